@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Generate the manifest JSON Schemas from the official AWS API models.
+
+The ECS and EventBridge request shapes come from botocore's service-2.json models (the same
+models every AWS SDK is generated from), so every field RegisterTaskDefinition, CreateService
+and PutRule/PutTargets accept is covered without hand-typing ~200 fields.
+
+Run `npm run gen:schema` after upgrading botocore (`pip install -U botocore`) to pick up new AWS
+fields, then commit src/manifests/schema/aws-schema.generated.ts. A fresh clone needs no python.
+"""
+import gzip
+import json
+import os
+import sys
+
+import botocore
+
+DATA = os.path.join(os.path.dirname(botocore.__file__), "data")
+OUT = os.path.join(os.path.dirname(__file__), "..", "src", "manifests", "schema", "aws-schema.generated.ts")
+
+
+def load(service, version):
+    with gzip.open(os.path.join(DATA, service, version, "service-2.json.gz")) as f:
+        return json.load(f)
+
+
+ecs = load("ecs", "2014-11-13")
+events = load("events", "2015-10-07")
+
+defs = {}
+
+
+def camel(name):
+    # EventBridge members are PascalCase on the wire; manifests are camelCase throughout.
+    return name[0].lower() + name[1:] if name else name
+
+
+def shape_ref(model, prefix, shape_name, camelize):
+    key = f"{prefix}.{shape_name}"
+    if key not in defs:
+        defs[key] = None  # reserve: shapes can be recursive
+        defs[key] = convert(model, prefix, model["shapes"][shape_name], camelize)
+    return {"$ref": f"#/$defs/{key}"}
+
+
+def convert(model, prefix, shape, camelize):
+    t = shape["type"]
+    if t == "structure":
+        props = {}
+        for member, spec in shape["members"].items():
+            name = camel(member) if camelize else member
+            props[name] = shape_ref(model, prefix, spec["shape"], camelize)
+        out = {"type": "object", "properties": props, "additionalProperties": False}
+        req = [camel(r) if camelize else r for r in shape.get("required", [])]
+        if req:
+            out["required"] = req
+        return out
+    if t == "list":
+        out = {"type": "array", "items": shape_ref(model, prefix, shape["member"]["shape"], camelize)}
+        if "min" in shape:
+            out["minItems"] = shape["min"]
+        if "max" in shape:
+            out["maxItems"] = shape["max"]
+        return out
+    if t == "map":
+        return {"type": "object", "additionalProperties": shape_ref(model, prefix, shape["value"]["shape"], camelize)}
+    if t == "string":
+        out = {"type": "string"}
+        if "enum" in shape:
+            out["enum"] = shape["enum"]
+        if "min" in shape:
+            out["minLength"] = shape["min"]
+        if "max" in shape:
+            out["maxLength"] = shape["max"]
+        return out
+    if t in ("integer", "long"):
+        out = {"type": "integer"}
+        if "min" in shape:
+            out["minimum"] = shape["min"]
+        if "max" in shape:
+            out["maximum"] = shape["max"]
+        return out
+    if t in ("double", "float"):
+        return {"type": "number"}
+    if t == "boolean":
+        return {"type": "boolean"}
+    if t == "timestamp":
+        return {"type": "string"}
+    if t == "blob":
+        return {"type": "string"}
+    raise SystemExit(f"unsupported shape type {t}")
+
+
+def request(model, prefix, shape_name, drop, camelize=False):
+    body = convert(model, prefix, model["shapes"][shape_name], camelize)
+    for d in drop:
+        body["properties"].pop(d, None)
+    body["required"] = [r for r in body.get("required", []) if r not in drop]
+    if not body["required"]:
+        del body["required"]
+    return body
+
+
+# Identity and tags come from the envelope (metadata.name, metadata.labels), never from spec.
+task_definition = request(ecs, "ecs", "RegisterTaskDefinitionRequest", ["family", "tags"])
+# Task-level cpu/memory are strings on the wire, but `cpu: 256` is how people write YAML.
+for field in ("cpu", "memory"):
+    task_definition["properties"][field] = {"type": ["string", "integer"]}
+
+service = request(ecs, "ecs", "CreateServiceRequest", ["serviceName", "clientToken", "tags"])
+
+# A ScheduledRule is PutRule + PutTargets flattened for ECS targets (DESIGN.md §1): the ECS
+# parameters sit on the target itself and `overrides` is ECS's TaskOverride, sent as Input.
+ev_target = events["shapes"]["Target"]["members"]
+ecs_params = events["shapes"]["EcsParameters"]["members"]
+
+
+def ev(shape):
+    return shape_ref(events, "events", shape, True)
+
+
+target_props = {
+    "id": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[\\.\\-_A-Za-z0-9]+$"},
+    "cluster": {"type": "string", "minLength": 1},
+    "taskDefinition": {"type": "string", "minLength": 1},
+    "overrides": shape_ref(ecs, "ecs", "TaskOverride", False),
+    "roleArn": ev(ev_target["RoleArn"]["shape"]),
+    "retryPolicy": ev(ev_target["RetryPolicy"]["shape"]),
+    "deadLetterConfig": ev(ev_target["DeadLetterConfig"]["shape"]),
+}
+for member, spec in ecs_params.items():
+    if member == "TaskDefinitionArn":
+        continue
+    target_props[camel(member)] = ev(spec["shape"])
+
+put_rule = events["shapes"]["PutRuleRequest"]["members"]
+scheduled_rule = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "scheduleExpression": ev(put_rule["ScheduleExpression"]["shape"]),
+        # YAML users write the pattern as a mapping; a JSON string is accepted too.
+        "eventPattern": {"type": ["object", "string"]},
+        "state": {"type": "string", "enum": ["ENABLED", "DISABLED"]},
+        "description": ev(put_rule["Description"]["shape"]),
+        "eventBusName": ev(put_rule["EventBusName"]["shape"]),
+        "roleArn": ev(put_rule["RoleArn"]["shape"]),
+        "targets": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "taskDefinition"],
+                "properties": target_props,
+            },
+        },
+    },
+}
+
+kinds = {
+    "TaskDefinition": task_definition,
+    "Service": service,
+    "ScheduledRule": scheduled_rule,
+}
+
+banner = (
+    "// GENERATED by scripts/gen-schema.py from botocore "
+    + botocore.__version__
+    + f" (ecs {ecs['metadata']['apiVersion']}, events {events['metadata']['apiVersion']}). Do not edit.\n"
+    + "// To pick up new AWS fields: upgrade botocore, run `npm run gen:schema`, commit the result.\n"
+)
+with open(OUT, "w") as f:
+    f.write(banner)
+    f.write(f"export const botocoreVersion = {json.dumps(botocore.__version__)};\n")
+    f.write("export const awsDefs: Record<string, object> = ")
+    f.write(json.dumps(defs, indent=1, sort_keys=True))
+    f.write(";\n")
+    f.write("export const kindSpecSchemas = ")
+    f.write(json.dumps(kinds, indent=1))
+    f.write(" as const;\n")
+    for kind, body in kinds.items():
+        fields = sorted(body["properties"].keys())
+        f.write(f"export const {camel(kind)}SpecFields = {json.dumps(fields)} as const;\n")
+print(f"wrote {os.path.relpath(OUT)}: {len(defs)} shapes", file=sys.stderr)

@@ -1,0 +1,50 @@
+import { formatPath, isJsonObject, jsonEqual } from "../json.js";
+import type { JsonPath, JsonValue } from "../json.js";
+
+/** One difference between two normalized values. `undefined` = absent on that side. */
+export type Change = { path: string; desired: JsonValue | undefined; live: JsonValue | undefined };
+
+/**
+ * Structural diff of two normalized values. Objects recurse by key; lists of equal length recurse
+ * by index (normalizers sort set-like lists first, so index = identity); lists whose length
+ * differs are reported whole, which reads better than a cascade of shifted items. Pure.
+ */
+export function diffValues(desired: JsonValue | undefined, live: JsonValue | undefined, base: JsonPath = []): Change[] {
+  const changes: Change[] = [];
+  walk(desired, live, [...base], changes);
+  return changes;
+}
+
+function walk(desired: JsonValue | undefined, live: JsonValue | undefined, path: (string | number)[], out: Change[]): void {
+  if (jsonEqual(desired, live)) return;
+  if (isJsonObject(desired) && isJsonObject(live)) {
+    const keys = new Set([...Object.keys(desired), ...Object.keys(live)]);
+    for (const key of [...keys].sort()) walk(desired[key], live[key], [...path, key], out);
+    return;
+  }
+  if (Array.isArray(desired) && Array.isArray(live) && desired.length === live.length) {
+    desired.forEach((item, i) => walk(item, live[i], [...path, i], out));
+    return;
+  }
+  out.push({ path: formatPath(path), desired, live });
+}
+
+/**
+ * Parse an ignore-differences entry (`desiredCount`, `/desiredCount`,
+ * `deploymentConfiguration.maximumPercent`, `containerDefinitions/*\/image`) into segments.
+ */
+export function parseIgnorePath(text: string): string[] {
+  const trimmed = text.trim();
+  const segments = trimmed.startsWith("/") ? trimmed.slice(1).split("/") : trimmed.split(/[./]/);
+  return segments.filter((s) => s !== "").map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+/** Is `path` (a Change path) at or below one of the ignored paths? `*` matches one segment. */
+export function isIgnored(path: string, ignored: readonly string[][]): boolean {
+  const segments = parseIgnorePath(path);
+  return ignored.some((rule) => rule.length <= segments.length && rule.every((seg, i) => seg === "*" || seg === segments[i]));
+}
+
+export function withoutIgnored(changes: readonly Change[], ignored: readonly string[][]): Change[] {
+  return ignored.length === 0 ? [...changes] : changes.filter((c) => !isIgnored(c.path, ignored));
+}

@@ -1,0 +1,124 @@
+import { isJsonObject } from "../json.js";
+import type { JsonObject, JsonValue } from "../json.js";
+import { problem } from "./parse.js";
+import type { ParsedDocument } from "./parse.js";
+import { suggest } from "./schema-check.js";
+import { API_VERSION, KINDS } from "./types.js";
+import type { Kind, Problem } from "./types.js";
+
+export type Envelope = {
+  kind: Kind;
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: JsonObject;
+};
+
+const TOP_FIELDS = ["apiVersion", "kind", "metadata", "spec"];
+const METADATA_FIELDS = ["name", "labels", "annotations"];
+/** Annotations the controller understands; a typo in one must not silently change behaviour. */
+export const ANNOTATIONS = [
+  "ecs-gitops/ignore-differences",
+  "ecs-gitops/adopt",
+  "ecs-gitops/self-heal",
+  "ecs-gitops/prune",
+  "ecs-gitops/sync",
+] as const;
+// xref: ECS RegisterTaskDefinition `family` and CreateService `serviceName` (letters, numbers,
+// hyphens, underscores, up to 255); EventBridge PutRule `Name` pattern [\.\-_A-Za-z0-9]+, max 64.
+const NAME_PATTERNS: Record<Kind, { pattern: RegExp; text: string }> = {
+  TaskDefinition: { pattern: /^[A-Za-z0-9_-]{1,255}$/, text: "1-255 letters, digits, hyphens or underscores" },
+  Service: { pattern: /^[A-Za-z0-9_-]{1,255}$/, text: "1-255 letters, digits, hyphens or underscores" },
+  ScheduledRule: { pattern: /^[.\-_A-Za-z0-9]{1,64}$/, text: "1-64 letters, digits, dots, hyphens or underscores" },
+};
+/** AWS allows 50 tags per resource; the controller's own ownership tags take some of them. */
+export const RESERVED_TAG_COUNT = 5;
+export const MAX_LABELS = 50 - RESERVED_TAG_COUNT;
+
+/** Check the apiVersion/kind/metadata/spec envelope of one document. Pure. */
+export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const at = (path: (string | number)[]) => doc.locate(path);
+  const add = (path: (string | number)[], code: Problem["code"], message: string) => problems.push(problem(at(path), code, message));
+  const value = doc.value;
+  if (!isJsonObject(value)) {
+    add([], "NotAMapping", `document ${doc.index + 1} is ${describe(value)}, not a mapping with apiVersion, kind, metadata and spec`);
+    return { problems };
+  }
+  for (const field of Object.keys(value)) {
+    if (!TOP_FIELDS.includes(field)) add([field], "UnknownField", `unknown top-level field "${field}"${suggest(field, TOP_FIELDS)}`);
+  }
+  if (value["apiVersion"] !== API_VERSION) {
+    add(["apiVersion"], value["apiVersion"] === undefined ? "MissingField" : "BadEnvelope", `apiVersion must be "${API_VERSION}"${value["apiVersion"] === undefined ? "" : `, got ${JSON.stringify(value["apiVersion"])}`}`);
+  }
+  const kindValue = value["kind"];
+  const kind = KINDS.find((k) => k === kindValue);
+  if (!kind) {
+    const given = typeof kindValue === "string" ? kindValue : "";
+    add(["kind"], kindValue === undefined ? "MissingField" : "UnknownKind", kindValue === undefined ? `missing "kind" (one of ${KINDS.join(", ")})` : `unknown kind ${JSON.stringify(kindValue)}: expected one of ${KINDS.join(", ")}${suggest(given, KINDS)}`);
+  }
+  const metadata = value["metadata"];
+  let name = "";
+  const labels: Record<string, string> = {};
+  const annotations: Record<string, string> = {};
+  if (!isJsonObject(metadata)) {
+    add(["metadata"], metadata === undefined ? "MissingField" : "WrongType", `metadata must be a mapping with at least "name"`);
+  } else {
+    for (const field of Object.keys(metadata)) {
+      if (!METADATA_FIELDS.includes(field)) add(["metadata", field], "UnknownField", `unknown field "${field}" in metadata${suggest(field, METADATA_FIELDS)}`);
+    }
+    if (typeof metadata["name"] !== "string" || metadata["name"] === "") {
+      add(["metadata", "name"], metadata["name"] === undefined ? "MissingField" : "WrongType", "metadata.name must be a non-empty string");
+    } else {
+      name = metadata["name"];
+      const rule = kind ? NAME_PATTERNS[kind] : undefined;
+      if (rule && !rule.pattern.test(name)) add(["metadata", "name"], "InvalidValue", `metadata.name "${name}" is not a valid ${kind} name: ${rule.text}`);
+    }
+    readStringMap(metadata["labels"], ["metadata", "labels"], labels, add);
+    readStringMap(metadata["annotations"], ["metadata", "annotations"], annotations, add);
+    checkLabels(labels, add);
+    for (const key of Object.keys(annotations)) {
+      if (key.startsWith("ecs-gitops/") && !(ANNOTATIONS as readonly string[]).includes(key)) {
+        add(["metadata", "annotations", key], "UnknownField", `unknown annotation "${key}"${suggest(key, ANNOTATIONS)}`);
+      }
+    }
+  }
+  const spec = value["spec"];
+  if (!isJsonObject(spec)) {
+    add(["spec"], spec === undefined ? "MissingField" : "WrongType", `spec must be a mapping (the AWS request shape of the kind)`);
+  }
+  if (problems.length > 0 || !kind || !isJsonObject(spec)) return { problems };
+  return { envelope: { kind, name, labels, annotations, spec }, problems };
+}
+
+function readStringMap(value: JsonValue | undefined, path: string[], out: Record<string, string>, add: (path: (string | number)[], code: Problem["code"], message: string) => void): void {
+  if (value === undefined || value === null) return;
+  if (!isJsonObject(value)) {
+    add(path, "WrongType", `${path.join(".")} must be a mapping of strings`);
+    return;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v === "string") out[key] = v;
+    else if (typeof v === "number" || typeof v === "boolean") add([...path, key], "WrongType", `${path.join(".")}.${key} must be a string: quote it ("${String(v)}")`);
+    else add([...path, key], "WrongType", `${path.join(".")}.${key} must be a string`);
+  }
+}
+
+// xref: AWS tagging rules: key 1-128 chars, value 0-256 chars, `aws:` prefix reserved, 50 per resource.
+function checkLabels(labels: Record<string, string>, add: (path: (string | number)[], code: Problem["code"], message: string) => void): void {
+  const keys = Object.keys(labels);
+  if (keys.length > MAX_LABELS) add(["metadata", "labels"], "InvalidValue", `${keys.length} labels: at most ${MAX_LABELS} (AWS allows 50 tags; ${RESERVED_TAG_COUNT} are kept for ecs-gitops ownership tags)`);
+  for (const key of keys) {
+    const at = ["metadata", "labels", key];
+    if (key.toLowerCase().startsWith("aws:")) add(at, "InvalidValue", `label "${key}": the "aws:" prefix is reserved by AWS`);
+    else if (key.startsWith("ecs-gitops:")) add(at, "InvalidValue", `label "${key}": the "ecs-gitops:" prefix is reserved for ownership tags`);
+    if (key.length > 128) add(at, "InvalidValue", `label key "${key.slice(0, 20)}…" is longer than 128 characters`);
+    if ((labels[key] ?? "").length > 256) add(at, "InvalidValue", `label "${key}" value is longer than 256 characters`);
+  }
+}
+
+function describe(value: JsonValue): string {
+  if (value === null) return "empty";
+  if (Array.isArray(value)) return "a list";
+  return `a ${typeof value}`;
+}

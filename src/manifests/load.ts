@@ -1,0 +1,101 @@
+import { lstat, readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { readEnvelope } from "./envelope.js";
+import { resourceKey } from "./identity.js";
+import { decodeManifestBytes, parseManifestText, problem } from "./parse.js";
+import { checkSpecSchema } from "./schema-check.js";
+import type { LoadResult, Manifest, Problem } from "./types.js";
+
+/** The controller-wide settings file at the manifests root; never read as a manifest. */
+export const CONFIG_FILE_NAMES = ["ecs-gitops.yaml", "ecs-gitops.yml"];
+/** Beyond this many files something is wrong (a vendored tree under the path). */
+export const MAX_MANIFEST_FILES = 20_000;
+
+export type LoadOptions = { defaultCluster?: string | undefined };
+export type SourceFile = { file: string; bytes: Uint8Array };
+
+/** Read every manifest file below `root` (dot-folders skipped) and load them. */
+export async function loadManifestTree(root: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const { files, problems } = await readManifestFiles(root);
+  const result = loadManifestFiles(files, options);
+  return { ...result, problems: [...problems, ...result.problems] };
+}
+
+export async function readManifestFiles(root: string): Promise<{ files: SourceFile[]; problems: Problem[] }> {
+  const problems: Problem[] = [];
+  const rootStat = await lstat(root).catch(() => undefined);
+  if (!rootStat) {
+    return { files: [], problems: [problem({ file: root, line: 1, column: 1 }, "PathNotFound", `path "${root}" does not exist (check --path / the repository layout)`)] };
+  }
+  if (rootStat.isFile()) {
+    return { files: [{ file: path.basename(root), bytes: await readFile(root) }], problems };
+  }
+  const files: SourceFile[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith(".") || files.length >= MAX_MANIFEST_FILES) continue;
+      const full = path.join(dir, entry.name);
+      const rel = path.relative(root, full).split(path.sep).join("/");
+      // Symlinked folders are not followed: they can loop or leave the repository.
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile() && /\.ya?ml$/i.test(entry.name) && !(dir === root && CONFIG_FILE_NAMES.includes(entry.name))) {
+        files.push({ file: rel, bytes: await readFile(full) });
+      }
+    }
+  };
+  await walk(root);
+  if (files.length >= MAX_MANIFEST_FILES) {
+    problems.push(problem({ file: root, line: 1, column: 1 }, "FileTooLarge", `more than ${MAX_MANIFEST_FILES} YAML files below "${root}": point --path at the manifests folder`));
+  }
+  return { files, problems };
+}
+
+/** Parse, envelope-check, schema-check and identify every document. Pure. */
+export function loadManifestFiles(files: readonly SourceFile[], options: LoadOptions = {}): LoadResult {
+  const problems: Problem[] = [];
+  const manifests: Manifest[] = [];
+  for (const source of files) {
+    const decoded = decodeManifestBytes(source.file, source.bytes);
+    if ("problem" in decoded) {
+      problems.push(decoded.problem);
+      continue;
+    }
+    const parsed = parseManifestText(source.file, decoded.text);
+    problems.push(...parsed.problems);
+    for (const doc of parsed.documents) {
+      const { envelope, problems: envelopeProblems } = readEnvelope(doc);
+      problems.push(...envelopeProblems);
+      if (!envelope) continue;
+      const key = resourceKey(envelope.kind, envelope.name, envelope.spec, options.defaultCluster);
+      const locate = (specPath: readonly (string | number)[]) => doc.locate(["spec", ...specPath]);
+      const findings = checkSpecSchema(envelope.kind, envelope.spec);
+      for (const finding of findings) problems.push(problem(locate(finding.path), finding.code, finding.message, { key }));
+      if (findings.length > 0) continue;
+      manifests.push({ ...envelope, key, file: source.file, position: doc.position, locate });
+    }
+  }
+  if (files.length === 0 && problems.length === 0) {
+    problems.push(problem({ file: ".", line: 1, column: 1 }, "EmptyRepo", "no *.yaml or *.yml manifests found: nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)"));
+  }
+  return { manifests: dropDuplicates(manifests, problems), problems, files: files.map((f) => f.file) };
+}
+
+/** Two documents with one identity: an error naming both places; neither is managed. */
+function dropDuplicates(manifests: Manifest[], problems: Problem[]): Manifest[] {
+  const byKey = new Map<string, Manifest[]>();
+  for (const m of manifests) byKey.set(m.key, [...(byKey.get(m.key) ?? []), m]);
+  const out: Manifest[] = [];
+  for (const [key, group] of byKey) {
+    if (group.length === 1) {
+      out.push(group[0]!);
+      continue;
+    }
+    const places = group.map((m) => `${m.file}:${m.position.line}`).join(" and ");
+    for (const m of group) {
+      problems.push(problem(m.position, "DuplicateIdentity", `${key} is defined twice: ${places} (keep one)`, { key }));
+    }
+  }
+  return out;
+}

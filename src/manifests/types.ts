@@ -1,0 +1,56 @@
+import type { JsonObject, JsonPath } from "../json.js";
+
+export const KINDS = ["TaskDefinition", "Service", "ScheduledRule"] as const;
+export type Kind = (typeof KINDS)[number];
+export const API_VERSION = "ecs-gitops/v1";
+
+/** `TaskDefinition/<family>`, `Service/<cluster>/<name>`, `ScheduledRule/<eventBus>/<name>`. */
+export type ResourceKey = string;
+
+export type SourcePosition = { file: string; line: number; column: number };
+
+export type ProblemCode =
+  | "PathNotFound"
+  | "EmptyRepo"
+  | "FileTooLarge"
+  | "NotUtf8"
+  | "BinaryFile"
+  | "YamlSyntax"
+  | "AliasLimit"
+  | "UnsafeKey"
+  | "NotAMapping"
+  | "BadEnvelope"
+  | "UnknownKind"
+  | "UnknownField"
+  | "MissingField"
+  | "WrongType"
+  | "InvalidValue"
+  | "DuplicateIdentity"
+  | "UnresolvedReference"
+  | "Semantic";
+
+/** A located finding about the manifests. `rule` names the semantic check that produced it. */
+export type Problem = SourcePosition & {
+  severity: "error" | "warning";
+  code: ProblemCode;
+  message: string;
+  key?: ResourceKey;
+  rule?: string;
+};
+
+/** One validated document: a desired resource with where it came from. */
+export type Manifest = {
+  kind: Kind;
+  name: string;
+  key: ResourceKey;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: JsonObject;
+  /** Path relative to the manifests root, with forward slashes. */
+  file: string;
+  position: SourcePosition;
+  /** Where `spec` path (or its nearest existing parent) stands in the file. */
+  locate: (specPath: JsonPath) => SourcePosition;
+};
+
+export type LoadResult = { manifests: Manifest[]; problems: Problem[]; files: string[] };

@@ -1,0 +1,72 @@
+import type { Change } from "../diff/structural.js";
+import type { JsonObject } from "../json.js";
+import type { Kind, ResourceKey } from "../manifests/types.js";
+
+export type { Change };
+
+/** ECS and EventBridge operations a plan may call. */
+export type WriteOperation =
+  | "ecs:RegisterTaskDefinition"
+  | "ecs:CreateService"
+  | "ecs:UpdateService"
+  | "ecs:DeleteService"
+  | "ecs:DeregisterTaskDefinition"
+  | "ecs:TagResource"
+  | "ecs:UntagResource"
+  | "events:PutRule"
+  | "events:PutTargets"
+  | "events:RemoveTargets"
+  | "events:DeleteRule"
+  | "events:TagResource"
+  | "events:UntagResource";
+
+/**
+ * One AWS write, with its exact input in the SDK's request shape (camelCase for ECS, PascalCase
+ * for EventBridge). A string input value may hold a reference placeholder (see `arnPlaceholder`)
+ * that apply replaces with the ARN registered earlier in the same run.
+ */
+export type PlannedCall = { operation: WriteOperation; input: JsonObject };
+
+/** What apply executes and diff prints: one source of truth (STYLE.md, changesets/Terraform). */
+export type Action =
+  | { type: "create" | "update" | "noop"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[] }
+  | { type: "delete"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[] }
+  | { type: "blocked"; key: ResourceKey; kind: Kind; changes: Change[]; reason: string; hint: string };
+
+export type ActionType = Action["type"];
+
+/** Tags the controller writes on what it manages (DESIGN.md §2 ownership). */
+export const OWNER_TAG = "ecs-gitops:owner";
+export const SOURCE_TAG = "ecs-gitops:source";
+export const SPEC_HASH_TAG = "ecs-gitops:spec-hash";
+/** Written with every apply of a resource; never compared (else every commit retags everything). */
+export const REVISION_TAG = "ecs-gitops:revision";
+export const WRITE_ONLY_TAGS: readonly string[] = [REVISION_TAG];
+
+/** Placeholder for "the ARN of the revision apply registers for this family in this run". */
+export function arnPlaceholder(key: ResourceKey): string {
+  return `\${arn:${key}}`;
+}
+
+/**
+ * How a reference from a Service or a ScheduledRule target to a task definition resolves.
+ * `arn` is known when the family is unchanged (the matching revision) or pinned; `pending` when
+ * apply is about to register a new revision (the desired value then shows as `family:(new)`).
+ */
+export type ResolvedTaskDefinition =
+  | { state: "known"; arn: string }
+  | { state: "pending"; family: string; key: ResourceKey }
+  | { state: "unresolved"; reason: string };
+
+/** What every planner needs from the world, passed in so planning stays pure. */
+export type PlanContext = {
+  owner: string;
+  /** Commit SHA (or "local") being applied; goes into the write-only revision tag. */
+  revision: string;
+  region: string;
+  accountId: string | undefined;
+  defaultCluster: string | undefined;
+  /** Global ignore-differences paths (ecs-gitops.yaml), merged with the annotation. */
+  ignoreDifferences: readonly string[];
+  resolveTaskDefinition: (ref: string) => ResolvedTaskDefinition;
+};
