@@ -1,0 +1,58 @@
+import { canonicalJson, isJsonObject } from "../../json.js";
+import type { JsonObject, JsonValue } from "../../json.js";
+
+/**
+ * Drop what AWS treats as "not set": null/undefined (old console exports carry explicit nulls,
+ * NORMALIZATION.md TD-5), empty lists (TD-12) and mappings left empty by that. `keepEmpty`
+ * names keys whose empty mapping is meaningful (user maps such as dockerLabels stay as they are
+ * inside, but an empty one is also "not set", so the default is to drop it). Pure.
+ */
+export function compact(value: JsonValue | undefined): JsonValue | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    const items = value.map(compact).filter((v): v is JsonValue => v !== undefined && !(isJsonObject(v) && Object.keys(v).length === 0));
+    return items.length === 0 ? undefined : items;
+  }
+  if (isJsonObject(value)) {
+    const out: JsonObject = {};
+    for (const [key, v] of Object.entries(value)) {
+      const c = compact(v);
+      if (c !== undefined) out[key] = c;
+    }
+    return Object.keys(out).length === 0 ? undefined : out;
+  }
+  return value;
+}
+
+/** Keep only whitelisted keys (principle 1 of NORMALIZATION.md: compare the input shape only). */
+export function pick(source: JsonObject, keys: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const key of keys) {
+    const v = source[key];
+    if (v !== undefined && v !== null) out[key] = v;
+  }
+  return out;
+}
+
+/** Sort a set-like list of mappings by one field (e.g. environment by name). Stable. */
+export function sortByField(list: readonly JsonValue[], field: string): JsonValue[] {
+  return [...list].sort((a, b) => compareText(fieldText(a, field), fieldText(b, field)) || compareText(canonicalJson(a), canonicalJson(b)));
+}
+
+/** Sort a set-like list by its canonical JSON text (subnets, mountPoints, constraints). */
+export function sortCanonical(list: readonly JsonValue[]): JsonValue[] {
+  return [...list].sort((a, b) => compareText(canonicalJson(a), canonicalJson(b)));
+}
+
+function fieldText(value: JsonValue, field: string): string {
+  return isJsonObject(value) ? String(value[field] ?? "") : "";
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Set a field only when a value is present, so absent stays absent. */
+export function setIfDefined(target: JsonObject, key: string, value: JsonValue | undefined): void {
+  if (value !== undefined) target[key] = value;
+}
