@@ -1,5 +1,7 @@
 import { formatPath, isJsonObject, jsonEqual } from "../json.js";
 import type { JsonPath, JsonValue } from "../json.js";
+import { isSecretPair, MASK, maskSecrets } from "./mask.js";
+import type { SecretMatcher } from "./mask.js";
 
 /** One difference between two normalized values. `undefined` = absent on that side. */
 export type Change = { path: string; desired: JsonValue | undefined; live: JsonValue | undefined };
@@ -7,26 +9,30 @@ export type Change = { path: string; desired: JsonValue | undefined; live: JsonV
 /**
  * Structural diff of two normalized values. Objects recurse by key; lists of equal length recurse
  * by index (normalizers sort set-like lists first, so index = identity); lists whose length
- * differs are reported whole, which reads better than a cascade of shifted items. Pure.
+ * differs are reported whole, which reads better than a cascade of shifted items.
+ * Values of secret-looking `{name, value}` pairs (environment, overrides) are masked in the
+ * changes, so no output built from a Change can leak them. Pure.
  */
-export function diffValues(desired: JsonValue | undefined, live: JsonValue | undefined, base: JsonPath = []): Change[] {
+export function diffValues(desired: JsonValue | undefined, live: JsonValue | undefined, base: JsonPath = [], isSecret?: SecretMatcher): Change[] {
   const changes: Change[] = [];
-  walk(desired, live, [...base], changes);
+  walk(desired, live, [...base], changes, false, isSecret);
   return changes;
 }
 
-function walk(desired: JsonValue | undefined, live: JsonValue | undefined, path: (string | number)[], out: Change[]): void {
+function walk(desired: JsonValue | undefined, live: JsonValue | undefined, path: (string | number)[], out: Change[], secret: boolean, isSecret: SecretMatcher | undefined): void {
   if (jsonEqual(desired, live)) return;
   if (isJsonObject(desired) && isJsonObject(live)) {
+    const secretPair = isSecretPair(desired, isSecret) || isSecretPair(live, isSecret);
     const keys = new Set([...Object.keys(desired), ...Object.keys(live)]);
-    for (const key of [...keys].sort()) walk(desired[key], live[key], [...path, key], out);
+    for (const key of [...keys].sort()) walk(desired[key], live[key], [...path, key], out, secretPair && key === "value", isSecret);
     return;
   }
   if (Array.isArray(desired) && Array.isArray(live) && desired.length === live.length) {
-    desired.forEach((item, i) => walk(item, live[i], [...path, i], out));
+    desired.forEach((item, i) => walk(item, live[i], [...path, i], out, false, isSecret));
     return;
   }
-  out.push({ path: formatPath(path), desired, live });
+  const show = (v: JsonValue | undefined) => (secret && v !== undefined ? MASK : maskSecrets(v, isSecret));
+  out.push({ path: formatPath(path), desired: show(desired), live: show(live) });
 }
 
 /**

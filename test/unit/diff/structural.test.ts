@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { diffValues, isIgnored, parseIgnorePath, withoutIgnored } from "../../../src/diff/structural.js";
+import { MASK, maskSecrets, secretMatcher } from "../../../src/diff/mask.js";
+
+describe("diffValues", () => {
+  it("finds nothing when only key order differs", () => {
+    expect(diffValues({ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1 })).toEqual([]);
+  });
+
+  it("reports a changed leaf by its pointer path", () => {
+    expect(diffValues({ c: [{ image: "a:2" }] }, { c: [{ image: "a:1" }] })).toEqual([{ path: "/c/0/image", desired: "a:2", live: "a:1" }]);
+  });
+
+  it("reports fields present on one side only as unset on the other", () => {
+    expect(diffValues({ a: 1 }, { b: 2 })).toEqual([
+      { path: "/a", desired: 1, live: undefined },
+      { path: "/b", desired: undefined, live: 2 },
+    ]);
+  });
+
+  it("reports a list whose length changed as one change", () => {
+    expect(diffValues({ l: [1, 2, 3] }, { l: [1, 2] })).toEqual([{ path: "/l", desired: [1, 2, 3], live: [1, 2] }]);
+  });
+
+  it("treats list order as significant (normalizers sort set-like lists first)", () => {
+    expect(diffValues({ command: ["a", "b"] }, { command: ["b", "a"] })).toHaveLength(2);
+  });
+
+  it("escapes '/' and '~' in keys as JSON pointers do", () => {
+    expect(diffValues({ "a/b~c": 1 }, { "a/b~c": 2 })[0]?.path).toBe("/a~1b~0c");
+  });
+});
+
+describe("secret masking", () => {
+  it("masks a changed value of a secret-looking environment variable", () => {
+    const desired = { environment: [{ name: "DB_PASSWORD", value: "new" }, { name: "MODE", value: "x" }] };
+    const live = { environment: [{ name: "DB_PASSWORD", value: "old" }, { name: "MODE", value: "y" }] };
+    expect(diffValues(desired, live)).toEqual([
+      { path: "/environment/0/value", desired: MASK, live: MASK },
+      { path: "/environment/1/value", desired: "x", live: "y" },
+    ]);
+  });
+
+  it("masks secrets inside whole-list changes", () => {
+    const [change] = diffValues({ environment: [{ name: "API_TOKEN", value: "t" }] }, { environment: [] });
+    expect(JSON.stringify(change)).not.toContain('"t"');
+  });
+
+  it("honours configured patterns with wildcards", () => {
+    const isSecret = secretMatcher(["*_DSN"]);
+    expect(maskSecrets({ name: "SENTRY_DSN", value: "https://k@x" }, isSecret)).toEqual({ name: "SENTRY_DSN", value: MASK });
+    expect(maskSecrets({ name: "DB_PASSWORD", value: "p" }, isSecret)).toEqual({ name: "DB_PASSWORD", value: "p" });
+  });
+});
+
+describe("ignore-differences paths", () => {
+  it.each([
+    ["desiredCount", "/desiredCount", true],
+    ["/desiredCount", "/desiredCount", true],
+    ["deploymentConfiguration.maximumPercent", "/deploymentConfiguration/maximumPercent", true],
+    ["deploymentConfiguration", "/deploymentConfiguration/maximumPercent", true],
+    ["containerDefinitions/*/image", "/containerDefinitions/1/image", true],
+    ["containerDefinitions/*/image", "/containerDefinitions/1/cpu", false],
+    ["desiredCount", "/desiredCountX", false],
+  ])("%s ignores %s: %s", (rule, path, expected) => {
+    expect(isIgnored(path, [parseIgnorePath(rule)])).toBe(expected);
+  });
+
+  it("removes only ignored changes", () => {
+    const changes = [
+      { path: "/desiredCount", desired: 2, live: 5 },
+      { path: "/platformVersion", desired: "1.4.0", live: "LATEST" },
+    ];
+    expect(withoutIgnored(changes, [parseIgnorePath("desiredCount")]).map((c) => c.path)).toEqual(["/platformVersion"]);
+  });
+});
