@@ -17,6 +17,8 @@ export type SourceFile = { file: string; bytes: Uint8Array };
 /** Read every manifest file below `root` (dot-folders skipped) and load them. */
 export async function loadManifestTree(root: string, options: LoadOptions = {}): Promise<LoadResult> {
   const { files, problems } = await readManifestFiles(root);
+  // A missing root is one problem, not also an "empty repository".
+  if (problems.some((p) => p.code === "PathNotFound")) return { manifests: [], problems, files: [] };
   const result = loadManifestFiles(files, options);
   return { ...result, problems: [...problems, ...result.problems] };
 }
@@ -25,7 +27,8 @@ export async function readManifestFiles(root: string): Promise<{ files: SourceFi
   const problems: Problem[] = [];
   const rootStat = await lstat(root).catch(() => undefined);
   if (!rootStat) {
-    return { files: [], problems: [problem({ file: root, line: 1, column: 1 }, "PathNotFound", `path "${root}" does not exist (check --path / the repository layout)`)] };
+    // Problem files are relative to the root, so the root itself is ".".
+    return { files: [], problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `path "${root}" does not exist (check --path / the repository layout)`)] };
   }
   if (rootStat.isFile()) {
     return { files: [{ file: path.basename(root), bytes: await readFile(root) }], problems };
@@ -47,7 +50,7 @@ export async function readManifestFiles(root: string): Promise<{ files: SourceFi
   };
   await walk(root);
   if (files.length >= MAX_MANIFEST_FILES) {
-    problems.push(problem({ file: root, line: 1, column: 1 }, "FileTooLarge", `more than ${MAX_MANIFEST_FILES} YAML files below "${root}": point --path at the manifests folder`));
+    problems.push(problem({ file: ".", line: 1, column: 1 }, "FileTooLarge", `more than ${MAX_MANIFEST_FILES} YAML files below "${root}": point --path at the manifests folder`));
   }
   return { files, problems };
 }
@@ -76,8 +79,9 @@ export function loadManifestFiles(files: readonly SourceFile[], options: LoadOpt
       manifests.push({ ...envelope, key, file: source.file, position: doc.position, locate });
     }
   }
-  if (files.length === 0 && problems.length === 0) {
-    problems.push(problem({ file: ".", line: 1, column: 1 }, "EmptyRepo", "no *.yaml or *.yml manifests found: nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)"));
+  // Files that hold only comments or empty documents count as empty too: nothing to manage.
+  if (manifests.length === 0 && problems.length === 0) {
+    problems.push(problem({ file: ".", line: 1, column: 1 }, "EmptyRepo", "no manifests found (no *.yaml or *.yml files, or only empty ones): nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)"));
   }
   return { manifests: dropDuplicates(manifests, problems), problems, files: files.map((f) => f.file) };
 }

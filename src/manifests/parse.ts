@@ -53,15 +53,22 @@ export function parseManifestText(file: string, text: string): ParseResult {
   }
   if (!Array.isArray(docs)) docs = [docs];
   docs.forEach((doc, index) => {
-    const errors = doc.errors;
+    // Warnings too: an unknown tag such as CloudFormation's `!Ref x` would otherwise silently
+    // become the plain string "x" and reach AWS.
+    const errors = [...doc.errors, ...doc.warnings];
     if (errors.length > 0) {
       for (const error of errors) {
-        problems.push(problem(at(error.pos[0]), "YamlSyntax", error.message.split("\n")[0] ?? "YAML syntax error"));
+        // The yaml library reports runaway nesting as a stack overflow; say what it means.
+        const message = /call stack/i.test(error.message) ? "YAML nesting is too deep to be a manifest" : (error.message.split("\n")[0] ?? "YAML syntax error");
+        problems.push(problem(at(error.pos[0]), "YamlSyntax", message));
       }
       return;
     }
-    if (doc.contents === null) return; // an empty document (`---` with nothing after it)
-    const unsafe = findUnsafeKey(doc.contents);
+    // An empty document (a trailing `---`, or `---` followed by comments only): the yaml library
+    // gives it a zero-length null scalar, not null contents. An explicit `~` is not empty.
+    const contents = doc.contents;
+    if (contents === null || (isScalar(contents) && contents.value === null && contents.range?.[0] === contents.range?.[1])) return;
+    const unsafe = findUnsafeKey(contents);
     if (unsafe) {
       problems.push(problem(at(unsafe.offset), "UnsafeKey", `key "${unsafe.key}" is not allowed in manifests`));
       return;
@@ -71,11 +78,11 @@ export function parseManifestText(file: string, text: string): ParseResult {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
       const message = String(error instanceof Error ? error.message : error);
-      const code: ProblemCode = /alias/i.test(message) ? "AliasLimit" : "YamlSyntax";
-      problems.push(problem(at(doc.contents.range?.[0] ?? 0), code, code === "AliasLimit" ? `too many YAML aliases (more than ${MAX_ALIAS_COUNT}): refusing to expand` : message));
+      // Only the expansion guard is an alias limit; an alias of an undefined anchor is a syntax error.
+      const code: ProblemCode = /excessive alias count/i.test(message) ? "AliasLimit" : "YamlSyntax";
+      problems.push(problem(at(contents.range?.[0] ?? 0), code, code === "AliasLimit" ? `too many YAML aliases (more than ${MAX_ALIAS_COUNT}): refusing to expand` : message));
       return;
     }
-    const contents = doc.contents;
     documents.push({
       file,
       index,

@@ -1,0 +1,190 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { EcsGitopsError } from "./errors.js";
+import { isJsonObject } from "./json.js";
+import type { JsonPath, JsonValue } from "./json.js";
+import { CONFIG_FILE_NAMES } from "./manifests/load.js";
+import { decodeManifestBytes, parseManifestText, problem } from "./manifests/parse.js";
+import { suggest } from "./manifests/schema-check.js";
+import { KINDS } from "./manifests/types.js";
+import type { Kind, Problem, ProblemCode } from "./manifests/types.js";
+
+export type SyncPolicy = { automated: boolean; selfHeal: boolean; prune: boolean };
+export type IgnoreDifferencesRule = { kind?: Kind; name?: string; paths: string[] };
+export type AlertSettings = { webhook?: string; eventBus?: string };
+
+/** Controller-wide settings from `ecs-gitops.yaml` at the manifests root (all optional there). */
+export type ControllerConfig = {
+  region?: string;
+  /** Default cluster for Services and rule targets that name none. */
+  cluster?: string;
+  /** Value of the `ecs-gitops:owner` tag: what this controller may touch. */
+  owner: string;
+  syncPolicy: SyncPolicy;
+  ignoreDifferences: IgnoreDifferencesRule[];
+  intervalMs: number;
+  resyncMs: number;
+  alerts: AlertSettings;
+  /** Extra case-insensitive regular expressions for names whose values are masked in output. */
+  maskPatterns: string[];
+};
+
+// Defaults match DESIGN.md §4: owner ecs-gitops, interval 60s, resync 5m, selfHeal and prune off.
+export const DEFAULT_CONFIG: ControllerConfig = {
+  owner: "ecs-gitops",
+  syncPolicy: { automated: true, selfHeal: false, prune: false },
+  ignoreDifferences: [],
+  intervalMs: 60_000,
+  resyncMs: 300_000,
+  alerts: {},
+  maskPatterns: [],
+};
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** "30s", "5m", "1h30m", "250ms" → milliseconds. Throws InvalidConfig on anything else. */
+export function parseDuration(text: string): number {
+  const parts = /^(?:\d+(?:ms|s|m|h))+$/.test(text.trim()) ? [...text.trim().matchAll(/(\d+)(ms|s|m|h)/g)] : [];
+  const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS], 0);
+  if (parts.length === 0 || ms <= 0 || !Number.isSafeInteger(ms)) {
+    throw new EcsGitopsError("InvalidConfig", `"${text}" is not a positive duration: write a number and a unit (ms, s, m, h), for example 30s, 5m or 1h30m`);
+  }
+  return ms;
+}
+
+/** Read the optional settings file at `root`. Absent (or `root` is a file): defaults, no problems. */
+export async function loadConfigFile(root: string): Promise<{ config: ControllerConfig; problems: Problem[] }> {
+  for (const name of CONFIG_FILE_NAMES) {
+    const bytes = await readFile(path.join(root, name)).catch(() => undefined);
+    if (bytes) return parseConfigText(name, bytes);
+  }
+  return { config: structuredClone(DEFAULT_CONFIG), problems: [] };
+}
+
+/** Parse and validate one settings file's bytes. Pure. */
+export function parseConfigText(file: string, bytes: Uint8Array): { config: ControllerConfig; problems: Problem[] } {
+  const config = structuredClone(DEFAULT_CONFIG);
+  const decoded = decodeManifestBytes(file, bytes);
+  if ("problem" in decoded) return { config, problems: [decoded.problem] };
+  const parsed = parseManifestText(file, decoded.text);
+  const problems = [...parsed.problems];
+  const [doc, extra] = parsed.documents;
+  if (extra) problems.push(problem(extra.position, "InvalidValue", `${file} holds one YAML document, not several`));
+  if (!doc || doc.value === null) return { config, problems };
+  readConfig(doc.value, config, (at, code, message) => problems.push(problem(doc.locate(at), code, message)));
+  return { config, problems };
+}
+
+const TOP_FIELDS = ["region", "cluster", "owner", "syncPolicy", "ignoreDifferences", "interval", "resync", "alerts", "maskPatterns"];
+const SYNC_FIELDS = ["automated", "selfHeal", "prune"] as const;
+const IGNORE_FIELDS = ["kind", "name", "paths"];
+const ALERT_FIELDS = ["webhook", "eventBus"];
+
+type Add = (at: JsonPath, code: ProblemCode, message: string) => void;
+
+function readConfig(value: JsonValue, config: ControllerConfig, add: Add): void {
+  if (!readMapping(value, [], TOP_FIELDS, add)) return;
+  const region = readString(value["region"], ["region"], /^[a-z]{2}(-[a-z]+)+-\d+$/, "an AWS region such as eu-west-1", add);
+  if (region !== undefined) config.region = region;
+  const cluster = readString(value["cluster"], ["cluster"], /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/, "a cluster name or ARN", add);
+  if (cluster !== undefined) config.cluster = cluster;
+  const owner = readString(value["owner"], ["owner"], /^\S(.{0,254}\S)?$/, "1-256 characters without surrounding spaces (it is a tag value)", add);
+  if (owner !== undefined) config.owner = owner;
+  for (const [field, key] of [["interval", "intervalMs"], ["resync", "resyncMs"]] as const) {
+    const text = readString(value[field], [field], /./, "a duration such as 30s or 5m", add);
+    if (text === undefined) continue;
+    try {
+      config[key] = parseDuration(text);
+    } catch (error) {
+      add([field], "InvalidValue", error instanceof Error ? error.message : String(error));
+    }
+  }
+  const sync = value["syncPolicy"];
+  if (readMapping(sync, ["syncPolicy"], SYNC_FIELDS, add)) {
+    for (const field of SYNC_FIELDS) {
+      const flag = sync[field];
+      if (flag === undefined) continue;
+      if (typeof flag === "boolean") config.syncPolicy[field] = flag;
+      else add(["syncPolicy", field], "WrongType", `syncPolicy.${field} must be true or false`);
+    }
+  }
+  const alerts = value["alerts"];
+  if (readMapping(alerts, ["alerts"], ALERT_FIELDS, add)) {
+    const webhook = readString(alerts["webhook"], ["alerts", "webhook"], /^https?:\/\/[^\s/]+/, "an http(s) URL", add);
+    if (webhook !== undefined) config.alerts.webhook = webhook;
+    const bus = readString(alerts["eventBus"], ["alerts", "eventBus"], /^([/.\-_A-Za-z0-9]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[/.\-_A-Za-z0-9]+)$/, "an event bus name or ARN", add);
+    if (bus !== undefined) config.alerts.eventBus = bus;
+  }
+  readList(value["maskPatterns"], ["maskPatterns"], add, (item, at) => {
+    const pattern = readString(item, at, /./, "a regular expression", add);
+    if (pattern === undefined) return;
+    try {
+      new RegExp(pattern, "i");
+      config.maskPatterns.push(pattern);
+    } catch {
+      add(at, "InvalidValue", `maskPatterns entry "${pattern}" is not a valid regular expression`);
+    }
+  });
+  readList(value["ignoreDifferences"], ["ignoreDifferences"], add, (item, at) => {
+    const rule = readIgnoreRule(item, at, add);
+    if (rule) config.ignoreDifferences.push(rule);
+  });
+}
+
+function readIgnoreRule(item: JsonValue, at: JsonPath, add: Add): IgnoreDifferencesRule | undefined {
+  if (!readMapping(item, at, IGNORE_FIELDS, add)) return undefined;
+  const rule: IgnoreDifferencesRule = { paths: [] };
+  const kind = item["kind"];
+  if (kind !== undefined) {
+    const known = KINDS.find((k) => k === kind);
+    if (known) rule.kind = known;
+    else add([...at, "kind"], "InvalidValue", `kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(kind)}${suggest(String(kind), KINDS)}`);
+  }
+  const name = readString(item["name"], [...at, "name"], /./, "a resource name", add);
+  if (name !== undefined) rule.name = name;
+  if (item["paths"] === undefined) add(at, "MissingField", "an ignoreDifferences entry needs paths (for example [desiredCount])");
+  readList(item["paths"], [...at, "paths"], add, (p, pAt) => {
+    const text = readString(p, pAt, /./, "a field path such as desiredCount", add);
+    if (text !== undefined) rule.paths.push(text);
+  });
+  return rule;
+}
+
+function readMapping(value: JsonValue | undefined, at: JsonPath, fields: readonly string[], add: Add): value is Record<string, JsonValue> {
+  if (value === undefined || value === null) return false;
+  if (!isJsonObject(value)) {
+    add(at, at.length === 0 ? "NotAMapping" : "WrongType", `${display(at)} must be a mapping`);
+    return false;
+  }
+  for (const key of Object.keys(value)) {
+    if (!fields.includes(key)) add([...at, key], "UnknownField", `unknown field "${key}" in ${display(at)}${suggest(key, fields)}`);
+  }
+  return true;
+}
+
+function readString(value: JsonValue | undefined, at: JsonPath, pattern: RegExp, expected: string, add: Add): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") {
+    add(at, "WrongType", `${display(at)} must be a string: ${expected}`);
+    return undefined;
+  }
+  if (!pattern.test(value)) {
+    add(at, "InvalidValue", `${display(at)} "${value}" is not ${expected}`);
+    return undefined;
+  }
+  return value;
+}
+
+function readList(value: JsonValue | undefined, at: JsonPath, add: Add, each: (item: JsonValue, at: JsonPath) => void): void {
+  if (value === undefined || value === null) return;
+  if (!Array.isArray(value)) {
+    add(at, "WrongType", `${display(at)} must be a list`);
+    return;
+  }
+  value.forEach((item, i) => each(item, [...at, i]));
+}
+
+function display(at: JsonPath): string {
+  if (at.length === 0) return "the settings file";
+  return at.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}

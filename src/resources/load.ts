@@ -1,0 +1,29 @@
+import { loadManifestTree } from "../manifests/load.js";
+import type { LoadOptions } from "../manifests/load.js";
+import type { LoadResult, Problem } from "../manifests/types.js";
+import { validateManifests } from "./validate.js";
+
+/**
+ * The desired state below `root`: every manifest that loads and passes the semantic checks, and
+ * every problem, sorted by place. A manifest with an error is left out: it must never reach AWS.
+ */
+export async function loadDesiredState(root: string, options: LoadOptions = {}): Promise<LoadResult> {
+  return finishDesiredState(await loadManifestTree(root, options), options);
+}
+
+/** Semantic checks over a loaded set (e.g. from `loadManifestFiles` on a git commit). Pure. */
+export function finishDesiredState(loaded: LoadResult, options: LoadOptions = {}): LoadResult {
+  const invalidKeys = new Set(loaded.problems.flatMap((p) => (p.key !== undefined && p.severity === "error" ? [p.key] : [])));
+  const semantic = validateManifests(loaded.manifests, { defaultCluster: options.defaultCluster, invalidKeys });
+  const failed = new Set(semantic.flatMap((p) => (p.key !== undefined && p.severity === "error" ? [p.key] : [])));
+  return {
+    manifests: loaded.manifests.filter((m) => !failed.has(m.key)),
+    problems: sortProblems([...loaded.problems, ...semantic]),
+    files: loaded.files,
+  };
+}
+
+export function sortProblems(problems: readonly Problem[]): Problem[] {
+  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...problems].sort((a, b) => text(a.file, b.file) || a.line - b.line || a.column - b.column || text(a.code, b.code) || text(a.message, b.message));
+}

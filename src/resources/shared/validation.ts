@@ -1,0 +1,151 @@
+import { isJsonObject } from "../../json.js";
+import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
+import { problem } from "../../manifests/parse.js";
+import type { Manifest, Problem } from "../../manifests/types.js";
+
+/**
+ * What a kind's validator may know about the rest of the repo. Built by src/resources/validate.ts
+ * so that kinds never import each other (STYLE.md).
+ */
+export type ValidationContext = {
+  /** The controller's default cluster (ecs-gitops.yaml `cluster` or `--cluster`), if any. */
+  defaultCluster: string | undefined;
+  /** The repo's TaskDefinition manifest of a family; undefined when the repo does not define it. */
+  findTaskDefinition: (family: string) => Manifest | undefined;
+  /** A family the repo defines in a document that has errors: it will not be applied. */
+  isBrokenTaskDefinition: (family: string) => boolean;
+};
+
+export type SemanticCode = "Semantic" | "UnresolvedReference";
+export type Report = (path: JsonPath, rule: string, message: string, code?: SemanticCode) => void;
+
+/** A `report` that locates each finding at its spec path in the manifest's file. */
+export function reporter(manifest: Manifest, problems: Problem[]): Report {
+  return (path, rule, message, code = "Semantic") => {
+    problems.push(problem(manifest.locate(path), code, message, { key: manifest.key, rule }));
+  };
+}
+
+export function listOf(value: JsonValue | undefined): JsonValue[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function objectsOf(value: JsonValue | undefined): { item: JsonObject; index: number }[] {
+  return listOf(value).flatMap((item, index) => (isJsonObject(item) ? [{ item, index }] : []));
+}
+
+export function stringOf(value: JsonValue | undefined): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+export function numberOf(value: JsonValue | undefined): number | undefined {
+  return typeof value === "number" ? value : undefined;
+}
+
+/**
+ * How a Service or a rule target names its task definition (DESIGN.md §1): a bare family the
+ * repo manages, or a pinned `family:revision` / full ARN the repo does not manage. An ARN without
+ * a revision means "latest ACTIVE", which is what a bare family means too.
+ */
+export type TaskDefinitionRef =
+  | { type: "family"; family: string }
+  | { type: "pinned"; family: string; revision: number }
+  | { type: "invalid" };
+
+const FAMILY = "[A-Za-z0-9_-]{1,255}";
+const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/(${FAMILY})(?::([1-9]\\d*))?$`);
+const FAMILY_REVISION = new RegExp(`^(${FAMILY}):([1-9]\\d*)$`);
+const BARE_FAMILY = new RegExp(`^${FAMILY}$`);
+
+export function parseTaskDefinitionRef(ref: string): TaskDefinitionRef {
+  const arn = ARN.exec(ref) ?? FAMILY_REVISION.exec(ref);
+  if (arn) {
+    const [, family = "", revision] = arn;
+    return revision === undefined ? { type: "family", family } : { type: "pinned", family, revision: Number(revision) };
+  }
+  return BARE_FAMILY.test(ref) ? { type: "family", family: ref } : { type: "invalid" };
+}
+
+/**
+ * Check a task definition reference (`taskDefinition` of a Service or a rule target) and return
+ * the repo's manifest when the reference is a family the repo defines.
+ */
+export function resolveTaskDefinitionRef(value: JsonValue | undefined, at: JsonPath, rule: string, report: Report, ctx: ValidationContext): Manifest | undefined {
+  if (typeof value !== "string" || value === "") {
+    report(at, rule, "taskDefinition is required: a family defined in this repo, family:revision, or a task definition ARN");
+    return undefined;
+  }
+  const ref = parseTaskDefinitionRef(value);
+  switch (ref.type) {
+    case "invalid":
+      report(at, rule, `taskDefinition "${value}" is neither a family name, family:revision, nor a task definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION)`, "UnresolvedReference");
+      return undefined;
+    case "pinned":
+      return undefined;
+    case "family": {
+      if (ctx.isBrokenTaskDefinition(ref.family)) {
+        report(at, rule, `task definition "${ref.family}" is defined in this repo but has errors: fix those first (this resource is not applied until then)`, "UnresolvedReference");
+        return undefined;
+      }
+      const manifest = ctx.findTaskDefinition(ref.family);
+      if (!manifest) {
+        report(at, rule, `task definition family "${ref.family}" is not defined in this repo: add a TaskDefinition named "${ref.family}", or pin a revision ("${ref.family}:3" or its ARN)`, "UnresolvedReference");
+      }
+      return manifest;
+    }
+    default: {
+      const exhaustive: never = ref;
+      throw new Error(`unknown reference ${JSON.stringify(exhaustive)}`);
+    }
+  }
+}
+
+export function requiresFargate(taskDefinitionSpec: JsonObject): boolean {
+  return listOf(taskDefinitionSpec["requiresCompatibilities"]).includes("FARGATE");
+}
+
+/** Does running this task need an awsvpcConfiguration? undefined when it cannot be known offline. */
+export function needsAwsvpc(taskDefinition: Manifest | undefined, runner: JsonObject): boolean | undefined {
+  const onFargate = runner["launchType"] === "FARGATE" || objectsOf(runner["capacityProviderStrategy"]).some(({ item }) => /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"])));
+  if (onFargate) return true;
+  if (!taskDefinition) return undefined;
+  return taskDefinition.spec["networkMode"] === "awsvpc" || requiresFargate(taskDefinition.spec);
+}
+
+// xref: NORMALIZATION.md §9.3: 16 subnets and 5 security groups per awsvpcConfiguration (not adjustable).
+export const MAX_SUBNETS = 16;
+export const MAX_SECURITY_GROUPS = 5;
+
+export type AwsvpcRules = { missing: string; subnets: string; securityGroups: string };
+
+/** `networkConfiguration.awsvpcConfiguration` of a Service or a rule target, for an awsvpc task. */
+export function checkAwsvpcConfiguration(runner: JsonObject, at: JsonPath, needed: boolean | undefined, rules: AwsvpcRules, report: Report): void {
+  const network = runner["networkConfiguration"];
+  const awsvpc = isJsonObject(network) ? network["awsvpcConfiguration"] : undefined;
+  if (!isJsonObject(awsvpc)) {
+    if (needed) report([...at, "networkConfiguration"], rules.missing, "the task uses awsvpc networking (Fargate or networkMode awsvpc): set networkConfiguration.awsvpcConfiguration with its subnets and security groups");
+    return;
+  }
+  if (needed === false) {
+    report([...at, "networkConfiguration"], rules.missing, "networkConfiguration is only valid for a task with networkMode awsvpc: remove it or switch the task definition to awsvpc");
+    return;
+  }
+  const where = [...at, "networkConfiguration", "awsvpcConfiguration"];
+  const subnets = listOf(awsvpc["subnets"]);
+  if (subnets.length < 1 || subnets.length > MAX_SUBNETS) {
+    report([...where, "subnets"], rules.subnets, `awsvpcConfiguration needs 1 to ${MAX_SUBNETS} subnets, got ${subnets.length}`);
+  }
+  const groups = listOf(awsvpc["securityGroups"]);
+  if (groups.length > MAX_SECURITY_GROUPS) {
+    report([...where, "securityGroups"], rules.securityGroups, `awsvpcConfiguration takes at most ${MAX_SECURITY_GROUPS} security groups, got ${groups.length}`);
+  }
+}
+
+/** A container of a task definition spec by name. */
+export function findContainer(taskDefinitionSpec: JsonObject, name: string): JsonObject | undefined {
+  return objectsOf(taskDefinitionSpec["containerDefinitions"]).find(({ item }) => item["name"] === name)?.item;
+}
+
+export function containerNames(taskDefinitionSpec: JsonObject): string[] {
+  return objectsOf(taskDefinitionSpec["containerDefinitions"]).flatMap(({ item }) => (typeof item["name"] === "string" ? [item["name"]] : []));
+}

@@ -1,0 +1,128 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG, loadConfigFile, parseConfigText, parseDuration } from "../../src/config.js";
+import { isEcsGitopsError } from "../../src/errors.js";
+
+const parse = (text: string) => parseConfigText("ecs-gitops.yaml", new TextEncoder().encode(text));
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe("parseDuration", () => {
+  it.each([
+    ["30s", 30_000], ["5m", 300_000], ["1h", 3_600_000], ["250ms", 250], ["1h30m", 5_400_000], ["2m30s", 150_000], [" 60s ", 60_000],
+  ])("reads %j as %i ms", (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each(["", "30", "0s", "0m0s", "-5s", "5 m", "1d", "1.5s", "s", "30sec", "5m 30s", "1e3s"])("refuses %j with InvalidConfig", (text) => {
+    let caught: unknown;
+    try {
+      parseDuration(text);
+    } catch (error) {
+      caught = error;
+    }
+    expect(isEcsGitopsError(caught) && caught.code).toBe("InvalidConfig");
+  });
+});
+
+describe("parseConfigText", () => {
+  it("reads every setting", () => {
+    const { config, problems } = parse(
+      [
+        "region: eu-west-1",
+        "cluster: shop",
+        "owner: platform-team",
+        "syncPolicy: {automated: false, selfHeal: true, prune: true}",
+        "ignoreDifferences:",
+        "  - {kind: Service, name: web, paths: [desiredCount]}",
+        "  - paths: [/containerDefinitions/0/image]",
+        "interval: 30s",
+        "resync: 10m",
+        "alerts: {webhook: 'https://hooks.example.com/T000/B000', eventBus: ops}",
+        "maskPatterns: ['^MY_APP_', 'PIN$']",
+      ].join("\n"),
+    );
+    expect(problems).toEqual([]);
+    expect(config).toEqual({
+      region: "eu-west-1",
+      cluster: "shop",
+      owner: "platform-team",
+      syncPolicy: { automated: false, selfHeal: true, prune: true },
+      ignoreDifferences: [{ kind: "Service", name: "web", paths: ["desiredCount"] }, { paths: ["/containerDefinitions/0/image"] }],
+      intervalMs: 30_000,
+      resyncMs: 600_000,
+      alerts: { webhook: "https://hooks.example.com/T000/B000", eventBus: "ops" },
+      maskPatterns: ["^MY_APP_", "PIN$"],
+    });
+  });
+
+  it("fills in defaults for what is not set, and keeps the defaults object untouched", () => {
+    const { config, problems } = parse("syncPolicy: {selfHeal: true}\n");
+    expect(problems).toEqual([]);
+    expect(config.syncPolicy).toEqual({ automated: true, selfHeal: true, prune: false });
+    expect(config.intervalMs).toBe(60_000);
+    expect(DEFAULT_CONFIG.syncPolicy.selfHeal).toBe(false);
+  });
+
+  it("treats an empty file as all defaults", () => {
+    expect(parse("# settings come later\n")).toEqual({ config: DEFAULT_CONFIG, problems: [] });
+  });
+
+  it.each([
+    // The locator points at a scalar's value and at the key of a collection.
+    ["an unknown field", "clsuter: shop\n", "UnknownField", 1, 10],
+    ["an unknown syncPolicy field", "syncPolicy:\n  selfheal: true\n", "UnknownField", 2, 13],
+    ["a non-boolean sync flag", "syncPolicy:\n  prune: yes please\n", "WrongType", 2, 10],
+    ["a bare number interval", "interval: 30\n", "WrongType", 1, 11],
+    ["a duration without unit", "resync: '5'\n", "InvalidValue", 1, 9],
+    ["a bad region", "region: Europe\n", "InvalidValue", 1, 9],
+    ["a cluster name with a space", "cluster: my shop\n", "InvalidValue", 1, 10],
+    ["a webhook that is not http(s)", "alerts:\n  webhook: ftp://example.com\n", "InvalidValue", 2, 12],
+    ["an unknown alerts field", "alerts: {slack: x}\n", "UnknownField", 1, 17],
+    ["an unknown kind to ignore", "ignoreDifferences:\n  - kind: Deployment\n    paths: [x]\n", "InvalidValue", 2, 11],
+    ["an ignore rule without paths", "ignoreDifferences:\n  - kind: Service\n", "MissingField", 2, 5],
+    ["ignoreDifferences as a mapping", "ignoreDifferences: {paths: [x]}\n", "WrongType", 1, 1],
+    ["an invalid mask pattern", "maskPatterns: ['(']\n", "InvalidValue", 1, 16],
+    ["an empty owner", "owner: ''\n", "InvalidValue", 1, 8],
+    ["a list instead of a mapping", "- cluster: shop\n", "NotAMapping", 1, 1],
+    ["broken YAML", "cluster: [shop\n", "YamlSyntax", 2, 1],
+    ["two documents", "cluster: a\n---\ncluster: b\n", "InvalidValue", 3, 1],
+    ["an unsafe key", "__proto__: {owner: x}\n", "UnsafeKey", 1, 1],
+  ] as const)("reports %s at its place", (_name, text, code, line, column) => {
+    const { problems } = parse(text);
+    expect(problems[0]).toMatchObject({ code, file: "ecs-gitops.yaml", line, column, severity: "error" });
+  });
+});
+
+describe("loadConfigFile", () => {
+  it("returns defaults and no problems when the file is absent", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-config-"));
+    expect(await loadConfigFile(dir)).toEqual({ config: DEFAULT_CONFIG, problems: [] });
+  });
+
+  it("returns defaults when the root is a single manifest file", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-config-"));
+    await writeFile(path.join(dir, "td.yaml"), "kind: TaskDefinition\n");
+    expect(await loadConfigFile(path.join(dir, "td.yaml"))).toEqual({ config: DEFAULT_CONFIG, problems: [] });
+  });
+
+  it("reads ecs-gitops.yml too", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-config-"));
+    await writeFile(path.join(dir, "ecs-gitops.yml"), "cluster: shop\nowner: team-a\n");
+    const { config, problems } = await loadConfigFile(dir);
+    expect(problems).toEqual([]);
+    expect(config).toMatchObject({ cluster: "shop", owner: "team-a" });
+  });
+
+  it("locates problems in the file it read", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-config-"));
+    await writeFile(path.join(dir, "ecs-gitops.yaml"), "cluster: shop\nintervall: 30s\n");
+    const { problems } = await loadConfigFile(dir);
+    expect(problems).toMatchObject([{ code: "UnknownField", file: "ecs-gitops.yaml", line: 2, column: 12 }]);
+  });
+});
