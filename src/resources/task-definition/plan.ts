@@ -1,0 +1,147 @@
+import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
+import { formatPath, isJsonObject } from "../../json.js";
+import type { JsonObject, JsonValue } from "../../json.js";
+import { taskDefinitionSpecFields } from "../../manifests/schema/aws-schema.generated.js";
+import type { Manifest } from "../../manifests/types.js";
+import { desiredTags, diffTags, ownership, tagMapToList, tagsForWrite } from "../shared/tags.js";
+import type { TagMap } from "../shared/tags.js";
+import { parseTaskCpu, parseTaskMemory } from "../shared/units.js";
+import { OWNER_TAG, SPEC_HASH_TAG } from "../types.js";
+import type { Action, Change, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
+import { specHash } from "./hash.js";
+import { normalizeTaskDefinition } from "./normalize.js";
+
+/** An ACTIVE revision of the family as read from AWS (see `readLiveTaskDefinition`). */
+export type LiveTaskDefinition = { arn: string; revision: number; taskDefinition: JsonObject; tags: Record<string, string> };
+export type TaskDefinitionPlan = { action: Action; specHash: string; resolved: ResolvedTaskDefinition };
+
+const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
+const ADOPT_ANNOTATION = "ecs-gitops/adopt";
+
+/**
+ * Decide whether the family needs a new revision. `candidates` are live ACTIVE revisions in the
+ * caller's preference order (the one the managed services use, then the latest). A revision whose
+ * normalized content equals the desired one is reused: at most its tags are corrected, so a
+ * tag-only change never registers (TD-3). Otherwise RegisterTaskDefinition with the spec as
+ * written (principle 5: never the normalized object, never a described one). Pure.
+ */
+export function planTaskDefinition(manifest: Manifest, candidates: readonly LiveTaskDefinition[], ctx: PlanContext): TaskDefinitionPlan {
+  const desired = normalizeTaskDefinition(manifest.spec);
+  const hash = specHash(desired);
+  const wantTags = desiredTags(manifest, ctx, { [SPEC_HASH_TAG]: hash });
+  const ignored = ignoreRules(manifest, ctx);
+  const base = { key: manifest.key, kind: manifest.kind };
+  const compared = candidates.map((candidate) => {
+    const all = diffValues(desired, normalizeTaskDefinition(candidate.taskDefinition));
+    const changes = withoutIgnored(all, ignored);
+    return { candidate, changes, ignoredCount: all.length - changes.length };
+  });
+
+  const first = candidates[0];
+  if (first && candidates.every((c) => ownership(c.tags, manifest, ctx) === "foreign")) {
+    const reason = `task definition family "${manifest.name}" already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(first.tags[OWNER_TAG])})`;
+    return {
+      specHash: hash,
+      resolved: { state: "unresolved", reason },
+      action: {
+        type: "blocked",
+        ...base,
+        changes: compared[0]?.changes ?? [],
+        reason,
+        hint: `to manage the existing family, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; otherwise choose another metadata.name`,
+      },
+    };
+  }
+
+  const match = compared.find((c) => c.changes.length === 0);
+  if (match) {
+    const { candidate } = match;
+    const tagChanges = diffTagChanges(wantTags, candidate.tags, ignored);
+    const calls = tagCalls(candidate.arn, tagChanges, ctx);
+    const notes: string[] = [];
+    if (candidate !== first) notes.push(`content matches revision ${candidate.revision}; no new revision`);
+    if (match.ignoredCount > 0) notes.push(`${match.ignoredCount} difference(s) ignored (ignore-differences)`);
+    if (calls.length > 0 && ownership(candidate.tags, manifest, ctx) === "adoptable") notes.push(`adopting revision ${candidate.revision} (${ADOPT_ANNOTATION})`);
+    const action: Action = { type: calls.length > 0 ? "update" : "noop", ...base, changes: tagChanges.map((t) => t.change), calls, ...(notes.length > 0 ? { notes } : {}) };
+    return { action, specHash: hash, resolved: { state: "known", arn: candidate.arn } };
+  }
+
+  const input: JsonObject = { family: manifest.name, ...registerSpec(manifest.spec), tags: tagMapToList(tagsForWrite(wantTags, ctx), "ecs") };
+  const call: PlannedCall = { operation: "ecs:RegisterTaskDefinition", input };
+  const action: Action = first
+    ? { type: "update", ...base, changes: compared[0]?.changes ?? [], calls: [call] }
+    : { type: "create", ...base, changes: diffValues(desired, {}), calls: [call] };
+  return { action, specHash: hash, resolved: { state: "pending", family: manifest.name, key: manifest.key } };
+}
+
+/**
+ * The RegisterTaskDefinition fields of the spec exactly as the user wrote them, with only what AWS
+ * requires converted: task cpu/memory are strings, and unit forms ("1 vCPU", "2 GB") are sent as
+ * the integer string they mean. No default is added and nothing is reordered.
+ */
+function registerSpec(spec: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const field of taskDefinitionSpecFields) {
+    const value = withoutNulls(spec[field]);
+    if (value !== undefined) out[field] = value;
+  }
+  for (const [field, parse] of [["cpu", parseTaskCpu], ["memory", parseTaskMemory]] as const) {
+    const value = out[field];
+    if (value === undefined) continue;
+    const parsed = parse(value);
+    out[field] = parsed === undefined ? (typeof value === "number" ? String(value) : value) : String(parsed);
+  }
+  return out;
+}
+
+/** Explicit nulls mean "not set" (TD-5); the SDK would drop them anyway. */
+function withoutNulls(value: JsonValue | undefined): JsonValue | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) return value.map(withoutNulls).filter((v): v is JsonValue => v !== undefined);
+  if (isJsonObject(value)) {
+    const out: JsonObject = {};
+    for (const [key, v] of Object.entries(value)) {
+      const w = withoutNulls(v);
+      if (w !== undefined) out[key] = w;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Annotation (comma- or newline-separated) plus the global paths, as segment lists. */
+function ignoreRules(manifest: Manifest, ctx: PlanContext): string[][] {
+  const fromAnnotation = (manifest.annotations[IGNORE_ANNOTATION] ?? "").split(/[,\n]/);
+  return [...ctx.ignoreDifferences, ...fromAnnotation].map(parseIgnorePath).filter((rule) => rule.length > 0);
+}
+
+type TagChange = { key: string; change: Change };
+
+/** Tag differences as changes under `/tags/<key>`, so diff prints them and ignore rules apply. */
+function diffTagChanges(want: TagMap, live: TagMap, ignored: readonly string[][]): TagChange[] {
+  const { set, remove } = diffTags(want, live);
+  const all: TagChange[] = [
+    ...Object.keys(set).map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: set[key], live: live[key] } })),
+    ...remove.map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: undefined, live: live[key] } })),
+  ];
+  const kept = new Set(withoutIgnored(all.map((t) => t.change), ignored));
+  return all.filter((t) => kept.has(t.change)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function tagCalls(resourceArn: string, changes: readonly TagChange[], ctx: PlanContext): PlannedCall[] {
+  const set: TagMap = {};
+  const remove: string[] = [];
+  for (const { key, change } of changes) {
+    if (typeof change.desired === "string") set[key] = change.desired;
+    else remove.push(key);
+  }
+  const calls: PlannedCall[] = [];
+  // The write-only revision tag rides along with every tag write (it is never compared).
+  if (Object.keys(set).length > 0) calls.push({ operation: "ecs:TagResource", input: { resourceArn, tags: tagMapToList(tagsForWrite(set, ctx), "ecs") } });
+  if (remove.length > 0) calls.push({ operation: "ecs:UntagResource", input: { resourceArn, tagKeys: remove } });
+  return calls;
+}
+
+function quoteOrAbsent(value: string | undefined): string {
+  return value === undefined ? "absent" : `"${value}"`;
+}
