@@ -1,0 +1,292 @@
+import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
+import { formatPath, isJsonObject } from "../../json.js";
+import type { JsonObject, JsonValue } from "../../json.js";
+import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
+import type { Manifest } from "../../manifests/types.js";
+import { manifestSpecHash } from "../shared/spec-hash.js";
+import { desiredTags, diffTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../shared/tags.js";
+import type { TagMap } from "../shared/tags.js";
+import { arnPlaceholder, OWNER_TAG, SPEC_HASH_TAG } from "../types.js";
+import type { Action, Change, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
+import { normalizeDesiredRule, normalizeLiveRule, taskDefinitionRef } from "./normalize.js";
+import type { LiveScheduledRule } from "./normalize.js";
+
+const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
+const ADOPT_ANNOTATION = "ecs-gitops/adopt";
+// xref: NORMALIZATION.md §9.4 — PutTargets and RemoveTargets take at most 10 entries per request.
+export const MAX_TARGETS_PER_CALL = 10;
+
+type TagChange = { key: string; change: Change };
+
+/**
+ * Plan one scheduled rule: `live` is what DescribeRule, ListTargetsByRule and ListTagsForResource
+ * returned, or undefined when the rule is missing. PutRule when the rule is missing or differs
+ * (always with State and Description: PutRule replaces the rule), PutTargets for added or changed
+ * targets, RemoveTargets for live target ids git no longer has (EB-7), tags through
+ * Tag/UntagResource on existing rules. Pure.
+ */
+export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | undefined, ctx: PlanContext): Action {
+  const base = { key: manifest.key, kind: manifest.kind };
+  const spec = manifest.spec;
+  const resolved = resolveTargets(spec, ctx);
+  const unresolved = [...resolved.entries()].filter(([, r]) => r.state === "unresolved");
+  if (unresolved.length > 0) {
+    const reason = unresolved.map(([ref, r]) => `taskDefinition "${ref}": ${r.state === "unresolved" ? r.reason : ""}`).join("; ");
+    return { type: "blocked", ...base, changes: [], reason, hint: "fix the reference, or define that task definition family in the repository" };
+  }
+  const display = (ref: string) => displayRef(ref, resolved.get(ref));
+  const { rule: want, unexpandable } = normalizeDesiredRule(spec, { ruleName: manifest.name, region: ctx.region, accountId: ctx.accountId, defaultCluster: ctx.defaultCluster, taskDefinition: display });
+  if (unexpandable.length > 0) {
+    return {
+      type: "blocked",
+      ...base,
+      changes: [],
+      reason: `the AWS account id is unknown, so ${unexpandable.join(", ")} cannot be expanded into ARNs to compare with EventBridge`,
+      hint: `give the controller credentials that may call sts:GetCallerIdentity, or write full ARNs in ${manifest.file}`,
+    };
+  }
+  // The spec hash tells a deploy from drift after a restart (reconciler); it changes only with git.
+  const wantTags = desiredTags(manifest, ctx, { [SPEC_HASH_TAG]: manifestSpecHash(manifest) });
+  const inputs = targetInputs(spec, want, resolved, manifest.name);
+
+  if (live === undefined) {
+    const calls: PlannedCall[] = [
+      { operation: "events:PutRule", input: putRuleInput(manifest, want, tagMapToList(tagsForWrite(wantTags, ctx), "events")) },
+      ...putTargetsCalls(manifest, Object.keys(targetsOf(want)).sort(), inputs),
+    ];
+    const changes = [...diffValues(want, { targets: {} }), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
+    return { type: "create", ...base, changes, calls };
+  }
+
+  const ignored = ignoreRules(manifest, ctx);
+  const have = normalizeLiveRule(live);
+  const all = diffValues(want, have);
+  const specChanges = withoutIgnored(all, ignored);
+  const liveTags = tagListToMap(live.tags);
+  const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
+  const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
+  const owner = ownership(liveTags, manifest, ctx);
+  if (owner === "foreign") {
+    return {
+      type: "blocked",
+      ...base,
+      changes,
+      reason: `rule "${manifest.name}" already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${liveTags[OWNER_TAG] === undefined ? "absent" : `"${liveTags[OWNER_TAG]}"`})`,
+      hint: `to manage the existing rule and its targets, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; otherwise choose another metadata.name`,
+    };
+  }
+
+  const calls: PlannedCall[] = [];
+  const ruleChanged = specChanges.some((c) => segments(c.path)[0] !== "targets");
+  if (ruleChanged) {
+    // The rule as it should be, keeping the live value wherever a difference is ignored.
+    const sent = structuredClone(withoutTargets(want));
+    for (const rule of ignored) if (rule[0] !== "targets" && rule[0] !== "tags") keepLiveAt(sent, withoutTargets(have), rule);
+    calls.push({ operation: "events:PutRule", input: putRuleInput(manifest, sent, undefined) });
+  }
+  const changedTargets = new Set<string>();
+  const removedTargets = new Set<string>();
+  for (const change of specChanges) {
+    const [head, id] = segments(change.path);
+    if (head !== "targets" || id === undefined) continue;
+    if (targetsOf(want)[id] === undefined) removedTargets.add(id);
+    else changedTargets.add(id);
+  }
+  const liveTargets = targetsOf(have);
+  for (const id of changedTargets) {
+    const target = inputs.get(id);
+    if (target === undefined) continue;
+    for (const rule of ignored) {
+      if (rule[0] !== "targets" || rule.length < 3 || (rule[1] !== "*" && rule[1] !== id)) continue;
+      keepLiveAt(target.canonical, liveTargets[id], rule.slice(2));
+    }
+  }
+  calls.push(...putTargetsCalls(manifest, [...changedTargets].sort(), inputs));
+  calls.push(...chunks([...removedTargets].sort(), MAX_TARGETS_PER_CALL).map((ids): PlannedCall => ({ operation: "events:RemoveTargets", input: { Rule: manifest.name, ...busParam(spec), Ids: ids } })));
+
+  const ruleArn = typeof live.rule["Arn"] === "string" ? live.rule["Arn"] : "";
+  calls.push(...tagCalls(ruleArn, tagChanges, ctx));
+  const notes: string[] = [];
+  if (all.length > specChanges.length) notes.push(`${all.length - specChanges.length} difference(s) ignored (${IGNORE_ANNOTATION})`);
+  if (calls.length > 0 && owner === "adoptable") notes.push(`adopting the existing rule (${ADOPT_ANNOTATION})`);
+  return { type: calls.length > 0 ? "update" : "noop", ...base, changes, calls, ...(notes.length > 0 ? { notes } : {}) };
+}
+
+type TargetInput = { canonical: JsonObject; taskDefinitionArn: string | undefined };
+
+/** Each desired target's canonical form plus the ARN (or placeholder) PutTargets must carry. */
+function targetInputs(spec: JsonObject, want: JsonObject, resolved: Map<string, ResolvedTaskDefinition>, ruleName: string): Map<string, TargetInput> {
+  const out = new Map<string, TargetInput>();
+  const canonical = targetsOf(want);
+  for (const target of Array.isArray(spec["targets"]) ? spec["targets"] : []) {
+    if (!isJsonObject(target)) continue;
+    const id = typeof target["id"] === "string" && target["id"] !== "" ? target["id"] : ruleName;
+    const c = canonical[id];
+    if (!isJsonObject(c)) continue;
+    const ref = typeof target["taskDefinition"] === "string" ? target["taskDefinition"] : undefined;
+    const r = ref === undefined ? undefined : resolved.get(ref);
+    const arn = r?.state === "known" ? r.arn : r?.state === "pending" ? arnPlaceholder(r.key) : undefined;
+    out.set(id, { canonical: structuredClone(c), taskDefinitionArn: arn });
+  }
+  return out;
+}
+
+function resolveTargets(spec: JsonObject, ctx: PlanContext): Map<string, ResolvedTaskDefinition> {
+  const out = new Map<string, ResolvedTaskDefinition>();
+  for (const target of Array.isArray(spec["targets"]) ? spec["targets"] : []) {
+    const ref = isJsonObject(target) ? target["taskDefinition"] : undefined;
+    if (typeof ref === "string" && ref !== "" && !out.has(ref)) out.set(ref, ctx.resolveTaskDefinition(ref));
+  }
+  return out;
+}
+
+/** What a resolved reference compares as: `family:rev` for an ARN, `family:(new)` before registration. */
+function displayRef(ref: string, resolved: ResolvedTaskDefinition | undefined): string {
+  if (resolved?.state === "known") return taskDefinitionRef(resolved.arn);
+  if (resolved?.state === "pending") return `${resolved.family}:(new)`;
+  return ref;
+}
+
+function putRuleInput(manifest: Manifest, rule: JsonObject, tags: JsonValue[] | undefined): JsonObject {
+  const input: JsonObject = { Name: manifest.name, ...busParam(manifest.spec) };
+  if (typeof rule["scheduleExpression"] === "string") input["ScheduleExpression"] = rule["scheduleExpression"];
+  const pattern = rule["eventPattern"];
+  if (pattern !== undefined) input["EventPattern"] = typeof pattern === "string" ? pattern : JSON.stringify(pattern);
+  // PutRule replaces the rule: an omitted State becomes ENABLED and an omitted Description is
+  // dropped (MOTO.md §9, as on AWS), so both are always sent.
+  input["State"] = rule["state"] ?? "ENABLED";
+  input["Description"] = rule["description"] ?? "";
+  if (typeof rule["roleArn"] === "string") input["RoleArn"] = rule["roleArn"];
+  if (tags !== undefined) input["Tags"] = tags;
+  return input;
+}
+
+function putTargetsCalls(manifest: Manifest, ids: readonly string[], inputs: Map<string, TargetInput>): PlannedCall[] {
+  const targets = ids.flatMap((id) => {
+    const target = inputs.get(id);
+    return target === undefined ? [] : [toApiTarget(id, target)];
+  });
+  return chunks(targets, MAX_TARGETS_PER_CALL).map((batch) => ({ operation: "events:PutTargets", input: { Rule: manifest.name, ...busParam(manifest.spec), Targets: batch } }));
+}
+
+/** Canonical camelCase target → the PutTargets `Target` (PascalCase, except where the API is camelCase). */
+function toApiTarget(id: string, { canonical: t, taskDefinitionArn }: TargetInput): JsonObject {
+  const out: JsonObject = { Id: id, Arn: t["arn"] ?? "" };
+  if (t["roleArn"] !== undefined) out["RoleArn"] = t["roleArn"];
+  const ecs: JsonObject = {};
+  if (taskDefinitionArn !== undefined) ecs["TaskDefinitionArn"] = taskDefinitionArn;
+  const rename: [string, string][] = [
+    ["taskCount", "TaskCount"],
+    ["launchType", "LaunchType"],
+    ["platformVersion", "PlatformVersion"],
+    ["group", "Group"],
+    ["capacityProviderStrategy", "CapacityProviderStrategy"], // items stay camelCase in the API
+    ["enableECSManagedTags", "EnableECSManagedTags"],
+    ["enableExecuteCommand", "EnableExecuteCommand"],
+    ["placementConstraints", "PlacementConstraints"], // items stay camelCase in the API
+    ["placementStrategy", "PlacementStrategy"],
+    ["propagateTags", "PropagateTags"],
+    ["referenceId", "ReferenceId"],
+  ];
+  for (const [from, to] of rename) if (t[from] !== undefined) ecs[to] = t[from];
+  const awsvpc = isJsonObject(t["networkConfiguration"]) ? t["networkConfiguration"]["awsvpcConfiguration"] : undefined;
+  if (isJsonObject(awsvpc)) {
+    const vpc: JsonObject = {};
+    if (awsvpc["subnets"] !== undefined) vpc["Subnets"] = awsvpc["subnets"];
+    if (awsvpc["securityGroups"] !== undefined) vpc["SecurityGroups"] = awsvpc["securityGroups"];
+    if (awsvpc["assignPublicIp"] !== undefined) vpc["AssignPublicIp"] = awsvpc["assignPublicIp"];
+    ecs["NetworkConfiguration"] = { awsvpcConfiguration: vpc };
+  }
+  if (Array.isArray(t["tags"])) ecs["Tags"] = t["tags"].filter(isJsonObject).map((tag) => ({ Key: tag["key"] ?? "", Value: tag["value"] ?? "" }));
+  if (Object.keys(ecs).length > 0) out["EcsParameters"] = ecs;
+  // xref: EB-5 — the overrides travel as the target's Input, a JSON string.
+  if (isJsonObject(t["overrides"])) out["Input"] = JSON.stringify(t["overrides"]);
+  const retry = t["retryPolicy"];
+  if (isJsonObject(retry)) {
+    const policy: JsonObject = {};
+    if (retry["maximumRetryAttempts"] !== undefined) policy["MaximumRetryAttempts"] = retry["maximumRetryAttempts"];
+    if (retry["maximumEventAgeInSeconds"] !== undefined) policy["MaximumEventAgeInSeconds"] = retry["maximumEventAgeInSeconds"];
+    out["RetryPolicy"] = policy;
+  }
+  const dlq = t["deadLetterConfig"];
+  if (isJsonObject(dlq) && dlq["arn"] !== undefined) out["DeadLetterConfig"] = { Arn: dlq["arn"] };
+  return out;
+}
+
+function busParam(spec: JsonObject): JsonObject {
+  const bus = spec["eventBusName"];
+  return typeof bus === "string" && bus !== "" && eventBusName(bus) !== AWS_DEFAULT_EVENT_BUS ? { EventBusName: bus } : {};
+}
+
+function targetsOf(rule: JsonObject): JsonObject {
+  const targets = rule["targets"];
+  return isJsonObject(targets) ? targets : {};
+}
+
+function withoutTargets(rule: JsonObject): JsonObject {
+  const { targets: _targets, ...rest } = rule;
+  return rest;
+}
+
+function segments(path: string): string[] {
+  return parseIgnorePath(path);
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Overwrite what `target` holds at `path` (`*` = any key) with the live value, or remove it. */
+function keepLiveAt(target: JsonValue, live: JsonValue | undefined, path: readonly string[]): void {
+  const [head, ...rest] = path;
+  if (head === undefined || typeof target !== "object" || target === null) return;
+  const container = target as Record<string, JsonValue>;
+  const liveContainer = typeof live === "object" && live !== null ? (live as Record<string, JsonValue>) : undefined;
+  const keys = head === "*" ? [...new Set([...Object.keys(container), ...Object.keys(liveContainer ?? {})])] : [head];
+  for (const key of keys) {
+    const liveValue = liveContainer?.[key];
+    if (rest.length > 0) {
+      const child = container[key];
+      if (child !== undefined) keepLiveAt(child, liveValue, rest);
+    } else if (Array.isArray(container)) {
+      if (liveValue !== undefined) container[Number(key)] = structuredClone(liveValue);
+    } else if (liveValue === undefined) {
+      delete container[key];
+    } else {
+      container[key] = structuredClone(liveValue);
+    }
+  }
+}
+
+/** Annotation (comma- or newline-separated) plus the global paths, as segment lists. */
+function ignoreRules(manifest: Manifest, ctx: PlanContext): string[][] {
+  const fromAnnotation = (manifest.annotations[IGNORE_ANNOTATION] ?? "").split(/[,\n]/);
+  return [...ctx.ignoreDifferences, ...fromAnnotation].map(parseIgnorePath).filter((rule) => rule.length > 0);
+}
+
+/** Tag differences as changes under `/tags/<key>`, so diff prints them and ignore rules apply. */
+function diffTagChanges(want: TagMap, live: TagMap, ignored: readonly string[][]): TagChange[] {
+  const { set, remove } = diffTags(want, live);
+  const all: TagChange[] = [
+    ...Object.keys(set).map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: set[key], live: live[key] } })),
+    ...remove.map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: undefined, live: live[key] } })),
+  ];
+  const kept = new Set(withoutIgnored(all.map((t) => t.change), ignored));
+  return all.filter((t) => kept.has(t.change)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Tag/UntagResource on the rule ARN; the revision tag rides along when git changed the rule (spec-hash tag). */
+function tagCalls(resourceArn: string, changes: readonly TagChange[], ctx: PlanContext): PlannedCall[] {
+  const set: TagMap = {};
+  const remove: string[] = [];
+  for (const { key, change } of changes) {
+    if (typeof change.desired === "string") set[key] = change.desired;
+    else remove.push(key);
+  }
+  const calls: PlannedCall[] = [];
+  if (Object.keys(set).length > 0) calls.push({ operation: "events:TagResource", input: { ResourceARN: resourceArn, Tags: tagMapToList(tagsForWrite(set, ctx), "events") } });
+  if (remove.length > 0) calls.push({ operation: "events:UntagResource", input: { ResourceARN: resourceArn, TagKeys: remove } });
+  return calls;
+}

@@ -1,0 +1,259 @@
+import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
+import { formatPath } from "../../json.js";
+import type { JsonObject, JsonValue } from "../../json.js";
+import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
+import type { Manifest } from "../../manifests/types.js";
+import { manifestSpecHash } from "../shared/spec-hash.js";
+import { desiredTags, diffTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../shared/tags.js";
+import type { TagMap } from "../shared/tags.js";
+import { arnPlaceholder, OWNER_TAG, SPEC_HASH_TAG } from "../types.js";
+import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
+import { normalizeService, SERVICE_CREATE_ONLY_FIELDS, serviceNormalizeOptions } from "./normalize.js";
+
+const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
+const ADOPT_ANNOTATION = "ecs-gitops/adopt";
+
+// xref: UpdateService API reference — what UpdateService may change per deployment controller
+// ("For services using the blue/green (CODE_DEPLOY) deployment controller, only …").
+const UPDATABLE_BY_CONTROLLER: Record<string, readonly string[]> = {
+  CODE_DEPLOY: ["desiredCount", "deploymentConfiguration", "healthCheckGracePeriodSeconds", "placementConstraints", "placementStrategy", "enableECSManagedTags", "propagateTags"],
+  EXTERNAL: ["desiredCount", "healthCheckGracePeriodSeconds", "placementConstraints", "placementStrategy", "enableECSManagedTags", "propagateTags"],
+};
+
+// xref: NORMALIZATION.md SV-17 — ecspresso svToUpdateServiceInput; UpdateService API reference:
+// "You can remove existing loadBalancers by passing an empty list" (likewise the others).
+const REMOVE_WITH_EMPTY_LIST = ["loadBalancers", "serviceRegistries", "volumeConfigurations", "vpcLatticeConfigurations", "placementConstraints", "placementStrategy"];
+
+type TaskDefinitionRef = { display: string; input: string } | { unresolved: string } | undefined;
+type TagChange = { key: string; change: Change };
+
+/**
+ * Plan one service: `live` is the DescribeServices service (with `tags`, include:[TAGS]) or
+ * undefined when it is missing or INACTIVE. Create with the spec as written; update with one
+ * UpdateService carrying only the changed top-level fields, tags through Tag/UntagResource;
+ * never recreate: create-only differences and foreign services are `blocked`. Pure.
+ */
+export function planService(manifest: Manifest, live: JsonObject | undefined, ctx: PlanContext): Action {
+  const base = { key: manifest.key, kind: manifest.kind };
+  const spec = manifest.spec;
+  const td = resolveTaskDefinition(spec, ctx);
+  // The spec hash tells a deploy from drift after a restart (reconciler); it changes only with git.
+  const wantTags = desiredTags(manifest, ctx, { [SPEC_HASH_TAG]: manifestSpecHash(manifest) });
+  if (live === undefined) return planCreate(manifest, td, wantTags, ctx);
+
+  const ignored = ignoreRules(manifest, ctx);
+  const opts = serviceNormalizeOptions(spec, live);
+  if (td !== undefined && "unresolved" in td && opts.controller === "ECS") {
+    return { type: "blocked", ...base, changes: [], reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`, hint: "fix the reference, or define that task definition family in the repository" };
+  }
+  const want = normalizeService(withTaskDefinition(spec, td), opts);
+  const have = normalizeService(live, opts);
+  const all = diffValues(want, have);
+  const specChanges = withoutIgnored(all, ignored);
+  const liveTags = tagListToMap(live["tags"]);
+  const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
+  const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
+
+  const owner = ownership(liveTags, manifest, ctx);
+  if (owner === "foreign") {
+    return {
+      type: "blocked",
+      ...base,
+      changes,
+      reason: `service "${manifest.name}" already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(liveTags[OWNER_TAG])})`,
+      hint: `to manage the existing service, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; otherwise choose another metadata.name`,
+    };
+  }
+
+  const changed = changedFields(specChanges);
+  const createOnly = changed.filter((f) => (SERVICE_CREATE_ONLY_FIELDS as readonly string[]).includes(f));
+  if (createOnly.length > 0) {
+    return {
+      type: "blocked",
+      ...base,
+      changes,
+      reason: `ECS cannot change ${createOnly.map((f) => describeField(f, want, have)).join(", ")} on an existing service`,
+      hint: `the service must be replaced: delete it and let ecs-gitops create it again, or rename metadata.name in ${manifest.file} to create a new service side by side and remove the old one after the switch`,
+    };
+  }
+  const allowed = UPDATABLE_BY_CONTROLLER[opts.controller];
+  const controllerOwned = allowed ? changed.filter((f) => !allowed.includes(f)) : [];
+  if (controllerOwned.length > 0) {
+    return {
+      type: "blocked",
+      ...base,
+      changes,
+      reason: `the ${opts.controller} deployment controller owns ${controllerOwned.join(", ")}: UpdateService cannot change ${controllerOwned.length > 1 ? "them" : "it"}`,
+      hint: opts.controller === "CODE_DEPLOY" ? "roll the change out with a CodeDeploy deployment (CreateDeployment), or keep these fields equal to the live service" : "roll the change out with a new task set (CreateTaskSet), or keep these fields equal to the live service",
+    };
+  }
+  const unremovable = changed.filter((f) => want[f] === undefined && !REMOVE_WITH_EMPTY_LIST.includes(f) && f !== "serviceConnectConfiguration");
+  if (unremovable.length > 0) {
+    return { type: "blocked", ...base, changes, reason: `UpdateService cannot remove ${unremovable.join(", ")} from an existing service`, hint: `set ${unremovable.join(", ")} in ${manifest.file} to the wanted value, or replace the service` };
+  }
+
+  const calls: PlannedCall[] = [];
+  const notes: string[] = [];
+  if (changed.length > 0) calls.push({ operation: "ecs:UpdateService", input: updateServiceInput(manifest, ctx, changed, want, have, td, ignored) });
+  const serviceArn = typeof live["serviceArn"] === "string" ? live["serviceArn"] : undefined;
+  const tagWrites = tagCalls(serviceArn, tagChanges, ctx);
+  if (tagWrites.calls.length > 0 && !tagWrites.writable) {
+    if (calls.length === 0) {
+      return { type: "blocked", ...base, changes, reason: `the service ARN ${serviceArn ?? "(unknown)"} is in the old short format, which ECS cannot tag`, hint: "opt in to the long ARN format (PutAccountSetting serviceLongArnFormat) and recreate the service, or drop the labels" };
+    }
+    notes.push("tags not written: the service ARN is in the old short format, which ECS cannot tag");
+  } else {
+    calls.push(...tagWrites.calls);
+  }
+  if (all.length > specChanges.length) notes.push(`${all.length - specChanges.length} difference(s) ignored (${IGNORE_ANNOTATION})`);
+  if (opts.dropNamespace) notes.push("serviceConnectConfiguration.namespace not compared: one side names it, the other gives its ARN");
+  if (calls.length > 0 && owner === "adoptable") notes.push(`adopting the existing service (${ADOPT_ANNOTATION})`);
+  return { type: calls.length > 0 ? "update" : "noop", ...base, changes, calls, ...(notes.length > 0 ? { notes } : {}) };
+}
+
+function planCreate(manifest: Manifest, td: TaskDefinitionRef, wantTags: TagMap, ctx: PlanContext): Action {
+  const base = { key: manifest.key, kind: manifest.kind };
+  const spec = manifest.spec;
+  if (td !== undefined && "unresolved" in td) {
+    return { type: "blocked", ...base, changes: [], reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`, hint: "fix the reference, or define that task definition family in the repository" };
+  }
+  // The spec as written (CreateService input): no defaults added, so AWS applies its own.
+  const input: JsonObject = { ...spec, serviceName: manifest.name, cluster: clusterParam(spec, ctx) };
+  if (td !== undefined) input["taskDefinition"] = td.input;
+  input["tags"] = tagMapToList(tagsForWrite(wantTags, ctx), "ecs");
+  const view = normalizeService(withTaskDefinition(spec, td), serviceNormalizeOptions(spec));
+  const changes = [...diffValues(view, {}), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
+  return { type: "create", ...base, changes, calls: [{ operation: "ecs:CreateService", input }] };
+}
+
+function updateServiceInput(manifest: Manifest, ctx: PlanContext, changed: readonly string[], want: JsonObject, have: JsonObject, td: TaskDefinitionRef, ignored: readonly string[][]): JsonObject {
+  const input: JsonObject = { cluster: clusterParam(manifest.spec, ctx), service: manifest.name };
+  for (const field of changed) {
+    if (field === "taskDefinition" && td !== undefined && !("unresolved" in td)) {
+      input[field] = td.input; // the ARN (or the placeholder apply fills in), never `family:rev`
+      continue;
+    }
+    const value = want[field];
+    if (value !== undefined) input[field] = structuredClone(value);
+    else input[field] = field === "serviceConnectConfiguration" ? { enabled: false } : [];
+  }
+  // A nested ignored path inside a field that is sent anyway keeps its live value.
+  for (const rule of ignored) {
+    const [head, ...rest] = rule;
+    if (head === undefined || rest.length === 0 || head === "cluster" || head === "service" || !(head in input) || head === "taskDefinition") continue;
+    const value = input[head];
+    if (value !== undefined) keepLiveAt(value, have[head], rest);
+  }
+  return input;
+}
+
+/** Overwrite what `target` holds at `path` (`*` = any key) with the live value, or remove it. */
+function keepLiveAt(target: JsonValue, live: JsonValue | undefined, path: readonly string[]): void {
+  const [head, ...rest] = path;
+  if (head === undefined || typeof target !== "object" || target === null) return;
+  const container = target as Record<string, JsonValue>;
+  const liveContainer = typeof live === "object" && live !== null ? (live as Record<string, JsonValue>) : undefined;
+  const keys = head === "*" ? [...new Set([...Object.keys(container), ...Object.keys(liveContainer ?? {})])] : [head];
+  for (const key of keys) {
+    const liveValue = liveContainer?.[key];
+    if (rest.length > 0) {
+      const child = container[key];
+      if (child !== undefined) keepLiveAt(child, liveValue, rest);
+    } else if (Array.isArray(container)) {
+      if (liveValue !== undefined) container[Number(key)] = structuredClone(liveValue);
+    } else if (liveValue === undefined) {
+      delete container[key];
+    } else {
+      container[key] = structuredClone(liveValue);
+    }
+  }
+}
+
+function resolveTaskDefinition(spec: JsonObject, ctx: PlanContext): TaskDefinitionRef {
+  const ref = spec["taskDefinition"];
+  if (typeof ref !== "string" || ref === "") return undefined;
+  const resolved = ctx.resolveTaskDefinition(ref);
+  switch (resolved.state) {
+    case "known":
+      return { display: resolved.arn, input: resolved.arn };
+    case "pending":
+      return { display: `${resolved.family}:(new)`, input: arnPlaceholder(resolved.key) };
+    case "unresolved":
+      return { unresolved: resolved.reason };
+    default: {
+      const exhaustive: never = resolved;
+      throw new Error(`unknown task definition resolution ${JSON.stringify(exhaustive)}`);
+    }
+  }
+}
+
+/** The spec with its task definition reference replaced by what it resolves to (SV-4, ACK #2361). */
+function withTaskDefinition(spec: JsonObject, td: TaskDefinitionRef): JsonObject {
+  if (td === undefined || "unresolved" in td) return spec;
+  return { ...spec, taskDefinition: td.display };
+}
+
+function clusterParam(spec: JsonObject, ctx: PlanContext): string {
+  const cluster = spec["cluster"];
+  return typeof cluster === "string" && cluster !== "" ? cluster : (ctx.defaultCluster ?? AWS_DEFAULT_CLUSTER);
+}
+
+function changedFields(changes: readonly Change[]): string[] {
+  const fields = new Set<string>();
+  for (const change of changes) {
+    const head = parseIgnorePath(change.path)[0];
+    if (head !== undefined) fields.add(head);
+  }
+  return [...fields].sort();
+}
+
+function describeField(field: string, want: JsonObject, have: JsonObject): string {
+  return `${field} (desired ${show(want[field])}, live ${show(have[field])})`;
+}
+
+function show(value: JsonValue | undefined): string {
+  return value === undefined ? "unset" : JSON.stringify(value);
+}
+
+/** Annotation (comma- or newline-separated) plus the global paths, as segment lists. */
+function ignoreRules(manifest: Manifest, ctx: PlanContext): string[][] {
+  const fromAnnotation = (manifest.annotations[IGNORE_ANNOTATION] ?? "").split(/[,\n]/);
+  return [...ctx.ignoreDifferences, ...fromAnnotation].map(parseIgnorePath).filter((rule) => rule.length > 0);
+}
+
+/** Tag differences as changes under `/tags/<key>`, so diff prints them and ignore rules apply (SV-16). */
+function diffTagChanges(want: TagMap, live: TagMap, ignored: readonly string[][]): TagChange[] {
+  const { set, remove } = diffTags(want, live);
+  const all: TagChange[] = [
+    ...Object.keys(set).map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: set[key], live: live[key] } })),
+    ...remove.map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: undefined, live: live[key] } })),
+  ];
+  const kept = new Set(withoutIgnored(all.map((t) => t.change), ignored));
+  return all.filter((t) => kept.has(t.change)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * TagResource for changed tags, UntagResource for removed ones. The write-only revision tag rides
+ * along with tag writes; the spec-hash tag changes exactly when git changes the service, so a
+ * deploy records its commit without an extra call on heals or task-definition-only deploys.
+ */
+function tagCalls(serviceArn: string | undefined, changes: readonly TagChange[], ctx: PlanContext): { calls: PlannedCall[]; writable: boolean } {
+  const set: TagMap = {};
+  const remove: string[] = [];
+  for (const { key, change } of changes) {
+    if (typeof change.desired === "string") set[key] = change.desired;
+    else remove.push(key);
+  }
+  const resourceArn = serviceArn ?? "";
+  const calls: PlannedCall[] = [];
+  if (Object.keys(set).length > 0) calls.push({ operation: "ecs:TagResource", input: { resourceArn, tags: tagMapToList(tagsForWrite(set, ctx), "ecs") } });
+  if (remove.length > 0) calls.push({ operation: "ecs:UntagResource", input: { resourceArn, tagKeys: remove } });
+  // xref: SV-16 — tagging needs the long ARN format (arn:…:service/<cluster>/<name>).
+  const writable = serviceArn !== undefined && /^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+\/[^/]+$/.test(serviceArn);
+  return { calls, writable };
+}
+
+function quoteOrAbsent(value: string | undefined): string {
+  return value === undefined ? "absent" : `"${value}"`;
+}
+

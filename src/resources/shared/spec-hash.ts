@@ -1,0 +1,14 @@
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../../json.js";
+import type { Manifest } from "../../manifests/types.js";
+
+/**
+ * Hash of what git says about a Service or ScheduledRule (spec and labels), stored on the
+ * resource as the `ecs-gitops:spec-hash` tag when git changes it. After a restart it tells a
+ * pending deploy (hash differs: git moved) from drift (hash equal: someone changed AWS) with no
+ * local state. Resolved task definition ARNs are not part of it, so a new image in a task
+ * definition does not retag its services. Pure.
+ */
+export function manifestSpecHash(manifest: Pick<Manifest, "spec" | "labels">): string {
+  return createHash("sha256").update(canonicalJson({ spec: manifest.spec, labels: manifest.labels })).digest("hex").slice(0, 32);
+}

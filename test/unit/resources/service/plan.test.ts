@@ -1,0 +1,264 @@
+import { describe, expect, it } from "vitest";
+import type { JsonObject, JsonValue } from "../../../../src/json.js";
+import { planService } from "../../../../src/resources/service/plan.js";
+import { arnPlaceholder, OWNER_TAG, REVISION_TAG, SOURCE_TAG } from "../../../../src/resources/types.js";
+import type { Action, PlannedCall } from "../../../../src/resources/types.js";
+import { manifestOf, planContext, resolverOf } from "../builders.js";
+
+const TD3 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3";
+const TD4 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:4";
+const SERVICE_ARN = "arn:aws:ecs:us-east-1:123456789012:service/prod/web";
+const ctx = planContext({ resolveTaskDefinition: resolverOf({ web: TD3 }) });
+
+type Overrides = Record<string, JsonValue | undefined>;
+
+function merge(base: JsonObject, overrides: Overrides): JsonObject {
+  const out: JsonObject = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete out[key];
+    else out[key] = value;
+  }
+  return out;
+}
+
+function spec(overrides: Overrides = {}): JsonObject {
+  return merge({ cluster: "prod", taskDefinition: "web", desiredCount: 2, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"] } } }, overrides);
+}
+
+/** The live service ecs-gitops left after applying `spec()`, owned and tagged. */
+function live(overrides: Overrides = {}): JsonObject {
+  return merge(
+    {
+      serviceArn: SERVICE_ARN,
+      serviceName: "web",
+      clusterArn: "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+      status: "ACTIVE",
+      desiredCount: 2,
+      runningCount: 2,
+      launchType: "FARGATE",
+      platformVersion: "LATEST",
+      taskDefinition: TD3,
+      deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: false, rollback: false } },
+      deployments: [{ id: "ecs-svc/1", status: "PRIMARY", taskDefinition: TD3 }],
+      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"], assignPublicIp: "DISABLED" } },
+      schedulingStrategy: "REPLICA",
+      propagateTags: "NONE",
+      enableECSManagedTags: false,
+      tags: [
+        { key: OWNER_TAG, value: "ecs-gitops" },
+        { key: SOURCE_TAG, value: "web.yaml" },
+        { key: REVISION_TAG, value: "0ld" },
+      ],
+    },
+    overrides,
+  );
+}
+
+const web = (s: JsonObject = spec(), options: Parameters<typeof manifestOf>[3] = {}) => manifestOf("Service", "web", s, options);
+
+function calls(action: Action): PlannedCall[] {
+  return action.type === "blocked" ? [] : action.calls;
+}
+
+function only(action: Action, operation: PlannedCall["operation"]): JsonObject {
+  const found = calls(action).filter((c) => c.operation === operation);
+  expect(found).toHaveLength(1);
+  return found[0]?.input ?? {};
+}
+
+describe("planService: create", () => {
+  it("creates with the spec as written, the resolved task definition and ownership tags", () => {
+    const action = planService(web(spec({ propagateTags: "SERVICE" }), { labels: { team: "shop" } }), undefined, ctx);
+    expect(action.type).toBe("create");
+    expect(calls(action)).toEqual([
+      {
+        operation: "ecs:CreateService",
+        input: {
+          ...spec({ propagateTags: "SERVICE" }),
+          serviceName: "web",
+          cluster: "prod",
+          taskDefinition: TD3,
+          tags: [
+            { key: OWNER_TAG, value: "ecs-gitops" },
+            { key: REVISION_TAG, value: "abc123" },
+            { key: SOURCE_TAG, value: "web.yaml" },
+            { key: "team", value: "shop" },
+          ],
+        },
+      },
+    ]);
+    expect(action.changes.map((c) => c.path)).toContain("/desiredCount");
+  });
+
+  it("adds no server default to CreateService and falls back to the default cluster", () => {
+    const input = only(planService(web(spec({ cluster: undefined })), undefined, planContext({ defaultCluster: "staging", resolveTaskDefinition: resolverOf({ web: TD3 }) })), "ecs:CreateService");
+    expect(input["cluster"]).toBe("staging");
+    for (const field of ["propagateTags", "enableECSManagedTags", "platformVersion", "deploymentConfiguration", "schedulingStrategy"]) expect(input).not.toHaveProperty(field);
+  });
+
+  it("creates against a task definition registered in the same run through its placeholder", () => {
+    const pending = planContext({ resolveTaskDefinition: resolverOf({}, { web: "TaskDefinition/web" }) });
+    const action = planService(web(), undefined, pending);
+    expect(only(action, "ecs:CreateService")["taskDefinition"]).toBe(arnPlaceholder("TaskDefinition/web"));
+    expect(action.changes).toContainEqual({ path: "/taskDefinition", desired: "web:(new)", live: undefined });
+  });
+
+  it("blocks on a task definition reference that does not resolve", () => {
+    const action = planService(web(), undefined, planContext());
+    expect(action.type).toBe("blocked");
+    if (action.type === "blocked") expect(action.reason).toContain('taskDefinition "web"');
+  });
+});
+
+describe("planService: update", () => {
+  it("plans nothing when nothing differs", () => {
+    const action = planService(web(), live(), ctx);
+    expect(action).toMatchObject({ type: "noop", changes: [], calls: [] });
+  });
+
+  it("sends one UpdateService with only the changed top-level fields, whole sub-objects for nested changes", () => {
+    const action = planService(web(spec({ desiredCount: 4, deploymentConfiguration: { maximumPercent: 150 } })), live(), ctx);
+    expect(action.type).toBe("update");
+    expect(only(action, "ecs:UpdateService")).toEqual({
+      cluster: "prod",
+      service: "web",
+      desiredCount: 4,
+      deploymentConfiguration: {
+        maximumPercent: 150,
+        minimumHealthyPercent: 100,
+        deploymentCircuitBreaker: { enable: false, rollback: false },
+        alarms: { alarmNames: [], enable: false, rollback: false },
+        strategy: "ROLLING",
+        bakeTimeInMinutes: 0,
+      },
+    });
+    // The write-only revision tag records the commit that changed the service.
+    expect(only(action, "ecs:TagResource")).toEqual({ resourceArn: SERVICE_ARN, tags: [{ key: REVISION_TAG, value: "abc123" }] });
+    expect(calls(action).map((c) => c.operation)).toEqual(["ecs:UpdateService", "ecs:TagResource"]);
+  });
+
+  it("deploys a new revision by ARN, or by placeholder when it is registered in the same run", () => {
+    const known = planService(web(), live(), planContext({ resolveTaskDefinition: resolverOf({ web: TD4 }) }));
+    expect(only(known, "ecs:UpdateService")).toEqual({ cluster: "prod", service: "web", taskDefinition: TD4 });
+    expect(known.changes).toEqual([{ path: "/taskDefinition", desired: "web:4", live: "web:3" }]);
+    const pending = planService(web(), live(), planContext({ resolveTaskDefinition: resolverOf({}, { web: "TaskDefinition/web" }) }));
+    expect(only(pending, "ecs:UpdateService")["taskDefinition"]).toBe(arnPlaceholder("TaskDefinition/web"));
+    expect(pending.changes).toEqual([{ path: "/taskDefinition", desired: "web:(new)", live: "web:3" }]);
+  });
+
+  it("removes load balancers, registries, placement, volumes and lattice with empty lists, Service Connect with {enabled:false}", () => {
+    const withAll = live({
+      loadBalancers: [{ targetGroupArn: "arn:tg/1", containerName: "web", containerPort: 80 }],
+      serviceRegistries: [{ registryArn: "arn:sd/1" }],
+      placementConstraints: [{ type: "distinctInstance" }],
+      placementStrategy: [{ type: "spread", field: "instanceId" }],
+      deployments: [
+        {
+          id: "ecs-svc/1",
+          status: "PRIMARY",
+          serviceConnectConfiguration: { enabled: true, namespace: "shop", services: [{ portName: "http" }] },
+          volumeConfigurations: [{ name: "data", managedEBSVolume: { roleArn: "arn:aws:iam::123456789012:role/ebs" } }],
+          vpcLatticeConfigurations: [{ portName: "http", roleArn: "arn:aws:iam::123456789012:role/l", targetGroupArn: "arn:tg/l" }],
+        },
+      ],
+    });
+    expect(only(planService(web(), withAll, ctx), "ecs:UpdateService")).toEqual({
+      cluster: "prod",
+      service: "web",
+      loadBalancers: [],
+      serviceRegistries: [],
+      placementConstraints: [],
+      placementStrategy: [],
+      serviceConnectConfiguration: { enabled: false },
+      volumeConfigurations: [],
+      vpcLatticeConfigurations: [],
+    });
+  });
+
+  it("moves a launch-type service to a capacity provider strategy in place", () => {
+    const action = planService(web(spec({ launchType: undefined, capacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] })), live(), ctx);
+    expect(only(action, "ecs:UpdateService")).toEqual({ cluster: "prod", service: "web", capacityProviderStrategy: [{ base: 0, weight: 1, capacityProvider: "FARGATE_SPOT" }] });
+  });
+
+  it("writes tag-only changes with Tag/UntagResource and no UpdateService", () => {
+    const tagged = live({ tags: [{ key: OWNER_TAG, value: "ecs-gitops" }, { key: SOURCE_TAG, value: "web.yaml" }, { key: "old", value: "1" }, { key: "aws:cloudformation:stack-name", value: "s" }] });
+    const action = planService(web(spec(), { labels: { team: "shop" } }), tagged, ctx);
+    expect(calls(action)).toEqual([
+      { operation: "ecs:TagResource", input: { resourceArn: SERVICE_ARN, tags: [{ key: REVISION_TAG, value: "abc123" }, { key: "team", value: "shop" }] } },
+      { operation: "ecs:UntagResource", input: { resourceArn: SERVICE_ARN, tagKeys: ["old"] } },
+    ]);
+    expect(action.changes).toEqual([
+      { path: "/tags/old", desired: undefined, live: "1" },
+      { path: "/tags/team", desired: "shop", live: undefined },
+    ]);
+  });
+
+  it("blocks tag writes on a service with an old short ARN when nothing else changes", () => {
+    const action = planService(web(spec(), { labels: { team: "shop" } }), live({ serviceArn: "arn:aws:ecs:us-east-1:123456789012:service/web" }), ctx);
+    expect(action.type).toBe("blocked");
+  });
+
+  it.each([
+    ["launchType", spec({ launchType: "EC2" }), "launchType"],
+    ["schedulingStrategy", spec({ schedulingStrategy: "DAEMON", desiredCount: undefined }), "schedulingStrategy"],
+    ["deploymentController", spec({ deploymentController: { type: "CODE_DEPLOY" } }), "deploymentController"],
+    ["role", spec({ role: "ecsServiceRole" }), "role"],
+  ])("blocks a create-only change of %s and says the service must be replaced", (_field, desired, field) => {
+    const action = planService(web(desired), live(), ctx);
+    expect(action.type).toBe("blocked");
+    if (action.type !== "blocked") return;
+    expect(action.reason).toContain(field);
+    expect(action.reason).toMatch(/desired .* live /);
+    expect(action.hint).toMatch(/replaced/);
+    expect(action.hint).toContain("metadata.name");
+    expect(action.changes.length).toBeGreaterThan(0);
+  });
+
+  it("blocks a service it does not own, and adopts it when told to", () => {
+    const foreign = live({ tags: [{ key: "team", value: "shop" }] });
+    const blocked = planService(web(), foreign, ctx);
+    expect(blocked.type).toBe("blocked");
+    if (blocked.type === "blocked") expect(blocked.hint).toContain('ecs-gitops/adopt: "true"');
+    const adopted = planService(web(spec(), { annotations: { "ecs-gitops/adopt": "true" }, labels: { team: "shop" } }), foreign, ctx);
+    expect(adopted.type).toBe("update");
+    expect(only(adopted, "ecs:TagResource")["tags"]).toEqual([
+      { key: OWNER_TAG, value: "ecs-gitops" },
+      { key: REVISION_TAG, value: "abc123" },
+      { key: SOURCE_TAG, value: "web.yaml" },
+    ]);
+    expect(calls(adopted).map((c) => c.operation)).toEqual(["ecs:TagResource"]);
+  });
+
+  it("leaves desiredCount alone when the spec does not set it", () => {
+    expect(planService(web(spec({ desiredCount: undefined })), live({ desiredCount: 9 }), ctx)).toMatchObject({ type: "noop", changes: [] });
+  });
+
+  it("leaves desiredCount alone when it is in ignore-differences (annotation or global)", () => {
+    const annotated = planService(web(spec({ desiredCount: 2 }), { annotations: { "ecs-gitops/ignore-differences": "desiredCount" } }), live({ desiredCount: 9 }), ctx);
+    expect(annotated).toMatchObject({ type: "noop", changes: [] });
+    const global = planService(web(spec({ desiredCount: 2, healthCheckGracePeriodSeconds: 30 })), live({ desiredCount: 9 }), planContext({ ignoreDifferences: ["desiredCount"], resolveTaskDefinition: resolverOf({ web: TD3 }) }));
+    expect(only(global, "ecs:UpdateService")).toEqual({ cluster: "prod", service: "web", healthCheckGracePeriodSeconds: 30 });
+    expect(global.changes.map((c) => c.path)).toEqual(["/healthCheckGracePeriodSeconds"]);
+  });
+
+  it("keeps the live value of an ignored nested field inside a sub-object it sends", () => {
+    const manifest = web(spec({ deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 50 } }), { annotations: { "ecs-gitops/ignore-differences": "deploymentConfiguration.maximumPercent" } });
+    const input = only(planService(manifest, live({ deploymentConfiguration: { maximumPercent: 300, minimumHealthyPercent: 100 } }), ctx), "ecs:UpdateService");
+    expect(input["deploymentConfiguration"]).toMatchObject({ maximumPercent: 300, minimumHealthyPercent: 50 });
+  });
+
+  it("ignores desiredCount for a DAEMON service", () => {
+    const daemon = { schedulingStrategy: "DAEMON", launchType: "EC2", desiredCount: 1, networkConfiguration: undefined };
+    const action = planService(web(spec(daemon)), live({ ...daemon, desiredCount: 5, platformVersion: undefined, networkConfiguration: undefined, deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 0 } }), ctx);
+    expect(action).toMatchObject({ type: "noop", changes: [] });
+  });
+
+  it("under CODE_DEPLOY updates what UpdateService may change and blocks what CodeDeploy owns", () => {
+    const codeDeploy = { deploymentController: { type: "CODE_DEPLOY" } };
+    const liveCd = live({ ...codeDeploy, taskDefinition: TD4 });
+    expect(only(planService(web(spec({ ...codeDeploy, desiredCount: 3 })), liveCd, ctx), "ecs:UpdateService")).toEqual({ cluster: "prod", service: "web", desiredCount: 3 });
+    const network = planService(web(spec({ ...codeDeploy, networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-b"], securityGroups: ["sg-1"] } } })), liveCd, ctx);
+    expect(network.type).toBe("blocked");
+    if (network.type === "blocked") expect(network.hint).toContain("CodeDeploy");
+  });
+});
