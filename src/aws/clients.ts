@@ -1,0 +1,90 @@
+import { ECSClient } from "@aws-sdk/client-ecs";
+import type { ECSClientConfig } from "@aws-sdk/client-ecs";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
+import { applyMotoAccountHeader } from "./account-header.js";
+import { CallAccounting } from "./call-accounting.js";
+
+/** The SDK's retry strategy type (a `StandardRetryStrategy`, `ConfiguredRetryStrategy` …). */
+export type RetryStrategy = NonNullable<ECSClientConfig["retryStrategy"]>;
+export type StaticCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+// `| undefined` throughout: callers pass flags straight through (exactOptionalPropertyTypes).
+export type AwsClientOptions = {
+  /** Default: the SDK chain (AWS_REGION, profile). */
+  region?: string | undefined;
+  /** `--endpoint-url` for an emulator. Unset: the SDK's own `AWS_ENDPOINT_URL(_ECS|_EVENTBRIDGE)` handling applies. */
+  endpoint?: string | undefined;
+  /** Total attempts per call, first included. Short on purpose: the controller queue owns long retries. */
+  maxAttempts?: number | undefined;
+  /** Tests only: the account id moto_server should use, sent as header `x-moto-account-id`. */
+  accountIdHeader?: string | undefined;
+  /** Shared counters; a new one when omitted (always reachable as `clients.calls`). */
+  calls?: CallAccounting | undefined;
+  /** Default: the SDK credential chain. */
+  credentials?: StaticCredentials | undefined;
+  /** Tests: e.g. `new ConfiguredRetryStrategy(3, 0)` so retries do not sleep. Overrides `maxAttempts`. */
+  retryStrategy?: RetryStrategy | undefined;
+  /** Per-request timeout; a hung connection becomes a retryable `TimeoutError`. */
+  requestTimeoutMs?: number | undefined;
+  /** TCP connect timeout. */
+  connectionTimeoutMs?: number | undefined;
+};
+
+export type AwsClients = {
+  readonly ecs: ECSClient;
+  readonly events: EventBridgeClient;
+  readonly calls: CallAccounting;
+};
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+
+type SharedConfig = ECSClientConfig & EventBridgeClientConfig;
+
+function sharedConfig(options: AwsClientOptions): SharedConfig {
+  const config: SharedConfig = {
+    retryMode: "standard",
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      // Without it the SDK only logs a warning (to console) and keeps waiting on a hung request.
+      throwOnRequestTimeout: true,
+    },
+  };
+  if (options.region !== undefined) config.region = options.region;
+  if (options.endpoint !== undefined && options.endpoint !== "") config.endpoint = options.endpoint;
+  if (options.credentials !== undefined) config.credentials = options.credentials;
+  if (options.retryStrategy !== undefined) config.retryStrategy = options.retryStrategy;
+  return config;
+}
+
+/**
+ * One ECS and one EventBridge client, configured alike: standard retry mode with few attempts,
+ * bounded timeouts, call accounting on both, and the moto account header in tests.
+ */
+export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+  const calls = options.calls ?? new CallAccounting();
+  const ecs = new ECSClient(sharedConfig(options));
+  const events = new EventBridgeClient(sharedConfig(options));
+  calls.applyTo(ecs.middlewareStack, "ecs");
+  calls.applyTo(events.middlewareStack, "events");
+  if (options.accountIdHeader !== undefined) {
+    applyMotoAccountHeader(ecs.middlewareStack, options.accountIdHeader);
+    applyMotoAccountHeader(events.middlewareStack, options.accountIdHeader);
+  }
+  return { ecs, events, calls };
+}
+
+/** The region the clients resolved (flag, env or profile). */
+export async function resolveRegion(clients: AwsClients): Promise<string> {
+  return clients.ecs.config.region();
+}
+
+/** Closes the clients' keep-alive sockets (CLI exit, tests). */
+export function destroyAwsClients(clients: AwsClients): void {
+  clients.ecs.destroy();
+  clients.events.destroy();
+}

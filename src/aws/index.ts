@@ -1,0 +1,26 @@
+// The only module tree that imports the AWS SDK (DESIGN.md §5); everything above it sees plain JSON.
+export { accountIdFromArn, isArn } from "./arn.js";
+export { CallAccounting, callKindOf } from "./call-accounting.js";
+export type { CallListener } from "./call-accounting.js";
+export type { AwsService, CallKind, CallSnapshot, OperationStats } from "./call-accounting.js";
+export { awsErrorName, classifyAwsError, isThrottlingError } from "./classify.js";
+export { createAwsClients, DEFAULT_MAX_ATTEMPTS, destroyAwsClients, resolveRegion } from "./clients.js";
+export type { AwsClientOptions, AwsClients, RetryStrategy, StaticCredentials } from "./clients.js";
+export {
+  describeCluster,
+  describeClusters,
+  describeServices,
+  describeTaskDefinition,
+  DESCRIBE_SERVICES_BATCH,
+  listServiceArns,
+  listTaskDefinitionArns,
+  listTaskDefinitionFamilies,
+} from "./ecs-read.js";
+export type { DescribedServices, TaskDefinitionFamilyStatus, TaskDefinitionStatus } from "./ecs-read.js";
+export { describeRule, listRules, listTagsForResource, listTargetsByRule } from "./events-read.js";
+export type { FailedEntry } from "./failed-entries.js";
+export { toPlainJson, toPlainObject } from "./plain-json.js";
+export { putEvents, PUT_EVENTS_BATCH } from "./put-events.js";
+export type { EventEntry } from "./put-events.js";
+export { TaskDefinitionCache } from "./task-definition-cache.js";
+export { describeCall, executeCall } from "./write.js";

@@ -1,0 +1,32 @@
+import { EcsGitopsError } from "../errors.js";
+
+export type Page<T> = { items: readonly T[]; nextToken: string | undefined };
+
+/**
+ * Follows `nextToken` until it is absent or empty. A token that repeats would loop forever on a
+ * misbehaving endpoint, so it stops the listing with an error instead.
+ */
+export async function collectPages<T>(where: string, fetchPage: (nextToken: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    items.push(...page.items);
+    token = page.nextToken === "" ? undefined : page.nextToken;
+    if (token !== undefined) {
+      if (seen.has(token)) {
+        throw new EcsGitopsError("Internal", `${where}: AWS returned the same nextToken twice; stopped listing after ${items.length} items.`, { where });
+      }
+      seen.add(token);
+    }
+  } while (token !== undefined);
+  return items;
+}
+
+/** `items` split into consecutive batches of at most `size`. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  return batches;
+}

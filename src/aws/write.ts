@@ -1,0 +1,142 @@
+import {
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DeregisterTaskDefinitionCommand,
+  RegisterTaskDefinitionCommand,
+  TagResourceCommand as EcsTagResourceCommand,
+  UntagResourceCommand as EcsUntagResourceCommand,
+  UpdateServiceCommand,
+} from "@aws-sdk/client-ecs";
+import type {
+  CreateServiceCommandInput,
+  DeleteServiceCommandInput,
+  DeregisterTaskDefinitionCommandInput,
+  RegisterTaskDefinitionCommandInput,
+  TagResourceCommandInput as EcsTagResourceCommandInput,
+  UntagResourceCommandInput as EcsUntagResourceCommandInput,
+  UpdateServiceCommandInput,
+} from "@aws-sdk/client-ecs";
+import {
+  DeleteRuleCommand,
+  TagResourceCommand as EventsTagResourceCommand,
+  UntagResourceCommand as EventsUntagResourceCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from "@aws-sdk/client-eventbridge";
+import type {
+  DeleteRuleCommandInput,
+  TagResourceCommandInput as EventsTagResourceCommandInput,
+  UntagResourceCommandInput as EventsUntagResourceCommandInput,
+  PutRuleCommandInput,
+  PutTargetsCommandInput,
+  PutTargetsResultEntry,
+  RemoveTargetsCommandInput,
+  RemoveTargetsResultEntry,
+} from "@aws-sdk/client-eventbridge";
+import { EcsGitopsError } from "../errors.js";
+import type { JsonObject, JsonValue } from "../json.js";
+import type { PlannedCall, WriteOperation } from "../resources/types.js";
+import { classifyAwsError } from "./classify.js";
+import type { AwsClients } from "./clients.js";
+import { failedEntriesError } from "./failed-entries.js";
+import { toPlainObject } from "./plain-json.js";
+
+/**
+ * The plan holds each input as plain JSON in the SDK's request shape (checked against the API
+ * schema when manifests load, and built by the planners), so it is handed to the SDK as is. This
+ * is the one boundary where JSON becomes an SDK input type; nothing here re-validates it.
+ */
+function sdkInput<T>(input: JsonObject): T {
+  return input as unknown as T;
+}
+
+function hasPlaceholder(value: JsonValue): boolean {
+  if (typeof value === "string") return value.includes("${arn:");
+  if (Array.isArray(value)) return value.some(hasPlaceholder);
+  if (value !== null && typeof value === "object") return Object.values(value).some(hasPlaceholder);
+  return false;
+}
+
+/** `ecs:UpdateService prod/web`: the operation and the resource its input names. */
+export function describeCall(call: PlannedCall): string {
+  const input = call.input;
+  const text = (key: string): string | undefined => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+  const ecsService = text("serviceName") ?? text("service");
+  const target =
+    (ecsService !== undefined ? [text("cluster"), ecsService].filter((part) => part !== undefined).join("/") : undefined) ??
+    text("family") ??
+    text("taskDefinition") ??
+    text("resourceArn") ??
+    (text("Name") ?? text("Rule") ? `${text("EventBusName") ?? "default"}/${text("Name") ?? text("Rule")}` : undefined) ??
+    text("ResourceARN") ??
+    "";
+  return `${call.operation} ${target}`.trim();
+}
+
+function throwOnFailedEntries(where: string, count: number | undefined, entries: readonly (PutTargetsResultEntry | RemoveTargetsResultEntry)[] | undefined): void {
+  if ((count ?? 0) === 0) return;
+  const failed = (entries ?? []).map((entry) => ({
+    id: entry.TargetId ?? "(unknown target)",
+    errorCode: entry.ErrorCode ?? "UnknownError",
+    errorMessage: entry.ErrorMessage ?? "",
+  }));
+  throw failedEntriesError(where, failed);
+}
+
+async function send(clients: AwsClients, operation: WriteOperation, input: JsonObject, where: string): Promise<unknown> {
+  switch (operation) {
+    case "ecs:RegisterTaskDefinition":
+      return clients.ecs.send(new RegisterTaskDefinitionCommand(sdkInput<RegisterTaskDefinitionCommandInput>(input)));
+    case "ecs:CreateService":
+      return clients.ecs.send(new CreateServiceCommand(sdkInput<CreateServiceCommandInput>(input)));
+    case "ecs:UpdateService":
+      return clients.ecs.send(new UpdateServiceCommand(sdkInput<UpdateServiceCommandInput>(input)));
+    case "ecs:DeleteService":
+      return clients.ecs.send(new DeleteServiceCommand(sdkInput<DeleteServiceCommandInput>(input)));
+    case "ecs:DeregisterTaskDefinition":
+      return clients.ecs.send(new DeregisterTaskDefinitionCommand(sdkInput<DeregisterTaskDefinitionCommandInput>(input)));
+    case "ecs:TagResource":
+      return clients.ecs.send(new EcsTagResourceCommand(sdkInput<EcsTagResourceCommandInput>(input)));
+    case "ecs:UntagResource":
+      return clients.ecs.send(new EcsUntagResourceCommand(sdkInput<EcsUntagResourceCommandInput>(input)));
+    case "events:PutRule":
+      return clients.events.send(new PutRuleCommand(sdkInput<PutRuleCommandInput>(input)));
+    case "events:PutTargets": {
+      const response = await clients.events.send(new PutTargetsCommand(sdkInput<PutTargetsCommandInput>(input)));
+      throwOnFailedEntries(where, response.FailedEntryCount, response.FailedEntries);
+      return response;
+    }
+    case "events:RemoveTargets": {
+      const response = await clients.events.send(new RemoveTargetsCommand(sdkInput<RemoveTargetsCommandInput>(input)));
+      throwOnFailedEntries(where, response.FailedEntryCount, response.FailedEntries);
+      return response;
+    }
+    case "events:DeleteRule":
+      return clients.events.send(new DeleteRuleCommand(sdkInput<DeleteRuleCommandInput>(input)));
+    case "events:TagResource":
+      return clients.events.send(new EventsTagResourceCommand(sdkInput<EventsTagResourceCommandInput>(input)));
+    case "events:UntagResource":
+      return clients.events.send(new EventsUntagResourceCommand(sdkInput<EventsUntagResourceCommandInput>(input)));
+    default: {
+      const unhandled: never = operation;
+      throw new EcsGitopsError("Internal", `No SDK command for operation ${String(unhandled)}.`, { where });
+    }
+  }
+}
+
+/**
+ * Executes one planned write with exactly one SDK command and returns the response as plain JSON.
+ * Every failure, including PutTargets/RemoveTargets partial failures, is an `EcsGitopsError`.
+ */
+export async function executeCall(clients: AwsClients, call: PlannedCall): Promise<JsonObject> {
+  const where = describeCall(call);
+  if (hasPlaceholder(call.input)) {
+    throw new EcsGitopsError("Internal", `${where}: the input still holds an unresolved \${arn:…} reference; apply must substitute it first.`, { where });
+  }
+  try {
+    return toPlainObject(await send(clients, call.operation, call.input, where));
+  } catch (error) {
+    throw classifyAwsError(error, where);
+  }
+}
