@@ -1,0 +1,83 @@
+import type { Command } from "commander";
+import { styleText } from "node:util";
+import { applyOnce, planOnce } from "../../controller/one-shot.js";
+import type { ApplyOutcome } from "../../controller/applier.js";
+import { addAwsOptions, resolveOneShotOptions } from "../aws-options.js";
+import type { AwsFlags } from "../aws-options.js";
+import { commandOutput, printProblems } from "../print-problems.js";
+import type { CommandOutput } from "../print-problems.js";
+import { destroyAwsClients } from "../../aws/index.js";
+import { formatStats } from "../print-stats.js";
+import { runDiff, useColor } from "./diff.js";
+
+type ApplyFlags = AwsFlags & { dryRun?: boolean; stats?: boolean; output: string };
+
+/** `ecs-gitops apply [path]`: one-shot reconcile. Exit 0 all applied, 1 any failed/blocked, 2 error. */
+export function registerApply(program: Command): void {
+  const command = program
+    .command("apply")
+    .description("one-shot reconcile: apply what differs, print what was done per resource")
+    .argument("[path]", "folder of manifests", ".")
+    .option("--dry-run", "plan only (same as diff)")
+    .option("-o, --output <format>", "text or json", "text")
+    .option("--stats", "print AWS calls by operation");
+  addAwsOptions(command).action(async (path: string, flags: ApplyFlags, self: Command) => {
+    const io = commandOutput(self);
+    process.exitCode = flags.dryRun ? await runDiff(path, flags, io) : await runApply(path, flags, io);
+  });
+}
+
+export async function runApply(path: string, flags: ApplyFlags, io: CommandOutput): Promise<number> {
+  const options = await resolveOneShotOptions(path, flags);
+  if ("problems" in options) {
+    printProblems(options.problems, path, flags.output, io);
+    return 2;
+  }
+  const plan = await planOnce(options);
+  try {
+    if (plan.problems.some((p) => p.severity === "error")) {
+      printProblems(plan.problems, path, flags.output, io);
+      return 2;
+    }
+    const outcomes = await applyOnce(plan);
+    if (flags.output === "json") io.out(JSON.stringify({ revision: plan.revision, outcomes: outcomes.map(toJson) }, null, 2) + "\n");
+    else io.out(renderOutcomes(outcomes, useColor()));
+    if (flags.stats) io.err(formatStats(plan.calls.snapshot()));
+    return outcomes.some((o) => o.outcome === "failed" || o.outcome === "blocked") ? 1 : 0;
+  } finally {
+    destroyAwsClients(plan.aws);
+  }
+}
+
+function toJson(outcome: ApplyOutcome): object {
+  return outcome.outcome === "failed" ? { ...outcome, error: { code: outcome.error.code, message: outcome.error.message } } : outcome;
+}
+
+export function renderOutcomes(outcomes: readonly ApplyOutcome[], color: boolean): string {
+  const paint = (c: Parameters<typeof styleText>[0], t: string) => (color ? styleText(c, t) : t);
+  const lines: string[] = [];
+  const count = { applied: 0, unchanged: 0, blocked: 0, failed: 0 };
+  for (const o of outcomes) {
+    count[o.outcome]++;
+    const name = o.key.replace("/", " ");
+    switch (o.outcome) {
+      case "unchanged":
+        break;
+      case "applied":
+        lines.push(`${paint("green", "✓")} ${name}: ${o.type} (${o.calls.join(", ")})${o.registeredArn ? ` → ${o.registeredArn}` : ""}`);
+        break;
+      case "blocked":
+        lines.push(`${paint("magenta", "!")} ${name}: blocked: ${o.reason}\n    to fix: ${o.hint}`);
+        break;
+      case "failed":
+        lines.push(`${paint("red", "✗")} ${name}: failed [${o.error.code}] ${o.error.message}${o.calls.length ? ` (after ${o.calls.join(", ")})` : ""}`);
+        break;
+      default: {
+        const exhaustive: never = o;
+        throw new Error(`unknown outcome ${JSON.stringify(exhaustive)}`);
+      }
+    }
+  }
+  lines.push(`Apply: ${count.applied} applied, ${count.unchanged} unchanged, ${count.blocked} blocked, ${count.failed} failed.`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,116 @@
+import { Option } from "commander";
+import type { Command } from "commander";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseDuration } from "../../config.js";
+import { Controller } from "../../controller/controller.js";
+import { createLogger } from "../../controller/log.js";
+import type { LogLevel } from "../../controller/log.js";
+import { EcsGitopsError } from "../../errors.js";
+
+type RunFlags = {
+  repo: string;
+  branch?: string;
+  path: string;
+  interval: string;
+  resync: string;
+  mode: "sync" | "observe";
+  selfHeal?: boolean;
+  automated: boolean;
+  port: string;
+  host?: string;
+  alertWebhook?: string;
+  alertEventBus?: string;
+  owner: string;
+  region?: string;
+  endpointUrl?: string;
+  cluster?: string;
+  workdir?: string;
+  logLevel: LogLevel;
+  shutdownTimeout: string;
+};
+
+const env = (name: string) => `ECS_GITOPS_${name}`;
+
+/** `ecs-gitops run`: the controller loop with its HTTP endpoints (DESIGN.md §4). */
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("run the controller: follow a git branch, reconcile continuously, serve /healthz /readyz /metrics /status /webhook")
+    .addOption(new Option("--repo <url|path>", "git remote (https, ssh, file) or a local checkout").env(env("REPO")).makeOptionMandatory())
+    .addOption(new Option("--branch <name>", "branch to follow (remote default: main; local default: HEAD)").env(env("BRANCH")))
+    .addOption(new Option("--path <dir>", "folder of manifests in the repository").env(env("PATH")).default("."))
+    .addOption(new Option("--interval <duration>", "git poll period").env(env("INTERVAL")).default("60s"))
+    .addOption(new Option("--resync <duration>", "drift resync period").env(env("RESYNC")).default("5m"))
+    .addOption(new Option("--mode <mode>", "sync applies; observe never writes").env(env("MODE")).choices(["sync", "observe"]).default("sync"))
+    .addOption(new Option("--self-heal", "revert drift").env(env("SELF_HEAL")))
+    .addOption(new Option("--no-automated", "do not apply new commits (report OutOfSync only)"))
+    .addOption(new Option("--port <n>", "HTTP port for health, metrics, status, webhook").env(env("PORT")).default("8080"))
+    .addOption(new Option("--host <addr>", "HTTP bind address").env(env("HOST")))
+    .addOption(new Option("--alert-webhook <url>", "Slack-compatible webhook for drift and failure alerts").env(env("ALERT_WEBHOOK")))
+    .addOption(new Option("--alert-event-bus <name>", "EventBridge bus for drift and failure events").env(env("ALERT_EVENT_BUS")))
+    .addOption(new Option("--owner <name>", "value of the ecs-gitops:owner tag").env(env("OWNER")).default("ecs-gitops"))
+    .addOption(new Option("--region <region>", "AWS region (default: SDK chain)").env(env("REGION")))
+    .addOption(new Option("--endpoint-url <url>", "AWS endpoint (a local emulator)").env(env("ENDPOINT_URL")))
+    .addOption(new Option("--cluster <name>", "default cluster").env(env("CLUSTER")))
+    .addOption(new Option("--workdir <dir>", "clones, snapshots and the alert episode record").env(env("WORKDIR")))
+    .addOption(new Option("--log-level <level>", "log level").env(env("LOG_LEVEL")).choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
+    .addOption(new Option("--shutdown-timeout <duration>", "bound on finishing in-flight AWS calls at SIGTERM (below ECS's 30 s stopTimeout)").env(env("SHUTDOWN_TIMEOUT")).default("20s"))
+    .action(async (flags: RunFlags) => {
+      process.exitCode = await runController(flags);
+    });
+}
+
+async function runController(flags: RunFlags): Promise<number> {
+  const log = createLogger({ level: flags.logLevel });
+  let controller: Controller;
+  try {
+    const port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EcsGitopsError("InvalidConfig", `--port must be 0-65535, got "${flags.port}"`);
+    controller = new Controller({
+      repo: flags.repo,
+      branch: flags.branch,
+      path: flags.path,
+      intervalMs: parseDuration(flags.interval),
+      resyncMs: parseDuration(flags.resync),
+      mode: flags.mode,
+      automated: flags.automated,
+      selfHeal: flags.selfHeal === true || String(flags.selfHeal) === "true",
+      port,
+      host: flags.host,
+      owner: flags.owner,
+      region: flags.region,
+      endpoint: flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"],
+      cluster: flags.cluster,
+      workDir: flags.workdir ?? path.join(tmpdir(), "ecs-gitops"),
+      // Secrets only from the environment, never argv (DESIGN.md §4).
+      webhookSecret: process.env["ECS_GITOPS_WEBHOOK_SECRET"] || undefined,
+      alertWebhook: flags.alertWebhook,
+      alertWebhookSecret: process.env["ECS_GITOPS_ALERT_WEBHOOK_SECRET"] || undefined,
+      alertEventBus: flags.alertEventBus,
+      ignoreDifferences: [],
+      shutdownTimeoutMs: parseDuration(flags.shutdownTimeout),
+      progressPollMs: 10_000,
+      log,
+      accountIdHeader: process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
+    });
+    await controller.start();
+  } catch (error) {
+    log.fatal({ err: error instanceof Error ? error.message : String(error) }, "cannot start");
+    return 2;
+  }
+  return new Promise<number>((resolve) => {
+    let signalled = false;
+    const shutdown = (signal: string) => {
+      if (signalled) return;
+      signalled = true;
+      log.info({ signal }, "shutting down");
+      void controller.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+  });
+}

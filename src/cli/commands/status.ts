@@ -1,0 +1,40 @@
+import type { Command } from "commander";
+import type { StatusDocument } from "../../controller/status.js";
+import { commandOutput } from "../print-problems.js";
+
+/** `ecs-gitops status`: the per-resource table from a running controller's /status. */
+export function registerStatus(program: Command): void {
+  program
+    .command("status")
+    .description("print per-resource sync and health from a running controller")
+    .option("--url <url>", "the controller's HTTP address", process.env["ECS_GITOPS_STATUS_URL"] ?? "http://127.0.0.1:8080")
+    .option("-o, --output <format>", "text or json", "text")
+    .action(async (flags: { url: string; output: string }, self: Command) => {
+      const io = commandOutput(self);
+      let doc: StatusDocument;
+      try {
+        const response = await fetch(new URL("/status", flags.url), { signal: AbortSignal.timeout(5_000) });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        doc = (await response.json()) as StatusDocument;
+      } catch (error) {
+        io.err(`error: cannot read ${flags.url}/status (${error instanceof Error ? error.message : String(error)}): is \`ecs-gitops run\` running there? Use --url.\n`);
+        process.exitCode = 2;
+        return;
+      }
+      io.out(flags.output === "json" ? JSON.stringify(doc, null, 2) + "\n" : renderStatus(doc));
+      process.exitCode = doc.resources.every((r) => r.sync === "Synced") && doc.manifestErrors.length === 0 ? 0 : 1;
+    });
+}
+
+export function renderStatus(doc: StatusDocument): string {
+  const rows = [["RESOURCE", "SYNC", "HEALTH", "REVISION", "MESSAGE"]];
+  for (const r of [...doc.resources].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    const message = r.drift ? `drift since ${r.drift.since}: ${r.drift.fields.join(", ")}` : (r.lastError?.message ?? r.message ?? "");
+    rows.push([r.key, r.sync, r.health, (r.lastAppliedRevision ?? "").slice(0, 12), message.slice(0, 100)]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
+  const lines = rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd());
+  const header = `commit ${doc.commit ?? "(none)"}${doc.lastGoodCommit && doc.lastGoodCommit !== doc.commit ? ` (last good ${doc.lastGoodCommit})` : ""}  ready=${doc.ready}`;
+  const errors = doc.manifestErrors.map((e) => `  ${e.file}:${e.line}:${e.column}  ${e.message}`);
+  return [header, ...lines, ...(errors.length ? ["manifest errors:", ...errors] : [])].join("\n") + "\n";
+}

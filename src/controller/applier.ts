@@ -1,0 +1,79 @@
+import { executeCall } from "../aws/index.js";
+import type { AwsClients } from "../aws/index.js";
+import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
+import { isJsonObject } from "../json.js";
+import type { JsonObject, JsonValue } from "../json.js";
+import type { ResourceKey } from "../manifests/types.js";
+import { arnPlaceholder } from "../resources/types.js";
+import type { Action, PlannedCall } from "../resources/types.js";
+
+export type ApplyOutcome =
+  | { key: ResourceKey; kind: Action["kind"]; outcome: "unchanged" }
+  | { key: ResourceKey; kind: Action["kind"]; outcome: "applied"; type: Action["type"]; calls: string[]; registeredArn?: string }
+  | { key: ResourceKey; kind: Action["kind"]; outcome: "blocked"; reason: string; hint: string }
+  | { key: ResourceKey; kind: Action["kind"]; outcome: "failed"; calls: string[]; error: EcsGitopsError };
+
+export type ApplyObserver = {
+  /** Called after each successful AWS write (for logs, metrics, cache invalidation). */
+  onCall?: (key: ResourceKey, call: PlannedCall, output: JsonObject) => void;
+};
+
+/**
+ * Execute a plan in its order (task definitions first). The ARN a RegisterTaskDefinition returns
+ * replaces that family's placeholder in the services and rules that follow; if the registration
+ * failed, its dependents fail as DependencyNotReady. One resource's failure never stops the others.
+ */
+export async function applyPlan(aws: AwsClients, actions: readonly Action[], observer: ApplyObserver = {}): Promise<ApplyOutcome[]> {
+  const registered = new Map<string, string>();
+  const failedKeys = new Set<ResourceKey>();
+  const outcomes: ApplyOutcome[] = [];
+  for (const action of actions) {
+    outcomes.push(await applyAction(aws, action, registered, failedKeys, observer));
+  }
+  return outcomes;
+}
+
+async function applyAction(aws: AwsClients, action: Action, registered: Map<string, string>, failedKeys: Set<ResourceKey>, observer: ApplyObserver): Promise<ApplyOutcome> {
+  const base = { key: action.key, kind: action.kind };
+  if (action.type === "noop") return { ...base, outcome: "unchanged" };
+  if (action.type === "blocked") return { ...base, outcome: "blocked", reason: action.reason, hint: action.hint };
+  const done: string[] = [];
+  let registeredArn: string | undefined;
+  try {
+    for (const planned of action.calls) {
+      const call = { operation: planned.operation, input: substitute(planned.input, registered, failedKeys) as JsonObject };
+      const output = await executeCall(aws, call);
+      done.push(call.operation);
+      observer.onCall?.(action.key, call, output);
+      if (call.operation === "ecs:RegisterTaskDefinition") {
+        const td = output["taskDefinition"];
+        const arn = isJsonObject(td) ? td["taskDefinitionArn"] : undefined;
+        if (typeof arn !== "string") throw new EcsGitopsError("Internal", `RegisterTaskDefinition for ${action.key} returned no taskDefinitionArn`, { where: action.key });
+        registeredArn = arn;
+        registered.set(arnPlaceholder(action.key), arn);
+      }
+    }
+    return { ...base, outcome: "applied", type: action.type, calls: done, ...(registeredArn ? { registeredArn } : {}) };
+  } catch (error) {
+    failedKeys.add(action.key);
+    const wrapped = isEcsGitopsError(error) ? error : new EcsGitopsError("Internal", `${action.key}: ${String(error)}`, { where: action.key, cause: error });
+    return { ...base, outcome: "failed", calls: done, error: wrapped };
+  }
+}
+
+/** Replace `${arn:TaskDefinition/web}` placeholders with the ARN registered in this run. */
+function substitute(value: JsonValue, registered: ReadonlyMap<string, string>, failedKeys: ReadonlySet<ResourceKey>): JsonValue {
+  if (typeof value === "string" && value.startsWith("${arn:")) {
+    const arn = registered.get(value);
+    if (arn) return arn;
+    const key = value.slice("${arn:".length, -1);
+    throw new EcsGitopsError("DependencyNotReady", failedKeys.has(key) ? `${key} failed to register, so this resource cannot use its new revision` : `${key} has no registered revision in this run`, { where: key });
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, registered, failedKeys));
+  if (isJsonObject(value)) {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substitute(v, registered, failedKeys);
+    return out;
+  }
+  return value;
+}

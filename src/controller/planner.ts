@@ -1,0 +1,100 @@
+import type { JsonObject } from "../json.js";
+import type { Manifest, ResourceKey } from "../manifests/types.js";
+import { planScheduledRule } from "../resources/scheduled-rule/plan.js";
+import type { LiveScheduledRule } from "../resources/scheduled-rule/normalize.js";
+import { planService } from "../resources/service/plan.js";
+import { planTaskDefinition } from "../resources/task-definition/plan.js";
+import type { LiveTaskDefinition, TaskDefinitionPlan } from "../resources/task-definition/plan.js";
+import type { Action, PlanContext, ResolvedTaskDefinition } from "../resources/types.js";
+
+/** What the AWS side looks like for the resources a plan covers (read by live-state.ts). */
+export type LiveSnapshot = {
+  accountId: string | undefined;
+  /** Candidate revisions per family, in preference order (in use by a managed service first). */
+  revisions: ReadonlyMap<string, readonly LiveTaskDefinition[]>;
+  /** Families whose latest ACTIVE revision is among the candidates. */
+  latestKnown: ReadonlySet<string>;
+  services: ReadonlyMap<ResourceKey, JsonObject | undefined>;
+  rules: ReadonlyMap<ResourceKey, LiveScheduledRule | undefined>;
+};
+
+/** A global ignore-differences entry (ecs-gitops.yaml): paths, optionally for one kind / name. */
+export type IgnoreRule = { kind?: string | undefined; name?: string | undefined; paths: readonly string[] };
+
+export type PlanSettings = Omit<PlanContext, "resolveTaskDefinition" | "accountId" | "ignoreDifferences"> & {
+  ignoreRules: readonly IgnoreRule[];
+};
+
+export type PlanResult = {
+  /** Task definitions first, then the services and rules that reference them. */
+  actions: Action[];
+  /** Families that would register a revision although their latest revision was not compared yet. */
+  needLatest: string[];
+  resolved: ReadonlyMap<string, ResolvedTaskDefinition>;
+};
+
+const KIND_ORDER = { TaskDefinition: 0, Service: 1, ScheduledRule: 2 } as const;
+
+/** Plan every manifest against the snapshot, resolving family references. Pure. */
+export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, settings: PlanSettings): PlanResult {
+  const ordered = [...manifests].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const tdPlans = new Map<string, TaskDefinitionPlan>();
+  const needLatest: string[] = [];
+  const actions: Action[] = [];
+  const { ignoreRules, ...rest } = settings;
+  const baseContext: PlanContext = {
+    ...rest,
+    ignoreDifferences: [],
+    accountId: live.accountId,
+    resolveTaskDefinition: (ref) => resolveReference(ref, tdPlans, live.accountId, settings.region),
+  };
+  for (const manifest of ordered) {
+    const ctx = contextFor(manifest, baseContext, ignoreRules);
+    switch (manifest.kind) {
+      case "TaskDefinition": {
+        const plan = planTaskDefinition(manifest, live.revisions.get(manifest.name) ?? [], ctx);
+        tdPlans.set(manifest.name, plan);
+        if (plan.resolved.state === "pending" && (live.revisions.get(manifest.name)?.length ?? 0) > 0 && !live.latestKnown.has(manifest.name)) {
+          needLatest.push(manifest.name);
+        }
+        actions.push(plan.action);
+        break;
+      }
+      case "Service":
+        actions.push(planService(manifest, live.services.get(manifest.key), ctx));
+        break;
+      case "ScheduledRule":
+        actions.push(planScheduledRule(manifest, live.rules.get(manifest.key), ctx));
+        break;
+      default: {
+        const exhaustive: never = manifest.kind;
+        throw new Error(`unknown kind ${String(exhaustive)}`);
+      }
+    }
+  }
+  const resolved = new Map<string, ResolvedTaskDefinition>([...tdPlans].map(([family, plan]) => [family, plan.resolved]));
+  return { actions, needLatest, resolved };
+}
+
+/** Global ignore rules that match this resource; the planners add the annotation's paths. */
+function contextFor(manifest: Manifest, base: PlanContext, rules: readonly IgnoreRule[]): PlanContext {
+  const paths = rules.filter((r) => (r.kind === undefined || r.kind === manifest.kind) && (r.name === undefined || r.name === manifest.name)).flatMap((r) => r.paths);
+  return paths.length === 0 ? base : { ...base, ignoreDifferences: paths };
+}
+
+/**
+ * `web` → the revision the plan of family `web` settles on; `web:7` and full ARNs are pins
+ * the repository does not manage, expanded to an ARN when the account is known.
+ */
+export function resolveReference(ref: string, tdPlans: ReadonlyMap<string, TaskDefinitionPlan>, accountId: string | undefined, region: string): ResolvedTaskDefinition {
+  if (ref.startsWith("arn:")) return { state: "known", arn: ref };
+  const pinned = /^([A-Za-z0-9_-]+):(\d+)$/.exec(ref);
+  if (pinned) {
+    if (!accountId) return { state: "unresolved", reason: `cannot expand "${ref}" to an ARN: the AWS account id is not known yet` };
+    return { state: "known", arn: `arn:aws:ecs:${region}:${accountId}:task-definition/${pinned[1]}:${pinned[2]}` };
+  }
+  const plan = tdPlans.get(ref);
+  if (!plan) return { state: "unresolved", reason: `task definition family "${ref}" is not defined in the repository (add a TaskDefinition named "${ref}", or pin "family:revision" / a full ARN)` };
+  if (plan.action.type === "blocked") return { state: "unresolved", reason: `task definition "${ref}" is blocked: ${plan.action.reason}` };
+  return plan.resolved;
+}

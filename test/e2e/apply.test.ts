@@ -1,0 +1,129 @@
+import { CreateServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, CreateClusterCommand } from "@aws-sdk/client-ecs";
+import { EventBridgeClient, ListTargetsByRuleCommand, DescribeRuleCommand } from "@aws-sdk/client-eventbridge";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { destroyAwsClients } from "../../src/aws/index.js";
+import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
+import { applyOnce, planOnce } from "../../src/controller/one-shot.js";
+import type { OneShotOptions } from "../../src/controller/one-shot.js";
+import { copyExamples, editFile } from "./desired-repo.js";
+import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import type { DefaultNetwork } from "./moto.js";
+
+process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
+process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
+
+const endpoint = inject("motoEndpoint");
+
+/** One account per scenario, so scenarios are independent and may run in parallel. */
+async function account(): Promise<{ accountId: string; network: DefaultNetwork; ecs: ECSClient; events: EventBridgeClient; dir: string; options: OneShotOptions }> {
+  const accountId = newAccountId();
+  const network = await defaultNetwork(endpoint, accountId);
+  const config = { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS };
+  const ecs = new ECSClient(config);
+  const events = new EventBridgeClient(config);
+  applyMotoAccountHeader(ecs.middlewareStack, accountId);
+  applyMotoAccountHeader(events.middlewareStack, accountId);
+  await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
+  const dir = await copyExamples(network);
+  return { accountId, network, ecs, events, dir, options: { path: dir, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops" } };
+}
+
+/** plan + apply once; returns what was planned, done, and the AWS calls it cost. */
+async function sync(options: OneShotOptions) {
+  const plan = await planOnce(options);
+  try {
+    expect(plan.problems.filter((p) => p.severity === "error")).toEqual([]);
+    const outcomes = await applyOnce(plan);
+    const calls = plan.calls.snapshot();
+    const writes = Object.fromEntries(Object.entries(calls.byOperation).filter(([, s]) => s.kind === "write").map(([op, s]) => [op, s.calls]));
+    return { actions: plan.actions, outcomes, calls, writes };
+  } finally {
+    destroyAwsClients(plan.aws);
+  }
+}
+
+describe("apply examples/ on moto_server", () => {
+  let world: Awaited<ReturnType<typeof account>>;
+  beforeAll(async () => {
+    world = await account();
+  });
+
+  it("creates everything in an empty account, then converges to zero writes", async () => {
+    const first = await sync(world.options);
+    expect(first.outcomes.map((o) => [o.key, o.outcome])).toEqual([
+      ["TaskDefinition/nightly-report", "applied"],
+      ["TaskDefinition/web", "applied"],
+      ["TaskDefinition/worker", "applied"],
+      ["Service/shop/web", "applied"],
+      ["Service/shop/worker", "applied"],
+      ["ScheduledRule/default/nightly-report", "applied"],
+    ]);
+    expect(first.writes).toEqual({ "ecs:RegisterTaskDefinition": 3, "ecs:CreateService": 2, "events:PutRule": 1, "events:PutTargets": 1 });
+
+    // moto ignores some CreateService fields (deploymentConfiguration, placement, ...: MOTO.md 3),
+    // so the second run may legitimately set them once with UpdateService; nothing else.
+    const second = await sync(world.options);
+    expect(Object.keys(second.writes).filter((op) => op !== "ecs:UpdateService")).toEqual([]);
+    const third = await sync(world.options);
+    expect(third.calls.writes).toBe(0);
+    expect(third.actions.every((a) => a.type === "noop")).toBe(true);
+
+    // Read back with the SDK: the service runs the revision ecs-gitops registered, tagged as owned.
+    const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web", "worker"], include: ["TAGS"] }));
+    expect(services?.map((s) => s.taskDefinition)).toEqual([
+      `arn:aws:ecs:${MOTO_REGION}:${world.accountId}:task-definition/web:1`,
+      `arn:aws:ecs:${MOTO_REGION}:${world.accountId}:task-definition/worker:1`,
+    ]);
+    expect(services?.[0]?.tags).toEqual(expect.arrayContaining([{ key: "ecs-gitops:owner", value: "ecs-gitops" }, { key: "team", value: "shop" }]));
+    expect(services?.[1]?.desiredCount).toBe(3);
+    const { taskDefinition, tags } = await world.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "web", include: ["TAGS"] }));
+    expect(taskDefinition?.containerDefinitions?.[0]?.image).toMatch(/shop\/web:1\.4\.2$/);
+    expect(tags?.find((t) => t.key === "ecs-gitops:spec-hash")?.value).toMatch(/^[0-9a-f]{16,64}$/);
+    const rule = await world.events.send(new DescribeRuleCommand({ Name: "nightly-report" }));
+    expect(rule).toMatchObject({ ScheduleExpression: "cron(0 3 * * ? *)", State: "ENABLED", Description: "Build the daily sales report" });
+    const { Targets } = await world.events.send(new ListTargetsByRuleCommand({ Rule: "nightly-report" }));
+    expect(Targets?.[0]?.EcsParameters?.TaskDefinitionArn).toBe(`arn:aws:ecs:${MOTO_REGION}:${world.accountId}:task-definition/nightly-report:1`);
+    expect(JSON.parse(Targets?.[0]?.Input ?? "{}")).toMatchObject({ containerOverrides: [{ name: "report", command: ["node", "dist/report.js", "--since", "24h"] }] });
+  });
+
+  it("registers exactly one revision and updates one service when an image changes", async () => {
+    await editFile(world.dir, "web/task-definition.yaml", (t) => t.replace("shop/web:1.4.2", "shop/web:1.5.0"));
+    const run = await sync(world.options);
+    expect(run.writes).toEqual({ "ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1 });
+    const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web"] }));
+    expect(services?.[0]?.taskDefinition).toBe(`arn:aws:ecs:${MOTO_REGION}:${world.accountId}:task-definition/web:2`);
+    expect((await sync(world.options)).calls.writes).toBe(0);
+  });
+
+  it("updates only the service when only desiredCount changes", async () => {
+    await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 5"));
+    const run = await sync(world.options);
+    expect(run.writes).toEqual({ "ecs:UpdateService": 1 });
+    const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }));
+    expect(services?.[0]?.desiredCount).toBe(5);
+  });
+
+  it("removes a target that left git with RemoveTargets", async () => {
+    const second = (t: string) => t.replace("  targets:\n", `  targets:\n    - id: report-eu\n      cluster: shop\n      taskDefinition: nightly-report\n      roleArn: arn:aws:iam::123456789012:role/shop-events-run-task\n      launchType: FARGATE\n      networkConfiguration:\n        awsvpcConfiguration:\n          subnets: [${world.network.subnets[0]}]\n`);
+    await editFile(world.dir, "nightly-report/scheduled-rule.yaml", second);
+    expect((await sync(world.options)).writes).toEqual({ "events:PutTargets": 1 });
+    await editFile(world.dir, "nightly-report/scheduled-rule.yaml", (t) => t.replace(/    - id: report-eu\n(      .*\n|          .*\n)+?(?=    - id: report\n)/, ""));
+    expect((await sync(world.options)).writes).toEqual({ "events:RemoveTargets": 1 });
+    const { Targets } = await world.events.send(new ListTargetsByRuleCommand({ Rule: "nightly-report" }));
+    expect(Targets?.map((t) => t.Id)).toEqual(["report"]);
+  });
+});
+
+describe("resources ecs-gitops does not own", () => {
+  it("leaves an existing unowned service untouched and reports it blocked", async () => {
+    const world = await account();
+    const { taskDefinition } = await world.ecs.send(new RegisterTaskDefinitionCommand({ family: "handmade", containerDefinitions: [{ name: "web", image: "nginx", memory: 128 }] }));
+    await world.ecs.send(new CreateServiceCommand({ cluster: "shop", serviceName: "worker", taskDefinition: taskDefinition?.taskDefinitionArn, desiredCount: 1 }));
+    const run = await sync(world.options);
+    const worker = run.outcomes.find((o) => o.key === "Service/shop/worker");
+    expect(worker).toMatchObject({ outcome: "blocked" });
+    expect(run.writes["ecs:UpdateService"]).toBeUndefined();
+    const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }));
+    expect(services?.[0]).toMatchObject({ taskDefinition: taskDefinition?.taskDefinitionArn, desiredCount: 1 });
+  });
+});
