@@ -1,0 +1,37 @@
+import type { Logger } from "pino";
+import { assertNever } from "./types.js";
+import type { AlertEvent, AlertSink } from "./types.js";
+
+/**
+ * Alerts as structured log lines: `event` is the alert type, the data sits in the log object and
+ * the message is a short constant (STYLE.md, logging).
+ */
+export class LogSink implements AlertSink {
+  readonly name = "log";
+  readonly #log: Logger;
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  async send(event: AlertEvent): Promise<void> {
+    const { type, ...rest } = event;
+    const data = { event: type, ...rest };
+    switch (type) {
+      case "drift.opened":
+        this.#log.warn(data, event.update === undefined ? "drift detected" : "drift updated");
+        return;
+      case "drift.resolved":
+        this.#log.info(data, "drift resolved");
+        return;
+      case "sync.failed":
+        this.#log.error(data, "sync failed");
+        return;
+      case "sync.recovered":
+        this.#log.info(data, "sync recovered");
+        return;
+      default:
+        assertNever(type);
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Logger } from "pino";
+import { isJsonObject } from "../json.js";
+import { KINDS } from "../manifests/types.js";
+import type { Kind } from "../manifests/types.js";
+
+/**
+ * What the controller remembers about open episodes across restarts, so it does not re-alert them.
+ * Paths and fingerprints only, never field values: nothing secret lands on disk.
+ */
+export type PersistedDrift = {
+  key: string;
+  kind: Kind;
+  name: string;
+  arn?: string;
+  commit: string;
+  fingerprint: string;
+  firstSeen: string;
+  /** Changed paths already reported in this episode's alerts. */
+  reportedPaths: string[];
+  healing: boolean;
+  healSuspended: boolean;
+  suspensionReported: boolean;
+};
+export type PersistedSync = { key: string; kind: Kind; name: string; arn?: string; commit?: string; fingerprint: string; firstSeen: string };
+/** One self-heal, for the per-fingerprint budget. */
+export type PersistedHeal = { key: string; fingerprint: string; at: string };
+export type SerializedEpisodes = { version: 1; drift: PersistedDrift[]; sync: PersistedSync[]; heals: PersistedHeal[] };
+
+export interface EpisodeStore {
+  /** `undefined` when there is nothing usable to restore (first start, unreadable or corrupt record). */
+  load(): Promise<SerializedEpisodes | undefined>;
+  save(state: SerializedEpisodes): Promise<void>;
+}
+
+/**
+ * Open episodes as one small JSON file. Written atomically (temp file, fsync, rename) so a crash
+ * leaves the old record or the new one, never half of one. A missing or corrupt file restores
+ * nothing: the cost is at most one repeated alert per open episode, never a crash.
+ */
+export class FileEpisodeStore implements EpisodeStore {
+  readonly #path: string;
+  readonly #log: Logger | undefined;
+
+  constructor(path: string, options: { log?: Logger } = {}) {
+    this.#path = path;
+    this.#log = options.log;
+  }
+
+  async load(): Promise<SerializedEpisodes | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.#path, "utf8");
+    } catch (error) {
+      if (isErrnoCode(error, "ENOENT")) {
+        this.#log?.info({ path: this.#path }, "no drift episode record yet, starting empty");
+      } else {
+        this.#log?.warn({ path: this.#path, err: error }, "drift episode record unreadable, starting empty");
+      }
+      return undefined;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const state = parseEpisodes(parsed);
+    if (state === undefined) {
+      this.#log?.warn({ path: this.#path }, "drift episode record corrupt, starting empty (open episodes may alert once more)");
+      return undefined;
+    }
+    if (state.dropped > 0) this.#log?.warn({ path: this.#path, dropped: state.dropped }, "ignored malformed entries in the drift episode record");
+    return state.episodes;
+  }
+
+  async save(state: SerializedEpisodes): Promise<void> {
+    await mkdir(dirname(this.#path), { recursive: true });
+    const tmp = `${this.#path}.${randomBytes(6).toString("hex")}.tmp`;
+    try {
+      const handle = await open(tmp, "w", 0o600);
+      try {
+        await handle.writeFile(JSON.stringify(state) + "\n", "utf8");
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, this.#path);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+}
+
+/** Validate a parsed record; entries that do not fit are dropped (and counted), the rest kept. */
+export function parseEpisodes(value: unknown): { episodes: SerializedEpisodes; dropped: number } | undefined {
+  if (!isJsonObject(value) || value["version"] !== 1) return undefined;
+  const lists = [value["drift"], value["sync"], value["heals"]];
+  if (!lists.every((list) => list === undefined || Array.isArray(list))) return undefined;
+  const [drift, sync, heals] = lists.map((list) => (Array.isArray(list) ? (list as unknown[]) : []));
+  const episodes: SerializedEpisodes = {
+    version: 1,
+    drift: (drift ?? []).filter(isPersistedDrift),
+    sync: (sync ?? []).filter(isPersistedSync),
+    heals: (heals ?? []).filter(isPersistedHeal),
+  };
+  const total = (drift?.length ?? 0) + (sync?.length ?? 0) + (heals?.length ?? 0);
+  return { episodes, dropped: total - episodes.drift.length - episodes.sync.length - episodes.heals.length };
+}
+
+function isPersistedDrift(v: unknown): v is PersistedDrift {
+  return (
+    isEpisodeBase(v) &&
+    typeof v["commit"] === "string" &&
+    Array.isArray(v["reportedPaths"]) &&
+    v["reportedPaths"].every((p) => typeof p === "string") &&
+    typeof v["healing"] === "boolean" &&
+    typeof v["healSuspended"] === "boolean" &&
+    typeof v["suspensionReported"] === "boolean"
+  );
+}
+
+function isPersistedSync(v: unknown): v is PersistedSync {
+  return isEpisodeBase(v) && isOptionalString(v["commit"]);
+}
+
+function isPersistedHeal(v: unknown): v is PersistedHeal {
+  return isJsonObject(v) && typeof v["key"] === "string" && typeof v["fingerprint"] === "string" && isIsoTime(v["at"]);
+}
+
+function isEpisodeBase(v: unknown): v is Record<string, unknown> {
+  return (
+    isJsonObject(v) &&
+    typeof v["key"] === "string" &&
+    typeof v["kind"] === "string" &&
+    (KINDS as readonly string[]).includes(v["kind"]) &&
+    typeof v["name"] === "string" &&
+    isOptionalString(v["arn"]) &&
+    typeof v["fingerprint"] === "string" &&
+    isIsoTime(v["firstSeen"])
+  );
+}
+
+function isOptionalString(v: unknown): boolean {
+  return v === undefined || typeof v === "string";
+}
+
+function isIsoTime(v: unknown): boolean {
+  return typeof v === "string" && !Number.isNaN(Date.parse(v));
+}
+
+function isErrnoCode(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}
