@@ -1,0 +1,253 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "pino";
+import { AlertDispatcher } from "../alerts/dispatcher.js";
+import { EventBridgeSink } from "../alerts/eventbridge-sink.js";
+import { LogSink } from "../alerts/log-sink.js";
+import { MetricsSink } from "../alerts/metrics-sink.js";
+import type { AlertSink } from "../alerts/types.js";
+import { WebhookSink } from "../alerts/webhook-sink.js";
+import { CallAccounting, createAwsClients, destroyAwsClients, putEvents, resolveRegion } from "../aws/index.js";
+import type { AwsClients } from "../aws/index.js";
+import { loadConfigFile } from "../config.js";
+import type { IgnoreDifferencesRule } from "../config.js";
+import { isEcsGitopsError } from "../errors.js";
+import { loadDesiredState } from "../resources/load.js";
+import { mergeDesiredState } from "./desired-state.js";
+import type { DesiredState } from "./desired-state.js";
+import { DriftTracker } from "./drift.js";
+import { FileEpisodeStore } from "./drift-store.js";
+import { ControllerHttpServer } from "./http.js";
+import { LiveReader } from "./live-state.js";
+import { redactUrl } from "./log.js";
+import { createMetrics, setCurrentCommit } from "./metrics.js";
+import type { ControllerMetrics } from "./metrics.js";
+import { WorkQueue } from "./queue.js";
+import { jitter, Reconciler } from "./reconciler.js";
+import { GitRemoteSource } from "./source/git-remote.js";
+import { LocalCheckoutSource } from "./source/local.js";
+import type { Source } from "./source/types.js";
+import { StatusStore } from "./status.js";
+
+export type ControllerOptions = {
+  repo: string;
+  /** Remote: default `main`. Local checkout: unset follows HEAD. */
+  branch: string | undefined;
+  path: string;
+  intervalMs: number;
+  resyncMs: number;
+  mode: "sync" | "observe";
+  automated: boolean;
+  selfHeal: boolean;
+  port: number;
+  host?: string | undefined;
+  owner: string;
+  region: string | undefined;
+  endpoint: string | undefined;
+  cluster: string | undefined;
+  workDir: string;
+  webhookSecret: string | undefined;
+  alertWebhook: string | undefined;
+  alertWebhookSecret: string | undefined;
+  alertEventBus: string | undefined;
+  /** Global ignore-differences from flags; the commit's ecs-gitops.yaml adds its own. */
+  ignoreDifferences: readonly IgnoreDifferencesRule[];
+  /** Bounded by ECS's 30 s stopTimeout. */
+  shutdownTimeoutMs: number;
+  progressPollMs: number;
+  log: Logger;
+  /** Tests: moto's per-account isolation header. */
+  accountIdHeader?: string | undefined;
+};
+
+/**
+ * The long-running operator: follows a git branch (or a local checkout), reconciles every
+ * managed resource through a keyed queue, serves health/metrics/status/webhook on one port.
+ */
+export class Controller {
+  readonly #o: ControllerOptions;
+  readonly #log: Logger;
+  readonly #metrics: ControllerMetrics;
+  readonly #calls = new CallAccounting();
+  #aws: AwsClients | undefined;
+  #source: Source | undefined;
+  #queue: WorkQueue | undefined;
+  #reconciler: Reconciler | undefined;
+  #http: ControllerHttpServer | undefined;
+  #alerts: AlertDispatcher | undefined;
+  #drift: DriftTracker | undefined;
+  #status: StatusStore;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #polling: Promise<void> | undefined;
+  #pollAgain = false;
+  #stopping = false;
+  #firstSyncDone = false;
+  #sourceReachable = false;
+  #desired: DesiredState | undefined;
+
+  constructor(options: ControllerOptions) {
+    this.#o = options;
+    this.#log = options.log;
+    this.#metrics = createMetrics();
+    this.#status = new StatusStore({ source: { url: redactUrl(options.repo), branch: options.branch ?? "HEAD", path: options.path }, metrics: this.#metrics });
+    this.#calls.onCall(({ operation, kind, outcome }) => this.#metrics.awsCalls.inc({ operation, type: kind, outcome }));
+  }
+
+  get calls(): CallAccounting {
+    return this.#calls;
+  }
+
+  /** Start serving and reconciling; resolves with the HTTP port once listening. */
+  async start(): Promise<number> {
+    const o = this.#o;
+    await mkdir(o.workDir, { recursive: true });
+    this.#aws = createAwsClients({ region: o.region, endpoint: o.endpoint, calls: this.#calls, accountIdHeader: o.accountIdHeader });
+    const region = o.region ?? (await resolveRegion(this.#aws));
+    this.#drift = new DriftTracker({ store: new FileEpisodeStore(path.join(o.workDir, "episodes.json"), { log: this.#log }), log: this.#log });
+    await this.#drift.restore();
+    const metricsSink = new MetricsSink({ registry: this.#metrics.registry });
+    metricsSink.seed(this.#drift.openAlerts());
+    const sinks: AlertSink[] = [new LogSink(this.#log), metricsSink];
+    const aws = this.#aws;
+    if (o.alertEventBus) sinks.push(new EventBridgeSink({ publish: (entries) => putEvents(aws, o.alertEventBus!, entries) }));
+    if (o.alertWebhook) sinks.push(new WebhookSink({ url: o.alertWebhook, ...(o.alertWebhookSecret ? { secret: o.alertWebhookSecret } : {}) }));
+    this.#alerts = new AlertDispatcher({ sinks, log: this.#log, registry: this.#metrics.registry });
+    this.#reconciler = new Reconciler({
+      aws,
+      reader: new LiveReader(aws),
+      status: this.#status,
+      drift: this.#drift,
+      alerts: this.#alerts,
+      metrics: this.#metrics,
+      log: this.#log,
+      settings: {
+        owner: o.owner,
+        region,
+        defaultCluster: o.cluster,
+        ignoreRules: o.ignoreDifferences,
+        mode: o.mode,
+        automated: o.automated,
+        selfHeal: o.selfHeal,
+        resyncMs: o.resyncMs,
+        progressPollMs: o.progressPollMs,
+      },
+    });
+    const reconciler = this.#reconciler;
+    // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below.
+    this.#queue = new WorkQueue({ concurrency: 2000, handler: (key) => reconciler.reconcile(key), log: this.#log });
+    this.#source = isRemote(o.repo)
+      ? new GitRemoteSource({ url: o.repo, branch: o.branch ?? "main", workDir: path.join(o.workDir, "git"), log: this.#log, metrics: this.#metrics })
+      : new LocalCheckoutSource({ path: o.repo, ...(o.branch ? { branch: o.branch } : {}), workDir: path.join(o.workDir, "local"), log: this.#log });
+    this.#http = new ControllerHttpServer({
+      port: o.port,
+      ...(o.host ? { host: o.host } : {}),
+      getStatus: () => this.#status.snapshot(),
+      isReady: () => this.#readiness(),
+      metrics: this.#metrics.registry,
+      webhookSecret: o.webhookSecret,
+      onPush: (hint) => {
+        this.#log.info({ provider: hint.provider, branch: hint.branch }, "push webhook: fetching now");
+        this.#pollNow();
+      },
+      log: this.#log,
+    });
+    const port = await this.#http.listen();
+    this.#log.info({ port, repo: redactUrl(o.repo), branch: o.branch, path: o.path, mode: o.mode, selfHeal: o.selfHeal }, "controller started");
+    if (this.#source.watch) await this.#source.watch(() => this.#pollNow());
+    this.#pollNow();
+    return port;
+  }
+
+  /** SIGTERM: stop taking work, let in-flight AWS calls finish (bounded), flush alerts. */
+  async stop(): Promise<boolean> {
+    if (this.#stopping) return true;
+    this.#stopping = true;
+    clearTimeout(this.#pollTimer);
+    const deadline = Date.now() + this.#o.shutdownTimeoutMs;
+    const left = () => Math.max(100, deadline - Date.now());
+    await this.#polling?.catch(() => undefined);
+    const drained = (await this.#queue?.stop({ timeoutMs: left() })) ?? true;
+    await this.#alerts?.flush(Math.min(2_000, left()));
+    await this.#drift?.flush();
+    await this.#http?.close();
+    await this.#source?.close();
+    if (this.#aws) destroyAwsClients(this.#aws);
+    this.#log.info({ drained }, "controller stopped");
+    return drained;
+  }
+
+  #readiness(): { ready: boolean; reason?: string } {
+    if (!this.#sourceReachable) return { ready: false, reason: "git source not reachable yet" };
+    if (!this.#firstSyncDone) return { ready: false, reason: "first sync not finished" };
+    return { ready: true };
+  }
+
+  /** Poll now (webhook, watch, timer); coalesces with a poll in progress. */
+  #pollNow(): void {
+    if (this.#stopping) return;
+    if (this.#polling) {
+      this.#pollAgain = true;
+      return;
+    }
+    clearTimeout(this.#pollTimer);
+    this.#polling = this.#poll().finally(() => {
+      this.#polling = undefined;
+      if (this.#stopping) return;
+      if (this.#pollAgain) {
+        this.#pollAgain = false;
+        this.#pollNow();
+        return;
+      }
+      this.#pollTimer = setTimeout(() => this.#pollNow(), jitter(this.#o.intervalMs));
+    });
+  }
+
+  async #poll(): Promise<void> {
+    const source = this.#source!;
+    try {
+      const { sha, changed } = await source.poll();
+      this.#sourceReachable = true;
+      this.#status.setSource({ lastFetchAt: new Date().toISOString(), lastError: undefined });
+      if (!changed && this.#desired?.commit === sha) return;
+      await this.#load(sha, await source.checkout(sha));
+    } catch (error) {
+      this.#metrics.sourceErrors.inc();
+      const code = isEcsGitopsError(error) ? error.code : "SourceUnavailable";
+      const message = error instanceof Error ? error.message : String(error);
+      this.#status.setSource({ lastError: { code, message, at: new Date().toISOString() } });
+      this.#log.warn({ code, err: message }, "git source poll failed; keeping the last good commit");
+    }
+  }
+
+  async #load(sha: string, checkoutDir: string): Promise<void> {
+    const o = this.#o;
+    const root = path.join(checkoutDir, o.path);
+    const { config, problems: configProblems } = await loadConfigFile(root);
+    const cluster = o.cluster ?? config.cluster;
+    const loaded = await loadDesiredState(root, { defaultCluster: cluster });
+    const state = mergeDesiredState({ ...loaded, problems: [...configProblems, ...loaded.problems] }, sha, this.#desired);
+    this.#desired = state;
+    this.#status.setCommit({ commit: sha, ...(state.lastGoodCommit ? { lastGoodCommit: state.lastGoodCommit } : {}) });
+    setCurrentCommit(this.#metrics, sha);
+    this.#status.setManifestErrors(state.problems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
+    if (state.problems.length > 0) {
+      this.#log.error({ commit: sha, errors: state.problems.length, files: state.brokenFiles }, "manifests have errors; those files stay at the last good commit");
+      for (const p of state.problems.slice(0, 20)) this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
+    }
+    const reconciler = this.#reconciler!;
+    reconciler.setIgnoreRules([...o.ignoreDifferences, ...config.ignoreDifferences]);
+    const keys = reconciler.setDesired(state);
+    this.#log.info({ commit: sha, resources: state.manifests.size }, "new commit: reconciling");
+    for (const key of keys) this.#queue!.add(key);
+    if (!this.#firstSyncDone) {
+      void this.#queue!.onIdle().then(() => {
+        this.#firstSyncDone = true;
+        this.#status.setReady(true);
+      });
+    }
+  }
+}
+
+function isRemote(repo: string): boolean {
+  return /^(https?|ssh|git|file):\/\//.test(repo) || /^[^/\\]+@[^:]+:/.test(repo);
+}

@@ -1,0 +1,53 @@
+import type { LoadResult, Manifest, Problem, ResourceKey } from "../manifests/types.js";
+
+/** The desired state in force: what the controller reconciles towards. */
+export type DesiredState = {
+  /** The commit being reconciled. */
+  commit: string;
+  /** The newest commit whose manifests all loaded. */
+  lastGoodCommit: string | undefined;
+  manifests: ReadonlyMap<ResourceKey, Manifest>;
+  /** The commit each manifest was taken from (an older one for files broken at `commit`). */
+  commitOf: ReadonlyMap<ResourceKey, string>;
+  /** Errors of `commit`'s manifests; their files are kept at the last good version. */
+  problems: readonly Problem[];
+  brokenFiles: readonly string[];
+};
+
+/**
+ * Merge a freshly loaded commit with the state in force: files with errors keep the manifests
+ * they had at the last good commit (DESIGN.md §2), everything else comes from the new commit.
+ * A key defined in a good file of the new commit wins over a kept one. Pure.
+ */
+export function mergeDesiredState(loaded: LoadResult, commit: string, previous: DesiredState | undefined): DesiredState {
+  const problems = loaded.problems.filter((p) => p.severity === "error");
+  const brokenFiles = [...new Set(problems.map((p) => p.file))].sort();
+  const broken = new Set(brokenFiles);
+  const manifests = new Map<ResourceKey, Manifest>();
+  const commitOf = new Map<ResourceKey, string>();
+  for (const manifest of loaded.manifests) {
+    if (broken.has(manifest.file)) continue;
+    manifests.set(manifest.key, manifest);
+    commitOf.set(manifest.key, commit);
+  }
+  if (previous) {
+    for (const [key, manifest] of previous.manifests) {
+      if (!broken.has(manifest.file) || manifests.has(key)) continue;
+      manifests.set(key, manifest);
+      commitOf.set(key, previous.commitOf.get(key) ?? previous.commit);
+    }
+  }
+  // A problem that is not tied to a file (a missing path, an empty repo) keeps everything.
+  const global = problems.some((p) => p.code === "PathNotFound" || p.code === "EmptyRepo");
+  if (global && previous) {
+    return { ...previous, commit, problems, brokenFiles };
+  }
+  return {
+    commit,
+    lastGoodCommit: problems.length === 0 ? commit : previous?.lastGoodCommit,
+    manifests,
+    commitOf,
+    problems,
+    brokenFiles,
+  };
+}

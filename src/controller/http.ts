@@ -1,0 +1,194 @@
+import { createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { StatusDocument } from "./status.js";
+import { verifyWebhook } from "./webhook.js";
+import type { WebhookProvider } from "./webhook.js";
+
+export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** `false`, or a reason shown in the 503 body, when the controller cannot serve yet. */
+export type Readiness = boolean | { ready: boolean; reason?: string };
+
+export type PushHint = { provider: WebhookProvider; branch?: string };
+
+export type ControllerHttpServerOptions = {
+  port: number;
+  /** Default 0.0.0.0: the endpoints are for the orchestrator's probes and Prometheus. */
+  host?: string;
+  getStatus(): StatusDocument;
+  isReady(): Readiness;
+  metrics: Registry;
+  /** From env ECS_GITOPS_WEBHOOK_SECRET only. Unset or empty: /webhook answers 404. */
+  webhookSecret?: string | undefined;
+  /** A verified push: poll the source now. Only a hint; never carries a SHA. */
+  onPush(hint: PushHint): void;
+  log: Logger;
+};
+
+type Route = { methods: readonly string[]; handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One port for probes, metrics, status and the push webhook (DESIGN.md §3):
+ * GET /healthz, /readyz, /metrics, /status; POST /webhook. HEAD works wherever GET does.
+ */
+export class ControllerHttpServer {
+  readonly #options: ControllerHttpServerOptions;
+  readonly #server: Server;
+  readonly #routes: ReadonlyMap<string, Route>;
+
+  constructor(options: ControllerHttpServerOptions) {
+    this.#options = options;
+    this.#routes = new Map<string, Route>([
+      ["/healthz", { methods: ["GET", "HEAD"], handle: async (_req, res) => send(res, 200, "text/plain; charset=utf-8", "ok\n") }],
+      ["/readyz", { methods: ["GET", "HEAD"], handle: async (_req, res) => this.#readyz(res) }],
+      ["/metrics", { methods: ["GET", "HEAD"], handle: async (_req, res) => this.#metrics(res) }],
+      ["/status", { methods: ["GET", "HEAD"], handle: async (_req, res) => sendJson(res, 200, this.#options.getStatus()) }],
+      ["/webhook", { methods: ["POST"], handle: async (req, res) => this.#webhook(req, res) }],
+    ]);
+    this.#server = createServer((req, res) => void this.#dispatch(req, res));
+    // Probes and webhooks are small; a slow client must not hold a socket for Node's 5 minutes.
+    this.#server.requestTimeout = 15_000;
+    this.#server.headersTimeout = 10_000;
+  }
+
+  /** Start listening; resolves with the bound port (useful with port 0). */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.#server.once("error", onError);
+      this.#server.listen(this.#options.port, this.#options.host ?? "0.0.0.0", () => {
+        this.#server.off("error", onError);
+        const port = (this.#server.address() as AddressInfo).port;
+        this.#options.log.info({ port, host: this.#options.host ?? "0.0.0.0", webhook: this.#webhookSecret() !== undefined }, "http listening");
+        resolve(port);
+      });
+    });
+  }
+
+  /** Stop accepting connections and close idle keep-alive ones; resolves once the server closed. */
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.#server.listening) return resolve();
+      this.#server.close((error) => (error === undefined ? resolve() : reject(error)));
+      this.#server.closeIdleConnections();
+    });
+  }
+
+  async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const method = req.method ?? "GET";
+    const route = this.#routes.get(path);
+    try {
+      if (route === undefined || (path === "/webhook" && this.#webhookSecret() === undefined)) {
+        throw new HttpError(404, "not found");
+      }
+      if (!route.methods.includes(method)) {
+        res.setHeader("Allow", route.methods.join(", "));
+        throw new HttpError(405, "method not allowed");
+      }
+      await route.handle(req, res);
+    } catch (error) {
+      const status = error instanceof HttpError ? error.status : 500;
+      if (status === 500) this.#options.log.error({ err: error, path, method }, "http handler failed");
+      if (!res.headersSent) {
+        if (status === 413) res.setHeader("Connection", "close");
+        sendJson(res, status, { error: error instanceof HttpError ? error.message : "internal error" });
+      } else {
+        res.destroy();
+      }
+    }
+    this.#options.log.debug({ method, path, status: res.statusCode }, "http request");
+  }
+
+  async #readyz(res: ServerResponse): Promise<void> {
+    const readiness = this.#options.isReady();
+    const ready = typeof readiness === "boolean" ? readiness : readiness.ready;
+    if (ready) return send(res, 200, "text/plain; charset=utf-8", "ready\n");
+    const reason = typeof readiness === "boolean" ? undefined : readiness.reason;
+    sendJson(res, 503, { ready: false, reason: reason ?? "the controller has not completed its first sync" });
+  }
+
+  async #metrics(res: ServerResponse): Promise<void> {
+    const registry = this.#options.metrics;
+    const text = await registry.metrics();
+    send(res, 200, registry.contentType, text);
+  }
+
+  async #webhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const secret = this.#webhookSecret();
+    if (secret === undefined) throw new HttpError(404, "not found");
+    const body = await readBody(req, WEBHOOK_BODY_LIMIT_BYTES);
+    const verdict = verifyWebhook({ headers: req.headers, body, secret });
+    const log = this.#options.log;
+    if (!verdict.ok) {
+      log.warn({ reason: verdict.reason, remote: req.socket.remoteAddress }, "webhook rejected");
+      throw new HttpError(401, `webhook rejected: ${verdict.reason}`);
+    }
+    if (verdict.event !== "push") {
+      log.info({ provider: verdict.provider, event: verdict.event }, "webhook event ignored");
+      return sendJson(res, 200, { accepted: false, event: verdict.event });
+    }
+    const hint: PushHint = verdict.branch === undefined ? { provider: verdict.provider } : { provider: verdict.provider, branch: verdict.branch };
+    log.info(hint, "webhook push");
+    this.#options.onPush(hint);
+    sendJson(res, 202, { accepted: true });
+  }
+
+  #webhookSecret(): string | undefined {
+    const secret = this.#options.webhookSecret;
+    return secret === undefined || secret === "" ? undefined : secret;
+  }
+}
+
+/**
+ * The raw body (signatures cover the exact bytes), refusing more than `limitBytes` with 413.
+ * Not `for await`: leaving that loop early destroys the socket before the 413 can be sent.
+ */
+function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    req.resume();
+    return Promise.reject(new HttpError(413, `body larger than ${limitBytes} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limitBytes) return void chunks.push(chunk);
+      // Keep reading into the void until the 413 is out and the connection closes.
+      req.off("data", onData);
+      req.resume();
+      reject(new HttpError(413, `body larger than ${limitBytes} bytes`));
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, {
+    "Content-Type": contentType,
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+  });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, "application/json; charset=utf-8", JSON.stringify(value, null, 2) + "\n");
+}

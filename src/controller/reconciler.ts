@@ -1,0 +1,379 @@
+import type { Logger } from "pino";
+import type { AlertDispatcher } from "../alerts/dispatcher.js";
+import type { AwsClients } from "../aws/index.js";
+import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
+import type { ErrorCode } from "../errors.js";
+import type { JsonObject } from "../json.js";
+import type { Manifest, ResourceKey } from "../manifests/types.js";
+import { manifestSpecHash } from "../resources/shared/spec-hash.js";
+import { tagListToMap } from "../resources/shared/tags.js";
+import { normalizeTaskDefinition } from "../resources/task-definition/normalize.js";
+import { specHash } from "../resources/task-definition/hash.js";
+import { SPEC_HASH_TAG } from "../resources/types.js";
+import type { Action } from "../resources/types.js";
+import { applyPlan } from "./applier.js";
+import type { ApplyOutcome } from "./applier.js";
+import type { DesiredState } from "./desired-state.js";
+import { classifyDifference } from "./drift.js";
+import type { DriftTracker } from "./drift.js";
+import type { LiveReader } from "./live-state.js";
+import type { ControllerMetrics } from "./metrics.js";
+import type { IgnoreRule, LiveSnapshot, PlanResult } from "./planner.js";
+import type { QueueResult } from "./queue.js";
+import { planningSet, referencedFamilies } from "./references.js";
+import { serviceHealth } from "./health.js";
+import type { Health, StatusStore } from "./status.js";
+
+export type ReconcilerSettings = {
+  owner: string;
+  region: string;
+  defaultCluster: string | undefined;
+  ignoreRules: readonly IgnoreRule[];
+  /** observe: never write. */
+  mode: "sync" | "observe";
+  /** Apply new commits. */
+  automated: boolean;
+  /** Revert drift (per-resource annotation `ecs-gitops/self-heal` overrides). */
+  selfHeal: boolean;
+  /** Drift resync period: every key is reconciled again after it. */
+  resyncMs: number;
+  /** How soon to look again while a service rolls out or right after a write. */
+  progressPollMs: number;
+};
+
+export type ReconcilerOptions = {
+  aws: AwsClients;
+  reader: LiveReader;
+  status: StatusStore;
+  drift: DriftTracker;
+  alerts: AlertDispatcher;
+  metrics: ControllerMetrics;
+  log: Logger;
+  settings: ReconcilerSettings;
+  /** Keys asked for within this window share one batched read (DescribeServices, ListRules). */
+  waveDelayMs?: number;
+  now?: () => Date;
+};
+
+type Verdict = { apply: boolean; sync: "Synced" | "OutOfSync"; message?: string; heal?: boolean };
+type Waiter = { resolve: (r: QueueResult) => void };
+
+/**
+ * Reconcile(key) reads desired and live state afresh, plans, and applies per the sync policy.
+ * Calls made within a short window are served together: one batched read, one plan, one apply
+ * in dependency order, so a resync of N services costs ⌈N/10⌉ DescribeServices, not N.
+ */
+export class Reconciler {
+  #o: ReconcilerOptions;
+  #desired: DesiredState | undefined;
+  #wave: Map<ResourceKey, Waiter[]> | undefined;
+  /** When this process last registered a revision of each family (deploys in flight). */
+  readonly #registeredAt = new Map<string, number>();
+  readonly #appliedAt = new Map<ResourceKey, number>();
+  /**
+   * Keys this process wrote whose next look still differs: the write did not converge (AWS
+   * ignored or rewrote part of it). One more apply is a deploy, not drift; after that it is
+   * drift again, so a perpetual difference cannot become a write loop.
+   */
+  readonly #unsettled = new Map<ResourceKey, number>();
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = { ...options };
+  }
+
+  /** Global ignore-differences come from the commit's ecs-gitops.yaml: they change with it. */
+  setIgnoreRules(rules: readonly IgnoreRule[]): void {
+    this.#o = { ...this.#o, settings: { ...this.#o.settings, ignoreRules: rules } };
+  }
+
+  get desired(): DesiredState | undefined {
+    return this.#desired;
+  }
+
+  /** Switch to a new desired state; returns every key to reconcile (current and removed). */
+  setDesired(state: DesiredState): ResourceKey[] {
+    const previous = this.#desired;
+    this.#desired = state;
+    const keys = new Set(state.manifests.keys());
+    for (const key of previous?.manifests.keys() ?? []) keys.add(key);
+    return [...keys];
+  }
+
+  reconcile(key: ResourceKey): Promise<QueueResult> {
+    return new Promise((resolve) => {
+      if (!this.#wave) {
+        const wave = new Map<ResourceKey, Waiter[]>();
+        this.#wave = wave;
+        setTimeout(() => {
+          this.#wave = undefined;
+          void this.#runWave(wave);
+        }, this.#o.waveDelayMs ?? 20);
+      }
+      this.#wave.set(key, [...(this.#wave.get(key) ?? []), { resolve }]);
+    });
+  }
+
+  async #runWave(wave: Map<ResourceKey, Waiter[]>): Promise<void> {
+    let results: Map<ResourceKey, QueueResult>;
+    try {
+      results = await this.#reconcileKeys([...wave.keys()]);
+    } catch (error) {
+      this.#o.log.error({ err: error }, "reconcile wave failed");
+      results = new Map([...wave.keys()].map((k) => [k, { retry: true }]));
+    }
+    for (const [key, waiters] of wave) for (const w of waiters) w.resolve(results.get(key) ?? { retry: true });
+  }
+
+  async #reconcileKeys(keys: ResourceKey[]): Promise<Map<ResourceKey, QueueResult>> {
+    const started = performance.now();
+    const results = new Map<ResourceKey, QueueResult>();
+    const desired = this.#desired;
+    if (!desired) {
+      for (const key of keys) results.set(key, { requeueAfterMs: this.#o.settings.progressPollMs });
+      return results;
+    }
+    const now = this.#now();
+    for (const key of keys.filter((k) => !desired.manifests.has(k))) {
+      // Left git. Prune is off by default (DESIGN.md §2): forget it, never delete it.
+      this.#o.status.remove(key);
+      this.#o.alerts.emitAll(this.#o.drift.forget(key, now));
+      results.set(key, { stalled: true });
+    }
+    const present = keys.filter((k) => desired.manifests.has(k));
+    if (present.length === 0) return results;
+    const settings = this.#o.settings;
+    let planned: { result: PlanResult; snapshot: LiveSnapshot };
+    try {
+      planned = await this.#o.reader.plan(planningSet(present, desired.manifests), {
+        owner: settings.owner,
+        revision: desired.commit,
+        region: settings.region,
+        defaultCluster: settings.defaultCluster,
+        ignoreRules: settings.ignoreRules,
+      });
+    } catch (error) {
+      const failure = asError(error);
+      for (const key of present) results.set(key, this.#failed(key, desired, failure, now));
+      this.#o.log.warn({ err: failure, keys: present.length }, "could not read live state");
+      return results;
+    }
+    const { result, snapshot } = planned;
+    const wanted = new Set(present);
+    const actions = result.actions.filter((a) => wanted.has(a.key));
+    const toApply: Action[] = [];
+    const verdicts = new Map<ResourceKey, Verdict>();
+    for (const action of actions) {
+      const manifest = desired.manifests.get(action.key)!;
+      const verdict = this.#decide(action, manifest, desired, result, snapshot, now);
+      verdicts.set(action.key, verdict);
+      if (verdict.apply) toApply.push(action);
+    }
+    const outcomes = new Map<ResourceKey, ApplyOutcome>();
+    if (toApply.length > 0) {
+      for (const outcome of await applyPlan(this.#o.aws, toApply, { onCall: (key, call) => this.#onCall(key, call.operation, call.input) })) {
+        outcomes.set(outcome.key, outcome);
+      }
+    }
+    for (const action of actions) {
+      const kind = action.kind;
+      const result = this.#record(action, verdicts.get(action.key)!, outcomes.get(action.key), desired, snapshot, now);
+      results.set(action.key, result);
+      const label = "retry" in result ? "retry" : "stalled" in result ? "stalled" : outcomes.get(action.key)?.outcome === "applied" ? "applied" : "synced";
+      this.#o.metrics.reconciles.inc({ kind, result: label });
+      this.#o.metrics.reconcileDuration.observe({ kind, result: label }, (performance.now() - started) / 1000);
+    }
+    return results;
+  }
+
+  /** Pending deploy or drift, and what the policy says to do about it. */
+  #decide(action: Action, manifest: Manifest, desired: DesiredState, plan: PlanResult, snapshot: LiveSnapshot, now: Date): Verdict {
+    const key = action.key;
+    const log = this.#o.log.child({ key, commit: desired.commit });
+    if (action.type === "noop") {
+      this.#unsettled.delete(key);
+      this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: [], now }));
+      return { apply: false, sync: "Synced" };
+    }
+    if (action.type === "blocked") return { apply: false, sync: "OutOfSync", message: action.reason };
+    const settings = this.#o.settings;
+    const pending = action.type === "create" || this.#isPendingDeploy(manifest, desired, plan, snapshot);
+    const selfHeal = manifest.annotations["ecs-gitops/self-heal"] === undefined ? settings.selfHeal : manifest.annotations["ecs-gitops/self-heal"] === "true";
+    if (pending) {
+      if (settings.mode === "observe" || !settings.automated) {
+        log.info({ changes: action.changes.length, mode: settings.mode }, "out of sync, not applying");
+        return { apply: false, sync: "OutOfSync", message: settings.mode === "observe" ? "observe mode: not applying" : "automated sync is off" };
+      }
+      return { apply: true, sync: "Synced" };
+    }
+    const heal = selfHeal && settings.mode === "sync";
+    const events = this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: action.changes, now, selfHeal: heal });
+    this.#o.alerts.emitAll(events);
+    if (!heal) return { apply: false, sync: "OutOfSync", message: `drift: ${action.changes.map((c) => c.path).join(", ")}` };
+    const decision = this.#o.drift.recordHeal(key, now);
+    if (!decision.allowed) return { apply: false, sync: "OutOfSync", message: `drift: self-heal suspended (${decision.reason ?? "budget spent"})` };
+    log.info({ changes: action.changes.length }, "reverting drift");
+    return { apply: true, sync: "Synced", heal: true };
+  }
+
+  /**
+   * A difference is a deploy, not drift, when git changed this resource since it was last
+   * applied (spec-hash tag on AWS, so a restart does not mistake a deploy for drift), or when a
+   * task definition it uses is about to get, or just got, a new revision from git.
+   */
+  #isPendingDeploy(manifest: Manifest, desired: DesiredState, plan: PlanResult, snapshot: LiveSnapshot): boolean {
+    const commit = desired.commitOf.get(manifest.key) ?? desired.commit;
+    const lastApplied = this.#o.status.get(manifest.key)?.lastAppliedRevision;
+    const hashes = this.#specHashes(manifest, snapshot);
+    const cls = classifyDifference({ desiredCommit: commit, lastAppliedCommit: lastApplied, hasDifferences: true, ...hashes });
+    if (cls === "pending") return true;
+    const retries = this.#unsettled.get(manifest.key);
+    if (retries !== undefined && retries < 1) {
+      this.#unsettled.set(manifest.key, retries + 1);
+      return true;
+    }
+    const appliedAt = this.#appliedAt.get(manifest.key) ?? 0;
+    return referencedFamilies(manifest).some((family) => plan.resolved.get(family)?.state === "pending" || (this.#registeredAt.get(family) ?? 0) > appliedAt);
+  }
+
+  #specHashes(manifest: Manifest, snapshot: LiveSnapshot): { desiredSpecHash?: string; lastAppliedSpecHash?: string } {
+    let live: Record<string, string> | undefined;
+    let desiredHash: string;
+    switch (manifest.kind) {
+      case "TaskDefinition":
+        desiredHash = specHash(normalizeTaskDefinition(manifest.spec));
+        live = snapshot.revisions.get(manifest.name)?.[0]?.tags;
+        break;
+      case "Service": {
+        desiredHash = manifestSpecHash(manifest);
+        const service = snapshot.services.get(manifest.key);
+        live = service ? tagListToMap(service["tags"]) : undefined;
+        break;
+      }
+      case "ScheduledRule": {
+        desiredHash = manifestSpecHash(manifest);
+        const rule = snapshot.rules.get(manifest.key);
+        live = rule ? tagListToMap(rule.tags) : undefined;
+        break;
+      }
+      default: {
+        const exhaustive: never = manifest.kind;
+        throw new Error(`unknown kind ${String(exhaustive)}`);
+      }
+    }
+    const liveHash = live?.[SPEC_HASH_TAG];
+    return liveHash === undefined ? { desiredSpecHash: desiredHash } : { desiredSpecHash: desiredHash, lastAppliedSpecHash: liveHash };
+  }
+
+  #record(action: Action, verdict: Verdict, outcome: ApplyOutcome | undefined, desired: DesiredState, snapshot: LiveSnapshot, now: Date): QueueResult {
+    const key = action.key;
+    const status = this.#o.status;
+    const commit = desired.commitOf.get(key) ?? desired.commit;
+    const manifest = desired.manifests.get(key)!;
+    const log = this.#o.log.child({ key, commit });
+    const settings = this.#o.settings;
+    if (action.type === "blocked") {
+      const code: ErrorCode = /not owned|owner/i.test(action.reason) ? "NotOwned" : /replace|cannot be updated|create-only/i.test(action.reason) ? "ImmutableField" : "DependencyNotReady";
+      const error = new EcsGitopsError(code, `${action.reason} (${action.hint})`, { where: key });
+      log.error({ reason: action.reason, hint: action.hint }, "blocked");
+      status.update(key, { sync: "OutOfSync", health: this.#health(manifest, snapshot).health, message: action.reason, lastError: { code, message: error.message, at: now.toISOString() } });
+      this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code, message: error.message }, now, { commit }));
+      // A dependency may settle soon; a foreign or immutable resource waits for the next commit.
+      return code === "DependencyNotReady" ? { requeueAfterMs: settings.progressPollMs } : { stalled: true };
+    }
+    if (outcome?.outcome === "failed") return this.#failed(key, desired, outcome.error, now);
+    const health = outcome?.outcome === "applied" ? this.#healthAfterApply(manifest) : this.#health(manifest, snapshot);
+    if (outcome?.outcome === "applied") {
+      log.info({ action: action.type, calls: outcome.calls, heal: verdict.heal === true }, verdict.heal ? "drift reverted" : "applied");
+      this.#appliedAt.set(key, Date.now());
+      if (!this.#unsettled.has(key)) this.#unsettled.set(key, 0);
+      status.update(key, { sync: "Synced", health: health.health, message: health.message, lastAppliedRevision: commit, lastAppliedAt: now.toISOString(), lastError: undefined, drift: undefined });
+      this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
+      return { requeueAfterMs: settings.progressPollMs };
+    }
+    const drift = this.#o.drift.driftStatus(key);
+    status.update(key, {
+      sync: verdict.sync,
+      health: health.health,
+      message: verdict.message ?? health.message,
+      lastError: undefined,
+      drift: drift ? { since: drift.firstSeen, fields: drift.fields.map((f) => f.path) } : undefined,
+      ...(verdict.sync === "Synced" && status.get(key)?.lastAppliedRevision === undefined ? { lastAppliedRevision: commit } : {}),
+    });
+    if (verdict.sync === "Synced") this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
+    log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
+    // While a service rolls out, look again soon; otherwise at the next resync.
+    return { requeueAfterMs: health.health === "Progressing" ? settings.progressPollMs : jitter(settings.resyncMs) };
+  }
+
+  #failed(key: ResourceKey, desired: DesiredState, error: EcsGitopsError, now: Date): QueueResult {
+    const commit = desired.commitOf.get(key) ?? desired.commit;
+    const log = this.#o.log.child({ key, commit });
+    if (error.retryable) log.warn({ code: error.code, err: error.message }, "reconcile failed, will retry");
+    else log.error({ code: error.code, err: error.message }, "reconcile failed, stalled until the next commit");
+    this.#o.status.update(key, { sync: "Unknown", lastError: { code: error.code, message: error.message, at: now.toISOString() }, message: error.message });
+    // Throttling and a bad network are weather, not an episode worth paging anyone for.
+    if (error.code !== "Throttled") this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code: error.code, message: error.message }, now, { commit }));
+    return error.retryable ? { retry: true } : { stalled: true };
+  }
+
+  #identity(manifest: Manifest, snapshot: LiveSnapshot): { kind: Manifest["kind"]; name: string; arn?: string } {
+    const arn = arnOf(manifest, snapshot);
+    return arn ? { kind: manifest.kind, name: manifest.name, arn } : { kind: manifest.kind, name: manifest.name };
+  }
+
+  #health(manifest: Manifest, snapshot: LiveSnapshot): { health: Health; message: string } {
+    switch (manifest.kind) {
+      case "Service":
+        return serviceHealth(snapshot.services.get(manifest.key));
+      case "TaskDefinition":
+        return (snapshot.revisions.get(manifest.name)?.length ?? 0) > 0 ? { health: "Healthy", message: "" } : { health: "Missing", message: "no ACTIVE revision" };
+      case "ScheduledRule": {
+        const rule = snapshot.rules.get(manifest.key);
+        if (!rule) return { health: "Missing", message: "rule does not exist" };
+        return { health: "Healthy", message: String(rule.rule["State"] ?? "") };
+      }
+      default: {
+        const exhaustive: never = manifest.kind;
+        throw new Error(`unknown kind ${String(exhaustive)}`);
+      }
+    }
+  }
+
+  #healthAfterApply(manifest: Manifest): { health: Health; message: string } {
+    return manifest.kind === "Service" ? { health: "Progressing", message: "deployment started" } : { health: "Healthy", message: "" };
+  }
+
+  #onCall(key: ResourceKey, operation: string, input: JsonObject): void {
+    if (operation === "ecs:RegisterTaskDefinition") this.#registeredAt.set(String(input["family"]), Date.now());
+    if (operation === "ecs:TagResource" || operation === "ecs:UntagResource") {
+      const arn = input["resourceArn"];
+      if (typeof arn === "string") this.#o.reader.forgetRevision(arn);
+    }
+    this.#o.log.debug({ key, operation }, "aws write");
+  }
+
+  #now(): Date {
+    return this.#o.now?.() ?? new Date();
+  }
+}
+
+function arnOf(manifest: Manifest, snapshot: LiveSnapshot): string | undefined {
+  if (manifest.kind === "Service") {
+    const arn = snapshot.services.get(manifest.key)?.["serviceArn"];
+    return typeof arn === "string" ? arn : undefined;
+  }
+  if (manifest.kind === "ScheduledRule") {
+    const arn = snapshot.rules.get(manifest.key)?.rule["Arn"];
+    return typeof arn === "string" ? arn : undefined;
+  }
+  return snapshot.revisions.get(manifest.name)?.[0]?.arn;
+}
+
+function asError(error: unknown): EcsGitopsError {
+  return isEcsGitopsError(error) ? error : new EcsGitopsError("Internal", String(error instanceof Error ? error.message : error), { cause: error });
+}
+
+/** ±10 % so a thousand resources do not all resync in the same second. */
+export function jitter(ms: number, random: () => number = Math.random): number {
+  return Math.round(ms * (0.9 + 0.2 * random()));
+}

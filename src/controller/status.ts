@@ -1,0 +1,178 @@
+import { EcsGitopsError } from "../errors.js";
+import type { ErrorCode } from "../errors.js";
+import { KINDS } from "../manifests/types.js";
+import type { Kind, ResourceKey } from "../manifests/types.js";
+import type { Health } from "./health.js";
+import { setCurrentCommit } from "./metrics.js";
+import type { ControllerMetrics } from "./metrics.js";
+
+export { serviceHealth } from "./health.js";
+export type { Health, HealthVerdict } from "./health.js";
+
+export type SyncStatus = "Synced" | "OutOfSync" | "Unknown";
+
+/** Timestamps are ISO 8601 strings: the document is served as JSON as is. */
+export type StatusError = { code: ErrorCode; message: string; at: string };
+
+export type ResourceStatus = {
+  key: ResourceKey;
+  kind: Kind;
+  name: string;
+  sync: SyncStatus;
+  health: Health;
+  lastAppliedRevision?: string;
+  lastAppliedAt?: string;
+  lastError?: StatusError;
+  message?: string;
+  /** Set while live differs from git although git did not change since the last apply. */
+  drift?: { since: string; fields: string[] };
+};
+
+export type ManifestError = { file: string; line: number; column: number; message: string };
+
+export type SourceStatus = { url: string; branch: string; path: string; lastFetchAt?: string; lastError?: StatusError };
+
+export type StatusDocument = {
+  /** The commit being reconciled. */
+  commit?: string;
+  /** The newest commit whose manifests loaded; in force for files broken in `commit`. */
+  lastGoodCommit?: string;
+  source: SourceStatus;
+  ready: boolean;
+  resources: ResourceStatus[];
+  manifestErrors: ManifestError[];
+};
+
+/** A partial update: omitted fields are kept, an optional field given as `undefined` is cleared. */
+export type ResourcePatch = { [K in Exclude<keyof ResourceStatus, "key">]?: ResourceStatus[K] | undefined };
+
+type Optional<T> = { [K in keyof T]?: T[K] | undefined };
+
+export type StatusStoreOptions = {
+  source: { url: string; branch: string; path: string };
+  /** When given, ecs_gitops_resources, ecs_gitops_manifest_errors and the commit info follow the store. */
+  metrics?: Pick<ControllerMetrics, "resources" | "manifestErrors" | "currentCommit">;
+};
+
+/**
+ * The controller's status, one writer per field family: the reconciler updates resources, the
+ * source loop the commit and source fields. `snapshot()` hands out a copy for /status.
+ * The URL given here is shown on /status: pass it already redacted.
+ */
+export class StatusStore {
+  readonly #resources = new Map<ResourceKey, ResourceStatus>();
+  readonly #counts = new Map<string, number>();
+  readonly #metrics: StatusStoreOptions["metrics"];
+  #source: SourceStatus;
+  #commit: { commit?: string; lastGoodCommit?: string } = {};
+  #ready = false;
+  #manifestErrors: ManifestError[] = [];
+
+  constructor(options: StatusStoreOptions) {
+    this.#source = { ...options.source };
+    this.#metrics = options.metrics;
+  }
+
+  /**
+   * Create or patch a resource's status. A new key starts Unknown/Unknown, with kind and name
+   * taken from the key (`Service/<cluster>/<name>`) unless the patch gives them.
+   */
+  update(key: ResourceKey, patch: ResourcePatch): ResourceStatus {
+    const previous = this.#resources.get(key);
+    const identity = patch.kind !== undefined && patch.name !== undefined ? { kind: patch.kind, name: patch.name } : undefined;
+    const next: ResourceStatus = previous === undefined ? { key, ...(identity ?? identityOf(key)), sync: "Unknown", health: "Unknown" } : { ...previous };
+    const target = next as Record<string, unknown>;
+    for (const [field, value] of Object.entries(patch)) {
+      if (field === "key") continue;
+      if (value === undefined) {
+        if (!["kind", "name", "sync", "health"].includes(field)) delete target[field];
+      } else {
+        target[field] = structuredClone(value);
+      }
+    }
+    this.#resources.set(key, next);
+    if (previous !== undefined) this.#count(previous, -1);
+    this.#count(next, +1);
+    return structuredClone(next);
+  }
+
+  /** Forget a resource (it left git and was pruned, or is no longer managed). */
+  remove(key: ResourceKey): boolean {
+    const previous = this.#resources.get(key);
+    if (previous === undefined) return false;
+    this.#resources.delete(key);
+    this.#count(previous, -1);
+    return true;
+  }
+
+  get(key: ResourceKey): ResourceStatus | undefined {
+    const status = this.#resources.get(key);
+    return status === undefined ? undefined : structuredClone(status);
+  }
+
+  keys(): ResourceKey[] {
+    return [...this.#resources.keys()].sort();
+  }
+
+  setCommit(patch: Optional<{ commit: string; lastGoodCommit: string }>): void {
+    for (const field of ["commit", "lastGoodCommit"] as const) {
+      if (!(field in patch)) continue;
+      const value = patch[field];
+      if (value === undefined) delete this.#commit[field];
+      else this.#commit[field] = value;
+    }
+    if (this.#metrics !== undefined && "commit" in patch) setCurrentCommit(this.#metrics, this.#commit.commit);
+  }
+
+  setSource(patch: Optional<Omit<SourceStatus, "url" | "branch" | "path">>): void {
+    const next: Record<string, unknown> = { ...this.#source };
+    for (const [field, value] of Object.entries(patch)) {
+      if (value === undefined) delete next[field];
+      else next[field] = structuredClone(value);
+    }
+    this.#source = next as SourceStatus;
+  }
+
+  setManifestErrors(errors: readonly ManifestError[]): void {
+    this.#manifestErrors = structuredClone([...errors]);
+    this.#metrics?.manifestErrors.set(errors.length);
+  }
+
+  setReady(ready: boolean): void {
+    this.#ready = ready;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  snapshot(): StatusDocument {
+    const document: StatusDocument = {
+      ...this.#commit,
+      source: this.#source,
+      ready: this.#ready,
+      resources: this.keys().map((key) => this.#resources.get(key)).filter((s) => s !== undefined),
+      manifestErrors: this.#manifestErrors,
+    };
+    return structuredClone(document);
+  }
+
+  // Incremental, so a burst of updates over thousands of resources stays O(1) each; a combination
+  // that drops to zero keeps a 0 series rather than vanishing (alerts see the recovery).
+  #count(status: ResourceStatus, delta: number): void {
+    const id = `${status.kind}\u0000${status.sync}\u0000${status.health}`;
+    const count = (this.#counts.get(id) ?? 0) + delta;
+    this.#counts.set(id, count);
+    this.#metrics?.resources.set({ kind: status.kind, sync: status.sync, health: status.health }, count);
+  }
+}
+
+function identityOf(key: ResourceKey): { kind: Kind; name: string } {
+  const parts = key.split("/");
+  const kind = KINDS.find((k) => k === parts[0]);
+  const name = parts.at(-1);
+  if (kind === undefined || name === undefined || parts.length < 2 || name === "") {
+    throw new EcsGitopsError("Internal", `resource key ${JSON.stringify(key)} is not <Kind>/…/<name>`, { where: key });
+  }
+  return { kind, name };
+}
