@@ -272,7 +272,7 @@ export class Reconciler {
     const log = this.#o.log.child({ key, commit });
     const settings = this.#o.settings;
     if (action.type === "blocked") {
-      const code: ErrorCode = /not owned|owner/i.test(action.reason) ? "NotOwned" : /replace|cannot be updated|create-only/i.test(action.reason) ? "ImmutableField" : "DependencyNotReady";
+      const code: ErrorCode = action.code;
       const error = new EcsGitopsError(code, `${action.reason} (${action.hint})`, { where: key });
       log.error({ reason: action.reason, hint: action.hint }, "blocked");
       status.update(key, { sync: "OutOfSync", health: this.#health(manifest, snapshot).health, message: action.reason, lastError: { code, message: error.message, at: now.toISOString() } });

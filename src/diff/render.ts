@@ -22,6 +22,7 @@ export type ActionDocument = {
   type: ActionType;
   changes: Change[];
   calls: { operation: string; input: JsonValue }[];
+  code?: string;
   reason?: string;
   hint?: string;
   notes?: string[];
@@ -51,6 +52,7 @@ export function toPlanDocument(actions: readonly Action[], revision: string): Pl
     actions: actions.map((a) => {
       const doc: ActionDocument = { key: a.key, kind: a.kind, type: a.type, changes: a.changes, calls: [] };
       if (a.type === "blocked") {
+        doc.code = a.code;
         doc.reason = a.reason;
         doc.hint = a.hint;
       } else {

@@ -31,7 +31,13 @@ export type PlannedCall = { operation: WriteOperation; input: JsonObject };
 export type Action =
   | { type: "create" | "update" | "noop"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[] }
   | { type: "delete"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[] }
-  | { type: "blocked"; key: ResourceKey; kind: Kind; changes: Change[]; reason: string; hint: string };
+  | { type: "blocked"; key: ResourceKey; kind: Kind; changes: Change[]; code: BlockedCode; reason: string; hint: string };
+
+/**
+ * Why a plan cannot proceed, which also says when to look again: a dependency may settle on its
+ * own (requeue soon); a foreign resource or a create-only change waits for the next commit.
+ */
+export type BlockedCode = "NotOwned" | "ImmutableField" | "DependencyNotReady" | "InvalidRequest";
 
 export type ActionType = Action["type"];
 

@@ -32,13 +32,14 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   const unresolved = [...resolved.entries()].filter(([, r]) => r.state === "unresolved");
   if (unresolved.length > 0) {
     const reason = unresolved.map(([ref, r]) => `taskDefinition "${ref}": ${r.state === "unresolved" ? r.reason : ""}`).join("; ");
-    return { type: "blocked", ...base, changes: [], reason, hint: "fix the reference, or define that task definition family in the repository" };
+    return { type: "blocked", code: "DependencyNotReady", ...base, changes: [], reason, hint: "fix the reference, or define that task definition family in the repository" };
   }
   const display = (ref: string) => displayRef(ref, resolved.get(ref));
   const { rule: want, unexpandable } = normalizeDesiredRule(spec, { ruleName: manifest.name, region: ctx.region, accountId: ctx.accountId, defaultCluster: ctx.defaultCluster, taskDefinition: display });
   if (unexpandable.length > 0) {
     return {
       type: "blocked",
+      code: "DependencyNotReady",
       ...base,
       changes: [],
       reason: `the AWS account id is unknown, so ${unexpandable.join(", ")} cannot be expanded into ARNs to compare with EventBridge`,
@@ -69,6 +70,7 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   if (owner === "foreign") {
     return {
       type: "blocked",
+      code: "NotOwned",
       ...base,
       changes,
       reason: `rule "${manifest.name}" already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${liveTags[OWNER_TAG] === undefined ? "absent" : `"${liveTags[OWNER_TAG]}"`})`,

@@ -44,7 +44,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   const ignored = ignoreRules(manifest, ctx);
   const opts = serviceNormalizeOptions(spec, live);
   if (td !== undefined && "unresolved" in td && opts.controller === "ECS") {
-    return { type: "blocked", ...base, changes: [], reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`, hint: "fix the reference, or define that task definition family in the repository" };
+    return { type: "blocked", code: "DependencyNotReady", ...base, changes: [], reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`, hint: "fix the reference, or define that task definition family in the repository" };
   }
   const want = normalizeService(withTaskDefinition(spec, td), opts);
   const have = normalizeService(live, opts);
@@ -58,6 +58,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   if (owner === "foreign") {
     return {
       type: "blocked",
+      code: "NotOwned",
       ...base,
       changes,
       reason: `service "${manifest.name}" already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(liveTags[OWNER_TAG])})`,
@@ -70,6 +71,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   if (createOnly.length > 0) {
     return {
       type: "blocked",
+      code: "ImmutableField",
       ...base,
       changes,
       reason: `ECS cannot change ${createOnly.map((f) => describeField(f, want, have)).join(", ")} on an existing service`,
@@ -81,6 +83,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   if (controllerOwned.length > 0) {
     return {
       type: "blocked",
+      code: "ImmutableField",
       ...base,
       changes,
       reason: `the ${opts.controller} deployment controller owns ${controllerOwned.join(", ")}: UpdateService cannot change ${controllerOwned.length > 1 ? "them" : "it"}`,
@@ -89,7 +92,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   }
   const unremovable = changed.filter((f) => want[f] === undefined && !REMOVE_WITH_EMPTY_LIST.includes(f) && f !== "serviceConnectConfiguration");
   if (unremovable.length > 0) {
-    return { type: "blocked", ...base, changes, reason: `UpdateService cannot remove ${unremovable.join(", ")} from an existing service`, hint: `set ${unremovable.join(", ")} in ${manifest.file} to the wanted value, or replace the service` };
+    return { type: "blocked", code: "ImmutableField", ...base, changes, reason: `UpdateService cannot remove ${unremovable.join(", ")} from an existing service`, hint: `set ${unremovable.join(", ")} in ${manifest.file} to the wanted value, or replace the service` };
   }
 
   const calls: PlannedCall[] = [];
@@ -99,7 +102,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   const tagWrites = tagCalls(serviceArn, tagChanges, ctx);
   if (tagWrites.calls.length > 0 && !tagWrites.writable) {
     if (calls.length === 0) {
-      return { type: "blocked", ...base, changes, reason: `the service ARN ${serviceArn ?? "(unknown)"} is in the old short format, which ECS cannot tag`, hint: "opt in to the long ARN format (PutAccountSetting serviceLongArnFormat) and recreate the service, or drop the labels" };
+      return { type: "blocked", code: "InvalidRequest", ...base, changes, reason: `the service ARN ${serviceArn ?? "(unknown)"} is in the old short format, which ECS cannot tag`, hint: "opt in to the long ARN format (PutAccountSetting serviceLongArnFormat) and recreate the service, or drop the labels" };
     }
     notes.push("tags not written: the service ARN is in the old short format, which ECS cannot tag");
   } else {
@@ -115,7 +118,7 @@ function planCreate(manifest: Manifest, td: TaskDefinitionRef, wantTags: TagMap,
   const base = { key: manifest.key, kind: manifest.kind };
   const spec = manifest.spec;
   if (td !== undefined && "unresolved" in td) {
-    return { type: "blocked", ...base, changes: [], reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`, hint: "fix the reference, or define that task definition family in the repository" };
+    return { type: "blocked", code: "DependencyNotReady", ...base, changes: [], reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`, hint: "fix the reference, or define that task definition family in the repository" };
   }
   // The spec as written (CreateService input): no defaults added, so AWS applies its own.
   const input: JsonObject = { ...spec, serviceName: manifest.name, cluster: clusterParam(spec, ctx) };

@@ -45,6 +45,7 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
       resolved: { state: "unresolved", reason },
       action: {
         type: "blocked",
+        code: "NotOwned",
         ...base,
         changes: compared[0]?.changes ?? [],
         reason,

@@ -5,7 +5,7 @@ import type { Action } from "../../../src/resources/types.js";
 const actions: Action[] = [
   { type: "create", key: "TaskDefinition/web", kind: "TaskDefinition", changes: [], calls: [{ operation: "ecs:RegisterTaskDefinition", input: { family: "web", containerDefinitions: [{ name: "web", environment: [{ name: "DB_PASSWORD", value: "hunter2" }] }] } }] },
   { type: "update", key: "Service/shop/web", kind: "Service", changes: [{ path: "/desiredCount", desired: 3, live: 2 }], calls: [{ operation: "ecs:UpdateService", input: { cluster: "shop", service: "web", desiredCount: 3 } }] },
-  { type: "blocked", key: "Service/shop/api", kind: "Service", changes: [{ path: "/launchType", desired: "FARGATE", live: "EC2" }], reason: "launchType cannot change in place", hint: "replace the service" },
+  { type: "blocked", key: "Service/shop/api", kind: "Service", changes: [{ path: "/launchType", desired: "FARGATE", live: "EC2" }], code: "ImmutableField", reason: "launchType cannot change in place", hint: "replace the service" },
   { type: "noop", key: "ScheduledRule/default/nightly", kind: "ScheduledRule", changes: [], calls: [] },
 ];
 
@@ -34,7 +34,7 @@ describe("toPlanDocument", () => {
     const doc = toPlanDocument(actions, "abc123");
     expect(JSON.stringify(doc)).not.toContain("hunter2");
     expect(doc.summary).toEqual({ create: 1, update: 1, delete: 0, noop: 1, blocked: 1 });
-    expect(doc.actions[2]).toMatchObject({ type: "blocked", reason: "launchType cannot change in place", hint: "replace the service" });
+    expect(doc.actions[2]).toMatchObject({ type: "blocked", code: "ImmutableField", reason: "launchType cannot change in place", hint: "replace the service" });
   });
 
   it("says whether anything would change", () => {
