@@ -1,14 +1,14 @@
 import type { Command } from "commander";
 import { styleText } from "node:util";
-import { applyOnce, planOnce } from "../../controller/one-shot.js";
+import { applyOnce } from "../../controller/one-shot.js";
 import type { ApplyOutcome } from "../../controller/applier.js";
-import { addAwsOptions, resolveOneShotOptions } from "../aws-options.js";
+import { addAwsOptions } from "../aws-options.js";
 import type { AwsFlags } from "../aws-options.js";
-import { commandOutput, printProblems } from "../print-problems.js";
+import { commandOutput } from "../print-problems.js";
 import type { CommandOutput } from "../print-problems.js";
-import { destroyAwsClients } from "../../aws/index.js";
 import { formatStats } from "../print-stats.js";
-import { runDiff, useColor } from "./diff.js";
+import { useColor, withPlan } from "../with-plan.js";
+import { runDiff } from "./diff.js";
 
 type ApplyFlags = AwsFlags & { dryRun?: boolean; stats?: boolean; output: string };
 
@@ -28,25 +28,13 @@ export function registerApply(program: Command): void {
 }
 
 export async function runApply(path: string, flags: ApplyFlags, io: CommandOutput): Promise<number> {
-  const options = await resolveOneShotOptions(path, flags);
-  if ("problems" in options) {
-    printProblems(options.problems, path, flags.output, io);
-    return 2;
-  }
-  const plan = await planOnce(options);
-  try {
-    if (plan.problems.some((p) => p.severity === "error")) {
-      printProblems(plan.problems, path, flags.output, io);
-      return 2;
-    }
+  return withPlan(path, flags, io, async (plan) => {
     const outcomes = await applyOnce(plan);
     if (flags.output === "json") io.out(JSON.stringify({ revision: plan.revision, outcomes: outcomes.map(toJson) }, null, 2) + "\n");
     else io.out(renderOutcomes(outcomes, useColor()));
     if (flags.stats) io.err(formatStats(plan.calls.snapshot()));
     return outcomes.some((o) => o.outcome === "failed" || o.outcome === "blocked") ? 1 : 0;
-  } finally {
-    destroyAwsClients(plan.aws);
-  }
+  });
 }
 
 function toJson(outcome: ApplyOutcome): object {

@@ -1,12 +1,11 @@
 import type { Command } from "commander";
 import { renderPlan, hasChanges, toPlanDocument } from "../../diff/render.js";
-import { planOnce } from "../../controller/one-shot.js";
-import { addAwsOptions, resolveOneShotOptions } from "../aws-options.js";
+import { addAwsOptions } from "../aws-options.js";
 import type { AwsFlags } from "../aws-options.js";
-import { commandOutput, printProblems } from "../print-problems.js";
+import { commandOutput } from "../print-problems.js";
+import { useColor, withPlan } from "../with-plan.js";
 import type { CommandOutput } from "../print-problems.js";
 import { formatStats } from "../print-stats.js";
-import { destroyAwsClients } from "../../aws/index.js";
 
 type DiffFlags = AwsFlags & { output: string; stats?: boolean };
 
@@ -24,30 +23,10 @@ export function registerDiff(program: Command): void {
 }
 
 export async function runDiff(path: string, flags: DiffFlags, io: CommandOutput): Promise<number> {
-  if (flags.output !== "text" && flags.output !== "json") {
-    io.err(`error: --output must be "text" or "json", got "${flags.output}"\n`);
-    return 2;
-  }
-  const options = await resolveOneShotOptions(path, flags);
-  if ("problems" in options) {
-    printProblems(options.problems, path, flags.output, io);
-    return 2;
-  }
-  const plan = await planOnce(options);
-  try {
-    if (plan.problems.some((p) => p.severity === "error")) {
-      printProblems(plan.problems, path, flags.output, io);
-      return 2;
-    }
+  return withPlan(path, flags, io, async (plan) => {
     if (flags.output === "json") io.out(JSON.stringify(toPlanDocument(plan.actions, plan.revision), null, 2) + "\n");
     else io.out(renderPlan(plan.actions, { color: useColor() }));
     if (flags.stats) io.err(formatStats(plan.calls.snapshot()));
     return hasChanges(plan.actions) ? 1 : 0;
-  } finally {
-    destroyAwsClients(plan.aws);
-  }
-}
-
-export function useColor(): boolean {
-  return Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"];
+  });
 }
