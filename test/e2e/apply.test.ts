@@ -89,28 +89,35 @@ describe("apply examples/ on moto_server", () => {
   it("registers exactly one revision and updates one service when an image changes", async () => {
     await editFile(world.dir, "web/task-definition.yaml", (t) => t.replace("shop/web:1.4.2", "shop/web:1.5.0"));
     const run = await sync(world.options);
+    // The service manifest did not change, so its spec-hash tag stands: no TagResource.
     expect(run.writes).toEqual({ "ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1 });
     const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web"] }));
     expect(services?.[0]?.taskDefinition).toBe(`arn:aws:ecs:${MOTO_REGION}:${world.accountId}:task-definition/web:2`);
     expect((await sync(world.options)).calls.writes).toBe(0);
   });
 
-  it("updates only the service when only desiredCount changes", async () => {
+  it("updates only the service, and retags its spec hash, when only desiredCount changes", async () => {
     await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 5"));
     const run = await sync(world.options);
-    expect(run.writes).toEqual({ "ecs:UpdateService": 1 });
+    // The service manifest changed in git, so its spec-hash tag moves with one TagResource (which
+    // carries the revision tag too); that is how the reconciler tells this deploy from drift.
+    expect(run.writes).toEqual({ "ecs:UpdateService": 1, "ecs:TagResource": 1 });
     const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }));
     expect(services?.[0]?.desiredCount).toBe(5);
+    // The new spec hash was written: the next run sees neither a pending deploy nor drift.
+    expect((await sync(world.options)).calls.writes).toBe(0);
   });
 
-  it("removes a target that left git with RemoveTargets", async () => {
+  it("adds a target with PutTargets and removes it again with RemoveTargets, retagging the spec hash each time", async () => {
     const second = (t: string) => t.replace("  targets:\n", `  targets:\n    - id: report-eu\n      cluster: shop\n      taskDefinition: nightly-report\n      roleArn: arn:aws:iam::123456789012:role/shop-events-run-task\n      launchType: FARGATE\n      networkConfiguration:\n        awsvpcConfiguration:\n          subnets: [${world.network.subnets[0]}]\n`);
     await editFile(world.dir, "nightly-report/scheduled-rule.yaml", second);
-    expect((await sync(world.options)).writes).toEqual({ "events:PutTargets": 1 });
+    // Each edit changes the rule manifest, so its spec-hash tag moves with one events:TagResource.
+    expect((await sync(world.options)).writes).toEqual({ "events:PutTargets": 1, "events:TagResource": 1 });
     await editFile(world.dir, "nightly-report/scheduled-rule.yaml", (t) => t.replace(/    - id: report-eu\n(      .*\n|          .*\n)+?(?=    - id: report\n)/, ""));
-    expect((await sync(world.options)).writes).toEqual({ "events:RemoveTargets": 1 });
+    expect((await sync(world.options)).writes).toEqual({ "events:RemoveTargets": 1, "events:TagResource": 1 });
     const { Targets } = await world.events.send(new ListTargetsByRuleCommand({ Rule: "nightly-report" }));
     expect(Targets?.map((t) => t.Id)).toEqual(["report"]);
+    expect((await sync(world.options)).calls.writes).toBe(0);
   });
 });
 

@@ -3,7 +3,8 @@ import { isJsonObject } from "../../../../src/json.js";
 import type { JsonObject, JsonValue } from "../../../../src/json.js";
 import type { LiveScheduledRule } from "../../../../src/resources/scheduled-rule/normalize.js";
 import { planScheduledRule } from "../../../../src/resources/scheduled-rule/plan.js";
-import { OWNER_TAG, SOURCE_TAG } from "../../../../src/resources/types.js";
+import { manifestSpecHash } from "../../../../src/resources/shared/spec-hash.js";
+import { OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";
 
 /*
@@ -81,7 +82,7 @@ const CLEANUP_TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/cleanup:7
 const manifest = manifestOf("ScheduledRule", "nightly-report", spec, { labels: { team: "shop" } });
 const ctx = planContext({ resolveTaskDefinition: resolverOf({ report: REPORT_TD, "cleanup:7": CLEANUP_TD }) });
 
-/** What DescribeRule, ListTargetsByRule and ListTagsForResource answer for `spec`. */
+/** What DescribeRule, ListTargetsByRule and ListTagsForResource answer after ecs-gitops applied `manifest`. */
 function richLive(): LiveScheduledRule {
   return {
     rule: {
@@ -138,6 +139,7 @@ function richLive(): LiveScheduledRule {
     tags: [
       { Key: OWNER_TAG, Value: "ecs-gitops" },
       { Key: SOURCE_TAG, Value: "nightly-report.yaml" },
+      { Key: SPEC_HASH_TAG, Value: manifestSpecHash(manifest) },
       { Key: "team", Value: "shop" },
     ],
   };
@@ -208,7 +210,7 @@ describe("scheduled rule mutation coverage", () => {
     expect(planScheduledRule(manifest, mutateLive(path), ctx).changes).not.toEqual([]);
   });
 
-  it.each([[OWNER_TAG], ["team"]])("detects a changed rule tag %s", (key) => {
+  it.each([[OWNER_TAG], ["team"], [SPEC_HASH_TAG]])("detects a changed rule tag %s", (key) => {
     const live = richLive();
     live.tags = live.tags.map((t) => (isJsonObject(t) && t["Key"] === key ? { Key: key, Value: "other" } : t));
     expect(planScheduledRule(manifest, live, ctx).changes.map((c) => c.path)).toEqual([`/tags/${key}`]);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { JsonObject, JsonValue } from "../../../../src/json.js";
+import type { Manifest } from "../../../../src/manifests/types.js";
 import type { LiveScheduledRule } from "../../../../src/resources/scheduled-rule/normalize.js";
 import { planScheduledRule } from "../../../../src/resources/scheduled-rule/plan.js";
-import { arnPlaceholder, OWNER_TAG, REVISION_TAG, SOURCE_TAG } from "../../../../src/resources/types.js";
+import { manifestSpecHash } from "../../../../src/resources/shared/spec-hash.js";
+import { arnPlaceholder, OWNER_TAG, REVISION_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import type { Action, PlannedCall } from "../../../../src/resources/types.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";
 
@@ -30,15 +32,17 @@ function liveTarget(id = "report", extra: Fields = {}): JsonObject {
   return merge({ Id: id, Arn: CLUSTER, RoleArn: ROLE, EcsParameters: { TaskDefinitionArn: TD, TaskCount: 1, EnableECSManagedTags: false, EnableExecuteCommand: false } }, extra);
 }
 
-/** The rule as ecs-gitops left it after applying `spec()`. */
+/** The rule as ecs-gitops left it after applying `spec()`; `rule`, `targets` and `tags` say what differs. */
 function live(rule: Fields = {}, targets: JsonObject[] = [liveTarget()], tags: JsonValue[] = ownedTags()): LiveScheduledRule {
   return { rule: merge({ Name: "nightly", Arn: RULE_ARN, ScheduleExpression: "cron(0 2 * * ? *)", State: "ENABLED", EventBusName: "default" }, rule), targets, tags };
 }
 
-function ownedTags(): JsonValue[] {
+/** The tags ecs-gitops wrote when it applied `applied`: ownership, its spec hash, an older commit. */
+function ownedTags(applied: Manifest = nightly()): JsonValue[] {
   return [
     { Key: OWNER_TAG, Value: "ecs-gitops" },
     { Key: SOURCE_TAG, Value: "nightly.yaml" },
+    { Key: SPEC_HASH_TAG, Value: manifestSpecHash(applied) },
     { Key: REVISION_TAG, Value: "0ld" },
   ];
 }
@@ -58,7 +62,8 @@ function ofType(action: Action, operation: PlannedCall["operation"]): JsonObject
 describe("planScheduledRule: create", () => {
   it("puts the rule with State, Description and tags, then its targets in the API shape", () => {
     const withOverrides = spec({ targets: [target({ overrides: { containerOverrides: [{ name: "report", command: ["rake", "report"] }] }, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-b", "subnet-a"] } } })] });
-    const action = planScheduledRule(nightly(withOverrides, { labels: { team: "shop" } }), undefined, ctx);
+    const manifest = nightly(withOverrides, { labels: { team: "shop" } });
+    const action = planScheduledRule(manifest, undefined, ctx);
     expect(action.type).toBe("create");
     expect(calls(action)).toEqual([
       {
@@ -72,6 +77,7 @@ describe("planScheduledRule: create", () => {
             { Key: OWNER_TAG, Value: "ecs-gitops" },
             { Key: REVISION_TAG, Value: "abc123" },
             { Key: SOURCE_TAG, Value: "nightly.yaml" },
+            { Key: SPEC_HASH_TAG, Value: manifestSpecHash(manifest) },
             { Key: "team", Value: "shop" },
           ],
         },
@@ -168,17 +174,23 @@ describe("planScheduledRule: update", () => {
 
   it("writes tag changes with TagResource/UntagResource and nothing else", () => {
     const tags = [...ownedTags(), { Key: "old", Value: "1" }];
-    const action = planScheduledRule(nightly(spec(), { labels: { team: "shop" } }), live({}, [liveTarget()], tags), ctx);
+    const manifest = nightly(spec(), { labels: { team: "shop" } });
+    const action = planScheduledRule(manifest, live({}, [liveTarget()], tags), ctx);
+    // Labels are part of the spec hash: a new label in git is a git change, so the hash is retagged.
     expect(calls(action)).toEqual([
-      { operation: "events:TagResource", input: { ResourceARN: RULE_ARN, Tags: [{ Key: REVISION_TAG, Value: "abc123" }, { Key: "team", Value: "shop" }] } },
+      {
+        operation: "events:TagResource",
+        input: {
+          ResourceARN: RULE_ARN,
+          Tags: [
+            { Key: REVISION_TAG, Value: "abc123" },
+            { Key: SPEC_HASH_TAG, Value: manifestSpecHash(manifest) },
+            { Key: "team", Value: "shop" },
+          ],
+        },
+      },
       { operation: "events:UntagResource", input: { ResourceARN: RULE_ARN, TagKeys: ["old"] } },
     ]);
-  });
-
-  it("stamps the revision tag with every write", () => {
-    const action = planScheduledRule(nightly(spec({ description: "x" })), live(), ctx);
-    expect(calls(action).map((c) => c.operation)).toEqual(["events:PutRule", "events:TagResource"]);
-    expect(ofType(action, "events:TagResource")[0]).toEqual({ ResourceARN: RULE_ARN, Tags: [{ Key: REVISION_TAG, Value: "abc123" }] });
   });
 
   it("blocks a rule it does not own, and adopts it when told to", () => {
@@ -193,7 +205,8 @@ describe("planScheduledRule: update", () => {
   it("keeps ignored differences out of the changes and the calls", () => {
     const manifest = nightly(spec({ description: "new", targets: [target({ taskCount: 2, platformVersion: "1.4.0" })] }), { annotations: { "ecs-gitops/ignore-differences": "state, targets/*/taskCount" } });
     const action = planScheduledRule(manifest, live({ State: "DISABLED" }, [liveTarget("report", { EcsParameters: { TaskDefinitionArn: TD, TaskCount: 5 } })]), ctx);
-    expect(action.changes.map((c) => c.path)).toEqual(["/description", "/targets/report/platformVersion"]);
+    // description and platformVersion are new in git, so the spec hash moves with them.
+    expect(action.changes.map((c) => c.path)).toEqual(["/description", "/targets/report/platformVersion", `/tags/${SPEC_HASH_TAG}`]);
     expect(ofType(action, "events:PutRule")[0]).toMatchObject({ State: "DISABLED", Description: "new" });
     expect(ofType(action, "events:PutTargets")[0]).toMatchObject({ Targets: [{ EcsParameters: { TaskCount: 5, PlatformVersion: "1.4.0" } }] });
   });
@@ -201,5 +214,75 @@ describe("planScheduledRule: update", () => {
   it("sees no change when only an ignored field differs", () => {
     const action = planScheduledRule(nightly(spec(), { annotations: { "ecs-gitops/ignore-differences": "targets" } }), live({}, [liveTarget("report", { RoleArn: "arn:aws:iam::123456789012:role/other" })]), ctx);
     expect(action).toMatchObject({ type: "noop", changes: [] });
+  });
+});
+
+describe("planScheduledRule: spec hash and revision tags", () => {
+  const operations = (action: Action) => calls(action).map((c) => c.operation);
+
+  it("puts the rule and tags the new spec hash with the revision once when git changes the rule", () => {
+    const changed = nightly(spec({ description: "x" }));
+    expect(manifestSpecHash(changed)).not.toBe(manifestSpecHash(nightly()));
+    const action = planScheduledRule(changed, live(), ctx);
+    expect(calls(action)).toEqual([
+      { operation: "events:PutRule", input: { Name: "nightly", ScheduleExpression: "cron(0 2 * * ? *)", State: "ENABLED", Description: "x" } },
+      {
+        operation: "events:TagResource",
+        input: {
+          ResourceARN: RULE_ARN,
+          Tags: [
+            { Key: REVISION_TAG, Value: "abc123" },
+            { Key: SPEC_HASH_TAG, Value: manifestSpecHash(changed) },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it("tags the new spec hash once when git adds a target", () => {
+    const changed = nightly(spec({ targets: [target(), target({ id: "eu" })] }));
+    const action = planScheduledRule(changed, live(), ctx);
+    expect(operations(action)).toEqual(["events:PutTargets", "events:TagResource"]);
+    expect(ofType(action, "events:TagResource")[0]?.["Tags"]).toEqual([
+      { Key: REVISION_TAG, Value: "abc123" },
+      { Key: SPEC_HASH_TAG, Value: manifestSpecHash(changed) },
+    ]);
+  });
+
+  it.each([
+    ["a rule field", live({ State: "DISABLED" }), ["events:PutRule"]],
+    ["a target", live({}, [liveTarget("report", { RoleArn: "arn:aws:iam::123456789012:role/other" })]), ["events:PutTargets"]],
+    ["an extra target", live({}, [liveTarget(), liveTarget("stray")]), ["events:RemoveTargets"]],
+  ] as const)("heals drift of %s without TagResource when the live spec hash matches git", (_name, drifted, expected) => {
+    const action = planScheduledRule(nightly(), drifted, ctx);
+    expect(action.type).toBe("update");
+    expect(operations(action)).toEqual(expected);
+  });
+
+  it.each([
+    ["a known newer revision", resolverOf({ report: "arn:aws:ecs:us-east-1:123456789012:task-definition/report:6" }), "arn:aws:ecs:us-east-1:123456789012:task-definition/report:6"],
+    ["a revision registered in the same run", resolverOf({}, { report: "TaskDefinition/report" }), arnPlaceholder("TaskDefinition/report")],
+  ])("points an unchanged rule's target at %s with PutTargets alone", (_name, resolveTaskDefinition, arn) => {
+    const action = planScheduledRule(nightly(), live(), planContext({ resolveTaskDefinition }));
+    expect(operations(action)).toEqual(["events:PutTargets"]);
+    expect(ofType(action, "events:PutTargets")[0]).toMatchObject({ Targets: [{ Id: "report", EcsParameters: { TaskDefinitionArn: arn } }] });
+  });
+
+  it("restores a spec-hash tag removed by hand with TagResource, and nothing else", () => {
+    const stripped = ownedTags().filter((t) => (t as JsonObject)["Key"] !== SPEC_HASH_TAG);
+    const action = planScheduledRule(nightly(), live({}, [liveTarget()], stripped), ctx);
+    expect(calls(action)).toEqual([
+      {
+        operation: "events:TagResource",
+        input: {
+          ResourceARN: RULE_ARN,
+          Tags: [
+            { Key: REVISION_TAG, Value: "abc123" },
+            { Key: SPEC_HASH_TAG, Value: manifestSpecHash(nightly()) },
+          ],
+        },
+      },
+    ]);
+    expect(action.changes).toEqual([{ path: `/tags/${SPEC_HASH_TAG}`, desired: manifestSpecHash(nightly()), live: undefined }]);
   });
 });

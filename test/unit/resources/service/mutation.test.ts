@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { isJsonObject } from "../../../../src/json.js";
 import type { JsonObject, JsonValue } from "../../../../src/json.js";
 import { planService } from "../../../../src/resources/service/plan.js";
-import { OWNER_TAG, SOURCE_TAG } from "../../../../src/resources/types.js";
+import { manifestSpecHash } from "../../../../src/resources/shared/spec-hash.js";
+import { OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";
 
 /*
@@ -62,7 +63,10 @@ const richSpec: JsonObject = {
 
 const PRIMARY_FIELDS = ["serviceConnectConfiguration", "volumeConfigurations", "vpcLatticeConfigurations"];
 
-/** The DescribeServices object AWS would return for `richSpec`. */
+const manifest = manifestOf("Service", "web", richSpec, { labels: { team: "shop", tier: "front" } });
+const ctx = planContext({ resolveTaskDefinition: resolverOf({ web: TD_ARN }) });
+
+/** The DescribeServices object AWS would return after ecs-gitops applied `manifest`. */
 function richLive(): JsonObject {
   const live: JsonObject = {
     serviceArn: "arn:aws:ecs:us-east-1:123456789012:service/prod/web",
@@ -80,6 +84,7 @@ function richLive(): JsonObject {
     tags: [
       { key: OWNER_TAG, value: "ecs-gitops" },
       { key: SOURCE_TAG, value: "web.yaml" },
+      { key: SPEC_HASH_TAG, value: manifestSpecHash(manifest) },
       { key: "team", value: "shop" },
       { key: "tier", value: "front" },
     ],
@@ -94,9 +99,6 @@ function richLive(): JsonObject {
   live["deployments"] = [primary, { id: "ecs-svc/0", status: "ACTIVE", taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:11" }];
   return live;
 }
-
-const manifest = manifestOf("Service", "web", richSpec, { labels: { team: "shop", tier: "front" } });
-const ctx = planContext({ resolveTaskDefinition: resolverOf({ web: TD_ARN }) });
 
 type Path = (string | number)[];
 
@@ -154,7 +156,7 @@ describe("service mutation coverage", () => {
     expect(planService(manifest, live, ctx).changes).not.toEqual([]);
   });
 
-  it.each([["team"], ["tier"], [OWNER_TAG]])("detects a changed tag %s", (key) => {
+  it.each([["team"], ["tier"], [OWNER_TAG], [SPEC_HASH_TAG]])("detects a changed tag %s", (key) => {
     const live = richLive();
     live["tags"] = (live["tags"] as JsonObject[]).map((t) => (t["key"] === key ? { ...t, value: "other" } : t));
     expect(planService(manifest, live, ctx).changes.map((c) => c.path)).toEqual([`/tags/${key}`]);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { JsonObject, JsonValue } from "../../../../src/json.js";
+import type { Manifest } from "../../../../src/manifests/types.js";
 import { planService } from "../../../../src/resources/service/plan.js";
-import { arnPlaceholder, OWNER_TAG, REVISION_TAG, SOURCE_TAG } from "../../../../src/resources/types.js";
+import { manifestSpecHash } from "../../../../src/resources/shared/spec-hash.js";
+import { arnPlaceholder, OWNER_TAG, REVISION_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import type { Action, PlannedCall } from "../../../../src/resources/types.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";
 
@@ -25,8 +27,21 @@ function spec(overrides: Overrides = {}): JsonObject {
   return merge({ cluster: "prod", taskDefinition: "web", desiredCount: 2, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"] } } }, overrides);
 }
 
-/** The live service ecs-gitops left after applying `spec()`, owned and tagged. */
-function live(overrides: Overrides = {}): JsonObject {
+/** The tags ecs-gitops wrote when it applied `applied`: ownership, its spec hash, an older commit. */
+function ownedTags(applied: Manifest = web()): JsonValue[] {
+  return [
+    { key: OWNER_TAG, value: "ecs-gitops" },
+    { key: SOURCE_TAG, value: "web.yaml" },
+    { key: SPEC_HASH_TAG, value: manifestSpecHash(applied) },
+    { key: REVISION_TAG, value: "0ld" },
+  ];
+}
+
+/**
+ * The live service ecs-gitops left after applying `applied` (by default `web()`, i.e. `spec()`),
+ * owned and tagged; `overrides` are what changed in AWS since (drift) or differ from `spec()`.
+ */
+function live(overrides: Overrides = {}, applied: Manifest = web()): JsonObject {
   return merge(
     {
       serviceArn: SERVICE_ARN,
@@ -44,11 +59,7 @@ function live(overrides: Overrides = {}): JsonObject {
       schedulingStrategy: "REPLICA",
       propagateTags: "NONE",
       enableECSManagedTags: false,
-      tags: [
-        { key: OWNER_TAG, value: "ecs-gitops" },
-        { key: SOURCE_TAG, value: "web.yaml" },
-        { key: REVISION_TAG, value: "0ld" },
-      ],
+      tags: ownedTags(applied),
     },
     overrides,
   );
@@ -67,8 +78,9 @@ function only(action: Action, operation: PlannedCall["operation"]): JsonObject {
 }
 
 describe("planService: create", () => {
-  it("creates with the spec as written, the resolved task definition and ownership tags", () => {
-    const action = planService(web(spec({ propagateTags: "SERVICE" }), { labels: { team: "shop" } }), undefined, ctx);
+  it("creates with the spec as written, the resolved task definition, ownership and spec-hash tags", () => {
+    const manifest = web(spec({ propagateTags: "SERVICE" }), { labels: { team: "shop" } });
+    const action = planService(manifest, undefined, ctx);
     expect(action.type).toBe("create");
     expect(calls(action)).toEqual([
       {
@@ -82,12 +94,14 @@ describe("planService: create", () => {
             { key: OWNER_TAG, value: "ecs-gitops" },
             { key: REVISION_TAG, value: "abc123" },
             { key: SOURCE_TAG, value: "web.yaml" },
+            { key: SPEC_HASH_TAG, value: manifestSpecHash(manifest) },
             { key: "team", value: "shop" },
           ],
         },
       },
     ]);
     expect(action.changes.map((c) => c.path)).toContain("/desiredCount");
+    expect(action.changes).toContainEqual({ path: `/tags/${SPEC_HASH_TAG}`, desired: manifestSpecHash(manifest), live: undefined });
   });
 
   it("adds no server default to CreateService and falls back to the default cluster", () => {
@@ -117,7 +131,8 @@ describe("planService: update", () => {
   });
 
   it("sends one UpdateService with only the changed top-level fields, whole sub-objects for nested changes", () => {
-    const action = planService(web(spec({ desiredCount: 4, deploymentConfiguration: { maximumPercent: 150 } })), live(), ctx);
+    const manifest = web(spec({ desiredCount: 4, deploymentConfiguration: { maximumPercent: 150 } }));
+    const action = planService(manifest, live(), ctx);
     expect(action.type).toBe("update");
     expect(only(action, "ecs:UpdateService")).toEqual({
       cluster: "prod",
@@ -132,8 +147,14 @@ describe("planService: update", () => {
         bakeTimeInMinutes: 0,
       },
     });
-    // The write-only revision tag records the commit that changed the service.
-    expect(only(action, "ecs:TagResource")).toEqual({ resourceArn: SERVICE_ARN, tags: [{ key: REVISION_TAG, value: "abc123" }] });
+    // Git changed the service: the new spec hash is tagged, and the revision tag rides along.
+    expect(only(action, "ecs:TagResource")).toEqual({
+      resourceArn: SERVICE_ARN,
+      tags: [
+        { key: REVISION_TAG, value: "abc123" },
+        { key: SPEC_HASH_TAG, value: manifestSpecHash(manifest) },
+      ],
+    });
     expect(calls(action).map((c) => c.operation)).toEqual(["ecs:UpdateService", "ecs:TagResource"]);
   });
 
@@ -181,13 +202,27 @@ describe("planService: update", () => {
   });
 
   it("writes tag-only changes with Tag/UntagResource and no UpdateService", () => {
-    const tagged = live({ tags: [{ key: OWNER_TAG, value: "ecs-gitops" }, { key: SOURCE_TAG, value: "web.yaml" }, { key: "old", value: "1" }, { key: "aws:cloudformation:stack-name", value: "s" }] });
-    const action = planService(web(spec(), { labels: { team: "shop" } }), tagged, ctx);
+    // Applied from web() without labels; then a tag was added by hand and an AWS-managed one exists.
+    const tagged = live({ tags: [...ownedTags(), { key: "old", value: "1" }, { key: "aws:cloudformation:stack-name", value: "s" }] });
+    const manifest = web(spec(), { labels: { team: "shop" } });
+    const action = planService(manifest, tagged, ctx);
+    // Labels are part of the spec hash: a new label in git is a git change, so the hash is retagged.
     expect(calls(action)).toEqual([
-      { operation: "ecs:TagResource", input: { resourceArn: SERVICE_ARN, tags: [{ key: REVISION_TAG, value: "abc123" }, { key: "team", value: "shop" }] } },
+      {
+        operation: "ecs:TagResource",
+        input: {
+          resourceArn: SERVICE_ARN,
+          tags: [
+            { key: REVISION_TAG, value: "abc123" },
+            { key: SPEC_HASH_TAG, value: manifestSpecHash(manifest) },
+            { key: "team", value: "shop" },
+          ],
+        },
+      },
       { operation: "ecs:UntagResource", input: { resourceArn: SERVICE_ARN, tagKeys: ["old"] } },
     ]);
     expect(action.changes).toEqual([
+      { path: `/tags/${SPEC_HASH_TAG}`, desired: manifestSpecHash(manifest), live: manifestSpecHash(web()) },
       { path: "/tags/old", desired: undefined, live: "1" },
       { path: "/tags/team", desired: "shop", live: undefined },
     ]);
@@ -219,18 +254,21 @@ describe("planService: update", () => {
     const blocked = planService(web(), foreign, ctx);
     expect(blocked.type).toBe("blocked");
     if (blocked.type === "blocked") expect(blocked.hint).toContain('ecs-gitops/adopt: "true"');
-    const adopted = planService(web(spec(), { annotations: { "ecs-gitops/adopt": "true" }, labels: { team: "shop" } }), foreign, ctx);
+    const adoptable = web(spec(), { annotations: { "ecs-gitops/adopt": "true" }, labels: { team: "shop" } });
+    const adopted = planService(adoptable, foreign, ctx);
     expect(adopted.type).toBe("update");
     expect(only(adopted, "ecs:TagResource")["tags"]).toEqual([
       { key: OWNER_TAG, value: "ecs-gitops" },
       { key: REVISION_TAG, value: "abc123" },
       { key: SOURCE_TAG, value: "web.yaml" },
+      { key: SPEC_HASH_TAG, value: manifestSpecHash(adoptable) },
     ]);
     expect(calls(adopted).map((c) => c.operation)).toEqual(["ecs:TagResource"]);
   });
 
   it("leaves desiredCount alone when the spec does not set it", () => {
-    expect(planService(web(spec({ desiredCount: undefined })), live({ desiredCount: 9 }), ctx)).toMatchObject({ type: "noop", changes: [] });
+    const manifest = web(spec({ desiredCount: undefined }));
+    expect(planService(manifest, live({ desiredCount: 9 }, manifest), ctx)).toMatchObject({ type: "noop", changes: [] });
   });
 
   it("leaves desiredCount alone when it is in ignore-differences (annotation or global)", () => {
@@ -238,7 +276,8 @@ describe("planService: update", () => {
     expect(annotated).toMatchObject({ type: "noop", changes: [] });
     const global = planService(web(spec({ desiredCount: 2, healthCheckGracePeriodSeconds: 30 })), live({ desiredCount: 9 }), planContext({ ignoreDifferences: ["desiredCount"], resolveTaskDefinition: resolverOf({ web: TD3 }) }));
     expect(only(global, "ecs:UpdateService")).toEqual({ cluster: "prod", service: "web", healthCheckGracePeriodSeconds: 30 });
-    expect(global.changes.map((c) => c.path)).toEqual(["/healthCheckGracePeriodSeconds"]);
+    // healthCheckGracePeriodSeconds is new in git, so the spec hash moves with it.
+    expect(global.changes.map((c) => c.path)).toEqual(["/healthCheckGracePeriodSeconds", `/tags/${SPEC_HASH_TAG}`]);
   });
 
   it("keeps the live value of an ignored nested field inside a sub-object it sends", () => {
@@ -249,7 +288,8 @@ describe("planService: update", () => {
 
   it("ignores desiredCount for a DAEMON service", () => {
     const daemon = { schedulingStrategy: "DAEMON", launchType: "EC2", desiredCount: 1, networkConfiguration: undefined };
-    const action = planService(web(spec(daemon)), live({ ...daemon, desiredCount: 5, platformVersion: undefined, networkConfiguration: undefined, deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 0 } }), ctx);
+    const manifest = web(spec(daemon));
+    const action = planService(manifest, live({ ...daemon, desiredCount: 5, platformVersion: undefined, networkConfiguration: undefined, deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 0 } }, manifest), ctx);
     expect(action).toMatchObject({ type: "noop", changes: [] });
   });
 
@@ -260,5 +300,71 @@ describe("planService: update", () => {
     const network = planService(web(spec({ ...codeDeploy, networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-b"], securityGroups: ["sg-1"] } } })), liveCd, ctx);
     expect(network.type).toBe("blocked");
     if (network.type === "blocked") expect(network.hint).toContain("CodeDeploy");
+  });
+});
+
+describe("planService: spec hash and revision tags", () => {
+  const operations = (action: Action) => calls(action).map((c) => c.operation);
+
+  it("updates the service and tags the new spec hash with the revision once when git changes the service", () => {
+    const changed = web(spec({ desiredCount: 4 }));
+    expect(manifestSpecHash(changed)).not.toBe(manifestSpecHash(web()));
+    const action = planService(changed, live(), ctx);
+    expect(calls(action)).toEqual([
+      { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", desiredCount: 4 } },
+      {
+        operation: "ecs:TagResource",
+        input: {
+          resourceArn: SERVICE_ARN,
+          tags: [
+            { key: REVISION_TAG, value: "abc123" },
+            { key: SPEC_HASH_TAG, value: manifestSpecHash(changed) },
+          ],
+        },
+      },
+    ]);
+    expect(action.changes).toEqual([
+      { path: "/desiredCount", desired: 4, live: 2 },
+      { path: `/tags/${SPEC_HASH_TAG}`, desired: manifestSpecHash(changed), live: manifestSpecHash(web()) },
+    ]);
+  });
+
+  it("heals drift with UpdateService alone when the live spec hash matches git", () => {
+    const action = planService(web(), live({ desiredCount: 7, networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-z"], securityGroups: ["sg-1"], assignPublicIp: "DISABLED" } } }), ctx);
+    expect(action.type).toBe("update");
+    expect(operations(action)).toEqual(["ecs:UpdateService"]);
+    expect(only(action, "ecs:UpdateService")).toMatchObject({ desiredCount: 2, networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"] } } });
+    expect(action.changes.map((c) => c.path).filter((p) => p.startsWith("/tags/"))).toEqual([]);
+  });
+
+  it.each([
+    ["a known newer revision", resolverOf({ web: TD4 }), TD4],
+    ["a revision registered in the same run", resolverOf({}, { web: "TaskDefinition/web" }), arnPlaceholder("TaskDefinition/web")],
+  ])("deploys %s of an unchanged service with UpdateService alone", (_name, resolveTaskDefinition, taskDefinition) => {
+    const action = planService(web(), live(), planContext({ resolveTaskDefinition }));
+    expect(calls(action)).toEqual([{ operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", taskDefinition } }]);
+  });
+
+  it("restores a spec-hash tag removed by hand with TagResource, and nothing else", () => {
+    const stripped = live({ tags: ownedTags().filter((t) => (t as JsonObject)["key"] !== SPEC_HASH_TAG) });
+    const action = planService(web(), stripped, ctx);
+    expect(calls(action)).toEqual([
+      {
+        operation: "ecs:TagResource",
+        input: {
+          resourceArn: SERVICE_ARN,
+          tags: [
+            { key: REVISION_TAG, value: "abc123" },
+            { key: SPEC_HASH_TAG, value: manifestSpecHash(web()) },
+          ],
+        },
+      },
+    ]);
+    expect(action.changes).toEqual([{ path: `/tags/${SPEC_HASH_TAG}`, desired: manifestSpecHash(web()), live: undefined }]);
+  });
+
+  it("does not retag for an annotation change, which is not part of the spec hash", () => {
+    const annotated = web(spec(), { annotations: { "ecs-gitops/ignore-differences": "healthCheckGracePeriodSeconds" } });
+    expect(planService(annotated, live(), ctx)).toMatchObject({ type: "noop", changes: [], calls: [] });
   });
 });

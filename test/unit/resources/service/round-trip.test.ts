@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../../../src/json.js";
 import { readLiveService } from "../../../../src/resources/service/normalize.js";
 import { planService } from "../../../../src/resources/service/plan.js";
-import { OWNER_TAG, SOURCE_TAG } from "../../../../src/resources/types.js";
+import { manifestSpecHash } from "../../../../src/resources/shared/spec-hash.js";
+import { OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), "utf8"));
@@ -112,7 +113,12 @@ describe("service round trip against real DescribeServices shapes", () => {
     if (!live) return;
     // Owned by us, as after the first apply (the fixtures' own tags are kept as the user's labels).
     const tags = Array.isArray(live["tags"]) ? live["tags"] : [];
-    const owned: JsonObject = { ...live, tags: [...tags, { key: OWNER_TAG, value: "ecs-gitops" }, { key: SOURCE_TAG, value: manifest.file }] };
+    const ours = [
+      { key: OWNER_TAG, value: "ecs-gitops" },
+      { key: SOURCE_TAG, value: manifest.file },
+      { key: SPEC_HASH_TAG, value: manifestSpecHash(manifest) },
+    ];
+    const owned: JsonObject = { ...live, tags: [...tags, ...ours] };
     const action = planService(manifest, owned, planContext({ resolveTaskDefinition: resolverOf(c.known) }));
     expect(action.changes).toEqual([]);
     expect(action.type).toBe("noop");
