@@ -1,22 +1,18 @@
 import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
-import { formatPath, isJsonObject } from "../../json.js";
+import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
+import { ADOPT_ANNOTATION, diffTagChanges, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls } from "../shared/plan-util.js";
 import { manifestSpecHash } from "../shared/spec-hash.js";
-import { desiredTags, diffTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../shared/tags.js";
-import type { TagMap } from "../shared/tags.js";
+import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../shared/tags.js";
 import { arnPlaceholder, OWNER_TAG, SPEC_HASH_TAG } from "../types.js";
-import type { Action, Change, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
+import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
 import { normalizeDesiredRule, normalizeLiveRule, taskDefinitionRef } from "./normalize.js";
 import type { LiveScheduledRule } from "./normalize.js";
 
-const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
-const ADOPT_ANNOTATION = "ecs-gitops/adopt";
 // xref: NORMALIZATION.md §9.4 — PutTargets and RemoveTargets take at most 10 entries per request.
 export const MAX_TARGETS_PER_CALL = 10;
-
-type TagChange = { key: string; change: Change };
 
 /**
  * Plan one scheduled rule: `live` is what DescribeRule, ListTargetsByRule and ListTagsForResource
@@ -59,7 +55,7 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
     return { type: "create", ...base, changes, calls };
   }
 
-  const ignored = ignoreRules(manifest, ctx);
+  const ignored = ignoreRulesOf(manifest, ctx);
   const have = normalizeLiveRule(live);
   const all = diffValues(want, have);
   const specChanges = withoutIgnored(all, ignored);
@@ -107,7 +103,7 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   calls.push(...chunks([...removedTargets].sort(), MAX_TARGETS_PER_CALL).map((ids): PlannedCall => ({ operation: "events:RemoveTargets", input: { Rule: manifest.name, ...busParam(spec), Ids: ids } })));
 
   const ruleArn = typeof live.rule["Arn"] === "string" ? live.rule["Arn"] : "";
-  calls.push(...tagCalls(ruleArn, tagChanges, ctx));
+  calls.push(...tagCalls(ruleArn, tagChanges, ctx, "events"));
   const notes: string[] = [];
   if (all.length > specChanges.length) notes.push(`${all.length - specChanges.length} difference(s) ignored (${IGNORE_ANNOTATION})`);
   if (calls.length > 0 && owner === "adoptable") notes.push(`adopting the existing rule (${ADOPT_ANNOTATION})`);
@@ -240,55 +236,3 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Overwrite what `target` holds at `path` (`*` = any key) with the live value, or remove it. */
-function keepLiveAt(target: JsonValue, live: JsonValue | undefined, path: readonly string[]): void {
-  const [head, ...rest] = path;
-  if (head === undefined || typeof target !== "object" || target === null) return;
-  const container = target as Record<string, JsonValue>;
-  const liveContainer = typeof live === "object" && live !== null ? (live as Record<string, JsonValue>) : undefined;
-  const keys = head === "*" ? [...new Set([...Object.keys(container), ...Object.keys(liveContainer ?? {})])] : [head];
-  for (const key of keys) {
-    const liveValue = liveContainer?.[key];
-    if (rest.length > 0) {
-      const child = container[key];
-      if (child !== undefined) keepLiveAt(child, liveValue, rest);
-    } else if (Array.isArray(container)) {
-      if (liveValue !== undefined) container[Number(key)] = structuredClone(liveValue);
-    } else if (liveValue === undefined) {
-      delete container[key];
-    } else {
-      container[key] = structuredClone(liveValue);
-    }
-  }
-}
-
-/** Annotation (comma- or newline-separated) plus the global paths, as segment lists. */
-function ignoreRules(manifest: Manifest, ctx: PlanContext): string[][] {
-  const fromAnnotation = (manifest.annotations[IGNORE_ANNOTATION] ?? "").split(/[,\n]/);
-  return [...ctx.ignoreDifferences, ...fromAnnotation].map(parseIgnorePath).filter((rule) => rule.length > 0);
-}
-
-/** Tag differences as changes under `/tags/<key>`, so diff prints them and ignore rules apply. */
-function diffTagChanges(want: TagMap, live: TagMap, ignored: readonly string[][]): TagChange[] {
-  const { set, remove } = diffTags(want, live);
-  const all: TagChange[] = [
-    ...Object.keys(set).map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: set[key], live: live[key] } })),
-    ...remove.map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: undefined, live: live[key] } })),
-  ];
-  const kept = new Set(withoutIgnored(all.map((t) => t.change), ignored));
-  return all.filter((t) => kept.has(t.change)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-/** Tag/UntagResource on the rule ARN; the revision tag rides along when git changed the rule (spec-hash tag). */
-function tagCalls(resourceArn: string, changes: readonly TagChange[], ctx: PlanContext): PlannedCall[] {
-  const set: TagMap = {};
-  const remove: string[] = [];
-  for (const { key, change } of changes) {
-    if (typeof change.desired === "string") set[key] = change.desired;
-    else remove.push(key);
-  }
-  const calls: PlannedCall[] = [];
-  if (Object.keys(set).length > 0) calls.push({ operation: "events:TagResource", input: { ResourceARN: resourceArn, Tags: tagMapToList(tagsForWrite(set, ctx), "events") } });
-  if (remove.length > 0) calls.push({ operation: "events:UntagResource", input: { ResourceARN: resourceArn, TagKeys: remove } });
-  return calls;
-}

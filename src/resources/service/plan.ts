@@ -1,17 +1,15 @@
 import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
-import { formatPath } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
+import { ADOPT_ANNOTATION, diffTagChanges, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, quoteOrAbsent, tagCalls } from "../shared/plan-util.js";
+import type { TagChange } from "../shared/plan-util.js";
 import { manifestSpecHash } from "../shared/spec-hash.js";
-import { desiredTags, diffTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../shared/tags.js";
+import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../shared/tags.js";
 import type { TagMap } from "../shared/tags.js";
 import { arnPlaceholder, OWNER_TAG, SPEC_HASH_TAG } from "../types.js";
 import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
 import { normalizeService, SERVICE_CREATE_ONLY_FIELDS, serviceNormalizeOptions } from "./normalize.js";
-
-const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
-const ADOPT_ANNOTATION = "ecs-gitops/adopt";
 
 // xref: UpdateService API reference — what UpdateService may change per deployment controller
 // ("For services using the blue/green (CODE_DEPLOY) deployment controller, only …").
@@ -25,7 +23,6 @@ const UPDATABLE_BY_CONTROLLER: Record<string, readonly string[]> = {
 const REMOVE_WITH_EMPTY_LIST = ["loadBalancers", "serviceRegistries", "volumeConfigurations", "vpcLatticeConfigurations", "placementConstraints", "placementStrategy"];
 
 type TaskDefinitionRef = { display: string; input: string } | { unresolved: string } | undefined;
-type TagChange = { key: string; change: Change };
 
 /**
  * Plan one service: `live` is the DescribeServices service (with `tags`, include:[TAGS]) or
@@ -41,7 +38,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   const wantTags = desiredTags(manifest, ctx, { [SPEC_HASH_TAG]: manifestSpecHash(manifest) });
   if (live === undefined) return planCreate(manifest, td, wantTags, ctx);
 
-  const ignored = ignoreRules(manifest, ctx);
+  const ignored = ignoreRulesOf(manifest, ctx);
   const opts = serviceNormalizeOptions(spec, live);
   if (td !== undefined && "unresolved" in td && opts.controller === "ECS") {
     return { type: "blocked", code: "DependencyNotReady", ...base, changes: [], reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`, hint: "fix the reference, or define that task definition family in the repository" };
@@ -99,7 +96,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   const notes: string[] = [];
   if (changed.length > 0) calls.push({ operation: "ecs:UpdateService", input: updateServiceInput(manifest, ctx, changed, want, have, td, ignored) });
   const serviceArn = typeof live["serviceArn"] === "string" ? live["serviceArn"] : undefined;
-  const tagWrites = tagCalls(serviceArn, tagChanges, ctx);
+  const tagWrites = serviceTagCalls(serviceArn, tagChanges, ctx);
   if (tagWrites.calls.length > 0 && !tagWrites.writable) {
     if (calls.length === 0) {
       return { type: "blocked", code: "InvalidRequest", ...base, changes, reason: `the service ARN ${serviceArn ?? "(unknown)"} is in the old short format, which ECS cannot tag`, hint: "opt in to the long ARN format (PutAccountSetting serviceLongArnFormat) and recreate the service, or drop the labels" };
@@ -150,28 +147,6 @@ function updateServiceInput(manifest: Manifest, ctx: PlanContext, changed: reado
   return input;
 }
 
-/** Overwrite what `target` holds at `path` (`*` = any key) with the live value, or remove it. */
-function keepLiveAt(target: JsonValue, live: JsonValue | undefined, path: readonly string[]): void {
-  const [head, ...rest] = path;
-  if (head === undefined || typeof target !== "object" || target === null) return;
-  const container = target as Record<string, JsonValue>;
-  const liveContainer = typeof live === "object" && live !== null ? (live as Record<string, JsonValue>) : undefined;
-  const keys = head === "*" ? [...new Set([...Object.keys(container), ...Object.keys(liveContainer ?? {})])] : [head];
-  for (const key of keys) {
-    const liveValue = liveContainer?.[key];
-    if (rest.length > 0) {
-      const child = container[key];
-      if (child !== undefined) keepLiveAt(child, liveValue, rest);
-    } else if (Array.isArray(container)) {
-      if (liveValue !== undefined) container[Number(key)] = structuredClone(liveValue);
-    } else if (liveValue === undefined) {
-      delete container[key];
-    } else {
-      container[key] = structuredClone(liveValue);
-    }
-  }
-}
-
 function resolveTaskDefinition(spec: JsonObject, ctx: PlanContext): TaskDefinitionRef {
   const ref = spec["taskDefinition"];
   if (typeof ref !== "string" || ref === "") return undefined;
@@ -218,45 +193,9 @@ function show(value: JsonValue | undefined): string {
   return value === undefined ? "unset" : JSON.stringify(value);
 }
 
-/** Annotation (comma- or newline-separated) plus the global paths, as segment lists. */
-function ignoreRules(manifest: Manifest, ctx: PlanContext): string[][] {
-  const fromAnnotation = (manifest.annotations[IGNORE_ANNOTATION] ?? "").split(/[,\n]/);
-  return [...ctx.ignoreDifferences, ...fromAnnotation].map(parseIgnorePath).filter((rule) => rule.length > 0);
-}
-
-/** Tag differences as changes under `/tags/<key>`, so diff prints them and ignore rules apply (SV-16). */
-function diffTagChanges(want: TagMap, live: TagMap, ignored: readonly string[][]): TagChange[] {
-  const { set, remove } = diffTags(want, live);
-  const all: TagChange[] = [
-    ...Object.keys(set).map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: set[key], live: live[key] } })),
-    ...remove.map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: undefined, live: live[key] } })),
-  ];
-  const kept = new Set(withoutIgnored(all.map((t) => t.change), ignored));
-  return all.filter((t) => kept.has(t.change)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-/**
- * TagResource for changed tags, UntagResource for removed ones. The write-only revision tag rides
- * along with tag writes; the spec-hash tag changes exactly when git changes the service, so a
- * deploy records its commit without an extra call on heals or task-definition-only deploys.
- */
-function tagCalls(serviceArn: string | undefined, changes: readonly TagChange[], ctx: PlanContext): { calls: PlannedCall[]; writable: boolean } {
-  const set: TagMap = {};
-  const remove: string[] = [];
-  for (const { key, change } of changes) {
-    if (typeof change.desired === "string") set[key] = change.desired;
-    else remove.push(key);
-  }
-  const resourceArn = serviceArn ?? "";
-  const calls: PlannedCall[] = [];
-  if (Object.keys(set).length > 0) calls.push({ operation: "ecs:TagResource", input: { resourceArn, tags: tagMapToList(tagsForWrite(set, ctx), "ecs") } });
-  if (remove.length > 0) calls.push({ operation: "ecs:UntagResource", input: { resourceArn, tagKeys: remove } });
-  // xref: SV-16 — tagging needs the long ARN format (arn:…:service/<cluster>/<name>).
+/** Tag calls on the service; tagging needs the long ARN format (xref: SV-16, arn:…:service/<cluster>/<name>). */
+function serviceTagCalls(serviceArn: string | undefined, changes: readonly TagChange[], ctx: PlanContext): { calls: PlannedCall[]; writable: boolean } {
   const writable = serviceArn !== undefined && /^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+\/[^/]+$/.test(serviceArn);
-  return { calls, writable };
-}
-
-function quoteOrAbsent(value: string | undefined): string {
-  return value === undefined ? "absent" : `"${value}"`;
+  return { calls: tagCalls(serviceArn ?? "", changes, ctx, "ecs"), writable };
 }
 

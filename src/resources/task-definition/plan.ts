@@ -1,22 +1,19 @@
-import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
-import { formatPath, isJsonObject } from "../../json.js";
+import { diffValues, withoutIgnored } from "../../diff/structural.js";
+import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { taskDefinitionSpecFields } from "../../manifests/schema/aws-schema.generated.js";
 import type { Manifest } from "../../manifests/types.js";
-import { desiredTags, diffTags, ownership, tagMapToList, tagsForWrite } from "../shared/tags.js";
-import type { TagMap } from "../shared/tags.js";
+import { ADOPT_ANNOTATION, diffTagChanges, ignoreRulesOf, quoteOrAbsent, tagCalls } from "../shared/plan-util.js";
+import { desiredTags, ownership, tagMapToList, tagsForWrite } from "../shared/tags.js";
 import { parseTaskCpu, parseTaskMemory } from "../shared/units.js";
 import { OWNER_TAG, SPEC_HASH_TAG } from "../types.js";
-import type { Action, Change, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
+import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
 import { specHash } from "./hash.js";
 import { normalizeTaskDefinition } from "./normalize.js";
 
 /** An ACTIVE revision of the family as read from AWS (see `readLiveTaskDefinition`). */
 export type LiveTaskDefinition = { arn: string; revision: number; taskDefinition: JsonObject; tags: Record<string, string> };
 export type TaskDefinitionPlan = { action: Action; specHash: string; resolved: ResolvedTaskDefinition };
-
-const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
-const ADOPT_ANNOTATION = "ecs-gitops/adopt";
 
 /**
  * Decide whether the family needs a new revision. `candidates` are live ACTIVE revisions in the
@@ -29,7 +26,7 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
   const desired = normalizeTaskDefinition(manifest.spec);
   const hash = specHash(desired);
   const wantTags = desiredTags(manifest, ctx, { [SPEC_HASH_TAG]: hash });
-  const ignored = ignoreRules(manifest, ctx);
+  const ignored = ignoreRulesOf(manifest, ctx);
   const base = { key: manifest.key, kind: manifest.kind };
   const compared = candidates.map((candidate) => {
     const all = diffValues(desired, normalizeTaskDefinition(candidate.taskDefinition));
@@ -58,7 +55,7 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
   if (match) {
     const { candidate } = match;
     const tagChanges = diffTagChanges(wantTags, candidate.tags, ignored);
-    const calls = tagCalls(candidate.arn, tagChanges, ctx);
+    const calls = tagCalls(candidate.arn, tagChanges, ctx, "ecs");
     const notes: string[] = [];
     if (candidate !== first) notes.push(`content matches revision ${candidate.revision}; no new revision`);
     if (match.ignoredCount > 0) notes.push(`${match.ignoredCount} difference(s) ignored (ignore-differences)`);
@@ -110,39 +107,3 @@ function withoutNulls(value: JsonValue | undefined): JsonValue | undefined {
   return value;
 }
 
-/** Annotation (comma- or newline-separated) plus the global paths, as segment lists. */
-function ignoreRules(manifest: Manifest, ctx: PlanContext): string[][] {
-  const fromAnnotation = (manifest.annotations[IGNORE_ANNOTATION] ?? "").split(/[,\n]/);
-  return [...ctx.ignoreDifferences, ...fromAnnotation].map(parseIgnorePath).filter((rule) => rule.length > 0);
-}
-
-type TagChange = { key: string; change: Change };
-
-/** Tag differences as changes under `/tags/<key>`, so diff prints them and ignore rules apply. */
-function diffTagChanges(want: TagMap, live: TagMap, ignored: readonly string[][]): TagChange[] {
-  const { set, remove } = diffTags(want, live);
-  const all: TagChange[] = [
-    ...Object.keys(set).map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: set[key], live: live[key] } })),
-    ...remove.map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: undefined, live: live[key] } })),
-  ];
-  const kept = new Set(withoutIgnored(all.map((t) => t.change), ignored));
-  return all.filter((t) => kept.has(t.change)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-function tagCalls(resourceArn: string, changes: readonly TagChange[], ctx: PlanContext): PlannedCall[] {
-  const set: TagMap = {};
-  const remove: string[] = [];
-  for (const { key, change } of changes) {
-    if (typeof change.desired === "string") set[key] = change.desired;
-    else remove.push(key);
-  }
-  const calls: PlannedCall[] = [];
-  // The write-only revision tag rides along with every tag write (it is never compared).
-  if (Object.keys(set).length > 0) calls.push({ operation: "ecs:TagResource", input: { resourceArn, tags: tagMapToList(tagsForWrite(set, ctx), "ecs") } });
-  if (remove.length > 0) calls.push({ operation: "ecs:UntagResource", input: { resourceArn, tagKeys: remove } });
-  return calls;
-}
-
-function quoteOrAbsent(value: string | undefined): string {
-  return value === undefined ? "absent" : `"${value}"`;
-}
