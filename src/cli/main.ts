@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { registerApply } from "./commands/apply.js";
 import { registerDiff } from "./commands/diff.js";
+import { registerExport } from "./commands/export.js";
 import { registerRun } from "./commands/run.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
@@ -32,6 +33,7 @@ export function buildProgram(output: CliOutput = processOutput): Command {
   registerApply(program);
   registerRun(program);
   registerStatus(program);
+  registerExport(program);
   return program;
 }
 

@@ -1,0 +1,203 @@
+import { isJsonObject } from "../../json.js";
+import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
+import { awsDefs, kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
+import { clusterName } from "../../manifests/identity.js";
+import { API_VERSION } from "../../manifests/types.js";
+import { compact } from "../shared/normalize-util.js";
+import { tagListToMap } from "../shared/tags.js";
+import { readLiveService } from "./normalize.js";
+
+/*
+ * `ecs-gitops export` for one service: the manifest a user would have written (DESIGN.md §4
+ * onboarding). The CreateService input shape only (schema whitelist, SV-1/SV-2), fields that
+ * DescribeServices keeps on the PRIMARY deployment read from there (SV-15), and without the
+ * values AWS reports for "not set" that the normalizer fills in as well, so leaving them out can
+ * never show as a difference: deploymentController ECS, schedulingStrategy REPLICA, propagateTags
+ * NONE, the two booleans false, grace period 0, platformVersion LATEST on Fargate, assignPublicIp
+ * DISABLED, capacity provider base 0 and the deploymentConfiguration defaults (SV-5…SV-9).
+ * desiredCount is kept (a DAEMON service has none to keep).
+ */
+
+/** A comment for the human who reviews the export, attached to the node at `path` of the document. */
+export type ExportReview = { path: JsonPath; message: string };
+export type ExportedManifest = { document: JsonObject; reviews: ExportReview[] };
+/** The `taskDefinition` to write for the ARN the service runs, and why, when it needs a look. */
+export type TaskDefinitionReference = { ref: string; review?: string };
+
+export type ServiceExportOptions = {
+  /** Default: a pin (`family:revision`) the repository does not manage. */
+  taskDefinition?: (arn: string) => TaskDefinitionReference;
+};
+
+type SchemaNode = { $ref?: string; properties?: Record<string, SchemaNode>; items?: SchemaNode };
+
+const SERVICE_SCHEMA = kindSpecSchemas.Service as unknown as SchemaNode;
+// SV-15: DescribeServices reports these on the deployments only (as the normalizer reads them).
+const FROM_PRIMARY_DEPLOYMENT = ["serviceConnectConfiguration", "volumeConfigurations", "vpcLatticeConfigurations"];
+// Server-filled members newer than the schema (NORMALIZATION.md SV-6): never compared, not worth a review.
+const SILENTLY_DROPPED = new Set(["resetOnHealthyTask", "thresholdConfiguration"]);
+const ADOPT = { "ecs-gitops/adopt": "true" };
+
+/**
+ * The Service manifest for a live service: a DescribeServices service (with `tags`, include:
+ * [TAGS]) or any response `readLiveService` accepts. undefined when missing or INACTIVE. Pure.
+ */
+export function exportService(response: unknown, options: ServiceExportOptions = {}): ExportedManifest | undefined {
+  const live = readLiveService(response);
+  const name = live?.["serviceName"];
+  if (!live || typeof name !== "string" || name === "") return undefined;
+  const reviews: ExportReview[] = [];
+  const dropped: JsonPath[] = [];
+  const arn = typeof live["taskDefinition"] === "string" ? live["taskDefinition"] : undefined;
+  const reference = arn === undefined ? undefined : (options.taskDefinition ?? pinnedReference)(arn);
+  if (reference?.review !== undefined) reviews.push({ path: ["spec", "taskDefinition"], message: reference.review });
+  const spec = asObject(compact(projectTopLevel(liveAsInput(live, reference?.ref), dropped)));
+  const controller = isJsonObject(spec["deploymentController"]) && typeof spec["deploymentController"]["type"] === "string" ? spec["deploymentController"]["type"] : "ECS";
+  removeServiceDefaults(spec);
+  if (controller !== "ECS") {
+    reviews.push({ path: ["spec", "deploymentController"], message: `the ${controller} deployment controller decides the running revision and target groups: ecs-gitops does not compare taskDefinition or loadBalancers[].targetGroupArn, and UpdateService can change only a few fields` });
+  }
+  for (const path of dropped) {
+    reviews.push({ path: ["spec", ...path.slice(0, -1)], message: `${String(path[path.length - 1])} (live) is not a CreateService field this ecs-gitops knows: not exported and not compared` });
+  }
+
+  const serviceArn = typeof live["serviceArn"] === "string" ? live["serviceArn"] : "";
+  const metadata: JsonObject = { name };
+  const labels = labelsOf(live["tags"]);
+  if (Object.keys(labels).length > 0) metadata["labels"] = labels;
+  metadata["annotations"] = { ...ADOPT };
+  // xref: NORMALIZATION.md SV-16 — only long-format service ARNs (…:service/<cluster>/<name>) take tags.
+  if (/^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+$/.test(serviceArn)) {
+    reviews.push({ path: ["metadata", "name"], message: `${serviceArn} is in the old short ARN format, which ECS cannot tag: ecs-gitops cannot record that it owns this service (apply is blocked). Opt in to serviceLongArnFormat and recreate the service first` });
+  }
+  return { document: { apiVersion: API_VERSION, kind: "Service", metadata, spec }, reviews };
+}
+
+/** `…:task-definition/web:7` → `web:7` (a pin); a family-only ARN stays whole: it means "latest". */
+export function pinnedReference(arn: string): TaskDefinitionReference {
+  const match = /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/([A-Za-z0-9_-]+:\d+)$/.exec(arn);
+  return { ref: match?.[1] ?? arn };
+}
+
+/** The live service in the CreateService input shape (as normalize.ts reads it). */
+function liveAsInput(live: JsonObject, taskDefinition: string | undefined): JsonObject {
+  const out: JsonObject = { ...live };
+  delete out["role"];
+  delete out["taskDefinition"];
+  if (taskDefinition !== undefined) out["taskDefinition"] = taskDefinition;
+  const roleArn = live["roleArn"];
+  // xref: SV-2 — the service-linked role is what ECS uses when CreateService names no role.
+  if (typeof roleArn === "string" && !roleArn.includes(":role/aws-service-role/")) out["role"] = roleArn;
+  const cluster = live["clusterArn"];
+  if (typeof cluster === "string") out["cluster"] = clusterName(cluster);
+  const deployments = live["deployments"];
+  const primary = Array.isArray(deployments) ? deployments.find((d) => isJsonObject(d) && d["status"] === "PRIMARY") : undefined;
+  if (isJsonObject(primary)) {
+    for (const field of FROM_PRIMARY_DEPLOYMENT) {
+      const value = primary[field];
+      if (value === undefined) delete out[field];
+      else out[field] = value;
+    }
+  }
+  return out;
+}
+
+/** Top level in the CreateService order (the schema's); response-only fields are left out silently. */
+function projectTopLevel(service: JsonObject, dropped: JsonPath[]): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, node] of Object.entries(SERVICE_SCHEMA.properties ?? {})) {
+    const value = service[key];
+    if (value !== undefined) out[key] = project(value, node, [key], dropped);
+  }
+  return out;
+}
+
+/** Keep what the schema describes (nested keys in the order read); note what it does not know. */
+function project(value: JsonValue, node: SchemaNode, path: JsonPath, dropped: JsonPath[]): JsonValue {
+  const def = resolveRef(node);
+  if (Array.isArray(value)) return def.items ? value.map((item, i) => project(item, def.items as SchemaNode, [...path, i], dropped)) : value;
+  if (!isJsonObject(value) || !def.properties) return value;
+  const out: JsonObject = {};
+  for (const [key, v] of Object.entries(value)) {
+    const child = def.properties[key];
+    if (child) out[key] = project(v, child, [...path, key], dropped);
+    else if (v !== null && !SILENTLY_DROPPED.has(key)) dropped.push([...path, key]);
+  }
+  return out;
+}
+
+function resolveRef(node: SchemaNode): SchemaNode {
+  let current = node;
+  for (let depth = 0; current.$ref && depth < 16; depth++) {
+    current = (awsDefs[current.$ref.replace("#/$defs/", "")] ?? {}) as SchemaNode;
+  }
+  return current;
+}
+
+function removeServiceDefaults(spec: JsonObject): void {
+  const daemon = spec["schedulingStrategy"] === "DAEMON";
+  const strategy = spec["capacityProviderStrategy"];
+  const fargate = spec["launchType"] === "FARGATE" || (Array.isArray(strategy) && strategy.some((item) => isJsonObject(item) && /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"]))));
+  // xref: NORMALIZATION.md §8 — a DAEMON service runs one task per instance; ECS sets desiredCount.
+  if (daemon) delete spec["desiredCount"];
+  const controller = spec["deploymentController"];
+  // xref: SV-9 — absent ≡ {type: ECS} (CFN coverage #1259).
+  if (isJsonObject(controller) && controller["type"] === "ECS" && Object.keys(controller).length === 1) delete spec["deploymentController"];
+  dropIf(spec, "schedulingStrategy", "REPLICA");
+  // xref: SV-8 — propagateTags NONE, the booleans false and grace period 0 mean "not set".
+  dropIf(spec, "propagateTags", "NONE");
+  dropIf(spec, "enableECSManagedTags", false);
+  dropIf(spec, "enableExecuteCommand", false);
+  dropIf(spec, "healthCheckGracePeriodSeconds", 0);
+  // xref: SV-5 — Fargate platformVersion unset ≡ LATEST.
+  if (fargate) dropIf(spec, "platformVersion", "LATEST");
+  if (Array.isArray(strategy)) {
+    // xref: CapacityProviderStrategyItem — base unset ≡ 0 (the normalizer fills it).
+    for (const item of strategy) if (isJsonObject(item)) dropIf(item, "base", 0);
+  }
+  const network = spec["networkConfiguration"];
+  const awsvpc = isJsonObject(network) ? network["awsvpcConfiguration"] : undefined;
+  // xref: SV-7 — assignPublicIp unset ≡ DISABLED.
+  if (isJsonObject(awsvpc)) dropIf(awsvpc, "assignPublicIp", "DISABLED");
+  const deployment = spec["deploymentConfiguration"];
+  if (isJsonObject(deployment)) {
+    removeDeploymentDefaults(deployment, daemon);
+    if (Object.keys(deployment).length === 0) delete spec["deploymentConfiguration"];
+  }
+}
+
+/** xref: SV-6 — ecspresso fillDeploymentConfigurationDefaults; REPLICA 200/100, DAEMON 100/0. */
+function removeDeploymentDefaults(dc: JsonObject, daemon: boolean): void {
+  dropIf(dc, "maximumPercent", daemon ? 100 : 200);
+  dropIf(dc, "minimumHealthyPercent", daemon ? 0 : 100);
+  const breaker = dc["deploymentCircuitBreaker"];
+  // Both members are required, and the normalizer fills the mapping only as a whole.
+  if (isJsonObject(breaker) && breaker["enable"] === false && breaker["rollback"] === false) delete dc["deploymentCircuitBreaker"];
+  const alarms = dc["alarms"];
+  if (isJsonObject(alarms)) {
+    const names = alarms["alarmNames"];
+    if (alarms["enable"] !== true && alarms["rollback"] !== true && (!Array.isArray(names) || names.length === 0)) delete dc["alarms"];
+    else if (names === undefined) alarms["alarmNames"] = []; // required by the API when alarms are set
+  }
+  // Bake time only defaults (0) under ROLLING; under BLUE_GREEN it is the user's.
+  if (dc["strategy"] === undefined || dc["strategy"] === "ROLLING") dropIf(dc, "bakeTimeInMinutes", 0);
+  dropIf(dc, "strategy", "ROLLING");
+}
+
+/** Tags become labels, except AWS's own and ecs-gitops's ownership tags (export never adds those). */
+function labelsOf(tags: JsonValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tagListToMap(tags))) {
+    if (key.toLowerCase().startsWith("aws:") || key.startsWith("ecs-gitops:")) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+function dropIf(target: JsonObject, key: string, value: JsonValue): void {
+  if (target[key] === value) delete target[key];
+}
+
+function asObject(value: JsonValue | undefined): JsonObject {
+  return isJsonObject(value) ? value : {};
+}
