@@ -4,6 +4,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
+import { applyRateLimit, RateLimiter } from "./rate-limit.js";
 
 /** The SDK's retry strategy type (a `StandardRetryStrategy`, `ConfiguredRetryStrategy` …). */
 export type RetryStrategy = NonNullable<ECSClientConfig["retryStrategy"]>;
@@ -29,12 +30,21 @@ export type AwsClientOptions = {
   requestTimeoutMs?: number | undefined;
   /** TCP connect timeout. */
   connectionTimeoutMs?: number | undefined;
+  /**
+   * Client-side pacing below AWS's throttling buckets (rate-limit.ts): the share of the published
+   * rates to use (default 0.5, leaving the rest to other tools in the account), `false` to send
+   * unpaced (emulators, benchmarks), or a limiter shared with other clients of the same account
+   * and Region.
+   */
+  rateLimit?: number | false | RateLimiter | undefined;
 };
 
 export type AwsClients = {
   readonly ecs: ECSClient;
   readonly events: EventBridgeClient;
   readonly calls: CallAccounting;
+  /** The pacing both clients share; undefined when created with `rateLimit: false`. */
+  readonly rateLimiter?: RateLimiter | undefined;
 };
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -61,9 +71,16 @@ function sharedConfig(options: AwsClientOptions): SharedConfig {
   return config;
 }
 
+function rateLimiterFor(option: AwsClientOptions["rateLimit"]): RateLimiter | undefined {
+  if (option === false) return undefined;
+  if (option instanceof RateLimiter) return option;
+  return new RateLimiter({ fraction: option });
+}
+
 /**
  * One ECS and one EventBridge client, configured alike: standard retry mode with few attempts,
- * bounded timeouts, call accounting on both, and the moto account header in tests.
+ * bounded timeouts, call accounting and client-side rate limiting on both, and the moto account
+ * header in tests.
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const calls = options.calls ?? new CallAccounting();
@@ -71,11 +88,16 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const events = new EventBridgeClient(sharedConfig(options));
   calls.applyTo(ecs.middlewareStack, "ecs");
   calls.applyTo(events.middlewareStack, "events");
+  const rateLimiter = rateLimiterFor(options.rateLimit);
+  if (rateLimiter !== undefined) {
+    applyRateLimit(ecs.middlewareStack, "ecs", rateLimiter);
+    applyRateLimit(events.middlewareStack, "events", rateLimiter);
+  }
   if (options.accountIdHeader !== undefined) {
     applyMotoAccountHeader(ecs.middlewareStack, options.accountIdHeader);
     applyMotoAccountHeader(events.middlewareStack, options.accountIdHeader);
   }
-  return { ecs, events, calls };
+  return { ecs, events, calls, rateLimiter };
 }
 
 /** The region the clients resolved (flag, env or profile). */

@@ -21,6 +21,8 @@ export { describeRule, listRules, listTagsForResource, listTargetsByRule } from 
 export type { FailedEntry } from "./failed-entries.js";
 export { toPlainJson, toPlainObject } from "./plain-json.js";
 export { putEvents, PUT_EVENTS_BATCH } from "./put-events.js";
+export { DEFAULT_RATE_FRACTION, PUBLISHED_RATES, RateLimiter, throttleCategoryOf, TokenBucket } from "./rate-limit.js";
+export type { BucketRate, CategoryStats, RateClock, RateLimiterOptions, ThrottleCategory } from "./rate-limit.js";
 export type { EventEntry } from "./put-events.js";
 export { TaskDefinitionCache } from "./task-definition-cache.js";
 export { describeCall, executeCall } from "./write.js";

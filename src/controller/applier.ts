@@ -1,3 +1,4 @@
+import PQueue from "p-queue";
 import { executeCall } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
@@ -18,19 +19,60 @@ export type ApplyObserver = {
   onCall?: (key: ResourceKey, call: PlannedCall, output: JsonObject) => void;
 };
 
+export type ApplyOptions = {
+  /** Writes in flight at once (each still paced by the clients' rate limiter). Default 8. */
+  concurrency?: number | undefined;
+};
+
+export const DEFAULT_APPLY_CONCURRENCY = 8;
+
 /**
- * Execute a plan in its order (task definitions first). The ARN a RegisterTaskDefinition returns
- * replaces that family's placeholder in the services and rules that follow; if the registration
- * failed, its dependents fail as DependencyNotReady. One resource's failure never stops the others.
+ * Execute a plan with bounded parallelism. An action starts once every revision it refers to
+ * (a `${arn:TaskDefinition/…}` placeholder) has been registered in this run, so a service is
+ * never created or updated before the revision it needs; everything else runs side by side. The
+ * ARN a RegisterTaskDefinition returns replaces that family's placeholder; if the registration
+ * failed, its dependents fail as DependencyNotReady. One resource's failure never stops the
+ * others. The calls of one action stay in order. Outcomes come back in plan order.
  */
-export async function applyPlan(aws: AwsClients, actions: readonly Action[], observer: ApplyObserver = {}): Promise<ApplyOutcome[]> {
+export async function applyPlan(aws: AwsClients, actions: readonly Action[], observer: ApplyObserver = {}, options: ApplyOptions = {}): Promise<ApplyOutcome[]> {
   const registered = new Map<string, string>();
   const failedKeys = new Set<ResourceKey>();
-  const outcomes: ApplyOutcome[] = [];
-  for (const action of actions) {
-    outcomes.push(await applyAction(aws, action, registered, failedKeys, observer));
-  }
-  return outcomes;
+  const writes = new PQueue({ concurrency: options.concurrency ?? DEFAULT_APPLY_CONCURRENCY });
+  const byKey = new Map<ResourceKey, Action>();
+  for (const action of actions) if (!byKey.has(action.key)) byKey.set(action.key, action);
+  const started = new Map<Action, Promise<ApplyOutcome>>();
+  const visiting = new Set<Action>();
+  const run = (action: Action): Promise<ApplyOutcome> => {
+    const known = started.get(action);
+    if (known) return known;
+    visiting.add(action);
+    const dependencies: Promise<unknown>[] = [];
+    for (const key of dependenciesOf(action)) {
+      const dependency = byKey.get(key);
+      // Registrations reference nothing, so a cycle cannot occur; guard anyway rather than hang.
+      if (dependency === undefined || visiting.has(dependency)) continue;
+      dependencies.push(run(dependency));
+    }
+    visiting.delete(action);
+    const outcome = Promise.all(dependencies).then(() => writes.add(() => applyAction(aws, action, registered, failedKeys, observer)));
+    started.set(action, outcome);
+    return outcome;
+  };
+  return Promise.all(actions.map(run));
+}
+
+/** Resource keys whose registration this action's calls wait for (`${arn:KEY}` placeholders). */
+function dependenciesOf(action: Action): ResourceKey[] {
+  if (action.type === "noop" || action.type === "blocked") return [];
+  const keys = new Set<ResourceKey>();
+  const visit = (value: JsonValue): void => {
+    if (typeof value === "string") {
+      if (value.startsWith("${arn:") && value.endsWith("}")) keys.add(value.slice("${arn:".length, -1));
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (isJsonObject(value)) Object.values(value).forEach(visit);
+  };
+  for (const call of action.calls) visit(call.input);
+  return [...keys];
 }
 
 async function applyAction(aws: AwsClients, action: Action, registered: Map<string, string>, failedKeys: Set<ResourceKey>, observer: ApplyObserver): Promise<ApplyOutcome> {

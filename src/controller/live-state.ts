@@ -1,29 +1,83 @@
-import { accountIdFromArn, describeClusters, describeServices, describeTaskDefinition, listRules, listTagsForResource, listTargetsByRule } from "../aws/index.js";
-import type { AwsClients } from "../aws/index.js";
+import PQueue from "p-queue";
+import { accountIdFromArn, DESCRIBE_SERVICES_BATCH, describeClusters, describeServices, describeTaskDefinition, listRules, listTagsForResource, listTargetsByRule } from "../aws/index.js";
+import type { AwsClients, DescribedServices } from "../aws/index.js";
+import { isEcsGitopsError } from "../errors.js";
 import { isJsonObject } from "../json.js";
-import type { JsonObject } from "../json.js";
+import type { JsonObject, JsonValue } from "../json.js";
 import { AWS_DEFAULT_EVENT_BUS, clusterName, effectiveCluster, eventBusName } from "../manifests/identity.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import type { LiveScheduledRule } from "../resources/scheduled-rule/normalize.js";
+import { tagListToMap } from "../resources/shared/tags.js";
 import { readLiveTaskDefinition } from "../resources/task-definition/normalize.js";
 import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
+import { SPEC_HASH_TAG } from "../resources/types.js";
+import type { PlannedCall } from "../resources/types.js";
 import { planAll } from "./planner.js";
 import type { LiveSnapshot, PlanResult, PlanSettings } from "./planner.js";
 
+export type LiveReaderOptions = {
+  accountId?: string | undefined;
+  /** Reads in flight at once; each is still paced by the clients' rate limiter. Default 8. */
+  readConcurrency?: number | undefined;
+  /**
+   * How long facts that are too costly to read on every resync are trusted: a rule's tags (one
+   * ListTagsForResource per rule) and a family's latest revision (a DescribeTaskDefinition by
+   * family). Each entry lives this long ±10 %, so refreshes spread over several resyncs. Our own
+   * writes update both at once. 0 reads them every time. Default 1 h.
+   */
+  refreshMs?: number | undefined;
+  now?: (() => number) | undefined;
+  random?: (() => number) | undefined;
+};
+
+export const DEFAULT_READ_CONCURRENCY = 8;
+export const DEFAULT_REFRESH_MS = 3_600_000;
+/** Extra tries of a read that stayed throttled through the SDK's retries: pauses of ~1, 2, 4, 8 s. */
+const THROTTLED_READ_RETRIES = 4;
+const THROTTLED_READ_PAUSE_MS = 1_000;
+
+type LatestRevision = { arn: string | undefined; expiresAt: number };
+type CachedRuleTags = { bus: string; name: string; tags: JsonObject[]; expiresAt: number };
+
 /**
- * Reads what AWS has for a set of manifests in as few calls as the APIs allow: services 10 per
- * DescribeServices (tags included), rules by listing each bus once, task definitions by the ARN
- * a managed service or rule target already uses (revisions are immutable, so they are cached by
- * ARN) and by family only when a plan would otherwise register a new revision.
+ * Reads what AWS has for a set of manifests in as few calls as the APIs allow (the budget of
+ * docs/scale.md): services 10 per DescribeServices (tags included), rules by listing each bus
+ * once plus ListTargetsByRule per managed rule, task definitions by the ARN a service or rule
+ * target uses. Independent reads run in parallel (bounded).
+ *
+ * What a no-op resync does not re-read, and when it is read again:
+ * - a revision, by ARN: its content never changes; its tags change only through our own writes
+ *   (`recordWrite`) or by hand (seen after a restart). A hand-registered revision is seen as soon
+ *   as a service or rule target uses it (a new ARN).
+ * - a family's latest revision: learned at cold start, from our own registrations, or from a
+ *   newer ARN in use; re-read after `refreshMs`. Only a plan that would register uses it (to
+ *   reuse an identical revision), so a stale answer costs at most one redundant revision.
+ * - a rule's tags (ownership and spec-hash): filled on cold start, kept by our own writes,
+ *   re-read after `refreshMs`. A tag removed or edited by hand is therefore seen within
+ *   `refreshMs` (or at restart), not at the next resync.
+ * - the account id: from any ARN read or written; DescribeClusters at most once per process.
  */
 export class LiveReader {
   readonly #aws: AwsClients;
+  readonly #reads: PQueue;
+  readonly #refreshMs: number;
+  readonly #now: () => number;
+  readonly #random: () => number;
   readonly #revisions = new Map<string, LiveTaskDefinition>();
+  readonly #describing = new Map<string, Promise<LiveTaskDefinition | undefined>>();
+  readonly #latest = new Map<string, LatestRevision>();
+  /** By rule ARN. */
+  readonly #ruleTags = new Map<string, CachedRuleTags>();
   #accountId: string | undefined;
+  #clustersDescribed = false;
 
-  constructor(aws: AwsClients, options: { accountId?: string } = {}) {
+  constructor(aws: AwsClients, options: LiveReaderOptions = {}) {
     this.#aws = aws;
     this.#accountId = options.accountId;
+    this.#reads = new PQueue({ concurrency: options.readConcurrency ?? DEFAULT_READ_CONCURRENCY });
+    this.#refreshMs = options.refreshMs ?? DEFAULT_REFRESH_MS;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
   }
 
   get accountId(): string | undefined {
@@ -42,66 +96,201 @@ export class LiveReader {
   }
 
   async snapshot(manifests: readonly Manifest[], settings: Pick<PlanSettings, "defaultCluster">): Promise<LiveSnapshot> {
-    const services = await this.#readServices(manifests.filter((m) => m.kind === "Service"), settings.defaultCluster);
-    const rules = await this.#readRules(manifests.filter((m) => m.kind === "ScheduledRule"));
-    await this.#learnAccountId(manifests, settings.defaultCluster, services);
-    const families = new Set(manifests.filter((m) => m.kind === "TaskDefinition").map((m) => m.name));
-    const inUse = new Map<string, string[]>();
+    const [services, rules] = await Promise.all([
+      this.#readServices(manifests.filter((m) => m.kind === "Service"), settings.defaultCluster),
+      this.#readRules(manifests.filter((m) => m.kind === "ScheduledRule")),
+    ]);
+    await this.#learnAccountId(manifests, settings.defaultCluster, services, rules);
+    const families = [...new Set(manifests.filter((m) => m.kind === "TaskDefinition").map((m) => m.name))];
+    const wanted = new Set(families);
+    const inUse = new Map<string, Set<string>>();
     const note = (arn: unknown) => {
       if (typeof arn !== "string") return;
       const family = familyOfArn(arn);
-      if (family && families.has(family)) inUse.set(family, [...new Set([...(inUse.get(family) ?? []), arn])]);
+      if (family && wanted.has(family)) inUse.set(family, (inUse.get(family) ?? new Set()).add(arn));
     };
     for (const service of services.values()) note(service?.["taskDefinition"]);
     for (const rule of rules.values()) for (const target of rule?.targets ?? []) note(isJsonObject(target["EcsParameters"]) ? target["EcsParameters"]["TaskDefinitionArn"] : undefined);
-    const revisions = new Map<string, LiveTaskDefinition[]>();
     const latestKnown = new Set<string>();
-    for (const family of families) {
-      const candidates: LiveTaskDefinition[] = [];
-      for (const arn of inUse.get(family) ?? []) {
-        const revision = await this.#revision(arn);
-        if (revision) candidates.push(revision);
-      }
-      // Nothing in use: the latest revision is the only thing to compare with.
-      if (candidates.length === 0) {
-        latestKnown.add(family);
-        const latest = await this.#revision(family);
-        if (latest) candidates.push(latest);
-      }
-      revisions.set(family, candidates);
-    }
-    return { accountId: this.#accountId, revisions, latestKnown, services, rules };
+    const read = await Promise.all(
+      families.map(async (family) => {
+        const found = await Promise.all([...(inUse.get(family) ?? [])].map((arn) => this.#revision(arn)));
+        const candidates = found.filter((r): r is LiveTaskDefinition => r !== undefined);
+        for (const revision of candidates) this.#noteRevisionSeen(family, revision);
+        // Nothing in use: the latest revision is the only thing to compare with.
+        const latest = this.#knownLatest(family) ?? (candidates.length === 0 ? await this.#readLatest(family) : undefined);
+        if (latest !== undefined) {
+          latestKnown.add(family);
+          const revision = latest.arn === undefined ? undefined : await this.#revision(latest.arn);
+          if (revision && !candidates.some((c) => c.arn === revision.arn)) candidates.push(revision);
+        }
+        // Nothing in use (or latest) was registered by ecs-gitops: someone pointed the service at a
+        // hand-made revision. Offer the managed revisions already read, so the plan settles on ours
+        // and the service shows its drift, instead of the family looking foreign. Cache only: no call.
+        if (!candidates.some((c) => c.tags[SPEC_HASH_TAG] !== undefined)) {
+          for (const known of this.#revisions.values()) if (familyOfArn(known.arn) === family && known.tags[SPEC_HASH_TAG] !== undefined) candidates.push(known);
+        }
+        return [family, candidates] as const;
+      }),
+    );
+    return { accountId: this.#accountId, revisions: new Map(read), latestKnown, services, rules };
   }
 
+  /** The snapshot with each family's latest revision read afresh and added to its candidates. */
   async withLatest(snapshot: LiveSnapshot, families: readonly string[]): Promise<LiveSnapshot> {
     const revisions = new Map(snapshot.revisions);
     const latestKnown = new Set(snapshot.latestKnown);
-    for (const family of families) {
-      latestKnown.add(family);
-      const latest = await this.#revision(family);
-      const existing = revisions.get(family) ?? [];
-      if (latest && !existing.some((r) => r.arn === latest.arn)) revisions.set(family, [...existing, latest]);
-    }
+    await Promise.all(
+      families.map(async (family) => {
+        const latest = await this.#readLatest(family);
+        latestKnown.add(family);
+        const revision = latest.arn === undefined ? undefined : await this.#revision(latest.arn);
+        const existing = revisions.get(family) ?? [];
+        if (revision && !existing.some((r) => r.arn === revision.arn)) revisions.set(family, [...existing, revision]);
+      }),
+    );
     return { ...snapshot, revisions, latestKnown };
   }
 
-  /** Tags on a cached revision changed (TagResource/UntagResource): read it again next time. */
+  /**
+   * Keep the caches true after one of our own writes succeeded (the applier's `onCall`): a
+   * registered revision is known without a describe, tag writes update the cached tags.
+   */
+  recordWrite(call: PlannedCall, output: JsonObject): void {
+    const input = call.input;
+    switch (call.operation) {
+      case "ecs:RegisterTaskDefinition": {
+        const tags = Array.isArray(output["tags"]) && output["tags"].length > 0 ? output["tags"] : (input["tags"] ?? []);
+        const live = readLiveTaskDefinition({ taskDefinition: output["taskDefinition"] ?? null, tags });
+        if (!live?.arn || live.revision === undefined) return;
+        this.#remember({ arn: live.arn, revision: live.revision, taskDefinition: live.taskDefinition, tags: live.tags });
+        const family = familyOfArn(live.arn);
+        if (family) this.#latest.set(family, { arn: live.arn, expiresAt: this.#expiry() });
+        return;
+      }
+      case "ecs:DeregisterTaskDefinition": {
+        const arn = stringAt(input, "taskDefinition");
+        if (arn === undefined) return;
+        this.#revisions.delete(arn);
+        const family = familyOfArn(arn);
+        if (family && this.#latest.get(family)?.arn === arn) this.#latest.delete(family);
+        return;
+      }
+      case "ecs:TagResource":
+      case "ecs:UntagResource": {
+        const arn = stringAt(input, "resourceArn");
+        const cached = arn === undefined ? undefined : this.#revisions.get(arn);
+        if (cached === undefined) return;
+        const tags = { ...cached.tags, ...tagListToMap(input["tags"]) };
+        for (const key of stringsAt(input, "tagKeys")) delete tags[key];
+        this.#revisions.set(cached.arn, { ...cached, tags });
+        return;
+      }
+      case "ecs:CreateService":
+      case "ecs:UpdateService":
+      case "ecs:DeleteService": {
+        const service = output["service"];
+        const arn = isJsonObject(service) ? service["serviceArn"] : undefined;
+        if (typeof arn === "string") this.#accountId ??= accountIdFromArn(arn);
+        return;
+      }
+      case "events:PutRule": {
+        const arn = stringAt(output, "RuleArn");
+        if (arn === undefined) return;
+        this.#accountId ??= accountIdFromArn(arn);
+        // Tags go only with the PutRule that creates a rule: then they are all the rule has.
+        if (Array.isArray(input["Tags"])) this.#ruleTags.set(arn, { bus: busOf(input["EventBusName"]), name: stringAt(input, "Name") ?? "", tags: input["Tags"].filter(isJsonObject), expiresAt: this.#expiry() });
+        return;
+      }
+      case "events:TagResource":
+      case "events:UntagResource": {
+        const arn = stringAt(input, "ResourceARN");
+        const cached = arn === undefined ? undefined : this.#ruleTags.get(arn);
+        if (arn === undefined || cached === undefined) return;
+        const added = Array.isArray(input["Tags"]) ? input["Tags"].filter(isJsonObject) : [];
+        const removed = new Set([...stringsAt(input, "TagKeys"), ...added.map((t) => t["Key"])]);
+        this.#ruleTags.set(arn, { ...cached, tags: [...cached.tags.filter((t) => !removed.has(t["Key"] ?? null)), ...added] });
+        return;
+      }
+      case "events:DeleteRule": {
+        const bus = busOf(input["EventBusName"]);
+        for (const [arn, cached] of this.#ruleTags) if (cached.bus === bus && cached.name === input["Name"]) this.#ruleTags.delete(arn);
+        return;
+      }
+      case "events:PutTargets":
+      case "events:RemoveTargets":
+        return;
+      default: {
+        const exhaustive: never = call.operation;
+        throw new Error(`unknown operation ${String(exhaustive)}`);
+      }
+    }
+  }
+
+  /** Tags on a cached revision changed outside `recordWrite`: read it again next time. */
   forgetRevision(arn: string): void {
     this.#revisions.delete(arn);
   }
 
-  async #revision(familyOrArn: string): Promise<LiveTaskDefinition | undefined> {
-    const cached = this.#revisions.get(familyOrArn);
+  /**
+   * AWS did not answer: writes in flight may have landed or not, and the endpoint may come back
+   * without what was cached (a failover, a restarted emulator). Everything is read afresh once,
+   * rather than trusted until `refreshMs` (a stale latest revision would be reused by a plan).
+   */
+  forgetCached(): void {
+    this.#revisions.clear();
+    this.#latest.clear();
+    this.#ruleTags.clear();
+  }
+
+  /** A revision by ARN: cached, or described once even when several waves ask at the same time. */
+  async #revision(arn: string): Promise<LiveTaskDefinition | undefined> {
+    const cached = this.#revisions.get(arn);
     if (cached) return cached;
-    const response = await describeTaskDefinition(this.#aws, familyOrArn);
+    let pending = this.#describing.get(arn);
+    if (pending === undefined) {
+      pending = this.#describe(arn).finally(() => this.#describing.delete(arn));
+      this.#describing.set(arn, pending);
+    }
+    return pending;
+  }
+
+  /** The latest ACTIVE revision of a family, asked of AWS now. */
+  async #readLatest(family: string): Promise<LatestRevision> {
+    const revision = await this.#describe(family);
+    const latest: LatestRevision = { arn: revision?.arn, expiresAt: this.#expiry() };
+    this.#latest.set(family, latest);
+    return latest;
+  }
+
+  /** What this process knows of a family's latest revision, while it is fresh. */
+  #knownLatest(family: string): LatestRevision | undefined {
+    const latest = this.#latest.get(family);
+    return latest !== undefined && latest.expiresAt > this.#now() ? latest : undefined;
+  }
+
+  /** A revision newer than the latest we knew is in use: someone registered it; it is the latest now. */
+  #noteRevisionSeen(family: string, revision: LiveTaskDefinition): void {
+    const latest = this.#knownLatest(family);
+    if (latest === undefined) return;
+    const known = latest.arn === undefined ? undefined : this.#revisions.get(latest.arn);
+    if (known === undefined || revision.revision > known.revision) this.#latest.set(family, { arn: revision.arn, expiresAt: latest.expiresAt });
+  }
+
+  async #describe(familyOrArn: string): Promise<LiveTaskDefinition | undefined> {
+    const response = await this.#read(() => describeTaskDefinition(this.#aws, familyOrArn));
     if (!response) return undefined;
     const live = readLiveTaskDefinition(response);
     if (!live?.arn || live.revision === undefined) return undefined;
     const revision: LiveTaskDefinition = { arn: live.arn, revision: live.revision, taskDefinition: live.taskDefinition, tags: live.tags };
-    // Only immutable lookups are cached: by ARN, never by family (the latest moves).
+    this.#remember(revision);
+    return revision;
+  }
+
+  /** Cached by ARN only (immutable content), never by family: the latest moves. */
+  #remember(revision: LiveTaskDefinition): void {
     this.#revisions.set(revision.arn, revision);
     this.#accountId ??= accountIdFromArn(revision.arn);
-    return revision;
   }
 
   async #readServices(manifests: readonly Manifest[], defaultCluster: string | undefined): Promise<Map<ResourceKey, JsonObject | undefined>> {
@@ -111,44 +300,76 @@ export class LiveReader {
       byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), m]);
     }
     const out = new Map<ResourceKey, JsonObject | undefined>();
-    for (const [cluster, group] of byCluster) {
-      const { services } = await describeServices(this.#aws, cluster, group.map((m) => m.name));
-      for (const m of group) out.set(m.key, services.get(m.name));
-    }
+    const described = await Promise.all([...byCluster].map(async ([cluster, group]) => [group, await this.#describeCluster(cluster, group.map((m) => m.name))] as const));
+    for (const [group, services] of described) for (const m of group) out.set(m.key, services.get(m.name));
     return out;
+  }
+
+  /** One cluster's services: the first batch alone (a missing cluster costs one call), the rest in parallel. */
+  async #describeCluster(cluster: string, names: readonly string[]): Promise<Map<string, JsonObject>> {
+    const batches: string[][] = [];
+    for (let i = 0; i < names.length; i += DESCRIBE_SERVICES_BATCH) batches.push(names.slice(i, i + DESCRIBE_SERVICES_BATCH));
+    const [first, ...rest] = batches;
+    if (first === undefined) return new Map();
+    const head = await this.#read(() => describeServices(this.#aws, cluster, first));
+    if (head.clusterMissing) return new Map();
+    const tail: DescribedServices[] = await Promise.all(rest.map((batch) => this.#read(() => describeServices(this.#aws, cluster, batch))));
+    return new Map([head, ...tail].flatMap((d) => [...d.services]));
   }
 
   async #readRules(manifests: readonly Manifest[]): Promise<Map<ResourceKey, LiveScheduledRule | undefined>> {
     const byBus = new Map<string, Manifest[]>();
     for (const m of manifests) {
-      const bus = typeof m.spec["eventBusName"] === "string" ? eventBusName(m.spec["eventBusName"]) : AWS_DEFAULT_EVENT_BUS;
+      const bus = busOf(m.spec["eventBusName"]);
       byBus.set(bus, [...(byBus.get(bus) ?? []), m]);
     }
     const out = new Map<ResourceKey, LiveScheduledRule | undefined>();
-    for (const [bus, group] of byBus) {
-      const listed = new Map((await listRules(this.#aws, bus)).map((r) => [String(r["Name"]), r]));
-      for (const m of group) {
-        const rule = listed.get(m.name);
-        if (!rule) {
-          out.set(m.key, undefined);
-          continue;
-        }
-        const targets = await listTargetsByRule(this.#aws, bus, m.name);
-        const tags = typeof rule["Arn"] === "string" ? await listTagsForResource(this.#aws, rule["Arn"]) : [];
-        out.set(m.key, { rule, targets, tags });
-      }
-    }
+    const read = await Promise.all([...byBus].map(([bus, group]) => this.#readBus(bus, group)));
+    for (const entries of read) for (const [key, rule] of entries) out.set(key, rule);
     return out;
   }
 
+  async #readBus(bus: string, group: readonly Manifest[]): Promise<[ResourceKey, LiveScheduledRule | undefined][]> {
+    const listed = new Map((await this.#read(() => listRules(this.#aws, bus))).map((r) => [String(r["Name"]), r]));
+    for (const [arn, cached] of this.#ruleTags) if (cached.bus === bus && !listed.has(cached.name)) this.#ruleTags.delete(arn);
+    return Promise.all(
+      group.map(async (m): Promise<[ResourceKey, LiveScheduledRule | undefined]> => {
+        const rule = listed.get(m.name);
+        if (!rule) return [m.key, undefined];
+        const [targets, tags] = await Promise.all([this.#read(() => listTargetsByRule(this.#aws, bus, m.name)), this.#tagsOfRule(bus, m.name, rule["Arn"])]);
+        return [m.key, { rule, targets, tags }];
+      }),
+    );
+  }
+
+  async #tagsOfRule(bus: string, name: string, arn: JsonValue | undefined): Promise<JsonObject[]> {
+    if (typeof arn !== "string") return [];
+    const cached = this.#ruleTags.get(arn);
+    if (cached !== undefined && cached.expiresAt > this.#now()) return cached.tags;
+    const tags = await this.#read(() => listTagsForResource(this.#aws, arn));
+    this.#ruleTags.set(arn, { bus, name, tags, expiresAt: this.#expiry() });
+    return tags;
+  }
+
   /** Rule targets and `family:rev` pins need ARNs; any live ARN, or the clusters, tell the account. */
-  async #learnAccountId(manifests: readonly Manifest[], defaultCluster: string | undefined, services: ReadonlyMap<ResourceKey, JsonObject | undefined>): Promise<void> {
+  async #learnAccountId(
+    manifests: readonly Manifest[],
+    defaultCluster: string | undefined,
+    services: ReadonlyMap<ResourceKey, JsonObject | undefined>,
+    rules: ReadonlyMap<ResourceKey, LiveScheduledRule | undefined>,
+  ): Promise<void> {
     if (this.#accountId) return;
     for (const service of services.values()) {
       const arn = service?.["serviceArn"];
       if (typeof arn === "string") this.#accountId ??= accountIdFromArn(arn);
     }
-    if (this.#accountId) return;
+    for (const rule of rules.values()) {
+      const arn = rule?.rule["Arn"];
+      if (typeof arn === "string") this.#accountId ??= accountIdFromArn(arn);
+    }
+    // Asked once per process: an account whose clusters do not exist yet learns its id from the
+    // first ARN it reads or writes instead.
+    if (this.#accountId || this.#clustersDescribed) return;
     const clusters = new Set<string>();
     for (const m of manifests) {
       if (m.kind === "Service") clusters.add(effectiveCluster(m.spec, defaultCluster));
@@ -159,10 +380,33 @@ export class LiveReader {
       }
     }
     if (clusters.size === 0) return;
-    for (const cluster of await describeClusters(this.#aws, [...clusters])) {
+    const found = await this.#read(() => describeClusters(this.#aws, [...clusters]));
+    this.#clustersDescribed = true;
+    for (const cluster of found) {
       const arn = cluster["clusterArn"];
       if (typeof arn === "string") this.#accountId ??= accountIdFromArn(arn);
     }
+  }
+
+  /**
+   * One read through the bounded queue. A read the SDK's own retries could not get past
+   * throttling is tried again after a pause (the queue slot is released meanwhile): one throttled
+   * batch must not fail a whole wave of thousands of keys. Persistent throttling still fails it
+   * after `THROTTLED_READ_RETRIES`, and the keys back off in the work queue with status Throttled.
+   */
+  async #read<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.#reads.add(read);
+      } catch (error) {
+        if (!isEcsGitopsError(error) || error.code !== "Throttled" || attempt >= THROTTLED_READ_RETRIES) throw error;
+        await sleep(THROTTLED_READ_PAUSE_MS * 2 ** attempt * (0.5 + this.#random()));
+      }
+    }
+  }
+
+  #expiry(): number {
+    return this.#now() + this.#refreshMs * (0.9 + 0.2 * this.#random());
   }
 }
 
@@ -170,3 +414,19 @@ export class LiveReader {
 export function familyOfArn(arn: string): string | undefined {
   return /:task-definition\/([^:]+):\d+$/.exec(arn)?.[1];
 }
+
+function busOf(value: JsonValue | undefined): string {
+  return typeof value === "string" && value !== "" ? eventBusName(value) : AWS_DEFAULT_EVENT_BUS;
+}
+
+function stringAt(object: JsonObject, key: string): string | undefined {
+  const value = object[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+function stringsAt(object: JsonObject, key: string): string[] {
+  const value = object[key];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

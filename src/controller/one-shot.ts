@@ -21,6 +21,8 @@ export type OneShotOptions = {
   /** Tests: isolate with moto's per-request account header. */
   accountIdHeader?: string | undefined;
   maxAttempts?: number | undefined;
+  /** Client-side pacing (clients.ts `rateLimit`): a share of AWS's rates, or false for emulators. */
+  rateLimit?: number | false | undefined;
 };
 
 export type OneShotPlan = {
@@ -42,6 +44,7 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
     calls,
     ...(options.accountIdHeader ? { accountIdHeader: options.accountIdHeader } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    rateLimit: options.rateLimit,
   });
   const reader = new LiveReader(aws);
   const { manifests, problems } = await loadDesiredState(options.path, { defaultCluster: options.cluster });
@@ -61,12 +64,7 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
 
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {
   return applyPlan(plan.aws, plan.actions, {
-    onCall: (_key, call) => {
-      if (call.operation === "ecs:TagResource" || call.operation === "ecs:UntagResource") {
-        const arn = call.input["resourceArn"];
-        if (typeof arn === "string") plan.reader.forgetRevision(arn);
-      }
-    },
+    onCall: (_key, call, output) => plan.reader.recordWrite(call, output),
   });
 }
 

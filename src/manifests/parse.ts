@@ -83,15 +83,28 @@ export function parseManifestText(file: string, text: string): ParseResult {
       problems.push(problem(at(contents.range?.[0] ?? 0), code, code === "AliasLimit" ? `too many YAML aliases (more than ${MAX_ALIAS_COUNT}): refusing to expand` : message));
       return;
     }
+    const start = contents.range?.[0] ?? 0;
     documents.push({
       file,
       index,
       value: toJsonValue(value),
-      position: at(contents.range?.[0] ?? 0),
-      locate: (path) => at(offsetOf(contents, path)),
+      position: at(start),
+      // The YAML tree is not kept (about 11 KB per manifest: 26 MiB at 2,300 manifests): a
+      // position is only needed to report a problem, so the file is parsed again then.
+      locate: (path) => {
+        const again = reparse(text, index);
+        return at(again === undefined ? start : offsetOf(again, path));
+      },
     });
   });
   return { documents, problems };
+}
+
+/** The `index`th document's root node of a text that parsed cleanly before. */
+function reparse(text: string, index: number): Node | undefined {
+  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = (Array.isArray(docs) ? docs : [docs])[index];
+  return doc?.contents ?? undefined;
 }
 
 /** Offset of the node at `path`, or of its deepest existing ancestor (for "missing field" errors). */

@@ -1,0 +1,173 @@
+import pino from "pino";
+import type { Logger } from "pino";
+import { AlertDispatcher } from "../src/alerts/dispatcher.js";
+import type { AwsClients, CallSnapshot } from "../src/aws/index.js";
+import { mergeDesiredState } from "../src/controller/desired-state.js";
+import type { DesiredState } from "../src/controller/desired-state.js";
+import { DriftTracker } from "../src/controller/drift.js";
+import { LiveReader } from "../src/controller/live-state.js";
+import type { LiveReaderOptions } from "../src/controller/live-state.js";
+import { createMetrics } from "../src/controller/metrics.js";
+import { planAll } from "../src/controller/planner.js";
+import type { LiveSnapshot, PlanResult, PlanSettings } from "../src/controller/planner.js";
+import { WorkQueue } from "../src/controller/queue.js";
+import type { QueueResult } from "../src/controller/queue.js";
+import { Reconciler } from "../src/controller/reconciler.js";
+import { StatusStore } from "../src/controller/status.js";
+import type { Manifest, Problem, ResourceKey } from "../src/manifests/types.js";
+import { loadDesiredState } from "../src/resources/load.js";
+
+/** A LiveReader that keeps its last plan's inputs, so the pure planning step can be timed alone. */
+class RecordingReader extends LiveReader {
+  last: { manifests: readonly Manifest[]; snapshot: LiveSnapshot; settings: PlanSettings } | undefined;
+  plans = 0;
+
+  override async plan(manifests: readonly Manifest[], settings: PlanSettings): Promise<{ result: PlanResult; snapshot: LiveSnapshot }> {
+    const planned = await super.plan(manifests, settings);
+    this.plans += 1;
+    this.last = { manifests, snapshot: planned.snapshot, settings };
+    return planned;
+  }
+}
+
+export type SyncRun = {
+  wallMs: number;
+  /** Reconciles that ended in `{ retry: true }` (backed off and run again by the queue). */
+  retries: number;
+  /** Keys whose last result is not a success (stalled), or whose status carries an error. */
+  failed: string[];
+  /** Keys whose status is not Synced at the end. */
+  notSynced: string[];
+  /** Reconcile waves started (reader.plan calls). */
+  waves: number;
+};
+
+export type HarnessOptions = {
+  aws: AwsClients;
+  region: string;
+  owner?: string;
+  reader?: LiveReaderOptions;
+  log?: Logger;
+};
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The controller's reconcile path without git and HTTP: a keyed WorkQueue (as many slots as the
+ * controller gives it) feeding the wave Reconciler, which reads through one LiveReader and applies
+ * with the concurrent applier. Resync and rollout polling are an hour away, so each phase runs
+ * exactly what it adds (as a shared resync tick would: every key at once).
+ */
+export class WaveHarness {
+  readonly reader: RecordingReader;
+  readonly reconciler: Reconciler;
+  readonly status: StatusStore;
+  readonly #queue: WorkQueue;
+  readonly #aws: AwsClients;
+  #desired: DesiredState | undefined;
+  #pending: Map<ResourceKey, (result: QueueResult) => void> | undefined;
+  #retries = 0;
+
+  constructor(options: HarnessOptions) {
+    this.#aws = options.aws;
+    const log = options.log ?? pino({ level: "silent" });
+    this.reader = new RecordingReader(options.aws, options.reader);
+    this.status = new StatusStore({ source: { url: "bench", branch: "HEAD", path: "." } });
+    this.reconciler = new Reconciler({
+      aws: options.aws,
+      reader: this.reader,
+      status: this.status,
+      drift: new DriftTracker({ log }),
+      alerts: new AlertDispatcher({ sinks: [], log }),
+      metrics: createMetrics(),
+      log,
+      settings: {
+        owner: options.owner ?? "ecs-gitops",
+        region: options.region,
+        defaultCluster: undefined,
+        ignoreRules: [],
+        mode: "sync",
+        automated: true,
+        selfHeal: false,
+        resyncMs: HOUR_MS,
+        progressPollMs: HOUR_MS,
+      },
+    });
+    const reconciler = this.reconciler;
+    this.#queue = new WorkQueue({
+      concurrency: 100_000,
+      handler: async (key) => {
+        const result = await reconciler.reconcile(key);
+        this.#settle(key, result);
+        return result;
+      },
+    });
+  }
+
+  /** Load, validate and switch to the manifests in `dir` as `commit`; CPU ms of load + validate. */
+  async load(dir: string, commit: string): Promise<{ keys: ResourceKey[]; cpuMs: number; problems: Problem[] }> {
+    const cpu = process.cpuUsage();
+    const loaded = await loadDesiredState(dir);
+    const state = mergeDesiredState(loaded, commit, this.#desired);
+    const used = process.cpuUsage(cpu);
+    this.#desired = state;
+    const keys = this.reconciler.setDesired(state);
+    return { keys, cpuMs: (used.user + used.system) / 1000, problems: loaded.problems.filter((p) => p.severity === "error") };
+  }
+
+  /** Queue every key at once and wait until each has a final (non-retry) result. */
+  async sync(keys: readonly ResourceKey[]): Promise<SyncRun> {
+    const plansBefore = this.reader.plans;
+    this.#retries = 0;
+    const pending = new Map<ResourceKey, (result: QueueResult) => void>();
+    const finals = keys.map((key) => new Promise<QueueResult>((resolve) => pending.set(key, resolve)));
+    this.#pending = pending;
+    const started = performance.now();
+    for (const key of keys) this.#queue.add(key);
+    const results = await Promise.all(finals);
+    const wallMs = performance.now() - started;
+    this.#pending = undefined;
+    const failed = keys.filter((key, i) => "stalled" in (results[i] ?? {}) || this.status.get(key)?.lastError !== undefined);
+    const notSynced = keys.filter((key) => this.status.get(key)?.sync !== "Synced");
+    return { wallMs, retries: this.#retries, failed, notSynced, waves: this.reader.plans - plansBefore };
+  }
+
+  /** CPU ms of the pure planning step (normalize, diff, plan) over the last wave's snapshot. */
+  planCpuMs(): number {
+    const last = this.reader.last;
+    if (!last) return 0;
+    const cpu = process.cpuUsage();
+    planAll(last.manifests, last.snapshot, last.settings);
+    const used = process.cpuUsage(cpu);
+    return (used.user + used.system) / 1000;
+  }
+
+  calls(): CallSnapshot {
+    return this.#aws.calls.snapshot();
+  }
+
+  async stop(): Promise<void> {
+    await this.#queue.stop({ timeoutMs: 5_000 });
+  }
+
+  #settle(key: ResourceKey, result: QueueResult): void {
+    const resolve = this.#pending?.get(key);
+    if (!resolve) return;
+    if ("retry" in result && result.retry) {
+      this.#retries += 1;
+      return;
+    }
+    this.#pending?.delete(key);
+    resolve(result);
+  }
+}
+
+/** Logical calls per operation between two snapshots (operations with calls only). */
+export function callsBetween(before: CallSnapshot, after: CallSnapshot): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [op, stats] of Object.entries(after.byOperation)) {
+    const delta = stats.calls - (before.byOperation[op]?.calls ?? 0);
+    if (delta > 0) out[op] = delta;
+  }
+  return out;
+}

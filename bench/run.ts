@@ -1,0 +1,261 @@
+/**
+ * `npm run bench`: the AWS call budget and wall time of ecs-gitops at 1,000 and 100 services
+ * against its own moto_server. Prints a table, writes bench/results/<date>-<services>.json, and
+ * exits non-zero when a call budget is exceeded (or a resource failed). Not a timed test: wall
+ * times are reported against a floor measured in the same run, never asserted.
+ *
+ *   npm run bench                       # S=1000 and S=100, each with the 30 %-throttled cold sync
+ *   npm run bench -- --scales=100       # one scale
+ *   npm run bench -- --no-throttle      # skip the throttled runs
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { applyMotoAccountHeader } from "../src/aws/account-header.js";
+import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "../test/e2e/moto.js";
+import type { Calibration } from "./calibrate.js";
+import { calibrateReads, calibrateWrites, floorMs } from "./calibrate.js";
+import { budgetOf, clustersOf, FLEET_100, FLEET_1000, overBudget, writeFleet } from "./fleet.js";
+import type { CallCounts, FleetScale } from "./fleet.js";
+import type { PhaseResult, PreparedAccount, ScenarioInput, ScenarioOutput } from "./scenario.js";
+
+const HERE = import.meta.dirname;
+const SCALES: Record<string, FleetScale> = { "1000": FLEET_1000, "100": FLEET_100 };
+const THROTTLE_RATE = 0.3;
+/** A smaller young generation and a capped old one: V8 collects sooner instead of growing the heap. */
+const TUNED_V8_FLAGS = ["--max-semi-space-size=1", "--max-old-space-size=96"];
+
+type Args = { scales: FleetScale[]; throttle: boolean };
+
+function parseArgs(argv: readonly string[]): Args {
+  let scales = [FLEET_1000, FLEET_100];
+  let throttle = true;
+  for (const arg of argv) {
+    if (arg.startsWith("--scales=")) {
+      scales = arg
+        .slice("--scales=".length)
+        .split(",")
+        .map((s) => {
+          const scale = SCALES[s.trim()];
+          if (!scale) throw new Error(`unknown scale "${s}" (known: ${Object.keys(SCALES).join(", ")})`);
+          return scale;
+        });
+    } else if (arg === "--no-throttle") throttle = false;
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  return { scales, throttle };
+}
+
+const CHILD = path.join(HERE, "..", ".scratch", "bench-build", "bench", "scenario.js");
+
+/**
+ * The measured child runs compiled JavaScript, as the controller does in production: a
+ * TypeScript loader would add its own thread (~30 MiB) to the RSS being measured.
+ */
+async function compileChild(): Promise<void> {
+  const tsc = path.join(HERE, "..", "node_modules", "typescript", "bin", "tsc");
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [tsc, "-p", path.join(HERE, "tsconfig.child.json")], { stdio: ["ignore", "inherit", "inherit"] });
+    child.once("error", reject);
+    child.once("exit", resolve);
+  });
+  if (code !== 0) throw new Error(`compiling bench/scenario.ts failed (tsc exit ${String(code)})`);
+}
+
+/** Extra node flags for the measured child, e.g. `BENCH_CHILD_NODE_ARGS="--cpu-prof"` when profiling. */
+function childNodeArgs(): string[] {
+  return (process.env["BENCH_CHILD_NODE_ARGS"] ?? "").split(" ").filter((arg) => arg !== "");
+}
+
+/** A fresh moto account with the fleet's clusters, and the fleet's manifests in a temp dir. */
+async function prepareAccount(endpoint: string, scale: FleetScale): Promise<PreparedAccount> {
+  const accountId = newAccountId();
+  const network = await defaultNetwork(endpoint, accountId);
+  const ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+  applyMotoAccountHeader(ecs.middlewareStack, accountId);
+  try {
+    for (const cluster of clustersOf(scale)) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+  } finally {
+    ecs.destroy();
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-bench-"));
+  await writeFleet(dir, scale, network);
+  return { accountId, dir };
+}
+
+async function runScenario(input: ScenarioInput, nodeArgs: readonly string[] = []): Promise<ScenarioOutput> {
+  const dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-bench-out-"));
+  const out = path.join(dir, "result.json");
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, ["--expose-gc", ...nodeArgs, ...childNodeArgs(), CHILD, JSON.stringify(input), out], { stdio: ["ignore", "inherit", "inherit"] });
+      child.once("error", reject);
+      child.once("exit", (exitCode) => resolve(exitCode));
+    });
+    if (code !== 0) throw new Error(`scenario ${input.mode} at S=${input.scale.services} exited with ${String(code)}`);
+    return JSON.parse(await readFile(out, "utf8")) as ScenarioOutput;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+type Row = {
+  phase: string;
+  wallMs: number;
+  calls: CallCounts;
+  budget: CallCounts | undefined;
+  budgetProblems: string[];
+  floorMs: number | undefined;
+  ratio: number | undefined;
+  result: PhaseResult;
+};
+
+const BUDGETS: Record<string, { phase: "noop" | "oneChange" | "coldSync" | "restart"; upperBound?: string[] } | undefined> = {
+  coldSync: { phase: "coldSync" },
+  noop: { phase: "noop" },
+  oneChange: { phase: "oneChange" },
+  restart: { phase: "restart", upperBound: ["ecs:DescribeTaskDefinition"] },
+  noopRateLimited: { phase: "noop" },
+  oneChangeRateLimited: { phase: "oneChange" },
+  noopAfterThrottledSync: { phase: "noop" },
+  oneShotNoop: { phase: "restart", upperBound: ["ecs:DescribeTaskDefinition", "ecs:DescribeClusters"] },
+  throttledColdSync: undefined,
+};
+
+function rowsOf(output: ScenarioOutput, calibration: Calibration, prefix = ""): Row[] {
+  return Object.entries(output.phases).map(([name, result]) => {
+    const phase = prefix === "" ? name : `${prefix}${name[0]?.toUpperCase()}${name.slice(1)}`;
+    const spec = BUDGETS[phase];
+    const budget = spec ? budgetOf(output.scale, spec.phase) : undefined;
+    const budgetProblems = budget ? overBudget(result.calls, budget, { upperBound: spec?.upperBound ?? [] }) : [];
+    const floor = budget ? floorMs(budget, calibration.sequential).floorMs : undefined;
+    if (result.failed > 0 || result.notSynced > 0) budgetProblems.push(`${result.failed} failed, ${result.notSynced} not Synced`);
+    return { phase, wallMs: result.wallMs, calls: result.calls, budget, budgetProblems, floorMs: floor, ratio: floor ? result.wallMs / floor : undefined, result };
+  });
+}
+
+const sum = (calls: CallCounts) => Object.values(calls).reduce((a, b) => a + b, 0);
+const fmt = (n: number | undefined, digits = 0) => (n === undefined ? "–" : n.toFixed(digits));
+
+function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned: ScenarioOutput, calibration: Calibration): void {
+  const resources = scale.services + scale.families + scale.rules;
+  console.log(`\n=== S=${scale.services} services (${scale.clusters} clusters), T=${scale.families} families, R=${scale.rules} rules: ${resources} resources ===`);
+  const header = ["phase", "calls", "budget", "ok", "wall ms", "floor ms", "wall/floor", "waves", "retries", "load CPU ms", "plan CPU ms", "process CPU ms"];
+  const lines = rows.map((r) => [
+    r.phase,
+    String(sum(r.calls)),
+    r.budget ? String(sum(r.budget)) : "–",
+    r.budget ? (r.budgetProblems.length === 0 ? "yes" : "NO") : r.budgetProblems.length === 0 ? "–" : "NO",
+    String(r.wallMs),
+    fmt(r.floorMs),
+    r.ratio === undefined ? "–" : `${r.ratio.toFixed(2)}×`,
+    String(r.result.waves),
+    String(r.result.retries),
+    fmt(r.result.loadCpuMs),
+    fmt(r.result.planCpuMs),
+    fmt(r.result.processCpuMs),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  console.log(line(header));
+  for (const l of lines) console.log(line(l));
+  console.log("\ncalls by operation:");
+  for (const r of rows) {
+    const ops = Object.entries(r.calls)
+      .map(([op, n]) => `${op}=${n}`)
+      .join(" ");
+    console.log(`  ${r.phase.padEnd(widths[0] ?? 0)}  ${ops}${r.result.throttles > 0 ? `  (attempts ${r.result.attempts}, throttled ${r.result.throttles})` : ""}`);
+    for (const problem of r.budgetProblems) console.log(`  ${"".padEnd(widths[0] ?? 0)}  BUDGET: ${problem}`);
+    if (r.result.rateLimited) {
+      const waits = Object.entries(r.result.rateLimited)
+        .map(([c, s]) => `${c} ${s.requests} req, ${s.delayed} delayed ${Math.round(s.waitedMs / 1000)} s total`)
+        .join("; ");
+      console.log(`  ${"".padEnd(widths[0] ?? 0)}  rate limiter: ${waits}`);
+    }
+  }
+  const seq = calibration.sequential;
+  console.log(
+    `\nmoto single-call latency, median ms (sequential): ${Object.entries(seq)
+      .map(([op, l]) => `${op.replace(/^(ecs|events):/, "")} ${l.medianMs}`)
+      .join(", ")}`,
+  );
+  console.log(`moto DescribeServices with 8 in flight: ${calibration.parallel8MsPerCall} ms per call`);
+  const noop = main.phases["noop"];
+  const planPerResourceUs = noop?.planCpuMs === undefined ? undefined : (noop.planCpuMs * 1000) / resources;
+  console.log(`peak RSS (cold sync, no-op, one change): ${main.peakRssMiB} MiB with default V8 flags, ${tuned.peakRssMiB} MiB with ${TUNED_V8_FLAGS.join(" ")}; live heap ${main.heapUsedMiB} MiB; ${main.peakRssMiBAll} MiB with the restart and one-shot phases in the same process`);
+  console.log(`planning CPU per resource (no-op): ${fmt(planPerResourceUs, 1)} µs vs one DescribeServices round trip ${seq["ecs:DescribeServices"]?.medianMs ?? "?"} ms`);
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  await compileChild();
+  const moto = await startMoto();
+  let failed = false;
+  try {
+    for (const scale of args.scales) {
+      console.log(`\n[bench] S=${scale.services}: controller run (cold sync, no-op, one change, restart, rate-limited resyncs, one-shot, calibration)…`);
+      const scratchScale: FleetScale = { services: 100, families: 100, rules: 50, clusters: 1 };
+      const writeLatency = await calibrateWrites(moto.endpoint, await prepareAccount(moto.endpoint, scratchScale));
+      const account = await prepareAccount(moto.endpoint, scale);
+      const main = await runScenario({ endpoint: moto.endpoint, scale, mode: "main", account });
+      const reads = await calibrateReads(moto.endpoint, account.accountId, scale);
+      const calibration: Calibration = { sequential: { ...writeLatency, ...reads.sequential }, parallel8MsPerCall: reads.parallel8MsPerCall };
+      console.log(`[bench] S=${scale.services}: cold sync, no-op and one change again with V8 flags ${TUNED_V8_FLAGS.join(" ")} (peak RSS)…`);
+      const tuned = await runScenario({ endpoint: moto.endpoint, scale, mode: "memory", account: await prepareAccount(moto.endpoint, scale) }, TUNED_V8_FLAGS);
+      const rows = rowsOf(main, calibration);
+      let throttled: ScenarioOutput | undefined;
+      if (args.throttle) {
+        console.log(`[bench] S=${scale.services}: cold sync with ${THROTTLE_RATE * 100} % of attempts throttled…`);
+        throttled = await runScenario({ endpoint: moto.endpoint, scale, mode: "throttled", account: await prepareAccount(moto.endpoint, scale), throttleRate: THROTTLE_RATE });
+        rows.push(...rowsOf(throttled, calibration, "throttled"));
+      }
+      printScale(scale, rows, main, tuned, calibration);
+      const cold = main.phases["coldSync"];
+      const throttledCold = throttled?.phases["coldSync"];
+      if (cold && throttledCold) {
+        console.log(`throttled cold sync: ${throttledCold.failed} failed resources, ${throttledCold.throttles} throttled attempts, ${throttledCold.retries} resource retries, +${throttledCold.wallMs - cold.wallMs} ms (${(throttledCold.wallMs / cold.wallMs).toFixed(2)}× the unthrottled cold sync)`);
+      }
+      const problems = rows.flatMap((r) => r.budgetProblems.map((p) => `${r.phase}: ${p}`));
+      if (problems.length > 0) failed = true;
+      const date = new Date().toISOString().slice(0, 10);
+      const file = path.join(HERE, "results", `${date}-${scale.services}.json`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(
+        file,
+        JSON.stringify(
+          {
+            date: new Date().toISOString(),
+            node: process.version,
+            scale,
+            throttleRate: args.throttle ? THROTTLE_RATE : undefined,
+            phases: Object.fromEntries(rows.map((r) => [r.phase, { ...r.result, budget: r.budget, budgetProblems: r.budgetProblems, floorMs: r.floorMs, wallOverFloor: r.ratio }])),
+            peakRssMiB: main.peakRssMiB,
+            peakRssMiBTunedV8: tuned.peakRssMiB,
+            tunedV8Flags: TUNED_V8_FLAGS,
+            peakRssMiBAll: main.peakRssMiBAll,
+            heapUsedMiB: main.heapUsedMiB,
+            calibration,
+          },
+          null,
+          2,
+        ),
+      );
+      console.log(`[bench] wrote ${path.relative(process.cwd(), file)}`);
+    }
+  } finally {
+    await moto.stop();
+  }
+  console.log(`\n[bench] done in ${Math.round((Date.now() - started) / 1000)} s${failed ? ": CALL BUDGET EXCEEDED (see BUDGET lines)" : ""}`);
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,98 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { budgetOf, changeOneImage, clustersOf, writeFleet } from "../../bench/fleet.js";
+import type { FleetScale } from "../../bench/fleet.js";
+import { callsBetween, WaveHarness } from "../../bench/harness.js";
+import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
+import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import type { AwsClients } from "../../src/aws/index.js";
+import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+
+const endpoint = inject("motoEndpoint");
+const SCALE: FleetScale = { services: 20, families: 20, rules: 6, clusters: 1 };
+
+/**
+ * The AWS call budget (docs/scale.md), asserted exactly at a small scale: a regression that adds
+ * a per-resource read (ListTagsForResource per rule, DescribeTaskDefinition per family …) to a
+ * resync, or splits a resync into several waves, fails here.
+ */
+describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.rules})`, () => {
+  let dir: string;
+  let aws: AwsClients;
+  let harness: WaveHarness;
+  let keys: string[];
+
+  beforeAll(async () => {
+    const accountId = newAccountId();
+    const network = await defaultNetwork(endpoint, accountId);
+    const ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+    applyMotoAccountHeader(ecs.middlewareStack, accountId);
+    for (const cluster of clustersOf(SCALE)) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+    ecs.destroy();
+    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-budget-"));
+    await writeFleet(dir, SCALE, network);
+    aws = createAwsClients({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit: false });
+    harness = new WaveHarness({ aws, region: MOTO_REGION });
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+    if (aws) destroyAwsClients(aws);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function phase(run: () => Promise<{ waves: number; failed: string[]; notSynced: string[] }>) {
+    const before = harness.calls();
+    const result = await run();
+    return { ...result, calls: callsBetween(before, harness.calls()) };
+  }
+
+  it("cold sync of an empty account: one wave, one lookup per family, every create, nothing else", async () => {
+    const loaded = await harness.load(dir, "commit-1");
+    expect(loaded.problems).toEqual([]);
+    keys = loaded.keys;
+    expect(keys).toHaveLength(SCALE.services + SCALE.families + SCALE.rules);
+    const cold = await phase(() => harness.sync(keys));
+    expect(cold.failed).toEqual([]);
+    expect(cold.notSynced).toEqual([]);
+    expect(cold.waves).toBe(1);
+    expect(cold.calls).toEqual(budgetOf(SCALE, "coldSync"));
+  });
+
+  it("no-op resync: ⌈S/10⌉ DescribeServices, ⌈R/100⌉ ListRules, R ListTargetsByRule; no tags, no task definitions, no writes", async () => {
+    const noop = await phase(() => harness.sync(keys));
+    expect(noop.waves).toBe(1);
+    expect(noop.calls).toEqual(budgetOf(SCALE, "noop"));
+  });
+
+  it("one image changed: the no-op reads plus one RegisterTaskDefinition and one UpdateService", async () => {
+    await changeOneImage(dir, SCALE, "2.0.0");
+    const loaded = await harness.load(dir, "commit-2");
+    const change = await phase(() => harness.sync(loaded.keys));
+    expect(change.failed).toEqual([]);
+    expect(change.calls).toEqual(budgetOf(SCALE, "oneChange"));
+    // Our own writes refreshed the caches: the next resync is a plain no-op again.
+    const after = await phase(() => harness.sync(loaded.keys));
+    expect(after.calls).toEqual(budgetOf(SCALE, "noop"));
+  });
+
+  it("restart with everything in place: the no-op reads plus one DescribeTaskDefinition per family and the rule tags, no writes", async () => {
+    const restarted = new WaveHarness({ aws, region: MOTO_REGION });
+    try {
+      const loaded = await restarted.load(dir, "commit-2");
+      const before = restarted.calls();
+      const run = await restarted.sync(loaded.keys);
+      expect(run.failed).toEqual([]);
+      expect(run.notSynced).toEqual([]);
+      expect(callsBetween(before, restarted.calls())).toEqual(budgetOf(SCALE, "restart"));
+      const again = restarted.calls();
+      await restarted.sync(loaded.keys);
+      expect(callsBetween(again, restarted.calls())).toEqual(budgetOf(SCALE, "noop"));
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
