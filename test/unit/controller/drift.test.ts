@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../../src/alerts/types.js";
 import type { Change } from "../../../src/diff/structural.js";
-import { classifyDifference, DriftTracker, driftFingerprint, FIGHTING_REASON, kindAndName } from "../../../src/controller/drift.js";
+import { classifyDifference, DriftTracker, driftFingerprint, FIGHTING_REASON, handMadeRevisions, kindAndName } from "../../../src/controller/drift.js";
 import type { DriftObservation } from "../../../src/controller/drift.js";
 import { FileEpisodeStore } from "../../../src/controller/drift-store.js";
+import type { LiveSnapshot } from "../../../src/controller/planner.js";
+import type { LiveTaskDefinition } from "../../../src/resources/task-definition/plan.js";
 import { captureLog } from "../alerts/capture-log.js";
 
 const KEY = "Service/prod/web";
@@ -357,5 +359,48 @@ describe("DriftTracker persistence", () => {
     await first.flush();
     const second = await restarted(path);
     expect(second.openAlerts()).toMatchObject([{ type: "drift.opened", key: KEY, kind: "Service", name: "web", firstSeen: at(0).toISOString() }]);
+  });
+});
+
+describe("handMadeRevisions", () => {
+  const arn = (family: string, revision: number) => `arn:aws:ecs:eu-west-1:1:task-definition/${family}:${revision}`;
+  const ours = { "ecs-gitops:owner": "ecs-gitops", "ecs-gitops:spec-hash": "h" };
+  const revision = (family: string, n: number, tags: Record<string, string> = {}): LiveTaskDefinition => ({ arn: arn(family, n), revision: n, taskDefinition: { family }, tags });
+  function snapshot(revisions: LiveTaskDefinition[], options: { latestKnown?: string[]; serviceUses?: string; ruleUses?: string } = {}): LiveSnapshot {
+    const byFamily = new Map<string, LiveTaskDefinition[]>();
+    for (const r of revisions) byFamily.set(String(r.taskDefinition["family"]), [...(byFamily.get(String(r.taskDefinition["family"])) ?? []), r]);
+    return {
+      accountId: "1",
+      revisions: byFamily,
+      latestKnown: new Set(options.latestKnown ?? [...byFamily.keys()]),
+      services: new Map([["Service/prod/web", options.serviceUses === undefined ? undefined : { taskDefinition: options.serviceUses }]]),
+      rules: new Map([["ScheduledRule/default/nightly", options.ruleUses === undefined ? undefined : { rule: {}, tags: [], targets: [{ EcsParameters: { TaskDefinitionArn: options.ruleUses } }] }]]),
+    };
+  }
+
+  it("notes the latest revision when it is newer than the one in use and not ours", () => {
+    const live = snapshot([revision("web", 1, ours), revision("web", 2)], { serviceUses: arn("web", 1) });
+    expect(handMadeRevisions(live, "ecs-gitops")).toEqual([{ family: "web", arn: arn("web", 2), revision: 2, newestManaged: 1 }]);
+  });
+
+  it("counts a rule target's revision as in use", () => {
+    const live = snapshot([revision("report", 3, ours), revision("report", 4)], { ruleUses: arn("report", 3) });
+    expect(handMadeRevisions(live, "ecs-gitops")).toMatchObject([{ family: "report", revision: 4, newestManaged: 3 }]);
+  });
+
+  it.each([
+    ["the hand-made revision is in use (that is the service's drift, not a note)", snapshot([revision("web", 1, ours), revision("web", 2)], { serviceUses: arn("web", 2) })],
+    ["the latest revision is ours", snapshot([revision("web", 1), revision("web", 2, ours)], { serviceUses: arn("web", 1) })],
+    ["the family's latest revision was not read", snapshot([revision("web", 1, ours), revision("web", 2)], { serviceUses: arn("web", 1), latestKnown: [] })],
+    ["nothing of the family is in use or ours (a foreign family is blocked elsewhere)", snapshot([revision("web", 2)])],
+    ["another owner's revision is older than ours", snapshot([revision("web", 1), revision("web", 2, ours)])],
+  ])("notes nothing when %s", (_why, live) => {
+    expect(handMadeRevisions(live, "ecs-gitops")).toEqual([]);
+  });
+
+  it("judges ownership by the owner tag of this controller", () => {
+    const live = snapshot([revision("web", 1, ours), revision("web", 2, { "ecs-gitops:owner": "other-team" })], { serviceUses: arn("web", 1) });
+    expect(handMadeRevisions(live, "ecs-gitops")).toMatchObject([{ revision: 2 }]);
+    expect(handMadeRevisions(live, "other-team")).toEqual([]);
   });
 });
