@@ -19,7 +19,8 @@ const INSTALL_HINT = "pip install 'moto[server]==5.2.1'";
 const READY_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 3_000;
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now (loopback). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -69,11 +70,12 @@ async function warmUp(endpoint: string): Promise<void> {
 }
 
 /**
- * Starts moto_server on a free loopback port and waits until it answers. `warmUp: "await"` (the
- * default) also waits for the ECS backend to load; `"background"` lets it load while tests start.
+ * Starts moto_server on a free loopback port (or `port`, e.g. to restart one in place) and waits
+ * until it answers. `warmUp: "await"` (the default) also waits for the ECS backend to load;
+ * `"background"` lets it load while tests start.
  */
-export async function startMoto(options: { warmUp?: "await" | "background" } = {}): Promise<MotoServer> {
-  const port = await freePort();
+export async function startMoto(options: { warmUp?: "await" | "background"; port?: number } = {}): Promise<MotoServer> {
+  const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
