@@ -2,9 +2,10 @@ import type { Command } from "commander";
 import { loadConfigFile } from "../config.js";
 import type { OneShotOptions } from "../controller/one-shot.js";
 import type { Problem } from "../manifests/types.js";
+import { parseRateLimit } from "./commands/run.js";
 import { lstat } from "node:fs/promises";
 
-export type AwsFlags = { region?: string; endpointUrl?: string; cluster?: string; owner?: string };
+export type AwsFlags = { region?: string; endpointUrl?: string; cluster?: string; owner?: string; awsRateLimit?: string };
 
 /** The AWS target flags every command that talks to AWS shares (DESIGN.md §4). */
 export function addAwsOptions(command: Command): Command {
@@ -12,7 +13,8 @@ export function addAwsOptions(command: Command): Command {
     .option("--region <region>", "AWS region (default: ecs-gitops.yaml, then the SDK chain: AWS_REGION, profile)")
     .option("--endpoint-url <url>", "AWS endpoint, e.g. a local moto_server (default: AWS_ENDPOINT_URL)")
     .option("--cluster <name>", "default cluster for services and rule targets that name none")
-    .option("--owner <name>", "value of the ecs-gitops:owner tag (default: ecs-gitops)");
+    .option("--owner <name>", "value of the ecs-gitops:owner tag (default: ecs-gitops)")
+    .option("--aws-rate-limit <fraction|off>", "client-side pacing as a share of AWS's published API rates (default 0.5; off for emulators)");
 }
 
 /** Flags win over env, env over `ecs-gitops.yaml` at the manifests root, that over defaults. */
@@ -28,6 +30,7 @@ export async function resolveOneShotOptions(path: string, flags: AwsFlags): Prom
     cluster: flags.cluster ?? env["ECS_GITOPS_CLUSTER"] ?? config?.cluster,
     owner: flags.owner ?? env["ECS_GITOPS_OWNER"] ?? config?.owner ?? "ecs-gitops",
     ignoreRules: config?.ignoreDifferences ?? [],
+    rateLimit: parseRateLimit(flags.awsRateLimit ?? env["ECS_GITOPS_AWS_RATE_LIMIT"] ?? "0.5"),
     // Tests only: moto's per-request account isolation (the same variable `run` reads).
     accountIdHeader: env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
   };

@@ -56,6 +56,8 @@ export type ControllerOptions = {
   shutdownTimeoutMs: number;
   progressPollMs: number;
   log: Logger;
+  /** Client-side pacing: this share of AWS's published API rates, or false (emulators). */
+  rateLimit: number | false;
   /** Tests: moto's per-account isolation header. */
   accountIdHeader?: string | undefined;
 };
@@ -89,7 +91,7 @@ export class Controller {
     this.#o = options;
     this.#log = options.log;
     this.#metrics = createMetrics();
-    this.#status = new StatusStore({ source: { url: redactUrl(options.repo), branch: options.branch ?? "HEAD", path: options.path }, metrics: this.#metrics });
+    this.#status = new StatusStore({ source: { url: redactUrl(options.repo), branch: options.branch ?? (isRemote(options.repo) ? "main" : "HEAD"), path: options.path }, metrics: this.#metrics });
     this.#calls.onCall(({ operation, kind, outcome }) => this.#metrics.awsCalls.inc({ operation, type: kind, outcome }));
   }
 
@@ -101,7 +103,7 @@ export class Controller {
   async start(): Promise<number> {
     const o = this.#o;
     await mkdir(o.workDir, { recursive: true });
-    this.#aws = createAwsClients({ region: o.region, endpoint: o.endpoint, calls: this.#calls, accountIdHeader: o.accountIdHeader });
+    this.#aws = createAwsClients({ region: o.region, endpoint: o.endpoint, calls: this.#calls, accountIdHeader: o.accountIdHeader, rateLimit: o.rateLimit });
     const region = o.region ?? (await resolveRegion(this.#aws));
     this.#drift = new DriftTracker({ store: new FileEpisodeStore(path.join(o.workDir, "episodes.json"), { log: this.#log }), log: this.#log });
     await this.#drift.restore();
@@ -133,8 +135,9 @@ export class Controller {
       },
     });
     const reconciler = this.#reconciler;
-    // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below.
-    this.#queue = new WorkQueue({ concurrency: 2000, handler: (key) => reconciler.reconcile(key), log: this.#log });
+    // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must
+    // exceed the number of keys, or a resync splits into several waves that each pay the reads.
+    this.#queue = new WorkQueue({ concurrency: 100_000, handler: (key) => reconciler.reconcile(key), log: this.#log });
     this.#source = isRemote(o.repo)
       ? new GitRemoteSource({ url: o.repo, branch: o.branch ?? "main", workDir: path.join(o.workDir, "git"), log: this.#log, metrics: this.#metrics })
       : new LocalCheckoutSource({ path: o.repo, ...(o.branch ? { branch: o.branch } : {}), workDir: path.join(o.workDir, "local"), log: this.#log });

@@ -10,11 +10,11 @@ import { tagListToMap } from "../resources/shared/tags.js";
 import { normalizeTaskDefinition } from "../resources/task-definition/normalize.js";
 import { specHash } from "../resources/task-definition/hash.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
-import type { Action } from "../resources/types.js";
+import type { Action, PlannedCall } from "../resources/types.js";
 import { applyPlan } from "./applier.js";
 import type { ApplyOutcome } from "./applier.js";
 import type { DesiredState } from "./desired-state.js";
-import { classifyDifference } from "./drift.js";
+import { classifyDifference, handMadeRevisions } from "./drift.js";
 import type { DriftTracker } from "./drift.js";
 import type { LiveReader } from "./live-state.js";
 import type { ControllerMetrics } from "./metrics.js";
@@ -50,8 +50,10 @@ export type ReconcilerOptions = {
   metrics: ControllerMetrics;
   log: Logger;
   settings: ReconcilerSettings;
-  /** Keys asked for within this window share one batched read (DescribeServices, ListRules). */
+  /** Keys asked for until no new key came for this long share one batched read (DescribeServices, ListRules). */
   waveDelayMs?: number;
+  /** …but a wave starts at the latest this long after its first key, however steadily keys keep coming. */
+  maxWaveDelayMs?: number;
   now?: () => Date;
 };
 
@@ -66,7 +68,7 @@ type Waiter = { resolve: (r: QueueResult) => void };
 export class Reconciler {
   #o: ReconcilerOptions;
   #desired: DesiredState | undefined;
-  #wave: Map<ResourceKey, Waiter[]> | undefined;
+  #wave: { waiters: Map<ResourceKey, Waiter[]>; firstAt: number; timer: ReturnType<typeof setTimeout> | undefined } | undefined;
   /** When this process last registered a revision of each family (deploys in flight). */
   readonly #registeredAt = new Map<string, number>();
   readonly #appliedAt = new Map<ResourceKey, number>();
@@ -76,6 +78,17 @@ export class Reconciler {
    * drift again, so a perpetual difference cannot become a write loop.
    */
   readonly #unsettled = new Map<ResourceKey, number>();
+  /** Where this process's resync ticks fall within the period. */
+  readonly #resyncPhase = Math.random();
+  /**
+   * The desired spec hash each key had when this process last saw its resource exist on AWS. A
+   * resource gone while that hash still holds was deleted outside git: Missing is drift, not a
+   * create. Memory only: after a restart a deleted resource is recreated as a pending deploy.
+   */
+  readonly #seenLive = new Map<ResourceKey, string>();
+  /** Hand-made revisions already noted (once each). */
+  readonly #notedRevisions = new Set<string>();
+  readonly #desiredHashes = new WeakMap<Manifest, string>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = { ...options };
@@ -101,15 +114,17 @@ export class Reconciler {
 
   reconcile(key: ResourceKey): Promise<QueueResult> {
     return new Promise((resolve) => {
-      if (!this.#wave) {
-        const wave = new Map<ResourceKey, Waiter[]>();
-        this.#wave = wave;
-        setTimeout(() => {
-          this.#wave = undefined;
-          void this.#runWave(wave);
-        }, this.#o.waveDelayMs ?? 20);
-      }
-      this.#wave.set(key, [...(this.#wave.get(key) ?? []), { resolve }]);
+      const wave = this.#wave ?? { waiters: new Map<ResourceKey, Waiter[]>(), firstAt: Date.now(), timer: undefined };
+      this.#wave = wave;
+      wave.waiters.set(key, [...(wave.waiters.get(key) ?? []), { resolve }]);
+      // Debounced: keys retried with jittered backoff (a failed wave) arrive spread over a few
+      // hundred ms and would otherwise split into many small waves, each paying its own reads.
+      clearTimeout(wave.timer);
+      const quietMs = Math.min(this.#o.waveDelayMs ?? 20, wave.firstAt + (this.#o.maxWaveDelayMs ?? 250) - Date.now());
+      wave.timer = setTimeout(() => {
+        if (this.#wave === wave) this.#wave = undefined;
+        void this.#runWave(wave.waiters);
+      }, Math.max(0, quietMs));
     });
   }
 
@@ -136,6 +151,7 @@ export class Reconciler {
     for (const key of keys.filter((k) => !desired.manifests.has(k))) {
       // Left git. Prune is off by default (DESIGN.md §2): forget it, never delete it.
       this.#o.status.remove(key);
+      this.#seenLive.delete(key);
       this.#o.alerts.emitAll(this.#o.drift.forget(key, now));
       results.set(key, { stalled: true });
     }
@@ -158,6 +174,7 @@ export class Reconciler {
       return results;
     }
     const { result, snapshot } = planned;
+    this.#noteHandMadeRevisions(snapshot, desired);
     const wanted = new Set(present);
     const actions = result.actions.filter((a) => wanted.has(a.key));
     const toApply: Action[] = [];
@@ -170,7 +187,7 @@ export class Reconciler {
     }
     const outcomes = new Map<ResourceKey, ApplyOutcome>();
     if (toApply.length > 0) {
-      for (const outcome of await applyPlan(this.#o.aws, toApply, { onCall: (key, call) => this.#onCall(key, call.operation, call.input) })) {
+      for (const outcome of await applyPlan(this.#o.aws, toApply, { onCall: (key, call, output) => this.#onCall(key, call, output) })) {
         outcomes.set(outcome.key, outcome);
       }
     }
@@ -189,6 +206,9 @@ export class Reconciler {
   #decide(action: Action, manifest: Manifest, desired: DesiredState, plan: PlanResult, snapshot: LiveSnapshot, now: Date): Verdict {
     const key = action.key;
     const log = this.#o.log.child({ key, commit: desired.commit });
+    const desiredHash = this.#desiredHash(manifest);
+    const missing = action.type === "create" && this.#seenLive.get(key) === desiredHash;
+    if (action.type === "noop" || action.type === "update") this.#seenLive.set(key, desiredHash);
     if (action.type === "noop") {
       this.#unsettled.delete(key);
       this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: [], now }));
@@ -196,9 +216,12 @@ export class Reconciler {
     }
     if (action.type === "blocked") return { apply: false, sync: "OutOfSync", message: action.reason };
     const settings = this.#o.settings;
-    const pending = action.type === "create" || this.#isPendingDeploy(manifest, desired, plan, snapshot);
+    const pending = missing ? undefined : action.type === "create" ? "create" : this.#pendingReason(manifest, desired, plan, snapshot);
     const selfHeal = manifest.annotations["ecs-gitops/self-heal"] === undefined ? settings.selfHeal : manifest.annotations["ecs-gitops/self-heal"] === "true";
-    if (pending) {
+    if (pending !== undefined) {
+      // Git changed the resource since the drift was seen: what differs now is a deploy, and the
+      // episode is over (observe mode never applies, so nothing else would close it).
+      if (pending === "git") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: [], now, resolution: "git" }));
       if (settings.mode === "observe" || !settings.automated) {
         log.info({ changes: action.changes.length, mode: settings.mode }, "out of sync, not applying");
         return { apply: false, sync: "OutOfSync", message: settings.mode === "observe" ? "observe mode: not applying" : "automated sync is off" };
@@ -208,49 +231,72 @@ export class Reconciler {
     const heal = selfHeal && settings.mode === "sync";
     const events = this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: action.changes, now, selfHeal: heal });
     this.#o.alerts.emitAll(events);
-    if (!heal) return { apply: false, sync: "OutOfSync", message: `drift: ${action.changes.map((c) => c.path).join(", ")}` };
+    const what = missing ? "deleted outside git" : action.changes.map((c) => c.path).join(", ");
+    if (!heal) return { apply: false, sync: "OutOfSync", message: `drift: ${what}` };
     const decision = this.#o.drift.recordHeal(key, now);
     if (!decision.allowed) return { apply: false, sync: "OutOfSync", message: `drift: self-heal suspended (${decision.reason ?? "budget spent"})` };
-    log.info({ changes: action.changes.length }, "reverting drift");
+    log.info({ changes: action.changes.length, missing }, "reverting drift");
     return { apply: true, sync: "Synced", heal: true };
   }
 
   /**
    * A difference is a deploy, not drift, when git changed this resource since it was last
-   * applied (spec-hash tag on AWS, so a restart does not mistake a deploy for drift), or when a
-   * task definition it uses is about to get, or just got, a new revision from git.
+   * applied (spec-hash tag on AWS, so a restart does not mistake a deploy for drift), when our
+   * last write did not converge yet, or when a task definition it uses is about to get, or just
+   * got, a new revision from git. Undefined: drift.
    */
-  #isPendingDeploy(manifest: Manifest, desired: DesiredState, plan: PlanResult, snapshot: LiveSnapshot): boolean {
+  #pendingReason(manifest: Manifest, desired: DesiredState, plan: PlanResult, snapshot: LiveSnapshot): "git" | "unsettled" | "family" | undefined {
     const commit = desired.commitOf.get(manifest.key) ?? desired.commit;
     const lastApplied = this.#o.status.get(manifest.key)?.lastAppliedRevision;
     const hashes = this.#specHashes(manifest, snapshot);
     const cls = classifyDifference({ desiredCommit: commit, lastAppliedCommit: lastApplied, hasDifferences: true, ...hashes });
-    if (cls === "pending") return true;
+    if (cls === "pending") return "git";
     const retries = this.#unsettled.get(manifest.key);
     if (retries !== undefined && retries < 1) {
       this.#unsettled.set(manifest.key, retries + 1);
-      return true;
+      return "unsettled";
     }
     const appliedAt = this.#appliedAt.get(manifest.key) ?? 0;
-    return referencedFamilies(manifest).some((family) => plan.resolved.get(family)?.state === "pending" || (this.#registeredAt.get(family) ?? 0) > appliedAt);
+    const family = referencedFamilies(manifest).some((f) => plan.resolved.get(f)?.state === "pending" || (this.#registeredAt.get(f) ?? 0) > appliedAt);
+    return family ? "family" : undefined;
+  }
+
+  /**
+   * A revision of a managed family registered by hand and used by nothing is not drift (nothing
+   * runs it), but worth one log line. Judged only when the family's latest revision was read for
+   * another reason (nothing in use, or a new revision from git): a no-op resync never reads it.
+   */
+  #noteHandMadeRevisions(snapshot: LiveSnapshot, desired: DesiredState): void {
+    for (const note of handMadeRevisions(snapshot, this.#o.settings.owner)) {
+      if (this.#notedRevisions.has(note.arn)) continue;
+      this.#notedRevisions.add(note.arn);
+      this.#o.log.info({ key: `TaskDefinition/${note.family}`, commit: desired.commit, ...note }, "task definition revision registered outside git");
+    }
+  }
+
+  /** What git says about the resource, as the spec-hash tag would carry it; cached per manifest (every key, every resync). */
+  #desiredHash(manifest: Manifest): string {
+    let hash = this.#desiredHashes.get(manifest);
+    if (hash === undefined) {
+      hash = manifest.kind === "TaskDefinition" ? specHash(normalizeTaskDefinition(manifest.spec)) : manifestSpecHash(manifest);
+      this.#desiredHashes.set(manifest, hash);
+    }
+    return hash;
   }
 
   #specHashes(manifest: Manifest, snapshot: LiveSnapshot): { desiredSpecHash?: string; lastAppliedSpecHash?: string } {
     let live: Record<string, string> | undefined;
-    let desiredHash: string;
+    const desiredHash = this.#desiredHash(manifest);
     switch (manifest.kind) {
       case "TaskDefinition":
-        desiredHash = specHash(normalizeTaskDefinition(manifest.spec));
         live = snapshot.revisions.get(manifest.name)?.[0]?.tags;
         break;
       case "Service": {
-        desiredHash = manifestSpecHash(manifest);
         const service = snapshot.services.get(manifest.key);
         live = service ? tagListToMap(service["tags"]) : undefined;
         break;
       }
       case "ScheduledRule": {
-        desiredHash = manifestSpecHash(manifest);
         const rule = snapshot.rules.get(manifest.key);
         live = rule ? tagListToMap(rule.tags) : undefined;
         break;
@@ -302,18 +348,21 @@ export class Reconciler {
     if (verdict.sync === "Synced") this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
     log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
     // While a service rolls out, look again soon; otherwise at the next resync.
-    return { requeueAfterMs: health.health === "Progressing" ? settings.progressPollMs : jitter(settings.resyncMs) };
+    return { requeueAfterMs: health.health === "Progressing" ? settings.progressPollMs : this.#resyncAfterMs() };
   }
 
   #failed(key: ResourceKey, desired: DesiredState, error: EcsGitopsError, now: Date): QueueResult {
     const commit = desired.commitOf.get(key) ?? desired.commit;
     const log = this.#o.log.child({ key, commit });
-    if (error.retryable) log.warn({ code: error.code, err: error.message }, "reconcile failed, will retry");
+    // A missing cluster (NotFound) is fixed outside git: keep trying, with per-key backoff up to 15 min.
+    const retry = error.retryable || error.code === "NotFound";
+    if (retry) log.warn({ code: error.code, err: error.message }, "reconcile failed, will retry");
     else log.error({ code: error.code, err: error.message }, "reconcile failed, stalled until the next commit");
     this.#o.status.update(key, { sync: "Unknown", lastError: { code: error.code, message: error.message, at: now.toISOString() }, message: error.message });
+    if (error.code === "AwsUnavailable") this.#o.reader.forgetCached();
     // Throttling and a bad network are weather, not an episode worth paging anyone for.
     if (error.code !== "Throttled") this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code: error.code, message: error.message }, now, { commit }));
-    return error.retryable ? { retry: true } : { stalled: true };
+    return retry ? { retry: true } : { stalled: true };
   }
 
   #identity(manifest: Manifest, snapshot: LiveSnapshot): { kind: Manifest["kind"]; name: string; arn?: string } {
@@ -343,13 +392,27 @@ export class Reconciler {
     return manifest.kind === "Service" ? { health: "Progressing", message: "deployment started" } : { health: "Healthy", message: "" };
   }
 
-  #onCall(key: ResourceKey, operation: string, input: JsonObject): void {
+  #onCall(key: ResourceKey, call: PlannedCall, output: JsonObject): void {
+    const { operation, input } = call;
     if (operation === "ecs:RegisterTaskDefinition") this.#registeredAt.set(String(input["family"]), Date.now());
-    if (operation === "ecs:TagResource" || operation === "ecs:UntagResource") {
-      const arn = input["resourceArn"];
-      if (typeof arn === "string") this.#o.reader.forgetRevision(arn);
-    }
+    // The reader's caches follow our own writes, so the next resync reads nothing extra.
+    this.#o.reader.recordWrite(call, output);
     this.#o.log.debug({ key, operation }, "aws write");
+  }
+
+  /**
+   * Time until the next shared resync tick at least half a period away. Every key due then joins
+   * one wave and one batched read (⌈N/10⌉ DescribeServices for N services); per-key jitter would
+   * scatter a resync into many small waves, each paying its own reads. The ticks' phase is random
+   * per process, so controllers started together do not all read at once.
+   */
+  #resyncAfterMs(): number {
+    const periodMs = this.#o.settings.resyncMs;
+    if (!(periodMs > 0)) return periodMs;
+    const now = Date.now();
+    const offsetMs = this.#resyncPhase * periodMs;
+    const tick = offsetMs + Math.ceil((now + periodMs / 2 - offsetMs) / periodMs) * periodMs;
+    return Math.max(1, Math.round(tick - now));
   }
 
   #now(): Date {

@@ -91,7 +91,7 @@ describe("apply examples/ on moto_server", () => {
     const run = await sync(world.options);
     // The service manifest did not change, so its spec-hash tag stands: no TagResource.
     expect(run.writes).toEqual({ "ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1 });
-    const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web"] }));
+    const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web"], include: ["TAGS"] }));
     expect(services?.[0]?.taskDefinition).toBe(`arn:aws:ecs:${MOTO_REGION}:${world.accountId}:task-definition/web:2`);
     expect((await sync(world.options)).calls.writes).toBe(0);
   });
@@ -102,7 +102,7 @@ describe("apply examples/ on moto_server", () => {
     // The service manifest changed in git, so its spec-hash tag moves with one TagResource (which
     // carries the revision tag too); that is how the reconciler tells this deploy from drift.
     expect(run.writes).toEqual({ "ecs:UpdateService": 1, "ecs:TagResource": 1 });
-    const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }));
+    const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"], include: ["TAGS"] }));
     expect(services?.[0]?.desiredCount).toBe(5);
     // The new spec hash was written: the next run sees neither a pending deploy nor drift.
     expect((await sync(world.options)).calls.writes).toBe(0);
@@ -130,7 +130,7 @@ describe("resources ecs-gitops does not own", () => {
     const worker = run.outcomes.find((o) => o.key === "Service/shop/worker");
     expect(worker).toMatchObject({ outcome: "blocked" });
     expect(run.writes["ecs:UpdateService"]).toBeUndefined();
-    const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }));
+    const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"], include: ["TAGS"] }));
     expect(services?.[0]).toMatchObject({ taskDefinition: taskDefinition?.taskDefinitionArn, desiredCount: 1 });
   });
 });

@@ -28,9 +28,20 @@ type RunFlags = {
   workdir?: string;
   logLevel: LogLevel;
   shutdownTimeout: string;
+  awsRateLimit: string;
 };
 
 const env = (name: string) => `ECS_GITOPS_${name}`;
+
+/** `0.5` → half of AWS's published rates; `off` → no client-side pacing. */
+export function parseRateLimit(text: string): number | false {
+  if (text === "off" || text === "false" || text === "0") return false;
+  const fraction = Number(text);
+  if (!Number.isFinite(fraction) || fraction <= 0 || fraction > 1) {
+    throw new EcsGitopsError("InvalidConfig", `--aws-rate-limit must be a fraction in (0, 1] or "off", got "${text}"`, { where: "--aws-rate-limit" });
+  }
+  return fraction;
+}
 
 /** `ecs-gitops run`: the controller loop with its HTTP endpoints (DESIGN.md §4). */
 export function registerRun(program: Command): void {
@@ -54,6 +65,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option("--endpoint-url <url>", "AWS endpoint (a local emulator)").env(env("ENDPOINT_URL")))
     .addOption(new Option("--cluster <name>", "default cluster").env(env("CLUSTER")))
     .addOption(new Option("--workdir <dir>", "clones, snapshots and the alert episode record").env(env("WORKDIR")))
+    .addOption(new Option("--aws-rate-limit <fraction|off>", "client-side pacing as a share of AWS's published API rates, leaving headroom for other tools; off for emulators").env(env("AWS_RATE_LIMIT")).default("0.5"))
     .addOption(new Option("--log-level <level>", "log level").env(env("LOG_LEVEL")).choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
     .addOption(new Option("--shutdown-timeout <duration>", "bound on finishing in-flight AWS calls at SIGTERM (below ECS's 30 s stopTimeout)").env(env("SHUTDOWN_TIMEOUT")).default("20s"))
     .action(async (flags: RunFlags) => {
@@ -90,6 +102,7 @@ async function runController(flags: RunFlags): Promise<number> {
       alertEventBus: flags.alertEventBus,
       ignoreDifferences: [],
       shutdownTimeoutMs: parseDuration(flags.shutdownTimeout),
+      rateLimit: parseRateLimit(flags.awsRateLimit),
       progressPollMs: 10_000,
       log,
       accountIdHeader: process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
