@@ -1,18 +1,17 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { CreateClusterCommand, DescribeServicesCommand, ECSClient, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import type { Service } from "@aws-sdk/client-ecs";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
+import { git } from "./git.js";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 const CLI_MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
-const execFileAsync = promisify(execFile);
 
 // ---------------------------------------------------------------------------------------------
 // Bounded polling
@@ -43,22 +42,6 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 // ---------------------------------------------------------------------------------------------
 // Real git: a bare remote (file://) and a working clone that pushes to it
-
-// Identity and isolation through the environment only: the machine's git config is never touched.
-const GIT_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "ecs-gitops test",
-  GIT_AUTHOR_EMAIL: "test@example.invalid",
-  GIT_COMMITTER_NAME: "ecs-gitops test",
-  GIT_COMMITTER_EMAIL: "test@example.invalid",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_TERMINAL_PROMPT: "0",
-};
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync("git", args, { cwd, env: GIT_ENV });
-  return stdout.trim();
-}
 
 export type Push = { sha: string; /** performance.now() when `git push` returned. */ pushedAt: number };
 

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
@@ -6,7 +5,6 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { promisify } from "node:util";
 import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
@@ -16,6 +14,8 @@ import type { StatusDocument } from "../../src/controller/status.js";
 import { copyExamples } from "./desired-repo.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 import type { DefaultNetwork } from "./moto.js";
+import { git } from "./git.js";
+export { git };
 
 /*
  * Helpers for the drift end-to-end tests: a moto account with the examples committed to a real
@@ -23,24 +23,6 @@ import type { DefaultNetwork } from "./moto.js";
  * and AWS calls the test can read.
  */
 
-const run = promisify(execFile);
-
-// Identity and isolation through the environment only: the machine's git config is never touched.
-const GIT_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "ecs-gitops test",
-  GIT_AUTHOR_EMAIL: "test@example.invalid",
-  GIT_COMMITTER_NAME: "ecs-gitops test",
-  GIT_COMMITTER_EMAIL: "test@example.invalid",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_TERMINAL_PROMPT: "0",
-};
-
-export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("git", args, { cwd, env: GIT_ENV });
-  return stdout.trim();
-}
 
 /** Commit everything in `dir`; returns the new HEAD. */
 export async function commitAll(dir: string, message: string): Promise<string> {

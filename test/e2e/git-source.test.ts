@@ -14,24 +14,9 @@ import type { ControllerMetrics } from "../../src/controller/metrics.js";
 import { GitRemoteSource } from "../../src/controller/source/git-remote.js";
 import { LocalCheckoutSource } from "../../src/controller/source/local.js";
 import type { Source } from "../../src/controller/source/types.js";
+import { git } from "./git.js";
 
 const run = promisify(execFile);
-
-// Identity and isolation through the environment only: the machine's git config is never touched.
-const GIT_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "ecs-gitops test",
-  GIT_AUTHOR_EMAIL: "test@example.invalid",
-  GIT_COMMITTER_NAME: "ecs-gitops test",
-  GIT_COMMITTER_EMAIL: "test@example.invalid",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_TERMINAL_PROMPT: "0",
-};
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("git", args, { cwd, env: GIT_ENV });
-  return stdout.trim();
-}
 
 let root: string;
 const sources: Source[] = [];

@@ -1,10 +1,11 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
-import { awsDefs } from "../../manifests/schema/aws-schema.generated.js";
 import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
 import { API_VERSION } from "../../manifests/types.js";
 import { compact } from "../shared/normalize-util.js";
 import { tagListToMap } from "../shared/tags.js";
+import { ADOPT_ANNOTATIONS, asObject, labelsFromTags, projectBySchema } from "../shared/export-util.js";
+import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../shared/export-util.js";
 import type { LiveScheduledRule } from "./normalize.js";
 
 /*
@@ -16,10 +17,6 @@ import type { LiveScheduledRule } from "./normalize.js";
  * false, capacity provider base 0, "" for "not set" (EB-1, EB-4).
  */
 
-/** A comment for the human who reviews the export, attached to the node at `path` of the document. */
-export type ExportReview = { path: JsonPath; message: string };
-export type ExportedManifest = { document: JsonObject; reviews: ExportReview[] };
-export type TaskDefinitionReference = { ref: string; review?: string };
 /** A live target that is not an ECS task: not a ScheduledRule target, so not exported. */
 export type SkippedTarget = { id: string; arn: string };
 export type ScheduledRuleExport = ExportedManifest & { skippedTargets: SkippedTarget[]; ecsTargets: number };
@@ -29,10 +26,8 @@ export type ScheduledRuleExportOptions = {
   taskDefinition?: (arn: string) => TaskDefinitionReference;
 };
 
-type SchemaNode = { $ref?: string; properties?: Record<string, SchemaNode>; items?: SchemaNode };
 
 const TASK_OVERRIDE_SCHEMA: SchemaNode = { $ref: "#/$defs/ecs.TaskOverride" };
-const ADOPT = { "ecs-gitops/adopt": "true" };
 
 /** The ScheduledRule manifest for a live rule and its targets. Pure. */
 export function exportScheduledRule(live: LiveScheduledRule, options: ScheduledRuleExportOptions = {}): ScheduledRuleExport {
@@ -73,9 +68,9 @@ export function exportScheduledRule(live: LiveScheduledRule, options: ScheduledR
   }
 
   const metadata: JsonObject = { name };
-  const labels = labelsOf(live.tags);
+  const labels = labelsFromTags(tagListToMap(live.tags));
   if (Object.keys(labels).length > 0) metadata["labels"] = labels;
-  metadata["annotations"] = { ...ADOPT };
+  metadata["annotations"] = { ...ADOPT_ANNOTATIONS };
   return { document: { apiVersion: API_VERSION, kind: "ScheduledRule", metadata, spec }, reviews, skippedTargets, ecsTargets: targets.length };
 }
 
@@ -141,8 +136,9 @@ function exportInput(target: JsonObject, out: JsonObject, at: JsonPath, reviews:
     reviews.push({ path: at, message: `the live Input is not a JSON object (ECS task overrides): not exported, the diff will show it. Input was: ${input.slice(0, 200)}` });
     return;
   }
-  const dropped: string[] = [];
-  const overrides = asObject(compact(project(parsed, TASK_OVERRIDE_SCHEMA, "", dropped)));
+  const droppedPaths: JsonPath[] = [];
+  const overrides = asObject(compact(projectBySchema(parsed, TASK_OVERRIDE_SCHEMA, [], droppedPaths)));
+  const dropped = droppedPaths.map((p) => p.filter((s) => typeof s === "string").join("."));
   const containers = overrides["containerOverrides"];
   if (Array.isArray(containers)) {
     // A container override naming only the container overrides nothing (ecschedule d17ed47).
@@ -163,27 +159,6 @@ function clusterReference(clusterArn: string, ruleArn: string): string {
   return same ? (cluster[4] ?? clusterArn) : clusterArn;
 }
 
-function project(value: JsonValue, node: SchemaNode, path: string, dropped: string[]): JsonValue {
-  const def = resolveRef(node);
-  if (Array.isArray(value)) return def.items ? value.map((item) => project(item, def.items as SchemaNode, path, dropped)) : value;
-  if (!isJsonObject(value) || !def.properties) return value;
-  const out: JsonObject = {};
-  for (const [key, v] of Object.entries(value)) {
-    const child = def.properties[key];
-    if (child) out[key] = project(v, child, path === "" ? key : `${path}.${key}`, dropped);
-    else if (v !== null) dropped.push(path === "" ? key : `${path}.${key}`);
-  }
-  return out;
-}
-
-function resolveRef(node: SchemaNode): SchemaNode {
-  let current = node;
-  for (let depth = 0; current.$ref && depth < 16; depth++) {
-    current = (awsDefs[current.$ref.replace("#/$defs/", "")] ?? {}) as SchemaNode;
-  }
-  return current;
-}
-
 function parsePattern(value: JsonValue | undefined): JsonValue | undefined {
   if (typeof value !== "string" || value === "") return undefined;
   // Written as a YAML mapping when it is JSON (the normalizer compares it parsed, EB-1).
@@ -197,16 +172,6 @@ function parseJson(text: string): JsonValue | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Tags become labels, except AWS's own and ecs-gitops's ownership tags (export never adds those). */
-function labelsOf(tags: JsonValue[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(tagListToMap(tags))) {
-    if (key.toLowerCase().startsWith("aws:") || key.startsWith("ecs-gitops:")) continue;
-    out[key] = value;
-  }
-  return out;
 }
 
 function renamed(source: JsonObject, names: Record<string, string>): JsonObject {
@@ -225,6 +190,5 @@ function setString(target: JsonObject, key: string, value: JsonValue | undefined
   return true;
 }
 
-function asObject(value: JsonValue | undefined): JsonObject {
-  return isJsonObject(value) ? value : {};
-}
+
+export type { ExportedManifest, ExportReview, TaskDefinitionReference };

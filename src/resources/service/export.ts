@@ -1,10 +1,12 @@
 import { isJsonObject } from "../../json.js";
-import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
-import { awsDefs, kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
+import type { JsonObject, JsonPath } from "../../json.js";
+import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
 import { clusterName } from "../../manifests/identity.js";
 import { API_VERSION } from "../../manifests/types.js";
 import { compact } from "../shared/normalize-util.js";
 import { tagListToMap } from "../shared/tags.js";
+import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, projectBySchema } from "../shared/export-util.js";
+import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../shared/export-util.js";
 import { readLiveService } from "./normalize.js";
 
 /*
@@ -18,25 +20,18 @@ import { readLiveService } from "./normalize.js";
  * desiredCount is kept (a DAEMON service has none to keep).
  */
 
-/** A comment for the human who reviews the export, attached to the node at `path` of the document. */
-export type ExportReview = { path: JsonPath; message: string };
-export type ExportedManifest = { document: JsonObject; reviews: ExportReview[] };
-/** The `taskDefinition` to write for the ARN the service runs, and why, when it needs a look. */
-export type TaskDefinitionReference = { ref: string; review?: string };
 
 export type ServiceExportOptions = {
   /** Default: a pin (`family:revision`) the repository does not manage. */
   taskDefinition?: (arn: string) => TaskDefinitionReference;
 };
 
-type SchemaNode = { $ref?: string; properties?: Record<string, SchemaNode>; items?: SchemaNode };
 
 const SERVICE_SCHEMA = kindSpecSchemas.Service as unknown as SchemaNode;
 // SV-15: DescribeServices reports these on the deployments only (as the normalizer reads them).
 const FROM_PRIMARY_DEPLOYMENT = ["serviceConnectConfiguration", "volumeConfigurations", "vpcLatticeConfigurations"];
 // Server-filled members newer than the schema (NORMALIZATION.md SV-6): never compared, not worth a review.
 const SILENTLY_DROPPED = new Set(["resetOnHealthyTask", "thresholdConfiguration"]);
-const ADOPT = { "ecs-gitops/adopt": "true" };
 
 /**
  * The Service manifest for a live service: a DescribeServices service (with `tags`, include:
@@ -63,9 +58,9 @@ export function exportService(response: unknown, options: ServiceExportOptions =
 
   const serviceArn = typeof live["serviceArn"] === "string" ? live["serviceArn"] : "";
   const metadata: JsonObject = { name };
-  const labels = labelsOf(live["tags"]);
+  const labels = labelsFromTags(tagListToMap(live["tags"]));
   if (Object.keys(labels).length > 0) metadata["labels"] = labels;
-  metadata["annotations"] = { ...ADOPT };
+  metadata["annotations"] = { ...ADOPT_ANNOTATIONS };
   // xref: NORMALIZATION.md SV-16 — only long-format service ARNs (…:service/<cluster>/<name>) take tags.
   if (/^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+$/.test(serviceArn)) {
     reviews.push({ path: ["metadata", "name"], message: `${serviceArn} is in the old short ARN format, which ECS cannot tag: ecs-gitops cannot record that it owns this service (apply is blocked). Opt in to serviceLongArnFormat and recreate the service first` });
@@ -107,31 +102,9 @@ function projectTopLevel(service: JsonObject, dropped: JsonPath[]): JsonObject {
   const out: JsonObject = {};
   for (const [key, node] of Object.entries(SERVICE_SCHEMA.properties ?? {})) {
     const value = service[key];
-    if (value !== undefined) out[key] = project(value, node, [key], dropped);
+    if (value !== undefined) out[key] = projectBySchema(value, node, [key], dropped, SILENTLY_DROPPED);
   }
   return out;
-}
-
-/** Keep what the schema describes (nested keys in the order read); note what it does not know. */
-function project(value: JsonValue, node: SchemaNode, path: JsonPath, dropped: JsonPath[]): JsonValue {
-  const def = resolveRef(node);
-  if (Array.isArray(value)) return def.items ? value.map((item, i) => project(item, def.items as SchemaNode, [...path, i], dropped)) : value;
-  if (!isJsonObject(value) || !def.properties) return value;
-  const out: JsonObject = {};
-  for (const [key, v] of Object.entries(value)) {
-    const child = def.properties[key];
-    if (child) out[key] = project(v, child, [...path, key], dropped);
-    else if (v !== null && !SILENTLY_DROPPED.has(key)) dropped.push([...path, key]);
-  }
-  return out;
-}
-
-function resolveRef(node: SchemaNode): SchemaNode {
-  let current = node;
-  for (let depth = 0; current.$ref && depth < 16; depth++) {
-    current = (awsDefs[current.$ref.replace("#/$defs/", "")] ?? {}) as SchemaNode;
-  }
-  return current;
 }
 
 function removeServiceDefaults(spec: JsonObject): void {
@@ -184,20 +157,5 @@ function removeDeploymentDefaults(dc: JsonObject, daemon: boolean): void {
   dropIf(dc, "strategy", "ROLLING");
 }
 
-/** Tags become labels, except AWS's own and ecs-gitops's ownership tags (export never adds those). */
-function labelsOf(tags: JsonValue | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(tagListToMap(tags))) {
-    if (key.toLowerCase().startsWith("aws:") || key.startsWith("ecs-gitops:")) continue;
-    out[key] = value;
-  }
-  return out;
-}
 
-function dropIf(target: JsonObject, key: string, value: JsonValue): void {
-  if (target[key] === value) delete target[key];
-}
-
-function asObject(value: JsonValue | undefined): JsonObject {
-  return isJsonObject(value) ? value : {};
-}
+export type { ExportedManifest, ExportReview, TaskDefinitionReference };

@@ -1,8 +1,10 @@
 import { isJsonObject } from "../../json.js";
-import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
-import { kindSpecSchemas, awsDefs } from "../../manifests/schema/aws-schema.generated.js";
+import type { JsonObject, JsonPath } from "../../json.js";
+import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
 import { API_VERSION } from "../../manifests/types.js";
 import { compact } from "../shared/normalize-util.js";
+import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, projectBySchema } from "../shared/export-util.js";
+import type { ExportedManifest, ExportReview, SchemaNode } from "../shared/export-util.js";
 import { readLiveTaskDefinition } from "./normalize.js";
 
 /*
@@ -16,17 +18,12 @@ import { readLiveTaskDefinition } from "./normalize.js";
  * output (principle 5) is left out and flagged with a `# review:` comment instead of guessed.
  */
 
-/** A comment for the human who reviews the export, attached to the node at `path` of the document. */
-export type ExportReview = { path: JsonPath; message: string };
-export type ExportedManifest = { document: JsonObject; reviews: ExportReview[] };
 
-type SchemaNode = { $ref?: string; properties?: Record<string, SchemaNode>; items?: SchemaNode };
 
 const TASK_DEFINITION_SCHEMA = kindSpecSchemas.TaskDefinition as unknown as SchemaNode;
 // DescribeTaskDefinition fields that RegisterTaskDefinition does not take (TD-2): dropped silently.
 // `family` is metadata.name and `tags` are metadata.labels.
 const RESPONSE_ONLY = new Set(["taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities", "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt", "family", "tags"]);
-const ADOPT = { "ecs-gitops/adopt": "true" };
 
 /**
  * The TaskDefinition manifest for a described revision: any shape `readLiveTaskDefinition`
@@ -45,21 +42,11 @@ export function exportTaskDefinition(response: unknown): ExportedManifest | unde
   for (const path of dropped) {
     reviews.push({ path: ["spec", ...path.slice(0, -1)], message: `${String(path[path.length - 1])} (live) is not a RegisterTaskDefinition field this ecs-gitops knows: not exported and not compared` });
   }
-  const labels = labelsOf(live.tags);
+  const labels = labelsFromTags(live.tags);
   const metadata: JsonObject = { name: family };
   if (Object.keys(labels).length > 0) metadata["labels"] = labels;
-  metadata["annotations"] = { ...ADOPT };
+  metadata["annotations"] = { ...ADOPT_ANNOTATIONS };
   return { document: { apiVersion: API_VERSION, kind: "TaskDefinition", metadata, spec }, reviews };
-}
-
-/** Tags become labels, except AWS's own and ecs-gitops's ownership tags (export never adds those). */
-function labelsOf(tags: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(tags)) {
-    if (key.toLowerCase().startsWith("aws:") || key.startsWith("ecs-gitops:")) continue;
-    out[key] = value;
-  }
-  return out;
 }
 
 /** Top level in the RegisterTaskDefinition order (the schema's, as in the API reference). */
@@ -68,34 +55,12 @@ function projectTopLevel(td: JsonObject, dropped: JsonPath[]): JsonObject {
   const out: JsonObject = {};
   for (const [key, node] of Object.entries(properties)) {
     const value = td[key];
-    if (value !== undefined) out[key] = project(value, node, [key], dropped);
+    if (value !== undefined) out[key] = projectBySchema(value, node, [key], dropped);
   }
   for (const [key, value] of Object.entries(td)) {
     if (!(key in properties) && !RESPONSE_ONLY.has(key) && value !== null) dropped.push([key]);
   }
   return out;
-}
-
-/** Keep what the schema describes (nested keys in the order read); note what it does not know. */
-function project(value: JsonValue, node: SchemaNode, path: JsonPath, dropped: JsonPath[]): JsonValue {
-  const def = resolveRef(node);
-  if (Array.isArray(value)) return def.items ? value.map((item, i) => project(item, def.items as SchemaNode, [...path, i], dropped)) : value;
-  if (!isJsonObject(value) || !def.properties) return value;
-  const out: JsonObject = {};
-  for (const [key, v] of Object.entries(value)) {
-    const child = def.properties[key];
-    if (child) out[key] = project(v, child, [...path, key], dropped);
-    else if (v !== null) dropped.push([...path, key]);
-  }
-  return out;
-}
-
-function resolveRef(node: SchemaNode): SchemaNode {
-  let current = node;
-  for (let depth = 0; current.$ref && depth < 16; depth++) {
-    current = (awsDefs[current.$ref.replace("#/$defs/", "")] ?? {}) as SchemaNode;
-  }
-  return current;
 }
 
 function removeTaskDefaults(spec: JsonObject, reviews: ExportReview[]): void {
@@ -154,15 +119,10 @@ function removeVolumeDefaults(volume: JsonObject, at: JsonPath, reviews: ExportR
   }
 }
 
-function dropIf(target: JsonObject, key: string, value: JsonValue): void {
-  if (target[key] === value) delete target[key];
-}
-
 function objectsAt(target: JsonObject, key: string): JsonObject[] {
   const list = target[key];
   return Array.isArray(list) ? list.filter(isJsonObject) : [];
 }
 
-function asObject(value: JsonValue | undefined): JsonObject {
-  return isJsonObject(value) ? value : {};
-}
+
+export type { ExportedManifest, ExportReview };
