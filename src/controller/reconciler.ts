@@ -324,7 +324,7 @@ export class Reconciler {
       status.update(key, { sync: "OutOfSync", health: this.#health(manifest, snapshot).health, message: action.reason, lastError: { code, message: error.message, at: now.toISOString() } });
       this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code, message: error.message }, now, { commit }));
       // A dependency may settle soon; a foreign or immutable resource waits for the next commit.
-      return code === "DependencyNotReady" ? { requeueAfterMs: settings.progressPollMs } : { stalled: true };
+      return code === "DependencyNotReady" ? { retry: true } : { stalled: true };
     }
     if (outcome?.outcome === "failed") return this.#failed(key, desired, outcome.error, now);
     const health = outcome?.outcome === "applied" ? this.#healthAfterApply(manifest) : this.#health(manifest, snapshot);
@@ -354,8 +354,9 @@ export class Reconciler {
   #failed(key: ResourceKey, desired: DesiredState, error: EcsGitopsError, now: Date): QueueResult {
     const commit = desired.commitOf.get(key) ?? desired.commit;
     const log = this.#o.log.child({ key, commit });
-    // A missing cluster (NotFound) is fixed outside git: keep trying, with per-key backoff up to 15 min.
-    const retry = error.retryable || error.code === "NotFound";
+    // A missing cluster (NotFound), an IAM policy or expired credentials (AccessDenied) are fixed
+    // outside git: keep trying, with per-key backoff up to 15 min, instead of stalling until a push.
+    const retry = error.retryable || error.code === "NotFound" || error.code === "AccessDenied";
     if (retry) log.warn({ code: error.code, err: error.message }, "reconcile failed, will retry");
     else log.error({ code: error.code, err: error.message }, "reconcile failed, stalled until the next commit");
     this.#o.status.update(key, { sync: "Unknown", lastError: { code: error.code, message: error.message, at: now.toISOString() }, message: error.message });

@@ -15,7 +15,7 @@ type RunFlags = {
   interval: string;
   resync: string;
   mode: "sync" | "observe";
-  selfHeal?: boolean;
+  selfHeal: string;
   automated: boolean;
   port: string;
   host?: string;
@@ -32,6 +32,13 @@ type RunFlags = {
 };
 
 const env = (name: string) => `ECS_GITOPS_${name}`;
+
+export function parseBool(text: string, flag: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (value === "true" || value === "1" || value === "yes") return true;
+  if (value === "false" || value === "0" || value === "no" || value === "") return false;
+  throw new EcsGitopsError("InvalidConfig", `${flag} must be true or false, got "${text}"`, { where: flag });
+}
 
 /** `0.5` → half of AWS's published rates; `off` → no client-side pacing. */
 export function parseRateLimit(text: string): number | false {
@@ -54,7 +61,8 @@ export function registerRun(program: Command): void {
     .addOption(new Option("--interval <duration>", "git poll period").env(env("INTERVAL")).default("60s"))
     .addOption(new Option("--resync <duration>", "drift resync period").env(env("RESYNC")).default("5m"))
     .addOption(new Option("--mode <mode>", "sync applies; observe never writes").env(env("MODE")).choices(["sync", "observe"]).default("sync"))
-    .addOption(new Option("--self-heal", "revert drift").env(env("SELF_HEAL")))
+    // A value option, so that ECS_GITOPS_SELF_HEAL=false means false (a boolean flag's env is "set").
+    .addOption(new Option("--self-heal [bool]", "revert drift (true|false)").env(env("SELF_HEAL")).preset("true").default("false"))
     .addOption(new Option("--no-automated", "do not apply new commits (report OutOfSync only)"))
     .addOption(new Option("--port <n>", "HTTP port for health, metrics, status, webhook").env(env("PORT")).default("8080"))
     .addOption(new Option("--host <addr>", "HTTP bind address").env(env("HOST")))
@@ -87,7 +95,7 @@ async function runController(flags: RunFlags): Promise<number> {
       resyncMs: parseDuration(flags.resync),
       mode: flags.mode,
       automated: flags.automated,
-      selfHeal: flags.selfHeal === true || String(flags.selfHeal) === "true",
+      selfHeal: parseBool(flags.selfHeal, "--self-heal"),
       port,
       host: flags.host,
       owner: flags.owner,
