@@ -9,8 +9,8 @@ import type { AlertSink } from "../alerts/types.js";
 import { WebhookSink } from "../alerts/webhook-sink.js";
 import { CallAccounting, createAwsClients, destroyAwsClients, putEvents, resolveRegion } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
-import { loadConfigFile } from "../config.js";
-import type { IgnoreDifferencesRule } from "../config.js";
+import { DEFAULT_CONFIG, loadConfigFile } from "../config.js";
+import type { ControllerConfig, IgnoreDifferencesRule } from "../config.js";
 import { isEcsGitopsError } from "../errors.js";
 import { loadDesiredState } from "../resources/load.js";
 import { mergeDesiredState } from "./desired-state.js";
@@ -24,6 +24,7 @@ import { createMetrics, setCurrentCommit } from "./metrics.js";
 import type { ControllerMetrics } from "./metrics.js";
 import { WorkQueue } from "./queue.js";
 import { jitter, Reconciler } from "./reconciler.js";
+import type { ReconcilerSettings } from "./reconciler.js";
 import { GitRemoteSource } from "./source/git-remote.js";
 import { LocalCheckoutSource } from "./source/local.js";
 import type { Source } from "./source/types.js";
@@ -34,14 +35,17 @@ export type ControllerOptions = {
   /** Remote: default `main`. Local checkout: unset follows HEAD. */
   branch: string | undefined;
   path: string;
-  intervalMs: number;
-  resyncMs: number;
+  /** Unset: ecs-gitops.yaml `interval` / `resync`, else 60 s / 5 min. */
+  intervalMs: number | undefined;
+  resyncMs: number | undefined;
   mode: "sync" | "observe";
-  automated: boolean;
-  selfHeal: boolean;
+  /** Unset: ecs-gitops.yaml `syncPolicy`, else the defaults (automated on, self-heal off). */
+  automated: boolean | undefined;
+  selfHeal: boolean | undefined;
   port: number;
   host?: string | undefined;
-  owner: string;
+  /** Unset: ecs-gitops.yaml `owner`, else "ecs-gitops". */
+  owner: string | undefined;
   region: string | undefined;
   endpoint: string | undefined;
   cluster: string | undefined;
@@ -86,9 +90,13 @@ export class Controller {
   #firstSyncDone = false;
   #sourceReachable = false;
   #desired: DesiredState | undefined;
+  /** The settings file of the last commit whose ecs-gitops.yaml loaded cleanly. */
+  #config: ControllerConfig | undefined;
+  #intervalMs: number;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
+    this.#intervalMs = options.intervalMs ?? DEFAULT_CONFIG.intervalMs;
     this.#log = options.log;
     this.#metrics = createMetrics();
     this.#status = new StatusStore({ source: { url: redactUrl(options.repo), branch: options.branch ?? (isRemote(options.repo) ? "main" : "HEAD"), path: options.path }, metrics: this.#metrics });
@@ -123,14 +131,14 @@ export class Controller {
       metrics: this.#metrics,
       log: this.#log,
       settings: {
-        owner: o.owner,
+        owner: o.owner ?? "ecs-gitops",
         region,
         defaultCluster: o.cluster,
         ignoreRules: o.ignoreDifferences,
         mode: o.mode,
-        automated: o.automated,
-        selfHeal: o.selfHeal,
-        resyncMs: o.resyncMs,
+        automated: o.automated ?? true,
+        selfHeal: o.selfHeal ?? false,
+        resyncMs: o.resyncMs ?? DEFAULT_CONFIG.resyncMs,
         progressPollMs: o.progressPollMs,
       },
     });
@@ -179,6 +187,18 @@ export class Controller {
     return drained;
   }
 
+  #applyConfig(config: ControllerConfig): void {
+    const o = this.#o;
+    this.#reconciler!.updateSettings(settingsFromConfig(o, config));
+    this.#intervalMs = o.intervalMs ?? config.intervalMs;
+    // Chosen at start-up (clients, sinks): the file cannot change them under a running controller.
+    const fixed = [config.region !== undefined && config.region !== o.region ? "region" : undefined, config.alerts.webhook || config.alerts.eventBus ? "alerts" : undefined].filter(Boolean);
+    if (fixed.length > 0 && this.#config === undefined) {
+      this.#log.warn({ fields: fixed }, "ecs-gitops.yaml sets fields that `run` takes only from flags or env (--region, --alert-webhook, --alert-event-bus); ignoring them");
+    }
+    this.#config = config;
+  }
+
   #readiness(): { ready: boolean; reason?: string } {
     if (!this.#sourceReachable) return { ready: false, reason: "git source not reachable yet" };
     if (!this.#firstSyncDone) return { ready: false, reason: "first sync not finished" };
@@ -201,7 +221,7 @@ export class Controller {
         this.#pollNow();
         return;
       }
-      this.#pollTimer = setTimeout(() => this.#pollNow(), jitter(this.#o.intervalMs));
+      this.#pollTimer = setTimeout(() => this.#pollNow(), jitter(this.#intervalMs));
     });
   }
 
@@ -225,7 +245,18 @@ export class Controller {
   async #load(sha: string, checkoutDir: string): Promise<void> {
     const o = this.#o;
     const root = path.join(checkoutDir, o.path);
-    const { config, problems: configProblems } = await loadConfigFile(root);
+    const { config: fresh, problems: configProblems } = await loadConfigFile(root);
+    if (configProblems.some((p) => p.severity === "error")) {
+      // A broken settings file must never mean "defaults": that would move every service to
+      // another cluster and drop the ignore rules. Keep the last good commit in force entirely.
+      this.#status.setManifestErrors(configProblems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
+      this.#status.setCommit({ commit: sha, ...(this.#desired?.lastGoodCommit ? { lastGoodCommit: this.#desired.lastGoodCommit } : {}) });
+      this.#log.error({ commit: sha, errors: configProblems.length }, "ecs-gitops.yaml has errors; keeping the last good commit in force");
+      for (const p of configProblems.slice(0, 20)) this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
+      return;
+    }
+    const config = fresh;
+    this.#applyConfig(config);
     const cluster = o.cluster ?? config.cluster;
     const loaded = await loadDesiredState(root, { defaultCluster: cluster });
     const state = mergeDesiredState({ ...loaded, problems: [...configProblems, ...loaded.problems] }, sha, this.#desired);
@@ -238,7 +269,7 @@ export class Controller {
       for (const p of state.problems.slice(0, 20)) this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
     }
     const reconciler = this.#reconciler!;
-    reconciler.setIgnoreRules([...o.ignoreDifferences, ...config.ignoreDifferences]);
+    reconciler.updateSettings({ ignoreRules: [...o.ignoreDifferences, ...config.ignoreDifferences], defaultCluster: cluster });
     const keys = reconciler.setDesired(state);
     this.#log.info({ commit: sha, resources: state.manifests.size }, "new commit: reconciling");
     for (const key of keys) this.#queue!.add(key);
@@ -249,6 +280,16 @@ export class Controller {
       });
     }
   }
+}
+
+/** Flags and env win; ecs-gitops.yaml fills in what they leave unset (DESIGN.md §1). */
+function settingsFromConfig(o: ControllerOptions, config: ControllerConfig): Partial<ReconcilerSettings> {
+  return {
+    owner: o.owner ?? config.owner,
+    automated: o.automated ?? config.syncPolicy.automated,
+    selfHeal: o.selfHeal ?? config.syncPolicy.selfHeal,
+    resyncMs: o.resyncMs ?? config.resyncMs,
+  };
 }
 
 function isRemote(repo: string): boolean {

@@ -94,9 +94,9 @@ export class Reconciler {
     this.#o = { ...options };
   }
 
-  /** Global ignore-differences come from the commit's ecs-gitops.yaml: they change with it. */
-  setIgnoreRules(rules: readonly IgnoreRule[]): void {
-    this.#o = { ...this.#o, settings: { ...this.#o.settings, ignoreRules: rules } };
+  /** Settings that come from the commit's ecs-gitops.yaml change with it (ignore rules, policy, owner). */
+  updateSettings(patch: Partial<ReconcilerSettings>): void {
+    this.#o = { ...this.#o, settings: { ...this.#o.settings, ...patch } };
   }
 
   get desired(): DesiredState | undefined {

@@ -76,12 +76,14 @@ export function registerRun(program: Command): void {
     .addOption(new Option("--aws-rate-limit <fraction|off>", "client-side pacing as a share of AWS's published API rates, leaving headroom for other tools; off for emulators").env(env("AWS_RATE_LIMIT")).default("0.5"))
     .addOption(new Option("--log-level <level>", "log level").env(env("LOG_LEVEL")).choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
     .addOption(new Option("--shutdown-timeout <duration>", "bound on finishing in-flight AWS calls at SIGTERM (below ECS's 30 s stopTimeout)").env(env("SHUTDOWN_TIMEOUT")).default("20s"))
-    .action(async (flags: RunFlags) => {
-      process.exitCode = await runController(flags);
+    .action(async (flags: RunFlags, self: Command) => {
+      // What flags or env set explicitly wins; the rest may come from the commit's ecs-gitops.yaml.
+      const explicit = (name: string) => ["cli", "env"].includes(self.getOptionValueSource(name) ?? "");
+      process.exitCode = await runController(flags, explicit);
     });
 }
 
-async function runController(flags: RunFlags): Promise<number> {
+async function runController(flags: RunFlags, explicit: (name: string) => boolean): Promise<number> {
   const log = createLogger({ level: flags.logLevel });
   let controller: Controller;
   try {
@@ -91,14 +93,14 @@ async function runController(flags: RunFlags): Promise<number> {
       repo: flags.repo,
       branch: flags.branch,
       path: flags.path,
-      intervalMs: parseDuration(flags.interval),
-      resyncMs: parseDuration(flags.resync),
+      intervalMs: explicit("interval") ? parseDuration(flags.interval) : undefined,
+      resyncMs: explicit("resync") ? parseDuration(flags.resync) : undefined,
       mode: flags.mode,
-      automated: flags.automated,
-      selfHeal: parseBool(flags.selfHeal, "--self-heal"),
+      automated: explicit("automated") ? flags.automated : undefined,
+      selfHeal: explicit("selfHeal") ? parseBool(flags.selfHeal, "--self-heal") : undefined,
       port,
       host: flags.host,
-      owner: flags.owner,
+      owner: explicit("owner") ? flags.owner : undefined,
       region: flags.region,
       endpoint: flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"],
       cluster: flags.cluster,
