@@ -27,10 +27,30 @@ export function maskSecrets<T extends JsonValue | undefined>(value: T, isSecret:
   if (isJsonObject(value)) {
     const secret = isSecretPair(value, isSecret);
     const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = secret && k === "value" ? MASK : maskSecrets(v, isSecret);
+    for (const [k, v] of Object.entries(value)) {
+      if (secret && k === "value") out[k] = MASK;
+      // Map-shaped settings: logConfiguration.options {"splunk-token": …}, dockerLabels, driverOpts.
+      else if (typeof v === "string" && isSecret(k)) out[k] = MASK;
+      // An EventBridge target's Input is the container overrides as a JSON string.
+      else if (k === "Input" && typeof v === "string") out[k] = maskJsonText(v, isSecret);
+      else out[k] = maskSecrets(v, isSecret);
+    }
     return out as T;
   }
   return value;
+}
+
+function maskJsonText(text: string, isSecret: SecretMatcher): string {
+  try {
+    return JSON.stringify(maskSecrets(JSON.parse(text) as JsonValue, isSecret));
+  } catch {
+    return text;
+  }
+}
+
+/** A leaf under a secret-looking map key (`/logConfiguration/options/splunk-token`). */
+export function isSecretKey(key: string | number | undefined, isSecret: SecretMatcher = defaultMatcher): boolean {
+  return typeof key === "string" && isSecret(key);
 }
 
 /** `{name: "DB_PASSWORD", value: …}` (ECS) or `{Name, Value}` style pairs. */

@@ -1,6 +1,6 @@
 import { formatPath, isJsonObject, jsonEqual } from "../json.js";
 import type { JsonPath, JsonValue } from "../json.js";
-import { isSecretPair, MASK, maskSecrets } from "./mask.js";
+import { isSecretKey, isSecretPair, MASK, maskSecrets } from "./mask.js";
 import type { SecretMatcher } from "./mask.js";
 
 /** One difference between two normalized values. `undefined` = absent on that side. */
@@ -31,7 +31,8 @@ function walk(desired: JsonValue | undefined, live: JsonValue | undefined, path:
     desired.forEach((item, i) => walk(item, live[i], [...path, i], out, false, isSecret));
     return;
   }
-  const show = (v: JsonValue | undefined) => (secret && v !== undefined ? MASK : maskSecrets(v, isSecret));
+  const leafSecret = secret || (isSecretKey(path.at(-1), isSecret) && (typeof desired === "string" || typeof live === "string"));
+  const show = (v: JsonValue | undefined) => (leafSecret && v !== undefined ? MASK : maskSecrets(v, isSecret));
   out.push({ path: formatPath(path), desired: show(desired), live: show(live) });
 }
 

@@ -39,7 +39,7 @@ function toFinding(error: ErrorObject): SchemaFinding | undefined {
       return { path, code: "MissingField", message: `missing required field "${field}" in ${where}` };
     }
     case "type":
-      return { path, code: "WrongType", message: `${where} must be ${describeType(error.params["type"])}, got ${describeValue(error.data)}` };
+      return { path, code: "WrongType", message: `${where} must be ${describeType(error.params["type"])}, got ${describeValue(error.data, path)}` };
     case "enum": {
       const allowed = (error.params["allowedValues"] as unknown[]).map(String);
       return { path, code: "InvalidValue", message: `${where} must be one of ${allowed.join(", ")}; got ${JSON.stringify(error.data)}${suggest(String(error.data), allowed)}` };
@@ -104,10 +104,15 @@ function describeType(type: unknown): string {
   return types.map((t) => (t === "object" ? "a mapping" : t === "array" ? "a list" : `a ${String(t)}`)).join(" or ");
 }
 
-function describeValue(value: unknown): string {
+// Values under these never appear in messages: they may be secrets (an unquoted numeric password),
+// and messages reach /status, logs and CI output.
+const SENSITIVE_SEGMENTS = new Set(["environment", "secrets", "options", "overrides", "dockerLabels", "driverOpts", "labels", "value"]);
+
+function describeValue(value: unknown, path: JsonPath): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
+  if (path.some((segment) => SENSITIVE_SEGMENTS.has(String(segment)))) return `a ${typeof value}`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 

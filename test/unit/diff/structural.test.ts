@@ -46,6 +46,21 @@ describe("secret masking", () => {
     expect(JSON.stringify(change)).not.toContain('"t"');
   });
 
+  it("masks secret-looking keys of user maps such as log driver options", () => {
+    const changes = diffValues({ options: { "splunk-token": "new", "splunk-url": "https://a" } }, { options: { "splunk-token": "old", "splunk-url": "https://b" } });
+    expect(changes).toEqual([
+      { path: "/options/splunk-token", desired: MASK, live: MASK },
+      { path: "/options/splunk-url", desired: "https://a", live: "https://b" },
+    ]);
+  });
+
+  it("masks secrets inside an EventBridge target Input, which is a JSON string", () => {
+    const input = JSON.stringify({ containerOverrides: [{ name: "report", environment: [{ name: "DB_PASSWORD", value: "hunter2" }, { name: "MODE", value: "csv" }] }] });
+    const masked = maskSecrets({ Targets: [{ Id: "t", Input: input }] });
+    expect(JSON.stringify(masked)).not.toContain("hunter2");
+    expect(JSON.stringify(masked)).toContain("csv");
+  });
+
   it("honours configured patterns with wildcards", () => {
     const isSecret = secretMatcher(["*_DSN"]);
     expect(maskSecrets({ name: "SENTRY_DSN", value: "https://k@x" }, isSecret)).toEqual({ name: "SENTRY_DSN", value: MASK });

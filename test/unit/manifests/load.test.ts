@@ -40,3 +40,22 @@ describe("loadManifestFiles", () => {
     expect(problems[0]?.message).toContain("a.yaml:1 and b/c.yaml:1");
   });
 });
+
+describe("messages never echo values that may be secrets", () => {
+  it("names the type, not the value, of a wrongly typed environment value", () => {
+    const text = [
+      "apiVersion: ecs-gitops/v1",
+      "kind: TaskDefinition",
+      "metadata: {name: web}",
+      "spec:",
+      "  containerDefinitions:",
+      "    - name: web",
+      "      image: nginx",
+      "      environment:",
+      "        - {name: DB_PASSWORD, value: 98231177}",
+    ].join("\n");
+    const { problems } = loadManifestFiles([file("td.yaml", text)]);
+    expect(problems).toMatchObject([{ code: "WrongType", line: 9 }]);
+    expect(problems[0]?.message).not.toContain("98231177");
+  });
+});
