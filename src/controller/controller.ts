@@ -176,8 +176,10 @@ export class Controller {
     clearTimeout(this.#pollTimer);
     const deadline = Date.now() + this.#o.shutdownTimeoutMs;
     const left = () => Math.max(100, deadline - Date.now());
-    await this.#polling?.catch(() => undefined);
+    // Stop taking work first; a git fetch in flight (its own timeout is 60 s) must not hold the
+    // shutdown past ECS's 30 s stopTimeout, so it only gets what is left of the deadline.
     const drained = (await this.#queue?.stop({ timeoutMs: left() })) ?? true;
+    await Promise.race([this.#polling?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, left()).unref())]);
     await this.#alerts?.flush(Math.min(2_000, left()));
     await this.#drift?.flush();
     await this.#http?.close();
@@ -243,6 +245,7 @@ export class Controller {
   }
 
   async #load(sha: string, checkoutDir: string): Promise<void> {
+    if (this.#stopping) return;
     const o = this.#o;
     const root = path.join(checkoutDir, o.path);
     const { config: fresh, problems: configProblems } = await loadConfigFile(root);
