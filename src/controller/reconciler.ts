@@ -20,6 +20,7 @@ import type { LiveReader } from "./live-state.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { IgnoreRule, LiveSnapshot, PlanResult } from "./planner.js";
 import type { QueueResult } from "./queue.js";
+import { isInterruptedDeploy } from "./interrupted-deploy.js";
 import { planningSet, referencedFamilies } from "./references.js";
 import { serviceHealth } from "./health.js";
 import type { Health, StatusStore } from "./status.js";
@@ -257,8 +258,17 @@ export class Reconciler {
       return "unsettled";
     }
     const appliedAt = this.#appliedAt.get(manifest.key) ?? 0;
-    const family = referencedFamilies(manifest).some((f) => plan.resolved.get(f)?.state === "pending" || (this.#registeredAt.get(f) ?? 0) > appliedAt);
+    const family = referencedFamilies(manifest).some((f) => plan.resolved.get(f)?.state === "pending" || (this.#registeredAt.get(f) ?? 0) > appliedAt || this.#interrupted(manifest, f, plan, snapshot));
     return family ? "family" : undefined;
+  }
+
+  /** After a restart: our revision of `family` is newer than the service's running deployment (see isInterruptedDeploy). */
+  #interrupted(manifest: Manifest, family: string, plan: PlanResult, snapshot: LiveSnapshot): boolean {
+    if (manifest.kind !== "Service") return false;
+    const resolved = plan.resolved.get(family);
+    if (resolved?.state !== "known") return false;
+    const revision = snapshot.revisions.get(family)?.find((r) => r.arn === resolved.arn);
+    return isInterruptedDeploy(snapshot.services.get(manifest.key), revision?.taskDefinition);
   }
 
   /**
