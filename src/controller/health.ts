@@ -85,3 +85,11 @@ function timeAt(object: JsonObject | undefined, key: string): number | undefined
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
 }
+
+/** ECS rolled the service back (circuit breaker or alarms): its revision is ECS's choice, not a hand edit. */
+export function isRolledBack(service: JsonObject | undefined): boolean {
+  const verdict = serviceHealth(service);
+  return verdict.health === "Degraded" && ROLLBACK_MESSAGE.test(verdict.message);
+}
+
+const ROLLBACK_MESSAGE = /rolling back|rolled back/i;

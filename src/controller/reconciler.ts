@@ -22,7 +22,7 @@ import type { IgnoreRule, LiveSnapshot, PlanResult } from "./planner.js";
 import type { QueueResult } from "./queue.js";
 import { isInterruptedDeploy } from "./interrupted-deploy.js";
 import { planningSet, referencedFamilies } from "./references.js";
-import { serviceHealth } from "./health.js";
+import { isRolledBack, serviceHealth } from "./health.js";
 import type { Health, StatusStore } from "./status.js";
 
 export type ReconcilerSettings = {
@@ -228,6 +228,14 @@ export class Reconciler {
         return { apply: false, sync: "OutOfSync", message: settings.mode === "observe" ? "observe mode: not applying" : "automated sync is off" };
       }
       return { apply: true, sync: "Synced" };
+    }
+    if (manifest.kind === "Service" && action.changes.every((c) => c.path === "/taskDefinition") && isRolledBack(snapshot.services.get(key))) {
+      // Redeploying what the circuit breaker just rolled back would fail again (and "heal" into a
+      // fight with ECS). Report it once; a new commit with a fixed revision deploys normally.
+      const message = "ECS rolled the deployment back (circuit breaker or alarm): not redeploying the failing revision; fix it in git";
+      this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code: "RolledBack", message }, now, { commit: desired.commit }));
+      log.warn({ changes: action.changes.length }, message);
+      return { apply: false, sync: "OutOfSync", message };
     }
     const heal = selfHeal && settings.mode === "sync";
     const events = this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: action.changes, now, selfHeal: heal });

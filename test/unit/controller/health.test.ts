@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../../src/json.js";
+import { isRolledBack } from "../../../src/controller/health.js";
 import { serviceHealth } from "../../../src/controller/status.js";
 import type { Health } from "../../../src/controller/status.js";
 
@@ -159,5 +160,16 @@ describe("serviceHealth", () => {
     expect(verdict.health).toBe(health);
     if (message !== undefined) expect(verdict.message).toMatch(message);
     expect(verdict.message).not.toBe("");
+  });
+});
+
+describe("isRolledBack", () => {
+  it("is true while a failed deployment is being rolled back, false for a healthy or merely failing service", () => {
+    const base = { status: "ACTIVE", desiredCount: 2, runningCount: 2 };
+    const primary = { id: "ecs-svc/2", status: "PRIMARY", rolloutState: "IN_PROGRESS", runningCount: 2, desiredCount: 2, createdAt: "2026-11-20T10:10:00Z" };
+    const failed = { id: "ecs-svc/3", status: "ACTIVE", rolloutState: "FAILED", rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.", runningCount: 0, desiredCount: 0, createdAt: "2026-11-20T10:05:00Z" };
+    expect(isRolledBack({ ...base, deployments: [primary, failed] })).toBe(true);
+    expect(isRolledBack({ ...base, deployments: [{ ...primary, rolloutState: "COMPLETED" }] })).toBe(false);
+    expect(isRolledBack({ ...base, deployments: [{ ...primary, rolloutState: "FAILED", rolloutStateReason: "tasks failed" }] })).toBe(false);
   });
 });
