@@ -24,5 +24,4 @@ export { putEvents, PUT_EVENTS_BATCH } from "./put-events.js";
 export { DEFAULT_RATE_FRACTION, PUBLISHED_RATES, RateLimiter, throttleCategoryOf, TokenBucket } from "./rate-limit.js";
 export type { BucketRate, CategoryStats, RateClock, RateLimiterOptions, ThrottleCategory } from "./rate-limit.js";
 export type { EventEntry } from "./put-events.js";
-export { TaskDefinitionCache } from "./task-definition-cache.js";
 export { describeCall, executeCall } from "./write.js";

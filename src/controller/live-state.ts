@@ -227,11 +227,6 @@ export class LiveReader {
     }
   }
 
-  /** Tags on a cached revision changed outside `recordWrite`: read it again next time. */
-  forgetRevision(arn: string): void {
-    this.#revisions.delete(arn);
-  }
-
   /**
    * AWS did not answer: writes in flight may have landed or not, and the endpoint may come back
    * without what was cached (a failover, a restarted emulator). Everything is read afresh once,

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { describeCluster, describeServices, describeTaskDefinition, listServiceArns } from "../../src/aws/ecs-read.js";
-import { TaskDefinitionCache } from "../../src/aws/task-definition-cache.js";
 import { assertAllCalled, aws, fakeClients, isolateNetwork, replyError, replyJson, restoreNetwork } from "./aws-nock.js";
 import type { RequestBody } from "./aws-nock.js";
 
@@ -84,27 +83,6 @@ describe("describeTaskDefinition and its cache", () => {
       taskDefinition: { taskDefinitionArn, family: "web", revision: 3, registeredAt: "2023-11-14T22:13:20.000Z" },
       tags: [{ key: "ecs-gitops:owner", value: "ecs-gitops" }],
     });
-  });
-
-  it("describes an ARN once, asks again for a family, and again after invalidate", async () => {
-    replyJson(aws("ecs", "DescribeTaskDefinition").times(3), described);
-    const clients = fakeClients();
-    const cache = new TaskDefinitionCache();
-    await cache.get(clients, taskDefinitionArn);
-    await cache.get(clients, taskDefinitionArn);
-    expect(clients.calls.calls("ecs:DescribeTaskDefinition")).toBe(1);
-    await cache.get(clients, "web");
-    expect(clients.calls.calls("ecs:DescribeTaskDefinition")).toBe(2);
-    cache.invalidate(taskDefinitionArn);
-    await cache.get(clients, taskDefinitionArn);
-    expect(clients.calls.calls("ecs:DescribeTaskDefinition")).toBe(3);
-    expect(cache.stats()).toEqual({ hits: 1, misses: 3, size: 1 });
-  });
-
-  it("evicts the oldest revision past maxEntries", () => {
-    const cache = new TaskDefinitionCache({ maxEntries: 2 });
-    for (const revision of [1, 2, 3]) cache.set({ taskDefinition: { taskDefinitionArn: `${ARN}:task-definition/web:${revision}` } });
-    expect(cache.size).toBe(2);
   });
 });
 

@@ -14,7 +14,6 @@ import {
 } from "../../src/aws/ecs-read.js";
 import { describeRule, listRules, listTagsForResource, listTargetsByRule } from "../../src/aws/events-read.js";
 import { putEvents } from "../../src/aws/put-events.js";
-import { TaskDefinitionCache } from "../../src/aws/task-definition-cache.js";
 import { executeCall } from "../../src/aws/write.js";
 import { isJsonObject } from "../../src/json.js";
 import type { JsonObject, JsonValue } from "../../src/json.js";
@@ -83,10 +82,6 @@ describe("the AWS layer against moto_server", () => {
     await expect(listTaskDefinitionArns(clients, FAMILY)).resolves.toEqual([taskDefinitionArn]);
     await expect(listTaskDefinitionFamilies(clients, "we")).resolves.toEqual([FAMILY]);
 
-    const cache = new TaskDefinitionCache();
-    await cache.get(clients, taskDefinitionArn);
-    await cache.get(clients, taskDefinitionArn);
-    expect(cache.stats().hits).toBe(1);
   });
 
   it(`creates ${SERVICE_COUNT} services and describes them in batches of 10`, async () => {

@@ -24,16 +24,6 @@ export function compact(value: JsonValue | undefined): JsonValue | undefined {
   return value;
 }
 
-/** Keep only whitelisted keys (principle 1 of NORMALIZATION.md: compare the input shape only). */
-export function pick(source: JsonObject, keys: readonly string[]): JsonObject {
-  const out: JsonObject = {};
-  for (const key of keys) {
-    const v = source[key];
-    if (v !== undefined && v !== null) out[key] = v;
-  }
-  return out;
-}
-
 /** Sort a set-like list of mappings by one field (e.g. environment by name). Stable. */
 export function sortByField(list: readonly JsonValue[], field: string): JsonValue[] {
   return [...list].sort((a, b) => compareText(fieldText(a, field), fieldText(b, field)) || compareText(canonicalJson(a), canonicalJson(b)));
@@ -52,7 +42,3 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Set a field only when a value is present, so absent stays absent. */
-export function setIfDefined(target: JsonObject, key: string, value: JsonValue | undefined): void {
-  if (value !== undefined) target[key] = value;
-}
