@@ -7,7 +7,7 @@ import type { JsonObject, JsonValue } from "../json.js";
 import { AWS_DEFAULT_EVENT_BUS, clusterName, effectiveCluster, eventBusName } from "../manifests/identity.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import type { LiveScheduledRule } from "../resources/scheduled-rule/normalize.js";
-import { tagListToMap } from "../resources/shared/tags.js";
+import { tagListToMap } from "../resources/common/tags.js";
 import { readLiveTaskDefinition } from "../resources/task-definition/normalize.js";
 import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";

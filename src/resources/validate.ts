@@ -1,7 +1,7 @@
 import type { Manifest, Problem, ResourceKey } from "../manifests/types.js";
 import { validateScheduledRule } from "./scheduled-rule/validate.js";
 import { validateService } from "./service/validate.js";
-import type { ValidationContext } from "./shared/validation.js";
+import type { ValidationContext } from "./common/validation.js";
 import { validateTaskDefinition } from "./task-definition/validate.js";
 
 export type ValidateOptions = {

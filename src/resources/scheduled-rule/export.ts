@@ -2,10 +2,10 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
 import { API_VERSION } from "../../manifests/types.js";
-import { compact } from "../shared/normalize-util.js";
-import { tagListToMap } from "../shared/tags.js";
-import { ADOPT_ANNOTATIONS, asObject, labelsFromTags, projectBySchema } from "../shared/export-util.js";
-import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../shared/export-util.js";
+import { compact } from "../common/normalize-util.js";
+import { tagListToMap } from "../common/tags.js";
+import { ADOPT_ANNOTATIONS, asObject, labelsFromTags, projectBySchema } from "../common/export-util.js";
+import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../common/export-util.js";
 import type { LiveScheduledRule } from "./normalize.js";
 
 /*

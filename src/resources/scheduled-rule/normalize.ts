@@ -1,7 +1,7 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
-import { compact, sortByField, sortCanonical } from "../shared/normalize-util.js";
+import { compact, sortByField, sortCanonical } from "../common/normalize-util.js";
 
 /*
  * One canonical shape for an EventBridge rule and its ECS targets (NORMALIZATION.md §7.5, §8), in

@@ -2,8 +2,8 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { eventBusName } from "../../manifests/identity.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
-import { checkAwsvpcConfiguration, findContainer, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../shared/validation.js";
-import type { Report, ValidationContext } from "../shared/validation.js";
+import { checkAwsvpcConfiguration, findContainer, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
+import type { Report, ValidationContext } from "../common/validation.js";
 import { parseScheduleExpression } from "./schedule-expression.js";
 
 // xref: NORMALIZATION.md §9.4: at most 5 targets per rule. RunTask starts at most 10 tasks per

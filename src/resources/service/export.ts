@@ -3,10 +3,10 @@ import type { JsonObject, JsonPath } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
 import { clusterName } from "../../manifests/identity.js";
 import { API_VERSION } from "../../manifests/types.js";
-import { compact } from "../shared/normalize-util.js";
-import { tagListToMap } from "../shared/tags.js";
-import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, projectBySchema } from "../shared/export-util.js";
-import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../shared/export-util.js";
+import { compact } from "../common/normalize-util.js";
+import { tagListToMap } from "../common/tags.js";
+import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, projectBySchema } from "../common/export-util.js";
+import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../common/export-util.js";
 import { readLiveService } from "./normalize.js";
 
 /*

@@ -1,7 +1,7 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { awsDefs, kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
-import { compact, sortByField, sortCanonical } from "../shared/normalize-util.js";
+import { compact, sortByField, sortCanonical } from "../common/normalize-util.js";
 
 /*
  * Canonical comparable form of an ECS service (NORMALIZATION.md §7.4, §8), applied to BOTH the

@@ -2,11 +2,11 @@ import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structur
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
-import { ADOPT_ANNOTATION, diffTagChanges, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, quoteOrAbsent, tagCalls } from "../shared/plan-util.js";
-import type { TagChange } from "../shared/plan-util.js";
-import { manifestSpecHash } from "../shared/spec-hash.js";
-import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../shared/tags.js";
-import type { TagMap } from "../shared/tags.js";
+import { ADOPT_ANNOTATION, diffTagChanges, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, quoteOrAbsent, tagCalls } from "../common/plan-util.js";
+import type { TagChange } from "../common/plan-util.js";
+import { manifestSpecHash } from "../common/spec-hash.js";
+import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
+import type { TagMap } from "../common/tags.js";
 import { arnPlaceholder, OWNER_TAG, SPEC_HASH_TAG } from "../types.js";
 import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
 import { normalizeService, SERVICE_CREATE_ONLY_FIELDS, serviceNormalizeOptions } from "./normalize.js";

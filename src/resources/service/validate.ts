@@ -1,8 +1,8 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject } from "../../json.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
-import { checkAwsvpcConfiguration, findContainer, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../shared/validation.js";
-import type { Report, ValidationContext } from "../shared/validation.js";
+import { checkAwsvpcConfiguration, findContainer, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
+import type { Report, ValidationContext } from "../common/validation.js";
 
 // xref: NORMALIZATION.md §9.3: 5 target groups per service (not adjustable).
 export const MAX_TARGET_GROUPS = 5;

@@ -1,10 +1,10 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { awsDefs, kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
-import { compact, sortByField, sortCanonical } from "../shared/normalize-util.js";
-import { tagListToMap } from "../shared/tags.js";
-import type { TagMap } from "../shared/tags.js";
-import { parseTaskCpu, parseTaskMemory } from "../shared/units.js";
+import { compact, sortByField, sortCanonical } from "../common/normalize-util.js";
+import { tagListToMap } from "../common/tags.js";
+import type { TagMap } from "../common/tags.js";
+import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
 
 /*
  * Canonical comparable form of a task definition (NORMALIZATION.md §7.1–7.3, §8). Applied to BOTH

@@ -1,8 +1,8 @@
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
-import { parseTaskCpu, parseTaskMemory } from "../shared/units.js";
-import { containerNames, listOf, numberOf, objectsOf, reporter, requiresFargate, stringOf } from "../shared/validation.js";
-import type { Report } from "../shared/validation.js";
+import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
+import { containerNames, listOf, numberOf, objectsOf, reporter, requiresFargate, stringOf } from "../common/validation.js";
+import type { Report } from "../common/validation.js";
 
 // xref: NORMALIZATION.md §9.3: 10 containers per task definition, 64 KiB per task definition.
 export const MAX_CONTAINERS = 10;

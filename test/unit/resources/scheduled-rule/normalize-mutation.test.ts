@@ -3,7 +3,7 @@ import { isJsonObject } from "../../../../src/json.js";
 import type { JsonObject, JsonValue } from "../../../../src/json.js";
 import type { LiveScheduledRule } from "../../../../src/resources/scheduled-rule/normalize.js";
 import { planScheduledRule } from "../../../../src/resources/scheduled-rule/plan.js";
-import { manifestSpecHash } from "../../../../src/resources/shared/spec-hash.js";
+import { manifestSpecHash } from "../../../../src/resources/common/spec-hash.js";
 import { OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";
 

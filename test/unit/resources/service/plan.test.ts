@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { JsonObject, JsonValue } from "../../../../src/json.js";
 import type { Manifest } from "../../../../src/manifests/types.js";
 import { planService } from "../../../../src/resources/service/plan.js";
-import { manifestSpecHash } from "../../../../src/resources/shared/spec-hash.js";
+import { manifestSpecHash } from "../../../../src/resources/common/spec-hash.js";
 import { arnPlaceholder, OWNER_TAG, REVISION_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import type { Action, PlannedCall } from "../../../../src/resources/types.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../../../src/json.js";
 import { readLiveService } from "../../../../src/resources/service/normalize.js";
 import { planService } from "../../../../src/resources/service/plan.js";
-import { manifestSpecHash } from "../../../../src/resources/shared/spec-hash.js";
+import { manifestSpecHash } from "../../../../src/resources/common/spec-hash.js";
 import { OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTaskCpu, parseTaskMemory } from "../../../../src/resources/shared/units.js";
+import { parseTaskCpu, parseTaskMemory } from "../../../../src/resources/common/units.js";
 
 describe("parseTaskCpu", () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../../../src/json.js";
-import { manifestSpecHash } from "../../../../src/resources/shared/spec-hash.js";
+import { manifestSpecHash } from "../../../../src/resources/common/spec-hash.js";
 import { manifestOf } from "../builders.js";
 
 const spec: JsonObject = {
