@@ -14,22 +14,6 @@ const THROTTLING = new Set([
   "SlowDown",
 ]);
 
-const ACCESS_DENIED = new Set([
-  "AccessDeniedException",
-  "AccessDenied",
-  "UnauthorizedOperation",
-  "UnrecognizedClientException",
-  "ExpiredTokenException",
-  "ExpiredToken",
-  "InvalidClientTokenId",
-  "InvalidSignatureException",
-  "SignatureDoesNotMatch",
-  "IncompleteSignature",
-  "MissingAuthenticationToken",
-  "CredentialsProviderError",
-  "BlockedException",
-]);
-
 /** Credentials that do not work at all: no IAM policy change helps, new credentials do. */
 const BAD_CREDENTIALS = new Set([
   "UnrecognizedClientException",
@@ -42,6 +26,9 @@ const BAD_CREDENTIALS = new Set([
   "MissingAuthenticationToken",
   "CredentialsProviderError",
 ]);
+
+/** Not allowed: an IAM policy (or an account block) says no, or the credentials do not work at all. */
+const ACCESS_DENIED = new Set([...BAD_CREDENTIALS, "AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "BlockedException"]);
 
 const NOT_FOUND = new Set([
   "ClusterNotFoundException",

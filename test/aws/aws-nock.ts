@@ -4,6 +4,8 @@ import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import nock from "nock";
 import { createAwsClients } from "../../src/aws/clients.js";
 import type { AwsClients } from "../../src/aws/clients.js";
+import { isEcsGitopsError } from "../../src/errors.js";
+import type { EcsGitopsError } from "../../src/errors.js";
 
 export const FAKE_ENDPOINT = "http://aws.test";
 export const ACCOUNT = "111122223333";
@@ -61,4 +63,14 @@ export function assertAllCalled(): void {
 export function restoreNetwork(): void {
   nock.cleanAll();
   nock.enableNetConnect();
+}
+
+/** The EcsGitopsError a call failed with; fails the test when it succeeded or threw something else. */
+export async function failure(promise: Promise<unknown>): Promise<EcsGitopsError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isEcsGitopsError(error)) throw new Error(`expected an EcsGitopsError, got ${String(error)}`);
+  return error;
 }

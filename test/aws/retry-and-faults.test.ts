@@ -1,22 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { describeServices, describeTaskDefinition, listServiceArns } from "../../src/aws/ecs-read.js";
 import { executeCall } from "../../src/aws/write.js";
-import { isEcsGitopsError } from "../../src/errors.js";
-import type { EcsGitopsError } from "../../src/errors.js";
-import { assertAllCalled, aws, fakeClients, isolateNetwork, replyError, replyJson, restoreNetwork } from "./aws-nock.js";
+import { assertAllCalled, aws, fakeClients, failure, isolateNetwork, replyError, replyJson, restoreNetwork } from "./aws-nock.js";
 
 beforeAll(isolateNetwork);
 afterEach(assertAllCalled);
 afterAll(restoreNetwork);
-
-async function failure(promise: Promise<unknown>): Promise<EcsGitopsError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isEcsGitopsError(error)) throw new Error(`expected an EcsGitopsError, got ${String(error)}`);
-  return error;
-}
 
 describe("SDK retries within the bound", () => {
   it("retries a ThrottlingException and succeeds, counting one call, two attempts and one throttle", async () => {

@@ -1,25 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { putEvents } from "../../src/aws/put-events.js";
 import { executeCall } from "../../src/aws/write.js";
-import { isEcsGitopsError } from "../../src/errors.js";
-import type { EcsGitopsError } from "../../src/errors.js";
 import type { JsonObject } from "../../src/json.js";
 import type { WriteOperation } from "../../src/resources/types.js";
-import { assertAllCalled, aws, fakeClients, isolateNetwork, replyJson, restoreNetwork } from "./aws-nock.js";
+import { assertAllCalled, aws, fakeClients, failure, isolateNetwork, replyJson, restoreNetwork } from "./aws-nock.js";
 import type { Service } from "./aws-nock.js";
 
 beforeAll(isolateNetwork);
 afterEach(assertAllCalled);
 afterAll(restoreNetwork);
-
-async function failure(promise: Promise<unknown>): Promise<EcsGitopsError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isEcsGitopsError(error)) throw new Error(`expected an EcsGitopsError, got ${String(error)}`);
-  return error;
-}
 
 const RULE_ARN = "arn:aws:events:us-east-1:111122223333:rule/nightly";
 const TD_ARN = "arn:aws:ecs:us-east-1:111122223333:task-definition/web:3";
