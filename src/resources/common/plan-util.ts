@@ -2,7 +2,8 @@ import { parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
 import { formatPath } from "../../json.js";
 import type { JsonValue } from "../../json.js";
 import type { Manifest } from "../../manifests/types.js";
-import type { Change, PlanContext, PlannedCall } from "../types.js";
+import { OWNER_TAG } from "../types.js";
+import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
 import { diffTags, tagMapToList, tagsForWrite } from "./tags.js";
 import type { TagMap } from "./tags.js";
 
@@ -80,4 +81,20 @@ export function keepLiveAt(target: JsonValue, live: JsonValue | undefined, path:
 
 export function quoteOrAbsent(value: string | undefined): string {
   return value === undefined ? "absent" : `"${value}"`;
+}
+
+/**
+ * The resource exists in AWS but another owner's tag (or none) is on it: never touched unless the
+ * manifest says to adopt it (DESIGN.md §2 ownership). `what` names it: `service "web"`.
+ */
+export function notOwned(manifest: Manifest, ctx: PlanContext, liveTags: TagMap, changes: Change[], what: string, scope = "it"): Extract<Action, { type: "blocked" }> {
+  return {
+    type: "blocked",
+    code: "NotOwned",
+    key: manifest.key,
+    kind: manifest.kind,
+    changes,
+    reason: `${what} already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(liveTags[OWNER_TAG])})`,
+    hint: `to manage ${scope}, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; otherwise choose another metadata.name`,
+  };
 }

@@ -3,10 +3,10 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
-import { ADOPT_ANNOTATION, diffTagChanges, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls } from "../common/plan-util.js";
+import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
-import { arnPlaceholder, OWNER_TAG, SPEC_HASH_TAG } from "../types.js";
+import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
 import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
 import { normalizeDesiredRule, normalizeLiveRule, taskDefinitionRef } from "./normalize.js";
 import type { LiveScheduledRule } from "./normalize.js";
@@ -63,16 +63,7 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
   const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
   const owner = ownership(liveTags, manifest, ctx);
-  if (owner === "foreign") {
-    return {
-      type: "blocked",
-      code: "NotOwned",
-      ...base,
-      changes,
-      reason: `rule "${manifest.name}" already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${liveTags[OWNER_TAG] === undefined ? "absent" : `"${liveTags[OWNER_TAG]}"`})`,
-      hint: `to manage the existing rule and its targets, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; otherwise choose another metadata.name`,
-    };
-  }
+  if (owner === "foreign") return notOwned(manifest, ctx, liveTags, changes, `rule "${manifest.name}"`, "the existing rule and its targets");
 
   const calls: PlannedCall[] = [];
   const ruleChanged = specChanges.some((c) => segments(c.path)[0] !== "targets");

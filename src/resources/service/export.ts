@@ -7,7 +7,7 @@ import { compact } from "../common/normalize-util.js";
 import { tagListToMap } from "../common/tags.js";
 import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, projectBySchema } from "../common/export-util.js";
 import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../common/export-util.js";
-import { readLiveService } from "./normalize.js";
+import { liveAsInput, readLiveService } from "./normalize.js";
 
 /*
  * `ecs-gitops export` for one service: the manifest a user would have written (DESIGN.md §4
@@ -28,8 +28,6 @@ export type ServiceExportOptions = {
 
 
 const SERVICE_SCHEMA = kindSpecSchemas.Service as unknown as SchemaNode;
-// SV-15: DescribeServices reports these on the deployments only (as the normalizer reads them).
-const FROM_PRIMARY_DEPLOYMENT = ["serviceConnectConfiguration", "volumeConfigurations", "vpcLatticeConfigurations"];
 // Server-filled members newer than the schema (NORMALIZATION.md SV-6): never compared, not worth a review.
 const SILENTLY_DROPPED = new Set(["resetOnHealthyTask", "thresholdConfiguration"]);
 
@@ -46,7 +44,7 @@ export function exportService(response: unknown, options: ServiceExportOptions =
   const arn = typeof live["taskDefinition"] === "string" ? live["taskDefinition"] : undefined;
   const reference = arn === undefined ? undefined : (options.taskDefinition ?? pinnedReference)(arn);
   if (reference?.review !== undefined) reviews.push({ path: ["spec", "taskDefinition"], message: reference.review });
-  const spec = asObject(compact(projectTopLevel(liveAsInput(live, reference?.ref), dropped)));
+  const spec = asObject(compact(projectTopLevel(exportInput(live, reference?.ref), dropped)));
   const controller = isJsonObject(spec["deploymentController"]) && typeof spec["deploymentController"]["type"] === "string" ? spec["deploymentController"]["type"] : "ECS";
   removeServiceDefaults(spec);
   if (controller !== "ECS") {
@@ -74,26 +72,13 @@ export function pinnedReference(arn: string): TaskDefinitionReference {
   return { ref: match?.[1] ?? arn };
 }
 
-/** The live service in the CreateService input shape (as normalize.ts reads it). */
-function liveAsInput(live: JsonObject, taskDefinition: string | undefined): JsonObject {
-  const out: JsonObject = { ...live };
-  delete out["role"];
+/** The live service in the CreateService input shape (normalize.ts), plus what a manifest names: cluster, task definition. */
+function exportInput(live: JsonObject, taskDefinition: string | undefined): JsonObject {
+  const out = liveAsInput(live);
   delete out["taskDefinition"];
   if (taskDefinition !== undefined) out["taskDefinition"] = taskDefinition;
-  const roleArn = live["roleArn"];
-  // xref: SV-2 — the service-linked role is what ECS uses when CreateService names no role.
-  if (typeof roleArn === "string" && !roleArn.includes(":role/aws-service-role/")) out["role"] = roleArn;
   const cluster = live["clusterArn"];
   if (typeof cluster === "string") out["cluster"] = clusterName(cluster);
-  const deployments = live["deployments"];
-  const primary = Array.isArray(deployments) ? deployments.find((d) => isJsonObject(d) && d["status"] === "PRIMARY") : undefined;
-  if (isJsonObject(primary)) {
-    for (const field of FROM_PRIMARY_DEPLOYMENT) {
-      const value = primary[field];
-      if (value === undefined) delete out[field];
-      else out[field] = value;
-    }
-  }
   return out;
 }
 

@@ -169,7 +169,7 @@ function isLiveService(input: JsonObject): boolean {
 }
 
 /** The live service in the CreateService input shape: role from roleArn, SV-15 fields from PRIMARY. */
-function liveAsInput(live: JsonObject): JsonObject {
+export function liveAsInput(live: JsonObject): JsonObject {
   const out: JsonObject = { ...live };
   delete out["role"];
   const roleArn = live["roleArn"];

@@ -2,12 +2,12 @@ import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structur
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
-import { ADOPT_ANNOTATION, diffTagChanges, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, quoteOrAbsent, tagCalls } from "../common/plan-util.js";
+import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls } from "../common/plan-util.js";
 import type { TagChange } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
 import type { TagMap } from "../common/tags.js";
-import { arnPlaceholder, OWNER_TAG, SPEC_HASH_TAG } from "../types.js";
+import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
 import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
 import { normalizeService, SERVICE_CREATE_ONLY_FIELDS, serviceNormalizeOptions } from "./normalize.js";
 
@@ -52,16 +52,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
 
   const owner = ownership(liveTags, manifest, ctx);
-  if (owner === "foreign") {
-    return {
-      type: "blocked",
-      code: "NotOwned",
-      ...base,
-      changes,
-      reason: `service "${manifest.name}" already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(liveTags[OWNER_TAG])})`,
-      hint: `to manage the existing service, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; otherwise choose another metadata.name`,
-    };
-  }
+  if (owner === "foreign") return notOwned(manifest, ctx, liveTags, changes, `service "${manifest.name}"`, "the existing service");
 
   const changed = changedFields(specChanges);
   const createOnly = changed.filter((f) => (SERVICE_CREATE_ONLY_FIELDS as readonly string[]).includes(f));

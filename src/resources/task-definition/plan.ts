@@ -3,10 +3,10 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { taskDefinitionSpecFields } from "../../manifests/schema/aws-schema.generated.js";
 import type { Manifest } from "../../manifests/types.js";
-import { ADOPT_ANNOTATION, diffTagChanges, ignoreRulesOf, quoteOrAbsent, tagCalls } from "../common/plan-util.js";
+import { ADOPT_ANNOTATION, diffTagChanges, notOwned, ignoreRulesOf, tagCalls } from "../common/plan-util.js";
 import { desiredTags, ownership, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
-import { OWNER_TAG, SPEC_HASH_TAG } from "../types.js";
+import { SPEC_HASH_TAG } from "../types.js";
 import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
 import { specHash } from "./hash.js";
 import { normalizeTaskDefinition } from "./normalize.js";
@@ -36,19 +36,8 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
 
   const first = candidates[0];
   if (first && candidates.every((c) => ownership(c.tags, manifest, ctx) === "foreign")) {
-    const reason = `task definition family "${manifest.name}" already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(first.tags[OWNER_TAG])})`;
-    return {
-      specHash: hash,
-      resolved: { state: "unresolved", reason },
-      action: {
-        type: "blocked",
-        code: "NotOwned",
-        ...base,
-        changes: compared[0]?.changes ?? [],
-        reason,
-        hint: `to manage the existing family, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; otherwise choose another metadata.name`,
-      },
-    };
+    const action = notOwned(manifest, ctx, first.tags, compared[0]?.changes ?? [], `task definition family "${manifest.name}"`, "the existing family");
+    return { specHash: hash, resolved: { state: "unresolved", reason: action.reason }, action };
   }
 
   const match = compared.find((c) => c.changes.length === 0);
