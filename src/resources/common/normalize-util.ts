@@ -42,3 +42,32 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+
+/** Sort the set-like list at `target[key]` in place: by one field, or by canonical JSON. */
+export function sortList(target: JsonObject, key: string, field?: string): void {
+  const list = target[key];
+  if (Array.isArray(list)) target[key] = field === undefined ? sortCanonical(list) : sortByField(list, field);
+}
+
+/** Fill an AWS default where the value is unset (both sides get it, so omitted ≡ filled). */
+export function fillDefault(target: JsonObject, key: string, value: JsonValue): void {
+  if (target[key] === undefined) target[key] = value;
+}
+
+/** A shallow copy of a mapping, or an empty one: normalizers edit what they return. */
+export function objectCopy(value: JsonValue | undefined): JsonObject {
+  return isJsonObject(value) ? { ...value } : {};
+}
+
+/** `arn:…:task-definition/web:7` → `web:7`; anything else as is. */
+export function taskDefinitionRef(value: string): string {
+  return /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/(.+)$/.exec(value)?.[1] ?? value;
+}
+
+/** xref: SV-12 — placement `field` compares case-insensitively, and `host` ≡ `instanceId` (Terraform). */
+export function canonicalPlacementField(field: string): string {
+  const lower = field.toLowerCase();
+  if (lower === "host" || lower === "instanceid") return "instanceId";
+  if (lower === "cpu" || lower === "memory" || lower.startsWith("attribute:ecs.")) return lower;
+  return field;
+}

@@ -4,8 +4,8 @@ import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js
 import { API_VERSION } from "../../manifests/types.js";
 import { compact } from "../common/normalize-util.js";
 import { tagListToMap } from "../common/tags.js";
-import { ADOPT_ANNOTATIONS, asObject, labelsFromTags, projectBySchema } from "../common/export-util.js";
-import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../common/export-util.js";
+import { ADOPT_ANNOTATIONS, asObject, labelsFromTags, projectBySchema } from "../common/schema-util.js";
+import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../common/schema-util.js";
 import type { LiveScheduledRule } from "./normalize.js";
 
 /*

@@ -1,7 +1,7 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
-import { compact, sortByField, sortCanonical } from "../common/normalize-util.js";
+import { canonicalPlacementField, compact, fillDefault, objectCopy, sortByField, sortList, taskDefinitionRef } from "../common/normalize-util.js";
 
 /*
  * One canonical shape for an EventBridge rule and its ECS targets (NORMALIZATION.md §7.5, §8), in
@@ -122,7 +122,7 @@ export function normalizeOverrides(value: JsonValue | undefined): JsonObject | u
       sortList(container, "environment", "name");
       sortList(container, "environmentFiles");
       sortList(container, "resourceRequirements", "type");
-      return asObject(compact(container));
+      return objectCopy(compact(container));
     });
     // A container override naming only the container overrides nothing (ecschedule d17ed47).
     out["containerOverrides"] = sortByField(kept.filter((c) => Object.keys(c).some((k) => k !== "name")), "name");
@@ -132,11 +132,6 @@ export function normalizeOverrides(value: JsonValue | undefined): JsonObject | u
   sortList(out, "inferenceAcceleratorOverrides");
   const compacted = compact(out);
   return isJsonObject(compacted) ? compacted : undefined;
-}
-
-/** `arn:…:task-definition/web:3` → `web:3`; a family-only ARN stays family-only (EB-6). */
-export function taskDefinitionRef(value: string): string {
-  return /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/(.+)$/.exec(value)?.[1] ?? value;
 }
 
 /** The partition an ARN in `region` uses. */
@@ -206,7 +201,7 @@ function canonicalTarget(raw: JsonObject): JsonObject {
   const t: JsonObject = { ...raw };
   // xref: NORMALIZATION.md EB-4 — ecschedule PR #89: "" is what some tools store for "not set".
   for (const field of ["launchType", "platformVersion", "propagateTags", "group", "referenceId", "roleArn"]) if (t[field] === "") delete t[field];
-  const out = asObject(compact(t));
+  const out = objectCopy(compact(t));
   if (out["taskDefinition"] === undefined) return out; // not an ECS target: nothing to default
   // xref: EB-4 — EcsParameters.TaskCount: "The default is 1" (EventBridge API reference).
   fillDefault(out, "taskCount", 1);
@@ -235,13 +230,6 @@ function canonicalTarget(raw: JsonObject): JsonObject {
   }
   sortList(out, "tags", "key");
   return out;
-}
-
-function canonicalPlacementField(field: string): string {
-  const lower = field.toLowerCase();
-  if (lower === "host" || lower === "instanceid") return "instanceId";
-  if (lower === "cpu" || lower === "memory" || lower.startsWith("attribute:ecs.")) return lower;
-  return field;
 }
 
 function arnExpander(scope: ArnScope): { unexpandable: string[]; role: (v: string) => string; cluster: (v: string) => string; queue: (v: string) => string } {
@@ -289,15 +277,6 @@ function pickRenamed(source: JsonObject, names: Record<string, string>): JsonObj
   return out;
 }
 
-function sortList(target: JsonObject, key: string, field?: string): void {
-  const list = target[key];
-  if (Array.isArray(list)) target[key] = field ? sortByField(list, field) : sortCanonical(list);
-}
-
-function fillDefault(target: JsonObject, key: string, value: JsonValue): void {
-  if (target[key] === undefined) target[key] = value;
-}
-
 function stringOr(value: JsonValue | undefined, fallback: string): string {
   return typeof value === "string" ? value : fallback;
 }
@@ -306,6 +285,3 @@ function nonEmpty(value: JsonValue | undefined): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-function asObject(value: JsonValue | undefined): JsonObject {
-  return isJsonObject(value) ? { ...value } : {};
-}

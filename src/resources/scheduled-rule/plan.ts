@@ -8,7 +8,8 @@ import { manifestSpecHash } from "../common/spec-hash.js";
 import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
 import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
-import { normalizeDesiredRule, normalizeLiveRule, taskDefinitionRef } from "./normalize.js";
+import { normalizeDesiredRule, normalizeLiveRule } from "./normalize.js";
+import { taskDefinitionRef } from "../common/normalize-util.js";
 import type { LiveScheduledRule } from "./normalize.js";
 
 // xref: NORMALIZATION.md §9.4 — PutTargets and RemoveTargets take at most 10 entries per request.

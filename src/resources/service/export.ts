@@ -5,8 +5,8 @@ import { clusterName } from "../../manifests/identity.js";
 import { API_VERSION } from "../../manifests/types.js";
 import { compact } from "../common/normalize-util.js";
 import { tagListToMap } from "../common/tags.js";
-import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, projectBySchema } from "../common/export-util.js";
-import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../common/export-util.js";
+import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, projectBySchema } from "../common/schema-util.js";
+import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../common/schema-util.js";
 import { liveAsInput, readLiveService } from "./normalize.js";
 
 /*

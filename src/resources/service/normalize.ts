@@ -1,7 +1,9 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
-import { awsDefs, kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
-import { compact, sortByField, sortCanonical } from "../common/normalize-util.js";
+import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
+import { canonicalPlacementField, compact, fillDefault, objectCopy, sortByField, sortList, taskDefinitionRef } from "../common/normalize-util.js";
+import { projectBySchema } from "../common/schema-util.js";
+import type { SchemaNode } from "../common/schema-util.js";
 
 /*
  * Canonical comparable form of an ECS service (NORMALIZATION.md §7.4, §8), applied to BOTH the
@@ -74,7 +76,6 @@ export type ServiceNormalizeOptions = {
   dropNamespace: boolean;
 };
 
-type SchemaNode = { $ref?: string; properties?: Record<string, SchemaNode>; items?: SchemaNode };
 
 const SERVICE_SCHEMA = kindSpecSchemas.Service as unknown as SchemaNode;
 const FARGATE_PROVIDERS = ["FARGATE", "FARGATE_SPOT"];
@@ -121,7 +122,7 @@ export function normalizeService(input: JsonObject, opts: ServiceNormalizeOption
   // SV-1/SV-2: keep only what CreateService/UpdateService take, at every depth (botocore schema), so
   // status fields (serviceArn, runningCount, deployments, events, createdAt …) and fields newer than
   // the schema never differ; then nulls, empty lists and empty mappings mean "not set".
-  const svc = asObject(compact(project(picked, SERVICE_SCHEMA)));
+  const svc = objectCopy(compact(projectBySchema(picked, SERVICE_SCHEMA)));
 
   canonicalTaskDefinition(svc, opts);
   canonicalRole(svc);
@@ -156,11 +157,6 @@ export function readLiveService(response: unknown): JsonObject | undefined {
   const service = toJson(candidate);
   if (!isJsonObject(service) || service["status"] === "INACTIVE") return undefined;
   return service;
-}
-
-/** `arn:…:task-definition/web:3` → `web:3` (SV-4: compare by family and revision). */
-export function taskDefinitionRef(value: string): string {
-  return /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/(.+)$/.exec(value)?.[1] ?? value;
 }
 
 function isLiveService(input: JsonObject): boolean {
@@ -225,14 +221,6 @@ function canonicalPlacement(svc: JsonObject): void {
   });
 }
 
-/** xref: SV-12 — T schema: `field` case-insensitive, `host` ≡ `instanceId`. */
-export function canonicalPlacementField(field: string): string {
-  const lower = field.toLowerCase();
-  if (lower === "host" || lower === "instanceid") return "instanceId";
-  if (lower === "cpu" || lower === "memory" || lower.startsWith("attribute:ecs.")) return lower;
-  return field;
-}
-
 function canonicalLoadBalancers(svc: JsonObject, opts: ServiceNormalizeOptions): void {
   const lbs = svc["loadBalancers"];
   if (!Array.isArray(lbs)) return;
@@ -290,7 +278,7 @@ function fillServiceDefaults(svc: JsonObject, opts: ServiceNormalizeOptions): vo
   fillDefault(svc, "healthCheckGracePeriodSeconds", 0);
   // xref: SV-5 — ecspresso; CreateService: "If one isn't specified, the LATEST platform version is used".
   if (opts.fargate) fillDefault(svc, "platformVersion", "LATEST");
-  svc["deploymentConfiguration"] = deploymentConfigurationDefaults(asObject(svc["deploymentConfiguration"]), opts.daemon);
+  svc["deploymentConfiguration"] = deploymentConfigurationDefaults(objectCopy(svc["deploymentConfiguration"]), opts.daemon);
 }
 
 function deploymentConfigurationDefaults(dc: JsonObject, daemon: boolean): JsonObject {
@@ -302,7 +290,7 @@ function deploymentConfigurationDefaults(dc: JsonObject, daemon: boolean): JsonO
   // xref: SV-6 — circuit breaker and alarms reported disabled when not configured (aws-cli
   // update-service output, 2024: alarms {alarmNames: [], rollback: false, enable: false}).
   fillDefault(dc, "deploymentCircuitBreaker", { enable: false, rollback: false });
-  const alarms = asObject(dc["alarms"]);
+  const alarms = objectCopy(dc["alarms"]);
   fillDefault(alarms, "alarmNames", []);
   fillDefault(alarms, "enable", false);
   fillDefault(alarms, "rollback", false);
@@ -339,42 +327,8 @@ function namespaceOf(sc: JsonValue | undefined): string | undefined {
   return typeof namespace === "string" ? namespace : undefined;
 }
 
-function sortList(target: JsonObject, key: string, field?: string): void {
-  const list = target[key];
-  if (Array.isArray(list)) target[key] = field ? sortByField(list, field) : sortCanonical(list);
-}
-
-function fillDefault(target: JsonObject, key: string, value: JsonValue): void {
-  if (target[key] === undefined) target[key] = value;
-}
-
 function isUnset(value: JsonValue | undefined): boolean {
   return value === undefined || value === null || (Array.isArray(value) && value.length === 0);
-}
-
-function asObject(value: JsonValue | undefined): JsonObject {
-  return isJsonObject(value) ? { ...value } : {};
-}
-
-/** Keep what the schema describes, at every depth; maps (no `properties`, e.g. log options) stay whole. */
-function project(value: JsonValue, node: SchemaNode): JsonValue {
-  const def = resolveRef(node);
-  if (Array.isArray(value)) return def.items ? value.map((item) => project(item, def.items as SchemaNode)) : value;
-  if (!isJsonObject(value) || !def.properties) return value;
-  const out: JsonObject = {};
-  for (const [key, v] of Object.entries(value)) {
-    const child = def.properties[key];
-    if (child) out[key] = project(v, child);
-  }
-  return out;
-}
-
-function resolveRef(node: SchemaNode): SchemaNode {
-  let current = node;
-  for (let depth = 0; current.$ref && depth < 16; depth++) {
-    current = (awsDefs[current.$ref.replace("#/$defs/", "")] ?? {}) as SchemaNode;
-  }
-  return current;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -3,8 +3,8 @@ import type { JsonObject, JsonPath } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
 import { API_VERSION } from "../../manifests/types.js";
 import { compact } from "../common/normalize-util.js";
-import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, projectBySchema } from "../common/export-util.js";
-import type { ExportedManifest, ExportReview, SchemaNode } from "../common/export-util.js";
+import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, projectBySchema } from "../common/schema-util.js";
+import type { ExportedManifest, ExportReview, SchemaNode } from "../common/schema-util.js";
 import { readLiveTaskDefinition } from "./normalize.js";
 
 /*

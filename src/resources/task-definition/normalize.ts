@@ -1,10 +1,12 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
-import { awsDefs, kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
-import { compact, sortByField, sortCanonical } from "../common/normalize-util.js";
+import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
+import { compact, fillDefault, objectCopy, sortByField, sortList } from "../common/normalize-util.js";
 import { tagListToMap } from "../common/tags.js";
 import type { TagMap } from "../common/tags.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
+import { projectBySchema } from "../common/schema-util.js";
+import type { SchemaNode } from "../common/schema-util.js";
 
 /*
  * Canonical comparable form of a task definition (NORMALIZATION.md §7.1–7.3, §8). Applied to BOTH
@@ -25,11 +27,6 @@ import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
  *   "operatingSystemFamily unset ≡ LINUX" would be wrong for Windows on EC2.
  */
 
-type SchemaNode = {
-  $ref?: string;
-  properties?: Record<string, SchemaNode>;
-  items?: SchemaNode;
-};
 
 const TASK_DEFINITION_SCHEMA = kindSpecSchemas.TaskDefinition as unknown as SchemaNode;
 
@@ -39,7 +36,7 @@ export function normalizeTaskDefinition(input: JsonObject): JsonObject {
   // so response-only fields (revision, status, requiresAttributes, registeredAt …) and fields newer
   // than our schema never differ. `family` is the identity and `tags` are diffed separately (TD-3).
   // TD-5/TD-12/TD-13: then nulls, empty lists and empty entries mean "not set".
-  const td = asObject(compact(project(input, TASK_DEFINITION_SCHEMA)));
+  const td = objectCopy(compact(projectBySchema(input, TASK_DEFINITION_SCHEMA)));
   const networkMode = typeof td["networkMode"] === "string" ? td["networkMode"] : undefined;
 
   // xref: NORMALIZATION.md TD-6 — ecspresso toNumberCPU/toNumberMemory, ecspresso PR #123; AWS
@@ -238,37 +235,6 @@ function toJson(value: unknown): JsonValue | undefined {
 // ---------------------------------------------------------------------------------------------
 // Helpers.
 
-/** Keep the keys the botocore schema knows at this depth; user maps (no `properties`) kept whole. */
-function project(value: JsonValue, node: SchemaNode): JsonValue {
-  const def = resolveRef(node);
-  if (Array.isArray(value)) return def.items ? value.map((item) => project(item, def.items as SchemaNode)) : value;
-  if (isJsonObject(value) && def.properties) {
-    const out: JsonObject = {};
-    for (const [key, v] of Object.entries(value)) {
-      const child = def.properties[key];
-      if (child) out[key] = project(v, child);
-    }
-    return out;
-  }
-  return value;
-}
-
-function resolveRef(node: SchemaNode): SchemaNode {
-  let current = node;
-  for (let depth = 0; current.$ref && depth < 16; depth++) {
-    current = (awsDefs[current.$ref.replace("#/$defs/", "")] ?? {}) as SchemaNode;
-  }
-  return current;
-}
-
-function asObject(value: JsonValue | undefined): JsonObject {
-  return isJsonObject(value) ? { ...value } : {};
-}
-
-function fillDefault(target: JsonObject, key: string, value: JsonValue): void {
-  if (target[key] === undefined) target[key] = value;
-}
-
 function setIfPresent(target: JsonObject, key: string, value: JsonValue | undefined): void {
   if (value !== undefined) target[key] = value;
 }
@@ -288,9 +254,3 @@ function mapList(target: JsonObject, key: string, fn: (item: JsonObject) => Json
   target[key] = sortField === undefined ? mapped : sortByField(mapped, sortField);
 }
 
-/** Sort a set-like list: by `field` when its items are keyed mappings, else canonically. */
-function sortList(target: JsonObject, key: string, field?: string): void {
-  const list = target[key];
-  if (!Array.isArray(list)) return;
-  target[key] = field === undefined ? sortCanonical(list) : sortByField(list, field);
-}

@@ -22,10 +22,11 @@ export function resolveSchemaRef(node: SchemaNode): SchemaNode {
 }
 
 /**
- * Keep what the schema describes (nested keys in the order read) and note in `dropped` what it
- * does not know, except keys in `silently` (server-filled members newer than the schema). Pure.
+ * Keep what the schema describes (nested keys in the order read): the whitelist of NORMALIZATION.md
+ * principle 1. Export notes in `dropped` what the schema does not know, except keys in `silently`
+ * (server-filled members newer than the schema); normalizers pass no `dropped`. Pure.
  */
-export function projectBySchema(value: JsonValue, node: SchemaNode, path: JsonPath, dropped: JsonPath[], silently: ReadonlySet<string> = new Set()): JsonValue {
+export function projectBySchema(value: JsonValue, node: SchemaNode, path: JsonPath = [], dropped?: JsonPath[], silently: ReadonlySet<string> = new Set()): JsonValue {
   const def = resolveSchemaRef(node);
   if (Array.isArray(value)) return def.items ? value.map((item, i) => projectBySchema(item, def.items as SchemaNode, [...path, i], dropped, silently)) : value;
   if (!isJsonObject(value) || !def.properties) return value;
@@ -33,7 +34,7 @@ export function projectBySchema(value: JsonValue, node: SchemaNode, path: JsonPa
   for (const [key, v] of Object.entries(value)) {
     const child = def.properties[key];
     if (child) out[key] = projectBySchema(v, child, [...path, key], dropped, silently);
-    else if (v !== null && !silently.has(key)) dropped.push([...path, key]);
+    else if (dropped && v !== null && !silently.has(key)) dropped.push([...path, key]);
   }
   return out;
 }
