@@ -14,7 +14,6 @@ import type { ControllerConfig, IgnoreDifferencesRule } from "../config.js";
 import { isEcsGitopsError } from "../errors.js";
 import { loadDesiredState } from "../resources/load.js";
 import { mergeDesiredState } from "./desired-state.js";
-import type { DesiredState } from "./desired-state.js";
 import { DriftTracker } from "./drift.js";
 import { FileEpisodeStore } from "./drift-store.js";
 import { ControllerHttpServer } from "./http.js";
@@ -89,7 +88,8 @@ export class Controller {
   #stopping = false;
   #firstSyncDone = false;
   #sourceReachable = false;
-  #desired: DesiredState | undefined;
+  /** The last commit loaded, whatever came of it: a broken commit is not reloaded on every poll. */
+  #loadedCommit: string | undefined;
   /** The settings file of the last commit whose ecs-gitops.yaml loaded cleanly. */
   #config: ControllerConfig | undefined;
   #intervalMs: number;
@@ -233,7 +233,7 @@ export class Controller {
       const { sha, changed } = await source.poll();
       this.#sourceReachable = true;
       this.#status.setSource({ lastFetchAt: new Date().toISOString(), lastError: undefined });
-      if (!changed && this.#desired?.commit === sha) return;
+      if (!changed && this.#loadedCommit === sha) return;
       await this.#load(sha, await source.checkout(sha));
     } catch (error) {
       this.#metrics.sourceErrors.inc();
@@ -246,14 +246,16 @@ export class Controller {
 
   async #load(sha: string, checkoutDir: string): Promise<void> {
     if (this.#stopping) return;
+    this.#loadedCommit = sha;
     const o = this.#o;
+    const previous = this.#reconciler!.desired;
     const root = path.join(checkoutDir, o.path);
     const { config: fresh, problems: configProblems } = await loadConfigFile(root);
     if (configProblems.some((p) => p.severity === "error")) {
       // A broken settings file must never mean "defaults": that would move every service to
       // another cluster and drop the ignore rules. Keep the last good commit in force entirely.
       this.#status.setManifestErrors(configProblems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
-      this.#status.setCommit({ commit: sha, ...(this.#desired?.lastGoodCommit ? { lastGoodCommit: this.#desired.lastGoodCommit } : {}) });
+      this.#status.setCommit({ commit: sha, ...(previous?.lastGoodCommit ? { lastGoodCommit: previous.lastGoodCommit } : {}) });
       this.#log.error({ commit: sha, errors: configProblems.length }, "ecs-gitops.yaml has errors; keeping the last good commit in force");
       for (const p of configProblems.slice(0, 20)) this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
       return;
@@ -262,8 +264,7 @@ export class Controller {
     this.#applyConfig(config);
     const cluster = o.cluster ?? config.cluster;
     const loaded = await loadDesiredState(root, { defaultCluster: cluster });
-    const state = mergeDesiredState({ ...loaded, problems: [...configProblems, ...loaded.problems] }, sha, this.#desired);
-    this.#desired = state;
+    const state = mergeDesiredState({ ...loaded, problems: [...configProblems, ...loaded.problems] }, sha, previous);
     this.#status.setCommit({ commit: sha, ...(state.lastGoodCommit ? { lastGoodCommit: state.lastGoodCommit } : {}) });
     setCurrentCommit(this.#metrics, sha);
     this.#status.setManifestErrors(state.problems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
