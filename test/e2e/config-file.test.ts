@@ -48,4 +48,26 @@ describe("ecs-gitops.yaml in the followed repository", () => {
       await world.close();
     }
   });
+
+  it("stops applying commits when the file turns automated sync off, and reports them OutOfSync", { timeout: 90_000 }, async () => {
+    const world = await createWorld(endpoint);
+    const run = await runController(world, { resyncMs: 500 });
+    try {
+      await run.converged();
+      await editFile(world.dir, "ecs-gitops.yaml", (t) => t.replace("automated: true", "automated: false"));
+      await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
+      await commitAll(world.dir, "manual sync from now on");
+      const worker = await eventually(async () => {
+        const status = (await run.status()).resources.find((r) => r.key === "Service/shop/worker");
+        return status?.sync === "OutOfSync" ? status : undefined;
+      }, 10_000, "worker OutOfSync");
+      expect(worker.message).toContain("automated sync is off");
+      await run.cycles("Service/shop/worker", 3);
+      const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"], include: ["TAGS"] }));
+      expect(services?.[0]?.desiredCount).toBe(3);
+    } finally {
+      await run.stop();
+      await world.close();
+    }
+  });
 });

@@ -176,6 +176,7 @@ export type ControllerRun = {
 export type RunOptions = {
   mode?: "sync" | "observe";
   selfHeal?: boolean;
+  automated?: boolean;
   alertWebhook?: string;
   alertEventBus?: string;
   resyncMs: number;
@@ -203,8 +204,9 @@ export async function runController(world: World, options: RunOptions): Promise<
     intervalMs: 250,
     resyncMs: options.resyncMs,
     mode: options.mode ?? "sync",
-    automated: true,
-    selfHeal: options.selfHeal ?? false,
+    // Unset like an absent flag: ecs-gitops.yaml (or the default) decides.
+    automated: options.automated,
+    selfHeal: options.selfHeal,
     port: 0,
     host: "127.0.0.1",
     owner: "ecs-gitops",
