@@ -11,7 +11,7 @@ export default tseslint.config(
     },
   },
   {
-    // Only src/aws may talk to the SDK (DESIGN.md §5, STYLE.md).
+    // Only src/aws may talk to the SDK (docs/design.md#layout).
     files: ["src/**/*.ts"],
     ignores: ["src/aws/**"],
     rules: {

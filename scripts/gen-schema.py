@@ -109,7 +109,7 @@ for field in ("cpu", "memory"):
 
 service = request(ecs, "ecs", "CreateServiceRequest", ["serviceName", "clientToken", "tags"])
 
-# A ScheduledRule is PutRule + PutTargets flattened for ECS targets (DESIGN.md §1): the ECS
+# A ScheduledRule is PutRule + PutTargets flattened for ECS targets (docs/design.md#manifests): the ECS
 # parameters sit on the target itself and `overrides` is ECS's TaskOverride, sent as Input.
 ev_target = events["shapes"]["Target"]["members"]
 ecs_params = events["shapes"]["EcsParameters"]["members"]

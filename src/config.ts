@@ -29,7 +29,7 @@ export type ControllerConfig = {
   maskPatterns: string[];
 };
 
-// Defaults match DESIGN.md §4: owner ecs-gitops, interval 60s, resync 5m, selfHeal and prune off.
+// Defaults as in docs/design.md#settings: owner ecs-gitops, interval 60s, resync 5m, selfHeal and prune off.
 export const DEFAULT_CONFIG: ControllerConfig = {
   owner: "ecs-gitops",
   syncPolicy: { automated: true, selfHeal: false, prune: false },

@@ -4,7 +4,7 @@ import type { AlertEvent, AlertSink } from "./types.js";
 
 /**
  * Alerts as structured log lines: `event` is the alert type, the data sits in the log object and
- * the message is a short constant (STYLE.md, logging).
+ * the message is a short constant (docs/design.md#logging).
  */
 export class LogSink implements AlertSink {
   readonly name = "log";

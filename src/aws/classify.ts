@@ -2,7 +2,7 @@ import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
 
 // Error names as the SDK sets them (`error.name` = the modelled shape or AWS error code). Throttling
-// is checked before everything else (STYLE.md): AWS also answers some throttles with 400 or 5xx.
+// is checked before everything else (docs/design.md#errors): AWS also answers some throttles with 400 or 5xx.
 const THROTTLING = new Set([
   "ThrottlingException",
   "TooManyRequestsException",

@@ -12,7 +12,7 @@ import type { AwsClients } from "./clients.js";
 import { chunk, collectPages } from "./paginate.js";
 import { toPlainObject } from "./plain-json.js";
 
-/** DescribeServices takes at most 10 services per call (NORMALIZATION.md §9.2). */
+/** DescribeServices takes at most 10 services per call (docs/normalization.md#ecs-batch-and-page-sizes). */
 export const DESCRIBE_SERVICES_BATCH = 10;
 const PAGE_SIZE = 100;
 
@@ -151,7 +151,7 @@ export async function listServiceArns(clients: AwsClients, cluster: string): Pro
 
 /**
  * Every revision ARN of one family with the given status (all pages). `familyPrefix` of
- * ListTaskDefinitions is an exact family name, not a prefix (NORMALIZATION.md §9.2). Order as AWS
+ * ListTaskDefinitions is an exact family name, not a prefix (docs/normalization.md#ecs-batch-and-page-sizes). Order as AWS
  * lists it (oldest first); sort by revision if it matters.
  */
 export async function listTaskDefinitionArns(clients: AwsClients, family: string, status: TaskDefinitionStatus = "ACTIVE"): Promise<string[]> {

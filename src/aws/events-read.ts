@@ -7,7 +7,7 @@ import { toPlainObject } from "./plain-json.js";
 
 // Results are in the API's own PascalCase shape (`Name`, `ScheduleExpression`, `Targets[].Id`).
 
-/** ListRules and ListTargetsByRule return at most 100 per page (NORMALIZATION.md §9.4). */
+/** ListRules and ListTargetsByRule return at most 100 per page (docs/normalization.md#eventbridge-limits). */
 const PAGE_LIMIT = 100;
 
 /** Every rule on a bus whose name starts with `namePrefix` (all pages). ListRules carries no tags. */

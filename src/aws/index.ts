@@ -1,4 +1,4 @@
-// The only module tree that imports the AWS SDK (DESIGN.md §5); everything above it sees plain JSON.
+// The only module tree that imports the AWS SDK (docs/design.md#layout); everything above it sees plain JSON.
 export { accountIdFromArn, isArn } from "./arn.js";
 export { CallAccounting, callKindOf } from "./call-accounting.js";
 export type { CallListener } from "./call-accounting.js";

@@ -20,7 +20,7 @@ export type ThrottleCategory =
 
 export type BucketRate = { burst: number; perSecond: number };
 
-// xref: NORMALIZATION.md §9.1 (ECS request throttling: bucket size = burst, refill = sustained) and
+// xref: docs/normalization.md#ecs-request-throttling (ECS request throttling: bucket size = burst, refill = sustained) and
 // §9.4 (EventBridge: 50 requests/s per account and Region for every API but PutEvents).
 export const PUBLISHED_RATES: Readonly<Record<ThrottleCategory, BucketRate>> = {
   "ecs:cluster-modify": { burst: 20, perSecond: 1 },

@@ -7,7 +7,7 @@ import { lstat } from "node:fs/promises";
 
 export type AwsFlags = { region?: string; endpointUrl?: string; cluster?: string; owner?: string; awsRateLimit?: string };
 
-/** The AWS target flags every command that talks to AWS shares (DESIGN.md §4). */
+/** The AWS target flags every command that talks to AWS shares (docs/design.md#commands). */
 export function addAwsOptions(command: Command): Command {
   return command
     .option("--region <region>", "AWS region (default: ecs-gitops.yaml, then the SDK chain: AWS_REGION, profile)")

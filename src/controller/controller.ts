@@ -286,7 +286,7 @@ export class Controller {
   }
 }
 
-/** Flags and env win; ecs-gitops.yaml fills in what they leave unset (DESIGN.md §1). */
+/** Flags and env win; ecs-gitops.yaml fills in what they leave unset (docs/design.md#settings). */
 function settingsFromConfig(o: ControllerOptions, config: ControllerConfig): Partial<ReconcilerSettings> {
   return {
     owner: o.owner ?? config.owner,

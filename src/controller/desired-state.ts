@@ -16,7 +16,7 @@ export type DesiredState = {
 
 /**
  * Merge a freshly loaded commit with the state in force: files with errors keep the manifests
- * they had at the last good commit (DESIGN.md §2), everything else comes from the new commit.
+ * they had at the last good commit (docs/design.md#the-loop), everything else comes from the new commit.
  * A key defined in a good file of the new commit wins over a kept one. Pure.
  */
 export function mergeDesiredState(loaded: LoadResult, commit: string, previous: DesiredState | undefined): DesiredState {

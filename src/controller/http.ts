@@ -40,7 +40,7 @@ class HttpError extends Error {
 }
 
 /**
- * One port for probes, metrics, status and the push webhook (DESIGN.md §3):
+ * One port for probes, metrics, status and the push webhook (docs/design.md#http-endpoints):
  * GET /healthz, /readyz, /metrics, /status; POST /webhook. HEAD works wherever GET does.
  */
 export class ControllerHttpServer {

@@ -150,7 +150,7 @@ export class Reconciler {
     }
     const now = this.#now();
     for (const key of keys.filter((k) => !desired.manifests.has(k))) {
-      // Left git. Prune is off by default (DESIGN.md §2): forget it, never delete it.
+      // Left git. Prune is off by default (docs/design.md#policy-table): forget it, never delete it.
       this.#o.status.remove(key);
       this.#seenLive.delete(key);
       this.#o.alerts.emitAll(this.#o.drift.forget(key, now));

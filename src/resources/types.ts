@@ -27,7 +27,7 @@ export type WriteOperation =
  */
 export type PlannedCall = { operation: WriteOperation; input: JsonObject };
 
-/** What apply executes and diff prints: one source of truth (STYLE.md, changesets/Terraform). */
+/** What apply executes and diff prints: one source of truth (docs/design.md#plan-then-apply, as changesets and Terraform). */
 export type Action =
   | { type: "create" | "update" | "noop"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[] }
   | { type: "delete"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[] }
@@ -41,7 +41,7 @@ export type BlockedCode = "NotOwned" | "ImmutableField" | "DependencyNotReady" |
 
 export type ActionType = Action["type"];
 
-/** Tags the controller writes on what it manages (DESIGN.md §2 ownership). */
+/** Tags the controller writes on what it manages (docs/design.md#ownership). */
 export const OWNER_TAG = "ecs-gitops:owner";
 export const SOURCE_TAG = "ecs-gitops:source";
 export const SPEC_HASH_TAG = "ecs-gitops:spec-hash";

@@ -1,5 +1,5 @@
 // Wire-format helpers for the nock suites: AWS JSON 1.1 (`POST /`, `X-Amz-Target`), errors as
-// HTTP 4xx/5xx with `{"__type": "<Code>", "message": "…"}` (shared/MOTO.md "Wire format").
+// HTTP 4xx/5xx with `{"__type": "<Code>", "message": "…"}` (docs/moto.md#wire-format).
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import nock from "nock";
 import { createAwsClients } from "../../src/aws/clients.js";

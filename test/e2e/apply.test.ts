@@ -60,7 +60,7 @@ describe("apply examples/ on moto_server", () => {
     ]);
     expect(first.writes).toEqual({ "ecs:RegisterTaskDefinition": 3, "ecs:CreateService": 2, "events:PutRule": 1, "events:PutTargets": 1 });
 
-    // moto ignores some CreateService fields (deploymentConfiguration, placement, ...: MOTO.md 3),
+    // moto ignores some CreateService fields (deploymentConfiguration, placement, ...: docs/moto.md#createservice-ignores-some-fields),
     // so the second run may legitimately set them once with UpdateService; nothing else.
     const second = await sync(world.options);
     expect(Object.keys(second.writes).filter((op) => op !== "ecs:UpdateService")).toEqual([]);

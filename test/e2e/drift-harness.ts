@@ -221,7 +221,7 @@ export async function runController(world: World, options: RunOptions): Promise<
     ignoreDifferences: [],
     shutdownTimeoutMs: 5_000,
     rateLimit: false, // moto has no throttling to respect
-    // moto never finishes a rollout (MOTO.md §2): services look Progressing and are polled at
+    // moto never finishes a rollout (docs/moto.md#no-deployment-lifecycle): services look Progressing and are polled at
     // this period, so it equals the resync period and every key keeps one pace.
     progressPollMs: options.resyncMs,
     log,

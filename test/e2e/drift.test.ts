@@ -200,7 +200,7 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
       expect((await detected(ctx, WORKER, t0)).action).toBe("healing");
       expect((await resolved(ctx, WORKER, t0)).resolution).toBe("healed");
       await exactlyOnce(ctx, [WORKER], t0);
-      // moto ignores some CreateService fields (MOTO.md §3): one UpdateService completes them.
+      // moto ignores some CreateService fields (docs/moto.md#createservice-ignores-some-fields): one UpdateService completes them.
       expect(resourceWrites(before, run)).toEqual({ "ecs:CreateService": 1, "ecs:UpdateService": 1 });
       expect(await service(world, "worker")).toMatchObject({ status: "ACTIVE", desiredCount: 3 });
 

@@ -3,7 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { createServer } from "node:net";
 
-/** moto_server, the local ECS/EventBridge/EC2 emulator (shared/MOTO.md). */
+/** moto_server, the local ECS/EventBridge/EC2 emulator (docs/moto.md). */
 export type MotoServer = {
   endpoint: string;
   port: number;

@@ -36,7 +36,7 @@ type TaskDefinitionRef = { ref: string; review?: string };
 
 const ADOPT_NOTE = "ecs-gitops/adopt lets the first apply tag this existing resource as owned; remove it once adopted";
 
-/** `ecs-gitops export`: write manifests from live resources (DESIGN.md §4, onboarding). */
+/** `ecs-gitops export`: write manifests from live resources (docs/design.md#export-onboarding). */
 export function registerExport(program: Command): void {
   program
     .command("export")

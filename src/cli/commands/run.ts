@@ -50,7 +50,7 @@ export function parseRateLimit(text: string): number | false {
   return fraction;
 }
 
-/** `ecs-gitops run`: the controller loop with its HTTP endpoints (DESIGN.md §4). */
+/** `ecs-gitops run`: the controller loop with its HTTP endpoints (docs/design.md#commands). */
 export function registerRun(program: Command): void {
   program
     .command("run")
@@ -105,7 +105,7 @@ async function runController(flags: RunFlags, explicit: (name: string) => boolea
       endpoint: flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"],
       cluster: flags.cluster,
       workDir: flags.workdir ?? path.join(tmpdir(), "ecs-gitops"),
-      // Secrets only from the environment, never argv (DESIGN.md §4).
+      // Secrets only from the environment, never argv (docs/design.md#secrets).
       webhookSecret: process.env["ECS_GITOPS_WEBHOOK_SECRET"] || undefined,
       alertWebhook: flags.alertWebhook,
       alertWebhookSecret: process.env["ECS_GITOPS_ALERT_WEBHOOK_SECRET"] || undefined,

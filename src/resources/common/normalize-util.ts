@@ -3,7 +3,7 @@ import type { JsonObject, JsonValue } from "../../json.js";
 
 /**
  * Drop what AWS treats as "not set": null/undefined (old console exports carry explicit nulls,
- * NORMALIZATION.md TD-5), empty lists (TD-12) and mappings left empty by that. `keepEmpty`
+ * TD-5), empty lists (TD-12) and mappings left empty by that. `keepEmpty`
  * names keys whose empty mapping is meaningful (user maps such as dockerLabels stay as they are
  * inside, but an empty one is also "not set", so the default is to drop it). Pure.
  */

@@ -85,7 +85,7 @@ export function quoteOrAbsent(value: string | undefined): string {
 
 /**
  * The resource exists in AWS but another owner's tag (or none) is on it: never touched unless the
- * manifest says to adopt it (DESIGN.md §2 ownership). `what` names it: `service "web"`.
+ * manifest says to adopt it (docs/design.md#ownership). `what` names it: `service "web"`.
  */
 export function notOwned(manifest: Manifest, ctx: PlanContext, liveTags: TagMap, changes: Change[], what: string, scope = "it"): Extract<Action, { type: "blocked" }> {
   return {

@@ -5,7 +5,7 @@ import type { Manifest, Problem } from "../../manifests/types.js";
 
 /**
  * What a kind's validator may know about the rest of the repo. Built by src/resources/validate.ts
- * so that kinds never import each other (STYLE.md).
+ * so that kinds never import each other (docs/design.md#layout).
  */
 export type ValidationContext = {
   /** The controller's default cluster (ecs-gitops.yaml `cluster` or `--cluster`), if any. */
@@ -43,7 +43,7 @@ export function numberOf(value: JsonValue | undefined): number | undefined {
 }
 
 /**
- * How a Service or a rule target names its task definition (DESIGN.md §1): a bare family the
+ * How a Service or a rule target names its task definition (docs/design.md#task-definition-references): a bare family the
  * repo manages, or a pinned `family:revision` / full ARN the repo does not manage. An ARN without
  * a revision means "latest ACTIVE", which is what a bare family means too.
  */
@@ -112,7 +112,7 @@ export function needsAwsvpc(taskDefinition: Manifest | undefined, runner: JsonOb
   return taskDefinition.spec["networkMode"] === "awsvpc" || requiresFargate(taskDefinition.spec);
 }
 
-// xref: NORMALIZATION.md §9.3: 16 subnets and 5 security groups per awsvpcConfiguration (not adjustable).
+// xref: docs/normalization.md#ecs-service-quotas: 16 subnets and 5 security groups per awsvpcConfiguration (not adjustable).
 export const MAX_SUBNETS = 16;
 export const MAX_SECURITY_GROUPS = 5;
 

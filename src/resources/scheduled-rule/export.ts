@@ -9,7 +9,7 @@ import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReferenc
 import type { LiveScheduledRule } from "./normalize.js";
 
 /*
- * `ecs-gitops export` for one EventBridge rule (DESIGN.md §4 onboarding): DescribeRule/ListRules,
+ * `ecs-gitops export` for one EventBridge rule (docs/design.md#export-onboarding): DescribeRule/ListRules,
  * ListTargetsByRule and ListTagsForResource (PascalCase) turned into the manifest's camelCase,
  * the inverse of what the planner sends. Only ECS task targets are a ScheduledRule's targets;
  * others are skipped and said so. Left out where the normalizer fills the same value: state
@@ -39,7 +39,7 @@ export function exportScheduledRule(live: LiveScheduledRule, options: ScheduledR
   const pattern = parsePattern(rule["EventPattern"]);
   if (pattern !== undefined) spec["eventPattern"] = pattern;
   const state = rule["State"];
-  // xref: NORMALIZATION.md EB-1 — PutRule without State means ENABLED.
+  // xref: docs/normalization.md#eb-1 — PutRule without State means ENABLED.
   if (state === "DISABLED") spec["state"] = "DISABLED";
   else if (typeof state === "string" && state !== "ENABLED") reviews.push({ path: ["spec"], message: `the live state ${state} cannot be written in a ScheduledRule (ENABLED or DISABLED): exported as ENABLED, the diff will show it` });
   setString(spec, "description", rule["Description"]);
@@ -90,7 +90,7 @@ function exportTarget(target: JsonObject, ecs: JsonObject, ruleArn: string, refe
   if (!setString(out, "roleArn", target["RoleArn"])) {
     reviews.push({ path: at, message: "the live target has no RoleArn, without which EventBridge cannot call ecs:RunTask: set roleArn" });
   }
-  // xref: NORMALIZATION.md EB-4 — "" is what some tools store for "not set".
+  // xref: docs/normalization.md#eb-4 — "" is what some tools store for "not set".
   setString(out, "launchType", ecs["LaunchType"]);
   setString(out, "platformVersion", ecs["PlatformVersion"]);
   // xref: EB-4 — EcsParameters.TaskCount: "The default is 1".

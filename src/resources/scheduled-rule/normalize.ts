@@ -4,7 +4,7 @@ import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
 import { canonicalPlacementField, compact, fillDefault, objectCopy, sortByField, sortList, taskDefinitionRef } from "../common/normalize-util.js";
 
 /*
- * One canonical shape for an EventBridge rule and its ECS targets (NORMALIZATION.md §7.5, §8), in
+ * One canonical shape for an EventBridge rule and its ECS targets (docs/normalization.md#scheduled-rules), in
  * the manifest's camelCase:
  *
  *   { state, description, scheduleExpression? | eventPattern?, roleArn?, targets: { <id>: target } }
@@ -52,8 +52,8 @@ const ECS_TARGET_FIELDS = [
 export function normalizeDesiredRule(spec: JsonObject, opts: DesiredRuleOptions): { rule: JsonObject; unexpandable: string[] } {
   const arns = arnExpander(opts);
   const rule: JsonObject = {
-    // xref: NORMALIZATION.md EB-1 — PutRule replaces the rule: an omitted State becomes ENABLED
-    // (moto and AWS alike, MOTO.md §9).
+    // xref: docs/normalization.md#eb-1 — PutRule replaces the rule: an omitted State becomes ENABLED
+    // (moto and AWS alike, docs/moto.md#eventbridge).
     state: stringOr(spec["state"], "ENABLED"),
     // xref: EB-1 — ecschedule: Description nil ≡ "" (DescribeRule omits an empty description).
     description: stringOr(spec["description"], ""),
@@ -199,7 +199,7 @@ function liveTargetFields(target: JsonObject): JsonObject {
 /** Defaults and ordering shared by both sides. */
 function canonicalTarget(raw: JsonObject): JsonObject {
   const t: JsonObject = { ...raw };
-  // xref: NORMALIZATION.md EB-4 — ecschedule PR #89: "" is what some tools store for "not set".
+  // xref: docs/normalization.md#eb-4 — ecschedule PR #89: "" is what some tools store for "not set".
   for (const field of ["launchType", "platformVersion", "propagateTags", "group", "referenceId", "roleArn"]) if (t[field] === "") delete t[field];
   const out = objectCopy(compact(t));
   if (out["taskDefinition"] === undefined) return out; // not an ECS target: nothing to default

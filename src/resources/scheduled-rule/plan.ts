@@ -12,7 +12,7 @@ import { normalizeDesiredRule, normalizeLiveRule } from "./normalize.js";
 import { taskDefinitionRef } from "../common/normalize-util.js";
 import type { LiveScheduledRule } from "./normalize.js";
 
-// xref: NORMALIZATION.md §9.4 — PutTargets and RemoveTargets take at most 10 entries per request.
+// xref: docs/normalization.md#eventbridge-limits — PutTargets and RemoveTargets take at most 10 entries per request.
 export const MAX_TARGETS_PER_CALL = 10;
 
 /**
@@ -143,7 +143,7 @@ function putRuleInput(manifest: Manifest, rule: JsonObject, tags: JsonValue[] | 
   const pattern = rule["eventPattern"];
   if (pattern !== undefined) input["EventPattern"] = typeof pattern === "string" ? pattern : JSON.stringify(pattern);
   // PutRule replaces the rule: an omitted State becomes ENABLED and an omitted Description is
-  // dropped (MOTO.md §9, as on AWS), so both are always sent.
+  // dropped (as on AWS; docs/moto.md#eventbridge), so both are always sent.
   input["State"] = rule["state"] ?? "ENABLED";
   input["Description"] = rule["description"] ?? "";
   if (typeof rule["roleArn"] === "string") input["RoleArn"] = rule["roleArn"];

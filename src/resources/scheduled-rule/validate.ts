@@ -6,7 +6,7 @@ import { checkAwsvpcConfiguration, findContainer, needsAwsvpc, numberOf, objects
 import type { Report, ValidationContext } from "../common/validation.js";
 import { parseScheduleExpression } from "./schedule-expression.js";
 
-// xref: NORMALIZATION.md §9.4: at most 5 targets per rule. RunTask starts at most 10 tasks per
+// xref: docs/normalization.md#eventbridge-limits: at most 5 targets per rule. RunTask starts at most 10 tasks per
 // call (§9.3 "RunTask count"), which is what EventBridge does with taskCount.
 export const MAX_TARGETS = 5;
 export const MAX_TASK_COUNT = 10;

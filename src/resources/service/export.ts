@@ -10,8 +10,8 @@ import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReferenc
 import { liveAsInput, readLiveService } from "./normalize.js";
 
 /*
- * `ecs-gitops export` for one service: the manifest a user would have written (DESIGN.md §4
- * onboarding). The CreateService input shape only (schema whitelist, SV-1/SV-2), fields that
+ * `ecs-gitops export` for one service: the manifest a user would have written (onboarding,
+ * docs/design.md#export-onboarding). The CreateService input shape only (schema whitelist, SV-1/SV-2), fields that
  * DescribeServices keeps on the PRIMARY deployment read from there (SV-15), and without the
  * values AWS reports for "not set" that the normalizer fills in as well, so leaving them out can
  * never show as a difference: deploymentController ECS, schedulingStrategy REPLICA, propagateTags
@@ -28,7 +28,7 @@ export type ServiceExportOptions = {
 
 
 const SERVICE_SCHEMA = kindSpecSchemas.Service as unknown as SchemaNode;
-// Server-filled members newer than the schema (NORMALIZATION.md SV-6): never compared, not worth a review.
+// Server-filled members newer than the schema (docs/normalization.md#sv-6): never compared, not worth a review.
 const SILENTLY_DROPPED = new Set(["resetOnHealthyTask", "thresholdConfiguration"]);
 
 /**
@@ -59,7 +59,7 @@ export function exportService(response: unknown, options: ServiceExportOptions =
   const labels = labelsFromTags(tagListToMap(live["tags"]));
   if (Object.keys(labels).length > 0) metadata["labels"] = labels;
   metadata["annotations"] = { ...ADOPT_ANNOTATIONS };
-  // xref: NORMALIZATION.md SV-16 — only long-format service ARNs (…:service/<cluster>/<name>) take tags.
+  // xref: docs/normalization.md#sv-16 — only long-format service ARNs (…:service/<cluster>/<name>) take tags.
   if (/^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+$/.test(serviceArn)) {
     reviews.push({ path: ["metadata", "name"], message: `${serviceArn} is in the old short ARN format, which ECS cannot tag: ecs-gitops cannot record that it owns this service (apply is blocked). Opt in to serviceLongArnFormat and recreate the service first` });
   }
@@ -96,7 +96,7 @@ function removeServiceDefaults(spec: JsonObject): void {
   const daemon = spec["schedulingStrategy"] === "DAEMON";
   const strategy = spec["capacityProviderStrategy"];
   const fargate = spec["launchType"] === "FARGATE" || (Array.isArray(strategy) && strategy.some((item) => isJsonObject(item) && /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"]))));
-  // xref: NORMALIZATION.md §8 — a DAEMON service runs one task per instance; ECS sets desiredCount.
+  // xref: docs/normalization.md#spurious-diffs — a DAEMON service runs one task per instance; ECS sets desiredCount.
   if (daemon) delete spec["desiredCount"];
   const controller = spec["deploymentController"];
   // xref: SV-9 — absent ≡ {type: ECS} (CFN coverage #1259).

@@ -6,7 +6,7 @@ import { projectBySchema } from "../common/schema-util.js";
 import type { SchemaNode } from "../common/schema-util.js";
 
 /*
- * Canonical comparable form of an ECS service (NORMALIZATION.md §7.4, §8), applied to BOTH the
+ * Canonical comparable form of an ECS service (docs/normalization.md#services), applied to BOTH the
  * desired CreateService-shaped spec and the live DescribeServices object, so a difference that
  * survives is a real one. The plan sends values of this form to UpdateService (they are valid
  * input: defaults filled, lists sorted), but never to CreateService (that gets the spec as written).
@@ -14,7 +14,7 @@ import type { SchemaNode } from "../common/schema-util.js";
  * Decisions where AWS's behaviour is not a plain default:
  * - `bakeTimeInMinutes` is filled (0) only for ROLLING: UpdateService requires it for BLUE_GREEN,
  *   so there is no server default to assume there.
- * - `deploymentCircuitBreaker.resetOnHealthyTask` / `thresholdConfiguration` (NORMALIZATION SV-6)
+ * - `deploymentCircuitBreaker.resetOnHealthyTask` / `thresholdConfiguration` (SV-6)
  *   are not in the botocore 1.43.11 input shape: the schema projection drops them on both sides, so
  *   they can neither be managed nor cause a diff until the schema is regenerated.
  * - `placementStrategy.field`: built-in fields (cpu, memory, instanceId/host, attribute:ecs.*) are
@@ -87,7 +87,7 @@ const FARGATE_PROVIDERS = ["FARGATE", "FARGATE_SPOT"];
  */
 export function serviceNormalizeOptions(desired: JsonObject, live?: JsonObject): ServiceNormalizeOptions {
   const unmanaged: string[] = [];
-  // xref: NORMALIZATION.md SV-3 — ecspresso diffServices: desiredCount left unset belongs to autoscaling.
+  // xref: docs/normalization.md#sv-3 — ecspresso diffServices: desiredCount left unset belongs to autoscaling.
   if (isUnset(desired["desiredCount"])) unmanaged.push("desiredCount");
   // xref: SV-10 — 2024-25 AWS outputs show ENABLED and DISABLED for services created without it
   // (aws-cli update-service example: ENABLED); CreateService and UpdateService default differently.
@@ -137,7 +137,7 @@ export function normalizeService(input: JsonObject, opts: ServiceNormalizeOption
   fillServiceDefaults(svc, opts);
 
   for (const field of opts.unmanaged) delete svc[field];
-  // xref: NORMALIZATION.md §8 "DAEMON percents / desired_count" — T DiffSuppress: a daemon runs one
+  // xref: docs/normalization.md#spurious-diffs (DAEMON percents and desiredCount) — T DiffSuppress: a daemon runs one
   // task per instance, ECS sets desiredCount itself.
   if (opts.daemon) delete svc["desiredCount"];
   return svc;
@@ -185,7 +185,7 @@ export function liveAsInput(live: JsonObject): JsonObject {
 
 function canonicalTaskDefinition(svc: JsonObject, opts: ServiceNormalizeOptions): void {
   const td = svc["taskDefinition"];
-  // xref: NORMALIZATION.md SV-14/§8 — CFN roadmap #2234, ecspresso: under CODE_DEPLOY (and EXTERNAL
+  // xref: docs/normalization.md#sv-14 — CFN roadmap #2234, ecspresso: under CODE_DEPLOY (and EXTERNAL
   // task sets) the controller, not the service, decides the running revision.
   if (opts.controller !== "ECS") delete svc["taskDefinition"];
   else if (typeof td === "string") svc["taskDefinition"] = taskDefinitionRef(td);
@@ -203,7 +203,7 @@ function canonicalNetwork(svc: JsonObject): void {
   const network = svc["networkConfiguration"];
   const awsvpc = isJsonObject(network) ? network["awsvpcConfiguration"] : undefined;
   if (!isJsonObject(awsvpc)) return;
-  // xref: NORMALIZATION.md SV-7 — ecspresso; T TypeSet; assignPublicIp DISABLED in every fixture
+  // xref: docs/normalization.md#sv-7 — ecspresso; T TypeSet; assignPublicIp DISABLED in every fixture
   // created without it (ECS_AWSCLI_Fargate tutorial output).
   if (awsvpc["assignPublicIp"] === undefined) awsvpc["assignPublicIp"] = "DISABLED";
   sortList(awsvpc, "subnets");
@@ -264,7 +264,7 @@ function canonicalCapacityProviders(svc: JsonObject): void {
 }
 
 function fillServiceDefaults(svc: JsonObject, opts: ServiceNormalizeOptions): void {
-  // xref: NORMALIZATION.md SV-9 — CFN coverage #1259 (DescribeServices omits it); T default ECS.
+  // xref: docs/normalization.md#sv-9 — CFN coverage #1259 (DescribeServices omits it); T default ECS.
   fillDefault(svc, "deploymentController", { type: "ECS" });
   // xref: CreateService.schedulingStrategy — REPLICA unless DAEMON; aws-cli create-service outputs.
   fillDefault(svc, "schedulingStrategy", "REPLICA");
@@ -282,7 +282,7 @@ function fillServiceDefaults(svc: JsonObject, opts: ServiceNormalizeOptions): vo
 }
 
 function deploymentConfigurationDefaults(dc: JsonObject, daemon: boolean): JsonObject {
-  // xref: NORMALIZATION.md SV-6 — ecspresso fillDeploymentConfigurationDefaults, ecspresso #894;
+  // xref: docs/normalization.md#sv-6 — ecspresso fillDeploymentConfigurationDefaults, ecspresso #894;
   // DeploymentConfiguration API reference: REPLICA 200/100; DAEMON 100/0 (a real DAEMON
   // DescribeServices output, test/fixtures/aws/svc-describe-daemon-ec2-2020.json).
   fillDefault(dc, "maximumPercent", daemon ? 100 : 200);

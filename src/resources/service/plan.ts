@@ -18,7 +18,7 @@ const UPDATABLE_BY_CONTROLLER: Record<string, readonly string[]> = {
   EXTERNAL: ["desiredCount", "healthCheckGracePeriodSeconds", "placementConstraints", "placementStrategy", "enableECSManagedTags", "propagateTags"],
 };
 
-// xref: NORMALIZATION.md SV-17 — ecspresso svToUpdateServiceInput; UpdateService API reference:
+// xref: docs/normalization.md#sv-17 — ecspresso svToUpdateServiceInput; UpdateService API reference:
 // "You can remove existing loadBalancers by passing an empty list" (likewise the others).
 const REMOVE_WITH_EMPTY_LIST = ["loadBalancers", "serviceRegistries", "volumeConfigurations", "vpcLatticeConfigurations", "placementConstraints", "placementStrategy"];
 

@@ -4,7 +4,7 @@ import type { Manifest, Problem } from "../../manifests/types.js";
 import { checkAwsvpcConfiguration, findContainer, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
 
-// xref: NORMALIZATION.md §9.3: 5 target groups per service (not adjustable).
+// xref: docs/normalization.md#ecs-service-quotas: 5 target groups per service (not adjustable).
 export const MAX_TARGET_GROUPS = 5;
 
 /** ECS's documented offline-checkable constraints on one CreateService input. Pure. */

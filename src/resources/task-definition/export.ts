@@ -9,7 +9,7 @@ import { readLiveTaskDefinition } from "./normalize.js";
 
 /*
  * `ecs-gitops export` for one task definition revision: the manifest a user would have written
- * for it (DESIGN.md §4 onboarding). The RegisterTaskDefinition input shape only (schema
+ * for it (docs/design.md#export-onboarding). The RegisterTaskDefinition input shape only (schema
  * whitelist, like the normalizer), without nulls and empty lists, and without the values AWS fills
  * in that the normalizer fills in too (so leaving them out can never show as a difference):
  * essential true, container cpu 0, protocol tcp, awsvpc/host hostPort = containerPort, hostPort 0,
@@ -64,7 +64,7 @@ function projectTopLevel(td: JsonObject, dropped: JsonPath[]): JsonObject {
 }
 
 function removeTaskDefaults(spec: JsonObject, reviews: ExportReview[]): void {
-  // xref: NORMALIZATION.md TD-16 — enableFaultInjection false in newer describe output.
+  // xref: docs/normalization.md#td-16 — enableFaultInjection false in newer describe output.
   dropIf(spec, "enableFaultInjection", false);
   // Task cpu/memory come back as integer strings ("1024"); a user writes the number.
   for (const field of ["cpu", "memory"]) {
@@ -77,7 +77,7 @@ function removeTaskDefaults(spec: JsonObject, reviews: ExportReview[]): void {
 }
 
 function removeContainerDefaults(c: JsonObject, networkMode: string | undefined): void {
-  // xref: NORMALIZATION.md TD-7 (cpu 0), TD-8 (essential true), TD-18 (versionConsistency enabled).
+  // xref: docs/normalization.md#td-7 (cpu 0), TD-8 (essential true), TD-18 (versionConsistency enabled).
   dropIf(c, "cpu", 0);
   dropIf(c, "essential", true);
   dropIf(c, "versionConsistency", "enabled");

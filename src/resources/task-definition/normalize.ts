@@ -9,7 +9,7 @@ import { projectBySchema } from "../common/schema-util.js";
 import type { SchemaNode } from "../common/schema-util.js";
 
 /*
- * Canonical comparable form of a task definition (NORMALIZATION.md §7.1–7.3, §8). Applied to BOTH
+ * Canonical comparable form of a task definition (docs/normalization.md#task-definitions). Applied to BOTH
  * the desired spec and the live description, so a difference that survives is a real one. The
  * result is for comparing and hashing only: it is never sent to AWS (principle 5).
  *
@@ -39,11 +39,11 @@ export function normalizeTaskDefinition(input: JsonObject): JsonObject {
   const td = objectCopy(compact(projectBySchema(input, TASK_DEFINITION_SCHEMA)));
   const networkMode = typeof td["networkMode"] === "string" ? td["networkMode"] : undefined;
 
-  // xref: NORMALIZATION.md TD-6 — ecspresso toNumberCPU/toNumberMemory, ecspresso PR #123; AWS
+  // xref: docs/normalization.md#td-6 — ecspresso toNumberCPU/toNumberMemory, ecspresso PR #123; AWS
   // accepts "1 vCPU"/"1 GB" and stores integer strings.
   setIfPresent(td, "cpu", unitString(td["cpu"], parseTaskCpu));
   setIfPresent(td, "memory", unitString(td["memory"], parseTaskMemory));
-  // xref: NORMALIZATION.md TD-16 — enableFaultInjection false in newer describe output; T Computed.
+  // xref: docs/normalization.md#td-16 — enableFaultInjection false in newer describe output; T Computed.
   fillDefault(td, "enableFaultInjection", false);
 
   mapList(td, "containerDefinitions", (c) => normalizeContainer(c, networkMode), "name"); // TD-19
@@ -58,18 +58,18 @@ export function normalizeTaskDefinition(input: JsonObject): JsonObject {
 
 function normalizeContainer(container: JsonObject, networkMode: string | undefined): JsonObject {
   const c = { ...container };
-  // xref: NORMALIZATION.md TD-7 — ecspresso (int32 zero), T v1 equivalency; AWS returns `cpu: 0`.
+  // xref: docs/normalization.md#td-7 — ecspresso (int32 zero), T v1 equivalency; AWS returns `cpu: 0`.
   fillDefault(c, "cpu", 0);
-  // xref: NORMALIZATION.md TD-8 — T containerDefinitions.reduce; ansible #22547.
+  // xref: docs/normalization.md#td-8 — T containerDefinitions.reduce; ansible #22547.
   fillDefault(c, "essential", true);
-  // xref: NORMALIZATION.md TD-18 — API reference "By default, the value is enabled"; see header.
+  // xref: docs/normalization.md#td-18 — API reference "By default, the value is enabled"; see header.
   fillDefault(c, "versionConsistency", "enabled");
 
   mapList(c, "portMappings", (p) => normalizePortMapping(p, networkMode), undefined);
   sortList(c, "portMappings"); // TD-21, after filling so both sides sort alike
   const health = c["healthCheck"];
   if (isJsonObject(health)) {
-    // xref: NORMALIZATION.md TD-11 — T reduce; terraform-aws-modules/terraform-aws-ecs #148/#149.
+    // xref: docs/normalization.md#td-11 — T reduce; terraform-aws-modules/terraform-aws-ecs #148/#149.
     // No default for startPeriod. healthCheck.command keeps its order (TD-22).
     c["healthCheck"] = { interval: 30, timeout: 5, retries: 3, ...health };
   }
@@ -114,9 +114,9 @@ function normalizeContainer(container: JsonObject, networkMode: string | undefin
 
 function normalizePortMapping(mapping: JsonObject, networkMode: string | undefined): JsonObject {
   const p = { ...mapping };
-  // xref: NORMALIZATION.md TD-9 — T `_portMappings` test; ansible #22547.
+  // xref: docs/normalization.md#td-9 — T `_portMappings` test; ansible #22547.
   fillDefault(p, "protocol", "tcp");
-  // xref: NORMALIZATION.md TD-10 — T reduce (hostPort 0 ≡ nil; awsvpc nil ≡ containerPort);
+  // xref: docs/normalization.md#td-10 — T reduce (hostPort 0 ≡ nil; awsvpc nil ≡ containerPort);
   // ecspresso; techservicesillinois #33 (AWS fills hostPort = containerPort in host mode too).
   if (p["hostPort"] === 0) delete p["hostPort"];
   if ((networkMode === "awsvpc" || networkMode === "host") && p["hostPort"] === undefined && typeof p["containerPort"] === "number") {
@@ -127,10 +127,10 @@ function normalizePortMapping(mapping: JsonObject, networkMode: string | undefin
 
 function normalizeVolume(volume: JsonObject): JsonObject {
   const v = { ...volume };
-  // xref: NORMALIZATION.md TD-14 — T PR #46132 (API returns configuredAtLaunch false).
+  // xref: docs/normalization.md#td-14 — T PR #46132 (API returns configuredAtLaunch false).
   fillDefault(v, "configuredAtLaunch", false);
   const efs = v["efsVolumeConfiguration"];
-  // xref: NORMALIZATION.md TD-15 — TF #26793/#18010, PR #26880 (T test EFSVolume_transitEncryptionMinimal
+  // xref: docs/normalization.md#td-15 — TF #26793/#18010, PR #26880 (T test EFSVolume_transitEncryptionMinimal
   // reads "/" back); CircleCI aws-ecs-orb #105.
   if (isJsonObject(efs)) v["efsVolumeConfiguration"] = { rootDirectory: "/", ...efs };
   const docker = v["dockerVolumeConfiguration"];
@@ -171,7 +171,7 @@ export type LiveTaskDefinitionRead = {
 };
 
 /**
- * Accepts every shape AWS and its tools produce (NORMALIZATION.md fixtures README): the
+ * Accepts every shape AWS and its tools produce (test/fixtures/aws/README.md): the
  * DescribeTaskDefinition / RegisterTaskDefinition response `{taskDefinition, tags}` (tags outside,
  * TD-3), a bare task definition, a console JSON export with `tags` inside, SDK output with `Date`
  * timestamps and `$metadata`, CLI text, epoch or ISO timestamps, explicit nulls. `taskDefinition`

@@ -4,7 +4,7 @@ import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
 import { containerNames, listOf, numberOf, objectsOf, reporter, requiresFargate, stringOf } from "../common/validation.js";
 import type { Report } from "../common/validation.js";
 
-// xref: NORMALIZATION.md §9.3: 10 containers per task definition, 64 KiB per task definition.
+// xref: docs/normalization.md#ecs-service-quotas: 10 containers per task definition, 64 KiB per task definition.
 export const MAX_CONTAINERS = 10;
 export const MAX_TASK_DEFINITION_BYTES = 64 * 1024;
 
