@@ -20,8 +20,8 @@ export type ThrottleCategory =
 
 export type BucketRate = { burst: number; perSecond: number };
 
-// xref: docs/normalization.md#ecs-request-throttling (ECS request throttling: bucket size = burst, refill = sustained) and
-// §9.4 (EventBridge: 50 requests/s per account and Region for every API but PutEvents).
+// xref: docs/normalization.md#ecs-request-throttling (bucket size = burst, refill = sustained) and
+// docs/normalization.md#eventbridge-limits (EventBridge: 50 requests/s per account and Region for every API but PutEvents).
 export const PUBLISHED_RATES: Readonly<Record<ThrottleCategory, BucketRate>> = {
   "ecs:cluster-modify": { burst: 20, perSecond: 1 },
   "ecs:cluster-read": { burst: 50, perSecond: 20 },

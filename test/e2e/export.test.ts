@@ -61,7 +61,7 @@ describe("export on moto_server: onboarding resources ecs-gitops did not create"
     try {
       await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
       const examples = await copyExamples(await defaultNetwork(endpoint, accountId));
-      // moto ignores some CreateService fields (docs/moto.md#createservice-ignores-some-fields): the second run sets them; the third writes nothing.
+      // moto drops some CreateService fields (docs/moto.md#createservice-ignores-some-fields): run 2 sets them, run 3 writes nothing.
       for (let run = 0; run < 3; run++) await sync(options(examples));
       expect((await sync(options(examples))).writes).toEqual({});
 

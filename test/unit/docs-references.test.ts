@@ -84,21 +84,30 @@ export function brokenCitations(file: string, text: string): Problem[] {
   for (const m of scanned.matchAll(/(?<![\w/.-])(?:\.{1,2}\/)*shared\/[\w./-]*/g)) {
     problems.push(`${file}:${lineAt(scanned, m.index)}: cites "${m[0]}", a folder outside the repository; cite docs/ instead`);
   }
+  for (const m of scanned.matchAll(/§\s*\d[\d.–-]*/g)) {
+    const where = `${file}:${lineAt(scanned, m.index)}`;
+    problems.push(`${where}: cites section "${m[0]}" of a numbered document the repository lacks; cite docs/<page>.md#<anchor>`);
+  }
   // Markdown documents, however they are named, and repository files with a path from the root.
-  const citation = /(?<![\w/.-])((?:\.{1,2}\/)*[\w.-]+(?:\/[\w.-]+)*\.md|(?:src|test|bench|scripts|docs|examples|manifests)\/[\w./-]+\.(?:ts|py|json|ya?ml))(?:#([\w-]+))?/g;
+  const markdown = String.raw`(?:\.{1,2}\/)*[\w.-]+(?:\/[\w.-]+)*\.md`;
+  const repoFile = String.raw`(?:src|test|bench|scripts|docs|examples|manifests)\/[\w./-]+\.(?:ts|py|json|ya?ml)`;
+  const citation = new RegExp(String.raw`(?<![\w/.-])(${markdown}|${repoFile})(?:#([\w-]+))?`, "g");
   for (const m of scanned.matchAll(citation)) {
     const cited = m[1] ?? "";
     if (/(^|\/)\.{0,2}shared\//.test(cited)) continue;
     const line = lineAt(scanned, m.index);
     const target = resolveCitation(file, cited);
-    if (target === undefined) problems.push(`${file}:${line}: cites ${cited}, which is not in the repository: cite a file under docs/ (or write the fact down there)`);
+    if (target === undefined) {
+      problems.push(`${file}:${line}: cites ${cited}, which is not in the repository: cite a file under docs/ or write the fact there`);
+    }
     else problems.push(...checkAnchor(file, line, target, m[2]));
   }
   // In-page links of markdown files.
   if (file.endsWith(".md")) {
     const own = anchorsOf(text);
     for (const m of scanned.matchAll(/\]\(#([\w-]+)\)/g)) {
-      if (!own.has(m[1] ?? "")) problems.push(`${file}:${lineAt(scanned, m.index)}: links to #${m[1]}, which is not a heading of this page`);
+      if (own.has(m[1] ?? "")) continue;
+      problems.push(`${file}:${lineAt(scanned, m.index)}: links to #${m[1]}, which is not a heading of this page`);
     }
   }
   return problems;
@@ -106,7 +115,9 @@ export function brokenCitations(file: string, text: string): Problem[] {
 
 /** Rule ids (`TD-7`, `SV-13`, `EB-5`) a file uses. */
 export function ruleIdsIn(text: string): { id: string; index: number }[] {
-  return [...withoutUrls(text).matchAll(/\b([A-Z]{2,3})-(\d+)\b/g)].filter((m) => !NOT_RULE_PREFIXES.has(m[1] ?? "")).map((m) => ({ id: m[0], index: m.index }));
+  return [...withoutUrls(text).matchAll(/\b([A-Z]{2,3})-(\d+)\b/g)]
+    .filter((m) => !NOT_RULE_PREFIXES.has(m[1] ?? ""))
+    .map((m) => ({ id: m[0], index: m.index }));
 }
 
 const files = SCANNED.flatMap(listFiles).filter((f) => f !== SELF);
@@ -129,7 +140,8 @@ describe("references in comments and docs", () => {
     for (const f of files.filter((file) => !file.startsWith("docs/"))) {
       const text = readFileSync(path.join(ROOT, f), "utf8");
       for (const { id, index } of ruleIdsIn(text)) {
-        if (!defined.has(id.toLowerCase())) problems.push(`${f}:${lineAt(text, index)}: rule ${id} is not defined in ${RULE_DOC} (add a "### ${id}" section there)`);
+        if (defined.has(id.toLowerCase())) continue;
+        problems.push(`${f}:${lineAt(text, index)}: rule ${id} is not defined in ${RULE_DOC} (add a "#### ${id}" section there)`);
       }
     }
     expect(problems).toEqual([]);
@@ -138,11 +150,12 @@ describe("references in comments and docs", () => {
 
 describe("the reference checker", () => {
   it.each([
-    ["a document only the team has", "// see DESIGN.md §2", /DESIGN\.md, which is not in the repository/],
+    ["a document only the team has", "// see DESIGN.md", /DESIGN\.md, which is not in the repository/],
     ["a lower-case document that is missing", "// docs/nowhere.md", /docs\/nowhere\.md, which is not/],
     ["the team's background folder", "// (../shared/MOTO.md)", /outside the repository/],
     ["a fixture folder outside the repository", "// via shared/fixtures", /outside the repository/],
     ["a source file that moved", "// see src/aws/nowhere.ts", /src\/aws\/nowhere\.ts, which is not/],
+    ["a numbered section of an outside document", "// limits (§9.3)", /cites section "§9\.3"/],
     ["an anchor the page lacks", "// docs/scale.md#no-such-section", /has no heading with that anchor/],
   ])("flags %s", (_what, text, message) => {
     const problems = brokenCitations("src/x.ts", text);

@@ -22,8 +22,8 @@ export function resolveSchemaRef(node: SchemaNode): SchemaNode {
 }
 
 /**
- * Keep what the schema describes (nested keys in the order read): the whitelist of docs/normalization.md#principles
- * principle 1. Export notes in `dropped` what the schema does not know, except keys in `silently`
+ * Keep what the schema describes (nested keys in the order read): the whitelist of
+ * docs/normalization.md#principles, principle 1. Export notes in `dropped` what the schema does not know, except keys in `silently`
  * (server-filled members newer than the schema); normalizers pass no `dropped`. Pure.
  */
 export function projectBySchema(value: JsonValue, node: SchemaNode, path: JsonPath = [], dropped?: JsonPath[], silently: ReadonlySet<string> = new Set()): JsonValue {

@@ -7,7 +7,7 @@ import type { Report, ValidationContext } from "../common/validation.js";
 import { parseScheduleExpression } from "./schedule-expression.js";
 
 // xref: docs/normalization.md#eventbridge-limits: at most 5 targets per rule. RunTask starts at most 10 tasks per
-// call (§9.3 "RunTask count"), which is what EventBridge does with taskCount.
+// call (docs/normalization.md#ecs-service-quotas), which is what EventBridge does with taskCount.
 export const MAX_TARGETS = 5;
 export const MAX_TASK_COUNT = 10;
 // xref: EventBridge API Rule.EventPattern "Maximum length of 4096" (the API model's limit).

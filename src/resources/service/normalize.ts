@@ -19,7 +19,7 @@ import type { SchemaNode } from "../common/schema-util.js";
  *   they can neither be managed nor cause a diff until the schema is regenerated.
  * - `placementStrategy.field`: built-in fields (cpu, memory, instanceId/host, attribute:ecs.*) are
  *   compared case-insensitively (T `SuppressEquivalentStringCaseInsensitive`); custom attribute
- *   names keep their case, being user data (principle 4).
+ *   names keep their case, being user data (docs/normalization.md#principles, 4).
  * - Service Connect `namespace`: DescribeServices reports the Cloud Map ARN, users usually write the
  *   name; resolving one into the other needs Cloud Map (I/O). When the two sides use different
  *   forms the namespace is not compared (`dropNamespace`) and the plan says so in a note.

@@ -15,7 +15,7 @@ import { readLiveTaskDefinition } from "./normalize.js";
  * essential true, container cpu 0, protocol tcp, awsvpc/host hostPort = containerPort, hostPort 0,
  * healthCheck 30/5/3, EFS rootDirectory "/", configuredAtLaunch false, docker volume scope task,
  * versionConsistency enabled, enableFaultInjection false. What cannot be reproduced from describe
- * output (principle 5) is left out and flagged with a `# review:` comment instead of guessed.
+ * output (docs/normalization.md#principles, 5) is left out and flagged with a `# review:` comment instead of guessed.
  */
 
 

@@ -11,7 +11,7 @@ import type { SchemaNode } from "../common/schema-util.js";
 /*
  * Canonical comparable form of a task definition (docs/normalization.md#task-definitions). Applied to BOTH
  * the desired spec and the live description, so a difference that survives is a real one. The
- * result is for comparing and hashing only: it is never sent to AWS (principle 5).
+ * result is for comparing and hashing only: it is never sent to AWS (docs/normalization.md#principles, 5).
  *
  * Decisions where AWS's behaviour is not a plain default:
  * - TD-17 `networkMode` unset is NOT filled. AWS stores and returns it unset (the aws-cli

@@ -20,7 +20,7 @@ export type TaskDefinitionPlan = { action: Action; specHash: string; resolved: R
  * caller's preference order (the one the managed services use, then the latest). A revision whose
  * normalized content equals the desired one is reused: at most its tags are corrected, so a
  * tag-only change never registers (TD-3). Otherwise RegisterTaskDefinition with the spec as
- * written (principle 5: never the normalized object, never a described one). Pure.
+ * written (docs/normalization.md#principles, 5: never the normalized object, never a described one). Pure.
  */
 export function planTaskDefinition(manifest: Manifest, candidates: readonly LiveTaskDefinition[], ctx: PlanContext): TaskDefinitionPlan {
   const desired = normalizeTaskDefinition(manifest.spec);
