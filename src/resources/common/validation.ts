@@ -34,6 +34,18 @@ export function objectsOf(value: JsonValue | undefined): { item: JsonObject; ind
   return listOf(value).flatMap((item, index) => (isJsonObject(item) ? [{ item, index }] : []));
 }
 
+/**
+ * Is a field set to something? AWS reads an empty list or an empty mapping like an absent field
+ * for the fields whose mere presence a rule rejects (`links: []` on Fargate registers fine), so
+ * such rules test this instead of `!== undefined`.
+ */
+export function isSet(value: JsonValue | undefined): boolean {
+  if (value === undefined || value === null) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (isJsonObject(value)) return Object.keys(value).length > 0;
+  return true;
+}
+
 export function stringOf(value: JsonValue | undefined): string | undefined {
   return typeof value === "string" ? value : undefined;
 }

@@ -2,7 +2,7 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { eventBusName } from "../../manifests/identity.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
-import { checkAwsvpcConfiguration, findContainer, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
+import { checkAwsvpcConfiguration, findContainer, isSet, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
 import { parseScheduleExpression } from "./schedule-expression.js";
 
@@ -69,7 +69,7 @@ function checkTarget(target: JsonObject, at: JsonPath, report: Report, ctx: Vali
     report(at, "rule-target-cluster", "an ECS target needs cluster (no default cluster is configured: set `cluster` in ecs-gitops.yaml or pass --cluster)");
   }
   const taskDefinition = resolveTaskDefinitionRef(target["taskDefinition"], [...at, "taskDefinition"], "rule-target-task-definition", report, ctx);
-  if (target["launchType"] !== undefined && target["capacityProviderStrategy"] !== undefined) {
+  if (isSet(target["launchType"]) && isSet(target["capacityProviderStrategy"])) {
     report([...at, "capacityProviderStrategy"], "rule-target-launch-type-capacity-provider", "set launchType or capacityProviderStrategy on a target, not both");
   }
   const rules = { missing: "rule-target-network-configuration", subnets: "rule-target-subnets", securityGroups: "rule-target-security-groups" };

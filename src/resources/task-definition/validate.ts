@@ -1,7 +1,8 @@
+import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
-import { containerNames, listOf, numberOf, objectsOf, reporter, requiresFargate, stringOf } from "../common/validation.js";
+import { containerNames, isSet, listOf, numberOf, objectsOf, reporter, requiresFargate, stringOf } from "../common/validation.js";
 import type { Report } from "../common/validation.js";
 
 // xref: NORMALIZATION.md §9.3: 10 containers per task definition, 64 KiB per task definition.
@@ -61,11 +62,15 @@ function checkFargate(spec: JsonObject, cpu: number | undefined | "invalid", mem
     report(["memory"], "fargate-cpu-memory", `cpu ${cpu} with memory ${memory} MiB is not a Fargate task size${describeSizes(cpu)}`);
   }
   objectsOf(spec["volumes"]).forEach(({ item, index }) => {
-    if (item["host"] !== undefined && item["host"] !== null) report(["volumes", index, "host"], "fargate-host-volume", "Fargate tasks cannot use host volumes: drop `host` (a bind mount without a host path) or use EFS");
-    if (item["dockerVolumeConfiguration"] !== undefined) report(["volumes", index, "dockerVolumeConfiguration"], "fargate-host-volume", "Fargate tasks cannot use Docker volumes: use EFS or a bind mount");
+    // xref: HostVolumeProperties.sourcePath: Fargate forbids only the host path; `host: {}` (as
+    // describe-task-definition prints for CDK-registered task definitions) is a plain bind mount.
+    const host = item["host"];
+    if (isJsonObject(host) && isSet(host["sourcePath"])) report(["volumes", index, "host", "sourcePath"], "fargate-host-volume", "Fargate tasks cannot mount a host path: drop `host.sourcePath` (a bind mount without a host path) or use EFS");
+    // An empty dockerVolumeConfiguration is not a no-op: it asks for a Docker volume with defaults.
+    if (item["dockerVolumeConfiguration"] !== undefined && item["dockerVolumeConfiguration"] !== null) report(["volumes", index, "dockerVolumeConfiguration"], "fargate-host-volume", "Fargate tasks cannot use Docker volumes: use EFS or a bind mount");
   });
   objectsOf(spec["containerDefinitions"]).forEach(({ item, index }) => {
-    if (item["links"] !== undefined) report(["containerDefinitions", index, "links"], "fargate-links", "Fargate tasks cannot use links (awsvpc containers reach each other on localhost)");
+    if (isSet(item["links"])) report(["containerDefinitions", index, "links"], "fargate-links", "Fargate tasks cannot use links (awsvpc containers reach each other on localhost): remove `links`");
     if (item["privileged"] === true) report(["containerDefinitions", index, "privileged"], "fargate-privileged", "Fargate tasks cannot run privileged containers");
   });
 }
@@ -87,15 +92,16 @@ function checkContainers(spec: JsonObject, fargate: boolean, cpu: number | undef
   checkUnique(spec, report);
   let reservedMiB = 0;
   let reservedCpu = 0;
-  let containerOverTask = false;
   for (const { item: c, index } of containers) {
     const at = ["containerDefinitions", index];
     const name = stringOf(c["name"]);
-    if (name === undefined || stringOf(c["image"]) === undefined) report(at, "container-name-image", "every container needs a name and an image");
-    else if (!/^[A-Za-z0-9_-]{1,255}$/.test(name)) report([...at, "name"], "container-name-image", `container name "${name}" may hold only 1-255 letters, digits, hyphens and underscores`);
+    // xref: RegisterTaskDefinition answers "Container.image should not be null or empty" (and the same for name).
+    const missing = (["name", "image"] as const).filter((field) => !stringOf(c[field]));
+    if (missing.length > 0) report(missing.length === 1 && c[missing[0]!] === "" ? [...at, missing[0]!] : at, "container-name-image", `every container needs a non-empty name and image${missing.length === 1 ? `: set ${missing[0]!}` : ""}`);
+    else if (name !== undefined && !/^[A-Za-z0-9_-]{1,255}$/.test(name)) report([...at, "name"], "container-name-image", `container name "${name}" may hold only 1-255 letters, digits, hyphens and underscores`);
     checkReferences(c, at, name, { containers: names, volumes }, report);
     // xref: ContainerDefinition.links: "only supported if the network mode of a task definition is bridge".
-    if (!fargate && c["links"] !== undefined && networkMode !== undefined && networkMode !== "bridge") report([...at, "links"], "links-network-mode", `links only work with networkMode bridge, not ${networkMode}`);
+    if (!fargate && isSet(c["links"]) && networkMode !== undefined && networkMode !== "bridge") report([...at, "links"], "links-network-mode", `links only work with networkMode bridge, not ${networkMode}`);
     // xref: PortMapping.hostPort: with awsvpc or host networking "hostPort can either be left blank or set to the same value as containerPort".
     if (networkMode === "awsvpc" || networkMode === "host") {
       objectsOf(c["portMappings"]).forEach(({ item, index: i }) => {
@@ -107,14 +113,16 @@ function checkContainers(spec: JsonObject, fargate: boolean, cpu: number | undef
     // xref: ContainerDefinition.memory: on EC2 "you must specify either a task-level memory value or a container-level memory value" (memory or memoryReservation).
     if (!fargate && memory === undefined && hardMiB === undefined && softMiB === undefined) report(at, "container-memory", "without task-level memory every container needs memory or memoryReservation (MiB)");
     if (hardMiB !== undefined && softMiB !== undefined && softMiB > hardMiB) report([...at, "memoryReservation"], "container-memory-reservation", `memoryReservation ${softMiB} is above the hard limit memory ${hardMiB}`);
+    // ECS checks two things against task memory (docs/validation.md): each container's hard limit
+    // on its own, and the sum of the memoryReservation values that are set. A hard limit is not a
+    // reservation: an init container with only `memory` does not count towards the sum.
     if (typeof memory === "number" && hardMiB !== undefined && hardMiB > memory) {
-      report([...at, "memory"], "container-memory-total", `container memory ${hardMiB} MiB is above the task memory ${memory} MiB`);
-      containerOverTask = true;
+      report([...at, "memory"], "container-memory-total", `container memory ${hardMiB} MiB is above the task memory ${memory} MiB: lower it or raise the task memory`);
     }
-    reservedMiB += softMiB ?? hardMiB ?? 0;
+    reservedMiB += softMiB ?? 0;
     reservedCpu += numberOf(c["cpu"]) ?? 0;
   }
-  if (typeof memory === "number" && reservedMiB > memory && !containerOverTask) report(["memory"], "container-memory-total", `containers reserve ${reservedMiB} MiB in all, above the task memory ${memory} MiB`);
+  if (typeof memory === "number" && reservedMiB > memory) report(["memory"], "container-memory-total", `the containers' memoryReservation values add up to ${reservedMiB} MiB, above the task memory ${memory} MiB: lower them or raise the task memory`);
   if (typeof cpu === "number" && reservedCpu > cpu) report(["cpu"], "container-cpu-total", `containers reserve ${reservedCpu} CPU units in all, above the task cpu ${cpu}`);
 }
 
