@@ -5,6 +5,7 @@ import type { Manifest, Problem } from "../../manifests/types.js";
 import { checkAwsvpcConfiguration, findContainer, isSet, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
 import { parseScheduleExpression } from "./schedule-expression.js";
+import { targetRoleArn } from "./target-role.js";
 
 // xref: NORMALIZATION.md §9.4: at most 5 targets per rule. RunTask starts at most 10 tasks per
 // call (§9.3 "RunTask count"), which is what EventBridge does with taskCount.
@@ -28,7 +29,7 @@ export function validateScheduledRule(manifest: Manifest, ctx: ValidationContext
     const id = stringOf(target["id"]) ?? "";
     if (ids.has(id)) report(["targets", index, "id"], "rule-target-id-unique", `target id "${id}" is used twice in this rule`);
     ids.add(id);
-    checkTarget(target, ["targets", index], report, ctx);
+    checkTarget(spec, target, ["targets", index], report, ctx);
   }
   return problems;
 }
@@ -62,9 +63,9 @@ function checkTrigger(spec: JsonObject, report: Report): void {
   }
 }
 
-function checkTarget(target: JsonObject, at: JsonPath, report: Report, ctx: ValidationContext): void {
+function checkTarget(rule: JsonObject, target: JsonObject, at: JsonPath, report: Report, ctx: ValidationContext): void {
   // EventBridge assumes this role to call ecs:RunTask; without it the target never starts a task.
-  if (typeof target["roleArn"] !== "string") report(at, "rule-target-role", "an ECS target needs roleArn: the IAM role EventBridge uses to call ecs:RunTask (and iam:PassRole)");
+  if (targetRoleArn(rule, target) === undefined) report(at, "rule-target-role", "an ECS target needs a role EventBridge uses to call ecs:RunTask (and iam:PassRole): set roleArn on the target, or once on the rule for all its targets");
   if (typeof target["cluster"] !== "string" && ctx.defaultCluster === undefined) {
     report(at, "rule-target-cluster", "an ECS target needs cluster (no default cluster is configured: set `cluster` in ecs-gitops.yaml or pass --cluster)");
   }

@@ -20,6 +20,11 @@ const FARGATE_SIZES: readonly { cpu: number; minMiB: number; maxMiB: number; ste
   { cpu: 16384, minMiB: 32768, maxMiB: 122880, stepMiB: 8192 },
 ];
 
+// xref: ContainerDefinition.stopTimeout "For tasks that use the Fargate launch type, the max stop
+// timeout value is 120 seconds"; startTimeout "The valid values for Fargate are 2-120 seconds".
+// On EC2 the agent's ECS_CONTAINER_STOP_TIMEOUT / _START_TIMEOUT allow longer.
+const FARGATE_TIMEOUTS_S: Readonly<Record<string, readonly [number, number]>> = { stopTimeout: [0, 120], startTimeout: [2, 120] };
+
 /** Is `cpu` units with `memoryMiB` a task size Fargate offers? */
 export function isFargateSize(cpu: number, memoryMiB: number): boolean {
   const size = FARGATE_SIZES.find((s) => s.cpu === cpu);
@@ -72,6 +77,10 @@ function checkFargate(spec: JsonObject, cpu: number | undefined | "invalid", mem
   objectsOf(spec["containerDefinitions"]).forEach(({ item, index }) => {
     if (isSet(item["links"])) report(["containerDefinitions", index, "links"], "fargate-links", "Fargate tasks cannot use links (awsvpc containers reach each other on localhost): remove `links`");
     if (item["privileged"] === true) report(["containerDefinitions", index, "privileged"], "fargate-privileged", "Fargate tasks cannot run privileged containers");
+    for (const [field, [minS, maxS]] of Object.entries(FARGATE_TIMEOUTS_S)) {
+      const seconds = numberOf(item[field]);
+      if (seconds !== undefined && (seconds < minS || seconds > maxS)) report(["containerDefinitions", index, field], "fargate-container-timeout", `${field} ${seconds} s: on Fargate it must be ${minS}-${maxS} seconds`);
+    }
   });
 }
 
