@@ -16,6 +16,9 @@ export const MAX_EVENT_PATTERN_CHARS = 4096;
 // xref: ECS tagging: 50 tags per resource, the `aws:` prefix is reserved.
 export const MAX_TASK_TAGS = 50;
 
+// EventBridge keeps the ARN as written and RunTask resolves it on every run.
+const RULE_LATEST = { resolvedBy: "EventBridge resolves it at every run" };
+
 /** EventBridge's documented offline-checkable constraints on one rule and its ECS targets. Pure. */
 export function validateScheduledRule(manifest: Manifest, ctx: ValidationContext): Problem[] {
   const problems: Problem[] = [];
@@ -69,7 +72,7 @@ function checkTarget(rule: JsonObject, target: JsonObject, at: JsonPath, report:
   if (typeof target["cluster"] !== "string" && ctx.defaultCluster === undefined) {
     report(at, "rule-target-cluster", "an ECS target needs cluster (no default cluster is configured: set `cluster` in ecs-gitops.yaml or pass --cluster)");
   }
-  const taskDefinition = resolveTaskDefinitionRef(target["taskDefinition"], [...at, "taskDefinition"], "rule-target-task-definition", report, ctx);
+  const taskDefinition = resolveTaskDefinitionRef(target["taskDefinition"], [...at, "taskDefinition"], "rule-target-task-definition", report, ctx, RULE_LATEST);
   if (isSet(target["launchType"]) && isSet(target["capacityProviderStrategy"])) {
     report([...at, "capacityProviderStrategy"], "rule-target-launch-type-capacity-provider", "set launchType or capacityProviderStrategy on a target, not both");
   }

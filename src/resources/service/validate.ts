@@ -7,6 +7,9 @@ import type { Report, ValidationContext } from "../common/validation.js";
 // xref: NORMALIZATION.md §9.3: 5 target groups per service (not adjustable).
 export const MAX_TARGET_GROUPS = 5;
 
+// A service records the revision ECS picked when it deployed, so ecs-gitops picks it at each plan.
+const SERVICE_LATEST = { resolvedBy: "ecs-gitops resolves it at every plan (a new revision there deploys the service)" };
+
 /** ECS's documented offline-checkable constraints on one CreateService input. Pure. */
 export function validateService(manifest: Manifest, ctx: ValidationContext): Problem[] {
   const problems: Problem[] = [];
@@ -14,7 +17,7 @@ export function validateService(manifest: Manifest, ctx: ValidationContext): Pro
   const spec = manifest.spec;
   const controller = isJsonObject(spec["deploymentController"]) ? stringOf(spec["deploymentController"]["type"]) : undefined;
   // xref: CreateService.taskDefinition: "required if you use the ECS (or CODE_DEPLOY) deployment controller".
-  const taskDefinition = controller === "EXTERNAL" && spec["taskDefinition"] === undefined ? undefined : resolveTaskDefinitionRef(spec["taskDefinition"], ["taskDefinition"], "service-task-definition", report, ctx);
+  const taskDefinition = controller === "EXTERNAL" && spec["taskDefinition"] === undefined ? undefined : resolveTaskDefinitionRef(spec["taskDefinition"], ["taskDefinition"], "service-task-definition", report, ctx, SERVICE_LATEST);
   const fargate = spec["launchType"] === "FARGATE" || objectsOf(spec["capacityProviderStrategy"]).some(({ item }) => /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"])));
 
   if (isSet(spec["launchType"]) && isSet(spec["capacityProviderStrategy"])) {

@@ -65,6 +65,16 @@ describe("validateScheduledRule", () => {
     expect(validateDocs(docs, defaultCluster === undefined ? {} : { defaultCluster }).problems).toEqual([]);
   });
 
+  it("accepts an ARN without a revision, with a warning that says it follows the latest ACTIVE revision", () => {
+    const arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/report";
+    const result = validateDocs([variant(scheduledRule("nightly", arn), () => {})]);
+    expect(result.problems.map((p) => [p.severity, p.rule])).toEqual([["warning", "rule-target-task-definition"]]);
+    expect(result.problems[0]?.message).toMatch(/latest ACTIVE/);
+    expect(result.manifests.map((m) => m.kind)).toEqual(["ScheduledRule"]);
+    // The repo's own family written as an ARN means what the bare name means: no warning.
+    expect(validateDocs([fargateTaskDefinition("report"), variant(scheduledRule("nightly", arn), () => {})]).problems).toEqual([]);
+  });
+
   it("points at the schedule expression", () => {
     const docs = nightly((s) => (s["scheduleExpression"] = "cron(0 3 * * * *)"));
     const lines = yamlOf(docs[1]!).split("\n");
