@@ -20,6 +20,10 @@ const FARGATE_SIZES: readonly { cpu: number; minMiB: number; maxMiB: number; ste
   { cpu: 16384, minMiB: 32768, maxMiB: 122880, stepMiB: 8192 },
 ];
 
+// xref: RegisterTaskDefinition.cpu: "If you're using the EC2 launch type or external launch type
+// ... Supported values are between 128 CPU units (0.125 vCPUs) and 196608 CPU units (192 vCPUs)."
+const EC2_TASK_CPU = { min: 128, max: 196608 } as const;
+
 // xref: ContainerDefinition.stopTimeout "For tasks that use the Fargate launch type, the max stop
 // timeout value is 120 seconds"; startTimeout "The valid values for Fargate are 2-120 seconds".
 // On EC2 the agent's ECS_CONTAINER_STOP_TIMEOUT / _START_TIMEOUT allow longer.
@@ -42,6 +46,9 @@ export function validateTaskDefinition(manifest: Manifest): Problem[] {
   const cpu = readSize(spec, "cpu", parseTaskCpu, report);
   const memory = readSize(spec, "memory", parseTaskMemory, report);
   if (fargate) checkFargate(spec, cpu, memory, report);
+  else if (typeof cpu === "number" && (cpu < EC2_TASK_CPU.min || cpu > EC2_TASK_CPU.max)) {
+    report(["cpu"], "task-cpu-range", `task cpu ${cpu} is outside what ECS supports off Fargate: ${EC2_TASK_CPU.min}-${EC2_TASK_CPU.max} CPU units (0.125-192 vCPU)`);
+  }
   checkContainers(spec, fargate, cpu, memory, report);
   checkSize(manifest, report);
   return problems;

@@ -57,6 +57,8 @@ describe("validateTaskDefinition", () => {
     { name: "memoryReservation values adding up above the task memory", doc: ec2((s) => { s["memory"] = "300"; first(s)["memoryReservation"] = 200; containers(s).push(sidecar({ memory: 150, memoryReservation: 120 })); }), rules: ["container-memory-total"] },
     { name: "a Fargate stopTimeout of 300 s", doc: fargate((s) => (first(s)["stopTimeout"] = 300)), rules: ["fargate-container-timeout"] },
     { name: "a Fargate startTimeout of 1 s", doc: fargate((s) => (first(s)["startTimeout"] = 1)), rules: ["fargate-container-timeout"] },
+    { name: "EC2 task cpu below 128 units", doc: ec2((s) => (s["cpu"] = "64")), rules: ["task-cpu-range"] },
+    { name: "EC2 task cpu above 192 vCPU", doc: ec2((s) => (s["cpu"] = "200 vCPU")), rules: ["task-cpu-range"] },
     { name: "an empty image", doc: ec2((s) => (first(s)["image"] = "")), rules: ["container-name-image"] },
     { name: "an empty container name", doc: fargate((s) => (first(s)["name"] = "")), rules: ["container-name-image"] },
     { name: "a Fargate host volume with a source path", doc: fargate((s) => (s["volumes"] = [{ name: "data", host: { sourcePath: "/srv" } }])), rules: ["fargate-host-volume"] },
@@ -84,6 +86,7 @@ describe("validateTaskDefinition", () => {
     // Empty lists and mappings of fields Fargate does not support are no-ops on AWS.
     { name: "an EC2 stopTimeout of 300 s (the agent allows it)", doc: ec2((s) => (first(s)["stopTimeout"] = 300)) },
     { name: "Fargate timeouts at their bounds", doc: fargate((s) => Object.assign(first(s), { stopTimeout: 120, startTimeout: 2 })) },
+    { name: "EC2 task cpu at its bounds", doc: ec2((s) => (s["cpu"] = "0.125 vcpu")) },
     { name: "links: [] on Fargate", doc: fargate((s) => (first(s)["links"] = [])) },
     { name: "host: {} on a Fargate volume", doc: fargate((s) => { s["volumes"] = [{ name: "scratch", host: {} }]; first(s)["mountPoints"] = [{ sourceVolume: "scratch", containerPath: "/scratch" }]; }) },
     { name: "links: [] with awsvpc on EC2", doc: ec2((s) => { s["networkMode"] = "awsvpc"; first(s)["links"] = []; first(s)["portMappings"] = [{ containerPort: 8080 }]; }) },
