@@ -2,6 +2,7 @@ import { Ajv } from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { closest } from "fastest-levenshtein";
 import type { JsonPath, JsonValue } from "../json.js";
+import { plural } from "../text.js";
 import { awsDefs, kindSpecSchemas } from "./schema/aws-schema.generated.js";
 import type { Kind, ProblemCode } from "./types.js";
 
@@ -99,10 +100,6 @@ function toFinding(error: ErrorObject): SchemaFinding | undefined {
 }
 
 const BOUND_WORDS = { minimum: "at least", maximum: "at most", exclusiveMinimum: "above", exclusiveMaximum: "below" } as const;
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}
 
 /** " (did you mean \"x\"?)" when a close candidate exists: case slips and small typos. */
 export function suggest(input: string, candidates: readonly string[]): string {
