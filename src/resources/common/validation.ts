@@ -94,7 +94,7 @@ export function resolveTaskDefinitionRef(value: JsonValue | undefined, at: JsonP
   const ref = parseTaskDefinitionRef(value);
   switch (ref.type) {
     case "invalid":
-      report(at, rule, `taskDefinition "${value}" is neither a family name, family:revision, nor a task definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION)`, "UnresolvedReference");
+      report(at, rule, `taskDefinition "${value}" is neither a family name, family:revision, nor a task definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION, or without :REVISION for the latest ACTIVE one)`, "UnresolvedReference");
       return undefined;
     case "pinned":
       return undefined;
