@@ -25,9 +25,8 @@ const FARGATE_SIZES: readonly { cpu: number; minMiB: number; maxMiB: number; ste
 const EC2_TASK_CPU = { min: 128, max: 196608 } as const;
 
 // xref: ContainerDefinition.stopTimeout "For tasks that use the Fargate launch type, the max stop
-// timeout value is 120 seconds"; startTimeout "The valid values for Fargate are 2-120 seconds".
-// On EC2 the agent's ECS_CONTAINER_STOP_TIMEOUT / _START_TIMEOUT allow longer.
-const FARGATE_TIMEOUTS_S: Readonly<Record<string, readonly [number, number]>> = { stopTimeout: [0, 120], startTimeout: [2, 120] };
+// timeout value is 120 seconds"; on EC2 the agent's ECS_CONTAINER_STOP_TIMEOUT allows longer.
+const FARGATE_TIMEOUTS_S: Readonly<Record<string, readonly [number, number]>> = { stopTimeout: [0, 120] };
 
 /** Is `cpu` units with `memoryMiB` a task size Fargate offers? */
 export function isFargateSize(cpu: number, memoryMiB: number): boolean {

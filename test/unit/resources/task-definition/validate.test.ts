@@ -56,7 +56,6 @@ describe("validateTaskDefinition", () => {
     { name: "a container memory above the task memory", doc: ec2((s) => Object.assign(s, { memory: "128" })), rules: ["container-memory-total"] },
     { name: "memoryReservation values adding up above the task memory", doc: ec2((s) => { s["memory"] = "300"; first(s)["memoryReservation"] = 200; containers(s).push(sidecar({ memory: 150, memoryReservation: 120 })); }), rules: ["container-memory-total"] },
     { name: "a Fargate stopTimeout of 300 s", doc: fargate((s) => (first(s)["stopTimeout"] = 300)), rules: ["fargate-container-timeout"] },
-    { name: "a Fargate startTimeout of 1 s", doc: fargate((s) => (first(s)["startTimeout"] = 1)), rules: ["fargate-container-timeout"] },
     { name: "EC2 task cpu below 128 units", doc: ec2((s) => (s["cpu"] = "64")), rules: ["task-cpu-range"] },
     { name: "EC2 task cpu above 192 vCPU", doc: ec2((s) => (s["cpu"] = "200 vCPU")), rules: ["task-cpu-range"] },
     { name: "an empty image", doc: ec2((s) => (first(s)["image"] = "")), rules: ["container-name-image"] },
@@ -85,7 +84,7 @@ describe("validateTaskDefinition", () => {
     { name: "essential unset means essential", doc: ec2((s) => delete first(s)["essential"]) },
     // Empty lists and mappings of fields Fargate does not support are no-ops on AWS.
     { name: "an EC2 stopTimeout of 300 s (the agent allows it)", doc: ec2((s) => (first(s)["stopTimeout"] = 300)) },
-    { name: "Fargate timeouts at their bounds", doc: fargate((s) => Object.assign(first(s), { stopTimeout: 120, startTimeout: 2 })) },
+    { name: "Fargate stopTimeout at its bound", doc: fargate((s) => Object.assign(first(s), { stopTimeout: 120, startTimeout: 300 })) },
     { name: "EC2 task cpu at its bounds", doc: ec2((s) => (s["cpu"] = "0.125 vcpu")) },
     { name: "links: [] on Fargate", doc: fargate((s) => (first(s)["links"] = [])) },
     { name: "host: {} on a Fargate volume", doc: fargate((s) => { s["volumes"] = [{ name: "scratch", host: {} }]; first(s)["mountPoints"] = [{ sourceVolume: "scratch", containerPath: "/scratch" }]; }) },
