@@ -44,7 +44,10 @@ function checkTrigger(spec: JsonObject, report: Report): void {
   if (schedule === undefined && pattern === undefined) {
     report([], "rule-schedule-or-pattern", "a rule needs scheduleExpression (rate(...) or cron(...)) or eventPattern");
   }
-  if (typeof schedule === "string") {
+  if (schedule === "") {
+    // PutRule receives "" as a schedule (and refuses it, on a custom bus even beside a pattern).
+    report(["scheduleExpression"], "schedule-expression", `scheduleExpression is empty: remove the field${pattern === undefined ? " and set eventPattern" : ""}, or write rate(5 minutes) / cron(0 3 * * ? *)`);
+  } else if (typeof schedule === "string") {
     const parsed = parseScheduleExpression(schedule);
     if (!parsed.ok) report(["scheduleExpression"], "schedule-expression", parsed.error);
     const bus = stringOf(spec["eventBusName"]);

@@ -37,6 +37,7 @@ describe("validateScheduledRule", () => {
     { name: "a target with 17 subnets", docs: nightly((s) => ((target(s)["networkConfiguration"] as JsonObject)["awsvpcConfiguration"] = { subnets: Array.from({ length: 17 }, (_, i) => `subnet-${i}`) })), rules: ["rule-target-subnets"] },
     { name: "a target with 6 security groups", docs: nightly((s) => ((target(s)["networkConfiguration"] as JsonObject)["awsvpcConfiguration"] = { subnets: ["subnet-1"], securityGroups: ["a", "b", "c", "d", "e", "f"] })), rules: ["rule-target-security-groups"] },
     { name: "taskCount 11", docs: nightly((s) => (target(s)["taskCount"] = 11)), rules: ["rule-target-task-count"] },
+    { name: "an empty scheduleExpression beside a pattern on a custom bus", docs: nightly((s) => { s["scheduleExpression"] = ""; s["eventPattern"] = { source: ["shop.orders"] }; s["eventBusName"] = "orders"; }), rules: ["schedule-expression"] },
     { name: "an override of an unknown container", docs: nightly((s) => (target(s)["overrides"] = { containerOverrides: [{ name: "report", command: ["run"] }] })), rules: ["rule-target-override-container"], code: "UnresolvedReference" },
     { name: "a task tag with the aws: prefix", docs: nightly((s) => (target(s)["tags"] = [{ key: "aws:team", value: "shop" }])), rules: ["rule-target-tags"] },
     { name: "51 task tags", docs: nightly((s) => (target(s)["tags"] = Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: "v" })))), rules: ["rule-target-tags"] },
