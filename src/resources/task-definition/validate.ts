@@ -117,6 +117,13 @@ function checkContainers(spec: JsonObject, fargate: boolean, cpu: number | undef
     checkReferences(c, at, name, { containers: names, volumes }, report);
     // xref: ContainerDefinition.links: "only supported if the network mode of a task definition is bridge".
     if (!fargate && isSet(c["links"]) && networkMode !== undefined && networkMode !== "bridge") report([...at, "links"], "links-network-mode", `links only work with networkMode bridge, not ${networkMode}`);
+    // xref: ContainerDefinition.hostname / extraHosts: not supported with awsvpc; ECS answers
+    // "hostname is not supported on container when networkMode=awsvpc" (labd/ecs-deplojo#26).
+    if (networkMode === "awsvpc") {
+      for (const field of ["hostname", "extraHosts"] as const) {
+        if (isSet(c[field]) && c[field] !== "") report([...at, field], "awsvpc-unsupported", `${field} is not supported with networkMode awsvpc (containers share the task's network interface): remove it`);
+      }
+    }
     // xref: PortMapping.hostPort: with awsvpc or host networking "hostPort can either be left blank or set to the same value as containerPort".
     if (networkMode === "awsvpc" || networkMode === "host") {
       objectsOf(c["portMappings"]).forEach(({ item, index: i }) => {
