@@ -35,21 +35,78 @@ def camel(name):
     return name[0].lower() + name[1:] if name else name
 
 
+# Numeric bounds AWS documents but the models leave out (botocore has min/max on few shapes).
+# Keyed by "<prefix>.<Structure>.<member>"; each entry's source is listed in docs/validation.md.
+DOCUMENTED_BOUNDS = {
+    "ecs.PortMapping.containerPort": (0, 65535),
+    "ecs.PortMapping.hostPort": (0, 65535),
+    "ecs.LoadBalancer.containerPort": (0, 65535),
+    "ecs.EFSVolumeConfiguration.transitEncryptionPort": (0, 65535),
+    "ecs.HealthCheck.interval": (5, 300),
+    "ecs.HealthCheck.timeout": (2, 120),
+    "ecs.HealthCheck.retries": (1, 10),
+    "ecs.HealthCheck.startPeriod": (0, 300),
+    "ecs.ContainerDefinition.cpu": (0, None),
+    "ecs.ContainerDefinition.memory": (4, None),
+    "ecs.ContainerDefinition.memoryReservation": (4, None),
+    "ecs.ContainerDefinition.startTimeout": (0, None),
+    "ecs.ContainerDefinition.stopTimeout": (0, None),
+    "ecs.Ulimit.softLimit": (0, None),
+    "ecs.Ulimit.hardLimit": (0, None),
+    "ecs.LinuxParameters.swappiness": (0, 100),
+    "ecs.LinuxParameters.maxSwap": (0, None),
+    "ecs.LinuxParameters.sharedMemorySize": (0, None),
+    "ecs.Tmpfs.size": (1, None),
+    "ecs.EphemeralStorage.sizeInGiB": (21, 200),
+    "ecs.CreateServiceRequest.desiredCount": (0, None),
+    "ecs.CreateServiceRequest.healthCheckGracePeriodSeconds": (0, None),
+}
+used_bounds = set()
+
+
 def shape_ref(model, prefix, shape_name, camelize):
     key = f"{prefix}.{shape_name}"
     if key not in defs:
         defs[key] = None  # reserve: shapes can be recursive
-        defs[key] = convert(model, prefix, model["shapes"][shape_name], camelize)
+        defs[key] = convert(model, prefix, shape_name, camelize)
     return {"$ref": f"#/$defs/{key}"}
 
 
-def convert(model, prefix, shape, camelize):
+def is_free_string(model, shape_name):
+    """A string shape without enum or length limits: the model would accept ""."""
+    shape = model["shapes"][shape_name]
+    return shape["type"] == "string" and "enum" not in shape and "min" not in shape
+
+
+def member_schema(model, prefix, struct_name, member, spec, required, camelize):
+    out = shape_ref(model, prefix, spec["shape"], camelize)
+    # AWS answers "should not be null or empty" for a required string sent as "" (the models
+    # mark it required but give no minimum length), so a required string must not be empty.
+    if required:
+        # An annotation, not a constraint: error messages tell a required field from an optional one.
+        out["x-aws-required"] = True
+        if is_free_string(model, spec["shape"]):
+            out["minLength"] = 1
+    bounds = DOCUMENTED_BOUNDS.get(f"{prefix}.{struct_name}.{member}")
+    if bounds is not None:
+        used_bounds.add(f"{prefix}.{struct_name}.{member}")
+        low, high = bounds
+        if low is not None:
+            out["minimum"] = low
+        if high is not None:
+            out["maximum"] = high
+    return out
+
+
+def convert(model, prefix, shape_name, camelize):
+    shape = model["shapes"][shape_name]
     t = shape["type"]
     if t == "structure":
         props = {}
+        required = set(shape.get("required", []))
         for member, spec in shape["members"].items():
             name = camel(member) if camelize else member
-            props[name] = shape_ref(model, prefix, spec["shape"], camelize)
+            props[name] = member_schema(model, prefix, shape_name, member, spec, member in required, camelize)
         out = {"type": "object", "properties": props, "additionalProperties": False}
         req = [camel(r) if camelize else r for r in shape.get("required", [])]
         if req:
@@ -92,7 +149,7 @@ def convert(model, prefix, shape, camelize):
 
 
 def request(model, prefix, shape_name, drop, camelize=False):
-    body = convert(model, prefix, model["shapes"][shape_name], camelize)
+    body = convert(model, prefix, shape_name, camelize)
     for d in drop:
         body["properties"].pop(d, None)
     body["required"] = [r for r in body.get("required", []) if r not in drop]
@@ -120,9 +177,9 @@ def ev(shape):
 
 
 target_props = {
-    "id": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[\\.\\-_A-Za-z0-9]+$"},
+    "id": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[\\.\\-_A-Za-z0-9]+$", "x-aws-required": True},
     "cluster": {"type": "string", "minLength": 1},
-    "taskDefinition": {"type": "string", "minLength": 1},
+    "taskDefinition": {"type": "string", "minLength": 1, "x-aws-required": True},
     "overrides": shape_ref(ecs, "ecs", "TaskOverride", False),
     "roleArn": ev(ev_target["RoleArn"]["shape"]),
     "retryPolicy": ev(ev_target["RetryPolicy"]["shape"]),
@@ -156,6 +213,10 @@ scheduled_rule = {
         },
     },
 }
+
+unused = set(DOCUMENTED_BOUNDS) - used_bounds
+if unused:
+    raise SystemExit(f"DOCUMENTED_BOUNDS names members the models no longer have: {sorted(unused)}")
 
 kinds = {
     "TaskDefinition": task_definition,

@@ -1,4 +1,5 @@
 import type { Manifest, Problem } from "../manifests/types.js";
+import { plural } from "../text.js";
 
 /**
  * `ecs-gitops validate --output json`: a stable document for CI and editors. Fields are only
@@ -66,8 +67,4 @@ export function toValidateDocument(manifests: readonly Manifest[], problems: rea
       message: p.message,
     })),
   };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

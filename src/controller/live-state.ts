@@ -13,6 +13,7 @@ import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { PlannedCall } from "../resources/types.js";
 import { planAll } from "./planner.js";
+import { latestActiveFamilies } from "./references.js";
 import type { LiveSnapshot, PlanResult, PlanSettings } from "./planner.js";
 
 export type LiveReaderOptions = {
@@ -133,7 +134,11 @@ export class LiveReader {
         return [family, candidates] as const;
       }),
     );
-    return { accountId: this.#accountId, revisions: new Map(read), latestKnown, services, rules };
+    // Never cached: ECS would deploy whatever is latest now, and a service must follow it.
+    const latestActive = new Map(
+      await Promise.all([...new Set(manifests.flatMap(latestActiveFamilies))].filter((f) => !wanted.has(f)).map(async (family) => [family, (await this.#readLatest(family)).arn] as const)),
+    );
+    return { accountId: this.#accountId, revisions: new Map(read), latestKnown, latestActive, services, rules };
   }
 
   /** The snapshot with each family's latest revision read afresh and added to its candidates. */

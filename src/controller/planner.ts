@@ -1,5 +1,6 @@
 import type { JsonObject } from "../json.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
+import { parseTaskDefinitionRef } from "../resources/common/validation.js";
 import { planScheduledRule } from "../resources/scheduled-rule/plan.js";
 import type { LiveScheduledRule } from "../resources/scheduled-rule/normalize.js";
 import { planService } from "../resources/service/plan.js";
@@ -14,6 +15,11 @@ export type LiveSnapshot = {
   revisions: ReadonlyMap<string, readonly LiveTaskDefinition[]>;
   /** Families whose latest ACTIVE revision is among the candidates. */
   latestKnown: ReadonlySet<string>;
+  /**
+   * The latest ACTIVE revision's ARN (undefined: none) of each family the repo does not manage
+   * that a Service names by an ARN without a revision; read afresh for every plan.
+   */
+  latestActive?: ReadonlyMap<string, string | undefined>;
   services: ReadonlyMap<ResourceKey, JsonObject | undefined>;
   rules: ReadonlyMap<ResourceKey, LiveScheduledRule | undefined>;
 };
@@ -48,8 +54,11 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
     accountId: live.accountId,
     resolveTaskDefinition: (ref) => resolveReference(ref, tdPlans, live.accountId, settings.region),
   };
+  // EventBridge keeps a target's ARN as written (and resolves it on every run); a service records
+  // the revision ECS picked, so a service's ARN without a revision is resolved here, as ECS would.
+  const serviceContext: PlanContext = { ...baseContext, resolveTaskDefinition: (ref) => resolveReference(ref, tdPlans, live.accountId, settings.region, live.latestActive ?? new Map()) };
   for (const manifest of ordered) {
-    const ctx = contextFor(manifest, baseContext, ignoreRules);
+    const ctx = contextFor(manifest, manifest.kind === "Service" ? serviceContext : baseContext, ignoreRules);
     switch (manifest.kind) {
       case "TaskDefinition": {
         const plan = planTaskDefinition(manifest, live.revisions.get(manifest.name) ?? [], ctx);
@@ -86,7 +95,9 @@ function contextFor(manifest: Manifest, base: PlanContext, rules: readonly Ignor
  * `web` → the revision the plan of family `web` settles on; `web:7` and full ARNs are pins
  * the repository does not manage, expanded to an ARN when the account is known.
  */
-export function resolveReference(ref: string, tdPlans: ReadonlyMap<string, TaskDefinitionPlan>, accountId: string | undefined, region: string): ResolvedTaskDefinition {
+export function resolveReference(ref: string, tdPlans: ReadonlyMap<string, TaskDefinitionPlan>, accountId: string | undefined, region: string, latestActive?: ReadonlyMap<string, string | undefined>): ResolvedTaskDefinition {
+  const parsed = parseTaskDefinitionRef(ref);
+  if (parsed.type === "latest" && latestActive !== undefined) return resolveLatest(parsed.family, tdPlans, latestActive);
   if (ref.startsWith("arn:")) return { state: "known", arn: ref };
   const pinned = /^([A-Za-z0-9_-]+):(\d+)$/.exec(ref);
   if (pinned) {
@@ -95,6 +106,20 @@ export function resolveReference(ref: string, tdPlans: ReadonlyMap<string, TaskD
   }
   const plan = tdPlans.get(ref);
   if (!plan) return { state: "unresolved", reason: `task definition family "${ref}" is not defined in the repository (add a TaskDefinition named "${ref}", or pin "family:revision" / a full ARN)` };
-  if (plan.action.type === "blocked") return { state: "unresolved", reason: `task definition "${ref}" is blocked: ${plan.action.reason}` };
+  return resolvedByPlan(ref, plan);
+}
+
+function resolvedByPlan(family: string, plan: TaskDefinitionPlan): ResolvedTaskDefinition {
+  if (plan.action.type === "blocked") return { state: "unresolved", reason: `task definition "${family}" is blocked: ${plan.action.reason}` };
   return plan.resolved;
+}
+
+/** An ARN without a revision: the repo's own plan for the family, else AWS's latest ACTIVE revision. */
+function resolveLatest(family: string, tdPlans: ReadonlyMap<string, TaskDefinitionPlan>, latestActive: ReadonlyMap<string, string | undefined>): ResolvedTaskDefinition {
+  const plan = tdPlans.get(family);
+  if (plan) return resolvedByPlan(family, plan);
+  if (!latestActive.has(family)) return { state: "unresolved", reason: `the latest ACTIVE revision of task definition family "${family}" was not read` };
+  const arn = latestActive.get(family);
+  if (arn === undefined) return { state: "unresolved", reason: `task definition family "${family}" has no ACTIVE revision: register one, or point taskDefinition at another family` };
+  return { state: "known", arn };
 }

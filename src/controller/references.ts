@@ -1,15 +1,30 @@
 import { isJsonObject } from "../json.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
+import { parseTaskDefinitionRef } from "../resources/common/validation.js";
+import type { TaskDefinitionRef } from "../resources/common/validation.js";
 
-/** Task definition families a Service or ScheduledRule refers to by name (pins excluded). */
+/**
+ * Task definition families a Service or ScheduledRule refers to by name or by an ARN without a
+ * revision (both follow the family's latest revision); pins excluded.
+ */
 export function referencedFamilies(manifest: Manifest): string[] {
+  return [...new Set(taskDefinitionRefs(manifest).flatMap((ref) => (ref.type === "family" || ref.type === "latest" ? [ref.family] : [])))];
+}
+
+/** Families a Service names by an ARN without a revision: ECS deploys their latest ACTIVE revision. */
+export function latestActiveFamilies(manifest: Manifest): string[] {
+  if (manifest.kind !== "Service") return [];
+  return taskDefinitionRefs(manifest).flatMap((ref) => (ref.type === "latest" ? [ref.family] : []));
+}
+
+function taskDefinitionRefs(manifest: Manifest): TaskDefinitionRef[] {
   const refs: unknown[] = [];
   if (manifest.kind === "Service") refs.push(manifest.spec["taskDefinition"]);
   if (manifest.kind === "ScheduledRule") {
     const targets = manifest.spec["targets"];
     for (const target of Array.isArray(targets) ? targets : []) if (isJsonObject(target)) refs.push(target["taskDefinition"]);
   }
-  return [...new Set(refs.filter((r): r is string => typeof r === "string" && /^[A-Za-z0-9_-]+$/.test(r)))];
+  return refs.flatMap((r) => (typeof r === "string" ? [parseTaskDefinitionRef(r)] : []));
 }
 
 /**

@@ -2,6 +2,7 @@ import { Ajv } from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { closest } from "fastest-levenshtein";
 import type { JsonPath, JsonValue } from "../json.js";
+import { plural } from "../text.js";
 import { awsDefs, kindSpecSchemas } from "./schema/aws-schema.generated.js";
 import type { Kind, ProblemCode } from "./types.js";
 
@@ -22,12 +23,33 @@ export function checkSpecSchema(kind: Kind, spec: JsonValue): SchemaFinding[] {
   validators ??= compile();
   const validate = validators[kind];
   if (validate(spec)) return [];
-  return dedupe((validate.errors ?? []).map(toFinding).filter((f): f is SchemaFinding => f !== undefined));
+  return dedupe(oneErrorPerEmptyValue(validate.errors ?? []).map(toFinding).filter((f): f is SchemaFinding => f !== undefined));
+}
+
+/** A null or "" fails several keywords of its field (type and enum, minLength and pattern): report it once. */
+function oneErrorPerEmptyValue(errors: readonly ErrorObject[]): ErrorObject[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    if ((error.data !== null && error.data !== "") || error.keyword === "required" || error.keyword === "additionalProperties") return true;
+    if (seen.has(error.instancePath)) return false;
+    seen.add(error.instancePath);
+    return true;
+  });
+}
+
+/** scripts/gen-schema.py marks the members AWS requires (an annotation ajv does not validate). */
+function isRequiredField(error: ErrorObject): boolean {
+  return (error.parentSchema as Record<string, unknown> | undefined)?.["x-aws-required"] === true;
 }
 
 function toFinding(error: ErrorObject): SchemaFinding | undefined {
   const path = parsePointer(error.instancePath);
   const where = path.length ? displayPath(path) : "spec";
+  if (error.data === null && error.keyword !== "required" && error.keyword !== "additionalProperties") {
+    // AWS takes no nulls (the AWS CLI refuses them before sending): an absent field is how to
+    // ask for the default, which is what a null in an export or a template usually meant.
+    return { path, code: "WrongType", message: `${where} is null, which AWS does not accept: remove the field to leave it unset, or give it a value` };
+  }
   switch (error.keyword) {
     case "additionalProperties": {
       const field = String(error.params["additionalProperty"]);
@@ -42,27 +64,46 @@ function toFinding(error: ErrorObject): SchemaFinding | undefined {
       return { path, code: "WrongType", message: `${where} must be ${describeType(error.params["type"])}, got ${describeValue(error.data, path)}` };
     case "enum": {
       const allowed = (error.params["allowedValues"] as unknown[]).map(String);
+      // An empty value is a way of writing "unset", never a typo of a real value: suggesting the
+      // closest one could switch a setting on (`ipcMode: ""` is not "host").
+      if (error.data === "") return { path, code: "InvalidValue", message: `${where} is empty: remove the field to leave it unset, or set one of ${allowed.join(", ")}` };
       return { path, code: "InvalidValue", message: `${where} must be one of ${allowed.join(", ")}; got ${JSON.stringify(error.data)}${suggest(String(error.data), allowed)}` };
     }
-    case "minLength":
+    case "minLength": {
+      const limit = Number(error.params["limit"]);
+      if (error.data === "") {
+        const fix = isRequiredField(error) ? "it is required" : "or remove the field to leave it unset";
+        return { path, code: "InvalidValue", message: `${where} is empty, which AWS rejects: set a value${limit > 1 ? ` of at least ${limit} characters` : ""} (${fix})` };
+      }
+      return { path, code: "InvalidValue", message: `${where} must have at least ${plural(limit, "character")}` };
+    }
     case "maxLength":
+      return { path, code: "InvalidValue", message: `${where} must have at most ${plural(Number(error.params["limit"]), "character")}` };
     case "minimum":
     case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      return { path, code: "InvalidValue", message: `${where} must be ${BOUND_WORDS[error.keyword]} ${String(error.params["limit"])}, got ${typeof error.data === "number" ? error.data : describeValue(error.data, path)}` };
     case "minItems":
+      return { path, code: "InvalidValue", message: `${where} needs at least ${plural(Number(error.params["limit"]), "item")}` };
     case "maxItems":
+      return { path, code: "InvalidValue", message: `${where} takes at most ${plural(Number(error.params["limit"]), "item")}, got ${Array.isArray(error.data) ? error.data.length : "more"}` };
     case "pattern":
-      return { path, code: "InvalidValue", message: `${where} ${error.message ?? "is invalid"}` };
+      return { path, code: "InvalidValue", message: `${where} must match the pattern ${String(error.params["pattern"])}` };
     case "$ref":
     case "if":
       return undefined;
     default:
-      return { path, code: "InvalidValue", message: `${where} ${error.message ?? "is invalid"}` };
+      // ajv's own wording ("must NOT have …") for keywords the generated schema does not use yet.
+      return { path, code: "InvalidValue", message: `${where} ${(error.message ?? "is invalid").replace("NOT", "not")}` };
   }
 }
 
+const BOUND_WORDS = { minimum: "at least", maximum: "at most", exclusiveMinimum: "above", exclusiveMaximum: "below" } as const;
+
 /** " (did you mean \"x\"?)" when a close candidate exists: case slips and small typos. */
 export function suggest(input: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return "";
+  if (candidates.length === 0 || input.trim() === "") return "";
   const lower = input.toLowerCase();
   const sameCase = candidates.find((c) => c.toLowerCase() === lower);
   if (sameCase) return ` (did you mean "${sameCase}"?)`;
@@ -101,7 +142,7 @@ function parsePointer(pointer: string): string[] {
 
 function describeType(type: unknown): string {
   const types = Array.isArray(type) ? type : [type];
-  return types.map((t) => (t === "object" ? "a mapping" : t === "array" ? "a list" : `a ${String(t)}`)).join(" or ");
+  return types.map((t) => (t === "object" ? "a mapping" : t === "array" ? "a list" : t === "integer" ? "an integer" : `a ${String(t)}`)).join(" or ");
 }
 
 // Values under these never appear in messages: they may be secrets (an unquoted numeric password),

@@ -52,7 +52,8 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.StringList"
    },
    "subnets": {
-    "$ref": "#/$defs/ecs.StringList"
+    "$ref": "#/$defs/ecs.StringList",
+    "x-aws-required": true
    }
   },
   "required": [
@@ -101,7 +102,9 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.CapacityProviderStrategyItemBase"
    },
    "capacityProvider": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "weight": {
     "$ref": "#/$defs/ecs.CapacityProviderStrategyItemWeight"
@@ -153,7 +156,8 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.StringList"
    },
    "cpu": {
-    "$ref": "#/$defs/ecs.Integer"
+    "$ref": "#/$defs/ecs.Integer",
+    "minimum": 0
    },
    "credentialSpecs": {
     "$ref": "#/$defs/ecs.StringList"
@@ -216,10 +220,12 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.LogConfiguration"
    },
    "memory": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "minimum": 4
    },
    "memoryReservation": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "minimum": 4
    },
    "mountPoints": {
     "$ref": "#/$defs/ecs.MountPointList"
@@ -252,10 +258,12 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.SecretList"
    },
    "startTimeout": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "minimum": 0
    },
    "stopTimeout": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "minimum": 0
    },
    "systemControls": {
     "$ref": "#/$defs/ecs.SystemControls"
@@ -294,10 +302,13 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "condition": {
-    "$ref": "#/$defs/ecs.ContainerCondition"
+    "$ref": "#/$defs/ecs.ContainerCondition",
+    "x-aws-required": true
    },
    "containerName": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -346,7 +357,8 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "enabled": {
-    "$ref": "#/$defs/ecs.BoxedBoolean"
+    "$ref": "#/$defs/ecs.BoxedBoolean",
+    "x-aws-required": true
    },
    "ignoredExitCodes": {
     "$ref": "#/$defs/ecs.IntegerList"
@@ -364,13 +376,16 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "alarmNames": {
-    "$ref": "#/$defs/ecs.StringList"
+    "$ref": "#/$defs/ecs.StringList",
+    "x-aws-required": true
    },
    "enable": {
-    "$ref": "#/$defs/ecs.Boolean"
+    "$ref": "#/$defs/ecs.Boolean",
+    "x-aws-required": true
    },
    "rollback": {
-    "$ref": "#/$defs/ecs.Boolean"
+    "$ref": "#/$defs/ecs.Boolean",
+    "x-aws-required": true
    }
   },
   "required": [
@@ -384,10 +399,12 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "enable": {
-    "$ref": "#/$defs/ecs.Boolean"
+    "$ref": "#/$defs/ecs.Boolean",
+    "x-aws-required": true
    },
    "rollback": {
-    "$ref": "#/$defs/ecs.Boolean"
+    "$ref": "#/$defs/ecs.Boolean",
+    "x-aws-required": true
    }
   },
   "required": [
@@ -433,7 +450,8 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "type": {
-    "$ref": "#/$defs/ecs.DeploymentControllerType"
+    "$ref": "#/$defs/ecs.DeploymentControllerType",
+    "x-aws-required": true
    }
   },
   "required": [
@@ -545,7 +563,9 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.String"
    },
    "hostPath": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "permissions": {
     "$ref": "#/$defs/ecs.DeviceCgroupPermissions"
@@ -630,7 +650,8 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.PropagateTags"
    },
    "resourceType": {
-    "$ref": "#/$defs/ecs.EBSResourceType"
+    "$ref": "#/$defs/ecs.EBSResourceType",
+    "x-aws-required": true
    },
    "tags": {
     "$ref": "#/$defs/ecs.Tags"
@@ -686,7 +707,9 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.EFSAuthorizationConfig"
    },
    "fileSystemId": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "rootDirectory": {
     "$ref": "#/$defs/ecs.String"
@@ -695,7 +718,9 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.EFSTransitEncryption"
    },
    "transitEncryptionPort": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "maximum": 65535,
+    "minimum": 0
    }
   },
   "required": [
@@ -707,10 +732,13 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "type": {
-    "$ref": "#/$defs/ecs.EnvironmentFileType"
+    "$ref": "#/$defs/ecs.EnvironmentFileType",
+    "x-aws-required": true
    },
    "value": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -741,7 +769,10 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "sizeInGiB": {
-    "$ref": "#/$defs/ecs.Integer"
+    "$ref": "#/$defs/ecs.Integer",
+    "maximum": 200,
+    "minimum": 21,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -753,10 +784,14 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "credentialsParameter": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "domain": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -769,13 +804,18 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "authorizationConfig": {
-    "$ref": "#/$defs/ecs.FSxWindowsFileServerAuthorizationConfig"
+    "$ref": "#/$defs/ecs.FSxWindowsFileServerAuthorizationConfig",
+    "x-aws-required": true
    },
    "fileSystemId": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "rootDirectory": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -792,7 +832,8 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.FirelensConfigurationOptionsMap"
    },
    "type": {
-    "$ref": "#/$defs/ecs.FirelensConfigurationType"
+    "$ref": "#/$defs/ecs.FirelensConfigurationType",
+    "x-aws-required": true
    }
   },
   "required": [
@@ -817,19 +858,28 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "command": {
-    "$ref": "#/$defs/ecs.StringList"
+    "$ref": "#/$defs/ecs.StringList",
+    "x-aws-required": true
    },
    "interval": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "maximum": 300,
+    "minimum": 5
    },
    "retries": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "maximum": 10,
+    "minimum": 1
    },
    "startPeriod": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "maximum": 300,
+    "minimum": 0
    },
    "timeout": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "maximum": 120,
+    "minimum": 2
    }
   },
   "required": [
@@ -846,10 +896,14 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "hostname": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "ipAddress": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -880,10 +934,14 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "deviceName": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "deviceType": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -991,13 +1049,17 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.BoxedBoolean"
    },
    "maxSwap": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "minimum": 0
    },
    "sharedMemorySize": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "minimum": 0
    },
    "swappiness": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "maximum": 100,
+    "minimum": 0
    },
    "tmpfs": {
     "$ref": "#/$defs/ecs.TmpfsList"
@@ -1015,7 +1077,9 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.String"
    },
    "containerPort": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "maximum": 65535,
+    "minimum": 0
    },
    "loadBalancerName": {
     "$ref": "#/$defs/ecs.String"
@@ -1036,7 +1100,8 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "logDriver": {
-    "$ref": "#/$defs/ecs.LogDriver"
+    "$ref": "#/$defs/ecs.LogDriver",
+    "x-aws-required": true
    },
    "options": {
     "$ref": "#/$defs/ecs.LogConfigurationOptionsMap"
@@ -1188,13 +1253,17 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.ApplicationProtocol"
    },
    "containerPort": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "maximum": 65535,
+    "minimum": 0
    },
    "containerPortRange": {
     "$ref": "#/$defs/ecs.String"
    },
    "hostPort": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "maximum": 65535,
+    "minimum": 0
    },
    "name": {
     "$ref": "#/$defs/ecs.String"
@@ -1228,7 +1297,9 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "containerName": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "properties": {
     "$ref": "#/$defs/ecs.ProxyConfigurationProperties"
@@ -1258,7 +1329,9 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "credentialsParameter": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -1270,10 +1343,13 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "type": {
-    "$ref": "#/$defs/ecs.ResourceType"
+    "$ref": "#/$defs/ecs.ResourceType",
+    "x-aws-required": true
    },
    "value": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -1314,7 +1390,9 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.String"
    },
    "fileSystemArn": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "rootDirectory": {
     "$ref": "#/$defs/ecs.String"
@@ -1346,10 +1424,14 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "name": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "valueFrom": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -1368,7 +1450,8 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "format": {
-    "$ref": "#/$defs/ecs.ServiceConnectAccessLoggingFormat"
+    "$ref": "#/$defs/ecs.ServiceConnectAccessLoggingFormat",
+    "x-aws-required": true
    },
    "includeQueryParameters": {
     "$ref": "#/$defs/ecs.ServiceConnectIncludeQueryParameters"
@@ -1393,7 +1476,8 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.String"
    },
    "port": {
-    "$ref": "#/$defs/ecs.PortNumber"
+    "$ref": "#/$defs/ecs.PortNumber",
+    "x-aws-required": true
    },
    "testTrafficRules": {
     "$ref": "#/$defs/ecs.ServiceConnectTestTrafficRules"
@@ -1417,7 +1501,8 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.ServiceConnectAccessLogConfiguration"
    },
    "enabled": {
-    "$ref": "#/$defs/ecs.Boolean"
+    "$ref": "#/$defs/ecs.Boolean",
+    "x-aws-required": true
    },
    "logConfiguration": {
     "$ref": "#/$defs/ecs.LogConfiguration"
@@ -1454,7 +1539,9 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.PortNumber"
    },
    "portName": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "timeout": {
     "$ref": "#/$defs/ecs.TimeoutConfiguration"
@@ -1478,7 +1565,9 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "exact": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -1490,7 +1579,9 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "name": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "value": {
     "$ref": "#/$defs/ecs.ServiceConnectTestTrafficHeaderMatchRules"
@@ -1505,7 +1596,8 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "header": {
-    "$ref": "#/$defs/ecs.ServiceConnectTestTrafficHeaderRules"
+    "$ref": "#/$defs/ecs.ServiceConnectTestTrafficHeaderRules",
+    "x-aws-required": true
    }
   },
   "required": [
@@ -1526,7 +1618,8 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "issuerCertificateAuthority": {
-    "$ref": "#/$defs/ecs.ServiceConnectTlsCertificateAuthority"
+    "$ref": "#/$defs/ecs.ServiceConnectTlsCertificateAuthority",
+    "x-aws-required": true
    },
    "kmsKey": {
     "$ref": "#/$defs/ecs.String"
@@ -1556,7 +1649,9 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.EBSKMSKeyId"
    },
    "roleArn": {
-    "$ref": "#/$defs/ecs.IAMRoleArn"
+    "$ref": "#/$defs/ecs.IAMRoleArn",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "sizeInGiB": {
     "$ref": "#/$defs/ecs.BoxedInteger"
@@ -1613,7 +1708,9 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/ecs.ServiceManagedEBSVolumeConfiguration"
    },
    "name": {
-    "$ref": "#/$defs/ecs.ECSVolumeName"
+    "$ref": "#/$defs/ecs.ECSVolumeName",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -1766,13 +1863,17 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "containerPath": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "mountOptions": {
     "$ref": "#/$defs/ecs.StringList"
    },
    "size": {
-    "$ref": "#/$defs/ecs.Integer"
+    "$ref": "#/$defs/ecs.Integer",
+    "minimum": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -1798,13 +1899,18 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "hardLimit": {
-    "$ref": "#/$defs/ecs.Integer"
+    "$ref": "#/$defs/ecs.Integer",
+    "minimum": 0,
+    "x-aws-required": true
    },
    "name": {
-    "$ref": "#/$defs/ecs.UlimitName"
+    "$ref": "#/$defs/ecs.UlimitName",
+    "x-aws-required": true
    },
    "softLimit": {
-    "$ref": "#/$defs/ecs.Integer"
+    "$ref": "#/$defs/ecs.Integer",
+    "minimum": 0,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -1902,13 +2008,19 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "portName": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "roleArn": {
-    "$ref": "#/$defs/ecs.IAMRoleArn"
+    "$ref": "#/$defs/ecs.IAMRoleArn",
+    "minLength": 1,
+    "x-aws-required": true
    },
    "targetGroupArn": {
-    "$ref": "#/$defs/ecs.String"
+    "$ref": "#/$defs/ecs.String",
+    "minLength": 1,
+    "x-aws-required": true
    }
   },
   "required": [
@@ -1941,7 +2053,8 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/events.StringList"
    },
    "subnets": {
-    "$ref": "#/$defs/events.StringList"
+    "$ref": "#/$defs/events.StringList",
+    "x-aws-required": true
    }
   },
   "required": [
@@ -1971,7 +2084,8 @@ export const awsDefs: Record<string, object> = {
     "$ref": "#/$defs/events.CapacityProviderStrategyItemBase"
    },
    "capacityProvider": {
-    "$ref": "#/$defs/events.CapacityProvider"
+    "$ref": "#/$defs/events.CapacityProvider",
+    "x-aws-required": true
    },
    "weight": {
     "$ref": "#/$defs/events.CapacityProviderStrategyItemWeight"
@@ -2151,10 +2265,12 @@ export const awsDefs: Record<string, object> = {
   "additionalProperties": false,
   "properties": {
    "key": {
-    "$ref": "#/$defs/events.TagKey"
+    "$ref": "#/$defs/events.TagKey",
+    "x-aws-required": true
    },
    "value": {
-    "$ref": "#/$defs/events.TagValue"
+    "$ref": "#/$defs/events.TagValue",
+    "x-aws-required": true
    }
   },
   "required": [
@@ -2194,7 +2310,8 @@ export const kindSpecSchemas = {
     "$ref": "#/$defs/ecs.NetworkMode"
    },
    "containerDefinitions": {
-    "$ref": "#/$defs/ecs.ContainerDefinitions"
+    "$ref": "#/$defs/ecs.ContainerDefinitions",
+    "x-aws-required": true
    },
    "volumes": {
     "$ref": "#/$defs/ecs.VolumeList"
@@ -2263,7 +2380,8 @@ export const kindSpecSchemas = {
     "$ref": "#/$defs/ecs.ServiceRegistries"
    },
    "desiredCount": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "minimum": 0
    },
    "launchType": {
     "$ref": "#/$defs/ecs.LaunchType"
@@ -2290,7 +2408,8 @@ export const kindSpecSchemas = {
     "$ref": "#/$defs/ecs.NetworkConfiguration"
    },
    "healthCheckGracePeriodSeconds": {
-    "$ref": "#/$defs/ecs.BoxedInteger"
+    "$ref": "#/$defs/ecs.BoxedInteger",
+    "minimum": 0
    },
    "schedulingStrategy": {
     "$ref": "#/$defs/ecs.SchedulingStrategy"
@@ -2362,7 +2481,8 @@ export const kindSpecSchemas = {
        "type": "string",
        "minLength": 1,
        "maxLength": 64,
-       "pattern": "^[\\.\\-_A-Za-z0-9]+$"
+       "pattern": "^[\\.\\-_A-Za-z0-9]+$",
+       "x-aws-required": true
       },
       "cluster": {
        "type": "string",
@@ -2370,7 +2490,8 @@ export const kindSpecSchemas = {
       },
       "taskDefinition": {
        "type": "string",
-       "minLength": 1
+       "minLength": 1,
+       "x-aws-required": true
       },
       "overrides": {
        "$ref": "#/$defs/ecs.TaskOverride"

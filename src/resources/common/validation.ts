@@ -17,12 +17,12 @@ export type ValidationContext = {
 };
 
 export type SemanticCode = "Semantic" | "UnresolvedReference";
-export type Report = (path: JsonPath, rule: string, message: string, code?: SemanticCode) => void;
+export type Report = (path: JsonPath, rule: string, message: string, code?: SemanticCode, severity?: Problem["severity"]) => void;
 
 /** A `report` that locates each finding at its spec path in the manifest's file. */
 export function reporter(manifest: Manifest, problems: Problem[]): Report {
-  return (path, rule, message, code = "Semantic") => {
-    problems.push(problem(manifest.locate(path), code, message, { key: manifest.key, rule }));
+  return (path, rule, message, code = "Semantic", severity = "error") => {
+    problems.push({ ...problem(manifest.locate(path), code, message, { key: manifest.key, rule }), severity });
   };
 }
 
@@ -34,6 +34,18 @@ export function objectsOf(value: JsonValue | undefined): { item: JsonObject; ind
   return listOf(value).flatMap((item, index) => (isJsonObject(item) ? [{ item, index }] : []));
 }
 
+/**
+ * Is a field set to something? AWS reads an empty list or an empty mapping like an absent field
+ * for the fields whose mere presence a rule rejects (`links: []` on Fargate registers fine), so
+ * such rules test this instead of `!== undefined`.
+ */
+export function isSet(value: JsonValue | undefined): boolean {
+  if (value === undefined || value === null) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (isJsonObject(value)) return Object.keys(value).length > 0;
+  return true;
+}
+
 export function stringOf(value: JsonValue | undefined): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
@@ -43,13 +55,14 @@ export function numberOf(value: JsonValue | undefined): number | undefined {
 }
 
 /**
- * How a Service or a rule target names its task definition (docs/design.md#task-definition-references): a bare family the
- * repo manages, or a pinned `family:revision` / full ARN the repo does not manage. An ARN without
- * a revision means "latest ACTIVE", which is what a bare family means too.
+ * How a Service or a rule target names its task definition (docs/design.md#task-definition-references): a bare family the repo manages, a
+ * pinned `family:revision` / full ARN the repo does not manage, or an ARN without a revision,
+ * which AWS reads as the family's latest ACTIVE revision (ecschedule writes these).
  */
 export type TaskDefinitionRef =
   | { type: "family"; family: string }
   | { type: "pinned"; family: string; revision: number }
+  | { type: "latest"; family: string }
   | { type: "invalid" };
 
 const FAMILY = "[A-Za-z0-9_-]{1,255}";
@@ -61,16 +74,19 @@ export function parseTaskDefinitionRef(ref: string): TaskDefinitionRef {
   const arn = ARN.exec(ref) ?? FAMILY_REVISION.exec(ref);
   if (arn) {
     const [, family = "", revision] = arn;
-    return revision === undefined ? { type: "family", family } : { type: "pinned", family, revision: Number(revision) };
+    return revision === undefined ? { type: "latest", family } : { type: "pinned", family, revision: Number(revision) };
   }
   return BARE_FAMILY.test(ref) ? { type: "family", family: ref } : { type: "invalid" };
 }
+
+/** Who reads an ARN without a revision, and when: said in the warning about it. */
+export type LatestResolution = { resolvedBy: string };
 
 /**
  * Check a task definition reference (`taskDefinition` of a Service or a rule target) and return
  * the repo's manifest when the reference is a family the repo defines.
  */
-export function resolveTaskDefinitionRef(value: JsonValue | undefined, at: JsonPath, rule: string, report: Report, ctx: ValidationContext): Manifest | undefined {
+export function resolveTaskDefinitionRef(value: JsonValue | undefined, at: JsonPath, rule: string, report: Report, ctx: ValidationContext, latest: LatestResolution): Manifest | undefined {
   if (typeof value !== "string" || value === "") {
     report(at, rule, "taskDefinition is required: a family defined in this repo, family:revision, or a task definition ARN");
     return undefined;
@@ -78,26 +94,34 @@ export function resolveTaskDefinitionRef(value: JsonValue | undefined, at: JsonP
   const ref = parseTaskDefinitionRef(value);
   switch (ref.type) {
     case "invalid":
-      report(at, rule, `taskDefinition "${value}" is neither a family name, family:revision, nor a task definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION)`, "UnresolvedReference");
+      report(at, rule, `taskDefinition "${value}" is neither a family name, family:revision, nor a task definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION, or without :REVISION for the latest ACTIVE one)`, "UnresolvedReference");
       return undefined;
     case "pinned":
       return undefined;
-    case "family": {
-      if (ctx.isBrokenTaskDefinition(ref.family)) {
-        report(at, rule, `task definition "${ref.family}" is defined in this repo but has errors: fix those first (this resource is not applied until then)`, "UnresolvedReference");
-        return undefined;
-      }
-      const manifest = ctx.findTaskDefinition(ref.family);
-      if (!manifest) {
-        report(at, rule, `task definition family "${ref.family}" is not defined in this repo: add a TaskDefinition named "${ref.family}", or pin a revision ("${ref.family}:3" or its ARN)`, "UnresolvedReference");
-      }
-      return manifest;
-    }
+    case "latest":
+      // The repo's own family: its latest revision is the one apply registers, as with a bare name.
+      if (ctx.isBrokenTaskDefinition(ref.family) || ctx.findTaskDefinition(ref.family)) return managedFamily(ref.family, at, rule, report, ctx);
+      report(at, rule, `taskDefinition "${value}" has no revision: AWS reads it as the latest ACTIVE revision of "${ref.family}", which this repo does not manage, so ${latest.resolvedBy} and what runs changes with every registration of "${ref.family}" elsewhere. Pin a revision ("${ref.family}:7") to hold it still`, "Semantic", "warning");
+      return undefined;
+    case "family":
+      return managedFamily(ref.family, at, rule, report, ctx);
     default: {
       const exhaustive: never = ref;
       throw new Error(`unknown reference ${JSON.stringify(exhaustive)}`);
     }
   }
+}
+
+function managedFamily(family: string, at: JsonPath, rule: string, report: Report, ctx: ValidationContext): Manifest | undefined {
+  if (ctx.isBrokenTaskDefinition(family)) {
+    report(at, rule, `task definition "${family}" is defined in this repo but has errors: fix those first (this resource is not applied until then)`, "UnresolvedReference");
+    return undefined;
+  }
+  const manifest = ctx.findTaskDefinition(family);
+  if (!manifest) {
+    report(at, rule, `task definition family "${family}" is not defined in this repo: add a TaskDefinition named "${family}", or pin a revision ("${family}:3" or its ARN)`, "UnresolvedReference");
+  }
+  return manifest;
 }
 
 export function requiresFargate(taskDefinitionSpec: JsonObject): boolean {

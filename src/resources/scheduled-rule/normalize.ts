@@ -2,6 +2,7 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
 import { canonicalPlacementField, compact, fillDefault, objectCopy, sortByField, sortList, taskDefinitionRef } from "../common/normalize-util.js";
+import { targetRoleArn } from "./target-role.js";
 
 /*
  * One canonical shape for an EventBridge rule and its ECS targets (docs/normalization.md#scheduled-rules), in
@@ -75,7 +76,7 @@ export function normalizeDesiredRule(spec: JsonObject, opts: DesiredRuleOptions)
     // xref: EB-2 — the target ARN is the cluster's; default cluster as for services.
     raw["arn"] = arns.cluster(nonEmpty(target["cluster"]) ?? opts.defaultCluster ?? AWS_DEFAULT_CLUSTER);
     // xref: EB-3 — ecschedule #61 / be80468: a target without a role uses the rule's (default) role.
-    const role = nonEmpty(target["roleArn"]) ?? ruleRole;
+    const role = targetRoleArn(spec, target);
     if (role !== undefined) raw["roleArn"] = arns.role(role);
     const taskDefinition = nonEmpty(target["taskDefinition"]);
     if (taskDefinition !== undefined) raw["taskDefinition"] = opts.taskDefinition(taskDefinition);

@@ -2,9 +2,10 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { eventBusName } from "../../manifests/identity.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
-import { checkAwsvpcConfiguration, findContainer, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
+import { checkAwsvpcConfiguration, findContainer, isSet, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
 import { parseScheduleExpression } from "./schedule-expression.js";
+import { targetRoleArn } from "./target-role.js";
 
 // xref: docs/normalization.md#eventbridge-limits: at most 5 targets per rule. RunTask starts at most 10 tasks per
 // call (docs/normalization.md#ecs-service-quotas), which is what EventBridge does with taskCount.
@@ -14,6 +15,9 @@ export const MAX_TASK_COUNT = 10;
 export const MAX_EVENT_PATTERN_CHARS = 4096;
 // xref: ECS tagging: 50 tags per resource, the `aws:` prefix is reserved.
 export const MAX_TASK_TAGS = 50;
+
+// EventBridge keeps the ARN as written and RunTask resolves it on every run.
+const RULE_LATEST = { resolvedBy: "EventBridge resolves it at every run" };
 
 /** EventBridge's documented offline-checkable constraints on one rule and its ECS targets. Pure. */
 export function validateScheduledRule(manifest: Manifest, ctx: ValidationContext): Problem[] {
@@ -28,7 +32,7 @@ export function validateScheduledRule(manifest: Manifest, ctx: ValidationContext
     const id = stringOf(target["id"]) ?? "";
     if (ids.has(id)) report(["targets", index, "id"], "rule-target-id-unique", `target id "${id}" is used twice in this rule`);
     ids.add(id);
-    checkTarget(target, ["targets", index], report, ctx);
+    checkTarget(spec, target, ["targets", index], report, ctx);
   }
   return problems;
 }
@@ -40,7 +44,10 @@ function checkTrigger(spec: JsonObject, report: Report): void {
   if (schedule === undefined && pattern === undefined) {
     report([], "rule-schedule-or-pattern", "a rule needs scheduleExpression (rate(...) or cron(...)) or eventPattern");
   }
-  if (typeof schedule === "string") {
+  if (schedule === "") {
+    // PutRule receives "" as a schedule (and refuses it, on a custom bus even beside a pattern).
+    report(["scheduleExpression"], "schedule-expression", `scheduleExpression is empty: remove the field${pattern === undefined ? " and set eventPattern" : ""}, or write rate(5 minutes) / cron(0 3 * * ? *)`);
+  } else if (typeof schedule === "string") {
     const parsed = parseScheduleExpression(schedule);
     if (!parsed.ok) report(["scheduleExpression"], "schedule-expression", parsed.error);
     const bus = stringOf(spec["eventBusName"]);
@@ -62,14 +69,14 @@ function checkTrigger(spec: JsonObject, report: Report): void {
   }
 }
 
-function checkTarget(target: JsonObject, at: JsonPath, report: Report, ctx: ValidationContext): void {
+function checkTarget(rule: JsonObject, target: JsonObject, at: JsonPath, report: Report, ctx: ValidationContext): void {
   // EventBridge assumes this role to call ecs:RunTask; without it the target never starts a task.
-  if (typeof target["roleArn"] !== "string") report(at, "rule-target-role", "an ECS target needs roleArn: the IAM role EventBridge uses to call ecs:RunTask (and iam:PassRole)");
+  if (targetRoleArn(rule, target) === undefined) report(at, "rule-target-role", "an ECS target needs a role EventBridge uses to call ecs:RunTask (and iam:PassRole): set roleArn on the target, or once on the rule for all its targets");
   if (typeof target["cluster"] !== "string" && ctx.defaultCluster === undefined) {
     report(at, "rule-target-cluster", "an ECS target needs cluster (no default cluster is configured: set `cluster` in ecs-gitops.yaml or pass --cluster)");
   }
-  const taskDefinition = resolveTaskDefinitionRef(target["taskDefinition"], [...at, "taskDefinition"], "rule-target-task-definition", report, ctx);
-  if (target["launchType"] !== undefined && target["capacityProviderStrategy"] !== undefined) {
+  const taskDefinition = resolveTaskDefinitionRef(target["taskDefinition"], [...at, "taskDefinition"], "rule-target-task-definition", report, ctx, RULE_LATEST);
+  if (isSet(target["launchType"]) && isSet(target["capacityProviderStrategy"])) {
     report([...at, "capacityProviderStrategy"], "rule-target-launch-type-capacity-provider", "set launchType or capacityProviderStrategy on a target, not both");
   }
   const rules = { missing: "rule-target-network-configuration", subnets: "rule-target-subnets", securityGroups: "rule-target-security-groups" };

@@ -1,11 +1,14 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject } from "../../json.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
-import { checkAwsvpcConfiguration, findContainer, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
+import { checkAwsvpcConfiguration, findContainer, isSet, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
 
 // xref: docs/normalization.md#ecs-service-quotas: 5 target groups per service (not adjustable).
 export const MAX_TARGET_GROUPS = 5;
+
+// A service records the revision ECS picked when it deployed, so ecs-gitops picks it at each plan.
+const SERVICE_LATEST = { resolvedBy: "ecs-gitops resolves it at every plan (a new revision there deploys the service)" };
 
 /** ECS's documented offline-checkable constraints on one CreateService input. Pure. */
 export function validateService(manifest: Manifest, ctx: ValidationContext): Problem[] {
@@ -14,10 +17,10 @@ export function validateService(manifest: Manifest, ctx: ValidationContext): Pro
   const spec = manifest.spec;
   const controller = isJsonObject(spec["deploymentController"]) ? stringOf(spec["deploymentController"]["type"]) : undefined;
   // xref: CreateService.taskDefinition: "required if you use the ECS (or CODE_DEPLOY) deployment controller".
-  const taskDefinition = controller === "EXTERNAL" && spec["taskDefinition"] === undefined ? undefined : resolveTaskDefinitionRef(spec["taskDefinition"], ["taskDefinition"], "service-task-definition", report, ctx);
+  const taskDefinition = controller === "EXTERNAL" && spec["taskDefinition"] === undefined ? undefined : resolveTaskDefinitionRef(spec["taskDefinition"], ["taskDefinition"], "service-task-definition", report, ctx, SERVICE_LATEST);
   const fargate = spec["launchType"] === "FARGATE" || objectsOf(spec["capacityProviderStrategy"]).some(({ item }) => /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"])));
 
-  if (spec["launchType"] !== undefined && spec["capacityProviderStrategy"] !== undefined) {
+  if (isSet(spec["launchType"]) && isSet(spec["capacityProviderStrategy"])) {
     report(["capacityProviderStrategy"], "service-launch-type-capacity-provider", "set launchType or capacityProviderStrategy, not both");
   }
   const awsvpc = needsAwsvpc(taskDefinition, spec);
@@ -29,7 +32,8 @@ export function validateService(manifest: Manifest, ctx: ValidationContext): Pro
   checkDeployment(spec, controller, report);
   if (fargate) {
     for (const field of ["placementConstraints", "placementStrategy"] as const) {
-      if (spec[field] !== undefined) report([field], "service-fargate-placement", `${field} is not supported for Fargate tasks`);
+      // `[]` is what `ecspresso init` dumps for every Fargate service, and AWS accepts it.
+      if (isSet(spec[field])) report([field], "service-fargate-placement", `${field} is not supported for Fargate tasks: remove it`);
     }
   }
   return problems;
@@ -68,7 +72,7 @@ function checkDaemon(spec: JsonObject, fargate: boolean, report: Report): void {
   if (spec["schedulingStrategy"] !== "DAEMON") return;
   if (spec["desiredCount"] !== undefined) report(["desiredCount"], "service-daemon", "a DAEMON service runs one task per instance: remove desiredCount");
   if (fargate) report(["schedulingStrategy"], "service-daemon", "Fargate does not support the DAEMON scheduling strategy");
-  if (spec["placementStrategy"] !== undefined) report(["placementStrategy"], "service-daemon", "a DAEMON service does not take placementStrategy");
+  if (isSet(spec["placementStrategy"])) report(["placementStrategy"], "service-daemon", "a DAEMON service does not take placementStrategy");
   const deployment = spec["deploymentConfiguration"];
   const max = isJsonObject(deployment) ? numberOf(deployment["maximumPercent"]) : undefined;
   if (max !== undefined && max !== 100) report(["deploymentConfiguration", "maximumPercent"], "service-daemon", "a DAEMON service keeps maximumPercent at 100");

@@ -1,7 +1,8 @@
+import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
-import { containerNames, listOf, numberOf, objectsOf, reporter, requiresFargate, stringOf } from "../common/validation.js";
+import { containerNames, isSet, listOf, numberOf, objectsOf, reporter, requiresFargate, stringOf } from "../common/validation.js";
 import type { Report } from "../common/validation.js";
 
 // xref: docs/normalization.md#ecs-service-quotas: 10 containers per task definition, 64 KiB per task definition.
@@ -18,6 +19,14 @@ const FARGATE_SIZES: readonly { cpu: number; minMiB: number; maxMiB: number; ste
   { cpu: 8192, minMiB: 16384, maxMiB: 61440, stepMiB: 4096 },
   { cpu: 16384, minMiB: 32768, maxMiB: 122880, stepMiB: 8192 },
 ];
+
+// xref: RegisterTaskDefinition.cpu: "If you're using the EC2 launch type or external launch type
+// ... Supported values are between 128 CPU units (0.125 vCPUs) and 196608 CPU units (192 vCPUs)."
+const EC2_TASK_CPU = { min: 128, max: 196608 } as const;
+
+// xref: ContainerDefinition.stopTimeout "For tasks that use the Fargate launch type, the max stop
+// timeout value is 120 seconds"; on EC2 the agent's ECS_CONTAINER_STOP_TIMEOUT allows longer.
+const FARGATE_TIMEOUTS_S: Readonly<Record<string, readonly [number, number]>> = { stopTimeout: [0, 120] };
 
 /** Is `cpu` units with `memoryMiB` a task size Fargate offers? */
 export function isFargateSize(cpu: number, memoryMiB: number): boolean {
@@ -36,6 +45,9 @@ export function validateTaskDefinition(manifest: Manifest): Problem[] {
   const cpu = readSize(spec, "cpu", parseTaskCpu, report);
   const memory = readSize(spec, "memory", parseTaskMemory, report);
   if (fargate) checkFargate(spec, cpu, memory, report);
+  else if (typeof cpu === "number" && (cpu < EC2_TASK_CPU.min || cpu > EC2_TASK_CPU.max)) {
+    report(["cpu"], "task-cpu-range", `task cpu ${cpu} is outside what ECS supports off Fargate: ${EC2_TASK_CPU.min}-${EC2_TASK_CPU.max} CPU units (0.125-192 vCPU)`);
+  }
   checkContainers(spec, fargate, cpu, memory, report);
   checkSize(manifest, report);
   return problems;
@@ -61,12 +73,20 @@ function checkFargate(spec: JsonObject, cpu: number | undefined | "invalid", mem
     report(["memory"], "fargate-cpu-memory", `cpu ${cpu} with memory ${memory} MiB is not a Fargate task size${describeSizes(cpu)}`);
   }
   objectsOf(spec["volumes"]).forEach(({ item, index }) => {
-    if (item["host"] !== undefined && item["host"] !== null) report(["volumes", index, "host"], "fargate-host-volume", "Fargate tasks cannot use host volumes: drop `host` (a bind mount without a host path) or use EFS");
-    if (item["dockerVolumeConfiguration"] !== undefined) report(["volumes", index, "dockerVolumeConfiguration"], "fargate-host-volume", "Fargate tasks cannot use Docker volumes: use EFS or a bind mount");
+    // xref: HostVolumeProperties.sourcePath: Fargate forbids only the host path; `host: {}` (as
+    // describe-task-definition prints for CDK-registered task definitions) is a plain bind mount.
+    const host = item["host"];
+    if (isJsonObject(host) && isSet(host["sourcePath"])) report(["volumes", index, "host", "sourcePath"], "fargate-host-volume", "Fargate tasks cannot mount a host path: drop `host.sourcePath` (a bind mount without a host path) or use EFS");
+    // An empty dockerVolumeConfiguration is not a no-op: it asks for a Docker volume with defaults.
+    if (item["dockerVolumeConfiguration"] !== undefined && item["dockerVolumeConfiguration"] !== null) report(["volumes", index, "dockerVolumeConfiguration"], "fargate-host-volume", "Fargate tasks cannot use Docker volumes: use EFS or a bind mount");
   });
   objectsOf(spec["containerDefinitions"]).forEach(({ item, index }) => {
-    if (item["links"] !== undefined) report(["containerDefinitions", index, "links"], "fargate-links", "Fargate tasks cannot use links (awsvpc containers reach each other on localhost)");
+    if (isSet(item["links"])) report(["containerDefinitions", index, "links"], "fargate-links", "Fargate tasks cannot use links (awsvpc containers reach each other on localhost): remove `links`");
     if (item["privileged"] === true) report(["containerDefinitions", index, "privileged"], "fargate-privileged", "Fargate tasks cannot run privileged containers");
+    for (const [field, [minS, maxS]] of Object.entries(FARGATE_TIMEOUTS_S)) {
+      const seconds = numberOf(item[field]);
+      if (seconds !== undefined && (seconds < minS || seconds > maxS)) report(["containerDefinitions", index, field], "fargate-container-timeout", `${field} ${seconds} s: on Fargate it must be ${minS}-${maxS} seconds`);
+    }
   });
 }
 
@@ -87,15 +107,23 @@ function checkContainers(spec: JsonObject, fargate: boolean, cpu: number | undef
   checkUnique(spec, report);
   let reservedMiB = 0;
   let reservedCpu = 0;
-  let containerOverTask = false;
   for (const { item: c, index } of containers) {
     const at = ["containerDefinitions", index];
     const name = stringOf(c["name"]);
-    if (name === undefined || stringOf(c["image"]) === undefined) report(at, "container-name-image", "every container needs a name and an image");
-    else if (!/^[A-Za-z0-9_-]{1,255}$/.test(name)) report([...at, "name"], "container-name-image", `container name "${name}" may hold only 1-255 letters, digits, hyphens and underscores`);
+    // xref: RegisterTaskDefinition answers "Container.image should not be null or empty" (and the same for name).
+    const missing = (["name", "image"] as const).filter((field) => !stringOf(c[field]));
+    if (missing.length > 0) report(missing.length === 1 && c[missing[0]!] === "" ? [...at, missing[0]!] : at, "container-name-image", `every container needs a non-empty name and image${missing.length === 1 ? `: set ${missing[0]!}` : ""}`);
+    else if (name !== undefined && !/^[A-Za-z0-9_-]{1,255}$/.test(name)) report([...at, "name"], "container-name-image", `container name "${name}" may hold only 1-255 letters, digits, hyphens and underscores`);
     checkReferences(c, at, name, { containers: names, volumes }, report);
     // xref: ContainerDefinition.links: "only supported if the network mode of a task definition is bridge".
-    if (!fargate && c["links"] !== undefined && networkMode !== undefined && networkMode !== "bridge") report([...at, "links"], "links-network-mode", `links only work with networkMode bridge, not ${networkMode}`);
+    if (!fargate && isSet(c["links"]) && networkMode !== undefined && networkMode !== "bridge") report([...at, "links"], "links-network-mode", `links only work with networkMode bridge, not ${networkMode}`);
+    // xref: ContainerDefinition.hostname / extraHosts: not supported with awsvpc; ECS answers
+    // "hostname is not supported on container when networkMode=awsvpc" (labd/ecs-deplojo#26).
+    if (networkMode === "awsvpc") {
+      for (const field of ["hostname", "extraHosts"] as const) {
+        if (isSet(c[field]) && c[field] !== "") report([...at, field], "awsvpc-unsupported", `${field} is not supported with networkMode awsvpc (containers share the task's network interface): remove it`);
+      }
+    }
     // xref: PortMapping.hostPort: with awsvpc or host networking "hostPort can either be left blank or set to the same value as containerPort".
     if (networkMode === "awsvpc" || networkMode === "host") {
       objectsOf(c["portMappings"]).forEach(({ item, index: i }) => {
@@ -107,14 +135,16 @@ function checkContainers(spec: JsonObject, fargate: boolean, cpu: number | undef
     // xref: ContainerDefinition.memory: on EC2 "you must specify either a task-level memory value or a container-level memory value" (memory or memoryReservation).
     if (!fargate && memory === undefined && hardMiB === undefined && softMiB === undefined) report(at, "container-memory", "without task-level memory every container needs memory or memoryReservation (MiB)");
     if (hardMiB !== undefined && softMiB !== undefined && softMiB > hardMiB) report([...at, "memoryReservation"], "container-memory-reservation", `memoryReservation ${softMiB} is above the hard limit memory ${hardMiB}`);
+    // ECS checks two things against task memory (docs/validation.md): each container's hard limit
+    // on its own, and the sum of the memoryReservation values that are set. A hard limit is not a
+    // reservation: an init container with only `memory` does not count towards the sum.
     if (typeof memory === "number" && hardMiB !== undefined && hardMiB > memory) {
-      report([...at, "memory"], "container-memory-total", `container memory ${hardMiB} MiB is above the task memory ${memory} MiB`);
-      containerOverTask = true;
+      report([...at, "memory"], "container-memory-total", `container memory ${hardMiB} MiB is above the task memory ${memory} MiB: lower it or raise the task memory`);
     }
-    reservedMiB += softMiB ?? hardMiB ?? 0;
+    reservedMiB += softMiB ?? 0;
     reservedCpu += numberOf(c["cpu"]) ?? 0;
   }
-  if (typeof memory === "number" && reservedMiB > memory && !containerOverTask) report(["memory"], "container-memory-total", `containers reserve ${reservedMiB} MiB in all, above the task memory ${memory} MiB`);
+  if (typeof memory === "number" && reservedMiB > memory) report(["memory"], "container-memory-total", `the containers' memoryReservation values add up to ${reservedMiB} MiB, above the task memory ${memory} MiB: lower them or raise the task memory`);
   if (typeof cpu === "number" && reservedCpu > cpu) report(["cpu"], "container-cpu-total", `containers reserve ${reservedCpu} CPU units in all, above the task cpu ${cpu}`);
 }
 

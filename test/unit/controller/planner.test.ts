@@ -61,6 +61,27 @@ describe("planAll", () => {
   });
 });
 
+describe("a service's task definition ARN without a revision", () => {
+  const family = "arn:aws:ecs:us-east-1:123456789012:task-definition/ledger";
+  const ledger = manifestOf("Service", "ledger", { cluster: "shop", taskDefinition: family, desiredCount: 1, launchType: "EC2" });
+  const taskDefinitionOf = (action: ReturnType<typeof planAll>["actions"][number] | undefined) => (action && "calls" in action ? action.calls[0]?.input["taskDefinition"] : undefined);
+
+  it("resolves to the latest ACTIVE revision the snapshot read", () => {
+    const { actions } = planAll([ledger], snapshot({ latestActive: new Map([["ledger", `${family}:4`]]) }), settings);
+    expect(actions[0]?.type).toBe("create");
+    expect(taskDefinitionOf(actions[0])).toBe(`${family}:4`);
+  });
+
+  it("is unresolved when the family has no ACTIVE revision or was not read", () => {
+    expect(resolveReference(family, new Map(), "123456789012", "us-east-1", new Map([["ledger", undefined]]))).toMatchObject({ state: "unresolved", reason: expect.stringMatching(/no ACTIVE revision/) });
+    expect(resolveReference(family, new Map(), "123456789012", "us-east-1", new Map()).state).toBe("unresolved");
+  });
+
+  it("is kept as written for a rule target, which EventBridge resolves on every run", () => {
+    expect(resolveReference(family, new Map(), "123456789012", "us-east-1")).toEqual({ state: "known", arn: family });
+  });
+});
+
 describe("resolveReference", () => {
   it("keeps a full ARN, expands family:revision and refuses an unknown family", () => {
     const arn = "arn:aws:ecs:eu-west-1:111122223333:task-definition/x:4";

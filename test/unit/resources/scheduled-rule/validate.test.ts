@@ -37,6 +37,7 @@ describe("validateScheduledRule", () => {
     { name: "a target with 17 subnets", docs: nightly((s) => ((target(s)["networkConfiguration"] as JsonObject)["awsvpcConfiguration"] = { subnets: Array.from({ length: 17 }, (_, i) => `subnet-${i}`) })), rules: ["rule-target-subnets"] },
     { name: "a target with 6 security groups", docs: nightly((s) => ((target(s)["networkConfiguration"] as JsonObject)["awsvpcConfiguration"] = { subnets: ["subnet-1"], securityGroups: ["a", "b", "c", "d", "e", "f"] })), rules: ["rule-target-security-groups"] },
     { name: "taskCount 11", docs: nightly((s) => (target(s)["taskCount"] = 11)), rules: ["rule-target-task-count"] },
+    { name: "an empty scheduleExpression beside a pattern on a custom bus", docs: nightly((s) => { s["scheduleExpression"] = ""; s["eventPattern"] = { source: ["shop.orders"] }; s["eventBusName"] = "orders"; }), rules: ["schedule-expression"] },
     { name: "an override of an unknown container", docs: nightly((s) => (target(s)["overrides"] = { containerOverrides: [{ name: "report", command: ["run"] }] })), rules: ["rule-target-override-container"], code: "UnresolvedReference" },
     { name: "a task tag with the aws: prefix", docs: nightly((s) => (target(s)["tags"] = [{ key: "aws:team", value: "shop" }])), rules: ["rule-target-tags"] },
     { name: "51 task tags", docs: nightly((s) => (target(s)["tags"] = Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: "v" })))), rules: ["rule-target-tags"] },
@@ -63,6 +64,16 @@ describe("validateScheduledRule", () => {
 
   it.each(passing)("accepts $name", ({ docs, defaultCluster }) => {
     expect(validateDocs(docs, defaultCluster === undefined ? {} : { defaultCluster }).problems).toEqual([]);
+  });
+
+  it("accepts an ARN without a revision, with a warning that says it follows the latest ACTIVE revision", () => {
+    const arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/report";
+    const result = validateDocs([variant(scheduledRule("nightly", arn), () => {})]);
+    expect(result.problems.map((p) => [p.severity, p.rule])).toEqual([["warning", "rule-target-task-definition"]]);
+    expect(result.problems[0]?.message).toMatch(/latest ACTIVE/);
+    expect(result.manifests.map((m) => m.kind)).toEqual(["ScheduledRule"]);
+    // The repo's own family written as an ARN means what the bare name means: no warning.
+    expect(validateDocs([fargateTaskDefinition("report"), variant(scheduledRule("nightly", arn), () => {})]).problems).toEqual([]);
   });
 
   it("points at the schedule expression", () => {

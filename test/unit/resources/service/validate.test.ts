@@ -58,6 +58,9 @@ describe("validateService", () => {
     { name: "a capacity provider strategy without launchType", docs: worker((s) => { delete s["launchType"]; s["capacityProviderStrategy"] = [{ capacityProvider: "shop-asg", weight: 1 }]; }) },
     { name: "a DAEMON service done right", docs: worker((s) => { s["schedulingStrategy"] = "DAEMON"; delete s["desiredCount"]; s["deploymentConfiguration"] = { maximumPercent: 100, minimumHealthyPercent: 0 }; }) },
     { name: "an EXTERNAL controller without taskDefinition", docs: worker((s) => { delete s["taskDefinition"]; s["deploymentController"] = { type: "EXTERNAL" }; }) },
+    { name: "empty placement lists on Fargate (as ecspresso init dumps them)", docs: web((s) => Object.assign(s, { placementConstraints: [], placementStrategy: [] })) },
+    { name: "an empty capacityProviderStrategy beside launchType", docs: worker((s) => (s["capacityProviderStrategy"] = [])) },
+    { name: "a DAEMON service with an empty placementStrategy", docs: worker((s) => { s["schedulingStrategy"] = "DAEMON"; delete s["desiredCount"]; s["placementStrategy"] = []; }) },
     { name: "bridge with dynamic host ports behind a load balancer", docs: worker((s) => (s["loadBalancers"] = [{ targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/w/1", containerName: "app", containerPort: 8080 }])) },
   ];
 

@@ -54,7 +54,16 @@ describe("validateTaskDefinition", () => {
     { name: "EC2 container without any memory", doc: ec2((s) => delete first(s)["memory"]), rules: ["container-memory"] },
     { name: "memoryReservation above memory", doc: ec2((s) => (first(s)["memoryReservation"] = 512)), rules: ["container-memory-reservation"] },
     { name: "a container memory above the task memory", doc: ec2((s) => Object.assign(s, { memory: "128" })), rules: ["container-memory-total"] },
-    { name: "containers reserving more than the task memory", doc: ec2((s) => { s["memory"] = "300"; containers(s).push(sidecar({ memory: 100 })); }), rules: ["container-memory-total"] },
+    { name: "memoryReservation values adding up above the task memory", doc: ec2((s) => { s["memory"] = "300"; first(s)["memoryReservation"] = 200; containers(s).push(sidecar({ memory: 150, memoryReservation: 120 })); }), rules: ["container-memory-total"] },
+    { name: "a Fargate stopTimeout of 300 s", doc: fargate((s) => (first(s)["stopTimeout"] = 300)), rules: ["fargate-container-timeout"] },
+    { name: "EC2 task cpu below 128 units", doc: ec2((s) => (s["cpu"] = "64")), rules: ["task-cpu-range"] },
+    { name: "EC2 task cpu above 192 vCPU", doc: ec2((s) => (s["cpu"] = "200 vCPU")), rules: ["task-cpu-range"] },
+    { name: "a hostname with awsvpc", doc: fargate((s) => (first(s)["hostname"] = "api.internal")), rules: ["awsvpc-unsupported"] },
+    { name: "extraHosts with awsvpc on EC2", doc: ec2((s) => { s["networkMode"] = "awsvpc"; first(s)["portMappings"] = [{ containerPort: 8080 }]; first(s)["extraHosts"] = [{ hostname: "db", ipAddress: "10.0.0.5" }]; }), rules: ["awsvpc-unsupported"] },
+    { name: "an empty image", doc: ec2((s) => (first(s)["image"] = "")), rules: ["container-name-image"] },
+    { name: "an empty container name", doc: fargate((s) => (first(s)["name"] = "")), rules: ["container-name-image"] },
+    { name: "a Fargate host volume with a source path", doc: fargate((s) => (s["volumes"] = [{ name: "data", host: { sourcePath: "/srv" } }])), rules: ["fargate-host-volume"] },
+    { name: "an empty Docker volume configuration on Fargate (a Docker volume with defaults)", doc: fargate((s) => (s["volumes"] = [{ name: "data", dockerVolumeConfiguration: {} }])), rules: ["fargate-host-volume"] },
     { name: "containers reserving more than the task cpu", doc: ec2((s) => { s["cpu"] = "256"; first(s)["cpu"] = 512; }), rules: ["container-cpu-total"] },
     { name: "a task definition over 64 KiB", doc: ec2((s) => (first(s)["environment"] = Array.from({ length: 700 }, (_, i) => ({ name: `VARIABLE_${i}`, value: "x".repeat(80) })))), rules: ["task-definition-size"] },
   ];
@@ -75,6 +84,18 @@ describe("validateTaskDefinition", () => {
     { name: "bridge links by alias and dependsOn", doc: ec2((s) => { containers(s).push(sidecar()); first(s)["links"] = ["sidecar:side"]; first(s)["dependsOn"] = [{ containerName: "sidecar", condition: "START" }]; }) },
     { name: "EC2 containers relying on task memory", doc: ec2((s) => { s["memory"] = "512"; delete first(s)["memory"]; }) },
     { name: "essential unset means essential", doc: ec2((s) => delete first(s)["essential"]) },
+    // Empty lists and mappings of fields Fargate does not support are no-ops on AWS.
+    { name: "an EC2 stopTimeout of 300 s (the agent allows it)", doc: ec2((s) => (first(s)["stopTimeout"] = 300)) },
+    { name: "Fargate stopTimeout at its bound", doc: fargate((s) => Object.assign(first(s), { stopTimeout: 120, startTimeout: 300 })) },
+    { name: "EC2 task cpu at its bounds", doc: ec2((s) => (s["cpu"] = "0.125 vcpu")) },
+    { name: "a hostname with bridge networking", doc: ec2((s) => (first(s)["hostname"] = "worker-1")) },
+    { name: "empty hostname and extraHosts with awsvpc", doc: fargate((s) => Object.assign(first(s), { hostname: "", extraHosts: [] })) },
+    { name: "links: [] on Fargate", doc: fargate((s) => (first(s)["links"] = [])) },
+    { name: "host: {} on a Fargate volume", doc: fargate((s) => { s["volumes"] = [{ name: "scratch", host: {} }]; first(s)["mountPoints"] = [{ sourceVolume: "scratch", containerPath: "/scratch" }]; }) },
+    { name: "links: [] with awsvpc on EC2", doc: ec2((s) => { s["networkMode"] = "awsvpc"; first(s)["links"] = []; first(s)["portMappings"] = [{ containerPort: 8080 }]; }) },
+    // Only memoryReservation values are summed; a hard limit counts against the task memory alone.
+    { name: "an init container's hard limit beside a reservation filling the task", doc: ec2((s) => { s["memory"] = "512"; first(s)["memoryReservation"] = 512; delete first(s)["memory"]; containers(s).unshift({ name: "init", image: "busybox", essential: false, memory: 512 }); }) },
+    { name: "hard limits that add up above the task memory", doc: fargate((s) => { s["memory"] = "1024"; s["cpu"] = "512"; first(s)["memory"] = 1024; containers(s).push(sidecar({ memory: 1024 })); }) },
   ];
 
   it.each(passing)("accepts $name", ({ doc }) => {
