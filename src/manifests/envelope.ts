@@ -1,6 +1,7 @@
 import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { problem } from "./parse.js";
+import { detectRawInput } from "./raw-input.js";
 import type { ParsedDocument } from "./parse.js";
 import { suggest } from "./schema-check.js";
 import { API_VERSION, KINDS } from "./types.js";
@@ -43,6 +44,11 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
   const value = doc.value;
   if (!isJsonObject(value)) {
     add([], "NotAMapping", `document ${doc.index + 1} is ${describe(value)}, not a mapping with apiVersion, kind, metadata and spec`);
+    return { problems };
+  }
+  const raw = detectRawInput(value);
+  if (raw !== undefined) {
+    add([], "RawAwsInput", `this looks like a raw ${raw}, not an ecs-gitops manifest: run \`ecs-gitops import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec envelope)`);
     return { problems };
   }
   for (const field of Object.keys(value)) {

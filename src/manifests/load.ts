@@ -8,6 +8,8 @@ import type { LoadResult, Manifest, Problem } from "./types.js";
 
 /** The controller-wide settings file at the manifests root; never read as a manifest. */
 export const CONFIG_FILE_NAMES = ["ecs-gitops.yaml", "ecs-gitops.yml"];
+/** Manifest file names: YAML, or JSON in the same envelope (YAML's parser reads JSON with positions). */
+export const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 /** Beyond this many files something is wrong (a vendored tree under the path). */
 export const MAX_MANIFEST_FILES = 20_000;
 
@@ -43,14 +45,14 @@ export async function readManifestFiles(root: string): Promise<{ files: SourceFi
       const rel = path.relative(root, full).split(path.sep).join("/");
       // Symlinked folders are not followed: they can loop or leave the repository.
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && /\.ya?ml$/i.test(entry.name) && !(dir === root && CONFIG_FILE_NAMES.includes(entry.name))) {
+      else if (entry.isFile() && MANIFEST_FILE.test(entry.name) && !(dir === root && CONFIG_FILE_NAMES.includes(entry.name))) {
         files.push({ file: rel, bytes: await readFile(full) });
       }
     }
   };
   await walk(root);
   if (files.length >= MAX_MANIFEST_FILES) {
-    problems.push(problem({ file: ".", line: 1, column: 1 }, "FileTooLarge", `more than ${MAX_MANIFEST_FILES} YAML files below "${root}": point --path at the manifests folder`));
+    problems.push(problem({ file: ".", line: 1, column: 1 }, "FileTooLarge", `more than ${MAX_MANIFEST_FILES} manifest files below "${root}": point --path at the manifests folder`));
   }
   return { files, problems };
 }
@@ -81,7 +83,7 @@ export function loadManifestFiles(files: readonly SourceFile[], options: LoadOpt
   }
   // Files that hold only comments or empty documents count as empty too: nothing to manage.
   if (manifests.length === 0 && problems.length === 0) {
-    problems.push(problem({ file: ".", line: 1, column: 1 }, "EmptyRepo", "no manifests found (no *.yaml or *.yml files, or only empty ones): nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)"));
+    problems.push(problem({ file: ".", line: 1, column: 1 }, "EmptyRepo", "no manifests found (no *.yaml, *.yml or *.json files, or only empty ones): nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)"));
   }
   return { manifests: dropDuplicates(manifests, problems), problems, files: files.map((f) => f.file) };
 }
