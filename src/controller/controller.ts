@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG, loadConfigFile } from "../config.js";
 import type { ControllerConfig, IgnoreDifferencesRule } from "../config.js";
 import { isEcsGitopsError } from "../errors.js";
 import { loadDesiredState } from "../resources/load.js";
+import { prefixOf } from "./manifest-root.js";
 import { mergeDesiredState } from "./desired-state.js";
 import { DriftTracker } from "./drift.js";
 import { FileEpisodeStore } from "./drift-store.js";
@@ -135,6 +136,7 @@ export class Controller {
         region,
         defaultCluster: o.cluster,
         ignoreRules: o.ignoreDifferences,
+        sourcePrefix: prefixOf(o.path),
         mode: o.mode,
         automated: o.automated ?? true,
         selfHeal: o.selfHeal ?? false,

@@ -30,6 +30,8 @@ export type ReconcilerSettings = {
   region: string;
   defaultCluster: string | undefined;
   ignoreRules: readonly IgnoreRule[];
+  /** The manifests folder (--path) from the repository root: prefixes ecs-gitops:source. */
+  sourcePrefix?: string | undefined;
   /** observe: never write. */
   mode: "sync" | "observe";
   /** Apply new commits. */
@@ -167,6 +169,7 @@ export class Reconciler {
         region: settings.region,
         defaultCluster: settings.defaultCluster,
         ignoreRules: settings.ignoreRules,
+        sourcePrefix: settings.sourcePrefix,
       });
     } catch (error) {
       const failure = asError(error);
