@@ -16,7 +16,8 @@ type RunFlags = {
   resync: string;
   mode: "sync" | "observe";
   selfHeal: string;
-  automated: boolean;
+  /** `--automated [bool]` / ECS_GITOPS_AUTOMATED give a string; `--no-automated` gives false. */
+  automated: string | boolean;
   port: string;
   host?: string;
   alertWebhook?: string;
@@ -63,7 +64,9 @@ export function registerRun(program: Command): void {
     .addOption(new Option("--mode <mode>", "sync applies; observe never writes").env(env("MODE")).choices(["sync", "observe"]).default("sync"))
     // A value option, so that ECS_GITOPS_SELF_HEAL=false means false (a boolean flag's env is "set").
     .addOption(new Option("--self-heal [bool]", "revert drift (true|false)").env(env("SELF_HEAL")).preset("true").default("false"))
-    .addOption(new Option("--no-automated", "do not apply new commits (report OutOfSync only)"))
+    // A value option too, so that every flag has its env variable: ECS_GITOPS_AUTOMATED=false.
+    .addOption(new Option("--automated [bool]", "apply new commits (true|false; default true)").env(env("AUTOMATED")).preset("true"))
+    .addOption(new Option("--no-automated", "do not apply new commits (report OutOfSync only); same as --automated=false"))
     .addOption(new Option("--port <n>", "HTTP port for health, metrics, status, webhook").env(env("PORT")).default("8080"))
     .addOption(new Option("--host <addr>", "HTTP bind address").env(env("HOST")))
     .addOption(new Option("--alert-webhook <url>", "Slack-compatible webhook for drift and failure alerts").env(env("ALERT_WEBHOOK")))
@@ -96,7 +99,7 @@ async function runController(flags: RunFlags, explicit: (name: string) => boolea
       intervalMs: explicit("interval") ? parseDuration(flags.interval) : undefined,
       resyncMs: explicit("resync") ? parseDuration(flags.resync) : undefined,
       mode: flags.mode,
-      automated: explicit("automated") ? flags.automated : undefined,
+      automated: explicit("automated") ? (typeof flags.automated === "boolean" ? flags.automated : parseBool(flags.automated, "--automated")) : undefined,
       selfHeal: explicit("selfHeal") ? parseBool(flags.selfHeal, "--self-heal") : undefined,
       port,
       host: flags.host,
