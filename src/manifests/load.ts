@@ -3,6 +3,7 @@ import path from "node:path";
 import { readEnvelope } from "./envelope.js";
 import { resourceKey } from "./identity.js";
 import { decodeManifestBytes, parseManifestText, problem } from "./parse.js";
+import { findPlaceholders } from "./placeholders.js";
 import { checkSpecSchema } from "./schema-check.js";
 import type { LoadResult, Manifest, Problem } from "./types.js";
 
@@ -70,6 +71,11 @@ export function loadManifestFiles(files: readonly SourceFile[], options: LoadOpt
     const parsed = parseManifestText(source.file, decoded.text);
     problems.push(...parsed.problems);
     for (const doc of parsed.documents) {
+      const unset = findPlaceholders(doc.value);
+      for (const { path: at, variable } of unset) {
+        problems.push(problem(doc.locate(at), "InvalidValue", `\${${variable}} is not set: manifests have no variables yet, so write the value here (the import left this placeholder for an ecspresso template)`));
+      }
+      if (unset.length > 0) continue;
       const { envelope, problems: envelopeProblems } = readEnvelope(doc);
       problems.push(...envelopeProblems);
       if (!envelope) continue;

@@ -15,7 +15,8 @@ export function detectRawInput(value: JsonValue): RawInputShape | undefined {
   if (!isJsonObject(value) || ENVELOPE_FIELDS.some((field) => field in value)) return undefined;
   if (isJsonObject(value["taskDefinition"])) return "describe-task-definition output";
   if (Array.isArray(value["services"]) && value["services"].some(isJsonObject)) return "describe-services output";
-  if (Array.isArray(value["containerDefinitions"])) return "RegisterTaskDefinition input";
+  // The console's JSON tab shows the described task definition without the wrapper.
+  if (Array.isArray(value["containerDefinitions"])) return "taskDefinitionArn" in value || "revision" in value ? "describe-task-definition output" : "RegisterTaskDefinition input";
   if (SERVICE_HINTS.some((field) => field in value)) return "CreateService input";
   return undefined;
 }

@@ -31,7 +31,7 @@ export type ExportFlags = {
 
 /** One exported document, rendered: what `validate`/`diff`/`apply` read back. */
 export type ExportedDocument = { document: JsonObject; reviews: readonly { path: JsonPath; message: string }[] };
-type ExportFile = { file: string; key: string; yaml: string; reviews: number };
+export type ExportFile = { file: string; key: string; yaml: string; reviews: number };
 type TaskDefinitionRef = { ref: string; review?: string };
 
 const ADOPT_NOTE = "ecs-gitops/adopt lets the first apply tag this existing resource as owned; remove it once adopted";
@@ -242,7 +242,7 @@ function attachComment(doc: Document, at: JsonPath, comment: string): void {
 }
 
 /** Refuse to overwrite anything without --force; then write every file (folders made as needed). */
-async function writeFiles(out: string, files: readonly ExportFile[], force: boolean, io: CommandOutput): Promise<number> {
+export async function writeFiles(out: string, files: readonly ExportFile[], force: boolean, io: CommandOutput): Promise<number> {
   if (files.length === 0) {
     io.err("error: nothing to export (no services in the cluster, no matching rules)\n");
     return 2;
