@@ -10,7 +10,9 @@ import { WebhookSink } from "../alerts/webhook-sink.js";
 import { CallAccounting, createAwsClients, destroyAwsClients, putEvents, resolveRegion } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { DEFAULT_CONFIG, loadConfigFile } from "../config.js";
-import type { ControllerConfig, IgnoreDifferencesRule } from "../config.js";
+import type { ControllerConfig, IgnoreDifferencesRule, LoadedConfig } from "../config.js";
+import { problem } from "../manifests/parse.js";
+import type { Problem } from "../manifests/types.js";
 import { isEcsGitopsError } from "../errors.js";
 import { loadDesiredState } from "../resources/load.js";
 import { prefixOf } from "./manifest-root.js";
@@ -93,6 +95,8 @@ export class Controller {
   #loadedCommit: string | undefined;
   /** The settings file of the last commit whose ecs-gitops.yaml loaded cleanly. */
   #config: ControllerConfig | undefined;
+  /** The region the clients were made for: fixed at start-up. */
+  #region: string | undefined;
   #intervalMs: number;
 
   constructor(options: ControllerOptions) {
@@ -114,6 +118,7 @@ export class Controller {
     await mkdir(o.workDir, { recursive: true });
     this.#aws = createAwsClients({ region: o.region, endpoint: o.endpoint, calls: this.#calls, accountIdHeader: o.accountIdHeader, rateLimit: o.rateLimit });
     const region = o.region ?? (await resolveRegion(this.#aws));
+    this.#region = region;
     this.#drift = new DriftTracker({ store: new FileEpisodeStore(path.join(o.workDir, "episodes.json"), { log: this.#log }), log: this.#log });
     await this.#drift.restore();
     const metricsSink = new MetricsSink({ registry: this.#metrics.registry });
@@ -194,12 +199,7 @@ export class Controller {
   #applyConfig(config: ControllerConfig): void {
     const o = this.#o;
     this.#reconciler!.updateSettings(settingsFromConfig(o, config));
-    this.#intervalMs = o.intervalMs ?? config.intervalMs;
-    // Chosen at start-up (clients, sinks): the file cannot change them under a running controller.
-    const fixed = [config.region !== undefined && config.region !== o.region ? "region" : undefined, config.alerts.webhook || config.alerts.eventBus ? "alerts" : undefined].filter(Boolean);
-    if (fixed.length > 0 && this.#config === undefined) {
-      this.#log.warn({ fields: fixed }, "ecs-gitops.yaml sets fields that `run` takes only from flags or env (--region, --alert-webhook, --alert-event-bus); ignoring them");
-    }
+    this.#intervalMs = pollIntervalMs(o, config);
     this.#config = config;
   }
 
@@ -252,7 +252,9 @@ export class Controller {
     const o = this.#o;
     const previous = this.#reconciler!.desired;
     const root = path.join(checkoutDir, o.path);
-    const { config: fresh, problems: configProblems } = await loadConfigFile(root);
+    const loadedConfig = await loadConfigFile(root);
+    const { config: fresh } = loadedConfig;
+    const configProblems = [...loadedConfig.problems, ...regionProblems(loadedConfig, this.#region)];
     if (configProblems.some((p) => p.severity === "error")) {
       // A broken settings file must never mean "defaults": that would move every service to
       // another cluster and drop the ignore rules. Keep the last good commit in force entirely.
@@ -288,14 +290,28 @@ export class Controller {
   }
 }
 
+/**
+ * The clients are made for one region at start-up: a settings file that names another would
+ * otherwise be ignored while `diff` and `apply` honour it. Kept like any broken settings file.
+ */
+export function regionProblems(loaded: LoadedConfig, running: string | undefined): Problem[] {
+  const wanted = loaded.config.region;
+  if (wanted === undefined || running === undefined || wanted === running || !loaded.locate) return [];
+  return [problem(loaded.locate(["region"]), "InvalidValue", `region ${wanted} differs from the region this controller runs in (${running}): start \`run\` with --region ${wanted} (or ECS_GITOPS_REGION), or change the file`)];
+}
+
 /** Flags and env win; ecs-gitops.yaml fills in what they leave unset (DESIGN.md §1). */
-function settingsFromConfig(o: ControllerOptions, config: ControllerConfig): Partial<ReconcilerSettings> {
+export function settingsFromConfig(o: ControllerOptions, config: ControllerConfig): Partial<ReconcilerSettings> {
   return {
     owner: o.owner ?? config.owner,
     automated: o.automated ?? config.syncPolicy.automated,
     selfHeal: o.selfHeal ?? config.syncPolicy.selfHeal,
     resyncMs: o.resyncMs ?? config.resyncMs,
   };
+}
+
+export function pollIntervalMs(o: Pick<ControllerOptions, "intervalMs">, config: ControllerConfig): number {
+  return o.intervalMs ?? config.intervalMs;
 }
 
 function isRemote(repo: string): boolean {

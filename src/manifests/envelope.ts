@@ -22,9 +22,9 @@ export const ANNOTATIONS = [
   "ecs-gitops/ignore-differences",
   "ecs-gitops/adopt",
   "ecs-gitops/self-heal",
-  "ecs-gitops/prune",
-  "ecs-gitops/sync",
 ] as const;
+/** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
+export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune", "ecs-gitops/sync"] as const;
 // xref: ECS RegisterTaskDefinition `family` and CreateService `serviceName` (letters, numbers,
 // hyphens, underscores, up to 255); EventBridge PutRule `Name` pattern [\.\-_A-Za-z0-9]+, max 64.
 const NAME_PATTERNS: Record<Kind, { pattern: RegExp; text: string }> = {
@@ -84,7 +84,9 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
     readStringMap(metadata["annotations"], ["metadata", "annotations"], annotations, add);
     checkLabels(labels, add);
     for (const key of Object.keys(annotations)) {
-      if (key.startsWith("ecs-gitops/") && !(ANNOTATIONS as readonly string[]).includes(key)) {
+      if ((UNSUPPORTED_ANNOTATIONS as readonly string[]).includes(key)) {
+        add(["metadata", "annotations", key], "InvalidValue", `annotation "${key}" is not supported yet: it would do nothing. Remove it`);
+      } else if (key.startsWith("ecs-gitops/") && !(ANNOTATIONS as readonly string[]).includes(key)) {
         add(["metadata", "annotations", key], "UnknownField", `unknown annotation "${key}"${suggest(key, ANNOTATIONS)}`);
       }
     }
