@@ -16,7 +16,8 @@ import type { Problem } from "../manifests/types.js";
 import { isEcsGitopsError } from "../errors.js";
 import { loadDesiredState } from "../resources/load.js";
 import { prefixOf } from "./manifest-root.js";
-import { mergeDesiredState } from "./desired-state.js";
+import { heldBack, mergeDesiredState } from "./desired-state.js";
+import type { HeldBack } from "./desired-state.js";
 import { DriftTracker } from "./drift.js";
 import { FileEpisodeStore } from "./drift-store.js";
 import { ControllerHttpServer } from "./http.js";
@@ -203,6 +204,13 @@ export class Controller {
     this.#config = config;
   }
 
+  /** /status says which resources run an older commit's spec, and why; cleared once fixed. */
+  #markHeldBack(held: ReadonlyMap<string, HeldBack | undefined>): void {
+    for (const [key, value] of held) {
+      if (value !== undefined || this.#status.get(key)?.heldBack !== undefined) this.#status.update(key, { heldBack: value });
+    }
+  }
+
   #readiness(): { ready: boolean; reason?: string } {
     if (!this.#sourceReachable) return { ready: false, reason: "git source not reachable yet" };
     if (!this.#firstSyncDone) return { ready: false, reason: "first sync not finished" };
@@ -260,6 +268,7 @@ export class Controller {
       // another cluster and drop the ignore rules. Keep the last good commit in force entirely.
       this.#status.setManifestErrors(configProblems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
       this.#status.setCommit({ commit: sha, ...(previous?.lastGoodCommit ? { lastGoodCommit: previous.lastGoodCommit } : {}) });
+      if (previous) this.#markHeldBack(heldBack({ ...previous, problems: configProblems }, sha));
       this.#log.error({ commit: sha, errors: configProblems.length }, "ecs-gitops.yaml has errors; keeping the last good commit in force");
       for (const p of configProblems.slice(0, 20)) this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
       return;
@@ -272,6 +281,7 @@ export class Controller {
     this.#status.setCommit({ commit: sha, ...(state.lastGoodCommit ? { lastGoodCommit: state.lastGoodCommit } : {}) });
     setCurrentCommit(this.#metrics, sha);
     this.#status.setManifestErrors(state.problems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
+    this.#markHeldBack(heldBack(state, sha));
     if (state.problems.length > 0) {
       this.#log.error({ commit: sha, errors: state.problems.length, files: state.brokenFiles }, "manifests have errors; those files stay at the last good commit");
       for (const p of state.problems.slice(0, 20)) this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
