@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
@@ -184,4 +184,95 @@ describe("prune is not a flag yet", () => {
     const code = await runCli([command, "--prune"], { out: () => {}, err: () => {} });
     expect(code).toBe(2);
   });
+});
+
+async function cliRun(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+const E2E_FLAGS = path.resolve(import.meta.dirname, "../e2e/cli-flags.test.ts");
+const serviceYaml = "apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: api}\nspec:\n  taskDefinition: api:3\n";
+
+/** The flags of the other commands proven here; the rest run end to end in E2E_FLAGS. */
+const COMMAND_FLAGS: Record<string, Probe> = {
+  "validate --output": async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "flags-"));
+    await writeFile(path.join(dir, "svc.yaml"), serviceYaml);
+    const text = await cliRun("validate", dir, "--cluster", "blue");
+    expect(JSON.parse((await cliRun("validate", dir, "--cluster", "blue", "--output", "json")).out)).toMatchObject({ ok: true });
+    expect(() => JSON.parse(text.out) as unknown).toThrow();
+  },
+  "validate --cluster": async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "flags-"));
+    await writeFile(path.join(dir, "svc.yaml"), serviceYaml);
+    const keys = async (...flags: string[]) => (JSON.parse((await cliRun("validate", dir, "-o", "json", ...flags)).out) as { resources: { key: string }[] }).resources.map((r) => r.key);
+    expect(await keys("--cluster", "blue")).toEqual(["Service/blue/api"]);
+    expect(await keys("--cluster", "green")).toEqual(["Service/green/api"]);
+  },
+  "status --url": async () => {
+    const served = await serveStatus();
+    try {
+      expect((await cliRun("status", "--url", served.url)).out).toContain("Service/blue/api");
+      expect((await cliRun("status", "--url", "http://127.0.0.1:9")).code).toBe(2);
+    } finally {
+      served.close();
+    }
+  },
+  "status --output": async () => {
+    const served = await serveStatus();
+    try {
+      expect(JSON.parse((await cliRun("status", "--url", served.url, "--output", "json")).out)).toMatchObject({ resources: [{ key: "Service/blue/api" }] });
+    } finally {
+      served.close();
+    }
+  },
+  "import --out": async () => {
+    const out = await mkdtemp(path.join(tmpdir(), "flags-import-"));
+    const file = path.resolve(import.meta.dirname, "../fixtures/import/aws-actions-task-definition.json");
+    expect((await cliRun("import", file)).out).toContain("kind: TaskDefinition");
+    expect((await cliRun("import", file, "--out", out)).out).toContain("Wrote 1 manifest(s)");
+  },
+  "import --force": async () => {
+    const out = await mkdtemp(path.join(tmpdir(), "flags-import-"));
+    const file = path.resolve(import.meta.dirname, "../fixtures/import/aws-actions-task-definition.json");
+    expect((await cliRun("import", file, "--out", out)).code).toBe(0);
+    expect((await cliRun("import", file, "--out", out)).code).toBe(2);
+    expect((await cliRun("import", file, "--out", out, "--force")).code).toBe(0);
+  },
+};
+
+async function serveStatus(): Promise<{ url: string; close: () => void }> {
+  const { createServer } = await import("node:http");
+  const doc = { commit: "c1", source: { url: "x", branch: "main", path: "." }, ready: true, resources: [{ key: "Service/blue/api", kind: "Service", name: "api", sync: "Synced", health: "Healthy" }], manifestErrors: [] };
+  const server = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(doc)));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+describe("every flag of the other commands has an effect", () => {
+  const program = buildProgram({ out: () => {}, err: () => {} });
+  // run and the shared AWS flags of diff/apply are proven above.
+  const awsFlags = new Set(["--region", "--endpoint-url", "--cluster", "--owner", "--aws-rate-limit"]);
+  const flags = program.commands
+    .filter((c) => c.name() !== "run")
+    .flatMap((c) => c.options.filter((o) => o.long !== "--help" && !((c.name() === "diff" || c.name() === "apply") && awsFlags.has(o.long!))).map((o) => `${c.name()} ${o.long!}`));
+
+  it("lists every flag of every command", () => {
+    const listed = [...Object.keys(COMMAND_FLAGS), "diff --output", "diff --stats", "apply --dry-run", "apply --output", "apply --stats", ...["--cluster", "--services", "--rules", "--all-rules", "--event-bus", "--out", "--force", "--region", "--endpoint-url"].map((f) => `export ${f}`)];
+    expect(listed.sort()).toEqual([...flags].sort());
+  });
+
+  it.each(flags.filter((f) => COMMAND_FLAGS[f] === undefined))("%s is run end to end in test/e2e/cli-flags.test.ts", async (flag) => {
+    const text = await readFile(E2E_FLAGS, "utf8");
+    const [command, name] = flag.split(" ");
+    expect(text).toContain(`"${name!}"`);
+    expect(text).toContain(`"${command!}"`);
+  });
+
+  it.each(Object.keys(COMMAND_FLAGS))("%s", (flag) => COMMAND_FLAGS[flag]!());
 });

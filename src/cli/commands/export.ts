@@ -65,6 +65,8 @@ export async function runExport(flags: ExportFlags, io: CommandOutput, clientOpt
   const aws = createAwsClients({
     region: flags.region ?? env("ECS_GITOPS_REGION"),
     endpoint: flags.endpointUrl ?? env("ECS_GITOPS_ENDPOINT_URL") ?? env("AWS_ENDPOINT_URL"),
+    // Tests only: moto's per-request account isolation (the same variable diff, apply and run read).
+    accountIdHeader: env("ECS_GITOPS_TEST_ACCOUNT_ID"),
     ...clientOptions,
   });
   try {
