@@ -5,7 +5,7 @@ import type { AwsClients } from "../aws/index.js";
 import type { Manifest, Problem } from "../manifests/types.js";
 import { loadDesiredState } from "../resources/load.js";
 import type { Action } from "../resources/types.js";
-import { applyPlan } from "./applier.js";
+import { applyPlan, dependenciesOf } from "./applier.js";
 import type { ApplyOutcome } from "./applier.js";
 import { inScope } from "./manifest-root.js";
 import { planningSet } from "./references.js";
@@ -68,11 +68,12 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
     ignoreRules: options.ignoreRules ?? [],
     sourcePrefix: options.sourcePrefix,
   };
-  // The task definitions a scoped service refers to are planned too (to resolve the revision), but
-  // only the scope's own actions are shown and applied.
+  // The task definitions a scoped service refers to are planned too (to resolve the revision); of
+  // their actions only a registration the scope's own actions wait for is shown and applied.
   const wanted = new Set(manifests.map((m) => m.key));
   const { result } = await reader.plan(planningSet(wanted, new Map(loaded.manifests.map((m) => [m.key, m]))), settings);
-  return { manifests, problems, actions: result.actions.filter((a) => wanted.has(a.key)), revision, aws, calls, reader };
+  const needed = new Set([...wanted, ...result.actions.filter((a) => wanted.has(a.key)).flatMap(dependenciesOf)]);
+  return { manifests, problems, actions: result.actions.filter((a) => needed.has(a.key)), revision, aws, calls, reader };
 }
 
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {

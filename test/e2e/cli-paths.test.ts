@@ -5,7 +5,7 @@ import { CreateClusterCommand, DescribeServicesCommand, ECSClient } from "@aws-s
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { runCli } from "../../src/cli/main.js";
-import { copyExamples } from "./desired-repo.js";
+import { copyExamples, editFile } from "./desired-repo.js";
 import { git } from "./git.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 
@@ -52,6 +52,20 @@ describe("diff and apply on a subfolder or a single file of a repository", () =>
       const diff = await cli("diff", target, "--endpoint-url", endpoint, "--aws-rate-limit", "off");
       expect({ target, code: diff.code, err: diff.err, out: diff.out }).toEqual({ target, code: 0, err: "", out: expect.stringMatching(/^Plan: 0 to create, 0 to change, 0 to delete, 0 blocked, \d unchanged\.\n$/) });
     }
+  });
+
+  it("applies a single service file together with the registration it waits for, and nothing else", async () => {
+    const manifests = path.join(repo, "deploy", "prod");
+    await editFile(manifests, "web/task-definition.yaml", (t) => t.replace("shop/web:1.4.2", "shop/web:1.5.0"));
+    await editFile(manifests, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
+    const plan = await cli("diff", path.join(manifests, "web", "service.yaml"), "--endpoint-url", endpoint, "--aws-rate-limit", "off", "-o", "json");
+    expect(plan.code).toBe(1);
+    const keys = (JSON.parse(plan.out) as { actions: { key: string; type: string }[] }).actions.filter((a) => a.type !== "noop").map((a) => a.key);
+    expect(keys.sort()).toEqual(["Service/shop/web", "TaskDefinition/web"]);
+    expect((await cli("apply", path.join(manifests, "web", "service.yaml"), "--endpoint-url", endpoint, "--aws-rate-limit", "off")).code).toBe(0);
+    const live = await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web", "worker"] }));
+    expect(live.services?.find((s) => s.serviceName === "web")?.taskDefinition).toMatch(/task-definition\/web:2$/);
+    expect(live.services?.find((s) => s.serviceName === "worker")?.desiredCount).toBe(3);
   });
 
   it("locates a problem in a single file at that file, not below it", async () => {
