@@ -51,6 +51,11 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
     add([], "RawAwsInput", `this looks like a raw ${raw}, not an ecs-gitops manifest: run \`ecs-gitops import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec envelope)`);
     return { problems };
   }
+  // Some other tool's file (package.json, docker-compose.yml …) below the path: one error, not one per field.
+  if (Object.keys(value).length > 0 && !TOP_FIELDS.some((field) => field in value)) {
+    add([], "BadEnvelope", `not an ecs-gitops manifest (no apiVersion, kind, metadata or spec): move the file out of the manifests path, or add the envelope`);
+    return { problems };
+  }
   for (const field of Object.keys(value)) {
     if (!TOP_FIELDS.includes(field)) add([field], "UnknownField", `unknown top-level field "${field}"${suggest(field, TOP_FIELDS)}`);
   }

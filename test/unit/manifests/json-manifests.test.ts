@@ -50,3 +50,13 @@ describe("JSON manifests", () => {
     expect(files.map((f) => f.file)).toEqual(["a.json", "b.yml"]);
   });
 });
+
+describe("files of other tools below the manifests path", () => {
+  it.each([
+    ["package.json", '{\n  "name": "site",\n  "version": "1.0.0",\n  "scripts": {}\n}\n'],
+    ["compose.yaml", "services:\n  db:\n    image: postgres:16\n"],
+  ])("%s gets one error, not one per field", (name, text) => {
+    const { problems } = loadManifestFiles([file(name, text)]);
+    expect(problems).toMatchObject([{ code: "BadEnvelope", file: name, line: 1, message: expect.stringContaining("not an ecs-gitops manifest") }]);
+  });
+});
