@@ -1,10 +1,9 @@
-import { isSecretName } from "../../diff/mask.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
 import { API_VERSION } from "../../manifests/types.js";
 import { compact } from "../common/normalize-util.js";
-import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, projectBySchema } from "../common/schema-util.js";
+import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, plaintextSecretReviews, projectBySchema } from "../common/schema-util.js";
 import type { ExportedManifest, ExportReview, SchemaNode } from "../common/schema-util.js";
 import { readLiveTaskDefinition } from "./normalize.js";
 
@@ -40,7 +39,7 @@ export function exportTaskDefinition(response: unknown): ExportedManifest | unde
   const projected = projectTopLevel(live.taskDefinition, dropped);
   const spec = asObject(compact(projected));
   removeTaskDefaults(spec, reviews);
-  notePlaintextSecrets(spec, reviews);
+  objectsAt(spec, "containerDefinitions").forEach((container, c) => reviews.push(...plaintextSecretReviews(container, ["spec", "containerDefinitions", c])));
   for (const path of dropped) {
     reviews.push({ path: ["spec", ...path.slice(0, -1)], message: `${String(path[path.length - 1])} (live) is not a RegisterTaskDefinition field this ecs-gitops knows: not exported and not compared` });
   }
@@ -119,17 +118,6 @@ function removeVolumeDefaults(volume: JsonObject, at: JsonPath, reviews: ExportR
   } else {
     dropIf(efs, "rootDirectory", "/");
   }
-}
-
-/** A secret-looking name with a plain value: it would be committed to git as it is. */
-function notePlaintextSecrets(spec: JsonObject, reviews: ExportReview[]): void {
-  objectsAt(spec, "containerDefinitions").forEach((container, c) => {
-    objectsAt(container, "environment").forEach((variable, v) => {
-      const name = variable["name"];
-      if (typeof name !== "string" || !isSecretName(name) || typeof variable["value"] !== "string" || variable["value"] === "") return;
-      reviews.push({ path: ["spec", "containerDefinitions", c, "environment", v], message: `${name} looks like a secret in plain text, now in git: move it to secrets (name: ${name}, valueFrom: an SSM parameter or Secrets Manager ARN) and rotate it` });
-    });
-  });
 }
 
 function objectsAt(target: JsonObject, key: string): JsonObject[] {
