@@ -107,7 +107,7 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
     endpoint: flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"],
     cluster: flags.cluster,
     workDir: flags.workdir ?? path.join(tmpdir(), "ecs-gitops"),
-    // Secrets only from the environment, never argv (DESIGN.md §4).
+    // Secrets only from the environment, never argv (which any local user can read in ps).
     webhookSecret: process.env["ECS_GITOPS_WEBHOOK_SECRET"] || undefined,
     alertWebhook: flags.alertWebhook,
     alertWebhookSecret: process.env["ECS_GITOPS_ALERT_WEBHOOK_SECRET"] || undefined,
