@@ -244,7 +244,7 @@ function attachComment(doc: Document, at: JsonPath, comment: string): void {
 }
 
 /** Refuse to overwrite anything without --force; then write every file (folders made as needed). */
-export async function writeFiles(out: string, files: readonly ExportFile[], force: boolean, io: CommandOutput): Promise<number> {
+export async function writeFiles(out: string, files: readonly ExportFile[], force: boolean, io: CommandOutput, next = `Next: ecs-gitops diff ${out} (only ownership tags should differ), then ecs-gitops apply ${out}.`): Promise<number> {
   if (files.length === 0) {
     io.err("error: nothing to export (no services in the cluster, no matching rules)\n");
     return 2;
@@ -267,7 +267,7 @@ export async function writeFiles(out: string, files: readonly ExportFile[], forc
   const reviews = files.reduce((n, f) => n + f.reviews, 0);
   io.out(`Wrote ${files.length} manifest(s) to ${out}:\n${lines.join("\n")}\n`);
   if (reviews > 0) io.out(`${reviews} field(s) are marked "# review:": read them before applying.\n`);
-  io.out(`Next: ecs-gitops diff ${out} (only ownership tags should differ), then ecs-gitops apply ${out}.\n`);
+  io.out(`${next}\n`);
   return 0;
 }
 

@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
+import { isJsonObject } from "../../json.js";
+import { resourceKey } from "../../manifests/identity.js";
 import { convertFile } from "../import-convert.js";
 import type { ImportResult } from "../import-convert.js";
 import { commandOutput } from "../print-problems.js";
@@ -49,14 +51,15 @@ export async function runImport(files: readonly string[], flags: ImportFlags, io
     io.out(outputs.map((o) => o.yaml).join("---\n"));
     return 0;
   }
-  return writeFiles(flags.out, outputs, flags.force === true, io);
+  return writeFiles(flags.out, outputs, flags.force === true, io, `Next: ecs-gitops validate ${flags.out}, then ecs-gitops diff ${flags.out} to see how it differs from what runs.`);
 }
 
 function planFiles(results: readonly ImportResult[]): ExportFile[] {
   const out: ExportFile[] = [];
   for (const result of results) {
     for (const c of result.conversions) {
-      const key = `${c.kind}/${c.name}`;
+      const spec = c.exported.document["spec"];
+      const key = resourceKey(c.kind, c.name, isJsonObject(spec) ? spec : {});
       const header = `Imported from ${path.basename(result.file)} (${result.shape ?? "JSON"}) by ecs-gitops import`;
       let file = `${c.name}/${FILE_OF[c.kind]}`;
       for (let n = 2; out.some((o) => o.file === file); n++) file = `${c.name}/${FILE_OF[c.kind].replace(".yaml", `-${n}.yaml`)}`;
