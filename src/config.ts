@@ -7,11 +7,10 @@ import { CONFIG_FILE_NAMES } from "./manifests/load.js";
 import { decodeManifestBytes, parseManifestText, problem } from "./manifests/parse.js";
 import { suggest } from "./manifests/schema-check.js";
 import { KINDS } from "./manifests/types.js";
-import type { Kind, Problem, ProblemCode } from "./manifests/types.js";
+import type { Kind, Problem, ProblemCode, SourcePosition } from "./manifests/types.js";
 
 export type SyncPolicy = { automated: boolean; selfHeal: boolean; prune: boolean };
 export type IgnoreDifferencesRule = { kind?: Kind; name?: string; paths: string[] };
-export type AlertSettings = { webhook?: string; eventBus?: string };
 
 /** Controller-wide settings from `ecs-gitops.yaml` at the manifests root (all optional there). */
 export type ControllerConfig = {
@@ -24,7 +23,6 @@ export type ControllerConfig = {
   ignoreDifferences: IgnoreDifferencesRule[];
   intervalMs: number;
   resyncMs: number;
-  alerts: AlertSettings;
   /** Extra case-insensitive regular expressions for names whose values are masked in output. */
   maskPatterns: string[];
 };
@@ -36,7 +34,6 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   ignoreDifferences: [],
   intervalMs: 60_000,
   resyncMs: 300_000,
-  alerts: {},
   maskPatterns: [],
 };
 
@@ -53,7 +50,9 @@ export function parseDuration(text: string): number {
 }
 
 /** Read the optional settings file at `root`. Absent (or `root` is a file): defaults, no problems. */
-export async function loadConfigFile(root: string): Promise<{ config: ControllerConfig; problems: Problem[] }> {
+export type LoadedConfig = { config: ControllerConfig; problems: Problem[]; locate?: (at: JsonPath) => SourcePosition };
+
+export async function loadConfigFile(root: string): Promise<LoadedConfig> {
   for (const name of CONFIG_FILE_NAMES) {
     const bytes = await readFile(path.join(root, name)).catch(() => undefined);
     if (bytes) return parseConfigText(name, bytes);
@@ -62,7 +61,7 @@ export async function loadConfigFile(root: string): Promise<{ config: Controller
 }
 
 /** Parse and validate one settings file's bytes. Pure. */
-export function parseConfigText(file: string, bytes: Uint8Array): { config: ControllerConfig; problems: Problem[] } {
+export function parseConfigText(file: string, bytes: Uint8Array): LoadedConfig {
   const config = structuredClone(DEFAULT_CONFIG);
   const decoded = decodeManifestBytes(file, bytes);
   if ("problem" in decoded) return { config, problems: [decoded.problem] };
@@ -72,13 +71,19 @@ export function parseConfigText(file: string, bytes: Uint8Array): { config: Cont
   if (extra) problems.push(problem(extra.position, "InvalidValue", `${file} holds one YAML document, not several`));
   if (!doc || doc.value === null) return { config, problems };
   readConfig(doc.value, config, (at, code, message) => problems.push(problem(doc.locate(at), code, message)));
-  return { config, problems };
+  return { config, problems, locate: doc.locate };
 }
 
 const TOP_FIELDS = ["region", "cluster", "owner", "syncPolicy", "ignoreDifferences", "interval", "resync", "alerts", "maskPatterns"];
 const SYNC_FIELDS = ["automated", "selfHeal", "prune"] as const;
 const IGNORE_FIELDS = ["kind", "name", "paths"];
-const ALERT_FIELDS = ["webhook", "eventBus"];
+
+/** Every field the settings file accepts, as dotted paths (`[]` for list items): what a test holds to account. */
+export const CONFIG_FIELDS: readonly string[] = [
+  ...TOP_FIELDS.filter((f) => f !== "syncPolicy" && f !== "ignoreDifferences"),
+  ...SYNC_FIELDS.map((f) => `syncPolicy.${f}`),
+  ...IGNORE_FIELDS.map((f) => `ignoreDifferences[].${f}`),
+];
 
 type Add = (at: JsonPath, code: ProblemCode, message: string) => void;
 
@@ -108,12 +113,13 @@ function readConfig(value: JsonValue, config: ControllerConfig, add: Add): void 
       else add(["syncPolicy", field], "WrongType", `syncPolicy.${field} must be true or false`);
     }
   }
-  const alerts = value["alerts"];
-  if (readMapping(alerts, ["alerts"], ALERT_FIELDS, add)) {
-    const webhook = readString(alerts["webhook"], ["alerts", "webhook"], /^https?:\/\/[^\s/]+/, "an http(s) URL", add);
-    if (webhook !== undefined) config.alerts.webhook = webhook;
-    const bus = readString(alerts["eventBus"], ["alerts", "eventBus"], /^([/.\-_A-Za-z0-9]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[/.\-_A-Za-z0-9]+)$/, "an event bus name or ARN", add);
-    if (bus !== undefined) config.alerts.eventBus = bus;
+  // Known, so that it is refused with a way out rather than as a typo: whoever can push to the
+  // repository must not be able to redirect the alerts, so they come from the controller's flags.
+  if (value["alerts"] !== undefined) {
+    add(["alerts"], "InvalidValue", "alerts are not read from ecs-gitops.yaml: start `run` with --alert-webhook / --alert-event-bus (env ECS_GITOPS_ALERT_WEBHOOK, ECS_GITOPS_ALERT_EVENT_BUS) and remove this field");
+  }
+  if (config.syncPolicy.prune) {
+    add(["syncPolicy", "prune"], "InvalidValue", "syncPolicy.prune is not supported yet: ecs-gitops never deletes what leaves git. Remove the line (or set it to false) and delete such resources by hand");
   }
   readList(value["maskPatterns"], ["maskPatterns"], add, (item, at) => {
     const pattern = readString(item, at, /./, "a regular expression", add);

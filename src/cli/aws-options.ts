@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { loadConfigFile } from "../config.js";
+import { locateManifestRoot } from "../controller/manifest-root.js";
 import type { OneShotOptions } from "../controller/one-shot.js";
 import type { Problem } from "../manifests/types.js";
 import { parseRateLimit } from "./commands/run.js";
-import { lstat } from "node:fs/promises";
 
 export type AwsFlags = { region?: string; endpointUrl?: string; cluster?: string; owner?: string; awsRateLimit?: string };
 
@@ -18,13 +18,16 @@ export function addAwsOptions(command: Command): Command {
 }
 
 /** Flags win over env, env over `ecs-gitops.yaml` at the manifests root, that over defaults. */
-export async function resolveOneShotOptions(path: string, flags: AwsFlags): Promise<OneShotOptions | { problems: Problem[] }> {
-  const isDir = (await lstat(path).catch(() => undefined))?.isDirectory() ?? false;
-  const { config, problems } = isDir ? await loadConfigFile(path) : { config: undefined, problems: [] };
-  if (problems.some((p) => p.severity === "error")) return { problems };
+export async function resolveOneShotOptions(path: string, flags: AwsFlags): Promise<OneShotOptions | { problems: Problem[]; root: string }> {
+  // A file or subfolder is planned within its manifests root, with that root's settings.
+  const root = await locateManifestRoot(path);
+  const { config, problems } = await loadConfigFile(root.root);
+  if (problems.some((p) => p.severity === "error")) return { problems, root: root.root };
   const env = process.env;
   return {
-    path,
+    path: root.root,
+    scope: root.scope,
+    sourcePrefix: root.sourcePrefix,
     region: flags.region ?? env["ECS_GITOPS_REGION"] ?? config?.region,
     endpoint: flags.endpointUrl ?? env["ECS_GITOPS_ENDPOINT_URL"] ?? env["AWS_ENDPOINT_URL"],
     cluster: flags.cluster ?? env["ECS_GITOPS_CLUSTER"] ?? config?.cluster,

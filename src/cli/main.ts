@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { registerApply } from "./commands/apply.js";
 import { registerDiff } from "./commands/diff.js";
 import { registerExport } from "./commands/export.js";
+import { registerImport } from "./commands/import.js";
 import { registerRun } from "./commands/run.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
@@ -34,6 +35,7 @@ export function buildProgram(output: CliOutput = processOutput): Command {
   registerRun(program);
   registerStatus(program);
   registerExport(program);
+  registerImport(program);
   return program;
 }
 

@@ -18,14 +18,14 @@ export async function withPlan(path: string, flags: AwsFlags & { output: string 
   }
   const options = await resolveOneShotOptions(path, flags);
   if ("problems" in options) {
-    printProblems(options.problems, path, flags.output, io);
+    printProblems(options.problems, options.root, flags.output, io);
     return 2;
   }
   let plan: OneShotPlan | undefined;
   try {
     plan = await planOnce(options);
     if (plan.problems.some((p) => p.severity === "error")) {
-      printProblems(plan.problems, path, flags.output, io);
+      printProblems(plan.problems, options.path, flags.output, io);
       return 2;
     }
     return await use(plan);

@@ -62,7 +62,7 @@ export async function applyPlan(aws: AwsClients, actions: readonly Action[], obs
 }
 
 /** Resource keys whose registration this action's calls wait for (`${arn:KEY}` placeholders). */
-function dependenciesOf(action: Action): ResourceKey[] {
+export function dependenciesOf(action: Action): ResourceKey[] {
   if (action.type === "noop" || action.type === "blocked") return [];
   const keys = new Set<ResourceKey>();
   const visit = (value: JsonValue): void => {

@@ -10,10 +10,14 @@ import { WebhookSink } from "../alerts/webhook-sink.js";
 import { CallAccounting, createAwsClients, destroyAwsClients, putEvents, resolveRegion } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { DEFAULT_CONFIG, loadConfigFile } from "../config.js";
-import type { ControllerConfig, IgnoreDifferencesRule } from "../config.js";
+import type { ControllerConfig, IgnoreDifferencesRule, LoadedConfig } from "../config.js";
+import { problem } from "../manifests/parse.js";
+import type { Problem } from "../manifests/types.js";
 import { isEcsGitopsError } from "../errors.js";
 import { loadDesiredState } from "../resources/load.js";
-import { mergeDesiredState } from "./desired-state.js";
+import { prefixOf } from "./manifest-root.js";
+import { heldBack, mergeDesiredState } from "./desired-state.js";
+import type { HeldBack } from "./desired-state.js";
 import { DriftTracker } from "./drift.js";
 import { FileEpisodeStore } from "./drift-store.js";
 import { ControllerHttpServer } from "./http.js";
@@ -92,6 +96,8 @@ export class Controller {
   #loadedCommit: string | undefined;
   /** The settings file of the last commit whose ecs-gitops.yaml loaded cleanly. */
   #config: ControllerConfig | undefined;
+  /** The region the clients were made for: fixed at start-up. */
+  #region: string | undefined;
   #intervalMs: number;
 
   constructor(options: ControllerOptions) {
@@ -113,6 +119,7 @@ export class Controller {
     await mkdir(o.workDir, { recursive: true });
     this.#aws = createAwsClients({ region: o.region, endpoint: o.endpoint, calls: this.#calls, accountIdHeader: o.accountIdHeader, rateLimit: o.rateLimit });
     const region = o.region ?? (await resolveRegion(this.#aws));
+    this.#region = region;
     this.#drift = new DriftTracker({ store: new FileEpisodeStore(path.join(o.workDir, "episodes.json"), { log: this.#log }), log: this.#log });
     await this.#drift.restore();
     const metricsSink = new MetricsSink({ registry: this.#metrics.registry });
@@ -135,6 +142,7 @@ export class Controller {
         region,
         defaultCluster: o.cluster,
         ignoreRules: o.ignoreDifferences,
+        sourcePrefix: prefixOf(o.path),
         mode: o.mode,
         automated: o.automated ?? true,
         selfHeal: o.selfHeal ?? false,
@@ -192,13 +200,15 @@ export class Controller {
   #applyConfig(config: ControllerConfig): void {
     const o = this.#o;
     this.#reconciler!.updateSettings(settingsFromConfig(o, config));
-    this.#intervalMs = o.intervalMs ?? config.intervalMs;
-    // Chosen at start-up (clients, sinks): the file cannot change them under a running controller.
-    const fixed = [config.region !== undefined && config.region !== o.region ? "region" : undefined, config.alerts.webhook || config.alerts.eventBus ? "alerts" : undefined].filter(Boolean);
-    if (fixed.length > 0 && this.#config === undefined) {
-      this.#log.warn({ fields: fixed }, "ecs-gitops.yaml sets fields that `run` takes only from flags or env (--region, --alert-webhook, --alert-event-bus); ignoring them");
-    }
+    this.#intervalMs = pollIntervalMs(o, config);
     this.#config = config;
+  }
+
+  /** /status says which resources run an older commit's spec, and why; cleared once fixed. */
+  #markHeldBack(held: ReadonlyMap<string, HeldBack | undefined>): void {
+    for (const [key, value] of held) {
+      if (value !== undefined || this.#status.get(key)?.heldBack !== undefined) this.#status.update(key, { heldBack: value });
+    }
   }
 
   #readiness(): { ready: boolean; reason?: string } {
@@ -250,12 +260,15 @@ export class Controller {
     const o = this.#o;
     const previous = this.#reconciler!.desired;
     const root = path.join(checkoutDir, o.path);
-    const { config: fresh, problems: configProblems } = await loadConfigFile(root);
+    const loadedConfig = await loadConfigFile(root);
+    const { config: fresh } = loadedConfig;
+    const configProblems = [...loadedConfig.problems, ...regionProblems(loadedConfig, this.#region)];
     if (configProblems.some((p) => p.severity === "error")) {
       // A broken settings file must never mean "defaults": that would move every service to
       // another cluster and drop the ignore rules. Keep the last good commit in force entirely.
       this.#status.setManifestErrors(configProblems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
       this.#status.setCommit({ commit: sha, ...(previous?.lastGoodCommit ? { lastGoodCommit: previous.lastGoodCommit } : {}) });
+      if (previous) this.#markHeldBack(heldBack({ ...previous, problems: configProblems }, sha));
       this.#log.error({ commit: sha, errors: configProblems.length }, "ecs-gitops.yaml has errors; keeping the last good commit in force");
       for (const p of configProblems.slice(0, 20)) this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
       return;
@@ -268,6 +281,7 @@ export class Controller {
     this.#status.setCommit({ commit: sha, ...(state.lastGoodCommit ? { lastGoodCommit: state.lastGoodCommit } : {}) });
     setCurrentCommit(this.#metrics, sha);
     this.#status.setManifestErrors(state.problems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
+    this.#markHeldBack(heldBack(state, sha));
     if (state.problems.length > 0) {
       this.#log.error({ commit: sha, errors: state.problems.length, files: state.brokenFiles }, "manifests have errors; those files stay at the last good commit");
       for (const p of state.problems.slice(0, 20)) this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
@@ -286,14 +300,28 @@ export class Controller {
   }
 }
 
+/**
+ * The clients are made for one region at start-up: a settings file that names another would
+ * otherwise be ignored while `diff` and `apply` honour it. Kept like any broken settings file.
+ */
+export function regionProblems(loaded: LoadedConfig, running: string | undefined): Problem[] {
+  const wanted = loaded.config.region;
+  if (wanted === undefined || running === undefined || wanted === running || !loaded.locate) return [];
+  return [problem(loaded.locate(["region"]), "InvalidValue", `region ${wanted} differs from the region this controller runs in (${running}): start \`run\` with --region ${wanted} (or ECS_GITOPS_REGION), or change the file`)];
+}
+
 /** Flags and env win; ecs-gitops.yaml fills in what they leave unset (docs/design.md#settings). */
-function settingsFromConfig(o: ControllerOptions, config: ControllerConfig): Partial<ReconcilerSettings> {
+export function settingsFromConfig(o: ControllerOptions, config: ControllerConfig): Partial<ReconcilerSettings> {
   return {
     owner: o.owner ?? config.owner,
     automated: o.automated ?? config.syncPolicy.automated,
     selfHeal: o.selfHeal ?? config.syncPolicy.selfHeal,
     resyncMs: o.resyncMs ?? config.resyncMs,
   };
+}
+
+export function pollIntervalMs(o: Pick<ControllerOptions, "intervalMs">, config: ControllerConfig): number {
+  return o.intervalMs ?? config.intervalMs;
 }
 
 function isRemote(repo: string): boolean {

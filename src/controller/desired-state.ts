@@ -1,5 +1,8 @@
 import type { LoadResult, Manifest, Problem, ResourceKey } from "../manifests/types.js";
 
+/** A resource that runs an older commit's spec because its manifest is broken now: which, and why. */
+export type HeldBack = { commit: string; file: string; line: number; column: number; message: string };
+
 /** The desired state in force: what the controller reconciles towards. */
 export type DesiredState = {
   /** The commit being reconciled. */
@@ -50,4 +53,23 @@ export function mergeDesiredState(loaded: LoadResult, commit: string, previous: 
     problems,
     brokenFiles,
   };
+}
+
+/**
+ * For every resource in force: undefined when it runs `commit`'s manifest, else the commit it
+ * runs and the first error that holds it back (in its file, or one that holds back everything:
+ * a broken ecs-gitops.yaml, a missing path). Pure.
+ */
+export function heldBack(state: Pick<DesiredState, "manifests" | "commitOf" | "problems">, commit: string): Map<ResourceKey, HeldBack | undefined> {
+  const out = new Map<ResourceKey, HeldBack | undefined>();
+  for (const [key, manifest] of state.manifests) {
+    const runs = state.commitOf.get(key);
+    const why = state.problems.find((p) => p.file === manifest.file) ?? state.problems[0];
+    if (runs === undefined || runs === commit || why === undefined) {
+      out.set(key, undefined);
+      continue;
+    }
+    out.set(key, { commit: runs, file: why.file, line: why.line, column: why.column, message: why.message });
+  }
+  return out;
 }

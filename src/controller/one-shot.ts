@@ -5,8 +5,10 @@ import type { AwsClients } from "../aws/index.js";
 import type { Manifest, Problem } from "../manifests/types.js";
 import { loadDesiredState } from "../resources/load.js";
 import type { Action } from "../resources/types.js";
-import { applyPlan } from "./applier.js";
+import { applyPlan, dependenciesOf } from "./applier.js";
 import type { ApplyOutcome } from "./applier.js";
+import { inScope } from "./manifest-root.js";
+import { planningSet } from "./references.js";
 import { LiveReader } from "./live-state.js";
 import type { IgnoreRule, PlanSettings } from "./planner.js";
 
@@ -17,6 +19,10 @@ export type OneShotOptions = {
   endpoint?: string | undefined;
   cluster?: string | undefined;
   owner: string;
+  /** The manifests folder's path from the repository root (manifest-root.ts); prefixes ecs-gitops:source. */
+  sourcePrefix?: string | undefined;
+  /** Plan only the manifests of this file or folder below `path` (the rest gives context). */
+  scope?: string | undefined;
   ignoreRules?: readonly IgnoreRule[];
   /** Tests: isolate with moto's per-request account header. */
   accountIdHeader?: string | undefined;
@@ -47,7 +53,10 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
     rateLimit: options.rateLimit,
   });
   const reader = new LiveReader(aws);
-  const { manifests, problems } = await loadDesiredState(options.path, { defaultCluster: options.cluster });
+  const loaded = await loadDesiredState(options.path, { defaultCluster: options.cluster });
+  // Problems elsewhere in the repository do not block a command given one file or folder.
+  const problems = loaded.problems.filter((p) => p.file === "." || inScope(options.scope, p.file));
+  const manifests = loaded.manifests.filter((m) => inScope(options.scope, m.file));
   const revision = await gitRevision(options.path);
   const errors = problems.filter((p) => p.severity === "error");
   if (errors.length > 0) return { manifests, problems, actions: [], revision, aws, calls, reader };
@@ -57,9 +66,14 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
     region: options.region ?? (await resolveRegion(aws)),
     defaultCluster: options.cluster,
     ignoreRules: options.ignoreRules ?? [],
+    sourcePrefix: options.sourcePrefix,
   };
-  const { result } = await reader.plan(manifests, settings);
-  return { manifests, problems, actions: result.actions, revision, aws, calls, reader };
+  // The task definitions a scoped service refers to are planned too (to resolve the revision); of
+  // their actions only a registration the scope's own actions wait for is shown and applied.
+  const wanted = new Set(manifests.map((m) => m.key));
+  const { result } = await reader.plan(planningSet(wanted, new Map(loaded.manifests.map((m) => [m.key, m]))), settings);
+  const needed = new Set([...wanted, ...result.actions.filter((a) => wanted.has(a.key)).flatMap(dependenciesOf)]);
+  return { manifests, problems, actions: result.actions.filter((a) => needed.has(a.key)), revision, aws, calls, reader };
 }
 
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {

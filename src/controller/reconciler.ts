@@ -30,6 +30,8 @@ export type ReconcilerSettings = {
   region: string;
   defaultCluster: string | undefined;
   ignoreRules: readonly IgnoreRule[];
+  /** The manifests folder (--path) from the repository root: prefixes ecs-gitops:source. */
+  sourcePrefix?: string | undefined;
   /** observe: never write. */
   mode: "sync" | "observe";
   /** Apply new commits. */
@@ -167,6 +169,7 @@ export class Reconciler {
         region: settings.region,
         defaultCluster: settings.defaultCluster,
         ignoreRules: settings.ignoreRules,
+        sourcePrefix: settings.sourcePrefix,
       });
     } catch (error) {
       const failure = asError(error);
@@ -218,7 +221,7 @@ export class Reconciler {
     if (action.type === "blocked") return { apply: false, sync: "OutOfSync", message: action.reason };
     const settings = this.#o.settings;
     const pending = missing ? undefined : action.type === "create" ? "create" : this.#pendingReason(manifest, desired, plan, snapshot);
-    const selfHeal = manifest.annotations["ecs-gitops/self-heal"] === undefined ? settings.selfHeal : manifest.annotations["ecs-gitops/self-heal"] === "true";
+    const selfHeal = selfHealOf(manifest, settings.selfHeal);
     if (pending !== undefined) {
       // Git changed the resource since the drift was seen: what differs now is a deploy, and the
       // episode is over (observe mode never applies, so nothing else would close it).
@@ -458,4 +461,10 @@ function asError(error: unknown): EcsGitopsError {
 /** ±10 % so a thousand resources do not all resync in the same second. */
 export function jitter(ms: number, random: () => number = Math.random): number {
   return Math.round(ms * (0.9 + 0.2 * random()));
+}
+
+/** The `ecs-gitops/self-heal` annotation overrides the controller-wide setting for one resource. */
+export function selfHealOf(manifest: Pick<Manifest, "annotations">, fallback: boolean): boolean {
+  const annotation = manifest.annotations["ecs-gitops/self-heal"];
+  return annotation === undefined ? fallback : annotation === "true";
 }

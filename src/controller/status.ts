@@ -2,6 +2,7 @@ import { EcsGitopsError } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
 import { KINDS } from "../manifests/types.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
+import type { HeldBack } from "./desired-state.js";
 import type { Health } from "./health.js";
 import { setCurrentCommit } from "./metrics.js";
 import type { ControllerMetrics } from "./metrics.js";
@@ -24,6 +25,8 @@ export type ResourceStatus = {
   lastAppliedAt?: string;
   lastError?: StatusError;
   message?: string;
+  /** Set while the manifest is broken at the current commit: the resource runs an older commit's spec. */
+  heldBack?: HeldBack;
   /** Set while live differs from git although git did not change since the last apply. */
   drift?: { since: string; fields: string[] };
 };

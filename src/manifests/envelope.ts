@@ -1,6 +1,7 @@
 import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { problem } from "./parse.js";
+import { detectRawInput } from "./raw-input.js";
 import type { ParsedDocument } from "./parse.js";
 import { suggest } from "./schema-check.js";
 import { API_VERSION, KINDS } from "./types.js";
@@ -21,9 +22,9 @@ export const ANNOTATIONS = [
   "ecs-gitops/ignore-differences",
   "ecs-gitops/adopt",
   "ecs-gitops/self-heal",
-  "ecs-gitops/prune",
-  "ecs-gitops/sync",
 ] as const;
+/** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
+export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune", "ecs-gitops/sync"] as const;
 // xref: ECS RegisterTaskDefinition `family` and CreateService `serviceName` (letters, numbers,
 // hyphens, underscores, up to 255); EventBridge PutRule `Name` pattern [\.\-_A-Za-z0-9]+, max 64.
 const NAME_PATTERNS: Record<Kind, { pattern: RegExp; text: string }> = {
@@ -43,6 +44,16 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
   const value = doc.value;
   if (!isJsonObject(value)) {
     add([], "NotAMapping", `document ${doc.index + 1} is ${describe(value)}, not a mapping with apiVersion, kind, metadata and spec`);
+    return { problems };
+  }
+  const raw = detectRawInput(value);
+  if (raw !== undefined) {
+    add([], "RawAwsInput", `this looks like a raw ${raw}, not an ecs-gitops manifest: run \`ecs-gitops import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec envelope)`);
+    return { problems };
+  }
+  // Some other tool's file (package.json, docker-compose.yml …) below the path: one error, not one per field.
+  if (Object.keys(value).length > 0 && !TOP_FIELDS.some((field) => field in value)) {
+    add([], "BadEnvelope", `not an ecs-gitops manifest (no apiVersion, kind, metadata or spec): move the file out of the manifests path, or add the envelope`);
     return { problems };
   }
   for (const field of Object.keys(value)) {
@@ -78,7 +89,9 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
     readStringMap(metadata["annotations"], ["metadata", "annotations"], annotations, add);
     checkLabels(labels, add);
     for (const key of Object.keys(annotations)) {
-      if (key.startsWith("ecs-gitops/") && !(ANNOTATIONS as readonly string[]).includes(key)) {
+      if ((UNSUPPORTED_ANNOTATIONS as readonly string[]).includes(key)) {
+        add(["metadata", "annotations", key], "InvalidValue", `annotation "${key}" is not supported yet: it would do nothing. Remove it`);
+      } else if (key.startsWith("ecs-gitops/") && !(ANNOTATIONS as readonly string[]).includes(key)) {
         add(["metadata", "annotations", key], "UnknownField", `unknown annotation "${key}"${suggest(key, ANNOTATIONS)}`);
       }
     }

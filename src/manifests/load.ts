@@ -3,11 +3,14 @@ import path from "node:path";
 import { readEnvelope } from "./envelope.js";
 import { resourceKey } from "./identity.js";
 import { decodeManifestBytes, parseManifestText, problem } from "./parse.js";
+import { findPlaceholders } from "./placeholders.js";
 import { checkSpecSchema } from "./schema-check.js";
 import type { LoadResult, Manifest, Problem } from "./types.js";
 
 /** The controller-wide settings file at the manifests root; never read as a manifest. */
 export const CONFIG_FILE_NAMES = ["ecs-gitops.yaml", "ecs-gitops.yml"];
+/** Manifest file names: YAML, or JSON in the same envelope (YAML's parser reads JSON with positions). */
+export const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 /** Beyond this many files something is wrong (a vendored tree under the path). */
 export const MAX_MANIFEST_FILES = 20_000;
 
@@ -43,14 +46,14 @@ export async function readManifestFiles(root: string): Promise<{ files: SourceFi
       const rel = path.relative(root, full).split(path.sep).join("/");
       // Symlinked folders are not followed: they can loop or leave the repository.
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && /\.ya?ml$/i.test(entry.name) && !(dir === root && CONFIG_FILE_NAMES.includes(entry.name))) {
+      else if (entry.isFile() && MANIFEST_FILE.test(entry.name) && !(dir === root && CONFIG_FILE_NAMES.includes(entry.name))) {
         files.push({ file: rel, bytes: await readFile(full) });
       }
     }
   };
   await walk(root);
   if (files.length >= MAX_MANIFEST_FILES) {
-    problems.push(problem({ file: ".", line: 1, column: 1 }, "FileTooLarge", `more than ${MAX_MANIFEST_FILES} YAML files below "${root}": point --path at the manifests folder`));
+    problems.push(problem({ file: ".", line: 1, column: 1 }, "FileTooLarge", `more than ${MAX_MANIFEST_FILES} manifest files below "${root}": point --path at the manifests folder`));
   }
   return { files, problems };
 }
@@ -68,6 +71,11 @@ export function loadManifestFiles(files: readonly SourceFile[], options: LoadOpt
     const parsed = parseManifestText(source.file, decoded.text);
     problems.push(...parsed.problems);
     for (const doc of parsed.documents) {
+      const unset = findPlaceholders(doc.value);
+      for (const { path: at, variable } of unset) {
+        problems.push(problem(doc.locate(at), "InvalidValue", `\${${variable}} is not set: manifests have no variables yet, so write the value here (the import left this placeholder for an ecspresso template)`));
+      }
+      if (unset.length > 0) continue;
       const { envelope, problems: envelopeProblems } = readEnvelope(doc);
       problems.push(...envelopeProblems);
       if (!envelope) continue;
@@ -81,7 +89,7 @@ export function loadManifestFiles(files: readonly SourceFile[], options: LoadOpt
   }
   // Files that hold only comments or empty documents count as empty too: nothing to manage.
   if (manifests.length === 0 && problems.length === 0) {
-    problems.push(problem({ file: ".", line: 1, column: 1 }, "EmptyRepo", "no manifests found (no *.yaml or *.yml files, or only empty ones): nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)"));
+    problems.push(problem({ file: ".", line: 1, column: 1 }, "EmptyRepo", "no manifests found (no *.yaml, *.yml or *.json files, or only empty ones): nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)"));
   }
   return { manifests: dropDuplicates(manifests, problems), problems, files: files.map((f) => f.file) };
 }

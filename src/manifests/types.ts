@@ -20,6 +20,7 @@ export type ProblemCode =
   | "UnsafeKey"
   | "NotAMapping"
   | "BadEnvelope"
+  | "RawAwsInput"
   | "UnknownKind"
   | "UnknownField"
   | "MissingField"

@@ -72,6 +72,8 @@ export type PlanContext = {
   region: string;
   accountId: string | undefined;
   defaultCluster: string | undefined;
+  /** The manifests folder's path from the repository root ("" or unset: the root); prefixes ecs-gitops:source. */
+  sourcePrefix?: string | undefined;
   /** Global ignore-differences paths (ecs-gitops.yaml), merged with the annotation. */
   ignoreDifferences: readonly string[];
   resolveTaskDefinition: (ref: string) => ResolvedTaskDefinition;

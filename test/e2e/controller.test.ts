@@ -1,3 +1,4 @@
+import { renderStatus } from "../../src/cli/commands/status.js";
 import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -181,6 +182,11 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
     const web = await describeService(w.ecs, "web");
     expect(web).toMatchObject({ status: "ACTIVE", desiredCount: 2, taskDefinition: tdArn(w.accountId, "web", 1) });
     expect(logsSince(w.controller, from, (l) => l.msg.startsWith("manifests have errors") && JSON.stringify(l["files"]).includes("web/service.yaml"))).toHaveLength(1);
+    // /status and `ecs-gitops status` say that web runs the last good commit's spec, and why.
+    const heldWeb = doc.resources.find((r) => r.key === "Service/shop/web");
+    expect(heldWeb?.heldBack).toMatchObject({ commit: good, file: "web/service.yaml", line: doc.manifestErrors[0]?.line });
+    expect(renderStatus(doc)).toMatch(new RegExp(`Service/shop/web +\\w+ \\(last good\\) .*manifest broken at web/service\\.yaml:\\d+:\\d+ .*runs last good commit ${good!.slice(0, 12)}`));
+    expect(doc.resources.find((r) => r.key === "Service/shop/worker")?.heldBack).toBeUndefined();
     expect(logsSince(w.controller, from, (l) => l.level >= 50 && l["file"] === "web/service.yaml")).not.toHaveLength(0);
 
     // 2. web/service.yaml fixed and web's image changed; an unknown field in worker/task-definition.yaml,
@@ -206,6 +212,9 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
     expect(logsSince(w.controller, from, (l) => l.msg.startsWith("manifests have errors") && JSON.stringify(l["files"]).includes("worker/task-definition.yaml"))).toHaveLength(1);
     expect(logsSince(w.controller, from, (l) => l["code"] === "UnknownField" && l["file"] === "worker/task-definition.yaml")).toHaveLength(1);
     const byKey = new Map(doc.resources.map((r) => [r.key, r]));
+    expect(byKey.get("Service/shop/web")?.heldBack).toBeUndefined();
+    // The commit it was last loaded from: the file did not change since.
+    expect(byKey.get("TaskDefinition/worker")?.heldBack).toMatchObject({ commit: broken.sha, file: "worker/task-definition.yaml", line: 12 });
     expect(byKey.get("TaskDefinition/worker")?.lastAppliedRevision).toBe(good);
     expect(byKey.get("Service/shop/worker")?.lastAppliedRevision).toBe(broken.sha);
     expect(byKey.get("Service/shop/web")?.lastAppliedRevision).toBe(unknownField.sha);

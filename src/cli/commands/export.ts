@@ -31,7 +31,7 @@ export type ExportFlags = {
 
 /** One exported document, rendered: what `validate`/`diff`/`apply` read back. */
 export type ExportedDocument = { document: JsonObject; reviews: readonly { path: JsonPath; message: string }[] };
-type ExportFile = { file: string; key: string; yaml: string; reviews: number };
+export type ExportFile = { file: string; key: string; yaml: string; reviews: number };
 type TaskDefinitionRef = { ref: string; review?: string };
 
 const ADOPT_NOTE = "ecs-gitops/adopt lets the first apply tag this existing resource as owned; remove it once adopted";
@@ -65,6 +65,8 @@ export async function runExport(flags: ExportFlags, io: CommandOutput, clientOpt
   const aws = createAwsClients({
     region: flags.region ?? env("ECS_GITOPS_REGION"),
     endpoint: flags.endpointUrl ?? env("ECS_GITOPS_ENDPOINT_URL") ?? env("AWS_ENDPOINT_URL"),
+    // Tests only: moto's per-request account isolation (the same variable diff, apply and run read).
+    accountIdHeader: env("ECS_GITOPS_TEST_ACCOUNT_ID"),
     ...clientOptions,
   });
   try {
@@ -242,7 +244,7 @@ function attachComment(doc: Document, at: JsonPath, comment: string): void {
 }
 
 /** Refuse to overwrite anything without --force; then write every file (folders made as needed). */
-async function writeFiles(out: string, files: readonly ExportFile[], force: boolean, io: CommandOutput): Promise<number> {
+export async function writeFiles(out: string, files: readonly ExportFile[], force: boolean, io: CommandOutput, next = `Next: ecs-gitops diff ${out} (only ownership tags should differ), then ecs-gitops apply ${out}.`): Promise<number> {
   if (files.length === 0) {
     io.err("error: nothing to export (no services in the cluster, no matching rules)\n");
     return 2;
@@ -265,7 +267,7 @@ async function writeFiles(out: string, files: readonly ExportFile[], force: bool
   const reviews = files.reduce((n, f) => n + f.reviews, 0);
   io.out(`Wrote ${files.length} manifest(s) to ${out}:\n${lines.join("\n")}\n`);
   if (reviews > 0) io.out(`${reviews} field(s) are marked "# review:": read them before applying.\n`);
-  io.out(`Next: ecs-gitops diff ${out} (only ownership tags should differ), then ecs-gitops apply ${out}.\n`);
+  io.out(`${next}\n`);
   return 0;
 }
 

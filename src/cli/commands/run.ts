@@ -4,11 +4,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseDuration } from "../../config.js";
 import { Controller } from "../../controller/controller.js";
+import type { ControllerOptions } from "../../controller/controller.js";
 import { createLogger } from "../../controller/log.js";
-import type { LogLevel } from "../../controller/log.js";
+import type { Logger, LogLevel } from "../../controller/log.js";
 import { EcsGitopsError } from "../../errors.js";
 
-type RunFlags = {
+export type RunFlags = {
   repo: string;
   branch?: string;
   path: string;
@@ -16,7 +17,8 @@ type RunFlags = {
   resync: string;
   mode: "sync" | "observe";
   selfHeal: string;
-  automated: boolean;
+  /** `--automated [bool]` / ECS_GITOPS_AUTOMATED give a string; `--no-automated` gives false. */
+  automated: string | boolean;
   port: string;
   host?: string;
   alertWebhook?: string;
@@ -63,7 +65,9 @@ export function registerRun(program: Command): void {
     .addOption(new Option("--mode <mode>", "sync applies; observe never writes").env(env("MODE")).choices(["sync", "observe"]).default("sync"))
     // A value option, so that ECS_GITOPS_SELF_HEAL=false means false (a boolean flag's env is "set").
     .addOption(new Option("--self-heal [bool]", "revert drift (true|false)").env(env("SELF_HEAL")).preset("true").default("false"))
-    .addOption(new Option("--no-automated", "do not apply new commits (report OutOfSync only)"))
+    // A value option too, so that every flag has its env variable: ECS_GITOPS_AUTOMATED=false.
+    .addOption(new Option("--automated [bool]", "apply new commits (true|false; default true)").env(env("AUTOMATED")).preset("true"))
+    .addOption(new Option("--no-automated", "do not apply new commits (report OutOfSync only); same as --automated=false"))
     .addOption(new Option("--port <n>", "HTTP port for health, metrics, status, webhook").env(env("PORT")).default("8080"))
     .addOption(new Option("--host <addr>", "HTTP bind address").env(env("HOST")))
     .addOption(new Option("--alert-webhook <url>", "Slack-compatible webhook for drift and failure alerts").env(env("ALERT_WEBHOOK")))
@@ -83,40 +87,45 @@ export function registerRun(program: Command): void {
     });
 }
 
+/** The controller's options from the parsed flags: every flag ends up here (a test holds that). */
+export function controllerOptions(flags: RunFlags, explicit: (name: string) => boolean, log: Logger): ControllerOptions {
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EcsGitopsError("InvalidConfig", `--port must be 0-65535, got "${flags.port}"`);
+  return {
+    repo: flags.repo,
+    branch: flags.branch,
+    path: flags.path,
+    intervalMs: explicit("interval") ? parseDuration(flags.interval) : undefined,
+    resyncMs: explicit("resync") ? parseDuration(flags.resync) : undefined,
+    mode: flags.mode,
+    automated: explicit("automated") ? (typeof flags.automated === "boolean" ? flags.automated : parseBool(flags.automated, "--automated")) : undefined,
+    selfHeal: explicit("selfHeal") ? parseBool(flags.selfHeal, "--self-heal") : undefined,
+    port,
+    host: flags.host,
+    owner: explicit("owner") ? flags.owner : undefined,
+    region: flags.region,
+    endpoint: flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"],
+    cluster: flags.cluster,
+    workDir: flags.workdir ?? path.join(tmpdir(), "ecs-gitops"),
+    // Secrets only from the environment, never argv (which any local user can read in ps).
+    webhookSecret: process.env["ECS_GITOPS_WEBHOOK_SECRET"] || undefined,
+    alertWebhook: flags.alertWebhook,
+    alertWebhookSecret: process.env["ECS_GITOPS_ALERT_WEBHOOK_SECRET"] || undefined,
+    alertEventBus: flags.alertEventBus,
+    ignoreDifferences: [],
+    shutdownTimeoutMs: parseDuration(flags.shutdownTimeout),
+    rateLimit: parseRateLimit(flags.awsRateLimit),
+    progressPollMs: 10_000,
+    log,
+    accountIdHeader: process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
+  };
+}
+
 async function runController(flags: RunFlags, explicit: (name: string) => boolean): Promise<number> {
   const log = createLogger({ level: flags.logLevel });
   let controller: Controller;
   try {
-    const port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EcsGitopsError("InvalidConfig", `--port must be 0-65535, got "${flags.port}"`);
-    controller = new Controller({
-      repo: flags.repo,
-      branch: flags.branch,
-      path: flags.path,
-      intervalMs: explicit("interval") ? parseDuration(flags.interval) : undefined,
-      resyncMs: explicit("resync") ? parseDuration(flags.resync) : undefined,
-      mode: flags.mode,
-      automated: explicit("automated") ? flags.automated : undefined,
-      selfHeal: explicit("selfHeal") ? parseBool(flags.selfHeal, "--self-heal") : undefined,
-      port,
-      host: flags.host,
-      owner: explicit("owner") ? flags.owner : undefined,
-      region: flags.region,
-      endpoint: flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"],
-      cluster: flags.cluster,
-      workDir: flags.workdir ?? path.join(tmpdir(), "ecs-gitops"),
-      // Secrets only from the environment, never argv (docs/design.md#secrets).
-      webhookSecret: process.env["ECS_GITOPS_WEBHOOK_SECRET"] || undefined,
-      alertWebhook: flags.alertWebhook,
-      alertWebhookSecret: process.env["ECS_GITOPS_ALERT_WEBHOOK_SECRET"] || undefined,
-      alertEventBus: flags.alertEventBus,
-      ignoreDifferences: [],
-      shutdownTimeoutMs: parseDuration(flags.shutdownTimeout),
-      rateLimit: parseRateLimit(flags.awsRateLimit),
-      progressPollMs: 10_000,
-      log,
-      accountIdHeader: process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
-    });
+    controller = new Controller(controllerOptions(flags, explicit, log));
     await controller.start();
   } catch (error) {
     log.fatal({ err: error instanceof Error ? error.message : String(error) }, "cannot start");

@@ -1,8 +1,8 @@
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Option } from "commander";
 import type { Command } from "commander";
-import { DEFAULT_CONFIG, loadConfigFile } from "../../config.js";
+import { loadConfigFile } from "../../config.js";
+import { inScope, locateManifestRoot } from "../../controller/manifest-root.js";
 import { loadDesiredState, sortProblems } from "../../resources/load.js";
 import { formatProblems, formatSummary, hasErrors, toValidateDocument } from "../format-problems.js";
 
@@ -29,14 +29,17 @@ export function registerValidate(program: Command): void {
 
 /** Validate the manifests at `target`; returns the exit code (0 clean, 1 any error). */
 export async function runValidate(target: string, flags: ValidateFlags, io: CommandIo): Promise<number> {
-  const isFile = (await stat(target).catch(() => undefined))?.isFile() ?? false;
-  // Problem and manifest files are relative to the manifests root (a single file's folder).
-  const base = isFile ? path.dirname(target) : target;
-  const { config, problems: configProblems } = isFile ? { config: DEFAULT_CONFIG, problems: [] } : await loadConfigFile(target);
+  // A file or subfolder is checked within its manifests root, as diff and apply plan it: its
+  // references may point next door and ecs-gitops.yaml sets the default cluster.
+  const located = await locateManifestRoot(target);
+  const { config, problems: configProblems } = await loadConfigFile(located.root);
   const defaultCluster = flags.cluster ?? config.cluster;
-  const result = await loadDesiredState(target, { defaultCluster });
+  const loaded = await loadDesiredState(located.root, { defaultCluster });
+  const inside = (file: string) => file === "." || inScope(located.scope, file);
+  const result = { manifests: loaded.manifests.filter((m) => inside(m.file)), problems: loaded.problems.filter((p) => inside(p.file)), files: loaded.files.filter(inside) };
   const problems = sortProblems([...configProblems, ...result.problems]);
-  const displayFile = (file: string) => path.relative(io.cwd, path.resolve(io.cwd, base, file)).split(path.sep).join("/") || ".";
+  // Problem and manifest files are relative to the manifests root.
+  const displayFile = (file: string) => path.relative(io.cwd, path.resolve(io.cwd, located.root, file)).split(path.sep).join("/") || ".";
   if (flags.output === "json") {
     io.out(JSON.stringify(toValidateDocument(result.manifests, problems, displayFile), null, 2) + "\n");
   } else {

@@ -1,3 +1,4 @@
+import { isSecretName } from "../../diff/mask.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
 import { awsDefs } from "../../manifests/schema/aws-schema.generated.js";
@@ -55,4 +56,19 @@ export function dropIf(target: JsonObject, key: string, value: JsonValue): void 
 
 export function asObject(value: JsonValue | undefined): JsonObject {
   return isJsonObject(value) ? value : {};
+}
+
+/**
+ * A `# review:` note for each secret-looking environment variable with a plain value in a
+ * container (definition or override) at `at`: exported, it would be committed to git as it is.
+ */
+export function plaintextSecretReviews(container: JsonObject, at: JsonPath): ExportReview[] {
+  const environment = container["environment"];
+  if (!Array.isArray(environment)) return [];
+  return environment.flatMap((variable, v) => {
+    if (!isJsonObject(variable)) return [];
+    const name = variable["name"];
+    if (typeof name !== "string" || !isSecretName(name) || typeof variable["value"] !== "string" || variable["value"] === "") return [];
+    return [{ path: [...at, "environment", v], message: `${name} looks like a secret in plain text, now in git: move it to secrets (name: ${name}, valueFrom: an SSM parameter or Secrets Manager ARN) and rotate it` }];
+  });
 }

@@ -1,6 +1,7 @@
 import type { Manifest } from "../../manifests/types.js";
 import { OWNER_TAG, REVISION_TAG, SOURCE_TAG, WRITE_ONLY_TAGS } from "../types.js";
 import type { PlanContext } from "../types.js";
+import path from "node:path";
 import { isJsonObject } from "../../json.js";
 import type { JsonValue } from "../../json.js";
 
@@ -8,7 +9,12 @@ export type TagMap = Record<string, string>;
 
 /** Tags a managed resource should carry: the user's labels plus ownership (compared ones only). */
 export function desiredTags(manifest: Manifest, ctx: PlanContext, extra: TagMap = {}): TagMap {
-  return { ...manifest.labels, [OWNER_TAG]: ctx.owner, [SOURCE_TAG]: manifest.file, ...extra };
+  return { ...manifest.labels, [OWNER_TAG]: ctx.owner, [SOURCE_TAG]: sourcePath(ctx.sourcePrefix, manifest.file), ...extra };
+}
+
+/** The ecs-gitops:source value: the manifest's path from the repository root, whatever folder a command was given. */
+export function sourcePath(sourcePrefix: string | undefined, file: string): string {
+  return sourcePrefix ? path.posix.join(sourcePrefix, file) : file;
 }
 
 /** The tags written with a create/update: desired plus the write-only revision tag. */

@@ -4,7 +4,7 @@ import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js
 import { API_VERSION } from "../../manifests/types.js";
 import { compact } from "../common/normalize-util.js";
 import { tagListToMap } from "../common/tags.js";
-import { ADOPT_ANNOTATIONS, asObject, labelsFromTags, projectBySchema } from "../common/schema-util.js";
+import { ADOPT_ANNOTATIONS, asObject, labelsFromTags, plaintextSecretReviews, projectBySchema } from "../common/schema-util.js";
 import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../common/schema-util.js";
 import type { LiveScheduledRule } from "./normalize.js";
 
@@ -145,6 +145,9 @@ function exportInput(target: JsonObject, out: JsonObject, at: JsonPath, reviews:
     const kept = containers.filter((c) => isJsonObject(c) && Object.keys(c).some((k) => k !== "name"));
     if (kept.length > 0) overrides["containerOverrides"] = kept;
     else delete overrides["containerOverrides"];
+    kept.forEach((container, c) => {
+      if (isJsonObject(container)) reviews.push(...plaintextSecretReviews(container, [...at, "overrides", "containerOverrides", c]));
+    });
   }
   if (Object.keys(overrides).length > 0) out["overrides"] = overrides;
   if (dropped.length > 0) reviews.push({ path: at, message: `the live Input has ${dropped.join(", ")}, which an ECS task override does not take: not exported, the diff will show it` });

@@ -47,6 +47,7 @@ export function exportService(response: unknown, options: ServiceExportOptions =
   const spec = asObject(compact(projectTopLevel(exportInput(live, reference?.ref), dropped)));
   const controller = isJsonObject(spec["deploymentController"]) && typeof spec["deploymentController"]["type"] === "string" ? spec["deploymentController"]["type"] : "ECS";
   removeServiceDefaults(spec);
+  dropLaunchTypeBesideStrategy(spec, reviews);
   if (controller !== "ECS") {
     reviews.push({ path: ["spec", "deploymentController"], message: `the ${controller} deployment controller decides the running revision and target groups: ecs-gitops does not compare taskDefinition or loadBalancers[].targetGroupArn, and UpdateService can change only a few fields` });
   }
@@ -122,6 +123,19 @@ function removeServiceDefaults(spec: JsonObject): void {
     removeDeploymentDefaults(deployment, daemon);
     if (Object.keys(deployment).length === 0) delete spec["deploymentConfiguration"];
   }
+}
+
+/**
+ * CreateService takes a launchType or a capacityProviderStrategy, never both (validate rejects
+ * the pair), yet DescribeServices can report both for a service moved onto capacity providers.
+ * The strategy is what places tasks, so it stays.
+ */
+function dropLaunchTypeBesideStrategy(spec: JsonObject, reviews: ExportReview[]): void {
+  const strategy = spec["capacityProviderStrategy"];
+  const launchType = spec["launchType"];
+  if (launchType === undefined || !Array.isArray(strategy) || strategy.length === 0) return;
+  delete spec["launchType"];
+  reviews.push({ path: ["spec", "capacityProviderStrategy"], message: `launchType ${JSON.stringify(launchType)} (live) not exported: a service takes a launchType or a capacityProviderStrategy, not both, and this strategy is what places its tasks` });
 }
 
 /** xref: SV-6 — ecspresso fillDeploymentConfigurationDefaults; REPLICA 200/100, DAEMON 100/0. */

@@ -3,7 +3,7 @@ import type { JsonObject, JsonPath } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
 import { API_VERSION } from "../../manifests/types.js";
 import { compact } from "../common/normalize-util.js";
-import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, projectBySchema } from "../common/schema-util.js";
+import { ADOPT_ANNOTATIONS, asObject, dropIf, labelsFromTags, plaintextSecretReviews, projectBySchema } from "../common/schema-util.js";
 import type { ExportedManifest, ExportReview, SchemaNode } from "../common/schema-util.js";
 import { readLiveTaskDefinition } from "./normalize.js";
 
@@ -39,6 +39,7 @@ export function exportTaskDefinition(response: unknown): ExportedManifest | unde
   const projected = projectTopLevel(live.taskDefinition, dropped);
   const spec = asObject(compact(projected));
   removeTaskDefaults(spec, reviews);
+  objectsAt(spec, "containerDefinitions").forEach((container, c) => reviews.push(...plaintextSecretReviews(container, ["spec", "containerDefinitions", c])));
   for (const path of dropped) {
     reviews.push({ path: ["spec", ...path.slice(0, -1)], message: `${String(path[path.length - 1])} (live) is not a RegisterTaskDefinition field this ecs-gitops knows: not exported and not compared` });
   }

@@ -100,6 +100,20 @@ describe("ecs-gitops validate", () => {
     expect(out.startsWith(`${relative(path.join(root, "td.yaml"))}:8:16`)).toBe(true);
   });
 
+  it("checks one file or subfolder within its manifests root: references next door resolve, the root's settings apply", async () => {
+    const rule = copy(scheduledRule("nightly", "web"));
+    delete (rule.spec["targets"] as Record<string, unknown>[])[0]!["cluster"];
+    const root = await repo({ "ecs-gitops.yaml": "cluster: shop\n", "web/td.yaml": yamlOf(fargateTaskDefinition()), "jobs/rule.yaml": yamlOf(rule), "other/broken.yaml": "kind: Nope\n" });
+    for (const target of [path.join(root, "jobs", "rule.yaml"), path.join(root, "jobs")]) {
+      const { code, out } = await cli("validate", target, "-o", "json");
+      const doc = JSON.parse(out) as ValidateDocument;
+      expect(doc.problems).toEqual([]);
+      expect(doc.resources).toEqual([{ key: "ScheduledRule/default/nightly", file: relative(path.join(root, "jobs/rule.yaml")), line: 1 }]);
+      expect(code).toBe(0);
+    }
+    expect((await cli("validate", root)).code).toBe(1);
+  });
+
   it("exits 1 for a path that does not exist", async () => {
     const { code, out } = await cli("validate", "no/such/folder");
     expect(code).toBe(1);

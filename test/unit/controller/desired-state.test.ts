@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergeDesiredState } from "../../../src/controller/desired-state.js";
+import { heldBack, mergeDesiredState } from "../../../src/controller/desired-state.js";
 import type { LoadResult, Problem } from "../../../src/manifests/types.js";
 import { manifestOf } from "../resources/builders.js";
 
@@ -45,5 +45,25 @@ describe("mergeDesiredState", () => {
     expect([...second.manifests.keys()]).toEqual(["TaskDefinition/web"]);
     expect(second.commit).toBe("c2");
     expect(second.problems).toHaveLength(1);
+  });
+});
+
+describe("heldBack", () => {
+  it("names the commit a broken file's resources run and the error that holds them back", () => {
+    const first = mergeDesiredState(loaded([td("web", "nginx:1"), td("api", "api:1")]), "c1", undefined);
+    const second = mergeDesiredState(loaded([td("api", "api:2")], [problemIn("web.yaml")]), "c2", first);
+    expect(Object.fromEntries(heldBack(second, "c2"))).toEqual({
+      "TaskDefinition/web": { commit: "c1", file: "web.yaml", line: 3, column: 5, message: "bad" },
+      "TaskDefinition/api": undefined,
+    });
+    // Fixed in c3: nothing is held back any more.
+    const third = mergeDesiredState(loaded([td("web", "nginx:1"), td("api", "api:2")]), "c3", second);
+    expect([...heldBack(third, "c3").values()]).toEqual([undefined, undefined]);
+  });
+
+  it("holds back everything behind an error that is not in a manifest file", () => {
+    const first = mergeDesiredState(loaded([td("web", "nginx:1")]), "c1", undefined);
+    const settings: Problem = { ...problemIn("ecs-gitops.yaml"), code: "InvalidValue", message: "bad cluster" };
+    expect(heldBack({ ...first, problems: [settings] }, "c2").get("TaskDefinition/web")).toEqual({ commit: "c1", file: "ecs-gitops.yaml", line: 3, column: 5, message: "bad cluster" });
   });
 });

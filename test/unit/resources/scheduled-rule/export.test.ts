@@ -148,6 +148,14 @@ describe("exportScheduledRule flags what a ScheduledRule cannot hold", () => {
     expect(target(exportScheduledRule(live))["overrides"]).toBeUndefined();
   });
 
+  it("flags a plaintext secret-looking variable in a container override, suggesting secrets", () => {
+    const live = handMade();
+    const overrides = { containerOverrides: [{ name: "report", environment: [{ name: "REGION", value: "eu-west-1" }, { name: "SMTP_PASSWORD", value: "pw" }] }] };
+    live.targets = [{ ...live.targets[0]!, Input: JSON.stringify(overrides) }];
+    const reviews = exportScheduledRule(live).reviews.filter((r) => /secret in plain text/.test(r.message));
+    expect(reviews.map((r) => r.path)).toEqual([["spec", "targets", 0, "overrides", "containerOverrides", 0, "environment", 1]]);
+  });
+
   it("keeps the rule's event pattern as a mapping", () => {
     const live = handMade();
     const { ScheduleExpression: _schedule, ...rule } = live.rule;

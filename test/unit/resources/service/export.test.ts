@@ -174,3 +174,27 @@ describe("exportService writes what a user would write", () => {
     expect(exportService({ service: { serviceName: "old", status: "INACTIVE" } })).toBeUndefined();
   });
 });
+
+describe("export output always passes validate", () => {
+  const strategy = [{ capacityProvider: "FARGATE_SPOT", weight: 3 }, { capacityProvider: "FARGATE", weight: 1, base: 1 }];
+  // Live shapes that DescribeServices reports but CreateService refuses as given.
+  const SHAPES: [string, string, (live: JsonObject) => JsonObject][] = [
+    ["launchType beside a capacity provider strategy", "svc-describe-fargate-tutorial.json", (live) => ({ ...live, capacityProviderStrategy: strategy })],
+    ["a strategy service that also reports launchType", "svc-update-capacity-provider-2024.json", (live) => ({ ...live, launchType: "FARGATE" })],
+    ["EC2 launchType beside an EC2 capacity provider", "svc-describe-daemon-ec2-2020.json", (live) => ({ ...live, schedulingStrategy: "REPLICA", desiredCount: 2, capacityProviderStrategy: [{ capacityProvider: "asg-provider", weight: 1 }] })],
+  ];
+
+  it.each(SHAPES)("%s", (_how, name, edit) => {
+    const response = fixture(name);
+    const services = response["services"] as JsonObject[] | undefined;
+    const live = edit(readLiveService(response)!);
+    const result = exported(services ? { ...response, services: [live] } : { ...response, service: live });
+    const loaded = loadExported(result);
+    expect(loaded.problems.filter((p) => p.severity === "error")).toEqual([]);
+    const spec = result.document["spec"] as JsonObject;
+    expect(spec["launchType"]).toBeUndefined();
+    expect(spec["capacityProviderStrategy"]).toBeDefined();
+    expect(result.reviews.map((r) => r.path)).toContainEqual(["spec", "capacityProviderStrategy"]);
+    expect(renderManifest(result)).toMatch(/# review: launchType "(FARGATE|EC2)" \(live\) not exported/);
+  });
+});

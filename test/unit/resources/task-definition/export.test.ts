@@ -164,3 +164,25 @@ describe("exportTaskDefinition metadata", () => {
     expect(exportTaskDefinition("not json")).toBeUndefined();
   });
 });
+
+describe("export flags plaintext secret-looking environment values", () => {
+  const td = (environment: { name: string; value: string }[]) => ({
+    taskDefinition: { family: "ledger", taskDefinitionArn: "arn:aws:ecs:eu-west-1:111122223333:task-definition/ledger:4", revision: 4, containerDefinitions: [{ name: "api", image: "ledger/api:2", memory: 256, environment }] },
+  });
+
+  it("adds a review note that suggests secrets, for each secret-looking name only", () => {
+    const result = exported(td([{ name: "LOG_LEVEL", value: "debug" }, { name: "STRIPE_API_KEY", value: "sk_live_x" }, { name: "DbPassword", value: "hunter2" }, { name: "EMPTY_TOKEN", value: "" }]));
+    const notes = result.reviews.filter((r) => /secret in plain text/.test(r.message));
+    expect(notes.map((r) => r.path)).toEqual([
+      ["spec", "containerDefinitions", 0, "environment", 1],
+      ["spec", "containerDefinitions", 0, "environment", 2],
+    ]);
+    const { yaml, problems } = loadExported(result);
+    expect(problems.filter((p) => p.severity === "error")).toEqual([]);
+    expect(yaml).toMatch(/# review: STRIPE_API_KEY looks like a secret in plain text, now in git: move it to secrets/);
+  });
+
+  it("says nothing when no value looks secret", () => {
+    expect(exported(td([{ name: "PORT", value: "8080" }])).reviews.filter((r) => /secret/.test(r.message))).toEqual([]);
+  });
+});

@@ -1,0 +1,107 @@
+import { mkdtemp, readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { CreateClusterCommand, DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
+import { runCli } from "../../src/cli/main.js";
+import { copyExamples, editFile } from "./desired-repo.js";
+import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+
+/*
+ * Each flag of diff, apply and export, run through the real command line against moto_server,
+ * with and without: the output or the account differs. test/unit/settings-have-effect.test.ts
+ * checks that every such flag is exercised here.
+ */
+
+const endpoint = inject("motoEndpoint");
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+async function filesBelow(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/")).sort();
+}
+
+describe("flags of diff, apply and export have an effect", () => {
+  const saved = { ...process.env };
+  let dir: string;
+  let ecs: ECSClient;
+  const aws = () => ["--endpoint-url", endpoint, "--aws-rate-limit", "off"];
+  const workerCount = async () => (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }))).services?.[0]?.desiredCount;
+
+  beforeAll(async () => {
+    const accountId = newAccountId();
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey, AWS_REGION: MOTO_REGION, ECS_GITOPS_TEST_ACCOUNT_ID: accountId });
+    ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+    applyMotoAccountHeader(ecs.middlewareStack, accountId);
+    await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
+    dir = await copyExamples(await defaultNetwork(endpoint, accountId));
+    await cli("apply", dir, ...aws());
+    await cli("apply", dir, ...aws()); // moto drops some CreateService fields: converge once
+  });
+  afterAll(() => {
+    ecs.destroy();
+    process.env = saved;
+  });
+
+  it("diff --output json and --stats", async () => {
+    await editFile(dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
+    const text = await cli("diff", dir, ...aws());
+    const json = await cli("diff", dir, ...aws(), "--output", "json");
+    expect([text.code, json.code]).toEqual([1, 1]);
+    expect(() => JSON.parse(text.out) as unknown).toThrow();
+    expect(JSON.parse(json.out)).toMatchObject({ actions: expect.any(Array) });
+    const stats = await cli("diff", dir, ...aws(), "--stats");
+    expect(text.err).toBe("");
+    expect(stats.err).toMatch(/ecs:DescribeServices/);
+  });
+
+  it("apply --dry-run writes nothing; apply --output json and --stats report what was done", async () => {
+    expect(await workerCount()).toBe(3);
+    expect((await cli("apply", dir, ...aws(), "--dry-run")).code).toBe(1);
+    expect(await workerCount()).toBe(3);
+    const applied = await cli("apply", dir, ...aws(), "-o", "json", "--stats");
+    expect(applied.code).toBe(0);
+    expect(JSON.parse(applied.out)).toMatchObject({ outcomes: expect.arrayContaining([expect.objectContaining({ key: "Service/shop/worker", outcome: "applied" })]) });
+    expect(applied.err).toMatch(/ecs:UpdateService/);
+    expect(await workerCount()).toBe(4);
+  });
+
+  it("export --cluster, --services, --all-rules, --rules, --event-bus, --out, --force, --region, --endpoint-url", async () => {
+    const out = await mkdtemp(path.join(tmpdir(), "ecs-gitops-flags-export-"));
+    const exportTo = (folder: string, ...flags: string[]) => cli("export", "--endpoint-url", endpoint, "--out", path.join(out, folder), ...flags);
+
+    expect((await exportTo("all", "--cluster", "shop")).code).toBe(0);
+    const services = await filesBelow(path.join(out, "all"));
+    expect(services).toContain("web/service.yaml");
+    expect(services.some((f) => f.endsWith("scheduled-rule.yaml"))).toBe(false);
+
+    expect((await exportTo("one", "--cluster", "shop", "--services", "worker")).code).toBe(0);
+    expect((await filesBelow(path.join(out, "one"))).filter((f) => f.endsWith("service.yaml"))).toEqual(["worker/service.yaml"]);
+
+    expect((await exportTo("rules", "--cluster", "shop", "--all-rules")).code).toBe(0);
+    expect(await filesBelow(path.join(out, "rules"))).toContain("nightly-report/scheduled-rule.yaml");
+    expect((await exportTo("named", "--cluster", "shop", "--services", "worker", "--rules", "nightly-report")).code).toBe(0);
+    expect(await filesBelow(path.join(out, "named"))).toContain("nightly-report/scheduled-rule.yaml");
+    const otherBus = await exportTo("bus", "--cluster", "shop", "--rules", "nightly-report", "--event-bus", "ops");
+    expect(otherBus.code).toBe(2);
+    expect(otherBus.err).toMatch(/event bus "?ops/);
+
+    expect((await exportTo("all", "--cluster", "shop")).code).toBe(2);
+    expect((await exportTo("all", "--cluster", "shop", "--force")).code).toBe(0);
+
+    const otherCluster = await exportTo("none", "--cluster", "nope");
+    expect(otherCluster.err).toContain('cluster "nope" does not exist');
+    const otherRegion = await exportTo("none", "--cluster", "shop", "--region", "eu-north-1");
+    expect(otherRegion.err).toContain('cluster "shop" does not exist');
+    // Another endpoint is another (empty) moto account space: here, nothing listens.
+    const elsewhere = await cli("export", "--endpoint-url", "http://127.0.0.1:9", "--out", path.join(out, "none"), "--cluster", "shop");
+    expect(elsewhere.code).toBe(2);
+  });
+});

@@ -1,0 +1,278 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { resolveOneShotOptions } from "../../src/cli/aws-options.js";
+import type { AwsFlags } from "../../src/cli/aws-options.js";
+import { controllerOptions } from "../../src/cli/commands/run.js";
+import type { RunFlags } from "../../src/cli/commands/run.js";
+import { buildProgram, runCli } from "../../src/cli/main.js";
+import { CONFIG_FIELDS, parseConfigText } from "../../src/config.js";
+import { pollIntervalMs, regionProblems, settingsFromConfig } from "../../src/controller/controller.js";
+import type { ControllerOptions } from "../../src/controller/controller.js";
+import { createLogger } from "../../src/controller/log.js";
+import { selfHealOf } from "../../src/controller/reconciler.js";
+import type { OneShotOptions } from "../../src/controller/one-shot.js";
+import { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS } from "../../src/manifests/envelope.js";
+import { loadManifestFiles } from "../../src/manifests/load.js";
+import { ignoreRulesOf } from "../../src/resources/common/plan-util.js";
+import { ownership } from "../../src/resources/common/tags.js";
+import { manifestOf, planContext } from "./resources/builders.js";
+
+/*
+ * Every setting a user can write (ecs-gitops.yaml field, flag, annotation) either changes what the
+ * program does or is refused. The lists come from the code (CONFIG_FIELDS, commander, ANNOTATIONS),
+ * so a new setting that is not listed here fails this file.
+ */
+
+const encode = (text: string) => new TextEncoder().encode(text);
+const configOf = (text: string) => parseConfigText("ecs-gitops.yaml", encode(text));
+const NO_FLAGS = {} as ControllerOptions;
+
+async function oneShot(configText: string, flags: AwsFlags = {}): Promise<OneShotOptions> {
+  const dir = await mkdtemp(path.join(tmpdir(), "settings-"));
+  await writeFile(path.join(dir, "ecs-gitops.yaml"), configText);
+  const options = await resolveOneShotOptions(dir, flags);
+  if ("problems" in options) throw new Error(JSON.stringify(options.problems));
+  return options;
+}
+
+type Probe = () => Promise<void> | void;
+
+const CONFIG_EFFECTS: Record<string, Probe | "wired-elsewhere"> = {
+  region: async () => {
+    expect((await oneShot("region: eu-north-1\n")).region).toBe("eu-north-1");
+    // `run` makes its clients at start-up: a file naming another region is an error, not ignored.
+    expect(regionProblems(configOf("region: eu-north-1\n"), "us-east-1")).toMatchObject([{ code: "InvalidValue", line: 1, column: 9 }]);
+    expect(regionProblems(configOf("region: eu-north-1\n"), "eu-north-1")).toEqual([]);
+  },
+  cluster: async () => expect((await oneShot("cluster: blue\n")).cluster).toBe("blue"),
+  owner: async () => expect((await oneShot("owner: team-x\n")).owner).toBe("team-x"),
+  interval: () => expect(pollIntervalMs(NO_FLAGS, configOf("interval: 7s\n").config)).toBe(7_000),
+  resync: () => expect(settingsFromConfig(NO_FLAGS, configOf("resync: 9m\n").config).resyncMs).toBe(540_000),
+  "syncPolicy.automated": () => expect(settingsFromConfig(NO_FLAGS, configOf("syncPolicy: {automated: false}\n").config).automated).toBe(false),
+  "syncPolicy.selfHeal": () => expect(settingsFromConfig(NO_FLAGS, configOf("syncPolicy: {selfHeal: true}\n").config).selfHeal).toBe(true),
+  "syncPolicy.prune": () => {
+    // Not built yet: on is refused; off is what the controller does anyway.
+    expect(configOf("syncPolicy: {prune: true}\n").problems.map((p) => p.message)).toEqual([expect.stringContaining("not supported yet")]);
+    expect(configOf("syncPolicy: {prune: false}\n").problems).toEqual([]);
+  },
+  "ignoreDifferences[].kind": async () => expect((await oneShot("ignoreDifferences: [{kind: Service, paths: [desiredCount]}]\n")).ignoreRules).toEqual([{ kind: "Service", paths: ["desiredCount"] }]),
+  "ignoreDifferences[].name": async () => expect((await oneShot("ignoreDifferences: [{name: web, paths: [desiredCount]}]\n")).ignoreRules).toEqual([{ name: "web", paths: ["desiredCount"] }]),
+  "ignoreDifferences[].paths": async () => expect((await oneShot("ignoreDifferences: [{paths: [desiredCount]}]\n")).ignoreRules).toEqual([{ paths: ["desiredCount"] }]),
+  alerts: () => expect(configOf("alerts: {webhook: 'https://hooks.example.com/x'}\n").problems.map((p) => p.code)).toEqual(["InvalidValue"]),
+  // Masking is wired by the output work; it must mask, never be ignored.
+  maskPatterns: "wired-elsewhere",
+};
+
+describe("every field of ecs-gitops.yaml has an effect or is refused", () => {
+  it("lists exactly the fields the settings file accepts", () => {
+    expect(Object.keys(CONFIG_EFFECTS).sort()).toEqual([...CONFIG_FIELDS].sort());
+  });
+  for (const [field, probe] of Object.entries(CONFIG_EFFECTS)) {
+    if (probe === "wired-elsewhere") it.todo(`${field} (wired with the output masking)`);
+    else it(field, probe);
+  }
+});
+
+/** A value that differs from the default, for each `run` flag. */
+const RUN_VALUES: Record<string, string[]> = {
+  "--repo": ["--repo", "file:///elsewhere.git"],
+  "--branch": ["--branch", "release"],
+  "--path": ["--path", "deploy"],
+  "--interval": ["--interval", "7s"],
+  "--resync": ["--resync", "9m"],
+  "--mode": ["--mode", "observe"],
+  "--self-heal": ["--self-heal", "true"],
+  "--automated": ["--automated", "false"],
+  "--no-automated": ["--no-automated"],
+  "--port": ["--port", "9191"],
+  "--host": ["--host", "127.0.0.9"],
+  "--alert-webhook": ["--alert-webhook", "https://hooks.example.com/x"],
+  "--alert-event-bus": ["--alert-event-bus", "ops"],
+  "--owner": ["--owner", "team-x"],
+  "--region": ["--region", "eu-north-1"],
+  "--endpoint-url": ["--endpoint-url", "http://127.0.0.1:9"],
+  "--cluster": ["--cluster", "blue"],
+  "--workdir": ["--workdir", "/var/tmp/elsewhere"],
+  "--aws-rate-limit": ["--aws-rate-limit", "0.25"],
+  "--log-level": ["--log-level", "debug"],
+  "--shutdown-timeout": ["--shutdown-timeout", "5s"],
+};
+
+async function runOptions(args: string[]): Promise<ControllerOptions> {
+  const program = buildProgram({ out: () => {}, err: () => {} });
+  const run = program.commands.find((c) => c.name() === "run")!;
+  let options: ControllerOptions | undefined;
+  run.action((flags: RunFlags, self: Command) => {
+    const explicit = (name: string) => ["cli", "env"].includes(self.getOptionValueSource(name) ?? "");
+    options = controllerOptions(flags, explicit, createLogger({ level: flags.logLevel }));
+  });
+  await program.parseAsync(["run", "--repo", "file:///repo.git", ...args], { from: "user" });
+  return options!;
+}
+
+const comparable = (o: ControllerOptions) => ({ ...o, log: o.log.level });
+
+describe("every run flag changes the controller's options", () => {
+  const flags = buildProgram({ out: () => {}, err: () => {} }).commands.find((c) => c.name() === "run")!.options.map((o) => o.long!).filter((f) => f !== "--help");
+
+  it("has a value for every flag", () => {
+    expect(Object.keys(RUN_VALUES).sort()).toEqual([...flags].sort());
+  });
+
+  it.each(flags)("%s", async (flag) => {
+    const saved = { ...process.env };
+    try {
+      for (const key of Object.keys(process.env)) if (key.startsWith("ECS_GITOPS_") || key === "AWS_ENDPOINT_URL") delete process.env[key];
+      const baseline = comparable(await runOptions([]));
+      expect(comparable(await runOptions(RUN_VALUES[flag]!))).not.toEqual(baseline);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
+describe("every AWS flag of diff and apply changes the one-shot options", () => {
+  const program = buildProgram({ out: () => {}, err: () => {} });
+  const awsFlags = program.commands.find((c) => c.name() === "diff")!.options.map((o) => o.long!).filter((f) => !["--help", "--output", "--stats"].includes(f));
+  const VALUES: Record<string, AwsFlags> = {
+    "--region": { region: "eu-north-1" },
+    "--endpoint-url": { endpointUrl: "http://127.0.0.1:9" },
+    "--cluster": { cluster: "blue" },
+    "--owner": { owner: "team-x" },
+    "--aws-rate-limit": { awsRateLimit: "0.25" },
+  };
+  it("has a value for every flag", () => expect(Object.keys(VALUES).sort()).toEqual([...awsFlags].sort()));
+  it.each(awsFlags)("%s", async (flag) => {
+    expect(await oneShot("{}\n", VALUES[flag])).not.toEqual(await oneShot("{}\n"));
+  });
+});
+
+const ANNOTATION_EFFECTS: Record<string, Probe> = {
+  "ecs-gitops/ignore-differences": () => {
+    const manifest = manifestOf("Service", "web", { taskDefinition: "web" }, { annotations: { "ecs-gitops/ignore-differences": "desiredCount" } });
+    expect(ignoreRulesOf(manifest, planContext())).toEqual([["desiredCount"]]);
+  },
+  "ecs-gitops/adopt": () => {
+    const adopt = manifestOf("Service", "web", { taskDefinition: "web" }, { annotations: { "ecs-gitops/adopt": "true" } });
+    expect(ownership({}, adopt, planContext())).toBe("adoptable");
+    expect(ownership({}, manifestOf("Service", "web", { taskDefinition: "web" }), planContext())).toBe("foreign");
+  },
+  "ecs-gitops/self-heal": () => {
+    expect(selfHealOf({ annotations: { "ecs-gitops/self-heal": "true" } }, false)).toBe(true);
+    expect(selfHealOf({ annotations: { "ecs-gitops/self-heal": "false" } }, true)).toBe(false);
+  },
+};
+
+describe("every annotation has an effect or is refused", () => {
+  it("lists every annotation the loader knows", () => {
+    expect([...Object.keys(ANNOTATION_EFFECTS), ...UNSUPPORTED_ANNOTATIONS].sort()).toEqual([...ANNOTATIONS, ...UNSUPPORTED_ANNOTATIONS].sort());
+  });
+  it.each(Object.keys(ANNOTATION_EFFECTS))("%s", (annotation) => ANNOTATION_EFFECTS[annotation]!());
+  it.each([...UNSUPPORTED_ANNOTATIONS])("%s is refused as not supported yet", (annotation) => {
+    const text = `apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: web\n  annotations:\n    ${annotation}: "true"\nspec:\n  containerDefinitions: [{name: web, image: nginx, memory: 128}]\n`;
+    const { problems, manifests } = loadManifestFiles([{ file: "td.yaml", bytes: encode(text) }]);
+    expect(manifests).toEqual([]);
+    expect(problems).toMatchObject([{ code: "InvalidValue", line: 6, message: expect.stringContaining("not supported yet") }]);
+  });
+});
+
+describe("prune is not a flag yet", () => {
+  it.each(["apply", "diff", "run"])("%s --prune is a usage error", async (command) => {
+    const code = await runCli([command, "--prune"], { out: () => {}, err: () => {} });
+    expect(code).toBe(2);
+  });
+});
+
+async function cliRun(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+const E2E_FLAGS = path.resolve(import.meta.dirname, "../e2e/cli-flags.test.ts");
+const serviceYaml = "apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: api}\nspec:\n  taskDefinition: api:3\n";
+
+/** The flags of the other commands proven here; the rest run end to end in E2E_FLAGS. */
+const COMMAND_FLAGS: Record<string, Probe> = {
+  "validate --output": async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "flags-"));
+    await writeFile(path.join(dir, "svc.yaml"), serviceYaml);
+    const text = await cliRun("validate", dir, "--cluster", "blue");
+    expect(JSON.parse((await cliRun("validate", dir, "--cluster", "blue", "--output", "json")).out)).toMatchObject({ ok: true });
+    expect(() => JSON.parse(text.out) as unknown).toThrow();
+  },
+  "validate --cluster": async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "flags-"));
+    await writeFile(path.join(dir, "svc.yaml"), serviceYaml);
+    const keys = async (...flags: string[]) => (JSON.parse((await cliRun("validate", dir, "-o", "json", ...flags)).out) as { resources: { key: string }[] }).resources.map((r) => r.key);
+    expect(await keys("--cluster", "blue")).toEqual(["Service/blue/api"]);
+    expect(await keys("--cluster", "green")).toEqual(["Service/green/api"]);
+  },
+  "status --url": async () => {
+    const served = await serveStatus();
+    try {
+      expect((await cliRun("status", "--url", served.url)).out).toContain("Service/blue/api");
+      expect((await cliRun("status", "--url", "http://127.0.0.1:9")).code).toBe(2);
+    } finally {
+      served.close();
+    }
+  },
+  "status --output": async () => {
+    const served = await serveStatus();
+    try {
+      expect(JSON.parse((await cliRun("status", "--url", served.url, "--output", "json")).out)).toMatchObject({ resources: [{ key: "Service/blue/api" }] });
+    } finally {
+      served.close();
+    }
+  },
+  "import --out": async () => {
+    const out = await mkdtemp(path.join(tmpdir(), "flags-import-"));
+    const file = path.resolve(import.meta.dirname, "../fixtures/import/aws-actions-task-definition.json");
+    expect((await cliRun("import", file)).out).toContain("kind: TaskDefinition");
+    expect((await cliRun("import", file, "--out", out)).out).toContain("Wrote 1 manifest(s)");
+  },
+  "import --force": async () => {
+    const out = await mkdtemp(path.join(tmpdir(), "flags-import-"));
+    const file = path.resolve(import.meta.dirname, "../fixtures/import/aws-actions-task-definition.json");
+    expect((await cliRun("import", file, "--out", out)).code).toBe(0);
+    expect((await cliRun("import", file, "--out", out)).code).toBe(2);
+    expect((await cliRun("import", file, "--out", out, "--force")).code).toBe(0);
+  },
+};
+
+async function serveStatus(): Promise<{ url: string; close: () => void }> {
+  const { createServer } = await import("node:http");
+  const doc = { commit: "c1", source: { url: "x", branch: "main", path: "." }, ready: true, resources: [{ key: "Service/blue/api", kind: "Service", name: "api", sync: "Synced", health: "Healthy" }], manifestErrors: [] };
+  const server = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(doc)));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+describe("every flag of the other commands has an effect", () => {
+  const program = buildProgram({ out: () => {}, err: () => {} });
+  // run and the shared AWS flags of diff/apply are proven above.
+  const awsFlags = new Set(["--region", "--endpoint-url", "--cluster", "--owner", "--aws-rate-limit"]);
+  const flags = program.commands
+    .filter((c) => c.name() !== "run")
+    .flatMap((c) => c.options.filter((o) => o.long !== "--help" && !((c.name() === "diff" || c.name() === "apply") && awsFlags.has(o.long!))).map((o) => `${c.name()} ${o.long!}`));
+
+  it("lists every flag of every command", () => {
+    const listed = [...Object.keys(COMMAND_FLAGS), "diff --output", "diff --stats", "apply --dry-run", "apply --output", "apply --stats", ...["--cluster", "--services", "--rules", "--all-rules", "--event-bus", "--out", "--force", "--region", "--endpoint-url"].map((f) => `export ${f}`)];
+    expect(listed.sort()).toEqual([...flags].sort());
+  });
+
+  it.each(flags.filter((f) => COMMAND_FLAGS[f] === undefined))("%s is run end to end in test/e2e/cli-flags.test.ts", async (flag) => {
+    const text = await readFile(E2E_FLAGS, "utf8");
+    const [command, name] = flag.split(" ");
+    expect(text).toContain(`"${name!}"`);
+    expect(text).toContain(`"${command!}"`);
+  });
+
+  it.each(Object.keys(COMMAND_FLAGS))("%s", (flag) => COMMAND_FLAGS[flag]!());
+});
