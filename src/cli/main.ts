@@ -8,6 +8,7 @@ import { registerExport } from "./commands/export.js";
 import { registerRun } from "./commands/run.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
+import { redactUrl } from "../redact.js";
 
 /** Exit code for usage errors (unknown flag, bad value), as kubectl/argocd/flux; commander's own is 1. */
 export const EXIT_USAGE = 2;
@@ -47,7 +48,7 @@ export async function runCli(argv: readonly string[], output: CliOutput = proces
   } catch (error) {
     // Commander has already printed its message; --help and --version exit 0.
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
-    output.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    output.err(`error: ${redactUrl(error instanceof Error ? error.message : String(error))}\n`);
     return EXIT_USAGE;
   } finally {
     process.exitCode = saved;

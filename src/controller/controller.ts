@@ -11,6 +11,7 @@ import { CallAccounting, createAwsClients, destroyAwsClients, putEvents, resolve
 import type { AwsClients } from "../aws/index.js";
 import { DEFAULT_CONFIG, loadConfigFile } from "../config.js";
 import type { ControllerConfig, IgnoreDifferencesRule } from "../config.js";
+import { maskMatcher } from "../diff/mask.js";
 import { isEcsGitopsError } from "../errors.js";
 import { loadDesiredState } from "../resources/load.js";
 import { mergeDesiredState } from "./desired-state.js";
@@ -293,6 +294,7 @@ function settingsFromConfig(o: ControllerOptions, config: ControllerConfig): Par
     automated: o.automated ?? config.syncPolicy.automated,
     selfHeal: o.selfHeal ?? config.syncPolicy.selfHeal,
     resyncMs: o.resyncMs ?? config.resyncMs,
+    isSecret: maskMatcher(config.maskPatterns),
   };
 }
 

@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import type { Logger, LoggerOptions } from "pino";
 import pretty from "pino-pretty";
+import { redactDeep, redactUrl } from "../redact.js";
 
 export type { Logger } from "pino";
 
@@ -49,6 +50,14 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     level: options.level,
     base: { name: "ecs-gitops" },
     redact: { paths: [...REDACT_PATHS], censor: "[REDACTED]" },
+    // Whatever a caller puts in a line (a git error, a repo URL, a bound field), a password in a
+    // URL never reaches the output: every string of the object, the bindings and the message.
+    formatters: { log: (object) => redactDeep(object), bindings: (bindings) => redactDeep(bindings) },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => (typeof a === "string" ? redactUrl(a) : a)) as Parameters<typeof method>);
+      },
+    },
   };
   const usePretty = options.pretty ?? (options.destination === undefined && process.stdout.isTTY === true);
   if (usePretty) {
@@ -63,10 +72,4 @@ export function silentLogger(): Logger {
   return pino({ level: "silent" });
 }
 
-/**
- * `https://user:pass@host/x` → `https://***@host/x`, for every URL in a text (git's stderr included).
- * scp-like `git@host:org/repo` has no place for a password and is left as is.
- */
-export function redactUrl(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, "$1***@");
-}
+export { redactUrl };

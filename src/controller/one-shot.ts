@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { CallAccounting, createAwsClients, resolveRegion } from "../aws/index.js";
+import { maskMatcher } from "../diff/mask.js";
+import type { SecretMatcher } from "../diff/mask.js";
 import type { AwsClients } from "../aws/index.js";
 import type { Manifest, Problem } from "../manifests/types.js";
 import { loadDesiredState } from "../resources/load.js";
@@ -18,6 +20,8 @@ export type OneShotOptions = {
   cluster?: string | undefined;
   owner: string;
   ignoreRules?: readonly IgnoreRule[];
+  /** ecs-gitops.yaml `maskPatterns`: more names whose values are masked in every output. */
+  maskPatterns?: readonly string[];
   /** Tests: isolate with moto's per-request account header. */
   accountIdHeader?: string | undefined;
   maxAttempts?: number | undefined;
@@ -33,6 +37,8 @@ export type OneShotPlan = {
   aws: AwsClients;
   calls: CallAccounting;
   reader: LiveReader;
+  /** The names whose values every output of this plan masks. */
+  isSecret: SecretMatcher;
 };
 
 /** Load and validate the manifests; plan against live AWS. Problems stop before any AWS call. */
@@ -47,19 +53,21 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
     rateLimit: options.rateLimit,
   });
   const reader = new LiveReader(aws);
+  const isSecret = maskMatcher(options.maskPatterns);
   const { manifests, problems } = await loadDesiredState(options.path, { defaultCluster: options.cluster });
   const revision = await gitRevision(options.path);
   const errors = problems.filter((p) => p.severity === "error");
-  if (errors.length > 0) return { manifests, problems, actions: [], revision, aws, calls, reader };
+  if (errors.length > 0) return { manifests, problems, actions: [], revision, aws, calls, reader, isSecret };
   const settings: PlanSettings = {
     owner: options.owner,
     revision,
     region: options.region ?? (await resolveRegion(aws)),
     defaultCluster: options.cluster,
     ignoreRules: options.ignoreRules ?? [],
+    isSecret,
   };
   const { result } = await reader.plan(manifests, settings);
-  return { manifests, problems, actions: result.actions, revision, aws, calls, reader };
+  return { manifests, problems, actions: result.actions, revision, aws, calls, reader, isSecret };
 }
 
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {

@@ -3,9 +3,11 @@ import { styleText } from "node:util";
 import type { JsonValue } from "../json.js";
 import type { Action, ActionType } from "../resources/types.js";
 import { maskSecrets } from "./mask.js";
+import type { SecretMatcher } from "./mask.js";
+import { maskChanges } from "./structural.js";
 import type { Change } from "./structural.js";
 
-export type RenderOptions = { color: boolean; showCalls?: boolean };
+export type RenderOptions = { color: boolean; showCalls?: boolean; isSecret?: SecretMatcher | undefined };
 export type PlanSummary = Record<ActionType, number>;
 
 /** The stable, documented JSON form of a plan (`diff --output json`). */
@@ -43,20 +45,21 @@ export function hasChanges(actions: readonly Action[]): boolean {
   return actions.some((a) => a.type !== "noop");
 }
 
-export function toPlanDocument(actions: readonly Action[], revision: string): PlanDocument {
+/** `isSecret`: the names whose values are masked (built-in names plus ecs-gitops.yaml `maskPatterns`). */
+export function toPlanDocument(actions: readonly Action[], revision: string, isSecret?: SecretMatcher): PlanDocument {
   return {
     apiVersion: "ecs-gitops/v1",
     kind: "Plan",
     revision,
     summary: summarize(actions),
     actions: actions.map((a) => {
-      const doc: ActionDocument = { key: a.key, kind: a.kind, type: a.type, changes: a.changes, calls: [] };
+      const doc: ActionDocument = { key: a.key, kind: a.kind, type: a.type, changes: maskChanges(a.changes, isSecret), calls: [] };
       if (a.type === "blocked") {
         doc.code = a.code;
         doc.reason = a.reason;
         doc.hint = a.hint;
       } else {
-        doc.calls = a.calls.map((c) => ({ operation: c.operation, input: maskSecrets(c.input) }));
+        doc.calls = a.calls.map((c) => ({ operation: c.operation, input: maskSecrets(c.input, isSecret) }));
         if (a.notes?.length) doc.notes = a.notes;
       }
       return doc;
@@ -72,7 +75,7 @@ export function renderPlan(actions: readonly Action[], options: RenderOptions): 
     if (action.type === "noop") continue;
     const [kind, ...rest] = action.key.split("/");
     lines.push(paint(COLOR[action.type], `${SYMBOL[action.type]} ${kind} ${rest.join("/")}`) + paint("gray", `  (${action.type})`));
-    for (const change of action.changes) lines.push(...renderChange(change, paint));
+    for (const change of maskChanges(action.changes, options.isSecret)) lines.push(...renderChange(change, paint));
     if (action.type === "blocked") {
       lines.push(`    ${paint("magenta", "blocked:")} ${action.reason}`);
       lines.push(`    ${paint("gray", "to fix:")} ${action.hint}`);

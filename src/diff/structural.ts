@@ -1,6 +1,6 @@
-import { formatPath, isJsonObject, jsonEqual } from "../json.js";
+import { formatPath, isJsonObject, jsonEqual, own } from "../json.js";
 import type { JsonPath, JsonValue } from "../json.js";
-import { isSecretKey, isSecretPair, MASK, maskSecrets } from "./mask.js";
+import { isSecretMapEntry, isSecretPair, MASK, maskSecrets } from "./mask.js";
 import type { SecretMatcher } from "./mask.js";
 
 /** One difference between two normalized values. `undefined` = absent on that side. */
@@ -24,16 +24,28 @@ function walk(desired: JsonValue | undefined, live: JsonValue | undefined, path:
   if (isJsonObject(desired) && isJsonObject(live)) {
     const secretPair = isSecretPair(desired, isSecret) || isSecretPair(live, isSecret);
     const keys = new Set([...Object.keys(desired), ...Object.keys(live)]);
-    for (const key of [...keys].sort()) walk(desired[key], live[key], [...path, key], out, secretPair && key === "value", isSecret);
+    for (const key of [...keys].sort()) walk(own(desired, key), own(live, key), [...path, key], out, secretPair && (key === "value" || key === "Value"), isSecret);
     return;
   }
   if (Array.isArray(desired) && Array.isArray(live) && desired.length === live.length) {
     desired.forEach((item, i) => walk(item, live[i], [...path, i], out, false, isSecret));
     return;
   }
-  const leafSecret = secret || (isSecretKey(path.at(-1), isSecret) && (typeof desired === "string" || typeof live === "string"));
+  const leafSecret = secret || (isSecretMapEntry(path, isSecret) && (typeof desired === "string" || typeof live === "string"));
   const show = (v: JsonValue | undefined) => (leafSecret && v !== undefined ? MASK : maskSecrets(v, isSecret));
   out.push({ path: formatPath(path), desired: show(desired), live: show(live) });
+}
+
+/**
+ * Changes as they may leave the process (diff text, plan JSON, alerts, logs): values of settings
+ * whose name looks secret to `isSecret` masked, wherever the change was computed. Pure.
+ */
+export function maskChanges(changes: readonly Change[], isSecret?: SecretMatcher): Change[] {
+  return changes.map((change) => {
+    const leafSecret = isSecretMapEntry(parseIgnorePath(change.path), isSecret);
+    const show = (v: JsonValue | undefined) => (v === undefined ? undefined : leafSecret && typeof v === "string" ? MASK : maskSecrets(v, isSecret));
+    return { path: change.path, desired: show(change.desired), live: show(change.live) };
+  });
 }
 
 /**

@@ -45,7 +45,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   }
   const want = normalizeService(withTaskDefinition(spec, td), opts);
   const have = normalizeService(live, opts);
-  const all = diffValues(want, have);
+  const all = diffValues(want, have, [], ctx.isSecret);
   const specChanges = withoutIgnored(all, ignored);
   const liveTags = tagListToMap(live["tags"]);
   const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
@@ -113,7 +113,7 @@ function planCreate(manifest: Manifest, td: TaskDefinitionRef, wantTags: TagMap,
   if (td !== undefined) input["taskDefinition"] = td.input;
   input["tags"] = tagMapToList(tagsForWrite(wantTags, ctx), "ecs");
   const view = normalizeService(withTaskDefinition(spec, td), serviceNormalizeOptions(spec));
-  const changes = [...diffValues(view, {}), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
+  const changes = [...diffValues(view, {}, [], ctx.isSecret), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
   return { type: "create", ...base, changes, calls: [{ operation: "ecs:CreateService", input }] };
 }
 
