@@ -26,6 +26,7 @@ import { WorkQueue } from "./queue.js";
 import { jitter, Reconciler } from "./reconciler.js";
 import type { ReconcilerSettings } from "./reconciler.js";
 import { GitRemoteSource } from "./source/git-remote.js";
+import { parseRepoLocation } from "./source/repo-url.js";
 import { LocalCheckoutSource } from "./source/local.js";
 import type { Source } from "./source/types.js";
 import { StatusStore } from "./status.js";
@@ -147,8 +148,9 @@ export class Controller {
     // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must
     // exceed the number of keys, or a resync splits into several waves that each pay the reads.
     this.#queue = new WorkQueue({ concurrency: 100_000, handler: (key) => reconciler.reconcile(key), log: this.#log });
-    this.#source = isRemote(o.repo)
-      ? new GitRemoteSource({ url: o.repo, branch: o.branch ?? "main", workDir: path.join(o.workDir, "git"), log: this.#log, metrics: this.#metrics })
+    const location = parseRepoLocation(o.repo);
+    this.#source = location.type === "remote"
+      ? new GitRemoteSource({ url: location.url, branch: o.branch ?? "main", workDir: path.join(o.workDir, "git"), log: this.#log, metrics: this.#metrics })
       : new LocalCheckoutSource({ path: o.repo, ...(o.branch ? { branch: o.branch } : {}), workDir: path.join(o.workDir, "local"), log: this.#log });
     this.#http = new ControllerHttpServer({
       port: o.port,
@@ -299,5 +301,9 @@ function settingsFromConfig(o: ControllerOptions, config: ControllerConfig): Par
 }
 
 function isRemote(repo: string): boolean {
-  return /^(https?|ssh|git|file):\/\//.test(repo) || /^[^/\\]+@[^:]+:/.test(repo);
+  try {
+    return parseRepoLocation(repo).type === "remote";
+  } catch {
+    return true; // not a local path either; start() reports it
+  }
 }

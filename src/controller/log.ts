@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import type { Logger, LoggerOptions } from "pino";
 import pretty from "pino-pretty";
-import { redactDeep, redactUrl } from "../redact.js";
+import { redactUrl } from "../redact.js";
 
 export type { Logger } from "pino";
 
@@ -50,14 +50,9 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     level: options.level,
     base: { name: "ecs-gitops" },
     redact: { paths: [...REDACT_PATHS], censor: "[REDACTED]" },
-    // Whatever a caller puts in a line (a git error, a repo URL, a bound field), a password in a
-    // URL never reaches the output: every string of the object, the bindings and the message.
-    formatters: { log: (object) => redactDeep(object), bindings: (bindings) => redactDeep(bindings) },
-    hooks: {
-      logMethod(args, method) {
-        method.apply(this, args.map((a) => (typeof a === "string" ? redactUrl(a) : a)) as Parameters<typeof method>);
-      },
-    },
+    // The one exit of every line, whatever it holds (a git error, a repo URL, a child's bindings,
+    // an error's stack): no password in a URL reaches the output.
+    hooks: { streamWrite: (line) => redactUrl(line) },
   };
   const usePretty = options.pretty ?? (options.destination === undefined && process.stdout.isTTY === true);
   if (usePretty) {
