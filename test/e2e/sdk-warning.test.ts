@@ -13,7 +13,7 @@ const WARNS = Number(/^v(\d+)/.exec(process.version)?.[1]) < 22 ? 1 : 0;
 
 /** One CLI process (as a user runs it): its stderr. No AWS answers on port 1. */
 async function cli(...args: string[]): Promise<{ code: number; stderr: string }> {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "us-east-1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "us-east-1" };
   delete env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"];
   delete env["NODE_OPTIONS"];
   try {
