@@ -34,10 +34,10 @@ export function maskMatcher(extraPatterns: readonly string[] = []): SecretMatche
  * there a key is the name of the setting, so a secret-looking key masks its value. Everywhere
  * else a key is an API field name (`key` of a tag, `secretOptions`), which says nothing.
  */
-const USER_MAP_FIELDS: ReadonlySet<string> = new Set(["options", "dockerLabels", "driverOpts", "labels", "tags"]);
+export const USER_MAP_FIELDS: ReadonlySet<string> = new Set(["options", "dockerLabels", "driverOpts", "labels", "tags", "targets"]);
 /** `{name, value}` (environment, overrides, proxy properties) and `{key, value}` (tags), either case. */
 const PAIR_NAME_FIELDS = ["name", "Name", "key", "Key"] as const;
-const PAIR_VALUE_FIELDS: ReadonlySet<string> = new Set(["value", "Value"]);
+export const PAIR_VALUE_FIELDS: ReadonlySet<string> = new Set(["value", "Value"]);
 
 /**
  * Replace the value of every setting whose NAME looks secret, at any depth: the value of a

@@ -1,9 +1,10 @@
-import { parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
-import { emptyMap, formatPath, own } from "../../json.js";
-import type { JsonValue } from "../../json.js";
+import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
+import { emptyMap, formatPath, isJsonObject, own } from "../../json.js";
+import type { JsonObject, JsonValue } from "../../json.js";
 import type { Manifest } from "../../manifests/types.js";
 import { OWNER_TAG } from "../types.js";
 import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
+import { compact } from "./normalize-util.js";
 import { diffTags, tagMapToList, tagsForWrite } from "./tags.js";
 import type { TagMap } from "./tags.js";
 
@@ -16,6 +17,15 @@ export type TagChange = { key: string; change: Change };
 export function ignoreRulesOf(manifest: Manifest, ctx: PlanContext): string[][] {
   const fromAnnotation = (own(manifest.annotations, IGNORE_ANNOTATION) ?? "").split(/[,\n]/);
   return [...ctx.ignoreDifferences, ...fromAnnotation].map(parseIgnorePath).filter((rule) => rule.length > 0);
+}
+
+/**
+ * What a create shows: the spec as the user wrote it, one change per field, without the defaults
+ * normalization fills in (nulls and empty lists dropped, as AWS ignores them).
+ */
+export function writtenChanges(spec: JsonObject, ctx: PlanContext): Change[] {
+  const written = compact(spec);
+  return diffValues(isJsonObject(written) ? written : {}, {}, [], ctx.isSecret);
 }
 
 /** Tag differences as `/tags/<key>` changes (so ignore-differences applies to them too), sorted by key. */

@@ -3,7 +3,7 @@ import { isJsonObject, own } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
-import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls } from "../common/plan-util.js";
+import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls, writtenChanges } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
@@ -52,7 +52,7 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
       { operation: "events:PutRule", input: putRuleInput(manifest, want, tagMapToList(tagsForWrite(wantTags, ctx), "events")) },
       ...putTargetsCalls(manifest, Object.keys(targetsOf(want)).sort(), inputs),
     ];
-    const changes = [...diffValues(want, { targets: {} }, [], ctx.isSecret), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
+    const changes = [...writtenChanges(withTargetDisplay(spec, display), ctx), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
     return { type: "create", ...base, changes, calls };
   }
 
@@ -206,6 +206,13 @@ function toApiTarget(id: string, { canonical: t, taskDefinitionArn }: TargetInpu
 function busParam(spec: JsonObject): JsonObject {
   const bus = spec["eventBusName"];
   return typeof bus === "string" && bus !== "" && eventBusName(bus) !== AWS_DEFAULT_EVENT_BUS ? { EventBusName: bus } : {};
+}
+
+/** The spec as written, each target's task definition as the plan resolves it (`report:(new)`). */
+function withTargetDisplay(spec: JsonObject, display: (ref: string) => string): JsonObject {
+  const targets = spec["targets"];
+  if (!Array.isArray(targets)) return spec;
+  return { ...spec, targets: targets.map((t) => (isJsonObject(t) && typeof t["taskDefinition"] === "string" ? { ...t, taskDefinition: display(t["taskDefinition"]) } : t)) };
 }
 
 function targetsOf(rule: JsonObject): JsonObject {

@@ -88,7 +88,7 @@ describe.each(PROTOTYPE_NAMES)("a user key named %s", (name) => {
     const { actions } = planAll(manifests, empty, settings);
     expect(actions.map((a) => a.type)).not.toContain("blocked");
     const text = renderPlan(actions, { color: false });
-    expect(text).toContain(`tags/${name}: (unset) → "${name}-label"`);
+    expect(text).toContain(`+ tags[${name}]: "${name}-label"`);
     const doc = JSON.stringify(toPlanDocument(actions, "c1"));
     expect(doc).toContain(`"key":"${name}","value":"${name}-label"`);
     expect(doc).toContain(`"${name}":"docker"`);
@@ -113,7 +113,7 @@ describe.each(PROTOTYPE_NAMES)("a user key named %s", (name) => {
     const calls = "calls" in service ? service.calls : [];
     expect(calls.find((c) => c.operation === "ecs:UntagResource")?.input["tagKeys"]).toEqual([stray]);
     expect(JSON.stringify(calls.find((c) => c.operation === "ecs:TagResource")?.input["tags"])).toContain(`{"key":"${name}","value":"${name}-label"}`);
-    expect(renderPlan(actions, { color: false })).toContain(`tags/${stray}: "by hand" → (unset)`);
+    expect(renderPlan(actions, { color: false })).toContain(`tags[${stray}]: "by hand" → (unset)`);
   });
 
   it("does not make a resource look owned or adoptable", async () => {
