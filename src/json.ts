@@ -20,6 +20,15 @@ export function own<T>(object: Readonly<Record<string, T>> | undefined, key: str
   return object !== undefined && Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
+/**
+ * `object[key] = value` as a plain own property, also for a key named `__proto__` (which an
+ * assignment would turn into a prototype change): for copies of data whose keys others chose.
+ */
+export function setOwn<T>(object: Record<string, T>, key: string, value: T): void {
+  if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}
+
 /** Deep structural equality of two JSON values (key order ignored, array order kept). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -1,4 +1,4 @@
-import { isJsonObject } from "../json.js";
+import { isJsonObject, setOwn } from "../json.js";
 import type { JsonValue } from "../json.js";
 import { redactUrl } from "../redact.js";
 
@@ -60,7 +60,7 @@ function maskAt(value: JsonValue | undefined, field: string | undefined, isSecre
     else if (userMap && typeof v === "string" && isSecret(k)) out[k] = MASK;
     // An EventBridge target's Input is the container overrides as a JSON string.
     else if (k === "Input" && typeof v === "string") out[k] = maskJsonText(v, isSecret);
-    else out[k] = maskAt(v, k, isSecret) as JsonValue;
+    else setOwn(out, k, maskAt(v, k, isSecret) as JsonValue);
   }
   return out;
 }

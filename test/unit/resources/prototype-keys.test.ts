@@ -123,3 +123,19 @@ describe.each(PROTOTYPE_NAMES)("a user key named %s", (name) => {
     expect(service.type).toBe("blocked");
   });
 });
+
+describe("a live key named __proto__ (set outside git, read back from AWS)", () => {
+  it("is an ordinary difference: no object's prototype changes on the way", async () => {
+    const { normalizeTaskDefinition } = await import("../../../src/resources/task-definition/normalize.js");
+    const { diffValues } = await import("../../../src/diff/structural.js");
+    const { toPlainObject } = await import("../../../src/aws/plain-json.js");
+    const container = { name: "web", image: "nginx:1", memory: 128 };
+    const described = toPlainObject(JSON.parse(`{"family":"web","containerDefinitions":[{"name":"web","image":"nginx:1","memory":128,"dockerLabels":{"__proto__":{"polluted":"yes"},"team":"x"}}]}`));
+    const live = normalizeTaskDefinition(described);
+    const changes = diffValues(normalizeTaskDefinition({ containerDefinitions: [{ ...container, dockerLabels: { team: "x" } }] }), live);
+    expect(changes.map((c) => c.field)).toEqual(["containerDefinitions[web].dockerLabels[__proto__]"]);
+    expect(changes[0]?.live).toEqual({ polluted: "yes" });
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+    expect(Object.getPrototypeOf(live)).toBe(Object.prototype);
+  });
+});
