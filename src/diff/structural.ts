@@ -19,7 +19,8 @@ const IDENTITY_FIELDS = ["name", "Name", "id", "Id", "key", "Key", "containerNam
 /** Identity fields of `{name, value}`-style pairs: their `value` is shown as the pair itself. */
 const PAIR_NAMES: ReadonlySet<string> = new Set(["name", "Name", "key", "Key"]);
 
-type Place = { path: (string | number)[]; field: string };
+/** Where the walk is; `pair`: inside a `{name, value}` item, whose `value` is named by the item alone. */
+type Place = { path: (string | number)[]; field: string; pair?: boolean };
 
 /**
  * Structural diff of two normalized values. Objects recurse by key. Lists of mappings with an
@@ -42,8 +43,9 @@ function walk(desired: JsonValue | undefined, live: JsonValue | undefined, at: P
     const keys = new Set([...Object.keys(desired), ...Object.keys(live)]);
     const userMap = USER_MAP_FIELDS.has(String(at.path.at(-1)));
     for (const key of [...keys].sort()) {
-      const child = { path: [...at.path, key], field: at.field + keySegment(key, userMap) };
-      walk(own(desired, key), own(live, key), child, out, secretPair && PAIR_VALUE_FIELDS.has(key), isSecret);
+      // `environment[DB_HOST]` rather than `environment[DB_HOST].value`.
+      const field = at.pair === true && PAIR_VALUE_FIELDS.has(key) ? at.field : at.field + keySegment(key, userMap);
+      walk(own(desired, key), own(live, key), { path: [...at.path, key], field }, out, secretPair && PAIR_VALUE_FIELDS.has(key), isSecret);
     }
     return;
   }
@@ -68,20 +70,7 @@ function walkKeyed(desired: JsonValue[], live: JsonValue[], identity: string, at
   const seen = new Set<string>();
   const visit = (id: string, want: JsonValue | undefined, have: JsonValue | undefined, index: number) => {
     seen.add(id);
-    const field = `${at.field}[${bracketed(id)}]`;
-    const pair = PAIR_NAMES.has(identity);
-    // `environment[DB_HOST]` rather than `environment[DB_HOST].value`.
-    const itemAt = { path: [...at.path, index], field };
-    if (pair && isJsonObject(want) && isJsonObject(have)) {
-      const secretPair = isSecretPair(want, isSecret) || isSecretPair(have, isSecret);
-      const keys = new Set([...Object.keys(want), ...Object.keys(have)]);
-      for (const key of [...keys].sort()) {
-        const child = { path: [...itemAt.path, key], field: PAIR_VALUE_FIELDS.has(key) ? field : field + keySegment(key, false) };
-        walk(own(want, key), own(have, key), child, out, secretPair && PAIR_VALUE_FIELDS.has(key), isSecret);
-      }
-      return;
-    }
-    walk(want, have, itemAt, out, false, isSecret);
+    walk(want, have, { path: [...at.path, index], field: `${at.field}[${bracketed(id)}]`, pair: PAIR_NAMES.has(identity) }, out, false, isSecret);
   };
   desired.forEach((item, i) => visit(idOf(item), item, liveById.get(idOf(item))?.item, i));
   for (const [id, { item, i }] of liveById) if (!seen.has(id)) visit(id, undefined, item, i);
