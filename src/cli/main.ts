@@ -21,7 +21,9 @@ const processOutput: CliOutput = {
 };
 
 /** The `ecs-gitops` program. Each command lives in commands/<name>.ts as `registerX(program)`. */
-export function buildProgram(output: CliOutput = processOutput): Command {
+export function buildProgram(raw: CliOutput = processOutput): Command {
+  // Everything a command prints passes here: no password in a URL reaches the terminal or a CI log.
+  const output: CliOutput = { out: (text) => raw.out(redactUrl(text)), err: (text) => raw.err(redactUrl(text)) };
   // Output and exitOverride are set before the commands are added: subcommands copy them.
   const program = new Command("ecs-gitops")
     .description("GitOps reconciling operator for Amazon ECS and EventBridge scheduled tasks")
