@@ -70,7 +70,16 @@ function walkKeyed(desired: JsonValue[], live: JsonValue[], identity: string, at
   const seen = new Set<string>();
   const visit = (id: string, want: JsonValue | undefined, have: JsonValue | undefined, index: number) => {
     seen.add(id);
-    walk(want, have, { path: [...at.path, index], field: `${at.field}[${bracketed(id)}]`, pair: PAIR_NAMES.has(identity) }, out, false, isSecret);
+    const itemAt = { path: [...at.path, index], field: `${at.field}[${bracketed(id)}]`, pair: PAIR_NAMES.has(identity) };
+    const present = want ?? have;
+    const valueKey = isJsonObject(present) ? Object.keys(present).find((k) => PAIR_VALUE_FIELDS.has(k)) : undefined;
+    if (itemAt.pair && (want === undefined || have === undefined) && isJsonObject(present) && valueKey !== undefined && Object.keys(present).length === 2) {
+      // An added or removed variable reads `environment[FEATURE_X]: (unset) → "on"`, masked by its name.
+      const show = (item: JsonValue | undefined) => (isJsonObject(item) ? (isSecretPair(item, isSecret) ? MASK : maskSecrets(item[valueKey], isSecret)) : undefined);
+      out.push({ path: formatPath(itemAt.path), field: itemAt.field.replace(/^\./, ""), desired: show(want), live: show(have) });
+      return;
+    }
+    walk(want, have, itemAt, out, false, isSecret);
   };
   desired.forEach((item, i) => visit(idOf(item), item, liveById.get(idOf(item))?.item, i));
   for (const [id, { item, i }] of liveById) if (!seen.has(id)) visit(id, undefined, item, i);

@@ -41,9 +41,13 @@ describe("list items by identity", () => {
 
   it("reports an added or removed variable as that one item, not the whole list", () => {
     const added = diffValues(container([{ name: "A", value: "1" }, { name: "B", value: "2" }]), container([{ name: "A", value: "1" }]));
-    expect(added).toEqual([{ path: "/containerDefinitions/0/environment/1", field: "containerDefinitions[web].environment[B]", desired: { name: "B", value: "2" }, live: undefined }]);
+    expect(added).toEqual([{ path: "/containerDefinitions/0/environment/1", field: "containerDefinitions[web].environment[B]", desired: "2", live: undefined }]);
     const removed = diffValues(container([{ name: "B", value: "2" }]), container([{ name: "A", value: "1" }, { name: "B", value: "2" }]));
-    expect(removed).toEqual([{ path: "/containerDefinitions/0/environment/0", field: "containerDefinitions[web].environment[A]", desired: undefined, live: { name: "A", value: "1" } }]);
+    expect(removed).toEqual([{ path: "/containerDefinitions/0/environment/0", field: "containerDefinitions[web].environment[A]", desired: undefined, live: "1" }]);
+    const secret = diffValues(container([{ name: "API_TOKEN", value: "t0k3n" }]), container([]));
+    expect(secret).toEqual([{ path: "/containerDefinitions/0/environment/0", field: "containerDefinitions[web].environment[API_TOKEN]", desired: MASK, live: undefined }]);
+    const sidecar = diffValues({ containerDefinitions: [{ name: "web", image: "a" }, { name: "envoy", image: "e" }] }, { containerDefinitions: [{ name: "web", image: "a" }] });
+    expect(sidecar).toEqual([{ path: "/containerDefinitions/1", field: "containerDefinitions[envoy]", desired: { name: "envoy", image: "e" }, live: undefined }]);
   });
 
   it("names port mappings by container port, rule targets and tags by their keys", () => {
