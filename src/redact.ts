@@ -3,8 +3,7 @@
  * error messages, diff output), whatever the URL's form:
  * - `scheme://user:pw@host/…`, any scheme and case (`HTTPS://`, `git+https://`, `ssh://`,
  *   `postgres://`): everything between `://` and the last `@` of the authority is replaced;
- * - a scheme-less `user:pw@host:path` (scp form, or a URL with its scheme cut off): the part
- *   after the first `:` is replaced.
+ * - the scheme-less scp form `user:pw@host:path`: the part after the first `:` is replaced.
  * `git@host:org/repo` and e-mail addresses hold no password and are left as they are. Pure.
  */
 export function redactUrl(text: string): string {
@@ -14,7 +13,8 @@ export function redactUrl(text: string): string {
 
 // The authority ends at the first `/`, `?` or `#`; a password may itself hold `@` (the last one counts).
 const SCHEME_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#'"<>`]*@/gi;
-const BARE_USERINFO = /(^|[\s'"`=(<,;[{])([^\s'"`=(<,;[{:/@]+):(?!\*\*\*@)[^\s'"`/@]*@(?=[^\s@])/g;
+// Only before `host:` (scp form); an image pinned by tag and digest (`nginx:1.27@sha256:…`) is no credential.
+const BARE_USERINFO = /(^|[\s'"`=(<,;[{])([^\s'"`=(<,;[{:/@]+):(?!\*\*\*@)[^\s'"`/@]*@(?=(?!sha(?:256|384|512):)[A-Za-z0-9.-]+:)/g;
 
 /** Deep copy of a log object or error detail with every string passed through `redactUrl`. */
 export function redactDeep<T>(value: T, depth = 0): T {

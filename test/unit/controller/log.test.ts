@@ -75,6 +75,8 @@ describe("redactUrl", () => {
     ["https://user:p@ss@host/r.git?ref=a@b", "https://***@host/r.git?ref=a@b"],
     ["DATABASE_URL=postgres://app:pass@db.internal:5432/shop", "DATABASE_URL=postgres://***@db.internal:5432/shop"],
     ["ops@example.com wrote", "ops@example.com wrote"],
+    ["nginx:1.27@sha256:3f1a9c0b", "nginx:1.27@sha256:3f1a9c0b"],
+    ["image public.ecr.aws/nginx/nginx:1.27@sha512:3f1a9c0b pinned", "image public.ecr.aws/nginx/nginx:1.27@sha512:3f1a9c0b pinned"],
   ])("%s → %s", (input, output) => {
     expect(redactUrl(input)).toBe(output);
   });
