@@ -7,6 +7,28 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A mapping for keys the user chooses (labels, tags, target ids): without a prototype, a key
+ * named `valueOf` or `constructor` is just a key, never an inherited function.
+ */
+export function emptyMap<T = JsonValue>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** `object[key]` only when it is the object's own property: never an inherited member such as `toString`. */
+export function own<T>(object: Readonly<Record<string, T>> | undefined, key: string | number): T | undefined {
+  return object !== undefined && Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
+/**
+ * `object[key] = value` as a plain own property, also for a key named `__proto__` (which an
+ * assignment would turn into a prototype change): for copies of data whose keys others chose.
+ */
+export function setOwn<T>(object: Record<string, T>, key: string, value: T): void {
+  if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}
+
 /** Deep structural equality of two JSON values (key order ignored, array order kept). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Counter, Registry } from "prom-client";
 import { isEcsGitopsError } from "../errors.js";
+import { redactDeep } from "../redact.js";
 import { counterIn } from "./metrics-sink.js";
 import type { AlertEvent, AlertSink } from "./types.js";
 
@@ -49,7 +50,9 @@ export class AlertDispatcher {
   }
 
   /** Queue one alert for every sink; returns at once. */
-  emit(event: AlertEvent): void {
+  emit(alert: AlertEvent): void {
+    // Sinks reach outside the process: no credential in a URL (an AWS error text, a field) goes with it.
+    const event = redactDeep(alert);
     for (const lane of this.#lanes) {
       if (lane.queue.length >= this.#maxQueue) this.#dropOldest(lane);
       lane.queue.push(event);

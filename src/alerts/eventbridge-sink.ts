@@ -73,6 +73,7 @@ function detailFields(changes: readonly Change[]): JsonObject[] {
   for (const c of changes.slice(0, MAX_DETAIL_FIELDS)) {
     // An absent side is an absent key (not null, which is a value a field can have).
     const field: JsonObject = { path: capText(c.path) };
+    if (c.field !== undefined) field["field"] = capText(c.field);
     if (c.desired !== undefined) field["desired"] = capValue(c.desired);
     if (c.live !== undefined) field["live"] = capValue(c.live);
     bytes += Buffer.byteLength(JSON.stringify(field)) + 1;

@@ -34,9 +34,9 @@ export function formatSlackMessage(event: AlertEvent): SlackMessage {
   return { text: summaryOf(event, title), blocks };
 }
 
-/** `path: live → desired`, one per line in a code block, at most MAX_LISTED_FIELDS lines. */
+/** `field: live → desired` (the field named by identity, else its path), one per line in a code block, at most MAX_LISTED_FIELDS lines. */
 export function formatFieldList(fields: readonly Change[]): string {
-  const lines = fields.slice(0, MAX_LISTED_FIELDS).map((c) => escapeCode(`${c.path}: ${formatValue(c.live)} → ${formatValue(c.desired)}`));
+  const lines = fields.slice(0, MAX_LISTED_FIELDS).map((c) => escapeCode(`${c.field ?? c.path}: ${formatValue(c.live)} → ${formatValue(c.desired)}`));
   let body = lines.join("\n");
   // Keep the whole section under Slack's limit: drop whole lines rather than cut one mid-way.
   while (body.length > MAX_SECTION_CHARS - 60 && lines.length > 1) {

@@ -4,6 +4,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
+import { applyNodeVersionWarning, deferSdkNodeWarning } from "./node-version-warning.js";
 import { applyRateLimit, RateLimiter } from "./rate-limit.js";
 
 /** The SDK's retry strategy type (a `StandardRetryStrategy`, `ConfiguredRetryStrategy` …). */
@@ -84,8 +85,11 @@ function rateLimiterFor(option: AwsClientOptions["rateLimit"]): RateLimiter | un
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const calls = options.calls ?? new CallAccounting();
+  deferSdkNodeWarning();
   const ecs = new ECSClient(sharedConfig(options));
   const events = new EventBridgeClient(sharedConfig(options));
+  applyNodeVersionWarning(ecs.middlewareStack);
+  applyNodeVersionWarning(events.middlewareStack);
   calls.applyTo(ecs.middlewareStack, "ecs");
   calls.applyTo(events.middlewareStack, "events");
   const rateLimiter = rateLimiterFor(options.rateLimit);

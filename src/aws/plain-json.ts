@@ -1,3 +1,4 @@
+import { setOwn } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
 
 /**
@@ -28,7 +29,7 @@ export function toPlainObject(value: unknown): JsonObject {
   if (typeof value !== "object" || value === null) return out;
   for (const [key, member] of Object.entries(value)) {
     if (member === undefined || key === "$metadata") continue;
-    out[key] = toPlainJson(member);
+    setOwn(out, key, toPlainJson(member));
   }
   return out;
 }

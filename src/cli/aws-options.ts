@@ -33,6 +33,7 @@ export async function resolveOneShotOptions(path: string, flags: AwsFlags): Prom
     cluster: flags.cluster ?? env["ECS_GITOPS_CLUSTER"] ?? config?.cluster,
     owner: flags.owner ?? env["ECS_GITOPS_OWNER"] ?? config?.owner ?? "ecs-gitops",
     ignoreRules: config?.ignoreDifferences ?? [],
+    maskPatterns: config?.maskPatterns ?? [],
     rateLimit: parseRateLimit(flags.awsRateLimit ?? env["ECS_GITOPS_AWS_RATE_LIMIT"] ?? "0.5"),
     // Tests only: moto's per-request account isolation (the same variable `run` reads).
     accountIdHeader: env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,

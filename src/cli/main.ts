@@ -9,6 +9,7 @@ import { registerImport } from "./commands/import.js";
 import { registerRun } from "./commands/run.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
+import { redactUrl } from "../redact.js";
 
 /** Exit code for usage errors (unknown flag, bad value), as kubectl/argocd/flux; commander's own is 1. */
 export const EXIT_USAGE = 2;
@@ -21,7 +22,9 @@ const processOutput: CliOutput = {
 };
 
 /** The `ecs-gitops` program. Each command lives in commands/<name>.ts as `registerX(program)`. */
-export function buildProgram(output: CliOutput = processOutput): Command {
+export function buildProgram(raw: CliOutput = processOutput): Command {
+  // Everything a command prints passes here: no password in a URL reaches the terminal or a CI log.
+  const output: CliOutput = { out: (text) => raw.out(redactUrl(text)), err: (text) => raw.err(redactUrl(text)) };
   // Output and exitOverride are set before the commands are added: subcommands copy them.
   const program = new Command("ecs-gitops")
     .description("GitOps reconciling operator for Amazon ECS and EventBridge scheduled tasks")
@@ -49,7 +52,7 @@ export async function runCli(argv: readonly string[], output: CliOutput = proces
   } catch (error) {
     // Commander has already printed its message; --help and --version exit 0.
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
-    output.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    output.err(`error: ${redactUrl(error instanceof Error ? error.message : String(error))}\n`);
     return EXIT_USAGE;
   } finally {
     process.exitCode = saved;

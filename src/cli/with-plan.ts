@@ -2,6 +2,7 @@ import { destroyAwsClients } from "../aws/index.js";
 import { planOnce } from "../controller/one-shot.js";
 import type { OneShotPlan } from "../controller/one-shot.js";
 import { isEcsGitopsError } from "../errors.js";
+import { redactUrl } from "../redact.js";
 import { resolveOneShotOptions } from "./aws-options.js";
 import type { AwsFlags } from "./aws-options.js";
 import { printProblems } from "./print-problems.js";
@@ -32,7 +33,7 @@ export async function withPlan(path: string, flags: AwsFlags & { output: string 
   } catch (error) {
     // AWS read failures (credentials, AccessDenied, unreachable endpoint) are already classified.
     const code = isEcsGitopsError(error) ? ` [${error.code}]` : "";
-    io.err(`error${code}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.err(`error${code}: ${redactUrl(error instanceof Error ? error.message : String(error))}\n`);
     return 2;
   } finally {
     if (plan) destroyAwsClients(plan.aws);

@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG, loadConfigFile } from "../config.js";
 import type { ControllerConfig, IgnoreDifferencesRule, LoadedConfig } from "../config.js";
 import { problem } from "../manifests/parse.js";
 import type { Problem } from "../manifests/types.js";
+import { maskMatcher } from "../diff/mask.js";
 import { isEcsGitopsError } from "../errors.js";
 import { loadDesiredState } from "../resources/load.js";
 import { prefixOf } from "./manifest-root.js";
@@ -29,6 +30,7 @@ import { WorkQueue } from "./queue.js";
 import { jitter, Reconciler } from "./reconciler.js";
 import type { ReconcilerSettings } from "./reconciler.js";
 import { GitRemoteSource } from "./source/git-remote.js";
+import { parseRepoLocation } from "./source/repo-url.js";
 import { LocalCheckoutSource } from "./source/local.js";
 import type { Source } from "./source/types.js";
 import { StatusStore } from "./status.js";
@@ -154,8 +156,9 @@ export class Controller {
     // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must
     // exceed the number of keys, or a resync splits into several waves that each pay the reads.
     this.#queue = new WorkQueue({ concurrency: 100_000, handler: (key) => reconciler.reconcile(key), log: this.#log });
-    this.#source = isRemote(o.repo)
-      ? new GitRemoteSource({ url: o.repo, branch: o.branch ?? "main", workDir: path.join(o.workDir, "git"), log: this.#log, metrics: this.#metrics })
+    const location = parseRepoLocation(o.repo);
+    this.#source = location.type === "remote"
+      ? new GitRemoteSource({ url: location.url, branch: o.branch ?? "main", workDir: path.join(o.workDir, "git"), log: this.#log, metrics: this.#metrics })
       : new LocalCheckoutSource({ path: o.repo, ...(o.branch ? { branch: o.branch } : {}), workDir: path.join(o.workDir, "local"), log: this.#log });
     this.#http = new ControllerHttpServer({
       port: o.port,
@@ -317,6 +320,7 @@ export function settingsFromConfig(o: ControllerOptions, config: ControllerConfi
     automated: o.automated ?? config.syncPolicy.automated,
     selfHeal: o.selfHeal ?? config.syncPolicy.selfHeal,
     resyncMs: o.resyncMs ?? config.resyncMs,
+    isSecret: maskMatcher(config.maskPatterns),
   };
 }
 
@@ -325,5 +329,9 @@ export function pollIntervalMs(o: Pick<ControllerOptions, "intervalMs">, config:
 }
 
 function isRemote(repo: string): boolean {
-  return /^(https?|ssh|git|file):\/\//.test(repo) || /^[^/\\]+@[^:]+:/.test(repo);
+  try {
+    return parseRepoLocation(repo).type === "remote";
+  } catch {
+    return true; // not a local path either; start() reports it
+  }
 }

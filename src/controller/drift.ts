@@ -150,7 +150,7 @@ export class DriftTracker {
     const { now } = observation;
     const open = this.#drift.get(key);
     if (observation.changes.length === 0) return open === undefined ? [] : this.#resolve(key, open, observation);
-    const fields = observation.changes.map((c) => ({ path: c.path, desired: maskSecrets(c.desired), live: maskSecrets(c.live) }));
+    const fields = observation.changes.map((c) => ({ path: c.path, ...(c.field === undefined ? {} : { field: c.field }), desired: maskSecrets(c.desired), live: maskSecrets(c.live) }));
     const fingerprint = driftFingerprint(key, fields);
     if (open === undefined) {
       const episode: DriftEpisode = {

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { redactUrl } from "../redact.js";
 import type { StatusDocument } from "./status.js";
 import { verifyWebhook } from "./webhook.js";
 import type { WebhookProvider } from "./webhook.js";
@@ -179,7 +180,9 @@ function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   });
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+/** Every response body leaves through here: /status, /metrics and errors carry no password in a URL. */
+function send(res: ServerResponse, status: number, contentType: string, text: string): void {
+  const body = redactUrl(text);
   res.writeHead(status, {
     "Content-Type": contentType,
     "Content-Length": Buffer.byteLength(body),

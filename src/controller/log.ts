@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import type { Logger, LoggerOptions } from "pino";
 import pretty from "pino-pretty";
+import { redactUrl } from "../redact.js";
 
 export type { Logger } from "pino";
 
@@ -49,6 +50,9 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     level: options.level,
     base: { name: "ecs-gitops" },
     redact: { paths: [...REDACT_PATHS], censor: "[REDACTED]" },
+    // The one exit of every line, whatever it holds (a git error, a repo URL, a child's bindings,
+    // an error's stack): no password in a URL reaches the output.
+    hooks: { streamWrite: (line) => redactUrl(line) },
   };
   const usePretty = options.pretty ?? (options.destination === undefined && process.stdout.isTTY === true);
   if (usePretty) {
@@ -63,10 +67,4 @@ export function silentLogger(): Logger {
   return pino({ level: "silent" });
 }
 
-/**
- * `https://user:pass@host/x` → `https://***@host/x`, for every URL in a text (git's stderr included).
- * scp-like `git@host:org/repo` has no place for a password and is left as is.
- */
-export function redactUrl(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, "$1***@");
-}
+export { redactUrl };

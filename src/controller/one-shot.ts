@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { CallAccounting, createAwsClients, resolveRegion } from "../aws/index.js";
+import { maskMatcher } from "../diff/mask.js";
+import type { SecretMatcher } from "../diff/mask.js";
 import type { AwsClients } from "../aws/index.js";
 import type { Manifest, Problem } from "../manifests/types.js";
 import { loadDesiredState } from "../resources/load.js";
@@ -24,6 +26,8 @@ export type OneShotOptions = {
   /** Plan only the manifests of this file or folder below `path` (the rest gives context). */
   scope?: string | undefined;
   ignoreRules?: readonly IgnoreRule[];
+  /** ecs-gitops.yaml `maskPatterns`: more names whose values are masked in every output. */
+  maskPatterns?: readonly string[];
   /** Tests: isolate with moto's per-request account header. */
   accountIdHeader?: string | undefined;
   maxAttempts?: number | undefined;
@@ -39,6 +43,8 @@ export type OneShotPlan = {
   aws: AwsClients;
   calls: CallAccounting;
   reader: LiveReader;
+  /** The names whose values every output of this plan masks. */
+  isSecret: SecretMatcher;
 };
 
 /** Load and validate the manifests; plan against live AWS. Problems stop before any AWS call. */
@@ -53,13 +59,14 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
     rateLimit: options.rateLimit,
   });
   const reader = new LiveReader(aws);
+  const isSecret = maskMatcher(options.maskPatterns);
   const loaded = await loadDesiredState(options.path, { defaultCluster: options.cluster });
   // Problems elsewhere in the repository do not block a command given one file or folder.
   const problems = loaded.problems.filter((p) => p.file === "." || inScope(options.scope, p.file));
   const manifests = loaded.manifests.filter((m) => inScope(options.scope, m.file));
   const revision = await gitRevision(options.path);
   const errors = problems.filter((p) => p.severity === "error");
-  if (errors.length > 0) return { manifests, problems, actions: [], revision, aws, calls, reader };
+  if (errors.length > 0) return { manifests, problems, actions: [], revision, aws, calls, reader, isSecret };
   const settings: PlanSettings = {
     owner: options.owner,
     revision,
@@ -67,13 +74,14 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
     defaultCluster: options.cluster,
     ignoreRules: options.ignoreRules ?? [],
     sourcePrefix: options.sourcePrefix,
+    isSecret,
   };
   // The task definitions a scoped service refers to are planned too (to resolve the revision); of
   // their actions only a registration the scope's own actions wait for is shown and applied.
   const wanted = new Set(manifests.map((m) => m.key));
   const { result } = await reader.plan(planningSet(wanted, new Map(loaded.manifests.map((m) => [m.key, m]))), settings);
   const needed = new Set([...wanted, ...result.actions.filter((a) => wanted.has(a.key)).flatMap(dependenciesOf)]);
-  return { manifests, problems, actions: result.actions.filter((a) => needed.has(a.key)), revision, aws, calls, reader };
+  return { manifests, problems, actions: result.actions.filter((a) => needed.has(a.key)), revision, aws, calls, reader, isSecret };
 }
 
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {

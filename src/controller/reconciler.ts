@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import type { AlertDispatcher } from "../alerts/dispatcher.js";
 import type { AwsClients } from "../aws/index.js";
+import type { SecretMatcher } from "../diff/mask.js";
+import { maskChanges } from "../diff/structural.js";
 import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
 import type { JsonObject } from "../json.js";
@@ -42,6 +44,8 @@ export type ReconcilerSettings = {
   resyncMs: number;
   /** How soon to look again while a service rolls out or right after a write. */
   progressPollMs: number;
+  /** Names whose values are masked in changes, alerts and logs (built-in names plus ecs-gitops.yaml `maskPatterns`). */
+  isSecret?: SecretMatcher | undefined;
 };
 
 export type ReconcilerOptions = {
@@ -170,6 +174,7 @@ export class Reconciler {
         defaultCluster: settings.defaultCluster,
         ignoreRules: settings.ignoreRules,
         sourcePrefix: settings.sourcePrefix,
+        isSecret: settings.isSecret,
       });
     } catch (error) {
       const failure = asError(error);
@@ -241,7 +246,7 @@ export class Reconciler {
       return { apply: false, sync: "OutOfSync", message };
     }
     const heal = selfHeal && settings.mode === "sync";
-    const events = this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: action.changes, now, selfHeal: heal });
+    const events = this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: maskChanges(action.changes, settings.isSecret), now, selfHeal: heal });
     this.#o.alerts.emitAll(events);
     const what = missing ? "deleted outside git" : action.changes.map((c) => c.path).join(", ");
     if (!heal) return { apply: false, sync: "OutOfSync", message: `drift: ${what}` };

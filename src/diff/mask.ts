@@ -1,5 +1,6 @@
-import { isJsonObject } from "../json.js";
+import { isJsonObject, setOwn } from "../json.js";
 import type { JsonValue } from "../json.js";
+import { redactUrl } from "../redact.js";
 
 /** Environment names that look secret (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*KEY*` …). */
 export const DEFAULT_SECRET_PATTERNS: readonly string[] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE"];
@@ -19,44 +20,76 @@ export function isSecretName(name: string): boolean {
 }
 
 /**
- * Replace the value of every `{name, value}` pair whose name looks secret (container
- * environment, container overrides, proxy properties), at any depth. Pure; returns a copy.
+ * The built-in names plus `maskPatterns` from ecs-gitops.yaml (case-insensitive regular
+ * expressions, validated when the file is read): a name either one matches is secret.
+ */
+export function maskMatcher(extraPatterns: readonly string[] = []): SecretMatcher {
+  if (extraPatterns.length === 0) return defaultMatcher;
+  const extra = extraPatterns.map((p) => new RegExp(p, "i"));
+  return (name) => defaultMatcher(name) || extra.some((r) => r.test(name));
+}
+
+/**
+ * Fields whose keys are names the user chose (a log driver's `splunk-token`, a docker label):
+ * there a key is the name of the setting, so a secret-looking key masks its value. Everywhere
+ * else a key is an API field name (`key` of a tag, `secretOptions`), which says nothing.
+ */
+export const USER_MAP_FIELDS: ReadonlySet<string> = new Set(["options", "dockerLabels", "driverOpts", "labels", "tags", "targets"]);
+/** `{name, value}` (environment, overrides, proxy properties) and `{key, value}` (tags), either case. */
+const PAIR_NAME_FIELDS = ["name", "Name", "key", "Key"] as const;
+export const PAIR_VALUE_FIELDS: ReadonlySet<string> = new Set(["value", "Value"]);
+
+/**
+ * Replace the value of every setting whose NAME looks secret, at any depth: the value of a
+ * `{name, value}` or `{key, value}` pair, a user map's entry, and credentials in URLs
+ * (`postgres://u:pw@db` → `postgres://***@db`). Pure; returns a copy.
  */
 export function maskSecrets<T extends JsonValue | undefined>(value: T, isSecret: SecretMatcher = defaultMatcher): T {
-  if (Array.isArray(value)) return value.map((v) => maskSecrets(v, isSecret)) as T;
-  if (isJsonObject(value)) {
-    const secret = isSecretPair(value, isSecret);
-    const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (secret && k === "value") out[k] = MASK;
-      // Map-shaped settings: logConfiguration.options {"splunk-token": …}, dockerLabels, driverOpts.
-      else if (typeof v === "string" && isSecret(k)) out[k] = MASK;
-      // An EventBridge target's Input is the container overrides as a JSON string.
-      else if (k === "Input" && typeof v === "string") out[k] = maskJsonText(v, isSecret);
-      else out[k] = maskSecrets(v, isSecret);
-    }
-    return out as T;
+  return maskAt(value, undefined, isSecret) as T;
+}
+
+function maskAt(value: JsonValue | undefined, field: string | undefined, isSecret: SecretMatcher): JsonValue | undefined {
+  if (typeof value === "string") return redactUrl(value);
+  if (Array.isArray(value)) return value.map((v) => maskAt(v, undefined, isSecret) as JsonValue);
+  if (!isJsonObject(value)) return value;
+  const secretPair = isSecretPair(value, isSecret);
+  const userMap = field !== undefined && USER_MAP_FIELDS.has(field);
+  const out: Record<string, JsonValue> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (secretPair && PAIR_VALUE_FIELDS.has(k)) out[k] = MASK;
+    else if (userMap && typeof v === "string" && isSecret(k)) out[k] = MASK;
+    // An EventBridge target's Input is the container overrides as a JSON string.
+    else if (k === "Input" && typeof v === "string") out[k] = maskJsonText(v, isSecret);
+    else setOwn(out, k, maskAt(v, k, isSecret) as JsonValue);
   }
-  return value;
+  return out;
 }
 
 function maskJsonText(text: string, isSecret: SecretMatcher): string {
   try {
     return JSON.stringify(maskSecrets(JSON.parse(text) as JsonValue, isSecret));
   } catch {
-    return text;
+    return redactUrl(text);
   }
 }
 
-/** A leaf under a secret-looking map key (`/logConfiguration/options/splunk-token`). */
-export function isSecretKey(key: string | number | undefined, isSecret: SecretMatcher = defaultMatcher): boolean {
-  return typeof key === "string" && isSecret(key);
+/**
+ * Is the leaf at `path` the value of a user-named setting whose name looks secret
+ * (`/logConfiguration/options/splunk-token`, `/tags/api-token`)?
+ */
+export function isSecretMapEntry(path: readonly (string | number)[], isSecret: SecretMatcher = defaultMatcher): boolean {
+  const key = path.at(-1);
+  const parent = path.at(-2);
+  return typeof key === "string" && typeof parent === "string" && USER_MAP_FIELDS.has(parent) && isSecret(key);
 }
 
-/** `{name: "DB_PASSWORD", value: …}` (ECS) or `{Name, Value}` style pairs. */
+/** `{name: "DB_PASSWORD", value: …}`, `{key: "api-token", value: …}`, or the PascalCase forms. */
 export function isSecretPair(value: Record<string, JsonValue>, isSecret: SecretMatcher = defaultMatcher): boolean {
-  const name = value["name"];
-  return typeof name === "string" && "value" in value && isSecret(name);
+  if (!Object.keys(value).some((k) => PAIR_VALUE_FIELDS.has(k))) return false;
+  return PAIR_NAME_FIELDS.some((field) => {
+    const name = Object.hasOwn(value, field) ? value[field] : undefined;
+    return typeof name === "string" && isSecret(name);
+  });
 }
 
 function escapeRegex(text: string): string {

@@ -1,4 +1,4 @@
-import { isJsonObject } from "../json.js";
+import { emptyMap, isJsonObject, own } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { problem } from "./parse.js";
 import { detectRawInput } from "./raw-input.js";
@@ -70,8 +70,8 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
   }
   const metadata = value["metadata"];
   let name = "";
-  const labels: Record<string, string> = {};
-  const annotations: Record<string, string> = {};
+  const labels = emptyMap<string>();
+  const annotations = emptyMap<string>();
   if (!isJsonObject(metadata)) {
     add(["metadata"], metadata === undefined ? "MissingField" : "WrongType", `metadata must be a mapping with at least "name"`);
   } else {
@@ -126,7 +126,7 @@ function checkLabels(labels: Record<string, string>, add: (path: (string | numbe
     if (key.toLowerCase().startsWith("aws:")) add(at, "InvalidValue", `label "${key}": the "aws:" prefix is reserved by AWS`);
     else if (key.startsWith("ecs-gitops:")) add(at, "InvalidValue", `label "${key}": the "ecs-gitops:" prefix is reserved for ownership tags`);
     if (key.length > 128) add(at, "InvalidValue", `label key "${key.slice(0, 20)}…" is longer than 128 characters`);
-    if ((labels[key] ?? "").length > 256) add(at, "InvalidValue", `label "${key}" value is longer than 256 characters`);
+    if ((own(labels, key) ?? "").length > 256) add(at, "InvalidValue", `label "${key}" value is longer than 256 characters`);
   }
 }
 

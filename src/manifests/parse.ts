@@ -7,7 +7,9 @@ import type { Problem, ProblemCode, SourcePosition } from "./types.js";
 export const MAX_FILE_BYTES = 1024 * 1024;
 /** Far above any real manifest, far below what an alias bomb expands to. */
 export const MAX_ALIAS_COUNT = 100;
-const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+// `__proto__` alone can rewire an object's prototype when a key is assigned; `constructor` or
+// `valueOf` are ordinary keys (valid tag keys too): user-keyed maps have no prototype, lookups are own-only.
+const UNSAFE_KEYS = new Set(["__proto__"]);
 
 export type ParsedDocument = {
   file: string;
@@ -70,7 +72,7 @@ export function parseManifestText(file: string, text: string): ParseResult {
     if (contents === null || (isScalar(contents) && contents.value === null && contents.range?.[0] === contents.range?.[1])) return;
     const unsafe = findUnsafeKey(contents);
     if (unsafe) {
-      problems.push(problem(at(unsafe.offset), "UnsafeKey", `key "${unsafe.key}" is not allowed in manifests`));
+      problems.push(problem(at(unsafe.offset), "UnsafeKey", `key "${unsafe.key}" is not allowed in manifests (it would replace an object’s prototype): rename or remove it`));
       return;
     }
     let value: unknown;

@@ -1,3 +1,4 @@
+import type { SecretMatcher } from "../diff/mask.js";
 import type { Change } from "../diff/structural.js";
 import type { JsonObject } from "../json.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
@@ -77,4 +78,6 @@ export type PlanContext = {
   /** Global ignore-differences paths (ecs-gitops.yaml), merged with the annotation. */
   ignoreDifferences: readonly string[];
   resolveTaskDefinition: (ref: string) => ResolvedTaskDefinition;
+  /** Names whose values are masked in every Change (built-in names plus ecs-gitops.yaml `maskPatterns`). */
+  isSecret?: SecretMatcher | undefined;
 };

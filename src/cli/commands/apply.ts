@@ -7,6 +7,7 @@ import type { AwsFlags } from "../aws-options.js";
 import { commandOutput } from "../print-problems.js";
 import type { CommandOutput } from "../print-problems.js";
 import { formatStats } from "../print-stats.js";
+import { redactUrl } from "../../redact.js";
 import { useColor, withPlan } from "../with-plan.js";
 import { runDiff } from "./diff.js";
 
@@ -38,7 +39,7 @@ export async function runApply(path: string, flags: ApplyFlags, io: CommandOutpu
 }
 
 function toJson(outcome: ApplyOutcome): object {
-  return outcome.outcome === "failed" ? { ...outcome, error: { code: outcome.error.code, message: outcome.error.message } } : outcome;
+  return outcome.outcome === "failed" ? { ...outcome, error: { code: outcome.error.code, message: redactUrl(outcome.error.message) } } : outcome;
 }
 
 export function renderOutcomes(outcomes: readonly ApplyOutcome[], color: boolean): string {
@@ -58,7 +59,7 @@ export function renderOutcomes(outcomes: readonly ApplyOutcome[], color: boolean
         lines.push(`${paint("magenta", "!")} ${name}: blocked: ${o.reason}\n    to fix: ${o.hint}`);
         break;
       case "failed":
-        lines.push(`${paint("red", "✗")} ${name}: failed [${o.error.code}] ${o.error.message}${o.calls.length ? ` (after ${o.calls.join(", ")})` : ""}`);
+        lines.push(`${paint("red", "✗")} ${name}: failed [${o.error.code}] ${redactUrl(o.error.message)}${o.calls.length ? ` (after ${o.calls.join(", ")})` : ""}`);
         break;
       default: {
         const exhaustive: never = o;

@@ -24,8 +24,8 @@ export function registerDiff(program: Command): void {
 
 export async function runDiff(path: string, flags: DiffFlags, io: CommandOutput): Promise<number> {
   return withPlan(path, flags, io, async (plan) => {
-    if (flags.output === "json") io.out(JSON.stringify(toPlanDocument(plan.actions, plan.revision), null, 2) + "\n");
-    else io.out(renderPlan(plan.actions, { color: useColor() }));
+    if (flags.output === "json") io.out(JSON.stringify(toPlanDocument(plan.actions, plan.revision, plan.isSecret), null, 2) + "\n");
+    else io.out(renderPlan(plan.actions, { color: useColor(), isSecret: plan.isSecret }));
     if (flags.stats) io.err(formatStats(plan.calls.snapshot()));
     return hasChanges(plan.actions) ? 1 : 0;
   });

@@ -1,4 +1,4 @@
-import { canonicalJson, isJsonObject } from "../../json.js";
+import { canonicalJson, isJsonObject, setOwn } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 
 /**
@@ -17,7 +17,7 @@ export function compact(value: JsonValue | undefined): JsonValue | undefined {
     const out: JsonObject = {};
     for (const [key, v] of Object.entries(value)) {
       const c = compact(v);
-      if (c !== undefined) out[key] = c;
+      if (c !== undefined) setOwn(out, key, c);
     }
     return Object.keys(out).length === 0 ? undefined : out;
   }

@@ -1,9 +1,10 @@
-import { parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
-import { formatPath } from "../../json.js";
-import type { JsonValue } from "../../json.js";
+import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
+import { emptyMap, formatPath, isJsonObject, own } from "../../json.js";
+import type { JsonObject, JsonValue } from "../../json.js";
 import type { Manifest } from "../../manifests/types.js";
 import { OWNER_TAG } from "../types.js";
 import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
+import { compact } from "./normalize-util.js";
 import { diffTags, tagMapToList, tagsForWrite } from "./tags.js";
 import type { TagMap } from "./tags.js";
 
@@ -14,16 +15,25 @@ export type TagChange = { key: string; change: Change };
 
 /** Global ignore-differences (ctx) plus the resource's annotation, as path segments. */
 export function ignoreRulesOf(manifest: Manifest, ctx: PlanContext): string[][] {
-  const fromAnnotation = (manifest.annotations[IGNORE_ANNOTATION] ?? "").split(/[,\n]/);
+  const fromAnnotation = (own(manifest.annotations, IGNORE_ANNOTATION) ?? "").split(/[,\n]/);
   return [...ctx.ignoreDifferences, ...fromAnnotation].map(parseIgnorePath).filter((rule) => rule.length > 0);
+}
+
+/**
+ * What a create shows: the spec as the user wrote it, one change per field, without the defaults
+ * normalization fills in (nulls and empty lists dropped, as AWS ignores them).
+ */
+export function writtenChanges(spec: JsonObject, ctx: PlanContext): Change[] {
+  const written = compact(spec);
+  return diffValues(isJsonObject(written) ? written : {}, {}, [], ctx.isSecret);
 }
 
 /** Tag differences as `/tags/<key>` changes (so ignore-differences applies to them too), sorted by key. */
 export function diffTagChanges(want: TagMap, live: TagMap, ignored: readonly string[][]): TagChange[] {
   const { set, remove } = diffTags(want, live);
   const all: TagChange[] = [
-    ...Object.keys(set).map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: set[key], live: live[key] } })),
-    ...remove.map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: undefined, live: live[key] } })),
+    ...Object.keys(set).map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: own(set, key), live: own(live, key) } })),
+    ...remove.map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: undefined, live: own(live, key) } })),
   ];
   const kept = new Set(withoutIgnored(all.map((t) => t.change), ignored));
   return all.filter((t) => kept.has(t.change)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -35,7 +45,7 @@ export function diffTagChanges(want: TagMap, live: TagMap, ignored: readonly str
  * when git changes the resource, so a deploy records its commit without an extra call on heals.
  */
 export function tagCalls(resourceArn: string, changes: readonly TagChange[], ctx: PlanContext, service: "ecs" | "events"): PlannedCall[] {
-  const set: TagMap = {};
+  const set = emptyMap<string>();
   const remove: string[] = [];
   for (const { key, change } of changes) {
     if (typeof change.desired === "string") set[key] = change.desired;
@@ -65,9 +75,9 @@ export function keepLiveAt(target: JsonValue, live: JsonValue | undefined, path:
   const liveContainer = typeof live === "object" && live !== null ? (live as Record<string, JsonValue>) : undefined;
   const keys = head === "*" ? [...new Set([...Object.keys(container), ...Object.keys(liveContainer ?? {})])] : [head];
   for (const key of keys) {
-    const liveValue = liveContainer?.[key];
+    const liveValue = own(liveContainer, key);
     if (rest.length > 0) {
-      const child = container[key];
+      const child = own(container, key);
       if (child !== undefined) keepLiveAt(child, liveValue, rest);
     } else if (Array.isArray(container)) {
       if (liveValue !== undefined) container[Number(key)] = structuredClone(liveValue);
@@ -94,7 +104,7 @@ export function notOwned(manifest: Manifest, ctx: PlanContext, liveTags: TagMap,
     key: manifest.key,
     kind: manifest.kind,
     changes,
-    reason: `${what} already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(liveTags[OWNER_TAG])})`,
+    reason: `${what} already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(own(liveTags, OWNER_TAG))})`,
     hint: `to manage ${scope}, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; otherwise choose another metadata.name`,
   };
 }

@@ -33,7 +33,7 @@ export function projectBySchema(value: JsonValue, node: SchemaNode, path: JsonPa
   if (!isJsonObject(value) || !def.properties) return value;
   const out: JsonObject = {};
   for (const [key, v] of Object.entries(value)) {
-    const child = def.properties[key];
+    const child = Object.hasOwn(def.properties, key) ? def.properties[key] : undefined;
     if (child) out[key] = projectBySchema(v, child, [...path, key], dropped, silently);
     else if (dropped && v !== null && !silently.has(key)) dropped.push([...path, key]);
   }

@@ -2,14 +2,19 @@ import type { Manifest } from "../../manifests/types.js";
 import { OWNER_TAG, REVISION_TAG, SOURCE_TAG, WRITE_ONLY_TAGS } from "../types.js";
 import type { PlanContext } from "../types.js";
 import path from "node:path";
-import { isJsonObject } from "../../json.js";
+import { emptyMap, isJsonObject, own } from "../../json.js";
 import type { JsonValue } from "../../json.js";
 
 export type TagMap = Record<string, string>;
 
+/** A tag map without a prototype: a tag named `valueOf` or `constructor` is only a tag. */
+function tagMap(...sources: readonly TagMap[]): TagMap {
+  return Object.assign(emptyMap<string>(), ...sources);
+}
+
 /** Tags a managed resource should carry: the user's labels plus ownership (compared ones only). */
 export function desiredTags(manifest: Manifest, ctx: PlanContext, extra: TagMap = {}): TagMap {
-  return { ...manifest.labels, [OWNER_TAG]: ctx.owner, [SOURCE_TAG]: sourcePath(ctx.sourcePrefix, manifest.file), ...extra };
+  return tagMap(manifest.labels, { [OWNER_TAG]: ctx.owner, [SOURCE_TAG]: sourcePath(ctx.sourcePrefix, manifest.file) }, extra);
 }
 
 /** The ecs-gitops:source value: the manifest's path from the repository root, whatever folder a command was given. */
@@ -19,12 +24,12 @@ export function sourcePath(sourcePrefix: string | undefined, file: string): stri
 
 /** The tags written with a create/update: desired plus the write-only revision tag. */
 export function tagsForWrite(tags: TagMap, ctx: PlanContext): TagMap {
-  return { ...tags, [REVISION_TAG]: ctx.revision };
+  return tagMap(tags, { [REVISION_TAG]: ctx.revision });
 }
 
 /** `[{key,value}]` (ECS) or `[{Key,Value}]` (EventBridge) → a map. Accepts absent/null. */
 export function tagListToMap(list: JsonValue | undefined): TagMap {
-  const out: TagMap = {};
+  const out = tagMap();
   if (!Array.isArray(list)) return out;
   for (const tag of list) {
     if (!isJsonObject(tag)) continue;
@@ -38,13 +43,13 @@ export function tagListToMap(list: JsonValue | undefined): TagMap {
 export function tagMapToList(tags: TagMap, style: "ecs" | "events"): JsonValue[] {
   return Object.keys(tags)
     .sort()
-    .map((key) => (style === "ecs" ? { key, value: tags[key] ?? "" } : { Key: key, Value: tags[key] ?? "" }));
+    .map((key) => (style === "ecs" ? { key, value: own(tags, key) ?? "" } : { Key: key, Value: own(tags, key) ?? "" }));
 }
 
 /** Comparable view of tags: write-only tags (revision) removed. */
 export function comparableTags(tags: TagMap): TagMap {
-  const out: TagMap = {};
-  for (const key of Object.keys(tags).sort()) if (!WRITE_ONLY_TAGS.includes(key)) out[key] = tags[key] ?? "";
+  const out = tagMap();
+  for (const key of Object.keys(tags).sort()) if (!WRITE_ONLY_TAGS.includes(key)) out[key] = own(tags, key) ?? "";
   return out;
 }
 
@@ -52,14 +57,14 @@ export function comparableTags(tags: TagMap): TagMap {
 export function diffTags(desired: TagMap, live: TagMap): { set: TagMap; remove: string[] } {
   const want = comparableTags(desired);
   const have = comparableTags(live);
-  const set: TagMap = {};
-  for (const [key, value] of Object.entries(want)) if (have[key] !== value) set[key] = value;
-  const remove = Object.keys(have).filter((key) => !(key in want) && !key.startsWith("aws:"));
+  const set = tagMap();
+  for (const [key, value] of Object.entries(want)) if (own(have, key) !== value) set[key] = value;
+  const remove = Object.keys(have).filter((key) => !Object.hasOwn(want, key) && !key.startsWith("aws:"));
   return { set, remove };
 }
 
 /** Is the live resource ours (owner tag matches), or may it be adopted (annotation)? */
 export function ownership(liveTags: TagMap, manifest: Manifest, ctx: PlanContext): "owned" | "adoptable" | "foreign" {
-  if (liveTags[OWNER_TAG] === ctx.owner) return "owned";
-  return manifest.annotations["ecs-gitops/adopt"] === "true" ? "adoptable" : "foreign";
+  if (own(liveTags, OWNER_TAG) === ctx.owner) return "owned";
+  return own(manifest.annotations, "ecs-gitops/adopt") === "true" ? "adoptable" : "foreign";
 }

@@ -1,4 +1,4 @@
-import { isJsonObject } from "../../json.js";
+import { emptyMap, isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
 import { canonicalPlacementField, compact, fillDefault, objectCopy, sortByField, sortList, taskDefinitionRef } from "../common/normalize-util.js";
@@ -66,7 +66,7 @@ export function normalizeDesiredRule(spec: JsonObject, opts: DesiredRuleOptions)
   const ruleRole = nonEmpty(spec["roleArn"]);
   if (ruleRole !== undefined) rule["roleArn"] = arns.role(ruleRole);
 
-  const targets: JsonObject = {};
+  const targets = emptyMap();
   for (const target of Array.isArray(spec["targets"]) ? spec["targets"] : []) {
     if (!isJsonObject(target)) continue;
     // xref: EB-2 — ecschedule: the target id defaults to the rule name.
@@ -99,7 +99,7 @@ export function normalizeLiveRule(live: LiveScheduledRule): JsonObject {
   if (pattern !== undefined) rule["eventPattern"] = pattern;
   const role = nonEmpty(r["RoleArn"]);
   if (role !== undefined) rule["roleArn"] = role;
-  const targets: JsonObject = {};
+  const targets = emptyMap();
   for (const target of live.targets) {
     const id = nonEmpty(target["Id"]);
     if (id !== undefined) targets[id] = canonicalTarget(liveTargetFields(target));

@@ -1,9 +1,9 @@
 import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
-import { isJsonObject } from "../../json.js";
+import { isJsonObject, own } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
-import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls } from "../common/plan-util.js";
+import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls, writtenChanges } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
@@ -52,13 +52,13 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
       { operation: "events:PutRule", input: putRuleInput(manifest, want, tagMapToList(tagsForWrite(wantTags, ctx), "events")) },
       ...putTargetsCalls(manifest, Object.keys(targetsOf(want)).sort(), inputs),
     ];
-    const changes = [...diffValues(want, { targets: {} }), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
+    const changes = [...writtenChanges(withTargetDisplay(spec, display), ctx), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
     return { type: "create", ...base, changes, calls };
   }
 
   const ignored = ignoreRulesOf(manifest, ctx);
   const have = normalizeLiveRule(live);
-  const all = diffValues(want, have);
+  const all = diffValues(want, have, [], ctx.isSecret);
   const specChanges = withoutIgnored(all, ignored);
   const liveTags = tagListToMap(live.tags);
   const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
@@ -79,7 +79,7 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   for (const change of specChanges) {
     const [head, id] = segments(change.path);
     if (head !== "targets" || id === undefined) continue;
-    if (targetsOf(want)[id] === undefined) removedTargets.add(id);
+    if (own(targetsOf(want), id) === undefined) removedTargets.add(id);
     else changedTargets.add(id);
   }
   const liveTargets = targetsOf(have);
@@ -88,7 +88,7 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
     if (target === undefined) continue;
     for (const rule of ignored) {
       if (rule[0] !== "targets" || rule.length < 3 || (rule[1] !== "*" && rule[1] !== id)) continue;
-      keepLiveAt(target.canonical, liveTargets[id], rule.slice(2));
+      keepLiveAt(target.canonical, own(liveTargets, id), rule.slice(2));
     }
   }
   calls.push(...putTargetsCalls(manifest, [...changedTargets].sort(), inputs));
@@ -111,7 +111,7 @@ function targetInputs(spec: JsonObject, want: JsonObject, resolved: Map<string, 
   for (const target of Array.isArray(spec["targets"]) ? spec["targets"] : []) {
     if (!isJsonObject(target)) continue;
     const id = typeof target["id"] === "string" && target["id"] !== "" ? target["id"] : ruleName;
-    const c = canonical[id];
+    const c = own(canonical, id);
     if (!isJsonObject(c)) continue;
     const ref = typeof target["taskDefinition"] === "string" ? target["taskDefinition"] : undefined;
     const r = ref === undefined ? undefined : resolved.get(ref);
@@ -206,6 +206,13 @@ function toApiTarget(id: string, { canonical: t, taskDefinitionArn }: TargetInpu
 function busParam(spec: JsonObject): JsonObject {
   const bus = spec["eventBusName"];
   return typeof bus === "string" && bus !== "" && eventBusName(bus) !== AWS_DEFAULT_EVENT_BUS ? { EventBusName: bus } : {};
+}
+
+/** The spec as written, each target's task definition as the plan resolves it (`report:(new)`). */
+function withTargetDisplay(spec: JsonObject, display: (ref: string) => string): JsonObject {
+  const targets = spec["targets"];
+  if (!Array.isArray(targets)) return spec;
+  return { ...spec, targets: targets.map((t) => (isJsonObject(t) && typeof t["taskDefinition"] === "string" ? { ...t, taskDefinition: display(t["taskDefinition"]) } : t)) };
 }
 
 function targetsOf(rule: JsonObject): JsonObject {

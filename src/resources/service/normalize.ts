@@ -1,4 +1,4 @@
-import { isJsonObject } from "../../json.js";
+import { isJsonObject, setOwn } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
 import { canonicalPlacementField, compact, fillDefault, objectCopy, sortByField, sortList, taskDefinitionRef } from "../common/normalize-util.js";
@@ -344,7 +344,7 @@ function toJson(value: unknown): JsonValue | undefined {
     const out: JsonObject = {};
     for (const [key, v] of Object.entries(value)) {
       const json = toJson(v);
-      if (json !== undefined) out[key] = json;
+      if (json !== undefined) setOwn(out, key, json);
     }
     return out;
   }

@@ -2,7 +2,7 @@ import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structur
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
-import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls } from "../common/plan-util.js";
+import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls, writtenChanges } from "../common/plan-util.js";
 import type { TagChange } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
@@ -45,7 +45,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   }
   const want = normalizeService(withTaskDefinition(spec, td), opts);
   const have = normalizeService(live, opts);
-  const all = diffValues(want, have);
+  const all = diffValues(want, have, [], ctx.isSecret);
   const specChanges = withoutIgnored(all, ignored);
   const liveTags = tagListToMap(live["tags"]);
   const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
@@ -112,8 +112,7 @@ function planCreate(manifest: Manifest, td: TaskDefinitionRef, wantTags: TagMap,
   const input: JsonObject = { ...spec, serviceName: manifest.name, cluster: clusterParam(spec, ctx) };
   if (td !== undefined) input["taskDefinition"] = td.input;
   input["tags"] = tagMapToList(tagsForWrite(wantTags, ctx), "ecs");
-  const view = normalizeService(withTaskDefinition(spec, td), serviceNormalizeOptions(spec));
-  const changes = [...diffValues(view, {}), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
+  const changes = [...writtenChanges(withTaskDefinition(spec, td), ctx), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
   return { type: "create", ...base, changes, calls: [{ operation: "ecs:CreateService", input }] };
 }
 

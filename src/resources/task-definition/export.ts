@@ -59,7 +59,7 @@ function projectTopLevel(td: JsonObject, dropped: JsonPath[]): JsonObject {
     if (value !== undefined) out[key] = projectBySchema(value, node, [key], dropped);
   }
   for (const [key, value] of Object.entries(td)) {
-    if (!(key in properties) && !RESPONSE_ONLY.has(key) && value !== null) dropped.push([key]);
+    if (!Object.hasOwn(properties, key) && !RESPONSE_ONLY.has(key) && value !== null) dropped.push([key]);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { isJsonObject } from "../../json.js";
+import { isJsonObject, setOwn } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
 import { compact, fillDefault, objectCopy, sortByField, sortList } from "../common/normalize-util.js";
@@ -223,7 +223,7 @@ function toJson(value: unknown): JsonValue | undefined {
       const out: JsonObject = {};
       for (const [key, v] of Object.entries(value)) {
         const j = toJson(v);
-        if (j !== undefined) out[key] = j;
+        if (j !== undefined) setOwn(out, key, j);
       }
       return out;
     }

@@ -3,7 +3,7 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { taskDefinitionSpecFields } from "../../manifests/schema/aws-schema.generated.js";
 import type { Manifest } from "../../manifests/types.js";
-import { ADOPT_ANNOTATION, diffTagChanges, notOwned, ignoreRulesOf, tagCalls } from "../common/plan-util.js";
+import { ADOPT_ANNOTATION, diffTagChanges, notOwned, ignoreRulesOf, tagCalls, writtenChanges } from "../common/plan-util.js";
 import { desiredTags, ownership, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
 import { SPEC_HASH_TAG } from "../types.js";
@@ -29,7 +29,7 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
   const ignored = ignoreRulesOf(manifest, ctx);
   const base = { key: manifest.key, kind: manifest.kind };
   const compared = candidates.map((candidate) => {
-    const all = diffValues(desired, normalizeTaskDefinition(candidate.taskDefinition));
+    const all = diffValues(desired, normalizeTaskDefinition(candidate.taskDefinition), [], ctx.isSecret);
     const changes = withoutIgnored(all, ignored);
     return { candidate, changes, ignoredCount: all.length - changes.length };
   });
@@ -57,7 +57,7 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
   const call: PlannedCall = { operation: "ecs:RegisterTaskDefinition", input };
   const action: Action = first
     ? { type: "update", ...base, changes: compared[0]?.changes ?? [], calls: [call] }
-    : { type: "create", ...base, changes: diffValues(desired, {}), calls: [call] };
+    : { type: "create", ...base, changes: writtenChanges(manifest.spec, ctx), calls: [call] };
   return { action, specHash: hash, resolved: { state: "pending", family: manifest.name, key: manifest.key } };
 }
 

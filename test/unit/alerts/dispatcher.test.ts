@@ -50,6 +50,24 @@ afterEach(() => {
 });
 
 describe("AlertDispatcher", () => {
+  it("hands sinks no password in a URL, wherever the alert carries one", async () => {
+    const { log } = captureLog();
+    const seen: AlertEvent[] = [];
+    const sink: AlertSink = { name: "capture", send: async (e) => void seen.push(e) };
+    const dispatcher = new AlertDispatcher({ sinks: [sink], log });
+    const leaky: AlertEvent = {
+      ...event(1),
+      type: "sync.failed",
+      error: { code: "SourceUnavailable", message: "fetch from HTTPS://deploy:pw-77c1@git.example.com/acme/deploy.git failed" },
+      fields: [{ path: "/environment/0/value", desired: "postgres://app:pw-77c1@db:5432/shop", live: undefined }],
+    };
+    dispatcher.emit(leaky);
+    await dispatcher.flush(1_000);
+    expect(seen).toHaveLength(1);
+    expect(JSON.stringify(seen)).not.toContain("pw-77c1");
+    expect(seen[0]?.error?.message).toContain("HTTPS://***@git.example.com");
+  });
+
   it("returns from emit at once although a sink never settles, and the other sinks still deliver", async () => {
     const { log } = captureLog();
     const recording = new RecordingSink("recording");

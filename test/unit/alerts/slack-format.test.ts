@@ -42,6 +42,13 @@ describe("formatSlackMessage", () => {
     expect(JSON.stringify(list)).toContain("/enableExecuteCommand: true → (unset)");
   });
 
+  it("names a list item by its identity when the change says which one", () => {
+    const field = { path: "/containerDefinitions/0/environment/3/value", field: "containerDefinitions[web].environment[DB_HOST]", desired: "db-2", live: "db-1" };
+    const text = JSON.stringify(formatSlackMessage({ ...base, fields: [field] }));
+    expect(text).toContain("containerDefinitions[web].environment[DB_HOST]: \\\"db-1\\\" → \\\"db-2\\\"");
+    expect(text).not.toContain("/environment/3");
+  });
+
   it("shows the short commit, the action and the ARN", () => {
     const text = allText(base);
     expect(text).toContain("`0123456789ab`");

@@ -39,6 +39,25 @@ describe("createLogger", () => {
   });
 });
 
+describe("URL credentials in log lines", () => {
+  const secret = "pass-4e7a";
+  const url = `HTTPS://deploy:${secret}@git.example.com/acme/deploy.git`;
+  it.each([
+    ["a field", (log: ReturnType<typeof createLogger>) => log.info({ repo: url }, "start")],
+    ["a nested field", (log: ReturnType<typeof createLogger>) => log.info({ source: { urls: [url] } }, "start")],
+    ["the message", (log: ReturnType<typeof createLogger>) => log.warn(`cannot reach ${url}`)],
+    ["an error", (log: ReturnType<typeof createLogger>) => log.error({ err: new Error(`fetch ${url} failed`) }, "failed")],
+    ["a child's bindings", (log: ReturnType<typeof createLogger>) => log.child({ source: `git+${url.toLowerCase()}` }).info("polled")],
+    ["an scp-form remote", (log: ReturnType<typeof createLogger>) => log.info({ repo: `deploy:${secret}@git.example.com:acme/deploy.git` }, "start")],
+  ])("never carry the password, from %s", (_where, write) => {
+    const { stream, lines } = capture();
+    write(createLogger({ level: "info", destination: stream }));
+    expect(lines).toHaveLength(1);
+    expect(JSON.stringify(lines[0])).not.toContain(secret);
+    expect(JSON.stringify(lines[0])).toContain("***@");
+  });
+});
+
 describe("redactUrl", () => {
   it.each([
     ["https://user:pass@github.com/acme/deploy.git", "https://***@github.com/acme/deploy.git"],
@@ -47,6 +66,17 @@ describe("redactUrl", () => {
     ["https://github.com/acme/deploy.git", "https://github.com/acme/deploy.git"],
     ["git@github.com:acme/deploy.git", "git@github.com:acme/deploy.git"],
     ["file:///srv/git/deploy.git", "file:///srv/git/deploy.git"],
+    ["HTTPS://user:pass@github.com/acme/deploy.git", "HTTPS://***@github.com/acme/deploy.git"],
+    ["git+https://user:pass@github.com/acme/deploy.git", "git+https://***@github.com/acme/deploy.git"],
+    ["Git+SSH://git:pass@github.com:22/acme/deploy.git", "Git+SSH://***@github.com:22/acme/deploy.git"],
+    ["ssh://deploy:pass@git.example.com/acme/deploy.git", "ssh://***@git.example.com/acme/deploy.git"],
+    ["deploy:pass@git.example.com:acme/deploy.git", "deploy:***@git.example.com:acme/deploy.git"],
+    ["--repo='deploy:pass@git.example.com:acme/deploy.git'", "--repo='deploy:***@git.example.com:acme/deploy.git'"],
+    ["https://user:p@ss@host/r.git?ref=a@b", "https://***@host/r.git?ref=a@b"],
+    ["DATABASE_URL=postgres://app:pass@db.internal:5432/shop", "DATABASE_URL=postgres://***@db.internal:5432/shop"],
+    ["ops@example.com wrote", "ops@example.com wrote"],
+    ["nginx:1.27@sha256:3f1a9c0b", "nginx:1.27@sha256:3f1a9c0b"],
+    ["image public.ecr.aws/nginx/nginx:1.27@sha512:3f1a9c0b pinned", "image public.ecr.aws/nginx/nginx:1.27@sha512:3f1a9c0b pinned"],
   ])("%s → %s", (input, output) => {
     expect(redactUrl(input)).toBe(output);
   });

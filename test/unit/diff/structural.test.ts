@@ -8,18 +8,18 @@ describe("diffValues", () => {
   });
 
   it("reports a changed leaf by its pointer path", () => {
-    expect(diffValues({ c: [{ image: "a:2" }] }, { c: [{ image: "a:1" }] })).toEqual([{ path: "/c/0/image", desired: "a:2", live: "a:1" }]);
+    expect(diffValues({ c: [{ image: "a:2" }] }, { c: [{ image: "a:1" }] })).toEqual([{ path: "/c/0/image", field: "c[0].image", desired: "a:2", live: "a:1" }]);
   });
 
   it("reports fields present on one side only as unset on the other", () => {
     expect(diffValues({ a: 1 }, { b: 2 })).toEqual([
-      { path: "/a", desired: 1, live: undefined },
-      { path: "/b", desired: undefined, live: 2 },
+      { path: "/a", field: "a", desired: 1, live: undefined },
+      { path: "/b", field: "b", desired: undefined, live: 2 },
     ]);
   });
 
   it("reports a list whose length changed as one change", () => {
-    expect(diffValues({ l: [1, 2, 3] }, { l: [1, 2] })).toEqual([{ path: "/l", desired: [1, 2, 3], live: [1, 2] }]);
+    expect(diffValues({ l: [1, 2, 3] }, { l: [1, 2] })).toEqual([{ path: "/l", field: "l", desired: [1, 2, 3], live: [1, 2] }]);
   });
 
   it("treats list order as significant (normalizers sort set-like lists first)", () => {
@@ -31,13 +31,45 @@ describe("diffValues", () => {
   });
 });
 
+describe("list items by identity", () => {
+  const container = (env: { name: string; value: string }[], extra: object = {}) => ({ containerDefinitions: [{ name: "web", image: "a:1", environment: env, ...extra }] });
+
+  it("names a changed variable by its name, not its index", () => {
+    const changes = diffValues(container([{ name: "A", value: "1" }, { name: "DB_HOST", value: "new" }]), container([{ name: "A", value: "1" }, { name: "DB_HOST", value: "old" }]));
+    expect(changes).toEqual([{ path: "/containerDefinitions/0/environment/1/value", field: "containerDefinitions[web].environment[DB_HOST]", desired: "new", live: "old" }]);
+  });
+
+  it("reports an added or removed variable as that one item, not the whole list", () => {
+    const added = diffValues(container([{ name: "A", value: "1" }, { name: "B", value: "2" }]), container([{ name: "A", value: "1" }]));
+    expect(added).toEqual([{ path: "/containerDefinitions/0/environment/1", field: "containerDefinitions[web].environment[B]", desired: "2", live: undefined }]);
+    const removed = diffValues(container([{ name: "B", value: "2" }]), container([{ name: "A", value: "1" }, { name: "B", value: "2" }]));
+    expect(removed).toEqual([{ path: "/containerDefinitions/0/environment/0", field: "containerDefinitions[web].environment[A]", desired: undefined, live: "1" }]);
+    const secret = diffValues(container([{ name: "API_TOKEN", value: "t0k3n" }]), container([]));
+    expect(secret).toEqual([{ path: "/containerDefinitions/0/environment/0", field: "containerDefinitions[web].environment[API_TOKEN]", desired: MASK, live: undefined }]);
+    const sidecar = diffValues({ containerDefinitions: [{ name: "web", image: "a" }, { name: "envoy", image: "e" }] }, { containerDefinitions: [{ name: "web", image: "a" }] });
+    expect(sidecar).toEqual([{ path: "/containerDefinitions/1", field: "containerDefinitions[envoy]", desired: { name: "envoy", image: "e" }, live: undefined }]);
+  });
+
+  it("names port mappings by container port, rule targets and tags by their keys", () => {
+    const ports = (hostPort: number) => ({ portMappings: [{ containerPort: 8080, hostPort }, { containerPort: 9090, hostPort: 0 }] });
+    expect(diffValues(ports(8080), ports(0)).map((c) => c.field)).toEqual(["portMappings[8080].hostPort"]);
+    expect(diffValues({ targets: { report: { taskCount: 2 } }, tags: { "ecs-gitops:owner": "a" } }, { targets: { report: { taskCount: 1 } }, tags: { "ecs-gitops:owner": "b" } }).map((c) => c.field)).toEqual(["tags[ecs-gitops:owner]", "targets[report].taskCount"]);
+  });
+
+  it("still reports a reordering of an ordered list (placementStrategy)", () => {
+    const a = { type: "spread", field: "attribute:ecs.availability-zone" };
+    const b = { type: "binpack", field: "memory" };
+    expect(diffValues({ placementStrategy: [a, b] }, { placementStrategy: [b, a] })).toHaveLength(4);
+  });
+});
+
 describe("secret masking", () => {
   it("masks a changed value of a secret-looking environment variable", () => {
     const desired = { environment: [{ name: "DB_PASSWORD", value: "new" }, { name: "MODE", value: "x" }] };
     const live = { environment: [{ name: "DB_PASSWORD", value: "old" }, { name: "MODE", value: "y" }] };
     expect(diffValues(desired, live)).toEqual([
-      { path: "/environment/0/value", desired: MASK, live: MASK },
-      { path: "/environment/1/value", desired: "x", live: "y" },
+      { path: "/environment/0/value", field: "environment[DB_PASSWORD]", desired: MASK, live: MASK },
+      { path: "/environment/1/value", field: "environment[MODE]", desired: "x", live: "y" },
     ]);
   });
 
@@ -49,8 +81,8 @@ describe("secret masking", () => {
   it("masks secret-looking keys of user maps such as log driver options", () => {
     const changes = diffValues({ options: { "splunk-token": "new", "splunk-url": "https://a" } }, { options: { "splunk-token": "old", "splunk-url": "https://b" } });
     expect(changes).toEqual([
-      { path: "/options/splunk-token", desired: MASK, live: MASK },
-      { path: "/options/splunk-url", desired: "https://a", live: "https://b" },
+      { path: "/options/splunk-token", field: "options[splunk-token]", desired: MASK, live: MASK },
+      { path: "/options/splunk-url", field: "options[splunk-url]", desired: "https://a", live: "https://b" },
     ]);
   });
 

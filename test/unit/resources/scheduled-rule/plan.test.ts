@@ -111,7 +111,8 @@ describe("planScheduledRule: create", () => {
     const pending = planContext({ resolveTaskDefinition: resolverOf({}, { report: "TaskDefinition/report" }) });
     const action = planScheduledRule(nightly(), undefined, pending);
     expect(ofType(action, "events:PutTargets")[0]).toMatchObject({ Targets: [{ EcsParameters: { TaskDefinitionArn: arnPlaceholder("TaskDefinition/report") } }] });
-    expect(action.changes).toContainEqual(expect.objectContaining({ path: "/targets/report" }));
+    // A create shows the targets as written, with the task definition as the plan resolves it.
+    expect(action.changes).toContainEqual(expect.objectContaining({ path: "/targets", desired: [expect.objectContaining({ id: "report", taskDefinition: "report:(new)" })] }));
   });
 
   it("splits PutTargets into batches of 10", () => {

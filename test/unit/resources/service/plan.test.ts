@@ -114,7 +114,7 @@ describe("planService: create", () => {
     const pending = planContext({ resolveTaskDefinition: resolverOf({}, { web: "TaskDefinition/web" }) });
     const action = planService(web(), undefined, pending);
     expect(only(action, "ecs:CreateService")["taskDefinition"]).toBe(arnPlaceholder("TaskDefinition/web"));
-    expect(action.changes).toContainEqual({ path: "/taskDefinition", desired: "web:(new)", live: undefined });
+    expect(action.changes).toContainEqual({ path: "/taskDefinition", field: "taskDefinition", desired: "web:(new)", live: undefined });
   });
 
   it("blocks on a task definition reference that does not resolve", () => {
@@ -161,10 +161,10 @@ describe("planService: update", () => {
   it("deploys a new revision by ARN, or by placeholder when it is registered in the same run", () => {
     const known = planService(web(), live(), planContext({ resolveTaskDefinition: resolverOf({ web: TD4 }) }));
     expect(only(known, "ecs:UpdateService")).toEqual({ cluster: "prod", service: "web", taskDefinition: TD4 });
-    expect(known.changes).toEqual([{ path: "/taskDefinition", desired: "web:4", live: "web:3" }]);
+    expect(known.changes).toEqual([{ path: "/taskDefinition", field: "taskDefinition", desired: "web:4", live: "web:3" }]);
     const pending = planService(web(), live(), planContext({ resolveTaskDefinition: resolverOf({}, { web: "TaskDefinition/web" }) }));
     expect(only(pending, "ecs:UpdateService")["taskDefinition"]).toBe(arnPlaceholder("TaskDefinition/web"));
-    expect(pending.changes).toEqual([{ path: "/taskDefinition", desired: "web:(new)", live: "web:3" }]);
+    expect(pending.changes).toEqual([{ path: "/taskDefinition", field: "taskDefinition", desired: "web:(new)", live: "web:3" }]);
   });
 
   it("removes load balancers, registries, placement, volumes and lattice with empty lists, Service Connect with {enabled:false}", () => {
@@ -324,7 +324,7 @@ describe("planService: spec hash and revision tags", () => {
       },
     ]);
     expect(action.changes).toEqual([
-      { path: "/desiredCount", desired: 4, live: 2 },
+      { path: "/desiredCount", field: "desiredCount", desired: 4, live: 2 },
       { path: `/tags/${SPEC_HASH_TAG}`, desired: manifestSpecHash(changed), live: manifestSpecHash(web()) },
     ]);
   });

@@ -209,7 +209,7 @@ describe("planTaskDefinition", () => {
     const inUse = revision(3, described((c) => ({ ...c, image: "nginx:1.25" })));
     const latest = revision(5, described((c) => ({ ...c, image: "nginx:1.26" }), 5));
     const plan = planTaskDefinition(web(), [inUse, latest], planContext());
-    expect(plan.action.changes).toEqual([{ path: "/containerDefinitions/0/image", desired: "nginx:1.27", live: "nginx:1.25" }]);
+    expect(plan.action.changes).toEqual([{ path: "/containerDefinitions/0/image", field: "containerDefinitions[web].image", desired: "nginx:1.27", live: "nginx:1.25" }]);
   });
 
   it("blocks a family that exists and is not ours", () => {
@@ -249,7 +249,7 @@ describe("planTaskDefinition", () => {
     expect(fromContext.action.type).toBe("noop");
 
     const partly = planTaskDefinition(web(), [live], planContext({ ignoreDifferences: ["containerDefinitions/*/image"] }));
-    expect(partly.action.changes).toEqual([{ path: "/containerDefinitions/0/cpu", desired: 0, live: 256 }]);
+    expect(partly.action.changes).toEqual([{ path: "/containerDefinitions/0/cpu", field: "containerDefinitions[web].cpu", desired: 0, live: 256 }]);
     expect(operations(partly)).toEqual(["ecs:RegisterTaskDefinition"]);
   });
 
