@@ -63,6 +63,11 @@ export type ControllerOptions = {
   rateLimit: number | false;
   /** Tests: moto's per-account isolation header. */
   accountIdHeader?: string | undefined;
+  /**
+   * A source error no retry can fix (a missing or non-git `--repo`) before the source was ever
+   * reached: the caller should stop the controller and exit rather than serve /healthz forever.
+   */
+  onFatal?: (error: Error) => void;
 };
 
 /**
@@ -107,8 +112,20 @@ export class Controller {
     return this.#calls;
   }
 
-  /** Start serving and reconciling; resolves with the HTTP port once listening. */
+  /**
+   * Start serving and reconciling; resolves with the HTTP port once listening. On failure what
+   * was started (the HTTP server, the watcher) is stopped again before the error is thrown.
+   */
   async start(): Promise<number> {
+    try {
+      return await this.#start();
+    } catch (error) {
+      await this.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #start(): Promise<number> {
     const o = this.#o;
     await mkdir(o.workDir, { recursive: true });
     this.#aws = createAwsClients({ region: o.region, endpoint: o.endpoint, calls: this.#calls, accountIdHeader: o.accountIdHeader, rateLimit: o.rateLimit });
@@ -240,6 +257,11 @@ export class Controller {
       const code = isEcsGitopsError(error) ? error.code : "SourceUnavailable";
       const message = error instanceof Error ? error.message : String(error);
       this.#status.setSource({ lastError: { code, message, at: new Date().toISOString() } });
+      if (!this.#sourceReachable && isEcsGitopsError(error) && !error.retryable && this.#o.onFatal) {
+        this.#log.fatal({ code, err: message }, "the git source cannot be used; giving up");
+        this.#o.onFatal(error);
+        return;
+      }
       this.#log.warn({ code, err: message }, "git source poll failed; keeping the last good commit");
     }
   }

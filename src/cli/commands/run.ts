@@ -85,7 +85,9 @@ export function registerRun(program: Command): void {
 
 async function runController(flags: RunFlags, explicit: (name: string) => boolean): Promise<number> {
   const log = createLogger({ level: flags.logLevel });
-  let controller: Controller;
+  let controller: Controller | undefined;
+  let fatal: (error: Error) => void = () => undefined;
+  const fatalError = new Promise<Error>((resolve) => (fatal = resolve));
   try {
     const port = Number(flags.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EcsGitopsError("InvalidConfig", `--port must be 0-65535, got "${flags.port}"`);
@@ -116,24 +118,28 @@ async function runController(flags: RunFlags, explicit: (name: string) => boolea
       progressPollMs: 10_000,
       log,
       accountIdHeader: process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
+      onFatal: (error) => fatal(error),
     });
     await controller.start();
   } catch (error) {
+    // start() has closed what it opened: nothing may keep answering /healthz 200 now.
     log.fatal({ err: error instanceof Error ? error.message : String(error) }, "cannot start");
     return 2;
   }
+  const running = controller;
   return new Promise<number>((resolve) => {
-    let signalled = false;
-    const shutdown = (signal: string) => {
-      if (signalled) return;
-      signalled = true;
-      log.info({ signal }, "shutting down");
-      void controller.stop().then(
-        () => resolve(0),
-        () => resolve(1),
+    let stopping = false;
+    const shutdown = (why: Record<string, unknown>, code: number) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(why, "shutting down");
+      void running.stop().then(
+        () => resolve(code),
+        () => resolve(code === 0 ? 1 : code),
       );
     };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown({ signal: "SIGTERM" }, 0));
+    process.once("SIGINT", () => shutdown({ signal: "SIGINT" }, 0));
+    void fatalError.then((error) => shutdown({ reason: "fatal", err: error.message }, 2));
   });
 }
