@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { EcsGitopsError } from "./errors.js";
 import { isJsonObject } from "./json.js";
 import type { JsonPath, JsonValue } from "./json.js";
 import { CONFIG_FILE_NAMES } from "./manifests/load.js";
 import { decodeManifestBytes, parseManifestText, problem } from "./manifests/parse.js";
+import { readRegularFile } from "./manifests/read-file.js";
 import { suggest } from "./manifests/schema-check.js";
 import { KINDS } from "./manifests/types.js";
 import type { Kind, Problem, ProblemCode } from "./manifests/types.js";
@@ -52,11 +52,16 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
-/** Read the optional settings file at `root`. Absent (or `root` is a file): defaults, no problems. */
+/**
+ * Read the optional settings file at `root`. Absent (or `root` is a file): defaults, no problems.
+ * Read like a manifest: a link, a pipe, a device or an oversized file is a problem, never read.
+ */
 export async function loadConfigFile(root: string): Promise<{ config: ControllerConfig; problems: Problem[] }> {
   for (const name of CONFIG_FILE_NAMES) {
-    const bytes = await readFile(path.join(root, name)).catch(() => undefined);
-    if (bytes) return parseConfigText(name, bytes);
+    const outcome = await readRegularFile(path.join(root, name), name);
+    if (outcome === undefined) continue;
+    if ("problem" in outcome) return { config: structuredClone(DEFAULT_CONFIG), problems: [outcome.problem] };
+    return parseConfigText(name, outcome.bytes);
   }
   return { config: structuredClone(DEFAULT_CONFIG), problems: [] };
 }

@@ -9,10 +9,10 @@ import type { AlertSink } from "../alerts/types.js";
 import { WebhookSink } from "../alerts/webhook-sink.js";
 import { CallAccounting, createAwsClients, destroyAwsClients, putEvents, resolveRegion } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
-import { DEFAULT_CONFIG, loadConfigFile } from "../config.js";
+import { DEFAULT_CONFIG } from "../config.js";
 import type { ControllerConfig, IgnoreDifferencesRule } from "../config.js";
 import { isEcsGitopsError } from "../errors.js";
-import { loadDesiredState } from "../resources/load.js";
+import { loadCommitInWorker } from "./commit-load.js";
 import { mergeDesiredState } from "./desired-state.js";
 import { DriftTracker } from "./drift.js";
 import { FileEpisodeStore } from "./drift-store.js";
@@ -58,6 +58,8 @@ export type ControllerOptions = {
   /** Bounded by ECS's 30 s stopTimeout. */
   shutdownTimeoutMs: number;
   progressPollMs: number;
+  /** Bound on the bytes of manifests read from one commit; unset: 50 MiB. */
+  maxCommitBytes?: number | undefined;
   log: Logger;
   /** Client-side pacing: this share of AWS's published API rates, or false (emulators). */
   rateLimit: number | false;
@@ -272,8 +274,11 @@ export class Controller {
     const o = this.#o;
     const previous = this.#reconciler!.desired;
     const root = path.join(checkoutDir, o.path);
-    const { config: fresh, problems: configProblems } = await loadConfigFile(root);
-    if (configProblems.some((p) => p.severity === "error")) {
+    // Off the main thread: a pathological commit must not stall /healthz or the queue.
+    const commit = await loadCommitInWorker({ root, cluster: o.cluster, maxCommitBytes: o.maxCommitBytes, within: checkoutDir });
+    if (this.#stopping) return;
+    const { config: fresh, configProblems, loaded: commitLoad } = commit;
+    if (commitLoad === undefined || configProblems.some((p) => p.severity === "error")) {
       // A broken settings file must never mean "defaults": that would move every service to
       // another cluster and drop the ignore rules. Keep the last good commit in force entirely.
       this.#status.setManifestErrors(configProblems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
@@ -285,7 +290,7 @@ export class Controller {
     const config = fresh;
     this.#applyConfig(config);
     const cluster = o.cluster ?? config.cluster;
-    const loaded = await loadDesiredState(root, { defaultCluster: cluster });
+    const loaded = commitLoad;
     const state = mergeDesiredState({ ...loaded, problems: [...configProblems, ...loaded.problems] }, sha, previous);
     this.#status.setCommit({ commit: sha, ...(state.lastGoodCommit ? { lastGoodCommit: state.lastGoodCommit } : {}) });
     setCurrentCommit(this.#metrics, sha);
