@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadConfigFile } from "../config.js";
+import { loadConfigFile, maxCommitBytesFromEnv } from "../config.js";
 import type { OneShotOptions } from "../controller/one-shot.js";
 import type { Problem } from "../manifests/types.js";
 import { parseRateLimit } from "./commands/run.js";
@@ -31,6 +31,7 @@ export async function resolveOneShotOptions(path: string, flags: AwsFlags): Prom
     owner: flags.owner ?? env["ECS_GITOPS_OWNER"] ?? config?.owner ?? "ecs-gitops",
     ignoreRules: config?.ignoreDifferences ?? [],
     rateLimit: parseRateLimit(flags.awsRateLimit ?? env["ECS_GITOPS_AWS_RATE_LIMIT"] ?? "0.5"),
+    maxCommitBytes: maxCommitBytesFromEnv(env),
     // Tests only: moto's per-request account isolation (the same variable `run` reads).
     accountIdHeader: env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
   };

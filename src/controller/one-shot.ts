@@ -23,6 +23,8 @@ export type OneShotOptions = {
   maxAttempts?: number | undefined;
   /** Client-side pacing (clients.ts `rateLimit`): a share of AWS's rates, or false for emulators. */
   rateLimit?: number | false | undefined;
+  /** Bound on the manifest bytes read; unset: 50 MiB. */
+  maxCommitBytes?: number | undefined;
 };
 
 export type OneShotPlan = {
@@ -47,7 +49,7 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
     rateLimit: options.rateLimit,
   });
   const reader = new LiveReader(aws);
-  const { manifests, problems } = await loadDesiredState(options.path, { defaultCluster: options.cluster });
+  const { manifests, problems } = await loadDesiredState(options.path, { defaultCluster: options.cluster, maxCommitBytes: options.maxCommitBytes });
   const revision = await gitRevision(options.path);
   const errors = problems.filter((p) => p.severity === "error");
   if (errors.length > 0) return { manifests, problems, actions: [], revision, aws, calls, reader };

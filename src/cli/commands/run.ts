@@ -2,7 +2,7 @@ import { Option } from "commander";
 import type { Command } from "commander";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseDuration } from "../../config.js";
+import { belowFloor, durationFloors, parseByteSize, parseDuration } from "../../config.js";
 import { Controller } from "../../controller/controller.js";
 import { createLogger } from "../../controller/log.js";
 import type { LogLevel } from "../../controller/log.js";
@@ -29,6 +29,7 @@ type RunFlags = {
   logLevel: LogLevel;
   shutdownTimeout: string;
   awsRateLimit: string;
+  maxCommitBytes: string;
 };
 
 const env = (name: string) => `ECS_GITOPS_${name}`;
@@ -48,6 +49,14 @@ export function parseRateLimit(text: string): number | false {
     throw new EcsGitopsError("InvalidConfig", `--aws-rate-limit must be a fraction in (0, 1] or "off", got "${text}"`, { where: "--aws-rate-limit" });
   }
   return fraction;
+}
+
+/** `--interval` / `--resync`: a duration at or above its floor (README: intervals). */
+export function parsePeriod(field: "interval" | "resync", text: string, env: NodeJS.ProcessEnv = process.env): number {
+  const ms = parseDuration(text);
+  const tooShort = belowFloor(field, text, ms, durationFloors(env));
+  if (tooShort !== undefined) throw new EcsGitopsError("InvalidConfig", `--${tooShort}`, { where: `--${field}` });
+  return ms;
 }
 
 /** `ecs-gitops run`: the controller loop with its HTTP endpoints (DESIGN.md §4). */
@@ -74,6 +83,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option("--cluster <name>", "default cluster").env(env("CLUSTER")))
     .addOption(new Option("--workdir <dir>", "clones, snapshots and the alert episode record").env(env("WORKDIR")))
     .addOption(new Option("--aws-rate-limit <fraction|off>", "client-side pacing as a share of AWS's published API rates, leaving headroom for other tools; off for emulators").env(env("AWS_RATE_LIMIT")).default("0.5"))
+    .addOption(new Option("--max-commit-bytes <size>", "bound on the manifest bytes read from one commit (files past it are reported, not read)").env(env("MAX_COMMIT_BYTES")).default("50MiB"))
     .addOption(new Option("--log-level <level>", "log level").env(env("LOG_LEVEL")).choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
     .addOption(new Option("--shutdown-timeout <duration>", "bound on finishing in-flight AWS calls at SIGTERM (below ECS's 30 s stopTimeout)").env(env("SHUTDOWN_TIMEOUT")).default("20s"))
     .action(async (flags: RunFlags, self: Command) => {
@@ -95,8 +105,8 @@ async function runController(flags: RunFlags, explicit: (name: string) => boolea
       repo: flags.repo,
       branch: flags.branch,
       path: flags.path,
-      intervalMs: explicit("interval") ? parseDuration(flags.interval) : undefined,
-      resyncMs: explicit("resync") ? parseDuration(flags.resync) : undefined,
+      intervalMs: explicit("interval") ? parsePeriod("interval", flags.interval) : undefined,
+      resyncMs: explicit("resync") ? parsePeriod("resync", flags.resync) : undefined,
       mode: flags.mode,
       automated: explicit("automated") ? flags.automated : undefined,
       selfHeal: explicit("selfHeal") ? parseBool(flags.selfHeal, "--self-heal") : undefined,
@@ -116,6 +126,7 @@ async function runController(flags: RunFlags, explicit: (name: string) => boolea
       shutdownTimeoutMs: parseDuration(flags.shutdownTimeout),
       rateLimit: parseRateLimit(flags.awsRateLimit),
       progressPollMs: 10_000,
+      maxCommitBytes: parseByteSize(flags.maxCommitBytes, "--max-commit-bytes"),
       log,
       accountIdHeader: process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
       onFatal: (error) => fatal(error),

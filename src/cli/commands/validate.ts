@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Option } from "commander";
 import type { Command } from "commander";
-import { DEFAULT_CONFIG, loadConfigFile } from "../../config.js";
+import { DEFAULT_CONFIG, loadConfigFile, maxCommitBytesFromEnv } from "../../config.js";
 import { loadDesiredState, sortProblems } from "../../resources/load.js";
 import { formatProblems, formatSummary, hasErrors, toValidateDocument } from "../format-problems.js";
 
@@ -34,7 +34,7 @@ export async function runValidate(target: string, flags: ValidateFlags, io: Comm
   const base = isFile ? path.dirname(target) : target;
   const { config, problems: configProblems } = isFile ? { config: DEFAULT_CONFIG, problems: [] } : await loadConfigFile(target);
   const defaultCluster = flags.cluster ?? config.cluster;
-  const result = await loadDesiredState(target, { defaultCluster });
+  const result = await loadDesiredState(target, { defaultCluster, maxCommitBytes: maxCommitBytesFromEnv() });
   const problems = sortProblems([...configProblems, ...result.problems]);
   const displayFile = (file: string) => path.relative(io.cwd, path.resolve(io.cwd, base, file)).split(path.sep).join("/") || ".";
   if (flags.output === "json") {
