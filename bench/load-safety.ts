@@ -3,8 +3,9 @@
  * controller's event loop stalls while such a commit loads. Prints figures; asserts nothing
  * (the tests assert the behaviour: /healthz answers while a pathological commit loads).
  *
- * Inputs: a 12 KB file of 1,000 bad documents (`kind: X`), and a 300 KB file of 8,000 flow
- * mappings that takes the YAML parser seconds. The controller runs in-process against an
+ * Inputs: a 12 KB file of 1,000 bad documents (`kind: X`), a 300 KB file of 8,000 flow
+ * mappings that takes the YAML parser seconds, and 300 identical 1 MiB comment files (git stores
+ * one blob: a small push) against the 50 MiB per-commit cap, measured first for a clean peak RSS. The controller runs in-process against an
  * unreachable AWS endpoint: only loading is measured, not reconciling.
  */
 import { execFile } from "node:child_process";
@@ -49,7 +50,7 @@ async function repoWith(files: Record<string, string>): Promise<string> {
   return dir;
 }
 
-async function controllerStall(repo: string): Promise<{ stallMs: number; loadMs: number }> {
+async function controllerStall(repo: string): Promise<{ stallMs: number; loadMs: number; errors: number }> {
   const workDir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-bench-load-work-"));
   const controller = new Controller({
     repo,
@@ -79,21 +80,33 @@ async function controllerStall(repo: string): Promise<{ stallMs: number; loadMs:
   });
   const started = performance.now();
   let loadMs = 0;
+  let errors = 0;
   const stallMs = await maxStallMs(async () => {
     const port = await controller.start();
     for (;;) {
       const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as StatusDocument;
-      if (status.manifestErrors.length > 0) break;
+      errors = status.manifestErrors.length;
+      if (errors > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     loadMs = performance.now() - started;
   });
   await controller.stop();
   await rm(workDir, { recursive: true, force: true });
-  return { stallMs, loadMs };
+  return { stallMs, loadMs, errors };
 }
 
 async function main(): Promise<void> {
+  const comment = `#${"x".repeat(1024 * 1024 - 2)}\n`;
+  const heavy = await repoWith({ "web.yaml": VALID, ...Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`c${String(i).padStart(3, "0")}.yaml`, comment])) });
+  try {
+    const rssBefore = process.memoryUsage().rss;
+    const { errors } = await controllerStall(heavy);
+    report("controller loading 300 x 1 MiB comment files: files reported over the cap", String(errors));
+    report("controller loading 300 x 1 MiB comment files: peak RSS growth (MiB)", ((process.resourceUsage().maxRSS * 1024 - rssBefore) / 2 ** 20).toFixed(0));
+  } finally {
+    await rm(heavy, { recursive: true, force: true });
+  }
   const many = await repoWith({ "many.yaml": MANY_BAD_DOCUMENTS, "web.yaml": VALID });
   const slow = await repoWith({ "slow.yaml": SLOW_YAML, "many.yaml": MANY_BAD_DOCUMENTS, "web.yaml": VALID });
   try {
