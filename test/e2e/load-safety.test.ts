@@ -1,8 +1,9 @@
-import { writeFile } from "node:fs/promises";
+import { symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { describe, expect, inject, it } from "vitest";
+import { runValidate } from "../../src/cli/commands/validate.js";
 import { editFile } from "./desired-repo.js";
 import { commitAll, createWorld, eventually, runController } from "./drift-harness.js";
 import type { World } from "./drift-harness.js";
@@ -40,6 +41,28 @@ describe("the controller loading hostile commits", () => {
       const status = await run.status();
       expect(status.manifestErrors).toEqual([expect.objectContaining({ file: "loop.yaml", line: 6, column: 26 })]);
       expect(status.source.lastError).toBeUndefined();
+    } finally {
+      await run.stop();
+      await world.close();
+    }
+  });
+
+  it("reports a linked manifest and a linked folder exactly as validate does, and applies the rest of the commit", { timeout: 90_000 }, async () => {
+    const world = await createWorld(endpoint);
+    const run = await runController(world, { resyncMs: 500 });
+    try {
+      await run.converged();
+      await symlink("worker/service.yaml", path.join(world.dir, "linked.yaml"));
+      await symlink("web", path.join(world.dir, "linked-folder"));
+      await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
+      await commitAll(world.dir, "links and a valid change");
+      let printed = "";
+      expect(await runValidate(world.dir, { output: "json" }, { out: (text) => (printed += text), cwd: world.dir })).toBe(1);
+      const validated = (JSON.parse(printed) as { problems: { file: string; message: string }[] }).problems.map((p) => [p.file, p.message]);
+      await eventually(async () => (await workerDesiredCount(world)) === 4, 20_000, "worker scaled to 4 from the same commit");
+      const reported = (await run.status()).manifestErrors.map((e) => [e.file, e.message]);
+      expect(reported.sort()).toEqual(validated.sort());
+      expect(reported.map(([file]) => file).sort()).toEqual(["linked-folder", "linked.yaml"]);
     } finally {
       await run.stop();
       await world.close();
