@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
@@ -61,6 +63,25 @@ describe("ecs-gitops run: fatal start errors", () => {
     const result = await runUntilExit(["--repo", path.join(root, "plain"), ...baseArgs(path.join(root, "work"))], 30_000);
     expect(result.signal, result.stdout).toBeNull();
     expect(result.code, result.stdout).toBe(2);
+  });
+
+  it("exits 2 when its HTTP port is taken", { timeout: 60_000 }, async () => {
+    const root = await scratch("run-port-taken");
+    const content = path.join(root, "content");
+    await writeLargeRepo(content, 1);
+    const remote = await GitRemote.create(root, content);
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = String((squatter.address() as AddressInfo).port);
+      const args = baseArgs(path.join(root, "work")).map((a) => (a === "0" ? port : a));
+      const result = await runUntilExit(["--repo", remote.url, ...args], 30_000);
+      expect(result.signal, result.stdout).toBeNull();
+      expect(result.code, result.stdout).toBe(2);
+      expect(result.stdout).toContain("EADDRINUSE");
+    } finally {
+      squatter.close();
+    }
   });
 });
 
