@@ -161,8 +161,8 @@ export class ControllerHttpServer {
 }
 
 /**
- * The path of a request target: origin-form (`/status?x`) or absolute-form (`http://h/status`).
- * Anything the URL parser refuses (`//`, `//[`, a bad port, `*`) is a 400, never an exception.
+ * The path of a request target: origin-form (`/status?x`, `//[` is a path too) or absolute-form
+ * (`http://h/status`). What the URL parser refuses (a bad port or host, `*`, `host:443`) is a 400.
  */
 function requestPath(target: string | undefined): string {
   if (target === undefined || target === "") throw new HttpError(400, "missing request target");
