@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { EcsGitopsError } from "./errors.js";
 import { isJsonObject } from "./json.js";
 import type { JsonPath, JsonValue } from "./json.js";
 import { CONFIG_FILE_NAMES } from "./manifests/load.js";
 import { decodeManifestBytes, parseManifestText, problem } from "./manifests/parse.js";
+import { readRegularFile } from "./manifests/read-file.js";
 import { suggest } from "./manifests/schema-check.js";
 import { KINDS } from "./manifests/types.js";
 import type { Kind, Problem, ProblemCode, SourcePosition } from "./manifests/types.js";
@@ -39,6 +39,26 @@ export const DEFAULT_CONFIG: ControllerConfig = {
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
+/**
+ * The shortest git poll interval and drift resync period: below them a controller spends git and
+ * AWS calls for nothing (a push webhook is the way to react faster). Test harnesses lift them
+ * with ECS_GITOPS_ALLOW_SHORT_INTERVALS=1.
+ */
+export type DurationFloors = { intervalMs: number; resyncMs: number };
+export const DURATION_FLOORS: DurationFloors = { intervalMs: 5_000, resyncMs: 30_000 };
+
+export function durationFloors(env: NodeJS.ProcessEnv = process.env): DurationFloors {
+  return env["ECS_GITOPS_ALLOW_SHORT_INTERVALS"] === "1" ? { intervalMs: 1, resyncMs: 1 } : DURATION_FLOORS;
+}
+
+/** Why `ms` is too short for `field` ("interval" or "resync"), or undefined when it is not. */
+export function belowFloor(field: "interval" | "resync", text: string, ms: number, floors: DurationFloors): string | undefined {
+  const floorMs = field === "interval" ? floors.intervalMs : floors.resyncMs;
+  if (ms >= floorMs) return undefined;
+  const purpose = field === "interval" ? "polling git faster only adds git calls; a push webhook reacts at once" : "resyncing faster only adds AWS reads";
+  return `${field} ${text} is below the floor of ${floorMs / 1000}s (${purpose}): use ${floorMs / 1000}s or more`;
+}
+
 /** "30s", "5m", "1h30m", "250ms" → milliseconds. Throws InvalidConfig on anything else. */
 export function parseDuration(text: string): number {
   const parts = /^(?:\d+(?:ms|s|m|h))+$/.test(text.trim()) ? [...text.trim().matchAll(/(\d+)(ms|s|m|h)/g)] : [];
@@ -49,19 +69,45 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
-/** Read the optional settings file at `root`. Absent (or `root` is a file): defaults, no problems. */
+const BYTE_UNITS = { "": 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
+
+/** "52428800", "50MiB", "100MB" → bytes. Throws InvalidConfig naming `flag` on anything else. */
+export function parseByteSize(text: string, flag: string): number {
+  const match = /^(\d+)\s*(B|KB|MB|GB|KiB|MiB|GiB)?$/.exec(text.trim());
+  const bytes = match ? Number(match[1]) * BYTE_UNITS[(match[2] ?? "") as keyof typeof BYTE_UNITS] : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new EcsGitopsError("InvalidConfig", `${flag} must be a positive size such as 50MiB or 52428800, got "${text}"`, { where: flag });
+  }
+  return bytes;
+}
+
+/**
+ * The per-commit byte cap from ECS_GITOPS_MAX_COMMIT_BYTES (validate, diff, apply; `run` also takes
+ * --max-commit-bytes). Not a field of ecs-gitops.yaml: a commit must not raise its own bound.
+ */
+export function maxCommitBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env["ECS_GITOPS_MAX_COMMIT_BYTES"];
+  return text === undefined || text === "" ? undefined : parseByteSize(text, "ECS_GITOPS_MAX_COMMIT_BYTES");
+}
+
 export type LoadedConfig = { config: ControllerConfig; problems: Problem[]; locate?: (at: JsonPath) => SourcePosition };
 
-export async function loadConfigFile(root: string): Promise<LoadedConfig> {
+/**
+ * Read the optional settings file at `root`. Absent (or `root` is a file): defaults, no problems.
+ * Read like a manifest: a link, a pipe, a device or an oversized file is a problem, never read.
+ */
+export async function loadConfigFile(root: string, floors: DurationFloors = durationFloors()): Promise<LoadedConfig> {
   for (const name of CONFIG_FILE_NAMES) {
-    const bytes = await readFile(path.join(root, name)).catch(() => undefined);
-    if (bytes) return parseConfigText(name, bytes);
+    const outcome = await readRegularFile(path.join(root, name), name);
+    if (outcome === undefined) continue;
+    if ("problem" in outcome) return { config: structuredClone(DEFAULT_CONFIG), problems: [outcome.problem] };
+    return parseConfigText(name, outcome.bytes, floors);
   }
   return { config: structuredClone(DEFAULT_CONFIG), problems: [] };
 }
 
 /** Parse and validate one settings file's bytes. Pure. */
-export function parseConfigText(file: string, bytes: Uint8Array): LoadedConfig {
+export function parseConfigText(file: string, bytes: Uint8Array, floors: DurationFloors = DURATION_FLOORS): LoadedConfig {
   const config = structuredClone(DEFAULT_CONFIG);
   const decoded = decodeManifestBytes(file, bytes);
   if ("problem" in decoded) return { config, problems: [decoded.problem] };
@@ -70,7 +116,7 @@ export function parseConfigText(file: string, bytes: Uint8Array): LoadedConfig {
   const [doc, extra] = parsed.documents;
   if (extra) problems.push(problem(extra.position, "InvalidValue", `${file} holds one YAML document, not several`));
   if (!doc || doc.value === null) return { config, problems };
-  readConfig(doc.value, config, (at, code, message) => problems.push(problem(doc.locate(at), code, message)));
+  readConfig(doc.value, config, floors, (at, code, message) => problems.push(problem(doc.locate(at), code, message)));
   return { config, problems, locate: doc.locate };
 }
 
@@ -87,7 +133,7 @@ export const CONFIG_FIELDS: readonly string[] = [
 
 type Add = (at: JsonPath, code: ProblemCode, message: string) => void;
 
-function readConfig(value: JsonValue, config: ControllerConfig, add: Add): void {
+function readConfig(value: JsonValue, config: ControllerConfig, floors: DurationFloors, add: Add): void {
   if (!readMapping(value, [], TOP_FIELDS, add)) return;
   const region = readString(value["region"], ["region"], /^[a-z]{2}(-[a-z]+)+-\d+$/, "an AWS region such as eu-west-1", add);
   if (region !== undefined) config.region = region;
@@ -99,7 +145,10 @@ function readConfig(value: JsonValue, config: ControllerConfig, add: Add): void 
     const text = readString(value[field], [field], /./, "a duration such as 30s or 5m", add);
     if (text === undefined) continue;
     try {
-      config[key] = parseDuration(text);
+      const ms = parseDuration(text);
+      const tooShort = belowFloor(field, text, ms, floors);
+      if (tooShort === undefined) config[key] = ms;
+      else add([field], "InvalidValue", tooShort);
     } catch (error) {
       add([field], "InvalidValue", error instanceof Error ? error.message : String(error));
     }
@@ -193,4 +242,14 @@ function readList(value: JsonValue | undefined, at: JsonPath, add: Add, each: (i
 function display(at: JsonPath): string {
   if (at.length === 0) return "the settings file";
   return at.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/**
+ * The clients are made for one region at start-up: a settings file that names another would
+ * otherwise be ignored while `diff` and `apply` honour it. Kept like any broken settings file.
+ */
+export function regionProblems(loaded: LoadedConfig, running: string | undefined): Problem[] {
+  const wanted = loaded.config.region;
+  if (wanted === undefined || running === undefined || wanted === running || !loaded.locate) return [];
+  return [problem(loaded.locate(["region"]), "InvalidValue", `region ${wanted} differs from the region this controller runs in (${running}): start \`run\` with --region ${wanted} (or ECS_GITOPS_REGION), or change the file`)];
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadConfigFile } from "../config.js";
+import { loadConfigFile, maxCommitBytesFromEnv } from "../config.js";
 import { locateManifestRoot } from "../controller/manifest-root.js";
 import type { OneShotOptions } from "../controller/one-shot.js";
 import type { Problem } from "../manifests/types.js";
@@ -35,6 +35,7 @@ export async function resolveOneShotOptions(path: string, flags: AwsFlags): Prom
     ignoreRules: config?.ignoreDifferences ?? [],
     maskPatterns: config?.maskPatterns ?? [],
     rateLimit: parseRateLimit(flags.awsRateLimit ?? env["ECS_GITOPS_AWS_RATE_LIMIT"] ?? "0.5"),
+    maxCommitBytes: maxCommitBytesFromEnv(env),
     // Tests only: moto's per-request account isolation (the same variable `run` reads).
     accountIdHeader: env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
   };

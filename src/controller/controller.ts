@@ -9,13 +9,11 @@ import type { AlertSink } from "../alerts/types.js";
 import { WebhookSink } from "../alerts/webhook-sink.js";
 import { CallAccounting, createAwsClients, destroyAwsClients, putEvents, resolveRegion } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
-import { DEFAULT_CONFIG, loadConfigFile } from "../config.js";
-import type { ControllerConfig, IgnoreDifferencesRule, LoadedConfig } from "../config.js";
-import { problem } from "../manifests/parse.js";
-import type { Problem } from "../manifests/types.js";
+import { DEFAULT_CONFIG } from "../config.js";
+import type { ControllerConfig, IgnoreDifferencesRule } from "../config.js";
 import { maskMatcher } from "../diff/mask.js";
 import { isEcsGitopsError } from "../errors.js";
-import { loadDesiredState } from "../resources/load.js";
+import { loadCommitInWorker } from "./commit-load.js";
 import { prefixOf } from "./manifest-root.js";
 import { heldBack, mergeDesiredState } from "./desired-state.js";
 import type { HeldBack } from "./desired-state.js";
@@ -64,11 +62,18 @@ export type ControllerOptions = {
   /** Bounded by ECS's 30 s stopTimeout. */
   shutdownTimeoutMs: number;
   progressPollMs: number;
+  /** Bound on the bytes of manifests read from one commit; unset: 50 MiB. */
+  maxCommitBytes?: number | undefined;
   log: Logger;
   /** Client-side pacing: this share of AWS's published API rates, or false (emulators). */
   rateLimit: number | false;
   /** Tests: moto's per-account isolation header. */
   accountIdHeader?: string | undefined;
+  /**
+   * A source error no retry can fix (a missing or non-git `--repo`) before the source was ever
+   * reached: the caller should stop the controller and exit rather than serve /healthz forever.
+   */
+  onFatal?: (error: Error) => void;
 };
 
 /**
@@ -115,8 +120,20 @@ export class Controller {
     return this.#calls;
   }
 
-  /** Start serving and reconciling; resolves with the HTTP port once listening. */
+  /**
+   * Start serving and reconciling; resolves with the HTTP port once listening. On failure what
+   * was started (the HTTP server, the watcher) is stopped again before the error is thrown.
+   */
   async start(): Promise<number> {
+    try {
+      return await this.#start();
+    } catch (error) {
+      await this.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #start(): Promise<number> {
     const o = this.#o;
     await mkdir(o.workDir, { recursive: true });
     this.#aws = createAwsClients({ region: o.region, endpoint: o.endpoint, calls: this.#calls, accountIdHeader: o.accountIdHeader, rateLimit: o.rateLimit });
@@ -253,6 +270,11 @@ export class Controller {
       const code = isEcsGitopsError(error) ? error.code : "SourceUnavailable";
       const message = error instanceof Error ? error.message : String(error);
       this.#status.setSource({ lastError: { code, message, at: new Date().toISOString() } });
+      if (!this.#sourceReachable && isEcsGitopsError(error) && !error.retryable && this.#o.onFatal) {
+        this.#log.fatal({ code, err: message }, "the git source cannot be used; giving up");
+        this.#o.onFatal(error);
+        return;
+      }
       this.#log.warn({ code, err: message }, "git source poll failed; keeping the last good commit");
     }
   }
@@ -263,10 +285,11 @@ export class Controller {
     const o = this.#o;
     const previous = this.#reconciler!.desired;
     const root = path.join(checkoutDir, o.path);
-    const loadedConfig = await loadConfigFile(root);
-    const { config: fresh } = loadedConfig;
-    const configProblems = [...loadedConfig.problems, ...regionProblems(loadedConfig, this.#region)];
-    if (configProblems.some((p) => p.severity === "error")) {
+    // Off the main thread: a pathological commit must not stall /healthz or the queue.
+    const commit = await loadCommitInWorker({ root, cluster: o.cluster, maxCommitBytes: o.maxCommitBytes, within: checkoutDir, region: this.#region });
+    if (this.#stopping) return;
+    const { config: fresh, configProblems, loaded: commitLoad } = commit;
+    if (commitLoad === undefined || configProblems.some((p) => p.severity === "error")) {
       // A broken settings file must never mean "defaults": that would move every service to
       // another cluster and drop the ignore rules. Keep the last good commit in force entirely.
       this.#status.setManifestErrors(configProblems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
@@ -279,7 +302,7 @@ export class Controller {
     const config = fresh;
     this.#applyConfig(config);
     const cluster = o.cluster ?? config.cluster;
-    const loaded = await loadDesiredState(root, { defaultCluster: cluster });
+    const loaded = commitLoad;
     const state = mergeDesiredState({ ...loaded, problems: [...configProblems, ...loaded.problems] }, sha, previous);
     this.#status.setCommit({ commit: sha, ...(state.lastGoodCommit ? { lastGoodCommit: state.lastGoodCommit } : {}) });
     setCurrentCommit(this.#metrics, sha);
@@ -303,15 +326,7 @@ export class Controller {
   }
 }
 
-/**
- * The clients are made for one region at start-up: a settings file that names another would
- * otherwise be ignored while `diff` and `apply` honour it. Kept like any broken settings file.
- */
-export function regionProblems(loaded: LoadedConfig, running: string | undefined): Problem[] {
-  const wanted = loaded.config.region;
-  if (wanted === undefined || running === undefined || wanted === running || !loaded.locate) return [];
-  return [problem(loaded.locate(["region"]), "InvalidValue", `region ${wanted} differs from the region this controller runs in (${running}): start \`run\` with --region ${wanted} (or ECS_GITOPS_REGION), or change the file`)];
-}
+export { regionProblems } from "../config.js";
 
 /** Flags and env win; ecs-gitops.yaml fills in what they leave unset (docs/design.md#settings). */
 export function settingsFromConfig(o: ControllerOptions, config: ControllerConfig): Partial<ReconcilerSettings> {

@@ -58,7 +58,14 @@ export class ControllerHttpServer {
       ["/status", { methods: ["GET", "HEAD"], handle: async (_req, res) => sendJson(res, 200, this.#options.getStatus()) }],
       ["/webhook", { methods: ["POST"], handle: async (req, res) => this.#webhook(req, res) }],
     ]);
-    this.#server = createServer((req, res) => void this.#dispatch(req, res));
+    // #dispatch answers every failure itself; this catch is the last line for a bug in that
+    // answer: a request must never become an unhandled rejection, which ends the process.
+    this.#server = createServer((req, res) => {
+      this.#dispatch(req, res).catch((error: unknown) => {
+        this.#options.log.error({ err: error }, "http request failed while answering");
+        res.destroy();
+      });
+    });
     // Probes and webhooks are small; a slow client must not hold a socket for Node's 5 minutes.
     this.#server.requestTimeout = 15_000;
     this.#server.headersTimeout = 10_000;
@@ -88,10 +95,11 @@ export class ControllerHttpServer {
   }
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const method = req.method ?? "GET";
-    const route = this.#routes.get(path);
+    let path: string | undefined;
     try {
+      path = requestPath(req.url);
+      const route = this.#routes.get(path);
       if (route === undefined || (path === "/webhook" && this.#webhookSecret() === undefined)) {
         throw new HttpError(404, "not found");
       }
@@ -103,8 +111,8 @@ export class ControllerHttpServer {
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
       if (status === 500) this.#options.log.error({ err: error, path, method }, "http handler failed");
-      if (!res.headersSent) {
-        if (status === 413) res.setHeader("Connection", "close");
+      if (!res.headersSent && !res.destroyed) {
+        if (status === 413 || status === 400) res.setHeader("Connection", "close");
         sendJson(res, status, { error: error instanceof HttpError ? error.message : "internal error" });
       } else {
         res.destroy();
@@ -151,6 +159,23 @@ export class ControllerHttpServer {
     const secret = this.#options.webhookSecret;
     return secret === undefined || secret === "" ? undefined : secret;
   }
+}
+
+/**
+ * The path of a request target: origin-form (`/status?x`, `//[` is a path too) or absolute-form
+ * (`http://h/status`). What the URL parser refuses (a bad port or host, `*`, `host:443`) is a 400.
+ */
+function requestPath(target: string | undefined): string {
+  if (target === undefined || target === "") throw new HttpError(400, "missing request target");
+  let url: URL;
+  try {
+    // Origin-form is appended to a fixed origin: as a relative URL `//x` would name a host.
+    url = new URL(target.startsWith("/") ? `http://localhost${target}` : target);
+  } catch {
+    throw new HttpError(400, "malformed request target");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new HttpError(400, "malformed request target");
+  return url.pathname;
 }
 
 /**

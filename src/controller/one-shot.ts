@@ -33,6 +33,8 @@ export type OneShotOptions = {
   maxAttempts?: number | undefined;
   /** Client-side pacing (clients.ts `rateLimit`): a share of AWS's rates, or false for emulators. */
   rateLimit?: number | false | undefined;
+  /** Bound on the manifest bytes read; unset: 50 MiB. */
+  maxCommitBytes?: number | undefined;
 };
 
 export type OneShotPlan = {
@@ -60,7 +62,7 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
   });
   const reader = new LiveReader(aws);
   const isSecret = maskMatcher(options.maskPatterns);
-  const loaded = await loadDesiredState(options.path, { defaultCluster: options.cluster });
+  const loaded = await loadDesiredState(options.path, { defaultCluster: options.cluster, maxCommitBytes: options.maxCommitBytes });
   // Problems elsewhere in the repository do not block a command given one file or folder.
   const problems = loaded.problems.filter((p) => p.file === "." || inScope(options.scope, p.file));
   const manifests = loaded.manifests.filter((m) => inScope(options.scope, m.file));

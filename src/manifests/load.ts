@@ -1,9 +1,10 @@
-import { lstat, readdir, readFile } from "node:fs/promises";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { readEnvelope } from "./envelope.js";
 import { resourceKey } from "./identity.js";
 import { decodeManifestBytes, parseManifestText, problem } from "./parse.js";
 import { findPlaceholders } from "./placeholders.js";
+import { DEFAULT_MAX_COMMIT_BYTES, readRegularFile, symlinkProblem } from "./read-file.js";
 import { checkSpecSchema } from "./schema-check.js";
 import type { LoadResult, Manifest, Problem } from "./types.js";
 
@@ -14,29 +15,58 @@ export const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 /** Beyond this many files something is wrong (a vendored tree under the path). */
 export const MAX_MANIFEST_FILES = 20_000;
 
-export type LoadOptions = { defaultCluster?: string | undefined };
+export type LoadOptions = {
+  defaultCluster?: string | undefined;
+  /** Bound on the bytes read for one load (default 50 MiB); files past it are reported, not read. */
+  maxCommitBytes?: number | undefined;
+};
 export type SourceFile = { file: string; bytes: Uint8Array };
 
 /** Read every manifest file below `root` (dot-folders skipped) and load them. */
 export async function loadManifestTree(root: string, options: LoadOptions = {}): Promise<LoadResult> {
-  const { files, problems } = await readManifestFiles(root);
+  const { files, problems } = await readManifestFiles(root, options);
   // A missing root is one problem, not also an "empty repository".
   if (problems.some((p) => p.code === "PathNotFound")) return { manifests: [], problems, files: [] };
   const result = loadManifestFiles(files, options);
   return { ...result, problems: [...problems, ...result.problems] };
 }
 
-export async function readManifestFiles(root: string): Promise<{ files: SourceFile[]; problems: Problem[] }> {
+/**
+ * The manifest files (YAML, JSON) below `root`, read the same way in every command: only regular files, each
+ * size-checked before it is read, at most `maxCommitBytes` in all. A symbolic link (file, folder
+ * or the root itself) is reported, never followed: it could leave the repository.
+ */
+export async function readManifestFiles(root: string, options: LoadOptions = {}): Promise<{ files: SourceFile[]; problems: Problem[] }> {
   const problems: Problem[] = [];
+  const files: SourceFile[] = [];
+  const maxCommitBytes = options.maxCommitBytes ?? DEFAULT_MAX_COMMIT_BYTES;
+  let totalBytes = 0;
+  const admit = (file: string) => (sizeBytes: number) => {
+    if (totalBytes + sizeBytes <= maxCommitBytes) {
+      totalBytes += sizeBytes;
+      return undefined;
+    }
+    return problem({ file, line: 1, column: 1 }, "FileTooLarge", `not read: with this file's ${sizeBytes} bytes the manifests would pass the ${maxCommitBytes}-byte cap on one commit (--max-commit-bytes); move other files out of the manifests path or raise the cap`);
+  };
+  const read = async (full: string, file: string) => {
+    const outcome = await readRegularFile(full, file, admit(file));
+    if (outcome === undefined) return;
+    if ("problem" in outcome) problems.push(outcome.problem);
+    else files.push({ file, bytes: outcome.bytes });
+  };
   const rootStat = await lstat(root).catch(() => undefined);
   if (!rootStat) {
     // Problem files are relative to the root, so the root itself is ".".
     return { files: [], problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `path "${root}" does not exist (check --path / the repository layout)`)] };
   }
-  if (rootStat.isFile()) {
-    return { files: [{ file: path.basename(root), bytes: await readFile(root) }], problems };
+  if (rootStat.isSymbolicLink()) {
+    const target = await realpath(root).catch(() => "(nothing)");
+    return { files: [], problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `path "${root}" is a symbolic link (to ${target}); links are never followed: pass the folder itself`)] };
   }
-  const files: SourceFile[] = [];
+  if (!rootStat.isDirectory()) {
+    await read(root, path.basename(root));
+    return { files, problems };
+  }
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -44,11 +74,12 @@ export async function readManifestFiles(root: string): Promise<{ files: SourceFi
       if (entry.name.startsWith(".") || files.length >= MAX_MANIFEST_FILES) continue;
       const full = path.join(dir, entry.name);
       const rel = path.relative(root, full).split(path.sep).join("/");
-      // Symlinked folders are not followed: they can loop or leave the repository.
+      const isManifest = MANIFEST_FILE.test(entry.name) && !(dir === root && CONFIG_FILE_NAMES.includes(entry.name));
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && MANIFEST_FILE.test(entry.name) && !(dir === root && CONFIG_FILE_NAMES.includes(entry.name))) {
-        files.push({ file: rel, bytes: await readFile(full) });
-      }
+      // A linked folder or manifest: reported, so that no command silently skips what another reads.
+      else if (entry.isSymbolicLink()) {
+        if (isManifest || (await isDirectoryTarget(full))) problems.push(symlinkProblem(rel));
+      } else if (isManifest) await read(full, rel);
     }
   };
   await walk(root);
@@ -58,33 +89,21 @@ export async function readManifestFiles(root: string): Promise<{ files: SourceFi
   return { files, problems };
 }
 
+async function isDirectoryTarget(link: string): Promise<boolean> {
+  return (await stat(link).catch(() => undefined))?.isDirectory() ?? false;
+}
+
 /** Parse, envelope-check, schema-check and identify every document. Pure. */
 export function loadManifestFiles(files: readonly SourceFile[], options: LoadOptions = {}): LoadResult {
   const problems: Problem[] = [];
   const manifests: Manifest[] = [];
   for (const source of files) {
-    const decoded = decodeManifestBytes(source.file, source.bytes);
-    if ("problem" in decoded) {
-      problems.push(decoded.problem);
-      continue;
-    }
-    const parsed = parseManifestText(source.file, decoded.text);
-    problems.push(...parsed.problems);
-    for (const doc of parsed.documents) {
-      const unset = findPlaceholders(doc.value);
-      for (const { path: at, variable } of unset) {
-        problems.push(problem(doc.locate(at), "InvalidValue", `\${${variable}} is not set: manifests have no variables yet, so write the value here (the import left this placeholder for an ecspresso template)`));
-      }
-      if (unset.length > 0) continue;
-      const { envelope, problems: envelopeProblems } = readEnvelope(doc);
-      problems.push(...envelopeProblems);
-      if (!envelope) continue;
-      const key = resourceKey(envelope.kind, envelope.name, envelope.spec, options.defaultCluster);
-      const locate = (specPath: readonly (string | number)[]) => doc.locate(["spec", ...specPath]);
-      const findings = checkSpecSchema(envelope.kind, envelope.spec);
-      for (const finding of findings) problems.push(problem(locate(finding.path), finding.code, finding.message, { key }));
-      if (findings.length > 0) continue;
-      manifests.push({ ...envelope, key, file: source.file, position: doc.position, locate });
+    try {
+      loadFile(source, options, manifests, problems);
+    } catch (error) {
+      // A defect in a check must cost one file, located, not the whole commit.
+      const why = error instanceof Error ? error.message : String(error);
+      problems.push(problem({ file: source.file, line: 1, column: 1 }, "YamlSyntax", `this file could not be loaded (${why.slice(0, 200)}); simplify it, and please report the input`));
     }
   }
   // Files that hold only comments or empty documents count as empty too: nothing to manage.
@@ -92,6 +111,32 @@ export function loadManifestFiles(files: readonly SourceFile[], options: LoadOpt
     problems.push(problem({ file: ".", line: 1, column: 1 }, "EmptyRepo", "no manifests found (no *.yaml, *.yml or *.json files, or only empty ones): nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)"));
   }
   return { manifests: dropDuplicates(manifests, problems), problems, files: files.map((f) => f.file) };
+}
+
+function loadFile(source: SourceFile, options: LoadOptions, manifests: Manifest[], problems: Problem[]): void {
+  const decoded = decodeManifestBytes(source.file, source.bytes);
+  if ("problem" in decoded) {
+    problems.push(decoded.problem);
+    return;
+  }
+  const parsed = parseManifestText(source.file, decoded.text);
+  problems.push(...parsed.problems);
+  for (const doc of parsed.documents) {
+    const unset = findPlaceholders(doc.value);
+    for (const { path: at, variable } of unset) {
+      problems.push(problem(doc.locate(at), "InvalidValue", `\${${variable}} is not set: manifests have no variables yet, so write the value here (the import left this placeholder for an ecspresso template)`));
+    }
+    if (unset.length > 0) continue;
+    const { envelope, problems: envelopeProblems } = readEnvelope(doc);
+    problems.push(...envelopeProblems);
+    if (!envelope) continue;
+    const key = resourceKey(envelope.kind, envelope.name, envelope.spec, options.defaultCluster);
+    const locate = (specPath: readonly (string | number)[]) => doc.locate(["spec", ...specPath]);
+    const findings = checkSpecSchema(envelope.kind, envelope.spec);
+    for (const finding of findings) problems.push(problem(locate(finding.path), finding.code, finding.message, { key }));
+    if (findings.length > 0) continue;
+    manifests.push({ ...envelope, key, file: source.file, position: doc.position, locate });
+  }
 }
 
 /** Two documents with one identity: an error naming both places; neither is managed. */

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
 import type { Document, Node } from "yaml";
 import type { JsonPath, JsonValue } from "../json.js";
 import type { Problem, ProblemCode, SourcePosition } from "./types.js";
@@ -10,6 +10,8 @@ export const MAX_ALIAS_COUNT = 100;
 // `__proto__` alone can rewire an object's prototype when a key is assigned; `constructor` or
 // `valueOf` are ordinary keys (valid tag keys too): user-keyed maps have no prototype, lookups are own-only.
 const UNSAFE_KEYS = new Set(["__proto__"]);
+/** Far deeper than any manifest (a task definition nests about 8 levels); bounds every later walk. */
+export const MAX_NESTING_DEPTH = 256;
 
 export type ParsedDocument = {
   file: string;
@@ -25,9 +27,7 @@ export type ParseResult = { documents: ParsedDocument[]; problems: Problem[] };
 /** Decode raw file bytes, refusing what cannot be a manifest (too large, binary, not UTF-8). */
 export function decodeManifestBytes(file: string, bytes: Uint8Array): { text: string } | { problem: Problem } {
   const at = { file, line: 1, column: 1 };
-  if (bytes.byteLength > MAX_FILE_BYTES) {
-    return { problem: problem(at, "FileTooLarge", `file is ${bytes.byteLength} bytes; manifests are capped at ${MAX_FILE_BYTES} bytes (split it into several files)`) };
-  }
+  if (bytes.byteLength > MAX_FILE_BYTES) return { problem: fileTooLarge(file, bytes.byteLength) };
   if (bytes.includes(0)) {
     return { problem: problem(at, "BinaryFile", "file contains NUL bytes: it looks binary, not YAML (move it out of the manifests path or rename it)") };
   }
@@ -36,6 +36,10 @@ export function decodeManifestBytes(file: string, bytes: Uint8Array): { text: st
   } catch {
     return { problem: problem(at, "NotUtf8", "file is not valid UTF-8 (save it as UTF-8)") };
   }
+}
+
+export function fileTooLarge(file: string, sizeBytes: number): Problem {
+  return problem({ file, line: 1, column: 1 }, "FileTooLarge", `file is ${sizeBytes} bytes; manifests are capped at ${MAX_FILE_BYTES} bytes (split it into several files)`);
 }
 
 /** Parse every YAML document of one file into plain JSON values, with positions. Pure. */
@@ -70,9 +74,9 @@ export function parseManifestText(file: string, text: string): ParseResult {
     // gives it a zero-length null scalar, not null contents. An explicit `~` is not empty.
     const contents = doc.contents;
     if (contents === null || (isScalar(contents) && contents.value === null && contents.range?.[0] === contents.range?.[1])) return;
-    const unsafe = findUnsafeKey(contents);
-    if (unsafe) {
-      problems.push(problem(at(unsafe.offset), "UnsafeKey", `key "${unsafe.key}" is not allowed in manifests (it would replace an object’s prototype): rename or remove it`));
+    const refused = inspectTree(contents);
+    if (refused) {
+      problems.push(problem(at(refused.offset), refused.code, refused.message));
       return;
     }
     let value: unknown;
@@ -91,65 +95,108 @@ export function parseManifestText(file: string, text: string): ParseResult {
       index,
       value: toJsonValue(value),
       position: at(start),
-      // The YAML tree is not kept (about 11 KB per manifest: 26 MiB at 2,300 manifests): a
-      // position is only needed to report a problem, so the file is parsed again then.
-      locate: (path) => {
-        const again = reparse(text, index);
-        return at(again === undefined ? start : offsetOf(again, path));
-      },
+      locate: (path) => at(offsets(index)?.locate(path) ?? start),
     });
   });
+  // The YAML tree is not kept (about 11 KB per manifest: 26 MiB at 2,300 manifests): positions
+  // are only needed to report problems. The first one asked for parses the file once more and
+  // indexes every document's paths, so locating stays linear however many problems there are.
+  let index: (OffsetIndex | undefined)[] | undefined;
+  const offsets = (doc: number): OffsetIndex | undefined => {
+    index ??= parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, strict: true }).map((d) => (d.contents ? indexOffsets(d.contents) : undefined));
+    return index[doc];
+  };
   return { documents, problems };
 }
 
-/** The `index`th document's root node of a text that parsed cleanly before. */
-function reparse(text: string, index: number): Node | undefined {
-  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, strict: true });
-  const doc = (Array.isArray(docs) ? docs : [docs])[index];
-  return doc?.contents ?? undefined;
-}
+type OffsetIndex = { locate(path: JsonPath): number };
+const pathKey = (path: readonly (string | number)[]) => JSON.stringify(path.map(String));
 
-/** Offset of the node at `path`, or of its deepest existing ancestor (for "missing field" errors). */
-function offsetOf(root: Node, path: JsonPath): number {
-  let node: Node = root;
-  let offset = root.range?.[0] ?? 0;
-  for (const segment of path) {
-    let next: Node | undefined;
+/**
+ * Where every path of a document starts: a scalar value at itself, a collection value at its key
+ * (not the next line). `locate` falls back to the deepest existing ancestor, for "missing field".
+ */
+function indexOffsets(root: Node): OffsetIndex {
+  const offsets = new Map<string, number>();
+  const stack: { node: Node; path: string[]; offset: number }[] = [{ node: root, path: [], offset: root.range?.[0] ?? 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { node, path, offset } = item;
+    offsets.set(pathKey(path), offset);
+    if (path.length >= MAX_NESTING_DEPTH) continue;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
-      if (pair && pair.value && typeof pair.value === "object" && "range" in pair.value) {
-        next = pair.value as Node;
-        // For a key whose value is a block collection, point at the key, not the next line.
-        offset = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? offset;
-        if (isScalar(next)) offset = next.range?.[0] ?? offset;
+      for (const pair of node.items) {
+        if (!isScalar(pair.key) || !isNode(pair.value)) continue;
+        const keyAt = pair.key.range?.[0] ?? offset;
+        stack.push({ node: pair.value, path: [...path, String(pair.key.value)], offset: isScalar(pair.value) ? (pair.value.range?.[0] ?? keyAt) : keyAt });
       }
-    } else if (isSeq(node) && /^\d+$/.test(String(segment))) {
-      const item = node.items[Number(segment)];
-      if (item && typeof item === "object" && "range" in item) {
-        next = item as Node;
-        offset = next.range?.[0] ?? offset;
-      }
+    } else if (isSeq(node)) {
+      node.items.forEach((child, i) => {
+        if (isNode(child)) stack.push({ node: child, path: [...path, String(i)], offset: child.range?.[0] ?? offset });
+      });
     }
-    if (!next) break;
-    node = next;
   }
-  return offset;
+  return {
+    locate(path) {
+      for (let depth = path.length; depth >= 0; depth--) {
+        const found = offsets.get(pathKey(path.slice(0, depth)));
+        if (found !== undefined) return found;
+      }
+      return root.range?.[0] ?? 0;
+    },
+  };
 }
 
-function findUnsafeKey(node: unknown): { key: string; offset: number } | undefined {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      if (isScalar(pair.key) && UNSAFE_KEYS.has(String(pair.key.value))) {
-        return { key: String(pair.key.value), offset: pair.key.range?.[0] ?? 0 };
+function isNode(value: unknown): value is Node {
+  return isScalar(value) || isCollection(value) || isAlias(value);
+}
+
+type Refusal = { offset: number; code: ProblemCode; message: string };
+
+/**
+ * One iterative pass over a document's tree, before it is turned into plain values: refuses
+ * keys that could reach Object.prototype, nesting deeper than any manifest, and an alias inside
+ * the node it names (`a: &a [*a]`), which would expand forever.
+ */
+function inspectTree(root: Node): Refusal | undefined {
+  const anchors = new Map<string, Node>();
+  const open = new Set<Node>();
+  const stack: { node: unknown; depth: number; exit?: true }[] = [{ node: root, depth: 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { node, depth } = item;
+    if (item.exit) {
+      open.delete(node as Node);
+      continue;
+    }
+    const at = (isNode(node) ? node.range?.[0] : undefined) ?? 0;
+    if (depth > MAX_NESTING_DEPTH) return { offset: at, code: "YamlSyntax", message: `YAML nesting is deeper than ${MAX_NESTING_DEPTH} levels: too deep to be a manifest` };
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (target !== undefined && open.has(target)) {
+        return { offset: at, code: "AliasLimit", message: `alias *${node.source} is inside the node its anchor &${node.source} names: it would repeat itself forever (a manifest is a tree; copy the values instead)` };
       }
-      const inner = findUnsafeKey(pair.value);
-      if (inner) return inner;
+      continue;
     }
-  } else if (isSeq(node)) {
-    for (const item of node.items) {
-      const inner = findUnsafeKey(item);
-      if (inner) return inner;
+    if (!isCollection(node)) {
+      if (isScalar(node) && node.anchor) anchors.set(node.anchor, node);
+      continue;
     }
+    if (node.anchor) anchors.set(node.anchor, node);
+    open.add(node);
+    stack.push({ node, depth, exit: true });
+    // Pushed in reverse so that they are visited in document order: an alias names the last
+    // anchor of that name before it.
+    const children: unknown[] = [];
+    for (const child of node.items as unknown[]) {
+      if (isPair(child)) {
+        if (isScalar(child.key) && UNSAFE_KEYS.has(String(child.key.value))) {
+          return { offset: child.key.range?.[0] ?? at, code: "UnsafeKey", message: `key "${String(child.key.value)}" is not allowed in manifests (it would replace an object’s prototype): rename or remove it` };
+        }
+        children.push(child.key, child.value);
+      } else {
+        children.push(child);
+      }
+    }
+    for (let i = children.length - 1; i >= 0; i--) if (children[i] !== null && children[i] !== undefined) stack.push({ node: children[i], depth: depth + 1 });
   }
   return undefined;
 }

@@ -13,6 +13,7 @@ export type ProblemCode =
   | "PathNotFound"
   | "EmptyRepo"
   | "FileTooLarge"
+  | "NotRegularFile"
   | "NotUtf8"
   | "BinaryFile"
   | "YamlSyntax"

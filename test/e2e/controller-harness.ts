@@ -327,6 +327,8 @@ function childEnv(run: ControllerRun): NodeJS.ProcessEnv {
     AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
     AWS_REGION: MOTO_REGION,
     ECS_GITOPS_TEST_ACCOUNT_ID: run.accountId,
+    // Scenarios poll every second and resync in seconds: below the floors real deployments get.
+    ECS_GITOPS_ALLOW_SHORT_INTERVALS: "1",
     NODE_NO_WARNINGS: "1",
     ...(run.webhookSecret === undefined ? {} : { ECS_GITOPS_WEBHOOK_SECRET: run.webhookSecret }),
   };

@@ -2,13 +2,14 @@ import { execFile } from "node:child_process";
 import { createServer } from "node:http";
 import type { IncomingHttpHeaders, Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EcsGitopsError } from "../../src/errors.js";
+import { readManifestFiles } from "../../src/manifests/load.js";
 import { createMetrics } from "../../src/controller/metrics.js";
 import type { ControllerMetrics } from "../../src/controller/metrics.js";
 import { GitRemoteSource } from "../../src/controller/source/git-remote.js";
@@ -156,7 +157,7 @@ describe("GitRemoteSource against a real remote", () => {
     expect(await readFile(join(path, "web.yaml"), "utf8")).toBe("v: old\n");
   });
 
-  it("writes a symlink in the repo as a plain file, so nothing outside the commit is read", async () => {
+  it("keeps a symlink in the repo a link, which the loader reports and never follows", async () => {
     const { work, url } = await remoteWithClone();
     await writeFile(join(work, "real.yaml"), "a: 1\n");
     await run("ln", ["-s", "/etc/hostname", join(work, "leak.yaml")]);
@@ -164,7 +165,10 @@ describe("GitRemoteSource against a real remote", () => {
     const source = track(new GitRemoteSource({ url, branch: "main", workDir: await scratch("state") }));
     await source.sync();
     const path = await source.checkout(sha);
-    expect(await readFile(join(path, "leak.yaml"), "utf8")).toBe("/etc/hostname");
+    expect((await lstat(join(path, "leak.yaml"))).isSymbolicLink()).toBe(true);
+    const { files, problems } = await readManifestFiles(path);
+    expect(files.map((f) => f.file)).toEqual(["other.yaml", "real.yaml"]);
+    expect(problems.map((p) => [p.file, p.code])).toEqual([["leak.yaml", "NotRegularFile"]]);
   });
 
   it("fails with SourceUnavailable when the branch does not exist", async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG, loadConfigFile, parseConfigText, parseDuration } from "../../src/config.js";
+import { DEFAULT_CONFIG, loadConfigFile, maxCommitBytesFromEnv, parseByteSize, parseConfigText, parseDuration } from "../../src/config.js";
 import { isEcsGitopsError } from "../../src/errors.js";
 
 const parse = (text: string) => parseConfigText("ecs-gitops.yaml", new TextEncoder().encode(text));
@@ -27,6 +27,19 @@ describe("parseDuration", () => {
       caught = error;
     }
     expect(isEcsGitopsError(caught) && caught.code).toBe("InvalidConfig");
+  });
+});
+
+describe("parseByteSize and ECS_GITOPS_MAX_COMMIT_BYTES", () => {
+  it("reads plain bytes and binary or decimal units, and refuses anything else", () => {
+    expect(parseByteSize("52428800", "--max-commit-bytes")).toBe(50 * 1024 * 1024);
+    expect(parseByteSize("50MiB", "--max-commit-bytes")).toBe(50 * 1024 * 1024);
+    expect(parseByteSize("10 MB", "--max-commit-bytes")).toBe(10_000_000);
+    for (const text of ["", "0", "-1", "1.5MiB", "lots", "1e9", "99999999999GiB"]) {
+      expect(() => parseByteSize(text, "--max-commit-bytes"), text).toThrow(expect.objectContaining({ code: "InvalidConfig", where: "--max-commit-bytes" }));
+    }
+    expect(maxCommitBytesFromEnv({})).toBeUndefined();
+    expect(maxCommitBytesFromEnv({ ECS_GITOPS_MAX_COMMIT_BYTES: "1KiB" })).toBe(1024);
   });
 });
 
@@ -65,6 +78,15 @@ describe("parseConfigText", () => {
     expect(config.syncPolicy).toEqual({ automated: true, selfHeal: true, prune: false });
     expect(config.intervalMs).toBe(60_000);
     expect(DEFAULT_CONFIG.syncPolicy.selfHeal).toBe(false);
+  });
+
+  it("refuses an interval under 5 s and a resync under 30 s, located, and keeps the defaults", () => {
+    for (const [text, field, line] of [["interval: 1ms\n", "intervalMs", 1], ["interval: 4s\n", "intervalMs", 1], ["x: 1\nresync: 29s\n", "resyncMs", 2], ["resync: 10ms\n", "resyncMs", 1]] as const) {
+      const { config, problems } = parse(text);
+      expect(problems.map((p) => [p.code, p.line]), text).toEqual(field === "resyncMs" && line === 2 ? [["UnknownField", 1], ["InvalidValue", 2]] : [["InvalidValue", line]]);
+      expect(config[field]).toBe(DEFAULT_CONFIG[field]);
+    }
+    expect(parse("interval: 5s\nresync: 30s\n").config).toMatchObject({ intervalMs: 5_000, resyncMs: 30_000 });
   });
 
   it("treats an empty file as all defaults", () => {

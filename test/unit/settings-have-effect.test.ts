@@ -101,6 +101,7 @@ const RUN_VALUES: Record<string, string[]> = {
   "--aws-rate-limit": ["--aws-rate-limit", "0.25"],
   "--log-level": ["--log-level", "debug"],
   "--shutdown-timeout": ["--shutdown-timeout", "5s"],
+  "--max-commit-bytes": ["--max-commit-bytes", "10MiB"],
 };
 
 async function runOptions(args: string[]): Promise<ControllerOptions> {

@@ -2,7 +2,7 @@ import { Option } from "commander";
 import type { Command } from "commander";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseDuration } from "../../config.js";
+import { belowFloor, durationFloors, parseByteSize, parseDuration } from "../../config.js";
 import { Controller } from "../../controller/controller.js";
 import type { ControllerOptions } from "../../controller/controller.js";
 import { createLogger } from "../../controller/log.js";
@@ -31,6 +31,7 @@ export type RunFlags = {
   logLevel: LogLevel;
   shutdownTimeout: string;
   awsRateLimit: string;
+  maxCommitBytes: string;
 };
 
 const env = (name: string) => `ECS_GITOPS_${name}`;
@@ -50,6 +51,14 @@ export function parseRateLimit(text: string): number | false {
     throw new EcsGitopsError("InvalidConfig", `--aws-rate-limit must be a fraction in (0, 1] or "off", got "${text}"`, { where: "--aws-rate-limit" });
   }
   return fraction;
+}
+
+/** `--interval` / `--resync`: a duration at or above its floor (README: intervals). */
+export function parsePeriod(field: "interval" | "resync", text: string, env: NodeJS.ProcessEnv = process.env): number {
+  const ms = parseDuration(text);
+  const tooShort = belowFloor(field, text, ms, durationFloors(env));
+  if (tooShort !== undefined) throw new EcsGitopsError("InvalidConfig", `--${tooShort}`, { where: `--${field}` });
+  return ms;
 }
 
 /** `ecs-gitops run`: the controller loop with its HTTP endpoints (docs/design.md#commands). */
@@ -78,6 +87,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option("--cluster <name>", "default cluster").env(env("CLUSTER")))
     .addOption(new Option("--workdir <dir>", "clones, snapshots and the alert episode record").env(env("WORKDIR")))
     .addOption(new Option("--aws-rate-limit <fraction|off>", "client-side pacing as a share of AWS's published API rates, leaving headroom for other tools; off for emulators").env(env("AWS_RATE_LIMIT")).default("0.5"))
+    .addOption(new Option("--max-commit-bytes <size>", "bound on the manifest bytes read from one commit (files past it are reported, not read)").env(env("MAX_COMMIT_BYTES")).default("50MiB"))
     .addOption(new Option("--log-level <level>", "log level").env(env("LOG_LEVEL")).choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
     .addOption(new Option("--shutdown-timeout <duration>", "bound on finishing in-flight AWS calls at SIGTERM (below ECS's 30 s stopTimeout)").env(env("SHUTDOWN_TIMEOUT")).default("20s"))
     .action(async (flags: RunFlags, self: Command) => {
@@ -95,8 +105,8 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
     repo: flags.repo,
     branch: flags.branch,
     path: flags.path,
-    intervalMs: explicit("interval") ? parseDuration(flags.interval) : undefined,
-    resyncMs: explicit("resync") ? parseDuration(flags.resync) : undefined,
+    intervalMs: explicit("interval") ? parsePeriod("interval", flags.interval) : undefined,
+    resyncMs: explicit("resync") ? parsePeriod("resync", flags.resync) : undefined,
     mode: flags.mode,
     automated: explicit("automated") ? (typeof flags.automated === "boolean" ? flags.automated : parseBool(flags.automated, "--automated")) : undefined,
     selfHeal: explicit("selfHeal") ? parseBool(flags.selfHeal, "--self-heal") : undefined,
@@ -116,6 +126,7 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
     shutdownTimeoutMs: parseDuration(flags.shutdownTimeout),
     rateLimit: parseRateLimit(flags.awsRateLimit),
     progressPollMs: 10_000,
+    maxCommitBytes: parseByteSize(flags.maxCommitBytes, "--max-commit-bytes"),
     log,
     accountIdHeader: process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
   };
@@ -123,26 +134,31 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
 
 async function runController(flags: RunFlags, explicit: (name: string) => boolean): Promise<number> {
   const log = createLogger({ level: flags.logLevel });
-  let controller: Controller;
+  let controller: Controller | undefined;
+  let fatal: (error: Error) => void = () => undefined;
+  const fatalError = new Promise<Error>((resolve) => (fatal = resolve));
   try {
-    controller = new Controller(controllerOptions(flags, explicit, log));
+    controller = new Controller({ ...controllerOptions(flags, explicit, log), onFatal: (error) => fatal(error) });
     await controller.start();
   } catch (error) {
+    // start() has closed what it opened: nothing may keep answering /healthz 200 now.
     log.fatal({ err: error instanceof Error ? error.message : String(error) }, "cannot start");
     return 2;
   }
+  const running = controller;
   return new Promise<number>((resolve) => {
-    let signalled = false;
-    const shutdown = (signal: string) => {
-      if (signalled) return;
-      signalled = true;
-      log.info({ signal }, "shutting down");
-      void controller.stop().then(
-        () => resolve(0),
-        () => resolve(1),
+    let stopping = false;
+    const shutdown = (why: Record<string, unknown>, code: number) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(why, "shutting down");
+      void running.stop().then(
+        () => resolve(code),
+        () => resolve(code === 0 ? 1 : code),
       );
     };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown({ signal: "SIGTERM" }, 0));
+    process.once("SIGINT", () => shutdown({ signal: "SIGINT" }, 0));
+    void fatalError.then((error) => shutdown({ reason: "fatal", err: error.message }, 2));
   });
 }

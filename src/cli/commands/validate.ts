@@ -1,7 +1,7 @@
 import path from "node:path";
 import { Option } from "commander";
 import type { Command } from "commander";
-import { loadConfigFile } from "../../config.js";
+import { loadConfigFile, maxCommitBytesFromEnv } from "../../config.js";
 import { inScope, locateManifestRoot } from "../../controller/manifest-root.js";
 import { loadDesiredState, sortProblems } from "../../resources/load.js";
 import { formatProblems, formatSummary, hasErrors, toValidateDocument } from "../format-problems.js";
@@ -34,7 +34,7 @@ export async function runValidate(target: string, flags: ValidateFlags, io: Comm
   const located = await locateManifestRoot(target);
   const { config, problems: configProblems } = await loadConfigFile(located.root);
   const defaultCluster = flags.cluster ?? config.cluster;
-  const loaded = await loadDesiredState(located.root, { defaultCluster });
+  const loaded = await loadDesiredState(located.root, { defaultCluster, maxCommitBytes: maxCommitBytesFromEnv() });
   const inside = (file: string) => file === "." || inScope(located.scope, file);
   const result = { manifests: loaded.manifests.filter((m) => inside(m.file)), problems: loaded.problems.filter((p) => inside(p.file)), files: loaded.files.filter(inside) };
   const problems = sortProblems([...configProblems, ...result.problems]);

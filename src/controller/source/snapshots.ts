@@ -29,9 +29,10 @@ const STALE_TMP_MS = 60 * 60 * 1000;
  * stays valid until `keep` newer snapshots have been made.
  *
  * The tree comes from the object store through a throw-away index (`read-tree` + `checkout-index`),
- * never from a working tree, so uncommitted edits cannot leak in. Symlinks are written as plain
- * files holding the link target (core.symlinks=false): a manifest repo cannot make the controller
- * read files outside the commit. Submodules are not materialised.
+ * never from a working tree, so uncommitted edits cannot leak in. Symlinks stay symlinks
+ * (core.symlinks=true) so that the manifest loader sees them as links and reports them, exactly as
+ * `validate` does on a working tree; it never follows one, so nothing outside the commit is read.
+ * Submodules are not materialised.
  */
 export class SnapshotStore {
   readonly #dir: string;
@@ -73,7 +74,7 @@ export class SnapshotStore {
     const run = { env, timeoutMs: options.timeoutMs, where: options.where };
     try {
       await runGit(["--git-dir", options.gitDir, "read-tree", "--end-of-options", sha], { ...run, what: "read-tree" });
-      await runGit(["--git-dir", options.gitDir, "--work-tree", tmp, "-c", "core.symlinks=false", "checkout-index", "--all", "--force"], { ...run, what: "checkout-index" });
+      await runGit(["--git-dir", options.gitDir, "--work-tree", tmp, "-c", "core.symlinks=true", "checkout-index", "--all", "--force"], { ...run, what: "checkout-index" });
       await rename(tmp, target);
       this.#log?.debug({ sha, path: target }, "snapshot written");
     } catch (error) {

@@ -7,6 +7,7 @@ import type { ControllerHttpServerOptions, PushHint, Readiness } from "../../../
 import { silentLogger } from "../../../src/controller/log.js";
 import { createMetrics } from "../../../src/controller/metrics.js";
 import { StatusStore } from "../../../src/controller/status.js";
+import { MALFORMED_REQUESTS, sendRaw, statusCodes } from "../../support/raw-http.js";
 
 const SECRET = "webhook-secret-for-tests";
 
@@ -124,6 +125,39 @@ describe("ControllerHttpServer", () => {
     const res = await fetch(`${h.base}/status`);
     expect(res.status).toBe(500);
     expect(await res.text()).not.toContain("secret internals");
+  });
+
+  it("answers every malformed request line, target, method and header with a status, never an unhandled rejection", async () => {
+    const h = await start();
+    const port = Number(new URL(h.base).port);
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on("unhandledRejection", onRejection);
+    try {
+      for (const request of MALFORMED_REQUESTS) {
+        const codes = statusCodes(await sendRaw(port, request.bytes));
+        // Node's parser may answer 400/431 itself or just close; whatever reaches us is a status.
+        for (const code of codes) expect(code, request.name).toBeGreaterThanOrEqual(100);
+        const health = await fetch(`${h.base}/healthz`);
+        expect(health.status, `after ${request.name}`).toBe(200);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onRejection);
+    }
+  });
+
+  it("answers 400 to targets the URL parser refuses, in origin and absolute form", async () => {
+    const h = await start();
+    const port = Number(new URL(h.base).port);
+    for (const target of ["http://x:99999/healthz", "http://[::1/healthz", "http://%/", "ftp://x/healthz"]) {
+      expect(statusCodes(await sendRaw(port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`)), target).toEqual([400]);
+    }
+    // A path that merely looks like a host is a path: not found, not a crash.
+    for (const target of ["//", "//[", "//healthz"]) {
+      expect(statusCodes(await sendRaw(port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`)), target).toEqual([404]);
+    }
   });
 
   describe("/webhook", () => {

@@ -1,0 +1,112 @@
+import { realpath } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { DEFAULT_CONFIG, loadConfigFile, regionProblems } from "../config.js";
+import type { ControllerConfig } from "../config.js";
+import { EcsGitopsError } from "../errors.js";
+import { problem } from "../manifests/parse.js";
+import type { LoadResult, Manifest } from "../manifests/types.js";
+import { loadDesiredState } from "../resources/load.js";
+
+export type CommitLoadRequest = {
+  /** The manifests root inside a materialised commit. */
+  root: string;
+  /** `--cluster`; unset: the commit's ecs-gitops.yaml decides. */
+  cluster: string | undefined;
+  maxCommitBytes?: number | undefined;
+  /** The commit's tree: `root` must not lead out of it (`--path ../..`, a linked folder). */
+  within?: string | undefined;
+  /** The region the controller's clients were made for: a settings file naming another is an error. */
+  region?: string | undefined;
+};
+
+/** A commit's settings file and manifests; `loaded` is absent when the settings file is broken. */
+export type CommitLoad = { config: ControllerConfig; configProblems: LoadResult["problems"]; loaded: LoadResult | undefined };
+
+export type CommitLoadLimits = {
+  /** A load that takes longer is abandoned (the worker is terminated). */
+  timeoutMs: number;
+  /** The worker's heap; a commit that needs more is refused instead of growing the controller. */
+  maxHeapMb: number;
+};
+
+export const DEFAULT_COMMIT_LOAD_LIMITS: CommitLoadLimits = { timeoutMs: 120_000, maxHeapMb: 1024 };
+
+/** Read, parse and validate one commit in the calling thread (the worker's body; tests). */
+export async function loadCommitInline(request: CommitLoadRequest): Promise<CommitLoad> {
+  if (request.within !== undefined && !(await isInside(request.root, request.within))) {
+    // Reported like a broken settings file: the last good commit stays in force entirely.
+    const outside = problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `the manifests path leads out of the repository (through ".." or a symbolic link): point --path at a folder of the repository`);
+    return { config: structuredClone(DEFAULT_CONFIG), configProblems: [outside], loaded: undefined };
+  }
+  const loadedConfig = await loadConfigFile(request.root);
+  const { config } = loadedConfig;
+  const configProblems = [...loadedConfig.problems, ...regionProblems(loadedConfig, request.region)];
+  if (configProblems.some((p) => p.severity === "error")) return { config, configProblems, loaded: undefined };
+  const loaded = await loadDesiredState(request.root, { defaultCluster: request.cluster ?? config.cluster, maxCommitBytes: request.maxCommitBytes });
+  return { config, configProblems, loaded };
+}
+
+/**
+ * The same load in a worker thread: parsing and validating a pathological commit (a megabyte of
+ * YAML, thousands of documents) takes seconds of CPU, and on the main thread that would stall
+ * /healthz and the reconcile queue. The worker also bounds the memory a commit can take.
+ */
+export function loadCommitInWorker(request: CommitLoadRequest, limits: CommitLoadLimits = DEFAULT_COMMIT_LOAD_LIMITS): Promise<CommitLoad> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(request, limits);
+    let settled = false;
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      outcome();
+    };
+    const timer = setTimeout(() => {
+      finish(() => reject(new EcsGitopsError("InvalidManifest", `loading the commit's manifests took longer than ${Math.round(limits.timeoutMs / 1000)} s: split or simplify the largest files`, { where: request.root, retryable: false })));
+    }, limits.timeoutMs);
+    worker.once("message", (message: CommitLoad) => finish(() => resolve(withLocators(message))));
+    worker.once("error", (error: Error & { code?: string }) => {
+      const tooLarge = error.code === "ERR_WORKER_OUT_OF_MEMORY";
+      const failure = tooLarge
+        ? new EcsGitopsError("InvalidManifest", `the commit's manifests need more than ${limits.maxHeapMb} MiB to load: split or shrink the largest files`, { where: request.root, retryable: false, cause: error })
+        : error;
+      finish(() => reject(failure));
+    });
+    worker.once("exit", (code) => finish(() => reject(new EcsGitopsError("Internal", `the manifest loader exited (code ${code}) without a result`, { where: request.root }))));
+  });
+}
+
+async function isInside(root: string, within: string): Promise<boolean> {
+  const [real, base] = await Promise.all([realpath(root).catch(() => undefined), realpath(within).catch(() => undefined)]);
+  // A root that does not exist is reported by the loader as a missing path.
+  if (real === undefined || base === undefined) return !path.relative(path.resolve(within), path.resolve(root)).startsWith("..");
+  const rel = path.relative(base, real);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/** What crosses the thread boundary: everything but the `locate` closures, which only validation uses. */
+export function toTransferable(load: CommitLoad): CommitLoad {
+  if (!load.loaded) return load;
+  const manifests = load.loaded.manifests.map(({ locate: _locate, ...rest }) => rest) as unknown as Manifest[];
+  return { ...load, loaded: { ...load.loaded, manifests } };
+}
+
+function withLocators(load: CommitLoad): CommitLoad {
+  if (!load.loaded) return load;
+  const manifests = load.loaded.manifests.map((m): Manifest => ({ ...m, locate: () => m.position }));
+  return { ...load, loaded: { ...load.loaded, manifests } };
+}
+
+function startWorker(request: CommitLoadRequest, limits: CommitLoadLimits): Worker {
+  const options = { workerData: request, resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb } };
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./commit-load-worker.js", import.meta.url), options);
+  // Running from the TypeScript sources (tests, `tsx`): the worker loads them through tsx too.
+  // tsx's ESM entry (its CommonJS twin, which require.resolve finds, cannot register hooks here).
+  const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href;
+  const entry = new URL("./commit-load-worker.ts", import.meta.url).href;
+  return new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`, { ...options, eval: true });
+}

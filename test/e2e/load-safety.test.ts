@@ -1,0 +1,112 @@
+import { symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
+import { describe, expect, inject, it } from "vitest";
+import { runValidate } from "../../src/cli/commands/validate.js";
+import { editFile } from "./desired-repo.js";
+import { commitAll, createWorld, eventually, runController } from "./drift-harness.js";
+import type { World } from "./drift-harness.js";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
+
+process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
+process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
+process.env["AWS_REGION"] ??= MOTO_REGION;
+
+const endpoint = inject("motoEndpoint");
+
+async function workerDesiredCount(world: World): Promise<number | undefined> {
+  const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"], include: ["TAGS"] }));
+  return services?.find((s) => s.status === "ACTIVE")?.desiredCount;
+}
+
+/** About 300 KB of YAML that takes the parser seconds: thousands of small flow mappings. */
+function slowYaml(): string {
+  const lines = ["apiVersion: ecs-gitops/v1", "kind: TaskDefinition", "metadata:", "  name: slow", "spec:", "  junk:"];
+  for (let i = 0; i < 8_000; i++) lines.push(`    - {a${i}: [${i}, {b: x}], c: {d: ${i}}}`);
+  return lines.join("\n") + "\n";
+}
+
+describe("the controller loading hostile commits", () => {
+  it("applies the valid changes of a commit whose other file holds a recursive alias, and reports that file located", { timeout: 90_000 }, async () => {
+    const world = await createWorld(endpoint);
+    const run = await runController(world, { resyncMs: 500 });
+    try {
+      await run.converged();
+      expect(await workerDesiredCount(world)).toBe(3);
+      await writeFile(path.join(world.dir, "loop.yaml"), "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: loop\nspec: &s\n  containerDefinitions: [*s]\n");
+      await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
+      await commitAll(world.dir, "a valid change and a recursive alias");
+      await eventually(async () => (await workerDesiredCount(world)) === 4, 20_000, "worker scaled to 4 from the same commit");
+      const status = await run.status();
+      expect(status.manifestErrors).toEqual([expect.objectContaining({ file: "loop.yaml", line: 6, column: 26 })]);
+      expect(status.source.lastError).toBeUndefined();
+    } finally {
+      await run.stop();
+      await world.close();
+    }
+  });
+
+  it("reports a linked manifest and a linked folder exactly as validate does, and applies the rest of the commit", { timeout: 90_000 }, async () => {
+    const world = await createWorld(endpoint);
+    const run = await runController(world, { resyncMs: 500 });
+    try {
+      await run.converged();
+      await symlink("worker/service.yaml", path.join(world.dir, "linked.yaml"));
+      await symlink("web", path.join(world.dir, "linked-folder"));
+      await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
+      await commitAll(world.dir, "links and a valid change");
+      let printed = "";
+      expect(await runValidate(world.dir, { output: "json" }, { out: (text) => (printed += text), cwd: world.dir })).toBe(1);
+      const validated = (JSON.parse(printed) as { problems: { file: string; message: string }[] }).problems.map((p) => [p.file, p.message]);
+      await eventually(async () => (await workerDesiredCount(world)) === 4, 20_000, "worker scaled to 4 from the same commit");
+      const reported = (await run.status()).manifestErrors.map((e) => [e.file, e.message]);
+      expect(reported.sort()).toEqual(validated.sort());
+      expect(reported.map(([file]) => file).sort()).toEqual(["linked-folder", "linked.yaml"]);
+    } finally {
+      await run.stop();
+      await world.close();
+    }
+  });
+
+  it("keeps its event loop free while a pathological commit loads: /healthz answers throughout", { timeout: 120_000 }, async () => {
+    const world = await createWorld(endpoint);
+    const run = await runController(world, { resyncMs: 5_000 });
+    try {
+      await run.converged();
+      await writeFile(path.join(world.dir, "slow.yaml"), slowYaml());
+      await writeFile(path.join(world.dir, "many.yaml"), "---\nkind: X\n".repeat(1_000));
+      const delay = monitorEventLoopDelay({ resolution: 10 });
+      const healthGapsMs: number[] = [];
+      let last = performance.now();
+      let loaded = false;
+      const probe = (async () => {
+        while (!loaded) {
+          const response = await fetch(`http://127.0.0.1:${run.port}/healthz`, { signal: AbortSignal.timeout(10_000) });
+          await response.arrayBuffer();
+          expect(response.status).toBe(200);
+          const now = performance.now();
+          healthGapsMs.push(now - last);
+          last = now;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      delay.enable();
+      const started = performance.now();
+      await commitAll(world.dir, "pathological manifests");
+      await eventually(async () => (await run.status()).manifestErrors.some((e) => e.file === "many.yaml"), 90_000, "the pathological commit's errors in /status");
+      const loadMs = performance.now() - started;
+      loaded = true;
+      await probe;
+      delay.disable();
+      const maxDelayMs = delay.max / 1e6;
+      // Loading on the main thread blocked it for the whole parse (seconds); a worker leaves it free.
+      expect(maxDelayMs, `max event-loop delay while a ${Math.round(loadMs)} ms load ran`).toBeLessThan(1_000);
+      expect(Math.max(...healthGapsMs)).toBeLessThan(1_000);
+      expect(healthGapsMs.length).toBeGreaterThan(3);
+    } finally {
+      await run.stop();
+      await world.close();
+    }
+  });
+});
