@@ -4,6 +4,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
+import { applyLandedCheck } from "./landed-check.js";
 import { applyRateLimit, RateLimiter } from "./rate-limit.js";
 
 /** The SDK's retry strategy type (a `StandardRetryStrategy`, `ConfiguredRetryStrategy` …). */
@@ -80,7 +81,8 @@ function rateLimiterFor(option: AwsClientOptions["rateLimit"]): RateLimiter | un
 /**
  * One ECS and one EventBridge client, configured alike: standard retry mode with few attempts,
  * bounded timeouts, call accounting and client-side rate limiting on both, and the moto account
- * header in tests.
+ * header in tests. Retries of non-idempotent ECS writes first check whether the earlier attempt
+ * landed (landed-check.ts).
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const calls = options.calls ?? new CallAccounting();
@@ -97,7 +99,9 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     applyMotoAccountHeader(ecs.middlewareStack, options.accountIdHeader);
     applyMotoAccountHeader(events.middlewareStack, options.accountIdHeader);
   }
-  return { ecs, events, calls, rateLimiter };
+  const clients: AwsClients = { ecs, events, calls, rateLimiter };
+  applyLandedCheck(ecs.middlewareStack, "ecs", () => clients, calls);
+  return clients;
 }
 
 /** The region the clients resolved (flag, env or profile). */

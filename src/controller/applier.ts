@@ -17,6 +17,8 @@ export type ApplyOutcome =
 export type ApplyObserver = {
   /** Called after each successful AWS write (for logs, metrics, cache invalidation). */
   onCall?: (key: ResourceKey, call: PlannedCall, output: JsonObject) => void;
+  /** Called when a write failed: it may still have landed (a lost response), so caches must not vouch for it. */
+  onFailedCall?: (key: ResourceKey, call: PlannedCall) => void;
 };
 
 export type ApplyOptions = {
@@ -84,7 +86,10 @@ async function applyAction(aws: AwsClients, action: Action, registered: Map<stri
   try {
     for (const planned of action.calls) {
       const call = { operation: planned.operation, input: substitute(planned.input, registered, failedKeys) as JsonObject };
-      const output = await executeCall(aws, call);
+      const output = await executeCall(aws, call).catch((error: unknown) => {
+        observer.onFailedCall?.(action.key, call);
+        throw error;
+      });
       done.push(call.operation);
       observer.onCall?.(action.key, call, output);
       if (call.operation === "ecs:RegisterTaskDefinition") {

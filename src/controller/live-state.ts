@@ -228,6 +228,17 @@ export class LiveReader {
   }
 
   /**
+   * One of our writes failed. A registration may still have landed (its response was lost): the
+   * family's latest revision is read afresh before the next plan, so it is reused rather than
+   * registered a second time.
+   */
+  recordFailedWrite(call: PlannedCall): void {
+    if (call.operation !== "ecs:RegisterTaskDefinition") return;
+    const family = stringAt(call.input, "family");
+    if (family !== undefined) this.#latest.delete(family);
+  }
+
+  /**
    * AWS did not answer: writes in flight may have landed or not, and the endpoint may come back
    * without what was cached (a failover, a restarted emulator). Everything is read afresh once,
    * rather than trusted until `refreshMs` (a stale latest revision would be reused by a plan).

@@ -65,6 +65,7 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {
   return applyPlan(plan.aws, plan.actions, {
     onCall: (_key, call, output) => plan.reader.recordWrite(call, output),
+    onFailedCall: (_key, call) => plan.reader.recordFailedWrite(call),
   });
 }
 

@@ -20,6 +20,8 @@ describe("SDK retries within the bound", () => {
       errors: 0,
       attemptErrors: 1,
       throttles: 1,
+      landedChecks: 0,
+      landedFound: 0,
     });
   });
 

@@ -1,0 +1,78 @@
+import { createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+
+/**
+ * How a request chosen to fail is answered once moto has applied it: a lost response (500,
+ * connection reset) or a throttle answered after the request went through.
+ */
+export type Fault = "500" | "reset" | "throttle";
+
+export type FaultPlan = { operation: string; fault: Fault; times: number };
+
+/**
+ * An HTTP proxy in front of moto_server: every request is forwarded and applied; a request whose
+ * `X-Amz-Target` names the operation of the current plan then loses its response (up to `times`
+ * times). `seen` counts the requests moto received per operation.
+ */
+export class FaultProxy {
+  readonly #upstream: string;
+  readonly #server: Server;
+  #plan: FaultPlan | undefined;
+  readonly seen = new Map<string, number>();
+  endpoint = "";
+
+  constructor(upstream: string) {
+    this.#upstream = upstream;
+    this.#server = createServer((request, response) => void this.#handle(request, response));
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
+    const address = this.#server.address();
+    this.endpoint = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+    return this.endpoint;
+  }
+
+  /** The next `times` requests of `operation` (`RegisterTaskDefinition`, or a whole target `AWSEvents.TagResource`) lose their response. */
+  failNext(plan: FaultPlan | undefined): void {
+    this.#plan = plan;
+    this.seen.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const target = String(request.headers["x-amz-target"] ?? "");
+    const operation = target.slice(target.lastIndexOf(".") + 1);
+    this.seen.set(operation, (this.seen.get(operation) ?? 0) + 1);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) if (typeof value === "string" && name !== "host" && name !== "content-length") headers.set(name, value);
+    let upstream: Response;
+    try {
+      upstream = await fetch(`${this.#upstream}${request.url ?? "/"}`, { method: request.method ?? "POST", headers, body: chunks.length > 0 ? Buffer.concat(chunks) : null });
+    } catch {
+      request.socket.destroy();
+      return;
+    }
+    const body = Buffer.from(await upstream.arrayBuffer());
+    const plan = this.#plan;
+    if (plan !== undefined && plan.times > 0 && (plan.operation === operation || plan.operation === target)) {
+      plan.times -= 1;
+      if (plan.fault === "reset") {
+        request.socket.destroy();
+        return;
+      }
+      const [status, type] = plan.fault === "500" ? [500, "InternalFailure"] : [400, "ThrottlingException"];
+      response.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
+      response.end(JSON.stringify({ __type: type, message: "injected after the request was applied" }));
+      return;
+    }
+    response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/x-amz-json-1.1" });
+    response.end(body);
+  }
+}
