@@ -18,11 +18,16 @@ export class FaultProxy {
   readonly #upstream: string;
   readonly #server: Server;
   #plan: FaultPlan | undefined;
+  /** Requests moto received (applied), by operation. */
   readonly seen = new Map<string, number>();
   endpoint = "";
+  /** Share of requests answered with a throttle before they reach moto (as AWS throttles). */
+  throttleRate = 0;
+  readonly #random: () => number;
 
-  constructor(upstream: string) {
+  constructor(upstream: string, random: () => number = Math.random) {
     this.#upstream = upstream;
+    this.#random = random;
     this.#server = createServer((request, response) => void this.#handle(request, response));
   }
 
@@ -49,6 +54,11 @@ export class FaultProxy {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const target = String(request.headers["x-amz-target"] ?? "");
     const operation = target.slice(target.lastIndexOf(".") + 1);
+    if (this.throttleRate > 0 && this.#random() < this.throttleRate) {
+      response.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
+      response.end(JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }));
+      return;
+    }
     this.seen.set(operation, (this.seen.get(operation) ?? 0) + 1);
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) if (typeof value === "string" && name !== "host" && name !== "content-length") headers.set(name, value);
