@@ -40,7 +40,11 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
     return { specHash: hash, resolved: { state: "unresolved", reason: action.reason }, action };
   }
 
-  const match = compared.find((c) => c.changes.length === 0);
+  // A revision someone else registered is theirs even when its content equals git's: retagging it
+  // would take it from them. Only ours (or one the manifest adopts) is reused; else we register.
+  const reusable = (c: (typeof compared)[number]) => ownership(c.candidate.tags, manifest, ctx) !== "foreign";
+  const match = compared.find((c) => c.changes.length === 0 && reusable(c));
+  const foreignTwin = compared.find((c) => c.changes.length === 0 && !reusable(c));
   if (match) {
     const { candidate } = match;
     const tagChanges = diffTagChanges(wantTags, candidate.tags, ignored);
@@ -55,9 +59,10 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
 
   const input: JsonObject = { family: manifest.name, ...registerSpec(manifest.spec), tags: tagMapToList(tagsForWrite(wantTags, ctx), "ecs") };
   const call: PlannedCall = { operation: "ecs:RegisterTaskDefinition", input };
+  const notes = foreignTwin ? { notes: [`revision ${foreignTwin.candidate.revision} has this content but is not owned by "${ctx.owner}": registering our own`] } : {};
   const action: Action = first
-    ? { type: "update", ...base, changes: compared[0]?.changes ?? [], calls: [call] }
-    : { type: "create", ...base, changes: diffValues(desired, {}), calls: [call] };
+    ? { type: "update", ...base, changes: compared[0]?.changes ?? [], calls: [call], ...notes }
+    : { type: "create", ...base, changes: diffValues(desired, {}), calls: [call], ...notes };
   return { action, specHash: hash, resolved: { state: "pending", family: manifest.name, key: manifest.key } };
 }
 
