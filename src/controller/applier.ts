@@ -6,6 +6,7 @@ import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import type { ResourceKey } from "../manifests/types.js";
 import { arnPlaceholder } from "../resources/types.js";
+import { checkWriteGuard } from "./write-guard.js";
 import type { Action, PlannedCall } from "../resources/types.js";
 
 export type ApplyOutcome =
@@ -17,7 +18,7 @@ export type ApplyOutcome =
 export type ApplyObserver = {
   /** Called after each successful AWS write (for logs, metrics, cache invalidation). */
   onCall?: (key: ResourceKey, call: PlannedCall, output: JsonObject) => void;
-  /** Called when a write failed: it may still have landed (a lost response), so caches must not vouch for it. */
+  /** Called when a write failed (it may still have landed: a lost response) or was refused by its guard: caches must not vouch for it. */
   onFailedCall?: (key: ResourceKey, call: PlannedCall) => void;
 };
 
@@ -84,6 +85,12 @@ async function applyAction(aws: AwsClients, action: Action, registered: Map<stri
   const done: string[] = [];
   let registeredArn: string | undefined;
   try {
+    const refused = action.guard === undefined ? undefined : await checkWriteGuard(aws, action.key, action.guard);
+    if (refused !== undefined) {
+      // What the plan believed is stale: let the caches forget it.
+      for (const call of action.calls) observer.onFailedCall?.(action.key, call);
+      throw refused;
+    }
     for (const planned of action.calls) {
       const call = { operation: planned.operation, input: substitute(planned.input, registered, failedKeys) as JsonObject };
       const output = await executeCall(aws, call).catch((error: unknown) => {

@@ -228,14 +228,21 @@ export class LiveReader {
   }
 
   /**
-   * One of our writes failed. A registration may still have landed (its response was lost): the
-   * family's latest revision is read afresh before the next plan, so it is reused rather than
-   * registered a second time.
+   * One of our writes failed or was refused. A registration may still have landed (its response
+   * was lost): the family's latest revision is read afresh before the next plan, so it is reused
+   * rather than registered a second time. A rule's cached tags are dropped the same way.
    */
   recordFailedWrite(call: PlannedCall): void {
-    if (call.operation !== "ecs:RegisterTaskDefinition") return;
-    const family = stringAt(call.input, "family");
-    if (family !== undefined) this.#latest.delete(family);
+    if (call.operation === "ecs:RegisterTaskDefinition") {
+      const family = stringAt(call.input, "family");
+      if (family !== undefined) this.#latest.delete(family);
+      return;
+    }
+    // A rule write refused or failed: its tags (ownership) are read again by the next plan.
+    const name = stringAt(call.input, "Name") ?? stringAt(call.input, "Rule");
+    if (!call.operation.startsWith("events:") || name === undefined) return;
+    const bus = busOf(call.input["EventBusName"]);
+    for (const [arn, cached] of this.#ruleTags) if (cached.bus === bus && cached.name === name) this.#ruleTags.delete(arn);
   }
 
   /**

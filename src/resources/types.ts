@@ -27,10 +27,17 @@ export type WriteOperation =
  */
 export type PlannedCall = { operation: WriteOperation; input: JsonObject };
 
+/**
+ * What apply checks on AWS right before an action's first write: the resource is still what the
+ * plan judged from a possibly older read (ours, or absent). Another team may have deleted it and
+ * made its own under the same name since; a rule's tags are cached between resyncs.
+ */
+export type WriteGuard = { resource: "rule"; bus: string; name: string; owner: string; adopt: boolean; expect: "owned" | "absent" };
+
 /** What apply executes and diff prints: one source of truth (STYLE.md, changesets/Terraform). */
 export type Action =
-  | { type: "create" | "update" | "noop"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[] }
-  | { type: "delete"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[] }
+  | { type: "create" | "update" | "noop"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[]; guard?: WriteGuard }
+  | { type: "delete"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[]; guard?: WriteGuard }
   | { type: "blocked"; key: ResourceKey; kind: Kind; changes: Change[]; code: BlockedCode; reason: string; hint: string };
 
 /**

@@ -52,8 +52,21 @@ export function diffTags(desired: TagMap, live: TagMap): { set: TagMap; remove: 
   return { set, remove };
 }
 
+export type Ownership = "owned" | "adoptable" | "foreign";
+
+/** Who may write a resource: this controller's owner, and whether the manifest adopts what is not ours. */
+export type OwnerClaim = { owner: string; adopt: boolean };
+
+export function claimOf(manifest: Manifest, ctx: PlanContext): OwnerClaim {
+  return { owner: ctx.owner, adopt: manifest.annotations["ecs-gitops/adopt"] === "true" };
+}
+
 /** Is the live resource ours (owner tag matches), or may it be adopted (annotation)? */
-export function ownership(liveTags: TagMap, manifest: Manifest, ctx: PlanContext): "owned" | "adoptable" | "foreign" {
-  if (liveTags[OWNER_TAG] === ctx.owner) return "owned";
-  return manifest.annotations["ecs-gitops/adopt"] === "true" ? "adoptable" : "foreign";
+export function ownershipOf(liveTags: TagMap, claim: OwnerClaim): Ownership {
+  if (liveTags[OWNER_TAG] === claim.owner) return "owned";
+  return claim.adopt ? "adoptable" : "foreign";
+}
+
+export function ownership(liveTags: TagMap, manifest: Manifest, ctx: PlanContext): Ownership {
+  return ownershipOf(liveTags, claimOf(manifest, ctx));
 }

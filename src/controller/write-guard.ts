@@ -1,0 +1,31 @@
+import { describeRule, listTagsForResource } from "../aws/index.js";
+import type { AwsClients } from "../aws/index.js";
+import { EcsGitopsError } from "../errors.js";
+import type { ResourceKey } from "../manifests/types.js";
+import { ADOPT_ANNOTATION, quoteOrAbsent } from "../resources/common/plan-util.js";
+import { ownershipOf, tagListToMap } from "../resources/common/tags.js";
+import { OWNER_TAG } from "../resources/types.js";
+import type { WriteGuard } from "../resources/types.js";
+
+/**
+ * Reads, right before an action's first write, whether the resource is still what the plan
+ * judged: undefined when writing is safe, else the error that stops it. A rule another team
+ * recreated under our name is theirs (NotOwned, never written); a rule deleted since the plan's
+ * read is looked at again on the next reconcile (NotFound, retried).
+ */
+export async function checkWriteGuard(aws: AwsClients, key: ResourceKey, guard: WriteGuard): Promise<EcsGitopsError | undefined> {
+  const where = `${key} (rule "${guard.name}" on event bus ${guard.bus})`;
+  const rule = await describeRule(aws, guard.bus, guard.name);
+  if (rule === undefined) {
+    if (guard.expect === "absent") return undefined;
+    return new EcsGitopsError("NotFound", `${where}: the rule was deleted after it was read, so nothing was written; it is read again on the next reconcile.`, { where: key, retryable: true });
+  }
+  const arn = rule["Arn"];
+  const tags = tagListToMap(typeof arn === "string" ? await listTagsForResource(aws, arn) : []);
+  if (ownershipOf(tags, guard) !== "foreign") return undefined;
+  return new EcsGitopsError(
+    "NotOwned",
+    `${where}: the rule is not owned by "${guard.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(tags[OWNER_TAG])}): someone else made it since it was read, so nothing was written. To manage it, add the annotation ${ADOPT_ANNOTATION}: "true"; otherwise choose another metadata.name.`,
+    { where: key },
+  );
+}
