@@ -8,6 +8,7 @@ import type { Action } from "../resources/types.js";
 import { applyPlan } from "./applier.js";
 import type { ApplyOutcome } from "./applier.js";
 import { LiveReader } from "./live-state.js";
+import { identifyRepository } from "./repo-identity.js";
 import type { IgnoreRule, PlanSettings } from "./planner.js";
 
 export type OneShotOptions = {
@@ -53,6 +54,7 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
   if (errors.length > 0) return { manifests, problems, actions: [], revision, aws, calls, reader };
   const settings: PlanSettings = {
     owner: options.owner,
+    repo: await identifyRepository(options.path, false),
     revision,
     region: options.region ?? (await resolveRegion(aws)),
     defaultCluster: options.cluster,

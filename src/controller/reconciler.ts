@@ -30,6 +30,8 @@ import type { Residue } from "./write-residue.js";
 
 export type ReconcilerSettings = {
   owner: string;
+  /** The repository's identity for the source tag (repo-identity.ts); resources another repository wrote are not ours. */
+  repo?: string | undefined;
   region: string;
   defaultCluster: string | undefined;
   ignoreRules: readonly IgnoreRule[];
@@ -170,6 +172,7 @@ export class Reconciler {
     try {
       planned = await this.#o.reader.plan(planningSet(present, desired.manifests), {
         owner: settings.owner,
+        repo: settings.repo,
         revision: desired.commit,
         region: settings.region,
         defaultCluster: settings.defaultCluster,
@@ -380,8 +383,8 @@ export class Reconciler {
   #armResidue(manifest: Manifest, verdict: Verdict, commit: string, snapshot: LiveSnapshot): void {
     const postWrite = this.#postWrite.get(manifest.key);
     this.#postWrite.delete(manifest.key);
-    const { owner, region, defaultCluster } = this.#o.settings;
-    const residue = verdict.finishing ? undefined : residueAfterWrite(manifest, postWrite, { owner, region, defaultCluster, revision: commit, accountId: snapshot.accountId });
+    const { owner, repo, region, defaultCluster } = this.#o.settings;
+    const residue = verdict.finishing ? undefined : residueAfterWrite(manifest, postWrite, { owner, repo, region, defaultCluster, revision: commit, accountId: snapshot.accountId });
     if (residue === undefined) this.#residue.delete(manifest.key);
     else this.#residue.set(manifest.key, residue);
   }

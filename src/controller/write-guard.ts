@@ -3,8 +3,9 @@ import type { AwsClients } from "../aws/index.js";
 import { EcsGitopsError } from "../errors.js";
 import type { ResourceKey } from "../manifests/types.js";
 import { ADOPT_ANNOTATION, quoteOrAbsent } from "../resources/common/plan-util.js";
-import { ownershipOf, tagListToMap } from "../resources/common/tags.js";
-import { OWNER_TAG } from "../resources/types.js";
+import { repoOfSource } from "../resources/common/source-tag.js";
+import { isNotOurs, ownershipOf, tagListToMap } from "../resources/common/tags.js";
+import { OWNER_TAG, SOURCE_TAG } from "../resources/types.js";
 import type { WriteGuard } from "../resources/types.js";
 
 /**
@@ -22,7 +23,11 @@ export async function checkWriteGuard(aws: AwsClients, key: ResourceKey, guard: 
   }
   const arn = rule["Arn"];
   const tags = tagListToMap(typeof arn === "string" ? await listTagsForResource(aws, arn) : []);
-  if (ownershipOf(tags, guard) !== "foreign") return undefined;
+  const ownership = ownershipOf(tags, guard);
+  if (!isNotOurs(ownership)) return undefined;
+  if (ownership === "other-repo") {
+    return new EcsGitopsError("NotOwned", `${where}: the rule is owned by ${repoOfSource(tags[SOURCE_TAG]) ?? "another repository"} (tag ${SOURCE_TAG} is "${tags[SOURCE_TAG] ?? ""}"), so nothing was written. Define it in one repository only.`, { where: key });
+  }
   return new EcsGitopsError(
     "NotOwned",
     `${where}: the rule is not owned by "${guard.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(tags[OWNER_TAG])}): someone else made it since it was read, so nothing was written. To manage it, add the annotation ${ADOPT_ANNOTATION}: "true"; otherwise choose another metadata.name.`,

@@ -32,7 +32,7 @@ export type PlannedCall = { operation: WriteOperation; input: JsonObject };
  * plan judged from a possibly older read (ours, or absent). Another team may have deleted it and
  * made its own under the same name since; a rule's tags are cached between resyncs.
  */
-export type WriteGuard = { resource: "rule"; bus: string; name: string; owner: string; adopt: boolean; expect: "owned" | "absent" };
+export type WriteGuard = { resource: "rule"; bus: string; name: string; owner: string; repo?: string | undefined; adopt: boolean; expect: "owned" | "absent" };
 
 /** What apply executes and diff prints: one source of truth (STYLE.md, changesets/Terraform). */
 export type Action =
@@ -74,6 +74,8 @@ export type ResolvedTaskDefinition =
 /** What every planner needs from the world, passed in so planning stays pure. */
 export type PlanContext = {
   owner: string;
+  /** Identity of the repository being applied (source-tag.ts `repoIdentity`); unknown in pure tests. */
+  repo?: string | undefined;
   /** Commit SHA (or "local") being applied; goes into the write-only revision tag. */
   revision: string;
   region: string;

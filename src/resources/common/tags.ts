@@ -1,4 +1,5 @@
 import type { Manifest } from "../../manifests/types.js";
+import { isOlderSourceForm, otherRepository, sourceTagValue } from "./source-tag.js";
 import { OWNER_TAG, REVISION_TAG, SOURCE_TAG, WRITE_ONLY_TAGS } from "../types.js";
 import type { PlanContext } from "../types.js";
 import { isJsonObject } from "../../json.js";
@@ -8,7 +9,7 @@ export type TagMap = Record<string, string>;
 
 /** Tags a managed resource should carry: the user's labels plus ownership (compared ones only). */
 export function desiredTags(manifest: Manifest, ctx: PlanContext, extra: TagMap = {}): TagMap {
-  return { ...manifest.labels, [OWNER_TAG]: ctx.owner, [SOURCE_TAG]: manifest.file, ...extra };
+  return { ...manifest.labels, [OWNER_TAG]: ctx.owner, [SOURCE_TAG]: sourceTagValue(ctx.repo, manifest.file), ...extra };
 }
 
 /** The tags written with a create/update: desired plus the write-only revision tag. */
@@ -42,29 +43,44 @@ export function comparableTags(tags: TagMap): TagMap {
   return out;
 }
 
-/** What TagResource must set and UntagResource must remove to turn `live` into `desired`. */
+/**
+ * What TagResource must set and UntagResource must remove to turn `live` into `desired`. A source
+ * tag in the older form (same file, no repository) alone is no reason to write; it is rewritten
+ * along with any other tag write.
+ */
 export function diffTags(desired: TagMap, live: TagMap): { set: TagMap; remove: string[] } {
   const want = comparableTags(desired);
   const have = comparableTags(live);
   const set: TagMap = {};
   for (const [key, value] of Object.entries(want)) if (have[key] !== value) set[key] = value;
+  if (Object.keys(set).length === 1 && isOlderSourceForm(have[SOURCE_TAG], set[SOURCE_TAG])) delete set[SOURCE_TAG];
   const remove = Object.keys(have).filter((key) => !(key in want) && !key.startsWith("aws:"));
   return { set, remove };
 }
 
-export type Ownership = "owned" | "adoptable" | "foreign";
+/** `other-repo`: our owner tag, but the source tag names another repository (another controller writes it). */
+export type Ownership = "owned" | "adoptable" | "foreign" | "other-repo";
 
-/** Who may write a resource: this controller's owner, and whether the manifest adopts what is not ours. */
-export type OwnerClaim = { owner: string; adopt: boolean };
+/**
+ * Who may write a resource: this controller's owner and repository, and whether the manifest
+ * adopts what is not ours.
+ */
+export type OwnerClaim = { owner: string; repo?: string | undefined; adopt: boolean };
 
 export function claimOf(manifest: Manifest, ctx: PlanContext): OwnerClaim {
-  return { owner: ctx.owner, adopt: manifest.annotations["ecs-gitops/adopt"] === "true" };
+  return { owner: ctx.owner, repo: ctx.repo, adopt: manifest.annotations["ecs-gitops/adopt"] === "true" };
 }
 
-/** Is the live resource ours (owner tag matches), or may it be adopted (annotation)? */
+/** Is the live resource ours (owner tag matches, written from our repository), or may it be adopted (annotation)? */
 export function ownershipOf(liveTags: TagMap, claim: OwnerClaim): Ownership {
-  if (liveTags[OWNER_TAG] === claim.owner) return "owned";
-  return claim.adopt ? "adoptable" : "foreign";
+  if (liveTags[OWNER_TAG] === claim.owner && otherRepository(liveTags[SOURCE_TAG], claim.repo) === undefined) return "owned";
+  if (claim.adopt) return "adoptable";
+  return liveTags[OWNER_TAG] === claim.owner ? "other-repo" : "foreign";
+}
+
+/** Neither ours nor adopted: never written. */
+export function isNotOurs(ownership: Ownership): boolean {
+  return ownership === "foreign" || ownership === "other-repo";
 }
 
 export function ownership(liveTags: TagMap, manifest: Manifest, ctx: PlanContext): Ownership {

@@ -5,7 +5,7 @@ import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js
 import type { Manifest } from "../../manifests/types.js";
 import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
-import { claimOf, desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
+import { claimOf, desiredTags, isNotOurs, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
 import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition, WriteGuard } from "../types.js";
 import { normalizeDesiredRule, normalizeLiveRule } from "./normalize.js";
@@ -64,7 +64,7 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
   const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
   const owner = ownership(liveTags, manifest, ctx);
-  if (owner === "foreign") return notOwned(manifest, ctx, liveTags, changes, `rule "${manifest.name}"`, "the existing rule and its targets");
+  if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, changes, `rule "${manifest.name}"`, "the existing rule and its targets");
 
   const calls: PlannedCall[] = [];
   const ruleChanged = specChanges.some((c) => segments(c.path)[0] !== "targets");

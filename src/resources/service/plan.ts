@@ -5,7 +5,7 @@ import type { Manifest } from "../../manifests/types.js";
 import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls } from "../common/plan-util.js";
 import type { TagChange } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
-import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
+import { desiredTags, isNotOurs, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
 import type { TagMap } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
 import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
@@ -52,7 +52,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
 
   const owner = ownership(liveTags, manifest, ctx);
-  if (owner === "foreign") return notOwned(manifest, ctx, liveTags, changes, `service "${manifest.name}"`, "the existing service");
+  if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, changes, `service "${manifest.name}"`, "the existing service");
 
   const changed = changedFields(specChanges);
   const createOnly = changed.filter((f) => (SERVICE_CREATE_ONLY_FIELDS as readonly string[]).includes(f));

@@ -4,7 +4,7 @@ import type { JsonObject, JsonValue } from "../../json.js";
 import { taskDefinitionSpecFields } from "../../manifests/schema/aws-schema.generated.js";
 import type { Manifest } from "../../manifests/types.js";
 import { ADOPT_ANNOTATION, diffTagChanges, notOwned, ignoreRulesOf, tagCalls } from "../common/plan-util.js";
-import { desiredTags, ownership, tagMapToList, tagsForWrite } from "../common/tags.js";
+import { desiredTags, isNotOurs, ownership, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
 import { SPEC_HASH_TAG } from "../types.js";
 import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
@@ -35,14 +35,14 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
   });
 
   const first = candidates[0];
-  if (first && candidates.every((c) => ownership(c.tags, manifest, ctx) === "foreign")) {
+  if (first && candidates.every((c) => isNotOurs(ownership(c.tags, manifest, ctx)))) {
     const action = notOwned(manifest, ctx, first.tags, compared[0]?.changes ?? [], `task definition family "${manifest.name}"`, "the existing family");
     return { specHash: hash, resolved: { state: "unresolved", reason: action.reason }, action };
   }
 
   // A revision someone else registered is theirs even when its content equals git's: retagging it
   // would take it from them. Only ours (or one the manifest adopts) is reused; else we register.
-  const reusable = (c: (typeof compared)[number]) => ownership(c.candidate.tags, manifest, ctx) !== "foreign";
+  const reusable = (c: (typeof compared)[number]) => !isNotOurs(ownership(c.candidate.tags, manifest, ctx));
   const match = compared.find((c) => c.changes.length === 0 && reusable(c));
   const foreignTwin = compared.find((c) => c.changes.length === 0 && !reusable(c));
   if (match) {
