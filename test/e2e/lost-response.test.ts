@@ -96,22 +96,44 @@ describe("a write that landed but lost its response is not made twice", () => {
     }
   });
 
+  /** One edit per step, each making the write that then loses its response. */
+  type Step = { operation: string; edits: [string, (text: string) => string][] };
+  const label = (value: string): Step["edits"] => ["web/service.yaml", "nightly-report/scheduled-rule.yaml"].map((file) => [file, (t: string) => t.replace(/team: \S+/, `team: ${value}`)]);
+  const unlabel: Step["edits"] = ["web/service.yaml", "nightly-report/scheduled-rule.yaml"].map((file) => [file, (t: string) => t.replace(/\n    team: \S+/, "\n    owner-team: shop")]);
+  const relabel: Step["edits"] = ["web/service.yaml", "nightly-report/scheduled-rule.yaml"].map((file) => [file, (t: string) => t.replace(/\n    owner-team: shop/, "\n    team: shop")]);
+  const image = (version: string): Step["edits"] => [["web/task-definition.yaml", (t: string) => t.replace(/shop\/web:[\d.]+/, `shop/web:${version}`)]];
+  const rule = "nightly-report/scheduled-rule.yaml";
+  const secondTarget: Step["edits"] = [[rule, (t: string) => t + t.slice(t.indexOf("    - id: report")).replace("- id: report", "- id: report-2")]];
+  const oneTarget: Step["edits"] = [[rule, (t: string) => t.slice(0, t.indexOf("    - id: report-2"))]];
+  const steps: Step[] = [
+    { operation: "RegisterTaskDefinition", edits: image("2.0.0") },
+    { operation: "UpdateService", edits: image("2.0.1") },
+    { operation: "AmazonEC2ContainerServiceV20141113.TagResource", edits: label("shop-1") },
+    { operation: "AWSEvents.TagResource", edits: label("shop-2") },
+    { operation: "AmazonEC2ContainerServiceV20141113.UntagResource", edits: unlabel },
+    { operation: "PutRule", edits: [...relabel, [rule, (t: string) => t.replace("cron(0 3 * * ? *)", "cron(0 4 * * ? *)")]] },
+    { operation: "AWSEvents.UntagResource", edits: unlabel },
+    { operation: "PutTargets", edits: [...relabel, ...secondTarget] },
+    { operation: "RemoveTargets", edits: oneTarget },
+  ];
+
   it.each(["500", "reset", "throttle"] as const)("updates, each write answered %s after moto applied it in turn", async (fault) => {
     const world = await account();
     try {
       expect((await world.sync()).outcomes.filter(([, o]) => o !== "applied")).toEqual([]);
-      const writes = ["RegisterTaskDefinition", "UpdateService", "AmazonEC2ContainerServiceV20141113.TagResource", "AWSEvents.TagResource"];
-      for (const [index, operation] of writes.entries()) {
-        // A new image (register + update) and a changed label on every resource (tag writes).
-        await editFile(world.dir, "web/task-definition.yaml", (t) => t.replace(/shop\/web:[\d.]+/, `shop/web:2.0.${index}`));
-        for (const file of ["web/service.yaml", "nightly-report/scheduled-rule.yaml"]) await editFile(world.dir, file, (t) => t.replace(/team: \S+/, `team: shop-${index}`));
+      for (const { operation, edits } of steps) {
+        for (const [file, edit] of edits) await editFile(world.dir, file, edit);
         proxy.failNext({ operation, fault, times: 1 });
         const run = await world.sync();
+        const failed = proxy.seen.get(operation.slice(operation.lastIndexOf(".") + 1)) ?? 0;
         proxy.failNext(undefined);
+        expect(failed, `${operation} was made`).toBeGreaterThan(0);
         expect(run.outcomes.filter(([, o]) => o === "failed"), operation).toEqual([]);
-        expect(run.stats.attempts, operation).toBeGreaterThan(run.stats.reads + run.stats.writes - 1);
+        // Every attempt is counted: one more than the logical calls, or a landed check instead.
+        const attempts = Object.values(run.stats.byOperation).reduce((n, s) => n + s.attempts + s.landedFound, 0);
+        expect(attempts, operation).toBe(run.stats.reads + run.stats.writes + 1);
       }
-      expect(await world.inventory()).toEqual({ ...created, revisions: { ...created.revisions, web: 1 + writes.length } });
+      expect(await world.inventory()).toEqual({ ...created, revisions: { ...created.revisions, web: 3 } });
     } finally {
       world.close();
     }
