@@ -238,6 +238,11 @@ export class LiveReader {
       if (family !== undefined) this.#latest.delete(family);
       return;
     }
+    if (call.operation === "ecs:TagResource" || call.operation === "ecs:UntagResource") {
+      const arn = stringAt(call.input, "resourceArn");
+      if (arn !== undefined) this.#revisions.delete(arn);
+      return;
+    }
     // A rule write refused or failed: its tags (ownership) are read again by the next plan.
     const name = stringAt(call.input, "Name") ?? stringAt(call.input, "Rule");
     if (!call.operation.startsWith("events:") || name === undefined) return;

@@ -32,7 +32,11 @@ export type PlannedCall = { operation: WriteOperation; input: JsonObject };
  * plan judged from a possibly older read (ours, or absent). Another team may have deleted it and
  * made its own under the same name since; a rule's tags are cached between resyncs.
  */
-export type WriteGuard = { resource: "rule"; bus: string; name: string; owner: string; repo?: string | undefined; adopt: boolean; expect: "owned" | "absent" };
+export type WriteGuard = { owner: string; repo?: string | undefined; adopt: boolean } & (
+  | { resource: "rule"; bus: string; name: string; expect: "owned" | "absent" }
+  // A revision's tags are cached by ARN; a tag write to it re-reads them first.
+  | { resource: "revision"; arn: string; expect: "owned" }
+);
 
 /** What apply executes and diff prints: one source of truth (STYLE.md, changesets/Terraform). */
 export type Action =

@@ -4,7 +4,7 @@ import type { JsonObject, JsonValue } from "../../json.js";
 import { taskDefinitionSpecFields } from "../../manifests/schema/aws-schema.generated.js";
 import type { Manifest } from "../../manifests/types.js";
 import { ADOPT_ANNOTATION, diffTagChanges, notOwned, ignoreRulesOf, tagCalls } from "../common/plan-util.js";
-import { desiredTags, isNotOurs, ownership, tagMapToList, tagsForWrite } from "../common/tags.js";
+import { claimOf, desiredTags, isNotOurs, ownership, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
 import { SPEC_HASH_TAG } from "../types.js";
 import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
@@ -53,7 +53,8 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
     if (candidate !== first) notes.push(`content matches revision ${candidate.revision}; no new revision`);
     if (match.ignoredCount > 0) notes.push(`${match.ignoredCount} difference(s) ignored (ignore-differences)`);
     if (calls.length > 0 && ownership(candidate.tags, manifest, ctx) === "adoptable") notes.push(`adopting revision ${candidate.revision} (${ADOPT_ANNOTATION})`);
-    const action: Action = { type: calls.length > 0 ? "update" : "noop", ...base, changes: tagChanges.map((t) => t.change), calls, ...(notes.length > 0 ? { notes } : {}) };
+    const guard = calls.length > 0 ? { guard: { resource: "revision" as const, arn: candidate.arn, ...claimOf(manifest, ctx), expect: "owned" as const } } : {};
+    const action: Action = { type: calls.length > 0 ? "update" : "noop", ...base, changes: tagChanges.map((t) => t.change), calls, ...(notes.length > 0 ? { notes } : {}), ...guard };
     return { action, specHash: hash, resolved: { state: "known", arn: candidate.arn } };
   }
 

@@ -1,4 +1,4 @@
-import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { CreateClusterCommand, DescribeTaskDefinitionCommand, ECSClient, TagResourceCommand } from "@aws-sdk/client-ecs";
 import { DeleteRuleCommand, DescribeRuleCommand, EventBridgeClient, ListTagsForResourceCommand, ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { callsBetween, WaveHarness } from "../../bench/harness.js";
@@ -17,8 +17,9 @@ const KEY = `ScheduledRule/default/${RULE}`;
  * resync). Another team deletes our rule and makes its own under the same name: the controller
  * still believes the rule is its own, and must nevertheless never write it.
  */
-describe("a rule recreated by another team under our name", () => {
+describe("ownership read right before a write", () => {
   let aws: AwsClients;
+  let ecs: ECSClient;
   let events: EventBridgeClient;
   let harness: WaveHarness;
   let dir: string;
@@ -27,12 +28,11 @@ describe("a rule recreated by another team under our name", () => {
     const accountId = newAccountId();
     const network = await defaultNetwork(endpoint, accountId);
     const config = { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS };
-    const ecs = new ECSClient(config);
+    ecs = new ECSClient(config);
     events = new EventBridgeClient(config);
     applyMotoAccountHeader(ecs.middlewareStack, accountId);
     applyMotoAccountHeader(events.middlewareStack, accountId);
     await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-    ecs.destroy();
     dir = await copyExamples(network);
     aws = createAwsClients({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit: false });
     harness = new WaveHarness({ aws, region: MOTO_REGION });
@@ -42,6 +42,7 @@ describe("a rule recreated by another team under our name", () => {
     await harness?.stop();
     if (aws) destroyAwsClients(aws);
     events?.destroy();
+    ecs?.destroy();
   });
 
   async function theirRule() {
@@ -51,7 +52,7 @@ describe("a rule recreated by another team under our name", () => {
     return { schedule: rule.ScheduleExpression, description: rule.Description, targets: targets.map((t) => t.Id), tags };
   }
 
-  it("is never written, whatever git says; the key is blocked as NotOwned", async () => {
+  it("a rule recreated by another team under our name is never written, whatever git says; the key is blocked as NotOwned", async () => {
     const loaded = await harness.load(dir, "commit-1");
     expect((await harness.sync(loaded.keys)).failed).toEqual([]);
 
@@ -79,5 +80,25 @@ describe("a rule recreated by another team under our name", () => {
     expect(harness.status.get(KEY)?.lastError?.code).toBe("NotOwned");
     expect(Object.keys(callsBetween(again, harness.calls())).filter((op) => op.startsWith("events:") && !/:(Describe|List)/.test(op))).toEqual([]);
     expect(await theirRule()).toEqual(before);
+  });
+
+  it("a revision retagged by hand as another team's is not retagged back, although its cached tags say ours", async () => {
+    const family = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "worker", include: ["TAGS"] }));
+    const arn = family.taskDefinition?.taskDefinitionArn;
+    await ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "ecs-gitops:owner", value: "payments" }] }));
+    // A label change in git: the content still matches that revision, so only its tags would
+    // change (a label is not content: with self-heal on, the tag difference is written).
+    await editFile(dir, "worker/task-definition.yaml", (t) => t.replace(/team: \S+/, "team: shop-ops"));
+    const loaded = await harness.load(dir, "commit-3");
+    harness.reconciler.updateSettings({ selfHeal: true });
+    expect(loaded.keys).toContain("TaskDefinition/worker");
+    for (let round = 0; round < 2; round += 1) {
+      const calls = harness.calls();
+      await harness.sync(["TaskDefinition/worker"]);
+      expect(harness.status.get("TaskDefinition/worker")?.lastError?.code).toBe("NotOwned");
+      expect(Object.keys(callsBetween(calls, harness.calls())).filter((op) => /Tag|Register/.test(op) && !op.includes("List"))).toEqual([]);
+    }
+    const tags = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] }))).tags;
+    expect(tags).toContainEqual({ key: "ecs-gitops:owner", value: "payments" });
   });
 });
