@@ -198,6 +198,7 @@ export class Reconciler {
     }
     const outcomes = new Map<ResourceKey, ApplyOutcome>();
     if (toApply.length > 0) {
+      for (const action of toApply) this.#postWrite.delete(action.key);
       for (const outcome of await applyPlan(this.#o.aws, toApply, { onCall: (key, call, output) => this.#onCall(key, call, output), onFailedCall: (_key, call) => this.#o.reader.recordFailedWrite(call) })) {
         outcomes.set(outcome.key, outcome);
       }
