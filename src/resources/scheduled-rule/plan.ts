@@ -28,6 +28,9 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   const resolved = resolveTargets(spec, ctx);
   const unresolved = [...resolved.entries()].filter(([, r]) => r.state === "unresolved");
   if (unresolved.length > 0) {
+    // Not ours is the answer whatever else is wrong: nothing to wait for.
+    const liveTags = tagListToMap(live?.tags);
+    if (live !== undefined && isNotOurs(ownership(liveTags, manifest, ctx))) return notOwned(manifest, ctx, liveTags, [], `rule "${manifest.name}"`, "the existing rule and its targets");
     const reason = unresolved.map(([ref, r]) => `taskDefinition "${ref}": ${r.state === "unresolved" ? r.reason : ""}`).join("; ");
     return { type: "blocked", code: "DependencyNotReady", ...base, changes: [], reason, hint: "fix the reference, or define that task definition family in the repository" };
   }

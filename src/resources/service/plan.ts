@@ -40,18 +40,19 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
 
   const ignored = ignoreRulesOf(manifest, ctx);
   const opts = serviceNormalizeOptions(spec, live);
+  const liveTags = tagListToMap(live["tags"]);
+  const owner = ownership(liveTags, manifest, ctx);
   if (td !== undefined && "unresolved" in td && opts.controller === "ECS") {
+    // Not ours is the answer whatever else is wrong: nothing to wait for.
+    if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, [], `service "${manifest.name}"`, "the existing service");
     return { type: "blocked", code: "DependencyNotReady", ...base, changes: [], reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`, hint: "fix the reference, or define that task definition family in the repository" };
   }
   const want = normalizeService(withTaskDefinition(spec, td), opts);
   const have = normalizeService(live, opts);
   const all = diffValues(want, have);
   const specChanges = withoutIgnored(all, ignored);
-  const liveTags = tagListToMap(live["tags"]);
   const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
   const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
-
-  const owner = ownership(liveTags, manifest, ctx);
   if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, changes, `service "${manifest.name}"`, "the existing service");
 
   const changed = changedFields(specChanges);
