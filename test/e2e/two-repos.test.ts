@@ -1,4 +1,4 @@
-import { CreateClusterCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import { CreateClusterCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand, TagResourceCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { destroyAwsClients } from "../../src/aws/index.js";
@@ -75,5 +75,16 @@ describe("two repositories, one owner", () => {
     expect(services?.[0]?.desiredCount).toBe(3);
     // And the first repository, still in charge, has nothing to do.
     expect((await sync(repos.first)).writes).toEqual([]);
+  });
+
+  it("a resource tagged in the older form (path only) stays the first repository's, and is rewritten with its next tag write", async () => {
+    const tagsOf = async () => (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"], include: ["TAGS"] }))).services?.[0];
+    const worker = await tagsOf();
+    await ecs.send(new TagResourceCommand({ resourceArn: worker?.serviceArn, tags: [{ key: SOURCE_TAG, value: "worker/service.yaml" }] }));
+    // Ours, and the older form alone is no reason to write.
+    expect((await sync(repos.first)).writes).toEqual([]);
+    await editFile(repos.first, "worker/service.yaml", (t) => t.replace(/team: \S+/, "team: shop-ops"));
+    expect((await sync(repos.first)).writes).toEqual(["ecs:TagResource"]);
+    expect((await tagsOf())?.tags).toEqual(expect.arrayContaining([{ key: SOURCE_TAG, value: "github.com/acme/shop-deploy//worker/service.yaml" }, { key: "team", value: "shop-ops" }]));
   });
 });
