@@ -159,8 +159,7 @@ export function budgetOf(scale: FleetScale, phase: "noop" | "oneChange" | "coldS
     case "coldSync":
       // Empty account: one (empty) ListRules page, no rule to list targets of; each family is
       // looked up once (not found), the account id comes from one DescribeClusters; then
-      // everything is created, each rule after one DescribeRule right before its PutRule (no one
-      // made a rule of that name since the listing).
+      // everything is created.
       return {
         "ecs:DescribeServices": describeServicesCalls(scale),
         "events:ListRules": scale.rules === 0 ? 0 : 1,
@@ -168,7 +167,6 @@ export function budgetOf(scale: FleetScale, phase: "noop" | "oneChange" | "coldS
         "ecs:DescribeTaskDefinition": scale.families,
         "ecs:RegisterTaskDefinition": scale.families,
         "ecs:CreateService": scale.services,
-        "events:DescribeRule": scale.rules,
         "events:PutRule": scale.rules,
         "events:PutTargets": scale.rules,
       };

@@ -1,6 +1,6 @@
-import { describeRule, describeTaskDefinition, listTagsForResource } from "../aws/index.js";
+import { describeTaskDefinition, listTagsForResource } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
-import { EcsGitopsError } from "../errors.js";
+import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
 import type { ResourceKey } from "../manifests/types.js";
 import { ADOPT_ANNOTATION, quoteOrAbsent } from "../resources/common/plan-util.js";
 import { repoOfSource } from "../resources/common/source-tag.js";
@@ -17,11 +17,9 @@ import type { WriteGuard } from "../resources/types.js";
  * (NotFound, retried).
  */
 export async function checkWriteGuard(aws: AwsClients, key: ResourceKey, guard: WriteGuard): Promise<EcsGitopsError | undefined> {
-  const what = guard.resource === "rule" ? `rule "${guard.name}" on event bus ${guard.bus}` : `revision ${guard.arn}`;
-  const where = `${key} (${what})`;
+  const where = `${key} (${guard.arn})`;
   const tags = await liveTags(aws, guard);
   if (tags === undefined) {
-    if (guard.expect === "absent") return undefined;
     return new EcsGitopsError("NotFound", `${where}: it was deleted after it was read, so nothing was written; it is read again on the next reconcile.`, { where: key, retryable: true });
   }
   const ownership = ownershipOf(tags, guard);
@@ -39,12 +37,14 @@ export async function checkWriteGuard(aws: AwsClients, key: ResourceKey, guard: 
 /** The resource's tags as AWS has them now; undefined when it does not exist. */
 async function liveTags(aws: AwsClients, guard: WriteGuard): Promise<TagMap | undefined> {
   switch (guard.resource) {
-    case "rule": {
-      const rule = await describeRule(aws, guard.bus, guard.name);
-      if (rule === undefined) return undefined;
-      const arn = rule["Arn"];
-      return tagListToMap(typeof arn === "string" ? await listTagsForResource(aws, arn) : []);
-    }
+    case "rule":
+      try {
+        // Same ARN when a rule is deleted and made again under the same name: its tags tell.
+        return tagListToMap(await listTagsForResource(aws, guard.arn));
+      } catch (error) {
+        if (isEcsGitopsError(error) && error.code === "NotFound") return undefined;
+        throw error;
+      }
     case "revision": {
       const revision = await describeTaskDefinition(aws, guard.arn);
       return revision === undefined ? undefined : tagListToMap(revision["tags"]);

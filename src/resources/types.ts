@@ -28,12 +28,13 @@ export type WriteOperation =
 export type PlannedCall = { operation: WriteOperation; input: JsonObject };
 
 /**
- * What apply checks on AWS right before an action's first write: the resource is still what the
- * plan judged from a possibly older read (ours, or absent). Another team may have deleted it and
- * made its own under the same name since; a rule's tags are cached between resyncs.
+ * What apply checks on AWS right before an action's first write: the resource is still ours, as
+ * the plan judged from cached tags. Another team may have deleted it and made its own under the
+ * same name (and ARN) since. Existence comes from the wave's own fresh listing, so a create needs
+ * no guard.
  */
 export type WriteGuard = { owner: string; repo?: string | undefined; adopt: boolean } & (
-  | { resource: "rule"; bus: string; name: string; expect: "owned" | "absent" }
+  | { resource: "rule"; arn: string; expect: "owned" }
   // A revision's tags are cached by ARN; a tag write to it re-reads them first.
   | { resource: "revision"; arn: string; expect: "owned" }
 );

@@ -7,7 +7,7 @@ import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRu
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { claimOf, desiredTags, isNotOurs, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
-import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition, WriteGuard } from "../types.js";
+import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
 import { normalizeDesiredRule, normalizeLiveRule } from "./normalize.js";
 import { taskDefinitionRef } from "../common/normalize-util.js";
 import type { LiveScheduledRule } from "./normalize.js";
@@ -56,7 +56,7 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
       ...putTargetsCalls(manifest, Object.keys(targetsOf(want)).sort(), inputs),
     ];
     const changes = [...diffValues(want, { targets: {} }), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
-    return { type: "create", ...base, changes, calls, guard: guardOf(manifest, ctx, "absent") };
+    return { type: "create", ...base, changes, calls };
   }
 
   const ignored = ignoreRulesOf(manifest, ctx);
@@ -102,14 +102,8 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   const notes: string[] = [];
   if (all.length > specChanges.length) notes.push(`${all.length - specChanges.length} difference(s) ignored (${IGNORE_ANNOTATION})`);
   if (calls.length > 0 && owner === "adoptable") notes.push(`adopting the existing rule (${ADOPT_ANNOTATION})`);
-  const guard = calls.length > 0 ? { guard: guardOf(manifest, ctx, "owned") } : {};
+  const guard = calls.length > 0 && ruleArn !== "" ? { guard: { resource: "rule" as const, arn: ruleArn, ...claimOf(manifest, ctx), expect: "owned" as const } } : {};
   return { type: calls.length > 0 ? "update" : "noop", ...base, changes, calls, ...(notes.length > 0 ? { notes } : {}), ...guard };
-}
-
-/** Rule tags are cached between resyncs: apply reads them again right before writing. */
-function guardOf(manifest: Manifest, ctx: PlanContext, expect: WriteGuard["expect"]): WriteGuard {
-  const bus = manifest.spec["eventBusName"];
-  return { resource: "rule", bus: typeof bus === "string" && bus !== "" ? eventBusName(bus) : AWS_DEFAULT_EVENT_BUS, name: manifest.name, ...claimOf(manifest, ctx), expect };
 }
 
 type TargetInput = { canonical: JsonObject; taskDefinitionArn: string | undefined };
