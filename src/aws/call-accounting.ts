@@ -16,6 +16,10 @@ export type OperationStats = {
   attemptErrors: number;
   /** Attempts answered with throttling. */
   throttles: number;
+  /** Retries of a non-idempotent write preceded by asking AWS whether the earlier attempt landed. */
+  landedChecks: number;
+  /** …of which found it had: the call succeeded without sending the write again. */
+  landedFound: number;
 };
 
 /** Flat, JSON-ready totals for `--stats`, tests and benchmarks. */
@@ -39,7 +43,7 @@ export function callKindOf(operationName: string): CallKind {
 }
 
 function emptyStats(kind: CallKind): OperationStats {
-  return { kind, calls: 0, attempts: 0, errors: 0, attemptErrors: 0, throttles: 0 };
+  return { kind, calls: 0, attempts: 0, errors: 0, attemptErrors: 0, throttles: 0, landedChecks: 0, landedFound: 0 };
 }
 
 function operationName(context: HandlerExecutionContext): string {
@@ -96,6 +100,14 @@ export class CallAccounting {
       },
       { step: "deserialize", priority: "high", name: "ecsGitopsAttemptAccounting", override: true },
     );
+  }
+
+  /** A retry of `operation` (`ecs:RegisterTaskDefinition`) first asked whether the earlier attempt landed. */
+  noteLandedCheck(operation: string, landed: boolean): void {
+    const [service, name] = operation.split(":") as [AwsService, string];
+    const stats = this.#statsFor(service, name);
+    stats.landedChecks += 1;
+    if (landed) stats.landedFound += 1;
   }
 
   /** Logical read calls so far (all operations, or one: `reads("ecs:DescribeServices")`). */

@@ -1,11 +1,14 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import type { ECSClientConfig } from "@aws-sdk/client-ecs";
+import type { RetryStrategyV2 } from "@smithy/types";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
 import { applyNodeVersionWarning, deferSdkNodeWarning } from "./node-version-warning.js";
+import { applyLandedCheck } from "./landed-check.js";
 import { applyRateLimit, RateLimiter } from "./rate-limit.js";
+import { THROTTLED_MAX_ATTEMPTS, tolerateThrottling } from "./throttle-retry.js";
 
 /** The SDK's retry strategy type (a `StandardRetryStrategy`, `ConfiguredRetryStrategy` …). */
 export type RetryStrategy = NonNullable<ECSClientConfig["retryStrategy"]>;
@@ -17,7 +20,11 @@ export type AwsClientOptions = {
   region?: string | undefined;
   /** `--endpoint-url` for an emulator. Unset: the SDK's own `AWS_ENDPOINT_URL(_ECS|_EVENTBRIDGE)` handling applies. */
   endpoint?: string | undefined;
-  /** Total attempts per call, first included. Short on purpose: the controller queue owns long retries. */
+  /**
+   * Total attempts per call, first included. Short on purpose: the controller queue owns long
+   * retries. Throttled attempts may go on up to THROTTLED_MAX_ATTEMPTS (a throttled request was
+   * not applied, so it is retried in place).
+   */
   maxAttempts?: number | undefined;
   /** Tests only: the account id moto_server should use, sent as header `x-moto-account-id`. */
   accountIdHeader?: string | undefined;
@@ -25,7 +32,10 @@ export type AwsClientOptions = {
   calls?: CallAccounting | undefined;
   /** Default: the SDK credential chain. */
   credentials?: StaticCredentials | undefined;
-  /** Tests: e.g. `new ConfiguredRetryStrategy(3, 0)` so retries do not sleep. Overrides `maxAttempts`. */
+  /**
+   * Tests: e.g. `new ConfiguredRetryStrategy(3, 0)` so retries do not sleep. It decides alone,
+   * unless `maxAttempts` is also given: then errors other than throttling stop there.
+   */
   retryStrategy?: RetryStrategy | undefined;
   /** Per-request timeout; a hung connection becomes a retryable `TimeoutError`. */
   requestTimeoutMs?: number | undefined;
@@ -57,7 +67,7 @@ type SharedConfig = ECSClientConfig & EventBridgeClientConfig;
 function sharedConfig(options: AwsClientOptions): SharedConfig {
   const config: SharedConfig = {
     retryMode: "standard",
-    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    maxAttempts: throttledAttempts(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
     requestHandler: {
       requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
@@ -81,7 +91,8 @@ function rateLimiterFor(option: AwsClientOptions["rateLimit"]): RateLimiter | un
 /**
  * One ECS and one EventBridge client, configured alike: standard retry mode with few attempts,
  * bounded timeouts, call accounting and client-side rate limiting on both, and the moto account
- * header in tests.
+ * header in tests. Retries of non-idempotent ECS writes first check whether the earlier attempt
+ * landed (landed-check.ts).
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const calls = options.calls ?? new CallAccounting();
@@ -101,7 +112,31 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     applyMotoAccountHeader(ecs.middlewareStack, options.accountIdHeader);
     applyMotoAccountHeader(events.middlewareStack, options.accountIdHeader);
   }
-  return { ecs, events, calls, rateLimiter };
+  const capped = options.retryStrategy === undefined ? (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) : options.maxAttempts;
+  if (capped !== undefined) {
+    capOtherErrors(ecs.config, capped);
+    capOtherErrors(events.config, capped);
+  }
+  const clients: AwsClients = { ecs, events, calls, rateLimiter };
+  applyLandedCheck(ecs.middlewareStack, "ecs", () => clients, calls);
+  return clients;
+}
+
+function throttledAttempts(maxAttempts: number): number {
+  return maxAttempts > 1 ? Math.max(maxAttempts, THROTTLED_MAX_ATTEMPTS) : maxAttempts;
+}
+
+type RetryConfig = { retryStrategy: () => Promise<RetryStrategy> };
+
+function isRetryStrategyV2(strategy: RetryStrategy): strategy is RetryStrategyV2 {
+  return "acquireInitialRetryToken" in strategy && "refreshRetryTokenForRetry" in strategy;
+}
+
+/** The client's retry strategy, with errors other than throttling held to `maxAttempts` (throttle-retry.ts). */
+function capOtherErrors(config: RetryConfig, maxAttempts: number): void {
+  const resolve = config.retryStrategy;
+  let wrapped: Promise<RetryStrategy> | undefined;
+  config.retryStrategy = () => (wrapped ??= resolve().then((strategy) => (isRetryStrategyV2(strategy) ? tolerateThrottling(strategy, maxAttempts) : strategy)));
 }
 
 /** The region the clients resolved (flag, env or profile). */

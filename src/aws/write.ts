@@ -40,6 +40,7 @@ import type { PlannedCall, WriteOperation } from "../resources/types.js";
 import { classifyAwsError } from "./classify.js";
 import type { AwsClients } from "./clients.js";
 import { failedEntriesError } from "./failed-entries.js";
+import { withClientToken } from "./landed-check.js";
 import { toPlainObject } from "./plain-json.js";
 
 /**
@@ -135,7 +136,7 @@ export async function executeCall(clients: AwsClients, call: PlannedCall): Promi
     throw new EcsGitopsError("Internal", `${where}: the input still holds an unresolved \${arn:…} reference; apply must substitute it first.`, { where });
   }
   try {
-    return toPlainObject(await send(clients, call.operation, call.input, where));
+    return toPlainObject(await send(clients, call.operation, withClientToken(call.operation, call.input), where));
   } catch (error) {
     throw classifyAwsError(error, where);
   }

@@ -6,6 +6,7 @@ import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import type { ResourceKey } from "../manifests/types.js";
 import { arnPlaceholder } from "../resources/types.js";
+import { checkWriteGuard } from "./write-guard.js";
 import type { Action, PlannedCall } from "../resources/types.js";
 
 export type ApplyOutcome =
@@ -17,6 +18,8 @@ export type ApplyOutcome =
 export type ApplyObserver = {
   /** Called after each successful AWS write (for logs, metrics, cache invalidation). */
   onCall?: (key: ResourceKey, call: PlannedCall, output: JsonObject) => void;
+  /** Called when a write failed (it may still have landed: a lost response) or was refused by its guard: caches must not vouch for it. */
+  onFailedCall?: (key: ResourceKey, call: PlannedCall) => void;
 };
 
 export type ApplyOptions = {
@@ -82,9 +85,18 @@ async function applyAction(aws: AwsClients, action: Action, registered: Map<stri
   const done: string[] = [];
   let registeredArn: string | undefined;
   try {
+    const refused = action.guard === undefined ? undefined : await checkWriteGuard(aws, action.key, action.guard);
+    if (refused !== undefined) {
+      // What the plan believed is stale: let the caches forget it.
+      for (const call of action.calls) observer.onFailedCall?.(action.key, call);
+      throw refused;
+    }
     for (const planned of action.calls) {
       const call = { operation: planned.operation, input: substitute(planned.input, registered, failedKeys) as JsonObject };
-      const output = await executeCall(aws, call);
+      const output = await executeCall(aws, call).catch((error: unknown) => {
+        observer.onFailedCall?.(action.key, call);
+        throw error;
+      });
       done.push(call.operation);
       observer.onCall?.(action.key, call, output);
       if (call.operation === "ecs:RegisterTaskDefinition") {

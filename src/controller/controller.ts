@@ -26,6 +26,7 @@ import { createMetrics, setCurrentCommit } from "./metrics.js";
 import type { ControllerMetrics } from "./metrics.js";
 import { WorkQueue } from "./queue.js";
 import { jitter, Reconciler } from "./reconciler.js";
+import { identifyRepository } from "./repo-identity.js";
 import type { ReconcilerSettings } from "./reconciler.js";
 import { GitRemoteSource } from "./source/git-remote.js";
 import { parseRepoLocation } from "./source/repo-url.js";
@@ -158,6 +159,7 @@ export class Controller {
       log: this.#log,
       settings: {
         owner: o.owner ?? "ecs-gitops",
+        repo: await identifyRepository(o.repo, isRemote(o.repo)),
         region,
         defaultCluster: o.cluster,
         ignoreRules: o.ignoreDifferences,

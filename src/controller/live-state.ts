@@ -233,6 +233,29 @@ export class LiveReader {
   }
 
   /**
+   * One of our writes failed or was refused. A registration may still have landed (its response
+   * was lost): the family's latest revision is read afresh before the next plan, so it is reused
+   * rather than registered a second time. A rule's cached tags are dropped the same way.
+   */
+  recordFailedWrite(call: PlannedCall): void {
+    if (call.operation === "ecs:RegisterTaskDefinition") {
+      const family = stringAt(call.input, "family");
+      if (family !== undefined) this.#latest.delete(family);
+      return;
+    }
+    if (call.operation === "ecs:TagResource" || call.operation === "ecs:UntagResource") {
+      const arn = stringAt(call.input, "resourceArn");
+      if (arn !== undefined) this.#revisions.delete(arn);
+      return;
+    }
+    // A rule write refused or failed: its tags (ownership) are read again by the next plan.
+    const name = stringAt(call.input, "Name") ?? stringAt(call.input, "Rule");
+    if (!call.operation.startsWith("events:") || name === undefined) return;
+    const bus = busOf(call.input["EventBusName"]);
+    for (const [arn, cached] of this.#ruleTags) if (cached.bus === bus && cached.name === name) this.#ruleTags.delete(arn);
+  }
+
+  /**
    * AWS did not answer: writes in flight may have landed or not, and the endpoint may come back
    * without what was cached (a failover, a restarted emulator). Everything is read afresh once,
    * rather than trusted until `refreshMs` (a stale latest revision would be reused by a plan).

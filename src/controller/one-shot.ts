@@ -12,6 +12,7 @@ import type { ApplyOutcome } from "./applier.js";
 import { inScope } from "./manifest-root.js";
 import { planningSet } from "./references.js";
 import { LiveReader } from "./live-state.js";
+import { identifyRepository } from "./repo-identity.js";
 import type { IgnoreRule, PlanSettings } from "./planner.js";
 
 export type OneShotOptions = {
@@ -71,6 +72,7 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
   if (errors.length > 0) return { manifests, problems, actions: [], revision, aws, calls, reader, isSecret };
   const settings: PlanSettings = {
     owner: options.owner,
+    repo: await identifyRepository(options.path, false),
     revision,
     region: options.region ?? (await resolveRegion(aws)),
     defaultCluster: options.cluster,
@@ -89,6 +91,7 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {
   return applyPlan(plan.aws, plan.actions, {
     onCall: (_key, call, output) => plan.reader.recordWrite(call, output),
+    onFailedCall: (_key, call) => plan.reader.recordFailedWrite(call),
   });
 }
 

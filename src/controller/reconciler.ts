@@ -5,6 +5,7 @@ import type { SecretMatcher } from "../diff/mask.js";
 import { maskChanges } from "../diff/structural.js";
 import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
+import { isJsonObject } from "../json.js";
 import type { JsonObject } from "../json.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { manifestSpecHash } from "../resources/common/spec-hash.js";
@@ -12,7 +13,7 @@ import { tagListToMap } from "../resources/common/tags.js";
 import { normalizeTaskDefinition } from "../resources/task-definition/normalize.js";
 import { specHash } from "../resources/task-definition/hash.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
-import type { Action, PlannedCall } from "../resources/types.js";
+import type { Action, Change, PlannedCall } from "../resources/types.js";
 import { applyPlan } from "./applier.js";
 import type { ApplyOutcome } from "./applier.js";
 import type { DesiredState } from "./desired-state.js";
@@ -26,9 +27,13 @@ import { isInterruptedDeploy } from "./interrupted-deploy.js";
 import { planningSet, referencedFamilies } from "./references.js";
 import { isRolledBack, serviceHealth } from "./health.js";
 import type { Health, StatusStore } from "./status.js";
+import { isOnlyResidue, residueAfterWrite } from "./write-residue.js";
+import type { Residue } from "./write-residue.js";
 
 export type ReconcilerSettings = {
   owner: string;
+  /** The repository's identity for the source tag (repo-identity.ts); resources another repository wrote are not ours. */
+  repo?: string | undefined;
   region: string;
   defaultCluster: string | undefined;
   ignoreRules: readonly IgnoreRule[];
@@ -64,7 +69,8 @@ export type ReconcilerOptions = {
   now?: () => Date;
 };
 
-type Verdict = { apply: boolean; sync: "Synced" | "OutOfSync"; message?: string; heal?: boolean };
+/** `finishing`: the apply re-sends what our own previous write left undone (see #residue). */
+type Verdict = { apply: boolean; sync: "Synced" | "OutOfSync"; message?: string; heal?: boolean; finishing?: boolean };
 type Waiter = { resolve: (r: QueueResult) => void };
 
 /**
@@ -80,11 +86,14 @@ export class Reconciler {
   readonly #registeredAt = new Map<string, number>();
   readonly #appliedAt = new Map<ResourceKey, number>();
   /**
-   * Keys this process wrote whose next look still differs: the write did not converge (AWS
-   * ignored or rewrote part of it). One more apply is a deploy, not drift; after that it is
-   * drift again, so a perpetual difference cannot become a write loop.
+   * Keys this process just wrote, with what the write left undone as AWS answered it (AWS
+   * ignored or rewrote part of it). At the next look, re-sending exactly that is finishing our
+   * own write, not reverting anyone's; anything else is drift. One look only, so a perpetual
+   * difference cannot become a write loop.
    */
-  readonly #unsettled = new Map<ResourceKey, number>();
+  readonly #residue = new Map<ResourceKey, Residue>();
+  /** The service as the last CreateService / UpdateService of this wave answered it. */
+  readonly #postWrite = new Map<ResourceKey, JsonObject>();
   /** Where this process's resync ticks fall within the period. */
   readonly #resyncPhase = Math.random();
   /**
@@ -169,6 +178,7 @@ export class Reconciler {
     try {
       planned = await this.#o.reader.plan(planningSet(present, desired.manifests), {
         owner: settings.owner,
+        repo: settings.repo,
         revision: desired.commit,
         region: settings.region,
         defaultCluster: settings.defaultCluster,
@@ -196,7 +206,8 @@ export class Reconciler {
     }
     const outcomes = new Map<ResourceKey, ApplyOutcome>();
     if (toApply.length > 0) {
-      for (const outcome of await applyPlan(this.#o.aws, toApply, { onCall: (key, call, output) => this.#onCall(key, call, output) })) {
+      for (const action of toApply) this.#postWrite.delete(action.key);
+      for (const outcome of await applyPlan(this.#o.aws, toApply, { onCall: (key, call, output) => this.#onCall(key, call, output), onFailedCall: (_key, call) => this.#o.reader.recordFailedWrite(call) })) {
         outcomes.set(outcome.key, outcome);
       }
     }
@@ -219,13 +230,13 @@ export class Reconciler {
     const missing = action.type === "create" && this.#seenLive.get(key) === desiredHash;
     if (action.type === "noop" || action.type === "update") this.#seenLive.set(key, desiredHash);
     if (action.type === "noop") {
-      this.#unsettled.delete(key);
+      this.#residue.delete(key);
       this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: [], now }));
       return { apply: false, sync: "Synced" };
     }
     if (action.type === "blocked") return { apply: false, sync: "OutOfSync", message: action.reason };
     const settings = this.#o.settings;
-    const pending = missing ? undefined : action.type === "create" ? "create" : this.#pendingReason(manifest, desired, plan, snapshot);
+    const pending = missing ? undefined : action.type === "create" ? "create" : this.#pendingReason(manifest, desired, plan, snapshot, action.changes);
     const selfHeal = selfHealOf(manifest, settings.selfHeal);
     if (pending !== undefined) {
       // Git changed the resource since the drift was seen: what differs now is a deploy, and the
@@ -235,7 +246,7 @@ export class Reconciler {
         log.info({ changes: action.changes.length, mode: settings.mode }, "out of sync, not applying");
         return { apply: false, sync: "OutOfSync", message: settings.mode === "observe" ? "observe mode: not applying" : "automated sync is off" };
       }
-      return { apply: true, sync: "Synced" };
+      return { apply: true, sync: "Synced", ...(pending === "unsettled" ? { finishing: true } : {}) };
     }
     if (manifest.kind === "Service" && action.changes.every((c) => c.path === "/taskDefinition") && isRolledBack(snapshot.services.get(key))) {
       // Redeploying what the circuit breaker just rolled back would fail again (and "heal" into a
@@ -262,16 +273,16 @@ export class Reconciler {
    * last write did not converge yet, or when a task definition it uses is about to get, or just
    * got, a new revision from git. Undefined: drift.
    */
-  #pendingReason(manifest: Manifest, desired: DesiredState, plan: PlanResult, snapshot: LiveSnapshot): "git" | "unsettled" | "family" | undefined {
+  #pendingReason(manifest: Manifest, desired: DesiredState, plan: PlanResult, snapshot: LiveSnapshot, changes: readonly Change[]): "git" | "unsettled" | "family" | undefined {
     const commit = desired.commitOf.get(manifest.key) ?? desired.commit;
     const lastApplied = this.#o.status.get(manifest.key)?.lastAppliedRevision;
     const hashes = this.#specHashes(manifest, snapshot);
     const cls = classifyDifference({ desiredCommit: commit, lastAppliedCommit: lastApplied, hasDifferences: true, ...hashes });
     if (cls === "pending") return "git";
-    const retries = this.#unsettled.get(manifest.key);
-    if (retries !== undefined && retries < 1) {
-      this.#unsettled.set(manifest.key, retries + 1);
-      return "unsettled";
+    const residue = this.#residue.get(manifest.key);
+    if (residue !== undefined) {
+      this.#residue.delete(manifest.key);
+      if (isOnlyResidue(changes, residue)) return "unsettled";
     }
     const appliedAt = this.#appliedAt.get(manifest.key) ?? 0;
     const family = referencedFamilies(manifest).some((f) => plan.resolved.get(f)?.state === "pending" || (this.#registeredAt.get(f) ?? 0) > appliedAt || this.#interrupted(manifest, f, plan, snapshot));
@@ -357,7 +368,7 @@ export class Reconciler {
     if (outcome?.outcome === "applied") {
       log.info({ action: action.type, calls: outcome.calls, heal: verdict.heal === true }, verdict.heal ? "drift reverted" : "applied");
       this.#appliedAt.set(key, Date.now());
-      if (!this.#unsettled.has(key)) this.#unsettled.set(key, 0);
+      this.#armResidue(manifest, verdict, commit, snapshot);
       status.update(key, { sync: "Synced", health: health.health, message: health.message, lastAppliedRevision: commit, lastAppliedAt: now.toISOString(), lastError: undefined, drift: undefined });
       this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
       return { requeueAfterMs: settings.progressPollMs };
@@ -375,6 +386,16 @@ export class Reconciler {
     log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
     // While a service rolls out, look again soon; otherwise at the next resync.
     return { requeueAfterMs: health.health === "Progressing" ? settings.progressPollMs : this.#resyncAfterMs() };
+  }
+
+  /** After our write: what it left undone, for the next look (never after a retry that finished one). */
+  #armResidue(manifest: Manifest, verdict: Verdict, commit: string, snapshot: LiveSnapshot): void {
+    const postWrite = this.#postWrite.get(manifest.key);
+    this.#postWrite.delete(manifest.key);
+    const { owner, repo, region, defaultCluster } = this.#o.settings;
+    const residue = verdict.finishing ? undefined : residueAfterWrite(manifest, postWrite, { owner, repo, region, defaultCluster, revision: commit, accountId: snapshot.accountId });
+    if (residue === undefined) this.#residue.delete(manifest.key);
+    else this.#residue.set(manifest.key, residue);
   }
 
   #failed(key: ResourceKey, desired: DesiredState, error: EcsGitopsError, now: Date): QueueResult {
@@ -422,6 +443,7 @@ export class Reconciler {
   #onCall(key: ResourceKey, call: PlannedCall, output: JsonObject): void {
     const { operation, input } = call;
     if (operation === "ecs:RegisterTaskDefinition") this.#registeredAt.set(String(input["family"]), Date.now());
+    if ((operation === "ecs:CreateService" || operation === "ecs:UpdateService") && isJsonObject(output["service"])) this.#postWrite.set(key, output["service"]);
     // The reader's caches follow our own writes, so the next resync reads nothing extra.
     this.#o.reader.recordWrite(call, output);
     this.#o.log.debug({ key, operation }, "aws write");

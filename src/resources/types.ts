@@ -28,10 +28,22 @@ export type WriteOperation =
  */
 export type PlannedCall = { operation: WriteOperation; input: JsonObject };
 
+/**
+ * What apply checks on AWS right before an action's first write: the resource is still ours, as
+ * the plan judged from cached tags. Another team may have deleted it and made its own under the
+ * same name (and ARN) since. Existence comes from the wave's own fresh listing, so a create needs
+ * no guard.
+ */
+export type WriteGuard = { owner: string; repo?: string | undefined; adopt: boolean } & (
+  | { resource: "rule"; arn: string; expect: "owned" }
+  // A revision's tags are cached by ARN; a tag write to it re-reads them first.
+  | { resource: "revision"; arn: string; expect: "owned" }
+);
+
 /** What apply executes and diff prints: one source of truth (docs/design.md#plan-then-apply, as changesets and Terraform). */
 export type Action =
-  | { type: "create" | "update" | "noop"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[] }
-  | { type: "delete"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[] }
+  | { type: "create" | "update" | "noop"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[]; guard?: WriteGuard }
+  | { type: "delete"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[]; guard?: WriteGuard }
   | { type: "blocked"; key: ResourceKey; kind: Kind; changes: Change[]; code: BlockedCode; reason: string; hint: string };
 
 /**
@@ -68,6 +80,8 @@ export type ResolvedTaskDefinition =
 /** What every planner needs from the world, passed in so planning stays pure. */
 export type PlanContext = {
   owner: string;
+  /** Identity of the repository being applied (source-tag.ts `repoIdentity`); unknown in pure tests. */
+  repo?: string | undefined;
   /** Commit SHA (or "local") being applied; goes into the write-only revision tag. */
   revision: string;
   region: string;

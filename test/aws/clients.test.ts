@@ -76,7 +76,7 @@ describe("CallAccounting", () => {
     expect(clients.calls.writes("ecs:UpdateService")).toBe(1);
     const snapshot = clients.calls.snapshot();
     expect(Object.keys(snapshot.byOperation)).toEqual(["ecs:DescribeServices", "ecs:UpdateService", "events:PutRule"]);
-    expect(snapshot.byOperation["ecs:UpdateService"]).toEqual({ kind: "write", calls: 1, attempts: 1, errors: 1, attemptErrors: 1, throttles: 0 });
+    expect(snapshot.byOperation["ecs:UpdateService"]).toEqual({ kind: "write", calls: 1, attempts: 1, errors: 1, attemptErrors: 1, throttles: 0, landedChecks: 0, landedFound: 0 });
     expect(snapshot).toMatchObject({ reads: 2, writes: 2, attempts: 4, errors: 1, throttles: 0 });
 
     clients.calls.reset();

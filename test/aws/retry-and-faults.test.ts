@@ -1,7 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { describeServices, describeTaskDefinition, listServiceArns } from "../../src/aws/ecs-read.js";
+import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+import { createAwsClients } from "../../src/aws/clients.js";
 import { executeCall } from "../../src/aws/write.js";
-import { assertAllCalled, aws, fakeClients, failure, isolateNetwork, replyError, replyJson, restoreNetwork } from "./aws-nock.js";
+import { assertAllCalled, aws, FAKE_ENDPOINT, fakeClients, failure, isolateNetwork, REGION, replyError, replyJson, restoreNetwork } from "./aws-nock.js";
+
+const FAKE_CLIENT = { region: REGION, endpoint: FAKE_ENDPOINT, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } };
 
 beforeAll(isolateNetwork);
 afterEach(assertAllCalled);
@@ -20,6 +24,8 @@ describe("SDK retries within the bound", () => {
       errors: 0,
       attemptErrors: 1,
       throttles: 1,
+      landedChecks: 0,
+      landedFound: 0,
     });
   });
 
@@ -29,6 +35,27 @@ describe("SDK retries within the bound", () => {
     const error = await failure(executeCall(clients, { operation: "events:PutRule", input: { Name: "nightly", ScheduleExpression: "rate(1 day)" } }));
     expect([error.code, error.retryable]).toEqual(["Throttled", true]);
     expect(clients.calls.snapshot()).toMatchObject({ writes: 1, attempts: 3, errors: 1, throttles: 3 });
+  });
+
+  it("retries a throttled write in place beyond maxAttempts (AWS applied none of them), but a 5xx only up to maxAttempts", async () => {
+    replyError(aws("ecs", "UpdateService").times(6), 400, "ThrottlingException", "Rate exceeded");
+    replyJson(aws("ecs", "UpdateService"), { service: { serviceName: "web" } });
+    const clients = createAwsClients({ ...FAKE_CLIENT, maxAttempts: 3, retryStrategy: new ConfiguredRetryStrategy(8, 0) });
+    await executeCall(clients, { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", desiredCount: 2 } });
+    expect(clients.calls.snapshot().byOperation["ecs:UpdateService"]).toMatchObject({ calls: 1, attempts: 7, throttles: 6, errors: 0 });
+
+    replyError(aws("ecs", "UpdateService").times(3), 500, "ServerException", "Internal error");
+    const error = await failure(executeCall(clients, { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", desiredCount: 2 } }));
+    expect(error.code).toBe("AwsUnavailable");
+    expect(clients.calls.snapshot().byOperation["ecs:UpdateService"]).toMatchObject({ calls: 2, attempts: 10 });
+  });
+
+  it("does so with the default retry strategy too (3 attempts, throttles up to 8)", { timeout: 30_000 }, async () => {
+    replyError(aws("ecs", "UpdateService").times(3), 400, "ThrottlingException", "Rate exceeded");
+    replyJson(aws("ecs", "UpdateService"), { service: { serviceName: "web" } });
+    const clients = createAwsClients(FAKE_CLIENT);
+    await executeCall(clients, { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", desiredCount: 2 } });
+    expect(clients.calls.snapshot().byOperation["ecs:UpdateService"]).toMatchObject({ calls: 1, attempts: 4, throttles: 3 });
   });
 
   it("turns a persistent HTTP 500 into AwsUnavailable after exactly maxAttempts attempts", async () => {

@@ -43,9 +43,27 @@ describe("executeCall", () => {
     );
     const clients = fakeClients();
     await expect(executeCall(clients, { operation, input })).resolves.toEqual(reply);
-    expect(sent).toEqual(input);
+    // CreateService alone gains a clientToken: ECS then answers a repeat with the service it made.
+    expect(sent).toEqual(operation === "ecs:CreateService" ? { ...input, clientToken: expect.stringMatching(/^[0-9a-f]{36}$/) } : input);
     expect(clients.calls.snapshot()).toMatchObject({ writes: 1, attempts: 1 });
     expect(clients.calls.reads()).toBe(0);
+  });
+
+  it("sends the same CreateService clientToken for the same input, another for another", async () => {
+    const tokens: unknown[] = [];
+    const input = { cluster: "prod", serviceName: "web", taskDefinition: TD_ARN, desiredCount: 2 };
+    for (const desiredCount of [2, 2, 3]) {
+      replyJson(
+        aws("ecs", "CreateService", (body) => {
+          tokens.push(body["clientToken"]);
+          return true;
+        }),
+        { service: { serviceName: "web" } },
+      );
+      await executeCall(fakeClients(), { operation: "ecs:CreateService", input: { ...input, desiredCount } });
+    }
+    expect(tokens[0]).toBe(tokens[1]);
+    expect(tokens[2]).not.toBe(tokens[0]);
   });
 
   it("turns PutTargets FailedEntryCount > 0 into InvalidRequest naming each failed target", async () => {

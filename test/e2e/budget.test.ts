@@ -9,6 +9,7 @@ import { callsBetween, WaveHarness } from "../../bench/harness.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
+import { editFile } from "./desired-repo.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
@@ -79,10 +80,21 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
     expect(after.calls).toEqual(budgetOf(SCALE, "noop"));
   });
 
+  it("one rule changed: the no-op reads, its ownership read right before the write, one PutRule and its spec-hash tag", async () => {
+    await editFile(dir, "jobs/job-0000.yaml", (text) => text.replace("description: Synthetic job 0", "description: Synthetic job 0, moved"));
+    const loaded = await harness.load(dir, "commit-3");
+    const change = await phase(() => harness.sync(loaded.keys));
+    expect(change.failed).toEqual([]);
+    expect(change.calls).toEqual({ ...budgetOf(SCALE, "noop"), "events:ListTagsForResource": 1, "events:PutRule": 1, "events:TagResource": 1 });
+    // The check costs only on the write path: the next resync is a plain no-op again.
+    const after = await phase(() => harness.sync(loaded.keys));
+    expect(after.calls).toEqual(budgetOf(SCALE, "noop"));
+  });
+
   it("restart with everything in place: the no-op reads plus one DescribeTaskDefinition per family and the rule tags, no writes", async () => {
     const restarted = new WaveHarness({ aws, region: MOTO_REGION });
     try {
-      const loaded = await restarted.load(dir, "commit-2");
+      const loaded = await restarted.load(dir, "commit-3");
       const before = restarted.calls();
       const run = await restarted.sync(loaded.keys);
       expect(run.failed).toEqual([]);

@@ -2,7 +2,8 @@ import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structur
 import { emptyMap, formatPath, isJsonObject, own } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import type { Manifest } from "../../manifests/types.js";
-import { OWNER_TAG } from "../types.js";
+import { OWNER_TAG, SOURCE_TAG } from "../types.js";
+import { otherRepository } from "./source-tag.js";
 import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
 import { compact } from "./normalize-util.js";
 import { diffTags, tagMapToList, tagsForWrite } from "./tags.js";
@@ -98,6 +99,18 @@ export function quoteOrAbsent(value: string | undefined): string {
  * manifest says to adopt it (docs/design.md#ownership). `what` names it: `service "web"`.
  */
 export function notOwned(manifest: Manifest, ctx: PlanContext, liveTags: TagMap, changes: Change[], what: string, scope = "it"): Extract<Action, { type: "blocked" }> {
+  const writer = liveTags[OWNER_TAG] === ctx.owner ? otherRepository(liveTags[SOURCE_TAG], ctx.repo) : undefined;
+  if (writer !== undefined) {
+    return {
+      type: "blocked",
+      code: "NotOwned",
+      key: manifest.key,
+      kind: manifest.kind,
+      changes,
+      reason: `${what} is owned by ${writer} (tag ${SOURCE_TAG} is "${liveTags[SOURCE_TAG] ?? ""}"): another repository with owner "${ctx.owner}" manages it`,
+      hint: `define it in one repository only: remove it from ${manifest.file} or from ${writer}; to move it here, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file} and remove it there`,
+    };
+  }
   return {
     type: "blocked",
     code: "NotOwned",

@@ -1,4 +1,5 @@
 import type { Manifest } from "../../manifests/types.js";
+import { isOlderSourceForm, otherRepository, sourceTagValue } from "./source-tag.js";
 import { OWNER_TAG, REVISION_TAG, SOURCE_TAG, WRITE_ONLY_TAGS } from "../types.js";
 import type { PlanContext } from "../types.js";
 import path from "node:path";
@@ -14,10 +15,10 @@ function tagMap(...sources: readonly TagMap[]): TagMap {
 
 /** Tags a managed resource should carry: the user's labels plus ownership (compared ones only). */
 export function desiredTags(manifest: Manifest, ctx: PlanContext, extra: TagMap = {}): TagMap {
-  return tagMap(manifest.labels, { [OWNER_TAG]: ctx.owner, [SOURCE_TAG]: sourcePath(ctx.sourcePrefix, manifest.file) }, extra);
+  return tagMap(manifest.labels, { [OWNER_TAG]: ctx.owner, [SOURCE_TAG]: sourceTagValue(ctx.repo, sourcePath(ctx.sourcePrefix, manifest.file)) }, extra);
 }
 
-/** The ecs-gitops:source value: the manifest's path from the repository root, whatever folder a command was given. */
+/** The path part of ecs-gitops:source: the manifest's path from the repository root, whatever folder a command was given. */
 export function sourcePath(sourcePrefix: string | undefined, file: string): string {
   return sourcePrefix ? path.posix.join(sourcePrefix, file) : file;
 }
@@ -53,18 +54,46 @@ export function comparableTags(tags: TagMap): TagMap {
   return out;
 }
 
-/** What TagResource must set and UntagResource must remove to turn `live` into `desired`. */
+/**
+ * What TagResource must set and UntagResource must remove to turn `live` into `desired`. A source
+ * tag in the older form (same file, no repository) alone is no reason to write; it is rewritten
+ * along with any other tag write.
+ */
 export function diffTags(desired: TagMap, live: TagMap): { set: TagMap; remove: string[] } {
   const want = comparableTags(desired);
   const have = comparableTags(live);
   const set = tagMap();
   for (const [key, value] of Object.entries(want)) if (own(have, key) !== value) set[key] = value;
+  if (Object.keys(set).length === 1 && isOlderSourceForm(own(have, SOURCE_TAG), own(set, SOURCE_TAG))) delete set[SOURCE_TAG];
   const remove = Object.keys(have).filter((key) => !Object.hasOwn(want, key) && !key.startsWith("aws:"));
   return { set, remove };
 }
 
-/** Is the live resource ours (owner tag matches), or may it be adopted (annotation)? */
-export function ownership(liveTags: TagMap, manifest: Manifest, ctx: PlanContext): "owned" | "adoptable" | "foreign" {
-  if (own(liveTags, OWNER_TAG) === ctx.owner) return "owned";
-  return own(manifest.annotations, "ecs-gitops/adopt") === "true" ? "adoptable" : "foreign";
+/** `other-repo`: our owner tag, but the source tag names another repository (another controller writes it). */
+export type Ownership = "owned" | "adoptable" | "foreign" | "other-repo";
+
+/**
+ * Who may write a resource: this controller's owner and repository, and whether the manifest
+ * adopts what is not ours.
+ */
+export type OwnerClaim = { owner: string; repo?: string | undefined; adopt: boolean };
+
+export function claimOf(manifest: Manifest, ctx: PlanContext): OwnerClaim {
+  return { owner: ctx.owner, repo: ctx.repo, adopt: own(manifest.annotations, "ecs-gitops/adopt") === "true" };
+}
+
+/** Is the live resource ours (owner tag matches, written from our repository), or may it be adopted (annotation)? */
+export function ownershipOf(liveTags: TagMap, claim: OwnerClaim): Ownership {
+  if (own(liveTags, OWNER_TAG) === claim.owner && otherRepository(own(liveTags, SOURCE_TAG), claim.repo) === undefined) return "owned";
+  if (claim.adopt) return "adoptable";
+  return own(liveTags, OWNER_TAG) === claim.owner ? "other-repo" : "foreign";
+}
+
+/** Neither ours nor adopted: never written. */
+export function isNotOurs(ownership: Ownership): boolean {
+  return ownership === "foreign" || ownership === "other-repo";
+}
+
+export function ownership(liveTags: TagMap, manifest: Manifest, ctx: PlanContext): Ownership {
+  return ownershipOf(liveTags, claimOf(manifest, ctx));
 }

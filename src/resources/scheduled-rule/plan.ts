@@ -5,7 +5,7 @@ import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js
 import type { Manifest } from "../../manifests/types.js";
 import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls, writtenChanges } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
-import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
+import { claimOf, desiredTags, isNotOurs, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
 import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
 import { normalizeDesiredRule, normalizeLiveRule } from "./normalize.js";
@@ -28,6 +28,9 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   const resolved = resolveTargets(spec, ctx);
   const unresolved = [...resolved.entries()].filter(([, r]) => r.state === "unresolved");
   if (unresolved.length > 0) {
+    // Not ours is the answer whatever else is wrong: nothing to wait for.
+    const liveTags = tagListToMap(live?.tags);
+    if (live !== undefined && isNotOurs(ownership(liveTags, manifest, ctx))) return notOwned(manifest, ctx, liveTags, [], `rule "${manifest.name}"`, "the existing rule and its targets");
     const reason = unresolved.map(([ref, r]) => `taskDefinition "${ref}": ${r.state === "unresolved" ? r.reason : ""}`).join("; ");
     return { type: "blocked", code: "DependencyNotReady", ...base, changes: [], reason, hint: "fix the reference, or define that task definition family in the repository" };
   }
@@ -64,7 +67,7 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
   const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
   const owner = ownership(liveTags, manifest, ctx);
-  if (owner === "foreign") return notOwned(manifest, ctx, liveTags, changes, `rule "${manifest.name}"`, "the existing rule and its targets");
+  if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, changes, `rule "${manifest.name}"`, "the existing rule and its targets");
 
   const calls: PlannedCall[] = [];
   const ruleChanged = specChanges.some((c) => segments(c.path)[0] !== "targets");
@@ -99,7 +102,8 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   const notes: string[] = [];
   if (all.length > specChanges.length) notes.push(`${all.length - specChanges.length} difference(s) ignored (${IGNORE_ANNOTATION})`);
   if (calls.length > 0 && owner === "adoptable") notes.push(`adopting the existing rule (${ADOPT_ANNOTATION})`);
-  return { type: calls.length > 0 ? "update" : "noop", ...base, changes, calls, ...(notes.length > 0 ? { notes } : {}) };
+  const guard = calls.length > 0 && ruleArn !== "" ? { guard: { resource: "rule" as const, arn: ruleArn, ...claimOf(manifest, ctx), expect: "owned" as const } } : {};
+  return { type: calls.length > 0 ? "update" : "noop", ...base, changes, calls, ...(notes.length > 0 ? { notes } : {}), ...guard };
 }
 
 type TargetInput = { canonical: JsonObject; taskDefinitionArn: string | undefined };

@@ -5,7 +5,7 @@ import type { Manifest } from "../../manifests/types.js";
 import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls, writtenChanges } from "../common/plan-util.js";
 import type { TagChange } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
-import { desiredTags, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
+import { desiredTags, isNotOurs, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
 import type { TagMap } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
 import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
@@ -40,19 +40,20 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
 
   const ignored = ignoreRulesOf(manifest, ctx);
   const opts = serviceNormalizeOptions(spec, live);
+  const liveTags = tagListToMap(live["tags"]);
+  const owner = ownership(liveTags, manifest, ctx);
   if (td !== undefined && "unresolved" in td && opts.controller === "ECS") {
+    // Not ours is the answer whatever else is wrong: nothing to wait for.
+    if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, [], `service "${manifest.name}"`, "the existing service");
     return { type: "blocked", code: "DependencyNotReady", ...base, changes: [], reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`, hint: "fix the reference, or define that task definition family in the repository" };
   }
   const want = normalizeService(withTaskDefinition(spec, td), opts);
   const have = normalizeService(live, opts);
   const all = diffValues(want, have, [], ctx.isSecret);
   const specChanges = withoutIgnored(all, ignored);
-  const liveTags = tagListToMap(live["tags"]);
   const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
   const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
-
-  const owner = ownership(liveTags, manifest, ctx);
-  if (owner === "foreign") return notOwned(manifest, ctx, liveTags, changes, `service "${manifest.name}"`, "the existing service");
+  if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, changes, `service "${manifest.name}"`, "the existing service");
 
   const changed = changedFields(specChanges);
   const createOnly = changed.filter((f) => (SERVICE_CREATE_ONLY_FIELDS as readonly string[]).includes(f));

@@ -4,7 +4,7 @@ import type { JsonObject, JsonValue } from "../../json.js";
 import { taskDefinitionSpecFields } from "../../manifests/schema/aws-schema.generated.js";
 import type { Manifest } from "../../manifests/types.js";
 import { ADOPT_ANNOTATION, diffTagChanges, notOwned, ignoreRulesOf, tagCalls, writtenChanges } from "../common/plan-util.js";
-import { desiredTags, ownership, tagMapToList, tagsForWrite } from "../common/tags.js";
+import { claimOf, desiredTags, isNotOurs, ownership, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
 import { SPEC_HASH_TAG } from "../types.js";
 import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
@@ -35,12 +35,16 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
   });
 
   const first = candidates[0];
-  if (first && candidates.every((c) => ownership(c.tags, manifest, ctx) === "foreign")) {
+  if (first && candidates.every((c) => isNotOurs(ownership(c.tags, manifest, ctx)))) {
     const action = notOwned(manifest, ctx, first.tags, compared[0]?.changes ?? [], `task definition family "${manifest.name}"`, "the existing family");
     return { specHash: hash, resolved: { state: "unresolved", reason: action.reason }, action };
   }
 
-  const match = compared.find((c) => c.changes.length === 0);
+  // A revision someone else registered is theirs even when its content equals git's: retagging it
+  // would take it from them. Only ours (or one the manifest adopts) is reused; else we register.
+  const reusable = (c: (typeof compared)[number]) => !isNotOurs(ownership(c.candidate.tags, manifest, ctx));
+  const match = compared.find((c) => c.changes.length === 0 && reusable(c));
+  const foreignTwin = compared.find((c) => c.changes.length === 0 && !reusable(c));
   if (match) {
     const { candidate } = match;
     const tagChanges = diffTagChanges(wantTags, candidate.tags, ignored);
@@ -49,15 +53,17 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
     if (candidate !== first) notes.push(`content matches revision ${candidate.revision}; no new revision`);
     if (match.ignoredCount > 0) notes.push(`${match.ignoredCount} difference(s) ignored (ignore-differences)`);
     if (calls.length > 0 && ownership(candidate.tags, manifest, ctx) === "adoptable") notes.push(`adopting revision ${candidate.revision} (${ADOPT_ANNOTATION})`);
-    const action: Action = { type: calls.length > 0 ? "update" : "noop", ...base, changes: tagChanges.map((t) => t.change), calls, ...(notes.length > 0 ? { notes } : {}) };
+    const guard = calls.length > 0 ? { guard: { resource: "revision" as const, arn: candidate.arn, ...claimOf(manifest, ctx), expect: "owned" as const } } : {};
+    const action: Action = { type: calls.length > 0 ? "update" : "noop", ...base, changes: tagChanges.map((t) => t.change), calls, ...(notes.length > 0 ? { notes } : {}), ...guard };
     return { action, specHash: hash, resolved: { state: "known", arn: candidate.arn } };
   }
 
   const input: JsonObject = { family: manifest.name, ...registerSpec(manifest.spec), tags: tagMapToList(tagsForWrite(wantTags, ctx), "ecs") };
   const call: PlannedCall = { operation: "ecs:RegisterTaskDefinition", input };
+  const notes = foreignTwin ? { notes: [`revision ${foreignTwin.candidate.revision} has this content but is not owned by "${ctx.owner}": registering our own`] } : {};
   const action: Action = first
-    ? { type: "update", ...base, changes: compared[0]?.changes ?? [], calls: [call] }
-    : { type: "create", ...base, changes: writtenChanges(manifest.spec, ctx), calls: [call] };
+    ? { type: "update", ...base, changes: compared[0]?.changes ?? [], calls: [call], ...notes }
+    : { type: "create", ...base, changes: writtenChanges(manifest.spec, ctx), calls: [call], ...notes };
   return { action, specHash: hash, resolved: { state: "pending", family: manifest.name, key: manifest.key } };
 }
 

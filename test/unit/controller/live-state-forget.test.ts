@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LiveReader } from "../../../src/controller/live-state.js";
-import { ACCOUNT, assertAllCalled, aws, fakeClients, isolateNetwork, replyError, restoreNetwork } from "../../aws/aws-nock.js";
+import { ACCOUNT, assertAllCalled, aws, fakeClients, isolateNetwork, replyError, replyJson, restoreNetwork } from "../../aws/aws-nock.js";
 import { manifestOf } from "../resources/builders.js";
 
 beforeAll(isolateNetwork);
@@ -27,5 +27,21 @@ describe("LiveReader.forgetCached", () => {
     replyError(aws("ecs", "DescribeTaskDefinition"), 400, "ClientException", "Unable to describe task definition.");
     const snapshot = await reader.snapshot([web], { defaultCluster: undefined });
     expect(snapshot.revisions.get("web")).toEqual([]);
+  });
+});
+
+describe("LiveReader.recordFailedWrite", () => {
+  it("reads a family's latest revision again after a registration failed (it may have landed), and only then", async () => {
+    const reader = new LiveReader(fakeClients());
+    replyError(aws("ecs", "DescribeTaskDefinition"), 400, "ClientException", "Unable to describe task definition.");
+    expect((await reader.snapshot([web], { defaultCluster: undefined })).revisions.get("web")).toEqual([]);
+    // Known now (nothing registered): a second snapshot asks nothing.
+    expect((await reader.snapshot([web], { defaultCluster: undefined })).revisions.get("web")).toEqual([]);
+
+    // The registration's response was lost; it landed as revision 3.
+    reader.recordFailedWrite({ operation: "ecs:RegisterTaskDefinition", input: { family: "web" } });
+    replyJson(aws("ecs", "DescribeTaskDefinition", (body) => body["taskDefinition"] === "web"), { taskDefinition: registered, tags: [] });
+    const snapshot = await reader.snapshot([web], { defaultCluster: undefined });
+    expect(snapshot.revisions.get("web")?.map((r) => r.revision)).toEqual([3]);
   });
 });

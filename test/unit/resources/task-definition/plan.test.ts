@@ -228,6 +228,19 @@ describe("planTaskDefinition", () => {
     expect(plan.action.type).not.toBe("blocked");
   });
 
+  it("never retags or reuses a revision someone else registered, even with git's content: registers our own", () => {
+    const ours = revision(3, described((c) => ({ ...c, image: "nginx:1.26" })));
+    for (const theirTags of [{ team: "other" }, { team: "other", [OWNER_TAG]: "payments" }, {}]) {
+      const theirs = revision(7, described(undefined, 7), theirTags);
+      for (const candidates of [[ours, theirs], [theirs, ours]]) {
+        const plan = planTaskDefinition(web(), candidates, planContext());
+        expect(operations(plan)).toEqual(["ecs:RegisterTaskDefinition"]);
+        expect(plan.resolved).toEqual({ state: "pending", family: "web", key: "TaskDefinition/web" });
+        expect(plan.action).toMatchObject({ notes: [expect.stringContaining("revision 7 has this content but is not owned")] });
+      }
+    }
+  });
+
   it("adopts with the annotation: tags a matching revision, or registers over a different one", () => {
     const adopt = { annotations: { "ecs-gitops/adopt": "true" } };
     const matching = planTaskDefinition(web(SPEC, adopt), [revision(3, undefined, { team: "shop" })], planContext());

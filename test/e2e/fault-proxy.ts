@@ -1,0 +1,88 @@
+import { createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+
+/**
+ * How a request chosen to fail is answered once moto has applied it: a lost response (500,
+ * connection reset) or a throttle answered after the request went through.
+ */
+export type Fault = "500" | "reset" | "throttle";
+
+export type FaultPlan = { operation: string; fault: Fault; times: number };
+
+/**
+ * An HTTP proxy in front of moto_server: every request is forwarded and applied; a request whose
+ * `X-Amz-Target` names the operation of the current plan then loses its response (up to `times`
+ * times). `seen` counts the requests moto received per operation.
+ */
+export class FaultProxy {
+  readonly #upstream: string;
+  readonly #server: Server;
+  #plan: FaultPlan | undefined;
+  /** Requests moto received (applied), by operation. */
+  readonly seen = new Map<string, number>();
+  endpoint = "";
+  /** Share of requests answered with a throttle before they reach moto (as AWS throttles). */
+  throttleRate = 0;
+  readonly #random: () => number;
+
+  constructor(upstream: string, random: () => number = Math.random) {
+    this.#upstream = upstream;
+    this.#random = random;
+    this.#server = createServer((request, response) => void this.#handle(request, response));
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
+    const address = this.#server.address();
+    this.endpoint = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+    return this.endpoint;
+  }
+
+  /** The next `times` requests of `operation` (`RegisterTaskDefinition`, or a whole target `AWSEvents.TagResource`) lose their response. */
+  failNext(plan: FaultPlan | undefined): void {
+    this.#plan = plan;
+    this.seen.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const target = String(request.headers["x-amz-target"] ?? "");
+    const operation = target.slice(target.lastIndexOf(".") + 1);
+    if (this.throttleRate > 0 && this.#random() < this.throttleRate) {
+      response.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
+      response.end(JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }));
+      return;
+    }
+    this.seen.set(operation, (this.seen.get(operation) ?? 0) + 1);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) if (typeof value === "string" && name !== "host" && name !== "content-length") headers.set(name, value);
+    let upstream: Response;
+    try {
+      upstream = await fetch(`${this.#upstream}${request.url ?? "/"}`, { method: request.method ?? "POST", headers, body: chunks.length > 0 ? Buffer.concat(chunks) : null });
+    } catch {
+      request.socket.destroy();
+      return;
+    }
+    const body = Buffer.from(await upstream.arrayBuffer());
+    const plan = this.#plan;
+    if (plan !== undefined && plan.times > 0 && (plan.operation === operation || plan.operation === target)) {
+      plan.times -= 1;
+      if (plan.fault === "reset") {
+        request.socket.destroy();
+        return;
+      }
+      const [status, type] = plan.fault === "500" ? [500, "InternalFailure"] : [400, "ThrottlingException"];
+      response.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
+      response.end(JSON.stringify({ __type: type, message: "injected after the request was applied" }));
+      return;
+    }
+    response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/x-amz-json-1.1" });
+    response.end(body);
+  }
+}

@@ -1,0 +1,103 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { CreateClusterCommand, ECSClient, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { clustersOf, familyName, writeFleet } from "../../bench/fleet.js";
+import type { FleetScale } from "../../bench/fleet.js";
+import { WaveHarness } from "../../bench/harness.js";
+import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
+import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import { THROTTLED_MAX_ATTEMPTS } from "../../src/aws/throttle-retry.js";
+import type { AwsClients } from "../../src/aws/index.js";
+import { FaultProxy } from "./fault-proxy.js";
+import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+
+const endpoint = inject("motoEndpoint");
+const SCALE: FleetScale = { services: 24, families: 24, rules: 4, clusters: 1 };
+const THROTTLE_RATE = 0.3;
+
+/** A small PRNG, so a failure reproduces with the same throttled requests. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+/**
+ * The throttled cold sync at a small scale: 30 % of requests are answered with a throttle before
+ * they reach moto. Every resource converges, and each registration and service creation reaches
+ * AWS exactly once, however many times it was throttled first.
+ */
+describe(`cold sync with ${THROTTLE_RATE * 100} % of requests throttled (S=${SCALE.services}, T=${SCALE.families})`, () => {
+  let dir: string;
+  let aws: AwsClients;
+  let ecs: ECSClient;
+  let proxy: FaultProxy;
+  let harness: WaveHarness;
+
+  beforeAll(async () => {
+    const accountId = newAccountId();
+    const network = await defaultNetwork(endpoint, accountId);
+    ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+    applyMotoAccountHeader(ecs.middlewareStack, accountId);
+    for (const cluster of clustersOf(SCALE)) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-throttled-"));
+    await writeFleet(dir, SCALE, network);
+    proxy = new FaultProxy(endpoint, seeded(1));
+    await proxy.start();
+    aws = createAwsClients({
+      endpoint: proxy.endpoint,
+      region: MOTO_REGION,
+      credentials: MOTO_CREDENTIALS,
+      accountIdHeader: accountId,
+      rateLimit: false,
+      // As in production (throttle-retry.ts), with short pauses: throttles up to 8 attempts, the rest 3.
+      retryStrategy: new ConfiguredRetryStrategy(THROTTLED_MAX_ATTEMPTS, 10),
+      maxAttempts: 3,
+    });
+    harness = new WaveHarness({ aws, region: MOTO_REGION });
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+    if (aws) destroyAwsClients(aws);
+    ecs?.destroy();
+    await proxy?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("converges with one RegisterTaskDefinition and one CreateService reaching AWS per resource", async () => {
+    const loaded = await harness.load(dir, "commit-1");
+    proxy.throttleRate = THROTTLE_RATE;
+    const run = await harness.sync(loaded.keys);
+    proxy.throttleRate = 0;
+    expect(run.failed).toEqual([]);
+    expect(run.notSynced).toEqual([]);
+    expect(proxy.seen.get("RegisterTaskDefinition")).toBe(SCALE.families);
+    expect(proxy.seen.get("CreateService")).toBe(SCALE.services);
+    for (let i = 0; i < SCALE.families; i += 1) {
+      const listed = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: familyName(i) }));
+      expect(listed.taskDefinitionArns, familyName(i)).toHaveLength(1);
+    }
+    const services = await ecs.send(new ListServicesCommand({ cluster: clustersOf(SCALE)[0] }));
+    expect(services.serviceArns).toHaveLength(SCALE.services);
+    const stats = harness.calls();
+    // A throttled write is retried in place (AWS applied none of the throttled attempts), so no
+    // resource fails and no write is sent again as a new call; attempts minus throttles is what
+    // reached AWS.
+    expect(stats.throttles).toBeGreaterThan(0);
+    expect(run.retries).toBe(0);
+    for (const [operation, count] of [["ecs:RegisterTaskDefinition", SCALE.families], ["ecs:CreateService", SCALE.services]] as const) {
+      const op = stats.byOperation[operation];
+      expect(op?.calls, operation).toBe(count);
+      expect((op?.attempts ?? 0) - (op?.throttles ?? 0), operation).toBe(count);
+    }
+    console.info(
+      `throttled cold sync: RegisterTaskDefinition calls ${stats.byOperation["ecs:RegisterTaskDefinition"]?.calls} / attempts ${stats.byOperation["ecs:RegisterTaskDefinition"]?.attempts} / reached AWS ${proxy.seen.get("RegisterTaskDefinition")}; CreateService calls ${stats.byOperation["ecs:CreateService"]?.calls} / attempts ${stats.byOperation["ecs:CreateService"]?.attempts} / reached AWS ${proxy.seen.get("CreateService")}; resource retries ${run.retries}`,
+    );
+  }, 120_000);
+});
