@@ -1,4 +1,5 @@
 import path from "node:path";
+import safeRegex from "safe-regex2";
 import { EcsGitopsError } from "./errors.js";
 import { isJsonObject } from "./json.js";
 import type { JsonPath, JsonValue } from "./json.js";
@@ -120,6 +121,8 @@ export function parseConfigText(file: string, bytes: Uint8Array, floors: Duratio
   return { config, problems, locate: doc.locate };
 }
 
+const MAX_MASK_PATTERN_LENGTH = 200;
+
 const TOP_FIELDS = ["region", "cluster", "owner", "syncPolicy", "ignoreDifferences", "interval", "resync", "alerts", "maskPatterns"];
 const SYNC_FIELDS = ["automated", "selfHeal", "prune"] as const;
 const IGNORE_FIELDS = ["kind", "name", "paths"];
@@ -175,10 +178,15 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
     if (pattern === undefined) return;
     try {
       new RegExp(pattern, "i");
-      config.maskPatterns.push(pattern);
     } catch {
-      add(at, "InvalidValue", `maskPatterns entry "${pattern}" is not a valid regular expression`);
+      return add(at, "InvalidValue", `maskPatterns entry "${pattern}" is not a valid regular expression`);
     }
+    // The patterns run against every setting name on every plan: one that can backtrack
+    // exponentially ((a+)+, (x*)*) would let a commit stall the controller's event loop.
+    if (pattern.length > MAX_MASK_PATTERN_LENGTH || !safeRegex(pattern)) {
+      return add(at, "InvalidValue", `maskPatterns entry "${pattern.slice(0, 80)}" is refused: nested repetition such as (a+)+ or a pattern over ${MAX_MASK_PATTERN_LENGTH} characters can take exponential time; write a simpler expression (for example "_DSN$" or "^SENTRY_")`);
+    }
+    config.maskPatterns.push(pattern);
   });
   readList(value["ignoreDifferences"], ["ignoreDifferences"], add, (item, at) => {
     const rule = readIgnoreRule(item, at, add);

@@ -15,6 +15,8 @@ export function secretMatcher(patterns: readonly string[] = DEFAULT_SECRET_PATTE
 }
 
 const defaultMatcher = secretMatcher();
+/** AWS caps tag keys at 128 characters and ECS environment names are shorter in practice. */
+const MAX_MATCHED_NAME_LENGTH = 256;
 export function isSecretName(name: string): boolean {
   return defaultMatcher(name);
 }
@@ -26,7 +28,8 @@ export function isSecretName(name: string): boolean {
 export function maskMatcher(extraPatterns: readonly string[] = []): SecretMatcher {
   if (extraPatterns.length === 0) return defaultMatcher;
   const extra = extraPatterns.map((p) => new RegExp(p, "i"));
-  return (name) => defaultMatcher(name) || extra.some((r) => r.test(name));
+  // Names are short (env vars, tags); a bound keeps even a slow pattern's cost bounded.
+  return (name) => defaultMatcher(name) || extra.some((r) => r.test(name.slice(0, MAX_MATCHED_NAME_LENGTH)));
 }
 
 /**
