@@ -77,6 +77,19 @@ describe("two repositories, one owner", () => {
     expect((await sync(repos.first)).writes).toEqual([]);
   });
 
+  it("the adopt annotation (which export writes on every manifest) does not take a resource from the other repository", async () => {
+    for (const file of ["web/service.yaml", "web/task-definition.yaml"]) {
+      await editFile(repos.second, file, (t) => t.replace("metadata:\n", 'metadata:\n  annotations: {ecs-gitops/adopt: "true"}\n'));
+    }
+    for (let round = 0; round < 2; round += 1) {
+      const second = await sync(repos.second);
+      expect(second.writes).toEqual([]);
+      for (const key of ["Service/shop/web", "TaskDefinition/web"]) expect(second.outcomes.find((o) => o.key === key)).toMatchObject({ outcome: "blocked" });
+    }
+    const { services } = await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web"], include: ["TAGS"] }));
+    expect(services?.[0]?.tags?.find((t) => t.key === SOURCE_TAG)?.value).toBe("github.com/acme/shop-deploy//web/service.yaml");
+  });
+
   it("a resource tagged in the older form (path only) stays the first repository's, and is rewritten with its next tag write", async () => {
     const tagsOf = async () => (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"], include: ["TAGS"] }))).services?.[0];
     const worker = await tagsOf();

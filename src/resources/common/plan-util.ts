@@ -108,7 +108,7 @@ export function notOwned(manifest: Manifest, ctx: PlanContext, liveTags: TagMap,
       kind: manifest.kind,
       changes,
       reason: `${what} is owned by ${writer} (tag ${SOURCE_TAG} is "${liveTags[SOURCE_TAG] ?? ""}"): another repository with owner "${ctx.owner}" manages it`,
-      hint: `define it in one repository only: remove it from ${manifest.file} or from ${writer}; to move it here, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file} and remove it there`,
+      hint: `define it in one repository only: remove it from ${manifest.file} or from ${writer}; to move it here, remove it there, then delete the ${SOURCE_TAG} tag on the resource (aws ecs untag-resource / aws events untag-resource); the next sync writes ours`,
     };
   }
   return {

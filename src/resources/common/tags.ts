@@ -82,11 +82,17 @@ export function claimOf(manifest: Manifest, ctx: PlanContext): OwnerClaim {
   return { owner: ctx.owner, repo: ctx.repo, adopt: own(manifest.annotations, "ecs-gitops/adopt") === "true" };
 }
 
-/** Is the live resource ours (owner tag matches, written from our repository), or may it be adopted (annotation)? */
+/**
+ * Is the live resource ours (owner tag matches, written from our repository), or may it be adopted
+ * (annotation)? Adoption takes what no controller of our owner writes; it never takes a resource
+ * from another repository of the same owner: `export` puts the annotation on every manifest, and
+ * two repositories that both adopt would retag the resource back and forth on every resync.
+ */
 export function ownershipOf(liveTags: TagMap, claim: OwnerClaim): Ownership {
-  if (own(liveTags, OWNER_TAG) === claim.owner && otherRepository(own(liveTags, SOURCE_TAG), claim.repo) === undefined) return "owned";
-  if (claim.adopt) return "adoptable";
-  return own(liveTags, OWNER_TAG) === claim.owner ? "other-repo" : "foreign";
+  if (own(liveTags, OWNER_TAG) === claim.owner) {
+    return otherRepository(own(liveTags, SOURCE_TAG), claim.repo) === undefined ? "owned" : "other-repo";
+  }
+  return claim.adopt ? "adoptable" : "foreign";
 }
 
 /** Neither ours nor adopted: never written. */

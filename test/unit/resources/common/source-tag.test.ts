@@ -61,7 +61,9 @@ describe("ownership across repositories", () => {
   it("is another repository's when its source tag names one, whatever the address form", () => {
     expect(ownershipOf(tags(sourceTagValue(repoIdentity("git@github.com:acme/payments.git"), "web.yaml")), claim)).toBe("other-repo");
     expect(otherRepository(sourceTagValue("github.com/acme/payments", "x.yaml"), ours)).toBe("github.com/acme/payments");
-    expect(ownershipOf(tags(sourceTagValue("github.com/acme/payments", "web.yaml")), { ...claim, adopt: true })).toBe("adoptable");
+    // Adoption never takes a resource from another repository of the same owner (two adopting repos would fight).
+    expect(ownershipOf(tags(sourceTagValue("github.com/acme/payments", "web.yaml")), { ...claim, adopt: true })).toBe("other-repo");
+    expect(ownershipOf({ [OWNER_TAG]: "other-team", [SOURCE_TAG]: sourceTagValue("github.com/acme/payments", "web.yaml") }, { ...claim, adopt: true })).toBe("adoptable");
     expect(ownershipOf({ [OWNER_TAG]: "other-team", [SOURCE_TAG]: sourceTagValue(ours, "web.yaml") }, claim)).toBe("foreign");
   });
 
