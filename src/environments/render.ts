@@ -1,0 +1,111 @@
+import type { JsonPrimitive } from "../json.js";
+import type { ParsedDocument } from "../manifests/parse.js";
+import { problem } from "../manifests/parse.js";
+import type { Problem, SourcePosition } from "../manifests/types.js";
+import { locateAll, nodeAt, positionOf, toJson } from "./located.js";
+import type { Located } from "./located.js";
+import { applyJsonPatch, strategicMerge } from "./merge.js";
+import type { Overlay, Target } from "./overlay.js";
+import { substitute } from "./variables.js";
+import type { Resolved } from "./variables.js";
+
+/** One final manifest of an environment, with the files that wrote it (base first, then overlay). */
+export type RenderedDocument = { doc: ParsedDocument; from: string[] };
+
+export type RenderInput = {
+  /** The environment's settings file as reported (e.g. envs/prod/ecs-gitops.yaml); undefined for a plain repository. */
+  overlayFile?: string | undefined;
+  overlay: Overlay;
+  /** Documents of the base folders, then of the environment's own folder. */
+  baseDocuments: readonly ParsedDocument[];
+  ownDocuments: readonly ParsedDocument[];
+  vars: Resolved;
+};
+
+type Working = { node: Located; file: string; index: number; position: SourcePosition; from: string[]; baseName: string; kind: string };
+
+/**
+ * The manifests one environment sees: base documents, minus `remove`, patched (strategic merge,
+ * then JSON Patch), plus the environment's own documents, renamed with the prefix and suffix
+ * (references to renamed task definition families follow), with variables substituted. Every
+ * node keeps the file and line that wrote it. Pure.
+ */
+export function renderEnvironment(input: RenderInput): { documents: RenderedDocument[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const fail = (at: SourcePosition, message: string) => problems.push(problem(at, "InvalidValue", message));
+  const working = (doc: ParsedDocument): Working => {
+    const node = locateAll(doc.value, doc.locate);
+    return { node, file: doc.file, index: doc.index, position: doc.position, from: [doc.file], baseName: stringAt(node, ["metadata", "name"]) ?? "", kind: stringAt(node, ["kind"]) ?? "" };
+  };
+  let docs = input.baseDocuments.map(working);
+  const find = (target: Target) => docs.findIndex((d) => d.kind === target.kind && d.baseName === target.name);
+  const missing = (target: Target, verb: string) =>
+    fail(target.at, `${verb} ${target.kind} ${target.name}, which no base defines (${docs.filter((d) => d.kind === target.kind).map((d) => d.baseName).join(", ") || `no ${target.kind} at all`}): fix the name`);
+  for (const target of input.overlay.remove) {
+    const index = find(target);
+    if (index < 0) missing(target, "remove names");
+    else docs = docs.filter((_, i) => i !== index);
+  }
+  for (const patch of input.overlay.patches) {
+    const index = find(patch.target);
+    const doc = docs[index];
+    if (!doc) {
+      missing(patch.target, "the patch targets");
+      continue;
+    }
+    let node = patch.merge ? strategicMerge(doc.node, patch.merge, [], fail) : doc.node;
+    if (patch.jsonPatch.length > 0) node = applyJsonPatch(node, patch.jsonPatch, fail);
+    docs[index] = { ...doc, node, from: [...new Set([...doc.from, input.overlayFile ?? doc.file])] };
+  }
+  docs = [...docs, ...input.ownDocuments.map(working)];
+  const renamed = rename(docs, input.overlay);
+  const documents = renamed.flatMap((d): RenderedDocument[] => {
+    const { node, complete } = substitute(d.node, input.vars, fail);
+    // A document with an undefined variable has its error; checking the rest would add noise.
+    if (!complete) return [];
+    const value = toJson(node);
+    return [{ doc: { file: d.file, index: d.index, value, position: d.position, locate: (path) => positionOf(node, path) }, from: d.from }];
+  });
+  return { documents, problems };
+}
+
+function rename(docs: readonly Working[], overlay: Overlay): Working[] {
+  const { namePrefix, nameSuffix } = overlay;
+  if (namePrefix === "" && nameSuffix === "") return [...docs];
+  const newName = (name: string) => `${namePrefix}${name}${nameSuffix}`;
+  const families = new Set(docs.filter((d) => d.kind === "TaskDefinition").map((d) => d.baseName));
+  // `web` and `web:3` name a family of these manifests; an ARN names something managed elsewhere.
+  const followFamily = (ref: JsonPrimitive): JsonPrimitive => {
+    if (typeof ref !== "string" || ref.startsWith("arn:")) return ref;
+    const [family, revision] = ref.split(":");
+    return family !== undefined && families.has(family) ? newName(family) + (revision === undefined ? "" : `:${revision}`) : ref;
+  };
+  return docs.map((d) => {
+    let node = setString(d.node, ["metadata", "name"], newName);
+    if (d.kind === "Service") node = setString(node, ["spec", "taskDefinition"], followFamily);
+    if (d.kind === "ScheduledRule") {
+      const targets = nodeAt(node, ["spec", "targets"]);
+      const count = targets && "items" in targets ? targets.items.length : 0;
+      for (let i = 0; i < count; i++) node = setString(node, ["spec", "targets", i, "taskDefinition"], followFamily);
+    }
+    return { ...d, node };
+  });
+}
+
+/** A copy with the primitive at `path` (if any) replaced through `map`; its position is kept. */
+function setString(node: Located, path: readonly (string | number)[], map: (value: string) => JsonPrimitive): Located {
+  const [step, ...rest] = path;
+  if (step === undefined) return "value" in node && typeof node.value === "string" ? { at: node.at, value: map(node.value) } : node;
+  if ("fields" in node && Object.hasOwn(node.fields, String(step))) {
+    return { at: node.at, fields: Object.assign(Object.create(null) as Record<string, Located>, node.fields, { [String(step)]: setString(node.fields[String(step)]!, rest, map) }) };
+  }
+  if ("items" in node && node.items[Number(step)] !== undefined) {
+    return { at: node.at, items: node.items.map((item, i) => (i === Number(step) ? setString(item, rest, map) : item)) };
+  }
+  return node;
+}
+
+function stringAt(node: Located, path: readonly string[]): string | undefined {
+  const found = nodeAt(node, path);
+  return found && "value" in found && typeof found.value === "string" ? found.value : undefined;
+}
