@@ -127,6 +127,7 @@ const RUN_VALUES: Record<string, string[]> = {
   "--repo": ["--repo", "file:///elsewhere.git"],
   "--branch": ["--branch", "release"],
   "--path": ["--path", "deploy"],
+  "--env": ["--env", "prod"],
   "--interval": ["--interval", "7s"],
   "--resync": ["--resync", "9m"],
   "--mode": ["--mode", "observe"],
@@ -183,7 +184,7 @@ describe("every run flag changes the controller's options", () => {
 
 describe("every AWS flag of diff and apply changes the one-shot options", () => {
   const program = buildProgram({ out: () => {}, err: () => {} });
-  const awsFlags = program.commands.find((c) => c.name() === "diff")!.options.map((o) => o.long!).filter((f) => !["--help", "--output", "--stats"].includes(f));
+  const awsFlags = program.commands.find((c) => c.name() === "diff")!.options.map((o) => o.long!).filter((f) => !["--help", "--output", "--stats", "--env"].includes(f));
   const VALUES: Record<string, AwsFlags> = {
     "--region": { region: "eu-north-1" },
     "--endpoint-url": { endpointUrl: "http://127.0.0.1:9" },
@@ -310,7 +311,7 @@ describe("every flag of the other commands has an effect", () => {
     .flatMap((c) => c.options.filter((o) => o.long !== "--help" && !((c.name() === "diff" || c.name() === "apply") && awsFlags.has(o.long!))).map((o) => `${c.name()} ${o.long!}`));
 
   it("lists every flag of every command", () => {
-    const listed = [...Object.keys(COMMAND_FLAGS), "diff --output", "diff --stats", "apply --dry-run", "apply --output", "apply --stats", ...["--cluster", "--services", "--rules", "--all-rules", "--event-bus", "--out", "--force", "--region", "--endpoint-url"].map((f) => `export ${f}`)];
+    const listed = [...Object.keys(COMMAND_FLAGS), ...["validate", "render", "diff", "apply"].map((c) => `${c} --env`), "diff --output", "diff --stats", "apply --dry-run", "apply --output", "apply --stats", ...["--cluster", "--services", "--rules", "--all-rules", "--event-bus", "--out", "--force", "--region", "--endpoint-url"].map((f) => `export ${f}`)];
     expect(listed.sort()).toEqual([...flags].sort());
   });
 
