@@ -46,7 +46,7 @@ export function strategicMerge(base: Located, patch: Located, path: JsonPath, fa
     Object.assign(fields, base.fields);
     for (const [key, value] of Object.entries(patch.fields)) {
       if ("value" in value && value.value === null) delete fields[key];
-      else fields[key] = Object.hasOwn(base.fields, key) ? strategicMerge(base.fields[key]!, value, [...path, key], fail) : value;
+      else fields[key] = Object.hasOwn(base.fields, key) ? strategicMerge(base.fields[key]!, value, [...path, key], fail) : withoutDirectives(value);
     }
     return { at: base.at, fields };
   }
@@ -71,7 +71,7 @@ function mergeList(base: Located & { items: Located[] }, patch: Located & { item
       if (index < 0) fail(item.at, `${field} has no item with ${listKey} ${JSON.stringify(id)} to delete (there are: ${describeIds(items, identity)})`);
       else items.splice(index, 1);
     } else if (index >= 0) {
-      items[index] = strategicMerge(items[index]!, withoutDirectives(item), [...path, index], fail);
+      items[index] = strategicMerge(items[index]!, withoutOwnDirective(item), [...path, index], fail);
     } else if (ADD_NEEDS_DIRECTIVE.has(field) && directive !== "add") {
       fail(item.at, `the patch targets ${listKey} ${JSON.stringify(id)} in ${field}, which the base does not define (there are: ${describeIds(items, identity)}): fix the name, or write \`$patch: add\` in the item to add it`);
     } else if (directive !== undefined && directive !== "add") {
@@ -86,6 +86,14 @@ function mergeList(base: Located & { items: Located[] }, patch: Located & { item
 function describeIds(items: readonly Located[], identity: (item: Located) => JsonValue | undefined): string {
   const ids = items.map(identity).filter((id) => id !== undefined);
   return ids.length === 0 ? "none" : ids.map((id) => JSON.stringify(id)).join(", ");
+}
+
+/** The item without its own `$patch` (its nested lists keep theirs: they are merged next). */
+function withoutOwnDirective(node: Located): Located {
+  if (!("fields" in node)) return node;
+  const fields = emptyMap<Located>();
+  for (const [key, value] of Object.entries(node.fields)) if (key !== DIRECTIVE) fields[key] = value;
+  return { at: node.at, fields };
 }
 
 function withoutDirectives(node: Located): Located {
