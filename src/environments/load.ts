@@ -18,9 +18,13 @@ import type { SsmValues } from "./variables.js";
 export type SourceLoadOptions = LoadOptions & {
   /** validate at a repository root: every environment below it (otherwise one must be chosen). */
   allEnvironments?: boolean | undefined;
-  /** Reads SSM parameters for `fromSsm` variables (diff, apply, run); unset: they stay `${X}` (validate). */
+  /** Reads SSM parameters for `fromSsm` variables (diff, apply). */
   readSsm?: ((names: readonly string[]) => Promise<SsmValues>) | undefined;
+  /** validate and render: `fromSsm` variables stay `${X}` as written. Otherwise, with no `readSsm`, they are an error: never sent to AWS unresolved. */
+  offline?: boolean | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /** The commit's tree (`run`): bases must not lead out of it. Unset: the git work tree around the folder. */
+  within?: string | undefined;
 };
 export type SourceLoadResult = LoadResult & { rendered: RenderedDocument[]; environments: string[] };
 
@@ -101,7 +105,7 @@ async function renderFolder(root: string, envDir: string, overlay: Overlay, prob
   const rename = (prefix: string) => (file: string) => (prefix === "" ? file : path.posix.join(prefix, file));
   const files = own.files.map((f) => ({ ...f, file: rename(rel(envDir))(f.file) }));
   const readProblems = own.problems.map((p) => ({ ...p, file: rename(rel(envDir))(p.file) }));
-  const top = await repositoryTop(envDir);
+  const top = options.within === undefined ? await repositoryTop(envDir) : await realpath(options.within).catch(() => options.within);
   const baseFiles: typeof files = [];
   for (const base of overlay.bases) {
     const dir = path.resolve(envDir, base.dir);
@@ -130,6 +134,9 @@ async function renderParsed(own: { documents: ParsedDocument[]; problems: Proble
   const fail = (at: { file: string; line: number; column: number }, message: string) => problems.push(problem(at, "InvalidValue", message));
   const names = ssmNames(overlay.vars);
   const ssm = names.length > 0 && options.readSsm ? await options.readSsm(names) : undefined;
+  if (names.length > 0 && ssm === undefined && !options.offline) {
+    for (const source of overlay.vars.values()) if (source.type === "fromSsm") fail(source.at, `fromSsm variables are read by diff and apply; this command cannot read SSM yet: use {fromEnv: NAME} or a value here`);
+  }
   for (const value of ssm?.values() ?? []) if (value.secure) registerSecretValue(value.value);
   const vars = resolveVariables(overlay.vars, options.env ?? process.env, ssm, fail);
   const result = renderEnvironment({ overlayFile, overlay, baseDocuments, ownDocuments: own.documents, vars });

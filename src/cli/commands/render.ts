@@ -32,7 +32,7 @@ export async function runRender(target: string, flags: RenderFlags, io: CommandO
   }
   const located = await locateManifestRoot(resolved.target);
   const { config, problems: configProblems } = await loadConfigFile(located.root);
-  const loaded = await loadSourceTree(located.root, { defaultCluster: config.cluster, maxCommitBytes: maxCommitBytesFromEnv() });
+  const loaded = await loadSourceTree(located.root, { defaultCluster: config.cluster, maxCommitBytes: maxCommitBytesFromEnv(), offline: true });
   const display = (file: string) => path.relative(process.cwd(), path.resolve(located.root, file)).split(path.sep).join("/") || ".";
   const problems = sortProblems([...configProblems, ...loaded.problems]);
   if (problems.length > 0) io.err(formatProblems(problems, display));

@@ -42,7 +42,7 @@ export async function runValidate(target: string, flags: ValidateFlags, io: Comm
   const located = await locateManifestRoot(target);
   const { config, problems: configProblems } = await loadConfigFile(located.root);
   const defaultCluster = flags.cluster ?? config.cluster;
-  const loaded = await loadDesiredState(located.root, { defaultCluster, maxCommitBytes: maxCommitBytesFromEnv(), allEnvironments: true });
+  const loaded = await loadDesiredState(located.root, { defaultCluster, maxCommitBytes: maxCommitBytesFromEnv(), allEnvironments: true, offline: true });
   const inside = (file: string) => file === "." || inScope(located.scope, file);
   const result = { manifests: loaded.manifests.filter((m) => inside(m.file)), problems: loaded.problems.filter((p) => inside(p.file)), files: loaded.files.filter(inside) };
   const problems = sortProblems([...configProblems, ...result.problems]);

@@ -173,7 +173,9 @@ patches:
   it("SSM variables stay as written offline and take the parameter's value when read", async () => {
     const overlay = "bases: [../../base]\nvars: {TAG: {fromSsm: /app/tag}}\npatches:\n  - target: {kind: TaskDefinition, name: api}\n    patch: {spec: {containerDefinitions: [{name: api, image: 'api:${TAG}'}]}}\n";
     const image = (loaded: Awaited<ReturnType<typeof env>>) => (loaded.manifests.find((m) => m.kind === "TaskDefinition")!.spec["containerDefinitions"] as { image: string }[])[0]!.image;
-    expect(image(await env(overlay))).toBe("api:${TAG}");
+    expect(image(await env(overlay, {}, { offline: true }))).toBe("api:${TAG}");
+    // A command that cannot read SSM (the controller, for now) must not send `${TAG}` to AWS.
+    expect(errors((await env(overlay)).problems)).toEqual([expect.stringContaining("fromSsm variables are read by diff and apply")]);
     const read: string[][] = [];
     const online = await env(overlay, {}, { readSsm: async (names) => (read.push([...names]), new Map([["/app/tag", { value: "9", secure: false }]])) });
     expect([image(online), read]).toEqual(["api:9", [["/app/tag"]]]);
@@ -215,5 +217,15 @@ describe("scoping", () => {
   it("keeps the import hint for raw AWS JSON, as a note", async () => {
     const loaded = await loadSourceTree(await repo({ "td.yaml": TD, "task-definition.json": JSON.stringify({ family: "x", containerDefinitions: [] }) }));
     expect(loaded.problems).toMatchObject([{ file: "task-definition.json", severity: "note", code: "RawAwsInput", message: expect.stringContaining("run `ecs-gitops import task-definition.json`") }]);
+  });
+});
+
+describe("bases", () => {
+  it("a base outside the repository is refused, never read", async () => {
+    const outside = await repo({ "td.yaml": TD });
+    const dir = await repo({ "envs/one/ecs-gitops.yaml": `bases: [${path.join(outside)}]\n` });
+    const loaded = await loadSourceTree(path.join(dir, "envs", "one"), { within: dir });
+    expect(errors(loaded.problems)).toEqual([expect.stringContaining("is outside the repository")]);
+    expect(loaded.files).toEqual([]);
   });
 });
