@@ -1,4 +1,5 @@
-import type { JsonPrimitive } from "../json.js";
+import { isJsonObject } from "../json.js";
+import type { JsonPrimitive, JsonValue } from "../json.js";
 import type { ParsedDocument } from "../manifests/parse.js";
 import { problem } from "../manifests/parse.js";
 import type { Problem, SourcePosition } from "../manifests/types.js";
@@ -22,7 +23,8 @@ export type RenderInput = {
   vars: Resolved;
 };
 
-type Working = { node: Located; file: string; index: number; position: SourcePosition; from: string[]; baseName: string; kind: string };
+/** `node` is built on first need: a document nothing changes keeps its own (lazy) positions, which costs nothing. */
+type Working = { doc: ParsedDocument; node?: Located; from: string[]; baseName: string; kind: string };
 
 /**
  * The manifests one environment sees: base documents, minus `remove`, patched (strategic merge,
@@ -34,8 +36,9 @@ export function renderEnvironment(input: RenderInput): { documents: RenderedDocu
   const problems: Problem[] = [];
   const fail = (at: SourcePosition, message: string) => problems.push(problem(at, "InvalidValue", message));
   const working = (doc: ParsedDocument): Working => {
-    const node = locateAll(doc.value, doc.locate);
-    return { node, file: doc.file, index: doc.index, position: doc.position, from: [doc.file], baseName: stringAt(node, ["metadata", "name"]) ?? "", kind: stringAt(node, ["kind"]) ?? "" };
+    const value = isJsonObject(doc.value) ? doc.value : {};
+    const metadata = isJsonObject(value["metadata"]) ? value["metadata"] : {};
+    return { doc, from: [doc.file], baseName: typeof metadata["name"] === "string" ? metadata["name"] : "", kind: typeof value["kind"] === "string" ? value["kind"] : "" };
   };
   let docs = input.baseDocuments.map(working);
   const find = (target: Target) => docs.findIndex((d) => d.kind === target.kind && d.baseName === target.name);
@@ -53,18 +56,20 @@ export function renderEnvironment(input: RenderInput): { documents: RenderedDocu
       missing(patch.target, "the patch targets");
       continue;
     }
-    let node = patch.merge ? strategicMerge(doc.node, patch.merge, [], fail) : doc.node;
+    let node = nodeOf(doc);
+    if (patch.merge) node = strategicMerge(node, patch.merge, [], fail);
     if (patch.jsonPatch.length > 0) node = applyJsonPatch(node, patch.jsonPatch, fail);
-    docs[index] = { ...doc, node, from: [...new Set([...doc.from, input.overlayFile ?? doc.file])] };
+    docs[index] = { ...doc, node, from: [...new Set([...doc.from, input.overlayFile ?? doc.doc.file])] };
   }
   docs = [...docs, ...input.ownDocuments.map(working)];
   const renamed = rename(docs, input.overlay);
   const documents = renamed.flatMap((d): RenderedDocument[] => {
-    const { node, complete } = substitute(d.node, input.vars, fail);
+    if (d.node === undefined && !hasVariable(d.doc.value)) return [{ doc: d.doc, from: d.from }];
+    const { node, complete } = substitute(nodeOf(d), input.vars, fail);
     // A document with an undefined variable has its error; checking the rest would add noise.
     if (!complete) return [];
     const value = toJson(node);
-    return [{ doc: { file: d.file, index: d.index, value, position: d.position, locate: (path) => positionOf(node, path) }, from: d.from }];
+    return [{ doc: { ...d.doc, value, locate: (path) => positionOf(node, path) }, from: d.from }];
   });
   return { documents, problems };
 }
@@ -81,7 +86,7 @@ function rename(docs: readonly Working[], overlay: Overlay): Working[] {
     return family !== undefined && families.has(family) ? newName(family) + (revision === undefined ? "" : `:${revision}`) : ref;
   };
   return docs.map((d) => {
-    let node = setString(d.node, ["metadata", "name"], newName);
+    let node = setString(nodeOf(d), ["metadata", "name"], newName);
     if (d.kind === "Service") node = setString(node, ["spec", "taskDefinition"], followFamily);
     if (d.kind === "ScheduledRule") {
       const targets = nodeAt(node, ["spec", "targets"]);
@@ -105,7 +110,13 @@ function setString(node: Located, path: readonly (string | number)[], map: (valu
   return node;
 }
 
-function stringAt(node: Located, path: readonly string[]): string | undefined {
-  const found = nodeAt(node, path);
-  return found && "value" in found && typeof found.value === "string" ? found.value : undefined;
+function nodeOf(d: Working): Located {
+  return d.node ?? locateAll(d.doc.value, d.doc.locate);
+}
+
+function hasVariable(value: JsonValue): boolean {
+  if (typeof value === "string") return value.includes("${");
+  if (Array.isArray(value)) return value.some(hasVariable);
+  if (isJsonObject(value)) return Object.values(value).some(hasVariable);
+  return false;
 }
