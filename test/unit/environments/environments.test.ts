@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadCommitInline } from "../../../src/controller/commit-load.js";
 import { loadSourceTree } from "../../../src/environments/load.js";
 import type { SourceLoadOptions } from "../../../src/environments/load.js";
 import type { Problem } from "../../../src/manifests/types.js";
@@ -227,5 +228,14 @@ describe("bases", () => {
     const loaded = await loadSourceTree(path.join(dir, "envs", "one"), { within: dir });
     expect(errors(loaded.problems)).toEqual([expect.stringContaining("is outside the repository")]);
     expect(loaded.files).toEqual([]);
+  });
+});
+
+describe("run --env", () => {
+  it("loads an environment folder of a commit with its bases, as diff and apply do", async () => {
+    const dir = await repo({ ...base, "envs/one/ecs-gitops.yaml": "owner: one\nbases: [../../base]\nnameSuffix: -one\n" });
+    const load = await loadCommitInline({ root: path.join(dir, "envs", "one"), within: dir, cluster: undefined });
+    expect(load.config.owner).toBe("one");
+    expect(load.loaded?.manifests.map((m) => m.key).sort()).toEqual(["ScheduledRule/default/sweep-one", "Service/main/api-one", "TaskDefinition/api-one"]);
   });
 });
