@@ -8,6 +8,7 @@ import { decodeManifestBytes, parseManifestText, problem } from "./manifests/par
 import { readRegularFile } from "./manifests/read-file.js";
 import { suggest } from "./manifests/schema-check.js";
 import { KINDS } from "./manifests/types.js";
+import { OVERLAY_FIELDS } from "./environments/overlay.js";
 import type { Kind, Problem, ProblemCode, SourcePosition } from "./manifests/types.js";
 
 export type SyncPolicy = { automated: boolean; selfHeal: boolean; prune: boolean };
@@ -16,6 +17,8 @@ export type IgnoreDifferencesRule = { kind?: Kind; name?: string; paths: string[
 /** Controller-wide settings from `ecs-gitops.yaml` at the manifests root (all optional there). */
 export type ControllerConfig = {
   region?: string;
+  /** The AWS account the environment deploys to: two environments in one account and region must not make one name. */
+  account?: string;
   /** Default cluster for Services and rule targets that name none. */
   cluster?: string;
   /** Value of the `ecs-gitops:owner` tag: what this controller may touch. */
@@ -91,7 +94,7 @@ export function maxCommitBytesFromEnv(env: NodeJS.ProcessEnv = process.env): num
   return text === undefined || text === "" ? undefined : parseByteSize(text, "ECS_GITOPS_MAX_COMMIT_BYTES");
 }
 
-export type LoadedConfig = { config: ControllerConfig; problems: Problem[]; locate?: (at: JsonPath) => SourcePosition };
+export type LoadedConfig = { config: ControllerConfig; problems: Problem[]; locate?: (at: JsonPath) => SourcePosition; value?: JsonValue };
 
 /**
  * Read the optional settings file at `root`. Absent (or `root` is a file): defaults, no problems.
@@ -118,12 +121,13 @@ export function parseConfigText(file: string, bytes: Uint8Array, floors: Duratio
   if (extra) problems.push(problem(extra.position, "InvalidValue", `${file} holds one YAML document, not several`));
   if (!doc || doc.value === null) return { config, problems };
   readConfig(doc.value, config, floors, (at, code, message) => problems.push(problem(doc.locate(at), code, message)));
-  return { config, problems, locate: doc.locate };
+  return { config, problems, locate: doc.locate, value: doc.value };
 }
 
 const MAX_MASK_PATTERN_LENGTH = 200;
 
-const TOP_FIELDS = ["region", "cluster", "owner", "syncPolicy", "ignoreDifferences", "interval", "resync", "alerts", "maskPatterns"];
+// The overlay fields (bases, patches, vars …) are read by src/environments.
+const TOP_FIELDS = ["region", "account", "cluster", "owner", "syncPolicy", "ignoreDifferences", "interval", "resync", "alerts", "maskPatterns", ...OVERLAY_FIELDS];
 const SYNC_FIELDS = ["automated", "selfHeal", "prune"] as const;
 const IGNORE_FIELDS = ["kind", "name", "paths"];
 
@@ -140,6 +144,8 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
   if (!readMapping(value, [], TOP_FIELDS, add)) return;
   const region = readString(value["region"], ["region"], /^[a-z]{2}(-[a-z]+)+-\d+$/, "an AWS region such as eu-west-1", add);
   if (region !== undefined) config.region = region;
+  const account = readString(value["account"], ["account"], /^\d{12}$/, "a 12-digit AWS account id", add);
+  if (account !== undefined) config.account = account;
   const cluster = readString(value["cluster"], ["cluster"], /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/, "a cluster name or ARN", add);
   if (cluster !== undefined) config.cluster = cluster;
   const owner = readString(value["owner"], ["owner"], /^\S(.{0,254}\S)?$/, "1-256 characters without surrounding spaces (it is a tag value)", add);

@@ -7,6 +7,7 @@
  * `git@host:org/repo` and e-mail addresses hold no password and are left as they are. Pure.
  */
 export function redactUrl(text: string): string {
+  if (secretValues.size > 0) text = redactSecretValues(text);
   if (!text.includes("@")) return text;
   return text.replace(SCHEME_USERINFO, "$1***@").replace(BARE_USERINFO, "$1$2:***@");
 }
@@ -32,4 +33,23 @@ export function redactDeep<T>(value: T, depth = 0): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, depth + 1);
   return out as T;
+}
+
+/**
+ * Values that must never leave the process whatever field they end up in (an SSM SecureString
+ * read into a variable): every text that passes `redactUrl` has them replaced. Process-wide, as
+ * the output paths are: a value once read stays masked for the life of the process.
+ */
+const secretValues = new Set<string>();
+// Shorter values would mask ordinary words in unrelated output.
+const MIN_SECRET_LENGTH = 4;
+
+export function registerSecretValue(value: string): void {
+  if (value.length >= MIN_SECRET_LENGTH) secretValues.add(value);
+}
+
+function redactSecretValues(text: string): string {
+  let out = text;
+  for (const value of secretValues) if (out.includes(value)) out = out.split(value).join("(masked)");
+  return out;
 }

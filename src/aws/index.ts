@@ -25,3 +25,5 @@ export { DEFAULT_RATE_FRACTION, PUBLISHED_RATES, RateLimiter, throttleCategoryOf
 export type { BucketRate, CategoryStats, RateClock, RateLimiterOptions, ThrottleCategory } from "./rate-limit.js";
 export type { EventEntry } from "./put-events.js";
 export { describeCall, executeCall } from "./write.js";
+export { readSsmParameters } from "./ssm.js";
+export type { SsmParameterValue, SsmReadOptions } from "./ssm.js";

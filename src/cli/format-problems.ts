@@ -46,8 +46,10 @@ export function formatProblems(problems: readonly Problem[], displayFile: Displa
 /** `3 errors in 2 files` or `ok: 12 resources in 5 files`. */
 export function formatSummary(problems: readonly Problem[], resourceCount: number, fileCount: number): string {
   const errors = problems.filter((p) => p.severity === "error");
-  const warnings = problems.length - errors.length;
-  const warningText = warnings > 0 ? ` (${plural(warnings, "warning")})` : "";
+  const warnings = problems.filter((p) => p.severity === "warning").length;
+  const notes = problems.filter((p) => p.severity === "note").length;
+  const others = [warnings > 0 ? plural(warnings, "warning") : "", notes > 0 ? `${plural(notes, "document")} skipped` : ""].filter(Boolean);
+  const warningText = others.length > 0 ? ` (${others.join(", ")})` : "";
   if (errors.length > 0) return `${plural(errors.length, "error")} in ${plural(new Set(errors.map((p) => p.file)).size, "file")}${warningText}\n`;
   return `ok: ${plural(resourceCount, "resource")} in ${plural(fileCount, "file")}${warningText}\n`;
 }

@@ -19,17 +19,19 @@ const ENV_TEMPLATE = /^(must_env|env)\s+[`"]([A-Za-z_][A-Za-z0-9_]*)[`"](?:\s+[`
 
 type Template = { variable: string; source: string; fallback?: string };
 
-/** Replace ecspresso templates with placeholders; returns the text and what each one was. Pure. */
+/** Replace ecspresso templates with `${X}` variables; returns the text and what each one was. Pure. */
 export function replaceTemplates(text: string): { text: string; templates: Template[] } {
   const templates: Template[] = [];
   let other = 0;
-  const replaced = text.replace(TEMPLATE, (source: string, body: string, offset: number) => {
+  // A `${` already in the JSON (a shell command) stays literal; only templates become variables.
+  const escaped = text.replaceAll("${", () => "$${");
+  const replaced = escaped.replace(TEMPLATE, (source: string, body: string, offset: number) => {
     const env = ENV_TEMPLATE.exec(body);
     const variable = env?.[2] ?? `TEMPLATE_${++other}`;
     const template: Template = { variable, source };
     if (env?.[1] === "env" && env[3] !== undefined) template.fallback = env[3];
     templates.push(template);
-    return insideString(text, offset) ? placeholderFor(variable) : JSON.stringify(placeholderFor(variable));
+    return insideString(escaped, offset) ? placeholderFor(variable) : JSON.stringify(placeholderFor(variable));
   });
   return { text: replaced, templates };
 }
@@ -66,7 +68,7 @@ export function convertFile(file: string, text: string, family?: string): Import
     for (const { path, variable } of findPlaceholders(exported.document)) {
       const template = templates.find((t) => t.variable === variable);
       const fallback = template?.fallback === undefined ? "" : ` (its default was ${JSON.stringify(template.fallback)})`;
-      const message = `${template?.source ?? variable} is not converted: manifests have no variables yet. Write the value in place of ${placeholderFor(variable)}${fallback}; validate fails until then`;
+      const message = `${template?.source ?? variable} became the variable ${placeholderFor(variable)}${fallback}: define ${variable} under vars: in ecs-gitops.yaml (${template?.source.includes("env") ? `${variable}: {fromEnv: ${variable}} reads the environment variable as ecspresso did` : "a value, {fromEnv: NAME} or {fromSsm: /parameter/name}"}); validate fails until then`;
       exported.reviews.push({ path, message });
       notes.push(message);
     }

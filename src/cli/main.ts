@@ -6,6 +6,7 @@ import { registerApply } from "./commands/apply.js";
 import { registerDiff } from "./commands/diff.js";
 import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
+import { registerRender } from "./commands/render.js";
 import { registerRun } from "./commands/run.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
@@ -39,6 +40,7 @@ export function buildProgram(raw: CliOutput = processOutput): Command {
   registerStatus(program);
   registerExport(program);
   registerImport(program);
+  registerRender(program);
   return program;
 }
 

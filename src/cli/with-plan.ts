@@ -5,6 +5,7 @@ import { isEcsGitopsError } from "../errors.js";
 import { redactUrl } from "../redact.js";
 import { resolveOneShotOptions } from "./aws-options.js";
 import type { AwsFlags } from "./aws-options.js";
+import { resolveEnvTarget } from "./env-option.js";
 import { printProblems } from "./print-problems.js";
 import type { CommandOutput } from "./print-problems.js";
 
@@ -12,12 +13,17 @@ import type { CommandOutput } from "./print-problems.js";
  * What `diff` and `apply` share: resolve options, load and validate (problems → exit 2 before any
  * AWS call), plan against live AWS, hand the plan to `use`, and always close the clients.
  */
-export async function withPlan(path: string, flags: AwsFlags & { output: string }, io: CommandOutput, use: (plan: OneShotPlan) => Promise<number>): Promise<number> {
+export async function withPlan(path: string, flags: AwsFlags & { output: string; env?: string | undefined }, io: CommandOutput, use: (plan: OneShotPlan) => Promise<number>): Promise<number> {
   if (flags.output !== "text" && flags.output !== "json") {
     io.err(`error: --output must be "text" or "json", got "${flags.output}"\n`);
     return 2;
   }
-  const options = await resolveOneShotOptions(path, flags);
+  const resolved = await resolveEnvTarget(path, flags.env);
+  if ("error" in resolved) {
+    io.err(`error: ${resolved.error}\n`);
+    return 2;
+  }
+  const options = await resolveOneShotOptions(resolved.target, flags);
   if ("problems" in options) {
     printProblems(options.problems, options.root, flags.output, io);
     return 2;

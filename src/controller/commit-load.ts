@@ -45,7 +45,7 @@ export async function loadCommitInline(request: CommitLoadRequest): Promise<Comm
   const { config } = loadedConfig;
   const configProblems = [...loadedConfig.problems, ...regionProblems(loadedConfig, request.region)];
   if (configProblems.some((p) => p.severity === "error")) return { config, configProblems, loaded: undefined };
-  const loaded = await loadDesiredState(request.root, { defaultCluster: request.cluster ?? config.cluster, maxCommitBytes: request.maxCommitBytes });
+  const loaded = await loadDesiredState(request.root, { defaultCluster: request.cluster ?? config.cluster, maxCommitBytes: request.maxCommitBytes, within: request.within });
   return { config, configProblems, loaded };
 }
 

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { CallAccounting, createAwsClients, resolveRegion } from "../aws/index.js";
+import { CallAccounting, createAwsClients, readSsmParameters, resolveRegion } from "../aws/index.js";
 import { maskMatcher } from "../diff/mask.js";
 import type { SecretMatcher } from "../diff/mask.js";
 import type { AwsClients } from "../aws/index.js";
@@ -63,7 +63,9 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
   });
   const reader = new LiveReader(aws);
   const isSecret = maskMatcher(options.maskPatterns);
-  const loaded = await loadDesiredState(options.path, { defaultCluster: options.cluster, maxCommitBytes: options.maxCommitBytes });
+  // `fromSsm` variables are read once per plan: a changed parameter shows at the next one.
+  const readSsm = (names: readonly string[]) => readSsmParameters(options, names);
+  const loaded = await loadDesiredState(options.path, { defaultCluster: options.cluster, maxCommitBytes: options.maxCommitBytes, readSsm });
   // Problems elsewhere in the repository do not block a command given one file or folder.
   const problems = loaded.problems.filter((p) => p.file === "." || inScope(options.scope, p.file));
   const manifests = loaded.manifests.filter((m) => inScope(options.scope, m.file));

@@ -1,11 +1,17 @@
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
+import { distance } from "fastest-levenshtein";
+import ignore from "ignore";
+import type { Ignore } from "ignore";
 import { readEnvelope } from "./envelope.js";
 import { resourceKey } from "./identity.js";
 import { decodeManifestBytes, parseManifestText, problem } from "./parse.js";
-import { findPlaceholders } from "./placeholders.js";
+import type { ParsedDocument } from "./parse.js";
+import { detectRawInput } from "./raw-input.js";
+import { isJsonObject } from "../json.js";
 import { DEFAULT_MAX_COMMIT_BYTES, readRegularFile, symlinkProblem } from "./read-file.js";
 import { checkSpecSchema } from "./schema-check.js";
+import { API_VERSION, KINDS } from "./types.js";
 import type { LoadResult, Manifest, Problem } from "./types.js";
 
 /** The controller-wide settings file at the manifests root; never read as a manifest. */
@@ -36,9 +42,11 @@ export async function loadManifestTree(root: string, options: LoadOptions = {}):
  * size-checked before it is read, at most `maxCommitBytes` in all. A symbolic link (file, folder
  * or the root itself) is reported, never followed: it could leave the repository.
  */
-export async function readManifestFiles(root: string, options: LoadOptions = {}): Promise<{ files: SourceFile[]; problems: Problem[] }> {
+export async function readManifestFiles(root: string, options: LoadOptions = {}): Promise<{ files: SourceFile[]; problems: Problem[]; configs: string[] }> {
   const problems: Problem[] = [];
   const files: SourceFile[] = [];
+  // Settings files below the root: environments (envs/prod/ecs-gitops.yaml), never manifests.
+  const configs: string[] = [];
   const maxCommitBytes = options.maxCommitBytes ?? DEFAULT_MAX_COMMIT_BYTES;
   let totalBytes = 0;
   const admit = (file: string) => (sizeBytes: number) => {
@@ -57,16 +65,17 @@ export async function readManifestFiles(root: string, options: LoadOptions = {})
   const rootStat = await lstat(root).catch(() => undefined);
   if (!rootStat) {
     // Problem files are relative to the root, so the root itself is ".".
-    return { files: [], problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `path "${root}" does not exist (check --path / the repository layout)`)] };
+    return { files: [], configs, problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `path "${root}" does not exist (check --path / the repository layout)`)] };
   }
   if (rootStat.isSymbolicLink()) {
     const target = await realpath(root).catch(() => "(nothing)");
-    return { files: [], problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `path "${root}" is a symbolic link (to ${target}); links are never followed: pass the folder itself`)] };
+    return { files: [], configs, problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `path "${root}" is a symbolic link (to ${target}); links are never followed: pass the folder itself`)] };
   }
   if (!rootStat.isDirectory()) {
     await read(root, path.basename(root));
-    return { files, problems };
+    return { files, problems, configs };
   }
+  const ignored = await readIgnoreFile(root, problems);
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -74,7 +83,10 @@ export async function readManifestFiles(root: string, options: LoadOptions = {})
       if (entry.name.startsWith(".") || files.length >= MAX_MANIFEST_FILES) continue;
       const full = path.join(dir, entry.name);
       const rel = path.relative(root, full).split(path.sep).join("/");
-      const isManifest = MANIFEST_FILE.test(entry.name) && !(dir === root && CONFIG_FILE_NAMES.includes(entry.name));
+      if (ignored.ignores(entry.isDirectory() ? `${rel}/` : rel)) continue;
+      const isConfig = CONFIG_FILE_NAMES.includes(entry.name);
+      if (isConfig && dir !== root && entry.isFile()) configs.push(rel);
+      const isManifest = MANIFEST_FILE.test(entry.name) && !isConfig;
       if (entry.isDirectory()) await walk(full);
       // A linked folder or manifest: reported, so that no command silently skips what another reads.
       else if (entry.isSymbolicLink()) {
@@ -86,7 +98,19 @@ export async function readManifestFiles(root: string, options: LoadOptions = {})
   if (files.length >= MAX_MANIFEST_FILES) {
     problems.push(problem({ file: ".", line: 1, column: 1 }, "FileTooLarge", `more than ${MAX_MANIFEST_FILES} manifest files below "${root}": point --path at the manifests folder`));
   }
-  return { files, problems };
+  return { files, problems, configs };
+}
+
+export const IGNORE_FILE = ".ecs-gitopsignore";
+
+/** The root's .ecs-gitopsignore (gitignore syntax): what the walk skips. Read like a manifest. */
+async function readIgnoreFile(root: string, problems: Problem[]): Promise<Ignore> {
+  const rules = ignore();
+  const outcome = await readRegularFile(path.join(root, IGNORE_FILE), IGNORE_FILE);
+  if (outcome === undefined) return rules;
+  if ("problem" in outcome) problems.push(outcome.problem);
+  else rules.add(Buffer.from(outcome.bytes).toString("utf8"));
+  return rules;
 }
 
 async function isDirectoryTarget(link: string): Promise<boolean> {
@@ -95,48 +119,93 @@ async function isDirectoryTarget(link: string): Promise<boolean> {
 
 /** Parse, envelope-check, schema-check and identify every document. Pure. */
 export function loadManifestFiles(files: readonly SourceFile[], options: LoadOptions = {}): LoadResult {
+  const { documents, problems } = parseSourceFiles(files);
+  return loadDocuments(documents, files.map((f) => f.file), problems, options);
+}
+
+/**
+ * Decode and parse every file; keep only the documents that are manifests. Another tool's file
+ * below the path (docker-compose.yml, package.json, a GitHub workflow) is skipped with a note. Pure.
+ */
+export function parseSourceFiles(files: readonly SourceFile[]): { documents: ParsedDocument[]; problems: Problem[] } {
   const problems: Problem[] = [];
-  const manifests: Manifest[] = [];
+  const documents: ParsedDocument[] = [];
   for (const source of files) {
     try {
-      loadFile(source, options, manifests, problems);
+      const decoded = decodeManifestBytes(source.file, source.bytes);
+      if ("problem" in decoded) {
+        problems.push(decoded.problem);
+        continue;
+      }
+      const parsed = parseManifestText(source.file, decoded.text);
+      problems.push(...parsed.problems);
+      for (const doc of parsed.documents) {
+        const note = notAManifest(doc);
+        if (note) problems.push(note);
+        else documents.push(doc);
+      }
     } catch (error) {
       // A defect in a check must cost one file, located, not the whole commit.
       const why = error instanceof Error ? error.message : String(error);
       problems.push(problem({ file: source.file, line: 1, column: 1 }, "YamlSyntax", `this file could not be loaded (${why.slice(0, 200)}); simplify it, and please report the input`));
     }
   }
-  // Files that hold only comments or empty documents count as empty too: nothing to manage.
-  if (manifests.length === 0 && problems.length === 0) {
-    problems.push(problem({ file: ".", line: 1, column: 1 }, "EmptyRepo", "no manifests found (no *.yaml, *.yml or *.json files, or only empty ones): nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)"));
-  }
-  return { manifests: dropDuplicates(manifests, problems), problems, files: files.map((f) => f.file) };
+  return { documents, problems };
 }
 
-function loadFile(source: SourceFile, options: LoadOptions, manifests: Manifest[], problems: Problem[]): void {
-  const decoded = decodeManifestBytes(source.file, source.bytes);
-  if ("problem" in decoded) {
-    problems.push(decoded.problem);
-    return;
+/**
+ * Another tool's document (docker-compose.yml, package.json, a workflow, a Kubernetes manifest) is
+ * skipped with a note. Anything that could be a manifest with a mistake stays one, so that the
+ * mistake is an error and not a silently unmanaged resource: one of our kinds, an apiVersion close
+ * to ours, or, without an apiVersion, a kind, metadata or spec field.
+ */
+function notAManifest(doc: ParsedDocument): Problem | undefined {
+  const value = doc.value;
+  if (!isJsonObject(value) || KINDS.some((kind) => kind === value["kind"])) return undefined;
+  const apiVersion = value["apiVersion"];
+  if (typeof apiVersion === "string") {
+    const group = apiVersion.split("/")[0] ?? "";
+    if (apiVersion.startsWith("ecs-gitops/") || distance(group.toLowerCase(), "ecs-gitops") <= 3) return undefined;
+  } else if (apiVersion !== undefined || "kind" in value || "metadata" in value || "spec" in value) {
+    return undefined;
   }
-  const parsed = parseManifestText(source.file, decoded.text);
-  problems.push(...parsed.problems);
-  for (const doc of parsed.documents) {
-    const unset = findPlaceholders(doc.value);
-    for (const { path: at, variable } of unset) {
-      problems.push(problem(doc.locate(at), "InvalidValue", `\${${variable}} is not set: manifests have no variables yet, so write the value here (the import left this placeholder for an ecspresso template)`));
+  const raw = detectRawInput(value);
+  const at = doc.locate([]);
+  if (raw !== undefined) {
+    return { ...problem(at, "RawAwsInput", `skipped: this looks like a raw ${raw}, not an ecs-gitops manifest: run \`ecs-gitops import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec envelope)`), severity: "note" };
+  }
+  const what = typeof apiVersion === "string" ? `apiVersion ${JSON.stringify(apiVersion.slice(0, 60))}` : "no apiVersion";
+  return { ...problem(at, "NotAManifest", `skipped: ${what}, so not an ecs-gitops manifest (manifests start with apiVersion: ${API_VERSION}); list the file in ${IGNORE_FILE} to silence this note`), severity: "note" };
+}
+
+/** Envelope-check, schema-check and identify parsed documents; report duplicates and an empty set. Pure. */
+export function loadDocuments(documents: readonly ParsedDocument[], files: readonly string[], problems: Problem[], options: LoadOptions = {}): LoadResult {
+  const manifests: Manifest[] = [];
+  for (const doc of documents) {
+    try {
+      loadDocument(doc, options, manifests, problems);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      problems.push(problem(doc.position, "YamlSyntax", `this document could not be loaded (${why.slice(0, 200)}); simplify it, and please report the input`));
     }
-    if (unset.length > 0) continue;
-    const { envelope, problems: envelopeProblems } = readEnvelope(doc);
-    problems.push(...envelopeProblems);
-    if (!envelope) continue;
-    const key = resourceKey(envelope.kind, envelope.name, envelope.spec, options.defaultCluster);
-    const locate = (specPath: readonly (string | number)[]) => doc.locate(["spec", ...specPath]);
-    const findings = checkSpecSchema(envelope.kind, envelope.spec);
-    for (const finding of findings) problems.push(problem(locate(finding.path), finding.code, finding.message, { key }));
-    if (findings.length > 0) continue;
-    manifests.push({ ...envelope, key, file: source.file, position: doc.position, locate });
   }
+  // Files that hold only comments, empty documents or other tools' files: nothing to manage.
+  if (manifests.length === 0 && !problems.some((p) => p.severity === "error")) {
+    problems.push(problem({ file: ".", line: 1, column: 1 }, "EmptyRepo", "no manifests found (no *.yaml, *.yml or *.json files with apiVersion: ecs-gitops/v1, or only empty ones): nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)"));
+  }
+  return { manifests: dropDuplicates(manifests, problems), problems, files: [...files] };
+}
+
+function loadDocument(doc: ParsedDocument, options: LoadOptions, manifests: Manifest[], problems: Problem[]): void {
+  const { envelope, problems: envelopeProblems } = readEnvelope(doc);
+  problems.push(...envelopeProblems);
+  if (!envelope) return;
+  const key = resourceKey(envelope.kind, envelope.name, envelope.spec, options.defaultCluster);
+  const locate = (specPath: readonly (string | number)[]) => doc.locate(["spec", ...specPath]);
+  const findings = checkSpecSchema(envelope.kind, envelope.spec);
+  for (const finding of findings) problems.push(problem(locate(finding.path), finding.code, finding.message, { key }));
+  if (findings.length > 0) return;
+  manifests.push({ ...envelope, key, file: doc.file, position: doc.position, locate });
 }
 
 /** Two documents with one identity: an error naming both places; neither is managed. */

@@ -2,21 +2,20 @@ import { isJsonObject } from "../json.js";
 import type { JsonPath, JsonValue } from "../json.js";
 
 /*
- * A value `ecs-gitops import` could not fill in (an ecspresso `{{ must_env `X` }}`): manifests
- * have no variables yet, so the import writes this marker and a `# review:` note, and loading
- * refuses the marker until someone writes the real value. `${X}` alone would not do: it is a
- * legitimate string in commands and health checks.
+ * A value `ecs-gitops import` takes from an ecspresso template (`{{ must_env `X` }}`) becomes the
+ * variable `${X}`: validate fails until X is defined under `vars:` in ecs-gitops.yaml, and
+ * `{fromEnv: X}` there keeps reading the environment variable as ecspresso did.
  */
-const MARKER = /<unset: \$\{([A-Za-z_][A-Za-z0-9_]*)\}>/;
+const REFERENCE = /(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}/;
 
 export function placeholderFor(variable: string): string {
-  return `<unset: \${${variable}}>`;
+  return `\${${variable}}`;
 }
 
-/** Every string holding a placeholder, with its path and variable. Pure. */
+/** Every string holding a variable reference, with its path and variable. Pure. */
 export function findPlaceholders(value: JsonValue, at: JsonPath = []): { path: JsonPath; variable: string }[] {
   if (typeof value === "string") {
-    const match = MARKER.exec(value);
+    const match = REFERENCE.exec(value);
     return match?.[1] ? [{ path: at, variable: match[1] }] : [];
   }
   if (Array.isArray(value)) return value.flatMap((item, i) => findPlaceholders(item, [...at, i]));

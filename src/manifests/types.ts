@@ -22,6 +22,7 @@ export type ProblemCode =
   | "NotAMapping"
   | "BadEnvelope"
   | "RawAwsInput"
+  | "NotAManifest"
   | "UnknownKind"
   | "UnknownField"
   | "MissingField"
@@ -33,7 +34,8 @@ export type ProblemCode =
 
 /** A located finding about the manifests. `rule` names the semantic check that produced it. */
 export type Problem = SourcePosition & {
-  severity: "error" | "warning";
+  /** A note says what was skipped and why; it never fails a command. */
+  severity: "error" | "warning" | "note";
   code: ProblemCode;
   message: string;
   key?: ResourceKey;

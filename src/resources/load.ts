@@ -1,4 +1,5 @@
-import { loadManifestTree } from "../manifests/load.js";
+import { loadSourceTree } from "../environments/load.js";
+import type { SourceLoadOptions } from "../environments/load.js";
 import type { LoadOptions } from "../manifests/load.js";
 import type { LoadResult, Problem } from "../manifests/types.js";
 import { validateManifests } from "./validate.js";
@@ -7,8 +8,8 @@ import { validateManifests } from "./validate.js";
  * The desired state below `root`: every manifest that loads and passes the semantic checks, and
  * every problem, sorted by place. A manifest with an error is left out: it must never reach AWS.
  */
-export async function loadDesiredState(root: string, options: LoadOptions = {}): Promise<LoadResult> {
-  return finishDesiredState(await loadManifestTree(root, options), options);
+export async function loadDesiredState(root: string, options: SourceLoadOptions = {}): Promise<LoadResult> {
+  return finishDesiredState(await loadSourceTree(root, options), options);
 }
 
 /** Semantic checks over a loaded set (e.g. from `loadManifestFiles` on a git commit). Pure. */

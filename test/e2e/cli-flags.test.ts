@@ -33,6 +33,7 @@ describe("flags of diff, apply and export have an effect", () => {
   let dir: string;
   let ecs: ECSClient;
   const aws = () => ["--endpoint-url", endpoint, "--aws-rate-limit", "off"];
+  const service = async (name: string) => (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: [name] }))).services?.[0];
   const workerCount = async () => (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }))).services?.[0]?.desiredCount;
 
   beforeAll(async () => {
@@ -48,6 +49,19 @@ describe("flags of diff, apply and export have an effect", () => {
   afterAll(() => {
     ecs.destroy();
     process.env = saved;
+  });
+
+  it("validate, render, diff and apply --env pick one environment of a repository (a name under envs/ or a folder)", async () => {
+    const envs = path.join(dir, "environments");
+    // Without --env a command cannot know which environment's settings and owner to use.
+    expect((await cli("diff", envs, ...aws())).err).toMatch(/pass --env NAME/);
+    expect((await cli("render", envs)).code).toBe(1);
+    expect((await cli("render", envs, "--env", "staging")).out).toContain("name: web-staging");
+    expect((await cli("validate", envs, "--env", "staging")).out).toBe("ok: 2 resources in 4 files\n");
+    expect((await cli("validate", envs, "--env", "qa"))).toMatchObject({ code: 2, out: expect.stringContaining("environments: prod, staging") });
+    expect((await cli("diff", envs, "--env", path.join(envs, "envs", "staging"), ...aws())).code).toBe(1);
+    expect((await cli("apply", envs, "--env", "staging", ...aws())).code).toBe(0);
+    expect(await service("web-staging")).toMatchObject({ desiredCount: 1 });
   });
 
   it("diff --output json and --stats", async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
@@ -9,6 +9,8 @@ import { controllerOptions } from "../../src/cli/commands/run.js";
 import type { RunFlags } from "../../src/cli/commands/run.js";
 import { buildProgram, runCli } from "../../src/cli/main.js";
 import { CONFIG_FIELDS, parseConfigText } from "../../src/config.js";
+import { loadSourceTree } from "../../src/environments/load.js";
+import type { SourceLoadResult } from "../../src/environments/load.js";
 import { pollIntervalMs, regionProblems, settingsFromConfig } from "../../src/controller/controller.js";
 import type { ControllerOptions } from "../../src/controller/controller.js";
 import { createLogger } from "../../src/controller/log.js";
@@ -40,6 +42,30 @@ async function oneShot(configText: string, flags: AwsFlags = {}): Promise<OneSho
 
 type Probe = () => Promise<void> | void;
 
+const BASE_TD = "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: web}\nspec:\n  containerDefinitions:\n    - {name: web, image: web:1, memory: 512}\n";
+
+/** One environment (envs/one) over a base holding one task definition, with `extra` in its settings. */
+async function environment(extra: string): Promise<SourceLoadResult> {
+  const dir = await mkdtemp(path.join(tmpdir(), "settings-env-"));
+  await mkdir(path.join(dir, "base"));
+  await mkdir(path.join(dir, "envs", "one"), { recursive: true });
+  await writeFile(path.join(dir, "base", "td.yaml"), BASE_TD);
+  await writeFile(path.join(dir, "envs", "one", "ecs-gitops.yaml"), `bases: [../../base]\n${extra}`);
+  return loadSourceTree(path.join(dir, "envs", "one"));
+}
+
+/** Two environments over one base, validated from the repository root. */
+async function environments(first: string, second: string): Promise<SourceLoadResult> {
+  const dir = await mkdtemp(path.join(tmpdir(), "settings-envs-"));
+  await mkdir(path.join(dir, "base"));
+  await writeFile(path.join(dir, "base", "td.yaml"), BASE_TD);
+  for (const [name, text] of [["a", first], ["b", second]] as const) {
+    await mkdir(path.join(dir, "envs", name), { recursive: true });
+    await writeFile(path.join(dir, "envs", name, "ecs-gitops.yaml"), `region: us-east-1\nbases: [../../base]\n${text}`);
+  }
+  return loadSourceTree(dir, { allEnvironments: true });
+}
+
 const CONFIG_EFFECTS: Record<string, Probe> = {
   region: async () => {
     expect((await oneShot("region: eu-north-1\n")).region).toBe("eu-north-1");
@@ -62,6 +88,24 @@ const CONFIG_EFFECTS: Record<string, Probe> = {
   "ignoreDifferences[].name": async () => expect((await oneShot("ignoreDifferences: [{name: web, paths: [desiredCount]}]\n")).ignoreRules).toEqual([{ name: "web", paths: ["desiredCount"] }]),
   "ignoreDifferences[].paths": async () => expect((await oneShot("ignoreDifferences: [{paths: [desiredCount]}]\n")).ignoreRules).toEqual([{ paths: ["desiredCount"] }]),
   alerts: () => expect(configOf("alerts: {webhook: 'https://hooks.example.com/x'}\n").problems.map((p) => p.code)).toEqual(["InvalidValue"]),
+  account: async () => {
+    // Two environments in one account and region may not make one name; in two accounts they may.
+    const shared = await environments("account: \"111111111111\"\n", "account: \"111111111111\"\n");
+    expect(shared.problems.map((p) => p.code)).toContain("DuplicateIdentity");
+    expect((await environments("account: \"111111111111\"\n", "account: \"222222222222\"\n")).problems).toEqual([]);
+  },
+  bases: async () => expect((await environment("")).manifests.map((m) => m.key)).toEqual(["TaskDefinition/web"]),
+  namePrefix: async () => expect((await environment("namePrefix: eu-\n")).manifests.map((m) => m.key)).toEqual(["TaskDefinition/eu-web"]),
+  nameSuffix: async () => expect((await environment("nameSuffix: -qa\n")).manifests.map((m) => m.key)).toEqual(["TaskDefinition/web-qa"]),
+  patches: async () => {
+    const loaded = await environment("patches: [{target: {kind: TaskDefinition, name: web}, patch: {spec: {cpu: '512'}}}]\n");
+    expect(loaded.manifests[0]?.spec["cpu"]).toBe("512");
+  },
+  remove: async () => expect((await environment("remove: [{kind: TaskDefinition, name: web}]\n")).manifests).toEqual([]),
+  vars: async () => {
+    const loaded = await environment("vars: {TAG: '2.0'}\npatches: [{target: {kind: TaskDefinition, name: web}, patch: {spec: {containerDefinitions: [{name: web, image: 'web:${TAG}'}]}}}]\n");
+    expect((loaded.manifests[0]?.spec["containerDefinitions"] as { image: string }[])[0]?.image).toBe("web:2.0");
+  },
   maskPatterns: async () => {
     expect((await oneShot("maskPatterns: ['_DSN$']\n")).maskPatterns).toEqual(["_DSN$"]);
     const isSecret = settingsFromConfig(NO_FLAGS, configOf("maskPatterns: ['_DSN$']\n").config).isSecret!;
@@ -83,6 +127,7 @@ const RUN_VALUES: Record<string, string[]> = {
   "--repo": ["--repo", "file:///elsewhere.git"],
   "--branch": ["--branch", "release"],
   "--path": ["--path", "deploy"],
+  "--env": ["--env", "prod"],
   "--interval": ["--interval", "7s"],
   "--resync": ["--resync", "9m"],
   "--mode": ["--mode", "observe"],
@@ -139,7 +184,7 @@ describe("every run flag changes the controller's options", () => {
 
 describe("every AWS flag of diff and apply changes the one-shot options", () => {
   const program = buildProgram({ out: () => {}, err: () => {} });
-  const awsFlags = program.commands.find((c) => c.name() === "diff")!.options.map((o) => o.long!).filter((f) => !["--help", "--output", "--stats"].includes(f));
+  const awsFlags = program.commands.find((c) => c.name() === "diff")!.options.map((o) => o.long!).filter((f) => !["--help", "--output", "--stats", "--env"].includes(f));
   const VALUES: Record<string, AwsFlags> = {
     "--region": { region: "eu-north-1" },
     "--endpoint-url": { endpointUrl: "http://127.0.0.1:9" },
@@ -266,7 +311,7 @@ describe("every flag of the other commands has an effect", () => {
     .flatMap((c) => c.options.filter((o) => o.long !== "--help" && !((c.name() === "diff" || c.name() === "apply") && awsFlags.has(o.long!))).map((o) => `${c.name()} ${o.long!}`));
 
   it("lists every flag of every command", () => {
-    const listed = [...Object.keys(COMMAND_FLAGS), "diff --output", "diff --stats", "apply --dry-run", "apply --output", "apply --stats", ...["--cluster", "--services", "--rules", "--all-rules", "--event-bus", "--out", "--force", "--region", "--endpoint-url"].map((f) => `export ${f}`)];
+    const listed = [...Object.keys(COMMAND_FLAGS), ...["validate", "render", "diff", "apply"].map((c) => `${c} --env`), "diff --output", "diff --stats", "apply --dry-run", "apply --output", "apply --stats", ...["--cluster", "--services", "--rules", "--all-rules", "--event-bus", "--out", "--force", "--region", "--endpoint-url"].map((f) => `export ${f}`)];
     expect(listed.sort()).toEqual([...flags].sort());
   });
 

@@ -4,6 +4,7 @@ import { applyOnce } from "../../controller/one-shot.js";
 import type { ApplyOutcome } from "../../controller/applier.js";
 import { addAwsOptions } from "../aws-options.js";
 import type { AwsFlags } from "../aws-options.js";
+import { ENV_OPTION_HELP } from "../env-option.js";
 import { commandOutput } from "../print-problems.js";
 import type { CommandOutput } from "../print-problems.js";
 import { formatStats } from "../print-stats.js";
@@ -11,7 +12,7 @@ import { redactUrl } from "../../redact.js";
 import { useColor, withPlan } from "../with-plan.js";
 import { runDiff } from "./diff.js";
 
-type ApplyFlags = AwsFlags & { dryRun?: boolean; stats?: boolean; output: string };
+type ApplyFlags = AwsFlags & { env?: string; dryRun?: boolean; stats?: boolean; output: string };
 
 /** `ecs-gitops apply [path]`: one-shot reconcile. Exit 0 all applied, 1 any failed/blocked, 2 error. */
 export function registerApply(program: Command): void {
@@ -21,7 +22,8 @@ export function registerApply(program: Command): void {
     .argument("[path]", "folder of manifests", ".")
     .option("--dry-run", "plan only (same as diff)")
     .option("-o, --output <format>", "text or json", "text")
-    .option("--stats", "print AWS calls by operation");
+    .option("--stats", "print AWS calls by operation")
+    .option("--env <name|path>", ENV_OPTION_HELP);
   addAwsOptions(command).action(async (path: string, flags: ApplyFlags, self: Command) => {
     const io = commandOutput(self);
     process.exitCode = flags.dryRun ? await runDiff(path, flags, io) : await runApply(path, flags, io);

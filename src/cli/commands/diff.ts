@@ -2,12 +2,13 @@ import type { Command } from "commander";
 import { renderPlan, hasChanges, toPlanDocument } from "../../diff/render.js";
 import { addAwsOptions } from "../aws-options.js";
 import type { AwsFlags } from "../aws-options.js";
+import { ENV_OPTION_HELP } from "../env-option.js";
 import { commandOutput } from "../print-problems.js";
 import { useColor, withPlan } from "../with-plan.js";
 import type { CommandOutput } from "../print-problems.js";
 import { formatStats } from "../print-stats.js";
 
-type DiffFlags = AwsFlags & { output: string; stats?: boolean };
+type DiffFlags = AwsFlags & { env?: string; output: string; stats?: boolean };
 
 /** `ecs-gitops diff [path]`: exit 0 no change, 1 changes, 2 error (as kubectl/argocd/flux). */
 export function registerDiff(program: Command): void {
@@ -16,7 +17,8 @@ export function registerDiff(program: Command): void {
     .description("plan against live AWS and print what would change (exit 0 no change, 1 changes, 2 error)")
     .argument("[path]", "folder of manifests", ".")
     .option("-o, --output <format>", "text or json", "text")
-    .option("--stats", "print AWS calls by operation");
+    .option("--stats", "print AWS calls by operation")
+    .option("--env <name|path>", ENV_OPTION_HELP);
   addAwsOptions(command).action(async (path: string, flags: DiffFlags, self: Command) => {
     process.exitCode = await runDiff(path, flags, commandOutput(self));
   });

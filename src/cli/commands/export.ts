@@ -2,6 +2,7 @@ import { lstat, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Option } from "commander";
 import type { Command } from "commander";
+import { escapeVariables } from "../../environments/variables.js";
 import { Document } from "yaml";
 import type { Node, Pair } from "yaml";
 import { isCollection, isMap, isScalar, isSeq } from "yaml";
@@ -90,7 +91,7 @@ async function exportFiles(aws: AwsClients, flags: ExportFlags & { cluster: stri
   const reference = (arn: string): TaskDefinitionRef => referenceFor(arn, taskDefinitions);
 
   const files: ExportFile[] = [];
-  const add = (file: string, exported: ExportedDocument, key: string, source: string) => files.push({ file, key, yaml: renderManifest(exported, `${source}\n${ADOPT_NOTE}`), reviews: exported.reviews.length });
+  const add = (file: string, exported: ExportedDocument, key: string, source: string) => files.push({ file, key, yaml: renderManifest({ ...exported, document: escapeVariables(exported.document) as JsonObject }, `${source}\n${ADOPT_NOTE}`), reviews: exported.reviews.length });
   const folderOf = new Map<string, string>(); // family → folder of its first user
   for (const service of [...services].sort(byName("serviceName"))) {
     const exported = exportService(service, { taskDefinition: reference });

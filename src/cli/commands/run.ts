@@ -1,5 +1,6 @@
 import { Option } from "commander";
 import type { Command } from "commander";
+import { envPathInRepo } from "../env-option.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { belowFloor, durationFloors, parseByteSize, parseDuration } from "../../config.js";
@@ -13,6 +14,7 @@ export type RunFlags = {
   repo: string;
   branch?: string;
   path: string;
+  env?: string;
   interval: string;
   resync: string;
   mode: "sync" | "observe";
@@ -69,6 +71,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option("--repo <url|path>", "git remote (https, ssh, file) or a local checkout").env(env("REPO")).makeOptionMandatory())
     .addOption(new Option("--branch <name>", "branch to follow (remote default: main; local default: HEAD)").env(env("BRANCH")))
     .addOption(new Option("--path <dir>", "folder of manifests in the repository").env(env("PATH")).default("."))
+    .addOption(new Option("--env <name|path>", "environment to follow: a name under <path>/envs/ (staging, prod) or the environment folder's path in the repository").env(env("ENV")))
     .addOption(new Option("--interval <duration>", "git poll period").env(env("INTERVAL")).default("60s"))
     .addOption(new Option("--resync <duration>", "drift resync period").env(env("RESYNC")).default("5m"))
     .addOption(new Option("--mode <mode>", "sync applies; observe never writes").env(env("MODE")).choices(["sync", "observe"]).default("sync"))
@@ -104,7 +107,7 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
   return {
     repo: flags.repo,
     branch: flags.branch,
-    path: flags.path,
+    path: envPathInRepo(flags.path, flags.env),
     intervalMs: explicit("interval") ? parsePeriod("interval", flags.interval) : undefined,
     resyncMs: explicit("resync") ? parsePeriod("resync", flags.resync) : undefined,
     mode: flags.mode,

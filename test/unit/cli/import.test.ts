@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { runImport } from "../../../src/cli/commands/import.js";
 import { runValidate } from "../../../src/cli/commands/validate.js";
 import { replaceTemplates } from "../../../src/cli/import-convert.js";
@@ -46,32 +46,31 @@ describe("ecs-gitops import", () => {
     expect(result.err).toMatch(/dropped \d+ null value\(s\)/);
   });
 
-  it("turns ecspresso templates into placeholders that fail validate until filled in, and names the service", async () => {
+  it("turns ecspresso templates into variables that fail validate until defined, and names the service", async () => {
     const result = await importInto([fixture("import/ecspresso-ecs-task-def.json"), fixture("import/ecspresso-ecs-service-def.json")]);
     expect(result.code).toBe(0);
-    for (const variable of ["IMAGE_TAG", "AWS_ACCOUNT_ID", "LOG_LEVEL", "DESIRED_COUNT"]) expect(result.err).toContain(`<unset: \${${variable}}>`);
+    for (const variable of ["IMAGE_TAG", "AWS_ACCOUNT_ID", "LOG_LEVEL", "DESIRED_COUNT"]) expect(result.err).toContain(`\${${variable}}`);
     const td = await readFile(path.join(result.dir, "mailer/task-definition.yaml"), "utf8");
-    expect(td).toContain("# review: {{ must_env `IMAGE_TAG` }} is not converted");
+    expect(td).toContain("# review: {{ must_env `IMAGE_TAG` }} became the variable ${IMAGE_TAG}");
     const before = await validate(result.dir);
     expect(before.code).toBe(1);
-    // One error per placeholder, each at its line, nothing else.
-    expect(before.doc.problems.map((p) => p.message.slice(0, p.message.indexOf(" is not set")))).toEqual(expect.arrayContaining(["${IMAGE_TAG}", "${AWS_ACCOUNT_ID}", "${LOG_LEVEL}", "${DESIRED_COUNT}"]));
+    // One error per undefined variable, each at its line, nothing else.
+    expect(before.doc.problems.map((p) => p.message.slice(0, p.message.indexOf(" is not defined")))).toEqual(expect.arrayContaining(["${IMAGE_TAG}", "${AWS_ACCOUNT_ID}", "${LOG_LEVEL}", "${DESIRED_COUNT}"]));
     expect(before.doc.problems).toHaveLength(4);
 
-    // Filled in, the same files validate (the service runs the imported task definition).
-    for (const [file, values] of [["mailer/task-definition.yaml", { IMAGE_TAG: "1.4.2", AWS_ACCOUNT_ID: "123456789012", LOG_LEVEL: "info" }], ["mailer/service.yaml", { DESIRED_COUNT: "2" }]] as const) {
-      let text = await readFile(path.join(result.dir, file), "utf8");
-      for (const [name, value] of Object.entries(values)) text = text.replace(`"<unset: \${${name}}>"`, name === "DESIRED_COUNT" ? value : `"${value}"`).replaceAll(`<unset: \${${name}}>`, value);
-      await writeFile(path.join(result.dir, file), text);
-    }
+    // Defined in ecs-gitops.yaml, the same files validate (the service runs the imported task definition).
+    await writeFile(path.join(result.dir, "ecs-gitops.yaml"), "vars:\n  IMAGE_TAG: 1.4.2\n  AWS_ACCOUNT_ID: \"123456789012\"\n  LOG_LEVEL: {fromEnv: IMPORT_TEST_LOG_LEVEL}\n  DESIRED_COUNT: 2\n");
+    vi.stubEnv("IMPORT_TEST_LOG_LEVEL", "info");
     const after = await validate(result.dir);
+    vi.unstubAllEnvs();
     expect(after.doc.problems).toEqual([]);
     expect(await readFile(path.join(result.dir, "mailer/service.yaml"), "utf8")).toMatch(/taskDefinition: mailer/);
   });
 
   it("quotes a template that stands for a whole JSON value, and leaves one inside a string in place", () => {
-    const { text, templates } = replaceTemplates('{"a": {{ env `N` `3` }}, "b": "x-{{ must_env `TAG` }}-y", "c": "{{ tfstate `aws_lb.main.arn` }}"}');
-    expect(JSON.parse(text)).toEqual({ a: "<unset: ${N}>", b: "x-<unset: ${TAG}>-y", c: "<unset: ${TEMPLATE_1}>" });
+    const { text, templates } = replaceTemplates('{"a": {{ env `N` `3` }}, "b": "x-{{ must_env `TAG` }}-y", "c": "{{ tfstate `aws_lb.main.arn` }}", "d": "echo ${HOME}"}');
+    // A `${` that was no template (a shell variable) is escaped so that it stays literal.
+    expect(JSON.parse(text)).toEqual({ a: "${N}", b: "x-${TAG}-y", c: "${TEMPLATE_1}", d: "echo $${HOME}" });
     expect(templates.map((t) => [t.variable, t.fallback])).toEqual([["N", "3"], ["TAG", undefined], ["TEMPLATE_1", undefined]]);
   });
 

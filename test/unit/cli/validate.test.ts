@@ -46,6 +46,13 @@ describe("ecs-gitops validate", () => {
     expect(await cli("validate", root)).toEqual({ code: 0, out: "ok: 2 resources in 2 files\n", err: "" });
   });
 
+  it("skips other tools' files with a note and ignored folders without one: exit 0", async () => {
+    const root = await repo({ "web/td.yaml": yamlOf(fargateTaskDefinition()), "docker-compose.yml": "services:\n  db:\n    image: postgres:16\n", "vendor/x.yaml": "kind: [broken\n", ".ecs-gitopsignore": "vendor/\n" });
+    const { code, out } = await cli("validate", root);
+    expect(out).toBe(`${relative(path.join(root, "docker-compose.yml"))}:1:1  note  skipped: no apiVersion, so not an ecs-gitops manifest (manifests start with apiVersion: ecs-gitops/v1); list the file in .ecs-gitopsignore to silence this note  [NotAManifest]\nok: 1 resource in 2 files (1 document skipped)\n`);
+    expect(code).toBe(0);
+  });
+
   it("exits 1 and prints one located line per problem, path relative to the current directory", async () => {
     const root = await repo({ "a/td.yaml": brokenTd(), "b.yaml": "kind: Nope\n" });
     const { code, out } = await cli("validate", root);

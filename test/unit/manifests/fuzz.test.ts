@@ -134,6 +134,8 @@ function readExamples(): SourceFile[] {
   const out: SourceFile[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      // examples/.ecs-gitopsignore keeps the environments example out of this plain repository.
+      if (entry.name === "environments") continue;
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (/\.ya?ml$/.test(entry.name)) out.push({ file: path.relative(EXAMPLES, full), bytes: readFileSync(full) });

@@ -32,11 +32,12 @@ describe("JSON manifests", () => {
     ["CreateService input", { serviceName: "payments", cluster: "blue", taskDefinition: "payments:4", desiredCount: 2 }],
     ["describe-task-definition output", { taskDefinition: { family: "payments", revision: 9, containerDefinitions: [] } }],
     ["describe-services output", { services: [{ serviceName: "payments" }], failures: [] }],
-  ])("gives a raw %s one error that points at import", (shape, raw) => {
-    const { problems, manifests } = loadManifestFiles([file("ops/raw.json", JSON.stringify(raw, null, 2))]);
-    expect(manifests).toEqual([]);
+  ])("gives a raw %s one note (skipped, not an error) that points at import", (shape, raw) => {
+    const loaded = loadManifestFiles([file("ops/raw.json", JSON.stringify(raw, null, 2)), file("td.json", envelope({}))]);
+    // The other file keeps the set from being empty; its own findings are not the point here.
+    const problems = loaded.problems.filter((p) => p.file !== "td.json");
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ code: "RawAwsInput", file: "ops/raw.json", line: 1 });
+    expect(problems[0]).toMatchObject({ code: "RawAwsInput", severity: "note", file: "ops/raw.json", line: 1 });
     expect(problems[0]!.message).toContain(`looks like a raw ${shape}`);
     expect(problems[0]!.message).toContain("ecs-gitops import ops/raw.json");
   });
@@ -55,8 +56,19 @@ describe("files of other tools below the manifests path", () => {
   it.each([
     ["package.json", '{\n  "name": "site",\n  "version": "1.0.0",\n  "scripts": {}\n}\n'],
     ["compose.yaml", "services:\n  db:\n    image: postgres:16\n"],
-  ])("%s gets one error, not one per field", (name, text) => {
-    const { problems } = loadManifestFiles([file(name, text)]);
-    expect(problems).toMatchObject([{ code: "BadEnvelope", file: name, line: 1, message: expect.stringContaining("not an ecs-gitops manifest") }]);
+    ["a GitHub workflow", "name: ci\non:\n  push: {}\njobs:\n  test:\n    runs-on: ubuntu-latest\n"],
+    ["a Kubernetes manifest", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {}\n"],
+  ])("%s is skipped with one note, not an error", (name, text) => {
+    const problems = loadManifestFiles([file(name, text), file("td.json", envelope({}))]).problems.filter((p) => p.file !== "td.json");
+    expect(problems).toMatchObject([{ code: "NotAManifest", severity: "note", file: name, line: 1, message: expect.stringContaining("not an ecs-gitops manifest") }]);
+  });
+
+  it.each([
+    ["a misspelt apiVersion", "apiVersion: ecs-gitop/v1\nkind: Service\n"],
+    ["a manifest without apiVersion", "kind: Servce\nmetadata: {name: web}\n"],
+    ["a list document", "- a\n- b\n"],
+  ])("%s stays an error: a broken manifest is never silently skipped", (_name, text) => {
+    const { problems } = loadManifestFiles([file("x.yaml", text), file("td.json", envelope({}))]);
+    expect(problems.some((p) => p.severity === "error" && p.file === "x.yaml")).toBe(true);
   });
 });
