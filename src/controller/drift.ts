@@ -106,6 +106,13 @@ export type DriftTrackerOptions = { store?: EpisodeStore; log?: Logger; maxHeals
 type DriftEpisode = Omit<PersistedDrift, "reportedPaths"> & { reportedPaths: Set<string>; fields: Change[] };
 type SyncEpisode = PersistedSync & { error: { code: string; message: string } };
 
+const NO_DRIFT_OPEN = "no drift is open for this resource";
+
+/** Masked, so no secret (not even its hash) reaches the episode record. */
+function episodeFields(changes: readonly Change[]): Change[] {
+  return changes.map((c) => ({ path: c.path, ...(c.field === undefined ? {} : { field: c.field }), desired: maskSecrets(c.desired), live: maskSecrets(c.live) }));
+}
+
 export const FIGHTING_REASON = "someone is fighting the controller";
 
 /**
@@ -150,7 +157,7 @@ export class DriftTracker {
     const { now } = observation;
     const open = this.#drift.get(key);
     if (observation.changes.length === 0) return open === undefined ? [] : this.#resolve(key, open, observation);
-    const fields = observation.changes.map((c) => ({ path: c.path, ...(c.field === undefined ? {} : { field: c.field }), desired: maskSecrets(c.desired), live: maskSecrets(c.live) }));
+    const fields = episodeFields(observation.changes);
     const fingerprint = driftFingerprint(key, fields);
     if (open === undefined) {
       const episode: DriftEpisode = {
@@ -184,17 +191,28 @@ export class DriftTracker {
     return events;
   }
 
+  /**
+   * What recordHeal will answer once `changes` are observed with self-heal on, without spending
+   * or recording anything: the policy reads it as plain data.
+   */
+  healBudget(key: ResourceKey, changes: readonly Change[], now: Date): HealDecision {
+    if (changes.length === 0) return { allowed: false, reason: NO_DRIFT_OPEN };
+    const fingerprint = driftFingerprint(key, episodeFields(changes));
+    if (this.#drift.get(key)?.healSuspended === true || this.#healsLeft(key, fingerprint, now) === 0) return { allowed: false, reason: this.#fightingReason() };
+    return { allowed: true };
+  }
+
   /** Budget check and bookkeeping for one revert of the open drift on `key`. */
   recordHeal(key: ResourceKey, now: Date): HealDecision {
     const open = this.#drift.get(key);
-    if (open === undefined) return { allowed: false, reason: "no drift is open for this resource" };
+    if (open === undefined) return { allowed: false, reason: NO_DRIFT_OPEN };
     if (open.healSuspended || this.#healsLeft(key, open.fingerprint, now) === 0) {
       if (!open.healSuspended) {
         open.healSuspended = true;
         this.#persist();
         this.#log?.warn({ key, maxHeals: this.#maxHeals, healWindowMs: this.#healWindowMs }, "self-heal suspended");
       }
-      return { allowed: false, reason: `${FIGHTING_REASON}: the same drift came back after ${this.#maxHeals} reverts within ${Math.round(this.#healWindowMs / 60_000)} min` };
+      return { allowed: false, reason: this.#fightingReason() };
     }
     this.#heals.push({ key, fingerprint: open.fingerprint, at: now.toISOString() });
     open.healing = true;
@@ -317,6 +335,10 @@ export class DriftTracker {
     if (episode.arn !== undefined) event.arn = episode.arn;
     if (episode.commit !== undefined) event.commit = episode.commit;
     return event;
+  }
+
+  #fightingReason(): string {
+    return `${FIGHTING_REASON}: the same drift came back after ${this.#maxHeals} reverts within ${Math.round(this.#healWindowMs / 60_000)} min`;
   }
 
   #healsLeft(key: ResourceKey, fingerprint: string, now: Date): number {

@@ -13,17 +13,19 @@ import { tagListToMap } from "../resources/common/tags.js";
 import { normalizeTaskDefinition } from "../resources/task-definition/normalize.js";
 import { specHash } from "../resources/task-definition/hash.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
-import type { Action, Change, PlannedCall } from "../resources/types.js";
+import type { Action, PlannedCall } from "../resources/types.js";
 import { applyPlan } from "./applier.js";
-import type { ApplyOutcome } from "./applier.js";
+import type { ApplyObserver, ApplyOutcome } from "./applier.js";
 import type { DesiredState } from "./desired-state.js";
-import { classifyDifference, handMadeRevisions } from "./drift.js";
+import { handMadeRevisions } from "./drift.js";
 import type { DriftTracker } from "./drift.js";
 import type { LiveReader } from "./live-state.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { IgnoreRule, LiveSnapshot, PlanResult } from "./planner.js";
 import type { QueueResult } from "./queue.js";
 import { isInterruptedDeploy } from "./interrupted-deploy.js";
+import { applies, decide } from "./policy.js";
+import type { Verdict } from "./policy.js";
 import { planningSet, referencedFamilies } from "./references.js";
 import { isRolledBack, serviceHealth } from "./health.js";
 import type { Health, StatusStore } from "./status.js";
@@ -53,9 +55,17 @@ export type ReconcilerSettings = {
   isSecret?: SecretMatcher | undefined;
 };
 
+/** The reader as the reconciler uses it (a seam: unit tests give a fake, the controller a LiveReader). */
+export type ReconcilerReader = Pick<LiveReader, "plan" | "recordWrite" | "recordFailedWrite" | "forgetCached">;
+
+/** Executes the chosen actions (a seam: the controller uses applyPlan against AWS). */
+export type ReconcilerApplier = (actions: readonly Action[], observer: ApplyObserver) => Promise<ApplyOutcome[]>;
+
 export type ReconcilerOptions = {
   aws: AwsClients;
-  reader: LiveReader;
+  reader: ReconcilerReader;
+  /** Default: applyPlan with `aws`. */
+  apply?: ReconcilerApplier | undefined;
   status: StatusStore;
   drift: DriftTracker;
   alerts: AlertDispatcher;
@@ -69,8 +79,6 @@ export type ReconcilerOptions = {
   now?: () => Date;
 };
 
-/** `finishing`: the apply re-sends what our own previous write left undone (see #residue). */
-type Verdict = { apply: boolean; sync: "Synced" | "OutOfSync"; message?: string; heal?: boolean; finishing?: boolean };
 type Waiter = { resolve: (r: QueueResult) => void };
 
 /**
@@ -202,12 +210,14 @@ export class Reconciler {
       const manifest = desired.manifests.get(action.key)!;
       const verdict = this.#decide(action, manifest, desired, result, snapshot, now);
       verdicts.set(action.key, verdict);
-      if (verdict.apply) toApply.push(action);
+      if (applies(verdict)) toApply.push(action);
     }
     const outcomes = new Map<ResourceKey, ApplyOutcome>();
     if (toApply.length > 0) {
       for (const action of toApply) this.#postWrite.delete(action.key);
-      for (const outcome of await applyPlan(this.#o.aws, toApply, { onCall: (key, call, output) => this.#onCall(key, call, output), onFailedCall: (_key, call) => this.#o.reader.recordFailedWrite(call) })) {
+      const apply = this.#o.apply ?? ((actions, observer) => applyPlan(this.#o.aws, actions, observer));
+      const observer: ApplyObserver = { onCall: (key, call, output) => this.#onCall(key, call, output), onFailedCall: (_key, call) => this.#o.reader.recordFailedWrite(call) };
+      for (const outcome of await apply(toApply, observer)) {
         outcomes.set(outcome.key, outcome);
       }
     }
@@ -222,71 +232,51 @@ export class Reconciler {
     return results;
   }
 
-  /** Pending deploy or drift, and what the policy says to do about it. */
+  /** Gather what the policy looks at, ask it, and carry out what it says besides applying. */
   #decide(action: Action, manifest: Manifest, desired: DesiredState, plan: PlanResult, snapshot: LiveSnapshot, now: Date): Verdict {
     const key = action.key;
     const log = this.#o.log.child({ key, commit: desired.commit });
-    const desiredHash = this.#desiredHash(manifest);
-    const missing = action.type === "create" && this.#seenLive.get(key) === desiredHash;
-    if (action.type === "noop" || action.type === "update") this.#seenLive.set(key, desiredHash);
-    if (action.type === "noop") {
-      this.#residue.delete(key);
-      this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: [], now }));
-      return { apply: false, sync: "Synced" };
-    }
-    if (action.type === "blocked") return { apply: false, sync: "OutOfSync", message: action.reason };
     const settings = this.#o.settings;
-    const pending = missing ? undefined : action.type === "create" ? "create" : this.#pendingReason(manifest, desired, plan, snapshot, action.changes);
-    const selfHeal = selfHealOf(manifest, settings.selfHeal);
-    if (pending !== undefined) {
-      // Git changed the resource since the drift was seen: what differs now is a deploy, and the
-      // episode is over (observe mode never applies, so nothing else would close it).
-      if (pending === "git") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: [], now, resolution: "git" }));
-      if (settings.mode === "observe" || !settings.automated) {
-        log.info({ changes: action.changes.length, mode: settings.mode }, "out of sync, not applying");
-        return { apply: false, sync: "OutOfSync", message: settings.mode === "observe" ? "observe mode: not applying" : "automated sync is off" };
-      }
-      return { apply: true, sync: "Synced", ...(pending === "unsettled" ? { finishing: true } : {}) };
-    }
-    if (manifest.kind === "Service" && action.changes.every((c) => c.path === "/taskDefinition") && isRolledBack(snapshot.services.get(key))) {
-      // Redeploying what the circuit breaker just rolled back would fail again (and "heal" into a
-      // fight with ECS). Report it once; a new commit with a fixed revision deploys normally.
-      const message = "ECS rolled the deployment back (circuit breaker or alarm): not redeploying the failing revision; fix it in git";
-      this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code: "RolledBack", message }, now, { commit: desired.commit }));
-      log.warn({ changes: action.changes.length }, message);
-      return { apply: false, sync: "OutOfSync", message };
-    }
-    const heal = selfHeal && settings.mode === "sync";
-    const events = this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: maskChanges(action.changes, settings.isSecret), now, selfHeal: heal });
-    this.#o.alerts.emitAll(events);
-    const what = missing ? "deleted outside git" : action.changes.map((c) => c.path).join(", ");
-    if (!heal) return { apply: false, sync: "OutOfSync", message: `drift: ${what}` };
-    const decision = this.#o.drift.recordHeal(key, now);
-    if (!decision.allowed) return { apply: false, sync: "OutOfSync", message: `drift: self-heal suspended (${decision.reason ?? "budget spent"})` };
-    log.info({ changes: action.changes.length, missing }, "reverting drift");
-    return { apply: true, sync: "Synced", heal: true };
-  }
-
-  /**
-   * A difference is a deploy, not drift, when git changed this resource since it was last
-   * applied (spec-hash tag on AWS, so a restart does not mistake a deploy for drift), when our
-   * last write did not converge yet, or when a task definition it uses is about to get, or just
-   * got, a new revision from git. Undefined: drift.
-   */
-  #pendingReason(manifest: Manifest, desired: DesiredState, plan: PlanResult, snapshot: LiveSnapshot, changes: readonly Change[]): "git" | "unsettled" | "family" | undefined {
-    const commit = desired.commitOf.get(manifest.key) ?? desired.commit;
-    const lastApplied = this.#o.status.get(manifest.key)?.lastAppliedRevision;
-    const hashes = this.#specHashes(manifest, snapshot);
-    const cls = classifyDifference({ desiredCommit: commit, lastAppliedCommit: lastApplied, hasDifferences: true, ...hashes });
-    if (cls === "pending") return "git";
-    const residue = this.#residue.get(manifest.key);
-    if (residue !== undefined) {
-      this.#residue.delete(manifest.key);
-      if (isOnlyResidue(changes, residue)) return "unsettled";
-    }
-    const appliedAt = this.#appliedAt.get(manifest.key) ?? 0;
-    const family = referencedFamilies(manifest).some((f) => plan.resolved.get(f)?.state === "pending" || (this.#registeredAt.get(f) ?? 0) > appliedAt || this.#interrupted(manifest, f, plan, snapshot));
-    return family ? "family" : undefined;
+    const desiredHash = this.#desiredHash(manifest);
+    const deletedByHand = action.type === "create" && this.#seenLive.get(key) === desiredHash;
+    if (action.type === "noop" || action.type === "update") this.#seenLive.set(key, desiredHash);
+    const changes = action.type === "noop" || action.type === "blocked" ? [] : maskChanges(action.changes, settings.isSecret);
+    const residue = this.#residue.get(key);
+    const appliedAt = this.#appliedAt.get(key) ?? 0;
+    const families = referencedFamilies(manifest);
+    const verdict = decide({
+      kind: manifest.kind,
+      action: action.type,
+      blockedReason: action.type === "blocked" ? action.reason : undefined,
+      changedPaths: changes.map((c) => c.path),
+      deletedByHand,
+      desiredCommit: desired.commitOf.get(key) ?? desired.commit,
+      lastAppliedCommit: this.#o.status.get(key)?.lastAppliedRevision,
+      desiredSpecHash: desiredHash,
+      lastAppliedSpecHash: this.#liveSpecHash(manifest, snapshot),
+      onlyResidue: residue === undefined || action.type === "noop" || action.type === "blocked" ? undefined : isOnlyResidue(action.changes, residue),
+      family: {
+        pendingInGit: families.some((f) => plan.resolved.get(f)?.state === "pending"),
+        registeredSinceApply: families.some((f) => (this.#registeredAt.get(f) ?? 0) > appliedAt),
+        interruptedDeploy: families.some((f) => this.#interrupted(manifest, f, plan, snapshot)),
+      },
+      rolledBack: manifest.kind === "Service" && isRolledBack(snapshot.services.get(key)),
+      mode: settings.mode,
+      automated: settings.automated,
+      selfHeal: selfHealOf(manifest, settings.selfHeal),
+      healBudget: this.#o.drift.healBudget(key, changes, now),
+    });
+    if (verdict.consumeResidue) this.#residue.delete(key);
+    const identity = { ...this.#identity(manifest, snapshot), commit: desired.commit, now };
+    if (verdict.drift === "resolve") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes: [] }));
+    if (verdict.drift === "git") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes: [], resolution: "git" }));
+    if (verdict.drift === "observe") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes, selfHeal: verdict.healMeant }));
+    if (verdict.syncFailed) this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, verdict.syncFailed, now, { commit: desired.commit }));
+    if (verdict.recordHeal) this.#o.drift.recordHeal(key, now);
+    if (verdict.verdict === "wait") log.info({ changes: changedCount(action), mode: settings.mode }, "out of sync, not applying");
+    if (verdict.reason === "RolledBack") log.warn({ changes: changedCount(action) }, verdict.message);
+    if (verdict.verdict === "heal") log.info({ changes: changedCount(action), missing: deletedByHand }, "reverting drift");
+    return verdict;
   }
 
   /** After a restart: our revision of `family` is newer than the service's running deployment (see isInterruptedDeploy). */
@@ -321,9 +311,9 @@ export class Reconciler {
     return hash;
   }
 
-  #specHashes(manifest: Manifest, snapshot: LiveSnapshot): { desiredSpecHash?: string; lastAppliedSpecHash?: string } {
+  /** The spec hash our last write left on the resource's tag (undefined: no tag, or no resource). */
+  #liveSpecHash(manifest: Manifest, snapshot: LiveSnapshot): string | undefined {
     let live: Record<string, string> | undefined;
-    const desiredHash = this.#desiredHash(manifest);
     switch (manifest.kind) {
       case "TaskDefinition":
         live = snapshot.revisions.get(manifest.name)?.[0]?.tags;
@@ -343,8 +333,7 @@ export class Reconciler {
         throw new Error(`unknown kind ${String(exhaustive)}`);
       }
     }
-    const liveHash = live?.[SPEC_HASH_TAG];
-    return liveHash === undefined ? { desiredSpecHash: desiredHash } : { desiredSpecHash: desiredHash, lastAppliedSpecHash: liveHash };
+    return live?.[SPEC_HASH_TAG];
   }
 
   #record(action: Action, verdict: Verdict, outcome: ApplyOutcome | undefined, desired: DesiredState, snapshot: LiveSnapshot, now: Date): QueueResult {
@@ -366,8 +355,9 @@ export class Reconciler {
     if (outcome?.outcome === "failed") return this.#failed(key, desired, outcome.error, now);
     const health = outcome?.outcome === "applied" ? this.#healthAfterApply(manifest) : this.#health(manifest, snapshot);
     if (outcome?.outcome === "applied") {
-      log.info({ action: action.type, calls: outcome.calls, heal: verdict.heal === true }, verdict.heal ? "drift reverted" : "applied");
-      this.#appliedAt.set(key, Date.now());
+      const heal = verdict.verdict === "heal";
+      log.info({ action: action.type, calls: outcome.calls, heal }, heal ? "drift reverted" : "applied");
+      this.#appliedAt.set(key, this.#now().getTime());
       this.#armResidue(manifest, verdict, commit, snapshot);
       status.update(key, { sync: "Synced", health: health.health, message: health.message, lastAppliedRevision: commit, lastAppliedAt: now.toISOString(), lastError: undefined, drift: undefined });
       this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
@@ -393,7 +383,7 @@ export class Reconciler {
     const postWrite = this.#postWrite.get(manifest.key);
     this.#postWrite.delete(manifest.key);
     const { owner, repo, region, defaultCluster } = this.#o.settings;
-    const residue = verdict.finishing ? undefined : residueAfterWrite(manifest, postWrite, { owner, repo, region, defaultCluster, revision: commit, accountId: snapshot.accountId });
+    const residue = verdict.verdict === "finish" ? undefined : residueAfterWrite(manifest, postWrite, { owner, repo, region, defaultCluster, revision: commit, accountId: snapshot.accountId });
     if (residue === undefined) this.#residue.delete(manifest.key);
     else this.#residue.set(manifest.key, residue);
   }
@@ -442,7 +432,7 @@ export class Reconciler {
 
   #onCall(key: ResourceKey, call: PlannedCall, output: JsonObject): void {
     const { operation, input } = call;
-    if (operation === "ecs:RegisterTaskDefinition") this.#registeredAt.set(String(input["family"]), Date.now());
+    if (operation === "ecs:RegisterTaskDefinition") this.#registeredAt.set(String(input["family"]), this.#now().getTime());
     if ((operation === "ecs:CreateService" || operation === "ecs:UpdateService") && isJsonObject(output["service"])) this.#postWrite.set(key, output["service"]);
     // The reader's caches follow our own writes, so the next resync reads nothing extra.
     this.#o.reader.recordWrite(call, output);
@@ -479,6 +469,10 @@ function arnOf(manifest: Manifest, snapshot: LiveSnapshot): string | undefined {
     return typeof arn === "string" ? arn : undefined;
   }
   return snapshot.revisions.get(manifest.name)?.[0]?.arn;
+}
+
+function changedCount(action: Action): number {
+  return action.type === "noop" || action.type === "blocked" ? 0 : action.changes.length;
 }
 
 function asError(error: unknown): EcsGitopsError {

@@ -155,6 +155,25 @@ describe("DriftTracker self-heal budget", () => {
     expect(tracker.driftStatus(KEY)?.action).toBe("heal-suspended");
   });
 
+  it("healBudget tells, before the drift is observed, what recordHeal answers after, and spends nothing", () => {
+    const tracker = new DriftTracker({ maxHeals: 2, healWindowMs: 60 * MINUTE });
+    const other: Change[] = [{ path: "/cpu", desired: "256", live: "512" }];
+    expect(tracker.healBudget(KEY, [], at(0))).toEqual({ allowed: false, reason: "no drift is open for this resource" });
+    const predicted: boolean[] = [];
+    const answered: boolean[] = [];
+    for (const [minute, changes] of [[0, scaled], [5, scaled], [10, other], [15, scaled], [20, other], [30, other], [95, scaled]] as const) {
+      const before = tracker.healBudget(KEY, changes, at(minute));
+      expect(tracker.healBudget(KEY, changes, at(minute))).toEqual(before);
+      tracker.observe(KEY, obs(minute, changes, { selfHeal: true }));
+      const decision = tracker.recordHeal(KEY, at(minute));
+      expect(decision).toEqual(before);
+      predicted.push(before.allowed);
+      answered.push(decision.allowed);
+    }
+    expect(answered).toEqual(predicted);
+    expect(answered).toContain(false);
+  });
+
   it("suspends within one episode when the drift is back at every resync, with one update alert", () => {
     const tracker = new DriftTracker({ maxHeals: 3 });
     const events: AlertEvent[] = [];
