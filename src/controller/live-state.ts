@@ -4,7 +4,7 @@ import type { AwsClients, DescribedServices } from "../aws/index.js";
 import { isEcsGitopsError } from "../errors.js";
 import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
-import { AWS_DEFAULT_EVENT_BUS, clusterName, effectiveCluster, eventBusName } from "../manifests/identity.js";
+import { AWS_DEFAULT_EVENT_BUS, effectiveCluster, eventBusName } from "../manifests/identity.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import type { LiveScheduledRule } from "../resources/scheduled-rule/normalize.js";
 import { tagListToMap } from "../resources/common/tags.js";
@@ -12,6 +12,7 @@ import { readLiveTaskDefinition } from "../resources/task-definition/normalize.j
 import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { PlannedCall } from "../resources/types.js";
+import { pluginFor } from "../resources/registry.js";
 import { planAll } from "./planner.js";
 import { latestActiveFamilies } from "./references.js";
 import type { LiveSnapshot, PlanResult, PlanSettings } from "./planner.js";
@@ -101,7 +102,7 @@ export class LiveReader {
       this.#readServices(manifests.filter((m) => m.kind === "Service"), settings.defaultCluster),
       this.#readRules(manifests.filter((m) => m.kind === "ScheduledRule")),
     ]);
-    await this.#learnAccountId(manifests, settings.defaultCluster, services, rules);
+    await this.#learnAccountId(manifests, settings.defaultCluster, { services, rules });
     const families = [...new Set(manifests.filter((m) => m.kind === "TaskDefinition").map((m) => m.name))];
     const wanted = new Set(families);
     const inUse = new Map<string, Set<string>>();
@@ -375,33 +376,18 @@ export class LiveReader {
   }
 
   /** Rule targets and `family:rev` pins need ARNs; any live ARN, or the clusters, tell the account. */
-  async #learnAccountId(
-    manifests: readonly Manifest[],
-    defaultCluster: string | undefined,
-    services: ReadonlyMap<ResourceKey, JsonObject | undefined>,
-    rules: ReadonlyMap<ResourceKey, LiveScheduledRule | undefined>,
-  ): Promise<void> {
+  async #learnAccountId(manifests: readonly Manifest[], defaultCluster: string | undefined, live: Pick<LiveSnapshot, "services" | "rules">): Promise<void> {
     if (this.#accountId) return;
-    for (const service of services.values()) {
-      const arn = service?.["serviceArn"];
-      if (typeof arn === "string") this.#accountId ??= accountIdFromArn(arn);
-    }
-    for (const rule of rules.values()) {
-      const arn = rule?.rule["Arn"];
-      if (typeof arn === "string") this.#accountId ??= accountIdFromArn(arn);
+    // Revisions are read after this: only what the batched reads brought back so far counts.
+    const read: LiveSnapshot = { accountId: undefined, revisions: new Map(), latestKnown: new Set(), ...live };
+    for (const m of manifests) {
+      const arn = pluginFor(m).arn(m, read);
+      if (arn !== undefined) this.#accountId ??= accountIdFromArn(arn);
     }
     // Asked once per process: an account whose clusters do not exist yet learns its id from the
     // first ARN it reads or writes instead.
     if (this.#accountId || this.#clustersDescribed) return;
-    const clusters = new Set<string>();
-    for (const m of manifests) {
-      if (m.kind === "Service") clusters.add(effectiveCluster(m.spec, defaultCluster));
-      if (m.kind === "ScheduledRule") {
-        for (const target of Array.isArray(m.spec["targets"]) ? m.spec["targets"] : []) {
-          if (isJsonObject(target)) clusters.add(typeof target["cluster"] === "string" ? clusterName(target["cluster"]) : (defaultCluster ?? "default"));
-        }
-      }
-    }
+    const clusters = new Set(manifests.flatMap((m) => pluginFor(m).clusters(m, defaultCluster)));
     if (clusters.size === 0) return;
     const found = await this.#read(() => describeClusters(this.#aws, [...clusters]));
     this.#clustersDescribed = true;

@@ -8,10 +8,6 @@ import type { ErrorCode } from "../errors.js";
 import { isJsonObject } from "../json.js";
 import type { JsonObject } from "../json.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
-import { manifestSpecHash } from "../resources/common/spec-hash.js";
-import { tagListToMap } from "../resources/common/tags.js";
-import { normalizeTaskDefinition } from "../resources/task-definition/normalize.js";
-import { specHash } from "../resources/task-definition/hash.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { Action, PlannedCall } from "../resources/types.js";
 import { applyPlan } from "./applier.js";
@@ -23,12 +19,11 @@ import type { LiveReader } from "./live-state.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { IgnoreRule, LiveSnapshot, PlanResult } from "./planner.js";
 import type { QueueResult } from "./queue.js";
-import { isInterruptedDeploy } from "./interrupted-deploy.js";
+import { pluginFor } from "../resources/registry.js";
 import { applies, decide } from "./policy.js";
 import type { Verdict } from "./policy.js";
 import { planningSet, referencedFamilies } from "./references.js";
-import { isRolledBack, serviceHealth } from "./health.js";
-import type { Health, StatusStore } from "./status.js";
+import type { StatusStore } from "./status.js";
 import { isOnlyResidue, residueAfterWrite } from "./write-residue.js";
 import type { Residue } from "./write-residue.js";
 
@@ -260,7 +255,7 @@ export class Reconciler {
         registeredSinceApply: families.some((f) => (this.#registeredAt.get(f) ?? 0) > appliedAt),
         interruptedDeploy: families.some((f) => this.#interrupted(manifest, f, plan, snapshot)),
       },
-      rolledBack: manifest.kind === "Service" && isRolledBack(snapshot.services.get(key)),
+      rolledBack: pluginFor(manifest).rolledBack(manifest, snapshot),
       mode: settings.mode,
       automated: settings.automated,
       selfHeal: selfHealOf(manifest, settings.selfHeal),
@@ -279,13 +274,12 @@ export class Reconciler {
     return verdict;
   }
 
-  /** After a restart: our revision of `family` is newer than the service's running deployment (see isInterruptedDeploy). */
+  /** After a restart: our revision of `family` is newer than what the resource runs (see isInterruptedDeploy). */
   #interrupted(manifest: Manifest, family: string, plan: PlanResult, snapshot: LiveSnapshot): boolean {
-    if (manifest.kind !== "Service") return false;
     const resolved = plan.resolved.get(family);
     if (resolved?.state !== "known") return false;
     const revision = snapshot.revisions.get(family)?.find((r) => r.arn === resolved.arn);
-    return isInterruptedDeploy(snapshot.services.get(manifest.key), revision?.taskDefinition);
+    return pluginFor(manifest).interruptedDeploy(manifest, snapshot, revision?.taskDefinition);
   }
 
   /**
@@ -305,7 +299,7 @@ export class Reconciler {
   #desiredHash(manifest: Manifest): string {
     let hash = this.#desiredHashes.get(manifest);
     if (hash === undefined) {
-      hash = manifest.kind === "TaskDefinition" ? specHash(normalizeTaskDefinition(manifest.spec)) : manifestSpecHash(manifest);
+      hash = pluginFor(manifest).specHash(manifest);
       this.#desiredHashes.set(manifest, hash);
     }
     return hash;
@@ -313,27 +307,7 @@ export class Reconciler {
 
   /** The spec hash our last write left on the resource's tag (undefined: no tag, or no resource). */
   #liveSpecHash(manifest: Manifest, snapshot: LiveSnapshot): string | undefined {
-    let live: Record<string, string> | undefined;
-    switch (manifest.kind) {
-      case "TaskDefinition":
-        live = snapshot.revisions.get(manifest.name)?.[0]?.tags;
-        break;
-      case "Service": {
-        const service = snapshot.services.get(manifest.key);
-        live = service ? tagListToMap(service["tags"]) : undefined;
-        break;
-      }
-      case "ScheduledRule": {
-        const rule = snapshot.rules.get(manifest.key);
-        live = rule ? tagListToMap(rule.tags) : undefined;
-        break;
-      }
-      default: {
-        const exhaustive: never = manifest.kind;
-        throw new Error(`unknown kind ${String(exhaustive)}`);
-      }
-    }
-    return live?.[SPEC_HASH_TAG];
+    return pluginFor(manifest).tags(manifest, snapshot)?.[SPEC_HASH_TAG];
   }
 
   #record(action: Action, verdict: Verdict, outcome: ApplyOutcome | undefined, desired: DesiredState, snapshot: LiveSnapshot, now: Date): QueueResult {
@@ -347,13 +321,13 @@ export class Reconciler {
       const code: ErrorCode = action.code;
       const error = new EcsGitopsError(code, `${action.reason} (${action.hint})`, { where: key });
       log.error({ reason: action.reason, hint: action.hint }, "blocked");
-      status.update(key, { sync: "OutOfSync", health: this.#health(manifest, snapshot).health, message: action.reason, lastError: { code, message: error.message, at: now.toISOString() } });
+      status.update(key, { sync: "OutOfSync", health: pluginFor(manifest).health(manifest, snapshot).health, message: action.reason, lastError: { code, message: error.message, at: now.toISOString() } });
       this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code, message: error.message }, now, { commit }));
       // A dependency may settle soon; a foreign or immutable resource waits for the next commit.
       return code === "DependencyNotReady" ? { retry: true } : { stalled: true };
     }
     if (outcome?.outcome === "failed") return this.#failed(key, desired, outcome.error, now);
-    const health = outcome?.outcome === "applied" ? this.#healthAfterApply(manifest) : this.#health(manifest, snapshot);
+    const health = outcome?.outcome === "applied" ? pluginFor(manifest).healthAfterApply : pluginFor(manifest).health(manifest, snapshot);
     if (outcome?.outcome === "applied") {
       const heal = verdict.verdict === "heal";
       log.info({ action: action.type, calls: outcome.calls, heal }, heal ? "drift reverted" : "applied");
@@ -404,30 +378,8 @@ export class Reconciler {
   }
 
   #identity(manifest: Manifest, snapshot: LiveSnapshot): { kind: Manifest["kind"]; name: string; arn?: string } {
-    const arn = arnOf(manifest, snapshot);
+    const arn = pluginFor(manifest).arn(manifest, snapshot);
     return arn ? { kind: manifest.kind, name: manifest.name, arn } : { kind: manifest.kind, name: manifest.name };
-  }
-
-  #health(manifest: Manifest, snapshot: LiveSnapshot): { health: Health; message: string } {
-    switch (manifest.kind) {
-      case "Service":
-        return serviceHealth(snapshot.services.get(manifest.key));
-      case "TaskDefinition":
-        return (snapshot.revisions.get(manifest.name)?.length ?? 0) > 0 ? { health: "Healthy", message: "" } : { health: "Missing", message: "no ACTIVE revision" };
-      case "ScheduledRule": {
-        const rule = snapshot.rules.get(manifest.key);
-        if (!rule) return { health: "Missing", message: "rule does not exist" };
-        return { health: "Healthy", message: String(rule.rule["State"] ?? "") };
-      }
-      default: {
-        const exhaustive: never = manifest.kind;
-        throw new Error(`unknown kind ${String(exhaustive)}`);
-      }
-    }
-  }
-
-  #healthAfterApply(manifest: Manifest): { health: Health; message: string } {
-    return manifest.kind === "Service" ? { health: "Progressing", message: "deployment started" } : { health: "Healthy", message: "" };
   }
 
   #onCall(key: ResourceKey, call: PlannedCall, output: JsonObject): void {
@@ -457,18 +409,6 @@ export class Reconciler {
   #now(): Date {
     return this.#o.now?.() ?? new Date();
   }
-}
-
-function arnOf(manifest: Manifest, snapshot: LiveSnapshot): string | undefined {
-  if (manifest.kind === "Service") {
-    const arn = snapshot.services.get(manifest.key)?.["serviceArn"];
-    return typeof arn === "string" ? arn : undefined;
-  }
-  if (manifest.kind === "ScheduledRule") {
-    const arn = snapshot.rules.get(manifest.key)?.rule["Arn"];
-    return typeof arn === "string" ? arn : undefined;
-  }
-  return snapshot.revisions.get(manifest.name)?.[0]?.arn;
 }
 
 function changedCount(action: Action): number {

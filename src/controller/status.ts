@@ -3,12 +3,12 @@ import type { ErrorCode } from "../errors.js";
 import { KINDS } from "../manifests/types.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
 import type { HeldBack } from "./desired-state.js";
-import type { Health } from "./health.js";
+import type { Health } from "../resources/types.js";
 import { setCurrentCommit } from "./metrics.js";
 import type { ControllerMetrics } from "./metrics.js";
 
-export { serviceHealth } from "./health.js";
-export type { Health, HealthVerdict } from "./health.js";
+export { serviceHealth } from "../resources/service/health.js";
+export type { Health, HealthVerdict } from "../resources/types.js";
 
 export type SyncStatus = "Synced" | "OutOfSync" | "Unknown";
 

@@ -1,5 +1,5 @@
-import { isJsonObject } from "../json.js";
-import type { JsonObject, JsonValue } from "../json.js";
+import { isJsonObject } from "../../json.js";
+import type { JsonObject, JsonValue } from "../../json.js";
 
 /**
  * Was a deploy interrupted between RegisterTaskDefinition and UpdateService (controller killed,

@@ -1,9 +1,6 @@
-import { isJsonObject } from "../json.js";
-import type { JsonObject, JsonValue } from "../json.js";
-
-export type Health = "Healthy" | "Progressing" | "Degraded" | "Missing" | "Unknown";
-
-export type HealthVerdict = { health: Health; message: string };
+import { isJsonObject } from "../../json.js";
+import type { JsonObject, JsonValue } from "../../json.js";
+import type { HealthVerdict } from "../types.js";
 
 // Circuit breaker and alarm rollbacks leave these words in the failed deployment's
 // rolloutStateReason and in the service events ("(service web) rolling back to deployment ecs-svc/…").
