@@ -18,7 +18,7 @@ export type KindPlugin<K extends string> = {
   readonly kind: K;
   /** Plan and apply order: kinds others refer to come first (a revision before the service that runs it). */
   readonly planOrder: number;
-  /** Semantic checks beyond the generated JSON schema (manifests/schema-check.ts holds the schema of every kind). */
+  /** Semantic checks beyond the generated JSON schema (the manifest loader checks each kind against its generated schema). */
   validate(manifest: Manifest, ctx: ValidationContext): Problem[];
   /** References to task definitions, as written (families, pins, ARNs). */
   references(manifest: Manifest): TaskDefinitionRef[];
