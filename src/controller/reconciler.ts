@@ -21,11 +21,11 @@ import type { IgnoreRule, LiveSnapshot, PlanResult } from "./planner.js";
 import type { QueueResult } from "./queue.js";
 import { pluginFor } from "../resources/registry.js";
 import { applies, decide } from "./policy.js";
+import { ResourceRecords } from "./records.js";
 import type { Verdict } from "./policy.js";
 import { planningSet, referencedFamilies } from "./references.js";
 import type { StatusStore } from "./status.js";
 import { isOnlyResidue, residueAfterWrite } from "./write-residue.js";
-import type { Residue } from "./write-residue.js";
 
 export type ReconcilerSettings = {
   owner: string;
@@ -85,28 +85,9 @@ export class Reconciler {
   #o: ReconcilerOptions;
   #desired: DesiredState | undefined;
   #wave: { waiters: Map<ResourceKey, Waiter[]>; firstAt: number; timer: ReturnType<typeof setTimeout> | undefined } | undefined;
-  /** When this process last registered a revision of each family (deploys in flight). */
-  readonly #registeredAt = new Map<string, number>();
-  readonly #appliedAt = new Map<ResourceKey, number>();
-  /**
-   * Keys this process just wrote, with what the write left undone as AWS answered it (AWS
-   * ignored or rewrote part of it). At the next look, re-sending exactly that is finishing our
-   * own write, not reverting anyone's; anything else is drift. One look only, so a perpetual
-   * difference cannot become a write loop.
-   */
-  readonly #residue = new Map<ResourceKey, Residue>();
-  /** The service as the last CreateService / UpdateService of this wave answered it. */
-  readonly #postWrite = new Map<ResourceKey, JsonObject>();
+  readonly #records = new ResourceRecords();
   /** Where this process's resync ticks fall within the period. */
   readonly #resyncPhase = Math.random();
-  /**
-   * The desired spec hash each key had when this process last saw its resource exist on AWS. A
-   * resource gone while that hash still holds was deleted outside git: Missing is drift, not a
-   * create. Memory only: after a restart a deleted resource is recreated as a pending deploy.
-   */
-  readonly #seenLive = new Map<ResourceKey, string>();
-  /** Hand-made revisions already noted (once each). */
-  readonly #notedRevisions = new Set<string>();
   readonly #desiredHashes = new WeakMap<Manifest, string>();
 
   constructor(options: ReconcilerOptions) {
@@ -170,7 +151,7 @@ export class Reconciler {
     for (const key of keys.filter((k) => !desired.manifests.has(k))) {
       // Left git. Prune is off by default (docs/design.md#policy-table): forget it, never delete it.
       this.#o.status.remove(key);
-      this.#seenLive.delete(key);
+      this.#records.forget(key);
       this.#o.alerts.emitAll(this.#o.drift.forget(key, now));
       results.set(key, { stalled: true });
     }
@@ -209,7 +190,7 @@ export class Reconciler {
     }
     const outcomes = new Map<ResourceKey, ApplyOutcome>();
     if (toApply.length > 0) {
-      for (const action of toApply) this.#postWrite.delete(action.key);
+      for (const action of toApply) this.#records.update(action.key, { postWrite: undefined });
       const apply = this.#o.apply ?? ((actions, observer) => applyPlan(this.#o.aws, actions, observer));
       const observer: ApplyObserver = { onCall: (key, call, output) => this.#onCall(key, call, output), onFailedCall: (_key, call) => this.#o.reader.recordFailedWrite(call) };
       for (const outcome of await apply(toApply, observer)) {
@@ -233,11 +214,12 @@ export class Reconciler {
     const log = this.#o.log.child({ key, commit: desired.commit });
     const settings = this.#o.settings;
     const desiredHash = this.#desiredHash(manifest);
-    const deletedByHand = action.type === "create" && this.#seenLive.get(key) === desiredHash;
-    if (action.type === "noop" || action.type === "update") this.#seenLive.set(key, desiredHash);
+    const record = this.#records.get(key);
+    const deletedByHand = action.type === "create" && record.seenLiveHash === desiredHash;
+    if (action.type === "noop" || action.type === "update") this.#records.update(key, { seenLiveHash: desiredHash });
     const changes = action.type === "noop" || action.type === "blocked" ? [] : maskChanges(action.changes, settings.isSecret);
-    const residue = this.#residue.get(key);
-    const appliedAt = this.#appliedAt.get(key) ?? 0;
+    const residue = record.residue;
+    const appliedAt = record.appliedAt ?? 0;
     const families = referencedFamilies(manifest);
     const verdict = decide({
       kind: manifest.kind,
@@ -252,7 +234,7 @@ export class Reconciler {
       onlyResidue: residue === undefined || action.type === "noop" || action.type === "blocked" ? undefined : isOnlyResidue(action.changes, residue),
       family: {
         pendingInGit: families.some((f) => plan.resolved.get(f)?.state === "pending"),
-        registeredSinceApply: families.some((f) => (this.#registeredAt.get(f) ?? 0) > appliedAt),
+        registeredSinceApply: families.some((f) => this.#records.registeredAt(f) > appliedAt),
         interruptedDeploy: families.some((f) => this.#interrupted(manifest, f, plan, snapshot)),
       },
       rolledBack: pluginFor(manifest).rolledBack(manifest, snapshot),
@@ -261,7 +243,7 @@ export class Reconciler {
       selfHeal: selfHealOf(manifest, settings.selfHeal),
       healBudget: this.#o.drift.healBudget(key, changes, now),
     });
-    if (verdict.consumeResidue) this.#residue.delete(key);
+    if (verdict.consumeResidue) this.#records.update(key, { residue: undefined });
     const identity = { ...this.#identity(manifest, snapshot), commit: desired.commit, now };
     if (verdict.drift === "resolve") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes: [] }));
     if (verdict.drift === "git") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes: [], resolution: "git" }));
@@ -289,8 +271,7 @@ export class Reconciler {
    */
   #noteHandMadeRevisions(snapshot: LiveSnapshot, desired: DesiredState): void {
     for (const note of handMadeRevisions(snapshot, this.#o.settings.owner)) {
-      if (this.#notedRevisions.has(note.arn)) continue;
-      this.#notedRevisions.add(note.arn);
+      if (!this.#records.noteRevision(note.arn)) continue;
       this.#o.log.info({ key: `TaskDefinition/${note.family}`, commit: desired.commit, ...note }, "task definition revision registered outside git");
     }
   }
@@ -331,7 +312,7 @@ export class Reconciler {
     if (outcome?.outcome === "applied") {
       const heal = verdict.verdict === "heal";
       log.info({ action: action.type, calls: outcome.calls, heal }, heal ? "drift reverted" : "applied");
-      this.#appliedAt.set(key, this.#now().getTime());
+      this.#records.update(key, { appliedAt: this.#now().getTime() });
       this.#armResidue(manifest, verdict, commit, snapshot);
       status.update(key, { sync: "Synced", health: health.health, message: health.message, lastAppliedRevision: commit, lastAppliedAt: now.toISOString(), lastError: undefined, drift: undefined });
       this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
@@ -354,12 +335,10 @@ export class Reconciler {
 
   /** After our write: what it left undone, for the next look (never after a retry that finished one). */
   #armResidue(manifest: Manifest, verdict: Verdict, commit: string, snapshot: LiveSnapshot): void {
-    const postWrite = this.#postWrite.get(manifest.key);
-    this.#postWrite.delete(manifest.key);
+    const postWrite = this.#records.get(manifest.key).postWrite;
     const { owner, repo, region, defaultCluster } = this.#o.settings;
     const residue = verdict.verdict === "finish" ? undefined : residueAfterWrite(manifest, postWrite, { owner, repo, region, defaultCluster, revision: commit, accountId: snapshot.accountId });
-    if (residue === undefined) this.#residue.delete(manifest.key);
-    else this.#residue.set(manifest.key, residue);
+    this.#records.update(manifest.key, { postWrite: undefined, residue });
   }
 
   #failed(key: ResourceKey, desired: DesiredState, error: EcsGitopsError, now: Date): QueueResult {
@@ -384,8 +363,8 @@ export class Reconciler {
 
   #onCall(key: ResourceKey, call: PlannedCall, output: JsonObject): void {
     const { operation, input } = call;
-    if (operation === "ecs:RegisterTaskDefinition") this.#registeredAt.set(String(input["family"]), this.#now().getTime());
-    if ((operation === "ecs:CreateService" || operation === "ecs:UpdateService") && isJsonObject(output["service"])) this.#postWrite.set(key, output["service"]);
+    if (operation === "ecs:RegisterTaskDefinition") this.#records.registered(String(input["family"]), this.#now().getTime());
+    if ((operation === "ecs:CreateService" || operation === "ecs:UpdateService") && isJsonObject(output["service"])) this.#records.update(key, { postWrite: output["service"] });
     // The reader's caches follow our own writes, so the next resync reads nothing extra.
     this.#o.reader.recordWrite(call, output);
     this.#o.log.debug({ key, operation }, "aws write");

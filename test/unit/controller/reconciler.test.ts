@@ -184,6 +184,23 @@ describe("Reconciler", () => {
     expect(t.status.get(WEB.key)).toMatchObject({ sync: "Unknown", lastError: { code: "InvalidRequest", message: "bad parameter" } });
   });
 
+  it("remembers a resource it saw live: gone with the same spec is drift, and forgets that when the key leaves git", async () => {
+    let gone = false;
+    const create = (m: Manifest): Action => ({ type: "create", key: m.key, kind: m.kind, changes: [], calls: [{ operation: "ecs:CreateService", input: { serviceName: m.name } }] });
+    const t = setup({ actionsOf: (m) => (gone && m === WEB ? create(m) : noop(m)), settings: { selfHeal: false } });
+    await t.reconciler.reconcile(WEB.key);
+    gone = true;
+    await t.reconciler.reconcile(WEB.key);
+    expect(t.applied).toEqual([]);
+    expect(t.status.get(WEB.key)).toMatchObject({ sync: "OutOfSync", message: "drift: deleted outside git" });
+    const withoutWeb = { commit: "c2", lastGoodCommit: "c2", manifests: new Map([[API.key, API]]), commitOf: new Map([[API.key, "c2"]]), problems: [], brokenFiles: [] };
+    t.reconciler.setDesired(withoutWeb);
+    await t.reconciler.reconcile(WEB.key);
+    t.reconciler.setDesired({ ...withoutWeb, manifests: new Map([[API.key, API], [WEB.key, WEB]]), commitOf: new Map([[API.key, "c2"], [WEB.key, "c2"]]) });
+    await t.reconciler.reconcile(WEB.key);
+    expect(t.applied.map((wave) => wave.map((a) => [a.type, a.key]))).toEqual([[["create", WEB.key]]]);
+  });
+
   it("a key that left git is forgotten, never deleted", async () => {
     const t = setup({ actionsOf: (m) => drifted(m) });
     await t.reconciler.reconcile(WEB.key);
