@@ -79,7 +79,8 @@ export async function calibrateWrites(endpoint: string, scratch: { accountId: st
     const settings = { owner: "ecs-gitops", revision: "calibration", region: MOTO_REGION, defaultCluster: undefined, ignoreRules: [] };
     const { result } = await reader.plan(manifests, settings);
     recorder.enabled = true;
-    await applyPlan(aws, result.actions, { onCall: (_key, call, output) => reader.recordWrite(call, output) }, { concurrency: 1 });
+    const { writes } = await applyPlan(aws, result.actions, { concurrency: 1 });
+    reader.recordWrites(writes.filter((w) => "output" in w));
     await repeat(50, (k) => aws.ecs.send(new UpdateServiceCommand({ cluster: "bench-0", service: familyName(k % 10), desiredCount: 1 + (k % 3) })));
     return recorder.summary();
   } finally {

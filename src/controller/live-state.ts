@@ -12,6 +12,7 @@ import { readLiveTaskDefinition } from "../resources/task-definition/normalize.j
 import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { PlannedCall } from "../resources/types.js";
+import type { AppliedWrite } from "./applier.js";
 import { pluginFor } from "../resources/registry.js";
 import { planAll } from "./planner.js";
 import { latestActiveFamilies } from "./references.js";
@@ -156,6 +157,14 @@ export class LiveReader {
       }),
     );
     return { ...snapshot, revisions, latestKnown };
+  }
+
+  /** Our own writes, as apply made them: the caches follow them, so the next resync reads nothing extra. */
+  recordWrites(writes: readonly AppliedWrite[]): void {
+    for (const write of writes) {
+      if ("output" in write) this.recordWrite(write.call, write.output);
+      else this.recordFailedWrite(write.call);
+    }
   }
 
   /**

@@ -89,10 +89,9 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
 }
 
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {
-  return applyPlan(plan.aws, plan.actions, {
-    onCall: (_key, call, output) => plan.reader.recordWrite(call, output),
-    onFailedCall: (_key, call) => plan.reader.recordFailedWrite(call),
-  });
+  const { outcomes, writes } = await applyPlan(plan.aws, plan.actions);
+  plan.reader.recordWrites(writes);
+  return outcomes;
 }
 
 /** The commit a folder is at, for the ownership revision tag; "local" outside git. */

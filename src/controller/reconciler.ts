@@ -6,12 +6,11 @@ import { maskChanges } from "../diff/structural.js";
 import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
 import { isJsonObject } from "../json.js";
-import type { JsonObject } from "../json.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
-import type { Action, PlannedCall } from "../resources/types.js";
+import type { Action } from "../resources/types.js";
 import { applyPlan } from "./applier.js";
-import type { ApplyObserver, ApplyOutcome } from "./applier.js";
+import type { ApplyOutcome, ApplyResult, AppliedWrite } from "./applier.js";
 import type { DesiredState } from "./desired-state.js";
 import { handMadeRevisions } from "./drift.js";
 import type { DriftTracker } from "./drift.js";
@@ -51,10 +50,10 @@ export type ReconcilerSettings = {
 };
 
 /** The reader as the reconciler uses it (a seam: unit tests give a fake, the controller a LiveReader). */
-export type ReconcilerReader = Pick<LiveReader, "plan" | "recordWrite" | "recordFailedWrite" | "forgetCached">;
+export type ReconcilerReader = Pick<LiveReader, "plan" | "recordWrites" | "forgetCached">;
 
 /** Executes the chosen actions (a seam: the controller uses applyPlan against AWS). */
-export type ReconcilerApplier = (actions: readonly Action[], observer: ApplyObserver) => Promise<ApplyOutcome[]>;
+export type ReconcilerApplier = (actions: readonly Action[]) => Promise<ApplyResult>;
 
 export type ReconcilerOptions = {
   aws: AwsClients;
@@ -191,9 +190,10 @@ export class Reconciler {
     const outcomes = new Map<ResourceKey, ApplyOutcome>();
     if (toApply.length > 0) {
       for (const action of toApply) this.#records.update(action.key, { postWrite: undefined });
-      const apply = this.#o.apply ?? ((actions, observer) => applyPlan(this.#o.aws, actions, observer));
-      const observer: ApplyObserver = { onCall: (key, call, output) => this.#onCall(key, call, output), onFailedCall: (_key, call) => this.#o.reader.recordFailedWrite(call) };
-      for (const outcome of await apply(toApply, observer)) {
+      const apply = this.#o.apply ?? ((actions) => applyPlan(this.#o.aws, actions));
+      const { outcomes: applied, writes } = await apply(toApply);
+      this.#recordWrites(writes);
+      for (const outcome of applied) {
         outcomes.set(outcome.key, outcome);
       }
     }
@@ -361,13 +361,17 @@ export class Reconciler {
     return arn ? { kind: manifest.kind, name: manifest.name, arn } : { kind: manifest.kind, name: manifest.name };
   }
 
-  #onCall(key: ResourceKey, call: PlannedCall, output: JsonObject): void {
-    const { operation, input } = call;
-    if (operation === "ecs:RegisterTaskDefinition") this.#records.registered(String(input["family"]), this.#now().getTime());
-    if ((operation === "ecs:CreateService" || operation === "ecs:UpdateService") && isJsonObject(output["service"])) this.#records.update(key, { postWrite: output["service"] });
+  /** What our writes tell about in-flight deploys, and the reader's caches following them. */
+  #recordWrites(writes: readonly AppliedWrite[]): void {
+    for (const write of writes) {
+      if (!("output" in write)) continue;
+      const { key, call, output } = write;
+      if (call.operation === "ecs:RegisterTaskDefinition") this.#records.registered(String(call.input["family"]), this.#now().getTime());
+      if ((call.operation === "ecs:CreateService" || call.operation === "ecs:UpdateService") && isJsonObject(output["service"])) this.#records.update(key, { postWrite: output["service"] });
+      this.#o.log.debug({ key, operation: call.operation }, "aws write");
+    }
     // The reader's caches follow our own writes, so the next resync reads nothing extra.
-    this.#o.reader.recordWrite(call, output);
-    this.#o.log.debug({ key, operation }, "aws write");
+    this.#o.reader.recordWrites(writes);
   }
 
   /**

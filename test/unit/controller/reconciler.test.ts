@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { AlertDispatcher } from "../../../src/alerts/dispatcher.js";
 import type { AlertEvent } from "../../../src/alerts/types.js";
 import type { AwsClients } from "../../../src/aws/index.js";
-import type { ApplyObserver, ApplyOutcome } from "../../../src/controller/applier.js";
+import type { AppliedWrite, ApplyOutcome, ApplyResult } from "../../../src/controller/applier.js";
 import type { DesiredState } from "../../../src/controller/desired-state.js";
 import { DriftTracker } from "../../../src/controller/drift.js";
 import { createMetrics } from "../../../src/controller/metrics.js";
@@ -71,8 +71,10 @@ class FakeReader implements ReconcilerReader {
     const snapshot: LiveSnapshot = { accountId: "123456789012", revisions: new Map(), latestKnown: new Set(), services: this.services, rules: new Map() };
     return Promise.resolve({ result: { actions: manifests.map((m) => this.actionsOf(m)), needLatest: [], resolved: new Map() }, snapshot });
   }
-  recordWrite(): void {}
-  recordFailedWrite(): void {}
+  recorded: AppliedWrite[] = [];
+  recordWrites(writes: readonly AppliedWrite[]): void {
+    this.recorded.push(...writes);
+  }
   forgetCached(): void {
     this.forgotten += 1;
   }
@@ -85,15 +87,19 @@ function setup(options: { actionsOf: (m: Manifest) => Action; settings?: Partial
   const services = new Map([WEB, API].map((m) => [m.key, liveService(m)]));
   const reader = new FakeReader(options.actionsOf, services);
   const applied: Action[][] = [];
-  const apply = (actions: readonly Action[], observer: ApplyObserver): Promise<ApplyOutcome[]> => {
+  const apply = (actions: readonly Action[]): Promise<ApplyResult> => {
     applied.push([...actions]);
-    return Promise.resolve(
-      actions.map((a): ApplyOutcome => {
-        if (options.fail) return { key: a.key, kind: a.kind, outcome: "failed", calls: [], error: options.fail };
-        for (const call of "calls" in a ? a.calls : []) observer.onCall?.(a.key, call, { service: liveService(WEB) });
-        return { key: a.key, kind: a.kind, outcome: "applied", type: a.type, calls: ["UpdateService"] };
-      }),
-    );
+    const writes: AppliedWrite[] = [];
+    const outcomes = actions.map((a): ApplyOutcome => {
+      const calls = a.type === "blocked" ? [] : a.calls;
+      if (options.fail) {
+        writes.push(...calls.map((call) => ({ key: a.key, call, failed: true as const })));
+        return { key: a.key, kind: a.kind, outcome: "failed", calls: [], error: options.fail };
+      }
+      writes.push(...calls.map((call) => ({ key: a.key, call, output: { service: liveService(WEB) } })));
+      return { key: a.key, kind: a.kind, outcome: "applied", type: a.type, calls: calls.map((c) => c.operation) };
+    });
+    return Promise.resolve({ outcomes, writes });
   };
   const status = new StatusStore({ source: { url: "repo", branch: "main", path: "." } });
   const drift = new DriftTracker({ maxHeals: options.maxHeals ?? 3, healWindowMs: 3_600_000 });
@@ -130,6 +136,8 @@ describe("Reconciler", () => {
     const result = await t.reconciler.reconcile(WEB.key);
     expect(result).toEqual({ requeueAfterMs: SETTINGS.progressPollMs });
     expect(t.applied).toEqual([[drifted(WEB)]]);
+    // The reader hears of the write only from the orchestrator, after apply returned it.
+    expect(t.reader.recorded.map((w) => [w.key, w.call.operation, "output" in w])).toEqual([[WEB.key, "ecs:UpdateService", true]]);
     expect(t.status.get(WEB.key)).toMatchObject({ sync: "Synced", health: "Progressing", lastAppliedRevision: "c1" });
     await t.dispatcher.flush(1000);
     expect(t.alerts.map((a) => [a.type, a.action, a.firstSeen])).toEqual([["drift.opened", "healing", new Date(T0).toISOString()]]);
@@ -182,6 +190,8 @@ describe("Reconciler", () => {
     const t = setup({ actionsOf: (m) => drifted(m), fail: new EcsGitopsError("InvalidRequest", "bad parameter") });
     expect(await t.reconciler.reconcile(WEB.key)).toEqual({ stalled: true });
     expect(t.status.get(WEB.key)).toMatchObject({ sync: "Unknown", lastError: { code: "InvalidRequest", message: "bad parameter" } });
+    // A failed write may still have landed: the reader is told, so its caches do not vouch for it.
+    expect(t.reader.recorded.map((w) => [w.key, "failed" in w])).toEqual([[WEB.key, true]]);
   });
 
   it("remembers a resource it saw live: gone with the same spec is drift, and forgets that when the key leaves git", async () => {
