@@ -47,4 +47,3 @@ export interface AlertSink {
   send(event: AlertEvent): Promise<void>;
 }
 
-export { assertNever } from "../assert-never.js";

@@ -1,3 +1,4 @@
+import { assertNever } from "../assert-never.js";
 import PQueue from "p-queue";
 import { accountIdFromArn, DESCRIBE_SERVICES_BATCH, describeClusters, describeServices, describeTaskDefinition, listRules, listTagsForResource, listTargetsByRule } from "../aws/index.js";
 import type { AwsClients, DescribedServices } from "../aws/index.js";
@@ -235,10 +236,8 @@ export class LiveReader {
       case "events:PutTargets":
       case "events:RemoveTargets":
         return;
-      default: {
-        const exhaustive: never = call.operation;
-        throw new Error(`unknown operation ${String(exhaustive)}`);
-      }
+      default:
+        assertNever(call.operation, "write operation");
     }
   }
 

@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../errors.js";
 import type { Kind } from "../manifests/types.js";
 import { classifyDifference } from "./drift.js";
 import type { HealDecision } from "./drift.js";
@@ -80,7 +81,7 @@ export type Verdict = {
   /** The one look at our own write's residue happened: forget it. */
   consumeResidue: boolean;
   /** A failure episode to open (no write happened). */
-  syncFailed?: { code: string; message: string } | undefined;
+  syncFailed?: { code: ErrorCode; message: string } | undefined;
 };
 
 export const ROLLED_BACK_MESSAGE = "ECS rolled the deployment back (circuit breaker or alarm): not redeploying the failing revision; fix it in git";

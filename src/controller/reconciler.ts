@@ -3,7 +3,7 @@ import type { AlertDispatcher } from "../alerts/dispatcher.js";
 import type { AwsClients } from "../aws/index.js";
 import type { SecretMatcher } from "../diff/mask.js";
 import { maskChanges } from "../diff/structural.js";
-import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
+import { EcsGitopsError, isEcsGitopsError, REQUEUE } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
 import { isJsonObject } from "../json.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
@@ -305,7 +305,7 @@ export class Reconciler {
       status.update(key, { sync: "OutOfSync", health: pluginFor(manifest).health(manifest, snapshot).health, message: action.reason, lastError: { code, message: error.message, at: now.toISOString() } });
       this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code, message: error.message }, now, { commit }));
       // A dependency may settle soon; a foreign or immutable resource waits for the next commit.
-      return code === "DependencyNotReady" ? { retry: true } : { stalled: true };
+      return REQUEUE[code] === "backoff" ? { retry: true } : { stalled: true };
     }
     if (outcome?.outcome === "failed") return this.#failed(key, desired, outcome.error, now);
     const health = outcome?.outcome === "applied" ? pluginFor(manifest).healthAfterApply : pluginFor(manifest).health(manifest, snapshot);
@@ -344,9 +344,8 @@ export class Reconciler {
   #failed(key: ResourceKey, desired: DesiredState, error: EcsGitopsError, now: Date): QueueResult {
     const commit = desired.commitOf.get(key) ?? desired.commit;
     const log = this.#o.log.child({ key, commit });
-    // A missing cluster (NotFound), an IAM policy or expired credentials (AccessDenied) are fixed
-    // outside git: keep trying, with per-key backoff up to 15 min, instead of stalling until a push.
-    const retry = error.retryable || error.code === "NotFound" || error.code === "AccessDenied";
+    // An error marked retryable where it was raised is retried whatever its code.
+    const retry = error.retryable || REQUEUE[error.code] === "backoff";
     if (retry) log.warn({ code: error.code, err: error.message }, "reconcile failed, will retry");
     else log.error({ code: error.code, err: error.message }, "reconcile failed, stalled until the next commit");
     this.#o.status.update(key, { sync: "Unknown", lastError: { code: error.code, message: error.message, at: now.toISOString() }, message: error.message });

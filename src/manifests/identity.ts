@@ -1,3 +1,4 @@
+import { assertNever } from "../assert-never.js";
 import type { JsonObject } from "../json.js";
 import type { Kind, ResourceKey } from "./types.js";
 
@@ -32,10 +33,8 @@ export function resourceKey(kind: Kind, name: string, spec: JsonObject, defaultC
       const bus = spec["eventBusName"];
       return `ScheduledRule/${typeof bus === "string" && bus !== "" ? eventBusName(bus) : AWS_DEFAULT_EVENT_BUS}/${name}`;
     }
-    default: {
-      const exhaustive: never = kind;
-      throw new Error(`unknown kind ${String(exhaustive)}`);
-    }
+    default:
+      return assertNever(kind, "kind");
   }
 }
 

@@ -211,6 +211,16 @@ describe("Reconciler", () => {
     expect(t.applied.map((wave) => wave.map((a) => [a.type, a.key]))).toEqual([[["create", WEB.key]]]);
   });
 
+  it.each([
+    ["DependencyNotReady", { retry: true }],
+    ["NotOwned", { stalled: true }],
+    ["ImmutableField", { stalled: true }],
+  ] as const)("a plan blocked with %s is requeued as the one requeue table says", async (code, expected) => {
+    const t = setup({ actionsOf: (m) => ({ type: "blocked", key: m.key, kind: m.kind, changes: [], code, reason: "blocked here", hint: "do this" }) });
+    expect(await t.reconciler.reconcile(WEB.key)).toEqual(expected);
+    expect(t.status.get(WEB.key)).toMatchObject({ sync: "OutOfSync", message: "blocked here", lastError: { code } });
+  });
+
   it("a key that left git is forgotten, never deleted", async () => {
     const t = setup({ actionsOf: (m) => drifted(m) });
     await t.reconciler.reconcile(WEB.key);
