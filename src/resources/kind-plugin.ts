@@ -8,6 +8,21 @@ import type { HealthVerdict } from "./types.js";
 /** One AWS call a kind makes, and the token bucket AWS throttles it against. */
 export type KindCall = { service: "ecs" | "events"; operation: string; throttle: ThrottleCategory };
 
+/** Calls of one service, listed by the bucket they draw from. */
+export function callsOf(service: KindCall["service"], byBucket: Partial<Record<ThrottleCategory, readonly string[]>>): KindCall[] {
+  return Object.entries(byBucket).flatMap(([throttle, operations]) => operations.map((operation) => ({ service, operation, throttle: throttle as ThrottleCategory })));
+}
+
+/** `read(value)` when the resource was read, else undefined (not on AWS). */
+export function maybe<T, R>(value: T | undefined, read: (value: T) => R): R | undefined {
+  return value === undefined ? undefined : read(value);
+}
+
+/** The string a read left at this place, if any. */
+export function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
 /**
  * Everything the engine knows about one kind, behind one interface (as ACK's AWSResourceManager
  * or crossplane's ExternalClient): the engine dispatches on the registry and never switches on a

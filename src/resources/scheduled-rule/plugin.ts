@@ -3,6 +3,7 @@ import { isJsonObject } from "../../json.js";
 import { parseTaskDefinitionRef } from "../common/validation.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { tagListToMap } from "../common/tags.js";
+import { callsOf, maybe, stringOrUndefined } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { validateScheduledRule } from "./validate.js";
 
@@ -21,14 +22,8 @@ export const scheduledRulePlugin = {
   followsLatestActive: false,
   definesFamily: () => undefined,
   clusters: (manifest, defaultCluster) => targets(manifest.spec).map((t) => (typeof t["cluster"] === "string" ? clusterName(t["cluster"]) : (defaultCluster ?? "default"))),
-  arn: (manifest, live) => {
-    const arn = live.rules.get(manifest.key)?.rule["Arn"];
-    return typeof arn === "string" ? arn : undefined;
-  },
-  tags: (manifest, live) => {
-    const rule = live.rules.get(manifest.key);
-    return rule ? tagListToMap(rule.tags) : undefined;
-  },
+  arn: (manifest, live) => stringOrUndefined(live.rules.get(manifest.key)?.rule["Arn"]),
+  tags: (manifest, live) => maybe(live.rules.get(manifest.key), (rule) => tagListToMap(rule.tags)),
   specHash: (manifest) => manifestSpecHash(manifest),
   health: (manifest, live) => {
     const rule = live.rules.get(manifest.key);
@@ -37,16 +32,7 @@ export const scheduledRulePlugin = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
-  calls: [
-    { service: "events", operation: "ListRules", throttle: "events:api" },
-    { service: "events", operation: "DescribeRule", throttle: "events:api" },
-    { service: "events", operation: "ListTargetsByRule", throttle: "events:api" },
-    { service: "events", operation: "ListTagsForResource", throttle: "events:api" },
-    { service: "events", operation: "PutRule", throttle: "events:api" },
-    { service: "events", operation: "PutTargets", throttle: "events:api" },
-    { service: "events", operation: "RemoveTargets", throttle: "events:api" },
-    { service: "events", operation: "DeleteRule", throttle: "events:api" },
-    { service: "events", operation: "TagResource", throttle: "events:api" },
-    { service: "events", operation: "UntagResource", throttle: "events:api" },
-  ],
+  calls: callsOf("events", {
+    "events:api": ["ListRules", "DescribeRule", "ListTargetsByRule", "ListTagsForResource", "PutRule", "PutTargets", "RemoveTargets", "DeleteRule", "TagResource", "UntagResource"],
+  }),
 } as const satisfies KindPlugin<"ScheduledRule">;

@@ -1,3 +1,4 @@
+import { callsOf } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { specHash } from "./hash.js";
 import { normalizeTaskDefinition } from "./normalize.js";
@@ -20,12 +21,9 @@ export const taskDefinitionPlugin = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
-  calls: [
-    { service: "ecs", operation: "DescribeTaskDefinition", throttle: "ecs:task-definition-read" },
-    { service: "ecs", operation: "ListTaskDefinitions", throttle: "ecs:task-definition-read" },
-    { service: "ecs", operation: "RegisterTaskDefinition", throttle: "ecs:task-definition-modify" },
-    { service: "ecs", operation: "DeregisterTaskDefinition", throttle: "ecs:task-definition-modify" },
-    { service: "ecs", operation: "TagResource", throttle: "ecs:tag-modify" },
-    { service: "ecs", operation: "UntagResource", throttle: "ecs:tag-modify" },
-  ],
+  calls: callsOf("ecs", {
+    "ecs:task-definition-read": ["DescribeTaskDefinition", "ListTaskDefinitions"],
+    "ecs:task-definition-modify": ["RegisterTaskDefinition", "DeregisterTaskDefinition"],
+    "ecs:tag-modify": ["TagResource", "UntagResource"],
+  }),
 } as const satisfies KindPlugin<"TaskDefinition">;
