@@ -3,9 +3,8 @@ import type { Logger } from "pino";
 import type { AlertAction, AlertEvent, AlertResolution } from "../alerts/types.js";
 import { maskSecrets } from "../diff/mask.js";
 import type { Change } from "../diff/structural.js";
-import { EcsGitopsError } from "../errors.js";
 import { canonicalJson, isJsonObject } from "../json.js";
-import { KINDS } from "../manifests/types.js";
+import { parseResourceKey } from "../manifests/identity.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
 import { OWNER_TAG } from "../resources/types.js";
 import type { EpisodeStore, PersistedDrift, PersistedHeal, PersistedSync, SerializedEpisodes } from "./drift-store.js";
@@ -75,13 +74,8 @@ export function driftFingerprint(key: ResourceKey, changes: readonly Change[]): 
 
 /** `Service/prod/web` → kind Service, name web. */
 export function kindAndName(key: ResourceKey): { kind: Kind; name: string } {
-  const segments = key.split("/");
-  const kind = segments[0];
-  const name = segments.at(-1);
-  if (kind === undefined || !(KINDS as readonly string[]).includes(kind) || name === undefined || segments.length < 2) {
-    throw new EcsGitopsError("Internal", `"${key}" is not a resource key (Kind/…/name)`, { where: key });
-  }
-  return { kind: kind as Kind, name };
+  const { kind, name } = parseResourceKey(key);
+  return { kind, name };
 }
 
 export type DriftObservation = {

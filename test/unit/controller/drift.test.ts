@@ -7,6 +7,7 @@ import type { Change } from "../../../src/diff/structural.js";
 import { classifyDifference, DriftTracker, driftFingerprint, FIGHTING_REASON, handMadeRevisions, kindAndName } from "../../../src/controller/drift.js";
 import type { DriftObservation } from "../../../src/controller/drift.js";
 import { FileEpisodeStore } from "../../../src/controller/drift-store.js";
+import { parseResourceKey } from "../../../src/manifests/identity.js";
 import type { LiveSnapshot } from "../../../src/controller/planner.js";
 import type { LiveTaskDefinition } from "../../../src/resources/task-definition/plan.js";
 import { captureLog } from "../alerts/capture-log.js";
@@ -421,5 +422,14 @@ describe("handMadeRevisions", () => {
     const live = snapshot([revision("web", 1, ours), revision("web", 2, { "ecs-gitops:owner": "other-team" })], { serviceUses: arn("web", 1) });
     expect(handMadeRevisions(live, "ecs-gitops")).toMatchObject([{ revision: 2 }]);
     expect(handMadeRevisions(live, "other-team")).toEqual([]);
+  });
+});
+
+describe("parseResourceKey", () => {
+  it("is the one key parser: scope when the key has one, Internal on anything not built by resourceKey", () => {
+    expect(parseResourceKey("TaskDefinition/web")).toEqual({ kind: "TaskDefinition", scope: undefined, name: "web" });
+    expect(parseResourceKey("Service/prod/web")).toEqual({ kind: "Service", scope: "prod", name: "web" });
+    expect(parseResourceKey("ScheduledRule/orders-bus/nightly")).toEqual({ kind: "ScheduledRule", scope: "orders-bus", name: "nightly" });
+    for (const bad of ["Deployment/prod/web", "Service", "Service/prod/", ""]) expect(() => parseResourceKey(bad)).toThrow(expect.objectContaining({ code: "Internal", where: bad }));
   });
 });
