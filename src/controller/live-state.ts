@@ -15,6 +15,7 @@ import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { PlannedCall } from "../resources/types.js";
 import type { AppliedWrite } from "./applier.js";
 import { pluginFor } from "../resources/registry.js";
+import { jittered } from "../jitter.js";
 import { planAll } from "./planner.js";
 import { latestActiveFamilies } from "./references.js";
 import type { LiveSnapshot, PlanResult, PlanSettings } from "./planner.js";
@@ -417,13 +418,13 @@ export class LiveReader {
         return await this.#reads.add(read);
       } catch (error) {
         if (!isEcsGitopsError(error) || error.code !== "Throttled" || attempt >= THROTTLED_READ_RETRIES) throw error;
-        await sleep(THROTTLED_READ_PAUSE_MS * 2 ** attempt * (0.5 + this.#random()));
+        await sleep(jittered(THROTTLED_READ_PAUSE_MS * 2 ** attempt, 0.5, this.#random));
       }
     }
   }
 
   #expiry(): number {
-    return this.#now() + this.#refreshMs * (0.9 + 0.2 * this.#random());
+    return this.#now() + jittered(this.#refreshMs, 0.1, this.#random);
   }
 }
 

@@ -401,10 +401,6 @@ function asError(error: unknown): EcsGitopsError {
   return isEcsGitopsError(error) ? error : new EcsGitopsError("Internal", String(error instanceof Error ? error.message : error), { cause: error });
 }
 
-/** ±10 % so a thousand resources do not all resync in the same second. */
-export function jitter(ms: number, random: () => number = Math.random): number {
-  return Math.round(ms * (0.9 + 0.2 * random()));
-}
 
 /** The `ecs-gitops/self-heal` annotation overrides the controller-wide setting for one resource. */
 export function selfHealOf(manifest: Pick<Manifest, "annotations">, fallback: boolean): boolean {
