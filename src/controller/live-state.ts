@@ -16,9 +16,8 @@ import type { PlannedCall } from "../resources/types.js";
 import type { AppliedWrite } from "./applier.js";
 import { pluginFor } from "../resources/registry.js";
 import { jittered } from "../jitter.js";
-import { planAll } from "./planner.js";
 import { latestActiveFamilies } from "./references.js";
-import type { LiveSnapshot, PlanResult, PlanSettings } from "./planner.js";
+import type { LiveSnapshot } from "../resources/live-snapshot.js";
 
 export type LiveReaderOptions = {
   accountId?: string | undefined;
@@ -89,18 +88,7 @@ export class LiveReader {
     return this.#accountId;
   }
 
-  /** Plan against live state, fetching a family's latest revision only when it matters. */
-  async plan(manifests: readonly Manifest[], settings: PlanSettings): Promise<{ result: PlanResult; snapshot: LiveSnapshot }> {
-    let snapshot = await this.snapshot(manifests, settings);
-    let result = planAll(manifests, snapshot, settings);
-    if (result.needLatest.length > 0) {
-      snapshot = await this.withLatest(snapshot, result.needLatest);
-      result = planAll(manifests, snapshot, settings);
-    }
-    return { result, snapshot };
-  }
-
-  async snapshot(manifests: readonly Manifest[], settings: Pick<PlanSettings, "defaultCluster">): Promise<LiveSnapshot> {
+  async snapshot(manifests: readonly Manifest[], settings: { defaultCluster: string | undefined }): Promise<LiveSnapshot> {
     const [services, rules] = await Promise.all([
       this.#readServices(manifests.filter((m) => m.kind === "Service"), settings.defaultCluster),
       this.#readRules(manifests.filter((m) => m.kind === "ScheduledRule")),

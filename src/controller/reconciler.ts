@@ -17,6 +17,8 @@ import type { DriftTracker } from "./drift.js";
 import type { LiveReader } from "./live-state.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { IgnoreRule, LiveSnapshot, PlanResult } from "./planner.js";
+import { readAndPlan } from "./read-plan.js";
+import type { Planner } from "./read-plan.js";
 import type { QueueResult } from "./queue.js";
 import { pluginFor } from "../resources/registry.js";
 import { applies, decide } from "./policy.js";
@@ -50,7 +52,7 @@ export type ReconcilerSettings = {
 };
 
 /** The reader as the reconciler uses it (a seam: unit tests give a fake, the controller a LiveReader). */
-export type ReconcilerReader = Pick<LiveReader, "plan" | "recordWrites" | "forgetCached">;
+export type ReconcilerReader = Pick<LiveReader, "snapshot" | "withLatest" | "recordWrites" | "forgetCached">;
 
 /** Executes the chosen actions (a seam: the controller uses applyPlan against AWS). */
 export type ReconcilerApplier = (actions: readonly Action[]) => Promise<ApplyResult>;
@@ -60,6 +62,8 @@ export type ReconcilerOptions = {
   reader: ReconcilerReader;
   /** Default: applyPlan with `aws`. */
   apply?: ReconcilerApplier | undefined;
+  /** Default: planAll. */
+  plan?: Planner | undefined;
   status: StatusStore;
   drift: DriftTracker;
   alerts: AlertDispatcher;
@@ -159,7 +163,7 @@ export class Reconciler {
     const settings = this.#o.settings;
     let planned: { result: PlanResult; snapshot: LiveSnapshot };
     try {
-      planned = await this.#o.reader.plan(planningSet(present, desired.manifests), {
+      planned = await readAndPlan(this.#o.reader, planningSet(present, desired.manifests), {
         owner: settings.owner,
         repo: settings.repo,
         revision: desired.commit,
@@ -168,7 +172,7 @@ export class Reconciler {
         ignoreRules: settings.ignoreRules,
         sourcePrefix: settings.sourcePrefix,
         isSecret: settings.isSecret,
-      });
+      }, this.#o.plan);
     } catch (error) {
       const failure = asError(error);
       for (const key of present) results.set(key, this.#failed(key, desired, failure, now));

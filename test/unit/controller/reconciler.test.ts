@@ -58,18 +58,24 @@ function noop(manifest: Manifest): Action {
   return { type: "noop", key: manifest.key, kind: manifest.kind, changes: [], calls: [] };
 }
 
-/** The reader seam: scripted plans, counting reads; no AWS behind it. */
+/** The reader seam (counting reads, no AWS behind it) and the planner seam (scripted actions). */
 class FakeReader implements ReconcilerReader {
   reads: (readonly Manifest[])[] = [];
   failWith: EcsGitopsError | undefined;
   forgotten = 0;
   constructor(private readonly actionsOf: (manifest: Manifest) => Action, private readonly services: Map<string, JsonObject>) {}
 
-  plan(manifests: readonly Manifest[]): Promise<{ result: PlanResult; snapshot: LiveSnapshot }> {
+  snapshot(manifests: readonly Manifest[]): Promise<LiveSnapshot> {
     this.reads.push(manifests);
     if (this.failWith) return Promise.reject(this.failWith);
-    const snapshot: LiveSnapshot = { accountId: "123456789012", revisions: new Map(), latestKnown: new Set(), services: this.services, rules: new Map() };
-    return Promise.resolve({ result: { actions: manifests.map((m) => this.actionsOf(m)), needLatest: [], resolved: new Map() }, snapshot });
+    return Promise.resolve({ accountId: "123456789012", revisions: new Map(), latestKnown: new Set(), services: this.services, rules: new Map() });
+  }
+  withLatest(snapshot: LiveSnapshot): Promise<LiveSnapshot> {
+    return Promise.resolve(snapshot);
+  }
+  /** The planner seam: the scripted action of each manifest. */
+  plan(manifests: readonly Manifest[]): PlanResult {
+    return { actions: manifests.map((m) => this.actionsOf(m)), needLatest: [], resolved: new Map() };
   }
   recorded: AppliedWrite[] = [];
   recordWrites(writes: readonly AppliedWrite[]): void {
@@ -107,6 +113,7 @@ function setup(options: { actionsOf: (m: Manifest) => Action; settings?: Partial
   const reconciler = new Reconciler({
     aws: {} as AwsClients,
     reader,
+    plan: (manifests) => reader.plan(manifests),
     apply,
     status,
     drift,
