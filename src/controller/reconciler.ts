@@ -1,7 +1,3 @@
-import type { Logger } from "pino";
-import type { AlertDispatcher } from "../alerts/dispatcher.js";
-import type { AwsClients } from "../aws/index.js";
-import type { SecretMatcher } from "../diff/mask.js";
 import { maskChanges } from "../diff/structural.js";
 import { EcsGitopsError, isEcsGitopsError, REQUEUE } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
@@ -10,74 +6,22 @@ import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { Action } from "../resources/types.js";
 import { applyPlan } from "./applier.js";
-import type { ApplyOutcome, ApplyResult, AppliedWrite } from "./applier.js";
+import type { ApplyOutcome, AppliedWrite } from "./applier.js";
 import type { DesiredState } from "./desired-state.js";
 import { handMadeRevisions } from "./drift.js";
-import type { DriftTracker } from "./drift.js";
-import type { LiveReader } from "./live-state.js";
-import type { ControllerMetrics } from "./metrics.js";
-import type { IgnoreRule, LiveSnapshot, PlanResult } from "./planner.js";
+import type { LiveSnapshot, PlanResult } from "./planner.js";
 import { readAndPlan } from "./read-plan.js";
-import type { Planner } from "./read-plan.js";
 import type { QueueResult } from "./queue.js";
 import { pluginFor } from "../resources/registry.js";
 import { applies, decide } from "./policy.js";
 import { ResourceRecords } from "./records.js";
+import type { ReconcilerOptions, ReconcilerSettings } from "./reconciler-options.js";
+import { resyncAfterMs, WaveBatcher } from "./waves.js";
 import type { Verdict } from "./policy.js";
 import { planningSet, referencedFamilies } from "./references.js";
-import type { StatusStore } from "./status.js";
 import { isOnlyResidue, residueAfterWrite } from "./write-residue.js";
 
-export type ReconcilerSettings = {
-  owner: string;
-  /** The repository's identity for the source tag (repo-identity.ts); resources another repository wrote are not ours. */
-  repo?: string | undefined;
-  region: string;
-  defaultCluster: string | undefined;
-  ignoreRules: readonly IgnoreRule[];
-  /** The manifests folder (--path) from the repository root: prefixes ecs-gitops:source. */
-  sourcePrefix?: string | undefined;
-  /** observe: never write. */
-  mode: "sync" | "observe";
-  /** Apply new commits. */
-  automated: boolean;
-  /** Revert drift (per-resource annotation `ecs-gitops/self-heal` overrides). */
-  selfHeal: boolean;
-  /** Drift resync period: every key is reconciled again after it. */
-  resyncMs: number;
-  /** How soon to look again while a service rolls out or right after a write. */
-  progressPollMs: number;
-  /** Names whose values are masked in changes, alerts and logs (built-in names plus ecs-gitops.yaml `maskPatterns`). */
-  isSecret?: SecretMatcher | undefined;
-};
-
-/** The reader as the reconciler uses it (a seam: unit tests give a fake, the controller a LiveReader). */
-export type ReconcilerReader = Pick<LiveReader, "snapshot" | "withLatest" | "recordWrites" | "forgetCached">;
-
-/** Executes the chosen actions (a seam: the controller uses applyPlan against AWS). */
-export type ReconcilerApplier = (actions: readonly Action[]) => Promise<ApplyResult>;
-
-export type ReconcilerOptions = {
-  aws: AwsClients;
-  reader: ReconcilerReader;
-  /** Default: applyPlan with `aws`. */
-  apply?: ReconcilerApplier | undefined;
-  /** Default: planAll. */
-  plan?: Planner | undefined;
-  status: StatusStore;
-  drift: DriftTracker;
-  alerts: AlertDispatcher;
-  metrics: ControllerMetrics;
-  log: Logger;
-  settings: ReconcilerSettings;
-  /** Keys asked for until no new key came for this long share one batched read (DescribeServices, ListRules). */
-  waveDelayMs?: number;
-  /** …but a wave starts at the latest this long after its first key, however steadily keys keep coming. */
-  maxWaveDelayMs?: number;
-  now?: () => Date;
-};
-
-type Waiter = { resolve: (r: QueueResult) => void };
+export type { ReconcilerApplier, ReconcilerOptions, ReconcilerReader, ReconcilerSettings } from "./reconciler-options.js";
 
 /**
  * Reconcile(key) reads desired and live state afresh, plans, and applies per the sync policy.
@@ -87,7 +31,7 @@ type Waiter = { resolve: (r: QueueResult) => void };
 export class Reconciler {
   #o: ReconcilerOptions;
   #desired: DesiredState | undefined;
-  #wave: { waiters: Map<ResourceKey, Waiter[]>; firstAt: number; timer: ReturnType<typeof setTimeout> | undefined } | undefined;
+  readonly #waves: WaveBatcher;
   readonly #records = new ResourceRecords();
   /** Where this process's resync ticks fall within the period. */
   readonly #resyncPhase = Math.random();
@@ -95,6 +39,7 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.#o = { ...options };
+    this.#waves = new WaveBatcher((keys) => this.#reconcileKeys(keys), { quietMs: options.waveDelayMs, maxDelayMs: options.maxWaveDelayMs, log: options.log });
   }
 
   /** Settings that come from the commit's ecs-gitops.yaml change with it (ignore rules, policy, owner). */
@@ -116,30 +61,7 @@ export class Reconciler {
   }
 
   reconcile(key: ResourceKey): Promise<QueueResult> {
-    return new Promise((resolve) => {
-      const wave = this.#wave ?? { waiters: new Map<ResourceKey, Waiter[]>(), firstAt: Date.now(), timer: undefined };
-      this.#wave = wave;
-      wave.waiters.set(key, [...(wave.waiters.get(key) ?? []), { resolve }]);
-      // Debounced: keys retried with jittered backoff (a failed wave) arrive spread over a few
-      // hundred ms and would otherwise split into many small waves, each paying its own reads.
-      clearTimeout(wave.timer);
-      const quietMs = Math.min(this.#o.waveDelayMs ?? 20, wave.firstAt + (this.#o.maxWaveDelayMs ?? 250) - Date.now());
-      wave.timer = setTimeout(() => {
-        if (this.#wave === wave) this.#wave = undefined;
-        void this.#runWave(wave.waiters);
-      }, Math.max(0, quietMs));
-    });
-  }
-
-  async #runWave(wave: Map<ResourceKey, Waiter[]>): Promise<void> {
-    let results: Map<ResourceKey, QueueResult>;
-    try {
-      results = await this.#reconcileKeys([...wave.keys()]);
-    } catch (error) {
-      this.#o.log.error({ err: error }, "reconcile wave failed");
-      results = new Map([...wave.keys()].map((k) => [k, { retry: true }]));
-    }
-    for (const [key, waiters] of wave) for (const w of waiters) w.resolve(results.get(key) ?? { retry: true });
+    return this.#waves.add(key);
   }
 
   async #reconcileKeys(keys: ResourceKey[]): Promise<Map<ResourceKey, QueueResult>> {
@@ -334,7 +256,7 @@ export class Reconciler {
     if (verdict.sync === "Synced") this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
     log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
     // While a service rolls out, look again soon; otherwise at the next resync.
-    return { requeueAfterMs: health.health === "Progressing" ? settings.progressPollMs : this.#resyncAfterMs() };
+    return { requeueAfterMs: health.health === "Progressing" ? settings.progressPollMs : resyncAfterMs(this.#o.settings.resyncMs, this.#resyncPhase, Date.now()) };
   }
 
   /** After our write: what it left undone, for the next look (never after a retry that finished one). */
@@ -375,21 +297,6 @@ export class Reconciler {
     }
     // The reader's caches follow our own writes, so the next resync reads nothing extra.
     this.#o.reader.recordWrites(writes);
-  }
-
-  /**
-   * Time until the next shared resync tick at least half a period away. Every key due then joins
-   * one wave and one batched read (⌈N/10⌉ DescribeServices for N services); per-key jitter would
-   * scatter a resync into many small waves, each paying its own reads. The ticks' phase is random
-   * per process, so controllers started together do not all read at once.
-   */
-  #resyncAfterMs(): number {
-    const periodMs = this.#o.settings.resyncMs;
-    if (!(periodMs > 0)) return periodMs;
-    const now = Date.now();
-    const offsetMs = this.#resyncPhase * periodMs;
-    const tick = offsetMs + Math.ceil((now + periodMs / 2 - offsetMs) / periodMs) * periodMs;
-    return Math.max(1, Math.round(tick - now));
   }
 
   #now(): Date {
