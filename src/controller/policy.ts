@@ -1,6 +1,6 @@
 import type { ErrorCode } from "../errors.js";
 import type { Kind } from "../manifests/types.js";
-import { classifyDifference } from "./drift.js";
+import { classifyDifference } from "./difference.js";
 import type { HealDecision } from "./drift.js";
 
 /**

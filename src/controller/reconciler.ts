@@ -8,7 +8,7 @@ import type { Action } from "../resources/types.js";
 import { applyPlan } from "./applier.js";
 import type { ApplyOutcome, AppliedWrite } from "./applier.js";
 import type { DesiredState } from "./desired-state.js";
-import { handMadeRevisions } from "./drift.js";
+import { handMadeRevisions } from "./difference.js";
 import type { LiveSnapshot, PlanResult } from "./planner.js";
 import { readAndPlan } from "./read-plan.js";
 import type { QueueResult } from "./queue.js";
