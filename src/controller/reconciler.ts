@@ -1,3 +1,4 @@
+import { SELF_HEAL_ANNOTATION } from "../manifests/annotations.js";
 import { maskChanges } from "../diff/structural.js";
 import { EcsGitopsError, isEcsGitopsError, REQUEUE } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
@@ -315,6 +316,6 @@ function asError(error: unknown): EcsGitopsError {
 
 /** The `ecs-gitops/self-heal` annotation overrides the controller-wide setting for one resource. */
 export function selfHealOf(manifest: Pick<Manifest, "annotations">, fallback: boolean): boolean {
-  const annotation = manifest.annotations["ecs-gitops/self-heal"];
+  const annotation = manifest.annotations[SELF_HEAL_ANNOTATION];
   return annotation === undefined ? fallback : annotation === "true";
 }

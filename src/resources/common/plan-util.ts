@@ -1,3 +1,4 @@
+import { ADOPT_ANNOTATION, IGNORE_ANNOTATION } from "../../manifests/annotations.js";
 import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
 import { emptyMap, formatPath, isJsonObject, own } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
@@ -9,8 +10,7 @@ import { compact } from "./normalize-util.js";
 import { diffTags, tagMapToList, tagsForWrite } from "./tags.js";
 import type { TagMap } from "./tags.js";
 
-export const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
-export const ADOPT_ANNOTATION = "ecs-gitops/adopt";
+export { ADOPT_ANNOTATION, IGNORE_ANNOTATION };
 
 export type TagChange = { key: string; change: Change };
 
