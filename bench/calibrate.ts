@@ -6,6 +6,7 @@ import { createAwsClients, destroyAwsClients } from "../src/aws/index.js";
 import type { AwsClients } from "../src/aws/index.js";
 import { applyPlan } from "../src/controller/applier.js";
 import { LiveReader } from "../src/controller/live-state.js";
+import { readAndPlan } from "../src/controller/read-plan.js";
 import { loadDesiredState } from "../src/resources/load.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "../test/e2e/moto.js";
 import { clusterOf, clustersOf, familyName } from "./fleet.js";
@@ -77,9 +78,10 @@ export async function calibrateWrites(endpoint: string, scratch: { accountId: st
     const { manifests } = await loadDesiredState(scratch.dir);
     const reader = new LiveReader(aws, { readConcurrency: 1 });
     const settings = { owner: "ecs-gitops", revision: "calibration", region: MOTO_REGION, defaultCluster: undefined, ignoreRules: [] };
-    const { result } = await reader.plan(manifests, settings);
+    const { result } = await readAndPlan(reader, manifests, settings);
     recorder.enabled = true;
-    await applyPlan(aws, result.actions, { onCall: (_key, call, output) => reader.recordWrite(call, output) }, { concurrency: 1 });
+    const { writes } = await applyPlan(aws, result.actions, { concurrency: 1 });
+    reader.recordWrites(writes.filter((w) => "output" in w));
     await repeat(50, (k) => aws.ecs.send(new UpdateServiceCommand({ cluster: "bench-0", service: familyName(k % 10), desiredCount: 1 + (k % 3) })));
     return recorder.summary();
   } finally {

@@ -9,7 +9,7 @@ import { LiveReader } from "../src/controller/live-state.js";
 import type { LiveReaderOptions } from "../src/controller/live-state.js";
 import { createMetrics } from "../src/controller/metrics.js";
 import { planAll } from "../src/controller/planner.js";
-import type { LiveSnapshot, PlanResult, PlanSettings } from "../src/controller/planner.js";
+import type { LiveSnapshot, PlanSettings } from "../src/controller/planner.js";
 import { WorkQueue } from "../src/controller/queue.js";
 import type { QueueResult } from "../src/controller/queue.js";
 import { Reconciler } from "../src/controller/reconciler.js";
@@ -17,16 +17,13 @@ import { StatusStore } from "../src/controller/status.js";
 import type { Manifest, Problem, ResourceKey } from "../src/manifests/types.js";
 import { loadDesiredState } from "../src/resources/load.js";
 
-/** A LiveReader that keeps its last plan's inputs, so the pure planning step can be timed alone. */
+/** A LiveReader that counts its batched reads (one per reconcile wave). */
 class RecordingReader extends LiveReader {
-  last: { manifests: readonly Manifest[]; snapshot: LiveSnapshot; settings: PlanSettings } | undefined;
   plans = 0;
 
-  override async plan(manifests: readonly Manifest[], settings: PlanSettings): Promise<{ result: PlanResult; snapshot: LiveSnapshot }> {
-    const planned = await super.plan(manifests, settings);
+  override async snapshot(manifests: readonly Manifest[], settings: { defaultCluster: string | undefined }): Promise<LiveSnapshot> {
     this.plans += 1;
-    this.last = { manifests, snapshot: planned.snapshot, settings };
-    return planned;
+    return super.snapshot(manifests, settings);
   }
 }
 
@@ -60,6 +57,7 @@ const HOUR_MS = 3_600_000;
  */
 export class WaveHarness {
   readonly reader: RecordingReader;
+  #lastPlan: { manifests: readonly Manifest[]; snapshot: LiveSnapshot; settings: PlanSettings } | undefined;
   readonly reconciler: Reconciler;
   readonly status: StatusStore;
   readonly #queue: WorkQueue;
@@ -76,6 +74,11 @@ export class WaveHarness {
     this.reconciler = new Reconciler({
       aws: options.aws,
       reader: this.reader,
+      // The planning step's last inputs, so it can be timed alone.
+      plan: (manifests, snapshot, settings) => {
+        this.#lastPlan = { manifests, snapshot, settings };
+        return planAll(manifests, snapshot, settings);
+      },
       status: this.status,
       drift: new DriftTracker({ log }),
       alerts: new AlertDispatcher({ sinks: [], log }),
@@ -134,7 +137,7 @@ export class WaveHarness {
 
   /** CPU ms of the pure planning step (normalize, diff, plan) over the last wave's snapshot. */
   planCpuMs(): number {
-    const last = this.reader.last;
+    const last = this.#lastPlan;
     if (!last) return 0;
     const cpu = process.cpuUsage();
     planAll(last.manifests, last.snapshot, last.settings);

@@ -10,7 +10,31 @@ export type ErrorCode =
   | "AwsUnavailable"
   | "DependencyNotReady"
   | "SourceUnavailable"
+  /** ECS rolled a deployment back (circuit breaker or alarm): the revision fails; a fix in git is needed. */
+  | "RolledBack"
   | "Internal";
+
+/**
+ * What the work queue does with a key whose reconcile ended in each error: `backoff` tries again
+ * with per-key backoff up to 15 min (it may clear on its own or be fixed outside git: a missing
+ * cluster, an IAM policy, expired credentials); `stall` waits for the next commit (only git can
+ * fix it). The one requeue table: reads, writes and blocked plans all go through it.
+ */
+export const REQUEUE: Readonly<Record<ErrorCode, "backoff" | "stall">> = {
+  InvalidManifest: "stall",
+  InvalidConfig: "stall",
+  ImmutableField: "stall",
+  NotOwned: "stall",
+  AccessDenied: "backoff",
+  NotFound: "backoff",
+  InvalidRequest: "stall",
+  Throttled: "backoff",
+  AwsUnavailable: "backoff",
+  DependencyNotReady: "backoff",
+  SourceUnavailable: "backoff",
+  RolledBack: "stall",
+  Internal: "stall",
+};
 
 const RETRYABLE: Record<ErrorCode, boolean> = {
   InvalidManifest: false,
@@ -24,6 +48,7 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   AwsUnavailable: true,
   DependencyNotReady: true,
   SourceUnavailable: true,
+  RolledBack: false,
   Internal: false,
 };
 

@@ -1,6 +1,6 @@
 import type { Change } from "../diff/structural.js";
 import type { JsonObject, JsonValue } from "../json.js";
-import { assertNever } from "./types.js";
+import { assertNever } from "../assert-never.js";
 import type { AlertEvent, AlertSink, AlertType } from "./types.js";
 
 export const EVENT_SOURCE = "ecs-gitops";

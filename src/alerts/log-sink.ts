@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { assertNever } from "./types.js";
+import { assertNever } from "../assert-never.js";
 import type { AlertEvent, AlertSink } from "./types.js";
 
 /**

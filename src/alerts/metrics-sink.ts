@@ -1,6 +1,6 @@
 import { Counter, Gauge } from "prom-client";
 import type { Registry } from "prom-client";
-import { assertNever } from "./types.js";
+import { assertNever } from "../assert-never.js";
 import type { AlertEvent, AlertSink } from "./types.js";
 
 type KindName = "kind" | "name";

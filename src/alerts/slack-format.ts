@@ -1,5 +1,5 @@
 import type { Change } from "../diff/structural.js";
-import { assertNever } from "./types.js";
+import { assertNever } from "../assert-never.js";
 import type { AlertEvent } from "./types.js";
 
 export type SlackBlock =

@@ -47,7 +47,3 @@ export interface AlertSink {
   send(event: AlertEvent): Promise<void>;
 }
 
-/** Exhaustiveness guard for `switch` over the unions above. */
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value ${String(value)}`);
-}

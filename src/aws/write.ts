@@ -1,3 +1,4 @@
+import { assertNever } from "../assert-never.js";
 import {
   CreateServiceCommand,
   DeleteServiceCommand,
@@ -119,10 +120,8 @@ async function send(clients: AwsClients, operation: WriteOperation, input: JsonO
       return clients.events.send(new EventsTagResourceCommand(sdkInput<EventsTagResourceCommandInput>(input)));
     case "events:UntagResource":
       return clients.events.send(new EventsUntagResourceCommand(sdkInput<EventsUntagResourceCommandInput>(input)));
-    default: {
-      const unhandled: never = operation;
-      throw new EcsGitopsError("Internal", `No SDK command for operation ${String(unhandled)}.`, { where });
-    }
+    default:
+      return assertNever(operation, "write operation (no SDK command)", where);
   }
 }
 

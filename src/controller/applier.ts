@@ -15,12 +15,14 @@ export type ApplyOutcome =
   | { key: ResourceKey; kind: Action["kind"]; outcome: "blocked"; reason: string; hint: string }
   | { key: ResourceKey; kind: Action["kind"]; outcome: "failed"; calls: string[]; error: EcsGitopsError };
 
-export type ApplyObserver = {
-  /** Called after each successful AWS write (for logs, metrics, cache invalidation). */
-  onCall?: (key: ResourceKey, call: PlannedCall, output: JsonObject) => void;
-  /** Called when a write failed (it may still have landed: a lost response) or was refused by its guard: caches must not vouch for it. */
-  onFailedCall?: (key: ResourceKey, call: PlannedCall) => void;
-};
+/**
+ * One AWS write apply made, in the order made: what AWS answered, or that it failed (it may still
+ * have landed: a lost response) or was refused by its guard. The caller keeps its caches true
+ * with these; apply itself calls back into nothing.
+ */
+export type AppliedWrite = { key: ResourceKey; call: PlannedCall; output: JsonObject } | { key: ResourceKey; call: PlannedCall; failed: true };
+
+export type ApplyResult = { outcomes: ApplyOutcome[]; writes: AppliedWrite[] };
 
 export type ApplyOptions = {
   /** Writes in flight at once (each still paced by the clients' rate limiter). Default 8. */
@@ -37,7 +39,8 @@ export const DEFAULT_APPLY_CONCURRENCY = 8;
  * failed, its dependents fail as DependencyNotReady. One resource's failure never stops the
  * others. The calls of one action stay in order. Outcomes come back in plan order.
  */
-export async function applyPlan(aws: AwsClients, actions: readonly Action[], observer: ApplyObserver = {}, options: ApplyOptions = {}): Promise<ApplyOutcome[]> {
+export async function applyPlan(aws: AwsClients, actions: readonly Action[], options: ApplyOptions = {}): Promise<ApplyResult> {
+  const made: AppliedWrite[] = [];
   const registered = new Map<string, string>();
   const failedKeys = new Set<ResourceKey>();
   const writes = new PQueue({ concurrency: options.concurrency ?? DEFAULT_APPLY_CONCURRENCY });
@@ -57,11 +60,11 @@ export async function applyPlan(aws: AwsClients, actions: readonly Action[], obs
       dependencies.push(run(dependency));
     }
     visiting.delete(action);
-    const outcome = Promise.all(dependencies).then(() => writes.add(() => applyAction(aws, action, registered, failedKeys, observer)));
+    const outcome = Promise.all(dependencies).then(() => writes.add(() => applyAction(aws, action, registered, failedKeys, made)));
     started.set(action, outcome);
     return outcome;
   };
-  return Promise.all(actions.map(run));
+  return { outcomes: await Promise.all(actions.map(run)), writes: made };
 }
 
 /** Resource keys whose registration this action's calls wait for (`${arn:KEY}` placeholders). */
@@ -78,7 +81,7 @@ export function dependenciesOf(action: Action): ResourceKey[] {
   return [...keys];
 }
 
-async function applyAction(aws: AwsClients, action: Action, registered: Map<string, string>, failedKeys: Set<ResourceKey>, observer: ApplyObserver): Promise<ApplyOutcome> {
+async function applyAction(aws: AwsClients, action: Action, registered: Map<string, string>, failedKeys: Set<ResourceKey>, made: AppliedWrite[]): Promise<ApplyOutcome> {
   const base = { key: action.key, kind: action.kind };
   if (action.type === "noop") return { ...base, outcome: "unchanged" };
   if (action.type === "blocked") return { ...base, outcome: "blocked", reason: action.reason, hint: action.hint };
@@ -88,17 +91,17 @@ async function applyAction(aws: AwsClients, action: Action, registered: Map<stri
     const refused = action.guard === undefined ? undefined : await checkWriteGuard(aws, action.key, action.guard);
     if (refused !== undefined) {
       // What the plan believed is stale: let the caches forget it.
-      for (const call of action.calls) observer.onFailedCall?.(action.key, call);
+      for (const call of action.calls) made.push({ key: action.key, call, failed: true });
       throw refused;
     }
     for (const planned of action.calls) {
       const call = { operation: planned.operation, input: substitute(planned.input, registered, failedKeys) as JsonObject };
       const output = await executeCall(aws, call).catch((error: unknown) => {
-        observer.onFailedCall?.(action.key, call);
+        made.push({ key: action.key, call, failed: true });
         throw error;
       });
       done.push(call.operation);
-      observer.onCall?.(action.key, call, output);
+      made.push({ key: action.key, call, output });
       if (call.operation === "ecs:RegisterTaskDefinition") {
         const td = output["taskDefinition"];
         const arn = isJsonObject(td) ? td["taskDefinitionArn"] : undefined;

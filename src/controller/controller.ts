@@ -25,7 +25,8 @@ import { redactUrl } from "./log.js";
 import { createMetrics, setCurrentCommit } from "./metrics.js";
 import type { ControllerMetrics } from "./metrics.js";
 import { WorkQueue } from "./queue.js";
-import { jitter, Reconciler } from "./reconciler.js";
+import { Reconciler } from "./reconciler.js";
+import { jittered } from "../jitter.js";
 import { identifyRepository } from "./repo-identity.js";
 import type { ReconcilerSettings } from "./reconciler.js";
 import { GitRemoteSource } from "./source/git-remote.js";
@@ -255,7 +256,7 @@ export class Controller {
         this.#pollNow();
         return;
       }
-      this.#pollTimer = setTimeout(() => this.#pollNow(), jitter(this.#intervalMs));
+      this.#pollTimer = setTimeout(() => this.#pollNow(), Math.round(jittered(this.#intervalMs, 0.1)));
     });
   }
 

@@ -3,65 +3,13 @@ import type { Logger } from "pino";
 import type { AlertAction, AlertEvent, AlertResolution } from "../alerts/types.js";
 import { maskSecrets } from "../diff/mask.js";
 import type { Change } from "../diff/structural.js";
-import { EcsGitopsError } from "../errors.js";
-import { canonicalJson, isJsonObject } from "../json.js";
-import { KINDS } from "../manifests/types.js";
+import { canonicalJson } from "../json.js";
+import { parseResourceKey } from "../manifests/identity.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
-import { OWNER_TAG } from "../resources/types.js";
 import type { EpisodeStore, PersistedDrift, PersistedHeal, PersistedSync, SerializedEpisodes } from "./drift-store.js";
-import type { LiveSnapshot } from "./planner.js";
 
-export type DifferenceClass = "in-sync" | "pending" | "drift";
-
-export type HandMadeRevision = { family: string; arn: string; revision: number; newestManaged: number };
-
-/**
- * Revisions of managed families registered outside git and used by nothing: the family's latest,
- * newer than every revision in use or registered by ecs-gitops, without our owner tag. Only
- * families whose latest revision the snapshot holds are judged (`latestKnown`). Pure.
- */
-export function handMadeRevisions(snapshot: LiveSnapshot, owner: string): HandMadeRevision[] {
-  const inUse = new Set<string>();
-  for (const service of snapshot.services.values()) if (typeof service?.["taskDefinition"] === "string") inUse.add(service["taskDefinition"]);
-  for (const rule of snapshot.rules.values()) {
-    for (const target of rule?.targets ?? []) {
-      const ecs = target["EcsParameters"];
-      if (isJsonObject(ecs) && typeof ecs["TaskDefinitionArn"] === "string") inUse.add(ecs["TaskDefinitionArn"]);
-    }
-  }
-  const out: HandMadeRevision[] = [];
-  for (const family of snapshot.latestKnown) {
-    const revisions = snapshot.revisions.get(family) ?? [];
-    const latest = revisions.reduce<(typeof revisions)[number] | undefined>((a, b) => (a === undefined || b.revision > a.revision ? b : a), undefined);
-    if (latest === undefined || inUse.has(latest.arn) || latest.tags[OWNER_TAG] === owner) continue;
-    const managed = revisions.filter((r) => inUse.has(r.arn) || r.tags[OWNER_TAG] === owner).map((r) => r.revision);
-    if (managed.length === 0) continue;
-    const newestManaged = Math.max(...managed);
-    if (latest.revision > newestManaged) out.push({ family, arn: latest.arn, revision: latest.revision, newestManaged });
-  }
-  return out;
-}
-
-/**
- * Drift is a difference while git has not moved since the last apply; a difference after git
- * moved is a pending deploy (OutOfSync), never an alert. When both spec hashes are known they
- * decide instead of commits: a commit that did not touch this resource must not hide its drift.
- * Never applied by us (no last commit) is pending: a create or an adoption, not drift.
- */
-export function classifyDifference(input: {
-  desiredCommit: string;
-  lastAppliedCommit: string | undefined;
-  hasDifferences: boolean;
-  desiredSpecHash?: string | undefined;
-  lastAppliedSpecHash?: string | undefined;
-}): DifferenceClass {
-  if (!input.hasDifferences) return "in-sync";
-  if (input.desiredSpecHash !== undefined && input.lastAppliedSpecHash !== undefined) {
-    return input.desiredSpecHash === input.lastAppliedSpecHash ? "drift" : "pending";
-  }
-  if (input.lastAppliedCommit === undefined) return "pending";
-  return input.desiredCommit === input.lastAppliedCommit ? "drift" : "pending";
-}
+export { classifyDifference, handMadeRevisions } from "./difference.js";
+export type { DifferenceClass, HandMadeRevision } from "./difference.js";
 
 /**
  * Identity of a drift: which paths moved away from which desired values. Live values stay out,
@@ -75,13 +23,8 @@ export function driftFingerprint(key: ResourceKey, changes: readonly Change[]): 
 
 /** `Service/prod/web` → kind Service, name web. */
 export function kindAndName(key: ResourceKey): { kind: Kind; name: string } {
-  const segments = key.split("/");
-  const kind = segments[0];
-  const name = segments.at(-1);
-  if (kind === undefined || !(KINDS as readonly string[]).includes(kind) || name === undefined || segments.length < 2) {
-    throw new EcsGitopsError("Internal", `"${key}" is not a resource key (Kind/…/name)`, { where: key });
-  }
-  return { kind: kind as Kind, name };
+  const { kind, name } = parseResourceKey(key);
+  return { kind, name };
 }
 
 export type DriftObservation = {
@@ -105,6 +48,13 @@ export type DriftTrackerOptions = { store?: EpisodeStore; log?: Logger; maxHeals
 
 type DriftEpisode = Omit<PersistedDrift, "reportedPaths"> & { reportedPaths: Set<string>; fields: Change[] };
 type SyncEpisode = PersistedSync & { error: { code: string; message: string } };
+
+const NO_DRIFT_OPEN = "no drift is open for this resource";
+
+/** Masked, so no secret (not even its hash) reaches the episode record. */
+function episodeFields(changes: readonly Change[]): Change[] {
+  return changes.map((c) => ({ path: c.path, ...(c.field === undefined ? {} : { field: c.field }), desired: maskSecrets(c.desired), live: maskSecrets(c.live) }));
+}
 
 export const FIGHTING_REASON = "someone is fighting the controller";
 
@@ -150,7 +100,7 @@ export class DriftTracker {
     const { now } = observation;
     const open = this.#drift.get(key);
     if (observation.changes.length === 0) return open === undefined ? [] : this.#resolve(key, open, observation);
-    const fields = observation.changes.map((c) => ({ path: c.path, ...(c.field === undefined ? {} : { field: c.field }), desired: maskSecrets(c.desired), live: maskSecrets(c.live) }));
+    const fields = episodeFields(observation.changes);
     const fingerprint = driftFingerprint(key, fields);
     if (open === undefined) {
       const episode: DriftEpisode = {
@@ -184,17 +134,28 @@ export class DriftTracker {
     return events;
   }
 
+  /**
+   * What recordHeal will answer once `changes` are observed with self-heal on, without spending
+   * or recording anything: the policy reads it as plain data.
+   */
+  healBudget(key: ResourceKey, changes: readonly Change[], now: Date): HealDecision {
+    if (changes.length === 0) return { allowed: false, reason: NO_DRIFT_OPEN };
+    const fingerprint = driftFingerprint(key, episodeFields(changes));
+    if (this.#drift.get(key)?.healSuspended === true || this.#healsLeft(key, fingerprint, now) === 0) return { allowed: false, reason: this.#fightingReason() };
+    return { allowed: true };
+  }
+
   /** Budget check and bookkeeping for one revert of the open drift on `key`. */
   recordHeal(key: ResourceKey, now: Date): HealDecision {
     const open = this.#drift.get(key);
-    if (open === undefined) return { allowed: false, reason: "no drift is open for this resource" };
+    if (open === undefined) return { allowed: false, reason: NO_DRIFT_OPEN };
     if (open.healSuspended || this.#healsLeft(key, open.fingerprint, now) === 0) {
       if (!open.healSuspended) {
         open.healSuspended = true;
         this.#persist();
         this.#log?.warn({ key, maxHeals: this.#maxHeals, healWindowMs: this.#healWindowMs }, "self-heal suspended");
       }
-      return { allowed: false, reason: `${FIGHTING_REASON}: the same drift came back after ${this.#maxHeals} reverts within ${Math.round(this.#healWindowMs / 60_000)} min` };
+      return { allowed: false, reason: this.#fightingReason() };
     }
     this.#heals.push({ key, fingerprint: open.fingerprint, at: now.toISOString() });
     open.healing = true;
@@ -317,6 +278,10 @@ export class DriftTracker {
     if (episode.arn !== undefined) event.arn = episode.arn;
     if (episode.commit !== undefined) event.commit = episode.commit;
     return event;
+  }
+
+  #fightingReason(): string {
+    return `${FIGHTING_REASON}: the same drift came back after ${this.#maxHeals} reverts within ${Math.round(this.#healWindowMs / 60_000)} min`;
   }
 
   #healsLeft(key: ResourceKey, fingerprint: string, now: Date): number {

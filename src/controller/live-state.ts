@@ -4,17 +4,20 @@ import type { AwsClients, DescribedServices } from "../aws/index.js";
 import { isEcsGitopsError } from "../errors.js";
 import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
-import { AWS_DEFAULT_EVENT_BUS, clusterName, effectiveCluster, eventBusName } from "../manifests/identity.js";
+import { effectiveCluster } from "../manifests/identity.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import type { LiveScheduledRule } from "../resources/scheduled-rule/normalize.js";
-import { tagListToMap } from "../resources/common/tags.js";
 import { readLiveTaskDefinition } from "../resources/task-definition/normalize.js";
 import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { PlannedCall } from "../resources/types.js";
-import { planAll } from "./planner.js";
+import type { AppliedWrite } from "./applier.js";
+import { pluginFor } from "../resources/registry.js";
+import { jittered } from "../jitter.js";
+import { busOf, familyOfArn, LiveCache } from "./live-cache.js";
+import type { LatestRevision } from "./live-cache.js";
 import { latestActiveFamilies } from "./references.js";
-import type { LiveSnapshot, PlanResult, PlanSettings } from "./planner.js";
+import type { LiveSnapshot } from "../resources/live-snapshot.js";
 
 export type LiveReaderOptions = {
   accountId?: string | undefined;
@@ -37,8 +40,6 @@ export const DEFAULT_REFRESH_MS = 3_600_000;
 const THROTTLED_READ_RETRIES = 4;
 const THROTTLED_READ_PAUSE_MS = 1_000;
 
-type LatestRevision = { arn: string | undefined; expiresAt: number };
-type CachedRuleTags = { bus: string; name: string; tags: JsonObject[]; expiresAt: number };
 
 /**
  * Reads what AWS has for a set of manifests in as few calls as the APIs allow (the budget of
@@ -58,50 +59,35 @@ type CachedRuleTags = { bus: string; name: string; tags: JsonObject[]; expiresAt
  *   `refreshMs` (or at restart), not at the next resync.
  * - the account id: from any ARN read or written; DescribeClusters at most once per process.
  */
+export { familyOfArn };
+
 export class LiveReader {
   readonly #aws: AwsClients;
   readonly #reads: PQueue;
-  readonly #refreshMs: number;
   readonly #now: () => number;
   readonly #random: () => number;
-  readonly #revisions = new Map<string, LiveTaskDefinition>();
+  readonly #cache: LiveCache;
   readonly #describing = new Map<string, Promise<LiveTaskDefinition | undefined>>();
-  readonly #latest = new Map<string, LatestRevision>();
-  /** By rule ARN. */
-  readonly #ruleTags = new Map<string, CachedRuleTags>();
-  #accountId: string | undefined;
   #clustersDescribed = false;
 
   constructor(aws: AwsClients, options: LiveReaderOptions = {}) {
     this.#aws = aws;
-    this.#accountId = options.accountId;
     this.#reads = new PQueue({ concurrency: options.readConcurrency ?? DEFAULT_READ_CONCURRENCY });
-    this.#refreshMs = options.refreshMs ?? DEFAULT_REFRESH_MS;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#cache = new LiveCache({ accountId: options.accountId, refreshMs: options.refreshMs ?? DEFAULT_REFRESH_MS, now: this.#now, random: this.#random });
   }
 
   get accountId(): string | undefined {
-    return this.#accountId;
+    return this.#cache.accountId;
   }
 
-  /** Plan against live state, fetching a family's latest revision only when it matters. */
-  async plan(manifests: readonly Manifest[], settings: PlanSettings): Promise<{ result: PlanResult; snapshot: LiveSnapshot }> {
-    let snapshot = await this.snapshot(manifests, settings);
-    let result = planAll(manifests, snapshot, settings);
-    if (result.needLatest.length > 0) {
-      snapshot = await this.withLatest(snapshot, result.needLatest);
-      result = planAll(manifests, snapshot, settings);
-    }
-    return { result, snapshot };
-  }
-
-  async snapshot(manifests: readonly Manifest[], settings: Pick<PlanSettings, "defaultCluster">): Promise<LiveSnapshot> {
+  async snapshot(manifests: readonly Manifest[], settings: { defaultCluster: string | undefined }): Promise<LiveSnapshot> {
     const [services, rules] = await Promise.all([
       this.#readServices(manifests.filter((m) => m.kind === "Service"), settings.defaultCluster),
       this.#readRules(manifests.filter((m) => m.kind === "ScheduledRule")),
     ]);
-    await this.#learnAccountId(manifests, settings.defaultCluster, services, rules);
+    await this.#learnAccountId(manifests, settings.defaultCluster, { services, rules });
     const families = [...new Set(manifests.filter((m) => m.kind === "TaskDefinition").map((m) => m.name))];
     const wanted = new Set(families);
     const inUse = new Map<string, Set<string>>();
@@ -129,7 +115,7 @@ export class LiveReader {
         // hand-made revision. Offer the managed revisions already read, so the plan settles on ours
         // and the service shows its drift, instead of the family looking foreign. Cache only: no call.
         if (!candidates.some((c) => c.tags[SPEC_HASH_TAG] !== undefined)) {
-          for (const known of this.#revisions.values()) if (familyOfArn(known.arn) === family && known.tags[SPEC_HASH_TAG] !== undefined) candidates.push(known);
+          for (const known of this.#cache.revisions.values()) if (familyOfArn(known.arn) === family && known.tags[SPEC_HASH_TAG] !== undefined) candidates.push(known);
         }
         return [family, candidates] as const;
       }),
@@ -138,7 +124,7 @@ export class LiveReader {
     const latestActive = new Map(
       await Promise.all([...new Set(manifests.flatMap(latestActiveFamilies))].filter((f) => !wanted.has(f)).map(async (family) => [family, (await this.#readLatest(family)).arn] as const)),
     );
-    return { accountId: this.#accountId, revisions: new Map(read), latestKnown, latestActive, services, rules };
+    return { accountId: this.#cache.accountId, revisions: new Map(read), latestKnown, latestActive, services, rules };
   }
 
   /** The snapshot with each family's latest revision read afresh and added to its candidates. */
@@ -157,102 +143,22 @@ export class LiveReader {
     return { ...snapshot, revisions, latestKnown };
   }
 
-  /**
-   * Keep the caches true after one of our own writes succeeded (the applier's `onCall`): a
-   * registered revision is known without a describe, tag writes update the cached tags.
-   */
-  recordWrite(call: PlannedCall, output: JsonObject): void {
-    const input = call.input;
-    switch (call.operation) {
-      case "ecs:RegisterTaskDefinition": {
-        const tags = Array.isArray(output["tags"]) && output["tags"].length > 0 ? output["tags"] : (input["tags"] ?? []);
-        const live = readLiveTaskDefinition({ taskDefinition: output["taskDefinition"] ?? null, tags });
-        if (!live?.arn || live.revision === undefined) return;
-        this.#remember({ arn: live.arn, revision: live.revision, taskDefinition: live.taskDefinition, tags: live.tags });
-        const family = familyOfArn(live.arn);
-        if (family) this.#latest.set(family, { arn: live.arn, expiresAt: this.#expiry() });
-        return;
-      }
-      case "ecs:DeregisterTaskDefinition": {
-        const arn = stringAt(input, "taskDefinition");
-        if (arn === undefined) return;
-        this.#revisions.delete(arn);
-        const family = familyOfArn(arn);
-        if (family && this.#latest.get(family)?.arn === arn) this.#latest.delete(family);
-        return;
-      }
-      case "ecs:TagResource":
-      case "ecs:UntagResource": {
-        const arn = stringAt(input, "resourceArn");
-        const cached = arn === undefined ? undefined : this.#revisions.get(arn);
-        if (cached === undefined) return;
-        const tags = { ...cached.tags, ...tagListToMap(input["tags"]) };
-        for (const key of stringsAt(input, "tagKeys")) delete tags[key];
-        this.#revisions.set(cached.arn, { ...cached, tags });
-        return;
-      }
-      case "ecs:CreateService":
-      case "ecs:UpdateService":
-      case "ecs:DeleteService": {
-        const service = output["service"];
-        const arn = isJsonObject(service) ? service["serviceArn"] : undefined;
-        if (typeof arn === "string") this.#accountId ??= accountIdFromArn(arn);
-        return;
-      }
-      case "events:PutRule": {
-        const arn = stringAt(output, "RuleArn");
-        if (arn === undefined) return;
-        this.#accountId ??= accountIdFromArn(arn);
-        // Tags go only with the PutRule that creates a rule: then they are all the rule has.
-        if (Array.isArray(input["Tags"])) this.#ruleTags.set(arn, { bus: busOf(input["EventBusName"]), name: stringAt(input, "Name") ?? "", tags: input["Tags"].filter(isJsonObject), expiresAt: this.#expiry() });
-        return;
-      }
-      case "events:TagResource":
-      case "events:UntagResource": {
-        const arn = stringAt(input, "ResourceARN");
-        const cached = arn === undefined ? undefined : this.#ruleTags.get(arn);
-        if (arn === undefined || cached === undefined) return;
-        const added = Array.isArray(input["Tags"]) ? input["Tags"].filter(isJsonObject) : [];
-        const removed = new Set([...stringsAt(input, "TagKeys"), ...added.map((t) => t["Key"])]);
-        this.#ruleTags.set(arn, { ...cached, tags: [...cached.tags.filter((t) => !removed.has(t["Key"] ?? null)), ...added] });
-        return;
-      }
-      case "events:DeleteRule": {
-        const bus = busOf(input["EventBusName"]);
-        for (const [arn, cached] of this.#ruleTags) if (cached.bus === bus && cached.name === input["Name"]) this.#ruleTags.delete(arn);
-        return;
-      }
-      case "events:PutTargets":
-      case "events:RemoveTargets":
-        return;
-      default: {
-        const exhaustive: never = call.operation;
-        throw new Error(`unknown operation ${String(exhaustive)}`);
-      }
+  /** Our own writes, as apply made them: the caches follow them, so the next resync reads nothing extra. */
+  recordWrites(writes: readonly AppliedWrite[]): void {
+    for (const write of writes) {
+      if ("output" in write) this.#cache.recordWrite(write.call, write.output);
+      else this.#cache.recordFailedWrite(write.call);
     }
   }
 
-  /**
-   * One of our writes failed or was refused. A registration may still have landed (its response
-   * was lost): the family's latest revision is read afresh before the next plan, so it is reused
-   * rather than registered a second time. A rule's cached tags are dropped the same way.
-   */
+  /** One of our own writes succeeded: a registered revision is known without a describe, tag writes update the cached tags. */
+  recordWrite(call: PlannedCall, output: JsonObject): void {
+    this.#cache.recordWrite(call, output);
+  }
+
+  /** One of our writes failed or was refused: what it may have changed is read again. */
   recordFailedWrite(call: PlannedCall): void {
-    if (call.operation === "ecs:RegisterTaskDefinition") {
-      const family = stringAt(call.input, "family");
-      if (family !== undefined) this.#latest.delete(family);
-      return;
-    }
-    if (call.operation === "ecs:TagResource" || call.operation === "ecs:UntagResource") {
-      const arn = stringAt(call.input, "resourceArn");
-      if (arn !== undefined) this.#revisions.delete(arn);
-      return;
-    }
-    // A rule write refused or failed: its tags (ownership) are read again by the next plan.
-    const name = stringAt(call.input, "Name") ?? stringAt(call.input, "Rule");
-    if (!call.operation.startsWith("events:") || name === undefined) return;
-    const bus = busOf(call.input["EventBusName"]);
-    for (const [arn, cached] of this.#ruleTags) if (cached.bus === bus && cached.name === name) this.#ruleTags.delete(arn);
+    this.#cache.recordFailedWrite(call);
   }
 
   /**
@@ -261,14 +167,12 @@ export class LiveReader {
    * rather than trusted until `refreshMs` (a stale latest revision would be reused by a plan).
    */
   forgetCached(): void {
-    this.#revisions.clear();
-    this.#latest.clear();
-    this.#ruleTags.clear();
+    this.#cache.forget();
   }
 
   /** A revision by ARN: cached, or described once even when several waves ask at the same time. */
   async #revision(arn: string): Promise<LiveTaskDefinition | undefined> {
-    const cached = this.#revisions.get(arn);
+    const cached = this.#cache.revisions.get(arn);
     if (cached) return cached;
     let pending = this.#describing.get(arn);
     if (pending === undefined) {
@@ -281,14 +185,14 @@ export class LiveReader {
   /** The latest ACTIVE revision of a family, asked of AWS now. */
   async #readLatest(family: string): Promise<LatestRevision> {
     const revision = await this.#describe(family);
-    const latest: LatestRevision = { arn: revision?.arn, expiresAt: this.#expiry() };
-    this.#latest.set(family, latest);
+    const latest: LatestRevision = { arn: revision?.arn, expiresAt: this.#cache.expiry() };
+    this.#cache.latest.set(family, latest);
     return latest;
   }
 
   /** What this process knows of a family's latest revision, while it is fresh. */
   #knownLatest(family: string): LatestRevision | undefined {
-    const latest = this.#latest.get(family);
+    const latest = this.#cache.latest.get(family);
     return latest !== undefined && latest.expiresAt > this.#now() ? latest : undefined;
   }
 
@@ -296,8 +200,8 @@ export class LiveReader {
   #noteRevisionSeen(family: string, revision: LiveTaskDefinition): void {
     const latest = this.#knownLatest(family);
     if (latest === undefined) return;
-    const known = latest.arn === undefined ? undefined : this.#revisions.get(latest.arn);
-    if (known === undefined || revision.revision > known.revision) this.#latest.set(family, { arn: revision.arn, expiresAt: latest.expiresAt });
+    const known = latest.arn === undefined ? undefined : this.#cache.revisions.get(latest.arn);
+    if (known === undefined || revision.revision > known.revision) this.#cache.latest.set(family, { arn: revision.arn, expiresAt: latest.expiresAt });
   }
 
   async #describe(familyOrArn: string): Promise<LiveTaskDefinition | undefined> {
@@ -306,14 +210,8 @@ export class LiveReader {
     const live = readLiveTaskDefinition(response);
     if (!live?.arn || live.revision === undefined) return undefined;
     const revision: LiveTaskDefinition = { arn: live.arn, revision: live.revision, taskDefinition: live.taskDefinition, tags: live.tags };
-    this.#remember(revision);
+    this.#cache.remember(revision);
     return revision;
-  }
-
-  /** Cached by ARN only (immutable content), never by family: the latest moves. */
-  #remember(revision: LiveTaskDefinition): void {
-    this.#revisions.set(revision.arn, revision);
-    this.#accountId ??= accountIdFromArn(revision.arn);
   }
 
   async #readServices(manifests: readonly Manifest[], defaultCluster: string | undefined): Promise<Map<ResourceKey, JsonObject | undefined>> {
@@ -354,7 +252,7 @@ export class LiveReader {
 
   async #readBus(bus: string, group: readonly Manifest[]): Promise<[ResourceKey, LiveScheduledRule | undefined][]> {
     const listed = new Map((await this.#read(() => listRules(this.#aws, bus))).map((r) => [String(r["Name"]), r]));
-    for (const [arn, cached] of this.#ruleTags) if (cached.bus === bus && !listed.has(cached.name)) this.#ruleTags.delete(arn);
+    for (const [arn, cached] of this.#cache.ruleTags) if (cached.bus === bus && !listed.has(cached.name)) this.#cache.ruleTags.delete(arn);
     return Promise.all(
       group.map(async (m): Promise<[ResourceKey, LiveScheduledRule | undefined]> => {
         const rule = listed.get(m.name);
@@ -367,47 +265,32 @@ export class LiveReader {
 
   async #tagsOfRule(bus: string, name: string, arn: JsonValue | undefined): Promise<JsonObject[]> {
     if (typeof arn !== "string") return [];
-    const cached = this.#ruleTags.get(arn);
+    const cached = this.#cache.ruleTags.get(arn);
     if (cached !== undefined && cached.expiresAt > this.#now()) return cached.tags;
     const tags = await this.#read(() => listTagsForResource(this.#aws, arn));
-    this.#ruleTags.set(arn, { bus, name, tags, expiresAt: this.#expiry() });
+    this.#cache.ruleTags.set(arn, { bus, name, tags, expiresAt: this.#cache.expiry() });
     return tags;
   }
 
   /** Rule targets and `family:rev` pins need ARNs; any live ARN, or the clusters, tell the account. */
-  async #learnAccountId(
-    manifests: readonly Manifest[],
-    defaultCluster: string | undefined,
-    services: ReadonlyMap<ResourceKey, JsonObject | undefined>,
-    rules: ReadonlyMap<ResourceKey, LiveScheduledRule | undefined>,
-  ): Promise<void> {
-    if (this.#accountId) return;
-    for (const service of services.values()) {
-      const arn = service?.["serviceArn"];
-      if (typeof arn === "string") this.#accountId ??= accountIdFromArn(arn);
-    }
-    for (const rule of rules.values()) {
-      const arn = rule?.rule["Arn"];
-      if (typeof arn === "string") this.#accountId ??= accountIdFromArn(arn);
+  async #learnAccountId(manifests: readonly Manifest[], defaultCluster: string | undefined, live: Pick<LiveSnapshot, "services" | "rules">): Promise<void> {
+    if (this.#cache.accountId) return;
+    // Revisions are read after this: only what the batched reads brought back so far counts.
+    const read: LiveSnapshot = { accountId: undefined, revisions: new Map(), latestKnown: new Set(), ...live };
+    for (const m of manifests) {
+      const arn = pluginFor(m).arn(m, read);
+      if (arn !== undefined) this.#cache.accountId ??= accountIdFromArn(arn);
     }
     // Asked once per process: an account whose clusters do not exist yet learns its id from the
     // first ARN it reads or writes instead.
-    if (this.#accountId || this.#clustersDescribed) return;
-    const clusters = new Set<string>();
-    for (const m of manifests) {
-      if (m.kind === "Service") clusters.add(effectiveCluster(m.spec, defaultCluster));
-      if (m.kind === "ScheduledRule") {
-        for (const target of Array.isArray(m.spec["targets"]) ? m.spec["targets"] : []) {
-          if (isJsonObject(target)) clusters.add(typeof target["cluster"] === "string" ? clusterName(target["cluster"]) : (defaultCluster ?? "default"));
-        }
-      }
-    }
+    if (this.#cache.accountId || this.#clustersDescribed) return;
+    const clusters = new Set(manifests.flatMap((m) => pluginFor(m).clusters(m, defaultCluster)));
     if (clusters.size === 0) return;
     const found = await this.#read(() => describeClusters(this.#aws, [...clusters]));
     this.#clustersDescribed = true;
     for (const cluster of found) {
       const arn = cluster["clusterArn"];
-      if (typeof arn === "string") this.#accountId ??= accountIdFromArn(arn);
+      if (typeof arn === "string") this.#cache.accountId ??= accountIdFromArn(arn);
     }
   }
 
@@ -423,33 +306,15 @@ export class LiveReader {
         return await this.#reads.add(read);
       } catch (error) {
         if (!isEcsGitopsError(error) || error.code !== "Throttled" || attempt >= THROTTLED_READ_RETRIES) throw error;
-        await sleep(THROTTLED_READ_PAUSE_MS * 2 ** attempt * (0.5 + this.#random()));
+        await sleep(jittered(THROTTLED_READ_PAUSE_MS * 2 ** attempt, 0.5, this.#random));
       }
     }
   }
 
-  #expiry(): number {
-    return this.#now() + this.#refreshMs * (0.9 + 0.2 * this.#random());
-  }
 }
 
-/** `arn:aws:ecs:r:a:task-definition/web:7` → `web`. */
-export function familyOfArn(arn: string): string | undefined {
-  return /:task-definition\/([^:]+):\d+$/.exec(arn)?.[1];
-}
 
-function busOf(value: JsonValue | undefined): string {
-  return typeof value === "string" && value !== "" ? eventBusName(value) : AWS_DEFAULT_EVENT_BUS;
-}
 
-function stringAt(object: JsonObject, key: string): string | undefined {
-  const value = object[key];
-  return typeof value === "string" ? value : undefined;
-}
 
-function stringsAt(object: JsonObject, key: string): string[] {
-  const value = object[key];
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -11,6 +11,7 @@ import { applyPlan, dependenciesOf } from "./applier.js";
 import type { ApplyOutcome } from "./applier.js";
 import { inScope } from "./manifest-root.js";
 import { planningSet } from "./references.js";
+import { readAndPlan } from "./read-plan.js";
 import { LiveReader } from "./live-state.js";
 import { identifyRepository } from "./repo-identity.js";
 import type { IgnoreRule, PlanSettings } from "./planner.js";
@@ -85,16 +86,15 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
   // The task definitions a scoped service refers to are planned too (to resolve the revision); of
   // their actions only a registration the scope's own actions wait for is shown and applied.
   const wanted = new Set(manifests.map((m) => m.key));
-  const { result } = await reader.plan(planningSet(wanted, new Map(loaded.manifests.map((m) => [m.key, m]))), settings);
+  const { result } = await readAndPlan(reader, planningSet(wanted, new Map(loaded.manifests.map((m) => [m.key, m]))), settings);
   const needed = new Set([...wanted, ...result.actions.filter((a) => wanted.has(a.key)).flatMap(dependenciesOf)]);
   return { manifests, problems, actions: result.actions.filter((a) => needed.has(a.key)), revision, aws, calls, reader, isSecret };
 }
 
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {
-  return applyPlan(plan.aws, plan.actions, {
-    onCall: (_key, call, output) => plan.reader.recordWrite(call, output),
-    onFailedCall: (_key, call) => plan.reader.recordFailedWrite(call),
-  });
+  const { outcomes, writes } = await applyPlan(plan.aws, plan.actions);
+  plan.reader.recordWrites(writes);
+  return outcomes;
 }
 
 /** The commit a folder is at, for the ownership revision tag; "local" outside git. */

@@ -1,28 +1,15 @@
-import type { JsonObject } from "../json.js";
-import type { Manifest, ResourceKey } from "../manifests/types.js";
+import type { Manifest } from "../manifests/types.js";
 import { parseTaskDefinitionRef } from "../resources/common/validation.js";
 import { planScheduledRule } from "../resources/scheduled-rule/plan.js";
-import type { LiveScheduledRule } from "../resources/scheduled-rule/normalize.js";
 import { planService } from "../resources/service/plan.js";
 import { planTaskDefinition } from "../resources/task-definition/plan.js";
-import type { LiveTaskDefinition, TaskDefinitionPlan } from "../resources/task-definition/plan.js";
+import type { TaskDefinitionPlan } from "../resources/task-definition/plan.js";
+import { assertNever } from "../assert-never.js";
+import type { LiveSnapshot } from "../resources/live-snapshot.js";
+import { pluginOf } from "../resources/registry.js";
 import type { Action, PlanContext, ResolvedTaskDefinition } from "../resources/types.js";
 
-/** What the AWS side looks like for the resources a plan covers (read by live-state.ts). */
-export type LiveSnapshot = {
-  accountId: string | undefined;
-  /** Candidate revisions per family, in preference order (in use by a managed service first). */
-  revisions: ReadonlyMap<string, readonly LiveTaskDefinition[]>;
-  /** Families whose latest ACTIVE revision is among the candidates. */
-  latestKnown: ReadonlySet<string>;
-  /**
-   * The latest ACTIVE revision's ARN (undefined: none) of each family the repo does not manage
-   * that a Service names by an ARN without a revision; read afresh for every plan.
-   */
-  latestActive?: ReadonlyMap<string, string | undefined>;
-  services: ReadonlyMap<ResourceKey, JsonObject | undefined>;
-  rules: ReadonlyMap<ResourceKey, LiveScheduledRule | undefined>;
-};
+export type { LiveSnapshot };
 
 /** A global ignore-differences entry (ecs-gitops.yaml): paths, optionally for one kind / name. */
 export type IgnoreRule = { kind?: string | undefined; name?: string | undefined; paths: readonly string[] };
@@ -39,11 +26,9 @@ export type PlanResult = {
   resolved: ReadonlyMap<string, ResolvedTaskDefinition>;
 };
 
-const KIND_ORDER = { TaskDefinition: 0, Service: 1, ScheduledRule: 2 } as const;
-
 /** Plan every manifest against the snapshot, resolving family references. Pure. */
 export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, settings: PlanSettings): PlanResult {
-  const ordered = [...manifests].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const ordered = [...manifests].sort((a, b) => pluginOf(a.kind).planOrder - pluginOf(b.kind).planOrder || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const tdPlans = new Map<string, TaskDefinitionPlan>();
   const needLatest: string[] = [];
   const actions: Action[] = [];
@@ -58,7 +43,7 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
   // the revision ECS picked, so a service's ARN without a revision is resolved here, as ECS would.
   const serviceContext: PlanContext = { ...baseContext, resolveTaskDefinition: (ref) => resolveReference(ref, tdPlans, live.accountId, settings.region, live.latestActive ?? new Map()) };
   for (const manifest of ordered) {
-    const ctx = contextFor(manifest, manifest.kind === "Service" ? serviceContext : baseContext, ignoreRules);
+    const ctx = contextFor(manifest, pluginOf(manifest.kind).followsLatestActive ? serviceContext : baseContext, ignoreRules);
     switch (manifest.kind) {
       case "TaskDefinition": {
         const plan = planTaskDefinition(manifest, live.revisions.get(manifest.name) ?? [], ctx);
@@ -75,10 +60,8 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
       case "ScheduledRule":
         actions.push(planScheduledRule(manifest, live.rules.get(manifest.key), ctx));
         break;
-      default: {
-        const exhaustive: never = manifest.kind;
-        throw new Error(`unknown kind ${String(exhaustive)}`);
-      }
+      default:
+        assertNever(manifest.kind);
     }
   }
   const resolved = new Map<string, ResolvedTaskDefinition>([...tdPlans].map(([family, plan]) => [family, plan.resolved]));

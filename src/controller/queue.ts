@@ -1,5 +1,6 @@
 import PQueue from "p-queue";
 import type { Logger } from "pino";
+import { jittered } from "../jitter.js";
 
 /**
  * What a handler tells the queue about a key it just processed:
@@ -145,8 +146,7 @@ export class WorkQueue {
   /** The delay after `failures` consecutive failures, with ±jitter, never above maxMs. */
   backoffMs(failures: number): number {
     const exponential = Math.min(this.#baseMs * 2 ** Math.min(failures, 52), this.#maxMs);
-    const spread = 1 + this.#jitter * (2 * this.#random() - 1);
-    return Math.max(0, Math.min(Math.round(exponential * spread), this.#maxMs));
+    return Math.max(0, Math.min(Math.round(jittered(exponential, this.#jitter, this.#random)), this.#maxMs));
   }
 
   /** Resolves when nothing is waiting or running (delayed adds do not count). */

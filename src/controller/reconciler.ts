@@ -1,77 +1,28 @@
-import type { Logger } from "pino";
-import type { AlertDispatcher } from "../alerts/dispatcher.js";
-import type { AwsClients } from "../aws/index.js";
-import type { SecretMatcher } from "../diff/mask.js";
+import { SELF_HEAL_ANNOTATION } from "../manifests/annotations.js";
 import { maskChanges } from "../diff/structural.js";
-import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
+import { EcsGitopsError, isEcsGitopsError, REQUEUE } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
 import { isJsonObject } from "../json.js";
-import type { JsonObject } from "../json.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
-import { manifestSpecHash } from "../resources/common/spec-hash.js";
-import { tagListToMap } from "../resources/common/tags.js";
-import { normalizeTaskDefinition } from "../resources/task-definition/normalize.js";
-import { specHash } from "../resources/task-definition/hash.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
-import type { Action, Change, PlannedCall } from "../resources/types.js";
+import type { Action } from "../resources/types.js";
 import { applyPlan } from "./applier.js";
-import type { ApplyOutcome } from "./applier.js";
+import type { ApplyOutcome, AppliedWrite } from "./applier.js";
 import type { DesiredState } from "./desired-state.js";
-import { classifyDifference, handMadeRevisions } from "./drift.js";
-import type { DriftTracker } from "./drift.js";
-import type { LiveReader } from "./live-state.js";
-import type { ControllerMetrics } from "./metrics.js";
-import type { IgnoreRule, LiveSnapshot, PlanResult } from "./planner.js";
+import { handMadeRevisions } from "./difference.js";
+import type { LiveSnapshot, PlanResult } from "./planner.js";
+import { readAndPlan } from "./read-plan.js";
 import type { QueueResult } from "./queue.js";
-import { isInterruptedDeploy } from "./interrupted-deploy.js";
+import { pluginFor } from "../resources/registry.js";
+import { applies, decide } from "./policy.js";
+import { ResourceRecords } from "./records.js";
+import type { ReconcilerOptions, ReconcilerSettings } from "./reconciler-options.js";
+import { resyncAfterMs, WaveBatcher } from "./waves.js";
+import type { Verdict } from "./policy.js";
 import { planningSet, referencedFamilies } from "./references.js";
-import { isRolledBack, serviceHealth } from "./health.js";
-import type { Health, StatusStore } from "./status.js";
 import { isOnlyResidue, residueAfterWrite } from "./write-residue.js";
-import type { Residue } from "./write-residue.js";
 
-export type ReconcilerSettings = {
-  owner: string;
-  /** The repository's identity for the source tag (repo-identity.ts); resources another repository wrote are not ours. */
-  repo?: string | undefined;
-  region: string;
-  defaultCluster: string | undefined;
-  ignoreRules: readonly IgnoreRule[];
-  /** The manifests folder (--path) from the repository root: prefixes ecs-gitops:source. */
-  sourcePrefix?: string | undefined;
-  /** observe: never write. */
-  mode: "sync" | "observe";
-  /** Apply new commits. */
-  automated: boolean;
-  /** Revert drift (per-resource annotation `ecs-gitops/self-heal` overrides). */
-  selfHeal: boolean;
-  /** Drift resync period: every key is reconciled again after it. */
-  resyncMs: number;
-  /** How soon to look again while a service rolls out or right after a write. */
-  progressPollMs: number;
-  /** Names whose values are masked in changes, alerts and logs (built-in names plus ecs-gitops.yaml `maskPatterns`). */
-  isSecret?: SecretMatcher | undefined;
-};
-
-export type ReconcilerOptions = {
-  aws: AwsClients;
-  reader: LiveReader;
-  status: StatusStore;
-  drift: DriftTracker;
-  alerts: AlertDispatcher;
-  metrics: ControllerMetrics;
-  log: Logger;
-  settings: ReconcilerSettings;
-  /** Keys asked for until no new key came for this long share one batched read (DescribeServices, ListRules). */
-  waveDelayMs?: number;
-  /** …but a wave starts at the latest this long after its first key, however steadily keys keep coming. */
-  maxWaveDelayMs?: number;
-  now?: () => Date;
-};
-
-/** `finishing`: the apply re-sends what our own previous write left undone (see #residue). */
-type Verdict = { apply: boolean; sync: "Synced" | "OutOfSync"; message?: string; heal?: boolean; finishing?: boolean };
-type Waiter = { resolve: (r: QueueResult) => void };
+export type { ReconcilerApplier, ReconcilerOptions, ReconcilerReader, ReconcilerSettings } from "./reconciler-options.js";
 
 /**
  * Reconcile(key) reads desired and live state afresh, plans, and applies per the sync policy.
@@ -81,33 +32,15 @@ type Waiter = { resolve: (r: QueueResult) => void };
 export class Reconciler {
   #o: ReconcilerOptions;
   #desired: DesiredState | undefined;
-  #wave: { waiters: Map<ResourceKey, Waiter[]>; firstAt: number; timer: ReturnType<typeof setTimeout> | undefined } | undefined;
-  /** When this process last registered a revision of each family (deploys in flight). */
-  readonly #registeredAt = new Map<string, number>();
-  readonly #appliedAt = new Map<ResourceKey, number>();
-  /**
-   * Keys this process just wrote, with what the write left undone as AWS answered it (AWS
-   * ignored or rewrote part of it). At the next look, re-sending exactly that is finishing our
-   * own write, not reverting anyone's; anything else is drift. One look only, so a perpetual
-   * difference cannot become a write loop.
-   */
-  readonly #residue = new Map<ResourceKey, Residue>();
-  /** The service as the last CreateService / UpdateService of this wave answered it. */
-  readonly #postWrite = new Map<ResourceKey, JsonObject>();
+  readonly #waves: WaveBatcher;
+  readonly #records = new ResourceRecords();
   /** Where this process's resync ticks fall within the period. */
   readonly #resyncPhase = Math.random();
-  /**
-   * The desired spec hash each key had when this process last saw its resource exist on AWS. A
-   * resource gone while that hash still holds was deleted outside git: Missing is drift, not a
-   * create. Memory only: after a restart a deleted resource is recreated as a pending deploy.
-   */
-  readonly #seenLive = new Map<ResourceKey, string>();
-  /** Hand-made revisions already noted (once each). */
-  readonly #notedRevisions = new Set<string>();
   readonly #desiredHashes = new WeakMap<Manifest, string>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = { ...options };
+    this.#waves = new WaveBatcher((keys) => this.#reconcileKeys(keys), { quietMs: options.waveDelayMs, maxDelayMs: options.maxWaveDelayMs, log: options.log });
   }
 
   /** Settings that come from the commit's ecs-gitops.yaml change with it (ignore rules, policy, owner). */
@@ -129,30 +62,7 @@ export class Reconciler {
   }
 
   reconcile(key: ResourceKey): Promise<QueueResult> {
-    return new Promise((resolve) => {
-      const wave = this.#wave ?? { waiters: new Map<ResourceKey, Waiter[]>(), firstAt: Date.now(), timer: undefined };
-      this.#wave = wave;
-      wave.waiters.set(key, [...(wave.waiters.get(key) ?? []), { resolve }]);
-      // Debounced: keys retried with jittered backoff (a failed wave) arrive spread over a few
-      // hundred ms and would otherwise split into many small waves, each paying its own reads.
-      clearTimeout(wave.timer);
-      const quietMs = Math.min(this.#o.waveDelayMs ?? 20, wave.firstAt + (this.#o.maxWaveDelayMs ?? 250) - Date.now());
-      wave.timer = setTimeout(() => {
-        if (this.#wave === wave) this.#wave = undefined;
-        void this.#runWave(wave.waiters);
-      }, Math.max(0, quietMs));
-    });
-  }
-
-  async #runWave(wave: Map<ResourceKey, Waiter[]>): Promise<void> {
-    let results: Map<ResourceKey, QueueResult>;
-    try {
-      results = await this.#reconcileKeys([...wave.keys()]);
-    } catch (error) {
-      this.#o.log.error({ err: error }, "reconcile wave failed");
-      results = new Map([...wave.keys()].map((k) => [k, { retry: true }]));
-    }
-    for (const [key, waiters] of wave) for (const w of waiters) w.resolve(results.get(key) ?? { retry: true });
+    return this.#waves.add(key);
   }
 
   async #reconcileKeys(keys: ResourceKey[]): Promise<Map<ResourceKey, QueueResult>> {
@@ -167,7 +77,7 @@ export class Reconciler {
     for (const key of keys.filter((k) => !desired.manifests.has(k))) {
       // Left git. Prune is off by default (docs/design.md#policy-table): forget it, never delete it.
       this.#o.status.remove(key);
-      this.#seenLive.delete(key);
+      this.#records.forget(key);
       this.#o.alerts.emitAll(this.#o.drift.forget(key, now));
       results.set(key, { stalled: true });
     }
@@ -176,7 +86,7 @@ export class Reconciler {
     const settings = this.#o.settings;
     let planned: { result: PlanResult; snapshot: LiveSnapshot };
     try {
-      planned = await this.#o.reader.plan(planningSet(present, desired.manifests), {
+      planned = await readAndPlan(this.#o.reader, planningSet(present, desired.manifests), {
         owner: settings.owner,
         repo: settings.repo,
         revision: desired.commit,
@@ -185,7 +95,7 @@ export class Reconciler {
         ignoreRules: settings.ignoreRules,
         sourcePrefix: settings.sourcePrefix,
         isSecret: settings.isSecret,
-      });
+      }, this.#o.plan);
     } catch (error) {
       const failure = asError(error);
       for (const key of present) results.set(key, this.#failed(key, desired, failure, now));
@@ -202,12 +112,15 @@ export class Reconciler {
       const manifest = desired.manifests.get(action.key)!;
       const verdict = this.#decide(action, manifest, desired, result, snapshot, now);
       verdicts.set(action.key, verdict);
-      if (verdict.apply) toApply.push(action);
+      if (applies(verdict)) toApply.push(action);
     }
     const outcomes = new Map<ResourceKey, ApplyOutcome>();
     if (toApply.length > 0) {
-      for (const action of toApply) this.#postWrite.delete(action.key);
-      for (const outcome of await applyPlan(this.#o.aws, toApply, { onCall: (key, call, output) => this.#onCall(key, call, output), onFailedCall: (_key, call) => this.#o.reader.recordFailedWrite(call) })) {
+      for (const action of toApply) this.#records.update(action.key, { postWrite: undefined });
+      const apply = this.#o.apply ?? ((actions) => applyPlan(this.#o.aws, actions));
+      const { outcomes: applied, writes } = await apply(toApply);
+      this.#recordWrites(writes);
+      for (const outcome of applied) {
         outcomes.set(outcome.key, outcome);
       }
     }
@@ -222,80 +135,60 @@ export class Reconciler {
     return results;
   }
 
-  /** Pending deploy or drift, and what the policy says to do about it. */
+  /** Gather what the policy looks at, ask it, and carry out what it says besides applying. */
   #decide(action: Action, manifest: Manifest, desired: DesiredState, plan: PlanResult, snapshot: LiveSnapshot, now: Date): Verdict {
     const key = action.key;
     const log = this.#o.log.child({ key, commit: desired.commit });
-    const desiredHash = this.#desiredHash(manifest);
-    const missing = action.type === "create" && this.#seenLive.get(key) === desiredHash;
-    if (action.type === "noop" || action.type === "update") this.#seenLive.set(key, desiredHash);
-    if (action.type === "noop") {
-      this.#residue.delete(key);
-      this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: [], now }));
-      return { apply: false, sync: "Synced" };
-    }
-    if (action.type === "blocked") return { apply: false, sync: "OutOfSync", message: action.reason };
     const settings = this.#o.settings;
-    const pending = missing ? undefined : action.type === "create" ? "create" : this.#pendingReason(manifest, desired, plan, snapshot, action.changes);
-    const selfHeal = selfHealOf(manifest, settings.selfHeal);
-    if (pending !== undefined) {
-      // Git changed the resource since the drift was seen: what differs now is a deploy, and the
-      // episode is over (observe mode never applies, so nothing else would close it).
-      if (pending === "git") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: [], now, resolution: "git" }));
-      if (settings.mode === "observe" || !settings.automated) {
-        log.info({ changes: action.changes.length, mode: settings.mode }, "out of sync, not applying");
-        return { apply: false, sync: "OutOfSync", message: settings.mode === "observe" ? "observe mode: not applying" : "automated sync is off" };
-      }
-      return { apply: true, sync: "Synced", ...(pending === "unsettled" ? { finishing: true } : {}) };
-    }
-    if (manifest.kind === "Service" && action.changes.every((c) => c.path === "/taskDefinition") && isRolledBack(snapshot.services.get(key))) {
-      // Redeploying what the circuit breaker just rolled back would fail again (and "heal" into a
-      // fight with ECS). Report it once; a new commit with a fixed revision deploys normally.
-      const message = "ECS rolled the deployment back (circuit breaker or alarm): not redeploying the failing revision; fix it in git";
-      this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code: "RolledBack", message }, now, { commit: desired.commit }));
-      log.warn({ changes: action.changes.length }, message);
-      return { apply: false, sync: "OutOfSync", message };
-    }
-    const heal = selfHeal && settings.mode === "sync";
-    const events = this.#o.drift.observe(key, { ...this.#identity(manifest, snapshot), commit: desired.commit, changes: maskChanges(action.changes, settings.isSecret), now, selfHeal: heal });
-    this.#o.alerts.emitAll(events);
-    const what = missing ? "deleted outside git" : action.changes.map((c) => c.path).join(", ");
-    if (!heal) return { apply: false, sync: "OutOfSync", message: `drift: ${what}` };
-    const decision = this.#o.drift.recordHeal(key, now);
-    if (!decision.allowed) return { apply: false, sync: "OutOfSync", message: `drift: self-heal suspended (${decision.reason ?? "budget spent"})` };
-    log.info({ changes: action.changes.length, missing }, "reverting drift");
-    return { apply: true, sync: "Synced", heal: true };
+    const desiredHash = this.#desiredHash(manifest);
+    const record = this.#records.get(key);
+    const deletedByHand = action.type === "create" && record.seenLiveHash === desiredHash;
+    if (action.type === "noop" || action.type === "update") this.#records.update(key, { seenLiveHash: desiredHash });
+    const changes = action.type === "noop" || action.type === "blocked" ? [] : maskChanges(action.changes, settings.isSecret);
+    const residue = record.residue;
+    const appliedAt = record.appliedAt ?? 0;
+    const families = referencedFamilies(manifest);
+    const verdict = decide({
+      kind: manifest.kind,
+      action: action.type,
+      blockedReason: action.type === "blocked" ? action.reason : undefined,
+      changedPaths: changes.map((c) => c.path),
+      deletedByHand,
+      desiredCommit: desired.commitOf.get(key) ?? desired.commit,
+      lastAppliedCommit: this.#o.status.get(key)?.lastAppliedRevision,
+      desiredSpecHash: desiredHash,
+      lastAppliedSpecHash: this.#liveSpecHash(manifest, snapshot),
+      onlyResidue: residue === undefined || action.type === "noop" || action.type === "blocked" ? undefined : isOnlyResidue(action.changes, residue),
+      family: {
+        pendingInGit: families.some((f) => plan.resolved.get(f)?.state === "pending"),
+        registeredSinceApply: families.some((f) => this.#records.registeredAt(f) > appliedAt),
+        interruptedDeploy: families.some((f) => this.#interrupted(manifest, f, plan, snapshot)),
+      },
+      rolledBack: pluginFor(manifest).rolledBack(manifest, snapshot),
+      mode: settings.mode,
+      automated: settings.automated,
+      selfHeal: selfHealOf(manifest, settings.selfHeal),
+      healBudget: this.#o.drift.healBudget(key, changes, now),
+    });
+    if (verdict.consumeResidue) this.#records.update(key, { residue: undefined });
+    const identity = { ...this.#identity(manifest, snapshot), commit: desired.commit, now };
+    if (verdict.drift === "resolve") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes: [] }));
+    if (verdict.drift === "git") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes: [], resolution: "git" }));
+    if (verdict.drift === "observe") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes, selfHeal: verdict.healMeant }));
+    if (verdict.syncFailed) this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, verdict.syncFailed, now, { commit: desired.commit }));
+    if (verdict.recordHeal) this.#o.drift.recordHeal(key, now);
+    if (verdict.verdict === "wait") log.info({ changes: changedCount(action), mode: settings.mode }, "out of sync, not applying");
+    if (verdict.reason === "RolledBack") log.warn({ changes: changedCount(action) }, verdict.message);
+    if (verdict.verdict === "heal") log.info({ changes: changedCount(action), missing: deletedByHand }, "reverting drift");
+    return verdict;
   }
 
-  /**
-   * A difference is a deploy, not drift, when git changed this resource since it was last
-   * applied (spec-hash tag on AWS, so a restart does not mistake a deploy for drift), when our
-   * last write did not converge yet, or when a task definition it uses is about to get, or just
-   * got, a new revision from git. Undefined: drift.
-   */
-  #pendingReason(manifest: Manifest, desired: DesiredState, plan: PlanResult, snapshot: LiveSnapshot, changes: readonly Change[]): "git" | "unsettled" | "family" | undefined {
-    const commit = desired.commitOf.get(manifest.key) ?? desired.commit;
-    const lastApplied = this.#o.status.get(manifest.key)?.lastAppliedRevision;
-    const hashes = this.#specHashes(manifest, snapshot);
-    const cls = classifyDifference({ desiredCommit: commit, lastAppliedCommit: lastApplied, hasDifferences: true, ...hashes });
-    if (cls === "pending") return "git";
-    const residue = this.#residue.get(manifest.key);
-    if (residue !== undefined) {
-      this.#residue.delete(manifest.key);
-      if (isOnlyResidue(changes, residue)) return "unsettled";
-    }
-    const appliedAt = this.#appliedAt.get(manifest.key) ?? 0;
-    const family = referencedFamilies(manifest).some((f) => plan.resolved.get(f)?.state === "pending" || (this.#registeredAt.get(f) ?? 0) > appliedAt || this.#interrupted(manifest, f, plan, snapshot));
-    return family ? "family" : undefined;
-  }
-
-  /** After a restart: our revision of `family` is newer than the service's running deployment (see isInterruptedDeploy). */
+  /** After a restart: our revision of `family` is newer than what the resource runs (see isInterruptedDeploy). */
   #interrupted(manifest: Manifest, family: string, plan: PlanResult, snapshot: LiveSnapshot): boolean {
-    if (manifest.kind !== "Service") return false;
     const resolved = plan.resolved.get(family);
     if (resolved?.state !== "known") return false;
     const revision = snapshot.revisions.get(family)?.find((r) => r.arn === resolved.arn);
-    return isInterruptedDeploy(snapshot.services.get(manifest.key), revision?.taskDefinition);
+    return pluginFor(manifest).interruptedDeploy(manifest, snapshot, revision?.taskDefinition);
   }
 
   /**
@@ -305,8 +198,7 @@ export class Reconciler {
    */
   #noteHandMadeRevisions(snapshot: LiveSnapshot, desired: DesiredState): void {
     for (const note of handMadeRevisions(snapshot, this.#o.settings.owner)) {
-      if (this.#notedRevisions.has(note.arn)) continue;
-      this.#notedRevisions.add(note.arn);
+      if (!this.#records.noteRevision(note.arn)) continue;
       this.#o.log.info({ key: `TaskDefinition/${note.family}`, commit: desired.commit, ...note }, "task definition revision registered outside git");
     }
   }
@@ -315,36 +207,15 @@ export class Reconciler {
   #desiredHash(manifest: Manifest): string {
     let hash = this.#desiredHashes.get(manifest);
     if (hash === undefined) {
-      hash = manifest.kind === "TaskDefinition" ? specHash(normalizeTaskDefinition(manifest.spec)) : manifestSpecHash(manifest);
+      hash = pluginFor(manifest).specHash(manifest);
       this.#desiredHashes.set(manifest, hash);
     }
     return hash;
   }
 
-  #specHashes(manifest: Manifest, snapshot: LiveSnapshot): { desiredSpecHash?: string; lastAppliedSpecHash?: string } {
-    let live: Record<string, string> | undefined;
-    const desiredHash = this.#desiredHash(manifest);
-    switch (manifest.kind) {
-      case "TaskDefinition":
-        live = snapshot.revisions.get(manifest.name)?.[0]?.tags;
-        break;
-      case "Service": {
-        const service = snapshot.services.get(manifest.key);
-        live = service ? tagListToMap(service["tags"]) : undefined;
-        break;
-      }
-      case "ScheduledRule": {
-        const rule = snapshot.rules.get(manifest.key);
-        live = rule ? tagListToMap(rule.tags) : undefined;
-        break;
-      }
-      default: {
-        const exhaustive: never = manifest.kind;
-        throw new Error(`unknown kind ${String(exhaustive)}`);
-      }
-    }
-    const liveHash = live?.[SPEC_HASH_TAG];
-    return liveHash === undefined ? { desiredSpecHash: desiredHash } : { desiredSpecHash: desiredHash, lastAppliedSpecHash: liveHash };
+  /** The spec hash our last write left on the resource's tag (undefined: no tag, or no resource). */
+  #liveSpecHash(manifest: Manifest, snapshot: LiveSnapshot): string | undefined {
+    return pluginFor(manifest).tags(manifest, snapshot)?.[SPEC_HASH_TAG];
   }
 
   #record(action: Action, verdict: Verdict, outcome: ApplyOutcome | undefined, desired: DesiredState, snapshot: LiveSnapshot, now: Date): QueueResult {
@@ -358,16 +229,17 @@ export class Reconciler {
       const code: ErrorCode = action.code;
       const error = new EcsGitopsError(code, `${action.reason} (${action.hint})`, { where: key });
       log.error({ reason: action.reason, hint: action.hint }, "blocked");
-      status.update(key, { sync: "OutOfSync", health: this.#health(manifest, snapshot).health, message: action.reason, lastError: { code, message: error.message, at: now.toISOString() } });
+      status.update(key, { sync: "OutOfSync", health: pluginFor(manifest).health(manifest, snapshot).health, message: action.reason, lastError: { code, message: error.message, at: now.toISOString() } });
       this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code, message: error.message }, now, { commit }));
       // A dependency may settle soon; a foreign or immutable resource waits for the next commit.
-      return code === "DependencyNotReady" ? { retry: true } : { stalled: true };
+      return REQUEUE[code] === "backoff" ? { retry: true } : { stalled: true };
     }
     if (outcome?.outcome === "failed") return this.#failed(key, desired, outcome.error, now);
-    const health = outcome?.outcome === "applied" ? this.#healthAfterApply(manifest) : this.#health(manifest, snapshot);
+    const health = outcome?.outcome === "applied" ? pluginFor(manifest).healthAfterApply : pluginFor(manifest).health(manifest, snapshot);
     if (outcome?.outcome === "applied") {
-      log.info({ action: action.type, calls: outcome.calls, heal: verdict.heal === true }, verdict.heal ? "drift reverted" : "applied");
-      this.#appliedAt.set(key, Date.now());
+      const heal = verdict.verdict === "heal";
+      log.info({ action: action.type, calls: outcome.calls, heal }, heal ? "drift reverted" : "applied");
+      this.#records.update(key, { appliedAt: this.#now().getTime() });
       this.#armResidue(manifest, verdict, commit, snapshot);
       status.update(key, { sync: "Synced", health: health.health, message: health.message, lastAppliedRevision: commit, lastAppliedAt: now.toISOString(), lastError: undefined, drift: undefined });
       this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
@@ -385,25 +257,22 @@ export class Reconciler {
     if (verdict.sync === "Synced") this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
     log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
     // While a service rolls out, look again soon; otherwise at the next resync.
-    return { requeueAfterMs: health.health === "Progressing" ? settings.progressPollMs : this.#resyncAfterMs() };
+    return { requeueAfterMs: health.health === "Progressing" ? settings.progressPollMs : resyncAfterMs(this.#o.settings.resyncMs, this.#resyncPhase, Date.now()) };
   }
 
   /** After our write: what it left undone, for the next look (never after a retry that finished one). */
   #armResidue(manifest: Manifest, verdict: Verdict, commit: string, snapshot: LiveSnapshot): void {
-    const postWrite = this.#postWrite.get(manifest.key);
-    this.#postWrite.delete(manifest.key);
+    const postWrite = this.#records.get(manifest.key).postWrite;
     const { owner, repo, region, defaultCluster } = this.#o.settings;
-    const residue = verdict.finishing ? undefined : residueAfterWrite(manifest, postWrite, { owner, repo, region, defaultCluster, revision: commit, accountId: snapshot.accountId });
-    if (residue === undefined) this.#residue.delete(manifest.key);
-    else this.#residue.set(manifest.key, residue);
+    const residue = verdict.verdict === "finish" ? undefined : residueAfterWrite(manifest, postWrite, { owner, repo, region, defaultCluster, revision: commit, accountId: snapshot.accountId });
+    this.#records.update(manifest.key, { postWrite: undefined, residue });
   }
 
   #failed(key: ResourceKey, desired: DesiredState, error: EcsGitopsError, now: Date): QueueResult {
     const commit = desired.commitOf.get(key) ?? desired.commit;
     const log = this.#o.log.child({ key, commit });
-    // A missing cluster (NotFound), an IAM policy or expired credentials (AccessDenied) are fixed
-    // outside git: keep trying, with per-key backoff up to 15 min, instead of stalling until a push.
-    const retry = error.retryable || error.code === "NotFound" || error.code === "AccessDenied";
+    // An error marked retryable where it was raised is retried whatever its code.
+    const retry = error.retryable || REQUEUE[error.code] === "backoff";
     if (retry) log.warn({ code: error.code, err: error.message }, "reconcile failed, will retry");
     else log.error({ code: error.code, err: error.message }, "reconcile failed, stalled until the next commit");
     this.#o.status.update(key, { sync: "Unknown", lastError: { code: error.code, message: error.message, at: now.toISOString() }, message: error.message });
@@ -414,54 +283,21 @@ export class Reconciler {
   }
 
   #identity(manifest: Manifest, snapshot: LiveSnapshot): { kind: Manifest["kind"]; name: string; arn?: string } {
-    const arn = arnOf(manifest, snapshot);
+    const arn = pluginFor(manifest).arn(manifest, snapshot);
     return arn ? { kind: manifest.kind, name: manifest.name, arn } : { kind: manifest.kind, name: manifest.name };
   }
 
-  #health(manifest: Manifest, snapshot: LiveSnapshot): { health: Health; message: string } {
-    switch (manifest.kind) {
-      case "Service":
-        return serviceHealth(snapshot.services.get(manifest.key));
-      case "TaskDefinition":
-        return (snapshot.revisions.get(manifest.name)?.length ?? 0) > 0 ? { health: "Healthy", message: "" } : { health: "Missing", message: "no ACTIVE revision" };
-      case "ScheduledRule": {
-        const rule = snapshot.rules.get(manifest.key);
-        if (!rule) return { health: "Missing", message: "rule does not exist" };
-        return { health: "Healthy", message: String(rule.rule["State"] ?? "") };
-      }
-      default: {
-        const exhaustive: never = manifest.kind;
-        throw new Error(`unknown kind ${String(exhaustive)}`);
-      }
+  /** What our writes tell about in-flight deploys, and the reader's caches following them. */
+  #recordWrites(writes: readonly AppliedWrite[]): void {
+    for (const write of writes) {
+      if (!("output" in write)) continue;
+      const { key, call, output } = write;
+      if (call.operation === "ecs:RegisterTaskDefinition") this.#records.registered(String(call.input["family"]), this.#now().getTime());
+      if ((call.operation === "ecs:CreateService" || call.operation === "ecs:UpdateService") && isJsonObject(output["service"])) this.#records.update(key, { postWrite: output["service"] });
+      this.#o.log.debug({ key, operation: call.operation }, "aws write");
     }
-  }
-
-  #healthAfterApply(manifest: Manifest): { health: Health; message: string } {
-    return manifest.kind === "Service" ? { health: "Progressing", message: "deployment started" } : { health: "Healthy", message: "" };
-  }
-
-  #onCall(key: ResourceKey, call: PlannedCall, output: JsonObject): void {
-    const { operation, input } = call;
-    if (operation === "ecs:RegisterTaskDefinition") this.#registeredAt.set(String(input["family"]), Date.now());
-    if ((operation === "ecs:CreateService" || operation === "ecs:UpdateService") && isJsonObject(output["service"])) this.#postWrite.set(key, output["service"]);
     // The reader's caches follow our own writes, so the next resync reads nothing extra.
-    this.#o.reader.recordWrite(call, output);
-    this.#o.log.debug({ key, operation }, "aws write");
-  }
-
-  /**
-   * Time until the next shared resync tick at least half a period away. Every key due then joins
-   * one wave and one batched read (⌈N/10⌉ DescribeServices for N services); per-key jitter would
-   * scatter a resync into many small waves, each paying its own reads. The ticks' phase is random
-   * per process, so controllers started together do not all read at once.
-   */
-  #resyncAfterMs(): number {
-    const periodMs = this.#o.settings.resyncMs;
-    if (!(periodMs > 0)) return periodMs;
-    const now = Date.now();
-    const offsetMs = this.#resyncPhase * periodMs;
-    const tick = offsetMs + Math.ceil((now + periodMs / 2 - offsetMs) / periodMs) * periodMs;
-    return Math.max(1, Math.round(tick - now));
+    this.#o.reader.recordWrites(writes);
   }
 
   #now(): Date {
@@ -469,29 +305,17 @@ export class Reconciler {
   }
 }
 
-function arnOf(manifest: Manifest, snapshot: LiveSnapshot): string | undefined {
-  if (manifest.kind === "Service") {
-    const arn = snapshot.services.get(manifest.key)?.["serviceArn"];
-    return typeof arn === "string" ? arn : undefined;
-  }
-  if (manifest.kind === "ScheduledRule") {
-    const arn = snapshot.rules.get(manifest.key)?.rule["Arn"];
-    return typeof arn === "string" ? arn : undefined;
-  }
-  return snapshot.revisions.get(manifest.name)?.[0]?.arn;
+function changedCount(action: Action): number {
+  return action.type === "noop" || action.type === "blocked" ? 0 : action.changes.length;
 }
 
 function asError(error: unknown): EcsGitopsError {
   return isEcsGitopsError(error) ? error : new EcsGitopsError("Internal", String(error instanceof Error ? error.message : error), { cause: error });
 }
 
-/** ±10 % so a thousand resources do not all resync in the same second. */
-export function jitter(ms: number, random: () => number = Math.random): number {
-  return Math.round(ms * (0.9 + 0.2 * random()));
-}
 
 /** The `ecs-gitops/self-heal` annotation overrides the controller-wide setting for one resource. */
 export function selfHealOf(manifest: Pick<Manifest, "annotations">, fallback: boolean): boolean {
-  const annotation = manifest.annotations["ecs-gitops/self-heal"];
+  const annotation = manifest.annotations[SELF_HEAL_ANNOTATION];
   return annotation === undefined ? fallback : annotation === "true";
 }

@@ -1,14 +1,13 @@
-import { EcsGitopsError } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
-import { KINDS } from "../manifests/types.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
 import type { HeldBack } from "./desired-state.js";
-import type { Health } from "./health.js";
+import { kindAndName } from "./drift.js";
+import type { Health } from "../resources/types.js";
 import { setCurrentCommit } from "./metrics.js";
 import type { ControllerMetrics } from "./metrics.js";
 
-export { serviceHealth } from "./health.js";
-export type { Health, HealthVerdict } from "./health.js";
+export { serviceHealth } from "../resources/service/health.js";
+export type { Health, HealthVerdict } from "../resources/types.js";
 
 export type SyncStatus = "Synced" | "OutOfSync" | "Unknown";
 
@@ -83,7 +82,7 @@ export class StatusStore {
   update(key: ResourceKey, patch: ResourcePatch): ResourceStatus {
     const previous = this.#resources.get(key);
     const identity = patch.kind !== undefined && patch.name !== undefined ? { kind: patch.kind, name: patch.name } : undefined;
-    const next: ResourceStatus = previous === undefined ? { key, ...(identity ?? identityOf(key)), sync: "Unknown", health: "Unknown" } : { ...previous };
+    const next: ResourceStatus = previous === undefined ? { key, ...(identity ?? kindAndName(key)), sync: "Unknown", health: "Unknown" } : { ...previous };
     const target = next as Record<string, unknown>;
     for (const [field, value] of Object.entries(patch)) {
       if (field === "key") continue;
@@ -170,12 +169,3 @@ export class StatusStore {
   }
 }
 
-function identityOf(key: ResourceKey): { kind: Kind; name: string } {
-  const parts = key.split("/");
-  const kind = KINDS.find((k) => k === parts[0]);
-  const name = parts.at(-1);
-  if (kind === undefined || name === undefined || parts.length < 2 || name === "") {
-    throw new EcsGitopsError("Internal", `resource key ${JSON.stringify(key)} is not <Kind>/…/<name>`, { where: key });
-  }
-  return { kind, name };
-}

@@ -1,3 +1,4 @@
+import { assertNever } from "../assert-never.js";
 import { describeTaskDefinition, listTagsForResource } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
@@ -49,9 +50,7 @@ async function liveTags(aws: AwsClients, guard: WriteGuard): Promise<TagMap | un
       const revision = await describeTaskDefinition(aws, guard.arn);
       return revision === undefined ? undefined : tagListToMap(revision["tags"]);
     }
-    default: {
-      const exhaustive: never = guard;
-      throw new Error(`unknown write guard ${JSON.stringify(exhaustive)}`);
-    }
+    default:
+      return assertNever(guard, "write guard");
   }
 }

@@ -2,6 +2,7 @@ import { diffLines } from "diff";
 import { styleText } from "node:util";
 import { stringify } from "yaml";
 import type { JsonValue } from "../json.js";
+import { parseResourceKey } from "../manifests/identity.js";
 import type { Action, ActionType } from "../resources/types.js";
 import { maskSecrets } from "./mask.js";
 import type { SecretMatcher } from "./mask.js";
@@ -74,8 +75,8 @@ export function renderPlan(actions: readonly Action[], options: RenderOptions): 
   const lines: string[] = [];
   for (const action of actions) {
     if (action.type === "noop") continue;
-    const [kind, ...rest] = action.key.split("/");
-    lines.push(paint(COLOR[action.type], `${SYMBOL[action.type]} ${kind} ${rest.join("/")}`) + paint("gray", `  (${action.type})`));
+    const { kind, scope, name } = parseResourceKey(action.key);
+    lines.push(paint(COLOR[action.type], `${SYMBOL[action.type]} ${kind} ${scope === undefined ? name : `${scope}/${name}`}`) + paint("gray", `  (${action.type})`));
     for (const change of maskChanges(action.changes, options.isSecret)) lines.push(...(action.type === "create" ? renderAdded(change, paint) : renderChange(change, paint)));
     if (action.type === "blocked") {
       lines.push(`    ${paint("magenta", "blocked:")} ${action.reason}`);

@@ -1,3 +1,4 @@
+import { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS } from "./annotations.js";
 import { emptyMap, isJsonObject, own } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { problem } from "./parse.js";
@@ -17,14 +18,7 @@ export type Envelope = {
 
 const TOP_FIELDS = ["apiVersion", "kind", "metadata", "spec"];
 const METADATA_FIELDS = ["name", "labels", "annotations"];
-/** Annotations the controller understands; a typo in one must not silently change behaviour. */
-export const ANNOTATIONS = [
-  "ecs-gitops/ignore-differences",
-  "ecs-gitops/adopt",
-  "ecs-gitops/self-heal",
-] as const;
-/** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
-export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune", "ecs-gitops/sync"] as const;
+export { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS };
 // xref: ECS RegisterTaskDefinition `family` and CreateService `serviceName` (letters, numbers,
 // hyphens, underscores, up to 255); EventBridge PutRule `Name` pattern [\.\-_A-Za-z0-9]+, max 64.
 const NAME_PATTERNS: Record<Kind, { pattern: RegExp; text: string }> = {

@@ -1,4 +1,7 @@
+import { assertNever } from "../assert-never.js";
+import { EcsGitopsError } from "../errors.js";
 import type { JsonObject } from "../json.js";
+import { KINDS } from "./types.js";
 import type { Kind, ResourceKey } from "./types.js";
 
 /** The cluster ECS uses when a request names none. */
@@ -32,15 +35,21 @@ export function resourceKey(kind: Kind, name: string, spec: JsonObject, defaultC
       const bus = spec["eventBusName"];
       return `ScheduledRule/${typeof bus === "string" && bus !== "" ? eventBusName(bus) : AWS_DEFAULT_EVENT_BUS}/${name}`;
     }
-    default: {
-      const exhaustive: never = kind;
-      throw new Error(`unknown kind ${String(exhaustive)}`);
-    }
+    default:
+      return assertNever(kind, "kind");
   }
 }
 
+/**
+ * `Service/prod/web` → kind Service, scope prod, name web; `TaskDefinition/web` has no scope. The
+ * one parser of resource keys; a malformed key is a bug in ecs-gitops (keys are built, never typed).
+ */
 export function parseResourceKey(key: ResourceKey): { kind: Kind; scope: string | undefined; name: string } {
   const parts = key.split("/");
-  const kind = parts[0] as Kind;
-  return parts.length === 2 ? { kind, scope: undefined, name: parts[1] ?? "" } : { kind, scope: parts[1], name: parts.slice(2).join("/") };
+  const kind = KINDS.find((k) => k === parts[0]);
+  const name = parts.at(-1);
+  if (kind === undefined || name === undefined || parts.length < 2 || name === "") {
+    throw new EcsGitopsError("Internal", `resource key ${JSON.stringify(key)} is not <Kind>/…/<name>`, { where: key });
+  }
+  return { kind, scope: parts.length > 2 ? parts.slice(1, -1).join("/") : undefined, name };
 }

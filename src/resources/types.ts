@@ -40,6 +40,10 @@ export type WriteGuard = { owner: string; repo?: string | undefined; adopt: bool
   | { resource: "revision"; arn: string; expect: "owned" }
 );
 
+export type Health = "Healthy" | "Progressing" | "Degraded" | "Missing" | "Unknown";
+
+export type HealthVerdict = { health: Health; message: string };
+
 /** What apply executes and diff prints: one source of truth (docs/design.md#plan-then-apply, as changesets and Terraform). */
 export type Action =
   | { type: "create" | "update" | "noop"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[]; guard?: WriteGuard }

@@ -1,8 +1,6 @@
 import type { Manifest, Problem, ResourceKey } from "../manifests/types.js";
-import { validateScheduledRule } from "./scheduled-rule/validate.js";
-import { validateService } from "./service/validate.js";
 import type { ValidationContext } from "./common/validation.js";
-import { validateTaskDefinition } from "./task-definition/validate.js";
+import { pluginFor } from "./registry.js";
 
 export type ValidateOptions = {
   defaultCluster?: string | undefined;
@@ -13,14 +11,18 @@ export type ValidateOptions = {
 /** Every kind's semantic checks over one desired set, cross-kind references included. Pure. */
 export function validateManifests(manifests: readonly Manifest[], options: ValidateOptions = {}): Problem[] {
   const families = new Map<string, Manifest>();
-  for (const m of manifests) if (m.kind === "TaskDefinition") families.set(m.name, m);
+  for (const m of manifests) {
+    const family = pluginFor(m).definesFamily(m);
+    if (family !== undefined) families.set(family, m);
+  }
   const problems: Problem[] = [];
   // Task definitions first: a family with errors is never registered, so what runs it cannot apply.
   const brokenFamilies = new Set<string>();
   for (const key of options.invalidKeys ?? []) if (key.startsWith("TaskDefinition/")) brokenFamilies.add(key.slice("TaskDefinition/".length));
-  for (const m of families.values()) {
-    const found = validateTaskDefinition(m);
-    if (found.some((p) => p.severity === "error")) brokenFamilies.add(m.name);
+  const noFamilies: ValidationContext = { defaultCluster: options.defaultCluster, findTaskDefinition: () => undefined, isBrokenTaskDefinition: () => false };
+  for (const [family, m] of families) {
+    const found = pluginFor(m).validate(m, noFamilies);
+    if (found.some((p) => p.severity === "error")) brokenFamilies.add(family);
     problems.push(...found);
   }
   const ctx: ValidationContext = {
@@ -28,21 +30,7 @@ export function validateManifests(manifests: readonly Manifest[], options: Valid
     findTaskDefinition: (family) => families.get(family),
     isBrokenTaskDefinition: (family) => brokenFamilies.has(family),
   };
-  for (const m of manifests) {
-    switch (m.kind) {
-      case "TaskDefinition":
-        break;
-      case "Service":
-        problems.push(...validateService(m, ctx));
-        break;
-      case "ScheduledRule":
-        problems.push(...validateScheduledRule(m, ctx));
-        break;
-      default: {
-        const exhaustive: never = m.kind;
-        throw new Error(`unknown kind ${String(exhaustive)}`);
-      }
-    }
-  }
+  // Task definitions were checked above; every other kind may refer to them.
+  for (const m of manifests) if (pluginFor(m).definesFamily(m) === undefined) problems.push(...pluginFor(m).validate(m, ctx));
   return problems;
 }

@@ -1,3 +1,4 @@
+import { assertNever } from "../../assert-never.js";
 import type { Command } from "commander";
 import { styleText } from "node:util";
 import { applyOnce } from "../../controller/one-shot.js";
@@ -63,10 +64,8 @@ export function renderOutcomes(outcomes: readonly ApplyOutcome[], color: boolean
       case "failed":
         lines.push(`${paint("red", "✗")} ${name}: failed [${o.error.code}] ${redactUrl(o.error.message)}${o.calls.length ? ` (after ${o.calls.join(", ")})` : ""}`);
         break;
-      default: {
-        const exhaustive: never = o;
-        throw new Error(`unknown outcome ${JSON.stringify(exhaustive)}`);
-      }
+      default:
+        assertNever(o, "apply outcome");
     }
   }
   lines.push(`Apply: ${count.applied} applied, ${count.unchanged} unchanged, ${count.blocked} blocked, ${count.failed} failed.`);

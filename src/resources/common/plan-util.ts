@@ -1,3 +1,4 @@
+import { ADOPT_ANNOTATION, IGNORE_ANNOTATION } from "../../manifests/annotations.js";
 import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
 import { emptyMap, formatPath, isJsonObject, own } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
@@ -9,8 +10,7 @@ import { compact } from "./normalize-util.js";
 import { diffTags, tagMapToList, tagsForWrite } from "./tags.js";
 import type { TagMap } from "./tags.js";
 
-export const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
-export const ADOPT_ANNOTATION = "ecs-gitops/adopt";
+export { ADOPT_ANNOTATION, IGNORE_ANNOTATION };
 
 export type TagChange = { key: string; change: Change };
 
@@ -100,24 +100,15 @@ export function quoteOrAbsent(value: string | undefined): string {
  */
 export function notOwned(manifest: Manifest, ctx: PlanContext, liveTags: TagMap, changes: Change[], what: string, scope = "it"): Extract<Action, { type: "blocked" }> {
   const writer = liveTags[OWNER_TAG] === ctx.owner ? otherRepository(liveTags[SOURCE_TAG], ctx.repo) : undefined;
-  if (writer !== undefined) {
-    return {
-      type: "blocked",
-      code: "NotOwned",
-      key: manifest.key,
-      kind: manifest.kind,
-      changes,
-      reason: `${what} is owned by ${writer} (tag ${SOURCE_TAG} is "${liveTags[SOURCE_TAG] ?? ""}"): another repository with owner "${ctx.owner}" manages it`,
-      hint: `define it in one repository only: remove it from ${manifest.file} or from ${writer}; to move it here, remove it there, then delete the ${SOURCE_TAG} tag on the resource (aws ecs untag-resource / aws events untag-resource); the next sync writes ours`,
-    };
-  }
-  return {
-    type: "blocked",
-    code: "NotOwned",
-    key: manifest.key,
-    kind: manifest.kind,
-    changes,
-    reason: `${what} already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(own(liveTags, OWNER_TAG))})`,
-    hint: `to manage ${scope}, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; otherwise choose another metadata.name`,
-  };
+  const why =
+    writer !== undefined
+      ? {
+          reason: `${what} is owned by ${writer} (tag ${SOURCE_TAG} is "${liveTags[SOURCE_TAG] ?? ""}"): another repository with owner "${ctx.owner}" manages it`,
+          hint: `define it in one repository only: remove it from ${manifest.file} or from ${writer}; to move it here, remove it there, then delete the ${SOURCE_TAG} tag on the resource (aws ecs untag-resource / aws events untag-resource); the next sync writes ours`,
+        }
+      : {
+          reason: `${what} already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(own(liveTags, OWNER_TAG))})`,
+          hint: `to manage ${scope}, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; otherwise choose another metadata.name`,
+        };
+  return { type: "blocked", code: "NotOwned", key: manifest.key, kind: manifest.kind, changes, ...why };
 }

@@ -1,3 +1,4 @@
+import { ADOPT_ANNOTATION } from "../../manifests/annotations.js";
 import type { Manifest } from "../../manifests/types.js";
 import { isOlderSourceForm, otherRepository, sourceTagValue } from "./source-tag.js";
 import { OWNER_TAG, REVISION_TAG, SOURCE_TAG, WRITE_ONLY_TAGS } from "../types.js";
@@ -79,7 +80,7 @@ export type Ownership = "owned" | "adoptable" | "foreign" | "other-repo";
 export type OwnerClaim = { owner: string; repo?: string | undefined; adopt: boolean };
 
 export function claimOf(manifest: Manifest, ctx: PlanContext): OwnerClaim {
-  return { owner: ctx.owner, repo: ctx.repo, adopt: own(manifest.annotations, "ecs-gitops/adopt") === "true" };
+  return { owner: ctx.owner, repo: ctx.repo, adopt: own(manifest.annotations, ADOPT_ANNOTATION) === "true" };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { assertNever } from "../../assert-never.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
 import { problem } from "../../manifests/parse.js";
@@ -105,10 +106,8 @@ export function resolveTaskDefinitionRef(value: JsonValue | undefined, at: JsonP
       return undefined;
     case "family":
       return managedFamily(ref.family, at, rule, report, ctx);
-    default: {
-      const exhaustive: never = ref;
-      throw new Error(`unknown reference ${JSON.stringify(exhaustive)}`);
-    }
+    default:
+      return assertNever(ref, "task definition reference");
   }
 }
 

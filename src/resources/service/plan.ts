@@ -1,3 +1,4 @@
+import { assertNever } from "../../assert-never.js";
 import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
@@ -149,10 +150,8 @@ function resolveTaskDefinition(spec: JsonObject, ctx: PlanContext): TaskDefiniti
       return { display: `${resolved.family}:(new)`, input: arnPlaceholder(resolved.key) };
     case "unresolved":
       return { unresolved: resolved.reason };
-    default: {
-      const exhaustive: never = resolved;
-      throw new Error(`unknown task definition resolution ${JSON.stringify(exhaustive)}`);
-    }
+    default:
+      return assertNever(resolved, "task definition resolution");
   }
 }
 

@@ -77,8 +77,13 @@ describe("applyPlan", () => {
     expect(sent.map((s) => s.operation)).toEqual(["RegisterTaskDefinition"]);
     answerNext(0);
     await drain();
-    const outcomes = await applied;
+    const { outcomes, writes } = await applied;
     expect(sent.map((s) => s.operation)).toEqual(["RegisterTaskDefinition", "CreateService"]);
+    // Apply returns the writes it made, in order, with what AWS answered: the caller's caches follow them.
+    expect(writes.map((w) => [w.key, w.call.operation, "output" in w])).toEqual([
+      ["TaskDefinition/web", "ecs:RegisterTaskDefinition", true],
+      ["Service/shop/web", "ecs:CreateService", true],
+    ]);
     expect(sent[1]?.input["taskDefinition"]).toBe("arn:aws:ecs:us-east-1:123456789012:task-definition/web:1");
     expect(outcomes.map((o) => o.outcome)).toEqual(["applied", "applied"]);
   });
@@ -86,7 +91,7 @@ describe("applyPlan", () => {
   it("sends independent writes side by side, never more than the concurrency at once", async () => {
     const { aws, sent, drain, maxInFlight } = scriptedClients();
     const actions = Array.from({ length: 10 }, (_, i) => updateCount(`s${i}`));
-    const applied = applyPlan(aws, actions, {}, { concurrency: 3 });
+    const applied = applyPlan(aws, actions, { concurrency: 3 });
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(sent).toHaveLength(3);
     await drain();
@@ -108,7 +113,9 @@ describe("applyPlan", () => {
     const { aws, drain } = scriptedClients({ failFamilies: ["web"] });
     const applied = applyPlan(aws, [register("web"), register("api"), createService("web", "web"), createService("api", "api")]);
     await drain();
-    const outcomes = await applied;
+    const { outcomes, writes } = await applied;
+    // The failed registration is reported as a failed write (it may have landed); the dependent never wrote.
+    expect(writes.filter((w) => !("output" in w)).map((w) => [w.key, w.call.operation])).toEqual([["TaskDefinition/web", "ecs:RegisterTaskDefinition"]]);
     expect(outcomes.map((o) => [o.key, o.outcome, o.outcome === "failed" ? o.error.code : undefined])).toEqual([
       ["TaskDefinition/web", "failed", "InvalidRequest"],
       ["TaskDefinition/api", "applied", undefined],

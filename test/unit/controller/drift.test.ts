@@ -7,6 +7,7 @@ import type { Change } from "../../../src/diff/structural.js";
 import { classifyDifference, DriftTracker, driftFingerprint, FIGHTING_REASON, handMadeRevisions, kindAndName } from "../../../src/controller/drift.js";
 import type { DriftObservation } from "../../../src/controller/drift.js";
 import { FileEpisodeStore } from "../../../src/controller/drift-store.js";
+import { parseResourceKey } from "../../../src/manifests/identity.js";
 import type { LiveSnapshot } from "../../../src/controller/planner.js";
 import type { LiveTaskDefinition } from "../../../src/resources/task-definition/plan.js";
 import { captureLog } from "../alerts/capture-log.js";
@@ -153,6 +154,25 @@ describe("DriftTracker self-heal budget", () => {
     expect(tracker.isHealSuspended(KEY)).toBe(true);
     expect([35, 40, 45].flatMap((m) => tracker.observe(KEY, obs(m, scaled, { selfHeal: true })))).toEqual([]);
     expect(tracker.driftStatus(KEY)?.action).toBe("heal-suspended");
+  });
+
+  it("healBudget tells, before the drift is observed, what recordHeal answers after, and spends nothing", () => {
+    const tracker = new DriftTracker({ maxHeals: 2, healWindowMs: 60 * MINUTE });
+    const other: Change[] = [{ path: "/cpu", desired: "256", live: "512" }];
+    expect(tracker.healBudget(KEY, [], at(0))).toEqual({ allowed: false, reason: "no drift is open for this resource" });
+    const predicted: boolean[] = [];
+    const answered: boolean[] = [];
+    for (const [minute, changes] of [[0, scaled], [5, scaled], [10, other], [15, scaled], [20, other], [30, other], [95, scaled]] as const) {
+      const before = tracker.healBudget(KEY, changes, at(minute));
+      expect(tracker.healBudget(KEY, changes, at(minute))).toEqual(before);
+      tracker.observe(KEY, obs(minute, changes, { selfHeal: true }));
+      const decision = tracker.recordHeal(KEY, at(minute));
+      expect(decision).toEqual(before);
+      predicted.push(before.allowed);
+      answered.push(decision.allowed);
+    }
+    expect(answered).toEqual(predicted);
+    expect(answered).toContain(false);
   });
 
   it("suspends within one episode when the drift is back at every resync, with one update alert", () => {
@@ -402,5 +422,14 @@ describe("handMadeRevisions", () => {
     const live = snapshot([revision("web", 1, ours), revision("web", 2, { "ecs-gitops:owner": "other-team" })], { serviceUses: arn("web", 1) });
     expect(handMadeRevisions(live, "ecs-gitops")).toMatchObject([{ revision: 2 }]);
     expect(handMadeRevisions(live, "other-team")).toEqual([]);
+  });
+});
+
+describe("parseResourceKey", () => {
+  it("is the one key parser: scope when the key has one, Internal on anything not built by resourceKey", () => {
+    expect(parseResourceKey("TaskDefinition/web")).toEqual({ kind: "TaskDefinition", scope: undefined, name: "web" });
+    expect(parseResourceKey("Service/prod/web")).toEqual({ kind: "Service", scope: "prod", name: "web" });
+    expect(parseResourceKey("ScheduledRule/orders-bus/nightly")).toEqual({ kind: "ScheduledRule", scope: "orders-bus", name: "nightly" });
+    for (const bad of ["Deployment/prod/web", "Service", "Service/prod/", ""]) expect(() => parseResourceKey(bad)).toThrow(expect.objectContaining({ code: "Internal", where: bad }));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isInterruptedDeploy } from "../../../src/controller/interrupted-deploy.js";
+import { isInterruptedDeploy } from "../../../../src/resources/service/interrupted-deploy.js";
 
 const service = (createdAt: string | number) => ({ deployments: [{ status: "PRIMARY", createdAt }, { status: "ACTIVE", createdAt: "2026-01-01T00:00:00Z" }] });
 const revision = (registeredAt: string | number) => ({ taskDefinitionArn: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8", registeredAt });

@@ -1,5 +1,6 @@
-import { isJsonObject } from "../json.js";
-import type { JsonObject, JsonValue } from "../json.js";
+import { isJsonObject } from "../../json.js";
+import type { JsonObject } from "../../json.js";
+import { epochMs } from "../common/aws-time.js";
 
 /**
  * Was a deploy interrupted between RegisterTaskDefinition and UpdateService (controller killed,
@@ -14,14 +15,4 @@ export function isInterruptedDeploy(service: JsonObject | undefined, desiredRevi
   const primary = deployments.find((d): d is JsonObject => isJsonObject(d) && d["status"] === "PRIMARY");
   const deployedAt = epochMs(primary?.["createdAt"]);
   return registeredAt !== undefined && deployedAt !== undefined && registeredAt > deployedAt;
-}
-
-/** AWS returns epoch seconds (API) or ISO strings (CLI/SDK JSON). */
-function epochMs(value: JsonValue | undefined): number | undefined {
-  if (typeof value === "number") return value < 1e12 ? value * 1000 : value;
-  if (typeof value === "string") {
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : ms;
-  }
-  return undefined;
 }

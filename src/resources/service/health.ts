@@ -1,9 +1,7 @@
-import { isJsonObject } from "../json.js";
-import type { JsonObject, JsonValue } from "../json.js";
-
-export type Health = "Healthy" | "Progressing" | "Degraded" | "Missing" | "Unknown";
-
-export type HealthVerdict = { health: Health; message: string };
+import { isJsonObject } from "../../json.js";
+import type { JsonObject } from "../../json.js";
+import { epochMs } from "../common/aws-time.js";
+import type { HealthVerdict } from "../types.js";
 
 // Circuit breaker and alarm rollbacks leave these words in the failed deployment's
 // rolloutStateReason and in the service events ("(service web) rolling back to deployment ecs-svc/…").
@@ -77,13 +75,8 @@ function numberAt(object: JsonObject | undefined, key: string): number | undefin
   return typeof value === "number" ? value : undefined;
 }
 
-/** SDK dates arrive as ISO strings (toPlainJson); the CLI prints epoch seconds. */
 function timeAt(object: JsonObject | undefined, key: string): number | undefined {
-  const value: JsonValue | undefined = object?.[key];
-  if (typeof value === "number") return value < 1e12 ? value * 1000 : value;
-  if (typeof value !== "string") return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
+  return epochMs(object?.[key]);
 }
 
 /** ECS rolled the service back (circuit breaker or alarms): its revision is ECS's choice, not a hand edit. */

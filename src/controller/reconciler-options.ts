@@ -1,0 +1,61 @@
+import type { Logger } from "pino";
+import type { AlertDispatcher } from "../alerts/dispatcher.js";
+import type { AwsClients } from "../aws/index.js";
+import type { SecretMatcher } from "../diff/mask.js";
+import type { Action } from "../resources/types.js";
+import type { ApplyResult } from "./applier.js";
+import type { DriftTracker } from "./drift.js";
+import type { LiveReader } from "./live-state.js";
+import type { ControllerMetrics } from "./metrics.js";
+import type { IgnoreRule } from "./planner.js";
+import type { Planner } from "./read-plan.js";
+import type { StatusStore } from "./status.js";
+
+export type ReconcilerSettings = {
+  owner: string;
+  /** The repository's identity for the source tag (repo-identity.ts); resources another repository wrote are not ours. */
+  repo?: string | undefined;
+  region: string;
+  defaultCluster: string | undefined;
+  ignoreRules: readonly IgnoreRule[];
+  /** The manifests folder (--path) from the repository root: prefixes ecs-gitops:source. */
+  sourcePrefix?: string | undefined;
+  /** observe: never write. */
+  mode: "sync" | "observe";
+  /** Apply new commits. */
+  automated: boolean;
+  /** Revert drift (per-resource annotation `ecs-gitops/self-heal` overrides). */
+  selfHeal: boolean;
+  /** Drift resync period: every key is reconciled again after it. */
+  resyncMs: number;
+  /** How soon to look again while a service rolls out or right after a write. */
+  progressPollMs: number;
+  /** Names whose values are masked in changes, alerts and logs (built-in names plus ecs-gitops.yaml `maskPatterns`). */
+  isSecret?: SecretMatcher | undefined;
+};
+
+/** The reader as the reconciler uses it (a seam: unit tests give a fake, the controller a LiveReader). */
+export type ReconcilerReader = Pick<LiveReader, "snapshot" | "withLatest" | "recordWrites" | "forgetCached">;
+
+/** Executes the chosen actions (a seam: the controller uses applyPlan against AWS). */
+export type ReconcilerApplier = (actions: readonly Action[]) => Promise<ApplyResult>;
+
+export type ReconcilerOptions = {
+  aws: AwsClients;
+  reader: ReconcilerReader;
+  /** Default: applyPlan with `aws`. */
+  apply?: ReconcilerApplier | undefined;
+  /** Default: planAll. */
+  plan?: Planner | undefined;
+  status: StatusStore;
+  drift: DriftTracker;
+  alerts: AlertDispatcher;
+  metrics: ControllerMetrics;
+  log: Logger;
+  settings: ReconcilerSettings;
+  /** Keys asked for until no new key came for this long share one batched read (DescribeServices, ListRules). */
+  waveDelayMs?: number;
+  /** …but a wave starts at the latest this long after its first key, however steadily keys keep coming. */
+  maxWaveDelayMs?: number;
+  now?: () => Date;
+};

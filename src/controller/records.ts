@@ -1,0 +1,71 @@
+import type { JsonObject } from "../json.js";
+import type { ResourceKey } from "../manifests/types.js";
+import type { Residue } from "./write-residue.js";
+
+/**
+ * What this process remembers about one resource between two looks. Memory only, on purpose:
+ * what a restart needs is elsewhere already (the spec-hash tag on AWS tells a deploy from drift,
+ * drift and failure episodes are persisted by the drift tracker), and each field below only
+ * sharpens a judgement that is safe to lose.
+ */
+export type ResourceRecord = {
+  /** When this process last applied the resource (epoch ms, injected clock). */
+  appliedAt?: number;
+  /**
+   * The desired spec hash when this process last saw the resource exist on AWS. Gone while that
+   * hash still holds: deleted outside git, drift rather than a create. After a restart a deleted
+   * resource is recreated as a pending deploy.
+   */
+  seenLiveHash?: string;
+  /**
+   * What our last write left undone as AWS answered it (AWS ignored or rewrote part of it). At the
+   * next look, re-sending exactly that finishes our own write; anything else is drift. One look
+   * only, so a perpetual difference cannot become a write loop.
+   */
+  residue?: Residue;
+  /** The resource as the last write of this wave answered it (CreateService / UpdateService). */
+  postWrite?: JsonObject;
+};
+
+/** One record per resource, plus what is per family (revisions this process registered). */
+export class ResourceRecords {
+  readonly #records = new Map<ResourceKey, ResourceRecord>();
+  /** When this process last registered a revision of each family (deploys in flight). */
+  readonly #registeredAt = new Map<string, number>();
+  /** Hand-made revisions already noted in the log (once each). */
+  readonly #notedRevisions = new Set<string>();
+
+  get(key: ResourceKey): Readonly<ResourceRecord> {
+    return this.#records.get(key) ?? {};
+  }
+
+  /** Set fields; a field given as undefined is cleared. */
+  update(key: ResourceKey, patch: { [F in keyof ResourceRecord]?: ResourceRecord[F] | undefined }): void {
+    const record: ResourceRecord = { ...this.#records.get(key) };
+    for (const [field, value] of Object.entries(patch) as [keyof ResourceRecord, unknown][]) {
+      if (value === undefined) delete record[field];
+      else Object.assign(record, { [field]: value });
+    }
+    this.#records.set(key, record);
+  }
+
+  /** The resource left git. */
+  forget(key: ResourceKey): void {
+    this.#records.delete(key);
+  }
+
+  registered(family: string, at: number): void {
+    this.#registeredAt.set(family, at);
+  }
+
+  registeredAt(family: string): number {
+    return this.#registeredAt.get(family) ?? 0;
+  }
+
+  /** True the first time a hand-made revision is noted. */
+  noteRevision(arn: string): boolean {
+    if (this.#notedRevisions.has(arn)) return false;
+    this.#notedRevisions.add(arn);
+    return true;
+  }
+}

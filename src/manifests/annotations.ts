@@ -1,0 +1,11 @@
+/** Take over an existing resource that carries no (or another) owner tag. */
+export const ADOPT_ANNOTATION = "ecs-gitops/adopt";
+/** Paths (comma or newline separated) whose differences are never applied nor reported. */
+export const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
+/** Overrides the controller's self-heal setting for one resource ("true" / "false"). */
+export const SELF_HEAL_ANNOTATION = "ecs-gitops/self-heal";
+
+/** Annotations the controller understands; a typo in one must not silently change behaviour. */
+export const ANNOTATIONS = [IGNORE_ANNOTATION, ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION] as const;
+/** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
+export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune", "ecs-gitops/sync"] as const;

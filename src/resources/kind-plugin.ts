@@ -1,0 +1,64 @@
+import type { ThrottleCategory } from "../aws/rate-limit.js";
+import type { JsonObject } from "../json.js";
+import type { Manifest, Problem } from "../manifests/types.js";
+import type { TaskDefinitionRef, ValidationContext } from "./common/validation.js";
+import type { LiveSnapshot } from "./live-snapshot.js";
+import type { HealthVerdict } from "./types.js";
+
+/** One AWS call a kind makes, and the token bucket AWS throttles it against. */
+export type KindCall = { service: "ecs" | "events"; operation: string; throttle: ThrottleCategory };
+
+/** Calls of one service, listed by the bucket they draw from. */
+export function callsOf(service: KindCall["service"], byBucket: Partial<Record<ThrottleCategory, readonly string[]>>): KindCall[] {
+  return Object.entries(byBucket).flatMap(([throttle, operations]) => operations.map((operation) => ({ service, operation, throttle: throttle as ThrottleCategory })));
+}
+
+/** `read(value)` when the resource was read, else undefined (not on AWS). */
+export function maybe<T, R>(value: T | undefined, read: (value: T) => R): R | undefined {
+  return value === undefined ? undefined : read(value);
+}
+
+/** The string a read left at this place, if any. */
+export function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * Everything the engine knows about one kind, behind one interface (as ACK's AWSResourceManager
+ * or crossplane's ExternalClient): the engine dispatches on the registry and never switches on a
+ * kind name, so a new kind is one folder and one registry line, and the compiler names whatever
+ * capability it still lacks. Every method is pure.
+ */
+export type KindPlugin<K extends string> = {
+  readonly kind: K;
+  /** Plan and apply order: kinds others refer to come first (a revision before the service that runs it). */
+  readonly planOrder: number;
+  /** Semantic checks beyond the generated JSON schema (the manifest loader checks each kind against its generated schema). */
+  validate(manifest: Manifest, ctx: ValidationContext): Problem[];
+  /** References to task definitions, as written (families, pins, ARNs). */
+  references(manifest: Manifest): TaskDefinitionRef[];
+  /** A reference by ARN without a revision follows AWS's latest ACTIVE revision (ECS resolves it at deploy time). */
+  readonly followsLatestActive: boolean;
+  /** The task definition family this resource defines (what other kinds refer to), if any. */
+  definesFamily(manifest: Manifest): string | undefined;
+  /** Clusters whose ARN names the account (learned before the first write when nothing else exists). */
+  clusters(manifest: Manifest, defaultCluster: string | undefined): string[];
+  /** The resource's ARN as read (undefined: not on AWS, or not read). */
+  arn(manifest: Manifest, live: LiveSnapshot): string | undefined;
+  /** The resource's tags as read (undefined: not on AWS). */
+  tags(manifest: Manifest, live: LiveSnapshot): Readonly<Record<string, string>> | undefined;
+  /** What git says about the resource, as the `ecs-gitops:spec-hash` tag carries it. */
+  specHash(manifest: Manifest): string;
+  health(manifest: Manifest, live: LiveSnapshot): HealthVerdict;
+  /** Right after a successful write, before anything is read again. */
+  readonly healthAfterApply: HealthVerdict;
+  /**
+   * A deploy of `revision` (ours, registered from git) was interrupted before the resource moved
+   * to it: what differs is still our deploy, not drift.
+   */
+  interruptedDeploy(manifest: Manifest, live: LiveSnapshot, revision: JsonObject | undefined): boolean;
+  /** AWS undid the last deploy itself (circuit breaker, alarms): redeploying it would fail again. */
+  rolledBack(manifest: Manifest, live: LiveSnapshot): boolean;
+  /** The calls reading and writing this kind, each with its throttle category. */
+  readonly calls: readonly KindCall[];
+};

@@ -1,0 +1,20 @@
+import type { JsonObject } from "../json.js";
+import type { ResourceKey } from "../manifests/types.js";
+import type { LiveScheduledRule } from "./scheduled-rule/normalize.js";
+import type { LiveTaskDefinition } from "./task-definition/plan.js";
+
+/** What the AWS side looks like for the resources a plan covers (read by live-state.ts). */
+export type LiveSnapshot = {
+  accountId: string | undefined;
+  /** Candidate revisions per family, in preference order (in use by a managed service first). */
+  revisions: ReadonlyMap<string, readonly LiveTaskDefinition[]>;
+  /** Families whose latest ACTIVE revision is among the candidates. */
+  latestKnown: ReadonlySet<string>;
+  /**
+   * The latest ACTIVE revision's ARN (undefined: none) of each family the repo does not manage
+   * that a Service names by an ARN without a revision; read afresh for every plan.
+   */
+  latestActive?: ReadonlyMap<string, string | undefined>;
+  services: ReadonlyMap<ResourceKey, JsonObject | undefined>;
+  rules: ReadonlyMap<ResourceKey, LiveScheduledRule | undefined>;
+};

@@ -1,0 +1,30 @@
+import type { Kind, Manifest } from "../manifests/types.js";
+import type { KindPlugin } from "./kind-plugin.js";
+import { scheduledRulePlugin } from "./scheduled-rule/plugin.js";
+import { servicePlugin } from "./service/plugin.js";
+import { taskDefinitionPlugin } from "./task-definition/plugin.js";
+
+export type KindRegistry<K extends string> = { readonly [P in K]: KindPlugin<P> };
+
+/**
+ * Every kind the engine manages. A name added to KINDS without a line here fails to compile,
+ * and so does a plug-in missing a capability.
+ */
+export const KIND_PLUGINS = {
+  TaskDefinition: taskDefinitionPlugin,
+  Service: servicePlugin,
+  ScheduledRule: scheduledRulePlugin,
+} as const satisfies KindRegistry<Kind>;
+
+/** The kinds of a registry, in plan order (kinds others refer to first). */
+export function kindsOf<K extends string>(registry: KindRegistry<K>): K[] {
+  return (Object.keys(registry) as K[]).sort((a, b) => registry[a].planOrder - registry[b].planOrder);
+}
+
+export function pluginOf(kind: Kind): KindPlugin<Kind> {
+  return KIND_PLUGINS[kind];
+}
+
+export function pluginFor(manifest: Pick<Manifest, "kind">): KindPlugin<Kind> {
+  return KIND_PLUGINS[manifest.kind];
+}

@@ -1,0 +1,38 @@
+import { clusterName } from "../../manifests/identity.js";
+import { isJsonObject } from "../../json.js";
+import { parseTaskDefinitionRef } from "../common/validation.js";
+import { manifestSpecHash } from "../common/spec-hash.js";
+import { tagListToMap } from "../common/tags.js";
+import { callsOf, maybe, stringOrUndefined } from "../kind-plugin.js";
+import type { KindPlugin } from "../kind-plugin.js";
+import { validateScheduledRule } from "./validate.js";
+
+function targets(spec: Record<string, unknown>): Record<string, unknown>[] {
+  const list = spec["targets"];
+  return Array.isArray(list) ? list.filter(isJsonObject) : [];
+}
+
+/** An EventBridge rule that runs ECS tasks: rule, targets and tags are written separately. */
+export const scheduledRulePlugin = {
+  kind: "ScheduledRule",
+  planOrder: 2,
+  validate: (manifest, ctx) => validateScheduledRule(manifest, ctx),
+  // EventBridge keeps a target's ARN as written and resolves it on every run: no latest to follow.
+  references: (manifest) => targets(manifest.spec).flatMap((t) => (typeof t["taskDefinition"] === "string" ? [parseTaskDefinitionRef(t["taskDefinition"])] : [])),
+  followsLatestActive: false,
+  definesFamily: () => undefined,
+  clusters: (manifest, defaultCluster) => targets(manifest.spec).map((t) => (typeof t["cluster"] === "string" ? clusterName(t["cluster"]) : (defaultCluster ?? "default"))),
+  arn: (manifest, live) => stringOrUndefined(live.rules.get(manifest.key)?.rule["Arn"]),
+  tags: (manifest, live) => maybe(live.rules.get(manifest.key), (rule) => tagListToMap(rule.tags)),
+  specHash: (manifest) => manifestSpecHash(manifest),
+  health: (manifest, live) => {
+    const rule = live.rules.get(manifest.key);
+    return rule ? { health: "Healthy", message: String(rule.rule["State"] ?? "") } : { health: "Missing", message: "rule does not exist" };
+  },
+  healthAfterApply: { health: "Healthy", message: "" },
+  interruptedDeploy: () => false,
+  rolledBack: () => false,
+  calls: callsOf("events", {
+    "events:api": ["ListRules", "DescribeRule", "ListTargetsByRule", "ListTagsForResource", "PutRule", "PutTargets", "RemoveTargets", "DeleteRule", "TagResource", "UntagResource"],
+  }),
+} as const satisfies KindPlugin<"ScheduledRule">;

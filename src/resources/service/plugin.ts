@@ -1,0 +1,36 @@
+import { effectiveCluster } from "../../manifests/identity.js";
+import { parseTaskDefinitionRef } from "../common/validation.js";
+import { manifestSpecHash } from "../common/spec-hash.js";
+import { tagListToMap } from "../common/tags.js";
+import { callsOf, maybe, stringOrUndefined } from "../kind-plugin.js";
+import type { KindPlugin } from "../kind-plugin.js";
+import { isRolledBack, serviceHealth } from "./health.js";
+import { isInterruptedDeploy } from "./interrupted-deploy.js";
+import { validateService } from "./validate.js";
+
+/** An ECS service: updated in place; a write starts a deployment that rolls out afterwards. */
+export const servicePlugin = {
+  kind: "Service",
+  planOrder: 1,
+  validate: (manifest, ctx) => validateService(manifest, ctx),
+  references: (manifest) => {
+    const ref = manifest.spec["taskDefinition"];
+    return typeof ref === "string" ? [parseTaskDefinitionRef(ref)] : [];
+  },
+  followsLatestActive: true,
+  definesFamily: () => undefined,
+  clusters: (manifest, defaultCluster) => [effectiveCluster(manifest.spec, defaultCluster)],
+  arn: (manifest, live) => stringOrUndefined(live.services.get(manifest.key)?.["serviceArn"]),
+  tags: (manifest, live) => maybe(live.services.get(manifest.key), (service) => tagListToMap(service["tags"])),
+  specHash: (manifest) => manifestSpecHash(manifest),
+  health: (manifest, live) => serviceHealth(live.services.get(manifest.key)),
+  healthAfterApply: { health: "Progressing", message: "deployment started" },
+  interruptedDeploy: (manifest, live, revision) => isInterruptedDeploy(live.services.get(manifest.key), revision),
+  rolledBack: (manifest, live) => isRolledBack(live.services.get(manifest.key)),
+  calls: callsOf("ecs", {
+    "ecs:service-read": ["DescribeServices", "ListServices"],
+    "ecs:cluster-read": ["DescribeClusters"],
+    "ecs:service-modify": ["CreateService", "UpdateService", "DeleteService"],
+    "ecs:tag-modify": ["TagResource", "UntagResource"],
+  }),
+} as const satisfies KindPlugin<"Service">;

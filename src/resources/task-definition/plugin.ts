@@ -1,0 +1,29 @@
+import { callsOf } from "../kind-plugin.js";
+import type { KindPlugin } from "../kind-plugin.js";
+import { specHash } from "./hash.js";
+import { normalizeTaskDefinition } from "./normalize.js";
+import { validateTaskDefinition } from "./validate.js";
+
+/** A family of revisions: each apply registers a new revision, never updates one. */
+export const taskDefinitionPlugin = {
+  kind: "TaskDefinition",
+  planOrder: 0,
+  validate: (manifest) => validateTaskDefinition(manifest),
+  references: () => [],
+  followsLatestActive: false,
+  definesFamily: (manifest) => manifest.name,
+  clusters: () => [],
+  arn: (manifest, live) => live.revisions.get(manifest.name)?.[0]?.arn,
+  tags: (manifest, live) => live.revisions.get(manifest.name)?.[0]?.tags,
+  // Of the normalized spec: a revision carries no labels, and AWS fills in what git leaves out.
+  specHash: (manifest) => specHash(normalizeTaskDefinition(manifest.spec)),
+  health: (manifest, live) => ((live.revisions.get(manifest.name)?.length ?? 0) > 0 ? { health: "Healthy", message: "" } : { health: "Missing", message: "no ACTIVE revision" }),
+  healthAfterApply: { health: "Healthy", message: "" },
+  interruptedDeploy: () => false,
+  rolledBack: () => false,
+  calls: callsOf("ecs", {
+    "ecs:task-definition-read": ["DescribeTaskDefinition", "ListTaskDefinitions"],
+    "ecs:task-definition-modify": ["RegisterTaskDefinition", "DeregisterTaskDefinition"],
+    "ecs:tag-modify": ["TagResource", "UntagResource"],
+  }),
+} as const satisfies KindPlugin<"TaskDefinition">;

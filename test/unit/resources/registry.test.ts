@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { throttleCategoryOf } from "../../../src/aws/rate-limit.js";
+import type { LiveSnapshot } from "../../../src/controller/planner.js";
+import { KINDS } from "../../../src/manifests/types.js";
+import type { Kind } from "../../../src/manifests/types.js";
+import type { KindPlugin } from "../../../src/resources/kind-plugin.js";
+import { KIND_PLUGINS, kindsOf, pluginFor } from "../../../src/resources/registry.js";
+import type { KindRegistry } from "../../../src/resources/registry.js";
+import { manifestOf } from "./builders.js";
+
+/** A kind that exists only in this test: every capability filled in, nothing read from AWS. */
+const throwaway: KindPlugin<"Throwaway"> = {
+  kind: "Throwaway",
+  planOrder: 3,
+  validate: () => [],
+  references: () => [{ type: "family", family: "web" }],
+  followsLatestActive: false,
+  definesFamily: () => undefined,
+  clusters: () => [],
+  arn: (manifest) => `arn:aws:throwaway:eu-west-1:123456789012:thing/${manifest.name}`,
+  tags: () => ({ "ecs-gitops:spec-hash": "h1" }),
+  specHash: () => "h1",
+  health: () => ({ health: "Healthy", message: "throwaway" }),
+  healthAfterApply: { health: "Healthy", message: "" },
+  interruptedDeploy: () => false,
+  rolledBack: () => false,
+  calls: [{ service: "events", operation: "DescribeRule", throttle: "events:api" }],
+};
+
+// Type-level: every capability is required, so a kind missing any one of them does not compile.
+type Capability = keyof KindPlugin<"Throwaway">;
+type Optional = { [C in Capability]: Omit<KindPlugin<"Throwaway">, C> extends KindPlugin<"Throwaway"> ? C : never }[Capability];
+const noOptionalCapability: [Optional] extends [never] ? true : false = true;
+
+const { health: _health, ...withoutHealth } = throwaway;
+// @ts-expect-error a plug-in without health is not a KindPlugin
+const missingHealth: KindPlugin<"Throwaway"> = withoutHealth;
+
+const { calls: _calls, ...withoutCalls } = throwaway;
+// @ts-expect-error a plug-in that does not say which throttle bucket its calls use is not a KindPlugin
+const missingCalls: KindPlugin<"Throwaway"> = withoutCalls;
+
+// @ts-expect-error a registry that lacks a kind's plug-in does not compile
+const missingKind: KindRegistry<Kind | "Throwaway"> = { ...KIND_PLUGINS };
+
+// @ts-expect-error a plug-in registered under another kind's name does not compile
+const wrongName: KindRegistry<"Throwaway"> = { Throwaway: KIND_PLUGINS.Service };
+
+const EMPTY: LiveSnapshot = { accountId: undefined, revisions: new Map(), latestKnown: new Set(), services: new Map(), rules: new Map() };
+
+describe("kind registry", () => {
+  it("holds exactly the kinds manifests may name, in plan order", () => {
+    expect(kindsOf(KIND_PLUGINS)).toEqual([...KINDS]);
+    for (const kind of KINDS) expect(KIND_PLUGINS[kind].kind).toBe(kind);
+    expect([noOptionalCapability, missingHealth, missingCalls, missingKind, wrongName].length).toBe(5);
+  });
+
+  it("paces every call a plug-in declares in the throttle bucket it names", () => {
+    for (const kind of KINDS) for (const call of KIND_PLUGINS[kind].calls) expect([kind, call.operation, throttleCategoryOf(call.service, call.operation)]).toEqual([kind, call.operation, call.throttle]);
+  });
+
+  it("takes a throwaway kind through the registry like any other", () => {
+    const registry: KindRegistry<Kind | "Throwaway"> = { ...KIND_PLUGINS, Throwaway: throwaway };
+    expect(kindsOf(registry)).toEqual([...KINDS, "Throwaway"]);
+    // Manifest kinds are the built-in ones: the throwaway plug-in reads only the name.
+    const thing = manifestOf("Service", "thing", {});
+    const plugin = registry["Throwaway"];
+    expect(plugin.health(thing, EMPTY)).toEqual({ health: "Healthy", message: "throwaway" });
+    expect(plugin.arn(thing, EMPTY)).toBe("arn:aws:throwaway:eu-west-1:123456789012:thing/thing");
+  });
+
+  it("dispatches each built-in kind to its own plug-in (a missing resource is Missing, never Healthy)", () => {
+    const manifests = [manifestOf("TaskDefinition", "web", {}), manifestOf("Service", "web", { cluster: "prod" }), manifestOf("ScheduledRule", "nightly", {})];
+    expect(manifests.map((m) => [m.kind, pluginFor(m).health(m, EMPTY).health, pluginFor(m).arn(m, EMPTY)])).toEqual([
+      ["TaskDefinition", "Missing", undefined],
+      ["Service", "Missing", undefined],
+      ["ScheduledRule", "Missing", undefined],
+    ]);
+    expect(manifests.map((m) => pluginFor(m).healthAfterApply.health)).toEqual(["Healthy", "Progressing", "Healthy"]);
+  });
+});
