@@ -7,6 +7,7 @@ import { CONFIG_FILE_NAMES } from "./manifests/load.js";
 import { decodeManifestBytes, parseManifestText, problem } from "./manifests/parse.js";
 import { readRegularFile } from "./manifests/read-file.js";
 import { suggest } from "./manifests/schema-check.js";
+import { quoted } from "./text.js";
 import { KINDS } from "./manifests/types.js";
 import type { Kind, Problem, ProblemCode, SourcePosition } from "./manifests/types.js";
 
@@ -201,7 +202,7 @@ function readIgnoreRule(item: JsonValue, at: JsonPath, add: Add): IgnoreDifferen
   if (kind !== undefined) {
     const known = KINDS.find((k) => k === kind);
     if (known) rule.kind = known;
-    else add([...at, "kind"], "InvalidValue", `kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(kind)}${suggest(String(kind), KINDS)}`);
+    else add([...at, "kind"], "InvalidValue", `kind must be one of ${KINDS.join(", ")}, got ${quoted(kind)}${suggest(String(kind), KINDS)}`);
   }
   const name = readString(item["name"], [...at, "name"], /./, "a resource name", add);
   if (name !== undefined) rule.name = name;

@@ -4,6 +4,8 @@ import { problem } from "./parse.js";
 import { detectRawInput } from "./raw-input.js";
 import type { ParsedDocument } from "./parse.js";
 import { suggest } from "./schema-check.js";
+import { isSecretName } from "../diff/mask.js";
+import { quoted } from "../text.js";
 import { API_VERSION, KINDS } from "./types.js";
 import type { Kind, Problem } from "./types.js";
 
@@ -25,6 +27,8 @@ export const ANNOTATIONS = [
 ] as const;
 /** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
 export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune", "ecs-gitops/sync"] as const;
+// Read as `=== "true"`: any other spelling ("True", "yes") would silently mean false.
+const BOOLEAN_ANNOTATIONS: readonly string[] = ["ecs-gitops/adopt", "ecs-gitops/self-heal"];
 // xref: ECS RegisterTaskDefinition `family` and CreateService `serviceName` (letters, numbers,
 // hyphens, underscores, up to 255); EventBridge PutRule `Name` pattern [\.\-_A-Za-z0-9]+, max 64.
 const NAME_PATTERNS: Record<Kind, { pattern: RegExp; text: string }> = {
@@ -60,13 +64,13 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
     if (!TOP_FIELDS.includes(field)) add([field], "UnknownField", `unknown top-level field "${field}"${suggest(field, TOP_FIELDS)}`);
   }
   if (value["apiVersion"] !== API_VERSION) {
-    add(["apiVersion"], value["apiVersion"] === undefined ? "MissingField" : "BadEnvelope", `apiVersion must be "${API_VERSION}"${value["apiVersion"] === undefined ? "" : `, got ${JSON.stringify(value["apiVersion"])}`}`);
+    add(["apiVersion"], value["apiVersion"] === undefined ? "MissingField" : "BadEnvelope", `apiVersion must be "${API_VERSION}"${value["apiVersion"] === undefined ? "" : `, got ${quoted(value["apiVersion"])}`}`);
   }
   const kindValue = value["kind"];
   const kind = KINDS.find((k) => k === kindValue);
   if (!kind) {
     const given = typeof kindValue === "string" ? kindValue : "";
-    add(["kind"], kindValue === undefined ? "MissingField" : "UnknownKind", kindValue === undefined ? `missing "kind" (one of ${KINDS.join(", ")})` : `unknown kind ${JSON.stringify(kindValue)}: expected one of ${KINDS.join(", ")}${suggest(given, KINDS)}`);
+    add(["kind"], kindValue === undefined ? "MissingField" : "UnknownKind", kindValue === undefined ? `missing "kind" (one of ${KINDS.join(", ")})` : `unknown kind ${quoted(kindValue)}: expected one of ${KINDS.join(", ")}${suggest(given, KINDS)}`);
   }
   const metadata = value["metadata"];
   let name = "";
@@ -93,6 +97,8 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
         add(["metadata", "annotations", key], "InvalidValue", `annotation "${key}" is not supported yet: it would do nothing. Remove it`);
       } else if (key.startsWith("ecs-gitops/") && !(ANNOTATIONS as readonly string[]).includes(key)) {
         add(["metadata", "annotations", key], "UnknownField", `unknown annotation "${key}"${suggest(key, ANNOTATIONS)}`);
+      } else if (BOOLEAN_ANNOTATIONS.includes(key) && annotations[key] !== "true" && annotations[key] !== "false") {
+        add(["metadata", "annotations", key], "InvalidValue", `annotation "${key}" must be "true" or "false", got ${quoted(annotations[key])}`);
       }
     }
   }
@@ -112,7 +118,8 @@ function readStringMap(value: JsonValue | undefined, path: string[], out: Record
   }
   for (const [key, v] of Object.entries(value)) {
     if (typeof v === "string") out[key] = v;
-    else if (typeof v === "number" || typeof v === "boolean") add([...path, key], "WrongType", `${path.join(".")}.${key} must be a string: quote it ("${String(v)}")`);
+    // A numeric password under a secret-looking key must not be echoed into /status and logs.
+    else if (typeof v === "number" || typeof v === "boolean") add([...path, key], "WrongType", `${path.join(".")}.${key} must be a string: quote it (${isSecretName(key) ? "in double quotes" : `"${String(v)}"`})`);
     else add([...path, key], "WrongType", `${path.join(".")}.${key} must be a string`);
   }
 }

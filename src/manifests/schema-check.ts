@@ -2,7 +2,7 @@ import { Ajv } from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { closest } from "fastest-levenshtein";
 import type { JsonPath, JsonValue } from "../json.js";
-import { plural } from "../text.js";
+import { plural, quoted } from "../text.js";
 import { awsDefs, kindSpecSchemas } from "./schema/aws-schema.generated.js";
 import type { Kind, ProblemCode } from "./types.js";
 
@@ -67,7 +67,7 @@ function toFinding(error: ErrorObject): SchemaFinding | undefined {
       // An empty value is a way of writing "unset", never a typo of a real value: suggesting the
       // closest one could switch a setting on (`ipcMode: ""` is not "host").
       if (error.data === "") return { path, code: "InvalidValue", message: `${where} is empty: remove the field to leave it unset, or set one of ${allowed.join(", ")}` };
-      return { path, code: "InvalidValue", message: `${where} must be one of ${allowed.join(", ")}; got ${JSON.stringify(error.data)}${suggest(String(error.data), allowed)}` };
+      return { path, code: "InvalidValue", message: `${where} must be one of ${allowed.join(", ")}; got ${quoted(error.data)}${suggest(String(error.data), allowed)}` };
     }
     case "minLength": {
       const limit = Number(error.params["limit"]);
@@ -154,7 +154,7 @@ function describeValue(value: unknown, path: JsonPath): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   if (path.some((segment) => SENSITIVE_SEGMENTS.has(String(segment)))) return `a ${typeof value}`;
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${quoted(value)}`;
 }
 
 function dedupe(findings: SchemaFinding[]): SchemaFinding[] {
