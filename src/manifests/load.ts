@@ -2,7 +2,7 @@ import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { readEnvelope } from "./envelope.js";
 import { resourceKey } from "./identity.js";
-import { decodeManifestBytes, parseManifestText, problem } from "./parse.js";
+import { decodeManifestBytes, MAX_COMMIT_NODES, MAX_FILE_NODES, parseManifestText, problem } from "./parse.js";
 import { findPlaceholders } from "./placeholders.js";
 import { DEFAULT_MAX_COMMIT_BYTES, readRegularFile, symlinkProblem } from "./read-file.js";
 import { checkSpecSchema } from "./schema-check.js";
@@ -97,9 +97,10 @@ async function isDirectoryTarget(link: string): Promise<boolean> {
 export function loadManifestFiles(files: readonly SourceFile[], options: LoadOptions = {}): LoadResult {
   const problems: Problem[] = [];
   const manifests: Manifest[] = [];
+  const budget = { nodesLeft: MAX_COMMIT_NODES };
   for (const source of files) {
     try {
-      loadFile(source, options, manifests, problems);
+      loadFile(source, options, manifests, problems, budget);
     } catch (error) {
       // A defect in a check must cost one file, located, not the whole commit.
       const why = error instanceof Error ? error.message : String(error);
@@ -113,13 +114,14 @@ export function loadManifestFiles(files: readonly SourceFile[], options: LoadOpt
   return { manifests: dropDuplicates(manifests, problems), problems, files: files.map((f) => f.file) };
 }
 
-function loadFile(source: SourceFile, options: LoadOptions, manifests: Manifest[], problems: Problem[]): void {
+function loadFile(source: SourceFile, options: LoadOptions, manifests: Manifest[], problems: Problem[], budget: { nodesLeft: number }): void {
   const decoded = decodeManifestBytes(source.file, source.bytes);
   if ("problem" in decoded) {
     problems.push(decoded.problem);
     return;
   }
-  const parsed = parseManifestText(source.file, decoded.text);
+  const parsed = parseManifestText(source.file, decoded.text, Math.min(MAX_FILE_NODES, budget.nodesLeft));
+  budget.nodesLeft -= parsed.nodes;
   problems.push(...parsed.problems);
   for (const doc of parsed.documents) {
     const unset = findPlaceholders(doc.value);
