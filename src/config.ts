@@ -61,12 +61,21 @@ export function belowFloor(field: "interval" | "resync", text: string, ms: numbe
   return `${field} ${text} is below the floor of ${floorMs / 1000}s (${purpose}): use ${floorMs / 1000}s or more`;
 }
 
-/** "30s", "5m", "1h30m", "250ms" → milliseconds. Throws InvalidConfig on anything else. */
-export function parseDuration(text: string): number {
+/**
+ * The longest duration taken anywhere. Node's timers take at most 2^31-1 ms (24.8 days) and fire
+ * after 1 ms beyond it: `interval: 1000h` polled git hundreds of times a second.
+ */
+export const MAX_DURATION_MS = 24 * UNIT_MS.h;
+
+/** "30s", "5m", "1h30m", "250ms" → milliseconds, at most 24h. Throws InvalidConfig naming `name` on anything else. */
+export function parseDuration(text: string, name = "duration"): number {
   const parts = /^(?:\d+(?:ms|s|m|h))+$/.test(text.trim()) ? [...text.trim().matchAll(/(\d+)(ms|s|m|h)/g)] : [];
   const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS], 0);
   if (parts.length === 0 || ms <= 0 || !Number.isSafeInteger(ms)) {
-    throw new EcsGitopsError("InvalidConfig", `"${text}" is not a positive duration: write a number and a unit (ms, s, m, h), for example 30s, 5m or 1h30m`);
+    throw new EcsGitopsError("InvalidConfig", `${name} ${quoted(text)} is not a positive duration: write a number and a unit (ms, s, m, h), for example 30s, 5m or 1h30m`, { where: name });
+  }
+  if (ms > MAX_DURATION_MS) {
+    throw new EcsGitopsError("InvalidConfig", `${name} ${quoted(text)} is above the ceiling of 24h (longer timers overflow and fire at once): use 24h or less`, { where: name });
   }
   return ms;
 }
@@ -149,7 +158,7 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
     const text = readString(value[field], [field], /./, "a duration such as 30s or 5m", add);
     if (text === undefined) continue;
     try {
-      const ms = parseDuration(text);
+      const ms = parseDuration(text, field);
       const tooShort = belowFloor(field, text, ms, floors);
       if (tooShort === undefined) config[key] = ms;
       else add([field], "InvalidValue", tooShort);

@@ -55,7 +55,7 @@ export function parseRateLimit(text: string): number | false {
 
 /** `--interval` / `--resync`: a duration at or above its floor (README: intervals). */
 export function parsePeriod(field: "interval" | "resync", text: string, env: NodeJS.ProcessEnv = process.env): number {
-  const ms = parseDuration(text);
+  const ms = parseDuration(text, `--${field}`);
   const tooShort = belowFloor(field, text, ms, durationFloors(env));
   if (tooShort !== undefined) throw new EcsGitopsError("InvalidConfig", `--${tooShort}`, { where: `--${field}` });
   return ms;
@@ -123,7 +123,7 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
     alertWebhookSecret: process.env["ECS_GITOPS_ALERT_WEBHOOK_SECRET"] || undefined,
     alertEventBus: flags.alertEventBus,
     ignoreDifferences: [],
-    shutdownTimeoutMs: parseDuration(flags.shutdownTimeout),
+    shutdownTimeoutMs: parseDuration(flags.shutdownTimeout, "--shutdown-timeout"),
     rateLimit: parseRateLimit(flags.awsRateLimit),
     progressPollMs: 10_000,
     maxCommitBytes: parseByteSize(flags.maxCommitBytes, "--max-commit-bytes"),
