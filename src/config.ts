@@ -7,6 +7,7 @@ import { CONFIG_FILE_NAMES } from "./manifests/load.js";
 import { decodeManifestBytes, parseManifestText, problem } from "./manifests/parse.js";
 import { readRegularFile } from "./manifests/read-file.js";
 import { suggest } from "./manifests/schema-check.js";
+import { redactUrl } from "./redact.js";
 import { quoted } from "./text.js";
 import { KINDS } from "./manifests/types.js";
 import type { Kind, Problem, ProblemCode, SourcePosition } from "./manifests/types.js";
@@ -80,6 +81,29 @@ export function parseDuration(text: string, name = "duration"): number {
   return ms;
 }
 
+// xref: ECS CreateCluster `clusterName` (letters, digits, hyphens, underscores, up to 255) or a cluster ARN.
+const CLUSTER_PATTERN = /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/;
+const CLUSTER_TEXT = "a cluster name or ARN";
+
+/** `--cluster` (or its variable, named by `name`): the same rule as ecs-gitops.yaml's `cluster`. */
+export function checkCluster(text: string | undefined, name: string): string | undefined {
+  if (text === undefined || CLUSTER_PATTERN.test(text)) return text;
+  throw new EcsGitopsError("InvalidConfig", `${name} must be ${CLUSTER_TEXT} (letters, digits, hyphens, underscores), got ${quoted(text)}`, { where: name });
+}
+
+/** `--endpoint-url` (or its variable, named by `name`): an absolute http(s) URL. */
+export function checkEndpointUrl(text: string | undefined, name: string): string | undefined {
+  if (text === undefined) return text;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(text).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol === "http:" || protocol === "https:") return text;
+  throw new EcsGitopsError("InvalidConfig", `${name} must be an http(s) URL such as http://127.0.0.1:5000, got ${quoted(redactUrl(text))}`, { where: name });
+}
+
 const BYTE_UNITS = { "": 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
 
 /** "52428800", "50MiB", "100MB" → bytes. Throws InvalidConfig naming `flag` on anything else. */
@@ -150,7 +174,7 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
   if (!readMapping(value, [], TOP_FIELDS, add)) return;
   const region = readString(value["region"], ["region"], /^[a-z]{2}(-[a-z]+)+-\d+$/, "an AWS region such as eu-west-1", add);
   if (region !== undefined) config.region = region;
-  const cluster = readString(value["cluster"], ["cluster"], /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/, "a cluster name or ARN", add);
+  const cluster = readString(value["cluster"], ["cluster"], CLUSTER_PATTERN, CLUSTER_TEXT, add);
   if (cluster !== undefined) config.cluster = cluster;
   const owner = readString(value["owner"], ["owner"], /^\S(.{0,254}\S)?$/, "1-256 characters without surrounding spaces (it is a tag value)", add);
   if (owner !== undefined) config.owner = owner;

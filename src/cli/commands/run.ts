@@ -2,7 +2,7 @@ import { Option } from "commander";
 import type { Command } from "commander";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { belowFloor, durationFloors, parseByteSize, parseDuration } from "../../config.js";
+import { belowFloor, checkCluster, checkEndpointUrl, durationFloors, parseByteSize, parseDuration } from "../../config.js";
 import { Controller } from "../../controller/controller.js";
 import type { ControllerOptions } from "../../controller/controller.js";
 import { createLogger } from "../../controller/log.js";
@@ -114,8 +114,8 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
     host: flags.host,
     owner: explicit("owner") ? flags.owner : undefined,
     region: flags.region,
-    endpoint: flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"],
-    cluster: flags.cluster,
+    endpoint: checkEndpointUrl(flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"], flags.endpointUrl === undefined ? "AWS_ENDPOINT_URL" : "--endpoint-url"),
+    cluster: checkCluster(flags.cluster, "--cluster"),
     workDir: flags.workdir ?? path.join(tmpdir(), "ecs-gitops"),
     // Secrets only from the environment, never argv (which any local user can read in ps).
     webhookSecret: process.env["ECS_GITOPS_WEBHOOK_SECRET"] || undefined,

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../../../src/cli/main.js";
 import { parseConfigText } from "../../../src/config.js";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -62,5 +63,42 @@ describe("durations above the 24h ceiling", () => {
     const { problems, config } = parseConfigText("ecs-gitops.yaml", new TextEncoder().encode("interval: 24h\nresync: 24h\n"));
     expect(problems).toEqual([]);
     expect(config.intervalMs).toBe(86_400_000);
+  });
+});
+
+describe("--endpoint-url and --cluster are checked before anything runs", () => {
+  const bad: [string, string][] = [
+    ["--endpoint-url", "notaurl"],
+    ["--endpoint-url", "ftp://127.0.0.1:21"],
+    ["--endpoint-url", "127.0.0.1:5000"],
+    ["--cluster", "bad/name"],
+    ["--cluster", "two words"],
+    ["--cluster", "arn:aws:ecs:eu-west-1:123:cluster/x"],
+  ];
+
+  it.each(bad)("run %s %j exits 2 naming the flag", { timeout: 30_000 }, async (flag, value) => {
+    const { code, err } = await cli([...RUN, flag, value]);
+    expect(code).toBe(2);
+    expect(err).toContain(flag);
+    expect(err).not.toContain("/nonexistent");
+  });
+
+  it.each(["diff", "apply"])("%s exits 2 on each bad value, before any AWS call", async (command) => {
+    for (const [flag, value] of bad) {
+      let err = "";
+      const code = await runCli([command, path.join(REPO_ROOT, "examples"), "--region", "eu-west-1", flag, value], { out: () => undefined, err: (t) => void (err += t) });
+      expect(code, `${flag} ${value}`).toBe(2);
+      expect(err, `${flag} ${value}`).toContain(flag);
+    }
+  });
+
+  it("export exits 2 on each bad value", async () => {
+    for (const [flag, value] of bad) {
+      let err = "";
+      const args = ["export", "--out", "/nonexistent/out", "--region", "eu-west-1", "--cluster", "shop", flag, value];
+      const code = await runCli(args, { out: () => undefined, err: (t) => void (err += t) });
+      expect(code, `${flag} ${value}`).toBe(2);
+      expect(err, `${flag} ${value}`).toContain(flag);
+    }
   });
 });
