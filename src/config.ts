@@ -1,3 +1,4 @@
+import { lstat } from "node:fs/promises";
 import path from "node:path";
 import safeRegex from "safe-regex2";
 import { EcsGitopsError } from "./errors.js";
@@ -132,6 +133,12 @@ export type LoadedConfig = { config: ControllerConfig; problems: Problem[]; loca
  * Read like a manifest: a link, a pipe, a device or an oversized file is a problem, never read.
  */
 export async function loadConfigFile(root: string, floors: DurationFloors = durationFloors()): Promise<LoadedConfig> {
+  const present = await Promise.all(CONFIG_FILE_NAMES.map((name) => lstat(path.join(root, name)).then(() => true, () => false)));
+  if (present.every(Boolean)) {
+    // One of them would be silently ignored: its settings would look applied and not be.
+    const both = problem({ file: CONFIG_FILE_NAMES[1] ?? "", line: 1, column: 1 }, "InvalidValue", `both ${CONFIG_FILE_NAMES.join(" and ")} exist: keep one settings file (merge them and delete the other)`);
+    return { config: structuredClone(DEFAULT_CONFIG), problems: [both] };
+  }
   for (const name of CONFIG_FILE_NAMES) {
     const outcome = await readRegularFile(path.join(root, name), name);
     if (outcome === undefined) continue;
