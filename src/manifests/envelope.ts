@@ -3,8 +3,9 @@ import type { JsonObject, JsonValue } from "../json.js";
 import { problem } from "./parse.js";
 import { detectRawInput } from "./raw-input.js";
 import type { ParsedDocument } from "./parse.js";
-import { suggest } from "./schema-check.js";
+import { schemaHasPath, suggest } from "./schema-check.js";
 import { isSecretName } from "../diff/mask.js";
+import { parseIgnorePath } from "../diff/structural.js";
 import { quoted } from "../text.js";
 import { API_VERSION, KINDS } from "./types.js";
 import type { Kind, Problem } from "./types.js";
@@ -27,6 +28,7 @@ export const ANNOTATIONS = [
 ] as const;
 /** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
 export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune", "ecs-gitops/sync"] as const;
+const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
 // Read as `=== "true"`: any other spelling ("True", "yes") would silently mean false.
 const BOOLEAN_ANNOTATIONS: readonly string[] = ["ecs-gitops/adopt", "ecs-gitops/self-heal"];
 // xref: ECS RegisterTaskDefinition `family` and CreateService `serviceName` (letters, numbers,
@@ -100,13 +102,20 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
       } else if (BOOLEAN_ANNOTATIONS.includes(key) && annotations[key] !== "true" && annotations[key] !== "false") {
         add(["metadata", "annotations", key], "InvalidValue", `annotation "${key}" must be "true" or "false", got ${quoted(annotations[key])}`);
       }
+      if (key === IGNORE_ANNOTATION && kind !== undefined) {
+        for (const text of (annotations[key] ?? "").split(/[,\n]/)) {
+          const segments = parseIgnorePath(text);
+          if (segments.length === 0 || schemaHasPath(kind, segments)) continue;
+          problems.push({ ...problem(at(["metadata", "annotations", key]), "UnknownField", `ignore-differences path ${quoted(text.trim())} matches no field of a ${kind} spec: it ignores nothing (check its spelling)`), severity: "warning" });
+        }
+      }
     }
   }
   const spec = value["spec"];
   if (!isJsonObject(spec)) {
     add(["spec"], spec === undefined ? "MissingField" : "WrongType", `spec must be a mapping (the AWS request shape of the kind)`);
   }
-  if (problems.length > 0 || !kind || !isJsonObject(spec)) return { problems };
+  if (problems.some((p) => p.severity === "error") || !kind || !isJsonObject(spec)) return { problems };
   return { envelope: { kind, name, labels, annotations, spec }, problems };
 }
 

@@ -26,6 +26,34 @@ export function checkSpecSchema(kind: Kind, spec: JsonValue): SchemaFinding[] {
   return dedupe(oneErrorPerEmptyValue(validate.errors ?? []).map(toFinding).filter((f): f is SchemaFinding => f !== undefined));
 }
 
+/**
+ * Whether an ignore-differences path can name something in a `kind` spec: each segment a field of
+ * the AWS model, any segment inside a list (an index, or the name a list is keyed by) or a map, `*`
+ * anything. `tags` holds the labels. A path no spec can reach ignores nothing: usually a typo.
+ */
+export function schemaHasPath(kind: Kind, segments: readonly string[]): boolean {
+  let schema: SchemaNode | undefined = kindSpecSchemas[kind] as SchemaNode;
+  for (const [i, segment] of segments.entries()) {
+    if (i === 0 && segment === "tags") return true;
+    schema = resolve(schema);
+    if (schema === undefined) return false;
+    if (schema.type === "array") schema = schema.items;
+    else if (schema.properties !== undefined && Object.hasOwn(schema.properties, segment)) schema = schema.properties[segment];
+    else if (typeof schema.additionalProperties === "object" || segment === "*") schema = typeof schema.additionalProperties === "object" ? schema.additionalProperties : {};
+    // A free-form value (an event pattern) may hold anything.
+    else return schema.properties === undefined && (schema.type === undefined || schema.type === "object" || Array.isArray(schema.type));
+  }
+  return true;
+}
+
+type SchemaNode = { $ref?: string; type?: string | string[]; items?: SchemaNode; properties?: Record<string, SchemaNode>; additionalProperties?: boolean | SchemaNode };
+
+function resolve(schema: SchemaNode | undefined): SchemaNode | undefined {
+  let node = schema;
+  for (let hops = 0; node?.$ref !== undefined && hops < 20; hops++) node = awsDefs[node.$ref.replace("#/$defs/", "")] as SchemaNode | undefined;
+  return node;
+}
+
 /** A null or "" fails several keywords of its field (type and enum, minLength and pattern): report it once. */
 function oneErrorPerEmptyValue(errors: readonly ErrorObject[]): ErrorObject[] {
   const seen = new Set<string>();

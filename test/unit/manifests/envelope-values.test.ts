@@ -57,3 +57,36 @@ describe("values quoted in messages", () => {
     expect(notes).toContain("eu-west-1");
   });
 });
+
+describe("ignore-differences paths", () => {
+  function warnings(kind: string, paths: string): { severity?: string; message: string; line: number }[] {
+    const text = `apiVersion: ecs-gitops/v1\nkind: ${kind}\nmetadata:\n  name: web\n  annotations:\n    ecs-gitops/ignore-differences: "${paths}"\nspec: {}\n`;
+    const doc = parseManifestText("m.yaml", text).documents[0];
+    if (!doc) throw new Error("no document");
+    const { envelope, problems } = readEnvelope(doc);
+    expect(envelope).toBeDefined();
+    return problems;
+  }
+
+  it.each([
+    ["Service", "desiredCount, /deploymentConfiguration/maximumPercent, networkConfiguration.awsvpcConfiguration.subnets, tags/team, loadBalancers/*/containerPort"],
+    ["TaskDefinition", "containerDefinitions/*/image, /containerDefinitions/0/environment/FOO, cpu"],
+    ["ScheduledRule", "scheduleExpression, targets/*/taskCount, eventPattern/detail/lastStatus"],
+  ])("accepts paths of the %s model", (kind, paths) => {
+    expect(warnings(kind, paths)).toEqual([]);
+  });
+
+  it.each([
+    ["Service", "desiredcount", 1],
+    ["Service", "desiredCount, deploymentConfiguration/maximumPercnt", 1],
+    ["TaskDefinition", "containerDefinitions/*/imag, spec/cpu", 2],
+    ["ScheduledRule", "ScheduleExpression, targets/*/TaskCount", 2],
+  ])("warns, located, about %s paths in %j that match no field", (kind, paths, count) => {
+    const found = warnings(kind, paths);
+    expect(found).toHaveLength(count);
+    for (const p of found) {
+      expect(p).toMatchObject({ severity: "warning", line: 6 });
+      expect(p.message).toContain("matches no field");
+    }
+  });
+});
