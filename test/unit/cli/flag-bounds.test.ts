@@ -92,6 +92,15 @@ describe("--endpoint-url and --cluster are checked before anything runs", () => 
     }
   });
 
+  it("validate exits 2 on a bad --cluster", async () => {
+    for (const [flag, value] of bad.filter(([f]) => f === "--cluster")) {
+      let err = "";
+      const code = await runCli(["validate", path.join(REPO_ROOT, "examples"), flag, value], { out: () => undefined, err: (t) => void (err += t) });
+      expect(code, value).toBe(2);
+      expect(err, value).toContain(flag);
+    }
+  });
+
   it("export exits 2 on each bad value", async () => {
     for (const [flag, value] of bad) {
       let err = "";
