@@ -1,3 +1,4 @@
+import { lstat } from "node:fs/promises";
 import path from "node:path";
 import safeRegex from "safe-regex2";
 import { EcsGitopsError } from "./errors.js";
@@ -7,6 +8,8 @@ import { CONFIG_FILE_NAMES } from "./manifests/load.js";
 import { decodeManifestBytes, parseManifestText, problem } from "./manifests/parse.js";
 import { readRegularFile } from "./manifests/read-file.js";
 import { suggest } from "./manifests/schema-check.js";
+import { redactUrl } from "./redact.js";
+import { quoted } from "./text.js";
 import { KINDS } from "./manifests/types.js";
 import { OVERLAY_FIELDS } from "./environments/overlay.js";
 import type { Kind, Problem, ProblemCode, SourcePosition } from "./manifests/types.js";
@@ -63,14 +66,46 @@ export function belowFloor(field: "interval" | "resync", text: string, ms: numbe
   return `${field} ${text} is below the floor of ${floorMs / 1000}s (${purpose}): use ${floorMs / 1000}s or more`;
 }
 
-/** "30s", "5m", "1h30m", "250ms" → milliseconds. Throws InvalidConfig on anything else. */
-export function parseDuration(text: string): number {
+/**
+ * The longest duration taken anywhere. Node's timers take at most 2^31-1 ms (24.8 days) and fire
+ * after 1 ms beyond it: `interval: 1000h` polled git hundreds of times a second.
+ */
+export const MAX_DURATION_MS = 24 * UNIT_MS.h;
+
+/** "30s", "5m", "1h30m", "250ms" → milliseconds, at most 24h. Throws InvalidConfig naming `name` on anything else. */
+export function parseDuration(text: string, name = "duration"): number {
   const parts = /^(?:\d+(?:ms|s|m|h))+$/.test(text.trim()) ? [...text.trim().matchAll(/(\d+)(ms|s|m|h)/g)] : [];
   const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS], 0);
   if (parts.length === 0 || ms <= 0 || !Number.isSafeInteger(ms)) {
-    throw new EcsGitopsError("InvalidConfig", `"${text}" is not a positive duration: write a number and a unit (ms, s, m, h), for example 30s, 5m or 1h30m`);
+    throw new EcsGitopsError("InvalidConfig", `${name} ${quoted(text)} is not a positive duration: write a number and a unit (ms, s, m, h), for example 30s, 5m or 1h30m`, { where: name });
+  }
+  if (ms > MAX_DURATION_MS) {
+    throw new EcsGitopsError("InvalidConfig", `${name} ${quoted(text)} is above the ceiling of 24h (longer timers overflow and fire at once): use 24h or less`, { where: name });
   }
   return ms;
+}
+
+// xref: ECS CreateCluster `clusterName` (letters, digits, hyphens, underscores, up to 255) or a cluster ARN.
+const CLUSTER_PATTERN = /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/;
+const CLUSTER_TEXT = "a cluster name or ARN";
+
+/** `--cluster` (or its variable, named by `name`): the same rule as ecs-gitops.yaml's `cluster`. */
+export function checkCluster(text: string | undefined, name: string): string | undefined {
+  if (text === undefined || CLUSTER_PATTERN.test(text)) return text;
+  throw new EcsGitopsError("InvalidConfig", `${name} must be ${CLUSTER_TEXT} (letters, digits, hyphens, underscores), got ${quoted(text)}`, { where: name });
+}
+
+/** `--endpoint-url` (or its variable, named by `name`): an absolute http(s) URL. */
+export function checkEndpointUrl(text: string | undefined, name: string): string | undefined {
+  if (text === undefined) return text;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(text).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol === "http:" || protocol === "https:") return text;
+  throw new EcsGitopsError("InvalidConfig", `${name} must be an http(s) URL such as http://127.0.0.1:5000, got ${quoted(redactUrl(text))}`, { where: name });
 }
 
 const BYTE_UNITS = { "": 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
@@ -101,6 +136,12 @@ export type LoadedConfig = { config: ControllerConfig; problems: Problem[]; loca
  * Read like a manifest: a link, a pipe, a device or an oversized file is a problem, never read.
  */
 export async function loadConfigFile(root: string, floors: DurationFloors = durationFloors()): Promise<LoadedConfig> {
+  const present = await Promise.all(CONFIG_FILE_NAMES.map((name) => lstat(path.join(root, name)).then(() => true, () => false)));
+  if (present.every(Boolean)) {
+    // One of them would be silently ignored: its settings would look applied and not be.
+    const both = problem({ file: CONFIG_FILE_NAMES[1] ?? "", line: 1, column: 1 }, "InvalidValue", `both ${CONFIG_FILE_NAMES.join(" and ")} exist: keep one settings file (merge them and delete the other)`);
+    return { config: structuredClone(DEFAULT_CONFIG), problems: [both] };
+  }
   for (const name of CONFIG_FILE_NAMES) {
     const outcome = await readRegularFile(path.join(root, name), name);
     if (outcome === undefined) continue;
@@ -146,7 +187,7 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
   if (region !== undefined) config.region = region;
   const account = readString(value["account"], ["account"], /^\d{12}$/, "a 12-digit AWS account id", add);
   if (account !== undefined) config.account = account;
-  const cluster = readString(value["cluster"], ["cluster"], /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/, "a cluster name or ARN", add);
+  const cluster = readString(value["cluster"], ["cluster"], CLUSTER_PATTERN, CLUSTER_TEXT, add);
   if (cluster !== undefined) config.cluster = cluster;
   const owner = readString(value["owner"], ["owner"], /^\S(.{0,254}\S)?$/, "1-256 characters without surrounding spaces (it is a tag value)", add);
   if (owner !== undefined) config.owner = owner;
@@ -154,7 +195,7 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
     const text = readString(value[field], [field], /./, "a duration such as 30s or 5m", add);
     if (text === undefined) continue;
     try {
-      const ms = parseDuration(text);
+      const ms = parseDuration(text, field);
       const tooShort = belowFloor(field, text, ms, floors);
       if (tooShort === undefined) config[key] = ms;
       else add([field], "InvalidValue", tooShort);
@@ -207,7 +248,7 @@ function readIgnoreRule(item: JsonValue, at: JsonPath, add: Add): IgnoreDifferen
   if (kind !== undefined) {
     const known = KINDS.find((k) => k === kind);
     if (known) rule.kind = known;
-    else add([...at, "kind"], "InvalidValue", `kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(kind)}${suggest(String(kind), KINDS)}`);
+    else add([...at, "kind"], "InvalidValue", `kind must be one of ${KINDS.join(", ")}, got ${quoted(kind)}${suggest(String(kind), KINDS)}`);
   }
   const name = readString(item["name"], [...at, "name"], /./, "a resource name", add);
   if (name !== undefined) rule.name = name;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadConfigFile, maxCommitBytesFromEnv } from "../config.js";
+import { checkCluster, checkEndpointUrl, loadConfigFile, maxCommitBytesFromEnv } from "../config.js";
 import { locateManifestRoot } from "../controller/manifest-root.js";
 import type { OneShotOptions } from "../controller/one-shot.js";
 import type { Problem } from "../manifests/types.js";
@@ -29,8 +29,8 @@ export async function resolveOneShotOptions(path: string, flags: AwsFlags): Prom
     scope: root.scope,
     sourcePrefix: root.sourcePrefix,
     region: flags.region ?? env["ECS_GITOPS_REGION"] ?? config?.region,
-    endpoint: flags.endpointUrl ?? env["ECS_GITOPS_ENDPOINT_URL"] ?? env["AWS_ENDPOINT_URL"],
-    cluster: flags.cluster ?? env["ECS_GITOPS_CLUSTER"] ?? config?.cluster,
+    endpoint: checkEndpointUrl(flags.endpointUrl ?? env["ECS_GITOPS_ENDPOINT_URL"] ?? env["AWS_ENDPOINT_URL"], sourceName(flags.endpointUrl, "--endpoint-url", env, ["ECS_GITOPS_ENDPOINT_URL", "AWS_ENDPOINT_URL"])),
+    cluster: checkCluster(flags.cluster ?? env["ECS_GITOPS_CLUSTER"] ?? config?.cluster, sourceName(flags.cluster, "--cluster", env, ["ECS_GITOPS_CLUSTER"])),
     owner: flags.owner ?? env["ECS_GITOPS_OWNER"] ?? config?.owner ?? "ecs-gitops",
     ignoreRules: config?.ignoreDifferences ?? [],
     maskPatterns: config?.maskPatterns ?? [],
@@ -39,4 +39,10 @@ export async function resolveOneShotOptions(path: string, flags: AwsFlags): Prom
     // Tests only: moto's per-request account isolation (the same variable `run` reads).
     accountIdHeader: env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
   };
+}
+
+/** Which flag or variable a value came from, for its error message. */
+export function sourceName(flagValue: string | undefined, flag: string, env: NodeJS.ProcessEnv, variables: readonly string[]): string {
+  if (flagValue !== undefined) return flag;
+  return variables.find((name) => env[name] !== undefined) ?? flag;
 }

@@ -1,5 +1,6 @@
 import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
+import { isSecretName } from "../diff/mask.js";
 import { parseManifestText } from "../manifests/parse.js";
 import { findPlaceholders, placeholderFor } from "../manifests/placeholders.js";
 import { detectRawInput } from "../manifests/raw-input.js";
@@ -7,6 +8,7 @@ import type { RawInputShape } from "../manifests/raw-input.js";
 import type { ExportedManifest } from "../resources/common/schema-util.js";
 import { exportService, pinnedReference } from "../resources/service/export.js";
 import { exportTaskDefinition } from "../resources/task-definition/export.js";
+import { quoted } from "../text.js";
 
 /** One manifest made from one input document, with what was done to get there. */
 export type Conversion = { kind: "TaskDefinition" | "Service"; name: string; exported: ExportedManifest; notes: string[] };
@@ -67,8 +69,11 @@ export function convertFile(file: string, text: string, family?: string): Import
     const notes: string[] = [];
     for (const { path, variable } of findPlaceholders(exported.document)) {
       const template = templates.find((t) => t.variable === variable);
-      const fallback = template?.fallback === undefined ? "" : ` (its default was ${JSON.stringify(template.fallback)})`;
-      const message = `${template?.source ?? variable} became the variable ${placeholderFor(variable)}${fallback}: define ${variable} under vars: in ecs-gitops.yaml (${template?.source.includes("env") ? `${variable}: {fromEnv: ${variable}} reads the environment variable as ecspresso did` : "a value, {fromEnv: NAME} or {fromSsm: /parameter/name}"}); validate fails until then`;
+      const secret = isSecretName(variable) || path.some((segment) => typeof segment === "string" && isSecretName(segment));
+      const fallback = template?.fallback === undefined ? "" : secret ? " (it had a default, not shown: the name looks secret)" : ` (its default was ${quoted(template.fallback)})`;
+      // The template's text holds its default, which is the secret itself.
+      const shown = secret && template?.fallback !== undefined ? `the template of ${variable}` : (template?.source ?? variable);
+      const message = `${shown} became the variable ${placeholderFor(variable)}${fallback}: define ${variable} under vars: in ecs-gitops.yaml (${template?.source.includes("env") ? `${variable}: {fromEnv: ${variable}} reads the environment variable as ecspresso did` : "a value, {fromEnv: NAME} or {fromSsm: /parameter/name}"}); validate fails until then`;
       exported.reviews.push({ path, message });
       notes.push(message);
     }

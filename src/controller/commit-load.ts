@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { DEFAULT_CONFIG, loadConfigFile, regionProblems } from "../config.js";
 import type { ControllerConfig } from "../config.js";
-import { EcsGitopsError } from "../errors.js";
+import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
 import { problem } from "../manifests/parse.js";
 import type { LoadResult, Manifest } from "../manifests/types.js";
 import { loadDesiredState } from "../resources/load.js";
@@ -32,7 +32,9 @@ export type CommitLoadLimits = {
   maxHeapMb: number;
 };
 
-export const DEFAULT_COMMIT_LOAD_LIMITS: CommitLoadLimits = { timeoutMs: 120_000, maxHeapMb: 1024 };
+// Node counts are capped per file and per commit, so a commit that fits them needs far less;
+// a larger heap only lets a pathological one take more of the machine before it is refused.
+export const DEFAULT_COMMIT_LOAD_LIMITS: CommitLoadLimits = { timeoutMs: 120_000, maxHeapMb: 384 };
 
 /** Read, parse and validate one commit in the calling thread (the worker's body; tests). */
 export async function loadCommitInline(request: CommitLoadRequest): Promise<CommitLoad> {
@@ -54,7 +56,8 @@ export async function loadCommitInline(request: CommitLoadRequest): Promise<Comm
  * YAML, thousands of documents) takes seconds of CPU, and on the main thread that would stall
  * /healthz and the reconcile queue. The worker also bounds the memory a commit can take.
  */
-export function loadCommitInWorker(request: CommitLoadRequest, limits: CommitLoadLimits = DEFAULT_COMMIT_LOAD_LIMITS): Promise<CommitLoad> {
+export function loadCommitInWorker(request: CommitLoadRequest, limits: CommitLoadLimits | undefined = DEFAULT_COMMIT_LOAD_LIMITS): Promise<CommitLoad> {
+  limits ??= DEFAULT_COMMIT_LOAD_LIMITS;
   return new Promise((resolve, reject) => {
     const worker = startWorker(request, limits);
     let settled = false;
@@ -78,6 +81,18 @@ export function loadCommitInWorker(request: CommitLoadRequest, limits: CommitLoa
     });
     worker.once("exit", (code) => finish(() => reject(new EcsGitopsError("Internal", `the manifest loader exited (code ${code}) without a result`, { where: request.root }))));
   });
+}
+
+/**
+ * A load that failed as a whole (too heavy, too slow, the loader died): the commit is broken, not
+ * the git source. One problem names it, the last good commit stays in force; `retry` when the
+ * failure may pass (a crash, a timeout on a busy machine), so the next poll loads the commit again.
+ */
+export function failedCommitLoad(sha: string, error: unknown): CommitLoad & { retry: boolean } {
+  const why = error instanceof Error ? error.message : String(error);
+  const message = `commit ${sha.slice(0, 12)} could not be loaded: ${why.slice(0, 300)}`;
+  const retry = !isEcsGitopsError(error) || error.code !== "InvalidManifest" || /took longer/.test(why);
+  return { config: structuredClone(DEFAULT_CONFIG), configProblems: [problem({ file: ".", line: 1, column: 1 }, "FileTooLarge", message)], loaded: undefined, retry };
 }
 
 async function isInside(root: string, within: string): Promise<boolean> {

@@ -13,7 +13,8 @@ import { DEFAULT_CONFIG } from "../config.js";
 import type { ControllerConfig, IgnoreDifferencesRule } from "../config.js";
 import { maskMatcher } from "../diff/mask.js";
 import { isEcsGitopsError } from "../errors.js";
-import { loadCommitInWorker } from "./commit-load.js";
+import { failedCommitLoad, loadCommitInWorker } from "./commit-load.js";
+import type { CommitLoadLimits } from "./commit-load.js";
 import { prefixOf } from "./manifest-root.js";
 import { heldBack, mergeDesiredState } from "./desired-state.js";
 import type { HeldBack } from "./desired-state.js";
@@ -66,6 +67,8 @@ export type ControllerOptions = {
   progressPollMs: number;
   /** Bound on the bytes of manifests read from one commit; unset: 50 MiB. */
   maxCommitBytes?: number | undefined;
+  /** Time and heap bounds of one commit's load; unset: the defaults. */
+  commitLoadLimits?: CommitLoadLimits | undefined;
   log: Logger;
   /** Client-side pacing: this share of AWS's published API rates, or false (emulators). */
   rateLimit: number | false;
@@ -289,8 +292,9 @@ export class Controller {
     const previous = this.#reconciler!.desired;
     const root = path.join(checkoutDir, o.path);
     // Off the main thread: a pathological commit must not stall /healthz or the queue.
-    const commit = await loadCommitInWorker({ root, cluster: o.cluster, maxCommitBytes: o.maxCommitBytes, within: checkoutDir, region: this.#region });
+    const commit = await loadCommitInWorker({ root, cluster: o.cluster, maxCommitBytes: o.maxCommitBytes, within: checkoutDir, region: this.#region }, o.commitLoadLimits).catch((error: unknown) => failedCommitLoad(sha, error));
     if (this.#stopping) return;
+    if ("retry" in commit && commit.retry) this.#loadedCommit = undefined;
     const { config: fresh, configProblems, loaded: commitLoad } = commit;
     if (commitLoad === undefined || configProblems.some((p) => p.severity === "error")) {
       // A broken settings file must never mean "defaults": that would move every service to
@@ -298,8 +302,10 @@ export class Controller {
       this.#status.setManifestErrors(configProblems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
       this.#status.setCommit({ commit: sha, ...(previous?.lastGoodCommit ? { lastGoodCommit: previous.lastGoodCommit } : {}) });
       if (previous) this.#markHeldBack(heldBack({ ...previous, problems: configProblems }, sha));
-      this.#log.error({ commit: sha, errors: configProblems.length }, "ecs-gitops.yaml has errors; keeping the last good commit in force");
+      this.#log.error({ commit: sha, errors: configProblems.length }, "the commit cannot be loaded (ecs-gitops.yaml or the loader); keeping the last good commit in force");
       for (const p of configProblems.slice(0, 20)) this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
+      // Nothing new to reconcile: readiness must not wait for a commit that will never load.
+      this.#readyWhenIdle();
       return;
     }
     const config = fresh;
@@ -320,12 +326,15 @@ export class Controller {
     const keys = reconciler.setDesired(state);
     this.#log.info({ commit: sha, resources: state.manifests.size }, "new commit: reconciling");
     for (const key of keys) this.#queue!.add(key);
-    if (!this.#firstSyncDone) {
-      void this.#queue!.onIdle().then(() => {
-        this.#firstSyncDone = true;
-        this.#status.setReady(true);
-      });
-    }
+    this.#readyWhenIdle();
+  }
+
+  #readyWhenIdle(): void {
+    if (this.#firstSyncDone) return;
+    void this.#queue!.onIdle().then(() => {
+      this.#firstSyncDone = true;
+      this.#status.setReady(true);
+    });
   }
 }
 

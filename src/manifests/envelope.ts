@@ -1,10 +1,13 @@
-import { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS } from "./annotations.js";
+import { ADOPT_ANNOTATION, ANNOTATIONS, IGNORE_ANNOTATION, SELF_HEAL_ANNOTATION, UNSUPPORTED_ANNOTATIONS } from "./annotations.js";
 import { emptyMap, isJsonObject, own } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { problem } from "./parse.js";
 import { detectRawInput } from "./raw-input.js";
 import type { ParsedDocument } from "./parse.js";
-import { suggest } from "./schema-check.js";
+import { schemaHasPath, suggest } from "./schema-check.js";
+import { isSecretName } from "../diff/mask.js";
+import { parseIgnorePath } from "../diff/structural.js";
+import { quoted } from "../text.js";
 import { API_VERSION, KINDS } from "./types.js";
 import type { Kind, Problem } from "./types.js";
 
@@ -19,6 +22,8 @@ export type Envelope = {
 const TOP_FIELDS = ["apiVersion", "kind", "metadata", "spec"];
 const METADATA_FIELDS = ["name", "labels", "annotations"];
 export { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS };
+// Read as `=== "true"`: any other spelling ("True", "yes") would silently mean false.
+const BOOLEAN_ANNOTATIONS: readonly string[] = [ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION];
 // xref: ECS RegisterTaskDefinition `family` and CreateService `serviceName` (letters, numbers,
 // hyphens, underscores, up to 255); EventBridge PutRule `Name` pattern [\.\-_A-Za-z0-9]+, max 64.
 const NAME_PATTERNS: Record<Kind, { pattern: RegExp; text: string }> = {
@@ -54,13 +59,13 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
     if (!TOP_FIELDS.includes(field)) add([field], "UnknownField", `unknown top-level field "${field}"${suggest(field, TOP_FIELDS)}`);
   }
   if (value["apiVersion"] !== API_VERSION) {
-    add(["apiVersion"], value["apiVersion"] === undefined ? "MissingField" : "BadEnvelope", `apiVersion must be "${API_VERSION}"${value["apiVersion"] === undefined ? "" : `, got ${JSON.stringify(value["apiVersion"])}`}`);
+    add(["apiVersion"], value["apiVersion"] === undefined ? "MissingField" : "BadEnvelope", `apiVersion must be "${API_VERSION}"${value["apiVersion"] === undefined ? "" : `, got ${quoted(value["apiVersion"])}`}`);
   }
   const kindValue = value["kind"];
   const kind = KINDS.find((k) => k === kindValue);
   if (!kind) {
     const given = typeof kindValue === "string" ? kindValue : "";
-    add(["kind"], kindValue === undefined ? "MissingField" : "UnknownKind", kindValue === undefined ? `missing "kind" (one of ${KINDS.join(", ")})` : `unknown kind ${JSON.stringify(kindValue)}: expected one of ${KINDS.join(", ")}${suggest(given, KINDS)}`);
+    add(["kind"], kindValue === undefined ? "MissingField" : "UnknownKind", kindValue === undefined ? `missing "kind" (one of ${KINDS.join(", ")})` : `unknown kind ${quoted(kindValue)}: expected one of ${KINDS.join(", ")}${suggest(given, KINDS)}`);
   }
   const metadata = value["metadata"];
   let name = "";
@@ -87,6 +92,15 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
         add(["metadata", "annotations", key], "InvalidValue", `annotation "${key}" is not supported yet: it would do nothing. Remove it`);
       } else if (key.startsWith("ecs-gitops/") && !(ANNOTATIONS as readonly string[]).includes(key)) {
         add(["metadata", "annotations", key], "UnknownField", `unknown annotation "${key}"${suggest(key, ANNOTATIONS)}`);
+      } else if (BOOLEAN_ANNOTATIONS.includes(key) && annotations[key] !== "true" && annotations[key] !== "false") {
+        add(["metadata", "annotations", key], "InvalidValue", `annotation "${key}" must be "true" or "false", got ${quoted(annotations[key])}`);
+      }
+      if (key === IGNORE_ANNOTATION && kind !== undefined) {
+        for (const text of (annotations[key] ?? "").split(/[,\n]/)) {
+          const segments = parseIgnorePath(text);
+          if (segments.length === 0 || schemaHasPath(kind, segments)) continue;
+          problems.push({ ...problem(at(["metadata", "annotations", key]), "UnknownField", `ignore-differences path ${quoted(text.trim())} matches no field of a ${kind} spec: it ignores nothing (check its spelling)`), severity: "warning" });
+        }
       }
     }
   }
@@ -94,7 +108,7 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
   if (!isJsonObject(spec)) {
     add(["spec"], spec === undefined ? "MissingField" : "WrongType", `spec must be a mapping (the AWS request shape of the kind)`);
   }
-  if (problems.length > 0 || !kind || !isJsonObject(spec)) return { problems };
+  if (problems.some((p) => p.severity === "error") || !kind || !isJsonObject(spec)) return { problems };
   return { envelope: { kind, name, labels, annotations, spec }, problems };
 }
 
@@ -106,7 +120,8 @@ function readStringMap(value: JsonValue | undefined, path: string[], out: Record
   }
   for (const [key, v] of Object.entries(value)) {
     if (typeof v === "string") out[key] = v;
-    else if (typeof v === "number" || typeof v === "boolean") add([...path, key], "WrongType", `${path.join(".")}.${key} must be a string: quote it ("${String(v)}")`);
+    // A numeric password under a secret-looking key must not be echoed into /status and logs.
+    else if (typeof v === "number" || typeof v === "boolean") add([...path, key], "WrongType", `${path.join(".")}.${key} must be a string: quote it (${isSecretName(key) ? "in double quotes" : `"${String(v)}"`})`);
     else add([...path, key], "WrongType", `${path.join(".")}.${key} must be a string`);
   }
 }

@@ -5,7 +5,7 @@ import ignore from "ignore";
 import type { Ignore } from "ignore";
 import { readEnvelope } from "./envelope.js";
 import { resourceKey } from "./identity.js";
-import { decodeManifestBytes, parseManifestText, problem } from "./parse.js";
+import { decodeManifestBytes, MAX_COMMIT_NODES, MAX_FILE_NODES, parseManifestText, problem } from "./parse.js";
 import type { ParsedDocument } from "./parse.js";
 import { detectRawInput } from "./raw-input.js";
 import { isJsonObject } from "../json.js";
@@ -130,6 +130,7 @@ export function loadManifestFiles(files: readonly SourceFile[], options: LoadOpt
 export function parseSourceFiles(files: readonly SourceFile[]): { documents: ParsedDocument[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const documents: ParsedDocument[] = [];
+  const budget = { nodesLeft: MAX_COMMIT_NODES };
   for (const source of files) {
     try {
       const decoded = decodeManifestBytes(source.file, source.bytes);
@@ -137,7 +138,8 @@ export function parseSourceFiles(files: readonly SourceFile[]): { documents: Par
         problems.push(decoded.problem);
         continue;
       }
-      const parsed = parseManifestText(source.file, decoded.text);
+      const parsed = parseManifestText(source.file, decoded.text, Math.min(MAX_FILE_NODES, budget.nodesLeft));
+      budget.nodesLeft -= parsed.nodes;
       problems.push(...parsed.problems);
       for (const doc of parsed.documents) {
         const note = notAManifest(doc);

@@ -1,4 +1,4 @@
-import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments } from "yaml";
 import type { Document, Node } from "yaml";
 import type { JsonPath, JsonValue } from "../json.js";
 import type { Problem, ProblemCode, SourcePosition } from "./types.js";
@@ -22,7 +22,16 @@ export type ParsedDocument = {
   locate: (path: JsonPath) => SourcePosition;
 };
 
-export type ParseResult = { documents: ParsedDocument[]; problems: Problem[] };
+/**
+ * YAML nodes (keys, values, list items) in one file: a large task definition has a few thousand.
+ * The parsed tree costs about 1 KB per node, so 330,000 of them (a 660 KB flow list) took 280 MB
+ * and seconds of CPU per file; a commit of such files made the loader fail as a whole.
+ */
+export const MAX_FILE_NODES = 100_000;
+/** The same bound for a whole commit (2,300 manifests are about 500,000 nodes). */
+export const MAX_COMMIT_NODES = 2_000_000;
+
+export type ParseResult = { documents: ParsedDocument[]; problems: Problem[]; nodes: number };
 
 /** Decode raw file bytes, refusing what cannot be a manifest (too large, binary, not UTF-8). */
 export function decodeManifestBytes(file: string, bytes: Uint8Array): { text: string } | { problem: Problem } {
@@ -42,8 +51,11 @@ export function fileTooLarge(file: string, sizeBytes: number): Problem {
   return problem({ file, line: 1, column: 1 }, "FileTooLarge", `file is ${sizeBytes} bytes; manifests are capped at ${MAX_FILE_BYTES} bytes (split it into several files)`);
 }
 
-/** Parse every YAML document of one file into plain JSON values, with positions. Pure. */
-export function parseManifestText(file: string, text: string): ParseResult {
+/**
+ * Parse every YAML document of one file into plain JSON values, with positions. Pure.
+ * `maxNodes` is what is left of the commit's node budget, when less than a file's.
+ */
+export function parseManifestText(file: string, text: string, maxNodes = MAX_FILE_NODES): ParseResult {
   const lineCounter = new LineCounter();
   const problems: Problem[] = [];
   const documents: ParsedDocument[] = [];
@@ -51,11 +63,23 @@ export function parseManifestText(file: string, text: string): ParseResult {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
+  const tooMany = (offset: number) => problem(at(offset), "FileTooLarge", nodeLimitMessage(maxNodes));
+  // A node takes at least two characters: only a longer text can hold too many, and it is
+  // counted by the tokenizer first, which costs a fraction of building the tree.
+  if (text.length > 2 * maxNodes) {
+    const over = offsetPastNodes(text, maxNodes);
+    if (over !== undefined) {
+      lineCounter.addNewLine(0);
+      for (let i = text.indexOf("\n"); i !== -1 && i < over; i = text.indexOf("\n", i + 1)) lineCounter.addNewLine(i + 1);
+      return { documents, problems: [tooMany(over)], nodes: 0 };
+    }
+  }
+  let nodes = 0;
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true }) as Document.Parsed[];
   } catch (error) {
-    return { documents, problems: [problem({ file, line: 1, column: 1 }, "YamlSyntax", `cannot parse YAML: ${String(error)}`)] };
+    return { documents, problems: [problem({ file, line: 1, column: 1 }, "YamlSyntax", `cannot parse YAML: ${String(error)}`)], nodes };
   }
   if (!Array.isArray(docs)) docs = [docs];
   docs.forEach((doc, index) => {
@@ -74,9 +98,12 @@ export function parseManifestText(file: string, text: string): ParseResult {
     // gives it a zero-length null scalar, not null contents. An explicit `~` is not empty.
     const contents = doc.contents;
     if (contents === null || (isScalar(contents) && contents.value === null && contents.range?.[0] === contents.range?.[1])) return;
-    const refused = inspectTree(contents);
-    if (refused) {
-      problems.push(problem(at(refused.offset), refused.code, refused.message));
+    const refused = inspectTree(contents, maxNodes - nodes);
+    // Only kept documents count towards the commit's budget: a refused tree is dropped.
+    if ("count" in refused) {
+      nodes += refused.count;
+    } else {
+      problems.push(refused.code === "FileTooLarge" ? tooMany(refused.offset) : problem(at(refused.offset), refused.code, refused.message));
       return;
     }
     let value: unknown;
@@ -106,8 +133,39 @@ export function parseManifestText(file: string, text: string): ParseResult {
     index ??= parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, strict: true }).map((d) => (d.contents ? indexOffsets(d.contents) : undefined));
     return index[doc];
   };
-  return { documents, problems };
+  return { documents, problems, nodes };
 }
+
+function nodeLimitMessage(maxNodes: number): string {
+  if (maxNodes < MAX_FILE_NODES) {
+    return `the commit's manifests hold more than ${MAX_COMMIT_NODES} YAML nodes (keys, values, list items) in all: this file is past that bound and not loaded; shrink the largest files`;
+  }
+  return `more than ${MAX_FILE_NODES} YAML nodes (keys, values, list items) in this file: far more than any manifest; split or shrink it`;
+}
+
+/**
+ * Where the tokenizer meets node `maxNodes + 1` (undefined if the text holds fewer). Counts
+ * scalars, aliases and flow collections: a lower bound on the nodes the tree would have.
+ */
+function offsetPastNodes(text: string, maxNodes: number): number | undefined {
+  let count = 0;
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    const first = token.charCodeAt(0);
+    // One-character control tokens mark structure and take no room in the source.
+    if (token.length === 1 && first < 0x20 && first !== 0x0a && first !== 0x09) {
+      if (first === 0x1f) count++;
+    } else {
+      if (NODE_TOKEN_START.has(token[0] ?? "")) count++;
+      if (count > maxNodes) return offset;
+      offset += token.length;
+      continue;
+    }
+    if (count > maxNodes) return offset;
+  }
+  return undefined;
+}
+const NODE_TOKEN_START = new Set(["'", '"', "*", "[", "{", "|", ">"]);
 
 type OffsetIndex = { locate(path: JsonPath): number };
 const pathKey = (path: readonly (string | number)[]) => JSON.stringify(path.map(String));
@@ -154,10 +212,11 @@ type Refusal = { offset: number; code: ProblemCode; message: string };
 
 /**
  * One iterative pass over a document's tree, before it is turned into plain values: refuses
- * keys that could reach Object.prototype, nesting deeper than any manifest, and an alias inside
- * the node it names (`a: &a [*a]`), which would expand forever.
+ * keys that could reach Object.prototype, nesting deeper than any manifest, more than `maxNodes`
+ * nodes, and an alias inside the node it names (`a: &a [*a]`), which would expand forever.
  */
-function inspectTree(root: Node): Refusal | undefined {
+function inspectTree(root: Node, maxNodes: number): Refusal | { count: number } {
+  let count = 0;
   const anchors = new Map<string, Node>();
   const open = new Set<Node>();
   const stack: { node: unknown; depth: number; exit?: true }[] = [{ node: root, depth: 0 }];
@@ -168,6 +227,7 @@ function inspectTree(root: Node): Refusal | undefined {
       continue;
     }
     const at = (isNode(node) ? node.range?.[0] : undefined) ?? 0;
+    if (++count > maxNodes) return { offset: at, code: "FileTooLarge", message: "" };
     if (depth > MAX_NESTING_DEPTH) return { offset: at, code: "YamlSyntax", message: `YAML nesting is deeper than ${MAX_NESTING_DEPTH} levels: too deep to be a manifest` };
     if (isAlias(node)) {
       const target = anchors.get(node.source);
@@ -198,7 +258,7 @@ function inspectTree(root: Node): Refusal | undefined {
     }
     for (let i = children.length - 1; i >= 0; i--) if (children[i] !== null && children[i] !== undefined) stack.push({ node: children[i], depth: depth + 1 });
   }
-  return undefined;
+  return { count };
 }
 
 /** YAML can produce Dates, Maps, bigints and undefined; manifests are plain JSON. */

@@ -2,7 +2,7 @@ import { Ajv } from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { closest } from "fastest-levenshtein";
 import type { JsonPath, JsonValue } from "../json.js";
-import { plural } from "../text.js";
+import { plural, quoted } from "../text.js";
 import { awsDefs, kindSpecSchemas } from "./schema/aws-schema.generated.js";
 import type { Kind, ProblemCode } from "./types.js";
 
@@ -24,6 +24,34 @@ export function checkSpecSchema(kind: Kind, spec: JsonValue): SchemaFinding[] {
   const validate = validators[kind];
   if (validate(spec)) return [];
   return dedupe(oneErrorPerEmptyValue(validate.errors ?? []).map(toFinding).filter((f): f is SchemaFinding => f !== undefined));
+}
+
+/**
+ * Whether an ignore-differences path can name something in a `kind` spec: each segment a field of
+ * the AWS model, any segment inside a list (an index, or the name a list is keyed by) or a map, `*`
+ * anything. `tags` holds the labels. A path no spec can reach ignores nothing: usually a typo.
+ */
+export function schemaHasPath(kind: Kind, segments: readonly string[]): boolean {
+  let schema: SchemaNode | undefined = kindSpecSchemas[kind] as SchemaNode;
+  for (const [i, segment] of segments.entries()) {
+    if (i === 0 && segment === "tags") return true;
+    schema = resolve(schema);
+    if (schema === undefined) return false;
+    if (schema.type === "array") schema = schema.items;
+    else if (schema.properties !== undefined && Object.hasOwn(schema.properties, segment)) schema = schema.properties[segment];
+    else if (typeof schema.additionalProperties === "object" || segment === "*") schema = typeof schema.additionalProperties === "object" ? schema.additionalProperties : {};
+    // A free-form value (an event pattern) may hold anything.
+    else return schema.properties === undefined && (schema.type === undefined || schema.type === "object" || Array.isArray(schema.type));
+  }
+  return true;
+}
+
+type SchemaNode = { $ref?: string; type?: string | string[]; items?: SchemaNode; properties?: Record<string, SchemaNode>; additionalProperties?: boolean | SchemaNode };
+
+function resolve(schema: SchemaNode | undefined): SchemaNode | undefined {
+  let node = schema;
+  for (let hops = 0; node?.$ref !== undefined && hops < 20; hops++) node = awsDefs[node.$ref.replace("#/$defs/", "")] as SchemaNode | undefined;
+  return node;
 }
 
 /** A null or "" fails several keywords of its field (type and enum, minLength and pattern): report it once. */
@@ -67,7 +95,7 @@ function toFinding(error: ErrorObject): SchemaFinding | undefined {
       // An empty value is a way of writing "unset", never a typo of a real value: suggesting the
       // closest one could switch a setting on (`ipcMode: ""` is not "host").
       if (error.data === "") return { path, code: "InvalidValue", message: `${where} is empty: remove the field to leave it unset, or set one of ${allowed.join(", ")}` };
-      return { path, code: "InvalidValue", message: `${where} must be one of ${allowed.join(", ")}; got ${JSON.stringify(error.data)}${suggest(String(error.data), allowed)}` };
+      return { path, code: "InvalidValue", message: `${where} must be one of ${allowed.join(", ")}; got ${quoted(error.data)}${suggest(String(error.data), allowed)}` };
     }
     case "minLength": {
       const limit = Number(error.params["limit"]);
@@ -154,7 +182,7 @@ function describeValue(value: unknown, path: JsonPath): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   if (path.some((segment) => SENSITIVE_SEGMENTS.has(String(segment)))) return `a ${typeof value}`;
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${quoted(value)}`;
 }
 
 function dedupe(findings: SchemaFinding[]): SchemaFinding[] {

@@ -10,6 +10,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { Controller } from "../../src/controller/controller.js";
 import { createLogger } from "../../src/controller/log.js";
+import type { CommitLoadLimits } from "../../src/controller/commit-load.js";
 import type { StatusDocument } from "../../src/controller/status.js";
 import { copyExamples } from "./desired-repo.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
@@ -180,6 +181,7 @@ export type RunOptions = {
   alertWebhook?: string;
   alertEventBus?: string;
   resyncMs: number;
+  commitLoadLimits?: CommitLoadLimits;
 };
 
 /** The controller in-process against `world`, logging at debug level into memory. */
@@ -226,6 +228,7 @@ export async function runController(world: World, options: RunOptions): Promise<
     progressPollMs: options.resyncMs,
     log,
     accountIdHeader: world.accountId,
+    commitLoadLimits: options.commitLoadLimits,
   });
   const port = await controller.start();
   const reconciles = (key: string, sinceMs = 0) => lines.filter((l) => l.key === key && RECONCILE_MESSAGES.has(l.msg) && l.time >= sinceMs).map((l) => l.time);

@@ -7,6 +7,7 @@ import { runValidate } from "../../src/cli/commands/validate.js";
 import { editFile } from "./desired-repo.js";
 import { commitAll, createWorld, eventually, runController } from "./drift-harness.js";
 import type { World } from "./drift-harness.js";
+import { git } from "./git.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
@@ -104,6 +105,50 @@ describe("the controller loading hostile commits", () => {
       expect(maxDelayMs, `max event-loop delay while a ${Math.round(loadMs)} ms load ran`).toBeLessThan(1_000);
       expect(Math.max(...healthGapsMs)).toBeLessThan(1_000);
       expect(healthGapsMs.length).toBeGreaterThan(3);
+    } finally {
+      await run.stop();
+      await world.close();
+    }
+  });
+
+  it("refuses files of too many YAML nodes one by one, located, and applies the rest of the commit", { timeout: 120_000 }, async () => {
+    const world = await createWorld(endpoint);
+    const run = await runController(world, { resyncMs: 500 });
+    try {
+      await run.converged();
+      // Each file is valid and under the byte cap: a task definition whose command is a flow
+      // list of 330,000 items. Loading six of them took seconds each and hundreds of MB.
+      const heavy = ["h1", "h2", "h3", "h4", "h5", "h6"];
+      for (const name of heavy) {
+        const items = Array.from({ length: 330_000 }, (_, i) => (i % 2 === 0 ? "x" : "y")).join(",");
+        await writeFile(path.join(world.dir, `${name}.yaml`), `apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: ${name}\nspec:\n  family: ${name}\n  containerDefinitions:\n    - name: app\n      image: nginx\n      memory: 128\n      command: [${items}]\n`);
+      }
+      await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
+      await commitAll(world.dir, "heavy files and a valid change");
+      await eventually(async () => (await workerDesiredCount(world)) === 4, 60_000, "worker scaled to 4 from the same commit");
+      const status = await run.status();
+      expect(status.manifestErrors.map((e) => [e.file, e.line]).sort()).toEqual(heavy.map((name) => [`${name}.yaml`, 11]));
+      expect(status.manifestErrors[0]?.message).toMatch(/more than \d+ YAML nodes/);
+      expect(status.source.lastError).toBeUndefined();
+    } finally {
+      await run.stop();
+      await world.close();
+    }
+  });
+
+  it("reports a commit whose load fails as a whole as that commit's error, not the source's, and still becomes ready", { timeout: 90_000 }, async () => {
+    const world = await createWorld(endpoint);
+    // Every load times out: what a commit too heavy for the loader's bounds does.
+    const run = await runController(world, { resyncMs: 500, commitLoadLimits: { timeoutMs: 1, maxHeapMb: 384 } });
+    try {
+      const head = (await git(world.dir, "rev-parse", "HEAD")).trim();
+      const status = await eventually(async () => {
+        const now = await run.status();
+        return now.manifestErrors.length > 0 ? now : undefined;
+      }, 30_000, "the failed load in /status");
+      expect(status.manifestErrors).toEqual([expect.objectContaining({ message: expect.stringContaining(`commit ${head.slice(0, 12)} could not be loaded`) })]);
+      expect(status.source.lastError).toBeUndefined();
+      await eventually(async () => (await fetch(`http://127.0.0.1:${run.port}/readyz`)).status === 200, 20_000, "/readyz 200");
     } finally {
       await run.stop();
       await world.close();

@@ -144,6 +144,17 @@ describe("loadConfigFile", () => {
     expect(config).toMatchObject({ cluster: "shop", owner: "team-a" });
   });
 
+  it("refuses ecs-gitops.yaml and ecs-gitops.yml side by side, naming both, whatever either holds", async () => {
+    for (const [yaml, yml] of [["cluster: shop\n", "cluster: other\n"], ["", "owner: team-b\n"], ["region: eu-west-1\n", ""]]) {
+      dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-config-"));
+      await writeFile(path.join(dir, "ecs-gitops.yaml"), yaml!);
+      await writeFile(path.join(dir, "ecs-gitops.yml"), yml!);
+      const { problems } = await loadConfigFile(dir);
+      expect(problems).toEqual([expect.objectContaining({ severity: "error", message: expect.stringMatching(/ecs-gitops\.yaml and ecs-gitops\.yml/) })]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("locates problems in the file it read", async () => {
     dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-config-"));
     await writeFile(path.join(dir, "ecs-gitops.yaml"), "cluster: shop\nintervall: 30s\n");

@@ -8,7 +8,9 @@ import type { Node, Pair } from "yaml";
 import { isCollection, isMap, isScalar, isSeq } from "yaml";
 import { createAwsClients, describeCluster, describeServices, describeTaskDefinition, destroyAwsClients, listRules, listServiceArns, listTagsForResource, listTargetsByRule } from "../../aws/index.js";
 import type { AwsClientOptions, AwsClients } from "../../aws/index.js";
+import { checkCluster, checkEndpointUrl } from "../../config.js";
 import { isJsonObject } from "../../json.js";
+import { sourceName } from "../aws-options.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
 import { exportScheduledRule } from "../../resources/scheduled-rule/export.js";
@@ -63,9 +65,11 @@ export async function runExport(flags: ExportFlags, io: CommandOutput, clientOpt
     io.err(`error: export needs --cluster and --out (e.g. ecs-gitops export --cluster prod --out manifests/)\n`);
     return 2;
   }
+  checkCluster(cluster, sourceName(flags.cluster, "--cluster", process.env, ["ECS_GITOPS_CLUSTER"]));
+  const endpoint = flags.endpointUrl ?? env("ECS_GITOPS_ENDPOINT_URL") ?? env("AWS_ENDPOINT_URL");
   const aws = createAwsClients({
     region: flags.region ?? env("ECS_GITOPS_REGION"),
-    endpoint: flags.endpointUrl ?? env("ECS_GITOPS_ENDPOINT_URL") ?? env("AWS_ENDPOINT_URL"),
+    endpoint: checkEndpointUrl(endpoint, sourceName(flags.endpointUrl, "--endpoint-url", process.env, ["ECS_GITOPS_ENDPOINT_URL", "AWS_ENDPOINT_URL"])),
     // Tests only: moto's per-request account isolation (the same variable diff, apply and run read).
     accountIdHeader: env("ECS_GITOPS_TEST_ACCOUNT_ID"),
     ...clientOptions,

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { envPathInRepo } from "../env-option.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { belowFloor, durationFloors, parseByteSize, parseDuration } from "../../config.js";
+import { belowFloor, checkCluster, checkEndpointUrl, durationFloors, parseByteSize, parseDuration } from "../../config.js";
 import { Controller } from "../../controller/controller.js";
 import type { ControllerOptions } from "../../controller/controller.js";
 import { createLogger } from "../../controller/log.js";
@@ -57,7 +57,7 @@ export function parseRateLimit(text: string): number | false {
 
 /** `--interval` / `--resync`: a duration at or above its floor (README: intervals). */
 export function parsePeriod(field: "interval" | "resync", text: string, env: NodeJS.ProcessEnv = process.env): number {
-  const ms = parseDuration(text);
+  const ms = parseDuration(text, `--${field}`);
   const tooShort = belowFloor(field, text, ms, durationFloors(env));
   if (tooShort !== undefined) throw new EcsGitopsError("InvalidConfig", `--${tooShort}`, { where: `--${field}` });
   return ms;
@@ -117,8 +117,8 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
     host: flags.host,
     owner: explicit("owner") ? flags.owner : undefined,
     region: flags.region,
-    endpoint: flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"],
-    cluster: flags.cluster,
+    endpoint: checkEndpointUrl(flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"], flags.endpointUrl === undefined ? "AWS_ENDPOINT_URL" : "--endpoint-url"),
+    cluster: checkCluster(flags.cluster, "--cluster"),
     workDir: flags.workdir ?? path.join(tmpdir(), "ecs-gitops"),
     // Secrets only from the environment, never argv (which any local user can read in ps).
     webhookSecret: process.env["ECS_GITOPS_WEBHOOK_SECRET"] || undefined,
@@ -126,7 +126,7 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
     alertWebhookSecret: process.env["ECS_GITOPS_ALERT_WEBHOOK_SECRET"] || undefined,
     alertEventBus: flags.alertEventBus,
     ignoreDifferences: [],
-    shutdownTimeoutMs: parseDuration(flags.shutdownTimeout),
+    shutdownTimeoutMs: parseDuration(flags.shutdownTimeout, "--shutdown-timeout"),
     rateLimit: parseRateLimit(flags.awsRateLimit),
     progressPollMs: 10_000,
     maxCommitBytes: parseByteSize(flags.maxCommitBytes, "--max-commit-bytes"),

@@ -1,7 +1,8 @@
 import path from "node:path";
 import { Option } from "commander";
 import type { Command } from "commander";
-import { loadConfigFile, maxCommitBytesFromEnv } from "../../config.js";
+import { checkCluster, loadConfigFile, maxCommitBytesFromEnv } from "../../config.js";
+import { sourceName } from "../aws-options.js";
 import { inScope, locateManifestRoot } from "../../controller/manifest-root.js";
 import { loadDesiredState, sortProblems } from "../../resources/load.js";
 import { ENV_OPTION_HELP, resolveEnvTarget } from "../env-option.js";
@@ -24,7 +25,7 @@ export function registerValidate(program: Command): void {
       const output = command.configureOutput();
       const out = (text: string) => (output.writeOut ? output.writeOut(text) : process.stdout.write(text));
       // Same precedence as the other commands: flag, then ECS_GITOPS_CLUSTER, then ecs-gitops.yaml.
-      const cluster = flags.cluster ?? (process.env["ECS_GITOPS_CLUSTER"] || undefined);
+      const cluster = checkCluster(flags.cluster ?? (process.env["ECS_GITOPS_CLUSTER"] || undefined), sourceName(flags.cluster, "--cluster", process.env, ["ECS_GITOPS_CLUSTER"]));
       const resolved = await resolveEnvTarget(target, flags.env);
       if ("error" in resolved) {
         out(`error: ${resolved.error}\n`);

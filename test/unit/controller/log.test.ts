@@ -77,7 +77,35 @@ describe("redactUrl", () => {
     ["ops@example.com wrote", "ops@example.com wrote"],
     ["nginx:1.27@sha256:3f1a9c0b", "nginx:1.27@sha256:3f1a9c0b"],
     ["image public.ecr.aws/nginx/nginx:1.27@sha512:3f1a9c0b pinned", "image public.ecr.aws/nginx/nginx:1.27@sha512:3f1a9c0b pinned"],
+    ["https://bot:Pa#ss@github.com/acme/deploy.git", "https://***@github.com/acme/deploy.git"],
+    ["url=mysql://svc:a?b/c@db.internal:3306/x", "url=mysql://***@db.internal:3306/x"],
+    ["postgres://app:it's\"<here>@db/x", "postgres://***@db/x"],
+    ["amqp://app:two words@mq.internal/vhost", "amqp://***@mq.internal/vhost"],
+    ["see https://example.com, then mail ops@example.com", "see https://example.com, then mail ops@example.com"],
+    ["https://example.com:8443/x?mail=ops@example.com", "https://example.com:8443/x?mail=ops@example.com"],
   ])("%s → %s", (input, output) => {
     expect(redactUrl(input)).toBe(output);
+  });
+
+  // Runs on every log line and HTTP body: an attacker-sized value must cost linear time.
+  it.each([
+    ["=a:", "@"],
+    ["a://", "@h"],
+    ["a://@", ""],
+    ["=a:@h", ""],
+    ["https://u:", "@h"],
+    ["x:y/", "@h:"],
+  ])("stays linear on %j repeated to 1 MB", (unit, tail) => {
+    const time = (size: number): number => {
+      const text = unit.repeat(Math.ceil(size / unit.length)) + tail;
+      const start = performance.now();
+      redactUrl(text);
+      return performance.now() - start;
+    };
+    time(100_000);
+    const small = time(100_000);
+    const large = time(1_000_000);
+    expect(large).toBeLessThan(1000);
+    expect(large).toBeLessThan(Math.max(small, 5) * 40);
   });
 });
