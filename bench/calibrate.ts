@@ -60,7 +60,13 @@ async function repeat(times: number, call: (i: number) => Promise<unknown>): Pro
 }
 
 function clientsFor(endpoint: string, accountId: string, recorder: LatencyRecorder): AwsClients {
-  const aws = createAwsClients({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit: false });
+  const aws = createAwsClients({
+    endpoint,
+    region: MOTO_REGION,
+    credentials: MOTO_CREDENTIALS,
+    accountIdHeader: accountId,
+    rateLimit: false,
+  });
   recorder.applyTo(aws.ecs.middlewareStack, "ecs");
   recorder.applyTo(aws.events.middlewareStack, "events");
   return aws;
@@ -82,7 +88,9 @@ export async function calibrateWrites(endpoint: string, scratch: { accountId: st
     recorder.enabled = true;
     const { writes } = await applyPlan(aws, result.actions, { concurrency: 1 });
     reader.recordWrites(writes.filter((w) => "output" in w));
-    await repeat(50, (k) => aws.ecs.send(new UpdateServiceCommand({ cluster: "bench-0", service: familyName(k % 10), desiredCount: 1 + (k % 3) })));
+    await repeat(50, (k) =>
+      aws.ecs.send(new UpdateServiceCommand({ cluster: "bench-0", service: familyName(k % 10), desiredCount: 1 + (k % 3) })),
+    );
     return recorder.summary();
   } finally {
     destroyAwsClients(aws);
@@ -110,12 +118,23 @@ export async function calibrateReads(endpoint: string, accountId: string, scale:
     await repeat(50, () => events.send(new ListRulesCommand({ Limit: 100 })));
     await repeat(100, (k) => events.send(new ListTargetsByRuleCommand({ Rule: ruleAt(k)?.Name ?? "job-0000", Limit: 100 })));
     await repeat(50, (k) => events.send(new ListTagsForResourceCommand({ ResourceARN: ruleAt(k)?.Arn ?? "" })));
-    await repeat(100, (k) => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitions[k % taskDefinitions.length] ?? familyName(0), include: ["TAGS"] })));
+    await repeat(100, (k) =>
+      ecs.send(
+        new DescribeTaskDefinitionCommand({
+          taskDefinition: taskDefinitions[k % taskDefinitions.length] ?? familyName(0),
+          include: ["TAGS"],
+        }),
+      ),
+    );
     await repeat(20, () => ecs.send(new DescribeClustersCommand({ clusters: clustersOf(scale), include: ["TAGS", "SETTINGS"] })));
     recorder.enabled = false;
     const parallel = new PQueue({ concurrency: 8 });
     const started = performance.now();
-    await Promise.all(Array.from({ length: 400 }, (_, k) => parallel.add(() => ecs.send(new DescribeServicesCommand({ cluster, services: batch(k), include: ["TAGS"] })))));
+    await Promise.all(
+      Array.from({ length: 400 }, (_, k) =>
+        parallel.add(() => ecs.send(new DescribeServicesCommand({ cluster, services: batch(k), include: ["TAGS"] }))),
+      ),
+    );
     const parallel8MsPerCall = round((performance.now() - started) / 400);
     return { sequential: recorder.summary(), parallel8MsPerCall };
   } finally {

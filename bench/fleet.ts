@@ -97,7 +97,8 @@ export const imageOf = (i: number, version = "1.0.0") => `public.ecr.aws/bench/a
 
 /** Writes the fleet's manifests under `dir` (one folder per app, one per job). */
 export async function writeFleet(dir: string, scale: FleetScale, network: FleetNetwork): Promise<void> {
-  if (scale.services > scale.families || scale.rules > scale.families) throw new Error("every service and rule needs its own family in this fleet");
+  if (scale.services > scale.families || scale.rules > scale.families)
+    throw new Error("every service and rule needs its own family in this fleet");
   for (let i = 0; i < scale.families; i += 1) {
     const app = path.join(dir, "apps", familyName(i));
     await mkdir(app, { recursive: true });
@@ -147,7 +148,11 @@ export function listRulesCalls(scale: FleetScale): number {
  * upper bound (one per family).
  */
 export function budgetOf(scale: FleetScale, phase: "noop" | "oneChange" | "coldSync" | "restart"): CallCounts {
-  const reads: CallCounts = { "ecs:DescribeServices": describeServicesCalls(scale), "events:ListRules": listRulesCalls(scale), "events:ListTargetsByRule": scale.rules };
+  const reads: CallCounts = {
+    "ecs:DescribeServices": describeServicesCalls(scale),
+    "events:ListRules": listRulesCalls(scale),
+    "events:ListTargetsByRule": scale.rules,
+  };
   switch (phase) {
     case "noop":
       return reads;

@@ -22,8 +22,28 @@ import type { StatusDocument } from "../src/controller/status.js";
 
 const exec = promisify(execFile);
 const MANY_BAD_DOCUMENTS = "---\nkind: X\n".repeat(1_000);
-const SLOW_YAML = ["apiVersion: ecs-gitops/v1", "kind: TaskDefinition", "metadata:", "  name: slow", "spec:", "  junk:", ...Array.from({ length: 8_000 }, (_, i) => `    - {a${i}: [${i}, {b: x}], c: {d: ${i}}}`), ""].join("\n");
-const VALID = ["apiVersion: ecs-gitops/v1", "kind: TaskDefinition", "metadata:", "  name: web", "spec:", "  containerDefinitions:", "    - name: web", "      image: nginx", "      memory: 128", ""].join("\n");
+const SLOW_YAML = [
+  "apiVersion: ecs-gitops/v1",
+  "kind: TaskDefinition",
+  "metadata:",
+  "  name: slow",
+  "spec:",
+  "  junk:",
+  ...Array.from({ length: 8_000 }, (_, i) => `    - {a${i}: [${i}, {b: x}], c: {d: ${i}}}`),
+  "",
+].join("\n");
+const VALID = [
+  "apiVersion: ecs-gitops/v1",
+  "kind: TaskDefinition",
+  "metadata:",
+  "  name: web",
+  "spec:",
+  "  containerDefinitions:",
+  "    - name: web",
+  "      image: nginx",
+  "      memory: 128",
+  "",
+].join("\n");
 
 const report = (what: string, value: string) => console.log(`${what.padEnd(76)} ${value}`);
 
@@ -98,26 +118,37 @@ async function controllerStall(repo: string): Promise<{ stallMs: number; loadMs:
 
 async function main(): Promise<void> {
   const comment = `#${"x".repeat(1024 * 1024 - 2)}\n`;
-  const heavy = await repoWith({ "web.yaml": VALID, ...Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`c${String(i).padStart(3, "0")}.yaml`, comment])) });
+  const heavy = await repoWith({
+    "web.yaml": VALID,
+    ...Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`c${String(i).padStart(3, "0")}.yaml`, comment])),
+  });
   try {
     const rssBefore = process.memoryUsage().rss;
     const { errors } = await controllerStall(heavy);
     report("controller loading 300 x 1 MiB comment files: files reported over the cap", String(errors));
-    report("controller loading 300 x 1 MiB comment files: peak RSS growth (MiB)", ((process.resourceUsage().maxRSS * 1024 - rssBefore) / 2 ** 20).toFixed(0));
+    report(
+      "controller loading 300 x 1 MiB comment files: peak RSS growth (MiB)",
+      ((process.resourceUsage().maxRSS * 1024 - rssBefore) / 2 ** 20).toFixed(0),
+    );
   } finally {
     await rm(heavy, { recursive: true, force: true });
   }
   const many = await repoWith({ "many.yaml": MANY_BAD_DOCUMENTS, "web.yaml": VALID });
   const slow = await repoWith({ "slow.yaml": SLOW_YAML, "many.yaml": MANY_BAD_DOCUMENTS, "web.yaml": VALID });
   try {
-    console.log(`[bench] pathological commits: ${MANY_BAD_DOCUMENTS.length} B of 1,000 bad documents; ${SLOW_YAML.length} B of slow YAML\n`);
+    console.log(
+      `[bench] pathological commits: ${MANY_BAD_DOCUMENTS.length} B of 1,000 bad documents; ${SLOW_YAML.length} B of slow YAML\n`,
+    );
     let started = performance.now();
     await runValidate(path.join(many, "many.yaml"), { output: "json" }, { out: () => undefined, cwd: many });
     report("validate: 12 KB file, 1,000 bad documents (ms)", (performance.now() - started).toFixed(0));
 
     // The controller first: the main-thread comparison below leaves garbage whose collection
     // would show up as a stall in whatever is measured after it.
-    for (const [name, repo] of [["1,000 bad documents", many], ["slow YAML + 1,000 bad documents", slow]] as const) {
+    for (const [name, repo] of [
+      ["1,000 bad documents", many],
+      ["slow YAML + 1,000 bad documents", slow],
+    ] as const) {
       const { stallMs, loadMs } = await controllerStall(repo);
       report(`controller loading ${name}: max event-loop stall (ms)`, stallMs.toFixed(0));
       report(`controller loading ${name}: until /status shows the errors (ms)`, loadMs.toFixed(0));
@@ -130,7 +161,6 @@ async function main(): Promise<void> {
     const worker = await maxStallMs(() => loadCommitInWorker({ root: slow, cluster: undefined }));
     report("worker-thread load of the slow commit: max event-loop stall (ms)", worker.toFixed(0));
     report("worker-thread load of the slow commit: wall (ms)", (performance.now() - started).toFixed(0));
-
   } finally {
     await rm(many, { recursive: true, force: true });
     await rm(slow, { recursive: true, force: true });

@@ -90,7 +90,9 @@ async function runScenario(input: ScenarioInput, nodeArgs: readonly string[] = [
   const out = path.join(dir, "result.json");
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--expose-gc", ...nodeArgs, ...childNodeArgs(), CHILD, JSON.stringify(input), out], { stdio: ["ignore", "inherit", "inherit"] });
+      const child = spawn(process.execPath, ["--expose-gc", ...nodeArgs, ...childNodeArgs(), CHILD, JSON.stringify(input), out], {
+        stdio: ["ignore", "inherit", "inherit"],
+      });
       child.once("error", reject);
       child.once("exit", (exitCode) => resolve(exitCode));
     });
@@ -132,7 +134,16 @@ function rowsOf(output: ScenarioOutput, calibration: Calibration, prefix = ""): 
     const budgetProblems = budget ? overBudget(result.calls, budget, { upperBound: spec?.upperBound ?? [] }) : [];
     const floor = budget ? floorMs(budget, calibration.sequential).floorMs : undefined;
     if (result.failed > 0 || result.notSynced > 0) budgetProblems.push(`${result.failed} failed, ${result.notSynced} not Synced`);
-    return { phase, wallMs: result.wallMs, calls: result.calls, budget, budgetProblems, floorMs: floor, ratio: floor ? result.wallMs / floor : undefined, result };
+    return {
+      phase,
+      wallMs: result.wallMs,
+      calls: result.calls,
+      budget,
+      budgetProblems,
+      floorMs: floor,
+      ratio: floor ? result.wallMs / floor : undefined,
+      result,
+    };
   });
 }
 
@@ -141,8 +152,23 @@ const fmt = (n: number | undefined, digits = 0) => (n === undefined ? "–" : n.
 
 function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned: ScenarioOutput, calibration: Calibration): void {
   const resources = scale.services + scale.families + scale.rules;
-  console.log(`\n=== S=${scale.services} services (${scale.clusters} clusters), T=${scale.families} families, R=${scale.rules} rules: ${resources} resources ===`);
-  const header = ["phase", "calls", "budget", "ok", "wall ms", "floor ms", "wall/floor", "waves", "retries", "load CPU ms", "plan CPU ms", "process CPU ms"];
+  console.log(
+    `\n=== S=${scale.services} services (${scale.clusters} clusters), T=${scale.families} families, R=${scale.rules} rules: ${resources} resources ===`,
+  );
+  const header = [
+    "phase",
+    "calls",
+    "budget",
+    "ok",
+    "wall ms",
+    "floor ms",
+    "wall/floor",
+    "waves",
+    "retries",
+    "load CPU ms",
+    "plan CPU ms",
+    "process CPU ms",
+  ];
   const lines = rows.map((r) => [
     r.phase,
     String(sum(r.calls)),
@@ -166,7 +192,9 @@ function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned:
     const ops = Object.entries(r.calls)
       .map(([op, n]) => `${op}=${n}`)
       .join(" ");
-    console.log(`  ${r.phase.padEnd(widths[0] ?? 0)}  ${ops}${r.result.throttles > 0 ? `  (attempts ${r.result.attempts}, throttled ${r.result.throttles})` : ""}`);
+    console.log(
+      `  ${r.phase.padEnd(widths[0] ?? 0)}  ${ops}${r.result.throttles > 0 ? `  (attempts ${r.result.attempts}, throttled ${r.result.throttles})` : ""}`,
+    );
     for (const problem of r.budgetProblems) console.log(`  ${"".padEnd(widths[0] ?? 0)}  BUDGET: ${problem}`);
     if (r.result.rateLimited) {
       const waits = Object.entries(r.result.rateLimited)
@@ -184,8 +212,12 @@ function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned:
   console.log(`moto DescribeServices with 8 in flight: ${calibration.parallel8MsPerCall} ms per call`);
   const noop = main.phases["noop"];
   const planPerResourceUs = noop?.planCpuMs === undefined ? undefined : (noop.planCpuMs * 1000) / resources;
-  console.log(`peak RSS (cold sync, no-op, one change): ${main.peakRssMiB} MiB with default V8 flags, ${tuned.peakRssMiB} MiB with ${TUNED_V8_FLAGS.join(" ")}; live heap ${main.heapUsedMiB} MiB; ${main.peakRssMiBAll} MiB with the restart and one-shot phases in the same process`);
-  console.log(`planning CPU per resource (no-op): ${fmt(planPerResourceUs, 1)} µs vs one DescribeServices round trip ${seq["ecs:DescribeServices"]?.medianMs ?? "?"} ms`);
+  console.log(
+    `peak RSS (cold sync, no-op, one change): ${main.peakRssMiB} MiB with default V8 flags, ${tuned.peakRssMiB} MiB with ${TUNED_V8_FLAGS.join(" ")}; live heap ${main.heapUsedMiB} MiB; ${main.peakRssMiBAll} MiB with the restart and one-shot phases in the same process`,
+  );
+  console.log(
+    `planning CPU per resource (no-op): ${fmt(planPerResourceUs, 1)} µs vs one DescribeServices round trip ${seq["ecs:DescribeServices"]?.medianMs ?? "?"} ms`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -196,27 +228,45 @@ async function main(): Promise<number> {
   let failed = false;
   try {
     for (const scale of args.scales) {
-      console.log(`\n[bench] S=${scale.services}: controller run (cold sync, no-op, one change, restart, rate-limited resyncs, one-shot, calibration)…`);
+      console.log(
+        `\n[bench] S=${scale.services}: controller run (cold sync, no-op, one change, restart, rate-limited resyncs, one-shot, calibration)…`,
+      );
       const scratchScale: FleetScale = { services: 100, families: 100, rules: 50, clusters: 1 };
       const writeLatency = await calibrateWrites(moto.endpoint, await prepareAccount(moto.endpoint, scratchScale));
       const account = await prepareAccount(moto.endpoint, scale);
       const main = await runScenario({ endpoint: moto.endpoint, scale, mode: "main", account });
       const reads = await calibrateReads(moto.endpoint, account.accountId, scale);
-      const calibration: Calibration = { sequential: { ...writeLatency, ...reads.sequential }, parallel8MsPerCall: reads.parallel8MsPerCall };
-      console.log(`[bench] S=${scale.services}: cold sync, no-op and one change again with V8 flags ${TUNED_V8_FLAGS.join(" ")} (peak RSS)…`);
-      const tuned = await runScenario({ endpoint: moto.endpoint, scale, mode: "memory", account: await prepareAccount(moto.endpoint, scale) }, TUNED_V8_FLAGS);
+      const calibration: Calibration = {
+        sequential: { ...writeLatency, ...reads.sequential },
+        parallel8MsPerCall: reads.parallel8MsPerCall,
+      };
+      console.log(
+        `[bench] S=${scale.services}: cold sync, no-op and one change again with V8 flags ${TUNED_V8_FLAGS.join(" ")} (peak RSS)…`,
+      );
+      const tuned = await runScenario(
+        { endpoint: moto.endpoint, scale, mode: "memory", account: await prepareAccount(moto.endpoint, scale) },
+        TUNED_V8_FLAGS,
+      );
       const rows = rowsOf(main, calibration);
       let throttled: ScenarioOutput | undefined;
       if (args.throttle) {
         console.log(`[bench] S=${scale.services}: cold sync with ${THROTTLE_RATE * 100} % of attempts throttled…`);
-        throttled = await runScenario({ endpoint: moto.endpoint, scale, mode: "throttled", account: await prepareAccount(moto.endpoint, scale), throttleRate: THROTTLE_RATE });
+        throttled = await runScenario({
+          endpoint: moto.endpoint,
+          scale,
+          mode: "throttled",
+          account: await prepareAccount(moto.endpoint, scale),
+          throttleRate: THROTTLE_RATE,
+        });
         rows.push(...rowsOf(throttled, calibration, "throttled"));
       }
       printScale(scale, rows, main, tuned, calibration);
       const cold = main.phases["coldSync"];
       const throttledCold = throttled?.phases["coldSync"];
       if (cold && throttledCold) {
-        console.log(`throttled cold sync: ${throttledCold.failed} failed resources, ${throttledCold.throttles} throttled attempts, ${throttledCold.retries} resource retries, +${throttledCold.wallMs - cold.wallMs} ms (${(throttledCold.wallMs / cold.wallMs).toFixed(2)}× the unthrottled cold sync)`);
+        console.log(
+          `throttled cold sync: ${throttledCold.failed} failed resources, ${throttledCold.throttles} throttled attempts, ${throttledCold.retries} resource retries, +${throttledCold.wallMs - cold.wallMs} ms (${(throttledCold.wallMs / cold.wallMs).toFixed(2)}× the unthrottled cold sync)`,
+        );
       }
       const problems = rows.flatMap((r) => r.budgetProblems.map((p) => `${r.phase}: ${p}`));
       if (problems.length > 0) failed = true;
@@ -231,7 +281,12 @@ async function main(): Promise<number> {
             node: process.version,
             scale,
             throttleRate: args.throttle ? THROTTLE_RATE : undefined,
-            phases: Object.fromEntries(rows.map((r) => [r.phase, { ...r.result, budget: r.budget, budgetProblems: r.budgetProblems, floorMs: r.floorMs, wallOverFloor: r.ratio }])),
+            phases: Object.fromEntries(
+              rows.map((r) => [
+                r.phase,
+                { ...r.result, budget: r.budget, budgetProblems: r.budgetProblems, floorMs: r.floorMs, wallOverFloor: r.ratio },
+              ]),
+            ),
             peakRssMiB: main.peakRssMiB,
             peakRssMiBTunedV8: tuned.peakRssMiB,
             tunedV8Flags: TUNED_V8_FLAGS,
@@ -248,7 +303,9 @@ async function main(): Promise<number> {
   } finally {
     await moto.stop();
   }
-  console.log(`\n[bench] done in ${Math.round((Date.now() - started) / 1000)} s${failed ? ": CALL BUDGET EXCEEDED (see BUDGET lines)" : ""}`);
+  console.log(
+    `\n[bench] done in ${Math.round((Date.now() - started) / 1000)} s${failed ? ": CALL BUDGET EXCEEDED (see BUDGET lines)" : ""}`,
+  );
   return failed ? 1 : 0;
 }
 

@@ -64,7 +64,13 @@ process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
 process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
 
 function clients(accountId: string, rateLimit: RateLimiter | false): AwsClients {
-  return createAwsClients({ endpoint: input.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit });
+  return createAwsClients({
+    endpoint: input.endpoint,
+    region: MOTO_REGION,
+    credentials: MOTO_CREDENTIALS,
+    accountIdHeader: accountId,
+    rateLimit,
+  });
 }
 
 /** The heap still reachable (after a full GC when run with --expose-gc, as bench/run.ts does). */
@@ -80,7 +86,9 @@ function reportLiveHeap(phase: string): void {
   gc();
   const memory = process.memoryUsage();
   const mib = (bytes: number) => Math.round(bytes / MiB);
-  console.error(`[bench] ${phase}: live heap ${mib(memory.heapUsed)} MiB of ${mib(memory.heapTotal)}, external ${mib(memory.external)} (buffers ${mib(memory.arrayBuffers)}), rss ${mib(memory.rss)} MiB, peak rss ${peakRssMiB()} MiB`);
+  console.error(
+    `[bench] ${phase}: live heap ${mib(memory.heapUsed)} MiB of ${mib(memory.heapTotal)}, external ${mib(memory.external)} (buffers ${mib(memory.arrayBuffers)}), rss ${mib(memory.rss)} MiB, peak rss ${peakRssMiB()} MiB`,
+  );
 }
 
 /** `BENCH_PROFILE_PHASE=noop BENCH_PROFILE_DIR=…`: a CPU profile of that phase alone (development aid). */
@@ -89,7 +97,10 @@ async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
   if (process.env["BENCH_PROFILE_PHASE"] !== name || !dir) return run();
   const session = new Session();
   session.connect();
-  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))));
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))),
+    );
   await post("Profiler.enable");
   await post("Profiler.start");
   try {
@@ -101,7 +112,13 @@ async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-async function measure(harness: WaveHarness, keys: string[], extra: { loadCpuMs?: number } = {}, limiter?: RateLimiter, name = "phase"): Promise<PhaseResult> {
+async function measure(
+  harness: WaveHarness,
+  keys: string[],
+  extra: { loadCpuMs?: number } = {},
+  limiter?: RateLimiter,
+  name = "phase",
+): Promise<PhaseResult> {
   const before: CallSnapshot = harness.calls();
   const statsBefore = limiter?.stats() ?? {};
   const cpu = process.cpuUsage();
@@ -126,11 +143,19 @@ async function measure(harness: WaveHarness, keys: string[], extra: { loadCpuMs?
   return result;
 }
 
-function diffStats(before: Partial<Record<ThrottleCategory, CategoryStats>>, after: Partial<Record<ThrottleCategory, CategoryStats>>): Partial<Record<ThrottleCategory, CategoryStats>> {
+function diffStats(
+  before: Partial<Record<ThrottleCategory, CategoryStats>>,
+  after: Partial<Record<ThrottleCategory, CategoryStats>>,
+): Partial<Record<ThrottleCategory, CategoryStats>> {
   const out: Partial<Record<ThrottleCategory, CategoryStats>> = {};
   for (const [category, stats] of Object.entries(after) as [ThrottleCategory, CategoryStats][]) {
     const b = before[category] ?? { requests: 0, delayed: 0, waitedMs: 0 };
-    if (stats.requests > b.requests) out[category] = { requests: stats.requests - b.requests, delayed: stats.delayed - b.delayed, waitedMs: Math.round(stats.waitedMs - b.waitedMs) };
+    if (stats.requests > b.requests)
+      out[category] = {
+        requests: stats.requests - b.requests,
+        delayed: stats.delayed - b.delayed,
+        waitedMs: Math.round(stats.waitedMs - b.waitedMs),
+      };
   }
   return out;
 }
@@ -154,7 +179,9 @@ async function main(): Promise<ScenarioOutput> {
     nock(input.endpoint, { allowUnmocked: true })
       .persist()
       .post("/", () => Math.random() < rate)
-      .reply(400, JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }), { "content-type": "application/x-amz-json-1.1" });
+      .reply(400, JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }), {
+        "content-type": "application/x-amz-json-1.1",
+      });
     const harness = new WaveHarness({ aws, region: MOTO_REGION });
     const loaded = await harness.load(dir, "commit-1");
     phases["coldSync"] = await measure(harness, loaded.keys, { loadCpuMs: loaded.cpuMs });
@@ -178,7 +205,8 @@ async function main(): Promise<ScenarioOutput> {
   phases["oneChange"] = await measure(harness, changed.keys, { loadCpuMs: changed.cpuMs }, undefined, "oneChange");
   const peakRss = peakRssMiB();
   const snapshotDir = process.env["BENCH_HEAP_SNAPSHOT_DIR"];
-  if (snapshotDir) console.error(`[bench] heap snapshot: ${writeHeapSnapshot(path.join(snapshotDir, `after-one-change-${scale.services}.heapsnapshot`))}`);
+  if (snapshotDir)
+    console.error(`[bench] heap snapshot: ${writeHeapSnapshot(path.join(snapshotDir, `after-one-change-${scale.services}.heapsnapshot`))}`);
   const heapUsedMiB = liveHeapMiB();
   if (input.mode === "memory") {
     await harness.stop();
@@ -205,7 +233,14 @@ async function main(): Promise<ScenarioOutput> {
   // The one-shot path (`ecs-gitops apply`): its own clients and an empty cache on every run.
   const oneShotStarted = performance.now();
   const cpu = process.cpuUsage();
-  const plan = await planOnce({ path: dir, region: MOTO_REGION, endpoint: input.endpoint, accountIdHeader: accountId, owner: "ecs-gitops", rateLimit: false });
+  const plan = await planOnce({
+    path: dir,
+    region: MOTO_REGION,
+    endpoint: input.endpoint,
+    accountIdHeader: accountId,
+    owner: "ecs-gitops",
+    rateLimit: false,
+  });
   const outcomes = await applyOnce(plan);
   const used = process.cpuUsage(cpu);
   phases["oneShotNoop"] = {

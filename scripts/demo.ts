@@ -78,7 +78,13 @@ async function startReceiver(onAlert: (alert: Alert) => void): Promise<{ url: st
       const message = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { text: string; blocks: { text?: { text: string } }[] };
       // The "Live → desired" block is a code block, one changed field per line.
       const fields = message.blocks.map((b) => b.text?.text ?? "").find((t) => t.startsWith("*Live → desired*"));
-      const lines = fields === undefined ? [] : fields.replace(/^\*Live → desired\*\n```/, "").replace(/```[\s\S]*$/, "").split("\n");
+      const lines =
+        fields === undefined
+          ? []
+          : fields
+              .replace(/^\*Live → desired\*\n```/, "")
+              .replace(/```[\s\S]*$/, "")
+              .split("\n");
       onAlert({ type: String(req.headers["x-ecs-gitops-event"]), text: message.text, lines });
     });
   });
@@ -88,7 +94,8 @@ async function startReceiver(onAlert: (alert: Alert) => void): Promise<{ url: st
 
 function writes(controller: Controller): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [op, stats] of Object.entries(controller.calls.snapshot().byOperation)) if (stats.kind === "write" && stats.calls > 0) out[op] = stats.calls;
+  for (const [op, stats] of Object.entries(controller.calls.snapshot().byOperation))
+    if (stats.kind === "write" && stats.calls > 0) out[op] = stats.calls;
   return out;
 }
 
@@ -182,7 +189,9 @@ async function main(): Promise<number> {
       const now = JSON.stringify(writes(controller));
       if (now !== last) [last, quietSince] = [now, Date.now()];
       const doc = await status();
-      return Date.now() - quietSince > 2 * RESYNC_MS && doc.resources.length === 6 && doc.resources.every((r) => r.sync === "Synced") ? doc : undefined;
+      return Date.now() - quietSince > 2 * RESYNC_MS && doc.resources.length === 6 && doc.resources.every((r) => r.sync === "Synced")
+        ? doc
+        : undefined;
     });
     say(`Initial sync done: ${diffCounts({}, writes(controller))}`);
     detail("(moto ignores some CreateService fields, so each service gets one UpdateService to complete them)");
@@ -194,7 +203,8 @@ async function main(): Promise<number> {
     await editFile(repo, "web/task-definition.yaml", (t) => t.replace("shop/web:1.4.2", "shop/web:1.5.0"));
     const second = await commit(repo, "web: 1.5.0");
     say(`git commit ${second}: web image shop/web:1.4.2 → shop/web:1.5.0`);
-    const service = async (name: string) => (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: [name], include: ["TAGS"] }))).services?.[0];
+    const service = async (name: string) =>
+      (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: [name], include: ["TAGS"] }))).services?.[0];
     const deployed = await until("the deploy", async () => {
       const td = (await service("web"))?.taskDefinition;
       return td?.endsWith(":2") ? td : undefined;
@@ -210,7 +220,9 @@ async function main(): Promise<number> {
     await until("the drift alert", () => alerts.find((a) => a.type === "drift.opened"));
     const resolved = await until("the heal", () => alerts.find((a) => a.type === "drift.resolved"));
     const desiredCount = (await service("worker"))?.desiredCount;
-    say(`Self-heal put it back: worker desiredCount is ${desiredCount} again, ${((performance.now() - changedAt) / 1000).toFixed(1)}s after the change (${diffCounts(before, writes(controller))})`);
+    say(
+      `Self-heal put it back: worker desiredCount is ${desiredCount} again, ${((performance.now() - changedAt) / 1000).toFixed(1)}s after the change (${diffCounts(before, writes(controller))})`,
+    );
     if (desiredCount !== 3 || !resolved.text.includes("healed")) throw new Error("the drift was not healed");
     return 0;
   } catch (error) {

@@ -7,5 +7,9 @@ import { EcsGitopsError } from "./errors.js";
  */
 export function assertNever(value: never, what = "value", where?: string): never {
   const shown = typeof value === "object" ? JSON.stringify(value) : String(value);
-  throw new EcsGitopsError("Internal", `unhandled ${what} ${shown}: this is a bug in ecs-gitops, please report it`, where === undefined ? {} : { where });
+  throw new EcsGitopsError(
+    "Internal",
+    `unhandled ${what} ${shown}: this is a bug in ecs-gitops, please report it`,
+    where === undefined ? {} : { where },
+  );
 }

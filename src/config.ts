@@ -62,7 +62,8 @@ export function durationFloors(env: NodeJS.ProcessEnv = process.env): DurationFl
 export function belowFloor(field: "interval" | "resync", text: string, ms: number, floors: DurationFloors): string | undefined {
   const floorMs = field === "interval" ? floors.intervalMs : floors.resyncMs;
   if (ms >= floorMs) return undefined;
-  const purpose = field === "interval" ? "polling git faster only adds git calls; a push webhook reacts at once" : "resyncing faster only adds AWS reads";
+  const purpose =
+    field === "interval" ? "polling git faster only adds git calls; a push webhook reacts at once" : "resyncing faster only adds AWS reads";
   return `${field} ${text} is below the floor of ${floorMs / 1000}s (${purpose}): use ${floorMs / 1000}s or more`;
 }
 
@@ -77,10 +78,18 @@ export function parseDuration(text: string, name = "duration"): number {
   const parts = /^(?:\d+(?:ms|s|m|h))+$/.test(text.trim()) ? [...text.trim().matchAll(/(\d+)(ms|s|m|h)/g)] : [];
   const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS], 0);
   if (parts.length === 0 || ms <= 0 || !Number.isSafeInteger(ms)) {
-    throw new EcsGitopsError("InvalidConfig", `${name} ${quoted(text)} is not a positive duration: write a number and a unit (ms, s, m, h), for example 30s, 5m or 1h30m`, { where: name });
+    throw new EcsGitopsError(
+      "InvalidConfig",
+      `${name} ${quoted(text)} is not a positive duration: write a number and a unit (ms, s, m, h), for example 30s, 5m or 1h30m`,
+      { where: name },
+    );
   }
   if (ms > MAX_DURATION_MS) {
-    throw new EcsGitopsError("InvalidConfig", `${name} ${quoted(text)} is above the ceiling of 24h (longer timers overflow and fire at once): use 24h or less`, { where: name });
+    throw new EcsGitopsError(
+      "InvalidConfig",
+      `${name} ${quoted(text)} is above the ceiling of 24h (longer timers overflow and fire at once): use 24h or less`,
+      { where: name },
+    );
   }
   return ms;
 }
@@ -92,7 +101,11 @@ const CLUSTER_TEXT = "a cluster name or ARN";
 /** `--cluster` (or its variable, named by `name`): the same rule as ecs-gitops.yaml's `cluster`. */
 export function checkCluster(text: string | undefined, name: string): string | undefined {
   if (text === undefined || CLUSTER_PATTERN.test(text)) return text;
-  throw new EcsGitopsError("InvalidConfig", `${name} must be ${CLUSTER_TEXT} (letters, digits, hyphens, underscores), got ${quoted(text)}`, { where: name });
+  throw new EcsGitopsError(
+    "InvalidConfig",
+    `${name} must be ${CLUSTER_TEXT} (letters, digits, hyphens, underscores), got ${quoted(text)}`,
+    { where: name },
+  );
 }
 
 /** `--endpoint-url` (or its variable, named by `name`): an absolute http(s) URL. */
@@ -105,7 +118,11 @@ export function checkEndpointUrl(text: string | undefined, name: string): string
     protocol = undefined;
   }
   if (protocol === "http:" || protocol === "https:") return text;
-  throw new EcsGitopsError("InvalidConfig", `${name} must be an http(s) URL such as http://127.0.0.1:5000, got ${quoted(redactUrl(text))}`, { where: name });
+  throw new EcsGitopsError(
+    "InvalidConfig",
+    `${name} must be an http(s) URL such as http://127.0.0.1:5000, got ${quoted(redactUrl(text))}`,
+    { where: name },
+  );
 }
 
 const BYTE_UNITS = { "": 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
@@ -136,10 +153,21 @@ export type LoadedConfig = { config: ControllerConfig; problems: Problem[]; loca
  * Read like a manifest: a link, a pipe, a device or an oversized file is a problem, never read.
  */
 export async function loadConfigFile(root: string, floors: DurationFloors = durationFloors()): Promise<LoadedConfig> {
-  const present = await Promise.all(CONFIG_FILE_NAMES.map((name) => lstat(path.join(root, name)).then(() => true, () => false)));
+  const present = await Promise.all(
+    CONFIG_FILE_NAMES.map((name) =>
+      lstat(path.join(root, name)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   if (present.every(Boolean)) {
     // One of them would be silently ignored: its settings would look applied and not be.
-    const both = problem({ file: CONFIG_FILE_NAMES[1] ?? "", line: 1, column: 1 }, "InvalidValue", `both ${CONFIG_FILE_NAMES.join(" and ")} exist: keep one settings file (merge them and delete the other)`);
+    const both = problem(
+      { file: CONFIG_FILE_NAMES[1] ?? "", line: 1, column: 1 },
+      "InvalidValue",
+      `both ${CONFIG_FILE_NAMES.join(" and ")} exist: keep one settings file (merge them and delete the other)`,
+    );
     return { config: structuredClone(DEFAULT_CONFIG), problems: [both] };
   }
   for (const name of CONFIG_FILE_NAMES) {
@@ -168,7 +196,19 @@ export function parseConfigText(file: string, bytes: Uint8Array, floors: Duratio
 const MAX_MASK_PATTERN_LENGTH = 200;
 
 // The overlay fields (bases, patches, vars …) are read by src/environments.
-const TOP_FIELDS = ["region", "account", "cluster", "owner", "syncPolicy", "ignoreDifferences", "interval", "resync", "alerts", "maskPatterns", ...OVERLAY_FIELDS];
+const TOP_FIELDS = [
+  "region",
+  "account",
+  "cluster",
+  "owner",
+  "syncPolicy",
+  "ignoreDifferences",
+  "interval",
+  "resync",
+  "alerts",
+  "maskPatterns",
+  ...OVERLAY_FIELDS,
+];
 const SYNC_FIELDS = ["automated", "selfHeal", "prune"] as const;
 const IGNORE_FIELDS = ["kind", "name", "paths"];
 
@@ -189,9 +229,18 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
   if (account !== undefined) config.account = account;
   const cluster = readString(value["cluster"], ["cluster"], CLUSTER_PATTERN, CLUSTER_TEXT, add);
   if (cluster !== undefined) config.cluster = cluster;
-  const owner = readString(value["owner"], ["owner"], /^\S(.{0,254}\S)?$/, "1-256 characters without surrounding spaces (it is a tag value)", add);
+  const owner = readString(
+    value["owner"],
+    ["owner"],
+    /^\S(.{0,254}\S)?$/,
+    "1-256 characters without surrounding spaces (it is a tag value)",
+    add,
+  );
   if (owner !== undefined) config.owner = owner;
-  for (const [field, key] of [["interval", "intervalMs"], ["resync", "resyncMs"]] as const) {
+  for (const [field, key] of [
+    ["interval", "intervalMs"],
+    ["resync", "resyncMs"],
+  ] as const) {
     const text = readString(value[field], [field], /./, "a duration such as 30s or 5m", add);
     if (text === undefined) continue;
     try {
@@ -215,10 +264,18 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
   // Known, so that it is refused with a way out rather than as a typo: whoever can push to the
   // repository must not be able to redirect the alerts, so they come from the controller's flags.
   if (value["alerts"] !== undefined) {
-    add(["alerts"], "InvalidValue", "alerts are not read from ecs-gitops.yaml: start `run` with --alert-webhook / --alert-event-bus (env ECS_GITOPS_ALERT_WEBHOOK, ECS_GITOPS_ALERT_EVENT_BUS) and remove this field");
+    add(
+      ["alerts"],
+      "InvalidValue",
+      "alerts are not read from ecs-gitops.yaml: start `run` with --alert-webhook / --alert-event-bus (env ECS_GITOPS_ALERT_WEBHOOK, ECS_GITOPS_ALERT_EVENT_BUS) and remove this field",
+    );
   }
   if (config.syncPolicy.prune) {
-    add(["syncPolicy", "prune"], "InvalidValue", "syncPolicy.prune is not supported yet: ecs-gitops never deletes what leaves git. Remove the line (or set it to false) and delete such resources by hand");
+    add(
+      ["syncPolicy", "prune"],
+      "InvalidValue",
+      "syncPolicy.prune is not supported yet: ecs-gitops never deletes what leaves git. Remove the line (or set it to false) and delete such resources by hand",
+    );
   }
   readList(value["maskPatterns"], ["maskPatterns"], add, (item, at) => {
     const pattern = readString(item, at, /./, "a regular expression", add);
@@ -231,7 +288,11 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
     // The patterns run against every setting name on every plan: one that can backtrack
     // exponentially ((a+)+, (x*)*) would let a commit stall the controller's event loop.
     if (pattern.length > MAX_MASK_PATTERN_LENGTH || !safeRegex(pattern)) {
-      return add(at, "InvalidValue", `maskPatterns entry "${pattern.slice(0, 80)}" is refused: nested repetition such as (a+)+ or a pattern over ${MAX_MASK_PATTERN_LENGTH} characters can take exponential time; write a simpler expression (for example "_DSN$" or "^SENTRY_")`);
+      return add(
+        at,
+        "InvalidValue",
+        `maskPatterns entry "${pattern.slice(0, 80)}" is refused: nested repetition such as (a+)+ or a pattern over ${MAX_MASK_PATTERN_LENGTH} characters can take exponential time; write a simpler expression (for example "_DSN$" or "^SENTRY_")`,
+      );
     }
     config.maskPatterns.push(pattern);
   });
@@ -248,7 +309,8 @@ function readIgnoreRule(item: JsonValue, at: JsonPath, add: Add): IgnoreDifferen
   if (kind !== undefined) {
     const known = KINDS.find((k) => k === kind);
     if (known) rule.kind = known;
-    else add([...at, "kind"], "InvalidValue", `kind must be one of ${KINDS.join(", ")}, got ${quoted(kind)}${suggest(String(kind), KINDS)}`);
+    else
+      add([...at, "kind"], "InvalidValue", `kind must be one of ${KINDS.join(", ")}, got ${quoted(kind)}${suggest(String(kind), KINDS)}`);
   }
   const name = readString(item["name"], [...at, "name"], /./, "a resource name", add);
   if (name !== undefined) rule.name = name;
@@ -306,5 +368,11 @@ function display(at: JsonPath): string {
 export function regionProblems(loaded: LoadedConfig, running: string | undefined): Problem[] {
   const wanted = loaded.config.region;
   if (wanted === undefined || running === undefined || wanted === running || !loaded.locate) return [];
-  return [problem(loaded.locate(["region"]), "InvalidValue", `region ${wanted} differs from the region this controller runs in (${running}): start \`run\` with --region ${wanted} (or ECS_GITOPS_REGION), or change the file`)];
+  return [
+    problem(
+      loaded.locate(["region"]),
+      "InvalidValue",
+      `region ${wanted} differs from the region this controller runs in (${running}): start \`run\` with --region ${wanted} (or ECS_GITOPS_REGION), or change the file`,
+    ),
+  ];
 }

@@ -46,7 +46,8 @@ export class AlertDispatcher {
     this.#sendTimeoutMs = options.sendTimeoutMs ?? 60_000;
     const registry = options.registry;
     this.#failed = registry && counterIn(registry, "ecs_gitops_alerts_failed_total", "Alerts a sink failed to deliver", ["sink"]);
-    this.#dropped = registry && counterIn(registry, "ecs_gitops_alerts_dropped_total", "Alerts dropped because a sink's queue was full", ["sink"]);
+    this.#dropped =
+      registry && counterIn(registry, "ecs_gitops_alerts_dropped_total", "Alerts dropped because a sink's queue was full", ["sink"]);
   }
 
   /** Queue one alert for every sink; returns at once. */
@@ -118,7 +119,10 @@ export class AlertDispatcher {
     } catch (error) {
       this.#failed?.inc({ sink: sink.name });
       const code = isEcsGitopsError(error) ? error.code : undefined;
-      this.#log.warn({ sink: sink.name, event: event.type, key: event.key, code, err: error, durationMs: this.#clock() - startedMs }, "alert delivery failed");
+      this.#log.warn(
+        { sink: sink.name, event: event.type, key: event.key, code, err: error, durationMs: this.#clock() - startedMs },
+        "alert delivery failed",
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -130,7 +134,10 @@ export class AlertDispatcher {
     this.#dropped?.inc({ sink: lane.sink.name });
     // One line when the overflow starts and one per hundred drops, not one per alert.
     if (lane.dropped === 1 || lane.dropped % 100 === 0) {
-      this.#log.warn({ sink: lane.sink.name, maxQueue: this.#maxQueue, dropped: lane.dropped, droppedEvent: dropped?.type, droppedKey: dropped?.key }, "alert queue full, dropping oldest");
+      this.#log.warn(
+        { sink: lane.sink.name, maxQueue: this.#maxQueue, dropped: lane.dropped, droppedEvent: dropped?.type, droppedKey: dropped?.key },
+        "alert queue full, dropping oldest",
+      );
     }
   }
 

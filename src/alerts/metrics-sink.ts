@@ -18,9 +18,17 @@ export class MetricsSink implements AlertSink {
 
   constructor(options: { registry: Registry }) {
     const { registry } = options;
-    this.#driftActive = gaugeIn(registry, "ecs_gitops_drift_active", "1 while a managed resource has drifted from its last applied commit", ["kind", "name"]);
+    this.#driftActive = gaugeIn(
+      registry,
+      "ecs_gitops_drift_active",
+      "1 while a managed resource has drifted from its last applied commit",
+      ["kind", "name"],
+    );
     this.#driftTotal = counterIn(registry, "ecs_gitops_drift_total", "Drift episodes opened", ["kind"]);
-    this.#syncFailing = gaugeIn(registry, "ecs_gitops_sync_failing", "1 while syncing a managed resource fails or is stalled", ["kind", "name"]);
+    this.#syncFailing = gaugeIn(registry, "ecs_gitops_sync_failing", "1 while syncing a managed resource fails or is stalled", [
+      "kind",
+      "name",
+    ]);
   }
 
   async send(event: AlertEvent): Promise<void> {

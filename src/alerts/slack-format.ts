@@ -28,7 +28,10 @@ export function formatSlackMessage(event: AlertEvent): SlackMessage {
     blocks.push({ type: "section", text: { type: "mrkdwn", text: formatFieldList(fields) } });
   }
   if (event.error !== undefined) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: `*${escape(event.error.code)}*: ${escape(cut(event.error.message, MAX_ERROR_CHARS))}` } });
+    blocks.push({
+      type: "section",
+      text: { type: "mrkdwn", text: `*${escape(event.error.code)}*: ${escape(cut(event.error.message, MAX_ERROR_CHARS))}` },
+    });
   }
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `ecs-gitops · ${event.type} · ${event.at}` }] });
   return { text: summaryOf(event, title), blocks };
@@ -36,7 +39,9 @@ export function formatSlackMessage(event: AlertEvent): SlackMessage {
 
 /** `field: live → desired` (the field named by identity, else its path), one per line in a code block, at most MAX_LISTED_FIELDS lines. */
 export function formatFieldList(fields: readonly Change[]): string {
-  const lines = fields.slice(0, MAX_LISTED_FIELDS).map((c) => escapeCode(`${c.field ?? c.path}: ${formatValue(c.live)} → ${formatValue(c.desired)}`));
+  const lines = fields
+    .slice(0, MAX_LISTED_FIELDS)
+    .map((c) => escapeCode(`${c.field ?? c.path}: ${formatValue(c.live)} → ${formatValue(c.desired)}`));
   let body = lines.join("\n");
   // Keep the whole section under Slack's limit: drop whole lines rather than cut one mid-way.
   while (body.length > MAX_SECTION_CHARS - 60 && lines.length > 1) {
@@ -56,7 +61,11 @@ export function formatValue(value: unknown): string {
 function titleOf(event: AlertEvent): string {
   switch (event.type) {
     case "drift.opened":
-      return event.update === "fields" ? "Drift spread to more fields" : event.update === "heal-suspended" ? "Self-heal suspended" : "Drift detected";
+      return event.update === "fields"
+        ? "Drift spread to more fields"
+        : event.update === "heal-suspended"
+          ? "Self-heal suspended"
+          : "Drift detected";
     case "drift.resolved":
       return "Drift resolved";
     case "sync.failed":
@@ -76,7 +85,9 @@ function factsOf(event: AlertEvent): { type: "mrkdwn"; text: string }[] {
     ["First seen", event.firstSeen],
     ["ARN", event.arn === undefined ? undefined : `\`${escapeCode(event.arn)}\``],
   ];
-  return facts.filter((f): f is [string, string] => f[1] !== undefined).map(([label, value]) => ({ type: "mrkdwn", text: `*${label}*\n${value}` }));
+  return facts
+    .filter((f): f is [string, string] => f[1] !== undefined)
+    .map(([label, value]) => ({ type: "mrkdwn", text: `*${label}*\n${value}` }));
 }
 
 function summaryOf(event: AlertEvent, title: string): string {

@@ -46,4 +46,3 @@ export interface AlertSink {
   /** Deliver one event; rejects when delivery failed for good (the dispatcher logs and counts it). */
   send(event: AlertEvent): Promise<void>;
 }
-

@@ -70,9 +70,16 @@ export class WebhookSink implements AlertSink {
     for (let attempt = 1; ; attempt++) {
       const result = await this.#attempt(event, body, delivery);
       if (result.ok) return;
-      if (!result.retryable) throw new EcsGitopsError("InvalidRequest", `${where} rejected the alert: ${result.reason}; check the URL and the receiver`, { where });
+      if (!result.retryable)
+        throw new EcsGitopsError("InvalidRequest", `${where} rejected the alert: ${result.reason}; check the URL and the receiver`, {
+          where,
+        });
       if (attempt >= this.#maxAttempts) {
-        throw new EcsGitopsError("DependencyNotReady", `${where} did not accept the alert after ${attempt} attempts (last: ${result.reason})`, { where });
+        throw new EcsGitopsError(
+          "DependencyNotReady",
+          `${where} did not accept the alert after ${attempt} attempts (last: ${result.reason})`,
+          { where },
+        );
       }
       await this.#sleep(Math.min(this.#maxDelayMs, result.retryAfterMs ?? this.#baseDelayMs * 2 ** (attempt - 1)));
     }
@@ -91,11 +98,21 @@ export class WebhookSink implements AlertSink {
     if (this.#secret !== undefined) headers[SIGNATURE_HEADER] = signWebhookBody(this.#secret, timestamp, body);
     let response: Response;
     try {
-      response = await this.#fetch(this.#url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(this.#timeoutMs) });
+      response = await this.#fetch(this.#url, {
+        method: "POST",
+        headers,
+        body,
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
       await response.arrayBuffer(); // drain, so the connection can be reused; bounded by the same signal
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-      return { ok: false, retryable: true, reason: timedOut ? `no answer within ${this.#timeoutMs} ms` : `network error (${describe(error)})` };
+      return {
+        ok: false,
+        retryable: true,
+        reason: timedOut ? `no answer within ${this.#timeoutMs} ms` : `network error (${describe(error)})`,
+      };
     }
     if (response.status >= 200 && response.status < 300) return { ok: true };
     const reason = `HTTP ${response.status}`;
@@ -113,7 +130,14 @@ export function signWebhookBody(secret: string, timestamp: string, body: string)
 }
 
 /** Receiver side (also in docs/alerts.md): constant-time compare and a freshness window against replays. */
-export function verifyWebhookSignature(input: { secret: string; timestamp: string; body: string; signature: string; nowMs: number; toleranceS?: number }): boolean {
+export function verifyWebhookSignature(input: {
+  secret: string;
+  timestamp: string;
+  body: string;
+  signature: string;
+  nowMs: number;
+  toleranceS?: number;
+}): boolean {
   const timestampS = Number(input.timestamp);
   if (!/^\d+$/.test(input.timestamp) || Math.abs(input.nowMs / 1000 - timestampS) > (input.toleranceS ?? 300)) return false;
   const expected = Buffer.from(signWebhookBody(input.secret, input.timestamp, input.body));
@@ -134,10 +158,14 @@ function hostOf(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new EcsGitopsError("InvalidConfig", "the alert webhook URL is not a valid URL; pass an http(s) URL to --alert-webhook", { where: "--alert-webhook" });
+    throw new EcsGitopsError("InvalidConfig", "the alert webhook URL is not a valid URL; pass an http(s) URL to --alert-webhook", {
+      where: "--alert-webhook",
+    });
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    throw new EcsGitopsError("InvalidConfig", `the alert webhook URL must be http(s), not ${parsed.protocol}`, { where: "--alert-webhook" });
+    throw new EcsGitopsError("InvalidConfig", `the alert webhook URL must be http(s), not ${parsed.protocol}`, {
+      where: "--alert-webhook",
+    });
   }
   return parsed.host;
 }

@@ -166,4 +166,3 @@ export class CallAccounting {
     return stats;
   }
 }
-

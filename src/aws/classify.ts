@@ -70,12 +70,35 @@ const INVALID_REQUEST = new Set([
 /** Another writer is mid-change: the same request succeeds a little later. */
 const TRANSIENT_CONFLICT = new Set(["ConcurrentModificationException", "UpdateInProgressException", "ConflictException"]);
 
-const SERVER_FAULT = new Set(["ServerException", "InternalException", "InternalFailure", "ServiceUnavailable", "ServiceUnavailableException"]);
+const SERVER_FAULT = new Set([
+  "ServerException",
+  "InternalException",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+]);
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
 const NETWORK_NAMES = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException"]);
 
-type ErrorFacts = { name: string; message: string; status: number | undefined; fault: string | undefined; throttlingTrait: boolean; retryableTrait: boolean; code: string | undefined };
+type ErrorFacts = {
+  name: string;
+  message: string;
+  status: number | undefined;
+  fault: string | undefined;
+  throttlingTrait: boolean;
+  retryableTrait: boolean;
+  code: string | undefined;
+};
 
 function factsOf(error: unknown): ErrorFacts {
   const record = typeof error === "object" && error !== null ? (error as Record<string, unknown>) : {};

@@ -136,7 +136,8 @@ function isRetryStrategyV2(strategy: RetryStrategy): strategy is RetryStrategyV2
 function capOtherErrors(config: RetryConfig, maxAttempts: number): void {
   const resolve = config.retryStrategy;
   let wrapped: Promise<RetryStrategy> | undefined;
-  config.retryStrategy = () => (wrapped ??= resolve().then((strategy) => (isRetryStrategyV2(strategy) ? tolerateThrottling(strategy, maxAttempts) : strategy)));
+  config.retryStrategy = () =>
+    (wrapped ??= resolve().then((strategy) => (isRetryStrategyV2(strategy) ? tolerateThrottling(strategy, maxAttempts) : strategy)));
 }
 
 /** The region the clients resolved (flag, env or profile). */

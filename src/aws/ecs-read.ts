@@ -106,7 +106,8 @@ export async function describeTaskDefinition(clients: AwsClients, familyOrArn: s
     if (response.taskDefinition === undefined) return undefined;
     return toPlainObject({ taskDefinition: response.taskDefinition, tags: response.tags ?? [] });
   } catch (error) {
-    if (awsErrorName(error) === "ClientException" && error instanceof Error && TASK_DEFINITION_NOT_FOUND.test(error.message)) return undefined;
+    if (awsErrorName(error) === "ClientException" && error instanceof Error && TASK_DEFINITION_NOT_FOUND.test(error.message))
+      return undefined;
     throw classifyAwsError(error, `TaskDefinition ${familyOrArn} (ecs:DescribeTaskDefinition)`);
   }
 }
@@ -154,11 +155,17 @@ export async function listServiceArns(clients: AwsClients, cluster: string): Pro
  * ListTaskDefinitions is an exact family name, not a prefix (docs/normalization.md#ecs-batch-and-page-sizes). Order as AWS
  * lists it (oldest first); sort by revision if it matters.
  */
-export async function listTaskDefinitionArns(clients: AwsClients, family: string, status: TaskDefinitionStatus = "ACTIVE"): Promise<string[]> {
+export async function listTaskDefinitionArns(
+  clients: AwsClients,
+  family: string,
+  status: TaskDefinitionStatus = "ACTIVE",
+): Promise<string[]> {
   const where = `TaskDefinition ${family} (ecs:ListTaskDefinitions)`;
   try {
     return await collectPages(where, async (nextToken) => {
-      const page = await clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status, maxResults: PAGE_SIZE, nextToken }));
+      const page = await clients.ecs.send(
+        new ListTaskDefinitionsCommand({ familyPrefix: family, status, maxResults: PAGE_SIZE, nextToken }),
+      );
       return { items: page.taskDefinitionArns ?? [], nextToken: page.nextToken };
     });
   } catch (error) {
@@ -175,7 +182,9 @@ export async function listTaskDefinitionFamilies(
   const where = `task definition families ${prefix === undefined ? "(all)" : `"${prefix}*"`} (ecs:ListTaskDefinitionFamilies)`;
   try {
     return await collectPages(where, async (nextToken) => {
-      const page = await clients.ecs.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: prefix, status, maxResults: PAGE_SIZE, nextToken }));
+      const page = await clients.ecs.send(
+        new ListTaskDefinitionFamiliesCommand({ familyPrefix: prefix, status, maxResults: PAGE_SIZE, nextToken }),
+      );
       return { items: page.families ?? [], nextToken: page.nextToken };
     });
   } catch (error) {

@@ -15,7 +15,9 @@ export async function listRules(clients: AwsClients, bus: string, namePrefix?: s
   const where = `event bus ${bus} rules${namePrefix === undefined ? "" : ` "${namePrefix}*"`} (events:ListRules)`;
   try {
     return await collectPages(where, async (NextToken) => {
-      const page = await clients.events.send(new ListRulesCommand({ EventBusName: bus, NamePrefix: namePrefix, Limit: PAGE_LIMIT, NextToken }));
+      const page = await clients.events.send(
+        new ListRulesCommand({ EventBusName: bus, NamePrefix: namePrefix, Limit: PAGE_LIMIT, NextToken }),
+      );
       return { items: (page.Rules ?? []).map(toPlainObject), nextToken: page.NextToken };
     });
   } catch (error) {

@@ -25,5 +25,7 @@ export function failedEntriesError(where: string, entries: readonly FailedEntry[
     code === "InvalidRequest"
       ? "Fix the named entries in the manifest; the other entries of the call were applied."
       : "The failed entries are retried with backoff.";
-  return new EcsGitopsError(code, `${where}: ${entries.length} entr${entries.length === 1 ? "y" : "ies"} failed (${list}). ${hint}`, { where });
+  return new EcsGitopsError(code, `${where}: ${entries.length} entr${entries.length === 1 ? "y" : "ies"} failed (${list}). ${hint}`, {
+    where,
+  });
 }

@@ -75,7 +75,12 @@ function operationOf(service: AwsService, context: HandlerExecutionContext): str
  * landed, the call succeeds with what AWS holds instead of sending again. If the check itself
  * fails, the earlier attempt's error stands (the SDK may try again, checking again).
  */
-export function applyLandedCheck<I extends object, O extends object>(stack: MiddlewareStack<I, O>, service: AwsService, clients: () => AwsClients, calls: CallAccounting): void {
+export function applyLandedCheck<I extends object, O extends object>(
+  stack: MiddlewareStack<I, O>,
+  service: AwsService,
+  clients: () => AwsClients,
+  calls: CallAccounting,
+): void {
   const middleware: FinalizeRequestMiddleware<I, O> = (next, context) => {
     const operation = operationOf(service, context);
     const check = CHECKS[operation];

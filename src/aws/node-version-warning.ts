@@ -27,7 +27,10 @@ export function warnNodeVersionOnce(version: string = process.version): void {
   state = "done";
   const major = Number(/^v(\d+)\./.exec(version)?.[1]);
   if (silencedByUser || !(major < SDK_MIN_NODE_MAJOR)) return;
-  process.emitWarning(`AWS SDK for JavaScript v3 releases after the first week of January 2027 require Node.js >= ${SDK_MIN_NODE_MAJOR}; this is Node.js ${version}. Set ${SDK_SWITCH}=true to hide this.`, { type: "NodeVersionSupportWarning" });
+  process.emitWarning(
+    `AWS SDK for JavaScript v3 releases after the first week of January 2027 require Node.js >= ${SDK_MIN_NODE_MAJOR}; this is Node.js ${version}. Set ${SDK_SWITCH}=true to hide this.`,
+    { type: "NodeVersionSupportWarning" },
+  );
 }
 
 export function applyNodeVersionWarning<I extends object, O extends object>(stack: MiddlewareStack<I, O>): void {

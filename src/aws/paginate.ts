@@ -16,7 +16,11 @@ export async function collectPages<T>(where: string, fetchPage: (nextToken: stri
     token = page.nextToken === "" ? undefined : page.nextToken;
     if (token !== undefined) {
       if (seen.has(token)) {
-        throw new EcsGitopsError("Internal", `${where}: AWS returned the same nextToken twice; stopped listing after ${items.length} items.`, { where });
+        throw new EcsGitopsError(
+          "Internal",
+          `${where}: AWS returned the same nextToken twice; stopped listing after ${items.length} items.`,
+          { where },
+        );
       }
       seen.add(token);
     }

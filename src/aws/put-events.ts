@@ -42,7 +42,13 @@ export async function putEvents(clients: AwsClients, bus: string, entries: reado
       const failed = results.flatMap((result, index) =>
         result.ErrorCode === undefined
           ? []
-          : [{ id: `entry ${offset + index} (${batch[index]?.detailType ?? "?"})`, errorCode: result.ErrorCode, errorMessage: result.ErrorMessage ?? "" }],
+          : [
+              {
+                id: `entry ${offset + index} (${batch[index]?.detailType ?? "?"})`,
+                errorCode: result.ErrorCode,
+                errorMessage: result.ErrorMessage ?? "",
+              },
+            ],
       );
       throw failedEntriesError(where, failed);
     }

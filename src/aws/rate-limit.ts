@@ -96,7 +96,8 @@ export class TokenBucket {
   #timerPending = false;
 
   constructor(rate: BucketRate, clock: RateClock = systemClock) {
-    if (!(rate.burst >= 1) || !(rate.perSecond > 0)) throw new RangeError(`a token bucket needs burst ≥ 1 and a positive rate, got ${rate.burst}/${rate.perSecond}`);
+    if (!(rate.burst >= 1) || !(rate.perSecond > 0))
+      throw new RangeError(`a token bucket needs burst ≥ 1 and a positive rate, got ${rate.burst}/${rate.perSecond}`);
     this.capacity = rate.burst;
     this.perSecond = rate.perSecond;
     this.#clock = clock;
@@ -233,10 +234,19 @@ function operationName(context: HandlerExecutionContext): string {
  * its token, and a request is signed only when it is about to be sent (a long wait never sends a
  * stale signature).
  */
-export function applyRateLimit<I extends object, O extends object>(stack: MiddlewareStack<I, O>, service: AwsService, limiter: RateLimiter): void {
+export function applyRateLimit<I extends object, O extends object>(
+  stack: MiddlewareStack<I, O>,
+  service: AwsService,
+  limiter: RateLimiter,
+): void {
   const middleware: FinalizeRequestMiddleware<I, O> = (next, context) => async (args) => {
     await limiter.acquire(service, operationName(context));
     return next(args);
   };
-  stack.addRelativeTo(middleware, { relation: "before", toMiddleware: "httpSigningMiddleware", name: "ecsGitopsRateLimit", override: true });
+  stack.addRelativeTo(middleware, {
+    relation: "before",
+    toMiddleware: "httpSigningMiddleware",
+    name: "ecsGitopsRateLimit",
+    override: true,
+  });
 }

@@ -27,10 +27,14 @@ export async function readSsmParameters(options: SsmReadOptions, names: readonly
       const batch = names.slice(i, i + GET_PARAMETERS_BATCH);
       const response = await client.send(new GetParametersCommand({ Names: batch, WithDecryption: true })).catch((error: unknown) => {
         const name = awsErrorName(error);
-        throw new EcsGitopsError(/AccessDenied|Unauthorized/i.test(name) ? "AccessDenied" : "AwsUnavailable", `cannot read SSM parameters ${batch.join(", ")} (${name}): the identity ecs-gitops runs as needs ssm:GetParameters on them (and kms:Decrypt for SecureString)`);
+        throw new EcsGitopsError(
+          /AccessDenied|Unauthorized/i.test(name) ? "AccessDenied" : "AwsUnavailable",
+          `cannot read SSM parameters ${batch.join(", ")} (${name}): the identity ecs-gitops runs as needs ssm:GetParameters on them (and kms:Decrypt for SecureString)`,
+        );
       });
       for (const parameter of response.Parameters ?? []) {
-        if (parameter.Name !== undefined && parameter.Value !== undefined) out.set(parameter.Name, { value: parameter.Value, secure: parameter.Type === "SecureString" });
+        if (parameter.Name !== undefined && parameter.Value !== undefined)
+          out.set(parameter.Name, { value: parameter.Value, secure: parameter.Type === "SecureString" });
       }
     }
   } finally {

@@ -70,13 +70,17 @@ export function describeCall(call: PlannedCall): string {
     text("family") ??
     text("taskDefinition") ??
     text("resourceArn") ??
-    (text("Name") ?? text("Rule") ? `${text("EventBusName") ?? "default"}/${text("Name") ?? text("Rule")}` : undefined) ??
+    ((text("Name") ?? text("Rule")) ? `${text("EventBusName") ?? "default"}/${text("Name") ?? text("Rule")}` : undefined) ??
     text("ResourceARN") ??
     "";
   return `${call.operation} ${target}`.trim();
 }
 
-function throwOnFailedEntries(where: string, count: number | undefined, entries: readonly (PutTargetsResultEntry | RemoveTargetsResultEntry)[] | undefined): void {
+function throwOnFailedEntries(
+  where: string,
+  count: number | undefined,
+  entries: readonly (PutTargetsResultEntry | RemoveTargetsResultEntry)[] | undefined,
+): void {
   if ((count ?? 0) === 0) return;
   const failed = (entries ?? []).map((entry) => ({
     id: entry.TargetId ?? "(unknown target)",
@@ -132,7 +136,11 @@ async function send(clients: AwsClients, operation: WriteOperation, input: JsonO
 export async function executeCall(clients: AwsClients, call: PlannedCall): Promise<JsonObject> {
   const where = describeCall(call);
   if (hasPlaceholder(call.input)) {
-    throw new EcsGitopsError("Internal", `${where}: the input still holds an unresolved \${arn:…} reference; apply must substitute it first.`, { where });
+    throw new EcsGitopsError(
+      "Internal",
+      `${where}: the input still holds an unresolved \${arn:…} reference; apply must substitute it first.`,
+      { where },
+    );
   }
   try {
     return toPlainObject(await send(clients, call.operation, withClientToken(call.operation, call.input), where));

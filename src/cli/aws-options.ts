@@ -14,11 +14,17 @@ export function addAwsOptions(command: Command): Command {
     .option("--endpoint-url <url>", "AWS endpoint, e.g. a local moto_server (default: AWS_ENDPOINT_URL)")
     .option("--cluster <name>", "default cluster for services and rule targets that name none")
     .option("--owner <name>", "value of the ecs-gitops:owner tag (default: ecs-gitops)")
-    .option("--aws-rate-limit <fraction|off>", "client-side pacing as a share of AWS's published API rates (default 0.5; off for emulators)");
+    .option(
+      "--aws-rate-limit <fraction|off>",
+      "client-side pacing as a share of AWS's published API rates (default 0.5; off for emulators)",
+    );
 }
 
 /** Flags win over env, env over `ecs-gitops.yaml` at the manifests root, that over defaults. */
-export async function resolveOneShotOptions(path: string, flags: AwsFlags): Promise<OneShotOptions | { problems: Problem[]; root: string }> {
+export async function resolveOneShotOptions(
+  path: string,
+  flags: AwsFlags,
+): Promise<OneShotOptions | { problems: Problem[]; root: string }> {
   // A file or subfolder is planned within its manifests root, with that root's settings.
   const root = await locateManifestRoot(path);
   const { config, problems } = await loadConfigFile(root.root);
@@ -29,8 +35,14 @@ export async function resolveOneShotOptions(path: string, flags: AwsFlags): Prom
     scope: root.scope,
     sourcePrefix: root.sourcePrefix,
     region: flags.region ?? env["ECS_GITOPS_REGION"] ?? config?.region,
-    endpoint: checkEndpointUrl(flags.endpointUrl ?? env["ECS_GITOPS_ENDPOINT_URL"] ?? env["AWS_ENDPOINT_URL"], sourceName(flags.endpointUrl, "--endpoint-url", env, ["ECS_GITOPS_ENDPOINT_URL", "AWS_ENDPOINT_URL"])),
-    cluster: checkCluster(flags.cluster ?? env["ECS_GITOPS_CLUSTER"] ?? config?.cluster, sourceName(flags.cluster, "--cluster", env, ["ECS_GITOPS_CLUSTER"])),
+    endpoint: checkEndpointUrl(
+      flags.endpointUrl ?? env["ECS_GITOPS_ENDPOINT_URL"] ?? env["AWS_ENDPOINT_URL"],
+      sourceName(flags.endpointUrl, "--endpoint-url", env, ["ECS_GITOPS_ENDPOINT_URL", "AWS_ENDPOINT_URL"]),
+    ),
+    cluster: checkCluster(
+      flags.cluster ?? env["ECS_GITOPS_CLUSTER"] ?? config?.cluster,
+      sourceName(flags.cluster, "--cluster", env, ["ECS_GITOPS_CLUSTER"]),
+    ),
     owner: flags.owner ?? env["ECS_GITOPS_OWNER"] ?? config?.owner ?? "ecs-gitops",
     ignoreRules: config?.ignoreDifferences ?? [],
     maskPatterns: config?.maskPatterns ?? [],

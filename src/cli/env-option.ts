@@ -17,7 +17,9 @@ export async function resolveEnvTarget(target: string, env: string | undefined):
   if ((await stat(folder).catch(() => undefined))?.isDirectory()) return { target: folder };
   if (isPath) return { error: `--env ${env}: no such folder (give a folder holding the environment's ecs-gitops.yaml)` };
   const known = await environmentNames(target);
-  return { error: `--env ${env}: no folder ${folder}${known.length > 0 ? ` (environments: ${known.join(", ")})` : ` (no ${ENVS_FOLDER}/ folder below ${target})`}` };
+  return {
+    error: `--env ${env}: no folder ${folder}${known.length > 0 ? ` (environments: ${known.join(", ")})` : ` (no ${ENVS_FOLDER}/ folder below ${target})`}`,
+  };
 }
 
 /** `--env NAME` of `run`: the manifests path inside the repository (relative to the checkout). */
@@ -28,5 +30,8 @@ export function envPathInRepo(pathInRepo: string, env: string | undefined): stri
 
 async function environmentNames(target: string): Promise<string[]> {
   const entries = await readdir(path.join(target, ENVS_FOLDER), { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }

@@ -50,11 +50,16 @@ export function formatSummary(problems: readonly Problem[], resourceCount: numbe
   const notes = problems.filter((p) => p.severity === "note").length;
   const others = [warnings > 0 ? plural(warnings, "warning") : "", notes > 0 ? `${plural(notes, "document")} skipped` : ""].filter(Boolean);
   const warningText = others.length > 0 ? ` (${others.join(", ")})` : "";
-  if (errors.length > 0) return `${plural(errors.length, "error")} in ${plural(new Set(errors.map((p) => p.file)).size, "file")}${warningText}\n`;
+  if (errors.length > 0)
+    return `${plural(errors.length, "error")} in ${plural(new Set(errors.map((p) => p.file)).size, "file")}${warningText}\n`;
   return `ok: ${plural(resourceCount, "resource")} in ${plural(fileCount, "file")}${warningText}\n`;
 }
 
-export function toValidateDocument(manifests: readonly Manifest[], problems: readonly Problem[], displayFile: DisplayFile): ValidateDocument {
+export function toValidateDocument(
+  manifests: readonly Manifest[],
+  problems: readonly Problem[],
+  displayFile: DisplayFile,
+): ValidateDocument {
   return {
     ok: !hasErrors(problems),
     resources: manifests.map((m) => ({ key: m.key, file: displayFile(m.file), line: m.position.line })),

@@ -62,7 +62,11 @@ export function convertFile(file: string, text: string, family?: string): Import
   const value = parsed.documents[0]?.value;
   const shape = value === undefined ? undefined : detectRawInput(value);
   if (value === undefined || shape === undefined || !isJsonObject(value)) {
-    return { file, conversions: [], error: `${file}: not a RegisterTaskDefinition/CreateService input nor describe-task-definition/describe-services output (an ecs-gitops manifest needs no import)` };
+    return {
+      file,
+      conversions: [],
+      error: `${file}: not a RegisterTaskDefinition/CreateService input nor describe-task-definition/describe-services output (an ecs-gitops manifest needs no import)`,
+    };
   }
   const conversions: Conversion[] = [];
   const templateNotes = (exported: ExportedManifest): string[] => {
@@ -70,7 +74,12 @@ export function convertFile(file: string, text: string, family?: string): Import
     for (const { path, variable } of findPlaceholders(exported.document)) {
       const template = templates.find((t) => t.variable === variable);
       const secret = isSecretName(variable) || path.some((segment) => typeof segment === "string" && isSecretName(segment));
-      const fallback = template?.fallback === undefined ? "" : secret ? " (it had a default, not shown: the name looks secret)" : ` (its default was ${quoted(template.fallback)})`;
+      const fallback =
+        template?.fallback === undefined
+          ? ""
+          : secret
+            ? " (it had a default, not shown: the name looks secret)"
+            : ` (its default was ${quoted(template.fallback)})`;
       // The template's text holds its default, which is the secret itself.
       const shown = secret && template?.fallback !== undefined ? `the template of ${variable}` : (template?.source ?? variable);
       const message = `${shown} became the variable ${placeholderFor(variable)}${fallback}: define ${variable} under vars: in ecs-gitops.yaml (${template?.source.includes("env") ? `${variable}: {fromEnv: ${variable}} reads the environment variable as ecspresso did` : "a value, {fromEnv: NAME} or {fromSsm: /parameter/name}"}); validate fails until then`;
@@ -83,9 +92,15 @@ export function convertFile(file: string, text: string, family?: string): Import
     const exported = exportTaskDefinition(value);
     if (!exported) return { file, shape, conversions, error: `${file}: a task definition needs a family` };
     const td = isJsonObject(value["taskDefinition"]) ? value["taskDefinition"] : value;
-    conversions.push({ kind: "TaskDefinition", name: String(td["family"]), exported, notes: [...droppedNotes(td, exported), ...templateNotes(exported)] });
+    conversions.push({
+      kind: "TaskDefinition",
+      name: String(td["family"]),
+      exported,
+      notes: [...droppedNotes(td, exported), ...templateNotes(exported)],
+    });
   } else {
-    const services = shape === "describe-services output" ? (value["services"] as JsonValue[]).filter(isJsonObject) : [asServiceInput(value)];
+    const services =
+      shape === "describe-services output" ? (value["services"] as JsonValue[]).filter(isJsonObject) : [asServiceInput(value)];
     for (const service of services) {
       const missing = service["taskDefinition"] === undefined;
       // ecspresso keeps the service name in ecspresso.yml, not in the service definition.
@@ -102,7 +117,8 @@ export function convertFile(file: string, text: string, family?: string): Import
       }
       if (missing && family !== undefined) notes.push(`taskDefinition: ${family} (the task definition imported with it)`);
       if (missing && family === undefined) {
-        const message = "no taskDefinition: name the family this service runs (import its task definition file in the same command to have it filled in)";
+        const message =
+          "no taskDefinition: name the family this service runs (import its task definition file in the same command to have it filled in)";
         exported.reviews.push({ path: ["spec"], message });
         notes.push(message);
       }

@@ -15,7 +15,9 @@ export function printProblems(problems: readonly Problem[], root: string, format
 }
 
 /** The command's configured output (so in-process callers capture it), else the process streams. */
-export function commandOutput(command: { configureOutput(): { writeOut?: (s: string) => void; writeErr?: (s: string) => void } }): CommandOutput {
+export function commandOutput(command: {
+  configureOutput(): { writeOut?: (s: string) => void; writeErr?: (s: string) => void };
+}): CommandOutput {
   const output = command.configureOutput();
   return {
     out: (text) => (output.writeOut ? output.writeOut(text) : void process.stdout.write(text)),

@@ -7,9 +7,14 @@ import type { CallSnapshot } from "../aws/index.js";
  */
 export function formatStats(snapshot: CallSnapshot): string {
   const rows = Object.entries(snapshot.byOperation).sort(([a], [b]) => (a < b ? -1 : 1));
-  const lines = ["AWS calls:", `  ${"operation".padEnd(34)} ${"calls".padStart(5)} ${"attempts".padStart(8)} ${"throttled".padStart(9)} ${"landed".padStart(6)}`];
+  const lines = [
+    "AWS calls:",
+    `  ${"operation".padEnd(34)} ${"calls".padStart(5)} ${"attempts".padStart(8)} ${"throttled".padStart(9)} ${"landed".padStart(6)}`,
+  ];
   for (const [operation, count] of rows) {
-    lines.push(`  ${operation.padEnd(34)} ${String(count.calls).padStart(5)} ${String(count.attempts).padStart(8)} ${String(count.throttles).padStart(9)} ${String(count.landedFound).padStart(6)}`);
+    lines.push(
+      `  ${operation.padEnd(34)} ${String(count.calls).padStart(5)} ${String(count.attempts).padStart(8)} ${String(count.throttles).padStart(9)} ${String(count.landedFound).padStart(6)}`,
+    );
   }
   lines.push(`  ${"reads".padEnd(34)} ${String(snapshot.reads).padStart(5)}`);
   lines.push(`  ${"writes".padEnd(34)} ${String(snapshot.writes).padStart(5)} ${String(snapshot.attempts).padStart(8)}`);

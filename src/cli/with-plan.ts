@@ -13,7 +13,12 @@ import type { CommandOutput } from "./print-problems.js";
  * What `diff` and `apply` share: resolve options, load and validate (problems → exit 2 before any
  * AWS call), plan against live AWS, hand the plan to `use`, and always close the clients.
  */
-export async function withPlan(path: string, flags: AwsFlags & { output: string; env?: string | undefined }, io: CommandOutput, use: (plan: OneShotPlan) => Promise<number>): Promise<number> {
+export async function withPlan(
+  path: string,
+  flags: AwsFlags & { output: string; env?: string | undefined },
+  io: CommandOutput,
+  use: (plan: OneShotPlan) => Promise<number>,
+): Promise<number> {
   if (flags.output !== "text" && flags.output !== "json") {
     io.err(`error: --output must be "text" or "json", got "${flags.output}"\n`);
     return 2;

@@ -20,7 +20,8 @@ export type ApplyOutcome =
  * have landed: a lost response) or was refused by its guard. The caller keeps its caches true
  * with these; apply itself calls back into nothing.
  */
-export type AppliedWrite = { key: ResourceKey; call: PlannedCall; output: JsonObject } | { key: ResourceKey; call: PlannedCall; failed: true };
+export type AppliedWrite =
+  { key: ResourceKey; call: PlannedCall; output: JsonObject } | { key: ResourceKey; call: PlannedCall; failed: true };
 
 export type ApplyResult = { outcomes: ApplyOutcome[]; writes: AppliedWrite[] };
 
@@ -81,7 +82,13 @@ export function dependenciesOf(action: Action): ResourceKey[] {
   return [...keys];
 }
 
-async function applyAction(aws: AwsClients, action: Action, registered: Map<string, string>, failedKeys: Set<ResourceKey>, made: AppliedWrite[]): Promise<ApplyOutcome> {
+async function applyAction(
+  aws: AwsClients,
+  action: Action,
+  registered: Map<string, string>,
+  failedKeys: Set<ResourceKey>,
+  made: AppliedWrite[],
+): Promise<ApplyOutcome> {
   const base = { key: action.key, kind: action.kind };
   if (action.type === "noop") return { ...base, outcome: "unchanged" };
   if (action.type === "blocked") return { ...base, outcome: "blocked", reason: action.reason, hint: action.hint };
@@ -105,7 +112,10 @@ async function applyAction(aws: AwsClients, action: Action, registered: Map<stri
       if (call.operation === "ecs:RegisterTaskDefinition") {
         const td = output["taskDefinition"];
         const arn = isJsonObject(td) ? td["taskDefinitionArn"] : undefined;
-        if (typeof arn !== "string") throw new EcsGitopsError("Internal", `RegisterTaskDefinition for ${action.key} returned no taskDefinitionArn`, { where: action.key });
+        if (typeof arn !== "string")
+          throw new EcsGitopsError("Internal", `RegisterTaskDefinition for ${action.key} returned no taskDefinitionArn`, {
+            where: action.key,
+          });
         registeredArn = arn;
         registered.set(arnPlaceholder(action.key), arn);
       }
@@ -113,7 +123,9 @@ async function applyAction(aws: AwsClients, action: Action, registered: Map<stri
     return { ...base, outcome: "applied", type: action.type, calls: done, ...(registeredArn ? { registeredArn } : {}) };
   } catch (error) {
     failedKeys.add(action.key);
-    const wrapped = isEcsGitopsError(error) ? error : new EcsGitopsError("Internal", `${action.key}: ${String(error)}`, { where: action.key, cause: error });
+    const wrapped = isEcsGitopsError(error)
+      ? error
+      : new EcsGitopsError("Internal", `${action.key}: ${String(error)}`, { where: action.key, cause: error });
     return { ...base, outcome: "failed", calls: done, error: wrapped };
   }
 }
@@ -124,7 +136,13 @@ function substitute(value: JsonValue, registered: ReadonlyMap<string, string>, f
     const arn = registered.get(value);
     if (arn) return arn;
     const key = value.slice("${arn:".length, -1);
-    throw new EcsGitopsError("DependencyNotReady", failedKeys.has(key) ? `${key} failed to register, so this resource cannot use its new revision` : `${key} has no registered revision in this run`, { where: key });
+    throw new EcsGitopsError(
+      "DependencyNotReady",
+      failedKeys.has(key)
+        ? `${key} failed to register, so this resource cannot use its new revision`
+        : `${key} has no registered revision in this run`,
+      { where: key },
+    );
   }
   if (Array.isArray(value)) return value.map((v) => substitute(v, registered, failedKeys));
   if (isJsonObject(value)) {

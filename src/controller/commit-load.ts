@@ -40,14 +40,22 @@ export const DEFAULT_COMMIT_LOAD_LIMITS: CommitLoadLimits = { timeoutMs: 120_000
 export async function loadCommitInline(request: CommitLoadRequest): Promise<CommitLoad> {
   if (request.within !== undefined && !(await isInside(request.root, request.within))) {
     // Reported like a broken settings file: the last good commit stays in force entirely.
-    const outside = problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `the manifests path leads out of the repository (through ".." or a symbolic link): point --path at a folder of the repository`);
+    const outside = problem(
+      { file: ".", line: 1, column: 1 },
+      "PathNotFound",
+      `the manifests path leads out of the repository (through ".." or a symbolic link): point --path at a folder of the repository`,
+    );
     return { config: structuredClone(DEFAULT_CONFIG), configProblems: [outside], loaded: undefined };
   }
   const loadedConfig = await loadConfigFile(request.root);
   const { config } = loadedConfig;
   const configProblems = [...loadedConfig.problems, ...regionProblems(loadedConfig, request.region)];
   if (configProblems.some((p) => p.severity === "error")) return { config, configProblems, loaded: undefined };
-  const loaded = await loadDesiredState(request.root, { defaultCluster: request.cluster ?? config.cluster, maxCommitBytes: request.maxCommitBytes, within: request.within });
+  const loaded = await loadDesiredState(request.root, {
+    defaultCluster: request.cluster ?? config.cluster,
+    maxCommitBytes: request.maxCommitBytes,
+    within: request.within,
+  });
   return { config, configProblems, loaded };
 }
 
@@ -56,7 +64,10 @@ export async function loadCommitInline(request: CommitLoadRequest): Promise<Comm
  * YAML, thousands of documents) takes seconds of CPU, and on the main thread that would stall
  * /healthz and the reconcile queue. The worker also bounds the memory a commit can take.
  */
-export function loadCommitInWorker(request: CommitLoadRequest, limits: CommitLoadLimits | undefined = DEFAULT_COMMIT_LOAD_LIMITS): Promise<CommitLoad> {
+export function loadCommitInWorker(
+  request: CommitLoadRequest,
+  limits: CommitLoadLimits | undefined = DEFAULT_COMMIT_LOAD_LIMITS,
+): Promise<CommitLoad> {
   limits ??= DEFAULT_COMMIT_LOAD_LIMITS;
   return new Promise((resolve, reject) => {
     const worker = startWorker(request, limits);
@@ -69,17 +80,33 @@ export function loadCommitInWorker(request: CommitLoadRequest, limits: CommitLoa
       outcome();
     };
     const timer = setTimeout(() => {
-      finish(() => reject(new EcsGitopsError("InvalidManifest", `loading the commit's manifests took longer than ${Math.round(limits.timeoutMs / 1000)} s: split or simplify the largest files`, { where: request.root, retryable: false })));
+      finish(() =>
+        reject(
+          new EcsGitopsError(
+            "InvalidManifest",
+            `loading the commit's manifests took longer than ${Math.round(limits.timeoutMs / 1000)} s: split or simplify the largest files`,
+            { where: request.root, retryable: false },
+          ),
+        ),
+      );
     }, limits.timeoutMs);
     worker.once("message", (message: CommitLoad) => finish(() => resolve(withLocators(message))));
     worker.once("error", (error: Error & { code?: string }) => {
       const tooLarge = error.code === "ERR_WORKER_OUT_OF_MEMORY";
       const failure = tooLarge
-        ? new EcsGitopsError("InvalidManifest", `the commit's manifests need more than ${limits.maxHeapMb} MiB to load: split or shrink the largest files`, { where: request.root, retryable: false, cause: error })
+        ? new EcsGitopsError(
+            "InvalidManifest",
+            `the commit's manifests need more than ${limits.maxHeapMb} MiB to load: split or shrink the largest files`,
+            { where: request.root, retryable: false, cause: error },
+          )
         : error;
       finish(() => reject(failure));
     });
-    worker.once("exit", (code) => finish(() => reject(new EcsGitopsError("Internal", `the manifest loader exited (code ${code}) without a result`, { where: request.root }))));
+    worker.once("exit", (code) =>
+      finish(() =>
+        reject(new EcsGitopsError("Internal", `the manifest loader exited (code ${code}) without a result`, { where: request.root })),
+      ),
+    );
   });
 }
 
@@ -92,7 +119,12 @@ export function failedCommitLoad(sha: string, error: unknown): CommitLoad & { re
   const why = error instanceof Error ? error.message : String(error);
   const message = `commit ${sha.slice(0, 12)} could not be loaded: ${why.slice(0, 300)}`;
   const retry = !isEcsGitopsError(error) || error.code !== "InvalidManifest" || /took longer/.test(why);
-  return { config: structuredClone(DEFAULT_CONFIG), configProblems: [problem({ file: ".", line: 1, column: 1 }, "FileTooLarge", message)], loaded: undefined, retry };
+  return {
+    config: structuredClone(DEFAULT_CONFIG),
+    configProblems: [problem({ file: ".", line: 1, column: 1 }, "FileTooLarge", message)],
+    loaded: undefined,
+    retry,
+  };
 }
 
 async function isInside(root: string, within: string): Promise<boolean> {
@@ -121,7 +153,12 @@ function startWorker(request: CommitLoadRequest, limits: CommitLoadLimits): Work
   if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./commit-load-worker.js", import.meta.url), options);
   // Running from the TypeScript sources (tests, `tsx`): the worker loads them through tsx too.
   // tsx's ESM entry (its CommonJS twin, which require.resolve finds, cannot register hooks here).
-  const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href;
+  const tsx = pathToFileURL(
+    path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs"),
+  ).href;
   const entry = new URL("./commit-load-worker.ts", import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`, { ...options, eval: true });
+  return new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`, {
+    ...options,
+    eval: true,
+  });
 }

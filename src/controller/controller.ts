@@ -117,7 +117,10 @@ export class Controller {
     this.#intervalMs = options.intervalMs ?? DEFAULT_CONFIG.intervalMs;
     this.#log = options.log;
     this.#metrics = createMetrics();
-    this.#status = new StatusStore({ source: { url: redactUrl(options.repo), branch: options.branch ?? (isRemote(options.repo) ? "main" : "HEAD"), path: options.path }, metrics: this.#metrics });
+    this.#status = new StatusStore({
+      source: { url: redactUrl(options.repo), branch: options.branch ?? (isRemote(options.repo) ? "main" : "HEAD"), path: options.path },
+      metrics: this.#metrics,
+    });
     this.#calls.onCall(({ operation, kind, outcome }) => this.#metrics.awsCalls.inc({ operation, type: kind, outcome }));
   }
 
@@ -141,17 +144,27 @@ export class Controller {
   async #start(): Promise<number> {
     const o = this.#o;
     await mkdir(o.workDir, { recursive: true });
-    this.#aws = createAwsClients({ region: o.region, endpoint: o.endpoint, calls: this.#calls, accountIdHeader: o.accountIdHeader, rateLimit: o.rateLimit });
+    this.#aws = createAwsClients({
+      region: o.region,
+      endpoint: o.endpoint,
+      calls: this.#calls,
+      accountIdHeader: o.accountIdHeader,
+      rateLimit: o.rateLimit,
+    });
     const region = o.region ?? (await resolveRegion(this.#aws));
     this.#region = region;
-    this.#drift = new DriftTracker({ store: new FileEpisodeStore(path.join(o.workDir, "episodes.json"), { log: this.#log }), log: this.#log });
+    this.#drift = new DriftTracker({
+      store: new FileEpisodeStore(path.join(o.workDir, "episodes.json"), { log: this.#log }),
+      log: this.#log,
+    });
     await this.#drift.restore();
     const metricsSink = new MetricsSink({ registry: this.#metrics.registry });
     metricsSink.seed(this.#drift.openAlerts());
     const sinks: AlertSink[] = [new LogSink(this.#log), metricsSink];
     const aws = this.#aws;
     if (o.alertEventBus) sinks.push(new EventBridgeSink({ publish: (entries) => putEvents(aws, o.alertEventBus!, entries) }));
-    if (o.alertWebhook) sinks.push(new WebhookSink({ url: o.alertWebhook, ...(o.alertWebhookSecret ? { secret: o.alertWebhookSecret } : {}) }));
+    if (o.alertWebhook)
+      sinks.push(new WebhookSink({ url: o.alertWebhook, ...(o.alertWebhookSecret ? { secret: o.alertWebhookSecret } : {}) }));
     this.#alerts = new AlertDispatcher({ sinks, log: this.#log, registry: this.#metrics.registry });
     this.#reconciler = new Reconciler({
       aws,
@@ -180,9 +193,21 @@ export class Controller {
     // exceed the number of keys, or a resync splits into several waves that each pay the reads.
     this.#queue = new WorkQueue({ concurrency: 100_000, handler: (key) => reconciler.reconcile(key), log: this.#log });
     const location = parseRepoLocation(o.repo);
-    this.#source = location.type === "remote"
-      ? new GitRemoteSource({ url: location.url, branch: o.branch ?? "main", workDir: path.join(o.workDir, "git"), log: this.#log, metrics: this.#metrics })
-      : new LocalCheckoutSource({ path: o.repo, ...(o.branch ? { branch: o.branch } : {}), workDir: path.join(o.workDir, "local"), log: this.#log });
+    this.#source =
+      location.type === "remote"
+        ? new GitRemoteSource({
+            url: location.url,
+            branch: o.branch ?? "main",
+            workDir: path.join(o.workDir, "git"),
+            log: this.#log,
+            metrics: this.#metrics,
+          })
+        : new LocalCheckoutSource({
+            path: o.repo,
+            ...(o.branch ? { branch: o.branch } : {}),
+            workDir: path.join(o.workDir, "local"),
+            log: this.#log,
+          });
     this.#http = new ControllerHttpServer({
       port: o.port,
       ...(o.host ? { host: o.host } : {}),
@@ -197,7 +222,10 @@ export class Controller {
       log: this.#log,
     });
     const port = await this.#http.listen();
-    this.#log.info({ port, repo: redactUrl(o.repo), branch: o.branch, path: o.path, mode: o.mode, selfHeal: o.selfHeal }, "controller started");
+    this.#log.info(
+      { port, repo: redactUrl(o.repo), branch: o.branch, path: o.path, mode: o.mode, selfHeal: o.selfHeal },
+      "controller started",
+    );
     if (this.#source.watch) await this.#source.watch(() => this.#pollNow());
     this.#pollNow();
     return port;
@@ -292,7 +320,10 @@ export class Controller {
     const previous = this.#reconciler!.desired;
     const root = path.join(checkoutDir, o.path);
     // Off the main thread: a pathological commit must not stall /healthz or the queue.
-    const commit = await loadCommitInWorker({ root, cluster: o.cluster, maxCommitBytes: o.maxCommitBytes, within: checkoutDir, region: this.#region }, o.commitLoadLimits).catch((error: unknown) => failedCommitLoad(sha, error));
+    const commit = await loadCommitInWorker(
+      { root, cluster: o.cluster, maxCommitBytes: o.maxCommitBytes, within: checkoutDir, region: this.#region },
+      o.commitLoadLimits,
+    ).catch((error: unknown) => failedCommitLoad(sha, error));
     if (this.#stopping) return;
     if ("retry" in commit && commit.retry) this.#loadedCommit = undefined;
     const { config: fresh, configProblems, loaded: commitLoad } = commit;
@@ -302,8 +333,12 @@ export class Controller {
       this.#status.setManifestErrors(configProblems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
       this.#status.setCommit({ commit: sha, ...(previous?.lastGoodCommit ? { lastGoodCommit: previous.lastGoodCommit } : {}) });
       if (previous) this.#markHeldBack(heldBack({ ...previous, problems: configProblems }, sha));
-      this.#log.error({ commit: sha, errors: configProblems.length }, "the commit cannot be loaded (ecs-gitops.yaml or the loader); keeping the last good commit in force");
-      for (const p of configProblems.slice(0, 20)) this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
+      this.#log.error(
+        { commit: sha, errors: configProblems.length },
+        "the commit cannot be loaded (ecs-gitops.yaml or the loader); keeping the last good commit in force",
+      );
+      for (const p of configProblems.slice(0, 20))
+        this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
       // Nothing new to reconcile: readiness must not wait for a commit that will never load.
       this.#readyWhenIdle();
       return;
@@ -318,8 +353,12 @@ export class Controller {
     this.#status.setManifestErrors(state.problems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
     this.#markHeldBack(heldBack(state, sha));
     if (state.problems.length > 0) {
-      this.#log.error({ commit: sha, errors: state.problems.length, files: state.brokenFiles }, "manifests have errors; those files stay at the last good commit");
-      for (const p of state.problems.slice(0, 20)) this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
+      this.#log.error(
+        { commit: sha, errors: state.problems.length, files: state.brokenFiles },
+        "manifests have errors; those files stay at the last good commit",
+      );
+      for (const p of state.problems.slice(0, 20))
+        this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
     }
     const reconciler = this.#reconciler!;
     reconciler.updateSettings({ ignoreRules: [...o.ignoreDifferences, ...config.ignoreDifferences], defaultCluster: cluster });

@@ -60,7 +60,10 @@ export function mergeDesiredState(loaded: LoadResult, commit: string, previous: 
  * runs and the first error that holds it back (in its file, or one that holds back everything:
  * a broken ecs-gitops.yaml, a missing path). Pure.
  */
-export function heldBack(state: Pick<DesiredState, "manifests" | "commitOf" | "problems">, commit: string): Map<ResourceKey, HeldBack | undefined> {
+export function heldBack(
+  state: Pick<DesiredState, "manifests" | "commitOf" | "problems">,
+  commit: string,
+): Map<ResourceKey, HeldBack | undefined> {
   const out = new Map<ResourceKey, HeldBack | undefined>();
   for (const [key, manifest] of state.manifests) {
     const runs = state.commitOf.get(key);

@@ -13,7 +13,8 @@ export type HandMadeRevision = { family: string; arn: string; revision: number; 
  */
 export function handMadeRevisions(snapshot: LiveSnapshot, owner: string): HandMadeRevision[] {
   const inUse = new Set<string>();
-  for (const service of snapshot.services.values()) if (typeof service?.["taskDefinition"] === "string") inUse.add(service["taskDefinition"]);
+  for (const service of snapshot.services.values())
+    if (typeof service?.["taskDefinition"] === "string") inUse.add(service["taskDefinition"]);
   for (const rule of snapshot.rules.values()) {
     for (const target of rule?.targets ?? []) {
       const ecs = target["EcsParameters"];
@@ -23,7 +24,10 @@ export function handMadeRevisions(snapshot: LiveSnapshot, owner: string): HandMa
   const out: HandMadeRevision[] = [];
   for (const family of snapshot.latestKnown) {
     const revisions = snapshot.revisions.get(family) ?? [];
-    const latest = revisions.reduce<(typeof revisions)[number] | undefined>((a, b) => (a === undefined || b.revision > a.revision ? b : a), undefined);
+    const latest = revisions.reduce<(typeof revisions)[number] | undefined>(
+      (a, b) => (a === undefined || b.revision > a.revision ? b : a),
+      undefined,
+    );
     if (latest === undefined || inUse.has(latest.arn) || latest.tags[OWNER_TAG] === owner) continue;
     const managed = revisions.filter((r) => inUse.has(r.arn) || r.tags[OWNER_TAG] === owner).map((r) => r.revision);
     if (managed.length === 0) continue;

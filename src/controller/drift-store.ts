@@ -24,7 +24,15 @@ export type PersistedDrift = {
   healSuspended: boolean;
   suspensionReported: boolean;
 };
-export type PersistedSync = { key: string; kind: Kind; name: string; arn?: string; commit?: string; fingerprint: string; firstSeen: string };
+export type PersistedSync = {
+  key: string;
+  kind: Kind;
+  name: string;
+  arn?: string;
+  commit?: string;
+  fingerprint: string;
+  firstSeen: string;
+};
 /** One self-heal, for the per-fingerprint budget. */
 export type PersistedHeal = { key: string; fingerprint: string; at: string };
 export type SerializedEpisodes = { version: 1; drift: PersistedDrift[]; sync: PersistedSync[]; heals: PersistedHeal[] };
@@ -72,7 +80,8 @@ export class FileEpisodeStore implements EpisodeStore {
       this.#log?.warn({ path: this.#path }, "drift episode record corrupt, starting empty (open episodes may alert once more)");
       return undefined;
     }
-    if (state.dropped > 0) this.#log?.warn({ path: this.#path, dropped: state.dropped }, "ignored malformed entries in the drift episode record");
+    if (state.dropped > 0)
+      this.#log?.warn({ path: this.#path, dropped: state.dropped }, "ignored malformed entries in the drift episode record");
     return state.episodes;
   }
 

@@ -17,8 +17,13 @@ export type { DifferenceClass, HandMadeRevision } from "./difference.js";
  * Values arrive masked, so no secret (not even its hash) reaches the episode record.
  */
 export function driftFingerprint(key: ResourceKey, changes: readonly Change[]): string {
-  const pairs = changes.map((c) => [c.path, c.desired === undefined ? { $absent: true } : c.desired] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return createHash("sha256").update(`${key}\n${canonicalJson(pairs)}`).digest("hex").slice(0, 32);
+  const pairs = changes
+    .map((c) => [c.path, c.desired === undefined ? { $absent: true } : c.desired] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return createHash("sha256")
+    .update(`${key}\n${canonicalJson(pairs)}`)
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /** `Service/prod/web` → kind Service, name web. */
@@ -53,7 +58,12 @@ const NO_DRIFT_OPEN = "no drift is open for this resource";
 
 /** Masked, so no secret (not even its hash) reaches the episode record. */
 function episodeFields(changes: readonly Change[]): Change[] {
-  return changes.map((c) => ({ path: c.path, ...(c.field === undefined ? {} : { field: c.field }), desired: maskSecrets(c.desired), live: maskSecrets(c.live) }));
+  return changes.map((c) => ({
+    path: c.path,
+    ...(c.field === undefined ? {} : { field: c.field }),
+    desired: maskSecrets(c.desired),
+    live: maskSecrets(c.live),
+  }));
 }
 
 export const FIGHTING_REASON = "someone is fighting the controller";
@@ -104,8 +114,17 @@ export class DriftTracker {
     const fingerprint = driftFingerprint(key, fields);
     if (open === undefined) {
       const episode: DriftEpisode = {
-        key, kind: observation.kind, name: observation.name, commit: observation.commit, fingerprint, firstSeen: now.toISOString(),
-        reportedPaths: new Set(fields.map((f) => f.path)), fields, healing: false, healSuspended: false, suspensionReported: false,
+        key,
+        kind: observation.kind,
+        name: observation.name,
+        commit: observation.commit,
+        fingerprint,
+        firstSeen: now.toISOString(),
+        reportedPaths: new Set(fields.map((f) => f.path)),
+        fields,
+        healing: false,
+        healSuspended: false,
+        suspensionReported: false,
       };
       if (observation.arn !== undefined) episode.arn = observation.arn;
       if (observation.selfHeal === true && this.#healsLeft(key, fingerprint, now) === 0) episode.healSuspended = true;
@@ -141,7 +160,8 @@ export class DriftTracker {
   healBudget(key: ResourceKey, changes: readonly Change[], now: Date): HealDecision {
     if (changes.length === 0) return { allowed: false, reason: NO_DRIFT_OPEN };
     const fingerprint = driftFingerprint(key, episodeFields(changes));
-    if (this.#drift.get(key)?.healSuspended === true || this.#healsLeft(key, fingerprint, now) === 0) return { allowed: false, reason: this.#fightingReason() };
+    if (this.#drift.get(key)?.healSuspended === true || this.#healsLeft(key, fingerprint, now) === 0)
+      return { allowed: false, reason: this.#fightingReason() };
     return { allowed: true };
   }
 
@@ -175,7 +195,12 @@ export class DriftTracker {
     this.#persist();
   }
 
-  syncFailed(key: ResourceKey, error: { code: string; message: string }, now: Date, context: { arn?: string | undefined; commit?: string | undefined } = {}): AlertEvent[] {
+  syncFailed(
+    key: ResourceKey,
+    error: { code: string; message: string },
+    now: Date,
+    context: { arn?: string | undefined; commit?: string | undefined } = {},
+  ): AlertEvent[] {
     const drift = this.#drift.get(key);
     const healFailed = drift?.healing === true;
     if (drift !== undefined && healFailed) {
@@ -214,7 +239,10 @@ export class DriftTracker {
   forget(key: ResourceKey, now: Date): AlertEvent[] {
     const events: AlertEvent[] = [];
     const drift = this.#drift.get(key);
-    if (drift !== undefined) events.push(...this.#resolve(key, drift, { kind: drift.kind, name: drift.name, commit: drift.commit, changes: [], now, resolution: "deleted" }));
+    if (drift !== undefined)
+      events.push(
+        ...this.#resolve(key, drift, { kind: drift.kind, name: drift.name, commit: drift.commit, changes: [], now, resolution: "deleted" }),
+      );
     const sync = this.#sync.get(key);
     if (sync !== undefined) {
       this.#sync.delete(key);
@@ -233,13 +261,18 @@ export class DriftTracker {
   /** One event per open episode, as it opened, to seed gauges after a restart (MetricsSink.seed). Not for sending. */
   openAlerts(): AlertEvent[] {
     const drift = [...this.#drift.values()].map((e) => this.#openedEvent(e, new Date(e.firstSeen), false));
-    const sync = [...this.#sync.values()].map((e) => ({ ...this.#syncEvent("sync.failed", e, new Date(e.firstSeen)), error: { ...e.error } }));
+    const sync = [...this.#sync.values()].map((e) => ({
+      ...this.#syncEvent("sync.failed", e, new Date(e.firstSeen)),
+      error: { ...e.error },
+    }));
     return [...drift, ...sync];
   }
 
   driftStatus(key: ResourceKey): DriftStatus | undefined {
     const open = this.#drift.get(key);
-    return open && { firstSeen: open.firstSeen, fields: open.fields, action: this.#actionOf(open, false), healSuspended: open.healSuspended };
+    return (
+      open && { firstSeen: open.firstSeen, fields: open.fields, action: this.#actionOf(open, false), healSuspended: open.healSuspended }
+    );
   }
 
   /** Wait for pending writes to the store (shutdown, tests). */
@@ -251,7 +284,16 @@ export class DriftTracker {
     this.#drift.delete(key);
     this.#persist();
     const resolution = observation.resolution ?? (observation.commit !== open.commit ? "git" : open.healing ? "healed" : "manual");
-    const event: AlertEvent = { type: "drift.resolved", key, kind: observation.kind, name: observation.name, commit: observation.commit, firstSeen: open.firstSeen, at: observation.now.toISOString(), resolution };
+    const event: AlertEvent = {
+      type: "drift.resolved",
+      key,
+      kind: observation.kind,
+      name: observation.name,
+      commit: observation.commit,
+      firstSeen: open.firstSeen,
+      at: observation.now.toISOString(),
+      resolution,
+    };
     const arn = observation.arn ?? open.arn;
     if (arn !== undefined) event.arn = arn;
     if (open.fields.length > 0) event.fields = open.fields;
@@ -261,8 +303,15 @@ export class DriftTracker {
 
   #openedEvent(episode: DriftEpisode, now: Date, selfHeal: boolean): AlertEvent {
     const event: AlertEvent = {
-      type: "drift.opened", key: episode.key, kind: episode.kind, name: episode.name, commit: episode.commit,
-      fields: episode.fields, firstSeen: episode.firstSeen, at: now.toISOString(), action: this.#actionOf(episode, selfHeal),
+      type: "drift.opened",
+      key: episode.key,
+      kind: episode.kind,
+      name: episode.name,
+      commit: episode.commit,
+      fields: episode.fields,
+      firstSeen: episode.firstSeen,
+      at: now.toISOString(),
+      action: this.#actionOf(episode, selfHeal),
     };
     if (episode.arn !== undefined) event.arn = episode.arn;
     return event;
@@ -274,7 +323,14 @@ export class DriftTracker {
   }
 
   #syncEvent(type: "sync.failed" | "sync.recovered", episode: SyncEpisode, now: Date): AlertEvent {
-    const event: AlertEvent = { type, key: episode.key, kind: episode.kind, name: episode.name, firstSeen: episode.firstSeen, at: now.toISOString() };
+    const event: AlertEvent = {
+      type,
+      key: episode.key,
+      kind: episode.kind,
+      name: episode.name,
+      firstSeen: episode.firstSeen,
+      at: now.toISOString(),
+    };
     if (episode.arn !== undefined) event.arn = episode.arn;
     if (episode.commit !== undefined) event.commit = episode.commit;
     return event;
@@ -293,7 +349,10 @@ export class DriftTracker {
   #snapshot(): SerializedEpisodes {
     return {
       version: 1,
-      drift: [...this.#drift.values()].map(({ fields: _fields, reportedPaths, ...rest }) => ({ ...rest, reportedPaths: [...reportedPaths].sort() })),
+      drift: [...this.#drift.values()].map(({ fields: _fields, reportedPaths, ...rest }) => ({
+        ...rest,
+        reportedPaths: [...reportedPaths].sort(),
+      })),
       sync: [...this.#sync.values()].map(({ error: _error, ...rest }) => rest),
       heals: [...this.#heals],
     };

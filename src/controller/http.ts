@@ -79,7 +79,10 @@ export class ControllerHttpServer {
       this.#server.listen(this.#options.port, this.#options.host ?? "0.0.0.0", () => {
         this.#server.off("error", onError);
         const port = (this.#server.address() as AddressInfo).port;
-        this.#options.log.info({ port, host: this.#options.host ?? "0.0.0.0", webhook: this.#webhookSecret() !== undefined }, "http listening");
+        this.#options.log.info(
+          { port, host: this.#options.host ?? "0.0.0.0", webhook: this.#webhookSecret() !== undefined },
+          "http listening",
+        );
         resolve(port);
       });
     });
@@ -149,7 +152,8 @@ export class ControllerHttpServer {
       log.info({ provider: verdict.provider, event: verdict.event }, "webhook event ignored");
       return sendJson(res, 200, { accepted: false, event: verdict.event });
     }
-    const hint: PushHint = verdict.branch === undefined ? { provider: verdict.provider } : { provider: verdict.provider, branch: verdict.branch };
+    const hint: PushHint =
+      verdict.branch === undefined ? { provider: verdict.provider } : { provider: verdict.provider, branch: verdict.branch };
     log.info(hint, "webhook push");
     this.#options.onPush(hint);
     sendJson(res, 202, { accepted: true });

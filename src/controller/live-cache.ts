@@ -91,7 +91,13 @@ export class LiveCache {
         if (arn === undefined) return;
         this.accountId ??= accountIdFromArn(arn);
         // Tags go only with the PutRule that creates a rule: then they are all the rule has.
-        if (Array.isArray(input["Tags"])) this.ruleTags.set(arn, { bus: busOf(input["EventBusName"]), name: stringAt(input, "Name") ?? "", tags: input["Tags"].filter(isJsonObject), expiresAt: this.expiry() });
+        if (Array.isArray(input["Tags"]))
+          this.ruleTags.set(arn, {
+            bus: busOf(input["EventBusName"]),
+            name: stringAt(input, "Name") ?? "",
+            tags: input["Tags"].filter(isJsonObject),
+            expiresAt: this.expiry(),
+          });
         return;
       }
       case "events:TagResource":

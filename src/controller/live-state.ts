@@ -1,5 +1,14 @@
 import PQueue from "p-queue";
-import { accountIdFromArn, DESCRIBE_SERVICES_BATCH, describeClusters, describeServices, describeTaskDefinition, listRules, listTagsForResource, listTargetsByRule } from "../aws/index.js";
+import {
+  accountIdFromArn,
+  DESCRIBE_SERVICES_BATCH,
+  describeClusters,
+  describeServices,
+  describeTaskDefinition,
+  listRules,
+  listTagsForResource,
+  listTargetsByRule,
+} from "../aws/index.js";
 import type { AwsClients, DescribedServices } from "../aws/index.js";
 import { isEcsGitopsError } from "../errors.js";
 import { isJsonObject } from "../json.js";
@@ -40,7 +49,6 @@ export const DEFAULT_REFRESH_MS = 3_600_000;
 const THROTTLED_READ_RETRIES = 4;
 const THROTTLED_READ_PAUSE_MS = 1_000;
 
-
 /**
  * Reads what AWS has for a set of manifests in as few calls as the APIs allow (the budget of
  * docs/scale.md): services 10 per DescribeServices (tags included), rules by listing each bus
@@ -75,7 +83,12 @@ export class LiveReader {
     this.#reads = new PQueue({ concurrency: options.readConcurrency ?? DEFAULT_READ_CONCURRENCY });
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
-    this.#cache = new LiveCache({ accountId: options.accountId, refreshMs: options.refreshMs ?? DEFAULT_REFRESH_MS, now: this.#now, random: this.#random });
+    this.#cache = new LiveCache({
+      accountId: options.accountId,
+      refreshMs: options.refreshMs ?? DEFAULT_REFRESH_MS,
+      now: this.#now,
+      random: this.#random,
+    });
   }
 
   get accountId(): string | undefined {
@@ -84,7 +97,10 @@ export class LiveReader {
 
   async snapshot(manifests: readonly Manifest[], settings: { defaultCluster: string | undefined }): Promise<LiveSnapshot> {
     const [services, rules] = await Promise.all([
-      this.#readServices(manifests.filter((m) => m.kind === "Service"), settings.defaultCluster),
+      this.#readServices(
+        manifests.filter((m) => m.kind === "Service"),
+        settings.defaultCluster,
+      ),
       this.#readRules(manifests.filter((m) => m.kind === "ScheduledRule")),
     ]);
     await this.#learnAccountId(manifests, settings.defaultCluster, { services, rules });
@@ -97,7 +113,9 @@ export class LiveReader {
       if (family && wanted.has(family)) inUse.set(family, (inUse.get(family) ?? new Set()).add(arn));
     };
     for (const service of services.values()) note(service?.["taskDefinition"]);
-    for (const rule of rules.values()) for (const target of rule?.targets ?? []) note(isJsonObject(target["EcsParameters"]) ? target["EcsParameters"]["TaskDefinitionArn"] : undefined);
+    for (const rule of rules.values())
+      for (const target of rule?.targets ?? [])
+        note(isJsonObject(target["EcsParameters"]) ? target["EcsParameters"]["TaskDefinitionArn"] : undefined);
     const latestKnown = new Set<string>();
     const read = await Promise.all(
       families.map(async (family) => {
@@ -115,14 +133,19 @@ export class LiveReader {
         // hand-made revision. Offer the managed revisions already read, so the plan settles on ours
         // and the service shows its drift, instead of the family looking foreign. Cache only: no call.
         if (!candidates.some((c) => c.tags[SPEC_HASH_TAG] !== undefined)) {
-          for (const known of this.#cache.revisions.values()) if (familyOfArn(known.arn) === family && known.tags[SPEC_HASH_TAG] !== undefined) candidates.push(known);
+          for (const known of this.#cache.revisions.values())
+            if (familyOfArn(known.arn) === family && known.tags[SPEC_HASH_TAG] !== undefined) candidates.push(known);
         }
         return [family, candidates] as const;
       }),
     );
     // Never cached: ECS would deploy whatever is latest now, and a service must follow it.
     const latestActive = new Map(
-      await Promise.all([...new Set(manifests.flatMap(latestActiveFamilies))].filter((f) => !wanted.has(f)).map(async (family) => [family, (await this.#readLatest(family)).arn] as const)),
+      await Promise.all(
+        [...new Set(manifests.flatMap(latestActiveFamilies))]
+          .filter((f) => !wanted.has(f))
+          .map(async (family) => [family, (await this.#readLatest(family)).arn] as const),
+      ),
     );
     return { accountId: this.#cache.accountId, revisions: new Map(read), latestKnown, latestActive, services, rules };
   }
@@ -201,7 +224,8 @@ export class LiveReader {
     const latest = this.#knownLatest(family);
     if (latest === undefined) return;
     const known = latest.arn === undefined ? undefined : this.#cache.revisions.get(latest.arn);
-    if (known === undefined || revision.revision > known.revision) this.#cache.latest.set(family, { arn: revision.arn, expiresAt: latest.expiresAt });
+    if (known === undefined || revision.revision > known.revision)
+      this.#cache.latest.set(family, { arn: revision.arn, expiresAt: latest.expiresAt });
   }
 
   async #describe(familyOrArn: string): Promise<LiveTaskDefinition | undefined> {
@@ -214,14 +238,28 @@ export class LiveReader {
     return revision;
   }
 
-  async #readServices(manifests: readonly Manifest[], defaultCluster: string | undefined): Promise<Map<ResourceKey, JsonObject | undefined>> {
+  async #readServices(
+    manifests: readonly Manifest[],
+    defaultCluster: string | undefined,
+  ): Promise<Map<ResourceKey, JsonObject | undefined>> {
     const byCluster = new Map<string, Manifest[]>();
     for (const m of manifests) {
       const cluster = effectiveCluster(m.spec, defaultCluster);
       byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), m]);
     }
     const out = new Map<ResourceKey, JsonObject | undefined>();
-    const described = await Promise.all([...byCluster].map(async ([cluster, group]) => [group, await this.#describeCluster(cluster, group.map((m) => m.name))] as const));
+    const described = await Promise.all(
+      [...byCluster].map(
+        async ([cluster, group]) =>
+          [
+            group,
+            await this.#describeCluster(
+              cluster,
+              group.map((m) => m.name),
+            ),
+          ] as const,
+      ),
+    );
     for (const [group, services] of described) for (const m of group) out.set(m.key, services.get(m.name));
     return out;
   }
@@ -257,7 +295,10 @@ export class LiveReader {
       group.map(async (m): Promise<[ResourceKey, LiveScheduledRule | undefined]> => {
         const rule = listed.get(m.name);
         if (!rule) return [m.key, undefined];
-        const [targets, tags] = await Promise.all([this.#read(() => listTargetsByRule(this.#aws, bus, m.name)), this.#tagsOfRule(bus, m.name, rule["Arn"])]);
+        const [targets, tags] = await Promise.all([
+          this.#read(() => listTargetsByRule(this.#aws, bus, m.name)),
+          this.#tagsOfRule(bus, m.name, rule["Arn"]),
+        ]);
         return [m.key, { rule, targets, tags }];
       }),
     );
@@ -273,7 +314,11 @@ export class LiveReader {
   }
 
   /** Rule targets and `family:rev` pins need ARNs; any live ARN, or the clusters, tell the account. */
-  async #learnAccountId(manifests: readonly Manifest[], defaultCluster: string | undefined, live: Pick<LiveSnapshot, "services" | "rules">): Promise<void> {
+  async #learnAccountId(
+    manifests: readonly Manifest[],
+    defaultCluster: string | undefined,
+    live: Pick<LiveSnapshot, "services" | "rules">,
+  ): Promise<void> {
     if (this.#cache.accountId) return;
     // Revisions are read after this: only what the batched reads brought back so far counts.
     const read: LiveSnapshot = { accountId: undefined, revisions: new Map(), latestKnown: new Set(), ...live };
@@ -310,11 +355,6 @@ export class LiveReader {
       }
     }
   }
-
 }
-
-
-
-
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -43,7 +43,10 @@ export function inScope(scope: string | undefined, file: string): boolean {
 
 /** `--path` of `run` (relative to the checkout, which is the repository root) as a source prefix. */
 export function prefixOf(pathInRepo: string): string {
-  return path.posix.normalize(toPosix(pathInRepo)).replace(/^(\.\/)+|\/+$/g, "").replace(/^\.$/, "");
+  return path.posix
+    .normalize(toPosix(pathInRepo))
+    .replace(/^(\.\/)+|\/+$/g, "")
+    .replace(/^\.$/, "");
 }
 
 async function gitToplevel(dir: string): Promise<string | undefined> {

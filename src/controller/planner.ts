@@ -28,7 +28,9 @@ export type PlanResult = {
 
 /** Plan every manifest against the snapshot, resolving family references. Pure. */
 export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, settings: PlanSettings): PlanResult {
-  const ordered = [...manifests].sort((a, b) => pluginOf(a.kind).planOrder - pluginOf(b.kind).planOrder || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const ordered = [...manifests].sort(
+    (a, b) => pluginOf(a.kind).planOrder - pluginOf(b.kind).planOrder || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  );
   const tdPlans = new Map<string, TaskDefinitionPlan>();
   const needLatest: string[] = [];
   const actions: Action[] = [];
@@ -41,14 +43,21 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
   };
   // EventBridge keeps a target's ARN as written (and resolves it on every run); a service records
   // the revision ECS picked, so a service's ARN without a revision is resolved here, as ECS would.
-  const serviceContext: PlanContext = { ...baseContext, resolveTaskDefinition: (ref) => resolveReference(ref, tdPlans, live.accountId, settings.region, live.latestActive ?? new Map()) };
+  const serviceContext: PlanContext = {
+    ...baseContext,
+    resolveTaskDefinition: (ref) => resolveReference(ref, tdPlans, live.accountId, settings.region, live.latestActive ?? new Map()),
+  };
   for (const manifest of ordered) {
     const ctx = contextFor(manifest, pluginOf(manifest.kind).followsLatestActive ? serviceContext : baseContext, ignoreRules);
     switch (manifest.kind) {
       case "TaskDefinition": {
         const plan = planTaskDefinition(manifest, live.revisions.get(manifest.name) ?? [], ctx);
         tdPlans.set(manifest.name, plan);
-        if (plan.resolved.state === "pending" && (live.revisions.get(manifest.name)?.length ?? 0) > 0 && !live.latestKnown.has(manifest.name)) {
+        if (
+          plan.resolved.state === "pending" &&
+          (live.revisions.get(manifest.name)?.length ?? 0) > 0 &&
+          !live.latestKnown.has(manifest.name)
+        ) {
           needLatest.push(manifest.name);
         }
         actions.push(plan.action);
@@ -70,7 +79,9 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
 
 /** Global ignore rules that match this resource; the planners add the annotation's paths. */
 function contextFor(manifest: Manifest, base: PlanContext, rules: readonly IgnoreRule[]): PlanContext {
-  const paths = rules.filter((r) => (r.kind === undefined || r.kind === manifest.kind) && (r.name === undefined || r.name === manifest.name)).flatMap((r) => r.paths);
+  const paths = rules
+    .filter((r) => (r.kind === undefined || r.kind === manifest.kind) && (r.name === undefined || r.name === manifest.name))
+    .flatMap((r) => r.paths);
   return paths.length === 0 ? base : { ...base, ignoreDifferences: paths };
 }
 
@@ -78,7 +89,13 @@ function contextFor(manifest: Manifest, base: PlanContext, rules: readonly Ignor
  * `web` → the revision the plan of family `web` settles on; `web:7` and full ARNs are pins
  * the repository does not manage, expanded to an ARN when the account is known.
  */
-export function resolveReference(ref: string, tdPlans: ReadonlyMap<string, TaskDefinitionPlan>, accountId: string | undefined, region: string, latestActive?: ReadonlyMap<string, string | undefined>): ResolvedTaskDefinition {
+export function resolveReference(
+  ref: string,
+  tdPlans: ReadonlyMap<string, TaskDefinitionPlan>,
+  accountId: string | undefined,
+  region: string,
+  latestActive?: ReadonlyMap<string, string | undefined>,
+): ResolvedTaskDefinition {
   const parsed = parseTaskDefinitionRef(ref);
   if (parsed.type === "latest" && latestActive !== undefined) return resolveLatest(parsed.family, tdPlans, latestActive);
   if (ref.startsWith("arn:")) return { state: "known", arn: ref };
@@ -88,21 +105,35 @@ export function resolveReference(ref: string, tdPlans: ReadonlyMap<string, TaskD
     return { state: "known", arn: `arn:aws:ecs:${region}:${accountId}:task-definition/${pinned[1]}:${pinned[2]}` };
   }
   const plan = tdPlans.get(ref);
-  if (!plan) return { state: "unresolved", reason: `task definition family "${ref}" is not defined in the repository (add a TaskDefinition named "${ref}", or pin "family:revision" / a full ARN)` };
+  if (!plan)
+    return {
+      state: "unresolved",
+      reason: `task definition family "${ref}" is not defined in the repository (add a TaskDefinition named "${ref}", or pin "family:revision" / a full ARN)`,
+    };
   return resolvedByPlan(ref, plan);
 }
 
 function resolvedByPlan(family: string, plan: TaskDefinitionPlan): ResolvedTaskDefinition {
-  if (plan.action.type === "blocked") return { state: "unresolved", reason: `task definition "${family}" is blocked: ${plan.action.reason}` };
+  if (plan.action.type === "blocked")
+    return { state: "unresolved", reason: `task definition "${family}" is blocked: ${plan.action.reason}` };
   return plan.resolved;
 }
 
 /** An ARN without a revision: the repo's own plan for the family, else AWS's latest ACTIVE revision. */
-function resolveLatest(family: string, tdPlans: ReadonlyMap<string, TaskDefinitionPlan>, latestActive: ReadonlyMap<string, string | undefined>): ResolvedTaskDefinition {
+function resolveLatest(
+  family: string,
+  tdPlans: ReadonlyMap<string, TaskDefinitionPlan>,
+  latestActive: ReadonlyMap<string, string | undefined>,
+): ResolvedTaskDefinition {
   const plan = tdPlans.get(family);
   if (plan) return resolvedByPlan(family, plan);
-  if (!latestActive.has(family)) return { state: "unresolved", reason: `the latest ACTIVE revision of task definition family "${family}" was not read` };
+  if (!latestActive.has(family))
+    return { state: "unresolved", reason: `the latest ACTIVE revision of task definition family "${family}" was not read` };
   const arn = latestActive.get(family);
-  if (arn === undefined) return { state: "unresolved", reason: `task definition family "${family}" has no ACTIVE revision: register one, or point taskDefinition at another family` };
+  if (arn === undefined)
+    return {
+      state: "unresolved",
+      reason: `task definition family "${family}" has no ACTIVE revision: register one, or point taskDefinition at another family`,
+    };
   return { state: "known", arn };
 }

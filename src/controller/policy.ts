@@ -84,7 +84,8 @@ export type Verdict = {
   syncFailed?: { code: ErrorCode; message: string } | undefined;
 };
 
-export const ROLLED_BACK_MESSAGE = "ECS rolled the deployment back (circuit breaker or alarm): not redeploying the failing revision; fix it in git";
+export const ROLLED_BACK_MESSAGE =
+  "ECS rolled the deployment back (circuit breaker or alarm): not redeploying the failing revision; fix it in git";
 
 const QUIET = { drift: "none", healMeant: false, recordHeal: false, consumeResidue: false } as const;
 
@@ -100,15 +101,18 @@ export function applies(verdict: Verdict): boolean {
  * See docs/design.md#policy-table.
  */
 export function decide(input: PolicyInput): Verdict {
-  if (input.action === "noop") return { ...QUIET, verdict: "in-sync", reason: "NoDifference", sync: "Synced", drift: "resolve", consumeResidue: true };
-  if (input.action === "blocked") return { ...QUIET, verdict: "blocked", reason: "Blocked", sync: "OutOfSync", message: input.blockedReason };
+  if (input.action === "noop")
+    return { ...QUIET, verdict: "in-sync", reason: "NoDifference", sync: "Synced", drift: "resolve", consumeResidue: true };
+  if (input.action === "blocked")
+    return { ...QUIET, verdict: "blocked", reason: "Blocked", sync: "OutOfSync", message: input.blockedReason };
   const pending = pendingReason(input);
   if (pending.reason !== undefined) {
     // Git changed the resource since the drift was seen: what differs now is a deploy, and the
     // episode is over (observe mode never applies, so nothing else would close it).
     const drift = pending.reason === "GitChanged" ? "git" : "none";
     const base = { ...QUIET, drift, consumeResidue: pending.consumedResidue } as const;
-    if (input.mode === "observe") return { ...base, verdict: "wait", reason: "ObserveMode", sync: "OutOfSync", message: "observe mode: not applying" };
+    if (input.mode === "observe")
+      return { ...base, verdict: "wait", reason: "ObserveMode", sync: "OutOfSync", message: "observe mode: not applying" };
     if (!input.automated) return { ...base, verdict: "wait", reason: "AutomatedOff", sync: "OutOfSync", message: "automated sync is off" };
     const verdict = pending.reason === "UnsettledWrite" ? "finish" : "deploy";
     return { ...base, verdict, reason: pending.reason, sync: "Synced" };
@@ -118,7 +122,15 @@ export function decide(input: PolicyInput): Verdict {
     // Redeploying what the circuit breaker just rolled back would fail again (and "heal" into a
     // fight with ECS). Report it once; a new commit with a fixed revision deploys normally.
     const message = ROLLED_BACK_MESSAGE;
-    return { ...QUIET, ...residue, verdict: "blocked", reason: "RolledBack", sync: "OutOfSync", message, syncFailed: { code: "RolledBack", message } };
+    return {
+      ...QUIET,
+      ...residue,
+      verdict: "blocked",
+      reason: "RolledBack",
+      sync: "OutOfSync",
+      message,
+      syncFailed: { code: "RolledBack", message },
+    };
   }
   const heal = input.selfHeal && input.mode === "sync";
   const observed = { ...QUIET, ...residue, drift: "observe", healMeant: heal } as const;
@@ -131,7 +143,10 @@ export function decide(input: PolicyInput): Verdict {
   return { ...observed, verdict: "heal", reason: "Drift", sync: "Synced", recordHeal: true };
 }
 
-function pendingReason(input: PolicyInput): { reason: "Create" | "GitChanged" | "UnsettledWrite" | "FamilyChanged" | undefined; consumedResidue: boolean } {
+function pendingReason(input: PolicyInput): {
+  reason: "Create" | "GitChanged" | "UnsettledWrite" | "FamilyChanged" | undefined;
+  consumedResidue: boolean;
+} {
   if (input.deletedByHand) return { reason: undefined, consumedResidue: false };
   if (input.action === "create") return { reason: "Create", consumedResidue: false };
   const cls = classifyDifference({

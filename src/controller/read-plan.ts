@@ -13,7 +13,12 @@ export type Planner = (manifests: readonly Manifest[], live: LiveSnapshot, setti
  * Read, plan, and read again only if the plan asks for it: a family that would register a new
  * revision although its latest revision was not compared yet. The reader reads; it never plans.
  */
-export async function readAndPlan(reader: SnapshotReader, manifests: readonly Manifest[], settings: PlanSettings, plan: Planner = planAll): Promise<{ result: PlanResult; snapshot: LiveSnapshot }> {
+export async function readAndPlan(
+  reader: SnapshotReader,
+  manifests: readonly Manifest[],
+  settings: PlanSettings,
+  plan: Planner = planAll,
+): Promise<{ result: PlanResult; snapshot: LiveSnapshot }> {
   let snapshot = await reader.snapshot(manifests, settings);
   let result = plan(manifests, snapshot, settings);
   if (result.needLatest.length > 0) {

@@ -40,7 +40,11 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.#o = { ...options };
-    this.#waves = new WaveBatcher((keys) => this.#reconcileKeys(keys), { quietMs: options.waveDelayMs, maxDelayMs: options.maxWaveDelayMs, log: options.log });
+    this.#waves = new WaveBatcher((keys) => this.#reconcileKeys(keys), {
+      quietMs: options.waveDelayMs,
+      maxDelayMs: options.maxWaveDelayMs,
+      log: options.log,
+    });
   }
 
   /** Settings that come from the commit's ecs-gitops.yaml change with it (ignore rules, policy, owner). */
@@ -86,16 +90,21 @@ export class Reconciler {
     const settings = this.#o.settings;
     let planned: { result: PlanResult; snapshot: LiveSnapshot };
     try {
-      planned = await readAndPlan(this.#o.reader, planningSet(present, desired.manifests), {
-        owner: settings.owner,
-        repo: settings.repo,
-        revision: desired.commit,
-        region: settings.region,
-        defaultCluster: settings.defaultCluster,
-        ignoreRules: settings.ignoreRules,
-        sourcePrefix: settings.sourcePrefix,
-        isSecret: settings.isSecret,
-      }, this.#o.plan);
+      planned = await readAndPlan(
+        this.#o.reader,
+        planningSet(present, desired.manifests),
+        {
+          owner: settings.owner,
+          repo: settings.repo,
+          revision: desired.commit,
+          region: settings.region,
+          defaultCluster: settings.defaultCluster,
+          ignoreRules: settings.ignoreRules,
+          sourcePrefix: settings.sourcePrefix,
+          isSecret: settings.isSecret,
+        },
+        this.#o.plan,
+      );
     } catch (error) {
       const failure = asError(error);
       for (const key of present) results.set(key, this.#failed(key, desired, failure, now));
@@ -128,7 +137,14 @@ export class Reconciler {
       const kind = action.kind;
       const result = this.#record(action, verdicts.get(action.key)!, outcomes.get(action.key), desired, snapshot, now);
       results.set(action.key, result);
-      const label = "retry" in result ? "retry" : "stalled" in result ? "stalled" : outcomes.get(action.key)?.outcome === "applied" ? "applied" : "synced";
+      const label =
+        "retry" in result
+          ? "retry"
+          : "stalled" in result
+            ? "stalled"
+            : outcomes.get(action.key)?.outcome === "applied"
+              ? "applied"
+              : "synced";
       this.#o.metrics.reconciles.inc({ kind, result: label });
       this.#o.metrics.reconcileDuration.observe({ kind, result: label }, (performance.now() - started) / 1000);
     }
@@ -158,7 +174,8 @@ export class Reconciler {
       lastAppliedCommit: this.#o.status.get(key)?.lastAppliedRevision,
       desiredSpecHash: desiredHash,
       lastAppliedSpecHash: this.#liveSpecHash(manifest, snapshot),
-      onlyResidue: residue === undefined || action.type === "noop" || action.type === "blocked" ? undefined : isOnlyResidue(action.changes, residue),
+      onlyResidue:
+        residue === undefined || action.type === "noop" || action.type === "blocked" ? undefined : isOnlyResidue(action.changes, residue),
       family: {
         pendingInGit: families.some((f) => plan.resolved.get(f)?.state === "pending"),
         registeredSinceApply: families.some((f) => this.#records.registeredAt(f) > appliedAt),
@@ -174,7 +191,8 @@ export class Reconciler {
     const identity = { ...this.#identity(manifest, snapshot), commit: desired.commit, now };
     if (verdict.drift === "resolve") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes: [] }));
     if (verdict.drift === "git") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes: [], resolution: "git" }));
-    if (verdict.drift === "observe") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes, selfHeal: verdict.healMeant }));
+    if (verdict.drift === "observe")
+      this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes, selfHeal: verdict.healMeant }));
     if (verdict.syncFailed) this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, verdict.syncFailed, now, { commit: desired.commit }));
     if (verdict.recordHeal) this.#o.drift.recordHeal(key, now);
     if (verdict.verdict === "wait") log.info({ changes: changedCount(action), mode: settings.mode }, "out of sync, not applying");
@@ -199,7 +217,10 @@ export class Reconciler {
   #noteHandMadeRevisions(snapshot: LiveSnapshot, desired: DesiredState): void {
     for (const note of handMadeRevisions(snapshot, this.#o.settings.owner)) {
       if (!this.#records.noteRevision(note.arn)) continue;
-      this.#o.log.info({ key: `TaskDefinition/${note.family}`, commit: desired.commit, ...note }, "task definition revision registered outside git");
+      this.#o.log.info(
+        { key: `TaskDefinition/${note.family}`, commit: desired.commit, ...note },
+        "task definition revision registered outside git",
+      );
     }
   }
 
@@ -218,7 +239,14 @@ export class Reconciler {
     return pluginFor(manifest).tags(manifest, snapshot)?.[SPEC_HASH_TAG];
   }
 
-  #record(action: Action, verdict: Verdict, outcome: ApplyOutcome | undefined, desired: DesiredState, snapshot: LiveSnapshot, now: Date): QueueResult {
+  #record(
+    action: Action,
+    verdict: Verdict,
+    outcome: ApplyOutcome | undefined,
+    desired: DesiredState,
+    snapshot: LiveSnapshot,
+    now: Date,
+  ): QueueResult {
     const key = action.key;
     const status = this.#o.status;
     const commit = desired.commitOf.get(key) ?? desired.commit;
@@ -229,7 +257,12 @@ export class Reconciler {
       const code: ErrorCode = action.code;
       const error = new EcsGitopsError(code, `${action.reason} (${action.hint})`, { where: key });
       log.error({ reason: action.reason, hint: action.hint }, "blocked");
-      status.update(key, { sync: "OutOfSync", health: pluginFor(manifest).health(manifest, snapshot).health, message: action.reason, lastError: { code, message: error.message, at: now.toISOString() } });
+      status.update(key, {
+        sync: "OutOfSync",
+        health: pluginFor(manifest).health(manifest, snapshot).health,
+        message: action.reason,
+        lastError: { code, message: error.message, at: now.toISOString() },
+      });
       this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code, message: error.message }, now, { commit }));
       // A dependency may settle soon; a foreign or immutable resource waits for the next commit.
       return REQUEUE[code] === "backoff" ? { retry: true } : { stalled: true };
@@ -241,7 +274,15 @@ export class Reconciler {
       log.info({ action: action.type, calls: outcome.calls, heal }, heal ? "drift reverted" : "applied");
       this.#records.update(key, { appliedAt: this.#now().getTime() });
       this.#armResidue(manifest, verdict, commit, snapshot);
-      status.update(key, { sync: "Synced", health: health.health, message: health.message, lastAppliedRevision: commit, lastAppliedAt: now.toISOString(), lastError: undefined, drift: undefined });
+      status.update(key, {
+        sync: "Synced",
+        health: health.health,
+        message: health.message,
+        lastAppliedRevision: commit,
+        lastAppliedAt: now.toISOString(),
+        lastError: undefined,
+        drift: undefined,
+      });
       this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
       return { requeueAfterMs: settings.progressPollMs };
     }
@@ -257,14 +298,20 @@ export class Reconciler {
     if (verdict.sync === "Synced") this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
     log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
     // While a service rolls out, look again soon; otherwise at the next resync.
-    return { requeueAfterMs: health.health === "Progressing" ? settings.progressPollMs : resyncAfterMs(this.#o.settings.resyncMs, this.#resyncPhase, Date.now()) };
+    return {
+      requeueAfterMs:
+        health.health === "Progressing" ? settings.progressPollMs : resyncAfterMs(this.#o.settings.resyncMs, this.#resyncPhase, Date.now()),
+    };
   }
 
   /** After our write: what it left undone, for the next look (never after a retry that finished one). */
   #armResidue(manifest: Manifest, verdict: Verdict, commit: string, snapshot: LiveSnapshot): void {
     const postWrite = this.#records.get(manifest.key).postWrite;
     const { owner, repo, region, defaultCluster } = this.#o.settings;
-    const residue = verdict.verdict === "finish" ? undefined : residueAfterWrite(manifest, postWrite, { owner, repo, region, defaultCluster, revision: commit, accountId: snapshot.accountId });
+    const residue =
+      verdict.verdict === "finish"
+        ? undefined
+        : residueAfterWrite(manifest, postWrite, { owner, repo, region, defaultCluster, revision: commit, accountId: snapshot.accountId });
     this.#records.update(manifest.key, { postWrite: undefined, residue });
   }
 
@@ -275,10 +322,15 @@ export class Reconciler {
     const retry = error.retryable || REQUEUE[error.code] === "backoff";
     if (retry) log.warn({ code: error.code, err: error.message }, "reconcile failed, will retry");
     else log.error({ code: error.code, err: error.message }, "reconcile failed, stalled until the next commit");
-    this.#o.status.update(key, { sync: "Unknown", lastError: { code: error.code, message: error.message, at: now.toISOString() }, message: error.message });
+    this.#o.status.update(key, {
+      sync: "Unknown",
+      lastError: { code: error.code, message: error.message, at: now.toISOString() },
+      message: error.message,
+    });
     if (error.code === "AwsUnavailable") this.#o.reader.forgetCached();
     // Throttling and a bad network are weather, not an episode worth paging anyone for.
-    if (error.code !== "Throttled") this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code: error.code, message: error.message }, now, { commit }));
+    if (error.code !== "Throttled")
+      this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code: error.code, message: error.message }, now, { commit }));
     return retry ? { retry: true } : { stalled: true };
   }
 
@@ -293,7 +345,8 @@ export class Reconciler {
       if (!("output" in write)) continue;
       const { key, call, output } = write;
       if (call.operation === "ecs:RegisterTaskDefinition") this.#records.registered(String(call.input["family"]), this.#now().getTime());
-      if ((call.operation === "ecs:CreateService" || call.operation === "ecs:UpdateService") && isJsonObject(output["service"])) this.#records.update(key, { postWrite: output["service"] });
+      if ((call.operation === "ecs:CreateService" || call.operation === "ecs:UpdateService") && isJsonObject(output["service"]))
+        this.#records.update(key, { postWrite: output["service"] });
       this.#o.log.debug({ key, operation: call.operation }, "aws write");
     }
     // The reader's caches follow our own writes, so the next resync reads nothing extra.
@@ -310,9 +363,10 @@ function changedCount(action: Action): number {
 }
 
 function asError(error: unknown): EcsGitopsError {
-  return isEcsGitopsError(error) ? error : new EcsGitopsError("Internal", String(error instanceof Error ? error.message : error), { cause: error });
+  return isEcsGitopsError(error)
+    ? error
+    : new EcsGitopsError("Internal", String(error instanceof Error ? error.message : error), { cause: error });
 }
-
 
 /** The `ecs-gitops/self-heal` annotation overrides the controller-wide setting for one resource. */
 export function selfHealOf(manifest: Pick<Manifest, "annotations">, fallback: boolean): boolean {

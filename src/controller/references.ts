@@ -6,7 +6,13 @@ import { pluginFor } from "../resources/registry.js";
  * revision (both follow the family's latest revision); pins excluded.
  */
 export function referencedFamilies(manifest: Manifest): string[] {
-  return [...new Set(pluginFor(manifest).references(manifest).flatMap((ref) => (ref.type === "family" || ref.type === "latest" ? [ref.family] : [])))];
+  return [
+    ...new Set(
+      pluginFor(manifest)
+        .references(manifest)
+        .flatMap((ref) => (ref.type === "family" || ref.type === "latest" ? [ref.family] : [])),
+    ),
+  ];
 }
 
 /** Families a resource names by an ARN without a revision where AWS deploys their latest ACTIVE revision (a Service). */

@@ -82,7 +82,8 @@ export class StatusStore {
   update(key: ResourceKey, patch: ResourcePatch): ResourceStatus {
     const previous = this.#resources.get(key);
     const identity = patch.kind !== undefined && patch.name !== undefined ? { kind: patch.kind, name: patch.name } : undefined;
-    const next: ResourceStatus = previous === undefined ? { key, ...(identity ?? kindAndName(key)), sync: "Unknown", health: "Unknown" } : { ...previous };
+    const next: ResourceStatus =
+      previous === undefined ? { key, ...(identity ?? kindAndName(key)), sync: "Unknown", health: "Unknown" } : { ...previous };
     const target = next as Record<string, unknown>;
     for (const [field, value] of Object.entries(patch)) {
       if (field === "key") continue;
@@ -153,7 +154,9 @@ export class StatusStore {
       ...this.#commit,
       source: this.#source,
       ready: this.#ready,
-      resources: this.keys().map((key) => this.#resources.get(key)).filter((s) => s !== undefined),
+      resources: this.keys()
+        .map((key) => this.#resources.get(key))
+        .filter((s) => s !== undefined),
       manifestErrors: this.#manifestErrors,
     };
     return structuredClone(document);
@@ -168,4 +171,3 @@ export class StatusStore {
     this.#metrics?.resources.set({ kind: status.kind, sync: status.sync, health: status.health }, count);
   }
 }
-

@@ -36,10 +36,13 @@ export class WaveBatcher {
       // hundred ms and would otherwise split into many small waves, each paying its own reads.
       clearTimeout(wave.timer);
       const quietMs = Math.min(this.#o.quietMs ?? 20, wave.firstAt + (this.#o.maxDelayMs ?? 250) - Date.now());
-      wave.timer = setTimeout(() => {
-        if (this.#wave === wave) this.#wave = undefined;
-        void this.#runWave(wave.waiters);
-      }, Math.max(0, quietMs));
+      wave.timer = setTimeout(
+        () => {
+          if (this.#wave === wave) this.#wave = undefined;
+          void this.#runWave(wave.waiters);
+        },
+        Math.max(0, quietMs),
+      );
     });
   }
 

@@ -16,8 +16,7 @@ export type WebhookRejection =
   | "bad-signature";
 
 export type WebhookVerdict =
-  | { ok: true; provider: WebhookProvider; event: WebhookEvent; branch?: string }
-  | { ok: false; reason: WebhookRejection };
+  { ok: true; provider: WebhookProvider; event: WebhookEvent; branch?: string } | { ok: false; reason: WebhookRejection };
 
 /** Node's `IncomingHttpHeaders` or any header record; names are matched case-insensitively. */
 export type WebhookHeaders = Readonly<Record<string, string | string[] | undefined>>;

@@ -21,12 +21,20 @@ export async function checkWriteGuard(aws: AwsClients, key: ResourceKey, guard: 
   const where = `${key} (${guard.arn})`;
   const tags = await liveTags(aws, guard);
   if (tags === undefined) {
-    return new EcsGitopsError("NotFound", `${where}: it was deleted after it was read, so nothing was written; it is read again on the next reconcile.`, { where: key, retryable: true });
+    return new EcsGitopsError(
+      "NotFound",
+      `${where}: it was deleted after it was read, so nothing was written; it is read again on the next reconcile.`,
+      { where: key, retryable: true },
+    );
   }
   const ownership = ownershipOf(tags, guard);
   if (!isNotOurs(ownership)) return undefined;
   if (ownership === "other-repo") {
-    return new EcsGitopsError("NotOwned", `${where}: it is owned by ${repoOfSource(tags[SOURCE_TAG]) ?? "another repository"} (tag ${SOURCE_TAG} is "${tags[SOURCE_TAG] ?? ""}"), so nothing was written. Define it in one repository only.`, { where: key });
+    return new EcsGitopsError(
+      "NotOwned",
+      `${where}: it is owned by ${repoOfSource(tags[SOURCE_TAG]) ?? "another repository"} (tag ${SOURCE_TAG} is "${tags[SOURCE_TAG] ?? ""}"), so nothing was written. Define it in one repository only.`,
+      { where: key },
+    );
   }
   return new EcsGitopsError(
     "NotOwned",

@@ -25,7 +25,8 @@ export function residueAfterWrite(manifest: Manifest, postWrite: JsonObject | un
     ...ctx,
     ignoreDifferences: [],
     // The revision the write set is the one git meant: it is not part of what is left to do.
-    resolveTaskDefinition: (ref) => (typeof running === "string" ? { state: "known", arn: running } : { state: "unresolved", reason: `no revision for ${ref}` }),
+    resolveTaskDefinition: (ref) =>
+      typeof running === "string" ? { state: "known", arn: running } : { state: "unresolved", reason: `no revision for ${ref}` },
   };
   const residue = new Map<string, JsonValue | undefined>();
   for (const change of planService(manifest, postWrite, context).changes) {
@@ -40,5 +41,7 @@ export function residueAfterWrite(manifest: Manifest, postWrite: JsonObject | un
  * since, a new difference) is someone else's change: drift.
  */
 export function isOnlyResidue(changes: readonly Change[], residue: Residue): boolean {
-  return changes.length > 0 && changes.every((change) => residue.has(change.path) && isDeepStrictEqual(residue.get(change.path), change.live));
+  return (
+    changes.length > 0 && changes.every((change) => residue.has(change.path) && isDeepStrictEqual(residue.get(change.path), change.live))
+  );
 }

@@ -33,7 +33,13 @@ export type ActionDocument = {
 };
 
 const SYMBOL: Record<ActionType, string> = { create: "+", update: "~", delete: "-", noop: "=", blocked: "!" };
-const COLOR: Record<ActionType, Parameters<typeof styleText>[0]> = { create: "green", update: "yellow", delete: "red", noop: "gray", blocked: "magenta" };
+const COLOR: Record<ActionType, Parameters<typeof styleText>[0]> = {
+  create: "green",
+  update: "yellow",
+  delete: "red",
+  noop: "gray",
+  blocked: "magenta",
+};
 /** Values longer than this on one line are shown as YAML blocks (a line diff for an update). */
 const INLINE_LIMIT = 72;
 
@@ -76,8 +82,12 @@ export function renderPlan(actions: readonly Action[], options: RenderOptions): 
   for (const action of actions) {
     if (action.type === "noop") continue;
     const { kind, scope, name } = parseResourceKey(action.key);
-    lines.push(paint(COLOR[action.type], `${SYMBOL[action.type]} ${kind} ${scope === undefined ? name : `${scope}/${name}`}`) + paint("gray", `  (${action.type})`));
-    for (const change of maskChanges(action.changes, options.isSecret)) lines.push(...(action.type === "create" ? renderAdded(change, paint) : renderChange(change, paint)));
+    lines.push(
+      paint(COLOR[action.type], `${SYMBOL[action.type]} ${kind} ${scope === undefined ? name : `${scope}/${name}`}`) +
+        paint("gray", `  (${action.type})`),
+    );
+    for (const change of maskChanges(action.changes, options.isSecret))
+      lines.push(...(action.type === "create" ? renderAdded(change, paint) : renderChange(change, paint)));
     if (action.type === "blocked") {
       lines.push(`    ${paint("magenta", "blocked:")} ${action.reason}`);
       lines.push(`    ${paint("gray", "to fix:")} ${action.hint}`);
@@ -130,7 +140,13 @@ function renderChange(change: Change, paint: (c: Parameters<typeof styleText>[0]
 function renderAdded(change: Change, paint: (c: Parameters<typeof styleText>[0], t: string) => string): string[] {
   const value = inline(change.desired);
   if (value.length <= INLINE_LIMIT) return [paint("green", `    + ${fieldOf(change)}: ${value}`)];
-  return [paint("green", `    + ${fieldOf(change)}:`), ...block(change.desired).replace(/\n$/, "").split("\n").map((line) => paint("green", `        ${line}`))];
+  return [
+    paint("green", `    + ${fieldOf(change)}:`),
+    ...block(change.desired)
+      .replace(/\n$/, "")
+      .split("\n")
+      .map((line) => paint("green", `        ${line}`)),
+  ];
 }
 
 /** Scalars as JSON (strings quoted); mappings and lists as one-line YAML (`{name: PORT, value: "8080"}`). */

@@ -15,7 +15,19 @@ export type Change = { path: string; field?: string; desired: JsonValue | undefi
  * Fields that identify an item of a list of mappings, in order of preference: the first one every
  * item on both sides has (a string or number) with no two items alike is the identity.
  */
-const IDENTITY_FIELDS = ["name", "Name", "id", "Id", "key", "Key", "containerName", "containerPort", "sourceVolume", "targetGroupArn", "type"];
+const IDENTITY_FIELDS = [
+  "name",
+  "Name",
+  "id",
+  "Id",
+  "key",
+  "Key",
+  "containerName",
+  "containerPort",
+  "sourceVolume",
+  "targetGroupArn",
+  "type",
+];
 /** Identity fields of `{name, value}`-style pairs: their `value` is shown as the pair itself. */
 const PAIR_NAMES: ReadonlySet<string> = new Set(["name", "Name", "key", "Key"]);
 
@@ -30,13 +42,25 @@ type Place = { path: (string | number)[]; field: string; pair?: boolean };
  * Values of secret-looking `{name, value}` pairs (environment, overrides) are masked in the
  * changes, so no output built from a Change can leak them. Pure.
  */
-export function diffValues(desired: JsonValue | undefined, live: JsonValue | undefined, base: JsonPath = [], isSecret?: SecretMatcher): Change[] {
+export function diffValues(
+  desired: JsonValue | undefined,
+  live: JsonValue | undefined,
+  base: JsonPath = [],
+  isSecret?: SecretMatcher,
+): Change[] {
   const changes: Change[] = [];
   walk(desired, live, { path: [...base], field: displayField(base) }, changes, false, isSecret);
   return changes;
 }
 
-function walk(desired: JsonValue | undefined, live: JsonValue | undefined, at: Place, out: Change[], secret: boolean, isSecret: SecretMatcher | undefined): void {
+function walk(
+  desired: JsonValue | undefined,
+  live: JsonValue | undefined,
+  at: Place,
+  out: Change[],
+  secret: boolean,
+  isSecret: SecretMatcher | undefined,
+): void {
   if (jsonEqual(desired, live)) return;
   if (isJsonObject(desired) && isJsonObject(live)) {
     const secretPair = isSecretPair(desired, isSecret) || isSecretPair(live, isSecret);
@@ -60,11 +84,23 @@ function walk(desired: JsonValue | undefined, live: JsonValue | undefined, at: P
   }
   const leafSecret = secret || (isSecretMapEntry(at.path, isSecret) && (typeof desired === "string" || typeof live === "string"));
   const show = (v: JsonValue | undefined) => (leafSecret && v !== undefined ? MASK : maskSecrets(v, isSecret));
-  out.push({ path: formatPath(at.path), field: at.field.replace(/^\./, "") || "(whole resource)", desired: show(desired), live: show(live) });
+  out.push({
+    path: formatPath(at.path),
+    field: at.field.replace(/^\./, "") || "(whole resource)",
+    desired: show(desired),
+    live: show(live),
+  });
 }
 
 /** Items matched by identity, in desired order then live-only ones; the pointer keeps desired's index. */
-function walkKeyed(desired: JsonValue[], live: JsonValue[], identity: string, at: Place, out: Change[], isSecret: SecretMatcher | undefined): void {
+function walkKeyed(
+  desired: JsonValue[],
+  live: JsonValue[],
+  identity: string,
+  at: Place,
+  out: Change[],
+  isSecret: SecretMatcher | undefined,
+): void {
   const idOf = (item: JsonValue) => String((item as Record<string, JsonValue>)[identity]);
   const liveById = new Map(live.map((item, i) => [idOf(item), { item, i }]));
   const seen = new Set<string>();
@@ -73,9 +109,16 @@ function walkKeyed(desired: JsonValue[], live: JsonValue[], identity: string, at
     const itemAt = { path: [...at.path, index], field: `${at.field}[${bracketed(id)}]`, pair: PAIR_NAMES.has(identity) };
     const present = want ?? have;
     const valueKey = isJsonObject(present) ? Object.keys(present).find((k) => PAIR_VALUE_FIELDS.has(k)) : undefined;
-    if (itemAt.pair && (want === undefined || have === undefined) && isJsonObject(present) && valueKey !== undefined && Object.keys(present).length === 2) {
+    if (
+      itemAt.pair &&
+      (want === undefined || have === undefined) &&
+      isJsonObject(present) &&
+      valueKey !== undefined &&
+      Object.keys(present).length === 2
+    ) {
       // An added or removed variable reads `environment[FEATURE_X]: (unset) → "on"`, masked by its name.
-      const show = (item: JsonValue | undefined) => (isJsonObject(item) ? (isSecretPair(item, isSecret) ? MASK : maskSecrets(item[valueKey], isSecret)) : undefined);
+      const show = (item: JsonValue | undefined) =>
+        isJsonObject(item) ? (isSecretPair(item, isSecret) ? MASK : maskSecrets(item[valueKey], isSecret)) : undefined;
       out.push({ path: formatPath(itemAt.path), field: itemAt.field.replace(/^\./, ""), desired: show(want), live: show(have) });
       return;
     }
@@ -88,8 +131,14 @@ function walkKeyed(desired: JsonValue[], live: JsonValue[], identity: string, at
 function identityField(desired: readonly JsonValue[], live: readonly JsonValue[]): string | undefined {
   const all = [...desired, ...live];
   if (all.length === 0 || !all.every(isJsonObject)) return undefined;
-  const unique = (items: readonly JsonValue[], field: string) => new Set(items.map((item) => (item as Record<string, JsonValue>)[field])).size === items.length;
-  const field = IDENTITY_FIELDS.find((f) => all.every((item) => ["string", "number"].includes(typeof own(item as Record<string, JsonValue>, f))) && unique(desired, f) && unique(live, f));
+  const unique = (items: readonly JsonValue[], field: string) =>
+    new Set(items.map((item) => (item as Record<string, JsonValue>)[field])).size === items.length;
+  const field = IDENTITY_FIELDS.find(
+    (f) =>
+      all.every((item) => ["string", "number"].includes(typeof own(item as Record<string, JsonValue>, f))) &&
+      unique(desired, f) &&
+      unique(live, f),
+  );
   if (field === undefined) return undefined;
   const ids = (items: readonly JsonValue[]) => items.map((item) => (item as Record<string, JsonValue>)[field]);
   const liveIds = new Set(ids(live));
@@ -131,7 +180,8 @@ export function fieldOf(change: Change): string {
 export function maskChanges(changes: readonly Change[], isSecret?: SecretMatcher): Change[] {
   return changes.map((change) => {
     const leafSecret = isSecretMapEntry(parseIgnorePath(change.path), isSecret);
-    const show = (v: JsonValue | undefined) => (v === undefined ? undefined : leafSecret && typeof v === "string" ? MASK : maskSecrets(v, isSecret));
+    const show = (v: JsonValue | undefined) =>
+      v === undefined ? undefined : leafSecret && typeof v === "string" ? MASK : maskSecrets(v, isSecret);
     return { path: change.path, field: fieldOf(change), desired: show(change.desired), live: show(change.live) };
   });
 }

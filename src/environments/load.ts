@@ -50,19 +50,36 @@ export async function loadSourceTree(root: string, options: SourceLoadOptions = 
   }
   if (environments.length === 0) {
     const rendered = await renderParsed(parseSourceFiles(read.files), overlay, undefined, [], options);
-    return finish({ ...rendered, problems: [...read.problems, ...problems, ...rendered.problems], files: read.files.map((f) => f.file) }, options, []);
+    return finish(
+      { ...rendered, problems: [...read.problems, ...problems, ...rendered.problems], files: read.files.map((f) => f.file) },
+      options,
+      [],
+    );
   }
   const names = environments.map((e) => e.dir);
   if (!options.allEnvironments) {
     const message = `this folder holds environments (${names.join(", ")}): pass --env NAME or the environment's folder (for example ${names[0]})`;
-    return { manifests: [], problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", message)], files: [], rendered: [], environments: names };
+    return {
+      manifests: [],
+      problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", message)],
+      files: [],
+      rendered: [],
+      environments: names,
+    };
   }
   const out: SourceLoadResult = { manifests: [], problems: [], files: [], rendered: [], environments: names };
   const seen = new Set<string>();
   const byKey = new Map<string, { env: (typeof environments)[number] }[]>();
   for (const env of environments) {
     const envConfigProblems = env.config.problems.map((p) => ({ ...p, file: path.posix.join(env.dir, p.file) }));
-    const one = finish(await renderFolder(root, path.join(root, env.dir), env.overlay, [...envConfigProblems, ...env.problems], { ...options, defaultCluster: env.config.config.cluster ?? options.defaultCluster }), options, []);
+    const one = finish(
+      await renderFolder(root, path.join(root, env.dir), env.overlay, [...envConfigProblems, ...env.problems], {
+        ...options,
+        defaultCluster: env.config.config.cluster ?? options.defaultCluster,
+      }),
+      options,
+      [],
+    );
     // A base error shows once, not once per environment.
     for (const p of one.problems) {
       const id = `${p.file}:${p.line}:${p.column}:${p.message}`;
@@ -93,13 +110,26 @@ function sharedIdentities(byKey: ReadonlyMap<string, { env: { dir: string; confi
     for (const { env } of owners) {
       const others = owners.filter((o) => o.env !== env && where(o.env) === where(env));
       if (others.length === 0) continue;
-      problems.push(problem(env.overlay.namingAt, "DuplicateIdentity", `${key} is made by this environment and by ${others.map((o) => o.env.dir).join(", ")} in the same account and region: each would block the other's as not owned. Give each environment its own nameSuffix or namePrefix (or its own account/region)`, { key }));
+      problems.push(
+        problem(
+          env.overlay.namingAt,
+          "DuplicateIdentity",
+          `${key} is made by this environment and by ${others.map((o) => o.env.dir).join(", ")} in the same account and region: each would block the other's as not owned. Give each environment its own nameSuffix or namePrefix (or its own account/region)`,
+          { key },
+        ),
+      );
     }
   }
   return problems;
 }
 
-async function renderFolder(root: string, envDir: string, overlay: Overlay, problems: Problem[], options: SourceLoadOptions): Promise<Rendered> {
+async function renderFolder(
+  root: string,
+  envDir: string,
+  overlay: Overlay,
+  problems: Problem[],
+  options: SourceLoadOptions,
+): Promise<Rendered> {
   const rel = (abs: string) => path.relative(root, abs).split(path.sep).join("/");
   const own = await readManifestFiles(envDir, options);
   const rename = (prefix: string) => (file: string) => (prefix === "" ? file : path.posix.join(prefix, file));
@@ -111,31 +141,61 @@ async function renderFolder(root: string, envDir: string, overlay: Overlay, prob
     const dir = path.resolve(envDir, base.dir);
     const real = await realpath(dir).catch(() => undefined);
     if (real === undefined || !(await lstat(real)).isDirectory()) {
-      problems.push(problem(base.at, "PathNotFound", `base ${base.dir} is not a folder (resolved to ${dir}): fix the path, relative to this file`));
+      problems.push(
+        problem(base.at, "PathNotFound", `base ${base.dir} is not a folder (resolved to ${dir}): fix the path, relative to this file`),
+      );
       continue;
     }
     if (top !== undefined && path.relative(top, real).startsWith("..")) {
-      problems.push(problem(base.at, "PathNotFound", `base ${base.dir} is outside the repository (${top}): bases must be folders of the same repository`));
+      problems.push(
+        problem(
+          base.at,
+          "PathNotFound",
+          `base ${base.dir} is outside the repository (${top}): bases must be folders of the same repository`,
+        ),
+      );
       continue;
     }
     const read = await readManifestFiles(real, options);
-    if (read.configs.length > 0) problems.push(problem(base.at, "InvalidValue", `base ${base.dir} holds ${read.configs.join(", ")}: a base is a plain folder of manifests, not an environment`));
+    if (read.configs.length > 0)
+      problems.push(
+        problem(
+          base.at,
+          "InvalidValue",
+          `base ${base.dir} holds ${read.configs.join(", ")}: a base is a plain folder of manifests, not an environment`,
+        ),
+      );
     baseFiles.push(...read.files.map((f) => ({ ...f, file: rename(rel(real))(f.file) })));
     readProblems.push(...read.problems.map((p) => ({ ...p, file: rename(rel(real))(p.file) })));
   }
   const base = parseSourceFiles(baseFiles);
   const ownParsed = parseSourceFiles(files);
   const rendered = await renderParsed(ownParsed, overlay, path.posix.join(rel(envDir), "ecs-gitops.yaml"), base.documents, options);
-  return { ...rendered, problems: [...readProblems, ...problems, ...base.problems, ...rendered.problems], files: [...baseFiles, ...files].map((f) => f.file) };
+  return {
+    ...rendered,
+    problems: [...readProblems, ...problems, ...base.problems, ...rendered.problems],
+    files: [...baseFiles, ...files].map((f) => f.file),
+  };
 }
 
-async function renderParsed(own: { documents: ParsedDocument[]; problems: Problem[] }, overlay: Overlay, overlayFile: string | undefined, baseDocuments: ParsedDocument[], options: SourceLoadOptions): Promise<{ rendered: RenderedDocument[]; problems: Problem[]; documents: ParsedDocument[] }> {
+async function renderParsed(
+  own: { documents: ParsedDocument[]; problems: Problem[] },
+  overlay: Overlay,
+  overlayFile: string | undefined,
+  baseDocuments: ParsedDocument[],
+  options: SourceLoadOptions,
+): Promise<{ rendered: RenderedDocument[]; problems: Problem[]; documents: ParsedDocument[] }> {
   const problems: Problem[] = [...own.problems];
   const fail = (at: { file: string; line: number; column: number }, message: string) => problems.push(problem(at, "InvalidValue", message));
   const names = ssmNames(overlay.vars);
   const ssm = names.length > 0 && options.readSsm ? await options.readSsm(names) : undefined;
   if (names.length > 0 && ssm === undefined && !options.offline) {
-    for (const source of overlay.vars.values()) if (source.type === "fromSsm") fail(source.at, `fromSsm variables are read by diff and apply; this command cannot read SSM yet: use {fromEnv: NAME} or a value here`);
+    for (const source of overlay.vars.values())
+      if (source.type === "fromSsm")
+        fail(
+          source.at,
+          `fromSsm variables are read by diff and apply; this command cannot read SSM yet: use {fromEnv: NAME} or a value here`,
+        );
   }
   for (const value of ssm?.values() ?? []) if (value.secure) registerSecretValue(value.value);
   const vars = resolveVariables(overlay.vars, options.env ?? process.env, ssm, fail);

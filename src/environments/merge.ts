@@ -46,7 +46,10 @@ export function strategicMerge(base: Located, patch: Located, path: JsonPath, fa
     Object.assign(fields, base.fields);
     for (const [key, value] of Object.entries(patch.fields)) {
       if ("value" in value && value.value === null) delete fields[key];
-      else fields[key] = Object.hasOwn(base.fields, key) ? strategicMerge(base.fields[key]!, value, [...path, key], fail) : withoutDirectives(value);
+      else
+        fields[key] = Object.hasOwn(base.fields, key)
+          ? strategicMerge(base.fields[key]!, value, [...path, key], fail)
+          : withoutDirectives(value);
     }
     return { at: base.at, fields };
   }
@@ -56,7 +59,14 @@ export function strategicMerge(base: Located, patch: Located, path: JsonPath, fa
   return withoutDirectives(patch);
 }
 
-function mergeList(base: Located & { items: Located[] }, patch: Located & { items: Located[] }, field: string, listKey: string, path: JsonPath, fail: Fail): Located {
+function mergeList(
+  base: Located & { items: Located[] },
+  patch: Located & { items: Located[] },
+  field: string,
+  listKey: string,
+  path: JsonPath,
+  fail: Fail,
+): Located {
   const items = [...base.items];
   const identity = (item: Located) => (nodeAt(item, [listKey]) as { value?: JsonValue } | undefined)?.value;
   for (const item of patch.items) {
@@ -68,12 +78,16 @@ function mergeList(base: Located & { items: Located[] }, patch: Located & { item
     const directive = (nodeAt(item, [DIRECTIVE]) as { value?: JsonValue } | undefined)?.value;
     const index = items.findIndex((existing) => identity(existing) === id);
     if (directive === "delete") {
-      if (index < 0) fail(item.at, `${field} has no item with ${listKey} ${JSON.stringify(id)} to delete (there are: ${describeIds(items, identity)})`);
+      if (index < 0)
+        fail(item.at, `${field} has no item with ${listKey} ${JSON.stringify(id)} to delete (there are: ${describeIds(items, identity)})`);
       else items.splice(index, 1);
     } else if (index >= 0) {
       items[index] = strategicMerge(items[index]!, withoutOwnDirective(item), [...path, index], fail);
     } else if (ADD_NEEDS_DIRECTIVE.has(field) && directive !== "add") {
-      fail(item.at, `the patch targets ${listKey} ${JSON.stringify(id)} in ${field}, which the base does not define (there are: ${describeIds(items, identity)}): fix the name, or write \`$patch: add\` in the item to add it`);
+      fail(
+        item.at,
+        `the patch targets ${listKey} ${JSON.stringify(id)} in ${field}, which the base does not define (there are: ${describeIds(items, identity)}): fix the name, or write \`$patch: add\` in the item to add it`,
+      );
     } else if (directive !== undefined && directive !== "add") {
       fail(item.at, `unknown $patch directive ${JSON.stringify(directive)}: use delete or add`);
     } else {
@@ -144,5 +158,10 @@ function relocate(value: JsonValue, before: Located, written: readonly string[],
 }
 
 function pointerPath(pointer: string): string[] {
-  return pointer === "" ? [] : pointer.slice(1).split("/").map((step) => step.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return pointer === ""
+    ? []
+    : pointer
+        .slice(1)
+        .split("/")
+        .map((step) => step.replace(/~1/g, "/").replace(/~0/g, "~"));
 }

@@ -42,7 +42,8 @@ export function readOverlay(value: JsonValue, locate: (path: JsonPath) => Source
   for (const field of ["namePrefix", "nameSuffix"] as const) {
     const text = doc[field];
     if (text === undefined) continue;
-    if (typeof text !== "string" || !/^[A-Za-z0-9_.-]*$/.test(text)) add([field], `${field} must be letters, digits, hyphens or underscores`);
+    if (typeof text !== "string" || !/^[A-Za-z0-9_.-]*$/.test(text))
+      add([field], `${field} must be letters, digits, hyphens or underscores`);
     else {
       overlay[field] = text;
       overlay.namingAt = locate([field]);
@@ -54,10 +55,14 @@ export function readOverlay(value: JsonValue, locate: (path: JsonPath) => Source
   });
   listOf(doc["patches"], ["patches"], add).forEach((item, i) => {
     const at: JsonPath = ["patches", i];
-    if (!isJsonObject(item)) return add(at, "a patch is a mapping with target and patch (a partial manifest) or jsonPatch (RFC 6902 operations)");
+    if (!isJsonObject(item))
+      return add(at, "a patch is a mapping with target and patch (a partial manifest) or jsonPatch (RFC 6902 operations)");
     const target = readTarget(item["target"], [...at, "target"], locate, add);
-    for (const key of Object.keys(item)) if (!["target", "patch", "jsonPatch"].includes(key)) add([...at, key], `unknown field "${key}" in a patch (target, patch, jsonPatch)`);
-    if (item["patch"] === undefined && item["jsonPatch"] === undefined) add(at, "the patch changes nothing: add patch: (a partial manifest) or jsonPatch: (operations)");
+    for (const key of Object.keys(item))
+      if (!["target", "patch", "jsonPatch"].includes(key))
+        add([...at, key], `unknown field "${key}" in a patch (target, patch, jsonPatch)`);
+    if (item["patch"] === undefined && item["jsonPatch"] === undefined)
+      add(at, "the patch changes nothing: add patch: (a partial manifest) or jsonPatch: (operations)");
     if (!target) return;
     const patch: Patch = { target, jsonPatch: [] };
     if (item["patch"] !== undefined) {
@@ -78,20 +83,39 @@ export function readOverlay(value: JsonValue, locate: (path: JsonPath) => Source
 }
 
 /** `vars:` of any ecs-gitops.yaml (an environment's or a plain repository's). Pure. */
-export function readVars(value: JsonValue | undefined, locate: (path: JsonPath) => SourcePosition, add: (path: JsonPath, message: string) => void, out: Map<string, VariableSource>): void {
+export function readVars(
+  value: JsonValue | undefined,
+  locate: (path: JsonPath) => SourcePosition,
+  add: (path: JsonPath, message: string) => void,
+  out: Map<string, VariableSource>,
+): void {
   if (value === undefined || value === null) return;
   if (!isJsonObject(value)) return add(["vars"], "vars must be a mapping of NAME: value, {fromEnv: NAME} or {fromSsm: /parameter/name}");
   for (const [name, source] of Object.entries(value)) {
     const at = locate(["vars", name]);
-    if (!VAR_NAME.test(name)) add(["vars", name], `variable name "${name}" must be letters, digits and underscores, not starting with a digit`);
-    else if (typeof source === "string" || typeof source === "number" || typeof source === "boolean") out.set(name, { type: "literal", value: source, at });
-    else if (isJsonObject(source) && Object.keys(source).length === 1 && typeof source["fromEnv"] === "string") out.set(name, { type: "fromEnv", name: source["fromEnv"], at });
-    else if (isJsonObject(source) && Object.keys(source).length === 1 && typeof source["fromSsm"] === "string" && source["fromSsm"].startsWith("/")) out.set(name, { type: "fromSsm", name: source["fromSsm"], at });
+    if (!VAR_NAME.test(name))
+      add(["vars", name], `variable name "${name}" must be letters, digits and underscores, not starting with a digit`);
+    else if (typeof source === "string" || typeof source === "number" || typeof source === "boolean")
+      out.set(name, { type: "literal", value: source, at });
+    else if (isJsonObject(source) && Object.keys(source).length === 1 && typeof source["fromEnv"] === "string")
+      out.set(name, { type: "fromEnv", name: source["fromEnv"], at });
+    else if (
+      isJsonObject(source) &&
+      Object.keys(source).length === 1 &&
+      typeof source["fromSsm"] === "string" &&
+      source["fromSsm"].startsWith("/")
+    )
+      out.set(name, { type: "fromSsm", name: source["fromSsm"], at });
     else add(["vars", name], `variable ${name} must be a value, {fromEnv: NAME} or {fromSsm: /parameter/name}`);
   }
 }
 
-function readTarget(value: JsonValue | undefined, at: JsonPath, locate: (path: JsonPath) => SourcePosition, add: (path: JsonPath, message: string) => void): Target | undefined {
+function readTarget(
+  value: JsonValue | undefined,
+  at: JsonPath,
+  locate: (path: JsonPath) => SourcePosition,
+  add: (path: JsonPath, message: string) => void,
+): Target | undefined {
   const kind = isJsonObject(value) ? KINDS.find((k) => k === value["kind"]) : undefined;
   const name = isJsonObject(value) ? value["name"] : undefined;
   if (!kind || typeof name !== "string") {

@@ -38,12 +38,25 @@ export function renderEnvironment(input: RenderInput): { documents: RenderedDocu
   const working = (doc: ParsedDocument): Working => {
     const value = isJsonObject(doc.value) ? doc.value : {};
     const metadata = isJsonObject(value["metadata"]) ? value["metadata"] : {};
-    return { doc, from: [doc.file], baseName: typeof metadata["name"] === "string" ? metadata["name"] : "", kind: typeof value["kind"] === "string" ? value["kind"] : "" };
+    return {
+      doc,
+      from: [doc.file],
+      baseName: typeof metadata["name"] === "string" ? metadata["name"] : "",
+      kind: typeof value["kind"] === "string" ? value["kind"] : "",
+    };
   };
   let docs = input.baseDocuments.map(working);
   const find = (target: Target) => docs.findIndex((d) => d.kind === target.kind && d.baseName === target.name);
   const missing = (target: Target, verb: string) =>
-    fail(target.at, `${verb} ${target.kind} ${target.name}, which no base defines (${docs.filter((d) => d.kind === target.kind).map((d) => d.baseName).join(", ") || `no ${target.kind} at all`}): fix the name`);
+    fail(
+      target.at,
+      `${verb} ${target.kind} ${target.name}, which no base defines (${
+        docs
+          .filter((d) => d.kind === target.kind)
+          .map((d) => d.baseName)
+          .join(", ") || `no ${target.kind} at all`
+      }): fix the name`,
+    );
   for (const target of input.overlay.remove) {
     const index = find(target);
     if (index < 0) missing(target, "remove names");
@@ -102,7 +115,12 @@ function setString(node: Located, path: readonly (string | number)[], map: (valu
   const [step, ...rest] = path;
   if (step === undefined) return "value" in node && typeof node.value === "string" ? { at: node.at, value: map(node.value) } : node;
   if ("fields" in node && Object.hasOwn(node.fields, String(step))) {
-    return { at: node.at, fields: Object.assign(Object.create(null) as Record<string, Located>, node.fields, { [String(step)]: setString(node.fields[String(step)]!, rest, map) }) };
+    return {
+      at: node.at,
+      fields: Object.assign(Object.create(null) as Record<string, Located>, node.fields, {
+        [String(step)]: setString(node.fields[String(step)]!, rest, map),
+      }),
+    };
   }
   if ("items" in node && node.items[Number(step)] !== undefined) {
     return { at: node.at, items: node.items.map((item, i) => (i === Number(step) ? setString(item, rest, map) : item)) };

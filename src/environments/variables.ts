@@ -44,7 +44,10 @@ export function substitute(node: Located, vars: Resolved, fail: Fail): { node: L
       if (found === FAILED) complete = false;
       else if (found === undefined) {
         complete = false;
-        fail(at, `\${${name}} is not defined: add ${name} under vars: in the environment's ecs-gitops.yaml (a value, {fromEnv: NAME} or {fromSsm: /parameter/name}), or write $\${${name}} for a literal \${${name}}`);
+        fail(
+          at,
+          `\${${name}} is not defined: add ${name} under vars: in the environment's ecs-gitops.yaml (a value, {fromEnv: NAME} or {fromSsm: /parameter/name}), or write $\${${name}} for a literal \${${name}}`,
+        );
         return match;
       }
       return typeof found === "object" ? String(found.value) : match;
@@ -65,19 +68,32 @@ export type SsmValues = ReadonlyMap<string, { value: string; secure: boolean }>;
  * names listed, so that a commit cannot read the controller's other variables), `fromSsm` from
  * `ssm` (undefined offline: deferred). A missing source is an error at the `vars:` entry. Pure.
  */
-export function resolveVariables(sources: ReadonlyMap<string, VariableSource>, env: NodeJS.ProcessEnv, ssm: SsmValues | undefined, fail: Fail): Map<string, VariableValue | typeof DEFERRED | typeof FAILED> {
+export function resolveVariables(
+  sources: ReadonlyMap<string, VariableSource>,
+  env: NodeJS.ProcessEnv,
+  ssm: SsmValues | undefined,
+  fail: Fail,
+): Map<string, VariableValue | typeof DEFERRED | typeof FAILED> {
   const out = new Map<string, VariableValue | typeof DEFERRED | typeof FAILED>();
   for (const [name, source] of sources) {
     if (source.type === "literal") out.set(name, { value: source.value, secret: false });
     else if (source.type === "fromEnv") {
       const value = env[source.name];
       // Reported once here, not again at every use.
-      if (value === undefined) fail(source.at, `variable ${name} reads the environment variable ${source.name}, which is not set where ecs-gitops runs: set it (CI or the controller's environment)`);
+      if (value === undefined)
+        fail(
+          source.at,
+          `variable ${name} reads the environment variable ${source.name}, which is not set where ecs-gitops runs: set it (CI or the controller's environment)`,
+        );
       out.set(name, value === undefined ? FAILED : { value, secret: false });
     } else if (ssm === undefined) out.set(name, DEFERRED);
     else {
       const found = ssm.get(source.name);
-      if (found === undefined) fail(source.at, `variable ${name} reads SSM parameter ${source.name}, which does not exist in this account and region: create it, or fix the name`);
+      if (found === undefined)
+        fail(
+          source.at,
+          `variable ${name} reads SSM parameter ${source.name}, which does not exist in this account and region: create it, or fix the name`,
+        );
       out.set(name, found === undefined ? FAILED : { value: found.value, secret: found.secure });
     }
   }

@@ -47,25 +47,43 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
   }
   const raw = detectRawInput(value);
   if (raw !== undefined) {
-    add([], "RawAwsInput", `this looks like a raw ${raw}, not an ecs-gitops manifest: run \`ecs-gitops import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec envelope)`);
+    add(
+      [],
+      "RawAwsInput",
+      `this looks like a raw ${raw}, not an ecs-gitops manifest: run \`ecs-gitops import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec envelope)`,
+    );
     return { problems };
   }
   // Some other tool's file (package.json, docker-compose.yml …) below the path: one error, not one per field.
   if (Object.keys(value).length > 0 && !TOP_FIELDS.some((field) => field in value)) {
-    add([], "BadEnvelope", `not an ecs-gitops manifest (no apiVersion, kind, metadata or spec): move the file out of the manifests path, or add the envelope`);
+    add(
+      [],
+      "BadEnvelope",
+      `not an ecs-gitops manifest (no apiVersion, kind, metadata or spec): move the file out of the manifests path, or add the envelope`,
+    );
     return { problems };
   }
   for (const field of Object.keys(value)) {
     if (!TOP_FIELDS.includes(field)) add([field], "UnknownField", `unknown top-level field "${field}"${suggest(field, TOP_FIELDS)}`);
   }
   if (value["apiVersion"] !== API_VERSION) {
-    add(["apiVersion"], value["apiVersion"] === undefined ? "MissingField" : "BadEnvelope", `apiVersion must be "${API_VERSION}"${value["apiVersion"] === undefined ? "" : `, got ${quoted(value["apiVersion"])}`}`);
+    add(
+      ["apiVersion"],
+      value["apiVersion"] === undefined ? "MissingField" : "BadEnvelope",
+      `apiVersion must be "${API_VERSION}"${value["apiVersion"] === undefined ? "" : `, got ${quoted(value["apiVersion"])}`}`,
+    );
   }
   const kindValue = value["kind"];
   const kind = KINDS.find((k) => k === kindValue);
   if (!kind) {
     const given = typeof kindValue === "string" ? kindValue : "";
-    add(["kind"], kindValue === undefined ? "MissingField" : "UnknownKind", kindValue === undefined ? `missing "kind" (one of ${KINDS.join(", ")})` : `unknown kind ${quoted(kindValue)}: expected one of ${KINDS.join(", ")}${suggest(given, KINDS)}`);
+    add(
+      ["kind"],
+      kindValue === undefined ? "MissingField" : "UnknownKind",
+      kindValue === undefined
+        ? `missing "kind" (one of ${KINDS.join(", ")})`
+        : `unknown kind ${quoted(kindValue)}: expected one of ${KINDS.join(", ")}${suggest(given, KINDS)}`,
+    );
   }
   const metadata = value["metadata"];
   let name = "";
@@ -75,14 +93,16 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
     add(["metadata"], metadata === undefined ? "MissingField" : "WrongType", `metadata must be a mapping with at least "name"`);
   } else {
     for (const field of Object.keys(metadata)) {
-      if (!METADATA_FIELDS.includes(field)) add(["metadata", field], "UnknownField", `unknown field "${field}" in metadata${suggest(field, METADATA_FIELDS)}`);
+      if (!METADATA_FIELDS.includes(field))
+        add(["metadata", field], "UnknownField", `unknown field "${field}" in metadata${suggest(field, METADATA_FIELDS)}`);
     }
     if (typeof metadata["name"] !== "string" || metadata["name"] === "") {
       add(["metadata", "name"], metadata["name"] === undefined ? "MissingField" : "WrongType", "metadata.name must be a non-empty string");
     } else {
       name = metadata["name"];
       const rule = kind ? NAME_PATTERNS[kind] : undefined;
-      if (rule && !rule.pattern.test(name)) add(["metadata", "name"], "InvalidValue", `metadata.name "${name}" is not a valid ${kind} name: ${rule.text}`);
+      if (rule && !rule.pattern.test(name))
+        add(["metadata", "name"], "InvalidValue", `metadata.name "${name}" is not a valid ${kind} name: ${rule.text}`);
     }
     readStringMap(metadata["labels"], ["metadata", "labels"], labels, add);
     readStringMap(metadata["annotations"], ["metadata", "annotations"], annotations, add);
@@ -93,13 +113,24 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
       } else if (key.startsWith("ecs-gitops/") && !(ANNOTATIONS as readonly string[]).includes(key)) {
         add(["metadata", "annotations", key], "UnknownField", `unknown annotation "${key}"${suggest(key, ANNOTATIONS)}`);
       } else if (BOOLEAN_ANNOTATIONS.includes(key) && annotations[key] !== "true" && annotations[key] !== "false") {
-        add(["metadata", "annotations", key], "InvalidValue", `annotation "${key}" must be "true" or "false", got ${quoted(annotations[key])}`);
+        add(
+          ["metadata", "annotations", key],
+          "InvalidValue",
+          `annotation "${key}" must be "true" or "false", got ${quoted(annotations[key])}`,
+        );
       }
       if (key === IGNORE_ANNOTATION && kind !== undefined) {
         for (const text of (annotations[key] ?? "").split(/[,\n]/)) {
           const segments = parseIgnorePath(text);
           if (segments.length === 0 || schemaHasPath(kind, segments)) continue;
-          problems.push({ ...problem(at(["metadata", "annotations", key]), "UnknownField", `ignore-differences path ${quoted(text.trim())} matches no field of a ${kind} spec: it ignores nothing (check its spelling)`), severity: "warning" });
+          problems.push({
+            ...problem(
+              at(["metadata", "annotations", key]),
+              "UnknownField",
+              `ignore-differences path ${quoted(text.trim())} matches no field of a ${kind} spec: it ignores nothing (check its spelling)`,
+            ),
+            severity: "warning",
+          });
         }
       }
     }
@@ -112,7 +143,12 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
   return { envelope: { kind, name, labels, annotations, spec }, problems };
 }
 
-function readStringMap(value: JsonValue | undefined, path: string[], out: Record<string, string>, add: (path: (string | number)[], code: Problem["code"], message: string) => void): void {
+function readStringMap(
+  value: JsonValue | undefined,
+  path: string[],
+  out: Record<string, string>,
+  add: (path: (string | number)[], code: Problem["code"], message: string) => void,
+): void {
   if (value === undefined || value === null) return;
   if (!isJsonObject(value)) {
     add(path, "WrongType", `${path.join(".")} must be a mapping of strings`);
@@ -121,19 +157,33 @@ function readStringMap(value: JsonValue | undefined, path: string[], out: Record
   for (const [key, v] of Object.entries(value)) {
     if (typeof v === "string") out[key] = v;
     // A numeric password under a secret-looking key must not be echoed into /status and logs.
-    else if (typeof v === "number" || typeof v === "boolean") add([...path, key], "WrongType", `${path.join(".")}.${key} must be a string: quote it (${isSecretName(key) ? "in double quotes" : `"${String(v)}"`})`);
+    else if (typeof v === "number" || typeof v === "boolean")
+      add(
+        [...path, key],
+        "WrongType",
+        `${path.join(".")}.${key} must be a string: quote it (${isSecretName(key) ? "in double quotes" : `"${String(v)}"`})`,
+      );
     else add([...path, key], "WrongType", `${path.join(".")}.${key} must be a string`);
   }
 }
 
 // xref: AWS tagging rules: key 1-128 chars, value 0-256 chars, `aws:` prefix reserved, 50 per resource.
-function checkLabels(labels: Record<string, string>, add: (path: (string | number)[], code: Problem["code"], message: string) => void): void {
+function checkLabels(
+  labels: Record<string, string>,
+  add: (path: (string | number)[], code: Problem["code"], message: string) => void,
+): void {
   const keys = Object.keys(labels);
-  if (keys.length > MAX_LABELS) add(["metadata", "labels"], "InvalidValue", `${keys.length} labels: at most ${MAX_LABELS} (AWS allows 50 tags; ${RESERVED_TAG_COUNT} are kept for ecs-gitops ownership tags)`);
+  if (keys.length > MAX_LABELS)
+    add(
+      ["metadata", "labels"],
+      "InvalidValue",
+      `${keys.length} labels: at most ${MAX_LABELS} (AWS allows 50 tags; ${RESERVED_TAG_COUNT} are kept for ecs-gitops ownership tags)`,
+    );
   for (const key of keys) {
     const at = ["metadata", "labels", key];
     if (key.toLowerCase().startsWith("aws:")) add(at, "InvalidValue", `label "${key}": the "aws:" prefix is reserved by AWS`);
-    else if (key.startsWith("ecs-gitops:")) add(at, "InvalidValue", `label "${key}": the "ecs-gitops:" prefix is reserved for ownership tags`);
+    else if (key.startsWith("ecs-gitops:"))
+      add(at, "InvalidValue", `label "${key}": the "ecs-gitops:" prefix is reserved for ownership tags`);
     if (key.length > 128) add(at, "InvalidValue", `label key "${key.slice(0, 20)}…" is longer than 128 characters`);
     if ((own(labels, key) ?? "").length > 256) add(at, "InvalidValue", `label "${key}" value is longer than 256 characters`);
   }

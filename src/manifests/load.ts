@@ -42,7 +42,10 @@ export async function loadManifestTree(root: string, options: LoadOptions = {}):
  * size-checked before it is read, at most `maxCommitBytes` in all. A symbolic link (file, folder
  * or the root itself) is reported, never followed: it could leave the repository.
  */
-export async function readManifestFiles(root: string, options: LoadOptions = {}): Promise<{ files: SourceFile[]; problems: Problem[]; configs: string[] }> {
+export async function readManifestFiles(
+  root: string,
+  options: LoadOptions = {},
+): Promise<{ files: SourceFile[]; problems: Problem[]; configs: string[] }> {
   const problems: Problem[] = [];
   const files: SourceFile[] = [];
   // Settings files below the root: environments (envs/prod/ecs-gitops.yaml), never manifests.
@@ -54,7 +57,11 @@ export async function readManifestFiles(root: string, options: LoadOptions = {})
       totalBytes += sizeBytes;
       return undefined;
     }
-    return problem({ file, line: 1, column: 1 }, "FileTooLarge", `not read: with this file's ${sizeBytes} bytes the manifests would pass the ${maxCommitBytes}-byte cap on one commit (--max-commit-bytes); move other files out of the manifests path or raise the cap`);
+    return problem(
+      { file, line: 1, column: 1 },
+      "FileTooLarge",
+      `not read: with this file's ${sizeBytes} bytes the manifests would pass the ${maxCommitBytes}-byte cap on one commit (--max-commit-bytes); move other files out of the manifests path or raise the cap`,
+    );
   };
   const read = async (full: string, file: string) => {
     const outcome = await readRegularFile(full, file, admit(file));
@@ -65,11 +72,27 @@ export async function readManifestFiles(root: string, options: LoadOptions = {})
   const rootStat = await lstat(root).catch(() => undefined);
   if (!rootStat) {
     // Problem files are relative to the root, so the root itself is ".".
-    return { files: [], configs, problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `path "${root}" does not exist (check --path / the repository layout)`)] };
+    return {
+      files: [],
+      configs,
+      problems: [
+        problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `path "${root}" does not exist (check --path / the repository layout)`),
+      ],
+    };
   }
   if (rootStat.isSymbolicLink()) {
     const target = await realpath(root).catch(() => "(nothing)");
-    return { files: [], configs, problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", `path "${root}" is a symbolic link (to ${target}); links are never followed: pass the folder itself`)] };
+    return {
+      files: [],
+      configs,
+      problems: [
+        problem(
+          { file: ".", line: 1, column: 1 },
+          "PathNotFound",
+          `path "${root}" is a symbolic link (to ${target}); links are never followed: pass the folder itself`,
+        ),
+      ],
+    };
   }
   if (!rootStat.isDirectory()) {
     await read(root, path.basename(root));
@@ -96,7 +119,13 @@ export async function readManifestFiles(root: string, options: LoadOptions = {})
   };
   await walk(root);
   if (files.length >= MAX_MANIFEST_FILES) {
-    problems.push(problem({ file: ".", line: 1, column: 1 }, "FileTooLarge", `more than ${MAX_MANIFEST_FILES} manifest files below "${root}": point --path at the manifests folder`));
+    problems.push(
+      problem(
+        { file: ".", line: 1, column: 1 },
+        "FileTooLarge",
+        `more than ${MAX_MANIFEST_FILES} manifest files below "${root}": point --path at the manifests folder`,
+      ),
+    );
   }
   return { files, problems, configs };
 }
@@ -120,7 +149,12 @@ async function isDirectoryTarget(link: string): Promise<boolean> {
 /** Parse, envelope-check, schema-check and identify every document. Pure. */
 export function loadManifestFiles(files: readonly SourceFile[], options: LoadOptions = {}): LoadResult {
   const { documents, problems } = parseSourceFiles(files);
-  return loadDocuments(documents, files.map((f) => f.file), problems, options);
+  return loadDocuments(
+    documents,
+    files.map((f) => f.file),
+    problems,
+    options,
+  );
 }
 
 /**
@@ -149,7 +183,13 @@ export function parseSourceFiles(files: readonly SourceFile[]): { documents: Par
     } catch (error) {
       // A defect in a check must cost one file, located, not the whole commit.
       const why = error instanceof Error ? error.message : String(error);
-      problems.push(problem({ file: source.file, line: 1, column: 1 }, "YamlSyntax", `this file could not be loaded (${why.slice(0, 200)}); simplify it, and please report the input`));
+      problems.push(
+        problem(
+          { file: source.file, line: 1, column: 1 },
+          "YamlSyntax",
+          `this file could not be loaded (${why.slice(0, 200)}); simplify it, and please report the input`,
+        ),
+      );
     }
   }
   return { documents, problems };
@@ -174,26 +214,57 @@ function notAManifest(doc: ParsedDocument): Problem | undefined {
   const raw = detectRawInput(value);
   const at = doc.locate([]);
   if (raw !== undefined) {
-    return { ...problem(at, "RawAwsInput", `skipped: this looks like a raw ${raw}, not an ecs-gitops manifest: run \`ecs-gitops import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec envelope)`), severity: "note" };
+    return {
+      ...problem(
+        at,
+        "RawAwsInput",
+        `skipped: this looks like a raw ${raw}, not an ecs-gitops manifest: run \`ecs-gitops import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec envelope)`,
+      ),
+      severity: "note",
+    };
   }
   const what = typeof apiVersion === "string" ? `apiVersion ${JSON.stringify(apiVersion.slice(0, 60))}` : "no apiVersion";
-  return { ...problem(at, "NotAManifest", `skipped: ${what}, so not an ecs-gitops manifest (manifests start with apiVersion: ${API_VERSION}); list the file in ${IGNORE_FILE} to silence this note`), severity: "note" };
+  return {
+    ...problem(
+      at,
+      "NotAManifest",
+      `skipped: ${what}, so not an ecs-gitops manifest (manifests start with apiVersion: ${API_VERSION}); list the file in ${IGNORE_FILE} to silence this note`,
+    ),
+    severity: "note",
+  };
 }
 
 /** Envelope-check, schema-check and identify parsed documents; report duplicates and an empty set. Pure. */
-export function loadDocuments(documents: readonly ParsedDocument[], files: readonly string[], problems: Problem[], options: LoadOptions = {}): LoadResult {
+export function loadDocuments(
+  documents: readonly ParsedDocument[],
+  files: readonly string[],
+  problems: Problem[],
+  options: LoadOptions = {},
+): LoadResult {
   const manifests: Manifest[] = [];
   for (const doc of documents) {
     try {
       loadDocument(doc, options, manifests, problems);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      problems.push(problem(doc.position, "YamlSyntax", `this document could not be loaded (${why.slice(0, 200)}); simplify it, and please report the input`));
+      problems.push(
+        problem(
+          doc.position,
+          "YamlSyntax",
+          `this document could not be loaded (${why.slice(0, 200)}); simplify it, and please report the input`,
+        ),
+      );
     }
   }
   // Files that hold only comments, empty documents or other tools' files: nothing to manage.
   if (manifests.length === 0 && !problems.some((p) => p.severity === "error")) {
-    problems.push(problem({ file: ".", line: 1, column: 1 }, "EmptyRepo", "no manifests found (no *.yaml, *.yml or *.json files with apiVersion: ecs-gitops/v1, or only empty ones): nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)"));
+    problems.push(
+      problem(
+        { file: ".", line: 1, column: 1 },
+        "EmptyRepo",
+        "no manifests found (no *.yaml, *.yml or *.json files with apiVersion: ecs-gitops/v1, or only empty ones): nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)",
+      ),
+    );
   }
   return { manifests: dropDuplicates(manifests, problems), problems, files: [...files] };
 }

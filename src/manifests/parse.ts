@@ -38,7 +38,13 @@ export function decodeManifestBytes(file: string, bytes: Uint8Array): { text: st
   const at = { file, line: 1, column: 1 };
   if (bytes.byteLength > MAX_FILE_BYTES) return { problem: fileTooLarge(file, bytes.byteLength) };
   if (bytes.includes(0)) {
-    return { problem: problem(at, "BinaryFile", "file contains NUL bytes: it looks binary, not YAML (move it out of the manifests path or rename it)") };
+    return {
+      problem: problem(
+        at,
+        "BinaryFile",
+        "file contains NUL bytes: it looks binary, not YAML (move it out of the manifests path or rename it)",
+      ),
+    };
   }
   try {
     return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes) };
@@ -48,7 +54,11 @@ export function decodeManifestBytes(file: string, bytes: Uint8Array): { text: st
 }
 
 export function fileTooLarge(file: string, sizeBytes: number): Problem {
-  return problem({ file, line: 1, column: 1 }, "FileTooLarge", `file is ${sizeBytes} bytes; manifests are capped at ${MAX_FILE_BYTES} bytes (split it into several files)`);
+  return problem(
+    { file, line: 1, column: 1 },
+    "FileTooLarge",
+    `file is ${sizeBytes} bytes; manifests are capped at ${MAX_FILE_BYTES} bytes (split it into several files)`,
+  );
 }
 
 /**
@@ -89,7 +99,9 @@ export function parseManifestText(file: string, text: string, maxNodes = MAX_FIL
     if (errors.length > 0) {
       for (const error of errors) {
         // The yaml library reports runaway nesting as a stack overflow; say what it means.
-        const message = /call stack/i.test(error.message) ? "YAML nesting is too deep to be a manifest" : (error.message.split("\n")[0] ?? "YAML syntax error");
+        const message = /call stack/i.test(error.message)
+          ? "YAML nesting is too deep to be a manifest"
+          : (error.message.split("\n")[0] ?? "YAML syntax error");
         problems.push(problem(at(error.pos[0]), "YamlSyntax", message));
       }
       return;
@@ -113,7 +125,13 @@ export function parseManifestText(file: string, text: string, maxNodes = MAX_FIL
       const message = String(error instanceof Error ? error.message : error);
       // Only the expansion guard is an alias limit; an alias of an undefined anchor is a syntax error.
       const code: ProblemCode = /excessive alias count/i.test(message) ? "AliasLimit" : "YamlSyntax";
-      problems.push(problem(at(contents.range?.[0] ?? 0), code, code === "AliasLimit" ? `too many YAML aliases (more than ${MAX_ALIAS_COUNT}): refusing to expand` : message));
+      problems.push(
+        problem(
+          at(contents.range?.[0] ?? 0),
+          code,
+          code === "AliasLimit" ? `too many YAML aliases (more than ${MAX_ALIAS_COUNT}): refusing to expand` : message,
+        ),
+      );
       return;
     }
     const start = contents.range?.[0] ?? 0;
@@ -130,7 +148,9 @@ export function parseManifestText(file: string, text: string, maxNodes = MAX_FIL
   // indexes every document's paths, so locating stays linear however many problems there are.
   let index: (OffsetIndex | undefined)[] | undefined;
   const offsets = (doc: number): OffsetIndex | undefined => {
-    index ??= parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, strict: true }).map((d) => (d.contents ? indexOffsets(d.contents) : undefined));
+    index ??= parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, strict: true }).map((d) =>
+      d.contents ? indexOffsets(d.contents) : undefined,
+    );
     return index[doc];
   };
   return { documents, problems, nodes };
@@ -185,7 +205,11 @@ function indexOffsets(root: Node): OffsetIndex {
       for (const pair of node.items) {
         if (!isScalar(pair.key) || !isNode(pair.value)) continue;
         const keyAt = pair.key.range?.[0] ?? offset;
-        stack.push({ node: pair.value, path: [...path, String(pair.key.value)], offset: isScalar(pair.value) ? (pair.value.range?.[0] ?? keyAt) : keyAt });
+        stack.push({
+          node: pair.value,
+          path: [...path, String(pair.key.value)],
+          offset: isScalar(pair.value) ? (pair.value.range?.[0] ?? keyAt) : keyAt,
+        });
       }
     } else if (isSeq(node)) {
       node.items.forEach((child, i) => {
@@ -228,11 +252,20 @@ function inspectTree(root: Node, maxNodes: number): Refusal | { count: number } 
     }
     const at = (isNode(node) ? node.range?.[0] : undefined) ?? 0;
     if (++count > maxNodes) return { offset: at, code: "FileTooLarge", message: "" };
-    if (depth > MAX_NESTING_DEPTH) return { offset: at, code: "YamlSyntax", message: `YAML nesting is deeper than ${MAX_NESTING_DEPTH} levels: too deep to be a manifest` };
+    if (depth > MAX_NESTING_DEPTH)
+      return {
+        offset: at,
+        code: "YamlSyntax",
+        message: `YAML nesting is deeper than ${MAX_NESTING_DEPTH} levels: too deep to be a manifest`,
+      };
     if (isAlias(node)) {
       const target = anchors.get(node.source);
       if (target !== undefined && open.has(target)) {
-        return { offset: at, code: "AliasLimit", message: `alias *${node.source} is inside the node its anchor &${node.source} names: it would repeat itself forever (a manifest is a tree; copy the values instead)` };
+        return {
+          offset: at,
+          code: "AliasLimit",
+          message: `alias *${node.source} is inside the node its anchor &${node.source} names: it would repeat itself forever (a manifest is a tree; copy the values instead)`,
+        };
       }
       continue;
     }
@@ -249,14 +282,19 @@ function inspectTree(root: Node, maxNodes: number): Refusal | { count: number } 
     for (const child of node.items as unknown[]) {
       if (isPair(child)) {
         if (isScalar(child.key) && UNSAFE_KEYS.has(String(child.key.value))) {
-          return { offset: child.key.range?.[0] ?? at, code: "UnsafeKey", message: `key "${String(child.key.value)}" is not allowed in manifests (it would replace an object’s prototype): rename or remove it` };
+          return {
+            offset: child.key.range?.[0] ?? at,
+            code: "UnsafeKey",
+            message: `key "${String(child.key.value)}" is not allowed in manifests (it would replace an object’s prototype): rename or remove it`,
+          };
         }
         children.push(child.key, child.value);
       } else {
         children.push(child);
       }
     }
-    for (let i = children.length - 1; i >= 0; i--) if (children[i] !== null && children[i] !== undefined) stack.push({ node: children[i], depth: depth + 1 });
+    for (let i = children.length - 1; i >= 0; i--)
+      if (children[i] !== null && children[i] !== undefined) stack.push({ node: children[i], depth: depth + 1 });
   }
   return { count };
 }

@@ -2,10 +2,20 @@ import { isJsonObject } from "../json.js";
 import type { JsonValue } from "../json.js";
 
 /** The JSON shapes teams already have for ECS, which `ecs-gitops import` converts into manifests. */
-export type RawInputShape = "RegisterTaskDefinition input" | "CreateService input" | "describe-task-definition output" | "describe-services output";
+export type RawInputShape =
+  "RegisterTaskDefinition input" | "CreateService input" | "describe-task-definition output" | "describe-services output";
 
 const ENVELOPE_FIELDS = ["apiVersion", "kind", "metadata", "spec"];
-const SERVICE_HINTS = ["serviceName", "desiredCount", "launchType", "loadBalancers", "networkConfiguration", "deploymentConfiguration", "capacityProviderStrategy", "schedulingStrategy"];
+const SERVICE_HINTS = [
+  "serviceName",
+  "desiredCount",
+  "launchType",
+  "loadBalancers",
+  "networkConfiguration",
+  "deploymentConfiguration",
+  "capacityProviderStrategy",
+  "schedulingStrategy",
+];
 
 /**
  * Which raw AWS shape a document is, when it is one and not an ecs-gitops envelope: such a file
@@ -16,7 +26,8 @@ export function detectRawInput(value: JsonValue): RawInputShape | undefined {
   if (isJsonObject(value["taskDefinition"])) return "describe-task-definition output";
   if (Array.isArray(value["services"]) && value["services"].some(isJsonObject)) return "describe-services output";
   // The console's JSON tab shows the described task definition without the wrapper.
-  if (Array.isArray(value["containerDefinitions"])) return "taskDefinitionArn" in value || "revision" in value ? "describe-task-definition output" : "RegisterTaskDefinition input";
+  if (Array.isArray(value["containerDefinitions"]))
+    return "taskDefinitionArn" in value || "revision" in value ? "describe-task-definition output" : "RegisterTaskDefinition input";
   if (SERVICE_HINTS.some((field) => field in value)) return "CreateService input";
   return undefined;
 }

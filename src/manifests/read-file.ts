@@ -16,7 +16,11 @@ export type ReadOutcome = { bytes: Uint8Array } | { problem: Problem };
  * folder is refused. `undefined` when nothing exists at `full`. `file` is the name reported;
  * `admit` may refuse the size too (what is left of a commit's budget), again before reading.
  */
-export async function readRegularFile(full: string, file: string, admit?: (sizeBytes: number) => Problem | undefined): Promise<ReadOutcome | undefined> {
+export async function readRegularFile(
+  full: string,
+  file: string,
+  admit?: (sizeBytes: number) => Problem | undefined,
+): Promise<ReadOutcome | undefined> {
   const at = { file, line: 1, column: 1 };
   let handle: FileHandle;
   try {
@@ -31,7 +35,13 @@ export async function readRegularFile(full: string, file: string, admit?: (sizeB
     const info = await handle.stat();
     if (!info.isFile()) {
       const what = info.isFIFO() ? "a named pipe" : info.isSocket() ? "a socket" : info.isDirectory() ? "a folder" : "a device";
-      return { problem: problem(at, "NotRegularFile", `${file} is ${what}, not a regular file: only regular files are read (remove it or rename it so it does not end in .yaml/.yml)`) };
+      return {
+        problem: problem(
+          at,
+          "NotRegularFile",
+          `${file} is ${what}, not a regular file: only regular files are read (remove it or rename it so it does not end in .yaml/.yml)`,
+        ),
+      };
     }
     if (info.size > MAX_FILE_BYTES) return { problem: fileTooLarge(file, info.size) };
     const refused = admit?.(info.size);
@@ -51,5 +61,9 @@ export async function readRegularFile(full: string, file: string, admit?: (sizeB
 }
 
 export function symlinkProblem(file: string): Problem {
-  return problem({ file, line: 1, column: 1 }, "NotRegularFile", `${file} is a symbolic link: links are never followed (they can leave the repository); commit the file or folder itself`);
+  return problem(
+    { file, line: 1, column: 1 },
+    "NotRegularFile",
+    `${file} is a symbolic link: links are never followed (they can leave the repository); commit the file or folder itself`,
+  );
 }

@@ -23,7 +23,11 @@ export function checkSpecSchema(kind: Kind, spec: JsonValue): SchemaFinding[] {
   validators ??= compile();
   const validate = validators[kind];
   if (validate(spec)) return [];
-  return dedupe(oneErrorPerEmptyValue(validate.errors ?? []).map(toFinding).filter((f): f is SchemaFinding => f !== undefined));
+  return dedupe(
+    oneErrorPerEmptyValue(validate.errors ?? [])
+      .map(toFinding)
+      .filter((f): f is SchemaFinding => f !== undefined),
+  );
 }
 
 /**
@@ -39,18 +43,26 @@ export function schemaHasPath(kind: Kind, segments: readonly string[]): boolean 
     if (schema === undefined) return false;
     if (schema.type === "array") schema = schema.items;
     else if (schema.properties !== undefined && Object.hasOwn(schema.properties, segment)) schema = schema.properties[segment];
-    else if (typeof schema.additionalProperties === "object" || segment === "*") schema = typeof schema.additionalProperties === "object" ? schema.additionalProperties : {};
+    else if (typeof schema.additionalProperties === "object" || segment === "*")
+      schema = typeof schema.additionalProperties === "object" ? schema.additionalProperties : {};
     // A free-form value (an event pattern) may hold anything.
     else return schema.properties === undefined && (schema.type === undefined || schema.type === "object" || Array.isArray(schema.type));
   }
   return true;
 }
 
-type SchemaNode = { $ref?: string; type?: string | string[]; items?: SchemaNode; properties?: Record<string, SchemaNode>; additionalProperties?: boolean | SchemaNode };
+type SchemaNode = {
+  $ref?: string;
+  type?: string | string[];
+  items?: SchemaNode;
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: boolean | SchemaNode;
+};
 
 function resolve(schema: SchemaNode | undefined): SchemaNode | undefined {
   let node = schema;
-  for (let hops = 0; node?.$ref !== undefined && hops < 20; hops++) node = awsDefs[node.$ref.replace("#/$defs/", "")] as SchemaNode | undefined;
+  for (let hops = 0; node?.$ref !== undefined && hops < 20; hops++)
+    node = awsDefs[node.$ref.replace("#/$defs/", "")] as SchemaNode | undefined;
   return node;
 }
 
@@ -76,7 +88,11 @@ function toFinding(error: ErrorObject): SchemaFinding | undefined {
   if (error.data === null && error.keyword !== "required" && error.keyword !== "additionalProperties") {
     // AWS takes no nulls (the AWS CLI refuses them before sending): an absent field is how to
     // ask for the default, which is what a null in an export or a template usually meant.
-    return { path, code: "WrongType", message: `${where} is null, which AWS does not accept: remove the field to leave it unset, or give it a value` };
+    return {
+      path,
+      code: "WrongType",
+      message: `${where} is null, which AWS does not accept: remove the field to leave it unset, or give it a value`,
+    };
   }
   switch (error.keyword) {
     case "additionalProperties": {
@@ -89,19 +105,36 @@ function toFinding(error: ErrorObject): SchemaFinding | undefined {
       return { path, code: "MissingField", message: `missing required field "${field}" in ${where}` };
     }
     case "type":
-      return { path, code: "WrongType", message: `${where} must be ${describeType(error.params["type"])}, got ${describeValue(error.data, path)}` };
+      return {
+        path,
+        code: "WrongType",
+        message: `${where} must be ${describeType(error.params["type"])}, got ${describeValue(error.data, path)}`,
+      };
     case "enum": {
       const allowed = (error.params["allowedValues"] as unknown[]).map(String);
       // An empty value is a way of writing "unset", never a typo of a real value: suggesting the
       // closest one could switch a setting on (`ipcMode: ""` is not "host").
-      if (error.data === "") return { path, code: "InvalidValue", message: `${where} is empty: remove the field to leave it unset, or set one of ${allowed.join(", ")}` };
-      return { path, code: "InvalidValue", message: `${where} must be one of ${allowed.join(", ")}; got ${quoted(error.data)}${suggest(String(error.data), allowed)}` };
+      if (error.data === "")
+        return {
+          path,
+          code: "InvalidValue",
+          message: `${where} is empty: remove the field to leave it unset, or set one of ${allowed.join(", ")}`,
+        };
+      return {
+        path,
+        code: "InvalidValue",
+        message: `${where} must be one of ${allowed.join(", ")}; got ${quoted(error.data)}${suggest(String(error.data), allowed)}`,
+      };
     }
     case "minLength": {
       const limit = Number(error.params["limit"]);
       if (error.data === "") {
         const fix = isRequiredField(error) ? "it is required" : "or remove the field to leave it unset";
-        return { path, code: "InvalidValue", message: `${where} is empty, which AWS rejects: set a value${limit > 1 ? ` of at least ${limit} characters` : ""} (${fix})` };
+        return {
+          path,
+          code: "InvalidValue",
+          message: `${where} is empty, which AWS rejects: set a value${limit > 1 ? ` of at least ${limit} characters` : ""} (${fix})`,
+        };
       }
       return { path, code: "InvalidValue", message: `${where} must have at least ${plural(limit, "character")}` };
     }
@@ -111,11 +144,19 @@ function toFinding(error: ErrorObject): SchemaFinding | undefined {
     case "maximum":
     case "exclusiveMinimum":
     case "exclusiveMaximum":
-      return { path, code: "InvalidValue", message: `${where} must be ${BOUND_WORDS[error.keyword]} ${String(error.params["limit"])}, got ${typeof error.data === "number" ? error.data : describeValue(error.data, path)}` };
+      return {
+        path,
+        code: "InvalidValue",
+        message: `${where} must be ${BOUND_WORDS[error.keyword]} ${String(error.params["limit"])}, got ${typeof error.data === "number" ? error.data : describeValue(error.data, path)}`,
+      };
     case "minItems":
       return { path, code: "InvalidValue", message: `${where} needs at least ${plural(Number(error.params["limit"]), "item")}` };
     case "maxItems":
-      return { path, code: "InvalidValue", message: `${where} takes at most ${plural(Number(error.params["limit"]), "item")}, got ${Array.isArray(error.data) ? error.data.length : "more"}` };
+      return {
+        path,
+        code: "InvalidValue",
+        message: `${where} takes at most ${plural(Number(error.params["limit"]), "item")}, got ${Array.isArray(error.data) ? error.data.length : "more"}`,
+      };
     case "pattern":
       return { path, code: "InvalidValue", message: `${where} must match the pattern ${String(error.params["pattern"])}` };
     case "$ref":
@@ -165,12 +206,17 @@ export function displayPath(path: JsonPath): string {
 
 function parsePointer(pointer: string): string[] {
   if (!pointer) return [];
-  return pointer.slice(1).split("/").map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
 function describeType(type: unknown): string {
   const types = Array.isArray(type) ? type : [type];
-  return types.map((t) => (t === "object" ? "a mapping" : t === "array" ? "a list" : t === "integer" ? "an integer" : `a ${String(t)}`)).join(" or ");
+  return types
+    .map((t) => (t === "object" ? "a mapping" : t === "array" ? "a list" : t === "integer" ? "an integer" : `a ${String(t)}`))
+    .join(" or ");
 }
 
 // Values under these never appear in messages: they may be secrets (an unquoted numeric password),

@@ -10,7 +10,9 @@ export type KindCall = { service: "ecs" | "events"; operation: string; throttle:
 
 /** Calls of one service, listed by the bucket they draw from. */
 export function callsOf(service: KindCall["service"], byBucket: Partial<Record<ThrottleCategory, readonly string[]>>): KindCall[] {
-  return Object.entries(byBucket).flatMap(([throttle, operations]) => operations.map((operation) => ({ service, operation, throttle: throttle as ThrottleCategory })));
+  return Object.entries(byBucket).flatMap(([throttle, operations]) =>
+    operations.map((operation) => ({ service, operation, throttle: throttle as ThrottleCategory })),
+  );
 }
 
 /** `read(value)` when the resource was read, else undefined (not on AWS). */

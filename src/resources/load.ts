@@ -26,5 +26,7 @@ export function finishDesiredState(loaded: LoadResult, options: LoadOptions = {}
 
 export function sortProblems(problems: readonly Problem[]): Problem[] {
   const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...problems].sort((a, b) => text(a.file, b.file) || a.line - b.line || a.column - b.column || text(a.code, b.code) || text(a.message, b.message));
+  return [...problems].sort(
+    (a, b) => text(a.file, b.file) || a.line - b.line || a.column - b.column || text(a.code, b.code) || text(a.message, b.message),
+  );
 }

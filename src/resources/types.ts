@@ -46,7 +46,15 @@ export type HealthVerdict = { health: Health; message: string };
 
 /** What apply executes and diff prints: one source of truth (docs/design.md#plan-then-apply, as changesets and Terraform). */
 export type Action =
-  | { type: "create" | "update" | "noop"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[]; guard?: WriteGuard }
+  | {
+      type: "create" | "update" | "noop";
+      key: ResourceKey;
+      kind: Kind;
+      changes: Change[];
+      calls: PlannedCall[];
+      notes?: string[];
+      guard?: WriteGuard;
+    }
   | { type: "delete"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[]; guard?: WriteGuard }
   | { type: "blocked"; key: ResourceKey; kind: Kind; changes: Change[]; code: BlockedCode; reason: string; hint: string };
 
@@ -77,9 +85,7 @@ export function arnPlaceholder(key: ResourceKey): string {
  * apply is about to register a new revision (the desired value then shows as `family:(new)`).
  */
 export type ResolvedTaskDefinition =
-  | { state: "known"; arn: string }
-  | { state: "pending"; family: string; key: ResourceKey }
-  | { state: "unresolved"; reason: string };
+  { state: "known"; arn: string } | { state: "pending"; family: string; key: ResourceKey } | { state: "unresolved"; reason: string };
 
 /** What every planner needs from the world, passed in so planning stays pure. */
 export type PlanContext = {

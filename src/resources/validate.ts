@@ -18,8 +18,13 @@ export function validateManifests(manifests: readonly Manifest[], options: Valid
   const problems: Problem[] = [];
   // Task definitions first: a family with errors is never registered, so what runs it cannot apply.
   const brokenFamilies = new Set<string>();
-  for (const key of options.invalidKeys ?? []) if (key.startsWith("TaskDefinition/")) brokenFamilies.add(key.slice("TaskDefinition/".length));
-  const noFamilies: ValidationContext = { defaultCluster: options.defaultCluster, findTaskDefinition: () => undefined, isBrokenTaskDefinition: () => false };
+  for (const key of options.invalidKeys ?? [])
+    if (key.startsWith("TaskDefinition/")) brokenFamilies.add(key.slice("TaskDefinition/".length));
+  const noFamilies: ValidationContext = {
+    defaultCluster: options.defaultCluster,
+    findTaskDefinition: () => undefined,
+    isBrokenTaskDefinition: () => false,
+  };
   for (const [family, m] of families) {
     const found = pluginFor(m).validate(m, noFamilies);
     if (found.some((p) => p.severity === "error")) brokenFamilies.add(family);

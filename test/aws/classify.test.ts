@@ -14,11 +14,19 @@ const cases: { error: unknown; code: ErrorCode; retryable: boolean }[] = [
   { error: sdkError("Throttling"), code: "Throttled", retryable: true },
   { error: sdkError("RequestLimitExceeded"), code: "Throttled", retryable: true },
   // Throttling is classified before faults: a throttling trait wins over a 5xx status.
-  { error: sdkError("SomethingNew", { $retryable: { throttling: true }, $metadata: { httpStatusCode: 503 } }), code: "Throttled", retryable: true },
+  {
+    error: sdkError("SomethingNew", { $retryable: { throttling: true }, $metadata: { httpStatusCode: 503 } }),
+    code: "Throttled",
+    retryable: true,
+  },
   { error: sdkError("ServerException", { $metadata: { httpStatusCode: 500 }, $fault: "server" }), code: "AwsUnavailable", retryable: true },
   { error: sdkError("InternalException", { $metadata: { httpStatusCode: 500 } }), code: "AwsUnavailable", retryable: true },
   { error: sdkError("Unknown", { $metadata: { httpStatusCode: 502 } }), code: "AwsUnavailable", retryable: true },
-  { error: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }), code: "AwsUnavailable", retryable: true },
+  {
+    error: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
+    code: "AwsUnavailable",
+    retryable: true,
+  },
   { error: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), code: "AwsUnavailable", retryable: true },
   { error: Object.assign(new Error("timed out"), { name: "TimeoutError" }), code: "AwsUnavailable", retryable: true },
   { error: sdkError("ConcurrentModificationException"), code: "AwsUnavailable", retryable: true },
@@ -50,12 +58,15 @@ describe("classifyAwsError", () => {
 
   it("names the resource, the AWS error name and AWS's message", () => {
     const classified = classifyAwsError(sdkError("ClusterNotFoundException"), "Service/prod/web (ecs:UpdateService)");
-    expect(classified.message).toMatch(/^Service\/prod\/web \(ecs:UpdateService\): AWS ClusterNotFoundException \(HTTP 400\): ClusterNotFoundException message\./);
+    expect(classified.message).toMatch(
+      /^Service\/prod\/web \(ecs:UpdateService\): AWS ClusterNotFoundException \(HTTP 400\): ClusterNotFoundException message\./,
+    );
   });
 
   it("names the missing IAM action when AWS's message says which", () => {
     const error = sdkError("AccessDeniedException", {
-      message: "User: arn:aws:iam::111122223333:user/ci is not authorized to perform: events:PutRule on resource: arn:aws:events:us-east-1:111122223333:rule/nightly because no identity-based policy allows the events:PutRule action",
+      message:
+        "User: arn:aws:iam::111122223333:user/ci is not authorized to perform: events:PutRule on resource: arn:aws:events:us-east-1:111122223333:rule/nightly because no identity-based policy allows the events:PutRule action",
     });
     expect(classifyAwsError(error, "ScheduledRule/default/nightly").message).toContain(
       "Grant the IAM action events:PutRule on arn:aws:events:us-east-1:111122223333:rule/nightly to arn:aws:iam::111122223333:user/ci",

@@ -67,7 +67,11 @@ describe("CallAccounting", () => {
     replyJson(aws("events", "PutRule"), { RuleArn: "arn:aws:events:us-east-1:111122223333:rule/r" });
     replyError(aws("ecs", "UpdateService"), 400, "InvalidParameterException", "bad");
     const clients = fakeClients();
-    await describeServices(clients, "prod", Array.from({ length: 11 }, (_, i) => `s${i}`));
+    await describeServices(
+      clients,
+      "prod",
+      Array.from({ length: 11 }, (_, i) => `s${i}`),
+    );
     await executeCall(clients, { operation: "events:PutRule", input: { Name: "r", ScheduleExpression: "rate(1 day)" } });
     await executeCall(clients, { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web" } }).catch(() => undefined);
 
@@ -76,7 +80,16 @@ describe("CallAccounting", () => {
     expect(clients.calls.writes("ecs:UpdateService")).toBe(1);
     const snapshot = clients.calls.snapshot();
     expect(Object.keys(snapshot.byOperation)).toEqual(["ecs:DescribeServices", "ecs:UpdateService", "events:PutRule"]);
-    expect(snapshot.byOperation["ecs:UpdateService"]).toEqual({ kind: "write", calls: 1, attempts: 1, errors: 1, attemptErrors: 1, throttles: 0, landedChecks: 0, landedFound: 0 });
+    expect(snapshot.byOperation["ecs:UpdateService"]).toEqual({
+      kind: "write",
+      calls: 1,
+      attempts: 1,
+      errors: 1,
+      attemptErrors: 1,
+      throttles: 0,
+      landedChecks: 0,
+      landedFound: 0,
+    });
     expect(snapshot).toMatchObject({ reads: 2, writes: 2, attempts: 4, errors: 1, throttles: 0 });
 
     clients.calls.reset();

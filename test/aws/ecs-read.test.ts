@@ -10,7 +10,13 @@ afterAll(restoreNetwork);
 const ARN = "arn:aws:ecs:us-east-1:111122223333";
 
 function service(name: string, status = "ACTIVE") {
-  return { serviceArn: `${ARN}:service/prod/${name}`, serviceName: name, status, createdAt: 1_700_000_000.5, tags: [{ key: "team", value: "shop" }] };
+  return {
+    serviceArn: `${ARN}:service/prod/${name}`,
+    serviceName: name,
+    status,
+    createdAt: 1_700_000_000.5,
+    tags: [{ key: "team", value: "shop" }],
+  };
 }
 
 describe("describeServices", () => {
@@ -63,7 +69,10 @@ describe("describeServices", () => {
   });
 
   it("keeps failures with other reasons as data", async () => {
-    replyJson(aws("ecs", "DescribeServices"), { services: [], failures: [{ arn: `${ARN}:service/prod/web`, reason: "ACCESS_DENIED", detail: "x" }] });
+    replyJson(aws("ecs", "DescribeServices"), {
+      services: [],
+      failures: [{ arn: `${ARN}:service/prod/web`, reason: "ACCESS_DENIED", detail: "x" }],
+    });
     const result = await describeServices(fakeClients(), "prod", ["web"]);
     expect(result.failures).toEqual([{ arn: `${ARN}:service/prod/web`, reason: "ACCESS_DENIED", detail: "x" }]);
     expect(result.missing).toEqual([]);
@@ -78,7 +87,10 @@ describe("describeTaskDefinition and its cache", () => {
   };
 
   it("returns the whole answer as plain JSON with ISO dates", async () => {
-    replyJson(aws("ecs", "DescribeTaskDefinition", (body) => body["taskDefinition"] === "web" && JSON.stringify(body["include"]) === '["TAGS"]'), described);
+    replyJson(
+      aws("ecs", "DescribeTaskDefinition", (body) => body["taskDefinition"] === "web" && JSON.stringify(body["include"]) === '["TAGS"]'),
+      described,
+    );
     await expect(describeTaskDefinition(fakeClients(), "web")).resolves.toEqual({
       taskDefinition: { taskDefinitionArn, family: "web", revision: 3, registeredAt: "2023-11-14T22:13:20.000Z" },
       tags: [{ key: "ecs-gitops:owner", value: "ecs-gitops" }],

@@ -3,7 +3,18 @@ import { describeServices, describeTaskDefinition, listServiceArns } from "../..
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { createAwsClients } from "../../src/aws/clients.js";
 import { executeCall } from "../../src/aws/write.js";
-import { assertAllCalled, aws, FAKE_ENDPOINT, fakeClients, failure, isolateNetwork, REGION, replyError, replyJson, restoreNetwork } from "./aws-nock.js";
+import {
+  assertAllCalled,
+  aws,
+  FAKE_ENDPOINT,
+  fakeClients,
+  failure,
+  isolateNetwork,
+  REGION,
+  replyError,
+  replyJson,
+  restoreNetwork,
+} from "./aws-nock.js";
 
 const FAKE_CLIENT = { region: REGION, endpoint: FAKE_ENDPOINT, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } };
 
@@ -32,7 +43,9 @@ describe("SDK retries within the bound", () => {
   it("gives up on persistent throttling after maxAttempts with Throttled (retryable)", async () => {
     replyError(aws("events", "PutRule").times(3), 400, "ThrottlingException", "Rate exceeded");
     const clients = fakeClients({ maxAttempts: 3 });
-    const error = await failure(executeCall(clients, { operation: "events:PutRule", input: { Name: "nightly", ScheduleExpression: "rate(1 day)" } }));
+    const error = await failure(
+      executeCall(clients, { operation: "events:PutRule", input: { Name: "nightly", ScheduleExpression: "rate(1 day)" } }),
+    );
     expect([error.code, error.retryable]).toEqual(["Throttled", true]);
     expect(clients.calls.snapshot()).toMatchObject({ writes: 1, attempts: 3, errors: 1, throttles: 3 });
   });
@@ -45,7 +58,9 @@ describe("SDK retries within the bound", () => {
     expect(clients.calls.snapshot().byOperation["ecs:UpdateService"]).toMatchObject({ calls: 1, attempts: 7, throttles: 6, errors: 0 });
 
     replyError(aws("ecs", "UpdateService").times(3), 500, "ServerException", "Internal error");
-    const error = await failure(executeCall(clients, { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", desiredCount: 2 } }));
+    const error = await failure(
+      executeCall(clients, { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", desiredCount: 2 } }),
+    );
     expect(error.code).toBe("AwsUnavailable");
     expect(clients.calls.snapshot().byOperation["ecs:UpdateService"]).toMatchObject({ calls: 2, attempts: 10 });
   });
@@ -73,7 +88,9 @@ describe("SDK retries within the bound", () => {
   });
 
   it("treats a refused or reset connection as AwsUnavailable", async () => {
-    aws("ecs", "ListServices").times(2).replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    aws("ecs", "ListServices")
+      .times(2)
+      .replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
     const error = await failure(listServiceArns(fakeClients({ maxAttempts: 2 }), "prod"));
     expect(error.code).toBe("AwsUnavailable");
     expect(error.message).toContain("cluster prod");
@@ -92,7 +109,9 @@ describe("terminal errors are not retried", () => {
       "User: arn:aws:sts::111122223333:assumed-role/ecs-gitops/ctl is not authorized to perform: ecs:UpdateService on resource: arn:aws:ecs:us-east-1:111122223333:service/prod/web because no identity-based policy allows the ecs:UpdateService action";
     replyError(aws("ecs", "UpdateService"), 400, "AccessDeniedException", message);
     const clients = fakeClients();
-    const error = await failure(executeCall(clients, { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", desiredCount: 2 } }));
+    const error = await failure(
+      executeCall(clients, { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", desiredCount: 2 } }),
+    );
     expect([error.code, error.retryable]).toEqual(["AccessDenied", false]);
     expect(error.where).toBe("ecs:UpdateService prod/web");
     expect(error.message).toContain("Grant the IAM action ecs:UpdateService on arn:aws:ecs:us-east-1:111122223333:service/prod/web");
@@ -101,7 +120,9 @@ describe("terminal errors are not retried", () => {
 
   it("maps InvalidParameterException to InvalidRequest, keeping AWS's message", async () => {
     replyError(aws("ecs", "RegisterTaskDefinition"), 400, "InvalidParameterException", "Invalid setting for container 'web'.");
-    const error = await failure(executeCall(fakeClients(), { operation: "ecs:RegisterTaskDefinition", input: { family: "web", containerDefinitions: [] } }));
+    const error = await failure(
+      executeCall(fakeClients(), { operation: "ecs:RegisterTaskDefinition", input: { family: "web", containerDefinitions: [] } }),
+    );
     expect([error.code, error.retryable]).toEqual(["InvalidRequest", false]);
     expect(error.message).toContain("Invalid setting for container 'web'.");
   });

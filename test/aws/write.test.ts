@@ -15,15 +15,39 @@ const TD_ARN = "arn:aws:ecs:us-east-1:111122223333:task-definition/web:3";
 
 // Every WriteOperation, the exact input the plan holds, and the X-Amz-Target it must become.
 const calls: { operation: WriteOperation; input: JsonObject; reply: JsonObject }[] = [
-  { operation: "ecs:RegisterTaskDefinition", input: { family: "web", containerDefinitions: [{ name: "web", image: "nginx" }] }, reply: { taskDefinition: { taskDefinitionArn: TD_ARN } } },
-  { operation: "ecs:CreateService", input: { cluster: "prod", serviceName: "web", taskDefinition: TD_ARN, desiredCount: 2 }, reply: { service: { serviceName: "web" } } },
-  { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", desiredCount: 3 }, reply: { service: { serviceName: "web" } } },
+  {
+    operation: "ecs:RegisterTaskDefinition",
+    input: { family: "web", containerDefinitions: [{ name: "web", image: "nginx" }] },
+    reply: { taskDefinition: { taskDefinitionArn: TD_ARN } },
+  },
+  {
+    operation: "ecs:CreateService",
+    input: { cluster: "prod", serviceName: "web", taskDefinition: TD_ARN, desiredCount: 2 },
+    reply: { service: { serviceName: "web" } },
+  },
+  {
+    operation: "ecs:UpdateService",
+    input: { cluster: "prod", service: "web", desiredCount: 3 },
+    reply: { service: { serviceName: "web" } },
+  },
   { operation: "ecs:DeleteService", input: { cluster: "prod", service: "web", force: true }, reply: { service: { serviceName: "web" } } },
-  { operation: "ecs:DeregisterTaskDefinition", input: { taskDefinition: TD_ARN }, reply: { taskDefinition: { taskDefinitionArn: TD_ARN } } },
+  {
+    operation: "ecs:DeregisterTaskDefinition",
+    input: { taskDefinition: TD_ARN },
+    reply: { taskDefinition: { taskDefinitionArn: TD_ARN } },
+  },
   { operation: "ecs:TagResource", input: { resourceArn: TD_ARN, tags: [{ key: "a", value: "b" }] }, reply: {} },
   { operation: "ecs:UntagResource", input: { resourceArn: TD_ARN, tagKeys: ["a"] }, reply: {} },
-  { operation: "events:PutRule", input: { Name: "nightly", ScheduleExpression: "rate(1 day)", State: "ENABLED", Description: "d" }, reply: { RuleArn: RULE_ARN } },
-  { operation: "events:PutTargets", input: { Rule: "nightly", Targets: [{ Id: "run", Arn: "arn:aws:ecs:us-east-1:111122223333:cluster/prod" }] }, reply: { FailedEntryCount: 0, FailedEntries: [] } },
+  {
+    operation: "events:PutRule",
+    input: { Name: "nightly", ScheduleExpression: "rate(1 day)", State: "ENABLED", Description: "d" },
+    reply: { RuleArn: RULE_ARN },
+  },
+  {
+    operation: "events:PutTargets",
+    input: { Rule: "nightly", Targets: [{ Id: "run", Arn: "arn:aws:ecs:us-east-1:111122223333:cluster/prod" }] },
+    reply: { FailedEntryCount: 0, FailedEntries: [] },
+  },
   { operation: "events:RemoveTargets", input: { Rule: "nightly", Ids: ["run"] }, reply: { FailedEntryCount: 0, FailedEntries: [] } },
   { operation: "events:DeleteRule", input: { Name: "nightly" }, reply: {} },
   { operation: "events:TagResource", input: { ResourceARN: RULE_ARN, Tags: [{ Key: "a", Value: "b" }] }, reply: {} },
@@ -72,7 +96,17 @@ describe("executeCall", () => {
       FailedEntries: [{ TargetId: "run-report", ErrorCode: "ValidationException", ErrorMessage: "RoleArn is required for ECS targets" }],
     });
     const error = await failure(
-      executeCall(fakeClients(), { operation: "events:PutTargets", input: { Rule: "nightly", EventBusName: "ops", Targets: [{ Id: "run-report", Arn: "x" }, { Id: "ok", Arn: "y" }] } }),
+      executeCall(fakeClients(), {
+        operation: "events:PutTargets",
+        input: {
+          Rule: "nightly",
+          EventBusName: "ops",
+          Targets: [
+            { Id: "run-report", Arn: "x" },
+            { Id: "ok", Arn: "y" },
+          ],
+        },
+      }),
     );
     expect([error.code, error.retryable]).toEqual(["InvalidRequest", false]);
     expect(error.message).toContain("run-report: ValidationException RoleArn is required for ECS targets");
@@ -84,7 +118,9 @@ describe("executeCall", () => {
       FailedEntryCount: 1,
       FailedEntries: [{ TargetId: "run", ErrorCode: "ThrottlingException", ErrorMessage: "Rate exceeded" }],
     });
-    const error = await failure(executeCall(fakeClients(), { operation: "events:RemoveTargets", input: { Rule: "nightly", Ids: ["run"] } }));
+    const error = await failure(
+      executeCall(fakeClients(), { operation: "events:RemoveTargets", input: { Rule: "nightly", Ids: ["run"] } }),
+    );
     expect([error.code, error.retryable]).toEqual(["Throttled", true]);
   });
 
@@ -93,14 +129,19 @@ describe("executeCall", () => {
       FailedEntryCount: 1,
       FailedEntries: [{ TargetId: "run", ErrorCode: "InternalException", ErrorMessage: "oops" }],
     });
-    const error = await failure(executeCall(fakeClients(), { operation: "events:PutTargets", input: { Rule: "nightly", Targets: [{ Id: "run", Arn: "x" }] } }));
+    const error = await failure(
+      executeCall(fakeClients(), { operation: "events:PutTargets", input: { Rule: "nightly", Targets: [{ Id: "run", Arn: "x" }] } }),
+    );
     expect(error.code).toBe("AwsUnavailable");
   });
 
   it("refuses to send an input that still holds an ARN placeholder", async () => {
     const clients = fakeClients();
     const error = await failure(
-      executeCall(clients, { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", taskDefinition: "${arn:TaskDefinition/web}" } }),
+      executeCall(clients, {
+        operation: "ecs:UpdateService",
+        input: { cluster: "prod", service: "web", taskDefinition: "${arn:TaskDefinition/web}" },
+      }),
     );
     expect(error.code).toBe("Internal");
     expect(clients.calls.writes()).toBe(0);

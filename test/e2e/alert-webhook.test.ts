@@ -122,7 +122,11 @@ describe("alert webhook against a real HTTP receiver", () => {
     expect(doneMs).toBeLessThan(3_000);
     // The other sink was not held back by the hung one.
     expect((seenAtMs[0] ?? Infinity) - startMs).toBeLessThan(timeoutMs);
-    expect(lines.find((l) => l.msg === "alert delivery failed")).toMatchObject({ sink: "webhook", code: "DependencyNotReady", key: "Service/prod/web" });
+    expect(lines.find((l) => l.msg === "alert delivery failed")).toMatchObject({
+      sink: "webhook",
+      code: "DependencyNotReady",
+      key: "Service/prod/web",
+    });
   });
 
   it("does not retry a receiver that rejects the alert with 403", async () => {

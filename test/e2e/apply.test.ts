@@ -1,4 +1,11 @@
-import { CreateServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, CreateClusterCommand } from "@aws-sdk/client-ecs";
+import {
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  CreateClusterCommand,
+} from "@aws-sdk/client-ecs";
 import { EventBridgeClient, ListTargetsByRuleCommand, DescribeRuleCommand } from "@aws-sdk/client-eventbridge";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { destroyAwsClients } from "../../src/aws/index.js";
@@ -15,7 +22,14 @@ process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
 const endpoint = inject("motoEndpoint");
 
 /** One account per scenario, so scenarios are independent and may run in parallel. */
-async function account(): Promise<{ accountId: string; network: DefaultNetwork; ecs: ECSClient; events: EventBridgeClient; dir: string; options: OneShotOptions }> {
+async function account(): Promise<{
+  accountId: string;
+  network: DefaultNetwork;
+  ecs: ECSClient;
+  events: EventBridgeClient;
+  dir: string;
+  options: OneShotOptions;
+}> {
   const accountId = newAccountId();
   const network = await defaultNetwork(endpoint, accountId);
   const config = { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS };
@@ -25,7 +39,14 @@ async function account(): Promise<{ accountId: string; network: DefaultNetwork; 
   applyMotoAccountHeader(events.middlewareStack, accountId);
   await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
   const dir = await copyExamples(network);
-  return { accountId, network, ecs, events, dir, options: { path: dir, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops" } };
+  return {
+    accountId,
+    network,
+    ecs,
+    events,
+    dir,
+    options: { path: dir, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops" },
+  };
 }
 
 /** plan + apply once; returns what was planned, done, and the AWS calls it cost. */
@@ -35,7 +56,11 @@ async function sync(options: OneShotOptions) {
     expect(plan.problems.filter((p) => p.severity === "error")).toEqual([]);
     const outcomes = await applyOnce(plan);
     const calls = plan.calls.snapshot();
-    const writes = Object.fromEntries(Object.entries(calls.byOperation).filter(([, s]) => s.kind === "write").map(([op, s]) => [op, s.calls]));
+    const writes = Object.fromEntries(
+      Object.entries(calls.byOperation)
+        .filter(([, s]) => s.kind === "write")
+        .map(([op, s]) => [op, s.calls]),
+    );
     return { actions: plan.actions, outcomes, calls, writes };
   } finally {
     destroyAwsClients(plan.aws);
@@ -69,12 +94,19 @@ describe("apply examples/ on moto_server", () => {
     expect(third.actions.every((a) => a.type === "noop")).toBe(true);
 
     // Read back with the SDK: the service runs the revision ecs-gitops registered, tagged as owned.
-    const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web", "worker"], include: ["TAGS"] }));
+    const { services } = await world.ecs.send(
+      new DescribeServicesCommand({ cluster: "shop", services: ["web", "worker"], include: ["TAGS"] }),
+    );
     expect(services?.map((s) => s.taskDefinition)).toEqual([
       `arn:aws:ecs:${MOTO_REGION}:${world.accountId}:task-definition/web:1`,
       `arn:aws:ecs:${MOTO_REGION}:${world.accountId}:task-definition/worker:1`,
     ]);
-    expect(services?.[0]?.tags).toEqual(expect.arrayContaining([{ key: "ecs-gitops:owner", value: "ecs-gitops" }, { key: "team", value: "shop" }]));
+    expect(services?.[0]?.tags).toEqual(
+      expect.arrayContaining([
+        { key: "ecs-gitops:owner", value: "ecs-gitops" },
+        { key: "team", value: "shop" },
+      ]),
+    );
     expect(services?.[1]?.desiredCount).toBe(3);
     const { taskDefinition, tags } = await world.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "web", include: ["TAGS"] }));
     expect(taskDefinition?.containerDefinitions?.[0]?.image).toMatch(/shop\/web:1\.4\.2$/);
@@ -82,8 +114,12 @@ describe("apply examples/ on moto_server", () => {
     const rule = await world.events.send(new DescribeRuleCommand({ Name: "nightly-report" }));
     expect(rule).toMatchObject({ ScheduleExpression: "cron(0 3 * * ? *)", State: "ENABLED", Description: "Build the daily sales report" });
     const { Targets } = await world.events.send(new ListTargetsByRuleCommand({ Rule: "nightly-report" }));
-    expect(Targets?.[0]?.EcsParameters?.TaskDefinitionArn).toBe(`arn:aws:ecs:${MOTO_REGION}:${world.accountId}:task-definition/nightly-report:1`);
-    expect(JSON.parse(Targets?.[0]?.Input ?? "{}")).toMatchObject({ containerOverrides: [{ name: "report", command: ["node", "dist/report.js", "--since", "24h"] }] });
+    expect(Targets?.[0]?.EcsParameters?.TaskDefinitionArn).toBe(
+      `arn:aws:ecs:${MOTO_REGION}:${world.accountId}:task-definition/nightly-report:1`,
+    );
+    expect(JSON.parse(Targets?.[0]?.Input ?? "{}")).toMatchObject({
+      containerOverrides: [{ name: "report", command: ["node", "dist/report.js", "--since", "24h"] }],
+    });
   });
 
   it("registers exactly one revision and updates one service when an image changes", async () => {
@@ -109,11 +145,17 @@ describe("apply examples/ on moto_server", () => {
   });
 
   it("adds a target with PutTargets and removes it again with RemoveTargets, retagging the spec hash each time", async () => {
-    const second = (t: string) => t.replace("  targets:\n", `  targets:\n    - id: report-eu\n      cluster: shop\n      taskDefinition: nightly-report\n      roleArn: arn:aws:iam::123456789012:role/shop-events-run-task\n      launchType: FARGATE\n      networkConfiguration:\n        awsvpcConfiguration:\n          subnets: [${world.network.subnets[0]}]\n`);
+    const second = (t: string) =>
+      t.replace(
+        "  targets:\n",
+        `  targets:\n    - id: report-eu\n      cluster: shop\n      taskDefinition: nightly-report\n      roleArn: arn:aws:iam::123456789012:role/shop-events-run-task\n      launchType: FARGATE\n      networkConfiguration:\n        awsvpcConfiguration:\n          subnets: [${world.network.subnets[0]}]\n`,
+      );
     await editFile(world.dir, "nightly-report/scheduled-rule.yaml", second);
     // Each edit changes the rule manifest, so its spec-hash tag moves with one events:TagResource.
     expect((await sync(world.options)).writes).toEqual({ "events:PutTargets": 1, "events:TagResource": 1 });
-    await editFile(world.dir, "nightly-report/scheduled-rule.yaml", (t) => t.replace(/    - id: report-eu\n(      .*\n|          .*\n)+?(?=    - id: report\n)/, ""));
+    await editFile(world.dir, "nightly-report/scheduled-rule.yaml", (t) =>
+      t.replace(/    - id: report-eu\n(      .*\n|          .*\n)+?(?=    - id: report\n)/, ""),
+    );
     expect((await sync(world.options)).writes).toEqual({ "events:RemoveTargets": 1, "events:TagResource": 1 });
     const { Targets } = await world.events.send(new ListTargetsByRuleCommand({ Rule: "nightly-report" }));
     expect(Targets?.map((t) => t.Id)).toEqual(["report"]);
@@ -124,8 +166,17 @@ describe("apply examples/ on moto_server", () => {
 describe("resources ecs-gitops does not own", () => {
   it("leaves an existing unowned service untouched and reports it blocked", async () => {
     const world = await account();
-    const { taskDefinition } = await world.ecs.send(new RegisterTaskDefinitionCommand({ family: "handmade", containerDefinitions: [{ name: "web", image: "nginx", memory: 128 }] }));
-    await world.ecs.send(new CreateServiceCommand({ cluster: "shop", serviceName: "worker", taskDefinition: taskDefinition?.taskDefinitionArn, desiredCount: 1 }));
+    const { taskDefinition } = await world.ecs.send(
+      new RegisterTaskDefinitionCommand({ family: "handmade", containerDefinitions: [{ name: "web", image: "nginx", memory: 128 }] }),
+    );
+    await world.ecs.send(
+      new CreateServiceCommand({
+        cluster: "shop",
+        serviceName: "worker",
+        taskDefinition: taskDefinition?.taskDefinitionArn,
+        desiredCount: 1,
+      }),
+    );
     const run = await sync(world.options);
     const worker = run.outcomes.find((o) => o.key === "Service/shop/worker");
     expect(worker).toMatchObject({ outcome: "blocked" });

@@ -29,7 +29,12 @@ function member(value: JsonValue | undefined, key: string): JsonValue | undefine
 }
 
 function clientsFor(accountId: string): AwsClients {
-  return createAwsClients({ endpoint: inject("motoEndpoint"), region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId });
+  return createAwsClients({
+    endpoint: inject("motoEndpoint"),
+    region: MOTO_REGION,
+    credentials: MOTO_CREDENTIALS,
+    accountIdHeader: accountId,
+  });
 }
 
 describe("the AWS layer against moto_server", () => {
@@ -81,7 +86,6 @@ describe("the AWS layer against moto_server", () => {
 
     await expect(listTaskDefinitionArns(clients, FAMILY)).resolves.toEqual([taskDefinitionArn]);
     await expect(listTaskDefinitionFamilies(clients, "we")).resolves.toEqual([FAMILY]);
-
   });
 
   it(`creates ${SERVICE_COUNT} services and describes them in batches of 10`, async () => {
@@ -94,7 +98,13 @@ describe("the AWS layer against moto_server", () => {
           taskDefinition: taskDefinitionArn,
           desiredCount: 1,
           launchType: "FARGATE",
-          networkConfiguration: { awsvpcConfiguration: { subnets: network.subnets.slice(0, 2), securityGroups: network.securityGroups, assignPublicIp: "DISABLED" } },
+          networkConfiguration: {
+            awsvpcConfiguration: {
+              subnets: network.subnets.slice(0, 2),
+              securityGroups: network.securityGroups,
+              assignPublicIp: "DISABLED",
+            },
+          },
           tags: [{ key: "ecs-gitops:owner", value: "ecs-gitops" }],
         },
       });
@@ -104,7 +114,9 @@ describe("the AWS layer against moto_server", () => {
     expect(services.size).toBe(SERVICE_COUNT);
     expect([missing, clusterMissing]).toEqual([[], false]);
     expect(member(services.get("svc-07"), "tags")).toEqual([{ key: "ecs-gitops:owner", value: "ecs-gitops" }]);
-    expect(member(member(services.get("svc-07"), "networkConfiguration"), "awsvpcConfiguration")).toMatchObject({ subnets: network.subnets.slice(0, 2) });
+    expect(member(member(services.get("svc-07"), "networkConfiguration"), "awsvpcConfiguration")).toMatchObject({
+      subnets: network.subnets.slice(0, 2),
+    });
     expect(clients.calls.calls("ecs:DescribeServices")).toBe(3);
     expect(clients.calls.writes()).toBe(0);
 
@@ -114,7 +126,10 @@ describe("the AWS layer against moto_server", () => {
 
   it("updates, tags, untags and deletes services, reading each change back", async () => {
     await executeCall(clients, { operation: "ecs:UpdateService", input: { cluster: CLUSTER, service: "svc-00", desiredCount: 3 } });
-    await executeCall(clients, { operation: "ecs:TagResource", input: { resourceArn: `arn:aws:ecs:${MOTO_REGION}:${accountId}:service/${CLUSTER}/svc-01`, tags: [{ key: "team", value: "shop" }] } });
+    await executeCall(clients, {
+      operation: "ecs:TagResource",
+      input: { resourceArn: `arn:aws:ecs:${MOTO_REGION}:${accountId}:service/${CLUSTER}/svc-01`, tags: [{ key: "team", value: "shop" }] },
+    });
     await executeCall(clients, {
       operation: "ecs:UntagResource",
       input: { resourceArn: `arn:aws:ecs:${MOTO_REGION}:${accountId}:service/${CLUSTER}/svc-02`, tagKeys: ["ecs-gitops:owner"] },
@@ -168,15 +183,24 @@ describe("the AWS layer against moto_server", () => {
     });
 
     expect((await listRules(clients, bus, "nightly-")).map((rule) => rule["Name"]).sort()).toEqual(["nightly-cleanup", "nightly-report"]);
-    expect(await describeRule(clients, bus, "nightly-report")).toMatchObject({ Name: "nightly-report", State: "ENABLED", Description: "nightly report" });
+    expect(await describeRule(clients, bus, "nightly-report")).toMatchObject({
+      Name: "nightly-report",
+      State: "ENABLED",
+      Description: "nightly report",
+    });
     const targets = await listTargetsByRule(clients, bus, "nightly-report");
-    expect(targets).toEqual([expect.objectContaining({ Id: "report", Arn: clusterArn, EcsParameters: expect.objectContaining({ TaskCount: 1 }) })]);
+    expect(targets).toEqual([
+      expect.objectContaining({ Id: "report", Arn: clusterArn, EcsParameters: expect.objectContaining({ TaskCount: 1 }) }),
+    ]);
 
     await executeCall(clients, { operation: "events:TagResource", input: { ResourceARN: ruleArn, Tags: [{ Key: "team", Value: "ops" }] } });
     await executeCall(clients, { operation: "events:UntagResource", input: { ResourceARN: ruleArn, TagKeys: ["ecs-gitops:owner"] } });
     await expect(listTagsForResource(clients, ruleArn)).resolves.toEqual([{ Key: "team", Value: "ops" }]);
 
-    await executeCall(clients, { operation: "events:RemoveTargets", input: { Rule: "nightly-report", EventBusName: bus, Ids: ["report"] } });
+    await executeCall(clients, {
+      operation: "events:RemoveTargets",
+      input: { Rule: "nightly-report", EventBusName: bus, Ids: ["report"] },
+    });
     await executeCall(clients, { operation: "events:DeleteRule", input: { Name: "nightly-report", EventBusName: bus } });
     await expect(describeRule(clients, bus, "nightly-report")).resolves.toBeUndefined();
   });

@@ -81,11 +81,18 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
   });
 
   it("one rule changed: the no-op reads, its ownership read right before the write, one PutRule and its spec-hash tag", async () => {
-    await editFile(dir, "jobs/job-0000.yaml", (text) => text.replace("description: Synthetic job 0", "description: Synthetic job 0, moved"));
+    await editFile(dir, "jobs/job-0000.yaml", (text) =>
+      text.replace("description: Synthetic job 0", "description: Synthetic job 0, moved"),
+    );
     const loaded = await harness.load(dir, "commit-3");
     const change = await phase(() => harness.sync(loaded.keys));
     expect(change.failed).toEqual([]);
-    expect(change.calls).toEqual({ ...budgetOf(SCALE, "noop"), "events:ListTagsForResource": 1, "events:PutRule": 1, "events:TagResource": 1 });
+    expect(change.calls).toEqual({
+      ...budgetOf(SCALE, "noop"),
+      "events:ListTagsForResource": 1,
+      "events:PutRule": 1,
+      "events:TagResource": 1,
+    });
     // The check costs only on the write path: the next resync is a plain no-op again.
     const after = await phase(() => harness.sync(loaded.keys));
     expect(after.calls).toEqual(budgetOf(SCALE, "noop"));

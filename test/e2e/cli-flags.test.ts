@@ -25,7 +25,10 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 
 async function filesBelow(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/")).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
+    .sort();
 }
 
 describe("flags of diff, apply and export have an effect", () => {
@@ -33,12 +36,19 @@ describe("flags of diff, apply and export have an effect", () => {
   let dir: string;
   let ecs: ECSClient;
   const aws = () => ["--endpoint-url", endpoint, "--aws-rate-limit", "off"];
-  const service = async (name: string) => (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: [name] }))).services?.[0];
-  const workerCount = async () => (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }))).services?.[0]?.desiredCount;
+  const service = async (name: string) =>
+    (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: [name] }))).services?.[0];
+  const workerCount = async () =>
+    (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }))).services?.[0]?.desiredCount;
 
   beforeAll(async () => {
     const accountId = newAccountId();
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey, AWS_REGION: MOTO_REGION, ECS_GITOPS_TEST_ACCOUNT_ID: accountId });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      AWS_REGION: MOTO_REGION,
+      ECS_GITOPS_TEST_ACCOUNT_ID: accountId,
+    });
     ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
     applyMotoAccountHeader(ecs.middlewareStack, accountId);
     await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
@@ -58,7 +68,10 @@ describe("flags of diff, apply and export have an effect", () => {
     expect((await cli("render", envs)).code).toBe(1);
     expect((await cli("render", envs, "--env", "staging")).out).toContain("name: web-staging");
     expect((await cli("validate", envs, "--env", "staging")).out).toBe("ok: 2 resources in 4 files\n");
-    expect((await cli("validate", envs, "--env", "qa"))).toMatchObject({ code: 2, out: expect.stringContaining("environments: prod, staging") });
+    expect(await cli("validate", envs, "--env", "qa")).toMatchObject({
+      code: 2,
+      out: expect.stringContaining("environments: prod, staging"),
+    });
     expect((await cli("diff", envs, "--env", path.join(envs, "envs", "staging"), ...aws())).code).toBe(1);
     expect((await cli("apply", envs, "--env", "staging", ...aws())).code).toBe(0);
     expect(await service("web-staging")).toMatchObject({ desiredCount: 1 });
@@ -82,14 +95,17 @@ describe("flags of diff, apply and export have an effect", () => {
     expect(await workerCount()).toBe(3);
     const applied = await cli("apply", dir, ...aws(), "-o", "json", "--stats");
     expect(applied.code).toBe(0);
-    expect(JSON.parse(applied.out)).toMatchObject({ outcomes: expect.arrayContaining([expect.objectContaining({ key: "Service/shop/worker", outcome: "applied" })]) });
+    expect(JSON.parse(applied.out)).toMatchObject({
+      outcomes: expect.arrayContaining([expect.objectContaining({ key: "Service/shop/worker", outcome: "applied" })]),
+    });
     expect(applied.err).toMatch(/ecs:UpdateService/);
     expect(await workerCount()).toBe(4);
   });
 
   it("export --cluster, --services, --all-rules, --rules, --event-bus, --out, --force, --region, --endpoint-url", async () => {
     const out = await mkdtemp(path.join(tmpdir(), "ecs-gitops-flags-export-"));
-    const exportTo = (folder: string, ...flags: string[]) => cli("export", "--endpoint-url", endpoint, "--out", path.join(out, folder), ...flags);
+    const exportTo = (folder: string, ...flags: string[]) =>
+      cli("export", "--endpoint-url", endpoint, "--out", path.join(out, folder), ...flags);
 
     expect((await exportTo("all", "--cluster", "shop")).code).toBe(0);
     const services = await filesBelow(path.join(out, "all"));

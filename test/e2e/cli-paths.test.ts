@@ -24,7 +24,12 @@ describe("diff and apply on a subfolder or a single file of a repository", () =>
   let ecs: ECSClient;
   beforeAll(async () => {
     const accountId = newAccountId();
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey, AWS_REGION: MOTO_REGION, ECS_GITOPS_TEST_ACCOUNT_ID: accountId });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      AWS_REGION: MOTO_REGION,
+      ECS_GITOPS_TEST_ACCOUNT_ID: accountId,
+    });
     ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
     applyMotoAccountHeader(ecs.middlewareStack, accountId);
     await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
@@ -50,9 +55,18 @@ describe("diff and apply on a subfolder or a single file of a repository", () =>
     const source = live.services?.[0]?.tags?.find((t) => t.key === "ecs-gitops:source")?.value;
     expect(source?.split("//")[1]).toBe("deploy/prod/web/service.yaml");
 
-    for (const target of [path.join(manifests, "web"), path.join(manifests, "web", "service.yaml"), path.join(manifests, "worker", "task-definition.yaml")]) {
+    for (const target of [
+      path.join(manifests, "web"),
+      path.join(manifests, "web", "service.yaml"),
+      path.join(manifests, "worker", "task-definition.yaml"),
+    ]) {
       const diff = await cli("diff", target, "--endpoint-url", endpoint, "--aws-rate-limit", "off");
-      expect({ target, code: diff.code, err: diff.err, out: diff.out }).toEqual({ target, code: 0, err: "", out: expect.stringMatching(/^Plan: 0 to create, 0 to change, 0 to delete, 0 blocked, \d unchanged\.\n$/) });
+      expect({ target, code: diff.code, err: diff.err, out: diff.out }).toEqual({
+        target,
+        code: 0,
+        err: "",
+        out: expect.stringMatching(/^Plan: 0 to create, 0 to change, 0 to delete, 0 blocked, \d unchanged\.\n$/),
+      });
     }
   });
 
@@ -60,11 +74,24 @@ describe("diff and apply on a subfolder or a single file of a repository", () =>
     const manifests = path.join(repo, "deploy", "prod");
     await editFile(manifests, "web/task-definition.yaml", (t) => t.replace("shop/web:1.4.2", "shop/web:1.5.0"));
     await editFile(manifests, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
-    const plan = await cli("diff", path.join(manifests, "web", "service.yaml"), "--endpoint-url", endpoint, "--aws-rate-limit", "off", "-o", "json");
+    const plan = await cli(
+      "diff",
+      path.join(manifests, "web", "service.yaml"),
+      "--endpoint-url",
+      endpoint,
+      "--aws-rate-limit",
+      "off",
+      "-o",
+      "json",
+    );
     expect(plan.code).toBe(1);
-    const keys = (JSON.parse(plan.out) as { actions: { key: string; type: string }[] }).actions.filter((a) => a.type !== "noop").map((a) => a.key);
+    const keys = (JSON.parse(plan.out) as { actions: { key: string; type: string }[] }).actions
+      .filter((a) => a.type !== "noop")
+      .map((a) => a.key);
     expect(keys.sort()).toEqual(["Service/shop/web", "TaskDefinition/web"]);
-    expect((await cli("apply", path.join(manifests, "web", "service.yaml"), "--endpoint-url", endpoint, "--aws-rate-limit", "off")).code).toBe(0);
+    expect(
+      (await cli("apply", path.join(manifests, "web", "service.yaml"), "--endpoint-url", endpoint, "--aws-rate-limit", "off")).code,
+    ).toBe(0);
     const live = await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web", "worker"] }));
     expect(live.services?.find((s) => s.serviceName === "web")?.taskDefinition).toMatch(/task-definition\/web:2$/);
     expect(live.services?.find((s) => s.serviceName === "worker")?.desiredCount).toBe(3);
@@ -72,7 +99,10 @@ describe("diff and apply on a subfolder or a single file of a repository", () =>
 
   it("locates a problem in a single file at that file, not below it", async () => {
     const file = path.join(repo, "deploy", "prod", "web", "broken.yaml");
-    await writeFile(file, "apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: broken}\nspec:\n  taskDefinition: web\n  desiredCount: many\n");
+    await writeFile(
+      file,
+      "apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: broken}\nspec:\n  taskDefinition: web\n  desiredCount: many\n",
+    );
     const result = await cli("diff", file, "--endpoint-url", endpoint);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/web\/broken\.yaml:6:\d+ +error/);

@@ -20,7 +20,12 @@ describe("ecs-gitops diff and apply against moto_server", () => {
   let dir: string;
   beforeAll(async () => {
     const accountId = newAccountId();
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey, AWS_REGION: MOTO_REGION, ECS_GITOPS_TEST_ACCOUNT_ID: accountId });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      AWS_REGION: MOTO_REGION,
+      ECS_GITOPS_TEST_ACCOUNT_ID: accountId,
+    });
     const ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
     applyMotoAccountHeader(ecs.middlewareStack, accountId);
     await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));

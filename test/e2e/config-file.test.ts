@@ -17,10 +17,12 @@ describe("ecs-gitops.yaml in the followed repository", () => {
     try {
       await run.converged();
       const desiredCount = async (cluster: string) => {
-        const response = await world.ecs.send(new DescribeServicesCommand({ cluster, services: ["worker"], include: ["TAGS"] })).catch((error: Error) => {
-          if (error.name === "ClusterNotFoundException") return undefined; // nothing can have gone there
-          throw error;
-        });
+        const response = await world.ecs
+          .send(new DescribeServicesCommand({ cluster, services: ["worker"], include: ["TAGS"] }))
+          .catch((error: Error) => {
+            if (error.name === "ClusterNotFoundException") return undefined; // nothing can have gone there
+            throw error;
+          });
         return response?.services?.find((s) => s.status === "ACTIVE")?.desiredCount;
       };
       expect(await desiredCount("shop")).toBe(3);
@@ -29,11 +31,20 @@ describe("ecs-gitops.yaml in the followed repository", () => {
       await editFile(world.dir, "ecs-gitops.yaml", (t) => t.replace("cluster: shop", "cluster: [shop"));
       await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
       await commitAll(world.dir, "broken settings");
-      const status = await eventually(async () => {
-        const s = await run.status();
-        return s.manifestErrors.some((e) => e.file.endsWith("ecs-gitops.yaml")) ? s : undefined;
-      }, 10_000, "the settings error in /status");
-      expect(status.resources.filter((r) => r.key.startsWith("Service/")).map((r) => r.key).sort()).toEqual(["Service/shop/web", "Service/shop/worker"]);
+      const status = await eventually(
+        async () => {
+          const s = await run.status();
+          return s.manifestErrors.some((e) => e.file.endsWith("ecs-gitops.yaml")) ? s : undefined;
+        },
+        10_000,
+        "the settings error in /status",
+      );
+      expect(
+        status.resources
+          .filter((r) => r.key.startsWith("Service/"))
+          .map((r) => r.key)
+          .sort(),
+      ).toEqual(["Service/shop/web", "Service/shop/worker"]);
       // Several resyncs later nothing moved: not the worker, and nothing in the AWS default cluster.
       await run.cycles("Service/shop/worker", 3);
       expect(await desiredCount("shop")).toBe(3);
@@ -57,10 +68,14 @@ describe("ecs-gitops.yaml in the followed repository", () => {
       await editFile(world.dir, "ecs-gitops.yaml", (t) => t.replace("automated: true", "automated: false"));
       await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
       await commitAll(world.dir, "manual sync from now on");
-      const worker = await eventually(async () => {
-        const status = (await run.status()).resources.find((r) => r.key === "Service/shop/worker");
-        return status?.sync === "OutOfSync" ? status : undefined;
-      }, 10_000, "worker OutOfSync");
+      const worker = await eventually(
+        async () => {
+          const status = (await run.status()).resources.find((r) => r.key === "Service/shop/worker");
+          return status?.sync === "OutOfSync" ? status : undefined;
+        },
+        10_000,
+        "worker OutOfSync",
+      );
       expect(worker.message).toContain("automated sync is off");
       await run.cycles("Service/shop/worker", 3);
       const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"], include: ["TAGS"] }));

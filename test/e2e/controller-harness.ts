@@ -4,7 +4,13 @@ import { createHmac } from "node:crypto";
 import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CreateClusterCommand, DescribeServicesCommand, ECSClient, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import {
+  CreateClusterCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  ListServicesCommand,
+  ListTaskDefinitionsCommand,
+} from "@aws-sdk/client-ecs";
 import type { Service } from "@aws-sdk/client-ecs";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
@@ -22,7 +28,11 @@ export type WaitOptions = { timeoutMs: number; intervalMs?: number };
  * Poll `probe` until it returns something other than `undefined` / `false` (thrown errors count as
  * "not yet"); fails after `timeoutMs` naming what it waited for and the last error seen.
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, options: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  options: WaitOptions,
+): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let last: unknown;
   for (;;) {
@@ -123,7 +133,18 @@ export async function writeLargeRepo(dir: string, families: number, servicesPerF
     for (let n = 1; n <= servicesPerFamily; n++) {
       const name = n === 1 ? family : `${family}-${n}`;
       services.set(name, family);
-      const service = ["apiVersion: ecs-gitops/v1", "kind: Service", "metadata:", `  name: ${name}`, "spec:", "  cluster: shop", `  taskDefinition: ${family}`, "  desiredCount: 1", "  launchType: EC2", ""];
+      const service = [
+        "apiVersion: ecs-gitops/v1",
+        "kind: Service",
+        "metadata:",
+        `  name: ${name}`,
+        "spec:",
+        "  cluster: shop",
+        `  taskDefinition: ${family}`,
+        "  desiredCount: 1",
+        "  launchType: EC2",
+        "",
+      ];
       await writeFile(path.join(dir, family, `service-${n}.yaml`), service.join("\n"));
     }
   }
@@ -172,7 +193,8 @@ export async function inventory(ecs: ECSClient, cluster = "shop"): Promise<Inven
   const services = new Map<string, string | undefined>();
   for (let i = 0; i < serviceArns.length; i += 10) {
     const batch = serviceArns.slice(i, i + 10);
-    for (const s of await describeServices(ecs, batch, cluster)) if (s.status === "ACTIVE" && s.serviceName !== undefined) services.set(s.serviceName, s.taskDefinition);
+    for (const s of await describeServices(ecs, batch, cluster))
+      if (s.status === "ACTIVE" && s.serviceName !== undefined) services.set(s.serviceName, s.taskDefinition);
   }
   return { taskDefinitionArns: [...taskDefinitionArns].sort(), services };
 }
@@ -231,7 +253,23 @@ export class ControllerProcess {
 
   static async start(run: ControllerRun): Promise<ControllerProcess> {
     const args = ["--import", "tsx", CLI_MAIN, "run", "--repo", run.repo, "--endpoint-url", run.endpoint, "--region", MOTO_REGION];
-    args.push("--port", "0", "--host", "127.0.0.1", "--interval", run.interval, "--resync", run.resync, "--workdir", run.workDir, "--log-level", run.logLevel ?? "info", "--aws-rate-limit", "off", ...(run.extraArgs ?? []));
+    args.push(
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--interval",
+      run.interval,
+      "--resync",
+      run.resync,
+      "--workdir",
+      run.workDir,
+      "--log-level",
+      run.logLevel ?? "info",
+      "--aws-rate-limit",
+      "off",
+      ...(run.extraArgs ?? []),
+    );
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: childEnv(run), stdio: ["ignore", "pipe", "pipe"] });
     const controller = new ControllerProcess(child);
     running.add(controller);
@@ -257,7 +295,9 @@ export class ControllerProcess {
   /** The last log lines and stderr, for a failed test's report. */
   tail(lines = 200): string {
     const logs = this.logs.slice(-lines).map((l) => JSON.stringify(l).slice(0, 1_000));
-    return [`pid ${String(this.child.pid)}:`, ...logs, this.#stderr.trim() === "" ? "" : `stderr: ${this.#stderr.slice(-2_000)}`].join("\n");
+    return [`pid ${String(this.child.pid)}:`, ...logs, this.#stderr.trim() === "" ? "" : `stderr: ${this.#stderr.slice(-2_000)}`].join(
+      "\n",
+    );
   }
 
   get isRunning(): boolean {
@@ -272,7 +312,9 @@ export class ControllerProcess {
       if (found) return found;
       const exited = !this.isRunning;
       if (exited || Date.now() >= deadline) {
-        const why = exited ? `the controller exited (${String(this.child.exitCode ?? this.child.signalCode)})` : `timed out after ${timeoutMs} ms`;
+        const why = exited
+          ? `the controller exited (${String(this.child.exitCode ?? this.child.signalCode)})`
+          : `timed out after ${timeoutMs} ms`;
         throw new Error(`${why} waiting for ${what}\n${this.tail(15)}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -348,7 +390,10 @@ function parseLine(line: string): LogLine {
 // Webhook and metrics
 
 /** POST /webhook as GitHub sends it; `signature` overrides the computed one (null: none). */
-export async function postWebhook(controller: ControllerProcess, options: { secret: string; body?: string; signature?: string | null; event?: string }): Promise<number> {
+export async function postWebhook(
+  controller: ControllerProcess,
+  options: { secret: string; body?: string; signature?: string | null; event?: string },
+): Promise<number> {
   const body = options.body ?? JSON.stringify({ ref: "refs/heads/main" });
   const signature = options.signature === undefined ? githubSignature(options.secret, body) : options.signature;
   const headers: Record<string, string> = { "content-type": "application/json", "x-github-event": options.event ?? "push" };
@@ -380,7 +425,8 @@ export function parsePrometheus(text: string): Exposition {
     const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
     if (meta) {
       const [, what, name, rest] = meta as unknown as [string, "HELP" | "TYPE", string, string];
-      if (what === "TYPE" && !["counter", "gauge", "histogram", "summary", "untyped"].includes(rest)) throw new Error(`line ${index + 1}: unknown type ${rest}`);
+      if (what === "TYPE" && !["counter", "gauge", "histogram", "summary", "untyped"].includes(rest))
+        throw new Error(`line ${index + 1}: unknown type ${rest}`);
       (what === "HELP" ? out.help : out.type).set(name, rest);
       continue;
     }

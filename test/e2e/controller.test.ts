@@ -116,14 +116,16 @@ async function world(context: TestContext, options: WorldOptions): Promise<World
   return { accountId, ecs, remote, services, controller: await start(), start };
 }
 
-const tdArn = (accountId: string, family: string, revision: number) => `arn:aws:ecs:${MOTO_REGION}:${accountId}:task-definition/${family}:${revision}`;
+const tdArn = (accountId: string, family: string, revision: number) =>
+  `arn:aws:ecs:${MOTO_REGION}:${accountId}:task-definition/${family}:${revision}`;
 
 async function ready(controller: ControllerProcess, timeoutMs = 60_000): Promise<void> {
   await waitFor("the first sync (/readyz 200)", () => controller.isReady(), { timeoutMs, intervalMs: 200 });
 }
 
 const status = (controller: ControllerProcess) => controller.getJson<StatusDocument>("/status");
-const logsSince = (controller: ControllerProcess, from: number, match: (l: LogLine) => boolean) => controller.logs.slice(from).filter(match);
+const logsSince = (controller: ControllerProcess, from: number, match: (l: LogLine) => boolean) =>
+  controller.logs.slice(from).filter(match);
 
 describe.concurrent("ecs-gitops run against moto_server and a real git remote", () => {
   it("applies a pushed image change by polling", { timeout: 90_000 }, async (context) => {
@@ -133,7 +135,10 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
 
     await w.remote.edit("web/task-definition.yaml", (t) => t.replace("shop/web:1.4.2", "shop/web:1.5.0"));
     const push = await w.remote.push("web 1.5.0");
-    await waitFor("web to run revision 2", async () => (await serviceTaskDefinition(w.ecs, "web")) === tdArn(w.accountId, "web", 2), { timeoutMs: 20_000, intervalMs: 50 });
+    await waitFor("web to run revision 2", async () => (await serviceTaskDefinition(w.ecs, "web")) === tdArn(w.accountId, "web", 2), {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    });
     const elapsedMs = Math.round(performance.now() - push.pushedAt);
     console.log(`push→applied polling: ${elapsedMs} ms`);
 
@@ -154,71 +159,104 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
     await w.remote.edit("web/task-definition.yaml", (t) => t.replace("shop/web:1.4.2", "shop/web:1.6.0"));
     const push = await w.remote.push("web 1.6.0");
     expect(await postWebhook(w.controller, { secret: SECRET })).toBe(202);
-    await waitFor("web to run revision 2", async () => (await serviceTaskDefinition(w.ecs, "web")) === tdArn(w.accountId, "web", 2), { timeoutMs: 15_000, intervalMs: 50 });
+    await waitFor("web to run revision 2", async () => (await serviceTaskDefinition(w.ecs, "web")) === tdArn(w.accountId, "web", 2), {
+      timeoutMs: 15_000,
+      intervalMs: 50,
+    });
     const elapsedMs = Math.round(performance.now() - push.pushedAt);
     console.log(`push→applied webhook: ${elapsedMs} ms`);
     expect((await status(w.controller)).commit).toBe(push.sha);
   });
 
-  it("keeps the last good version of a broken file, reports it, and still applies the rest of the commit", { timeout: 90_000 }, async (context) => {
-    const w = await world(context, { content: "examples", interval: "1s" });
-    await ready(w.controller);
-    const good = (await status(w.controller)).commit;
-    expect(good).toMatch(/^[0-9a-f]{40}$/);
+  it(
+    "keeps the last good version of a broken file, reports it, and still applies the rest of the commit",
+    { timeout: 90_000 },
+    async (context) => {
+      const w = await world(context, { content: "examples", interval: "1s" });
+      await ready(w.controller);
+      const good = (await status(w.controller)).commit;
+      expect(good).toMatch(/^[0-9a-f]{40}$/);
 
-    // 1. A YAML syntax error in web/service.yaml, and a valid change to worker/service.yaml.
-    await w.remote.edit("web/service.yaml", (t) => t.replace("desiredCount: 2", "desiredCount: [2"));
-    await w.remote.edit("worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 5"));
-    let from = w.controller.logs.length;
-    const broken = await w.remote.push("broken web service, worker to 5");
-    await waitFor("worker desiredCount 5", async () => (await describeService(w.ecs, "worker"))?.desiredCount === 5, {
-      timeoutMs: 20_000,
-    });
-    let doc = await status(w.controller);
-    expect(doc.commit).toBe(broken.sha);
-    expect(doc.lastGoodCommit).toBe(good);
-    expect(new Set(doc.manifestErrors.map((e) => e.file))).toEqual(new Set(["web/service.yaml"]));
-    expect(doc.manifestErrors[0]?.line).toBeGreaterThan(0);
-    const web = await describeService(w.ecs, "web");
-    expect(web).toMatchObject({ status: "ACTIVE", desiredCount: 2, taskDefinition: tdArn(w.accountId, "web", 1) });
-    expect(logsSince(w.controller, from, (l) => l.msg.startsWith("manifests have errors") && JSON.stringify(l["files"]).includes("web/service.yaml"))).toHaveLength(1);
-    // /status and `ecs-gitops status` say that web runs the last good commit's spec, and why.
-    const heldWeb = doc.resources.find((r) => r.key === "Service/shop/web");
-    expect(heldWeb?.heldBack).toMatchObject({ commit: good, file: "web/service.yaml", line: doc.manifestErrors[0]?.line });
-    expect(renderStatus(doc)).toMatch(new RegExp(`Service/shop/web +\\w+ \\(last good\\) .*manifest broken at web/service\\.yaml:\\d+:\\d+ .*runs last good commit ${good!.slice(0, 12)}`));
-    expect(doc.resources.find((r) => r.key === "Service/shop/worker")?.heldBack).toBeUndefined();
-    expect(logsSince(w.controller, from, (l) => l.level >= 50 && l["file"] === "web/service.yaml")).not.toHaveLength(0);
+      // 1. A YAML syntax error in web/service.yaml, and a valid change to worker/service.yaml.
+      await w.remote.edit("web/service.yaml", (t) => t.replace("desiredCount: 2", "desiredCount: [2"));
+      await w.remote.edit("worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 5"));
+      let from = w.controller.logs.length;
+      const broken = await w.remote.push("broken web service, worker to 5");
+      await waitFor("worker desiredCount 5", async () => (await describeService(w.ecs, "worker"))?.desiredCount === 5, {
+        timeoutMs: 20_000,
+      });
+      let doc = await status(w.controller);
+      expect(doc.commit).toBe(broken.sha);
+      expect(doc.lastGoodCommit).toBe(good);
+      expect(new Set(doc.manifestErrors.map((e) => e.file))).toEqual(new Set(["web/service.yaml"]));
+      expect(doc.manifestErrors[0]?.line).toBeGreaterThan(0);
+      const web = await describeService(w.ecs, "web");
+      expect(web).toMatchObject({ status: "ACTIVE", desiredCount: 2, taskDefinition: tdArn(w.accountId, "web", 1) });
+      expect(
+        logsSince(
+          w.controller,
+          from,
+          (l) => l.msg.startsWith("manifests have errors") && JSON.stringify(l["files"]).includes("web/service.yaml"),
+        ),
+      ).toHaveLength(1);
+      // /status and `ecs-gitops status` say that web runs the last good commit's spec, and why.
+      const heldWeb = doc.resources.find((r) => r.key === "Service/shop/web");
+      expect(heldWeb?.heldBack).toMatchObject({ commit: good, file: "web/service.yaml", line: doc.manifestErrors[0]?.line });
+      expect(renderStatus(doc)).toMatch(
+        new RegExp(
+          `Service/shop/web +\\w+ \\(last good\\) .*manifest broken at web/service\\.yaml:\\d+:\\d+ .*runs last good commit ${good!.slice(0, 12)}`,
+        ),
+      );
+      expect(doc.resources.find((r) => r.key === "Service/shop/worker")?.heldBack).toBeUndefined();
+      expect(logsSince(w.controller, from, (l) => l.level >= 50 && l["file"] === "web/service.yaml")).not.toHaveLength(0);
 
-    // 2. web/service.yaml fixed and web's image changed; an unknown field in worker/task-definition.yaml,
-    //    which also holds back worker/service.yaml (it uses that family): worker stays as it is.
-    await w.remote.edit("web/service.yaml", (t) => t.replace("desiredCount: [2", "desiredCount: 2"));
-    await w.remote.edit("web/task-definition.yaml", (t) => t.replace("shop/web:1.4.2", "shop/web:1.7.0"));
-    await w.remote.edit("worker/task-definition.yaml", (t) => t.replace("  networkMode: bridge", "  networkMode: bridge\n  networkMod: host"));
-    await w.remote.edit("worker/service.yaml", (t) => t.replace("desiredCount: 5", "desiredCount: 4"));
-    from = w.controller.logs.length;
-    const unknownField = await w.remote.push("typo in worker task definition, web 1.7.0");
-    await waitFor("web to run revision 2", async () => (await serviceTaskDefinition(w.ecs, "web")) === tdArn(w.accountId, "web", 2), { timeoutMs: 20_000 });
-    doc = await status(w.controller);
-    expect(doc.commit).toBe(unknownField.sha);
-    expect(doc.lastGoodCommit).toBe(good);
-    const typo = doc.manifestErrors.find((e) => e.file === "worker/task-definition.yaml");
-    expect(typo).toMatchObject({ line: 12, message: expect.stringContaining('unknown field "networkMod"') });
-    expect(new Set(doc.manifestErrors.map((e) => e.file))).toEqual(new Set(["worker/task-definition.yaml", "worker/service.yaml"]));
-    // Nothing of worker moved: no new revision, the service keeps the last good commit's spec.
-    const { taskDefinitionArns } = await w.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "worker" }));
-    expect(taskDefinitionArns).toEqual([tdArn(w.accountId, "worker", 1)]);
-    const worker = await describeService(w.ecs, "worker");
-    expect(worker).toMatchObject({ desiredCount: 5, taskDefinition: tdArn(w.accountId, "worker", 1) });
-    expect(logsSince(w.controller, from, (l) => l.msg.startsWith("manifests have errors") && JSON.stringify(l["files"]).includes("worker/task-definition.yaml"))).toHaveLength(1);
-    expect(logsSince(w.controller, from, (l) => l["code"] === "UnknownField" && l["file"] === "worker/task-definition.yaml")).toHaveLength(1);
-    const byKey = new Map(doc.resources.map((r) => [r.key, r]));
-    expect(byKey.get("Service/shop/web")?.heldBack).toBeUndefined();
-    // The commit it was last loaded from: the file did not change since.
-    expect(byKey.get("TaskDefinition/worker")?.heldBack).toMatchObject({ commit: broken.sha, file: "worker/task-definition.yaml", line: 12 });
-    expect(byKey.get("TaskDefinition/worker")?.lastAppliedRevision).toBe(good);
-    expect(byKey.get("Service/shop/worker")?.lastAppliedRevision).toBe(broken.sha);
-    expect(byKey.get("Service/shop/web")?.lastAppliedRevision).toBe(unknownField.sha);
-  });
+      // 2. web/service.yaml fixed and web's image changed; an unknown field in worker/task-definition.yaml,
+      //    which also holds back worker/service.yaml (it uses that family): worker stays as it is.
+      await w.remote.edit("web/service.yaml", (t) => t.replace("desiredCount: [2", "desiredCount: 2"));
+      await w.remote.edit("web/task-definition.yaml", (t) => t.replace("shop/web:1.4.2", "shop/web:1.7.0"));
+      await w.remote.edit("worker/task-definition.yaml", (t) =>
+        t.replace("  networkMode: bridge", "  networkMode: bridge\n  networkMod: host"),
+      );
+      await w.remote.edit("worker/service.yaml", (t) => t.replace("desiredCount: 5", "desiredCount: 4"));
+      from = w.controller.logs.length;
+      const unknownField = await w.remote.push("typo in worker task definition, web 1.7.0");
+      await waitFor("web to run revision 2", async () => (await serviceTaskDefinition(w.ecs, "web")) === tdArn(w.accountId, "web", 2), {
+        timeoutMs: 20_000,
+      });
+      doc = await status(w.controller);
+      expect(doc.commit).toBe(unknownField.sha);
+      expect(doc.lastGoodCommit).toBe(good);
+      const typo = doc.manifestErrors.find((e) => e.file === "worker/task-definition.yaml");
+      expect(typo).toMatchObject({ line: 12, message: expect.stringContaining('unknown field "networkMod"') });
+      expect(new Set(doc.manifestErrors.map((e) => e.file))).toEqual(new Set(["worker/task-definition.yaml", "worker/service.yaml"]));
+      // Nothing of worker moved: no new revision, the service keeps the last good commit's spec.
+      const { taskDefinitionArns } = await w.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "worker" }));
+      expect(taskDefinitionArns).toEqual([tdArn(w.accountId, "worker", 1)]);
+      const worker = await describeService(w.ecs, "worker");
+      expect(worker).toMatchObject({ desiredCount: 5, taskDefinition: tdArn(w.accountId, "worker", 1) });
+      expect(
+        logsSince(
+          w.controller,
+          from,
+          (l) => l.msg.startsWith("manifests have errors") && JSON.stringify(l["files"]).includes("worker/task-definition.yaml"),
+        ),
+      ).toHaveLength(1);
+      expect(
+        logsSince(w.controller, from, (l) => l["code"] === "UnknownField" && l["file"] === "worker/task-definition.yaml"),
+      ).toHaveLength(1);
+      const byKey = new Map(doc.resources.map((r) => [r.key, r]));
+      expect(byKey.get("Service/shop/web")?.heldBack).toBeUndefined();
+      // The commit it was last loaded from: the file did not change since.
+      expect(byKey.get("TaskDefinition/worker")?.heldBack).toMatchObject({
+        commit: broken.sha,
+        file: "worker/task-definition.yaml",
+        line: 12,
+      });
+      expect(byKey.get("TaskDefinition/worker")?.lastAppliedRevision).toBe(good);
+      expect(byKey.get("Service/shop/worker")?.lastAppliedRevision).toBe(broken.sha);
+      expect(byKey.get("Service/shop/web")?.lastAppliedRevision).toBe(unknownField.sha);
+    },
+  );
 
   it("rejects unsigned and wrongly signed webhooks with 401 and does not fetch", { timeout: 90_000 }, async (context) => {
     const w = await world(context, { content: "examples", interval: "1h", webhookSecret: SECRET });
@@ -232,12 +270,22 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
     const body = JSON.stringify({ ref: "refs/heads/main" });
     expect(await postWebhook(w.controller, { secret: SECRET, signature: null })).toBe(401);
     expect(await postWebhook(w.controller, { secret: "not-the-secret" })).toBe(401);
-    expect(await postWebhook(w.controller, { secret: SECRET, body: JSON.stringify({ ref: "refs/heads/main", x: 1 }), signature: githubSignature(SECRET, body) })).toBe(401);
+    expect(
+      await postWebhook(w.controller, {
+        secret: SECRET,
+        body: JSON.stringify({ ref: "refs/heads/main", x: 1 }),
+        signature: githubSignature(SECRET, body),
+      }),
+    ).toBe(401);
     expect(await postWebhook(w.controller, { secret: SECRET, signature: "sha256=zz" })).toBe(401);
-    const rejected = await waitFor("four rejections in the log", () => {
-      const lines = w.controller.logs.filter((l) => l.msg === "webhook rejected");
-      return lines.length >= 4 ? lines : undefined;
-    }, { timeoutMs: 5_000, intervalMs: 50 });
+    const rejected = await waitFor(
+      "four rejections in the log",
+      () => {
+        const lines = w.controller.logs.filter((l) => l.msg === "webhook rejected");
+        return lines.length >= 4 ? lines : undefined;
+      },
+      { timeoutMs: 5_000, intervalMs: 50 },
+    );
     expect(rejected.map((l) => l["reason"])).toEqual(["missing-signature", "bad-signature", "bad-signature", "malformed-signature"]);
     expect(metricSum(await w.controller.metrics(), "ecs_gitops_git_fetches_total")).toBe(fetchesBefore);
     expect((await status(w.controller)).commit).toBe(before.commit);
@@ -245,7 +293,9 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
 
     // The same request, correctly signed, does fetch: the assertions above could have failed.
     expect(await postWebhook(w.controller, { secret: SECRET })).toBe(202);
-    await waitFor("a fetch", async () => metricSum(await w.controller.metrics(), "ecs_gitops_git_fetches_total") > fetchesBefore, { timeoutMs: 10_000 });
+    await waitFor("a fetch", async () => metricSum(await w.controller.metrics(), "ecs_gitops_git_fetches_total") > fetchesBefore, {
+      timeoutMs: 10_000,
+    });
     await waitFor("the new commit", async () => (await status(w.controller)).commit === push.sha, { timeoutMs: 10_000 });
   });
 
@@ -269,7 +319,10 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
     const counts = (i: Inventory) => `${i.taskDefinitionArns.length} task definitions, ${i.services.size} services`;
 
     // 1. Killed while registering task definitions.
-    await waitFor("8 registrations", async () => (await writes(w.controller, "ecs:RegisterTaskDefinition")) >= 8, { timeoutMs: 60_000, intervalMs: 10 });
+    await waitFor("8 registrations", async () => (await writes(w.controller, "ecs:RegisterTaskDefinition")) >= 8, {
+      timeoutMs: 60_000,
+      intervalMs: 10,
+    });
     await w.controller.signal("SIGKILL");
     const first = await inventory(w.ecs);
     console.log(`SIGKILL 1: ${counts(first)}`);
@@ -278,7 +331,10 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
 
     // 2. Restarted, killed again while creating services.
     const second = await w.start();
-    await waitFor("10 services created", async () => (await writes(second, "ecs:CreateService")) >= 10, { timeoutMs: 60_000, intervalMs: 10 });
+    await waitFor("10 services created", async () => (await writes(second, "ecs:CreateService")) >= 10, {
+      timeoutMs: 60_000,
+      intervalMs: 10,
+    });
     await second.signal("SIGKILL");
     const middle = await inventory(w.ecs);
     console.log(`SIGKILL 2: ${counts(middle)}`);
@@ -291,54 +347,74 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
     const started = performance.now();
     await ready(third, 90_000);
     const end = await inventory(w.ecs);
-    console.log(`restart→converged: ${Math.round(performance.now() - started)} ms (registered ${await writes(third, "ecs:RegisterTaskDefinition")}, created ${await writes(third, "ecs:CreateService")})`);
+    console.log(
+      `restart→converged: ${Math.round(performance.now() - started)} ms (registered ${await writes(third, "ecs:RegisterTaskDefinition")}, created ${await writes(third, "ecs:CreateService")})`,
+    );
     const families = [...new Set(w.services.values())];
     expect(end.taskDefinitionArns).toEqual(families.map((f) => tdArn(w.accountId, f, 1)).sort());
-    expect(Object.fromEntries(end.services)).toEqual(Object.fromEntries([...w.services].map(([service, family]) => [service, tdArn(w.accountId, family, 1)])));
+    expect(Object.fromEntries(end.services)).toEqual(
+      Object.fromEntries([...w.services].map(([service, family]) => [service, tdArn(w.accountId, family, 1)])),
+    );
     expect((await status(third)).resources.filter((r) => r.sync !== "Synced")).toEqual([]);
   });
 
-  it("retries through a moto_server outage mid-sync and converges on the restarted server without restarting", { timeout: 120_000 }, async (context) => {
-    const port = await freePort();
-    let moto = await startMoto({ port });
-    context.onTestFinished(() => moto.stop());
-    // The restarted moto_server is empty: for the controller, everything it had created was deleted
-    // behind its back. Recreating what it saw exist is self-heal (without it, that is drift to report).
-    const w = await world(context, { content: { families: 10 }, interval: "1s", endpoint: moto.endpoint, selfHeal: true });
-    const calls = async (labels: Record<string, string>) => metricSum(await w.controller.metrics(), "ecs_gitops_aws_calls_total", labels);
+  it(
+    "retries through a moto_server outage mid-sync and converges on the restarted server without restarting",
+    { timeout: 120_000 },
+    async (context) => {
+      const port = await freePort();
+      let moto = await startMoto({ port });
+      context.onTestFinished(() => moto.stop());
+      // The restarted moto_server is empty: for the controller, everything it had created was deleted
+      // behind its back. Recreating what it saw exist is self-heal (without it, that is drift to report).
+      const w = await world(context, { content: { families: 10 }, interval: "1s", endpoint: moto.endpoint, selfHeal: true });
+      const calls = async (labels: Record<string, string>) => metricSum(await w.controller.metrics(), "ecs_gitops_aws_calls_total", labels);
 
-    await waitFor("3 registrations", async () => (await calls({ operation: "ecs:RegisterTaskDefinition", outcome: "ok" })) >= 3, { timeoutMs: 60_000, intervalMs: 10 });
-    // (Not-found reads count as errors too: only the ones from here on are the outage's.)
-    const errorsBefore = await calls({ outcome: "error" });
-    const from = w.controller.logs.length;
-    await moto.stop();
-    const down = performance.now();
-    // Down until the calls in flight have failed (SDK retries included) and the keys wait for their
-    // backoff, so that no retry already under way can reach the new server before its cluster does.
-    const retry = (l: LogLine) => l.msg === "reconcile failed, will retry" && l["code"] === "AwsUnavailable";
-    await w.controller.waitForLog("a retry scheduled after AwsUnavailable", retry, 60_000, from);
-    expect(await calls({ outcome: "error" })).toBeGreaterThan(errorsBefore);
+      await waitFor("3 registrations", async () => (await calls({ operation: "ecs:RegisterTaskDefinition", outcome: "ok" })) >= 3, {
+        timeoutMs: 60_000,
+        intervalMs: 10,
+      });
+      // (Not-found reads count as errors too: only the ones from here on are the outage's.)
+      const errorsBefore = await calls({ outcome: "error" });
+      const from = w.controller.logs.length;
+      await moto.stop();
+      const down = performance.now();
+      // Down until the calls in flight have failed (SDK retries included) and the keys wait for their
+      // backoff, so that no retry already under way can reach the new server before its cluster does.
+      const retry = (l: LogLine) => l.msg === "reconcile failed, will retry" && l["code"] === "AwsUnavailable";
+      await w.controller.waitForLog("a retry scheduled after AwsUnavailable", retry, 60_000, from);
+      expect(await calls({ outcome: "error" })).toBeGreaterThan(errorsBefore);
 
-    // Back on the same port, empty: the cluster is created again, the controller fills in the rest.
-    // The cluster goes in first, while moto_server still loads its ECS backend: the controller's
-    // next CreateService must not find it missing (ClusterNotFoundException is terminal).
-    moto = await startMoto({ port, warmUp: "background" });
-    await waitFor("the cluster again", () => createCluster(w.ecs).then(() => true), { timeoutMs: 10_000, intervalMs: 50 });
-    console.log(`moto_server down for ${Math.round(performance.now() - down)} ms`);
-    const expected = Object.fromEntries([...w.services].map(([service, family]) => [service, tdArn(w.accountId, family, 1)]));
-    await waitFor("every service on revision 1 of its family", async () => isDeepStrictEqual(Object.fromEntries((await inventory(w.ecs)).services), expected), {
-      timeoutMs: 90_000,
-      intervalMs: 500,
-    });
-    console.log(`outage→converged: ${Math.round(performance.now() - down)} ms`);
-    expect((await inventory(w.ecs)).taskDefinitionArns).toEqual(Object.values(expected).sort());
-    expect(w.controller.isRunning).toBe(true);
-    expect(w.controller.logs.filter((l) => l.msg === "controller started")).toHaveLength(1);
-    // The outage was classified as transient and retried, never stalled.
-    const failures = w.controller.logs.filter((l) => l.msg === "reconcile failed, will retry" || l.msg === "could not read live state" || l.msg.startsWith("reconcile failed, stalled"));
-    expect(failures.some((l) => l["code"] === "AwsUnavailable" && /ECONNREFUSED|socket hang up/.test(String(l["err"])))).toBe(true);
-    expect(failures.filter((l) => l.level >= 50)).toEqual([]);
-  });
+      // Back on the same port, empty: the cluster is created again, the controller fills in the rest.
+      // The cluster goes in first, while moto_server still loads its ECS backend: the controller's
+      // next CreateService must not find it missing (ClusterNotFoundException is terminal).
+      moto = await startMoto({ port, warmUp: "background" });
+      await waitFor("the cluster again", () => createCluster(w.ecs).then(() => true), { timeoutMs: 10_000, intervalMs: 50 });
+      console.log(`moto_server down for ${Math.round(performance.now() - down)} ms`);
+      const expected = Object.fromEntries([...w.services].map(([service, family]) => [service, tdArn(w.accountId, family, 1)]));
+      await waitFor(
+        "every service on revision 1 of its family",
+        async () => isDeepStrictEqual(Object.fromEntries((await inventory(w.ecs)).services), expected),
+        {
+          timeoutMs: 90_000,
+          intervalMs: 500,
+        },
+      );
+      console.log(`outage→converged: ${Math.round(performance.now() - down)} ms`);
+      expect((await inventory(w.ecs)).taskDefinitionArns).toEqual(Object.values(expected).sort());
+      expect(w.controller.isRunning).toBe(true);
+      expect(w.controller.logs.filter((l) => l.msg === "controller started")).toHaveLength(1);
+      // The outage was classified as transient and retried, never stalled.
+      const failures = w.controller.logs.filter(
+        (l) =>
+          l.msg === "reconcile failed, will retry" ||
+          l.msg === "could not read live state" ||
+          l.msg.startsWith("reconcile failed, stalled"),
+      );
+      expect(failures.some((l) => l["code"] === "AwsUnavailable" && /ECONNREFUSED|socket hang up/.test(String(l["err"])))).toBe(true);
+      expect(failures.filter((l) => l.level >= 50)).toEqual([]);
+    },
+  );
 
   it("serves /metrics as Prometheus text with reconcile and AWS call series", { timeout: 90_000 }, async (context) => {
     const w = await world(context, { content: "examples", interval: "1s" });
@@ -352,14 +428,21 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
     const families = new Set(exposition.samples.map((s) => familyOf(s.name, exposition.type)));
     expect([...families].filter((f) => !exposition.help.has(f) || !exposition.type.has(f))).toEqual([]);
     const names = new Set(exposition.samples.map((s) => s.name));
-    for (const name of ["ecs_gitops_reconciles_total", "ecs_gitops_reconcile_duration_seconds_bucket", "ecs_gitops_aws_calls_total", "ecs_gitops_git_fetches_total", "ecs_gitops_resources"]) {
+    for (const name of [
+      "ecs_gitops_reconciles_total",
+      "ecs_gitops_reconcile_duration_seconds_bucket",
+      "ecs_gitops_aws_calls_total",
+      "ecs_gitops_git_fetches_total",
+      "ecs_gitops_resources",
+    ]) {
       expect(names, name).toContain(name);
     }
     expect(exposition.type.get("ecs_gitops_reconcile_duration_seconds")).toBe("histogram");
     expect(metricSum(text, "ecs_gitops_reconciles_total", { kind: "Service" })).toBeGreaterThanOrEqual(2);
-    expect(metricSum(text, "ecs_gitops_aws_calls_total", { operation: "ecs:RegisterTaskDefinition", type: "write", outcome: "ok" })).toBe(3);
+    expect(metricSum(text, "ecs_gitops_aws_calls_total", { operation: "ecs:RegisterTaskDefinition", type: "write", outcome: "ok" })).toBe(
+      3,
+    );
     expect(metricSum(text, "ecs_gitops_aws_calls_total", { operation: "ecs:CreateService", type: "write", outcome: "ok" })).toBe(2);
     expect(metricSum(text, "ecs_gitops_aws_calls_total", { type: "read" })).toBeGreaterThan(0);
   });
 });
-

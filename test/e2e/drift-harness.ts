@@ -24,7 +24,6 @@ export { git };
  * and AWS calls the test can read.
  */
 
-
 /** Commit everything in `dir`; returns the new HEAD. */
 export async function commitAll(dir: string, message: string): Promise<string> {
   await git(dir, "add", "-A");
@@ -33,7 +32,11 @@ export async function commitAll(dir: string, message: string): Promise<string> {
 }
 
 /** Bounded polling, no fixed sleeps: resolves as soon as `condition` holds. */
-export async function eventually<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5_000, what = "condition"): Promise<T> {
+export async function eventually<T>(
+  condition: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();
@@ -110,7 +113,8 @@ export class AlertReceiver {
       req.on("end", () => {
         const answer = behaviour(this.requests++);
         if (answer === "hang") return;
-        if (answer < 300) this.deliveries.push(parseDelivery(String(req.headers["x-ecs-gitops-event"]), Buffer.concat(chunks).toString("utf8")));
+        if (answer < 300)
+          this.deliveries.push(parseDelivery(String(req.headers["x-ecs-gitops-event"]), Buffer.concat(chunks).toString("utf8")));
         res.writeHead(answer, { "content-type": "text/plain" }).end(answer < 300 ? "ok" : "nope");
       });
     });
@@ -156,7 +160,14 @@ function parseDelivery(type: string, body: string): Delivery {
 export type LogLine = { time: number; level: number; msg: string; key?: string; [field: string]: unknown };
 
 // What #record logs once per key per reconcile, whatever the outcome.
-const RECONCILE_MESSAGES = new Set(["reconciled", "applied", "drift reverted", "blocked", "reconcile failed, will retry", "reconcile failed, stalled until the next commit"]);
+const RECONCILE_MESSAGES = new Set([
+  "reconciled",
+  "applied",
+  "drift reverted",
+  "blocked",
+  "reconcile failed, will retry",
+  "reconcile failed, stalled until the next commit",
+]);
 
 export type ControllerRun = {
   controller: Controller;
@@ -231,7 +242,8 @@ export async function runController(world: World, options: RunOptions): Promise<
     commitLoadLimits: options.commitLoadLimits,
   });
   const port = await controller.start();
-  const reconciles = (key: string, sinceMs = 0) => lines.filter((l) => l.key === key && RECONCILE_MESSAGES.has(l.msg) && l.time >= sinceMs).map((l) => l.time);
+  const reconciles = (key: string, sinceMs = 0) =>
+    lines.filter((l) => l.key === key && RECONCILE_MESSAGES.has(l.msg) && l.time >= sinceMs).map((l) => l.time);
   const status = async (): Promise<StatusDocument> => {
     const response = await fetch(`http://127.0.0.1:${port}/status`);
     return (await response.json()) as StatusDocument;
@@ -241,15 +253,22 @@ export async function runController(world: World, options: RunOptions): Promise<
     port,
     lines,
     reconciles,
-    writesFor: (key, sinceMs = 0) => lines.filter((l) => l.key === key && (l.msg === "applied" || l.msg === "drift reverted") && l.time >= sinceMs).flatMap((l) => l["calls"] as string[]),
+    writesFor: (key, sinceMs = 0) =>
+      lines
+        .filter((l) => l.key === key && (l.msg === "applied" || l.msg === "drift reverted") && l.time >= sinceMs)
+        .flatMap((l) => l["calls"] as string[]),
     status,
     converged: async (timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       const left = () => Math.max(0, deadline - Date.now());
-      const doc = await eventually(async () => {
-        const now = await status();
-        return now.resources.length > 0 && now.resources.every((r) => r.sync === "Synced") ? now : undefined;
-      }, left(), "every resource Synced");
+      const doc = await eventually(
+        async () => {
+          const now = await status();
+          return now.resources.length > 0 && now.resources.every((r) => r.sync === "Synced") ? now : undefined;
+        },
+        left(),
+        "every resource Synced",
+      );
       const keys = doc.resources.map((r) => r.key);
       // Converged: every key went through two more reconciles and nothing was written meanwhile
       // (moto's ignored CreateService fields cost one UpdateService a cycle after the create).
@@ -267,14 +286,18 @@ export async function runController(world: World, options: RunOptions): Promise<
     stop: async () => {
       await controller.stop();
       // DRIFT_DEBUG=1 keeps each controller's debug log in the temp dir, to read after a failed run.
-      if (process.env["DRIFT_DEBUG"]) await writeFile(path.join(tmpdir(), `drift-${world.accountId}.log`), lines.map((l) => JSON.stringify(l)).join("\n"));
+      if (process.env["DRIFT_DEBUG"])
+        await writeFile(path.join(tmpdir(), `drift-${world.accountId}.log`), lines.map((l) => JSON.stringify(l)).join("\n"));
       await rm(workDir, { recursive: true, force: true });
     },
   };
 }
 
 /** Writes (by operation) between two call-accounting snapshots. */
-export function writesBetween(before: Record<string, { kind: string; calls: number }>, after: Record<string, { kind: string; calls: number }>): Record<string, number> {
+export function writesBetween(
+  before: Record<string, { kind: string; calls: number }>,
+  after: Record<string, { kind: string; calls: number }>,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [op, stats] of Object.entries(after)) {
     const delta = stats.calls - (before[op]?.calls ?? 0);
@@ -307,8 +330,12 @@ export class MotoQueue {
 
   /** Every EventBridge event waiting in the queue (as delivered: `detail-type`, `source`, `detail` …). */
   async receive(): Promise<{ source: string; "detail-type": string; resources: string[]; detail: Record<string, unknown> }[]> {
-    const out = (await sqs(this.#endpoint, this.#accountId, "ReceiveMessage", { QueueUrl: this.#url, MaxNumberOfMessages: 10 })) as { Messages?: { Body: string }[] };
-    return (out.Messages ?? []).map((m) => JSON.parse(m.Body) as { source: string; "detail-type": string; resources: string[]; detail: Record<string, unknown> });
+    const out = (await sqs(this.#endpoint, this.#accountId, "ReceiveMessage", { QueueUrl: this.#url, MaxNumberOfMessages: 10 })) as {
+      Messages?: { Body: string }[];
+    };
+    return (out.Messages ?? []).map(
+      (m) => JSON.parse(m.Body) as { source: string; "detail-type": string; resources: string[]; detail: Record<string, unknown> },
+    );
   }
 }
 

@@ -1,4 +1,11 @@
-import { DeleteServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, UntagResourceCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import {
+  DeleteServiceCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  RegisterTaskDefinitionCommand,
+  UntagResourceCommand,
+  UpdateServiceCommand,
+} from "@aws-sdk/client-ecs";
 import type { RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
 import {
   CreateEventBusCommand,
@@ -59,7 +66,11 @@ function resourceWrites(before: CallSnapshot, run: ControllerRun): Record<string
  * raised within DETECT_MS of the change.
  */
 async function detected(ctx: Ctx, key: string, sinceMs: number): Promise<Delivery> {
-  const delivery = await eventually(() => ctx.receiver.deliveries.find((d) => d.type === "drift.opened" && d.key === key && d.atMs >= sinceMs), 4 * RESYNC_MS + 3_000, `drift.opened for ${key}`);
+  const delivery = await eventually(
+    () => ctx.receiver.deliveries.find((d) => d.type === "drift.opened" && d.key === key && d.atMs >= sinceMs),
+    4 * RESYNC_MS + 3_000,
+    `drift.opened for ${key}`,
+  );
   const line = ctx.run.lines.find((l) => l.msg === "drift detected" && l.key === key && l.time >= sinceMs)!;
   // `at` of an opening alert is when its reconcile started (before it read AWS).
   const startedAt = Date.parse(String(line["at"]));
@@ -70,11 +81,20 @@ async function detected(ctx: Ctx, key: string, sinceMs: number): Promise<Deliver
 }
 
 async function resolved(ctx: Ctx, key: string, sinceMs: number): Promise<Delivery> {
-  return eventually(() => ctx.receiver.deliveries.find((d) => d.type === "drift.resolved" && d.key === key && d.atMs >= sinceMs), 6 * RESYNC_MS + 3_000, `drift.resolved for ${key}`);
+  return eventually(
+    () => ctx.receiver.deliveries.find((d) => d.type === "drift.resolved" && d.key === key && d.atMs >= sinceMs),
+    6 * RESYNC_MS + 3_000,
+    `drift.resolved for ${key}`,
+  );
 }
 
 /** After ≥ CYCLES more reconciles of each key: exactly one opened and one resolved alert since `sinceMs`. */
-async function exactlyOnce(ctx: Ctx, keys: readonly string[], sinceMs: number, expected: { opened: number; resolved: number } = { opened: 1, resolved: 1 }): Promise<void> {
+async function exactlyOnce(
+  ctx: Ctx,
+  keys: readonly string[],
+  sinceMs: number,
+  expected: { opened: number; resolved: number } = { opened: 1, resolved: 1 },
+): Promise<void> {
   await Promise.all(keys.map((key) => ctx.run.cycles(key, CYCLES)));
   for (const key of keys) {
     const since = ctx.receiver.deliveries.filter((d) => d.key === key && d.atMs >= sinceMs);
@@ -87,9 +107,20 @@ async function exactlyOnce(ctx: Ctx, keys: readonly string[], sinceMs: number, e
 async function registerByHand(world: World, family: string, image: string): Promise<string> {
   const { taskDefinition } = await world.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }));
   if (taskDefinition === undefined) throw new Error(`no ${family}`);
-  const { taskDefinitionArn: _arn, revision: _revision, status: _status, requiresAttributes: _ra, compatibilities: _c, registeredAt: _at, registeredBy: _by, ...input } = taskDefinition;
+  const {
+    taskDefinitionArn: _arn,
+    revision: _revision,
+    status: _status,
+    requiresAttributes: _ra,
+    compatibilities: _c,
+    registeredAt: _at,
+    registeredBy: _by,
+    ...input
+  } = taskDefinition;
   const containers = (input.containerDefinitions ?? []).map((c, i) => (i === 0 ? { ...c, image } : c));
-  const out = await world.ecs.send(new RegisterTaskDefinitionCommand({ ...(input as RegisterTaskDefinitionCommandInput), family, containerDefinitions: containers }));
+  const out = await world.ecs.send(
+    new RegisterTaskDefinitionCommand({ ...(input as RegisterTaskDefinitionCommandInput), family, containerDefinitions: containers }),
+  );
   return out.taskDefinition!.taskDefinitionArn!;
 }
 
@@ -98,7 +129,12 @@ async function service(world: World, name: string) {
   return services![0]!;
 }
 
-async function start(options: { selfHeal: boolean; eventBus?: string; behaviour?: (n: number) => number | "hang"; prepare?: (world: World) => Promise<void> }): Promise<Ctx & { close(): Promise<void> }> {
+async function start(options: {
+  selfHeal: boolean;
+  eventBus?: string;
+  behaviour?: (n: number) => number | "hang";
+  prepare?: (world: World) => Promise<void>;
+}): Promise<Ctx & { close(): Promise<void> }> {
   const world = await createWorld(endpoint);
   await options.prepare?.(world);
   const receiver = await AlertReceiver.start(options.behaviour);
@@ -131,8 +167,18 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
       prepare: async (world) => {
         queue = await MotoQueue.create(endpoint, world.accountId, "drift-alerts");
         await world.events.send(new CreateEventBusCommand({ Name: "alerts" }));
-        await world.events.send(new PutRuleCommand({ Name: "to-queue", EventBusName: "alerts", EventPattern: JSON.stringify({ source: ["ecs-gitops"] }), State: "ENABLED", Description: "" }));
-        await world.events.send(new PutTargetsCommand({ Rule: "to-queue", EventBusName: "alerts", Targets: [{ Id: "queue", Arn: queue.arn }] }));
+        await world.events.send(
+          new PutRuleCommand({
+            Name: "to-queue",
+            EventBusName: "alerts",
+            EventPattern: JSON.stringify({ source: ["ecs-gitops"] }),
+            State: "ENABLED",
+            Description: "",
+          }),
+        );
+        await world.events.send(
+          new PutTargetsCommand({ Rule: "to-queue", EventBusName: "alerts", Targets: [{ Id: "queue", Arn: queue.arn }] }),
+        );
       },
     });
     const { world, run, receiver } = ctx;
@@ -162,18 +208,33 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
       // on it delivered them to the queue.
       expect(run.controller.calls.calls("events:PutEvents")).toBe(2);
       const events: Awaited<ReturnType<MotoQueue["receive"]>> = [];
-      await eventually(async () => {
-        events.push(...(await queue!.receive()));
-        return events.length >= 2;
-      }, 3_000, "two events in the queue");
+      await eventually(
+        async () => {
+          events.push(...(await queue!.receive()));
+          return events.length >= 2;
+        },
+        3_000,
+        "two events in the queue",
+      );
       expect(events).toHaveLength(2);
       const detectedEvent = events.find((e) => e["detail-type"] === "ECS GitOps Drift Detected");
       expect(detectedEvent).toMatchObject({
         source: "ecs-gitops",
         resources: [world.arn.service("worker")],
-        detail: { version: "1", type: "drift.opened", key: WORKER, kind: "Service", name: "worker", action: "healing", fields: [{ path: "/desiredCount", desired: 3, live: 7 }], fieldCount: 1 },
+        detail: {
+          version: "1",
+          type: "drift.opened",
+          key: WORKER,
+          kind: "Service",
+          name: "worker",
+          action: "healing",
+          fields: [{ path: "/desiredCount", desired: 3, live: 7 }],
+          fieldCount: 1,
+        },
       });
-      expect(events.find((e) => e["detail-type"] === "ECS GitOps Drift Resolved")).toMatchObject({ detail: { type: "drift.resolved", key: WORKER, resolution: "healed", action: "healed" } });
+      expect(events.find((e) => e["detail-type"] === "ECS GitOps Drift Resolved")).toMatchObject({
+        detail: { type: "drift.resolved", key: WORKER, resolution: "healed", action: "healed" },
+      });
 
       // 2. At once, on two resources: a label removed from worker (one TagResource), and web pointed
       //    at a revision registered by hand with another image, as the console's "update service"
@@ -237,10 +298,22 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
     try {
       await run.converged();
       const cases: { name: string; inject: () => Promise<unknown>; heal: Record<string, number> }[] = [
-        { name: "disabled", inject: () => world.events.send(new DisableRuleCommand({ Name: "nightly-report" })), heal: { "events:PutRule": 1 } },
+        {
+          name: "disabled",
+          inject: () => world.events.send(new DisableRuleCommand({ Name: "nightly-report" })),
+          heal: { "events:PutRule": 1 },
+        },
         {
           name: "schedule changed",
-          inject: () => world.events.send(new PutRuleCommand({ Name: "nightly-report", ScheduleExpression: "cron(0 4 * * ? *)", State: "ENABLED", Description: "Build the daily sales report" })),
+          inject: () =>
+            world.events.send(
+              new PutRuleCommand({
+                Name: "nightly-report",
+                ScheduleExpression: "cron(0 4 * * ? *)",
+                State: "ENABLED",
+                Description: "Build the daily sales report",
+              }),
+            ),
           heal: { "events:PutRule": 1 },
         },
         {
@@ -289,7 +362,9 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
       selfHeal: true,
       // The annotation overrides the global --self-heal for this one service.
       prepare: async (world) => {
-        await editFile(world.dir, "worker/service.yaml", (t) => t.replace("  name: worker\n", '  name: worker\n  annotations:\n    ecs-gitops/self-heal: "false"\n'));
+        await editFile(world.dir, "worker/service.yaml", (t) =>
+          t.replace("  name: worker\n", '  name: worker\n  annotations:\n    ecs-gitops/self-heal: "false"\n'),
+        );
         await commitAll(world.dir, "worker: no self-heal");
       },
     });
@@ -302,11 +377,25 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
       const { Targets } = await world.events.send(new ListTargetsByRuleCommand({ Rule: "nightly-report" }));
       const report = Targets![0]!;
       const cases: { name: string; inject: () => Promise<unknown>; heal: Record<string, number> }[] = [
-        { name: "target removed", inject: () => world.events.send(new RemoveTargetsCommand({ Rule: "nightly-report", Ids: ["report"] })), heal: { "events:PutTargets": 1 } },
-        { name: "target added", inject: () => world.events.send(new PutTargetsCommand({ Rule: "nightly-report", Targets: [{ ...report, Id: "extra" }] })), heal: { "events:RemoveTargets": 1 } },
+        {
+          name: "target removed",
+          inject: () => world.events.send(new RemoveTargetsCommand({ Rule: "nightly-report", Ids: ["report"] })),
+          heal: { "events:PutTargets": 1 },
+        },
+        {
+          name: "target added",
+          inject: () => world.events.send(new PutTargetsCommand({ Rule: "nightly-report", Targets: [{ ...report, Id: "extra" }] })),
+          heal: { "events:RemoveTargets": 1 },
+        },
         {
           name: "target edited",
-          inject: () => world.events.send(new PutTargetsCommand({ Rule: "nightly-report", Targets: [{ ...report, EcsParameters: { ...report.EcsParameters!, TaskCount: 4 } }] })),
+          inject: () =>
+            world.events.send(
+              new PutTargetsCommand({
+                Rule: "nightly-report",
+                Targets: [{ ...report, EcsParameters: { ...report.EcsParameters!, TaskCount: 4 } }],
+              }),
+            ),
           heal: { "events:PutTargets": 1 },
         },
       ];
@@ -326,7 +415,10 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
       expect(ctx.receiver.find("drift.opened", WORKER)).toMatchObject({ action: "reported" });
       expect(run.writesFor(WORKER, scaledAt)).toEqual([]);
       expect((await service(world, "worker")).desiredCount).toBe(6);
-      expect((await run.status()).resources.find((r) => r.key === WORKER)).toMatchObject({ sync: "OutOfSync", message: "drift: /desiredCount" });
+      expect((await run.status()).resources.find((r) => r.key === WORKER)).toMatchObject({
+        sync: "OutOfSync",
+        message: "drift: /desiredCount",
+      });
       // Put back by hand: resolved once, as manual.
       const fixedAt = Date.now();
       await world.ecs.send(new UpdateServiceCommand({ cluster: "shop", service: "worker", desiredCount: 3 }));
@@ -370,7 +462,9 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
       // Fixed by hand: the rule enabled again, web back on its revision.
       const t1 = Date.now();
       await world.events.send(new EnableRuleCommand({ Name: "nightly-report" }));
-      await world.ecs.send(new UpdateServiceCommand({ cluster: "shop", service: "web", taskDefinition: world.arn.taskDefinition("web", 1) }));
+      await world.ecs.send(
+        new UpdateServiceCommand({ cluster: "shop", service: "web", taskDefinition: world.arn.taskDefinition("web", 1) }),
+      );
       expect((await resolved(ctx, RULE, t1)).resolution).toBe("manual");
       expect((await resolved(ctx, WEB, t1)).resolution).toBe("manual");
 
@@ -402,27 +496,35 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
   it.each([
     ["never answers", () => "hang" as const],
     ["answers 500", () => 500],
-  ])("keeps its resync pace and heals while the alert webhook %s", async (_name, behaviour) => {
-    const ctx = await start({ selfHeal: true, behaviour });
-    const { world, run, receiver } = ctx;
-    try {
-      await run.converged();
-      const t0 = Date.now();
-      await world.ecs.send(new UpdateServiceCommand({ cluster: "shop", service: "worker", desiredCount: 7 }));
-      const healedAt = await eventually(() => run.lines.find((l) => l.key === WORKER && l.msg === "drift reverted" && l.time >= t0)?.time, 4 * RESYNC_MS, "heal");
-      expect(healedAt - t0).toBeLessThanOrEqual(DETECT_MS);
-      await Promise.all([WORKER, WEB, RULE].map((key) => run.cycles(key, CYCLES + 1)));
-      expect(receiver.requests).toBeGreaterThanOrEqual(1);
-      expect(receiver.deliveries).toEqual([]);
-      // Every resource kept being reconciled at its period while alerts were stuck or failing.
-      for (const key of [WORKER, WEB, RULE, ...TASK_DEFINITIONS]) {
-        const times = run.reconciles(key, t0);
-        const gaps = times.slice(1).map((t, i) => t - times[i]!);
-        expect(Math.max(...gaps), `${key} gaps ${gaps.join(",")}`).toBeLessThanOrEqual(CYCLE_MS);
+  ])(
+    "keeps its resync pace and heals while the alert webhook %s",
+    async (_name, behaviour) => {
+      const ctx = await start({ selfHeal: true, behaviour });
+      const { world, run, receiver } = ctx;
+      try {
+        await run.converged();
+        const t0 = Date.now();
+        await world.ecs.send(new UpdateServiceCommand({ cluster: "shop", service: "worker", desiredCount: 7 }));
+        const healedAt = await eventually(
+          () => run.lines.find((l) => l.key === WORKER && l.msg === "drift reverted" && l.time >= t0)?.time,
+          4 * RESYNC_MS,
+          "heal",
+        );
+        expect(healedAt - t0).toBeLessThanOrEqual(DETECT_MS);
+        await Promise.all([WORKER, WEB, RULE].map((key) => run.cycles(key, CYCLES + 1)));
+        expect(receiver.requests).toBeGreaterThanOrEqual(1);
+        expect(receiver.deliveries).toEqual([]);
+        // Every resource kept being reconciled at its period while alerts were stuck or failing.
+        for (const key of [WORKER, WEB, RULE, ...TASK_DEFINITIONS]) {
+          const times = run.reconciles(key, t0);
+          const gaps = times.slice(1).map((t, i) => t - times[i]!);
+          expect(Math.max(...gaps), `${key} gaps ${gaps.join(",")}`).toBeLessThanOrEqual(CYCLE_MS);
+        }
+        expect((await service(world, "worker")).desiredCount).toBe(3);
+      } finally {
+        await ctx.close();
       }
-      expect((await service(world, "worker")).desiredCount).toBe(3);
-    } finally {
-      await ctx.close();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });

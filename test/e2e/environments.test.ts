@@ -24,7 +24,11 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 type Outcome = { key: string; outcome: string };
-const changedKeys = (json: string) => (JSON.parse(json) as { actions: { key: string; type: string }[] }).actions.filter((a) => a.type !== "noop").map((a) => a.key).sort();
+const changedKeys = (json: string) =>
+  (JSON.parse(json) as { actions: { key: string; type: string }[] }).actions
+    .filter((a) => a.type !== "noop")
+    .map((a) => a.key)
+    .sort();
 
 describe("environments: base + staging + prod of examples/environments", () => {
   const saved = { ...process.env };
@@ -33,12 +37,20 @@ describe("environments: base + staging + prod of examples/environments", () => {
   let events: EventBridgeClient;
   let ssm: SSMClient;
   const aws = () => ["--endpoint-url", endpoint, "--aws-rate-limit", "off"];
-  const service = async (name: string) => (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: [name] }))).services?.[0];
-  const container = async (family: string) => (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }))).taskDefinition?.containerDefinitions?.[0];
+  const service = async (name: string) =>
+    (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: [name] }))).services?.[0];
+  const container = async (family: string) =>
+    (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }))).taskDefinition?.containerDefinitions?.[0];
 
   beforeAll(async () => {
     const accountId = newAccountId();
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey, AWS_REGION: MOTO_REGION, ECS_GITOPS_TEST_ACCOUNT_ID: accountId, IMAGE_TAG: "1.4.2" });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      AWS_REGION: MOTO_REGION,
+      ECS_GITOPS_TEST_ACCOUNT_ID: accountId,
+      IMAGE_TAG: "1.4.2",
+    });
     const config = { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS };
     ecs = new ECSClient(config);
     events = new EventBridgeClient(config);
@@ -63,14 +75,30 @@ describe("environments: base + staging + prod of examples/environments", () => {
 
     for (const env of ["staging", "prod", "staging", "prod"]) expect((await cli("apply", root, "--env", env, ...aws())).code).toBe(0); // moto drops some CreateService fields: converge once
 
-    expect(await service("web-staging")).toMatchObject({ desiredCount: 1, taskDefinition: expect.stringMatching(/task-definition\/web-staging:1$/) });
-    expect(await service("web-prod")).toMatchObject({ desiredCount: 4, taskDefinition: expect.stringMatching(/task-definition\/web-prod:1$/) });
+    expect(await service("web-staging")).toMatchObject({
+      desiredCount: 1,
+      taskDefinition: expect.stringMatching(/task-definition\/web-staging:1$/),
+    });
+    expect(await service("web-prod")).toMatchObject({
+      desiredCount: 4,
+      taskDefinition: expect.stringMatching(/task-definition\/web-prod:1$/),
+    });
     const staging = await container("web-staging");
     const prod = await container("web-prod");
     expect(staging?.image).toMatch(/shop\/web:1\.5\.0-rc\.1$/);
     expect(prod?.image).toMatch(/shop\/web:1\.4\.2$/);
-    expect(staging?.environment).toEqual(expect.arrayContaining([{ name: "LOG_LEVEL", value: "debug" }, { name: "PORT", value: "8080" }]));
-    expect(prod?.environment).toEqual(expect.arrayContaining([{ name: "LOG_LEVEL", value: "info" }, { name: "FEATURE_CHECKOUT_V2", value: "on" }]));
+    expect(staging?.environment).toEqual(
+      expect.arrayContaining([
+        { name: "LOG_LEVEL", value: "debug" },
+        { name: "PORT", value: "8080" },
+      ]),
+    );
+    expect(prod?.environment).toEqual(
+      expect.arrayContaining([
+        { name: "LOG_LEVEL", value: "info" },
+        { name: "FEATURE_CHECKOUT_V2", value: "on" },
+      ]),
+    );
     expect((await events.send(new DescribeRuleCommand({ Name: "nightly-report-prod" }))).ScheduleExpression).toBe("cron(30 2 * * ? *)");
     await expect(events.send(new DescribeRuleCommand({ Name: "nightly-report-staging" }))).rejects.toThrow(/does not exist/);
 
@@ -83,10 +111,14 @@ describe("environments: base + staging + prod of examples/environments", () => {
   });
 
   it("a base edit shows in both environments, an overlay edit only in its own", async () => {
-    await editFile(root, "base/web/service.yaml", (t) => t.replace("healthCheckGracePeriodSeconds: 60", "healthCheckGracePeriodSeconds: 90"));
+    await editFile(root, "base/web/service.yaml", (t) =>
+      t.replace("healthCheckGracePeriodSeconds: 60", "healthCheckGracePeriodSeconds: 90"),
+    );
     expect(changedKeys((await cli("diff", root, "--env", "staging", ...aws(), "-o", "json")).out)).toEqual(["Service/shop/web-staging"]);
     expect(changedKeys((await cli("diff", root, "--env", "prod", ...aws(), "-o", "json")).out)).toEqual(["Service/shop/web-prod"]);
-    await editFile(root, "base/web/service.yaml", (t) => t.replace("healthCheckGracePeriodSeconds: 90", "healthCheckGracePeriodSeconds: 60"));
+    await editFile(root, "base/web/service.yaml", (t) =>
+      t.replace("healthCheckGracePeriodSeconds: 90", "healthCheckGracePeriodSeconds: 60"),
+    );
 
     await editFile(root, "envs/staging/ecs-gitops.yaml", (t) => t.replace("desiredCount: 1", "desiredCount: 2"));
     const staging = await cli("diff", root, "--env", "staging", ...aws(), "-o", "json");
@@ -102,9 +134,15 @@ describe("environments: base + staging + prod of examples/environments", () => {
     await ssm.send(new PutParameterCommand({ Name: "/shop/prod/upstream-header", Value: secret, Type: "SecureString" }));
     await editFile(root, "envs/prod/ecs-gitops.yaml", (t) =>
       t
-        .replace("IMAGE_TAG: {fromEnv: IMAGE_TAG}", "IMAGE_TAG: {fromSsm: /shop/prod/image-tag}\n  UPSTREAM: {fromSsm: /shop/prod/upstream-header}")
+        .replace(
+          "IMAGE_TAG: {fromEnv: IMAGE_TAG}",
+          "IMAGE_TAG: {fromSsm: /shop/prod/image-tag}\n  UPSTREAM: {fromSsm: /shop/prod/upstream-header}",
+        )
         // A name that does not look secret: only the SecureString flag can mask it.
-        .replace("- {name: FEATURE_CHECKOUT_V2, value: \"on\"}", "- {name: FEATURE_CHECKOUT_V2, value: \"on\"}\n              - {name: UPSTREAM_HEADER, value: \"Bearer ${UPSTREAM}\"}"),
+        .replace(
+          '- {name: FEATURE_CHECKOUT_V2, value: "on"}',
+          '- {name: FEATURE_CHECKOUT_V2, value: "on"}\n              - {name: UPSTREAM_HEADER, value: "Bearer ${UPSTREAM}"}',
+        ),
     );
     // Offline, the SSM variables stay as written.
     const rendered = await cli("render", root, "--env", "prod");

@@ -1,8 +1,22 @@
 import { mkdtemp, readFile, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CreateClusterCommand, CreateServiceCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, UntagResourceCommand } from "@aws-sdk/client-ecs";
-import { EventBridgeClient, ListRulesCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand, UntagResourceCommand as UntagRuleCommand } from "@aws-sdk/client-eventbridge";
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  UntagResourceCommand,
+} from "@aws-sdk/client-ecs";
+import {
+  EventBridgeClient,
+  ListRulesCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+  UntagResourceCommand as UntagRuleCommand,
+} from "@aws-sdk/client-eventbridge";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { destroyAwsClients } from "../../src/aws/index.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
@@ -27,7 +41,11 @@ async function sync(options: OneShotOptions) {
   try {
     expect(plan.problems.filter((p) => p.severity === "error")).toEqual([]);
     const outcomes = await applyOnce(plan);
-    const writes = Object.fromEntries(Object.entries(plan.calls.snapshot().byOperation).filter(([, s]) => s.kind === "write").map(([op, s]) => [op, s.calls]));
+    const writes = Object.fromEntries(
+      Object.entries(plan.calls.snapshot().byOperation)
+        .filter(([, s]) => s.kind === "write")
+        .map(([op, s]) => [op, s.calls]),
+    );
     return { actions: plan.actions, outcomes, writes };
   } finally {
     destroyAwsClients(plan.aws);
@@ -42,12 +60,21 @@ function capture() {
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/")).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
+    .sort();
 }
 
 describe("export on moto_server: onboarding resources ecs-gitops did not create", () => {
   const accountId = newAccountId();
-  const options = (dir: string): OneShotOptions => ({ path: dir, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops" });
+  const options = (dir: string): OneShotOptions => ({
+    path: dir,
+    region: MOTO_REGION,
+    endpoint,
+    accountIdHeader: accountId,
+    owner: "ecs-gitops",
+  });
   const exportFlags = (out: string): ExportFlags => ({ cluster: "shop", allRules: true, out, region: MOTO_REGION, endpointUrl: endpoint });
   let out: string;
 
@@ -68,7 +95,8 @@ describe("export on moto_server: onboarding resources ecs-gitops did not create"
       const tdArns = (await ecs.send(new ListTaskDefinitionsCommand({}))).taskDefinitionArns ?? [];
       expect(tdArns).toHaveLength(3);
       const serviceArns = ["web", "worker"].map((name) => `arn:aws:ecs:${MOTO_REGION}:${accountId}:service/shop/${name}`);
-      for (const resourceArn of [...tdArns, ...serviceArns]) await ecs.send(new UntagResourceCommand({ resourceArn, tagKeys: OWNERSHIP_TAGS }));
+      for (const resourceArn of [...tdArns, ...serviceArns])
+        await ecs.send(new UntagResourceCommand({ resourceArn, tagKeys: OWNERSHIP_TAGS }));
       const rules = (await events.send(new ListRulesCommand({}))).Rules ?? [];
       for (const rule of rules) await events.send(new UntagRuleCommand({ ResourceARN: rule.Arn, TagKeys: OWNERSHIP_TAGS }));
     } finally {
@@ -120,8 +148,12 @@ describe("export on moto_server: onboarding resources ecs-gitops did not create"
       expect(plan.problems.filter((p) => p.severity === "error")).toEqual([]);
       for (const action of plan.actions) {
         expect(action.type, action.key).toBe("update");
-        expect(action.changes.map((c) => c.path).sort(), action.key).toEqual([OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG].map((t) => `/tags/${t}`).sort());
-        expect(action.type !== "blocked" && action.calls.map((c) => c.operation), action.key).toEqual([action.kind === "ScheduledRule" ? "events:TagResource" : "ecs:TagResource"]);
+        expect(action.changes.map((c) => c.path).sort(), action.key).toEqual(
+          [OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG].map((t) => `/tags/${t}`).sort(),
+        );
+        expect(action.type !== "blocked" && action.calls.map((c) => c.operation), action.key).toEqual([
+          action.kind === "ScheduledRule" ? "events:TagResource" : "ecs:TagResource",
+        ]);
       }
     } finally {
       destroyAwsClients(plan.aws);
@@ -149,11 +181,19 @@ describe("export on moto_server: onboarding resources ecs-gitops did not create"
   it("exports only the services and rules asked for, and fails on a name that does not exist", async () => {
     const only = await mkdtemp(path.join(tmpdir(), "ecs-gitops-export-"));
     const { io } = capture();
-    expect(await runExport({ cluster: "shop", services: "worker", out: only, region: MOTO_REGION, endpointUrl: endpoint }, io, { accountIdHeader: accountId })).toBe(0);
+    expect(
+      await runExport({ cluster: "shop", services: "worker", out: only, region: MOTO_REGION, endpointUrl: endpoint }, io, {
+        accountIdHeader: accountId,
+      }),
+    ).toBe(0);
     expect(await listFiles(only)).toEqual(["worker/service.yaml", "worker/task-definition.yaml"]);
     const missing = capture();
     const none = await mkdtemp(path.join(tmpdir(), "ecs-gitops-export-"));
-    expect(await runExport({ cluster: "shop", services: "nope", out: none, region: MOTO_REGION, endpointUrl: endpoint }, missing.io, { accountIdHeader: accountId })).toBe(2);
+    expect(
+      await runExport({ cluster: "shop", services: "nope", out: none, region: MOTO_REGION, endpointUrl: endpoint }, missing.io, {
+        accountIdHeader: accountId,
+      }),
+    ).toBe(2);
     expect(missing.err.join("")).toMatch(/no such service in cluster "shop": nope/);
     expect(await listFiles(none)).toEqual([]);
   });
@@ -170,26 +210,49 @@ describe("export on moto_server: resources made by hand, two revisions of one fa
     try {
       await ecs.send(new CreateClusterCommand({ clusterName: "ops" }));
       const register = async (image: string) => {
-        const { taskDefinition } = await ecs.send(new RegisterTaskDefinitionCommand({
-          family: "api",
-          networkMode: "bridge",
-          containerDefinitions: [{ name: "api", image, memory: 256, essential: true, portMappings: [{ containerPort: 8080, hostPort: 0, protocol: "tcp" }] }],
-          tags: [{ key: "team", value: "ops" }],
-        }));
+        const { taskDefinition } = await ecs.send(
+          new RegisterTaskDefinitionCommand({
+            family: "api",
+            networkMode: "bridge",
+            containerDefinitions: [
+              { name: "api", image, memory: 256, essential: true, portMappings: [{ containerPort: 8080, hostPort: 0, protocol: "tcp" }] },
+            ],
+            tags: [{ key: "team", value: "ops" }],
+          }),
+        );
         return taskDefinition?.taskDefinitionArn ?? "";
       };
       const v1 = await register("api:1");
       const v2 = await register("api:2");
-      await ecs.send(new CreateServiceCommand({ cluster: "ops", serviceName: "api", taskDefinition: v2, desiredCount: 2, launchType: "EC2", tags: [{ key: "team", value: "ops" }] }));
-      await ecs.send(new CreateServiceCommand({ cluster: "ops", serviceName: "api-legacy", taskDefinition: v1, desiredCount: 1, launchType: "EC2" }));
+      await ecs.send(
+        new CreateServiceCommand({
+          cluster: "ops",
+          serviceName: "api",
+          taskDefinition: v2,
+          desiredCount: 2,
+          launchType: "EC2",
+          tags: [{ key: "team", value: "ops" }],
+        }),
+      );
+      await ecs.send(
+        new CreateServiceCommand({ cluster: "ops", serviceName: "api-legacy", taskDefinition: v1, desiredCount: 1, launchType: "EC2" }),
+      );
       await events.send(new PutRuleCommand({ Name: "api-cleanup", ScheduleExpression: "rate(1 hour)", State: "ENABLED", Description: "" }));
-      await events.send(new PutTargetsCommand({
-        Rule: "api-cleanup",
-        Targets: [
-          { Id: "cleanup", Arn: `arn:aws:ecs:${MOTO_REGION}:${accountId}:cluster/ops`, RoleArn: `arn:aws:iam::${accountId}:role/events-run-task`, EcsParameters: { TaskDefinitionArn: v1, TaskCount: 1, LaunchType: "EC2" }, Input: JSON.stringify({ containerOverrides: [{ name: "api", command: ["cleanup"] }] }) },
-          { Id: "audit", Arn: `arn:aws:sqs:${MOTO_REGION}:${accountId}:audit` },
-        ],
-      }));
+      await events.send(
+        new PutTargetsCommand({
+          Rule: "api-cleanup",
+          Targets: [
+            {
+              Id: "cleanup",
+              Arn: `arn:aws:ecs:${MOTO_REGION}:${accountId}:cluster/ops`,
+              RoleArn: `arn:aws:iam::${accountId}:role/events-run-task`,
+              EcsParameters: { TaskDefinitionArn: v1, TaskCount: 1, LaunchType: "EC2" },
+              Input: JSON.stringify({ containerOverrides: [{ name: "api", command: ["cleanup"] }] }),
+            },
+            { Id: "audit", Arn: `arn:aws:sqs:${MOTO_REGION}:${accountId}:audit` },
+          ],
+        }),
+      );
     } finally {
       ecs.destroy();
       events.destroy();
@@ -197,9 +260,18 @@ describe("export on moto_server: resources made by hand, two revisions of one fa
 
     const out = await mkdtemp(path.join(tmpdir(), "ecs-gitops-export-"));
     const { io, err } = capture();
-    expect(await runExport({ cluster: "ops", allRules: true, out, region: MOTO_REGION, endpointUrl: endpoint }, io, { accountIdHeader: accountId })).toBe(0);
+    expect(
+      await runExport({ cluster: "ops", allRules: true, out, region: MOTO_REGION, endpointUrl: endpoint }, io, {
+        accountIdHeader: accountId,
+      }),
+    ).toBe(0);
     expect(err.join("")).toMatch(/rule api-cleanup: target audit .* not an ECS task/);
-    expect(await listFiles(out)).toEqual(["api-cleanup/scheduled-rule.yaml", "api-legacy/service.yaml", "api/service.yaml", "api/task-definition.yaml"]);
+    expect(await listFiles(out)).toEqual([
+      "api-cleanup/scheduled-rule.yaml",
+      "api-legacy/service.yaml",
+      "api/service.yaml",
+      "api/task-definition.yaml",
+    ]);
     expect(await readFile(path.join(out, "api/service.yaml"), "utf8")).toContain("taskDefinition: api\n");
     const legacy = await readFile(path.join(out, "api-legacy/service.yaml"), "utf8");
     expect(legacy).toMatch(/# review: pinned to revision 1: the exported TaskDefinition api is revision 2.*\n  taskDefinition: api:1\n/);
@@ -215,7 +287,9 @@ describe("export on moto_server: resources made by hand, two revisions of one fa
     const options: OneShotOptions = { path: out, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops" };
     const plan = await planOnce(options);
     try {
-      const specChanges = plan.actions.flatMap((a) => a.changes.filter((c) => !c.path.startsWith("/tags/")).map((c) => `${a.key} ${c.path}`));
+      const specChanges = plan.actions.flatMap((a) =>
+        a.changes.filter((c) => !c.path.startsWith("/tags/")).map((c) => `${a.key} ${c.path}`),
+      );
       // The only non-tag difference is the one the review comment warns about: the SQS target would go.
       expect(specChanges).toEqual(["ScheduledRule/default/api-cleanup /targets/audit"]);
     } finally {

@@ -61,10 +61,15 @@ export class FaultProxy {
     }
     this.seen.set(operation, (this.seen.get(operation) ?? 0) + 1);
     const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) if (typeof value === "string" && name !== "host" && name !== "content-length") headers.set(name, value);
+    for (const [name, value] of Object.entries(request.headers))
+      if (typeof value === "string" && name !== "host" && name !== "content-length") headers.set(name, value);
     let upstream: Response;
     try {
-      upstream = await fetch(`${this.#upstream}${request.url ?? "/"}`, { method: request.method ?? "POST", headers, body: chunks.length > 0 ? Buffer.concat(chunks) : null });
+      upstream = await fetch(`${this.#upstream}${request.url ?? "/"}`, {
+        method: request.method ?? "POST",
+        headers,
+        body: chunks.length > 0 ? Buffer.concat(chunks) : null,
+      });
     } catch {
       request.socket.destroy();
       return;

@@ -1,4 +1,10 @@
-import { CreateClusterCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import {
+  CreateClusterCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+} from "@aws-sdk/client-ecs";
 import type { RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
@@ -34,10 +40,19 @@ describe("a hand-registered revision with git's content", () => {
   afterAll(() => ecs?.destroy());
 
   async function sync() {
-    const plan = await planOnce({ path: dir, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops", rateLimit: false });
+    const plan = await planOnce({
+      path: dir,
+      region: MOTO_REGION,
+      endpoint,
+      accountIdHeader: accountId,
+      owner: "ecs-gitops",
+      rateLimit: false,
+    });
     try {
       const outcomes = await applyOnce(plan);
-      const writes = Object.entries(plan.calls.snapshot().byOperation).filter(([, s]) => s.kind === "write" && s.calls > 0).map(([op, s]) => [op, s.calls]);
+      const writes = Object.entries(plan.calls.snapshot().byOperation)
+        .filter(([, s]) => s.kind === "write" && s.calls > 0)
+        .map(([op, s]) => [op, s.calls]);
       return { outcomes, writes: Object.fromEntries(writes) as Record<string, number> };
     } finally {
       destroyAwsClients(plan.aws);
@@ -48,10 +63,28 @@ describe("a hand-registered revision with git's content", () => {
     await sync();
     await sync(); // moto drops some CreateService fields: converge once
     const ours = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "web" }))).taskDefinition!;
-    const { taskDefinitionArn: _arn, revision: _revision, status: _status, compatibilities: _c, requiresAttributes: _r, registeredAt: _at, registeredBy: _by, ...content } = ours;
+    const {
+      taskDefinitionArn: _arn,
+      revision: _revision,
+      status: _status,
+      compatibilities: _c,
+      requiresAttributes: _r,
+      registeredAt: _at,
+      registeredBy: _by,
+      ...content
+    } = ours;
     const containers = content.containerDefinitions?.map((c) => ({ ...c, image: IMAGE }));
-    const theirTags = [{ key: "team", value: "payments" }, { key: "created-by", value: "console" }];
-    const theirs = await ecs.send(new RegisterTaskDefinitionCommand({ ...(content as RegisterTaskDefinitionCommandInput), containerDefinitions: containers, tags: theirTags }));
+    const theirTags = [
+      { key: "team", value: "payments" },
+      { key: "created-by", value: "console" },
+    ];
+    const theirs = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        ...(content as RegisterTaskDefinitionCommandInput),
+        containerDefinitions: containers,
+        tags: theirTags,
+      }),
+    );
     const theirArn = theirs.taskDefinition?.taskDefinitionArn;
 
     await editFile(dir, "web/task-definition.yaml", (t) => t.replace(/shop\/web:[\d.]+/, "shop/web:3.1.0"));

@@ -182,7 +182,14 @@ describe("GitRemoteSource against a real remote", () => {
 
   it("fails with SourceUnavailable and redacted credentials when the remote is unreachable", async () => {
     const url = "https://deploy-bot:hunter2-password@127.0.0.1:1/acme/deploy.git";
-    const source = track(new GitRemoteSource({ url, branch: "main", workDir: await scratch("state"), env: { ...process.env, ECS_GITOPS_GIT_TOKEN: "ghp_tokenvalue123" } }));
+    const source = track(
+      new GitRemoteSource({
+        url,
+        branch: "main",
+        workDir: await scratch("state"),
+        env: { ...process.env, ECS_GITOPS_GIT_TOKEN: "ghp_tokenvalue123" },
+      }),
+    );
     const error = await caught(source.sync());
     expect(error.code).toBe("SourceUnavailable");
     expect(error.retryable).toBe(true);
@@ -194,7 +201,9 @@ describe("GitRemoteSource against a real remote", () => {
   });
 
   it("fails with SourceUnavailable for a path that is not a repository", async () => {
-    const source = track(new GitRemoteSource({ url: `file://${join(root, "does-not-exist.git")}`, branch: "main", workDir: await scratch("state") }));
+    const source = track(
+      new GitRemoteSource({ url: `file://${join(root, "does-not-exist.git")}`, branch: "main", workDir: await scratch("state") }),
+    );
     expect((await caught(source.sync())).code).toBe("SourceUnavailable");
   });
 
@@ -229,7 +238,14 @@ describe("GitRemoteSource against a real remote", () => {
       seen = [];
       hang = false;
       const workDir = await scratch("state");
-      const source = track(new GitRemoteSource({ url: `${base}/acme/deploy.git`, branch: "main", workDir, env: { ...process.env, ECS_GITOPS_GIT_TOKEN: "glpat-secret-123", ECS_GITOPS_GIT_USERNAME: "oauth2" } }));
+      const source = track(
+        new GitRemoteSource({
+          url: `${base}/acme/deploy.git`,
+          branch: "main",
+          workDir,
+          env: { ...process.env, ECS_GITOPS_GIT_TOKEN: "glpat-secret-123", ECS_GITOPS_GIT_USERNAME: "oauth2" },
+        }),
+      );
       const error = await caught(source.headSha());
       expect(error.code).toBe("SourceUnavailable");
       expect(error.message).not.toContain("glpat-secret-123");
@@ -239,7 +255,9 @@ describe("GitRemoteSource against a real remote", () => {
 
     it("gives up on a remote that does not answer within the timeout", async () => {
       hang = true;
-      const source = track(new GitRemoteSource({ url: `${base}/slow.git`, branch: "main", workDir: await scratch("state"), timeoutMs: 500 }));
+      const source = track(
+        new GitRemoteSource({ url: `${base}/slow.git`, branch: "main", workDir: await scratch("state"), timeoutMs: 500 }),
+      );
       const started = Date.now();
       const error = await caught(source.headSha());
       expect(error.code).toBe("SourceUnavailable");

@@ -66,7 +66,8 @@ describe("a task definition ARN without a revision", () => {
     applyMotoAccountHeader(ecs.middlewareStack, accountId);
     applyMotoAccountHeader(events.middlewareStack, accountId);
     await ecs.send(new CreateClusterCommand({ clusterName: "books" }));
-    const register = (image: string) => ecs.send(new RegisterTaskDefinitionCommand({ family: "ledger", containerDefinitions: [{ name: "ledger", image, memory: 128 }] }));
+    const register = (image: string) =>
+      ecs.send(new RegisterTaskDefinitionCommand({ family: "ledger", containerDefinitions: [{ name: "ledger", image, memory: 128 }] }));
     await register("registry.example/ledger:1");
 
     const family = `arn:aws:ecs:${MOTO_REGION}:${accountId}:task-definition/ledger`;
@@ -76,9 +77,18 @@ describe("a task definition ARN without a revision", () => {
 
     const first = await sync(options);
     // Accepted, with a warning on each reference that says what it follows.
-    expect(first.plan.problems.map((p) => [p.severity, p.rule])).toEqual([["warning", "rule-target-task-definition"], ["warning", "service-task-definition"]].sort());
-    expect(first.outcomes.map((o) => [o.key, o.outcome])).toEqual([["Service/books/ledger", "applied"], ["ScheduledRule/default/ledger-close", "applied"]]);
-    const service = async () => (await ecs.send(new DescribeServicesCommand({ cluster: "books", services: ["ledger"] }))).services?.[0]?.taskDefinition;
+    expect(first.plan.problems.map((p) => [p.severity, p.rule])).toEqual(
+      [
+        ["warning", "rule-target-task-definition"],
+        ["warning", "service-task-definition"],
+      ].sort(),
+    );
+    expect(first.outcomes.map((o) => [o.key, o.outcome])).toEqual([
+      ["Service/books/ledger", "applied"],
+      ["ScheduledRule/default/ledger-close", "applied"],
+    ]);
+    const service = async () =>
+      (await ecs.send(new DescribeServicesCommand({ cluster: "books", services: ["ledger"] }))).services?.[0]?.taskDefinition;
     expect(await service()).toBe(`${family}:1`);
     const { Targets } = await events.send(new ListTargetsByRuleCommand({ Rule: "ledger-close" }));
     expect(Targets?.[0]?.EcsParameters?.TaskDefinitionArn).toBe(family);
@@ -89,7 +99,10 @@ describe("a task definition ARN without a revision", () => {
     // A pipeline registers revision 2 outside the repo: the service follows it, the rule has nothing to do.
     await register("registry.example/ledger:2");
     const third = await sync(options);
-    expect(third.plan.actions.map((a) => [a.key, a.type])).toEqual([["Service/books/ledger", "update"], ["ScheduledRule/default/ledger-close", "noop"]]);
+    expect(third.plan.actions.map((a) => [a.key, a.type])).toEqual([
+      ["Service/books/ledger", "update"],
+      ["ScheduledRule/default/ledger-close", "noop"],
+    ]);
     expect(await service()).toBe(`${family}:2`);
     expect((await sync(options)).writes).toBe(0);
     ecs.destroy();

@@ -29,46 +29,60 @@ function slowYaml(): string {
 }
 
 describe("the controller loading hostile commits", () => {
-  it("applies the valid changes of a commit whose other file holds a recursive alias, and reports that file located", { timeout: 90_000 }, async () => {
-    const world = await createWorld(endpoint);
-    const run = await runController(world, { resyncMs: 500 });
-    try {
-      await run.converged();
-      expect(await workerDesiredCount(world)).toBe(3);
-      await writeFile(path.join(world.dir, "loop.yaml"), "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: loop\nspec: &s\n  containerDefinitions: [*s]\n");
-      await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
-      await commitAll(world.dir, "a valid change and a recursive alias");
-      await eventually(async () => (await workerDesiredCount(world)) === 4, 20_000, "worker scaled to 4 from the same commit");
-      const status = await run.status();
-      expect(status.manifestErrors).toEqual([expect.objectContaining({ file: "loop.yaml", line: 6, column: 26 })]);
-      expect(status.source.lastError).toBeUndefined();
-    } finally {
-      await run.stop();
-      await world.close();
-    }
-  });
+  it(
+    "applies the valid changes of a commit whose other file holds a recursive alias, and reports that file located",
+    { timeout: 90_000 },
+    async () => {
+      const world = await createWorld(endpoint);
+      const run = await runController(world, { resyncMs: 500 });
+      try {
+        await run.converged();
+        expect(await workerDesiredCount(world)).toBe(3);
+        await writeFile(
+          path.join(world.dir, "loop.yaml"),
+          "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: loop\nspec: &s\n  containerDefinitions: [*s]\n",
+        );
+        await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
+        await commitAll(world.dir, "a valid change and a recursive alias");
+        await eventually(async () => (await workerDesiredCount(world)) === 4, 20_000, "worker scaled to 4 from the same commit");
+        const status = await run.status();
+        expect(status.manifestErrors).toEqual([expect.objectContaining({ file: "loop.yaml", line: 6, column: 26 })]);
+        expect(status.source.lastError).toBeUndefined();
+      } finally {
+        await run.stop();
+        await world.close();
+      }
+    },
+  );
 
-  it("reports a linked manifest and a linked folder exactly as validate does, and applies the rest of the commit", { timeout: 90_000 }, async () => {
-    const world = await createWorld(endpoint);
-    const run = await runController(world, { resyncMs: 500 });
-    try {
-      await run.converged();
-      await symlink("worker/service.yaml", path.join(world.dir, "linked.yaml"));
-      await symlink("web", path.join(world.dir, "linked-folder"));
-      await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
-      await commitAll(world.dir, "links and a valid change");
-      let printed = "";
-      expect(await runValidate(world.dir, { output: "json" }, { out: (text) => (printed += text), cwd: world.dir })).toBe(1);
-      const validated = (JSON.parse(printed) as { problems: { file: string; message: string }[] }).problems.map((p) => [p.file, p.message]);
-      await eventually(async () => (await workerDesiredCount(world)) === 4, 20_000, "worker scaled to 4 from the same commit");
-      const reported = (await run.status()).manifestErrors.map((e) => [e.file, e.message]);
-      expect(reported.sort()).toEqual(validated.sort());
-      expect(reported.map(([file]) => file).sort()).toEqual(["linked-folder", "linked.yaml"]);
-    } finally {
-      await run.stop();
-      await world.close();
-    }
-  });
+  it(
+    "reports a linked manifest and a linked folder exactly as validate does, and applies the rest of the commit",
+    { timeout: 90_000 },
+    async () => {
+      const world = await createWorld(endpoint);
+      const run = await runController(world, { resyncMs: 500 });
+      try {
+        await run.converged();
+        await symlink("worker/service.yaml", path.join(world.dir, "linked.yaml"));
+        await symlink("web", path.join(world.dir, "linked-folder"));
+        await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
+        await commitAll(world.dir, "links and a valid change");
+        let printed = "";
+        expect(await runValidate(world.dir, { output: "json" }, { out: (text) => (printed += text), cwd: world.dir })).toBe(1);
+        const validated = (JSON.parse(printed) as { problems: { file: string; message: string }[] }).problems.map((p) => [
+          p.file,
+          p.message,
+        ]);
+        await eventually(async () => (await workerDesiredCount(world)) === 4, 20_000, "worker scaled to 4 from the same commit");
+        const reported = (await run.status()).manifestErrors.map((e) => [e.file, e.message]);
+        expect(reported.sort()).toEqual(validated.sort());
+        expect(reported.map(([file]) => file).sort()).toEqual(["linked-folder", "linked.yaml"]);
+      } finally {
+        await run.stop();
+        await world.close();
+      }
+    },
+  );
 
   it("keeps its event loop free while a pathological commit loads: /healthz answers throughout", { timeout: 120_000 }, async () => {
     const world = await createWorld(endpoint);
@@ -95,7 +109,11 @@ describe("the controller loading hostile commits", () => {
       delay.enable();
       const started = performance.now();
       await commitAll(world.dir, "pathological manifests");
-      await eventually(async () => (await run.status()).manifestErrors.some((e) => e.file === "many.yaml"), 90_000, "the pathological commit's errors in /status");
+      await eventually(
+        async () => (await run.status()).manifestErrors.some((e) => e.file === "many.yaml"),
+        90_000,
+        "the pathological commit's errors in /status",
+      );
       const loadMs = performance.now() - started;
       loaded = true;
       await probe;
@@ -121,7 +139,10 @@ describe("the controller loading hostile commits", () => {
       const heavy = ["h1", "h2", "h3", "h4", "h5", "h6"];
       for (const name of heavy) {
         const items = Array.from({ length: 330_000 }, (_, i) => (i % 2 === 0 ? "x" : "y")).join(",");
-        await writeFile(path.join(world.dir, `${name}.yaml`), `apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: ${name}\nspec:\n  family: ${name}\n  containerDefinitions:\n    - name: app\n      image: nginx\n      memory: 128\n      command: [${items}]\n`);
+        await writeFile(
+          path.join(world.dir, `${name}.yaml`),
+          `apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: ${name}\nspec:\n  family: ${name}\n  containerDefinitions:\n    - name: app\n      image: nginx\n      memory: 128\n      command: [${items}]\n`,
+        );
       }
       await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
       await commitAll(world.dir, "heavy files and a valid change");
@@ -136,22 +157,32 @@ describe("the controller loading hostile commits", () => {
     }
   });
 
-  it("reports a commit whose load fails as a whole as that commit's error, not the source's, and still becomes ready", { timeout: 90_000 }, async () => {
-    const world = await createWorld(endpoint);
-    // Every load times out: what a commit too heavy for the loader's bounds does.
-    const run = await runController(world, { resyncMs: 500, commitLoadLimits: { timeoutMs: 1, maxHeapMb: 384 } });
-    try {
-      const head = (await git(world.dir, "rev-parse", "HEAD")).trim();
-      const status = await eventually(async () => {
-        const now = await run.status();
-        return now.manifestErrors.length > 0 ? now : undefined;
-      }, 30_000, "the failed load in /status");
-      expect(status.manifestErrors).toEqual([expect.objectContaining({ message: expect.stringContaining(`commit ${head.slice(0, 12)} could not be loaded`) })]);
-      expect(status.source.lastError).toBeUndefined();
-      await eventually(async () => (await fetch(`http://127.0.0.1:${run.port}/readyz`)).status === 200, 20_000, "/readyz 200");
-    } finally {
-      await run.stop();
-      await world.close();
-    }
-  });
+  it(
+    "reports a commit whose load fails as a whole as that commit's error, not the source's, and still becomes ready",
+    { timeout: 90_000 },
+    async () => {
+      const world = await createWorld(endpoint);
+      // Every load times out: what a commit too heavy for the loader's bounds does.
+      const run = await runController(world, { resyncMs: 500, commitLoadLimits: { timeoutMs: 1, maxHeapMb: 384 } });
+      try {
+        const head = (await git(world.dir, "rev-parse", "HEAD")).trim();
+        const status = await eventually(
+          async () => {
+            const now = await run.status();
+            return now.manifestErrors.length > 0 ? now : undefined;
+          },
+          30_000,
+          "the failed load in /status",
+        );
+        expect(status.manifestErrors).toEqual([
+          expect.objectContaining({ message: expect.stringContaining(`commit ${head.slice(0, 12)} could not be loaded`) }),
+        ]);
+        expect(status.source.lastError).toBeUndefined();
+        await eventually(async () => (await fetch(`http://127.0.0.1:${run.port}/readyz`)).status === 200, 20_000, "/readyz 200");
+      } finally {
+        await run.stop();
+        await world.close();
+      }
+    },
+  );
 });

@@ -43,14 +43,22 @@ describe("a write that landed but lost its response is not made twice", () => {
     const dir = await copyExamples(network);
     const inventory = async () => {
       const revisions: Record<string, number> = {};
-      for (const family of FAMILIES) revisions[family] = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns?.length ?? 0;
+      for (const family of FAMILIES)
+        revisions[family] = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns?.length ?? 0;
       const services = (await ecs.send(new ListServicesCommand({ cluster: "shop" }))).serviceArns?.length ?? 0;
       const rules = (await events.send(new ListRulesCommand({}))).Rules?.length ?? 0;
       const targets = (await events.send(new ListTargetsByRuleCommand({ Rule: "nightly-report" }))).Targets?.length ?? 0;
       return { revisions, services, rules, targets };
     };
     const sync = async () => {
-      const plan = await planOnce({ path: dir, region: MOTO_REGION, endpoint: proxy.endpoint, accountIdHeader: accountId, owner: "ecs-gitops", rateLimit: false });
+      const plan = await planOnce({
+        path: dir,
+        region: MOTO_REGION,
+        endpoint: proxy.endpoint,
+        accountIdHeader: accountId,
+        owner: "ecs-gitops",
+        rateLimit: false,
+      });
       try {
         const outcomes = await applyOnce(plan);
         return { outcomes: outcomes.map((o) => [o.key, o.outcome]), stats: plan.calls.snapshot() };
@@ -68,9 +76,13 @@ describe("a write that landed but lost its response is not made twice", () => {
   const created = { revisions: { "nightly-report": 1, web: 1, worker: 1 }, services: 2, rules: 1, targets: 1 };
   const createCases: { operation: string; fault: Fault; nonIdempotent: boolean }[] = [];
   for (const fault of ["500", "reset", "throttle"] as const) {
-    createCases.push({ operation: "RegisterTaskDefinition", fault, nonIdempotent: true }, { operation: "CreateService", fault, nonIdempotent: true });
+    createCases.push(
+      { operation: "RegisterTaskDefinition", fault, nonIdempotent: true },
+      { operation: "CreateService", fault, nonIdempotent: true },
+    );
   }
-  for (const fault of ["500", "reset"] as const) createCases.push({ operation: "PutRule", fault, nonIdempotent: false }, { operation: "PutTargets", fault, nonIdempotent: false });
+  for (const fault of ["500", "reset"] as const)
+    createCases.push({ operation: "PutRule", fault, nonIdempotent: false }, { operation: "PutTargets", fault, nonIdempotent: false });
 
   it.each(createCases)("cold sync, $operation answered $fault after moto applied it", async ({ operation, fault, nonIdempotent }) => {
     const world = await account();
@@ -98,12 +110,26 @@ describe("a write that landed but lost its response is not made twice", () => {
 
   /** One edit per step, each making the write that then loses its response. */
   type Step = { operation: string; edits: [string, (text: string) => string][] };
-  const label = (value: string): Step["edits"] => ["web/service.yaml", "nightly-report/scheduled-rule.yaml"].map((file) => [file, (t: string) => t.replace(/team: \S+/, `team: ${value}`)]);
-  const unlabel: Step["edits"] = ["web/service.yaml", "nightly-report/scheduled-rule.yaml"].map((file) => [file, (t: string) => t.replace(/\n    team: \S+/, "\n    owner-team: shop")]);
-  const relabel: Step["edits"] = ["web/service.yaml", "nightly-report/scheduled-rule.yaml"].map((file) => [file, (t: string) => t.replace(/\n    owner-team: shop/, "\n    team: shop")]);
-  const image = (version: string): Step["edits"] => [["web/task-definition.yaml", (t: string) => t.replace(/shop\/web:[\d.]+/, `shop/web:${version}`)]];
+  const label = (value: string): Step["edits"] =>
+    ["web/service.yaml", "nightly-report/scheduled-rule.yaml"].map((file) => [
+      file,
+      (t: string) => t.replace(/team: \S+/, `team: ${value}`),
+    ]);
+  const unlabel: Step["edits"] = ["web/service.yaml", "nightly-report/scheduled-rule.yaml"].map((file) => [
+    file,
+    (t: string) => t.replace(/\n    team: \S+/, "\n    owner-team: shop"),
+  ]);
+  const relabel: Step["edits"] = ["web/service.yaml", "nightly-report/scheduled-rule.yaml"].map((file) => [
+    file,
+    (t: string) => t.replace(/\n    owner-team: shop/, "\n    team: shop"),
+  ]);
+  const image = (version: string): Step["edits"] => [
+    ["web/task-definition.yaml", (t: string) => t.replace(/shop\/web:[\d.]+/, `shop/web:${version}`)],
+  ];
   const rule = "nightly-report/scheduled-rule.yaml";
-  const secondTarget: Step["edits"] = [[rule, (t: string) => t + t.slice(t.indexOf("    - id: report")).replace("- id: report", "- id: report-2")]];
+  const secondTarget: Step["edits"] = [
+    [rule, (t: string) => t + t.slice(t.indexOf("    - id: report")).replace("- id: report", "- id: report-2")],
+  ];
   const oneTarget: Step["edits"] = [[rule, (t: string) => t.slice(0, t.indexOf("    - id: report-2"))]];
   const steps: Step[] = [
     { operation: "RegisterTaskDefinition", edits: image("2.0.0") },
@@ -128,7 +154,10 @@ describe("a write that landed but lost its response is not made twice", () => {
         const failed = proxy.seen.get(operation.slice(operation.lastIndexOf(".") + 1)) ?? 0;
         proxy.failNext(undefined);
         expect(failed, `${operation} was made`).toBeGreaterThan(0);
-        expect(run.outcomes.filter(([, o]) => o === "failed"), operation).toEqual([]);
+        expect(
+          run.outcomes.filter(([, o]) => o === "failed"),
+          operation,
+        ).toEqual([]);
         // Every attempt is counted: one more than the logical calls, or a landed check instead.
         const attempts = Object.values(run.stats.byOperation).reduce((n, s) => n + s.attempts + s.landedFound, 0);
         expect(attempts, operation).toBe(run.stats.reads + run.stats.writes + 1);

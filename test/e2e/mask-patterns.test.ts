@@ -23,12 +23,21 @@ const DB_PASSWORD = "pgpass-91f3";
 async function withSecrets(dir: string): Promise<void> {
   await appendFile(path.join(dir, "ecs-gitops.yaml"), 'maskPatterns: ["_DSN$", "^ingest[.]"]\n');
   await editFile(dir, "nightly-report/scheduled-rule.yaml", (t) =>
-    t.replace("              - {name: REPORT_FORMAT, value: csv}\n", `              - {name: REPORT_FORMAT, value: csv}\n              - {name: REPORT_DSN, value: ${GIT_VALUES[0]}}\n`),
+    t.replace(
+      "              - {name: REPORT_FORMAT, value: csv}\n",
+      `              - {name: REPORT_FORMAT, value: csv}\n              - {name: REPORT_DSN, value: ${GIT_VALUES[0]}}\n`,
+    ),
   );
   await editFile(dir, "web/task-definition.yaml", (t) =>
     t
-      .replace("        - {name: LOG_LEVEL, value: info}\n", `        - {name: LOG_LEVEL, value: info}\n        - {name: DATABASE_URL_RO, value: "postgres://reader:${DB_PASSWORD}@db.internal:5432/shop"}\n`)
-      .replace("          awslogs-stream-prefix: web\n", `          awslogs-stream-prefix: web\n      dockerLabels:\n        ingest.endpoint: ${GIT_VALUES[1]}\n`),
+      .replace(
+        "        - {name: LOG_LEVEL, value: info}\n",
+        `        - {name: LOG_LEVEL, value: info}\n        - {name: DATABASE_URL_RO, value: "postgres://reader:${DB_PASSWORD}@db.internal:5432/shop"}\n`,
+      )
+      .replace(
+        "          awslogs-stream-prefix: web\n",
+        `          awslogs-stream-prefix: web\n      dockerLabels:\n        ingest.endpoint: ${GIT_VALUES[1]}\n`,
+      ),
   );
 }
 
@@ -58,7 +67,10 @@ describe("maskPatterns from ecs-gitops.yaml", () => {
         let out = "";
         let err = "";
         process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] = world.accountId;
-        const code = await runCli(["diff", world.dir, "--endpoint-url", world.endpoint, "--region", "us-east-1", "--aws-rate-limit", "off", "-o", format], { out: (t) => void (out += t), err: (t) => void (err += t) });
+        const code = await runCli(
+          ["diff", world.dir, "--endpoint-url", world.endpoint, "--region", "us-east-1", "--aws-rate-limit", "off", "-o", format],
+          { out: (t) => void (out += t), err: (t) => void (err += t) },
+        );
         expect(code, err).toBe(1);
         for (const secret of [...GIT_VALUES, DB_PASSWORD]) expect(out, format).not.toContain(secret);
         expect(out).toContain("REPORT_DSN");
@@ -83,7 +95,11 @@ describe("maskPatterns from ecs-gitops.yaml", () => {
       const edited = Targets.map((t) => ({ ...t, Input: t.Input?.replace(GIT_VALUES[0]!, HAND_VALUE) }));
       expect(JSON.stringify(edited)).toContain(HAND_VALUE);
       await world.events.send(new PutTargetsCommand({ Rule: "nightly-report", Targets: edited }));
-      await eventually(() => receiver.bodies.some((b) => b.includes(RULE) && b.includes("environment")), 15_000, "the drift alert for the rule");
+      await eventually(
+        () => receiver.bodies.some((b) => b.includes(RULE) && b.includes("environment")),
+        15_000,
+        "the drift alert for the rule",
+      );
       const status = await run.status();
       expect(status.resources.find((r) => r.key === RULE)?.sync).toBe("OutOfSync");
       const everything = [...receiver.bodies, JSON.stringify(run.lines), JSON.stringify(status)].join("\n");

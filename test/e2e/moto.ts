@@ -162,11 +162,18 @@ export async function defaultNetwork(endpoint: string, accountId: string, region
     const vpcId = subnets.Subnets?.[0]?.VpcId;
     if (vpcId === undefined) throw new Error(`moto account ${accountId} has no default subnets in ${region}`);
     const groups = await ec2.send(
-      new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }, { Name: "group-name", Values: ["default"] }] }),
+      new DescribeSecurityGroupsCommand({
+        Filters: [
+          { Name: "vpc-id", Values: [vpcId] },
+          { Name: "group-name", Values: ["default"] },
+        ],
+      }),
     );
     return {
       vpcId,
-      subnets: (subnets.Subnets ?? []).flatMap((subnet) => (subnet.VpcId === vpcId && subnet.SubnetId !== undefined ? [subnet.SubnetId] : [])),
+      subnets: (subnets.Subnets ?? []).flatMap((subnet) =>
+        subnet.VpcId === vpcId && subnet.SubnetId !== undefined ? [subnet.SubnetId] : [],
+      ),
       securityGroups: (groups.SecurityGroups ?? []).flatMap((group) => (group.GroupId === undefined ? [] : [group.GroupId])),
     };
   } finally {

@@ -22,11 +22,20 @@ async function recordingProxy(target: string): Promise<{ url: string; seen: Seen
     req.on("end", () => {
       const body = Buffer.concat(chunks);
       // ECS and EventBridge both speak JSON 1.1: the operation is the X-Amz-Target suffix.
-      seen.push({ operation: String(req.headers["x-amz-target"] ?? "").split(".").pop() ?? "", body: body.toString("utf8") });
-      const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+      seen.push({
+        operation:
+          String(req.headers["x-amz-target"] ?? "")
+            .split(".")
+            .pop() ?? "",
+        body: body.toString("utf8"),
       });
+      const forward = request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       forward.on("error", () => res.writeHead(502).end());
       forward.end(body);
     });
@@ -53,11 +62,18 @@ describe("--mode observe with an alert bus", () => {
     await syncer.stop();
     await world.events.send(new CreateEventBusCommand({ Name: "ops-alerts" }));
     const proxy = await recordingProxy(world.endpoint);
-    const run = await runController({ ...world, endpoint: proxy.url }, { resyncMs: 500, mode: "observe", selfHeal: true, alertEventBus: "ops-alerts" });
+    const run = await runController(
+      { ...world, endpoint: proxy.url },
+      { resyncMs: 500, mode: "observe", selfHeal: true, alertEventBus: "ops-alerts" },
+    );
     try {
       await run.converged();
       await world.ecs.send(new UpdateServiceCommand({ cluster: "shop", service: "worker", desiredCount: 7 }));
-      await eventually(() => proxy.seen.some((s) => s.operation === "PutEvents" && s.body.includes("drift.opened")), 15_000, "the drift alert on the bus");
+      await eventually(
+        () => proxy.seen.some((s) => s.operation === "PutEvents" && s.body.includes("drift.opened")),
+        15_000,
+        "the drift alert on the bus",
+      );
       await run.cycles("Service/shop/worker", 3);
       const writes = proxy.seen.filter((s) => !isRead(s.operation));
       expect(proxy.seen.filter((s) => isRead(s.operation)).length).toBeGreaterThan(0);
@@ -66,7 +82,11 @@ describe("--mode observe with an alert bus", () => {
         const entries = (JSON.parse(write.body) as { Entries: { EventBusName?: string }[] }).Entries;
         expect(entries.map((e) => e.EventBusName)).toEqual(entries.map(() => "ops-alerts"));
       }
-      expect(Object.keys(run.controller.calls.snapshot().byOperation).filter((op) => run.controller.calls.snapshot().byOperation[op]!.kind === "write")).toEqual(["events:PutEvents"]);
+      expect(
+        Object.keys(run.controller.calls.snapshot().byOperation).filter(
+          (op) => run.controller.calls.snapshot().byOperation[op]!.kind === "write",
+        ),
+      ).toEqual(["events:PutEvents"]);
     } finally {
       await run.stop();
       await proxy.close();

@@ -61,10 +61,14 @@ describe.concurrent("repo URLs with credentials", () => {
     try {
       const port = await controller.start();
       const get = async (what: string) => (await fetch(`http://127.0.0.1:${port}${what}`)).text();
-      const status = await eventually(async () => {
-        const doc = JSON.parse(await get("/status")) as StatusDocument;
-        return doc.source.lastError ? doc : undefined;
-      }, 20_000, "the first failed poll");
+      const status = await eventually(
+        async () => {
+          const doc = JSON.parse(await get("/status")) as StatusDocument;
+          return doc.source.lastError ? doc : undefined;
+        },
+        20_000,
+        "the first failed poll",
+      );
       // Fetched with git (which failed to connect), not looked up as a local folder.
       expect(status.source.lastError?.code).toBe("SourceUnavailable");
       expect(status.source.lastError?.message).toMatch(/git|ls-remote/i);

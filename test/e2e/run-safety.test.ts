@@ -29,10 +29,16 @@ type Finished = { code: number | null; signal: NodeJS.Signals | null; stdout: st
 function runUntilExit(args: readonly string[], timeoutMs: number): Promise<Finished> {
   const started = performance.now();
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("ECS_GITOPS_") && !name.startsWith("AWS_") && name !== "NODE_OPTIONS") env[name] = value;
+  for (const [name, value] of Object.entries(process.env))
+    if (!name.startsWith("ECS_GITOPS_") && !name.startsWith("AWS_") && name !== "NODE_OPTIONS") env[name] = value;
   const child = spawn(process.execPath, ["--import", "tsx", CLI_MAIN, "run", ...args], {
     cwd: REPO_ROOT,
-    env: { ...env, AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey, NODE_NO_WARNINGS: "1" },
+    env: {
+      ...env,
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      NODE_NO_WARNINGS: "1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -46,7 +52,20 @@ function runUntilExit(args: readonly string[], timeoutMs: number): Promise<Finis
   });
 }
 
-const baseArgs = (workDir: string) => ["--port", "0", "--host", "127.0.0.1", "--region", MOTO_REGION, "--endpoint-url", "http://127.0.0.1:9", "--workdir", workDir, "--log-level", "info"];
+const baseArgs = (workDir: string) => [
+  "--port",
+  "0",
+  "--host",
+  "127.0.0.1",
+  "--region",
+  MOTO_REGION,
+  "--endpoint-url",
+  "http://127.0.0.1:9",
+  "--workdir",
+  workDir,
+  "--log-level",
+  "info",
+];
 
 describe("ecs-gitops run: fatal start errors", () => {
   it("exits 2 after closing the HTTP server when --repo does not exist", { timeout: 60_000 }, async () => {

@@ -17,7 +17,11 @@ async function cli(...args: string[]): Promise<{ code: number; stderr: string }>
   delete env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"];
   delete env["NODE_OPTIONS"];
   try {
-    const { stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", CLI_MAIN, ...args], { cwd: REPO_ROOT, env, timeout: 60_000 });
+    const { stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", CLI_MAIN, ...args], {
+      cwd: REPO_ROOT,
+      env,
+      timeout: 60_000,
+    });
     return { code: 0, stderr };
   } catch (error) {
     const failed = error as { code?: number; stderr?: string };
@@ -31,7 +35,10 @@ let broken: string;
 beforeAll(async () => {
   broken = await mkdtemp(path.join(tmpdir(), "ecs-gitops-sdkwarn-"));
   await cp(EXAMPLES, broken, { recursive: true });
-  await writeFile(path.join(broken, "web", "service.yaml"), "apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: web}\nspec: {desiredCount: [2}\n");
+  await writeFile(
+    path.join(broken, "web", "service.yaml"),
+    "apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: web}\nspec: {desiredCount: [2}\n",
+  );
 });
 afterAll(async () => {
   await rm(broken, { recursive: true, force: true });

@@ -91,7 +91,10 @@ describe(`cold sync with ${THROTTLE_RATE * 100} % of requests throttled (S=${SCA
     // reached AWS.
     expect(stats.throttles).toBeGreaterThan(0);
     expect(run.retries).toBe(0);
-    for (const [operation, count] of [["ecs:RegisterTaskDefinition", SCALE.families], ["ecs:CreateService", SCALE.services]] as const) {
+    for (const [operation, count] of [
+      ["ecs:RegisterTaskDefinition", SCALE.families],
+      ["ecs:CreateService", SCALE.services],
+    ] as const) {
       const op = stats.byOperation[operation];
       expect(op?.calls, operation).toBe(count);
       expect((op?.attempts ?? 0) - (op?.throttles ?? 0), operation).toBe(count);

@@ -34,15 +34,28 @@ it("a controller of another repository with the same owner is blocked with an al
     const second = await runController({ ...world, dir: other }, { resyncMs: 500, alertWebhook: receiver.url });
     try {
       // Every resource: blocked as owned by the first repository, each with one alert.
-      const keys = ["TaskDefinition/web", "TaskDefinition/worker", "TaskDefinition/nightly-report", WORKER, "Service/shop/web", "ScheduledRule/default/nightly-report"];
-      await eventually(() => keys.every((key) => receiver.deliveries.some((d) => d.key === key && d.text.includes("NotOwned"))), 15_000, "a NotOwned alert per resource");
+      const keys = [
+        "TaskDefinition/web",
+        "TaskDefinition/worker",
+        "TaskDefinition/nightly-report",
+        WORKER,
+        "Service/shop/web",
+        "ScheduledRule/default/nightly-report",
+      ];
+      await eventually(
+        () => keys.every((key) => receiver.deliveries.some((d) => d.key === key && d.text.includes("NotOwned"))),
+        15_000,
+        "a NotOwned alert per resource",
+      );
       for (const resource of (await second.status()).resources) expect(resource.message, resource.key).toContain(`owned by ${world.dir}`);
       const status = await second.status();
       expect(status.resources.find((r) => r.key === WORKER)).toMatchObject({ sync: "OutOfSync", lastError: { code: "NotOwned" } });
       expect(JSON.stringify(status)).not.toContain("hunter2");
       // Several resync periods later: still nothing written, nothing but alerts sent.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
-      const writes = Object.entries(second.controller.calls.snapshot().byOperation).filter(([op, s]) => s.kind === "write" && s.calls > 0 && op !== "events:PutEvents");
+      const writes = Object.entries(second.controller.calls.snapshot().byOperation).filter(
+        ([op, s]) => s.kind === "write" && s.calls > 0 && op !== "events:PutEvents",
+      );
       expect(writes).toEqual([]);
       const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }));
       expect(services?.[0]?.desiredCount).toBe(3);

@@ -1,4 +1,10 @@
-import { CreateClusterCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand, TagResourceCommand } from "@aws-sdk/client-ecs";
+import {
+  CreateClusterCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  TagResourceCommand,
+} from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { destroyAwsClients } from "../../src/aws/index.js";
@@ -29,7 +35,10 @@ describe("two repositories, one owner", () => {
     ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
     applyMotoAccountHeader(ecs.middlewareStack, accountId);
     await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-    for (const [name, remote] of [["first", "https://deploy-bot:ghp_secret@github.com/acme/shop-deploy.git"], ["second", "git@github.com:acme/platform-deploy.git"]] as const) {
+    for (const [name, remote] of [
+      ["first", "https://deploy-bot:ghp_secret@github.com/acme/shop-deploy.git"],
+      ["second", "git@github.com:acme/platform-deploy.git"],
+    ] as const) {
       const dir = await copyExamples(network);
       await git(dir, "init", "-q");
       await git(dir, "remote", "add", "origin", remote);
@@ -40,10 +49,19 @@ describe("two repositories, one owner", () => {
   afterAll(() => ecs?.destroy());
 
   async function sync(dir: string) {
-    const plan = await planOnce({ path: dir, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops", rateLimit: false });
+    const plan = await planOnce({
+      path: dir,
+      region: MOTO_REGION,
+      endpoint,
+      accountIdHeader: accountId,
+      owner: "ecs-gitops",
+      rateLimit: false,
+    });
     try {
       const outcomes = await applyOnce(plan);
-      const writes = Object.entries(plan.calls.snapshot().byOperation).filter(([, s]) => s.kind === "write" && s.calls > 0).map(([op]) => op);
+      const writes = Object.entries(plan.calls.snapshot().byOperation)
+        .filter(([, s]) => s.kind === "write" && s.calls > 0)
+        .map(([op]) => op);
       return { outcomes, writes };
     } finally {
       destroyAwsClients(plan.aws);
@@ -67,8 +85,16 @@ describe("two repositories, one owner", () => {
       const second = await sync(repos.second);
       expect(second.writes).toEqual([]);
       const blocked = second.outcomes.filter((o) => o.outcome === "blocked");
-      expect(blocked.map((o) => o.key).sort()).toEqual(["ScheduledRule/default/nightly-report", "Service/shop/web", "Service/shop/worker", "TaskDefinition/nightly-report", "TaskDefinition/web", "TaskDefinition/worker"]);
-      for (const outcome of blocked) if (outcome.outcome === "blocked") expect(outcome.reason).toContain("owned by github.com/acme/shop-deploy");
+      expect(blocked.map((o) => o.key).sort()).toEqual([
+        "ScheduledRule/default/nightly-report",
+        "Service/shop/web",
+        "Service/shop/worker",
+        "TaskDefinition/nightly-report",
+        "TaskDefinition/web",
+        "TaskDefinition/worker",
+      ]);
+      for (const outcome of blocked)
+        if (outcome.outcome === "blocked") expect(outcome.reason).toContain("owned by github.com/acme/shop-deploy");
     }
     expect((await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "web" }))).taskDefinitionArns).toEqual(before);
     const { services } = await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }));
@@ -84,20 +110,27 @@ describe("two repositories, one owner", () => {
     for (let round = 0; round < 2; round += 1) {
       const second = await sync(repos.second);
       expect(second.writes).toEqual([]);
-      for (const key of ["Service/shop/web", "TaskDefinition/web"]) expect(second.outcomes.find((o) => o.key === key)).toMatchObject({ outcome: "blocked" });
+      for (const key of ["Service/shop/web", "TaskDefinition/web"])
+        expect(second.outcomes.find((o) => o.key === key)).toMatchObject({ outcome: "blocked" });
     }
     const { services } = await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web"], include: ["TAGS"] }));
     expect(services?.[0]?.tags?.find((t) => t.key === SOURCE_TAG)?.value).toBe("github.com/acme/shop-deploy//web/service.yaml");
   });
 
   it("a resource tagged in the older form (path only) stays the first repository's, and is rewritten with its next tag write", async () => {
-    const tagsOf = async () => (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"], include: ["TAGS"] }))).services?.[0];
+    const tagsOf = async () =>
+      (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"], include: ["TAGS"] }))).services?.[0];
     const worker = await tagsOf();
     await ecs.send(new TagResourceCommand({ resourceArn: worker?.serviceArn, tags: [{ key: SOURCE_TAG, value: "worker/service.yaml" }] }));
     // Ours, and the older form alone is no reason to write.
     expect((await sync(repos.first)).writes).toEqual([]);
     await editFile(repos.first, "worker/service.yaml", (t) => t.replace(/team: \S+/, "team: shop-ops"));
     expect((await sync(repos.first)).writes).toEqual(["ecs:TagResource"]);
-    expect((await tagsOf())?.tags).toEqual(expect.arrayContaining([{ key: SOURCE_TAG, value: "github.com/acme/shop-deploy//worker/service.yaml" }, { key: "team", value: "shop-ops" }]));
+    expect((await tagsOf())?.tags).toEqual(
+      expect.arrayContaining([
+        { key: SOURCE_TAG, value: "github.com/acme/shop-deploy//worker/service.yaml" },
+        { key: "team", value: "shop-ops" },
+      ]),
+    );
   });
 });

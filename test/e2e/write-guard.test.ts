@@ -1,5 +1,14 @@
 import { CreateClusterCommand, DescribeTaskDefinitionCommand, ECSClient, TagResourceCommand } from "@aws-sdk/client-ecs";
-import { DeleteRuleCommand, DescribeRuleCommand, EventBridgeClient, ListTagsForResourceCommand, ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from "@aws-sdk/client-eventbridge";
+import {
+  DeleteRuleCommand,
+  DescribeRuleCommand,
+  EventBridgeClient,
+  ListTagsForResourceCommand,
+  ListTargetsByRuleCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { callsBetween, WaveHarness } from "../../bench/harness.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
@@ -59,8 +68,18 @@ describe("ownership read right before a write", () => {
     // The other team: delete ours, create theirs with the same name, their schedule and target.
     await events.send(new RemoveTargetsCommand({ Rule: RULE, Ids: ["report"] }));
     await events.send(new DeleteRuleCommand({ Name: RULE }));
-    await events.send(new PutRuleCommand({ Name: RULE, ScheduleExpression: "rate(7 days)", State: "ENABLED", Description: "payments export", Tags: [{ Key: "team", Value: "payments" }] }));
-    await events.send(new PutTargetsCommand({ Rule: RULE, Targets: [{ Id: "export", Arn: "arn:aws:sqs:us-east-1:000000000000:payments" }] }));
+    await events.send(
+      new PutRuleCommand({
+        Name: RULE,
+        ScheduleExpression: "rate(7 days)",
+        State: "ENABLED",
+        Description: "payments export",
+        Tags: [{ Key: "team", Value: "payments" }],
+      }),
+    );
+    await events.send(
+      new PutTargetsCommand({ Rule: RULE, Targets: [{ Id: "export", Arn: "arn:aws:sqs:us-east-1:000000000000:payments" }] }),
+    );
     const before = await theirRule();
 
     // A commit changes our rule: a deploy, which would send PutRule, PutTargets and RemoveTargets.
@@ -78,7 +97,9 @@ describe("ownership read right before a write", () => {
     const again = harness.calls();
     await harness.sync([KEY]);
     expect(harness.status.get(KEY)?.lastError?.code).toBe("NotOwned");
-    expect(Object.keys(callsBetween(again, harness.calls())).filter((op) => op.startsWith("events:") && !/:(Describe|List)/.test(op))).toEqual([]);
+    expect(
+      Object.keys(callsBetween(again, harness.calls())).filter((op) => op.startsWith("events:") && !/:(Describe|List)/.test(op)),
+    ).toEqual([]);
     expect(await theirRule()).toEqual(before);
   });
 

@@ -14,7 +14,13 @@ afterEach(async () => {
 
 describe("parseDuration", () => {
   it.each([
-    ["30s", 30_000], ["5m", 300_000], ["1h", 3_600_000], ["250ms", 250], ["1h30m", 5_400_000], ["2m30s", 150_000], [" 60s ", 60_000],
+    ["30s", 30_000],
+    ["5m", 300_000],
+    ["1h", 3_600_000],
+    ["250ms", 250],
+    ["1h30m", 5_400_000],
+    ["2m30s", 150_000],
+    [" 60s ", 60_000],
   ])("reads %j as %i ms", (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
@@ -36,7 +42,9 @@ describe("parseByteSize and ECS_GITOPS_MAX_COMMIT_BYTES", () => {
     expect(parseByteSize("50MiB", "--max-commit-bytes")).toBe(50 * 1024 * 1024);
     expect(parseByteSize("10 MB", "--max-commit-bytes")).toBe(10_000_000);
     for (const text of ["", "0", "-1", "1.5MiB", "lots", "1e9", "99999999999GiB"]) {
-      expect(() => parseByteSize(text, "--max-commit-bytes"), text).toThrow(expect.objectContaining({ code: "InvalidConfig", where: "--max-commit-bytes" }));
+      expect(() => parseByteSize(text, "--max-commit-bytes"), text).toThrow(
+        expect.objectContaining({ code: "InvalidConfig", where: "--max-commit-bytes" }),
+      );
     }
     expect(maxCommitBytesFromEnv({})).toBeUndefined();
     expect(maxCommitBytesFromEnv({ ECS_GITOPS_MAX_COMMIT_BYTES: "1KiB" })).toBe(1024);
@@ -81,9 +89,24 @@ describe("parseConfigText", () => {
   });
 
   it("refuses an interval under 5 s and a resync under 30 s, located, and keeps the defaults", () => {
-    for (const [text, field, line] of [["interval: 1ms\n", "intervalMs", 1], ["interval: 4s\n", "intervalMs", 1], ["x: 1\nresync: 29s\n", "resyncMs", 2], ["resync: 10ms\n", "resyncMs", 1]] as const) {
+    for (const [text, field, line] of [
+      ["interval: 1ms\n", "intervalMs", 1],
+      ["interval: 4s\n", "intervalMs", 1],
+      ["x: 1\nresync: 29s\n", "resyncMs", 2],
+      ["resync: 10ms\n", "resyncMs", 1],
+    ] as const) {
       const { config, problems } = parse(text);
-      expect(problems.map((p) => [p.code, p.line]), text).toEqual(field === "resyncMs" && line === 2 ? [["UnknownField", 1], ["InvalidValue", 2]] : [["InvalidValue", line]]);
+      expect(
+        problems.map((p) => [p.code, p.line]),
+        text,
+      ).toEqual(
+        field === "resyncMs" && line === 2
+          ? [
+              ["UnknownField", 1],
+              ["InvalidValue", 2],
+            ]
+          : [["InvalidValue", line]],
+      );
       expect(config[field]).toBe(DEFAULT_CONFIG[field]);
     }
     expect(parse("interval: 5s\nresync: 30s\n").config).toMatchObject({ intervalMs: 5_000, resyncMs: 30_000 });
@@ -145,12 +168,18 @@ describe("loadConfigFile", () => {
   });
 
   it("refuses ecs-gitops.yaml and ecs-gitops.yml side by side, naming both, whatever either holds", async () => {
-    for (const [yaml, yml] of [["cluster: shop\n", "cluster: other\n"], ["", "owner: team-b\n"], ["region: eu-west-1\n", ""]]) {
+    for (const [yaml, yml] of [
+      ["cluster: shop\n", "cluster: other\n"],
+      ["", "owner: team-b\n"],
+      ["region: eu-west-1\n", ""],
+    ]) {
       dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-config-"));
       await writeFile(path.join(dir, "ecs-gitops.yaml"), yaml!);
       await writeFile(path.join(dir, "ecs-gitops.yml"), yml!);
       const { problems } = await loadConfigFile(dir);
-      expect(problems).toEqual([expect.objectContaining({ severity: "error", message: expect.stringMatching(/ecs-gitops\.yaml and ecs-gitops\.yml/) })]);
+      expect(problems).toEqual([
+        expect.objectContaining({ severity: "error", message: expect.stringMatching(/ecs-gitops\.yaml and ecs-gitops\.yml/) }),
+      ]);
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -99,8 +99,7 @@ export function brokenCitations(file: string, text: string): Problem[] {
     const target = resolveCitation(file, cited);
     if (target === undefined) {
       problems.push(`${file}:${line}: cites ${cited}, which is not in the repository: cite a file under docs/ or write the fact there`);
-    }
-    else problems.push(...checkAnchor(file, line, target, m[2]));
+    } else problems.push(...checkAnchor(file, line, target, m[2]));
   }
   // In-page links of markdown files.
   if (file.endsWith(".md")) {
@@ -176,7 +175,7 @@ describe("the reference checker", () => {
   });
 
   it("numbers repeated headings and ignores fenced code", () => {
-    const anchors = anchorsOf("# A b\n## A b\n```\n# not a heading\n```\n### TD-7\n<a id=\"x-1\"></a>\n## `code` · dot");
+    const anchors = anchorsOf('# A b\n## A b\n```\n# not a heading\n```\n### TD-7\n<a id="x-1"></a>\n## `code` · dot');
     expect([...anchors].sort()).toEqual(["code--dot", "a-b", "a-b-1", "td-7", "x-1"].sort());
   });
 

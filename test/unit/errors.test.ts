@@ -10,6 +10,7 @@ describe("REQUEUE", () => {
   });
 
   it("agrees with the codes retryable by default: every retryable code backs off", () => {
-    for (const code of Object.keys(REQUEUE) as ErrorCode[]) if (new EcsGitopsError(code, "x").retryable) expect([code, REQUEUE[code]]).toEqual([code, "backoff"]);
+    for (const code of Object.keys(REQUEUE) as ErrorCode[])
+      if (new EcsGitopsError(code, "x").retryable) expect([code, REQUEUE[code]]).toEqual([code, "backoff"]);
   });
 });

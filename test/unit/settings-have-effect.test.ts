@@ -42,7 +42,8 @@ async function oneShot(configText: string, flags: AwsFlags = {}): Promise<OneSho
 
 type Probe = () => Promise<void> | void;
 
-const BASE_TD = "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: web}\nspec:\n  containerDefinitions:\n    - {name: web, image: web:1, memory: 512}\n";
+const BASE_TD =
+  "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: web}\nspec:\n  containerDefinitions:\n    - {name: web, image: web:1, memory: 512}\n";
 
 /** One environment (envs/one) over a base holding one task definition, with `extra` in its settings. */
 async function environment(extra: string): Promise<SourceLoadResult> {
@@ -59,7 +60,10 @@ async function environments(first: string, second: string): Promise<SourceLoadRe
   const dir = await mkdtemp(path.join(tmpdir(), "settings-envs-"));
   await mkdir(path.join(dir, "base"));
   await writeFile(path.join(dir, "base", "td.yaml"), BASE_TD);
-  for (const [name, text] of [["a", first], ["b", second]] as const) {
+  for (const [name, text] of [
+    ["a", first],
+    ["b", second],
+  ] as const) {
     await mkdir(path.join(dir, "envs", name), { recursive: true });
     await writeFile(path.join(dir, "envs", name, "ecs-gitops.yaml"), `region: us-east-1\nbases: [../../base]\n${text}`);
   }
@@ -77,22 +81,31 @@ const CONFIG_EFFECTS: Record<string, Probe> = {
   owner: async () => expect((await oneShot("owner: team-x\n")).owner).toBe("team-x"),
   interval: () => expect(pollIntervalMs(NO_FLAGS, configOf("interval: 7s\n").config)).toBe(7_000),
   resync: () => expect(settingsFromConfig(NO_FLAGS, configOf("resync: 9m\n").config).resyncMs).toBe(540_000),
-  "syncPolicy.automated": () => expect(settingsFromConfig(NO_FLAGS, configOf("syncPolicy: {automated: false}\n").config).automated).toBe(false),
+  "syncPolicy.automated": () =>
+    expect(settingsFromConfig(NO_FLAGS, configOf("syncPolicy: {automated: false}\n").config).automated).toBe(false),
   "syncPolicy.selfHeal": () => expect(settingsFromConfig(NO_FLAGS, configOf("syncPolicy: {selfHeal: true}\n").config).selfHeal).toBe(true),
   "syncPolicy.prune": () => {
     // Not built yet: on is refused; off is what the controller does anyway.
     expect(configOf("syncPolicy: {prune: true}\n").problems.map((p) => p.message)).toEqual([expect.stringContaining("not supported yet")]);
     expect(configOf("syncPolicy: {prune: false}\n").problems).toEqual([]);
   },
-  "ignoreDifferences[].kind": async () => expect((await oneShot("ignoreDifferences: [{kind: Service, paths: [desiredCount]}]\n")).ignoreRules).toEqual([{ kind: "Service", paths: ["desiredCount"] }]),
-  "ignoreDifferences[].name": async () => expect((await oneShot("ignoreDifferences: [{name: web, paths: [desiredCount]}]\n")).ignoreRules).toEqual([{ name: "web", paths: ["desiredCount"] }]),
-  "ignoreDifferences[].paths": async () => expect((await oneShot("ignoreDifferences: [{paths: [desiredCount]}]\n")).ignoreRules).toEqual([{ paths: ["desiredCount"] }]),
-  alerts: () => expect(configOf("alerts: {webhook: 'https://hooks.example.com/x'}\n").problems.map((p) => p.code)).toEqual(["InvalidValue"]),
+  "ignoreDifferences[].kind": async () =>
+    expect((await oneShot("ignoreDifferences: [{kind: Service, paths: [desiredCount]}]\n")).ignoreRules).toEqual([
+      { kind: "Service", paths: ["desiredCount"] },
+    ]),
+  "ignoreDifferences[].name": async () =>
+    expect((await oneShot("ignoreDifferences: [{name: web, paths: [desiredCount]}]\n")).ignoreRules).toEqual([
+      { name: "web", paths: ["desiredCount"] },
+    ]),
+  "ignoreDifferences[].paths": async () =>
+    expect((await oneShot("ignoreDifferences: [{paths: [desiredCount]}]\n")).ignoreRules).toEqual([{ paths: ["desiredCount"] }]),
+  alerts: () =>
+    expect(configOf("alerts: {webhook: 'https://hooks.example.com/x'}\n").problems.map((p) => p.code)).toEqual(["InvalidValue"]),
   account: async () => {
     // Two environments in one account and region may not make one name; in two accounts they may.
-    const shared = await environments("account: \"111111111111\"\n", "account: \"111111111111\"\n");
+    const shared = await environments('account: "111111111111"\n', 'account: "111111111111"\n');
     expect(shared.problems.map((p) => p.code)).toContain("DuplicateIdentity");
-    expect((await environments("account: \"111111111111\"\n", "account: \"222222222222\"\n")).problems).toEqual([]);
+    expect((await environments('account: "111111111111"\n', 'account: "222222222222"\n')).problems).toEqual([]);
   },
   bases: async () => expect((await environment("")).manifests.map((m) => m.key)).toEqual(["TaskDefinition/web"]),
   namePrefix: async () => expect((await environment("namePrefix: eu-\n")).manifests.map((m) => m.key)).toEqual(["TaskDefinition/eu-web"]),
@@ -103,7 +116,9 @@ const CONFIG_EFFECTS: Record<string, Probe> = {
   },
   remove: async () => expect((await environment("remove: [{kind: TaskDefinition, name: web}]\n")).manifests).toEqual([]),
   vars: async () => {
-    const loaded = await environment("vars: {TAG: '2.0'}\npatches: [{target: {kind: TaskDefinition, name: web}, patch: {spec: {containerDefinitions: [{name: web, image: 'web:${TAG}'}]}}}]\n");
+    const loaded = await environment(
+      "vars: {TAG: '2.0'}\npatches: [{target: {kind: TaskDefinition, name: web}, patch: {spec: {containerDefinitions: [{name: web, image: 'web:${TAG}'}]}}}]\n",
+    );
     expect((loaded.manifests[0]?.spec["containerDefinitions"] as { image: string }[])[0]?.image).toBe("web:2.0");
   },
   maskPatterns: async () => {
@@ -164,7 +179,10 @@ async function runOptions(args: string[]): Promise<ControllerOptions> {
 const comparable = (o: ControllerOptions) => ({ ...o, log: o.log.level });
 
 describe("every run flag changes the controller's options", () => {
-  const flags = buildProgram({ out: () => {}, err: () => {} }).commands.find((c) => c.name() === "run")!.options.map((o) => o.long!).filter((f) => f !== "--help");
+  const flags = buildProgram({ out: () => {}, err: () => {} })
+    .commands.find((c) => c.name() === "run")!
+    .options.map((o) => o.long!)
+    .filter((f) => f !== "--help");
 
   it("has a value for every flag", () => {
     expect(Object.keys(RUN_VALUES).sort()).toEqual([...flags].sort());
@@ -184,7 +202,10 @@ describe("every run flag changes the controller's options", () => {
 
 describe("every AWS flag of diff and apply changes the one-shot options", () => {
   const program = buildProgram({ out: () => {}, err: () => {} });
-  const awsFlags = program.commands.find((c) => c.name() === "diff")!.options.map((o) => o.long!).filter((f) => !["--help", "--output", "--stats", "--env"].includes(f));
+  const awsFlags = program.commands
+    .find((c) => c.name() === "diff")!
+    .options.map((o) => o.long!)
+    .filter((f) => !["--help", "--output", "--stats", "--env"].includes(f));
   const VALUES: Record<string, AwsFlags> = {
     "--region": { region: "eu-north-1" },
     "--endpoint-url": { endpointUrl: "http://127.0.0.1:9" },
@@ -200,7 +221,12 @@ describe("every AWS flag of diff and apply changes the one-shot options", () => 
 
 const ANNOTATION_EFFECTS: Record<string, Probe> = {
   "ecs-gitops/ignore-differences": () => {
-    const manifest = manifestOf("Service", "web", { taskDefinition: "web" }, { annotations: { "ecs-gitops/ignore-differences": "desiredCount" } });
+    const manifest = manifestOf(
+      "Service",
+      "web",
+      { taskDefinition: "web" },
+      { annotations: { "ecs-gitops/ignore-differences": "desiredCount" } },
+    );
     expect(ignoreRulesOf(manifest, planContext())).toEqual([["desiredCount"]]);
   },
   "ecs-gitops/adopt": () => {
@@ -216,7 +242,9 @@ const ANNOTATION_EFFECTS: Record<string, Probe> = {
 
 describe("every annotation has an effect or is refused", () => {
   it("lists every annotation the loader knows", () => {
-    expect([...Object.keys(ANNOTATION_EFFECTS), ...UNSUPPORTED_ANNOTATIONS].sort()).toEqual([...ANNOTATIONS, ...UNSUPPORTED_ANNOTATIONS].sort());
+    expect([...Object.keys(ANNOTATION_EFFECTS), ...UNSUPPORTED_ANNOTATIONS].sort()).toEqual(
+      [...ANNOTATIONS, ...UNSUPPORTED_ANNOTATIONS].sort(),
+    );
   });
   it.each(Object.keys(ANNOTATION_EFFECTS))("%s", (annotation) => ANNOTATION_EFFECTS[annotation]!());
   it.each([...UNSUPPORTED_ANNOTATIONS])("%s is refused as not supported yet", (annotation) => {
@@ -256,7 +284,10 @@ const COMMAND_FLAGS: Record<string, Probe> = {
   "validate --cluster": async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "flags-"));
     await writeFile(path.join(dir, "svc.yaml"), serviceYaml);
-    const keys = async (...flags: string[]) => (JSON.parse((await cliRun("validate", dir, "-o", "json", ...flags)).out) as { resources: { key: string }[] }).resources.map((r) => r.key);
+    const keys = async (...flags: string[]) =>
+      (JSON.parse((await cliRun("validate", dir, "-o", "json", ...flags)).out) as { resources: { key: string }[] }).resources.map(
+        (r) => r.key,
+      );
     expect(await keys("--cluster", "blue")).toEqual(["Service/blue/api"]);
     expect(await keys("--cluster", "green")).toEqual(["Service/green/api"]);
   },
@@ -272,7 +303,9 @@ const COMMAND_FLAGS: Record<string, Probe> = {
   "status --output": async () => {
     const served = await serveStatus();
     try {
-      expect(JSON.parse((await cliRun("status", "--url", served.url, "--output", "json")).out)).toMatchObject({ resources: [{ key: "Service/blue/api" }] });
+      expect(JSON.parse((await cliRun("status", "--url", served.url, "--output", "json")).out)).toMatchObject({
+        resources: [{ key: "Service/blue/api" }],
+      });
     } finally {
       served.close();
     }
@@ -294,7 +327,13 @@ const COMMAND_FLAGS: Record<string, Probe> = {
 
 async function serveStatus(): Promise<{ url: string; close: () => void }> {
   const { createServer } = await import("node:http");
-  const doc = { commit: "c1", source: { url: "x", branch: "main", path: "." }, ready: true, resources: [{ key: "Service/blue/api", kind: "Service", name: "api", sync: "Synced", health: "Healthy" }], manifestErrors: [] };
+  const doc = {
+    commit: "c1",
+    source: { url: "x", branch: "main", path: "." },
+    ready: true,
+    resources: [{ key: "Service/blue/api", kind: "Service", name: "api", sync: "Synced", health: "Healthy" }],
+    manifestErrors: [],
+  };
   const server = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(doc)));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -308,10 +347,25 @@ describe("every flag of the other commands has an effect", () => {
   const awsFlags = new Set(["--region", "--endpoint-url", "--cluster", "--owner", "--aws-rate-limit"]);
   const flags = program.commands
     .filter((c) => c.name() !== "run")
-    .flatMap((c) => c.options.filter((o) => o.long !== "--help" && !((c.name() === "diff" || c.name() === "apply") && awsFlags.has(o.long!))).map((o) => `${c.name()} ${o.long!}`));
+    .flatMap((c) =>
+      c.options
+        .filter((o) => o.long !== "--help" && !((c.name() === "diff" || c.name() === "apply") && awsFlags.has(o.long!)))
+        .map((o) => `${c.name()} ${o.long!}`),
+    );
 
   it("lists every flag of every command", () => {
-    const listed = [...Object.keys(COMMAND_FLAGS), ...["validate", "render", "diff", "apply"].map((c) => `${c} --env`), "diff --output", "diff --stats", "apply --dry-run", "apply --output", "apply --stats", ...["--cluster", "--services", "--rules", "--all-rules", "--event-bus", "--out", "--force", "--region", "--endpoint-url"].map((f) => `export ${f}`)];
+    const listed = [
+      ...Object.keys(COMMAND_FLAGS),
+      ...["validate", "render", "diff", "apply"].map((c) => `${c} --env`),
+      "diff --output",
+      "diff --stats",
+      "apply --dry-run",
+      "apply --output",
+      "apply --stats",
+      ...["--cluster", "--services", "--rules", "--all-rules", "--event-bus", "--out", "--force", "--region", "--endpoint-url"].map(
+        (f) => `export ${f}`,
+      ),
+    ];
     expect(listed.sort()).toEqual([...flags].sort());
   });
 

@@ -42,7 +42,9 @@ export async function runApply(path: string, flags: ApplyFlags, io: CommandOutpu
 }
 
 function toJson(outcome: ApplyOutcome): object {
-  return outcome.outcome === "failed" ? { ...outcome, error: { code: outcome.error.code, message: redactUrl(outcome.error.message) } } : outcome;
+  return outcome.outcome === "failed"
+    ? { ...outcome, error: { code: outcome.error.code, message: redactUrl(outcome.error.message) } }
+    : outcome;
 }
 
 export function renderOutcomes(outcomes: readonly ApplyOutcome[], color: boolean): string {
@@ -62,7 +64,9 @@ export function renderOutcomes(outcomes: readonly ApplyOutcome[], color: boolean
         lines.push(`${paint("magenta", "!")} ${name}: blocked: ${o.reason}\n    to fix: ${o.hint}`);
         break;
       case "failed":
-        lines.push(`${paint("red", "✗")} ${name}: failed [${o.error.code}] ${redactUrl(o.error.message)}${o.calls.length ? ` (after ${o.calls.join(", ")})` : ""}`);
+        lines.push(
+          `${paint("red", "✗")} ${name}: failed [${o.error.code}] ${redactUrl(o.error.message)}${o.calls.length ? ` (after ${o.calls.join(", ")})` : ""}`,
+        );
         break;
       default:
         assertNever(o, "apply outcome");

@@ -6,7 +6,17 @@ import { escapeVariables } from "../../environments/variables.js";
 import { Document } from "yaml";
 import type { Node, Pair } from "yaml";
 import { isCollection, isMap, isScalar, isSeq } from "yaml";
-import { createAwsClients, describeCluster, describeServices, describeTaskDefinition, destroyAwsClients, listRules, listServiceArns, listTagsForResource, listTargetsByRule } from "../../aws/index.js";
+import {
+  createAwsClients,
+  describeCluster,
+  describeServices,
+  describeTaskDefinition,
+  destroyAwsClients,
+  listRules,
+  listServiceArns,
+  listTagsForResource,
+  listTargetsByRule,
+} from "../../aws/index.js";
 import type { AwsClientOptions, AwsClients } from "../../aws/index.js";
 import { checkCluster, checkEndpointUrl } from "../../config.js";
 import { isJsonObject } from "../../json.js";
@@ -43,10 +53,14 @@ const ADOPT_NOTE = "ecs-gitops/adopt lets the first apply tag this existing reso
 export function registerExport(program: Command): void {
   program
     .command("export")
-    .description("write manifests from live resources (onboarding): one file per resource, each annotated ecs-gitops/adopt; exit 0 written, 2 error")
+    .description(
+      "write manifests from live resources (onboarding): one file per resource, each annotated ecs-gitops/adopt; exit 0 written, 2 error",
+    )
     .addOption(new Option("--cluster <name>", "the cluster whose services to export").env("ECS_GITOPS_CLUSTER"))
     .option("--services <names>", "comma-separated service names (default: every service of the cluster)")
-    .addOption(new Option("--rules <names>", "comma-separated EventBridge rule names to export (their ECS task targets)").conflicts("allRules"))
+    .addOption(
+      new Option("--rules <names>", "comma-separated EventBridge rule names to export (their ECS task targets)").conflicts("allRules"),
+    )
     .option("--all-rules", "every rule on the event bus with an ECS task target on --cluster")
     .option("--event-bus <name>", "event bus of the rules", AWS_DEFAULT_EVENT_BUS)
     .option("--out <dir>", "folder to write the manifests into")
@@ -59,7 +73,11 @@ export function registerExport(program: Command): void {
 }
 
 /** Read, export and write; returns the exit code (0 written, 2 error: nothing written). */
-export async function runExport(flags: ExportFlags, io: CommandOutput, clientOptions: Pick<AwsClientOptions, "accountIdHeader" | "credentials"> = {}): Promise<number> {
+export async function runExport(
+  flags: ExportFlags,
+  io: CommandOutput,
+  clientOptions: Pick<AwsClientOptions, "accountIdHeader" | "credentials"> = {},
+): Promise<number> {
   const cluster = flags.cluster ?? (process.env["ECS_GITOPS_CLUSTER"] || undefined);
   if (cluster === undefined || flags.out === undefined || flags.out === "") {
     io.err(`error: export needs --cluster and --out (e.g. ecs-gitops export --cluster prod --out manifests/)\n`);
@@ -69,7 +87,10 @@ export async function runExport(flags: ExportFlags, io: CommandOutput, clientOpt
   const endpoint = flags.endpointUrl ?? env("ECS_GITOPS_ENDPOINT_URL") ?? env("AWS_ENDPOINT_URL");
   const aws = createAwsClients({
     region: flags.region ?? env("ECS_GITOPS_REGION"),
-    endpoint: checkEndpointUrl(endpoint, sourceName(flags.endpointUrl, "--endpoint-url", process.env, ["ECS_GITOPS_ENDPOINT_URL", "AWS_ENDPOINT_URL"])),
+    endpoint: checkEndpointUrl(
+      endpoint,
+      sourceName(flags.endpointUrl, "--endpoint-url", process.env, ["ECS_GITOPS_ENDPOINT_URL", "AWS_ENDPOINT_URL"]),
+    ),
     // Tests only: moto's per-request account isolation (the same variable diff, apply and run read).
     accountIdHeader: env("ECS_GITOPS_TEST_ACCOUNT_ID"),
     ...clientOptions,
@@ -88,14 +109,26 @@ export async function runExport(flags: ExportFlags, io: CommandOutput, clientOpt
 async function exportFiles(aws: AwsClients, flags: ExportFlags & { cluster: string }, warn: (text: string) => void): Promise<ExportFile[]> {
   const services = await readServices(aws, flags.cluster, splitNames(flags.services));
   const rules = await readRules(aws, flags, warn);
-  const taskDefinitions = await readTaskDefinitions(aws, [
-    ...services.map((s) => String(s["taskDefinition"] ?? "")),
-    ...rules.flatMap((r) => r.targets.flatMap((t) => (isJsonObject(t["EcsParameters"]) ? [String(t["EcsParameters"]["TaskDefinitionArn"] ?? "")] : []))),
-  ], warn);
+  const taskDefinitions = await readTaskDefinitions(
+    aws,
+    [
+      ...services.map((s) => String(s["taskDefinition"] ?? "")),
+      ...rules.flatMap((r) =>
+        r.targets.flatMap((t) => (isJsonObject(t["EcsParameters"]) ? [String(t["EcsParameters"]["TaskDefinitionArn"] ?? "")] : [])),
+      ),
+    ],
+    warn,
+  );
   const reference = (arn: string): TaskDefinitionRef => referenceFor(arn, taskDefinitions);
 
   const files: ExportFile[] = [];
-  const add = (file: string, exported: ExportedDocument, key: string, source: string) => files.push({ file, key, yaml: renderManifest({ ...exported, document: escapeVariables(exported.document) as JsonObject }, `${source}\n${ADOPT_NOTE}`), reviews: exported.reviews.length });
+  const add = (file: string, exported: ExportedDocument, key: string, source: string) =>
+    files.push({
+      file,
+      key,
+      yaml: renderManifest({ ...exported, document: escapeVariables(exported.document) as JsonObject }, `${source}\n${ADOPT_NOTE}`),
+      reviews: exported.reviews.length,
+    });
   const folderOf = new Map<string, string>(); // family → folder of its first user
   for (const service of [...services].sort(byName("serviceName"))) {
     const exported = exportService(service, { taskDefinition: reference });
@@ -108,10 +141,18 @@ async function exportFiles(aws: AwsClients, flags: ExportFlags & { cluster: stri
   for (const rule of rules) {
     const exported = exportScheduledRule(rule, { taskDefinition: reference });
     const name = String(rule.rule["Name"]);
-    for (const skipped of exported.skippedTargets) warn(`rule ${name}: target ${skipped.id} (${skipped.arn}) is not an ECS task and is not exported; applying the rule would remove it`);
-    add(`${name}/scheduled-rule.yaml`, exported, `ScheduledRule/${eventBusName(flags.eventBus ?? AWS_DEFAULT_EVENT_BUS)}/${name}`, `Exported from ${String(rule.rule["Arn"])}`);
+    for (const skipped of exported.skippedTargets)
+      warn(`rule ${name}: target ${skipped.id} (${skipped.arn}) is not an ECS task and is not exported; applying the rule would remove it`);
+    add(
+      `${name}/scheduled-rule.yaml`,
+      exported,
+      `ScheduledRule/${eventBusName(flags.eventBus ?? AWS_DEFAULT_EVENT_BUS)}/${name}`,
+      `Exported from ${String(rule.rule["Arn"])}`,
+    );
     for (const target of rule.targets) {
-      const family = isJsonObject(target["EcsParameters"]) ? familyOf(String(target["EcsParameters"]["TaskDefinitionArn"] ?? "")) : undefined;
+      const family = isJsonObject(target["EcsParameters"])
+        ? familyOf(String(target["EcsParameters"]["TaskDefinitionArn"] ?? ""))
+        : undefined;
       if (family !== undefined && !folderOf.has(family)) folderOf.set(family, name);
     }
   }
@@ -138,14 +179,22 @@ async function readServices(aws: AwsClients, cluster: string, names: string[] | 
   }
   const described = await describeServices(aws, cluster, wanted);
   if (described.clusterMissing) throw new Error(`cluster "${cluster}" does not exist (check --cluster and --region)`);
-  if (described.failures.length > 0) throw new Error(`ecs:DescribeServices failed for ${described.failures.map((f) => `${String(f["arn"])} (${String(f["reason"])})`).join(", ")}`);
+  if (described.failures.length > 0)
+    throw new Error(
+      `ecs:DescribeServices failed for ${described.failures.map((f) => `${String(f["arn"])} (${String(f["reason"])})`).join(", ")}`,
+    );
   // A listed service that is gone (INACTIVE) is skipped; one asked for by name must exist.
-  if (names !== undefined && described.missing.length > 0) throw new Error(`no such service in cluster "${cluster}": ${described.missing.join(", ")}`);
+  if (names !== undefined && described.missing.length > 0)
+    throw new Error(`no such service in cluster "${cluster}": ${described.missing.join(", ")}`);
   return wanted.map((name) => described.services.get(name)).filter((s): s is JsonObject => s !== undefined);
 }
 
 /** Rules with their targets and tags: those named, or with --all-rules those running tasks on the cluster. */
-async function readRules(aws: AwsClients, flags: ExportFlags & { cluster: string }, warn: (text: string) => void): Promise<LiveScheduledRule[]> {
+async function readRules(
+  aws: AwsClients,
+  flags: ExportFlags & { cluster: string },
+  warn: (text: string) => void,
+): Promise<LiveScheduledRule[]> {
   const names = splitNames(flags.rules);
   if (names === undefined && flags.allRules !== true) return [];
   const bus = flags.eventBus ?? AWS_DEFAULT_EVENT_BUS;
@@ -179,7 +228,11 @@ type ExportedRevision = { arn: string; revision: number; response: JsonObject };
  * One revision per family: the highest one a service or rule runs (a family-only ARN means the
  * latest). Other revisions of the family stay pinned as `family:revision` (see referenceFor).
  */
-async function readTaskDefinitions(aws: AwsClients, arns: readonly string[], warn: (text: string) => void): Promise<Map<string, ExportedRevision>> {
+async function readTaskDefinitions(
+  aws: AwsClients,
+  arns: readonly string[],
+  warn: (text: string) => void,
+): Promise<Map<string, ExportedRevision>> {
   const highest = new Map<string, number | undefined>();
   for (const arn of arns) {
     const parsed = parseTaskDefinitionArn(arn);
@@ -192,7 +245,9 @@ async function readTaskDefinitions(aws: AwsClients, arns: readonly string[], war
     const response = await describeTaskDefinition(aws, revision === undefined ? family : `${family}:${revision}`);
     const td = response?.["taskDefinition"];
     if (!response || !isJsonObject(td) || typeof td["taskDefinitionArn"] !== "string" || typeof td["revision"] !== "number") {
-      warn(`task definition ${family}${revision === undefined ? "" : `:${revision}`} cannot be described: not exported (its users keep a pinned reference)`);
+      warn(
+        `task definition ${family}${revision === undefined ? "" : `:${revision}`} cannot be described: not exported (its users keep a pinned reference)`,
+      );
       continue;
     }
     out.set(family, { arn: td["taskDefinitionArn"], revision: td["revision"], response });
@@ -209,7 +264,10 @@ function referenceFor(arn: string, exported: ReadonlyMap<string, ExportedRevisio
   if (td?.revision === parsed.revision) return { ref: parsed.family };
   const ref = `${parsed.family}:${parsed.revision}`;
   if (!td) return { ref };
-  return { ref, review: `pinned to revision ${parsed.revision}: the exported TaskDefinition ${parsed.family} is revision ${td.revision}, which another resource runs. Write "taskDefinition: ${parsed.family}" to deploy that one here too` };
+  return {
+    ref,
+    review: `pinned to revision ${parsed.revision}: the exported TaskDefinition ${parsed.family} is revision ${td.revision}, which another resource runs. Write "taskDefinition: ${parsed.family}" to deploy that one here too`,
+  };
 }
 
 function parseTaskDefinitionArn(arn: string): { family: string; revision: number | undefined } | undefined {
@@ -225,7 +283,11 @@ function familyOf(arn: string): string | undefined {
 /** The YAML of one manifest, `# review:` comments above the fields they are about. */
 export function renderManifest(exported: ExportedDocument, header?: string): string {
   const doc = new Document(exported.document);
-  if (header !== undefined) doc.commentBefore = header.split("\n").map((line) => ` ${line}`).join("\n");
+  if (header !== undefined)
+    doc.commentBefore = header
+      .split("\n")
+      .map((line) => ` ${line}`)
+      .join("\n");
   for (const review of exported.reviews) attachComment(doc, review.path, ` review: ${review.message}`);
   return doc.toString({ lineWidth: 0 });
 }
@@ -238,7 +300,8 @@ function attachComment(doc: Document, at: JsonPath, comment: string): void {
   const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
   let node: Node | null | undefined;
   if (isMap(value) && value.items.length > 0) node = (value.items[0] as Pair).key as Node | undefined;
-  else if (last !== undefined && isMap(parent)) node = (parent.items as Pair[]).find((p) => isScalar(p.key) && p.key.value === last)?.key as Node | undefined;
+  else if (last !== undefined && isMap(parent))
+    node = (parent.items as Pair[]).find((p) => isScalar(p.key) && p.key.value === last)?.key as Node | undefined;
   else if (typeof last === "number" && isSeq(parent)) node = parent.items[last] as Node | undefined;
   if (!node || !(isScalar(node) || isCollection(node))) {
     // Nothing to hang it on (e.g. a field left out): the document's own comment takes it.
@@ -249,7 +312,13 @@ function attachComment(doc: Document, at: JsonPath, comment: string): void {
 }
 
 /** Refuse to overwrite anything without --force; then write every file (folders made as needed). */
-export async function writeFiles(out: string, files: readonly ExportFile[], force: boolean, io: CommandOutput, next = `Next: ecs-gitops diff ${out} (only ownership tags should differ), then ecs-gitops apply ${out}.`): Promise<number> {
+export async function writeFiles(
+  out: string,
+  files: readonly ExportFile[],
+  force: boolean,
+  io: CommandOutput,
+  next = `Next: ecs-gitops diff ${out} (only ownership tags should differ), then ecs-gitops apply ${out}.`,
+): Promise<number> {
   if (files.length === 0) {
     io.err("error: nothing to export (no services in the cluster, no matching rules)\n");
     return 2;
@@ -258,7 +327,9 @@ export async function writeFiles(out: string, files: readonly ExportFile[], forc
     const existing: string[] = [];
     for (const f of files) if (await lstat(path.join(out, f.file)).catch(() => undefined)) existing.push(f.file);
     if (existing.length > 0) {
-      io.err(`error: ${existing.length} file(s) already exist in ${out}: ${existing.join(", ")}. Nothing written; use --force to overwrite\n`);
+      io.err(
+        `error: ${existing.length} file(s) already exist in ${out}: ${existing.join(", ")}. Nothing written; use --force to overwrite\n`,
+      );
       return 2;
     }
   }
@@ -278,7 +349,10 @@ export async function writeFiles(out: string, files: readonly ExportFile[], forc
 
 function splitNames(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const names = value.split(",").map((n) => n.trim()).filter((n) => n !== "");
+  const names = value
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
   return names.length > 0 ? [...new Set(names)] : undefined;
 }
 

@@ -18,7 +18,9 @@ const FILE_OF = { TaskDefinition: "task-definition.yaml", Service: "service.yaml
 export function registerImport(program: Command): void {
   program
     .command("import")
-    .description("convert raw ECS JSON (aws-actions task-definition.json, ecspresso ecs-task-def.json / ecs-service-def.json, describe-task-definition / describe-services output) into manifests; exit 0 converted, 2 error")
+    .description(
+      "convert raw ECS JSON (aws-actions task-definition.json, ecspresso ecs-task-def.json / ecs-service-def.json, describe-task-definition / describe-services output) into manifests; exit 0 converted, 2 error",
+    )
     .argument("<files...>", "JSON files to convert")
     .option("--out <dir>", "folder to write the manifests into (default: print them)")
     .option("--force", "overwrite existing files")
@@ -51,7 +53,13 @@ export async function runImport(files: readonly string[], flags: ImportFlags, io
     io.out(outputs.map((o) => o.yaml).join("---\n"));
     return 0;
   }
-  return writeFiles(flags.out, outputs, flags.force === true, io, `Next: ecs-gitops validate ${flags.out}, then ecs-gitops diff ${flags.out} to see how it differs from what runs.`);
+  return writeFiles(
+    flags.out,
+    outputs,
+    flags.force === true,
+    io,
+    `Next: ecs-gitops validate ${flags.out}, then ecs-gitops diff ${flags.out} to see how it differs from what runs.`,
+  );
 }
 
 function planFiles(results: readonly ImportResult[]): ExportFile[] {

@@ -16,7 +16,9 @@ export type RenderFlags = { env?: string | undefined };
 export function registerRender(program: Command): void {
   program
     .command("render")
-    .description("print the final manifests one environment sees (bases, patches, names and variables applied; SSM variables stay ${NAME}): exit 0 rendered, 1 errors, 2 usage error")
+    .description(
+      "print the final manifests one environment sees (bases, patches, names and variables applied; SSM variables stay ${NAME}): exit 0 rendered, 1 errors, 2 usage error",
+    )
     .argument("[path]", "repository root, environment folder or plain manifests folder", ".")
     .option("--env <name|path>", ENV_OPTION_HELP)
     .action(async (target: string, flags: RenderFlags, self: Command) => {
@@ -32,7 +34,11 @@ export async function runRender(target: string, flags: RenderFlags, io: CommandO
   }
   const located = await locateManifestRoot(resolved.target);
   const { config, problems: configProblems } = await loadConfigFile(located.root);
-  const loaded = await loadSourceTree(located.root, { defaultCluster: config.cluster, maxCommitBytes: maxCommitBytesFromEnv(), offline: true });
+  const loaded = await loadSourceTree(located.root, {
+    defaultCluster: config.cluster,
+    maxCommitBytes: maxCommitBytesFromEnv(),
+    offline: true,
+  });
   const display = (file: string) => path.relative(process.cwd(), path.resolve(located.root, file)).split(path.sep).join("/") || ".";
   const problems = sortProblems([...configProblems, ...loaded.problems]);
   if (problems.length > 0) io.err(formatProblems(problems, display));

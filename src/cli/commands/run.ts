@@ -50,7 +50,9 @@ export function parseRateLimit(text: string): number | false {
   if (text === "off" || text === "false" || text === "0") return false;
   const fraction = Number(text);
   if (!Number.isFinite(fraction) || fraction <= 0 || fraction > 1) {
-    throw new EcsGitopsError("InvalidConfig", `--aws-rate-limit must be a fraction in (0, 1] or "off", got "${text}"`, { where: "--aws-rate-limit" });
+    throw new EcsGitopsError("InvalidConfig", `--aws-rate-limit must be a fraction in (0, 1] or "off", got "${text}"`, {
+      where: "--aws-rate-limit",
+    });
   }
   return fraction;
 }
@@ -71,10 +73,17 @@ export function registerRun(program: Command): void {
     .addOption(new Option("--repo <url|path>", "git remote (https, ssh, file) or a local checkout").env(env("REPO")).makeOptionMandatory())
     .addOption(new Option("--branch <name>", "branch to follow (remote default: main; local default: HEAD)").env(env("BRANCH")))
     .addOption(new Option("--path <dir>", "folder of manifests in the repository").env(env("PATH")).default("."))
-    .addOption(new Option("--env <name|path>", "environment to follow: a name under <path>/envs/ (staging, prod) or the environment folder's path in the repository").env(env("ENV")))
+    .addOption(
+      new Option(
+        "--env <name|path>",
+        "environment to follow: a name under <path>/envs/ (staging, prod) or the environment folder's path in the repository",
+      ).env(env("ENV")),
+    )
     .addOption(new Option("--interval <duration>", "git poll period").env(env("INTERVAL")).default("60s"))
     .addOption(new Option("--resync <duration>", "drift resync period").env(env("RESYNC")).default("5m"))
-    .addOption(new Option("--mode <mode>", "sync applies; observe never writes").env(env("MODE")).choices(["sync", "observe"]).default("sync"))
+    .addOption(
+      new Option("--mode <mode>", "sync applies; observe never writes").env(env("MODE")).choices(["sync", "observe"]).default("sync"),
+    )
     // A value option, so that ECS_GITOPS_SELF_HEAL=false means false (a boolean flag's env is "set").
     .addOption(new Option("--self-heal [bool]", "revert drift (true|false)").env(env("SELF_HEAL")).preset("true").default("false"))
     // A value option too, so that every flag has its env variable: ECS_GITOPS_AUTOMATED=false.
@@ -89,10 +98,30 @@ export function registerRun(program: Command): void {
     .addOption(new Option("--endpoint-url <url>", "AWS endpoint (a local emulator)").env(env("ENDPOINT_URL")))
     .addOption(new Option("--cluster <name>", "default cluster").env(env("CLUSTER")))
     .addOption(new Option("--workdir <dir>", "clones, snapshots and the alert episode record").env(env("WORKDIR")))
-    .addOption(new Option("--aws-rate-limit <fraction|off>", "client-side pacing as a share of AWS's published API rates, leaving headroom for other tools; off for emulators").env(env("AWS_RATE_LIMIT")).default("0.5"))
-    .addOption(new Option("--max-commit-bytes <size>", "bound on the manifest bytes read from one commit (files past it are reported, not read)").env(env("MAX_COMMIT_BYTES")).default("50MiB"))
-    .addOption(new Option("--log-level <level>", "log level").env(env("LOG_LEVEL")).choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
-    .addOption(new Option("--shutdown-timeout <duration>", "bound on finishing in-flight AWS calls at SIGTERM (below ECS's 30 s stopTimeout)").env(env("SHUTDOWN_TIMEOUT")).default("20s"))
+    .addOption(
+      new Option(
+        "--aws-rate-limit <fraction|off>",
+        "client-side pacing as a share of AWS's published API rates, leaving headroom for other tools; off for emulators",
+      )
+        .env(env("AWS_RATE_LIMIT"))
+        .default("0.5"),
+    )
+    .addOption(
+      new Option("--max-commit-bytes <size>", "bound on the manifest bytes read from one commit (files past it are reported, not read)")
+        .env(env("MAX_COMMIT_BYTES"))
+        .default("50MiB"),
+    )
+    .addOption(
+      new Option("--log-level <level>", "log level")
+        .env(env("LOG_LEVEL"))
+        .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+        .default("info"),
+    )
+    .addOption(
+      new Option("--shutdown-timeout <duration>", "bound on finishing in-flight AWS calls at SIGTERM (below ECS's 30 s stopTimeout)")
+        .env(env("SHUTDOWN_TIMEOUT"))
+        .default("20s"),
+    )
     .action(async (flags: RunFlags, self: Command) => {
       // What flags or env set explicitly wins; the rest may come from the commit's ecs-gitops.yaml.
       const explicit = (name: string) => ["cli", "env"].includes(self.getOptionValueSource(name) ?? "");
@@ -103,7 +132,8 @@ export function registerRun(program: Command): void {
 /** The controller's options from the parsed flags: every flag ends up here (a test holds that). */
 export function controllerOptions(flags: RunFlags, explicit: (name: string) => boolean, log: Logger): ControllerOptions {
   const port = Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EcsGitopsError("InvalidConfig", `--port must be 0-65535, got "${flags.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new EcsGitopsError("InvalidConfig", `--port must be 0-65535, got "${flags.port}"`);
   return {
     repo: flags.repo,
     branch: flags.branch,
@@ -111,13 +141,20 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
     intervalMs: explicit("interval") ? parsePeriod("interval", flags.interval) : undefined,
     resyncMs: explicit("resync") ? parsePeriod("resync", flags.resync) : undefined,
     mode: flags.mode,
-    automated: explicit("automated") ? (typeof flags.automated === "boolean" ? flags.automated : parseBool(flags.automated, "--automated")) : undefined,
+    automated: explicit("automated")
+      ? typeof flags.automated === "boolean"
+        ? flags.automated
+        : parseBool(flags.automated, "--automated")
+      : undefined,
     selfHeal: explicit("selfHeal") ? parseBool(flags.selfHeal, "--self-heal") : undefined,
     port,
     host: flags.host,
     owner: explicit("owner") ? flags.owner : undefined,
     region: flags.region,
-    endpoint: checkEndpointUrl(flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"], flags.endpointUrl === undefined ? "AWS_ENDPOINT_URL" : "--endpoint-url"),
+    endpoint: checkEndpointUrl(
+      flags.endpointUrl ?? process.env["AWS_ENDPOINT_URL"],
+      flags.endpointUrl === undefined ? "AWS_ENDPOINT_URL" : "--endpoint-url",
+    ),
     cluster: checkCluster(flags.cluster, "--cluster"),
     workDir: flags.workdir ?? path.join(tmpdir(), "ecs-gitops"),
     // Secrets only from the environment, never argv (which any local user can read in ps).

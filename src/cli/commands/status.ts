@@ -17,26 +17,37 @@ export function registerStatus(program: Command): void {
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         doc = (await response.json()) as StatusDocument;
       } catch (error) {
-        io.err(`error: cannot read ${flags.url}/status (${error instanceof Error ? error.message : String(error)}): is \`ecs-gitops run\` running there? Use --url.\n`);
+        io.err(
+          `error: cannot read ${flags.url}/status (${error instanceof Error ? error.message : String(error)}): is \`ecs-gitops run\` running there? Use --url.\n`,
+        );
         process.exitCode = 2;
         return;
       }
       io.out(flags.output === "json" ? JSON.stringify(doc, null, 2) + "\n" : renderStatus(doc));
-      process.exitCode = doc.resources.every((r) => r.sync === "Synced" && r.heldBack === undefined) && doc.manifestErrors.length === 0 ? 0 : 1;
+      process.exitCode =
+        doc.resources.every((r) => r.sync === "Synced" && r.heldBack === undefined) && doc.manifestErrors.length === 0 ? 0 : 1;
     });
 }
 
 export function renderStatus(doc: StatusDocument): string {
   const rows = [["RESOURCE", "SYNC", "HEALTH", "REVISION", "MESSAGE"]];
   for (const r of [...doc.resources].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-    const held = r.heldBack ? `manifest broken at ${r.heldBack.file}:${r.heldBack.line}:${r.heldBack.column} (${r.heldBack.message}): runs last good commit ${r.heldBack.commit.slice(0, 12)}` : undefined;
-    const message = held ?? (r.drift ? `drift since ${r.drift.since}: ${r.drift.fields.join(", ")}` : (r.lastError?.message ?? r.message ?? ""));
+    const held = r.heldBack
+      ? `manifest broken at ${r.heldBack.file}:${r.heldBack.line}:${r.heldBack.column} (${r.heldBack.message}): runs last good commit ${r.heldBack.commit.slice(0, 12)}`
+      : undefined;
+    const message =
+      held ?? (r.drift ? `drift since ${r.drift.since}: ${r.drift.fields.join(", ")}` : (r.lastError?.message ?? r.message ?? ""));
     // Not plain "Synced": it is in sync with an older commit than the one shown.
     const sync = r.heldBack ? `${r.sync} (last good)` : r.sync;
     rows.push([r.key, sync, r.health, (r.lastAppliedRevision ?? "").slice(0, 12), message.slice(0, 160)]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
-  const lines = rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd(),
+  );
   const header = `commit ${doc.commit ?? "(none)"}${doc.lastGoodCommit && doc.lastGoodCommit !== doc.commit ? ` (last good ${doc.lastGoodCommit})` : ""}  ready=${doc.ready}`;
   const errors = doc.manifestErrors.map((e) => `  ${e.file}:${e.line}:${e.column}  ${e.message}`);
   return [header, ...lines, ...(errors.length ? ["manifest errors:", ...errors] : [])].join("\n") + "\n";

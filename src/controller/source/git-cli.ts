@@ -17,7 +17,16 @@ const STDOUT_LIMIT_BYTES = 16 * 1024 * 1024;
 const STDERR_LIMIT_BYTES = 64 * 1024;
 
 // Inherited from a git hook or a parent git process, these would point our commands elsewhere.
-const INHERITED_GIT_VARS = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX"];
+const INHERITED_GIT_VARS = [
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_INDEX_FILE",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  "GIT_COMMON_DIR",
+  "GIT_NAMESPACE",
+  "GIT_PREFIX",
+];
 
 /** The environment every git call runs with: never prompts, English messages, no inherited repo. */
 export function baseGitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -83,28 +92,45 @@ export function execGit(args: readonly string[], options: GitRunOptions): Promis
 }
 
 /** Run git and return stdout; any failure becomes a SourceUnavailable naming `what` and `where`. */
-export async function runGit(args: readonly string[], options: GitRunOptions & { what: string; where: string; code?: ErrorCode }): Promise<string> {
+export async function runGit(
+  args: readonly string[],
+  options: GitRunOptions & { what: string; where: string; code?: ErrorCode },
+): Promise<string> {
   const result = await execGit(args, options);
   if (result.code === 0) return result.stdout;
   throw gitError(result, options);
 }
 
-export function gitError(result: GitResult, options: { what: string; where: string; timeoutMs: number; code?: ErrorCode; redact?: (text: string) => string }): EcsGitopsError {
+export function gitError(
+  result: GitResult,
+  options: { what: string; where: string; timeoutMs: number; code?: ErrorCode; redact?: (text: string) => string },
+): EcsGitopsError {
   const redact = options.redact ?? redactUrl;
   if (result.missingGit) {
-    return new EcsGitopsError("SourceUnavailable", "the git executable was not found on PATH; install git (the controller shells out to it)", { where: options.where, retryable: false });
+    return new EcsGitopsError(
+      "SourceUnavailable",
+      "the git executable was not found on PATH; install git (the controller shells out to it)",
+      { where: options.where, retryable: false },
+    );
   }
-  const detail = result.timedOut ? `timed out after ${Math.round(options.timeoutMs / 1000)} s` : summariseStderr(result.stderr) || `exit code ${result.code}`;
+  const detail = result.timedOut
+    ? `timed out after ${Math.round(options.timeoutMs / 1000)} s`
+    : summariseStderr(result.stderr) || `exit code ${result.code}`;
   const hint = result.timedOut ? "check that the remote is reachable from here" : hintFor(result.stderr);
   const message = `git ${options.what} failed for ${options.where}: ${detail}` + (hint === undefined ? "" : ` (${hint})`);
   return new EcsGitopsError(options.code ?? "SourceUnavailable", redact(message), { where: redact(options.where) });
 }
 
 function hintFor(stderr: string): string | undefined {
-  if (/terminal prompts disabled|authentication failed|invalid username or password|HTTP Basic: Access denied|returned error: 40[13]/i.test(stderr)) {
+  if (
+    /terminal prompts disabled|authentication failed|invalid username or password|HTTP Basic: Access denied|returned error: 40[13]/i.test(
+      stderr,
+    )
+  ) {
     return "the remote wants credentials: set ECS_GITOPS_GIT_TOKEN for https";
   }
-  if (/Permission denied \(publickey/i.test(stderr)) return "the remote refused the SSH key: set ECS_GITOPS_GIT_SSH_KEY to a key with read access";
+  if (/Permission denied \(publickey/i.test(stderr))
+    return "the remote refused the SSH key: set ECS_GITOPS_GIT_SSH_KEY to a key with read access";
   if (/Host key verification failed|No .* host key is known/i.test(stderr)) {
     return "the SSH host key is unknown: put the host in a known_hosts file and set ECS_GITOPS_GIT_KNOWN_HOSTS";
   }
@@ -117,7 +143,9 @@ export function summariseStderr(stderr: string): string {
     .split(/\r?\n|\r/)
     .map((line) => line.trim())
     .filter((line) => line !== "" && !line.startsWith("hint:"));
-  const important = lines.filter((line) => /^(fatal|error|remote|ssh|warning):/i.test(line) || /denied|not found|could not|unable/i.test(line));
+  const important = lines.filter(
+    (line) => /^(fatal|error|remote|ssh|warning):/i.test(line) || /denied|not found|could not|unable/i.test(line),
+  );
   const chosen = (important.length > 0 ? important : lines).slice(-4).join("; ");
   return chosen.length > 400 ? chosen.slice(0, 397) + "..." : chosen;
 }

@@ -104,7 +104,8 @@ export class GitRemoteSource implements Source {
   }
 
   async checkout(sha: string): Promise<string> {
-    if (!SHA_PATTERN.test(sha)) throw new EcsGitopsError("InvalidRequest", `not a full commit SHA: ${JSON.stringify(sha)}`, { where: this.describe() });
+    if (!SHA_PATTERN.test(sha))
+      throw new EcsGitopsError("InvalidRequest", `not a full commit SHA: ${JSON.stringify(sha)}`, { where: this.describe() });
     await this.#serial(async () => {
       await this.#ensureRepo();
       if (await this.#hasCommit(sha)) return;
@@ -115,7 +116,11 @@ export class GitRemoteSource implements Source {
       );
       if (!(await this.#hasCommit(sha))) {
         const why = failure instanceof Error ? `: ${failure.message}` : "";
-        throw new EcsGitopsError("SourceUnavailable", `commit ${sha} could not be fetched from ${this.describe()} (force-pushed away?)${why}`, { where: this.describe(), cause: failure });
+        throw new EcsGitopsError(
+          "SourceUnavailable",
+          `commit ${sha} could not be fetched from ${this.describe()} (force-pushed away?)${why}`,
+          { where: this.describe(), cause: failure },
+        );
       }
     });
     return this.#snapshots.materialise(sha, { gitDir: this.#repoDir, env: this.#env, timeoutMs: this.#timeoutMs, where: this.describe() });
@@ -131,17 +136,36 @@ export class GitRemoteSource implements Source {
     const args = ["--git-dir", this.#repoDir, "ls-remote", "--exit-code", "--", this.#url, ref];
     const result = await execGit(args, { env: this.#env, timeoutMs: this.#timeoutMs });
     if (result.code === 2 && !result.timedOut) {
-      throw new EcsGitopsError("SourceUnavailable", `branch ${JSON.stringify(this.#branch)} does not exist on ${redactUrl(this.#url)}; check --branch`, { where: this.describe() });
+      throw new EcsGitopsError(
+        "SourceUnavailable",
+        `branch ${JSON.stringify(this.#branch)} does not exist on ${redactUrl(this.#url)}; check --branch`,
+        { where: this.describe() },
+      );
     }
     if (result.code !== 0) throw gitError(result, this.#errorContext("ls-remote"));
     const line = result.stdout.split("\n").find((l) => l.endsWith(`\t${ref}`));
     const sha = line?.split("\t")[0] ?? "";
-    if (!SHA_PATTERN.test(sha)) throw new EcsGitopsError("SourceUnavailable", `git ls-remote gave no commit for ${ref} on ${redactUrl(this.#url)}`, { where: this.describe() });
+    if (!SHA_PATTERN.test(sha))
+      throw new EcsGitopsError("SourceUnavailable", `git ls-remote gave no commit for ${ref} on ${redactUrl(this.#url)}`, {
+        where: this.describe(),
+      });
     return sha;
   }
 
   async #fetch(refspec: string): Promise<void> {
-    const args = ["--git-dir", this.#repoDir, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules", `--depth=${this.#depth}`, "--", this.#url, refspec];
+    const args = [
+      "--git-dir",
+      this.#repoDir,
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "--no-write-fetch-head",
+      "--no-recurse-submodules",
+      `--depth=${this.#depth}`,
+      "--",
+      this.#url,
+      refspec,
+    ];
     const started = Date.now();
     const result = await execGit(args, { env: this.#env, timeoutMs: this.#timeoutMs });
     this.#metrics?.gitFetches.inc({ result: result.code === 0 ? "ok" : "error" });
@@ -150,7 +174,10 @@ export class GitRemoteSource implements Source {
   }
 
   async #hasCommit(sha: string): Promise<boolean> {
-    const result = await execGit(["--git-dir", this.#repoDir, "cat-file", "-e", `${sha}^{commit}`], { env: this.#env, timeoutMs: this.#timeoutMs });
+    const result = await execGit(["--git-dir", this.#repoDir, "cat-file", "-e", `${sha}^{commit}`], {
+      env: this.#env,
+      timeoutMs: this.#timeoutMs,
+    });
     return result.code === 0;
   }
 
@@ -184,7 +211,14 @@ export class GitRemoteSource implements Source {
 
 function assertBranchName(branch: string): void {
   // git check-ref-format's rules, the ones that matter for argv safety and typos.
-  if (branch === "" || branch.startsWith("-") || branch.startsWith("/") || branch.endsWith("/") || branch.endsWith(".lock") || /\.\.|[\s~^:?*[\\\x00-\x1f\x7f]|@\{/.test(branch)) {
+  if (
+    branch === "" ||
+    branch.startsWith("-") ||
+    branch.startsWith("/") ||
+    branch.endsWith("/") ||
+    branch.endsWith(".lock") ||
+    /\.\.|[\s~^:?*[\\\x00-\x1f\x7f]|@\{/.test(branch)
+  ) {
     throw new EcsGitopsError("InvalidConfig", `--branch ${JSON.stringify(branch)} is not a valid branch name`, { where: "--branch" });
   }
 }
@@ -206,7 +240,8 @@ function credentialEnv(url: string, source: NodeJS.ProcessEnv): { env: NodeJS.Pr
     const key = source.ECS_GITOPS_GIT_SSH_KEY;
     if (key !== undefined && key !== "") ssh.push("-i", shellQuote(key), "-o", "IdentitiesOnly=yes");
     const knownHosts = source.ECS_GITOPS_GIT_KNOWN_HOSTS;
-    if (knownHosts !== undefined && knownHosts !== "") ssh.push("-o", `UserKnownHostsFile=${shellQuote(knownHosts)}`, "-o", "StrictHostKeyChecking=yes");
+    if (knownHosts !== undefined && knownHosts !== "")
+      ssh.push("-o", `UserKnownHostsFile=${shellQuote(knownHosts)}`, "-o", "StrictHostKeyChecking=yes");
     env.GIT_SSH_COMMAND = ssh.join(" ");
   }
   return { env, secrets };

@@ -55,12 +55,18 @@ export class LocalCheckoutSource implements Source {
 
   constructor(options: LocalCheckoutSourceOptions) {
     this.#path = resolve(options.path);
-    if (options.branch !== undefined && (options.branch === "" || options.branch.startsWith("-") || /[\s~^:?*[\\]|\.\./.test(options.branch))) {
-      throw new EcsGitopsError("InvalidConfig", `--branch ${JSON.stringify(options.branch)} is not a valid branch name`, { where: "--branch" });
+    if (
+      options.branch !== undefined &&
+      (options.branch === "" || options.branch.startsWith("-") || /[\s~^:?*[\\]|\.\./.test(options.branch))
+    ) {
+      throw new EcsGitopsError("InvalidConfig", `--branch ${JSON.stringify(options.branch)} is not a valid branch name`, {
+        where: "--branch",
+      });
     }
     this.#ref = options.branch === undefined ? "HEAD" : `refs/heads/${options.branch}`;
     this.#ownsWorkDir = options.workDir === undefined;
-    this.#workDir = options.workDir ?? join(tmpdir(), `ecs-gitops-local-${createHash("sha256").update(this.#path).digest("hex").slice(0, 12)}`);
+    this.#workDir =
+      options.workDir ?? join(tmpdir(), `ecs-gitops-local-${createHash("sha256").update(this.#path).digest("hex").slice(0, 12)}`);
     this.#log = options.log;
     this.#debounceMs = options.debounceMs ?? 300;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
@@ -70,7 +76,9 @@ export class LocalCheckoutSource implements Source {
   }
 
   describe(): string {
-    return this.#ref === "HEAD" ? `local checkout ${this.#path}` : `local checkout ${this.#path} (branch ${this.#ref.slice("refs/heads/".length)})`;
+    return this.#ref === "HEAD"
+      ? `local checkout ${this.#path}`
+      : `local checkout ${this.#path} (branch ${this.#ref.slice("refs/heads/".length)})`;
   }
 
   async poll(): Promise<PollResult> {
@@ -82,13 +90,22 @@ export class LocalCheckoutSource implements Source {
   }
 
   async checkout(sha: string): Promise<string> {
-    if (!SHA_PATTERN.test(sha)) throw new EcsGitopsError("InvalidRequest", `not a full commit SHA: ${JSON.stringify(sha)}`, { where: this.describe() });
+    if (!SHA_PATTERN.test(sha))
+      throw new EcsGitopsError("InvalidRequest", `not a full commit SHA: ${JSON.stringify(sha)}`, { where: this.describe() });
     const repo = await this.#resolve();
     const present = await this.#git(["cat-file", "-e", `${sha}^{commit}`]);
     if (present.code !== 0) {
-      throw new EcsGitopsError("SourceUnavailable", `commit ${sha} is not in ${this.#path} (history rewritten?)`, { where: this.describe(), retryable: false });
+      throw new EcsGitopsError("SourceUnavailable", `commit ${sha} is not in ${this.#path} (history rewritten?)`, {
+        where: this.describe(),
+        retryable: false,
+      });
     }
-    const root = await this.#snapshots.materialise(sha, { gitDir: repo.gitDir, env: this.#env, timeoutMs: this.#timeoutMs, where: this.describe() });
+    const root = await this.#snapshots.materialise(sha, {
+      gitDir: repo.gitDir,
+      env: this.#env,
+      timeoutMs: this.#timeoutMs,
+      where: this.describe(),
+    });
     return repo.prefix === "" ? root : join(root, repo.prefix);
   }
 
@@ -97,7 +114,8 @@ export class LocalCheckoutSource implements Source {
    * `onChange` once the commit they point at differs, after `debounceMs` of quiet.
    */
   async watch(onChange: () => void): Promise<void> {
-    if (this.#watcher !== undefined) throw new EcsGitopsError("Internal", "LocalCheckoutSource.watch called twice", { where: this.describe() });
+    if (this.#watcher !== undefined)
+      throw new EcsGitopsError("Internal", "LocalCheckoutSource.watch called twice", { where: this.describe() });
     const repo = await this.#resolve();
     let seen = await this.#readSha().catch(() => undefined);
     const headFile = join(repo.gitDir, "HEAD");
@@ -122,7 +140,12 @@ export class LocalCheckoutSource implements Source {
       }, this.#debounceMs);
     };
     const paths = repo.gitDir === repo.commonDir ? [repo.commonDir] : [repo.commonDir, headFile];
-    const watcher = chokidarWatch(paths, { ignoreInitial: true, ignored: (path) => !watched(path), usePolling: this.#usePolling, interval: 250 });
+    const watcher = chokidarWatch(paths, {
+      ignoreInitial: true,
+      ignored: (path) => !watched(path),
+      usePolling: this.#usePolling,
+      interval: 250,
+    });
     this.#watcher = watcher;
     watcher.on("all", schedule);
     watcher.on("error", (error) => this.#log?.warn({ err: error, source: this.describe() }, "watch error"));
@@ -145,7 +168,11 @@ export class LocalCheckoutSource implements Source {
     if (result.code === 0 && SHA_PATTERN.test(sha)) return sha;
     if (result.code === 1 && !result.timedOut) {
       const what = this.#ref === "HEAD" ? "has no commit yet" : `has no branch ${this.#ref.slice("refs/heads/".length)}`;
-      throw new EcsGitopsError("SourceUnavailable", `${this.#path} ${what}: commit your manifests (the local mode reconciles committed state only)`, { where: this.describe() });
+      throw new EcsGitopsError(
+        "SourceUnavailable",
+        `${this.#path} ${what}: commit your manifests (the local mode reconciles committed state only)`,
+        { where: this.describe() },
+      );
     }
     throw gitError(result, { what: "rev-parse", where: this.#path, timeoutMs: this.#timeoutMs });
   }

@@ -20,7 +20,11 @@ export function parseRepoLocation(repo: string): RepoLocation {
   if (scheme) {
     const name = scheme[1]!.toLowerCase().replace(/^git\+/, "");
     if (!GIT_SCHEMES.has(name)) {
-      throw new EcsGitopsError("InvalidConfig", `--repo ${JSON.stringify(redactUrl(repo))}: git cannot fetch from "${scheme[1]}://"; use https://, ssh://, git:// or file:// (or a local checkout path)`, { where: "--repo" });
+      throw new EcsGitopsError(
+        "InvalidConfig",
+        `--repo ${JSON.stringify(redactUrl(repo))}: git cannot fetch from "${scheme[1]}://"; use https://, ssh://, git:// or file:// (or a local checkout path)`,
+        { where: "--repo" },
+      );
     }
     return { type: "remote", url: `${name}://${repo.slice(scheme[0].length)}` };
   }

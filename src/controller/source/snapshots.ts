@@ -55,7 +55,9 @@ export class SnapshotStore {
   /** The path of a complete tree of `sha`, creating it if needed. The commit must be in `gitDir`. */
   materialise(sha: string, options: MaterialiseOptions): Promise<string> {
     if (!SHA_PATTERN.test(sha)) {
-      return Promise.reject(new EcsGitopsError("InvalidRequest", `not a full commit SHA: ${JSON.stringify(sha)}`, { where: options.where }));
+      return Promise.reject(
+        new EcsGitopsError("InvalidRequest", `not a full commit SHA: ${JSON.stringify(sha)}`, { where: options.where }),
+      );
     }
     return this.#serial(async () => {
       const target = join(this.#dir, sha);
@@ -74,7 +76,10 @@ export class SnapshotStore {
     const run = { env, timeoutMs: options.timeoutMs, where: options.where };
     try {
       await runGit(["--git-dir", options.gitDir, "read-tree", "--end-of-options", sha], { ...run, what: "read-tree" });
-      await runGit(["--git-dir", options.gitDir, "--work-tree", tmp, "-c", "core.symlinks=true", "checkout-index", "--all", "--force"], { ...run, what: "checkout-index" });
+      await runGit(["--git-dir", options.gitDir, "--work-tree", tmp, "-c", "core.symlinks=true", "checkout-index", "--all", "--force"], {
+        ...run,
+        what: "checkout-index",
+      });
       await rename(tmp, target);
       this.#log?.debug({ sha, path: target }, "snapshot written");
     } catch (error) {

@@ -42,7 +42,6 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-
 /** Sort the set-like list at `target[key]` in place: by one field, or by canonical JSON. */
 export function sortList(target: JsonObject, key: string, field?: string): void {
   const list = target[key];

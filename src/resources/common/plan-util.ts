@@ -36,7 +36,12 @@ export function diffTagChanges(want: TagMap, live: TagMap, ignored: readonly str
     ...Object.keys(set).map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: own(set, key), live: own(live, key) } })),
     ...remove.map((key) => ({ key, change: { path: formatPath(["tags", key]), desired: undefined, live: own(live, key) } })),
   ];
-  const kept = new Set(withoutIgnored(all.map((t) => t.change), ignored));
+  const kept = new Set(
+    withoutIgnored(
+      all.map((t) => t.change),
+      ignored,
+    ),
+  );
   return all.filter((t) => kept.has(t.change)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
@@ -98,7 +103,14 @@ export function quoteOrAbsent(value: string | undefined): string {
  * The resource exists in AWS but another owner's tag (or none) is on it: never touched unless the
  * manifest says to adopt it (docs/design.md#ownership). `what` names it: `service "web"`.
  */
-export function notOwned(manifest: Manifest, ctx: PlanContext, liveTags: TagMap, changes: Change[], what: string, scope = "it"): Extract<Action, { type: "blocked" }> {
+export function notOwned(
+  manifest: Manifest,
+  ctx: PlanContext,
+  liveTags: TagMap,
+  changes: Change[],
+  what: string,
+  scope = "it",
+): Extract<Action, { type: "blocked" }> {
   const writer = liveTags[OWNER_TAG] === ctx.owner ? otherRepository(liveTags[SOURCE_TAG], ctx.repo) : undefined;
   const why =
     writer !== undefined

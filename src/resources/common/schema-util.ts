@@ -28,9 +28,16 @@ export function resolveSchemaRef(node: SchemaNode): SchemaNode {
  * docs/normalization.md#principles, principle 1. Export notes in `dropped` what the schema does not know, except keys in `silently`
  * (server-filled members newer than the schema); normalizers pass no `dropped`. Pure.
  */
-export function projectBySchema(value: JsonValue, node: SchemaNode, path: JsonPath = [], dropped?: JsonPath[], silently: ReadonlySet<string> = new Set()): JsonValue {
+export function projectBySchema(
+  value: JsonValue,
+  node: SchemaNode,
+  path: JsonPath = [],
+  dropped?: JsonPath[],
+  silently: ReadonlySet<string> = new Set(),
+): JsonValue {
   const def = resolveSchemaRef(node);
-  if (Array.isArray(value)) return def.items ? value.map((item, i) => projectBySchema(item, def.items as SchemaNode, [...path, i], dropped, silently)) : value;
+  if (Array.isArray(value))
+    return def.items ? value.map((item, i) => projectBySchema(item, def.items as SchemaNode, [...path, i], dropped, silently)) : value;
   if (!isJsonObject(value) || !def.properties) return value;
   const out: JsonObject = {};
   for (const [key, v] of Object.entries(value)) {
@@ -70,6 +77,11 @@ export function plaintextSecretReviews(container: JsonObject, at: JsonPath): Exp
     if (!isJsonObject(variable)) return [];
     const name = variable["name"];
     if (typeof name !== "string" || !isSecretName(name) || typeof variable["value"] !== "string" || variable["value"] === "") return [];
-    return [{ path: [...at, "environment", v], message: `${name} looks like a secret in plain text, now in git: move it to secrets (name: ${name}, valueFrom: an SSM parameter or Secrets Manager ARN) and rotate it` }];
+    return [
+      {
+        path: [...at, "environment", v],
+        message: `${name} looks like a secret in plain text, now in git: move it to secrets (name: ${name}, valueFrom: an SSM parameter or Secrets Manager ARN) and rotate it`,
+      },
+    ];
   });
 }

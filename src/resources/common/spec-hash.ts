@@ -10,5 +10,8 @@ import type { Manifest } from "../../manifests/types.js";
  * definition does not retag its services. Pure.
  */
 export function manifestSpecHash(manifest: Pick<Manifest, "spec" | "labels">): string {
-  return createHash("sha256").update(canonicalJson({ spec: manifest.spec, labels: manifest.labels })).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(canonicalJson({ spec: manifest.spec, labels: manifest.labels }))
+    .digest("hex")
+    .slice(0, 32);
 }

@@ -16,7 +16,11 @@ function tagMap(...sources: readonly TagMap[]): TagMap {
 
 /** Tags a managed resource should carry: the user's labels plus ownership (compared ones only). */
 export function desiredTags(manifest: Manifest, ctx: PlanContext, extra: TagMap = {}): TagMap {
-  return tagMap(manifest.labels, { [OWNER_TAG]: ctx.owner, [SOURCE_TAG]: sourceTagValue(ctx.repo, sourcePath(ctx.sourcePrefix, manifest.file)) }, extra);
+  return tagMap(
+    manifest.labels,
+    { [OWNER_TAG]: ctx.owner, [SOURCE_TAG]: sourceTagValue(ctx.repo, sourcePath(ctx.sourcePrefix, manifest.file)) },
+    extra,
+  );
 }
 
 /** The path part of ecs-gitops:source: the manifest's path from the repository root, whatever folder a command was given. */

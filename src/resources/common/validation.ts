@@ -87,7 +87,14 @@ export type LatestResolution = { resolvedBy: string };
  * Check a task definition reference (`taskDefinition` of a Service or a rule target) and return
  * the repo's manifest when the reference is a family the repo defines.
  */
-export function resolveTaskDefinitionRef(value: JsonValue | undefined, at: JsonPath, rule: string, report: Report, ctx: ValidationContext, latest: LatestResolution): Manifest | undefined {
+export function resolveTaskDefinitionRef(
+  value: JsonValue | undefined,
+  at: JsonPath,
+  rule: string,
+  report: Report,
+  ctx: ValidationContext,
+  latest: LatestResolution,
+): Manifest | undefined {
   if (typeof value !== "string" || value === "") {
     report(at, rule, "taskDefinition is required: a family defined in this repo, family:revision, or a task definition ARN");
     return undefined;
@@ -95,14 +102,26 @@ export function resolveTaskDefinitionRef(value: JsonValue | undefined, at: JsonP
   const ref = parseTaskDefinitionRef(value);
   switch (ref.type) {
     case "invalid":
-      report(at, rule, `taskDefinition "${value}" is neither a family name, family:revision, nor a task definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION, or without :REVISION for the latest ACTIVE one)`, "UnresolvedReference");
+      report(
+        at,
+        rule,
+        `taskDefinition "${value}" is neither a family name, family:revision, nor a task definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION, or without :REVISION for the latest ACTIVE one)`,
+        "UnresolvedReference",
+      );
       return undefined;
     case "pinned":
       return undefined;
     case "latest":
       // The repo's own family: its latest revision is the one apply registers, as with a bare name.
-      if (ctx.isBrokenTaskDefinition(ref.family) || ctx.findTaskDefinition(ref.family)) return managedFamily(ref.family, at, rule, report, ctx);
-      report(at, rule, `taskDefinition "${value}" has no revision: AWS reads it as the latest ACTIVE revision of "${ref.family}", which this repo does not manage, so ${latest.resolvedBy} and what runs changes with every registration of "${ref.family}" elsewhere. Pin a revision ("${ref.family}:7") to hold it still`, "Semantic", "warning");
+      if (ctx.isBrokenTaskDefinition(ref.family) || ctx.findTaskDefinition(ref.family))
+        return managedFamily(ref.family, at, rule, report, ctx);
+      report(
+        at,
+        rule,
+        `taskDefinition "${value}" has no revision: AWS reads it as the latest ACTIVE revision of "${ref.family}", which this repo does not manage, so ${latest.resolvedBy} and what runs changes with every registration of "${ref.family}" elsewhere. Pin a revision ("${ref.family}:7") to hold it still`,
+        "Semantic",
+        "warning",
+      );
       return undefined;
     case "family":
       return managedFamily(ref.family, at, rule, report, ctx);
@@ -113,12 +132,22 @@ export function resolveTaskDefinitionRef(value: JsonValue | undefined, at: JsonP
 
 function managedFamily(family: string, at: JsonPath, rule: string, report: Report, ctx: ValidationContext): Manifest | undefined {
   if (ctx.isBrokenTaskDefinition(family)) {
-    report(at, rule, `task definition "${family}" is defined in this repo but has errors: fix those first (this resource is not applied until then)`, "UnresolvedReference");
+    report(
+      at,
+      rule,
+      `task definition "${family}" is defined in this repo but has errors: fix those first (this resource is not applied until then)`,
+      "UnresolvedReference",
+    );
     return undefined;
   }
   const manifest = ctx.findTaskDefinition(family);
   if (!manifest) {
-    report(at, rule, `task definition family "${family}" is not defined in this repo: add a TaskDefinition named "${family}", or pin a revision ("${family}:3" or its ARN)`, "UnresolvedReference");
+    report(
+      at,
+      rule,
+      `task definition family "${family}" is not defined in this repo: add a TaskDefinition named "${family}", or pin a revision ("${family}:3" or its ARN)`,
+      "UnresolvedReference",
+    );
   }
   return manifest;
 }
@@ -129,7 +158,9 @@ export function requiresFargate(taskDefinitionSpec: JsonObject): boolean {
 
 /** Does running this task need an awsvpcConfiguration? undefined when it cannot be known offline. */
 export function needsAwsvpc(taskDefinition: Manifest | undefined, runner: JsonObject): boolean | undefined {
-  const onFargate = runner["launchType"] === "FARGATE" || objectsOf(runner["capacityProviderStrategy"]).some(({ item }) => /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"])));
+  const onFargate =
+    runner["launchType"] === "FARGATE" ||
+    objectsOf(runner["capacityProviderStrategy"]).some(({ item }) => /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"])));
   if (onFargate) return true;
   if (!taskDefinition) return undefined;
   return taskDefinition.spec["networkMode"] === "awsvpc" || requiresFargate(taskDefinition.spec);
@@ -142,15 +173,30 @@ export const MAX_SECURITY_GROUPS = 5;
 export type AwsvpcRules = { missing: string; subnets: string; securityGroups: string };
 
 /** `networkConfiguration.awsvpcConfiguration` of a Service or a rule target, for an awsvpc task. */
-export function checkAwsvpcConfiguration(runner: JsonObject, at: JsonPath, needed: boolean | undefined, rules: AwsvpcRules, report: Report): void {
+export function checkAwsvpcConfiguration(
+  runner: JsonObject,
+  at: JsonPath,
+  needed: boolean | undefined,
+  rules: AwsvpcRules,
+  report: Report,
+): void {
   const network = runner["networkConfiguration"];
   const awsvpc = isJsonObject(network) ? network["awsvpcConfiguration"] : undefined;
   if (!isJsonObject(awsvpc)) {
-    if (needed) report([...at, "networkConfiguration"], rules.missing, "the task uses awsvpc networking (Fargate or networkMode awsvpc): set networkConfiguration.awsvpcConfiguration with its subnets and security groups");
+    if (needed)
+      report(
+        [...at, "networkConfiguration"],
+        rules.missing,
+        "the task uses awsvpc networking (Fargate or networkMode awsvpc): set networkConfiguration.awsvpcConfiguration with its subnets and security groups",
+      );
     return;
   }
   if (needed === false) {
-    report([...at, "networkConfiguration"], rules.missing, "networkConfiguration is only valid for a task with networkMode awsvpc: remove it or switch the task definition to awsvpc");
+    report(
+      [...at, "networkConfiguration"],
+      rules.missing,
+      "networkConfiguration is only valid for a task with networkMode awsvpc: remove it or switch the task definition to awsvpc",
+    );
     return;
   }
   const where = [...at, "networkConfiguration", "awsvpcConfiguration"];
@@ -160,7 +206,11 @@ export function checkAwsvpcConfiguration(runner: JsonObject, at: JsonPath, neede
   }
   const groups = listOf(awsvpc["securityGroups"]);
   if (groups.length > MAX_SECURITY_GROUPS) {
-    report([...where, "securityGroups"], rules.securityGroups, `awsvpcConfiguration takes at most ${MAX_SECURITY_GROUPS} security groups, got ${groups.length}`);
+    report(
+      [...where, "securityGroups"],
+      rules.securityGroups,
+      `awsvpcConfiguration takes at most ${MAX_SECURITY_GROUPS} security groups, got ${groups.length}`,
+    );
   }
 }
 
@@ -170,5 +220,7 @@ export function findContainer(taskDefinitionSpec: JsonObject, name: string): Jso
 }
 
 export function containerNames(taskDefinitionSpec: JsonObject): string[] {
-  return objectsOf(taskDefinitionSpec["containerDefinitions"]).flatMap(({ item }) => (typeof item["name"] === "string" ? [item["name"]] : []));
+  return objectsOf(taskDefinitionSpec["containerDefinitions"]).flatMap(({ item }) =>
+    typeof item["name"] === "string" ? [item["name"]] : [],
+  );
 }

@@ -26,7 +26,6 @@ export type ScheduledRuleExportOptions = {
   taskDefinition?: (arn: string) => TaskDefinitionReference;
 };
 
-
 const TASK_OVERRIDE_SCHEMA: SchemaNode = { $ref: "#/$defs/ecs.TaskOverride" };
 
 /** The ScheduledRule manifest for a live rule and its targets. Pure. */
@@ -41,7 +40,11 @@ export function exportScheduledRule(live: LiveScheduledRule, options: ScheduledR
   const state = rule["State"];
   // xref: docs/normalization.md#eb-1 — PutRule without State means ENABLED.
   if (state === "DISABLED") spec["state"] = "DISABLED";
-  else if (typeof state === "string" && state !== "ENABLED") reviews.push({ path: ["spec"], message: `the live state ${state} cannot be written in a ScheduledRule (ENABLED or DISABLED): exported as ENABLED, the diff will show it` });
+  else if (typeof state === "string" && state !== "ENABLED")
+    reviews.push({
+      path: ["spec"],
+      message: `the live state ${state} cannot be written in a ScheduledRule (ENABLED or DISABLED): exported as ENABLED, the diff will show it`,
+    });
   setString(spec, "description", rule["Description"]);
   const bus = typeof rule["EventBusName"] === "string" ? eventBusName(rule["EventBusName"]) : AWS_DEFAULT_EVENT_BUS;
   if (bus !== AWS_DEFAULT_EVENT_BUS) spec["eventBusName"] = bus;
@@ -64,14 +67,22 @@ export function exportScheduledRule(live: LiveScheduledRule, options: ScheduledR
   spec["targets"] = targets;
   if (skippedTargets.length > 0) {
     const list = skippedTargets.map((t) => `${t.id} (${t.arn})`).join(", ");
-    reviews.push({ path: ["spec", "targets"], message: `not exported, not ECS task targets: ${list}. Applying this rule REMOVES them (RemoveTargets): move them to another rule first, or do not manage this rule with ecs-gitops` });
+    reviews.push({
+      path: ["spec", "targets"],
+      message: `not exported, not ECS task targets: ${list}. Applying this rule REMOVES them (RemoveTargets): move them to another rule first, or do not manage this rule with ecs-gitops`,
+    });
   }
 
   const metadata: JsonObject = { name };
   const labels = labelsFromTags(tagListToMap(live.tags));
   if (Object.keys(labels).length > 0) metadata["labels"] = labels;
   metadata["annotations"] = { ...ADOPT_ANNOTATIONS };
-  return { document: { apiVersion: API_VERSION, kind: "ScheduledRule", metadata, spec }, reviews, skippedTargets, ecsTargets: targets.length };
+  return {
+    document: { apiVersion: API_VERSION, kind: "ScheduledRule", metadata, spec },
+    reviews,
+    skippedTargets,
+    ecsTargets: targets.length,
+  };
 }
 
 /** `…:task-definition/report:5` → `report:5` (a pin); a family-only ARN stays whole (EB-6). */
@@ -80,7 +91,14 @@ export function pinnedReference(arn: string): TaskDefinitionReference {
   return { ref: match?.[1] ?? arn };
 }
 
-function exportTarget(target: JsonObject, ecs: JsonObject, ruleArn: string, reference: (arn: string) => TaskDefinitionReference, at: JsonPath, reviews: ExportReview[]): JsonObject {
+function exportTarget(
+  target: JsonObject,
+  ecs: JsonObject,
+  ruleArn: string,
+  reference: (arn: string) => TaskDefinitionReference,
+  at: JsonPath,
+  reviews: ExportReview[],
+): JsonObject {
   const out: JsonObject = {};
   setString(out, "id", target["Id"]);
   setString(out, "cluster", clusterReference(typeof target["Arn"] === "string" ? target["Arn"] : "", ruleArn));
@@ -102,23 +120,32 @@ function exportTarget(target: JsonObject, ecs: JsonObject, ruleArn: string, refe
     if (Array.isArray(awsvpc["Subnets"])) vpc["subnets"] = awsvpc["Subnets"];
     if (Array.isArray(awsvpc["SecurityGroups"])) vpc["securityGroups"] = awsvpc["SecurityGroups"];
     // xref: SV-7 applied to targets — AssignPublicIp unset ≡ DISABLED.
-    if (typeof awsvpc["AssignPublicIp"] === "string" && awsvpc["AssignPublicIp"] !== "DISABLED") vpc["assignPublicIp"] = awsvpc["AssignPublicIp"];
+    if (typeof awsvpc["AssignPublicIp"] === "string" && awsvpc["AssignPublicIp"] !== "DISABLED")
+      vpc["assignPublicIp"] = awsvpc["AssignPublicIp"];
     out["networkConfiguration"] = { awsvpcConfiguration: vpc };
   }
   setString(out, "group", ecs["Group"]);
   const strategy = ecs["CapacityProviderStrategy"];
   // Items are camelCase in the API already; base unset ≡ 0.
-  if (Array.isArray(strategy)) out["capacityProviderStrategy"] = strategy.filter(isJsonObject).map(({ base, ...rest }) => (base === 0 || base === undefined ? rest : { ...rest, base }));
+  if (Array.isArray(strategy))
+    out["capacityProviderStrategy"] = strategy
+      .filter(isJsonObject)
+      .map(({ base, ...rest }) => (base === 0 || base === undefined ? rest : { ...rest, base }));
   if (ecs["EnableECSManagedTags"] === true) out["enableECSManagedTags"] = true;
   if (ecs["EnableExecuteCommand"] === true) out["enableExecuteCommand"] = true;
   if (Array.isArray(ecs["PlacementConstraints"])) out["placementConstraints"] = ecs["PlacementConstraints"];
   if (Array.isArray(ecs["PlacementStrategy"])) out["placementStrategy"] = ecs["PlacementStrategy"];
   setString(out, "propagateTags", ecs["PropagateTags"]);
   setString(out, "referenceId", ecs["ReferenceId"]);
-  if (Array.isArray(ecs["Tags"])) out["tags"] = ecs["Tags"].filter(isJsonObject).map((t) => ({ key: t["Key"] ?? t["key"] ?? "", value: t["Value"] ?? t["value"] ?? "" }));
+  if (Array.isArray(ecs["Tags"]))
+    out["tags"] = ecs["Tags"].filter(isJsonObject).map((t) => ({ key: t["Key"] ?? t["key"] ?? "", value: t["Value"] ?? t["value"] ?? "" }));
   exportInput(target, out, at, reviews);
   const retry = target["RetryPolicy"];
-  if (isJsonObject(retry)) out["retryPolicy"] = renamed(retry, { MaximumRetryAttempts: "maximumRetryAttempts", MaximumEventAgeInSeconds: "maximumEventAgeInSeconds" });
+  if (isJsonObject(retry))
+    out["retryPolicy"] = renamed(retry, {
+      MaximumRetryAttempts: "maximumRetryAttempts",
+      MaximumEventAgeInSeconds: "maximumEventAgeInSeconds",
+    });
   const dlq = target["DeadLetterConfig"];
   if (isJsonObject(dlq)) out["deadLetterConfig"] = renamed(dlq, { Arn: "arn" });
   return asObject(compact(out));
@@ -127,13 +154,20 @@ function exportTarget(target: JsonObject, ecs: JsonObject, ruleArn: string, refe
 /** The target's Input is the ECS TaskOverride as a JSON string (EB-5): it becomes `overrides`. */
 function exportInput(target: JsonObject, out: JsonObject, at: JsonPath, reviews: ExportReview[]): void {
   for (const field of ["InputPath", "InputTransformer"]) {
-    if (target[field] !== undefined && target[field] !== null) reviews.push({ path: at, message: `the live target has ${field}, which a ScheduledRule cannot express (an ECS target's overrides are sent as a fixed Input): not exported, the diff will show it` });
+    if (target[field] !== undefined && target[field] !== null)
+      reviews.push({
+        path: at,
+        message: `the live target has ${field}, which a ScheduledRule cannot express (an ECS target's overrides are sent as a fixed Input): not exported, the diff will show it`,
+      });
   }
   const input = target["Input"];
   if (typeof input !== "string" || input === "") return;
   const parsed = parseJson(input);
   if (!isJsonObject(parsed)) {
-    reviews.push({ path: at, message: `the live Input is not a JSON object (ECS task overrides): not exported, the diff will show it. Input was: ${input.slice(0, 200)}` });
+    reviews.push({
+      path: at,
+      message: `the live Input is not a JSON object (ECS task overrides): not exported, the diff will show it. Input was: ${input.slice(0, 200)}`,
+    });
     return;
   }
   const droppedPaths: JsonPath[] = [];
@@ -150,7 +184,11 @@ function exportInput(target: JsonObject, out: JsonObject, at: JsonPath, reviews:
     });
   }
   if (Object.keys(overrides).length > 0) out["overrides"] = overrides;
-  if (dropped.length > 0) reviews.push({ path: at, message: `the live Input has ${dropped.join(", ")}, which an ECS task override does not take: not exported, the diff will show it` });
+  if (dropped.length > 0)
+    reviews.push({
+      path: at,
+      message: `the live Input has ${dropped.join(", ")}, which an ECS task override does not take: not exported, the diff will show it`,
+    });
 }
 
 /** A cluster in the rule's own account and region is written by name (EB-2), any other by ARN. */
@@ -192,6 +230,5 @@ function setString(target: JsonObject, key: string, value: JsonValue | undefined
   target[key] = value;
   return true;
 }
-
 
 export type { ExportedManifest, ExportReview, TaskDefinitionReference };

@@ -1,7 +1,15 @@
 import { emptyMap, isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
-import { canonicalPlacementField, compact, fillDefault, objectCopy, sortByField, sortList, taskDefinitionRef } from "../common/normalize-util.js";
+import {
+  canonicalPlacementField,
+  compact,
+  fillDefault,
+  objectCopy,
+  sortByField,
+  sortList,
+  taskDefinitionRef,
+} from "../common/normalize-util.js";
 import { targetRoleArn } from "./target-role.js";
 
 /*
@@ -126,7 +134,10 @@ export function normalizeOverrides(value: JsonValue | undefined): JsonObject | u
       return objectCopy(compact(container));
     });
     // A container override naming only the container overrides nothing (ecschedule d17ed47).
-    out["containerOverrides"] = sortByField(kept.filter((c) => Object.keys(c).some((k) => k !== "name")), "name");
+    out["containerOverrides"] = sortByField(
+      kept.filter((c) => Object.keys(c).some((k) => k !== "name")),
+      "name",
+    );
   }
   // TaskOverride cpu/memory are strings in the API; YAML users write numbers.
   for (const field of ["cpu", "memory"]) if (typeof out[field] === "number") out[field] = String(out[field]);
@@ -165,9 +176,15 @@ function liveTargetFields(target: JsonObject): JsonObject {
     set("placementStrategy", ecs["PlacementStrategy"]);
     set("propagateTags", ecs["PropagateTags"]);
     set("referenceId", ecs["ReferenceId"]);
-    if (Array.isArray(ecs["Tags"])) set("tags", ecs["Tags"].filter(isJsonObject).map((t) => ({ key: t["Key"] ?? t["key"] ?? "", value: t["Value"] ?? t["value"] ?? "" })));
+    if (Array.isArray(ecs["Tags"]))
+      set(
+        "tags",
+        ecs["Tags"].filter(isJsonObject).map((t) => ({ key: t["Key"] ?? t["key"] ?? "", value: t["Value"] ?? t["value"] ?? "" })),
+      );
     const network = isJsonObject(ecs["NetworkConfiguration"]) ? ecs["NetworkConfiguration"] : undefined;
-    const awsvpc = network ? (network["awsvpcConfiguration"] ?? network["AwsvpcConfiguration"] ?? network["AwsVpcConfiguration"]) : undefined;
+    const awsvpc = network
+      ? (network["awsvpcConfiguration"] ?? network["AwsvpcConfiguration"] ?? network["AwsVpcConfiguration"])
+      : undefined;
     if (isJsonObject(awsvpc)) {
       const vpc: JsonObject = {};
       if (awsvpc["Subnets"] !== undefined) vpc["subnets"] = awsvpc["Subnets"];
@@ -177,7 +194,11 @@ function liveTargetFields(target: JsonObject): JsonObject {
     }
   }
   const retry = target["RetryPolicy"];
-  if (isJsonObject(retry)) raw["retryPolicy"] = pickRenamed(retry, { MaximumRetryAttempts: "maximumRetryAttempts", MaximumEventAgeInSeconds: "maximumEventAgeInSeconds" });
+  if (isJsonObject(retry))
+    raw["retryPolicy"] = pickRenamed(retry, {
+      MaximumRetryAttempts: "maximumRetryAttempts",
+      MaximumEventAgeInSeconds: "maximumEventAgeInSeconds",
+    });
   const dlq = target["DeadLetterConfig"];
   if (isJsonObject(dlq)) raw["deadLetterConfig"] = pickRenamed(dlq, { Arn: "arn" });
   // Non-ECS inputs are kept raw so a target someone changed by hand still shows (and gets replaced).
@@ -201,7 +222,8 @@ function liveTargetFields(target: JsonObject): JsonObject {
 function canonicalTarget(raw: JsonObject): JsonObject {
   const t: JsonObject = { ...raw };
   // xref: docs/normalization.md#eb-4 — ecschedule PR #89: "" is what some tools store for "not set".
-  for (const field of ["launchType", "platformVersion", "propagateTags", "group", "referenceId", "roleArn"]) if (t[field] === "") delete t[field];
+  for (const field of ["launchType", "platformVersion", "propagateTags", "group", "referenceId", "roleArn"])
+    if (t[field] === "") delete t[field];
   const out = objectCopy(compact(t));
   if (out["taskDefinition"] === undefined) return out; // not an ECS target: nothing to default
   // xref: EB-4 — EcsParameters.TaskCount: "The default is 1" (EventBridge API reference).
@@ -221,19 +243,29 @@ function canonicalTarget(raw: JsonObject): JsonObject {
   const strategy = out["capacityProviderStrategy"];
   if (Array.isArray(strategy)) {
     // xref: CapacityProviderStrategyItem: base and weight default to 0.
-    out["capacityProviderStrategy"] = sortByField(strategy.map((item) => (isJsonObject(item) ? { base: 0, weight: 0, ...item } : item)), "capacityProvider");
+    out["capacityProviderStrategy"] = sortByField(
+      strategy.map((item) => (isJsonObject(item) ? { base: 0, weight: 0, ...item } : item)),
+      "capacityProvider",
+    );
   }
   sortList(out, "placementConstraints");
   const placement = out["placementStrategy"];
   if (Array.isArray(placement)) {
     // xref: SV-12 — order kept; built-in field names case-insensitive, host ≡ instanceId.
-    out["placementStrategy"] = placement.map((item) => (isJsonObject(item) && typeof item["field"] === "string" ? { ...item, field: canonicalPlacementField(item["field"]) } : item));
+    out["placementStrategy"] = placement.map((item) =>
+      isJsonObject(item) && typeof item["field"] === "string" ? { ...item, field: canonicalPlacementField(item["field"]) } : item,
+    );
   }
   sortList(out, "tags", "key");
   return out;
 }
 
-function arnExpander(scope: ArnScope): { unexpandable: string[]; role: (v: string) => string; cluster: (v: string) => string; queue: (v: string) => string } {
+function arnExpander(scope: ArnScope): {
+  unexpandable: string[];
+  role: (v: string) => string;
+  cluster: (v: string) => string;
+  queue: (v: string) => string;
+} {
   const partition = partitionOf(scope.region);
   const unexpandable: string[] = [];
   const expand = (value: string, what: string, build: (account: string) => string): string => {
@@ -285,4 +317,3 @@ function stringOr(value: JsonValue | undefined, fallback: string): string {
 function nonEmpty(value: JsonValue | undefined): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
-

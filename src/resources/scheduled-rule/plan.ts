@@ -3,7 +3,16 @@ import { isJsonObject, own } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
-import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls, writtenChanges } from "../common/plan-util.js";
+import {
+  ADOPT_ANNOTATION,
+  diffTagChanges,
+  notOwned,
+  IGNORE_ANNOTATION,
+  ignoreRulesOf,
+  keepLiveAt,
+  tagCalls,
+  writtenChanges,
+} from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { claimOf, desiredTags, isNotOurs, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
@@ -30,12 +39,26 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   if (unresolved.length > 0) {
     // Not ours is the answer whatever else is wrong: nothing to wait for.
     const liveTags = tagListToMap(live?.tags);
-    if (live !== undefined && isNotOurs(ownership(liveTags, manifest, ctx))) return notOwned(manifest, ctx, liveTags, [], `rule "${manifest.name}"`, "the existing rule and its targets");
+    if (live !== undefined && isNotOurs(ownership(liveTags, manifest, ctx)))
+      return notOwned(manifest, ctx, liveTags, [], `rule "${manifest.name}"`, "the existing rule and its targets");
     const reason = unresolved.map(([ref, r]) => `taskDefinition "${ref}": ${r.state === "unresolved" ? r.reason : ""}`).join("; ");
-    return { type: "blocked", code: "DependencyNotReady", ...base, changes: [], reason, hint: "fix the reference, or define that task definition family in the repository" };
+    return {
+      type: "blocked",
+      code: "DependencyNotReady",
+      ...base,
+      changes: [],
+      reason,
+      hint: "fix the reference, or define that task definition family in the repository",
+    };
   }
   const display = (ref: string) => displayRef(ref, resolved.get(ref));
-  const { rule: want, unexpandable } = normalizeDesiredRule(spec, { ruleName: manifest.name, region: ctx.region, accountId: ctx.accountId, defaultCluster: ctx.defaultCluster, taskDefinition: display });
+  const { rule: want, unexpandable } = normalizeDesiredRule(spec, {
+    ruleName: manifest.name,
+    region: ctx.region,
+    accountId: ctx.accountId,
+    defaultCluster: ctx.defaultCluster,
+    taskDefinition: display,
+  });
   if (unexpandable.length > 0) {
     return {
       type: "blocked",
@@ -95,21 +118,34 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
     }
   }
   calls.push(...putTargetsCalls(manifest, [...changedTargets].sort(), inputs));
-  calls.push(...chunks([...removedTargets].sort(), MAX_TARGETS_PER_CALL).map((ids): PlannedCall => ({ operation: "events:RemoveTargets", input: { Rule: manifest.name, ...busParam(spec), Ids: ids } })));
+  calls.push(
+    ...chunks([...removedTargets].sort(), MAX_TARGETS_PER_CALL).map((ids): PlannedCall => ({
+      operation: "events:RemoveTargets",
+      input: { Rule: manifest.name, ...busParam(spec), Ids: ids },
+    })),
+  );
 
   const ruleArn = typeof live.rule["Arn"] === "string" ? live.rule["Arn"] : "";
   calls.push(...tagCalls(ruleArn, tagChanges, ctx, "events"));
   const notes: string[] = [];
   if (all.length > specChanges.length) notes.push(`${all.length - specChanges.length} difference(s) ignored (${IGNORE_ANNOTATION})`);
   if (calls.length > 0 && owner === "adoptable") notes.push(`adopting the existing rule (${ADOPT_ANNOTATION})`);
-  const guard = calls.length > 0 && ruleArn !== "" ? { guard: { resource: "rule" as const, arn: ruleArn, ...claimOf(manifest, ctx), expect: "owned" as const } } : {};
+  const guard =
+    calls.length > 0 && ruleArn !== ""
+      ? { guard: { resource: "rule" as const, arn: ruleArn, ...claimOf(manifest, ctx), expect: "owned" as const } }
+      : {};
   return { type: calls.length > 0 ? "update" : "noop", ...base, changes, calls, ...(notes.length > 0 ? { notes } : {}), ...guard };
 }
 
 type TargetInput = { canonical: JsonObject; taskDefinitionArn: string | undefined };
 
 /** Each desired target's canonical form plus the ARN (or placeholder) PutTargets must carry. */
-function targetInputs(spec: JsonObject, want: JsonObject, resolved: Map<string, ResolvedTaskDefinition>, ruleName: string): Map<string, TargetInput> {
+function targetInputs(
+  spec: JsonObject,
+  want: JsonObject,
+  resolved: Map<string, ResolvedTaskDefinition>,
+  ruleName: string,
+): Map<string, TargetInput> {
   const out = new Map<string, TargetInput>();
   const canonical = targetsOf(want);
   for (const target of Array.isArray(spec["targets"]) ? spec["targets"] : []) {
@@ -160,7 +196,10 @@ function putTargetsCalls(manifest: Manifest, ids: readonly string[], inputs: Map
     const target = inputs.get(id);
     return target === undefined ? [] : [toApiTarget(id, target)];
   });
-  return chunks(targets, MAX_TARGETS_PER_CALL).map((batch) => ({ operation: "events:PutTargets", input: { Rule: manifest.name, ...busParam(manifest.spec), Targets: batch } }));
+  return chunks(targets, MAX_TARGETS_PER_CALL).map((batch) => ({
+    operation: "events:PutTargets",
+    input: { Rule: manifest.name, ...busParam(manifest.spec), Targets: batch },
+  }));
 }
 
 /** Canonical camelCase target → the PutTargets `Target` (PascalCase, except where the API is camelCase). */
@@ -191,7 +230,8 @@ function toApiTarget(id: string, { canonical: t, taskDefinitionArn }: TargetInpu
     if (awsvpc["assignPublicIp"] !== undefined) vpc["AssignPublicIp"] = awsvpc["assignPublicIp"];
     ecs["NetworkConfiguration"] = { awsvpcConfiguration: vpc };
   }
-  if (Array.isArray(t["tags"])) ecs["Tags"] = t["tags"].filter(isJsonObject).map((tag) => ({ Key: tag["key"] ?? "", Value: tag["value"] ?? "" }));
+  if (Array.isArray(t["tags"]))
+    ecs["Tags"] = t["tags"].filter(isJsonObject).map((tag) => ({ Key: tag["key"] ?? "", Value: tag["value"] ?? "" }));
   if (Object.keys(ecs).length > 0) out["EcsParameters"] = ecs;
   // xref: EB-5 — the overrides travel as the target's Input, a JSON string.
   if (isJsonObject(t["overrides"])) out["Input"] = JSON.stringify(t["overrides"]);
@@ -216,7 +256,12 @@ function busParam(spec: JsonObject): JsonObject {
 function withTargetDisplay(spec: JsonObject, display: (ref: string) => string): JsonObject {
   const targets = spec["targets"];
   if (!Array.isArray(targets)) return spec;
-  return { ...spec, targets: targets.map((t) => (isJsonObject(t) && typeof t["taskDefinition"] === "string" ? { ...t, taskDefinition: display(t["taskDefinition"]) } : t)) };
+  return {
+    ...spec,
+    targets: targets.map((t) =>
+      isJsonObject(t) && typeof t["taskDefinition"] === "string" ? { ...t, taskDefinition: display(t["taskDefinition"]) } : t,
+    ),
+  };
 }
 
 function targetsOf(rule: JsonObject): JsonObject {
@@ -238,4 +283,3 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
-

@@ -18,10 +18,12 @@ export const scheduledRulePlugin = {
   planOrder: 2,
   validate: (manifest, ctx) => validateScheduledRule(manifest, ctx),
   // EventBridge keeps a target's ARN as written and resolves it on every run: no latest to follow.
-  references: (manifest) => targets(manifest.spec).flatMap((t) => (typeof t["taskDefinition"] === "string" ? [parseTaskDefinitionRef(t["taskDefinition"])] : [])),
+  references: (manifest) =>
+    targets(manifest.spec).flatMap((t) => (typeof t["taskDefinition"] === "string" ? [parseTaskDefinitionRef(t["taskDefinition"])] : [])),
   followsLatestActive: false,
   definesFamily: () => undefined,
-  clusters: (manifest, defaultCluster) => targets(manifest.spec).map((t) => (typeof t["cluster"] === "string" ? clusterName(t["cluster"]) : (defaultCluster ?? "default"))),
+  clusters: (manifest, defaultCluster) =>
+    targets(manifest.spec).map((t) => (typeof t["cluster"] === "string" ? clusterName(t["cluster"]) : (defaultCluster ?? "default"))),
   arn: (manifest, live) => stringOrUndefined(live.rules.get(manifest.key)?.rule["Arn"]),
   tags: (manifest, live) => maybe(live.rules.get(manifest.key), (rule) => tagListToMap(rule.tags)),
   specHash: (manifest) => manifestSpecHash(manifest),
@@ -33,6 +35,17 @@ export const scheduledRulePlugin = {
   interruptedDeploy: () => false,
   rolledBack: () => false,
   calls: callsOf("events", {
-    "events:api": ["ListRules", "DescribeRule", "ListTargetsByRule", "ListTagsForResource", "PutRule", "PutTargets", "RemoveTargets", "DeleteRule", "TagResource", "UntagResource"],
+    "events:api": [
+      "ListRules",
+      "DescribeRule",
+      "ListTargetsByRule",
+      "ListTagsForResource",
+      "PutRule",
+      "PutTargets",
+      "RemoveTargets",
+      "DeleteRule",
+      "TagResource",
+      "UntagResource",
+    ],
   }),
 } as const satisfies KindPlugin<"ScheduledRule">;

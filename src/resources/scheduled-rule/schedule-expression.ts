@@ -6,9 +6,7 @@
 
 export type RateUnit = "minute" | "hour" | "day";
 export type CronFieldName = "minutes" | "hours" | "dayOfMonth" | "month" | "dayOfWeek" | "year";
-export type ScheduleExpression =
-  | { type: "rate"; value: number; unit: RateUnit }
-  | { type: "cron"; fields: Record<CronFieldName, string> };
+export type ScheduleExpression = { type: "rate"; value: number; unit: RateUnit } | { type: "cron"; fields: Record<CronFieldName, string> };
 /** Why an expression is refused, for callers and tests that must not depend on message text. */
 export type ScheduleErrorReason =
   | "not-rate-or-cron"
@@ -61,19 +59,27 @@ function parseRate(body: string): ScheduleParseResult {
   const match = /^(\S+) +(\S+)$/.exec(body);
   if (!match) return fail("rate-syntax", `rate(${body}) must be rate(value unit), for example rate(5 minutes)`);
   const [, valueText = "", unitText = ""] = match;
-  if (!/^\d+$/.test(valueText) || Number(valueText) < 1) return fail("rate-value", `rate value "${valueText}" must be a positive whole number`);
+  if (!/^\d+$/.test(valueText) || Number(valueText) < 1)
+    return fail("rate-value", `rate value "${valueText}" must be a positive whole number`);
   const value = Number(valueText);
   const unit = RATE_UNITS.find((u) => unitText === u || unitText === `${u}s`);
   if (!unit) return fail("rate-unit", `rate unit "${unitText}" must be minute(s), hour(s) or day(s)`);
   if (value === 1 && unitText !== unit) return fail("rate-singular-plural", `rate(1 ${unitText}) must use the singular: rate(1 ${unit})`);
-  if (value > 1 && unitText === unit) return fail("rate-singular-plural", `rate(${value} ${unitText}) must use the plural: rate(${value} ${unit}s)`);
+  if (value > 1 && unitText === unit)
+    return fail("rate-singular-plural", `rate(${value} ${unitText}) must use the plural: rate(${value} ${unit}s)`);
   return { ok: true, expression: { type: "rate", value, unit } };
 }
 
 function parseCron(body: string): ScheduleParseResult {
-  const parts = body.trim().split(/\s+/).filter((p) => p !== "");
+  const parts = body
+    .trim()
+    .split(/\s+/)
+    .filter((p) => p !== "");
   if (parts.length !== FIELDS.length) {
-    return fail("cron-field-count", `cron(${body}) has ${parts.length} fields: EventBridge cron needs 6 (minutes hours day-of-month month day-of-week year), for example cron(0 3 * * ? *)`);
+    return fail(
+      "cron-field-count",
+      `cron(${body}) has ${parts.length} fields: EventBridge cron needs 6 (minutes hours day-of-month month day-of-week year), for example cron(0 3 * * ? *)`,
+    );
   }
   const fields = {} as Record<CronFieldName, string>;
   for (const [i, spec] of FIELDS.entries()) {
@@ -83,7 +89,10 @@ function parseCron(body: string): ScheduleParseResult {
     fields[spec.name] = part;
   }
   if ((fields.dayOfMonth === "?") === (fields.dayOfWeek === "?")) {
-    return fail("cron-day-conflict", `cron day-of-month "${fields.dayOfMonth}" and day-of-week "${fields.dayOfWeek}": exactly one of them must be "?" (for example cron(0 3 * * ? *) or cron(0 3 ? * MON-FRI *))`);
+    return fail(
+      "cron-day-conflict",
+      `cron day-of-month "${fields.dayOfMonth}" and day-of-week "${fields.dayOfWeek}": exactly one of them must be "?" (for example cron(0 3 * * ? *) or cron(0 3 ? * MON-FRI *))`,
+    );
   }
   return { ok: true, expression: { type: "cron", fields } };
 }
@@ -112,14 +121,16 @@ function checkItem(item: string, spec: FieldSpec): FieldError | undefined {
   if (item.includes("#")) {
     if (!allows("#")) return wildcard(`"#" is only allowed in day-of-week`);
     const [day = "", nth = "", ...rest] = item.split("#");
-    if (rest.length > 0 || !/^[1-5]$/.test(nth)) return { reason: "cron-value", error: `"${item}": after "#" comes which occurrence in the month, 1 to 5` };
+    if (rest.length > 0 || !/^[1-5]$/.test(nth))
+      return { reason: "cron-value", error: `"${item}": after "#" comes which occurrence in the month, 1 to 5` };
     return checkValue(day, spec);
   }
   const [range = "", step, ...rest] = item.split("/");
   if (rest.length > 0) return { reason: "cron-step", error: `"${item}" has more than one "/"` };
   if (step !== undefined) {
     if (!allows("/")) return wildcard(`"/" is not allowed in ${spec.label}`);
-    if (!/^\d+$/.test(step) || Number(step) < 1 || Number(step) > spec.maxStep) return { reason: "cron-step", error: `increment "${step}" must be a whole number from 1 to ${spec.maxStep}` };
+    if (!/^\d+$/.test(step) || Number(step) < 1 || Number(step) > spec.maxStep)
+      return { reason: "cron-step", error: `increment "${step}" must be a whole number from 1 to ${spec.maxStep}` };
   }
   if (range === "*") return undefined;
   const bounds = range.split("-");
@@ -129,7 +140,8 @@ function checkItem(item: string, spec: FieldSpec): FieldError | undefined {
     if (error) return error;
   }
   // Quartz lets day and time ranges wrap around (FRI-MON, 22-2); a year range cannot.
-  if (spec.name === "year" && bounds.length === 2 && Number(bounds[0]) > Number(bounds[1])) return { reason: "cron-range", error: `year range "${range}" runs backwards` };
+  if (spec.name === "year" && bounds.length === 2 && Number(bounds[0]) > Number(bounds[1]))
+    return { reason: "cron-range", error: `year range "${range}" runs backwards` };
   return undefined;
 }
 

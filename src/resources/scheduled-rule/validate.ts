@@ -2,7 +2,17 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { eventBusName } from "../../manifests/identity.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
-import { checkAwsvpcConfiguration, findContainer, isSet, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
+import {
+  checkAwsvpcConfiguration,
+  findContainer,
+  isSet,
+  needsAwsvpc,
+  numberOf,
+  objectsOf,
+  reporter,
+  resolveTaskDefinitionRef,
+  stringOf,
+} from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
 import { parseScheduleExpression } from "./schedule-expression.js";
 import { targetRoleArn } from "./target-role.js";
@@ -26,7 +36,8 @@ export function validateScheduledRule(manifest: Manifest, ctx: ValidationContext
   const spec = manifest.spec;
   checkTrigger(spec, report);
   const targets = objectsOf(spec["targets"]);
-  if (targets.length > MAX_TARGETS) report(["targets", MAX_TARGETS], "rule-target-count", `${targets.length} targets: an EventBridge rule takes at most ${MAX_TARGETS}`);
+  if (targets.length > MAX_TARGETS)
+    report(["targets", MAX_TARGETS], "rule-target-count", `${targets.length} targets: an EventBridge rule takes at most ${MAX_TARGETS}`);
   const ids = new Set<string>();
   for (const { item: target, index } of targets) {
     const id = stringOf(target["id"]) ?? "";
@@ -46,13 +57,22 @@ function checkTrigger(spec: JsonObject, report: Report): void {
   }
   if (schedule === "") {
     // PutRule receives "" as a schedule (and refuses it, on a custom bus even beside a pattern).
-    report(["scheduleExpression"], "schedule-expression", `scheduleExpression is empty: remove the field${pattern === undefined ? " and set eventPattern" : ""}, or write rate(5 minutes) / cron(0 3 * * ? *)`);
+    report(
+      ["scheduleExpression"],
+      "schedule-expression",
+      `scheduleExpression is empty: remove the field${pattern === undefined ? " and set eventPattern" : ""}, or write rate(5 minutes) / cron(0 3 * * ? *)`,
+    );
   } else if (typeof schedule === "string") {
     const parsed = parseScheduleExpression(schedule);
     if (!parsed.ok) report(["scheduleExpression"], "schedule-expression", parsed.error);
     const bus = stringOf(spec["eventBusName"]);
     // xref: EventBridge console/user guide: "You can only use a scheduled expression for the default event bus."
-    if (bus !== undefined && eventBusName(bus) !== "default") report(["eventBusName"], "rule-schedule-default-bus", `scheduled rules only run on the default event bus, not "${bus}": drop eventBusName or use eventPattern`);
+    if (bus !== undefined && eventBusName(bus) !== "default")
+      report(
+        ["eventBusName"],
+        "rule-schedule-default-bus",
+        `scheduled rules only run on the default event bus, not "${bus}": drop eventBusName or use eventPattern`,
+      );
   }
   if (typeof pattern === "string") {
     let parsed: unknown;
@@ -61,40 +81,82 @@ function checkTrigger(spec: JsonObject, report: Report): void {
     } catch {
       parsed = undefined;
     }
-    if (!isJsonObject(parsed)) report(["eventPattern"], "event-pattern", "eventPattern as a string must be a JSON object, for example '{\"source\": [\"aws.ecs\"]}' (or write it as a YAML mapping)");
+    if (!isJsonObject(parsed))
+      report(
+        ["eventPattern"],
+        "event-pattern",
+        'eventPattern as a string must be a JSON object, for example \'{"source": ["aws.ecs"]}\' (or write it as a YAML mapping)',
+      );
   }
   if (pattern !== undefined && pattern !== null) {
     const chars = typeof pattern === "string" ? pattern.length : JSON.stringify(pattern).length;
-    if (chars > MAX_EVENT_PATTERN_CHARS) report(["eventPattern"], "event-pattern", `eventPattern is ${chars} characters as JSON: EventBridge allows ${MAX_EVENT_PATTERN_CHARS}`);
+    if (chars > MAX_EVENT_PATTERN_CHARS)
+      report(
+        ["eventPattern"],
+        "event-pattern",
+        `eventPattern is ${chars} characters as JSON: EventBridge allows ${MAX_EVENT_PATTERN_CHARS}`,
+      );
   }
 }
 
 function checkTarget(rule: JsonObject, target: JsonObject, at: JsonPath, report: Report, ctx: ValidationContext): void {
   // EventBridge assumes this role to call ecs:RunTask; without it the target never starts a task.
-  if (targetRoleArn(rule, target) === undefined) report(at, "rule-target-role", "an ECS target needs a role EventBridge uses to call ecs:RunTask (and iam:PassRole): set roleArn on the target, or once on the rule for all its targets");
+  if (targetRoleArn(rule, target) === undefined)
+    report(
+      at,
+      "rule-target-role",
+      "an ECS target needs a role EventBridge uses to call ecs:RunTask (and iam:PassRole): set roleArn on the target, or once on the rule for all its targets",
+    );
   if (typeof target["cluster"] !== "string" && ctx.defaultCluster === undefined) {
-    report(at, "rule-target-cluster", "an ECS target needs cluster (no default cluster is configured: set `cluster` in ecs-gitops.yaml or pass --cluster)");
+    report(
+      at,
+      "rule-target-cluster",
+      "an ECS target needs cluster (no default cluster is configured: set `cluster` in ecs-gitops.yaml or pass --cluster)",
+    );
   }
-  const taskDefinition = resolveTaskDefinitionRef(target["taskDefinition"], [...at, "taskDefinition"], "rule-target-task-definition", report, ctx, RULE_LATEST);
+  const taskDefinition = resolveTaskDefinitionRef(
+    target["taskDefinition"],
+    [...at, "taskDefinition"],
+    "rule-target-task-definition",
+    report,
+    ctx,
+    RULE_LATEST,
+  );
   if (isSet(target["launchType"]) && isSet(target["capacityProviderStrategy"])) {
-    report([...at, "capacityProviderStrategy"], "rule-target-launch-type-capacity-provider", "set launchType or capacityProviderStrategy on a target, not both");
+    report(
+      [...at, "capacityProviderStrategy"],
+      "rule-target-launch-type-capacity-provider",
+      "set launchType or capacityProviderStrategy on a target, not both",
+    );
   }
-  const rules = { missing: "rule-target-network-configuration", subnets: "rule-target-subnets", securityGroups: "rule-target-security-groups" };
+  const rules = {
+    missing: "rule-target-network-configuration",
+    subnets: "rule-target-subnets",
+    securityGroups: "rule-target-security-groups",
+  };
   checkAwsvpcConfiguration(target, at, needsAwsvpc(taskDefinition, target), rules, report);
   const count = numberOf(target["taskCount"]);
-  if (count !== undefined && count > MAX_TASK_COUNT) report([...at, "taskCount"], "rule-target-task-count", `taskCount ${count}: RunTask starts at most ${MAX_TASK_COUNT} tasks at once`);
+  if (count !== undefined && count > MAX_TASK_COUNT)
+    report([...at, "taskCount"], "rule-target-task-count", `taskCount ${count}: RunTask starts at most ${MAX_TASK_COUNT} tasks at once`);
   if (taskDefinition && isJsonObject(target["overrides"])) {
     objectsOf(target["overrides"]["containerOverrides"]).forEach(({ item, index }) => {
       const name = stringOf(item["name"]);
       if (name !== undefined && !findContainer(taskDefinition.spec, name)) {
-        report([...at, "overrides", "containerOverrides", index, "name"], "rule-target-override-container", `containerOverrides names "${name}", which is not a container of task definition "${taskDefinition.name}"`, "UnresolvedReference");
+        report(
+          [...at, "overrides", "containerOverrides", index, "name"],
+          "rule-target-override-container",
+          `containerOverrides names "${name}", which is not a container of task definition "${taskDefinition.name}"`,
+          "UnresolvedReference",
+        );
       }
     });
   }
   const tags = objectsOf(target["tags"]);
-  if (tags.length > MAX_TASK_TAGS) report([...at, "tags"], "rule-target-tags", `${tags.length} tags: a task takes at most ${MAX_TASK_TAGS}`);
+  if (tags.length > MAX_TASK_TAGS)
+    report([...at, "tags"], "rule-target-tags", `${tags.length} tags: a task takes at most ${MAX_TASK_TAGS}`);
   for (const { item, index } of tags) {
     const key = stringOf(item["key"]) ?? "";
-    if (key.toLowerCase().startsWith("aws:")) report([...at, "tags", index, "key"], "rule-target-tags", `tag "${key}": the "aws:" prefix is reserved by AWS`);
+    if (key.toLowerCase().startsWith("aws:"))
+      report([...at, "tags", index, "key"], "rule-target-tags", `tag "${key}": the "aws:" prefix is reserved by AWS`);
   }
 }

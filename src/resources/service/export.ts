@@ -20,12 +20,10 @@ import { liveAsInput, readLiveService } from "./normalize.js";
  * desiredCount is kept (a DAEMON service has none to keep).
  */
 
-
 export type ServiceExportOptions = {
   /** Default: a pin (`family:revision`) the repository does not manage. */
   taskDefinition?: (arn: string) => TaskDefinitionReference;
 };
-
 
 const SERVICE_SCHEMA = kindSpecSchemas.Service as unknown as SchemaNode;
 // Server-filled members newer than the schema (docs/normalization.md#sv-6): never compared, not worth a review.
@@ -45,14 +43,23 @@ export function exportService(response: unknown, options: ServiceExportOptions =
   const reference = arn === undefined ? undefined : (options.taskDefinition ?? pinnedReference)(arn);
   if (reference?.review !== undefined) reviews.push({ path: ["spec", "taskDefinition"], message: reference.review });
   const spec = asObject(compact(projectTopLevel(exportInput(live, reference?.ref), dropped)));
-  const controller = isJsonObject(spec["deploymentController"]) && typeof spec["deploymentController"]["type"] === "string" ? spec["deploymentController"]["type"] : "ECS";
+  const controller =
+    isJsonObject(spec["deploymentController"]) && typeof spec["deploymentController"]["type"] === "string"
+      ? spec["deploymentController"]["type"]
+      : "ECS";
   removeServiceDefaults(spec);
   dropLaunchTypeBesideStrategy(spec, reviews);
   if (controller !== "ECS") {
-    reviews.push({ path: ["spec", "deploymentController"], message: `the ${controller} deployment controller decides the running revision and target groups: ecs-gitops does not compare taskDefinition or loadBalancers[].targetGroupArn, and UpdateService can change only a few fields` });
+    reviews.push({
+      path: ["spec", "deploymentController"],
+      message: `the ${controller} deployment controller decides the running revision and target groups: ecs-gitops does not compare taskDefinition or loadBalancers[].targetGroupArn, and UpdateService can change only a few fields`,
+    });
   }
   for (const path of dropped) {
-    reviews.push({ path: ["spec", ...path.slice(0, -1)], message: `${String(path[path.length - 1])} (live) is not a CreateService field this ecs-gitops knows: not exported and not compared` });
+    reviews.push({
+      path: ["spec", ...path.slice(0, -1)],
+      message: `${String(path[path.length - 1])} (live) is not a CreateService field this ecs-gitops knows: not exported and not compared`,
+    });
   }
 
   const serviceArn = typeof live["serviceArn"] === "string" ? live["serviceArn"] : "";
@@ -62,7 +69,10 @@ export function exportService(response: unknown, options: ServiceExportOptions =
   metadata["annotations"] = { ...ADOPT_ANNOTATIONS };
   // xref: docs/normalization.md#sv-16 — only long-format service ARNs (…:service/<cluster>/<name>) take tags.
   if (/^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+$/.test(serviceArn)) {
-    reviews.push({ path: ["metadata", "name"], message: `${serviceArn} is in the old short ARN format, which ECS cannot tag: ecs-gitops cannot record that it owns this service (apply is blocked). Opt in to serviceLongArnFormat and recreate the service first` });
+    reviews.push({
+      path: ["metadata", "name"],
+      message: `${serviceArn} is in the old short ARN format, which ECS cannot tag: ecs-gitops cannot record that it owns this service (apply is blocked). Opt in to serviceLongArnFormat and recreate the service first`,
+    });
   }
   return { document: { apiVersion: API_VERSION, kind: "Service", metadata, spec }, reviews };
 }
@@ -96,7 +106,9 @@ function projectTopLevel(service: JsonObject, dropped: JsonPath[]): JsonObject {
 function removeServiceDefaults(spec: JsonObject): void {
   const daemon = spec["schedulingStrategy"] === "DAEMON";
   const strategy = spec["capacityProviderStrategy"];
-  const fargate = spec["launchType"] === "FARGATE" || (Array.isArray(strategy) && strategy.some((item) => isJsonObject(item) && /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"]))));
+  const fargate =
+    spec["launchType"] === "FARGATE" ||
+    (Array.isArray(strategy) && strategy.some((item) => isJsonObject(item) && /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"]))));
   // xref: docs/normalization.md#spurious-diffs — a DAEMON service runs one task per instance; ECS sets desiredCount.
   if (daemon) delete spec["desiredCount"];
   const controller = spec["deploymentController"];
@@ -135,7 +147,10 @@ function dropLaunchTypeBesideStrategy(spec: JsonObject, reviews: ExportReview[])
   const launchType = spec["launchType"];
   if (launchType === undefined || !Array.isArray(strategy) || strategy.length === 0) return;
   delete spec["launchType"];
-  reviews.push({ path: ["spec", "capacityProviderStrategy"], message: `launchType ${JSON.stringify(launchType)} (live) not exported: a service takes a launchType or a capacityProviderStrategy, not both, and this strategy is what places its tasks` });
+  reviews.push({
+    path: ["spec", "capacityProviderStrategy"],
+    message: `launchType ${JSON.stringify(launchType)} (live) not exported: a service takes a launchType or a capacityProviderStrategy, not both, and this strategy is what places its tasks`,
+  });
 }
 
 /** xref: SV-6 — ecspresso fillDeploymentConfigurationDefaults; REPLICA 200/100, DAEMON 100/0. */
@@ -155,6 +170,5 @@ function removeDeploymentDefaults(dc: JsonObject, daemon: boolean): void {
   if (dc["strategy"] === undefined || dc["strategy"] === "ROLLING") dropIf(dc, "bakeTimeInMinutes", 0);
   dropIf(dc, "strategy", "ROLLING");
 }
-
 
 export type { ExportedManifest, ExportReview, TaskDefinitionReference };

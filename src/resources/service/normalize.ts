@@ -1,7 +1,15 @@
 import { isJsonObject, setOwn } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
-import { canonicalPlacementField, compact, fillDefault, objectCopy, sortByField, sortList, taskDefinitionRef } from "../common/normalize-util.js";
+import {
+  canonicalPlacementField,
+  compact,
+  fillDefault,
+  objectCopy,
+  sortByField,
+  sortList,
+  taskDefinitionRef,
+} from "../common/normalize-util.js";
 import { projectBySchema } from "../common/schema-util.js";
 import type { SchemaNode } from "../common/schema-util.js";
 
@@ -75,7 +83,6 @@ export type ServiceNormalizeOptions = {
   /** Service Connect namespace written as a name on one side and an ARN on the other: not compared. */
   dropNamespace: boolean;
 };
-
 
 const SERVICE_SCHEMA = kindSpecSchemas.Service as unknown as SchemaNode;
 const FARGATE_PROVIDERS = ["FARGATE", "FARGATE_SPOT"];
@@ -312,7 +319,9 @@ function controllerType(spec: JsonObject): string {
 function isFargate(service: JsonObject): boolean {
   if (service["launchType"] === "FARGATE") return true;
   const strategy = service["capacityProviderStrategy"];
-  return Array.isArray(strategy) && strategy.some((item) => isJsonObject(item) && FARGATE_PROVIDERS.includes(String(item["capacityProvider"])));
+  return (
+    Array.isArray(strategy) && strategy.some((item) => isJsonObject(item) && FARGATE_PROVIDERS.includes(String(item["capacityProvider"])))
+  );
 }
 
 function namespaceForms(desired: JsonObject, live: JsonObject): boolean {

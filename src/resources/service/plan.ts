@@ -3,7 +3,16 @@ import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structur
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
-import { ADOPT_ANNOTATION, diffTagChanges, notOwned, IGNORE_ANNOTATION, ignoreRulesOf, keepLiveAt, tagCalls, writtenChanges } from "../common/plan-util.js";
+import {
+  ADOPT_ANNOTATION,
+  diffTagChanges,
+  notOwned,
+  IGNORE_ANNOTATION,
+  ignoreRulesOf,
+  keepLiveAt,
+  tagCalls,
+  writtenChanges,
+} from "../common/plan-util.js";
 import type { TagChange } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { desiredTags, isNotOurs, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
@@ -15,13 +24,35 @@ import { normalizeService, SERVICE_CREATE_ONLY_FIELDS, serviceNormalizeOptions }
 // xref: UpdateService API reference — what UpdateService may change per deployment controller
 // ("For services using the blue/green (CODE_DEPLOY) deployment controller, only …").
 const UPDATABLE_BY_CONTROLLER: Record<string, readonly string[]> = {
-  CODE_DEPLOY: ["desiredCount", "deploymentConfiguration", "healthCheckGracePeriodSeconds", "placementConstraints", "placementStrategy", "enableECSManagedTags", "propagateTags"],
-  EXTERNAL: ["desiredCount", "healthCheckGracePeriodSeconds", "placementConstraints", "placementStrategy", "enableECSManagedTags", "propagateTags"],
+  CODE_DEPLOY: [
+    "desiredCount",
+    "deploymentConfiguration",
+    "healthCheckGracePeriodSeconds",
+    "placementConstraints",
+    "placementStrategy",
+    "enableECSManagedTags",
+    "propagateTags",
+  ],
+  EXTERNAL: [
+    "desiredCount",
+    "healthCheckGracePeriodSeconds",
+    "placementConstraints",
+    "placementStrategy",
+    "enableECSManagedTags",
+    "propagateTags",
+  ],
 };
 
 // xref: docs/normalization.md#sv-17 — ecspresso svToUpdateServiceInput; UpdateService API reference:
 // "You can remove existing loadBalancers by passing an empty list" (likewise the others).
-const REMOVE_WITH_EMPTY_LIST = ["loadBalancers", "serviceRegistries", "volumeConfigurations", "vpcLatticeConfigurations", "placementConstraints", "placementStrategy"];
+const REMOVE_WITH_EMPTY_LIST = [
+  "loadBalancers",
+  "serviceRegistries",
+  "volumeConfigurations",
+  "vpcLatticeConfigurations",
+  "placementConstraints",
+  "placementStrategy",
+];
 
 type TaskDefinitionRef = { display: string; input: string } | { unresolved: string } | undefined;
 
@@ -46,7 +77,14 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   if (td !== undefined && "unresolved" in td && opts.controller === "ECS") {
     // Not ours is the answer whatever else is wrong: nothing to wait for.
     if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, [], `service "${manifest.name}"`, "the existing service");
-    return { type: "blocked", code: "DependencyNotReady", ...base, changes: [], reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`, hint: "fix the reference, or define that task definition family in the repository" };
+    return {
+      type: "blocked",
+      code: "DependencyNotReady",
+      ...base,
+      changes: [],
+      reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`,
+      hint: "fix the reference, or define that task definition family in the repository",
+    };
   }
   const want = normalizeService(withTaskDefinition(spec, td), opts);
   const have = normalizeService(live, opts);
@@ -77,22 +115,42 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
       ...base,
       changes,
       reason: `the ${opts.controller} deployment controller owns ${controllerOwned.join(", ")}: UpdateService cannot change ${controllerOwned.length > 1 ? "them" : "it"}`,
-      hint: opts.controller === "CODE_DEPLOY" ? "roll the change out with a CodeDeploy deployment (CreateDeployment), or keep these fields equal to the live service" : "roll the change out with a new task set (CreateTaskSet), or keep these fields equal to the live service",
+      hint:
+        opts.controller === "CODE_DEPLOY"
+          ? "roll the change out with a CodeDeploy deployment (CreateDeployment), or keep these fields equal to the live service"
+          : "roll the change out with a new task set (CreateTaskSet), or keep these fields equal to the live service",
     };
   }
-  const unremovable = changed.filter((f) => want[f] === undefined && !REMOVE_WITH_EMPTY_LIST.includes(f) && f !== "serviceConnectConfiguration");
+  const unremovable = changed.filter(
+    (f) => want[f] === undefined && !REMOVE_WITH_EMPTY_LIST.includes(f) && f !== "serviceConnectConfiguration",
+  );
   if (unremovable.length > 0) {
-    return { type: "blocked", code: "ImmutableField", ...base, changes, reason: `UpdateService cannot remove ${unremovable.join(", ")} from an existing service`, hint: `set ${unremovable.join(", ")} in ${manifest.file} to the wanted value, or replace the service` };
+    return {
+      type: "blocked",
+      code: "ImmutableField",
+      ...base,
+      changes,
+      reason: `UpdateService cannot remove ${unremovable.join(", ")} from an existing service`,
+      hint: `set ${unremovable.join(", ")} in ${manifest.file} to the wanted value, or replace the service`,
+    };
   }
 
   const calls: PlannedCall[] = [];
   const notes: string[] = [];
-  if (changed.length > 0) calls.push({ operation: "ecs:UpdateService", input: updateServiceInput(manifest, ctx, changed, want, have, td, ignored) });
+  if (changed.length > 0)
+    calls.push({ operation: "ecs:UpdateService", input: updateServiceInput(manifest, ctx, changed, want, have, td, ignored) });
   const serviceArn = typeof live["serviceArn"] === "string" ? live["serviceArn"] : undefined;
   const tagWrites = serviceTagCalls(serviceArn, tagChanges, ctx);
   if (tagWrites.calls.length > 0 && !tagWrites.writable) {
     if (calls.length === 0) {
-      return { type: "blocked", code: "InvalidRequest", ...base, changes, reason: `the service ARN ${serviceArn ?? "(unknown)"} is in the old short format, which ECS cannot tag`, hint: "opt in to the long ARN format (PutAccountSetting serviceLongArnFormat) and recreate the service, or drop the labels" };
+      return {
+        type: "blocked",
+        code: "InvalidRequest",
+        ...base,
+        changes,
+        reason: `the service ARN ${serviceArn ?? "(unknown)"} is in the old short format, which ECS cannot tag`,
+        hint: "opt in to the long ARN format (PutAccountSetting serviceLongArnFormat) and recreate the service, or drop the labels",
+      };
     }
     notes.push("tags not written: the service ARN is in the old short format, which ECS cannot tag");
   } else {
@@ -108,7 +166,14 @@ function planCreate(manifest: Manifest, td: TaskDefinitionRef, wantTags: TagMap,
   const base = { key: manifest.key, kind: manifest.kind };
   const spec = manifest.spec;
   if (td !== undefined && "unresolved" in td) {
-    return { type: "blocked", code: "DependencyNotReady", ...base, changes: [], reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`, hint: "fix the reference, or define that task definition family in the repository" };
+    return {
+      type: "blocked",
+      code: "DependencyNotReady",
+      ...base,
+      changes: [],
+      reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`,
+      hint: "fix the reference, or define that task definition family in the repository",
+    };
   }
   // The spec as written (CreateService input): no defaults added, so AWS applies its own.
   const input: JsonObject = { ...spec, serviceName: manifest.name, cluster: clusterParam(spec, ctx) };
@@ -118,7 +183,15 @@ function planCreate(manifest: Manifest, td: TaskDefinitionRef, wantTags: TagMap,
   return { type: "create", ...base, changes, calls: [{ operation: "ecs:CreateService", input }] };
 }
 
-function updateServiceInput(manifest: Manifest, ctx: PlanContext, changed: readonly string[], want: JsonObject, have: JsonObject, td: TaskDefinitionRef, ignored: readonly string[][]): JsonObject {
+function updateServiceInput(
+  manifest: Manifest,
+  ctx: PlanContext,
+  changed: readonly string[],
+  want: JsonObject,
+  have: JsonObject,
+  td: TaskDefinitionRef,
+  ignored: readonly string[][],
+): JsonObject {
   const input: JsonObject = { cluster: clusterParam(manifest.spec, ctx), service: manifest.name };
   for (const field of changed) {
     if (field === "taskDefinition" && td !== undefined && !("unresolved" in td)) {
@@ -132,7 +205,15 @@ function updateServiceInput(manifest: Manifest, ctx: PlanContext, changed: reado
   // A nested ignored path inside a field that is sent anyway keeps its live value.
   for (const rule of ignored) {
     const [head, ...rest] = rule;
-    if (head === undefined || rest.length === 0 || head === "cluster" || head === "service" || !(head in input) || head === "taskDefinition") continue;
+    if (
+      head === undefined ||
+      rest.length === 0 ||
+      head === "cluster" ||
+      head === "service" ||
+      !(head in input) ||
+      head === "taskDefinition"
+    )
+      continue;
     const value = input[head];
     if (value !== undefined) keepLiveAt(value, have[head], rest);
   }
@@ -184,8 +265,11 @@ function show(value: JsonValue | undefined): string {
 }
 
 /** Tag calls on the service; tagging needs the long ARN format (xref: SV-16, arn:…:service/<cluster>/<name>). */
-function serviceTagCalls(serviceArn: string | undefined, changes: readonly TagChange[], ctx: PlanContext): { calls: PlannedCall[]; writable: boolean } {
+function serviceTagCalls(
+  serviceArn: string | undefined,
+  changes: readonly TagChange[],
+  ctx: PlanContext,
+): { calls: PlannedCall[]; writable: boolean } {
   const writable = serviceArn !== undefined && /^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+\/[^/]+$/.test(serviceArn);
   return { calls: tagCalls(serviceArn ?? "", changes, ctx, "ecs"), writable };
 }
-

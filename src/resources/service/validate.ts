@@ -1,7 +1,17 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject } from "../../json.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
-import { checkAwsvpcConfiguration, findContainer, isSet, needsAwsvpc, numberOf, objectsOf, reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
+import {
+  checkAwsvpcConfiguration,
+  findContainer,
+  isSet,
+  needsAwsvpc,
+  numberOf,
+  objectsOf,
+  reporter,
+  resolveTaskDefinitionRef,
+  stringOf,
+} from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
 
 // xref: docs/normalization.md#ecs-service-quotas: 5 target groups per service (not adjustable).
@@ -17,16 +27,28 @@ export function validateService(manifest: Manifest, ctx: ValidationContext): Pro
   const spec = manifest.spec;
   const controller = isJsonObject(spec["deploymentController"]) ? stringOf(spec["deploymentController"]["type"]) : undefined;
   // xref: CreateService.taskDefinition: "required if you use the ECS (or CODE_DEPLOY) deployment controller".
-  const taskDefinition = controller === "EXTERNAL" && spec["taskDefinition"] === undefined ? undefined : resolveTaskDefinitionRef(spec["taskDefinition"], ["taskDefinition"], "service-task-definition", report, ctx, SERVICE_LATEST);
-  const fargate = spec["launchType"] === "FARGATE" || objectsOf(spec["capacityProviderStrategy"]).some(({ item }) => /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"])));
+  const taskDefinition =
+    controller === "EXTERNAL" && spec["taskDefinition"] === undefined
+      ? undefined
+      : resolveTaskDefinitionRef(spec["taskDefinition"], ["taskDefinition"], "service-task-definition", report, ctx, SERVICE_LATEST);
+  const fargate =
+    spec["launchType"] === "FARGATE" ||
+    objectsOf(spec["capacityProviderStrategy"]).some(({ item }) => /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"])));
 
   if (isSet(spec["launchType"]) && isSet(spec["capacityProviderStrategy"])) {
     report(["capacityProviderStrategy"], "service-launch-type-capacity-provider", "set launchType or capacityProviderStrategy, not both");
   }
   const awsvpc = needsAwsvpc(taskDefinition, spec);
-  checkAwsvpcConfiguration(spec, [], awsvpc, { missing: "service-network-configuration", subnets: "service-subnets", securityGroups: "service-security-groups" }, report);
+  checkAwsvpcConfiguration(
+    spec,
+    [],
+    awsvpc,
+    { missing: "service-network-configuration", subnets: "service-subnets", securityGroups: "service-security-groups" },
+    report,
+  );
   // xref: CreateService.role: "If your task definition uses the awsvpc network mode ... you must not specify a role here."
-  if (awsvpc === true && spec["role"] !== undefined) report(["role"], "service-role", "a service whose task uses awsvpc must not set role (ECS uses its service-linked role)");
+  if (awsvpc === true && spec["role"] !== undefined)
+    report(["role"], "service-role", "a service whose task uses awsvpc must not set role (ECS uses its service-linked role)");
   checkLoadBalancers(spec, taskDefinition, report);
   checkDaemon(spec, fargate, report);
   checkDeployment(spec, controller, report);
@@ -41,7 +63,12 @@ export function validateService(manifest: Manifest, ctx: ValidationContext): Pro
 
 function checkLoadBalancers(spec: JsonObject, taskDefinition: Manifest | undefined, report: Report): void {
   const balancers = objectsOf(spec["loadBalancers"]);
-  if (balancers.length > MAX_TARGET_GROUPS) report(["loadBalancers", MAX_TARGET_GROUPS], "service-lb-count", `${balancers.length} load balancers: a service takes at most ${MAX_TARGET_GROUPS} target groups`);
+  if (balancers.length > MAX_TARGET_GROUPS)
+    report(
+      ["loadBalancers", MAX_TARGET_GROUPS],
+      "service-lb-count",
+      `${balancers.length} load balancers: a service takes at most ${MAX_TARGET_GROUPS} target groups`,
+    );
   for (const { item, index } of balancers) {
     const at = ["loadBalancers", index];
     const name = stringOf(item["containerName"]);
@@ -52,7 +79,12 @@ function checkLoadBalancers(spec: JsonObject, taskDefinition: Manifest | undefin
     }
     const container = taskDefinition ? findContainer(taskDefinition.spec, name) : undefined;
     if (taskDefinition && !container) {
-      report([...at, "containerName"], "service-lb-container", `containerName "${name}" is not a container of task definition "${taskDefinition.name}" (${taskDefinition.file})`, "UnresolvedReference");
+      report(
+        [...at, "containerName"],
+        "service-lb-container",
+        `containerName "${name}" is not a container of task definition "${taskDefinition.name}" (${taskDefinition.file})`,
+        "UnresolvedReference",
+      );
       continue;
     }
     if (port === undefined) {
@@ -60,7 +92,12 @@ function checkLoadBalancers(spec: JsonObject, taskDefinition: Manifest | undefin
       continue;
     }
     if (container && !objectsOf(container["portMappings"]).some(({ item: mapping }) => mapping["containerPort"] === port)) {
-      report([...at, "containerPort"], "service-lb-port", `container "${name}" of task definition "${taskDefinition?.name ?? ""}" has no portMappings entry with containerPort ${port}`, "UnresolvedReference");
+      report(
+        [...at, "containerPort"],
+        "service-lb-port",
+        `container "${name}" of task definition "${taskDefinition?.name ?? ""}" has no portMappings entry with containerPort ${port}`,
+        "UnresolvedReference",
+      );
     }
   }
 }
@@ -70,12 +107,14 @@ function checkLoadBalancers(spec: JsonObject, taskDefinition: Manifest | undefin
 // strategy"; "don't specify a desiredCount"; "task placement strategies are not supported".
 function checkDaemon(spec: JsonObject, fargate: boolean, report: Report): void {
   if (spec["schedulingStrategy"] !== "DAEMON") return;
-  if (spec["desiredCount"] !== undefined) report(["desiredCount"], "service-daemon", "a DAEMON service runs one task per instance: remove desiredCount");
+  if (spec["desiredCount"] !== undefined)
+    report(["desiredCount"], "service-daemon", "a DAEMON service runs one task per instance: remove desiredCount");
   if (fargate) report(["schedulingStrategy"], "service-daemon", "Fargate does not support the DAEMON scheduling strategy");
   if (isSet(spec["placementStrategy"])) report(["placementStrategy"], "service-daemon", "a DAEMON service does not take placementStrategy");
   const deployment = spec["deploymentConfiguration"];
   const max = isJsonObject(deployment) ? numberOf(deployment["maximumPercent"]) : undefined;
-  if (max !== undefined && max !== 100) report(["deploymentConfiguration", "maximumPercent"], "service-daemon", "a DAEMON service keeps maximumPercent at 100");
+  if (max !== undefined && max !== 100)
+    report(["deploymentConfiguration", "maximumPercent"], "service-daemon", "a DAEMON service keeps maximumPercent at 100");
 }
 
 // xref: DeploymentConfiguration: minimumHealthyPercent is a lower and maximumPercent an upper
@@ -87,11 +126,22 @@ function checkDeployment(spec: JsonObject, controller: string | undefined, repor
   const at = ["deploymentConfiguration"];
   const min = numberOf(deployment["minimumHealthyPercent"]);
   const max = numberOf(deployment["maximumPercent"]);
-  if (min !== undefined && (min < 0 || min > 100)) report([...at, "minimumHealthyPercent"], "service-deployment-percent", `minimumHealthyPercent ${min} must be between 0 and 100`);
-  if (max !== undefined && max < 0) report([...at, "maximumPercent"], "service-deployment-percent", `maximumPercent ${max} must not be negative`);
-  if (min !== undefined && max !== undefined && min > max) report([...at, "maximumPercent"], "service-deployment-percent", `maximumPercent ${max} is below minimumHealthyPercent ${min}: a deployment could never start`);
+  if (min !== undefined && (min < 0 || min > 100))
+    report([...at, "minimumHealthyPercent"], "service-deployment-percent", `minimumHealthyPercent ${min} must be between 0 and 100`);
+  if (max !== undefined && max < 0)
+    report([...at, "maximumPercent"], "service-deployment-percent", `maximumPercent ${max} must not be negative`);
+  if (min !== undefined && max !== undefined && min > max)
+    report(
+      [...at, "maximumPercent"],
+      "service-deployment-percent",
+      `maximumPercent ${max} is below minimumHealthyPercent ${min}: a deployment could never start`,
+    );
   const breaker = deployment["deploymentCircuitBreaker"];
   if (isJsonObject(breaker) && breaker["enable"] === true && controller !== undefined && controller !== "ECS") {
-    report([...at, "deploymentCircuitBreaker"], "service-circuit-breaker", `the deployment circuit breaker only works with the ECS deployment controller, not ${controller}`);
+    report(
+      [...at, "deploymentCircuitBreaker"],
+      "service-circuit-breaker",
+      `the deployment circuit breaker only works with the ECS deployment controller, not ${controller}`,
+    );
   }
 }

@@ -18,12 +18,22 @@ import { readLiveTaskDefinition } from "./normalize.js";
  * output (docs/normalization.md#principles, 5) is left out and flagged with a `# review:` comment instead of guessed.
  */
 
-
-
 const TASK_DEFINITION_SCHEMA = kindSpecSchemas.TaskDefinition as unknown as SchemaNode;
 // DescribeTaskDefinition fields that RegisterTaskDefinition does not take (TD-2): dropped silently.
 // `family` is metadata.name and `tags` are metadata.labels.
-const RESPONSE_ONLY = new Set(["taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities", "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt", "family", "tags"]);
+const RESPONSE_ONLY = new Set([
+  "taskDefinitionArn",
+  "revision",
+  "status",
+  "requiresAttributes",
+  "compatibilities",
+  "registeredAt",
+  "registeredBy",
+  "deregisteredAt",
+  "deleteRequestedAt",
+  "family",
+  "tags",
+]);
 
 /**
  * The TaskDefinition manifest for a described revision: any shape `readLiveTaskDefinition`
@@ -39,9 +49,14 @@ export function exportTaskDefinition(response: unknown): ExportedManifest | unde
   const projected = projectTopLevel(live.taskDefinition, dropped);
   const spec = asObject(compact(projected));
   removeTaskDefaults(spec, reviews);
-  objectsAt(spec, "containerDefinitions").forEach((container, c) => reviews.push(...plaintextSecretReviews(container, ["spec", "containerDefinitions", c])));
+  objectsAt(spec, "containerDefinitions").forEach((container, c) =>
+    reviews.push(...plaintextSecretReviews(container, ["spec", "containerDefinitions", c])),
+  );
   for (const path of dropped) {
-    reviews.push({ path: ["spec", ...path.slice(0, -1)], message: `${String(path[path.length - 1])} (live) is not a RegisterTaskDefinition field this ecs-gitops knows: not exported and not compared` });
+    reviews.push({
+      path: ["spec", ...path.slice(0, -1)],
+      message: `${String(path[path.length - 1])} (live) is not a RegisterTaskDefinition field this ecs-gitops knows: not exported and not compared`,
+    });
   }
   const labels = labelsFromTags(live.tags);
   const metadata: JsonObject = { name: family };
@@ -86,7 +101,8 @@ function removeContainerDefaults(c: JsonObject, networkMode: string | undefined)
     // xref: TD-9 (protocol tcp), TD-10 (hostPort 0 ≡ unset; awsvpc/host: unset ≡ containerPort).
     dropIf(mapping, "protocol", "tcp");
     dropIf(mapping, "hostPort", 0);
-    if ((networkMode === "awsvpc" || networkMode === "host") && mapping["hostPort"] === mapping["containerPort"]) delete mapping["hostPort"];
+    if ((networkMode === "awsvpc" || networkMode === "host") && mapping["hostPort"] === mapping["containerPort"])
+      delete mapping["hostPort"];
   }
   const health = c["healthCheck"];
   if (isJsonObject(health)) {
@@ -113,8 +129,14 @@ function removeVolumeDefaults(volume: JsonObject, at: JsonPath, reviews: ExportR
   // not be sent at all (TF #26793/#18010; CircleCI aws-ecs-orb #105), so it is never exported then.
   if (accessPoint !== undefined) {
     delete efs["rootDirectory"];
-    const other = typeof root === "string" && root !== "/" ? ` (live reports ${JSON.stringify(root)}, which cannot be registered with an access point: the diff will show it)` : "";
-    reviews.push({ path: [...at, "efsVolumeConfiguration"], message: `rootDirectory not exported: with access point ${accessPoint} the access point's own path is the root, and RegisterTaskDefinition rejects a rootDirectory next to it${other}` });
+    const other =
+      typeof root === "string" && root !== "/"
+        ? ` (live reports ${JSON.stringify(root)}, which cannot be registered with an access point: the diff will show it)`
+        : "";
+    reviews.push({
+      path: [...at, "efsVolumeConfiguration"],
+      message: `rootDirectory not exported: with access point ${accessPoint} the access point's own path is the root, and RegisterTaskDefinition rejects a rootDirectory next to it${other}`,
+    });
   } else {
     dropIf(efs, "rootDirectory", "/");
   }
@@ -124,6 +146,5 @@ function objectsAt(target: JsonObject, key: string): JsonObject[] {
   const list = target[key];
   return Array.isArray(list) ? list.filter(isJsonObject) : [];
 }
-
 
 export type { ExportedManifest, ExportReview };

@@ -27,7 +27,6 @@ import type { SchemaNode } from "../common/schema-util.js";
  *   "operatingSystemFamily unset ≡ LINUX" would be wrong for Windows on EC2.
  */
 
-
 const TASK_DEFINITION_SCHEMA = kindSpecSchemas.TaskDefinition as unknown as SchemaNode;
 
 /** Canonicalize a RegisterTaskDefinition-shaped object (desired spec or live description). Pure. */
@@ -149,11 +148,16 @@ function normalizeLinuxParameters(params: JsonObject): JsonObject {
     sortList(sorted, "drop");
     l["capabilities"] = sorted;
   }
-  mapList(l, "devices", (d) => {
-    const device = { ...d };
-    sortList(device, "permissions"); // read/write/mknod: a set
-    return device;
-  }, undefined);
+  mapList(
+    l,
+    "devices",
+    (d) => {
+      const device = { ...d };
+      sortList(device, "permissions"); // read/write/mknod: a set
+      return device;
+    },
+    undefined,
+  );
   sortList(l, "devices");
   sortList(l, "tmpfs", "containerPath");
   return l;
@@ -253,4 +257,3 @@ function mapList(target: JsonObject, key: string, fn: (item: JsonObject) => Json
   const mapped = list.map((item) => (isJsonObject(item) ? fn(item) : item));
   target[key] = sortField === undefined ? mapped : sortByField(mapped, sortField);
 }
-

@@ -36,7 +36,14 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
 
   const first = candidates[0];
   if (first && candidates.every((c) => isNotOurs(ownership(c.tags, manifest, ctx)))) {
-    const action = notOwned(manifest, ctx, first.tags, compared[0]?.changes ?? [], `task definition family "${manifest.name}"`, "the existing family");
+    const action = notOwned(
+      manifest,
+      ctx,
+      first.tags,
+      compared[0]?.changes ?? [],
+      `task definition family "${manifest.name}"`,
+      "the existing family",
+    );
     return { specHash: hash, resolved: { state: "unresolved", reason: action.reason }, action };
   }
 
@@ -52,15 +59,32 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
     const notes: string[] = [];
     if (candidate !== first) notes.push(`content matches revision ${candidate.revision}; no new revision`);
     if (match.ignoredCount > 0) notes.push(`${match.ignoredCount} difference(s) ignored (ignore-differences)`);
-    if (calls.length > 0 && ownership(candidate.tags, manifest, ctx) === "adoptable") notes.push(`adopting revision ${candidate.revision} (${ADOPT_ANNOTATION})`);
-    const guard = calls.length > 0 ? { guard: { resource: "revision" as const, arn: candidate.arn, ...claimOf(manifest, ctx), expect: "owned" as const } } : {};
-    const action: Action = { type: calls.length > 0 ? "update" : "noop", ...base, changes: tagChanges.map((t) => t.change), calls, ...(notes.length > 0 ? { notes } : {}), ...guard };
+    if (calls.length > 0 && ownership(candidate.tags, manifest, ctx) === "adoptable")
+      notes.push(`adopting revision ${candidate.revision} (${ADOPT_ANNOTATION})`);
+    const guard =
+      calls.length > 0
+        ? { guard: { resource: "revision" as const, arn: candidate.arn, ...claimOf(manifest, ctx), expect: "owned" as const } }
+        : {};
+    const action: Action = {
+      type: calls.length > 0 ? "update" : "noop",
+      ...base,
+      changes: tagChanges.map((t) => t.change),
+      calls,
+      ...(notes.length > 0 ? { notes } : {}),
+      ...guard,
+    };
     return { action, specHash: hash, resolved: { state: "known", arn: candidate.arn } };
   }
 
-  const input: JsonObject = { family: manifest.name, ...registerSpec(manifest.spec), tags: tagMapToList(tagsForWrite(wantTags, ctx), "ecs") };
+  const input: JsonObject = {
+    family: manifest.name,
+    ...registerSpec(manifest.spec),
+    tags: tagMapToList(tagsForWrite(wantTags, ctx), "ecs"),
+  };
   const call: PlannedCall = { operation: "ecs:RegisterTaskDefinition", input };
-  const notes = foreignTwin ? { notes: [`revision ${foreignTwin.candidate.revision} has this content but is not owned by "${ctx.owner}": registering our own`] } : {};
+  const notes = foreignTwin
+    ? { notes: [`revision ${foreignTwin.candidate.revision} has this content but is not owned by "${ctx.owner}": registering our own`] }
+    : {};
   const action: Action = first
     ? { type: "update", ...base, changes: compared[0]?.changes ?? [], calls: [call], ...notes }
     : { type: "create", ...base, changes: writtenChanges(manifest.spec, ctx), calls: [call], ...notes };
@@ -78,7 +102,10 @@ function registerSpec(spec: JsonObject): JsonObject {
     const value = withoutNulls(spec[field]);
     if (value !== undefined) out[field] = value;
   }
-  for (const [field, parse] of [["cpu", parseTaskCpu], ["memory", parseTaskMemory]] as const) {
+  for (const [field, parse] of [
+    ["cpu", parseTaskCpu],
+    ["memory", parseTaskMemory],
+  ] as const) {
     const value = out[field];
     if (value === undefined) continue;
     const parsed = parse(value);
@@ -101,4 +128,3 @@ function withoutNulls(value: JsonValue | undefined): JsonValue | undefined {
   }
   return value;
 }
-

@@ -17,7 +17,10 @@ export const taskDefinitionPlugin = {
   tags: (manifest, live) => live.revisions.get(manifest.name)?.[0]?.tags,
   // Of the normalized spec: a revision carries no labels, and AWS fills in what git leaves out.
   specHash: (manifest) => specHash(normalizeTaskDefinition(manifest.spec)),
-  health: (manifest, live) => ((live.revisions.get(manifest.name)?.length ?? 0) > 0 ? { health: "Healthy", message: "" } : { health: "Missing", message: "no ACTIVE revision" }),
+  health: (manifest, live) =>
+    (live.revisions.get(manifest.name)?.length ?? 0) > 0
+      ? { health: "Healthy", message: "" }
+      : { health: "Missing", message: "no ACTIVE revision" },
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,

@@ -46,14 +46,23 @@ export function validateTaskDefinition(manifest: Manifest): Problem[] {
   const memory = readSize(spec, "memory", parseTaskMemory, report);
   if (fargate) checkFargate(spec, cpu, memory, report);
   else if (typeof cpu === "number" && (cpu < EC2_TASK_CPU.min || cpu > EC2_TASK_CPU.max)) {
-    report(["cpu"], "task-cpu-range", `task cpu ${cpu} is outside what ECS supports off Fargate: ${EC2_TASK_CPU.min}-${EC2_TASK_CPU.max} CPU units (0.125-192 vCPU)`);
+    report(
+      ["cpu"],
+      "task-cpu-range",
+      `task cpu ${cpu} is outside what ECS supports off Fargate: ${EC2_TASK_CPU.min}-${EC2_TASK_CPU.max} CPU units (0.125-192 vCPU)`,
+    );
   }
   checkContainers(spec, fargate, cpu, memory, report);
   checkSize(manifest, report);
   return problems;
 }
 
-function readSize(spec: JsonObject, field: "cpu" | "memory", parse: (value: JsonValue) => number | undefined, report: Report): number | undefined | "invalid" {
+function readSize(
+  spec: JsonObject,
+  field: "cpu" | "memory",
+  parse: (value: JsonValue) => number | undefined,
+  report: Report,
+): number | undefined | "invalid" {
   const value = spec[field];
   if (value === undefined || value === null) return undefined;
   const parsed = parse(value);
@@ -65,10 +74,18 @@ function readSize(spec: JsonObject, field: "cpu" | "memory", parse: (value: Json
 
 function checkFargate(spec: JsonObject, cpu: number | undefined | "invalid", memory: number | undefined | "invalid", report: Report): void {
   if (spec["networkMode"] !== "awsvpc") {
-    report(["networkMode"], "fargate-network-mode", `Fargate tasks need networkMode awsvpc${spec["networkMode"] === undefined ? "" : `, not ${JSON.stringify(spec["networkMode"])}`}`);
+    report(
+      ["networkMode"],
+      "fargate-network-mode",
+      `Fargate tasks need networkMode awsvpc${spec["networkMode"] === undefined ? "" : `, not ${JSON.stringify(spec["networkMode"])}`}`,
+    );
   }
   if (cpu === undefined || memory === undefined) {
-    report([cpu === undefined ? "cpu" : "memory"], "fargate-cpu-memory", "Fargate tasks need task-level cpu and memory (for example cpu: 256, memory: 512)");
+    report(
+      [cpu === undefined ? "cpu" : "memory"],
+      "fargate-cpu-memory",
+      "Fargate tasks need task-level cpu and memory (for example cpu: 256, memory: 512)",
+    );
   } else if (cpu !== "invalid" && memory !== "invalid" && !isFargateSize(cpu, memory)) {
     report(["memory"], "fargate-cpu-memory", `cpu ${cpu} with memory ${memory} MiB is not a Fargate task size${describeSizes(cpu)}`);
   }
@@ -76,16 +93,37 @@ function checkFargate(spec: JsonObject, cpu: number | undefined | "invalid", mem
     // xref: HostVolumeProperties.sourcePath: Fargate forbids only the host path; `host: {}` (as
     // describe-task-definition prints for CDK-registered task definitions) is a plain bind mount.
     const host = item["host"];
-    if (isJsonObject(host) && isSet(host["sourcePath"])) report(["volumes", index, "host", "sourcePath"], "fargate-host-volume", "Fargate tasks cannot mount a host path: drop `host.sourcePath` (a bind mount without a host path) or use EFS");
+    if (isJsonObject(host) && isSet(host["sourcePath"]))
+      report(
+        ["volumes", index, "host", "sourcePath"],
+        "fargate-host-volume",
+        "Fargate tasks cannot mount a host path: drop `host.sourcePath` (a bind mount without a host path) or use EFS",
+      );
     // An empty dockerVolumeConfiguration is not a no-op: it asks for a Docker volume with defaults.
-    if (item["dockerVolumeConfiguration"] !== undefined && item["dockerVolumeConfiguration"] !== null) report(["volumes", index, "dockerVolumeConfiguration"], "fargate-host-volume", "Fargate tasks cannot use Docker volumes: use EFS or a bind mount");
+    if (item["dockerVolumeConfiguration"] !== undefined && item["dockerVolumeConfiguration"] !== null)
+      report(
+        ["volumes", index, "dockerVolumeConfiguration"],
+        "fargate-host-volume",
+        "Fargate tasks cannot use Docker volumes: use EFS or a bind mount",
+      );
   });
   objectsOf(spec["containerDefinitions"]).forEach(({ item, index }) => {
-    if (isSet(item["links"])) report(["containerDefinitions", index, "links"], "fargate-links", "Fargate tasks cannot use links (awsvpc containers reach each other on localhost): remove `links`");
-    if (item["privileged"] === true) report(["containerDefinitions", index, "privileged"], "fargate-privileged", "Fargate tasks cannot run privileged containers");
+    if (isSet(item["links"]))
+      report(
+        ["containerDefinitions", index, "links"],
+        "fargate-links",
+        "Fargate tasks cannot use links (awsvpc containers reach each other on localhost): remove `links`",
+      );
+    if (item["privileged"] === true)
+      report(["containerDefinitions", index, "privileged"], "fargate-privileged", "Fargate tasks cannot run privileged containers");
     for (const [field, [minS, maxS]] of Object.entries(FARGATE_TIMEOUTS_S)) {
       const seconds = numberOf(item[field]);
-      if (seconds !== undefined && (seconds < minS || seconds > maxS)) report(["containerDefinitions", index, field], "fargate-container-timeout", `${field} ${seconds} s: on Fargate it must be ${minS}-${maxS} seconds`);
+      if (seconds !== undefined && (seconds < minS || seconds > maxS))
+        report(
+          ["containerDefinitions", index, field],
+          "fargate-container-timeout",
+          `${field} ${seconds} s: on Fargate it must be ${minS}-${maxS} seconds`,
+        );
     }
   });
 }
@@ -93,17 +131,35 @@ function checkFargate(spec: JsonObject, cpu: number | undefined | "invalid", mem
 function describeSizes(cpu: number): string {
   const size = FARGATE_SIZES.find((s) => s.cpu === cpu);
   if (!size) return `: Fargate cpu is one of ${FARGATE_SIZES.map((s) => s.cpu).join(", ")}`;
-  return size.only ? `: with cpu ${cpu} use memory ${size.only.join(", ")}` : `: with cpu ${cpu} use memory ${size.minMiB}-${size.maxMiB} in steps of ${size.stepMiB}`;
+  return size.only
+    ? `: with cpu ${cpu} use memory ${size.only.join(", ")}`
+    : `: with cpu ${cpu} use memory ${size.minMiB}-${size.maxMiB} in steps of ${size.stepMiB}`;
 }
 
-function checkContainers(spec: JsonObject, fargate: boolean, cpu: number | undefined | "invalid", memory: number | undefined | "invalid", report: Report): void {
+function checkContainers(
+  spec: JsonObject,
+  fargate: boolean,
+  cpu: number | undefined | "invalid",
+  memory: number | undefined | "invalid",
+  report: Report,
+): void {
   const containers = objectsOf(spec["containerDefinitions"]);
   const names = new Set(containerNames(spec));
   const volumes = new Set(objectsOf(spec["volumes"]).flatMap(({ item }) => stringOf(item["name"]) ?? []));
   const networkMode = stringOf(spec["networkMode"]);
-  if (containers.length > MAX_CONTAINERS) report(["containerDefinitions", MAX_CONTAINERS], "container-count", `${containers.length} containers: a task definition holds at most ${MAX_CONTAINERS}`);
+  if (containers.length > MAX_CONTAINERS)
+    report(
+      ["containerDefinitions", MAX_CONTAINERS],
+      "container-count",
+      `${containers.length} containers: a task definition holds at most ${MAX_CONTAINERS}`,
+    );
   // `essential` unset means true (RegisterTaskDefinition ContainerDefinition.essential).
-  if (!containers.some(({ item }) => item["essential"] !== false)) report(["containerDefinitions"], "essential-container", "a task definition needs at least one essential container (essential is true unless set to false)");
+  if (!containers.some(({ item }) => item["essential"] !== false))
+    report(
+      ["containerDefinitions"],
+      "essential-container",
+      "a task definition needs at least one essential container (essential is true unless set to false)",
+    );
   checkUnique(spec, report);
   let reservedMiB = 0;
   let reservedCpu = 0;
@@ -112,65 +168,135 @@ function checkContainers(spec: JsonObject, fargate: boolean, cpu: number | undef
     const name = stringOf(c["name"]);
     // xref: RegisterTaskDefinition answers "Container.image should not be null or empty" (and the same for name).
     const missing = (["name", "image"] as const).filter((field) => !stringOf(c[field]));
-    if (missing.length > 0) report(missing.length === 1 && c[missing[0]!] === "" ? [...at, missing[0]!] : at, "container-name-image", `every container needs a non-empty name and image${missing.length === 1 ? `: set ${missing[0]!}` : ""}`);
-    else if (name !== undefined && !/^[A-Za-z0-9_-]{1,255}$/.test(name)) report([...at, "name"], "container-name-image", `container name "${name}" may hold only 1-255 letters, digits, hyphens and underscores`);
+    if (missing.length > 0)
+      report(
+        missing.length === 1 && c[missing[0]!] === "" ? [...at, missing[0]!] : at,
+        "container-name-image",
+        `every container needs a non-empty name and image${missing.length === 1 ? `: set ${missing[0]!}` : ""}`,
+      );
+    else if (name !== undefined && !/^[A-Za-z0-9_-]{1,255}$/.test(name))
+      report(
+        [...at, "name"],
+        "container-name-image",
+        `container name "${name}" may hold only 1-255 letters, digits, hyphens and underscores`,
+      );
     checkReferences(c, at, name, { containers: names, volumes }, report);
     // xref: ContainerDefinition.links: "only supported if the network mode of a task definition is bridge".
-    if (!fargate && isSet(c["links"]) && networkMode !== undefined && networkMode !== "bridge") report([...at, "links"], "links-network-mode", `links only work with networkMode bridge, not ${networkMode}`);
+    if (!fargate && isSet(c["links"]) && networkMode !== undefined && networkMode !== "bridge")
+      report([...at, "links"], "links-network-mode", `links only work with networkMode bridge, not ${networkMode}`);
     // xref: ContainerDefinition.hostname / extraHosts: not supported with awsvpc; ECS answers
     // "hostname is not supported on container when networkMode=awsvpc" (labd/ecs-deplojo#26).
     if (networkMode === "awsvpc") {
       for (const field of ["hostname", "extraHosts"] as const) {
-        if (isSet(c[field]) && c[field] !== "") report([...at, field], "awsvpc-unsupported", `${field} is not supported with networkMode awsvpc (containers share the task's network interface): remove it`);
+        if (isSet(c[field]) && c[field] !== "")
+          report(
+            [...at, field],
+            "awsvpc-unsupported",
+            `${field} is not supported with networkMode awsvpc (containers share the task's network interface): remove it`,
+          );
       }
     }
     // xref: PortMapping.hostPort: with awsvpc or host networking "hostPort can either be left blank or set to the same value as containerPort".
     if (networkMode === "awsvpc" || networkMode === "host") {
       objectsOf(c["portMappings"]).forEach(({ item, index: i }) => {
-        if (item["hostPort"] !== undefined && item["containerPort"] !== undefined && item["hostPort"] !== item["containerPort"]) report([...at, "portMappings", i, "hostPort"], "awsvpc-host-port", `with networkMode ${networkMode} hostPort must be omitted or equal containerPort (${String(item["containerPort"])})`);
+        if (item["hostPort"] !== undefined && item["containerPort"] !== undefined && item["hostPort"] !== item["containerPort"])
+          report(
+            [...at, "portMappings", i, "hostPort"],
+            "awsvpc-host-port",
+            `with networkMode ${networkMode} hostPort must be omitted or equal containerPort (${String(item["containerPort"])})`,
+          );
       });
     }
     const hardMiB = numberOf(c["memory"]);
     const softMiB = numberOf(c["memoryReservation"]);
     // xref: ContainerDefinition.memory: on EC2 "you must specify either a task-level memory value or a container-level memory value" (memory or memoryReservation).
-    if (!fargate && memory === undefined && hardMiB === undefined && softMiB === undefined) report(at, "container-memory", "without task-level memory every container needs memory or memoryReservation (MiB)");
-    if (hardMiB !== undefined && softMiB !== undefined && softMiB > hardMiB) report([...at, "memoryReservation"], "container-memory-reservation", `memoryReservation ${softMiB} is above the hard limit memory ${hardMiB}`);
+    if (!fargate && memory === undefined && hardMiB === undefined && softMiB === undefined)
+      report(at, "container-memory", "without task-level memory every container needs memory or memoryReservation (MiB)");
+    if (hardMiB !== undefined && softMiB !== undefined && softMiB > hardMiB)
+      report(
+        [...at, "memoryReservation"],
+        "container-memory-reservation",
+        `memoryReservation ${softMiB} is above the hard limit memory ${hardMiB}`,
+      );
     // ECS checks two things against task memory (docs/validation.md): each container's hard limit
     // on its own, and the sum of the memoryReservation values that are set. A hard limit is not a
     // reservation: an init container with only `memory` does not count towards the sum.
     if (typeof memory === "number" && hardMiB !== undefined && hardMiB > memory) {
-      report([...at, "memory"], "container-memory-total", `container memory ${hardMiB} MiB is above the task memory ${memory} MiB: lower it or raise the task memory`);
+      report(
+        [...at, "memory"],
+        "container-memory-total",
+        `container memory ${hardMiB} MiB is above the task memory ${memory} MiB: lower it or raise the task memory`,
+      );
     }
     reservedMiB += softMiB ?? 0;
     reservedCpu += numberOf(c["cpu"]) ?? 0;
   }
-  if (typeof memory === "number" && reservedMiB > memory) report(["memory"], "container-memory-total", `the containers' memoryReservation values add up to ${reservedMiB} MiB, above the task memory ${memory} MiB: lower them or raise the task memory`);
-  if (typeof cpu === "number" && reservedCpu > cpu) report(["cpu"], "container-cpu-total", `containers reserve ${reservedCpu} CPU units in all, above the task cpu ${cpu}`);
+  if (typeof memory === "number" && reservedMiB > memory)
+    report(
+      ["memory"],
+      "container-memory-total",
+      `the containers' memoryReservation values add up to ${reservedMiB} MiB, above the task memory ${memory} MiB: lower them or raise the task memory`,
+    );
+  if (typeof cpu === "number" && reservedCpu > cpu)
+    report(["cpu"], "container-cpu-total", `containers reserve ${reservedCpu} CPU units in all, above the task cpu ${cpu}`);
 }
 
 /** Names inside a container that must name another container or a declared volume. */
-function checkReferences(c: JsonObject, at: JsonPath, name: string | undefined, known: { containers: ReadonlySet<string>; volumes: ReadonlySet<string> }, report: Report): void {
+function checkReferences(
+  c: JsonObject,
+  at: JsonPath,
+  name: string | undefined,
+  known: { containers: ReadonlySet<string>; volumes: ReadonlySet<string> },
+  report: Report,
+): void {
   const { containers: names, volumes } = known;
   objectsOf(c["dependsOn"]).forEach(({ item, index: i }) => {
     const target = stringOf(item["containerName"]);
-    if (target === undefined || !names.has(target) || target === name) report([...at, "dependsOn", i, "containerName"], "container-depends-on", `dependsOn names ${target === name ? "the container itself" : `"${target}", which is not a container of this task definition`}`, "UnresolvedReference");
+    if (target === undefined || !names.has(target) || target === name)
+      report(
+        [...at, "dependsOn", i, "containerName"],
+        "container-depends-on",
+        `dependsOn names ${target === name ? "the container itself" : `"${target}", which is not a container of this task definition`}`,
+        "UnresolvedReference",
+      );
   });
   objectsOf(c["volumesFrom"]).forEach(({ item, index: i }) => {
     const source = stringOf(item["sourceContainer"]);
-    if (source === undefined || !names.has(source) || source === name) report([...at, "volumesFrom", i, "sourceContainer"], "container-volumes-from", `volumesFrom names "${source}", which is not another container of this task definition`, "UnresolvedReference");
+    if (source === undefined || !names.has(source) || source === name)
+      report(
+        [...at, "volumesFrom", i, "sourceContainer"],
+        "container-volumes-from",
+        `volumesFrom names "${source}", which is not another container of this task definition`,
+        "UnresolvedReference",
+      );
   });
   listOf(c["links"]).forEach((link, i) => {
     const linked = String(link).split(":")[0] ?? "";
-    if (!names.has(linked) || linked === name) report([...at, "links", i], "container-links", `link "${String(link)}" does not name another container of this task definition (name or name:alias)`, "UnresolvedReference");
+    if (!names.has(linked) || linked === name)
+      report(
+        [...at, "links", i],
+        "container-links",
+        `link "${String(link)}" does not name another container of this task definition (name or name:alias)`,
+        "UnresolvedReference",
+      );
   });
   objectsOf(c["mountPoints"]).forEach(({ item, index: i }) => {
     const volume = stringOf(item["sourceVolume"]);
-    if (volume === undefined || !volumes.has(volume)) report([...at, "mountPoints", i, "sourceVolume"], "mount-point-volume", `mountPoints names volume "${volume}", which is not in volumes[]`, "UnresolvedReference");
+    if (volume === undefined || !volumes.has(volume))
+      report(
+        [...at, "mountPoints", i, "sourceVolume"],
+        "mount-point-volume",
+        `mountPoints names volume "${volume}", which is not in volumes[]`,
+        "UnresolvedReference",
+      );
   });
 }
 
 function checkUnique(spec: JsonObject, report: Report): void {
-  for (const [list, rule, what] of [["containerDefinitions", "container-name-unique", "container"], ["volumes", "volume-name-unique", "volume"]] as const) {
+  for (const [list, rule, what] of [
+    ["containerDefinitions", "container-name-unique", "container"],
+    ["volumes", "volume-name-unique", "volume"],
+  ] as const) {
     const seen = new Set<string>();
     const reported = new Set<string>();
     for (const { item, index } of objectsOf(spec[list])) {
@@ -191,5 +317,10 @@ function checkSize(manifest: Manifest, report: Report): void {
   const tags = Object.entries(manifest.labels).map(([key, value]) => ({ key, value }));
   const input = { family: manifest.name, ...manifest.spec, ...(tags.length ? { tags } : {}) };
   const bytes = new TextEncoder().encode(JSON.stringify(input)).byteLength;
-  if (bytes > MAX_TASK_DEFINITION_BYTES) report([], "task-definition-size", `the task definition is ${bytes} bytes as JSON: AWS allows ${MAX_TASK_DEFINITION_BYTES} (move large values such as environment into secrets or files)`);
+  if (bytes > MAX_TASK_DEFINITION_BYTES)
+    report(
+      [],
+      "task-definition-size",
+      `the task definition is ${bytes} bytes as JSON: AWS allows ${MAX_TASK_DEFINITION_BYTES} (move large values such as environment into secrets or files)`,
+    );
 }

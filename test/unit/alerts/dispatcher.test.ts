@@ -6,7 +6,14 @@ import { EcsGitopsError } from "../../../src/errors.js";
 import { captureLog } from "./capture-log.js";
 
 function event(n: number): AlertEvent {
-  return { type: "drift.opened", key: `Service/prod/s${n}`, kind: "Service", name: `s${n}`, firstSeen: "2025-01-01T00:00:00.000Z", at: "2025-01-01T00:00:00.000Z" };
+  return {
+    type: "drift.opened",
+    key: `Service/prod/s${n}`,
+    kind: "Service",
+    name: `s${n}`,
+    firstSeen: "2025-01-01T00:00:00.000Z",
+    at: "2025-01-01T00:00:00.000Z",
+  };
 }
 
 class RecordingSink implements AlertSink {
@@ -118,8 +125,17 @@ describe("AlertDispatcher", () => {
 
     expect(recording.received).toHaveLength(2);
     const failures = lines.filter((l) => l.msg === "alert delivery failed");
-    expect(failures.map((l) => `${String(l["sink"])} ${String(l["key"])}`).sort()).toEqual(["broken Service/prod/s1", "broken Service/prod/s2", "webhook Service/prod/s1", "webhook Service/prod/s2"]);
-    expect(failures.find((l) => l["sink"] === "webhook")).toMatchObject({ code: "InvalidRequest", event: "drift.opened", key: "Service/prod/s1" });
+    expect(failures.map((l) => `${String(l["sink"])} ${String(l["key"])}`).sort()).toEqual([
+      "broken Service/prod/s1",
+      "broken Service/prod/s2",
+      "webhook Service/prod/s1",
+      "webhook Service/prod/s2",
+    ]);
+    expect(failures.find((l) => l["sink"] === "webhook")).toMatchObject({
+      code: "InvalidRequest",
+      event: "drift.opened",
+      key: "Service/prod/s1",
+    });
     expect(await counterValue(registry, "ecs_gitops_alerts_failed_total", "webhook")).toBe(2);
     expect(await counterValue(registry, "ecs_gitops_alerts_failed_total", "broken")).toBe(2);
     expect(await counterValue(registry, "ecs_gitops_alerts_failed_total", "recording")).toBeUndefined();

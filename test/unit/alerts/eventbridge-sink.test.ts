@@ -69,7 +69,10 @@ describe("toEventEntry", () => {
   });
 
   it("carries the error of a failed sync and the resolution of a resolved drift", () => {
-    expect(toEventEntry({ ...opened, type: "sync.failed", error: { code: "AccessDenied", message: "denied" } }).detail["error"]).toEqual({ code: "AccessDenied", message: "denied" });
+    expect(toEventEntry({ ...opened, type: "sync.failed", error: { code: "AccessDenied", message: "denied" } }).detail["error"]).toEqual({
+      code: "AccessDenied",
+      message: "denied",
+    });
     expect(toEventEntry({ ...opened, type: "drift.resolved", resolution: "git" }).detail["resolution"]).toBe("git");
     expect(toEventEntry({ ...opened, update: "fields" }).detail["update"]).toBe("fields");
   });
@@ -101,7 +104,9 @@ describe("EventBridgeSink", () => {
   });
 
   it("rejects when the publisher fails, so the dispatcher can log and count it", async () => {
-    const sink = new EventBridgeSink({ publish: async () => Promise.reject(new EcsGitopsError("AccessDenied", "events:PutEvents denied")) });
+    const sink = new EventBridgeSink({
+      publish: async () => Promise.reject(new EcsGitopsError("AccessDenied", "events:PutEvents denied")),
+    });
     await expect(sink.send(opened)).rejects.toMatchObject({ code: "AccessDenied" });
   });
 });

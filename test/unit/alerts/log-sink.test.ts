@@ -32,7 +32,15 @@ describe("LogSink", () => {
   it("puts the data in the log object: event, key, commit and the changed fields", async () => {
     const { log, lines } = captureLog();
     await new LogSink(log).send(opened);
-    expect(lines[0]).toMatchObject({ event: "drift.opened", key: "Service/prod/web", kind: "Service", name: "web", commit: "abc123", action: "reported", fields: [{ path: "/desiredCount", desired: 3, live: 5 }] });
+    expect(lines[0]).toMatchObject({
+      event: "drift.opened",
+      key: "Service/prod/web",
+      kind: "Service",
+      name: "web",
+      commit: "abc123",
+      action: "reported",
+      fields: [{ path: "/desiredCount", desired: 3, live: 5 }],
+    });
     expect(lines[0]).not.toHaveProperty("type");
   });
 });

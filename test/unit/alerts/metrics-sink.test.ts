@@ -4,7 +4,15 @@ import { MetricsSink } from "../../../src/alerts/metrics-sink.js";
 import type { AlertEvent } from "../../../src/alerts/types.js";
 
 function alert(type: AlertEvent["type"], patch: Partial<AlertEvent> = {}): AlertEvent {
-  return { type, key: "Service/prod/web", kind: "Service", name: "web", firstSeen: "2025-01-01T00:00:00.000Z", at: "2025-01-01T00:00:00.000Z", ...patch };
+  return {
+    type,
+    key: "Service/prod/web",
+    kind: "Service",
+    name: "web",
+    firstSeen: "2025-01-01T00:00:00.000Z",
+    at: "2025-01-01T00:00:00.000Z",
+    ...patch,
+  };
 }
 
 async function series(registry: Registry, name: string): Promise<{ labels: Record<string, string | number>; value: number }[]> {
@@ -49,7 +57,10 @@ describe("MetricsSink", () => {
   it("restores the gauges of episodes open before a restart without counting them again", async () => {
     const registry = new Registry();
     const sink = new MetricsSink({ registry });
-    sink.seed([alert("drift.opened"), alert("sync.failed", { key: "ScheduledRule/default/nightly", kind: "ScheduledRule", name: "nightly" })]);
+    sink.seed([
+      alert("drift.opened"),
+      alert("sync.failed", { key: "ScheduledRule/default/nightly", kind: "ScheduledRule", name: "nightly" }),
+    ]);
     expect(await series(registry, "ecs_gitops_drift_active")).toEqual([{ labels: { kind: "Service", name: "web" }, value: 1 }]);
     expect(await series(registry, "ecs_gitops_sync_failing")).toEqual([{ labels: { kind: "ScheduledRule", name: "nightly" }, value: 1 }]);
     expect(await series(registry, "ecs_gitops_drift_total")).toEqual([]);

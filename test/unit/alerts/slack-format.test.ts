@@ -35,7 +35,13 @@ describe("formatSlackMessage", () => {
   });
 
   it("lists each field as 'path: live → desired'", () => {
-    const message = formatSlackMessage({ ...base, fields: [{ path: "/desiredCount", desired: 3, live: 5 }, { path: "/enableExecuteCommand", desired: undefined, live: true }] });
+    const message = formatSlackMessage({
+      ...base,
+      fields: [
+        { path: "/desiredCount", desired: 3, live: 5 },
+        { path: "/enableExecuteCommand", desired: undefined, live: true },
+      ],
+    });
     const list = message.blocks.find((b) => b.type === "section" && b.text.text.startsWith("*Live → desired*"));
     expect(list).toBeDefined();
     expect(JSON.stringify(list)).toContain("/desiredCount: 5 → 3");
@@ -43,9 +49,14 @@ describe("formatSlackMessage", () => {
   });
 
   it("names a list item by its identity when the change says which one", () => {
-    const field = { path: "/containerDefinitions/0/environment/3/value", field: "containerDefinitions[web].environment[DB_HOST]", desired: "db-2", live: "db-1" };
+    const field = {
+      path: "/containerDefinitions/0/environment/3/value",
+      field: "containerDefinitions[web].environment[DB_HOST]",
+      desired: "db-2",
+      live: "db-1",
+    };
     const text = JSON.stringify(formatSlackMessage({ ...base, fields: [field] }));
-    expect(text).toContain("containerDefinitions[web].environment[DB_HOST]: \\\"db-1\\\" → \\\"db-2\\\"");
+    expect(text).toContain('containerDefinitions[web].environment[DB_HOST]: \\"db-1\\" → \\"db-2\\"');
     expect(text).not.toContain("/environment/3");
   });
 
@@ -75,7 +86,11 @@ describe("formatSlackMessage", () => {
   });
 
   it("keeps every section within Slack's 3000-character limit, dropping whole lines", () => {
-    const fields = Array.from({ length: 20 }, (_, i) => ({ path: `/${"p".repeat(300)}/${i}`, desired: "d".repeat(200), live: "l".repeat(200) }));
+    const fields = Array.from({ length: 20 }, (_, i) => ({
+      path: `/${"p".repeat(300)}/${i}`,
+      desired: "d".repeat(200),
+      live: "l".repeat(200),
+    }));
     const message = formatSlackMessage({ ...base, fields });
     for (const block of message.blocks) if (block.type === "section") expect(block.text.text.length).toBeLessThanOrEqual(3000);
     expect(JSON.stringify(message)).toMatch(/… and \d+ more fields/);
@@ -88,14 +103,22 @@ describe("formatSlackMessage", () => {
   });
 
   it("never shows a secret-looking environment value, as the diff masked it", () => {
-    const changes = diffValues({ environment: [{ name: "DB_PASSWORD", value: "hunter2-new" }] }, { environment: [{ name: "DB_PASSWORD", value: "hunter2-old" }] });
+    const changes = diffValues(
+      { environment: [{ name: "DB_PASSWORD", value: "hunter2-new" }] },
+      { environment: [{ name: "DB_PASSWORD", value: "hunter2-old" }] },
+    );
     const text = allText({ ...base, fields: changes });
     expect(text).not.toContain("hunter2");
     expect(text).toContain("(masked)");
   });
 
   it("shows the error code and message of a failed sync", () => {
-    const text = allText({ ...base, type: "sync.failed", fields: [], error: { code: "AccessDenied", message: "ecs:UpdateService denied" } });
+    const text = allText({
+      ...base,
+      type: "sync.failed",
+      fields: [],
+      error: { code: "AccessDenied", message: "ecs:UpdateService denied" },
+    });
     expect(text).toContain("*AccessDenied*: ecs:UpdateService denied");
   });
 

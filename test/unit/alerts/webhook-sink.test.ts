@@ -33,7 +33,13 @@ function scriptedFetch(replies: Reply[]): { fetch: typeof fetch; requests: { hea
 function sinkWith(replies: Reply[], options: Partial<WebhookSinkOptions> = {}) {
   const scripted = scriptedFetch(replies);
   const sleeps: number[] = [];
-  const sink = new WebhookSink({ url: "https://hooks.example.com/services/T0/B0/secret-token", fetch: scripted.fetch, sleep: async (ms) => void sleeps.push(ms), now: () => NOW_MS, ...options });
+  const sink = new WebhookSink({
+    url: "https://hooks.example.com/services/T0/B0/secret-token",
+    fetch: scripted.fetch,
+    sleep: async (ms) => void sleeps.push(ms),
+    now: () => NOW_MS,
+    ...options,
+  });
   return { sink, sleeps, requests: scripted.requests };
 }
 
@@ -45,7 +51,11 @@ describe("WebhookSink retries", () => {
   });
 
   it("retries network errors and 5xx with exponential backoff capped at maxDelayMs", async () => {
-    const { sink, sleeps, requests } = sinkWith([new TypeError("fetch failed"), 502, 503, 500, 200], { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 1500 });
+    const { sink, sleeps, requests } = sinkWith([new TypeError("fetch failed"), 502, 503, 500, 200], {
+      maxAttempts: 5,
+      baseDelayMs: 500,
+      maxDelayMs: 1500,
+    });
     await sink.send(opened);
     expect(requests).toHaveLength(5);
     expect(sleeps).toEqual([500, 1000, 1500, 1500]);
@@ -59,7 +69,10 @@ describe("WebhookSink retries", () => {
   });
 
   it("waits as long as a 429's Retry-After asks, within the cap", async () => {
-    const { sink, sleeps } = sinkWith([{ status: 429, headers: { "retry-after": "2" } }, { status: 429, headers: { "retry-after": "3600" } }, 200], { maxDelayMs: 10_000 });
+    const { sink, sleeps } = sinkWith(
+      [{ status: 429, headers: { "retry-after": "2" } }, { status: 429, headers: { "retry-after": "3600" } }, 200],
+      { maxDelayMs: 10_000 },
+    );
     await sink.send(opened);
     expect(sleeps).toEqual([2000, 10_000]);
   });

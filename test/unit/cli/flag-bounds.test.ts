@@ -9,7 +9,8 @@ const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
 /** The real command line in a child process (`run` logs its start error to stdout), killed after 20 s. */
 function cli(argv: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; err: string }> {
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("ECS_GITOPS_") && name !== "NODE_OPTIONS") env[name] = value;
+  for (const [name, value] of Object.entries(process.env))
+    if (!name.startsWith("ECS_GITOPS_") && name !== "NODE_OPTIONS") env[name] = value;
   const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "src/cli/main.ts"), ...argv], {
     cwd: REPO_ROOT,
     env: { ...env, ...extraEnv, NODE_NO_WARNINGS: "1" },
@@ -56,7 +57,9 @@ describe("durations above the 24h ceiling", () => {
 
   it.each(["interval", "resync"])("ecs-gitops.yaml %s: 48h is a located error", (field) => {
     const { problems } = parseConfigText("ecs-gitops.yaml", new TextEncoder().encode(`cluster: shop\n${field}: 48h\n`));
-    expect(problems).toEqual([expect.objectContaining({ line: 2, severity: "error", message: expect.stringContaining("above the ceiling of 24h") })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 2, severity: "error", message: expect.stringContaining("above the ceiling of 24h") }),
+    ]);
   });
 
   it("takes 24h itself", () => {
@@ -86,7 +89,10 @@ describe("--endpoint-url and --cluster are checked before anything runs", () => 
   it.each(["diff", "apply"])("%s exits 2 on each bad value, before any AWS call", async (command) => {
     for (const [flag, value] of bad) {
       let err = "";
-      const code = await runCli([command, path.join(REPO_ROOT, "examples"), "--region", "eu-west-1", flag, value], { out: () => undefined, err: (t) => void (err += t) });
+      const code = await runCli([command, path.join(REPO_ROOT, "examples"), "--region", "eu-west-1", flag, value], {
+        out: () => undefined,
+        err: (t) => void (err += t),
+      });
       expect(code, `${flag} ${value}`).toBe(2);
       expect(err, `${flag} ${value}`).toContain(flag);
     }
@@ -95,7 +101,10 @@ describe("--endpoint-url and --cluster are checked before anything runs", () => 
   it("validate exits 2 on a bad --cluster", async () => {
     for (const [flag, value] of bad.filter(([f]) => f === "--cluster")) {
       let err = "";
-      const code = await runCli(["validate", path.join(REPO_ROOT, "examples"), flag, value], { out: () => undefined, err: (t) => void (err += t) });
+      const code = await runCli(["validate", path.join(REPO_ROOT, "examples"), flag, value], {
+        out: () => undefined,
+        err: (t) => void (err += t),
+      });
       expect(code, value).toBe(2);
       expect(err, value).toContain(flag);
     }

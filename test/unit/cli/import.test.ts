@@ -16,7 +16,10 @@ async function importInto(files: string[]): Promise<{ code: number; out: string;
   return { code, out, err, dir };
 }
 
-async function validate(dir: string, cluster = "main"): Promise<{ code: number; doc: { problems: { file: string; line: number; message: string }[] } }> {
+async function validate(
+  dir: string,
+  cluster = "main",
+): Promise<{ code: number; doc: { problems: { file: string; line: number; message: string }[] } }> {
   let text = "";
   const code = await runValidate(dir, { output: "json", cluster }, { out: (t) => void (text += t), cwd: dir });
   return { code, doc: JSON.parse(text) as { problems: { file: string; line: number; message: string }[] } };
@@ -25,8 +28,16 @@ async function validate(dir: string, cluster = "main"): Promise<{ code: number; 
 describe("ecs-gitops import", () => {
   it.each([
     ["an aws-actions task-definition.json", ["import/aws-actions-task-definition.json"], ["invoice-api/task-definition.yaml"]],
-    ["describe-task-definition output (response-only fields, nulls)", ["aws/td-console-firelens-nulls-ec2-2020.json"], [expect.stringMatching(/\/task-definition\.yaml$/)]],
-    ["describe-task-definition output with EFS and secrets", ["aws/td-console-wordpress-efs-secrets-2025.json"], [expect.stringMatching(/\/task-definition\.yaml$/)]],
+    [
+      "describe-task-definition output (response-only fields, nulls)",
+      ["aws/td-console-firelens-nulls-ec2-2020.json"],
+      [expect.stringMatching(/\/task-definition\.yaml$/)],
+    ],
+    [
+      "describe-task-definition output with EFS and secrets",
+      ["aws/td-console-wordpress-efs-secrets-2025.json"],
+      [expect.stringMatching(/\/task-definition\.yaml$/)],
+    ],
     ["describe-services output", ["aws/svc-describe-fargate-tutorial.json"], [expect.stringMatching(/\/service\.yaml$/)]],
     ["describe-services output of a daemon", ["aws/svc-describe-daemon-ec2-2020.json"], [expect.stringMatching(/\/service\.yaml$/)]],
   ])("converts %s into manifests that validate", async (_how, inputs, written) => {
@@ -55,11 +66,16 @@ describe("ecs-gitops import", () => {
     const before = await validate(result.dir);
     expect(before.code).toBe(1);
     // One error per undefined variable, each at its line, nothing else.
-    expect(before.doc.problems.map((p) => p.message.slice(0, p.message.indexOf(" is not defined")))).toEqual(expect.arrayContaining(["${IMAGE_TAG}", "${AWS_ACCOUNT_ID}", "${LOG_LEVEL}", "${DESIRED_COUNT}"]));
+    expect(before.doc.problems.map((p) => p.message.slice(0, p.message.indexOf(" is not defined")))).toEqual(
+      expect.arrayContaining(["${IMAGE_TAG}", "${AWS_ACCOUNT_ID}", "${LOG_LEVEL}", "${DESIRED_COUNT}"]),
+    );
     expect(before.doc.problems).toHaveLength(4);
 
     // Defined in ecs-gitops.yaml, the same files validate (the service runs the imported task definition).
-    await writeFile(path.join(result.dir, "ecs-gitops.yaml"), "vars:\n  IMAGE_TAG: 1.4.2\n  AWS_ACCOUNT_ID: \"123456789012\"\n  LOG_LEVEL: {fromEnv: IMPORT_TEST_LOG_LEVEL}\n  DESIRED_COUNT: 2\n");
+    await writeFile(
+      path.join(result.dir, "ecs-gitops.yaml"),
+      'vars:\n  IMAGE_TAG: 1.4.2\n  AWS_ACCOUNT_ID: "123456789012"\n  LOG_LEVEL: {fromEnv: IMPORT_TEST_LOG_LEVEL}\n  DESIRED_COUNT: 2\n',
+    );
     vi.stubEnv("IMPORT_TEST_LOG_LEVEL", "info");
     const after = await validate(result.dir);
     vi.unstubAllEnvs();
@@ -68,10 +84,16 @@ describe("ecs-gitops import", () => {
   });
 
   it("quotes a template that stands for a whole JSON value, and leaves one inside a string in place", () => {
-    const { text, templates } = replaceTemplates('{"a": {{ env `N` `3` }}, "b": "x-{{ must_env `TAG` }}-y", "c": "{{ tfstate `aws_lb.main.arn` }}", "d": "echo ${HOME}"}');
+    const { text, templates } = replaceTemplates(
+      '{"a": {{ env `N` `3` }}, "b": "x-{{ must_env `TAG` }}-y", "c": "{{ tfstate `aws_lb.main.arn` }}", "d": "echo ${HOME}"}',
+    );
     // A `${` that was no template (a shell variable) is escaped so that it stays literal.
     expect(JSON.parse(text)).toEqual({ a: "${N}", b: "x-${TAG}-y", c: "${TEMPLATE_1}", d: "echo $${HOME}" });
-    expect(templates.map((t) => [t.variable, t.fallback])).toEqual([["N", "3"], ["TAG", undefined], ["TEMPLATE_1", undefined]]);
+    expect(templates.map((t) => [t.variable, t.fallback])).toEqual([
+      ["N", "3"],
+      ["TAG", undefined],
+      ["TEMPLATE_1", undefined],
+    ]);
   });
 
   it("refuses what is not ECS JSON, writing nothing", async () => {

@@ -11,7 +11,11 @@ function runCommand(): { program: Command; run: Command } {
 }
 
 /** README: every `run` flag is also ECS_GITOPS_<FLAG>, with the flag's name upper-cased. */
-const envNameOf = (option: Option) => `ECS_GITOPS_${option.long!.replace(/^--(no-)?/, "").replaceAll("-", "_").toUpperCase()}`;
+const envNameOf = (option: Option) =>
+  `ECS_GITOPS_${option
+    .long!.replace(/^--(no-)?/, "")
+    .replaceAll("-", "_")
+    .toUpperCase()}`;
 
 describe("every run flag has its ECS_GITOPS_ environment variable", () => {
   const saved = { ...process.env };

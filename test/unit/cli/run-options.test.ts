@@ -17,8 +17,14 @@ describe("run option parsing", () => {
 
   it("refuses an --interval under 5 s and a --resync under 30 s, in any unit", () => {
     const strict = {};
-    for (const text of ["1ms", "999ms", "1s", "4s", "4999ms"]) expect(() => parsePeriod("interval", text, strict), text).toThrow(expect.objectContaining({ code: "InvalidConfig", where: "--interval" }));
-    for (const text of ["1ms", "5s", "29s", "29999ms"]) expect(() => parsePeriod("resync", text, strict), text).toThrow(expect.objectContaining({ code: "InvalidConfig", where: "--resync" }));
+    for (const text of ["1ms", "999ms", "1s", "4s", "4999ms"])
+      expect(() => parsePeriod("interval", text, strict), text).toThrow(
+        expect.objectContaining({ code: "InvalidConfig", where: "--interval" }),
+      );
+    for (const text of ["1ms", "5s", "29s", "29999ms"])
+      expect(() => parsePeriod("resync", text, strict), text).toThrow(
+        expect.objectContaining({ code: "InvalidConfig", where: "--resync" }),
+      );
     expect(parsePeriod("interval", "5s", strict)).toBe(5_000);
     expect(parsePeriod("interval", "5000ms", strict)).toBe(5_000);
     expect(parsePeriod("resync", "30s", strict)).toBe(30_000);
@@ -29,6 +35,8 @@ describe("run option parsing", () => {
     const env = { ECS_GITOPS_ALLOW_SHORT_INTERVALS: "1" };
     expect(parsePeriod("interval", "250ms", env)).toBe(250);
     expect(parsePeriod("resync", "1s", env)).toBe(1_000);
-    expect(() => parsePeriod("interval", "1s", { ECS_GITOPS_ALLOW_SHORT_INTERVALS: "true" })).toThrow(expect.objectContaining({ code: "InvalidConfig" }));
+    expect(() => parsePeriod("interval", "1s", { ECS_GITOPS_ALLOW_SHORT_INTERVALS: "true" })).toThrow(
+      expect.objectContaining({ code: "InvalidConfig" }),
+    );
   });
 });

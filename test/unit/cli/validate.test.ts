@@ -47,9 +47,16 @@ describe("ecs-gitops validate", () => {
   });
 
   it("skips other tools' files with a note and ignored folders without one: exit 0", async () => {
-    const root = await repo({ "web/td.yaml": yamlOf(fargateTaskDefinition()), "docker-compose.yml": "services:\n  db:\n    image: postgres:16\n", "vendor/x.yaml": "kind: [broken\n", ".ecs-gitopsignore": "vendor/\n" });
+    const root = await repo({
+      "web/td.yaml": yamlOf(fargateTaskDefinition()),
+      "docker-compose.yml": "services:\n  db:\n    image: postgres:16\n",
+      "vendor/x.yaml": "kind: [broken\n",
+      ".ecs-gitopsignore": "vendor/\n",
+    });
     const { code, out } = await cli("validate", root);
-    expect(out).toBe(`${relative(path.join(root, "docker-compose.yml"))}:1:1  note  skipped: no apiVersion, so not an ecs-gitops manifest (manifests start with apiVersion: ecs-gitops/v1); list the file in .ecs-gitopsignore to silence this note  [NotAManifest]\nok: 1 resource in 2 files (1 document skipped)\n`);
+    expect(out).toBe(
+      `${relative(path.join(root, "docker-compose.yml"))}:1:1  note  skipped: no apiVersion, so not an ecs-gitops manifest (manifests start with apiVersion: ecs-gitops/v1); list the file in .ecs-gitopsignore to silence this note  [NotAManifest]\nok: 1 resource in 2 files (1 document skipped)\n`,
+    );
     expect(code).toBe(0);
   });
 
@@ -60,7 +67,9 @@ describe("ecs-gitops validate", () => {
     const lines = out.trimEnd().split("\n");
     expect(lines.at(-1)).toBe("5 errors in 2 files");
     const td = relative(path.join(root, "a/td.yaml"));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${td.replaceAll(".", "\\.")}:8:16  error  .+  \\[fargate-network-mode\\]$`)));
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^${td.replaceAll(".", "\\.")}:8:16  error  .+  \\[fargate-network-mode\\]$`)),
+    );
     // Sorted by file: a/td.yaml before b.yaml.
     expect(lines[0]!.startsWith(td)).toBe(true);
     expect(lines.slice(1, 5).every((l) => l.startsWith(relative(path.join(root, "b.yaml"))))).toBe(true);
@@ -75,7 +84,16 @@ describe("ecs-gitops validate", () => {
     expect(doc.ok).toBe(false);
     expect(doc.resources).toEqual([{ key: "ScheduledRule/default/nightly", file: relative(path.join(root, "rule.yaml")), line: 1 }]);
     expect(doc.problems).toEqual([
-      { file: relative(path.join(root, "td.yaml")), line: 8, column: 16, severity: "error", code: "Semantic", rule: "fargate-network-mode", key: "TaskDefinition/web", message: expect.any(String) },
+      {
+        file: relative(path.join(root, "td.yaml")),
+        line: 8,
+        column: 16,
+        severity: "error",
+        code: "Semantic",
+        rule: "fargate-network-mode",
+        key: "TaskDefinition/web",
+        message: expect.any(String),
+      },
     ]);
   });
 
@@ -110,7 +128,12 @@ describe("ecs-gitops validate", () => {
   it("checks one file or subfolder within its manifests root: references next door resolve, the root's settings apply", async () => {
     const rule = copy(scheduledRule("nightly", "web"));
     delete (rule.spec["targets"] as Record<string, unknown>[])[0]!["cluster"];
-    const root = await repo({ "ecs-gitops.yaml": "cluster: shop\n", "web/td.yaml": yamlOf(fargateTaskDefinition()), "jobs/rule.yaml": yamlOf(rule), "other/broken.yaml": "kind: Nope\n" });
+    const root = await repo({
+      "ecs-gitops.yaml": "cluster: shop\n",
+      "web/td.yaml": yamlOf(fargateTaskDefinition()),
+      "jobs/rule.yaml": yamlOf(rule),
+      "other/broken.yaml": "kind: Nope\n",
+    });
     for (const target of [path.join(root, "jobs", "rule.yaml"), path.join(root, "jobs")]) {
       const { code, out } = await cli("validate", target, "-o", "json");
       const doc = JSON.parse(out) as ValidateDocument;
@@ -127,17 +150,14 @@ describe("ecs-gitops validate", () => {
     expect(out).toMatch(/^no\/such\/folder:1:1  error  .+\[PathNotFound\]\n1 error in 1 file\n$/);
   });
 
-  it.each([
-    [["validate", "--bogus"]],
-    [["validate", "--output", "yaml"]],
-    [["validate", "a", "b"]],
-    [["frobnicate"]],
-    [[]],
-  ])("exits 2 on the usage error %j", async (argv) => {
-    const { code, err } = await cli(...argv);
-    expect(code).toBe(2);
-    expect(err).not.toBe("");
-  });
+  it.each([[["validate", "--bogus"]], [["validate", "--output", "yaml"]], [["validate", "a", "b"]], [["frobnicate"]], [[]]])(
+    "exits 2 on the usage error %j",
+    async (argv) => {
+      const { code, err } = await cli(...argv);
+      expect(code).toBe(2);
+      expect(err).not.toBe("");
+    },
+  );
 
   it.each([[["--help"]], [["validate", "--help"]], [["--version"]]])("exits 0 for %j", async (argv) => {
     const { code, out } = await cli(...argv);

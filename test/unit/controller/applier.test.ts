@@ -28,7 +28,9 @@ function scriptedClients(options: { failFamilies?: string[] } = {}) {
         if (operation === "RegisterTaskDefinition" && options.failFamilies?.includes(family)) {
           reject(Object.assign(new Error("bad"), { name: "ClientException", $metadata: { httpStatusCode: 400 } }));
         } else if (operation === "RegisterTaskDefinition") {
-          resolve({ taskDefinition: { taskDefinitionArn: `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:1`, family, revision: 1 } });
+          resolve({
+            taskDefinition: { taskDefinitionArn: `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:1`, family, revision: 1 },
+          });
         } else resolve({});
       });
     });
@@ -36,7 +38,7 @@ function scriptedClients(options: { failFamilies?: string[] } = {}) {
   const aws = { ecs: { send }, events: { send }, calls: new CallAccounting() } as unknown as AwsClients;
   const drain = async () => {
     // Answer everything sent so far, then let the applier react, until nothing new is sent.
-    for (let answered = 0; ; ) {
+    for (let answered = 0; ;) {
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (answered === settle.length) return;
       while (answered < settle.length) settle[answered++]?.();
@@ -58,7 +60,12 @@ const createService = (name: string, family: string): Action => ({
   key: `Service/shop/${name}`,
   kind: "Service",
   changes: [],
-  calls: [{ operation: "ecs:CreateService", input: { cluster: "shop", serviceName: name, taskDefinition: arnPlaceholder(`TaskDefinition/${family}`) } }],
+  calls: [
+    {
+      operation: "ecs:CreateService",
+      input: { cluster: "shop", serviceName: name, taskDefinition: arnPlaceholder(`TaskDefinition/${family}`) },
+    },
+  ],
 });
 
 const updateCount = (name: string): Action => ({
@@ -115,7 +122,9 @@ describe("applyPlan", () => {
     await drain();
     const { outcomes, writes } = await applied;
     // The failed registration is reported as a failed write (it may have landed); the dependent never wrote.
-    expect(writes.filter((w) => !("output" in w)).map((w) => [w.key, w.call.operation])).toEqual([["TaskDefinition/web", "ecs:RegisterTaskDefinition"]]);
+    expect(writes.filter((w) => !("output" in w)).map((w) => [w.key, w.call.operation])).toEqual([
+      ["TaskDefinition/web", "ecs:RegisterTaskDefinition"],
+    ]);
     expect(outcomes.map((o) => [o.key, o.outcome, o.outcome === "failed" ? o.error.code : undefined])).toEqual([
       ["TaskDefinition/web", "failed", "InvalidRequest"],
       ["TaskDefinition/api", "applied", undefined],

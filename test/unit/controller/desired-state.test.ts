@@ -3,7 +3,8 @@ import { heldBack, mergeDesiredState } from "../../../src/controller/desired-sta
 import type { LoadResult, Problem } from "../../../src/manifests/types.js";
 import { manifestOf } from "../resources/builders.js";
 
-const td = (name: string, image: string, file = `${name}.yaml`) => manifestOf("TaskDefinition", name, { containerDefinitions: [{ name, image }] }, { file });
+const td = (name: string, image: string, file = `${name}.yaml`) =>
+  manifestOf("TaskDefinition", name, { containerDefinitions: [{ name, image }] }, { file });
 const problemIn = (file: string): Problem => ({ file, line: 3, column: 5, severity: "error", code: "YamlSyntax", message: "bad" });
 const loaded = (manifests: LoadResult["manifests"], problems: Problem[] = []): LoadResult => ({ manifests, problems, files: [] });
 
@@ -64,6 +65,12 @@ describe("heldBack", () => {
   it("holds back everything behind an error that is not in a manifest file", () => {
     const first = mergeDesiredState(loaded([td("web", "nginx:1")]), "c1", undefined);
     const settings: Problem = { ...problemIn("ecs-gitops.yaml"), code: "InvalidValue", message: "bad cluster" };
-    expect(heldBack({ ...first, problems: [settings] }, "c2").get("TaskDefinition/web")).toEqual({ commit: "c1", file: "ecs-gitops.yaml", line: 3, column: 5, message: "bad cluster" });
+    expect(heldBack({ ...first, problems: [settings] }, "c2").get("TaskDefinition/web")).toEqual({
+      commit: "c1",
+      file: "ecs-gitops.yaml",
+      line: 3,
+      column: 5,
+      message: "bad cluster",
+    });
   });
 });

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../../src/alerts/types.js";
 import type { Change } from "../../../src/diff/structural.js";
-import { classifyDifference, DriftTracker, driftFingerprint, FIGHTING_REASON, handMadeRevisions, kindAndName } from "../../../src/controller/drift.js";
+import {
+  classifyDifference,
+  DriftTracker,
+  driftFingerprint,
+  FIGHTING_REASON,
+  handMadeRevisions,
+  kindAndName,
+} from "../../../src/controller/drift.js";
 import type { DriftObservation } from "../../../src/controller/drift.js";
 import { FileEpisodeStore } from "../../../src/controller/drift-store.js";
 import { parseResourceKey } from "../../../src/manifests/identity.js";
@@ -20,7 +27,15 @@ const at = (minutes: number) => new Date(T0 + minutes * MINUTE);
 const scaled: Change[] = [{ path: "/desiredCount", desired: 3, live: 5 }];
 
 function obs(minutes: number, changes: readonly Change[], patch: Partial<DriftObservation> = {}): DriftObservation {
-  return { kind: "Service", name: "web", arn: "arn:aws:ecs:eu-west-1:1:service/prod/web", commit: COMMIT, changes, now: at(minutes), ...patch };
+  return {
+    kind: "Service",
+    name: "web",
+    arn: "arn:aws:ecs:eu-west-1:1:service/prod/web",
+    commit: COMMIT,
+    changes,
+    now: at(minutes),
+    ...patch,
+  };
 }
 
 const types = (events: AlertEvent[]) => events.map((e) => e.type);
@@ -44,10 +59,18 @@ describe("classifyDifference", () => {
 
 describe("driftFingerprint", () => {
   it("ignores change order and live values, but not paths, desired values or the key", () => {
-    const a: Change[] = [{ path: "/a", desired: 1, live: 2 }, { path: "/b", desired: "x", live: undefined }];
+    const a: Change[] = [
+      { path: "/a", desired: 1, live: 2 },
+      { path: "/b", desired: "x", live: undefined },
+    ];
     const base = driftFingerprint(KEY, a);
     expect(driftFingerprint(KEY, [...a].reverse())).toBe(base);
-    expect(driftFingerprint(KEY, a.map((c) => ({ ...c, live: 99 })))).toBe(base);
+    expect(
+      driftFingerprint(
+        KEY,
+        a.map((c) => ({ ...c, live: 99 })),
+      ),
+    ).toBe(base);
     expect(driftFingerprint(KEY, [{ path: "/a", desired: 2, live: 2 }, a[1] as Change])).not.toBe(base);
     expect(driftFingerprint(KEY, [a[0] as Change])).not.toBe(base);
     expect(driftFingerprint("Service/prod/api", a)).not.toBe(base);
@@ -69,8 +92,16 @@ describe("DriftTracker drift episodes", () => {
     const events = [0, 5, 10, 15, 20, 25].flatMap((m) => tracker.observe(KEY, obs(m, scaled)));
     expect(events).toEqual([
       {
-        type: "drift.opened", key: KEY, kind: "Service", name: "web", arn: "arn:aws:ecs:eu-west-1:1:service/prod/web", commit: COMMIT,
-        fields: scaled, firstSeen: at(0).toISOString(), at: at(0).toISOString(), action: "reported",
+        type: "drift.opened",
+        key: KEY,
+        kind: "Service",
+        name: "web",
+        arn: "arn:aws:ecs:eu-west-1:1:service/prod/web",
+        commit: COMMIT,
+        fields: scaled,
+        firstSeen: at(0).toISOString(),
+        at: at(0).toISOString(),
+        action: "reported",
       },
     ]);
   });
@@ -81,8 +112,16 @@ describe("DriftTracker drift episodes", () => {
     const events = [5, 10, 15].flatMap((m) => tracker.observe(KEY, obs(m, [])));
     expect(events).toEqual([
       {
-        type: "drift.resolved", key: KEY, kind: "Service", name: "web", arn: "arn:aws:ecs:eu-west-1:1:service/prod/web", commit: COMMIT,
-        fields: scaled, firstSeen: at(0).toISOString(), at: at(5).toISOString(), resolution: "manual",
+        type: "drift.resolved",
+        key: KEY,
+        kind: "Service",
+        name: "web",
+        arn: "arn:aws:ecs:eu-west-1:1:service/prod/web",
+        commit: COMMIT,
+        fields: scaled,
+        firstSeen: at(0).toISOString(),
+        at: at(5).toISOString(),
+        resolution: "manual",
       },
     ]);
   });
@@ -119,7 +158,9 @@ describe("DriftTracker drift episodes", () => {
 
   it("masks secret-looking values even in whole-list changes", () => {
     const tracker = new DriftTracker();
-    const changes: Change[] = [{ path: "/containerDefinitions/0/environment", desired: [{ name: "API_TOKEN", value: "tok-123" }], live: [] }];
+    const changes: Change[] = [
+      { path: "/containerDefinitions/0/environment", desired: [{ name: "API_TOKEN", value: "tok-123" }], live: [] },
+    ];
     const text = JSON.stringify(tracker.observe(KEY, obs(0, changes)));
     expect(text).not.toContain("tok-123");
     expect(text).toContain("(masked)");
@@ -130,7 +171,10 @@ describe("DriftTracker drift episodes", () => {
     tracker.observe(KEY, obs(0, scaled));
     tracker.syncFailed(KEY, { code: "AccessDenied", message: "denied" }, at(0));
     const events = tracker.forget(KEY, at(5));
-    expect(events.map((e) => [e.type, e.resolution])).toEqual([["drift.resolved", "deleted"], ["sync.recovered", "deleted"]]);
+    expect(events.map((e) => [e.type, e.resolution])).toEqual([
+      ["drift.resolved", "deleted"],
+      ["sync.recovered", "deleted"],
+    ]);
     expect(tracker.openKeys()).toEqual([]);
     expect(tracker.forget(KEY, at(6))).toEqual([]);
   });
@@ -143,7 +187,11 @@ describe("DriftTracker self-heal budget", () => {
       const opened = tracker.observe(KEY, obs(round * 10, scaled, { selfHeal: true }));
       expect(opened[0]?.action).toBe("healing");
       expect(tracker.recordHeal(KEY, at(round * 10))).toEqual({ allowed: true });
-      expect(tracker.observe(KEY, obs(round * 10 + 5, [], { selfHeal: true }))[0]).toMatchObject({ type: "drift.resolved", resolution: "healed", action: "healed" });
+      expect(tracker.observe(KEY, obs(round * 10 + 5, [], { selfHeal: true }))[0]).toMatchObject({
+        type: "drift.resolved",
+        resolution: "healed",
+        action: "healed",
+      });
     }
     const fourth = tracker.observe(KEY, obs(30, scaled, { selfHeal: true }));
     expect(fourth).toHaveLength(1);
@@ -162,7 +210,15 @@ describe("DriftTracker self-heal budget", () => {
     expect(tracker.healBudget(KEY, [], at(0))).toEqual({ allowed: false, reason: "no drift is open for this resource" });
     const predicted: boolean[] = [];
     const answered: boolean[] = [];
-    for (const [minute, changes] of [[0, scaled], [5, scaled], [10, other], [15, scaled], [20, other], [30, other], [95, scaled]] as const) {
+    for (const [minute, changes] of [
+      [0, scaled],
+      [5, scaled],
+      [10, other],
+      [15, scaled],
+      [20, other],
+      [30, other],
+      [95, scaled],
+    ] as const) {
       const before = tracker.healBudget(KEY, changes, at(minute));
       expect(tracker.healBudget(KEY, changes, at(minute))).toEqual(before);
       tracker.observe(KEY, obs(minute, changes, { selfHeal: true }));
@@ -247,12 +303,31 @@ describe("DriftTracker sync failures", () => {
   it("alerts sync.failed once per episode and sync.recovered once when it clears", () => {
     const tracker = new DriftTracker();
     const events = [
-      ...[0, 1, 2, 3, 4].flatMap((m) => tracker.syncFailed(KEY, m < 3 ? denied : { code: "Throttled", message: "slow down" }, at(m), { commit: COMMIT })),
+      ...[0, 1, 2, 3, 4].flatMap((m) =>
+        tracker.syncFailed(KEY, m < 3 ? denied : { code: "Throttled", message: "slow down" }, at(m), { commit: COMMIT }),
+      ),
       ...[5, 6].flatMap((m) => tracker.syncSucceeded(KEY, at(m))),
     ];
     expect(events).toEqual([
-      { type: "sync.failed", key: KEY, kind: "Service", name: "web", commit: COMMIT, firstSeen: at(0).toISOString(), at: at(0).toISOString(), error: denied },
-      { type: "sync.recovered", key: KEY, kind: "Service", name: "web", commit: COMMIT, firstSeen: at(0).toISOString(), at: at(5).toISOString() },
+      {
+        type: "sync.failed",
+        key: KEY,
+        kind: "Service",
+        name: "web",
+        commit: COMMIT,
+        firstSeen: at(0).toISOString(),
+        at: at(0).toISOString(),
+        error: denied,
+      },
+      {
+        type: "sync.recovered",
+        key: KEY,
+        kind: "Service",
+        name: "web",
+        commit: COMMIT,
+        firstSeen: at(0).toISOString(),
+        at: at(5).toISOString(),
+      },
     ]);
   });
 
@@ -356,7 +431,18 @@ describe("DriftTracker persistence", () => {
 
   it("keeps the valid entries of a record with a malformed one", async () => {
     const path = join(dir, "episodes.json");
-    const good = { key: KEY, kind: "Service", name: "web", commit: COMMIT, fingerprint: "f", firstSeen: at(0).toISOString(), reportedPaths: ["/desiredCount"], healing: false, healSuspended: false, suspensionReported: false };
+    const good = {
+      key: KEY,
+      kind: "Service",
+      name: "web",
+      commit: COMMIT,
+      fingerprint: "f",
+      firstSeen: at(0).toISOString(),
+      reportedPaths: ["/desiredCount"],
+      healing: false,
+      healSuspended: false,
+      suspensionReported: false,
+    };
     await writeFile(path, JSON.stringify({ version: 1, drift: [good, { key: 42 }], sync: [], heals: [] }));
     const tracker = await restarted(path);
     expect(tracker.openKeys()).toEqual([KEY]);
@@ -365,7 +451,10 @@ describe("DriftTracker persistence", () => {
 
   it("keeps working when the store cannot save, and warns", async () => {
     const { log, lines } = captureLog();
-    const tracker = new DriftTracker({ store: { load: async () => undefined, save: async () => Promise.reject(new Error("disk full")) }, log });
+    const tracker = new DriftTracker({
+      store: { load: async () => undefined, save: async () => Promise.reject(new Error("disk full")) },
+      log,
+    });
     expect(types(tracker.observe(KEY, obs(0, scaled)))).toEqual(["drift.opened"]);
     await tracker.flush();
     expect(lines.some((l) => l.level === 40 && l["err"] !== undefined)).toBe(true);
@@ -378,23 +467,41 @@ describe("DriftTracker persistence", () => {
     first.observe(KEY, obs(0, scaled));
     await first.flush();
     const second = await restarted(path);
-    expect(second.openAlerts()).toMatchObject([{ type: "drift.opened", key: KEY, kind: "Service", name: "web", firstSeen: at(0).toISOString() }]);
+    expect(second.openAlerts()).toMatchObject([
+      { type: "drift.opened", key: KEY, kind: "Service", name: "web", firstSeen: at(0).toISOString() },
+    ]);
   });
 });
 
 describe("handMadeRevisions", () => {
   const arn = (family: string, revision: number) => `arn:aws:ecs:eu-west-1:1:task-definition/${family}:${revision}`;
   const ours = { "ecs-gitops:owner": "ecs-gitops", "ecs-gitops:spec-hash": "h" };
-  const revision = (family: string, n: number, tags: Record<string, string> = {}): LiveTaskDefinition => ({ arn: arn(family, n), revision: n, taskDefinition: { family }, tags });
-  function snapshot(revisions: LiveTaskDefinition[], options: { latestKnown?: string[]; serviceUses?: string; ruleUses?: string } = {}): LiveSnapshot {
+  const revision = (family: string, n: number, tags: Record<string, string> = {}): LiveTaskDefinition => ({
+    arn: arn(family, n),
+    revision: n,
+    taskDefinition: { family },
+    tags,
+  });
+  function snapshot(
+    revisions: LiveTaskDefinition[],
+    options: { latestKnown?: string[]; serviceUses?: string; ruleUses?: string } = {},
+  ): LiveSnapshot {
     const byFamily = new Map<string, LiveTaskDefinition[]>();
-    for (const r of revisions) byFamily.set(String(r.taskDefinition["family"]), [...(byFamily.get(String(r.taskDefinition["family"])) ?? []), r]);
+    for (const r of revisions)
+      byFamily.set(String(r.taskDefinition["family"]), [...(byFamily.get(String(r.taskDefinition["family"])) ?? []), r]);
     return {
       accountId: "1",
       revisions: byFamily,
       latestKnown: new Set(options.latestKnown ?? [...byFamily.keys()]),
       services: new Map([["Service/prod/web", options.serviceUses === undefined ? undefined : { taskDefinition: options.serviceUses }]]),
-      rules: new Map([["ScheduledRule/default/nightly", options.ruleUses === undefined ? undefined : { rule: {}, tags: [], targets: [{ EcsParameters: { TaskDefinitionArn: options.ruleUses } }] }]]),
+      rules: new Map([
+        [
+          "ScheduledRule/default/nightly",
+          options.ruleUses === undefined
+            ? undefined
+            : { rule: {}, tags: [], targets: [{ EcsParameters: { TaskDefinitionArn: options.ruleUses } }] },
+        ],
+      ]),
     };
   }
 
@@ -409,9 +516,15 @@ describe("handMadeRevisions", () => {
   });
 
   it.each([
-    ["the hand-made revision is in use (that is the service's drift, not a note)", snapshot([revision("web", 1, ours), revision("web", 2)], { serviceUses: arn("web", 2) })],
+    [
+      "the hand-made revision is in use (that is the service's drift, not a note)",
+      snapshot([revision("web", 1, ours), revision("web", 2)], { serviceUses: arn("web", 2) }),
+    ],
     ["the latest revision is ours", snapshot([revision("web", 1), revision("web", 2, ours)], { serviceUses: arn("web", 1) })],
-    ["the family's latest revision was not read", snapshot([revision("web", 1, ours), revision("web", 2)], { serviceUses: arn("web", 1), latestKnown: [] })],
+    [
+      "the family's latest revision was not read",
+      snapshot([revision("web", 1, ours), revision("web", 2)], { serviceUses: arn("web", 1), latestKnown: [] }),
+    ],
     ["nothing of the family is in use or ours (a foreign family is blocked elsewhere)", snapshot([revision("web", 2)])],
     ["another owner's revision is older than ours", snapshot([revision("web", 1), revision("web", 2, ours)])],
   ])("notes nothing when %s", (_why, live) => {
@@ -419,7 +532,9 @@ describe("handMadeRevisions", () => {
   });
 
   it("judges ownership by the owner tag of this controller", () => {
-    const live = snapshot([revision("web", 1, ours), revision("web", 2, { "ecs-gitops:owner": "other-team" })], { serviceUses: arn("web", 1) });
+    const live = snapshot([revision("web", 1, ours), revision("web", 2, { "ecs-gitops:owner": "other-team" })], {
+      serviceUses: arn("web", 1),
+    });
     expect(handMadeRevisions(live, "ecs-gitops")).toMatchObject([{ revision: 2 }]);
     expect(handMadeRevisions(live, "other-team")).toEqual([]);
   });
@@ -430,6 +545,7 @@ describe("parseResourceKey", () => {
     expect(parseResourceKey("TaskDefinition/web")).toEqual({ kind: "TaskDefinition", scope: undefined, name: "web" });
     expect(parseResourceKey("Service/prod/web")).toEqual({ kind: "Service", scope: "prod", name: "web" });
     expect(parseResourceKey("ScheduledRule/orders-bus/nightly")).toEqual({ kind: "ScheduledRule", scope: "orders-bus", name: "nightly" });
-    for (const bad of ["Deployment/prod/web", "Service", "Service/prod/", ""]) expect(() => parseResourceKey(bad)).toThrow(expect.objectContaining({ code: "Internal", where: bad }));
+    for (const bad of ["Deployment/prod/web", "Service", "Service/prod/", ""])
+      expect(() => parseResourceKey(bad)).toThrow(expect.objectContaining({ code: "Internal", where: bad }));
   });
 });

@@ -92,7 +92,11 @@ describe("ControllerHttpServer", () => {
     const res = await fetch(`${h.base}/status?pretty=1`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    const body = (await res.json()) as { commit: string; resources: { key: string; kind: string; name: string }[]; source: { url: string } };
+    const body = (await res.json()) as {
+      commit: string;
+      resources: { key: string; kind: string; name: string }[];
+      source: { url: string };
+    };
     expect(body.commit).toBe("a".repeat(40));
     expect(body.resources).toEqual([{ key: "Service/prod/web", kind: "Service", name: "web", sync: "Synced", health: "Healthy" }]);
     expect(body.source.url).not.toMatch(/:[^@/]+@/);
@@ -174,7 +178,10 @@ describe("ControllerHttpServer", () => {
       const h = await start();
       const body = JSON.stringify({ zen: "Design for failure." });
       const init = signedPush(body);
-      const res = await fetch(`${h.base}/webhook`, { ...init, headers: { ...(init.headers as Record<string, string>), "x-github-event": "ping" } });
+      const res = await fetch(`${h.base}/webhook`, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), "x-github-event": "ping" },
+      });
       expect(res.status).toBe(200);
       expect(h.pushes).toEqual([]);
     });
@@ -195,7 +202,11 @@ describe("ControllerHttpServer", () => {
 
     it("accepts a GitLab push", async () => {
       const h = await start();
-      const res = await fetch(`${h.base}/webhook`, { method: "POST", body: push, headers: { "x-gitlab-token": SECRET, "x-gitlab-event": "Push Hook" } });
+      const res = await fetch(`${h.base}/webhook`, {
+        method: "POST",
+        body: push,
+        headers: { "x-gitlab-token": SECRET, "x-gitlab-event": "Push Hook" },
+      });
       expect(res.status).toBe(202);
       expect(h.pushes).toEqual([{ provider: "gitlab", branch: "main" }]);
     });

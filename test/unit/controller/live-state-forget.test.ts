@@ -19,7 +19,10 @@ const registered = {
 describe("LiveReader.forgetCached", () => {
   it("asks AWS again for a revision it registered itself, instead of trusting its cache", async () => {
     const reader = new LiveReader(fakeClients());
-    reader.recordWrite({ operation: "ecs:RegisterTaskDefinition", input: { family: "web", tags: [{ key: "ecs-gitops:owner", value: "ecs-gitops" }] } }, { taskDefinition: registered });
+    reader.recordWrite(
+      { operation: "ecs:RegisterTaskDefinition", input: { family: "web", tags: [{ key: "ecs-gitops:owner", value: "ecs-gitops" }] } },
+      { taskDefinition: registered },
+    );
     expect((await reader.snapshot([web], { defaultCluster: undefined })).revisions.get("web")?.map((r) => r.revision)).toEqual([3]);
 
     // The endpoint came back without it (a restarted emulator; a revision deregistered meanwhile).
@@ -40,7 +43,10 @@ describe("LiveReader.recordFailedWrite", () => {
 
     // The registration's response was lost; it landed as revision 3.
     reader.recordFailedWrite({ operation: "ecs:RegisterTaskDefinition", input: { family: "web" } });
-    replyJson(aws("ecs", "DescribeTaskDefinition", (body) => body["taskDefinition"] === "web"), { taskDefinition: registered, tags: [] });
+    replyJson(
+      aws("ecs", "DescribeTaskDefinition", (body) => body["taskDefinition"] === "web"),
+      { taskDefinition: registered, tags: [] },
+    );
     const snapshot = await reader.snapshot([web], { defaultCluster: undefined });
     expect(snapshot.revisions.get("web")?.map((r) => r.revision)).toEqual([3]);
   });

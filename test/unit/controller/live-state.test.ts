@@ -31,7 +31,9 @@ const revisionOf = (n: number) => ({
 });
 
 function listRuleOnce(): void {
-  replyJson(aws("events", "ListRules"), { Rules: [{ Name: "nightly", Arn: RULE_ARN, ScheduleExpression: "rate(1 day)", State: "ENABLED" }] });
+  replyJson(aws("events", "ListRules"), {
+    Rules: [{ Name: "nightly", Arn: RULE_ARN, ScheduleExpression: "rate(1 day)", State: "ENABLED" }],
+  });
   replyJson(aws("events", "ListTargetsByRule"), { Targets: [] });
 }
 
@@ -61,7 +63,10 @@ describe("LiveReader caches", () => {
 
   it("takes the tags of a rule it created from its own PutRule", async () => {
     const reader = new LiveReader(fakeClients());
-    reader.recordWrite({ operation: "events:PutRule", input: { Name: "nightly", Tags: [{ Key: "ecs-gitops:owner", Value: "ecs-gitops" }] } }, { RuleArn: RULE_ARN });
+    reader.recordWrite(
+      { operation: "events:PutRule", input: { Name: "nightly", Tags: [{ Key: "ecs-gitops:owner", Value: "ecs-gitops" }] } },
+      { RuleArn: RULE_ARN },
+    );
     listRuleOnce();
     const snapshot = await reader.snapshot([rule], { defaultCluster: undefined });
     expect(snapshot.rules.get(rule.key)?.tags).toEqual([{ Key: "ecs-gitops:owner", Value: "ecs-gitops" }]);
@@ -85,7 +90,9 @@ describe("LiveReader caches", () => {
       { taskDefinition: revisionOf(3) },
     );
     const snapshot = await reader.snapshot([web], { defaultCluster: undefined });
-    expect(snapshot.revisions.get("web")?.map((r) => [r.arn, r.tags])).toEqual([[revisionOf(3).taskDefinitionArn, { "ecs-gitops:owner": "ecs-gitops" }]]);
+    expect(snapshot.revisions.get("web")?.map((r) => [r.arn, r.tags])).toEqual([
+      [revisionOf(3).taskDefinitionArn, { "ecs-gitops:owner": "ecs-gitops" }],
+    ]);
     expect(snapshot.latestKnown.has("web")).toBe(true);
   });
 
@@ -105,7 +112,19 @@ describe("LiveReader caches", () => {
   it("updates a cached revision's tags after our own TagResource and UntagResource, without a describe", async () => {
     const reader = new LiveReader(fakeClients());
     const arn = revisionOf(3).taskDefinitionArn;
-    reader.recordWrite({ operation: "ecs:RegisterTaskDefinition", input: { family: "web", tags: [{ key: "a", value: "1" }, { key: "b", value: "2" }] } }, { taskDefinition: revisionOf(3) });
+    reader.recordWrite(
+      {
+        operation: "ecs:RegisterTaskDefinition",
+        input: {
+          family: "web",
+          tags: [
+            { key: "a", value: "1" },
+            { key: "b", value: "2" },
+          ],
+        },
+      },
+      { taskDefinition: revisionOf(3) },
+    );
     reader.recordWrite({ operation: "ecs:TagResource", input: { resourceArn: arn, tags: [{ key: "a", value: "9" }] } }, {});
     reader.recordWrite({ operation: "ecs:UntagResource", input: { resourceArn: arn, tagKeys: ["b"] } }, {});
     const snapshot = await reader.snapshot([web], { defaultCluster: undefined });

@@ -18,7 +18,14 @@ describe("createLogger", () => {
     log.child({ key: "Service/prod/web" }).info({ action: "update", changes: 3 }, "applied");
     log.debug({ ignored: true }, "below the level");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 30, name: "ecs-gitops", key: "Service/prod/web", action: "update", changes: 3, msg: "applied" });
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      name: "ecs-gitops",
+      key: "Service/prod/web",
+      action: "update",
+      changes: 3,
+      msg: "applied",
+    });
   });
 
   it("redacts credential-looking fields at the top level and nested", () => {
@@ -48,7 +55,10 @@ describe("URL credentials in log lines", () => {
     ["the message", (log: ReturnType<typeof createLogger>) => log.warn(`cannot reach ${url}`)],
     ["an error", (log: ReturnType<typeof createLogger>) => log.error({ err: new Error(`fetch ${url} failed`) }, "failed")],
     ["a child's bindings", (log: ReturnType<typeof createLogger>) => log.child({ source: `git+${url.toLowerCase()}` }).info("polled")],
-    ["an scp-form remote", (log: ReturnType<typeof createLogger>) => log.info({ repo: `deploy:${secret}@git.example.com:acme/deploy.git` }, "start")],
+    [
+      "an scp-form remote",
+      (log: ReturnType<typeof createLogger>) => log.info({ repo: `deploy:${secret}@git.example.com:acme/deploy.git` }, "start"),
+    ],
   ])("never carry the password, from %s", (_where, write) => {
     const { stream, lines } = capture();
     write(createLogger({ level: "info", destination: stream }));

@@ -54,14 +54,22 @@ function familyOf(name: string, types: Map<string, string>): string {
 }
 
 function sampleOf(exposition: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
-  return exposition.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length)
-    ?.value;
+  return exposition.samples.find(
+    (s) =>
+      s.name === name &&
+      Object.entries(labels).every(([k, v]) => s.labels[k] === v) &&
+      Object.keys(s.labels).length === Object.keys(labels).length,
+  )?.value;
 }
 
 describe("parseExposition (the checker itself)", () => {
   it("flags a sample line without TYPE and HELP, and a malformed line", () => {
-    const parsed = parseExposition('orphan_total 1\nbroken{label=unquoted} 2\n');
-    expect(parsed.problems).toEqual(['not "name{labels} value": broken{label=unquoted} 2', "no TYPE for orphan_total", "no HELP for orphan_total"]);
+    const parsed = parseExposition("orphan_total 1\nbroken{label=unquoted} 2\n");
+    expect(parsed.problems).toEqual([
+      'not "name{labels} value": broken{label=unquoted} 2',
+      "no TYPE for orphan_total",
+      "no HELP for orphan_total",
+    ]);
   });
 });
 
@@ -107,7 +115,9 @@ describe("createMetrics", () => {
     setCurrentCommit(metrics, "1".repeat(40));
     setCurrentCommit(metrics, "2".repeat(40));
     const parsed = parseExposition(await metrics.registry.metrics());
-    expect(parsed.samples.filter((s) => s.name === "ecs_gitops_current_commit_info")).toEqual([{ name: "ecs_gitops_current_commit_info", labels: { sha: "2".repeat(40) }, value: 1 }]);
+    expect(parsed.samples.filter((s) => s.name === "ecs_gitops_current_commit_info")).toEqual([
+      { name: "ecs_gitops_current_commit_info", labels: { sha: "2".repeat(40) }, value: 1 },
+    ]);
   });
 
   it("escapes label values so the text stays parseable", async () => {

@@ -12,7 +12,10 @@ const settings: PlanSettings = { owner: "ecs-gitops", revision: "c1", region: "u
 const tdSpec = { containerDefinitions: [{ name: "web", image: "nginx:1", memory: 128 }] };
 const web = manifestOf("TaskDefinition", "web", tdSpec);
 const service = manifestOf("Service", "web", { cluster: "shop", taskDefinition: "web", desiredCount: 1, launchType: "EC2" });
-const rule = manifestOf("ScheduledRule", "nightly", { scheduleExpression: "rate(1 day)", targets: [{ id: "t", cluster: "shop", taskDefinition: "web", roleArn: "arn:aws:iam::123456789012:role/r" }] });
+const rule = manifestOf("ScheduledRule", "nightly", {
+  scheduleExpression: "rate(1 day)",
+  targets: [{ id: "t", cluster: "shop", taskDefinition: "web", roleArn: "arn:aws:iam::123456789012:role/r" }],
+});
 
 function revision(n: number, spec = tdSpec): LiveTaskDefinition {
   const arn = `arn:aws:ecs:us-east-1:123456789012:task-definition/web:${n}`;
@@ -51,9 +54,21 @@ describe("planAll", () => {
   });
 
   it("applies a global ignore rule only to the resources it names", () => {
-    const live = { serviceArn: "arn:aws:ecs:us-east-1:123456789012:service/shop/web", serviceName: "web", clusterArn: "arn:aws:ecs:us-east-1:123456789012:cluster/shop", status: "ACTIVE", taskDefinition: revision(7).arn, desiredCount: 5, launchType: "EC2", tags: [{ key: OWNER_TAG, value: "ecs-gitops" }] };
+    const live = {
+      serviceArn: "arn:aws:ecs:us-east-1:123456789012:service/shop/web",
+      serviceName: "web",
+      clusterArn: "arn:aws:ecs:us-east-1:123456789012:cluster/shop",
+      status: "ACTIVE",
+      taskDefinition: revision(7).arn,
+      desiredCount: 5,
+      launchType: "EC2",
+      tags: [{ key: OWNER_TAG, value: "ecs-gitops" }],
+    };
     const base = snapshot({ revisions: new Map([["web", [revision(7)]]]), services: new Map([[service.key, live]]) });
-    const ignoring = planAll([web, service], base, { ...settings, ignoreRules: [{ kind: "Service", name: "web", paths: ["desiredCount"] }] });
+    const ignoring = planAll([web, service], base, {
+      ...settings,
+      ignoreRules: [{ kind: "Service", name: "web", paths: ["desiredCount"] }],
+    });
     const other = planAll([web, service], base, { ...settings, ignoreRules: [{ kind: "Service", name: "api", paths: ["desiredCount"] }] });
     const changed = (actions: typeof ignoring.actions) => actions.find((a) => a.key === service.key)?.changes.map((c) => c.path) ?? [];
     expect(changed(ignoring.actions)).not.toContain("/desiredCount");
@@ -64,7 +79,8 @@ describe("planAll", () => {
 describe("a service's task definition ARN without a revision", () => {
   const family = "arn:aws:ecs:us-east-1:123456789012:task-definition/ledger";
   const ledger = manifestOf("Service", "ledger", { cluster: "shop", taskDefinition: family, desiredCount: 1, launchType: "EC2" });
-  const taskDefinitionOf = (action: ReturnType<typeof planAll>["actions"][number] | undefined) => (action && "calls" in action ? action.calls[0]?.input["taskDefinition"] : undefined);
+  const taskDefinitionOf = (action: ReturnType<typeof planAll>["actions"][number] | undefined) =>
+    action && "calls" in action ? action.calls[0]?.input["taskDefinition"] : undefined;
 
   it("resolves to the latest ACTIVE revision the snapshot read", () => {
     const { actions } = planAll([ledger], snapshot({ latestActive: new Map([["ledger", `${family}:4`]]) }), settings);
@@ -73,7 +89,10 @@ describe("a service's task definition ARN without a revision", () => {
   });
 
   it("is unresolved when the family has no ACTIVE revision or was not read", () => {
-    expect(resolveReference(family, new Map(), "123456789012", "us-east-1", new Map([["ledger", undefined]]))).toMatchObject({ state: "unresolved", reason: expect.stringMatching(/no ACTIVE revision/) });
+    expect(resolveReference(family, new Map(), "123456789012", "us-east-1", new Map([["ledger", undefined]]))).toMatchObject({
+      state: "unresolved",
+      reason: expect.stringMatching(/no ACTIVE revision/),
+    });
     expect(resolveReference(family, new Map(), "123456789012", "us-east-1", new Map()).state).toBe("unresolved");
   });
 
@@ -86,7 +105,10 @@ describe("resolveReference", () => {
   it("keeps a full ARN, expands family:revision and refuses an unknown family", () => {
     const arn = "arn:aws:ecs:eu-west-1:111122223333:task-definition/x:4";
     expect(resolveReference(arn, new Map(), undefined, "us-east-1")).toEqual({ state: "known", arn });
-    expect(resolveReference("x:4", new Map(), "123456789012", "us-east-1")).toEqual({ state: "known", arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/x:4" });
+    expect(resolveReference("x:4", new Map(), "123456789012", "us-east-1")).toEqual({
+      state: "known",
+      arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/x:4",
+    });
     expect(resolveReference("x:4", new Map(), undefined, "us-east-1").state).toBe("unresolved");
     expect(resolveReference("x", new Map(), "123456789012", "us-east-1").state).toBe("unresolved");
   });
@@ -96,7 +118,11 @@ describe("planningSet", () => {
   it("adds the task definitions a key uses and the other users of those task definitions", () => {
     const api = manifestOf("Service", "api", { cluster: "shop", taskDefinition: "api:3" });
     const all = new Map([web, service, rule, api].map((m) => [m.key, m]));
-    expect(planningSet([service.key], all).map((m) => m.key).sort()).toEqual([rule.key, service.key, web.key].sort());
+    expect(
+      planningSet([service.key], all)
+        .map((m) => m.key)
+        .sort(),
+    ).toEqual([rule.key, service.key, web.key].sort());
     expect(planningSet([api.key], all).map((m) => m.key)).toEqual([api.key]);
     expect(referencedFamilies(rule)).toEqual(["web"]);
     expect(referencedFamilies(api)).toEqual([]);

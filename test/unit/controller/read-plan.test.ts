@@ -3,7 +3,13 @@ import type { LiveSnapshot, PlanResult } from "../../../src/controller/planner.j
 import { readAndPlan } from "../../../src/controller/read-plan.js";
 import type { SnapshotReader } from "../../../src/controller/read-plan.js";
 
-const SNAPSHOT: LiveSnapshot = { accountId: undefined, revisions: new Map(), latestKnown: new Set(), services: new Map(), rules: new Map() };
+const SNAPSHOT: LiveSnapshot = {
+  accountId: undefined,
+  revisions: new Map(),
+  latestKnown: new Set(),
+  services: new Map(),
+  rules: new Map(),
+};
 const SETTINGS = { owner: "ecs-gitops", revision: "c1", region: "eu-west-1", defaultCluster: undefined, ignoreRules: [] };
 
 function reader(): SnapshotReader & { calls: string[] } {
@@ -11,7 +17,8 @@ function reader(): SnapshotReader & { calls: string[] } {
   return {
     calls,
     snapshot: () => Promise.resolve((calls.push("snapshot"), SNAPSHOT)),
-    withLatest: (snapshot, families) => Promise.resolve((calls.push(`withLatest ${families.join(",")}`), { ...snapshot, latestKnown: new Set(families) })),
+    withLatest: (snapshot, families) =>
+      Promise.resolve((calls.push(`withLatest ${families.join(",")}`), { ...snapshot, latestKnown: new Set(families) })),
   };
 }
 
@@ -26,7 +33,10 @@ describe("readAndPlan", () => {
   it("reads the latest revisions the first plan asks for, then plans again on the fuller snapshot", async () => {
     const r = reader();
     const seen: LiveSnapshot[] = [];
-    const plan = (_m: unknown, live: LiveSnapshot): PlanResult => (seen.push(live), { actions: [], needLatest: live.latestKnown.has("web") ? [] : ["web"], resolved: new Map() });
+    const plan = (_m: unknown, live: LiveSnapshot): PlanResult => (
+      seen.push(live),
+      { actions: [], needLatest: live.latestKnown.has("web") ? [] : ["web"], resolved: new Map() }
+    );
     const { snapshot } = await readAndPlan(r, [], SETTINGS, plan);
     expect(r.calls).toEqual(["snapshot", "withLatest web"]);
     expect(seen).toHaveLength(2);

@@ -63,12 +63,21 @@ class FakeReader implements ReconcilerReader {
   reads: (readonly Manifest[])[] = [];
   failWith: EcsGitopsError | undefined;
   forgotten = 0;
-  constructor(private readonly actionsOf: (manifest: Manifest) => Action, private readonly services: Map<string, JsonObject>) {}
+  constructor(
+    private readonly actionsOf: (manifest: Manifest) => Action,
+    private readonly services: Map<string, JsonObject>,
+  ) {}
 
   snapshot(manifests: readonly Manifest[]): Promise<LiveSnapshot> {
     this.reads.push(manifests);
     if (this.failWith) return Promise.reject(this.failWith);
-    return Promise.resolve({ accountId: "123456789012", revisions: new Map(), latestKnown: new Set(), services: this.services, rules: new Map() });
+    return Promise.resolve({
+      accountId: "123456789012",
+      revisions: new Map(),
+      latestKnown: new Set(),
+      services: this.services,
+      rules: new Map(),
+    });
   }
   withLatest(snapshot: LiveSnapshot): Promise<LiveSnapshot> {
     return Promise.resolve(snapshot);
@@ -86,7 +95,12 @@ class FakeReader implements ReconcilerReader {
   }
 }
 
-function setup(options: { actionsOf: (m: Manifest) => Action; settings?: Partial<ReconcilerSettings>; maxHeals?: number; fail?: EcsGitopsError }) {
+function setup(options: {
+  actionsOf: (m: Manifest) => Action;
+  settings?: Partial<ReconcilerSettings>;
+  maxHeals?: number;
+  fail?: EcsGitopsError;
+}) {
   let clock = T0;
   const alerts: AlertEvent[] = [];
   const { log } = captureLog();
@@ -178,7 +192,14 @@ describe("Reconciler", () => {
     const t = setup({ actionsOf: pending, settings: { mode: "observe" } });
     // Git moved: the tag on AWS carries another spec hash.
     const newer = { ...WEB, spec: { ...WEB.spec, desiredCount: 3 } };
-    t.reconciler.setDesired({ commit: "c2", lastGoodCommit: "c2", manifests: new Map([[WEB.key, newer]]), commitOf: new Map([[WEB.key, "c2"]]), problems: [], brokenFiles: [] });
+    t.reconciler.setDesired({
+      commit: "c2",
+      lastGoodCommit: "c2",
+      manifests: new Map([[WEB.key, newer]]),
+      commitOf: new Map([[WEB.key, "c2"]]),
+      problems: [],
+      brokenFiles: [],
+    });
     await t.reconciler.reconcile(WEB.key);
     expect(t.applied).toEqual([]);
     expect(t.status.get(WEB.key)).toMatchObject({ sync: "OutOfSync", message: "observe mode: not applying" });
@@ -203,17 +224,40 @@ describe("Reconciler", () => {
 
   it("remembers a resource it saw live: gone with the same spec is drift, and forgets that when the key leaves git", async () => {
     let gone = false;
-    const create = (m: Manifest): Action => ({ type: "create", key: m.key, kind: m.kind, changes: [], calls: [{ operation: "ecs:CreateService", input: { serviceName: m.name } }] });
+    const create = (m: Manifest): Action => ({
+      type: "create",
+      key: m.key,
+      kind: m.kind,
+      changes: [],
+      calls: [{ operation: "ecs:CreateService", input: { serviceName: m.name } }],
+    });
     const t = setup({ actionsOf: (m) => (gone && m === WEB ? create(m) : noop(m)), settings: { selfHeal: false } });
     await t.reconciler.reconcile(WEB.key);
     gone = true;
     await t.reconciler.reconcile(WEB.key);
     expect(t.applied).toEqual([]);
     expect(t.status.get(WEB.key)).toMatchObject({ sync: "OutOfSync", message: "drift: deleted outside git" });
-    const withoutWeb = { commit: "c2", lastGoodCommit: "c2", manifests: new Map([[API.key, API]]), commitOf: new Map([[API.key, "c2"]]), problems: [], brokenFiles: [] };
+    const withoutWeb = {
+      commit: "c2",
+      lastGoodCommit: "c2",
+      manifests: new Map([[API.key, API]]),
+      commitOf: new Map([[API.key, "c2"]]),
+      problems: [],
+      brokenFiles: [],
+    };
     t.reconciler.setDesired(withoutWeb);
     await t.reconciler.reconcile(WEB.key);
-    t.reconciler.setDesired({ ...withoutWeb, manifests: new Map([[API.key, API], [WEB.key, WEB]]), commitOf: new Map([[API.key, "c2"], [WEB.key, "c2"]]) });
+    t.reconciler.setDesired({
+      ...withoutWeb,
+      manifests: new Map([
+        [API.key, API],
+        [WEB.key, WEB],
+      ]),
+      commitOf: new Map([
+        [API.key, "c2"],
+        [WEB.key, "c2"],
+      ]),
+    });
     await t.reconciler.reconcile(WEB.key);
     expect(t.applied.map((wave) => wave.map((a) => [a.type, a.key]))).toEqual([[["create", WEB.key]]]);
   });
@@ -223,7 +267,9 @@ describe("Reconciler", () => {
     ["NotOwned", { stalled: true }],
     ["ImmutableField", { stalled: true }],
   ] as const)("a plan blocked with %s is requeued as the one requeue table says", async (code, expected) => {
-    const t = setup({ actionsOf: (m) => ({ type: "blocked", key: m.key, kind: m.kind, changes: [], code, reason: "blocked here", hint: "do this" }) });
+    const t = setup({
+      actionsOf: (m) => ({ type: "blocked", key: m.key, kind: m.kind, changes: [], code, reason: "blocked here", hint: "do this" }),
+    });
     expect(await t.reconciler.reconcile(WEB.key)).toEqual(expected);
     expect(t.status.get(WEB.key)).toMatchObject({ sync: "OutOfSync", message: "blocked here", lastError: { code } });
   });
@@ -231,7 +277,14 @@ describe("Reconciler", () => {
   it("a key that left git is forgotten, never deleted", async () => {
     const t = setup({ actionsOf: (m) => drifted(m) });
     await t.reconciler.reconcile(WEB.key);
-    t.reconciler.setDesired({ commit: "c2", lastGoodCommit: "c2", manifests: new Map([[API.key, API]]), commitOf: new Map([[API.key, "c2"]]), problems: [], brokenFiles: [] });
+    t.reconciler.setDesired({
+      commit: "c2",
+      lastGoodCommit: "c2",
+      manifests: new Map([[API.key, API]]),
+      commitOf: new Map([[API.key, "c2"]]),
+      problems: [],
+      brokenFiles: [],
+    });
     expect(await t.reconciler.reconcile(WEB.key)).toEqual({ stalled: true });
     expect(t.status.get(WEB.key)).toBeUndefined();
     expect(t.applied).toHaveLength(1);

@@ -23,15 +23,18 @@ describe("parseRepoLocation", () => {
     expect(parseRepoLocation(repo)).toEqual({ type: "local", path: repo });
   });
 
-  it.each(["ftp://u:hunter2@host/deploy.git", "S3://u:hunter2@bucket/deploy", "svn+ssh://u:hunter2@host/deploy"])("rejects %s without printing its password", (repo) => {
-    let caught: unknown;
-    try {
-      parseRepoLocation(repo);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(EcsGitopsError);
-    expect((caught as EcsGitopsError).code).toBe("InvalidConfig");
-    expect((caught as EcsGitopsError).message).not.toContain("hunter2");
-  });
+  it.each(["ftp://u:hunter2@host/deploy.git", "S3://u:hunter2@bucket/deploy", "svn+ssh://u:hunter2@host/deploy"])(
+    "rejects %s without printing its password",
+    (repo) => {
+      let caught: unknown;
+      try {
+        parseRepoLocation(repo);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(EcsGitopsError);
+      expect((caught as EcsGitopsError).code).toBe("InvalidConfig");
+      expect((caught as EcsGitopsError).message).not.toContain("hunter2");
+    },
+  );
 });

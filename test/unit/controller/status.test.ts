@@ -39,9 +39,21 @@ describe("StatusStore", () => {
 
   it("merges patches and clears an optional field given as undefined", () => {
     const store = new StatusStore({ source });
-    store.update("Service/prod/web", { sync: "OutOfSync", lastError: { code: "Throttled", message: "rate exceeded", at: "2025-01-01T00:00:00.000Z" }, message: "retrying" });
+    store.update("Service/prod/web", {
+      sync: "OutOfSync",
+      lastError: { code: "Throttled", message: "rate exceeded", at: "2025-01-01T00:00:00.000Z" },
+      message: "retrying",
+    });
     store.update("Service/prod/web", { sync: "Synced", lastAppliedRevision: "abc", lastError: undefined, health: undefined });
-    expect(store.get("Service/prod/web")).toEqual({ key: "Service/prod/web", kind: "Service", name: "web", sync: "Synced", health: "Unknown", lastAppliedRevision: "abc", message: "retrying" });
+    expect(store.get("Service/prod/web")).toEqual({
+      key: "Service/prod/web",
+      kind: "Service",
+      name: "web",
+      sync: "Synced",
+      health: "Unknown",
+      lastAppliedRevision: "abc",
+      message: "retrying",
+    });
   });
 
   it("hands out copies: changing a snapshot does not change the store", () => {
@@ -65,7 +77,10 @@ describe("StatusStore", () => {
   it("records commits, source fetches and errors, manifest errors and readiness", () => {
     const store = new StatusStore({ source });
     store.setCommit({ commit: "b".repeat(40), lastGoodCommit: "a".repeat(40) });
-    store.setSource({ lastFetchAt: "2025-01-01T00:00:00.000Z", lastError: { code: "SourceUnavailable", message: "timeout", at: "2025-01-01T00:00:01.000Z" } });
+    store.setSource({
+      lastFetchAt: "2025-01-01T00:00:00.000Z",
+      lastError: { code: "SourceUnavailable", message: "timeout", at: "2025-01-01T00:00:01.000Z" },
+    });
     store.setSource({ lastError: undefined });
     store.setManifestErrors([{ file: "web.yaml", line: 3, column: 5, message: "unknown field" }]);
     store.setReady(true);
@@ -96,7 +111,10 @@ describe("StatusStore", () => {
     store.update("Service/prod/web", { sync: "OutOfSync", health: "Progressing" });
     store.update("Service/prod/api", { sync: "OutOfSync", health: "Progressing" });
     store.update("TaskDefinition/web", { sync: "Synced", health: "Healthy" });
-    expect(await gauge(metrics, "ecs_gitops_resources")).toEqual({ "Service/OutOfSync/Progressing": 2, "TaskDefinition/Synced/Healthy": 1 });
+    expect(await gauge(metrics, "ecs_gitops_resources")).toEqual({
+      "Service/OutOfSync/Progressing": 2,
+      "TaskDefinition/Synced/Healthy": 1,
+    });
 
     store.update("Service/prod/web", { sync: "Synced", health: "Healthy" });
     store.update("Service/prod/web", { message: "steady" });

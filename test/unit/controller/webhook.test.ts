@@ -27,7 +27,11 @@ describe("verifyWebhook: GitHub", () => {
   });
 
   it("never reports a SHA from the payload", () => {
-    const verdict = verifyWebhook({ headers: { "x-hub-signature-256": sign(pushBody), "x-github-event": "push" }, body: pushBody, secret: SECRET });
+    const verdict = verifyWebhook({
+      headers: { "x-hub-signature-256": sign(pushBody), "x-github-event": "push" },
+      body: pushBody,
+      secret: SECRET,
+    });
     expect(JSON.stringify(verdict)).not.toContain("deadbeef");
   });
 
@@ -42,8 +46,12 @@ describe("verifyWebhook: GitHub", () => {
 
   it("recognises ping and other events", () => {
     const ping = Buffer.from(JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 }));
-    expect(verifyWebhook({ headers: { "x-hub-signature-256": sign(ping), "x-github-event": "ping" }, body: ping, secret: SECRET })).toEqual({ ok: true, provider: "github", event: "ping" });
-    expect(verifyWebhook({ headers: { "x-hub-signature-256": sign(ping), "x-github-event": "issues" }, body: ping, secret: SECRET })).toEqual({ ok: true, provider: "github", event: "other" });
+    expect(verifyWebhook({ headers: { "x-hub-signature-256": sign(ping), "x-github-event": "ping" }, body: ping, secret: SECRET })).toEqual(
+      { ok: true, provider: "github", event: "ping" },
+    );
+    expect(
+      verifyWebhook({ headers: { "x-hub-signature-256": sign(ping), "x-github-event": "issues" }, body: ping, secret: SECRET }),
+    ).toEqual({ ok: true, provider: "github", event: "other" });
   });
 
   it("reads the branch from a form-encoded payload", () => {
@@ -58,19 +66,33 @@ describe("verifyWebhook: GitHub", () => {
 
   it("accepts a tag push without a branch, and a body that is not JSON", () => {
     const tag = Buffer.from(JSON.stringify({ ref: "refs/tags/v1.0.0" }));
-    expect(verifyWebhook({ headers: { "x-hub-signature-256": sign(tag), "x-github-event": "push" }, body: tag, secret: SECRET })).toEqual({ ok: true, provider: "github", event: "push" });
+    expect(verifyWebhook({ headers: { "x-hub-signature-256": sign(tag), "x-github-event": "push" }, body: tag, secret: SECRET })).toEqual({
+      ok: true,
+      provider: "github",
+      event: "push",
+    });
     const junk = Buffer.from("not json");
-    expect(verifyWebhook({ headers: { "x-hub-signature-256": sign(junk), "x-github-event": "push" }, body: junk, secret: SECRET })).toEqual({ ok: true, provider: "github", event: "push" });
+    expect(verifyWebhook({ headers: { "x-hub-signature-256": sign(junk), "x-github-event": "push" }, body: junk, secret: SECRET })).toEqual(
+      { ok: true, provider: "github", event: "push" },
+    );
   });
 
   it("rejects a signature made with another secret", () => {
-    const verdict = verifyWebhook({ headers: { "x-hub-signature-256": sign(pushBody, "other"), "x-github-event": "push" }, body: pushBody, secret: SECRET });
+    const verdict = verifyWebhook({
+      headers: { "x-hub-signature-256": sign(pushBody, "other"), "x-github-event": "push" },
+      body: pushBody,
+      secret: SECRET,
+    });
     expect(verdict).toEqual({ ok: false, reason: "bad-signature" });
   });
 
   it("rejects a body changed after signing", () => {
     const tampered = Buffer.from(pushBody.toString().replace("main", "prod"));
-    const verdict = verifyWebhook({ headers: { "x-hub-signature-256": sign(pushBody), "x-github-event": "push" }, body: tampered, secret: SECRET });
+    const verdict = verifyWebhook({
+      headers: { "x-hub-signature-256": sign(pushBody), "x-github-event": "push" },
+      body: tampered,
+      secret: SECRET,
+    });
     expect(verdict).toEqual({ ok: false, reason: "bad-signature" });
   });
 
@@ -93,7 +115,10 @@ describe("verifyWebhook: GitHub", () => {
 
   it("rejects the SHA-1 only signature", () => {
     const sha1 = "sha1=" + createHmac("sha1", SECRET).update(pushBody).digest("hex");
-    expect(verifyWebhook({ headers: { "x-hub-signature": sha1 }, body: pushBody, secret: SECRET })).toEqual({ ok: false, reason: "unsupported-signature" });
+    expect(verifyWebhook({ headers: { "x-hub-signature": sha1 }, body: pushBody, secret: SECRET })).toEqual({
+      ok: false,
+      reason: "unsupported-signature",
+    });
   });
 });
 
@@ -104,7 +129,11 @@ describe("verifyWebhook: GitLab", () => {
   });
 
   it("classifies other hooks as other", () => {
-    const verdict = verifyWebhook({ headers: { "x-gitlab-token": SECRET, "x-gitlab-event": "Merge Request Hook" }, body: pushBody, secret: SECRET });
+    const verdict = verifyWebhook({
+      headers: { "x-gitlab-token": SECRET, "x-gitlab-event": "Merge Request Hook" },
+      body: pushBody,
+      secret: SECRET,
+    });
     expect(verdict).toEqual({ ok: true, provider: "gitlab", event: "other" });
   });
 
@@ -114,38 +143,62 @@ describe("verifyWebhook: GitLab", () => {
     ["longer", SECRET + "x"],
     ["empty", ""],
   ])("rejects a token that is %s", (_name, token) => {
-    expect(verifyWebhook({ headers: { "x-gitlab-token": token, "x-gitlab-event": "Push Hook" }, body: pushBody, secret: SECRET })).toEqual({ ok: false, reason: "bad-signature" });
+    expect(verifyWebhook({ headers: { "x-gitlab-token": token, "x-gitlab-event": "Push Hook" }, body: pushBody, secret: SECRET })).toEqual({
+      ok: false,
+      reason: "bad-signature",
+    });
   });
 });
 
 describe("verifyWebhook: generic", () => {
   it("accepts X-Signature-256 and defaults the event to push", () => {
     const body = Buffer.from(JSON.stringify({ ref: "refs/heads/main" }));
-    expect(verifyWebhook({ headers: { "x-signature-256": sign(body) }, body, secret: SECRET })).toEqual({ ok: true, provider: "generic", event: "push", branch: "main" });
+    expect(verifyWebhook({ headers: { "x-signature-256": sign(body) }, body, secret: SECRET })).toEqual({
+      ok: true,
+      provider: "generic",
+      event: "push",
+      branch: "main",
+    });
   });
 
   it("accepts an empty signed body as a push without a branch", () => {
     const body = Buffer.alloc(0);
-    expect(verifyWebhook({ headers: { "x-signature-256": sign(body) }, body, secret: SECRET })).toEqual({ ok: true, provider: "generic", event: "push" });
+    expect(verifyWebhook({ headers: { "x-signature-256": sign(body) }, body, secret: SECRET })).toEqual({
+      ok: true,
+      provider: "generic",
+      event: "push",
+    });
   });
 
   it("honours X-Webhook-Event: ping", () => {
     const body = Buffer.from("{}");
-    expect(verifyWebhook({ headers: { "x-signature-256": sign(body), "x-webhook-event": "ping" }, body, secret: SECRET })).toEqual({ ok: true, provider: "generic", event: "ping" });
+    expect(verifyWebhook({ headers: { "x-signature-256": sign(body), "x-webhook-event": "ping" }, body, secret: SECRET })).toEqual({
+      ok: true,
+      provider: "generic",
+      event: "ping",
+    });
   });
 
   it("rejects a wrong signature", () => {
     const body = Buffer.from("{}");
-    expect(verifyWebhook({ headers: { "x-signature-256": sign(body, "nope") }, body, secret: SECRET })).toEqual({ ok: false, reason: "bad-signature" });
+    expect(verifyWebhook({ headers: { "x-signature-256": sign(body, "nope") }, body, secret: SECRET })).toEqual({
+      ok: false,
+      reason: "bad-signature",
+    });
   });
 });
 
 describe("verifyWebhook: nothing to verify", () => {
   it("rejects a request without any signature header", () => {
-    expect(verifyWebhook({ headers: { "x-github-event": "push", "content-type": "application/json" }, body: pushBody, secret: SECRET })).toEqual({ ok: false, reason: "missing-signature" });
+    expect(
+      verifyWebhook({ headers: { "x-github-event": "push", "content-type": "application/json" }, body: pushBody, secret: SECRET }),
+    ).toEqual({ ok: false, reason: "missing-signature" });
   });
 
   it("rejects everything, even a correctly signed empty-secret body, when the secret is empty", () => {
-    expect(verifyWebhook({ headers: { "x-hub-signature-256": sign(pushBody, "") }, body: pushBody, secret: "" })).toEqual({ ok: false, reason: "no-secret" });
+    expect(verifyWebhook({ headers: { "x-hub-signature-256": sign(pushBody, "") }, body: pushBody, secret: "" })).toEqual({
+      ok: false,
+      reason: "no-secret",
+    });
   });
 });

@@ -8,7 +8,9 @@ describe("diffValues", () => {
   });
 
   it("reports a changed leaf by its pointer path", () => {
-    expect(diffValues({ c: [{ image: "a:2" }] }, { c: [{ image: "a:1" }] })).toEqual([{ path: "/c/0/image", field: "c[0].image", desired: "a:2", live: "a:1" }]);
+    expect(diffValues({ c: [{ image: "a:2" }] }, { c: [{ image: "a:1" }] })).toEqual([
+      { path: "/c/0/image", field: "c[0].image", desired: "a:2", live: "a:1" },
+    ]);
   });
 
   it("reports fields present on one side only as unset on the other", () => {
@@ -32,28 +34,89 @@ describe("diffValues", () => {
 });
 
 describe("list items by identity", () => {
-  const container = (env: { name: string; value: string }[], extra: object = {}) => ({ containerDefinitions: [{ name: "web", image: "a:1", environment: env, ...extra }] });
+  const container = (env: { name: string; value: string }[], extra: object = {}) => ({
+    containerDefinitions: [{ name: "web", image: "a:1", environment: env, ...extra }],
+  });
 
   it("names a changed variable by its name, not its index", () => {
-    const changes = diffValues(container([{ name: "A", value: "1" }, { name: "DB_HOST", value: "new" }]), container([{ name: "A", value: "1" }, { name: "DB_HOST", value: "old" }]));
-    expect(changes).toEqual([{ path: "/containerDefinitions/0/environment/1/value", field: "containerDefinitions[web].environment[DB_HOST]", desired: "new", live: "old" }]);
+    const changes = diffValues(
+      container([
+        { name: "A", value: "1" },
+        { name: "DB_HOST", value: "new" },
+      ]),
+      container([
+        { name: "A", value: "1" },
+        { name: "DB_HOST", value: "old" },
+      ]),
+    );
+    expect(changes).toEqual([
+      {
+        path: "/containerDefinitions/0/environment/1/value",
+        field: "containerDefinitions[web].environment[DB_HOST]",
+        desired: "new",
+        live: "old",
+      },
+    ]);
   });
 
   it("reports an added or removed variable as that one item, not the whole list", () => {
-    const added = diffValues(container([{ name: "A", value: "1" }, { name: "B", value: "2" }]), container([{ name: "A", value: "1" }]));
-    expect(added).toEqual([{ path: "/containerDefinitions/0/environment/1", field: "containerDefinitions[web].environment[B]", desired: "2", live: undefined }]);
-    const removed = diffValues(container([{ name: "B", value: "2" }]), container([{ name: "A", value: "1" }, { name: "B", value: "2" }]));
-    expect(removed).toEqual([{ path: "/containerDefinitions/0/environment/0", field: "containerDefinitions[web].environment[A]", desired: undefined, live: "1" }]);
+    const added = diffValues(
+      container([
+        { name: "A", value: "1" },
+        { name: "B", value: "2" },
+      ]),
+      container([{ name: "A", value: "1" }]),
+    );
+    expect(added).toEqual([
+      { path: "/containerDefinitions/0/environment/1", field: "containerDefinitions[web].environment[B]", desired: "2", live: undefined },
+    ]);
+    const removed = diffValues(
+      container([{ name: "B", value: "2" }]),
+      container([
+        { name: "A", value: "1" },
+        { name: "B", value: "2" },
+      ]),
+    );
+    expect(removed).toEqual([
+      { path: "/containerDefinitions/0/environment/0", field: "containerDefinitions[web].environment[A]", desired: undefined, live: "1" },
+    ]);
     const secret = diffValues(container([{ name: "API_TOKEN", value: "t0k3n" }]), container([]));
-    expect(secret).toEqual([{ path: "/containerDefinitions/0/environment/0", field: "containerDefinitions[web].environment[API_TOKEN]", desired: MASK, live: undefined }]);
-    const sidecar = diffValues({ containerDefinitions: [{ name: "web", image: "a" }, { name: "envoy", image: "e" }] }, { containerDefinitions: [{ name: "web", image: "a" }] });
-    expect(sidecar).toEqual([{ path: "/containerDefinitions/1", field: "containerDefinitions[envoy]", desired: { name: "envoy", image: "e" }, live: undefined }]);
+    expect(secret).toEqual([
+      {
+        path: "/containerDefinitions/0/environment/0",
+        field: "containerDefinitions[web].environment[API_TOKEN]",
+        desired: MASK,
+        live: undefined,
+      },
+    ]);
+    const sidecar = diffValues(
+      {
+        containerDefinitions: [
+          { name: "web", image: "a" },
+          { name: "envoy", image: "e" },
+        ],
+      },
+      { containerDefinitions: [{ name: "web", image: "a" }] },
+    );
+    expect(sidecar).toEqual([
+      { path: "/containerDefinitions/1", field: "containerDefinitions[envoy]", desired: { name: "envoy", image: "e" }, live: undefined },
+    ]);
   });
 
   it("names port mappings by container port, rule targets and tags by their keys", () => {
-    const ports = (hostPort: number) => ({ portMappings: [{ containerPort: 8080, hostPort }, { containerPort: 9090, hostPort: 0 }] });
+    const ports = (hostPort: number) => ({
+      portMappings: [
+        { containerPort: 8080, hostPort },
+        { containerPort: 9090, hostPort: 0 },
+      ],
+    });
     expect(diffValues(ports(8080), ports(0)).map((c) => c.field)).toEqual(["portMappings[8080].hostPort"]);
-    expect(diffValues({ targets: { report: { taskCount: 2 } }, tags: { "ecs-gitops:owner": "a" } }, { targets: { report: { taskCount: 1 } }, tags: { "ecs-gitops:owner": "b" } }).map((c) => c.field)).toEqual(["tags[ecs-gitops:owner]", "targets[report].taskCount"]);
+    expect(
+      diffValues(
+        { targets: { report: { taskCount: 2 } }, tags: { "ecs-gitops:owner": "a" } },
+        { targets: { report: { taskCount: 1 } }, tags: { "ecs-gitops:owner": "b" } },
+      ).map((c) => c.field),
+    ).toEqual(["tags[ecs-gitops:owner]", "targets[report].taskCount"]);
   });
 
   it("still reports a reordering of an ordered list (placementStrategy)", () => {
@@ -65,8 +128,18 @@ describe("list items by identity", () => {
 
 describe("secret masking", () => {
   it("masks a changed value of a secret-looking environment variable", () => {
-    const desired = { environment: [{ name: "DB_PASSWORD", value: "new" }, { name: "MODE", value: "x" }] };
-    const live = { environment: [{ name: "DB_PASSWORD", value: "old" }, { name: "MODE", value: "y" }] };
+    const desired = {
+      environment: [
+        { name: "DB_PASSWORD", value: "new" },
+        { name: "MODE", value: "x" },
+      ],
+    };
+    const live = {
+      environment: [
+        { name: "DB_PASSWORD", value: "old" },
+        { name: "MODE", value: "y" },
+      ],
+    };
     expect(diffValues(desired, live)).toEqual([
       { path: "/environment/0/value", field: "environment[DB_PASSWORD]", desired: MASK, live: MASK },
       { path: "/environment/1/value", field: "environment[MODE]", desired: "x", live: "y" },
@@ -79,7 +152,10 @@ describe("secret masking", () => {
   });
 
   it("masks secret-looking keys of user maps such as log driver options", () => {
-    const changes = diffValues({ options: { "splunk-token": "new", "splunk-url": "https://a" } }, { options: { "splunk-token": "old", "splunk-url": "https://b" } });
+    const changes = diffValues(
+      { options: { "splunk-token": "new", "splunk-url": "https://a" } },
+      { options: { "splunk-token": "old", "splunk-url": "https://b" } },
+    );
     expect(changes).toEqual([
       { path: "/options/splunk-token", field: "options[splunk-token]", desired: MASK, live: MASK },
       { path: "/options/splunk-url", field: "options[splunk-url]", desired: "https://a", live: "https://b" },
@@ -87,7 +163,17 @@ describe("secret masking", () => {
   });
 
   it("masks secrets inside an EventBridge target Input, which is a JSON string", () => {
-    const input = JSON.stringify({ containerOverrides: [{ name: "report", environment: [{ name: "DB_PASSWORD", value: "hunter2" }, { name: "MODE", value: "csv" }] }] });
+    const input = JSON.stringify({
+      containerOverrides: [
+        {
+          name: "report",
+          environment: [
+            { name: "DB_PASSWORD", value: "hunter2" },
+            { name: "MODE", value: "csv" },
+          ],
+        },
+      ],
+    });
     const masked = maskSecrets({ Targets: [{ Id: "t", Input: input }] });
     expect(JSON.stringify(masked)).not.toContain("hunter2");
     expect(JSON.stringify(masked)).toContain("csv");

@@ -53,7 +53,8 @@ async function repo(files: Record<string, string>): Promise<string> {
 }
 
 const base = { "base/td.yaml": TD, "base/service.yaml": SERVICE, "base/rule.yaml": RULE };
-const errors = (problems: readonly Problem[]) => problems.filter((p) => p.severity === "error").map((p) => `${p.file}:${p.line} ${p.message}`);
+const errors = (problems: readonly Problem[]) =>
+  problems.filter((p) => p.severity === "error").map((p) => `${p.file}:${p.line} ${p.message}`);
 const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
 
 async function env(overlay: string, extra: Record<string, string> = {}, options: SourceLoadOptions = {}) {
@@ -86,7 +87,11 @@ patches:
     const byKey = new Map(loaded.manifests.map((m) => [m.key, m]));
     expect([...byKey.keys()].sort()).toEqual(["ScheduledRule/default/sweep-one", "Service/main/api-one", "TaskDefinition/api-one"]);
     const container = (byKey.get("TaskDefinition/api-one")!.spec["containerDefinitions"] as Record<string, unknown>[])[0]!;
-    expect(container["environment"]).toEqual([{ name: "MODE", value: "one" }, { name: "KEEP", value: "yes" }, { name: "ADDED", value: "1" }]);
+    expect(container["environment"]).toEqual([
+      { name: "MODE", value: "one" },
+      { name: "KEEP", value: "yes" },
+      { name: "ADDED", value: "1" },
+    ]);
     expect(container["portMappings"]).toEqual([{ containerPort: 8080 }, { containerPort: 9090, hostPort: 9090 }]);
     const service = byKey.get("Service/main/api-one")!;
     expect([service.spec["desiredCount"], service.spec["taskDefinition"], service.labels]).toEqual([5, "api-one", { tier: "web" }]);
@@ -104,7 +109,12 @@ patches:
 `;
     const loaded = await env(overlay, { "base/td.yaml": TD.replace("memory: 512", "memory: lots") });
     const found = loaded.problems.filter((p) => p.severity === "error");
-    expect(found.map((p) => [p.file, p.line])).toEqual(expect.arrayContaining([["ecs-gitops.yaml", lineOf(overlay, "many")], ["../../base/td.yaml", lineOf(TD, "memory")]]));
+    expect(found.map((p) => [p.file, p.line])).toEqual(
+      expect.arrayContaining([
+        ["ecs-gitops.yaml", lineOf(overlay, "many")],
+        ["../../base/td.yaml", lineOf(TD, "memory")],
+      ]),
+    );
   });
 
   it("an undefined variable is an error at the line that uses it, never an empty string", async () => {
@@ -118,7 +128,9 @@ patches:
           - {name: api, image: "api:\${TAG}-\${MISSING}"}
 `;
     const loaded = await env(overlay);
-    expect(errors(loaded.problems)).toEqual([expect.stringMatching(new RegExp(`^ecs-gitops\\.yaml:${lineOf(overlay, "MISSING")} \\$\\{MISSING\\} is not defined`))]);
+    expect(errors(loaded.problems)).toEqual([
+      expect.stringMatching(new RegExp(`^ecs-gitops\\.yaml:${lineOf(overlay, "MISSING")} \\$\\{MISSING\\} is not defined`)),
+    ]);
     expect(loaded.manifests.map((m) => m.key)).not.toContain("TaskDefinition/api");
   });
 
@@ -132,20 +144,34 @@ patches:
           - name: apii
             image: api:2
 `;
-    expect(errors((await env(overlay)).problems)).toEqual([expect.stringMatching(new RegExp(`^ecs-gitops\\.yaml:${lineOf(overlay, "apii")} the patch targets name "apii" in containerDefinitions, which the base does not define \\(there are: "api"\\)`))]);
+    expect(errors((await env(overlay)).problems)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^ecs-gitops\\.yaml:${lineOf(overlay, "apii")} the patch targets name "apii" in containerDefinitions, which the base does not define \\(there are: "api"\\)`,
+        ),
+      ),
+    ]);
     const added = await env(overlay.replace("- name: apii", "- $patch: add\n            name: sidecar\n            memory: 64"));
     expect(errors(added.problems)).toEqual([]);
-    expect((added.manifests.find((m) => m.kind === "TaskDefinition")!.spec["containerDefinitions"] as { name: string }[]).map((c) => c.name)).toEqual(["api", "sidecar"]);
+    expect(
+      (added.manifests.find((m) => m.kind === "TaskDefinition")!.spec["containerDefinitions"] as { name: string }[]).map((c) => c.name),
+    ).toEqual(["api", "sidecar"]);
   });
 
   it("a patch or removal of a resource no base defines is an error at its target", async () => {
-    const overlay = "bases: [../../base]\nremove:\n  - {kind: Service, name: apx}\npatches:\n  - target: {kind: ScheduledRule, name: swep}\n    patch: {spec: {state: DISABLED}}\n";
-    expect(errors((await env(overlay)).problems).map((e) => e.split(" ").slice(0, 3).join(" "))).toEqual(["ecs-gitops.yaml:3 remove names", "ecs-gitops.yaml:5 the patch"]);
+    const overlay =
+      "bases: [../../base]\nremove:\n  - {kind: Service, name: apx}\npatches:\n  - target: {kind: ScheduledRule, name: swep}\n    patch: {spec: {state: DISABLED}}\n";
+    expect(errors((await env(overlay)).problems).map((e) => e.split(" ").slice(0, 3).join(" "))).toEqual([
+      "ecs-gitops.yaml:3 remove names",
+      "ecs-gitops.yaml:5 the patch",
+    ]);
   });
 
   it("an overlay resource with a base resource's identity is a duplicate naming both files", async () => {
     const loaded = await env("bases: [../../base]\n", { "envs/one/extra.yaml": SERVICE.replace("desiredCount: 2", "desiredCount: 3") });
-    expect(errors(loaded.problems)).toEqual(expect.arrayContaining([expect.stringContaining("Service/main/api is defined twice: ../../base/service.yaml:1 and extra.yaml:1")]));
+    expect(errors(loaded.problems)).toEqual(
+      expect.arrayContaining([expect.stringContaining("Service/main/api is defined twice: ../../base/service.yaml:1 and extra.yaml:1")]),
+    );
   });
 
   it("reads only the process environment variables listed, keeps a number's type and $${X} literal", async () => {
@@ -165,20 +191,34 @@ patches:
     const loaded = await env(overlay, {}, { env: { ENVS_TEST_BUILD: "b42", HOME: "/root" } });
     expect(errors(loaded.problems)).toEqual([]);
     expect(loaded.manifests.find((m) => m.kind === "Service")!.spec["desiredCount"]).toBe(7);
-    const container = (loaded.manifests.find((m) => m.kind === "TaskDefinition")!.spec["containerDefinitions"] as Record<string, unknown>[])[0]!;
+    const container = (
+      loaded.manifests.find((m) => m.kind === "TaskDefinition")!.spec["containerDefinitions"] as Record<string, unknown>[]
+    )[0]!;
     expect([container["image"], container["command"]]).toEqual(["api:b42", ["sh", "-c", "echo ${HOME}"]]);
     const unset = await env(overlay, {}, { env: {} });
-    expect(errors(unset.problems)).toEqual([expect.stringMatching(new RegExp(`^ecs-gitops\\.yaml:${lineOf(overlay, "fromEnv")} variable BUILD reads the environment variable ENVS_TEST_BUILD, which is not set`))]);
+    expect(errors(unset.problems)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^ecs-gitops\\.yaml:${lineOf(overlay, "fromEnv")} variable BUILD reads the environment variable ENVS_TEST_BUILD, which is not set`,
+        ),
+      ),
+    ]);
   });
 
   it("SSM variables stay as written offline and take the parameter's value when read", async () => {
-    const overlay = "bases: [../../base]\nvars: {TAG: {fromSsm: /app/tag}}\npatches:\n  - target: {kind: TaskDefinition, name: api}\n    patch: {spec: {containerDefinitions: [{name: api, image: 'api:${TAG}'}]}}\n";
-    const image = (loaded: Awaited<ReturnType<typeof env>>) => (loaded.manifests.find((m) => m.kind === "TaskDefinition")!.spec["containerDefinitions"] as { image: string }[])[0]!.image;
+    const overlay =
+      "bases: [../../base]\nvars: {TAG: {fromSsm: /app/tag}}\npatches:\n  - target: {kind: TaskDefinition, name: api}\n    patch: {spec: {containerDefinitions: [{name: api, image: 'api:${TAG}'}]}}\n";
+    const image = (loaded: Awaited<ReturnType<typeof env>>) =>
+      (loaded.manifests.find((m) => m.kind === "TaskDefinition")!.spec["containerDefinitions"] as { image: string }[])[0]!.image;
     expect(image(await env(overlay, {}, { offline: true }))).toBe("api:${TAG}");
     // A command that cannot read SSM (the controller, for now) must not send `${TAG}` to AWS.
     expect(errors((await env(overlay)).problems)).toEqual([expect.stringContaining("fromSsm variables are read by diff and apply")]);
     const read: string[][] = [];
-    const online = await env(overlay, {}, { readSsm: async (names) => (read.push([...names]), new Map([["/app/tag", { value: "9", secure: false }]])) });
+    const online = await env(
+      overlay,
+      {},
+      { readSsm: async (names) => (read.push([...names]), new Map([["/app/tag", { value: "9", secure: false }]])) },
+    );
     expect([image(online), read]).toEqual(["api:9", [["/app/tag"]]]);
     const missing = await env(overlay, {}, { readSsm: async () => new Map() });
     expect(errors(missing.problems)).toEqual([expect.stringContaining("variable TAG reads SSM parameter /app/tag, which does not exist")]);
@@ -186,7 +226,11 @@ patches:
 });
 
 describe("the repository root", () => {
-  const envs = (a: string, b: string) => ({ ...base, "envs/a/ecs-gitops.yaml": `region: us-east-1\nbases: [../../base]\n${a}`, "envs/b/ecs-gitops.yaml": `region: us-east-1\nbases: [../../base]\n${b}` });
+  const envs = (a: string, b: string) => ({
+    ...base,
+    "envs/a/ecs-gitops.yaml": `region: us-east-1\nbases: [../../base]\n${a}`,
+    "envs/b/ecs-gitops.yaml": `region: us-east-1\nbases: [../../base]\n${b}`,
+  });
 
   it("validates every environment, a base error once, at the base's line", async () => {
     const dir = await repo({ ...envs("nameSuffix: -a\n", "nameSuffix: -b\n"), "base/td.yaml": TD.replace("memory: 512", "memory: lots") });
@@ -198,7 +242,9 @@ describe("the repository root", () => {
   it("two environments making one identity in one account and region is an error at each overlay", async () => {
     const loaded = await loadSourceTree(await repo(envs("nameSuffix: -x\n", "nameSuffix: -x\n")), { allEnvironments: true });
     const duplicates = loaded.problems.filter((p) => p.code === "DuplicateIdentity");
-    expect(new Set(duplicates.map((p) => `${p.file}:${p.line}`))).toEqual(new Set(["envs/a/ecs-gitops.yaml:3", "envs/b/ecs-gitops.yaml:3"]));
+    expect(new Set(duplicates.map((p) => `${p.file}:${p.line}`))).toEqual(
+      new Set(["envs/a/ecs-gitops.yaml:3", "envs/b/ecs-gitops.yaml:3"]),
+    );
   });
 
   it("asks for an environment when a command needs one", async () => {
@@ -209,15 +255,30 @@ describe("the repository root", () => {
 
 describe("scoping", () => {
   it("skips a docker-compose.yml with a note and an ignored folder without a word", async () => {
-    const dir = await repo({ "td.yaml": TD, "docker-compose.yml": "services:\n  db:\n    image: postgres:16\n", "vendor/x/td.yaml": "kind: [broken", ".github/workflows/ci.yml": "on: push\n", ".ecs-gitopsignore": "# third-party\nvendor/\n" });
+    const dir = await repo({
+      "td.yaml": TD,
+      "docker-compose.yml": "services:\n  db:\n    image: postgres:16\n",
+      "vendor/x/td.yaml": "kind: [broken",
+      ".github/workflows/ci.yml": "on: push\n",
+      ".ecs-gitopsignore": "# third-party\nvendor/\n",
+    });
     const loaded = await loadSourceTree(dir);
     expect(loaded.problems.map((p) => [p.file, p.severity, p.code])).toEqual([["docker-compose.yml", "note", "NotAManifest"]]);
     expect(loaded.manifests.map((m) => m.key)).toEqual(["TaskDefinition/api"]);
   });
 
   it("keeps the import hint for raw AWS JSON, as a note", async () => {
-    const loaded = await loadSourceTree(await repo({ "td.yaml": TD, "task-definition.json": JSON.stringify({ family: "x", containerDefinitions: [] }) }));
-    expect(loaded.problems).toMatchObject([{ file: "task-definition.json", severity: "note", code: "RawAwsInput", message: expect.stringContaining("run `ecs-gitops import task-definition.json`") }]);
+    const loaded = await loadSourceTree(
+      await repo({ "td.yaml": TD, "task-definition.json": JSON.stringify({ family: "x", containerDefinitions: [] }) }),
+    );
+    expect(loaded.problems).toMatchObject([
+      {
+        file: "task-definition.json",
+        severity: "note",
+        code: "RawAwsInput",
+        message: expect.stringContaining("run `ecs-gitops import task-definition.json`"),
+      },
+    ]);
   });
 });
 
@@ -236,6 +297,10 @@ describe("run --env", () => {
     const dir = await repo({ ...base, "envs/one/ecs-gitops.yaml": "owner: one\nbases: [../../base]\nnameSuffix: -one\n" });
     const load = await loadCommitInline({ root: path.join(dir, "envs", "one"), within: dir, cluster: undefined });
     expect(load.config.owner).toBe("one");
-    expect(load.loaded?.manifests.map((m) => m.key).sort()).toEqual(["ScheduledRule/default/sweep-one", "Service/main/api-one", "TaskDefinition/api-one"]);
+    expect(load.loaded?.manifests.map((m) => m.key).sort()).toEqual([
+      "ScheduledRule/default/sweep-one",
+      "Service/main/api-one",
+      "TaskDefinition/api-one",
+    ]);
   });
 });

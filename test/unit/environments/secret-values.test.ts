@@ -7,7 +7,10 @@ describe("SecureString values in output", () => {
     expect(redactUrl(`UPSTREAM_HEADER: Bearer ${value}`)).toContain(value);
     registerSecretValue(value);
     expect(redactUrl(`UPSTREAM_HEADER: Bearer ${value}`)).toBe("UPSTREAM_HEADER: Bearer (masked)");
-    expect(redactDeep({ msg: "planned", fields: [{ desired: `x${value}x` }] })).toEqual({ msg: "planned", fields: [{ desired: "x(masked)x" }] });
+    expect(redactDeep({ msg: "planned", fields: [{ desired: `x${value}x` }] })).toEqual({
+      msg: "planned",
+      fields: [{ desired: "x(masked)x" }],
+    });
   });
 
   it("a value too short to be told from ordinary text is not registered", () => {

@@ -12,7 +12,8 @@ import { loadDesiredState } from "../../../src/resources/load.js";
 const HEAD = "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: web\nspec:\n";
 const CONTAINERS = "  containerDefinitions:\n    - name: web\n      image: nginx\n      memory: 256\n";
 const td = (spec = CONTAINERS) => HEAD + spec;
-const envelope = (kind: string, name: string, spec: string) => `apiVersion: ecs-gitops/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+const envelope = (kind: string, name: string, spec: string) =>
+  `apiVersion: ecs-gitops/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 const service = (spec: string) => envelope("Service", "web", spec);
 const rule = (spec: string) => envelope("ScheduledRule", "nightly", spec);
 const container = (fields: string) => `  containerDefinitions:\n    - name: web\n      image: nginx\n      memory: 256\n${fields}`;
@@ -31,31 +32,80 @@ type Case = {
   line?: number;
 };
 
-const bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "abcdefgh".split("").map((p, i) => `${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(9).fill(`*${p}`).join(", ")}]\n`).join("");
+const bomb =
+  "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" +
+  "abcdefgh"
+    .split("")
+    .map((p, i) => `${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(9).fill(`*${p}`).join(", ")}]\n`)
+    .join("");
 
 const cases: Case[] = [
   // YAML itself
-  { name: "an unclosed flow sequence", files: { "bad.yaml": td("  containerDefinitions: [{name: web, image: nginx\n") }, code: "YamlSyntax" },
+  {
+    name: "an unclosed flow sequence",
+    files: { "bad.yaml": td("  containerDefinitions: [{name: web, image: nginx\n") },
+    code: "YamlSyntax",
+  },
   { name: "an unclosed quoted string", files: { "bad.yaml": td('  networkMode: "awsvpc\n' + CONTAINERS) }, code: "YamlSyntax" },
-  { name: "inconsistent indentation", files: { "bad.yaml": "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n    name: web\n  labels: {}\n" }, code: "YamlSyntax" },
+  {
+    name: "inconsistent indentation",
+    files: { "bad.yaml": "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n    name: web\n  labels: {}\n" },
+    code: "YamlSyntax",
+  },
   { name: "tab indentation", files: { "bad.yaml": td("\tcontainerDefinitions: []\n") }, code: "YamlSyntax", line: 6 },
   { name: "a duplicate top-level key", files: { "bad.yaml": td() + "kind: Service\n" }, code: "YamlSyntax" },
   { name: "a duplicate key in a container", files: { "bad.yaml": td(container("      image: httpd\n")) }, code: "YamlSyntax", line: 10 },
   { name: "an alias bomb (billion laughs)", files: { "bad.yaml": bomb }, code: "AliasLimit" },
   { name: "an alias of an undefined anchor", files: { "bad.yaml": td(container("      command: *missing\n")) }, code: "YamlSyntax" },
-  { name: "an unknown tag (CloudFormation !Ref)", files: { "bad.yaml": td(container("      user: !Ref AppUser\n")) }, code: "YamlSyntax", line: 10 },
+  {
+    name: "an unknown tag (CloudFormation !Ref)",
+    files: { "bad.yaml": td(container("      user: !Ref AppUser\n")) },
+    code: "YamlSyntax",
+    line: 10,
+  },
   { name: "an unsupported YAML version", files: { "bad.yaml": "%YAML 9.9\n---\n" + td() }, code: "YamlSyntax" },
-  { name: "nesting 10,000 flow sequences deep", files: { "bad.yaml": td(`  containerDefinitions: ${"[".repeat(10_000)}${"]".repeat(10_000)}\n`) }, code: "YamlSyntax" },
-  { name: "a stray document-end marker followed by text", files: { "bad.yaml": td() + "...\nkind TaskDefinition\n" }, code: "NotAMapping", partial: true },
+  {
+    name: "nesting 10,000 flow sequences deep",
+    files: { "bad.yaml": td(`  containerDefinitions: ${"[".repeat(10_000)}${"]".repeat(10_000)}\n`) },
+    code: "YamlSyntax",
+  },
+  {
+    name: "a stray document-end marker followed by text",
+    files: { "bad.yaml": td() + "...\nkind TaskDefinition\n" },
+    code: "NotAMapping",
+    partial: true,
+  },
   // Bytes that are not a YAML text
   { name: "a file over the size cap", files: { "bad.yaml": td() + "#".repeat(MAX_FILE_BYTES) }, code: "FileTooLarge", line: 1 },
-  { name: "a binary file with a .yml name", files: { "bad.yml": bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13) }, code: "BinaryFile", file: "bad.yml" },
+  {
+    name: "a binary file with a .yml name",
+    files: { "bad.yml": bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13) },
+    code: "BinaryFile",
+    file: "bad.yml",
+  },
   { name: "a UTF-16 file", files: { "bad.yaml": bytes(0xff, 0xfe, 0x61, 0x00, 0x3a, 0x00, 0x20, 0x00, 0x31, 0x00) }, code: "BinaryFile" },
-  { name: "Latin-1 bytes", files: { "bad.yaml": new Uint8Array([...new TextEncoder().encode(td(container("      user: caf"))), 0xe9, 0x0a]) }, code: "NotUtf8" },
-  { name: "a truncated UTF-8 sequence", files: { "bad.yaml": new Uint8Array([...new TextEncoder().encode(td()), 0xe2, 0x82]) }, code: "NotUtf8" },
+  {
+    name: "Latin-1 bytes",
+    files: { "bad.yaml": new Uint8Array([...new TextEncoder().encode(td(container("      user: caf"))), 0xe9, 0x0a]) },
+    code: "NotUtf8",
+  },
+  {
+    name: "a truncated UTF-8 sequence",
+    files: { "bad.yaml": new Uint8Array([...new TextEncoder().encode(td()), 0xe2, 0x82]) },
+    code: "NotUtf8",
+  },
   // Keys that could pollute prototypes
-  { name: "a __proto__ key in spec", files: { "bad.yaml": td(CONTAINERS + "  __proto__: {polluted: true}\n") }, code: "UnsafeKey", line: 10 },
-  { name: "a __proto__ label", files: { "bad.yaml": HEAD.replace("  name: web\n", "  name: web\n  labels:\n    __proto__: x\n") + CONTAINERS }, code: "UnsafeKey" },
+  {
+    name: "a __proto__ key in spec",
+    files: { "bad.yaml": td(CONTAINERS + "  __proto__: {polluted: true}\n") },
+    code: "UnsafeKey",
+    line: 10,
+  },
+  {
+    name: "a __proto__ label",
+    files: { "bad.yaml": HEAD.replace("  name: web\n", "  name: web\n  labels:\n    __proto__: x\n") + CONTAINERS },
+    code: "UnsafeKey",
+  },
   // `constructor` is an ordinary (unknown) field name, not a prototype hazard
   { name: "a constructor key at the top", files: { "bad.yaml": td() + "constructor: {}\n" }, code: "UnknownField" },
   // Documents that are not resources
@@ -63,7 +113,13 @@ const cases: Case[] = [
   { name: "a scalar document", files: { "bad.yaml": "just some text\n" }, code: "NotAMapping" },
   { name: "a number document", files: { "bad.yaml": "42\n" }, code: "NotAMapping" },
   { name: "a null document", files: { "bad.yaml": "~\n" }, code: "NotAMapping" },
-  { name: "a bad second document after a good one", files: { "bad.yaml": td() + "---\n- oops\n" }, code: "NotAMapping", line: 11, partial: true },
+  {
+    name: "a bad second document after a good one",
+    files: { "bad.yaml": td() + "---\n- oops\n" },
+    code: "NotAMapping",
+    line: 11,
+    partial: true,
+  },
   // Envelope
   { name: "a wrong apiVersion", files: { "bad.yaml": td().replace("ecs-gitops/v1", "ecs-gitops/v2") }, code: "BadEnvelope", line: 1 },
   { name: "a numeric apiVersion", files: { "bad.yaml": td().replace("ecs-gitops/v1", "1") }, code: "BadEnvelope" },
@@ -71,42 +127,141 @@ const cases: Case[] = [
   { name: "an unknown kind", files: { "bad.yaml": td().replace("TaskDefinition", "Deployment") }, code: "UnknownKind", line: 2 },
   { name: "a lower-case kind", files: { "bad.yaml": td().replace("TaskDefinition", "taskdefinition") }, code: "UnknownKind" },
   { name: "a missing kind", files: { "bad.yaml": td().replace("kind: TaskDefinition\n", "") }, code: "MissingField" },
-  { name: "a missing metadata", files: { "bad.yaml": "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nspec:\n" + CONTAINERS }, code: "MissingField" },
-  { name: "metadata as a string", files: { "bad.yaml": "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: web\nspec:\n" + CONTAINERS }, code: "WrongType" },
-  { name: "a missing metadata.name", files: { "bad.yaml": td().replace("  name: web\n", "  labels: {team: shop}\n") }, code: "MissingField" },
+  {
+    name: "a missing metadata",
+    files: { "bad.yaml": "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nspec:\n" + CONTAINERS },
+    code: "MissingField",
+  },
+  {
+    name: "metadata as a string",
+    files: { "bad.yaml": "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: web\nspec:\n" + CONTAINERS },
+    code: "WrongType",
+  },
+  {
+    name: "a missing metadata.name",
+    files: { "bad.yaml": td().replace("  name: web\n", "  labels: {team: shop}\n") },
+    code: "MissingField",
+  },
   { name: "an empty metadata.name", files: { "bad.yaml": td().replace("name: web", 'name: ""') }, code: "WrongType" },
   { name: "a numeric metadata.name", files: { "bad.yaml": td().replace("name: web", "name: 42") }, code: "WrongType" },
   { name: "a family name with a space", files: { "bad.yaml": td().replace("name: web", "name: web app") }, code: "InvalidValue" },
-  { name: "a rule name over 64 characters", files: { "bad.yaml": rule("  scheduleExpression: rate(5 minutes)\n").replace("name: nightly", `name: ${"r".repeat(65)}`) }, code: "InvalidValue" },
+  {
+    name: "a rule name over 64 characters",
+    files: { "bad.yaml": rule("  scheduleExpression: rate(5 minutes)\n").replace("name: nightly", `name: ${"r".repeat(65)}`) },
+    code: "InvalidValue",
+  },
   { name: "an unknown top-level field", files: { "bad.yaml": td() + "status: {}\n" }, code: "UnknownField", line: 10 },
-  { name: "an unknown metadata field", files: { "bad.yaml": td().replace("  name: web\n", "  name: web\n  namespace: prod\n") }, code: "UnknownField" },
-  { name: "a numeric label value", files: { "bad.yaml": td().replace("  name: web\n", "  name: web\n  labels: {version: 3}\n") }, code: "WrongType" },
-  { name: "a label with the aws: prefix", files: { "bad.yaml": td().replace("  name: web\n", "  name: web\n  labels: {'aws:team': shop}\n") }, code: "InvalidValue" },
-  { name: "46 labels", files: { "bad.yaml": td().replace("  name: web\n", `  name: web\n  labels:\n${Array.from({ length: 46 }, (_, i) => `    l${i}: v\n`).join("")}`) }, code: "InvalidValue" },
-  { name: "a misspelt ecs-gitops annotation", files: { "bad.yaml": td().replace("  name: web\n", "  name: web\n  annotations: {ecs-gitops/ignore-diff: desiredCount}\n") }, code: "UnknownField" },
-  { name: "a missing spec", files: { "bad.yaml": "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: web\n" }, code: "MissingField" },
+  {
+    name: "an unknown metadata field",
+    files: { "bad.yaml": td().replace("  name: web\n", "  name: web\n  namespace: prod\n") },
+    code: "UnknownField",
+  },
+  {
+    name: "a numeric label value",
+    files: { "bad.yaml": td().replace("  name: web\n", "  name: web\n  labels: {version: 3}\n") },
+    code: "WrongType",
+  },
+  {
+    name: "a label with the aws: prefix",
+    files: { "bad.yaml": td().replace("  name: web\n", "  name: web\n  labels: {'aws:team': shop}\n") },
+    code: "InvalidValue",
+  },
+  {
+    name: "46 labels",
+    files: {
+      "bad.yaml": td().replace(
+        "  name: web\n",
+        `  name: web\n  labels:\n${Array.from({ length: 46 }, (_, i) => `    l${i}: v\n`).join("")}`,
+      ),
+    },
+    code: "InvalidValue",
+  },
+  {
+    name: "a misspelt ecs-gitops annotation",
+    files: { "bad.yaml": td().replace("  name: web\n", "  name: web\n  annotations: {ecs-gitops/ignore-diff: desiredCount}\n") },
+    code: "UnknownField",
+  },
+  {
+    name: "a missing spec",
+    files: { "bad.yaml": "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: web\n" },
+    code: "MissingField",
+  },
   { name: "spec as a list", files: { "bad.yaml": td("  - containerDefinitions: []\n") }, code: "WrongType", line: 5 },
   { name: "spec as a string", files: { "bad.yaml": HEAD.replace("spec:\n", "spec: all of it\n") }, code: "WrongType" },
   // Spec against the AWS model
   { name: "no containerDefinitions", files: { "bad.yaml": td("  networkMode: awsvpc\n") }, code: "MissingField" },
-  { name: "a number where the image string goes", files: { "bad.yaml": td(CONTAINERS.replace("image: nginx", "image: 123")) }, code: "WrongType", line: 8 },
+  {
+    name: "a number where the image string goes",
+    files: { "bad.yaml": td(CONTAINERS.replace("image: nginx", "image: 123")) },
+    code: "WrongType",
+    line: 8,
+  },
   { name: "a string where a boolean goes", files: { "bad.yaml": td(container("      essential: yes\n")) }, code: "WrongType" },
   { name: "a boolean task cpu", files: { "bad.yaml": td("  cpu: true\n" + CONTAINERS) }, code: "WrongType" },
   { name: "an unknown networkMode", files: { "bad.yaml": td("  networkMode: vpc\n" + CONTAINERS) }, code: "InvalidValue" },
   { name: "a misspelt container field", files: { "bad.yaml": td(container("      portMapings: []\n")) }, code: "UnknownField", line: 10 },
   { name: "a YAML merge key", files: { "bad.yaml": td(container("      <<: {cpu: 256}\n")) }, code: "UnknownField" },
   { name: "a desiredCount in words", files: { "bad.yaml": service("  taskDefinition: web:1\n  desiredCount: two\n") }, code: "WrongType" },
-  { name: "garbage nested 200 mappings deep", files: { "bad.yaml": td(CONTAINERS + `  junk: ${"{a: ".repeat(200)}1${"}".repeat(200)}\n`) }, code: "UnknownField" },
-  { name: "an unknown field on CRLF lines", files: { "bad.yaml": td(CONTAINERS + "  memroy: 512\n").replaceAll("\n", "\r\n") }, code: "UnknownField", line: 10 },
-  { name: "a byte-order mark and an unknown kind", files: { "bad.yaml": "\uFEFF" + td().replace("TaskDefinition", "Taskdefinition") }, code: "UnknownKind", line: 2 },
-  { name: "a target without its required id", files: { "bad.yaml": rule("  scheduleExpression: rate(5 minutes)\n  targets:\n    - taskDefinition: web:1\n") }, code: "MissingField" },
+  {
+    name: "garbage nested 200 mappings deep",
+    files: { "bad.yaml": td(CONTAINERS + `  junk: ${"{a: ".repeat(200)}1${"}".repeat(200)}\n`) },
+    code: "UnknownField",
+  },
+  {
+    name: "an unknown field on CRLF lines",
+    files: { "bad.yaml": td(CONTAINERS + "  memroy: 512\n").replaceAll("\n", "\r\n") },
+    code: "UnknownField",
+    line: 10,
+  },
+  {
+    name: "a byte-order mark and an unknown kind",
+    files: { "bad.yaml": "\uFEFF" + td().replace("TaskDefinition", "Taskdefinition") },
+    code: "UnknownKind",
+    line: 2,
+  },
+  {
+    name: "a target without its required id",
+    files: { "bad.yaml": rule("  scheduleExpression: rate(5 minutes)\n  targets:\n    - taskDefinition: web:1\n") },
+    code: "MissingField",
+  },
   // Semantic checks
-  { name: "10,000 containers", files: { "bad.yaml": td(`  containerDefinitions:\n${"    - {name: c, image: nginx, memory: 8}\n".repeat(10_000)}`) }, code: "Semantic" },
-  { name: "a 10,000-item environment list over 64 KiB", files: { "bad.yaml": td(container(`      environment:\n${Array.from({ length: 10_000 }, (_, i) => `        - {name: V${i}, value: x}\n`).join("")}`)) }, code: "Semantic" },
-  { name: "a Fargate task with 4 GB on 256 cpu", files: { "bad.yaml": td("  requiresCompatibilities: [FARGATE]\n  networkMode: awsvpc\n  cpu: 256\n  memory: 4 GB\n" + CONTAINERS) }, code: "Semantic", line: 9 },
-  { name: "a cron with both day fields", files: { "bad.yaml": rule("  scheduleExpression: cron(0 3 * * * *)\n") }, code: "Semantic", line: 6 },
-  { name: "an eventPattern string that is not JSON", files: { "bad.yaml": rule("  eventPattern: '{source: [aws.ecs]'\n") }, code: "Semantic" },
-  { name: "a service on a family nobody defines", files: { "bad.yaml": service("  taskDefinition: api\n  launchType: EC2\n") }, code: "UnresolvedReference", line: 6 },
+  {
+    name: "10,000 containers",
+    files: { "bad.yaml": td(`  containerDefinitions:\n${"    - {name: c, image: nginx, memory: 8}\n".repeat(10_000)}`) },
+    code: "Semantic",
+  },
+  {
+    name: "a 10,000-item environment list over 64 KiB",
+    files: {
+      "bad.yaml": td(
+        container(`      environment:\n${Array.from({ length: 10_000 }, (_, i) => `        - {name: V${i}, value: x}\n`).join("")}`),
+      ),
+    },
+    code: "Semantic",
+  },
+  {
+    name: "a Fargate task with 4 GB on 256 cpu",
+    files: { "bad.yaml": td("  requiresCompatibilities: [FARGATE]\n  networkMode: awsvpc\n  cpu: 256\n  memory: 4 GB\n" + CONTAINERS) },
+    code: "Semantic",
+    line: 9,
+  },
+  {
+    name: "a cron with both day fields",
+    files: { "bad.yaml": rule("  scheduleExpression: cron(0 3 * * * *)\n") },
+    code: "Semantic",
+    line: 6,
+  },
+  {
+    name: "an eventPattern string that is not JSON",
+    files: { "bad.yaml": rule("  eventPattern: '{source: [aws.ecs]'\n") },
+    code: "Semantic",
+  },
+  {
+    name: "a service on a family nobody defines",
+    files: { "bad.yaml": service("  taskDefinition: api\n  launchType: EC2\n") },
+    code: "UnresolvedReference",
+    line: 6,
+  },
   { name: "one identity in two files", files: { "a.yaml": td(), "bad.yaml": td() }, code: "DuplicateIdentity" },
   // Trees
   { name: "an empty repository", files: {}, code: "EmptyRepo", file: "." },
@@ -194,7 +349,10 @@ describe("the fixture corpus in test/fixtures/bad", () => {
     const result = await loadDesiredState(root);
     expect(result.manifests).toEqual([]);
     for (const [file, code] of Object.entries(expected)) {
-      expect(result.problems.filter((p) => p.file === file).map((p) => p.code), file).toContain(code);
+      expect(
+        result.problems.filter((p) => p.file === file).map((p) => p.code),
+        file,
+      ).toContain(code);
     }
   });
 });

@@ -46,10 +46,16 @@ describe("values quoted in messages", () => {
   it("import does not print the default of a secret-looking template variable", () => {
     const input = JSON.stringify({
       family: "web",
-      containerDefinitions: [{ name: "web", image: "nginx", environment: [
-        { name: "API_SECRET", value: "{{ env `API_SECRET` `hunter2default` }}" },
-        { name: "REGION", value: "{{ env `REGION` `eu-west-1` }}" },
-      ] }],
+      containerDefinitions: [
+        {
+          name: "web",
+          image: "nginx",
+          environment: [
+            { name: "API_SECRET", value: "{{ env `API_SECRET` `hunter2default` }}" },
+            { name: "REGION", value: "{{ env `REGION` `eu-west-1` }}" },
+          ],
+        },
+      ],
     });
     const result = convertFile("task-def.json", input);
     const notes = JSON.stringify(result);
@@ -69,7 +75,10 @@ describe("ignore-differences paths", () => {
   }
 
   it.each([
-    ["Service", "desiredCount, /deploymentConfiguration/maximumPercent, networkConfiguration.awsvpcConfiguration.subnets, tags/team, loadBalancers/*/containerPort"],
+    [
+      "Service",
+      "desiredCount, /deploymentConfiguration/maximumPercent, networkConfiguration.awsvpcConfiguration.subnets, tags/team, loadBalancers/*/containerPort",
+    ],
     ["TaskDefinition", "containerDefinitions/*/image, /containerDefinitions/0/environment/FOO, cpu"],
     ["ScheduledRule", "scheduleExpression, targets/*/taskCount, eventPattern/detail/lastStatus"],
   ])("accepts paths of the %s model", (kind, paths) => {

@@ -38,25 +38,100 @@ const dec = new TextDecoder();
 type Mutation = (text: string, r: Rng) => string | Uint8Array;
 
 const lines = (text: string) => text.split("\n");
-const valueLines = (text: string) => lines(text).flatMap((line, i) => (/:\s+\S/.test(line) && !line.trimStart().startsWith("#") ? [i] : []));
+const valueLines = (text: string) =>
+  lines(text).flatMap((line, i) => (/:\s+\S/.test(line) && !line.trimStart().startsWith("#") ? [i] : []));
 const keyLines = (text: string) => lines(text).flatMap((line, i) => (/^\s*(- )?[A-Za-z_][\w-]*:/.test(line) ? [i] : []));
-const replaceLine = (text: string, index: number, change: (line: string) => string) => lines(text).map((line, i) => (i === index ? change(line) : line)).join("\n");
+const replaceLine = (text: string, index: number, change: (line: string) => string) =>
+  lines(text)
+    .map((line, i) => (i === index ? change(line) : line))
+    .join("\n");
 const insertAt = (text: string, at: number, piece: string) => text.slice(0, at) + piece + text.slice(at);
 
-const CONFUSED_VALUES = ["[]", "{}", "~", "null", "true", "no", "1e999", "-.inf", ".nan", "0x1F", "0o17", "12_000", '"', "'", "[1, [2, {a: b}]]", "{a: [1, 2], b: {c: d}}", "|\n  literal", ">-\n  folded", "2001-12-14t21:59:43.10-05:00", '"\\u0000"', "!!binary aGVsbG8=", "99999999999999999999999", "-0", "'1' ", "? complex\n: key"];
-const TAGS = ["!Ref x", "!GetAtt a.b", "!!str 1", "!!int nope", "!!map {a: 1}", "!!seq [1]", "!!set {a, b}", "!!omap [a: 1]", "!!python/object:os.system ls", "!<tag:yaml.org,2002:int> 3", "!!float ~", "!custom {a: 1}", "!!timestamp 2001-12-14", "!!null ''", "!!bool maybe"];
+const CONFUSED_VALUES = [
+  "[]",
+  "{}",
+  "~",
+  "null",
+  "true",
+  "no",
+  "1e999",
+  "-.inf",
+  ".nan",
+  "0x1F",
+  "0o17",
+  "12_000",
+  '"',
+  "'",
+  "[1, [2, {a: b}]]",
+  "{a: [1, 2], b: {c: d}}",
+  "|\n  literal",
+  ">-\n  folded",
+  "2001-12-14t21:59:43.10-05:00",
+  '"\\u0000"',
+  "!!binary aGVsbG8=",
+  "99999999999999999999999",
+  "-0",
+  "'1' ",
+  "? complex\n: key",
+];
+const TAGS = [
+  "!Ref x",
+  "!GetAtt a.b",
+  "!!str 1",
+  "!!int nope",
+  "!!map {a: 1}",
+  "!!seq [1]",
+  "!!set {a, b}",
+  "!!omap [a: 1]",
+  "!!python/object:os.system ls",
+  "!<tag:yaml.org,2002:int> 3",
+  "!!float ~",
+  "!custom {a: 1}",
+  "!!timestamp 2001-12-14",
+  "!!null ''",
+  "!!bool maybe",
+];
 const ANCHORS = [
   (key: string) => `${key}: &a {k: v}\nother: *a\n`,
   (key: string) => `${key}: &r [*r]\n`,
   (key: string) => `${key}: &m {x: 1}\nmerged:\n  <<: *m\n  y: 2\n`,
   (key: string) => `${key}: *undefined\n`,
-  (key: string) => `${key}: &l0 [x, x]\nl1: &l1 [*l0, *l0, *l0, *l0]\nl2: &l2 [*l1, *l1, *l1, *l1]\nl3: &l3 [*l2, *l2, *l2, *l2]\nl4: [*l3, *l3, *l3, *l3, *l3]\n`,
+  (key: string) =>
+    `${key}: &l0 [x, x]\nl1: &l1 [*l0, *l0, *l0, *l0]\nl2: &l2 [*l1, *l1, *l1, *l1]\nl3: &l3 [*l2, *l2, *l2, *l2]\nl4: [*l3, *l3, *l3, *l3, *l3]\n`,
   (key: string) => `${key}: &s\n  inner:\n    <<: *s\n`,
   (key: string) => `&top ${key}: *top\n`,
   (key: string) => `${key}: {<<: [*a, *b]}\n`,
 ];
-const UNICODE = ["é", "名前", "🚀", "\u200b", "\u202e", "\u0085", "\u2028", "\ufeff", "：", "\ud83d", "Ω≈ç√", "\u0000", "\t", "\r", "\u00a0"];
-const EVIL_KEYS = ["__proto__", "constructor", "prototype", "valueOf", "hasOwnProperty", "toString", "__defineGetter__", "", "'quoted key'", "[flow, key]", "? complex"];
+const UNICODE = [
+  "é",
+  "名前",
+  "🚀",
+  "\u200b",
+  "\u202e",
+  "\u0085",
+  "\u2028",
+  "\ufeff",
+  "：",
+  "\ud83d",
+  "Ω≈ç√",
+  "\u0000",
+  "\t",
+  "\r",
+  "\u00a0",
+];
+const EVIL_KEYS = [
+  "__proto__",
+  "constructor",
+  "prototype",
+  "valueOf",
+  "hasOwnProperty",
+  "toString",
+  "__defineGetter__",
+  "",
+  "'quoted key'",
+  "[flow, key]",
+  "? complex",
+];
 
 const MUTATIONS: Record<string, Mutation> = {
   "byte flips": (text, r) => {
@@ -68,29 +143,40 @@ const MUTATIONS: Record<string, Mutation> = {
   "type confusion": (text, r) => {
     const candidates = valueLines(text);
     let out = text;
-    for (let n = 1 + r.int(3); n > 0 && candidates.length > 0; n--) out = replaceLine(out, r.pick(candidates), (line) => line.replace(/:\s+.*$/, `: ${r.pick(CONFUSED_VALUES)}`));
+    for (let n = 1 + r.int(3); n > 0 && candidates.length > 0; n--)
+      out = replaceLine(out, r.pick(candidates), (line) => line.replace(/:\s+.*$/, `: ${r.pick(CONFUSED_VALUES)}`));
     return out;
   },
   "anchors, aliases and merge keys": (text, r) => {
     const at = r.pick(keyLines(text));
     const line = lines(text)[at] ?? "";
     const indent = /^\s*/.exec(line)?.[0] ?? "";
-    const block = r.pick(ANCHORS)(`fuzz${r.int(100)}`).replace(/^(?=.)/gm, indent);
-    return lines(text).flatMap((l, i) => (i === at ? [block.trimEnd(), l] : [l])).join("\n");
+    const block = r
+      .pick(ANCHORS)(`fuzz${r.int(100)}`)
+      .replace(/^(?=.)/gm, indent);
+    return lines(text)
+      .flatMap((l, i) => (i === at ? [block.trimEnd(), l] : [l]))
+      .join("\n");
   },
   tags: (text, r) => {
     const candidates = valueLines(text);
-    return candidates.length === 0 ? `${r.pick(TAGS)}\n${text}` : replaceLine(text, r.pick(candidates), (line) => line.replace(/:\s+(.*)$/, `: ${r.pick(TAGS)}`));
+    return candidates.length === 0
+      ? `${r.pick(TAGS)}\n${text}`
+      : replaceLine(text, r.pick(candidates), (line) => line.replace(/:\s+(.*)$/, `: ${r.pick(TAGS)}`));
   },
   "duplicate keys": (text, r) => {
     const at = r.pick(keyLines(text));
-    return lines(text).flatMap((l, i) => (i === at ? [l, l.replace(/^(\s*)- /, "$1  ")] : [l])).join("\n");
+    return lines(text)
+      .flatMap((l, i) => (i === at ? [l, l.replace(/^(\s*)- /, "$1  ")] : [l]))
+      .join("\n");
   },
   "deep nesting": (text, r) => {
     const depth = r.pick([40, 100, 255, 257, 300, 1_000, 5_000]);
     const flow = r.int(2) === 0 ? `${"[".repeat(depth)}1${"]".repeat(depth)}` : `${"{a: ".repeat(depth)}1${"}".repeat(depth)}`;
     const block = Array.from({ length: Math.min(depth, 400) }, (_, i) => `${"  ".repeat(i)}k${i}:`).join("\n") + " 1";
-    return r.int(3) === 0 ? `${text}\n${block}\n` : replaceLine(text, r.pick(valueLines(text)), (line) => line.replace(/:\s+.*$/, `: ${flow}`));
+    return r.int(3) === 0
+      ? `${text}\n${block}\n`
+      : replaceLine(text, r.pick(valueLines(text)), (line) => line.replace(/:\s+.*$/, `: ${flow}`));
   },
   "many documents": (text, r) => {
     const count = r.pick([50, 200, 500]);
@@ -182,11 +268,20 @@ describe("fuzzing the load and validate path with mutated examples", () => {
       const files = examples.filter((f) => f.file !== "ecs-gitops.yaml").map((f) => (f === target ? { file: f.file, bytes } : f));
       const options = { defaultCluster: "shop" };
       const result = finishDesiredState(loadManifestFiles(files, options), options);
-      expectLocated(result.problems, files.map((f) => f.file), label);
+      expectLocated(
+        result.problems,
+        files.map((f) => f.file),
+        label,
+      );
       // The files that were not touched still load: a bad file costs only itself.
       const untouched = files.filter((f) => f !== files.find((g) => g.file === target.file)).map((f) => f.file);
       const broken = new Set(result.problems.map((p) => p.file));
-      for (const file of untouched) if (!broken.has(file)) expect(result.manifests.some((m) => m.file === file), `${label}: ${file} still loads`).toBe(true);
+      for (const file of untouched)
+        if (!broken.has(file))
+          expect(
+            result.manifests.some((m) => m.file === file),
+            `${label}: ${file} still loads`,
+          ).toBe(true);
     }
     expect(performance.now() - started, `${label}: time`).toBeLessThan(CASE_BUDGET_MS);
     expect(process.memoryUsage().rss - baselineRss, `${label}: memory`).toBeLessThan(MEMORY_BUDGET_BYTES);

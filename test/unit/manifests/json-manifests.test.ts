@@ -6,11 +6,14 @@ import { loadManifestFiles, readManifestFiles } from "../../../src/manifests/loa
 
 const file = (name: string, text: string) => ({ file: name, bytes: new TextEncoder().encode(text) });
 
-const envelope = (spec: object) => JSON.stringify({ apiVersion: "ecs-gitops/v1", kind: "TaskDefinition", metadata: { name: "billing" }, spec }, null, 2);
+const envelope = (spec: object) =>
+  JSON.stringify({ apiVersion: "ecs-gitops/v1", kind: "TaskDefinition", metadata: { name: "billing" }, spec }, null, 2);
 
 describe("JSON manifests", () => {
   it("loads a JSON document in the envelope like YAML", () => {
-    const { manifests, problems } = loadManifestFiles([file("billing/td.json", envelope({ containerDefinitions: [{ name: "app", image: "busybox" }] }))]);
+    const { manifests, problems } = loadManifestFiles([
+      file("billing/td.json", envelope({ containerDefinitions: [{ name: "app", image: "busybox" }] })),
+    ]);
     expect(problems).toEqual([]);
     expect(manifests.map((m) => [m.key, m.file])).toEqual([["TaskDefinition/billing", "billing/td.json"]]);
   });
@@ -19,7 +22,9 @@ describe("JSON manifests", () => {
     const text = envelope({ containerDefinitions: [{ name: "app", image: "busybox", portMapings: [] }] });
     const { problems } = loadManifestFiles([file("td.json", text)]);
     const line = text.split("\n").findIndex((l) => l.includes("portMapings")) + 1;
-    expect(problems).toMatchObject([{ code: "UnknownField", file: "td.json", line, column: text.split("\n")[line - 1]!.indexOf('"portMapings"') + 1 }]);
+    expect(problems).toMatchObject([
+      { code: "UnknownField", file: "td.json", line, column: text.split("\n")[line - 1]!.indexOf('"portMapings"') + 1 },
+    ]);
   });
 
   it("reads tab-indented JSON", () => {
@@ -60,7 +65,9 @@ describe("files of other tools below the manifests path", () => {
     ["a Kubernetes manifest", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {}\n"],
   ])("%s is skipped with one note, not an error", (name, text) => {
     const problems = loadManifestFiles([file(name, text), file("td.json", envelope({}))]).problems.filter((p) => p.file !== "td.json");
-    expect(problems).toMatchObject([{ code: "NotAManifest", severity: "note", file: name, line: 1, message: expect.stringContaining("not an ecs-gitops manifest") }]);
+    expect(problems).toMatchObject([
+      { code: "NotAManifest", severity: "note", file: name, line: 1, message: expect.stringContaining("not an ecs-gitops manifest") },
+    ]);
   });
 
   it.each([

@@ -33,7 +33,8 @@ describe("loadManifestFiles", () => {
   });
 
   it("reports two documents with one identity, naming both files", () => {
-    const td = "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: web}\nspec:\n  containerDefinitions: [{name: web, image: nginx}]\n";
+    const td =
+      "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: web}\nspec:\n  containerDefinitions: [{name: web, image: nginx}]\n";
     const { manifests, problems } = loadManifestFiles([file("a.yaml", td), file("b/c.yaml", td)]);
     expect(manifests).toHaveLength(0);
     expect(problems.map((p) => p.code)).toEqual(["DuplicateIdentity", "DuplicateIdentity"]);

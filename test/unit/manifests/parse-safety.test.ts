@@ -3,7 +3,18 @@ import { loadManifestFiles } from "../../../src/manifests/load.js";
 import { parseManifestText } from "../../../src/manifests/parse.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-const TASK = ["apiVersion: ecs-gitops/v1", "kind: TaskDefinition", "metadata:", "  name: web", "spec:", "  containerDefinitions:", "    - name: web", "      image: nginx", "      memory: 128", ""].join("\n");
+const TASK = [
+  "apiVersion: ecs-gitops/v1",
+  "kind: TaskDefinition",
+  "metadata:",
+  "  name: web",
+  "spec:",
+  "  containerDefinitions:",
+  "    - name: web",
+  "      image: nginx",
+  "      memory: 128",
+  "",
+].join("\n");
 
 describe("self-referencing YAML anchors", () => {
   const recursive: [string, string, { line: number; column: number }][] = [

@@ -23,7 +23,18 @@ async function repo(files: Record<string, string> = {}): Promise<string> {
   return dir;
 }
 
-const TASK = ["apiVersion: ecs-gitops/v1", "kind: TaskDefinition", "metadata:", "  name: web", "spec:", "  containerDefinitions:", "    - name: web", "      image: nginx", "      memory: 128", ""].join("\n");
+const TASK = [
+  "apiVersion: ecs-gitops/v1",
+  "kind: TaskDefinition",
+  "metadata:",
+  "  name: web",
+  "spec:",
+  "  containerDefinitions:",
+  "    - name: web",
+  "      image: nginx",
+  "      memory: 128",
+  "",
+].join("\n");
 const codes = (problems: readonly { file: string; code: string }[]) => problems.map((p) => [p.file, p.code]);
 
 describe("reading manifest files: only regular files, size checked before reading", () => {
@@ -57,7 +68,12 @@ describe("reading manifest files: only regular files, size checked before readin
     await symlink("/etc/hostname", path.join(dir, "README"));
     const { files, problems } = await readManifestFiles(dir);
     expect(files.map((f) => f.file)).toEqual(["real/other.yaml", "web.yaml"]);
-    expect(codes(problems).sort()).toEqual([["inside.yaml", "NotRegularFile"], ["linked", "NotRegularFile"], ["outside.yml", "NotRegularFile"], ["zero.yaml", "NotRegularFile"]]);
+    expect(codes(problems).sort()).toEqual([
+      ["inside.yaml", "NotRegularFile"],
+      ["linked", "NotRegularFile"],
+      ["outside.yml", "NotRegularFile"],
+      ["zero.yaml", "NotRegularFile"],
+    ]);
   });
 
   it("reports a linked manifests root the same way in every command, naming where it points", async () => {
@@ -83,11 +99,20 @@ describe("reading manifest files: only regular files, size checked before readin
 
   it("caps the bytes of one commit and names every file that did not fit", async () => {
     const filler = (n: number) => `# ${"x".repeat(n - 3)}\n`;
-    const dir = await repo({ "a.yaml": TASK, "b.yaml": filler(1_000), "c.yaml": filler(1_000), "d/e.yaml": filler(1_000), "f.yaml": filler(10) });
+    const dir = await repo({
+      "a.yaml": TASK,
+      "b.yaml": filler(1_000),
+      "c.yaml": filler(1_000),
+      "d/e.yaml": filler(1_000),
+      "f.yaml": filler(10),
+    });
     const cap = Buffer.byteLength(TASK) + 1_500;
     const { files, problems } = await readManifestFiles(dir, { maxCommitBytes: cap });
     expect(files.map((f) => f.file)).toEqual(["a.yaml", "b.yaml", "f.yaml"]);
-    expect(codes(problems)).toEqual([["c.yaml", "FileTooLarge"], ["d/e.yaml", "FileTooLarge"]]);
+    expect(codes(problems)).toEqual([
+      ["c.yaml", "FileTooLarge"],
+      ["d/e.yaml", "FileTooLarge"],
+    ]);
     expect(problems[0]!.message).toContain(String(cap));
   });
 

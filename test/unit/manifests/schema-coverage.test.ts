@@ -4,7 +4,12 @@
 import type { CreateServiceCommandInput, RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
 import type { EcsParameters, PutRuleCommandInput, Target } from "@aws-sdk/client-eventbridge";
 import { describe, expect, it } from "vitest";
-import { kindSpecSchemas, scheduledRuleSpecFields, serviceSpecFields, taskDefinitionSpecFields } from "../../../src/manifests/schema/aws-schema.generated.js";
+import {
+  kindSpecSchemas,
+  scheduledRuleSpecFields,
+  serviceSpecFields,
+  taskDefinitionSpecFields,
+} from "../../../src/manifests/schema/aws-schema.generated.js";
 
 const targetFields = Object.keys(kindSpecSchemas.ScheduledRule.properties.targets.items.properties);
 
@@ -35,49 +40,143 @@ const RULE_ONLY_FIELDS = ["targets"] as const;
  */
 const TARGET_FROM_ENVELOPE = ["arn", "input", "ecsParameters"] as const;
 const NON_ECS_TARGET_FIELDS = [
-  "inputPath", "inputTransformer", "kinesisParameters", "runCommandParameters", "batchParameters", "sqsParameters",
-  "httpParameters", "redshiftDataParameters", "sageMakerPipelineParameters", "appSyncParameters",
+  "inputPath",
+  "inputTransformer",
+  "kinesisParameters",
+  "runCommandParameters",
+  "batchParameters",
+  "sqsParameters",
+  "httpParameters",
+  "redshiftDataParameters",
+  "sageMakerPipelineParameters",
+  "appSyncParameters",
 ] as const;
 /** EcsParameters.TaskDefinitionArn is the target's `taskDefinition` (a family reference, resolved). */
 const ECS_PARAMETERS_RENAMED = ["taskDefinitionArn"] as const;
 
 // Every SDK input key is a spec field or provided by the envelope...
-export type TaskDefinitionCovered = ExpectNever<Exclude<keyof RegisterTaskDefinitionCommandInput, FieldOf<typeof taskDefinitionSpecFields> | FieldOf<typeof TASK_DEFINITION_ENVELOPE>>>;
-export type ServiceCovered = ExpectNever<Exclude<keyof CreateServiceCommandInput, FieldOf<typeof serviceSpecFields> | FieldOf<typeof SERVICE_ENVELOPE> | FieldOf<typeof SERVICE_SCHEMA_LAG>>>;
-export type PutRuleCovered = ExpectNever<Exclude<Uncapitalize<keyof PutRuleCommandInput>, FieldOf<typeof scheduledRuleSpecFields> | FieldOf<typeof PUT_RULE_ENVELOPE>>>;
-export type TargetCovered = ExpectNever<Exclude<Uncapitalize<keyof Target>, TargetField | FieldOf<typeof TARGET_FROM_ENVELOPE> | FieldOf<typeof NON_ECS_TARGET_FIELDS>>>;
-export type EcsParametersCovered = ExpectNever<Exclude<Uncapitalize<keyof EcsParameters>, TargetField | FieldOf<typeof ECS_PARAMETERS_RENAMED>>>;
+export type TaskDefinitionCovered = ExpectNever<
+  Exclude<keyof RegisterTaskDefinitionCommandInput, FieldOf<typeof taskDefinitionSpecFields> | FieldOf<typeof TASK_DEFINITION_ENVELOPE>>
+>;
+export type ServiceCovered = ExpectNever<
+  Exclude<
+    keyof CreateServiceCommandInput,
+    FieldOf<typeof serviceSpecFields> | FieldOf<typeof SERVICE_ENVELOPE> | FieldOf<typeof SERVICE_SCHEMA_LAG>
+  >
+>;
+export type PutRuleCovered = ExpectNever<
+  Exclude<Uncapitalize<keyof PutRuleCommandInput>, FieldOf<typeof scheduledRuleSpecFields> | FieldOf<typeof PUT_RULE_ENVELOPE>>
+>;
+export type TargetCovered = ExpectNever<
+  Exclude<Uncapitalize<keyof Target>, TargetField | FieldOf<typeof TARGET_FROM_ENVELOPE> | FieldOf<typeof NON_ECS_TARGET_FIELDS>>
+>;
+export type EcsParametersCovered = ExpectNever<
+  Exclude<Uncapitalize<keyof EcsParameters>, TargetField | FieldOf<typeof ECS_PARAMETERS_RENAMED>>
+>;
 // ...and the schema invents no field the SDK does not know.
-export type TaskDefinitionNoExtra = ExpectNever<Exclude<FieldOf<typeof taskDefinitionSpecFields>, keyof RegisterTaskDefinitionCommandInput>>;
+export type TaskDefinitionNoExtra = ExpectNever<
+  Exclude<FieldOf<typeof taskDefinitionSpecFields>, keyof RegisterTaskDefinitionCommandInput>
+>;
 export type ServiceNoExtra = ExpectNever<Exclude<FieldOf<typeof serviceSpecFields>, keyof CreateServiceCommandInput>>;
-export type PutRuleNoExtra = ExpectNever<Exclude<FieldOf<typeof scheduledRuleSpecFields>, Uncapitalize<keyof PutRuleCommandInput> | FieldOf<typeof RULE_ONLY_FIELDS>>>;
+export type PutRuleNoExtra = ExpectNever<
+  Exclude<FieldOf<typeof scheduledRuleSpecFields>, Uncapitalize<keyof PutRuleCommandInput> | FieldOf<typeof RULE_ONLY_FIELDS>>
+>;
 
 // The same checks at run time: the SDK's keys, complete because TypeScript demands every key.
 const registerTaskDefinitionKeys: Record<keyof RegisterTaskDefinitionCommandInput, true> = {
-  family: true, taskRoleArn: true, executionRoleArn: true, networkMode: true, containerDefinitions: true, volumes: true,
-  placementConstraints: true, requiresCompatibilities: true, cpu: true, memory: true, tags: true, pidMode: true, ipcMode: true,
-  proxyConfiguration: true, inferenceAccelerators: true, ephemeralStorage: true, runtimePlatform: true, enableFaultInjection: true,
+  family: true,
+  taskRoleArn: true,
+  executionRoleArn: true,
+  networkMode: true,
+  containerDefinitions: true,
+  volumes: true,
+  placementConstraints: true,
+  requiresCompatibilities: true,
+  cpu: true,
+  memory: true,
+  tags: true,
+  pidMode: true,
+  ipcMode: true,
+  proxyConfiguration: true,
+  inferenceAccelerators: true,
+  ephemeralStorage: true,
+  runtimePlatform: true,
+  enableFaultInjection: true,
 };
 const createServiceKeys: Record<keyof CreateServiceCommandInput, true> = {
-  cluster: true, serviceName: true, taskDefinition: true, availabilityZoneRebalancing: true, loadBalancers: true,
-  serviceRegistries: true, desiredCount: true, clientToken: true, launchType: true, capacityProviderStrategy: true,
-  platformVersion: true, role: true, deploymentConfiguration: true, placementConstraints: true, placementStrategy: true,
-  networkConfiguration: true, healthCheckGracePeriodSeconds: true, schedulingStrategy: true, deploymentController: true,
-  tags: true, enableECSManagedTags: true, propagateTags: true, enableExecuteCommand: true, serviceConnectConfiguration: true,
-  volumeConfigurations: true, vpcLatticeConfigurations: true, gatewayConnectors: true, monitoring: true,
+  cluster: true,
+  serviceName: true,
+  taskDefinition: true,
+  availabilityZoneRebalancing: true,
+  loadBalancers: true,
+  serviceRegistries: true,
+  desiredCount: true,
+  clientToken: true,
+  launchType: true,
+  capacityProviderStrategy: true,
+  platformVersion: true,
+  role: true,
+  deploymentConfiguration: true,
+  placementConstraints: true,
+  placementStrategy: true,
+  networkConfiguration: true,
+  healthCheckGracePeriodSeconds: true,
+  schedulingStrategy: true,
+  deploymentController: true,
+  tags: true,
+  enableECSManagedTags: true,
+  propagateTags: true,
+  enableExecuteCommand: true,
+  serviceConnectConfiguration: true,
+  volumeConfigurations: true,
+  vpcLatticeConfigurations: true,
+  gatewayConnectors: true,
+  monitoring: true,
 };
 const putRuleKeys: Record<keyof PutRuleCommandInput, true> = {
-  Name: true, ScheduleExpression: true, EventPattern: true, State: true, Description: true, RoleArn: true, Tags: true, EventBusName: true,
+  Name: true,
+  ScheduleExpression: true,
+  EventPattern: true,
+  State: true,
+  Description: true,
+  RoleArn: true,
+  Tags: true,
+  EventBusName: true,
 };
 const targetKeys: Record<keyof Target, true> = {
-  Id: true, Arn: true, RoleArn: true, Input: true, InputPath: true, InputTransformer: true, KinesisParameters: true,
-  RunCommandParameters: true, EcsParameters: true, BatchParameters: true, SqsParameters: true, HttpParameters: true,
-  RedshiftDataParameters: true, SageMakerPipelineParameters: true, DeadLetterConfig: true, RetryPolicy: true, AppSyncParameters: true,
+  Id: true,
+  Arn: true,
+  RoleArn: true,
+  Input: true,
+  InputPath: true,
+  InputTransformer: true,
+  KinesisParameters: true,
+  RunCommandParameters: true,
+  EcsParameters: true,
+  BatchParameters: true,
+  SqsParameters: true,
+  HttpParameters: true,
+  RedshiftDataParameters: true,
+  SageMakerPipelineParameters: true,
+  DeadLetterConfig: true,
+  RetryPolicy: true,
+  AppSyncParameters: true,
 };
 const ecsParametersKeys: Record<keyof EcsParameters, true> = {
-  TaskDefinitionArn: true, TaskCount: true, LaunchType: true, NetworkConfiguration: true, PlatformVersion: true, Group: true,
-  CapacityProviderStrategy: true, EnableECSManagedTags: true, EnableExecuteCommand: true, PlacementConstraints: true,
-  PlacementStrategy: true, PropagateTags: true, ReferenceId: true, Tags: true,
+  TaskDefinitionArn: true,
+  TaskCount: true,
+  LaunchType: true,
+  NetworkConfiguration: true,
+  PlatformVersion: true,
+  Group: true,
+  CapacityProviderStrategy: true,
+  EnableECSManagedTags: true,
+  EnableExecuteCommand: true,
+  PlacementConstraints: true,
+  PlacementStrategy: true,
+  PropagateTags: true,
+  ReferenceId: true,
+  Tags: true,
 };
 const camel = (key: string) => key[0]!.toLowerCase() + key.slice(1);
 const uncovered = (sdkKeys: string[], covered: readonly string[]) => sdkKeys.filter((key) => !covered.includes(key));

@@ -8,14 +8,24 @@ import { finishDesiredState } from "../../../src/resources/load.js";
 // answers as it does). The first line of each file is AWS's verdict: `# aws: accepts`, or
 // `# aws: rejects <rule or code>, …` naming every error validate must report, and no other.
 const DIR = path.resolve(import.meta.dirname, "../../fixtures/corpus");
-const files = readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 
 type Verdict = { accepts: true } | { accepts: false; errors: string[] };
 
 function verdictOf(text: string, file: string): Verdict {
   const header = /^# aws: (accepts|rejects (.+))$/m.exec(text.split("\n")[0] ?? "");
   if (!header) throw new Error(`${file}: the first line must be "# aws: accepts" or "# aws: rejects <rule>"`);
-  return header[1] === "accepts" ? { accepts: true } : { accepts: false, errors: header[2]!.split(",").map((s) => s.trim()).sort() };
+  return header[1] === "accepts"
+    ? { accepts: true }
+    : {
+        accepts: false,
+        errors: header[2]!
+          .split(",")
+          .map((s) => s.trim())
+          .sort(),
+      };
 }
 
 function validate(file: string, text: string) {

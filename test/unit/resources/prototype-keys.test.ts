@@ -11,11 +11,28 @@ import type { LiveScheduledRule } from "../../../src/resources/scheduled-rule/no
 import { OWNER_TAG } from "../../../src/resources/types.js";
 
 /** Keys every plain object inherits (or reads specially): each one is only a key to the user. */
-const PROTOTYPE_NAMES = ["valueOf", "hasOwnProperty", "__defineGetter__", "__lookupSetter__", "toString", "toLocaleString", "isPrototypeOf", "propertyIsEnumerable", "constructor", "prototype"];
+const PROTOTYPE_NAMES = [
+  "valueOf",
+  "hasOwnProperty",
+  "__defineGetter__",
+  "__lookupSetter__",
+  "toString",
+  "toLocaleString",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "constructor",
+  "prototype",
+];
 
 const EXAMPLES = path.resolve(import.meta.dirname, "../../../examples");
 const settings: PlanSettings = { owner: "ecs-gitops", revision: "c1", region: "eu-west-1", defaultCluster: undefined, ignoreRules: [] };
-const empty: LiveSnapshot = { accountId: "123456789012", revisions: new Map(), latestKnown: new Set(), services: new Map(), rules: new Map() };
+const empty: LiveSnapshot = {
+  accountId: "123456789012",
+  revisions: new Map(),
+  latestKnown: new Set(),
+  services: new Map(),
+  rules: new Map(),
+};
 
 let root: string;
 beforeAll(async () => {
@@ -41,8 +58,14 @@ async function repoWith(name: string): Promise<string> {
   }
   await edit("web/task-definition.yaml", (t) =>
     t
-      .replace("          awslogs-stream-prefix: web\n", `          awslogs-stream-prefix: web\n          ${name}: option\n      dockerLabels:\n        ${name}: docker\n`)
-      .replace("        - {name: LOG_LEVEL, value: info}\n", `        - {name: LOG_LEVEL, value: info}\n        - {name: ${name}, value: env}\n`),
+      .replace(
+        "          awslogs-stream-prefix: web\n",
+        `          awslogs-stream-prefix: web\n          ${name}: option\n      dockerLabels:\n        ${name}: docker\n`,
+      )
+      .replace(
+        "        - {name: LOG_LEVEL, value: info}\n",
+        `        - {name: LOG_LEVEL, value: info}\n        - {name: ${name}, value: env}\n`,
+      ),
   );
   await edit("nightly-report/scheduled-rule.yaml", (t) => t.replace("    - id: report\n", `    - id: ${name}\n`));
   return dir;
@@ -55,7 +78,10 @@ async function load(name: string): Promise<Manifest[]> {
 }
 
 /** What AWS would hold after applying `manifests`: each create's input, read back, with `tags` replaced. */
-function liveAfterCreate(manifests: readonly Manifest[], tags: (list: { key: string; value: string }[]) => { key: string; value: string }[]): LiveSnapshot {
+function liveAfterCreate(
+  manifests: readonly Manifest[],
+  tags: (list: { key: string; value: string }[]) => { key: string; value: string }[],
+): LiveSnapshot {
   const { actions } = planAll(manifests, empty, settings);
   const revisions = new Map<string, LiveSnapshot["revisions"] extends ReadonlyMap<string, infer V> ? V : never>();
   const services = new Map<string, LiveSnapshot["services"] extends ReadonlyMap<string, infer V> ? V : never>();
@@ -70,12 +96,25 @@ function liveAfterCreate(manifests: readonly Manifest[], tags: (list: { key: str
         const arn = `arn:aws:ecs:eu-west-1:123456789012:task-definition/${family}:${++n}`;
         const liveTags = tags(input.tags ?? []);
         delete input.tags;
-        revisions.set(family, [{ arn, revision: n, taskDefinition: { ...input, taskDefinitionArn: arn, revision: n } as never, tags: Object.fromEntries(liveTags.map((t) => [t.key, t.value])) }]);
+        revisions.set(family, [
+          {
+            arn,
+            revision: n,
+            taskDefinition: { ...input, taskDefinitionArn: arn, revision: n } as never,
+            tags: Object.fromEntries(liveTags.map((t) => [t.key, t.value])),
+          },
+        ]);
       }
       if (call.operation === "ecs:CreateService") {
         const family = String(input["taskDefinition"]).replace(/^\$\{arn:TaskDefinition\/(.*)\}$/, "$1");
         const arn = revisions.get(family)?.[0]?.arn ?? "";
-        services.set(action.key, { ...input, taskDefinition: arn, status: "ACTIVE", serviceArn: `arn:aws:ecs:eu-west-1:123456789012:service/shop/${String(input["serviceName"])}`, tags: tags(input.tags ?? []) } as never);
+        services.set(action.key, {
+          ...input,
+          taskDefinition: arn,
+          status: "ACTIVE",
+          serviceArn: `arn:aws:ecs:eu-west-1:123456789012:service/shop/${String(input["serviceName"])}`,
+          tags: tags(input.tags ?? []),
+        } as never);
       }
     }
   }
@@ -98,21 +137,31 @@ describe.each(PROTOTYPE_NAMES)("a user key named %s", (name) => {
 
   it("is a noop once applied, is written back when removed by hand, and a stray one is removed", async () => {
     const manifests = await load(name);
-    const same = planAll(manifests, liveAfterCreate(manifests, (t) => t), settings).actions;
-    expect(same.filter((a) => a.kind !== "ScheduledRule").map((a) => `${a.key} ${a.type}`)).toEqual(same.filter((a) => a.kind !== "ScheduledRule").map((a) => `${a.key} noop`));
+    const same = planAll(
+      manifests,
+      liveAfterCreate(manifests, (t) => t),
+      settings,
+    ).actions;
+    expect(same.filter((a) => a.kind !== "ScheduledRule").map((a) => `${a.key} ${a.type}`)).toEqual(
+      same.filter((a) => a.kind !== "ScheduledRule").map((a) => `${a.key} noop`),
+    );
 
     const stray = PROTOTYPE_NAMES.find((other) => other !== name)!;
     const edited = liveAfterCreate(manifests, (t) => [...t.filter((tag) => tag.key !== name), { key: stray, value: "by hand" }]);
     const { actions } = planAll(manifests, edited, settings);
     const service = actions.find((a) => a.key === "Service/shop/web")!;
     expect(service.type).toBe("update");
-    expect(service.changes).toEqual([
-      { path: `/tags/${name}`, desired: `${name}-label`, live: undefined },
-      { path: `/tags/${stray}`, desired: undefined, live: "by hand" },
-    ].sort((a, b) => (a.path < b.path ? -1 : 1)));
+    expect(service.changes).toEqual(
+      [
+        { path: `/tags/${name}`, desired: `${name}-label`, live: undefined },
+        { path: `/tags/${stray}`, desired: undefined, live: "by hand" },
+      ].sort((a, b) => (a.path < b.path ? -1 : 1)),
+    );
     const calls = "calls" in service ? service.calls : [];
     expect(calls.find((c) => c.operation === "ecs:UntagResource")?.input["tagKeys"]).toEqual([stray]);
-    expect(JSON.stringify(calls.find((c) => c.operation === "ecs:TagResource")?.input["tags"])).toContain(`{"key":"${name}","value":"${name}-label"}`);
+    expect(JSON.stringify(calls.find((c) => c.operation === "ecs:TagResource")?.input["tags"])).toContain(
+      `{"key":"${name}","value":"${name}-label"}`,
+    );
     expect(renderPlan(actions, { color: false })).toContain(`tags[${stray}]: "by hand" → (unset)`);
   });
 
@@ -130,7 +179,11 @@ describe("a live key named __proto__ (set outside git, read back from AWS)", () 
     const { diffValues } = await import("../../../src/diff/structural.js");
     const { toPlainObject } = await import("../../../src/aws/plain-json.js");
     const container = { name: "web", image: "nginx:1", memory: 128 };
-    const described = toPlainObject(JSON.parse(`{"family":"web","containerDefinitions":[{"name":"web","image":"nginx:1","memory":128,"dockerLabels":{"__proto__":{"polluted":"yes"},"team":"x"}}]}`));
+    const described = toPlainObject(
+      JSON.parse(
+        `{"family":"web","containerDefinitions":[{"name":"web","image":"nginx:1","memory":128,"dockerLabels":{"__proto__":{"polluted":"yes"},"team":"x"}}]}`,
+      ),
+    );
     const live = normalizeTaskDefinition(described);
     const changes = diffValues(normalizeTaskDefinition({ containerDefinitions: [{ ...container, dockerLabels: { team: "x" } }] }), live);
     expect(changes.map((c) => c.field)).toEqual(["containerDefinitions[web].dockerLabels[__proto__]"]);

@@ -56,7 +56,9 @@ describe("kind registry", () => {
   });
 
   it("paces every call a plug-in declares in the throttle bucket it names", () => {
-    for (const kind of KINDS) for (const call of KIND_PLUGINS[kind].calls) expect([kind, call.operation, throttleCategoryOf(call.service, call.operation)]).toEqual([kind, call.operation, call.throttle]);
+    for (const kind of KINDS)
+      for (const call of KIND_PLUGINS[kind].calls)
+        expect([kind, call.operation, throttleCategoryOf(call.service, call.operation)]).toEqual([kind, call.operation, call.throttle]);
   });
 
   it("takes a throwaway kind through the registry like any other", () => {
@@ -70,7 +72,11 @@ describe("kind registry", () => {
   });
 
   it("dispatches each built-in kind to its own plug-in (a missing resource is Missing, never Healthy)", () => {
-    const manifests = [manifestOf("TaskDefinition", "web", {}), manifestOf("Service", "web", { cluster: "prod" }), manifestOf("ScheduledRule", "nightly", {})];
+    const manifests = [
+      manifestOf("TaskDefinition", "web", {}),
+      manifestOf("Service", "web", { cluster: "prod" }),
+      manifestOf("ScheduledRule", "nightly", {}),
+    ];
     expect(manifests.map((m) => [m.kind, pluginFor(m).health(m, EMPTY).health, pluginFor(m).arn(m, EMPTY)])).toEqual([
       ["TaskDefinition", "Missing", undefined],
       ["Service", "Missing", undefined],

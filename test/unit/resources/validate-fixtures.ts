@@ -66,7 +66,13 @@ export function fargateService(name = "web", taskDefinition = "web"): Doc {
       desiredCount: 2,
       launchType: "FARGATE",
       networkConfiguration: { awsvpcConfiguration: { subnets: [...SUBNETS], securityGroups: [...SECURITY_GROUPS] } },
-      loadBalancers: [{ targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef", containerName: "app", containerPort: 80 }],
+      loadBalancers: [
+        {
+          targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef",
+          containerName: "app",
+          containerPort: 80,
+        },
+      ],
     },
   };
 }

@@ -19,7 +19,12 @@ describe("validateManifests", () => {
     const files = [td, scheduledRule()].map((doc) => ({ file: `${doc.name}.yaml`, bytes: new TextEncoder().encode(yamlOf(doc)) }));
     const { manifests } = loadManifestFiles(files);
     expect(validateManifests(manifests, {})).toEqual([]);
-    expect(validateManifests(manifests.filter((m) => m.kind !== "TaskDefinition"), {})).toMatchObject([{ rule: "rule-target-task-definition", code: "UnresolvedReference" }]);
+    expect(
+      validateManifests(
+        manifests.filter((m) => m.kind !== "TaskDefinition"),
+        {},
+      ),
+    ).toMatchObject([{ rule: "rule-target-task-definition", code: "UnresolvedReference" }]);
   });
 
   it("lets a rule target rely on the default cluster only when one is configured", () => {
@@ -30,7 +35,11 @@ describe("validateManifests", () => {
   });
 
   it("refuses dependents of a task definition defined twice", () => {
-    const result = validateDocs([fargateTaskDefinition(), { ...fargateTaskDefinition(), kind: "TaskDefinition", name: "web" }, fargateService()]);
+    const result = validateDocs([
+      fargateTaskDefinition(),
+      { ...fargateTaskDefinition(), kind: "TaskDefinition", name: "web" },
+      fargateService(),
+    ]);
     expect(result.manifests).toEqual([]);
     expect(result.problems.map((p) => p.code).sort()).toEqual(["DuplicateIdentity", "DuplicateIdentity", "UnresolvedReference"]);
   });

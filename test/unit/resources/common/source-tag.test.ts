@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { isOlderSourceForm, MAX_TAG_VALUE, otherRepository, repoIdentity, repoOfSource, sourceTagValue } from "../../../../src/resources/common/source-tag.js";
+import {
+  isOlderSourceForm,
+  MAX_TAG_VALUE,
+  otherRepository,
+  repoIdentity,
+  repoOfSource,
+  sourceTagValue,
+} from "../../../../src/resources/common/source-tag.js";
 import { diffTags, ownershipOf } from "../../../../src/resources/common/tags.js";
 import { OWNER_TAG, SOURCE_TAG } from "../../../../src/resources/types.js";
 
@@ -63,7 +70,12 @@ describe("ownership across repositories", () => {
     expect(otherRepository(sourceTagValue("github.com/acme/payments", "x.yaml"), ours)).toBe("github.com/acme/payments");
     // Adoption never takes a resource from another repository of the same owner (two adopting repos would fight).
     expect(ownershipOf(tags(sourceTagValue("github.com/acme/payments", "web.yaml")), { ...claim, adopt: true })).toBe("other-repo");
-    expect(ownershipOf({ [OWNER_TAG]: "other-team", [SOURCE_TAG]: sourceTagValue("github.com/acme/payments", "web.yaml") }, { ...claim, adopt: true })).toBe("adoptable");
+    expect(
+      ownershipOf(
+        { [OWNER_TAG]: "other-team", [SOURCE_TAG]: sourceTagValue("github.com/acme/payments", "web.yaml") },
+        { ...claim, adopt: true },
+      ),
+    ).toBe("adoptable");
     expect(ownershipOf({ [OWNER_TAG]: "other-team", [SOURCE_TAG]: sourceTagValue(ours, "web.yaml") }, claim)).toBe("foreign");
   });
 

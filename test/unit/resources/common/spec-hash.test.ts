@@ -36,7 +36,16 @@ describe("manifestSpecHash", () => {
     ["a top-level spec field changes", { spec: { ...spec, desiredCount: 3 }, labels }],
     ["a spec field is added", { spec: { ...spec, healthCheckGracePeriodSeconds: 30 }, labels }],
     ["a spec field is removed", { spec: { cluster: "prod", taskDefinition: "web", desiredCount: 2 }, labels }],
-    ["a nested spec leaf changes", { spec: { ...spec, networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-b"], securityGroups: ["sg-1"], assignPublicIp: "DISABLED" } } }, labels }],
+    [
+      "a nested spec leaf changes",
+      {
+        spec: {
+          ...spec,
+          networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-b"], securityGroups: ["sg-1"], assignPublicIp: "DISABLED" } },
+        },
+        labels,
+      },
+    ],
     ["a label value changes", { spec, labels: { ...labels, team: "ops" } }],
     ["a label is added", { spec, labels: { ...labels, cost: "42" } }],
     ["a label is removed", { spec, labels: { team: "shop" } }],

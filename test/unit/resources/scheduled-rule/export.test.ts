@@ -15,14 +15,21 @@ import { OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/
 import { planContext, resolverOf } from "../builders.js";
 import { fargateTaskDefinition, yamlOf } from "../validate-fixtures.js";
 
-const fixture = (name: string): JsonObject => JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), "utf8")) as JsonObject;
+const fixture = (name: string): JsonObject =>
+  JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), "utf8")) as JsonObject;
 const TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/report:5";
 const OWNERSHIP_CHANGES = [OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG].map((tag) => `/tags/${tag}`).sort();
 
 /** DescribeRule + ListTargetsByRule + ListTagsForResource of the fixtures, as a hand-made rule: no ecs-gitops tags. */
 function handMade(): LiveScheduledRule {
-  const tags = (fixture("rule-reconstructed-list-tags.json")["Tags"] as JsonObject[]).filter((t) => !String(t["Key"]).startsWith("ecs-gitops:"));
-  return { rule: fixture("rule-reconstructed-describe-rule.json"), targets: fixture("rule-reconstructed-list-targets-ecs.json")["Targets"] as JsonObject[], tags };
+  const tags = (fixture("rule-reconstructed-list-tags.json")["Tags"] as JsonObject[]).filter(
+    (t) => !String(t["Key"]).startsWith("ecs-gitops:"),
+  );
+  return {
+    rule: fixture("rule-reconstructed-describe-rule.json"),
+    targets: fixture("rule-reconstructed-list-targets-ecs.json")["Targets"] as JsonObject[],
+    tags,
+  };
 }
 
 /** The rule and (when it names a family) a task definition of that family, read back as `validate` does. */
@@ -75,10 +82,22 @@ describe("exportScheduledRule round trip on the EventBridge response shapes", ()
             roleArn: "arn:aws:iam::123456789012:role/ecsEventsRole",
             launchType: "FARGATE",
             platformVersion: "LATEST",
-            networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-0d0eab1bb38d5ca64", "subnet-0db5010045995c2d5"], securityGroups: ["sg-02556bf85a191f59a"] } },
+            networkConfiguration: {
+              awsvpcConfiguration: {
+                subnets: ["subnet-0d0eab1bb38d5ca64", "subnet-0db5010045995c2d5"],
+                securityGroups: ["sg-02556bf85a191f59a"],
+              },
+            },
             overrides: {
               containerOverrides: [
-                { name: "report", command: ["bundle", "exec", "rake", "report:nightly"], environment: [{ name: "REPORT_KIND", value: "sales" }, { name: "DRY_RUN", value: "false" }] },
+                {
+                  name: "report",
+                  command: ["bundle", "exec", "rake", "report:nightly"],
+                  environment: [
+                    { name: "REPORT_KIND", value: "sales" },
+                    { name: "DRY_RUN", value: "false" },
+                  ],
+                },
               ],
             },
             retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86400 },
@@ -92,16 +111,33 @@ describe("exportScheduledRule round trip on the EventBridge response shapes", ()
 
   it("keeps what differs from the defaults: DISABLED, taskCount, public IP, a bus, labels", () => {
     const live = handMade();
-    live.rule = { ...live.rule, State: "DISABLED", EventBusName: "jobs", Arn: "arn:aws:events:us-east-1:123456789012:rule/jobs/nightly-report" };
-    const ecs = (live.targets[0]!["EcsParameters"] as JsonObject);
+    live.rule = {
+      ...live.rule,
+      State: "DISABLED",
+      EventBusName: "jobs",
+      Arn: "arn:aws:events:us-east-1:123456789012:rule/jobs/nightly-report",
+    };
+    const ecs = live.targets[0]!["EcsParameters"] as JsonObject;
     ecs["TaskCount"] = 3;
     ecs["EnableExecuteCommand"] = true;
     ((ecs["NetworkConfiguration"] as JsonObject)["awsvpcConfiguration"] as JsonObject)["AssignPublicIp"] = "ENABLED";
-    live.tags = [{ Key: "team", Value: "shop" }, { Key: "aws:cloudformation:stack-id", Value: "x" }, { Key: OWNER_TAG, Value: "other" }];
+    live.tags = [
+      { Key: "team", Value: "shop" },
+      { Key: "aws:cloudformation:stack-id", Value: "x" },
+      { Key: OWNER_TAG, Value: "other" },
+    ];
     const result = exportScheduledRule(live);
-    expect(result.document["metadata"]).toEqual({ name: "nightly-report", labels: { team: "shop" }, annotations: { "ecs-gitops/adopt": "true" } });
+    expect(result.document["metadata"]).toEqual({
+      name: "nightly-report",
+      labels: { team: "shop" },
+      annotations: { "ecs-gitops/adopt": "true" },
+    });
     expect(result.document["spec"]).toMatchObject({ state: "DISABLED", eventBusName: "jobs" });
-    expect(target(result)).toMatchObject({ taskCount: 3, enableExecuteCommand: true, networkConfiguration: { awsvpcConfiguration: { assignPublicIp: "ENABLED" } } });
+    expect(target(result)).toMatchObject({
+      taskCount: 3,
+      enableExecuteCommand: true,
+      networkConfiguration: { awsvpcConfiguration: { assignPublicIp: "ENABLED" } },
+    });
   });
 
   it("writes a cluster of another account or region by ARN", () => {
@@ -133,7 +169,11 @@ describe("exportScheduledRule flags what a ScheduledRule cannot hold", () => {
   it.each([
     { field: "Input", value: "plain text", pattern: /Input is not a JSON object/ },
     { field: "InputPath", value: "$.detail", pattern: /InputPath/ },
-    { field: "Input", value: JSON.stringify({ containerOverrides: [{ name: "report", command: ["x"] }], somethingElse: 1 }), pattern: /somethingElse/ },
+    {
+      field: "Input",
+      value: JSON.stringify({ containerOverrides: [{ name: "report", command: ["x"] }], somethingElse: 1 }),
+      pattern: /somethingElse/,
+    },
   ])("flags $field $value for review", ({ field, value, pattern }) => {
     const live = handMade();
     live.targets = [{ ...live.targets[0]!, [field]: value as JsonValue }];
@@ -150,7 +190,17 @@ describe("exportScheduledRule flags what a ScheduledRule cannot hold", () => {
 
   it("flags a plaintext secret-looking variable in a container override, suggesting secrets", () => {
     const live = handMade();
-    const overrides = { containerOverrides: [{ name: "report", environment: [{ name: "REGION", value: "eu-west-1" }, { name: "SMTP_PASSWORD", value: "pw" }] }] };
+    const overrides = {
+      containerOverrides: [
+        {
+          name: "report",
+          environment: [
+            { name: "REGION", value: "eu-west-1" },
+            { name: "SMTP_PASSWORD", value: "pw" },
+          ],
+        },
+      ],
+    };
     live.targets = [{ ...live.targets[0]!, Input: JSON.stringify(overrides) }];
     const reviews = exportScheduledRule(live).reviews.filter((r) => /secret in plain text/.test(r.message));
     expect(reviews.map((r) => r.path)).toEqual([["spec", "targets", 0, "overrides", "containerOverrides", 0, "environment", 1]]);

@@ -55,7 +55,9 @@ const spec: JsonObject = {
       ],
       platformVersion: "1.4.0",
       group: "reports",
-      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a", "subnet-b"], securityGroups: ["sg-1", "sg-2"], assignPublicIp: "ENABLED" } },
+      networkConfiguration: {
+        awsvpcConfiguration: { subnets: ["subnet-a", "subnet-b"], securityGroups: ["sg-1", "sg-2"], assignPublicIp: "ENABLED" },
+      },
       enableECSManagedTags: true,
       enableExecuteCommand: true,
       placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.os-type == linux" }],
@@ -109,7 +111,9 @@ function richLive(): LiveScheduledRule {
             { capacityProvider: "FARGATE", weight: 1, base: 1 },
             { capacityProvider: "FARGATE_SPOT", weight: 3, base: 0 },
           ],
-          NetworkConfiguration: { awsvpcConfiguration: { Subnets: ["subnet-a", "subnet-b"], SecurityGroups: ["sg-1", "sg-2"], AssignPublicIp: "ENABLED" } },
+          NetworkConfiguration: {
+            awsvpcConfiguration: { Subnets: ["subnet-a", "subnet-b"], SecurityGroups: ["sg-1", "sg-2"], AssignPublicIp: "ENABLED" },
+          },
           PlatformVersion: "1.4.0",
           Group: "reports",
           EnableECSManagedTags: true,
@@ -155,14 +159,19 @@ function leafPaths(value: JsonValue, base: Path = []): Path[] {
 
 function getAt(root: JsonValue, path: Path): JsonValue | undefined {
   let current: JsonValue | undefined = root;
-  for (const segment of path) current = current === undefined || current === null || typeof current !== "object" ? undefined : (current as Record<string, JsonValue>)[segment];
+  for (const segment of path)
+    current =
+      current === undefined || current === null || typeof current !== "object"
+        ? undefined
+        : (current as Record<string, JsonValue>)[segment];
   return current;
 }
 
 function setAt(root: JsonValue, path: Path, value: JsonValue): void {
   const parent = getAt(root, path.slice(0, -1));
   const last = path[path.length - 1];
-  if (parent === undefined || parent === null || typeof parent !== "object" || last === undefined) throw new Error(`no parent for ${path.join("/")}`);
+  if (parent === undefined || parent === null || typeof parent !== "object" || last === undefined)
+    throw new Error(`no parent for ${path.join("/")}`);
   (parent as Record<string, JsonValue>)[last] = value;
 }
 
@@ -174,7 +183,11 @@ function mutated(value: JsonValue | undefined): JsonValue {
 }
 
 const asJson = (live: LiveScheduledRule): JsonObject => ({ rule: live.rule, targets: live.targets, tags: live.tags });
-const fromJson = (json: JsonObject): LiveScheduledRule => ({ rule: json["rule"] as JsonObject, targets: json["targets"] as JsonObject[], tags: json["tags"] as JsonValue[] });
+const fromJson = (json: JsonObject): LiveScheduledRule => ({
+  rule: json["rule"] as JsonObject,
+  targets: json["targets"] as JsonObject[],
+  tags: json["tags"] as JsonValue[],
+});
 
 // Identity is not compared: the rule's name, ARN, bus and creator (the key found this rule).
 const IDENTITY = new Set(["Name", "Arn", "EventBusName", "CreatedBy"]);

@@ -25,16 +25,32 @@ function merge(base: JsonObject, fields: Fields): JsonObject {
   return out;
 }
 
-const target = (fields: Fields = {}): JsonObject => merge({ id: "report", cluster: "batch", taskDefinition: "report", roleArn: "ecsEventsRole" }, fields);
+const target = (fields: Fields = {}): JsonObject =>
+  merge({ id: "report", cluster: "batch", taskDefinition: "report", roleArn: "ecsEventsRole" }, fields);
 const spec = (fields: Fields = {}): JsonObject => merge({ scheduleExpression: "cron(0 2 * * ? *)", targets: [target()] }, fields);
 
 function liveTarget(id = "report", extra: Fields = {}): JsonObject {
-  return merge({ Id: id, Arn: CLUSTER, RoleArn: ROLE, EcsParameters: { TaskDefinitionArn: TD, TaskCount: 1, EnableECSManagedTags: false, EnableExecuteCommand: false } }, extra);
+  return merge(
+    {
+      Id: id,
+      Arn: CLUSTER,
+      RoleArn: ROLE,
+      EcsParameters: { TaskDefinitionArn: TD, TaskCount: 1, EnableECSManagedTags: false, EnableExecuteCommand: false },
+    },
+    extra,
+  );
 }
 
 /** The rule as ecs-gitops left it after applying `spec()`; `rule`, `targets` and `tags` say what differs. */
 function live(rule: Fields = {}, targets: JsonObject[] = [liveTarget()], tags: JsonValue[] = ownedTags()): LiveScheduledRule {
-  return { rule: merge({ Name: "nightly", Arn: RULE_ARN, ScheduleExpression: "cron(0 2 * * ? *)", State: "ENABLED", EventBusName: "default" }, rule), targets, tags };
+  return {
+    rule: merge(
+      { Name: "nightly", Arn: RULE_ARN, ScheduleExpression: "cron(0 2 * * ? *)", State: "ENABLED", EventBusName: "default" },
+      rule,
+    ),
+    targets,
+    tags,
+  };
 }
 
 /** The tags ecs-gitops wrote when it applied `applied`: ownership, its spec hash, an older commit. */
@@ -47,7 +63,8 @@ function ownedTags(applied: Manifest = nightly()): JsonValue[] {
   ];
 }
 
-const nightly = (s: JsonObject = spec(), options: Parameters<typeof manifestOf>[3] = {}) => manifestOf("ScheduledRule", "nightly", s, options);
+const nightly = (s: JsonObject = spec(), options: Parameters<typeof manifestOf>[3] = {}) =>
+  manifestOf("ScheduledRule", "nightly", s, options);
 
 function calls(action: Action): PlannedCall[] {
   return action.type === "blocked" ? [] : action.calls;
@@ -61,7 +78,15 @@ function ofType(action: Action, operation: PlannedCall["operation"]): JsonObject
 
 describe("planScheduledRule: create", () => {
   it("puts the rule with State, Description and tags, then its targets in the API shape", () => {
-    const withOverrides = spec({ targets: [target({ overrides: { containerOverrides: [{ name: "report", command: ["rake", "report"] }] }, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-b", "subnet-a"] } } })] });
+    const withOverrides = spec({
+      targets: [
+        target({
+          overrides: { containerOverrides: [{ name: "report", command: ["rake", "report"] }] },
+          launchType: "FARGATE",
+          networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-b", "subnet-a"] } },
+        }),
+      ],
+    });
     const manifest = nightly(withOverrides, { labels: { team: "shop" } });
     const action = planScheduledRule(manifest, undefined, ctx);
     expect(action.type).toBe("create");
@@ -110,9 +135,13 @@ describe("planScheduledRule: create", () => {
   it("uses the placeholder for a task definition registered in the same run", () => {
     const pending = planContext({ resolveTaskDefinition: resolverOf({}, { report: "TaskDefinition/report" }) });
     const action = planScheduledRule(nightly(), undefined, pending);
-    expect(ofType(action, "events:PutTargets")[0]).toMatchObject({ Targets: [{ EcsParameters: { TaskDefinitionArn: arnPlaceholder("TaskDefinition/report") } }] });
+    expect(ofType(action, "events:PutTargets")[0]).toMatchObject({
+      Targets: [{ EcsParameters: { TaskDefinitionArn: arnPlaceholder("TaskDefinition/report") } }],
+    });
     // A create shows the targets as written, with the task definition as the plan resolves it.
-    expect(action.changes).toContainEqual(expect.objectContaining({ path: "/targets", desired: [expect.objectContaining({ id: "report", taskDefinition: "report:(new)" })] }));
+    expect(action.changes).toContainEqual(
+      expect.objectContaining({ path: "/targets", desired: [expect.objectContaining({ id: "report", taskDefinition: "report:(new)" })] }),
+    );
   });
 
   it("splits PutTargets into batches of 10", () => {
@@ -122,7 +151,11 @@ describe("planScheduledRule: create", () => {
   });
 
   it("sends an event pattern as a JSON string and names a custom bus everywhere", () => {
-    const action = planScheduledRule(nightly(spec({ scheduleExpression: undefined, eventPattern: { source: ["aws.ecs"] }, eventBusName: "ops" })), undefined, ctx);
+    const action = planScheduledRule(
+      nightly(spec({ scheduleExpression: undefined, eventPattern: { source: ["aws.ecs"] }, eventBusName: "ops" })),
+      undefined,
+      ctx,
+    );
     expect(ofType(action, "events:PutRule")[0]).toMatchObject({ EventPattern: '{"source":["aws.ecs"]}', EventBusName: "ops" });
     expect(ofType(action, "events:PutTargets")[0]).toMatchObject({ Rule: "nightly", EventBusName: "ops" });
   });
@@ -134,10 +167,18 @@ describe("planScheduledRule: create", () => {
   });
 
   it("blocks rather than guess ARNs when the account id is unknown", () => {
-    const action = planScheduledRule(nightly(), undefined, planContext({ accountId: undefined, resolveTaskDefinition: resolverOf({ report: TD }) }));
+    const action = planScheduledRule(
+      nightly(),
+      undefined,
+      planContext({ accountId: undefined, resolveTaskDefinition: resolverOf({ report: TD }) }),
+    );
     expect(action.type).toBe("blocked");
     if (action.type === "blocked") expect(action.reason).toMatch(/account id is unknown.*cluster "batch".*role "ecsEventsRole"/);
-    const withArns = planScheduledRule(nightly(spec({ targets: [target({ cluster: CLUSTER, roleArn: ROLE })] })), undefined, planContext({ accountId: undefined, resolveTaskDefinition: resolverOf({ report: TD }) }));
+    const withArns = planScheduledRule(
+      nightly(spec({ targets: [target({ cluster: CLUSTER, roleArn: ROLE })] })),
+      undefined,
+      planContext({ accountId: undefined, resolveTaskDefinition: resolverOf({ report: TD }) }),
+    );
     expect(withArns.type).toBe("create");
   });
 });
@@ -149,7 +190,9 @@ describe("planScheduledRule: update", () => {
 
   it("puts the rule again, always with State and Description, when a rule field differs", () => {
     const action = planScheduledRule(nightly(spec({ description: "Nightly report" })), live({ State: "DISABLED" }), ctx);
-    expect(ofType(action, "events:PutRule")).toEqual([{ Name: "nightly", ScheduleExpression: "cron(0 2 * * ? *)", State: "ENABLED", Description: "Nightly report" }]);
+    expect(ofType(action, "events:PutRule")).toEqual([
+      { Name: "nightly", ScheduleExpression: "cron(0 2 * * ? *)", State: "ENABLED", Description: "Nightly report" },
+    ]);
     expect(ofType(action, "events:PutTargets")).toEqual([]);
   });
 
@@ -204,16 +247,28 @@ describe("planScheduledRule: update", () => {
   });
 
   it("keeps ignored differences out of the changes and the calls", () => {
-    const manifest = nightly(spec({ description: "new", targets: [target({ taskCount: 2, platformVersion: "1.4.0" })] }), { annotations: { "ecs-gitops/ignore-differences": "state, targets/*/taskCount" } });
-    const action = planScheduledRule(manifest, live({ State: "DISABLED" }, [liveTarget("report", { EcsParameters: { TaskDefinitionArn: TD, TaskCount: 5 } })]), ctx);
+    const manifest = nightly(spec({ description: "new", targets: [target({ taskCount: 2, platformVersion: "1.4.0" })] }), {
+      annotations: { "ecs-gitops/ignore-differences": "state, targets/*/taskCount" },
+    });
+    const action = planScheduledRule(
+      manifest,
+      live({ State: "DISABLED" }, [liveTarget("report", { EcsParameters: { TaskDefinitionArn: TD, TaskCount: 5 } })]),
+      ctx,
+    );
     // description and platformVersion are new in git, so the spec hash moves with them.
     expect(action.changes.map((c) => c.path)).toEqual(["/description", "/targets/report/platformVersion", `/tags/${SPEC_HASH_TAG}`]);
     expect(ofType(action, "events:PutRule")[0]).toMatchObject({ State: "DISABLED", Description: "new" });
-    expect(ofType(action, "events:PutTargets")[0]).toMatchObject({ Targets: [{ EcsParameters: { TaskCount: 5, PlatformVersion: "1.4.0" } }] });
+    expect(ofType(action, "events:PutTargets")[0]).toMatchObject({
+      Targets: [{ EcsParameters: { TaskCount: 5, PlatformVersion: "1.4.0" } }],
+    });
   });
 
   it("sees no change when only an ignored field differs", () => {
-    const action = planScheduledRule(nightly(spec(), { annotations: { "ecs-gitops/ignore-differences": "targets" } }), live({}, [liveTarget("report", { RoleArn: "arn:aws:iam::123456789012:role/other" })]), ctx);
+    const action = planScheduledRule(
+      nightly(spec(), { annotations: { "ecs-gitops/ignore-differences": "targets" } }),
+      live({}, [liveTarget("report", { RoleArn: "arn:aws:iam::123456789012:role/other" })]),
+      ctx,
+    );
     expect(action).toMatchObject({ type: "noop", changes: [] });
   });
 });
@@ -226,7 +281,10 @@ describe("planScheduledRule: spec hash and revision tags", () => {
     expect(manifestSpecHash(changed)).not.toBe(manifestSpecHash(nightly()));
     const action = planScheduledRule(changed, live(), ctx);
     expect(calls(action)).toEqual([
-      { operation: "events:PutRule", input: { Name: "nightly", ScheduleExpression: "cron(0 2 * * ? *)", State: "ENABLED", Description: "x" } },
+      {
+        operation: "events:PutRule",
+        input: { Name: "nightly", ScheduleExpression: "cron(0 2 * * ? *)", State: "ENABLED", Description: "x" },
+      },
       {
         operation: "events:TagResource",
         input: {
@@ -261,12 +319,18 @@ describe("planScheduledRule: spec hash and revision tags", () => {
   });
 
   it.each([
-    ["a known newer revision", resolverOf({ report: "arn:aws:ecs:us-east-1:123456789012:task-definition/report:6" }), "arn:aws:ecs:us-east-1:123456789012:task-definition/report:6"],
+    [
+      "a known newer revision",
+      resolverOf({ report: "arn:aws:ecs:us-east-1:123456789012:task-definition/report:6" }),
+      "arn:aws:ecs:us-east-1:123456789012:task-definition/report:6",
+    ],
     ["a revision registered in the same run", resolverOf({}, { report: "TaskDefinition/report" }), arnPlaceholder("TaskDefinition/report")],
   ])("points an unchanged rule's target at %s with PutTargets alone", (_name, resolveTaskDefinition, arn) => {
     const action = planScheduledRule(nightly(), live(), planContext({ resolveTaskDefinition }));
     expect(operations(action)).toEqual(["events:PutTargets"]);
-    expect(ofType(action, "events:PutTargets")[0]).toMatchObject({ Targets: [{ Id: "report", EcsParameters: { TaskDefinitionArn: arn } }] });
+    expect(ofType(action, "events:PutTargets")[0]).toMatchObject({
+      Targets: [{ Id: "report", EcsParameters: { TaskDefinitionArn: arn } }],
+    });
   });
 
   it("restores a spec-hash tag removed by hand with TagResource, and nothing else", () => {

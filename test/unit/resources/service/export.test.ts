@@ -15,7 +15,8 @@ import { OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/
 import { planContext, resolverOf } from "../builders.js";
 import { yamlOf } from "../validate-fixtures.js";
 
-const fixture = (name: string): JsonObject => JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), "utf8")) as JsonObject;
+const fixture = (name: string): JsonObject =>
+  JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), "utf8")) as JsonObject;
 
 const FIXTURES = [
   "svc-describe-fargate-tutorial.json",
@@ -42,9 +43,19 @@ function exported(response: unknown, reference = asExportDoes): ExportedManifest
 /** A minimal task definition of the family the service names, shaped as the service needs it. */
 function stubTaskDefinition(family: string, spec: JsonObject): string {
   const balancers = Array.isArray(spec["loadBalancers"]) ? spec["loadBalancers"].filter(isJsonObject) : [];
-  const containers = balancers.length > 0 ? balancers.map((lb) => ({ name: String(lb["containerName"]), image: "nginx", memory: 128, portMappings: [{ containerPort: Number(lb["containerPort"]) }] })) : [{ name: "app", image: "nginx", memory: 128 }];
+  const containers =
+    balancers.length > 0
+      ? balancers.map((lb) => ({
+          name: String(lb["containerName"]),
+          image: "nginx",
+          memory: 128,
+          portMappings: [{ containerPort: Number(lb["containerPort"]) }],
+        }))
+      : [{ name: "app", image: "nginx", memory: 128 }];
   const awsvpc = spec["networkConfiguration"] !== undefined;
-  const taskSpec: JsonObject = awsvpc ? { requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: 256, memory: 512, containerDefinitions: containers } : { requiresCompatibilities: ["EC2"], networkMode: "bridge", containerDefinitions: containers };
+  const taskSpec: JsonObject = awsvpc
+    ? { requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: 256, memory: 512, containerDefinitions: containers }
+    : { requiresCompatibilities: ["EC2"], networkMode: "bridge", containerDefinitions: containers };
   return yamlOf({ kind: "TaskDefinition", name: family, spec: taskSpec });
 }
 
@@ -63,7 +74,9 @@ function loadExported(result: ExportedManifest): LoadResult {
 function handMade(name: string): JsonObject {
   const live = readLiveService(fixture(name));
   if (!live) throw new Error(`${name} is not a service`);
-  const tags = Array.isArray(live["tags"]) ? live["tags"].filter((t) => isJsonObject(t) && !String(t["key"]).startsWith("ecs-gitops:")) : [];
+  const tags = Array.isArray(live["tags"])
+    ? live["tags"].filter((t) => isJsonObject(t) && !String(t["key"]).startsWith("ecs-gitops:"))
+    : [];
   return { ...live, tags };
 }
 
@@ -116,12 +129,23 @@ describe("exportService writes what a user would write", () => {
       minimumHealthyPercent: 50,
       alarms: { alarmNames: ["web-5xx-rate", "HighResponseLatencyAlarm"], rollback: true, enable: true },
     });
-    expect(spec).toMatchObject({ healthCheckGracePeriodSeconds: 60, propagateTags: "SERVICE", enableECSManagedTags: true, enableExecuteCommand: true, desiredCount: 3 });
+    expect(spec).toMatchObject({
+      healthCheckGracePeriodSeconds: 60,
+      propagateTags: "SERVICE",
+      enableECSManagedTags: true,
+      enableExecuteCommand: true,
+      desiredCount: 3,
+    });
     expect(spec["platformVersion"]).toBeUndefined();
   });
 
   it("leaves out desiredCount and the 100/0 percents of a DAEMON service", () => {
-    expect(specOf("svc-describe-daemon-ec2-2020.json")).toEqual({ cluster: "avc", taskDefinition: "avc-backtask", launchType: "EC2", schedulingStrategy: "DAEMON" });
+    expect(specOf("svc-describe-daemon-ec2-2020.json")).toEqual({
+      cluster: "avc",
+      taskDefinition: "avc-backtask",
+      launchType: "EC2",
+      schedulingStrategy: "DAEMON",
+    });
   });
 
   it("writes a capacity provider strategy without base 0, and keeps a family-only task definition ARN whole", () => {
@@ -139,7 +163,9 @@ describe("exportService writes what a user would write", () => {
 
   it("flags a CODE_DEPLOY service for review: the controller owns its revision and target groups", () => {
     const result = exported(fixture("svc-reconstructed-codedeploy.json"));
-    expect(result.reviews).toEqual([{ path: ["spec", "deploymentController"], message: expect.stringMatching(/CODE_DEPLOY deployment controller/) }]);
+    expect(result.reviews).toEqual([
+      { path: ["spec", "deploymentController"], message: expect.stringMatching(/CODE_DEPLOY deployment controller/) },
+    ]);
     expect(renderManifest(result)).toMatch(/deploymentController:\n {4}# review: the CODE_DEPLOY/);
   });
 
@@ -147,7 +173,11 @@ describe("exportService writes what a user would write", () => {
     const response = fixture("svc-reconstructed-alb-circuit-breaker-alarms.json");
     const service = (response["services"] as JsonObject[])[0]!;
     service["tags"] = [...(service["tags"] as JsonObject[]), { key: "aws:cloudformation:stack-name", value: "shop" }];
-    expect(exported(response).document["metadata"]).toEqual({ name: "web", labels: { team: "shop" }, annotations: { "ecs-gitops/adopt": "true" } });
+    expect(exported(response).document["metadata"]).toEqual({
+      name: "web",
+      labels: { team: "shop" },
+      annotations: { "ecs-gitops/adopt": "true" },
+    });
   });
 
   it("exports a custom service role but not the service-linked one, and Service Connect from the PRIMARY deployment", () => {
@@ -155,7 +185,11 @@ describe("exportService writes what a user would write", () => {
     const service = (response["services"] as JsonObject[])[0]!;
     expect(specOf("svc-describe-daemon-ec2-2020.json")["role"]).toBeUndefined();
     service["roleArn"] = "arn:aws:iam::123456789012:role/ecsServiceRole";
-    const connect = { enabled: true, namespace: "arn:aws:servicediscovery:eu-west-2:123456789012:namespace/ns-1", services: [{ portName: "http", clientAliases: [{ port: 80 }] }] };
+    const connect = {
+      enabled: true,
+      namespace: "arn:aws:servicediscovery:eu-west-2:123456789012:namespace/ns-1",
+      services: [{ portName: "http", clientAliases: [{ port: 80 }] }],
+    };
     service["deployments"] = [{ id: "ecs-svc/1", status: "PRIMARY", serviceConnectConfiguration: connect }];
     const spec = exported(response).document["spec"] as JsonObject;
     expect(spec["role"]).toBe("arn:aws:iam::123456789012:role/ecsServiceRole");
@@ -176,12 +210,32 @@ describe("exportService writes what a user would write", () => {
 });
 
 describe("export output always passes validate", () => {
-  const strategy = [{ capacityProvider: "FARGATE_SPOT", weight: 3 }, { capacityProvider: "FARGATE", weight: 1, base: 1 }];
+  const strategy = [
+    { capacityProvider: "FARGATE_SPOT", weight: 3 },
+    { capacityProvider: "FARGATE", weight: 1, base: 1 },
+  ];
   // Live shapes that DescribeServices reports but CreateService refuses as given.
   const SHAPES: [string, string, (live: JsonObject) => JsonObject][] = [
-    ["launchType beside a capacity provider strategy", "svc-describe-fargate-tutorial.json", (live) => ({ ...live, capacityProviderStrategy: strategy })],
-    ["a strategy service that also reports launchType", "svc-update-capacity-provider-2024.json", (live) => ({ ...live, launchType: "FARGATE" })],
-    ["EC2 launchType beside an EC2 capacity provider", "svc-describe-daemon-ec2-2020.json", (live) => ({ ...live, schedulingStrategy: "REPLICA", desiredCount: 2, capacityProviderStrategy: [{ capacityProvider: "asg-provider", weight: 1 }] })],
+    [
+      "launchType beside a capacity provider strategy",
+      "svc-describe-fargate-tutorial.json",
+      (live) => ({ ...live, capacityProviderStrategy: strategy }),
+    ],
+    [
+      "a strategy service that also reports launchType",
+      "svc-update-capacity-provider-2024.json",
+      (live) => ({ ...live, launchType: "FARGATE" }),
+    ],
+    [
+      "EC2 launchType beside an EC2 capacity provider",
+      "svc-describe-daemon-ec2-2020.json",
+      (live) => ({
+        ...live,
+        schedulingStrategy: "REPLICA",
+        desiredCount: 2,
+        capacityProviderStrategy: [{ capacityProvider: "asg-provider", weight: 1 }],
+      }),
+    ],
   ];
 
   it.each(SHAPES)("%s", (_how, name, edit) => {

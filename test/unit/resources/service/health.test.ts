@@ -9,7 +9,18 @@ const T0 = "2025-03-01T10:00:00.000Z";
 const T1 = "2025-03-01T10:05:00.000Z";
 const T2 = "2025-03-01T10:09:00.000Z";
 
-type DeploymentFields = { id: string; status: "PRIMARY" | "ACTIVE" | "INACTIVE"; taskDefinition?: string; desiredCount: number; runningCount: number; pendingCount?: number; failedTasks?: number; rolloutState?: "COMPLETED" | "IN_PROGRESS" | "FAILED"; rolloutStateReason?: string; createdAt?: string };
+type DeploymentFields = {
+  id: string;
+  status: "PRIMARY" | "ACTIVE" | "INACTIVE";
+  taskDefinition?: string;
+  desiredCount: number;
+  runningCount: number;
+  pendingCount?: number;
+  failedTasks?: number;
+  rolloutState?: "COMPLETED" | "IN_PROGRESS" | "FAILED";
+  rolloutStateReason?: string;
+  createdAt?: string;
+};
 
 function deployment(fields: DeploymentFields): JsonObject {
   return {
@@ -35,7 +46,11 @@ function service(deployments: JsonObject[], extra: JsonObject = {}): JsonObject 
     runningCount: deployments.reduce((n, d) => n + (typeof d.runningCount === "number" ? d.runningCount : 0), 0),
     pendingCount: 0,
     launchType: "FARGATE",
-    deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 200, minimumHealthyPercent: 100 },
+    deploymentConfiguration: {
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      maximumPercent: 200,
+      minimumHealthyPercent: 100,
+    },
     deploymentController: { type: "ECS" },
     deployments,
     events: [],
@@ -43,11 +58,22 @@ function service(deployments: JsonObject[], extra: JsonObject = {}): JsonObject 
   };
 }
 
-const completed = deployment({ id: "ecs-svc/1111", status: "PRIMARY", desiredCount: 3, runningCount: 3, rolloutState: "COMPLETED", rolloutStateReason: "ECS deployment ecs-svc/1111 completed." });
+const completed = deployment({
+  id: "ecs-svc/1111",
+  status: "PRIMARY",
+  desiredCount: 3,
+  runningCount: 3,
+  rolloutState: "COMPLETED",
+  rolloutStateReason: "ECS deployment ecs-svc/1111 completed.",
+});
 
 const cases: { name: string; service: JsonObject | undefined; health: Health; message?: RegExp }[] = [
   { name: "no service at all", service: undefined, health: "Missing" },
-  { name: "an INACTIVE (deleted) service", service: service([], { status: "INACTIVE", desiredCount: 0, runningCount: 0 }), health: "Missing" },
+  {
+    name: "an INACTIVE (deleted) service",
+    service: service([], { status: "INACTIVE", desiredCount: 0, runningCount: 0 }),
+    health: "Missing",
+  },
   { name: "a DRAINING service", service: service([completed], { status: "DRAINING" }), health: "Missing" },
   { name: "one PRIMARY deployment, COMPLETED, 3/3 running", service: service([completed]), health: "Healthy", message: /3\/3/ },
   {
@@ -63,7 +89,16 @@ const cases: { name: string; service: JsonObject | undefined; health: Health; me
   {
     name: "a rolling update: new PRIMARY IN_PROGRESS, old ACTIVE still running",
     service: service([
-      deployment({ id: "ecs-svc/2222", status: "PRIMARY", desiredCount: 3, runningCount: 1, pendingCount: 2, rolloutState: "IN_PROGRESS", rolloutStateReason: "ECS deployment ecs-svc/2222 in progress.", createdAt: T1 }),
+      deployment({
+        id: "ecs-svc/2222",
+        status: "PRIMARY",
+        desiredCount: 3,
+        runningCount: 1,
+        pendingCount: 2,
+        rolloutState: "IN_PROGRESS",
+        rolloutStateReason: "ECS deployment ecs-svc/2222 in progress.",
+        createdAt: T1,
+      }),
       deployment({ id: "ecs-svc/1111", status: "ACTIVE", desiredCount: 0, runningCount: 3, rolloutState: "COMPLETED" }),
     ]),
     health: "Progressing",
@@ -71,7 +106,9 @@ const cases: { name: string; service: JsonObject | undefined; health: Health; me
   },
   {
     name: "a PRIMARY IN_PROGRESS with all tasks up, waiting for steady state",
-    service: service([deployment({ id: "ecs-svc/2222", status: "PRIMARY", desiredCount: 3, runningCount: 3, rolloutState: "IN_PROGRESS" })]),
+    service: service([
+      deployment({ id: "ecs-svc/2222", status: "PRIMARY", desiredCount: 3, runningCount: 3, rolloutState: "IN_PROGRESS" }),
+    ]),
     health: "Progressing",
   },
   {
@@ -97,7 +134,16 @@ const cases: { name: string; service: JsonObject | undefined; health: Health; me
   {
     name: "a failed rollout without rollback (PRIMARY FAILED)",
     service: service([
-      deployment({ id: "ecs-svc/2222", status: "PRIMARY", desiredCount: 3, runningCount: 0, failedTasks: 10, rolloutState: "FAILED", rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.", createdAt: T1 }),
+      deployment({
+        id: "ecs-svc/2222",
+        status: "PRIMARY",
+        desiredCount: 3,
+        runningCount: 0,
+        failedTasks: 10,
+        rolloutState: "FAILED",
+        rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.",
+        createdAt: T1,
+      }),
       deployment({ id: "ecs-svc/1111", status: "ACTIVE", desiredCount: 3, runningCount: 3, rolloutState: "COMPLETED" }),
     ]),
     health: "Degraded",
@@ -106,40 +152,69 @@ const cases: { name: string; service: JsonObject | undefined; health: Health; me
   {
     name: "a circuit breaker rollback in progress (failed deployment now ACTIVE)",
     service: service([
-      deployment({ id: "ecs-svc/3333", status: "PRIMARY", taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7", desiredCount: 3, runningCount: 2, rolloutState: "IN_PROGRESS", rolloutStateReason: "ECS deployment ecs-svc/3333 in progress.", createdAt: T2 }),
-      deployment({ id: "ecs-svc/2222", status: "ACTIVE", taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:8", desiredCount: 0, runningCount: 0, failedTasks: 6, rolloutState: "FAILED", rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.", createdAt: T1 }),
+      deployment({
+        id: "ecs-svc/3333",
+        status: "PRIMARY",
+        taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7",
+        desiredCount: 3,
+        runningCount: 2,
+        rolloutState: "IN_PROGRESS",
+        rolloutStateReason: "ECS deployment ecs-svc/3333 in progress.",
+        createdAt: T2,
+      }),
+      deployment({
+        id: "ecs-svc/2222",
+        status: "ACTIVE",
+        taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:8",
+        desiredCount: 0,
+        runningCount: 0,
+        failedTasks: 6,
+        rolloutState: "FAILED",
+        rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.",
+        createdAt: T1,
+      }),
     ]),
     health: "Degraded",
     message: /rolling back/,
   },
   {
     name: "a finished rollback, announced in the events since the primary started",
-    service: service([deployment({ id: "ecs-svc/3333", status: "PRIMARY", desiredCount: 3, runningCount: 3, rolloutState: "COMPLETED", createdAt: T1 })], {
-      events: [
-        { id: "e3", createdAt: T2, message: "(service web) has reached a steady state." },
-        { id: "e2", createdAt: T1, message: "(service web) rolling back to deployment ecs-svc/1111." },
-        { id: "e1", createdAt: T1, message: "(service web) (deployment ecs-svc/2222) deployment failed: tasks failed to start." },
-      ],
-    }),
+    service: service(
+      [deployment({ id: "ecs-svc/3333", status: "PRIMARY", desiredCount: 3, runningCount: 3, rolloutState: "COMPLETED", createdAt: T1 })],
+      {
+        events: [
+          { id: "e3", createdAt: T2, message: "(service web) has reached a steady state." },
+          { id: "e2", createdAt: T1, message: "(service web) rolling back to deployment ecs-svc/1111." },
+          { id: "e1", createdAt: T1, message: "(service web) (deployment ecs-svc/2222) deployment failed: tasks failed to start." },
+        ],
+      },
+    ),
     health: "Degraded",
     message: /rolled back: \(service web\) rolling back to deployment ecs-svc\/1111\./,
   },
   {
     name: "an old rollback event from before the current deployment",
-    service: service([deployment({ id: "ecs-svc/4444", status: "PRIMARY", desiredCount: 3, runningCount: 3, rolloutState: "COMPLETED", createdAt: T2 })], {
-      events: [{ id: "e2", createdAt: T1, message: "(service web) rolling back to deployment ecs-svc/1111." }],
-    }),
+    service: service(
+      [deployment({ id: "ecs-svc/4444", status: "PRIMARY", desiredCount: 3, runningCount: 3, rolloutState: "COMPLETED", createdAt: T2 })],
+      {
+        events: [{ id: "e2", createdAt: T1, message: "(service web) rolling back to deployment ecs-svc/1111." }],
+      },
+    ),
     health: "Healthy",
   },
   {
     name: "failed tasks while short of the desired count",
-    service: service([deployment({ id: "ecs-svc/1111", status: "PRIMARY", desiredCount: 3, runningCount: 1, failedTasks: 2, rolloutState: "COMPLETED" })]),
+    service: service([
+      deployment({ id: "ecs-svc/1111", status: "PRIMARY", desiredCount: 3, runningCount: 1, failedTasks: 2, rolloutState: "COMPLETED" }),
+    ]),
     health: "Degraded",
     message: /2 task\(s\) failed/,
   },
   {
     name: "failed tasks in the past but at the desired count again",
-    service: service([deployment({ id: "ecs-svc/1111", status: "PRIMARY", desiredCount: 3, runningCount: 3, failedTasks: 2, rolloutState: "COMPLETED" })]),
+    service: service([
+      deployment({ id: "ecs-svc/1111", status: "PRIMARY", desiredCount: 3, runningCount: 3, failedTasks: 2, rolloutState: "COMPLETED" }),
+    ]),
     health: "Healthy",
   },
   {
@@ -166,10 +241,27 @@ describe("serviceHealth", () => {
 describe("isRolledBack", () => {
   it("is true while a failed deployment is being rolled back, false for a healthy or merely failing service", () => {
     const base = { status: "ACTIVE", desiredCount: 2, runningCount: 2 };
-    const primary = { id: "ecs-svc/2", status: "PRIMARY", rolloutState: "IN_PROGRESS", runningCount: 2, desiredCount: 2, createdAt: "2026-11-20T10:10:00Z" };
-    const failed = { id: "ecs-svc/3", status: "ACTIVE", rolloutState: "FAILED", rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.", runningCount: 0, desiredCount: 0, createdAt: "2026-11-20T10:05:00Z" };
+    const primary = {
+      id: "ecs-svc/2",
+      status: "PRIMARY",
+      rolloutState: "IN_PROGRESS",
+      runningCount: 2,
+      desiredCount: 2,
+      createdAt: "2026-11-20T10:10:00Z",
+    };
+    const failed = {
+      id: "ecs-svc/3",
+      status: "ACTIVE",
+      rolloutState: "FAILED",
+      rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.",
+      runningCount: 0,
+      desiredCount: 0,
+      createdAt: "2026-11-20T10:05:00Z",
+    };
     expect(isRolledBack({ ...base, deployments: [primary, failed] })).toBe(true);
     expect(isRolledBack({ ...base, deployments: [{ ...primary, rolloutState: "COMPLETED" }] })).toBe(false);
-    expect(isRolledBack({ ...base, deployments: [{ ...primary, rolloutState: "FAILED", rolloutStateReason: "tasks failed" }] })).toBe(false);
+    expect(isRolledBack({ ...base, deployments: [{ ...primary, rolloutState: "FAILED", rolloutStateReason: "tasks failed" }] })).toBe(
+      false,
+    );
   });
 });

@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { isInterruptedDeploy } from "../../../../src/resources/service/interrupted-deploy.js";
 
-const service = (createdAt: string | number) => ({ deployments: [{ status: "PRIMARY", createdAt }, { status: "ACTIVE", createdAt: "2026-01-01T00:00:00Z" }] });
-const revision = (registeredAt: string | number) => ({ taskDefinitionArn: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8", registeredAt });
+const service = (createdAt: string | number) => ({
+  deployments: [
+    { status: "PRIMARY", createdAt },
+    { status: "ACTIVE", createdAt: "2026-01-01T00:00:00Z" },
+  ],
+});
+const revision = (registeredAt: string | number) => ({
+  taskDefinitionArn: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8",
+  registeredAt,
+});
 
 describe("isInterruptedDeploy", () => {
   it("is a deploy to finish when our revision is newer than the running deployment", () => {

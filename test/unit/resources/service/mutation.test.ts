@@ -28,9 +28,15 @@ const richSpec: JsonObject = {
   availabilityZoneRebalancing: "ENABLED",
   loadBalancers: [
     { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1", containerName: "web", containerPort: 8080 },
-    { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/admin/2", containerName: "web", containerPort: 9090 },
+    {
+      targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/admin/2",
+      containerName: "web",
+      containerPort: 9090,
+    },
   ],
-  serviceRegistries: [{ registryArn: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-1", containerName: "web", containerPort: 8080 }],
+  serviceRegistries: [
+    { registryArn: "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-1", containerName: "web", containerPort: 8080 },
+  ],
   deploymentConfiguration: {
     maximumPercent: 150,
     minimumHealthyPercent: 50,
@@ -44,7 +50,9 @@ const richSpec: JsonObject = {
     { type: "spread", field: "attribute:ecs.availability-zone" },
     { type: "binpack", field: "memory" },
   ],
-  networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a", "subnet-b"], securityGroups: ["sg-1", "sg-2"], assignPublicIp: "ENABLED" } },
+  networkConfiguration: {
+    awsvpcConfiguration: { subnets: ["subnet-a", "subnet-b"], securityGroups: ["sg-1", "sg-2"], assignPublicIp: "ENABLED" },
+  },
   healthCheckGracePeriodSeconds: 60,
   schedulingStrategy: "REPLICA",
   deploymentController: { type: "ECS" },
@@ -57,8 +65,25 @@ const richSpec: JsonObject = {
     services: [{ portName: "http", discoveryName: "web", clientAliases: [{ port: 80, dnsName: "web.shop" }] }],
     logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/sc", "awslogs-region": "us-east-1" } },
   },
-  volumeConfigurations: [{ name: "data", managedEBSVolume: { roleArn: "arn:aws:iam::123456789012:role/ebs", sizeInGiB: 20, volumeType: "gp3", encrypted: true, filesystemType: "xfs" } }],
-  vpcLatticeConfigurations: [{ roleArn: "arn:aws:iam::123456789012:role/lattice", targetGroupArn: "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-1", portName: "http" }],
+  volumeConfigurations: [
+    {
+      name: "data",
+      managedEBSVolume: {
+        roleArn: "arn:aws:iam::123456789012:role/ebs",
+        sizeInGiB: 20,
+        volumeType: "gp3",
+        encrypted: true,
+        filesystemType: "xfs",
+      },
+    },
+  ],
+  vpcLatticeConfigurations: [
+    {
+      roleArn: "arn:aws:iam::123456789012:role/lattice",
+      targetGroupArn: "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-1",
+      portName: "http",
+    },
+  ],
 };
 
 const PRIMARY_FIELDS = ["serviceConnectConfiguration", "volumeConfigurations", "vpcLatticeConfigurations"];
@@ -89,14 +114,25 @@ function richLive(): JsonObject {
       { key: "tier", value: "front" },
     ],
   };
-  const primary: JsonObject = { id: "ecs-svc/1", status: "PRIMARY", taskDefinition: TD_ARN, desiredCount: 3, runningCount: 3, platformVersion: "1.4.0", rolloutState: "COMPLETED" };
+  const primary: JsonObject = {
+    id: "ecs-svc/1",
+    status: "PRIMARY",
+    taskDefinition: TD_ARN,
+    desiredCount: 3,
+    runningCount: 3,
+    platformVersion: "1.4.0",
+    rolloutState: "COMPLETED",
+  };
   for (const [field, value] of Object.entries(richSpec)) {
     if (field === "cluster" || field === "taskDefinition" || field === "role") continue;
     if (PRIMARY_FIELDS.includes(field)) primary[field] = structuredClone(value);
     else live[field] = structuredClone(value);
   }
   primary["networkConfiguration"] = structuredClone(richSpec["networkConfiguration"] ?? null);
-  live["deployments"] = [primary, { id: "ecs-svc/0", status: "ACTIVE", taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:11" }];
+  live["deployments"] = [
+    primary,
+    { id: "ecs-svc/0", status: "ACTIVE", taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:11" },
+  ];
   return live;
 }
 
@@ -110,14 +146,19 @@ function leafPaths(value: JsonValue, base: Path = []): Path[] {
 
 function getAt(root: JsonValue, path: Path): JsonValue | undefined {
   let current: JsonValue | undefined = root;
-  for (const segment of path) current = current === undefined || current === null || typeof current !== "object" ? undefined : (current as Record<string, JsonValue>)[segment];
+  for (const segment of path)
+    current =
+      current === undefined || current === null || typeof current !== "object"
+        ? undefined
+        : (current as Record<string, JsonValue>)[segment];
   return current;
 }
 
 function setAt(root: JsonValue, path: Path, value: JsonValue): void {
   const parent = getAt(root, path.slice(0, -1));
   const last = path[path.length - 1];
-  if (parent === undefined || parent === null || typeof parent !== "object" || last === undefined) throw new Error(`no parent for ${path.join("/")}`);
+  if (parent === undefined || parent === null || typeof parent !== "object" || last === undefined)
+    throw new Error(`no parent for ${path.join("/")}`);
   (parent as Record<string, JsonValue>)[last] = value;
 }
 
@@ -206,6 +247,11 @@ describe("service order", () => {
   it("permuting placementStrategy on the live side is a change", () => {
     const live = richLive();
     reverse(live, ["placementStrategy"]);
-    expect(planService(manifest, live, ctx).changes.map((c) => c.path)).toEqual(["/placementStrategy/0/field", "/placementStrategy/0/type", "/placementStrategy/1/field", "/placementStrategy/1/type"]);
+    expect(planService(manifest, live, ctx).changes.map((c) => c.path)).toEqual([
+      "/placementStrategy/0/field",
+      "/placementStrategy/0/type",
+      "/placementStrategy/1/field",
+      "/placementStrategy/1/type",
+    ]);
   });
 });

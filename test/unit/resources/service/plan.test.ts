@@ -24,7 +24,16 @@ function merge(base: JsonObject, overrides: Overrides): JsonObject {
 }
 
 function spec(overrides: Overrides = {}): JsonObject {
-  return merge({ cluster: "prod", taskDefinition: "web", desiredCount: 2, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"] } } }, overrides);
+  return merge(
+    {
+      cluster: "prod",
+      taskDefinition: "web",
+      desiredCount: 2,
+      launchType: "FARGATE",
+      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"] } },
+    },
+    overrides,
+  );
 }
 
 /** The tags ecs-gitops wrote when it applied `applied`: ownership, its spec hash, an older commit. */
@@ -53,7 +62,11 @@ function live(overrides: Overrides = {}, applied: Manifest = web()): JsonObject 
       launchType: "FARGATE",
       platformVersion: "LATEST",
       taskDefinition: TD3,
-      deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: false, rollback: false } },
+      deploymentConfiguration: {
+        maximumPercent: 200,
+        minimumHealthyPercent: 100,
+        deploymentCircuitBreaker: { enable: false, rollback: false },
+      },
       deployments: [{ id: "ecs-svc/1", status: "PRIMARY", taskDefinition: TD3 }],
       networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"], assignPublicIp: "DISABLED" } },
       schedulingStrategy: "REPLICA",
@@ -105,9 +118,17 @@ describe("planService: create", () => {
   });
 
   it("adds no server default to CreateService and falls back to the default cluster", () => {
-    const input = only(planService(web(spec({ cluster: undefined })), undefined, planContext({ defaultCluster: "staging", resolveTaskDefinition: resolverOf({ web: TD3 }) })), "ecs:CreateService");
+    const input = only(
+      planService(
+        web(spec({ cluster: undefined })),
+        undefined,
+        planContext({ defaultCluster: "staging", resolveTaskDefinition: resolverOf({ web: TD3 }) }),
+      ),
+      "ecs:CreateService",
+    );
     expect(input["cluster"]).toBe("staging");
-    for (const field of ["propagateTags", "enableECSManagedTags", "platformVersion", "deploymentConfiguration", "schedulingStrategy"]) expect(input).not.toHaveProperty(field);
+    for (const field of ["propagateTags", "enableECSManagedTags", "platformVersion", "deploymentConfiguration", "schedulingStrategy"])
+      expect(input).not.toHaveProperty(field);
   });
 
   it("creates against a task definition registered in the same run through its placeholder", () => {
@@ -197,8 +218,16 @@ describe("planService: update", () => {
   });
 
   it("moves a launch-type service to a capacity provider strategy in place", () => {
-    const action = planService(web(spec({ launchType: undefined, capacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] })), live(), ctx);
-    expect(only(action, "ecs:UpdateService")).toEqual({ cluster: "prod", service: "web", capacityProviderStrategy: [{ base: 0, weight: 1, capacityProvider: "FARGATE_SPOT" }] });
+    const action = planService(
+      web(spec({ launchType: undefined, capacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] })),
+      live(),
+      ctx,
+    );
+    expect(only(action, "ecs:UpdateService")).toEqual({
+      cluster: "prod",
+      service: "web",
+      capacityProviderStrategy: [{ base: 0, weight: 1, capacityProvider: "FARGATE_SPOT" }],
+    });
   });
 
   it("writes tag-only changes with Tag/UntagResource and no UpdateService", () => {
@@ -229,7 +258,11 @@ describe("planService: update", () => {
   });
 
   it("blocks tag writes on a service with an old short ARN when nothing else changes", () => {
-    const action = planService(web(spec(), { labels: { team: "shop" } }), live({ serviceArn: "arn:aws:ecs:us-east-1:123456789012:service/web" }), ctx);
+    const action = planService(
+      web(spec(), { labels: { team: "shop" } }),
+      live({ serviceArn: "arn:aws:ecs:us-east-1:123456789012:service/web" }),
+      ctx,
+    );
     expect(action.type).toBe("blocked");
   });
 
@@ -272,32 +305,66 @@ describe("planService: update", () => {
   });
 
   it("leaves desiredCount alone when it is in ignore-differences (annotation or global)", () => {
-    const annotated = planService(web(spec({ desiredCount: 2 }), { annotations: { "ecs-gitops/ignore-differences": "desiredCount" } }), live({ desiredCount: 9 }), ctx);
+    const annotated = planService(
+      web(spec({ desiredCount: 2 }), { annotations: { "ecs-gitops/ignore-differences": "desiredCount" } }),
+      live({ desiredCount: 9 }),
+      ctx,
+    );
     expect(annotated).toMatchObject({ type: "noop", changes: [] });
-    const global = planService(web(spec({ desiredCount: 2, healthCheckGracePeriodSeconds: 30 })), live({ desiredCount: 9 }), planContext({ ignoreDifferences: ["desiredCount"], resolveTaskDefinition: resolverOf({ web: TD3 }) }));
+    const global = planService(
+      web(spec({ desiredCount: 2, healthCheckGracePeriodSeconds: 30 })),
+      live({ desiredCount: 9 }),
+      planContext({ ignoreDifferences: ["desiredCount"], resolveTaskDefinition: resolverOf({ web: TD3 }) }),
+    );
     expect(only(global, "ecs:UpdateService")).toEqual({ cluster: "prod", service: "web", healthCheckGracePeriodSeconds: 30 });
     // healthCheckGracePeriodSeconds is new in git, so the spec hash moves with it.
     expect(global.changes.map((c) => c.path)).toEqual(["/healthCheckGracePeriodSeconds", `/tags/${SPEC_HASH_TAG}`]);
   });
 
   it("keeps the live value of an ignored nested field inside a sub-object it sends", () => {
-    const manifest = web(spec({ deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 50 } }), { annotations: { "ecs-gitops/ignore-differences": "deploymentConfiguration.maximumPercent" } });
-    const input = only(planService(manifest, live({ deploymentConfiguration: { maximumPercent: 300, minimumHealthyPercent: 100 } }), ctx), "ecs:UpdateService");
+    const manifest = web(spec({ deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 50 } }), {
+      annotations: { "ecs-gitops/ignore-differences": "deploymentConfiguration.maximumPercent" },
+    });
+    const input = only(
+      planService(manifest, live({ deploymentConfiguration: { maximumPercent: 300, minimumHealthyPercent: 100 } }), ctx),
+      "ecs:UpdateService",
+    );
     expect(input["deploymentConfiguration"]).toMatchObject({ maximumPercent: 300, minimumHealthyPercent: 50 });
   });
 
   it("ignores desiredCount for a DAEMON service", () => {
     const daemon = { schedulingStrategy: "DAEMON", launchType: "EC2", desiredCount: 1, networkConfiguration: undefined };
     const manifest = web(spec(daemon));
-    const action = planService(manifest, live({ ...daemon, desiredCount: 5, platformVersion: undefined, networkConfiguration: undefined, deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 0 } }, manifest), ctx);
+    const action = planService(
+      manifest,
+      live(
+        {
+          ...daemon,
+          desiredCount: 5,
+          platformVersion: undefined,
+          networkConfiguration: undefined,
+          deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 0 },
+        },
+        manifest,
+      ),
+      ctx,
+    );
     expect(action).toMatchObject({ type: "noop", changes: [] });
   });
 
   it("under CODE_DEPLOY updates what UpdateService may change and blocks what CodeDeploy owns", () => {
     const codeDeploy = { deploymentController: { type: "CODE_DEPLOY" } };
     const liveCd = live({ ...codeDeploy, taskDefinition: TD4 });
-    expect(only(planService(web(spec({ ...codeDeploy, desiredCount: 3 })), liveCd, ctx), "ecs:UpdateService")).toEqual({ cluster: "prod", service: "web", desiredCount: 3 });
-    const network = planService(web(spec({ ...codeDeploy, networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-b"], securityGroups: ["sg-1"] } } })), liveCd, ctx);
+    expect(only(planService(web(spec({ ...codeDeploy, desiredCount: 3 })), liveCd, ctx), "ecs:UpdateService")).toEqual({
+      cluster: "prod",
+      service: "web",
+      desiredCount: 3,
+    });
+    const network = planService(
+      web(spec({ ...codeDeploy, networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-b"], securityGroups: ["sg-1"] } } })),
+      liveCd,
+      ctx,
+    );
     expect(network.type).toBe("blocked");
     if (network.type === "blocked") expect(network.hint).toContain("CodeDeploy");
   });
@@ -330,10 +397,20 @@ describe("planService: spec hash and revision tags", () => {
   });
 
   it("heals drift with UpdateService alone when the live spec hash matches git", () => {
-    const action = planService(web(), live({ desiredCount: 7, networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-z"], securityGroups: ["sg-1"], assignPublicIp: "DISABLED" } } }), ctx);
+    const action = planService(
+      web(),
+      live({
+        desiredCount: 7,
+        networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-z"], securityGroups: ["sg-1"], assignPublicIp: "DISABLED" } },
+      }),
+      ctx,
+    );
     expect(action.type).toBe("update");
     expect(operations(action)).toEqual(["ecs:UpdateService"]);
-    expect(only(action, "ecs:UpdateService")).toMatchObject({ desiredCount: 2, networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"] } } });
+    expect(only(action, "ecs:UpdateService")).toMatchObject({
+      desiredCount: 2,
+      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"] } },
+    });
     expect(action.changes.map((c) => c.path).filter((p) => p.startsWith("/tags/"))).toEqual([]);
   });
 

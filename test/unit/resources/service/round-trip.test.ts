@@ -24,7 +24,13 @@ const cases: Case[] = [
   {
     fixture: "svc-describe-fargate-tutorial.json",
     name: "fargate-service",
-    spec: { cluster: "fargate-cluster", taskDefinition: "sample-fargate", desiredCount: 2, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-abcd1234"], securityGroups: ["sg-abcd1234"] } } },
+    spec: {
+      cluster: "fargate-cluster",
+      taskDefinition: "sample-fargate",
+      desiredCount: 2,
+      launchType: "FARGATE",
+      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-abcd1234"], securityGroups: ["sg-abcd1234"] } },
+    },
     known: { "sample-fargate": "arn:aws:ecs:region:aws_account_id:task-definition/sample-fargate:1" },
   },
   {
@@ -35,7 +41,13 @@ const cases: Case[] = [
       taskDefinition: "MyTaskDefinition",
       desiredCount: 2,
       capacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }],
-      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-0db5010045995c2d5", "subnet-0d0eab1bb38d5ca64"], securityGroups: ["sg-02556bf85a191f59a"], assignPublicIp: "ENABLED" } },
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: ["subnet-0db5010045995c2d5", "subnet-0d0eab1bb38d5ca64"],
+          securityGroups: ["sg-02556bf85a191f59a"],
+          assignPublicIp: "ENABLED",
+        },
+      },
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
       enableECSManagedTags: true,
     },
@@ -51,7 +63,9 @@ const cases: Case[] = [
       desiredCount: 2,
       launchType: "FARGATE",
       platformVersion: "LATEST",
-      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-12344321"], securityGroups: ["sg-12344321"], assignPublicIp: "ENABLED" } },
+      networkConfiguration: {
+        awsvpcConfiguration: { subnets: ["subnet-12344321"], securityGroups: ["sg-12344321"], assignPublicIp: "ENABLED" },
+      },
     },
     known: { "sample-fargate:1": "arn:aws:ecs:us-west-2:123456789012:task-definition/sample-fargate:1" },
   },
@@ -71,14 +85,25 @@ const cases: Case[] = [
       taskDefinition: "web",
       desiredCount: 3,
       launchType: "FARGATE",
-      loadBalancers: [{ targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/209a844cd01825a4", containerName: "web", containerPort: 8080 }],
+      loadBalancers: [
+        {
+          targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/209a844cd01825a4",
+          containerName: "web",
+          containerPort: 8080,
+        },
+      ],
       healthCheckGracePeriodSeconds: 60,
       deploymentConfiguration: {
         minimumHealthyPercent: 50,
         deploymentCircuitBreaker: { enable: true, rollback: true },
         alarms: { alarmNames: ["HighResponseLatencyAlarm", "web-5xx-rate"], enable: true, rollback: true },
       },
-      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-0d0eab1bb38d5ca64", "subnet-0db5010045995c2d5"], securityGroups: ["sg-02556bf85a191f59a"] } },
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: ["subnet-0d0eab1bb38d5ca64", "subnet-0db5010045995c2d5"],
+          securityGroups: ["sg-02556bf85a191f59a"],
+        },
+      },
       propagateTags: "SERVICE",
       enableECSManagedTags: true,
       enableExecuteCommand: true,
@@ -93,12 +118,24 @@ const cases: Case[] = [
     spec: {
       cluster: "tutorial-bluegreen-cluster",
       taskDefinition: "tutorial-task-def",
-      loadBalancers: [{ targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bluegreentarget1/209a844cd01825a4", containerName: "sample-app", containerPort: 80 }],
+      loadBalancers: [
+        {
+          targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bluegreentarget1/209a844cd01825a4",
+          containerName: "sample-app",
+          containerPort: 80,
+        },
+      ],
       launchType: "FARGATE",
       schedulingStrategy: "REPLICA",
       deploymentController: { type: "CODE_DEPLOY" },
       platformVersion: "LATEST",
-      networkConfiguration: { awsvpcConfiguration: { assignPublicIp: "ENABLED", securityGroups: ["sg-abcd1234"], subnets: ["subnet-abcd1234", "subnet-abcd5678"] } },
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          assignPublicIp: "ENABLED",
+          securityGroups: ["sg-abcd1234"],
+          subnets: ["subnet-abcd1234", "subnet-abcd5678"],
+        },
+      },
       desiredCount: 1,
     },
     known: { "tutorial-task-def": "arn:aws:ecs:us-east-1:123456789012:task-definition/tutorial-task-def:1" },

@@ -43,7 +43,12 @@ function loadExported(result: ExportedManifest, file = "task-definition.yaml"): 
 function liveRevision(name: string): LiveTaskDefinition {
   const live = liveFixture(name);
   const tags = Object.fromEntries(Object.entries(live.tags).filter(([key]) => !key.startsWith("ecs-gitops:")));
-  return { arn: live.arn ?? "arn:aws:ecs:us-east-1:123456789012:task-definition/x:1", revision: live.revision ?? 1, taskDefinition: live.taskDefinition, tags };
+  return {
+    arn: live.arn ?? "arn:aws:ecs:us-east-1:123456789012:task-definition/x:1",
+    revision: live.revision ?? 1,
+    taskDefinition: live.taskDefinition,
+    tags,
+  };
 }
 
 describe("exportTaskDefinition round trip on real DescribeTaskDefinition shapes", () => {
@@ -55,7 +60,9 @@ describe("exportTaskDefinition round trip on real DescribeTaskDefinition shapes"
     expect(manifest.annotations).toEqual({ "ecs-gitops/adopt": "true" });
 
     const plan = planTaskDefinition(manifest, [liveRevision(name)], planContext());
-    expect(plan.action.changes.map((c) => c.path).sort()).toEqual([OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG].map((tag) => `/tags/${tag}`).sort());
+    expect(plan.action.changes.map((c) => c.path).sort()).toEqual(
+      [OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG].map((tag) => `/tags/${tag}`).sort(),
+    );
     // Adopting tags the revision in use; it never registers a new one.
     expect(plan.action.type).toBe("update");
     expect(plan.action.type !== "blocked" && plan.action.calls.map((c) => c.operation)).toEqual(["ecs:TagResource"]);
@@ -75,7 +82,17 @@ describe("exportTaskDefinition round trip on real DescribeTaskDefinition shapes"
       }
     };
     walk(spec, "spec");
-    for (const field of ["taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities", "registeredAt", "registeredBy", "family", "tags"]) {
+    for (const field of [
+      "taskDefinitionArn",
+      "revision",
+      "status",
+      "requiresAttributes",
+      "compatibilities",
+      "registeredAt",
+      "registeredBy",
+      "family",
+      "tags",
+    ]) {
       expect(spec[field], field).toBeUndefined();
     }
   });
@@ -113,7 +130,11 @@ describe("exportTaskDefinition leaves out what AWS fills in", () => {
     const wordpress = specOf("td-console-wordpress-efs-secrets-2025.json");
     expect(wordpress["enableFaultInjection"]).toBeUndefined();
     const gitlab = specOf("td-console-efs-gitlab-2024.json");
-    expect((gitlab["volumes"] as JsonObject[]).map((v) => (v["efsVolumeConfiguration"] as JsonObject)["rootDirectory"])).toEqual(["/srv/gitlab/config", "/srv/gitlab/logs", "/srv/gitlab/data"]);
+    expect((gitlab["volumes"] as JsonObject[]).map((v) => (v["efsVolumeConfiguration"] as JsonObject)["rootDirectory"])).toEqual([
+      "/srv/gitlab/config",
+      "/srv/gitlab/logs",
+      "/srv/gitlab/data",
+    ]);
   });
 
   it("never exports rootDirectory next to an EFS access point, and flags it for review", () => {
@@ -141,7 +162,11 @@ describe("exportTaskDefinition metadata", () => {
       { key: SOURCE_TAG, value: "x.yaml" },
     ];
     const { document } = exported(response);
-    expect(document["metadata"]).toEqual({ name: "windows-simple-iis-2019-core", labels: { team: "windows" }, annotations: { "ecs-gitops/adopt": "true" } });
+    expect(document["metadata"]).toEqual({
+      name: "windows-simple-iis-2019-core",
+      labels: { team: "windows" },
+      annotations: { "ecs-gitops/adopt": "true" },
+    });
     expect(Object.keys(document)).toEqual(["apiVersion", "kind", "metadata", "spec"]);
   });
 
@@ -152,7 +177,10 @@ describe("exportTaskDefinition metadata", () => {
     td["futureTaskField"] = 1;
     const result = exported(response);
     expect(result.reviews).toEqual([
-      { path: ["spec", "containerDefinitions", 0], message: expect.stringMatching(/^fancyNewSetting \(live\) is not a RegisterTaskDefinition field/) },
+      {
+        path: ["spec", "containerDefinitions", 0],
+        message: expect.stringMatching(/^fancyNewSetting \(live\) is not a RegisterTaskDefinition field/),
+      },
       { path: ["spec"], message: expect.stringMatching(/^futureTaskField \(live\)/) },
     ]);
     expect(JSON.stringify(result.document)).not.toMatch(/fancyNewSetting|futureTaskField/);
@@ -167,11 +195,23 @@ describe("exportTaskDefinition metadata", () => {
 
 describe("export flags plaintext secret-looking environment values", () => {
   const td = (environment: { name: string; value: string }[]) => ({
-    taskDefinition: { family: "ledger", taskDefinitionArn: "arn:aws:ecs:eu-west-1:111122223333:task-definition/ledger:4", revision: 4, containerDefinitions: [{ name: "api", image: "ledger/api:2", memory: 256, environment }] },
+    taskDefinition: {
+      family: "ledger",
+      taskDefinitionArn: "arn:aws:ecs:eu-west-1:111122223333:task-definition/ledger:4",
+      revision: 4,
+      containerDefinitions: [{ name: "api", image: "ledger/api:2", memory: 256, environment }],
+    },
   });
 
   it("adds a review note that suggests secrets, for each secret-looking name only", () => {
-    const result = exported(td([{ name: "LOG_LEVEL", value: "debug" }, { name: "STRIPE_API_KEY", value: "sk_live_x" }, { name: "DbPassword", value: "hunter2" }, { name: "EMPTY_TOKEN", value: "" }]));
+    const result = exported(
+      td([
+        { name: "LOG_LEVEL", value: "debug" },
+        { name: "STRIPE_API_KEY", value: "sk_live_x" },
+        { name: "DbPassword", value: "hunter2" },
+        { name: "EMPTY_TOKEN", value: "" },
+      ]),
+    );
     const notes = result.reviews.filter((r) => /secret in plain text/.test(r.message));
     expect(notes.map((r) => r.path)).toEqual([
       ["spec", "containerDefinitions", 0, "environment", 1],

@@ -49,7 +49,12 @@ export function mutated(value: JsonValue, allowed?: readonly string[]): JsonValu
 
 /** `/a/0/b` → ["a","0","b"]: change paths are RFC 6901 pointers. */
 export function pointerSegments(pointer: string): string[] {
-  return pointer === "" ? [] : pointer.slice(1).split("/").map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+  return pointer === ""
+    ? []
+    : pointer
+        .slice(1)
+        .split("/")
+        .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
 /**

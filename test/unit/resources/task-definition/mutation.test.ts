@@ -5,7 +5,14 @@ import { awsDefs, kindSpecSchemas } from "../../../../src/manifests/schema/aws-s
 import { normalizeTaskDefinition } from "../../../../src/resources/task-definition/normalize.js";
 import { fixtureJson, leaves, liveFixture, mutated, reportsLeaf, setAt } from "./helpers.js";
 
-type Schema = { $ref?: string; type?: string | string[]; enum?: string[]; properties?: Record<string, Schema>; items?: Schema; additionalProperties?: boolean | Schema };
+type Schema = {
+  $ref?: string;
+  type?: string | string[];
+  enum?: string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  additionalProperties?: boolean | Schema;
+};
 
 function resolve(schema: Schema): Schema {
   let s = schema;
@@ -58,7 +65,18 @@ describe("mutation: every leaf the user can write is compared", () => {
 });
 
 /** Fields of a described task definition that are not RegisterTaskDefinition input (TD-2, TD-3). */
-const NOT_COMPARED = new Set(["taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities", "registeredAt", "registeredBy", "deregisteredAt", "family", "tags"]);
+const NOT_COMPARED = new Set([
+  "taskDefinitionArn",
+  "revision",
+  "status",
+  "requiresAttributes",
+  "compatibilities",
+  "registeredAt",
+  "registeredBy",
+  "deregisteredAt",
+  "family",
+  "tags",
+]);
 
 const FIXTURES = [
   "td-awscli-hello-world-8-2024.json",
@@ -86,7 +104,10 @@ describe("mutation: every leaf of every real response", () => {
 
   it.each(FIXTURE_CASES)("$fixture $path", ({ fixture, leaf, compared }) => {
     const original = liveFixture(fixture).taskDefinition;
-    const changes = diffValues(normalizeTaskDefinition(original), normalizeTaskDefinition(setAt(original, leaf.path, mutated(leaf.value)) as JsonObject));
+    const changes = diffValues(
+      normalizeTaskDefinition(original),
+      normalizeTaskDefinition(setAt(original, leaf.path, mutated(leaf.value)) as JsonObject),
+    );
     if (compared) expect(changes.some((c) => reportsLeaf(c.path, leaf.path, true))).toBe(true);
     else expect(changes).toEqual([]);
   });

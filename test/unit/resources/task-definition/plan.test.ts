@@ -22,7 +22,10 @@ const SPEC: JsonObject = {
       name: "web",
       image: "nginx:1.27",
       portMappings: [{ containerPort: 80 }],
-      environment: [{ name: "B", value: "2" }, { name: "A", value: "1" }],
+      environment: [
+        { name: "B", value: "2" },
+        { name: "A", value: "1" },
+      ],
       healthCheck: { command: ["CMD-SHELL", "curl -f http://localhost/ || exit 1"] },
     },
   ],
@@ -36,7 +39,10 @@ function described(overrides: (c: JsonObject) => JsonObject = (c) => c, revision
     cpu: 0,
     portMappings: [{ containerPort: 80, hostPort: 80, protocol: "tcp" }],
     essential: true,
-    environment: [{ name: "A", value: "1" }, { name: "B", value: "2" }],
+    environment: [
+      { name: "A", value: "1" },
+      { name: "B", value: "2" },
+    ],
     mountPoints: [],
     volumesFrom: [],
     systemControls: [],
@@ -63,14 +69,27 @@ function described(overrides: (c: JsonObject) => JsonObject = (c) => c, revision
   };
 }
 
-const web = (spec: JsonObject = SPEC, options: Parameters<typeof manifestOf>[3] = {}) => manifestOf("TaskDefinition", "web", spec, { file: "apps/web.yaml", labels: { team: "shop" }, ...options });
+const web = (spec: JsonObject = SPEC, options: Parameters<typeof manifestOf>[3] = {}) =>
+  manifestOf("TaskDefinition", "web", spec, { file: "apps/web.yaml", labels: { team: "shop" }, ...options });
 
 /** The tags an owned, up-to-date revision of `spec` carries. */
 function ownedTags(spec: JsonObject = SPEC, extra: Record<string, string> = {}): Record<string, string> {
-  return { team: "shop", [OWNER_TAG]: "ecs-gitops", [SOURCE_TAG]: "apps/web.yaml", [SPEC_HASH_TAG]: specHash(normalizeTaskDefinition(spec)), [REVISION_TAG]: "old-commit", ...extra };
+  return {
+    team: "shop",
+    [OWNER_TAG]: "ecs-gitops",
+    [SOURCE_TAG]: "apps/web.yaml",
+    [SPEC_HASH_TAG]: specHash(normalizeTaskDefinition(spec)),
+    [REVISION_TAG]: "old-commit",
+    ...extra,
+  };
 }
 
-const revision = (n: number, taskDefinition: JsonObject = described(undefined, n), tags = ownedTags()): LiveTaskDefinition => ({ arn: ARN(n), revision: n, taskDefinition, tags });
+const revision = (n: number, taskDefinition: JsonObject = described(undefined, n), tags = ownedTags()): LiveTaskDefinition => ({
+  arn: ARN(n),
+  revision: n,
+  taskDefinition,
+  tags,
+});
 
 function callsOf(action: Action): PlannedCall[] {
   if (action.type === "blocked") throw new Error(`blocked: ${action.reason}`);
@@ -87,9 +106,15 @@ describe("planTaskDefinition", () => {
   });
 
   it("registers a revision when, and only when, the content differs", () => {
-    const live = revision(3, described((c) => ({ ...c, image: "nginx:1.26" })));
+    const live = revision(
+      3,
+      described((c) => ({ ...c, image: "nginx:1.26" })),
+    );
     const plan = planTaskDefinition(web(), [live], planContext());
-    expect(plan.action).toMatchObject({ type: "update", changes: [{ path: "/containerDefinitions/0/image", desired: "nginx:1.27", live: "nginx:1.26" }] });
+    expect(plan.action).toMatchObject({
+      type: "update",
+      changes: [{ path: "/containerDefinitions/0/image", desired: "nginx:1.27", live: "nginx:1.26" }],
+    });
     expect(operations(plan)).toEqual(["ecs:RegisterTaskDefinition"]);
     expect(plan.resolved).toEqual({ state: "pending", family: "web", key: "TaskDefinition/web" });
   });
@@ -103,7 +128,16 @@ describe("planTaskDefinition", () => {
   });
 
   it("sends the spec as written: no server defaults, no response-only fields, units as integer strings", () => {
-    const plan = planTaskDefinition(web(), [revision(3, described((c) => ({ ...c, image: "nginx:1.26" })))], planContext());
+    const plan = planTaskDefinition(
+      web(),
+      [
+        revision(
+          3,
+          described((c) => ({ ...c, image: "nginx:1.26" })),
+        ),
+      ],
+      planContext(),
+    );
     const [call] = callsOf(plan.action);
     expect(call?.input).toEqual({
       family: "web",
@@ -119,7 +153,18 @@ describe("planTaskDefinition", () => {
       ],
     });
     const text = JSON.stringify(call?.input);
-    for (const filled of ['"essential"', '"protocol"', '"hostPort"', '"interval"', '"enableFaultInjection"', '"versionConsistency"', '"revision"', '"status"', '"compatibilities"', '"registeredAt"']) {
+    for (const filled of [
+      '"essential"',
+      '"protocol"',
+      '"hostPort"',
+      '"interval"',
+      '"enableFaultInjection"',
+      '"versionConsistency"',
+      '"revision"',
+      '"status"',
+      '"compatibilities"',
+      '"registeredAt"',
+    ]) {
       expect(text).not.toContain(filled);
     }
   });
@@ -157,7 +202,16 @@ describe("planTaskDefinition", () => {
       ],
     });
     expect(callsOf(plan.action)).toEqual([
-      { operation: "ecs:TagResource", input: { resourceArn: ARN(3), tags: [{ key: REVISION_TAG, value: "abc123" }, { key: "team", value: "shop" }] } },
+      {
+        operation: "ecs:TagResource",
+        input: {
+          resourceArn: ARN(3),
+          tags: [
+            { key: REVISION_TAG, value: "abc123" },
+            { key: "team", value: "shop" },
+          ],
+        },
+      },
       { operation: "ecs:UntagResource", input: { resourceArn: ARN(3), tagKeys: ["stale"] } },
     ]);
     expect(plan.resolved).toEqual({ state: "known", arn: ARN(3) });
@@ -172,7 +226,18 @@ describe("planTaskDefinition", () => {
     const spec: JsonObject = {
       ...SPEC,
       containerDefinitions: [
-        { name: "a", image: "a", environment: [{ name: "X", value: "1" }, { name: "Y", value: "2" }], secrets: [{ name: "S1", valueFrom: "p1" }, { name: "S2", valueFrom: "p2" }] },
+        {
+          name: "a",
+          image: "a",
+          environment: [
+            { name: "X", value: "1" },
+            { name: "Y", value: "2" },
+          ],
+          secrets: [
+            { name: "S1", valueFrom: "p1" },
+            { name: "S2", valueFrom: "p2" },
+          ],
+        },
         { name: "b", image: "b" },
       ],
     };
@@ -180,7 +245,20 @@ describe("planTaskDefinition", () => {
       ...described(),
       containerDefinitions: [
         { name: "b", image: "b", essential: true, cpu: 0 },
-        { name: "a", image: "a", essential: true, cpu: 0, environment: [{ name: "Y", value: "2" }, { name: "X", value: "1" }], secrets: [{ name: "S2", valueFrom: "p2" }, { name: "S1", valueFrom: "p1" }] },
+        {
+          name: "a",
+          image: "a",
+          essential: true,
+          cpu: 0,
+          environment: [
+            { name: "Y", value: "2" },
+            { name: "X", value: "1" },
+          ],
+          secrets: [
+            { name: "S2", valueFrom: "p2" },
+            { name: "S1", valueFrom: "p1" },
+          ],
+        },
       ],
     };
     const tags = ownedTags(spec);
@@ -190,14 +268,24 @@ describe("planTaskDefinition", () => {
 
   it("treats a reordered command, entryPoint or dnsServers as a change", () => {
     for (const field of ["command", "entryPoint", "dnsServers"]) {
-      const spec: JsonObject = { ...SPEC, containerDefinitions: [{ ...(SPEC["containerDefinitions"] as JsonObject[])[0], [field]: ["a", "b"] }] };
-      const live = revision(3, described((c) => ({ ...c, [field]: ["b", "a"] })), ownedTags(spec));
+      const spec: JsonObject = {
+        ...SPEC,
+        containerDefinitions: [{ ...(SPEC["containerDefinitions"] as JsonObject[])[0], [field]: ["a", "b"] }],
+      };
+      const live = revision(
+        3,
+        described((c) => ({ ...c, [field]: ["b", "a"] })),
+        ownedTags(spec),
+      );
       expect(operations(planTaskDefinition(web(spec), [live], planContext()))).toEqual(["ecs:RegisterTaskDefinition"]);
     }
   });
 
   it("reuses the first matching candidate in the caller's order", () => {
-    const inUse = revision(3, described((c) => ({ ...c, image: "nginx:1.26" })));
+    const inUse = revision(
+      3,
+      described((c) => ({ ...c, image: "nginx:1.26" })),
+    );
     const latest = revision(5);
     const plan = planTaskDefinition(web(), [inUse, latest], planContext());
     expect(plan.resolved).toEqual({ state: "known", arn: ARN(5) });
@@ -206,10 +294,18 @@ describe("planTaskDefinition", () => {
   });
 
   it("compares a registration against the first candidate", () => {
-    const inUse = revision(3, described((c) => ({ ...c, image: "nginx:1.25" })));
-    const latest = revision(5, described((c) => ({ ...c, image: "nginx:1.26" }), 5));
+    const inUse = revision(
+      3,
+      described((c) => ({ ...c, image: "nginx:1.25" })),
+    );
+    const latest = revision(
+      5,
+      described((c) => ({ ...c, image: "nginx:1.26" }), 5),
+    );
     const plan = planTaskDefinition(web(), [inUse, latest], planContext());
-    expect(plan.action.changes).toEqual([{ path: "/containerDefinitions/0/image", field: "containerDefinitions[web].image", desired: "nginx:1.27", live: "nginx:1.25" }]);
+    expect(plan.action.changes).toEqual([
+      { path: "/containerDefinitions/0/image", field: "containerDefinitions[web].image", desired: "nginx:1.27", live: "nginx:1.25" },
+    ]);
   });
 
   it("blocks a family that exists and is not ours", () => {
@@ -229,10 +325,16 @@ describe("planTaskDefinition", () => {
   });
 
   it("never retags or reuses a revision someone else registered, even with git's content: registers our own", () => {
-    const ours = revision(3, described((c) => ({ ...c, image: "nginx:1.26" })));
+    const ours = revision(
+      3,
+      described((c) => ({ ...c, image: "nginx:1.26" })),
+    );
     for (const theirTags of [{ team: "other" }, { team: "other", [OWNER_TAG]: "payments" }, {}]) {
       const theirs = revision(7, described(undefined, 7), theirTags);
-      for (const candidates of [[ours, theirs], [theirs, ours]]) {
+      for (const candidates of [
+        [ours, theirs],
+        [theirs, ours],
+      ]) {
         const plan = planTaskDefinition(web(), candidates, planContext());
         expect(operations(plan)).toEqual(["ecs:RegisterTaskDefinition"]);
         expect(plan.resolved).toEqual({ state: "pending", family: "web", key: "TaskDefinition/web" });
@@ -248,21 +350,44 @@ describe("planTaskDefinition", () => {
     expect(callsOf(matching.action)[0]?.input["tags"]).toContainEqual({ key: OWNER_TAG, value: "ecs-gitops" });
     expect(matching.action).toMatchObject({ notes: ["adopting revision 3 (ecs-gitops/adopt)"] });
     expect(matching.resolved).toEqual({ state: "known", arn: ARN(3) });
-    const different = planTaskDefinition(web(SPEC, adopt), [revision(3, described((c) => ({ ...c, image: "x" })), {})], planContext());
+    const different = planTaskDefinition(
+      web(SPEC, adopt),
+      [
+        revision(
+          3,
+          described((c) => ({ ...c, image: "x" })),
+          {},
+        ),
+      ],
+      planContext(),
+    );
     expect(operations(different)).toEqual(["ecs:RegisterTaskDefinition"]);
   });
 
   it("honours ignore-differences from the annotation and from the context", () => {
-    const live = revision(3, described((c) => ({ ...c, image: "nginx:ci-build-42", cpu: 256 })));
-    const fromAnnotation = planTaskDefinition(web(SPEC, { annotations: { "ecs-gitops/ignore-differences": "containerDefinitions/*/image, /containerDefinitions/0/cpu" } }), [live], planContext());
+    const live = revision(
+      3,
+      described((c) => ({ ...c, image: "nginx:ci-build-42", cpu: 256 })),
+    );
+    const fromAnnotation = planTaskDefinition(
+      web(SPEC, { annotations: { "ecs-gitops/ignore-differences": "containerDefinitions/*/image, /containerDefinitions/0/cpu" } }),
+      [live],
+      planContext(),
+    );
     expect(fromAnnotation.action).toMatchObject({ type: "noop", changes: [], notes: ["2 difference(s) ignored (ignore-differences)"] });
     expect(fromAnnotation.resolved).toEqual({ state: "known", arn: ARN(3) });
 
-    const fromContext = planTaskDefinition(web(), [live], planContext({ ignoreDifferences: ["containerDefinitions.*.image", "containerDefinitions.*.cpu"] }));
+    const fromContext = planTaskDefinition(
+      web(),
+      [live],
+      planContext({ ignoreDifferences: ["containerDefinitions.*.image", "containerDefinitions.*.cpu"] }),
+    );
     expect(fromContext.action.type).toBe("noop");
 
     const partly = planTaskDefinition(web(), [live], planContext({ ignoreDifferences: ["containerDefinitions/*/image"] }));
-    expect(partly.action.changes).toEqual([{ path: "/containerDefinitions/0/cpu", field: "containerDefinitions[web].cpu", desired: 0, live: 256 }]);
+    expect(partly.action.changes).toEqual([
+      { path: "/containerDefinitions/0/cpu", field: "containerDefinitions[web].cpu", desired: 0, live: 256 },
+    ]);
     expect(operations(partly)).toEqual(["ecs:RegisterTaskDefinition"]);
   });
 
@@ -275,7 +400,12 @@ describe("planTaskDefinition", () => {
   it("registers nothing for a real response when the manifest matches it", () => {
     const live = liveFixture("td-awscli-sleep360-register.json");
     const spec = { containerDefinitions: [{ name: "sleep", image: "busybox", cpu: 10, command: ["sleep", "360"], memory: 10 }] };
-    const candidate: LiveTaskDefinition = { arn: live.arn ?? "", revision: live.revision ?? 0, taskDefinition: live.taskDefinition, tags: { [OWNER_TAG]: "ecs-gitops" } };
+    const candidate: LiveTaskDefinition = {
+      arn: live.arn ?? "",
+      revision: live.revision ?? 0,
+      taskDefinition: live.taskDefinition,
+      tags: { [OWNER_TAG]: "ecs-gitops" },
+    };
     const plan = planTaskDefinition(manifestOf("TaskDefinition", "sleep360", spec), [candidate], planContext());
     expect(operations(plan)).toEqual(["ecs:TagResource"]);
   });

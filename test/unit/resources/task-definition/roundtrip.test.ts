@@ -24,7 +24,14 @@ const ROUND_TRIPS: { fixture: string; family: string; spec: JsonObject; labels?:
     family: "hello_world",
     spec: {
       containerDefinitions: [
-        { name: "wordpress", image: "wordpress", cpu: 10, memory: 500, links: ["mysql"], portMappings: [{ containerPort: 80, hostPort: 80 }] },
+        {
+          name: "wordpress",
+          image: "wordpress",
+          cpu: 10,
+          memory: 500,
+          links: ["mysql"],
+          portMappings: [{ containerPort: 80, hostPort: 80 }],
+        },
         { name: "mysql", image: "mysql", cpu: 10, memory: 500, environment: [{ name: "MYSQL_ROOT_PASSWORD", value: "password" }] },
       ],
     },
@@ -67,7 +74,10 @@ const ROUND_TRIPS: { fixture: string; family: string; spec: JsonObject; labels?:
       cpu: 2048,
       memory: "6 GB",
       runtimePlatform: { cpuArchitecture: "X86_64", operatingSystemFamily: "LINUX" },
-      volumes: ["data", "config", "logs"].map((name) => ({ name, efsVolumeConfiguration: { fileSystemId: "fs-081385191350fbfdf", rootDirectory: `/srv/gitlab/${name}` } })),
+      volumes: ["data", "config", "logs"].map((name) => ({
+        name,
+        efsVolumeConfiguration: { fileSystemId: "fs-081385191350fbfdf", rootDirectory: `/srv/gitlab/${name}` },
+      })),
       containerDefinitions: [
         {
           name: "gitlab",
@@ -110,19 +120,29 @@ const ROUND_TRIPS: { fixture: string; family: string; spec: JsonObject; labels?:
       volumes: ["h2", "resource"].map((name) => ({
         name,
         // With an access point rootDirectory must not be sent; AWS then reports "/" (TD-15).
-        efsVolumeConfiguration: { fileSystemId: "XXXXXXX", transitEncryption: "ENABLED", authorizationConfig: { accessPointId: "fsap-XXXXXXX", iam: "DISABLED" } },
+        efsVolumeConfiguration: {
+          fileSystemId: "XXXXXXX",
+          transitEncryption: "ENABLED",
+          authorizationConfig: { accessPointId: "fsap-XXXXXXX", iam: "DISABLED" },
+        },
       })),
       containerDefinitions: [
         {
           name: "myapp-container-batch",
           image: "XXXXXX.dkr.ecr.ap-northeast-1.amazonaws.com/nablarch-conainer-batch-example:myapp-container-batch",
           command: ["-diConfig", "classpath:batch-boot.xml", "-requestPath", "SampleBatch", "-userId", "batch_user"],
-          environment: ["OUTPUT", "INPUT", "FORMAT"].map((what) => ({ name: `NABLARCH_FILEPATHSETTING_BASEPATHSETTINGS_${what}`, value: `file:/var/nablarch/${what.toLowerCase()}` })),
+          environment: ["OUTPUT", "INPUT", "FORMAT"].map((what) => ({
+            name: `NABLARCH_FILEPATHSETTING_BASEPATHSETTINGS_${what}`,
+            value: `file:/var/nablarch/${what.toLowerCase()}`,
+          })),
           mountPoints: [
             { containerPath: "/var", sourceVolume: "resource", readOnly: false },
             { containerPath: "/h2", sourceVolume: "h2" },
           ],
-          logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/myapp-container-batch", "awslogs-region": "ap-northeast-1", "awslogs-stream-prefix": "ecs" } },
+          logConfiguration: {
+            logDriver: "awslogs",
+            options: { "awslogs-group": "/ecs/myapp-container-batch", "awslogs-region": "ap-northeast-1", "awslogs-stream-prefix": "ecs" },
+          },
         },
       ],
     },
@@ -158,7 +178,11 @@ const ROUND_TRIPS: { fixture: string; family: string; spec: JsonObject; labels?:
             name: `WORDPRESS_DB_${field === "dbname" ? "NAME" : field === "username" ? "USER" : field.toUpperCase()}`,
             valueFrom: `arn:aws:secretsmanager:eu-central-1:414131675413:secret:SecretWordpress-MRSCvF:${field}::`,
           })),
-          logConfiguration: awslogs("/ecs/wordpress-convenio", "eu-central-1", { mode: "non-blocking", "awslogs-create-group": "true", "max-buffer-size": "25m" }),
+          logConfiguration: awslogs("/ecs/wordpress-convenio", "eu-central-1", {
+            mode: "non-blocking",
+            "awslogs-create-group": "true",
+            "max-buffer-size": "25m",
+          }),
         },
       ],
     },
@@ -181,8 +205,21 @@ const ROUND_TRIPS: { fixture: string; family: string; spec: JsonObject; labels?:
           portMappings: [{ containerPort: 80 }],
           mountPoints: [{ sourceVolume: "sockets", containerPath: "/app/tmp/sockets" }],
           dependsOn: [{ containerName: "rails", condition: "HEALTHY" }],
-          logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/ass-staging", "awslogs-region": "ap-northeast-1", "awslogs-stream-prefix": "ecs/ass-staging" } },
-          healthCheck: { command: ["CMD-SHELL", "curl localhost:3000/api/v1/health_check", '"|| exit 1"'], interval: 300, timeout: 60, retries: 10, startPeriod: 300 },
+          logConfiguration: {
+            logDriver: "awslogs",
+            options: {
+              "awslogs-group": "/ecs/ass-staging",
+              "awslogs-region": "ap-northeast-1",
+              "awslogs-stream-prefix": "ecs/ass-staging",
+            },
+          },
+          healthCheck: {
+            command: ["CMD-SHELL", "curl localhost:3000/api/v1/health_check", '"|| exit 1"'],
+            interval: 300,
+            timeout: 60,
+            retries: 10,
+            startPeriod: 300,
+          },
         },
         {
           name: "rails",
@@ -203,9 +240,20 @@ const ROUND_TRIPS: { fixture: string; family: string; spec: JsonObject; labels?:
           })),
           logConfiguration: {
             logDriver: "awslogs",
-            options: { "awslogs-group": "/ecs/ass-staging", "awslogs-create-group": "true", "awslogs-region": "ap-northeast-1", "awslogs-stream-prefix": "ecs/ass-staging" },
+            options: {
+              "awslogs-group": "/ecs/ass-staging",
+              "awslogs-create-group": "true",
+              "awslogs-region": "ap-northeast-1",
+              "awslogs-stream-prefix": "ecs/ass-staging",
+            },
           },
-          healthCheck: { command: ["CMD-SHELL", "curl localhost:3000/api/v1/health_check", '"|| exit 1"'], interval: 300, timeout: 60, retries: 10, startPeriod: 300 },
+          healthCheck: {
+            command: ["CMD-SHELL", "curl localhost:3000/api/v1/health_check", '"|| exit 1"'],
+            interval: 300,
+            timeout: 60,
+            retries: 10,
+            startPeriod: 300,
+          },
         },
       ],
     },
@@ -223,7 +271,13 @@ const ROUND_TRIPS: { fixture: string; family: string; spec: JsonObject; labels?:
           portMappings: [{ containerPort: 80 }],
           logConfiguration: {
             logDriver: "awsfirelens",
-            options: { Name: "cloudwatch", region: "ap-northeast-2", log_group_name: "ecs-demogo-log", auto_create_group: "true", log_stream_prefix: "from-fluent-bit" },
+            options: {
+              Name: "cloudwatch",
+              region: "ap-northeast-2",
+              log_group_name: "ecs-demogo-log",
+              auto_create_group: "true",
+              log_stream_prefix: "from-fluent-bit",
+            },
           },
         },
         {
@@ -253,8 +307,14 @@ const ROUND_TRIPS: { fixture: string; family: string; spec: JsonObject; labels?:
           image: "906394416424.dkr.ecr.ap-northeast-2.amazonaws.com/aws-for-fluent-bit:stable",
           memoryReservation: 50,
           user: "0",
-          logConfiguration: awslogs("firelens-container", "ap-northeast-2", { "awslogs-create-group": "true", "awslogs-stream-prefix": "firelens" }),
-          firelensConfiguration: { type: "fluentbit", options: { "config-file-type": "file", "config-file-value": "/fluent-bit/configs/parse-json.conf" } },
+          logConfiguration: awslogs("firelens-container", "ap-northeast-2", {
+            "awslogs-create-group": "true",
+            "awslogs-stream-prefix": "firelens",
+          }),
+          firelensConfiguration: {
+            type: "fluentbit",
+            options: { "config-file-type": "file", "config-file-value": "/fluent-bit/configs/parse-json.conf" },
+          },
         },
         {
           name: "svmp-api-carrier-dev",
@@ -263,9 +323,18 @@ const ROUND_TRIPS: { fixture: string; family: string; spec: JsonObject; labels?:
           dockerLabels: { env: "dev" },
           logConfiguration: {
             logDriver: "awsfirelens",
-            options: { Name: "cloudwatch", auto_create_group: "true", log_group_name: "firelens-fluent-bit", log_stream_prefix: "from-fluent-bit", region: "ap-northeast-2" },
+            options: {
+              Name: "cloudwatch",
+              auto_create_group: "true",
+              log_group_name: "firelens-fluent-bit",
+              log_stream_prefix: "from-fluent-bit",
+              region: "ap-northeast-2",
+            },
           },
-          healthCheck: { command: ["CMD-SHELL", "wget --no-verbose --tries=1 --spider localhost:8080/actuator/health || exit 1"], startPeriod: 10 },
+          healthCheck: {
+            command: ["CMD-SHELL", "wget --no-verbose --tries=1 --spider localhost:8080/actuator/health || exit 1"],
+            startPeriod: 10,
+          },
         },
       ],
     },
@@ -306,7 +375,18 @@ describe("round trip: a manifest written as a user would diffs as no change agai
 
     // The planner agrees: adopting the revision only tags it, it never registers a new one.
     const manifest = manifestOf("TaskDefinition", family, spec, { annotations: { "ecs-gitops/adopt": "true" }, labels: labels ?? {} });
-    const plan = planTaskDefinition(manifest, [{ arn: live.arn ?? "arn:aws:ecs:us-east-1:123456789012:task-definition/x:1", revision: live.revision ?? 1, taskDefinition: live.taskDefinition, tags: live.tags }], planContext());
+    const plan = planTaskDefinition(
+      manifest,
+      [
+        {
+          arn: live.arn ?? "arn:aws:ecs:us-east-1:123456789012:task-definition/x:1",
+          revision: live.revision ?? 1,
+          taskDefinition: live.taskDefinition,
+          tags: live.tags,
+        },
+      ],
+      planContext(),
+    );
     expect(plan.action.type).toBe("update");
     expect(plan.action.type !== "blocked" && plan.action.calls.map((c) => c.operation)).toEqual(["ecs:TagResource"]);
     expect(plan.resolved.state).toBe("known");
