@@ -196,7 +196,8 @@ function checkContainers(
           );
       }
     }
-    // xref: PortMapping.hostPort: with awsvpc or host networking "hostPort can either be left blank or set to the same value as containerPort".
+    // xref: PortMapping.hostPort: with awsvpc or host networking "hostPort can either be left blank
+    // or set to the same value as containerPort".
     if (networkMode === "awsvpc" || networkMode === "host") {
       objectsOf(c["portMappings"]).forEach(({ item, index: i }) => {
         if (item["hostPort"] !== undefined && item["containerPort"] !== undefined && item["hostPort"] !== item["containerPort"])
@@ -209,7 +210,8 @@ function checkContainers(
     }
     const hardMiB = numberOf(c["memory"]);
     const softMiB = numberOf(c["memoryReservation"]);
-    // xref: ContainerDefinition.memory: on EC2 "you must specify either a task-level memory value or a container-level memory value" (memory or memoryReservation).
+    // xref: ContainerDefinition.memory: on EC2 "you must specify either a task-level memory value or
+    // a container-level memory value" (memory or memoryReservation).
     if (!fargate && memory === undefined && hardMiB === undefined && softMiB === undefined)
       report(at, "container-memory", "without task-level memory every container needs memory or memoryReservation (MiB)");
     if (hardMiB !== undefined && softMiB !== undefined && softMiB > hardMiB)
