@@ -71,3 +71,10 @@ export class EcsGitopsError extends Error {
 export function isEcsGitopsError(error: unknown): error is EcsGitopsError {
   return error instanceof EcsGitopsError;
 }
+
+/** Anything thrown, as an EcsGitopsError (an unexpected one is Internal). */
+export function asEcsGitopsError(error: unknown): EcsGitopsError {
+  return isEcsGitopsError(error)
+    ? error
+    : new EcsGitopsError("Internal", String(error instanceof Error ? error.message : error), { cause: error });
+}

@@ -9,6 +9,25 @@ import { readLiveTaskDefinition } from "../resources/task-definition/normalize.j
 import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
 import type { PlannedCall } from "../resources/types.js";
 
+export type LiveReaderOptions = {
+  accountId?: string | undefined;
+  /** Reads in flight at once; each is still paced by the clients' rate limiter. Default 8. */
+  readConcurrency?: number | undefined;
+  /**
+   * How long facts that are too costly to read on every resync are trusted: a rule's tags (one
+   * ListTagsForResource per rule) and a family's latest revision (a DescribeTaskDefinition by
+   * family). Each entry lives this long ±10 %, so refreshes spread over several resyncs. Our own
+   * writes update both at once. 0 reads them every time. Default 1 h.
+   */
+  refreshMs?: number | undefined;
+  now?: (() => number) | undefined;
+  random?: (() => number) | undefined;
+};
+
+export const DEFAULT_READ_CONCURRENCY = 8;
+export const DEFAULT_REFRESH_MS = 3_600_000;
+/** Extra tries of a read that stayed throttled through the SDK's retries: pauses of ~1, 2, 4, 8 s. */
+
 export type LatestRevision = { arn: string | undefined; expiresAt: number };
 export type CachedRuleTags = { bus: string; name: string; tags: JsonObject[]; expiresAt: number };
 

@@ -23,29 +23,14 @@ import type { PlannedCall } from "../resources/types.js";
 import type { AppliedWrite } from "./applier.js";
 import { pluginFor } from "../resources/registry.js";
 import { jittered } from "../jitter.js";
-import { busOf, familyOfArn, LiveCache } from "./live-cache.js";
-import type { LatestRevision } from "./live-cache.js";
+import { busOf, DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS, familyOfArn, LiveCache } from "./live-cache.js";
+import type { LatestRevision, LiveReaderOptions } from "./live-cache.js";
 import { latestActiveFamilies } from "./references.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 
-export type LiveReaderOptions = {
-  accountId?: string | undefined;
-  /** Reads in flight at once; each is still paced by the clients' rate limiter. Default 8. */
-  readConcurrency?: number | undefined;
-  /**
-   * How long facts that are too costly to read on every resync are trusted: a rule's tags (one
-   * ListTagsForResource per rule) and a family's latest revision (a DescribeTaskDefinition by
-   * family). Each entry lives this long ±10 %, so refreshes spread over several resyncs. Our own
-   * writes update both at once. 0 reads them every time. Default 1 h.
-   */
-  refreshMs?: number | undefined;
-  now?: (() => number) | undefined;
-  random?: (() => number) | undefined;
-};
+export { DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS };
+export type { LiveReaderOptions };
 
-export const DEFAULT_READ_CONCURRENCY = 8;
-export const DEFAULT_REFRESH_MS = 3_600_000;
-/** Extra tries of a read that stayed throttled through the SDK's retries: pauses of ~1, 2, 4, 8 s. */
 const THROTTLED_READ_RETRIES = 4;
 const THROTTLED_READ_PAUSE_MS = 1_000;
 

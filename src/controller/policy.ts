@@ -163,3 +163,8 @@ function pendingReason(input: PolicyInput): {
   const { pendingInGit, registeredSinceApply, interruptedDeploy } = input.family;
   return { reason: pendingInGit || registeredSinceApply || interruptedDeploy ? "FamilyChanged" : undefined, consumedResidue };
 }
+
+/** How many differences an action carries (for log lines). */
+export function changedCount(action: { type: string; changes?: readonly unknown[] }): number {
+  return action.type === "noop" || action.type === "blocked" ? 0 : (action.changes?.length ?? 0);
+}

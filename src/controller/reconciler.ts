@@ -1,8 +1,7 @@
-import { SELF_HEAL_ANNOTATION } from "../manifests/annotations.js";
+import { selfHealOf } from "../manifests/annotations.js";
 import { maskChanges } from "../diff/structural.js";
-import { EcsGitopsError, isEcsGitopsError, REQUEUE } from "../errors.js";
+import { asEcsGitopsError, EcsGitopsError, REQUEUE } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
-import { isJsonObject } from "../json.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { Action } from "../resources/types.js";
@@ -14,7 +13,7 @@ import type { LiveSnapshot, PlanResult } from "./planner.js";
 import { readAndPlan } from "./read-plan.js";
 import type { QueueResult } from "./queue.js";
 import { pluginFor } from "../resources/registry.js";
-import { applies, decide } from "./policy.js";
+import { applies, changedCount, decide } from "./policy.js";
 import { ResourceRecords } from "./records.js";
 import type { ReconcilerOptions, ReconcilerSettings } from "./reconciler-options.js";
 import { resyncAfterMs, WaveBatcher } from "./waves.js";
@@ -22,6 +21,7 @@ import type { Verdict } from "./policy.js";
 import { planningSet, referencedFamilies } from "./references.js";
 import { isOnlyResidue, residueAfterWrite } from "./write-residue.js";
 
+export { selfHealOf };
 export type { ReconcilerApplier, ReconcilerOptions, ReconcilerReader, ReconcilerSettings } from "./reconciler-options.js";
 
 /**
@@ -106,7 +106,7 @@ export class Reconciler {
         this.#o.plan,
       );
     } catch (error) {
-      const failure = asError(error);
+      const failure = asEcsGitopsError(error);
       for (const key of present) results.set(key, this.#failed(key, desired, failure, now));
       this.#o.log.warn({ err: failure, keys: present.length }, "could not read live state");
       return results;
@@ -173,7 +173,8 @@ export class Reconciler {
       desiredCommit: desired.commitOf.get(key) ?? desired.commit,
       lastAppliedCommit: this.#o.status.get(key)?.lastAppliedRevision,
       desiredSpecHash: desiredHash,
-      lastAppliedSpecHash: this.#liveSpecHash(manifest, snapshot),
+      // The spec hash our last write left on the resource's tag (undefined: no tag, or no resource).
+      lastAppliedSpecHash: pluginFor(manifest).tags(manifest, snapshot)?.[SPEC_HASH_TAG],
       onlyResidue:
         residue === undefined || action.type === "noop" || action.type === "blocked" ? undefined : isOnlyResidue(action.changes, residue),
       family: {
@@ -226,17 +227,9 @@ export class Reconciler {
 
   /** What git says about the resource, as the spec-hash tag would carry it; cached per manifest (every key, every resync). */
   #desiredHash(manifest: Manifest): string {
-    let hash = this.#desiredHashes.get(manifest);
-    if (hash === undefined) {
-      hash = pluginFor(manifest).specHash(manifest);
-      this.#desiredHashes.set(manifest, hash);
-    }
+    const hash = this.#desiredHashes.get(manifest) ?? pluginFor(manifest).specHash(manifest);
+    this.#desiredHashes.set(manifest, hash);
     return hash;
-  }
-
-  /** The spec hash our last write left on the resource's tag (undefined: no tag, or no resource). */
-  #liveSpecHash(manifest: Manifest, snapshot: LiveSnapshot): string | undefined {
-    return pluginFor(manifest).tags(manifest, snapshot)?.[SPEC_HASH_TAG];
   }
 
   #record(
@@ -343,11 +336,8 @@ export class Reconciler {
   #recordWrites(writes: readonly AppliedWrite[]): void {
     for (const write of writes) {
       if (!("output" in write)) continue;
-      const { key, call, output } = write;
-      if (call.operation === "ecs:RegisterTaskDefinition") this.#records.registered(String(call.input["family"]), this.#now().getTime());
-      if ((call.operation === "ecs:CreateService" || call.operation === "ecs:UpdateService") && isJsonObject(output["service"]))
-        this.#records.update(key, { postWrite: output["service"] });
-      this.#o.log.debug({ key, operation: call.operation }, "aws write");
+      this.#records.noteWrite(write.key, write.call, write.output, this.#now().getTime());
+      this.#o.log.debug({ key: write.key, operation: write.call.operation }, "aws write");
     }
     // The reader's caches follow our own writes, so the next resync reads nothing extra.
     this.#o.reader.recordWrites(writes);
@@ -356,20 +346,4 @@ export class Reconciler {
   #now(): Date {
     return this.#o.now?.() ?? new Date();
   }
-}
-
-function changedCount(action: Action): number {
-  return action.type === "noop" || action.type === "blocked" ? 0 : action.changes.length;
-}
-
-function asError(error: unknown): EcsGitopsError {
-  return isEcsGitopsError(error)
-    ? error
-    : new EcsGitopsError("Internal", String(error instanceof Error ? error.message : error), { cause: error });
-}
-
-/** The `ecs-gitops/self-heal` annotation overrides the controller-wide setting for one resource. */
-export function selfHealOf(manifest: Pick<Manifest, "annotations">, fallback: boolean): boolean {
-  const annotation = manifest.annotations[SELF_HEAL_ANNOTATION];
-  return annotation === undefined ? fallback : annotation === "true";
 }

@@ -1,4 +1,6 @@
+import { isJsonObject } from "../json.js";
 import type { JsonObject } from "../json.js";
+import type { PlannedCall } from "../resources/types.js";
 import type { ResourceKey } from "../manifests/types.js";
 import type { Residue } from "./write-residue.js";
 
@@ -60,6 +62,14 @@ export class ResourceRecords {
 
   registeredAt(family: string): number {
     return this.#registeredAt.get(family) ?? 0;
+  }
+
+  /** What one of our successful writes tells: a deploy in flight (a registration), the service as AWS answered. */
+  noteWrite(key: ResourceKey, call: PlannedCall, output: JsonObject, at: number): void {
+    if (call.operation === "ecs:RegisterTaskDefinition") this.registered(String(call.input["family"]), at);
+    const service = output["service"];
+    if ((call.operation === "ecs:CreateService" || call.operation === "ecs:UpdateService") && isJsonObject(service))
+      this.update(key, { postWrite: service });
   }
 
   /** True the first time a hand-made revision is noted. */

@@ -9,3 +9,9 @@ export const SELF_HEAL_ANNOTATION = "ecs-gitops/self-heal";
 export const ANNOTATIONS = [IGNORE_ANNOTATION, ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION] as const;
 /** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
 export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune", "ecs-gitops/sync"] as const;
+
+/** The `ecs-gitops/self-heal` annotation overrides the controller-wide setting for one resource. */
+export function selfHealOf(manifest: { annotations: Readonly<Record<string, string>> }, fallback: boolean): boolean {
+  const annotation = manifest.annotations[SELF_HEAL_ANNOTATION];
+  return annotation === undefined ? fallback : annotation === "true";
+}
