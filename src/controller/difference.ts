@@ -1,3 +1,8 @@
+import { createHash } from "node:crypto";
+import type { Change } from "../diff/structural.js";
+import { canonicalJson } from "../json.js";
+import { parseResourceKey } from "../manifests/identity.js";
+import type { Kind, ResourceKey } from "../manifests/types.js";
 import { isJsonObject } from "../json.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import { OWNER_TAG } from "../resources/types.js";
@@ -56,4 +61,25 @@ export function classifyDifference(input: {
   }
   if (input.lastAppliedCommit === undefined) return "pending";
   return input.desiredCommit === input.lastAppliedCommit ? "drift" : "pending";
+}
+
+/**
+ * Identity of a drift: which paths moved away from which desired values. Live values stay out,
+ * so someone setting a field to a different wrong value each time is still "the same drift".
+ * Values arrive masked, so no secret (not even its hash) reaches the episode record.
+ */
+export function driftFingerprint(key: ResourceKey, changes: readonly Change[]): string {
+  const pairs = changes
+    .map((c) => [c.path, c.desired === undefined ? { $absent: true } : c.desired] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return createHash("sha256")
+    .update(`${key}\n${canonicalJson(pairs)}`)
+    .digest("hex")
+    .slice(0, 32);
+}
+
+/** `Service/prod/web` → kind Service, name web. */
+export function kindAndName(key: ResourceKey): { kind: Kind; name: string } {
+  const { kind, name } = parseResourceKey(key);
+  return { kind, name };
 }

@@ -1,36 +1,14 @@
-import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { AlertAction, AlertEvent, AlertResolution } from "../alerts/types.js";
 import { maskSecrets } from "../diff/mask.js";
 import type { Change } from "../diff/structural.js";
-import { canonicalJson } from "../json.js";
-import { parseResourceKey } from "../manifests/identity.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
+import { CoalescingSaver } from "./coalescing-saver.js";
 import type { EpisodeStore, PersistedDrift, PersistedHeal, PersistedSync, SerializedEpisodes } from "./drift-store.js";
 
-export { classifyDifference, handMadeRevisions } from "./difference.js";
+export { classifyDifference, driftFingerprint, handMadeRevisions, kindAndName } from "./difference.js";
+import { driftFingerprint, kindAndName } from "./difference.js";
 export type { DifferenceClass, HandMadeRevision } from "./difference.js";
-
-/**
- * Identity of a drift: which paths moved away from which desired values. Live values stay out,
- * so someone setting a field to a different wrong value each time is still "the same drift".
- * Values arrive masked, so no secret (not even its hash) reaches the episode record.
- */
-export function driftFingerprint(key: ResourceKey, changes: readonly Change[]): string {
-  const pairs = changes
-    .map((c) => [c.path, c.desired === undefined ? { $absent: true } : c.desired] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return createHash("sha256")
-    .update(`${key}\n${canonicalJson(pairs)}`)
-    .digest("hex")
-    .slice(0, 32);
-}
-
-/** `Service/prod/web` → kind Service, name web. */
-export function kindAndName(key: ResourceKey): { kind: Kind; name: string } {
-  const { kind, name } = parseResourceKey(key);
-  return { kind, name };
-}
 
 export type DriftObservation = {
   kind: Kind;
@@ -82,11 +60,11 @@ export class DriftTracker {
   readonly #log: Logger | undefined;
   readonly #maxHeals: number;
   readonly #healWindowMs: number;
-  #saving: Promise<void> | undefined;
-  #dirty = false;
+  readonly #saver: CoalescingSaver | undefined;
 
   constructor(options: DriftTrackerOptions = {}) {
     this.#store = options.store;
+    this.#saver = options.store && new CoalescingSaver(options.store, () => this.#snapshot(), options.log);
     this.#log = options.log;
     this.#maxHeals = options.maxHeals ?? 3;
     this.#healWindowMs = options.healWindowMs ?? 3_600_000;
@@ -277,7 +255,7 @@ export class DriftTracker {
 
   /** Wait for pending writes to the store (shutdown, tests). */
   async flush(): Promise<void> {
-    while (this.#saving !== undefined) await this.#saving;
+    await this.#saver?.flush();
   }
 
   #resolve(key: ResourceKey, open: DriftEpisode, observation: DriftObservation): AlertEvent[] {
@@ -358,26 +336,7 @@ export class DriftTracker {
     };
   }
 
-  // Writes are serialized and coalesced: many changes during one save cost one more save, not many.
   #persist(): void {
-    if (this.#store === undefined) return;
-    this.#dirty = true;
-    this.#saving ??= this.#saveLoop(this.#store);
-  }
-
-  async #saveLoop(store: EpisodeStore): Promise<void> {
-    try {
-      while (this.#dirty) {
-        this.#dirty = false;
-        try {
-          await store.save(this.#snapshot());
-        } catch (error) {
-          this.#log?.warn({ err: error }, "could not save drift episodes; a restart may repeat their alerts");
-        }
-      }
-    } finally {
-      // Same synchronous step as the last `dirty` check: no change can slip in between.
-      this.#saving = undefined;
-    }
+    this.#saver?.request();
   }
 }
