@@ -20,7 +20,10 @@ export type SourceLoadOptions = LoadOptions & {
   allEnvironments?: boolean | undefined;
   /** Reads SSM parameters for `fromSsm` variables (diff, apply). */
   readSsm?: ((names: readonly string[]) => Promise<SsmValues>) | undefined;
-  /** validate and render: `fromSsm` variables stay `${X}` as written. Otherwise, with no `readSsm`, they are an error: never sent to AWS unresolved. */
+  /**
+   * validate and render: `fromSsm` variables stay `${X}` as written. Otherwise, with no `readSsm`,
+   * they are an error: never sent to AWS unresolved.
+   */
   offline?: boolean | undefined;
   env?: NodeJS.ProcessEnv | undefined;
   /** The commit's tree (`run`): bases must not lead out of it. Unset: the git work tree around the folder. */
