@@ -265,7 +265,9 @@ export class Reconciler {
     if (outcome?.outcome === "applied") {
       const heal = verdict.verdict === "heal";
       log.info({ action: action.type, calls: outcome.calls, heal }, heal ? "drift reverted" : "applied");
-      this.#records.update(key, { appliedAt: this.#now().getTime() });
+      // What we created exists as git says: gone at the next look means deleted by hand (drift).
+      const seen = action.type === "create" ? { seenLiveHash: this.#desiredHash(manifest) } : {};
+      this.#records.update(key, { appliedAt: this.#now().getTime(), ...seen });
       this.#armResidue(manifest, verdict, commit, snapshot);
       status.update(key, {
         sync: "Synced",
