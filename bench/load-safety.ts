@@ -19,6 +19,7 @@ import { loadCommitInline, loadCommitInWorker } from "../src/controller/commit-l
 import { Controller } from "../src/controller/controller.js";
 import { silentLogger } from "../src/controller/log.js";
 import type { StatusDocument } from "../src/controller/status.js";
+import { MINIMAL_TASK_DEFINITION } from "../test/support/minimal-manifest.js";
 
 const exec = promisify(execFile);
 const MANY_BAD_DOCUMENTS = "---\nkind: X\n".repeat(1_000);
@@ -32,18 +33,7 @@ const SLOW_YAML = [
   ...Array.from({ length: 8_000 }, (_, i) => `    - {a${i}: [${i}, {b: x}], c: {d: ${i}}}`),
   "",
 ].join("\n");
-const VALID = [
-  "apiVersion: ecs-gitops/v1",
-  "kind: TaskDefinition",
-  "metadata:",
-  "  name: web",
-  "spec:",
-  "  containerDefinitions:",
-  "    - name: web",
-  "      image: nginx",
-  "      memory: 128",
-  "",
-].join("\n");
+const VALID = MINIMAL_TASK_DEFINITION;
 
 const report = (what: string, value: string) => console.log(`${what.padEnd(76)} ${value}`);
 

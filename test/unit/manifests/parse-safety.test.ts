@@ -1,20 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { loadManifestFiles } from "../../../src/manifests/load.js";
 import { parseManifestText } from "../../../src/manifests/parse.js";
+import { MINIMAL_TASK_DEFINITION } from "../../support/minimal-manifest.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-const TASK = [
-  "apiVersion: ecs-gitops/v1",
-  "kind: TaskDefinition",
-  "metadata:",
-  "  name: web",
-  "spec:",
-  "  containerDefinitions:",
-  "    - name: web",
-  "      image: nginx",
-  "      memory: 128",
-  "",
-].join("\n");
+const TASK = MINIMAL_TASK_DEFINITION;
 
 describe("self-referencing YAML anchors", () => {
   const recursive: [string, string, { line: number; column: number }][] = [

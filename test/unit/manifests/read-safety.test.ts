@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config.js";
 import { readManifestFiles } from "../../../src/manifests/load.js";
 import { loadDesiredState } from "../../../src/resources/load.js";
+import { MINIMAL_TASK_DEFINITION } from "../../support/minimal-manifest.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -23,18 +24,7 @@ async function repo(files: Record<string, string> = {}): Promise<string> {
   return dir;
 }
 
-const TASK = [
-  "apiVersion: ecs-gitops/v1",
-  "kind: TaskDefinition",
-  "metadata:",
-  "  name: web",
-  "spec:",
-  "  containerDefinitions:",
-  "    - name: web",
-  "      image: nginx",
-  "      memory: 128",
-  "",
-].join("\n");
+const TASK = MINIMAL_TASK_DEFINITION;
 const codes = (problems: readonly { file: string; code: string }[]) => problems.map((p) => [p.file, p.code]);
 
 describe("reading manifest files: only regular files, size checked before reading", () => {
