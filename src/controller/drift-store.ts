@@ -35,7 +35,19 @@ export type PersistedSync = {
 };
 /** One self-heal, for the per-fingerprint budget. */
 export type PersistedHeal = { key: string; fingerprint: string; at: string };
-export type SerializedEpisodes = { version: 1; drift: PersistedDrift[]; sync: PersistedSync[]; heals: PersistedHeal[] };
+/**
+ * A managed resource last seen existing on AWS while git said `hash` (its desired spec hash): gone
+ * while git still says so means deleted by hand, also after a restart.
+ */
+export type PersistedSeen = { key: string; hash: string };
+export type SerializedEpisodes = {
+  version: 1;
+  drift: PersistedDrift[];
+  sync: PersistedSync[];
+  heals: PersistedHeal[];
+  /** Absent in records written before it existed: nothing seen. */
+  seen?: PersistedSeen[];
+};
 
 export interface EpisodeStore {
   /** `undefined` when there is nothing usable to restore (first start, unreadable or corrupt record). */
@@ -107,17 +119,19 @@ export class FileEpisodeStore implements EpisodeStore {
 /** Validate a parsed record; entries that do not fit are dropped (and counted), the rest kept. */
 export function parseEpisodes(value: unknown): { episodes: SerializedEpisodes; dropped: number } | undefined {
   if (!isJsonObject(value) || value["version"] !== 1) return undefined;
-  const lists = [value["drift"], value["sync"], value["heals"]];
+  const lists = [value["drift"], value["sync"], value["heals"], value["seen"]];
   if (!lists.every((list) => list === undefined || Array.isArray(list))) return undefined;
-  const [drift, sync, heals] = lists.map((list) => (Array.isArray(list) ? (list as unknown[]) : []));
+  const [drift, sync, heals, seen] = lists.map((list) => (Array.isArray(list) ? (list as unknown[]) : []));
   const episodes: SerializedEpisodes = {
     version: 1,
     drift: (drift ?? []).filter(isPersistedDrift),
     sync: (sync ?? []).filter(isPersistedSync),
     heals: (heals ?? []).filter(isPersistedHeal),
+    seen: (seen ?? []).filter(isPersistedSeen),
   };
-  const total = (drift?.length ?? 0) + (sync?.length ?? 0) + (heals?.length ?? 0);
-  return { episodes, dropped: total - episodes.drift.length - episodes.sync.length - episodes.heals.length };
+  const total = (drift?.length ?? 0) + (sync?.length ?? 0) + (heals?.length ?? 0) + (seen?.length ?? 0);
+  const kept = episodes.drift.length + episodes.sync.length + episodes.heals.length + (episodes.seen?.length ?? 0);
+  return { episodes, dropped: total - kept };
 }
 
 function isPersistedDrift(v: unknown): v is PersistedDrift {
@@ -138,6 +152,10 @@ function isPersistedSync(v: unknown): v is PersistedSync {
 
 function isPersistedHeal(v: unknown): v is PersistedHeal {
   return isJsonObject(v) && typeof v["key"] === "string" && typeof v["fingerprint"] === "string" && isIsoTime(v["at"]);
+}
+
+function isPersistedSeen(v: unknown): v is PersistedSeen {
+  return isJsonObject(v) && typeof v["key"] === "string" && typeof v["hash"] === "string" && v["hash"] !== "";
 }
 
 function isEpisodeBase(v: unknown): v is Record<string, unknown> {

@@ -5,6 +5,7 @@ import type { Change } from "../diff/structural.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
 import { CoalescingSaver } from "./coalescing-saver.js";
 import type { EpisodeStore, PersistedDrift, PersistedHeal, PersistedSync, SerializedEpisodes } from "./drift-store.js";
+import type { SeenLiveStore } from "./records.js";
 
 export { classifyDifference, driftFingerprint, handMadeRevisions, kindAndName } from "./difference.js";
 import { driftFingerprint, kindAndName } from "./difference.js";
@@ -52,8 +53,10 @@ export const FIGHTING_REASON = "someone is fighting the controller";
  * (open episodes live in the store). The record is a file, not AWS tags: observe mode must never
  * write to AWS, and tagging a resource would itself change what we diff (and cost API calls).
  */
-export class DriftTracker {
+export class DriftTracker implements SeenLiveStore {
   readonly #drift = new Map<ResourceKey, DriftEpisode>();
+  /** Per key, the desired spec hash it was last seen live with (ResourceRecord.seenLiveHash), kept across restarts. */
+  readonly #seen = new Map<ResourceKey, string>();
   readonly #sync = new Map<ResourceKey, SyncEpisode>();
   #heals: PersistedHeal[] = [];
   readonly #store: EpisodeStore | undefined;
@@ -82,6 +85,20 @@ export class DriftTracker {
     for (const d of state.drift) this.#drift.set(d.key, { ...d, reportedPaths: new Set(d.reportedPaths), fields: [] });
     for (const s of state.sync) this.#sync.set(s.key, { ...s, error: { code: s.fingerprint, message: "(before restart)" } });
     this.#heals = [...state.heals];
+    for (const s of state.seen ?? []) this.#seen.set(s.key, s.hash);
+  }
+
+  /** What was persisted by noteSeenLive, to seed ResourceRecords at start-up. */
+  seenLive(): ReadonlyMap<ResourceKey, string> {
+    return new Map(this.#seen);
+  }
+
+  /** Remember (or, with undefined, drop) the hash `key` was last seen live with; saves only on a change. */
+  noteSeenLive(key: ResourceKey, hash: string | undefined): void {
+    if (this.#seen.get(key) === hash) return;
+    if (hash === undefined) this.#seen.delete(key);
+    else this.#seen.set(key, hash);
+    this.#persist();
   }
 
   observe(key: ResourceKey, observation: DriftObservation): AlertEvent[] {
@@ -227,6 +244,7 @@ export class DriftTracker {
       events.push({ ...this.#syncEvent("sync.recovered", sync, now), resolution: "deleted" });
     }
     this.#heals = this.#heals.filter((h) => h.key !== key);
+    this.#seen.delete(key);
     this.#persist();
     return events;
   }
@@ -333,6 +351,7 @@ export class DriftTracker {
       })),
       sync: [...this.#sync.values()].map(({ error: _error, ...rest }) => rest),
       heals: [...this.#heals],
+      seen: [...this.#seen].map(([key, hash]) => ({ key, hash })),
     };
   }
 

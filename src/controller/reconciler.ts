@@ -33,13 +33,15 @@ export class Reconciler {
   #o: ReconcilerOptions;
   #desired: DesiredState | undefined;
   readonly #waves: WaveBatcher;
-  readonly #records = new ResourceRecords();
+  readonly #records: ResourceRecords;
   /** Where this process's resync ticks fall within the period. */
   readonly #resyncPhase = Math.random();
   readonly #desiredHashes = new WeakMap<Manifest, string>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = { ...options };
+    // Seen-live hashes persisted by the drift tracker (restored before we are built).
+    this.#records = new ResourceRecords(options.drift);
     this.#waves = new WaveBatcher((keys) => this.#reconcileKeys(keys), {
       quietMs: options.waveDelayMs,
       maxDelayMs: options.maxWaveDelayMs,
@@ -62,6 +64,8 @@ export class Reconciler {
     this.#desired = state;
     const keys = new Set(state.manifests.keys());
     for (const key of previous?.manifests.keys() ?? []) keys.add(key);
+    // First desired state after a start: persisted records of keys that left git meanwhile are forgotten.
+    if (previous === undefined) for (const key of this.#records.keys()) keys.add(key);
     return [...keys];
   }
 

@@ -5,18 +5,29 @@ import type { ResourceKey } from "../manifests/types.js";
 import type { Residue } from "./write-residue.js";
 
 /**
- * What this process remembers about one resource between two looks. Memory only, on purpose:
- * what a restart needs is elsewhere already (the spec-hash tag on AWS tells a deploy from drift,
- * drift and failure episodes are persisted by the drift tracker), and each field below only
- * sharpens a judgement that is safe to lose.
+ * Where the seen-live hashes outlive the process (the drift tracker's episode record): a resource
+ * deleted by hand while the controller was down is still drift, never re-created behind the
+ * back of someone who turned self-heal off.
+ */
+export interface SeenLiveStore {
+  seenLive(): ReadonlyMap<ResourceKey, string>;
+  /** Called when a key's seenLiveHash changes (undefined: dropped). */
+  noteSeenLive(key: ResourceKey, hash: string | undefined): void;
+}
+
+/**
+ * What this process remembers about one resource between two looks. Memory only, except
+ * seenLiveHash, which a SeenLiveStore keeps across restarts: the other fields only sharpen a
+ * judgement that is safe to lose (the spec-hash tag on AWS tells a deploy from drift, drift and
+ * failure episodes are persisted by the drift tracker).
  */
 export type ResourceRecord = {
   /** When this process last applied the resource (epoch ms, injected clock). */
   appliedAt?: number;
   /**
    * The desired spec hash when this process last saw the resource exist on AWS. Gone while that
-   * hash still holds: deleted outside git, drift rather than a create. After a restart a deleted
-   * resource is recreated as a pending deploy.
+   * hash still holds: deleted outside git, drift rather than a create. Persisted through the
+   * SeenLiveStore, so this also holds for a resource deleted while the controller was down.
    */
   seenLiveHash?: string;
   /**
@@ -36,6 +47,17 @@ export class ResourceRecords {
   readonly #registeredAt = new Map<string, number>();
   /** Hand-made revisions already noted in the log (once each). */
   readonly #notedRevisions = new Set<string>();
+  readonly #seenStore: SeenLiveStore | undefined;
+
+  constructor(seenStore?: SeenLiveStore) {
+    this.#seenStore = seenStore;
+    for (const [key, hash] of seenStore?.seenLive() ?? []) this.#records.set(key, { seenLiveHash: hash });
+  }
+
+  /** Keys with a record, persisted ones included: after a restart, forget those no longer in git. */
+  keys(): ResourceKey[] {
+    return [...this.#records.keys()];
+  }
 
   get(key: ResourceKey): Readonly<ResourceRecord> {
     return this.#records.get(key) ?? {};
@@ -48,12 +70,16 @@ export class ResourceRecords {
       if (value === undefined) delete record[field];
       else Object.assign(record, { [field]: value });
     }
+    const before = this.#records.get(key)?.seenLiveHash;
     this.#records.set(key, record);
+    if (record.seenLiveHash !== before) this.#seenStore?.noteSeenLive(key, record.seenLiveHash);
   }
 
   /** The resource left git. */
   forget(key: ResourceKey): void {
+    const seen = this.#records.get(key)?.seenLiveHash !== undefined;
     this.#records.delete(key);
+    if (seen) this.#seenStore?.noteSeenLive(key, undefined);
   }
 
   registered(family: string, at: number): void {

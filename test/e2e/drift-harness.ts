@@ -193,11 +193,14 @@ export type RunOptions = {
   alertEventBus?: string;
   resyncMs: number;
   commitLoadLimits?: CommitLoadLimits;
+  /** The workdir of an earlier run, to restart with (the caller removes it); a fresh temp dir by default. */
+  workDir?: string;
 };
 
 /** The controller in-process against `world`, logging at debug level into memory. */
 export async function runController(world: World, options: RunOptions): Promise<ControllerRun> {
-  const workDir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-drift-"));
+  const ownWorkDir = options.workDir === undefined;
+  const workDir = options.workDir ?? (await mkdtemp(path.join(tmpdir(), "ecs-gitops-drift-")));
   const lines: LogLine[] = [];
   let partial = "";
   const destination = new Writable({
@@ -288,7 +291,7 @@ export async function runController(world: World, options: RunOptions): Promise<
       // DRIFT_DEBUG=1 keeps each controller's debug log in the temp dir, to read after a failed run.
       if (process.env["DRIFT_DEBUG"])
         await writeFile(path.join(tmpdir(), `drift-${world.accountId}.log`), lines.map((l) => JSON.stringify(l)).join("\n"));
-      await rm(workDir, { recursive: true, force: true });
+      if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
     },
   };
 }
