@@ -45,6 +45,7 @@ export async function resolveOneShotOptions(
     ),
     owner: flags.owner ?? env["ECS_GITOPS_OWNER"] ?? config?.owner ?? "ecs-gitops",
     ignoreRules: config?.ignoreDifferences ?? [],
+    account: config?.account,
     maskPatterns: config?.maskPatterns ?? [],
     rateLimit: parseRateLimit(flags.awsRateLimit ?? env["ECS_GITOPS_AWS_RATE_LIMIT"] ?? "0.5"),
     maxCommitBytes: maxCommitBytesFromEnv(env),

@@ -361,7 +361,11 @@ export class Controller {
         this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
     }
     const reconciler = this.#reconciler!;
-    reconciler.updateSettings({ ignoreRules: [...o.ignoreDifferences, ...config.ignoreDifferences], defaultCluster: cluster });
+    reconciler.updateSettings({
+      ignoreRules: [...o.ignoreDifferences, ...config.ignoreDifferences],
+      defaultCluster: cluster,
+      expectedAccount: config.account,
+    });
     const keys = reconciler.setDesired(state);
     this.#log.info({ commit: sha, resources: state.manifests.size }, "new commit: reconciling");
     for (const key of keys) this.#queue!.add(key);

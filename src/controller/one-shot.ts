@@ -28,6 +28,8 @@ export type OneShotOptions = {
   /** Plan only the manifests of this file or folder below `path` (the rest gives context). */
   scope?: string | undefined;
   ignoreRules?: readonly IgnoreRule[];
+  /** ecs-gitops.yaml `account`: plans against another account are blocked. */
+  account?: string | undefined;
   /** ecs-gitops.yaml `maskPatterns`: more names whose values are masked in every output. */
   maskPatterns?: readonly string[];
   /** Tests: isolate with moto's per-request account header. */
@@ -80,6 +82,7 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
     region: options.region ?? (await resolveRegion(aws)),
     defaultCluster: options.cluster,
     ignoreRules: options.ignoreRules ?? [],
+    expectedAccount: options.account,
     sourcePrefix: options.sourcePrefix,
     isSecret,
   };

@@ -16,6 +16,8 @@ export type IgnoreRule = { kind?: string | undefined; name?: string | undefined;
 
 export type PlanSettings = Omit<PlanContext, "resolveTaskDefinition" | "accountId" | "ignoreDifferences"> & {
   ignoreRules: readonly IgnoreRule[];
+  /** ecs-gitops.yaml `account`: credentials of another account must not deploy this environment there. */
+  expectedAccount?: string | undefined;
 };
 
 export type PlanResult = {
@@ -34,7 +36,7 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
   const tdPlans = new Map<string, TaskDefinitionPlan>();
   const needLatest: string[] = [];
   const actions: Action[] = [];
-  const { ignoreRules, ...rest } = settings;
+  const { ignoreRules, expectedAccount, ...rest } = settings;
   const baseContext: PlanContext = {
     ...rest,
     ignoreDifferences: [],
@@ -74,7 +76,27 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
     }
   }
   const resolved = new Map<string, ResolvedTaskDefinition>([...tdPlans].map(([family, plan]) => [family, plan.resolved]));
+  if (expectedAccount !== undefined && live.accountId !== undefined && live.accountId !== expectedAccount) {
+    return { actions: actions.map((a) => wrongAccount(a, expectedAccount, live.accountId!)), needLatest: [], resolved };
+  }
   return { actions, needLatest, resolved };
+}
+
+/**
+ * The settings name one account and the credentials reach another (staging keys on the prod
+ * environment): nothing is written. Only judged once an ARN read told the account id.
+ */
+function wrongAccount(action: Action, expected: string, actual: string): Action {
+  if (action.type === "noop" || action.type === "blocked") return action;
+  return {
+    type: "blocked",
+    code: "InvalidRequest",
+    key: action.key,
+    kind: action.kind,
+    changes: action.changes,
+    reason: `ecs-gitops.yaml names account ${expected}, but the AWS credentials reach account ${actual}`,
+    hint: "use the credentials of the account the settings name (or correct `account` in ecs-gitops.yaml)",
+  };
 }
 
 /** Global ignore rules that match this resource; the planners add the annotation's paths. */

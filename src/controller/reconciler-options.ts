@@ -18,6 +18,8 @@ export type ReconcilerSettings = {
   region: string;
   defaultCluster: string | undefined;
   ignoreRules: readonly IgnoreRule[];
+  /** ecs-gitops.yaml `account`: plans against another account are blocked. */
+  expectedAccount?: string | undefined;
   /** The manifests folder (--path) from the repository root: prefixes ecs-gitops:source. */
   sourcePrefix?: string | undefined;
   /** observe: never write. */

@@ -104,6 +104,7 @@ export class Reconciler {
           region: settings.region,
           defaultCluster: settings.defaultCluster,
           ignoreRules: settings.ignoreRules,
+          expectedAccount: settings.expectedAccount,
           sourcePrefix: settings.sourcePrefix,
           isSecret: settings.isSecret,
         },

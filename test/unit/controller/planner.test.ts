@@ -28,6 +28,19 @@ function snapshot(overrides: Partial<LiveSnapshot> = {}): LiveSnapshot {
 }
 
 describe("planAll", () => {
+  it("writes nothing when the credentials reach another account than ecs-gitops.yaml names", () => {
+    const live = snapshot({ latestKnown: new Set(["web"]) });
+    const other = planAll([web, service, rule], live, { ...settings, expectedAccount: "210987654321" });
+    expect(other.actions.map((a) => [a.key, a.type])).toEqual([
+      [web.key, "blocked"],
+      [service.key, "blocked"],
+      [rule.key, "blocked"],
+    ]);
+    expect(other.actions[0]).toMatchObject({ reason: expect.stringContaining("account 123456789012") });
+    const same = planAll([web, service, rule], live, { ...settings, expectedAccount: "123456789012" });
+    expect(same.actions.map((a) => a.type)).toEqual(["create", "create", "create"]);
+  });
+
   it("orders task definitions before the services and rules that use them", () => {
     const { actions } = planAll([rule, service, web], snapshot({ latestKnown: new Set(["web"]) }), settings);
     expect(actions.map((a) => a.kind)).toEqual(["TaskDefinition", "Service", "ScheduledRule"]);
