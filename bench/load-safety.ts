@@ -15,10 +15,10 @@ import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { runValidate } from "../src/cli/commands/validate.js";
-import { loadCommitInline, loadCommitInWorker } from "../src/controller/commit-load.js";
+import { loadCommitInline, loadCommitInWorker } from "../src/source/commit-load.js";
 import { Controller } from "../src/controller/controller.js";
 import { silentLogger } from "../src/controller/log.js";
-import type { StatusDocument } from "../src/controller/status.js";
+import type { StatusDocument } from "../src/state/status.js";
 import { MINIMAL_TASK_DEFINITION } from "../test/support/minimal-manifest.js";
 
 const exec = promisify(execFile);

@@ -8,7 +8,7 @@ import { Session } from "node:inspector";
 import { writeHeapSnapshot } from "node:v8";
 import { createAwsClients, destroyAwsClients, RateLimiter } from "../src/aws/index.js";
 import type { AwsClients, CallSnapshot, CategoryStats, ThrottleCategory } from "../src/aws/index.js";
-import { applyOnce, planOnce } from "../src/controller/one-shot.js";
+import { applyOnce, planOnce } from "../src/engine/one-shot.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "../test/e2e/moto.js";
 import { changeOneImage } from "./fleet.js";
 import type { FleetScale } from "./fleet.js";

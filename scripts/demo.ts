@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import { CreateClusterCommand, DescribeServicesCommand, ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { Controller } from "../src/controller/controller.js";
 import { createLogger } from "../src/controller/log.js";
-import type { StatusDocument } from "../src/controller/status.js";
+import type { StatusDocument } from "../src/state/status.js";
 import { copyExamples, editFile } from "../test/e2e/desired-repo.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, startMoto } from "../test/e2e/moto.js";
 import type { MotoServer } from "../test/e2e/moto.js";

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { checkCluster, checkEndpointUrl, loadConfigFile, maxCommitBytesFromEnv } from "../config.js";
-import { locateManifestRoot } from "../controller/manifest-root.js";
-import type { OneShotOptions } from "../controller/one-shot.js";
+import { locateManifestRoot } from "../source/manifest-root.js";
+import type { OneShotOptions } from "../engine/one-shot.js";
 import type { Problem } from "../manifests/types.js";
 import { parseRateLimit } from "./commands/run.js";
 

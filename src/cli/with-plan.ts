@@ -1,6 +1,6 @@
 import { destroyAwsClients } from "../aws/index.js";
-import { planOnce } from "../controller/one-shot.js";
-import type { OneShotPlan } from "../controller/one-shot.js";
+import { planOnce } from "../engine/one-shot.js";
+import type { OneShotPlan } from "../engine/one-shot.js";
 import { isEcsGitopsError } from "../errors.js";
 import { redactUrl } from "../redact.js";
 import { resolveOneShotOptions } from "./aws-options.js";

@@ -1,7 +1,7 @@
 import type { ErrorCode } from "../errors.js";
 import type { Kind } from "../manifests/types.js";
-import { classifyDifference } from "./difference.js";
-import type { HealDecision } from "./drift.js";
+import { classifyDifference } from "../engine/difference.js";
+import type { HealDecision } from "../state/drift.js";
 
 /**
  * Everything the sync policy looks at for one resource, gathered by the reconciler. Plain data:

@@ -3,13 +3,13 @@ import type { AlertDispatcher } from "../alerts/dispatcher.js";
 import type { AwsClients } from "../aws/index.js";
 import type { SecretMatcher } from "../diff/mask.js";
 import type { Action } from "../resources/types.js";
-import type { ApplyResult } from "./applier.js";
-import type { DriftTracker } from "./drift.js";
-import type { LiveReader } from "./live-state.js";
-import type { ControllerMetrics } from "./metrics.js";
-import type { IgnoreRule } from "./planner.js";
-import type { Planner } from "./read-plan.js";
-import type { StatusStore } from "./status.js";
+import type { ApplyResult } from "../engine/applier.js";
+import type { DriftTracker } from "../state/drift.js";
+import type { LiveReader } from "../engine/live-state.js";
+import type { ControllerMetrics } from "../state/metrics.js";
+import type { IgnoreRule } from "../engine/planner.js";
+import type { Planner } from "../engine/read-plan.js";
+import type { StatusStore } from "../state/status.js";
 
 export type ReconcilerSettings = {
   owner: string;

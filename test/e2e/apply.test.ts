@@ -10,8 +10,8 @@ import { EventBridgeClient, ListTargetsByRuleCommand, DescribeRuleCommand } from
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { destroyAwsClients } from "../../src/aws/index.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { applyOnce, planOnce } from "../../src/controller/one-shot.js";
-import type { OneShotOptions } from "../../src/controller/one-shot.js";
+import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
+import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { copyExamples, editFile } from "./desired-repo.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 import type { DefaultNetwork } from "./moto.js";

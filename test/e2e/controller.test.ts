@@ -6,7 +6,7 @@ import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from "@aws-
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestContext } from "vitest";
-import type { StatusDocument } from "../../src/controller/status.js";
+import type { StatusDocument } from "../../src/state/status.js";
 import {
   ControllerProcess,
   GitRemote,

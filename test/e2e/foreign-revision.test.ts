@@ -9,7 +9,7 @@ import type { RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { destroyAwsClients } from "../../src/aws/index.js";
-import { applyOnce, planOnce } from "../../src/controller/one-shot.js";
+import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import { copyExamples, editFile } from "./desired-repo.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 

@@ -10,11 +10,11 @@ import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EcsGitopsError } from "../../src/errors.js";
 import { readManifestFiles } from "../../src/manifests/load.js";
-import { createMetrics } from "../../src/controller/metrics.js";
-import type { ControllerMetrics } from "../../src/controller/metrics.js";
-import { GitRemoteSource } from "../../src/controller/source/git-remote.js";
-import { LocalCheckoutSource } from "../../src/controller/source/local.js";
-import type { Source } from "../../src/controller/source/types.js";
+import { createMetrics } from "../../src/state/metrics.js";
+import type { ControllerMetrics } from "../../src/state/metrics.js";
+import { GitRemoteSource } from "../../src/source/git-remote.js";
+import { LocalCheckoutSource } from "../../src/source/local.js";
+import type { Source } from "../../src/source/types.js";
 import { git } from "./git.js";
 
 const run = promisify(execFile);

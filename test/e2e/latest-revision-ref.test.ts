@@ -6,8 +6,8 @@ import { EventBridgeClient, ListTargetsByRuleCommand } from "@aws-sdk/client-eve
 import { describe, expect, inject, it } from "vitest";
 import { destroyAwsClients } from "../../src/aws/index.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { applyOnce, planOnce } from "../../src/controller/one-shot.js";
-import type { OneShotOptions } from "../../src/controller/one-shot.js";
+import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
+import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;

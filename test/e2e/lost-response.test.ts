@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { destroyAwsClients } from "../../src/aws/index.js";
 import { formatStats } from "../../src/cli/print-stats.js";
-import { applyOnce, planOnce } from "../../src/controller/one-shot.js";
+import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import { copyExamples, editFile } from "./desired-repo.js";
 import { FaultProxy } from "./fault-proxy.js";
 import type { Fault } from "./fault-proxy.js";

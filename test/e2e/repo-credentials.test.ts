@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { Controller } from "../../src/controller/controller.js";
 import { createLogger } from "../../src/controller/log.js";
-import type { StatusDocument } from "../../src/controller/status.js";
+import type { StatusDocument } from "../../src/state/status.js";
 import { eventually } from "./drift-harness.js";
 import { MOTO_REGION } from "./moto.js";
 

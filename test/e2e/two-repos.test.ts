@@ -8,7 +8,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { destroyAwsClients } from "../../src/aws/index.js";
-import { applyOnce, planOnce } from "../../src/controller/one-shot.js";
+import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import { SOURCE_TAG } from "../../src/resources/types.js";
 import { copyExamples, editFile } from "./desired-repo.js";
 import { git } from "./git.js";

@@ -4,7 +4,7 @@ import { runCli } from "../../src/cli/main.js";
 import { loadConfigFile } from "../../src/config.js";
 import { loadDesiredState } from "../../src/resources/load.js";
 
-const examples = fileURLToPath(new URL("../../examples/", import.meta.url));
+const examples = fileURLToPath(new URL("../../examples", import.meta.url));
 
 describe("examples/", () => {
   it("passes `ecs-gitops validate examples/` with exit code 0", async () => {

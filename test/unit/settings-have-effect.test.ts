@@ -15,7 +15,7 @@ import { pollIntervalMs, regionProblems, settingsFromConfig } from "../../src/co
 import type { ControllerOptions } from "../../src/controller/controller.js";
 import { createLogger } from "../../src/controller/log.js";
 import { selfHealOf } from "../../src/controller/reconciler.js";
-import type { OneShotOptions } from "../../src/controller/one-shot.js";
+import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS } from "../../src/manifests/envelope.js";
 import { loadManifestFiles } from "../../src/manifests/load.js";
 import { ignoreRulesOf } from "../../src/resources/common/plan-util.js";

@@ -1,8 +1,8 @@
 import { assertNever } from "../../assert-never.js";
 import type { Command } from "commander";
 import { styleText } from "node:util";
-import { applyOnce } from "../../controller/one-shot.js";
-import type { ApplyOutcome } from "../../controller/applier.js";
+import { applyOnce } from "../../engine/one-shot.js";
+import type { ApplyOutcome } from "../../engine/applier.js";
 import { addAwsOptions } from "../aws-options.js";
 import type { AwsFlags } from "../aws-options.js";
 import { ENV_OPTION_HELP } from "../env-option.js";

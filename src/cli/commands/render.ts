@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { Document } from "yaml";
 import { loadConfigFile, maxCommitBytesFromEnv } from "../../config.js";
-import { locateManifestRoot } from "../../controller/manifest-root.js";
+import { locateManifestRoot } from "../../source/manifest-root.js";
 import { loadSourceTree } from "../../environments/load.js";
 import { sortProblems } from "../../resources/load.js";
 import { ENV_OPTION_HELP, resolveEnvTarget } from "../env-option.js";

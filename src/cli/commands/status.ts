@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { StatusDocument } from "../../controller/status.js";
+import type { StatusDocument } from "../../state/status.js";
 import { commandOutput } from "../print-problems.js";
 
 /** `ecs-gitops status`: the per-resource table from a running controller's /status. */

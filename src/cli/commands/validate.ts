@@ -3,7 +3,7 @@ import { Option } from "commander";
 import type { Command } from "commander";
 import { checkCluster, loadConfigFile, maxCommitBytesFromEnv } from "../../config.js";
 import { sourceName } from "../aws-options.js";
-import { inScope, locateManifestRoot } from "../../controller/manifest-root.js";
+import { inScope, locateManifestRoot } from "../../source/manifest-root.js";
 import { loadDesiredState, sortProblems } from "../../resources/load.js";
 import { ENV_OPTION_HELP, resolveEnvTarget } from "../env-option.js";
 import { formatProblems, formatSummary, hasErrors, toValidateDocument } from "../format-problems.js";

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadCommitInline } from "../../../src/controller/commit-load.js";
+import { loadCommitInline } from "../../../src/source/commit-load.js";
 import { loadSourceTree } from "../../../src/environments/load.js";
 import type { SourceLoadOptions } from "../../../src/environments/load.js";
 import type { Problem } from "../../../src/manifests/types.js";

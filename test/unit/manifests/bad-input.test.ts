@@ -321,7 +321,7 @@ describe("malformed manifests", () => {
 });
 
 describe("the fixture corpus in test/fixtures/bad", () => {
-  const root = fileURLToPath(new URL("../../fixtures/bad/", import.meta.url));
+  const root = fileURLToPath(new URL("../../fixtures/bad", import.meta.url));
   const expected: Record<string, ProblemCode> = {
     "bad-cron.yaml": "Semantic",
     "billion-laughs.yaml": "AliasLimit",

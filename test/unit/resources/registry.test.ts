@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { throttleCategoryOf } from "../../../src/aws/rate-limit.js";
-import type { LiveSnapshot } from "../../../src/controller/planner.js";
+import type { LiveSnapshot } from "../../../src/engine/planner.js";
 import { KINDS } from "../../../src/manifests/types.js";
 import type { Kind } from "../../../src/manifests/types.js";
 import type { KindPlugin } from "../../../src/resources/kind-plugin.js";

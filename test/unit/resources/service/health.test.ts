@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../../../src/json.js";
 import { isRolledBack } from "../../../../src/resources/service/health.js";
-import { serviceHealth } from "../../../../src/controller/status.js";
-import type { Health } from "../../../../src/controller/status.js";
+import { serviceHealth } from "../../../../src/state/status.js";
+import type { Health } from "../../../../src/state/status.js";
 
 // Shapes as DescribeServices returns them (SDK dates already turned into ISO strings).
 const T0 = "2025-03-01T10:00:00.000Z";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { ResourceKey } from "../manifests/types.js";
-import type { QueueResult } from "./queue.js";
+import type { QueueResult } from "../controller/queue.js";
 
 export type WaveOptions = {
   /** Keys asked for until no new key came for this long share one wave. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { planAll, resolveReference } from "../../../src/controller/planner.js";
-import type { LiveSnapshot, PlanSettings } from "../../../src/controller/planner.js";
-import { planningSet, referencedFamilies } from "../../../src/controller/references.js";
+import { planAll, resolveReference } from "../../../src/engine/planner.js";
+import type { LiveSnapshot, PlanSettings } from "../../../src/engine/planner.js";
+import { planningSet, referencedFamilies } from "../../../src/engine/references.js";
 import { specHash } from "../../../src/resources/task-definition/hash.js";
 import { normalizeTaskDefinition } from "../../../src/resources/task-definition/normalize.js";
 import type { LiveTaskDefinition } from "../../../src/resources/task-definition/plan.js";

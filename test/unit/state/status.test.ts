@@ -1,8 +1,8 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { isEcsGitopsError } from "../../../src/errors.js";
-import { createMetrics } from "../../../src/controller/metrics.js";
-import { StatusStore } from "../../../src/controller/status.js";
+import { createMetrics } from "../../../src/state/metrics.js";
+import { StatusStore } from "../../../src/state/status.js";
 
 const source = { url: "https://git.example.com/acme/deploy.git", branch: "main", path: "prod" };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { heldBack, mergeDesiredState } from "../../../src/controller/desired-state.js";
+import { heldBack, mergeDesiredState } from "../../../src/engine/desired-state.js";
 import type { LoadResult, Problem } from "../../../src/manifests/types.js";
 import { manifestOf } from "../resources/builders.js";
 

@@ -1,9 +1,9 @@
 import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { EcsGitopsError } from "../../errors.js";
-import { redactUrl } from "../log.js";
-import type { ControllerMetrics } from "../metrics.js";
+import { EcsGitopsError } from "../errors.js";
+import { redactUrl } from "../controller/log.js";
+import type { ControllerMetrics } from "../state/metrics.js";
 import { SHA_PATTERN, baseGitEnv, createSerial, execGit, gitError, runGit, shellQuote, withGitConfig } from "./git-cli.js";
 import { SnapshotStore } from "./snapshots.js";
 import type { PollResult, Source } from "./types.js";

@@ -5,7 +5,7 @@ import { join, relative, resolve, sep } from "node:path";
 import { watch as chokidarWatch } from "chokidar";
 import type { FSWatcher } from "chokidar";
 import type { Logger } from "pino";
-import { EcsGitopsError } from "../../errors.js";
+import { EcsGitopsError } from "../errors.js";
 import { SHA_PATTERN, baseGitEnv, createSerial, execGit, gitError } from "./git-cli.js";
 import { SnapshotStore } from "./snapshots.js";
 import type { PollResult, Source } from "./types.js";

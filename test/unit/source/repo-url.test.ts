@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EcsGitopsError } from "../../../src/errors.js";
-import { parseRepoLocation } from "../../../src/controller/source/repo-url.js";
+import { parseRepoLocation } from "../../../src/source/repo-url.js";
 
 describe("parseRepoLocation", () => {
   it.each([

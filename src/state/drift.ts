@@ -7,9 +7,9 @@ import { CoalescingSaver } from "./coalescing-saver.js";
 import type { EpisodeStore, PersistedDrift, PersistedHeal, PersistedSync, SerializedEpisodes } from "./drift-store.js";
 import type { SeenLiveStore } from "./records.js";
 
-export { classifyDifference, driftFingerprint, handMadeRevisions, kindAndName } from "./difference.js";
-import { driftFingerprint, kindAndName } from "./difference.js";
-export type { DifferenceClass, HandMadeRevision } from "./difference.js";
+export { classifyDifference, driftFingerprint, handMadeRevisions, kindAndName } from "../engine/difference.js";
+import { driftFingerprint, kindAndName } from "../engine/difference.js";
+export type { DifferenceClass, HandMadeRevision } from "../engine/difference.js";
 
 export type DriftObservation = {
   kind: Kind;

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { EcsGitopsError } from "../../errors.js";
+import { EcsGitopsError } from "../errors.js";
 import { SHA_PATTERN, createSerial, runGit } from "./git-cli.js";
 
 export type SnapshotStoreOptions = {

@@ -9,11 +9,11 @@ import { loadDesiredState } from "../resources/load.js";
 import type { Action } from "../resources/types.js";
 import { applyPlan, dependenciesOf } from "./applier.js";
 import type { ApplyOutcome } from "./applier.js";
-import { inScope } from "./manifest-root.js";
+import { inScope } from "../source/manifest-root.js";
 import { planningSet } from "./references.js";
 import { readAndPlan } from "./read-plan.js";
 import { LiveReader } from "./live-state.js";
-import { identifyRepository } from "./repo-identity.js";
+import { identifyRepository } from "../source/repo-identity.js";
 import type { IgnoreRule, PlanSettings } from "./planner.js";
 
 export type OneShotOptions = {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { inScope, locateManifestRoot, prefixOf } from "../../../src/controller/manifest-root.js";
+import { inScope, locateManifestRoot, prefixOf } from "../../../src/source/manifest-root.js";
 import { sourcePath } from "../../../src/resources/common/tags.js";
 
 describe("the ecs-gitops:source path does not depend on the folder a command was given", () => {

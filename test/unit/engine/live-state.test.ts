@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { LiveReader } from "../../../src/controller/live-state.js";
+import { LiveReader } from "../../../src/engine/live-state.js";
 import { assertAllCalled, aws, fakeClients, isolateNetwork, replyJson, restoreNetwork } from "../../aws/aws-nock.js";
 import { manifestOf } from "../resources/builders.js";
 

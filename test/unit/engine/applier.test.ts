@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CallAccounting } from "../../../src/aws/call-accounting.js";
 import type { AwsClients } from "../../../src/aws/clients.js";
-import { applyPlan } from "../../../src/controller/applier.js";
+import { applyPlan } from "../../../src/engine/applier.js";
 import { arnPlaceholder } from "../../../src/resources/types.js";
 import type { Action } from "../../../src/resources/types.js";
 

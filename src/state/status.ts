@@ -1,6 +1,6 @@
 import type { ErrorCode } from "../errors.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
-import type { HeldBack } from "./desired-state.js";
+import type { HeldBack } from "../engine/desired-state.js";
 import { kindAndName } from "./drift.js";
 import type { Health } from "../resources/types.js";
 import { setCurrentCommit } from "./metrics.js";

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DriftTracker } from "../../../src/controller/drift.js";
-import { FileEpisodeStore } from "../../../src/controller/drift-store.js";
-import { ResourceRecords } from "../../../src/controller/records.js";
+import { DriftTracker } from "../../../src/state/drift.js";
+import { FileEpisodeStore } from "../../../src/state/drift-store.js";
+import { ResourceRecords } from "../../../src/state/records.js";
 
 const WEB = "Service/prod/web";
 const API = "Service/prod/api";

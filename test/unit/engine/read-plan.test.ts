@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { LiveSnapshot, PlanResult } from "../../../src/controller/planner.js";
-import { readAndPlan } from "../../../src/controller/read-plan.js";
-import type { SnapshotReader } from "../../../src/controller/read-plan.js";
+import type { LiveSnapshot, PlanResult } from "../../../src/engine/planner.js";
+import { readAndPlan } from "../../../src/engine/read-plan.js";
+import type { SnapshotReader } from "../../../src/engine/read-plan.js";
 
 const SNAPSHOT: LiveSnapshot = {
   accountId: undefined,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ResourceRecords } from "../../../src/controller/records.js";
+import { ResourceRecords } from "../../../src/state/records.js";
 
 describe("ResourceRecords", () => {
   it("keeps one record per key: fields set, cleared by undefined, all gone with forget", () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { redactUrl } from "../redact.js";
-import type { StatusDocument } from "./status.js";
+import type { StatusDocument } from "../state/status.js";
 import { verifyWebhook } from "./webhook.js";
 import type { WebhookProvider } from "./webhook.js";
 

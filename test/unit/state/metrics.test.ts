@@ -1,6 +1,6 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { createMetrics, setCurrentCommit } from "../../../src/controller/metrics.js";
+import { createMetrics, setCurrentCommit } from "../../../src/state/metrics.js";
 
 type Sample = { name: string; labels: Record<string, string>; value: number };
 type Exposition = { help: Map<string, string>; type: Map<string, string>; samples: Sample[]; problems: string[] };

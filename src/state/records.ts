@@ -2,7 +2,7 @@ import { isJsonObject } from "../json.js";
 import type { JsonObject } from "../json.js";
 import type { PlannedCall } from "../resources/types.js";
 import type { ResourceKey } from "../manifests/types.js";
-import type { Residue } from "./write-residue.js";
+import type { Residue } from "../engine/write-residue.js";
 
 /**
  * Where the seen-live hashes outlive the process (the drift tracker's episode record): a resource

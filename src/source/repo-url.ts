@@ -1,5 +1,5 @@
-import { EcsGitopsError } from "../../errors.js";
-import { redactUrl } from "../../redact.js";
+import { EcsGitopsError } from "../errors.js";
+import { redactUrl } from "../redact.js";
 
 /** Where `--repo` points: a git remote (any URL form git fetches from) or a local checkout. */
 export type RepoLocation = { type: "remote"; url: string } | { type: "local"; path: string };

@@ -11,11 +11,11 @@ import {
   FIGHTING_REASON,
   handMadeRevisions,
   kindAndName,
-} from "../../../src/controller/drift.js";
-import type { DriftObservation } from "../../../src/controller/drift.js";
-import { FileEpisodeStore } from "../../../src/controller/drift-store.js";
+} from "../../../src/state/drift.js";
+import type { DriftObservation } from "../../../src/state/drift.js";
+import { FileEpisodeStore } from "../../../src/state/drift-store.js";
 import { parseResourceKey } from "../../../src/manifests/identity.js";
-import type { LiveSnapshot } from "../../../src/controller/planner.js";
+import type { LiveSnapshot } from "../../../src/engine/planner.js";
 import type { LiveTaskDefinition } from "../../../src/resources/task-definition/plan.js";
 import { captureLog } from "../alerts/capture-log.js";
 

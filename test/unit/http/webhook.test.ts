@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { verifyWebhook } from "../../../src/controller/webhook.js";
+import { verifyWebhook } from "../../../src/http/webhook.js";
 
 const SECRET = "s3cr3t-webhook-value";
 const pushBody = Buffer.from(

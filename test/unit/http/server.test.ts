@@ -2,11 +2,11 @@ import { createHmac } from "node:crypto";
 import { request } from "node:http";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { ControllerHttpServer } from "../../../src/controller/http.js";
-import type { ControllerHttpServerOptions, PushHint, Readiness } from "../../../src/controller/http.js";
+import { ControllerHttpServer } from "../../../src/http/server.js";
+import type { ControllerHttpServerOptions, PushHint, Readiness } from "../../../src/http/server.js";
 import { silentLogger } from "../../../src/controller/log.js";
-import { createMetrics } from "../../../src/controller/metrics.js";
-import { StatusStore } from "../../../src/controller/status.js";
+import { createMetrics } from "../../../src/state/metrics.js";
+import { StatusStore } from "../../../src/state/status.js";
 import { MALFORMED_REQUESTS, sendRaw, statusCodes } from "../../support/raw-http.js";
 
 const SECRET = "webhook-secret-for-tests";
