@@ -35,6 +35,8 @@ import { parseRepoLocation } from "../source/repo-url.js";
 import { LocalCheckoutSource } from "../source/local.js";
 import type { Source } from "../source/types.js";
 import { StatusStore } from "../state/status.js";
+import type { Manifest } from "../manifests/types.js";
+import { pluginFor } from "../resources/registry.js";
 
 export type ControllerOptions = {
   repo: string;
@@ -79,6 +81,12 @@ export type ControllerOptions = {
    * reached: the caller should stop the controller and exit rather than serve /healthz forever.
    */
   onFatal?: (error: Error) => void;
+  /**
+   * One controller of several environments in one process (src/controller/environments.ts):
+   * no HTTP server of its own, metrics labelled with the environment and without the process
+   * metrics, which the process serves once.
+   */
+  environment?: string | undefined;
 };
 
 /**
@@ -111,12 +119,15 @@ export class Controller {
   /** The region the clients were made for: fixed at start-up. */
   #region: string | undefined;
   #intervalMs: number;
+  /** When the loaded commit's `fromSsm` variables were read; undefined: it reads none. */
+  #ssmReadAt: number | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
     this.#intervalMs = options.intervalMs ?? DEFAULT_CONFIG.intervalMs;
     this.#log = options.log;
-    this.#metrics = createMetrics();
+    this.#metrics = createMetrics(undefined, { defaultMetrics: options.environment === undefined });
+    if (options.environment !== undefined) this.#metrics.registry.setDefaultLabels({ environment: options.environment });
     this.#status = new StatusStore({
       source: { url: redactUrl(options.repo), branch: options.branch ?? (isRemote(options.repo) ? "main" : "HEAD"), path: options.path },
       metrics: this.#metrics,
@@ -208,6 +219,12 @@ export class Controller {
             workDir: path.join(o.workDir, "local"),
             log: this.#log,
           });
+    if (o.environment !== undefined) {
+      this.#log.info({ repo: redactUrl(o.repo), branch: o.branch, path: o.path, mode: o.mode }, "environment controller started");
+      if (this.#source.watch) await this.#source.watch(() => this.#pollNow());
+      this.#pollNow();
+      return 0;
+    }
     this.#http = new ControllerHttpServer({
       port: o.port,
       ...(o.host ? { host: o.host } : {}),
@@ -229,6 +246,24 @@ export class Controller {
     if (this.#source.watch) await this.#source.watch(() => this.#pollNow());
     this.#pollNow();
     return port;
+  }
+
+  /** What /status serves: for a server shared by several environments. */
+  statusDocument(): ReturnType<StatusStore["snapshot"]> {
+    return this.#status.snapshot();
+  }
+
+  readiness(): { ready: boolean; reason?: string } {
+    return this.#readiness();
+  }
+
+  get metricsRegistry(): ControllerMetrics["registry"] {
+    return this.#metrics.registry;
+  }
+
+  /** A verified push webhook: fetch now. */
+  pollNow(): void {
+    this.#pollNow();
   }
 
   /** SIGTERM: stop taking work, let in-flight AWS calls finish (bounded), flush alerts. */
@@ -297,7 +332,7 @@ export class Controller {
       const { sha, changed } = await source.poll();
       this.#sourceReachable = true;
       this.#status.setSource({ lastFetchAt: new Date().toISOString(), lastError: undefined });
-      if (!changed && this.#loadedCommit === sha) return;
+      if (!changed && this.#loadedCommit === sha && !this.#ssmRefreshDue()) return;
       await this.#load(sha, await source.checkout(sha));
     } catch (error) {
       this.#metrics.sourceErrors.inc();
@@ -315,16 +350,25 @@ export class Controller {
 
   async #load(sha: string, checkoutDir: string): Promise<void> {
     if (this.#stopping) return;
+    const reread = this.#loadedCommit === sha;
     this.#loadedCommit = sha;
     const o = this.#o;
     const previous = this.#reconciler!.desired;
     const root = path.join(checkoutDir, o.path);
     // Off the main thread: a pathological commit must not stall /healthz or the queue.
     const commit = await loadCommitInWorker(
-      { root, cluster: o.cluster, maxCommitBytes: o.maxCommitBytes, within: checkoutDir, region: this.#region },
+      {
+        root,
+        cluster: o.cluster,
+        maxCommitBytes: o.maxCommitBytes,
+        within: checkoutDir,
+        region: this.#region,
+        ssm: { region: this.#region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader },
+      },
       o.commitLoadLimits,
     ).catch((error: unknown) => failedCommitLoad(sha, error));
     if (this.#stopping) return;
+    this.#ssmReadAt = commit.readSsm ? Date.now() : undefined;
     if ("retry" in commit && commit.retry) this.#loadedCommit = undefined;
     const { config: fresh, configProblems, loaded: commitLoad } = commit;
     if (commitLoad === undefined || configProblems.some((p) => p.severity === "error")) {
@@ -367,9 +411,23 @@ export class Controller {
       expectedAccount: config.account,
     });
     const keys = reconciler.setDesired(state);
+    if (reread) {
+      // The same commit with SSM parameters read again: only what they changed needs a reconcile.
+      const changedKeys = keys.filter((key) => specOf(state.manifests.get(key)) !== specOf(previous?.manifests.get(key)));
+      this.#log.info({ commit: sha, changed: changedKeys.length }, "SSM parameters read again");
+      for (const key of changedKeys) this.#queue!.add(key);
+      return;
+    }
     this.#log.info({ commit: sha, resources: state.manifests.size }, "new commit: reconciling");
     for (const key of keys) this.#queue!.add(key);
     this.#readyWhenIdle();
+  }
+
+  /** SSM parameters change without a commit: the commit is loaded again once per resync period. */
+  #ssmRefreshDue(): boolean {
+    if (this.#ssmReadAt === undefined) return false;
+    const resyncMs = this.#o.resyncMs ?? this.#config?.resyncMs ?? DEFAULT_CONFIG.resyncMs;
+    return Date.now() - this.#ssmReadAt >= resyncMs;
   }
 
   #readyWhenIdle(): void {
@@ -396,6 +454,10 @@ export function settingsFromConfig(o: ControllerOptions, config: ControllerConfi
 
 export function pollIntervalMs(o: Pick<ControllerOptions, "intervalMs">, config: ControllerConfig): number {
   return o.intervalMs ?? config.intervalMs;
+}
+
+function specOf(manifest: Manifest | undefined): string | undefined {
+  return manifest === undefined ? undefined : pluginFor(manifest).specHash(manifest);
 }
 
 function isRemote(repo: string): boolean {

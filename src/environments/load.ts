@@ -197,7 +197,7 @@ async function renderParsed(
       if (source.type === "fromSsm")
         fail(
           source.at,
-          `fromSsm variables are read by diff and apply; this command cannot read SSM yet: use {fromEnv: NAME} or a value here`,
+          `fromSsm variables are read by diff, apply and run; this command reads no SSM: use {fromEnv: NAME} or a value here`,
         );
   }
   for (const value of ssm?.values() ?? []) if (value.secure) registerSecretValue(value.value);

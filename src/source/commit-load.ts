@@ -3,10 +3,13 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { readSsmParameters } from "../aws/index.js";
+import type { SsmReadOptions } from "../aws/index.js";
 import { DEFAULT_CONFIG, loadConfigFile, regionProblems } from "../config.js";
 import type { ControllerConfig } from "../config.js";
 import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
 import { problem } from "../manifests/parse.js";
+import { registerSecretValue } from "../redact.js";
 import type { LoadResult, Manifest } from "../manifests/types.js";
 import { loadDesiredState } from "../resources/load.js";
 
@@ -20,10 +23,23 @@ export type CommitLoadRequest = {
   within?: string | undefined;
   /** The region the controller's clients were made for: a settings file naming another is an error. */
   region?: string | undefined;
+  /** Where `fromSsm` variables are read (plain data: it crosses into the worker). Unset: they are an error. */
+  ssm?: SsmReadOptions | undefined;
 };
 
 /** A commit's settings file and manifests; `loaded` is absent when the settings file is broken. */
-export type CommitLoad = { config: ControllerConfig; configProblems: LoadResult["problems"]; loaded: LoadResult | undefined };
+export type CommitLoad = {
+  config: ControllerConfig;
+  configProblems: LoadResult["problems"];
+  loaded: LoadResult | undefined;
+  /** The load read SSM parameters: their values can change without a commit, so the controller reloads at resync. */
+  readSsm?: boolean;
+  /**
+   * SecureString values the load resolved. The worker masks them in its own thread only; the
+   * controller registers them in its own (withLocators) and drops the list.
+   */
+  secretValues?: string[];
+};
 
 export type CommitLoadLimits = {
   /** A load that takes longer is abandoned (the worker is terminated). */
@@ -51,12 +67,25 @@ export async function loadCommitInline(request: CommitLoadRequest): Promise<Comm
   const { config } = loadedConfig;
   const configProblems = [...loadedConfig.problems, ...regionProblems(loadedConfig, request.region)];
   if (configProblems.some((p) => p.severity === "error")) return { config, configProblems, loaded: undefined };
+  const ssm = request.ssm;
+  let readSsm = false;
+  const secretValues: string[] = [];
   const loaded = await loadDesiredState(request.root, {
     defaultCluster: request.cluster ?? config.cluster,
     maxCommitBytes: request.maxCommitBytes,
     within: request.within,
+    ...(ssm === undefined
+      ? {}
+      : {
+          readSsm: async (names: readonly string[]) => {
+            readSsm = true;
+            const values = await readSsmParameters(ssm, names);
+            for (const value of values.values()) if (value.secure) secretValues.push(value.value);
+            return values;
+          },
+        }),
   });
-  return { config, configProblems, loaded };
+  return { config, configProblems, loaded, ...(readSsm ? { readSsm, secretValues } : {}) };
 }
 
 /**
@@ -142,7 +171,9 @@ export function toTransferable(load: CommitLoad): CommitLoad {
   return { ...load, loaded: { ...load.loaded, manifests } };
 }
 
-function withLocators(load: CommitLoad): CommitLoad {
+function withLocators(received: CommitLoad): CommitLoad {
+  const { secretValues, ...load } = received;
+  for (const value of secretValues ?? []) registerSecretValue(value);
   if (!load.loaded) return load;
   const manifests = load.loaded.manifests.map((m): Manifest => ({ ...m, locate: () => m.position }));
   return { ...load, loaded: { ...load.loaded, manifests } };

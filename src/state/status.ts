@@ -28,6 +28,8 @@ export type ResourceStatus = {
   heldBack?: HeldBack;
   /** Set while live differs from git although git did not change since the last apply. */
   drift?: { since: string; fields: string[] };
+  /** The environment whose controller manages it, when one process follows several (`run --env a --env b`). */
+  environment?: string;
 };
 
 export type ManifestError = { file: string; line: number; column: number; message: string };
@@ -43,7 +45,11 @@ export type StatusDocument = {
   ready: boolean;
   resources: ResourceStatus[];
   manifestErrors: ManifestError[];
+  /** One process following several environments: each one's commit, source and errors (resources carry `environment`). */
+  environments?: EnvironmentStatus[];
 };
+
+export type EnvironmentStatus = { name: string } & Omit<StatusDocument, "resources" | "environments">;
 
 /** A partial update: omitted fields are kept, an optional field given as `undefined` is cleared. */
 export type ResourcePatch = { [K in Exclude<keyof ResourceStatus, "key">]?: ResourceStatus[K] | undefined };

@@ -6,6 +6,7 @@ import path from "node:path";
 import { belowFloor, checkCluster, checkEndpointUrl, durationFloors, parseByteSize, parseDuration } from "../../config.js";
 import { Controller } from "../../controller/controller.js";
 import type { ControllerOptions } from "../../controller/controller.js";
+import { EnvironmentsController } from "../../controller/environments.js";
 import { createLogger } from "../../controller/log.js";
 import type { Logger, LogLevel } from "../../controller/log.js";
 import { EcsGitopsError } from "../../errors.js";
@@ -14,7 +15,8 @@ export type RunFlags = {
   repo: string;
   branch?: string;
   path: string;
-  env?: string;
+  /** `--env` repeated (or ECS_GITOPS_ENV=a,b): one process follows several environments. */
+  env?: string | string[];
   interval: string;
   resync: string;
   mode: "sync" | "observe";
@@ -76,8 +78,10 @@ export function registerRun(program: Command): void {
     .addOption(
       new Option(
         "--env <name|path>",
-        "environment to follow: a name under <path>/envs/ (staging, prod) or the environment folder's path in the repository",
-      ).env(env("ENV")),
+        "environment to follow: a name under <path>/envs/ (staging, prod) or the environment folder's path in the repository; repeat it (or a,b) to follow several",
+      )
+        .env(env("ENV"))
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",").map((v) => v.trim())]),
     )
     .addOption(new Option("--interval <duration>", "git poll period").env(env("INTERVAL")).default("60s"))
     .addOption(new Option("--resync <duration>", "drift resync period").env(env("RESYNC")).default("5m"))
@@ -137,7 +141,7 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
   return {
     repo: flags.repo,
     branch: flags.branch,
-    path: envPathInRepo(flags.path, flags.env),
+    path: envPathInRepo(flags.path, environmentsOf(flags)[0]),
     intervalMs: explicit("interval") ? parsePeriod("interval", flags.interval) : undefined,
     resyncMs: explicit("resync") ? parsePeriod("resync", flags.resync) : undefined,
     mode: flags.mode,
@@ -172,13 +176,60 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
   };
 }
 
+/** The environments `--env` names, in order, each once; empty without `--env`. */
+export function environmentsOf(flags: Pick<RunFlags, "env">): string[] {
+  const given = flags.env === undefined ? [] : typeof flags.env === "string" ? [flags.env] : flags.env;
+  const names = given.filter((name) => name !== "");
+  if (flags.env !== undefined && names.length === 0) throw new EcsGitopsError("InvalidConfig", "--env is empty: give an environment name");
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new EcsGitopsError("InvalidConfig", `--env ${name} is given twice`, { where: "--env" });
+    seen.add(name);
+  }
+  return names;
+}
+
+/**
+ * `run --env a --env b`: one controller per environment. Each takes its owner from its own
+ * ecs-gitops.yaml (a shared --owner would make the environments one), and keeps its clone,
+ * snapshots and records in its own folder of the workdir.
+ */
+export function environmentControllerOptions(
+  flags: RunFlags,
+  explicit: (name: string) => boolean,
+  log: Logger,
+): { name: string; options: ControllerOptions }[] {
+  const names = environmentsOf(flags);
+  if (explicit("owner"))
+    throw new EcsGitopsError(
+      "InvalidConfig",
+      "--owner cannot be combined with several --env: each environment's owner comes from its own ecs-gitops.yaml",
+      { where: "--owner" },
+    );
+  const base = controllerOptions(flags, explicit, log);
+  return names.map((name) => ({
+    name,
+    options: {
+      ...base,
+      path: envPathInRepo(flags.path, name),
+      workDir: path.join(base.workDir, `env-${name.replace(/[^A-Za-z0-9._-]/g, "_")}`),
+      log: log.child({ environment: name }),
+    },
+  }));
+}
+
 async function runController(flags: RunFlags, explicit: (name: string) => boolean): Promise<number> {
   const log = createLogger({ level: flags.logLevel });
-  let controller: Controller | undefined;
+  let controller: Pick<Controller, "start" | "stop"> | undefined;
   let fatal: (error: Error) => void = () => undefined;
   const fatalError = new Promise<Error>((resolve) => (fatal = resolve));
   try {
-    controller = new Controller({ ...controllerOptions(flags, explicit, log), onFatal: (error) => fatal(error) });
+    const onFatal = (error: Error) => fatal(error);
+    if (environmentsOf(flags).length > 1) {
+      const base = controllerOptions(flags, explicit, log);
+      const environments = environmentControllerOptions(flags, explicit, log).map((e) => ({ ...e, options: { ...e.options, onFatal } }));
+      controller = new EnvironmentsController(environments, { port: base.port, host: base.host, webhookSecret: base.webhookSecret, log });
+    } else controller = new Controller({ ...controllerOptions(flags, explicit, log), onFatal });
     await controller.start();
   } catch (error) {
     // start() has closed what it opened: nothing may keep answering /healthz 200 now.
