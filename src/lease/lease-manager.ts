@@ -55,14 +55,25 @@ export class LeaseManager {
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #stopped = false;
+  #lastRenew = Number.NEGATIVE_INFINITY;
 
   constructor(options: LeaseManagerOptions) {
     this.#o = options;
     this.#now = options.now ?? (() => performance.now());
   }
 
+  /** Holders renew every third of the lease duration. */
   get renewIntervalMs(): number {
     return Math.max(50, Math.round(this.#o.leaseDurationMs / 3));
+  }
+
+  /**
+   * The table is read twice per renew interval: an expired lease is seen at most a sixth of a
+   * duration late and taken at most a sixth later, so a takeover comes within one lease duration
+   * plus one renew interval of the holder's last renew.
+   */
+  get tickIntervalMs(): number {
+    return Math.max(25, Math.round(this.#o.leaseDurationMs / 6));
   }
 
   /** The first tick runs before this resolves, so a lone replica holds its shards at once. */
@@ -75,7 +86,7 @@ export class LeaseManager {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#ticking = this.tick().finally(() => this.#schedule());
-    }, this.renewIntervalMs);
+    }, this.tickIntervalMs);
   }
 
   /** True while this replica's lease on `shard` is valid: checked right before every AWS write. */
@@ -115,10 +126,15 @@ export class LeaseManager {
       return;
     }
     this.#observe(started);
-    await this.#o.table.heartbeat(replicaKey(me), me, randomUUID()).catch((error: unknown) => {
-      this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease heartbeat failed");
-    });
     const items = new Map(this.#items.map((item) => [item.leaseKey, item]));
+    // Half a tick of tolerance: timers fire a little late, and a renew must not slip a whole tick.
+    const renewDue = started - this.#lastRenew >= this.renewIntervalMs - this.tickIntervalMs / 2;
+    if (renewDue) {
+      this.#lastRenew = started;
+      await this.#o.table.heartbeat(replicaKey(me), me, randomUUID()).catch((error: unknown) => {
+        this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease heartbeat failed");
+      });
+    }
     for (const [shard, lease] of [...this.#held]) {
       const item = items.get(shardKey(shard));
       const current = item?.owner === me && (item.version === lease.version || item.version === lease.attempted);
@@ -127,7 +143,7 @@ export class LeaseManager {
         this.#o.log.warn({ shard, holder: item?.owner }, "shard lease lost");
         continue;
       }
-      await this.#renew(shard, item, started);
+      if (renewDue) await this.#renew(shard, item, started);
     }
     const target = fairShare(this.#o.shards, this.#alive(started).length);
     if (this.#held.size > target) {

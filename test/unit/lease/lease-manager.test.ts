@@ -33,6 +33,8 @@ class MemoryTable implements LeaseTable {
 
 const log = pino({ level: "silent" });
 const D = 3_000;
+/** The managers' tick: a sixth of the lease duration. */
+const STEP = D / 6;
 
 function replica(table: LeaseTable, id: string, clock: { t: number }, shards = 1) {
   return new LeaseManager({ table, replicaId: id, shards, leaseDurationMs: D, log, now: () => clock.t });
@@ -40,7 +42,7 @@ function replica(table: LeaseTable, id: string, clock: { t: number }, shards = 1
 
 /** Every replica ticks once per renew interval, in order, as their timers would. */
 async function run(clock: { t: number }, ms: number, replicas: LeaseManager[]): Promise<void> {
-  for (const end = clock.t + ms; clock.t < end; clock.t += D / 3) for (const r of replicas) await r.tick();
+  for (const end = clock.t + ms; clock.t < end; clock.t += STEP) for (const r of replicas) await r.tick();
 }
 
 describe("LeaseManager", () => {
@@ -59,14 +61,17 @@ describe("LeaseManager", () => {
     const table = new MemoryTable();
     const clock = { t: 0 };
     const [a, b] = [replica(table, "a", clock), replica(table, "b", clock)];
-    await run(clock, D, [a, b]);
+    let lastRenew = 0;
+    for (let step = 0; step < 12; step++, clock.t += STEP) {
+      const version = table.rows.get("shard#0")?.version;
+      await a.tick();
+      await b.tick();
+      if (table.rows.get("shard#0")?.version !== version) lastRenew = clock.t;
+    }
     expect(a.holds(0)).toBe(true);
-    // The loop advanced the clock after the last round: a renewed last one step ago.
-    const lastRenew = clock.t - D / 3;
-    const crashedAt = clock.t;
     // a stops ticking (SIGKILL): b must wait a whole duration from the last change it saw.
     let takenAt: number | undefined;
-    for (; takenAt === undefined && clock.t < crashedAt + 4 * D; clock.t += D / 3) {
+    for (; takenAt === undefined && clock.t < lastRenew + 4 * D; clock.t += STEP) {
       await b.tick();
       if (b.holds(0)) {
         takenAt = clock.t;
@@ -88,7 +93,7 @@ describe("LeaseManager", () => {
     // SIGSTOP a: only b ticks. a's own window runs out before b's takeover.
     let aValidUntil = clock.t;
     while (a.holds(0)) aValidUntil = clock.t += 100;
-    for (; !b.holds(0); clock.t += D / 3) await b.tick();
+    for (; !b.holds(0); clock.t += STEP) await b.tick();
     expect(clock.t).toBeGreaterThan(aValidUntil);
     // SIGCONT: before its next tick a may not write; after it, it has learnt the loss.
     expect(a.holds(0)).toBe(false);
