@@ -3,7 +3,6 @@ import { Option } from "commander";
 import type { Command } from "commander";
 import { parseDuration } from "../config.js";
 import { EcsGitopsError } from "../errors.js";
-import { DEFAULT_LEASE_DURATION_MS } from "../lease/leasing.js";
 import type { LeaseSettings } from "../lease/leasing.js";
 import { SHARD_BY } from "../lease/shards.js";
 import type { ShardBy } from "../lease/shards.js";
@@ -75,7 +74,7 @@ export function leaseSettings(flags: LeaseFlags, env: NodeJS.ProcessEnv = proces
     );
   return {
     table: flags.leaseTable,
-    durationMs: durationMs === 0 ? DEFAULT_LEASE_DURATION_MS : durationMs,
+    durationMs,
     shards,
     shardBy: flags.shardBy as ShardBy,
     replicaId: flags.replicaId || defaultReplicaId(env),
