@@ -1,7 +1,6 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
-import type { ECSClient } from "@aws-sdk/client-ecs";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import type { StatusDocument } from "../../src/state/status.js";
