@@ -56,6 +56,11 @@ export type AwsClients = {
   readonly calls: CallAccounting;
   /** The pacing both clients share; undefined when created with `rateLimit: false`. */
   readonly rateLimiter?: RateLimiter | undefined;
+  /**
+   * Checked right before every write of a resource (src/engine/applier.ts): undefined lets it go,
+   * a reason stops it. High availability sets it to "this replica still holds the resource's lease".
+   */
+  readonly writeFence?: ((key: string) => string | undefined) | undefined;
 };
 
 export const DEFAULT_MAX_ATTEMPTS = 3;

@@ -6,6 +6,7 @@ import { registerApply } from "./commands/apply.js";
 import { registerDiff } from "./commands/diff.js";
 import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
+import { registerLeaseTable } from "./commands/lease-table.js";
 import { registerRender } from "./commands/render.js";
 import { registerRun } from "./commands/run.js";
 import { registerStatus } from "./commands/status.js";
@@ -41,6 +42,7 @@ export function buildProgram(raw: CliOutput = processOutput): Command {
   registerExport(program);
   registerImport(program);
   registerRender(program);
+  registerLeaseTable(program);
   return program;
 }
 

@@ -37,6 +37,8 @@ import type { Source } from "../source/types.js";
 import { StatusStore } from "../state/status.js";
 import type { Manifest } from "../manifests/types.js";
 import { pluginFor } from "../resources/registry.js";
+import { ControllerLeasing } from "../lease/leasing.js";
+import type { LeaseSettings } from "../lease/leasing.js";
 
 export type ControllerOptions = {
   repo: string;
@@ -87,6 +89,8 @@ export type ControllerOptions = {
    * metrics, which the process serves once.
    */
   environment?: string | undefined;
+  /** High availability: shard leases in DynamoDB (src/lease/). Unset: this process reconciles everything. */
+  lease?: LeaseSettings | undefined;
 };
 
 /**
@@ -121,6 +125,7 @@ export class Controller {
   #intervalMs: number;
   /** When the loaded commit's `fromSsm` variables were read; undefined: it reads none. */
   #ssmReadAt: number | undefined;
+  #leasing: ControllerLeasing | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
@@ -177,8 +182,12 @@ export class Controller {
     if (o.alertWebhook)
       sinks.push(new WebhookSink({ url: o.alertWebhook, ...(o.alertWebhookSecret ? { secret: o.alertWebhookSecret } : {}) }));
     this.#alerts = new AlertDispatcher({ sinks, log: this.#log, registry: this.#metrics.registry });
+    const leasing = o.lease
+      ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log)
+      : undefined;
+    this.#leasing = leasing;
     this.#reconciler = new Reconciler({
-      aws,
+      aws: leasing ? { ...aws, writeFence: (key) => leasing.fence(key) } : aws,
       reader: new LiveReader(aws),
       status: this.#status,
       drift: this.#drift,
@@ -202,7 +211,15 @@ export class Controller {
     const reconciler = this.#reconciler;
     // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must
     // exceed the number of keys, or a resync splits into several waves that each pay the reads.
-    this.#queue = new WorkQueue({ concurrency: 100_000, handler: (key) => reconciler.reconcile(key), log: this.#log });
+    // With leases, a key of a shard another replica holds is dropped here; it comes back when its shard is acquired.
+    const handler = (key: string) => (leasing && !leasing.owns(key) ? Promise.resolve({}) : reconciler.reconcile(key));
+    this.#queue = new WorkQueue({ concurrency: 100_000, handler, log: this.#log });
+    if (leasing) {
+      leasing.onAcquired((keys) => {
+        for (const key of keys) this.#queue?.add(key);
+      });
+      await leasing.start();
+    }
     const location = parseRepoLocation(o.repo);
     this.#source =
       location.type === "remote"
@@ -228,7 +245,7 @@ export class Controller {
     this.#http = new ControllerHttpServer({
       port: o.port,
       ...(o.host ? { host: o.host } : {}),
-      getStatus: () => this.#status.snapshot(),
+      getStatus: () => this.statusDocument(),
       isReady: () => this.#readiness(),
       metrics: this.#metrics.registry,
       webhookSecret: o.webhookSecret,
@@ -250,7 +267,8 @@ export class Controller {
 
   /** What /status serves: for a server shared by several environments. */
   statusDocument(): ReturnType<StatusStore["snapshot"]> {
-    return this.#status.snapshot();
+    const document = this.#status.snapshot();
+    return this.#leasing ? { ...document, leases: this.#leasing.snapshot() } : document;
   }
 
   readiness(): { ready: boolean; reason?: string } {
@@ -277,6 +295,8 @@ export class Controller {
     // shutdown past ECS's 30 s stopTimeout, so it only gets what is left of the deadline.
     const drained = (await this.#queue?.stop({ timeoutMs: left() })) ?? true;
     await Promise.race([this.#polling?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, left()).unref())]);
+    // Nothing writes any more: give the leases back so another replica takes over at once.
+    await this.#leasing?.stop().catch(() => undefined);
     await this.#alerts?.flush(Math.min(2_000, left()));
     await this.#drift?.flush();
     await this.#http?.close();
@@ -410,6 +430,7 @@ export class Controller {
       defaultCluster: cluster,
       expectedAccount: config.account,
     });
+    this.#leasing?.setDesired(state.manifests, cluster);
     const keys = reconciler.setDesired(state);
     if (reread) {
       // The same commit with SSM parameters read again: only what they changed needs a reconcile.

@@ -102,6 +102,8 @@ async function applyAction(
       throw refused;
     }
     for (const planned of action.calls) {
+      const fenced = aws.writeFence?.(action.key);
+      if (fenced !== undefined) throw new EcsGitopsError("LeaseLost", fenced, { where: action.key, retryable: true });
       const call = { operation: planned.operation, input: substitute(planned.input, registered, failedKeys) as JsonObject };
       const output = await executeCall(aws, call).catch((error: unknown) => {
         made.push({ key: action.key, call, failed: true });

@@ -47,6 +47,14 @@ export type StatusDocument = {
   manifestErrors: ManifestError[];
   /** One process following several environments: each one's commit, source and errors (resources carry `environment`). */
   environments?: EnvironmentStatus[];
+  /** High availability: this replica, the replicas alive, and who holds each shard. */
+  leases?: {
+    replica: string;
+    table: string;
+    shardBy: string;
+    replicas: string[];
+    shards: { shard: number; holder: string | undefined; held: boolean }[];
+  };
 };
 
 export type EnvironmentStatus = { name: string } & Omit<StatusDocument, "resources" | "environments">;

@@ -20,6 +20,8 @@ export class FaultProxy {
   #plan: FaultPlan | undefined;
   /** Requests moto received (applied), by operation. */
   readonly seen = new Map<string, number>();
+  /** Every request forwarded to moto, in order: when (Date.now()) and its body (for tests that attribute writes). */
+  readonly requests: { operation: string; at: number; body: string }[] = [];
   endpoint = "";
   /** Share of requests answered with a throttle before they reach moto (as AWS throttles). */
   throttleRate = 0;
@@ -60,6 +62,7 @@ export class FaultProxy {
       return;
     }
     this.seen.set(operation, (this.seen.get(operation) ?? 0) + 1);
+    this.requests.push({ operation, at: Date.now(), body: Buffer.concat(chunks).toString("utf8") });
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers))
       if (typeof value === "string" && name !== "host" && name !== "content-length") headers.set(name, value);

@@ -162,6 +162,12 @@ const RUN_VALUES: Record<string, string[]> = {
   "--log-level": ["--log-level", "debug"],
   "--shutdown-timeout": ["--shutdown-timeout", "5s"],
   "--max-commit-bytes": ["--max-commit-bytes", "10MiB"],
+  // Lease flags act only with a table; test/unit/cli/lease-options.test.ts shows each one's own effect.
+  "--lease-table": ["--lease-table", "ecs-gitops-leases"],
+  "--lease-duration": ["--lease-table", "t-leases", "--lease-duration", "30s"],
+  "--shards": ["--lease-table", "t-leases", "--shards", "4"],
+  "--shard-by": ["--lease-table", "t-leases", "--shard-by", "hash"],
+  "--replica-id": ["--lease-table", "t-leases", "--replica-id", "replica-7"],
 };
 
 async function runOptions(args: string[]): Promise<ControllerOptions> {

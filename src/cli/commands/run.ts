@@ -10,8 +10,10 @@ import { EnvironmentsController } from "../../controller/environments.js";
 import { createLogger } from "../../controller/log.js";
 import type { Logger, LogLevel } from "../../controller/log.js";
 import { EcsGitopsError } from "../../errors.js";
+import { addLeaseOptions, leaseSettings } from "../lease-options.js";
+import type { LeaseFlags } from "../lease-options.js";
 
-export type RunFlags = {
+export type RunFlags = LeaseFlags & {
   repo: string;
   branch?: string;
   path: string;
@@ -69,7 +71,7 @@ export function parsePeriod(field: "interval" | "resync", text: string, env: Nod
 
 /** `ecs-gitops run`: the controller loop with its HTTP endpoints (docs/design.md#commands). */
 export function registerRun(program: Command): void {
-  program
+  const command = program
     .command("run")
     .description("run the controller: follow a git branch, reconcile continuously, serve /healthz /readyz /metrics /status /webhook")
     .addOption(new Option("--repo <url|path>", "git remote (https, ssh, file) or a local checkout").env(env("REPO")).makeOptionMandatory())
@@ -125,12 +127,13 @@ export function registerRun(program: Command): void {
       new Option("--shutdown-timeout <duration>", "bound on finishing in-flight AWS calls at SIGTERM (below ECS's 30 s stopTimeout)")
         .env(env("SHUTDOWN_TIMEOUT"))
         .default("20s"),
-    )
-    .action(async (flags: RunFlags, self: Command) => {
-      // What flags or env set explicitly wins; the rest may come from the commit's ecs-gitops.yaml.
-      const explicit = (name: string) => ["cli", "env"].includes(self.getOptionValueSource(name) ?? "");
-      process.exitCode = await runController(flags, explicit);
-    });
+    );
+  addLeaseOptions(command);
+  command.action(async (flags: RunFlags, self: Command) => {
+    // What flags or env set explicitly wins; the rest may come from the commit's ecs-gitops.yaml.
+    const explicit = (name: string) => ["cli", "env"].includes(self.getOptionValueSource(name) ?? "");
+    process.exitCode = await runController(flags, explicit);
+  });
 }
 
 /** The controller's options from the parsed flags: every flag ends up here (a test holds that). */
@@ -173,6 +176,7 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
     maxCommitBytes: parseByteSize(flags.maxCommitBytes, "--max-commit-bytes"),
     log,
     accountIdHeader: process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
+    lease: leaseSettings(flags),
   };
 }
 

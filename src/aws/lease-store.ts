@@ -1,0 +1,154 @@
+import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { EcsGitopsError } from "../errors.js";
+import { applyMotoAccountHeader } from "./account-header.js";
+import { awsErrorName } from "./classify.js";
+
+/** One row of the lease table: a shard (`shard#3`) or a replica's heartbeat (`replica#<id>`). */
+export type LeaseItem = {
+  leaseKey: string;
+  /** The replica holding it; "" when released. */
+  owner: string;
+  /** Changed by every write of the holder (renew, heartbeat): others time expiry from its last change. */
+  version: string;
+};
+
+export type LeaseStoreOptions = {
+  table: string;
+  region?: string | undefined;
+  endpoint?: string | undefined;
+  accountIdHeader?: string | undefined;
+  /** Per request: a lease call that hangs must not outlive the lease. */
+  requestTimeoutMs?: number | undefined;
+};
+
+/**
+ * The DynamoDB side of leasing (src/lease/): conditional writes only, so two replicas can never
+ * both believe a write of theirs took a lease. A condition that fails is an answer (`false`),
+ * anything else an error the caller treats as "lease not renewed".
+ */
+export class LeaseStore {
+  readonly #client: DynamoDBClient;
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(options: LeaseStoreOptions) {
+    this.#table = options.table;
+    this.#client = new DynamoDBClient({
+      // One attempt: a retried conditional write may report a failed condition for its own
+      // first attempt; the lease loop simply tries again at its next tick.
+      maxAttempts: 1,
+      ...(options.region === undefined ? {} : { region: options.region }),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      requestHandler: { requestTimeout: options.requestTimeoutMs ?? 2_000, connectionTimeout: options.requestTimeoutMs ?? 2_000 },
+    });
+    if (options.accountIdHeader) applyMotoAccountHeader(this.#client.middlewareStack, options.accountIdHeader);
+    this.#doc = DynamoDBDocumentClient.from(this.#client);
+  }
+
+  get table(): string {
+    return this.#table;
+  }
+
+  /** Every row (a table of shards + replicas: a handful of items, one page). */
+  async scan(): Promise<LeaseItem[]> {
+    const items: LeaseItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#doc.send(new ScanCommand({ TableName: this.#table, ConsistentRead: true, ExclusiveStartKey: start }));
+      for (const item of page.Items ?? []) {
+        if (typeof item["leaseKey"] === "string" && typeof item["version"] === "string")
+          items.push({
+            leaseKey: item["leaseKey"],
+            owner: typeof item["owner"] === "string" ? item["owner"] : "",
+            version: item["version"],
+          });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return items;
+  }
+
+  /** Take a row nobody has written yet. */
+  async create(leaseKey: string, owner: string, version: string): Promise<boolean> {
+    return this.#conditional(
+      new PutCommand({
+        TableName: this.#table,
+        Item: { leaseKey, owner, version },
+        ConditionExpression: "attribute_not_exists(leaseKey)",
+      }),
+    );
+  }
+
+  /** Move a row from the version we last saw to a new one (renew, take over, release). */
+  async swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string }): Promise<boolean> {
+    return this.#conditional(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { leaseKey },
+        UpdateExpression: "SET #owner = :owner, #version = :version",
+        ConditionExpression: "#version = :expected AND #owner = :expectedOwner",
+        ExpressionAttributeNames: { "#owner": "owner", "#version": "version" },
+        ExpressionAttributeValues: {
+          ":owner": next.owner,
+          ":version": next.version,
+          ":expected": expected.version,
+          ":expectedOwner": expected.owner,
+        },
+      }),
+    );
+  }
+
+  /** A replica's own heartbeat row: only it writes there, so no condition. */
+  async heartbeat(leaseKey: string, owner: string, version: string): Promise<void> {
+    await this.#doc.send(new PutCommand({ TableName: this.#table, Item: { leaseKey, owner, version } }));
+  }
+
+  async #conditional(command: PutCommand | UpdateCommand): Promise<boolean> {
+    try {
+      await this.#doc.send(command as PutCommand);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || awsErrorName(error) === "ConditionalCheckFailedException") return false;
+      throw error;
+    }
+  }
+
+  destroy(): void {
+    this.#doc.destroy();
+    this.#client.destroy();
+  }
+}
+
+/** `ecs-gitops lease-table create NAME`: on-demand billing, one string key. Idempotent. */
+export async function createLeaseTable(options: LeaseStoreOptions): Promise<"created" | "exists"> {
+  const client = new DynamoDBClient({
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  });
+  if (options.accountIdHeader) applyMotoAccountHeader(client.middlewareStack, options.accountIdHeader);
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: options.table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "leaseKey", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "leaseKey", KeyType: "HASH" }],
+        Tags: [{ Key: "ecs-gitops:purpose", Value: "leases" }],
+      }),
+    );
+    return "created";
+  } catch (error) {
+    if (error instanceof ResourceInUseException || awsErrorName(error) === "ResourceInUseException") return "exists";
+    throw new EcsGitopsError(
+      "AwsUnavailable",
+      `cannot create the lease table ${options.table} (${awsErrorName(error)}): the identity needs dynamodb:CreateTable`,
+      {
+        where: options.table,
+        cause: error,
+      },
+    );
+  } finally {
+    client.destroy();
+  }
+}

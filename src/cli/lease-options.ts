@@ -1,0 +1,95 @@
+import { hostname } from "node:os";
+import { Option } from "commander";
+import type { Command } from "commander";
+import { parseDuration } from "../config.js";
+import { EcsGitopsError } from "../errors.js";
+import type { LeaseSettings } from "../lease/leasing.js";
+import { SHARD_BY } from "../lease/shards.js";
+import type { ShardBy } from "../lease/shards.js";
+
+export type LeaseFlags = { leaseTable?: string; leaseDuration: string; shards: string; shardBy: string; replicaId?: string };
+
+/** Below this a lease is renewed more often than DynamoDB answers reliably under load. */
+export const LEASE_DURATION_FLOOR_MS = 3_000;
+export const MAX_SHARDS = 256;
+
+export function addLeaseOptions(command: Command): Command {
+  const env = (name: string) => `ECS_GITOPS_${name}`;
+  return command
+    .addOption(
+      new Option("--lease-table <name>", "DynamoDB table of shard leases: turns on high availability (several replicas)").env(
+        env("LEASE_TABLE"),
+      ),
+    )
+    .addOption(
+      new Option("--lease-duration <duration>", "how long a lease holds without renewal (renewed every third of it)")
+        .env(env("LEASE_DURATION"))
+        .default("15s"),
+    )
+    .addOption(new Option("--shards <n>", "shards the resources are split into, each with its own lease").env(env("SHARDS")).default("1"))
+    .addOption(
+      new Option("--shard-by <key>", "what a shard groups: cluster, account or hash (of the resource key)")
+        .env(env("SHARD_BY"))
+        .choices(SHARD_BY)
+        .default("cluster"),
+    )
+    .addOption(
+      new Option("--replica-id <id>", "this replica's name in the lease table (default: the ECS task id, else host:pid)").env(
+        env("REPLICA_ID"),
+      ),
+    );
+}
+
+/** Undefined without --lease-table: the one replica runs unleased. */
+export function leaseSettings(flags: LeaseFlags, env: NodeJS.ProcessEnv = process.env): LeaseSettings | undefined {
+  const shards = Number(flags.shards);
+  if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS)
+    throw new EcsGitopsError("InvalidConfig", `--shards must be a whole number from 1 to ${MAX_SHARDS}, got "${flags.shards}"`, {
+      where: "--shards",
+    });
+  const durationMs = parseDuration(flags.leaseDuration, "--lease-duration");
+  const floor = env["ECS_GITOPS_ALLOW_SHORT_INTERVALS"] === "1" ? 300 : LEASE_DURATION_FLOOR_MS;
+  if (durationMs < floor)
+    throw new EcsGitopsError(
+      "InvalidConfig",
+      `--lease-duration ${flags.leaseDuration} is below the floor of ${floor / 1000}s: use ${floor / 1000}s or more`,
+      {
+        where: "--lease-duration",
+      },
+    );
+  if (flags.leaseTable === undefined || flags.leaseTable === "") {
+    if (shards > 1)
+      throw new EcsGitopsError("InvalidConfig", "--shards needs --lease-table: shards are handed out through leases", {
+        where: "--shards",
+      });
+    return undefined;
+  }
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(flags.leaseTable))
+    throw new EcsGitopsError(
+      "InvalidConfig",
+      `--lease-table "${flags.leaseTable}" is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)`,
+      {
+        where: "--lease-table",
+      },
+    );
+  return {
+    table: flags.leaseTable,
+    durationMs,
+    shards,
+    shardBy: flags.shardBy as ShardBy,
+    replicaId: flags.replicaId || defaultReplicaId(env),
+  };
+}
+
+/**
+ * The ECS task id (from the task metadata endpoint's URI, .../v4/<task id>-<n>) so the lease
+ * table names tasks as the console does; elsewhere host and pid, since two replicas on one host
+ * must never share a name (they would both believe they hold the same lease).
+ */
+export function defaultReplicaId(env: NodeJS.ProcessEnv = process.env): string {
+  const uri = env["ECS_CONTAINER_METADATA_URI_V4"];
+  const segment = uri?.split("/").pop();
+  const task = segment?.replace(/-\d+$/, "");
+  if (task && /^[A-Za-z0-9-]{8,}$/.test(task)) return task;
+  return `${hostname()}:${process.pid}`;
+}

@@ -1,0 +1,255 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { LeaseItem } from "../aws/lease-store.js";
+import { fairShare } from "./shards.js";
+
+/** What the manager needs of the table (src/aws/lease-store.ts; a fake in unit tests). */
+export type LeaseTable = {
+  scan(): Promise<LeaseItem[]>;
+  create(leaseKey: string, owner: string, version: string): Promise<boolean>;
+  swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string }): Promise<boolean>;
+  heartbeat(leaseKey: string, owner: string, version: string): Promise<void>;
+};
+
+export type LeaseManagerOptions = {
+  table: LeaseTable;
+  replicaId: string;
+  shards: number;
+  leaseDurationMs: number;
+  log: Logger;
+  /** A monotonic clock in ms (performance.now): it keeps counting while the process is stopped. */
+  now?: () => number;
+  /** Called after a tick that changed the set of shards held. */
+  onChange?: (held: ReadonlySet<number>) => void;
+};
+
+export type LeaseSnapshot = {
+  replica: string;
+  /** Every shard and who holds it as last read; `held` is this replica's own, still valid, lease. */
+  shards: { shard: number; holder: string | undefined; held: boolean }[];
+  /** Replicas whose heartbeat moved within one lease duration. */
+  replicas: string[];
+};
+
+const shardKey = (shard: number) => `shard#${shard}`;
+const replicaKey = (replica: string) => `replica#${replica}`;
+
+/**
+ * Shard leases in one DynamoDB table, in the manner of the DynamoDB lock client and the Kinesis
+ * Client Library: every write of a holder changes the row's version; another replica takes a row
+ * over only after it saw the same (owner, version) for a whole lease duration on its own clock,
+ * and only with a conditional write on that version. No clock is compared across machines.
+ *
+ * Fencing: the holder counts its lease as valid until the time it SENT its last successful renew
+ * plus the lease duration, less a margin. Anyone taking over waits a full duration from the time
+ * it first READ that version, which is later than the send, so validity windows never overlap.
+ * A replica paused past its window (SIGSTOP, a long GC) finds `holds()` false when it resumes and
+ * writes nothing until a renew succeeds again.
+ */
+export class LeaseManager {
+  readonly #o: LeaseManagerOptions;
+  readonly #now: () => number;
+  readonly #held = new Map<number, { version: string; attempted?: string; validUntil: number }>();
+  readonly #observed = new Map<string, { owner: string; version: string; since: number }>();
+  #items: LeaseItem[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> | undefined;
+  #stopped = false;
+  #lastRenew = Number.NEGATIVE_INFINITY;
+
+  constructor(options: LeaseManagerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Holders renew every third of the lease duration. */
+  get renewIntervalMs(): number {
+    return Math.max(50, Math.round(this.#o.leaseDurationMs / 3));
+  }
+
+  /**
+   * The table is read twice per renew interval: an expired lease is seen at most a sixth of a
+   * duration late and taken at most a sixth later, so a takeover comes within one lease duration
+   * plus one renew interval of the holder's last renew.
+   */
+  get tickIntervalMs(): number {
+    return Math.max(25, Math.round(this.#o.leaseDurationMs / 6));
+  }
+
+  /** The first tick runs before this resolves, so a lone replica holds its shards at once. */
+  async start(): Promise<void> {
+    await this.tick();
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#ticking = this.tick().finally(() => this.#schedule());
+    }, this.tickIntervalMs);
+  }
+
+  /** True while this replica's lease on `shard` is valid: checked right before every AWS write. */
+  holds(shard: number): boolean {
+    const lease = this.#held.get(shard);
+    return lease !== undefined && this.#now() < lease.validUntil;
+  }
+
+  held(): Set<number> {
+    return new Set([...this.#held.keys()].filter((shard) => this.holds(shard)));
+  }
+
+  snapshot(): LeaseSnapshot {
+    const byKey = new Map(this.#items.map((item) => [item.leaseKey, item]));
+    return {
+      replica: this.#o.replicaId,
+      shards: Array.from({ length: this.#o.shards }, (_, shard) => {
+        const owner = byKey.get(shardKey(shard))?.owner;
+        return { shard, holder: owner === "" ? undefined : owner, held: this.holds(shard) };
+      }),
+      replicas: this.#alive(this.#now()),
+    };
+  }
+
+  /** One round: read the table, heartbeat, renew, give back above the fair share, take up to it. */
+  async tick(): Promise<void> {
+    if (this.#stopped) return;
+    const before = this.held();
+    const started = this.#now();
+    const me = this.#o.replicaId;
+    try {
+      this.#items = await this.#o.table.scan();
+    } catch (error) {
+      // Without a read nothing is renewed: leases run out on their own, and writes stop with them.
+      this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease table unreadable; leases are not renewed");
+      this.#report(before);
+      return;
+    }
+    this.#observe(started);
+    const items = new Map(this.#items.map((item) => [item.leaseKey, item]));
+    // Half a tick of tolerance: timers fire a little late, and a renew must not slip a whole tick.
+    const renewDue = started - this.#lastRenew >= this.renewIntervalMs - this.tickIntervalMs / 2;
+    if (renewDue) {
+      this.#lastRenew = started;
+      await this.#o.table.heartbeat(replicaKey(me), me, randomUUID()).catch((error: unknown) => {
+        this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease heartbeat failed");
+      });
+    }
+    for (const [shard, lease] of [...this.#held]) {
+      const item = items.get(shardKey(shard));
+      const current = item?.owner === me && (item.version === lease.version || item.version === lease.attempted);
+      if (!item || !current) {
+        this.#held.delete(shard);
+        this.#o.log.warn({ shard, holder: item?.owner }, "shard lease lost");
+        continue;
+      }
+      if (renewDue) await this.#renew(shard, item, started);
+    }
+    const target = fairShare(this.#o.shards, this.#alive(started).length);
+    if (this.#held.size > target) {
+      const shard = Math.max(...this.#held.keys());
+      const item = items.get(shardKey(shard));
+      // Stop writing first, then give the row back: another replica may take it at once.
+      this.#held.delete(shard);
+      if (item)
+        await this.#o.table
+          .swap(shardKey(shard), { ...item, version: this.#lastVersion(shard, item) }, { owner: "", version: randomUUID() })
+          .catch(() => false);
+      this.#o.log.info({ shard, target }, "shard lease released to rebalance");
+    }
+    for (let shard = 0; shard < this.#o.shards && this.#held.size < target; shard++) {
+      if (this.#held.has(shard)) continue;
+      const item = items.get(shardKey(shard));
+      if (item !== undefined && item.owner !== "" && item.owner !== me && !this.#expired(item, started)) continue;
+      await this.#acquire(shard, item, started);
+    }
+    this.#report(before);
+  }
+
+  /** SIGTERM: stop renewing and give every lease back, so another replica takes over at once. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#ticking?.catch(() => undefined);
+    const items = new Map(this.#items.map((item) => [item.leaseKey, item]));
+    const held = [...this.#held];
+    this.#held.clear();
+    for (const [shard, lease] of held) {
+      const item = items.get(shardKey(shard));
+      if (item)
+        await this.#o.table
+          .swap(
+            shardKey(shard),
+            { owner: this.#o.replicaId, version: lease.version, leaseKey: item.leaseKey },
+            { owner: "", version: randomUUID() },
+          )
+          .catch(() => false);
+    }
+  }
+
+  async #renew(shard: number, item: LeaseItem, started: number): Promise<void> {
+    const version = randomUUID();
+    const lease = this.#held.get(shard)!;
+    lease.attempted = version;
+    try {
+      if (await this.#o.table.swap(shardKey(shard), item, { owner: this.#o.replicaId, version })) {
+        this.#held.set(shard, { version, validUntil: started + this.#validity() });
+      } else {
+        this.#held.delete(shard);
+        this.#o.log.warn({ shard }, "shard lease lost (renew refused)");
+      }
+    } catch (error) {
+      // Unknown whether it landed: keep the old window (it runs out) and accept either version next time.
+      this.#o.log.warn({ shard, err: error instanceof Error ? error.message : String(error) }, "shard lease renew failed");
+    }
+  }
+
+  async #acquire(shard: number, item: LeaseItem | undefined, started: number): Promise<void> {
+    const version = randomUUID();
+    const me = this.#o.replicaId;
+    const took = await (
+      item === undefined
+        ? this.#o.table.create(shardKey(shard), me, version)
+        : this.#o.table.swap(shardKey(shard), item, { owner: me, version })
+    ).catch(() => false);
+    if (!took) return;
+    this.#held.set(shard, { version, validUntil: started + this.#validity() });
+    this.#o.log.info({ shard, from: item?.owner || undefined }, "shard lease acquired");
+  }
+
+  #validity(): number {
+    // The margin covers a write already on the wire when the window closes.
+    return this.#o.leaseDurationMs - Math.min(Math.round(this.#o.leaseDurationMs / 5), 3_000);
+  }
+
+  #lastVersion(shard: number, item: LeaseItem): string {
+    return this.#held.get(shard)?.version ?? item.version;
+  }
+
+  #observe(now: number): void {
+    for (const item of this.#items) {
+      const seen = this.#observed.get(item.leaseKey);
+      if (!seen || seen.owner !== item.owner || seen.version !== item.version)
+        this.#observed.set(item.leaseKey, { owner: item.owner, version: item.version, since: now });
+    }
+  }
+
+  /** Unchanged for a whole lease duration on our clock: its holder stopped renewing. */
+  #expired(item: LeaseItem, now: number): boolean {
+    const seen = this.#observed.get(item.leaseKey);
+    return seen !== undefined && now - seen.since >= this.#o.leaseDurationMs;
+  }
+
+  #alive(now: number): string[] {
+    const alive = new Set([this.#o.replicaId]);
+    for (const item of this.#items) {
+      if (item.leaseKey.startsWith("replica#") && !this.#expired(item, now)) alive.add(item.owner);
+    }
+    return [...alive].sort();
+  }
+
+  #report(before: ReadonlySet<number>): void {
+    const after = this.held();
+    if (after.size !== before.size || [...after].some((shard) => !before.has(shard))) this.#o.onChange?.(after);
+  }
+}
