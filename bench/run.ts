@@ -16,6 +16,8 @@ import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { applyMotoAccountHeader } from "../src/aws/account-header.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "../test/e2e/moto.js";
 import type { Calibration } from "./calibrate.js";
+import { countDuplicates } from "./duplicates.js";
+import type { Duplicates } from "./duplicates.js";
 import { calibrateReads, calibrateWrites, floorMs } from "./calibrate.js";
 import { budgetOf, clustersOf, FLEET_100, FLEET_1000, overBudget, writeFleet } from "./fleet.js";
 import type { CallCounts, FleetScale } from "./fleet.js";
@@ -249,23 +251,31 @@ async function main(): Promise<number> {
       );
       const rows = rowsOf(main, calibration);
       let throttled: ScenarioOutput | undefined;
+      let duplicates: Duplicates | undefined;
       if (args.throttle) {
         console.log(`[bench] S=${scale.services}: cold sync with ${THROTTLE_RATE * 100} % of attempts throttled…`);
+        const throttledAccount = await prepareAccount(moto.endpoint, scale);
         throttled = await runScenario({
           endpoint: moto.endpoint,
           scale,
           mode: "throttled",
-          account: await prepareAccount(moto.endpoint, scale),
+          account: throttledAccount,
           throttleRate: THROTTLE_RATE,
         });
-        rows.push(...rowsOf(throttled, calibration, "throttled"));
+        const throttledRows = rowsOf(throttled, calibration, "throttled");
+        const coldRow = throttledRows.find((r) => r.phase === "throttledColdSync");
+        if (coldRow) {
+          duplicates = await countDuplicates(moto.endpoint, throttledAccount.accountId, scale, coldRow.result);
+          coldRow.budgetProblems.push(...duplicates.problems);
+        }
+        rows.push(...throttledRows);
       }
       printScale(scale, rows, main, tuned, calibration);
       const cold = main.phases["coldSync"];
       const throttledCold = throttled?.phases["coldSync"];
       if (cold && throttledCold) {
         console.log(
-          `throttled cold sync: ${throttledCold.failed} failed resources, ${throttledCold.throttles} throttled attempts, ${throttledCold.retries} resource retries, +${throttledCold.wallMs - cold.wallMs} ms (${(throttledCold.wallMs / cold.wallMs).toFixed(2)}× the unthrottled cold sync)`,
+          `throttled cold sync: ${throttledCold.failed} failed resources, ${throttledCold.throttles} throttled attempts, ${throttledCold.retries} resource retries, ${duplicates ? `${duplicates.revisions} revisions / ${duplicates.services} services in moto, ${duplicates.registrationsReached} RegisterTaskDefinition / ${duplicates.createsReached} CreateService reached it, ` : ""}+${throttledCold.wallMs - cold.wallMs} ms (${(throttledCold.wallMs / cold.wallMs).toFixed(2)}× the unthrottled cold sync)`,
         );
       }
       const problems = rows.flatMap((r) => r.budgetProblems.map((p) => `${r.phase}: ${p}`));
@@ -293,6 +303,7 @@ async function main(): Promise<number> {
             peakRssMiBAll: main.peakRssMiBAll,
             heapUsedMiB: main.heapUsedMiB,
             calibration,
+            throttledDuplicates: duplicates,
           },
           null,
           2,

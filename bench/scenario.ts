@@ -31,6 +31,8 @@ export type PhaseResult = {
   calls: Record<string, number>;
   attempts: number;
   throttles: number;
+  /** Per write operation: attempts not answered with a throttle (the requests AWS received). */
+  reached?: Record<string, number>;
   waves: number;
   retries: number;
   failed: number;
@@ -130,6 +132,7 @@ async function measure(
     calls: callsBetween(before, after),
     attempts: after.attempts - before.attempts,
     throttles: after.throttles - before.throttles,
+    reached: reachedBetween(before, after),
     waves: run.waves,
     retries: run.retries,
     failed: run.failed.length,
@@ -141,6 +144,17 @@ async function measure(
   if (limiter) result.rateLimited = diffStats(statsBefore, limiter.stats());
   reportLiveHeap(name);
   return result;
+}
+
+function reachedBetween(before: CallSnapshot, after: CallSnapshot): Record<string, number> {
+  const reached: Record<string, number> = {};
+  for (const [operation, stats] of Object.entries(after.byOperation)) {
+    if (stats.kind !== "write") continue;
+    const was = before.byOperation[operation];
+    const n = stats.attempts - stats.throttles - ((was?.attempts ?? 0) - (was?.throttles ?? 0));
+    if (n > 0) reached[operation] = n;
+  }
+  return reached;
 }
 
 function diffStats(
