@@ -104,7 +104,12 @@ export class LiveReader {
     const latestKnown = new Set<string>();
     const read = await Promise.all(
       families.map(async (family) => {
-        const found = await Promise.all([...(inUse.get(family) ?? [])].map((arn) => this.#revision(arn)));
+        const arns = [...(inUse.get(family) ?? [])];
+        // Cold (a start, or a one-shot command): the revision in use is nearly always the latest, so
+        // one describe by family answers both "what runs" and "what would a registration follow",
+        // and a deploy needs no second DescribeTaskDefinition. Warm, nothing is read here.
+        if (this.#knownLatest(family) === undefined && arns.some((arn) => !this.#cache.revisions.has(arn))) await this.#readLatest(family);
+        const found = await Promise.all(arns.map((arn) => this.#revision(arn)));
         const candidates = found.filter((r): r is LiveTaskDefinition => r !== undefined);
         for (const revision of candidates) this.#noteRevisionSeen(family, revision);
         // Nothing in use: the latest revision is the only thing to compare with.
