@@ -173,8 +173,15 @@ export function budgetOf(scale: FleetScale, phase: "noop" | "oneChange" | "coldS
     case "oneChange":
       return { ...reads, "ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1 };
     case "restart":
-      // Cold start: rule tags and each in-use revision are read once to fill the caches.
-      return { ...reads, "ecs:DescribeTaskDefinition": scale.families, "events:ListTagsForResource": scale.rules };
+      // Cold start: rule tags and each in-use revision are read once to fill the caches. Rule tags
+      // are asked of the Tagging API first (rule-tags-prefetch.ts); moto_server answers it with
+      // nothing for rules, so there each rule's tags are then read on their own.
+      return {
+        ...reads,
+        "ecs:DescribeTaskDefinition": scale.families,
+        "events:ListTagsForResource": scale.rules,
+        ...(scale.rules >= 2 ? { "tag:GetResources": 1 } : {}),
+      };
     case "coldSync":
       // Empty account: one (empty) ListRules page, no rule to list targets of; each family is
       // looked up once (not found), the account id comes from one DescribeClusters; then
