@@ -85,7 +85,7 @@ export async function deployTable(
 ): Promise<boolean> {
   let latency = known;
   if (latency === undefined) {
-    const scratchScale: FleetScale = { services: 100, families: 100, rules: 0, clusters: 1 };
+    const scratchScale: FleetScale = { services: 100, families: 100, rules: 50, clusters: 1 };
     const scratch = await runner.prepareAccount(runner.endpoint, scratchScale);
     const writes = await calibrateWrites(runner.endpoint, scratch);
     latency = { ...writes, ...(await calibrateReads(runner.endpoint, scratch.accountId, scratchScale)).sequential };
