@@ -123,6 +123,20 @@ export async function changeOneImage(dir: string, scale: FleetScale, version: st
   return familyName(i);
 }
 
+/** A new image for families `from` … `from + count − 1` (the deploy-N-images change); returns their names. */
+export async function changeImages(dir: string, from: number, count: number, version: string): Promise<string[]> {
+  const changed: string[] = [];
+  for (let i = from; i < from + count; i += 1) {
+    const file = path.join(dir, "apps", familyName(i), "task-definition.yaml");
+    const text = await readFile(file, "utf8");
+    const next = text.replace(/image: .*\n/, `image: ${imageOf(i, version)}\n`);
+    if (next === text) throw new Error(`changeImages: nothing to change in ${file}`);
+    await writeFile(file, next);
+    changed.push(familyName(i));
+  }
+  return changed;
+}
+
 export type CallCounts = Record<string, number>;
 
 /** ⌈n/d⌉, 0 for n = 0. */
@@ -159,8 +173,15 @@ export function budgetOf(scale: FleetScale, phase: "noop" | "oneChange" | "coldS
     case "oneChange":
       return { ...reads, "ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1 };
     case "restart":
-      // Cold start: rule tags and each in-use revision are read once to fill the caches.
-      return { ...reads, "ecs:DescribeTaskDefinition": scale.families, "events:ListTagsForResource": scale.rules };
+      // Cold start: rule tags and each in-use revision are read once to fill the caches. Rule tags
+      // are asked of the Tagging API first (rule-tags-prefetch.ts); moto_server answers it with
+      // nothing for rules, so there each rule's tags are then read on their own.
+      return {
+        ...reads,
+        "ecs:DescribeTaskDefinition": scale.families,
+        "events:ListTagsForResource": scale.rules,
+        ...(scale.rules >= 2 ? { "tag:GetResources": 1 } : {}),
+      };
     case "coldSync":
       // Empty account: one (empty) ListRules page, no rule to list targets of; each family is
       // looked up once (not found), the account id comes from one DescribeClusters; then
@@ -180,6 +201,17 @@ export function budgetOf(scale: FleetScale, phase: "noop" | "oneChange" | "coldS
       throw new Error(`unknown phase ${String(exhaustive)}`);
     }
   }
+}
+
+/**
+ * Deploying a new image to `changed` services whose families no rule uses: `run` (warm caches)
+ * adds one RegisterTaskDefinition and one UpdateService per service to the no-op reads; the
+ * one-shot `apply` (empty caches) also reads what a restart reads, one DescribeTaskDefinition per
+ * family (by family: the revision in use, which is the latest), and never a second one.
+ */
+export function deployBudget(scale: FleetScale, changed: number, path: "run" | "oneShot"): CallCounts {
+  const writes = { "ecs:RegisterTaskDefinition": changed, "ecs:UpdateService": changed };
+  return { ...budgetOf(scale, path === "run" ? "noop" : "restart"), ...writes };
 }
 
 /** Budget violations: operations called more often than allowed, or not allowed at all. */

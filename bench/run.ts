@@ -7,6 +7,8 @@
  *   npm run bench                       # S=1000 and S=100, each with the 30 %-throttled cold sync
  *   npm run bench -- --scales=100       # one scale
  *   npm run bench -- --no-throttle      # skip the throttled runs
+ *   npm run bench -- --deploy-sizes=10,50   # deploy-N-images sizes (default 10,50,200,1000; empty: none)
+ *   npm run bench -- --scales= --deploy-sizes=10,50,200,1000   # only the deploy table
  */
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -16,6 +18,10 @@ import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { applyMotoAccountHeader } from "../src/aws/account-header.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "../test/e2e/moto.js";
 import type { Calibration } from "./calibrate.js";
+import { countDuplicates } from "./duplicates.js";
+import { binNodeFlags } from "./node-flags.js";
+import { DEFAULT_DEPLOY_SIZES, deployTable } from "./deploy-run.js";
+import type { Duplicates } from "./duplicates.js";
 import { calibrateReads, calibrateWrites, floorMs } from "./calibrate.js";
 import { budgetOf, clustersOf, FLEET_100, FLEET_1000, overBudget, writeFleet } from "./fleet.js";
 import type { CallCounts, FleetScale } from "./fleet.js";
@@ -24,28 +30,37 @@ import type { PhaseResult, PreparedAccount, ScenarioInput, ScenarioOutput } from
 const HERE = import.meta.dirname;
 const SCALES: Record<string, FleetScale> = { "1000": FLEET_1000, "100": FLEET_100 };
 const THROTTLE_RATE = 0.3;
-/** A smaller young generation and a capped old one: V8 collects sooner instead of growing the heap. */
-const TUNED_V8_FLAGS = ["--max-semi-space-size=1", "--max-old-space-size=96"];
+/** The controller is measured as the bin script runs it (its shebang's node flags); once more with none, to compare. */
+const BIN_FLAGS = binNodeFlags();
 
-type Args = { scales: FleetScale[]; throttle: boolean };
+type Args = { scales: FleetScale[]; throttle: boolean; deploySizes: number[] };
 
 function parseArgs(argv: readonly string[]): Args {
   let scales = [FLEET_1000, FLEET_100];
   let throttle = true;
+  let deploySizes = DEFAULT_DEPLOY_SIZES;
+  const list = (arg: string) =>
+    arg
+      .slice(arg.indexOf("=") + 1)
+      .split(",")
+      .filter((s) => s.trim() !== "");
   for (const arg of argv) {
-    if (arg.startsWith("--scales=")) {
-      scales = arg
-        .slice("--scales=".length)
-        .split(",")
-        .map((s) => {
-          const scale = SCALES[s.trim()];
-          if (!scale) throw new Error(`unknown scale "${s}" (known: ${Object.keys(SCALES).join(", ")})`);
-          return scale;
-        });
+    if (arg.startsWith("--deploy-sizes=")) {
+      deploySizes = list(arg).map((s) => {
+        const n = Number(s);
+        if (!Number.isInteger(n) || n < 1) throw new Error(`--deploy-sizes: "${s}" is not a positive whole number`);
+        return n;
+      });
+    } else if (arg.startsWith("--scales=")) {
+      scales = list(arg).map((s) => {
+        const scale = SCALES[s.trim()];
+        if (!scale) throw new Error(`unknown scale "${s}" (known: ${Object.keys(SCALES).join(", ")})`);
+        return scale;
+      });
     } else if (arg === "--no-throttle") throttle = false;
     else throw new Error(`unknown argument ${arg}`);
   }
-  return { scales, throttle };
+  return { scales, throttle, deploySizes };
 }
 
 const CHILD = path.join(HERE, "..", ".scratch", "bench-build", "bench", "scenario.js");
@@ -213,7 +228,7 @@ function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned:
   const noop = main.phases["noop"];
   const planPerResourceUs = noop?.planCpuMs === undefined ? undefined : (noop.planCpuMs * 1000) / resources;
   console.log(
-    `peak RSS (cold sync, no-op, one change): ${main.peakRssMiB} MiB with default V8 flags, ${tuned.peakRssMiB} MiB with ${TUNED_V8_FLAGS.join(" ")}; live heap ${main.heapUsedMiB} MiB; ${main.peakRssMiBAll} MiB with the restart and one-shot phases in the same process`,
+    `peak RSS (cold sync, no-op, one change): ${main.peakRssMiB} MiB as the bin script runs it (${BIN_FLAGS.join(" ")}), ${tuned.peakRssMiB} MiB with plain \`node\`; live heap ${main.heapUsedMiB} MiB; ${main.peakRssMiBAll} MiB with the restart and one-shot phases in the same process`,
   );
   console.log(
     `planning CPU per resource (no-op): ${fmt(planPerResourceUs, 1)} µs vs one DescribeServices round trip ${seq["ecs:DescribeServices"]?.medianMs ?? "?"} ms`,
@@ -226,6 +241,7 @@ async function main(): Promise<number> {
   await compileChild();
   const moto = await startMoto();
   let failed = false;
+  let latency: Calibration["sequential"] | undefined;
   try {
     for (const scale of args.scales) {
       console.log(
@@ -234,38 +250,48 @@ async function main(): Promise<number> {
       const scratchScale: FleetScale = { services: 100, families: 100, rules: 50, clusters: 1 };
       const writeLatency = await calibrateWrites(moto.endpoint, await prepareAccount(moto.endpoint, scratchScale));
       const account = await prepareAccount(moto.endpoint, scale);
-      const main = await runScenario({ endpoint: moto.endpoint, scale, mode: "main", account });
+      const main = await runScenario({ endpoint: moto.endpoint, scale, mode: "main", account }, BIN_FLAGS);
       const reads = await calibrateReads(moto.endpoint, account.accountId, scale);
       const calibration: Calibration = {
         sequential: { ...writeLatency, ...reads.sequential },
         parallel8MsPerCall: reads.parallel8MsPerCall,
       };
-      console.log(
-        `[bench] S=${scale.services}: cold sync, no-op and one change again with V8 flags ${TUNED_V8_FLAGS.join(" ")} (peak RSS)…`,
-      );
+      latency = calibration.sequential;
+      console.log(`[bench] S=${scale.services}: cold sync, no-op and one change again without the bin script's node flags (peak RSS)…`);
       const tuned = await runScenario(
         { endpoint: moto.endpoint, scale, mode: "memory", account: await prepareAccount(moto.endpoint, scale) },
-        TUNED_V8_FLAGS,
+        [],
       );
       const rows = rowsOf(main, calibration);
       let throttled: ScenarioOutput | undefined;
+      let duplicates: Duplicates | undefined;
       if (args.throttle) {
         console.log(`[bench] S=${scale.services}: cold sync with ${THROTTLE_RATE * 100} % of attempts throttled…`);
-        throttled = await runScenario({
-          endpoint: moto.endpoint,
-          scale,
-          mode: "throttled",
-          account: await prepareAccount(moto.endpoint, scale),
-          throttleRate: THROTTLE_RATE,
-        });
-        rows.push(...rowsOf(throttled, calibration, "throttled"));
+        const throttledAccount = await prepareAccount(moto.endpoint, scale);
+        throttled = await runScenario(
+          {
+            endpoint: moto.endpoint,
+            scale,
+            mode: "throttled",
+            account: throttledAccount,
+            throttleRate: THROTTLE_RATE,
+          },
+          BIN_FLAGS,
+        );
+        const throttledRows = rowsOf(throttled, calibration, "throttled");
+        const coldRow = throttledRows.find((r) => r.phase === "throttledColdSync");
+        if (coldRow) {
+          duplicates = await countDuplicates(moto.endpoint, throttledAccount.accountId, scale, coldRow.result);
+          coldRow.budgetProblems.push(...duplicates.problems);
+        }
+        rows.push(...throttledRows);
       }
       printScale(scale, rows, main, tuned, calibration);
       const cold = main.phases["coldSync"];
       const throttledCold = throttled?.phases["coldSync"];
       if (cold && throttledCold) {
         console.log(
-          `throttled cold sync: ${throttledCold.failed} failed resources, ${throttledCold.throttles} throttled attempts, ${throttledCold.retries} resource retries, +${throttledCold.wallMs - cold.wallMs} ms (${(throttledCold.wallMs / cold.wallMs).toFixed(2)}× the unthrottled cold sync)`,
+          `throttled cold sync: ${throttledCold.failed} failed resources, ${throttledCold.throttles} throttled attempts, ${throttledCold.retries} resource retries, ${duplicates ? `${duplicates.revisions} revisions / ${duplicates.services} services in moto, ${duplicates.registrationsReached} RegisterTaskDefinition / ${duplicates.createsReached} CreateService reached it, ` : ""}+${throttledCold.wallMs - cold.wallMs} ms (${(throttledCold.wallMs / cold.wallMs).toFixed(2)}× the unthrottled cold sync)`,
         );
       }
       const problems = rows.flatMap((r) => r.budgetProblems.map((p) => `${r.phase}: ${p}`));
@@ -288,17 +314,22 @@ async function main(): Promise<number> {
               ]),
             ),
             peakRssMiB: main.peakRssMiB,
-            peakRssMiBTunedV8: tuned.peakRssMiB,
-            tunedV8Flags: TUNED_V8_FLAGS,
+            binNodeFlags: BIN_FLAGS,
+            peakRssMiBWithoutFlags: tuned.peakRssMiB,
             peakRssMiBAll: main.peakRssMiBAll,
             heapUsedMiB: main.heapUsedMiB,
             calibration,
+            throttledDuplicates: duplicates,
           },
           null,
           2,
         ),
       );
       console.log(`[bench] wrote ${path.relative(process.cwd(), file)}`);
+    }
+    if (args.deploySizes.length > 0) {
+      const runner = { endpoint: moto.endpoint, prepareAccount, runScenario: (input: ScenarioInput) => runScenario(input, BIN_FLAGS) };
+      failed = (await deployTable(args.deploySizes, runner, latency, path.join(HERE, "results"), BIN_FLAGS)) || failed;
     }
   } finally {
     await moto.stop();

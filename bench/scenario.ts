@@ -10,6 +10,7 @@ import { createAwsClients, destroyAwsClients, RateLimiter } from "../src/aws/ind
 import type { AwsClients, CallSnapshot, CategoryStats, ThrottleCategory } from "../src/aws/index.js";
 import { applyOnce, planOnce } from "../src/engine/one-shot.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "../test/e2e/moto.js";
+import { deployScenario } from "./deploy.js";
 import { changeOneImage } from "./fleet.js";
 import type { FleetScale } from "./fleet.js";
 import { callsBetween, WaveHarness } from "./harness.js";
@@ -21,7 +22,7 @@ export type ScenarioInput = {
   endpoint: string;
   scale: FleetScale;
   /** memory: cold sync, no-op and one change only (run with tuned V8 flags by bench/run.ts). */
-  mode: "main" | "throttled" | "memory";
+  mode: "main" | "throttled" | "memory" | "deploy";
   account: PreparedAccount;
   throttleRate?: number;
 };
@@ -31,6 +32,8 @@ export type PhaseResult = {
   calls: Record<string, number>;
   attempts: number;
   throttles: number;
+  /** Per write operation: attempts not answered with a throttle (the requests AWS received). */
+  reached?: Record<string, number>;
   waves: number;
   retries: number;
   failed: number;
@@ -41,6 +44,8 @@ export type PhaseResult = {
   planCpuMs?: number;
   /** CPU ms of the whole process during the phase (SDK, HTTP, JSON included). */
   processCpuMs: number;
+  /** Peak RSS of the process (MiB) by the end of the phase. */
+  peakRssMiB?: number;
   rateLimited?: Partial<Record<ThrottleCategory, CategoryStats>>;
 };
 
@@ -130,17 +135,30 @@ async function measure(
     calls: callsBetween(before, after),
     attempts: after.attempts - before.attempts,
     throttles: after.throttles - before.throttles,
+    reached: reachedBetween(before, after),
     waves: run.waves,
     retries: run.retries,
     failed: run.failed.length,
     notSynced: run.notSynced.length,
     planCpuMs: round(harness.planCpuMs()),
     processCpuMs: round((used.user + used.system) / 1000),
+    peakRssMiB: peakRssMiB(),
     ...(extra.loadCpuMs === undefined ? {} : { loadCpuMs: round(extra.loadCpuMs) }),
   };
   if (limiter) result.rateLimited = diffStats(statsBefore, limiter.stats());
   reportLiveHeap(name);
   return result;
+}
+
+function reachedBetween(before: CallSnapshot, after: CallSnapshot): Record<string, number> {
+  const reached: Record<string, number> = {};
+  for (const [operation, stats] of Object.entries(after.byOperation)) {
+    if (stats.kind !== "write") continue;
+    const was = before.byOperation[operation];
+    const n = stats.attempts - stats.throttles - ((was?.attempts ?? 0) - (was?.throttles ?? 0));
+    if (n > 0) reached[operation] = n;
+  }
+  return reached;
 }
 
 function diffStats(
@@ -170,6 +188,21 @@ async function main(): Promise<ScenarioOutput> {
   const limiter = new RateLimiter();
   limiter.enabled = false;
   const aws = clients(accountId, limiter);
+
+  if (input.mode === "deploy") {
+    const deploy = await deployScenario(aws, input.endpoint, input.account, scale);
+    for (const [name, phase] of Object.entries(deploy.phases)) phase.peakRssMiB = deploy.peakRssMiB[name] ?? 0;
+    destroyAwsClients(aws);
+    await rm(dir, { recursive: true, force: true });
+    return {
+      scale,
+      mode: input.mode,
+      phases: deploy.phases,
+      peakRssMiB: peakRssMiB(),
+      peakRssMiBAll: peakRssMiB(),
+      heapUsedMiB: liveHeapMiB(),
+    };
+  }
 
   if (input.mode === "throttled") {
     // Every attempt has a `throttleRate` chance of a ThrottlingException (HTTP 400) from nock in

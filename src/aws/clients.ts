@@ -3,6 +3,7 @@ import type { ECSClientConfig } from "@aws-sdk/client-ecs";
 import type { RetryStrategyV2 } from "@smithy/types";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
+import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
 import { applyNodeVersionWarning, deferSdkNodeWarning } from "./node-version-warning.js";
@@ -54,6 +55,11 @@ export type AwsClients = {
   readonly ecs: ECSClient;
   readonly events: EventBridgeClient;
   readonly calls: CallAccounting;
+  /**
+   * The Resource Groups Tagging API client, configured like the other two, made (and its module
+   * loaded) on first use: most processes never need it, and each SDK client costs memory.
+   */
+  readonly tagging: () => Promise<ResourceGroupsTaggingAPIClient>;
   /** The pacing both clients share; undefined when created with `rateLimit: false`. */
   readonly rateLimiter?: RateLimiter | undefined;
   /**
@@ -122,9 +128,29 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     capOtherErrors(ecs.config, capped);
     capOtherErrors(events.config, capped);
   }
-  const clients: AwsClients = { ecs, events, calls, rateLimiter };
+  let tagging: Promise<ResourceGroupsTaggingAPIClient> | undefined;
+  const clients: AwsClients = { ecs, events, calls, rateLimiter, tagging: () => (tagging ??= createTaggingClient(options, calls, capped)) };
+  taggingClients.set(clients, () => tagging);
   applyLandedCheck(ecs.middlewareStack, "ecs", () => clients, calls);
   return clients;
+}
+
+/** The tagging client a client set made, if it made one (destroyAwsClients). */
+const taggingClients = new WeakMap<AwsClients, () => Promise<ResourceGroupsTaggingAPIClient> | undefined>();
+
+async function createTaggingClient(
+  options: AwsClientOptions,
+  calls: CallAccounting,
+  capped: number | undefined,
+): Promise<ResourceGroupsTaggingAPIClient> {
+  const { ResourceGroupsTaggingAPIClient } = await import("@aws-sdk/client-resource-groups-tagging-api");
+  const tagging = new ResourceGroupsTaggingAPIClient(sharedConfig(options));
+  applyNodeVersionWarning(tagging.middlewareStack);
+  calls.applyTo(tagging.middlewareStack, "tag");
+  // Not paced: a cold start sends ⌈rules/100⌉ of these, once.
+  if (options.accountIdHeader !== undefined) applyMotoAccountHeader(tagging.middlewareStack, options.accountIdHeader);
+  if (capped !== undefined) capOtherErrors(tagging.config, capped);
+  return tagging;
 }
 
 function throttledAttempts(maxAttempts: number): number {
@@ -154,4 +180,8 @@ export async function resolveRegion(clients: AwsClients): Promise<string> {
 export function destroyAwsClients(clients: AwsClients): void {
   clients.ecs.destroy();
   clients.events.destroy();
+  void taggingClients
+    .get(clients)?.()
+    ?.then((tagging) => tagging.destroy())
+    .catch(() => undefined);
 }

@@ -26,4 +26,5 @@ export type { BucketRate, CategoryStats, RateClock, RateLimiterOptions, Throttle
 export type { EventEntry } from "./put-events.js";
 export { describeCall, executeCall } from "./write.js";
 export { readSsmParameters } from "./ssm.js";
+export { taggedResources } from "./tagging.js";
 export type { SsmParameterValue, SsmReadOptions } from "./ssm.js";

@@ -71,6 +71,7 @@ const ECS_CATEGORIES: Readonly<Record<string, ThrottleCategory>> = {
  */
 export function throttleCategoryOf(service: AwsService, operation: string): ThrottleCategory | undefined {
   if (service === "events") return operation === "PutEvents" ? undefined : "events:api";
+  if (service === "tag") return undefined;
   return ECS_CATEGORIES[operation];
 }
 

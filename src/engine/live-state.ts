@@ -26,6 +26,7 @@ import { jittered } from "../jitter.js";
 import { busOf, DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS, familyOfArn, LiveCache } from "./live-cache.js";
 import type { LatestRevision, LiveReaderOptions } from "./live-cache.js";
 import { latestActiveFamilies } from "./references.js";
+import { RuleTagsPrefetch } from "./rule-tags-prefetch.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 
 export { DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS };
@@ -61,6 +62,7 @@ export class LiveReader {
   readonly #random: () => number;
   readonly #cache: LiveCache;
   readonly #describing = new Map<string, Promise<LiveTaskDefinition | undefined>>();
+  readonly #ruleTagsPrefetch: RuleTagsPrefetch;
   #clustersDescribed = false;
 
   constructor(aws: AwsClients, options: LiveReaderOptions = {}) {
@@ -74,6 +76,7 @@ export class LiveReader {
       now: this.#now,
       random: this.#random,
     });
+    this.#ruleTagsPrefetch = new RuleTagsPrefetch(aws, this.#cache, (read) => this.#read(read), this.#now);
   }
 
   get accountId(): string | undefined {
@@ -81,6 +84,7 @@ export class LiveReader {
   }
 
   async snapshot(manifests: readonly Manifest[], settings: { defaultCluster: string | undefined }): Promise<LiveSnapshot> {
+    this.#ruleTagsPrefetch.startWave();
     const [services, rules] = await Promise.all([
       this.#readServices(
         manifests.filter((m) => m.kind === "Service"),
@@ -104,7 +108,12 @@ export class LiveReader {
     const latestKnown = new Set<string>();
     const read = await Promise.all(
       families.map(async (family) => {
-        const found = await Promise.all([...(inUse.get(family) ?? [])].map((arn) => this.#revision(arn)));
+        const arns = [...(inUse.get(family) ?? [])];
+        // Cold (a start, or a one-shot command): the revision in use is nearly always the latest, so
+        // one describe by family answers both "what runs" and "what would a registration follow",
+        // and a deploy needs no second DescribeTaskDefinition. Warm, nothing is read here.
+        if (this.#knownLatest(family) === undefined && arns.some((arn) => !this.#cache.revisions.has(arn))) await this.#readLatest(family);
+        const found = await Promise.all(arns.map((arn) => this.#revision(arn)));
         const candidates = found.filter((r): r is LiveTaskDefinition => r !== undefined);
         for (const revision of candidates) this.#noteRevisionSeen(family, revision);
         // Nothing in use: the latest revision is the only thing to compare with.
@@ -276,6 +285,13 @@ export class LiveReader {
   async #readBus(bus: string, group: readonly Manifest[]): Promise<[ResourceKey, LiveScheduledRule | undefined][]> {
     const listed = new Map((await this.#read(() => listRules(this.#aws, bus))).map((r) => [String(r["Name"]), r]));
     for (const [arn, cached] of this.#cache.ruleTags) if (cached.bus === bus && !listed.has(cached.name)) this.#cache.ruleTags.delete(arn);
+    await this.#ruleTagsPrefetch.fill(
+      bus,
+      group.flatMap((m) => {
+        const rule = listed.get(m.name);
+        return rule === undefined ? [] : [rule];
+      }),
+    );
     return Promise.all(
       group.map(async (m): Promise<[ResourceKey, LiveScheduledRule | undefined]> => {
         const rule = listed.get(m.name);

@@ -3,17 +3,22 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { budgetOf, changeOneImage, clustersOf, writeFleet } from "../../bench/fleet.js";
+import { budgetOf, changeImages, changeOneImage, clustersOf, deployBudget, writeFleet } from "../../bench/fleet.js";
 import type { FleetScale } from "../../bench/fleet.js";
 import { callsBetween, WaveHarness } from "../../bench/harness.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
+import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import { editFile } from "./desired-repo.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
+process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
+process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
 const SCALE: FleetScale = { services: 20, families: 20, rules: 6, clusters: 1 };
+const DEPLOYED = 10;
+const EMPTY_SNAPSHOT = { reads: 0, writes: 0, attempts: 0, errors: 0, throttles: 0, byOperation: {} };
 
 /**
  * The AWS call budget (docs/scale.md), asserted exactly at a small scale: a regression that adds
@@ -25,9 +30,10 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
   let aws: AwsClients;
   let harness: WaveHarness;
   let keys: string[];
+  let accountId: string;
 
   beforeAll(async () => {
-    const accountId = newAccountId();
+    accountId = newAccountId();
     const network = await defaultNetwork(endpoint, accountId);
     const ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
     applyMotoAccountHeader(ecs.middlewareStack, accountId);
@@ -98,6 +104,16 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
     expect(after.calls).toEqual(budgetOf(SCALE, "noop"));
   });
 
+  it("deploy a new image to N services, warm (`run`): N RegisterTaskDefinition + N UpdateService + the no-op reads", async () => {
+    // Families 6…15: no rule runs them (rule j runs family j), so each change is one service's.
+    await changeImages(dir, SCALE.rules, DEPLOYED, "4.0.0");
+    const loaded = await harness.load(dir, "commit-4");
+    const deploy = await phase(() => harness.sync(loaded.keys));
+    expect(deploy.failed).toEqual([]);
+    expect(deploy.waves).toBe(1);
+    expect(deploy.calls).toEqual(deployBudget(SCALE, DEPLOYED, "run"));
+  });
+
   it("restart with everything in place: the no-op reads plus one DescribeTaskDefinition per family and the rule tags, no writes", async () => {
     const restarted = new WaveHarness({ aws, region: MOTO_REGION });
     try {
@@ -112,6 +128,26 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
       expect(callsBetween(again, restarted.calls())).toEqual(budgetOf(SCALE, "noop"));
     } finally {
       await restarted.stop();
+    }
+  });
+
+  it("deploy a new image to N services, one-shot `apply`: one DescribeTaskDefinition per family, not two per changed one", async () => {
+    await changeImages(dir, SCALE.rules, DEPLOYED, "5.0.0");
+    const plan = await planOnce({
+      path: dir,
+      region: MOTO_REGION,
+      endpoint,
+      accountIdHeader: accountId,
+      owner: "ecs-gitops",
+      rateLimit: false,
+    });
+    try {
+      expect(plan.problems).toEqual([]);
+      const outcomes = await applyOnce(plan);
+      expect(outcomes.filter((o) => o.outcome === "failed" || o.outcome === "blocked")).toEqual([]);
+      expect(callsBetween(EMPTY_SNAPSHOT, plan.calls.snapshot())).toEqual(deployBudget(SCALE, DEPLOYED, "oneShot"));
+    } finally {
+      destroyAwsClients(plan.aws);
     }
   });
 });
