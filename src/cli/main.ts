@@ -7,6 +7,8 @@ import { registerDiff } from "./commands/diff.js";
 import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
 import { registerRender } from "./commands/render.js";
+import { registerRestart } from "./commands/restart.js";
+import { registerRollback } from "./commands/rollback.js";
 import { registerRun } from "./commands/run.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
@@ -41,6 +43,8 @@ export function buildProgram(raw: CliOutput = processOutput): Command {
   registerExport(program);
   registerImport(program);
   registerRender(program);
+  registerRestart(program);
+  registerRollback(program);
   return program;
 }
 

@@ -3,7 +3,7 @@ import type { AwsClients } from "../aws/index.js";
 import { parseDuration } from "../config.js";
 import type { AppliedWrite } from "../engine/applier.js";
 import { DEFAULT_WAIT_TIMEOUT_MS, followRollouts, rolloutTargets } from "../engine/rollout.js";
-import type { FollowOptions, RolloutResult } from "../engine/rollout.js";
+import type { FollowOptions, RolloutResult, RolloutTarget } from "../engine/rollout.js";
 import { redactUrl } from "../redact.js";
 
 export type WaitFlags = { wait?: boolean; waitTimeout?: string };
@@ -21,6 +21,15 @@ export async function waitForRollouts(
   options: FollowOptions,
 ): Promise<RolloutResult[]> {
   const targets = rolloutTargets(writes, startedAtMs);
+  return targets.length === 0 ? [] : followRollouts(aws, targets, options);
+}
+
+/** Follow deployments started by other means (restart, rollback). */
+export async function waitForRolloutTargets(
+  aws: AwsClients,
+  targets: readonly RolloutTarget[],
+  options: FollowOptions,
+): Promise<RolloutResult[]> {
   return targets.length === 0 ? [] : followRollouts(aws, targets, options);
 }
 

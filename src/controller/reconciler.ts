@@ -20,6 +20,7 @@ import { resyncAfterMs, WaveBatcher } from "../engine/waves.js";
 import type { Verdict } from "./policy.js";
 import { planningSet, referencedFamilies } from "../engine/references.js";
 import { isOnlyResidue, residueAfterWrite } from "../engine/write-residue.js";
+import { liftsPin } from "../resources/service/deploy-controls.js";
 
 export { selfHealOf };
 export type { ReconcilerApplier, ReconcilerOptions, ReconcilerReader, ReconcilerSettings } from "./reconciler-options.js";
@@ -188,6 +189,7 @@ export class Reconciler {
         interruptedDeploy: families.some((f) => this.#interrupted(manifest, f, plan, snapshot)),
       },
       rolledBack: pluginFor(manifest).rolledBack(manifest, snapshot),
+      pinLifted: liftsPin(action),
       mode: settings.mode,
       automated: settings.automated,
       selfHeal: selfHealOf(manifest, settings.selfHeal),
