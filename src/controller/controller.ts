@@ -35,6 +35,8 @@ import { parseRepoLocation } from "../source/repo-url.js";
 import { LocalCheckoutSource } from "../source/local.js";
 import type { Source } from "../source/types.js";
 import { StatusStore } from "../state/status.js";
+import { DeployHistory } from "../state/history.js";
+import { DeployTracker } from "./deploys.js";
 
 export type ControllerOptions = {
   repo: string;
@@ -97,6 +99,7 @@ export class Controller {
   #http: ControllerHttpServer | undefined;
   #alerts: AlertDispatcher | undefined;
   #drift: DriftTracker | undefined;
+  #history: DeployHistory | undefined;
   #status: StatusStore;
   #pollTimer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
@@ -158,6 +161,8 @@ export class Controller {
       log: this.#log,
     });
     await this.#drift.restore();
+    this.#history = new DeployHistory({ path: path.join(o.workDir, "history.json"), log: this.#log });
+    await this.#history.restore();
     const metricsSink = new MetricsSink({ registry: this.#metrics.registry });
     metricsSink.seed(this.#drift.openAlerts());
     const sinks: AlertSink[] = [new LogSink(this.#log), metricsSink];
@@ -172,6 +177,7 @@ export class Controller {
       status: this.#status,
       drift: this.#drift,
       alerts: this.#alerts,
+      deploys: new DeployTracker({ history: this.#history, status: this.#status, alerts: this.#alerts, log: this.#log }),
       metrics: this.#metrics,
       log: this.#log,
       settings: {
@@ -244,6 +250,7 @@ export class Controller {
     await Promise.race([this.#polling?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, left()).unref())]);
     await this.#alerts?.flush(Math.min(2_000, left()));
     await this.#drift?.flush();
+    await this.#history?.flush();
     await this.#http?.close();
     await this.#source?.close();
     if (this.#aws) destroyAwsClients(this.#aws);
