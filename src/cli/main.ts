@@ -6,6 +6,7 @@ import { registerApply } from "./commands/apply.js";
 import { registerDiff } from "./commands/diff.js";
 import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
+import { registerHistory } from "./commands/history.js";
 import { registerRender } from "./commands/render.js";
 import { registerRestart } from "./commands/restart.js";
 import { registerRollback } from "./commands/rollback.js";
@@ -44,6 +45,7 @@ export function buildProgram(raw: CliOutput = processOutput): Command {
   registerImport(program);
   registerRender(program);
   registerRestart(program);
+  registerHistory(program);
   registerRollback(program);
   return program;
 }

@@ -13,12 +13,13 @@ import type { CommandOutput } from "./print-problems.js";
 export type ServiceFlags = { region?: string; endpointUrl?: string; owner?: string; awsRateLimit?: string };
 
 /** The AWS flags of the commands that act on one live service (no manifests folder involved). */
-export function addServiceOptions(command: Command): Command {
-  return command
+export function addServiceOptions(command: Command, options: { owner: boolean } = { owner: true }): Command {
+  command
     .option("--region <region>", "AWS region (default: the SDK chain: AWS_REGION, profile)")
-    .option("--endpoint-url <url>", "AWS endpoint, e.g. a local moto_server (default: AWS_ENDPOINT_URL)")
-    .option("--owner <name>", "value of the ecs-gitops:owner tag the service must carry (default: ecs-gitops)")
-    .option("--aws-rate-limit <fraction|off>", "client-side pacing as a share of AWS's published API rates (default 0.5)");
+    .option("--endpoint-url <url>", "AWS endpoint, e.g. a local moto_server (default: AWS_ENDPOINT_URL)");
+  // Only commands that write check the owner tag.
+  if (options.owner) command.option("--owner <name>", "value of the ecs-gitops:owner tag the service must carry (default: ecs-gitops)");
+  return command.option("--aws-rate-limit <fraction|off>", "client-side pacing as a share of AWS's published API rates (default 0.5)");
 }
 
 export function serviceClients(flags: ServiceFlags): AwsClients {

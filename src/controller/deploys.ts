@@ -9,6 +9,7 @@ import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import { tagListToMap } from "../resources/common/tags.js";
 import { pinnedRevision } from "../resources/service/deploy-controls.js";
 import type { DeployHistory, DeployOutcome, DeployRecord, DeployTrigger } from "../state/history.js";
+import { recoverHistory } from "../state/recover-history.js";
 import type { StatusStore } from "../state/status.js";
 
 export type DeployTrackerOptions = {
@@ -49,6 +50,9 @@ export class DeployTracker {
     if (manifest.kind !== "Service") return;
     const key = manifest.key;
     const service = snapshot.services.get(key);
+    // The history file was lost (or this service is new to it): start from what AWS still knows.
+    const tagsOf = (arn: string) => [...snapshot.revisions.values()].flat().find((r) => r.arn === arn)?.tags;
+    if (this.#o.history.seed(key, recoverHistory(service, tagsOf))) this.#o.log.info({ key }, "deploy history recovered from AWS");
     const open = this.#o.history.open(key);
     if (open !== undefined) {
       const startedAtMs = Date.parse(open.record.startedAt);

@@ -81,6 +81,14 @@ export class DeployHistory {
     return entry?.deploymentId === undefined ? { record } : { record, deploymentId: entry.deploymentId };
   }
 
+  /** Fill an empty history (recovered from AWS after the file was lost); false when it held something. */
+  seed(key: ResourceKey, records: readonly DeployRecord[]): boolean {
+    if ((this.#entries.get(key)?.records.length ?? 0) > 0 || records.length === 0) return false;
+    this.#entry(key).records = structuredClone(records.slice(0, this.#limit));
+    this.#saver.request();
+    return true;
+  }
+
   /** A new deploy; one still open before it is closed as replaced. */
   start(key: ResourceKey, record: DeployRecord, deploymentId: string | undefined): void {
     const entry = this.#entry(key);

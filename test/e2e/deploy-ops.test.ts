@@ -1,4 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { CreateServiceCommand, DescribeServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import type { ECSClient } from "@aws-sdk/client-ecs";
@@ -228,5 +230,53 @@ describe("git revert", () => {
     expect(reverted.counts["ecs:UpdateService"]).toBe(1);
     expect(await revisions(w.ecs)).toHaveLength(2);
     expect((await live(w.ecs)).taskDefinition).toBe(rev1);
+  });
+});
+
+describe("history", () => {
+  it("without --url rebuilds the deploys AWS still knows, with the commit of each revision's tag", async () => {
+    const w = await world();
+    await sync(w.options);
+    // moto keeps the deployment's revision as created (docs/moto.md): only the create's deployment shows.
+    const result = await cli("history", KEY, "--output", "json");
+    expect(result.err).toBe("");
+    const doc = JSON.parse(result.out) as { source: string; history: { revision: string; commit?: string; trigger: string }[] };
+    expect(doc.source).toBe("aws");
+    expect(doc.history[0]).toMatchObject({ revision: expect.stringMatching(/app-00:1$/), commit: "local", trigger: "commit" });
+    expect((await cli("history", KEY)).out).toContain("rebuilt from AWS");
+    expect((await cli("history", KEY, "--region", "eu-west-1")).code).toBe(1);
+    expect((await cli("history", "Service/app-00")).code).toBe(2);
+  });
+
+  it("with --url prints the controller's record of the service", async () => {
+    const record = {
+      commit: "c0ffee",
+      revision: "arn:aws:ecs:us-east-1:1:task-definition/api:7",
+      startedAt: "2025-06-01T10:00:00.000Z",
+      outcome: "rolledBack",
+      trigger: "commit",
+      reason: "failed container health checks",
+    };
+    const doc = {
+      source: { url: "x", branch: "main", path: "." },
+      ready: true,
+      manifestErrors: [],
+      resources: [{ key: KEY, kind: "Service", name: "app-00", sync: "Synced", health: "Healthy", history: [record] }],
+    };
+    const server = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(doc)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const text = await cli("history", KEY, "--url", url);
+      expect(text.out).toMatch(/rolledBack\s+commit\s+c0ffee\s+api:7\s+failed container health checks/);
+      expect(JSON.parse((await cli("history", KEY, "--url", url, "-o", "json")).out)).toEqual({
+        key: KEY,
+        source: "controller",
+        history: [record],
+      });
+      expect((await cli("history", "Service/shop/other", "--url", url)).err).toContain("does not manage it");
+    } finally {
+      server.close();
+    }
   });
 });

@@ -283,6 +283,7 @@ const E2E_FLAG_FILES: Record<string, string> = {
   restart: path.resolve(import.meta.dirname, "../e2e/deploy-ops.test.ts"),
   rollback: path.resolve(import.meta.dirname, "../e2e/deploy-ops.test.ts"),
   release: path.resolve(import.meta.dirname, "../e2e/deploy-ops.test.ts"),
+  history: path.resolve(import.meta.dirname, "../e2e/deploy-ops.test.ts"),
 };
 const serviceYaml = "apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: api}\nspec:\n  taskDefinition: api:3\n";
 
@@ -379,6 +380,7 @@ describe("every flag of the other commands has an effect", () => {
       "apply --wait",
       "apply --wait-timeout",
       "rollback --to",
+      ...["--url", "--output", "--region", "--endpoint-url", "--aws-rate-limit"].map((f) => `history ${f}`),
       ...["restart", "rollback", "release"].flatMap((c) =>
         ["--region", "--endpoint-url", "--owner", "--aws-rate-limit"].map((f) => `${c} ${f}`),
       ),
