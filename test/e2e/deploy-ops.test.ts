@@ -5,7 +5,9 @@ import path from "node:path";
 import { CreateServiceCommand, DescribeServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { destroyAwsClients } from "../../src/aws/index.js";
+import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import { readOwnedService, restartService } from "../../src/engine/service-ops.js";
+import { FaultProxy } from "./fault-proxy.js";
 import { runCli } from "../../src/cli/main.js";
 import { applyOnceWithWrites, planOnce } from "../../src/engine/one-shot.js";
 import type { OneShotOptions } from "../../src/engine/one-shot.js";
@@ -103,6 +105,33 @@ describe("restart", () => {
     expect(await revisions(w.ecs)).toHaveLength(1);
     // Nothing left for git to do: the restart changed no field.
     expect((await sync(w.options)).counts).toEqual({});
+  });
+
+  it("a restart whose response is lost is not sent twice: the retry finds the new deployment first", async () => {
+    const w = await world();
+    await sync(w.options);
+    const proxy = new FaultProxy(endpoint);
+    await proxy.start();
+    const aws = createAwsClients({
+      region: MOTO_REGION,
+      endpoint: proxy.endpoint,
+      accountIdHeader: w.options.accountIdHeader,
+      rateLimit: false,
+    });
+    try {
+      const owned = await readOwnedService(aws, KEY, "ecs-gitops");
+      const before = (await live(w.ecs)).deployment;
+      proxy.failNext({ operation: "UpdateService", fault: "500", times: 1 });
+      await restartService(aws, owned);
+      const stats = aws.calls.snapshot();
+      expect(proxy.seen.get("UpdateService")).toBe(1);
+      expect(stats.byOperation["ecs:UpdateService"]).toMatchObject({ calls: 1, landedChecks: 1, landedFound: 1 });
+      expect(stats.byOperation["ecs:RegisterTaskDefinition"]).toBeUndefined();
+      expect((await live(w.ecs)).deployment).not.toBe(before);
+    } finally {
+      destroyAwsClients(aws);
+      await proxy.stop();
+    }
   });
 
   it("`restart` refuses a service ecs-gitops does not own, writing nothing", async () => {
