@@ -171,7 +171,8 @@ export function budgetOf(scale: FleetScale, phase: "noop" | "oneChange" | "coldS
     case "noop":
       return reads;
     case "oneChange":
-      return { ...reads, "ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1 };
+      // Before registering, the family's earlier revisions are listed: a revert reuses its twin.
+      return { ...reads, "ecs:ListTaskDefinitions": 1, "ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1 };
     case "restart":
       // Cold start: rule tags and each in-use revision are read once to fill the caches. Rule tags
       // are asked of the Tagging API first (rule-tags-prefetch.ts); moto_server answers it with

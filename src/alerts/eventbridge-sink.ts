@@ -39,6 +39,14 @@ export function detailTypeOf(type: AlertType): string {
       return "ECS GitOps Sync Failed";
     case "sync.recovered":
       return "ECS GitOps Sync Recovered";
+    case "deploy.succeeded":
+      return "ECS GitOps Deploy Succeeded";
+    case "deploy.failed":
+      return "ECS GitOps Deploy Failed";
+    case "deploy.rolledBack":
+      return "ECS GitOps Deploy Rolled Back";
+    case "rollback.active":
+      return "ECS GitOps Rollback Active";
     default:
       return assertNever(type);
   }
@@ -54,6 +62,8 @@ export function toEventEntry(event: AlertEvent): AlertEventEntry {
   if (event.action !== undefined) detail["action"] = event.action;
   if (event.resolution !== undefined) detail["resolution"] = event.resolution;
   if (event.update !== undefined) detail["update"] = event.update;
+  if (event.deploy !== undefined)
+    detail["deploy"] = { ...event.deploy, ...(event.deploy.reason === undefined ? {} : { reason: capText(event.deploy.reason) }) };
   if (event.error !== undefined) detail["error"] = { code: event.error.code, message: capText(event.error.message) };
   if (event.fields !== undefined) {
     const fields = detailFields(event.fields);

@@ -30,6 +30,16 @@ export class LogSink implements AlertSink {
       case "sync.recovered":
         this.#log.info(data, "sync recovered");
         return;
+      case "deploy.succeeded":
+        this.#log.info(data, "deploy succeeded");
+        return;
+      case "deploy.failed":
+      case "deploy.rolledBack":
+        this.#log.error(data, type === "deploy.failed" ? "deploy failed" : "deploy rolled back");
+        return;
+      case "rollback.active":
+        this.#log.warn(data, "rollback pin still active");
+        return;
       default:
         assertNever(type);
     }

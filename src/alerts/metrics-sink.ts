@@ -47,6 +47,12 @@ export class MetricsSink implements AlertSink {
       case "sync.recovered":
         this.#syncFailing.remove(labels);
         return;
+      case "deploy.succeeded":
+      case "deploy.failed":
+      case "deploy.rolledBack":
+      case "rollback.active":
+        // Counted by the dispatcher's delivery metrics; no episode gauge to keep.
+        return;
       default:
         assertNever(event.type);
     }

@@ -72,6 +72,14 @@ function titleOf(event: AlertEvent): string {
       return "Sync failed";
     case "sync.recovered":
       return "Sync recovered";
+    case "deploy.succeeded":
+      return "Deploy succeeded";
+    case "deploy.failed":
+      return "Deploy failed";
+    case "deploy.rolledBack":
+      return "Deploy rolled back";
+    case "rollback.active":
+      return "Rollback pin still active";
     default:
       return assertNever(event.type);
   }
@@ -84,6 +92,10 @@ function factsOf(event: AlertEvent): { type: "mrkdwn"; text: string }[] {
     ["Resolution", event.resolution],
     ["First seen", event.firstSeen],
     ["ARN", event.arn === undefined ? undefined : `\`${escapeCode(event.arn)}\``],
+    ["Revision", event.deploy === undefined ? undefined : `\`${escapeCode(event.deploy.revision)}\``],
+    ["Trigger", event.deploy?.trigger],
+    ["Duration", event.deploy?.durationS === undefined ? undefined : `${event.deploy.durationS} s`],
+    ["Reason", event.deploy?.reason === undefined ? undefined : escape(cut(event.deploy.reason, MAX_VALUE_CHARS))],
   ];
   return facts
     .filter((f): f is [string, string] => f[1] !== undefined)

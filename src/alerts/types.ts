@@ -3,7 +3,24 @@ import type { Kind, ResourceKey } from "../manifests/types.js";
 
 export type { Change, Kind, ResourceKey };
 
-export type AlertType = "drift.opened" | "drift.resolved" | "sync.failed" | "sync.recovered";
+export type AlertType =
+  | "drift.opened"
+  | "drift.resolved"
+  | "sync.failed"
+  | "sync.recovered"
+  | "deploy.succeeded"
+  | "deploy.failed"
+  | "deploy.rolledBack"
+  | "rollback.active";
+
+/** A deploy alert's facts (docs/deploys.md#rollout): what was deployed, why, how it ended, how long it took. */
+export type AlertDeploy = {
+  revision: string;
+  trigger: string;
+  outcome: string;
+  durationS?: number;
+  reason?: string;
+};
 
 /** What the controller did about the drift (or the failed sync) when the alert was raised. */
 export type AlertAction = "reported" | "healing" | "healed" | "heal-failed" | "heal-suspended";
@@ -39,6 +56,8 @@ export type AlertEvent = {
    * spread to fields not reported before, or self-heal was suspended. Receivers counting episodes skip these.
    */
   update?: AlertUpdate;
+  /** Set on deploy.* and rollback.active. */
+  deploy?: AlertDeploy;
 };
 
 export interface AlertSink {

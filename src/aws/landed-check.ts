@@ -12,12 +12,33 @@ import { describeServices, describeTaskDefinition } from "./ecs-read.js";
  * call, a throttle answered by a proxy after the request went through) makes the SDK send the
  * same request again. Before every such retry, ask AWS whether the earlier attempt landed.
  */
-type LandedCheck = (clients: AwsClients, input: JsonObject) => Promise<JsonObject | undefined>;
+type LandedCheck = (clients: AwsClients, input: JsonObject, firstSentAtMs: number) => Promise<JsonObject | undefined>;
 
 const CHECKS: Readonly<Record<string, LandedCheck>> = {
   "ecs:RegisterTaskDefinition": landedRevision,
   "ecs:CreateService": landedService,
+  "ecs:UpdateService": landedForcedDeployment,
 };
+
+// Our clock against AWS's createdAt: a deployment this much older than our first attempt is not ours.
+const FORCED_DEPLOYMENT_SKEW_MS = 30_000;
+
+/**
+ * A forceNewDeployment sent twice starts two deployments (restart). Landed: the service's PRIMARY
+ * deployment began after our first attempt went out (a deployment someone else started in that
+ * window replaces the tasks too, which is all a restart asks). Other updates are idempotent.
+ */
+async function landedForcedDeployment(clients: AwsClients, input: JsonObject, firstSentAtMs: number): Promise<JsonObject | undefined> {
+  const name = stringAt(input, "service");
+  if (input["forceNewDeployment"] !== true || name === undefined) return undefined;
+  const described = await describeServices(clients, stringAt(input, "cluster") ?? "default", [name]);
+  const service = described.services.get(name);
+  const deployments = Array.isArray(service?.["deployments"]) ? service["deployments"].filter(isJsonObject) : [];
+  const primary = deployments.find((d) => d["status"] === "PRIMARY");
+  const createdAt = primary?.["createdAt"];
+  const createdMs = typeof createdAt === "string" ? Date.parse(createdAt) : typeof createdAt === "number" ? createdAt : Number.NaN;
+  return service !== undefined && createdMs >= firstSentAtMs - FORCED_DEPLOYMENT_SKEW_MS ? { service } : undefined;
+}
 
 /** Operations whose retries are preceded by a landed check. */
 export function isCheckedBeforeRetry(operation: string): boolean {
@@ -86,13 +107,15 @@ export function applyLandedCheck<I extends object, O extends object>(
     const check = CHECKS[operation];
     if (check === undefined) return next;
     let attempts = 0;
+    let firstSentAtMs = 0;
     let lastError: unknown;
     return async (args) => {
       attempts += 1;
+      if (attempts === 1) firstSentAtMs = Date.now();
       if (attempts > 1) {
         let landed: JsonObject | undefined;
         try {
-          landed = await check(clients(), args.input as unknown as JsonObject);
+          landed = await check(clients(), args.input as unknown as JsonObject, firstSentAtMs);
         } catch {
           throw lastError;
         }

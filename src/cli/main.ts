@@ -7,7 +7,10 @@ import { registerDiff } from "./commands/diff.js";
 import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
 import { registerLeaseTable } from "./commands/lease-table.js";
+import { registerHistory } from "./commands/history.js";
 import { registerRender } from "./commands/render.js";
+import { registerRestart } from "./commands/restart.js";
+import { registerRollback } from "./commands/rollback.js";
 import { registerRun } from "./commands/run.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
@@ -43,6 +46,9 @@ export function buildProgram(raw: CliOutput = processOutput): Command {
   registerImport(program);
   registerRender(program);
   registerLeaseTable(program);
+  registerRestart(program);
+  registerHistory(program);
+  registerRollback(program);
   return program;
 }
 

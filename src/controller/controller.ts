@@ -39,6 +39,8 @@ import type { Manifest } from "../manifests/types.js";
 import { pluginFor } from "../resources/registry.js";
 import { ControllerLeasing } from "../lease/leasing.js";
 import type { LeaseSettings } from "../lease/leasing.js";
+import { DeployHistory } from "../state/history.js";
+import { DeployTracker } from "./deploys.js";
 
 export type ControllerOptions = {
   repo: string;
@@ -109,6 +111,7 @@ export class Controller {
   #http: ControllerHttpServer | undefined;
   #alerts: AlertDispatcher | undefined;
   #drift: DriftTracker | undefined;
+  #history: DeployHistory | undefined;
   #status: StatusStore;
   #pollTimer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
@@ -174,6 +177,8 @@ export class Controller {
       log: this.#log,
     });
     await this.#drift.restore();
+    this.#history = new DeployHistory({ path: path.join(o.workDir, "history.json"), log: this.#log });
+    await this.#history.restore();
     const metricsSink = new MetricsSink({ registry: this.#metrics.registry });
     metricsSink.seed(this.#drift.openAlerts());
     const sinks: AlertSink[] = [new LogSink(this.#log), metricsSink];
@@ -192,6 +197,7 @@ export class Controller {
       status: this.#status,
       drift: this.#drift,
       alerts: this.#alerts,
+      deploys: new DeployTracker({ history: this.#history, status: this.#status, alerts: this.#alerts, log: this.#log }),
       metrics: this.#metrics,
       log: this.#log,
       settings: {
@@ -299,6 +305,7 @@ export class Controller {
     await this.#leasing?.stop().catch(() => undefined);
     await this.#alerts?.flush(Math.min(2_000, left()));
     await this.#drift?.flush();
+    await this.#history?.flush();
     await this.#http?.close();
     await this.#source?.close();
     if (this.#aws) destroyAwsClients(this.#aws);

@@ -27,6 +27,8 @@ export type PolicyInput = {
   onlyResidue: boolean | undefined;
   /** A task definition family this resource uses changes in git, or changed under a deploy still rolling out. */
   family: { pendingInGit: boolean; registeredSinceApply: boolean; interruptedDeploy: boolean };
+  /** Git names a rollback's pinned revision again: lifting the pin is git's change, not drift. */
+  pinLifted?: boolean | undefined;
   /** ECS rolled the service's last deployment back (circuit breaker or alarm). */
   rolledBack: boolean;
   mode: "sync" | "observe";
@@ -149,6 +151,7 @@ function pendingReason(input: PolicyInput): {
 } {
   if (input.deletedByHand) return { reason: undefined, consumedResidue: false };
   if (input.action === "create") return { reason: "Create", consumedResidue: false };
+  if (input.pinLifted === true) return { reason: "GitChanged", consumedResidue: false };
   const cls = classifyDifference({
     desiredCommit: input.desiredCommit,
     lastAppliedCommit: input.lastAppliedCommit,

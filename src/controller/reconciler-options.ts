@@ -10,6 +10,7 @@ import type { ControllerMetrics } from "../state/metrics.js";
 import type { IgnoreRule } from "../engine/planner.js";
 import type { Planner } from "../engine/read-plan.js";
 import type { StatusStore } from "../state/status.js";
+import type { DeployTracker } from "./deploys.js";
 
 export type ReconcilerSettings = {
   owner: string;
@@ -52,6 +53,8 @@ export type ReconcilerOptions = {
   status: StatusStore;
   drift: DriftTracker;
   alerts: AlertDispatcher;
+  /** Follows started deployments, keeps the deploy history and rollback pins (docs/deploys.md). */
+  deploys?: DeployTracker | undefined;
   metrics: ControllerMetrics;
   log: Logger;
   settings: ReconcilerSettings;

@@ -20,6 +20,7 @@ import { resyncAfterMs, WaveBatcher } from "../engine/waves.js";
 import type { Verdict } from "./policy.js";
 import { planningSet, referencedFamilies } from "../engine/references.js";
 import { isOnlyResidue, residueAfterWrite } from "../engine/write-residue.js";
+import { liftsPin } from "../resources/service/deploy-controls.js";
 
 export { selfHealOf };
 export type { ReconcilerApplier, ReconcilerOptions, ReconcilerReader, ReconcilerSettings } from "./reconciler-options.js";
@@ -86,6 +87,7 @@ export class Reconciler {
       // Left git. Prune is off by default (docs/design.md#policy-table): forget it, never delete it.
       this.#o.status.remove(key);
       this.#records.forget(key);
+      this.#o.deploys?.forget(key);
       this.#o.alerts.emitAll(this.#o.drift.forget(key, now));
       results.set(key, { stalled: true });
     }
@@ -122,6 +124,7 @@ export class Reconciler {
     const actions = result.actions.filter((a) => wanted.has(a.key));
     const toApply: Action[] = [];
     const verdicts = new Map<ResourceKey, Verdict>();
+    for (const action of actions) this.#o.deploys?.observe(desired.manifests.get(action.key)!, snapshot, now);
     for (const action of actions) {
       const manifest = desired.manifests.get(action.key)!;
       const verdict = this.#decide(action, manifest, desired, result, snapshot, now);
@@ -134,6 +137,11 @@ export class Reconciler {
       const apply = this.#o.apply ?? ((actions) => applyPlan(this.#o.aws, actions));
       const { outcomes: applied, writes } = await apply(toApply);
       this.#recordWrites(writes);
+      const context = (key: ResourceKey) => ({
+        commit: desired.commitOf.get(key) ?? desired.commit,
+        heal: verdicts.get(key)?.verdict === "heal",
+      });
+      this.#o.deploys?.started(writes, context, now);
       for (const outcome of applied) {
         outcomes.set(outcome.key, outcome);
       }
@@ -142,6 +150,8 @@ export class Reconciler {
       const kind = action.kind;
       const result = this.#record(action, verdicts.get(action.key)!, outcomes.get(action.key), desired, snapshot, now);
       results.set(action.key, result);
+      const applied = outcomes.get(action.key)?.outcome === "applied";
+      this.#o.deploys?.afterRecord(desired.manifests.get(action.key)!, snapshot, now, applied && liftsPin(action));
       const label =
         "retry" in result
           ? "retry"
@@ -188,6 +198,7 @@ export class Reconciler {
         interruptedDeploy: families.some((f) => this.#interrupted(manifest, f, plan, snapshot)),
       },
       rolledBack: pluginFor(manifest).rolledBack(manifest, snapshot),
+      pinLifted: liftsPin(action),
       mode: settings.mode,
       automated: settings.automated,
       selfHeal: selfHealOf(manifest, settings.selfHeal),

@@ -7,6 +7,7 @@ import {
   describeTaskDefinition,
   listRules,
   listTagsForResource,
+  listTaskDefinitionArns,
   listTargetsByRule,
 } from "../aws/index.js";
 import type { AwsClients, DescribedServices } from "../aws/index.js";
@@ -54,6 +55,13 @@ const THROTTLED_READ_PAUSE_MS = 1_000;
  * - the account id: from any ARN read or written; DescribeClusters at most once per process.
  */
 export { familyOfArn };
+
+/** How many earlier revisions a plan that would register looks through for an identical one. */
+const EARLIER_REVISIONS = 5;
+
+function revisionOf(arn: string): number {
+  return Number(/:(\d+)$/.exec(arn)?.[1] ?? 0);
+}
 
 export class LiveReader {
   readonly #aws: AwsClients;
@@ -158,6 +166,26 @@ export class LiveReader {
       }),
     );
     return { ...snapshot, revisions, latestKnown };
+  }
+
+  /**
+   * The snapshot with up to `depth` more ACTIVE revisions of each family (newest first) among its
+   * candidates: a `git revert` then finds the identical revision it deployed before (docs/deploys.md#git-revert).
+   */
+  async withEarlier(snapshot: LiveSnapshot, families: readonly string[], depth = EARLIER_REVISIONS): Promise<LiveSnapshot> {
+    const revisions = new Map(snapshot.revisions);
+    await Promise.all(
+      families.map(async (family) => {
+        const existing = revisions.get(family) ?? [];
+        const arns = (await this.#read(() => listTaskDefinitionArns(this.#aws, family, "ACTIVE"))).filter(
+          (a) => !existing.some((r) => r.arn === a),
+        );
+        const newest = arns.sort((a, b) => revisionOf(b) - revisionOf(a)).slice(0, depth);
+        const found = (await Promise.all(newest.map((arn) => this.#revision(arn)))).filter((r): r is LiveTaskDefinition => r !== undefined);
+        revisions.set(family, [...existing, ...found]);
+      }),
+    );
+    return { ...snapshot, revisions };
   }
 
   /** Our own writes, as apply made them: the caches follow them, so the next resync reads nothing extra. */

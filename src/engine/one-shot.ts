@@ -8,7 +8,7 @@ import type { Manifest, Problem } from "../manifests/types.js";
 import { loadDesiredState } from "../resources/load.js";
 import type { Action } from "../resources/types.js";
 import { applyPlan, dependenciesOf } from "./applier.js";
-import type { ApplyOutcome } from "./applier.js";
+import type { ApplyOutcome, ApplyResult } from "./applier.js";
 import { inScope } from "../source/manifest-root.js";
 import { planningSet } from "./references.js";
 import { readAndPlan } from "./read-plan.js";
@@ -95,9 +95,14 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
 }
 
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {
-  const { outcomes, writes } = await applyPlan(plan.aws, plan.actions);
-  plan.reader.recordWrites(writes);
-  return outcomes;
+  return (await applyOnceWithWrites(plan)).outcomes;
+}
+
+/** As applyOnce, with the writes made (what `apply --wait` follows). */
+export async function applyOnceWithWrites(plan: OneShotPlan): Promise<ApplyResult> {
+  const result = await applyPlan(plan.aws, plan.actions);
+  plan.reader.recordWrites(result.writes);
+  return result;
 }
 
 /** The commit a folder is at, for the ownership revision tag; "local" outside git. */

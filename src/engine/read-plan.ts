@@ -4,7 +4,7 @@ import { planAll } from "./planner.js";
 import type { LiveSnapshot, PlanResult, PlanSettings } from "./planner.js";
 
 /** The reads a plan needs: one batched snapshot, and a family's latest revision only when it matters. */
-export type SnapshotReader = Pick<LiveReader, "snapshot" | "withLatest">;
+export type SnapshotReader = Pick<LiveReader, "snapshot" | "withLatest"> & Partial<Pick<LiveReader, "withEarlier">>;
 
 /** The pure planning step (planAll; a seam for tests and the benchmark). */
 export type Planner = (manifests: readonly Manifest[], live: LiveSnapshot, settings: PlanSettings) => PlanResult;
@@ -23,6 +23,15 @@ export async function readAndPlan(
   let result = plan(manifests, snapshot, settings);
   if (result.needLatest.length > 0) {
     snapshot = await reader.withLatest(snapshot, result.needLatest);
+    result = plan(manifests, snapshot, settings);
+  }
+  // About to register: an earlier identical revision (a `git revert`) is reused instead.
+  // A family with no revision at all (a cold start) has nothing earlier to find.
+  const registering = [...result.resolved]
+    .filter(([family, r]) => r.state === "pending" && (snapshot.revisions.get(family)?.length ?? 0) > 0)
+    .map(([family]) => family);
+  if (registering.length > 0 && reader.withEarlier !== undefined) {
+    snapshot = await reader.withEarlier(snapshot, registering);
     result = plan(manifests, snapshot, settings);
   }
   return { result, snapshot };

@@ -5,8 +5,11 @@ export const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
 /** Overrides the controller's self-heal setting for one resource ("true" / "false"). */
 export const SELF_HEAL_ANNOTATION = "ecs-gitops/self-heal";
 
+/** Changing it restarts the service once (resources/service/deploy-controls.ts). */
+export const RESTARTED_AT_ANNOTATION = "ecs-gitops/restartedAt";
+
 /** Annotations the controller understands; a typo in one must not silently change behaviour. */
-export const ANNOTATIONS = [IGNORE_ANNOTATION, ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION] as const;
+export const ANNOTATIONS = [IGNORE_ANNOTATION, ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION, RESTARTED_AT_ANNOTATION] as const;
 /** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
 export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune", "ecs-gitops/sync"] as const;
 

@@ -1,4 +1,6 @@
 import { ADOPT_ANNOTATION, ANNOTATIONS, IGNORE_ANNOTATION, SELF_HEAL_ANNOTATION, UNSUPPORTED_ANNOTATIONS } from "./annotations.js";
+import { restartedAtProblem } from "./restarted-at.js";
+import { RESTARTED_AT_ANNOTATION } from "./annotations.js";
 import { emptyMap, isJsonObject, own } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { problem } from "./parse.js";
@@ -119,6 +121,8 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
           `annotation "${key}" must be "true" or "false", got ${quoted(annotations[key])}`,
         );
       }
+      const restartProblem = key === RESTARTED_AT_ANNOTATION ? restartedAtProblem(kind, annotations[key] ?? "") : undefined;
+      if (restartProblem !== undefined) add(["metadata", "annotations", key], "InvalidValue", restartProblem);
       if (key === IGNORE_ANNOTATION && kind !== undefined) {
         for (const text of (annotations[key] ?? "").split(/[,\n]/)) {
           const segments = parseIgnorePath(text);

@@ -1,21 +1,28 @@
 import type { Logger } from "pino";
-import type { EpisodeStore, SerializedEpisodes } from "./drift-store.js";
+import type { SerializedEpisodes } from "./drift-store.js";
 
 /**
- * Saves the episodes after each change, one save at a time and coalesced: many changes during one
+ * Saves a state (the drift episodes, the deploy history) after each change, one save at a time and coalesced: many changes during one
  * save cost one more save, not many. A failed save is logged, never thrown.
  */
-export class CoalescingSaver {
-  readonly #store: EpisodeStore;
-  readonly #snapshot: () => SerializedEpisodes;
+export class CoalescingSaver<T = SerializedEpisodes> {
+  readonly #store: { save(state: T): Promise<void> };
+  readonly #snapshot: () => T;
   readonly #log: Logger | undefined;
+  readonly #what: string;
   #saving: Promise<void> | undefined;
   #dirty = false;
 
-  constructor(store: EpisodeStore, snapshot: () => SerializedEpisodes, log: Logger | undefined) {
+  constructor(
+    store: { save(state: T): Promise<void> },
+    snapshot: () => T,
+    log: Logger | undefined,
+    what = "drift episodes; a restart may repeat their alerts",
+  ) {
     this.#store = store;
     this.#snapshot = snapshot;
     this.#log = log;
+    this.#what = what;
   }
 
   request(): void {
@@ -35,7 +42,7 @@ export class CoalescingSaver {
         try {
           await this.#store.save(this.#snapshot());
         } catch (error) {
-          this.#log?.warn({ err: error }, "could not save drift episodes; a restart may repeat their alerts");
+          this.#log?.warn({ err: error }, `could not save ${this.#what}`);
         }
       }
     } finally {

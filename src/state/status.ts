@@ -4,12 +4,14 @@ import type { HeldBack } from "../engine/desired-state.js";
 import { kindAndName } from "./drift.js";
 import type { Health } from "../resources/types.js";
 import { setCurrentCommit } from "./metrics.js";
+import type { DeployRecord } from "./history.js";
 import type { ControllerMetrics } from "./metrics.js";
 
 export { serviceHealth } from "../resources/service/health.js";
 export type { Health, HealthVerdict } from "../resources/types.js";
 
-export type SyncStatus = "Synced" | "OutOfSync" | "Unknown";
+/** Pinned: a rollback holds the service's revision against git (docs/deploys.md#rollback). */
+export type SyncStatus = "Synced" | "OutOfSync" | "Unknown" | "Pinned";
 
 /** Timestamps are ISO 8601 strings: the document is served as JSON as is. */
 export type StatusError = { code: ErrorCode; message: string; at: string };
@@ -30,6 +32,8 @@ export type ResourceStatus = {
   drift?: { since: string; fields: string[] };
   /** The environment whose controller manages it, when one process follows several (`run --env a --env b`). */
   environment?: string;
+  /** The resource's last deploys, newest first (docs/deploys.md#history). */
+  history?: DeployRecord[];
 };
 
 export type ManifestError = { file: string; line: number; column: number; message: string };

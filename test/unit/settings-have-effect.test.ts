@@ -20,6 +20,7 @@ import { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS } from "../../src/manifests/envelo
 import { loadManifestFiles } from "../../src/manifests/load.js";
 import { ignoreRulesOf } from "../../src/resources/common/plan-util.js";
 import { ownership } from "../../src/resources/common/tags.js";
+import { forceReasons } from "../../src/resources/service/deploy-controls.js";
 import { manifestOf, planContext } from "./resources/builders.js";
 
 /*
@@ -240,6 +241,12 @@ const ANNOTATION_EFFECTS: Record<string, Probe> = {
     expect(ownership({}, adopt, planContext())).toBe("adoptable");
     expect(ownership({}, manifestOf("Service", "web", { taskDefinition: "web" }), planContext())).toBe("foreign");
   },
+  "ecs-gitops/restartedAt": () => {
+    const restart = manifestOf("Service", "web", { taskDefinition: "web" }, { annotations: { "ecs-gitops/restartedAt": "2025-06-01" } });
+    expect(forceReasons(restart, {}, [], {})).toHaveLength(1);
+    expect(forceReasons(restart, { "ecs-gitops:restarted-at": "2025-06-01" }, [], {})).toEqual([]);
+    expect(forceReasons(manifestOf("Service", "web", { taskDefinition: "web" }), {}, [], {})).toEqual([]);
+  },
   "ecs-gitops/self-heal": () => {
     expect(selfHealOf({ annotations: { "ecs-gitops/self-heal": "true" } }, false)).toBe(true);
     expect(selfHealOf({ annotations: { "ecs-gitops/self-heal": "false" } }, true)).toBe(false);
@@ -276,6 +283,14 @@ async function cliRun(...argv: string[]): Promise<{ code: number; out: string; e
 }
 
 const E2E_FLAGS = path.resolve(import.meta.dirname, "../e2e/cli-flags.test.ts");
+/** Commands with their own end-to-end file: their flags are proven there. */
+const E2E_FLAG_FILES: Record<string, string> = {
+  apply: path.resolve(import.meta.dirname, "../e2e/deploy-wait.test.ts"),
+  restart: path.resolve(import.meta.dirname, "../e2e/deploy-ops.test.ts"),
+  rollback: path.resolve(import.meta.dirname, "../e2e/deploy-ops.test.ts"),
+  release: path.resolve(import.meta.dirname, "../e2e/deploy-ops.test.ts"),
+  history: path.resolve(import.meta.dirname, "../e2e/deploy-ops.test.ts"),
+};
 const serviceYaml = "apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: api}\nspec:\n  taskDefinition: api:3\n";
 
 /** The flags of the other commands proven here; the rest run end to end in E2E_FLAGS. */
@@ -368,6 +383,13 @@ describe("every flag of the other commands has an effect", () => {
       "apply --dry-run",
       "apply --output",
       "apply --stats",
+      "apply --wait",
+      "apply --wait-timeout",
+      "rollback --to",
+      ...["--url", "--output", "--region", "--endpoint-url", "--aws-rate-limit"].map((f) => `history ${f}`),
+      ...["restart", "rollback", "release"].flatMap((c) =>
+        ["--region", "--endpoint-url", "--owner", "--aws-rate-limit"].map((f) => `${c} ${f}`),
+      ),
       ...["--cluster", "--services", "--rules", "--all-rules", "--event-bus", "--out", "--force", "--region", "--endpoint-url"].map(
         (f) => `export ${f}`,
       ),
@@ -376,8 +398,9 @@ describe("every flag of the other commands has an effect", () => {
   });
 
   it.each(flags.filter((f) => COMMAND_FLAGS[f] === undefined))("%s is run end to end in test/e2e/cli-flags.test.ts", async (flag) => {
-    const text = await readFile(E2E_FLAGS, "utf8");
     const [command, name] = flag.split(" ");
+    const own = E2E_FLAG_FILES[command!];
+    const text = (await readFile(E2E_FLAGS, "utf8")) + (own === undefined ? "" : await readFile(own, "utf8"));
     expect(text).toContain(`"${name!}"`);
     expect(text).toContain(`"${command!}"`);
   });

@@ -1,7 +1,7 @@
 import { assertNever } from "../../assert-never.js";
 import type { Command } from "commander";
 import { styleText } from "node:util";
-import { applyOnce } from "../../engine/one-shot.js";
+import { applyOnceWithWrites } from "../../engine/one-shot.js";
 import type { ApplyOutcome } from "../../engine/applier.js";
 import { addAwsOptions } from "../aws-options.js";
 import type { AwsFlags } from "../aws-options.js";
@@ -12,8 +12,10 @@ import { formatStats } from "../print-stats.js";
 import { redactUrl } from "../../redact.js";
 import { useColor, withPlan } from "../with-plan.js";
 import { runDiff } from "./diff.js";
+import { allSucceeded, renderRollouts, rolloutJson, waitForRollouts, waitTimeoutMs } from "../wait-rollouts.js";
+import type { WaitFlags } from "../wait-rollouts.js";
 
-type ApplyFlags = AwsFlags & { env?: string; dryRun?: boolean; stats?: boolean; output: string };
+type ApplyFlags = AwsFlags & WaitFlags & { env?: string; dryRun?: boolean; stats?: boolean; output: string };
 
 /** `ecs-gitops apply [path]`: one-shot reconcile. Exit 0 all applied, 1 any failed/blocked, 2 error. */
 export function registerApply(program: Command): void {
@@ -24,7 +26,9 @@ export function registerApply(program: Command): void {
     .option("--dry-run", "plan only (same as diff)")
     .option("-o, --output <format>", "text or json", "text")
     .option("--stats", "print AWS calls by operation")
-    .option("--env <name|path>", ENV_OPTION_HELP);
+    .option("--env <name|path>", ENV_OPTION_HELP)
+    .option("--wait", "follow each started deployment until it completes, fails or rolls back (exit 1 unless all complete)")
+    .option("--wait-timeout <duration>", "give up waiting after this long (default 10m)");
   addAwsOptions(command).action(async (path: string, flags: ApplyFlags, self: Command) => {
     const io = commandOutput(self);
     process.exitCode = flags.dryRun ? await runDiff(path, flags, io) : await runApply(path, flags, io);
@@ -32,12 +36,22 @@ export function registerApply(program: Command): void {
 }
 
 export async function runApply(path: string, flags: ApplyFlags, io: CommandOutput): Promise<number> {
+  const timeoutMs = flags.wait ? waitTimeoutMs(flags) : 0;
   return withPlan(path, flags, io, async (plan) => {
-    const outcomes = await applyOnce(plan);
-    if (flags.output === "json") io.out(JSON.stringify({ revision: plan.revision, outcomes: outcomes.map(toJson) }, null, 2) + "\n");
-    else io.out(renderOutcomes(outcomes, useColor()));
+    const startedAtMs = Date.now();
+    const { outcomes, writes } = await applyOnceWithWrites(plan);
+    const rollouts = flags.wait ? await waitForRollouts(plan.aws, writes, startedAtMs, { timeoutMs }) : [];
+    if (flags.output === "json")
+      io.out(
+        JSON.stringify(
+          { revision: plan.revision, outcomes: outcomes.map(toJson), ...(flags.wait ? { rollouts: rollouts.map(rolloutJson) } : {}) },
+          null,
+          2,
+        ) + "\n",
+      );
+    else io.out(renderOutcomes(outcomes, useColor()) + (flags.wait ? renderRollouts(rollouts, useColor()) : ""));
     if (flags.stats) io.err(formatStats(plan.calls.snapshot()));
-    return outcomes.some((o) => o.outcome === "failed" || o.outcome === "blocked") ? 1 : 0;
+    return outcomes.some((o) => o.outcome === "failed" || o.outcome === "blocked") || !allSucceeded(rollouts) ? 1 : 0;
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { StatusDocument } from "../../state/status.js";
 import { commandOutput } from "../print-problems.js";
+import { formatTable } from "../table.js";
 
 /** `ecs-gitops status`: the per-resource table from a running controller's /status. */
 export function registerStatus(program: Command): void {
@@ -41,13 +42,7 @@ export function renderStatus(doc: StatusDocument): string {
     const sync = r.heldBack ? `${r.sync} (last good)` : r.sync;
     rows.push([r.key, sync, r.health, (r.lastAppliedRevision ?? "").slice(0, 12), message.slice(0, 160)]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
-  const lines = rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd(),
-  );
+  const lines = formatTable(rows);
   const header = `commit ${doc.commit ?? "(none)"}${doc.lastGoodCommit && doc.lastGoodCommit !== doc.commit ? ` (last good ${doc.lastGoodCommit})` : ""}  ready=${doc.ready}`;
   const errors = doc.manifestErrors.map((e) => `  ${e.file}:${e.line}:${e.column}  ${e.message}`);
   return [header, ...lines, ...(errors.length ? ["manifest errors:", ...errors] : [])].join("\n") + "\n";

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../json.js";
 import type { Manifest } from "../../manifests/types.js";
+import { RESTARTED_AT_ANNOTATION } from "../../manifests/annotations.js";
 
 /**
  * Hash of what git says about a Service or ScheduledRule (spec and labels), stored on the
@@ -9,9 +10,11 @@ import type { Manifest } from "../../manifests/types.js";
  * local state. Resolved task definition ARNs are not part of it, so a new image in a task
  * definition does not retag its services. Pure.
  */
-export function manifestSpecHash(manifest: Pick<Manifest, "spec" | "labels">): string {
+export function manifestSpecHash(manifest: Pick<Manifest, "spec" | "labels"> & { annotations?: Manifest["annotations"] }): string {
+  // A restart asked for in git is a git change (a deploy), not drift; absent, hashes stay as they were.
+  const restartedAt = manifest.annotations?.[RESTARTED_AT_ANNOTATION];
   return createHash("sha256")
-    .update(canonicalJson({ spec: manifest.spec, labels: manifest.labels }))
+    .update(canonicalJson({ spec: manifest.spec, labels: manifest.labels, ...(restartedAt === undefined ? {} : { restartedAt }) }))
     .digest("hex")
     .slice(0, 32);
 }

@@ -20,6 +20,7 @@ import type { TagMap } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
 import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
 import { normalizeService, SERVICE_CREATE_ONLY_FIELDS, serviceNormalizeOptions } from "./normalize.js";
+import { forceReasons, holdPin, restartTags } from "./deploy-controls.js";
 
 // xref: UpdateService API reference — what UpdateService may change per deployment controller
 // ("For services using the blue/green (CODE_DEPLOY) deployment controller, only …").
@@ -65,14 +66,17 @@ type TaskDefinitionRef = { display: string; input: string } | { unresolved: stri
 export function planService(manifest: Manifest, live: JsonObject | undefined, ctx: PlanContext): Action {
   const base = { key: manifest.key, kind: manifest.kind };
   const spec = manifest.spec;
-  const td = resolveTaskDefinition(spec, ctx);
+  let td = resolveTaskDefinition(spec, ctx);
   // The spec hash tells a deploy from drift after a restart (reconciler); it changes only with git.
-  const wantTags = desiredTags(manifest, ctx, { [SPEC_HASH_TAG]: manifestSpecHash(manifest) });
+  let wantTags = desiredTags(manifest, ctx, { [SPEC_HASH_TAG]: manifestSpecHash(manifest), ...restartTags(manifest) });
   if (live === undefined) return planCreate(manifest, td, wantTags, ctx);
 
   const ignored = ignoreRulesOf(manifest, ctx);
   const opts = serviceNormalizeOptions(spec, live);
   const liveTags = tagListToMap(live["tags"]);
+  // A rollback pin holds the revision (docs/deploys.md#rollback); everything else still syncs.
+  const pin = holdPin(td, liveTags);
+  if (pin !== undefined) [td, wantTags] = [pin.ref, { ...wantTags, ...pin.keepTags }];
   const owner = ownership(liveTags, manifest, ctx);
   if (td !== undefined && "unresolved" in td && opts.controller === "ECS") {
     // Not ours is the answer whatever else is wrong: nothing to wait for.
@@ -137,8 +141,12 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
 
   const calls: PlannedCall[] = [];
   const notes: string[] = [];
-  if (changed.length > 0)
-    calls.push({ operation: "ecs:UpdateService", input: updateServiceInput(manifest, ctx, changed, want, have, td, ignored) });
+  const force = forceReasons(manifest, liveTags, changed, want);
+  if (changed.length > 0 || force.length > 0) {
+    const input = updateServiceInput(manifest, ctx, changed, want, have, td, ignored);
+    calls.push({ operation: "ecs:UpdateService", input: force.length > 0 ? { ...input, forceNewDeployment: true } : input });
+  }
+  notes.push(...force, ...(pin ? [pin.note] : []));
   const serviceArn = typeof live["serviceArn"] === "string" ? live["serviceArn"] : undefined;
   const tagWrites = serviceTagCalls(serviceArn, tagChanges, ctx);
   if (tagWrites.calls.length > 0 && !tagWrites.writable) {

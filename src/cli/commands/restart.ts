@@ -1,0 +1,25 @@
+import type { Command } from "commander";
+import { restartService } from "../../engine/service-ops.js";
+import { commandOutput } from "../print-problems.js";
+import type { CommandOutput } from "../print-problems.js";
+import { addServiceOptions, withOwnedService } from "../service-command.js";
+import type { ServiceFlags } from "../service-command.js";
+
+/** `ecs-gitops restart Service/<cluster>/<name>`: new tasks of the same revision (one forceNewDeployment). */
+export function registerRestart(program: Command): void {
+  const command = program
+    .command("restart")
+    .description("start new tasks of a service's current revision (one forceNewDeployment, nothing registered)")
+    .argument("<key>", "Service/<cluster>/<name>");
+  addServiceOptions(command).action(async (key: string, flags: ServiceFlags, self: Command) => {
+    process.exitCode = await runRestart(key, flags, commandOutput(self));
+  });
+}
+
+export async function runRestart(key: string, flags: ServiceFlags, io: CommandOutput): Promise<number> {
+  return withOwnedService(key, flags, io, async (aws, owned) => {
+    const target = await restartService(aws, owned);
+    io.out(`restarted ${key}: new deployment ${target?.deploymentId ?? "(id not returned)"} of ${target?.revision ?? "its revision"}\n`);
+    return 0;
+  });
+}

@@ -1,0 +1,163 @@
+import type { Logger } from "pino";
+import type { AlertEvent } from "../alerts/types.js";
+import type { AppliedWrite } from "../engine/applier.js";
+import { rolloutTargets, settle } from "../engine/rollout.js";
+import type { RolloutOutcome } from "../engine/rollout.js";
+import { isJsonObject } from "../json.js";
+import type { Manifest, ResourceKey } from "../manifests/types.js";
+import type { LiveSnapshot } from "../resources/live-snapshot.js";
+import { tagListToMap } from "../resources/common/tags.js";
+import { pinnedRevision } from "../resources/service/deploy-controls.js";
+import type { DeployHistory, DeployOutcome, DeployRecord, DeployTrigger } from "../state/history.js";
+import { recoverHistory } from "../state/recover-history.js";
+import type { StatusStore } from "../state/status.js";
+
+export type DeployTrackerOptions = {
+  history: DeployHistory;
+  status: StatusStore;
+  alerts: { emitAll(events: readonly AlertEvent[]): void };
+  log: Logger;
+  /** A rollout not settled after this long is recorded as timedOut. Default 10 min. */
+  timeoutMs?: number;
+  /** How often `rollback.active` repeats while a pin holds. Default a day. */
+  rollbackAlertEveryMs?: number;
+};
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
+
+const ALERT_OF: Record<Exclude<DeployOutcome, "inProgress">, AlertEvent["type"]> = {
+  succeeded: "deploy.succeeded",
+  failed: "deploy.failed",
+  timedOut: "deploy.failed",
+  rolledBack: "deploy.rolledBack",
+};
+
+/**
+ * The controller's side of docs/deploys.md: follows the deployments its writes started within its
+ * own reconciles (the batched reads it makes anyway, never a call of its own), records each in the
+ * history, alerts when one settles, and shows and re-alerts a rollback pin.
+ */
+export class DeployTracker {
+  readonly #o: DeployTrackerOptions;
+
+  constructor(options: DeployTrackerOptions) {
+    this.#o = options;
+  }
+
+  /** With the services just read (before any write of this reconcile): settle open deploys, notice a rollback. */
+  observe(manifest: Manifest, snapshot: LiveSnapshot, now: Date): void {
+    if (manifest.kind !== "Service") return;
+    const key = manifest.key;
+    const service = snapshot.services.get(key);
+    // The history file was lost (or this service is new to it): start from what AWS still knows.
+    const tagsOf = (arn: string) => [...snapshot.revisions.values()].flat().find((r) => r.arn === arn)?.tags;
+    if (this.#o.history.seed(key, recoverHistory(service, tagsOf))) this.#o.log.info({ key }, "deploy history recovered from AWS");
+    const open = this.#o.history.open(key);
+    if (open !== undefined) {
+      const startedAtMs = Date.parse(open.record.startedAt);
+      const target = {
+        key,
+        cluster: "",
+        service: manifest.name,
+        deploymentId: open.deploymentId,
+        revision: open.record.revision,
+        startedAtMs,
+      };
+      const result = settle(target, service, now.getTime());
+      if (result !== undefined) this.#close(manifest, result.outcome, now, result.reason);
+      else if (now.getTime() - startedAtMs >= (this.#o.timeoutMs ?? DEFAULT_TIMEOUT_MS))
+        this.#close(manifest, "timedOut", now, `not settled after ${Math.round((now.getTime() - startedAtMs) / 1000)} s`);
+    }
+    // A rollback (CLI) is seen here first: its pin names a revision the history has not deployed.
+    const pin = pinnedRevision(tagListToMap(service?.["tags"]));
+    if (pin !== undefined && this.#o.history.list(key)[0]?.revision !== pin) {
+      this.#o.history.start(
+        key,
+        { revision: pin, startedAt: now.toISOString(), outcome: "inProgress", trigger: "rollback" },
+        primaryId(service),
+      );
+    }
+  }
+
+  /** After apply: the deploys our CreateService / UpdateService writes started. */
+  started(writes: readonly AppliedWrite[], context: (key: ResourceKey) => { commit: string; heal: boolean }, now: Date): void {
+    for (const target of rolloutTargets(writes, now.getTime())) {
+      const { commit, heal } = context(target.key);
+      const restart = writes.some((w) => w.key === target.key && w.call.input["forceNewDeployment"] === true);
+      const trigger: DeployTrigger = heal ? "heal" : restart ? "restart" : "commit";
+      const record: DeployRecord = {
+        commit,
+        revision: target.revision ?? "(unknown)",
+        startedAt: now.toISOString(),
+        outcome: "inProgress",
+        trigger,
+      };
+      this.#o.history.start(target.key, record, target.deploymentId);
+      this.#o.log.info({ key: target.key, commit, revision: record.revision, trigger }, "deploy started");
+    }
+  }
+
+  /** After the reconcile wrote the status: the pin's status and daily alert, and the history on /status. */
+  afterRecord(manifest: Manifest, snapshot: LiveSnapshot, now: Date, pinLifted: boolean): void {
+    if (manifest.kind !== "Service") return;
+    const key = manifest.key;
+    const service = snapshot.services.get(key);
+    const pin = pinLifted ? undefined : pinnedRevision(tagListToMap(service?.["tags"]));
+    const history = this.#o.history.list(key);
+    if (history.length > 0) this.#o.status.update(key, { history });
+    if (pin === undefined) {
+      this.#o.history.noteRollbackAlert(key, undefined);
+      return;
+    }
+    const message = `pinned to ${pin} by a rollback: git's revision is not deployed until \`ecs-gitops release ${key}\` or git names it again`;
+    this.#o.status.update(key, { sync: "Pinned", message });
+    if (!this.#o.history.rollbackAlertDue(key, now, this.#o.rollbackAlertEveryMs ?? DAY_MS)) return;
+    const since = history.find((r) => r.trigger === "rollback" && r.revision === pin)?.startedAt ?? now.toISOString();
+    this.#o.alerts.emitAll([
+      {
+        ...identity(manifest, service),
+        type: "rollback.active",
+        firstSeen: since,
+        at: now.toISOString(),
+        deploy: { revision: pin, trigger: "rollback", outcome: "pinned", reason: message },
+      },
+    ]);
+    this.#o.history.noteRollbackAlert(key, now);
+  }
+
+  forget(key: ResourceKey): void {
+    this.#o.history.forget(key);
+  }
+
+  #close(manifest: Manifest, outcome: RolloutOutcome, now: Date, reason: string | undefined): void {
+    const key = manifest.key;
+    const closed = this.#o.history.finish(key, { outcome, finishedAt: now.toISOString(), reason });
+    if (closed === undefined) return;
+    const durationS = Math.max(0, Math.round((now.getTime() - Date.parse(closed.startedAt)) / 1000));
+    const log = this.#o.log.child({ key, commit: closed.commit, revision: closed.revision });
+    if (outcome === "succeeded") log.info({ durationS }, "deploy succeeded");
+    else log.warn({ durationS, outcome, reason }, "deploy did not complete");
+    this.#o.alerts.emitAll([
+      {
+        ...identity(manifest, undefined),
+        type: ALERT_OF[outcome],
+        ...(closed.commit === undefined ? {} : { commit: closed.commit }),
+        firstSeen: closed.startedAt,
+        at: now.toISOString(),
+        deploy: { revision: closed.revision, trigger: closed.trigger, outcome, durationS, ...(reason === undefined ? {} : { reason }) },
+      },
+    ]);
+  }
+}
+
+function identity(manifest: Manifest, service: unknown): Pick<AlertEvent, "key" | "kind" | "name" | "arn"> {
+  const arn = isJsonObject(service) && typeof service["serviceArn"] === "string" ? service["serviceArn"] : undefined;
+  return { key: manifest.key, kind: manifest.kind, name: manifest.name, ...(arn === undefined ? {} : { arn }) };
+}
+
+function primaryId(service: unknown): string | undefined {
+  const deployments = isJsonObject(service) && Array.isArray(service["deployments"]) ? service["deployments"].filter(isJsonObject) : [];
+  const id = deployments.find((d) => d["status"] === "PRIMARY")?.["id"];
+  return typeof id === "string" ? id : undefined;
+}
