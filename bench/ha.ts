@@ -84,7 +84,16 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
   }
   const count = (operation: string) => running.reduce((sum, r) => sum + (r.proxy.seen.get(operation) ?? 0), 0);
   const until = async (operation: string, n: number) => {
-    while (count(operation) < n) await new Promise((resolve) => setTimeout(resolve, 200));
+    const deadline = performance.now() + 30 * 60_000;
+    let reported = performance.now();
+    while (count(operation) < n) {
+      if (performance.now() > deadline) throw new Error(`${operation}: ${count(operation)} of ${n} after 30 minutes`);
+      if (performance.now() - reported > 30_000) {
+        reported = performance.now();
+        console.log(`  ${replicas} replica(s): ${count(operation)} of ${n} ${operation}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   };
   // Let the replicas balance the shards before the first commit.
   await new Promise((resolve) => setTimeout(resolve, 8_000));
