@@ -193,7 +193,7 @@ export class Controller {
         resyncMs: o.resyncMs ?? DEFAULT_CONFIG.resyncMs,
         progressPollMs: o.progressPollMs,
       },
-      onPlanned: (action, snapshot, isSecret) => details.notePlan(action, snapshot, isSecret),
+      onPlanned: (action, snapshot, isSecret, now) => details.notePlan(action, snapshot, isSecret, now),
     });
     const reconciler = this.#reconciler;
     // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must

@@ -62,5 +62,5 @@ export type ReconcilerOptions = {
   maxWaveDelayMs?: number;
   now?: () => Date;
   /** Each resource's plan and the snapshot it was made from, as planned (the dashboard's resource page). */
-  onPlanned?: ((action: Action, snapshot: LiveSnapshot, isSecret: SecretMatcher | undefined) => void) | undefined;
+  onPlanned?: ((action: Action, snapshot: LiveSnapshot, isSecret: SecretMatcher | undefined, now: Date) => void) | undefined;
 };

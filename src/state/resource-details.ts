@@ -10,7 +10,10 @@ import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import type { LiveScheduledRule } from "../resources/scheduled-rule/normalize.js";
 import type { Action, ActionType } from "../resources/types.js";
 
-/** The last live-vs-git plan of a resource, masked and rendered as `ecs-gitops diff` prints it. */
+/**
+ * The last live-vs-git plan of a resource, masked and rendered as `ecs-gitops diff` prints it.
+ * `at` is the reconcile's time, the same the status's lastAppliedAt gets when this plan was applied.
+ */
 export type PlanDetail = { type: ActionType; at: string; text: string; changes: Change[]; reason?: string; hint?: string };
 
 /** What DescribeServices said at the last look: the counts and the rollout of each deployment. */

@@ -61,6 +61,11 @@ export function ResourcePage({ resourceKey, live, graph }: { resourceKey: string
           <p>Not planned yet.</p>
         ) : detail.plan.type === "noop" ? (
           <p>In sync with git (checked {age(detail.plan.at)} ago).</p>
+        ) : s.lastAppliedAt !== undefined && detail.plan.at <= s.lastAppliedAt ? (
+          <>
+            <p>Applied {age(s.lastAppliedAt)} ago; the next look compares again. What was applied:</p>
+            <pre class="plan applied">{detail.plan.text}</pre>
+          </>
         ) : (
           <>
             <ChangeTable changes={detail.plan.changes} label="diff" />
