@@ -224,4 +224,17 @@ describe("GET /api/resources/<key> and /api/events", () => {
     });
     await reader.cancel();
   });
+
+  it("ends open streams when the server closes, so a shutdown is not held by a browser", async () => {
+    const h = await start(undefined);
+    const response = await fetch(h.base + "/api/events");
+    const reader = response.body!.getReader();
+    await reader.read();
+    expect(h.dashboard.feed.clients).toBe(1);
+    const closed = servers.pop()!.close();
+    await expect(Promise.race([closed.then(() => "closed"), new Promise((r) => setTimeout(() => r("held"), 3_000))])).resolves.toBe(
+      "closed",
+    );
+    expect(h.dashboard.feed.clients).toBe(0);
+  });
 });
