@@ -224,6 +224,7 @@ export class Controller {
       webhookSecret: o.webhookSecret,
       dashboard: new Dashboard({
         getStatus: () => this.#status.snapshot(),
+        getStatusVersion: () => this.#status.version,
         details,
         driftOf: (key) => this.#drift?.driftStatus(key),
         graph: () => dependencyGraph(this.#reconciler?.desired?.manifests.values()),

@@ -14,6 +14,8 @@ export type DashboardRoute = { methods: readonly string[]; handle: (req: Incomin
 
 export type DashboardOptions = {
   getStatus(): StatusDocument;
+  /** StatusStore.version: lets the live stream skip its comparison while nothing changed. */
+  getStatusVersion?(): number;
   details: ResourceDetails;
   /** The open drift episode with its fields' live and desired values (masked). */
   driftOf(key: string): DriftStatus | undefined;
@@ -43,6 +45,7 @@ export class Dashboard {
     this.#files = new StaticFiles(options.uiDir);
     this.feed = new LiveFeed({
       getStatus: options.getStatus,
+      ...(options.getStatusVersion === undefined ? {} : { getVersion: options.getStatusVersion }),
       log: options.log,
       ...(options.feedIntervalMs === undefined ? {} : { intervalMs: options.feedIntervalMs }),
     });

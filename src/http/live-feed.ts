@@ -11,6 +11,8 @@ export type StatusDelta = { meta?: StatusMeta; upsert: ResourceStatus[]; remove:
 
 export type LiveFeedOptions = {
   getStatus(): StatusDocument;
+  /** A number that changes whenever the document may have (StatusStore.version); the same number skips a tick's copy and comparison. */
+  getVersion?(): number;
   /** How often the document is compared with the last one while anyone listens. */
   intervalMs?: number;
   /** A comment line this often keeps proxies from closing an idle stream. */
@@ -32,6 +34,7 @@ export class LiveFeed {
   readonly #clients = new Set<ServerResponse>();
   #resources = new Map<string, string>();
   #meta = "";
+  #version: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   /** Deltas sent since start (for tests and the bench). */
@@ -75,6 +78,9 @@ export class LiveFeed {
   }
 
   #tick(): void {
+    const version = this.#o.getVersion?.();
+    if (version !== undefined && version === this.#version) return;
+    this.#version = version;
     const document = this.#o.getStatus();
     const { resources, ...meta } = document;
     const delta: StatusDelta = { upsert: [], remove: [] };

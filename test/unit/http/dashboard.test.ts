@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/controller/log.js";
 import { bearerAuthorized } from "../../../src/http/auth.js";
 import { Dashboard } from "../../../src/http/dashboard.js";
+import { LiveFeed } from "../../../src/http/live-feed.js";
 import { ControllerHttpServer } from "../../../src/http/server.js";
 import { createMetrics } from "../../../src/state/metrics.js";
 import { ResourceDetails } from "../../../src/state/resource-details.js";
@@ -39,6 +40,7 @@ async function start(token: string | undefined): Promise<Harness> {
   store.update("Service/prod/api", { sync: "Synced", health: "Healthy" });
   const dashboard = new Dashboard({
     getStatus: () => store.snapshot(),
+    getStatusVersion: () => store.version,
     details: new ResourceDetails(),
     driftOf: () => undefined,
     graph: () => ({ edges: [{ from: "TaskDefinition/web", to: "Service/prod/web" }] }),
@@ -223,6 +225,20 @@ describe("GET /api/resources/<key> and /api/events", () => {
       data: { upsert: [], remove: ["Service/prod/api"], meta: { commit: "d".repeat(40) } },
     });
     await reader.cancel();
+  });
+
+  it("reads the document only when the store was written since the last tick", () => {
+    const store = new StatusStore({ source: { url: "https://git.example.com/a.git", branch: "main", path: "." } });
+    let reads = 0;
+    const feed = new LiveFeed({ getStatus: () => (reads++, store.snapshot()), getVersion: () => store.version, log: silentLogger() });
+    feed.tick();
+    feed.tick();
+    feed.tick();
+    expect(reads).toBe(1);
+    store.update("Service/prod/web", { sync: "Synced" });
+    feed.tick();
+    feed.tick();
+    expect(reads).toBe(2);
   });
 
   it("ends open streams when the server closes, so a shutdown is not held by a browser", async () => {
