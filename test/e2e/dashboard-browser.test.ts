@@ -140,6 +140,18 @@ describe.skipIf(skip !== undefined)("the dashboard in headless Chromium against 
       expect(doc.resources.every((r) => r.sync === "Synced")).toBe(true);
       expect(await page.textContent(".commits")).toContain(doc.commit!.slice(0, 8));
       await page.screenshot({ path: path.join(SCREENSHOTS, "overview.png"), fullPage: true });
+      // The filters: by name, then kind too; cleared again for the rest.
+      await page.fill('input[aria-label="name"]', "work");
+      await expect
+        .poll(async () => [...(await overviewRows(page)).keys()].sort())
+        .toEqual(["Service/shop/worker", "TaskDefinition/worker"]);
+      await page.selectOption('select[aria-label="kind"]', "Service");
+      await expect.poll(async () => [...(await overviewRows(page)).keys()]).toEqual(["Service/shop/worker"]);
+      await page.selectOption('select[aria-label="kind"]', "");
+      await page.fill('input[aria-label="name"]', "");
+      await page.selectOption('select[aria-label="cluster"]', "default");
+      await expect.poll(async () => [...(await overviewRows(page)).keys()]).toEqual(["ScheduledRule/default/nightly-report"]);
+      await page.selectOption('select[aria-label="cluster"]', "");
 
       // 2. A hand change to the worker service: drift on its page within one resync, no reload.
       await page.click('a[href="#/resource/Service%2Fshop%2Fworker"]');
@@ -185,6 +197,7 @@ describe.skipIf(skip !== undefined)("the dashboard in headless Chromium against 
       // 4. The dependency view, then: one event stream for the whole visit, no secret in anything received.
       await page.click('a[href="#/graph"]');
       await page.waitForSelector('.graph a[href="#/resource/Service%2Fshop%2Fworker"]');
+      await page.screenshot({ path: path.join(SCREENSHOTS, "dependencies.png"), fullPage: true });
       expect(streams).toHaveLength(1);
       const count = await expectNoSecrets(page, received);
       expect(count).toBeGreaterThan(5);
