@@ -8,6 +8,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The dashboard: built by vite into dist/ui, served by the controller at /.
+COPY ui ./ui
 RUN npm run build
 
 FROM node:22-bookworm-slim AS deps

@@ -21,6 +21,9 @@ import type { HeldBack } from "../engine/desired-state.js";
 import { DriftTracker } from "../state/drift.js";
 import { FileEpisodeStore } from "../state/drift-store.js";
 import { ControllerHttpServer } from "../http/server.js";
+import { Dashboard } from "../http/dashboard.js";
+import { dependencyGraph } from "../engine/dependency-graph.js";
+import { ResourceDetails } from "../state/resource-details.js";
 import { LiveReader } from "../engine/live-state.js";
 import { redactUrl } from "./log.js";
 import { createMetrics, setCurrentCommit } from "../state/metrics.js";
@@ -63,6 +66,8 @@ export type ControllerOptions = {
   cluster: string | undefined;
   workDir: string;
   webhookSecret: string | undefined;
+  /** From env ECS_GITOPS_API_TOKEN only: the dashboard, /status and the API ask for it (docs/dashboard.md). */
+  apiToken?: string | undefined;
   alertWebhook: string | undefined;
   alertWebhookSecret: string | undefined;
   alertEventBus: string | undefined;
@@ -181,7 +186,8 @@ export class Controller {
     await this.#history.restore();
     const metricsSink = new MetricsSink({ registry: this.#metrics.registry });
     metricsSink.seed(this.#drift.openAlerts());
-    const sinks: AlertSink[] = [new LogSink(this.#log), metricsSink];
+    const details = new ResourceDetails();
+    const sinks: AlertSink[] = [new LogSink(this.#log), metricsSink, details];
     const aws = this.#aws;
     if (o.alertEventBus) sinks.push(new EventBridgeSink({ publish: (entries) => putEvents(aws, o.alertEventBus!, entries) }));
     if (o.alertWebhook)
@@ -213,6 +219,7 @@ export class Controller {
         resyncMs: o.resyncMs ?? DEFAULT_CONFIG.resyncMs,
         progressPollMs: o.progressPollMs,
       },
+      onPlanned: (action, snapshot, isSecret, now) => details.notePlan(action, snapshot, isSecret, now),
     });
     const reconciler = this.#reconciler;
     // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must
@@ -255,6 +262,15 @@ export class Controller {
       isReady: () => this.#readiness(),
       metrics: this.#metrics.registry,
       webhookSecret: o.webhookSecret,
+      dashboard: new Dashboard({
+        getStatus: () => this.#status.snapshot(),
+        getStatusVersion: () => this.#status.version,
+        details,
+        driftOf: (key) => this.#drift?.driftStatus(key),
+        graph: () => dependencyGraph(this.#reconciler?.desired?.manifests.values()),
+        token: o.apiToken,
+        log: this.#log,
+      }),
       onPush: (hint) => {
         this.#log.info({ provider: hint.provider, branch: hint.branch }, "push webhook: fetching now");
         this.#pollNow();

@@ -9,6 +9,7 @@ import type { LiveReader } from "../engine/live-state.js";
 import type { ControllerMetrics } from "../state/metrics.js";
 import type { IgnoreRule } from "../engine/planner.js";
 import type { Planner } from "../engine/read-plan.js";
+import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import type { StatusStore } from "../state/status.js";
 import type { DeployTracker } from "./deploys.js";
 
@@ -63,4 +64,6 @@ export type ReconcilerOptions = {
   /** …but a wave starts at the latest this long after its first key, however steadily keys keep coming. */
   maxWaveDelayMs?: number;
   now?: () => Date;
+  /** Each resource's plan and the snapshot it was made from, as planned (the dashboard's resource page). */
+  onPlanned?: ((action: Action, snapshot: LiveSnapshot, isSecret: SecretMatcher | undefined, now: Date) => void) | undefined;
 };

@@ -129,6 +129,7 @@ export class Reconciler {
       const manifest = desired.manifests.get(action.key)!;
       const verdict = this.#decide(action, manifest, desired, result, snapshot, now);
       verdicts.set(action.key, verdict);
+      this.#o.onPlanned?.(action, snapshot, settings.isSecret, now);
       if (applies(verdict)) toApply.push(action);
     }
     const outcomes = new Map<ResourceKey, ApplyOutcome>();

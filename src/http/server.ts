@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { redactUrl } from "../redact.js";
 import type { StatusDocument } from "../state/status.js";
+import type { Dashboard } from "./dashboard.js";
 import { verifyWebhook } from "./webhook.js";
 import type { WebhookProvider } from "./webhook.js";
 
@@ -27,6 +28,8 @@ export type ControllerHttpServerOptions = {
   /** A verified push: poll the source now. Only a hint; never carries a SHA. */
   onPush(hint: PushHint): void;
   log: Logger;
+  /** The web dashboard, its API and the ECS_GITOPS_API_TOKEN gate (docs/dashboard.md). */
+  dashboard?: Dashboard | undefined;
 };
 
 type Route = { methods: readonly string[]; handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
@@ -91,6 +94,7 @@ export class ControllerHttpServer {
   /** Stop accepting connections and close idle keep-alive ones; resolves once the server closed. */
   close(): Promise<void> {
     return new Promise((resolve, reject) => {
+      this.#options.dashboard?.close();
       if (!this.#server.listening) return resolve();
       this.#server.close((error) => (error === undefined ? resolve() : reject(error)));
       this.#server.closeIdleConnections();
@@ -102,7 +106,8 @@ export class ControllerHttpServer {
     let path: string | undefined;
     try {
       path = requestPath(req.url);
-      const route = this.#routes.get(path);
+      if (this.#options.dashboard?.deny(req, res, path)) return;
+      const route = this.#routes.get(path) ?? this.#options.dashboard?.route(path);
       if (route === undefined || (path === "/webhook" && this.#webhookSecret() === undefined)) {
         throw new HttpError(404, "not found");
       }

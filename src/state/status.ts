@@ -87,6 +87,8 @@ export class StatusStore {
   #commit: { commit?: string; lastGoodCommit?: string } = {};
   #ready = false;
   #manifestErrors: ManifestError[] = [];
+  /** Bumped by every write: a reader polling for changes (the dashboard's stream) skips the copy while it holds still. */
+  #version = 0;
 
   constructor(options: StatusStoreOptions) {
     this.#source = { ...options.source };
@@ -112,6 +114,7 @@ export class StatusStore {
       }
     }
     this.#resources.set(key, next);
+    this.#version++;
     if (previous !== undefined) this.#count(previous, -1);
     this.#count(next, +1);
     return structuredClone(next);
@@ -122,6 +125,7 @@ export class StatusStore {
     const previous = this.#resources.get(key);
     if (previous === undefined) return false;
     this.#resources.delete(key);
+    this.#version++;
     this.#count(previous, -1);
     return true;
   }
@@ -136,6 +140,7 @@ export class StatusStore {
   }
 
   setCommit(patch: Optional<{ commit: string; lastGoodCommit: string }>): void {
+    this.#version++;
     for (const field of ["commit", "lastGoodCommit"] as const) {
       if (!(field in patch)) continue;
       const value = patch[field];
@@ -146,6 +151,7 @@ export class StatusStore {
   }
 
   setSource(patch: Optional<Omit<SourceStatus, "url" | "branch" | "path">>): void {
+    this.#version++;
     const next: Record<string, unknown> = { ...this.#source };
     for (const [field, value] of Object.entries(patch)) {
       if (value === undefined) delete next[field];
@@ -155,12 +161,18 @@ export class StatusStore {
   }
 
   setManifestErrors(errors: readonly ManifestError[]): void {
+    this.#version++;
     this.#manifestErrors = structuredClone([...errors]);
     this.#metrics?.manifestErrors.set(errors.length);
   }
 
   setReady(ready: boolean): void {
+    this.#version++;
     this.#ready = ready;
+  }
+
+  get version(): number {
+    return this.#version;
   }
 
   get ready(): boolean {

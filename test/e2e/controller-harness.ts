@@ -214,6 +214,8 @@ export type ControllerRun = {
   webhookSecret?: string;
   logLevel?: "info" | "debug";
   extraArgs?: readonly string[];
+  /** More environment for the child (ECS_GITOPS_API_TOKEN …). */
+  env?: Readonly<Record<string, string>>;
 };
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null; /** From the signal to the exit. */ ms: number };
@@ -373,6 +375,7 @@ function childEnv(run: ControllerRun): NodeJS.ProcessEnv {
     ECS_GITOPS_ALLOW_SHORT_INTERVALS: "1",
     NODE_NO_WARNINGS: "1",
     ...(run.webhookSecret === undefined ? {} : { ECS_GITOPS_WEBHOOK_SECRET: run.webhookSecret }),
+    ...run.env,
   };
 }
 
