@@ -52,7 +52,8 @@ export class DeployTracker {
     const service = snapshot.services.get(key);
     // The history file was lost (or this service is new to it): start from what AWS still knows.
     const tagsOf = (arn: string) => [...snapshot.revisions.values()].flat().find((r) => r.arn === arn)?.tags;
-    if (this.#o.history.seed(key, recoverHistory(service, tagsOf))) this.#o.log.info({ key }, "deploy history recovered from AWS");
+    if (this.#o.history.isEmpty(key) && this.#o.history.seed(key, recoverHistory(service, tagsOf)))
+      this.#o.log.info({ key }, "deploy history recovered from AWS");
     const open = this.#o.history.open(key);
     if (open !== undefined) {
       const startedAtMs = Date.parse(open.record.startedAt);

@@ -68,6 +68,10 @@ export class DeployHistory {
     }
   }
 
+  isEmpty(key: ResourceKey): boolean {
+    return (this.#entries.get(key)?.records.length ?? 0) === 0;
+  }
+
   /** Newest first; a copy. */
   list(key: ResourceKey): DeployRecord[] {
     return structuredClone(this.#entries.get(key)?.records ?? []);

@@ -28,6 +28,11 @@ type Row = [name: string, patch: Partial<PolicyInput>, expected: Pick<Verdict, "
 
 const ROWS: Row[] = [
   [
+    "git names a rollback's pinned revision again: lifting the pin is a deploy, not drift (same spec hash)",
+    { changedPaths: ["/tags/ecs-gitops:pinned-revision"], pinLifted: true },
+    { verdict: "deploy", reason: "GitChanged", sync: "Synced", drift: "git" },
+  ],
+  [
     "in sync",
     { action: "noop", changedPaths: [] },
     { verdict: "in-sync", reason: "NoDifference", sync: "Synced", drift: "resolve", consumeResidue: true },
