@@ -12,6 +12,8 @@ export type ErrorCode =
   | "SourceUnavailable"
   /** ECS rolled a deployment back (circuit breaker or alarm): the revision fails; a fix in git is needed. */
   | "RolledBack"
+  /** A blocking deploy hook task failed: the deploy waits for the next commit (docs/hooks.md). */
+  | "HookFailed"
   | "Internal";
 
 /**
@@ -33,6 +35,7 @@ export const REQUEUE: Readonly<Record<ErrorCode, "backoff" | "stall">> = {
   DependencyNotReady: "backoff",
   SourceUnavailable: "backoff",
   RolledBack: "stall",
+  HookFailed: "stall",
   Internal: "stall",
 };
 
@@ -49,6 +52,7 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   DependencyNotReady: true,
   SourceUnavailable: true,
   RolledBack: false,
+  HookFailed: false,
   Internal: false,
 };
 

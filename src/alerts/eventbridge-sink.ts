@@ -39,6 +39,8 @@ export function detailTypeOf(type: AlertType): string {
       return "ECS GitOps Sync Failed";
     case "sync.recovered":
       return "ECS GitOps Sync Recovered";
+    case "hook.failed":
+      return "ECS GitOps Hook Failed";
     default:
       return assertNever(type);
   }

@@ -30,6 +30,9 @@ export class LogSink implements AlertSink {
       case "sync.recovered":
         this.#log.info(data, "sync recovered");
         return;
+      case "hook.failed":
+        this.#log.error(data, "hook failed alert");
+        return;
       default:
         assertNever(type);
     }

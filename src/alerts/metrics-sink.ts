@@ -47,6 +47,9 @@ export class MetricsSink implements AlertSink {
       case "sync.recovered":
         this.#syncFailing.remove(labels);
         return;
+      // A failed hook run is an event, not an episode: the log and the other sinks carry it.
+      case "hook.failed":
+        return;
       default:
         assertNever(event.type);
     }

@@ -72,6 +72,8 @@ function titleOf(event: AlertEvent): string {
       return "Sync failed";
     case "sync.recovered":
       return "Sync recovered";
+    case "hook.failed":
+      return "Deploy hook failed";
     default:
       return assertNever(event.type);
   }

@@ -3,7 +3,8 @@ import type { Kind, ResourceKey } from "../manifests/types.js";
 
 export type { Change, Kind, ResourceKey };
 
-export type AlertType = "drift.opened" | "drift.resolved" | "sync.failed" | "sync.recovered";
+/** `hook.failed`: a deploy hook task failed (docs/hooks.md#alerts); `error` carries its exit code and log stream. */
+export type AlertType = "drift.opened" | "drift.resolved" | "sync.failed" | "sync.recovered" | "hook.failed";
 
 /** What the controller did about the drift (or the failed sync) when the alert was raised. */
 export type AlertAction = "reported" | "healing" | "healed" | "heal-failed" | "heal-suspended";

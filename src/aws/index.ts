@@ -27,3 +27,6 @@ export type { EventEntry } from "./put-events.js";
 export { describeCall, executeCall } from "./write.js";
 export { readSsmParameters } from "./ssm.js";
 export type { SsmParameterValue, SsmReadOptions } from "./ssm.js";
+export { describeTasks, DESCRIBE_TASKS_BATCH, runTask, stopTask } from "./ecs-tasks.js";
+export { readLogStream } from "./logs.js";
+export type { LogReadOptions, LogStreamRef } from "./logs.js";

@@ -35,6 +35,7 @@ import { parseRepoLocation } from "../source/repo-url.js";
 import { LocalCheckoutSource } from "../source/local.js";
 import type { Source } from "../source/types.js";
 import { StatusStore } from "../state/status.js";
+import { startDeployHooks } from "./deploy-hooks-setup.js";
 
 export type ControllerOptions = {
   repo: string;
@@ -166,7 +167,15 @@ export class Controller {
     if (o.alertWebhook)
       sinks.push(new WebhookSink({ url: o.alertWebhook, ...(o.alertWebhookSecret ? { secret: o.alertWebhookSecret } : {}) }));
     this.#alerts = new AlertDispatcher({ sinks, log: this.#log, registry: this.#metrics.registry });
+    const hooks = await startDeployHooks(
+      aws,
+      path.join(o.workDir, "hooks.json"),
+      this.#log,
+      () => this.#alerts,
+      () => this.#reconciler,
+    );
     this.#reconciler = new Reconciler({
+      hooks,
       aws,
       reader: new LiveReader(aws),
       status: this.#status,

@@ -10,6 +10,7 @@ import type { ControllerMetrics } from "../state/metrics.js";
 import type { IgnoreRule } from "../engine/planner.js";
 import type { Planner } from "../engine/read-plan.js";
 import type { StatusStore } from "../state/status.js";
+import type { DeployHooks } from "./deploy-hooks.js";
 
 export type ReconcilerSettings = {
   owner: string;
@@ -53,6 +54,8 @@ export type ReconcilerOptions = {
   drift: DriftTracker;
   alerts: AlertDispatcher;
   metrics: ControllerMetrics;
+  /** Deploy hooks (docs/hooks.md); unset: hooks declared in manifests are not run. */
+  hooks?: DeployHooks | undefined;
   log: Logger;
   settings: ReconcilerSettings;
   /** Keys asked for until no new key came for this long share one batched read (DescribeServices, ListRules). */

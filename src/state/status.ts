@@ -5,6 +5,7 @@ import { kindAndName } from "./drift.js";
 import type { Health } from "../resources/types.js";
 import { setCurrentCommit } from "./metrics.js";
 import type { ControllerMetrics } from "./metrics.js";
+import type { HookRunStatus } from "./hook-runs.js";
 
 export { serviceHealth } from "../resources/service/health.js";
 export type { Health, HealthVerdict } from "../resources/types.js";
@@ -28,6 +29,8 @@ export type ResourceStatus = {
   heldBack?: HeldBack;
   /** Set while live differs from git although git did not change since the last apply. */
   drift?: { since: string; fields: string[] };
+  /** A Service's deploy hook runs, newest first (docs/hooks.md#status). */
+  hooks?: HookRunStatus[];
 };
 
 export type ManifestError = { file: string; line: number; column: number; message: string };
