@@ -8,6 +8,7 @@ import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
 import { registerRender } from "./commands/render.js";
 import { registerRun } from "./commands/run.js";
+import { registerRunTask } from "./commands/run-task.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
 import { redactUrl } from "../redact.js";
@@ -41,6 +42,7 @@ export function buildProgram(raw: CliOutput = processOutput): Command {
   registerExport(program);
   registerImport(program);
   registerRender(program);
+  registerRunTask(program);
   return program;
 }
 
