@@ -3,7 +3,7 @@ import type { Kind, ResourceKey } from "../manifests/types.js";
 
 export type { Change, Kind, ResourceKey };
 
-/** `hook.failed`: a deploy hook task failed (docs/hooks.md#alerts); `error` carries its exit code and log stream. */
+/** `hook.failed`: a deploy hook task failed (docs/hooks.md#failure); `error` carries its exit code and log stream. */
 export type AlertType = "drift.opened" | "drift.resolved" | "sync.failed" | "sync.recovered" | "hook.failed";
 
 /** What the controller did about the drift (or the failed sync) when the alert was raised. */

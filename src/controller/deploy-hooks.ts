@@ -195,7 +195,13 @@ export function recordWithHooks(
   const pollMs = Math.min(timing.progressPollMs, timing.resyncMs);
   const result = hold ? recordHold(status, key, hold, timing.now, pollMs) : record();
   if (hooks === undefined || !key.startsWith("Service/")) return result;
-  status.update(key, { hooks: hooks.runsOf(key).map(hookRunStatus) });
+  const runs = hooks.runsOf(key);
+  status.update(key, { hooks: runs.map(hookRunStatus) });
+  // A blocking postDeploy hook that failed for the newest deploy marks the service Degraded until the next one.
+  const failedAfter = runs.find(
+    (r) => r.revision === runs[0]?.revision && r.phase === "postDeploy" && r.blocking && r.outcome === "failed",
+  );
+  if (failedAfter && !hold) status.update(key, { health: "Degraded", message: describeRun(failedAfter) });
   return hooks.isRunning(key) && "requeueAfterMs" in result ? { requeueAfterMs: pollMs } : result;
 }
 

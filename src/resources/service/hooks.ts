@@ -1,6 +1,7 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import type { Manifest } from "../../manifests/types.js";
+import type { PlannedCall } from "../types.js";
 import { parseTaskDefinitionRef } from "../common/validation.js";
 
 /** When a hook task runs: before the service's UpdateService (gates it), or after it was sent. */
@@ -84,4 +85,23 @@ export function hookFamily(hook: HookDeclaration, serviceSpec: JsonObject): stri
   if (hook.taskDefinition !== undefined) return hook.taskDefinition;
   const ref = typeof serviceSpec["taskDefinition"] === "string" ? parseTaskDefinitionRef(serviceSpec["taskDefinition"]) : undefined;
   return ref === undefined || ref.type === "invalid" ? undefined : ref.family;
+}
+
+/**
+ * What `diff` says about hooks: a planned CreateService / UpdateService that sets a new
+ * taskDefinition runs the preDeploy hooks first (the deploy waits for them) and the postDeploy
+ * hooks after it. A deploy decided as a drift heal runs none (docs/hooks.md#when-hooks-run).
+ */
+export function hookNotes(manifest: Pick<Manifest, "hooks">, calls: readonly PlannedCall[]): string[] {
+  const deploys = calls.some(
+    (c) => (c.operation === "ecs:CreateService" || c.operation === "ecs:UpdateService") && "taskDefinition" in c.input,
+  );
+  if (!deploys) return [];
+  const hooks = hooksOf(manifest);
+  return HOOK_PHASES.flatMap((phase) => {
+    const names = hooks.filter((h) => h.phase === phase).map((h) => `${h.name}${h.blocking ? "" : " (non-blocking)"}`);
+    if (names.length === 0) return [];
+    const when = phase === "preDeploy" ? "before the deploy, which waits for them" : "after the deploy is sent";
+    return [`${phase} hooks run ${when}: ${names.join(", ")}`];
+  });
 }
