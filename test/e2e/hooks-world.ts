@@ -35,7 +35,7 @@ spec:
 }
 
 /** Service `api` on cluster `shop` with a preDeploy hook `migrate` running `command`. */
-export function serviceYaml(network: DefaultNetwork, command: string): string {
+export function serviceYaml(network: DefaultNetwork, command: string, extraHooks = ""): string {
   return `apiVersion: ecs-gitops/v1
 kind: Service
 metadata:
@@ -58,7 +58,7 @@ hooks:
           - name: app
             command: [sh, -c, "${command}"]
       timeout: 5m
-`;
+${extraHooks}`;
 }
 
 export type HookWorld = {
@@ -72,7 +72,7 @@ export type HookWorld = {
 };
 
 /** Its own moto account behind a TaskProxy, a git remote with `api`, and `ecs-gitops run` starters sharing one workdir. */
-export async function hookWorld(context: TestContext, motoEndpoint: string, command: string): Promise<HookWorld> {
+export async function hookWorld(context: TestContext, motoEndpoint: string, command: string, extraHooks = ""): Promise<HookWorld> {
   const accountId = newAccountId();
   const ecs = ecsFor(motoEndpoint, accountId);
   const proxy = new TaskProxy(motoEndpoint);
@@ -91,7 +91,7 @@ export async function hookWorld(context: TestContext, motoEndpoint: string, comm
   const network = await defaultNetwork(motoEndpoint, accountId);
   await createCluster(ecs);
   const content = path.join(root, "content");
-  const remote = await GitRemote.create(root, await writeContent(content, network, command));
+  const remote = await GitRemote.create(root, await writeContent(content, network, command, extraHooks));
   const workDir = path.join(root, "controller");
   return {
     accountId,
@@ -119,10 +119,10 @@ export async function hookWorld(context: TestContext, motoEndpoint: string, comm
   };
 }
 
-async function writeContent(dir: string, network: DefaultNetwork, command: string): Promise<string> {
+async function writeContent(dir: string, network: DefaultNetwork, command: string, extraHooks: string): Promise<string> {
   const { mkdir, writeFile } = await import("node:fs/promises");
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, "task-definition.yaml"), taskDefinitionYaml("shop/api:1"));
-  await writeFile(path.join(dir, "service.yaml"), serviceYaml(network, command));
+  await writeFile(path.join(dir, "service.yaml"), serviceYaml(network, command, extraHooks));
   return dir;
 }

@@ -116,4 +116,36 @@ describe.concurrent("preDeploy hooks with `ecs-gitops run` (moto behind a task p
       expect(w.proxy.tasksStarted).toBe(2);
     },
   );
+
+  it(
+    "postDeploy hooks start once the deploy was sent; a blocking one that fails marks the service Degraded",
+    { timeout: 120_000 },
+    async (context) => {
+      const smoke = `  postDeploy:
+    - name: smoke
+      blocking: true
+      overrides:
+        containerOverrides:
+          - name: app
+            command: [sh, -c, "smoke; exit 2"]
+`;
+      const w = await hookWorld(context, motoEndpoint, "migrate", smoke);
+      const controller = await w.start();
+      await finishTask(w, 1);
+      await runsRevision(w, 1);
+      await waitFor("the postDeploy task to start", () => w.proxy.tasksStarted >= 2, { timeoutMs: 30_000 });
+      expect(w.proxy.seen.get("CreateService")).toBe(1);
+      expect(w.proxy.runTasks[1]?.["overrides"]).toEqual({ containerOverrides: [{ name: "app", command: ["sh", "-c", "smoke; exit 2"] }] });
+      await finishTask(w, 2);
+      await waitFor("api to be Degraded", async () => (await apiStatus(controller))?.health === "Degraded", { timeoutMs: 30_000 });
+      const hooks = (await apiStatus(controller))?.hooks ?? [];
+      expect(hooks.map((h) => [h.phase, h.hook, h.outcome, h.exitCode])).toEqual([
+        ["postDeploy", "smoke", "failed", 2],
+        ["preDeploy", "migrate", "succeeded", 0],
+      ]);
+      expect(controller.logs.filter((l) => l.msg === "hook failed alert")).toHaveLength(1);
+      await sleep(4_000);
+      expect(w.proxy.tasksStarted).toBe(2);
+    },
+  );
 });
