@@ -8,6 +8,7 @@ import type { Manifest, Problem } from "../manifests/types.js";
 import { loadDesiredState } from "../resources/load.js";
 import type { Action } from "../resources/types.js";
 import { applyPlan, dependenciesOf } from "./applier.js";
+import { refuseHookedDeploys } from "./hooks/one-shot-guard.js";
 import type { ApplyOutcome } from "./applier.js";
 import { inScope } from "../source/manifest-root.js";
 import { planningSet } from "./references.js";
@@ -95,7 +96,7 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
 }
 
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {
-  const { outcomes, writes } = await applyPlan(plan.aws, plan.actions);
+  const { outcomes, writes } = await applyPlan(plan.aws, refuseHookedDeploys(plan.actions, plan.manifests));
   plan.reader.recordWrites(writes);
   return outcomes;
 }

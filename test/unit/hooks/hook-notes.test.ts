@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderPlan } from "../../../src/diff/render.js";
+import { refuseHookedDeploys } from "../../../src/engine/hooks/one-shot-guard.js";
 import { planService } from "../../../src/resources/service/plan.js";
 import { manifestOf, planContext, resolverOf } from "../resources/builders.js";
 
@@ -38,5 +39,19 @@ describe("diff names the hooks a deploy will run", () => {
     const action = planService(api(), live(TD8, 5), planContext({ resolveTaskDefinition: resolverOf({ api: TD8 }) }));
     expect(action.type).toBe("update");
     expect(JSON.stringify("notes" in action ? (action.notes ?? []) : [])).not.toContain("hooks run");
+  });
+});
+
+describe("ecs-gitops apply runs no hooks", () => {
+  it("refuses a new revision gated by a blocking preDeploy hook, and lets a change that keeps the revision through", () => {
+    const manifest = api();
+    const deploy = planService(manifest, live(TD7), planContext({ resolveTaskDefinition: resolverOf({ api: TD8 }) }));
+    const scale = planService(manifest, live(TD8, 5), planContext({ resolveTaskDefinition: resolverOf({ api: TD8 }) }));
+    const [refused, kept] = refuseHookedDeploys([deploy, scale], [manifest]);
+    expect(refused).toMatchObject({ type: "blocked", reason: expect.stringContaining("preDeploy hooks (migrate)") });
+    expect(kept).toBe(scale);
+    const unhooked = { ...manifest };
+    delete unhooked.hooks;
+    expect(refuseHookedDeploys([deploy], [unhooked])[0]).toBe(deploy);
   });
 });
