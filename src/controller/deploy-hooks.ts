@@ -127,7 +127,10 @@ export class DeployHooks {
         if (this.#runner.store.get(idOf(manifest, revision, hook)) !== undefined) continue;
         const request = this.#request(manifest, hook, revision, wave, 1);
         if (request === undefined) continue;
-        await this.#runner.start(request).catch(() => undefined);
+        await this.#runner.start(request).catch(async (error: unknown) => {
+          // Sent once, right after the deploy: a RunTask that failed is reported, not retried.
+          await this.#runner.abandon(idOf(manifest, revision, hook), `RunTask failed: ${asEcsGitopsError(error).message}`);
+        });
       }
     }
   }

@@ -6,7 +6,7 @@ import { asEcsGitopsError } from "../../errors.js";
 import type { JsonObject } from "../../json.js";
 import type { ResourceKey } from "../../manifests/types.js";
 import type { HookDeclaration } from "../../resources/service/hooks.js";
-import type { HookRun, HookRunStore } from "../../state/hook-runs.js";
+import type { HookRun, HookRunId, HookRunStore } from "../../state/hook-runs.js";
 import { awslogsStream, hookClientToken, hookRunTaskInput, judgeTask, nonEssentialContainers, reportedContainer } from "./task-request.js";
 
 /** Everything needed to start one hook of one deploy. */
@@ -129,6 +129,12 @@ export class HookRunner {
       }
       for (const run of runs) await this.#follow(run, tasks.get(run.taskArn!));
     }
+  }
+
+  /** A run that never got a task and will not be sent again (a postDeploy hook whose RunTask failed) ends failed. */
+  async abandon(id: HookRunId, reason: string): Promise<void> {
+    const run = this.#o.store.get(id);
+    if (run?.outcome === "running" && run.taskArn === undefined) await this.#finish(run, { stoppedReason: reason }, false);
   }
 
   async #follow(run: HookRun, task: JsonObject | undefined): Promise<void> {
