@@ -61,7 +61,7 @@ export type HookRunId = Pick<HookRun, "service" | "revision" | "phase" | "hook">
 const KEEP_PER_SERVICE = 20;
 
 function idOf(run: HookRunId): string {
-  return JSON.stringify([run.service, run.revision, run.phase, run.hook]);
+  return JSON.stringify([run.revision, run.phase, run.hook]);
 }
 
 /**
@@ -72,7 +72,8 @@ function idOf(run: HookRunId): string {
 export class HookRunStore {
   readonly #path: string | undefined;
   readonly #log: Logger | undefined;
-  readonly #runs = new Map<string, HookRun>();
+  /** By service, then by (revision, phase, hook): every reconcile of a Service reads its own runs only. */
+  readonly #runs = new Map<ResourceKey, Map<string, HookRun>>();
   #saving: Promise<void> = Promise.resolve();
 
   constructor(options: { path?: string; log?: Logger } = {}) {
@@ -92,38 +93,44 @@ export class HookRunStore {
       return;
     }
     const runs = isJsonObject(parsed) && parsed["version"] === 1 && Array.isArray(parsed["runs"]) ? parsed["runs"] : [];
-    for (const run of runs) if (isHookRun(run)) this.#runs.set(idOf(run), run);
+    for (const run of runs) if (isHookRun(run)) this.#of(run.service).set(idOf(run), run);
   }
 
   get(id: HookRunId): HookRun | undefined {
-    return this.#runs.get(idOf(id));
+    return this.#runs.get(id.service)?.get(idOf(id));
   }
 
   /** Record a run (new or changed) and persist before returning. */
   async put(run: HookRun): Promise<void> {
-    this.#runs.set(idOf(run), { ...run });
+    this.#of(run.service).set(idOf(run), { ...run });
     this.#prune(run.service);
     await this.#save();
   }
 
   /** The service's runs, newest first. */
   runsOf(service: ResourceKey): HookRun[] {
-    return [...this.#runs.values()].filter((r) => r.service === service).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    return [...(this.#runs.get(service)?.values() ?? [])].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   }
 
   running(services: ReadonlySet<ResourceKey>): HookRun[] {
-    return [...this.#runs.values()].filter((r) => r.outcome === "running" && services.has(r.service));
+    return [...services].flatMap((service) => [...(this.#runs.get(service)?.values() ?? [])].filter((r) => r.outcome === "running"));
+  }
+
+  #of(service: ResourceKey): Map<string, HookRun> {
+    let runs = this.#runs.get(service);
+    if (runs === undefined) this.#runs.set(service, (runs = new Map()));
+    return runs;
   }
 
   #prune(service: ResourceKey): void {
     const finished = this.runsOf(service).filter((r) => r.outcome !== "running");
-    for (const old of finished.slice(KEEP_PER_SERVICE)) this.#runs.delete(idOf(old));
+    for (const old of finished.slice(KEEP_PER_SERVICE)) this.#runs.get(service)?.delete(idOf(old));
   }
 
   #save(): Promise<void> {
     const path = this.#path;
     if (path === undefined) return Promise.resolve();
-    const text = JSON.stringify({ version: 1, runs: [...this.#runs.values()] }) + "\n";
+    const text = JSON.stringify({ version: 1, runs: [...this.#runs.values()].flatMap((runs) => [...runs.values()]) }) + "\n";
     this.#saving = this.#saving.catch(() => undefined).then(() => writeFileAtomic(path, text));
     return this.#saving;
   }

@@ -104,6 +104,19 @@ describe("HookRunStore", () => {
     expect(restored.get(id)).toEqual(run);
     expect(restored.running(new Set([id.service]))).toHaveLength(1);
     expect(JSON.parse(await readFile(file, "utf8"))).toMatchObject({ version: 1 });
+    // Finished runs are kept per service, newest 20; the running one stays.
+    const other = new HookRunStore();
+    for (let n = 1; n <= 25; n++)
+      await other.put({
+        ...run,
+        revision: `${REVISION.slice(0, -2)}${n}`,
+        outcome: "succeeded",
+        startedAt: `2026-12-05T01:${String(n).padStart(2, "0")}:00.000Z`,
+      });
+    await other.put(run);
+    expect(other.runsOf(id.service)).toHaveLength(21);
+    expect(other.runsOf(id.service).at(-2)?.revision).toBe(`${REVISION.slice(0, -2)}6`);
+    expect(other.runsOf("Service/payments/other")).toEqual([]);
     await writeFile(file, "{not json");
     const empty = new HookRunStore({ path: file });
     await empty.restore();
