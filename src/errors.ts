@@ -14,6 +14,8 @@ export type ErrorCode =
   | "RolledBack"
   /** High availability: this replica's shard lease ran out before a write; the new holder reconciles. */
   | "LeaseLost"
+  /** A blocking deploy hook task failed: the deploy waits for the next commit (docs/hooks.md). */
+  | "HookFailed"
   | "Internal";
 
 /**
@@ -36,6 +38,7 @@ export const REQUEUE: Readonly<Record<ErrorCode, "backoff" | "stall">> = {
   SourceUnavailable: "backoff",
   RolledBack: "stall",
   LeaseLost: "backoff",
+  HookFailed: "stall",
   Internal: "stall",
 };
 
@@ -53,6 +56,7 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   SourceUnavailable: true,
   RolledBack: false,
   LeaseLost: true,
+  HookFailed: false,
   Internal: false,
 };
 

@@ -47,6 +47,8 @@ export function detailTypeOf(type: AlertType): string {
       return "ECS GitOps Deploy Rolled Back";
     case "rollback.active":
       return "ECS GitOps Rollback Active";
+    case "hook.failed":
+      return "ECS GitOps Hook Failed";
     default:
       return assertNever(type);
   }

@@ -40,6 +40,9 @@ export class LogSink implements AlertSink {
       case "rollback.active":
         this.#log.warn(data, "rollback pin still active");
         return;
+      case "hook.failed":
+        this.#log.error(data, "hook failed alert");
+        return;
       default:
         assertNever(type);
     }

@@ -51,7 +51,9 @@ export class MetricsSink implements AlertSink {
       case "deploy.failed":
       case "deploy.rolledBack":
       case "rollback.active":
-        // Counted by the dispatcher's delivery metrics; no episode gauge to keep.
+      // Counted by the dispatcher's delivery metrics; no episode gauge to keep.
+      // A failed hook run is an event, not an episode: the log and the other sinks carry it.
+      case "hook.failed":
         return;
       default:
         assertNever(event.type);

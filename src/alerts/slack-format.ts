@@ -80,6 +80,8 @@ function titleOf(event: AlertEvent): string {
       return "Deploy rolled back";
     case "rollback.active":
       return "Rollback pin still active";
+    case "hook.failed":
+      return "Deploy hook failed";
     default:
       return assertNever(event.type);
   }

@@ -11,7 +11,9 @@ export type AlertType =
   | "deploy.succeeded"
   | "deploy.failed"
   | "deploy.rolledBack"
-  | "rollback.active";
+  | "rollback.active"
+  /** A deploy hook task failed (docs/hooks.md#failure); `error` carries its exit code and log stream. */
+  | "hook.failed";
 
 /** A deploy alert's facts (docs/deploys.md#rollout): what was deployed, why, how it ended, how long it took. */
 export type AlertDeploy = {

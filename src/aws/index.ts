@@ -28,3 +28,6 @@ export { describeCall, executeCall } from "./write.js";
 export { readSsmParameters } from "./ssm.js";
 export { taggedResources } from "./tagging.js";
 export type { SsmParameterValue, SsmReadOptions } from "./ssm.js";
+export { describeTasks, DESCRIBE_TASKS_BATCH, runTask, stopTask } from "./ecs-tasks.js";
+export { readLogStream } from "./logs.js";
+export type { LogReadOptions, LogStreamRef } from "./logs.js";

@@ -12,6 +12,7 @@ import { registerRender } from "./commands/render.js";
 import { registerRestart } from "./commands/restart.js";
 import { registerRollback } from "./commands/rollback.js";
 import { registerRun } from "./commands/run.js";
+import { registerRunTask } from "./commands/run-task.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
 import { redactUrl } from "../redact.js";
@@ -49,6 +50,7 @@ export function buildProgram(raw: CliOutput = processOutput): Command {
   registerRestart(program);
   registerHistory(program);
   registerRollback(program);
+  registerRunTask(program);
   return program;
 }
 

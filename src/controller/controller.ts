@@ -44,6 +44,7 @@ import { ControllerLeasing } from "../lease/leasing.js";
 import type { LeaseSettings } from "../lease/leasing.js";
 import { DeployHistory } from "../state/history.js";
 import { DeployTracker } from "./deploys.js";
+import { startDeployHooks } from "./deploy-hooks-setup.js";
 
 export type ControllerOptions = {
   repo: string;
@@ -197,8 +198,17 @@ export class Controller {
       ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log)
       : undefined;
     this.#leasing = leasing;
+    const fenced = leasing ? { ...aws, writeFence: (key: string) => leasing.fence(key) } : aws;
+    const hooks = await startDeployHooks(
+      fenced,
+      path.join(o.workDir, "hooks.json"),
+      this.#log,
+      () => this.#alerts,
+      () => this.#reconciler,
+    );
     this.#reconciler = new Reconciler({
-      aws: leasing ? { ...aws, writeFence: (key) => leasing.fence(key) } : aws,
+      hooks,
+      aws: fenced,
       reader: new LiveReader(aws),
       status: this.#status,
       drift: this.#drift,

@@ -12,6 +12,7 @@ import type { Planner } from "../engine/read-plan.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import type { StatusStore } from "../state/status.js";
 import type { DeployTracker } from "./deploys.js";
+import type { DeployHooks } from "./deploy-hooks.js";
 
 export type ReconcilerSettings = {
   owner: string;
@@ -57,6 +58,8 @@ export type ReconcilerOptions = {
   /** Follows started deployments, keeps the deploy history and rollback pins (docs/deploys.md). */
   deploys?: DeployTracker | undefined;
   metrics: ControllerMetrics;
+  /** Deploy hooks (docs/hooks.md); unset: hooks declared in manifests are not run. */
+  hooks?: DeployHooks | undefined;
   log: Logger;
   settings: ReconcilerSettings;
   /** Keys asked for until no new key came for this long share one batched read (DescribeServices, ListRules). */

@@ -21,6 +21,7 @@ import type { Verdict } from "./policy.js";
 import { planningSet, referencedFamilies } from "../engine/references.js";
 import { isOnlyResidue, residueAfterWrite } from "../engine/write-residue.js";
 import { liftsPin } from "../resources/service/deploy-controls.js";
+import { recordWithHooks } from "./deploy-hooks.js";
 
 export { selfHealOf };
 export type { ReconcilerApplier, ReconcilerOptions, ReconcilerReader, ReconcilerSettings } from "./reconciler-options.js";
@@ -132,6 +133,14 @@ export class Reconciler {
       this.#o.onPlanned?.(action, snapshot, settings.isSecret, now);
       if (applies(verdict)) toApply.push(action);
     }
+    // Deploy hooks (docs/hooks.md): a service whose preDeploy hooks run or failed is held back.
+    const wave = { keys: present, desired, resolved: result.resolved, verdicts, defaultCluster: settings.defaultCluster };
+    const held = (await this.#o.hooks?.hold(toApply, wave)) ?? new Map<ResourceKey, never>();
+    for (const key of held.keys())
+      toApply.splice(
+        toApply.findIndex((a) => a.key === key),
+        1,
+      );
     const outcomes = new Map<ResourceKey, ApplyOutcome>();
     if (toApply.length > 0) {
       for (const action of toApply) this.#records.update(action.key, { postWrite: undefined });
@@ -143,13 +152,15 @@ export class Reconciler {
         heal: verdicts.get(key)?.verdict === "heal",
       });
       this.#o.deploys?.started(writes, context, now);
+      await this.#o.hooks?.started(writes, wave);
       for (const outcome of applied) {
         outcomes.set(outcome.key, outcome);
       }
     }
     for (const action of actions) {
       const kind = action.kind;
-      const result = this.#record(action, verdicts.get(action.key)!, outcomes.get(action.key), desired, snapshot, now);
+      const record = () => this.#record(action, verdicts.get(action.key)!, outcomes.get(action.key), desired, snapshot, now);
+      const result = recordWithHooks(this.#o.hooks, this.#o.status, action.key, held.get(action.key), record, { now, ...settings });
       results.set(action.key, result);
       const applied = outcomes.get(action.key)?.outcome === "applied";
       this.#o.deploys?.afterRecord(desired.manifests.get(action.key)!, snapshot, now, applied && liftsPin(action));
@@ -196,7 +207,7 @@ export class Reconciler {
       family: {
         pendingInGit: families.some((f) => plan.resolved.get(f)?.state === "pending"),
         registeredSinceApply: families.some((f) => this.#records.registeredAt(f) > appliedAt),
-        interruptedDeploy: families.some((f) => this.#interrupted(manifest, f, plan, snapshot)),
+        interruptedDeploy: families.some((f) => this.#interrupted(manifest, f, plan, snapshot)) || (this.#o.hooks?.began(action) ?? false),
       },
       rolledBack: pluginFor(manifest).rolledBack(manifest, snapshot),
       pinLifted: liftsPin(action),

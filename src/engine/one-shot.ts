@@ -8,6 +8,7 @@ import type { Manifest, Problem } from "../manifests/types.js";
 import { loadDesiredState } from "../resources/load.js";
 import type { Action } from "../resources/types.js";
 import { applyPlan, dependenciesOf } from "./applier.js";
+import { refuseHookedDeploys } from "./hooks/one-shot-guard.js";
 import type { ApplyOutcome, ApplyResult } from "./applier.js";
 import { inScope } from "../source/manifest-root.js";
 import { planningSet } from "./references.js";
@@ -98,9 +99,9 @@ export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {
   return (await applyOnceWithWrites(plan)).outcomes;
 }
 
-/** As applyOnce, with the writes made (what `apply --wait` follows). */
+/** As applyOnce, with the writes made (what `apply --wait` follows). A new revision gated by a blocking preDeploy hook is refused: hooks run only in the controller. */
 export async function applyOnceWithWrites(plan: OneShotPlan): Promise<ApplyResult> {
-  const result = await applyPlan(plan.aws, plan.actions);
+  const result = await applyPlan(plan.aws, refuseHookedDeploys(plan.actions, plan.manifests));
   plan.reader.recordWrites(result.writes);
   return result;
 }

@@ -19,9 +19,11 @@ export type Envelope = {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   spec: JsonObject;
+  /** A Service's `hooks` section (docs/hooks.md), checked by the Service validator. */
+  hooks?: JsonObject;
 };
 
-const TOP_FIELDS = ["apiVersion", "kind", "metadata", "spec"];
+const TOP_FIELDS = ["apiVersion", "kind", "metadata", "spec", "hooks"];
 const METADATA_FIELDS = ["name", "labels", "annotations"];
 export { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS };
 // Read as `=== "true"`: any other spelling ("True", "yes") would silently mean false.
@@ -143,8 +145,31 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
   if (!isJsonObject(spec)) {
     add(["spec"], spec === undefined ? "MissingField" : "WrongType", `spec must be a mapping (the AWS request shape of the kind)`);
   }
+  const hooks = readHooksSection(value["hooks"], kind, add);
   if (problems.some((p) => p.severity === "error") || !kind || !isJsonObject(spec)) return { problems };
-  return { envelope: { kind, name, labels, annotations, spec }, problems };
+  return { envelope: { kind, name, labels, annotations, spec, ...(hooks ? { hooks } : {}) }, problems };
+}
+
+/** The `hooks` section: a mapping, on a Service only; its entries are checked with the Service (docs/hooks.md). */
+function readHooksSection(
+  value: JsonValue | undefined,
+  kind: Kind | undefined,
+  add: (path: (string | number)[], code: Problem["code"], message: string) => void,
+): JsonObject | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (kind !== undefined && kind !== "Service") {
+    add(
+      ["hooks"],
+      "UnknownField",
+      `hooks run around a Service's deploy: a ${kind} cannot have them (move them to the Service that uses it)`,
+    );
+    return undefined;
+  }
+  if (!isJsonObject(value)) {
+    add(["hooks"], "WrongType", "hooks must be a mapping with preDeploy and/or postDeploy lists (docs/hooks.md)");
+    return undefined;
+  }
+  return value;
 }
 
 function readStringMap(

@@ -278,7 +278,7 @@ function loadDocument(doc: ParsedDocument, options: LoadOptions, manifests: Mani
   const findings = checkSpecSchema(envelope.kind, envelope.spec);
   for (const finding of findings) problems.push(problem(locate(finding.path), finding.code, finding.message, { key }));
   if (findings.length > 0) return;
-  manifests.push({ ...envelope, key, file: doc.file, position: doc.position, locate });
+  manifests.push({ ...envelope, key, file: doc.file, position: doc.position, locate, locateDocument: (path) => doc.locate(path) });
 }
 
 /** Two documents with one identity: an error naming both places; neither is managed. */

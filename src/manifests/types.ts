@@ -55,6 +55,10 @@ export type Manifest = {
   position: SourcePosition;
   /** Where `spec` path (or its nearest existing parent) stands in the file. */
   locate: (specPath: JsonPath) => SourcePosition;
+  /** A Service's `hooks` section as written (docs/hooks.md); absent when the manifest has none. */
+  hooks?: JsonObject;
+  /** Where a path from the document's top (`["hooks", "preDeploy", 0]`) stands in the file. */
+  locateDocument?: (path: JsonPath) => SourcePosition;
 };
 
 export type LoadResult = { manifests: Manifest[]; problems: Problem[]; files: string[] };

@@ -167,7 +167,7 @@ async function isInside(root: string, within: string): Promise<boolean> {
 /** What crosses the thread boundary: everything but the `locate` closures, which only validation uses. */
 export function toTransferable(load: CommitLoad): CommitLoad {
   if (!load.loaded) return load;
-  const manifests = load.loaded.manifests.map(({ locate: _locate, ...rest }) => rest) as unknown as Manifest[];
+  const manifests = load.loaded.manifests.map(({ locate: _locate, locateDocument: _document, ...rest }) => rest) as unknown as Manifest[];
   return { ...load, loaded: { ...load.loaded, manifests } };
 }
 

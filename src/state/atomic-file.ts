@@ -2,7 +2,10 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 
-/** Replace `path` with `text` all at once (temp file, fsync, rename): a crash leaves the old or the new file, never half of one. */
+/**
+ * Write `text` to `path` atomically (temp file, fsync, rename, mode 0600): a crash leaves the old
+ * content or the new one, never half of one.
+ */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;

@@ -6,6 +6,7 @@ import type { Health } from "../resources/types.js";
 import { setCurrentCommit } from "./metrics.js";
 import type { DeployRecord } from "./history.js";
 import type { ControllerMetrics } from "./metrics.js";
+import type { HookRunStatus } from "./hook-runs.js";
 
 export { serviceHealth } from "../resources/service/health.js";
 export type { Health, HealthVerdict } from "../resources/types.js";
@@ -34,6 +35,8 @@ export type ResourceStatus = {
   environment?: string;
   /** The resource's last deploys, newest first (docs/deploys.md#history). */
   history?: DeployRecord[];
+  /** A Service's deploy hook runs, newest first (docs/hooks.md#status). */
+  hooks?: HookRunStatus[];
 };
 
 export type ManifestError = { file: string; line: number; column: number; message: string };

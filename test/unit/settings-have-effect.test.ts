@@ -367,7 +367,7 @@ describe("every flag of the other commands has an effect", () => {
   // run and the shared AWS flags of diff/apply are proven above.
   const awsFlags = new Set(["--region", "--endpoint-url", "--cluster", "--owner", "--aws-rate-limit"]);
   const flags = program.commands
-    .filter((c) => c.name() !== "run")
+    .filter((c) => c.name() !== "run" && c.name() !== "run-task")
     .flatMap((c) =>
       c.options
         .filter((o) => o.long !== "--help" && !((c.name() === "diff" || c.name() === "apply") && awsFlags.has(o.long!)))
@@ -406,4 +406,15 @@ describe("every flag of the other commands has an effect", () => {
   });
 
   it.each(Object.keys(COMMAND_FLAGS))("%s", (flag) => COMMAND_FLAGS[flag]!());
+});
+
+describe("every flag of run-task is run end to end in test/e2e/run-task.test.ts", () => {
+  const flags = buildProgram({ out: () => {}, err: () => {} })
+    .commands.find((c) => c.name() === "run-task")!
+    .options.map((o) => o.long!)
+    .filter((f) => f !== "--help");
+  it.each(flags)("%s", async (flag) => {
+    const text = await readFile(path.resolve(import.meta.dirname, "../e2e/run-task.test.ts"), "utf8");
+    expect(text).toContain(`"${flag}"`);
+  });
 });

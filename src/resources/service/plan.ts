@@ -21,6 +21,7 @@ import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
 import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
 import { normalizeService, SERVICE_CREATE_ONLY_FIELDS, serviceNormalizeOptions } from "./normalize.js";
 import { forceReasons, holdPin, restartTags } from "./deploy-controls.js";
+import { hookNotes } from "./hooks.js";
 
 // xref: UpdateService API reference — what UpdateService may change per deployment controller
 // ("For services using the blue/green (CODE_DEPLOY) deployment controller, only …").
@@ -167,6 +168,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   if (all.length > specChanges.length) notes.push(`${all.length - specChanges.length} difference(s) ignored (${IGNORE_ANNOTATION})`);
   if (opts.dropNamespace) notes.push("serviceConnectConfiguration.namespace not compared: one side names it, the other gives its ARN");
   if (calls.length > 0 && owner === "adoptable") notes.push(`adopting the existing service (${ADOPT_ANNOTATION})`);
+  notes.push(...hookNotes(manifest, calls));
   return { type: calls.length > 0 ? "update" : "noop", ...base, changes, calls, ...(notes.length > 0 ? { notes } : {}) };
 }
 
@@ -188,7 +190,9 @@ function planCreate(manifest: Manifest, td: TaskDefinitionRef, wantTags: TagMap,
   if (td !== undefined) input["taskDefinition"] = td.input;
   input["tags"] = tagMapToList(tagsForWrite(wantTags, ctx), "ecs");
   const changes = [...writtenChanges(withTaskDefinition(spec, td), ctx), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
-  return { type: "create", ...base, changes, calls: [{ operation: "ecs:CreateService", input }] };
+  const calls: PlannedCall[] = [{ operation: "ecs:CreateService", input }];
+  const notes = hookNotes(manifest, calls);
+  return { type: "create", ...base, changes, calls, ...(notes.length > 0 ? { notes } : {}) };
 }
 
 function updateServiceInput(

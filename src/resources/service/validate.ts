@@ -13,6 +13,7 @@ import {
   stringOf,
 } from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
+import { validateHooks } from "./hooks-validate.js";
 
 // xref: docs/normalization.md#ecs-service-quotas: 5 target groups per service (not adjustable).
 export const MAX_TARGET_GROUPS = 5;
@@ -58,6 +59,7 @@ export function validateService(manifest: Manifest, ctx: ValidationContext): Pro
       if (isSet(spec[field])) report([field], "service-fargate-placement", `${field} is not supported for Fargate tasks: remove it`);
     }
   }
+  problems.push(...validateHooks(manifest, ctx));
   return problems;
 }
 
