@@ -1,10 +1,13 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import type { ECSClientConfig } from "@aws-sdk/client-ecs";
-import type { RetryStrategyV2 } from "@smithy/types";
+import type { MiddlewareStack, RetryStrategyV2 } from "@smithy/types";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
+import type { AwsService } from "./call-accounting.js";
 import { applyNodeVersionWarning, deferSdkNodeWarning } from "./node-version-warning.js";
 import { applyLandedCheck } from "./landed-check.js";
 import { applyRateLimit, RateLimiter } from "./rate-limit.js";
@@ -53,6 +56,8 @@ export type AwsClientOptions = {
 export type AwsClients = {
   readonly ecs: ECSClient;
   readonly events: EventBridgeClient;
+  readonly scheduler: SchedulerClient;
+  readonly autoscaling: ApplicationAutoScalingClient;
   readonly calls: CallAccounting;
   /** The pacing both clients share; undefined when created with `rateLimit: false`. */
   readonly rateLimiter?: RateLimiter | undefined;
@@ -99,25 +104,22 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   deferSdkNodeWarning();
   const ecs = new ECSClient(sharedConfig(options));
   const events = new EventBridgeClient(sharedConfig(options));
-  applyNodeVersionWarning(ecs.middlewareStack);
-  applyNodeVersionWarning(events.middlewareStack);
-  calls.applyTo(ecs.middlewareStack, "ecs");
-  calls.applyTo(events.middlewareStack, "events");
+  const scheduler = new SchedulerClient(sharedConfig(options));
+  const autoscaling = new ApplicationAutoScalingClient(sharedConfig(options));
   const rateLimiter = rateLimiterFor(options.rateLimit);
-  if (rateLimiter !== undefined) {
-    applyRateLimit(ecs.middlewareStack, "ecs", rateLimiter);
-    applyRateLimit(events.middlewareStack, "events", rateLimiter);
-  }
-  if (options.accountIdHeader !== undefined) {
-    applyMotoAccountHeader(ecs.middlewareStack, options.accountIdHeader);
-    applyMotoAccountHeader(events.middlewareStack, options.accountIdHeader);
-  }
   const capped = options.retryStrategy === undefined ? (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) : options.maxAttempts;
-  if (capped !== undefined) {
-    capOtherErrors(ecs.config, capped);
-    capOtherErrors(events.config, capped);
-  }
-  const clients: AwsClients = { ecs, events, calls, rateLimiter };
+  const instrument = <I extends object, O extends object>(stack: MiddlewareStack<I, O>, config: RetryConfig, service: AwsService) => {
+    applyNodeVersionWarning(stack);
+    calls.applyTo(stack, service);
+    if (rateLimiter !== undefined) applyRateLimit(stack, service, rateLimiter);
+    if (options.accountIdHeader !== undefined) applyMotoAccountHeader(stack, options.accountIdHeader);
+    if (capped !== undefined) capOtherErrors(config, capped);
+  };
+  instrument(ecs.middlewareStack, ecs.config, "ecs");
+  instrument(events.middlewareStack, events.config, "events");
+  instrument(scheduler.middlewareStack, scheduler.config, "scheduler");
+  instrument(autoscaling.middlewareStack, autoscaling.config, "application-autoscaling");
+  const clients: AwsClients = { ecs, events, scheduler, autoscaling, calls, rateLimiter };
   applyLandedCheck(ecs.middlewareStack, "ecs", () => clients, calls);
   return clients;
 }
@@ -149,4 +151,6 @@ export async function resolveRegion(clients: AwsClients): Promise<string> {
 export function destroyAwsClients(clients: AwsClients): void {
   clients.ecs.destroy();
   clients.events.destroy();
+  clients.scheduler.destroy();
+  clients.autoscaling.destroy();
 }

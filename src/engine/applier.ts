@@ -79,6 +79,7 @@ export function dependenciesOf(action: Action): ResourceKey[] {
     else if (isJsonObject(value)) Object.values(value).forEach(visit);
   };
   for (const call of action.calls) visit(call.input);
+  if (action.type !== "delete") for (const key of action.after ?? []) keys.add(key);
   return [...keys];
 }
 

@@ -26,6 +26,7 @@ import { jittered } from "../jitter.js";
 import { busOf, DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS, familyOfArn, LiveCache } from "./live-cache.js";
 import type { LatestRevision, LiveReaderOptions } from "./live-cache.js";
 import { latestActiveFamilies } from "./references.js";
+import { KindReaders } from "./schedule-read.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 
 export { DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS };
@@ -62,6 +63,7 @@ export class LiveReader {
   readonly #cache: LiveCache;
   readonly #describing = new Map<string, Promise<LiveTaskDefinition | undefined>>();
   #clustersDescribed = false;
+  readonly #kinds: KindReaders;
 
   constructor(aws: AwsClients, options: LiveReaderOptions = {}) {
     this.#aws = aws;
@@ -74,6 +76,7 @@ export class LiveReader {
       now: this.#now,
       random: this.#random,
     });
+    this.#kinds = new KindReaders(aws, (read) => this.#read(read));
   }
 
   get accountId(): string | undefined {
@@ -132,7 +135,8 @@ export class LiveReader {
           .map(async (family) => [family, (await this.#readLatest(family)).arn] as const),
       ),
     );
-    return { accountId: this.#cache.accountId, revisions: new Map(read), latestKnown, latestActive, services, rules };
+    const kinds = await this.#kinds.read(manifests, services);
+    return { accountId: this.#cache.accountId, revisions: new Map(read), latestKnown, latestActive, services, rules, ...kinds };
   }
 
   /** The snapshot with each family's latest revision read afresh and added to its candidates. */

@@ -4,6 +4,7 @@ import { closest } from "fastest-levenshtein";
 import type { JsonPath, JsonValue } from "../json.js";
 import { plural, quoted } from "../text.js";
 import { awsDefs, kindSpecSchemas } from "./schema/aws-schema.generated.js";
+import { KINDS } from "./types.js";
 import type { Kind, ProblemCode } from "./types.js";
 
 /** A schema finding, located by its path inside `spec`. */
@@ -15,7 +16,7 @@ function compile(): Record<Kind, ValidateFunction> {
   // allErrors: report every problem of a run at once; verbose: parentSchema for "did you mean".
   const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   const build = (kind: Kind) => ajv.compile({ ...kindSpecSchemas[kind], $defs: awsDefs });
-  return { TaskDefinition: build("TaskDefinition"), Service: build("Service"), ScheduledRule: build("ScheduledRule") };
+  return Object.fromEntries(KINDS.map((kind) => [kind, build(kind)])) as Record<Kind, ValidateFunction>;
 }
 
 /** Check a spec against the AWS API model of its kind. Pure. */

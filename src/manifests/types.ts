@@ -1,10 +1,13 @@
 import type { JsonObject, JsonPath } from "../json.js";
 
-export const KINDS = ["TaskDefinition", "Service", "ScheduledRule"] as const;
+export const KINDS = ["TaskDefinition", "Service", "ScheduledRule", "Schedule", "ScalableTarget"] as const;
 export type Kind = (typeof KINDS)[number];
 export const API_VERSION = "ecs-gitops/v1";
 
-/** `TaskDefinition/<family>`, `Service/<cluster>/<name>`, `ScheduledRule/<eventBus>/<name>`. */
+/**
+ * `TaskDefinition/<family>`, `Service/<cluster>/<name>`, `ScheduledRule/<eventBus>/<name>`,
+ * `Schedule/<group>/<name>`, `ScalableTarget/<name>`.
+ */
 export type ResourceKey = string;
 
 export type SourcePosition = { file: string; line: number; column: number };
@@ -55,6 +58,8 @@ export type Manifest = {
   position: SourcePosition;
   /** Where `spec` path (or its nearest existing parent) stands in the file. */
   locate: (specPath: JsonPath) => SourcePosition;
+  /** Paths ignored because another manifest owns them (a Service's desiredCount under a ScalableTarget). */
+  derivedIgnores?: readonly string[];
 };
 
 export type LoadResult = { manifests: Manifest[]; problems: Problem[]; files: string[] };

@@ -1,0 +1,252 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
+import { CreateClusterCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { CreateScheduleCommand, GetScheduleCommand, UpdateScheduleCommand } from "@aws-sdk/client-scheduler";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import type { AwsClients } from "../../src/aws/index.js";
+import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
+import type { OneShotOptions } from "../../src/engine/one-shot.js";
+import { git } from "./git.js";
+import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import type { DefaultNetwork } from "./moto.js";
+
+process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
+process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
+
+const endpoint = inject("motoEndpoint");
+
+function repoFiles(accountId: string, network: DefaultNetwork): Record<string, string> {
+  const vpc = `
+      awsvpcConfiguration:
+        subnets: [${network.subnets[0]}]
+        securityGroups: [${network.securityGroups[0]}]`;
+  const taskDefinition = (name: string) => `apiVersion: ecs-gitops/v1
+kind: TaskDefinition
+metadata: {name: ${name}}
+spec:
+  requiresCompatibilities: [FARGATE]
+  networkMode: awsvpc
+  cpu: "256"
+  memory: "512"
+  containerDefinitions:
+    - {name: ${name}, image: "public.ecr.aws/nginx/nginx:1.27", essential: true}
+`;
+  const ecsTarget = (family: string) => `  target:
+    arn: arn:aws:ecs:${MOTO_REGION}:${accountId}:cluster/shop
+    roleArn: arn:aws:iam::${accountId}:role/scheduler-runs-tasks
+    ecsParameters:
+      taskDefinitionArn: ${family}
+      launchType: FARGATE
+      networkConfiguration:${vpc.replaceAll("\n      ", "\n        ")}`;
+  return {
+    "web/task-definition.yaml": taskDefinition("web"),
+    "report/task-definition.yaml": taskDefinition("report"),
+    "web/service.yaml": `apiVersion: ecs-gitops/v1
+kind: Service
+metadata: {name: web}
+spec:
+  cluster: shop
+  taskDefinition: web
+  desiredCount: 2
+  launchType: FARGATE
+  networkConfiguration:${vpc}
+`,
+    "web/scaling.yaml": `apiVersion: ecs-gitops/v1
+kind: ScalableTarget
+metadata: {name: web-scaling}
+spec:
+  serviceNamespace: ecs
+  resourceId: service/shop/web
+  scalableDimension: ecs:service:DesiredCount
+  minCapacity: 2
+  maxCapacity: 8
+  policies:
+    - policyName: cpu-60
+      policyType: TargetTrackingScaling
+      targetTrackingScalingPolicyConfiguration:
+        targetValue: 60
+        predefinedMetricSpecification: {predefinedMetricType: ECSServiceAverageCPUUtilization}
+        scaleInCooldown: 120
+`,
+    "report/nightly.yaml": `apiVersion: ecs-gitops/v1
+kind: Schedule
+metadata: {name: nightly-report}
+spec:
+  description: builds the sales report
+  scheduleExpression: cron(30 2 * * ? *)
+  scheduleExpressionTimezone: Asia/Tokyo
+  flexibleTimeWindow: {mode: FLEXIBLE, maximumWindowInMinutes: 20}
+${ecsTarget("report")}
+    input:
+      containerOverrides:
+        - {name: report, command: [report, --day, yesterday]}
+`,
+    "report/once.yaml": `apiVersion: ecs-gitops/v1
+kind: Schedule
+metadata: {name: backfill-once}
+spec:
+  scheduleExpression: at(2031-04-01T06:00:00)
+${ecsTarget("report")}
+`,
+  };
+}
+
+describe("Schedule and ScalableTarget on moto_server, from a real git repository", () => {
+  let dir: string;
+  let accountId: string;
+  let options: OneShotOptions;
+  let aws: AwsClients;
+
+  beforeAll(async () => {
+    accountId = newAccountId();
+    const network = await defaultNetwork(endpoint, accountId);
+    aws = createAwsClients({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit: false });
+    await aws.ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
+    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-kinds-"));
+    await git(dir, "init", "-q", "-b", "main");
+    for (const [file, text] of Object.entries(repoFiles(accountId, network))) {
+      await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+      await writeFile(path.join(dir, file), text);
+    }
+    await git(dir, "add", ".");
+    await git(dir, "commit", "-q", "-m", "service, scaling and schedules");
+    options = { path: dir, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops", rateLimit: false };
+  });
+
+  afterAll(async () => {
+    if (aws) destroyAwsClients(aws);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function sync() {
+    const plan = await planOnce(options);
+    try {
+      expect(plan.problems.filter((p) => p.severity === "error")).toEqual([]);
+      const outcomes = await applyOnce(plan);
+      const snapshot = plan.calls.snapshot();
+      const writes = Object.fromEntries(
+        Object.entries(snapshot.byOperation)
+          .filter(([, s]) => s.kind === "write")
+          .map(([op, s]) => [op, s.calls]),
+      );
+      return { actions: plan.actions, outcomes, writes, calls: snapshot };
+    } finally {
+      destroyAwsClients(plan.aws);
+    }
+  }
+
+  it("applies from an empty account, then re-applies with 0 writes", async () => {
+    const first = await sync();
+    expect(first.outcomes.filter((o) => o.outcome !== "applied")).toEqual([]);
+    expect(first.writes).toEqual({
+      "ecs:RegisterTaskDefinition": 2,
+      "ecs:CreateService": 1,
+      "application-autoscaling:RegisterScalableTarget": 1,
+      "application-autoscaling:PutScalingPolicy": 1,
+      "scheduler:CreateSchedule": 2,
+    });
+    const nightly = await aws.scheduler.send(new GetScheduleCommand({ Name: "nightly-report", GroupName: "default" }));
+    expect(nightly.ScheduleExpressionTimezone).toBe("Asia/Tokyo");
+    expect(nightly.Target?.EcsParameters?.TaskDefinitionArn).toMatch(/:task-definition\/report:1$/);
+    expect(JSON.parse(nightly.Target?.Input ?? "{}")).toEqual({
+      containerOverrides: [{ name: "report", command: ["report", "--day", "yesterday"] }],
+    });
+    const again = await sync();
+    expect(again.writes).toEqual({});
+    expect(again.actions.map((a) => a.type)).toEqual(again.actions.map(() => "noop"));
+  });
+
+  it("the autoscaler moving desiredCount 2 → 6 is not drift: 0 writes", async () => {
+    await aws.ecs.send(new UpdateServiceCommand({ cluster: "shop", service: "web", desiredCount: 6 }));
+    const after = await sync();
+    expect(after.writes).toEqual({});
+    expect(after.actions.find((a) => a.key === "Service/shop/web")?.type).toBe("noop");
+  });
+
+  it("hand changes to a schedule expression, max capacity and a policy target value are healed with one write each", async () => {
+    const live = await aws.scheduler.send(new GetScheduleCommand({ Name: "nightly-report", GroupName: "default" }));
+    await aws.scheduler.send(
+      new UpdateScheduleCommand({
+        Name: "nightly-report",
+        GroupName: "default",
+        ScheduleExpression: "cron(0 5 * * ? *)",
+        ScheduleExpressionTimezone: live.ScheduleExpressionTimezone,
+        FlexibleTimeWindow: live.FlexibleTimeWindow,
+        Target: live.Target,
+        Description: live.Description,
+        State: live.State,
+      }),
+    );
+    await aws.autoscaling.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: "ecs",
+        ResourceId: "service/shop/web",
+        ScalableDimension: "ecs:service:DesiredCount",
+        MaxCapacity: 20,
+      }),
+    );
+    await aws.autoscaling.send(
+      new PutScalingPolicyCommand({
+        PolicyName: "cpu-60",
+        ServiceNamespace: "ecs",
+        ResourceId: "service/shop/web",
+        ScalableDimension: "ecs:service:DesiredCount",
+        PolicyType: "TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 85,
+          PredefinedMetricSpecification: { PredefinedMetricType: "ECSServiceAverageCPUUtilization" },
+          ScaleInCooldown: 120,
+        },
+      }),
+    );
+    const drift = await sync();
+    const changed = Object.fromEntries(drift.actions.filter((a) => a.type !== "noop").map((a) => [a.key, a.changes.map((c) => c.path)]));
+    expect(changed).toEqual({
+      "Schedule/default/nightly-report": ["/scheduleExpression"],
+      "ScalableTarget/web-scaling": ["/maxCapacity", "/policies/cpu-60/targetTrackingScalingPolicyConfiguration/targetValue"],
+    });
+    expect(drift.writes).toEqual({
+      "scheduler:UpdateSchedule": 1,
+      "application-autoscaling:RegisterScalableTarget": 1,
+      "application-autoscaling:PutScalingPolicy": 1,
+    });
+    expect((await sync()).writes).toEqual({});
+  });
+
+  it("never modifies a schedule in the same group that it does not own", async () => {
+    const foreign = {
+      Name: "someone-elses",
+      GroupName: "default",
+      ScheduleExpression: "rate(1 hour)",
+      FlexibleTimeWindow: { Mode: "OFF" as const },
+      Target: { Arn: `arn:aws:sqs:${MOTO_REGION}:${accountId}:their-queue`, RoleArn: `arn:aws:iam::${accountId}:role/theirs` },
+    };
+    await aws.scheduler.send(new CreateScheduleCommand(foreign));
+    await writeFile(
+      path.join(dir, "report/theirs.yaml"),
+      `apiVersion: ecs-gitops/v1
+kind: Schedule
+metadata: {name: someone-elses}
+spec:
+  scheduleExpression: rate(5 minutes)
+  target:
+    arn: arn:aws:sqs:${MOTO_REGION}:${accountId}:their-queue
+    roleArn: arn:aws:iam::${accountId}:role/theirs
+`,
+    );
+    await git(dir, "add", ".");
+    await git(dir, "commit", "-q", "-m", "claims a schedule that is not ours");
+    const result = await sync();
+    const action = result.actions.find((a) => a.key === "Schedule/default/someone-elses");
+    expect(action?.type === "blocked" ? action.code : action?.type).toBe("NotOwned");
+    expect(result.writes).toEqual({});
+    const after = await aws.scheduler.send(new GetScheduleCommand({ Name: "someone-elses", GroupName: "default" }));
+    expect(after.ScheduleExpression).toBe("rate(1 hour)");
+    expect(after.Description ?? "").toBe("");
+    await rm(path.join(dir, "report/theirs.yaml"));
+    await git(dir, "commit", "-qam", "drop the foreign schedule again");
+  });
+});
