@@ -11,11 +11,12 @@ import { toPlainObject } from "./plain-json.js";
 export const LIST_SCHEDULES_PAGE = 100;
 
 /**
- * Every schedule of a group (all pages): name, ARN, state, target ARN and LastModificationDate,
- * which tells whether a schedule changed since it was last read. A missing group lists nothing.
+ * Every schedule of a group, or of every group (all pages): name, group, ARN, state, target ARN
+ * and LastModificationDate, which tells whether a schedule changed since it was last read. A
+ * missing group lists nothing.
  */
-export async function listSchedules(clients: AwsClients, group: string): Promise<JsonObject[]> {
-  const where = `schedule group ${group} (scheduler:ListSchedules)`;
+export async function listSchedules(clients: AwsClients, group: string | undefined): Promise<JsonObject[]> {
+  const where = `schedule group ${group ?? "(all)"} (scheduler:ListSchedules)`;
   try {
     return await collectPages(where, async (NextToken) => {
       const page = await clients.scheduler.send(new ListSchedulesCommand({ GroupName: group, MaxResults: LIST_SCHEDULES_PAGE, NextToken }));

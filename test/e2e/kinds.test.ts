@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
@@ -6,6 +6,7 @@ import { CreateClusterCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs"
 import { CreateScheduleCommand, GetScheduleCommand, UpdateScheduleCommand } from "@aws-sdk/client-scheduler";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import { runExport } from "../../src/cli/commands/export.js";
 import type { AwsClients } from "../../src/aws/index.js";
 import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import type { OneShotOptions } from "../../src/engine/one-shot.js";
@@ -214,6 +215,46 @@ describe("Schedule and ScalableTarget on moto_server, from a real git repository
       "application-autoscaling:PutScalingPolicy": 1,
     });
     expect((await sync()).writes).toEqual({});
+  });
+
+  it("export round-trips: the exported manifests plan as no change but ownership bookkeeping", async () => {
+    const out = await mkdtemp(path.join(tmpdir(), "ecs-gitops-kinds-export-"));
+    try {
+      const said: string[] = [];
+      const io = { out: (text: string) => said.push(text), err: (text: string) => said.push(text) };
+      const code = await runExport({ cluster: "shop", out, region: MOTO_REGION, endpointUrl: endpoint }, io, {
+        accountIdHeader: accountId,
+      });
+      expect(code, said.join("")).toBe(0);
+      const exported = (await readdir(out, { recursive: true })).filter((f) => f.endsWith(".yaml")).sort();
+      expect(exported).toEqual([
+        "schedules/backfill-once.yaml",
+        "schedules/nightly-report.yaml",
+        "schedules/task-definition.yaml",
+        "web/scalable-target.yaml",
+        "web/service.yaml",
+        "web/task-definition.yaml",
+      ]);
+      expect(await readFile(path.join(out, "web/service.yaml"), "utf8")).not.toContain("desiredCount");
+      const nightly = await readFile(path.join(out, "schedules/nightly-report.yaml"), "utf8");
+      expect(nightly).toContain("taskDefinitionArn: report\n");
+      expect(nightly).not.toContain("[ecs-gitops]");
+      const plan = await planOnce({ ...options, path: out });
+      try {
+        expect(plan.problems.filter((p) => p.severity === "error")).toEqual([]);
+        const specChanges = plan.actions.flatMap((a) =>
+          a.changes.filter((c) => !c.path.startsWith("/tags/")).map((c) => `${a.key} ${c.path}`),
+        );
+        expect(specChanges).toEqual([]);
+        expect(plan.actions.filter((a) => a.kind === "ScalableTarget" || a.kind === "Service").map((a) => a.type)).toEqual(
+          expect.not.arrayContaining(["create", "blocked"]),
+        );
+      } finally {
+        destroyAwsClients(plan.aws);
+      }
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 
   it("never modifies a schedule in the same group that it does not own", async () => {
