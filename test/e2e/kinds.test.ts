@@ -11,89 +11,13 @@ import type { AwsClients } from "../../src/aws/index.js";
 import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { git } from "./git.js";
+import { repoFiles } from "./kinds-repo.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
-import type { DefaultNetwork } from "./moto.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
 process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
 
 const endpoint = inject("motoEndpoint");
-
-function repoFiles(accountId: string, network: DefaultNetwork): Record<string, string> {
-  const vpc = `
-      awsvpcConfiguration:
-        subnets: [${network.subnets[0]}]
-        securityGroups: [${network.securityGroups[0]}]`;
-  const taskDefinition = (name: string) => `apiVersion: ecs-gitops/v1
-kind: TaskDefinition
-metadata: {name: ${name}}
-spec:
-  requiresCompatibilities: [FARGATE]
-  networkMode: awsvpc
-  cpu: "256"
-  memory: "512"
-  containerDefinitions:
-    - {name: ${name}, image: "public.ecr.aws/nginx/nginx:1.27", essential: true}
-`;
-  const ecsTarget = (family: string) => `  target:
-    arn: arn:aws:ecs:${MOTO_REGION}:${accountId}:cluster/shop
-    roleArn: arn:aws:iam::${accountId}:role/scheduler-runs-tasks
-    ecsParameters:
-      taskDefinitionArn: ${family}
-      launchType: FARGATE
-      networkConfiguration:${vpc.replaceAll("\n      ", "\n        ")}`;
-  return {
-    "web/task-definition.yaml": taskDefinition("web"),
-    "report/task-definition.yaml": taskDefinition("report"),
-    "web/service.yaml": `apiVersion: ecs-gitops/v1
-kind: Service
-metadata: {name: web}
-spec:
-  cluster: shop
-  taskDefinition: web
-  desiredCount: 2
-  launchType: FARGATE
-  networkConfiguration:${vpc}
-`,
-    "web/scaling.yaml": `apiVersion: ecs-gitops/v1
-kind: ScalableTarget
-metadata: {name: web-scaling}
-spec:
-  serviceNamespace: ecs
-  resourceId: service/shop/web
-  scalableDimension: ecs:service:DesiredCount
-  minCapacity: 2
-  maxCapacity: 8
-  policies:
-    - policyName: cpu-60
-      policyType: TargetTrackingScaling
-      targetTrackingScalingPolicyConfiguration:
-        targetValue: 60
-        predefinedMetricSpecification: {predefinedMetricType: ECSServiceAverageCPUUtilization}
-        scaleInCooldown: 120
-`,
-    "report/nightly.yaml": `apiVersion: ecs-gitops/v1
-kind: Schedule
-metadata: {name: nightly-report}
-spec:
-  description: builds the sales report
-  scheduleExpression: cron(30 2 * * ? *)
-  scheduleExpressionTimezone: Asia/Tokyo
-  flexibleTimeWindow: {mode: FLEXIBLE, maximumWindowInMinutes: 20}
-${ecsTarget("report")}
-    input:
-      containerOverrides:
-        - {name: report, command: [report, --day, yesterday]}
-`,
-    "report/once.yaml": `apiVersion: ecs-gitops/v1
-kind: Schedule
-metadata: {name: backfill-once}
-spec:
-  scheduleExpression: at(2031-04-01T06:00:00)
-${ecsTarget("report")}
-`,
-  };
-}
 
 describe("Schedule and ScalableTarget on moto_server, from a real git repository", () => {
   let dir: string;
