@@ -214,4 +214,33 @@ spec:
     await rm(path.join(dir, "report/theirs.yaml"));
     await git(dir, "commit", "-qam", "drop the foreign schedule again");
   });
+
+  it("reads the marker again right before UpdateSchedule: a schedule taken over since the plan is not written", async () => {
+    const edit = async (expression: string, description: string | undefined) => {
+      const live = await aws.scheduler.send(new GetScheduleCommand({ Name: "backfill-once" }));
+      await aws.scheduler.send(
+        new UpdateScheduleCommand({
+          Name: "backfill-once",
+          ScheduleExpression: expression,
+          FlexibleTimeWindow: live.FlexibleTimeWindow,
+          Target: live.Target,
+          Description: description ?? live.Description,
+          State: live.State,
+        }),
+      );
+    };
+    await edit("at(2031-05-01T06:00:00)", undefined);
+    const plan = await planOnce(options);
+    try {
+      expect(plan.actions.find((a) => a.key === "Schedule/default/backfill-once")?.type).toBe("update");
+      // Between plan and apply, another team takes the schedule over (its description, its expression).
+      await edit("rate(3 hours)", "owned by the batch team now");
+      const outcome = (await applyOnce(plan)).find((o) => o.key === "Schedule/default/backfill-once");
+      expect(outcome?.outcome === "failed" ? outcome.error.code : outcome?.outcome).toBe("NotOwned");
+    } finally {
+      destroyAwsClients(plan.aws);
+    }
+    const after = await aws.scheduler.send(new GetScheduleCommand({ Name: "backfill-once" }));
+    expect([after.ScheduleExpression, after.Description]).toEqual(["rate(3 hours)", "owned by the batch team now"]);
+  });
 });

@@ -19,8 +19,15 @@ import type { TagMap } from "../common/tags.js";
 import { objectFromWire, objectToWire, specNode } from "../common/wire-names.js";
 import { arnPlaceholder, OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../types.js";
 import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
-import { canonicalSchedule, describeWithMarker, liveScheduleTags, normalizeLiveSchedule, scheduleTaskDefinition } from "./normalize.js";
-import type { LiveSchedule } from "./normalize.js";
+import {
+  canonicalSchedule,
+  describeWithMarker,
+  liveScheduleTags,
+  MAX_DESCRIPTION,
+  normalizeLiveSchedule,
+  scheduleTaskDefinition,
+} from "./normalize.js";
+import type { LiveSchedule, Marker } from "./normalize.js";
 
 export function scheduleGroup(spec: JsonObject): string {
   const group = spec["groupName"];
@@ -53,6 +60,16 @@ export function planSchedule(manifest: Manifest, live: LiveSchedule | undefined,
   const want = canonicalSchedule(manifest.spec, display);
   const wantTags = markerTags(manifest, ctx);
   const sendArn = resolved?.state === "known" ? resolved.arn : resolved?.state === "pending" ? arnPlaceholder(resolved.key) : undefined;
+  const description = describeWithMarker(manifest.spec["description"], marker(wantTags));
+  if (description.length > MAX_DESCRIPTION)
+    return {
+      type: "blocked",
+      code: "InvalidRequest",
+      ...base,
+      changes: [],
+      reason: `the description with the ownership marker has ${description.length} characters; Scheduler takes at most ${MAX_DESCRIPTION}`,
+      hint: `shorten spec.description in ${manifest.file} (the marker names the repository and file: docs/kinds.md#schedule-ownership)`,
+    };
 
   if (live === undefined) {
     const changes = [...writtenChanges(withDisplay(manifest.spec, display), ctx), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
@@ -102,6 +119,10 @@ function markerTags(manifest: Manifest, ctx: PlanContext): TagMap {
   return { [OWNER_TAG]: all[OWNER_TAG] ?? "", [SOURCE_TAG]: all[SOURCE_TAG] ?? "", [SPEC_HASH_TAG]: all[SPEC_HASH_TAG] ?? "" };
 }
 
+function marker(tags: TagMap): Marker {
+  return { owner: tags[OWNER_TAG] ?? "", source: tags[SOURCE_TAG] ?? "", specHash: tags[SPEC_HASH_TAG] ?? "" };
+}
+
 function scheduleCall(
   operation: "scheduler:CreateSchedule" | "scheduler:UpdateSchedule",
   manifest: Manifest,
@@ -114,11 +135,7 @@ function scheduleCall(
   // Sent whole every time: UpdateSchedule resets what it is not given (moto and AWS alike).
   body["state"] ??= "ENABLED";
   body["flexibleTimeWindow"] ??= { mode: "OFF" };
-  body["description"] = describeWithMarker(spec["description"], {
-    owner: tags[OWNER_TAG] ?? "",
-    source: tags[SOURCE_TAG] ?? "",
-    specHash: tags[SPEC_HASH_TAG] ?? "",
-  });
+  body["description"] = describeWithMarker(spec["description"], marker(tags));
   const target = isJsonObject(body["target"]) ? body["target"] : {};
   if (isJsonObject(target["input"])) target["input"] = JSON.stringify(target["input"]);
   const ecs = target["ecsParameters"];

@@ -92,6 +92,14 @@ describe("planSchedule", () => {
     const adopting = manifestOf("Schedule", "cleanup", spec, { annotations: { [ADOPT_ANNOTATION]: "true" } });
     expect(planSchedule(adopting, live("made by hand"), ctx).type).toBe("update");
   });
+
+  it("blocks rather than send a description Scheduler would refuse (marker included)", () => {
+    const text = { ...spec, description: "d".repeat(300) };
+    const deep = manifestOf("Schedule", "cleanup", text, { file: `${"deep/".repeat(40)}cleanup.yaml` });
+    const action = planSchedule(deep, undefined, ctx);
+    expect(action.type === "blocked" ? action.code : action.type).toBe("InvalidRequest");
+    expect(planSchedule(manifestOf("Schedule", "cleanup", text), undefined, ctx).type).toBe("create");
+  });
 });
 
 describe("validateSchedule", () => {
