@@ -54,7 +54,7 @@ export async function applyPlan(aws: AwsClients, actions: readonly Action[], opt
     if (known) return known;
     visiting.add(action);
     const dependencies: Promise<unknown>[] = [];
-    for (const key of dependenciesOf(action)) {
+    for (const key of [...dependenciesOf(action), ...orderedAfter(action)]) {
       const dependency = byKey.get(key);
       // Registrations reference nothing, so a cycle cannot occur; guard anyway rather than hang.
       if (dependency === undefined || visiting.has(dependency)) continue;
@@ -68,6 +68,11 @@ export async function applyPlan(aws: AwsClients, actions: readonly Action[], opt
   return { outcomes: await Promise.all(actions.map(run)), writes: made };
 }
 
+/** Keys whose writes go first though no input names them (a scalable target's service); never pulled into a scoped plan. */
+function orderedAfter(action: Action): ResourceKey[] {
+  return action.type === "create" || action.type === "update" || action.type === "noop" ? (action.after ?? []) : [];
+}
+
 /** Resource keys whose registration this action's calls wait for (`${arn:KEY}` placeholders). */
 export function dependenciesOf(action: Action): ResourceKey[] {
   if (action.type === "noop" || action.type === "blocked") return [];
@@ -79,7 +84,6 @@ export function dependenciesOf(action: Action): ResourceKey[] {
     else if (isJsonObject(value)) Object.values(value).forEach(visit);
   };
   for (const call of action.calls) visit(call.input);
-  if (action.type !== "delete") for (const key of action.after ?? []) keys.add(key);
   return [...keys];
 }
 
