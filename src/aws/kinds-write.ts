@@ -13,6 +13,8 @@ import type { CreateScheduleCommandInput, UpdateScheduleCommandInput } from "@aw
 import { assertNever } from "../assert-never.js";
 import type { JsonObject } from "../json.js";
 import type { KindWriteOperation, WriteOperation } from "../resources/types.js";
+import { EcsGitopsError } from "../errors.js";
+import { awsErrorName } from "./classify.js";
 import type { AwsClients } from "./clients.js";
 
 const KIND_WRITES: ReadonlySet<string> = new Set<KindWriteOperation>([
@@ -46,7 +48,18 @@ function sdkInput<T>(input: unknown): T {
 export async function sendKindWrite(clients: AwsClients, operation: KindWriteOperation, input: JsonObject): Promise<unknown> {
   switch (operation) {
     case "scheduler:CreateSchedule":
-      return clients.scheduler.send(new CreateScheduleCommand(sdkInput<CreateScheduleCommandInput>(withDates(input))));
+      return clients.scheduler
+        .send(new CreateScheduleCommand(sdkInput<CreateScheduleCommandInput>(withDates(input))))
+        .catch((error: unknown) => {
+          if (awsErrorName(error) !== "ResourceNotFoundException") throw error;
+          // ecs-gitops does not manage schedule groups: the only missing thing CreateSchedule can mean.
+          const group = String(input["GroupName"] ?? "default");
+          throw new EcsGitopsError(
+            "DependencyNotReady",
+            `Schedule/${group}/${String(input["Name"] ?? "")}: schedule group "${group}" does not exist; create it (aws scheduler create-schedule-group --name ${group}) or leave groupName unset for the default group`,
+            { where: `Schedule/${group}/${String(input["Name"] ?? "")}`, retryable: true },
+          );
+        });
     case "scheduler:UpdateSchedule":
       return clients.scheduler.send(new UpdateScheduleCommand(sdkInput<UpdateScheduleCommandInput>(withDates(input))));
     case "application-autoscaling:RegisterScalableTarget":
