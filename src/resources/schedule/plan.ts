@@ -26,6 +26,7 @@ import {
   MAX_DESCRIPTION,
   normalizeLiveSchedule,
   scheduleTaskDefinition,
+  splitDescription,
 } from "./normalize.js";
 import type { LiveSchedule, Marker } from "./normalize.js";
 
@@ -93,6 +94,8 @@ export function planSchedule(manifest: Manifest, live: LiveSchedule | undefined,
   // UpdateSchedule replaces the schedule: an ignored path keeps its live value, not git's.
   const sent = structuredClone(manifest.spec);
   const liveSpec = objectFromWire(specNode("Schedule"), live);
+  // An ignored description keeps the user's live text; the marker is always written anew.
+  liveSpec["description"] = splitDescription(live["Description"]).text ?? "";
   for (const rule of ignored) if (rule[0] !== "tags") keepLiveAt(sent, liveSpec, rule);
   if (owner === "adoptable") notes.push(`adopting the existing schedule (${ADOPT_ANNOTATION})`);
   const arn = typeof live["Arn"] === "string" ? live["Arn"] : "";

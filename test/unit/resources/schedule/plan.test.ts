@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { planSchedule } from "../../../../src/resources/schedule/plan.js";
-import { describeWithMarker } from "../../../../src/resources/schedule/normalize.js";
+import { describeWithMarker, splitDescription } from "../../../../src/resources/schedule/normalize.js";
 import type { LiveSchedule } from "../../../../src/resources/schedule/normalize.js";
 import { manifestSpecHash } from "../../../../src/resources/common/spec-hash.js";
 import { validateSchedule } from "../../../../src/resources/schedule/validate.js";
 import type { ValidationContext } from "../../../../src/resources/common/validation.js";
-import { ADOPT_ANNOTATION } from "../../../../src/manifests/annotations.js";
+import { ADOPT_ANNOTATION, IGNORE_ANNOTATION } from "../../../../src/manifests/annotations.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";
 
 const CLUSTER = "arn:aws:ecs:us-east-1:123456789012:cluster/jobs";
@@ -99,6 +99,30 @@ describe("planSchedule", () => {
     const action = planSchedule(deep, undefined, ctx);
     expect(action.type === "blocked" ? action.code : action.type).toBe("InvalidRequest");
     expect(planSchedule(manifestOf("Schedule", "cleanup", text), undefined, ctx).type).toBe("create");
+  });
+
+  it("keeps the live value at an ignored path: UpdateSchedule replaces the whole schedule", () => {
+    const ignoring = manifestOf(
+      "Schedule",
+      "cleanup",
+      { ...spec, description: "from git" },
+      { annotations: { [IGNORE_ANNOTATION]: "scheduleExpression" } },
+    );
+    const hand = describeWithMarker("from git", { owner: "ecs-gitops", source: "cleanup.yaml", specHash: "old" });
+    const action = planSchedule(ignoring, live(hand, "rate(1 hour)"), ctx);
+    expect(action.type === "update" ? action.calls[0]?.input["ScheduleExpression"] : action.type).toBe("rate(1 hour)");
+    const keepText = manifestOf(
+      "Schedule",
+      "cleanup",
+      { ...spec, description: "from git" },
+      { annotations: { [IGNORE_ANNOTATION]: "description" } },
+    );
+    const written = planSchedule(
+      keepText,
+      live(describeWithMarker("by hand", { owner: "ecs-gitops", source: "x", specHash: "y" }), "rate(2 hours)"),
+      ctx,
+    );
+    expect(written.type === "update" ? splitDescription(written.calls[0]?.input["Description"]).text : written.type).toBe("by hand");
   });
 });
 
