@@ -45,6 +45,8 @@ export type HarnessOptions = {
   owner?: string;
   reader?: LiveReaderOptions;
   log?: Logger;
+  /** Revert hand changes (ecs-gitops.yaml `syncPolicy.selfHeal`); default false. */
+  selfHeal?: boolean;
 };
 
 const HOUR_MS = 3_600_000;
@@ -91,7 +93,7 @@ export class WaveHarness {
         ignoreRules: [],
         mode: "sync",
         automated: true,
-        selfHeal: false,
+        selfHeal: options.selfHeal ?? false,
         resyncMs: HOUR_MS,
         progressPollMs: HOUR_MS,
       },

@@ -1,11 +1,14 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import type { ECSClientConfig } from "@aws-sdk/client-ecs";
-import type { RetryStrategyV2 } from "@smithy/types";
+import type { MiddlewareStack, RetryStrategyV2 } from "@smithy/types";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
 import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
+import type { AwsService } from "./call-accounting.js";
 import { applyNodeVersionWarning, deferSdkNodeWarning } from "./node-version-warning.js";
 import { applyLandedCheck } from "./landed-check.js";
 import { applyRateLimit, RateLimiter } from "./rate-limit.js";
@@ -54,6 +57,8 @@ export type AwsClientOptions = {
 export type AwsClients = {
   readonly ecs: ECSClient;
   readonly events: EventBridgeClient;
+  readonly scheduler: SchedulerClient;
+  readonly autoscaling: ApplicationAutoScalingClient;
   readonly calls: CallAccounting;
   /**
    * The Resource Groups Tagging API client, configured like the other two, made (and its module
@@ -110,26 +115,31 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   deferSdkNodeWarning();
   const ecs = new ECSClient(sharedConfig(options));
   const events = new EventBridgeClient(sharedConfig(options));
-  applyNodeVersionWarning(ecs.middlewareStack);
-  applyNodeVersionWarning(events.middlewareStack);
-  calls.applyTo(ecs.middlewareStack, "ecs");
-  calls.applyTo(events.middlewareStack, "events");
+  const scheduler = new SchedulerClient(sharedConfig(options));
+  const autoscaling = new ApplicationAutoScalingClient(sharedConfig(options));
   const rateLimiter = rateLimiterFor(options.rateLimit);
-  if (rateLimiter !== undefined) {
-    applyRateLimit(ecs.middlewareStack, "ecs", rateLimiter);
-    applyRateLimit(events.middlewareStack, "events", rateLimiter);
-  }
-  if (options.accountIdHeader !== undefined) {
-    applyMotoAccountHeader(ecs.middlewareStack, options.accountIdHeader);
-    applyMotoAccountHeader(events.middlewareStack, options.accountIdHeader);
-  }
   const capped = options.retryStrategy === undefined ? (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) : options.maxAttempts;
-  if (capped !== undefined) {
-    capOtherErrors(ecs.config, capped);
-    capOtherErrors(events.config, capped);
-  }
+  const instrument = <I extends object, O extends object>(stack: MiddlewareStack<I, O>, config: RetryConfig, service: AwsService) => {
+    applyNodeVersionWarning(stack);
+    calls.applyTo(stack, service);
+    if (rateLimiter !== undefined) applyRateLimit(stack, service, rateLimiter);
+    if (options.accountIdHeader !== undefined) applyMotoAccountHeader(stack, options.accountIdHeader);
+    if (capped !== undefined) capOtherErrors(config, capped);
+  };
+  instrument(ecs.middlewareStack, ecs.config, "ecs");
+  instrument(events.middlewareStack, events.config, "events");
+  instrument(scheduler.middlewareStack, scheduler.config, "scheduler");
+  instrument(autoscaling.middlewareStack, autoscaling.config, "application-autoscaling");
   let tagging: Promise<ResourceGroupsTaggingAPIClient> | undefined;
-  const clients: AwsClients = { ecs, events, calls, rateLimiter, tagging: () => (tagging ??= createTaggingClient(options, calls, capped)) };
+  const clients: AwsClients = {
+    ecs,
+    events,
+    scheduler,
+    autoscaling,
+    calls,
+    rateLimiter,
+    tagging: () => (tagging ??= createTaggingClient(options, calls, capped)),
+  };
   taggingClients.set(clients, () => tagging);
   applyLandedCheck(ecs.middlewareStack, "ecs", () => clients, calls);
   return clients;
@@ -180,6 +190,8 @@ export async function resolveRegion(clients: AwsClients): Promise<string> {
 export function destroyAwsClients(clients: AwsClients): void {
   clients.ecs.destroy();
   clients.events.destroy();
+  clients.scheduler.destroy();
+  clients.autoscaling.destroy();
   void taggingClients
     .get(clients)?.()
     ?.then((tagging) => tagging.destroy())

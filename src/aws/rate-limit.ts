@@ -16,7 +16,9 @@ export type ThrottleCategory =
   | "ecs:tag-read"
   | "ecs:cluster-resource-read"
   | "ecs:service-deployment"
-  | "events:api";
+  | "events:api"
+  | "scheduler:api"
+  | "application-autoscaling:api";
 
 export type BucketRate = { burst: number; perSecond: number };
 
@@ -34,6 +36,9 @@ export const PUBLISHED_RATES: Readonly<Record<ThrottleCategory, BucketRate>> = {
   "ecs:cluster-resource-read": { burst: 100, perSecond: 20 },
   "ecs:service-deployment": { burst: 50, perSecond: 20 },
   "events:api": { burst: 50, perSecond: 50 },
+  // xref: docs/normalization.md#scheduler-and-autoscaling-rates — no per-API table is cited: conservative.
+  "scheduler:api": { burst: 50, perSecond: 50 },
+  "application-autoscaling:api": { burst: 20, perSecond: 10 },
 };
 
 const ECS_CATEGORIES: Readonly<Record<string, ThrottleCategory>> = {
@@ -72,6 +77,8 @@ const ECS_CATEGORIES: Readonly<Record<string, ThrottleCategory>> = {
 export function throttleCategoryOf(service: AwsService, operation: string): ThrottleCategory | undefined {
   if (service === "events") return operation === "PutEvents" ? undefined : "events:api";
   if (service === "tag") return undefined;
+  if (service === "scheduler") return "scheduler:api";
+  if (service === "application-autoscaling") return "application-autoscaling:api";
   return ECS_CATEGORIES[operation];
 }
 

@@ -41,6 +41,7 @@ import type { PlannedCall, WriteOperation } from "../resources/types.js";
 import { classifyAwsError } from "./classify.js";
 import type { AwsClients } from "./clients.js";
 import { failedEntriesError } from "./failed-entries.js";
+import { isKindWrite, sendKindWrite } from "./kinds-write.js";
 import { withClientToken } from "./landed-check.js";
 import { toPlainObject } from "./plain-json.js";
 
@@ -70,8 +71,10 @@ export function describeCall(call: PlannedCall): string {
     text("family") ??
     text("taskDefinition") ??
     text("resourceArn") ??
+    (text("GroupName") !== undefined ? `${text("GroupName")}/${text("Name") ?? ""}` : undefined) ??
     ((text("Name") ?? text("Rule")) ? `${text("EventBusName") ?? "default"}/${text("Name") ?? text("Rule")}` : undefined) ??
     text("ResourceARN") ??
+    text("ResourceId") ??
     "";
   return `${call.operation} ${target}`.trim();
 }
@@ -91,6 +94,7 @@ function throwOnFailedEntries(
 }
 
 async function send(clients: AwsClients, operation: WriteOperation, input: JsonObject, where: string): Promise<unknown> {
+  if (isKindWrite(operation)) return sendKindWrite(clients, operation, input);
   switch (operation) {
     case "ecs:RegisterTaskDefinition":
       return clients.ecs.send(new RegisterTaskDefinitionCommand(sdkInput<RegisterTaskDefinitionCommandInput>(input)));

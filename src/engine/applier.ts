@@ -54,7 +54,7 @@ export async function applyPlan(aws: AwsClients, actions: readonly Action[], opt
     if (known) return known;
     visiting.add(action);
     const dependencies: Promise<unknown>[] = [];
-    for (const key of dependenciesOf(action)) {
+    for (const key of [...dependenciesOf(action), ...orderedAfter(action)]) {
       const dependency = byKey.get(key);
       // Registrations reference nothing, so a cycle cannot occur; guard anyway rather than hang.
       if (dependency === undefined || visiting.has(dependency)) continue;
@@ -66,6 +66,11 @@ export async function applyPlan(aws: AwsClients, actions: readonly Action[], opt
     return outcome;
   };
   return { outcomes: await Promise.all(actions.map(run)), writes: made };
+}
+
+/** Keys whose writes go first though no input names them (a scalable target's service); never pulled into a scoped plan. */
+function orderedAfter(action: Action): ResourceKey[] {
+  return action.type === "create" || action.type === "update" || action.type === "noop" ? (action.after ?? []) : [];
 }
 
 /** Resource keys whose registration this action's calls wait for (`${arn:KEY}` placeholders). */

@@ -137,6 +137,13 @@ export class LiveCache {
       case "events:PutTargets":
       case "events:RemoveTargets":
         return;
+      // Their readers (schedule-read.ts, scalable-target-read.ts) see the change on the next read.
+      case "scheduler:CreateSchedule":
+      case "scheduler:UpdateSchedule":
+      case "application-autoscaling:RegisterScalableTarget":
+      case "application-autoscaling:PutScalingPolicy":
+      case "application-autoscaling:DeleteScalingPolicy":
+        return;
       default:
         assertNever(call.operation, "write operation");
     }

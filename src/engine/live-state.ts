@@ -28,6 +28,7 @@ import { busOf, DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS, familyOfArn, LiveC
 import type { LatestRevision, LiveReaderOptions } from "./live-cache.js";
 import { latestActiveFamilies } from "./references.js";
 import { RuleTagsPrefetch } from "./rule-tags-prefetch.js";
+import { KindReaders } from "./schedule-read.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 
 export { DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS };
@@ -72,6 +73,7 @@ export class LiveReader {
   readonly #describing = new Map<string, Promise<LiveTaskDefinition | undefined>>();
   readonly #ruleTagsPrefetch: RuleTagsPrefetch;
   #clustersDescribed = false;
+  readonly #kinds: KindReaders;
 
   constructor(aws: AwsClients, options: LiveReaderOptions = {}) {
     this.#aws = aws;
@@ -85,6 +87,7 @@ export class LiveReader {
       random: this.#random,
     });
     this.#ruleTagsPrefetch = new RuleTagsPrefetch(aws, this.#cache, (read) => this.#read(read), this.#now);
+    this.#kinds = new KindReaders(aws, (read) => this.#read(read));
   }
 
   get accountId(): string | undefined {
@@ -149,7 +152,8 @@ export class LiveReader {
           .map(async (family) => [family, (await this.#readLatest(family)).arn] as const),
       ),
     );
-    return { accountId: this.#cache.accountId, revisions: new Map(read), latestKnown, latestActive, services, rules };
+    const kinds = await this.#kinds.read(manifests, services);
+    return { accountId: this.#cache.accountId, revisions: new Map(read), latestKnown, latestActive, services, rules, ...kinds };
   }
 
   /** The snapshot with each family's latest revision read afresh and added to its candidates. */

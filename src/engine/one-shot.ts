@@ -99,7 +99,10 @@ export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {
   return (await applyOnceWithWrites(plan)).outcomes;
 }
 
-/** As applyOnce, with the writes made (what `apply --wait` follows). A new revision gated by a blocking preDeploy hook is refused: hooks run only in the controller. */
+/**
+ * As applyOnce, with the writes made (what `apply --wait` follows). A new revision gated by a
+ * blocking preDeploy hook is refused: hooks run only in the controller.
+ */
 export async function applyOnceWithWrites(plan: OneShotPlan): Promise<ApplyResult> {
   const result = await applyPlan(plan.aws, refuseHookedDeploys(plan.actions, plan.manifests));
   plan.reader.recordWrites(result.writes);

@@ -1,5 +1,7 @@
 import type { Manifest } from "../manifests/types.js";
 import { parseTaskDefinitionRef } from "../resources/common/validation.js";
+import { planScalableTarget } from "../resources/scalable-target/plan.js";
+import { planSchedule } from "../resources/schedule/plan.js";
 import { planScheduledRule } from "../resources/scheduled-rule/plan.js";
 import { planService } from "../resources/service/plan.js";
 import { planTaskDefinition } from "../resources/task-definition/plan.js";
@@ -70,6 +72,12 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
         break;
       case "ScheduledRule":
         actions.push(planScheduledRule(manifest, live.rules.get(manifest.key), ctx));
+        break;
+      case "Schedule":
+        actions.push(planSchedule(manifest, live.schedules?.get(manifest.key), ctx));
+        break;
+      case "ScalableTarget":
+        actions.push(planScalableTarget(manifest, live.scalableTargets?.get(manifest.key), ctx));
         break;
       default:
         assertNever(manifest.kind);

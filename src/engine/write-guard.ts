@@ -9,6 +9,7 @@ import { isNotOurs, ownershipOf, tagListToMap } from "../resources/common/tags.j
 import type { TagMap } from "../resources/common/tags.js";
 import { OWNER_TAG, SOURCE_TAG } from "../resources/types.js";
 import type { WriteGuard } from "../resources/types.js";
+import { liveScheduleOwnerTags } from "./schedule-read.js";
 
 /**
  * Reads, right before an action's first write, whether the resource is still what the plan
@@ -58,6 +59,8 @@ async function liveTags(aws: AwsClients, guard: WriteGuard): Promise<TagMap | un
       const revision = await describeTaskDefinition(aws, guard.arn);
       return revision === undefined ? undefined : tagListToMap(revision["tags"]);
     }
+    case "schedule":
+      return liveScheduleOwnerTags(aws, guard.group, guard.name);
     default:
       return assertNever(guard, "write guard");
   }

@@ -98,9 +98,17 @@ function rename(docs: readonly Working[], overlay: Overlay): Working[] {
     const [family, revision] = ref.split(":");
     return family !== undefined && families.has(family) ? newName(family) + (revision === undefined ? "" : `:${revision}`) : ref;
   };
+  // `service/<cluster>/web` scales the Service `web` of these manifests: it follows the rename.
+  const services = new Set(docs.filter((d) => d.kind === "Service").map((d) => d.baseName));
+  const followService = (id: JsonPrimitive): JsonPrimitive => {
+    const match = typeof id === "string" ? /^service\/([^/]+)\/([^/]+)$/.exec(id) : null;
+    return match?.[1] !== undefined && match[2] !== undefined && services.has(match[2]) ? `service/${match[1]}/${newName(match[2])}` : id;
+  };
   return docs.map((d) => {
     let node = setString(nodeOf(d), ["metadata", "name"], newName);
     if (d.kind === "Service") node = setString(node, ["spec", "taskDefinition"], followFamily);
+    if (d.kind === "Schedule") node = setString(node, ["spec", "target", "ecsParameters", "taskDefinitionArn"], followFamily);
+    if (d.kind === "ScalableTarget") node = setString(node, ["spec", "resourceId"], followService);
     if (d.kind === "ScheduledRule") {
       const targets = nodeAt(node, ["spec", "targets"]);
       const count = targets && "items" in targets ? targets.items.length : 0;

@@ -34,6 +34,10 @@ const NAME_PATTERNS: Record<Kind, { pattern: RegExp; text: string }> = {
   TaskDefinition: { pattern: /^[A-Za-z0-9_-]{1,255}$/, text: "1-255 letters, digits, hyphens or underscores" },
   Service: { pattern: /^[A-Za-z0-9_-]{1,255}$/, text: "1-255 letters, digits, hyphens or underscores" },
   ScheduledRule: { pattern: /^[.\-_A-Za-z0-9]{1,64}$/, text: "1-64 letters, digits, dots, hyphens or underscores" },
+  // xref: Scheduler CreateSchedule `Name` pattern [0-9a-zA-Z-_.]+, 1-64.
+  Schedule: { pattern: /^[.\-_A-Za-z0-9]{1,64}$/, text: "1-64 letters, digits, dots, hyphens or underscores" },
+  // Free (the scalable target is identified by spec.resourceId); kept to what a resource key can hold.
+  ScalableTarget: { pattern: /^[.\-_A-Za-z0-9]{1,255}$/, text: "1-255 letters, digits, dots, hyphens or underscores" },
 };
 /** AWS allows 50 tags per resource; the controller's own ownership tags take some of them. */
 export const RESERVED_TAG_COUNT = 5;

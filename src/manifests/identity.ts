@@ -7,6 +7,8 @@ import type { Kind, ResourceKey } from "./types.js";
 /** The cluster ECS uses when a request names none. */
 export const AWS_DEFAULT_CLUSTER = "default";
 export const AWS_DEFAULT_EVENT_BUS = "default";
+/** The schedule group EventBridge Scheduler uses when a request names none. */
+export const AWS_DEFAULT_SCHEDULE_GROUP = "default";
 
 /** `arn:aws:ecs:region:acct:cluster/NAME` or `NAME` → `NAME`. */
 export function clusterName(clusterOrArn: string): string {
@@ -35,6 +37,12 @@ export function resourceKey(kind: Kind, name: string, spec: JsonObject, defaultC
       const bus = spec["eventBusName"];
       return `ScheduledRule/${typeof bus === "string" && bus !== "" ? eventBusName(bus) : AWS_DEFAULT_EVENT_BUS}/${name}`;
     }
+    case "Schedule": {
+      const group = spec["groupName"];
+      return `Schedule/${typeof group === "string" && group !== "" ? group : AWS_DEFAULT_SCHEDULE_GROUP}/${name}`;
+    }
+    case "ScalableTarget":
+      return `ScalableTarget/${name}`;
     default:
       return assertNever(kind, "kind");
   }

@@ -9,19 +9,34 @@ import type { Kind, ProblemCode } from "./types.js";
 /** A schema finding, located by its path inside `spec`. */
 export type SchemaFinding = { path: JsonPath; code: ProblemCode; message: string };
 
-let validators: Record<Kind, ValidateFunction> | undefined;
+// Compiled on first use per kind: a repository without schedules never pays for their schema.
+const validators = new Map<Kind, ValidateFunction>();
+let ajv: Ajv | undefined;
 
-function compile(): Record<Kind, ValidateFunction> {
+function validatorOf(kind: Kind): ValidateFunction {
+  const known = validators.get(kind);
+  if (known !== undefined) return known;
   // allErrors: report every problem of a run at once; verbose: parentSchema for "did you mean".
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-  const build = (kind: Kind) => ajv.compile({ ...kindSpecSchemas[kind], $defs: awsDefs });
-  return { TaskDefinition: build("TaskDefinition"), Service: build("Service"), ScheduledRule: build("ScheduledRule") };
+  ajv ??= new Ajv({ allErrors: true, strict: false, verbose: true });
+  const compiled = ajv.compile({ ...kindSpecSchemas[kind], $defs: defsOf(kind) });
+  validators.set(kind, compiled);
+  return compiled;
+}
+
+/** Each API's shapes are prefixed with it (scripts/gen-schema.py): a kind compiles only those it can reach. */
+const OWN_DEFS: Partial<Record<Kind, string>> = { Schedule: "scheduler.", ScalableTarget: "autoscaling." };
+
+function defsOf(kind: Kind): Record<string, object> {
+  const own = OWN_DEFS[kind];
+  const others = Object.values(OWN_DEFS);
+  return Object.fromEntries(
+    Object.entries(awsDefs).filter(([name]) => (own !== undefined ? name.startsWith(own) : !others.some((p) => name.startsWith(p)))),
+  );
 }
 
 /** Check a spec against the AWS API model of its kind. Pure. */
 export function checkSpecSchema(kind: Kind, spec: JsonValue): SchemaFinding[] {
-  validators ??= compile();
-  const validate = validators[kind];
+  const validate = validatorOf(kind);
   if (validate(spec)) return [];
   return dedupe(
     oneErrorPerEmptyValue(validate.errors ?? [])

@@ -1,10 +1,13 @@
 import type { JsonObject, JsonPath } from "../json.js";
 
-export const KINDS = ["TaskDefinition", "Service", "ScheduledRule"] as const;
+export const KINDS = ["TaskDefinition", "Service", "ScheduledRule", "Schedule", "ScalableTarget"] as const;
 export type Kind = (typeof KINDS)[number];
 export const API_VERSION = "ecs-gitops/v1";
 
-/** `TaskDefinition/<family>`, `Service/<cluster>/<name>`, `ScheduledRule/<eventBus>/<name>`. */
+/**
+ * `TaskDefinition/<family>`, `Service/<cluster>/<name>`, `ScheduledRule/<eventBus>/<name>`,
+ * `Schedule/<group>/<name>`, `ScalableTarget/<name>`.
+ */
 export type ResourceKey = string;
 
 export type SourcePosition = { file: string; line: number; column: number };
@@ -59,6 +62,8 @@ export type Manifest = {
   hooks?: JsonObject;
   /** Where a path from the document's top (`["hooks", "preDeploy", 0]`) stands in the file. */
   locateDocument?: (path: JsonPath) => SourcePosition;
+  /** Paths ignored because another manifest owns them (a Service's desiredCount under a ScalableTarget). */
+  derivedIgnores?: readonly string[];
 };
 
 export type LoadResult = { manifests: Manifest[]; problems: Problem[]; files: string[] };

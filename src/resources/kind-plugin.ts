@@ -1,3 +1,4 @@
+import type { AwsService } from "../aws/call-accounting.js";
 import type { ThrottleCategory } from "../aws/rate-limit.js";
 import type { JsonObject } from "../json.js";
 import type { Manifest, Problem } from "../manifests/types.js";
@@ -6,7 +7,7 @@ import type { LiveSnapshot } from "./live-snapshot.js";
 import type { HealthVerdict } from "./types.js";
 
 /** One AWS call a kind makes, and the token bucket AWS throttles it against. */
-export type KindCall = { service: "ecs" | "events"; operation: string; throttle: ThrottleCategory };
+export type KindCall = { service: AwsService; operation: string; throttle: ThrottleCategory };
 
 /** Calls of one service, listed by the bucket they draw from. */
 export function callsOf(service: KindCall["service"], byBucket: Partial<Record<ThrottleCategory, readonly string[]>>): KindCall[] {

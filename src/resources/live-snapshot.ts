@@ -1,5 +1,7 @@
 import type { JsonObject } from "../json.js";
 import type { ResourceKey } from "../manifests/types.js";
+import type { LiveScalableTarget } from "./scalable-target/normalize.js";
+import type { LiveSchedule } from "./schedule/normalize.js";
 import type { LiveScheduledRule } from "./scheduled-rule/normalize.js";
 import type { LiveTaskDefinition } from "./task-definition/plan.js";
 
@@ -17,4 +19,7 @@ export type LiveSnapshot = {
   latestActive?: ReadonlyMap<string, string | undefined>;
   services: ReadonlyMap<ResourceKey, JsonObject | undefined>;
   rules: ReadonlyMap<ResourceKey, LiveScheduledRule | undefined>;
+  /** GetSchedule per Schedule key (undefined: missing); absent when the set has no schedules. */
+  schedules?: ReadonlyMap<ResourceKey, LiveSchedule | undefined>;
+  scalableTargets?: ReadonlyMap<ResourceKey, LiveScalableTarget | undefined>;
 };

@@ -3,6 +3,7 @@ import type { SourceLoadOptions } from "../environments/load.js";
 import type { LoadOptions } from "../manifests/load.js";
 import type { LoadResult, Problem } from "../manifests/types.js";
 import { validateManifests } from "./validate.js";
+import { withScaledServices } from "./scalable-target/link.js";
 
 /**
  * The desired state below `root`: every manifest that loads and passes the semantic checks, and
@@ -18,7 +19,7 @@ export function finishDesiredState(loaded: LoadResult, options: LoadOptions = {}
   const semantic = validateManifests(loaded.manifests, { defaultCluster: options.defaultCluster, invalidKeys });
   const failed = new Set(semantic.flatMap((p) => (p.key !== undefined && p.severity === "error" ? [p.key] : [])));
   return {
-    manifests: loaded.manifests.filter((m) => !failed.has(m.key)),
+    manifests: withScaledServices(loaded.manifests.filter((m) => !failed.has(m.key))),
     problems: sortProblems([...loaded.problems, ...semantic]),
     files: loaded.files,
   };

@@ -1,5 +1,7 @@
 import type { Kind, Manifest } from "../manifests/types.js";
 import type { KindPlugin } from "./kind-plugin.js";
+import { scalableTargetPlugin } from "./scalable-target/plugin.js";
+import { schedulePlugin } from "./schedule/plugin.js";
 import { scheduledRulePlugin } from "./scheduled-rule/plugin.js";
 import { servicePlugin } from "./service/plugin.js";
 import { taskDefinitionPlugin } from "./task-definition/plugin.js";
@@ -14,6 +16,8 @@ export const KIND_PLUGINS = {
   TaskDefinition: taskDefinitionPlugin,
   Service: servicePlugin,
   ScheduledRule: scheduledRulePlugin,
+  Schedule: schedulePlugin,
+  ScalableTarget: scalableTargetPlugin,
 } as const satisfies KindRegistry<Kind>;
 
 /** The kinds of a registry, in plan order (kinds others refer to first). */

@@ -19,7 +19,16 @@ export type WriteOperation =
   | "events:RemoveTargets"
   | "events:DeleteRule"
   | "events:TagResource"
-  | "events:UntagResource";
+  | "events:UntagResource"
+  | KindWriteOperation;
+
+/** Writes of the Scheduler and Application Auto Scaling kinds (src/aws/kinds-write.ts sends them). */
+export type KindWriteOperation =
+  | "scheduler:CreateSchedule"
+  | "scheduler:UpdateSchedule"
+  | "application-autoscaling:RegisterScalableTarget"
+  | "application-autoscaling:PutScalingPolicy"
+  | "application-autoscaling:DeleteScalingPolicy";
 
 /**
  * One AWS write, with its exact input in the SDK's request shape (camelCase for ECS, PascalCase
@@ -38,6 +47,8 @@ export type WriteGuard = { owner: string; repo?: string | undefined; adopt: bool
   | { resource: "rule"; arn: string; expect: "owned" }
   // A revision's tags are cached by ARN; a tag write to it re-reads them first.
   | { resource: "revision"; arn: string; expect: "owned" }
+  // Schedules have no tags: the marker in their description is read afresh (GetSchedule).
+  | { resource: "schedule"; arn: string; group: string; name: string; expect: "owned" }
 );
 
 export type Health = "Healthy" | "Progressing" | "Degraded" | "Missing" | "Unknown";
@@ -54,6 +65,8 @@ export type Action =
       calls: PlannedCall[];
       notes?: string[];
       guard?: WriteGuard;
+      /** Keys whose writes must land first although no input names them (a scalable target's service). */
+      after?: ResourceKey[];
     }
   | { type: "delete"; key: ResourceKey; kind: Kind; changes: Change[]; calls: PlannedCall[]; notes?: string[]; guard?: WriteGuard }
   | { type: "blocked"; key: ResourceKey; kind: Kind; changes: Change[]; code: BlockedCode; reason: string; hint: string };

@@ -30,10 +30,12 @@ export function validateManifests(manifests: readonly Manifest[], options: Valid
     if (found.some((p) => p.severity === "error")) brokenFamilies.add(family);
     problems.push(...found);
   }
+  const services = new Set(manifests.filter((m) => m.kind === "Service").map((m) => m.key));
   const ctx: ValidationContext = {
     defaultCluster: options.defaultCluster,
     findTaskDefinition: (family) => families.get(family),
     isBrokenTaskDefinition: (family) => brokenFamilies.has(family),
+    hasService: (key) => services.has(key),
   };
   // Task definitions were checked above; every other kind may refer to them.
   for (const m of manifests) if (pluginFor(m).definesFamily(m) === undefined) problems.push(...pluginFor(m).validate(m, ctx));

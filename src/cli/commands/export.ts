@@ -28,6 +28,7 @@ import type { LiveScheduledRule } from "../../resources/scheduled-rule/normalize
 import { exportService } from "../../resources/service/export.js";
 import { exportTaskDefinition } from "../../resources/task-definition/export.js";
 import { commandOutput } from "../print-problems.js";
+import { readKindsForExport, withoutDesiredCount } from "./export-kinds.js";
 import type { CommandOutput } from "../print-problems.js";
 
 export type ExportFlags = {
@@ -109,10 +110,16 @@ export async function runExport(
 async function exportFiles(aws: AwsClients, flags: ExportFlags & { cluster: string }, warn: (text: string) => void): Promise<ExportFile[]> {
   const services = await readServices(aws, flags.cluster, splitNames(flags.services));
   const rules = await readRules(aws, flags, warn);
+  const kinds = await readKindsForExport(
+    aws,
+    flags.cluster,
+    services.map((s) => String(s["serviceName"])),
+  );
   const taskDefinitions = await readTaskDefinitions(
     aws,
     [
       ...services.map((s) => String(s["taskDefinition"] ?? "")),
+      ...kinds.taskDefinitionArns,
       ...rules.flatMap((r) =>
         r.targets.flatMap((t) => (isJsonObject(t["EcsParameters"]) ? [String(t["EcsParameters"]["TaskDefinitionArn"] ?? "")] : [])),
       ),
@@ -131,9 +138,10 @@ async function exportFiles(aws: AwsClients, flags: ExportFlags & { cluster: stri
     });
   const folderOf = new Map<string, string>(); // family → folder of its first user
   for (const service of [...services].sort(byName("serviceName"))) {
-    const exported = exportService(service, { taskDefinition: reference });
-    if (!exported) continue;
     const name = String(service["serviceName"]);
+    const described = exportService(service, { taskDefinition: reference });
+    const exported = described && kinds.scaledServices.has(name) ? withoutDesiredCount(described) : described;
+    if (!exported) continue;
     add(`${name}/service.yaml`, exported, `Service/${flags.cluster}/${name}`, `Exported from ${String(service["serviceArn"])}`);
     const family = familyOf(String(service["taskDefinition"] ?? ""));
     if (family !== undefined && !folderOf.has(family)) folderOf.set(family, name);
@@ -155,6 +163,11 @@ async function exportFiles(aws: AwsClients, flags: ExportFlags & { cluster: stri
         : undefined;
       if (family !== undefined && !folderOf.has(family)) folderOf.set(family, name);
     }
+  }
+  for (const doc of kinds.documents(reference)) add(doc.file, doc.exported, doc.key, doc.source);
+  for (const arn of kinds.taskDefinitionArns) {
+    const family = familyOf(arn);
+    if (family !== undefined && !folderOf.has(family)) folderOf.set(family, "schedules");
   }
   const taken = new Set(files.map((f) => f.file));
   for (const [family, td] of [...taskDefinitions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

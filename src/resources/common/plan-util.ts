@@ -17,7 +17,9 @@ export type TagChange = { key: string; change: Change };
 /** Global ignore-differences (ctx) plus the resource's annotation, as path segments. */
 export function ignoreRulesOf(manifest: Manifest, ctx: PlanContext): string[][] {
   const fromAnnotation = (own(manifest.annotations, IGNORE_ANNOTATION) ?? "").split(/[,\n]/);
-  return [...ctx.ignoreDifferences, ...fromAnnotation].map(parseIgnorePath).filter((rule) => rule.length > 0);
+  return [...ctx.ignoreDifferences, ...fromAnnotation, ...(manifest.derivedIgnores ?? [])]
+    .map(parseIgnorePath)
+    .filter((rule) => rule.length > 0);
 }
 
 /**

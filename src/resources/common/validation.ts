@@ -15,6 +15,8 @@ export type ValidationContext = {
   findTaskDefinition: (family: string) => Manifest | undefined;
   /** A family the repo defines in a document that has errors: it will not be applied. */
   isBrokenTaskDefinition: (family: string) => boolean;
+  /** Whether the repo defines the Service of this key (`Service/<cluster>/<name>`). */
+  hasService?: (key: string) => boolean;
 };
 
 export type SemanticCode = "Semantic" | "UnresolvedReference";

@@ -1,0 +1,42 @@
+import { manifestSpecHash } from "../common/spec-hash.js";
+import { callsOf, stringOrUndefined } from "../kind-plugin.js";
+import type { KindPlugin } from "../kind-plugin.js";
+import { ecsServiceOf } from "./normalize.js";
+import { validateScalableTarget } from "./validate.js";
+
+/** An Application Auto Scaling target of an ECS service and its scaling policies. */
+export const scalableTargetPlugin = {
+  kind: "ScalableTarget",
+  // After the service it scales: RegisterScalableTarget refuses a service that does not exist.
+  planOrder: 3,
+  validate: (manifest, ctx) => validateScalableTarget(manifest, ctx),
+  references: () => [],
+  followsLatestActive: false,
+  definesFamily: () => undefined,
+  clusters: (manifest) => {
+    const service = ecsServiceOf(manifest.spec["resourceId"]);
+    return service === undefined ? [] : [service.cluster];
+  },
+  arn: (manifest, live) => stringOrUndefined(live.scalableTargets?.get(manifest.key)?.target?.["ScalableTargetARN"]),
+  // Ownership is the scaled service's (docs/kinds.md#scalabletarget-ownership): no spec-hash tag of its own.
+  tags: (manifest, live) => (live.scalableTargets?.get(manifest.key)?.target === undefined ? undefined : {}),
+  specHash: (manifest) => manifestSpecHash(manifest),
+  health: (manifest, live) => {
+    const target = live.scalableTargets?.get(manifest.key)?.target;
+    return target
+      ? { health: "Healthy", message: `${String(target["MinCapacity"] ?? "?")}-${String(target["MaxCapacity"] ?? "?")} tasks` }
+      : { health: "Missing", message: "scalable target is not registered" };
+  },
+  healthAfterApply: { health: "Healthy", message: "" },
+  interruptedDeploy: () => false,
+  rolledBack: () => false,
+  calls: callsOf("application-autoscaling", {
+    "application-autoscaling:api": [
+      "DescribeScalableTargets",
+      "DescribeScalingPolicies",
+      "RegisterScalableTarget",
+      "PutScalingPolicy",
+      "DeleteScalingPolicy",
+    ],
+  }),
+} as const satisfies KindPlugin<"ScalableTarget">;
