@@ -9,6 +9,7 @@ import { registerImport } from "./commands/import.js";
 import { registerRender } from "./commands/render.js";
 import { registerRun } from "./commands/run.js";
 import { registerStatus } from "./commands/status.js";
+import { registerSuspend } from "./commands/suspend.js";
 import { registerValidate } from "./commands/validate.js";
 import { redactUrl } from "../redact.js";
 
@@ -41,6 +42,7 @@ export function buildProgram(raw: CliOutput = processOutput): Command {
   registerExport(program);
   registerImport(program);
   registerRender(program);
+  registerSuspend(program);
   return program;
 }
 

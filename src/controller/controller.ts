@@ -35,6 +35,9 @@ import { parseRepoLocation } from "../source/repo-url.js";
 import { LocalCheckoutSource } from "../source/local.js";
 import type { Source } from "../source/types.js";
 import { StatusStore } from "../state/status.js";
+import { controllerPause } from "../pause/controller-pause.js";
+import { SuspendStore } from "../pause/suspensions.js";
+import { pauseRoutes } from "../http/pause-api.js";
 
 export type ControllerOptions = {
   repo: string;
@@ -57,6 +60,8 @@ export type ControllerOptions = {
   cluster: string | undefined;
   workDir: string;
   webhookSecret: string | undefined;
+  /** Bearer token of the state-changing API (suspend, resume); unset: those endpoints answer 404. */
+  apiToken?: string | undefined;
   alertWebhook: string | undefined;
   alertWebhookSecret: string | undefined;
   alertEventBus: string | undefined;
@@ -166,7 +171,16 @@ export class Controller {
     if (o.alertWebhook)
       sinks.push(new WebhookSink({ url: o.alertWebhook, ...(o.alertWebhookSecret ? { secret: o.alertWebhookSecret } : {}) }));
     this.#alerts = new AlertDispatcher({ sinks, log: this.#log, registry: this.#metrics.registry });
+    const suspends = new SuspendStore(path.join(o.workDir, "suspended.json"), this.#log);
+    await suspends.restore();
+    const pause = controllerPause(
+      suspends,
+      () => this.#config?.syncWindows ?? [],
+      (target) => this.#requeue(target),
+      this.#log,
+    );
     this.#reconciler = new Reconciler({
+      paused: pause.paused,
       aws,
       reader: new LiveReader(aws),
       status: this.#status,
@@ -215,6 +229,8 @@ export class Controller {
       isReady: () => this.#readiness(),
       metrics: this.#metrics.registry,
       webhookSecret: o.webhookSecret,
+      apiToken: o.apiToken,
+      apiRoutes: pauseRoutes(pause.handler),
       onPush: (hint) => {
         this.#log.info({ provider: hint.provider, branch: hint.branch }, "push webhook: fetching now");
         this.#pollNow();
@@ -263,6 +279,13 @@ export class Controller {
     for (const [key, value] of held) {
       if (value !== undefined || this.#status.get(key)?.heldBack !== undefined) this.#status.update(key, { heldBack: value });
     }
+  }
+
+  /** Reconcile again the desired keys a suspend or resume names. */
+  #requeue(target: "all" | readonly string[]): void {
+    const manifests = this.#reconciler?.desired?.manifests;
+    if (manifests === undefined || this.#stopping) return;
+    for (const key of target === "all" ? manifests.keys() : target.filter((k) => manifests.has(k))) this.#queue?.add(key);
   }
 
   #readiness(): { ready: boolean; reason?: string } {

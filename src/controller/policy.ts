@@ -2,6 +2,7 @@ import type { ErrorCode } from "../errors.js";
 import type { Kind } from "../manifests/types.js";
 import { classifyDifference } from "../engine/difference.js";
 import type { HealDecision } from "../state/drift.js";
+import type { Paused } from "../pause/gate.js";
 
 /**
  * Everything the sync policy looks at for one resource, gathered by the reconciler. Plain data:
@@ -35,6 +36,8 @@ export type PolicyInput = {
   selfHeal: boolean;
   /** What the heal budget would answer for this drift (as the drift tracker counts reverts). */
   healBudget: HealDecision;
+  /** Writes paused (suspend, `ecs-gitops/sync: "false"`, a sync window): report, never write. */
+  paused?: Paused | undefined;
 };
 
 /**
@@ -61,12 +64,13 @@ export type VerdictReason =
   | "RolledBack"
   | "SelfHealOff"
   | "HealSuspended"
-  | "Drift";
+  | "Drift"
+  | Paused["reason"];
 
 export type Verdict = {
   verdict: VerdictKind;
   reason: VerdictReason;
-  sync: "Synced" | "OutOfSync";
+  sync: "Synced" | "OutOfSync" | "Suspended";
   /** Status message; undefined: the health message. */
   message?: string | undefined;
   /**
@@ -101,6 +105,19 @@ export function applies(verdict: Verdict): boolean {
  * See docs/design.md#policy-table.
  */
 export function decide(input: PolicyInput): Verdict {
+  if (input.paused === undefined) return decideUnpaused(input);
+  // Paused is observe mode for one resource: what observe mode would do, never a write.
+  return pausedVerdict(decideUnpaused({ ...input, mode: "observe" }), input.paused);
+}
+
+function pausedVerdict(verdict: Verdict, paused: Paused): Verdict {
+  if (verdict.verdict === "blocked") return verdict;
+  if (verdict.verdict === "in-sync") return { ...verdict, sync: "Suspended", message: paused.message };
+  const what = verdict.verdict === "wait" ? "git changed, not applying" : (verdict.message ?? "");
+  return { ...verdict, reason: paused.reason, sync: "Suspended", message: `${paused.message}; ${what}` };
+}
+
+function decideUnpaused(input: PolicyInput): Verdict {
   if (input.action === "noop")
     return { ...QUIET, verdict: "in-sync", reason: "NoDifference", sync: "Synced", drift: "resolve", consumeResidue: true };
   if (input.action === "blocked")

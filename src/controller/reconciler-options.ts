@@ -10,6 +10,8 @@ import type { ControllerMetrics } from "../state/metrics.js";
 import type { IgnoreRule } from "../engine/planner.js";
 import type { Planner } from "../engine/read-plan.js";
 import type { StatusStore } from "../state/status.js";
+import type { Manifest } from "../manifests/types.js";
+import type { Paused } from "../pause/gate.js";
 
 export type ReconcilerSettings = {
   owner: string;
@@ -60,4 +62,6 @@ export type ReconcilerOptions = {
   /** …but a wave starts at the latest this long after its first key, however steadily keys keep coming. */
   maxWaveDelayMs?: number;
   now?: () => Date;
+  /** Why writes to a resource are paused now (suspend, annotation, sync window); unset: never. */
+  paused?: ((manifest: Manifest, now: Date) => Paused | undefined) | undefined;
 };

@@ -192,6 +192,7 @@ export class Reconciler {
       automated: settings.automated,
       selfHeal: selfHealOf(manifest, settings.selfHeal),
       healBudget: this.#o.drift.healBudget(key, changes, now),
+      paused: this.#o.paused?.(manifest, now),
     });
     if (verdict.consumeResidue) this.#records.update(key, { residue: undefined });
     const identity = { ...this.#identity(manifest, snapshot), commit: desired.commit, now };

@@ -5,13 +5,21 @@ export const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
 /** Overrides the controller's self-heal setting for one resource ("true" / "false"). */
 export const SELF_HEAL_ANNOTATION = "ecs-gitops/self-heal";
 
+/** "false": observe only, the controller never writes the resource (docs/pause.md). */
+export const SYNC_ANNOTATION = "ecs-gitops/sync";
+
 /** Annotations the controller understands; a typo in one must not silently change behaviour. */
-export const ANNOTATIONS = [IGNORE_ANNOTATION, ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION] as const;
+export const ANNOTATIONS = [IGNORE_ANNOTATION, ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION, SYNC_ANNOTATION] as const;
 /** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
-export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune", "ecs-gitops/sync"] as const;
+export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune"] as const;
 
 /** The `ecs-gitops/self-heal` annotation overrides the controller-wide setting for one resource. */
 export function selfHealOf(manifest: { annotations: Readonly<Record<string, string>> }, fallback: boolean): boolean {
   const annotation = manifest.annotations[SELF_HEAL_ANNOTATION];
   return annotation === undefined ? fallback : annotation === "true";
+}
+
+/** `ecs-gitops/sync: "false"`: the resource is observed (drift reported) and never written. */
+export function syncDisabled(manifest: { annotations: Readonly<Record<string, string>> }): boolean {
+  return manifest.annotations[SYNC_ANNOTATION] === "false";
 }

@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import { isJsonObject } from "../json.js";
 import { KINDS } from "../manifests/types.js";
+import { writeFileAtomic } from "./atomic-write.js";
 import type { Kind } from "../manifests/types.js";
 
 /**
@@ -98,21 +97,7 @@ export class FileEpisodeStore implements EpisodeStore {
   }
 
   async save(state: SerializedEpisodes): Promise<void> {
-    await mkdir(dirname(this.#path), { recursive: true });
-    const tmp = `${this.#path}.${randomBytes(6).toString("hex")}.tmp`;
-    try {
-      const handle = await open(tmp, "w", 0o600);
-      try {
-        await handle.writeFile(JSON.stringify(state) + "\n", "utf8");
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.#path);
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
+    await writeFileAtomic(this.#path, JSON.stringify(state) + "\n");
   }
 }
 
@@ -179,6 +164,6 @@ function isIsoTime(v: unknown): boolean {
   return typeof v === "string" && !Number.isNaN(Date.parse(v));
 }
 
-function isErrnoCode(error: unknown, code: string): boolean {
+export function isErrnoCode(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
 }

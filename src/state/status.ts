@@ -9,7 +9,8 @@ import type { ControllerMetrics } from "./metrics.js";
 export { serviceHealth } from "../resources/service/health.js";
 export type { Health, HealthVerdict } from "../resources/types.js";
 
-export type SyncStatus = "Synced" | "OutOfSync" | "Unknown";
+/** Suspended: writes are paused for the resource (docs/pause.md); drift is still reported. */
+export type SyncStatus = "Synced" | "OutOfSync" | "Unknown" | "Suspended";
 
 /** Timestamps are ISO 8601 strings: the document is served as JSON as is. */
 export type StatusError = { code: ErrorCode; message: string; at: string };

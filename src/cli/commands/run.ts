@@ -159,6 +159,7 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
     workDir: flags.workdir ?? path.join(tmpdir(), "ecs-gitops"),
     // Secrets only from the environment, never argv (which any local user can read in ps).
     webhookSecret: process.env["ECS_GITOPS_WEBHOOK_SECRET"] || undefined,
+    apiToken: process.env["ECS_GITOPS_API_TOKEN"] || undefined,
     alertWebhook: flags.alertWebhook,
     alertWebhookSecret: process.env["ECS_GITOPS_ALERT_WEBHOOK_SECRET"] || undefined,
     alertEventBus: flags.alertEventBus,
