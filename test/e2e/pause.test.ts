@@ -5,6 +5,8 @@ import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { editFile } from "./desired-repo.js";
+import { appendFile } from "node:fs/promises";
+import { DescribeRuleCommand } from "@aws-sdk/client-eventbridge";
 import { describeService, serviceTaskDefinition } from "./controller-harness.js";
 import { AlertReceiver, commitAll, createWorld, eventually, runController, writesBetween } from "./drift-harness.js";
 import type { ControllerRun } from "./drift-harness.js";
@@ -112,4 +114,67 @@ describe("suspend and resume", () => {
       await world.close();
     }
   }, 60_000);
+});
+
+/** A five-field UTC cron for the minute `offsetMin` from now, every day. */
+function cronAround(offsetMin: number): string {
+  const at = new Date(Date.now() + offsetMin * 60_000);
+  return `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
+}
+
+describe("sync windows and the sync annotation", () => {
+  it("a deny window blocks writes inside it and not outside; ecs-gitops/sync false never writes", async () => {
+    const world = await createWorld(endpoint);
+    const receiver = await AlertReceiver.start();
+    const run = await runController(world, { resyncMs: 500, alertWebhook: receiver.url });
+    try {
+      await run.converged();
+      // Around now: worker's deny window opened a minute ago; web's opens in two hours.
+      const workerCron = cronAround(-1);
+      await appendFile(
+        path.join(world.dir, "ecs-gitops.yaml"),
+        [
+          "syncWindows:",
+          `  - {schedule: "${workerCron}", duration: 1h, kind: deny, match: {names: [work*], kinds: [Service]}}`,
+          `  - {schedule: "${cronAround(120)}", duration: 1h, kind: deny, match: {keys: ["Service/shop/web"]}}`,
+          "",
+        ].join("\n"),
+      );
+      await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
+      await editFile(world.dir, "web/task-definition.yaml", (t) => t.replace("shop/web:1.4.2", "shop/web:1.4.3"));
+      await editFile(world.dir, "nightly-report/scheduled-rule.yaml", (t) =>
+        t.replace("  labels:", '  annotations:\n    ecs-gitops/sync: "false"\n  labels:').replace("cron(0 3 * * ? *)", "cron(0 4 * * ? *)"),
+      );
+      const since = Date.now();
+      await commitAll(world.dir, "windows, worker 4, web 1.4.3, nightly-report observe only");
+      await eventually(
+        async () => (await serviceTaskDefinition(world.ecs, "web")) === world.arn.taskDefinition("web", 2),
+        15_000,
+        "web deployed outside its window",
+      );
+      await run.cycles("Service/shop/worker", 3);
+      await run.cycles("ScheduledRule/default/nightly-report", 3);
+      expect(run.writesFor("Service/shop/worker", since)).toEqual([]);
+      expect(run.writesFor("ScheduledRule/default/nightly-report", since)).toEqual([]);
+      expect((await describeService(world.ecs, "worker"))?.desiredCount).toBe(3);
+      expect((await world.events.send(new DescribeRuleCommand({ Name: "nightly-report" }))).ScheduleExpression).toBe("cron(0 3 * * ? *)");
+      const worker = (await run.status()).resources.find((r) => r.key === "Service/shop/worker");
+      expect(worker).toMatchObject({ sync: "Suspended", message: expect.stringContaining("inside deny sync window") });
+      const rule = (await run.status()).resources.find((r) => r.key === "ScheduledRule/default/nightly-report");
+      expect(rule).toMatchObject({ sync: "Suspended", message: expect.stringContaining("ecs-gitops/sync") });
+
+      // The window moved away in git: worker deploys.
+      await editFile(world.dir, "ecs-gitops.yaml", (t) => t.replace(`"${workerCron}"`, `"${cronAround(12 * 60)}"`));
+      await commitAll(world.dir, "worker window later");
+      await eventually(
+        async () => (await describeService(world.ecs, "worker"))?.desiredCount === 4,
+        15_000,
+        "worker deployed once outside",
+      );
+    } finally {
+      await run.stop();
+      await receiver.close();
+      await world.close();
+    }
+  }, 90_000);
 });
