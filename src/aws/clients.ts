@@ -2,6 +2,8 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import type { ECSClientConfig } from "@aws-sdk/client-ecs";
 import type { RetryStrategyV2 } from "@smithy/types";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
+import type { CodeDeployClientConfig } from "@aws-sdk/client-codedeploy";
 import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
@@ -53,6 +55,8 @@ export type AwsClientOptions = {
 export type AwsClients = {
   readonly ecs: ECSClient;
   readonly events: EventBridgeClient;
+  /** Blue/green (CODE_DEPLOY) services deploy through it (codedeploy.ts). */
+  readonly codedeploy: CodeDeployClient;
   readonly calls: CallAccounting;
   /** The pacing both clients share; undefined when created with `rateLimit: false`. */
   readonly rateLimiter?: RateLimiter | undefined;
@@ -99,26 +103,33 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   deferSdkNodeWarning();
   const ecs = new ECSClient(sharedConfig(options));
   const events = new EventBridgeClient(sharedConfig(options));
+  // Pinned apart from the other clients: client-codedeploy has no 3.1162.0 release (README, Dependencies).
+  const codedeploy = new CodeDeployClient(sharedConfig(options) as CodeDeployClientConfig);
   applyNodeVersionWarning(ecs.middlewareStack);
   applyNodeVersionWarning(events.middlewareStack);
   calls.applyTo(ecs.middlewareStack, "ecs");
   calls.applyTo(events.middlewareStack, "events");
+  calls.applyTo(codedeploy.middlewareStack, "codedeploy");
   const rateLimiter = rateLimiterFor(options.rateLimit);
   if (rateLimiter !== undefined) {
     applyRateLimit(ecs.middlewareStack, "ecs", rateLimiter);
     applyRateLimit(events.middlewareStack, "events", rateLimiter);
+    applyRateLimit(codedeploy.middlewareStack, "codedeploy", rateLimiter);
   }
   if (options.accountIdHeader !== undefined) {
     applyMotoAccountHeader(ecs.middlewareStack, options.accountIdHeader);
     applyMotoAccountHeader(events.middlewareStack, options.accountIdHeader);
+    applyMotoAccountHeader(codedeploy.middlewareStack, options.accountIdHeader);
   }
   const capped = options.retryStrategy === undefined ? (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) : options.maxAttempts;
   if (capped !== undefined) {
     capOtherErrors(ecs.config, capped);
     capOtherErrors(events.config, capped);
+    capOtherErrors(codedeploy.config, capped);
   }
-  const clients: AwsClients = { ecs, events, calls, rateLimiter };
+  const clients: AwsClients = { ecs, events, codedeploy, calls, rateLimiter };
   applyLandedCheck(ecs.middlewareStack, "ecs", () => clients, calls);
+  applyLandedCheck(codedeploy.middlewareStack, "codedeploy", () => clients, calls);
   return clients;
 }
 
@@ -149,4 +160,5 @@ export async function resolveRegion(clients: AwsClients): Promise<string> {
 export function destroyAwsClients(clients: AwsClients): void {
   clients.ecs.destroy();
   clients.events.destroy();
+  clients.codedeploy.destroy();
 }

@@ -5,6 +5,7 @@ import type { JsonObject, JsonValue } from "../json.js";
 import type { AwsService, CallAccounting } from "./call-accounting.js";
 import type { AwsClients } from "./clients.js";
 import { describeServices, describeTaskDefinition } from "./ecs-read.js";
+import { landedDeployment } from "./codedeploy.js";
 
 /**
  * Writes AWS does not make idempotent on its own: sent twice, they create two things. A lost
@@ -17,6 +18,7 @@ type LandedCheck = (clients: AwsClients, input: JsonObject) => Promise<JsonObjec
 const CHECKS: Readonly<Record<string, LandedCheck>> = {
   "ecs:RegisterTaskDefinition": landedRevision,
   "ecs:CreateService": landedService,
+  "codedeploy:CreateDeployment": landedDeployment,
 };
 
 /** Operations whose retries are preceded by a landed check. */

@@ -136,6 +136,8 @@ export class LiveCache {
       }
       case "events:PutTargets":
       case "events:RemoveTargets":
+      // CodeDeploy moves the service's revision itself; the next DescribeServices shows it.
+      case "codedeploy:CreateDeployment":
         return;
       default:
         assertNever(call.operation, "write operation");

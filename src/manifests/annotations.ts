@@ -8,8 +8,19 @@ export const SELF_HEAL_ANNOTATION = "ecs-gitops/self-heal";
 /** "false": observe only, the controller never writes the resource (docs/pause.md). */
 export const SYNC_ANNOTATION = "ecs-gitops/sync";
 
+/** The CodeDeploy application and deployment group of a CODE_DEPLOY service; unset: the group whose ecsServices lists it. */
+export const CODEDEPLOY_APPLICATION_ANNOTATION = "ecs-gitops/codedeploy-application";
+export const CODEDEPLOY_GROUP_ANNOTATION = "ecs-gitops/codedeploy-deployment-group";
+
 /** Annotations the controller understands; a typo in one must not silently change behaviour. */
-export const ANNOTATIONS = [IGNORE_ANNOTATION, ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION, SYNC_ANNOTATION] as const;
+export const ANNOTATIONS = [
+  IGNORE_ANNOTATION,
+  ADOPT_ANNOTATION,
+  SELF_HEAL_ANNOTATION,
+  SYNC_ANNOTATION,
+  CODEDEPLOY_APPLICATION_ANNOTATION,
+  CODEDEPLOY_GROUP_ANNOTATION,
+] as const;
 /** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
 export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune"] as const;
 

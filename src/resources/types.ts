@@ -19,7 +19,8 @@ export type WriteOperation =
   | "events:RemoveTargets"
   | "events:DeleteRule"
   | "events:TagResource"
-  | "events:UntagResource";
+  | "events:UntagResource"
+  | "codedeploy:CreateDeployment";
 
 /**
  * One AWS write, with its exact input in the SDK's request shape (camelCase for ECS, PascalCase

@@ -22,6 +22,7 @@ import { ignoreRulesOf } from "../../src/resources/common/plan-util.js";
 import { ownership } from "../../src/resources/common/tags.js";
 import { manifestOf, planContext } from "./resources/builders.js";
 import { pausedFor } from "../../src/pause/gate.js";
+import { planRevisionRollout } from "../../src/resources/service/codedeploy.js";
 import { windowBlocks } from "../../src/pause/sync-windows.js";
 import type { WindowTarget } from "../../src/pause/sync-windows.js";
 
@@ -262,6 +263,14 @@ describe("every AWS flag of diff and apply changes the one-shot options", () => 
   });
 });
 
+/** The CreateDeployment input a CODE_DEPLOY service with `annotations` plans for a new revision. */
+function codeDeployInput(annotations: Record<string, string>): unknown {
+  const lb = { loadBalancers: [{ targetGroupArn: "tg", containerName: "app", containerPort: 80 }] };
+  const manifest = manifestOf("Service", "web", { taskDefinition: "web", ...lb }, { annotations });
+  const rollout = planRevisionRollout(manifest, { taskDefinition: "td:1" }, "CODE_DEPLOY", { display: "td:2", input: "td:2" }, "shop");
+  return rollout.type === "deploy" ? rollout.call.input : undefined;
+}
+
 const ANNOTATION_EFFECTS: Record<string, Probe> = {
   "ecs-gitops/ignore-differences": () => {
     const manifest = manifestOf(
@@ -276,6 +285,14 @@ const ANNOTATION_EFFECTS: Record<string, Probe> = {
     const adopt = manifestOf("Service", "web", { taskDefinition: "web" }, { annotations: { "ecs-gitops/adopt": "true" } });
     expect(ownership({}, adopt, planContext())).toBe("adoptable");
     expect(ownership({}, manifestOf("Service", "web", { taskDefinition: "web" }), planContext())).toBe("foreign");
+  },
+  "ecs-gitops/codedeploy-application": () => {
+    expect(codeDeployInput({ "ecs-gitops/codedeploy-application": "shop" })).toMatchObject({ applicationName: "shop" });
+    expect(codeDeployInput({})).not.toHaveProperty("applicationName");
+  },
+  "ecs-gitops/codedeploy-deployment-group": () => {
+    expect(codeDeployInput({ "ecs-gitops/codedeploy-deployment-group": "bg" })).toMatchObject({ deploymentGroupName: "bg" });
+    expect(codeDeployInput({})).not.toHaveProperty("deploymentGroupName");
   },
   "ecs-gitops/sync": () => {
     const paused = (value: string) =>

@@ -20,6 +20,7 @@ import type { TagMap } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
 import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
 import { normalizeService, SERVICE_CREATE_ONLY_FIELDS, serviceNormalizeOptions } from "./normalize.js";
+import { planRevisionRollout } from "./codedeploy.js";
 
 // xref: UpdateService API reference — what UpdateService may change per deployment controller
 // ("For services using the blue/green (CODE_DEPLOY) deployment controller, only …").
@@ -91,8 +92,12 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   const all = diffValues(want, have, [], ctx.isSecret);
   const specChanges = withoutIgnored(all, ignored);
   const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
-  const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
+  const wanted = td !== undefined && !("unresolved" in td) ? td : undefined;
+  const rollout = planRevisionRollout(manifest, live, opts.controller, wanted, clusterParam(spec, ctx));
+  const changes = [...specChanges, ...(rollout.type === "none" ? [] : [rollout.change]), ...tagChanges.map((t) => t.change)];
   if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, changes, `service "${manifest.name}"`, "the existing service");
+  if (rollout.type === "blocked")
+    return { type: "blocked", code: "ImmutableField", ...base, changes, reason: rollout.reason, hint: rollout.hint };
 
   const changed = changedFields(specChanges);
   const createOnly = changed.filter((f) => (SERVICE_CREATE_ONLY_FIELDS as readonly string[]).includes(f));
@@ -139,6 +144,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   const notes: string[] = [];
   if (changed.length > 0)
     calls.push({ operation: "ecs:UpdateService", input: updateServiceInput(manifest, ctx, changed, want, have, td, ignored) });
+  if (rollout.type === "deploy") calls.push(rollout.call);
   const serviceArn = typeof live["serviceArn"] === "string" ? live["serviceArn"] : undefined;
   const tagWrites = serviceTagCalls(serviceArn, tagChanges, ctx);
   if (tagWrites.calls.length > 0 && !tagWrites.writable) {
