@@ -38,6 +38,7 @@ import { StatusStore } from "../state/status.js";
 import { controllerPause } from "../pause/controller-pause.js";
 import { SuspendStore } from "../pause/suspensions.js";
 import { pauseRoutes } from "../http/pause-api.js";
+import { CodeDeployFollower } from "../engine/codedeploy-follow.js";
 
 export type ControllerOptions = {
   repo: string;
@@ -179,8 +180,11 @@ export class Controller {
       (target) => this.#requeue(target),
       this.#log,
     );
+    const codeDeploy = new CodeDeployFollower(aws);
+    codeDeploy.onOutcome((o) => this.#log.info({ key: o.key, deploymentId: o.deploymentId, status: o.status }, "codedeploy deployment"));
     this.#reconciler = new Reconciler({
       paused: pause.paused,
+      codeDeploy,
       aws,
       reader: new LiveReader(aws),
       status: this.#status,

@@ -38,6 +38,8 @@ export type PolicyInput = {
   healBudget: HealDecision;
   /** Writes paused (suspend, `ecs-gitops/sync: "false"`, a sync window): report, never write. */
   paused?: Paused | undefined;
+  /** A CodeDeploy deployment our write started is still running: the service shows the old revision until it ends. */
+  rolloutInFlight?: boolean | undefined;
 };
 
 /**
@@ -65,6 +67,7 @@ export type VerdictReason =
   | "SelfHealOff"
   | "HealSuspended"
   | "Drift"
+  | "RollingOut"
   | Paused["reason"];
 
 export type Verdict = {
@@ -135,6 +138,8 @@ function decideUnpaused(input: PolicyInput): Verdict {
     return { ...base, verdict, reason: pending.reason, sync: "Synced" };
   }
   const residue = { consumeResidue: pending.consumedResidue };
+  if (input.rolloutInFlight && input.changedPaths.every((p) => p === "/taskDefinition"))
+    return { ...QUIET, ...residue, verdict: "in-sync", reason: "RollingOut", sync: "Synced" };
   if (input.kind === "Service" && input.changedPaths.every((p) => p === "/taskDefinition") && input.rolledBack) {
     // Redeploying what the circuit breaker just rolled back would fail again (and "heal" into a
     // fight with ECS). Report it once; a new commit with a fixed revision deploys normally.

@@ -12,6 +12,7 @@ import type { Planner } from "../engine/read-plan.js";
 import type { StatusStore } from "../state/status.js";
 import type { Manifest } from "../manifests/types.js";
 import type { Paused } from "../pause/gate.js";
+import type { CodeDeployFollower } from "../engine/codedeploy-follow.js";
 
 export type ReconcilerSettings = {
   owner: string;
@@ -64,4 +65,6 @@ export type ReconcilerOptions = {
   now?: () => Date;
   /** Why writes to a resource are paused now (suspend, annotation, sync window); unset: never. */
   paused?: ((manifest: Manifest, now: Date) => Paused | undefined) | undefined;
+  /** Follows CodeDeploy deployments our writes started: their status is the resource's health meanwhile. */
+  codeDeploy?: CodeDeployFollower | undefined;
 };

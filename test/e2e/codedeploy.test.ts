@@ -94,10 +94,14 @@ describe("CODE_DEPLOY services", () => {
         );
         expect(updates).toEqual([]);
 
+        // moto never moves a deployment past Created: the status follows it as Progressing.
+        const status = (await run.status()).resources.find((r) => r.key === "Service/shop/checkout");
+        expect(status).toMatchObject({ health: "Progressing", message: expect.stringMatching(/^CodeDeploy deployment \S+ Created$/) });
         const ids = (
           await codedeploy.send(new ListDeploymentsCommand({ applicationName: "shop-checkout", deploymentGroupName: "checkout-bg" }))
         ).deployments;
         expect(ids).toHaveLength(1);
+        expect(status?.message).toBe(`CodeDeploy deployment ${ids![0]!} Created`);
         const info = (await codedeploy.send(new GetDeploymentCommand({ deploymentId: ids![0]! }))).deploymentInfo!;
         const appSpec = JSON.parse(info.revision!.appSpecContent!.content!) as {
           Resources: { TargetService: { Properties: { TaskDefinition: string; LoadBalancerInfo: unknown } } }[];

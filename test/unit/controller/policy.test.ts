@@ -281,6 +281,16 @@ const ROWS: Row[] = [
     { verdict: "wait", reason: "SyncWindow", sync: "Suspended" },
   ],
   [
+    "a CodeDeploy deployment we started still runs: the old revision is not drift",
+    { changedPaths: ["/taskDefinition"], rolloutInFlight: true, selfHeal: true },
+    { verdict: "in-sync", reason: "RollingOut", sync: "Synced", drift: "none", recordHeal: false },
+  ],
+  [
+    "a CodeDeploy deployment runs, and something else drifted too",
+    { changedPaths: ["/taskDefinition", "/desiredCount"], rolloutInFlight: true },
+    { verdict: "alert-only", reason: "SelfHealOff", sync: "OutOfSync", drift: "observe" },
+  ],
+  [
     "paused and blocked: the plan's refusal still shows",
     { action: "blocked", blockedReason: "owned by another controller", paused: SUSPENDED },
     { verdict: "blocked", reason: "Blocked", sync: "OutOfSync" },
