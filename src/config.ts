@@ -13,6 +13,8 @@ import { quoted } from "./text.js";
 import { KINDS } from "./manifests/types.js";
 import { OVERLAY_FIELDS } from "./environments/overlay.js";
 import type { Kind, Problem, ProblemCode, SourcePosition } from "./manifests/types.js";
+import { readSyncWindows, SYNC_WINDOW_FIELDS, SYNC_WINDOW_MATCH_FIELDS } from "./pause/sync-windows.js";
+import type { SyncWindow } from "./pause/sync-windows.js";
 
 export type SyncPolicy = { automated: boolean; selfHeal: boolean; prune: boolean };
 export type IgnoreDifferencesRule = { kind?: Kind; name?: string; paths: string[] };
@@ -32,6 +34,8 @@ export type ControllerConfig = {
   resyncMs: number;
   /** Extra case-insensitive regular expressions for names whose values are masked in output. */
   maskPatterns: string[];
+  /** When writes may happen (docs/pause.md#sync-windows). */
+  syncWindows: SyncWindow[];
 };
 
 // Defaults as in docs/design.md#settings: owner ecs-gitops, interval 60s, resync 5m, selfHeal and prune off.
@@ -42,6 +46,7 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   intervalMs: 60_000,
   resyncMs: 300_000,
   maskPatterns: [],
+  syncWindows: [],
 };
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -207,6 +212,7 @@ const TOP_FIELDS = [
   "resync",
   "alerts",
   "maskPatterns",
+  "syncWindows",
   ...OVERLAY_FIELDS,
 ];
 const SYNC_FIELDS = ["automated", "selfHeal", "prune"] as const;
@@ -214,9 +220,11 @@ const IGNORE_FIELDS = ["kind", "name", "paths"];
 
 /** Every field the settings file accepts, as dotted paths (`[]` for list items): what a test holds to account. */
 export const CONFIG_FIELDS: readonly string[] = [
-  ...TOP_FIELDS.filter((f) => f !== "syncPolicy" && f !== "ignoreDifferences"),
+  ...TOP_FIELDS.filter((f) => f !== "syncPolicy" && f !== "ignoreDifferences" && f !== "syncWindows"),
   ...SYNC_FIELDS.map((f) => `syncPolicy.${f}`),
   ...IGNORE_FIELDS.map((f) => `ignoreDifferences[].${f}`),
+  ...SYNC_WINDOW_FIELDS.filter((f) => f !== "match").map((f) => `syncWindows[].${f}`),
+  ...SYNC_WINDOW_MATCH_FIELDS.map((f) => `syncWindows[].match.${f}`),
 ];
 
 type Add = (at: JsonPath, code: ProblemCode, message: string) => void;
@@ -296,6 +304,7 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
     }
     config.maskPatterns.push(pattern);
   });
+  config.syncWindows = readSyncWindows(value["syncWindows"], add);
   readList(value["ignoreDifferences"], ["ignoreDifferences"], add, (item, at) => {
     const rule = readIgnoreRule(item, at, add);
     if (rule) config.ignoreDifferences.push(rule);

@@ -2,7 +2,7 @@ import type { DeserializeHandlerArguments, HandlerExecutionContext, InitializeHa
 import { isThrottlingError } from "./classify.js";
 
 /** Which client a call went through: the prefix of its IAM action (`ecs:DescribeServices`). */
-export type AwsService = "ecs" | "events" | "tag" | "scheduler" | "application-autoscaling";
+export type AwsService = "ecs" | "events" | "tag" | "scheduler" | "application-autoscaling" | "codedeploy";
 export type CallKind = "read" | "write";
 
 /** Per operation. `calls` are logical SDK `send`s; `attempts` include the SDK's own retries. */

@@ -2,6 +2,8 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import type { ECSClientConfig } from "@aws-sdk/client-ecs";
 import type { MiddlewareStack, RetryStrategyV2 } from "@smithy/types";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
+import type { CodeDeployClientConfig } from "@aws-sdk/client-codedeploy";
 import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
 import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
@@ -59,6 +61,8 @@ export type AwsClients = {
   readonly events: EventBridgeClient;
   readonly scheduler: SchedulerClient;
   readonly autoscaling: ApplicationAutoScalingClient;
+  /** Blue/green (CODE_DEPLOY) services deploy through it (codedeploy.ts). */
+  readonly codedeploy: CodeDeployClient;
   readonly calls: CallAccounting;
   /**
    * The Resource Groups Tagging API client, configured like the other two, made (and its module
@@ -116,6 +120,8 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const ecs = new ECSClient(sharedConfig(options));
   const events = new EventBridgeClient(sharedConfig(options));
   const scheduler = new SchedulerClient(sharedConfig(options));
+  // Pinned apart from the other clients: client-codedeploy has no 3.1162.0 release (README, Dependencies).
+  const codedeploy = new CodeDeployClient(sharedConfig(options) as CodeDeployClientConfig);
   const autoscaling = new ApplicationAutoScalingClient(sharedConfig(options));
   const rateLimiter = rateLimiterFor(options.rateLimit);
   const capped = options.retryStrategy === undefined ? (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) : options.maxAttempts;
@@ -130,18 +136,21 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   instrument(events.middlewareStack, events.config, "events");
   instrument(scheduler.middlewareStack, scheduler.config, "scheduler");
   instrument(autoscaling.middlewareStack, autoscaling.config, "application-autoscaling");
+  instrument(codedeploy.middlewareStack, codedeploy.config, "codedeploy");
   let tagging: Promise<ResourceGroupsTaggingAPIClient> | undefined;
   const clients: AwsClients = {
     ecs,
     events,
     scheduler,
     autoscaling,
+    codedeploy,
     calls,
     rateLimiter,
     tagging: () => (tagging ??= createTaggingClient(options, calls, capped)),
   };
   taggingClients.set(clients, () => tagging);
   applyLandedCheck(ecs.middlewareStack, "ecs", () => clients, calls);
+  applyLandedCheck(codedeploy.middlewareStack, "codedeploy", () => clients, calls);
   return clients;
 }
 
@@ -196,4 +205,5 @@ export function destroyAwsClients(clients: AwsClients): void {
     .get(clients)?.()
     ?.then((tagging) => tagging.destroy())
     .catch(() => undefined);
+  clients.codedeploy.destroy();
 }

@@ -5,6 +5,7 @@ import type { JsonObject, JsonValue } from "../json.js";
 import type { AwsService, CallAccounting } from "./call-accounting.js";
 import type { AwsClients } from "./clients.js";
 import { describeServices, describeTaskDefinition } from "./ecs-read.js";
+import { landedDeployment } from "./codedeploy.js";
 
 /**
  * Writes AWS does not make idempotent on its own: sent twice, they create two things. A lost
@@ -18,6 +19,7 @@ const CHECKS: Readonly<Record<string, LandedCheck>> = {
   "ecs:RegisterTaskDefinition": landedRevision,
   "ecs:CreateService": landedService,
   "ecs:UpdateService": landedForcedDeployment,
+  "codedeploy:CreateDeployment": landedDeployment,
 };
 
 // Our clock against AWS's createdAt: a deployment this much older than our first attempt is not ours.

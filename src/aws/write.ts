@@ -44,6 +44,8 @@ import { failedEntriesError } from "./failed-entries.js";
 import { isKindWrite, sendKindWrite } from "./kinds-write.js";
 import { withClientToken } from "./landed-check.js";
 import { toPlainObject } from "./plain-json.js";
+import { createCodeDeployDeployment } from "./codedeploy.js";
+import type { CodeDeployInput } from "./codedeploy.js";
 
 /**
  * The plan holds each input as plain JSON in the SDK's request shape (checked against the API
@@ -128,6 +130,8 @@ async function send(clients: AwsClients, operation: WriteOperation, input: JsonO
       return clients.events.send(new EventsTagResourceCommand(sdkInput<EventsTagResourceCommandInput>(input)));
     case "events:UntagResource":
       return clients.events.send(new EventsUntagResourceCommand(sdkInput<EventsUntagResourceCommandInput>(input)));
+    case "codedeploy:CreateDeployment":
+      return createCodeDeployDeployment(clients, sdkInput<CodeDeployInput>(input));
     default:
       return assertNever(operation, "write operation (no SDK command)", where);
   }

@@ -14,6 +14,7 @@ import { registerRollback } from "./commands/rollback.js";
 import { registerRun } from "./commands/run.js";
 import { registerRunTask } from "./commands/run-task.js";
 import { registerStatus } from "./commands/status.js";
+import { registerSuspend } from "./commands/suspend.js";
 import { registerValidate } from "./commands/validate.js";
 import { redactUrl } from "../redact.js";
 
@@ -51,6 +52,7 @@ export function buildProgram(raw: CliOutput = processOutput): Command {
   registerHistory(program);
   registerRollback(program);
   registerRunTask(program);
+  registerSuspend(program);
   return program;
 }
 

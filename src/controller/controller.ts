@@ -45,6 +45,10 @@ import type { LeaseSettings } from "../lease/leasing.js";
 import { DeployHistory } from "../state/history.js";
 import { DeployTracker } from "./deploys.js";
 import { startDeployHooks } from "./deploy-hooks-setup.js";
+import { controllerPause } from "../pause/controller-pause.js";
+import { SuspendStore } from "../pause/suspensions.js";
+import { pauseRoutes } from "../http/pause-api.js";
+import { CodeDeployFollower } from "../engine/codedeploy-follow.js";
 
 export type ControllerOptions = {
   repo: string;
@@ -67,7 +71,10 @@ export type ControllerOptions = {
   cluster: string | undefined;
   workDir: string;
   webhookSecret: string | undefined;
-  /** From env ECS_GITOPS_API_TOKEN only: the dashboard, /status and the API ask for it (docs/dashboard.md). */
+  /**
+   * From env ECS_GITOPS_API_TOKEN only: the dashboard, /status and the API ask for it; the
+   * state-changing API (suspend, resume) answers 404 without it.
+   */
   apiToken?: string | undefined;
   alertWebhook: string | undefined;
   alertWebhookSecret: string | undefined;
@@ -206,8 +213,20 @@ export class Controller {
       () => this.#alerts,
       () => this.#reconciler,
     );
+    const suspends = new SuspendStore(path.join(o.workDir, "suspended.json"), this.#log);
+    await suspends.restore();
+    const pause = controllerPause(
+      suspends,
+      () => this.#config?.syncWindows ?? [],
+      (target) => this.#requeue(target),
+      this.#log,
+    );
+    const codeDeploy = new CodeDeployFollower(fenced);
+    codeDeploy.onOutcome((o) => this.#log.info({ key: o.key, deploymentId: o.deploymentId, status: o.status }, "codedeploy deployment"));
     this.#reconciler = new Reconciler({
       hooks,
+      paused: pause.paused,
+      codeDeploy,
       aws: fenced,
       reader: new LiveReader(aws),
       status: this.#status,
@@ -281,6 +300,8 @@ export class Controller {
         token: o.apiToken,
         log: this.#log,
       }),
+      apiToken: o.apiToken,
+      apiRoutes: pauseRoutes(pause.handler),
       onPush: (hint) => {
         this.#log.info({ provider: hint.provider, branch: hint.branch }, "push webhook: fetching now");
         this.#pollNow();
@@ -351,6 +372,13 @@ export class Controller {
     for (const [key, value] of held) {
       if (value !== undefined || this.#status.get(key)?.heldBack !== undefined) this.#status.update(key, { heldBack: value });
     }
+  }
+
+  /** Reconcile again the desired keys a suspend or resume names. */
+  #requeue(target: "all" | readonly string[]): void {
+    const manifests = this.#reconciler?.desired?.manifests;
+    if (manifests === undefined || this.#stopping) return;
+    for (const key of target === "all" ? manifests.keys() : target.filter((k) => manifests.has(k))) this.#queue?.add(key);
   }
 
   #readiness(): { ready: boolean; reason?: string } {

@@ -2,6 +2,7 @@ import type { ErrorCode } from "../errors.js";
 import type { Kind } from "../manifests/types.js";
 import { classifyDifference } from "../engine/difference.js";
 import type { HealDecision } from "../state/drift.js";
+import type { Paused } from "../pause/gate.js";
 
 /**
  * Everything the sync policy looks at for one resource, gathered by the reconciler. Plain data:
@@ -37,6 +38,10 @@ export type PolicyInput = {
   selfHeal: boolean;
   /** What the heal budget would answer for this drift (as the drift tracker counts reverts). */
   healBudget: HealDecision;
+  /** Writes paused (suspend, `ecs-gitops/sync: "false"`, a sync window): report, never write. */
+  paused?: Paused | undefined;
+  /** A CodeDeploy deployment our write started is still running: the service shows the old revision until it ends. */
+  rolloutInFlight?: boolean | undefined;
 };
 
 /**
@@ -63,12 +68,14 @@ export type VerdictReason =
   | "RolledBack"
   | "SelfHealOff"
   | "HealSuspended"
-  | "Drift";
+  | "Drift"
+  | "RollingOut"
+  | Paused["reason"];
 
 export type Verdict = {
   verdict: VerdictKind;
   reason: VerdictReason;
-  sync: "Synced" | "OutOfSync";
+  sync: "Synced" | "OutOfSync" | "Suspended";
   /** Status message; undefined: the health message. */
   message?: string | undefined;
   /**
@@ -103,6 +110,19 @@ export function applies(verdict: Verdict): boolean {
  * See docs/design.md#policy-table.
  */
 export function decide(input: PolicyInput): Verdict {
+  if (input.paused === undefined) return decideUnpaused(input);
+  // Paused is observe mode for one resource: what observe mode would do, never a write.
+  return pausedVerdict(decideUnpaused({ ...input, mode: "observe" }), input.paused);
+}
+
+function pausedVerdict(verdict: Verdict, paused: Paused): Verdict {
+  if (verdict.verdict === "blocked") return verdict;
+  if (verdict.verdict === "in-sync") return { ...verdict, sync: "Suspended", message: paused.message };
+  const what = verdict.verdict === "wait" ? "git changed, not applying" : (verdict.message ?? "");
+  return { ...verdict, reason: paused.reason, sync: "Suspended", message: `${paused.message}; ${what}` };
+}
+
+function decideUnpaused(input: PolicyInput): Verdict {
   if (input.action === "noop")
     return { ...QUIET, verdict: "in-sync", reason: "NoDifference", sync: "Synced", drift: "resolve", consumeResidue: true };
   if (input.action === "blocked")
@@ -120,6 +140,8 @@ export function decide(input: PolicyInput): Verdict {
     return { ...base, verdict, reason: pending.reason, sync: "Synced" };
   }
   const residue = { consumeResidue: pending.consumedResidue };
+  if (input.rolloutInFlight && input.changedPaths.every((p) => p === "/taskDefinition"))
+    return { ...QUIET, ...residue, verdict: "in-sync", reason: "RollingOut", sync: "Synced" };
   if (input.kind === "Service" && input.changedPaths.every((p) => p === "/taskDefinition") && input.rolledBack) {
     // Redeploying what the circuit breaker just rolled back would fail again (and "heal" into a
     // fight with ECS). Report it once; a new commit with a fixed revision deploys normally.

@@ -13,6 +13,9 @@ import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import type { StatusStore } from "../state/status.js";
 import type { DeployTracker } from "./deploys.js";
 import type { DeployHooks } from "./deploy-hooks.js";
+import type { Manifest } from "../manifests/types.js";
+import type { Paused } from "../pause/gate.js";
+import type { CodeDeployFollower } from "../engine/codedeploy-follow.js";
 
 export type ReconcilerSettings = {
   owner: string;
@@ -69,4 +72,8 @@ export type ReconcilerOptions = {
   now?: () => Date;
   /** Each resource's plan and the snapshot it was made from, as planned (the dashboard's resource page). */
   onPlanned?: ((action: Action, snapshot: LiveSnapshot, isSecret: SecretMatcher | undefined, now: Date) => void) | undefined;
+  /** Why writes to a resource are paused now (suspend, annotation, sync window); unset: never. */
+  paused?: ((manifest: Manifest, now: Date) => Paused | undefined) | undefined;
+  /** Follows CodeDeploy deployments our writes started: their status is the resource's health meanwhile. */
+  codeDeploy?: CodeDeployFollower | undefined;
 };

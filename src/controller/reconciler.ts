@@ -4,7 +4,7 @@ import { asEcsGitopsError, EcsGitopsError, REQUEUE } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
-import type { Action } from "../resources/types.js";
+import type { Action, HealthVerdict } from "../resources/types.js";
 import { applyPlan } from "../engine/applier.js";
 import type { ApplyOutcome, AppliedWrite } from "../engine/applier.js";
 import type { DesiredState } from "../engine/desired-state.js";
@@ -157,9 +157,11 @@ export class Reconciler {
         outcomes.set(outcome.key, outcome);
       }
     }
+    const followed = (await this.#o.codeDeploy?.health(actions.map((a) => a.key))) ?? new Map<ResourceKey, HealthVerdict>();
     for (const action of actions) {
       const kind = action.kind;
-      const record = () => this.#record(action, verdicts.get(action.key)!, outcomes.get(action.key), desired, snapshot, now);
+      const record = () =>
+        this.#record(action, verdicts.get(action.key)!, outcomes.get(action.key), desired, snapshot, now, followed.get(action.key));
       const result = recordWithHooks(this.#o.hooks, this.#o.status, action.key, held.get(action.key), record, { now, ...settings });
       results.set(action.key, result);
       const applied = outcomes.get(action.key)?.outcome === "applied";
@@ -215,6 +217,8 @@ export class Reconciler {
       automated: settings.automated,
       selfHeal: selfHealOf(manifest, settings.selfHeal),
       healBudget: this.#o.drift.healBudget(key, changes, now),
+      paused: this.#o.paused?.(manifest, now),
+      rolloutInFlight: this.#o.codeDeploy?.isActive(key),
     });
     if (verdict.consumeResidue) this.#records.update(key, { residue: undefined });
     const identity = { ...this.#identity(manifest, snapshot), commit: desired.commit, now };
@@ -267,6 +271,7 @@ export class Reconciler {
     desired: DesiredState,
     snapshot: LiveSnapshot,
     now: Date,
+    followed?: HealthVerdict,
   ): QueueResult {
     const key = action.key;
     const status = this.#o.status;
@@ -289,7 +294,8 @@ export class Reconciler {
       return REQUEUE[code] === "backoff" ? { retry: true } : { stalled: true };
     }
     if (outcome?.outcome === "failed") return this.#failed(key, desired, outcome.error, now);
-    const health = outcome?.outcome === "applied" ? pluginFor(manifest).healthAfterApply : pluginFor(manifest).health(manifest, snapshot);
+    const health =
+      followed ?? (outcome?.outcome === "applied" ? pluginFor(manifest).healthAfterApply : pluginFor(manifest).health(manifest, snapshot));
     if (outcome?.outcome === "applied") {
       const heal = verdict.verdict === "heal";
       log.info({ action: action.type, calls: outcome.calls, heal }, heal ? "drift reverted" : "applied");
@@ -371,6 +377,7 @@ export class Reconciler {
     }
     // The reader's caches follow our own writes, so the next resync reads nothing extra.
     this.#o.reader.recordWrites(writes);
+    this.#o.codeDeploy?.noteWrites(writes);
   }
 
   #now(): Date {

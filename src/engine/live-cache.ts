@@ -136,6 +136,8 @@ export class LiveCache {
       }
       case "events:PutTargets":
       case "events:RemoveTargets":
+      // CodeDeploy moves the service's revision itself; the next DescribeServices shows it.
+      case "codedeploy:CreateDeployment":
         return;
       // Their readers (schedule-read.ts, scalable-target-read.ts) see the change on the next read.
       case "scheduler:CreateSchedule":

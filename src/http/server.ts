@@ -6,6 +6,7 @@ import type { Registry } from "prom-client";
 import { redactUrl } from "../redact.js";
 import type { StatusDocument } from "../state/status.js";
 import type { Dashboard } from "./dashboard.js";
+import { bearerAuthorized } from "./auth.js";
 import { verifyWebhook } from "./webhook.js";
 import type { WebhookProvider } from "./webhook.js";
 
@@ -30,11 +31,15 @@ export type ControllerHttpServerOptions = {
   log: Logger;
   /** The web dashboard, its API and the ECS_GITOPS_API_TOKEN gate (docs/dashboard.md). */
   dashboard?: Dashboard | undefined;
+  /** Endpoints that change state: only with `Authorization: Bearer <apiToken>`; without a token they answer 404. */
+  apiRoutes?: ReadonlyMap<string, Route> | undefined;
+  /** From env ECS_GITOPS_API_TOKEN only; never logged. */
+  apiToken?: string | undefined;
 };
 
-type Route = { methods: readonly string[]; handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
+export type Route = { methods: readonly string[]; handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -107,7 +112,9 @@ export class ControllerHttpServer {
     try {
       path = requestPath(req.url);
       if (this.#options.dashboard?.deny(req, res, path)) return;
-      const route = this.#routes.get(path) ?? this.#options.dashboard?.route(path);
+      const api = this.#options.apiRoutes?.get(path);
+      if (api !== undefined) this.#authorize(req, res, path);
+      const route = api ?? this.#routes.get(path) ?? this.#options.dashboard?.route(path);
       if (route === undefined || (path === "/webhook" && this.#webhookSecret() === undefined)) {
         throw new HttpError(404, "not found");
       }
@@ -164,6 +171,16 @@ export class ControllerHttpServer {
     sendJson(res, 202, { accepted: true });
   }
 
+  /** State-changing endpoints: 404 unless a token is configured (nothing to guess at), 401 without the right one. */
+  #authorize(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const token = this.#options.apiToken;
+    if (token === undefined || token === "") throw new HttpError(404, "not found");
+    if (bearerAuthorized(req.headers.authorization, token)) return;
+    this.#options.log.warn({ remote: req.socket.remoteAddress, path }, "api request without a valid bearer token");
+    res.setHeader("WWW-Authenticate", 'Bearer realm="ecs-gitops"');
+    throw new HttpError(401, "a valid Authorization: Bearer <ECS_GITOPS_API_TOKEN> header is required");
+  }
+
   #webhookSecret(): string | undefined {
     const secret = this.#options.webhookSecret;
     return secret === undefined || secret === "" ? undefined : secret;
@@ -191,7 +208,7 @@ function requestPath(target: string | undefined): string {
  * The raw body (signatures cover the exact bytes), refusing more than `limitBytes` with 413.
  * Not `for await`: leaving that loop early destroys the socket before the 413 can be sent.
  */
-function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limitBytes) {
     req.resume();
@@ -226,6 +243,6 @@ function send(res: ServerResponse, status: number, contentType: string, text: st
   res.end(body);
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, "application/json; charset=utf-8", JSON.stringify(value, null, 2) + "\n");
 }

@@ -8,13 +8,33 @@ export const SELF_HEAL_ANNOTATION = "ecs-gitops/self-heal";
 /** Changing it restarts the service once (resources/service/deploy-controls.ts). */
 export const RESTARTED_AT_ANNOTATION = "ecs-gitops/restartedAt";
 
+/** "false": observe only, the controller never writes the resource (docs/pause.md). */
+export const SYNC_ANNOTATION = "ecs-gitops/sync";
+
+/** The CodeDeploy application and deployment group of a CODE_DEPLOY service; unset: the group whose ecsServices lists it. */
+export const CODEDEPLOY_APPLICATION_ANNOTATION = "ecs-gitops/codedeploy-application";
+export const CODEDEPLOY_GROUP_ANNOTATION = "ecs-gitops/codedeploy-deployment-group";
+
 /** Annotations the controller understands; a typo in one must not silently change behaviour. */
-export const ANNOTATIONS = [IGNORE_ANNOTATION, ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION, RESTARTED_AT_ANNOTATION] as const;
+export const ANNOTATIONS = [
+  IGNORE_ANNOTATION,
+  ADOPT_ANNOTATION,
+  SELF_HEAL_ANNOTATION,
+  RESTARTED_AT_ANNOTATION,
+  SYNC_ANNOTATION,
+  CODEDEPLOY_APPLICATION_ANNOTATION,
+  CODEDEPLOY_GROUP_ANNOTATION,
+] as const;
 /** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
-export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune", "ecs-gitops/sync"] as const;
+export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune"] as const;
 
 /** The `ecs-gitops/self-heal` annotation overrides the controller-wide setting for one resource. */
 export function selfHealOf(manifest: { annotations: Readonly<Record<string, string>> }, fallback: boolean): boolean {
   const annotation = manifest.annotations[SELF_HEAL_ANNOTATION];
   return annotation === undefined ? fallback : annotation === "true";
+}
+
+/** `ecs-gitops/sync: "false"`: the resource is observed (drift reported) and never written. */
+export function syncDisabled(manifest: { annotations: Readonly<Record<string, string>> }): boolean {
+  return manifest.annotations[SYNC_ANNOTATION] === "false";
 }

@@ -1,4 +1,11 @@
-import { ADOPT_ANNOTATION, ANNOTATIONS, IGNORE_ANNOTATION, SELF_HEAL_ANNOTATION, UNSUPPORTED_ANNOTATIONS } from "./annotations.js";
+import {
+  ADOPT_ANNOTATION,
+  ANNOTATIONS,
+  IGNORE_ANNOTATION,
+  SELF_HEAL_ANNOTATION,
+  SYNC_ANNOTATION,
+  UNSUPPORTED_ANNOTATIONS,
+} from "./annotations.js";
 import { restartedAtProblem } from "./restarted-at.js";
 import { RESTARTED_AT_ANNOTATION } from "./annotations.js";
 import { emptyMap, isJsonObject, own } from "../json.js";
@@ -27,7 +34,7 @@ const TOP_FIELDS = ["apiVersion", "kind", "metadata", "spec", "hooks"];
 const METADATA_FIELDS = ["name", "labels", "annotations"];
 export { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS };
 // Read as `=== "true"`: any other spelling ("True", "yes") would silently mean false.
-const BOOLEAN_ANNOTATIONS: readonly string[] = [ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION];
+const BOOLEAN_ANNOTATIONS: readonly string[] = [ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION, SYNC_ANNOTATION];
 // xref: ECS RegisterTaskDefinition `family` and CreateService `serviceName` (letters, numbers,
 // hyphens, underscores, up to 255); EventBridge PutRule `Name` pattern [\.\-_A-Za-z0-9]+, max 64.
 const NAME_PATTERNS: Record<Kind, { pattern: RegExp; text: string }> = {

@@ -20,6 +20,7 @@ export type WriteOperation =
   | "events:DeleteRule"
   | "events:TagResource"
   | "events:UntagResource"
+  | "codedeploy:CreateDeployment"
   | KindWriteOperation;
 
 /** Writes of the Scheduler and Application Auto Scaling kinds (src/aws/kinds-write.ts sends them). */

@@ -164,6 +164,6 @@ function isIsoTime(v: unknown): boolean {
   return typeof v === "string" && !Number.isNaN(Date.parse(v));
 }
 
-function isErrnoCode(error: unknown, code: string): boolean {
+export function isErrnoCode(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
 }

@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
  * - reconcile `result`: synced | waiting | retry | stalled (the ReconcileResult outcome)
  * - aws `type`: read | write; `outcome`: ok | error | throttled
  * - git fetch `result`: ok | error
- * - `sync`: Synced | OutOfSync | Unknown; `health`: Healthy | Progressing | Degraded | Missing | Unknown
+ * - `sync`: Synced | OutOfSync | Unknown | Suspended; `health`: Healthy | Progressing | Degraded | Missing | Unknown
  */
 export type ControllerMetrics = {
   registry: Registry;

@@ -11,8 +11,11 @@ import type { HookRunStatus } from "./hook-runs.js";
 export { serviceHealth } from "../resources/service/health.js";
 export type { Health, HealthVerdict } from "../resources/types.js";
 
-/** Pinned: a rollback holds the service's revision against git (docs/deploys.md#rollback). */
-export type SyncStatus = "Synced" | "OutOfSync" | "Unknown" | "Pinned";
+/**
+ * Pinned: a rollback holds the service's revision against git (docs/deploys.md#rollback).
+ * Suspended: writes are paused for the resource (docs/pause.md); drift is still reported.
+ */
+export type SyncStatus = "Synced" | "OutOfSync" | "Unknown" | "Pinned" | "Suspended";
 
 /** Timestamps are ISO 8601 strings: the document is served as JSON as is. */
 export type StatusError = { code: ErrorCode; message: string; at: string };

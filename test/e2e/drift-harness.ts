@@ -195,6 +195,8 @@ export type RunOptions = {
   commitLoadLimits?: CommitLoadLimits;
   /** The workdir of an earlier run, to restart with (the caller removes it); a fresh temp dir by default. */
   workDir?: string;
+  /** Bearer token of the state-changing API (suspend, resume); unset: those endpoints answer 404. */
+  apiToken?: string;
 };
 
 /** The controller in-process against `world`, logging at debug level into memory. */
@@ -231,6 +233,7 @@ export async function runController(world: World, options: RunOptions): Promise<
     cluster: undefined,
     workDir,
     webhookSecret: undefined,
+    apiToken: options.apiToken,
     alertWebhook: options.alertWebhook,
     alertWebhookSecret: undefined,
     alertEventBus: options.alertEventBus,

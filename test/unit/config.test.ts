@@ -77,6 +77,7 @@ describe("parseConfigText", () => {
       intervalMs: 30_000,
       resyncMs: 600_000,
       maskPatterns: ["^MY_APP_", "PIN$"],
+      syncWindows: [],
     });
   });
 

@@ -22,6 +22,10 @@ import { ignoreRulesOf } from "../../src/resources/common/plan-util.js";
 import { ownership } from "../../src/resources/common/tags.js";
 import { forceReasons } from "../../src/resources/service/deploy-controls.js";
 import { manifestOf, planContext } from "./resources/builders.js";
+import { pausedFor } from "../../src/pause/gate.js";
+import { planRevisionRollout } from "../../src/resources/service/codedeploy.js";
+import { windowBlocks } from "../../src/pause/sync-windows.js";
+import type { WindowTarget } from "../../src/pause/sync-windows.js";
 
 /*
  * Every setting a user can write (ecs-gitops.yaml field, flag, annotation) either changes what the
@@ -42,6 +46,17 @@ async function oneShot(configText: string, flags: AwsFlags = {}): Promise<OneSho
 }
 
 type Probe = () => Promise<void> | void;
+
+// 10:30 UTC on a Monday: the sync-window probes ask about this instant.
+const WINDOW_NOW = new Date("2026-03-02T10:30:00Z");
+const WEB: WindowTarget = { kind: "Service", name: "web", key: "Service/prod/web" };
+/** Does the settings text's `syncWindows` block writes to `target` at WINDOW_NOW? */
+function windowsBlock(windows: string, target: WindowTarget = WEB): boolean {
+  const loaded = configOf(`syncWindows:\n${windows}`);
+  expect(loaded.problems).toEqual([]);
+  return windowBlocks(loaded.config.syncWindows, target, WINDOW_NOW) !== undefined;
+}
+const deny = (fields: string) => `  - {kind: deny, schedule: "0 10 * * *", duration: 1h${fields}}\n`;
 
 const BASE_TD =
   "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: web}\nspec:\n  containerDefinitions:\n    - {name: web, image: web:1, memory: 512}\n";
@@ -121,6 +136,35 @@ const CONFIG_EFFECTS: Record<string, Probe> = {
       "vars: {TAG: '2.0'}\npatches: [{target: {kind: TaskDefinition, name: web}, patch: {spec: {containerDefinitions: [{name: web, image: 'web:${TAG}'}]}}}]\n",
     );
     expect((loaded.manifests[0]?.spec["containerDefinitions"] as { image: string }[])[0]?.image).toBe("web:2.0");
+  },
+  "syncWindows[].schedule": () => {
+    expect(windowsBlock(deny(""))).toBe(true);
+    expect(windowsBlock(`  - {kind: deny, schedule: "0 12 * * *", duration: 1h}\n`)).toBe(false);
+  },
+  "syncWindows[].duration": () => {
+    expect(windowsBlock(`  - {kind: deny, schedule: "0 10 * * *", duration: 20m}\n`)).toBe(false);
+    expect(windowsBlock(`  - {kind: deny, schedule: "0 10 * * *", duration: 31m}\n`)).toBe(true);
+  },
+  "syncWindows[].kind": () => {
+    // Inside an allow window writes happen; outside every allow window they do not.
+    expect(windowsBlock(`  - {kind: allow, schedule: "0 10 * * *", duration: 1h}\n`)).toBe(false);
+    expect(windowsBlock(`  - {kind: allow, schedule: "0 12 * * *", duration: 1h}\n`)).toBe(true);
+  },
+  "syncWindows[].match.kinds": () => {
+    expect(windowsBlock(deny(", match: {kinds: [Service]}"))).toBe(true);
+    expect(windowsBlock(deny(", match: {kinds: [TaskDefinition]}"))).toBe(false);
+  },
+  "syncWindows[].match.names": () => {
+    expect(windowsBlock(deny(", match: {names: ['we*']}"))).toBe(true);
+    expect(windowsBlock(deny(", match: {names: ['worker']}"))).toBe(false);
+  },
+  "syncWindows[].match.keys": () => {
+    expect(windowsBlock(deny(", match: {keys: ['Service/prod/*']}"))).toBe(true);
+    expect(windowsBlock(deny(", match: {keys: ['Service/shop/*']}"))).toBe(false);
+  },
+  "syncWindows[].match.clusters": () => {
+    expect(windowsBlock(deny(", match: {clusters: [prod]}"))).toBe(true);
+    expect(windowsBlock(deny(", match: {clusters: [shop]}"))).toBe(false);
   },
   maskPatterns: async () => {
     expect((await oneShot("maskPatterns: ['_DSN$']\n")).maskPatterns).toEqual(["_DSN$"]);
@@ -226,6 +270,14 @@ describe("every AWS flag of diff and apply changes the one-shot options", () => 
   });
 });
 
+/** The CreateDeployment input a CODE_DEPLOY service with `annotations` plans for a new revision. */
+function codeDeployInput(annotations: Record<string, string>): unknown {
+  const lb = { loadBalancers: [{ targetGroupArn: "tg", containerName: "app", containerPort: 80 }] };
+  const manifest = manifestOf("Service", "web", { taskDefinition: "web", ...lb }, { annotations });
+  const rollout = planRevisionRollout(manifest, { taskDefinition: "td:1" }, "CODE_DEPLOY", { display: "td:2", input: "td:2" }, "shop");
+  return rollout.type === "deploy" ? rollout.call.input : undefined;
+}
+
 const ANNOTATION_EFFECTS: Record<string, Probe> = {
   "ecs-gitops/ignore-differences": () => {
     const manifest = manifestOf(
@@ -246,6 +298,24 @@ const ANNOTATION_EFFECTS: Record<string, Probe> = {
     expect(forceReasons(restart, {}, [], {})).toHaveLength(1);
     expect(forceReasons(restart, { "ecs-gitops:restarted-at": "2025-06-01" }, [], {})).toEqual([]);
     expect(forceReasons(manifestOf("Service", "web", { taskDefinition: "web" }), {}, [], {})).toEqual([]);
+  },
+  "ecs-gitops/codedeploy-application": () => {
+    expect(codeDeployInput({ "ecs-gitops/codedeploy-application": "shop" })).toMatchObject({ applicationName: "shop" });
+    expect(codeDeployInput({})).not.toHaveProperty("applicationName");
+  },
+  "ecs-gitops/codedeploy-deployment-group": () => {
+    expect(codeDeployInput({ "ecs-gitops/codedeploy-deployment-group": "bg" })).toMatchObject({ deploymentGroupName: "bg" });
+    expect(codeDeployInput({})).not.toHaveProperty("deploymentGroupName");
+  },
+  "ecs-gitops/sync": () => {
+    const paused = (value: string) =>
+      pausedFor(manifestOf("Service", "web", { taskDefinition: "web" }, { annotations: { "ecs-gitops/sync": value } }), {
+        isSuspended: () => false,
+        windows: [],
+        now: WINDOW_NOW,
+      });
+    expect(paused("false")).toMatchObject({ reason: "SyncDisabled" });
+    expect(paused("true")).toBeUndefined();
   },
   "ecs-gitops/self-heal": () => {
     expect(selfHealOf({ annotations: { "ecs-gitops/self-heal": "true" } }, false)).toBe(true);
@@ -328,6 +398,28 @@ const COMMAND_FLAGS: Record<string, Probe> = {
         resources: [{ key: "Service/blue/api" }],
       });
     } finally {
+      served.close();
+    }
+  },
+  "suspend --url": async () => {
+    const served = await serveStatus();
+    try {
+      process.env["ECS_GITOPS_API_TOKEN"] = "t0ken";
+      expect((await cliRun("suspend", "--url", served.url)).code).toBe(0);
+      expect((await cliRun("suspend", "--url", "http://127.0.0.1:9")).code).toBe(2);
+    } finally {
+      delete process.env["ECS_GITOPS_API_TOKEN"];
+      served.close();
+    }
+  },
+  "resume --url": async () => {
+    const served = await serveStatus();
+    try {
+      process.env["ECS_GITOPS_API_TOKEN"] = "t0ken";
+      expect((await cliRun("resume", "--url", served.url)).code).toBe(0);
+      expect((await cliRun("resume", "--url", "http://127.0.0.1:9")).code).toBe(2);
+    } finally {
+      delete process.env["ECS_GITOPS_API_TOKEN"];
       served.close();
     }
   },

@@ -22,6 +22,7 @@ import type { Action, Change, PlanContext, PlannedCall } from "../types.js";
 import { normalizeService, SERVICE_CREATE_ONLY_FIELDS, serviceNormalizeOptions } from "./normalize.js";
 import { forceReasons, holdPin, restartTags } from "./deploy-controls.js";
 import { hookNotes } from "./hooks.js";
+import { planRevisionRollout } from "./codedeploy.js";
 
 // xref: UpdateService API reference — what UpdateService may change per deployment controller
 // ("For services using the blue/green (CODE_DEPLOY) deployment controller, only …").
@@ -96,8 +97,12 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   const all = diffValues(want, have, [], ctx.isSecret);
   const specChanges = withoutIgnored(all, ignored);
   const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
-  const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
+  const wanted = td !== undefined && !("unresolved" in td) ? td : undefined;
+  const rollout = planRevisionRollout(manifest, live, opts.controller, wanted, clusterParam(spec, ctx));
+  const changes = [...specChanges, ...(rollout.type === "none" ? [] : [rollout.change]), ...tagChanges.map((t) => t.change)];
   if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, changes, `service "${manifest.name}"`, "the existing service");
+  if (rollout.type === "blocked")
+    return { type: "blocked", code: "ImmutableField", ...base, changes, reason: rollout.reason, hint: rollout.hint };
 
   const changed = changedFields(specChanges);
   const createOnly = changed.filter((f) => (SERVICE_CREATE_ONLY_FIELDS as readonly string[]).includes(f));
@@ -147,6 +152,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
     const input = updateServiceInput(manifest, ctx, changed, want, have, td, ignored);
     calls.push({ operation: "ecs:UpdateService", input: force.length > 0 ? { ...input, forceNewDeployment: true } : input });
   }
+  if (rollout.type === "deploy") calls.push(rollout.call);
   notes.push(...force, ...(pin ? [pin.note] : []));
   const serviceArn = typeof live["serviceArn"] === "string" ? live["serviceArn"] : undefined;
   const tagWrites = serviceTagCalls(serviceArn, tagChanges, ctx);

@@ -23,6 +23,7 @@ const DRIFTED: PolicyInput = {
 
 const NO_FAMILY = DRIFTED.family;
 const SPENT = { allowed: false, reason: "someone is fighting the controller" };
+const SUSPENDED = { reason: "Suspended", message: "suspended" } as const;
 
 type Row = [name: string, patch: Partial<PolicyInput>, expected: Pick<Verdict, "verdict" | "reason" | "sync"> & Partial<Verdict>];
 
@@ -254,6 +255,51 @@ const ROWS: Row[] = [
     { kind: "TaskDefinition", changedPaths: ["/taskDefinition"], rolledBack: true },
     { verdict: "alert-only", reason: "SelfHealOff", sync: "OutOfSync" },
   ],
+  [
+    "suspended: a commit waits, the episode of older drift closes",
+    { desiredSpecHash: "h2", desiredCommit: "c2", paused: SUSPENDED },
+    { verdict: "wait", reason: "Suspended", sync: "Suspended", drift: "git", message: `${SUSPENDED.message}; git changed, not applying` },
+  ],
+  [
+    "suspended: drift is reported, never healed, the budget untouched",
+    { selfHeal: true, paused: SUSPENDED },
+    { verdict: "alert-only", reason: "Suspended", sync: "Suspended", drift: "observe", healMeant: false, recordHeal: false },
+  ],
+  [
+    "suspended and in sync: shown Suspended, an open episode resolves",
+    { action: "noop", changedPaths: [], paused: SUSPENDED },
+    { verdict: "in-sync", reason: "NoDifference", sync: "Suspended", drift: "resolve", message: SUSPENDED.message },
+  ],
+  [
+    "sync annotation false: a create waits",
+    { action: "create", lastAppliedCommit: undefined, lastAppliedSpecHash: undefined, paused: { reason: "SyncDisabled", message: "off" } },
+    { verdict: "wait", reason: "SyncDisabled", sync: "Suspended" },
+  ],
+  [
+    "deny sync window: our own write's residue is not finished",
+    { onlyResidue: true, paused: { reason: "SyncWindow", message: "inside deny window" } },
+    { verdict: "wait", reason: "SyncWindow", sync: "Suspended", consumeResidue: true },
+  ],
+  [
+    "deny sync window: a new revision of a family waits",
+    { changedPaths: ["/taskDefinition"], family: { ...NO_FAMILY, pendingInGit: true }, paused: { reason: "SyncWindow", message: "w" } },
+    { verdict: "wait", reason: "SyncWindow", sync: "Suspended" },
+  ],
+  [
+    "a CodeDeploy deployment we started still runs: the old revision is not drift",
+    { changedPaths: ["/taskDefinition"], rolloutInFlight: true, selfHeal: true },
+    { verdict: "in-sync", reason: "RollingOut", sync: "Synced", drift: "none", recordHeal: false },
+  ],
+  [
+    "a CodeDeploy deployment runs, and something else drifted too",
+    { changedPaths: ["/taskDefinition", "/desiredCount"], rolloutInFlight: true },
+    { verdict: "alert-only", reason: "SelfHealOff", sync: "OutOfSync", drift: "observe" },
+  ],
+  [
+    "paused and blocked: the plan's refusal still shows",
+    { action: "blocked", blockedReason: "owned by another controller", paused: SUSPENDED },
+    { verdict: "blocked", reason: "Blocked", sync: "OutOfSync" },
+  ],
 ];
 
 describe("decide", () => {
@@ -266,7 +312,10 @@ describe("decide", () => {
     expect(verdict).toMatchObject(expected);
     expect(applies(verdict)).toBe(["deploy", "finish", "heal"].includes(expected.verdict));
     // Only what asks AWS for nothing: the sync state says Synced exactly when the policy applies or nothing differs.
-    expect(verdict.sync === "Synced").toBe(applies(verdict) || verdict.verdict === "in-sync");
+    expect(verdict.sync === "Synced").toBe(applies(verdict) || (verdict.verdict === "in-sync" && patch.paused === undefined));
+    // Paused: never a write, always shown as Suspended unless the plan itself refused.
+    if (patch.paused !== undefined)
+      expect([applies(verdict), verdict.sync]).toEqual([false, patch.action === "blocked" ? "OutOfSync" : "Suspended"]);
   });
 
   it("is pure: the same input always gives the same verdict and the input is untouched", () => {

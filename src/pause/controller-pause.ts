@@ -1,0 +1,32 @@
+import type { Logger } from "pino";
+import type { PauseHandler } from "../http/pause-api.js";
+import type { Manifest } from "../manifests/types.js";
+import { pausedFor } from "./gate.js";
+import type { Paused } from "./gate.js";
+import type { SuspendStore, SuspendTarget } from "./suspensions.js";
+import type { SyncWindow } from "./sync-windows.js";
+
+/** The controller's side of pausing: the policy's question, and the API's changes followed by a fresh look. */
+export type ControllerPause = {
+  paused(manifest: Manifest, now: Date): Paused | undefined;
+  handler: PauseHandler;
+};
+
+export function controllerPause(
+  store: SuspendStore,
+  windows: () => readonly SyncWindow[],
+  requeue: (target: SuspendTarget) => void,
+  log: Logger,
+): ControllerPause {
+  const change = async (verb: "suspend" | "resume", target: SuspendTarget) => {
+    const state = verb === "suspend" ? await store.suspend(target) : await store.resume(target);
+    log.info({ keys: target === "all" ? "all" : target, state }, verb === "suspend" ? "suspended" : "resumed");
+    // Status follows at once; a resumed resource deploys what git says without waiting for the resync.
+    requeue(target);
+    return state;
+  };
+  return {
+    paused: (manifest, now) => pausedFor(manifest, { isSuspended: (key) => store.isSuspended(key), windows: windows(), now }),
+    handler: { suspend: (target) => change("suspend", target), resume: (target) => change("resume", target) },
+  };
+}

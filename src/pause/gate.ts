@@ -1,0 +1,21 @@
+import { syncDisabled, SYNC_ANNOTATION } from "../manifests/annotations.js";
+import type { Manifest } from "../manifests/types.js";
+import { windowBlocks } from "./sync-windows.js";
+import type { SyncWindow } from "./sync-windows.js";
+
+/** Why writes to a resource are paused right now; the policy turns every write into a report. */
+export type Paused = { reason: "Suspended" | "SyncDisabled" | "SyncWindow"; message: string };
+
+export type PauseInputs = {
+  isSuspended(key: string): boolean;
+  windows: readonly SyncWindow[];
+  now: Date;
+};
+
+/** The first of: the resource's own annotation, an operator's suspend, a sync window. */
+export function pausedFor(manifest: Manifest, inputs: PauseInputs): Paused | undefined {
+  if (syncDisabled(manifest)) return { reason: "SyncDisabled", message: `${SYNC_ANNOTATION} is "false": observe only` };
+  if (inputs.isSuspended(manifest.key)) return { reason: "Suspended", message: "suspended (`ecs-gitops resume` lifts it)" };
+  const window = windowBlocks(inputs.windows, manifest, inputs.now);
+  return window === undefined ? undefined : { reason: "SyncWindow", message: window };
+}
