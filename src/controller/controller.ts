@@ -67,6 +67,10 @@ export type ControllerOptions = {
   progressPollMs: number;
   /** Bound on the bytes of manifests read from one commit; unset: 50 MiB. */
   maxCommitBytes?: number | undefined;
+  /** Unset: ecs-gitops.yaml `syncPolicy.prune` (docs/prune.md). */
+  prune?: boolean | undefined;
+  /** `--allow-mass-delete`: the first prune the guards hold goes through, once. */
+  allowMassDelete?: boolean | undefined;
   /** Time and heap bounds of one commit's load; unset: the defaults. */
   commitLoadLimits?: CommitLoadLimits | undefined;
   log: Logger;
@@ -391,6 +395,9 @@ export function settingsFromConfig(o: ControllerOptions, config: ControllerConfi
     selfHeal: o.selfHeal ?? config.syncPolicy.selfHeal,
     resyncMs: o.resyncMs ?? config.resyncMs,
     isSecret: maskMatcher(config.maskPatterns),
+    prune: o.prune ?? config.syncPolicy.prune,
+    maxDeletes: config.maxDeletes,
+    revisionHistoryLimit: config.revisionHistoryLimit,
   };
 }
 

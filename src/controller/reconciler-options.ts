@@ -34,6 +34,10 @@ export type ReconcilerSettings = {
   progressPollMs: number;
   /** Names whose values are masked in changes, alerts and logs (built-in names plus ecs-gitops.yaml `maskPatterns`). */
   isSecret?: SecretMatcher | undefined;
+  /** Delete what we own and left git (docs/prune.md); the guards and history limit with it. */
+  prune?: boolean | undefined;
+  maxDeletes?: number | undefined;
+  revisionHistoryLimit?: number | undefined;
 };
 
 /** The reader as the reconciler uses it (a seam: unit tests give a fake, the controller a LiveReader). */

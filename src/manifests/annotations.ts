@@ -5,10 +5,18 @@ export const IGNORE_ANNOTATION = "ecs-gitops/ignore-differences";
 /** Overrides the controller's self-heal setting for one resource ("true" / "false"). */
 export const SELF_HEAL_ANNOTATION = "ecs-gitops/self-heal";
 
+/**
+ * What prune may do to the resource once its manifest leaves git: "false" keeps it, "force" lets a
+ * service's delete use `force` when the scaled-down delete fails. Carried in a tag (prune-tag.ts),
+ * since the manifest is gone when it matters.
+ */
+export const PRUNE_ANNOTATION = "ecs-gitops/prune";
+export const PRUNE_ANNOTATION_VALUES: readonly string[] = ["true", "false", "force"];
+
 /** Annotations the controller understands; a typo in one must not silently change behaviour. */
-export const ANNOTATIONS = [IGNORE_ANNOTATION, ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION] as const;
+export const ANNOTATIONS = [IGNORE_ANNOTATION, ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION, PRUNE_ANNOTATION] as const;
 /** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
-export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune", "ecs-gitops/sync"] as const;
+export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/sync"] as const;
 
 /** The `ecs-gitops/self-heal` annotation overrides the controller-wide setting for one resource. */
 export function selfHealOf(manifest: { annotations: Readonly<Record<string, string>> }, fallback: boolean): boolean {

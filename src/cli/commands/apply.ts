@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { styleText } from "node:util";
 import { applyOnce } from "../../engine/one-shot.js";
 import type { ApplyOutcome } from "../../engine/applier.js";
+import type { PruneOutcome } from "../../engine/prune/apply.js";
 import { addAwsOptions } from "../aws-options.js";
 import type { AwsFlags } from "../aws-options.js";
 import { ENV_OPTION_HELP } from "../env-option.js";
@@ -12,6 +13,9 @@ import { formatStats } from "../print-stats.js";
 import { redactUrl } from "../../redact.js";
 import { useColor, withPlan } from "../with-plan.js";
 import { runDiff } from "./diff.js";
+import { addPruneOptions } from "../prune-options.js";
+import { applyPruneOnce } from "../../engine/prune/one-shot.js";
+import { renderOrphans, renderPruneOutcomes } from "../../engine/prune/render.js";
 
 type ApplyFlags = AwsFlags & { env?: string; dryRun?: boolean; stats?: boolean; output: string };
 
@@ -25,7 +29,7 @@ export function registerApply(program: Command): void {
     .option("-o, --output <format>", "text or json", "text")
     .option("--stats", "print AWS calls by operation")
     .option("--env <name|path>", ENV_OPTION_HELP);
-  addAwsOptions(command).action(async (path: string, flags: ApplyFlags, self: Command) => {
+  addPruneOptions(addAwsOptions(command)).action(async (path: string, flags: ApplyFlags, self: Command) => {
     const io = commandOutput(self);
     process.exitCode = flags.dryRun ? await runDiff(path, flags, io) : await runApply(path, flags, io);
   });
@@ -34,14 +38,18 @@ export function registerApply(program: Command): void {
 export async function runApply(path: string, flags: ApplyFlags, io: CommandOutput): Promise<number> {
   return withPlan(path, flags, io, async (plan) => {
     const outcomes = await applyOnce(plan);
-    if (flags.output === "json") io.out(JSON.stringify({ revision: plan.revision, outcomes: outcomes.map(toJson) }, null, 2) + "\n");
-    else io.out(renderOutcomes(outcomes, useColor()));
+    // Deletes after every create and update (docs/prune.md#order).
+    const pruned = plan.pruneContext ? await applyPruneOnce(plan.aws, plan.prune, plan.pruneContext) : [];
+    if (flags.output === "json")
+      io.out(JSON.stringify({ revision: plan.revision, outcomes: outcomes.map(toJson), pruned: pruned.map(toJson) }, null, 2) + "\n");
+    else io.out(renderOutcomes(outcomes, useColor()) + renderPruneOutcomes(pruned, useColor()) + renderOrphans(plan.prune, useColor()));
     if (flags.stats) io.err(formatStats(plan.calls.snapshot()));
-    return outcomes.some((o) => o.outcome === "failed" || o.outcome === "blocked") ? 1 : 0;
+    const prunedFailed = pruned.some((o) => o.outcome === "failed") || plan.prune?.blocked !== undefined;
+    return prunedFailed || outcomes.some((o) => o.outcome === "failed" || o.outcome === "blocked") ? 1 : 0;
   });
 }
 
-function toJson(outcome: ApplyOutcome): object {
+function toJson(outcome: ApplyOutcome | PruneOutcome): object {
   return outcome.outcome === "failed"
     ? { ...outcome, error: { code: outcome.error.code, message: redactUrl(outcome.error.message) } }
     : outcome;
