@@ -39,6 +39,10 @@ export function detailTypeOf(type: AlertType): string {
       return "ECS GitOps Sync Failed";
     case "sync.recovered":
       return "ECS GitOps Sync Recovered";
+    case "pruned":
+      return "ECS GitOps Resource Pruned";
+    case "prune-blocked":
+      return "ECS GitOps Prune Blocked";
     default:
       return assertNever(type);
   }

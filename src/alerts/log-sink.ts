@@ -30,6 +30,12 @@ export class LogSink implements AlertSink {
       case "sync.recovered":
         this.#log.info(data, "sync recovered");
         return;
+      case "pruned":
+        this.#log.info(data, "pruned");
+        return;
+      case "prune-blocked":
+        this.#log.error(data, "prune blocked");
+        return;
       default:
         assertNever(type);
     }

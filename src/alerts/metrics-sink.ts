@@ -47,6 +47,10 @@ export class MetricsSink implements AlertSink {
       case "sync.recovered":
         this.#syncFailing.remove(labels);
         return;
+      // Counted where they happen (ecs_gitops_pruned_total, ecs_gitops_prune_blocked): no episode to track.
+      case "pruned":
+      case "prune-blocked":
+        return;
       default:
         assertNever(event.type);
     }

@@ -72,6 +72,10 @@ function titleOf(event: AlertEvent): string {
       return "Sync failed";
     case "sync.recovered":
       return "Sync recovered";
+    case "pruned":
+      return "Pruned (left git)";
+    case "prune-blocked":
+      return "Prune blocked";
     default:
       return assertNever(event.type);
   }

@@ -3,7 +3,10 @@ import type { Kind, ResourceKey } from "../manifests/types.js";
 
 export type { Change, Kind, ResourceKey };
 
-export type AlertType = "drift.opened" | "drift.resolved" | "sync.failed" | "sync.recovered";
+export type AlertType = "drift.opened" | "drift.resolved" | "sync.failed" | "sync.recovered" | PruneAlertType;
+
+/** `pruned`: one resource deleted because it left git; `prune-blocked`: a guard held a whole pass (docs/prune.md#guards). */
+export type PruneAlertType = "pruned" | "prune-blocked";
 
 /** What the controller did about the drift (or the failed sync) when the alert was raised. */
 export type AlertAction = "reported" | "healing" | "healed" | "heal-failed" | "heal-suspended";

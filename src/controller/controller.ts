@@ -27,6 +27,7 @@ import { createMetrics, setCurrentCommit } from "../state/metrics.js";
 import type { ControllerMetrics } from "../state/metrics.js";
 import { WorkQueue } from "./queue.js";
 import { Reconciler } from "./reconciler.js";
+import { PrunePass } from "./prune-pass.js";
 import { jittered } from "../jitter.js";
 import { identifyRepository } from "../source/repo-identity.js";
 import type { ReconcilerSettings } from "./reconciler.js";
@@ -191,6 +192,15 @@ export class Controller {
         resyncMs: o.resyncMs ?? DEFAULT_CONFIG.resyncMs,
         progressPollMs: o.progressPollMs,
       },
+      prune: new PrunePass({
+        aws,
+        status: this.#status,
+        alerts: this.#alerts,
+        registry: this.#metrics.registry,
+        log: this.#log,
+        workDir: o.workDir,
+        allowMassDelete: o.allowMassDelete === true,
+      }),
     });
     const reconciler = this.#reconciler;
     // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must

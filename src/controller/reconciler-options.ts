@@ -10,6 +10,7 @@ import type { ControllerMetrics } from "../state/metrics.js";
 import type { IgnoreRule } from "../engine/planner.js";
 import type { Planner } from "../engine/read-plan.js";
 import type { StatusStore } from "../state/status.js";
+import type { PrunePass } from "./prune-pass.js";
 
 export type ReconcilerSettings = {
   owner: string;
@@ -64,4 +65,6 @@ export type ReconcilerOptions = {
   /** …but a wave starts at the latest this long after its first key, however steadily keys keep coming. */
   maxWaveDelayMs?: number;
   now?: () => Date;
+  /** Orphans and prune (prune-pass.ts), run after the creates and updates of its wave. */
+  prune?: Pick<PrunePass, "run"> | undefined;
 };

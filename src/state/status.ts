@@ -43,6 +43,20 @@ export type StatusDocument = {
   ready: boolean;
   resources: ResourceStatus[];
   manifestErrors: ManifestError[];
+  /** Resources we own that no manifest names (docs/prune.md#orphans); absent until the first inventory. */
+  orphans?: OrphanStatus[];
+  /** Whether orphans are deleted, and why a pass deleted nothing. */
+  prune?: { enabled: boolean; blocked?: string };
+};
+
+export type OrphanStatus = {
+  key: ResourceKey;
+  kind: Kind;
+  name: string;
+  arn?: string | undefined;
+  source?: string | undefined;
+  kept?: string | undefined;
+  renamedTo?: string | undefined;
 };
 
 /** A partial update: omitted fields are kept, an optional field given as `undefined` is cleared. */
@@ -69,6 +83,7 @@ export class StatusStore {
   #commit: { commit?: string; lastGoodCommit?: string } = {};
   #ready = false;
   #manifestErrors: ManifestError[] = [];
+  #orphans: Pick<StatusDocument, "orphans" | "prune"> = {};
 
   constructor(options: StatusStoreOptions) {
     this.#source = { ...options.source };
@@ -141,6 +156,11 @@ export class StatusStore {
     this.#metrics?.manifestErrors.set(errors.length);
   }
 
+  /** The prune pass's view, replaced whole on every inventory. */
+  setOrphans(orphans: readonly OrphanStatus[], prune: NonNullable<StatusDocument["prune"]>): void {
+    this.#orphans = structuredClone({ orphans: [...orphans], prune });
+  }
+
   setReady(ready: boolean): void {
     this.#ready = ready;
   }
@@ -158,6 +178,7 @@ export class StatusStore {
         .map((key) => this.#resources.get(key))
         .filter((s) => s !== undefined),
       manifestErrors: this.#manifestErrors,
+      ...this.#orphans,
     };
     return structuredClone(document);
   }

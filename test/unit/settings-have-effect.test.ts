@@ -171,6 +171,8 @@ const RUN_VALUES: Record<string, string[]> = {
   "--log-level": ["--log-level", "debug"],
   "--shutdown-timeout": ["--shutdown-timeout", "5s"],
   "--max-commit-bytes": ["--max-commit-bytes", "10MiB"],
+  "--prune": ["--prune"],
+  "--allow-mass-delete": ["--allow-mass-delete"],
 };
 
 async function runOptions(args: string[]): Promise<ControllerOptions> {

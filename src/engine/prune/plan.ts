@@ -20,7 +20,9 @@ export type PrunePlanContext = PruneSettings & { sourcePrefix?: string | undefin
 export function planPrune(inventory: Inventory, manifests: readonly Manifest[], ctx: PrunePlanContext): PrunePlan {
   const named = new Set<ResourceKey>(ctx.emptyCommit ? [] : manifests.map((m) => m.key));
   const desired = ctx.emptyCommit ? [] : manifests;
-  const isOurs = (tags: TagMap) => ownershipOf(tags, { owner: ctx.owner, repo: ctx.repo, adopt: false }) === "owned";
+  const held = new Set((ctx.heldBackFiles ?? []).map((f) => sourceTagValue(ctx.repo, sourcePath(ctx.sourcePrefix, f))));
+  const isOurs = (tags: TagMap) =>
+    ownershipOf(tags, { owner: ctx.owner, repo: ctx.repo, adopt: false }) === "owned" && !held.has(tags[SOURCE_TAG] ?? "");
   const renamedTo = (kind: Manifest["kind"], key: ResourceKey, tags: TagMap): ResourceKey | undefined =>
     desired.find(
       (m) => m.kind === kind && m.key !== key && sourceTagValue(ctx.repo, sourcePath(ctx.sourcePrefix, m.file)) === tags[SOURCE_TAG],

@@ -1,12 +1,15 @@
-import { AWS_DEFAULT_CLUSTER, AWS_DEFAULT_EVENT_BUS, effectiveCluster } from "../../manifests/identity.js";
+import { AWS_DEFAULT_EVENT_BUS, effectiveCluster } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
 import { pluginFor } from "../../resources/registry.js";
 import { busOf } from "../live-cache.js";
 import type { InventoryScope } from "./types.js";
 
-/** The clusters, buses and families these manifests name (plus the defaults): where prune looks. Pure. */
+/**
+ * The clusters, buses and families these manifests name, the configured default cluster and the
+ * default bus: where prune looks. Pure.
+ */
 export function scopeOf(manifests: readonly Manifest[], defaultCluster: string | undefined): InventoryScope {
-  const clusters = new Set([defaultCluster ?? AWS_DEFAULT_CLUSTER]);
+  const clusters = new Set(defaultCluster === undefined ? [] : [defaultCluster]);
   const buses = new Set([AWS_DEFAULT_EVENT_BUS]);
   const families = new Set<string>();
   for (const m of manifests) {

@@ -62,6 +62,8 @@ export type PruneSettings = {
   revisionHistoryLimit: number;
   /** `--allow-mass-delete`: the guards below let this one plan through. */
   allowMassDelete: boolean;
+  /** Files that fail to load at this commit: what they made is held back, never an orphan. */
+  heldBackFiles?: readonly string[] | undefined;
   /** Families this run registers a revision of: one fewer of the existing revisions is kept. */
   registering?: ReadonlySet<string> | undefined;
   /** The commit holds no manifests at all (empty path, wrong branch): everything we own would go. */
