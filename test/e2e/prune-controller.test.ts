@@ -140,19 +140,20 @@ describe("prune in the controller (moto, real git)", () => {
     "SIGKILL mid-prune 5 times at random points: converges, deletes nothing of others, leaves no service half-deleted",
     { timeout: 180_000 },
     async (context) => {
-      const w = await world(context, 12, "syncPolicy: {prune: true}\nmaxDeletes: 20\n");
+      const w = await world(context, 20, "syncPolicy: {prune: true}\nmaxDeletes: 30\n");
       let controller = await w.start();
-      await waitFor("12 services", async () => (await status(controller)).resources.filter((r) => r.sync === "Synced").length === 24, {
+      await waitFor("20 services", async () => (await status(controller)).resources.filter((r) => r.sync === "Synced").length === 40, {
         timeoutMs: 90_000,
       });
-      const gone = families(12).slice(6);
+      const gone = families(20).slice(10);
       for (const f of gone) await rm(path.join(w.remote.work, f), { recursive: true });
-      await w.remote.push("six services leave git");
-      // 6 × (UpdateService, DeleteService) + 6 DeregisterTaskDefinition in all; each kill aims at a
+      await w.remote.push("ten services leave git");
+      // 10 × (UpdateService, DeleteService) + 10 DeregisterTaskDefinition in all; each kill aims at a
       // random count of this process's prune writes (a restart redoes a scale-down it cannot know landed).
       let total = 0;
+      let midPrune = 0;
       for (let kill = 1; kill <= 5; kill += 1) {
-        const at = randomInt(1, 7);
+        const at = randomInt(1, 5);
         const made = await waitFor(
           `${at} prune writes`,
           async () => {
@@ -164,14 +165,17 @@ describe("prune in the controller (moto, real git)", () => {
         await controller.signal("SIGKILL");
         total += made;
         console.log(`SIGKILL ${kill} after ${made} prune writes (aimed at ${at}; ${total} so far)`);
+        if (made > 0) midPrune += 1;
         controller = await w.start();
       }
+      // Each kill is at a random point; most land while deletes are still to do.
+      expect(midPrune).toBeGreaterThanOrEqual(3);
       await waitFor("converged", async () => (await status(controller)).orphans?.length === 0, { timeoutMs: 60_000 });
       for (const f of gone) {
         expect((await describeService(w.ecs, f))?.status).not.toBe("ACTIVE");
         expect(await active(w.ecs, f)).toEqual([]);
       }
-      for (const f of families(6)) expect(await describeService(w.ecs, f)).toMatchObject({ status: "ACTIVE", desiredCount: 1 });
+      for (const f of families(10)) expect(await describeService(w.ecs, f)).toMatchObject({ status: "ACTIVE", desiredCount: 1 });
       expect(await describeService(w.ecs, "legacy")).toMatchObject({ status: "ACTIVE", desiredCount: 2 });
       expect(await active(w.ecs, "legacy")).toHaveLength(1);
     },
