@@ -155,6 +155,20 @@ describe("prune on moto_server (one-shot)", () => {
     await editFile(w.dir, "nightly-report/scheduled-rule.yaml", (t) => t.replace("name: nightly-sales\n", "name: nightly-report\n"));
   });
 
+  it("after 15 image changes with revisionHistoryLimit 10: at most 10 ACTIVE revisions, the running one among them", async () => {
+    for (let change = 1; change <= 15; change += 1) {
+      await editFile(w.dir, "web/task-definition.yaml", (t) => t.replace(/shop\/web:[\w.-]+/, `shop/web:2.0.${change}`));
+      const run = await sync(w.options, ON);
+      expect(run.outcomes.filter((o) => o.outcome === "failed")).toEqual([]);
+      expect(run.pruned.filter((o) => o.outcome === "failed")).toEqual([]);
+    }
+    const revisions = await activeRevisions(w.ecs, "web");
+    console.log(`web: ${revisions.length} ACTIVE revisions after 15 changes (limit 10)`);
+    expect(revisions.length).toBeLessThanOrEqual(10);
+    expect(revisions.length).toBeGreaterThanOrEqual(9);
+    expect(revisions).toContain((await serviceStatus(w.ecs, "web")).taskDefinition);
+  });
+
   it("a commit that would delete more than half of what we own deletes nothing, unless allowed once", async () => {
     await rm(path.join(w.dir, "web"), { recursive: true });
     await rm(path.join(w.dir, "nightly-report"), { recursive: true });

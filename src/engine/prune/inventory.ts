@@ -14,12 +14,8 @@ import type { ResourceKey } from "../../manifests/types.js";
 import { tagListToMap } from "../../resources/common/tags.js";
 import { OWNER_TAG } from "../../resources/types.js";
 import { familyOfArn } from "../live-cache.js";
+import { beyondHistory, revisionId, revisionOfArn } from "./history.js";
 import type { Inventory, InventoryRevision, InventoryRule, InventoryScope, InventoryService } from "./types.js";
-
-/** `…:task-definition/web:7` → 7. */
-export function revisionOfArn(arn: string): number {
-  return Number(/:(\d+)$/.exec(arn)?.[1] ?? 0);
-}
 
 /**
  * Reads what prune needs, on the resync tick and at a new commit, never per reconcile
@@ -47,9 +43,10 @@ export class InventoryReader {
     const used = [...services.filter((s) => !named.has(s.key) && s.tags[OWNER_TAG] !== undefined), ...rules].flatMap((r) =>
       r.taskDefinitions.flatMap((arn) => familyOfArn(arn) ?? []),
     );
+    const running = new Set([...services, ...rules].flatMap((r) => r.taskDefinitions.map(revisionId)));
     const families = await Promise.all(
       [...new Set([...scope.families, ...used])].map(
-        async (f) => [f, await this.#family(f, named.has(`TaskDefinition/${f}`) ? keepOf(f) : 0)] as const,
+        async (f) => [f, await this.#family(f, running, named.has(`TaskDefinition/${f}`) ? keepOf(f) : 0)] as const,
       ),
     );
     return { services, rules, families: new Map(families) };
@@ -111,13 +108,23 @@ export class InventoryReader {
     return out;
   }
 
-  /** ACTIVE revisions, oldest first; tags read for all but the newest `keep` (those are never deregistered). */
-  async #family(family: string, keep: number): Promise<InventoryRevision[]> {
+  /** ACTIVE revisions, oldest first; tags read only for those past the history (the rest are never deregistered). */
+  async #family(family: string, running: ReadonlySet<string>, keep: number): Promise<InventoryRevision[]> {
     const arns = (await listTaskDefinitionArns(this.#aws, family, "ACTIVE")).sort((a, b) => revisionOfArn(a) - revisionOfArn(b));
-    const candidates = arns.slice(0, Math.max(0, arns.length - keep));
-    const tagged = await Promise.all(candidates.map((arn) => this.#revision(arn)));
-    const newest = arns.slice(candidates.length).map((arn) => ({ arn, revision: revisionOfArn(arn), tags: {} }));
-    return [...tagged.filter((r): r is InventoryRevision => r !== undefined), ...newest];
+    // A family no manifest names (keep 0) is an orphan if any revision is ours: every tag is read.
+    const past =
+      keep === 0
+        ? arns
+        : beyondHistory(
+            arns.map((arn) => ({ arn })),
+            running,
+            keep,
+          ).map((r) => r.arn);
+    const candidates = new Set(past);
+    const read = await Promise.all(
+      arns.map(async (arn) => (candidates.has(arn) ? this.#revision(arn) : { arn, revision: revisionOfArn(arn), tags: {} })),
+    );
+    return read.filter((r): r is InventoryRevision => r !== undefined);
   }
 
   async #revision(arn: string): Promise<InventoryRevision | undefined> {

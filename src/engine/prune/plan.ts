@@ -5,8 +5,7 @@ import type { TagMap } from "../../resources/common/tags.js";
 import { pluginFor } from "../../resources/registry.js";
 import { PRUNE_TAG, SOURCE_TAG } from "../../resources/types.js";
 import type { PlannedCall } from "../../resources/types.js";
-import { familyOfArn } from "../live-cache.js";
-import { revisionOfArn } from "./inventory.js";
+import { beyondHistory, revisionId } from "./history.js";
 import type { DeleteAction, Inventory, InventoryRevision, Orphan, PrunePlan, PruneSettings } from "./types.js";
 
 /** Where a manifest's files sit in the repository (the source tag's path part). */
@@ -70,8 +69,7 @@ export function planPrune(inventory: Inventory, manifests: readonly Manifest[], 
     const ours = revisions.filter((r) => isOurs(r.tags));
     if (named.has(key) || referenced.has(family)) {
       if (revisions.length > 0) ownedFamilies++;
-      const old = revisions.slice(0, Math.max(0, revisions.length - keepOf(family, ctx)));
-      const trim = old.filter((r) => isOurs(r.tags) && !inUse.has(revisionId(r.arn)));
+      const trim = beyondHistory(revisions, inUse, keepOf(family, ctx)).filter((r) => isOurs(r.tags));
       if (named.has(key) && trim.length > 0) trims.push({ family, revisions: trim });
       continue;
     }
@@ -148,9 +146,4 @@ function deleteAction(orphan: Orphan, calls: PlannedCall[]): DeleteAction {
 
 function deregister(revision: InventoryRevision): PlannedCall {
   return { operation: "ecs:DeregisterTaskDefinition", input: { taskDefinition: revision.arn } };
-}
-
-/** `family:revision`, the same for an ARN and for a pin. */
-function revisionId(arn: string): string {
-  return `${familyOfArn(arn) ?? arn}:${revisionOfArn(arn)}`;
 }

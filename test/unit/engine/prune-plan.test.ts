@@ -99,12 +99,12 @@ describe("planPrune", () => {
     inv.families.set("a", revisions("a", 15, ours("a/task-definition.yaml")));
     const plan = planPrune(inv, manifests, ctx({ revisionHistoryLimit: 10 }));
     const trim = plan.actions.find((a) => a.key === "TaskDefinition/a")!;
-    // 1..5 are older than the newest 10; revision 1 runs in service a.
-    expect(trim.calls.map((c) => c.input["taskDefinition"])).toEqual([2, 3, 4, 5].map((r) => arn("a", r)));
+    // Revision 1 runs in service a: it stays and takes one of the 10 places; 7..15 fill the rest.
+    expect(trim.calls.map((c) => c.input["taskDefinition"])).toEqual([2, 3, 4, 5, 6].map((r) => arn("a", r)));
     expect(plan.deletes).toBe(2);
     // One fewer while this run registers a new revision.
     const registering = planPrune(inv, manifests, ctx({ revisionHistoryLimit: 10, registering: new Set(["a"]) }));
-    expect(registering.actions.find((a) => a.key === "TaskDefinition/a")?.calls).toHaveLength(5);
+    expect(registering.actions.find((a) => a.key === "TaskDefinition/a")?.calls).toHaveLength(6);
   });
 
   it("says a renamed resource is a create and a prune", () => {
