@@ -5,6 +5,7 @@ import { CreateServiceCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitio
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { TestContext } from "vitest";
+import { renderStatus } from "../../src/cli/commands/status.js";
 import type { StatusDocument } from "../../src/state/status.js";
 import {
   ControllerProcess,
@@ -98,6 +99,7 @@ describe("prune in the controller (moto, real git)", () => {
       );
       expect(orphans.map((o) => o.key).sort()).toEqual(["Service/shop/app-03", "TaskDefinition/app-03"]);
       expect(metricSum(await controller.metrics(), "ecs_gitops_orphans")).toBe(2);
+      expect(renderStatus(await status(controller))).toMatch(/Service\/shop\/app-03\s+Orphaned\s+-\s+in no manifest \(prune is off\)/);
       expect(
         controller.logs
           .filter((l) => l.msg === "orphaned: ours, in no manifest")

@@ -113,4 +113,9 @@ describe("planPrune", () => {
     expect(plan.orphans.map((o) => [o.key, o.renamedTo])).toEqual([["Service/shop/old", "Service/shop/old-2"]]);
     expect(plan.actions[0]?.notes?.[0]).toMatch(/renamed: Service\/shop\/old-2 is created/);
   });
+
+  it("a resource whose manifest only fails to load is held back, not an orphan", () => {
+    const plan = planPrune(inventory(), manifests, ctx({ heldBackFiles: ["old/service.yaml"] }));
+    expect(plan.orphans.map((o) => o.key)).toEqual(["TaskDefinition/old"]);
+  });
 });
