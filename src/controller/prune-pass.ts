@@ -57,6 +57,19 @@ export class PrunePass {
   }
 
   async run(desired: DesiredState, settings: ReconcilerSettings): Promise<QueueResult> {
+    try {
+      return await this.#run(desired, settings);
+    } catch (error) {
+      // Never let a prune pass take the wave (or the process) down: it is tried again with backoff.
+      this.#o.log.warn(
+        { key: PRUNE_KEY, commit: desired.commit, err: error instanceof Error ? error.message : String(error) },
+        "prune pass failed, will retry",
+      );
+      return { retry: true };
+    }
+  }
+
+  async #run(desired: DesiredState, settings: ReconcilerSettings): Promise<QueueResult> {
     const log = this.#o.log.child({ key: PRUNE_KEY, commit: desired.commit });
     const manifests = [...desired.manifests.values()];
     const enabled = settings.prune === true && settings.mode === "sync";
