@@ -36,6 +36,10 @@ export type ControllerConfig = {
   maskPatterns: string[];
   /** When writes may happen (docs/pause.md#sync-windows). */
   syncWindows: SyncWindow[];
+  /** Prune guard: a commit that would delete more resources than this deletes none (docs/prune.md). */
+  maxDeletes: number;
+  /** ACTIVE revisions kept per family that stays in git; older ones of ours are deregistered. */
+  revisionHistoryLimit: number;
 };
 
 // Defaults as in docs/design.md#settings: owner ecs-gitops, interval 60s, resync 5m, selfHeal and prune off.
@@ -47,6 +51,8 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   resyncMs: 300_000,
   maskPatterns: [],
   syncWindows: [],
+  maxDeletes: 5,
+  revisionHistoryLimit: 10,
 };
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -213,6 +219,8 @@ const TOP_FIELDS = [
   "alerts",
   "maskPatterns",
   "syncWindows",
+  "maxDeletes",
+  "revisionHistoryLimit",
   ...OVERLAY_FIELDS,
 ];
 const SYNC_FIELDS = ["automated", "selfHeal", "prune"] as const;
@@ -278,12 +286,14 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
       "alerts are not read from ecs-gitops.yaml: start `run` with --alert-webhook / --alert-event-bus (env ECS_GITOPS_ALERT_WEBHOOK, ECS_GITOPS_ALERT_EVENT_BUS) and remove this field",
     );
   }
-  if (config.syncPolicy.prune) {
-    add(
-      ["syncPolicy", "prune"],
-      "InvalidValue",
-      "syncPolicy.prune is not supported yet: ecs-gitops never deletes what leaves git. Remove the line (or set it to false) and delete such resources by hand",
-    );
+  for (const [field, min] of [
+    ["maxDeletes", 0],
+    ["revisionHistoryLimit", 1],
+  ] as const) {
+    const count = value[field];
+    if (count === undefined) continue;
+    if (typeof count === "number" && Number.isInteger(count) && count >= min && count <= 10_000) config[field] = count;
+    else add([field], "InvalidValue", `${field} must be a whole number from ${min} to 10000, got ${JSON.stringify(count)}`);
   }
   readList(value["maskPatterns"], ["maskPatterns"], add, (item, at) => {
     const pattern = readString(item, at, /./, "a regular expression", add);

@@ -49,6 +49,10 @@ export function detailTypeOf(type: AlertType): string {
       return "ECS GitOps Rollback Active";
     case "hook.failed":
       return "ECS GitOps Hook Failed";
+    case "pruned":
+      return "ECS GitOps Resource Pruned";
+    case "prune-blocked":
+      return "ECS GitOps Prune Blocked";
     default:
       return assertNever(type);
   }

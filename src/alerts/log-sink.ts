@@ -43,6 +43,12 @@ export class LogSink implements AlertSink {
       case "hook.failed":
         this.#log.error(data, "hook failed alert");
         return;
+      case "pruned":
+        this.#log.info(data, "pruned");
+        return;
+      case "prune-blocked":
+        this.#log.error(data, "prune blocked");
+        return;
       default:
         assertNever(type);
     }

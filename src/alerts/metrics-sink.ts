@@ -54,6 +54,9 @@ export class MetricsSink implements AlertSink {
       // Counted by the dispatcher's delivery metrics; no episode gauge to keep.
       // A failed hook run is an event, not an episode: the log and the other sinks carry it.
       case "hook.failed":
+      // Counted where they happen (ecs_gitops_pruned_total, ecs_gitops_prune_blocked): no episode to track.
+      case "pruned":
+      case "prune-blocked":
         return;
       default:
         assertNever(event.type);

@@ -82,6 +82,10 @@ function titleOf(event: AlertEvent): string {
       return "Rollback pin still active";
     case "hook.failed":
       return "Deploy hook failed";
+    case "pruned":
+      return "Pruned (left git)";
+    case "prune-blocked":
+      return "Prune blocked";
     default:
       return assertNever(event.type);
   }

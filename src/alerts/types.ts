@@ -13,7 +13,11 @@ export type AlertType =
   | "deploy.rolledBack"
   | "rollback.active"
   /** A deploy hook task failed (docs/hooks.md#failure); `error` carries its exit code and log stream. */
-  | "hook.failed";
+  | "hook.failed"
+  | PruneAlertType;
+
+/** `pruned`: one resource deleted because it left git; `prune-blocked`: a guard held a whole pass (docs/prune.md#guards). */
+export type PruneAlertType = "pruned" | "prune-blocked";
 
 /** A deploy alert's facts (docs/deploys.md#rollout): what was deployed, why, how it ended, how long it took. */
 export type AlertDeploy = {

@@ -4,8 +4,18 @@ import { locateManifestRoot } from "../source/manifest-root.js";
 import type { OneShotOptions } from "../engine/one-shot.js";
 import type { Problem } from "../manifests/types.js";
 import { parseRateLimit } from "./commands/run.js";
+import { pruneOptions } from "./prune-options.js";
 
-export type AwsFlags = { region?: string; endpointUrl?: string; cluster?: string; owner?: string; awsRateLimit?: string };
+export type AwsFlags = {
+  region?: string;
+  endpointUrl?: string;
+  cluster?: string;
+  owner?: string;
+  awsRateLimit?: string;
+  /** diff / apply only (prune-options.ts). */
+  prune?: boolean;
+  allowMassDelete?: boolean;
+};
 
 /** The AWS target flags every command that talks to AWS shares (docs/design.md#commands). */
 export function addAwsOptions(command: Command): Command {
@@ -49,6 +59,7 @@ export async function resolveOneShotOptions(
     maskPatterns: config?.maskPatterns ?? [],
     rateLimit: parseRateLimit(flags.awsRateLimit ?? env["ECS_GITOPS_AWS_RATE_LIMIT"] ?? "0.5"),
     maxCommitBytes: maxCommitBytesFromEnv(env),
+    prune: pruneOptions(flags, env, config),
     // Tests only: moto's per-request account isolation (the same variable `run` reads).
     accountIdHeader: env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
   };

@@ -30,6 +30,7 @@ import { createMetrics, setCurrentCommit } from "../state/metrics.js";
 import type { ControllerMetrics } from "../state/metrics.js";
 import { WorkQueue } from "./queue.js";
 import { Reconciler } from "./reconciler.js";
+import { PrunePass } from "./prune-pass.js";
 import { jittered } from "../jitter.js";
 import { identifyRepository } from "../source/repo-identity.js";
 import type { ReconcilerSettings } from "./reconciler.js";
@@ -86,6 +87,10 @@ export type ControllerOptions = {
   progressPollMs: number;
   /** Bound on the bytes of manifests read from one commit; unset: 50 MiB. */
   maxCommitBytes?: number | undefined;
+  /** Unset: ecs-gitops.yaml `syncPolicy.prune` (docs/prune.md). */
+  prune?: boolean | undefined;
+  /** `--allow-mass-delete`: the first prune the guards hold goes through, once. */
+  allowMassDelete?: boolean | undefined;
   /** Time and heap bounds of one commit's load; unset: the defaults. */
   commitLoadLimits?: CommitLoadLimits | undefined;
   log: Logger;
@@ -249,6 +254,15 @@ export class Controller {
         progressPollMs: o.progressPollMs,
       },
       onPlanned: (action, snapshot, isSecret, now) => details.notePlan(action, snapshot, isSecret, now),
+      prune: new PrunePass({
+        aws: fenced,
+        status: this.#status,
+        alerts: this.#alerts,
+        registry: this.#metrics.registry,
+        log: this.#log,
+        workDir: o.workDir,
+        allowMassDelete: o.allowMassDelete === true,
+      }),
     });
     const reconciler = this.#reconciler;
     // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must
@@ -531,6 +545,9 @@ export function settingsFromConfig(o: ControllerOptions, config: ControllerConfi
     selfHeal: o.selfHeal ?? config.syncPolicy.selfHeal,
     resyncMs: o.resyncMs ?? config.resyncMs,
     isSecret: maskMatcher(config.maskPatterns),
+    prune: o.prune ?? config.syncPolicy.prune,
+    maxDeletes: config.maxDeletes,
+    revisionHistoryLimit: config.revisionHistoryLimit,
   };
 }
 

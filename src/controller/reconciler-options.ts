@@ -16,6 +16,7 @@ import type { DeployHooks } from "./deploy-hooks.js";
 import type { Manifest } from "../manifests/types.js";
 import type { Paused } from "../pause/gate.js";
 import type { CodeDeployFollower } from "../engine/codedeploy-follow.js";
+import type { PrunePass } from "./prune-pass.js";
 
 export type ReconcilerSettings = {
   owner: string;
@@ -40,6 +41,10 @@ export type ReconcilerSettings = {
   progressPollMs: number;
   /** Names whose values are masked in changes, alerts and logs (built-in names plus ecs-gitops.yaml `maskPatterns`). */
   isSecret?: SecretMatcher | undefined;
+  /** Delete what we own and left git (docs/prune.md); the guards and history limit with it. */
+  prune?: boolean | undefined;
+  maxDeletes?: number | undefined;
+  revisionHistoryLimit?: number | undefined;
 };
 
 /** The reader as the reconciler uses it (a seam: unit tests give a fake, the controller a LiveReader). */
@@ -76,4 +81,6 @@ export type ReconcilerOptions = {
   paused?: ((manifest: Manifest, now: Date) => Paused | undefined) | undefined;
   /** Follows CodeDeploy deployments our writes started: their status is the resource's health meanwhile. */
   codeDeploy?: CodeDeployFollower | undefined;
+  /** Orphans and prune (prune-pass.ts), run after the creates and updates of its wave. */
+  prune?: Pick<PrunePass, "run"> | undefined;
 };

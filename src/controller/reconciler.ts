@@ -22,6 +22,7 @@ import { planningSet, referencedFamilies } from "../engine/references.js";
 import { isOnlyResidue, residueAfterWrite } from "../engine/write-residue.js";
 import { liftsPin } from "../resources/service/deploy-controls.js";
 import { recordWithHooks } from "./deploy-hooks.js";
+import { PRUNE_KEY } from "./prune-pass.js";
 
 export { selfHealOf };
 export type { ReconcilerApplier, ReconcilerOptions, ReconcilerReader, ReconcilerSettings } from "./reconciler-options.js";
@@ -68,6 +69,7 @@ export class Reconciler {
     for (const key of previous?.manifests.keys() ?? []) keys.add(key);
     // First desired state after a start: persisted records of keys that left git meanwhile are forgotten.
     if (previous === undefined) for (const key of this.#records.keys()) keys.add(key);
+    if (this.#o.prune) keys.add(PRUNE_KEY);
     return [...keys];
   }
 
@@ -76,6 +78,16 @@ export class Reconciler {
   }
 
   async #reconcileKeys(keys: ResourceKey[]): Promise<Map<ResourceKey, QueueResult>> {
+    if (this.#o.prune && keys.includes(PRUNE_KEY)) {
+      // Deletes after the wave's creates and updates (docs/prune.md#order).
+      const results = await this.#reconcileKeys(keys.filter((k) => k !== PRUNE_KEY));
+      const desired = this.#desired;
+      results.set(
+        PRUNE_KEY,
+        desired ? await this.#o.prune.run(desired, this.#o.settings) : { requeueAfterMs: this.#o.settings.progressPollMs },
+      );
+      return results;
+    }
     const started = performance.now();
     const results = new Map<ResourceKey, QueueResult>();
     const desired = this.#desired;

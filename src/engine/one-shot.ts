@@ -16,6 +16,9 @@ import { readAndPlan } from "./read-plan.js";
 import { LiveReader } from "./live-state.js";
 import { identifyRepository } from "../source/repo-identity.js";
 import type { IgnoreRule, PlanSettings } from "./planner.js";
+import { planPruneOnce, registeringFamilies } from "./prune/one-shot.js";
+import type { OneShotPruneContext, OneShotPruneOptions } from "./prune/one-shot.js";
+import type { PrunePlan } from "./prune/types.js";
 
 export type OneShotOptions = {
   path: string;
@@ -40,6 +43,8 @@ export type OneShotOptions = {
   rateLimit?: number | false | undefined;
   /** Bound on the manifest bytes read; unset: 50 MiB. */
   maxCommitBytes?: number | undefined;
+  /** Unset: orphans are not looked for (a command given one file or folder never prunes). */
+  prune?: OneShotPruneOptions | undefined;
 };
 
 export type OneShotPlan = {
@@ -52,6 +57,9 @@ export type OneShotPlan = {
   reader: LiveReader;
   /** The names whose values every output of this plan masks. */
   isSecret: SecretMatcher;
+  /** Orphans and their deletes (docs/prune.md); unset for a scoped command. */
+  prune?: PrunePlan | undefined;
+  pruneContext?: OneShotPruneContext | undefined;
 };
 
 /** Load and validate the manifests; plan against live AWS. Problems stop before any AWS call. */
@@ -92,7 +100,13 @@ export async function planOnce(options: OneShotOptions): Promise<OneShotPlan> {
   const wanted = new Set(manifests.map((m) => m.key));
   const { result } = await readAndPlan(reader, planningSet(wanted, new Map(loaded.manifests.map((m) => [m.key, m]))), settings);
   const needed = new Set([...wanted, ...result.actions.filter((a) => wanted.has(a.key)).flatMap(dependenciesOf)]);
-  return { manifests, problems, actions: result.actions.filter((a) => needed.has(a.key)), revision, aws, calls, reader, isSecret };
+  const pruneContext = { owner: settings.owner, repo: settings.repo, sourcePrefix: settings.sourcePrefix, defaultCluster: options.cluster };
+  const prune =
+    options.prune && !options.scope
+      ? await planPruneOnce(aws, loaded.manifests, options.prune, pruneContext, registeringFamilies(result.actions))
+      : undefined;
+  const actions = result.actions.filter((a) => needed.has(a.key));
+  return { manifests, problems, actions, revision, aws, calls, reader, isSecret, prune, pruneContext };
 }
 
 export async function applyOnce(plan: OneShotPlan): Promise<ApplyOutcome[]> {

@@ -15,6 +15,14 @@ export const SYNC_ANNOTATION = "ecs-gitops/sync";
 export const CODEDEPLOY_APPLICATION_ANNOTATION = "ecs-gitops/codedeploy-application";
 export const CODEDEPLOY_GROUP_ANNOTATION = "ecs-gitops/codedeploy-deployment-group";
 
+/**
+ * What prune may do to the resource once its manifest leaves git: "false" keeps it, "force" lets a
+ * service's delete use `force` when the scaled-down delete fails. Carried in a tag (prune-tag.ts),
+ * since the manifest is gone when it matters.
+ */
+export const PRUNE_ANNOTATION = "ecs-gitops/prune";
+export const PRUNE_ANNOTATION_VALUES: readonly string[] = ["true", "false", "force"];
+
 /** Annotations the controller understands; a typo in one must not silently change behaviour. */
 export const ANNOTATIONS = [
   IGNORE_ANNOTATION,
@@ -24,9 +32,10 @@ export const ANNOTATIONS = [
   SYNC_ANNOTATION,
   CODEDEPLOY_APPLICATION_ANNOTATION,
   CODEDEPLOY_GROUP_ANNOTATION,
+  PRUNE_ANNOTATION,
 ] as const;
-/** Annotations of features not built yet: refused, so that nobody relies on them doing something. */
-export const UNSUPPORTED_ANNOTATIONS = ["ecs-gitops/prune"] as const;
+/** Annotations of features not built yet: refused, so that nobody relies on them doing something. None today. */
+export const UNSUPPORTED_ANNOTATIONS: readonly string[] = [];
 
 /** The `ecs-gitops/self-heal` annotation overrides the controller-wide setting for one resource. */
 export function selfHealOf(manifest: { annotations: Readonly<Record<string, string>> }, fallback: boolean): boolean {

@@ -2,6 +2,8 @@ import {
   ADOPT_ANNOTATION,
   ANNOTATIONS,
   IGNORE_ANNOTATION,
+  PRUNE_ANNOTATION,
+  PRUNE_ANNOTATION_VALUES,
   SELF_HEAL_ANNOTATION,
   SYNC_ANNOTATION,
   UNSUPPORTED_ANNOTATIONS,
@@ -127,6 +129,12 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
         add(["metadata", "annotations", key], "InvalidValue", `annotation "${key}" is not supported yet: it would do nothing. Remove it`);
       } else if (key.startsWith("ecs-gitops/") && !(ANNOTATIONS as readonly string[]).includes(key)) {
         add(["metadata", "annotations", key], "UnknownField", `unknown annotation "${key}"${suggest(key, ANNOTATIONS)}`);
+      } else if (key === PRUNE_ANNOTATION && !PRUNE_ANNOTATION_VALUES.includes(annotations[key] ?? "")) {
+        add(
+          ["metadata", "annotations", key],
+          "InvalidValue",
+          `annotation "${key}" must be "true", "false" or "force", got ${quoted(annotations[key])}`,
+        );
       } else if (BOOLEAN_ANNOTATIONS.includes(key) && annotations[key] !== "true" && annotations[key] !== "false") {
         add(
           ["metadata", "annotations", key],

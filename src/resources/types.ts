@@ -84,6 +84,8 @@ export type ActionType = Action["type"];
 export const OWNER_TAG = "ecs-gitops:owner";
 export const SOURCE_TAG = "ecs-gitops:source";
 export const SPEC_HASH_TAG = "ecs-gitops:spec-hash";
+/** The `ecs-gitops/prune` annotation, kept on the resource for when its manifest has left git. */
+export const PRUNE_TAG = "ecs-gitops:prune";
 /** Written with every apply of a resource; never compared (else every commit retags everything). */
 export const REVISION_TAG = "ecs-gitops:revision";
 export const WRITE_ONLY_TAGS: readonly string[] = [REVISION_TAG];

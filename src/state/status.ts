@@ -65,6 +65,20 @@ export type StatusDocument = {
     replicas: string[];
     shards: { shard: number; holder: string | undefined; held: boolean }[];
   };
+  /** Resources we own that no manifest names (docs/prune.md#orphans); absent until the first inventory. */
+  orphans?: OrphanStatus[];
+  /** Whether orphans are deleted, and why a pass deleted nothing. */
+  prune?: { enabled: boolean; blocked?: string };
+};
+
+export type OrphanStatus = {
+  key: ResourceKey;
+  kind: Kind;
+  name: string;
+  arn?: string | undefined;
+  source?: string | undefined;
+  kept?: string | undefined;
+  renamedTo?: string | undefined;
 };
 
 export type EnvironmentStatus = { name: string } & Omit<StatusDocument, "resources" | "environments">;
@@ -95,6 +109,7 @@ export class StatusStore {
   #manifestErrors: ManifestError[] = [];
   /** Bumped by every write: a reader polling for changes (the dashboard's stream) skips the copy while it holds still. */
   #version = 0;
+  #orphans: Pick<StatusDocument, "orphans" | "prune"> = {};
 
   constructor(options: StatusStoreOptions) {
     this.#source = { ...options.source };
@@ -172,6 +187,11 @@ export class StatusStore {
     this.#metrics?.manifestErrors.set(errors.length);
   }
 
+  /** The prune pass's view, replaced whole on every inventory. */
+  setOrphans(orphans: readonly OrphanStatus[], prune: NonNullable<StatusDocument["prune"]>): void {
+    this.#orphans = structuredClone({ orphans: [...orphans], prune });
+  }
+
   setReady(ready: boolean): void {
     this.#version++;
     this.#ready = ready;
@@ -194,6 +214,7 @@ export class StatusStore {
         .map((key) => this.#resources.get(key))
         .filter((s) => s !== undefined),
       manifestErrors: this.#manifestErrors,
+      ...this.#orphans,
     };
     return structuredClone(document);
   }

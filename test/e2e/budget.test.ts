@@ -11,6 +11,11 @@ import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
 import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import { editFile } from "./desired-repo.js";
+import { pruneInventoryBudget } from "../../bench/prune-budget.js";
+import { InventoryReader } from "../../src/engine/prune/inventory.js";
+import { planPrune } from "../../src/engine/prune/plan.js";
+import { scopeOf } from "../../src/engine/prune/scope.js";
+import { loadDesiredState } from "../../src/resources/load.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
@@ -148,6 +153,26 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
       expect(callsBetween(EMPTY_SNAPSHOT, plan.calls.snapshot())).toEqual(deployBudget(SCALE, DEPLOYED, "oneShot"));
     } finally {
       destroyAwsClients(plan.aws);
+    }
+  });
+
+  it("prune inventory (resync tick only): ListServices + ⌈S/10⌉ DescribeServices per cluster, ListRules, ListTaskDefinitions per family", async () => {
+    const loaded = await loadDesiredState(dir);
+    const named = new Set(loaded.manifests.map((m) => m.key));
+    const reader = new InventoryReader(aws);
+    for (let tick = 0; tick < 2; tick += 1) {
+      const before = aws.calls.snapshot();
+      const inventory = await reader.read(scopeOf(loaded.manifests, undefined), named, () => 10);
+      expect(callsBetween(before, aws.calls.snapshot())).toEqual(pruneInventoryBudget(SCALE));
+      expect(
+        planPrune(inventory, loaded.manifests, {
+          owner: "ecs-gitops",
+          enabled: true,
+          maxDeletes: 5,
+          revisionHistoryLimit: 10,
+          allowMassDelete: false,
+        }).orphans,
+      ).toEqual([]);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { CreateClusterCommand, DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
@@ -133,5 +133,26 @@ describe("flags of diff, apply and export have an effect", () => {
     // Another endpoint is another (empty) moto account space: here, nothing listens.
     const elsewhere = await cli("export", "--endpoint-url", "http://127.0.0.1:9", "--out", path.join(out, "none"), "--cluster", "shop");
     expect(elsewhere.code).toBe(2);
+  });
+
+  it("diff and apply --prune delete what left git; --allow-mass-delete lets a held prune through once", async () => {
+    // Last in this file: it deletes the worker service the tests above use. (A copy would be another repository.)
+    const prune = dir;
+    await rm(path.join(prune, "worker"), { recursive: true });
+    const off = await cli("diff", prune, ...aws());
+    expect(off.out).toContain("- Service shop/worker  would delete (prune is off)");
+    expect(off.code).toBe(0);
+    const on = await cli("diff", prune, ...aws(), "--prune");
+    expect(on.out).toMatch(/- Service shop\/worker {2}\(delete\)\n\s+calls: ecs:UpdateService, ecs:DeleteService/);
+    expect(on.code).toBe(1);
+    await editFile(prune, "ecs-gitops.yaml", (t) => `${t}maxDeletes: 1\n`);
+    expect((await cli("diff", prune, ...aws(), "--prune")).out).toContain("! prune blocked:");
+    expect((await cli("apply", prune, ...aws(), "--prune")).code).toBe(1);
+    expect((await service("worker"))?.status).toBe("ACTIVE");
+    expect((await cli("diff", prune, ...aws(), "--prune", "--allow-mass-delete")).out).not.toContain("prune blocked");
+    const applied = await cli("apply", prune, ...aws(), "--prune", "--allow-mass-delete");
+    expect(applied.out).toContain("- Service shop/worker: deleted (ecs:UpdateService, ecs:DeleteService)");
+    expect(applied.code).toBe(0);
+    expect((await service("worker"))?.status).not.toBe("ACTIVE");
   });
 });

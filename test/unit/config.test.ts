@@ -65,6 +65,8 @@ describe("parseConfigText", () => {
         "interval: 30s",
         "resync: 10m",
         "maskPatterns: ['^MY_APP_', 'PIN$']",
+        "maxDeletes: 2",
+        "revisionHistoryLimit: 4",
       ].join("\n"),
     );
     expect(problems).toEqual([]);
@@ -78,6 +80,8 @@ describe("parseConfigText", () => {
       resyncMs: 600_000,
       maskPatterns: ["^MY_APP_", "PIN$"],
       syncWindows: [],
+      maxDeletes: 2,
+      revisionHistoryLimit: 4,
     });
   });
 
@@ -128,8 +132,8 @@ describe("parseConfigText", () => {
     ["a cluster name with a space", "cluster: my shop\n", "InvalidValue", 1, 10],
     // Not read from the file (whoever can push could redirect them): refused, not ignored.
     ["alerts", "alerts:\n  webhook: https://hooks.example.com/T000/B000\n", "InvalidValue", 1, 1],
-    // Not built yet: refused, not silently accepted.
-    ["prune switched on", "syncPolicy:\n  prune: true\n", "InvalidValue", 2, 10],
+    ["a negative maxDeletes", "maxDeletes: -1\n", "InvalidValue", 1, 13],
+    ["a revisionHistoryLimit of 0", "revisionHistoryLimit: 0\n", "InvalidValue", 1, 23],
     ["an unknown kind to ignore", "ignoreDifferences:\n  - kind: Deployment\n    paths: [x]\n", "InvalidValue", 2, 11],
     ["an ignore rule without paths", "ignoreDifferences:\n  - kind: Service\n", "MissingField", 2, 5],
     ["ignoreDifferences as a mapping", "ignoreDifferences: {paths: [x]}\n", "WrongType", 1, 1],

@@ -19,7 +19,7 @@ import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS } from "../../src/manifests/envelope.js";
 import { loadManifestFiles } from "../../src/manifests/load.js";
 import { ignoreRulesOf } from "../../src/resources/common/plan-util.js";
-import { ownership } from "../../src/resources/common/tags.js";
+import { desiredTags, ownership } from "../../src/resources/common/tags.js";
 import { forceReasons } from "../../src/resources/service/deploy-controls.js";
 import { manifestOf, planContext } from "./resources/builders.js";
 import { pausedFor } from "../../src/pause/gate.js";
@@ -100,10 +100,19 @@ const CONFIG_EFFECTS: Record<string, Probe> = {
   "syncPolicy.automated": () =>
     expect(settingsFromConfig(NO_FLAGS, configOf("syncPolicy: {automated: false}\n").config).automated).toBe(false),
   "syncPolicy.selfHeal": () => expect(settingsFromConfig(NO_FLAGS, configOf("syncPolicy: {selfHeal: true}\n").config).selfHeal).toBe(true),
-  "syncPolicy.prune": () => {
-    // Not built yet: on is refused; off is what the controller does anyway.
-    expect(configOf("syncPolicy: {prune: true}\n").problems.map((p) => p.message)).toEqual([expect.stringContaining("not supported yet")]);
-    expect(configOf("syncPolicy: {prune: false}\n").problems).toEqual([]);
+  // What each prune setting changes in a plan is proven in test/unit/engine/prune-plan.test.ts.
+  "syncPolicy.prune": async () => {
+    expect((await oneShot("syncPolicy: {prune: true}\n")).prune?.enabled).toBe(true);
+    expect((await oneShot("syncPolicy: {prune: false}\n")).prune?.enabled).toBe(false);
+    expect(settingsFromConfig(NO_FLAGS, configOf("syncPolicy: {prune: true}\n").config).prune).toBe(true);
+  },
+  maxDeletes: async () => {
+    expect((await oneShot("maxDeletes: 2\n")).prune?.maxDeletes).toBe(2);
+    expect(settingsFromConfig(NO_FLAGS, configOf("maxDeletes: 2\n").config).maxDeletes).toBe(2);
+  },
+  revisionHistoryLimit: async () => {
+    expect((await oneShot("revisionHistoryLimit: 3\n")).prune?.revisionHistoryLimit).toBe(3);
+    expect(settingsFromConfig(NO_FLAGS, configOf("revisionHistoryLimit: 3\n").config).revisionHistoryLimit).toBe(3);
   },
   "ignoreDifferences[].kind": async () =>
     expect((await oneShot("ignoreDifferences: [{kind: Service, paths: [desiredCount]}]\n")).ignoreRules).toEqual([
@@ -213,6 +222,8 @@ const RUN_VALUES: Record<string, string[]> = {
   "--shards": ["--lease-table", "t-leases", "--shards", "4"],
   "--shard-by": ["--lease-table", "t-leases", "--shard-by", "hash"],
   "--replica-id": ["--lease-table", "t-leases", "--replica-id", "replica-7"],
+  "--prune": ["--prune"],
+  "--allow-mass-delete": ["--allow-mass-delete"],
 };
 
 async function runOptions(args: string[]): Promise<ControllerOptions> {
@@ -263,6 +274,8 @@ describe("every AWS flag of diff and apply changes the one-shot options", () => 
     "--cluster": { cluster: "blue" },
     "--owner": { owner: "team-x" },
     "--aws-rate-limit": { awsRateLimit: "0.25" },
+    "--prune": { prune: true },
+    "--allow-mass-delete": { allowMassDelete: true },
   };
   it("has a value for every flag", () => expect(Object.keys(VALUES).sort()).toEqual([...awsFlags].sort()));
   it.each(awsFlags)("%s", async (flag) => {
@@ -317,6 +330,12 @@ const ANNOTATION_EFFECTS: Record<string, Probe> = {
     expect(paused("false")).toMatchObject({ reason: "SyncDisabled" });
     expect(paused("true")).toBeUndefined();
   },
+  "ecs-gitops/prune": () => {
+    // Carried as a tag, read by prune once the manifest has left git (prune-plan.test.ts keeps it).
+    const keep = manifestOf("Service", "web", { taskDefinition: "web" }, { annotations: { "ecs-gitops/prune": "false" } });
+    expect(desiredTags(keep, planContext())["ecs-gitops:prune"]).toBe("false");
+    expect(desiredTags(manifestOf("Service", "web", { taskDefinition: "web" }), planContext())["ecs-gitops:prune"]).toBeUndefined();
+  },
   "ecs-gitops/self-heal": () => {
     expect(selfHealOf({ annotations: { "ecs-gitops/self-heal": "true" } }, false)).toBe(true);
     expect(selfHealOf({ annotations: { "ecs-gitops/self-heal": "false" } }, true)).toBe(false);
@@ -335,13 +354,6 @@ describe("every annotation has an effect or is refused", () => {
     const { problems, manifests } = loadManifestFiles([{ file: "td.yaml", bytes: encode(text) }]);
     expect(manifests).toEqual([]);
     expect(problems).toMatchObject([{ code: "InvalidValue", line: 6, message: expect.stringContaining("not supported yet") }]);
-  });
-});
-
-describe("prune is not a flag yet", () => {
-  it.each(["apply", "diff", "run"])("%s --prune is a usage error", async (command) => {
-    const code = await runCli([command, "--prune"], { out: () => {}, err: () => {} });
-    expect(code).toBe(2);
   });
 });
 
@@ -482,6 +494,7 @@ describe("every flag of the other commands has an effect", () => {
       ...["restart", "rollback", "release"].flatMap((c) =>
         ["--region", "--endpoint-url", "--owner", "--aws-rate-limit"].map((f) => `${c} ${f}`),
       ),
+      ...["diff", "apply"].flatMap((c) => [`${c} --prune`, `${c} --allow-mass-delete`]),
       ...["--cluster", "--services", "--rules", "--all-rules", "--event-bus", "--out", "--force", "--region", "--endpoint-url"].map(
         (f) => `export ${f}`,
       ),

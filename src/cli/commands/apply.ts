@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { styleText } from "node:util";
 import { applyOnceWithWrites } from "../../engine/one-shot.js";
 import type { ApplyOutcome } from "../../engine/applier.js";
+import type { PruneOutcome } from "../../engine/prune/apply.js";
 import { addAwsOptions } from "../aws-options.js";
 import type { AwsFlags } from "../aws-options.js";
 import { ENV_OPTION_HELP } from "../env-option.js";
@@ -14,6 +15,9 @@ import { useColor, withPlan } from "../with-plan.js";
 import { runDiff } from "./diff.js";
 import { allSucceeded, renderRollouts, rolloutJson, waitForRollouts, waitTimeoutMs } from "../wait-rollouts.js";
 import type { WaitFlags } from "../wait-rollouts.js";
+import { addPruneOptions } from "../prune-options.js";
+import { applyPruneOnce } from "../../engine/prune/one-shot.js";
+import { renderOrphans, renderPruneOutcomes } from "../../engine/prune/render.js";
 
 type ApplyFlags = AwsFlags & WaitFlags & { env?: string; dryRun?: boolean; stats?: boolean; output: string };
 
@@ -29,7 +33,7 @@ export function registerApply(program: Command): void {
     .option("--env <name|path>", ENV_OPTION_HELP)
     .option("--wait", "follow each started deployment until it completes, fails or rolls back (exit 1 unless all complete)")
     .option("--wait-timeout <duration>", "give up waiting after this long (default 10m)");
-  addAwsOptions(command).action(async (path: string, flags: ApplyFlags, self: Command) => {
+  addPruneOptions(addAwsOptions(command)).action(async (path: string, flags: ApplyFlags, self: Command) => {
     const io = commandOutput(self);
     process.exitCode = flags.dryRun ? await runDiff(path, flags, io) : await runApply(path, flags, io);
   });
@@ -40,22 +44,36 @@ export async function runApply(path: string, flags: ApplyFlags, io: CommandOutpu
   return withPlan(path, flags, io, async (plan) => {
     const startedAtMs = Date.now();
     const { outcomes, writes } = await applyOnceWithWrites(plan);
+    // Deletes after every create and update (docs/prune.md#order).
+    const pruned = plan.pruneContext ? await applyPruneOnce(plan.aws, plan.prune, plan.pruneContext) : [];
     const rollouts = flags.wait ? await waitForRollouts(plan.aws, writes, startedAtMs, { timeoutMs }) : [];
     if (flags.output === "json")
       io.out(
         JSON.stringify(
-          { revision: plan.revision, outcomes: outcomes.map(toJson), ...(flags.wait ? { rollouts: rollouts.map(rolloutJson) } : {}) },
+          {
+            revision: plan.revision,
+            outcomes: outcomes.map(toJson),
+            pruned: pruned.map(toJson),
+            ...(flags.wait ? { rollouts: rollouts.map(rolloutJson) } : {}),
+          },
           null,
           2,
         ) + "\n",
       );
-    else io.out(renderOutcomes(outcomes, useColor()) + (flags.wait ? renderRollouts(rollouts, useColor()) : ""));
+    else
+      io.out(
+        renderOutcomes(outcomes, useColor()) +
+          renderPruneOutcomes(pruned, useColor()) +
+          renderOrphans(plan.prune, useColor()) +
+          (flags.wait ? renderRollouts(rollouts, useColor()) : ""),
+      );
     if (flags.stats) io.err(formatStats(plan.calls.snapshot()));
-    return outcomes.some((o) => o.outcome === "failed" || o.outcome === "blocked") || !allSucceeded(rollouts) ? 1 : 0;
+    const prunedFailed = pruned.some((o) => o.outcome === "failed") || plan.prune?.blocked !== undefined;
+    return prunedFailed || outcomes.some((o) => o.outcome === "failed" || o.outcome === "blocked") || !allSucceeded(rollouts) ? 1 : 0;
   });
 }
 
-function toJson(outcome: ApplyOutcome): object {
+function toJson(outcome: ApplyOutcome | PruneOutcome): object {
   return outcome.outcome === "failed"
     ? { ...outcome, error: { code: outcome.error.code, message: redactUrl(outcome.error.message) } }
     : outcome;

@@ -7,6 +7,10 @@ import { commandOutput } from "../print-problems.js";
 import { useColor, withPlan } from "../with-plan.js";
 import type { CommandOutput } from "../print-problems.js";
 import { formatStats } from "../print-stats.js";
+import { addPruneOptions } from "../prune-options.js";
+import { pruneActionsToRun, renderOrphans } from "../../engine/prune/render.js";
+
+import type { PrunePlan } from "../../engine/prune/types.js";
 
 type DiffFlags = AwsFlags & { env?: string; output: string; stats?: boolean };
 
@@ -19,16 +23,23 @@ export function registerDiff(program: Command): void {
     .option("-o, --output <format>", "text or json", "text")
     .option("--stats", "print AWS calls by operation")
     .option("--env <name|path>", ENV_OPTION_HELP);
-  addAwsOptions(command).action(async (path: string, flags: DiffFlags, self: Command) => {
+  addPruneOptions(addAwsOptions(command)).action(async (path: string, flags: DiffFlags, self: Command) => {
     process.exitCode = await runDiff(path, flags, commandOutput(self));
   });
 }
 
+function pruneDocument(prune: PrunePlan | undefined): object {
+  return prune === undefined ? {} : { orphans: prune.orphans, prune: { enabled: prune.enabled, blocked: prune.blocked } };
+}
+
 export async function runDiff(path: string, flags: DiffFlags, io: CommandOutput): Promise<number> {
   return withPlan(path, flags, io, async (plan) => {
-    if (flags.output === "json") io.out(JSON.stringify(toPlanDocument(plan.actions, plan.revision, plan.isSecret), null, 2) + "\n");
-    else io.out(renderPlan(plan.actions, { color: useColor(), isSecret: plan.isSecret }));
+    // Deletes that would run are part of the plan; orphans prune leaves alone are listed after it.
+    const actions = [...plan.actions, ...pruneActionsToRun(plan.prune)];
+    if (flags.output === "json")
+      io.out(JSON.stringify({ ...toPlanDocument(actions, plan.revision, plan.isSecret), ...pruneDocument(plan.prune) }, null, 2) + "\n");
+    else io.out(renderPlan(actions, { color: useColor(), isSecret: plan.isSecret }) + renderOrphans(plan.prune, useColor()));
     if (flags.stats) io.err(formatStats(plan.calls.snapshot()));
-    return hasChanges(plan.actions) ? 1 : 0;
+    return hasChanges(actions) ? 1 : 0;
   });
 }

@@ -38,6 +38,8 @@ export type RunFlags = LeaseFlags & {
   shutdownTimeout: string;
   awsRateLimit: string;
   maxCommitBytes: string;
+  prune?: string;
+  allowMassDelete?: boolean;
 };
 
 const env = (name: string) => `ECS_GITOPS_${name}`;
@@ -118,6 +120,16 @@ export function registerRun(program: Command): void {
         .default("50MiB"),
     )
     .addOption(
+      new Option("--prune [bool]", "delete what we own and left git (true|false; default: ecs-gitops.yaml syncPolicy.prune)")
+        .env(env("PRUNE"))
+        .preset("true"),
+    )
+    .addOption(
+      new Option("--allow-mass-delete", "let the first prune the guards hold (maxDeletes, half, all) go through, once").env(
+        env("ALLOW_MASS_DELETE"),
+      ),
+    )
+    .addOption(
       new Option("--log-level <level>", "log level")
         .env(env("LOG_LEVEL"))
         .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -154,6 +166,8 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
         : parseBool(flags.automated, "--automated")
       : undefined,
     selfHeal: explicit("selfHeal") ? parseBool(flags.selfHeal, "--self-heal") : undefined,
+    prune: flags.prune === undefined ? undefined : parseBool(flags.prune, "--prune"),
+    allowMassDelete: flags.allowMassDelete === true,
     port,
     host: flags.host,
     owner: explicit("owner") ? flags.owner : undefined,

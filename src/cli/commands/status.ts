@@ -30,6 +30,18 @@ export function registerStatus(program: Command): void {
     });
 }
 
+/** Orphans as rows: `Service/shop/old  Orphaned  -  -  would be deleted (prune is off)`. */
+function orphanRows(doc: StatusDocument): string[][] {
+  const why = doc.prune?.blocked ? `prune blocked: ${doc.prune.blocked}` : doc.prune?.enabled ? "deleting" : "prune is off";
+  return (doc.orphans ?? []).map((o) => [
+    o.key,
+    "Orphaned",
+    "-",
+    "",
+    (o.kept ? `kept: ${o.kept}` : `in no manifest (${why})`).slice(0, 160),
+  ]);
+}
+
 export function renderStatus(doc: StatusDocument): string {
   const rows = [["RESOURCE", "SYNC", "HEALTH", "REVISION", "MESSAGE"]];
   for (const r of [...doc.resources].sort((a, b) => (a.key < b.key ? -1 : 1))) {
@@ -42,6 +54,7 @@ export function renderStatus(doc: StatusDocument): string {
     const sync = r.heldBack ? `${r.sync} (last good)` : r.sync;
     rows.push([r.key, sync, r.health, (r.lastAppliedRevision ?? "").slice(0, 12), message.slice(0, 160)]);
   }
+  rows.push(...orphanRows(doc));
   const lines = formatTable(rows);
   const header = `commit ${doc.commit ?? "(none)"}${doc.lastGoodCommit && doc.lastGoodCommit !== doc.commit ? ` (last good ${doc.lastGoodCommit})` : ""}  ready=${doc.ready}`;
   const errors = doc.manifestErrors.map((e) => `  ${e.file}:${e.line}:${e.column}  ${e.message}`);

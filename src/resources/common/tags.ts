@@ -1,7 +1,7 @@
-import { ADOPT_ANNOTATION } from "../../manifests/annotations.js";
+import { ADOPT_ANNOTATION, PRUNE_ANNOTATION } from "../../manifests/annotations.js";
 import type { Manifest } from "../../manifests/types.js";
 import { isOlderSourceForm, otherRepository, sourceTagValue } from "./source-tag.js";
-import { OWNER_TAG, REVISION_TAG, SOURCE_TAG, WRITE_ONLY_TAGS } from "../types.js";
+import { OWNER_TAG, PRUNE_TAG, REVISION_TAG, SOURCE_TAG, WRITE_ONLY_TAGS } from "../types.js";
 import type { PlanContext } from "../types.js";
 import path from "node:path";
 import { emptyMap, isJsonObject, own } from "../../json.js";
@@ -19,8 +19,15 @@ export function desiredTags(manifest: Manifest, ctx: PlanContext, extra: TagMap 
   return tagMap(
     manifest.labels,
     { [OWNER_TAG]: ctx.owner, [SOURCE_TAG]: sourceTagValue(ctx.repo, sourcePath(ctx.sourcePrefix, manifest.file)) },
+    pruneTag(manifest),
     extra,
   );
+}
+
+/** The prune annotation travels as a tag: once the manifest is gone, the tag is what prune reads. "true" is the default: no tag. */
+function pruneTag(manifest: Manifest): TagMap {
+  const value = own(manifest.annotations, PRUNE_ANNOTATION);
+  return value === undefined || value === "true" ? {} : { [PRUNE_TAG]: value };
 }
 
 /** The path part of ecs-gitops:source: the manifest's path from the repository root, whatever folder a command was given. */

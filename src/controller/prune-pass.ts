@@ -1,0 +1,192 @@
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { AlertDispatcher } from "../alerts/dispatcher.js";
+import { counterIn, gaugeIn } from "../alerts/metrics-sink.js";
+import type { AwsClients } from "../aws/index.js";
+import type { DesiredState } from "../engine/desired-state.js";
+import { applyPrune } from "../engine/prune/apply.js";
+import type { PruneOutcome } from "../engine/prune/apply.js";
+import { InventoryReader } from "../engine/prune/inventory.js";
+import { keepOf, planPrune } from "../engine/prune/plan.js";
+import type { PrunePlanContext } from "../engine/prune/plan.js";
+import { BLOCK_HINT } from "../engine/prune/render.js";
+import { scopeOf, unionScope } from "../engine/prune/scope.js";
+import type { Inventory, InventoryScope, Orphan, PrunePlan } from "../engine/prune/types.js";
+import { resyncAfterMs } from "../engine/waves.js";
+import { KINDS } from "../manifests/types.js";
+import { PruneScopeStore } from "../state/prune-scope.js";
+import type { StatusStore } from "../state/status.js";
+import type { QueueResult } from "./queue.js";
+import type { ReconcilerSettings } from "./reconciler-options.js";
+
+/** The queue key of the prune pass: reconciled with every new commit and on the resync tick. */
+export const PRUNE_KEY = "Prune/inventory";
+
+export type PrunePassOptions = {
+  aws: AwsClients;
+  status: StatusStore;
+  alerts: AlertDispatcher;
+  registry: Registry;
+  log: Logger;
+  workDir: string;
+  /** `--allow-mass-delete`: the first pass the guards hold goes through, once. */
+  allowMassDelete: boolean;
+  drainTimeoutMs?: number;
+};
+
+/**
+ * Orphans and prune for the controller (docs/prune.md): read the inventory, plan, report the
+ * orphans (status, metric, one log line each), and with prune on delete them, after the wave's
+ * creates and updates. Every delete is alerted (`pruned`) with the commit that caused it; a pass
+ * the guards hold raises one `prune-blocked` per commit.
+ */
+export class PrunePass {
+  readonly #o: PrunePassOptions;
+  readonly #reader: InventoryReader;
+  readonly #scopes: PruneScopeStore;
+  readonly #phase = Math.random();
+  readonly #logged = new Set<string>();
+  #allowOnce: boolean;
+  #blockedCommit: string | undefined;
+
+  constructor(options: PrunePassOptions) {
+    this.#o = options;
+    this.#reader = new InventoryReader(options.aws);
+    this.#scopes = new PruneScopeStore(options.workDir);
+    this.#allowOnce = options.allowMassDelete;
+  }
+
+  async run(desired: DesiredState, settings: ReconcilerSettings): Promise<QueueResult> {
+    try {
+      return await this.#run(desired, settings);
+    } catch (error) {
+      // Never let a prune pass take the wave (or the process) down: it is tried again with backoff.
+      this.#o.log.warn(
+        { key: PRUNE_KEY, commit: desired.commit, err: error instanceof Error ? error.message : String(error) },
+        "prune pass failed, will retry",
+      );
+      return { retry: true };
+    }
+  }
+
+  async #run(desired: DesiredState, settings: ReconcilerSettings): Promise<QueueResult> {
+    const log = this.#o.log.child({ key: PRUNE_KEY, commit: desired.commit });
+    const manifests = [...desired.manifests.values()];
+    const enabled = settings.prune === true && settings.mode === "sync";
+    // Written before any delete: a restart still knows where the departed resources live.
+    const scope = unionScope(await this.#scopes.load(), scopeOf(manifests, settings.defaultCluster));
+    await this.#scopes.save(scope);
+    const ctx: PrunePlanContext = {
+      owner: settings.owner,
+      repo: settings.repo,
+      sourcePrefix: settings.sourcePrefix,
+      enabled,
+      maxDeletes: settings.maxDeletes ?? 5,
+      revisionHistoryLimit: settings.revisionHistoryLimit ?? 10,
+      allowMassDelete: false,
+      emptyCommit: enabled && desired.problems.some((p) => p.code === "EmptyRepo" || p.code === "PathNotFound"),
+      heldBackFiles: desired.brokenFiles,
+    };
+    let inventory: Inventory;
+    try {
+      inventory = await this.#reader.read(scope, new Set(desired.manifests.keys()), (f) => keepOf(f, ctx));
+    } catch (error) {
+      log.warn({ err: error instanceof Error ? error.message : String(error) }, "could not read the prune inventory, will retry");
+      return { retry: true };
+    }
+    let plan = planPrune(inventory, manifests, ctx);
+    if (plan.blocked && this.#allowOnce) {
+      log.warn({ reason: plan.blocked.reason }, "mass delete allowed once by --allow-mass-delete");
+      this.#allowOnce = false;
+      plan = planPrune(inventory, manifests, { ...ctx, allowMassDelete: true });
+    }
+    this.#report(plan, desired.commit, log);
+    const outcomes = enabled && !plan.blocked && plan.actions.length > 0 ? await this.#delete(plan, settings, desired.commit) : [];
+    await this.#forgetDeparted(scope, inventory, desired, outcomes);
+    const failed = outcomes.filter((o) => o.outcome === "failed");
+    for (const o of failed) log.warn({ key: o.key, code: o.error.code, err: o.error.message }, "prune failed, will retry");
+    if (failed.length > 0 || outcomes.length > 0) return { requeueAfterMs: settings.progressPollMs };
+    return { requeueAfterMs: resyncAfterMs(settings.resyncMs, this.#phase, Date.now()) };
+  }
+
+  #report(plan: PrunePlan, commit: string, log: Logger): void {
+    this.#o.status.setOrphans(plan.orphans, { enabled: plan.enabled, ...(plan.blocked ? { blocked: plan.blocked.reason } : {}) });
+    const gauge = gaugeIn(this.#o.registry, "ecs_gitops_orphans", "Resources we own that no manifest names (docs/prune.md)", ["kind"]);
+    for (const kind of KINDS) gauge.set({ kind }, plan.orphans.filter((o) => o.kind === kind).length);
+    const now = new Set(plan.orphans.map((o) => o.key));
+    for (const key of this.#logged) if (!now.has(key)) this.#logged.delete(key);
+    for (const orphan of plan.orphans) {
+      if (this.#logged.has(orphan.key)) continue;
+      this.#logged.add(orphan.key);
+      log.info(
+        { key: orphan.key, arn: orphan.arn, source: orphan.source, kept: orphan.kept, renamedTo: orphan.renamedTo, prune: plan.enabled },
+        "orphaned: ours, in no manifest",
+      );
+    }
+    if (!plan.blocked) {
+      this.#blockedCommit = undefined;
+      return;
+    }
+    if (this.#blockedCommit === commit) return;
+    this.#blockedCommit = commit;
+    const first: Orphan | undefined = plan.orphans.find((o) => o.kept === undefined) ?? plan.orphans[0];
+    const at = new Date().toISOString();
+    this.#o.alerts.emit({
+      type: "prune-blocked",
+      key: first?.key ?? PRUNE_KEY,
+      kind: first?.kind ?? "Service",
+      name: first?.name ?? "",
+      commit,
+      firstSeen: at,
+      at,
+      error: { code: "PruneBlocked", message: `${plan.blocked.reason}; nothing was deleted (${BLOCK_HINT})` },
+    });
+  }
+
+  async #delete(plan: PrunePlan, settings: ReconcilerSettings, commit: string): Promise<PruneOutcome[]> {
+    const counter = counterIn(this.#o.registry, "ecs_gitops_pruned_total", "Resources deleted because they left git", ["kind"]);
+    const outcomes = await applyPrune(this.#o.aws, plan.actions, {
+      owner: settings.owner,
+      repo: settings.repo,
+      ...(this.#o.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: this.#o.drainTimeoutMs }),
+      onWrite: (key, call) => {
+        if (call.operation === "ecs:DeregisterTaskDefinition") this.#reader.forget(String(call.input["taskDefinition"]));
+        this.#o.log.debug({ key, operation: call.operation, commit }, "aws write");
+      },
+    });
+    const at = new Date().toISOString();
+    for (const o of outcomes) {
+      const orphan = plan.orphans.find((x) => x.key === o.key);
+      // Revisions past revisionHistoryLimit are housekeeping: logged, not alerted.
+      if (o.outcome !== "deleted") continue;
+      if (orphan === undefined) {
+        this.#o.log.info({ key: o.key, commit, calls: o.calls.length }, "old revisions deregistered (revisionHistoryLimit)");
+        continue;
+      }
+      counter.inc({ kind: o.kind });
+      this.#o.alerts.emit({
+        type: "pruned",
+        key: o.key,
+        kind: o.kind,
+        name: orphan.name,
+        ...(orphan.arn ? { arn: orphan.arn } : {}),
+        commit,
+        firstSeen: at,
+        at,
+        action: "reported",
+      });
+    }
+    return outcomes;
+  }
+
+  /** A family no manifest names and with no ACTIVE revision of ours left is no longer looked at. */
+  async #forgetDeparted(scope: InventoryScope, inventory: Inventory, desired: DesiredState, outcomes: readonly PruneOutcome[]) {
+    const deleted = new Set(outcomes.filter((o) => o.outcome !== "failed").map((o) => o.key));
+    const families = scope.families.filter(
+      (f) =>
+        desired.manifests.has(`TaskDefinition/${f}`) ||
+        ((inventory.families.get(f)?.length ?? 0) > 0 && !deleted.has(`TaskDefinition/${f}`)),
+    );
+    if (families.length !== scope.families.length) await this.#scopes.save({ ...scope, families });
+  }
+}

@@ -1,0 +1,54 @@
+import type { AwsClients } from "../../aws/index.js";
+import { parseResourceKey } from "../../manifests/identity.js";
+import type { Manifest } from "../../manifests/types.js";
+import type { Action } from "../../resources/types.js";
+import { applyPrune } from "./apply.js";
+import type { PruneOutcome } from "./apply.js";
+import { InventoryReader } from "./inventory.js";
+import { keepOf, planPrune } from "./plan.js";
+import { pruneActionsToRun } from "./render.js";
+import { scopeOf } from "./scope.js";
+import type { PrunePlan } from "./types.js";
+
+/** What `diff` / `apply` were told about prune: flags, env, then ecs-gitops.yaml. */
+export type OneShotPruneOptions = { enabled: boolean; allowMassDelete: boolean; maxDeletes: number; revisionHistoryLimit: number };
+
+export type OneShotPruneContext = {
+  owner: string;
+  repo?: string | undefined;
+  sourcePrefix?: string | undefined;
+  defaultCluster: string | undefined;
+};
+
+/**
+ * Orphans of the manifests folder, read once. A one-shot command knows only this commit's
+ * manifests: it finds a removed family through the orphan services and rules that still run it
+ * (the controller also remembers the families of earlier commits).
+ */
+export async function planPruneOnce(
+  aws: AwsClients,
+  manifests: readonly Manifest[],
+  options: OneShotPruneOptions,
+  ctx: OneShotPruneContext,
+  registering: ReadonlySet<string>,
+): Promise<PrunePlan> {
+  const settings = { ...options, ...ctx, registering };
+  const inventory = await new InventoryReader(aws).read(scopeOf(manifests, ctx.defaultCluster), new Set(manifests.map((m) => m.key)), (f) =>
+    keepOf(f, settings),
+  );
+  return planPrune(inventory, manifests, settings);
+}
+
+export async function applyPruneOnce(aws: AwsClients, plan: PrunePlan | undefined, ctx: OneShotPruneContext): Promise<PruneOutcome[]> {
+  const actions = pruneActionsToRun(plan);
+  return actions.length === 0 ? [] : applyPrune(aws, actions, { owner: ctx.owner, repo: ctx.repo });
+}
+
+/** Families a plan registers a new revision of. */
+export function registeringFamilies(actions: readonly Action[]): Set<string> {
+  return new Set(
+    actions.flatMap((a) =>
+      a.type !== "blocked" && a.calls.some((c) => c.operation === "ecs:RegisterTaskDefinition") ? [parseResourceKey(a.key).name] : [],
+    ),
+  );
+}
