@@ -1,24 +1,14 @@
-import { assertNever } from "../assert-never.js";
+import { clusterName, eventBusName, nameOrArnName } from "../aws/arn.js";
 import { EcsGitopsError } from "../errors.js";
 import type { JsonObject } from "../json.js";
-import { KINDS } from "./types.js";
+import { descriptorOf, KINDS } from "../resources/kinds.js";
 import type { Kind, ResourceKey } from "./types.js";
 
 /** The cluster ECS uses when a request names none. */
 export const AWS_DEFAULT_CLUSTER = "default";
 export const AWS_DEFAULT_EVENT_BUS = "default";
 
-/** `arn:aws:ecs:region:acct:cluster/NAME` or `NAME` → `NAME`. */
-export function clusterName(clusterOrArn: string): string {
-  const match = /^arn:[^:]+:ecs:[^:]*:[^:]*:cluster\/(.+)$/.exec(clusterOrArn);
-  return match?.[1] ?? clusterOrArn;
-}
-
-/** `arn:aws:events:region:acct:event-bus/NAME` or `NAME` → `NAME`. */
-export function eventBusName(busOrArn: string): string {
-  const match = /^arn:[^:]+:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(busOrArn);
-  return match?.[1] ?? busOrArn;
-}
+export { clusterName, eventBusName };
 
 export function effectiveCluster(spec: JsonObject, defaultCluster: string | undefined): string {
   const cluster = spec["cluster"];
@@ -26,18 +16,11 @@ export function effectiveCluster(spec: JsonObject, defaultCluster: string | unde
 }
 
 export function resourceKey(kind: Kind, name: string, spec: JsonObject, defaultCluster?: string): ResourceKey {
-  switch (kind) {
-    case "TaskDefinition":
-      return `TaskDefinition/${name}`;
-    case "Service":
-      return `Service/${effectiveCluster(spec, defaultCluster)}/${name}`;
-    case "ScheduledRule": {
-      const bus = spec["eventBusName"];
-      return `ScheduledRule/${typeof bus === "string" && bus !== "" ? eventBusName(bus) : AWS_DEFAULT_EVENT_BUS}/${name}`;
-    }
-    default:
-      return assertNever(kind, "kind");
-  }
+  const scope = descriptorOf(kind).scope;
+  if (scope === undefined) return `${kind}/${name}`;
+  const value = spec[scope.field];
+  if (typeof value === "string" && value !== "") return `${kind}/${nameOrArnName(value, scope.arn.service, scope.arn.type)}/${name}`;
+  return `${kind}/${(scope.fromSettings === "defaultCluster" ? defaultCluster : undefined) ?? scope.defaultValue}/${name}`;
 }
 
 /**

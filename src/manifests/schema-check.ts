@@ -3,7 +3,9 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { closest } from "fastest-levenshtein";
 import type { JsonPath, JsonValue } from "../json.js";
 import { plural, quoted } from "../text.js";
-import { awsDefs, kindSpecSchemas } from "./schema/aws-schema.generated.js";
+import { descriptorOf } from "../resources/kinds.js";
+import { awsDefs } from "./schema/aws-schema.generated.js";
+import { KINDS } from "./types.js";
 import type { Kind, ProblemCode } from "./types.js";
 
 /** A schema finding, located by its path inside `spec`. */
@@ -14,8 +16,8 @@ let validators: Record<Kind, ValidateFunction> | undefined;
 function compile(): Record<Kind, ValidateFunction> {
   // allErrors: report every problem of a run at once; verbose: parentSchema for "did you mean".
   const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-  const build = (kind: Kind) => ajv.compile({ ...kindSpecSchemas[kind], $defs: awsDefs });
-  return { TaskDefinition: build("TaskDefinition"), Service: build("Service"), ScheduledRule: build("ScheduledRule") };
+  const build = (kind: Kind) => ajv.compile({ ...descriptorOf(kind).schema, $defs: awsDefs });
+  return Object.fromEntries(KINDS.map((kind) => [kind, build(kind)])) as Record<Kind, ValidateFunction>;
 }
 
 /** Check a spec against the AWS API model of its kind. Pure. */
@@ -36,7 +38,7 @@ export function checkSpecSchema(kind: Kind, spec: JsonValue): SchemaFinding[] {
  * anything. `tags` holds the labels. A path no spec can reach ignores nothing: usually a typo.
  */
 export function schemaHasPath(kind: Kind, segments: readonly string[]): boolean {
-  let schema: SchemaNode | undefined = kindSpecSchemas[kind] as SchemaNode;
+  let schema: SchemaNode | undefined = descriptorOf(kind).schema as SchemaNode;
   for (const [i, segment] of segments.entries()) {
     if (i === 0 && segment === "tags") return true;
     schema = resolve(schema);

@@ -1,12 +1,33 @@
+import type { AwsClients } from "../aws/index.js";
 import type { ThrottleCategory } from "../aws/rate-limit.js";
 import type { JsonObject } from "../json.js";
 import type { Manifest, Problem } from "../manifests/types.js";
 import type { TaskDefinitionRef, ValidationContext } from "./common/validation.js";
-import type { LiveSnapshot } from "./live-snapshot.js";
-import type { HealthVerdict } from "./types.js";
+import type { LiveReads, LiveSnapshot, ReadCache } from "./live-snapshot.js";
+import type { Action, Change, HealthVerdict, PlanContext, ResolvedTaskDefinition } from "./types.js";
 
 /** One AWS call a kind makes, and the token bucket AWS throttles it against. */
 export type KindCall = { service: "ecs" | "events"; operation: string; throttle: ThrottleCategory };
+
+/** What a kind's batched read may use: the clients, the reader's bounded and throttle-retrying queue, its cache. */
+export type KindReadIo = {
+  readonly aws: AwsClients;
+  /** One call through the reader's bounded queue (a throttled read is retried after a pause). */
+  read<T>(call: () => Promise<T>): Promise<T>;
+  readonly cache: ReadCache;
+  now(): number;
+  readonly defaultCluster: string | undefined;
+};
+
+/**
+ * A kind's plan of one resource. `resolved`: what references to it resolve to (the revision a
+ * family settles on); `needsLatest`: it would register although the family's latest revision
+ * was not compared yet (the reader reads it and the plan is made again).
+ */
+export type KindPlan = { action: Action; resolved?: ResolvedTaskDefinition; needsLatest?: boolean };
+
+/** The context a write's own answer is compared in (the revision the write set is taken as meant). */
+export type ResidueContext = Omit<PlanContext, "resolveTaskDefinition" | "ignoreDifferences">;
 
 /** Calls of one service, listed by the bucket they draw from. */
 export function callsOf(service: KindCall["service"], byBucket: Partial<Record<ThrottleCategory, readonly string[]>>): KindCall[] {
@@ -61,6 +82,21 @@ export type KindPlugin<K extends string> = {
   interruptedDeploy(manifest: Manifest, live: LiveSnapshot, revision: JsonObject | undefined): boolean;
   /** AWS undid the last deploy itself (circuit breaker, alarms): redeploying it would fail again. */
   rolledBack(manifest: Manifest, live: LiveSnapshot): boolean;
+  /**
+   * Read every resource of this kind among `manifests` in as few calls as the API allows (the
+   * engine calls it once per plan with all of them). Task definitions read nothing here: which
+   * revisions matter is known only once the resources that run them are read (`revisionsInUse`).
+   */
+  readLive(manifests: readonly Manifest[], io: KindReadIo): Promise<LiveReads>;
+  /** ARNs of the task definition revisions the resource runs, as read. */
+  revisionsInUse(manifest: Manifest, live: LiveSnapshot): string[];
+  /** The plan of one resource against the snapshot (pure): the action apply executes and diff prints. */
+  plan(manifest: Manifest, live: LiveSnapshot, ctx: PlanContext): KindPlan;
+  /**
+   * What a write left undone, from the state the write itself answered with (undefined: this
+   * kind's writes answer with no state, so nothing seen afterwards can be told from a hand change).
+   */
+  residueChanges(manifest: Manifest, postWrite: JsonObject, ctx: ResidueContext): Change[] | undefined;
   /** The calls reading and writing this kind, each with its throttle category. */
   readonly calls: readonly KindCall[];
 };

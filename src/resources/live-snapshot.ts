@@ -17,4 +17,15 @@ export type LiveSnapshot = {
   latestActive?: ReadonlyMap<string, string | undefined>;
   services: ReadonlyMap<ResourceKey, JsonObject | undefined>;
   rules: ReadonlyMap<ResourceKey, LiveScheduledRule | undefined>;
+  /** What a kind without a field of its own read, by resource key (its plug-in knows the shape). */
+  resources?: ReadonlyMap<ResourceKey, JsonObject | undefined>;
 };
+
+/** What a kind's batched read adds to a snapshot: the field of its own kind. */
+export type LiveReads = Partial<Pick<LiveSnapshot, "services" | "rules" | "resources">>;
+
+/** A rule's tags as last read or written, and when they are read again. */
+export type CachedRuleTags = { bus: string; name: string; tags: JsonObject[]; expiresAt: number };
+
+/** Facts too costly to read on every resync, kept by the reader between waves and kept true by our own writes. */
+export type ReadCache = { readonly ruleTags: Map<string, CachedRuleTags>; expiry(): number };

@@ -1,3 +1,4 @@
+import { parseTaskDefinitionArn } from "../../aws/arn.js";
 import { lstat, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Option } from "commander";
@@ -268,12 +269,6 @@ function referenceFor(arn: string, exported: ReadonlyMap<string, ExportedRevisio
     ref,
     review: `pinned to revision ${parsed.revision}: the exported TaskDefinition ${parsed.family} is revision ${td.revision}, which another resource runs. Write "taskDefinition: ${parsed.family}" to deploy that one here too`,
   };
-}
-
-function parseTaskDefinitionArn(arn: string): { family: string; revision: number | undefined } | undefined {
-  const match = /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/([A-Za-z0-9_-]+)(?::(\d+))?$/.exec(arn);
-  if (!match?.[1]) return undefined;
-  return { family: match[1], revision: match[2] === undefined ? undefined : Number(match[2]) };
 }
 
 function familyOf(arn: string): string | undefined {

@@ -5,6 +5,8 @@ import { manifestSpecHash } from "../common/spec-hash.js";
 import { tagListToMap } from "../common/tags.js";
 import { callsOf, maybe, stringOrUndefined } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
+import { planScheduledRule } from "./plan.js";
+import { readRules } from "./read.js";
 import { validateScheduledRule } from "./validate.js";
 
 function targets(spec: Record<string, unknown>): Record<string, unknown>[] {
@@ -34,6 +36,14 @@ export const scheduledRulePlugin = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
+  readLive: async (manifests, io) => ({ rules: await readRules(manifests, io) }),
+  revisionsInUse: (manifest, live) =>
+    (live.rules.get(manifest.key)?.targets ?? []).flatMap((target) => {
+      const arn = isJsonObject(target["EcsParameters"]) ? target["EcsParameters"]["TaskDefinitionArn"] : undefined;
+      return typeof arn === "string" ? [arn] : [];
+    }),
+  plan: (manifest, live, ctx) => ({ action: planScheduledRule(manifest, live.rules.get(manifest.key), ctx) }),
+  residueChanges: () => undefined,
   calls: callsOf("events", {
     "events:api": [
       "ListRules",

@@ -1,3 +1,4 @@
+import { nameOrArnName } from "../../aws/arn.js";
 import { isJsonObject, setOwn } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
@@ -202,7 +203,7 @@ function canonicalRole(svc: JsonObject): void {
   const role = svc["role"];
   if (typeof role !== "string") return;
   // CreateService.role: a name, `/path/name`, or the full ARN all name one role.
-  const afterArn = /^arn:[^:]+:iam::[^:]*:role\/(.+)$/.exec(role)?.[1] ?? role;
+  const afterArn = nameOrArnName(role, "iam", "role");
   svc["role"] = afterArn.replace(/^\/+/, "");
 }
 

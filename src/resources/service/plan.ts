@@ -1,3 +1,4 @@
+import { serviceArnFormat } from "../../aws/arn.js";
 import { assertNever } from "../../assert-never.js";
 import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
 import type { JsonObject, JsonValue } from "../../json.js";
@@ -270,6 +271,6 @@ function serviceTagCalls(
   changes: readonly TagChange[],
   ctx: PlanContext,
 ): { calls: PlannedCall[]; writable: boolean } {
-  const writable = serviceArn !== undefined && /^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+\/[^/]+$/.test(serviceArn);
+  const writable = serviceArn !== undefined && serviceArnFormat(serviceArn) === "long";
   return { calls: tagCalls(serviceArn ?? "", changes, ctx, "ecs"), writable };
 }

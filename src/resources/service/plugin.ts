@@ -6,6 +6,9 @@ import { callsOf, maybe, stringOrUndefined } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { isRolledBack, serviceHealth } from "./health.js";
 import { isInterruptedDeploy } from "./interrupted-deploy.js";
+import { planService } from "./plan.js";
+import { readServices } from "./read.js";
+import { residueChanges } from "./residue.js";
 import { validateService } from "./validate.js";
 
 /** An ECS service: updated in place; a write starts a deployment that rolls out afterwards. */
@@ -27,6 +30,13 @@ export const servicePlugin = {
   healthAfterApply: { health: "Progressing", message: "deployment started" },
   interruptedDeploy: (manifest, live, revision) => isInterruptedDeploy(live.services.get(manifest.key), revision),
   rolledBack: (manifest, live) => isRolledBack(live.services.get(manifest.key)),
+  readLive: async (manifests, io) => ({ services: await readServices(manifests, io) }),
+  revisionsInUse: (manifest, live) => {
+    const arn = live.services.get(manifest.key)?.["taskDefinition"];
+    return typeof arn === "string" ? [arn] : [];
+  },
+  plan: (manifest, live, ctx) => ({ action: planService(manifest, live.services.get(manifest.key), ctx) }),
+  residueChanges,
   calls: callsOf("ecs", {
     "ecs:service-read": ["DescribeServices", "ListServices"],
     "ecs:cluster-read": ["DescribeClusters"],

@@ -24,6 +24,10 @@ const throwaway: KindPlugin<"Throwaway"> = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
+  readLive: () => Promise.resolve({}),
+  revisionsInUse: () => [],
+  plan: (manifest) => ({ action: { type: "noop", key: manifest.key, kind: manifest.kind, changes: [], calls: [] } }),
+  residueChanges: () => undefined,
   calls: [{ service: "events", operation: "DescribeRule", throttle: "events:api" }],
 };
 
