@@ -1,6 +1,8 @@
 import type { AwsClients } from "../aws/index.js";
 import type { ThrottleCategory } from "../aws/rate-limit.js";
-import type { JsonObject } from "../json.js";
+import { parseTaskDefinitionRef } from "../aws/arn.js";
+import { isJsonObject } from "../json.js";
+import type { JsonObject, JsonPath, JsonValue } from "../json.js";
 import type { Manifest, Problem } from "../manifests/types.js";
 import type { TaskDefinitionRef, ValidationContext } from "./common/validation.js";
 import type { LiveReads, LiveSnapshot, ReadCache } from "./live-snapshot.js";
@@ -41,6 +43,15 @@ export function maybe<T, R>(value: T | undefined, read: (value: T) => R): R | un
   return value === undefined ? undefined : read(value);
 }
 
+/** The task definition references at `paths` of a spec, parsed. */
+export function referencesAt(spec: JsonObject, paths: readonly JsonPath[]): TaskDefinitionRef[] {
+  return paths.flatMap((path) => {
+    let value: JsonValue | undefined = spec;
+    for (const step of path) value = isJsonObject(value) ? value[String(step)] : Array.isArray(value) ? value[Number(step)] : undefined;
+    return typeof value === "string" ? [parseTaskDefinitionRef(value)] : [];
+  });
+}
+
 /** The string a read left at this place, if any. */
 export function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
@@ -60,10 +71,12 @@ export type KindPlugin<K extends string> = {
   validate(manifest: Manifest, ctx: ValidationContext): Problem[];
   /** References to task definitions, as written (families, pins, ARNs). */
   references(manifest: Manifest): TaskDefinitionRef[];
+  /** Where the spec names task definitions (what an environment's rename follows). */
+  referencePaths(spec: JsonObject): JsonPath[];
   /** A reference by ARN without a revision follows AWS's latest ACTIVE revision (ECS resolves it at deploy time). */
   readonly followsLatestActive: boolean;
   /** The task definition family this resource defines (what other kinds refer to), if any. */
-  definesFamily(manifest: Manifest): string | undefined;
+  definesFamily(manifest: Pick<Manifest, "name" | "spec">): string | undefined;
   /** Clusters whose ARN names the account (learned before the first write when nothing else exists). */
   clusters(manifest: Manifest, defaultCluster: string | undefined): string[];
   /** The resource's ARN as read (undefined: not on AWS, or not read). */

@@ -1,9 +1,9 @@
 import { clusterName } from "../../manifests/identity.js";
 import { isJsonObject } from "../../json.js";
-import { parseTaskDefinitionRef } from "../common/validation.js";
+import type { JsonObject, JsonPath } from "../../json.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { tagListToMap } from "../common/tags.js";
-import { callsOf, maybe, stringOrUndefined } from "../kind-plugin.js";
+import { callsOf, maybe, referencesAt, stringOrUndefined } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { planScheduledRule } from "./plan.js";
 import { readRules } from "./read.js";
@@ -14,14 +14,20 @@ function targets(spec: Record<string, unknown>): Record<string, unknown>[] {
   return Array.isArray(list) ? list.filter(isJsonObject) : [];
 }
 
+function referencePaths(spec: JsonObject): JsonPath[] {
+  const list = spec["targets"];
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((t, i) => (isJsonObject(t) && typeof t["taskDefinition"] === "string" ? [["targets", i, "taskDefinition"]] : []));
+}
+
 /** An EventBridge rule that runs ECS tasks: rule, targets and tags are written separately. */
 export const scheduledRulePlugin = {
   kind: "ScheduledRule",
   planOrder: 2,
   validate: (manifest, ctx) => validateScheduledRule(manifest, ctx),
   // EventBridge keeps a target's ARN as written and resolves it on every run: no latest to follow.
-  references: (manifest) =>
-    targets(manifest.spec).flatMap((t) => (typeof t["taskDefinition"] === "string" ? [parseTaskDefinitionRef(t["taskDefinition"])] : [])),
+  references: (manifest) => referencesAt(manifest.spec, referencePaths(manifest.spec)),
+  referencePaths,
   followsLatestActive: false,
   definesFamily: () => undefined,
   clusters: (manifest, defaultCluster) =>

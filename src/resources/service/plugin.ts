@@ -1,8 +1,8 @@
+import type { JsonObject, JsonPath } from "../../json.js";
 import { effectiveCluster } from "../../manifests/identity.js";
-import { parseTaskDefinitionRef } from "../common/validation.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { tagListToMap } from "../common/tags.js";
-import { callsOf, maybe, stringOrUndefined } from "../kind-plugin.js";
+import { callsOf, maybe, referencesAt, stringOrUndefined } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { isRolledBack, serviceHealth } from "./health.js";
 import { isInterruptedDeploy } from "./interrupted-deploy.js";
@@ -11,15 +11,17 @@ import { readServices } from "./read.js";
 import { residueChanges } from "./residue.js";
 import { validateService } from "./validate.js";
 
+function referencePaths(spec: JsonObject): JsonPath[] {
+  return typeof spec["taskDefinition"] === "string" ? [["taskDefinition"]] : [];
+}
+
 /** An ECS service: updated in place; a write starts a deployment that rolls out afterwards. */
 export const servicePlugin = {
   kind: "Service",
   planOrder: 1,
   validate: (manifest, ctx) => validateService(manifest, ctx),
-  references: (manifest) => {
-    const ref = manifest.spec["taskDefinition"];
-    return typeof ref === "string" ? [parseTaskDefinitionRef(ref)] : [];
-  },
+  references: (manifest) => referencesAt(manifest.spec, referencePaths(manifest.spec)),
+  referencePaths,
   followsLatestActive: true,
   definesFamily: () => undefined,
   clusters: (manifest, defaultCluster) => [effectiveCluster(manifest.spec, defaultCluster)],

@@ -11,6 +11,7 @@ export const taskDefinitionPlugin = {
   planOrder: 0,
   validate: (manifest) => validateTaskDefinition(manifest),
   references: () => [],
+  referencePaths: () => [],
   followsLatestActive: false,
   definesFamily: (manifest) => manifest.name,
   clusters: () => [],

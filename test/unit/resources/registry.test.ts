@@ -14,6 +14,7 @@ const throwaway: KindPlugin<"Throwaway"> = {
   planOrder: 3,
   validate: () => [],
   references: () => [{ type: "family", family: "web" }],
+  referencePaths: () => [["web"]],
   followsLatestActive: false,
   definesFamily: () => undefined,
   clusters: () => [],
