@@ -51,6 +51,9 @@ export function eventBusName(busOrArn: string): string {
   return nameOrArnName(busOrArn, "events", "event-bus");
 }
 
+// xref: ECS CreateCluster `clusterName` (letters, digits, hyphens, underscores, up to 255) or a cluster ARN.
+export const CLUSTER_PATTERN = /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/;
+
 /**
  * Tags need the long service ARN (`service/<cluster>/<name>`); a short one (`service/<name>`)
  * predates it and cannot be tagged (docs/normalization.md#sv-16).

@@ -7,7 +7,8 @@ import type { JsonObject, JsonValue } from "../json.js";
  */
 export function toPlainJson(value: unknown): JsonValue {
   if (value === null) return null;
-  if (value instanceof Date) return value.toISOString();
+  // An unreadable date from a hand-made or corrupt answer is no date, never an exception.
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
   if (Array.isArray(value)) return value.filter((item) => item !== undefined).map(toPlainJson);
   switch (typeof value) {

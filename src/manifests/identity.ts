@@ -23,16 +23,24 @@ export function resourceKey(kind: Kind, name: string, spec: JsonObject, defaultC
   return `${kind}/${(scope.fromSettings === "defaultCluster" ? defaultCluster : undefined) ?? scope.defaultValue}/${name}`;
 }
 
+export type ParsedResourceKey = { kind: Kind; scope: string | undefined; name: string };
+
 /**
  * `Service/prod/web` → kind Service, scope prod, name web; `TaskDefinition/web` has no scope. The
  * one parser of resource keys; a malformed key is a bug in ecs-gitops (keys are built, never typed).
  */
-export function parseResourceKey(key: ResourceKey): { kind: Kind; scope: string | undefined; name: string } {
+export function parseResourceKey(key: ResourceKey): ParsedResourceKey {
+  const parsed = readResourceKey(key);
+  if (parsed === undefined)
+    throw new EcsGitopsError("Internal", `resource key ${JSON.stringify(key)} is not <Kind>/…/<name>`, { where: key });
+  return parsed;
+}
+
+/** `parseResourceKey` for keys of manifests that may be invalid (a problem's key): undefined, never a throw. */
+export function readResourceKey(key: ResourceKey): ParsedResourceKey | undefined {
   const parts = key.split("/");
   const kind = KINDS.find((k) => k === parts[0]);
   const name = parts.at(-1);
-  if (kind === undefined || name === undefined || parts.length < 2 || name === "") {
-    throw new EcsGitopsError("Internal", `resource key ${JSON.stringify(key)} is not <Kind>/…/<name>`, { where: key });
-  }
+  if (kind === undefined || name === undefined || parts.length < 2 || name === "") return undefined;
   return { kind, scope: parts.length > 2 ? parts.slice(1, -1).join("/") : undefined, name };
 }

@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { isJsonObject } from "../json.js";
+import { parseTimeMs } from "../time.js";
 import { KINDS } from "../manifests/types.js";
 import type { Kind } from "../manifests/types.js";
 
@@ -176,7 +177,7 @@ function isOptionalString(v: unknown): boolean {
 }
 
 function isIsoTime(v: unknown): boolean {
-  return typeof v === "string" && !Number.isNaN(Date.parse(v));
+  return typeof v === "string" && parseTimeMs(v) !== undefined;
 }
 
 function isErrnoCode(error: unknown, code: string): boolean {
