@@ -34,3 +34,16 @@ export function toPlainObject(value: unknown): JsonObject {
   }
   return out;
 }
+
+/** `value` without its null members and items (a read that treats null as "not set"). */
+export function withoutNulls(value: JsonValue): JsonValue | undefined {
+  if (value === null) return undefined;
+  if (Array.isArray(value)) return value.flatMap((item) => withoutNulls(item) ?? []);
+  if (typeof value !== "object") return value;
+  const out: JsonObject = {};
+  for (const [key, member] of Object.entries(value)) {
+    const kept = withoutNulls(member);
+    if (kept !== undefined) setOwn(out, key, kept);
+  }
+  return out;
+}
