@@ -32,17 +32,28 @@ function redactSchemeForm(text: string): string {
   const lineEnd = nextIndex(text, (i) => text[i] === "\n" || text[i] === "\r");
   const unusual = nextIndex(text, (i) => UNUSUAL.test(text[i] ?? ""));
   const colon = nextIndex(text, (i) => text[i] === ":");
+  return maskAfterMatches(text, SCHEME, (start) => {
+    const at = credentialAt(start);
+    if (at >= text.length || at > lineEnd(start) || at - start > MAX_USERINFO) return undefined;
+    return looksLikeUserinfo(text, start, at, unusual(start), colon(start)) ? at : undefined;
+  });
+}
+
+/**
+ * `***` in place of each credential: one starts right after a match of `pattern` and ends where
+ * `credentialEnd` says (undefined: that match is no credential). The search resumes after it.
+ */
+function maskAfterMatches(text: string, pattern: RegExp, credentialEnd: (start: number) => number | undefined): string {
   const parts: string[] = [];
   let copied = 0;
-  SCHEME.lastIndex = 0;
-  for (let m = SCHEME.exec(text); m !== null; m = SCHEME.exec(text)) {
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
     const start = m.index + m[0].length;
-    const at = credentialAt(start);
-    if (at >= text.length || at > lineEnd(start) || at - start > MAX_USERINFO) continue;
-    if (!looksLikeUserinfo(text, start, at, unusual(start), colon(start))) continue;
+    const end = credentialEnd(start);
+    if (end === undefined) continue;
     parts.push(text.slice(copied, start), "***");
-    copied = at;
-    SCHEME.lastIndex = at + 1;
+    copied = end;
+    pattern.lastIndex = end + 1;
   }
   if (copied === 0) return text;
   parts.push(text.slice(copied));
@@ -67,24 +78,14 @@ function redactScpForm(text: string): string {
   // Many `user:` candidates may share one `@`: check its host once.
   const hostChecked = new Map<number, boolean>();
   const stop = nextIndex(text, (i) => /[\s'"`/]/.test(text[i] ?? ""));
-  const parts: string[] = [];
-  let copied = 0;
-  SCP_USER.lastIndex = 0;
-  for (let m = SCP_USER.exec(text); m !== null; m = SCP_USER.exec(text)) {
-    const start = m.index + m[0].length;
-    if (text.startsWith("***@", start)) continue;
+  return maskAfterMatches(text, SCP_USER, (start) => {
+    if (text.startsWith("***@", start)) return undefined;
     const end = at(start);
-    if (end >= text.length || stop(start) < end) continue;
+    if (end >= text.length || stop(start) < end) return undefined;
     const host = hostChecked.get(end) ?? hostAfter(text, end + 1, true);
     hostChecked.set(end, host);
-    if (!host) continue;
-    parts.push(text.slice(copied, start), "***");
-    copied = end;
-    SCP_USER.lastIndex = end + 1;
-  }
-  if (copied === 0) return text;
-  parts.push(text.slice(copied));
-  return parts.join("");
+    return host ? end : undefined;
+  });
 }
 
 /** A host name starts at `from`: `host` then a separator (scp form: `host:`, never a digest `sha256:`). */

@@ -3,6 +3,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { EcsGitopsError } from "../errors.js";
 import type { JsonValue } from "../json.js";
 import { formatSlackMessage } from "./slack-format.js";
+import { parseTimeMs } from "../time.js";
 import type { AlertEvent, AlertSink } from "./types.js";
 
 /** The only place the signing secret comes from (never argv: it would show in `ps`). */
@@ -148,8 +149,8 @@ export function verifyWebhookSignature(input: {
 export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
   if (value === null || value.trim() === "") return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const dateMs = Date.parse(value);
-  return Number.isNaN(dateMs) ? undefined : Math.max(0, dateMs - nowMs);
+  const dateMs = parseTimeMs(value);
+  return dateMs === undefined ? undefined : Math.max(0, dateMs - nowMs);
 }
 
 // The URL may embed a token (Slack): errors name the host only.

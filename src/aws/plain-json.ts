@@ -7,7 +7,8 @@ import type { JsonObject, JsonValue } from "../json.js";
  */
 export function toPlainJson(value: unknown): JsonValue {
   if (value === null) return null;
-  if (value instanceof Date) return value.toISOString();
+  // An unreadable date from a hand-made or corrupt answer is no date, never an exception.
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
   if (Array.isArray(value)) return value.filter((item) => item !== undefined).map(toPlainJson);
   switch (typeof value) {
@@ -30,6 +31,19 @@ export function toPlainObject(value: unknown): JsonObject {
   for (const [key, member] of Object.entries(value)) {
     if (member === undefined || key === "$metadata") continue;
     setOwn(out, key, toPlainJson(member));
+  }
+  return out;
+}
+
+/** `value` without its null members and items (a read that treats null as "not set"). */
+export function withoutNulls(value: JsonValue): JsonValue | undefined {
+  if (value === null) return undefined;
+  if (Array.isArray(value)) return value.flatMap((item) => withoutNulls(item) ?? []);
+  if (typeof value !== "object") return value;
+  const out: JsonObject = {};
+  for (const [key, member] of Object.entries(value)) {
+    const kept = withoutNulls(member);
+    if (kept !== undefined) setOwn(out, key, kept);
   }
   return out;
 }

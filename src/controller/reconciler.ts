@@ -10,6 +10,7 @@ import type { ApplyOutcome, AppliedWrite } from "../engine/applier.js";
 import type { DesiredState } from "../engine/desired-state.js";
 import { handMadeRevisions } from "../engine/difference.js";
 import type { LiveSnapshot, PlanResult } from "../engine/planner.js";
+import { identityOf, isInterruptedDeploy } from "../engine/observed.js";
 import { readAndPlan } from "../engine/read-plan.js";
 import type { QueueResult } from "./queue.js";
 import { pluginFor } from "../resources/registry.js";
@@ -221,7 +222,8 @@ export class Reconciler {
       family: {
         pendingInGit: families.some((f) => plan.resolved.get(f)?.state === "pending"),
         registeredSinceApply: families.some((f) => this.#records.registeredAt(f) > appliedAt),
-        interruptedDeploy: families.some((f) => this.#interrupted(manifest, f, plan, snapshot)) || (this.#o.hooks?.began(action) ?? false),
+        interruptedDeploy:
+          families.some((f) => isInterruptedDeploy(manifest, f, plan, snapshot)) || (this.#o.hooks?.began(action) ?? false),
       },
       rolledBack: pluginFor(manifest).rolledBack(manifest, snapshot),
       pinLifted: liftsPin(action),
@@ -233,7 +235,7 @@ export class Reconciler {
       rolloutInFlight: this.#o.codeDeploy?.isActive(key),
     });
     if (verdict.consumeResidue) this.#records.update(key, { residue: undefined });
-    const identity = { ...this.#identity(manifest, snapshot), commit: desired.commit, now };
+    const identity = { ...identityOf(manifest, snapshot), commit: desired.commit, now };
     if (verdict.drift === "resolve") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes: [] }));
     if (verdict.drift === "git") this.#o.alerts.emitAll(this.#o.drift.observe(key, { ...identity, changes: [], resolution: "git" }));
     if (verdict.drift === "observe")
@@ -244,14 +246,6 @@ export class Reconciler {
     if (verdict.reason === "RolledBack") log.warn({ changes: changedCount(action) }, verdict.message);
     if (verdict.verdict === "heal") log.info({ changes: changedCount(action), missing: deletedByHand }, "reverting drift");
     return verdict;
-  }
-
-  /** After a restart: our revision of `family` is newer than what the resource runs (see isInterruptedDeploy). */
-  #interrupted(manifest: Manifest, family: string, plan: PlanResult, snapshot: LiveSnapshot): boolean {
-    const resolved = plan.resolved.get(family);
-    if (resolved?.state !== "known") return false;
-    const revision = snapshot.revisions.get(family)?.find((r) => r.arn === resolved.arn);
-    return pluginFor(manifest).interruptedDeploy(manifest, snapshot, revision?.taskDefinition);
   }
 
   /**
@@ -373,11 +367,6 @@ export class Reconciler {
     if (error.code !== "Throttled")
       this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code: error.code, message: error.message }, now, { commit }));
     return retry ? { retry: true } : { stalled: true };
-  }
-
-  #identity(manifest: Manifest, snapshot: LiveSnapshot): { kind: Manifest["kind"]; name: string; arn?: string } {
-    const arn = pluginFor(manifest).arn(manifest, snapshot);
-    return arn ? { kind: manifest.kind, name: manifest.name, arn } : { kind: manifest.kind, name: manifest.name };
   }
 
   /** What our writes tell about in-flight deploys, and the reader's caches following them. */

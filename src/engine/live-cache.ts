@@ -1,9 +1,12 @@
 import { assertNever } from "../assert-never.js";
 import { accountIdFromArn } from "../aws/index.js";
+import { familyOfArn } from "../aws/arn.js";
 import { jittered } from "../jitter.js";
 import { isJsonObject } from "../json.js";
-import type { JsonObject, JsonValue } from "../json.js";
-import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../manifests/identity.js";
+import type { JsonObject } from "../json.js";
+import { busOf } from "../resources/scheduled-rule/read.js";
+import type { CachedRuleTags } from "../resources/live-snapshot.js";
+import type { LiveSchedule } from "../resources/schedule/normalize.js";
 import { tagListToMap } from "../resources/common/tags.js";
 import { readLiveTaskDefinition } from "../resources/task-definition/normalize.js";
 import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
@@ -29,7 +32,7 @@ export const DEFAULT_REFRESH_MS = 3_600_000;
 /** Extra tries of a read that stayed throttled through the SDK's retries: pauses of ~1, 2, 4, 8 s. */
 
 export type LatestRevision = { arn: string | undefined; expiresAt: number };
-export type CachedRuleTags = { bus: string; name: string; tags: JsonObject[]; expiresAt: number };
+export type { CachedRuleTags };
 
 export type LiveCacheOptions = { accountId: string | undefined; refreshMs: number; now: () => number; random: () => number };
 
@@ -44,6 +47,8 @@ export class LiveCache {
   readonly latest = new Map<string, LatestRevision>();
   /** By rule ARN. */
   readonly ruleTags = new Map<string, CachedRuleTags>();
+  /** GetSchedule answers by schedule ARN, kept while ListSchedules shows the same LastModificationDate. */
+  readonly schedules = new Map<string, { modified: string; schedule: LiveSchedule }>();
   accountId: string | undefined;
   readonly #o: LiveCacheOptions;
 
@@ -139,7 +144,7 @@ export class LiveCache {
       // CodeDeploy moves the service's revision itself; the next DescribeServices shows it.
       case "codedeploy:CreateDeployment":
         return;
-      // Their readers (schedule-read.ts, scalable-target-read.ts) see the change on the next read.
+      // Their readers (resources/schedule/read.ts, resources/scalable-target/read.ts) see the change on the next read.
       case "scheduler:CreateSchedule":
       case "scheduler:UpdateSchedule":
       case "application-autoscaling:RegisterScalableTarget":
@@ -181,14 +186,9 @@ export class LiveCache {
   }
 }
 
-/** `arn:aws:ecs:r:a:task-definition/web:7` → `web`. */
-export function familyOfArn(arn: string): string | undefined {
-  return /:task-definition\/([^:]+):\d+$/.exec(arn)?.[1];
-}
+export { familyOfArn };
 
-export function busOf(value: JsonValue | undefined): string {
-  return typeof value === "string" && value !== "" ? eventBusName(value) : AWS_DEFAULT_EVENT_BUS;
-}
+export { busOf };
 
 function stringAt(object: JsonObject, key: string): string | undefined {
   const value = object[key];

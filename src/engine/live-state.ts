@@ -1,34 +1,22 @@
 import PQueue from "p-queue";
-import {
-  accountIdFromArn,
-  DESCRIBE_SERVICES_BATCH,
-  describeClusters,
-  describeServices,
-  describeTaskDefinition,
-  listRules,
-  listTagsForResource,
-  listTaskDefinitionArns,
-  listTargetsByRule,
-} from "../aws/index.js";
-import type { AwsClients, DescribedServices } from "../aws/index.js";
+import { accountIdFromArn, describeClusters, describeTaskDefinition, listTaskDefinitionArns } from "../aws/index.js";
+import type { AwsClients } from "../aws/index.js";
 import { isEcsGitopsError } from "../errors.js";
-import { isJsonObject } from "../json.js";
-import type { JsonObject, JsonValue } from "../json.js";
-import { effectiveCluster } from "../manifests/identity.js";
-import type { Manifest, ResourceKey } from "../manifests/types.js";
-import type { LiveScheduledRule } from "../resources/scheduled-rule/normalize.js";
+import type { JsonObject } from "../json.js";
+import type { Manifest } from "../manifests/types.js";
 import { readLiveTaskDefinition } from "../resources/task-definition/normalize.js";
 import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { PlannedCall } from "../resources/types.js";
 import type { AppliedWrite } from "./applier.js";
-import { pluginFor } from "../resources/registry.js";
+import { allPlugins, pluginFor } from "../resources/registry.js";
+import type { KindReadIo } from "../resources/kind-plugin.js";
+import type { LiveReads } from "../resources/live-snapshot.js";
 import { jittered } from "../jitter.js";
-import { busOf, DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS, familyOfArn, LiveCache } from "./live-cache.js";
+import { DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS, familyOfArn, LiveCache } from "./live-cache.js";
 import type { LatestRevision, LiveReaderOptions } from "./live-cache.js";
 import { latestActiveFamilies } from "./references.js";
 import { RuleTagsPrefetch } from "./rule-tags-prefetch.js";
-import { KindReaders } from "./schedule-read.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 
 export { DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS };
@@ -73,7 +61,6 @@ export class LiveReader {
   readonly #describing = new Map<string, Promise<LiveTaskDefinition | undefined>>();
   readonly #ruleTagsPrefetch: RuleTagsPrefetch;
   #clustersDescribed = false;
-  readonly #kinds: KindReaders;
 
   constructor(aws: AwsClients, options: LiveReaderOptions = {}) {
     this.#aws = aws;
@@ -87,7 +74,6 @@ export class LiveReader {
       random: this.#random,
     });
     this.#ruleTagsPrefetch = new RuleTagsPrefetch(aws, this.#cache, (read) => this.#read(read), this.#now);
-    this.#kinds = new KindReaders(aws, (read) => this.#read(read));
   }
 
   get accountId(): string | undefined {
@@ -96,26 +82,39 @@ export class LiveReader {
 
   async snapshot(manifests: readonly Manifest[], settings: { defaultCluster: string | undefined }): Promise<LiveSnapshot> {
     this.#ruleTagsPrefetch.startWave();
-    const [services, rules] = await Promise.all([
-      this.#readServices(
-        manifests.filter((m) => m.kind === "Service"),
-        settings.defaultCluster,
-      ),
-      this.#readRules(manifests.filter((m) => m.kind === "ScheduledRule")),
-    ]);
-    await this.#learnAccountId(manifests, settings.defaultCluster, { services, rules });
-    const families = [...new Set(manifests.filter((m) => m.kind === "TaskDefinition").map((m) => m.name))];
+    const reading = new Map<string, Promise<LiveReads>>();
+    const io = this.#io(settings.defaultCluster, (kind) => reading.get(kind) ?? Promise.resolve({}));
+    for (const plugin of allPlugins())
+      reading.set(
+        plugin.kind,
+        plugin.readLive(
+          manifests.filter((m) => m.kind === plugin.kind),
+          io,
+        ),
+      );
+    const reads = await Promise.all(reading.values());
+    const services = new Map(reads.flatMap((r) => [...(r.services ?? [])]));
+    const rules = new Map(reads.flatMap((r) => [...(r.rules ?? [])]));
+    const resources = new Map(reads.flatMap((r) => [...(r.resources ?? [])]));
+    const kinds = kindFields(reads);
+    await this.#learnAccountId(manifests, settings.defaultCluster, { services, rules, resources });
+    const families = [...new Set(manifests.flatMap((m) => pluginFor(m).definesFamily(m) ?? []))];
     const wanted = new Set(families);
     const inUse = new Map<string, Set<string>>();
-    const note = (arn: unknown) => {
-      if (typeof arn !== "string") return;
-      const family = familyOfArn(arn);
-      if (family && wanted.has(family)) inUse.set(family, (inUse.get(family) ?? new Set()).add(arn));
+    const readSoFar: LiveSnapshot = {
+      accountId: undefined,
+      revisions: new Map(),
+      latestKnown: new Set(),
+      services,
+      rules,
+      resources,
+      ...kinds,
     };
-    for (const service of services.values()) note(service?.["taskDefinition"]);
-    for (const rule of rules.values())
-      for (const target of rule?.targets ?? [])
-        note(isJsonObject(target["EcsParameters"]) ? target["EcsParameters"]["TaskDefinitionArn"] : undefined);
+    for (const manifest of manifests)
+      for (const arn of pluginFor(manifest).revisionsInUse(manifest, readSoFar)) {
+        const family = familyOfArn(arn);
+        if (family && wanted.has(family)) inUse.set(family, (inUse.get(family) ?? new Set()).add(arn));
+      }
     const latestKnown = new Set<string>();
     const read = await Promise.all(
       families.map(async (family) => {
@@ -152,8 +151,7 @@ export class LiveReader {
           .map(async (family) => [family, (await this.#readLatest(family)).arn] as const),
       ),
     );
-    const kinds = await this.#kinds.read(manifests, services);
-    return { accountId: this.#cache.accountId, revisions: new Map(read), latestKnown, latestActive, services, rules, ...kinds };
+    return { accountId: this.#cache.accountId, revisions: new Map(read), latestKnown, latestActive, services, rules, resources, ...kinds };
   }
 
   /** The snapshot with each family's latest revision read afresh and added to its candidates. */
@@ -219,6 +217,19 @@ export class LiveReader {
     this.#cache.forget();
   }
 
+  /** What a kind's batched read may use. */
+  #io(defaultCluster: string | undefined, readsOf: (kind: string) => Promise<LiveReads>): KindReadIo {
+    return {
+      aws: this.#aws,
+      read: (call) => this.#read(call),
+      cache: this.#cache,
+      now: this.#now,
+      defaultCluster,
+      prefetchRuleTags: (bus, rules) => this.#ruleTagsPrefetch.fill(bus, rules),
+      readsOf,
+    };
+  }
+
   /** A revision by ARN: cached, or described once even when several waves ask at the same time. */
   async #revision(arn: string): Promise<LiveTaskDefinition | undefined> {
     const cached = this.#cache.revisions.get(arn);
@@ -264,93 +275,11 @@ export class LiveReader {
     return revision;
   }
 
-  async #readServices(
-    manifests: readonly Manifest[],
-    defaultCluster: string | undefined,
-  ): Promise<Map<ResourceKey, JsonObject | undefined>> {
-    const byCluster = new Map<string, Manifest[]>();
-    for (const m of manifests) {
-      const cluster = effectiveCluster(m.spec, defaultCluster);
-      byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), m]);
-    }
-    const out = new Map<ResourceKey, JsonObject | undefined>();
-    const described = await Promise.all(
-      [...byCluster].map(
-        async ([cluster, group]) =>
-          [
-            group,
-            await this.#describeCluster(
-              cluster,
-              group.map((m) => m.name),
-            ),
-          ] as const,
-      ),
-    );
-    for (const [group, services] of described) for (const m of group) out.set(m.key, services.get(m.name));
-    return out;
-  }
-
-  /** One cluster's services: the first batch alone (a missing cluster costs one call), the rest in parallel. */
-  async #describeCluster(cluster: string, names: readonly string[]): Promise<Map<string, JsonObject>> {
-    const batches: string[][] = [];
-    for (let i = 0; i < names.length; i += DESCRIBE_SERVICES_BATCH) batches.push(names.slice(i, i + DESCRIBE_SERVICES_BATCH));
-    const [first, ...rest] = batches;
-    if (first === undefined) return new Map();
-    const head = await this.#read(() => describeServices(this.#aws, cluster, first));
-    if (head.clusterMissing) return new Map();
-    const tail: DescribedServices[] = await Promise.all(rest.map((batch) => this.#read(() => describeServices(this.#aws, cluster, batch))));
-    return new Map([head, ...tail].flatMap((d) => [...d.services]));
-  }
-
-  async #readRules(manifests: readonly Manifest[]): Promise<Map<ResourceKey, LiveScheduledRule | undefined>> {
-    const byBus = new Map<string, Manifest[]>();
-    for (const m of manifests) {
-      const bus = busOf(m.spec["eventBusName"]);
-      byBus.set(bus, [...(byBus.get(bus) ?? []), m]);
-    }
-    const out = new Map<ResourceKey, LiveScheduledRule | undefined>();
-    const read = await Promise.all([...byBus].map(([bus, group]) => this.#readBus(bus, group)));
-    for (const entries of read) for (const [key, rule] of entries) out.set(key, rule);
-    return out;
-  }
-
-  async #readBus(bus: string, group: readonly Manifest[]): Promise<[ResourceKey, LiveScheduledRule | undefined][]> {
-    const listed = new Map((await this.#read(() => listRules(this.#aws, bus))).map((r) => [String(r["Name"]), r]));
-    for (const [arn, cached] of this.#cache.ruleTags) if (cached.bus === bus && !listed.has(cached.name)) this.#cache.ruleTags.delete(arn);
-    await this.#ruleTagsPrefetch.fill(
-      bus,
-      group.flatMap((m) => {
-        const rule = listed.get(m.name);
-        return rule === undefined ? [] : [rule];
-      }),
-    );
-    return Promise.all(
-      group.map(async (m): Promise<[ResourceKey, LiveScheduledRule | undefined]> => {
-        const rule = listed.get(m.name);
-        if (!rule) return [m.key, undefined];
-        const [targets, tags] = await Promise.all([
-          this.#read(() => listTargetsByRule(this.#aws, bus, m.name)),
-          this.#tagsOfRule(bus, m.name, rule["Arn"]),
-        ]);
-        return [m.key, { rule, targets, tags }];
-      }),
-    );
-  }
-
-  async #tagsOfRule(bus: string, name: string, arn: JsonValue | undefined): Promise<JsonObject[]> {
-    if (typeof arn !== "string") return [];
-    const cached = this.#cache.ruleTags.get(arn);
-    if (cached !== undefined && cached.expiresAt > this.#now()) return cached.tags;
-    const tags = await this.#read(() => listTagsForResource(this.#aws, arn));
-    this.#cache.ruleTags.set(arn, { bus, name, tags, expiresAt: this.#cache.expiry() });
-    return tags;
-  }
-
   /** Rule targets and `family:rev` pins need ARNs; any live ARN, or the clusters, tell the account. */
   async #learnAccountId(
     manifests: readonly Manifest[],
     defaultCluster: string | undefined,
-    live: Pick<LiveSnapshot, "services" | "rules">,
+    live: Pick<LiveSnapshot, "services" | "rules" | "resources">,
   ): Promise<void> {
     if (this.#cache.accountId) return;
     // Revisions are read after this: only what the batched reads brought back so far counts.
@@ -391,3 +320,10 @@ export class LiveReader {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The fields of the kinds whose reads have a field of their own, present only when read. */
+function kindFields(reads: readonly LiveReads[]): Pick<LiveSnapshot, "schedules" | "scalableTargets"> {
+  const schedules = reads.find((r) => r.schedules !== undefined)?.schedules;
+  const scalableTargets = reads.find((r) => r.scalableTargets !== undefined)?.scalableTargets;
+  return { ...(schedules ? { schedules } : {}), ...(scalableTargets ? { scalableTargets } : {}) };
+}

@@ -1,12 +1,6 @@
 import type { Manifest } from "../manifests/types.js";
-import { parseTaskDefinitionRef } from "../resources/common/validation.js";
-import { planScalableTarget } from "../resources/scalable-target/plan.js";
-import { planSchedule } from "../resources/schedule/plan.js";
-import { planScheduledRule } from "../resources/scheduled-rule/plan.js";
-import { planService } from "../resources/service/plan.js";
-import { planTaskDefinition } from "../resources/task-definition/plan.js";
+import { isArn, parseTaskDefinitionRef, taskDefinitionArn } from "../aws/arn.js";
 import type { TaskDefinitionPlan } from "../resources/task-definition/plan.js";
-import { assertNever } from "../assert-never.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import { pluginOf } from "../resources/registry.js";
 import type { Action, PlanContext, ResolvedTaskDefinition } from "../resources/types.js";
@@ -22,6 +16,9 @@ export type PlanSettings = Omit<PlanContext, "resolveTaskDefinition" | "accountI
   expectedAccount?: string | undefined;
 };
 
+/** What a family's plan tells the resources that refer to it. */
+type FamilyPlan = Pick<TaskDefinitionPlan, "action" | "resolved">;
+
 export type PlanResult = {
   /** Task definitions first, then the services and rules that reference them. */
   actions: Action[];
@@ -35,7 +32,7 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
   const ordered = [...manifests].sort(
     (a, b) => pluginOf(a.kind).planOrder - pluginOf(b.kind).planOrder || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
   );
-  const tdPlans = new Map<string, TaskDefinitionPlan>();
+  const tdPlans = new Map<string, FamilyPlan>();
   const needLatest: string[] = [];
   const actions: Action[] = [];
   const { ignoreRules, expectedAccount, ...rest } = settings;
@@ -53,35 +50,12 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
   };
   for (const manifest of ordered) {
     const ctx = contextFor(manifest, pluginOf(manifest.kind).followsLatestActive ? serviceContext : baseContext, ignoreRules);
-    switch (manifest.kind) {
-      case "TaskDefinition": {
-        const plan = planTaskDefinition(manifest, live.revisions.get(manifest.name) ?? [], ctx);
-        tdPlans.set(manifest.name, plan);
-        if (
-          plan.resolved.state === "pending" &&
-          (live.revisions.get(manifest.name)?.length ?? 0) > 0 &&
-          !live.latestKnown.has(manifest.name)
-        ) {
-          needLatest.push(manifest.name);
-        }
-        actions.push(plan.action);
-        break;
-      }
-      case "Service":
-        actions.push(planService(manifest, live.services.get(manifest.key), ctx));
-        break;
-      case "ScheduledRule":
-        actions.push(planScheduledRule(manifest, live.rules.get(manifest.key), ctx));
-        break;
-      case "Schedule":
-        actions.push(planSchedule(manifest, live.schedules?.get(manifest.key), ctx));
-        break;
-      case "ScalableTarget":
-        actions.push(planScalableTarget(manifest, live.scalableTargets?.get(manifest.key), ctx));
-        break;
-      default:
-        assertNever(manifest.kind);
-    }
+    const plugin = pluginOf(manifest.kind);
+    const plan = plugin.plan(manifest, live, ctx);
+    const family = plugin.definesFamily(manifest);
+    if (family !== undefined && plan.resolved !== undefined) tdPlans.set(family, { action: plan.action, resolved: plan.resolved });
+    if (family !== undefined && plan.needsLatest === true) needLatest.push(family);
+    actions.push(plan.action);
   }
   const resolved = new Map<string, ResolvedTaskDefinition>([...tdPlans].map(([family, plan]) => [family, plan.resolved]));
   if (expectedAccount !== undefined && live.accountId !== undefined && live.accountId !== expectedAccount) {
@@ -121,18 +95,17 @@ function contextFor(manifest: Manifest, base: PlanContext, rules: readonly Ignor
  */
 export function resolveReference(
   ref: string,
-  tdPlans: ReadonlyMap<string, TaskDefinitionPlan>,
+  tdPlans: ReadonlyMap<string, FamilyPlan>,
   accountId: string | undefined,
   region: string,
   latestActive?: ReadonlyMap<string, string | undefined>,
 ): ResolvedTaskDefinition {
   const parsed = parseTaskDefinitionRef(ref);
   if (parsed.type === "latest" && latestActive !== undefined) return resolveLatest(parsed.family, tdPlans, latestActive);
-  if (ref.startsWith("arn:")) return { state: "known", arn: ref };
-  const pinned = /^([A-Za-z0-9_-]+):(\d+)$/.exec(ref);
-  if (pinned) {
+  if (isArn(ref)) return { state: "known", arn: ref };
+  if (parsed.type === "pinned") {
     if (!accountId) return { state: "unresolved", reason: `cannot expand "${ref}" to an ARN: the AWS account id is not known yet` };
-    return { state: "known", arn: `arn:aws:ecs:${region}:${accountId}:task-definition/${pinned[1]}:${pinned[2]}` };
+    return { state: "known", arn: taskDefinitionArn(region, accountId, parsed.family, parsed.revision) };
   }
   const plan = tdPlans.get(ref);
   if (!plan)
@@ -143,7 +116,7 @@ export function resolveReference(
   return resolvedByPlan(ref, plan);
 }
 
-function resolvedByPlan(family: string, plan: TaskDefinitionPlan): ResolvedTaskDefinition {
+function resolvedByPlan(family: string, plan: FamilyPlan): ResolvedTaskDefinition {
   if (plan.action.type === "blocked")
     return { state: "unresolved", reason: `task definition "${family}" is blocked: ${plan.action.reason}` };
   return plan.resolved;
@@ -152,7 +125,7 @@ function resolvedByPlan(family: string, plan: TaskDefinitionPlan): ResolvedTaskD
 /** An ARN without a revision: the repo's own plan for the family, else AWS's latest ACTIVE revision. */
 function resolveLatest(
   family: string,
-  tdPlans: ReadonlyMap<string, TaskDefinitionPlan>,
+  tdPlans: ReadonlyMap<string, FamilyPlan>,
   latestActive: ReadonlyMap<string, string | undefined>,
 ): ResolvedTaskDefinition {
   const plan = tdPlans.get(family);

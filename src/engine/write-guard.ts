@@ -9,7 +9,7 @@ import { isNotOurs, ownershipOf, tagListToMap } from "../resources/common/tags.j
 import type { TagMap } from "../resources/common/tags.js";
 import { OWNER_TAG, SOURCE_TAG } from "../resources/types.js";
 import type { WriteGuard } from "../resources/types.js";
-import { liveScheduleOwnerTags } from "./schedule-read.js";
+import { liveScheduleOwnerTags } from "../resources/schedule/read.js";
 
 /**
  * Reads, right before an action's first write, whether the resource is still what the plan

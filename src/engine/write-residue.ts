@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
 import type { JsonObject, JsonValue } from "../json.js";
 import type { Manifest } from "../manifests/types.js";
-import { planService } from "../resources/service/plan.js";
-import type { Change, PlanContext } from "../resources/types.js";
+import type { ResidueContext } from "../resources/kind-plugin.js";
+import { pluginFor } from "../resources/registry.js";
+import type { Change } from "../resources/types.js";
 
 /**
  * What one of our writes did not achieve, as AWS answered it: each path where the resource right
@@ -11,25 +12,19 @@ import type { Change, PlanContext } from "../resources/types.js";
  */
 export type Residue = ReadonlyMap<string, JsonValue | undefined>;
 
-export type ResidueContext = Omit<PlanContext, "resolveTaskDefinition" | "ignoreDifferences">;
+export type { ResidueContext };
 
 /**
- * The residue of a service write. Only services answer a write with their new state; a rule or
- * revision has none, so nothing it shows afterwards can be told from a hand change. Tags are not
- * in the response: a tag difference afterwards is never residue.
+ * The residue of a write. Only a kind whose writes answer with the new state has one (a
+ * service); a rule or revision has none, so nothing it shows afterwards can be told from a hand
+ * change. Tags are not in the response: a tag difference afterwards is never residue.
  */
 export function residueAfterWrite(manifest: Manifest, postWrite: JsonObject | undefined, ctx: ResidueContext): Residue | undefined {
-  if (manifest.kind !== "Service" || postWrite === undefined) return undefined;
-  const running = postWrite["taskDefinition"];
-  const context: PlanContext = {
-    ...ctx,
-    ignoreDifferences: [],
-    // The revision the write set is the one git meant: it is not part of what is left to do.
-    resolveTaskDefinition: (ref) =>
-      typeof running === "string" ? { state: "known", arn: running } : { state: "unresolved", reason: `no revision for ${ref}` },
-  };
+  if (postWrite === undefined) return undefined;
+  const changes = pluginFor(manifest).residueChanges(manifest, postWrite, ctx);
+  if (changes === undefined) return undefined;
   const residue = new Map<string, JsonValue | undefined>();
-  for (const change of planService(manifest, postWrite, context).changes) {
+  for (const change of changes) {
     if (!change.path.startsWith("/tags/")) residue.set(change.path, change.live as JsonValue | undefined);
   }
   return residue;

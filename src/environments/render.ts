@@ -1,5 +1,10 @@
+import { isArn } from "../aws/arn.js";
 import { isJsonObject } from "../json.js";
-import type { JsonPrimitive, JsonValue } from "../json.js";
+import type { JsonObject, JsonPrimitive, JsonValue } from "../json.js";
+import { KINDS } from "../resources/kinds.js";
+import type { Kind } from "../resources/kinds.js";
+import type { KindPlugin } from "../resources/kind-plugin.js";
+import { pluginOf } from "../resources/registry.js";
 import type { ParsedDocument } from "../manifests/parse.js";
 import { problem } from "../manifests/parse.js";
 import type { Problem, SourcePosition } from "../manifests/types.js";
@@ -91,10 +96,10 @@ function rename(docs: readonly Working[], overlay: Overlay): Working[] {
   const { namePrefix, nameSuffix } = overlay;
   if (namePrefix === "" && nameSuffix === "") return [...docs];
   const newName = (name: string) => `${namePrefix}${name}${nameSuffix}`;
-  const families = new Set(docs.filter((d) => d.kind === "TaskDefinition").map((d) => d.baseName));
+  const families = new Set(docs.flatMap((d) => pluginOfDocument(d)?.definesFamily({ name: d.baseName, spec: specOf(d) }) ?? []));
   // `web` and `web:3` name a family of these manifests; an ARN names something managed elsewhere.
   const followFamily = (ref: JsonPrimitive): JsonPrimitive => {
-    if (typeof ref !== "string" || ref.startsWith("arn:")) return ref;
+    if (typeof ref !== "string" || isArn(ref)) return ref;
     const [family, revision] = ref.split(":");
     return family !== undefined && families.has(family) ? newName(family) + (revision === undefined ? "" : `:${revision}`) : ref;
   };
@@ -106,16 +111,24 @@ function rename(docs: readonly Working[], overlay: Overlay): Working[] {
   };
   return docs.map((d) => {
     let node = setString(nodeOf(d), ["metadata", "name"], newName);
-    if (d.kind === "Service") node = setString(node, ["spec", "taskDefinition"], followFamily);
-    if (d.kind === "Schedule") node = setString(node, ["spec", "target", "ecsParameters", "taskDefinitionArn"], followFamily);
-    if (d.kind === "ScalableTarget") node = setString(node, ["spec", "resourceId"], followService);
-    if (d.kind === "ScheduledRule") {
-      const targets = nodeAt(node, ["spec", "targets"]);
-      const count = targets && "items" in targets ? targets.items.length : 0;
-      for (let i = 0; i < count; i++) node = setString(node, ["spec", "targets", i, "taskDefinition"], followFamily);
-    }
+    const plugin = pluginOfDocument(d);
+    for (const path of plugin?.referencePaths(specOf(d)) ?? []) node = setString(node, ["spec", ...path], followFamily);
+    for (const path of plugin?.serviceReferencePaths(specOf(d)) ?? []) node = setString(node, ["spec", ...path], followService);
     return { ...d, node };
   });
+}
+
+/** The plug-in of a document's kind; undefined for a kind the loader will reject. */
+function pluginOfDocument(d: Working): KindPlugin<Kind> | undefined {
+  const kind = KINDS.find((k) => k === d.kind);
+  return kind === undefined ? undefined : pluginOf(kind);
+}
+
+/** The spec as patched so far (the overlay's patches may add or change references). */
+function specOf(d: Working): JsonObject {
+  const spec = d.node === undefined ? undefined : nodeAt(d.node, ["spec"]);
+  const value = spec !== undefined ? toJson(spec) : isJsonObject(d.doc.value) ? d.doc.value["spec"] : undefined;
+  return isJsonObject(value) ? value : {};
 }
 
 /** A copy with the primitive at `path` (if any) replaced through `map`; its position is kept. */

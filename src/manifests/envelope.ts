@@ -19,6 +19,7 @@ import { schemaHasPath, suggest } from "./schema-check.js";
 import { isSecretName } from "../diff/mask.js";
 import { parseIgnorePath } from "../diff/structural.js";
 import { quoted } from "../text.js";
+import { descriptorOf } from "../resources/kinds.js";
 import { API_VERSION, KINDS } from "./types.js";
 import type { Kind, Problem } from "./types.js";
 
@@ -37,17 +38,6 @@ const METADATA_FIELDS = ["name", "labels", "annotations"];
 export { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS };
 // Read as `=== "true"`: any other spelling ("True", "yes") would silently mean false.
 const BOOLEAN_ANNOTATIONS: readonly string[] = [ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION, SYNC_ANNOTATION];
-// xref: ECS RegisterTaskDefinition `family` and CreateService `serviceName` (letters, numbers,
-// hyphens, underscores, up to 255); EventBridge PutRule `Name` pattern [\.\-_A-Za-z0-9]+, max 64.
-const NAME_PATTERNS: Record<Kind, { pattern: RegExp; text: string }> = {
-  TaskDefinition: { pattern: /^[A-Za-z0-9_-]{1,255}$/, text: "1-255 letters, digits, hyphens or underscores" },
-  Service: { pattern: /^[A-Za-z0-9_-]{1,255}$/, text: "1-255 letters, digits, hyphens or underscores" },
-  ScheduledRule: { pattern: /^[.\-_A-Za-z0-9]{1,64}$/, text: "1-64 letters, digits, dots, hyphens or underscores" },
-  // xref: Scheduler CreateSchedule `Name` pattern [0-9a-zA-Z-_.]+, 1-64.
-  Schedule: { pattern: /^[.\-_A-Za-z0-9]{1,64}$/, text: "1-64 letters, digits, dots, hyphens or underscores" },
-  // Free (the scalable target is identified by spec.resourceId); kept to what a resource key can hold.
-  ScalableTarget: { pattern: /^[.\-_A-Za-z0-9]{1,255}$/, text: "1-255 letters, digits, dots, hyphens or underscores" },
-};
 /** AWS allows 50 tags per resource; the controller's own ownership tags take some of them. */
 export const RESERVED_TAG_COUNT = 5;
 export const MAX_LABELS = 50 - RESERVED_TAG_COUNT;
@@ -117,7 +107,7 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
       add(["metadata", "name"], metadata["name"] === undefined ? "MissingField" : "WrongType", "metadata.name must be a non-empty string");
     } else {
       name = metadata["name"];
-      const rule = kind ? NAME_PATTERNS[kind] : undefined;
+      const rule = kind ? descriptorOf(kind).name : undefined;
       if (rule && !rule.pattern.test(name))
         add(["metadata", "name"], "InvalidValue", `metadata.name "${name}" is not a valid ${kind} name: ${rule.text}`);
     }

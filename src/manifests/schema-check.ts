@@ -3,7 +3,9 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { closest } from "fastest-levenshtein";
 import type { JsonPath, JsonValue } from "../json.js";
 import { plural, quoted } from "../text.js";
-import { awsDefs, kindSpecSchemas } from "./schema/aws-schema.generated.js";
+import { descriptorOf } from "../resources/kinds.js";
+import { awsDefs } from "./schema/aws-schema.generated.js";
+import { KINDS } from "./types.js";
 import type { Kind, ProblemCode } from "./types.js";
 
 /** A schema finding, located by its path inside `spec`. */
@@ -18,17 +20,14 @@ function validatorOf(kind: Kind): ValidateFunction {
   if (known !== undefined) return known;
   // allErrors: report every problem of a run at once; verbose: parentSchema for "did you mean".
   ajv ??= new Ajv({ allErrors: true, strict: false, verbose: true });
-  const compiled = ajv.compile({ ...kindSpecSchemas[kind], $defs: defsOf(kind) });
+  const compiled = ajv.compile({ ...descriptorOf(kind).schema, $defs: defsOf(kind) });
   validators.set(kind, compiled);
   return compiled;
 }
 
-/** Each API's shapes are prefixed with it (scripts/gen-schema.py): a kind compiles only those it can reach. */
-const OWN_DEFS: Partial<Record<Kind, string>> = { Schedule: "scheduler.", ScalableTarget: "autoscaling." };
-
 function defsOf(kind: Kind): Record<string, object> {
-  const own = OWN_DEFS[kind];
-  const others = Object.values(OWN_DEFS);
+  const own = descriptorOf(kind).defsPrefix;
+  const others = KINDS.flatMap((k) => descriptorOf(k).defsPrefix ?? []);
   return Object.fromEntries(
     Object.entries(awsDefs).filter(([name]) => (own !== undefined ? name.startsWith(own) : !others.some((p) => name.startsWith(p)))),
   );
@@ -51,7 +50,7 @@ export function checkSpecSchema(kind: Kind, spec: JsonValue): SchemaFinding[] {
  * anything. `tags` holds the labels. A path no spec can reach ignores nothing: usually a typo.
  */
 export function schemaHasPath(kind: Kind, segments: readonly string[]): boolean {
-  let schema: SchemaNode | undefined = kindSpecSchemas[kind] as SchemaNode;
+  let schema: SchemaNode | undefined = descriptorOf(kind).schema as SchemaNode;
   for (const [i, segment] of segments.entries()) {
     if (i === 0 && segment === "tags") return true;
     schema = resolve(schema);

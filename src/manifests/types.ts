@@ -1,7 +1,10 @@
 import type { JsonObject, JsonPath } from "../json.js";
 
-export const KINDS = ["TaskDefinition", "Service", "ScheduledRule", "Schedule", "ScalableTarget"] as const;
-export type Kind = (typeof KINDS)[number];
+import type { Kind } from "../resources/kinds.js";
+
+// The kind names belong to the registry (resources/kinds.ts); re-exported where they were declared.
+export { KINDS } from "../resources/kinds.js";
+export type { Kind };
 export const API_VERSION = "ecs-gitops/v1";
 
 /**

@@ -1,13 +1,40 @@
 import type { AwsService } from "../aws/call-accounting.js";
+import type { AwsClients } from "../aws/index.js";
 import type { ThrottleCategory } from "../aws/rate-limit.js";
-import type { JsonObject } from "../json.js";
+import { parseTaskDefinitionRef } from "../aws/arn.js";
+import { isJsonObject } from "../json.js";
+import type { JsonObject, JsonPath, JsonValue } from "../json.js";
 import type { Manifest, Problem } from "../manifests/types.js";
 import type { TaskDefinitionRef, ValidationContext } from "./common/validation.js";
-import type { LiveSnapshot } from "./live-snapshot.js";
-import type { HealthVerdict } from "./types.js";
+import type { LiveReads, LiveSnapshot, ReadCache } from "./live-snapshot.js";
+import type { Action, Change, HealthVerdict, PlanContext, ResolvedTaskDefinition } from "./types.js";
 
 /** One AWS call a kind makes, and the token bucket AWS throttles it against. */
 export type KindCall = { service: AwsService; operation: string; throttle: ThrottleCategory };
+
+/** What a kind's batched read may use: the clients, the reader's bounded and throttle-retrying queue, its cache. */
+export type KindReadIo = {
+  readonly aws: AwsClients;
+  /** One call through the reader's bounded queue (a throttled read is retried after a pause). */
+  read<T>(call: () => Promise<T>): Promise<T>;
+  readonly cache: ReadCache;
+  now(): number;
+  readonly defaultCluster: string | undefined;
+  /** Fills the cache of rule tags for those of `rules` (ListRules entries of `bus`) the Tagging API can answer at once. */
+  prefetchRuleTags(bus: string, rules: readonly JsonObject[]): Promise<void>;
+  /** What another kind reads in the same snapshot (a scalable target takes its service's tags from the service read). */
+  readsOf(kind: string): Promise<LiveReads>;
+};
+
+/**
+ * A kind's plan of one resource. `resolved`: what references to it resolve to (the revision a
+ * family settles on); `needsLatest`: it would register although the family's latest revision
+ * was not compared yet (the reader reads it and the plan is made again).
+ */
+export type KindPlan = { action: Action; resolved?: ResolvedTaskDefinition; needsLatest?: boolean };
+
+/** The context a write's own answer is compared in (the revision the write set is taken as meant). */
+export type ResidueContext = Omit<PlanContext, "resolveTaskDefinition" | "ignoreDifferences">;
 
 /** Calls of one service, listed by the bucket they draw from. */
 export function callsOf(service: KindCall["service"], byBucket: Partial<Record<ThrottleCategory, readonly string[]>>): KindCall[] {
@@ -19,6 +46,15 @@ export function callsOf(service: KindCall["service"], byBucket: Partial<Record<T
 /** `read(value)` when the resource was read, else undefined (not on AWS). */
 export function maybe<T, R>(value: T | undefined, read: (value: T) => R): R | undefined {
   return value === undefined ? undefined : read(value);
+}
+
+/** The task definition references at `paths` of a spec, parsed. */
+export function referencesAt(spec: JsonObject, paths: readonly JsonPath[]): TaskDefinitionRef[] {
+  return paths.flatMap((path) => {
+    let value: JsonValue | undefined = spec;
+    for (const step of path) value = isJsonObject(value) ? value[String(step)] : Array.isArray(value) ? value[Number(step)] : undefined;
+    return typeof value === "string" ? [parseTaskDefinitionRef(value)] : [];
+  });
 }
 
 /** The string a read left at this place, if any. */
@@ -40,10 +76,14 @@ export type KindPlugin<K extends string> = {
   validate(manifest: Manifest, ctx: ValidationContext): Problem[];
   /** References to task definitions, as written (families, pins, ARNs). */
   references(manifest: Manifest): TaskDefinitionRef[];
+  /** Where the spec names task definitions (what an environment's rename follows). */
+  referencePaths(spec: JsonObject): JsonPath[];
+  /** Where the spec names a service as `service/<cluster>/<name>` (an environment's rename follows it too). */
+  serviceReferencePaths(spec: JsonObject): JsonPath[];
   /** A reference by ARN without a revision follows AWS's latest ACTIVE revision (ECS resolves it at deploy time). */
   readonly followsLatestActive: boolean;
   /** The task definition family this resource defines (what other kinds refer to), if any. */
-  definesFamily(manifest: Manifest): string | undefined;
+  definesFamily(manifest: Pick<Manifest, "name" | "spec">): string | undefined;
   /** Clusters whose ARN names the account (learned before the first write when nothing else exists). */
   clusters(manifest: Manifest, defaultCluster: string | undefined): string[];
   /** The resource's ARN as read (undefined: not on AWS, or not read). */
@@ -62,6 +102,21 @@ export type KindPlugin<K extends string> = {
   interruptedDeploy(manifest: Manifest, live: LiveSnapshot, revision: JsonObject | undefined): boolean;
   /** AWS undid the last deploy itself (circuit breaker, alarms): redeploying it would fail again. */
   rolledBack(manifest: Manifest, live: LiveSnapshot): boolean;
+  /**
+   * Read every resource of this kind among `manifests` in as few calls as the API allows (the
+   * engine calls it once per plan with all of them). Task definitions read nothing here: which
+   * revisions matter is known only once the resources that run them are read (`revisionsInUse`).
+   */
+  readLive(manifests: readonly Manifest[], io: KindReadIo): Promise<LiveReads>;
+  /** ARNs of the task definition revisions the resource runs, as read. */
+  revisionsInUse(manifest: Manifest, live: LiveSnapshot): string[];
+  /** The plan of one resource against the snapshot (pure): the action apply executes and diff prints. */
+  plan(manifest: Manifest, live: LiveSnapshot, ctx: PlanContext): KindPlan;
+  /**
+   * What a write left undone, from the state the write itself answered with (undefined: this
+   * kind's writes answer with no state, so nothing seen afterwards can be told from a hand change).
+   */
+  residueChanges(manifest: Manifest, postWrite: JsonObject, ctx: ResidueContext): Change[] | undefined;
   /** The calls reading and writing this kind, each with its throttle category. */
   readonly calls: readonly KindCall[];
 };

@@ -22,4 +22,20 @@ export type LiveSnapshot = {
   /** GetSchedule per Schedule key (undefined: missing); absent when the set has no schedules. */
   schedules?: ReadonlyMap<ResourceKey, LiveSchedule | undefined>;
   scalableTargets?: ReadonlyMap<ResourceKey, LiveScalableTarget | undefined>;
+  /** What a kind without a field of its own read, by resource key (its plug-in knows the shape). */
+  resources?: ReadonlyMap<ResourceKey, JsonObject | undefined>;
+};
+
+/** What a kind's batched read adds to a snapshot: the field of its own kind. */
+export type LiveReads = Partial<Pick<LiveSnapshot, "services" | "rules" | "schedules" | "scalableTargets" | "resources">>;
+
+/** A rule's tags as last read or written, and when they are read again. */
+export type CachedRuleTags = { bus: string; name: string; tags: JsonObject[]; expiresAt: number };
+
+/** Facts too costly to read on every resync, kept by the reader between waves and kept true by our own writes. */
+export type ReadCache = {
+  readonly ruleTags: Map<string, CachedRuleTags>;
+  /** GetSchedule answers by schedule ARN, with the LastModificationDate ListSchedules showed them at. */
+  readonly schedules: Map<string, { modified: string; schedule: LiveSchedule }>;
+  expiry(): number;
 };

@@ -1,4 +1,5 @@
-import type { Kind, Manifest } from "../manifests/types.js";
+import type { Manifest } from "../manifests/types.js";
+import type { Kind } from "./kinds.js";
 import type { KindPlugin } from "./kind-plugin.js";
 import { scalableTargetPlugin } from "./scalable-target/plugin.js";
 import { schedulePlugin } from "./schedule/plugin.js";
@@ -9,8 +10,8 @@ import { taskDefinitionPlugin } from "./task-definition/plugin.js";
 export type KindRegistry<K extends string> = { readonly [P in K]: KindPlugin<P> };
 
 /**
- * Every kind the engine manages. A name added to KINDS without a line here fails to compile,
- * and so does a plug-in missing a capability.
+ * Every kind the engine manages. A name in kinds.ts without a line here fails to compile, and
+ * so does a plug-in missing a capability.
  */
 export const KIND_PLUGINS = {
   TaskDefinition: taskDefinitionPlugin,
@@ -23,6 +24,11 @@ export const KIND_PLUGINS = {
 /** The kinds of a registry, in plan order (kinds others refer to first). */
 export function kindsOf<K extends string>(registry: KindRegistry<K>): K[] {
   return (Object.keys(registry) as K[]).sort((a, b) => registry[a].planOrder - registry[b].planOrder);
+}
+
+/** Every plug-in, in plan order. */
+export function allPlugins(): KindPlugin<Kind>[] {
+  return kindsOf(KIND_PLUGINS).map(pluginOf);
 }
 
 export function pluginOf(kind: Kind): KindPlugin<Kind> {

@@ -1,6 +1,7 @@
 import type { Manifest, Problem, ResourceKey } from "../manifests/types.js";
 import type { ValidationContext } from "./common/validation.js";
-import { pluginFor } from "./registry.js";
+import { pluginFor, pluginOf } from "./registry.js";
+import { readResourceKey } from "../manifests/identity.js";
 
 export type ValidateOptions = {
   defaultCluster?: string | undefined;
@@ -18,8 +19,11 @@ export function validateManifests(manifests: readonly Manifest[], options: Valid
   const problems: Problem[] = [];
   // Task definitions first: a family with errors is never registered, so what runs it cannot apply.
   const brokenFamilies = new Set<string>();
-  for (const key of options.invalidKeys ?? [])
-    if (key.startsWith("TaskDefinition/")) brokenFamilies.add(key.slice("TaskDefinition/".length));
+  for (const key of options.invalidKeys ?? []) {
+    const parsed = readResourceKey(key);
+    const family = parsed && pluginOf(parsed.kind).definesFamily({ name: parsed.name, spec: {} });
+    if (family !== undefined) brokenFamilies.add(family);
+  }
   const noFamilies: ValidationContext = {
     defaultCluster: options.defaultCluster,
     findTaskDefinition: () => undefined,

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import { writeFileAtomic } from "./atomic-file.js";
 import { isJsonObject } from "../json.js";
+import { parseTimeMs } from "../time.js";
 import { KINDS } from "../manifests/types.js";
 import type { Kind } from "../manifests/types.js";
 
@@ -161,7 +162,7 @@ function isOptionalString(v: unknown): boolean {
 }
 
 function isIsoTime(v: unknown): boolean {
-  return typeof v === "string" && !Number.isNaN(Date.parse(v));
+  return typeof v === "string" && parseTimeMs(v) !== undefined;
 }
 
 export function isErrnoCode(error: unknown, code: string): boolean {

@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
 import type { AlertAction, AlertEvent, AlertResolution } from "../alerts/types.js";
-import { maskSecrets } from "../diff/mask.js";
 import type { Change } from "../diff/structural.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
 import { CoalescingSaver } from "./coalescing-saver.js";
-import type { EpisodeStore, PersistedDrift, PersistedHeal, PersistedSync, SerializedEpisodes } from "./drift-store.js";
+import { actionOf, episodeFields, openedEvent, syncEvent } from "./drift-episode.js";
+import type { DriftEpisode, SyncEpisode } from "./drift-episode.js";
+import type { EpisodeStore, PersistedHeal, SerializedEpisodes } from "./drift-store.js";
 import type { SeenLiveStore } from "./records.js";
 
 export { classifyDifference, driftFingerprint, handMadeRevisions, kindAndName } from "../engine/difference.js";
@@ -30,20 +31,7 @@ export type DriftStatus = { firstSeen: string; fields: Change[]; action: AlertAc
 export type HealDecision = { allowed: boolean; reason?: string };
 export type DriftTrackerOptions = { store?: EpisodeStore; log?: Logger; maxHeals?: number; healWindowMs?: number };
 
-type DriftEpisode = Omit<PersistedDrift, "reportedPaths"> & { reportedPaths: Set<string>; fields: Change[] };
-type SyncEpisode = PersistedSync & { error: { code: string; message: string } };
-
 const NO_DRIFT_OPEN = "no drift is open for this resource";
-
-/** Masked, so no secret (not even its hash) reaches the episode record. */
-function episodeFields(changes: readonly Change[]): Change[] {
-  return changes.map((c) => ({
-    path: c.path,
-    ...(c.field === undefined ? {} : { field: c.field }),
-    desired: maskSecrets(c.desired),
-    live: maskSecrets(c.live),
-  }));
-}
 
 export const FIGHTING_REASON = "someone is fighting the controller";
 
@@ -126,7 +114,7 @@ export class DriftTracker implements SeenLiveStore {
       episode.suspensionReported = episode.healSuspended;
       this.#drift.set(key, episode);
       this.#persist();
-      return [this.#openedEvent(episode, now, observation.selfHeal === true)];
+      return [openedEvent(episode, now, observation.selfHeal === true)];
     }
     // Same episode, whatever the drift looks like now; the status always shows the latest fields.
     const changed = open.fingerprint !== fingerprint || open.commit !== observation.commit;
@@ -138,11 +126,11 @@ export class DriftTracker implements SeenLiveStore {
     for (const f of newPaths) open.reportedPaths.add(f.path);
     const events: AlertEvent[] = [];
     if (newPaths.length > 0) {
-      events.push({ ...this.#openedEvent(open, now, observation.selfHeal === true), update: "fields" });
+      events.push({ ...openedEvent(open, now, observation.selfHeal === true), update: "fields" });
       if (open.healSuspended) open.suspensionReported = true;
     } else if (open.healSuspended && !open.suspensionReported) {
       open.suspensionReported = true;
-      events.push({ ...this.#openedEvent(open, now, true), update: "heal-suspended" });
+      events.push({ ...openedEvent(open, now, true), update: "heal-suspended" });
     }
     if (changed || suspendedNow || events.length > 0) this.#persist();
     return events;
@@ -216,7 +204,7 @@ export class DriftTracker implements SeenLiveStore {
     if (context.commit !== undefined) episode.commit = context.commit;
     this.#sync.set(key, episode);
     this.#persist();
-    const event = this.#syncEvent("sync.failed", episode, now);
+    const event = syncEvent("sync.failed", episode, now);
     event.error = { ...error };
     if (healFailed) event.action = "heal-failed";
     return [event];
@@ -227,7 +215,7 @@ export class DriftTracker implements SeenLiveStore {
     if (open === undefined) return [];
     this.#sync.delete(key);
     this.#persist();
-    return [this.#syncEvent("sync.recovered", open, now)];
+    return [syncEvent("sync.recovered", open, now)];
   }
 
   /** The resource left git: close its episodes (resolution `deleted`) and drop its heal history. */
@@ -241,7 +229,7 @@ export class DriftTracker implements SeenLiveStore {
     const sync = this.#sync.get(key);
     if (sync !== undefined) {
       this.#sync.delete(key);
-      events.push({ ...this.#syncEvent("sync.recovered", sync, now), resolution: "deleted" });
+      events.push({ ...syncEvent("sync.recovered", sync, now), resolution: "deleted" });
     }
     this.#heals = this.#heals.filter((h) => h.key !== key);
     this.#seen.delete(key);
@@ -256,9 +244,9 @@ export class DriftTracker implements SeenLiveStore {
 
   /** One event per open episode, as it opened, to seed gauges after a restart (MetricsSink.seed). Not for sending. */
   openAlerts(): AlertEvent[] {
-    const drift = [...this.#drift.values()].map((e) => this.#openedEvent(e, new Date(e.firstSeen), false));
+    const drift = [...this.#drift.values()].map((e) => openedEvent(e, new Date(e.firstSeen), false));
     const sync = [...this.#sync.values()].map((e) => ({
-      ...this.#syncEvent("sync.failed", e, new Date(e.firstSeen)),
+      ...syncEvent("sync.failed", e, new Date(e.firstSeen)),
       error: { ...e.error },
     }));
     return [...drift, ...sync];
@@ -266,9 +254,7 @@ export class DriftTracker implements SeenLiveStore {
 
   driftStatus(key: ResourceKey): DriftStatus | undefined {
     const open = this.#drift.get(key);
-    return (
-      open && { firstSeen: open.firstSeen, fields: open.fields, action: this.#actionOf(open, false), healSuspended: open.healSuspended }
-    );
+    return open && { firstSeen: open.firstSeen, fields: open.fields, action: actionOf(open, false), healSuspended: open.healSuspended };
   }
 
   /** Wait for pending writes to the store (shutdown, tests). */
@@ -295,41 +281,6 @@ export class DriftTracker implements SeenLiveStore {
     if (open.fields.length > 0) event.fields = open.fields;
     if (resolution === "healed") event.action = "healed";
     return [event];
-  }
-
-  #openedEvent(episode: DriftEpisode, now: Date, selfHeal: boolean): AlertEvent {
-    const event: AlertEvent = {
-      type: "drift.opened",
-      key: episode.key,
-      kind: episode.kind,
-      name: episode.name,
-      commit: episode.commit,
-      fields: episode.fields,
-      firstSeen: episode.firstSeen,
-      at: now.toISOString(),
-      action: this.#actionOf(episode, selfHeal),
-    };
-    if (episode.arn !== undefined) event.arn = episode.arn;
-    return event;
-  }
-
-  #actionOf(episode: DriftEpisode, selfHeal: boolean): AlertAction {
-    if (episode.healSuspended) return "heal-suspended";
-    return episode.healing || selfHeal ? "healing" : "reported";
-  }
-
-  #syncEvent(type: "sync.failed" | "sync.recovered", episode: SyncEpisode, now: Date): AlertEvent {
-    const event: AlertEvent = {
-      type,
-      key: episode.key,
-      kind: episode.kind,
-      name: episode.name,
-      firstSeen: episode.firstSeen,
-      at: now.toISOString(),
-    };
-    if (episode.arn !== undefined) event.arn = episode.arn;
-    if (episode.commit !== undefined) event.commit = episode.commit;
-    return event;
   }
 
   #fightingReason(): string {

@@ -6,17 +6,7 @@ import { escapeVariables } from "../../environments/variables.js";
 import { Document } from "yaml";
 import type { Node, Pair } from "yaml";
 import { isCollection, isMap, isScalar, isSeq } from "yaml";
-import {
-  createAwsClients,
-  describeCluster,
-  describeServices,
-  describeTaskDefinition,
-  destroyAwsClients,
-  listRules,
-  listServiceArns,
-  listTagsForResource,
-  listTargetsByRule,
-} from "../../aws/index.js";
+import { createAwsClients, destroyAwsClients } from "../../aws/index.js";
 import type { AwsClientOptions, AwsClients } from "../../aws/index.js";
 import { checkCluster, checkEndpointUrl } from "../../config.js";
 import { isJsonObject } from "../../json.js";
@@ -24,9 +14,10 @@ import { sourceName } from "../aws-options.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
 import { exportScheduledRule } from "../../resources/scheduled-rule/export.js";
-import type { LiveScheduledRule } from "../../resources/scheduled-rule/normalize.js";
 import { exportService } from "../../resources/service/export.js";
 import { exportTaskDefinition } from "../../resources/task-definition/export.js";
+import { byName, familyOf, readRules, readServices, readTaskDefinitions, referenceFor, splitNames } from "../export-read.js";
+import type { TaskDefinitionReference } from "../export-read.js";
 import { commandOutput } from "../print-problems.js";
 import { readKindsForExport, withoutDesiredCount } from "./export-kinds.js";
 import type { CommandOutput } from "../print-problems.js";
@@ -46,7 +37,6 @@ export type ExportFlags = {
 /** One exported document, rendered: what `validate`/`diff`/`apply` read back. */
 export type ExportedDocument = { document: JsonObject; reviews: readonly { path: JsonPath; message: string }[] };
 export type ExportFile = { file: string; key: string; yaml: string; reviews: number };
-type TaskDefinitionRef = { ref: string; review?: string };
 
 const ADOPT_NOTE = "ecs-gitops/adopt lets the first apply tag this existing resource as owned; remove it once adopted";
 
@@ -126,7 +116,7 @@ async function exportFiles(aws: AwsClients, flags: ExportFlags & { cluster: stri
     ],
     warn,
   );
-  const reference = (arn: string): TaskDefinitionRef => referenceFor(arn, taskDefinitions);
+  const reference = (arn: string): TaskDefinitionReference => referenceFor(arn, taskDefinitions);
 
   const files: ExportFile[] = [];
   const add = (file: string, exported: ExportedDocument, key: string, source: string) =>
@@ -180,117 +170,6 @@ async function exportFiles(aws: AwsClients, flags: ExportFlags & { cluster: stri
     add(file, exported, `TaskDefinition/${family}`, `Exported from ${td.arn}`);
   }
   return files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-}
-
-/** The services to export, described with tags; any named one that does not exist is an error. */
-async function readServices(aws: AwsClients, cluster: string, names: string[] | undefined): Promise<JsonObject[]> {
-  const wanted = names ?? (await listServiceArns(aws, cluster)).map((arn) => arn.slice(arn.lastIndexOf("/") + 1));
-  if (wanted.length === 0) {
-    // ListServices answers an unknown cluster with nothing: say which it is.
-    if (!(await describeCluster(aws, cluster))) throw new Error(`cluster "${cluster}" does not exist (check --cluster and --region)`);
-    return [];
-  }
-  const described = await describeServices(aws, cluster, wanted);
-  if (described.clusterMissing) throw new Error(`cluster "${cluster}" does not exist (check --cluster and --region)`);
-  if (described.failures.length > 0)
-    throw new Error(
-      `ecs:DescribeServices failed for ${described.failures.map((f) => `${String(f["arn"])} (${String(f["reason"])})`).join(", ")}`,
-    );
-  // A listed service that is gone (INACTIVE) is skipped; one asked for by name must exist.
-  if (names !== undefined && described.missing.length > 0)
-    throw new Error(`no such service in cluster "${cluster}": ${described.missing.join(", ")}`);
-  return wanted.map((name) => described.services.get(name)).filter((s): s is JsonObject => s !== undefined);
-}
-
-/** Rules with their targets and tags: those named, or with --all-rules those running tasks on the cluster. */
-async function readRules(
-  aws: AwsClients,
-  flags: ExportFlags & { cluster: string },
-  warn: (text: string) => void,
-): Promise<LiveScheduledRule[]> {
-  const names = splitNames(flags.rules);
-  if (names === undefined && flags.allRules !== true) return [];
-  const bus = flags.eventBus ?? AWS_DEFAULT_EVENT_BUS;
-  const listed = await listRules(aws, bus);
-  const named = new Map(listed.map((r) => [String(r["Name"]), r]));
-  const missing = (names ?? []).filter((n) => !named.has(n));
-  if (missing.length > 0) throw new Error(`no such rule on event bus "${bus}": ${missing.join(", ")}`);
-  const out: LiveScheduledRule[] = [];
-  for (const rule of names === undefined ? listed : names.map((n) => named.get(n) as JsonObject)) {
-    const name = String(rule["Name"]);
-    if (typeof rule["ManagedBy"] === "string" && rule["ManagedBy"] !== "") {
-      if (names !== undefined) warn(`rule ${name} is managed by ${rule["ManagedBy"]}: skipped`);
-      continue;
-    }
-    const targets = await listTargetsByRule(aws, bus, name);
-    const ecsTargets = targets.filter((t) => isJsonObject(t["EcsParameters"]));
-    if (ecsTargets.length === 0) {
-      if (names !== undefined) warn(`rule ${name} has no ECS task target: skipped`);
-      continue;
-    }
-    if (names === undefined && !ecsTargets.some((t) => String(t["Arn"]).endsWith(`:cluster/${flags.cluster}`))) continue;
-    const tags = typeof rule["Arn"] === "string" ? await listTagsForResource(aws, rule["Arn"]) : [];
-    out.push({ rule, targets, tags });
-  }
-  return out.sort((a, b) => byName("Name")(a.rule, b.rule));
-}
-
-type ExportedRevision = { arn: string; revision: number; response: JsonObject };
-
-/**
- * One revision per family: the highest one a service or rule runs (a family-only ARN means the
- * latest). Other revisions of the family stay pinned as `family:revision` (see referenceFor).
- */
-async function readTaskDefinitions(
-  aws: AwsClients,
-  arns: readonly string[],
-  warn: (text: string) => void,
-): Promise<Map<string, ExportedRevision>> {
-  const highest = new Map<string, number | undefined>();
-  for (const arn of arns) {
-    const parsed = parseTaskDefinitionArn(arn);
-    if (!parsed) continue;
-    const known = highest.get(parsed.family);
-    highest.set(parsed.family, parsed.revision === undefined ? known : Math.max(known ?? 0, parsed.revision));
-  }
-  const out = new Map<string, ExportedRevision>();
-  for (const [family, revision] of highest) {
-    const response = await describeTaskDefinition(aws, revision === undefined ? family : `${family}:${revision}`);
-    const td = response?.["taskDefinition"];
-    if (!response || !isJsonObject(td) || typeof td["taskDefinitionArn"] !== "string" || typeof td["revision"] !== "number") {
-      warn(
-        `task definition ${family}${revision === undefined ? "" : `:${revision}`} cannot be described: not exported (its users keep a pinned reference)`,
-      );
-      continue;
-    }
-    out.set(family, { arn: td["taskDefinitionArn"], revision: td["revision"], response });
-  }
-  return out;
-}
-
-/** The exported revision is referenced by family (the repo manages it); any other one is pinned. */
-function referenceFor(arn: string, exported: ReadonlyMap<string, ExportedRevision>): TaskDefinitionRef {
-  const parsed = parseTaskDefinitionArn(arn);
-  if (!parsed) return { ref: arn };
-  const td = exported.get(parsed.family);
-  if (parsed.revision === undefined) return { ref: arn }; // "latest": compared as a family-only ARN (EB-6)
-  if (td?.revision === parsed.revision) return { ref: parsed.family };
-  const ref = `${parsed.family}:${parsed.revision}`;
-  if (!td) return { ref };
-  return {
-    ref,
-    review: `pinned to revision ${parsed.revision}: the exported TaskDefinition ${parsed.family} is revision ${td.revision}, which another resource runs. Write "taskDefinition: ${parsed.family}" to deploy that one here too`,
-  };
-}
-
-function parseTaskDefinitionArn(arn: string): { family: string; revision: number | undefined } | undefined {
-  const match = /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/([A-Za-z0-9_-]+)(?::(\d+))?$/.exec(arn);
-  if (!match?.[1]) return undefined;
-  return { family: match[1], revision: match[2] === undefined ? undefined : Number(match[2]) };
-}
-
-function familyOf(arn: string): string | undefined {
-  return parseTaskDefinitionArn(arn)?.family;
 }
 
 /** The YAML of one manifest, `# review:` comments above the fields they are about. */
@@ -358,23 +237,6 @@ export async function writeFiles(
   if (reviews > 0) io.out(`${reviews} field(s) are marked "# review:": read them before applying.\n`);
   io.out(`${next}\n`);
   return 0;
-}
-
-function splitNames(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const names = value
-    .split(",")
-    .map((n) => n.trim())
-    .filter((n) => n !== "");
-  return names.length > 0 ? [...new Set(names)] : undefined;
-}
-
-function byName(field: string): (a: JsonObject, b: JsonObject) => number {
-  return (a, b) => {
-    const x = String(a[field] ?? "");
-    const y = String(b[field] ?? "");
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
 }
 
 function env(name: string): string | undefined {

@@ -1,4 +1,5 @@
 import type { JsonValue } from "../../json.js";
+import { parseTimeMs } from "../../time.js";
 
 /**
  * A time AWS returned, in epoch ms: the API's epoch seconds (the CLI prints these), epoch ms, or
@@ -7,6 +8,5 @@ import type { JsonValue } from "../../json.js";
 export function epochMs(value: JsonValue | undefined): number | undefined {
   if (typeof value === "number") return value < 1e12 ? value * 1000 : value;
   if (typeof value !== "string") return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
+  return parseTimeMs(value);
 }

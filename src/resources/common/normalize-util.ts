@@ -58,10 +58,7 @@ export function objectCopy(value: JsonValue | undefined): JsonObject {
   return isJsonObject(value) ? { ...value } : {};
 }
 
-/** `arn:…:task-definition/web:7` → `web:7`; anything else as is. */
-export function taskDefinitionRef(value: string): string {
-  return /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/(.+)$/.exec(value)?.[1] ?? value;
-}
+export { taskDefinitionRefOf as taskDefinitionRef } from "../../aws/arn.js";
 
 /** xref: SV-12 — placement `field` compares case-insensitively, and `host` ≡ `instanceId` (Terraform). */
 export function canonicalPlacementField(field: string): string {

@@ -1,3 +1,5 @@
+import { parseTaskDefinitionRef } from "../../aws/arn.js";
+import type { TaskDefinitionRef } from "../../aws/arn.js";
 import { assertNever } from "../../assert-never.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
@@ -57,30 +59,8 @@ export function numberOf(value: JsonValue | undefined): number | undefined {
   return typeof value === "number" ? value : undefined;
 }
 
-/**
- * How a Service or a rule target names its task definition (docs/design.md#task-definition-references): a bare family the repo manages, a
- * pinned `family:revision` / full ARN the repo does not manage, or an ARN without a revision,
- * which AWS reads as the family's latest ACTIVE revision (ecschedule writes these).
- */
-export type TaskDefinitionRef =
-  | { type: "family"; family: string }
-  | { type: "pinned"; family: string; revision: number }
-  | { type: "latest"; family: string }
-  | { type: "invalid" };
-
-const FAMILY = "[A-Za-z0-9_-]{1,255}";
-const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/(${FAMILY})(?::([1-9]\\d*))?$`);
-const FAMILY_REVISION = new RegExp(`^(${FAMILY}):([1-9]\\d*)$`);
-const BARE_FAMILY = new RegExp(`^${FAMILY}$`);
-
-export function parseTaskDefinitionRef(ref: string): TaskDefinitionRef {
-  const arn = ARN.exec(ref) ?? FAMILY_REVISION.exec(ref);
-  if (arn) {
-    const [, family = "", revision] = arn;
-    return revision === undefined ? { type: "latest", family } : { type: "pinned", family, revision: Number(revision) };
-  }
-  return BARE_FAMILY.test(ref) ? { type: "family", family: ref } : { type: "invalid" };
-}
+export type { TaskDefinitionRef };
+export { parseTaskDefinitionRef };
 
 /** Who reads an ARN without a revision, and when: said in the warning about it. */
 export type LatestResolution = { resolvedBy: string };

@@ -2,6 +2,8 @@ import { manifestSpecHash } from "../common/spec-hash.js";
 import { callsOf, stringOrUndefined } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { ecsServiceOf } from "./normalize.js";
+import { planScalableTarget } from "./plan.js";
+import { readScalableTargets } from "./read.js";
 import { validateScalableTarget } from "./validate.js";
 
 /** An Application Auto Scaling target of an ECS service and its scaling policies. */
@@ -11,6 +13,8 @@ export const scalableTargetPlugin = {
   planOrder: 3,
   validate: (manifest, ctx) => validateScalableTarget(manifest, ctx),
   references: () => [],
+  referencePaths: () => [],
+  serviceReferencePaths: () => [["resourceId"]],
   followsLatestActive: false,
   definesFamily: () => undefined,
   clusters: (manifest) => {
@@ -30,6 +34,12 @@ export const scalableTargetPlugin = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
+  readLive: async (manifests, io) => (manifests.length === 0 ? {} : { scalableTargets: await readScalableTargets(manifests, io) }),
+  // The service it scales runs the revisions; the target runs none.
+  revisionsInUse: () => [],
+  plan: (manifest, live, ctx) => ({ action: planScalableTarget(manifest, live.scalableTargets?.get(manifest.key), ctx) }),
+  // RegisterScalableTarget and PutScalingPolicy answer with ARNs only.
+  residueChanges: () => undefined,
   calls: callsOf("application-autoscaling", {
     "application-autoscaling:api": [
       "DescribeScalableTargets",

@@ -1,21 +1,27 @@
 import { clusterName } from "../../manifests/identity.js";
 import { isJsonObject } from "../../json.js";
+import type { JsonObject, JsonPath } from "../../json.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
-import { parseTaskDefinitionRef } from "../common/validation.js";
-import { callsOf, maybe, stringOrUndefined } from "../kind-plugin.js";
+import { callsOf, maybe, referencesAt, stringOrUndefined } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { liveScheduleTags, scheduleTaskDefinition } from "./normalize.js";
+import { planSchedule } from "./plan.js";
+import { readSchedules } from "./read.js";
 import { validateSchedule } from "./validate.js";
+
+/** The one place a schedule names a task definition: its ECS target. */
+function referencePaths(spec: JsonObject): JsonPath[] {
+  return scheduleTaskDefinition(spec) === undefined ? [] : [["target", "ecsParameters", "taskDefinitionArn"]];
+}
 
 /** An EventBridge Scheduler schedule that runs an ECS task: one CreateSchedule / UpdateSchedule. */
 export const schedulePlugin = {
   kind: "Schedule",
   planOrder: 2,
   validate: (manifest, ctx) => validateSchedule(manifest, ctx),
-  references: (manifest) => {
-    const ref = scheduleTaskDefinition(manifest.spec);
-    return ref === undefined ? [] : [parseTaskDefinitionRef(ref)];
-  },
+  references: (manifest) => referencesAt(manifest.spec, referencePaths(manifest.spec)),
+  referencePaths,
+  serviceReferencePaths: () => [],
   // Scheduler keeps the ARN as written and RunTask resolves it on every run: no latest to follow.
   followsLatestActive: false,
   definesFamily: () => undefined,
@@ -36,5 +42,15 @@ export const schedulePlugin = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
+  readLive: async (manifests, io) => (manifests.length === 0 ? {} : { schedules: await readSchedules(manifests, io) }),
+  revisionsInUse: (manifest, live) => {
+    const target = live.schedules?.get(manifest.key)?.["Target"];
+    const ecs = isJsonObject(target) ? target["EcsParameters"] : undefined;
+    const arn = isJsonObject(ecs) ? ecs["TaskDefinitionArn"] : undefined;
+    return typeof arn === "string" ? [arn] : [];
+  },
+  plan: (manifest, live, ctx) => ({ action: planSchedule(manifest, live.schedules?.get(manifest.key), ctx) }),
+  // CreateSchedule and UpdateSchedule answer with the ARN only.
+  residueChanges: () => undefined,
   calls: callsOf("scheduler", { "scheduler:api": ["ListSchedules", "GetSchedule", "CreateSchedule", "UpdateSchedule"] }),
 } as const satisfies KindPlugin<"Schedule">;

@@ -1,6 +1,7 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
-import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
+import { eventBusName, parseArn, parseTaskDefinitionArn, resourceInArn } from "../../aws/arn.js";
+import { AWS_DEFAULT_EVENT_BUS } from "../../manifests/identity.js";
 import { API_VERSION } from "../../manifests/types.js";
 import { compact } from "../common/normalize-util.js";
 import { tagListToMap } from "../common/tags.js";
@@ -87,8 +88,8 @@ export function exportScheduledRule(live: LiveScheduledRule, options: ScheduledR
 
 /** `…:task-definition/report:5` → `report:5` (a pin); a family-only ARN stays whole (EB-6). */
 export function pinnedReference(arn: string): TaskDefinitionReference {
-  const match = /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/([A-Za-z0-9_-]+:\d+)$/.exec(arn);
-  return { ref: match?.[1] ?? arn };
+  const parsed = parseTaskDefinitionArn(arn);
+  return { ref: parsed?.revision === undefined ? arn : `${parsed.family}:${parsed.revision}` };
 }
 
 function exportTarget(
@@ -193,11 +194,12 @@ function exportInput(target: JsonObject, out: JsonObject, at: JsonPath, reviews:
 
 /** A cluster in the rule's own account and region is written by name (EB-2), any other by ARN. */
 function clusterReference(clusterArn: string, ruleArn: string): string {
-  const cluster = /^arn:([^:]+):ecs:([^:]*):([^:]*):cluster\/(.+)$/.exec(clusterArn);
-  const rule = /^arn:([^:]+):events:([^:]*):([^:]*):/.exec(ruleArn);
-  if (!cluster || !rule) return clusterArn;
-  const same = cluster[1] === rule[1] && cluster[2] === rule[2] && cluster[3] === rule[3];
-  return same ? (cluster[4] ?? clusterArn) : clusterArn;
+  const name = resourceInArn(clusterArn, "ecs", "cluster");
+  const cluster = parseArn(clusterArn);
+  const rule = parseArn(ruleArn);
+  if (name === undefined || cluster === undefined || rule?.service !== "events") return clusterArn;
+  const same = cluster.partition === rule.partition && cluster.region === rule.region && cluster.account === rule.account;
+  return same ? name : clusterArn;
 }
 
 function parsePattern(value: JsonValue | undefined): JsonValue | undefined {

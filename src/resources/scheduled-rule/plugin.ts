@@ -1,15 +1,23 @@
 import { clusterName } from "../../manifests/identity.js";
 import { isJsonObject } from "../../json.js";
-import { parseTaskDefinitionRef } from "../common/validation.js";
+import type { JsonObject, JsonPath } from "../../json.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { tagListToMap } from "../common/tags.js";
-import { callsOf, maybe, stringOrUndefined } from "../kind-plugin.js";
+import { callsOf, maybe, referencesAt, stringOrUndefined } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
+import { planScheduledRule } from "./plan.js";
+import { readRules } from "./read.js";
 import { validateScheduledRule } from "./validate.js";
 
 function targets(spec: Record<string, unknown>): Record<string, unknown>[] {
   const list = spec["targets"];
   return Array.isArray(list) ? list.filter(isJsonObject) : [];
+}
+
+function referencePaths(spec: JsonObject): JsonPath[] {
+  const list = spec["targets"];
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((t, i) => (isJsonObject(t) && typeof t["taskDefinition"] === "string" ? [["targets", i, "taskDefinition"]] : []));
 }
 
 /** An EventBridge rule that runs ECS tasks: rule, targets and tags are written separately. */
@@ -18,8 +26,9 @@ export const scheduledRulePlugin = {
   planOrder: 2,
   validate: (manifest, ctx) => validateScheduledRule(manifest, ctx),
   // EventBridge keeps a target's ARN as written and resolves it on every run: no latest to follow.
-  references: (manifest) =>
-    targets(manifest.spec).flatMap((t) => (typeof t["taskDefinition"] === "string" ? [parseTaskDefinitionRef(t["taskDefinition"])] : [])),
+  references: (manifest) => referencesAt(manifest.spec, referencePaths(manifest.spec)),
+  referencePaths,
+  serviceReferencePaths: () => [],
   followsLatestActive: false,
   definesFamily: () => undefined,
   clusters: (manifest, defaultCluster) =>
@@ -34,6 +43,14 @@ export const scheduledRulePlugin = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
+  readLive: async (manifests, io) => ({ rules: await readRules(manifests, io) }),
+  revisionsInUse: (manifest, live) =>
+    (live.rules.get(manifest.key)?.targets ?? []).flatMap((target) => {
+      const arn = isJsonObject(target["EcsParameters"]) ? target["EcsParameters"]["TaskDefinitionArn"] : undefined;
+      return typeof arn === "string" ? [arn] : [];
+    }),
+  plan: (manifest, live, ctx) => ({ action: planScheduledRule(manifest, live.rules.get(manifest.key), ctx) }),
+  residueChanges: () => undefined,
   calls: callsOf("events", {
     "events:api": [
       "ListRules",

@@ -1,7 +1,7 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
-import { clusterName } from "../../manifests/identity.js";
+import { clusterName, parseTaskDefinitionArn, serviceArnFormat } from "../../aws/arn.js";
 import { API_VERSION } from "../../manifests/types.js";
 import { compact } from "../common/normalize-util.js";
 import { tagListToMap } from "../common/tags.js";
@@ -68,7 +68,7 @@ export function exportService(response: unknown, options: ServiceExportOptions =
   if (Object.keys(labels).length > 0) metadata["labels"] = labels;
   metadata["annotations"] = { ...ADOPT_ANNOTATIONS };
   // xref: docs/normalization.md#sv-16 — only long-format service ARNs (…:service/<cluster>/<name>) take tags.
-  if (/^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+$/.test(serviceArn)) {
+  if (serviceArnFormat(serviceArn) === "short") {
     reviews.push({
       path: ["metadata", "name"],
       message: `${serviceArn} is in the old short ARN format, which ECS cannot tag: ecs-gitops cannot record that it owns this service (apply is blocked). Opt in to serviceLongArnFormat and recreate the service first`,
@@ -79,8 +79,8 @@ export function exportService(response: unknown, options: ServiceExportOptions =
 
 /** `…:task-definition/web:7` → `web:7` (a pin); a family-only ARN stays whole: it means "latest". */
 export function pinnedReference(arn: string): TaskDefinitionReference {
-  const match = /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/([A-Za-z0-9_-]+:\d+)$/.exec(arn);
-  return { ref: match?.[1] ?? arn };
+  const parsed = parseTaskDefinitionArn(arn);
+  return { ref: parsed?.revision === undefined ? arn : `${parsed.family}:${parsed.revision}` };
 }
 
 /** The live service in the CreateService input shape (normalize.ts), plus what a manifest names: cluster, task definition. */

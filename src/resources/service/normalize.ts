@@ -1,4 +1,6 @@
-import { isJsonObject, setOwn } from "../../json.js";
+import { nameOrArnName } from "../../aws/arn.js";
+import { toPlainJson, withoutNulls } from "../../aws/plain-json.js";
+import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
 import {
@@ -161,7 +163,7 @@ export function readLiveService(response: unknown): JsonObject | undefined {
   if (Array.isArray(response["services"])) candidate = response["services"].find(isRecord);
   else if (isRecord(response["service"])) candidate = response["service"];
   if (!isRecord(candidate) || (candidate["serviceName"] === undefined && candidate["serviceArn"] === undefined)) return undefined;
-  const service = toJson(candidate);
+  const service = withoutNulls(toPlainJson(candidate));
   if (!isJsonObject(service) || service["status"] === "INACTIVE") return undefined;
   return service;
 }
@@ -202,7 +204,7 @@ function canonicalRole(svc: JsonObject): void {
   const role = svc["role"];
   if (typeof role !== "string") return;
   // CreateService.role: a name, `/path/name`, or the full ARN all name one role.
-  const afterArn = /^arn:[^:]+:iam::[^:]*:role\/(.+)$/.exec(role)?.[1] ?? role;
+  const afterArn = nameOrArnName(role, "iam", "role");
   svc["role"] = afterArn.replace(/^\/+/, "");
 }
 
@@ -342,21 +344,4 @@ function isUnset(value: JsonValue | undefined): boolean {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-
-/** SDK output → JSON: Dates as ISO strings, undefined/null/functions dropped. */
-function toJson(value: unknown): JsonValue | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toJson).filter((v): v is JsonValue => v !== undefined);
-  if (isRecord(value)) {
-    const out: JsonObject = {};
-    for (const [key, v] of Object.entries(value)) {
-      const json = toJson(v);
-      if (json !== undefined) setOwn(out, key, json);
-    }
-    return out;
-  }
-  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
-  return undefined;
 }

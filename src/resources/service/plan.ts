@@ -1,3 +1,4 @@
+import { serviceArnFormat } from "../../aws/arn.js";
 import { assertNever } from "../../assert-never.js";
 import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
 import type { JsonObject, JsonValue } from "../../json.js";
@@ -83,14 +84,7 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   if (td !== undefined && "unresolved" in td && opts.controller === "ECS") {
     // Not ours is the answer whatever else is wrong: nothing to wait for.
     if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, [], `service "${manifest.name}"`, "the existing service");
-    return {
-      type: "blocked",
-      code: "DependencyNotReady",
-      ...base,
-      changes: [],
-      reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`,
-      hint: "fix the reference, or define that task definition family in the repository",
-    };
+    return unresolvedReference(base, spec, td.unresolved);
   }
   const want = normalizeService(withTaskDefinition(spec, td), opts);
   const have = normalizeService(live, opts);
@@ -182,14 +176,7 @@ function planCreate(manifest: Manifest, td: TaskDefinitionRef, wantTags: TagMap,
   const base = { key: manifest.key, kind: manifest.kind };
   const spec = manifest.spec;
   if (td !== undefined && "unresolved" in td) {
-    return {
-      type: "blocked",
-      code: "DependencyNotReady",
-      ...base,
-      changes: [],
-      reason: `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`,
-      hint: "fix the reference, or define that task definition family in the repository",
-    };
+    return unresolvedReference(base, spec, td.unresolved);
   }
   // The spec as written (CreateService input): no defaults added, so AWS applies its own.
   const input: JsonObject = { ...spec, serviceName: manifest.name, cluster: clusterParam(spec, ctx) };
@@ -288,6 +275,18 @@ function serviceTagCalls(
   changes: readonly TagChange[],
   ctx: PlanContext,
 ): { calls: PlannedCall[]; writable: boolean } {
-  const writable = serviceArn !== undefined && /^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+\/[^/]+$/.test(serviceArn);
+  const writable = serviceArn !== undefined && serviceArnFormat(serviceArn) === "long";
   return { calls: tagCalls(serviceArn ?? "", changes, ctx, "ecs"), writable };
+}
+
+/** The task definition reference does not resolve (yet): nothing is written until it does. */
+function unresolvedReference(base: { key: string; kind: Manifest["kind"] }, spec: JsonObject, reason: string): Action {
+  return {
+    type: "blocked",
+    code: "DependencyNotReady",
+    ...base,
+    changes: [],
+    reason: `taskDefinition "${String(spec["taskDefinition"])}": ${reason}`,
+    hint: "fix the reference, or define that task definition family in the repository",
+  };
 }

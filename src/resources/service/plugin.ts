@@ -1,22 +1,28 @@
+import type { JsonObject, JsonPath } from "../../json.js";
 import { effectiveCluster } from "../../manifests/identity.js";
-import { parseTaskDefinitionRef } from "../common/validation.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { tagListToMap } from "../common/tags.js";
-import { callsOf, maybe, stringOrUndefined } from "../kind-plugin.js";
+import { callsOf, maybe, referencesAt, stringOrUndefined } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { isRolledBack, serviceHealth } from "./health.js";
 import { isInterruptedDeploy } from "./interrupted-deploy.js";
+import { planService } from "./plan.js";
+import { readServices } from "./read.js";
+import { residueChanges } from "./residue.js";
 import { validateService } from "./validate.js";
+
+function referencePaths(spec: JsonObject): JsonPath[] {
+  return typeof spec["taskDefinition"] === "string" ? [["taskDefinition"]] : [];
+}
 
 /** An ECS service: updated in place; a write starts a deployment that rolls out afterwards. */
 export const servicePlugin = {
   kind: "Service",
   planOrder: 1,
   validate: (manifest, ctx) => validateService(manifest, ctx),
-  references: (manifest) => {
-    const ref = manifest.spec["taskDefinition"];
-    return typeof ref === "string" ? [parseTaskDefinitionRef(ref)] : [];
-  },
+  references: (manifest) => referencesAt(manifest.spec, referencePaths(manifest.spec)),
+  referencePaths,
+  serviceReferencePaths: () => [],
   followsLatestActive: true,
   definesFamily: () => undefined,
   clusters: (manifest, defaultCluster) => [effectiveCluster(manifest.spec, defaultCluster)],
@@ -27,6 +33,13 @@ export const servicePlugin = {
   healthAfterApply: { health: "Progressing", message: "deployment started" },
   interruptedDeploy: (manifest, live, revision) => isInterruptedDeploy(live.services.get(manifest.key), revision),
   rolledBack: (manifest, live) => isRolledBack(live.services.get(manifest.key)),
+  readLive: async (manifests, io) => ({ services: await readServices(manifests, io) }),
+  revisionsInUse: (manifest, live) => {
+    const arn = live.services.get(manifest.key)?.["taskDefinition"];
+    return typeof arn === "string" ? [arn] : [];
+  },
+  plan: (manifest, live, ctx) => ({ action: planService(manifest, live.services.get(manifest.key), ctx) }),
+  residueChanges,
   calls: callsOf("ecs", {
     "ecs:service-read": ["DescribeServices", "ListServices"],
     "ecs:cluster-read": ["DescribeClusters"],

@@ -1,4 +1,5 @@
-import { isJsonObject, setOwn } from "../../json.js";
+import { toPlainJson } from "../../aws/plain-json.js";
+import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
 import { compact, fillDefault, objectCopy, sortByField, sortList } from "../common/normalize-util.js";
@@ -183,7 +184,7 @@ export type LiveTaskDefinitionRead = {
  * Not a task definition → undefined.
  */
 export function readLiveTaskDefinition(response: unknown): LiveTaskDefinitionRead | undefined {
-  const root = toJson(typeof response === "string" ? parseJsonText(response) : response);
+  const root = toPlainJson(typeof response === "string" ? parseJsonText(response) : response);
   if (!isJsonObject(root)) return undefined;
   const wrapped = root["taskDefinition"];
   const td = isJsonObject(wrapped) ? wrapped : isTaskDefinitionLike(root) ? root : undefined;
@@ -209,30 +210,6 @@ function parseJsonText(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;
-  }
-}
-
-/** SDK output → JSON: Date → ISO text, undefined/functions dropped, non-finite numbers dropped. */
-function toJson(value: unknown): JsonValue | undefined {
-  if (value === null) return null;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return value;
-    case "number":
-      return Number.isFinite(value) ? value : undefined;
-    case "object": {
-      if (Array.isArray(value)) return value.map(toJson).filter((v): v is JsonValue => v !== undefined);
-      const out: JsonObject = {};
-      for (const [key, v] of Object.entries(value)) {
-        const j = toJson(v);
-        if (j !== undefined) setOwn(out, key, j);
-      }
-      return out;
-    }
-    default:
-      return undefined;
   }
 }
 

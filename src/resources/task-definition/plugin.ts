@@ -1,6 +1,7 @@
 import { callsOf } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { specHash } from "./hash.js";
+import { planTaskDefinition } from "./plan.js";
 import { normalizeTaskDefinition } from "./normalize.js";
 import { validateTaskDefinition } from "./validate.js";
 
@@ -10,6 +11,8 @@ export const taskDefinitionPlugin = {
   planOrder: 0,
   validate: (manifest) => validateTaskDefinition(manifest),
   references: () => [],
+  referencePaths: () => [],
+  serviceReferencePaths: () => [],
   followsLatestActive: false,
   definesFamily: (manifest) => manifest.name,
   clusters: () => [],
@@ -24,6 +27,16 @@ export const taskDefinitionPlugin = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
+  // Read by the engine from what the other kinds run (their revisionsInUse) and the family's latest.
+  readLive: () => Promise.resolve({}),
+  revisionsInUse: () => [],
+  plan: (manifest, live, ctx) => {
+    const candidates = live.revisions.get(manifest.name) ?? [];
+    const plan = planTaskDefinition(manifest, candidates, ctx);
+    const needsLatest = plan.resolved.state === "pending" && candidates.length > 0 && !live.latestKnown.has(manifest.name);
+    return { action: plan.action, resolved: plan.resolved, needsLatest };
+  },
+  residueChanges: () => undefined,
   calls: callsOf("ecs", {
     "ecs:task-definition-read": ["DescribeTaskDefinition", "ListTaskDefinitions"],
     "ecs:task-definition-modify": ["RegisterTaskDefinition", "DeregisterTaskDefinition"],

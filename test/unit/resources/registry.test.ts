@@ -14,6 +14,8 @@ const throwaway: KindPlugin<"Throwaway"> = {
   planOrder: 3,
   validate: () => [],
   references: () => [{ type: "family", family: "web" }],
+  referencePaths: () => [["web"]],
+  serviceReferencePaths: () => [],
   followsLatestActive: false,
   definesFamily: () => undefined,
   clusters: () => [],
@@ -24,6 +26,10 @@ const throwaway: KindPlugin<"Throwaway"> = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
+  readLive: () => Promise.resolve({}),
+  revisionsInUse: () => [],
+  plan: (manifest) => ({ action: { type: "noop", key: manifest.key, kind: manifest.kind, changes: [], calls: [] } }),
+  residueChanges: () => undefined,
   calls: [{ service: "events", operation: "DescribeRule", throttle: "events:api" }],
 };
 

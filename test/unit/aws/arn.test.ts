@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import {
+  clusterName,
+  eventBusName,
+  familyOfArn,
+  nameOrArnName,
+  parseArn,
+  parseTaskDefinitionArn,
+  parseTaskDefinitionRef,
+  serviceArnFormat,
+  taskDefinitionArn,
+  taskDefinitionRefOf,
+} from "../../../src/aws/arn.js";
+import { readResourceKey, resourceKey } from "../../../src/manifests/identity.js";
+
+const ACCOUNT = "210987654321";
+
+describe("the one ARN reader", () => {
+  it("splits an ARN and keeps the resource whole", () => {
+    expect(parseArn(`arn:aws-cn:ecs:cn-north-1:${ACCOUNT}:service/batch/ingest`)).toEqual({
+      partition: "aws-cn",
+      service: "ecs",
+      region: "cn-north-1",
+      account: ACCOUNT,
+      resource: "service/batch/ingest",
+    });
+    expect(parseArn("ingest")).toBeUndefined();
+    expect(parseArn("arn:aws:ecs")).toBeUndefined();
+  });
+
+  it.each([
+    [`arn:aws:ecs:ap-south-1:${ACCOUNT}:cluster/batch`, "batch"],
+    ["batch", "batch"],
+    // Another service's ARN is no cluster ARN: kept as written, so validation reports it.
+    [`arn:aws:events:ap-south-1:${ACCOUNT}:cluster/batch`, `arn:aws:events:ap-south-1:${ACCOUNT}:cluster/batch`],
+  ])("cluster %s → %s", (input, name) => expect(clusterName(input)).toBe(name));
+
+  it("reads event bus, IAM role and task definition names out of their ARNs", () => {
+    expect(eventBusName(`arn:aws:events:ap-south-1:${ACCOUNT}:event-bus/audit`)).toBe("audit");
+    expect(nameOrArnName(`arn:aws:iam::${ACCOUNT}:role/path/to/runner`, "iam", "role")).toBe("path/to/runner");
+    expect(taskDefinitionRefOf(`arn:aws:ecs:ap-south-1:${ACCOUNT}:task-definition/ingest:12`)).toBe("ingest:12");
+    expect(taskDefinitionRefOf("ingest:12")).toBe("ingest:12");
+  });
+
+  it("tells long service ARNs (taggable) from short ones", () => {
+    expect(serviceArnFormat(`arn:aws:ecs:ap-south-1:${ACCOUNT}:service/batch/ingest`)).toBe("long");
+    expect(serviceArnFormat(`arn:aws:ecs:ap-south-1:${ACCOUNT}:service/ingest`)).toBe("short");
+    expect(serviceArnFormat(`arn:aws:ecs:ap-south-1:${ACCOUNT}:service/a/b/c`)).toBeUndefined();
+    expect(serviceArnFormat(`arn:aws:ecs:ap-south-1:${ACCOUNT}:cluster/batch`)).toBeUndefined();
+  });
+
+  it("parses task definition ARNs with and without a revision, and builds them", () => {
+    const arn = taskDefinitionArn("ap-south-1", ACCOUNT, "ingest", 12);
+    expect(arn).toBe(`arn:aws:ecs:ap-south-1:${ACCOUNT}:task-definition/ingest:12`);
+    expect(parseTaskDefinitionArn(arn)).toEqual({ family: "ingest", revision: 12 });
+    expect(parseTaskDefinitionArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:task-definition/ingest`)).toEqual({
+      family: "ingest",
+      revision: undefined,
+    });
+    expect(familyOfArn(arn)).toBe("ingest");
+    // A family-only ARN names no revision: nothing in use to attribute.
+    expect(familyOfArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:task-definition/ingest`)).toBeUndefined();
+    expect(parseTaskDefinitionArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:service/batch/ingest`)).toBeUndefined();
+  });
+
+  it("classifies how a manifest names a task definition", () => {
+    expect(parseTaskDefinitionRef("ingest")).toEqual({ type: "family", family: "ingest" });
+    expect(parseTaskDefinitionRef("ingest:3")).toEqual({ type: "pinned", family: "ingest", revision: 3 });
+    expect(parseTaskDefinitionRef(`arn:aws:ecs:ap-south-1:${ACCOUNT}:task-definition/ingest`)).toEqual({
+      type: "latest",
+      family: "ingest",
+    });
+    expect(parseTaskDefinitionRef("ingest:0")).toEqual({ type: "invalid" });
+  });
+});
+
+describe("resource keys from the kind table", () => {
+  it("scopes a name by the field its kind names, an ARN there by the name inside it", () => {
+    expect(resourceKey("Service", "ingest", { cluster: `arn:aws:ecs:ap-south-1:${ACCOUNT}:cluster/batch` })).toBe("Service/batch/ingest");
+    expect(resourceKey("Service", "ingest", {}, "fallback")).toBe("Service/fallback/ingest");
+    expect(resourceKey("ScheduledRule", "nightly", {}, "fallback")).toBe("ScheduledRule/default/nightly");
+    expect(resourceKey("TaskDefinition", "ingest", { cluster: "batch" })).toBe("TaskDefinition/ingest");
+  });
+
+  it("reads a malformed key as nothing instead of throwing", () => {
+    expect(readResourceKey("Service/batch/ingest")).toEqual({ kind: "Service", scope: "batch", name: "ingest" });
+    expect(readResourceKey("TaskDefinition/")).toBeUndefined();
+    expect(readResourceKey("Gadget/x")).toBeUndefined();
+  });
+});
