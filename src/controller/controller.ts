@@ -1,53 +1,31 @@
 import { mkdir } from "node:fs/promises";
-import path from "node:path";
 import type { Logger } from "pino";
 import { AlertDispatcher } from "../alerts/dispatcher.js";
-import { EventBridgeSink } from "../alerts/eventbridge-sink.js";
-import { LogSink } from "../alerts/log-sink.js";
-import { MetricsSink } from "../alerts/metrics-sink.js";
-import type { AlertSink } from "../alerts/types.js";
-import { WebhookSink } from "../alerts/webhook-sink.js";
-import { CallAccounting, createAwsClients, destroyAwsClients, putEvents, resolveRegion } from "../aws/index.js";
+import { CallAccounting, destroyAwsClients, resolveRegion } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { DEFAULT_CONFIG } from "../config.js";
 import type { ControllerConfig } from "../config.js";
 import { isEcsGitopsError } from "../errors.js";
-import { failedCommitLoad, loadCommitInWorker } from "../source/commit-load.js";
-import { prefixOf } from "../source/manifest-root.js";
 import { heldBack, mergeDesiredState } from "../engine/desired-state.js";
-import type { HeldBack } from "../engine/desired-state.js";
-import { DriftTracker } from "../state/drift.js";
-import { FileEpisodeStore } from "../state/drift-store.js";
-import { ControllerHttpServer } from "../http/server.js";
-import { Dashboard } from "../http/dashboard.js";
-import { dependencyGraph } from "../engine/dependency-graph.js";
+import type { DriftTracker } from "../state/drift.js";
+import type { ControllerHttpServer } from "../http/server.js";
 import { ResourceDetails } from "../state/resource-details.js";
-import { LiveReader } from "../engine/live-state.js";
 import { redactUrl } from "./log.js";
 import { createMetrics, setCurrentCommit } from "../state/metrics.js";
 import type { ControllerMetrics } from "../state/metrics.js";
 import { WorkQueue } from "./queue.js";
-import { Reconciler } from "./reconciler.js";
-import { PrunePass } from "./prune-pass.js";
+import type { Reconciler } from "./reconciler.js";
 import { jittered } from "../jitter.js";
-import { isRemote, pollIntervalMs, settingsFromConfig } from "./controller-options.js";
+import { pollIntervalMs, settingsFromConfig } from "./controller-options.js";
+import * as setup from "./controller-setup.js";
+import { httpServerFor, reconcilerFor } from "./controller-parts.js";
 import type { ControllerOptions } from "./controller-options.js";
-import { identifyRepository } from "../source/repo-identity.js";
-import { GitRemoteSource } from "../source/git-remote.js";
-import { parseRepoLocation } from "../source/repo-url.js";
-import { LocalCheckoutSource } from "../source/local.js";
 import type { Source } from "../source/types.js";
-import { StatusStore } from "../state/status.js";
+import type { StatusStore } from "../state/status.js";
 import type { Manifest } from "../manifests/types.js";
 import { pluginFor } from "../resources/registry.js";
 import { ControllerLeasing } from "../lease/leasing.js";
-import { DeployHistory } from "../state/history.js";
-import { DeployTracker } from "./deploys.js";
-import { startDeployHooks } from "./deploy-hooks-setup.js";
-import { controllerPause } from "../pause/controller-pause.js";
-import { SuspendStore } from "../pause/suspensions.js";
-import { pauseRoutes } from "../http/pause-api.js";
-import { CodeDeployFollower } from "../engine/codedeploy-follow.js";
+import type { DeployHistory } from "../state/history.js";
 
 export type { ControllerOptions };
 export { pollIntervalMs, settingsFromConfig };
@@ -93,10 +71,7 @@ export class Controller {
     this.#log = options.log;
     this.#metrics = createMetrics(undefined, { defaultMetrics: options.environment === undefined });
     if (options.environment !== undefined) this.#metrics.registry.setDefaultLabels({ environment: options.environment });
-    this.#status = new StatusStore({
-      source: { url: redactUrl(options.repo), branch: options.branch ?? (isRemote(options.repo) ? "main" : "HEAD"), path: options.path },
-      metrics: this.#metrics,
-    });
+    this.#status = setup.statusStoreFor(options, this.#metrics);
     this.#calls.onCall(({ operation, kind, outcome }) => this.#metrics.awsCalls.inc({ operation, type: kind, outcome }));
   }
 
@@ -120,89 +95,35 @@ export class Controller {
   async #start(): Promise<number> {
     const o = this.#o;
     await mkdir(o.workDir, { recursive: true });
-    this.#aws = createAwsClients({
-      region: o.region,
-      endpoint: o.endpoint,
-      calls: this.#calls,
-      accountIdHeader: o.accountIdHeader,
-      rateLimit: o.rateLimit,
-    });
+    this.#aws = setup.awsClientsFor(o, this.#calls);
     const region = o.region ?? (await resolveRegion(this.#aws));
     this.#region = region;
-    this.#drift = new DriftTracker({
-      store: new FileEpisodeStore(path.join(o.workDir, "episodes.json"), { log: this.#log }),
-      log: this.#log,
-    });
-    await this.#drift.restore();
-    this.#history = new DeployHistory({ path: path.join(o.workDir, "history.json"), log: this.#log });
-    await this.#history.restore();
-    const metricsSink = new MetricsSink({ registry: this.#metrics.registry });
-    metricsSink.seed(this.#drift.openAlerts());
+    ({ drift: this.#drift, history: this.#history } = await setup.restoredStores(o.workDir, this.#log));
     const details = new ResourceDetails();
-    const sinks: AlertSink[] = [new LogSink(this.#log), metricsSink, details];
     const aws = this.#aws;
-    if (o.alertEventBus) sinks.push(new EventBridgeSink({ publish: (entries) => putEvents(aws, o.alertEventBus!, entries) }));
-    if (o.alertWebhook)
-      sinks.push(new WebhookSink({ url: o.alertWebhook, ...(o.alertWebhookSecret ? { secret: o.alertWebhookSecret } : {}) }));
+    const sinks = setup.alertSinks(o, aws, { registry: this.#metrics.registry, log: this.#log, drift: this.#drift, details });
     this.#alerts = new AlertDispatcher({ sinks, log: this.#log, registry: this.#metrics.registry });
     const leasing = o.lease
       ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log)
       : undefined;
     this.#leasing = leasing;
     const fenced = leasing ? { ...aws, writeFence: (key: string) => leasing.fence(key) } : aws;
-    const hooks = await startDeployHooks(
+    const built = await reconcilerFor(o, {
+      aws,
       fenced,
-      path.join(o.workDir, "hooks.json"),
-      this.#log,
-      () => this.#alerts,
-      () => this.#reconciler,
-    );
-    const suspends = new SuspendStore(path.join(o.workDir, "suspended.json"), this.#log);
-    await suspends.restore();
-    const pause = controllerPause(
-      suspends,
-      () => this.#config?.syncWindows ?? [],
-      (target) => this.#requeue(target),
-      this.#log,
-    );
-    const codeDeploy = new CodeDeployFollower(fenced);
-    codeDeploy.onOutcome((o) => this.#log.info({ key: o.key, deploymentId: o.deploymentId, status: o.status }, "codedeploy deployment"));
-    this.#reconciler = new Reconciler({
-      hooks,
-      paused: pause.paused,
-      codeDeploy,
-      aws: fenced,
-      reader: new LiveReader(aws),
+      region,
       status: this.#status,
       drift: this.#drift,
       alerts: this.#alerts,
-      deploys: new DeployTracker({ history: this.#history, status: this.#status, alerts: this.#alerts, log: this.#log }),
+      history: this.#history,
       metrics: this.#metrics,
       log: this.#log,
-      settings: {
-        owner: o.owner ?? "ecs-gitops",
-        repo: await identifyRepository(o.repo, isRemote(o.repo)),
-        region,
-        defaultCluster: o.cluster,
-        ignoreRules: o.ignoreDifferences,
-        sourcePrefix: prefixOf(o.path),
-        mode: o.mode,
-        automated: o.automated ?? true,
-        selfHeal: o.selfHeal ?? false,
-        resyncMs: o.resyncMs ?? DEFAULT_CONFIG.resyncMs,
-        progressPollMs: o.progressPollMs,
-      },
-      onPlanned: (action, snapshot, isSecret, now) => details.notePlan(action, snapshot, isSecret, now),
-      prune: new PrunePass({
-        aws: fenced,
-        status: this.#status,
-        alerts: this.#alerts,
-        registry: this.#metrics.registry,
-        log: this.#log,
-        workDir: o.workDir,
-        allowMassDelete: o.allowMassDelete === true,
-      }),
+      details,
+      syncWindows: () => this.#config?.syncWindows ?? [],
+      requeue: (target) => this.#requeue(target),
     });
+    this.#reconciler = built.reconciler;
+    const pause = built.pause;
     const reconciler = this.#reconciler;
     // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must
     // exceed the number of keys, or a resync splits into several waves that each pay the reads.
@@ -215,50 +136,23 @@ export class Controller {
       });
       await leasing.start();
     }
-    const location = parseRepoLocation(o.repo);
-    this.#source =
-      location.type === "remote"
-        ? new GitRemoteSource({
-            url: location.url,
-            branch: o.branch ?? "main",
-            workDir: path.join(o.workDir, "git"),
-            log: this.#log,
-            metrics: this.#metrics,
-          })
-        : new LocalCheckoutSource({
-            path: o.repo,
-            ...(o.branch ? { branch: o.branch } : {}),
-            workDir: path.join(o.workDir, "local"),
-            log: this.#log,
-          });
+    this.#source = setup.sourceOf(o, this.#log, this.#metrics);
     if (o.environment !== undefined) {
       this.#log.info({ repo: redactUrl(o.repo), branch: o.branch, path: o.path, mode: o.mode }, "environment controller started");
       if (this.#source.watch) await this.#source.watch(() => this.#pollNow());
       this.#pollNow();
       return 0;
     }
-    this.#http = new ControllerHttpServer({
-      port: o.port,
-      ...(o.host ? { host: o.host } : {}),
-      getStatus: () => this.statusDocument(),
-      isReady: () => this.#readiness(),
-      metrics: this.#metrics.registry,
-      webhookSecret: o.webhookSecret,
-      dashboard: new Dashboard({
-        getStatus: () => this.#status.snapshot(),
-        getStatusVersion: () => this.#status.version,
-        details,
-        driftOf: (key) => this.#drift?.driftStatus(key),
-        graph: () => dependencyGraph(this.#reconciler?.desired?.manifests.values()),
-        token: o.apiToken,
-        log: this.#log,
-      }),
-      apiToken: o.apiToken,
-      apiRoutes: pauseRoutes(pause.handler),
-      onPush: (hint) => {
-        this.#log.info({ provider: hint.provider, branch: hint.branch }, "push webhook: fetching now");
-        this.#pollNow();
-      },
+    this.#http = httpServerFor(o, {
+      statusDocument: () => this.statusDocument(),
+      readiness: () => this.#readiness(),
+      metrics: this.#metrics,
+      status: this.#status,
+      details,
+      drift: () => this.#drift,
+      desired: () => this.#reconciler?.desired,
+      pauseHandler: pause.handler,
+      pollNow: () => this.#pollNow(),
       log: this.#log,
     });
     const port = await this.#http.listen();
@@ -318,13 +212,6 @@ export class Controller {
     this.#reconciler!.updateSettings(settingsFromConfig(o, config));
     this.#intervalMs = pollIntervalMs(o, config);
     this.#config = config;
-  }
-
-  /** /status says which resources run an older commit's spec, and why; cleared once fixed. */
-  #markHeldBack(held: ReadonlyMap<string, HeldBack | undefined>): void {
-    for (const [key, value] of held) {
-      if (value !== undefined || this.#status.get(key)?.heldBack !== undefined) this.#status.update(key, { heldBack: value });
-    }
   }
 
   /** Reconcile again the desired keys a suspend or resume names. */
@@ -388,19 +275,7 @@ export class Controller {
     this.#loadedCommit = sha;
     const o = this.#o;
     const previous = this.#reconciler!.desired;
-    const root = path.join(checkoutDir, o.path);
-    // Off the main thread: a pathological commit must not stall /healthz or the queue.
-    const commit = await loadCommitInWorker(
-      {
-        root,
-        cluster: o.cluster,
-        maxCommitBytes: o.maxCommitBytes,
-        within: checkoutDir,
-        region: this.#region,
-        ssm: { region: this.#region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader },
-      },
-      o.commitLoadLimits,
-    ).catch((error: unknown) => failedCommitLoad(sha, error));
+    const commit = await setup.loadCommit(o, sha, checkoutDir, this.#region);
     if (this.#stopping) return;
     this.#ssmReadAt = commit.readSsm ? Date.now() : undefined;
     if ("retry" in commit && commit.retry) this.#loadedCommit = undefined;
@@ -410,13 +285,8 @@ export class Controller {
       // another cluster and drop the ignore rules. Keep the last good commit in force entirely.
       this.#status.setManifestErrors(configProblems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
       this.#status.setCommit({ commit: sha, ...(previous?.lastGoodCommit ? { lastGoodCommit: previous.lastGoodCommit } : {}) });
-      if (previous) this.#markHeldBack(heldBack({ ...previous, problems: configProblems }, sha));
-      this.#log.error(
-        { commit: sha, errors: configProblems.length },
-        "the commit cannot be loaded (ecs-gitops.yaml or the loader); keeping the last good commit in force",
-      );
-      for (const p of configProblems.slice(0, 20))
-        this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
+      if (previous) setup.markHeldBack(this.#status, heldBack({ ...previous, problems: configProblems }, sha));
+      setup.logProblems(this.#log, sha, configProblems, "unloadable");
       // Nothing new to reconcile: readiness must not wait for a commit that will never load.
       this.#readyWhenIdle();
       return;
@@ -429,15 +299,8 @@ export class Controller {
     this.#status.setCommit({ commit: sha, ...(state.lastGoodCommit ? { lastGoodCommit: state.lastGoodCommit } : {}) });
     setCurrentCommit(this.#metrics, sha);
     this.#status.setManifestErrors(state.problems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
-    this.#markHeldBack(heldBack(state, sha));
-    if (state.problems.length > 0) {
-      this.#log.error(
-        { commit: sha, errors: state.problems.length, files: state.brokenFiles },
-        "manifests have errors; those files stay at the last good commit",
-      );
-      for (const p of state.problems.slice(0, 20))
-        this.#log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
-    }
+    setup.markHeldBack(this.#status, heldBack(state, sha));
+    if (state.problems.length > 0) setup.logProblems(this.#log, sha, state.problems, state.brokenFiles);
     const reconciler = this.#reconciler!;
     reconciler.updateSettings({
       ignoreRules: [...o.ignoreDifferences, ...config.ignoreDifferences],

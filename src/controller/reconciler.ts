@@ -1,14 +1,12 @@
 import { selfHealOf } from "../manifests/annotations.js";
 import { maskChanges } from "../diff/structural.js";
-import { asEcsGitopsError, EcsGitopsError, REQUEUE } from "../errors.js";
-import type { ErrorCode } from "../errors.js";
+import { asEcsGitopsError } from "../errors.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { Action, HealthVerdict } from "../resources/types.js";
 import { applyPlan } from "../engine/applier.js";
 import type { ApplyOutcome, AppliedWrite } from "../engine/applier.js";
 import type { DesiredState } from "../engine/desired-state.js";
-import { handMadeRevisions } from "../engine/difference.js";
 import type { LiveSnapshot, PlanResult } from "../engine/planner.js";
 import { identityOf, isInterruptedDeploy } from "../engine/observed.js";
 import { readAndPlan } from "../engine/read-plan.js";
@@ -24,6 +22,7 @@ import { isOnlyResidue, residueAfterWrite } from "../engine/write-residue.js";
 import { liftsPin } from "../resources/service/deploy-controls.js";
 import { recordWithHooks } from "./deploy-hooks.js";
 import { PRUNE_KEY } from "./prune-pass.js";
+import { noteHandMadeRevisions, recordBlocked, recordFailed } from "./reconcile-failure.js";
 
 export { selfHealOf };
 export type { ReconcilerApplier, ReconcilerOptions, ReconcilerReader, ReconcilerSettings } from "./reconciler-options.js";
@@ -128,12 +127,12 @@ export class Reconciler {
       );
     } catch (error) {
       const failure = asEcsGitopsError(error);
-      for (const key of present) results.set(key, this.#failed(key, desired, failure, now));
+      for (const key of present) results.set(key, recordFailed(this.#o, key, desired, failure, now));
       this.#o.log.warn({ err: failure, keys: present.length }, "could not read live state");
       return results;
     }
     const { result, snapshot } = planned;
-    this.#noteHandMadeRevisions(snapshot, desired);
+    noteHandMadeRevisions(this.#o, this.#records, snapshot, desired);
     const wanted = new Set(present);
     const actions = result.actions.filter((a) => wanted.has(a.key));
     const toApply: Action[] = [];
@@ -253,16 +252,6 @@ export class Reconciler {
    * runs it), but worth one log line. Judged only when the family's latest revision was read for
    * another reason (nothing in use, or a new revision from git): a no-op resync never reads it.
    */
-  #noteHandMadeRevisions(snapshot: LiveSnapshot, desired: DesiredState): void {
-    for (const note of handMadeRevisions(snapshot, this.#o.settings.owner)) {
-      if (!this.#records.noteRevision(note.arn)) continue;
-      this.#o.log.info(
-        { key: `TaskDefinition/${note.family}`, commit: desired.commit, ...note },
-        "task definition revision registered outside git",
-      );
-    }
-  }
-
   /** What git says about the resource, as the spec-hash tag would carry it; cached per manifest (every key, every resync). */
   #desiredHash(manifest: Manifest): string {
     const hash = this.#desiredHashes.get(manifest) ?? pluginFor(manifest).specHash(manifest);
@@ -285,21 +274,8 @@ export class Reconciler {
     const manifest = desired.manifests.get(key)!;
     const log = this.#o.log.child({ key, commit });
     const settings = this.#o.settings;
-    if (action.type === "blocked") {
-      const code: ErrorCode = action.code;
-      const error = new EcsGitopsError(code, `${action.reason} (${action.hint})`, { where: key });
-      log.error({ reason: action.reason, hint: action.hint }, "blocked");
-      status.update(key, {
-        sync: "OutOfSync",
-        health: pluginFor(manifest).health(manifest, snapshot).health,
-        message: action.reason,
-        lastError: { code, message: error.message, at: now.toISOString() },
-      });
-      this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code, message: error.message }, now, { commit }));
-      // A dependency may settle soon; a foreign or immutable resource waits for the next commit.
-      return REQUEUE[code] === "backoff" ? { retry: true } : { stalled: true };
-    }
-    if (outcome?.outcome === "failed") return this.#failed(key, desired, outcome.error, now);
+    if (action.type === "blocked") return recordBlocked(this.#o, action, manifest, snapshot, commit, now);
+    if (outcome?.outcome === "failed") return recordFailed(this.#o, key, desired, outcome.error, now);
     const health =
       followed ?? (outcome?.outcome === "applied" ? pluginFor(manifest).healthAfterApply : pluginFor(manifest).health(manifest, snapshot));
     if (outcome?.outcome === "applied") {
@@ -348,25 +324,6 @@ export class Reconciler {
         ? undefined
         : residueAfterWrite(manifest, postWrite, { owner, repo, region, defaultCluster, revision: commit, accountId: snapshot.accountId });
     this.#records.update(manifest.key, { postWrite: undefined, residue });
-  }
-
-  #failed(key: ResourceKey, desired: DesiredState, error: EcsGitopsError, now: Date): QueueResult {
-    const commit = desired.commitOf.get(key) ?? desired.commit;
-    const log = this.#o.log.child({ key, commit });
-    // An error marked retryable where it was raised is retried whatever its code.
-    const retry = error.retryable || REQUEUE[error.code] === "backoff";
-    if (retry) log.warn({ code: error.code, err: error.message }, "reconcile failed, will retry");
-    else log.error({ code: error.code, err: error.message }, "reconcile failed, stalled until the next commit");
-    this.#o.status.update(key, {
-      sync: "Unknown",
-      lastError: { code: error.code, message: error.message, at: now.toISOString() },
-      message: error.message,
-    });
-    if (error.code === "AwsUnavailable") this.#o.reader.forgetCached();
-    // Throttling and a bad network are weather, not an episode worth paging anyone for.
-    if (error.code !== "Throttled")
-      this.#o.alerts.emitAll(this.#o.drift.syncFailed(key, { code: error.code, message: error.message }, now, { commit }));
-    return retry ? { retry: true } : { stalled: true };
   }
 
   /** What our writes tell about in-flight deploys, and the reader's caches following them. */

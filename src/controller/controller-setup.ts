@@ -1,0 +1,117 @@
+import path from "node:path";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { EventBridgeSink } from "../alerts/eventbridge-sink.js";
+import { LogSink } from "../alerts/log-sink.js";
+import { MetricsSink } from "../alerts/metrics-sink.js";
+import type { AlertSink } from "../alerts/types.js";
+import { WebhookSink } from "../alerts/webhook-sink.js";
+import { createAwsClients, putEvents } from "../aws/index.js";
+import type { CallAccounting } from "../aws/index.js";
+import type { HeldBack } from "../engine/desired-state.js";
+import type { AwsClients } from "../aws/index.js";
+import type { Problem } from "../manifests/types.js";
+import { failedCommitLoad, loadCommitInWorker } from "../source/commit-load.js";
+import { GitRemoteSource } from "../source/git-remote.js";
+import { LocalCheckoutSource } from "../source/local.js";
+import { parseRepoLocation } from "../source/repo-url.js";
+import type { Source } from "../source/types.js";
+import { DriftTracker } from "../state/drift.js";
+import { FileEpisodeStore } from "../state/drift-store.js";
+import { DeployHistory } from "../state/history.js";
+import { StatusStore } from "../state/status.js";
+import type { ControllerMetrics } from "../state/metrics.js";
+import type { ResourceDetails } from "../state/resource-details.js";
+import { isRemote } from "./controller-options.js";
+import type { ControllerOptions } from "./controller-options.js";
+import { redactUrl } from "./log.js";
+
+/**
+ * What the controller builds once at start from its options (controller.ts keeps the loop and
+ * the wiring between the parts): the alert sinks, the git source, one commit's load.
+ */
+
+/** Log, metrics and the resource pages always; EventBridge and a webhook when configured. */
+export function alertSinks(
+  o: ControllerOptions,
+  aws: AwsClients,
+  parts: { registry: Registry; log: Logger; drift: DriftTracker; details: ResourceDetails },
+): AlertSink[] {
+  const metricsSink = new MetricsSink({ registry: parts.registry });
+  metricsSink.seed(parts.drift.openAlerts());
+  const sinks: AlertSink[] = [new LogSink(parts.log), metricsSink, parts.details];
+  const bus = o.alertEventBus;
+  if (bus) sinks.push(new EventBridgeSink({ publish: (entries) => putEvents(aws, bus, entries) }));
+  if (o.alertWebhook)
+    sinks.push(new WebhookSink({ url: o.alertWebhook, ...(o.alertWebhookSecret ? { secret: o.alertWebhookSecret } : {}) }));
+  return sinks;
+}
+
+/** A remote repository (fetched into the work dir) or a local checkout (watched). */
+export function sourceOf(o: ControllerOptions, log: Logger, metrics: ControllerMetrics): Source {
+  const location = parseRepoLocation(o.repo);
+  return location.type === "remote"
+    ? new GitRemoteSource({ url: location.url, branch: o.branch ?? "main", workDir: path.join(o.workDir, "git"), log, metrics })
+    : new LocalCheckoutSource({
+        path: o.repo,
+        ...(o.branch ? { branch: o.branch } : {}),
+        workDir: path.join(o.workDir, "local"),
+        log,
+      });
+}
+
+/** One commit's manifests and settings, loaded off the main thread: a pathological commit must not stall /healthz or the queue. */
+export function loadCommit(o: ControllerOptions, sha: string, checkoutDir: string, region: string | undefined) {
+  return loadCommitInWorker(
+    {
+      root: path.join(checkoutDir, o.path),
+      cluster: o.cluster,
+      maxCommitBytes: o.maxCommitBytes,
+      within: checkoutDir,
+      region,
+      ssm: { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader },
+    },
+    o.commitLoadLimits,
+  ).catch((error: unknown) => failedCommitLoad(sha, error));
+}
+
+/**
+ * A commit's problems: "unloadable" (ecs-gitops.yaml or the loader failed: the last good commit
+ * stays in force entirely), or the files that stay at the last good commit; then the first 20.
+ */
+export function logProblems(log: Logger, sha: string, problems: readonly Problem[], files: readonly string[] | "unloadable"): void {
+  if (files === "unloadable")
+    log.error(
+      { commit: sha, errors: problems.length },
+      "the commit cannot be loaded (ecs-gitops.yaml or the loader); keeping the last good commit in force",
+    );
+  else log.error({ commit: sha, errors: problems.length, files }, "manifests have errors; those files stay at the last good commit");
+  for (const p of problems.slice(0, 20)) log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
+}
+
+/** /status says which resources run an older commit's spec, and why; cleared once fixed. */
+export function markHeldBack(status: StatusStore, held: ReadonlyMap<string, HeldBack | undefined>): void {
+  for (const [key, value] of held) {
+    if (value !== undefined || status.get(key)?.heldBack !== undefined) status.update(key, { heldBack: value });
+  }
+}
+
+export function awsClientsFor(o: ControllerOptions, calls: CallAccounting): AwsClients {
+  return createAwsClients({ region: o.region, endpoint: o.endpoint, calls, accountIdHeader: o.accountIdHeader, rateLimit: o.rateLimit });
+}
+
+/** Drift episodes and deploy history as a previous process left them in the work dir. */
+export async function restoredStores(workDir: string, log: Logger): Promise<{ drift: DriftTracker; history: DeployHistory }> {
+  const drift = new DriftTracker({ store: new FileEpisodeStore(path.join(workDir, "episodes.json"), { log }), log });
+  await drift.restore();
+  const history = new DeployHistory({ path: path.join(workDir, "history.json"), log });
+  await history.restore();
+  return { drift, history };
+}
+
+export function statusStoreFor(o: ControllerOptions, metrics: ControllerMetrics): StatusStore {
+  return new StatusStore({
+    source: { url: redactUrl(o.repo), branch: o.branch ?? (isRemote(o.repo) ? "main" : "HEAD"), path: o.path },
+    metrics,
+  });
+}
