@@ -211,8 +211,14 @@ export function budgetOf(scale: FleetScale, phase: "noop" | "oneChange" | "coldS
  * family (by family: the revision in use, which is the latest), and never a second one.
  */
 export function deployBudget(scale: FleetScale, changed: number, path: "run" | "oneShot"): CallCounts {
-  const writes = { "ecs:RegisterTaskDefinition": changed, "ecs:UpdateService": changed };
-  return { ...budgetOf(scale, path === "run" ? "noop" : "restart"), ...writes };
+  // + 1 ListTaskDefinitions per family about to register: an identical earlier revision (a `git
+  // revert`) is reused instead of registered again (docs/deploys.md). The one-shot path starts
+  // cold, so it also describes the earlier revision of each changed family (one each here: the
+  // fleet's families have two revisions when this runs; up to 5 per family in general).
+  const writes = { "ecs:ListTaskDefinitions": changed, "ecs:RegisterTaskDefinition": changed, "ecs:UpdateService": changed };
+  const base = budgetOf(scale, path === "run" ? "noop" : "restart");
+  if (path === "run") return { ...base, ...writes };
+  return { ...base, ...writes, "ecs:DescribeTaskDefinition": (base["ecs:DescribeTaskDefinition"] ?? 0) + changed };
 }
 
 /** Budget violations: operations called more often than allowed, or not allowed at all. */

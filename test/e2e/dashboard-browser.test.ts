@@ -193,6 +193,10 @@ describe.skipIf(skip !== undefined)("the dashboard in headless Chromium against 
       await page.locator('.history [data-field="last-applied"]', { hasText: push.sha.slice(0, 8) }).waitFor({ timeout: 20_000 });
       expect(await page.evaluate("window.__notReloaded")).toBe(true);
       await page.screenshot({ path: path.join(SCREENSHOTS, "resource-deployed.png"), fullPage: true });
+      // The service that runs it records the deploy in its history (docs/deploys.md#history).
+      await page.click('a[href="#/resource/Service%2Fshop%2Fworker"]');
+      await page.locator(".history table tbody tr", { hasText: push.sha.slice(0, 8) }).waitFor({ timeout: 20_000 });
+      expect(await page.evaluate("window.__notReloaded")).toBe(true);
 
       // 4. The dependency view, then: one event stream for the whole visit, no secret in anything received.
       await page.click('a[href="#/graph"]');

@@ -86,13 +86,14 @@ describe("apply --wait", () => {
     process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] = accountId;
     expect((await cli("apply", dir, "--endpoint-url", completing.endpoint, "--aws-rate-limit", "off")).code).toBe(0);
     await bumpImage(dir, "broken");
-    // The plan reads the service once; every later DescribeServices is a look of the wait.
+    // The plan reads the service once and the orphan inventory (docs/prune.md) describes the
+    // cluster's services once; every later DescribeServices is a look of the wait.
     let describes = 0;
     const now = Date.now() / 1000;
     nock(completing.endpoint, { allowUnmocked: true })
       .post(
         "/",
-        (body: { services?: unknown; include?: unknown }) => Array.isArray(body.services) && body.include !== undefined && ++describes > 1,
+        (body: { services?: unknown; include?: unknown }) => Array.isArray(body.services) && body.include !== undefined && ++describes > 2,
       )
       .matchHeader("x-amz-target", "AmazonEC2ContainerServiceV20141113.DescribeServices")
       .reply(
@@ -130,7 +131,7 @@ describe("apply --wait", () => {
     const result = await cli("apply", dir, "--wait", "--endpoint-url", completing.endpoint, "--aws-rate-limit", "off");
     expect(result.code).toBe(1);
     expect(result.out).toMatch(/app-00: rollout rolledBack after \d+ s .*failed container health checks/);
-    expect(describes).toBe(2);
+    expect(describes).toBe(3);
     nock.cleanAll();
   });
 

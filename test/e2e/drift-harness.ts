@@ -251,7 +251,9 @@ export async function runController(world: World, options: RunOptions): Promise<
   const reconciles = (key: string, sinceMs = 0) =>
     lines.filter((l) => l.key === key && RECONCILE_MESSAGES.has(l.msg) && l.time >= sinceMs).map((l) => l.time);
   const status = async (): Promise<StatusDocument> => {
-    const response = await fetch(`http://127.0.0.1:${port}/status`);
+    // With an API token set, /status asks for it too (docs/dashboard.md#access).
+    const auth: Record<string, string> = options.apiToken ? { authorization: `Bearer ${options.apiToken}` } : {};
+    const response = await fetch(`http://127.0.0.1:${port}/status`, { headers: auth });
     return (await response.json()) as StatusDocument;
   };
   return {

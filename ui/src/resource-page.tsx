@@ -169,6 +169,14 @@ function History({ detail }: { detail: ResourceDetail | undefined }) {
   return (
     <section class="history">
       <h2>Deploy history</h2>
+      {status.lastAppliedRevision ? (
+        <p data-field="last-applied">
+          Last applied from <span class="mono">{shortSha(status.lastAppliedRevision)}</span>
+          {status.lastAppliedAt ? ` at ${status.lastAppliedAt} (${age(status.lastAppliedAt)} ago)` : ""}
+        </p>
+      ) : (
+        <p>Nothing applied yet.</p>
+      )}
       {history !== undefined && history.length > 0 ? (
         <table>
           <thead>
@@ -194,14 +202,7 @@ function History({ detail }: { detail: ResourceDetail | undefined }) {
             ))}
           </tbody>
         </table>
-      ) : status.lastAppliedRevision ? (
-        <p data-field="last-applied">
-          Last applied from <span class="mono">{shortSha(status.lastAppliedRevision)}</span>
-          {status.lastAppliedAt ? ` at ${status.lastAppliedAt} (${age(status.lastAppliedAt)} ago)` : ""}
-        </p>
-      ) : (
-        <p>Nothing applied yet.</p>
-      )}
+      ) : null}
       {status.hooks !== undefined && status.hooks.length > 0 ? (
         <ul class="hooks">
           {status.hooks.map((h, i) => (
