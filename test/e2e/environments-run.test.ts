@@ -148,8 +148,7 @@ describe("run --env staging --env prod: one process, two environments", () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  const owner = (service: Service | undefined) =>
-    service?.tags?.find((t) => t.key === "ecs-gitops:owner")?.value;
+  const owner = (service: Service | undefined) => service?.tags?.find((t) => t.key === "ecs-gitops:owner")?.value;
 
   it("each environment deploys with its own owner, and a broken staging commit does not hold prod back", async () => {
     const controller = await ControllerProcess.start({

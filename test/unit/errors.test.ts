@@ -5,7 +5,15 @@ import type { ErrorCode } from "../../src/errors.js";
 describe("REQUEUE", () => {
   it("backs off what may clear outside git and stalls what only a commit fixes", () => {
     const backoff = (Object.keys(REQUEUE) as ErrorCode[]).filter((code) => REQUEUE[code] === "backoff").sort();
-    expect(backoff).toEqual(["AccessDenied", "AwsUnavailable", "DependencyNotReady", "LeaseLost", "NotFound", "SourceUnavailable", "Throttled"]);
+    expect(backoff).toEqual([
+      "AccessDenied",
+      "AwsUnavailable",
+      "DependencyNotReady",
+      "LeaseLost",
+      "NotFound",
+      "SourceUnavailable",
+      "Throttled",
+    ]);
     expect(REQUEUE.RolledBack).toBe("stall");
   });
 

@@ -212,7 +212,9 @@ patches:
       (loaded.manifests.find((m) => m.kind === "TaskDefinition")!.spec["containerDefinitions"] as { image: string }[])[0]!.image;
     expect(image(await env(overlay, {}, { offline: true }))).toBe("api:${TAG}");
     // A command that reads no SSM must not send `${TAG}` to AWS.
-    expect(errors((await env(overlay)).problems)).toEqual([expect.stringContaining("fromSsm variables are read by diff, apply and run; this command reads no SSM")]);
+    expect(errors((await env(overlay)).problems)).toEqual([
+      expect.stringContaining("fromSsm variables are read by diff, apply and run; this command reads no SSM"),
+    ]);
     const read: string[][] = [];
     const online = await env(
       overlay,
