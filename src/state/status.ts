@@ -1,6 +1,7 @@
 import type { ErrorCode } from "../errors.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
 import type { HeldBack } from "../engine/desired-state.js";
+import type { Orphan } from "../engine/prune/types.js";
 import { kindAndName } from "./drift.js";
 import type { Health } from "../resources/types.js";
 import { setCurrentCommit } from "./metrics.js";
@@ -71,15 +72,8 @@ export type StatusDocument = {
   prune?: { enabled: boolean; blocked?: string };
 };
 
-export type OrphanStatus = {
-  key: ResourceKey;
-  kind: Kind;
-  name: string;
-  arn?: string | undefined;
-  source?: string | undefined;
-  kept?: string | undefined;
-  renamedTo?: string | undefined;
-};
+/** An orphan as /status shows it: the prune plan's own record (engine/prune/types.ts). */
+export type OrphanStatus = Orphan;
 
 export type EnvironmentStatus = { name: string } & Omit<StatusDocument, "resources" | "environments">;
 
