@@ -64,7 +64,11 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
   await suspends.restore();
   const pause = controllerPause(suspends, p.syncWindows, p.requeue, p.log);
   const codeDeploy = new CodeDeployFollower(p.fenced);
-  codeDeploy.onOutcome((d) => p.log.info({ key: d.key, deploymentId: d.deploymentId, status: d.status }, "codedeploy deployment"));
+  const deploys = new DeployTracker({ history: p.history, status: p.status, alerts: p.alerts, log: p.log });
+  codeDeploy.onOutcome((d) => {
+    p.log.info({ key: d.key, deploymentId: d.deploymentId, status: d.status }, "codedeploy deployment");
+    deploys.settleCodeDeploy(d, new Date());
+  });
   const reconciler = new Reconciler({
     hooks,
     paused: pause.paused,
@@ -74,7 +78,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     status: p.status,
     drift: p.drift,
     alerts: p.alerts,
-    deploys: new DeployTracker({ history: p.history, status: p.status, alerts: p.alerts, log: p.log }),
+    deploys,
     metrics: p.metrics,
     log: p.log,
     settings: {

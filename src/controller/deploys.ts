@@ -1,9 +1,11 @@
 import type { Logger } from "pino";
 import type { AlertEvent } from "../alerts/types.js";
 import type { AppliedWrite } from "../engine/applier.js";
+import type { CodeDeployOutcome } from "../engine/codedeploy-follow.js";
 import { rolloutTargets, settle } from "../engine/rollout.js";
 import type { RolloutOutcome } from "../engine/rollout.js";
 import { isJsonObject } from "../json.js";
+import type { JsonObject } from "../json.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import { tagListToMap } from "../resources/common/tags.js";
@@ -24,6 +26,8 @@ export type DeployTrackerOptions = {
 };
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+/** History records of CodeDeploy deployments carry their id with this prefix (ECS deployment ids never have it). */
+const CODEDEPLOY_PREFIX = "codedeploy:";
 const DAY_MS = 24 * 60 * 60_000;
 
 const ALERT_OF: Record<Exclude<DeployOutcome, "inProgress">, AlertEvent["type"]> = {
@@ -55,7 +59,8 @@ export class DeployTracker {
     if (this.#o.history.isEmpty(key) && this.#o.history.seed(key, recoverHistory(service, tagsOf)))
       this.#o.log.info({ key }, "deploy history recovered from AWS");
     const open = this.#o.history.open(key);
-    if (open !== undefined) {
+    // A CodeDeploy deployment is settled by its own status (settleCodeDeploy), not by the service's.
+    if (open !== undefined && !open.deploymentId?.startsWith(CODEDEPLOY_PREFIX)) {
       const startedAtMs = Date.parse(open.record.startedAt);
       const target = {
         key,
@@ -97,6 +102,31 @@ export class DeployTracker {
       this.#o.history.start(target.key, record, target.deploymentId);
       this.#o.log.info({ key: target.key, commit, revision: record.revision, trigger }, "deploy started");
     }
+    for (const write of writes) {
+      if (write.call.operation !== "codedeploy:CreateDeployment" || !("output" in write)) continue;
+      const id = write.output["deploymentId"];
+      if (typeof id !== "string") continue;
+      const { commit, heal } = context(write.key);
+      const revision = appSpecRevision(write.call.input) ?? "(unknown)";
+      const record: DeployRecord = {
+        commit,
+        revision,
+        startedAt: now.toISOString(),
+        outcome: "inProgress",
+        trigger: heal ? "heal" : "commit",
+      };
+      this.#o.history.start(write.key, record, `${CODEDEPLOY_PREFIX}${id}`);
+      this.#o.log.info({ key: write.key, commit, revision, deploymentId: id }, "deploy started through CodeDeploy");
+    }
+  }
+
+  /** A CodeDeploy deployment we started reached a final status (engine/codedeploy-follow.ts): close its record, alert once. */
+  settleCodeDeploy(outcome: CodeDeployOutcome, now: Date): void {
+    if (!outcome.terminal) return;
+    if (this.#o.history.open(outcome.key)?.deploymentId !== `${CODEDEPLOY_PREFIX}${outcome.deploymentId}`) return;
+    const name = outcome.key.slice(outcome.key.lastIndexOf("/") + 1);
+    const result: RolloutOutcome = outcome.status === "Succeeded" ? "succeeded" : "failed";
+    this.#close({ key: outcome.key, kind: "Service", name }, result, now, result === "failed" ? outcome.health.message : undefined);
   }
 
   /** After the reconcile wrote the status: the pin's status and daily alert, and the history on /status. */
@@ -131,7 +161,7 @@ export class DeployTracker {
     this.#o.history.forget(key);
   }
 
-  #close(manifest: Manifest, outcome: RolloutOutcome, now: Date, reason: string | undefined): void {
+  #close(manifest: Pick<Manifest, "key" | "kind" | "name">, outcome: RolloutOutcome, now: Date, reason: string | undefined): void {
     const key = manifest.key;
     const closed = this.#o.history.finish(key, { outcome, finishedAt: now.toISOString(), reason });
     if (closed === undefined) return;
@@ -152,9 +182,19 @@ export class DeployTracker {
   }
 }
 
-function identity(manifest: Manifest, service: unknown): Pick<AlertEvent, "key" | "kind" | "name" | "arn"> {
+function identity(manifest: Pick<Manifest, "key" | "kind" | "name">, service: unknown): Pick<AlertEvent, "key" | "kind" | "name" | "arn"> {
   const arn = isJsonObject(service) && typeof service["serviceArn"] === "string" ? service["serviceArn"] : undefined;
   return { key: manifest.key, kind: manifest.kind, name: manifest.name, ...(arn === undefined ? {} : { arn }) };
+}
+
+/** The revision a CreateDeployment's AppSpec deploys (resources/service/codedeploy.ts builds it). */
+function appSpecRevision(input: JsonObject): string | undefined {
+  const appSpec = input["appSpec"];
+  const resources = isJsonObject(appSpec) && Array.isArray(appSpec["Resources"]) ? appSpec["Resources"] : [];
+  const target = isJsonObject(resources[0]) ? resources[0]["TargetService"] : undefined;
+  const properties = isJsonObject(target) ? target["Properties"] : undefined;
+  const revision = isJsonObject(properties) ? properties["TaskDefinition"] : undefined;
+  return typeof revision === "string" ? revision : undefined;
 }
 
 function primaryId(service: unknown): string | undefined {

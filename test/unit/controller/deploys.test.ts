@@ -196,3 +196,61 @@ describe("DeployHistory", () => {
     expect(w.history.open(KEY)?.deploymentId).toBe("d2");
   });
 });
+
+describe("DeployTracker with CodeDeploy", () => {
+  const REVISION = `${TD}9`;
+  const createDeployment: AppliedWrite = {
+    key: KEY,
+    call: {
+      operation: "codedeploy:CreateDeployment",
+      input: {
+        cluster: "prod",
+        service: "api",
+        appSpec: { version: 0, Resources: [{ TargetService: { Type: "AWS::ECS::Service", Properties: { TaskDefinition: REVISION } } }] },
+      },
+    },
+    output: { deploymentId: "d-ABC123" },
+  };
+  const outcome = (status: string, terminal: boolean) => ({
+    key: KEY,
+    deploymentId: "d-ABC123",
+    status,
+    terminal,
+    health: {
+      health: terminal && status !== "Succeeded" ? ("Degraded" as const) : ("Progressing" as const),
+      message: `deployment ${status}`,
+    },
+  });
+
+  it("records the deployment with the AppSpec's revision, ignores the service's own deployments, and closes it by CodeDeploy's status", async () => {
+    const w = await world();
+    w.tracker.started([createDeployment], () => ({ commit: "c0ffee", heal: false }), T0);
+    expect(w.history.open(KEY)).toMatchObject({
+      deploymentId: "codedeploy:d-ABC123",
+      record: { revision: REVISION, outcome: "inProgress" },
+    });
+    // ECS still shows the old task set's deployment as completed: that is not this deploy's outcome.
+    w.tracker.observe(manifest, snapshotOf(service([deployment("ecs-svc/old", { rolloutState: "COMPLETED" })])), at(20));
+    w.tracker.settleCodeDeploy(outcome("InProgress", false), at(2));
+    expect(w.alerts).toEqual([]);
+    w.tracker.settleCodeDeploy({ ...outcome("Failed", true), deploymentId: "d-OTHER" }, at(3));
+    expect(w.alerts).toEqual([]);
+    w.tracker.settleCodeDeploy(outcome("Failed", true), at(4));
+    w.tracker.settleCodeDeploy(outcome("Failed", true), at(5));
+    expect(w.alerts).toHaveLength(1);
+    expect(w.alerts[0]).toMatchObject({
+      type: "deploy.failed",
+      key: KEY,
+      commit: "c0ffee",
+      deploy: { revision: REVISION, outcome: "failed", durationS: 240, reason: "deployment Failed" },
+    });
+    expect(w.history.list(KEY)[0]).toMatchObject({ outcome: "failed", finishedAt: at(4).toISOString() });
+  });
+
+  it("a succeeded CodeDeploy deployment alerts deploy.succeeded", async () => {
+    const w = await world();
+    w.tracker.started([createDeployment], () => ({ commit: "c0ffee", heal: false }), T0);
+    w.tracker.settleCodeDeploy(outcome("Succeeded", true), at(1));
+    expect(w.alerts.map((a) => a.type)).toEqual(["deploy.succeeded"]);
+  });
+});
