@@ -13,7 +13,7 @@ export function waitTimeoutMs(flags: WaitFlags): number {
   return flags.waitTimeout === undefined ? DEFAULT_WAIT_TIMEOUT_MS : parseDuration(flags.waitTimeout, "--wait-timeout");
 }
 
-/** Follow the deployments `writes` started; the results in write order. */
+/** Follow the deployments `writes` started; the results by resource key (writes run concurrently, so their order varies). */
 export async function waitForRollouts(
   aws: AwsClients,
   writes: readonly AppliedWrite[],
@@ -21,7 +21,8 @@ export async function waitForRollouts(
   options: FollowOptions,
 ): Promise<RolloutResult[]> {
   const targets = rolloutTargets(writes, startedAtMs);
-  return targets.length === 0 ? [] : followRollouts(aws, targets, options);
+  const results = targets.length === 0 ? [] : await followRollouts(aws, targets, options);
+  return [...results].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** Follow deployments started by other means (restart, rollback). */

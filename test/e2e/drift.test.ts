@@ -37,10 +37,10 @@ const endpoint = inject("motoEndpoint");
 /** Resync and rollout-poll period of every controller here. */
 const RESYNC_MS = 500;
 /**
- * One reconcile's reads, plan and writes on a loaded 2-core machine (the controllers of all tests
+ * One reconcile's reads, plan and writes on a loaded 2-core machine, while other e2e files run beside (the controllers of all tests
  * here share this process and one moto_server).
  */
-const RECONCILE_MS = 1_000;
+const RECONCILE_MS = 1_500;
 /**
  * Wall-clock bound on the time between two reconciles of a key: the period with its +10 % jitter,
  * plus one reconcile. Alerting in the reconcile path would blow it: the webhook times out after
