@@ -8,6 +8,7 @@ import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
 import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { EcsGitopsError } from "../errors.js";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
 import type { AwsService } from "./call-accounting.js";
@@ -206,4 +207,13 @@ export function destroyAwsClients(clients: AwsClients): void {
     ?.then((tagging) => tagging.destroy())
     .catch(() => undefined);
   clients.codedeploy.destroy();
+}
+
+/**
+ * Throws `LeaseLost` unless `key` may be written now (high availability, docs/ha.md#how-the-leases-work).
+ * Every write path calls it right before each AWS write: the applier, prune and hook tasks.
+ */
+export function assertWriteAllowed(aws: Pick<AwsClients, "writeFence">, key: string): void {
+  const fenced = aws.writeFence?.(key);
+  if (fenced !== undefined) throw new EcsGitopsError("LeaseLost", fenced, { where: key, retryable: true });
 }

@@ -4,7 +4,7 @@ export { CallAccounting, callKindOf } from "./call-accounting.js";
 export type { CallListener } from "./call-accounting.js";
 export type { AwsService, CallKind, CallSnapshot, OperationStats } from "./call-accounting.js";
 export { awsErrorName, classifyAwsError, isThrottlingError } from "./classify.js";
-export { createAwsClients, DEFAULT_MAX_ATTEMPTS, destroyAwsClients, resolveRegion } from "./clients.js";
+export { assertWriteAllowed, createAwsClients, DEFAULT_MAX_ATTEMPTS, destroyAwsClients, resolveRegion } from "./clients.js";
 export type { AwsClientOptions, AwsClients, RetryStrategy, StaticCredentials } from "./clients.js";
 export {
   describeCluster,

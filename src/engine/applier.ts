@@ -1,5 +1,5 @@
 import PQueue from "p-queue";
-import { executeCall } from "../aws/index.js";
+import { assertWriteAllowed, executeCall } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
 import { isJsonObject } from "../json.js";
@@ -107,8 +107,7 @@ async function applyAction(
       throw refused;
     }
     for (const planned of action.calls) {
-      const fenced = aws.writeFence?.(action.key);
-      if (fenced !== undefined) throw new EcsGitopsError("LeaseLost", fenced, { where: action.key, retryable: true });
+      assertWriteAllowed(aws, action.key);
       const call = { operation: planned.operation, input: substitute(planned.input, registered, failedKeys) as JsonObject };
       const output = await executeCall(aws, call).catch((error: unknown) => {
         made.push({ key: action.key, call, failed: true });

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { describeTasks, runTask, stopTask } from "../../aws/index.js";
+import { assertWriteAllowed, describeTasks, runTask, stopTask } from "../../aws/index.js";
 import type { AwsClients } from "../../aws/index.js";
 import { parseDuration } from "../../config.js";
 import { asEcsGitopsError } from "../../errors.js";
@@ -89,6 +89,7 @@ export class HookRunner {
     });
     let task: JsonObject;
     try {
+      assertWriteAllowed(this.#o.aws, request.service);
       task = await runTask(this.#o.aws, input);
     } catch (error) {
       const failure = asEcsGitopsError(error);
@@ -150,7 +151,11 @@ export class HookRunner {
     }
     if (this.#now().toISOString() < run.deadline) return;
     const reason = `ecs-gitops: hook ${run.hook} ran past its timeout`;
-    await stopTask(this.#o.aws, run.cluster, run.taskArn!, reason).catch((error: unknown) =>
+    const stop = async () => {
+      assertWriteAllowed(this.#o.aws, run.service);
+      await stopTask(this.#o.aws, run.cluster, run.taskArn!, reason);
+    };
+    await stop().catch((error: unknown) =>
       this.#o.log.warn(
         { key: run.service, taskArn: run.taskArn, err: asEcsGitopsError(error).message },
         "could not stop a timed-out hook task",

@@ -1,4 +1,4 @@
-import { describeServices, executeCall } from "../../aws/index.js";
+import { assertWriteAllowed, describeServices, executeCall } from "../../aws/index.js";
 import type { AwsClients } from "../../aws/index.js";
 import { asEcsGitopsError, EcsGitopsError } from "../../errors.js";
 import type { JsonObject } from "../../json.js";
@@ -63,6 +63,7 @@ async function deleteOne(aws: AwsClients, action: DeleteAction, claim: Claim, op
   const base = { key: action.key, kind: action.kind };
   const done: string[] = [];
   const call = async (planned: PlannedCall): Promise<JsonObject> => {
+    assertWriteAllowed(aws, action.key);
     const output = await executeCall(aws, planned);
     done.push(planned.operation);
     options.onWrite?.(action.key, planned);
@@ -109,6 +110,7 @@ async function deregisterAll(aws: AwsClients, action: DeleteAction, claim: Claim
     const refused = await checkWriteGuard(aws, action.key, { resource: "revision", arn, expect: "owned", ...claim });
     if (refused?.code === "NotFound") continue;
     if (refused) throw refused;
+    assertWriteAllowed(aws, action.key);
     await executeCall(aws, planned);
     done.push(planned.operation);
     options.onWrite?.(action.key, planned);
