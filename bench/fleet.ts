@@ -171,8 +171,8 @@ export function budgetOf(scale: FleetScale, phase: "noop" | "oneChange" | "coldS
     case "noop":
       return reads;
     case "oneChange":
-      // Before registering, the family's earlier revisions are listed: a revert reuses its twin.
-      return { ...reads, "ecs:ListTaskDefinitions": 1, "ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1 };
+      // A new image: no earlier revision carries its hash (history.ts), so nothing more is read.
+      return { ...reads, "ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1 };
     case "restart":
       // Cold start: rule tags and each in-use revision are read once to fill the caches. Rule tags
       // are asked of the Tagging API first (rule-tags-prefetch.ts); moto_server answers it with
@@ -211,14 +211,10 @@ export function budgetOf(scale: FleetScale, phase: "noop" | "oneChange" | "coldS
  * family (by family: the revision in use, which is the latest), and never a second one.
  */
 export function deployBudget(scale: FleetScale, changed: number, path: "run" | "oneShot"): CallCounts {
-  // + 1 ListTaskDefinitions per family about to register: an identical earlier revision (a `git
-  // revert`) is reused instead of registered again (docs/deploys.md). The one-shot path starts
-  // cold, so it also describes the earlier revision of each changed family (one each here: the
-  // fleet's families have two revisions when this runs; up to 5 per family in general).
-  const writes = { "ecs:ListTaskDefinitions": changed, "ecs:RegisterTaskDefinition": changed, "ecs:UpdateService": changed };
-  const base = budgetOf(scale, path === "run" ? "noop" : "restart");
-  if (path === "run") return { ...base, ...writes };
-  return { ...base, ...writes, "ecs:DescribeTaskDefinition": (base["ecs:DescribeTaskDefinition"] ?? 0) + changed };
+  // No ListTaskDefinitions and no describe of earlier revisions: the revision read (or registered)
+  // last names its predecessors' hashes, and a new image matches none of them (history.ts).
+  const writes = { "ecs:RegisterTaskDefinition": changed, "ecs:UpdateService": changed };
+  return { ...budgetOf(scale, path === "run" ? "noop" : "restart"), ...writes };
 }
 
 /** Budget violations: operations called more often than allowed, or not allowed at all. */

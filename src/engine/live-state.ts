@@ -190,6 +190,21 @@ export class LiveReader {
     return { ...snapshot, revisions };
   }
 
+  /**
+   * The snapshot with the given earlier revisions of each family (by ARN) among its candidates:
+   * those whose recorded hash is git's (a `git revert`). One that is no longer ACTIVE is left out.
+   */
+  async withRevisions(snapshot: LiveSnapshot, arnsByFamily: ReadonlyMap<string, readonly string[]>): Promise<LiveSnapshot> {
+    const revisions = new Map(snapshot.revisions);
+    await Promise.all(
+      [...arnsByFamily].map(async ([family, arns]) => {
+        const found = await Promise.all(arns.map((arn) => this.#cache.revisions.get(arn) ?? this.#describe(arn, { activeOnly: true })));
+        revisions.set(family, [...(revisions.get(family) ?? []), ...found.filter((r): r is LiveTaskDefinition => r !== undefined)]);
+      }),
+    );
+    return { ...snapshot, revisions };
+  }
+
   /** Our own writes, as apply made them: the caches follow them, so the next resync reads nothing extra. */
   recordWrites(writes: readonly AppliedWrite[]): void {
     for (const write of writes) {
@@ -265,11 +280,12 @@ export class LiveReader {
       this.#cache.latest.set(family, { arn: revision.arn, expiresAt: latest.expiresAt });
   }
 
-  async #describe(familyOrArn: string): Promise<LiveTaskDefinition | undefined> {
+  async #describe(familyOrArn: string, options: { activeOnly?: boolean } = {}): Promise<LiveTaskDefinition | undefined> {
     const response = await this.#read(() => describeTaskDefinition(this.#aws, familyOrArn));
     if (!response) return undefined;
     const live = readLiveTaskDefinition(response);
     if (!live?.arn || live.revision === undefined) return undefined;
+    if (options.activeOnly === true && live.status !== undefined && live.status !== "ACTIVE") return undefined;
     const revision: LiveTaskDefinition = { arn: live.arn, revision: live.revision, taskDefinition: live.taskDefinition, tags: live.tags };
     this.#cache.remember(revision);
     return revision;

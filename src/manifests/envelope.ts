@@ -39,8 +39,9 @@ export { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS };
 // Read as `=== "true"`: any other spelling ("True", "yes") would silently mean false.
 const BOOLEAN_ANNOTATIONS: readonly string[] = [ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION, SYNC_ANNOTATION];
 /** AWS allows 50 tags per resource; the controller's own ownership tags take some of them. */
+export const AWS_MAX_TAGS = 50;
 export const RESERVED_TAG_COUNT = 5;
-export const MAX_LABELS = 50 - RESERVED_TAG_COUNT;
+export const MAX_LABELS = AWS_MAX_TAGS - RESERVED_TAG_COUNT;
 
 /** Check the apiVersion/kind/metadata/spec envelope of one document. Pure. */
 export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; problems: Problem[] } {

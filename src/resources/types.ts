@@ -88,7 +88,9 @@ export const SPEC_HASH_TAG = "ecs-gitops:spec-hash";
 export const PRUNE_TAG = "ecs-gitops:prune";
 /** Written with every apply of a resource; never compared (else every commit retags everything). */
 export const REVISION_TAG = "ecs-gitops:revision";
-export const WRITE_ONLY_TAGS: readonly string[] = [REVISION_TAG];
+/** On a registered revision: the family's earlier revisions' spec hashes (task-definition/history.ts). Written once, never compared. */
+export const EARLIER_REVISIONS_TAG = "ecs-gitops:earlier";
+export const WRITE_ONLY_TAGS: readonly string[] = [REVISION_TAG, EARLIER_REVISIONS_TAG];
 
 /** Placeholder for "the ARN of the revision apply registers for this family in this run". */
 export function arnPlaceholder(key: ResourceKey): string {

@@ -2,13 +2,15 @@ import { diffValues, withoutIgnored } from "../../diff/structural.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { taskDefinitionSpecFields } from "../../manifests/schema/aws-schema.generated.js";
+import { AWS_MAX_TAGS } from "../../manifests/envelope.js";
 import type { Manifest } from "../../manifests/types.js";
 import { ADOPT_ANNOTATION, diffTagChanges, notOwned, ignoreRulesOf, tagCalls, writtenChanges } from "../common/plan-util.js";
 import { claimOf, desiredTags, isNotOurs, ownership, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
-import { SPEC_HASH_TAG } from "../types.js";
+import { EARLIER_REVISIONS_TAG, SPEC_HASH_TAG } from "../types.js";
 import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
 import { specHash } from "./hash.js";
+import { historyTagValue } from "./history.js";
 import { normalizeTaskDefinition } from "./normalize.js";
 
 /** An ACTIVE revision of the family as read from AWS (see `readLiveTaskDefinition`). */
@@ -79,7 +81,7 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
   const input: JsonObject = {
     family: manifest.name,
     ...registerSpec(manifest.spec),
-    tags: tagMapToList(tagsForWrite(wantTags, ctx), "ecs"),
+    tags: tagMapToList(withHistory(tagsForWrite(wantTags, ctx), candidates), "ecs"),
   };
   const call: PlannedCall = { operation: "ecs:RegisterTaskDefinition", input };
   const notes = foreignTwin
@@ -89,6 +91,11 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
     ? { type: "update", ...base, changes: compared[0]?.changes ?? [], calls: [call], ...notes }
     : { type: "create", ...base, changes: writtenChanges(manifest.spec, ctx), calls: [call], ...notes };
   return { action, specHash: hash, resolved: { state: "pending", family: manifest.name, key: manifest.key } };
+}
+
+/** The earlier revisions' hashes ride along when the 50-tag limit leaves room (else a revert lists the family). */
+function withHistory(tags: Record<string, string>, candidates: readonly LiveTaskDefinition[]): Record<string, string> {
+  return Object.keys(tags).length < AWS_MAX_TAGS ? { ...tags, [EARLIER_REVISIONS_TAG]: historyTagValue(candidates) } : tags;
 }
 
 /**

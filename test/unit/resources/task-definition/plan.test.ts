@@ -4,7 +4,7 @@ import { specHash } from "../../../../src/resources/task-definition/hash.js";
 import { normalizeTaskDefinition } from "../../../../src/resources/task-definition/normalize.js";
 import { planTaskDefinition } from "../../../../src/resources/task-definition/plan.js";
 import type { LiveTaskDefinition, TaskDefinitionPlan } from "../../../../src/resources/task-definition/plan.js";
-import { OWNER_TAG, REVISION_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
+import { EARLIER_REVISIONS_TAG, OWNER_TAG, REVISION_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import type { Action, PlannedCall } from "../../../../src/resources/types.js";
 import { manifestOf, planContext } from "../builders.js";
 import { liveFixture } from "./helpers.js";
@@ -145,6 +145,8 @@ describe("planTaskDefinition", () => {
       cpu: "256",
       memory: "1024",
       tags: [
+        // Revision 3's hash, so a later revert to it is found without listing the family (history.ts).
+        { key: EARLIER_REVISIONS_TAG, value: `3=${ownedTags()[SPEC_HASH_TAG]!.slice(0, 16)}` },
         { key: OWNER_TAG, value: "ecs-gitops" },
         { key: REVISION_TAG, value: "abc123" },
         { key: SOURCE_TAG, value: "apps/web.yaml" },
