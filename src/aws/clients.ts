@@ -44,6 +44,10 @@ export type AwsClientOptions = {
    * unless `maxAttempts` is also given: then errors other than throttling stop there.
    */
   retryStrategy?: RetryStrategy | undefined;
+  /** Attempts while AWS answers with throttling (throttle-retry.ts). Default THROTTLED_MAX_ATTEMPTS, or 1 when `maxAttempts` is 1. */
+  throttledMaxAttempts?: number | undefined;
+  /** Tests: the backoff base of throttled retries (default 1 s, the SDK's), e.g. 0 so they do not sleep. */
+  throttledBaseDelayMs?: number | undefined;
   /** Per-request timeout; a hung connection becomes a retryable `TimeoutError`. */
   requestTimeoutMs?: number | undefined;
   /** TCP connect timeout. */
@@ -131,7 +135,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     calls.applyTo(stack, service);
     if (rateLimiter !== undefined) applyRateLimit(stack, service, rateLimiter);
     if (options.accountIdHeader !== undefined) applyMotoAccountHeader(stack, options.accountIdHeader);
-    if (capped !== undefined) capOtherErrors(config, capped);
+    if (capped !== undefined) capOtherErrors(config, capped, options);
   };
   instrument(ecs.middlewareStack, ecs.config, "ecs");
   instrument(events.middlewareStack, events.config, "events");
@@ -169,7 +173,7 @@ async function createTaggingClient(
   calls.applyTo(tagging.middlewareStack, "tag");
   // Not paced: a cold start sends ⌈rules/100⌉ of these, once.
   if (options.accountIdHeader !== undefined) applyMotoAccountHeader(tagging.middlewareStack, options.accountIdHeader);
-  if (capped !== undefined) capOtherErrors(tagging.config, capped);
+  if (capped !== undefined) capOtherErrors(tagging.config, capped, options);
   return tagging;
 }
 
@@ -183,12 +187,17 @@ function isRetryStrategyV2(strategy: RetryStrategy): strategy is RetryStrategyV2
   return "acquireInitialRetryToken" in strategy && "refreshRetryTokenForRetry" in strategy;
 }
 
-/** The client's retry strategy, with errors other than throttling held to `maxAttempts` (throttle-retry.ts). */
-function capOtherErrors(config: RetryConfig, maxAttempts: number): void {
+/** The client's retry strategy: other errors held to `maxAttempts`, throttles retried outside its quota (throttle-retry.ts). */
+function capOtherErrors(config: RetryConfig, maxAttempts: number, options: AwsClientOptions): void {
   const resolve = config.retryStrategy;
+  const throttle = {
+    maxAttempts,
+    throttledMaxAttempts: options.throttledMaxAttempts ?? throttledAttempts(maxAttempts),
+    throttledBaseDelayMs: options.throttledBaseDelayMs,
+  };
   let wrapped: Promise<RetryStrategy> | undefined;
   config.retryStrategy = () =>
-    (wrapped ??= resolve().then((strategy) => (isRetryStrategyV2(strategy) ? tolerateThrottling(strategy, maxAttempts) : strategy)));
+    (wrapped ??= resolve().then((strategy) => (isRetryStrategyV2(strategy) ? tolerateThrottling(strategy, throttle) : strategy)));
 }
 
 /** The region the clients resolved (flag, env or profile). */

@@ -25,6 +25,8 @@ export function fakeClients(options: { maxAttempts?: number; requestTimeoutMs?: 
     endpoint: FAKE_ENDPOINT,
     credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
     maxAttempts,
+    throttledMaxAttempts: maxAttempts,
+    throttledBaseDelayMs: 0,
     retryStrategy: new ConfiguredRetryStrategy(maxAttempts, 0),
   });
 }

@@ -53,7 +53,12 @@ describe("SDK retries within the bound", () => {
   it("retries a throttled write in place beyond maxAttempts (AWS applied none of them), but a 5xx only up to maxAttempts", async () => {
     replyError(aws("ecs", "UpdateService").times(6), 400, "ThrottlingException", "Rate exceeded");
     replyJson(aws("ecs", "UpdateService"), { service: { serviceName: "web" } });
-    const clients = createAwsClients({ ...FAKE_CLIENT, maxAttempts: 3, retryStrategy: new ConfiguredRetryStrategy(8, 0) });
+    const clients = createAwsClients({
+      ...FAKE_CLIENT,
+      maxAttempts: 3,
+      throttledBaseDelayMs: 0,
+      retryStrategy: new ConfiguredRetryStrategy(8, 0),
+    });
     await executeCall(clients, { operation: "ecs:UpdateService", input: { cluster: "prod", service: "web", desiredCount: 2 } });
     expect(clients.calls.snapshot().byOperation["ecs:UpdateService"]).toMatchObject({ calls: 1, attempts: 7, throttles: 6, errors: 0 });
 

@@ -57,6 +57,7 @@ describe(`cold sync with ${THROTTLE_RATE * 100} % of requests throttled (S=${SCA
       rateLimit: false,
       // As in production (throttle-retry.ts), with short pauses: throttles up to 8 attempts, the rest 3.
       retryStrategy: new ConfiguredRetryStrategy(THROTTLED_MAX_ATTEMPTS, 10),
+      throttledBaseDelayMs: 10,
       maxAttempts: 3,
     });
     harness = new WaveHarness({ aws, region: MOTO_REGION });
