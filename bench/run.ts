@@ -291,7 +291,7 @@ async function main(): Promise<number> {
       const throttledCold = throttled?.phases["coldSync"];
       if (cold && throttledCold) {
         console.log(
-          `throttled cold sync: ${throttledCold.failed} failed resources, ${throttledCold.throttles} throttled attempts, ${throttledCold.retries} resource retries, ${duplicates ? `${duplicates.revisions} revisions / ${duplicates.services} services in moto, ${duplicates.registrationsReached} RegisterTaskDefinition / ${duplicates.createsReached} CreateService reached it, ` : ""}+${throttledCold.wallMs - cold.wallMs} ms (${(throttledCold.wallMs / cold.wallMs).toFixed(2)}× the unthrottled cold sync)`,
+          `throttled cold sync: ${throttledCold.failed} failed resources, ${throttledCold.notSynced} not Synced, ${throttledCold.throttles} throttled attempts, ${throttledCold.retries} resource retries, ${duplicates ? `${duplicates.revisions} revisions / ${duplicates.services} services in moto, ${duplicates.registrationsReached} RegisterTaskDefinition / ${duplicates.createsReached} CreateService reached it, ` : ""}+${throttledCold.wallMs - cold.wallMs} ms (${(throttledCold.wallMs / cold.wallMs).toFixed(2)}× the unthrottled cold sync)`,
         );
       }
       const problems = rows.flatMap((r) => r.budgetProblems.map((p) => `${r.phase}: ${p}`));
