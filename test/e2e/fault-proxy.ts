@@ -25,6 +25,8 @@ export class FaultProxy {
   endpoint = "";
   /** Share of requests answered with a throttle before they reach moto (as AWS throttles). */
   throttleRate = 0;
+  /** The next `times` requests of `operation` (whose body contains `match`) are answered with a throttle before they reach moto. */
+  refuse: { operation: string; match?: string; times: number } | undefined;
   readonly #random: () => number;
 
   constructor(upstream: string, random: () => number = Math.random) {
@@ -56,7 +58,16 @@ export class FaultProxy {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const target = String(request.headers["x-amz-target"] ?? "");
     const operation = target.slice(target.lastIndexOf(".") + 1);
-    if (this.throttleRate > 0 && this.#random() < this.throttleRate) {
+    const refuse = this.refuse;
+    const refused =
+      refuse !== undefined &&
+      refuse.operation === operation &&
+      refuse.times > 0 &&
+      Buffer.concat(chunks)
+        .toString("utf8")
+        .includes(refuse.match ?? "");
+    if (refused) refuse.times -= 1;
+    if (refused || (this.throttleRate > 0 && this.#random() < this.throttleRate)) {
       response.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
       response.end(JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }));
       return;
