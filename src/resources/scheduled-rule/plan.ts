@@ -20,6 +20,7 @@ import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from ".
 import { normalizeDesiredRule, normalizeLiveRule } from "./normalize.js";
 import { taskDefinitionRef } from "../common/normalize-util.js";
 import type { LiveScheduledRule } from "./normalize.js";
+import { AWSVPC_NAMES, ECS_PARAMETER_FIELDS, renamed, RETRY_POLICY_NAMES, wireName } from "./target-wire.js";
 
 // xref: docs/normalization.md#eventbridge-limits — PutTargets and RemoveTargets take at most 10 entries per request.
 export const MAX_TARGETS_PER_CALL = 10;
@@ -208,40 +209,16 @@ function toApiTarget(id: string, { canonical: t, taskDefinitionArn }: TargetInpu
   if (t["roleArn"] !== undefined) out["RoleArn"] = t["roleArn"];
   const ecs: JsonObject = {};
   if (taskDefinitionArn !== undefined) ecs["TaskDefinitionArn"] = taskDefinitionArn;
-  const rename: [string, string][] = [
-    ["taskCount", "TaskCount"],
-    ["launchType", "LaunchType"],
-    ["platformVersion", "PlatformVersion"],
-    ["group", "Group"],
-    ["capacityProviderStrategy", "CapacityProviderStrategy"], // items stay camelCase in the API
-    ["enableECSManagedTags", "EnableECSManagedTags"],
-    ["enableExecuteCommand", "EnableExecuteCommand"],
-    ["placementConstraints", "PlacementConstraints"], // items stay camelCase in the API
-    ["placementStrategy", "PlacementStrategy"],
-    ["propagateTags", "PropagateTags"],
-    ["referenceId", "ReferenceId"],
-  ];
-  for (const [from, to] of rename) if (t[from] !== undefined) ecs[to] = t[from];
+  for (const field of ECS_PARAMETER_FIELDS) if (t[field] !== undefined) ecs[wireName(field)] = t[field];
   const awsvpc = isJsonObject(t["networkConfiguration"]) ? t["networkConfiguration"]["awsvpcConfiguration"] : undefined;
-  if (isJsonObject(awsvpc)) {
-    const vpc: JsonObject = {};
-    if (awsvpc["subnets"] !== undefined) vpc["Subnets"] = awsvpc["subnets"];
-    if (awsvpc["securityGroups"] !== undefined) vpc["SecurityGroups"] = awsvpc["securityGroups"];
-    if (awsvpc["assignPublicIp"] !== undefined) vpc["AssignPublicIp"] = awsvpc["assignPublicIp"];
-    ecs["NetworkConfiguration"] = { awsvpcConfiguration: vpc };
-  }
+  if (isJsonObject(awsvpc)) ecs["NetworkConfiguration"] = { awsvpcConfiguration: renamed(awsvpc, AWSVPC_NAMES, "wire") };
   if (Array.isArray(t["tags"]))
     ecs["Tags"] = t["tags"].filter(isJsonObject).map((tag) => ({ Key: tag["key"] ?? "", Value: tag["value"] ?? "" }));
   if (Object.keys(ecs).length > 0) out["EcsParameters"] = ecs;
   // xref: EB-5 — the overrides travel as the target's Input, a JSON string.
   if (isJsonObject(t["overrides"])) out["Input"] = JSON.stringify(t["overrides"]);
   const retry = t["retryPolicy"];
-  if (isJsonObject(retry)) {
-    const policy: JsonObject = {};
-    if (retry["maximumRetryAttempts"] !== undefined) policy["MaximumRetryAttempts"] = retry["maximumRetryAttempts"];
-    if (retry["maximumEventAgeInSeconds"] !== undefined) policy["MaximumEventAgeInSeconds"] = retry["maximumEventAgeInSeconds"];
-    out["RetryPolicy"] = policy;
-  }
+  if (isJsonObject(retry)) out["RetryPolicy"] = renamed(retry, RETRY_POLICY_NAMES, "wire");
   const dlq = t["deadLetterConfig"];
   if (isJsonObject(dlq) && dlq["arn"] !== undefined) out["DeadLetterConfig"] = { Arn: dlq["arn"] };
   return out;

@@ -1,4 +1,4 @@
-import { isJsonObject } from "../../json.js";
+import { isJsonObject, parseJsonOrUndefined } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { eventBusName } from "../../manifests/identity.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
@@ -75,13 +75,7 @@ function checkTrigger(spec: JsonObject, report: Report): void {
       );
   }
   if (typeof pattern === "string") {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(pattern);
-    } catch {
-      parsed = undefined;
-    }
-    if (!isJsonObject(parsed))
+    if (!isJsonObject(parseJsonOrUndefined(pattern)))
       report(
         ["eventPattern"],
         "event-pattern",

@@ -243,6 +243,12 @@ function checkContainers(
     report(["cpu"], "container-cpu-total", `containers reserve ${reservedCpu} CPU units in all, above the task cpu ${cpu}`);
 }
 
+/** Lists of a container whose items name another container of the task definition: [list, member, rule id]. */
+const CONTAINER_NAME_LISTS = [
+  ["dependsOn", "containerName", "container-depends-on"],
+  ["volumesFrom", "sourceContainer", "container-volumes-from"],
+] as const;
+
 /** Names inside a container that must name another container or a declared volume. */
 function checkReferences(
   c: JsonObject,
@@ -252,26 +258,18 @@ function checkReferences(
   report: Report,
 ): void {
   const { containers: names, volumes } = known;
-  objectsOf(c["dependsOn"]).forEach(({ item, index: i }) => {
-    const target = stringOf(item["containerName"]);
-    if (target === undefined || !names.has(target) || target === name)
-      report(
-        [...at, "dependsOn", i, "containerName"],
-        "container-depends-on",
-        `dependsOn names ${target === name ? "the container itself" : `"${target}", which is not a container of this task definition`}`,
-        "UnresolvedReference",
-      );
-  });
-  objectsOf(c["volumesFrom"]).forEach(({ item, index: i }) => {
-    const source = stringOf(item["sourceContainer"]);
-    if (source === undefined || !names.has(source) || source === name)
-      report(
-        [...at, "volumesFrom", i, "sourceContainer"],
-        "container-volumes-from",
-        `volumesFrom names "${source}", which is not another container of this task definition`,
-        "UnresolvedReference",
-      );
-  });
+  for (const [list, member, rule] of CONTAINER_NAME_LISTS) {
+    objectsOf(c[list]).forEach(({ item, index: i }) => {
+      const target = stringOf(item[member]);
+      if (target === undefined || !names.has(target) || target === name)
+        report(
+          [...at, list, i, member],
+          rule,
+          `${list} names ${target === name ? "the container itself" : `"${target}", which is not a container of this task definition`}`,
+          "UnresolvedReference",
+        );
+    });
+  }
   listOf(c["links"]).forEach((link, i) => {
     const linked = String(link).split(":")[0] ?? "";
     if (!names.has(linked) || linked === name)
