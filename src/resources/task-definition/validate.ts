@@ -2,7 +2,7 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
-import { containerNames, isSet, listOf, numberOf, objectsOf, reporter, requiresFargate, stringOf } from "../common/validation.js";
+import { containerNames, isSet, listOf, numberOf, objectsOf, collectProblems, requiresFargate, stringOf } from "../common/validation.js";
 import type { Report } from "../common/validation.js";
 
 // xref: docs/normalization.md#ecs-service-quotas: 10 containers per task definition, 64 KiB per task definition.
@@ -38,23 +38,22 @@ export function isFargateSize(cpu: number, memoryMiB: number): boolean {
 
 /** ECS's documented offline-checkable constraints on one RegisterTaskDefinition input. Pure. */
 export function validateTaskDefinition(manifest: Manifest): Problem[] {
-  const problems: Problem[] = [];
-  const report = reporter(manifest, problems);
-  const spec = manifest.spec;
-  const fargate = requiresFargate(spec);
-  const cpu = readSize(spec, "cpu", parseTaskCpu, report);
-  const memory = readSize(spec, "memory", parseTaskMemory, report);
-  if (fargate) checkFargate(spec, cpu, memory, report);
-  else if (typeof cpu === "number" && (cpu < EC2_TASK_CPU.min || cpu > EC2_TASK_CPU.max)) {
-    report(
-      ["cpu"],
-      "task-cpu-range",
-      `task cpu ${cpu} is outside what ECS supports off Fargate: ${EC2_TASK_CPU.min}-${EC2_TASK_CPU.max} CPU units (0.125-192 vCPU)`,
-    );
-  }
-  checkContainers(spec, fargate, cpu, memory, report);
-  checkSize(manifest, report);
-  return problems;
+  return collectProblems(manifest, (report) => {
+    const spec = manifest.spec;
+    const fargate = requiresFargate(spec);
+    const cpu = readSize(spec, "cpu", parseTaskCpu, report);
+    const memory = readSize(spec, "memory", parseTaskMemory, report);
+    if (fargate) checkFargate(spec, cpu, memory, report);
+    else if (typeof cpu === "number" && (cpu < EC2_TASK_CPU.min || cpu > EC2_TASK_CPU.max)) {
+      report(
+        ["cpu"],
+        "task-cpu-range",
+        `task cpu ${cpu} is outside what ECS supports off Fargate: ${EC2_TASK_CPU.min}-${EC2_TASK_CPU.max} CPU units (0.125-192 vCPU)`,
+      );
+    }
+    checkContainers(spec, fargate, cpu, memory, report);
+    checkSize(manifest, report);
+  });
 }
 
 function readSize(
