@@ -2,7 +2,7 @@ import { emptyMap, isJsonObject, parseJsonOrUndefined } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
 import {
-  canonicalPlacementField,
+  canonicalTaskLaunch,
   compact,
   fillDefault,
   objectCopy,
@@ -187,31 +187,8 @@ function canonicalTarget(raw: JsonObject): JsonObject {
   // xref: EcsParameters booleans: ListTargetsByRule reports false when not set (ecschedule).
   fillDefault(out, "enableECSManagedTags", false);
   fillDefault(out, "enableExecuteCommand", false);
-  const network = out["networkConfiguration"];
-  const awsvpc = isJsonObject(network) ? network["awsvpcConfiguration"] : undefined;
-  if (isJsonObject(awsvpc)) {
-    // xref: SV-7 applied to targets — AwsVpcConfiguration.AssignPublicIp defaults to DISABLED; subnets
-    // and security groups are sets (T TypeSet).
-    fillDefault(awsvpc, "assignPublicIp", "DISABLED");
-    sortList(awsvpc, "subnets");
-    sortList(awsvpc, "securityGroups");
-  }
-  const strategy = out["capacityProviderStrategy"];
-  if (Array.isArray(strategy)) {
-    // xref: CapacityProviderStrategyItem: base and weight default to 0.
-    out["capacityProviderStrategy"] = sortByField(
-      strategy.map((item) => (isJsonObject(item) ? { base: 0, weight: 0, ...item } : item)),
-      "capacityProvider",
-    );
-  }
-  sortList(out, "placementConstraints");
-  const placement = out["placementStrategy"];
-  if (Array.isArray(placement)) {
-    // xref: SV-12 — order kept; built-in field names case-insensitive, host ≡ instanceId.
-    out["placementStrategy"] = placement.map((item) =>
-      isJsonObject(item) && typeof item["field"] === "string" ? { ...item, field: canonicalPlacementField(item["field"]) } : item,
-    );
-  }
+  // xref: SV-7, SV-12, SV-13 and the capacity provider defaults apply to a target's task as to a service's.
+  canonicalTaskLaunch(out);
   sortList(out, "tags", "key");
   return out;
 }
