@@ -149,6 +149,15 @@ export async function listServiceArns(clients: AwsClients, cluster: string): Pro
   );
 }
 
+/** Every service of a cluster: ListServices, then DescribeServices (10 a call, with tags); `names` in listing order. */
+export async function describeClusterServices(
+  clients: AwsClients,
+  cluster: string,
+): Promise<{ names: string[]; described: DescribedServices }> {
+  const names = (await listServiceArns(clients, cluster)).map((arn) => arn.slice(arn.lastIndexOf("/") + 1));
+  return { names, described: await describeServices(clients, cluster, names) };
+}
+
 /**
  * Every revision ARN of one family with the given status (all pages). `familyPrefix` of
  * ListTaskDefinitions is an exact family name, not a prefix (docs/normalization.md#ecs-batch-and-page-sizes). Order as AWS
