@@ -63,3 +63,12 @@ export function formatPath(path: JsonPath): string {
   if (path.length === 0) return "";
   return "/" + path.map((p) => String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join("/");
 }
+
+/** `text` parsed, or undefined when it is not JSON (callers treat unparsable text as data, not as an error). */
+export function parseJsonOrUndefined(text: string): JsonValue | undefined {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}

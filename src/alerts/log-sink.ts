@@ -1,6 +1,20 @@
 import type { Logger } from "pino";
-import { assertNever } from "../assert-never.js";
-import type { AlertEvent, AlertSink } from "./types.js";
+import type { AlertEvent, AlertSink, AlertType } from "./types.js";
+
+/** The level and constant message of each alert's log line: a table, so a new alert type cannot compile without one. */
+const LOG_LINES: Readonly<Record<AlertType, { level: "info" | "warn" | "error"; message: string }>> = {
+  "drift.opened": { level: "warn", message: "drift detected" },
+  "drift.resolved": { level: "info", message: "drift resolved" },
+  "sync.failed": { level: "error", message: "sync failed" },
+  "sync.recovered": { level: "info", message: "sync recovered" },
+  "deploy.succeeded": { level: "info", message: "deploy succeeded" },
+  "deploy.failed": { level: "error", message: "deploy failed" },
+  "deploy.rolledBack": { level: "error", message: "deploy rolled back" },
+  "rollback.active": { level: "warn", message: "rollback pin still active" },
+  "hook.failed": { level: "error", message: "hook failed alert" },
+  pruned: { level: "info", message: "pruned" },
+  "prune-blocked": { level: "error", message: "prune blocked" },
+};
 
 /**
  * Alerts as structured log lines: `event` is the alert type, the data sits in the log object and
@@ -17,40 +31,8 @@ export class LogSink implements AlertSink {
   async send(event: AlertEvent): Promise<void> {
     const { type, ...rest } = event;
     const data = { event: type, ...rest };
-    switch (type) {
-      case "drift.opened":
-        this.#log.warn(data, event.update === undefined ? "drift detected" : "drift updated");
-        return;
-      case "drift.resolved":
-        this.#log.info(data, "drift resolved");
-        return;
-      case "sync.failed":
-        this.#log.error(data, "sync failed");
-        return;
-      case "sync.recovered":
-        this.#log.info(data, "sync recovered");
-        return;
-      case "deploy.succeeded":
-        this.#log.info(data, "deploy succeeded");
-        return;
-      case "deploy.failed":
-      case "deploy.rolledBack":
-        this.#log.error(data, type === "deploy.failed" ? "deploy failed" : "deploy rolled back");
-        return;
-      case "rollback.active":
-        this.#log.warn(data, "rollback pin still active");
-        return;
-      case "hook.failed":
-        this.#log.error(data, "hook failed alert");
-        return;
-      case "pruned":
-        this.#log.info(data, "pruned");
-        return;
-      case "prune-blocked":
-        this.#log.error(data, "prune blocked");
-        return;
-      default:
-        assertNever(type);
-    }
+    const line = LOG_LINES[type];
+    const message = type === "drift.opened" && event.update !== undefined ? "drift updated" : line.message;
+    this.#log[line.level](data, message);
   }
 }

@@ -1,9 +1,8 @@
 import { DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand } from "@aws-sdk/client-application-auto-scaling";
 import type { ServiceNamespace } from "@aws-sdk/client-application-auto-scaling";
 import type { JsonObject } from "../json.js";
-import { classifyAwsError } from "./classify.js";
 import type { AwsClients } from "./clients.js";
-import { chunk, collectPages } from "./paginate.js";
+import { chunk, listAll } from "./paginate.js";
 import { toPlainObject } from "./plain-json.js";
 
 /** xref: DescribeScalableTargets takes at most 50 ResourceIds and answers 50 per page. */
@@ -17,20 +16,16 @@ export async function describeScalableTargets(
 ): Promise<JsonObject[]> {
   const where = `${namespace} scalable targets (application-autoscaling:DescribeScalableTargets)`;
   const out: JsonObject[] = [];
-  try {
-    for (const batch of chunk(resourceIds, DESCRIBE_SCALABLE_TARGETS_BATCH)) {
-      const found = await collectPages(where, async (NextToken) => {
-        const page = await clients.autoscaling.send(
-          new DescribeScalableTargetsCommand({ ServiceNamespace: namespace as ServiceNamespace, ResourceIds: batch, NextToken }),
-        );
-        return { items: (page.ScalableTargets ?? []).map(toPlainObject), nextToken: page.NextToken };
-      });
-      out.push(...found);
-    }
-    return out;
-  } catch (error) {
-    throw classifyAwsError(error, where);
+  for (const batch of chunk(resourceIds, DESCRIBE_SCALABLE_TARGETS_BATCH)) {
+    const found = await listAll(where, async (NextToken) => {
+      const page = await clients.autoscaling.send(
+        new DescribeScalableTargetsCommand({ ServiceNamespace: namespace as ServiceNamespace, ResourceIds: batch, NextToken }),
+      );
+      return { items: (page.ScalableTargets ?? []).map(toPlainObject), nextToken: page.NextToken };
+    });
+    out.push(...found);
   }
+  return out;
 }
 
 /** Every scaling policy of one scalable target (all pages, 50 each). */
@@ -41,16 +36,12 @@ export async function describeScalingPolicies(
   dimension: string,
 ): Promise<JsonObject[]> {
   const where = `${resourceId} scaling policies (application-autoscaling:DescribeScalingPolicies)`;
-  try {
-    const found = await collectPages(where, async (NextToken) => {
-      const page = await clients.autoscaling.send(
-        new DescribeScalingPoliciesCommand({ ServiceNamespace: namespace as ServiceNamespace, ResourceId: resourceId, NextToken }),
-      );
-      return { items: (page.ScalingPolicies ?? []).map(toPlainObject), nextToken: page.NextToken };
-    });
-    // moto matches ResourceId as a substring: keep this target's own policies only.
-    return found.filter((p) => p["ResourceId"] === resourceId && p["ScalableDimension"] === dimension);
-  } catch (error) {
-    throw classifyAwsError(error, where);
-  }
+  const found = await listAll(where, async (NextToken) => {
+    const page = await clients.autoscaling.send(
+      new DescribeScalingPoliciesCommand({ ServiceNamespace: namespace as ServiceNamespace, ResourceId: resourceId, NextToken }),
+    );
+    return { items: (page.ScalingPolicies ?? []).map(toPlainObject), nextToken: page.NextToken };
+  });
+  // moto matches ResourceId as a substring: keep this target's own policies only.
+  return found.filter((p) => p["ResourceId"] === resourceId && p["ScalableDimension"] === dimension);
 }

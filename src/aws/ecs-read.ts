@@ -9,7 +9,7 @@ import {
 import type { JsonObject } from "../json.js";
 import { awsErrorName, classifyAwsError } from "./classify.js";
 import type { AwsClients } from "./clients.js";
-import { chunk, collectPages } from "./paginate.js";
+import { chunk, listAll } from "./paginate.js";
 import { toPlainObject } from "./plain-json.js";
 
 /** DescribeServices takes at most 10 services per call (docs/normalization.md#ecs-batch-and-page-sizes). */
@@ -139,15 +139,23 @@ export async function describeCluster(clients: AwsClients, cluster: string): Pro
 /** Every service ARN in a cluster (all pages); empty when the cluster does not exist. */
 export async function listServiceArns(clients: AwsClients, cluster: string): Promise<string[]> {
   const where = `cluster ${cluster} (ecs:ListServices)`;
-  try {
-    return await collectPages(where, async (nextToken) => {
+  return listAll(
+    where,
+    async (nextToken) => {
       const page = await clients.ecs.send(new ListServicesCommand({ cluster, maxResults: PAGE_SIZE, nextToken }));
       return { items: page.serviceArns ?? [], nextToken: page.nextToken };
-    });
-  } catch (error) {
-    if (awsErrorName(error) === "ClusterNotFoundException") return [];
-    throw classifyAwsError(error, where);
-  }
+    },
+    "ClusterNotFoundException",
+  );
+}
+
+/** Every service of a cluster: ListServices, then DescribeServices (10 a call, with tags); `names` in listing order. */
+export async function describeClusterServices(
+  clients: AwsClients,
+  cluster: string,
+): Promise<{ names: string[]; described: DescribedServices }> {
+  const names = (await listServiceArns(clients, cluster)).map((arn) => arn.slice(arn.lastIndexOf("/") + 1));
+  return { names, described: await describeServices(clients, cluster, names) };
 }
 
 /**
@@ -161,16 +169,10 @@ export async function listTaskDefinitionArns(
   status: TaskDefinitionStatus = "ACTIVE",
 ): Promise<string[]> {
   const where = `TaskDefinition ${family} (ecs:ListTaskDefinitions)`;
-  try {
-    return await collectPages(where, async (nextToken) => {
-      const page = await clients.ecs.send(
-        new ListTaskDefinitionsCommand({ familyPrefix: family, status, maxResults: PAGE_SIZE, nextToken }),
-      );
-      return { items: page.taskDefinitionArns ?? [], nextToken: page.nextToken };
-    });
-  } catch (error) {
-    throw classifyAwsError(error, where);
-  }
+  return listAll(where, async (nextToken) => {
+    const page = await clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status, maxResults: PAGE_SIZE, nextToken }));
+    return { items: page.taskDefinitionArns ?? [], nextToken: page.nextToken };
+  });
 }
 
 /** Family names starting with `prefix` (all when omitted), all pages. */
@@ -180,14 +182,10 @@ export async function listTaskDefinitionFamilies(
   status: TaskDefinitionFamilyStatus = "ACTIVE",
 ): Promise<string[]> {
   const where = `task definition families ${prefix === undefined ? "(all)" : `"${prefix}*"`} (ecs:ListTaskDefinitionFamilies)`;
-  try {
-    return await collectPages(where, async (nextToken) => {
-      const page = await clients.ecs.send(
-        new ListTaskDefinitionFamiliesCommand({ familyPrefix: prefix, status, maxResults: PAGE_SIZE, nextToken }),
-      );
-      return { items: page.families ?? [], nextToken: page.nextToken };
-    });
-  } catch (error) {
-    throw classifyAwsError(error, where);
-  }
+  return listAll(where, async (nextToken) => {
+    const page = await clients.ecs.send(
+      new ListTaskDefinitionFamiliesCommand({ familyPrefix: prefix, status, maxResults: PAGE_SIZE, nextToken }),
+    );
+    return { items: page.families ?? [], nextToken: page.nextToken };
+  });
 }

@@ -9,6 +9,7 @@ export type { AwsClientOptions, AwsClients, RetryStrategy, StaticCredentials } f
 export {
   describeCluster,
   describeClusters,
+  describeClusterServices,
   describeServices,
   describeTaskDefinition,
   DESCRIBE_SERVICES_BATCH,

@@ -1,13 +1,3 @@
-import {
-  DeleteScalingPolicyCommand,
-  PutScalingPolicyCommand,
-  RegisterScalableTargetCommand,
-} from "@aws-sdk/client-application-auto-scaling";
-import type {
-  DeleteScalingPolicyCommandInput,
-  PutScalingPolicyCommandInput,
-  RegisterScalableTargetCommandInput,
-} from "@aws-sdk/client-application-auto-scaling";
 import { CreateScheduleCommand, UpdateScheduleCommand } from "@aws-sdk/client-scheduler";
 import type { CreateScheduleCommandInput, UpdateScheduleCommandInput } from "@aws-sdk/client-scheduler";
 import { assertNever } from "../assert-never.js";
@@ -17,16 +7,13 @@ import { EcsGitopsError } from "../errors.js";
 import { awsErrorName } from "./classify.js";
 import type { AwsClients } from "./clients.js";
 
-const KIND_WRITES: ReadonlySet<string> = new Set<KindWriteOperation>([
-  "scheduler:CreateSchedule",
-  "scheduler:UpdateSchedule",
-  "application-autoscaling:RegisterScalableTarget",
-  "application-autoscaling:PutScalingPolicy",
-  "application-autoscaling:DeleteScalingPolicy",
-]);
+/** The Scheduler's writes (Application Auto Scaling's are plain: see plain-writes.ts). */
+type SchedulerWrite = Extract<KindWriteOperation, `scheduler:${string}`>;
 
-export function isKindWrite(operation: WriteOperation): operation is KindWriteOperation {
-  return KIND_WRITES.has(operation);
+const SCHEDULER_WRITES: ReadonlySet<string> = new Set<SchedulerWrite>(["scheduler:CreateSchedule", "scheduler:UpdateSchedule"]);
+
+export function isKindWrite(operation: WriteOperation): operation is SchedulerWrite {
+  return SCHEDULER_WRITES.has(operation);
 }
 
 /** The plan holds ISO text; the Scheduler SDK serializes timestamps from Date objects only. */
@@ -45,7 +32,7 @@ function sdkInput<T>(input: unknown): T {
  * CreateSchedule carries the SDK's client token, UpdateSchedule and RegisterScalableTarget replace,
  * PutScalingPolicy upserts by name; a repeated DeleteScalingPolicy answers not found.
  */
-export async function sendKindWrite(clients: AwsClients, operation: KindWriteOperation, input: JsonObject): Promise<unknown> {
+export async function sendKindWrite(clients: AwsClients, operation: SchedulerWrite, input: JsonObject): Promise<unknown> {
   switch (operation) {
     case "scheduler:CreateSchedule":
       return clients.scheduler
@@ -62,12 +49,6 @@ export async function sendKindWrite(clients: AwsClients, operation: KindWriteOpe
         });
     case "scheduler:UpdateSchedule":
       return clients.scheduler.send(new UpdateScheduleCommand(sdkInput<UpdateScheduleCommandInput>(withDates(input))));
-    case "application-autoscaling:RegisterScalableTarget":
-      return clients.autoscaling.send(new RegisterScalableTargetCommand(sdkInput<RegisterScalableTargetCommandInput>(input)));
-    case "application-autoscaling:PutScalingPolicy":
-      return clients.autoscaling.send(new PutScalingPolicyCommand(sdkInput<PutScalingPolicyCommandInput>(input)));
-    case "application-autoscaling:DeleteScalingPolicy":
-      return clients.autoscaling.send(new DeleteScalingPolicyCommand(sdkInput<DeleteScalingPolicyCommandInput>(input)));
     default:
       return assertNever(operation, "write operation (no SDK command)");
   }

@@ -1,4 +1,5 @@
 import { EcsGitopsError } from "../errors.js";
+import { awsErrorName, classifyAwsError } from "./classify.js";
 
 export type Page<T> = { items: readonly T[]; nextToken: string | undefined };
 
@@ -33,4 +34,31 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   const batches: T[][] = [];
   for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
   return batches;
+}
+
+/**
+ * Every page of one listing, an AWS error classified against `where` (what was listed, by which
+ * call). `emptyOn` names the AWS error that means there is nothing to list (a missing cluster).
+ */
+export async function listAll<T>(
+  where: string,
+  fetchPage: (nextToken: string | undefined) => Promise<Page<T>>,
+  emptyOn?: string,
+): Promise<T[]> {
+  try {
+    return await collectPages(where, fetchPage);
+  } catch (error) {
+    if (emptyOn !== undefined && awsErrorName(error) === emptyOn) return [];
+    throw classifyAwsError(error, where);
+  }
+}
+
+/** One read of one resource, or undefined when AWS answers that it (or its container) does not exist. */
+export async function readOrMissing<T>(where: string, read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (awsErrorName(error) === "ResourceNotFoundException") return undefined;
+    throw classifyAwsError(error, where);
+  }
 }

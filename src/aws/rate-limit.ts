@@ -1,30 +1,16 @@
 import type { FinalizeRequestMiddleware, HandlerExecutionContext, MiddlewareStack } from "@smithy/types";
 import type { AwsService } from "./call-accounting.js";
 
-/**
- * AWS throttles per account and Region with one token bucket per category of actions (ECS) or
- * one shared budget (EventBridge); other tools in the account draw from the same buckets.
- */
-export type ThrottleCategory =
-  | "ecs:cluster-modify"
-  | "ecs:cluster-read"
-  | "ecs:task-definition-modify"
-  | "ecs:task-definition-read"
-  | "ecs:service-modify"
-  | "ecs:service-read"
-  | "ecs:tag-modify"
-  | "ecs:tag-read"
-  | "ecs:cluster-resource-read"
-  | "ecs:service-deployment"
-  | "events:api"
-  | "scheduler:api"
-  | "application-autoscaling:api";
-
 export type BucketRate = { burst: number; perSecond: number };
 
-// xref: docs/normalization.md#ecs-request-throttling (bucket size = burst, refill = sustained) and
-// docs/normalization.md#eventbridge-limits (EventBridge: 50 requests/s per account and Region for every API but PutEvents).
-export const PUBLISHED_RATES: Readonly<Record<ThrottleCategory, BucketRate>> = {
+/*
+ * AWS throttles per account and Region with one token bucket per category of actions (ECS) or
+ * one shared budget per service (EventBridge, Scheduler, Application Auto Scaling); other tools in
+ * the account draw from the same buckets. The category names are written once, here.
+ */
+
+// xref: docs/normalization.md#ecs-request-throttling (bucket size = burst, refill = sustained).
+const ECS_RATES = {
   "ecs:cluster-modify": { burst: 20, perSecond: 1 },
   "ecs:cluster-read": { burst: 50, perSecond: 20 },
   "ecs:task-definition-modify": { burst: 20, perSecond: 1 },
@@ -35,40 +21,40 @@ export const PUBLISHED_RATES: Readonly<Record<ThrottleCategory, BucketRate>> = {
   "ecs:tag-read": { burst: 50, perSecond: 20 },
   "ecs:cluster-resource-read": { burst: 100, perSecond: 20 },
   "ecs:service-deployment": { burst: 50, perSecond: 20 },
+} as const satisfies Record<`ecs:${string}`, BucketRate>;
+
+const SERVICE_RATES = {
+  // xref: docs/normalization.md#eventbridge-limits — 50 requests/s per account and Region for every API but PutEvents.
   "events:api": { burst: 50, perSecond: 50 },
   // xref: docs/normalization.md#scheduler-and-autoscaling-rates — no per-API table is cited: conservative.
   "scheduler:api": { burst: 50, perSecond: 50 },
   "application-autoscaling:api": { burst: 20, perSecond: 10 },
+} as const satisfies Record<`${string}:api`, BucketRate>;
+
+type EcsCategory = keyof typeof ECS_RATES;
+export type ThrottleCategory = EcsCategory | keyof typeof SERVICE_RATES;
+
+export const PUBLISHED_RATES: Readonly<Record<ThrottleCategory, BucketRate>> = { ...ECS_RATES, ...SERVICE_RATES };
+
+/** The ECS actions that draw from each bucket (those the controller makes, and their neighbours). */
+const ECS_ACTIONS: Readonly<Record<EcsCategory, readonly string[]>> = {
+  "ecs:cluster-modify": ["CreateCluster", "DeleteCluster", "PutClusterCapacityProviders", "UpdateCluster", "UpdateClusterSettings"],
+  "ecs:cluster-read": ["DescribeClusters", "ListClusters"],
+  "ecs:task-definition-modify": ["RegisterTaskDefinition", "DeregisterTaskDefinition"],
+  "ecs:task-definition-read": ["DescribeTaskDefinition", "ListTaskDefinitions", "ListTaskDefinitionFamilies"],
+  "ecs:service-modify": ["CreateService", "DeleteService", "UpdateService"],
+  "ecs:service-read": ["DescribeServices", "ListServices"],
+  "ecs:tag-modify": ["TagResource", "UntagResource"],
+  "ecs:tag-read": ["ListTagsForResource"],
+  "ecs:cluster-resource-read": ["DescribeTasks", "ListTasks", "DescribeContainerInstances", "ListContainerInstances"],
+  "ecs:service-deployment": ["DescribeServiceDeployments", "ListServiceDeployments"],
 };
 
-const ECS_CATEGORIES: Readonly<Record<string, ThrottleCategory>> = {
-  CreateCluster: "ecs:cluster-modify",
-  DeleteCluster: "ecs:cluster-modify",
-  PutClusterCapacityProviders: "ecs:cluster-modify",
-  UpdateCluster: "ecs:cluster-modify",
-  UpdateClusterSettings: "ecs:cluster-modify",
-  DescribeClusters: "ecs:cluster-read",
-  ListClusters: "ecs:cluster-read",
-  RegisterTaskDefinition: "ecs:task-definition-modify",
-  DeregisterTaskDefinition: "ecs:task-definition-modify",
-  DescribeTaskDefinition: "ecs:task-definition-read",
-  ListTaskDefinitions: "ecs:task-definition-read",
-  ListTaskDefinitionFamilies: "ecs:task-definition-read",
-  CreateService: "ecs:service-modify",
-  DeleteService: "ecs:service-modify",
-  UpdateService: "ecs:service-modify",
-  DescribeServices: "ecs:service-read",
-  ListServices: "ecs:service-read",
-  TagResource: "ecs:tag-modify",
-  UntagResource: "ecs:tag-modify",
-  ListTagsForResource: "ecs:tag-read",
-  DescribeTasks: "ecs:cluster-resource-read",
-  ListTasks: "ecs:cluster-resource-read",
-  DescribeContainerInstances: "ecs:cluster-resource-read",
-  ListContainerInstances: "ecs:cluster-resource-read",
-  DescribeServiceDeployments: "ecs:service-deployment",
-  ListServiceDeployments: "ecs:service-deployment",
-};
+const ECS_CATEGORIES = new Map<string, EcsCategory>(
+  (Object.entries(ECS_ACTIONS) as [EcsCategory, readonly string[]][]).flatMap(([category, actions]) =>
+    actions.map((action) => [action, category] as const),
+  ),
+);
 
 /**
  * The bucket an operation draws from, or undefined for calls that are not paced here (ECS
@@ -79,7 +65,7 @@ export function throttleCategoryOf(service: AwsService, operation: string): Thro
   if (service === "tag") return undefined;
   if (service === "scheduler") return "scheduler:api";
   if (service === "application-autoscaling") return "application-autoscaling:api";
-  return ECS_CATEGORIES[operation];
+  return ECS_CATEGORIES.get(operation);
 }
 
 /** Share of AWS's published rates the controller allows itself: the rest is headroom for other tools. */

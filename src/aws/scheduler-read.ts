@@ -1,8 +1,7 @@
 import { GetScheduleCommand, ListSchedulesCommand } from "@aws-sdk/client-scheduler";
 import type { JsonObject } from "../json.js";
-import { awsErrorName, classifyAwsError } from "./classify.js";
 import type { AwsClients } from "./clients.js";
-import { collectPages } from "./paginate.js";
+import { listAll, readOrMissing } from "./paginate.js";
 import { toPlainObject } from "./plain-json.js";
 
 // Results are in the API's own PascalCase shape (`Name`, `ScheduleExpression`, `Target.Arn`).
@@ -17,23 +16,20 @@ export const LIST_SCHEDULES_PAGE = 100;
  */
 export async function listSchedules(clients: AwsClients, group: string | undefined): Promise<JsonObject[]> {
   const where = `schedule group ${group ?? "(all)"} (scheduler:ListSchedules)`;
-  try {
-    return await collectPages(where, async (NextToken) => {
+  return listAll(
+    where,
+    async (NextToken) => {
       const page = await clients.scheduler.send(new ListSchedulesCommand({ GroupName: group, MaxResults: LIST_SCHEDULES_PAGE, NextToken }));
       return { items: (page.Schedules ?? []).map(toPlainObject), nextToken: page.NextToken };
-    });
-  } catch (error) {
-    if (awsErrorName(error) === "ResourceNotFoundException") return [];
-    throw classifyAwsError(error, where);
-  }
+    },
+    "ResourceNotFoundException",
+  );
 }
 
 /** The schedule (GetSchedule's answer), or undefined if it (or its group) does not exist. */
 export async function getSchedule(clients: AwsClients, group: string, name: string): Promise<JsonObject | undefined> {
-  try {
-    return toPlainObject(await clients.scheduler.send(new GetScheduleCommand({ GroupName: group, Name: name })));
-  } catch (error) {
-    if (awsErrorName(error) === "ResourceNotFoundException") return undefined;
-    throw classifyAwsError(error, `Schedule/${group}/${name} (scheduler:GetSchedule)`);
-  }
+  const found = await readOrMissing(`Schedule/${group}/${name} (scheduler:GetSchedule)`, () =>
+    clients.scheduler.send(new GetScheduleCommand({ GroupName: group, Name: name })),
+  );
+  return found && toPlainObject(found);
 }

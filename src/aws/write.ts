@@ -1,35 +1,6 @@
 import { assertNever } from "../assert-never.js";
-import {
-  CreateServiceCommand,
-  DeleteServiceCommand,
-  DeregisterTaskDefinitionCommand,
-  RegisterTaskDefinitionCommand,
-  TagResourceCommand as EcsTagResourceCommand,
-  UntagResourceCommand as EcsUntagResourceCommand,
-  UpdateServiceCommand,
-} from "@aws-sdk/client-ecs";
+import { PutTargetsCommand, RemoveTargetsCommand } from "@aws-sdk/client-eventbridge";
 import type {
-  CreateServiceCommandInput,
-  DeleteServiceCommandInput,
-  DeregisterTaskDefinitionCommandInput,
-  RegisterTaskDefinitionCommandInput,
-  TagResourceCommandInput as EcsTagResourceCommandInput,
-  UntagResourceCommandInput as EcsUntagResourceCommandInput,
-  UpdateServiceCommandInput,
-} from "@aws-sdk/client-ecs";
-import {
-  DeleteRuleCommand,
-  TagResourceCommand as EventsTagResourceCommand,
-  UntagResourceCommand as EventsUntagResourceCommand,
-  PutRuleCommand,
-  PutTargetsCommand,
-  RemoveTargetsCommand,
-} from "@aws-sdk/client-eventbridge";
-import type {
-  DeleteRuleCommandInput,
-  TagResourceCommandInput as EventsTagResourceCommandInput,
-  UntagResourceCommandInput as EventsUntagResourceCommandInput,
-  PutRuleCommandInput,
   PutTargetsCommandInput,
   PutTargetsResultEntry,
   RemoveTargetsCommandInput,
@@ -42,6 +13,7 @@ import { classifyAwsError } from "./classify.js";
 import type { AwsClients } from "./clients.js";
 import { failedEntriesError } from "./failed-entries.js";
 import { isKindWrite, sendKindWrite } from "./kinds-write.js";
+import { isPlainWrite, sendPlainWrite } from "./plain-writes.js";
 import { withClientToken } from "./landed-check.js";
 import { toPlainObject } from "./plain-json.js";
 import { createCodeDeployDeployment } from "./codedeploy.js";
@@ -97,23 +69,8 @@ function throwOnFailedEntries(
 
 async function send(clients: AwsClients, operation: WriteOperation, input: JsonObject, where: string): Promise<unknown> {
   if (isKindWrite(operation)) return sendKindWrite(clients, operation, input);
+  if (isPlainWrite(operation)) return sendPlainWrite(clients, operation, input);
   switch (operation) {
-    case "ecs:RegisterTaskDefinition":
-      return clients.ecs.send(new RegisterTaskDefinitionCommand(sdkInput<RegisterTaskDefinitionCommandInput>(input)));
-    case "ecs:CreateService":
-      return clients.ecs.send(new CreateServiceCommand(sdkInput<CreateServiceCommandInput>(input)));
-    case "ecs:UpdateService":
-      return clients.ecs.send(new UpdateServiceCommand(sdkInput<UpdateServiceCommandInput>(input)));
-    case "ecs:DeleteService":
-      return clients.ecs.send(new DeleteServiceCommand(sdkInput<DeleteServiceCommandInput>(input)));
-    case "ecs:DeregisterTaskDefinition":
-      return clients.ecs.send(new DeregisterTaskDefinitionCommand(sdkInput<DeregisterTaskDefinitionCommandInput>(input)));
-    case "ecs:TagResource":
-      return clients.ecs.send(new EcsTagResourceCommand(sdkInput<EcsTagResourceCommandInput>(input)));
-    case "ecs:UntagResource":
-      return clients.ecs.send(new EcsUntagResourceCommand(sdkInput<EcsUntagResourceCommandInput>(input)));
-    case "events:PutRule":
-      return clients.events.send(new PutRuleCommand(sdkInput<PutRuleCommandInput>(input)));
     case "events:PutTargets": {
       const response = await clients.events.send(new PutTargetsCommand(sdkInput<PutTargetsCommandInput>(input)));
       throwOnFailedEntries(where, response.FailedEntryCount, response.FailedEntries);
@@ -124,12 +81,6 @@ async function send(clients: AwsClients, operation: WriteOperation, input: JsonO
       throwOnFailedEntries(where, response.FailedEntryCount, response.FailedEntries);
       return response;
     }
-    case "events:DeleteRule":
-      return clients.events.send(new DeleteRuleCommand(sdkInput<DeleteRuleCommandInput>(input)));
-    case "events:TagResource":
-      return clients.events.send(new EventsTagResourceCommand(sdkInput<EventsTagResourceCommandInput>(input)));
-    case "events:UntagResource":
-      return clients.events.send(new EventsUntagResourceCommand(sdkInput<EventsUntagResourceCommandInput>(input)));
     case "codedeploy:CreateDeployment":
       return createCodeDeployDeployment(clients, sdkInput<CodeDeployInput>(input));
     default:

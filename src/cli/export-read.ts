@@ -1,10 +1,10 @@
 import { parseTaskDefinitionArn } from "../aws/arn.js";
 import {
   describeCluster,
+  describeClusterServices,
   describeServices,
   describeTaskDefinition,
   listRules,
-  listServiceArns,
   listTagsForResource,
   listTargetsByRule,
 } from "../aws/index.js";
@@ -24,13 +24,14 @@ export type RuleSelection = { cluster: string; rules?: string | undefined; allRu
 
 /** The services to export, described with tags; any named one that does not exist is an error. */
 export async function readServices(aws: AwsClients, cluster: string, names: string[] | undefined): Promise<JsonObject[]> {
-  const wanted = names ?? (await listServiceArns(aws, cluster)).map((arn) => arn.slice(arn.lastIndexOf("/") + 1));
+  const listed = names === undefined ? await describeClusterServices(aws, cluster) : undefined;
+  const wanted = names ?? listed?.names ?? [];
   if (wanted.length === 0) {
     // ListServices answers an unknown cluster with nothing: say which it is.
     if (!(await describeCluster(aws, cluster))) throw new Error(`cluster "${cluster}" does not exist (check --cluster and --region)`);
     return [];
   }
-  const described = await describeServices(aws, cluster, wanted);
+  const described = listed?.described ?? (await describeServices(aws, cluster, wanted));
   if (described.clusterMissing) throw new Error(`cluster "${cluster}" does not exist (check --cluster and --region)`);
   if (described.failures.length > 0)
     throw new Error(

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
-import { Option } from "commander";
 import type { Command } from "commander";
 import { parseDuration } from "../config.js";
+import { envOption } from "./env-flag.js";
 import { EcsGitopsError } from "../errors.js";
 import type { LeaseSettings } from "../lease/leasing.js";
 import { SHARD_BY } from "../lease/shards.js";
@@ -14,30 +14,18 @@ export const LEASE_DURATION_FLOOR_MS = 3_000;
 export const MAX_SHARDS = 256;
 
 export function addLeaseOptions(command: Command): Command {
-  const env = (name: string) => `ECS_GITOPS_${name}`;
   return command
+    .addOption(envOption("--lease-table <name>", "DynamoDB table of shard leases: turns on high availability (several replicas)"))
     .addOption(
-      new Option("--lease-table <name>", "DynamoDB table of shard leases: turns on high availability (several replicas)").env(
-        env("LEASE_TABLE"),
-      ),
+      envOption("--lease-duration <duration>", "how long a lease holds without renewal (renewed every third of it)").default("15s"),
     )
+    .addOption(envOption("--shards <n>", "shards the resources are split into, each with its own lease").default("1"))
     .addOption(
-      new Option("--lease-duration <duration>", "how long a lease holds without renewal (renewed every third of it)")
-        .env(env("LEASE_DURATION"))
-        .default("15s"),
-    )
-    .addOption(new Option("--shards <n>", "shards the resources are split into, each with its own lease").env(env("SHARDS")).default("1"))
-    .addOption(
-      new Option("--shard-by <key>", "what a shard groups: cluster, account or hash (of the resource key)")
-        .env(env("SHARD_BY"))
+      envOption("--shard-by <key>", "what a shard groups: cluster, account or hash (of the resource key)")
         .choices(SHARD_BY)
         .default("cluster"),
     )
-    .addOption(
-      new Option("--replica-id <id>", "this replica's name in the lease table (default: the ECS task id, else host:pid)").env(
-        env("REPLICA_ID"),
-      ),
-    );
+    .addOption(envOption("--replica-id <id>", "this replica's name in the lease table (default: the ECS task id, else host:pid)"));
 }
 
 /** Undefined without --lease-table: the one replica runs unleased. */

@@ -8,6 +8,7 @@ import { isEcsGitopsError } from "../errors.js";
 import { redactUrl } from "../redact.js";
 import { sourceName } from "./aws-options.js";
 import { parseRateLimit } from "./commands/run.js";
+import { commandOutput } from "./print-problems.js";
 import type { CommandOutput } from "./print-problems.js";
 
 export type ServiceFlags = { region?: string; endpointUrl?: string; owner?: string; awsRateLimit?: string };
@@ -57,4 +58,24 @@ export async function withOwnedService(
   } finally {
     destroyAwsClients(aws);
   }
+}
+
+export type ServiceCommand<F extends ServiceFlags> = {
+  name: string;
+  description: string;
+  run: (key: string, flags: F, io: CommandOutput) => Promise<number>;
+  /** The command's own options, listed before the AWS flags. */
+  options?: (command: Command) => Command;
+  /** Whether it takes --owner (only commands that write check the owner tag). */
+  owner?: boolean;
+};
+
+/** `ecs-gitops <name> Service/<cluster>/<name>`: a command on one live service, its exit code what `run` returns. */
+export function registerServiceCommand<F extends ServiceFlags>(program: Command, spec: ServiceCommand<F>): void {
+  const command = program.command(spec.name).description(spec.description).argument("<key>", "Service/<cluster>/<name>");
+  addServiceOptions(spec.options?.(command) ?? command, { owner: spec.owner ?? true }).action(
+    async (key: string, flags: F, self: Command) => {
+      process.exitCode = await spec.run(key, flags, commandOutput(self));
+    },
+  );
 }

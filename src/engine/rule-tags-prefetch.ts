@@ -14,18 +14,18 @@ import type { LiveCache } from "./live-cache.js";
  * error other than throttling (no `tag:GetResources` permission), is not asked again by this process.
  */
 export class RuleTagsPrefetch {
-  readonly #aws: AwsClients;
-  readonly #cache: LiveCache;
-  readonly #read: <T>(read: () => Promise<T>) => Promise<T>;
-  readonly #now: () => number;
+  /** Where the tags come from and go to: the clients, the reader's cache, its read pacing and clock. */
+  readonly #with: {
+    aws: AwsClients;
+    cache: LiveCache;
+    read: <T>(read: () => Promise<T>) => Promise<T>;
+    now: () => number;
+  };
   #useful = true;
   #wave: Promise<Map<string, JsonObject[]> | undefined> | undefined;
 
   constructor(aws: AwsClients, cache: LiveCache, read: <T>(read: () => Promise<T>) => Promise<T>, now: () => number) {
-    this.#aws = aws;
-    this.#cache = cache;
-    this.#read = read;
-    this.#now = now;
+    this.#with = { aws, cache, read, now };
   }
 
   /** A new wave: the next rules without fresh tags are looked up afresh. */
@@ -38,8 +38,8 @@ export class RuleTagsPrefetch {
     if (!this.#useful) return;
     const missing = rules.filter((rule) => {
       const arn = rule["Arn"];
-      const cached = typeof arn === "string" ? this.#cache.ruleTags.get(arn) : undefined;
-      return typeof arn === "string" && !(cached !== undefined && cached.expiresAt > this.#now());
+      const cached = typeof arn === "string" ? this.#with.cache.ruleTags.get(arn) : undefined;
+      return typeof arn === "string" && !(cached !== undefined && cached.expiresAt > this.#with.now());
     });
     // One ListTagsForResource costs what one page costs.
     if (missing.length < 2) return;
@@ -49,13 +49,14 @@ export class RuleTagsPrefetch {
     for (const rule of missing) {
       const arn = String(rule["Arn"]);
       const tags = tagged.get(arn);
-      if (tags !== undefined) this.#cache.ruleTags.set(arn, { bus, name: String(rule["Name"]), tags, expiresAt: this.#cache.expiry() });
+      if (tags !== undefined)
+        this.#with.cache.ruleTags.set(arn, { bus, name: String(rule["Name"]), tags, expiresAt: this.#with.cache.expiry() });
     }
   }
 
   async #lookUp(): Promise<Map<string, JsonObject[]> | undefined> {
     try {
-      const tagged = await this.#read(() => taggedResources(this.#aws, "events:rule", OWNER_TAG));
+      const tagged = await this.#with.read(() => taggedResources(this.#with.aws, "events:rule", OWNER_TAG));
       if (tagged.size === 0) this.#useful = false;
       return tagged;
     } catch (error) {

@@ -57,6 +57,23 @@ export function referencesAt(spec: JsonObject, paths: readonly JsonPath[]): Task
   });
 }
 
+/**
+ * The reference capabilities of a kind that runs task definitions named at `referencePaths`
+ * (defining none, naming no service); `followsLatestActive`: how a family-only ARN there resolves.
+ */
+export function taskDefinitionReferences(
+  referencePaths: (spec: JsonObject) => JsonPath[],
+  followsLatestActive: boolean,
+): Pick<KindPlugin<string>, "references" | "referencePaths" | "serviceReferencePaths" | "followsLatestActive" | "definesFamily"> {
+  return {
+    references: (manifest) => referencesAt(manifest.spec, referencePaths(manifest.spec)),
+    referencePaths,
+    serviceReferencePaths: () => [],
+    followsLatestActive,
+    definesFamily: () => undefined,
+  };
+}
+
 /** The string a read left at this place, if any. */
 export function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;

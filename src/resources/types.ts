@@ -23,7 +23,7 @@ export type WriteOperation =
   | "codedeploy:CreateDeployment"
   | KindWriteOperation;
 
-/** Writes of the Scheduler and Application Auto Scaling kinds (src/aws/kinds-write.ts sends them). */
+/** Writes of the Scheduler and Application Auto Scaling kinds (src/aws/kinds-write.ts and src/aws/plain-writes.ts send them). */
 export type KindWriteOperation =
   | "scheduler:CreateSchedule"
   | "scheduler:UpdateSchedule"

@@ -9,10 +9,9 @@ import { tagListToMap } from "../../resources/common/tags.js";
 import type { DeployRecord } from "../../state/history.js";
 import { recoverHistory } from "../../state/recover-history.js";
 import type { StatusDocument } from "../../state/status.js";
-import { commandOutput } from "../print-problems.js";
 import { formatTable } from "../table.js";
 import type { CommandOutput } from "../print-problems.js";
-import { addServiceOptions, serviceClients } from "../service-command.js";
+import { registerServiceCommand, serviceClients } from "../service-command.js";
 import type { ServiceFlags } from "../service-command.js";
 
 type HistoryFlags = ServiceFlags & { url?: string; output: string };
@@ -22,14 +21,15 @@ type HistoryFlags = ServiceFlags & { url?: string; output: string };
  * AWS still knows, one-shot (docs/deploys.md#history).
  */
 export function registerHistory(program: Command): void {
-  const command = program
-    .command("history")
-    .description("print a service's last deploys: from a running controller (--url) or, without it, rebuilt from AWS")
-    .argument("<key>", "Service/<cluster>/<name>")
-    .option("--url <url>", "a running controller's HTTP address: print its recorded history")
-    .option("-o, --output <format>", "text or json", "text");
-  addServiceOptions(command, { owner: false }).action(async (key: string, flags: HistoryFlags, self: Command) => {
-    process.exitCode = await runHistory(key, flags, commandOutput(self));
+  registerServiceCommand(program, {
+    name: "history",
+    description: "print a service's last deploys: from a running controller (--url) or, without it, rebuilt from AWS",
+    options: (command) =>
+      command
+        .option("--url <url>", "a running controller's HTTP address: print its recorded history")
+        .option("-o, --output <format>", "text or json", "text"),
+    run: runHistory,
+    owner: false,
   });
 }
 

@@ -1,18 +1,15 @@
 import type { Command } from "commander";
 import { restartService } from "../../engine/service-ops.js";
-import { commandOutput } from "../print-problems.js";
 import type { CommandOutput } from "../print-problems.js";
-import { addServiceOptions, withOwnedService } from "../service-command.js";
+import { registerServiceCommand, withOwnedService } from "../service-command.js";
 import type { ServiceFlags } from "../service-command.js";
 
 /** `ecs-gitops restart Service/<cluster>/<name>`: new tasks of the same revision (one forceNewDeployment). */
 export function registerRestart(program: Command): void {
-  const command = program
-    .command("restart")
-    .description("start new tasks of a service's current revision (one forceNewDeployment, nothing registered)")
-    .argument("<key>", "Service/<cluster>/<name>");
-  addServiceOptions(command).action(async (key: string, flags: ServiceFlags, self: Command) => {
-    process.exitCode = await runRestart(key, flags, commandOutput(self));
+  registerServiceCommand(program, {
+    name: "restart",
+    description: "start new tasks of a service's current revision (one forceNewDeployment, nothing registered)",
+    run: runRestart,
   });
 }
 

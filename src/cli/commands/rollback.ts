@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { releaseService, rollbackService, rollbackTarget } from "../../engine/service-ops.js";
-import { commandOutput } from "../print-problems.js";
 import type { CommandOutput } from "../print-problems.js";
-import { addServiceOptions, withOwnedService } from "../service-command.js";
+import { registerServiceCommand, withOwnedService } from "../service-command.js";
 import type { ServiceFlags } from "../service-command.js";
 
 type RollbackFlags = ServiceFlags & { to?: string };
@@ -12,23 +11,20 @@ type RollbackFlags = ServiceFlags & { to?: string };
  * run an earlier revision (registering none) and hold it there against git, then let git deploy again.
  */
 export function registerRollback(program: Command): void {
-  const rollback = program
-    .command("rollback")
-    .description("run an earlier revision of a service and pin it there (git does not replace it until `release`)")
-    .argument("<key>", "Service/<cluster>/<name>")
-    .option(
-      "--to <revision>",
-      "the revision: a number, family:number or an ARN (default: the newest ACTIVE one older than the running one)",
-    );
-  addServiceOptions(rollback).action(async (key: string, flags: RollbackFlags, self: Command) => {
-    process.exitCode = await runRollback(key, flags, commandOutput(self));
+  registerServiceCommand(program, {
+    name: "rollback",
+    description: "run an earlier revision of a service and pin it there (git does not replace it until `release`)",
+    options: (command) =>
+      command.option(
+        "--to <revision>",
+        "the revision: a number, family:number or an ARN (default: the newest ACTIVE one older than the running one)",
+      ),
+    run: runRollback,
   });
-  const release = program
-    .command("release")
-    .description("lift a rollback pin: git's revision deploys again at the controller's next look (or the next apply)")
-    .argument("<key>", "Service/<cluster>/<name>");
-  addServiceOptions(release).action(async (key: string, flags: ServiceFlags, self: Command) => {
-    process.exitCode = await runRelease(key, flags, commandOutput(self));
+  registerServiceCommand(program, {
+    name: "release",
+    description: "lift a rollback pin: git's revision deploys again at the controller's next look (or the next apply)",
+    run: runRelease,
   });
 }
 

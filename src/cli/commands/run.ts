@@ -1,5 +1,6 @@
 import { Option } from "commander";
 import type { Command } from "commander";
+import { envOption } from "../env-flag.js";
 import { envPathInRepo } from "../env-option.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -42,8 +43,6 @@ export type RunFlags = LeaseFlags & {
   allowMassDelete?: boolean;
 };
 
-const env = (name: string) => `ECS_GITOPS_${name}`;
-
 export function parseBool(text: string, flag: string): boolean {
   const value = text.trim().toLowerCase();
   if (value === "true" || value === "1" || value === "yes") return true;
@@ -76,69 +75,56 @@ export function registerRun(program: Command): void {
   const command = program
     .command("run")
     .description("run the controller: follow a git branch, reconcile continuously, serve /healthz /readyz /metrics /status /webhook")
-    .addOption(new Option("--repo <url|path>", "git remote (https, ssh, file) or a local checkout").env(env("REPO")).makeOptionMandatory())
-    .addOption(new Option("--branch <name>", "branch to follow (remote default: main; local default: HEAD)").env(env("BRANCH")))
-    .addOption(new Option("--path <dir>", "folder of manifests in the repository").env(env("PATH")).default("."))
+    .addOption(envOption("--repo <url|path>", "git remote (https, ssh, file) or a local checkout").makeOptionMandatory())
+    .addOption(envOption("--branch <name>", "branch to follow (remote default: main; local default: HEAD)"))
+    .addOption(envOption("--path <dir>", "folder of manifests in the repository").default("."))
     .addOption(
-      new Option(
+      envOption(
         "--env <name|path>",
         "environment to follow: a name under <path>/envs/ (staging, prod) or the environment folder's path in the repository; repeat it (or a,b) to follow several",
-      )
-        .env(env("ENV"))
-        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",").map((v) => v.trim())]),
+      ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",").map((v) => v.trim())]),
     )
-    .addOption(new Option("--interval <duration>", "git poll period").env(env("INTERVAL")).default("60s"))
-    .addOption(new Option("--resync <duration>", "drift resync period").env(env("RESYNC")).default("5m"))
-    .addOption(
-      new Option("--mode <mode>", "sync applies; observe never writes").env(env("MODE")).choices(["sync", "observe"]).default("sync"),
-    )
+    .addOption(envOption("--interval <duration>", "git poll period").default("60s"))
+    .addOption(envOption("--resync <duration>", "drift resync period").default("5m"))
+    .addOption(envOption("--mode <mode>", "sync applies; observe never writes").choices(["sync", "observe"]).default("sync"))
     // A value option, so that ECS_GITOPS_SELF_HEAL=false means false (a boolean flag's env is "set").
-    .addOption(new Option("--self-heal [bool]", "revert drift (true|false)").env(env("SELF_HEAL")).preset("true").default("false"))
+    .addOption(envOption("--self-heal [bool]", "revert drift (true|false)").preset("true").default("false"))
     // A value option too, so that every flag has its env variable: ECS_GITOPS_AUTOMATED=false.
-    .addOption(new Option("--automated [bool]", "apply new commits (true|false; default true)").env(env("AUTOMATED")).preset("true"))
+    .addOption(envOption("--automated [bool]", "apply new commits (true|false; default true)").preset("true"))
     .addOption(new Option("--no-automated", "do not apply new commits (report OutOfSync only); same as --automated=false"))
-    .addOption(new Option("--port <n>", "HTTP port for health, metrics, status, webhook").env(env("PORT")).default("8080"))
-    .addOption(new Option("--host <addr>", "HTTP bind address").env(env("HOST")))
-    .addOption(new Option("--alert-webhook <url>", "Slack-compatible webhook for drift and failure alerts").env(env("ALERT_WEBHOOK")))
-    .addOption(new Option("--alert-event-bus <name>", "EventBridge bus for drift and failure events").env(env("ALERT_EVENT_BUS")))
-    .addOption(new Option("--owner <name>", "value of the ecs-gitops:owner tag").env(env("OWNER")).default("ecs-gitops"))
-    .addOption(new Option("--region <region>", "AWS region (default: SDK chain)").env(env("REGION")))
-    .addOption(new Option("--endpoint-url <url>", "AWS endpoint (a local emulator)").env(env("ENDPOINT_URL")))
-    .addOption(new Option("--cluster <name>", "default cluster").env(env("CLUSTER")))
-    .addOption(new Option("--workdir <dir>", "clones, snapshots and the alert episode record").env(env("WORKDIR")))
+    .addOption(envOption("--port <n>", "HTTP port for health, metrics, status, webhook").default("8080"))
+    .addOption(envOption("--host <addr>", "HTTP bind address"))
+    .addOption(envOption("--alert-webhook <url>", "Slack-compatible webhook for drift and failure alerts"))
+    .addOption(envOption("--alert-event-bus <name>", "EventBridge bus for drift and failure events"))
+    .addOption(envOption("--owner <name>", "value of the ecs-gitops:owner tag").default("ecs-gitops"))
+    .addOption(envOption("--region <region>", "AWS region (default: SDK chain)"))
+    .addOption(envOption("--endpoint-url <url>", "AWS endpoint (a local emulator)"))
+    .addOption(envOption("--cluster <name>", "default cluster"))
+    .addOption(envOption("--workdir <dir>", "clones, snapshots and the alert episode record"))
     .addOption(
-      new Option(
+      envOption(
         "--aws-rate-limit <fraction|off>",
         "client-side pacing as a share of AWS's published API rates, leaving headroom for other tools; off for emulators",
-      )
-        .env(env("AWS_RATE_LIMIT"))
-        .default("0.5"),
+      ).default("0.5"),
     )
     .addOption(
-      new Option("--max-commit-bytes <size>", "bound on the manifest bytes read from one commit (files past it are reported, not read)")
-        .env(env("MAX_COMMIT_BYTES"))
-        .default("50MiB"),
+      envOption(
+        "--max-commit-bytes <size>",
+        "bound on the manifest bytes read from one commit (files past it are reported, not read)",
+      ).default("50MiB"),
     )
     .addOption(
-      new Option("--prune [bool]", "delete what we own and left git (true|false; default: ecs-gitops.yaml syncPolicy.prune)")
-        .env(env("PRUNE"))
-        .preset("true"),
+      envOption("--prune [bool]", "delete what we own and left git (true|false; default: ecs-gitops.yaml syncPolicy.prune)").preset("true"),
+    )
+    .addOption(envOption("--allow-mass-delete", "let the first prune the guards hold (maxDeletes, half, all) go through, once"))
+    .addOption(
+      envOption("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     )
     .addOption(
-      new Option("--allow-mass-delete", "let the first prune the guards hold (maxDeletes, half, all) go through, once").env(
-        env("ALLOW_MASS_DELETE"),
-      ),
-    )
-    .addOption(
-      new Option("--log-level <level>", "log level")
-        .env(env("LOG_LEVEL"))
-        .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
-        .default("info"),
-    )
-    .addOption(
-      new Option("--shutdown-timeout <duration>", "bound on finishing in-flight AWS calls at SIGTERM (below ECS's 30 s stopTimeout)")
-        .env(env("SHUTDOWN_TIMEOUT"))
-        .default("20s"),
+      envOption(
+        "--shutdown-timeout <duration>",
+        "bound on finishing in-flight AWS calls at SIGTERM (below ECS's 30 s stopTimeout)",
+      ).default("20s"),
     );
   addLeaseOptions(command);
   command.action(async (flags: RunFlags, self: Command) => {

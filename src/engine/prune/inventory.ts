@@ -1,8 +1,7 @@
 import {
-  describeServices,
+  describeClusterServices,
   describeTaskDefinition,
   listRules,
-  listServiceArns,
   listTagsForResource,
   listTargetsByRule,
   listTaskDefinitionArns,
@@ -53,9 +52,7 @@ export class InventoryReader {
   }
 
   async #services(cluster: string): Promise<InventoryService[]> {
-    const arns = await listServiceArns(this.#aws, cluster);
-    if (arns.length === 0) return [];
-    const described = await describeServices(this.#aws, cluster, arns);
+    const { described } = await describeClusterServices(this.#aws, cluster);
     return [...described.services.values()].flatMap((s) => {
       const name = s["serviceName"];
       const arn = s["serviceArn"];

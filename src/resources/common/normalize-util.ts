@@ -67,3 +67,48 @@ export function canonicalPlacementField(field: string): string {
   if (lower === "cpu" || lower === "memory" || lower.startsWith("attribute:ecs.")) return lower;
   return field;
 }
+
+/**
+ * The members every ECS task launch carries (a service, a rule's target), in canonical form:
+ * awsvpc subnets and security groups as sets with assignPublicIp filled, placement constraints as
+ * a set, placement strategy in order with its field names canonical, capacity providers with their
+ * defaults, by provider. In place.
+ */
+export function canonicalTaskLaunch(launch: JsonObject): void {
+  canonicalNetwork(launch);
+  canonicalPlacement(launch);
+  canonicalCapacityProviders(launch);
+}
+
+function canonicalNetwork(launch: JsonObject): void {
+  const network = launch["networkConfiguration"];
+  const awsvpc = isJsonObject(network) ? network["awsvpcConfiguration"] : undefined;
+  if (!isJsonObject(awsvpc)) return;
+  // xref: docs/normalization.md#sv-7 — ecspresso; T TypeSet; assignPublicIp DISABLED in every fixture
+  // created without it (ECS_AWSCLI_Fargate tutorial output).
+  if (awsvpc["assignPublicIp"] === undefined) awsvpc["assignPublicIp"] = "DISABLED";
+  sortList(awsvpc, "subnets");
+  sortList(awsvpc, "securityGroups");
+}
+
+function canonicalPlacement(launch: JsonObject): void {
+  sortList(launch, "placementConstraints"); // SV-13
+  // xref: SV-12 — order is significant (rules apply in sequence; T keeps it, ecspresso's sort is a bug).
+  const strategy = launch["placementStrategy"];
+  if (!Array.isArray(strategy)) return;
+  launch["placementStrategy"] = strategy.map((item) => {
+    if (!isJsonObject(item) || typeof item["field"] !== "string") return item;
+    return { ...item, field: canonicalPlacementField(item["field"]) };
+  });
+}
+
+function canonicalCapacityProviders(launch: JsonObject): void {
+  const strategy = launch["capacityProviderStrategy"];
+  if (!Array.isArray(strategy)) return;
+  // xref: CapacityProviderStrategyItem API reference — "If no value is specified, the default value
+  // of 0 is used" for both base and weight; DescribeServices reports both (aws-cli update-service).
+  launch["capacityProviderStrategy"] = sortByField(
+    strategy.map((item) => (isJsonObject(item) ? { base: 0, weight: 0, ...item } : item)),
+    "capacityProvider",
+  );
+}

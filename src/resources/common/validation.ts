@@ -31,6 +31,13 @@ export function reporter(manifest: Manifest, problems: Problem[]): Report {
   };
 }
 
+/** The problems `check` reports on one manifest, each located at its spec path in the manifest's file. */
+export function collectProblems(manifest: Manifest, check: (report: Report) => void): Problem[] {
+  const problems: Problem[] = [];
+  check(reporter(manifest, problems));
+  return problems;
+}
+
 export function listOf(value: JsonValue | undefined): JsonValue[] {
   return Array.isArray(value) ? value : [];
 }
@@ -194,6 +201,42 @@ export function checkAwsvpcConfiguration(
       `awsvpcConfiguration takes at most ${MAX_SECURITY_GROUPS} security groups, got ${groups.length}`,
     );
   }
+}
+
+/** Who launches tasks: names its rule ids, says who resolves a revision-less ARN, and whether it may go without a task definition. */
+export type Launcher = { name: "service" | "rule-target"; latest: LatestResolution; taskDefinitionOptional?: boolean };
+
+/**
+ * What ECS refuses on any task launch (CreateService, RunTask for a rule's target): a task
+ * definition reference that does not resolve (rule `<launcher>-task-definition`), launchType
+ * beside capacityProviderStrategy (`<launcher>-launch-type-capacity-provider`), a network
+ * configuration that does not fit the task's network mode (`<launcher>-network-configuration`,
+ * `-subnets`, `-security-groups`). The repo's task definition, if the reference names one, and
+ * whether the task uses awsvpc (undefined: not known offline).
+ */
+export function checkTaskLaunch(
+  runner: JsonObject,
+  at: JsonPath,
+  launcher: Launcher,
+  ctx: ValidationContext,
+  report: Report,
+): { taskDefinition: Manifest | undefined; awsvpc: boolean | undefined } {
+  const { name } = launcher;
+  const ref = runner["taskDefinition"];
+  const taskDefinition =
+    launcher.taskDefinitionOptional === true && ref === undefined
+      ? undefined
+      : resolveTaskDefinitionRef(ref, [...at, "taskDefinition"], `${name}-task-definition`, report, ctx, launcher.latest);
+  if (isSet(runner["launchType"]) && isSet(runner["capacityProviderStrategy"]))
+    report(
+      [...at, "capacityProviderStrategy"],
+      `${name}-launch-type-capacity-provider`,
+      "set launchType or capacityProviderStrategy, not both",
+    );
+  const awsvpc = needsAwsvpc(taskDefinition, runner);
+  const rules = { missing: `${name}-network-configuration`, subnets: `${name}-subnets`, securityGroups: `${name}-security-groups` };
+  checkAwsvpcConfiguration(runner, at, awsvpc, rules, report);
+  return { taskDefinition, awsvpc };
 }
 
 /** A container of a task definition spec by name. */

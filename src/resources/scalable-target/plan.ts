@@ -2,7 +2,8 @@ import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structur
 import { isJsonObject } from "../../json.js";
 import type { JsonObject } from "../../json.js";
 import type { Manifest } from "../../manifests/types.js";
-import { IGNORE_ANNOTATION, ignoreRulesOf, notOwned, writtenChanges } from "../common/plan-util.js";
+import { ignoredNotes } from "../common/plan-diff.js";
+import { ignoreRulesOf, notOwned, writtenChanges } from "../common/plan-util.js";
 import { desiredTags, isNotOurs, ownership, tagsForWrite } from "../common/tags.js";
 import { objectToWire, specNode } from "../common/wire-names.js";
 import type { Action, PlanContext, PlannedCall } from "../types.js";
@@ -56,8 +57,8 @@ export function planScalableTarget(manifest: Manifest, live: LiveScalableTarget 
     else
       calls.push({ operation: "application-autoscaling:DeleteScalingPolicy", input: { PolicyName: name, ...targetFields(manifest.spec) } });
   }
-  const notes =
-    all.length > changes.length ? { notes: [`${all.length - changes.length} difference(s) ignored (${IGNORE_ANNOTATION})`] } : {};
+  const ignoredNote = ignoredNotes({ all, spec: changes });
+  const notes = ignoredNote.length > 0 ? { notes: ignoredNote } : {};
   return { type: calls.length > 0 ? "update" : "noop", ...base, changes, calls, ...notes, ...after };
 }
 

@@ -11,7 +11,7 @@ export const scalableTargetPlugin = {
   kind: "ScalableTarget",
   // After the service it scales: RegisterScalableTarget refuses a service that does not exist.
   planOrder: 3,
-  validate: (manifest, ctx) => validateScalableTarget(manifest, ctx),
+  validate: validateScalableTarget,
   references: () => [],
   referencePaths: () => [],
   serviceReferencePaths: () => [["resourceId"]],
@@ -24,7 +24,7 @@ export const scalableTargetPlugin = {
   arn: (manifest, live) => stringOrUndefined(live.scalableTargets?.get(manifest.key)?.target?.["ScalableTargetARN"]),
   // Ownership is the scaled service's (docs/kinds.md#scalabletarget-ownership): no spec-hash tag of its own.
   tags: (manifest, live) => (live.scalableTargets?.get(manifest.key)?.target === undefined ? undefined : {}),
-  specHash: (manifest) => manifestSpecHash(manifest),
+  specHash: manifestSpecHash,
   health: (manifest, live) => {
     const target = live.scalableTargets?.get(manifest.key)?.target;
     return target

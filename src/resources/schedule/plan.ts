@@ -1,18 +1,10 @@
-import { diffValues, withoutIgnored } from "../../diff/structural.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject } from "../../json.js";
 import { AWS_DEFAULT_SCHEDULE_GROUP } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
 import { taskDefinitionRef } from "../common/normalize-util.js";
-import {
-  ADOPT_ANNOTATION,
-  diffTagChanges,
-  IGNORE_ANNOTATION,
-  ignoreRulesOf,
-  keepLiveAt,
-  notOwned,
-  writtenChanges,
-} from "../common/plan-util.js";
+import { adoptionNotes, blocked, changesOf, createChanges, diffResource, ignoredNotes, unresolvedReference } from "../common/plan-diff.js";
+import { ignoreRulesOf, keepLiveAt, notOwned } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { claimOf, desiredTags, isNotOurs, ownership } from "../common/tags.js";
 import type { TagMap } from "../common/tags.js";
@@ -48,14 +40,7 @@ export function planSchedule(manifest: Manifest, live: LiveSchedule | undefined,
   const resolved = ref === undefined ? undefined : ctx.resolveTaskDefinition(ref);
   if (resolved?.state === "unresolved") {
     if (live !== undefined && isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, [], `schedule "${manifest.name}"`);
-    return {
-      type: "blocked",
-      code: "DependencyNotReady",
-      ...base,
-      changes: [],
-      reason: `target.ecsParameters.taskDefinitionArn "${ref ?? ""}": ${resolved.reason}`,
-      hint: "fix the reference, or define that task definition family in the repository",
-    };
+    return unresolvedReference(manifest, `target.ecsParameters.taskDefinitionArn "${ref ?? ""}": ${resolved.reason}`);
   }
   const display = (value: string) => displayRef(value, resolved);
   const want = canonicalSchedule(manifest.spec, display);
@@ -63,17 +48,13 @@ export function planSchedule(manifest: Manifest, live: LiveSchedule | undefined,
   const sendArn = resolved?.state === "known" ? resolved.arn : resolved?.state === "pending" ? arnPlaceholder(resolved.key) : undefined;
   const description = describeWithMarker(manifest.spec["description"], marker(wantTags));
   if (description.length > MAX_DESCRIPTION)
-    return {
-      type: "blocked",
-      code: "InvalidRequest",
-      ...base,
-      changes: [],
+    return blocked(manifest, "InvalidRequest", [], {
       reason: `the description with the ownership marker has ${description.length} characters; Scheduler takes at most ${MAX_DESCRIPTION}`,
       hint: `shorten spec.description in ${manifest.file} (the marker names the repository and file: docs/kinds.md#schedule-ownership)`,
-    };
+    });
 
   if (live === undefined) {
-    const changes = [...writtenChanges(withDisplay(manifest.spec, display), ctx), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
+    const changes = createChanges(withDisplay(manifest.spec, display), wantTags, ctx);
     return {
       type: "create",
       ...base,
@@ -83,13 +64,10 @@ export function planSchedule(manifest: Manifest, live: LiveSchedule | undefined,
   }
 
   const ignored = ignoreRulesOf(manifest, ctx);
-  const all = diffValues(want, normalizeLiveSchedule(live), [], ctx.isSecret);
-  const specChanges = withoutIgnored(all, ignored);
-  const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
-  const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
+  const diff = diffResource(want, normalizeLiveSchedule(live), { want: wantTags, live: liveTags }, ignored, ctx);
+  const changes = changesOf(diff);
   if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, changes, `schedule "${manifest.name}"`);
-  const notes: string[] = [];
-  if (all.length > specChanges.length) notes.push(`${all.length - specChanges.length} difference(s) ignored (${IGNORE_ANNOTATION})`);
+  const notes = ignoredNotes(diff);
   if (changes.length === 0) return { type: "noop", ...base, changes, calls: [], ...(notes.length > 0 ? { notes } : {}) };
   // UpdateSchedule replaces the schedule: an ignored path keeps its live value, not git's.
   const sent = structuredClone(manifest.spec);
@@ -97,7 +75,7 @@ export function planSchedule(manifest: Manifest, live: LiveSchedule | undefined,
   // An ignored description keeps the user's live text; the marker is always written anew.
   liveSpec["description"] = splitDescription(live["Description"]).text ?? "";
   for (const rule of ignored) if (rule[0] !== "tags") keepLiveAt(sent, liveSpec, rule);
-  if (owner === "adoptable") notes.push(`adopting the existing schedule (${ADOPT_ANNOTATION})`);
+  notes.push(...adoptionNotes(owner, true, "schedule"));
   const arn = typeof live["Arn"] === "string" ? live["Arn"] : "";
   return {
     type: "update",

@@ -2,7 +2,7 @@ import { clusterName } from "../../manifests/identity.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
-import { callsOf, maybe, referencesAt, stringOrUndefined } from "../kind-plugin.js";
+import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { liveScheduleTags, scheduleTaskDefinition } from "./normalize.js";
 import { planSchedule } from "./plan.js";
@@ -18,13 +18,9 @@ function referencePaths(spec: JsonObject): JsonPath[] {
 export const schedulePlugin = {
   kind: "Schedule",
   planOrder: 2,
-  validate: (manifest, ctx) => validateSchedule(manifest, ctx),
-  references: (manifest) => referencesAt(manifest.spec, referencePaths(manifest.spec)),
-  referencePaths,
-  serviceReferencePaths: () => [],
+  validate: validateSchedule,
   // Scheduler keeps the ARN as written and RunTask resolves it on every run: no latest to follow.
-  followsLatestActive: false,
-  definesFamily: () => undefined,
+  ...taskDefinitionReferences(referencePaths, false),
   clusters: (manifest) => {
     const target = manifest.spec["target"];
     const arn = isJsonObject(target) ? target["arn"] : undefined;
@@ -32,7 +28,7 @@ export const schedulePlugin = {
   },
   arn: (manifest, live) => stringOrUndefined(live.schedules?.get(manifest.key)?.["Arn"]),
   tags: (manifest, live) => maybe(live.schedules?.get(manifest.key), liveScheduleTags),
-  specHash: (manifest) => manifestSpecHash(manifest),
+  specHash: manifestSpecHash,
   health: (manifest, live) => {
     const schedule = live.schedules?.get(manifest.key);
     return schedule

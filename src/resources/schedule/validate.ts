@@ -1,7 +1,7 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
-import { reporter, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
+import { collectProblems, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
 // Scheduler's cron() and rate() are EventBridge's grammar (one parser, shared with ScheduledRule).
 import { parseScheduleExpression } from "../scheduled-rule/schedule-expression.js";
@@ -16,42 +16,41 @@ const MARKER_ROOM = 200;
 
 /** Scheduler's offline-checkable constraints on one schedule and its ECS target. Pure. */
 export function validateSchedule(manifest: Manifest, ctx: ValidationContext): Problem[] {
-  const problems: Problem[] = [];
-  const report = reporter(manifest, problems);
-  const spec = manifest.spec;
-  checkExpression(spec["scheduleExpression"], report);
-  const zone = spec["scheduleExpressionTimezone"];
-  if (typeof zone === "string" && !isTimeZone(zone))
-    report(
-      ["scheduleExpressionTimezone"],
-      "schedule-timezone",
-      `"${zone}" is not an IANA time zone (e.g. "Asia/Tokyo", "Europe/Paris", "UTC")`,
-    );
-  checkDates(spec, report);
-  checkWindow(spec["flexibleTimeWindow"], report);
-  const description = stringOf(spec["description"]);
-  if (description !== undefined && description.includes(MARKER_PREFIX))
-    report(
-      ["description"],
-      "schedule-description",
-      `description must not contain "${MARKER_PREFIX}": ecs-gitops keeps its ownership marker there`,
-    );
-  if (description !== undefined && description.length > MAX_DESCRIPTION - MARKER_ROOM)
-    report(
-      ["description"],
-      "schedule-description",
-      `description has ${description.length} characters: at most ${MAX_DESCRIPTION - MARKER_ROOM} fit beside the ownership marker (docs/kinds.md#schedule-ownership)`,
-    );
-  if (Object.keys(manifest.labels).length > 0)
-    report(
-      [],
-      "schedule-labels",
-      "schedules take no tags, so metadata.labels are not written anywhere: remove them",
-      "Semantic",
-      "warning",
-    );
-  checkTarget(spec["target"], report, ctx);
-  return problems;
+  return collectProblems(manifest, (report) => {
+    const spec = manifest.spec;
+    checkExpression(spec["scheduleExpression"], report);
+    const zone = spec["scheduleExpressionTimezone"];
+    if (typeof zone === "string" && !isTimeZone(zone))
+      report(
+        ["scheduleExpressionTimezone"],
+        "schedule-timezone",
+        `"${zone}" is not an IANA time zone (e.g. "Asia/Tokyo", "Europe/Paris", "UTC")`,
+      );
+    checkDates(spec, report);
+    checkWindow(spec["flexibleTimeWindow"], report);
+    const description = stringOf(spec["description"]);
+    if (description !== undefined && description.includes(MARKER_PREFIX))
+      report(
+        ["description"],
+        "schedule-description",
+        `description must not contain "${MARKER_PREFIX}": ecs-gitops keeps its ownership marker there`,
+      );
+    if (description !== undefined && description.length > MAX_DESCRIPTION - MARKER_ROOM)
+      report(
+        ["description"],
+        "schedule-description",
+        `description has ${description.length} characters: at most ${MAX_DESCRIPTION - MARKER_ROOM} fit beside the ownership marker (docs/kinds.md#schedule-ownership)`,
+      );
+    if (Object.keys(manifest.labels).length > 0)
+      report(
+        [],
+        "schedule-labels",
+        "schedules take no tags, so metadata.labels are not written anywhere: remove them",
+        "Semantic",
+        "warning",
+      );
+    checkTarget(spec["target"], report, ctx);
+  });
 }
 
 function checkExpression(expression: JsonValue | undefined, report: Report): void {

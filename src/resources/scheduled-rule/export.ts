@@ -1,4 +1,4 @@
-import { isJsonObject } from "../../json.js";
+import { isJsonObject, parseJsonOrUndefined } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
 import { eventBusName, parseArn, parseTaskDefinitionArn, resourceInArn } from "../../aws/arn.js";
 import { AWS_DEFAULT_EVENT_BUS } from "../../manifests/identity.js";
@@ -8,6 +8,7 @@ import { tagListToMap } from "../common/tags.js";
 import { ADOPT_ANNOTATIONS, asObject, labelsFromTags, plaintextSecretReviews, projectBySchema } from "../common/schema-util.js";
 import type { ExportedManifest, ExportReview, SchemaNode, TaskDefinitionReference } from "../common/schema-util.js";
 import type { LiveScheduledRule } from "./normalize.js";
+import { AWSVPC_NAMES, liveAwsvpc, liveEcsTags, renamed, setLivePolicies } from "./target-wire.js";
 
 /*
  * `ecs-gitops export` for one EventBridge rule (docs/design.md#export-onboarding): DescribeRule/ListRules,
@@ -114,15 +115,11 @@ function exportTarget(
   setString(out, "platformVersion", ecs["PlatformVersion"]);
   // xref: EB-4 — EcsParameters.TaskCount: "The default is 1".
   if (typeof ecs["TaskCount"] === "number" && ecs["TaskCount"] !== 1) out["taskCount"] = ecs["TaskCount"];
-  const network = isJsonObject(ecs["NetworkConfiguration"]) ? ecs["NetworkConfiguration"] : undefined;
-  const awsvpc = network ? (network["awsvpcConfiguration"] ?? network["AwsvpcConfiguration"] ?? network["AwsVpcConfiguration"]) : undefined;
-  if (isJsonObject(awsvpc)) {
-    const vpc: JsonObject = {};
-    if (Array.isArray(awsvpc["Subnets"])) vpc["subnets"] = awsvpc["Subnets"];
-    if (Array.isArray(awsvpc["SecurityGroups"])) vpc["securityGroups"] = awsvpc["SecurityGroups"];
+  const awsvpc = liveAwsvpc(ecs);
+  if (awsvpc) {
+    const vpc = renamed(awsvpc, AWSVPC_NAMES, "spec");
     // xref: SV-7 applied to targets — AssignPublicIp unset ≡ DISABLED.
-    if (typeof awsvpc["AssignPublicIp"] === "string" && awsvpc["AssignPublicIp"] !== "DISABLED")
-      vpc["assignPublicIp"] = awsvpc["AssignPublicIp"];
+    if (vpc["assignPublicIp"] === "DISABLED") delete vpc["assignPublicIp"];
     out["networkConfiguration"] = { awsvpcConfiguration: vpc };
   }
   setString(out, "group", ecs["Group"]);
@@ -138,17 +135,9 @@ function exportTarget(
   if (Array.isArray(ecs["PlacementStrategy"])) out["placementStrategy"] = ecs["PlacementStrategy"];
   setString(out, "propagateTags", ecs["PropagateTags"]);
   setString(out, "referenceId", ecs["ReferenceId"]);
-  if (Array.isArray(ecs["Tags"]))
-    out["tags"] = ecs["Tags"].filter(isJsonObject).map((t) => ({ key: t["Key"] ?? t["key"] ?? "", value: t["Value"] ?? t["value"] ?? "" }));
+  if (Array.isArray(ecs["Tags"])) out["tags"] = liveEcsTags(ecs["Tags"]);
   exportInput(target, out, at, reviews);
-  const retry = target["RetryPolicy"];
-  if (isJsonObject(retry))
-    out["retryPolicy"] = renamed(retry, {
-      MaximumRetryAttempts: "maximumRetryAttempts",
-      MaximumEventAgeInSeconds: "maximumEventAgeInSeconds",
-    });
-  const dlq = target["DeadLetterConfig"];
-  if (isJsonObject(dlq)) out["deadLetterConfig"] = renamed(dlq, { Arn: "arn" });
+  setLivePolicies(target, out);
   return asObject(compact(out));
 }
 
@@ -163,7 +152,7 @@ function exportInput(target: JsonObject, out: JsonObject, at: JsonPath, reviews:
   }
   const input = target["Input"];
   if (typeof input !== "string" || input === "") return;
-  const parsed = parseJson(input);
+  const parsed = parseJsonOrUndefined(input);
   if (!isJsonObject(parsed)) {
     reviews.push({
       path: at,
@@ -205,25 +194,8 @@ function clusterReference(clusterArn: string, ruleArn: string): string {
 function parsePattern(value: JsonValue | undefined): JsonValue | undefined {
   if (typeof value !== "string" || value === "") return undefined;
   // Written as a YAML mapping when it is JSON (the normalizer compares it parsed, EB-1).
-  const parsed = parseJson(value);
+  const parsed = parseJsonOrUndefined(value);
   return isJsonObject(parsed) ? parsed : value;
-}
-
-function parseJson(text: string): JsonValue | undefined {
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    return undefined;
-  }
-}
-
-function renamed(source: JsonObject, names: Record<string, string>): JsonObject {
-  const out: JsonObject = {};
-  for (const [from, to] of Object.entries(names)) {
-    const value = source[from];
-    if (value !== undefined && value !== null) out[to] = value;
-  }
-  return out;
 }
 
 /** Set a non-empty string; true when set. */

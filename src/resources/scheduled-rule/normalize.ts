@@ -1,8 +1,8 @@
-import { emptyMap, isJsonObject } from "../../json.js";
+import { emptyMap, isJsonObject, parseJsonOrUndefined } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
 import {
-  canonicalPlacementField,
+  canonicalTaskLaunch,
   compact,
   fillDefault,
   objectCopy,
@@ -11,6 +11,7 @@ import {
   taskDefinitionRef,
 } from "../common/normalize-util.js";
 import { targetRoleArn } from "./target-role.js";
+import { AWSVPC_NAMES, ECS_PARAMETER_FIELDS, liveAwsvpc, liveEcsTags, renamed, setLivePolicies, wireName } from "./target-wire.js";
 
 /*
  * One canonical shape for an EventBridge rule and its ECS targets (docs/normalization.md#scheduled-rules), in
@@ -37,22 +38,7 @@ export type DesiredRuleOptions = ArnScope & {
 };
 
 /** Target fields of the manifest copied as they are (then canonicalized with the live side's). */
-const ECS_TARGET_FIELDS = [
-  "taskCount",
-  "launchType",
-  "networkConfiguration",
-  "platformVersion",
-  "group",
-  "capacityProviderStrategy",
-  "enableECSManagedTags",
-  "enableExecuteCommand",
-  "placementConstraints",
-  "placementStrategy",
-  "propagateTags",
-  "referenceId",
-  "tags",
-  "retryPolicy",
-] as const;
+const ECS_TARGET_FIELDS = [...ECS_PARAMETER_FIELDS, "networkConfiguration", "tags", "retryPolicy"] as const;
 
 /**
  * The manifest's rule in canonical form. `unexpandable` lists the names that needed the account id
@@ -165,49 +151,19 @@ function liveTargetFields(target: JsonObject): JsonObject {
   if (ecs) {
     const td = ecs["TaskDefinitionArn"];
     set("taskDefinition", typeof td === "string" ? taskDefinitionRef(td) : td);
-    set("taskCount", ecs["TaskCount"]);
-    set("launchType", ecs["LaunchType"]);
-    set("platformVersion", ecs["PlatformVersion"]);
-    set("group", ecs["Group"]);
-    set("capacityProviderStrategy", ecs["CapacityProviderStrategy"]);
-    set("enableECSManagedTags", ecs["EnableECSManagedTags"]);
-    set("enableExecuteCommand", ecs["EnableExecuteCommand"]);
-    set("placementConstraints", ecs["PlacementConstraints"]);
-    set("placementStrategy", ecs["PlacementStrategy"]);
-    set("propagateTags", ecs["PropagateTags"]);
-    set("referenceId", ecs["ReferenceId"]);
-    if (Array.isArray(ecs["Tags"]))
-      set(
-        "tags",
-        ecs["Tags"].filter(isJsonObject).map((t) => ({ key: t["Key"] ?? t["key"] ?? "", value: t["Value"] ?? t["value"] ?? "" })),
-      );
-    const network = isJsonObject(ecs["NetworkConfiguration"]) ? ecs["NetworkConfiguration"] : undefined;
-    const awsvpc = network
-      ? (network["awsvpcConfiguration"] ?? network["AwsvpcConfiguration"] ?? network["AwsVpcConfiguration"])
-      : undefined;
-    if (isJsonObject(awsvpc)) {
-      const vpc: JsonObject = {};
-      if (awsvpc["Subnets"] !== undefined) vpc["subnets"] = awsvpc["Subnets"];
-      if (awsvpc["SecurityGroups"] !== undefined) vpc["securityGroups"] = awsvpc["SecurityGroups"];
-      if (awsvpc["AssignPublicIp"] !== undefined) vpc["assignPublicIp"] = awsvpc["AssignPublicIp"];
-      raw["networkConfiguration"] = { awsvpcConfiguration: vpc };
-    }
+    for (const field of ECS_PARAMETER_FIELDS) set(field, ecs[wireName(field)]);
+    if (Array.isArray(ecs["Tags"])) set("tags", liveEcsTags(ecs["Tags"]));
+    const awsvpc = liveAwsvpc(ecs);
+    if (awsvpc) raw["networkConfiguration"] = { awsvpcConfiguration: renamed(awsvpc, AWSVPC_NAMES, "spec") };
   }
-  const retry = target["RetryPolicy"];
-  if (isJsonObject(retry))
-    raw["retryPolicy"] = pickRenamed(retry, {
-      MaximumRetryAttempts: "maximumRetryAttempts",
-      MaximumEventAgeInSeconds: "maximumEventAgeInSeconds",
-    });
-  const dlq = target["DeadLetterConfig"];
-  if (isJsonObject(dlq)) raw["deadLetterConfig"] = pickRenamed(dlq, { Arn: "arn" });
+  setLivePolicies(target, raw);
   // Non-ECS inputs are kept raw so a target someone changed by hand still shows (and gets replaced).
   set("inputPath", target["InputPath"]);
   set("inputTransformer", target["InputTransformer"]);
   const input = target["Input"];
   if (typeof input === "string" && input !== "") {
     // xref: EB-5 — Input is a JSON string: parse and compare structurally.
-    const parsed = parseJson(input);
+    const parsed = parseJsonOrUndefined(input);
     if (isJsonObject(parsed)) {
       const overrides = normalizeOverrides(parsed);
       if (overrides !== undefined) raw["overrides"] = overrides;
@@ -231,31 +187,8 @@ function canonicalTarget(raw: JsonObject): JsonObject {
   // xref: EcsParameters booleans: ListTargetsByRule reports false when not set (ecschedule).
   fillDefault(out, "enableECSManagedTags", false);
   fillDefault(out, "enableExecuteCommand", false);
-  const network = out["networkConfiguration"];
-  const awsvpc = isJsonObject(network) ? network["awsvpcConfiguration"] : undefined;
-  if (isJsonObject(awsvpc)) {
-    // xref: SV-7 applied to targets — AwsVpcConfiguration.AssignPublicIp defaults to DISABLED; subnets
-    // and security groups are sets (T TypeSet).
-    fillDefault(awsvpc, "assignPublicIp", "DISABLED");
-    sortList(awsvpc, "subnets");
-    sortList(awsvpc, "securityGroups");
-  }
-  const strategy = out["capacityProviderStrategy"];
-  if (Array.isArray(strategy)) {
-    // xref: CapacityProviderStrategyItem: base and weight default to 0.
-    out["capacityProviderStrategy"] = sortByField(
-      strategy.map((item) => (isJsonObject(item) ? { base: 0, weight: 0, ...item } : item)),
-      "capacityProvider",
-    );
-  }
-  sortList(out, "placementConstraints");
-  const placement = out["placementStrategy"];
-  if (Array.isArray(placement)) {
-    // xref: SV-12 — order kept; built-in field names case-insensitive, host ≡ instanceId.
-    out["placementStrategy"] = placement.map((item) =>
-      isJsonObject(item) && typeof item["field"] === "string" ? { ...item, field: canonicalPlacementField(item["field"]) } : item,
-    );
-  }
+  // xref: SV-7, SV-12, SV-13 and the capacity provider defaults apply to a target's task as to a service's.
+  canonicalTaskLaunch(out);
   sortList(out, "tags", "key");
   return out;
 }
@@ -290,24 +223,7 @@ function arnExpander(scope: ArnScope): {
 function parseEventPattern(value: JsonValue | undefined): JsonValue | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   // xref: EB-1 — the pattern is JSON: compare it parsed, so spacing and key order never differ.
-  return typeof value === "string" ? (parseJson(value) ?? value) : value;
-}
-
-function parseJson(text: string): JsonValue | undefined {
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    return undefined;
-  }
-}
-
-function pickRenamed(source: JsonObject, names: Record<string, string>): JsonObject {
-  const out: JsonObject = {};
-  for (const [from, to] of Object.entries(names)) {
-    const value = source[from];
-    if (value !== undefined && value !== null) out[to] = value;
-  }
-  return out;
+  return typeof value === "string" ? (parseJsonOrUndefined(value) ?? value) : value;
 }
 
 function stringOr(value: JsonValue | undefined, fallback: string): string {

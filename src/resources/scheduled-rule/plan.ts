@@ -1,18 +1,10 @@
-import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
+import { parseIgnorePath } from "../../diff/structural.js";
 import { isJsonObject, own } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
-import {
-  ADOPT_ANNOTATION,
-  diffTagChanges,
-  notOwned,
-  IGNORE_ANNOTATION,
-  ignoreRulesOf,
-  keepLiveAt,
-  tagCalls,
-  writtenChanges,
-} from "../common/plan-util.js";
+import { adoptionNotes, blocked, changesOf, createChanges, diffResource, ignoredNotes, unresolvedReference } from "../common/plan-diff.js";
+import { ignoreRulesOf, keepLiveAt, notOwned, tagCalls } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { claimOf, desiredTags, isNotOurs, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { arnPlaceholder, SPEC_HASH_TAG } from "../types.js";
@@ -20,6 +12,7 @@ import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from ".
 import { normalizeDesiredRule, normalizeLiveRule } from "./normalize.js";
 import { taskDefinitionRef } from "../common/normalize-util.js";
 import type { LiveScheduledRule } from "./normalize.js";
+import { AWSVPC_NAMES, ECS_PARAMETER_FIELDS, renamed, RETRY_POLICY_NAMES, wireName } from "./target-wire.js";
 
 // xref: docs/normalization.md#eventbridge-limits — PutTargets and RemoveTargets take at most 10 entries per request.
 export const MAX_TARGETS_PER_CALL = 10;
@@ -41,15 +34,10 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
     const liveTags = tagListToMap(live?.tags);
     if (live !== undefined && isNotOurs(ownership(liveTags, manifest, ctx)))
       return notOwned(manifest, ctx, liveTags, [], `rule "${manifest.name}"`, "the existing rule and its targets");
-    const reason = unresolved.map(([ref, r]) => `taskDefinition "${ref}": ${r.state === "unresolved" ? r.reason : ""}`).join("; ");
-    return {
-      type: "blocked",
-      code: "DependencyNotReady",
-      ...base,
-      changes: [],
-      reason,
-      hint: "fix the reference, or define that task definition family in the repository",
-    };
+    return unresolvedReference(
+      manifest,
+      unresolved.map(([ref, r]) => `taskDefinition "${ref}": ${r.state === "unresolved" ? r.reason : ""}`).join("; "),
+    );
   }
   const display = (ref: string) => displayRef(ref, resolved.get(ref));
   const { rule: want, unexpandable } = normalizeDesiredRule(spec, {
@@ -60,14 +48,10 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
     taskDefinition: display,
   });
   if (unexpandable.length > 0) {
-    return {
-      type: "blocked",
-      code: "DependencyNotReady",
-      ...base,
-      changes: [],
+    return blocked(manifest, "DependencyNotReady", [], {
       reason: `the AWS account id is unknown, so ${unexpandable.join(", ")} cannot be expanded into ARNs to compare with EventBridge`,
       hint: `give the controller credentials that may call sts:GetCallerIdentity, or write full ARNs in ${manifest.file}`,
-    };
+    });
   }
   // The spec hash tells a deploy from drift after a restart (reconciler); it changes only with git.
   const wantTags = desiredTags(manifest, ctx, { [SPEC_HASH_TAG]: manifestSpecHash(manifest) });
@@ -78,22 +62,20 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
       { operation: "events:PutRule", input: putRuleInput(manifest, want, tagMapToList(tagsForWrite(wantTags, ctx), "events")) },
       ...putTargetsCalls(manifest, Object.keys(targetsOf(want)).sort(), inputs),
     ];
-    const changes = [...writtenChanges(withTargetDisplay(spec, display), ctx), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
+    const changes = createChanges(withTargetDisplay(spec, display), wantTags, ctx);
     return { type: "create", ...base, changes, calls };
   }
 
   const ignored = ignoreRulesOf(manifest, ctx);
   const have = normalizeLiveRule(live);
-  const all = diffValues(want, have, [], ctx.isSecret);
-  const specChanges = withoutIgnored(all, ignored);
   const liveTags = tagListToMap(live.tags);
-  const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
-  const changes = [...specChanges, ...tagChanges.map((t) => t.change)];
+  const diff = diffResource(want, have, { want: wantTags, live: liveTags }, ignored, ctx);
+  const changes = changesOf(diff);
   const owner = ownership(liveTags, manifest, ctx);
   if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, changes, `rule "${manifest.name}"`, "the existing rule and its targets");
 
   const calls: PlannedCall[] = [];
-  const ruleChanged = specChanges.some((c) => segments(c.path)[0] !== "targets");
+  const ruleChanged = diff.spec.some((c) => segments(c.path)[0] !== "targets");
   if (ruleChanged) {
     // The rule as it should be, keeping the live value wherever a difference is ignored.
     const sent = structuredClone(withoutTargets(want));
@@ -102,7 +84,7 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   }
   const changedTargets = new Set<string>();
   const removedTargets = new Set<string>();
-  for (const change of specChanges) {
+  for (const change of diff.spec) {
     const [head, id] = segments(change.path);
     if (head !== "targets" || id === undefined) continue;
     if (own(targetsOf(want), id) === undefined) removedTargets.add(id);
@@ -126,10 +108,8 @@ export function planScheduledRule(manifest: Manifest, live: LiveScheduledRule | 
   );
 
   const ruleArn = typeof live.rule["Arn"] === "string" ? live.rule["Arn"] : "";
-  calls.push(...tagCalls(ruleArn, tagChanges, ctx, "events"));
-  const notes: string[] = [];
-  if (all.length > specChanges.length) notes.push(`${all.length - specChanges.length} difference(s) ignored (${IGNORE_ANNOTATION})`);
-  if (calls.length > 0 && owner === "adoptable") notes.push(`adopting the existing rule (${ADOPT_ANNOTATION})`);
+  calls.push(...tagCalls(ruleArn, diff.tags, ctx, "events"));
+  const notes = [...ignoredNotes(diff), ...adoptionNotes(owner, calls.length > 0, "rule")];
   const guard =
     calls.length > 0 && ruleArn !== ""
       ? { guard: { resource: "rule" as const, arn: ruleArn, ...claimOf(manifest, ctx), expect: "owned" as const } }
@@ -208,40 +188,16 @@ function toApiTarget(id: string, { canonical: t, taskDefinitionArn }: TargetInpu
   if (t["roleArn"] !== undefined) out["RoleArn"] = t["roleArn"];
   const ecs: JsonObject = {};
   if (taskDefinitionArn !== undefined) ecs["TaskDefinitionArn"] = taskDefinitionArn;
-  const rename: [string, string][] = [
-    ["taskCount", "TaskCount"],
-    ["launchType", "LaunchType"],
-    ["platformVersion", "PlatformVersion"],
-    ["group", "Group"],
-    ["capacityProviderStrategy", "CapacityProviderStrategy"], // items stay camelCase in the API
-    ["enableECSManagedTags", "EnableECSManagedTags"],
-    ["enableExecuteCommand", "EnableExecuteCommand"],
-    ["placementConstraints", "PlacementConstraints"], // items stay camelCase in the API
-    ["placementStrategy", "PlacementStrategy"],
-    ["propagateTags", "PropagateTags"],
-    ["referenceId", "ReferenceId"],
-  ];
-  for (const [from, to] of rename) if (t[from] !== undefined) ecs[to] = t[from];
+  for (const field of ECS_PARAMETER_FIELDS) if (t[field] !== undefined) ecs[wireName(field)] = t[field];
   const awsvpc = isJsonObject(t["networkConfiguration"]) ? t["networkConfiguration"]["awsvpcConfiguration"] : undefined;
-  if (isJsonObject(awsvpc)) {
-    const vpc: JsonObject = {};
-    if (awsvpc["subnets"] !== undefined) vpc["Subnets"] = awsvpc["subnets"];
-    if (awsvpc["securityGroups"] !== undefined) vpc["SecurityGroups"] = awsvpc["securityGroups"];
-    if (awsvpc["assignPublicIp"] !== undefined) vpc["AssignPublicIp"] = awsvpc["assignPublicIp"];
-    ecs["NetworkConfiguration"] = { awsvpcConfiguration: vpc };
-  }
+  if (isJsonObject(awsvpc)) ecs["NetworkConfiguration"] = { awsvpcConfiguration: renamed(awsvpc, AWSVPC_NAMES, "wire") };
   if (Array.isArray(t["tags"]))
     ecs["Tags"] = t["tags"].filter(isJsonObject).map((tag) => ({ Key: tag["key"] ?? "", Value: tag["value"] ?? "" }));
   if (Object.keys(ecs).length > 0) out["EcsParameters"] = ecs;
   // xref: EB-5 — the overrides travel as the target's Input, a JSON string.
   if (isJsonObject(t["overrides"])) out["Input"] = JSON.stringify(t["overrides"]);
   const retry = t["retryPolicy"];
-  if (isJsonObject(retry)) {
-    const policy: JsonObject = {};
-    if (retry["maximumRetryAttempts"] !== undefined) policy["MaximumRetryAttempts"] = retry["maximumRetryAttempts"];
-    if (retry["maximumEventAgeInSeconds"] !== undefined) policy["MaximumEventAgeInSeconds"] = retry["maximumEventAgeInSeconds"];
-    out["RetryPolicy"] = policy;
-  }
+  if (isJsonObject(retry)) out["RetryPolicy"] = renamed(retry, RETRY_POLICY_NAMES, "wire");
   const dlq = t["deadLetterConfig"];
   if (isJsonObject(dlq) && dlq["arn"] !== undefined) out["DeadLetterConfig"] = { Arn: dlq["arn"] };
   return out;

@@ -3,7 +3,7 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { tagListToMap } from "../common/tags.js";
-import { callsOf, maybe, referencesAt, stringOrUndefined } from "../kind-plugin.js";
+import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { planScheduledRule } from "./plan.js";
 import { readRules } from "./read.js";
@@ -24,18 +24,14 @@ function referencePaths(spec: JsonObject): JsonPath[] {
 export const scheduledRulePlugin = {
   kind: "ScheduledRule",
   planOrder: 2,
-  validate: (manifest, ctx) => validateScheduledRule(manifest, ctx),
+  validate: validateScheduledRule,
   // EventBridge keeps a target's ARN as written and resolves it on every run: no latest to follow.
-  references: (manifest) => referencesAt(manifest.spec, referencePaths(manifest.spec)),
-  referencePaths,
-  serviceReferencePaths: () => [],
-  followsLatestActive: false,
-  definesFamily: () => undefined,
+  ...taskDefinitionReferences(referencePaths, false),
   clusters: (manifest, defaultCluster) =>
     targets(manifest.spec).map((t) => (typeof t["cluster"] === "string" ? clusterName(t["cluster"]) : (defaultCluster ?? "default"))),
   arn: (manifest, live) => stringOrUndefined(live.rules.get(manifest.key)?.rule["Arn"]),
   tags: (manifest, live) => maybe(live.rules.get(manifest.key), (rule) => tagListToMap(rule.tags)),
-  specHash: (manifest) => manifestSpecHash(manifest),
+  specHash: manifestSpecHash,
   health: (manifest, live) => {
     const rule = live.rules.get(manifest.key);
     return rule ? { health: "Healthy", message: String(rule.rule["State"] ?? "") } : { health: "Missing", message: "rule does not exist" };

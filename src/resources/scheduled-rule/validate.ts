@@ -1,18 +1,8 @@
-import { isJsonObject } from "../../json.js";
+import { isJsonObject, parseJsonOrUndefined } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { eventBusName } from "../../manifests/identity.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
-import {
-  checkAwsvpcConfiguration,
-  findContainer,
-  isSet,
-  needsAwsvpc,
-  numberOf,
-  objectsOf,
-  reporter,
-  resolveTaskDefinitionRef,
-  stringOf,
-} from "../common/validation.js";
+import { checkTaskLaunch, findContainer, numberOf, objectsOf, collectProblems, stringOf } from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
 import { parseScheduleExpression } from "./schedule-expression.js";
 import { targetRoleArn } from "./target-role.js";
@@ -31,21 +21,20 @@ const RULE_LATEST = { resolvedBy: "EventBridge resolves it at every run" };
 
 /** EventBridge's documented offline-checkable constraints on one rule and its ECS targets. Pure. */
 export function validateScheduledRule(manifest: Manifest, ctx: ValidationContext): Problem[] {
-  const problems: Problem[] = [];
-  const report = reporter(manifest, problems);
-  const spec = manifest.spec;
-  checkTrigger(spec, report);
-  const targets = objectsOf(spec["targets"]);
-  if (targets.length > MAX_TARGETS)
-    report(["targets", MAX_TARGETS], "rule-target-count", `${targets.length} targets: an EventBridge rule takes at most ${MAX_TARGETS}`);
-  const ids = new Set<string>();
-  for (const { item: target, index } of targets) {
-    const id = stringOf(target["id"]) ?? "";
-    if (ids.has(id)) report(["targets", index, "id"], "rule-target-id-unique", `target id "${id}" is used twice in this rule`);
-    ids.add(id);
-    checkTarget(spec, target, ["targets", index], report, ctx);
-  }
-  return problems;
+  return collectProblems(manifest, (report) => {
+    const spec = manifest.spec;
+    checkTrigger(spec, report);
+    const targets = objectsOf(spec["targets"]);
+    if (targets.length > MAX_TARGETS)
+      report(["targets", MAX_TARGETS], "rule-target-count", `${targets.length} targets: an EventBridge rule takes at most ${MAX_TARGETS}`);
+    const ids = new Set<string>();
+    for (const { item: target, index } of targets) {
+      const id = stringOf(target["id"]) ?? "";
+      if (ids.has(id)) report(["targets", index, "id"], "rule-target-id-unique", `target id "${id}" is used twice in this rule`);
+      ids.add(id);
+      checkTarget(spec, target, ["targets", index], report, ctx);
+    }
+  });
 }
 
 function checkTrigger(spec: JsonObject, report: Report): void {
@@ -75,13 +64,7 @@ function checkTrigger(spec: JsonObject, report: Report): void {
       );
   }
   if (typeof pattern === "string") {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(pattern);
-    } catch {
-      parsed = undefined;
-    }
-    if (!isJsonObject(parsed))
+    if (!isJsonObject(parseJsonOrUndefined(pattern)))
       report(
         ["eventPattern"],
         "event-pattern",
@@ -114,27 +97,7 @@ function checkTarget(rule: JsonObject, target: JsonObject, at: JsonPath, report:
       "an ECS target needs cluster (no default cluster is configured: set `cluster` in ecs-gitops.yaml or pass --cluster)",
     );
   }
-  const taskDefinition = resolveTaskDefinitionRef(
-    target["taskDefinition"],
-    [...at, "taskDefinition"],
-    "rule-target-task-definition",
-    report,
-    ctx,
-    RULE_LATEST,
-  );
-  if (isSet(target["launchType"]) && isSet(target["capacityProviderStrategy"])) {
-    report(
-      [...at, "capacityProviderStrategy"],
-      "rule-target-launch-type-capacity-provider",
-      "set launchType or capacityProviderStrategy on a target, not both",
-    );
-  }
-  const rules = {
-    missing: "rule-target-network-configuration",
-    subnets: "rule-target-subnets",
-    securityGroups: "rule-target-security-groups",
-  };
-  checkAwsvpcConfiguration(target, at, needsAwsvpc(taskDefinition, target), rules, report);
+  const { taskDefinition } = checkTaskLaunch(target, at, { name: "rule-target", latest: RULE_LATEST }, ctx, report);
   const count = numberOf(target["taskCount"]);
   if (count !== undefined && count > MAX_TASK_COUNT)
     report([...at, "taskCount"], "rule-target-task-count", `taskCount ${count}: RunTask starts at most ${MAX_TASK_COUNT} tasks at once`);

@@ -3,15 +3,7 @@ import { toPlainJson, withoutNulls } from "../../aws/plain-json.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
-import {
-  canonicalPlacementField,
-  compact,
-  fillDefault,
-  objectCopy,
-  sortByField,
-  sortList,
-  taskDefinitionRef,
-} from "../common/normalize-util.js";
+import { canonicalTaskLaunch, compact, fillDefault, objectCopy, sortList, taskDefinitionRef } from "../common/normalize-util.js";
 import { projectBySchema } from "../common/schema-util.js";
 import type { SchemaNode } from "../common/schema-util.js";
 
@@ -135,14 +127,12 @@ export function normalizeService(input: JsonObject, opts: ServiceNormalizeOption
 
   canonicalTaskDefinition(svc, opts);
   canonicalRole(svc);
-  canonicalNetwork(svc);
-  canonicalPlacement(svc);
+  canonicalTaskLaunch(svc);
   canonicalLoadBalancers(svc, opts);
   canonicalServiceConnect(svc, opts);
   sortList(svc, "serviceRegistries"); // SV-13
   sortList(svc, "volumeConfigurations", "name"); // SV-13
   sortList(svc, "vpcLatticeConfigurations", "portName"); // SV-13
-  canonicalCapacityProviders(svc);
   fillServiceDefaults(svc, opts);
 
   for (const field of opts.unmanaged) delete svc[field];
@@ -208,28 +198,6 @@ function canonicalRole(svc: JsonObject): void {
   svc["role"] = afterArn.replace(/^\/+/, "");
 }
 
-function canonicalNetwork(svc: JsonObject): void {
-  const network = svc["networkConfiguration"];
-  const awsvpc = isJsonObject(network) ? network["awsvpcConfiguration"] : undefined;
-  if (!isJsonObject(awsvpc)) return;
-  // xref: docs/normalization.md#sv-7 — ecspresso; T TypeSet; assignPublicIp DISABLED in every fixture
-  // created without it (ECS_AWSCLI_Fargate tutorial output).
-  if (awsvpc["assignPublicIp"] === undefined) awsvpc["assignPublicIp"] = "DISABLED";
-  sortList(awsvpc, "subnets");
-  sortList(awsvpc, "securityGroups");
-}
-
-function canonicalPlacement(svc: JsonObject): void {
-  sortList(svc, "placementConstraints"); // SV-13
-  // xref: SV-12 — order is significant (rules apply in sequence; T keeps it, ecspresso's sort is a bug).
-  const strategy = svc["placementStrategy"];
-  if (!Array.isArray(strategy)) return;
-  svc["placementStrategy"] = strategy.map((item) => {
-    if (!isJsonObject(item) || typeof item["field"] !== "string") return item;
-    return { ...item, field: canonicalPlacementField(item["field"]) };
-  });
-}
-
 function canonicalLoadBalancers(svc: JsonObject, opts: ServiceNormalizeOptions): void {
   const lbs = svc["loadBalancers"];
   if (!Array.isArray(lbs)) return;
@@ -259,17 +227,6 @@ function canonicalServiceConnect(svc: JsonObject, opts: ServiceNormalizeOptions)
     for (const service of services) if (isJsonObject(service)) sortList(service, "clientAliases");
   }
   sortList(sc, "services", "portName"); // SV-13
-}
-
-function canonicalCapacityProviders(svc: JsonObject): void {
-  const strategy = svc["capacityProviderStrategy"];
-  if (!Array.isArray(strategy)) return;
-  // xref: CapacityProviderStrategyItem API reference — "If no value is specified, the default value
-  // of 0 is used" for both base and weight; DescribeServices reports both (aws-cli update-service).
-  svc["capacityProviderStrategy"] = sortByField(
-    strategy.map((item) => (isJsonObject(item) ? { base: 0, weight: 0, ...item } : item)),
-    "capacityProvider",
-  );
 }
 
 function fillServiceDefaults(svc: JsonObject, opts: ServiceNormalizeOptions): void {

@@ -1,19 +1,11 @@
 import { serviceArnFormat } from "../../aws/arn.js";
 import { assertNever } from "../../assert-never.js";
-import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
+import { parseIgnorePath } from "../../diff/structural.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { AWS_DEFAULT_CLUSTER } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
-import {
-  ADOPT_ANNOTATION,
-  diffTagChanges,
-  notOwned,
-  IGNORE_ANNOTATION,
-  ignoreRulesOf,
-  keepLiveAt,
-  tagCalls,
-  writtenChanges,
-} from "../common/plan-util.js";
+import { adoptionNotes, blocked, createChanges, diffResource, ignoredNotes, unresolvedReference } from "../common/plan-diff.js";
+import { keepLiveAt, ignoreRulesOf, notOwned, tagCalls } from "../common/plan-util.js";
 import type { TagChange } from "../common/plan-util.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { desiredTags, isNotOurs, ownership, tagListToMap, tagMapToList, tagsForWrite } from "../common/tags.js";
@@ -84,60 +76,20 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   if (td !== undefined && "unresolved" in td && opts.controller === "ECS") {
     // Not ours is the answer whatever else is wrong: nothing to wait for.
     if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, [], `service "${manifest.name}"`, "the existing service");
-    return unresolvedReference(base, spec, td.unresolved);
+    return unresolvedReference(manifest, `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`);
   }
   const want = normalizeService(withTaskDefinition(spec, td), opts);
   const have = normalizeService(live, opts);
-  const all = diffValues(want, have, [], ctx.isSecret);
-  const specChanges = withoutIgnored(all, ignored);
-  const tagChanges = diffTagChanges(wantTags, liveTags, ignored);
+  const diff = diffResource(want, have, { want: wantTags, live: liveTags }, ignored, ctx);
   const wanted = td !== undefined && !("unresolved" in td) ? td : undefined;
   const rollout = planRevisionRollout(manifest, live, opts.controller, wanted, clusterParam(spec, ctx));
-  const changes = [...specChanges, ...(rollout.type === "none" ? [] : [rollout.change]), ...tagChanges.map((t) => t.change)];
+  const changes = [...diff.spec, ...(rollout.type === "none" ? [] : [rollout.change]), ...diff.tags.map((t) => t.change)];
   if (isNotOurs(owner)) return notOwned(manifest, ctx, liveTags, changes, `service "${manifest.name}"`, "the existing service");
-  if (rollout.type === "blocked")
-    return { type: "blocked", code: "ImmutableField", ...base, changes, reason: rollout.reason, hint: rollout.hint };
+  if (rollout.type === "blocked") return blocked(manifest, "ImmutableField", changes, rollout);
 
-  const changed = changedFields(specChanges);
-  const createOnly = changed.filter((f) => (SERVICE_CREATE_ONLY_FIELDS as readonly string[]).includes(f));
-  if (createOnly.length > 0) {
-    return {
-      type: "blocked",
-      code: "ImmutableField",
-      ...base,
-      changes,
-      reason: `ECS cannot change ${createOnly.map((f) => describeField(f, want, have)).join(", ")} on an existing service`,
-      hint: `the service must be replaced: delete it and let ecs-gitops create it again, or rename metadata.name in ${manifest.file} to create a new service side by side and remove the old one after the switch`,
-    };
-  }
-  const allowed = UPDATABLE_BY_CONTROLLER[opts.controller];
-  const controllerOwned = allowed ? changed.filter((f) => !allowed.includes(f)) : [];
-  if (controllerOwned.length > 0) {
-    return {
-      type: "blocked",
-      code: "ImmutableField",
-      ...base,
-      changes,
-      reason: `the ${opts.controller} deployment controller owns ${controllerOwned.join(", ")}: UpdateService cannot change ${controllerOwned.length > 1 ? "them" : "it"}`,
-      hint:
-        opts.controller === "CODE_DEPLOY"
-          ? "roll the change out with a CodeDeploy deployment (CreateDeployment), or keep these fields equal to the live service"
-          : "roll the change out with a new task set (CreateTaskSet), or keep these fields equal to the live service",
-    };
-  }
-  const unremovable = changed.filter(
-    (f) => want[f] === undefined && !REMOVE_WITH_EMPTY_LIST.includes(f) && f !== "serviceConnectConfiguration",
-  );
-  if (unremovable.length > 0) {
-    return {
-      type: "blocked",
-      code: "ImmutableField",
-      ...base,
-      changes,
-      reason: `UpdateService cannot remove ${unremovable.join(", ")} from an existing service`,
-      hint: `set ${unremovable.join(", ")} in ${manifest.file} to the wanted value, or replace the service`,
-    };
-  }
+  const changed = changedFields(diff.spec);
+  const immutable = immutableChange(manifest, changed, want, have, opts.controller);
+  if (immutable !== undefined) return blocked(manifest, "ImmutableField", changes, immutable);
 
   const calls: PlannedCall[] = [];
   const notes: string[] = [];
@@ -149,25 +101,21 @@ export function planService(manifest: Manifest, live: JsonObject | undefined, ct
   if (rollout.type === "deploy") calls.push(rollout.call);
   notes.push(...force, ...(pin ? [pin.note] : []));
   const serviceArn = typeof live["serviceArn"] === "string" ? live["serviceArn"] : undefined;
-  const tagWrites = serviceTagCalls(serviceArn, tagChanges, ctx);
+  const tagWrites = serviceTagCalls(serviceArn, diff.tags, ctx);
   if (tagWrites.calls.length > 0 && !tagWrites.writable) {
     if (calls.length === 0) {
-      return {
-        type: "blocked",
-        code: "InvalidRequest",
-        ...base,
-        changes,
+      return blocked(manifest, "InvalidRequest", changes, {
         reason: `the service ARN ${serviceArn ?? "(unknown)"} is in the old short format, which ECS cannot tag`,
         hint: "opt in to the long ARN format (PutAccountSetting serviceLongArnFormat) and recreate the service, or drop the labels",
-      };
+      });
     }
     notes.push("tags not written: the service ARN is in the old short format, which ECS cannot tag");
   } else {
     calls.push(...tagWrites.calls);
   }
-  if (all.length > specChanges.length) notes.push(`${all.length - specChanges.length} difference(s) ignored (${IGNORE_ANNOTATION})`);
+  notes.push(...ignoredNotes(diff));
   if (opts.dropNamespace) notes.push("serviceConnectConfiguration.namespace not compared: one side names it, the other gives its ARN");
-  if (calls.length > 0 && owner === "adoptable") notes.push(`adopting the existing service (${ADOPT_ANNOTATION})`);
+  notes.push(...adoptionNotes(owner, calls.length > 0, "service"));
   notes.push(...hookNotes(manifest, calls));
   return { type: calls.length > 0 ? "update" : "noop", ...base, changes, calls, ...(notes.length > 0 ? { notes } : {}) };
 }
@@ -176,13 +124,13 @@ function planCreate(manifest: Manifest, td: TaskDefinitionRef, wantTags: TagMap,
   const base = { key: manifest.key, kind: manifest.kind };
   const spec = manifest.spec;
   if (td !== undefined && "unresolved" in td) {
-    return unresolvedReference(base, spec, td.unresolved);
+    return unresolvedReference(manifest, `taskDefinition "${String(spec["taskDefinition"])}": ${td.unresolved}`);
   }
   // The spec as written (CreateService input): no defaults added, so AWS applies its own.
   const input: JsonObject = { ...spec, serviceName: manifest.name, cluster: clusterParam(spec, ctx) };
   if (td !== undefined) input["taskDefinition"] = td.input;
   input["tags"] = tagMapToList(tagsForWrite(wantTags, ctx), "ecs");
-  const changes = [...writtenChanges(withTaskDefinition(spec, td), ctx), ...diffTagChanges(wantTags, {}, []).map((t) => t.change)];
+  const changes = createChanges(withTaskDefinition(spec, td), wantTags, ctx);
   const calls: PlannedCall[] = [{ operation: "ecs:CreateService", input }];
   const notes = hookNotes(manifest, calls);
   return { type: "create", ...base, changes, calls, ...(notes.length > 0 ? { notes } : {}) };
@@ -279,14 +227,40 @@ function serviceTagCalls(
   return { calls: tagCalls(serviceArn ?? "", changes, ctx, "ecs"), writable };
 }
 
-/** The task definition reference does not resolve (yet): nothing is written until it does. */
-function unresolvedReference(base: { key: string; kind: Manifest["kind"] }, spec: JsonObject, reason: string): Action {
-  return {
-    type: "blocked",
-    code: "DependencyNotReady",
-    ...base,
-    changes: [],
-    reason: `taskDefinition "${String(spec["taskDefinition"])}": ${reason}`,
-    hint: "fix the reference, or define that task definition family in the repository",
-  };
+/**
+ * Changes UpdateService cannot make: create-only fields, fields the deployment controller owns,
+ * fields it cannot remove. Undefined when it can make them all.
+ */
+function immutableChange(
+  manifest: Manifest,
+  changed: readonly string[],
+  want: JsonObject,
+  have: JsonObject,
+  controller: string,
+): { reason: string; hint: string } | undefined {
+  const createOnly = changed.filter((f) => (SERVICE_CREATE_ONLY_FIELDS as readonly string[]).includes(f));
+  if (createOnly.length > 0)
+    return {
+      reason: `ECS cannot change ${createOnly.map((f) => describeField(f, want, have)).join(", ")} on an existing service`,
+      hint: `the service must be replaced: delete it and let ecs-gitops create it again, or rename metadata.name in ${manifest.file} to create a new service side by side and remove the old one after the switch`,
+    };
+  const allowed = UPDATABLE_BY_CONTROLLER[controller];
+  const controllerOwned = allowed ? changed.filter((f) => !allowed.includes(f)) : [];
+  if (controllerOwned.length > 0)
+    return {
+      reason: `the ${controller} deployment controller owns ${controllerOwned.join(", ")}: UpdateService cannot change ${controllerOwned.length > 1 ? "them" : "it"}`,
+      hint:
+        controller === "CODE_DEPLOY"
+          ? "roll the change out with a CodeDeploy deployment (CreateDeployment), or keep these fields equal to the live service"
+          : "roll the change out with a new task set (CreateTaskSet), or keep these fields equal to the live service",
+    };
+  const unremovable = changed.filter(
+    (f) => want[f] === undefined && !REMOVE_WITH_EMPTY_LIST.includes(f) && f !== "serviceConnectConfiguration",
+  );
+  if (unremovable.length > 0)
+    return {
+      reason: `UpdateService cannot remove ${unremovable.join(", ")} from an existing service`,
+      hint: `set ${unremovable.join(", ")} in ${manifest.file} to the wanted value, or replace the service`,
+    };
+  return undefined;
 }

@@ -2,7 +2,7 @@ import type { JsonObject, JsonPath } from "../../json.js";
 import { effectiveCluster } from "../../manifests/identity.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { tagListToMap } from "../common/tags.js";
-import { callsOf, maybe, referencesAt, stringOrUndefined } from "../kind-plugin.js";
+import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { isRolledBack, serviceHealth } from "./health.js";
 import { isInterruptedDeploy } from "./interrupted-deploy.js";
@@ -19,16 +19,12 @@ function referencePaths(spec: JsonObject): JsonPath[] {
 export const servicePlugin = {
   kind: "Service",
   planOrder: 1,
-  validate: (manifest, ctx) => validateService(manifest, ctx),
-  references: (manifest) => referencesAt(manifest.spec, referencePaths(manifest.spec)),
-  referencePaths,
-  serviceReferencePaths: () => [],
-  followsLatestActive: true,
-  definesFamily: () => undefined,
+  validate: validateService,
+  ...taskDefinitionReferences(referencePaths, true),
   clusters: (manifest, defaultCluster) => [effectiveCluster(manifest.spec, defaultCluster)],
   arn: (manifest, live) => stringOrUndefined(live.services.get(manifest.key)?.["serviceArn"]),
   tags: (manifest, live) => maybe(live.services.get(manifest.key), (service) => tagListToMap(service["tags"])),
-  specHash: (manifest) => manifestSpecHash(manifest),
+  specHash: manifestSpecHash,
   health: (manifest, live) => serviceHealth(live.services.get(manifest.key)),
   healthAfterApply: { health: "Progressing", message: "deployment started" },
   interruptedDeploy: (manifest, live, revision) => isInterruptedDeploy(live.services.get(manifest.key), revision),

@@ -1,17 +1,7 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject } from "../../json.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
-import {
-  checkAwsvpcConfiguration,
-  findContainer,
-  isSet,
-  needsAwsvpc,
-  numberOf,
-  objectsOf,
-  reporter,
-  resolveTaskDefinitionRef,
-  stringOf,
-} from "../common/validation.js";
+import { checkTaskLaunch, findContainer, isSet, numberOf, objectsOf, collectProblems, stringOf } from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
 import { validateHooks } from "./hooks-validate.js";
 
@@ -23,44 +13,30 @@ const SERVICE_LATEST = { resolvedBy: "ecs-gitops resolves it at every plan (a ne
 
 /** ECS's documented offline-checkable constraints on one CreateService input. Pure. */
 export function validateService(manifest: Manifest, ctx: ValidationContext): Problem[] {
-  const problems: Problem[] = [];
-  const report = reporter(manifest, problems);
-  const spec = manifest.spec;
-  const controller = isJsonObject(spec["deploymentController"]) ? stringOf(spec["deploymentController"]["type"]) : undefined;
-  // xref: CreateService.taskDefinition: "required if you use the ECS (or CODE_DEPLOY) deployment controller".
-  const taskDefinition =
-    controller === "EXTERNAL" && spec["taskDefinition"] === undefined
-      ? undefined
-      : resolveTaskDefinitionRef(spec["taskDefinition"], ["taskDefinition"], "service-task-definition", report, ctx, SERVICE_LATEST);
-  const fargate =
-    spec["launchType"] === "FARGATE" ||
-    objectsOf(spec["capacityProviderStrategy"]).some(({ item }) => /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"])));
+  const own = collectProblems(manifest, (report) => {
+    const spec = manifest.spec;
+    const controller = isJsonObject(spec["deploymentController"]) ? stringOf(spec["deploymentController"]["type"]) : undefined;
+    const fargate =
+      spec["launchType"] === "FARGATE" ||
+      objectsOf(spec["capacityProviderStrategy"]).some(({ item }) => /^FARGATE(_SPOT)?$/.test(String(item["capacityProvider"])));
 
-  if (isSet(spec["launchType"]) && isSet(spec["capacityProviderStrategy"])) {
-    report(["capacityProviderStrategy"], "service-launch-type-capacity-provider", "set launchType or capacityProviderStrategy, not both");
-  }
-  const awsvpc = needsAwsvpc(taskDefinition, spec);
-  checkAwsvpcConfiguration(
-    spec,
-    [],
-    awsvpc,
-    { missing: "service-network-configuration", subnets: "service-subnets", securityGroups: "service-security-groups" },
-    report,
-  );
-  // xref: CreateService.role: "If your task definition uses the awsvpc network mode ... you must not specify a role here."
-  if (awsvpc === true && spec["role"] !== undefined)
-    report(["role"], "service-role", "a service whose task uses awsvpc must not set role (ECS uses its service-linked role)");
-  checkLoadBalancers(spec, taskDefinition, report);
-  checkDaemon(spec, fargate, report);
-  checkDeployment(spec, controller, report);
-  if (fargate) {
-    for (const field of ["placementConstraints", "placementStrategy"] as const) {
-      // `[]` is what `ecspresso init` dumps for every Fargate service, and AWS accepts it.
-      if (isSet(spec[field])) report([field], "service-fargate-placement", `${field} is not supported for Fargate tasks: remove it`);
+    // xref: CreateService.taskDefinition: "required if you use the ECS (or CODE_DEPLOY) deployment controller".
+    const launcher = { name: "service", latest: SERVICE_LATEST, taskDefinitionOptional: controller === "EXTERNAL" } as const;
+    const { taskDefinition, awsvpc } = checkTaskLaunch(spec, [], launcher, ctx, report);
+    // xref: CreateService.role: "If your task definition uses the awsvpc network mode ... you must not specify a role here."
+    if (awsvpc === true && spec["role"] !== undefined)
+      report(["role"], "service-role", "a service whose task uses awsvpc must not set role (ECS uses its service-linked role)");
+    checkLoadBalancers(spec, taskDefinition, report);
+    checkDaemon(spec, fargate, report);
+    checkDeployment(spec, controller, report);
+    if (fargate) {
+      for (const field of ["placementConstraints", "placementStrategy"] as const) {
+        // `[]` is what `ecspresso init` dumps for every Fargate service, and AWS accepts it.
+        if (isSet(spec[field])) report([field], "service-fargate-placement", `${field} is not supported for Fargate tasks: remove it`);
+      }
     }
-  }
-  problems.push(...validateHooks(manifest, ctx));
-  return problems;
+  });
+  return [...own, ...validateHooks(manifest, ctx)];
 }
 
 function checkLoadBalancers(spec: JsonObject, taskDefinition: Manifest | undefined, report: Report): void {

@@ -1,5 +1,5 @@
 import { toPlainJson } from "../../aws/plain-json.js";
-import { isJsonObject } from "../../json.js";
+import { isJsonObject, parseJsonOrUndefined } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { kindSpecSchemas } from "../../manifests/schema/aws-schema.generated.js";
 import { compact, fillDefault, objectCopy, sortByField, sortList } from "../common/normalize-util.js";
@@ -184,7 +184,7 @@ export type LiveTaskDefinitionRead = {
  * Not a task definition → undefined.
  */
 export function readLiveTaskDefinition(response: unknown): LiveTaskDefinitionRead | undefined {
-  const root = toPlainJson(typeof response === "string" ? parseJsonText(response) : response);
+  const root = toPlainJson(typeof response === "string" ? parseJsonOrUndefined(response) : response);
   if (!isJsonObject(root)) return undefined;
   const wrapped = root["taskDefinition"];
   const td = isJsonObject(wrapped) ? wrapped : isTaskDefinitionLike(root) ? root : undefined;
@@ -203,14 +203,6 @@ export function readLiveTaskDefinition(response: unknown): LiveTaskDefinitionRea
 
 function isTaskDefinitionLike(value: JsonObject): boolean {
   return Array.isArray(value["containerDefinitions"]) || typeof value["taskDefinitionArn"] === "string";
-}
-
-function parseJsonText(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

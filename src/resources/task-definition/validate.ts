@@ -2,7 +2,7 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
-import { containerNames, isSet, listOf, numberOf, objectsOf, reporter, requiresFargate, stringOf } from "../common/validation.js";
+import { containerNames, isSet, listOf, numberOf, objectsOf, collectProblems, requiresFargate, stringOf } from "../common/validation.js";
 import type { Report } from "../common/validation.js";
 
 // xref: docs/normalization.md#ecs-service-quotas: 10 containers per task definition, 64 KiB per task definition.
@@ -38,23 +38,22 @@ export function isFargateSize(cpu: number, memoryMiB: number): boolean {
 
 /** ECS's documented offline-checkable constraints on one RegisterTaskDefinition input. Pure. */
 export function validateTaskDefinition(manifest: Manifest): Problem[] {
-  const problems: Problem[] = [];
-  const report = reporter(manifest, problems);
-  const spec = manifest.spec;
-  const fargate = requiresFargate(spec);
-  const cpu = readSize(spec, "cpu", parseTaskCpu, report);
-  const memory = readSize(spec, "memory", parseTaskMemory, report);
-  if (fargate) checkFargate(spec, cpu, memory, report);
-  else if (typeof cpu === "number" && (cpu < EC2_TASK_CPU.min || cpu > EC2_TASK_CPU.max)) {
-    report(
-      ["cpu"],
-      "task-cpu-range",
-      `task cpu ${cpu} is outside what ECS supports off Fargate: ${EC2_TASK_CPU.min}-${EC2_TASK_CPU.max} CPU units (0.125-192 vCPU)`,
-    );
-  }
-  checkContainers(spec, fargate, cpu, memory, report);
-  checkSize(manifest, report);
-  return problems;
+  return collectProblems(manifest, (report) => {
+    const spec = manifest.spec;
+    const fargate = requiresFargate(spec);
+    const cpu = readSize(spec, "cpu", parseTaskCpu, report);
+    const memory = readSize(spec, "memory", parseTaskMemory, report);
+    if (fargate) checkFargate(spec, cpu, memory, report);
+    else if (typeof cpu === "number" && (cpu < EC2_TASK_CPU.min || cpu > EC2_TASK_CPU.max)) {
+      report(
+        ["cpu"],
+        "task-cpu-range",
+        `task cpu ${cpu} is outside what ECS supports off Fargate: ${EC2_TASK_CPU.min}-${EC2_TASK_CPU.max} CPU units (0.125-192 vCPU)`,
+      );
+    }
+    checkContainers(spec, fargate, cpu, memory, report);
+    checkSize(manifest, report);
+  });
 }
 
 function readSize(
@@ -243,6 +242,12 @@ function checkContainers(
     report(["cpu"], "container-cpu-total", `containers reserve ${reservedCpu} CPU units in all, above the task cpu ${cpu}`);
 }
 
+/** Lists of a container whose items name another container of the task definition: [list, member, rule id]. */
+const CONTAINER_NAME_LISTS = [
+  ["dependsOn", "containerName", "container-depends-on"],
+  ["volumesFrom", "sourceContainer", "container-volumes-from"],
+] as const;
+
 /** Names inside a container that must name another container or a declared volume. */
 function checkReferences(
   c: JsonObject,
@@ -252,26 +257,18 @@ function checkReferences(
   report: Report,
 ): void {
   const { containers: names, volumes } = known;
-  objectsOf(c["dependsOn"]).forEach(({ item, index: i }) => {
-    const target = stringOf(item["containerName"]);
-    if (target === undefined || !names.has(target) || target === name)
-      report(
-        [...at, "dependsOn", i, "containerName"],
-        "container-depends-on",
-        `dependsOn names ${target === name ? "the container itself" : `"${target}", which is not a container of this task definition`}`,
-        "UnresolvedReference",
-      );
-  });
-  objectsOf(c["volumesFrom"]).forEach(({ item, index: i }) => {
-    const source = stringOf(item["sourceContainer"]);
-    if (source === undefined || !names.has(source) || source === name)
-      report(
-        [...at, "volumesFrom", i, "sourceContainer"],
-        "container-volumes-from",
-        `volumesFrom names "${source}", which is not another container of this task definition`,
-        "UnresolvedReference",
-      );
-  });
+  for (const [list, member, rule] of CONTAINER_NAME_LISTS) {
+    objectsOf(c[list]).forEach(({ item, index: i }) => {
+      const target = stringOf(item[member]);
+      if (target === undefined || !names.has(target) || target === name)
+        report(
+          [...at, list, i, member],
+          rule,
+          `${list} names ${target === name ? "the container itself" : `"${target}", which is not a container of this task definition`}`,
+          "UnresolvedReference",
+        );
+    });
+  }
   listOf(c["links"]).forEach((link, i) => {
     const linked = String(link).split(":")[0] ?? "";
     if (!names.has(linked) || linked === name)
