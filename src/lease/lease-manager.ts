@@ -19,8 +19,11 @@ export type LeaseManagerOptions = {
   log: Logger;
   /** A monotonic clock in ms (performance.now): it keeps counting while the process is stopped. */
   now?: () => number;
-  /** Called after a tick that changed the set of shards held. */
-  onChange?: (held: ReadonlySet<number>) => void;
+  /**
+   * Called after every tick, whatever happened in it: `held` are the shards whose lease is valid
+   * now, `acquired` those this tick took from nobody or from another replica.
+   */
+  onTick?: (tick: { held: ReadonlySet<number>; acquired: ReadonlySet<number> }) => void;
 };
 
 export type LeaseSnapshot = {
@@ -114,7 +117,7 @@ export class LeaseManager {
   /** One round: read the table, heartbeat, renew, give back above the fair share, take up to it. */
   async tick(): Promise<void> {
     if (this.#stopped) return;
-    const before = this.held();
+    const acquired = new Set<number>();
     const started = this.#now();
     const me = this.#o.replicaId;
     try {
@@ -122,18 +125,21 @@ export class LeaseManager {
     } catch (error) {
       // Without a read nothing is renewed: leases run out on their own, and writes stop with them.
       this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease table unreadable; leases are not renewed");
-      this.#report(before);
+      this.#o.onTick?.({ held: this.held(), acquired });
       return;
     }
     this.#observe(started);
     const items = new Map(this.#items.map((item) => [item.leaseKey, item]));
     // Half a tick of tolerance: timers fire a little late, and a renew must not slip a whole tick.
     const renewDue = started - this.#lastRenew >= this.renewIntervalMs - this.tickIntervalMs / 2;
+    const renewals: Promise<void>[] = [];
     if (renewDue) {
       this.#lastRenew = started;
-      await this.#o.table.heartbeat(replicaKey(me), me, randomUUID()).catch((error: unknown) => {
-        this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease heartbeat failed");
-      });
+      renewals.push(
+        this.#o.table.heartbeat(replicaKey(me), me, randomUUID()).catch((error: unknown) => {
+          this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease heartbeat failed");
+        }),
+      );
     }
     for (const [shard, lease] of [...this.#held]) {
       const item = items.get(shardKey(shard));
@@ -143,8 +149,11 @@ export class LeaseManager {
         this.#o.log.warn({ shard, holder: item?.owner }, "shard lease lost");
         continue;
       }
-      if (renewDue) await this.#renew(shard, item, started);
+      if (renewDue) renewals.push(this.#renew(shard, item));
     }
+    // All at once: under load each round trip is slow, and renewing one shard after another let
+    // the last ones' windows close while the first were renewed.
+    await Promise.all(renewals);
     const target = fairShare(this.#o.shards, this.#alive(started).length);
     if (this.#held.size > target) {
       const shard = Math.max(...this.#held.keys());
@@ -161,9 +170,9 @@ export class LeaseManager {
       if (this.#held.has(shard)) continue;
       const item = items.get(shardKey(shard));
       if (item !== undefined && item.owner !== "" && item.owner !== me && !this.#expired(item, started)) continue;
-      await this.#acquire(shard, item, started);
+      if (await this.#acquire(shard, item)) acquired.add(shard);
     }
-    this.#report(before);
+    this.#o.onTick?.({ held: this.held(), acquired });
   }
 
   /** SIGTERM: stop renewing and give every lease back, so another replica takes over at once. */
@@ -187,13 +196,15 @@ export class LeaseManager {
     }
   }
 
-  async #renew(shard: number, item: LeaseItem, started: number): Promise<void> {
+  async #renew(shard: number, item: LeaseItem): Promise<void> {
     const version = randomUUID();
     const lease = this.#held.get(shard)!;
     lease.attempted = version;
+    // The window counts from when this renew was sent: earlier than anyone can read its version.
+    const sent = this.#now();
     try {
       if (await this.#o.table.swap(shardKey(shard), item, { owner: this.#o.replicaId, version })) {
-        this.#held.set(shard, { version, validUntil: started + this.#validity() });
+        this.#held.set(shard, { version, validUntil: sent + this.#validity() });
       } else {
         this.#held.delete(shard);
         this.#o.log.warn({ shard }, "shard lease lost (renew refused)");
@@ -204,17 +215,19 @@ export class LeaseManager {
     }
   }
 
-  async #acquire(shard: number, item: LeaseItem | undefined, started: number): Promise<void> {
+  async #acquire(shard: number, item: LeaseItem | undefined): Promise<boolean> {
     const version = randomUUID();
     const me = this.#o.replicaId;
+    const sent = this.#now();
     const took = await (
       item === undefined
         ? this.#o.table.create(shardKey(shard), me, version)
         : this.#o.table.swap(shardKey(shard), item, { owner: me, version })
     ).catch(() => false);
-    if (!took) return;
-    this.#held.set(shard, { version, validUntil: started + this.#validity() });
+    if (!took) return false;
+    this.#held.set(shard, { version, validUntil: sent + this.#validity() });
     this.#o.log.info({ shard, from: item?.owner || undefined }, "shard lease acquired");
+    return true;
   }
 
   #validity(): number {
@@ -246,10 +259,5 @@ export class LeaseManager {
       if (item.leaseKey.startsWith("replica#") && !this.#expired(item, now)) alive.add(item.owner);
     }
     return [...alive].sort();
-  }
-
-  #report(before: ReadonlySet<number>): void {
-    const after = this.held();
-    if (after.size !== before.size || [...after].some((shard) => !before.has(shard))) this.#o.onChange?.(after);
   }
 }
