@@ -62,6 +62,8 @@ type Result = {
   updateServiceCalls: number;
   /** Reconciles whose write the lease fence refused (LeaseLost), over both commits. */
   fencedReconciles: number;
+  /** Each replica's longest event-loop stall over the run (prom-client's monitor): a lease window must outlast it. */
+  eventLoopLagMaxS: number[];
   /** The machine's 1-minute load average when the image change converged (2 cores). */
   loadAverage: number;
 };
@@ -159,9 +161,9 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
   await remote.push("new image everywhere");
   await until("UpdateService", total);
   const imageChangeS = (performance.now() - started) / 1000;
-  const rssMiB = await Promise.all(
-    running.map(async ({ controller }) => Math.round(metricSum(await controller.metrics(), "process_resident_memory_bytes") / 2 ** 20)),
-  );
+  const metrics = await Promise.all(running.map(({ controller }) => controller.metrics()));
+  const rssMiB = metrics.map((text) => Math.round(metricSum(text, "process_resident_memory_bytes") / 2 ** 20));
+  const eventLoopLagMaxS = metrics.map((text) => Math.round(metricSum(text, "nodejs_eventloop_lag_max_seconds") * 100) / 100);
   for (const { proxy, controller } of running) {
     await controller.signal("SIGTERM");
     await proxy.stop();
@@ -172,7 +174,17 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
   );
   const loadAverage = os.loadavg()[0]!;
   const updateServiceCalls = count("UpdateService");
-  return { replicas, services: total, firstSyncS, imageChangeS, rssMiB, updateServiceCalls, fencedReconciles, loadAverage };
+  return {
+    replicas,
+    services: total,
+    firstSyncS,
+    imageChangeS,
+    rssMiB,
+    updateServiceCalls,
+    fencedReconciles,
+    eventLoopLagMaxS,
+    loadAverage,
+  };
 }
 
 const moto = await startMoto();
@@ -185,7 +197,8 @@ try {
     console.log(
       `${result.services} services / ${CLUSTERS.length} clusters / ${replicas} replica(s): first sync ${result.firstSyncS.toFixed(1)} s, ` +
         `image change ${result.imageChangeS.toFixed(1)} s, RSS per replica ${result.rssMiB.join(", ")} MiB, ` +
-        `${result.updateServiceCalls} UpdateService, ${result.fencedReconciles} fenced, load ${result.loadAverage.toFixed(1)}`,
+        `${result.updateServiceCalls} UpdateService, ${result.fencedReconciles} fenced, event loop stalled up to ${result.eventLoopLagMaxS.join(", ")} s, ` +
+        `load ${result.loadAverage.toFixed(1)}`,
     );
   }
   const out = path.join(import.meta.dirname, "results", `${new Date().toISOString().slice(0, 10)}-ha-${SERVICES}.json`);

@@ -107,7 +107,9 @@ export class Controller {
       ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log)
       : undefined;
     this.#leasing = leasing;
-    const fenced = leasing ? { ...aws, writeFence: (key: string) => leasing.fence(key) } : aws;
+    const fenced = leasing
+      ? { ...aws, writeFence: (key: string) => leasing.fence(key), beforeWrites: (keys: readonly string[]) => leasing.beforeWrites(keys) }
+      : aws;
     const built = await reconcilerFor(o, {
       aws,
       fenced,

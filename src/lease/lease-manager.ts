@@ -59,6 +59,8 @@ export class LeaseManager {
   #ticking: Promise<void> | undefined;
   #stopped = false;
   #lastRenew = Number.NEGATIVE_INFINITY;
+  /** Ticks run one at a time: a renew racing another renew of the same row would look like a loss. */
+  #serial: Promise<void> = Promise.resolve();
 
   constructor(options: LeaseManagerOptions) {
     this.#o = options;
@@ -115,7 +117,32 @@ export class LeaseManager {
   }
 
   /** One round: read the table, heartbeat, renew, give back above the fair share, take up to it. */
-  async tick(): Promise<void> {
+  tick(): Promise<void> {
+    return this.#queued(false);
+  }
+
+  /**
+   * Before a batch of writes: renew now when the window of any of `shards` held here has less
+   * than half its length left. A long plan (CPU-bound, or slow reads) can outlast a short lease
+   * while the table still names this replica; renewing right before the writes saves the whole
+   * batch from the fence. Safe as any renew: a conditional write on the version this replica wrote.
+   */
+  async refresh(shards: Iterable<number>): Promise<void> {
+    const now = this.#now();
+    const short = [...shards].some((shard) => {
+      const lease = this.#held.get(shard);
+      return lease !== undefined && lease.validUntil - now < this.#validity() / 2;
+    });
+    if (short) await this.#queued(true);
+  }
+
+  #queued(forceRenew: boolean): Promise<void> {
+    const next = this.#serial.then(() => this.#tick(forceRenew));
+    this.#serial = next.catch(() => undefined);
+    return next;
+  }
+
+  async #tick(forceRenew: boolean): Promise<void> {
     if (this.#stopped) return;
     const acquired = new Set<number>();
     const started = this.#now();
@@ -131,7 +158,7 @@ export class LeaseManager {
     this.#observe(started);
     const items = new Map(this.#items.map((item) => [item.leaseKey, item]));
     // Half a tick of tolerance: timers fire a little late, and a renew must not slip a whole tick.
-    const renewDue = started - this.#lastRenew >= this.renewIntervalMs - this.tickIntervalMs / 2;
+    const renewDue = forceRenew || started - this.#lastRenew >= this.renewIntervalMs - this.tickIntervalMs / 2;
     const renewals: Promise<void>[] = [];
     if (renewDue) {
       this.#lastRenew = started;
@@ -180,6 +207,7 @@ export class LeaseManager {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#ticking?.catch(() => undefined);
+    await this.#serial;
     const items = new Map(this.#items.map((item) => [item.leaseKey, item]));
     const held = [...this.#held];
     this.#held.clear();

@@ -90,6 +90,14 @@ export class ControllerLeasing {
     return result;
   }
 
+  /** Before writing `keys`: renew their shards' leases now if their windows run short (see LeaseManager.refresh). */
+  async beforeWrites(keys: readonly ResourceKey[]): Promise<void> {
+    await this.#manager.refresh(new Set(keys.map((key) => this.shardOf(key)))).catch((error: unknown) => {
+      // The fence still decides each write; a failed refresh only means fewer of them go through.
+      this.#log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease refresh before writes failed");
+    });
+  }
+
   /** One round of the lease loop (tests drive it with a fake clock; `start` runs it on a timer). */
   tick(): Promise<void> {
     return this.#manager.tick();

@@ -81,6 +81,8 @@ class Replica {
       await new Promise<void>((resolve) => this.inFlight.push(resolve));
       const manifest = this.desired.get(key);
       if (manifest === undefined) return { stalled: true };
+      // As applyPlan: short lease windows are renewed before a batch of writes, then every write is fenced.
+      await this.leasing.beforeWrites([key]);
       // As assertWriteAllowed: a refused write is a retryable LeaseLost.
       if (this.leasing.fence(key) !== undefined) return { retry: true };
       for (const peer of peers()) if (peer !== this) expect(peer.leasing.owns(key), `${peer.id} and ${id} both hold ${key}`).toBe(false);
@@ -168,16 +170,35 @@ describe("leases and the work queue", () => {
     for (const key of commit("1.0", 1).keys()) for (let i = 0; i < 7; i++) a!.queue.addRateLimited(key);
     a!.load(commit("1.0", 1));
     await settle();
-    // The applies are in flight when the window closes (a GC pause, a slow renew): every write is refused.
+    // The applies are in flight when the window closes and the table cannot be reached to renew
+    // it: every write is refused. The table answers again at the next tick.
     w.clock.advance(D);
+    w.table.down = true;
     a!.finishApplies();
-    await settle();
+    for (let i = 0; i < 5; i++) await settle();
     expect(w.writes).toEqual([]);
+    w.table.down = false;
     const refusedAt = w.clock.t;
     await w.run(2 * STEP);
     expect(w.behind("1.0", 1)).toEqual([]);
     expect(Math.max(...w.writes.map((x) => x.at)) - refusedAt).toBeLessThanOrEqual(2 * STEP);
     expect(a!.queue.failures("Service/c0/svc-0")).toBe(0);
+  });
+
+  it("a plan that outlasts the lease window (the table still names this replica): the writes renew it first and go through", async () => {
+    const w = world(["a"]);
+    const [a] = w.replicas;
+    await w.run(D);
+    a!.load(commit("1.0", 1));
+    await settle();
+    // The read and plan block a's event loop for longer than its window (measured: a whole wave
+    // of 5,000 fenced at once, again and again): the table still names a.
+    w.clock.advance(D - STEP);
+    expect(a!.leasing.owns("Service/c0/svc-0")).toBe(false);
+    a!.finishApplies();
+    for (let i = 0; i < 5; i++) await settle();
+    expect(w.behind("1.0", 1)).toEqual([]);
+    expect(w.writes.every((x) => x.replica === "a" && x.at === w.clock.t)).toBe(true);
   });
 
   it("commits, joins, pauses and rebalancing in any order: every key ends at the last commit, one holder at a time", async () => {
