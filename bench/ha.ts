@@ -161,7 +161,18 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
   await remote.push("new image everywhere");
   await until("UpdateService", total);
   const imageChangeS = (performance.now() - started) / 1000;
-  const metrics = await Promise.all(running.map(({ controller }) => controller.metrics()));
+  console.log(`  ${replicas} replica(s): first sync ${firstSyncS.toFixed(1)} s, image change ${imageChangeS.toFixed(1)} s`);
+  // A replica busy with a wave may not answer within the harness's 5 s: ask again.
+  const scrape = async (controller: ControllerProcess): Promise<string> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await controller.metrics();
+      } catch (error) {
+        if (attempt === 12) throw error;
+      }
+    }
+  };
+  const metrics = await Promise.all(running.map(({ controller }) => scrape(controller)));
   const rssMiB = metrics.map((text) => Math.round(metricSum(text, "process_resident_memory_bytes") / 2 ** 20));
   const eventLoopLagMaxS = metrics.map((text) => Math.round(metricSum(text, "nodejs_eventloop_lag_max_seconds") * 100) / 100);
   for (const { proxy, controller } of running) {
