@@ -52,7 +52,7 @@ const replicaKey = (replica: string) => `replica#${replica}`;
 export class LeaseManager {
   readonly #o: LeaseManagerOptions;
   readonly #now: () => number;
-  readonly #held = new Map<number, { version: string; attempted?: string; validUntil: number }>();
+  readonly #held = new Map<number, { version: string; attempted?: { version: string; sent: number }; validUntil: number }>();
   readonly #observed = new Map<string, { owner: string; version: string; since: number }>();
   #items: LeaseItem[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -170,12 +170,17 @@ export class LeaseManager {
     }
     for (const [shard, lease] of [...this.#held]) {
       const item = items.get(shardKey(shard));
-      const current = item?.owner === me && (item.version === lease.version || item.version === lease.attempted);
+      const landed = lease.attempted !== undefined && item?.version === lease.attempted.version ? lease.attempted : undefined;
+      const current = item?.owner === me && (item.version === lease.version || landed !== undefined);
       if (!item || !current) {
         this.#held.delete(shard);
         this.#o.log.warn({ shard, holder: item?.owner }, "shard lease lost");
         continue;
       }
+      // A renew whose answer was lost (timed out under load) landed after all: its window counts
+      // from when it was sent, as if the answer had come.
+      if (landed)
+        this.#held.set(shard, { version: landed.version, validUntil: Math.max(lease.validUntil, landed.sent + this.#validity()) });
       if (renewDue) renewals.push(this.#renew(shard, item));
     }
     // All at once: under load each round trip is slow, and renewing one shard after another let
@@ -227,9 +232,9 @@ export class LeaseManager {
   async #renew(shard: number, item: LeaseItem): Promise<void> {
     const version = randomUUID();
     const lease = this.#held.get(shard)!;
-    lease.attempted = version;
     // The window counts from when this renew was sent: earlier than anyone can read its version.
     const sent = this.#now();
+    lease.attempted = { version, sent };
     try {
       if (await this.#o.table.swap(shardKey(shard), item, { owner: this.#o.replicaId, version })) {
         this.#held.set(shard, { version, validUntil: sent + this.#validity() });
@@ -238,7 +243,7 @@ export class LeaseManager {
         this.#o.log.warn({ shard }, "shard lease lost (renew refused)");
       }
     } catch (error) {
-      // Unknown whether it landed: keep the old window (it runs out) and accept either version next time.
+      // Unknown whether it landed: keep the old window (it runs out); the next read tells.
       this.#o.log.warn({ shard, err: error instanceof Error ? error.message : String(error) }, "shard lease renew failed");
     }
   }

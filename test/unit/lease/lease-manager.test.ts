@@ -89,6 +89,19 @@ describe("LeaseManager", () => {
     expect(a.holds(0)).toBe(true);
   });
 
+  it("renewals that land but whose answers are lost keep the window open, and nobody else takes the shard", async () => {
+    const table = new MemoryTable();
+    const clock = { t: 0 };
+    const [a, b] = [replica(table, "a", clock), replica(table, "b", clock)];
+    await run(clock, D, [a, b]);
+    expect(a.holds(0)).toBe(true);
+    table.loseAnswers = true;
+    for (let step = 0; step < 18; step++) {
+      await run(clock, STEP, [a, b]);
+      expect([a.holds(0), b.holds(0)]).toEqual([true, false]);
+    }
+  });
+
   it("three replicas share six shards two each, and a leaving replica's shards move to the others", async () => {
     const table = new MemoryTable();
     const clock = { t: 0 };

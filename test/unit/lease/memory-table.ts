@@ -5,6 +5,8 @@ import type { LeaseTable } from "../../../src/lease/lease-manager.js";
 export class MemoryTable implements LeaseTable {
   readonly rows = new Map<string, LeaseItem>();
   down = false;
+  /** Writes land but their answer is lost (a client timeout under load). */
+  loseAnswers = false;
   /** While set, a scan answers only once it resolves: a table (or moto) slow under load. */
   slow: Promise<void> | undefined;
 
@@ -24,6 +26,7 @@ export class MemoryTable implements LeaseTable {
     const row = this.rows.get(leaseKey);
     if (!row || row.version !== expected.version || row.owner !== expected.owner) return false;
     this.rows.set(leaseKey, { leaseKey, ...next });
+    if (this.loseAnswers) throw new Error("timed out");
     return true;
   }
   async heartbeat(leaseKey: string, owner: string, version: string): Promise<void> {
