@@ -10,6 +10,7 @@
  * Writes bench/results/<date>-ha-<services>.json.
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { runCli } from "../src/cli/main.js";
 import { ControllerProcess, createCluster, ecsFor, GitRemote, metricSum, tempDir } from "../test/e2e/controller-harness.js";
@@ -19,6 +20,8 @@ import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "../test/
 const SERVICES = Number(process.env["BENCH_HA_SERVICES"] ?? 5_000);
 const CLUSTERS = Array.from({ length: 10 }, (_, i) => `ha-${i}`);
 const LEASE = "3s";
+/** `BENCH_HA_REPLICAS=3` runs one replica count only (default: 1 then 3). */
+const REPLICA_COUNTS = (process.env["BENCH_HA_REPLICAS"] ?? "1,3").split(",").map(Number);
 
 async function writeRepo(dir: string, tag: string): Promise<void> {
   await writeFile(path.join(dir, "ecs-gitops.yaml"), "region: us-east-1\n");
@@ -49,7 +52,21 @@ async function writeRepo(dir: string, tag: string): Promise<void> {
   }
 }
 
-type Result = { replicas: number; services: number; firstSyncS: number; imageChangeS: number; rssMiB: number[] };
+type Result = {
+  replicas: number;
+  services: number;
+  firstSyncS: number;
+  imageChangeS: number;
+  rssMiB: number[];
+  /** Every UpdateService sent: above `services` when one was written twice. */
+  updateServiceCalls: number;
+  /** Reconciles whose write the lease fence refused (LeaseLost), over both commits. */
+  fencedReconciles: number;
+  /** Each replica's longest event-loop stall over the run (prom-client's monitor): a lease window must outlast it. */
+  eventLoopLagMaxS: number[];
+  /** The machine's 1-minute load average when the image change converged (2 cores). */
+  loadAverage: number;
+};
 
 async function scenario(endpoint: string, replicas: number, scratch: string): Promise<Result> {
   const accountId = newAccountId();
@@ -82,18 +99,54 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
     });
     running.push({ proxy, controller });
   }
+  /** The services each operation reached (a call repeated for one service counts once); read incrementally. */
+  const services = new Map<string, Set<string>>();
+  const read = running.map(() => 0);
+  const reached = (operation: string) => {
+    for (const [r, { proxy }] of running.entries()) {
+      for (const request of proxy.requests.slice(read[r])) {
+        if (request.operation !== "CreateService" && request.operation !== "UpdateService") continue;
+        const body = JSON.parse(request.body) as { cluster?: string; service?: string; serviceName?: string };
+        const set = services.get(request.operation) ?? new Set<string>();
+        services.set(request.operation, set.add(`${body.cluster}/${body.service ?? body.serviceName}`));
+      }
+      read[r] = proxy.requests.length;
+    }
+    return services.get(operation) ?? new Set<string>();
+  };
+  /** Which clusters lag, and per replica what its leases did (acquired, lost, fenced writes). */
+  const diagnose = (operation: string) => {
+    const distinct = reached(operation);
+    const byCluster = new Map<string, number>();
+    for (const cluster of CLUSTERS) byCluster.set(cluster, 0);
+    for (const name of distinct) byCluster.set(name.split("/")[0]!, (byCluster.get(name.split("/")[0]!) ?? 0) + 1);
+    console.log(
+      `  ${operation}: ${count(operation)} calls, ${distinct.size} distinct services; per cluster ${[...byCluster.values()].join(" ")}`,
+    );
+    for (const [r, { controller }] of running.entries()) {
+      const events = new Map<string, number>();
+      for (const line of controller.logs) {
+        const code = typeof line["code"] === "string" ? ` ${line["code"]}` : "";
+        if (/lease|retry/.test(line.msg)) events.set(line.msg + code, (events.get(line.msg + code) ?? 0) + 1);
+      }
+      console.log(`  r${r}: ${[...events].map(([msg, n]) => `${msg}: ${n}`).join("; ")}`);
+    }
+  };
   const count = (operation: string) => running.reduce((sum, r) => sum + (r.proxy.seen.get(operation) ?? 0), 0);
   const until = async (operation: string, n: number) => {
     const deadline = performance.now() + 30 * 60_000;
     let reported = performance.now();
-    while (count(operation) < n) {
-      if (performance.now() > deadline) throw new Error(`${operation}: ${count(operation)} of ${n} after 30 minutes`);
+    while (reached(operation).size < n) {
+      if (performance.now() > deadline) diagnose(operation);
+      if (performance.now() > deadline) throw new Error(`${operation}: ${reached(operation).size} of ${n} after 30 minutes`);
       if (performance.now() - reported > 30_000) {
         reported = performance.now();
-        console.log(`  ${replicas} replica(s): ${count(operation)} of ${n} ${operation}`);
+        console.log(`  ${replicas} replica(s): ${reached(operation).size} of ${n} services reached by ${operation}`);
+        diagnose(operation);
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
+    diagnose(operation);
   };
   // Let the replicas balance the shards before the first commit.
   await new Promise((resolve) => setTimeout(resolve, 8_000));
@@ -108,26 +161,55 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
   await remote.push("new image everywhere");
   await until("UpdateService", total);
   const imageChangeS = (performance.now() - started) / 1000;
-  const rssMiB = await Promise.all(
-    running.map(async ({ controller }) => Math.round(metricSum(await controller.metrics(), "process_resident_memory_bytes") / 2 ** 20)),
-  );
+  console.log(`  ${replicas} replica(s): first sync ${firstSyncS.toFixed(1)} s, image change ${imageChangeS.toFixed(1)} s`);
+  // A replica busy with a wave may not answer within the harness's 5 s: ask again.
+  const scrape = async (controller: ControllerProcess): Promise<string> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await controller.metrics();
+      } catch (error) {
+        if (attempt === 12) throw error;
+      }
+    }
+  };
+  const metrics = await Promise.all(running.map(({ controller }) => scrape(controller)));
+  const rssMiB = metrics.map((text) => Math.round(metricSum(text, "process_resident_memory_bytes") / 2 ** 20));
+  const eventLoopLagMaxS = metrics.map((text) => Math.round(metricSum(text, "nodejs_eventloop_lag_max_seconds") * 100) / 100);
   for (const { proxy, controller } of running) {
     await controller.signal("SIGTERM");
     await proxy.stop();
   }
-  return { replicas, services: total, firstSyncS, imageChangeS, rssMiB };
+  const fencedReconciles = running.reduce(
+    (sum, { controller }) => sum + controller.logs.filter((l) => l["code"] === "LeaseLost").length,
+    0,
+  );
+  const loadAverage = os.loadavg()[0]!;
+  const updateServiceCalls = count("UpdateService");
+  return {
+    replicas,
+    services: total,
+    firstSyncS,
+    imageChangeS,
+    rssMiB,
+    updateServiceCalls,
+    fencedReconciles,
+    eventLoopLagMaxS,
+    loadAverage,
+  };
 }
 
 const moto = await startMoto();
 const scratch = await tempDir("bench-ha");
 try {
   const results: Result[] = [];
-  for (const replicas of [1, 3]) {
+  for (const replicas of REPLICA_COUNTS) {
     const result = await scenario(moto.endpoint, replicas, scratch);
     results.push(result);
     console.log(
       `${result.services} services / ${CLUSTERS.length} clusters / ${replicas} replica(s): first sync ${result.firstSyncS.toFixed(1)} s, ` +
-        `image change ${result.imageChangeS.toFixed(1)} s, RSS per replica ${result.rssMiB.join(", ")} MiB`,
+        `image change ${result.imageChangeS.toFixed(1)} s, RSS per replica ${result.rssMiB.join(", ")} MiB, ` +
+        `${result.updateServiceCalls} UpdateService, ${result.fencedReconciles} fenced, event loop stalled up to ${result.eventLoopLagMaxS.join(", ")} s, ` +
+        `load ${result.loadAverage.toFixed(1)}`,
     );
   }
   const out = path.join(import.meta.dirname, "results", `${new Date().toISOString().slice(0, 10)}-ha-${SERVICES}.json`);

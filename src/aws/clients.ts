@@ -81,6 +81,8 @@ export type AwsClients = {
    * a reason stops it. High availability sets it to "this replica still holds the resource's lease".
    */
   readonly writeFence?: ((key: string) => string | undefined) | undefined;
+  /** Awaited before a batch of writes (src/engine/applier.ts): high availability renews short lease windows then. */
+  readonly beforeWrites?: ((keys: readonly string[]) => Promise<void>) | undefined;
 };
 
 export const DEFAULT_MAX_ATTEMPTS = 3;

@@ -107,7 +107,9 @@ export class Controller {
       ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log)
       : undefined;
     this.#leasing = leasing;
-    const fenced = leasing ? { ...aws, writeFence: (key: string) => leasing.fence(key) } : aws;
+    const fenced = leasing
+      ? { ...aws, writeFence: (key: string) => leasing.fence(key), beforeWrites: (keys: readonly string[]) => leasing.beforeWrites(keys) }
+      : aws;
     const built = await reconcilerFor(o, {
       aws,
       fenced,
@@ -127,11 +129,11 @@ export class Controller {
     const reconciler = this.#reconciler;
     // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must
     // exceed the number of keys, or a resync splits into several waves that each pay the reads.
-    // With leases, a key of a shard another replica holds is dropped here; it comes back when its shard is acquired.
-    const handler = (key: string) => (leasing && !leasing.owns(key) ? Promise.resolve({}) : reconciler.reconcile(key));
+    // With leases, a key of a shard this replica does not hold now is parked; it comes back when it does.
+    const handler = (key: string) => (leasing ? leasing.gate(key, () => reconciler.reconcile(key)) : reconciler.reconcile(key));
     this.#queue = new WorkQueue({ concurrency: 100_000, handler, log: this.#log });
     if (leasing) {
-      leasing.onAcquired((keys) => {
+      leasing.onRequeue((keys) => {
         for (const key of keys) this.#queue?.add(key);
       });
       await leasing.start();

@@ -41,6 +41,8 @@ export const DEFAULT_APPLY_CONCURRENCY = 8;
  * others. The calls of one action stay in order. Outcomes come back in plan order.
  */
 export async function applyPlan(aws: AwsClients, actions: readonly Action[], options: ApplyOptions = {}): Promise<ApplyResult> {
+  const writing = actions.filter((a) => a.type !== "noop" && a.type !== "blocked").map((a) => a.key);
+  if (writing.length > 0) await aws.beforeWrites?.(writing);
   const made: AppliedWrite[] = [];
   const registered = new Map<string, string>();
   const failedKeys = new Set<ResourceKey>();

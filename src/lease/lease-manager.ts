@@ -19,8 +19,11 @@ export type LeaseManagerOptions = {
   log: Logger;
   /** A monotonic clock in ms (performance.now): it keeps counting while the process is stopped. */
   now?: () => number;
-  /** Called after a tick that changed the set of shards held. */
-  onChange?: (held: ReadonlySet<number>) => void;
+  /**
+   * Called after every tick, whatever happened in it: `held` are the shards whose lease is valid
+   * now, `acquired` those this tick took from nobody or from another replica.
+   */
+  onTick?: (tick: { held: ReadonlySet<number>; acquired: ReadonlySet<number> }) => void;
 };
 
 export type LeaseSnapshot = {
@@ -49,13 +52,15 @@ const replicaKey = (replica: string) => `replica#${replica}`;
 export class LeaseManager {
   readonly #o: LeaseManagerOptions;
   readonly #now: () => number;
-  readonly #held = new Map<number, { version: string; attempted?: string; validUntil: number }>();
+  readonly #held = new Map<number, { version: string; attempted?: { version: string; sent: number }; validUntil: number }>();
   readonly #observed = new Map<string, { owner: string; version: string; since: number }>();
   #items: LeaseItem[] = [];
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #stopped = false;
   #lastRenew = Number.NEGATIVE_INFINITY;
+  /** Ticks run one at a time: a renew racing another renew of the same row would look like a loss. */
+  #serial: Promise<void> = Promise.resolve();
 
   constructor(options: LeaseManagerOptions) {
     this.#o = options;
@@ -112,9 +117,34 @@ export class LeaseManager {
   }
 
   /** One round: read the table, heartbeat, renew, give back above the fair share, take up to it. */
-  async tick(): Promise<void> {
+  tick(): Promise<void> {
+    return this.#queued(false);
+  }
+
+  /**
+   * Before a batch of writes: renew now when the window of any of `shards` held here has less
+   * than half its length left. A long plan (CPU-bound, or slow reads) can outlast a short lease
+   * while the table still names this replica; renewing right before the writes saves the whole
+   * batch from the fence. Safe as any renew: a conditional write on the version this replica wrote.
+   */
+  async refresh(shards: Iterable<number>): Promise<void> {
+    const now = this.#now();
+    const short = [...shards].some((shard) => {
+      const lease = this.#held.get(shard);
+      return lease !== undefined && lease.validUntil - now < this.#validity() / 2;
+    });
+    if (short) await this.#queued(true);
+  }
+
+  #queued(forceRenew: boolean): Promise<void> {
+    const next = this.#serial.then(() => this.#tick(forceRenew));
+    this.#serial = next.catch(() => undefined);
+    return next;
+  }
+
+  async #tick(forceRenew: boolean): Promise<void> {
     if (this.#stopped) return;
-    const before = this.held();
+    const acquired = new Set<number>();
     const started = this.#now();
     const me = this.#o.replicaId;
     try {
@@ -122,29 +152,40 @@ export class LeaseManager {
     } catch (error) {
       // Without a read nothing is renewed: leases run out on their own, and writes stop with them.
       this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease table unreadable; leases are not renewed");
-      this.#report(before);
+      this.#o.onTick?.({ held: this.held(), acquired });
       return;
     }
     this.#observe(started);
     const items = new Map(this.#items.map((item) => [item.leaseKey, item]));
     // Half a tick of tolerance: timers fire a little late, and a renew must not slip a whole tick.
-    const renewDue = started - this.#lastRenew >= this.renewIntervalMs - this.tickIntervalMs / 2;
+    const renewDue = forceRenew || started - this.#lastRenew >= this.renewIntervalMs - this.tickIntervalMs / 2;
+    const renewals: Promise<void>[] = [];
     if (renewDue) {
       this.#lastRenew = started;
-      await this.#o.table.heartbeat(replicaKey(me), me, randomUUID()).catch((error: unknown) => {
-        this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease heartbeat failed");
-      });
+      renewals.push(
+        this.#o.table.heartbeat(replicaKey(me), me, randomUUID()).catch((error: unknown) => {
+          this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease heartbeat failed");
+        }),
+      );
     }
     for (const [shard, lease] of [...this.#held]) {
       const item = items.get(shardKey(shard));
-      const current = item?.owner === me && (item.version === lease.version || item.version === lease.attempted);
+      const landed = lease.attempted !== undefined && item?.version === lease.attempted.version ? lease.attempted : undefined;
+      const current = item?.owner === me && (item.version === lease.version || landed !== undefined);
       if (!item || !current) {
         this.#held.delete(shard);
         this.#o.log.warn({ shard, holder: item?.owner }, "shard lease lost");
         continue;
       }
-      if (renewDue) await this.#renew(shard, item, started);
+      // A renew whose answer was lost (timed out under load) landed after all: its window counts
+      // from when it was sent, as if the answer had come.
+      if (landed)
+        this.#held.set(shard, { version: landed.version, validUntil: Math.max(lease.validUntil, landed.sent + this.#validity()) });
+      if (renewDue) renewals.push(this.#renew(shard, item));
     }
+    // All at once: under load each round trip is slow, and renewing one shard after another let
+    // the last ones' windows close while the first were renewed.
+    await Promise.all(renewals);
     const target = fairShare(this.#o.shards, this.#alive(started).length);
     if (this.#held.size > target) {
       const shard = Math.max(...this.#held.keys());
@@ -161,9 +202,9 @@ export class LeaseManager {
       if (this.#held.has(shard)) continue;
       const item = items.get(shardKey(shard));
       if (item !== undefined && item.owner !== "" && item.owner !== me && !this.#expired(item, started)) continue;
-      await this.#acquire(shard, item, started);
+      if (await this.#acquire(shard, item)) acquired.add(shard);
     }
-    this.#report(before);
+    this.#o.onTick?.({ held: this.held(), acquired });
   }
 
   /** SIGTERM: stop renewing and give every lease back, so another replica takes over at once. */
@@ -171,6 +212,7 @@ export class LeaseManager {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#ticking?.catch(() => undefined);
+    await this.#serial;
     const items = new Map(this.#items.map((item) => [item.leaseKey, item]));
     const held = [...this.#held];
     this.#held.clear();
@@ -187,34 +229,38 @@ export class LeaseManager {
     }
   }
 
-  async #renew(shard: number, item: LeaseItem, started: number): Promise<void> {
+  async #renew(shard: number, item: LeaseItem): Promise<void> {
     const version = randomUUID();
     const lease = this.#held.get(shard)!;
-    lease.attempted = version;
+    // The window counts from when this renew was sent: earlier than anyone can read its version.
+    const sent = this.#now();
+    lease.attempted = { version, sent };
     try {
       if (await this.#o.table.swap(shardKey(shard), item, { owner: this.#o.replicaId, version })) {
-        this.#held.set(shard, { version, validUntil: started + this.#validity() });
+        this.#held.set(shard, { version, validUntil: sent + this.#validity() });
       } else {
         this.#held.delete(shard);
         this.#o.log.warn({ shard }, "shard lease lost (renew refused)");
       }
     } catch (error) {
-      // Unknown whether it landed: keep the old window (it runs out) and accept either version next time.
+      // Unknown whether it landed: keep the old window (it runs out); the next read tells.
       this.#o.log.warn({ shard, err: error instanceof Error ? error.message : String(error) }, "shard lease renew failed");
     }
   }
 
-  async #acquire(shard: number, item: LeaseItem | undefined, started: number): Promise<void> {
+  async #acquire(shard: number, item: LeaseItem | undefined): Promise<boolean> {
     const version = randomUUID();
     const me = this.#o.replicaId;
+    const sent = this.#now();
     const took = await (
       item === undefined
         ? this.#o.table.create(shardKey(shard), me, version)
         : this.#o.table.swap(shardKey(shard), item, { owner: me, version })
     ).catch(() => false);
-    if (!took) return;
-    this.#held.set(shard, { version, validUntil: started + this.#validity() });
+    if (!took) return false;
+    this.#held.set(shard, { version, validUntil: sent + this.#validity() });
     this.#o.log.info({ shard, from: item?.owner || undefined }, "shard lease acquired");
+    return true;
   }
 
   #validity(): number {
@@ -246,10 +292,5 @@ export class LeaseManager {
       if (item.leaseKey.startsWith("replica#") && !this.#expired(item, now)) alive.add(item.owner);
     }
     return [...alive].sort();
-  }
-
-  #report(before: ReadonlySet<number>): void {
-    const after = this.held();
-    if (after.size !== before.size || [...after].some((shard) => !before.has(shard))) this.#o.onChange?.(after);
   }
 }

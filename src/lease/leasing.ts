@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
 import { LeaseStore } from "../aws/lease-store.js";
+import type { QueueResult } from "../controller/queue.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { LeaseManager } from "./lease-manager.js";
-import type { LeaseSnapshot } from "./lease-manager.js";
+import type { LeaseSnapshot, LeaseTable } from "./lease-manager.js";
 import { shardIndex, shardsOf } from "./shards.js";
 import type { ShardBy } from "./shards.js";
 
@@ -17,38 +18,89 @@ export type LeaseSettings = {
 
 export const DEFAULT_LEASE_DURATION_MS = 15_000;
 
+/** Tests: an in-memory table and a fake clock instead of DynamoDB and performance.now. */
+export type LeasingParts = { table?: LeaseTable; now?: () => number };
+
 /**
  * The controller's side of leasing: which resources this replica reconciles now (those whose
- * shard it holds) and the fence every AWS write passes (src/engine/applier.ts). Resources of a
- * shard are handed to the queue when the shard is acquired.
+ * shard it holds) and the fence every AWS write passes (src/engine/applier.ts).
+ *
+ * No key is ever dropped: a key the queue hands over while its shard's lease is not valid here,
+ * or whose write the fence refused, is parked. After every lease tick the parked keys of shards
+ * held then go back to the queue, and every key of a shard just acquired does too (the previous
+ * holder may have left it half done). So whatever the order of a commit, an acquire, a loss or a
+ * lease window that closed for a moment under load, each key of a held shard is reconciled
+ * within one tick (a sixth of the lease duration).
  */
 export class ControllerLeasing {
   readonly #settings: LeaseSettings;
-  readonly #store: LeaseStore;
+  readonly #store: LeaseStore | undefined;
   readonly #manager: LeaseManager;
+  readonly #log: Logger;
   #shardOf = new Map<ResourceKey, number>();
-  #onAcquired: (keys: ResourceKey[]) => void = () => undefined;
+  readonly #parked = new Set<ResourceKey>();
+  /** Keys whose write the fence refused since their handler started. */
+  readonly #fenced = new Set<ResourceKey>();
+  #requeue: (keys: ResourceKey[]) => void = () => undefined;
 
   constructor(
     settings: LeaseSettings,
     aws: { region: string | undefined; endpoint: string | undefined; accountIdHeader: string | undefined },
     log: Logger,
+    parts: LeasingParts = {},
   ) {
     this.#settings = settings;
-    this.#store = new LeaseStore({ table: settings.table, ...aws, requestTimeoutMs: Math.max(500, Math.round(settings.durationMs / 5)) });
+    this.#log = log.child({ replica: settings.replicaId });
+    this.#store = parts.table
+      ? undefined
+      : new LeaseStore({ table: settings.table, ...aws, requestTimeoutMs: Math.max(500, Math.round(settings.durationMs / 5)) });
     this.#manager = new LeaseManager({
-      table: this.#store,
+      table: parts.table ?? this.#store!,
       replicaId: settings.replicaId,
       shards: settings.shards,
       leaseDurationMs: settings.durationMs,
-      log: log.child({ replica: settings.replicaId }),
-      onChange: (held) => this.#onAcquired([...this.#shardOf].flatMap(([key, shard]) => (held.has(shard) ? [key] : []))),
+      log: this.#log,
+      ...(parts.now ? { now: parts.now } : {}),
+      onTick: ({ held, acquired }) => this.#afterTick(held, acquired),
     });
   }
 
-  /** Keys of shards newly held go back to the queue (the previous holder may have left them half done). */
-  onAcquired(callback: (keys: ResourceKey[]) => void): void {
-    this.#onAcquired = callback;
+  /** Where keys go that this replica must reconcile now (the work queue's `add`). */
+  onRequeue(callback: (keys: ResourceKey[]) => void): void {
+    this.#requeue = callback;
+  }
+
+  /**
+   * The queue handler's wrapper: runs `reconcile` only while this replica holds the key's shard.
+   * A key of another shard, or one the fence stopped mid-write, is parked instead of retried
+   * with backoff: the holder reconciles it (this replica, once its lease is valid again, or the
+   * replica that takes the shard over), within one tick rather than after minutes of backoff.
+   */
+  async gate(key: ResourceKey, reconcile: () => Promise<QueueResult>): Promise<QueueResult> {
+    if (!this.owns(key)) {
+      this.#parked.add(key);
+      return {};
+    }
+    this.#fenced.delete(key);
+    const result = await reconcile();
+    if (this.#fenced.delete(key) && "retry" in result) {
+      this.#parked.add(key);
+      return {};
+    }
+    return result;
+  }
+
+  /** Before writing `keys`: renew their shards' leases now if their windows run short (see LeaseManager.refresh). */
+  async beforeWrites(keys: readonly ResourceKey[]): Promise<void> {
+    await this.#manager.refresh(new Set(keys.map((key) => this.shardOf(key)))).catch((error: unknown) => {
+      // The fence still decides each write; a failed refresh only means fewer of them go through.
+      this.#log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease refresh before writes failed");
+    });
+  }
+
+  /** One round of the lease loop (tests drive it with a fake clock; `start` runs it on a timer). */
+  tick(): Promise<void> {
+    return this.#manager.tick();
   }
 
   start(): Promise<void> {
@@ -57,7 +109,7 @@ export class ControllerLeasing {
 
   async stop(): Promise<void> {
     await this.#manager.stop();
-    this.#store.destroy();
+    this.#store?.destroy();
   }
 
   /** A new commit: every replica computes the same shards from it. */
@@ -82,7 +134,23 @@ export class ControllerLeasing {
   /** Undefined when `key` may be written now; else why not. */
   fence(key: ResourceKey): string | undefined {
     if (this.owns(key)) return undefined;
+    this.#fenced.add(key);
     return `${key}: this replica (${this.#settings.replicaId}) does not hold a valid lease on shard ${this.shardOf(key)}, so nothing was written; the holder reconciles it`;
+  }
+
+  /** Keys waiting for their shard's lease on this replica. */
+  get parked(): number {
+    return this.#parked.size;
+  }
+
+  #afterTick(held: ReadonlySet<number>, acquired: ReadonlySet<number>): void {
+    const due = new Set<ResourceKey>();
+    for (const [key, shard] of this.#shardOf) if (acquired.has(shard)) due.add(key);
+    for (const key of this.#parked) if (held.has(this.shardOf(key))) due.add(key);
+    for (const key of due) this.#parked.delete(key);
+    if (due.size === 0) return;
+    if (acquired.size > 0) this.#log.info({ shards: [...acquired], keys: due.size }, "reconciling the keys of shards just acquired");
+    this.#requeue([...due]);
   }
 
   snapshot(): LeaseSnapshot & { table: string; shardBy: ShardBy } {

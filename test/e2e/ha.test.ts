@@ -279,5 +279,14 @@ describe("high availability: shard leases on DynamoDB", () => {
     console.log(`shards of a SIGKILLed replica moved after ${movedMs} ms (lease ${LEASE_MS} ms)`);
     expect(movedMs).toBeLessThanOrEqual(LEASE_MS + LEASE_MS / 3 + SLACK_MS);
     await env.converged("1.1", 60_000);
+
+    // A replica joins while a commit is being applied: shards move mid-apply (y and z give one
+    // each back), and every cluster still reaches the commit, whoever ends up holding it.
+    await env.deploy("1.2");
+    const w = await env.start("w", 6);
+    await w.process.waitForLog("w's shards", (l) => l.msg === "shard lease acquired", 15_000);
+    await env.converged("1.2", 60_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${[y, z, w].map((r) => r.process.tail(30)).join("\n")}`);
+    });
   }, 180_000);
 });

@@ -1,35 +1,8 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { LeaseItem } from "../../../src/aws/lease-store.js";
 import { LeaseManager } from "../../../src/lease/lease-manager.js";
 import type { LeaseTable } from "../../../src/lease/lease-manager.js";
-
-/** The table's conditional semantics, in memory: what DynamoDB guarantees, and no more. */
-class MemoryTable implements LeaseTable {
-  readonly rows = new Map<string, LeaseItem>();
-  down = false;
-  async scan(): Promise<LeaseItem[]> {
-    if (this.down) throw new Error("unreachable");
-    return [...this.rows.values()].map((r) => ({ ...r }));
-  }
-  async create(leaseKey: string, owner: string, version: string): Promise<boolean> {
-    if (this.down) throw new Error("unreachable");
-    if (this.rows.has(leaseKey)) return false;
-    this.rows.set(leaseKey, { leaseKey, owner, version });
-    return true;
-  }
-  async swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string }): Promise<boolean> {
-    if (this.down) throw new Error("unreachable");
-    const row = this.rows.get(leaseKey);
-    if (!row || row.version !== expected.version || row.owner !== expected.owner) return false;
-    this.rows.set(leaseKey, { leaseKey, ...next });
-    return true;
-  }
-  async heartbeat(leaseKey: string, owner: string, version: string): Promise<void> {
-    if (this.down) throw new Error("unreachable");
-    this.rows.set(leaseKey, { leaseKey, owner, version });
-  }
-}
+import { MemoryTable } from "./memory-table.js";
 
 const log = pino({ level: "silent" });
 const D = 3_000;
@@ -114,6 +87,19 @@ describe("LeaseManager", () => {
     table.down = false;
     await run(clock, D / 3, [a]);
     expect(a.holds(0)).toBe(true);
+  });
+
+  it("renewals that land but whose answers are lost keep the window open, and nobody else takes the shard", async () => {
+    const table = new MemoryTable();
+    const clock = { t: 0 };
+    const [a, b] = [replica(table, "a", clock), replica(table, "b", clock)];
+    await run(clock, D, [a, b]);
+    expect(a.holds(0)).toBe(true);
+    table.loseAnswers = true;
+    for (let step = 0; step < 18; step++) {
+      await run(clock, STEP, [a, b]);
+      expect([a.holds(0), b.holds(0)]).toEqual([true, false]);
+    }
   });
 
   it("three replicas share six shards two each, and a leaving replica's shards move to the others", async () => {
