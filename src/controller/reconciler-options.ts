@@ -3,7 +3,7 @@ import type { AlertDispatcher } from "../alerts/dispatcher.js";
 import type { AwsClients } from "../aws/index.js";
 import type { SecretMatcher } from "../diff/mask.js";
 import type { Action } from "../resources/types.js";
-import type { ApplyResult } from "../engine/applier.js";
+import type { ApplyOptions, ApplyResult } from "../engine/applier.js";
 import type { DriftTracker } from "../state/drift.js";
 import type { LiveReader } from "../engine/live-state.js";
 import type { ControllerMetrics } from "../state/metrics.js";
@@ -50,8 +50,8 @@ export type ReconcilerSettings = {
 /** The reader as the reconciler uses it (a seam: unit tests give a fake, the controller a LiveReader). */
 export type ReconcilerReader = Pick<LiveReader, "snapshot" | "withLatest" | "recordWrites" | "forgetCached">;
 
-/** Executes the chosen actions (a seam: the controller uses applyPlan against AWS). */
-export type ReconcilerApplier = (actions: readonly Action[]) => Promise<ApplyResult>;
+/** Executes the chosen actions, with the revisions other keys registered (a seam: the controller uses applyPlan against AWS). */
+export type ReconcilerApplier = (actions: readonly Action[], options?: ApplyOptions) => Promise<ApplyResult>;
 
 export type ReconcilerOptions = {
   aws: AwsClients;
