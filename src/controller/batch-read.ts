@@ -34,29 +34,37 @@ export type BatchReadContext = {
   records: ResourceRecords;
   desired: DesiredState | undefined;
   now: Date;
+  /** Keys queued to run soon: read and planned with the batch, their slices kept for when they start. */
+  upcoming?: Iterable<ResourceKey> | undefined;
 };
+
+export type BatchReadResult = { slices: KeyRead[]; ahead: Map<ResourceKey, KeyRead> };
 
 /**
  * Read and plan for every key of a batch at once: the keys' resources plus the task definitions
  * and users they need (one batched snapshot, ⌈N/10⌉ DescribeServices for N services), then the
  * hook tasks they run. A failed read fails each present key, never the batch.
  */
-export async function readBatch(keys: readonly ResourceKey[], context: BatchReadContext): Promise<KeyRead[]> {
+export async function readBatch(keys: readonly ResourceKey[], context: BatchReadContext): Promise<BatchReadResult> {
   const { o, desired, now } = context;
   const times = { now, at: Date.now(), started: performance.now() };
-  if (desired === undefined) return keys.map(() => ({ ...times, type: "idle", desired }));
-  const present = [...new Set(keys)].filter((k) => k !== PRUNE_KEY && desired.manifests.has(k));
+  const ahead = new Map<ResourceKey, KeyRead>();
+  if (desired === undefined) return { slices: keys.map(() => ({ ...times, type: "idle", desired })), ahead };
+  const asked = new Set(keys);
+  const present = [...asked].filter((k) => k !== PRUNE_KEY && desired.manifests.has(k));
+  // Only a batch that reads anyway reads ahead: the queued keys ride along (the same calls, 10 services a DescribeServices).
+  const later = present.length === 0 ? [] : [...(context.upcoming ?? [])].filter((k) => !asked.has(k) && desired.manifests.has(k));
   const slice = (key: ResourceKey, planned: (key: ResourceKey) => KeyRead): KeyRead => {
     if (key === PRUNE_KEY && o.prune) return { ...times, type: "idle", desired };
     return desired.manifests.has(key) ? planned(key) : { ...times, type: "gone", desired };
   };
-  if (present.length === 0) return keys.map((key) => slice(key, () => ({ ...times, type: "gone", desired })));
+  if (present.length === 0) return { slices: keys.map((key) => slice(key, () => ({ ...times, type: "gone", desired }))), ahead };
   const settings = o.settings;
   let planned: { result: PlanResult; snapshot: LiveSnapshot };
   try {
     planned = await readAndPlan(
       o.reader,
-      planningSet(present, desired.manifests),
+      planningSet([...present, ...later], desired.manifests),
       {
         owner: settings.owner,
         repo: settings.repo,
@@ -73,13 +81,41 @@ export async function readBatch(keys: readonly ResourceKey[], context: BatchRead
   } catch (error) {
     const failure = asEcsGitopsError(error);
     o.log.warn({ err: failure, keys: present.length }, "could not read live state");
-    return keys.map((key) => slice(key, () => ({ ...times, type: "failed", desired, error: failure })));
+    return { slices: keys.map((key) => slice(key, () => ({ ...times, type: "failed", desired, error: failure }))), ahead };
   }
   const { result, snapshot } = planned;
   noteHandMadeRevisions(o, context.records, snapshot, desired);
   // Hook tasks of the batch's services, in one DescribeTasks per cluster (docs/hooks.md).
-  await o.hooks?.refresh(present);
+  await o.hooks?.refresh([...present, ...later]);
   const actions = new Map<ResourceKey, Action>();
   for (const action of result.actions) if (!actions.has(action.key)) actions.set(action.key, action);
-  return keys.map((key) => slice(key, () => ({ ...times, type: "planned", desired, action: actions.get(key), result, snapshot })));
+  const sliceOf = (key: ResourceKey): KeyRead => ({ ...times, type: "planned", desired, action: actions.get(key), result, snapshot });
+  for (const key of later) ahead.set(key, sliceOf(key));
+  return { slices: keys.map((key) => slice(key, sliceOf)), ahead };
+}
+
+/**
+ * Slices read ahead for queued keys. A key takes its slice when it starts, if the slice is of the
+ * desired state in force, was read after the key was last queued (a trigger after the read asks
+ * for a fresh look) and is at most `maxAgeMs` old; else it reads again.
+ */
+export class ReadAhead {
+  readonly #slices = new Map<ResourceKey, KeyRead>();
+
+  keep(slices: ReadonlyMap<ResourceKey, KeyRead>): void {
+    for (const [key, read] of slices) this.#slices.set(key, read);
+  }
+
+  take(key: ResourceKey, desired: DesiredState | undefined, queuedAt: number | undefined, maxAgeMs: number): KeyRead | undefined {
+    const read = this.#slices.get(key);
+    if (read === undefined) return undefined;
+    this.#slices.delete(key);
+    const fresh = read.desired === desired && read.at >= (queuedAt ?? Number.POSITIVE_INFINITY) && Date.now() - read.at <= maxAgeMs;
+    return fresh ? read : undefined;
+  }
+
+  /** A new desired state: slices of the old one are of no use. */
+  clear(): void {
+    this.#slices.clear();
+  }
 }

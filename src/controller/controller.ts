@@ -13,7 +13,7 @@ import { ResourceDetails } from "../state/resource-details.js";
 import { redactUrl } from "./log.js";
 import { createMetrics, setCurrentCommit } from "../state/metrics.js";
 import type { ControllerMetrics } from "../state/metrics.js";
-import { WorkQueue } from "./queue.js";
+import { RECONCILE_CONCURRENCY, WorkQueue } from "./queue.js";
 import type { Reconciler } from "./reconciler.js";
 import { jittered } from "../jitter.js";
 import { pollIntervalMs, settingsFromConfig } from "./controller-options.js";
@@ -121,15 +121,15 @@ export class Controller {
       details,
       syncWindows: () => this.#config?.syncWindows ?? [],
       requeue: (target) => this.#requeue(target),
+      upcoming: () => this.#queue?.waiting ?? [],
     });
     this.#reconciler = built.reconciler;
     const pause = built.pause;
     const reconciler = this.#reconciler;
-    // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must
-    // exceed the number of keys, or a resync splits into several waves that each pay the reads.
     // With leases, a key of a shard another replica holds is dropped here; it comes back when its shard is acquired.
-    const handler = (key: string) => (leasing && !leasing.owns(key) ? Promise.resolve({}) : reconciler.reconcile(key));
-    this.#queue = new WorkQueue({ concurrency: 100_000, handler, log: this.#log });
+    const handler = (key: string, { queuedAt }: { queuedAt: number }) =>
+      leasing && !leasing.owns(key) ? Promise.resolve({}) : reconciler.reconcile(key, queuedAt);
+    this.#queue = new WorkQueue({ concurrency: RECONCILE_CONCURRENCY, handler, log: this.#log });
     if (leasing) {
       leasing.onAcquired((keys) => {
         for (const key of keys) this.#queue?.add(key);

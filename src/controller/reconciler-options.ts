@@ -13,7 +13,7 @@ import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import type { StatusStore } from "../state/status.js";
 import type { DeployTracker } from "./deploys.js";
 import type { DeployHooks } from "./deploy-hooks.js";
-import type { Manifest } from "../manifests/types.js";
+import type { Manifest, ResourceKey } from "../manifests/types.js";
 import type { Paused } from "../pause/gate.js";
 import type { CodeDeployFollower } from "../engine/codedeploy-follow.js";
 import type { PrunePass } from "./prune-pass.js";
@@ -81,6 +81,11 @@ export type ReconcilerOptions = {
   paused?: ((manifest: Manifest, now: Date) => Paused | undefined) | undefined;
   /** Follows CodeDeploy deployments our writes started: their status is the resource's health meanwhile. */
   codeDeploy?: CodeDeployFollower | undefined;
+  /**
+   * Keys queued to run soon (the work queue's waiting keys): a batch reads them too, so a resync
+   * larger than the queue's concurrency still shares one read. Unset: no read-ahead.
+   */
+  upcoming?: (() => Iterable<ResourceKey>) | undefined;
   /** Orphans and prune (prune-pass.ts), run after the creates and updates of its wave. */
   prune?: Pick<PrunePass, "run"> | undefined;
 };

@@ -22,7 +22,7 @@ import { isOnlyResidue, residueAfterWrite } from "../engine/write-residue.js";
 import { liftsPin } from "../resources/service/deploy-controls.js";
 import { recordWithHooks } from "./deploy-hooks.js";
 import type { HookWave } from "./deploy-hooks.js";
-import { readBatch } from "./batch-read.js";
+import { ReadAhead, readBatch } from "./batch-read.js";
 import type { KeyRead } from "./batch-read.js";
 import { WriteOrder } from "./write-order.js";
 import { PRUNE_KEY } from "./prune-pass.js";
@@ -42,6 +42,7 @@ export class Reconciler {
   #desired: DesiredState | undefined;
   readonly #reads: BatchReader<ResourceKey, KeyRead>;
   readonly #order = new WriteOrder();
+  readonly #ahead = new ReadAhead();
   /** A key's reconcile that has not got its read yet: a second caller joins it rather than reading again. */
   readonly #unread = new Map<ResourceKey, Promise<QueueResult>>();
   readonly #records: ResourceRecords;
@@ -54,7 +55,12 @@ export class Reconciler {
     // Seen-live hashes persisted by the drift tracker (restored before we are built).
     this.#records = new ResourceRecords(options.drift);
     this.#reads = new BatchReader(
-      (keys) => readBatch(keys, { o: this.#o, records: this.#records, desired: this.#desired, now: this.#now() }),
+      async (keys) => {
+        const context = { o: this.#o, records: this.#records, desired: this.#desired, now: this.#now(), upcoming: this.#o.upcoming?.() };
+        const { slices, ahead } = await readBatch(keys, context);
+        this.#ahead.keep(ahead);
+        return slices;
+      },
       { quietMs: options.waveDelayMs, maxDelayMs: options.maxWaveDelayMs },
     );
   }
@@ -76,6 +82,7 @@ export class Reconciler {
   setDesired(state: DesiredState): ResourceKey[] {
     const previous = this.#desired;
     this.#desired = state;
+    this.#ahead.clear();
     const keys = new Set(state.manifests.keys());
     for (const key of previous?.manifests.keys() ?? []) keys.add(key);
     // First desired state after a start: persisted records of keys that left git meanwhile are forgotten.
@@ -84,8 +91,11 @@ export class Reconciler {
     return this.#o.prune ? [...ordered, PRUNE_KEY] : ordered;
   }
 
-  /** Reconcile one key; never twice at once for a key, and a caller that comes before the read joins it. */
-  reconcile(key: ResourceKey): Promise<QueueResult> {
+  /**
+   * Reconcile one key; never twice at once for a key, and a caller that comes before the read joins
+   * it. `queuedAt` (when the queue last got the key): a slice read ahead after it is used, not read again.
+   */
+  reconcile(key: ResourceKey, queuedAt?: number): Promise<QueueResult> {
     const unread = this.#unread.get(key);
     if (unread) return unread;
     const previous = this.#order.running(key);
@@ -96,7 +106,7 @@ export class Reconciler {
       (async (): Promise<QueueResult> => {
         try {
           await previous?.catch(() => undefined);
-          const read = await this.#reads.load(key);
+          const read = this.#ahead.take(key, this.#desired, queuedAt, this.#o.settings.resyncMs) ?? (await this.#reads.load(key));
           if (this.#unread.get(key) === job) this.#unread.delete(key);
           return await this.#reconcileRead(key, read);
         } catch (error) {

@@ -58,7 +58,9 @@ function deferred(): Deferred {
  * The reader, planner and applier seams: reads are counted, every manifest plans a create, and
  * the applier resolves placeholders only from what it was told was registered (as applyPlan does).
  */
-function setup(options: { actionsOf?: (m: Manifest) => Action; registration?: Deferred; prune?: boolean } = {}) {
+function setup(
+  options: { actionsOf?: (m: Manifest) => Action; registration?: Deferred; prune?: boolean; upcoming?: () => ResourceKey[] } = {},
+) {
   const reads: ResourceKey[][] = [];
   const events: string[] = [];
   const applied: { key: ResourceKey; input: JsonObject; registered: ApplyOptions["registered"] }[] = [];
@@ -130,6 +132,7 @@ function setup(options: { actionsOf?: (m: Manifest) => Action; registration?: De
     log,
     settings: { ...SETTINGS, prune: options.prune },
     waveDelayMs: 1,
+    upcoming: options.upcoming,
     ...(options.prune ? { prune } : {}),
   });
   const manifests = [SERVICE, WORKER, FAMILY];
@@ -221,5 +224,34 @@ describe("Reconciler: reconcile(key) reconciles that key", () => {
     await results;
     expect(t.events).toEqual([`applied ${WORKER.key}`, `applied ${FAMILY.key}`, `applied ${SERVICE.key}`, "prune c7"]);
     expect(t.reads).toHaveLength(1);
+  });
+
+  it("reads the queued keys ahead with the running ones: they start later without reading again", async () => {
+    let queued: ResourceKey[] = [SERVICE.key, WORKER.key];
+    const t = setup({ upcoming: () => queued });
+    const queuedAt = Date.now();
+    await t.reconciler.reconcile(FAMILY.key, queuedAt);
+    expect(t.reads).toEqual([[FAMILY.key, SERVICE.key, WORKER.key]]);
+    queued = [];
+    // Queued before that read: the slice read then is used; its family's registration is shared.
+    expect(await t.reconciler.reconcile(SERVICE.key, queuedAt)).toEqual({ requeueAfterMs: 7_000 });
+    expect(t.reads).toHaveLength(1);
+    expect(t.applied.find((a) => a.key === SERVICE.key)?.input["taskDefinition"]).toBe(REGISTERED);
+    // Queued again after the read (a trigger the read did not see): read afresh.
+    await t.reconciler.reconcile(WORKER.key, Date.now() + 1);
+    expect(t.reads).toHaveLength(2);
+    expect(registrations(t.applied)).toBe(1);
+  });
+
+  it("a slice read ahead is dropped with a new desired state, and never used by a caller outside the queue", async () => {
+    const t = setup({ upcoming: () => [SERVICE.key, WORKER.key] });
+    const queuedAt = Date.now();
+    await t.reconciler.reconcile(FAMILY.key, queuedAt);
+    await t.reconciler.reconcile(WORKER.key);
+    expect(t.reads).toHaveLength(2);
+    const desired = t.reconciler.desired!;
+    t.reconciler.setDesired({ ...desired, commit: "c8" });
+    await t.reconciler.reconcile(SERVICE.key, queuedAt);
+    expect(t.reads).toHaveLength(3);
   });
 });
