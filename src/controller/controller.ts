@@ -121,7 +121,8 @@ export class Controller {
       details,
       syncWindows: () => this.#config?.syncWindows ?? [],
       requeue: (target) => this.#requeue(target),
-      upcoming: () => this.#queue?.waiting ?? [],
+      // Keys of a shard another replica holds are dropped when they start: never read ahead.
+      upcoming: () => [...(this.#queue?.waiting ?? [])].filter((key) => leasing?.owns(key) ?? true),
     });
     this.#reconciler = built.reconciler;
     const pause = built.pause;
