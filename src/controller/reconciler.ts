@@ -15,7 +15,7 @@ import { pluginFor, pluginOf } from "../resources/registry.js";
 import { applies, changedCount, decide } from "./policy.js";
 import { ResourceRecords } from "../state/records.js";
 import type { ReconcilerOptions, ReconcilerSettings } from "./reconciler-options.js";
-import { resyncAfterMs } from "../engine/waves.js";
+import { pollAfterMs, resyncAfterMs } from "../engine/waves.js";
 import type { Verdict } from "./policy.js";
 import { referencedFamilies } from "../engine/references.js";
 import { isOnlyResidue, residueAfterWrite } from "../engine/write-residue.js";
@@ -287,7 +287,7 @@ export class Reconciler {
         drift: undefined,
       });
       this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
-      return { requeueAfterMs: settings.progressPollMs };
+      return { requeueAfterMs: pollAfterMs(settings.progressPollMs, this.#resyncPhase, Date.now()) };
     }
     const drift = this.#o.drift.driftStatus(key);
     status.update(key, {
@@ -300,11 +300,9 @@ export class Reconciler {
     });
     if (verdict.sync === "Synced") this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
     log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
-    // While a service rolls out, look again soon; otherwise at the next resync.
-    return {
-      requeueAfterMs:
-        health.health === "Progressing" ? settings.progressPollMs : resyncAfterMs(this.#o.settings.resyncMs, this.#resyncPhase, Date.now()),
-    };
+    // While a service rolls out, look again soon; otherwise at the next resync. Both on shared ticks.
+    const [periodMs, after] = health.health === "Progressing" ? [settings.progressPollMs, pollAfterMs] : [settings.resyncMs, resyncAfterMs];
+    return { requeueAfterMs: after(periodMs, this.#resyncPhase, Date.now()) };
   }
 
   /** After our write: what it left undone, for the next look (never after a retry that finished one). */

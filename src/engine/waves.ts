@@ -10,3 +10,18 @@ export function resyncAfterMs(periodMs: number, phase: number, now: number): num
   const tick = offsetMs + Math.ceil((now + periodMs / 2 - offsetMs) / periodMs) * periodMs;
   return Math.max(1, Math.round(tick - now));
 }
+
+/**
+ * Time until the next poll tick at least one period away, on a grid of quarter periods (in the
+ * resync ticks' phase). Keys reconciled one by one finish at slightly different moments (each
+ * after its own writes); polled exactly one period later, a rollout of N services would scatter
+ * into many small reads. On the grid, keys that finished within a quarter period of each other
+ * poll together and stay together.
+ */
+export function pollAfterMs(periodMs: number, phase: number, now: number): number {
+  if (!(periodMs > 0)) return periodMs;
+  const stepMs = periodMs / 4;
+  const offsetMs = phase * periodMs;
+  const tick = offsetMs + Math.ceil((now + periodMs - offsetMs) / stepMs) * stepMs;
+  return Math.max(1, Math.round(tick - now));
+}

@@ -147,6 +147,9 @@ function setup(
   return { reconciler, reads, applied, events, keys };
 }
 
+/** Looked at again after the progress poll (7 s), on its shared tick. */
+const POLLED = { requeueAfterMs: expect.toSatisfy((ms: number) => ms >= 7_000 && ms <= 8_750) };
+
 const registrations = (applied: { key: ResourceKey }[]) => applied.filter((a) => a.key === FAMILY.key).length;
 
 describe("Reconciler: reconcile(key) reconciles that key", () => {
@@ -157,7 +160,7 @@ describe("Reconciler: reconcile(key) reconciles that key", () => {
         : creates(m);
     const t = setup({ actionsOf: blocked });
     const [family, worker] = await Promise.all([t.reconciler.reconcile(FAMILY.key), t.reconciler.reconcile(WORKER.key)]);
-    expect(family).toEqual({ requeueAfterMs: SETTINGS.progressPollMs });
+    expect(family).toEqual(POLLED);
     expect(worker).toEqual({ stalled: true });
     expect(t.reads).toHaveLength(1);
     expect(t.applied.map((a) => a.key)).toEqual([FAMILY.key]);
@@ -180,7 +183,7 @@ describe("Reconciler: reconcile(key) reconciles that key", () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(t.events).toEqual([]);
     registration.release();
-    expect(await Promise.all([service, family])).toEqual([{ requeueAfterMs: 7_000 }, { requeueAfterMs: 7_000 }]);
+    expect(await Promise.all([service, family])).toEqual([POLLED, POLLED]);
     expect(t.reads).toHaveLength(1);
     expect(t.events).toEqual([`applied ${FAMILY.key}`, `applied ${SERVICE.key}`]);
     expect(t.applied.find((a) => a.key === SERVICE.key)?.input["taskDefinition"]).toBe(REGISTERED);
@@ -197,7 +200,7 @@ describe("Reconciler: reconcile(key) reconciles that key", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(t.events).toEqual([]);
     registration.release();
-    expect(await service).toEqual({ requeueAfterMs: 7_000 });
+    expect(await service).toEqual(POLLED);
     await family;
     expect(t.reads).toHaveLength(2);
     expect(registrations(t.applied)).toBe(1);
@@ -234,7 +237,7 @@ describe("Reconciler: reconcile(key) reconciles that key", () => {
     expect(t.reads).toEqual([[FAMILY.key, SERVICE.key, WORKER.key]]);
     queued = [];
     // Queued before that read: the slice read then is used; its family's registration is shared.
-    expect(await t.reconciler.reconcile(SERVICE.key, queuedAt)).toEqual({ requeueAfterMs: 7_000 });
+    expect(await t.reconciler.reconcile(SERVICE.key, queuedAt)).toEqual(POLLED);
     expect(t.reads).toHaveLength(1);
     expect(t.applied.find((a) => a.key === SERVICE.key)?.input["taskDefinition"]).toBe(REGISTERED);
     // Queued again after the read (a trigger the read did not see): read afresh.
@@ -253,5 +256,22 @@ describe("Reconciler: reconcile(key) reconciles that key", () => {
     t.reconciler.setDesired({ ...desired, commit: "c8" });
     await t.reconciler.reconcile(SERVICE.key, queuedAt);
     expect(t.reads).toHaveLength(3);
+  });
+
+  it("keys written one after the other poll their rollouts together: one read for the next look", async () => {
+    const registration = deferred();
+    const t = setup({ registration });
+    const due: number[] = [];
+    const finish = (job: Promise<QueueResult>) => job.then((r) => due.push(Date.now() + ("requeueAfterMs" in r ? r.requeueAfterMs! : NaN)));
+    const jobs = [finish(t.reconciler.reconcile(FAMILY.key)), finish(t.reconciler.reconcile(WORKER.key))];
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    // The worker finished while the family still registers; the service (another batch) follows the family.
+    jobs.push(finish(t.reconciler.reconcile(SERVICE.key)));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    registration.release();
+    await Promise.all(jobs);
+    expect(t.reads).toHaveLength(2);
+    expect(due.every((at) => Number.isFinite(at))).toBe(true);
+    expect(Math.max(...due) - Math.min(...due)).toBeLessThanOrEqual(2);
   });
 });
