@@ -148,7 +148,7 @@ function setup(
 }
 
 /** Looked at again after the progress poll (7 s), on its shared tick. */
-const POLLED = { requeueAfterMs: expect.toSatisfy((ms: number) => ms >= 7_000 && ms <= 8_750) };
+const POLLED = { requeueAfterMs: expect.toSatisfy((ms: number) => ms >= 7_000 && ms <= 7_875) };
 
 const registrations = (applied: { key: ResourceKey }[]) => applied.filter((a) => a.key === FAMILY.key).length;
 

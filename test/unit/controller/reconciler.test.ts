@@ -155,9 +155,9 @@ describe("Reconciler", () => {
   it("reverts drift with self-heal on, using the one clock it is given for the alert times", async () => {
     const t = setup({ actionsOf: (m) => (m === WEB ? drifted(m) : noop(m)) });
     const result = await t.reconciler.reconcile(WEB.key);
-    // Looked at again after the progress poll, on its shared tick (within a quarter period more).
+    // Looked at again after the progress poll, on its shared tick (within an eighth of a period more).
     expect(result).toEqual({
-      requeueAfterMs: expect.toSatisfy((ms: number) => ms >= SETTINGS.progressPollMs && ms <= SETTINGS.progressPollMs * 1.25),
+      requeueAfterMs: expect.toSatisfy((ms: number) => ms >= SETTINGS.progressPollMs && ms <= SETTINGS.progressPollMs * 1.125),
     });
     expect(t.applied).toEqual([[drifted(WEB)]]);
     // The reader hears of the write only from the orchestrator, after apply returned it.
