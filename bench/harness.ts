@@ -10,7 +10,7 @@ import type { LiveReaderOptions } from "../src/engine/live-state.js";
 import { createMetrics } from "../src/state/metrics.js";
 import { planAll } from "../src/engine/planner.js";
 import type { LiveSnapshot, PlanSettings } from "../src/engine/planner.js";
-import { WorkQueue } from "../src/controller/queue.js";
+import { RECONCILE_CONCURRENCY, WorkQueue } from "../src/controller/queue.js";
 import type { QueueResult } from "../src/controller/queue.js";
 import { Reconciler } from "../src/controller/reconciler.js";
 import { StatusStore } from "../src/state/status.js";
@@ -53,9 +53,10 @@ const HOUR_MS = 3_600_000;
 
 /**
  * The controller's reconcile path without git and HTTP: a keyed WorkQueue (as many slots as the
- * controller gives it) feeding the wave Reconciler, which reads through one LiveReader and applies
- * with the concurrent applier. Resync and rollout polling are an hour away, so each phase runs
- * exactly what it adds (as a shared resync tick would: every key at once).
+ * controller gives it) feeding the Reconciler, which reads through one LiveReader (queued keys
+ * read ahead with the running ones) and applies with the concurrent applier. Resync and rollout
+ * polling are an hour away, so each phase runs exactly what it adds (as a shared resync tick
+ * would: every key at once).
  */
 export class WaveHarness {
   readonly reader: RecordingReader;
@@ -97,12 +98,13 @@ export class WaveHarness {
         resyncMs: HOUR_MS,
         progressPollMs: HOUR_MS,
       },
+      upcoming: () => this.#queue.waiting,
     });
     const reconciler = this.reconciler;
     this.#queue = new WorkQueue({
-      concurrency: 100_000,
-      handler: async (key) => {
-        const result = await reconciler.reconcile(key);
+      concurrency: RECONCILE_CONCURRENCY,
+      handler: async (key, { queuedAt }) => {
+        const result = await reconciler.reconcile(key, queuedAt);
         this.#settle(key, result);
         return result;
       },

@@ -29,6 +29,7 @@ import { startDeployHooks } from "./deploy-hooks-setup.js";
 import { DeployTracker } from "./deploys.js";
 import { PrunePass } from "./prune-pass.js";
 import { Reconciler } from "./reconciler.js";
+import type { ResourceKey } from "../manifests/types.js";
 
 /** The parts a controller's reconciler is built from (all made once at start). */
 export type ReconcilerParts = {
@@ -47,6 +48,8 @@ export type ReconcilerParts = {
   syncWindows: () => readonly SyncWindow[];
   /** Reconcile again what a suspend or resume names. */
   requeue: (target: SuspendTarget) => void;
+  /** The keys waiting in the work queue: a batched read reads them ahead. */
+  upcoming: () => Iterable<ResourceKey>;
 };
 
 /** The reconciler with the settings flags give; ecs-gitops.yaml adds its own per commit (settingsFromConfig). */
@@ -95,6 +98,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
       progressPollMs: o.progressPollMs,
     },
     onPlanned: (action, snapshot, isSecret, now) => p.details.notePlan(action, snapshot, isSecret, now),
+    upcoming: p.upcoming,
     prune: new PrunePass({
       aws: p.fenced,
       status: p.status,

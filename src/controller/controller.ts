@@ -13,7 +13,7 @@ import { ResourceDetails } from "../state/resource-details.js";
 import { redactUrl } from "./log.js";
 import { createMetrics, setCurrentCommit } from "../state/metrics.js";
 import type { ControllerMetrics } from "../state/metrics.js";
-import { WorkQueue } from "./queue.js";
+import { RECONCILE_CONCURRENCY, WorkQueue } from "./queue.js";
 import type { Reconciler } from "./reconciler.js";
 import { jittered } from "../jitter.js";
 import { pollIntervalMs, settingsFromConfig } from "./controller-options.js";
@@ -123,15 +123,16 @@ export class Controller {
       details,
       syncWindows: () => this.#config?.syncWindows ?? [],
       requeue: (target) => this.#requeue(target),
+      // Keys of a shard another replica holds are dropped when they start: never read ahead.
+      upcoming: () => [...(this.#queue?.waiting ?? [])].filter((key) => leasing?.owns(key) ?? true),
     });
     this.#reconciler = built.reconciler;
     const pause = built.pause;
     const reconciler = this.#reconciler;
-    // High concurrency is cheap: handlers wait on shared waves; AWS pacing happens below. It must
-    // exceed the number of keys, or a resync splits into several waves that each pay the reads.
     // With leases, a key of a shard this replica does not hold now is parked; it comes back when it does.
-    const handler = (key: string) => (leasing ? leasing.gate(key, () => reconciler.reconcile(key)) : reconciler.reconcile(key));
-    this.#queue = new WorkQueue({ concurrency: 100_000, handler, log: this.#log });
+    const handler = (key: string, { queuedAt }: { queuedAt: number }) =>
+      leasing ? leasing.gate(key, () => reconciler.reconcile(key, queuedAt)) : reconciler.reconcile(key, queuedAt);
+    this.#queue = new WorkQueue({ concurrency: RECONCILE_CONCURRENCY, handler, log: this.#log });
     if (leasing) {
       leasing.onRequeue((keys) => {
         for (const key of keys) this.#queue?.add(key);

@@ -20,9 +20,8 @@ import type { Verdict } from "./policy.js";
 /** Why a service's deploy does not go out in this wave: its preDeploy hooks run, or one failed. */
 export type HookHold = { type: "wait"; message: string } | { type: "failed"; message: string; run: HookRun };
 
-/** What a wave tells the hooks: its keys, the desired state, the plan's revisions and the policy's verdicts. */
+/** What a reconcile tells the hooks: the desired state, the plan's revisions and the policy's verdicts. */
 export type HookWave = {
-  keys: readonly ResourceKey[];
   desired: DesiredState;
   resolved: PlanResult["resolved"];
   verdicts: ReadonlyMap<ResourceKey, Verdict>;
@@ -87,9 +86,13 @@ export class DeployHooks {
     return this.#runner.store.runsOf(key).some((r) => r.outcome === "running");
   }
 
-  /** Before a wave's apply: which of `toApply` must wait for (or were stopped by) their preDeploy hooks. */
+  /** Once per batched read: the hook tasks the batch's services run, read before their holds are judged. */
+  async refresh(keys: readonly ResourceKey[]): Promise<void> {
+    await this.#runner.refresh(new Set(keys));
+  }
+
+  /** Before an apply (after `refresh`): which of `toApply` must wait for (or were stopped by) their preDeploy hooks. */
   async hold(toApply: readonly Action[], wave: HookWave): Promise<Map<ResourceKey, HookHold>> {
-    await this.#runner.refresh(new Set(wave.keys));
     const holds = new Map<ResourceKey, HookHold>();
     for (const action of toApply) {
       const manifest = wave.desired.manifests.get(action.key);

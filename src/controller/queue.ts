@@ -12,7 +12,8 @@ import { jittered } from "../jitter.js";
  */
 export type QueueResult = { requeueAfterMs?: number } | { retry: true } | { stalled: true };
 
-export type QueueHandler = (key: string, context: { signal: AbortSignal }) => Promise<QueueResult>;
+/** `queuedAt`: when the key was last added before this run (a read made after it is fresh enough). */
+export type QueueHandler = (key: string, context: { signal: AbortSignal; queuedAt: number }) => Promise<QueueResult>;
 
 export type Clock = {
   now(): number;
@@ -32,6 +33,13 @@ export type WorkQueueOptions = {
   random?: () => number;
   log?: Logger;
 };
+
+/**
+ * Reconciles the controller runs at once. Bounded: a reconcile no longer waits in a wave for
+ * others to join (the batching reader reads the queued keys ahead instead), and each holds a
+ * plan and its writes while it runs.
+ */
+export const RECONCILE_CONCURRENCY = 128;
 
 // Looked up on every call, so fake timers installed after construction still apply.
 const systemClock: Clock = {
@@ -58,6 +66,8 @@ export class WorkQueue {
   readonly #jitter: number;
   readonly #pq: PQueue;
   readonly #waiting = new Set<string>();
+  /** When each waiting key was last added (an add of a key already waiting moves it). */
+  readonly #queuedAt = new Map<string, number>();
   readonly #processing = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #timers = new Map<string, Timer>();
@@ -84,6 +94,11 @@ export class WorkQueue {
     return this.#waiting.size;
   }
 
+  /** The keys waiting to run, in the order they will start. */
+  get waiting(): ReadonlySet<string> {
+    return this.#waiting;
+  }
+
   /** Keys whose handler is running now. */
   get inFlight(): number {
     return this.#processing.size;
@@ -107,6 +122,7 @@ export class WorkQueue {
       this.#dirty.add(key);
       return;
     }
+    this.#queuedAt.set(key, this.#clock.now());
     if (this.#waiting.has(key)) return;
     this.#waiting.add(key);
     void this.#pq.add(() => this.#run(key));
@@ -162,6 +178,7 @@ export class WorkQueue {
     this.#stopped = true;
     this.#pq.clear();
     this.#waiting.clear();
+    this.#queuedAt.clear();
     this.#dirty.clear();
     for (const key of [...this.#timers.keys()]) this.#cancelTimer(key);
     if (this.#processing.size === 0) return true;
@@ -178,9 +195,11 @@ export class WorkQueue {
   async #run(key: string): Promise<void> {
     this.#waiting.delete(key);
     this.#processing.add(key);
+    const queuedAt = this.#queuedAt.get(key) ?? this.#clock.now();
+    this.#queuedAt.delete(key);
     let result: QueueResult;
     try {
-      result = await this.#handler(key, { signal: this.#abort.signal });
+      result = await this.#handler(key, { signal: this.#abort.signal, queuedAt });
     } catch (error) {
       this.#log?.warn({ key, err: error }, "handler threw; retrying with backoff");
       result = { retry: true };

@@ -3,7 +3,7 @@ import type { AlertDispatcher } from "../alerts/dispatcher.js";
 import type { AwsClients } from "../aws/index.js";
 import type { SecretMatcher } from "../diff/mask.js";
 import type { Action } from "../resources/types.js";
-import type { ApplyResult } from "../engine/applier.js";
+import type { ApplyOptions, ApplyResult } from "../engine/applier.js";
 import type { DriftTracker } from "../state/drift.js";
 import type { LiveReader } from "../engine/live-state.js";
 import type { ControllerMetrics } from "../state/metrics.js";
@@ -13,7 +13,7 @@ import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import type { StatusStore } from "../state/status.js";
 import type { DeployTracker } from "./deploys.js";
 import type { DeployHooks } from "./deploy-hooks.js";
-import type { Manifest } from "../manifests/types.js";
+import type { Manifest, ResourceKey } from "../manifests/types.js";
 import type { Paused } from "../pause/gate.js";
 import type { CodeDeployFollower } from "../engine/codedeploy-follow.js";
 import type { PrunePass } from "./prune-pass.js";
@@ -50,8 +50,8 @@ export type ReconcilerSettings = {
 /** The reader as the reconciler uses it (a seam: unit tests give a fake, the controller a LiveReader). */
 export type ReconcilerReader = Pick<LiveReader, "snapshot" | "withLatest" | "recordWrites" | "forgetCached">;
 
-/** Executes the chosen actions (a seam: the controller uses applyPlan against AWS). */
-export type ReconcilerApplier = (actions: readonly Action[]) => Promise<ApplyResult>;
+/** Executes the chosen actions, with the revisions other keys registered (a seam: the controller uses applyPlan against AWS). */
+export type ReconcilerApplier = (actions: readonly Action[], options?: ApplyOptions) => Promise<ApplyResult>;
 
 export type ReconcilerOptions = {
   aws: AwsClients;
@@ -81,6 +81,11 @@ export type ReconcilerOptions = {
   paused?: ((manifest: Manifest, now: Date) => Paused | undefined) | undefined;
   /** Follows CodeDeploy deployments our writes started: their status is the resource's health meanwhile. */
   codeDeploy?: CodeDeployFollower | undefined;
+  /**
+   * Keys queued to run soon (the work queue's waiting keys): a batch reads them too, so a resync
+   * larger than the queue's concurrency still shares one read. Unset: no read-ahead.
+   */
+  upcoming?: (() => Iterable<ResourceKey>) | undefined;
   /** Orphans and prune (prune-pass.ts), run after the creates and updates of its wave. */
   prune?: Pick<PrunePass, "run"> | undefined;
 };

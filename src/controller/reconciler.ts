@@ -1,41 +1,50 @@
 import { selfHealOf } from "../manifests/annotations.js";
+import { readResourceKey } from "../manifests/identity.js";
 import { maskChanges } from "../diff/structural.js";
-import { asEcsGitopsError } from "../errors.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { Action, HealthVerdict } from "../resources/types.js";
 import { applyPlan } from "../engine/applier.js";
+import { BatchReader } from "../engine/batch-reader.js";
 import type { ApplyOutcome, AppliedWrite } from "../engine/applier.js";
 import type { DesiredState } from "../engine/desired-state.js";
 import type { LiveSnapshot, PlanResult } from "../engine/planner.js";
 import { identityOf, isInterruptedDeploy } from "../engine/observed.js";
-import { readAndPlan } from "../engine/read-plan.js";
 import type { QueueResult } from "./queue.js";
-import { pluginFor } from "../resources/registry.js";
+import { pluginFor, pluginOf } from "../resources/registry.js";
 import { applies, changedCount, decide } from "./policy.js";
 import { ResourceRecords } from "../state/records.js";
 import type { ReconcilerOptions, ReconcilerSettings } from "./reconciler-options.js";
-import { resyncAfterMs, WaveBatcher } from "../engine/waves.js";
+import { pollAfterMs, resyncAfterMs } from "../engine/waves.js";
 import type { Verdict } from "./policy.js";
-import { planningSet, referencedFamilies } from "../engine/references.js";
+import { referencedFamilies } from "../engine/references.js";
 import { isOnlyResidue, residueAfterWrite } from "../engine/write-residue.js";
 import { liftsPin } from "../resources/service/deploy-controls.js";
 import { recordWithHooks } from "./deploy-hooks.js";
+import type { HookWave } from "./deploy-hooks.js";
+import { ReadAhead, readBatch } from "./batch-read.js";
+import type { KeyRead } from "./batch-read.js";
+import { WriteOrder } from "./write-order.js";
 import { PRUNE_KEY } from "./prune-pass.js";
-import { noteHandMadeRevisions, recordBlocked, recordFailed } from "./reconcile-failure.js";
+import { recordBlocked, recordFailed } from "./reconcile-failure.js";
 
 export { selfHealOf };
 export type { ReconcilerApplier, ReconcilerOptions, ReconcilerReader, ReconcilerSettings } from "./reconciler-options.js";
 
 /**
- * Reconcile(key) reads desired and live state afresh, plans, and applies per the sync policy.
- * Calls made within a short window are served together: one batched read, one plan, one apply
- * in dependency order, so a resync of N services costs ⌈N/10⌉ DescribeServices, not N.
+ * Reconcile(key) reconciles that key: it reads desired and live state afresh, plans, decides per
+ * the sync policy, applies and records. Concurrent callers share one batched read (BatchReader),
+ * so a resync of N services costs ⌈N/10⌉ DescribeServices, not N; writes keep dependency order
+ * across concurrent reconciles (WriteOrder).
  */
 export class Reconciler {
   #o: ReconcilerOptions;
   #desired: DesiredState | undefined;
-  readonly #waves: WaveBatcher;
+  readonly #reads: BatchReader<ResourceKey, KeyRead>;
+  readonly #order = new WriteOrder();
+  readonly #ahead = new ReadAhead();
+  /** A key's reconcile that has not got its read yet: a second caller joins it rather than reading again. */
+  readonly #unread = new Map<ResourceKey, Promise<QueueResult>>();
   readonly #records: ResourceRecords;
   /** Where this process's resync ticks fall within the period. */
   readonly #resyncPhase = Math.random();
@@ -45,11 +54,15 @@ export class Reconciler {
     this.#o = { ...options };
     // Seen-live hashes persisted by the drift tracker (restored before we are built).
     this.#records = new ResourceRecords(options.drift);
-    this.#waves = new WaveBatcher((keys) => this.#reconcileKeys(keys), {
-      quietMs: options.waveDelayMs,
-      maxDelayMs: options.maxWaveDelayMs,
-      log: options.log,
-    });
+    this.#reads = new BatchReader(
+      async (keys) => {
+        const context = { o: this.#o, records: this.#records, desired: this.#desired, now: this.#now(), upcoming: this.#o.upcoming?.() };
+        const { slices, ahead } = await readBatch(keys, context);
+        this.#ahead.keep(ahead);
+        return slices;
+      },
+      { quietMs: options.waveDelayMs, maxDelayMs: options.maxWaveDelayMs },
+    );
   }
 
   /** Settings that come from the commit's ecs-gitops.yaml change with it (ignore rules, policy, owner). */
@@ -61,135 +74,114 @@ export class Reconciler {
     return this.#desired;
   }
 
-  /** Switch to a new desired state; returns every key to reconcile (current and removed). */
+  /**
+   * Switch to a new desired state; returns every key to reconcile (current and removed), task
+   * definitions first and the prune pass last, so a bounded queue starts a family's reconcile
+   * before those of the services that use it.
+   */
   setDesired(state: DesiredState): ResourceKey[] {
     const previous = this.#desired;
     this.#desired = state;
+    this.#ahead.clear();
     const keys = new Set(state.manifests.keys());
     for (const key of previous?.manifests.keys() ?? []) keys.add(key);
     // First desired state after a start: persisted records of keys that left git meanwhile are forgotten.
     if (previous === undefined) for (const key of this.#records.keys()) keys.add(key);
-    if (this.#o.prune) keys.add(PRUNE_KEY);
-    return [...keys];
+    const ordered = [...keys].sort((a, b) => planOrderOf(a) - planOrderOf(b));
+    return this.#o.prune ? [...ordered, PRUNE_KEY] : ordered;
   }
 
-  reconcile(key: ResourceKey): Promise<QueueResult> {
-    return this.#waves.add(key);
+  /**
+   * Reconcile one key; never twice at once for a key, and a caller that comes before the read joins
+   * it. `queuedAt` (when the queue last got the key): a slice read ahead after it is used, not read again.
+   */
+  reconcile(key: ResourceKey, queuedAt?: number): Promise<QueueResult> {
+    const unread = this.#unread.get(key);
+    if (unread) return unread;
+    const previous = this.#order.running(key);
+    // Assigned before the body first resumes (it awaits before touching it).
+    let job: Promise<QueueResult> | undefined = undefined;
+    job = this.#order.track(
+      key,
+      (async (): Promise<QueueResult> => {
+        try {
+          await previous?.catch(() => undefined);
+          const read = this.#ahead.take(key, this.#desired, queuedAt, this.#o.settings.resyncMs) ?? (await this.#reads.load(key));
+          if (this.#unread.get(key) === job) this.#unread.delete(key);
+          return await this.#reconcileRead(key, read);
+        } catch (error) {
+          this.#o.log.error({ key, err: error }, "reconcile failed");
+          return { retry: true };
+        } finally {
+          if (this.#unread.get(key) === job) this.#unread.delete(key);
+        }
+      })(),
+    );
+    this.#unread.set(key, job);
+    return job;
   }
 
-  async #reconcileKeys(keys: ResourceKey[]): Promise<Map<ResourceKey, QueueResult>> {
-    if (this.#o.prune && keys.includes(PRUNE_KEY)) {
-      // Deletes after the wave's creates and updates (docs/prune.md#order).
-      const results = await this.#reconcileKeys(keys.filter((k) => k !== PRUNE_KEY));
-      const desired = this.#desired;
-      results.set(
-        PRUNE_KEY,
-        desired ? await this.#o.prune.run(desired, this.#o.settings) : { requeueAfterMs: this.#o.settings.progressPollMs },
-      );
-      return results;
+  async #reconcileRead(key: ResourceKey, read: KeyRead): Promise<QueueResult> {
+    const { desired, now } = read;
+    if (desired === undefined) return { requeueAfterMs: this.#o.settings.progressPollMs };
+    if (read.type === "idle") {
+      // Deletes after the creates and updates started before it (docs/prune.md#order).
+      await Promise.all(this.#order.othersRunning(key));
+      return this.#o.prune ? this.#o.prune.run(desired, this.#o.settings) : { requeueAfterMs: this.#o.settings.progressPollMs };
     }
-    const started = performance.now();
-    const results = new Map<ResourceKey, QueueResult>();
-    const desired = this.#desired;
-    if (!desired) {
-      for (const key of keys) results.set(key, { requeueAfterMs: this.#o.settings.progressPollMs });
-      return results;
-    }
-    const now = this.#now();
-    for (const key of keys.filter((k) => !desired.manifests.has(k))) {
+    if (read.type === "gone") {
       // Left git. Prune is off by default (docs/design.md#policy-table): forget it, never delete it.
       this.#o.status.remove(key);
       this.#records.forget(key);
       this.#o.deploys?.forget(key);
       this.#o.alerts.emitAll(this.#o.drift.forget(key, now));
-      results.set(key, { stalled: true });
+      return { stalled: true };
     }
-    const present = keys.filter((k) => desired.manifests.has(k));
-    if (present.length === 0) return results;
+    if (read.type === "failed") return recordFailed(this.#o, key, desired, read.error, now);
+    const { action, result, snapshot } = read;
+    if (action === undefined) return { retry: true };
     const settings = this.#o.settings;
-    let planned: { result: PlanResult; snapshot: LiveSnapshot };
-    try {
-      planned = await readAndPlan(
-        this.#o.reader,
-        planningSet(present, desired.manifests),
-        {
-          owner: settings.owner,
-          repo: settings.repo,
-          revision: desired.commit,
-          region: settings.region,
-          defaultCluster: settings.defaultCluster,
-          ignoreRules: settings.ignoreRules,
-          expectedAccount: settings.expectedAccount,
-          sourcePrefix: settings.sourcePrefix,
-          isSecret: settings.isSecret,
-        },
-        this.#o.plan,
-      );
-    } catch (error) {
-      const failure = asEcsGitopsError(error);
-      for (const key of present) results.set(key, recordFailed(this.#o, key, desired, failure, now));
-      this.#o.log.warn({ err: failure, keys: present.length }, "could not read live state");
-      return results;
-    }
-    const { result, snapshot } = planned;
-    noteHandMadeRevisions(this.#o, this.#records, snapshot, desired);
-    const wanted = new Set(present);
-    const actions = result.actions.filter((a) => wanted.has(a.key));
-    const toApply: Action[] = [];
-    const verdicts = new Map<ResourceKey, Verdict>();
-    for (const action of actions) this.#o.deploys?.observe(desired.manifests.get(action.key)!, snapshot, now);
-    for (const action of actions) {
-      const manifest = desired.manifests.get(action.key)!;
-      const verdict = this.#decide(action, manifest, desired, result, snapshot, now);
-      verdicts.set(action.key, verdict);
-      this.#o.onPlanned?.(action, snapshot, settings.isSecret, now);
-      if (applies(verdict)) toApply.push(action);
-    }
+    const manifest = desired.manifests.get(key)!;
+    this.#o.deploys?.observe(manifest, snapshot, now);
+    const verdict = this.#decide(action, manifest, desired, result, snapshot, now);
+    this.#o.onPlanned?.(action, snapshot, settings.isSecret, now);
+    const wave = { desired, resolved: result.resolved, verdicts: new Map([[key, verdict]]), defaultCluster: settings.defaultCluster };
     // Deploy hooks (docs/hooks.md): a service whose preDeploy hooks run or failed is held back.
-    const wave = { keys: present, desired, resolved: result.resolved, verdicts, defaultCluster: settings.defaultCluster };
-    const held = (await this.#o.hooks?.hold(toApply, wave)) ?? new Map<ResourceKey, never>();
-    for (const key of held.keys())
-      toApply.splice(
-        toApply.findIndex((a) => a.key === key),
-        1,
-      );
-    const outcomes = new Map<ResourceKey, ApplyOutcome>();
-    if (toApply.length > 0) {
-      for (const action of toApply) this.#records.update(action.key, { postWrite: undefined });
-      const apply = this.#o.apply ?? ((actions) => applyPlan(this.#o.aws, actions));
-      const { outcomes: applied, writes } = await apply(toApply);
-      this.#recordWrites(writes);
-      const context = (key: ResourceKey) => ({
-        commit: desired.commitOf.get(key) ?? desired.commit,
-        heal: verdicts.get(key)?.verdict === "heal",
-      });
-      this.#o.deploys?.started(writes, context, now);
-      await this.#o.hooks?.started(writes, wave);
-      for (const outcome of applied) {
-        outcomes.set(outcome.key, outcome);
-      }
-    }
-    const followed = (await this.#o.codeDeploy?.health(actions.map((a) => a.key))) ?? new Map<ResourceKey, HealthVerdict>();
-    for (const action of actions) {
-      const kind = action.kind;
-      const record = () =>
-        this.#record(action, verdicts.get(action.key)!, outcomes.get(action.key), desired, snapshot, now, followed.get(action.key));
-      const result = recordWithHooks(this.#o.hooks, this.#o.status, action.key, held.get(action.key), record, { now, ...settings });
-      results.set(action.key, result);
-      const applied = outcomes.get(action.key)?.outcome === "applied";
-      this.#o.deploys?.afterRecord(desired.manifests.get(action.key)!, snapshot, now, applied && liftsPin(action));
-      const label =
-        "retry" in result
-          ? "retry"
-          : "stalled" in result
-            ? "stalled"
-            : outcomes.get(action.key)?.outcome === "applied"
-              ? "applied"
-              : "synced";
-      this.#o.metrics.reconciles.inc({ kind, result: label });
-      this.#o.metrics.reconcileDuration.observe({ kind, result: label }, (performance.now() - started) / 1000);
-    }
-    return results;
+    const held = applies(verdict) ? (await this.#o.hooks?.hold([action], wave))?.get(key) : undefined;
+    const outcome = applies(verdict) && held === undefined ? await this.#apply(action, manifest, read, wave) : undefined;
+    const followed = (await this.#o.codeDeploy?.health([key]))?.get(key);
+    const record = () => this.#record(action, verdict, outcome, desired, snapshot, now, followed);
+    const queued = recordWithHooks(this.#o.hooks, this.#o.status, key, held, record, { now, ...settings });
+    const applied = outcome?.outcome === "applied";
+    this.#o.deploys?.afterRecord(manifest, snapshot, now, applied && liftsPin(action));
+    const label = "retry" in queued ? "retry" : "stalled" in queued ? "stalled" : applied ? "applied" : "synced";
+    this.#o.metrics.reconciles.inc({ kind: action.kind, result: label });
+    this.#o.metrics.reconcileDuration.observe({ kind: action.kind, result: label }, (performance.now() - read.started) / 1000);
+    return queued;
+  }
+
+  /** Apply one key's action once the reconciles it depends on are done; what it wrote feeds the caches, deploys and hooks. */
+  async #apply(
+    action: Action,
+    manifest: Manifest,
+    read: KeyRead & { desired: DesiredState },
+    wave: HookWave,
+  ): Promise<ApplyOutcome | undefined> {
+    const { desired, now } = read;
+    this.#records.update(action.key, { postWrite: undefined });
+    const options = await this.#order.dependencies(action, desired.manifests, read.at);
+    const apply = this.#o.apply ?? ((actions, options) => applyPlan(this.#o.aws, actions, options));
+    const { outcomes, writes } = await this.#order.write(() => apply([action], options));
+    const outcome = outcomes.find((o) => o.key === action.key);
+    this.#order.noteOutcome(manifest, action, outcome);
+    this.#recordWrites(writes);
+    const context = (key: ResourceKey) => ({
+      commit: desired.commitOf.get(key) ?? desired.commit,
+      heal: wave.verdicts.get(key)?.verdict === "heal",
+    });
+    this.#o.deploys?.started(writes, context, now);
+    await this.#o.hooks?.started(writes, wave);
+    return outcome;
   }
 
   /** Gather what the policy looks at, ask it, and carry out what it says besides applying. */
@@ -295,7 +287,7 @@ export class Reconciler {
         drift: undefined,
       });
       this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
-      return { requeueAfterMs: settings.progressPollMs };
+      return { requeueAfterMs: pollAfterMs(settings.progressPollMs, this.#resyncPhase, Date.now()) };
     }
     const drift = this.#o.drift.driftStatus(key);
     status.update(key, {
@@ -308,11 +300,9 @@ export class Reconciler {
     });
     if (verdict.sync === "Synced") this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
     log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
-    // While a service rolls out, look again soon; otherwise at the next resync.
-    return {
-      requeueAfterMs:
-        health.health === "Progressing" ? settings.progressPollMs : resyncAfterMs(this.#o.settings.resyncMs, this.#resyncPhase, Date.now()),
-    };
+    // While a service rolls out, look again soon; otherwise at the next resync. Both on shared ticks.
+    const [periodMs, after] = health.health === "Progressing" ? [settings.progressPollMs, pollAfterMs] : [settings.resyncMs, resyncAfterMs];
+    return { requeueAfterMs: after(periodMs, this.#resyncPhase, Date.now()) };
   }
 
   /** After our write: what it left undone, for the next look (never after a retry that finished one). */
@@ -341,4 +331,10 @@ export class Reconciler {
   #now(): Date {
     return this.#o.now?.() ?? new Date();
   }
+}
+
+/** Task definitions first: the plan's order of kinds (keys that are no kind, like the prune pass, last). */
+function planOrderOf(key: ResourceKey): number {
+  const kind = readResourceKey(key)?.kind;
+  return kind === undefined ? Number.MAX_SAFE_INTEGER : pluginOf(kind).planOrder;
 }

@@ -28,6 +28,10 @@ export type ApplyResult = { outcomes: ApplyOutcome[]; writes: AppliedWrite[] };
 export type ApplyOptions = {
   /** Writes in flight at once (each still paced by the clients' rate limiter). Default 8. */
   concurrency?: number | undefined;
+  /** Revisions registered before this apply (by another key's reconcile), by task definition key: their placeholders resolve to them. */
+  registered?: ReadonlyMap<ResourceKey, string> | undefined;
+  /** Task definition keys whose registration failed before this apply: their dependents fail as DependencyNotReady. */
+  failed?: ReadonlySet<ResourceKey> | undefined;
 };
 
 export const DEFAULT_APPLY_CONCURRENCY = 8;
@@ -44,8 +48,8 @@ export async function applyPlan(aws: AwsClients, actions: readonly Action[], opt
   const writing = actions.filter((a) => a.type !== "noop" && a.type !== "blocked").map((a) => a.key);
   if (writing.length > 0) await aws.beforeWrites?.(writing);
   const made: AppliedWrite[] = [];
-  const registered = new Map<string, string>();
-  const failedKeys = new Set<ResourceKey>();
+  const registered = new Map([...(options.registered ?? [])].map(([key, arn]) => [arnPlaceholder(key), arn]));
+  const failedKeys = new Set<ResourceKey>(options.failed);
   const writes = new PQueue({ concurrency: options.concurrency ?? DEFAULT_APPLY_CONCURRENCY });
   const byKey = new Map<ResourceKey, Action>();
   for (const action of actions) if (!byKey.has(action.key)) byKey.set(action.key, action);
@@ -71,7 +75,7 @@ export async function applyPlan(aws: AwsClients, actions: readonly Action[], opt
 }
 
 /** Keys whose writes go first though no input names them (a scalable target's service); never pulled into a scoped plan. */
-function orderedAfter(action: Action): ResourceKey[] {
+export function orderedAfter(action: Action): ResourceKey[] {
   return action.type === "create" || action.type === "update" || action.type === "noop" ? (action.after ?? []) : [];
 }
 

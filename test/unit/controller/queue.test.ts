@@ -294,4 +294,33 @@ describe("WorkQueue", () => {
   it("rejects a concurrency below one", () => {
     expect(() => new WorkQueue({ concurrency: 0, handler: async () => ({}) })).toThrow(RangeError);
   });
+
+  it("lists the keys waiting to start, in order, and tells a handler when its key was last queued", async () => {
+    const seen: { key: string; queuedAt: number }[] = [];
+    const gate = deferred<QueueResult>();
+    const queue = new WorkQueue({
+      concurrency: 1,
+      handler: (key, { queuedAt }) => {
+        seen.push({ key, queuedAt });
+        return gate.promise;
+      },
+    });
+    queue.add("a");
+    await vi.advanceTimersByTimeAsync(100);
+    queue.add("b");
+    await vi.advanceTimersByTimeAsync(100);
+    queue.add("c");
+    await vi.advanceTimersByTimeAsync(100);
+    // Added again while waiting: still one entry, queued as of now (a read before this is stale for it).
+    queue.add("b");
+    expect([...queue.waiting]).toEqual(["b", "c"]);
+    gate.resolve({});
+    await queue.onIdle();
+    expect(seen).toEqual([
+      { key: "a", queuedAt: 0 },
+      { key: "b", queuedAt: 300 },
+      { key: "c", queuedAt: 200 },
+    ]);
+    expect([...queue.waiting]).toEqual([]);
+  });
 });

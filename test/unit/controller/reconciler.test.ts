@@ -155,7 +155,10 @@ describe("Reconciler", () => {
   it("reverts drift with self-heal on, using the one clock it is given for the alert times", async () => {
     const t = setup({ actionsOf: (m) => (m === WEB ? drifted(m) : noop(m)) });
     const result = await t.reconciler.reconcile(WEB.key);
-    expect(result).toEqual({ requeueAfterMs: SETTINGS.progressPollMs });
+    // Looked at again after the progress poll, on its shared tick (within an eighth of a period more).
+    expect(result).toEqual({
+      requeueAfterMs: expect.toSatisfy((ms: number) => ms >= SETTINGS.progressPollMs && ms <= SETTINGS.progressPollMs * 1.125),
+    });
     expect(t.applied).toEqual([[drifted(WEB)]]);
     // The reader hears of the write only from the orchestrator, after apply returned it.
     expect(t.reader.recorded.map((w) => [w.key, w.call.operation, "output" in w])).toEqual([[WEB.key, "ecs:UpdateService", true]]);

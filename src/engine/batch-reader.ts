@@ -1,0 +1,57 @@
+import DataLoader from "dataloader";
+
+export type BatchWindow = {
+  /** Keys asked for until no new key came for this long share one batch. Default 20 ms. */
+  quietMs?: number | undefined;
+  /** …but a batch starts at the latest this long after its first key, however steadily keys keep coming. Default 250 ms. */
+  maxDelayMs?: number | undefined;
+};
+
+type Pending = { dispatch: () => void; firstAt: number; timer: ReturnType<typeof setTimeout> | undefined };
+
+/**
+ * Keys asked for within a short window share one call of `read(keys)`; each caller gets its own
+ * key's value. DataLoader collects the keys and hands each caller its slice; its cache is off,
+ * since every reconcile must read afresh. The window is debounced rather than DataLoader's one
+ * tick: keys retried with jittered backoff arrive spread over a few hundred ms and would otherwise
+ * split into many small batches, each paying its own reads (⌈N/10⌉ DescribeServices, one ListRules).
+ */
+export class BatchReader<K, V> {
+  readonly #loader: DataLoader<K, V>;
+  readonly #quietMs: number;
+  readonly #maxDelayMs: number;
+  #pending: Pending | undefined;
+
+  /** `read` answers for every key it is given, in order (a key may appear twice); if it throws, each caller of the batch gets the error. */
+  constructor(read: (keys: readonly K[]) => Promise<readonly V[]>, window: BatchWindow = {}) {
+    this.#quietMs = window.quietMs ?? 20;
+    this.#maxDelayMs = window.maxDelayMs ?? 250;
+    this.#loader = new DataLoader<K, V>((keys) => read(keys), {
+      cache: false,
+      // Called once per new batch; the batch is sent when the debounced timer below fires.
+      batchScheduleFn: (dispatch) => {
+        this.#pending = { dispatch, firstAt: Date.now(), timer: undefined };
+      },
+    });
+  }
+
+  load(key: K): Promise<V> {
+    const value = this.#loader.load(key);
+    this.#rearm();
+    return value;
+  }
+
+  #rearm(): void {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    clearTimeout(pending.timer);
+    const waitMs = Math.min(this.#quietMs, pending.firstAt + this.#maxDelayMs - Date.now());
+    pending.timer = setTimeout(
+      () => {
+        if (this.#pending === pending) this.#pending = undefined;
+        pending.dispatch();
+      },
+      Math.max(0, waitMs),
+    );
+  }
+}
