@@ -153,6 +153,7 @@ export class Reconciler {
     const record = () => this.#record(action, verdict, outcome, desired, snapshot, now, followed);
     const queued = recordWithHooks(this.#o.hooks, this.#o.status, key, held, record, { now, ...settings });
     const applied = outcome?.outcome === "applied";
+    if (applied || verdict.verdict === "in-sync") this.#records.update(key, { families: this.#familyHashes(manifest, desired) });
     this.#o.deploys?.afterRecord(manifest, snapshot, now, applied && liftsPin(action));
     const label = "retry" in queued ? "retry" : "stalled" in queued ? "stalled" : applied ? "applied" : "synced";
     this.#o.metrics.reconciles.inc({ kind: action.kind, result: label });
@@ -197,6 +198,11 @@ export class Reconciler {
     const residue = record.residue;
     const appliedAt = record.appliedAt ?? 0;
     const families = referencedFamilies(manifest);
+    const familyHashes = this.#familyHashes(manifest, desired);
+    const revertedInGit = families.some((f) => {
+      const before = record.families?.[f];
+      return before !== undefined && familyHashes[f] !== undefined && before !== familyHashes[f];
+    });
     const verdict = decide({
       kind: manifest.kind,
       action: action.type,
@@ -211,7 +217,7 @@ export class Reconciler {
       onlyResidue:
         residue === undefined || action.type === "noop" || action.type === "blocked" ? undefined : isOnlyResidue(action.changes, residue),
       family: {
-        pendingInGit: families.some((f) => plan.resolved.get(f)?.state === "pending"),
+        pendingInGit: revertedInGit || families.some((f) => plan.resolved.get(f)?.state === "pending"),
         registeredSinceApply: families.some((f) => this.#records.registeredAt(f) > appliedAt),
         interruptedDeploy:
           families.some((f) => isInterruptedDeploy(manifest, f, plan, snapshot)) || (this.#o.hooks?.began(action) ?? false),
@@ -239,16 +245,21 @@ export class Reconciler {
     return verdict;
   }
 
-  /**
-   * A revision of a managed family registered by hand and used by nothing is not drift (nothing
-   * runs it), but worth one log line. Judged only when the family's latest revision was read for
-   * another reason (nothing in use, or a new revision from git): a no-op resync never reads it.
-   */
   /** What git says about the resource, as the spec-hash tag would carry it; cached per manifest (every key, every resync). */
   #desiredHash(manifest: Manifest): string {
     const hash = this.#desiredHashes.get(manifest) ?? pluginFor(manifest).specHash(manifest);
     this.#desiredHashes.set(manifest, hash);
     return hash;
+  }
+
+  /** Git's spec hash of each repository task definition family `manifest` uses (see ResourceRecord.families). */
+  #familyHashes(manifest: Manifest, desired: DesiredState): Record<string, string> {
+    const hashes: Record<string, string> = {};
+    for (const family of referencedFamilies(manifest)) {
+      const definition = desired.manifests.get(`TaskDefinition/${family}`);
+      if (definition !== undefined) hashes[family] = this.#desiredHash(definition);
+    }
+    return hashes;
   }
 
   #record(

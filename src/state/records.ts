@@ -38,6 +38,12 @@ export type ResourceRecord = {
   residue?: Residue;
   /** The resource as the last write of this wave answered it (CreateService / UpdateService). */
   postWrite?: JsonObject;
+  /**
+   * Git's spec hash of each task definition family the resource uses, when it was last applied or
+   * found in sync. A family whose content git changed since is git's change even when no revision
+   * is registered for it (a `git revert` reuses an earlier revision), not drift.
+   */
+  families?: Readonly<Record<string, string>>;
 };
 
 /** One record per resource, plus what is per family (revisions this process registered). */

@@ -208,6 +208,41 @@ describe("Reconciler", () => {
     expect(t.status.get(WEB.key)).toMatchObject({ sync: "OutOfSync", message: "observe mode: not applying" });
   });
 
+  it("a family git changed without a registration (a revert reusing a revision) deploys its services, never drift", async () => {
+    const revision = (m: Manifest): Action => ({
+      type: "update",
+      key: m.key,
+      kind: "Service",
+      changes: [{ path: "/taskDefinition", desired: "web:1", live: "web:2" }],
+      calls: [{ operation: "ecs:UpdateService", input: { cluster: "prod", service: m.name, taskDefinition: "web:1" } }],
+    });
+    let moved = false;
+    const t = setup({ actionsOf: (m) => (moved && m === WEB ? revision(m) : noop(m)), settings: { selfHeal: false } });
+    const image = (tag: string) => manifestOf("TaskDefinition", "web", { containerDefinitions: [{ name: "app", image: `web:${tag}` }] });
+    const at = (commit: string, definition: Manifest): DesiredState => ({
+      commit,
+      lastGoodCommit: commit,
+      manifests: new Map([WEB, API, definition].map((m) => [m.key, m])),
+      commitOf: new Map([WEB, API, definition].map((m) => [m.key, commit])),
+      problems: [],
+      brokenFiles: [],
+    });
+    t.reconciler.setDesired(at("c2", image("bad")));
+    await t.reconciler.reconcile(WEB.key);
+    expect(t.status.get(WEB.key)).toMatchObject({ sync: "Synced" });
+    // git revert: the family's content goes back; an earlier revision has it, so nothing is registered.
+    moved = true;
+    t.reconciler.setDesired(at("c3", image("good")));
+    await t.reconciler.reconcile(WEB.key);
+    expect(t.applied).toEqual([[revision(WEB)]]);
+    expect(t.status.get(WEB.key)).toMatchObject({ sync: "Synced", lastAppliedRevision: "c3" });
+    // The same revision move made by hand, with git unchanged, stays drift (self-heal off: reported only).
+    t.advance(60_000);
+    await t.reconciler.reconcile(WEB.key);
+    expect(t.applied).toHaveLength(1);
+    expect(t.status.get(WEB.key)).toMatchObject({ sync: "OutOfSync" });
+  });
+
   it("a failed read retries every key of the wave and keeps the caches when AWS answered", async () => {
     const t = setup({ actionsOf: (m) => drifted(m) });
     t.reader.failWith = new EcsGitopsError("Throttled", "Rate exceeded", { retryable: true });
