@@ -8,7 +8,6 @@ import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
 import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
-import { EcsGitopsError } from "../errors.js";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
 import type { AwsService } from "./call-accounting.js";
@@ -16,6 +15,8 @@ import { applyNodeVersionWarning, deferSdkNodeWarning } from "./node-version-war
 import { applyLandedCheck } from "./landed-check.js";
 import { applyRateLimit, RateLimiter } from "./rate-limit.js";
 import { THROTTLED_MAX_ATTEMPTS, tolerateThrottling } from "./throttle-retry.js";
+import { applyWriteFence } from "./write-fence.js";
+import type { WriteFence } from "./write-fence.js";
 
 /** The SDK's retry strategy type (a `StandardRetryStrategy`, `ConfiguredRetryStrategy` …). */
 export type RetryStrategy = NonNullable<ECSClientConfig["retryStrategy"]>;
@@ -77,10 +78,10 @@ export type AwsClients = {
   /** The pacing both clients share; undefined when created with `rateLimit: false`. */
   readonly rateLimiter?: RateLimiter | undefined;
   /**
-   * Checked right before every write of a resource (src/engine/applier.ts): undefined lets it go,
+   * Checked before every attempt of a write of a resource (write-fence.ts): undefined lets it go,
    * a reason stops it. High availability sets it to "this replica still holds the resource's lease".
    */
-  readonly writeFence?: ((key: string) => string | undefined) | undefined;
+  readonly writeFence?: WriteFence | undefined;
   /** Awaited before a batch of writes (src/engine/applier.ts): high availability renews short lease windows then. */
   readonly beforeWrites?: ((keys: readonly string[]) => Promise<void>) | undefined;
 };
@@ -136,6 +137,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     applyNodeVersionWarning(stack);
     calls.applyTo(stack, service);
     if (rateLimiter !== undefined) applyRateLimit(stack, service, rateLimiter);
+    applyWriteFence(stack);
     if (options.accountIdHeader !== undefined) applyMotoAccountHeader(stack, options.accountIdHeader);
     if (capped !== undefined) capOtherErrors(config, capped, options);
   };
@@ -218,13 +220,4 @@ export function destroyAwsClients(clients: AwsClients): void {
     ?.then((tagging) => tagging.destroy())
     .catch(() => undefined);
   clients.codedeploy.destroy();
-}
-
-/**
- * Throws `LeaseLost` unless `key` may be written now (high availability, docs/ha.md#how-the-leases-work).
- * Every write path calls it right before each AWS write: the applier, prune and hook tasks.
- */
-export function assertWriteAllowed(aws: Pick<AwsClients, "writeFence">, key: string): void {
-  const fenced = aws.writeFence?.(key);
-  if (fenced !== undefined) throw new EcsGitopsError("LeaseLost", fenced, { where: key, retryable: true });
 }

@@ -4,7 +4,7 @@ export { CallAccounting, callKindOf } from "./call-accounting.js";
 export type { CallListener } from "./call-accounting.js";
 export type { AwsService, CallKind, CallSnapshot, OperationStats } from "./call-accounting.js";
 export { awsErrorName, classifyAwsError, isThrottlingError } from "./classify.js";
-export { assertWriteAllowed, createAwsClients, DEFAULT_MAX_ATTEMPTS, destroyAwsClients, resolveRegion } from "./clients.js";
+export { createAwsClients, DEFAULT_MAX_ATTEMPTS, destroyAwsClients, resolveRegion } from "./clients.js";
 export type { AwsClientOptions, AwsClients, RetryStrategy, StaticCredentials } from "./clients.js";
 export {
   describeCluster,
@@ -26,6 +26,8 @@ export { DEFAULT_RATE_FRACTION, PUBLISHED_RATES, RateLimiter, throttleCategoryOf
 export type { BucketRate, CategoryStats, RateClock, RateLimiterOptions, ThrottleCategory } from "./rate-limit.js";
 export type { EventEntry } from "./put-events.js";
 export { describeCall, executeCall } from "./write.js";
+export { assertWriteAllowed, fencedWrite } from "./write-fence.js";
+export type { WriteFence } from "./write-fence.js";
 export { readSsmParameters } from "./ssm.js";
 export { taggedResources } from "./tagging.js";
 export type { SsmParameterValue, SsmReadOptions } from "./ssm.js";

@@ -1,6 +1,5 @@
-import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { EcsGitopsError } from "../errors.js";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { awsErrorName } from "./classify.js";
 
@@ -117,38 +116,5 @@ export class LeaseStore {
   destroy(): void {
     this.#doc.destroy();
     this.#client.destroy();
-  }
-}
-
-/** `ecs-gitops lease-table create NAME`: on-demand billing, one string key. Idempotent. */
-export async function createLeaseTable(options: LeaseStoreOptions): Promise<"created" | "exists"> {
-  const client = new DynamoDBClient({
-    ...(options.region === undefined ? {} : { region: options.region }),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  });
-  if (options.accountIdHeader) applyMotoAccountHeader(client.middlewareStack, options.accountIdHeader);
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: options.table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "leaseKey", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "leaseKey", KeyType: "HASH" }],
-        Tags: [{ Key: "ecs-gitops:purpose", Value: "leases" }],
-      }),
-    );
-    return "created";
-  } catch (error) {
-    if (error instanceof ResourceInUseException || awsErrorName(error) === "ResourceInUseException") return "exists";
-    throw new EcsGitopsError(
-      "AwsUnavailable",
-      `cannot create the lease table ${options.table} (${awsErrorName(error)}): the identity needs dynamodb:CreateTable`,
-      {
-        where: options.table,
-        cause: error,
-      },
-    );
-  } finally {
-    client.destroy();
   }
 }

@@ -1,5 +1,5 @@
 import PQueue from "p-queue";
-import { assertWriteAllowed, executeCall } from "../aws/index.js";
+import { executeCall, fencedWrite } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
 import { isJsonObject } from "../json.js";
@@ -113,9 +113,8 @@ async function applyAction(
       throw refused;
     }
     for (const planned of action.calls) {
-      assertWriteAllowed(aws, action.key);
       const call = { operation: planned.operation, input: substitute(planned.input, registered, failedKeys) as JsonObject };
-      const output = await executeCall(aws, call).catch((error: unknown) => {
+      const output = await fencedWrite(aws, action.key, () => executeCall(aws, call)).catch((error: unknown) => {
         made.push({ key: action.key, call, failed: true });
         throw error;
       });

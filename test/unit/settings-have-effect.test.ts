@@ -22,6 +22,7 @@ import { ignoreRulesOf } from "../../src/resources/common/plan-util.js";
 import { desiredTags, ownership } from "../../src/resources/common/tags.js";
 import { forceReasons } from "../../src/resources/service/deploy-controls.js";
 import { manifestOf, planContext } from "./resources/builders.js";
+import { LEASE_TABLE_FLAGS } from "./cli/lease-table-flags.js";
 import { pausedFor } from "../../src/pause/gate.js";
 import { planRevisionRollout } from "../../src/resources/service/codedeploy.js";
 import { windowBlocks } from "../../src/pause/sync-windows.js";
@@ -226,6 +227,11 @@ const RUN_VALUES: Record<string, string[]> = {
   "--allow-mass-delete": ["--allow-mass-delete"],
 };
 
+/** Flags that act only with another: their baseline has that one, so the table alone does not pass for them. */
+const RUN_BASELINES: Record<string, string[]> = Object.fromEntries(
+  ["--lease-duration", "--shards", "--shard-by", "--replica-id"].map((flag) => [flag, ["--lease-table", "t-leases"]]),
+);
+
 async function runOptions(args: string[]): Promise<ControllerOptions> {
   const program = buildProgram({ out: () => {}, err: () => {} });
   const run = program.commands.find((c) => c.name() === "run")!;
@@ -254,7 +260,7 @@ describe("every run flag changes the controller's options", () => {
     const saved = { ...process.env };
     try {
       for (const key of Object.keys(process.env)) if (key.startsWith("ECS_GITOPS_") || key === "AWS_ENDPOINT_URL") delete process.env[key];
-      const baseline = comparable(await runOptions([]));
+      const baseline = comparable(await runOptions(RUN_BASELINES[flag] ?? []));
       expect(comparable(await runOptions(RUN_VALUES[flag]!))).not.toEqual(baseline);
     } finally {
       process.env = saved;
@@ -441,6 +447,7 @@ const COMMAND_FLAGS: Record<string, Probe> = {
     expect((await cliRun("import", file)).out).toContain("kind: TaskDefinition");
     expect((await cliRun("import", file, "--out", out)).out).toContain("Wrote 1 manifest(s)");
   },
+  ...LEASE_TABLE_FLAGS,
   "import --force": async () => {
     const out = await mkdtemp(path.join(tmpdir(), "flags-import-"));
     const file = path.resolve(import.meta.dirname, "../fixtures/import/aws-actions-task-definition.json");
@@ -470,12 +477,18 @@ describe("every flag of the other commands has an effect", () => {
   const program = buildProgram({ out: () => {}, err: () => {} });
   // run and the shared AWS flags of diff/apply are proven above.
   const awsFlags = new Set(["--region", "--endpoint-url", "--cluster", "--owner", "--aws-rate-limit"]);
+  // Subcommands too (`lease-table create`), named by their path.
+  const walk = (c: Command, prefix: string): { name: string; command: Command }[] => [
+    { name: `${prefix}${c.name()}`, command: c },
+    ...c.commands.flatMap((sub) => walk(sub, `${prefix}${c.name()} `)),
+  ];
   const flags = program.commands
     .filter((c) => c.name() !== "run" && c.name() !== "run-task")
-    .flatMap((c) =>
-      c.options
-        .filter((o) => o.long !== "--help" && !((c.name() === "diff" || c.name() === "apply") && awsFlags.has(o.long!)))
-        .map((o) => `${c.name()} ${o.long!}`),
+    .flatMap((c) => walk(c, ""))
+    .flatMap(({ name, command }) =>
+      command.options
+        .filter((o) => o.long !== "--help" && !((name === "diff" || name === "apply") && awsFlags.has(o.long!)))
+        .map((o) => `${name} ${o.long!}`),
     );
 
   it("lists every flag of every command", () => {
@@ -503,7 +516,8 @@ describe("every flag of the other commands has an effect", () => {
   });
 
   it.each(flags.filter((f) => COMMAND_FLAGS[f] === undefined))("%s is run end to end in test/e2e/cli-flags.test.ts", async (flag) => {
-    const [command, name] = flag.split(" ");
+    const name = flag.slice(flag.lastIndexOf(" ") + 1);
+    const command = flag.slice(0, flag.lastIndexOf(" "));
     const own = E2E_FLAG_FILES[command!];
     const text = (await readFile(E2E_FLAGS, "utf8")) + (own === undefined ? "" : await readFile(own, "utf8"));
     expect(text).toContain(`"${name!}"`);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { createLeaseTable } from "../../aws/lease-store.js";
+import { createLeaseTable } from "../../aws/lease-table.js";
 import { checkEndpointUrl } from "../../config.js";
 import { isEcsGitopsError } from "../../errors.js";
 import { commandOutput } from "../print-problems.js";

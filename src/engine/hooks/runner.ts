@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { assertWriteAllowed, describeTasks, runTask, stopTask } from "../../aws/index.js";
+import { describeTasks, fencedWrite, runTask, stopTask } from "../../aws/index.js";
 import type { AwsClients } from "../../aws/index.js";
 import { parseDuration } from "../../config.js";
 import { asEcsGitopsError } from "../../errors.js";
@@ -89,8 +89,7 @@ export class HookRunner {
     });
     let task: JsonObject;
     try {
-      assertWriteAllowed(this.#o.aws, request.service);
-      task = await runTask(this.#o.aws, input);
+      task = await fencedWrite(this.#o.aws, request.service, () => runTask(this.#o.aws, input));
     } catch (error) {
       const failure = asEcsGitopsError(error);
       // It may have landed (a lost response): the run stays open and the same token is sent again.
@@ -151,10 +150,7 @@ export class HookRunner {
     }
     if (this.#now().toISOString() < run.deadline) return;
     const reason = `ecs-gitops: hook ${run.hook} ran past its timeout`;
-    const stop = async () => {
-      assertWriteAllowed(this.#o.aws, run.service);
-      await stopTask(this.#o.aws, run.cluster, run.taskArn!, reason);
-    };
+    const stop = () => fencedWrite(this.#o.aws, run.service, () => stopTask(this.#o.aws, run.cluster, run.taskArn!, reason));
     await stop().catch((error: unknown) =>
       this.#o.log.warn(
         { key: run.service, taskArn: run.taskArn, err: asEcsGitopsError(error).message },

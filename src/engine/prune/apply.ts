@@ -1,4 +1,4 @@
-import { assertWriteAllowed, describeServices, executeCall } from "../../aws/index.js";
+import { describeServices, executeCall, fencedWrite } from "../../aws/index.js";
 import type { AwsClients } from "../../aws/index.js";
 import { asEcsGitopsError, EcsGitopsError } from "../../errors.js";
 import type { JsonObject } from "../../json.js";
@@ -63,8 +63,7 @@ async function deleteOne(aws: AwsClients, action: DeleteAction, claim: Claim, op
   const base = { key: action.key, kind: action.kind };
   const done: string[] = [];
   const call = async (planned: PlannedCall): Promise<JsonObject> => {
-    assertWriteAllowed(aws, action.key);
-    const output = await executeCall(aws, planned);
+    const output = await fencedWrite(aws, action.key, () => executeCall(aws, planned));
     done.push(planned.operation);
     options.onWrite?.(action.key, planned);
     return output;
@@ -110,8 +109,7 @@ async function deregisterAll(aws: AwsClients, action: DeleteAction, claim: Claim
     const refused = await checkWriteGuard(aws, action.key, { resource: "revision", arn, expect: "owned", ...claim });
     if (refused?.code === "NotFound") continue;
     if (refused) throw refused;
-    assertWriteAllowed(aws, action.key);
-    await executeCall(aws, planned);
+    await fencedWrite(aws, action.key, () => executeCall(aws, planned));
     done.push(planned.operation);
     options.onWrite?.(action.key, planned);
   }

@@ -1,5 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { assertWriteAllowed } from "../../../src/aws/index.js";
+import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { assertWriteAllowed, createAwsClients, executeCall, fencedWrite, RateLimiter } from "../../../src/aws/index.js";
+import type { AwsClientOptions, RateClock } from "../../../src/aws/index.js";
+import type { PlannedCall } from "../../../src/resources/types.js";
+import { assertAllCalled, aws, failure, FAKE_ENDPOINT, isolateNetwork, replyError, replyJson, restoreNetwork } from "../../aws/aws-nock.js";
 
 describe("assertWriteAllowed (the HA write fence every write path calls)", () => {
   it("lets a write go without a fence or with a fence that allows the key", () => {
@@ -15,3 +19,122 @@ describe("assertWriteAllowed (the HA write fence every write path calls)", () =>
     );
   });
 });
+
+/** A lease that runs out when the test says so; counts the refusals it gave. */
+class Lease {
+  expired = false;
+  refusals = 0;
+  readonly fence = (key: string): string | undefined => {
+    if (!this.expired) return undefined;
+    this.refusals += 1;
+    return `${key}: the shard lease ran out`;
+  };
+}
+
+/** A clock the test moves: timers fire only when `advance` passes them. */
+class ManualClock implements RateClock {
+  #now = 1_000_000;
+  #timers: { at: number; callback: () => void }[] = [];
+  now(): number {
+    return this.#now;
+  }
+  setTimeout(callback: () => void, ms: number): unknown {
+    this.#timers.push({ at: this.#now + ms, callback });
+    return undefined;
+  }
+  get pending(): number {
+    return this.#timers.length;
+  }
+  advance(ms: number): void {
+    this.#now += ms;
+    const due = this.#timers.filter((t) => t.at <= this.#now);
+    this.#timers = this.#timers.filter((t) => t.at > this.#now);
+    for (const timer of due) timer.callback();
+  }
+}
+
+const update = (service: string, extra: Record<string, unknown> = {}): PlannedCall => ({
+  operation: "ecs:UpdateService",
+  input: { cluster: "blue", service, desiredCount: 3, ...extra },
+});
+
+describe("the fence on every attempt, right before it is signed", () => {
+  beforeAll(isolateNetwork);
+  afterEach(assertAllCalled);
+  afterAll(restoreNetwork);
+
+  const options: AwsClientOptions = {
+    region: "eu-west-1",
+    endpoint: FAKE_ENDPOINT,
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+    retryStrategy: new ConfiguredRetryStrategy(8, 0),
+    rateLimit: false,
+  };
+
+  it("refuses a write whose lease ran out while it waited for a rate-limit token: nothing reaches the wire", async () => {
+    const clock = new ManualClock();
+    // 2 % of the service-modify bucket: a burst of one, then one token every 10 s.
+    const clients = createAwsClients({ ...options, rateLimit: new RateLimiter({ fraction: 0.02, clock }) });
+    const lease = new Lease();
+    const fenced = { ...clients, writeFence: lease.fence };
+    let sent = 0;
+    replyJson(aws("ecs", "UpdateService"), { service: { serviceName: "first" } }).on("request", () => (sent += 1));
+    await fencedWrite(fenced, "Service/blue/first", () => executeCall(fenced, update("first")));
+    expect(sent).toBe(1);
+
+    const second = failure(fencedWrite(fenced, "Service/blue/second", () => executeCall(fenced, update("second"))));
+    await until(() => clock.pending > 0);
+    lease.expired = true;
+    clock.advance(10_000);
+    const error = await second;
+    expect(error).toMatchObject({ code: "LeaseLost", where: "Service/blue/second" });
+    expect(sent).toBe(1);
+    expect(lease.refusals).toBe(1);
+  });
+
+  it("refuses the throttle retry after the lease ran out, and the SDK does not retry the refusal", async () => {
+    const clients = createAwsClients(options);
+    const lease = new Lease();
+    const fenced = { ...clients, writeFence: lease.fence };
+    let sent = 0;
+    // The lease runs out while the throttled first attempt is on the wire.
+    replyError(aws("ecs", "UpdateService"), 400, "ThrottlingException", "Rate exceeded").on("request", () => {
+      sent += 1;
+      lease.expired = true;
+    });
+    const error = await failure(fencedWrite(fenced, "Service/blue/web", () => executeCall(fenced, update("web"))));
+    expect(error).toMatchObject({ code: "LeaseLost", where: "Service/blue/web" });
+    expect(sent).toBe(1);
+    expect(lease.refusals).toBe(1);
+    expect(clients.calls.snapshot().byOperation["ecs:UpdateService"]).toMatchObject({ calls: 1, attempts: 1, throttles: 1 });
+  });
+
+  it("lets the landed check read under the fence, then refuses the resend", async () => {
+    const clients = createAwsClients(options);
+    const lease = new Lease();
+    const fenced = { ...clients, writeFence: lease.fence };
+    let writes = 0;
+    replyError(aws("ecs", "UpdateService"), 503, "ServiceUnavailableException", "try later").on("request", () => {
+      writes += 1;
+      lease.expired = true;
+    });
+    // Not landed: no PRIMARY deployment newer than the first attempt.
+    replyJson(aws("ecs", "DescribeServices"), { services: [{ serviceName: "web", status: "ACTIVE", deployments: [] }], failures: [] });
+    const restart = update("web", { forceNewDeployment: true });
+    const error = await failure(fencedWrite(fenced, "Service/blue/web", () => executeCall(fenced, restart)));
+    expect(error.code).toBe("LeaseLost");
+    expect(writes).toBe(1);
+    expect(clients.calls.snapshot().byOperation["ecs:DescribeServices"]?.calls).toBe(1);
+  });
+
+  it("sends as before when no fence is set (one replica, unleased)", async () => {
+    const clients = createAwsClients(options);
+    replyJson(aws("ecs", "UpdateService"), { service: { serviceName: "web" } });
+    await expect(fencedWrite(clients, "Service/blue/web", () => executeCall(clients, update("web")))).resolves.toBeDefined();
+  });
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!condition()) throw new Error("condition never became true");
+}

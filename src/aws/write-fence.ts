@@ -1,0 +1,59 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { FinalizeRequestMiddleware, MiddlewareStack } from "@smithy/types";
+import { EcsGitopsError } from "../errors.js";
+import { callKindOf } from "./call-accounting.js";
+
+/** Undefined lets a write of `key` go; a reason stops it (high availability: "this replica still holds the key's lease"). */
+export type WriteFence = (key: string) => string | undefined;
+
+type FenceScope = { readonly key: string; readonly fence: WriteFence };
+
+// The SDK middleware has no other way to know which resource a request writes: the clients are
+// shared by every key, and the controller hands out copies carrying the fence (`{ ...aws, writeFence }`).
+const fenceScope = new AsyncLocalStorage<FenceScope>();
+
+/**
+ * Throws `LeaseLost` unless `key` may be written now (high availability, docs/ha.md#how-the-leases-work).
+ */
+export function assertWriteAllowed(aws: { readonly writeFence?: WriteFence | undefined }, key: string): void {
+  const fenced = aws.writeFence?.(key);
+  if (fenced !== undefined) throw new EcsGitopsError("LeaseLost", fenced, { where: key, retryable: true });
+}
+
+/**
+ * Runs the AWS writes of one resource under the fence. Checked once up front (no point queueing
+ * for a rate-limit token without a lease) and again by the SDK middleware on every attempt, right
+ * before it is signed: a write may wait seconds in the rate limiter or between throttle retries,
+ * and the lease may run out meanwhile. Every write path goes through here: the applier, prune and
+ * hook tasks.
+ */
+export async function fencedWrite<T>(
+  aws: { readonly writeFence?: WriteFence | undefined },
+  key: string,
+  write: () => Promise<T>,
+): Promise<T> {
+  assertWriteAllowed(aws, key);
+  const fence = aws.writeFence;
+  return fence === undefined ? write() : fenceScope.run({ key, fence }, write);
+}
+
+/**
+ * Installs the per-attempt check inside the SDK's retry loop, after the rate-limit wait and
+ * before signing. Reads are never fenced (the landed check reads inside a fenced write). A
+ * refusal is a plain client error to the SDK, so it is not retried.
+ */
+export function applyWriteFence<I extends object, O extends object>(stack: MiddlewareStack<I, O>): void {
+  const middleware: FinalizeRequestMiddleware<I, O> = (next, context) => async (args) => {
+    const scope = fenceScope.getStore();
+    const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
+    if (scope !== undefined && callKindOf(operation) === "write") assertWriteAllowed({ writeFence: scope.fence }, scope.key);
+    return next(args);
+  };
+  // Added after the rate limiter, also before signing: the SDK keeps insertion order, so this runs after its wait.
+  stack.addRelativeTo(middleware, {
+    relation: "before",
+    toMiddleware: "httpSigningMiddleware",
+    name: "ecsGitopsWriteFence",
+    override: true,
+  });
+}
