@@ -10,10 +10,15 @@ import { SPEC_HASH_TAG } from "../types.js";
 import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from "../types.js";
 import { specHash } from "./hash.js";
 import { normalizeTaskDefinition } from "./normalize.js";
+import { onePerObject } from "../common/memo.js";
 
 /** An ACTIVE revision of the family as read from AWS (see `readLiveTaskDefinition`). */
 export type LiveTaskDefinition = { arn: string; revision: number; taskDefinition: JsonObject; tags: Record<string, string> };
 export type TaskDefinitionPlan = { action: Action; specHash: string; resolved: ResolvedTaskDefinition };
+
+// The same spec (until the next commit) and the same cached revision (immutable) every resync.
+const normalized = onePerObject(normalizeTaskDefinition);
+const hashOf = onePerObject(specHash);
 
 /**
  * Decide whether the family needs a new revision. `candidates` are live ACTIVE revisions in the
@@ -23,13 +28,13 @@ export type TaskDefinitionPlan = { action: Action; specHash: string; resolved: R
  * written (docs/normalization.md#principles, 5: never the normalized object, never a described one). Pure.
  */
 export function planTaskDefinition(manifest: Manifest, candidates: readonly LiveTaskDefinition[], ctx: PlanContext): TaskDefinitionPlan {
-  const desired = normalizeTaskDefinition(manifest.spec);
-  const hash = specHash(desired);
+  const desired = normalized(manifest.spec);
+  const hash = hashOf(desired);
   const wantTags = desiredTags(manifest, ctx, { [SPEC_HASH_TAG]: hash });
   const ignored = ignoreRulesOf(manifest, ctx);
   const base = { key: manifest.key, kind: manifest.kind };
   const compared = candidates.map((candidate) => {
-    const all = diffValues(desired, normalizeTaskDefinition(candidate.taskDefinition), [], ctx.isSecret);
+    const all = diffValues(desired, normalized(candidate.taskDefinition), [], ctx.isSecret);
     const changes = withoutIgnored(all, ignored);
     return { candidate, changes, ignoredCount: all.length - changes.length };
   });
