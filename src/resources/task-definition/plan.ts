@@ -19,6 +19,15 @@ export type TaskDefinitionPlan = { action: Action; specHash: string; resolved: R
 // The same spec (until the next commit) and the same cached revision (immutable) every resync.
 const normalized = onePerObject(normalizeTaskDefinition);
 const hashOf = onePerObject(specHash);
+/** Normalized pairs found equal: a resync compares the same two objects again, and equal stays equal. */
+const equalTo = onePerObject((_desired: JsonObject) => new WeakSet<JsonObject>());
+
+function contentChanges(desired: JsonObject, live: JsonObject, ctx: PlanContext): ReturnType<typeof diffValues> {
+  if (equalTo(desired).has(live)) return [];
+  const changes = diffValues(desired, live, [], ctx.isSecret);
+  if (changes.length === 0) equalTo(desired).add(live);
+  return changes;
+}
 
 /**
  * Decide whether the family needs a new revision. `candidates` are live ACTIVE revisions in the
@@ -34,7 +43,7 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
   const ignored = ignoreRulesOf(manifest, ctx);
   const base = { key: manifest.key, kind: manifest.kind };
   const compared = candidates.map((candidate) => {
-    const all = diffValues(desired, normalized(candidate.taskDefinition), [], ctx.isSecret);
+    const all = contentChanges(desired, normalized(candidate.taskDefinition), ctx);
     const changes = withoutIgnored(all, ignored);
     return { candidate, changes, ignoredCount: all.length - changes.length };
   });
