@@ -16,18 +16,12 @@ import { onePerObject } from "../common/memo.js";
 export type LiveTaskDefinition = { arn: string; revision: number; taskDefinition: JsonObject; tags: Record<string, string> };
 export type TaskDefinitionPlan = { action: Action; specHash: string; resolved: ResolvedTaskDefinition };
 
-// The same spec (until the next commit) and the same cached revision (immutable) every resync.
-const normalized = onePerObject(normalizeTaskDefinition);
-const hashOf = onePerObject(specHash);
-/** Normalized pairs found equal: a resync compares the same two objects again, and equal stays equal. */
-const equalTo = onePerObject((_desired: JsonObject) => new WeakSet<JsonObject>());
-
-function contentChanges(desired: JsonObject, live: JsonObject, ctx: PlanContext): ReturnType<typeof diffValues> {
-  if (equalTo(desired).has(live)) return [];
-  const changes = diffValues(desired, live, [], ctx.isSecret);
-  if (changes.length === 0) equalTo(desired).add(live);
-  return changes;
-}
+/**
+ * Per desired spec (the same object until the next commit): its hash, and the cached revisions
+ * (immutable under their ARN) found equal to it. A no-op resync then neither normalizes nor diffs
+ * again; only these verdicts are kept, not the normalized objects (a few MiB at 1,000 families).
+ */
+const knownOf = onePerObject((_spec: JsonObject): { hash?: string; equal: WeakSet<JsonObject> } => ({ equal: new WeakSet() }));
 
 /**
  * Decide whether the family needs a new revision. `candidates` are live ACTIVE revisions in the
@@ -37,13 +31,17 @@ function contentChanges(desired: JsonObject, live: JsonObject, ctx: PlanContext)
  * written (docs/normalization.md#principles, 5: never the normalized object, never a described one). Pure.
  */
 export function planTaskDefinition(manifest: Manifest, candidates: readonly LiveTaskDefinition[], ctx: PlanContext): TaskDefinitionPlan {
-  const desired = normalized(manifest.spec);
-  const hash = hashOf(desired);
+  const known = knownOf(manifest.spec);
+  let normalizedSpec: JsonObject | undefined;
+  const desired = () => (normalizedSpec ??= normalizeTaskDefinition(manifest.spec));
+  const hash = (known.hash ??= specHash(desired()));
   const wantTags = desiredTags(manifest, ctx, { [SPEC_HASH_TAG]: hash });
   const ignored = ignoreRulesOf(manifest, ctx);
   const base = { key: manifest.key, kind: manifest.kind };
   const compared = candidates.map((candidate) => {
-    const all = contentChanges(desired, normalized(candidate.taskDefinition), ctx);
+    if (known.equal.has(candidate.taskDefinition)) return { candidate, changes: [], ignoredCount: 0 };
+    const all = diffValues(desired(), normalizeTaskDefinition(candidate.taskDefinition), [], ctx.isSecret);
+    if (all.length === 0) known.equal.add(candidate.taskDefinition);
     const changes = withoutIgnored(all, ignored);
     return { candidate, changes, ignoredCount: all.length - changes.length };
   });
