@@ -21,7 +21,7 @@ type Peak = { rss: number; heapTotal: number; heapUsed: number; external: number
 /**
  * `BENCH_MEMORY_LOG=1`: samples the process every 50 ms during a phase and reports where its
  * highest RSS sat (V8 heap spaces committed vs the rest), since a peak between two phases is gone
- * by the time a phase ends.
+ * by the time a phase ends. Sampling costs a few % of CPU: use it for memory, not for wall times.
  */
 export class MemorySampler {
   #timer: ReturnType<typeof setInterval> | undefined;
