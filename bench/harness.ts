@@ -15,7 +15,7 @@ import type { QueueResult } from "../src/controller/queue.js";
 import { Reconciler } from "../src/controller/reconciler.js";
 import { StatusStore } from "../src/state/status.js";
 import type { Manifest, Problem, ResourceKey } from "../src/manifests/types.js";
-import { loadDesiredState } from "../src/resources/load.js";
+import { loadCommitInWorker } from "../src/source/commit-load.js";
 
 /** A LiveReader that counts its batched reads (one per reconcile wave). */
 class RecordingReader extends LiveReader {
@@ -111,10 +111,15 @@ export class WaveHarness {
     });
   }
 
-  /** Load, validate and switch to the manifests in `dir` as `commit`; CPU ms of load + validate. */
+  /**
+   * Load, validate and switch to the manifests in `dir` as `commit`, as the controller does: in a
+   * worker thread (its memory counts), keeping what the controller keeps of each manifest (no YAML
+   * locators). CPU ms of load + validate, the worker's included.
+   */
   async load(dir: string, commit: string): Promise<{ keys: ResourceKey[]; cpuMs: number; problems: Problem[] }> {
     const cpu = process.cpuUsage();
-    const loaded = await loadDesiredState(dir);
+    const { loaded, configProblems } = await loadCommitInWorker({ root: dir, cluster: undefined });
+    if (loaded === undefined) throw new Error(`${dir}: ${configProblems.map((p) => p.message).join("; ")}`);
     const state = mergeDesiredState(loaded, commit, this.#desired);
     const used = process.cpuUsage(cpu);
     this.#desired = state;

@@ -14,6 +14,7 @@ import { deployScenario } from "./deploy.js";
 import { changeOneImage } from "./fleet.js";
 import type { FleetScale } from "./fleet.js";
 import { callsBetween, WaveHarness } from "./harness.js";
+import { anonymousMappings, MemorySampler, rssSplit } from "./memory-log.js";
 import type { SyncRun } from "./harness.js";
 
 /** Accounts and fleets are prepared by the parent (bench/run.ts), so their setup (the EC2 client …) stays out of this process. */
@@ -91,8 +92,9 @@ function reportLiveHeap(phase: string): void {
   gc();
   const memory = process.memoryUsage();
   const mib = (bytes: number) => Math.round(bytes / MiB);
+  const split = rssSplit();
   console.error(
-    `[bench] ${phase}: live heap ${mib(memory.heapUsed)} MiB of ${mib(memory.heapTotal)}, external ${mib(memory.external)} (buffers ${mib(memory.arrayBuffers)}), rss ${mib(memory.rss)} MiB, peak rss ${peakRssMiB()} MiB`,
+    `[bench] ${phase}: live heap ${mib(memory.heapUsed)} MiB of ${mib(memory.heapTotal)}, external ${mib(memory.external)} (buffers ${mib(memory.arrayBuffers)}), rss ${mib(memory.rss)} MiB${split ? ` (anonymous ${split.anonymousMiB}, files ${split.filesMiB})` : ""}, peak rss ${peakRssMiB()} MiB; anonymous by mapping: ${anonymousMappings()}`,
   );
 }
 
@@ -127,8 +129,11 @@ async function measure(
   const before: CallSnapshot = harness.calls();
   const statsBefore = limiter?.stats() ?? {};
   const cpu = process.cpuUsage();
+  const sampler = new MemorySampler();
+  sampler.start();
   const run: SyncRun = await profiled(name, () => harness.sync(keys));
   const used = process.cpuUsage(cpu);
+  sampler.stop(name);
   const after = harness.calls();
   const result: PhaseResult = {
     wallMs: Math.round(run.wallMs),

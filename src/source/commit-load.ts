@@ -3,7 +3,6 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { readSsmParameters } from "../aws/index.js";
 import type { SsmReadOptions } from "../aws/index.js";
 import { DEFAULT_CONFIG, loadConfigFile, regionProblems } from "../config.js";
 import type { ControllerConfig } from "../config.js";
@@ -79,6 +78,8 @@ export async function loadCommitInline(request: CommitLoadRequest): Promise<Comm
       : {
           readSsm: async (names: readonly string[]) => {
             readSsm = true;
+            // Imported here, not at the top: only a commit with `fromSsm` variables loads the SSM client into the worker.
+            const { readSsmParameters } = await import("../aws/ssm.js");
             const values = await readSsmParameters(ssm, names);
             for (const value of values.values()) if (value.secure) secretValues.push(value.value);
             return values;

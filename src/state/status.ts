@@ -91,6 +91,9 @@ export type StatusStoreOptions = {
 /**
  * The controller's status, one writer per field family: the reconciler updates resources, the
  * source loop the commit and source fields. `snapshot()` hands out a copy for /status.
+ * A resource's stored status is frozen, and a write replaces it (sharing the fields it kept), so
+ * `get` and `update` hand it out without a copy: the reconciler reads and writes every key on
+ * every resync, and deep copies of each status (its history, its hook runs) were that pass's garbage.
  * The URL given here is shown on /status: pass it already redacted.
  */
 export class StatusStore {
@@ -114,7 +117,7 @@ export class StatusStore {
    * Create or patch a resource's status. A new key starts Unknown/Unknown, with kind and name
    * taken from the key (`Service/<cluster>/<name>`) unless the patch gives them.
    */
-  update(key: ResourceKey, patch: ResourcePatch): ResourceStatus {
+  update(key: ResourceKey, patch: ResourcePatch): Readonly<ResourceStatus> {
     const previous = this.#resources.get(key);
     const identity = patch.kind !== undefined && patch.name !== undefined ? { kind: patch.kind, name: patch.name } : undefined;
     const next: ResourceStatus =
@@ -125,14 +128,15 @@ export class StatusStore {
       if (value === undefined) {
         if (!["kind", "name", "sync", "health"].includes(field)) delete target[field];
       } else {
-        target[field] = structuredClone(value);
+        target[field] = frozenCopy(value);
       }
     }
+    Object.freeze(next);
     this.#resources.set(key, next);
     this.#version++;
     if (previous !== undefined) this.#count(previous, -1);
     this.#count(next, +1);
-    return structuredClone(next);
+    return next;
   }
 
   /** Forget a resource (it left git and was pruned, or is no longer managed). */
@@ -145,9 +149,9 @@ export class StatusStore {
     return true;
   }
 
-  get(key: ResourceKey): ResourceStatus | undefined {
-    const status = this.#resources.get(key);
-    return status === undefined ? undefined : structuredClone(status);
+  /** Frozen: a caller that wants to change it copies it. */
+  get(key: ResourceKey): Readonly<ResourceStatus> | undefined {
+    return this.#resources.get(key);
   }
 
   keys(): ResourceKey[] {
@@ -221,4 +225,15 @@ export class StatusStore {
     this.#counts.set(id, count);
     this.#metrics?.resources.set({ kind: status.kind, sync: status.sync, health: status.health }, count);
   }
+}
+
+/** A patch value as the store keeps it: the caller's object copied (it may change it later), then frozen to the leaves. */
+function frozenCopy<T>(value: T): T {
+  return typeof value === "object" && value !== null ? deepFreeze(structuredClone(value)) : value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
 }

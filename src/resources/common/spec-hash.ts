@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../../json.js";
 import type { Manifest } from "../../manifests/types.js";
 import { RESTARTED_AT_ANNOTATION } from "../../manifests/annotations.js";
+import { onePerObject } from "./memo.js";
 
 /**
  * Hash of what git says about a Service or ScheduledRule (spec and labels), stored on the
@@ -10,7 +11,9 @@ import { RESTARTED_AT_ANNOTATION } from "../../manifests/annotations.js";
  * local state. Resolved task definition ARNs are not part of it, so a new image in a task
  * definition does not retag its services. Pure.
  */
-export function manifestSpecHash(manifest: Pick<Manifest, "spec" | "labels"> & { annotations?: Manifest["annotations"] }): string {
+export const manifestSpecHash = onePerObject(hashManifestSpec);
+
+function hashManifestSpec(manifest: Pick<Manifest, "spec" | "labels"> & { annotations?: Manifest["annotations"] }): string {
   // A restart asked for in git is a git change (a deploy), not drift; absent, hashes stay as they were.
   const restartedAt = manifest.annotations?.[RESTARTED_AT_ANNOTATION];
   return createHash("sha256")

@@ -3,7 +3,6 @@ import { callsOf, stringOrUndefined } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { ecsServiceOf } from "./normalize.js";
 import { planScalableTarget } from "./plan.js";
-import { readScalableTargets } from "./read.js";
 import { validateScalableTarget } from "./validate.js";
 
 /** An Application Auto Scaling target of an ECS service and its scaling policies. */
@@ -34,7 +33,9 @@ export const scalableTargetPlugin = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
-  readLive: async (manifests, io) => (manifests.length === 0 ? {} : { scalableTargets: await readScalableTargets(manifests, io) }),
+  // Imported on first use: the commit-load worker imports the plug-ins, and must not load the SDK.
+  readLive: async (manifests, io) =>
+    manifests.length === 0 ? {} : { scalableTargets: await (await import("./read.js")).readScalableTargets(manifests, io) },
   // The service it scales runs the revisions; the target runs none.
   revisionsInUse: () => [],
   plan: (manifest, live, ctx) => ({ action: planScalableTarget(manifest, live.scalableTargets?.get(manifest.key), ctx) }),

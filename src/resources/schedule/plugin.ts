@@ -6,7 +6,6 @@ import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences } from "../
 import type { KindPlugin } from "../kind-plugin.js";
 import { liveScheduleTags, scheduleTaskDefinition } from "./normalize.js";
 import { planSchedule } from "./plan.js";
-import { readSchedules } from "./read.js";
 import { validateSchedule } from "./validate.js";
 
 /** The one place a schedule names a task definition: its ECS target. */
@@ -38,7 +37,9 @@ export const schedulePlugin = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
-  readLive: async (manifests, io) => (manifests.length === 0 ? {} : { schedules: await readSchedules(manifests, io) }),
+  // Imported on first use: the commit-load worker imports the plug-ins, and must not load the SDK.
+  readLive: async (manifests, io) =>
+    manifests.length === 0 ? {} : { schedules: await (await import("./read.js")).readSchedules(manifests, io) },
   revisionsInUse: (manifest, live) => {
     const target = live.schedules?.get(manifest.key)?.["Target"];
     const ecs = isJsonObject(target) ? target["EcsParameters"] : undefined;

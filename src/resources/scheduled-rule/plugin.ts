@@ -6,7 +6,6 @@ import { tagListToMap } from "../common/tags.js";
 import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { planScheduledRule } from "./plan.js";
-import { readRules } from "./read.js";
 import { validateScheduledRule } from "./validate.js";
 
 function targets(spec: Record<string, unknown>): Record<string, unknown>[] {
@@ -39,7 +38,8 @@ export const scheduledRulePlugin = {
   healthAfterApply: { health: "Healthy", message: "" },
   interruptedDeploy: () => false,
   rolledBack: () => false,
-  readLive: async (manifests, io) => ({ rules: await readRules(manifests, io) }),
+  // Imported on first use: the commit-load worker imports the plug-ins, and must not load the SDK.
+  readLive: async (manifests, io) => ({ rules: await (await import("./read.js")).readRules(manifests, io) }),
   revisionsInUse: (manifest, live) =>
     (live.rules.get(manifest.key)?.targets ?? []).flatMap((target) => {
       const arn = isJsonObject(target["EcsParameters"]) ? target["EcsParameters"]["TaskDefinitionArn"] : undefined;

@@ -7,7 +7,6 @@ import type { KindPlugin } from "../kind-plugin.js";
 import { isRolledBack, serviceHealth } from "./health.js";
 import { isInterruptedDeploy } from "./interrupted-deploy.js";
 import { planService } from "./plan.js";
-import { readServices } from "./read.js";
 import { residueChanges } from "./residue.js";
 import { validateService } from "./validate.js";
 
@@ -29,7 +28,8 @@ export const servicePlugin = {
   healthAfterApply: { health: "Progressing", message: "deployment started" },
   interruptedDeploy: (manifest, live, revision) => isInterruptedDeploy(live.services.get(manifest.key), revision),
   rolledBack: (manifest, live) => isRolledBack(live.services.get(manifest.key)),
-  readLive: async (manifests, io) => ({ services: await readServices(manifests, io) }),
+  // Imported on first use: the commit-load worker imports the plug-ins, and must not load the SDK.
+  readLive: async (manifests, io) => ({ services: await (await import("./read.js")).readServices(manifests, io) }),
   revisionsInUse: (manifest, live) => {
     const arn = live.services.get(manifest.key)?.["taskDefinition"];
     return typeof arn === "string" ? [arn] : [];

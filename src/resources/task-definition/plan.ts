@@ -12,10 +12,18 @@ import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from ".
 import { specHash } from "./hash.js";
 import { historyTagValue } from "./history.js";
 import { normalizeTaskDefinition } from "./normalize.js";
+import { onePerObject } from "../common/memo.js";
 
 /** An ACTIVE revision of the family as read from AWS (see `readLiveTaskDefinition`). */
 export type LiveTaskDefinition = { arn: string; revision: number; taskDefinition: JsonObject; tags: Record<string, string> };
 export type TaskDefinitionPlan = { action: Action; specHash: string; resolved: ResolvedTaskDefinition };
+
+/**
+ * Per desired spec (the same object until the next commit): its hash, and the cached revisions
+ * (immutable under their ARN) found equal to it. A no-op resync then neither normalizes nor diffs
+ * again; only these verdicts are kept, not the normalized objects (a few MiB at 1,000 families).
+ */
+const knownOf = onePerObject((_spec: JsonObject): { hash?: string; equal: WeakSet<JsonObject> } => ({ equal: new WeakSet() }));
 
 /**
  * Decide whether the family needs a new revision. `candidates` are live ACTIVE revisions in the
@@ -25,13 +33,17 @@ export type TaskDefinitionPlan = { action: Action; specHash: string; resolved: R
  * written (docs/normalization.md#principles, 5: never the normalized object, never a described one). Pure.
  */
 export function planTaskDefinition(manifest: Manifest, candidates: readonly LiveTaskDefinition[], ctx: PlanContext): TaskDefinitionPlan {
-  const desired = normalizeTaskDefinition(manifest.spec);
-  const hash = specHash(desired);
+  const known = knownOf(manifest.spec);
+  let normalizedSpec: JsonObject | undefined;
+  const desired = () => (normalizedSpec ??= normalizeTaskDefinition(manifest.spec));
+  const hash = (known.hash ??= specHash(desired()));
   const wantTags = desiredTags(manifest, ctx, { [SPEC_HASH_TAG]: hash });
   const ignored = ignoreRulesOf(manifest, ctx);
   const base = { key: manifest.key, kind: manifest.kind };
   const compared = candidates.map((candidate) => {
-    const all = diffValues(desired, normalizeTaskDefinition(candidate.taskDefinition), [], ctx.isSecret);
+    if (known.equal.has(candidate.taskDefinition)) return { candidate, changes: [], ignoredCount: 0 };
+    const all = diffValues(desired(), normalizeTaskDefinition(candidate.taskDefinition), [], ctx.isSecret);
+    if (all.length === 0) known.equal.add(candidate.taskDefinition);
     const changes = withoutIgnored(all, ignored);
     return { candidate, changes, ignoredCount: all.length - changes.length };
   });
