@@ -1,6 +1,5 @@
-import type { AwsService } from "../aws/call-accounting.js";
 import type { AwsClients } from "../aws/index.js";
-import type { ThrottleCategory } from "../aws/rate-limit.js";
+import type { ThrottleCategory, ThrottledCall } from "../aws/rate-limit.js";
 import { parseTaskDefinitionRef } from "../aws/arn.js";
 import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../json.js";
@@ -10,7 +9,7 @@ import type { LiveReads, LiveSnapshot, ReadCache } from "./live-snapshot.js";
 import type { Action, Change, HealthVerdict, PlanContext, ResolvedTaskDefinition } from "./types.js";
 
 /** One AWS call a kind makes, and the token bucket AWS throttles it against. */
-export type KindCall = { service: AwsService; operation: string; throttle: ThrottleCategory };
+export type KindCall = ThrottledCall;
 
 /** What a kind's batched read may use: the clients, the reader's bounded and throttle-retrying queue, its cache. */
 export type KindReadIo = {

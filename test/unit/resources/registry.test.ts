@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { throttleCategoryOf } from "../../../src/aws/rate-limit.js";
+import { RateLimiter, registerThrottleCategories, throttleCategoryOf } from "../../../src/aws/rate-limit.js";
 import type { LiveSnapshot } from "../../../src/engine/planner.js";
 import { KINDS } from "../../../src/manifests/types.js";
 import type { Kind } from "../../../src/manifests/types.js";
@@ -65,6 +65,19 @@ describe("kind registry", () => {
     for (const kind of KINDS)
       for (const call of KIND_PLUGINS[kind].calls)
         expect([kind, call.operation, throttleCategoryOf(call.service, call.operation)]).toEqual([kind, call.operation, call.throttle]);
+  });
+
+  it("hands the limiter the calls a plug-in declares: a new kind's call is paced in its bucket, a clash is refused", async () => {
+    const call = { service: "scheduler", operation: "ThrowawayRead", throttle: "scheduler:api" } as const;
+    const limiter = new RateLimiter();
+    await limiter.acquire(call.service, call.operation);
+    expect(limiter.stats()["scheduler:api"]).toBeUndefined();
+    registerThrottleCategories("Throwaway", [call]);
+    await limiter.acquire(call.service, call.operation);
+    expect(limiter.stats()["scheduler:api"]?.requests).toBe(1);
+    expect(() =>
+      registerThrottleCategories("Throwaway", [{ service: "ecs", operation: "UpdateService", throttle: "ecs:service-read" }]),
+    ).toThrow("Throwaway declares ecs:UpdateService in throttle bucket ecs:service-read, but it is already paced in ecs:service-modify");
   });
 
   it("takes a throwaway kind through the registry like any other", () => {
