@@ -5,6 +5,7 @@ import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../json.js";
 import type { Manifest, Problem } from "../manifests/types.js";
 import type { TaskDefinitionRef, ValidationContext } from "./common/validation.js";
+import type { KindExport } from "./kind-export.js";
 import type { LiveReads, LiveSnapshot, ReadCache } from "./live-snapshot.js";
 import type { Action, Change, HealthVerdict, PlanContext, ResolvedTaskDefinition } from "./types.js";
 
@@ -133,6 +134,8 @@ export type KindPlugin<K extends string> = {
    * kind's writes answer with no state, so nothing seen afterwards can be told from a hand change).
    */
   residueChanges(manifest: Manifest, postWrite: JsonObject, ctx: ResidueContext): Change[] | undefined;
+  /** How `ecs-gitops export` writes manifests from the kind's live resources; undefined: the kind is not exported. */
+  readonly export: KindExport | undefined;
   /** The calls reading and writing this kind, each with its throttle category. */
   readonly calls: readonly KindCall[];
 };

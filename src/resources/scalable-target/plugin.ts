@@ -5,6 +5,7 @@ import { ecsServiceOf } from "./normalize.js";
 import { planScalableTarget } from "./plan.js";
 import { readScalableTargets } from "./read.js";
 import { validateScalableTarget } from "./validate.js";
+import { scalableTargetExport } from "./export-read.js";
 
 /** An Application Auto Scaling target of an ECS service and its scaling policies. */
 export const scalableTargetPlugin = {
@@ -40,6 +41,7 @@ export const scalableTargetPlugin = {
   plan: (manifest, live, ctx) => ({ action: planScalableTarget(manifest, live.scalableTargets?.get(manifest.key), ctx) }),
   // RegisterScalableTarget and PutScalingPolicy answer with ARNs only.
   residueChanges: () => undefined,
+  export: scalableTargetExport,
   calls: callsOf("application-autoscaling", {
     "application-autoscaling:api": [
       "DescribeScalableTargets",

@@ -8,6 +8,7 @@ import { liveScheduleTags, scheduleTaskDefinition } from "./normalize.js";
 import { planSchedule } from "./plan.js";
 import { readSchedules } from "./read.js";
 import { validateSchedule } from "./validate.js";
+import { scheduleExport } from "./export-read.js";
 
 /** The one place a schedule names a task definition: its ECS target. */
 function referencePaths(spec: JsonObject): JsonPath[] {
@@ -48,5 +49,6 @@ export const schedulePlugin = {
   plan: (manifest, live, ctx) => ({ action: planSchedule(manifest, live.schedules?.get(manifest.key), ctx) }),
   // CreateSchedule and UpdateSchedule answer with the ARN only.
   residueChanges: () => undefined,
+  export: scheduleExport,
   calls: callsOf("scheduler", { "scheduler:api": ["ListSchedules", "GetSchedule", "CreateSchedule", "UpdateSchedule"] }),
 } as const satisfies KindPlugin<"Schedule">;

@@ -8,6 +8,7 @@ import type { KindPlugin } from "../kind-plugin.js";
 import { planScheduledRule } from "./plan.js";
 import { readRules } from "./read.js";
 import { validateScheduledRule } from "./validate.js";
+import { scheduledRuleExport } from "./export-read.js";
 
 function targets(spec: Record<string, unknown>): Record<string, unknown>[] {
   const list = spec["targets"];
@@ -47,6 +48,7 @@ export const scheduledRulePlugin = {
     }),
   plan: (manifest, live, ctx) => ({ action: planScheduledRule(manifest, live.rules.get(manifest.key), ctx) }),
   residueChanges: () => undefined,
+  export: scheduledRuleExport,
   calls: callsOf("events", {
     "events:api": [
       "ListRules",

@@ -10,6 +10,7 @@ import { planService } from "./plan.js";
 import { readServices } from "./read.js";
 import { residueChanges } from "./residue.js";
 import { validateService } from "./validate.js";
+import { serviceExport } from "./export-read.js";
 
 function referencePaths(spec: JsonObject): JsonPath[] {
   return typeof spec["taskDefinition"] === "string" ? [["taskDefinition"]] : [];
@@ -36,6 +37,7 @@ export const servicePlugin = {
   },
   plan: (manifest, live, ctx) => ({ action: planService(manifest, live.services.get(manifest.key), ctx) }),
   residueChanges,
+  export: serviceExport,
   calls: callsOf("ecs", {
     "ecs:service-read": ["DescribeServices", "ListServices"],
     "ecs:cluster-read": ["DescribeClusters"],

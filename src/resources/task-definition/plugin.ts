@@ -4,6 +4,7 @@ import { specHash } from "./hash.js";
 import { planTaskDefinition } from "./plan.js";
 import { normalizeTaskDefinition } from "./normalize.js";
 import { validateTaskDefinition } from "./validate.js";
+import { taskDefinitionExport } from "./export-read.js";
 
 /** A family of revisions: each apply registers a new revision, never updates one. */
 export const taskDefinitionPlugin = {
@@ -37,6 +38,7 @@ export const taskDefinitionPlugin = {
     return { action: plan.action, resolved: plan.resolved, needsLatest };
   },
   residueChanges: () => undefined,
+  export: taskDefinitionExport,
   calls: callsOf("ecs", {
     "ecs:task-definition-read": ["DescribeTaskDefinition", "ListTaskDefinitions"],
     "ecs:task-definition-modify": ["RegisterTaskDefinition", "DeregisterTaskDefinition"],

@@ -30,6 +30,7 @@ const throwaway: KindPlugin<"Throwaway"> = {
   revisionsInUse: () => [],
   plan: (manifest) => ({ action: { type: "noop", key: manifest.key, kind: manifest.kind, changes: [], calls: [] } }),
   residueChanges: () => undefined,
+  export: undefined,
   calls: [{ service: "events", operation: "DescribeRule", throttle: "events:api" }],
 };
 
@@ -46,6 +47,10 @@ const { calls: _calls, ...withoutCalls } = throwaway;
 // @ts-expect-error a plug-in that does not say which throttle bucket its calls use is not a KindPlugin
 const missingCalls: KindPlugin<"Throwaway"> = withoutCalls;
 
+const { export: _export, ...withoutExport } = throwaway;
+// @ts-expect-error a plug-in must say how it is exported, or `export: undefined` (not exportable)
+const missingExport: KindPlugin<"Throwaway"> = withoutExport;
+
 // @ts-expect-error a registry that lacks a kind's plug-in does not compile
 const missingKind: KindRegistry<Kind | "Throwaway"> = { ...KIND_PLUGINS };
 
@@ -58,7 +63,7 @@ describe("kind registry", () => {
   it("holds exactly the kinds manifests may name, in plan order", () => {
     expect(kindsOf(KIND_PLUGINS)).toEqual([...KINDS]);
     for (const kind of KINDS) expect(KIND_PLUGINS[kind].kind).toBe(kind);
-    expect([noOptionalCapability, missingHealth, missingCalls, missingKind, wrongName].length).toBe(5);
+    expect([noOptionalCapability, missingHealth, missingCalls, missingExport, missingKind, wrongName].length).toBe(6);
   });
 
   it("paces every call a plug-in declares in the throttle bucket it names", () => {
