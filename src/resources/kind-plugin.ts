@@ -6,6 +6,7 @@ import type { JsonObject, JsonPath, JsonValue } from "../json.js";
 import type { Manifest, Problem } from "../manifests/types.js";
 import type { TaskDefinitionRef, ValidationContext } from "./common/validation.js";
 import type { KindExport } from "./kind-export.js";
+import type { KindPrune } from "./kind-prune.js";
 import type { LiveReads, LiveSnapshot, ReadCache } from "./live-snapshot.js";
 import type { Action, Change, HealthVerdict, PlanContext, ResolvedTaskDefinition } from "./types.js";
 
@@ -136,6 +137,8 @@ export type KindPlugin<K extends string> = {
   residueChanges(manifest: Manifest, postWrite: JsonObject, ctx: ResidueContext): Change[] | undefined;
   /** How `ecs-gitops export` writes manifests from the kind's live resources; undefined: the kind is not exported. */
   readonly export: KindExport | undefined;
+  /** Where prune looks for the kind's orphans; undefined: the kind is never pruned (a resource that leaves git stays). */
+  readonly prune: KindPrune | undefined;
   /** The calls reading and writing this kind, each with its throttle category. */
   readonly calls: readonly KindCall[];
 };

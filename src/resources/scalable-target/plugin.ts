@@ -41,6 +41,8 @@ export const scalableTargetPlugin = {
   plan: (manifest, live, ctx) => ({ action: planScalableTarget(manifest, live.scalableTargets?.get(manifest.key), ctx) }),
   // RegisterScalableTarget and PutScalingPolicy answer with ARNs only.
   residueChanges: () => undefined,
+  // Not pruned: prune reads no scalable targets, so one whose manifest leaves git stays registered (docs/prune.md).
+  prune: undefined,
   export: scalableTargetExport,
   calls: callsOf("application-autoscaling", {
     "application-autoscaling:api": [

@@ -49,6 +49,8 @@ export const schedulePlugin = {
   plan: (manifest, live, ctx) => ({ action: planSchedule(manifest, live.schedules?.get(manifest.key), ctx) }),
   // CreateSchedule and UpdateSchedule answer with the ARN only.
   residueChanges: () => undefined,
+  // Not pruned: prune reads no schedules, so one whose manifest leaves git stays (docs/prune.md).
+  prune: undefined,
   export: scheduleExport,
   calls: callsOf("scheduler", { "scheduler:api": ["ListSchedules", "GetSchedule", "CreateSchedule", "UpdateSchedule"] }),
 } as const satisfies KindPlugin<"Schedule">;

@@ -6,7 +6,7 @@ import { tagListToMap } from "../common/tags.js";
 import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { planScheduledRule } from "./plan.js";
-import { readRules } from "./read.js";
+import { busOf, readRules } from "./read.js";
 import { validateScheduledRule } from "./validate.js";
 import { scheduledRuleExport } from "./export-read.js";
 
@@ -48,6 +48,7 @@ export const scheduledRulePlugin = {
     }),
   plan: (manifest, live, ctx) => ({ action: planScheduledRule(manifest, live.rules.get(manifest.key), ctx) }),
   residueChanges: () => undefined,
+  prune: { scope: (manifest) => ({ buses: [busOf(manifest.spec["eventBusName"])] }) },
   export: scheduledRuleExport,
   calls: callsOf("events", {
     "events:api": [

@@ -37,6 +37,7 @@ export const servicePlugin = {
   },
   plan: (manifest, live, ctx) => ({ action: planService(manifest, live.services.get(manifest.key), ctx) }),
   residueChanges,
+  prune: { scope: (manifest, defaultCluster) => ({ clusters: [effectiveCluster(manifest.spec, defaultCluster)] }) },
   export: serviceExport,
   calls: callsOf("ecs", {
     "ecs:service-read": ["DescribeServices", "ListServices"],

@@ -38,6 +38,7 @@ export const taskDefinitionPlugin = {
     return { action: plan.action, resolved: plan.resolved, needsLatest };
   },
   residueChanges: () => undefined,
+  prune: { scope: (manifest) => ({ families: [manifest.name] }) },
   export: taskDefinitionExport,
   calls: callsOf("ecs", {
     "ecs:task-definition-read": ["DescribeTaskDefinition", "ListTaskDefinitions"],

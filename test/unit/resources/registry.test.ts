@@ -31,6 +31,7 @@ const throwaway: KindPlugin<"Throwaway"> = {
   plan: (manifest) => ({ action: { type: "noop", key: manifest.key, kind: manifest.kind, changes: [], calls: [] } }),
   residueChanges: () => undefined,
   export: undefined,
+  prune: undefined,
   calls: [{ service: "events", operation: "DescribeRule", throttle: "events:api" }],
 };
 
@@ -51,6 +52,10 @@ const { export: _export, ...withoutExport } = throwaway;
 // @ts-expect-error a plug-in must say how it is exported, or `export: undefined` (not exportable)
 const missingExport: KindPlugin<"Throwaway"> = withoutExport;
 
+const { prune: _prune, ...withoutPrune } = throwaway;
+// @ts-expect-error a plug-in must say where prune looks for its orphans, or `prune: undefined` (never pruned)
+const missingPrune: KindPlugin<"Throwaway"> = withoutPrune;
+
 // @ts-expect-error a registry that lacks a kind's plug-in does not compile
 const missingKind: KindRegistry<Kind | "Throwaway"> = { ...KIND_PLUGINS };
 
@@ -63,7 +68,7 @@ describe("kind registry", () => {
   it("holds exactly the kinds manifests may name, in plan order", () => {
     expect(kindsOf(KIND_PLUGINS)).toEqual([...KINDS]);
     for (const kind of KINDS) expect(KIND_PLUGINS[kind].kind).toBe(kind);
-    expect([noOptionalCapability, missingHealth, missingCalls, missingExport, missingKind, wrongName].length).toBe(6);
+    expect([noOptionalCapability, missingHealth, missingCalls, missingExport, missingPrune, missingKind, wrongName].length).toBe(7);
   });
 
   it("paces every call a plug-in declares in the throttle bucket it names", () => {
