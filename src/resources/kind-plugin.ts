@@ -3,10 +3,11 @@ import type { ThrottleCategory, ThrottledCall } from "../aws/rate-limit.js";
 import { parseTaskDefinitionRef } from "../aws/arn.js";
 import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../json.js";
-import type { Manifest, Problem } from "../manifests/types.js";
+import type { Manifest, Problem, ResourceKey } from "../manifests/types.js";
 import type { TaskDefinitionRef, ValidationContext } from "./common/validation.js";
 import type { KindExport } from "./kind-export.js";
 import type { KindPrune } from "./kind-prune.js";
+import type { RuntimeDetail } from "./kind-runtime.js";
 import type { LiveReads, LiveSnapshot, ReadCache } from "./live-snapshot.js";
 import type { Action, Change, HealthVerdict, PlanContext, ResolvedTaskDefinition } from "./types.js";
 
@@ -136,6 +137,8 @@ export type KindPlugin<K extends string> = {
    * kind's writes answer with no state, so nothing seen afterwards can be told from a hand change).
    */
   residueChanges(manifest: Manifest, postWrite: JsonObject, ctx: ResidueContext): Change[] | undefined;
+  /** What the dashboard shows of the resource's live state (undefined: nothing beyond its plan). */
+  runtime(key: ResourceKey, live: LiveSnapshot): RuntimeDetail | undefined;
   /** How `ecs-gitops export` writes manifests from the kind's live resources; undefined: the kind is not exported. */
   readonly export: KindExport | undefined;
   /** Where prune looks for the kind's orphans; undefined: the kind is never pruned (a resource that leaves git stays). */

@@ -43,6 +43,7 @@ export const scalableTargetPlugin = {
   residueChanges: () => undefined,
   // Not pruned: prune reads no scalable targets, so one whose manifest leaves git stays registered (docs/prune.md).
   prune: undefined,
+  runtime: () => undefined,
   export: scalableTargetExport,
   calls: callsOf("application-autoscaling", {
     "application-autoscaling:api": [

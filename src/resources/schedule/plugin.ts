@@ -51,6 +51,7 @@ export const schedulePlugin = {
   residueChanges: () => undefined,
   // Not pruned: prune reads no schedules, so one whose manifest leaves git stays (docs/prune.md).
   prune: undefined,
+  runtime: () => undefined,
   export: scheduleExport,
   calls: callsOf("scheduler", { "scheduler:api": ["ListSchedules", "GetSchedule", "CreateSchedule", "UpdateSchedule"] }),
 } as const satisfies KindPlugin<"Schedule">;

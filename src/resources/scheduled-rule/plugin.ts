@@ -9,6 +9,7 @@ import { planScheduledRule } from "./plan.js";
 import { busOf, readRules } from "./read.js";
 import { validateScheduledRule } from "./validate.js";
 import { scheduledRuleExport } from "./export-read.js";
+import { ruleRuntime } from "./runtime.js";
 
 function targets(spec: Record<string, unknown>): Record<string, unknown>[] {
   const list = spec["targets"];
@@ -49,6 +50,7 @@ export const scheduledRulePlugin = {
   plan: (manifest, live, ctx) => ({ action: planScheduledRule(manifest, live.rules.get(manifest.key), ctx) }),
   residueChanges: () => undefined,
   prune: { scope: (manifest) => ({ buses: [busOf(manifest.spec["eventBusName"])] }) },
+  runtime: (key, live) => maybe(live.rules.get(key), (rule) => ({ rule: ruleRuntime(rule) })),
   export: scheduledRuleExport,
   calls: callsOf("events", {
     "events:api": [

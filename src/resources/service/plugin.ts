@@ -11,6 +11,7 @@ import { readServices } from "./read.js";
 import { residueChanges } from "./residue.js";
 import { validateService } from "./validate.js";
 import { serviceExport } from "./export-read.js";
+import { serviceRuntime } from "./runtime.js";
 
 function referencePaths(spec: JsonObject): JsonPath[] {
   return typeof spec["taskDefinition"] === "string" ? [["taskDefinition"]] : [];
@@ -38,6 +39,7 @@ export const servicePlugin = {
   plan: (manifest, live, ctx) => ({ action: planService(manifest, live.services.get(manifest.key), ctx) }),
   residueChanges,
   prune: { scope: (manifest, defaultCluster) => ({ clusters: [effectiveCluster(manifest.spec, defaultCluster)] }) },
+  runtime: (key, live) => maybe(live.services.get(key), (service) => ({ service: serviceRuntime(service) })),
   export: serviceExport,
   calls: callsOf("ecs", {
     "ecs:service-read": ["DescribeServices", "ListServices"],

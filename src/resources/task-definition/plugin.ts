@@ -39,6 +39,7 @@ export const taskDefinitionPlugin = {
   },
   residueChanges: () => undefined,
   prune: { scope: (manifest) => ({ families: [manifest.name] }) },
+  runtime: () => undefined,
   export: taskDefinitionExport,
   calls: callsOf("ecs", {
     "ecs:task-definition-read": ["DescribeTaskDefinition", "ListTaskDefinitions"],

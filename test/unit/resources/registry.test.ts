@@ -30,6 +30,7 @@ const throwaway: KindPlugin<"Throwaway"> = {
   revisionsInUse: () => [],
   plan: (manifest) => ({ action: { type: "noop", key: manifest.key, kind: manifest.kind, changes: [], calls: [] } }),
   residueChanges: () => undefined,
+  runtime: () => undefined,
   export: undefined,
   prune: undefined,
   calls: [{ service: "events", operation: "DescribeRule", throttle: "events:api" }],
