@@ -85,8 +85,8 @@ export function stringOrUndefined(value: unknown): string | undefined {
  * Everything the engine knows about one kind, behind one interface (as ACK's AWSResourceManager
  * or crossplane's ExternalClient): the engine dispatches on the registry, so a new kind is one
  * folder and a registry line, and the compiler names whatever capability it still lacks; the few
- * files it touches besides are listed in docs/kinds.md#files-a-new-kind-touches. Every method is
- * pure; `export` and `prune` hold the reads of their commands.
+ * files it touches besides are listed in docs/kinds.md#files-a-new-kind-touches. Every method but
+ * the reads (`readLive`, `export.read`) is pure.
  */
 export type KindPlugin<K extends string> = {
   readonly kind: K;

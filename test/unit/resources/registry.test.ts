@@ -57,6 +57,10 @@ const { prune: _prune, ...withoutPrune } = throwaway;
 // @ts-expect-error a plug-in must say where prune looks for its orphans, or `prune: undefined` (never pruned)
 const missingPrune: KindPlugin<"Throwaway"> = withoutPrune;
 
+const { runtime: _runtime, ...withoutRuntime } = throwaway;
+// @ts-expect-error a plug-in must say what the dashboard shows of its live state (a function answering undefined: nothing)
+const missingRuntime: KindPlugin<"Throwaway"> = withoutRuntime;
+
 // @ts-expect-error a registry that lacks a kind's plug-in does not compile
 const missingKind: KindRegistry<Kind | "Throwaway"> = { ...KIND_PLUGINS };
 
@@ -69,7 +73,9 @@ describe("kind registry", () => {
   it("holds exactly the kinds manifests may name, in plan order", () => {
     expect(kindsOf(KIND_PLUGINS)).toEqual([...KINDS]);
     for (const kind of KINDS) expect(KIND_PLUGINS[kind].kind).toBe(kind);
-    expect([noOptionalCapability, missingHealth, missingCalls, missingExport, missingPrune, missingKind, wrongName].length).toBe(7);
+    expect(
+      [noOptionalCapability, missingHealth, missingCalls, missingExport, missingPrune, missingRuntime, missingKind, wrongName].length,
+    ).toBe(8);
   });
 
   it("paces every call a plug-in declares in the throttle bucket it names", () => {
