@@ -36,36 +36,46 @@ export type ThrottleCategory = EcsCategory | keyof typeof SERVICE_RATES;
 
 export const PUBLISHED_RATES: Readonly<Record<ThrottleCategory, BucketRate>> = { ...ECS_RATES, ...SERVICE_RATES };
 
-/** The ECS actions that draw from each bucket (those the controller makes, and their neighbours). */
-const ECS_ACTIONS: Readonly<Record<EcsCategory, readonly string[]>> = {
-  "ecs:cluster-modify": ["CreateCluster", "DeleteCluster", "PutClusterCapacityProviders", "UpdateCluster", "UpdateClusterSettings"],
-  "ecs:cluster-read": ["DescribeClusters", "ListClusters"],
-  "ecs:task-definition-modify": ["RegisterTaskDefinition", "DeregisterTaskDefinition"],
-  "ecs:task-definition-read": ["DescribeTaskDefinition", "ListTaskDefinitions", "ListTaskDefinitionFamilies"],
-  "ecs:service-modify": ["CreateService", "DeleteService", "UpdateService"],
-  "ecs:service-read": ["DescribeServices", "ListServices"],
-  "ecs:tag-modify": ["TagResource", "UntagResource"],
+/** One call and the bucket it draws from (kinds declare theirs in `KindPlugin.calls`). */
+export type ThrottledCall = { service: AwsService; operation: string; throttle: ThrottleCategory };
+
+/**
+ * The ECS calls the engine makes outside any kind (prune's inventory, rollout and task reads),
+ * by bucket. Every other paced call is declared by the kind that makes it and registered at
+ * start-up (registerThrottleCategories): the plug-ins import this module, so it cannot import them.
+ */
+const ENGINE_ECS_CALLS: Partial<Readonly<Record<EcsCategory, readonly string[]>>> = {
+  "ecs:cluster-read": ["ListClusters"],
+  "ecs:task-definition-read": ["ListTaskDefinitionFamilies"],
   "ecs:tag-read": ["ListTagsForResource"],
   "ecs:cluster-resource-read": ["DescribeTasks", "ListTasks", "DescribeContainerInstances", "ListContainerInstances"],
   "ecs:service-deployment": ["DescribeServiceDeployments", "ListServiceDeployments"],
 };
 
-const ECS_CATEGORIES = new Map<string, EcsCategory>(
-  (Object.entries(ECS_ACTIONS) as [EcsCategory, readonly string[]][]).flatMap(([category, actions]) =>
-    actions.map((action) => [action, category] as const),
+/** `service:operation` → bucket. PutEvents is in none (its regional limit is 400–10,000/s), nor is any call no one declares. */
+const CATEGORIES = new Map<string, ThrottleCategory>(
+  Object.entries(ENGINE_ECS_CALLS).flatMap(([category, actions]) =>
+    (actions ?? []).map((action) => [`ecs:${action}`, category as ThrottleCategory] as const),
   ),
 );
 
 /**
- * The bucket an operation draws from, or undefined for calls that are not paced here (ECS
- * actions this controller never makes; PutEvents, whose regional limit is 400–10,000/s).
+ * Adds the calls `source` (a kind) declares to the table the limiter paces by. A call already
+ * placed in another bucket is a programming error, reported at start-up rather than paced wrongly.
  */
+export function registerThrottleCategories(source: string, calls: readonly ThrottledCall[]): void {
+  for (const call of calls) {
+    const id = `${call.service}:${call.operation}`;
+    const known = CATEGORIES.get(id);
+    if (known !== undefined && known !== call.throttle)
+      throw new Error(`${source} declares ${id} in throttle bucket ${call.throttle}, but it is already paced in ${known}: use ${known}`);
+    CATEGORIES.set(id, call.throttle);
+  }
+}
+
+/** The bucket an operation draws from, or undefined for calls that are not paced (declared by no kind nor the engine). */
 export function throttleCategoryOf(service: AwsService, operation: string): ThrottleCategory | undefined {
-  if (service === "events") return operation === "PutEvents" ? undefined : "events:api";
-  if (service === "tag") return undefined;
-  if (service === "scheduler") return "scheduler:api";
-  if (service === "application-autoscaling") return "application-autoscaling:api";
-  return ECS_CATEGORIES.get(operation);
+  return CATEGORIES.get(`${service}:${operation}`);
 }
 
 /** Share of AWS's published rates the controller allows itself: the rest is headroom for other tools. */

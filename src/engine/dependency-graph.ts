@@ -8,7 +8,6 @@ export type DependencyGraph = { edges: { from: ResourceKey; to: ResourceKey }[] 
 export function dependencyGraph(manifests: Iterable<Manifest> | undefined): DependencyGraph {
   const edges: DependencyGraph["edges"] = [];
   for (const manifest of manifests ?? []) {
-    if (manifest.kind === "TaskDefinition") continue;
     for (const family of referencedFamilies(manifest)) edges.push({ from: `TaskDefinition/${family}`, to: manifest.key });
   }
   return { edges: edges.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to)) };

@@ -4,7 +4,7 @@ import { familyOfArn } from "../aws/arn.js";
 import { jittered } from "../jitter.js";
 import { isJsonObject } from "../json.js";
 import type { JsonObject } from "../json.js";
-import { busOf } from "../resources/scheduled-rule/read.js";
+import { busOf } from "../resources/scheduled-rule/bus.js";
 import type { CachedRuleTags } from "../resources/live-snapshot.js";
 import type { LiveSchedule } from "../resources/schedule/normalize.js";
 import { tagListToMap } from "../resources/common/tags.js";

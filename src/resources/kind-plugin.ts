@@ -1,16 +1,18 @@
-import type { AwsService } from "../aws/call-accounting.js";
 import type { AwsClients } from "../aws/index.js";
-import type { ThrottleCategory } from "../aws/rate-limit.js";
+import type { ThrottleCategory, ThrottledCall } from "../aws/rate-limit.js";
 import { parseTaskDefinitionRef } from "../aws/arn.js";
 import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../json.js";
-import type { Manifest, Problem } from "../manifests/types.js";
+import type { Manifest, Problem, ResourceKey } from "../manifests/types.js";
 import type { TaskDefinitionRef, ValidationContext } from "./common/validation.js";
+import type { KindExport } from "./kind-export.js";
+import type { KindPrune } from "./kind-prune.js";
+import type { RuntimeDetail } from "./kind-runtime.js";
 import type { LiveReads, LiveSnapshot, ReadCache } from "./live-snapshot.js";
 import type { Action, Change, HealthVerdict, PlanContext, ResolvedTaskDefinition } from "./types.js";
 
 /** One AWS call a kind makes, and the token bucket AWS throttles it against. */
-export type KindCall = { service: AwsService; operation: string; throttle: ThrottleCategory };
+export type KindCall = ThrottledCall;
 
 /** What a kind's batched read may use: the clients, the reader's bounded and throttle-retrying queue, its cache. */
 export type KindReadIo = {
@@ -81,9 +83,10 @@ export function stringOrUndefined(value: unknown): string | undefined {
 
 /**
  * Everything the engine knows about one kind, behind one interface (as ACK's AWSResourceManager
- * or crossplane's ExternalClient): the engine dispatches on the registry and never switches on a
- * kind name, so a new kind is one folder and one registry line, and the compiler names whatever
- * capability it still lacks. Every method is pure.
+ * or crossplane's ExternalClient): the engine dispatches on the registry, so a new kind is one
+ * folder and a registry line, and the compiler names whatever capability it still lacks; the few
+ * files it touches besides are listed in docs/kinds.md#files-a-new-kind-touches. Every method but
+ * the reads (`readLive`, `export.read`) is pure.
  */
 export type KindPlugin<K extends string> = {
   readonly kind: K;
@@ -134,6 +137,12 @@ export type KindPlugin<K extends string> = {
    * kind's writes answer with no state, so nothing seen afterwards can be told from a hand change).
    */
   residueChanges(manifest: Manifest, postWrite: JsonObject, ctx: ResidueContext): Change[] | undefined;
+  /** What the dashboard shows of the resource's live state (undefined: nothing beyond its plan). */
+  runtime(key: ResourceKey, live: LiveSnapshot): RuntimeDetail | undefined;
+  /** How `ecs-gitops export` writes manifests from the kind's live resources; undefined: the kind is not exported. */
+  readonly export: KindExport | undefined;
+  /** Where prune looks for the kind's orphans; undefined: the kind is never pruned (a resource that leaves git stays). */
+  readonly prune: KindPrune | undefined;
   /** The calls reading and writing this kind, each with its throttle category. */
   readonly calls: readonly KindCall[];
 };

@@ -1,3 +1,4 @@
+import { registerThrottleCategories } from "../aws/rate-limit.js";
 import type { Manifest } from "../manifests/types.js";
 import type { Kind } from "./kinds.js";
 import type { KindPlugin } from "./kind-plugin.js";
@@ -20,6 +21,10 @@ export const KIND_PLUGINS = {
   Schedule: schedulePlugin,
   ScalableTarget: scalableTargetPlugin,
 } as const satisfies KindRegistry<Kind>;
+
+// The rate limiter paces each call in the bucket its kind declares; src/aws cannot import the
+// plug-ins (they import it), so the registry hands it their calls as it loads.
+for (const plugin of Object.values(KIND_PLUGINS)) registerThrottleCategories(plugin.kind, plugin.calls);
 
 /** The kinds of a registry, in plan order (kinds others refer to first). */
 export function kindsOf<K extends string>(registry: KindRegistry<K>): K[] {

@@ -3,11 +3,10 @@ import type { SecretMatcher } from "../diff/mask.js";
 import { renderPlan } from "../diff/render.js";
 import { maskChanges } from "../diff/structural.js";
 import type { Change } from "../diff/structural.js";
-import { isJsonObject } from "../json.js";
-import type { JsonObject } from "../json.js";
 import type { ResourceKey } from "../manifests/types.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
-import type { LiveScheduledRule } from "../resources/scheduled-rule/normalize.js";
+import type { RuntimeDetail } from "../resources/kind-runtime.js";
+import { pluginOf } from "../resources/registry.js";
 import type { Action, ActionType } from "../resources/types.js";
 
 /**
@@ -15,16 +14,6 @@ import type { Action, ActionType } from "../resources/types.js";
  * `at` is the reconcile's time, the same the status's lastAppliedAt gets when this plan was applied.
  */
 export type PlanDetail = { type: ActionType; at: string; text: string; changes: Change[]; reason?: string; hint?: string };
-
-/** What DescribeServices said at the last look: the counts and the rollout of each deployment. */
-export type ServiceRuntime = {
-  running?: number;
-  desired?: number;
-  pending?: number;
-  deployments: { id?: string; status?: string; rolloutState?: string; rolloutStateReason?: string; taskDefinition?: string }[];
-};
-
-export type RuleRuntime = { state?: string; scheduleExpression?: string; targets: number };
 
 /** One drift or sync-failure episode, opened and maybe ended, as the alerts told it. */
 export type EpisodeRecord = {
@@ -37,7 +26,7 @@ export type EpisodeRecord = {
   error?: { code: string; message: string };
 };
 
-export type ResourceDetail = { plan?: PlanDetail; service?: ServiceRuntime; rule?: RuleRuntime; episodes: EpisodeRecord[] };
+export type ResourceDetail = { plan?: PlanDetail; episodes: EpisodeRecord[] } & RuntimeDetail;
 
 /** Episodes kept per resource: enough for an incident's story, bounded for 2,300 resources. */
 const EPISODES_KEPT = 20;
@@ -50,8 +39,7 @@ const EPISODES_KEPT = 20;
 export class ResourceDetails implements AlertSink {
   readonly name = "dashboard";
   readonly #plans = new Map<ResourceKey, PlanDetail>();
-  readonly #services = new Map<ResourceKey, ServiceRuntime>();
-  readonly #rules = new Map<ResourceKey, RuleRuntime>();
+  readonly #runtime = new Map<ResourceKey, RuntimeDetail>();
   readonly #episodes = new Map<ResourceKey, EpisodeRecord[]>();
 
   notePlan(action: Action, snapshot: LiveSnapshot, isSecret: SecretMatcher | undefined, now = new Date()): void {
@@ -63,8 +51,9 @@ export class ResourceDetails implements AlertSink {
     };
     if (action.type === "blocked") Object.assign(plan, { reason: action.reason, hint: action.hint });
     this.#plans.set(action.key, plan);
-    if (action.kind === "Service") this.#setOrDelete(this.#services, action.key, serviceRuntime(snapshot.services.get(action.key)));
-    if (action.kind === "ScheduledRule") this.#setOrDelete(this.#rules, action.key, ruleRuntime(snapshot.rules.get(action.key)));
+    const runtime = pluginOf(action.kind).runtime(action.key, snapshot);
+    if (runtime === undefined) this.#runtime.delete(action.key);
+    else this.#runtime.set(action.key, runtime);
   }
 
   async send(event: AlertEvent): Promise<void> {
@@ -86,59 +75,13 @@ export class ResourceDetails implements AlertSink {
 
   forget(key: ResourceKey): void {
     this.#plans.delete(key);
-    this.#services.delete(key);
-    this.#rules.delete(key);
+    this.#runtime.delete(key);
   }
 
   get(key: ResourceKey): ResourceDetail {
     const detail: ResourceDetail = { episodes: structuredClone(this.#episodes.get(key) ?? []) };
     const plan = this.#plans.get(key);
-    const service = this.#services.get(key);
-    const rule = this.#rules.get(key);
     if (plan !== undefined) detail.plan = structuredClone(plan);
-    if (service !== undefined) detail.service = structuredClone(service);
-    if (rule !== undefined) detail.rule = structuredClone(rule);
-    return detail;
+    return Object.assign(detail, structuredClone(this.#runtime.get(key) ?? {}));
   }
-
-  #setOrDelete<T>(map: Map<ResourceKey, T>, key: ResourceKey, value: T | undefined): void {
-    if (value === undefined) map.delete(key);
-    else map.set(key, value);
-  }
-}
-
-function serviceRuntime(service: JsonObject | undefined): ServiceRuntime | undefined {
-  if (service === undefined) return undefined;
-  const deployments = (Array.isArray(service.deployments) ? service.deployments : []).filter(isJsonObject).map((d) => ({
-    ...text(d, "id", "id"),
-    ...text(d, "status", "status"),
-    ...text(d, "rolloutState", "rolloutState"),
-    ...text(d, "rolloutStateReason", "rolloutStateReason"),
-    ...text(d, "taskDefinition", "taskDefinition"),
-  }));
-  return {
-    ...count(service, "running", "runningCount"),
-    ...count(service, "desired", "desiredCount"),
-    ...count(service, "pending", "pendingCount"),
-    deployments,
-  };
-}
-
-function ruleRuntime(live: LiveScheduledRule | undefined): RuleRuntime | undefined {
-  if (live === undefined) return undefined;
-  return {
-    ...text(live.rule, "state", "State"),
-    ...text(live.rule, "scheduleExpression", "ScheduleExpression"),
-    targets: live.targets.length,
-  };
-}
-
-function text<K extends string>(source: JsonObject, to: K, from: string): { [P in K]?: string } {
-  const value = source[from];
-  return (typeof value === "string" ? { [to]: value } : {}) as { [P in K]?: string };
-}
-
-function count<K extends string>(source: JsonObject, to: K, from: string): { [P in K]?: number } {
-  const value = source[from];
-  return (typeof value === "number" ? { [to]: value } : {}) as { [P in K]?: number };
 }

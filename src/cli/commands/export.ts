@@ -9,17 +9,11 @@ import { isCollection, isMap, isScalar, isSeq } from "yaml";
 import { createAwsClients, destroyAwsClients } from "../../aws/index.js";
 import type { AwsClientOptions, AwsClients } from "../../aws/index.js";
 import { checkCluster, checkEndpointUrl } from "../../config.js";
-import { isJsonObject } from "../../json.js";
 import { sourceName } from "../aws-options.js";
 import type { JsonObject, JsonPath } from "../../json.js";
-import { AWS_DEFAULT_EVENT_BUS, eventBusName } from "../../manifests/identity.js";
-import { exportScheduledRule } from "../../resources/scheduled-rule/export.js";
-import { exportService } from "../../resources/service/export.js";
-import { exportTaskDefinition } from "../../resources/task-definition/export.js";
-import { byName, familyOf, readRules, readServices, readTaskDefinitions, referenceFor, splitNames } from "../export-read.js";
-import type { TaskDefinitionReference } from "../export-read.js";
+import { AWS_DEFAULT_EVENT_BUS } from "../../manifests/identity.js";
+import { exportResources } from "../export-resources.js";
 import { commandOutput } from "../print-problems.js";
-import { readKindsForExport, withoutDesiredCount } from "./export-kinds.js";
 import type { CommandOutput } from "../print-problems.js";
 
 export type ExportFlags = {
@@ -98,77 +92,12 @@ export async function runExport(
 }
 
 async function exportFiles(aws: AwsClients, flags: ExportFlags & { cluster: string }, warn: (text: string) => void): Promise<ExportFile[]> {
-  const services = await readServices(aws, flags.cluster, splitNames(flags.services));
-  const rules = await readRules(aws, flags, warn);
-  const kinds = await readKindsForExport(
-    aws,
-    flags.cluster,
-    services.map((s) => String(s["serviceName"])),
-  );
-  const taskDefinitions = await readTaskDefinitions(
-    aws,
-    [
-      ...services.map((s) => String(s["taskDefinition"] ?? "")),
-      ...kinds.taskDefinitionArns,
-      ...rules.flatMap((r) =>
-        r.targets.flatMap((t) => (isJsonObject(t["EcsParameters"]) ? [String(t["EcsParameters"]["TaskDefinitionArn"] ?? "")] : [])),
-      ),
-    ],
-    warn,
-  );
-  const reference = (arn: string): TaskDefinitionReference => referenceFor(arn, taskDefinitions);
-
-  const files: ExportFile[] = [];
-  const add = (file: string, exported: ExportedDocument, key: string, source: string) =>
-    files.push({
-      file,
-      key,
-      yaml: renderManifest({ ...exported, document: escapeVariables(exported.document) as JsonObject }, `${source}\n${ADOPT_NOTE}`),
-      reviews: exported.reviews.length,
-    });
-  const folderOf = new Map<string, string>(); // family → folder of its first user
-  for (const service of [...services].sort(byName("serviceName"))) {
-    const name = String(service["serviceName"]);
-    const described = exportService(service, { taskDefinition: reference });
-    const exported = described && kinds.scaledServices.has(name) ? withoutDesiredCount(described) : described;
-    if (!exported) continue;
-    add(`${name}/service.yaml`, exported, `Service/${flags.cluster}/${name}`, `Exported from ${String(service["serviceArn"])}`);
-    const family = familyOf(String(service["taskDefinition"] ?? ""));
-    if (family !== undefined && !folderOf.has(family)) folderOf.set(family, name);
-  }
-  for (const rule of rules) {
-    const exported = exportScheduledRule(rule, { taskDefinition: reference });
-    const name = String(rule.rule["Name"]);
-    for (const skipped of exported.skippedTargets)
-      warn(`rule ${name}: target ${skipped.id} (${skipped.arn}) is not an ECS task and is not exported; applying the rule would remove it`);
-    add(
-      `${name}/scheduled-rule.yaml`,
-      exported,
-      `ScheduledRule/${eventBusName(flags.eventBus ?? AWS_DEFAULT_EVENT_BUS)}/${name}`,
-      `Exported from ${String(rule.rule["Arn"])}`,
-    );
-    for (const target of rule.targets) {
-      const family = isJsonObject(target["EcsParameters"])
-        ? familyOf(String(target["EcsParameters"]["TaskDefinitionArn"] ?? ""))
-        : undefined;
-      if (family !== undefined && !folderOf.has(family)) folderOf.set(family, name);
-    }
-  }
-  for (const doc of kinds.documents(reference)) add(doc.file, doc.exported, doc.key, doc.source);
-  for (const arn of kinds.taskDefinitionArns) {
-    const family = familyOf(arn);
-    if (family !== undefined && !folderOf.has(family)) folderOf.set(family, "schedules");
-  }
-  const taken = new Set(files.map((f) => f.file));
-  for (const [family, td] of [...taskDefinitions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const exported = exportTaskDefinition(td.response);
-    if (!exported) continue;
-    const folder = folderOf.get(family) ?? family;
-    const plain = `${folder}/task-definition.yaml`;
-    const file = taken.has(plain) ? `${folder}/task-definition-${family}.yaml` : plain;
-    taken.add(file);
-    add(file, exported, `TaskDefinition/${family}`, `Exported from ${td.arn}`);
-  }
+  const files = (await exportResources(aws, flags, warn)).map(({ resource, exported }) => ({
+    file: resource.file,
+    key: resource.key,
+    yaml: renderManifest({ ...exported, document: escapeVariables(exported.document) as JsonObject }, `${resource.source}\n${ADOPT_NOTE}`),
+    reviews: exported.reviews.length,
+  }));
   return files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 

@@ -1,7 +1,6 @@
-import { AWS_DEFAULT_EVENT_BUS, effectiveCluster } from "../../manifests/identity.js";
+import { AWS_DEFAULT_EVENT_BUS } from "../../manifests/identity.js";
 import type { Manifest } from "../../manifests/types.js";
 import { pluginFor } from "../../resources/registry.js";
-import { busOf } from "../live-cache.js";
 import type { InventoryScope } from "./types.js";
 
 /**
@@ -13,10 +12,10 @@ export function scopeOf(manifests: readonly Manifest[], defaultCluster: string |
   const buses = new Set([AWS_DEFAULT_EVENT_BUS]);
   const families = new Set<string>();
   for (const m of manifests) {
-    if (m.kind === "Service") clusters.add(effectiveCluster(m.spec, defaultCluster));
-    if (m.kind === "ScheduledRule") buses.add(busOf(m.spec["eventBusName"]));
-    const family = pluginFor(m).definesFamily(m);
-    if (family !== undefined) families.add(family);
+    const scope = pluginFor(m).prune?.scope(m, defaultCluster);
+    scope?.clusters?.forEach((c) => clusters.add(c));
+    scope?.buses?.forEach((b) => buses.add(b));
+    scope?.families?.forEach((f) => families.add(f));
   }
   return { clusters: [...clusters].sort(), buses: [...buses].sort(), families: [...families].sort() };
 }

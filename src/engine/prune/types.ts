@@ -1,5 +1,6 @@
 import type { Kind, ResourceKey } from "../../manifests/types.js";
 import type { TagMap } from "../../resources/common/tags.js";
+import type { PruneScope } from "../../resources/kind-prune.js";
 import type { Action } from "../../resources/types.js";
 
 /** A service in a managed cluster, as ListServices + DescribeServices told (any owner). */
@@ -38,7 +39,7 @@ export type Inventory = {
 };
 
 /** Where to look: the clusters, buses and families manifests name now or named before. */
-export type InventoryScope = { clusters: readonly string[]; buses: readonly string[]; families: readonly string[] };
+export type InventoryScope = PruneScope;
 
 /** A resource we own that no manifest of the commit names. */
 export type Orphan = {

@@ -41,6 +41,11 @@ export const scalableTargetPlugin = {
   plan: (manifest, live, ctx) => ({ action: planScalableTarget(manifest, live.scalableTargets?.get(manifest.key), ctx) }),
   // RegisterScalableTarget and PutScalingPolicy answer with ARNs only.
   residueChanges: () => undefined,
+  // Not pruned: prune reads no scalable targets, so one whose manifest leaves git stays registered (docs/prune.md).
+  prune: undefined,
+  runtime: () => undefined,
+  // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
+  export: { read: async (io) => (await import("./export-read.js")).scalableTargetExport.read(io) },
   calls: callsOf("application-autoscaling", {
     "application-autoscaling:api": [
       "DescribeScalableTargets",

@@ -49,5 +49,10 @@ export const schedulePlugin = {
   plan: (manifest, live, ctx) => ({ action: planSchedule(manifest, live.schedules?.get(manifest.key), ctx) }),
   // CreateSchedule and UpdateSchedule answer with the ARN only.
   residueChanges: () => undefined,
+  // Not pruned: prune reads no schedules, so one whose manifest leaves git stays (docs/prune.md).
+  prune: undefined,
+  runtime: () => undefined,
+  // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
+  export: { read: async (io) => (await import("./export-read.js")).scheduleExport.read(io) },
   calls: callsOf("scheduler", { "scheduler:api": ["ListSchedules", "GetSchedule", "CreateSchedule", "UpdateSchedule"] }),
 } as const satisfies KindPlugin<"Schedule">;

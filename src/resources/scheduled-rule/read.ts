@@ -1,15 +1,9 @@
 import { listRules, listTagsForResource, listTargetsByRule } from "../../aws/index.js";
-import { eventBusName } from "../../aws/arn.js";
 import type { JsonObject, JsonValue } from "../../json.js";
-import { AWS_DEFAULT_EVENT_BUS } from "../../manifests/identity.js";
+import { busOf } from "./bus.js";
 import type { Manifest, ResourceKey } from "../../manifests/types.js";
 import type { KindReadIo } from "../kind-plugin.js";
 import type { LiveScheduledRule } from "./normalize.js";
-
-/** The bus a rule (or a write to it) names, the default one when it names none. */
-export function busOf(value: JsonValue | undefined): string {
-  return typeof value === "string" && value !== "" ? eventBusName(value) : AWS_DEFAULT_EVENT_BUS;
-}
 
 /** Rules by listing each bus once, plus ListTargetsByRule per managed rule and its tags (cached). */
 export async function readRules(manifests: readonly Manifest[], io: KindReadIo): Promise<Map<ResourceKey, LiveScheduledRule | undefined>> {

@@ -9,6 +9,7 @@ import { isInterruptedDeploy } from "./interrupted-deploy.js";
 import { planService } from "./plan.js";
 import { residueChanges } from "./residue.js";
 import { validateService } from "./validate.js";
+import { serviceRuntime } from "./runtime.js";
 
 function referencePaths(spec: JsonObject): JsonPath[] {
   return typeof spec["taskDefinition"] === "string" ? [["taskDefinition"]] : [];
@@ -36,6 +37,10 @@ export const servicePlugin = {
   },
   plan: (manifest, live, ctx) => ({ action: planService(manifest, live.services.get(manifest.key), ctx) }),
   residueChanges,
+  prune: { scope: (manifest, defaultCluster) => ({ clusters: [effectiveCluster(manifest.spec, defaultCluster)] }) },
+  runtime: (key, live) => maybe(live.services.get(key), (service) => ({ service: serviceRuntime(service) })),
+  // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
+  export: { read: async (io) => (await import("./export-read.js")).serviceExport.read(io) },
   calls: callsOf("ecs", {
     "ecs:service-read": ["DescribeServices", "ListServices"],
     "ecs:cluster-read": ["DescribeClusters"],

@@ -37,6 +37,10 @@ export const taskDefinitionPlugin = {
     return { action: plan.action, resolved: plan.resolved, needsLatest };
   },
   residueChanges: () => undefined,
+  prune: { scope: (manifest) => ({ families: [manifest.name] }) },
+  runtime: () => undefined,
+  // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
+  export: { read: async (io) => (await import("./export-read.js")).taskDefinitionExport.read(io) },
   calls: callsOf("ecs", {
     "ecs:task-definition-read": ["DescribeTaskDefinition", "ListTaskDefinitions"],
     "ecs:task-definition-modify": ["RegisterTaskDefinition", "DeregisterTaskDefinition"],

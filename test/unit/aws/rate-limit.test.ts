@@ -4,6 +4,8 @@ import { createAwsClients } from "../../../src/aws/clients.js";
 import { listServiceArns } from "../../../src/aws/ecs-read.js";
 import { PUBLISHED_RATES, RateLimiter, throttleCategoryOf, TokenBucket } from "../../../src/aws/rate-limit.js";
 import type { ThrottleCategory } from "../../../src/aws/rate-limit.js";
+// The kinds' calls reach the limiter's table as the registry loads (as in every process that plans).
+import "../../../src/resources/registry.js";
 import { assertAllCalled, aws, FAKE_ENDPOINT, isolateNetwork, replyError, replyJson, restoreNetwork } from "../../aws/aws-nock.js";
 
 /** How many of `promises` have settled after the timers advanced by `ms`. */

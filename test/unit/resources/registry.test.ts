@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { throttleCategoryOf } from "../../../src/aws/rate-limit.js";
+import { RateLimiter, registerThrottleCategories, throttleCategoryOf } from "../../../src/aws/rate-limit.js";
 import type { LiveSnapshot } from "../../../src/engine/planner.js";
 import { KINDS } from "../../../src/manifests/types.js";
 import type { Kind } from "../../../src/manifests/types.js";
@@ -30,6 +30,9 @@ const throwaway: KindPlugin<"Throwaway"> = {
   revisionsInUse: () => [],
   plan: (manifest) => ({ action: { type: "noop", key: manifest.key, kind: manifest.kind, changes: [], calls: [] } }),
   residueChanges: () => undefined,
+  runtime: () => undefined,
+  export: undefined,
+  prune: undefined,
   calls: [{ service: "events", operation: "DescribeRule", throttle: "events:api" }],
 };
 
@@ -46,6 +49,18 @@ const { calls: _calls, ...withoutCalls } = throwaway;
 // @ts-expect-error a plug-in that does not say which throttle bucket its calls use is not a KindPlugin
 const missingCalls: KindPlugin<"Throwaway"> = withoutCalls;
 
+const { export: _export, ...withoutExport } = throwaway;
+// @ts-expect-error a plug-in must say how it is exported, or `export: undefined` (not exportable)
+const missingExport: KindPlugin<"Throwaway"> = withoutExport;
+
+const { prune: _prune, ...withoutPrune } = throwaway;
+// @ts-expect-error a plug-in must say where prune looks for its orphans, or `prune: undefined` (never pruned)
+const missingPrune: KindPlugin<"Throwaway"> = withoutPrune;
+
+const { runtime: _runtime, ...withoutRuntime } = throwaway;
+// @ts-expect-error a plug-in must say what the dashboard shows of its live state (a function answering undefined: nothing)
+const missingRuntime: KindPlugin<"Throwaway"> = withoutRuntime;
+
 // @ts-expect-error a registry that lacks a kind's plug-in does not compile
 const missingKind: KindRegistry<Kind | "Throwaway"> = { ...KIND_PLUGINS };
 
@@ -58,13 +73,28 @@ describe("kind registry", () => {
   it("holds exactly the kinds manifests may name, in plan order", () => {
     expect(kindsOf(KIND_PLUGINS)).toEqual([...KINDS]);
     for (const kind of KINDS) expect(KIND_PLUGINS[kind].kind).toBe(kind);
-    expect([noOptionalCapability, missingHealth, missingCalls, missingKind, wrongName].length).toBe(5);
+    expect(
+      [noOptionalCapability, missingHealth, missingCalls, missingExport, missingPrune, missingRuntime, missingKind, wrongName].length,
+    ).toBe(8);
   });
 
   it("paces every call a plug-in declares in the throttle bucket it names", () => {
     for (const kind of KINDS)
       for (const call of KIND_PLUGINS[kind].calls)
         expect([kind, call.operation, throttleCategoryOf(call.service, call.operation)]).toEqual([kind, call.operation, call.throttle]);
+  });
+
+  it("hands the limiter the calls a plug-in declares: a new kind's call is paced in its bucket, a clash is refused", async () => {
+    const call = { service: "scheduler", operation: "ThrowawayRead", throttle: "scheduler:api" } as const;
+    const limiter = new RateLimiter();
+    await limiter.acquire(call.service, call.operation);
+    expect(limiter.stats()["scheduler:api"]).toBeUndefined();
+    registerThrottleCategories("Throwaway", [call]);
+    await limiter.acquire(call.service, call.operation);
+    expect(limiter.stats()["scheduler:api"]?.requests).toBe(1);
+    expect(() =>
+      registerThrottleCategories("Throwaway", [{ service: "ecs", operation: "UpdateService", throttle: "ecs:service-read" }]),
+    ).toThrow("Throwaway declares ecs:UpdateService in throttle bucket ecs:service-read, but it is already paced in ecs:service-modify");
   });
 
   it("takes a throwaway kind through the registry like any other", () => {
