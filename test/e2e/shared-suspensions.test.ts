@@ -1,3 +1,6 @@
+import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import pino from "pino";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { createLeaseTable } from "../../src/aws/lease-store.js";
@@ -5,6 +8,7 @@ import { SuspendRecordTable } from "../../src/aws/suspend-record.js";
 import type { StoredRecord } from "../../src/aws/suspend-record.js";
 import { SharedSuspendStore } from "../../src/pause/shared-suspensions.js";
 import type { SuspendTarget } from "../../src/pause/suspensions.js";
+import { suspensionsFor } from "../../src/pause/suspensions-setup.js";
 import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 
 /*
@@ -139,5 +143,33 @@ describe("suspensions shared by replicas through the lease table", () => {
     opened.push(gone);
     const c = new SharedSuspendStore(gone, log, () => undefined);
     await expect(c.suspend([WEB])).rejects.toThrow(/suspend#state of DynamoDB table no-such-table.*GetItem and PutItem/);
+  });
+
+  it("turning leasing on carries the workdir's suspensions over to the table once", async () => {
+    const open = await newTable("carry");
+    const workDir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-carry-"));
+    try {
+      await writeFile(path.join(workDir, "suspended.json"), JSON.stringify({ all: false, keys: [WEB], except: [] }));
+      const setup = {
+        workDir,
+        lease: { table: "carry", durationMs: 60_000, shards: 1, shardBy: "cluster" as const, replicaId: "a" },
+        aws: { region: MOTO_REGION, endpoint, accountIdHeader: accountId },
+        requeue: () => undefined,
+        log,
+      };
+      const first = await suspensionsFor(setup);
+      const other = replica(open());
+      await other.store.refresh();
+      expect(other.store.state.keys).toEqual([WEB]);
+      await access(path.join(workDir, "suspended.json.carried-over"));
+      await first.store.resume([WEB]);
+      first.close();
+      // A restart does not suspend again what was resumed since.
+      const second = await suspensionsFor(setup);
+      expect(second.store.isSuspended(WEB)).toBe(false);
+      second.close();
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
   });
 });
