@@ -2,6 +2,9 @@ import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
+import { Registry } from "prom-client";
+import { pauseRoutes } from "../../src/http/pause-api.js";
+import { ControllerHttpServer } from "../../src/http/server.js";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { createLeaseTable } from "../../src/aws/lease-store.js";
 import { SuspendRecordTable } from "../../src/aws/suspend-record.js";
@@ -143,6 +146,30 @@ describe("suspensions shared by replicas through the lease table", () => {
     opened.push(gone);
     const c = new SharedSuspendStore(gone, log, () => undefined);
     await expect(c.suspend([WEB])).rejects.toThrow(/suspend#state of DynamoDB table no-such-table.*GetItem and PutItem/);
+    // Over HTTP the same failure is a 503 that says why, not a bare 500.
+    const server = new ControllerHttpServer({
+      port: 0,
+      host: "127.0.0.1",
+      getStatus: () => ({}) as never,
+      isReady: () => true,
+      metrics: new Registry(),
+      apiToken: "t0ken-503",
+      onPush: () => undefined,
+      apiRoutes: pauseRoutes({ suspend: (t) => c.suspend(t), resume: (t) => c.resume(t) }),
+      log,
+    });
+    const port = await server.listen();
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/api/suspend`, {
+        method: "POST",
+        headers: { authorization: "Bearer t0ken-503" },
+        body: "{}",
+      });
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: string }).error).toMatch(/no-such-table/);
+    } finally {
+      await server.close();
+    }
   });
 
   it("turning leasing on carries the workdir's suspensions over to the table once", async () => {
