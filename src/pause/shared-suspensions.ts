@@ -37,6 +37,8 @@ export class SharedSuspendStore {
   #stopped = false;
   /** False until a read succeeded: the first read is the starting state, not another replica's change. */
   #known = false;
+  /** Counts this replica's own changes, so a read that crossed one is not adopted. */
+  #changes = 0;
 
   /** `onChange`: what another replica's suspend or resume changed, to reconcile again here. */
   constructor(record: SuspendRecord, log: Logger, onChange: (target: SuspendTarget) => void) {
@@ -49,7 +51,8 @@ export class SharedSuspendStore {
   async start(intervalMs: number): Promise<void> {
     const poll = async () => {
       await this.refresh();
-      if (!this.#stopped) this.#timer = setTimeout(() => void poll(), intervalMs);
+      // Unref: the HTTP server and the queue keep the process alive, a poll alone must not.
+      if (!this.#stopped) this.#timer = setTimeout(() => void poll(), intervalMs).unref();
     };
     await poll();
     const s = this.#state;
@@ -74,6 +77,7 @@ export class SharedSuspendStore {
   /** One read of the row; a change made elsewhere is adopted and reported to `onChange`. */
   async refresh(): Promise<void> {
     let row: StoredRecord | undefined;
+    const changes = this.#changes;
     try {
       row = await this.#record.read();
     } catch (error) {
@@ -83,7 +87,8 @@ export class SharedSuspendStore {
       );
       return;
     }
-    if (row !== undefined && row.version === this.#version) return;
+    // A read sent before our own change landed would undo it here until the next poll.
+    if (changes !== this.#changes || (row !== undefined && row.version === this.#version)) return;
     const before = this.#state;
     const known = this.#known;
     this.#adopt(row);
@@ -113,6 +118,7 @@ export class SharedSuspendStore {
       if (await this.#record.write(JSON.stringify(next), version, row?.version)) {
         this.#state = next;
         this.#version = version;
+        this.#changes++;
         this.#known = true;
         return this.state;
       }

@@ -28,13 +28,9 @@ export type SuspensionsSetup = {
  * reaches the shard's holder and outlives it.
  */
 export async function suspensionsFor(s: SuspensionsSetup): Promise<Suspensions> {
-  if (s.lease === undefined) {
-    const store = new SuspendStore(path.join(s.workDir, "suspended.json"), s.log);
-    await store.restore();
-    return { store, close: () => undefined };
-  }
   const local = new SuspendStore(path.join(s.workDir, "suspended.json"), s.log);
   await local.restore();
+  if (s.lease === undefined) return { store: local, close: () => undefined };
   const table = new SuspendRecordTable({
     table: s.lease.table,
     ...s.aws,

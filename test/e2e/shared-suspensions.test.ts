@@ -107,6 +107,31 @@ describe("suspensions shared by replicas through the lease table", () => {
     expect(a.store.state.keys).toEqual([...keys].sort());
   });
 
+  it("a poll that read the row before this replica's own suspend landed does not undo it", async () => {
+    const open = await newTable("crossing");
+    const real = open();
+    let release: () => void = () => undefined;
+    let hold = false;
+    const table = {
+      read: async (): Promise<StoredRecord | undefined> => {
+        const held = hold;
+        const row = await real.read();
+        if (held) await new Promise<void>((resolve) => (release = resolve));
+        return row;
+      },
+      write: (body: string, version: string, expected: string | undefined) => real.write(body, version, expected),
+    };
+    const b = new SharedSuspendStore(table, log, () => undefined);
+    await b.refresh();
+    hold = true;
+    const stale = b.refresh();
+    hold = false;
+    await b.suspend([WEB]);
+    release();
+    await stale;
+    expect(b.isSuspended(WEB)).toBe(true);
+  });
+
   it("a row that is not a suspend record suspends everything until a resume rewrites it", async () => {
     const open = await newTable("corrupt");
     const table = open();
