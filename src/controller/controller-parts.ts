@@ -13,7 +13,7 @@ import type { PauseHandler } from "../http/pause-api.js";
 import { ControllerHttpServer } from "../http/server.js";
 import { controllerPause } from "../pause/controller-pause.js";
 import type { ControllerPause } from "../pause/controller-pause.js";
-import { SuspendStore } from "../pause/suspensions.js";
+import { suspensionsFor } from "../pause/suspensions-setup.js";
 import type { SuspendTarget } from "../pause/suspensions.js";
 import type { SyncWindow } from "../pause/sync-windows.js";
 import { prefixOf } from "../source/manifest-root.js";
@@ -63,8 +63,13 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     () => p.alerts,
     () => ref.reconciler,
   );
-  const suspends = new SuspendStore(path.join(o.workDir, "suspended.json"), p.log);
-  await suspends.restore();
+  const suspends = await suspensionsFor({
+    workDir: o.workDir,
+    lease: o.lease,
+    aws: { region: p.region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader },
+    requeue: p.requeue,
+    log: p.log,
+  });
   const pause = controllerPause(suspends, p.syncWindows, p.requeue, p.log);
   const codeDeploy = new CodeDeployFollower(p.fenced);
   const deploys = new DeployTracker({ history: p.history, status: p.status, alerts: p.alerts, log: p.log });

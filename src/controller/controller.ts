@@ -64,6 +64,7 @@ export class Controller {
   /** When the loaded commit's `fromSsm` variables were read; undefined: it reads none. */
   #ssmReadAt: number | undefined;
   #leasing: ControllerLeasing | undefined;
+  #closePause: (() => void) | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
@@ -128,6 +129,7 @@ export class Controller {
     });
     this.#reconciler = built.reconciler;
     const pause = built.pause;
+    this.#closePause = pause.close;
     const reconciler = this.#reconciler;
     // With leases, a key of a shard this replica does not hold now is parked; it comes back when it does.
     const handler = (key: string, { queuedAt }: { queuedAt: number }) =>
@@ -200,6 +202,7 @@ export class Controller {
     await Promise.race([this.#polling?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, left()).unref())]);
     // Nothing writes any more: give the leases back so another replica takes over at once.
     await this.#leasing?.stop().catch(() => undefined);
+    this.#closePause?.();
     await this.#alerts?.flush(Math.min(2_000, left()));
     await this.#drift?.flush();
     await this.#history?.flush();

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { EcsGitopsError } from "../errors.js";
 import { KINDS } from "../manifests/types.js";
 import type { SuspendState, SuspendTarget } from "../pause/suspensions.js";
 import { HttpError, readBody, sendJson } from "./server.js";
@@ -17,12 +18,22 @@ const KEY_PATTERN = new RegExp(`^(${KINDS.join("|")})/[^\\s]{1,512}$`);
 export function pauseRoutes(handler: PauseHandler): ReadonlyMap<string, Route> {
   const route = (change: (target: SuspendTarget) => Promise<SuspendState>): Route => ({
     methods: ["POST"],
-    handle: async (req, res) => answer(res, await change(await readTarget(req))),
+    handle: async (req, res) => answer(res, await unavailableAs503(change(await readTarget(req)))),
   });
   return new Map([
     ["/api/suspend", route((target) => handler.suspend(target))],
     ["/api/resume", route((target) => handler.resume(target))],
   ]);
+}
+
+/** With leases the suspensions live in DynamoDB: when it cannot be reached, say so (not a bare 500); sending again is harmless. */
+async function unavailableAs503(change: Promise<SuspendState>): Promise<SuspendState> {
+  try {
+    return await change;
+  } catch (error) {
+    if (error instanceof EcsGitopsError && error.code === "AwsUnavailable") throw new HttpError(503, error.message);
+    throw error;
+  }
 }
 
 function answer(res: ServerResponse, state: SuspendState): void {

@@ -10,7 +10,7 @@ export type SuspendState = { all: boolean; keys: ResourceKey[]; except: Resource
 /** What `suspend` / `resume` apply to: everything, or the keys given. */
 export type SuspendTarget = "all" | readonly ResourceKey[];
 
-const EMPTY: SuspendState = { all: false, keys: [], except: [] };
+export const EMPTY: SuspendState = { all: false, keys: [], except: [] };
 
 /**
  * Which resources an operator suspended (Flux's `suspend`), persisted in the workdir so a restart
@@ -91,7 +91,7 @@ export function resumed(state: SuspendState, target: SuspendTarget): SuspendStat
   return { all: state.all, keys: state.keys.filter((k) => !target.includes(k)), except };
 }
 
-function parseSuspendState(text: string): SuspendState | undefined {
+export function parseSuspendState(text: string): SuspendState | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
