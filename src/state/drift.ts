@@ -7,6 +7,7 @@ import { actionOf, episodeFields, openedEvent, syncEvent } from "./drift-episode
 import type { DriftEpisode, SyncEpisode } from "./drift-episode.js";
 import type { EpisodeStore, PersistedHeal, SerializedEpisodes } from "./drift-store.js";
 import type { SeenLiveStore } from "./records.js";
+import { parseTimeMs } from "../time.js";
 
 export { classifyDifference, driftFingerprint, handMadeRevisions, kindAndName } from "../engine/difference.js";
 import { driftFingerprint, kindAndName } from "../engine/difference.js";
@@ -289,7 +290,7 @@ export class DriftTracker implements SeenLiveStore {
 
   #healsLeft(key: ResourceKey, fingerprint: string, now: Date): number {
     const since = now.getTime() - this.#healWindowMs;
-    this.#heals = this.#heals.filter((h) => Date.parse(h.at) > since);
+    this.#heals = this.#heals.filter((h) => (parseTimeMs(h.at) ?? Number.NaN) > since);
     return Math.max(0, this.#maxHeals - this.#heals.filter((h) => h.key === key && h.fingerprint === fingerprint).length);
   }
 
