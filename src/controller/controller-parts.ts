@@ -47,6 +47,8 @@ export type ReconcilerParts = {
   syncWindows: () => readonly SyncWindow[];
   /** Reconcile again what a suspend or resume names. */
   requeue: (target: SuspendTarget) => void;
+  /** The controller's one wall clock, handed to every part that stamps or compares times. */
+  now: () => Date;
 };
 
 /** The reconciler with the settings flags give; ecs-gitops.yaml adds its own per commit (settingsFromConfig). */
@@ -59,6 +61,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     p.log,
     () => p.alerts,
     () => ref.reconciler,
+    p.now,
   );
   const suspends = new SuspendStore(path.join(o.workDir, "suspended.json"), p.log);
   await suspends.restore();
@@ -67,7 +70,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
   const deploys = new DeployTracker({ history: p.history, status: p.status, alerts: p.alerts, log: p.log });
   codeDeploy.onOutcome((d) => {
     p.log.info({ key: d.key, deploymentId: d.deploymentId, status: d.status }, "codedeploy deployment");
-    deploys.settleCodeDeploy(d, new Date());
+    deploys.settleCodeDeploy(d, p.now());
   });
   const reconciler = new Reconciler({
     hooks,
@@ -81,6 +84,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     deploys,
     metrics: p.metrics,
     log: p.log,
+    now: p.now,
     settings: {
       owner: o.owner ?? "ecs-gitops",
       repo: await identifyRepository(o.repo, isRemote(o.repo)),
@@ -103,6 +107,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
       log: p.log,
       workDir: o.workDir,
       allowMassDelete: o.allowMassDelete === true,
+      now: p.now,
     }),
   });
   ref.reconciler = reconciler;

@@ -39,6 +39,7 @@ export class Controller {
   readonly #log: Logger;
   readonly #metrics: ControllerMetrics;
   readonly #calls = new CallAccounting();
+  readonly #now: () => Date;
   #aws: AwsClients | undefined;
   #source: Source | undefined;
   #queue: WorkQueue | undefined;
@@ -67,6 +68,7 @@ export class Controller {
 
   constructor(options: ControllerOptions) {
     this.#o = options;
+    this.#now = options.now ?? (() => new Date());
     this.#intervalMs = options.intervalMs ?? DEFAULT_CONFIG.intervalMs;
     this.#log = options.log;
     this.#metrics = createMetrics(undefined, { defaultMetrics: options.environment === undefined });
@@ -121,6 +123,7 @@ export class Controller {
       details,
       syncWindows: () => this.#config?.syncWindows ?? [],
       requeue: (target) => this.#requeue(target),
+      now: this.#now,
     });
     this.#reconciler = built.reconciler;
     const pause = built.pause;
@@ -252,14 +255,14 @@ export class Controller {
     try {
       const { sha, changed } = await source.poll();
       this.#sourceReachable = true;
-      this.#status.setSource({ lastFetchAt: new Date().toISOString(), lastError: undefined });
+      this.#status.setSource({ lastFetchAt: this.#now().toISOString(), lastError: undefined });
       if (!changed && this.#loadedCommit === sha && !this.#ssmRefreshDue()) return;
       await this.#load(sha, await source.checkout(sha));
     } catch (error) {
       this.#metrics.sourceErrors.inc();
       const code = isEcsGitopsError(error) ? error.code : "SourceUnavailable";
       const message = error instanceof Error ? error.message : String(error);
-      this.#status.setSource({ lastError: { code, message, at: new Date().toISOString() } });
+      this.#status.setSource({ lastError: { code, message, at: this.#now().toISOString() } });
       if (!this.#sourceReachable && isEcsGitopsError(error) && !error.retryable && this.#o.onFatal) {
         this.#log.fatal({ code, err: message }, "the git source cannot be used; giving up");
         this.#o.onFatal(error);
@@ -277,7 +280,7 @@ export class Controller {
     const previous = this.#reconciler!.desired;
     const commit = await setup.loadCommit(o, sha, checkoutDir, this.#region);
     if (this.#stopping) return;
-    this.#ssmReadAt = commit.readSsm ? Date.now() : undefined;
+    this.#ssmReadAt = commit.readSsm ? this.#now().getTime() : undefined;
     if ("retry" in commit && commit.retry) this.#loadedCommit = undefined;
     const { config: fresh, configProblems, loaded: commitLoad } = commit;
     if (commitLoad === undefined || configProblems.some((p) => p.severity === "error")) {
@@ -325,7 +328,7 @@ export class Controller {
   #ssmRefreshDue(): boolean {
     if (this.#ssmReadAt === undefined) return false;
     const resyncMs = this.#o.resyncMs ?? this.#config?.resyncMs ?? DEFAULT_CONFIG.resyncMs;
-    return Date.now() - this.#ssmReadAt >= resyncMs;
+    return this.#now().getTime() - this.#ssmReadAt >= resyncMs;
   }
 
   #readyWhenIdle(): void {
