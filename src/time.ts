@@ -15,3 +15,8 @@ export function epochMs(value: JsonValue | undefined): number | undefined {
   if (typeof value !== "string") return undefined;
   return parseTimeMs(value);
 }
+
+/** `parseTimeMs` as a Date, for fields that take one (SDK timestamps, event times); an invalid Date if the text names no moment. */
+export function parseDate(text: string): Date {
+  return new Date(parseTimeMs(text) ?? Number.NaN);
+}

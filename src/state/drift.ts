@@ -7,7 +7,7 @@ import { actionOf, episodeFields, openedEvent, syncEvent } from "./drift-episode
 import type { DriftEpisode, SyncEpisode } from "./drift-episode.js";
 import type { EpisodeStore, PersistedHeal, SerializedEpisodes } from "./drift-store.js";
 import type { SeenLiveStore } from "./records.js";
-import { parseTimeMs } from "../time.js";
+import { parseDate, parseTimeMs } from "../time.js";
 
 export { classifyDifference, driftFingerprint, handMadeRevisions, kindAndName } from "../engine/difference.js";
 import { driftFingerprint, kindAndName } from "../engine/difference.js";
@@ -245,9 +245,9 @@ export class DriftTracker implements SeenLiveStore {
 
   /** One event per open episode, as it opened, to seed gauges after a restart (MetricsSink.seed). Not for sending. */
   openAlerts(): AlertEvent[] {
-    const drift = [...this.#drift.values()].map((e) => openedEvent(e, new Date(e.firstSeen), false));
+    const drift = [...this.#drift.values()].map((e) => openedEvent(e, parseDate(e.firstSeen), false));
     const sync = [...this.#sync.values()].map((e) => ({
-      ...syncEvent("sync.failed", e, new Date(e.firstSeen)),
+      ...syncEvent("sync.failed", e, parseDate(e.firstSeen)),
       error: { ...e.error },
     }));
     return [...drift, ...sync];
