@@ -78,6 +78,12 @@ export function serviceArnFormat(arn: string): "long" | "short" | undefined {
   return parts.length === 1 ? "short" : parts.length === 2 ? "long" : undefined;
 }
 
+/** `arn:…:service/prod/web` (or the short `service/web`) → `web`; anything else as is. */
+export function serviceNameOfArn(arn: string): string {
+  const rest = resourceInArn(arn, "ecs", "service");
+  return rest === undefined ? arn : rest.slice(rest.lastIndexOf("/") + 1);
+}
+
 /** `arn:…:task-definition/web:7` → family web, revision 7; without `:7`, revision undefined. */
 export function parseTaskDefinitionArn(arn: string): { family: string; revision: number | undefined } | undefined {
   const rest = resourceInArn(arn, "ecs", "task-definition");

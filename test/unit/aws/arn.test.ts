@@ -11,6 +11,7 @@ import {
   parseTaskDefinitionRef,
   revisionOfRef,
   serviceArnFormat,
+  serviceNameOfArn,
   taskDefinitionArn,
   taskDefinitionRefOf,
   taskIdOfArn,
@@ -97,6 +98,9 @@ describe("the one ARN reader", () => {
     expect(isClusterArn(`arn:aws:sqs:ap-south-1:${ACCOUNT}:batch`)).toBe(false);
     expect(taskIdOfArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:task/batch/5e1b9c0a`)).toBe("5e1b9c0a");
     expect(taskIdOfArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:task/5e1b9c0a`)).toBe("5e1b9c0a");
+    expect(serviceNameOfArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:service/batch/ingest`)).toBe("ingest");
+    expect(serviceNameOfArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:service/ingest`)).toBe("ingest");
+    expect(serviceNameOfArn("ingest")).toBe("ingest");
   });
 });
 
