@@ -1,6 +1,7 @@
 import type { Change } from "../diff/structural.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { assertNever } from "../assert-never.js";
+import { parseDate } from "../time.js";
 import type { AlertEvent, AlertSink, AlertType } from "./types.js";
 
 export const EVENT_SOURCE = "ecs-gitops";
@@ -77,7 +78,7 @@ export function toEventEntry(event: AlertEvent): AlertEventEntry {
     detail["fieldCount"] = event.fields.length;
     detail["fieldsTruncated"] = fields.length < event.fields.length;
   }
-  const entry: AlertEventEntry = { source: EVENT_SOURCE, detailType: detailTypeOf(event.type), detail, time: new Date(event.at) };
+  const entry: AlertEventEntry = { source: EVENT_SOURCE, detailType: detailTypeOf(event.type), detail, time: parseDate(event.at) };
   if (event.arn !== undefined) entry.resources = [event.arn];
   return entry;
 }

@@ -54,6 +54,18 @@ export function eventBusName(busOrArn: string): string {
 // xref: ECS CreateCluster `clusterName` (letters, digits, hyphens, underscores, up to 255) or a cluster ARN.
 export const CLUSTER_PATTERN = /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/;
 
+const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/.+$/;
+
+/** A full ECS cluster ARN (what an EventBridge ECS target's `Arn` must be), not a cluster name. */
+export function isClusterArn(value: string): boolean {
+  return CLUSTER_ARN.test(value);
+}
+
+/** `arn:aws:ecs:r:a:task/prod/0f3c…` (or the old `task/0f3c…`) → `0f3c…`: the id awslogs puts in a stream name. */
+export function taskIdOfArn(taskArn: string): string {
+  return taskArn.slice(taskArn.lastIndexOf("/") + 1);
+}
+
 /**
  * Tags need the long service ARN (`service/<cluster>/<name>`); a short one (`service/<name>`)
  * predates it and cannot be tagged (docs/normalization.md#sv-16).
@@ -64,6 +76,12 @@ export function serviceArnFormat(arn: string): "long" | "short" | undefined {
   const parts = rest.split("/");
   if (parts.some((p) => p === "")) return undefined;
   return parts.length === 1 ? "short" : parts.length === 2 ? "long" : undefined;
+}
+
+/** `arn:…:service/prod/web` (or the short `service/web`) → `web`; anything else as is. */
+export function serviceNameOfArn(arn: string): string {
+  const rest = resourceInArn(arn, "ecs", "service");
+  return rest === undefined ? arn : rest.slice(rest.lastIndexOf("/") + 1);
 }
 
 /** `arn:…:task-definition/web:7` → family web, revision 7; without `:7`, revision undefined. */
@@ -83,6 +101,12 @@ export function familyOfArn(arn: string): string | undefined {
 /** `arn:…:task-definition/web:7` → `web:7`; a family-only ARN → `web`; anything else as is. */
 export function taskDefinitionRefOf(value: string): string {
   return resourceInArn(value, "ecs", "task-definition") ?? value;
+}
+
+/** `…:task-definition/web:7` or `web:7` → 7; undefined for a ref without a revision. */
+export function revisionOfRef(value: string): number | undefined {
+  const match = /^[^:/]+:(\d+)$/.exec(taskDefinitionRefOf(value));
+  return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
 export function taskDefinitionArn(region: string, accountId: string, family: string, revision: number): string {
@@ -112,4 +136,9 @@ export function parseTaskDefinitionRef(ref: string): TaskDefinitionRef {
     return revision === undefined ? { type: "latest", family } : { type: "pinned", family, revision: Number(revision) };
   }
   return BARE_FAMILY.test(ref) ? { type: "family", family: ref } : { type: "invalid" };
+}
+
+/** A family, `family:revision` or task definition ARN (with or without revision): something RunTask accepts. */
+export function isTaskDefinitionRef(ref: string): boolean {
+  return parseTaskDefinitionRef(ref).type !== "invalid";
 }

@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-codedeploy";
 import type { DeploymentStatus } from "@aws-sdk/client-codedeploy";
 import { EcsGitopsError } from "../errors.js";
+import { clusterName } from "./arn.js";
 import type { JsonObject } from "../json.js";
 import type { AwsClients } from "./clients.js";
 
@@ -99,7 +100,7 @@ async function deploymentGroupOf(
       const info = (await clients.codedeploy.send(new GetDeploymentGroupCommand({ applicationName, deploymentGroupName })))
         .deploymentGroupInfo;
       const serves = (info?.ecsServices ?? []).some(
-        (s) => s.serviceName === input.service && lastPart(s.clusterName) === lastPart(input.cluster),
+        (s) => s.serviceName === input.service && s.clusterName !== undefined && clusterName(s.clusterName) === clusterName(input.cluster),
       );
       if (serves) found.push({ applicationName, deploymentGroupName });
     }
@@ -127,10 +128,6 @@ async function listApplications(clients: AwsClients): Promise<string[]> {
     nextToken = page.nextToken;
   } while (nextToken);
   return names;
-}
-
-function lastPart(cluster: string | undefined): string | undefined {
-  return cluster?.split("/").pop();
 }
 
 /** A deployment's status as health: what the controller reports while CodeDeploy shifts traffic. */

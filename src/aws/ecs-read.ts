@@ -7,6 +7,7 @@ import {
   ListTaskDefinitionsCommand,
 } from "@aws-sdk/client-ecs";
 import type { JsonObject } from "../json.js";
+import { serviceNameOfArn } from "./arn.js";
 import { awsErrorName, classifyAwsError } from "./classify.js";
 import type { AwsClients } from "./clients.js";
 import { chunk, listAll } from "./paginate.js";
@@ -154,7 +155,7 @@ export async function describeClusterServices(
   clients: AwsClients,
   cluster: string,
 ): Promise<{ names: string[]; described: DescribedServices }> {
-  const names = (await listServiceArns(clients, cluster)).map((arn) => arn.slice(arn.lastIndexOf("/") + 1));
+  const names = (await listServiceArns(clients, cluster)).map(serviceNameOfArn);
   return { names, described: await describeServices(clients, cluster, names) };
 }
 

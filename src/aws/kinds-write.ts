@@ -2,7 +2,8 @@ import { CreateScheduleCommand, UpdateScheduleCommand } from "@aws-sdk/client-sc
 import type { CreateScheduleCommandInput, UpdateScheduleCommandInput } from "@aws-sdk/client-scheduler";
 import { assertNever } from "../assert-never.js";
 import type { JsonObject } from "../json.js";
-import type { KindWriteOperation, WriteOperation } from "../resources/types.js";
+import type { KindWriteOperation, WriteOperation } from "./write-operation.js";
+import { parseDate } from "../time.js";
 import { EcsGitopsError } from "../errors.js";
 import { awsErrorName } from "./classify.js";
 import type { AwsClients } from "./clients.js";
@@ -19,7 +20,7 @@ export function isKindWrite(operation: WriteOperation): operation is SchedulerWr
 /** The plan holds ISO text; the Scheduler SDK serializes timestamps from Date objects only. */
 function withDates(input: JsonObject): Record<string, unknown> {
   const out: Record<string, unknown> = { ...input };
-  for (const field of ["StartDate", "EndDate"]) if (typeof input[field] === "string") out[field] = new Date(input[field]);
+  for (const field of ["StartDate", "EndDate"]) if (typeof input[field] === "string") out[field] = parseDate(input[field]);
   return out;
 }
 

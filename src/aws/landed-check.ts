@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { FinalizeRequestMiddleware, HandlerExecutionContext, MiddlewareStack } from "@smithy/types";
 import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
+import { epochMs } from "../time.js";
 import type { AwsService, CallAccounting } from "./call-accounting.js";
 import type { AwsClients } from "./clients.js";
 import { describeServices, describeTaskDefinition } from "./ecs-read.js";
@@ -37,9 +38,10 @@ async function landedForcedDeployment(clients: AwsClients, input: JsonObject, fi
   const service = described.services.get(name);
   const deployments = Array.isArray(service?.["deployments"]) ? service["deployments"].filter(isJsonObject) : [];
   const primary = deployments.find((d) => d["status"] === "PRIMARY");
-  const createdAt = primary?.["createdAt"];
-  const createdMs = typeof createdAt === "string" ? Date.parse(createdAt) : typeof createdAt === "number" ? createdAt : Number.NaN;
-  return service !== undefined && createdMs >= firstSentAtMs - FORCED_DEPLOYMENT_SKEW_MS ? { service } : undefined;
+  const createdMs = epochMs(primary?.["createdAt"]);
+  return service !== undefined && createdMs !== undefined && createdMs >= firstSentAtMs - FORCED_DEPLOYMENT_SKEW_MS
+    ? { service }
+    : undefined;
 }
 
 /** Operations whose retries are preceded by a landed check. */

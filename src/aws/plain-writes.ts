@@ -20,7 +20,7 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import { own } from "../json.js";
 import type { JsonObject } from "../json.js";
-import type { WriteOperation } from "../resources/types.js";
+import type { WriteOperation } from "./write-operation.js";
 import type { AwsClients } from "./clients.js";
 
 /** An SDK command class; its input type is the plan's business (see sdkInput in write.ts). */

@@ -8,7 +8,7 @@ import type {
 } from "@aws-sdk/client-eventbridge";
 import { EcsGitopsError } from "../errors.js";
 import type { JsonObject, JsonValue } from "../json.js";
-import type { PlannedCall, WriteOperation } from "../resources/types.js";
+import type { PlannedCall, WriteOperation } from "./write-operation.js";
 import { classifyAwsError } from "./classify.js";
 import type { AwsClients } from "./clients.js";
 import { failedEntriesError } from "./failed-entries.js";

@@ -66,6 +66,11 @@ export type ControllerOptions = {
   environment?: string | undefined;
   /** High availability: shard leases in DynamoDB (src/lease/). Unset: this process reconciles everything. */
   lease?: LeaseSettings | undefined;
+  /**
+   * The wall clock every part reads (reconciler, prune, deploys, hooks, source status), so a test
+   * that sets it sees one time everywhere. Unset: the system clock.
+   */
+  now?: (() => Date) | undefined;
 };
 
 /** Flags and env win; ecs-gitops.yaml fills in what they leave unset (docs/design.md#settings). */

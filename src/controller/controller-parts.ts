@@ -50,6 +50,8 @@ export type ReconcilerParts = {
   requeue: (target: SuspendTarget) => void;
   /** The keys waiting in the work queue: a batched read reads them ahead. */
   upcoming: () => Iterable<ResourceKey>;
+  /** The controller's one wall clock, handed to every part that stamps or compares times. */
+  now: () => Date;
 };
 
 /** The reconciler with the settings flags give; ecs-gitops.yaml adds its own per commit (settingsFromConfig). */
@@ -62,6 +64,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     p.log,
     () => p.alerts,
     () => ref.reconciler,
+    p.now,
   );
   const suspends = await suspensionsFor({
     workDir: o.workDir,
@@ -75,7 +78,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
   const deploys = new DeployTracker({ history: p.history, status: p.status, alerts: p.alerts, log: p.log });
   codeDeploy.onOutcome((d) => {
     p.log.info({ key: d.key, deploymentId: d.deploymentId, status: d.status }, "codedeploy deployment");
-    deploys.settleCodeDeploy(d, new Date());
+    deploys.settleCodeDeploy(d, p.now());
   });
   const reconciler = new Reconciler({
     hooks,
@@ -89,6 +92,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     deploys,
     metrics: p.metrics,
     log: p.log,
+    now: p.now,
     settings: {
       owner: o.owner ?? "ecs-gitops",
       repo: await identifyRepository(o.repo, isRemote(o.repo)),
@@ -112,6 +116,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
       log: p.log,
       workDir: o.workDir,
       allowMassDelete: o.allowMassDelete === true,
+      now: p.now,
     }),
   });
   ref.reconciler = reconciler;

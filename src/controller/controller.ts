@@ -39,6 +39,7 @@ export class Controller {
   readonly #log: Logger;
   readonly #metrics: ControllerMetrics;
   readonly #calls = new CallAccounting();
+  readonly #now: () => Date;
   #aws: AwsClients | undefined;
   #source: Source | undefined;
   #queue: WorkQueue | undefined;
@@ -68,6 +69,7 @@ export class Controller {
 
   constructor(options: ControllerOptions) {
     this.#o = options;
+    this.#now = options.now ?? (() => new Date());
     this.#intervalMs = options.intervalMs ?? DEFAULT_CONFIG.intervalMs;
     this.#log = options.log;
     this.#metrics = createMetrics(undefined, { defaultMetrics: options.environment === undefined });
@@ -126,6 +128,7 @@ export class Controller {
       requeue: (target) => this.#requeue(target),
       // Keys of a shard another replica holds are dropped when they start: never read ahead.
       upcoming: () => [...(this.#queue?.waiting ?? [])].filter((key) => leasing?.owns(key) ?? true),
+      now: this.#now,
     });
     this.#reconciler = built.reconciler;
     const pause = built.pause;
@@ -258,14 +261,14 @@ export class Controller {
     try {
       const { sha, changed } = await source.poll();
       this.#sourceReachable = true;
-      this.#status.setSource({ lastFetchAt: new Date().toISOString(), lastError: undefined });
+      this.#status.setSource({ lastFetchAt: this.#now().toISOString(), lastError: undefined });
       if (!changed && this.#loadedCommit === sha && !this.#ssmRefreshDue()) return;
       await this.#load(sha, await source.checkout(sha));
     } catch (error) {
       this.#metrics.sourceErrors.inc();
       const code = isEcsGitopsError(error) ? error.code : "SourceUnavailable";
       const message = error instanceof Error ? error.message : String(error);
-      this.#status.setSource({ lastError: { code, message, at: new Date().toISOString() } });
+      this.#status.setSource({ lastError: { code, message, at: this.#now().toISOString() } });
       if (!this.#sourceReachable && isEcsGitopsError(error) && !error.retryable && this.#o.onFatal) {
         this.#log.fatal({ code, err: message }, "the git source cannot be used; giving up");
         this.#o.onFatal(error);
@@ -283,7 +286,7 @@ export class Controller {
     const previous = this.#reconciler!.desired;
     const commit = await setup.loadCommit(o, sha, checkoutDir, this.#region);
     if (this.#stopping) return;
-    this.#ssmReadAt = commit.readSsm ? Date.now() : undefined;
+    this.#ssmReadAt = commit.readSsm ? this.#now().getTime() : undefined;
     if ("retry" in commit && commit.retry) this.#loadedCommit = undefined;
     const { config: fresh, configProblems, loaded: commitLoad } = commit;
     if (commitLoad === undefined || configProblems.some((p) => p.severity === "error")) {
@@ -331,7 +334,7 @@ export class Controller {
   #ssmRefreshDue(): boolean {
     if (this.#ssmReadAt === undefined) return false;
     const resyncMs = this.#o.resyncMs ?? this.#config?.resyncMs ?? DEFAULT_CONFIG.resyncMs;
-    return Date.now() - this.#ssmReadAt >= resyncMs;
+    return this.#now().getTime() - this.#ssmReadAt >= resyncMs;
   }
 
   #readyWhenIdle(): void {

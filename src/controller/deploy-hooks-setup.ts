@@ -12,9 +12,10 @@ export async function startDeployHooks(
   log: Logger,
   alerts: () => AlertDispatcher | undefined,
   reconciler: () => Reconciler | undefined,
+  now: () => Date,
 ): Promise<DeployHooks> {
   const store = new HookRunStore({ path: file, log });
   await store.restore();
-  const onFailed = DeployHooks.alertOnFailure(alerts, (key) => reconciler()?.desired?.manifests.get(key));
-  return new DeployHooks(new HookRunner({ aws, store, log, onFailed }));
+  const onFailed = DeployHooks.alertOnFailure(alerts, (key) => reconciler()?.desired?.manifests.get(key), now);
+  return new DeployHooks(new HookRunner({ aws, store, log, onFailed, now }));
 }

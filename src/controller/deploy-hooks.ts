@@ -6,7 +6,7 @@ import { describeRun, HookRunner } from "../engine/hooks/runner.js";
 import type { HookStart } from "../engine/hooks/runner.js";
 import type { PlanResult } from "../engine/planner.js";
 import { isJsonObject } from "../json.js";
-import { effectiveCluster } from "../manifests/identity.js";
+import { effectiveCluster, readResourceKey } from "../manifests/identity.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { hookFamily, hooksOf } from "../resources/service/hooks.js";
 import type { HookDeclaration, HookPhase } from "../resources/service/hooks.js";
@@ -51,17 +51,17 @@ export class DeployHooks {
   }
 
   /** The alert sink for runs that failed: one `hook.failed` per failed run. */
-  static alertOnFailure(alerts: () => AlertDispatcher | undefined, kindOf: (key: ResourceKey) => Manifest | undefined) {
+  static alertOnFailure(alerts: () => AlertDispatcher | undefined, kindOf: (key: ResourceKey) => Manifest | undefined, now: () => Date) {
     return (run: HookRun): void => {
       const manifest = kindOf(run.service);
       alerts()?.emit({
         type: "hook.failed",
         key: run.service,
         kind: "Service",
-        name: manifest?.name ?? run.service.split("/").pop() ?? run.service,
+        name: manifest?.name ?? readResourceKey(run.service)?.name ?? run.service,
         commit: run.commit,
         firstSeen: run.startedAt,
-        at: run.finishedAt ?? new Date().toISOString(),
+        at: run.finishedAt ?? now().toISOString(),
         error: { code: "HookFailed", message: describeRun(run) },
       });
     };

@@ -6,6 +6,7 @@ import { rolloutTargets, settle } from "../engine/rollout.js";
 import type { RolloutOutcome } from "../engine/rollout.js";
 import { isJsonObject } from "../json.js";
 import type { JsonObject } from "../json.js";
+import { parseResourceKey } from "../manifests/identity.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import { tagListToMap } from "../resources/common/tags.js";
@@ -13,6 +14,7 @@ import { pinnedRevision } from "../resources/service/deploy-controls.js";
 import type { DeployHistory, DeployOutcome, DeployRecord, DeployTrigger } from "../state/history.js";
 import { recoverHistory } from "../state/recover-history.js";
 import type { StatusStore } from "../state/status.js";
+import { parseTimeMs } from "../time.js";
 
 export type DeployTrackerOptions = {
   history: DeployHistory;
@@ -61,7 +63,7 @@ export class DeployTracker {
     const open = this.#o.history.open(key);
     // A CodeDeploy deployment is settled by its own status (settleCodeDeploy), not by the service's.
     if (open !== undefined && !open.deploymentId?.startsWith(CODEDEPLOY_PREFIX)) {
-      const startedAtMs = Date.parse(open.record.startedAt);
+      const startedAtMs = parseTimeMs(open.record.startedAt) ?? Number.NaN;
       const target = {
         key,
         cluster: "",
@@ -124,7 +126,7 @@ export class DeployTracker {
   settleCodeDeploy(outcome: CodeDeployOutcome, now: Date): void {
     if (!outcome.terminal) return;
     if (this.#o.history.open(outcome.key)?.deploymentId !== `${CODEDEPLOY_PREFIX}${outcome.deploymentId}`) return;
-    const name = outcome.key.slice(outcome.key.lastIndexOf("/") + 1);
+    const { name } = parseResourceKey(outcome.key);
     const result: RolloutOutcome = outcome.status === "Succeeded" ? "succeeded" : "failed";
     this.#close({ key: outcome.key, kind: "Service", name }, result, now, result === "failed" ? outcome.health.message : undefined);
   }
@@ -165,7 +167,7 @@ export class DeployTracker {
     const key = manifest.key;
     const closed = this.#o.history.finish(key, { outcome, finishedAt: now.toISOString(), reason });
     if (closed === undefined) return;
-    const durationS = Math.max(0, Math.round((now.getTime() - Date.parse(closed.startedAt)) / 1000));
+    const durationS = Math.max(0, Math.round((now.getTime() - (parseTimeMs(closed.startedAt) ?? Number.NaN)) / 1000));
     const log = this.#o.log.child({ key, commit: closed.commit, revision: closed.revision });
     if (outcome === "succeeded") log.info({ durationS }, "deploy succeeded");
     else log.warn({ durationS, outcome, reason }, "deploy did not complete");

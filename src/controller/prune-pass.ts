@@ -32,6 +32,8 @@ export type PrunePassOptions = {
   /** `--allow-mass-delete`: the first pass the guards hold goes through, once. */
   allowMassDelete: boolean;
   drainTimeoutMs?: number;
+  /** The controller's clock; unset: the system clock. */
+  now?: (() => Date) | undefined;
 };
 
 /**
@@ -54,6 +56,10 @@ export class PrunePass {
     this.#reader = new InventoryReader(options.aws);
     this.#scopes = new PruneScopeStore(options.workDir);
     this.#allowOnce = options.allowMassDelete;
+  }
+
+  #now(): Date {
+    return this.#o.now?.() ?? new Date();
   }
 
   async run(desired: DesiredState, settings: ReconcilerSettings): Promise<QueueResult> {
@@ -106,7 +112,7 @@ export class PrunePass {
     const failed = outcomes.filter((o) => o.outcome === "failed");
     for (const o of failed) log.warn({ key: o.key, code: o.error.code, err: o.error.message }, "prune failed, will retry");
     if (failed.length > 0 || outcomes.length > 0) return { requeueAfterMs: settings.progressPollMs };
-    return { requeueAfterMs: resyncAfterMs(settings.resyncMs, this.#phase, Date.now()) };
+    return { requeueAfterMs: resyncAfterMs(settings.resyncMs, this.#phase, this.#now().getTime()) };
   }
 
   #report(plan: PrunePlan, commit: string, log: Logger): void {
@@ -130,7 +136,7 @@ export class PrunePass {
     if (this.#blockedCommit === commit) return;
     this.#blockedCommit = commit;
     const first: Orphan | undefined = plan.orphans.find((o) => o.kept === undefined) ?? plan.orphans[0];
-    const at = new Date().toISOString();
+    const at = this.#now().toISOString();
     this.#o.alerts.emit({
       type: "prune-blocked",
       key: first?.key ?? PRUNE_KEY,
@@ -154,7 +160,7 @@ export class PrunePass {
         this.#o.log.debug({ key, operation: call.operation, commit }, "aws write");
       },
     });
-    const at = new Date().toISOString();
+    const at = this.#now().toISOString();
     for (const o of outcomes) {
       const orphan = plan.orphans.find((x) => x.key === o.key);
       // Revisions past revisionHistoryLimit are housekeeping: logged, not alerted.

@@ -1,3 +1,4 @@
+import { clusterName } from "../aws/arn.js";
 import { describeServices } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { isJsonObject } from "../json.js";
@@ -60,7 +61,7 @@ export function targetOf(key: ResourceKey, service: JsonObject, startedAtMs: num
   const revision = service["taskDefinition"] ?? primary?.["taskDefinition"];
   return {
     key,
-    cluster: clusterArn.slice(clusterArn.lastIndexOf("/") + 1),
+    cluster: clusterName(clusterArn),
     service: name,
     deploymentId: typeof id === "string" ? id : undefined,
     revision: typeof revision === "string" ? revision : undefined,

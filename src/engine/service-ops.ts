@@ -1,3 +1,4 @@
+import { familyOfArn, revisionOfRef } from "../aws/arn.js";
 import { describeServices, describeTaskDefinition, executeCall, listTaskDefinitionArns } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { EcsGitopsError } from "../errors.js";
@@ -64,9 +65,9 @@ export async function restartService(aws: AwsClients, owned: OwnedService): Prom
   return service !== null && typeof service === "object" && !Array.isArray(service) ? targetOf(owned.key, service, startedAtMs) : undefined;
 }
 
-/** The revision number of a task definition ARN (`…:task-definition/web:7` → 7). */
+/** The revision number of a task definition ARN; NaN without one, so it never sorts as older. */
 function revisionNumber(arn: string): number {
-  return Number(/:(\d+)$/.exec(arn)?.[1] ?? Number.NaN);
+  return revisionOfRef(arn) ?? Number.NaN;
 }
 
 /**
@@ -75,7 +76,7 @@ function revisionNumber(arn: string): number {
  */
 export async function rollbackTarget(aws: AwsClients, owned: OwnedService, to: string | undefined): Promise<string> {
   const current = typeof owned.service["taskDefinition"] === "string" ? owned.service["taskDefinition"] : "";
-  const family = /task-definition\/([^:]+):\d+$/.exec(current)?.[1];
+  const family = familyOfArn(current);
   if (to !== undefined) {
     const ref = /^\d+$/.test(to) && family !== undefined ? `${family}:${to}` : to;
     const found = await describeTaskDefinition(aws, ref);

@@ -2,6 +2,7 @@ import { CronExpressionParser } from "cron-parser";
 import picomatch from "picomatch";
 import { isJsonObject } from "../json.js";
 import type { JsonPath, JsonValue } from "../json.js";
+import { readResourceKey } from "../manifests/identity.js";
 import { KINDS } from "../manifests/types.js";
 import type { Kind, ProblemCode } from "../manifests/types.js";
 import { suggest } from "../manifests/schema-check.js";
@@ -143,7 +144,7 @@ export function windowMatches(window: SyncWindow, target: WindowTarget): boolean
   if (names && !picomatch.isMatch(target.name, names)) return false;
   if (keys && !picomatch.isMatch(target.key, keys)) return false;
   if (clusters) {
-    const cluster = target.kind === "Service" ? target.key.split("/")[1] : undefined;
+    const cluster = target.kind === "Service" ? readResourceKey(target.key)?.scope : undefined;
     if (cluster === undefined || !picomatch.isMatch(cluster, clusters)) return false;
   }
   return true;

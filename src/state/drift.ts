@@ -7,6 +7,7 @@ import { actionOf, episodeFields, openedEvent, syncEvent } from "./drift-episode
 import type { DriftEpisode, SyncEpisode } from "./drift-episode.js";
 import type { EpisodeStore, PersistedHeal, SerializedEpisodes } from "./drift-store.js";
 import type { SeenLiveStore } from "./records.js";
+import { parseDate, parseTimeMs } from "../time.js";
 
 export { classifyDifference, driftFingerprint, handMadeRevisions, kindAndName } from "../engine/difference.js";
 import { driftFingerprint, kindAndName } from "../engine/difference.js";
@@ -244,9 +245,9 @@ export class DriftTracker implements SeenLiveStore {
 
   /** One event per open episode, as it opened, to seed gauges after a restart (MetricsSink.seed). Not for sending. */
   openAlerts(): AlertEvent[] {
-    const drift = [...this.#drift.values()].map((e) => openedEvent(e, new Date(e.firstSeen), false));
+    const drift = [...this.#drift.values()].map((e) => openedEvent(e, parseDate(e.firstSeen), false));
     const sync = [...this.#sync.values()].map((e) => ({
-      ...syncEvent("sync.failed", e, new Date(e.firstSeen)),
+      ...syncEvent("sync.failed", e, parseDate(e.firstSeen)),
       error: { ...e.error },
     }));
     return [...drift, ...sync];
@@ -289,7 +290,7 @@ export class DriftTracker implements SeenLiveStore {
 
   #healsLeft(key: ResourceKey, fingerprint: string, now: Date): number {
     const since = now.getTime() - this.#healWindowMs;
-    this.#heals = this.#heals.filter((h) => Date.parse(h.at) > since);
+    this.#heals = this.#heals.filter((h) => (parseTimeMs(h.at) ?? Number.NaN) > since);
     return Math.max(0, this.#maxHeals - this.#heals.filter((h) => h.key === key && h.fingerprint === fingerprint).length);
   }
 

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import { isJsonObject } from "../json.js";
 import type { ResourceKey } from "../manifests/types.js";
+import { parseTimeMs } from "../time.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { CoalescingSaver } from "./coalescing-saver.js";
 
@@ -126,7 +127,7 @@ export class DeployHistory {
   /** `rollback.active` is due: never sent for this pin, or a day ago. */
   rollbackAlertDue(key: ResourceKey, now: Date, everyMs: number): boolean {
     const last = this.#entries.get(key)?.rollbackAlertAt;
-    return last === undefined || now.getTime() - Date.parse(last) >= everyMs;
+    return last === undefined || now.getTime() - (parseTimeMs(last) ?? Number.NaN) >= everyMs;
   }
 
   /** Record the alert sent (a Date), or forget it (the pin ended). */

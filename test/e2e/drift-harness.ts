@@ -197,6 +197,8 @@ export type RunOptions = {
   workDir?: string;
   /** Bearer token of the state-changing API (suspend, resume); unset: those endpoints answer 404. */
   apiToken?: string;
+  /** The controller's wall clock; unset: the system clock. */
+  now?: () => Date;
 };
 
 /** The controller in-process against `world`, logging at debug level into memory. */
@@ -246,6 +248,7 @@ export async function runController(world: World, options: RunOptions): Promise<
     log,
     accountIdHeader: world.accountId,
     commitLoadLimits: options.commitLoadLimits,
+    now: options.now,
   });
   const port = await controller.start();
   const reconciles = (key: string, sinceMs = 0) =>

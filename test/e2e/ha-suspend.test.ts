@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { DescribeTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { createLeaseTable } from "../../src/aws/lease-store.js";
+import { createLeaseTable } from "../../src/aws/lease-table.js";
 import type { StatusDocument } from "../../src/state/status.js";
 import {
   ControllerProcess,

@@ -6,7 +6,7 @@ import { Registry } from "prom-client";
 import { pauseRoutes } from "../../src/http/pause-api.js";
 import { ControllerHttpServer } from "../../src/http/server.js";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { createLeaseTable } from "../../src/aws/lease-store.js";
+import { createLeaseTable } from "../../src/aws/lease-table.js";
 import { SuspendRecordTable } from "../../src/aws/suspend-record.js";
 import type { StoredRecord } from "../../src/aws/suspend-record.js";
 import { SharedSuspendStore } from "../../src/pause/shared-suspensions.js";

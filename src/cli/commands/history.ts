@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { taskDefinitionRefOf } from "../../aws/arn.js";
 import { describeServices, describeTaskDefinition, destroyAwsClients } from "../../aws/index.js";
 import type { AwsClients } from "../../aws/index.js";
 import { serviceKeyParts } from "../../engine/service-ops.js";
@@ -99,14 +100,7 @@ async function revisionTags(aws: AwsClients, deployments: unknown): Promise<Map<
 export function renderHistory(key: string, source: string, history: readonly DeployRecord[]): string {
   const rows = [["STARTED", "OUTCOME", "TRIGGER", "COMMIT", "REVISION", "REASON"]];
   for (const r of history)
-    rows.push([
-      r.startedAt,
-      r.outcome,
-      r.trigger,
-      (r.commit ?? "").slice(0, 12),
-      r.revision.replace(/^.*task-definition\//, ""),
-      r.reason ?? "",
-    ]);
+    rows.push([r.startedAt, r.outcome, r.trigger, (r.commit ?? "").slice(0, 12), taskDefinitionRefOf(r.revision), r.reason ?? ""]);
   const lines = formatTable(rows);
   const header = `${key} (${source === "aws" ? "rebuilt from AWS: current deployments only" : "recorded by the controller"})`;
   return [header, ...(history.length === 0 ? ["no deploys recorded"] : lines)].join("\n") + "\n";

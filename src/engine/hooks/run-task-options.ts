@@ -1,3 +1,4 @@
+import { isTaskDefinitionRef } from "../../aws/arn.js";
 import { EcsGitopsError } from "../../errors.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
@@ -20,13 +21,10 @@ export type RunTaskFlags = {
 /** What to run: a family's latest ACTIVE revision, a pinned one, or a service's current revision and settings. */
 export type RunTaskTarget = { type: "task-definition"; ref: string } | { type: "service"; cluster: string; name: string };
 
-const FAMILY = /^[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$/;
-const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$/;
-
 export function parseRunTaskTarget(text: string): RunTaskTarget {
   const service = /^Service\/([A-Za-z0-9_-]{1,255})\/([A-Za-z0-9_-]{1,255})$/.exec(text);
   if (service) return { type: "service", cluster: service[1]!, name: service[2]! };
-  if (FAMILY.test(text) || TASK_DEFINITION_ARN.test(text)) return { type: "task-definition", ref: text };
+  if (isTaskDefinitionRef(text)) return { type: "task-definition", ref: text };
   throw new EcsGitopsError(
     "InvalidConfig",
     `run-task target ${JSON.stringify(text)} is neither family[:revision], a task definition ARN, nor Service/<cluster>/<name>`,

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { taskIdOfArn } from "../../aws/arn.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import type { ResourceKey } from "../../manifests/types.js";
@@ -79,7 +80,7 @@ export function awslogsStream(
   if (!isJsonObject(config) || config["logDriver"] !== "awslogs" || !isJsonObject(config["options"])) return undefined;
   const group = config["options"]["awslogs-group"];
   const prefix = config["options"]["awslogs-stream-prefix"];
-  const taskId = taskArn.slice(taskArn.lastIndexOf("/") + 1);
+  const taskId = taskIdOfArn(taskArn);
   if (typeof group !== "string" || typeof prefix !== "string" || taskId === "") return undefined;
   return { group, stream: `${prefix}/${container}/${taskId}` };
 }

@@ -1,8 +1,8 @@
-import { familyOfArn } from "../live-cache.js";
+import { familyOfArn, revisionOfRef } from "../../aws/arn.js";
 
-/** `…:task-definition/web:7` → 7. */
+/** `…:task-definition/web:7` → 7; 0 without a revision, so it sorts first. */
 export function revisionOfArn(arn: string): number {
-  return Number(/:(\d+)$/.exec(arn)?.[1] ?? 0);
+  return revisionOfRef(arn) ?? 0;
 }
 
 /**

@@ -1,12 +1,2 @@
-import type { JsonValue } from "../../json.js";
-import { parseTimeMs } from "../../time.js";
-
-/**
- * A time AWS returned, in epoch ms: the API's epoch seconds (the CLI prints these), epoch ms, or
- * the ISO text SDK dates become in plain JSON. Anything else: undefined.
- */
-export function epochMs(value: JsonValue | undefined): number | undefined {
-  if (typeof value === "number") return value < 1e12 ? value * 1000 : value;
-  if (typeof value !== "string") return undefined;
-  return parseTimeMs(value);
-}
+// The parser lives with parseTimeMs so that src/aws can use it without importing src/resources.
+export { epochMs } from "../../time.js";

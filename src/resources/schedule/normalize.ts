@@ -1,5 +1,6 @@
 import { isJsonObject, own } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
+import { epochMs } from "../../time.js";
 import { compact, fillDefault, objectCopy, sortList, taskDefinitionRef } from "../common/normalize-util.js";
 import type { TagMap } from "../common/tags.js";
 import { objectFromWire, specNode } from "../common/wire-names.js";
@@ -116,7 +117,7 @@ export function parsedInput(input: JsonValue): JsonValue {
 /** xref: SC-3 — `2030-01-01T00:00:00Z`, `2030-01-01T09:00:00+09:00` and GetSchedule's ISO form are one instant. */
 export function isoInstant(value: JsonValue | undefined): JsonValue | undefined {
   if (typeof value !== "string" && typeof value !== "number") return value;
-  const date = new Date(typeof value === "number" ? value * 1000 : value);
+  const date = new Date(epochMs(value) ?? Number.NaN);
   return Number.isNaN(date.getTime()) ? value : date.toISOString();
 }
 

@@ -1,4 +1,6 @@
+import { isClusterArn } from "../../aws/arn.js";
 import { isJsonObject } from "../../json.js";
+import { parseTimeMs } from "../../time.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
 import { collectProblems, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
@@ -86,9 +88,10 @@ function checkDates(spec: JsonObject, report: Report): void {
     const value = spec[field];
     if (value === undefined) continue;
     const iso = isoInstant(value);
-    if (typeof iso !== "string" || Number.isNaN(Date.parse(iso)))
+    const ms = typeof iso === "string" ? parseTimeMs(iso) : undefined;
+    if (ms === undefined)
       report([field], "schedule-dates", `${field} "${String(value)}" is not a date and time (write ISO 8601: 2030-01-01T00:00:00Z)`);
-    else instants[field] = Date.parse(iso);
+    else instants[field] = ms;
   }
   if (instants.startDate !== undefined && instants.endDate !== undefined && instants.startDate >= instants.endDate)
     report(["endDate"], "schedule-dates", "endDate must be after startDate");
@@ -106,7 +109,7 @@ function checkWindow(window: JsonValue | undefined, report: Report): void {
 function checkTarget(target: JsonValue | undefined, report: Report, ctx: ValidationContext): void {
   if (!isJsonObject(target)) return;
   const arn = stringOf(target["arn"]) ?? "";
-  const isCluster = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/.+$/.test(arn);
+  const isCluster = isClusterArn(arn);
   const ecs = target["ecsParameters"];
   if (isCluster && !isJsonObject(ecs))
     report(

@@ -1,3 +1,4 @@
+import { parseTaskDefinitionArn } from "../../aws/arn.js";
 import { CODEDEPLOY_APPLICATION_ANNOTATION, CODEDEPLOY_GROUP_ANNOTATION } from "../../manifests/annotations.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
@@ -90,10 +91,9 @@ function isRollingOut(live: JsonObject, wanted: string): boolean {
  * a rollback) moved the service past it (SV-14), which is not a reason to deploy the older one.
  */
 function isBehind(wanted: string, running: string | undefined): boolean {
-  const parse = (arn: string | undefined) => /task-definition\/([^:]+):(\d+)$/.exec(arn ?? "");
-  const w = parse(wanted);
-  const r = parse(running);
-  return w !== null && r !== null && w[1] === r[1] && Number(w[2]) < Number(r[2]);
+  const w = parseTaskDefinitionArn(wanted);
+  const r = running === undefined ? undefined : parseTaskDefinitionArn(running);
+  return w?.revision !== undefined && r?.revision !== undefined && w.family === r.family && w.revision < r.revision;
 }
 
 function loadBalancerTarget(value: JsonValue | undefined): { name: string; port: number } | undefined {

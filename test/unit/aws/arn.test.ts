@@ -3,13 +3,18 @@ import {
   clusterName,
   eventBusName,
   familyOfArn,
+  isClusterArn,
+  isTaskDefinitionRef,
   nameOrArnName,
   parseArn,
   parseTaskDefinitionArn,
   parseTaskDefinitionRef,
+  revisionOfRef,
   serviceArnFormat,
+  serviceNameOfArn,
   taskDefinitionArn,
   taskDefinitionRefOf,
+  taskIdOfArn,
 } from "../../../src/aws/arn.js";
 import { readResourceKey, resourceKey } from "../../../src/manifests/identity.js";
 
@@ -71,6 +76,31 @@ describe("the one ARN reader", () => {
       family: "ingest",
     });
     expect(parseTaskDefinitionRef("ingest:0")).toEqual({ type: "invalid" });
+  });
+
+  it("reads a revision from an ARN or a pin, and tells refs RunTask accepts", () => {
+    expect(revisionOfRef(`arn:aws-cn:ecs:cn-north-1:${ACCOUNT}:task-definition/ingest:41`)).toBe(41);
+    expect(revisionOfRef("ingest:12")).toBe(12);
+    expect(revisionOfRef(`arn:aws:ecs:ap-south-1:${ACCOUNT}:task-definition/ingest`)).toBeUndefined();
+    expect(revisionOfRef("ingest")).toBeUndefined();
+    expect(isTaskDefinitionRef("ingest")).toBe(true);
+    expect(isTaskDefinitionRef("ingest:12")).toBe(true);
+    expect(isTaskDefinitionRef(`arn:aws-us-gov:ecs:us-gov-west-1:${ACCOUNT}:task-definition/ingest:2`)).toBe(true);
+    expect(isTaskDefinitionRef(`arn:aws:ecs:ap-south-1:${ACCOUNT}:task-definition/ingest`)).toBe(true);
+    expect(isTaskDefinitionRef("ingest:0")).toBe(false);
+    expect(isTaskDefinitionRef(`arn:aws:ecs:ap-south-1:${ACCOUNT}:service/batch/ingest`)).toBe(false);
+  });
+
+  it("tells a cluster ARN from a name, and reads a task's id", () => {
+    expect(isClusterArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:cluster/batch`)).toBe(true);
+    expect(isClusterArn("batch")).toBe(false);
+    expect(isClusterArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:service/batch/ingest`)).toBe(false);
+    expect(isClusterArn(`arn:aws:sqs:ap-south-1:${ACCOUNT}:batch`)).toBe(false);
+    expect(taskIdOfArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:task/batch/5e1b9c0a`)).toBe("5e1b9c0a");
+    expect(taskIdOfArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:task/5e1b9c0a`)).toBe("5e1b9c0a");
+    expect(serviceNameOfArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:service/batch/ingest`)).toBe("ingest");
+    expect(serviceNameOfArn(`arn:aws:ecs:ap-south-1:${ACCOUNT}:service/ingest`)).toBe("ingest");
+    expect(serviceNameOfArn("ingest")).toBe("ingest");
   });
 });
 
