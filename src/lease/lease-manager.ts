@@ -155,7 +155,8 @@ export class LeaseManager {
       this.#o.onTick?.({ held: this.held(), acquired });
       return;
     }
-    this.#observe(started);
+    // A change seen now was read at the latest now: the takeover wait counts from the answer, not the request.
+    this.#observe(this.#now());
     const items = new Map(this.#items.map((item) => [item.leaseKey, item]));
     // Half a tick of tolerance: timers fire a little late, and a renew must not slip a whole tick.
     const renewDue = forceRenew || started - this.#lastRenew >= this.renewIntervalMs - this.tickIntervalMs / 2;

@@ -75,6 +75,44 @@ describe("LeaseManager", () => {
     expect(b.holds(0)).toBe(true);
   });
 
+  it("a slow scan: the takeover wait counts from when the answer came, so a renewal read late never overlaps", async () => {
+    const table = new MemoryTable();
+    const clock = { t: 0 };
+    // b reads the same rows; its first scan answers only when released, and reads the rows then.
+    let release: () => void = () => undefined;
+    let gate: Promise<void> | undefined = new Promise<void>((resolve) => (release = resolve));
+    const slowForB: LeaseTable = {
+      scan: async () => {
+        const waiting = gate;
+        gate = undefined;
+        await waiting;
+        return table.scan();
+      },
+      create: (...args) => table.create(...args),
+      swap: (...args) => table.swap(...args),
+      heartbeat: (...args) => table.heartbeat(...args),
+    };
+    const a = replica(table, "a", clock);
+    await run(clock, D, [a]);
+    expect(a.holds(0)).toBe(true);
+    const b = replica(slowForB, "b", clock);
+    const bTick = b.tick();
+    // Let b's tick start (note its start time) and send its scan.
+    await new Promise((resolve) => setImmediate(resolve));
+    // While b's scan is on the wire, a renews half a lease later (more than the fencing margin); b reads that renewal.
+    clock.t += D / 2;
+    await a.tick();
+    release();
+    await bTick;
+    // a dies now. b may take the shard only once a's window, counted from the renewal b read, has closed.
+    for (let i = 1; i <= (4 * D) / 100 && !b.holds(0); i++) {
+      clock.t += 100;
+      if (i % 5 === 0) await b.tick();
+      expect(a.holds(0) && b.holds(0)).toBe(false);
+    }
+    expect(b.holds(0)).toBe(true);
+  });
+
   it("a lease table that cannot be read stops writes within one lease duration", async () => {
     const table = new MemoryTable();
     const clock = { t: 0 };
