@@ -22,39 +22,45 @@ export type LeaseStoreOptions = {
 };
 
 /**
- * The DynamoDB side of leasing (src/lease/): conditional writes only, so two replicas can never
- * both believe a write of theirs took a lease. A condition that fails is an answer (`false`),
- * anything else an error the caller treats as "lease not renewed".
+ * A client for the lease table, shared by the lease loop (LeaseStore) and the suspensions row
+ * (suspend-record.ts). One attempt per call: a retried conditional write may report a failed
+ * condition for its own first attempt; the callers read again and retry themselves.
  */
-export class LeaseStore {
+export class LeaseTableClient {
+  protected readonly doc: DynamoDBDocumentClient;
   readonly #client: DynamoDBClient;
-  readonly #doc: DynamoDBDocumentClient;
-  readonly #table: string;
+  readonly table: string;
 
   constructor(options: LeaseStoreOptions) {
-    this.#table = options.table;
+    this.table = options.table;
     this.#client = new DynamoDBClient({
-      // One attempt: a retried conditional write may report a failed condition for its own
-      // first attempt; the lease loop simply tries again at its next tick.
       maxAttempts: 1,
       ...(options.region === undefined ? {} : { region: options.region }),
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       requestHandler: { requestTimeout: options.requestTimeoutMs ?? 2_000, connectionTimeout: options.requestTimeoutMs ?? 2_000 },
     });
     if (options.accountIdHeader) applyMotoAccountHeader(this.#client.middlewareStack, options.accountIdHeader);
-    this.#doc = DynamoDBDocumentClient.from(this.#client);
+    this.doc = DynamoDBDocumentClient.from(this.#client);
   }
 
-  get table(): string {
-    return this.#table;
+  destroy(): void {
+    this.doc.destroy();
+    this.#client.destroy();
   }
+}
 
+/**
+ * The DynamoDB side of leasing (src/lease/): conditional writes only, so two replicas can never
+ * both believe a write of theirs took a lease. A condition that fails is an answer (`false`),
+ * anything else an error the caller treats as "lease not renewed".
+ */
+export class LeaseStore extends LeaseTableClient {
   /** Every row (a table of shards + replicas: a handful of items, one page). */
   async scan(): Promise<LeaseItem[]> {
     const items: LeaseItem[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.#doc.send(new ScanCommand({ TableName: this.#table, ConsistentRead: true, ExclusiveStartKey: start }));
+      const page = await this.doc.send(new ScanCommand({ TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start }));
       for (const item of page.Items ?? []) {
         if (typeof item["leaseKey"] === "string" && typeof item["version"] === "string")
           items.push({
@@ -72,7 +78,7 @@ export class LeaseStore {
   async create(leaseKey: string, owner: string, version: string): Promise<boolean> {
     return this.#conditional(
       new PutCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Item: { leaseKey, owner, version },
         ConditionExpression: "attribute_not_exists(leaseKey)",
       }),
@@ -83,7 +89,7 @@ export class LeaseStore {
   async swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string }): Promise<boolean> {
     return this.#conditional(
       new UpdateCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Key: { leaseKey },
         UpdateExpression: "SET #owner = :owner, #version = :version",
         ConditionExpression: "#version = :expected AND #owner = :expectedOwner",
@@ -100,21 +106,16 @@ export class LeaseStore {
 
   /** A replica's own heartbeat row: only it writes there, so no condition. */
   async heartbeat(leaseKey: string, owner: string, version: string): Promise<void> {
-    await this.#doc.send(new PutCommand({ TableName: this.#table, Item: { leaseKey, owner, version } }));
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: { leaseKey, owner, version } }));
   }
 
   async #conditional(command: PutCommand | UpdateCommand): Promise<boolean> {
     try {
-      await this.#doc.send(command as PutCommand);
+      await this.doc.send(command as PutCommand);
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException || awsErrorName(error) === "ConditionalCheckFailedException") return false;
       throw error;
     }
-  }
-
-  destroy(): void {
-    this.#doc.destroy();
-    this.#client.destroy();
   }
 }

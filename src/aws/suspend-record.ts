@@ -1,9 +1,8 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { EcsGitopsError } from "../errors.js";
-import { applyMotoAccountHeader } from "./account-header.js";
 import { awsErrorName } from "./classify.js";
-import type { LeaseStoreOptions } from "./lease-store.js";
+import { LeaseTableClient } from "./lease-store.js";
 
 /** The row of the lease table that holds the operators' suspensions, shared by every replica. */
 export const SUSPEND_RECORD_KEY = "suspend#state";
@@ -17,28 +16,11 @@ export type StoredRecord = { body: string; version: string };
  * once never lose each other's change (the loser reads again and reapplies its change).
  * The row has an empty `owner` and a `version`, so the lease loop reads it as a row it never takes.
  */
-export class SuspendRecordTable {
-  readonly #client: DynamoDBClient;
-  readonly #doc: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(options: LeaseStoreOptions) {
-    this.#table = options.table;
-    this.#client = new DynamoDBClient({
-      // A retried conditional write may fail on its own first attempt; the caller reads and retries instead.
-      maxAttempts: 1,
-      ...(options.region === undefined ? {} : { region: options.region }),
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      requestHandler: { requestTimeout: options.requestTimeoutMs ?? 2_000, connectionTimeout: options.requestTimeoutMs ?? 2_000 },
-    });
-    if (options.accountIdHeader) applyMotoAccountHeader(this.#client.middlewareStack, options.accountIdHeader);
-    this.#doc = DynamoDBDocumentClient.from(this.#client);
-  }
-
+export class SuspendRecordTable extends LeaseTableClient {
   /** The row, or undefined when nobody suspended anything yet. */
   async read(): Promise<StoredRecord | undefined> {
-    const answer = await this.#doc
-      .send(new GetCommand({ TableName: this.#table, Key: { leaseKey: SUSPEND_RECORD_KEY }, ConsistentRead: true }))
+    const answer = await this.doc
+      .send(new GetCommand({ TableName: this.table, Key: { leaseKey: SUSPEND_RECORD_KEY }, ConsistentRead: true }))
       .catch((error: unknown) => {
         throw this.#unavailable("read", error);
       });
@@ -52,9 +34,9 @@ export class SuspendRecordTable {
   /** Write `body` if the row is still at `expected` (undefined: the row must not exist); false when someone wrote first. */
   async write(body: string, version: string, expected: string | undefined): Promise<boolean> {
     try {
-      await this.#doc.send(
+      await this.doc.send(
         new PutCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Item: { leaseKey: SUSPEND_RECORD_KEY, owner: "", version, record: body },
           ...(expected === undefined
             ? { ConditionExpression: "attribute_not_exists(leaseKey)" }
@@ -72,13 +54,8 @@ export class SuspendRecordTable {
   #unavailable(verb: string, error: unknown): EcsGitopsError {
     return new EcsGitopsError(
       "AwsUnavailable",
-      `cannot ${verb} the suspensions (row ${SUSPEND_RECORD_KEY} of DynamoDB table ${this.#table}): ${awsErrorName(error)}; check that the table exists and the identity may GetItem and PutItem on it`,
-      { where: this.#table, cause: error },
+      `cannot ${verb} the suspensions (row ${SUSPEND_RECORD_KEY} of DynamoDB table ${this.table}): ${awsErrorName(error)}; check that the table exists and the identity may GetItem and PutItem on it`,
+      { where: this.table, cause: error },
     );
-  }
-
-  destroy(): void {
-    this.#doc.destroy();
-    this.#client.destroy();
   }
 }

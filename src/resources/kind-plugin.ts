@@ -146,3 +146,10 @@ export type KindPlugin<K extends string> = {
   /** The calls reading and writing this kind, each with its throttle category. */
   readonly calls: readonly KindCall[];
 };
+
+/** The deploy facts of a kind that does not roll out tasks itself: healthy once written, never interrupted or rolled back. */
+export const NO_ROLLOUT = {
+  healthAfterApply: { health: "Healthy", message: "" },
+  interruptedDeploy: () => false,
+  rolledBack: () => false,
+} as const satisfies Pick<KindPlugin<string>, "healthAfterApply" | "interruptedDeploy" | "rolledBack">;

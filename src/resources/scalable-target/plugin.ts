@@ -1,5 +1,5 @@
 import { manifestSpecHash } from "../common/spec-hash.js";
-import { callsOf, stringOrUndefined } from "../kind-plugin.js";
+import { callsOf, stringOrUndefined, NO_ROLLOUT } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { ecsServiceOf } from "./normalize.js";
 import { planScalableTarget } from "./plan.js";
@@ -30,9 +30,7 @@ export const scalableTargetPlugin = {
       ? { health: "Healthy", message: `${String(target["MinCapacity"] ?? "?")}-${String(target["MaxCapacity"] ?? "?")} tasks` }
       : { health: "Missing", message: "scalable target is not registered" };
   },
-  healthAfterApply: { health: "Healthy", message: "" },
-  interruptedDeploy: () => false,
-  rolledBack: () => false,
+  ...NO_ROLLOUT,
   // Imported on first use: the commit-load worker imports the plug-ins, and must not load the SDK.
   readLive: async (manifests, io) =>
     manifests.length === 0 ? {} : { scalableTargets: await (await import("./read.js")).readScalableTargets(manifests, io) },

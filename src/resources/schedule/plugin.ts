@@ -2,7 +2,7 @@ import { clusterName } from "../../manifests/identity.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
-import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences } from "../kind-plugin.js";
+import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences, NO_ROLLOUT } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { liveScheduleTags, scheduleTaskDefinition } from "./normalize.js";
 import { planSchedule } from "./plan.js";
@@ -34,9 +34,7 @@ export const schedulePlugin = {
       ? { health: "Healthy", message: String(schedule["State"] ?? "") }
       : { health: "Missing", message: "schedule does not exist" };
   },
-  healthAfterApply: { health: "Healthy", message: "" },
-  interruptedDeploy: () => false,
-  rolledBack: () => false,
+  ...NO_ROLLOUT,
   // Imported on first use: the commit-load worker imports the plug-ins, and must not load the SDK.
   readLive: async (manifests, io) =>
     manifests.length === 0 ? {} : { schedules: await (await import("./read.js")).readSchedules(manifests, io) },

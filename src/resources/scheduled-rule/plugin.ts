@@ -3,7 +3,7 @@ import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
 import { tagListToMap } from "../common/tags.js";
-import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences } from "../kind-plugin.js";
+import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences, NO_ROLLOUT } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { planScheduledRule } from "./plan.js";
 import { busOf } from "./bus.js";
@@ -37,9 +37,7 @@ export const scheduledRulePlugin = {
     const rule = live.rules.get(manifest.key);
     return rule ? { health: "Healthy", message: String(rule.rule["State"] ?? "") } : { health: "Missing", message: "rule does not exist" };
   },
-  healthAfterApply: { health: "Healthy", message: "" },
-  interruptedDeploy: () => false,
-  rolledBack: () => false,
+  ...NO_ROLLOUT,
   // Imported on first use: the commit-load worker imports the plug-ins, and must not load the SDK.
   readLive: async (manifests, io) => ({ rules: await (await import("./read.js")).readRules(manifests, io) }),
   revisionsInUse: (manifest, live) =>

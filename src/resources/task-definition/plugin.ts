@@ -1,4 +1,4 @@
-import { callsOf } from "../kind-plugin.js";
+import { callsOf, NO_ROLLOUT } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { specHash } from "./hash.js";
 import { planTaskDefinition } from "./plan.js";
@@ -24,9 +24,7 @@ export const taskDefinitionPlugin = {
     (live.revisions.get(manifest.name)?.length ?? 0) > 0
       ? { health: "Healthy", message: "" }
       : { health: "Missing", message: "no ACTIVE revision" },
-  healthAfterApply: { health: "Healthy", message: "" },
-  interruptedDeploy: () => false,
-  rolledBack: () => false,
+  ...NO_ROLLOUT,
   // Read by the engine from what the other kinds run (their revisionsInUse) and the family's latest.
   readLive: () => Promise.resolve({}),
   revisionsInUse: () => [],
