@@ -49,7 +49,9 @@ export class WriteOrder {
   /**
    * Wait for the reconciles `action` depends on, then say which revisions they registered since
    * `readAt` (when the plan's read started: the plan could not have seen those). A revision
-   * registered earlier is not used: the plan would have seen it, so it asks for a new one.
+   * registered earlier is not used: the plan would have seen it, so it asks for a new one. One
+   * registered in the same millisecond is not used either: when unsure, the service fails its
+   * write and retries with a fresh read, rather than deploy a revision the plan may not mean.
    */
   async dependencies(action: Action, manifests: ReadonlyMap<ResourceKey, Manifest>, readAt: number): Promise<ApplyOptions> {
     const placeholders = dependenciesOf(action);
@@ -60,7 +62,7 @@ export class WriteOrder {
     for (const key of placeholders) {
       const manifest = manifests.get(key);
       const registration = manifest === undefined ? undefined : this.#registered.get(manifest);
-      if (registration === undefined || registration.at < readAt) continue;
+      if (registration === undefined || registration.at <= readAt) continue;
       if ("arn" in registration) registered.set(key, registration.arn);
       else failed.add(key);
     }

@@ -1,4 +1,6 @@
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+// The plug-ins declare which bucket paces each call; loading the registry hands them to the limiter.
+import "../../../src/resources/registry.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { assertWriteAllowed, createAwsClients, executeCall, fencedWrite, RateLimiter } from "../../../src/aws/index.js";
 import type { AwsClientOptions, RateClock } from "../../../src/aws/index.js";
