@@ -17,7 +17,7 @@ import { ResourceRecords } from "../state/records.js";
 import type { ReconcilerOptions, ReconcilerSettings } from "./reconciler-options.js";
 import { pollAfterMs, resyncAfterMs } from "../engine/waves.js";
 import type { Verdict } from "./policy.js";
-import { referencedFamilies } from "../engine/references.js";
+import { familySpecHashes, referencedFamilies } from "../engine/references.js";
 import { isOnlyResidue, residueAfterWrite } from "../engine/write-residue.js";
 import { liftsPin } from "../resources/service/deploy-controls.js";
 import { recordWithHooks } from "./deploy-hooks.js";
@@ -153,7 +153,8 @@ export class Reconciler {
     const record = () => this.#record(action, verdict, outcome, desired, snapshot, now, followed);
     const queued = recordWithHooks(this.#o.hooks, this.#o.status, key, held, record, { now, ...settings });
     const applied = outcome?.outcome === "applied";
-    if (applied || verdict.verdict === "in-sync") this.#records.update(key, { families: this.#familyHashes(manifest, desired) });
+    if (applied || verdict.verdict === "in-sync")
+      this.#records.update(key, { families: familySpecHashes(manifest, desired.manifests, (m) => this.#desiredHash(m)) });
     this.#o.deploys?.afterRecord(manifest, snapshot, now, applied && liftsPin(action));
     const label = "retry" in queued ? "retry" : "stalled" in queued ? "stalled" : applied ? "applied" : "synced";
     this.#o.metrics.reconciles.inc({ kind: action.kind, result: label });
@@ -198,7 +199,7 @@ export class Reconciler {
     const residue = record.residue;
     const appliedAt = record.appliedAt ?? 0;
     const families = referencedFamilies(manifest);
-    const familyHashes = this.#familyHashes(manifest, desired);
+    const familyHashes = familySpecHashes(manifest, desired.manifests, (m) => this.#desiredHash(m));
     const revertedInGit = families.some((f) => {
       const before = record.families?.[f];
       return before !== undefined && familyHashes[f] !== undefined && before !== familyHashes[f];
@@ -250,16 +251,6 @@ export class Reconciler {
     const hash = this.#desiredHashes.get(manifest) ?? pluginFor(manifest).specHash(manifest);
     this.#desiredHashes.set(manifest, hash);
     return hash;
-  }
-
-  /** Git's spec hash of each repository task definition family `manifest` uses (see ResourceRecord.families). */
-  #familyHashes(manifest: Manifest, desired: DesiredState): Record<string, string> {
-    const hashes: Record<string, string> = {};
-    for (const family of referencedFamilies(manifest)) {
-      const definition = desired.manifests.get(`TaskDefinition/${family}`);
-      if (definition !== undefined) hashes[family] = this.#desiredHash(definition);
-    }
-    return hashes;
   }
 
   #record(

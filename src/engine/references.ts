@@ -15,6 +15,24 @@ export function referencedFamilies(manifest: Manifest): string[] {
   ];
 }
 
+/**
+ * Git's spec hash of each task definition family in the repository that `manifest` uses. Kept in
+ * a resource's record at its last apply: a family whose content git changed since is git's
+ * change, even when no revision is registered for it (a `git revert` reuses an earlier one).
+ */
+export function familySpecHashes(
+  manifest: Manifest,
+  manifests: ReadonlyMap<ResourceKey, Manifest>,
+  hashOf: (definition: Manifest) => string,
+): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  for (const family of referencedFamilies(manifest)) {
+    const definition = manifests.get(`TaskDefinition/${family}`);
+    if (definition !== undefined) hashes[family] = hashOf(definition);
+  }
+  return hashes;
+}
+
 /** Families a resource names by an ARN without a revision where AWS deploys their latest ACTIVE revision (a Service). */
 export function latestActiveFamilies(manifest: Manifest): string[] {
   const plugin = pluginFor(manifest);
