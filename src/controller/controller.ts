@@ -110,9 +110,7 @@ export class Controller {
       ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log)
       : undefined;
     this.#leasing = leasing;
-    const fenced = leasing
-      ? { ...aws, writeFence: (key: string) => leasing.fence(key), beforeWrites: (keys: readonly string[]) => leasing.beforeWrites(keys) }
-      : aws;
+    const fenced = leasing ? leasing.fencedClients(aws) : aws;
     const built = await reconcilerFor(o, {
       aws,
       fenced,
@@ -130,10 +128,9 @@ export class Controller {
       upcoming: () => [...(this.#queue?.waiting ?? [])].filter((key) => leasing?.owns(key) ?? true),
       now: this.#now,
     });
-    this.#reconciler = built.reconciler;
-    const pause = built.pause;
+    const { reconciler, pause } = built;
+    this.#reconciler = reconciler;
     this.#closePause = pause.close;
-    const reconciler = this.#reconciler;
     // With leases, a key of a shard this replica does not hold now is parked; it comes back when it does.
     const handler = (key: string, { queuedAt }: { queuedAt: number }) =>
       leasing ? leasing.gate(key, () => reconciler.reconcile(key, queuedAt)) : reconciler.reconcile(key, queuedAt);

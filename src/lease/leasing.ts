@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AwsClients } from "../aws/index.js";
 import { LeaseStore } from "../aws/lease-store.js";
 import type { QueueResult } from "../controller/queue.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
@@ -88,6 +89,11 @@ export class ControllerLeasing {
       return {};
     }
     return result;
+  }
+
+  /** The clients the write paths use: every write attempt passes the fence, and a batch renews short windows first. */
+  fencedClients(aws: AwsClients): AwsClients {
+    return { ...aws, writeFence: (key: string) => this.fence(key), beforeWrites: (keys: readonly string[]) => this.beforeWrites(keys) };
   }
 
   /** Before writing `keys`: renew their shards' leases now if their windows run short (see LeaseManager.refresh). */

@@ -272,6 +272,8 @@ describe("Reconciler: reconcile(key) reconciles that key", () => {
     await Promise.all(jobs);
     expect(t.reads).toHaveLength(2);
     expect(due.every((at) => Number.isFinite(at))).toBe(true);
-    expect(Math.max(...due) - Math.min(...due)).toBeLessThanOrEqual(2);
+    // On one grid tick; the jobs finished 40 ms and more apart, so without the grid they would differ
+    // by that much. The slack covers the time between the reconciler's clock read and the test's.
+    expect(Math.max(...due) - Math.min(...due)).toBeLessThanOrEqual(20);
   });
 });
