@@ -10,12 +10,12 @@ export default tseslint.config(
       "no-restricted-syntax": ["error", { selector: "TSEnumDeclaration", message: "Use string-literal unions, not enums." }],
       // prettier wraps code at 140; it cannot wrap a long message or comment, so this catches those.
       // Long messages are split into "..." + "..." pieces.
-      "max-len": ["error", { code: 140, ignoreRegExpLiterals: true, ignoreUrls: true }],
+      "max-len": ["error", { code: 140, ignoreUrls: true }],
     },
   },
   {
-    // Generated from the AWS schema; not hand-wrapped. scripts/ still keeps long strings whole.
-    files: ["src/manifests/schema/aws-schema.generated.ts", "scripts/**/*.ts"],
+    // Generated from the AWS schema; not hand-wrapped.
+    files: ["src/manifests/schema/aws-schema.generated.ts"],
     rules: {
       "max-len": ["error", { code: 140, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
     },
