@@ -9,7 +9,14 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
       "no-restricted-syntax": ["error", { selector: "TSEnumDeclaration", message: "Use string-literal unions, not enums." }],
       // prettier wraps code at 140; it cannot wrap a long message or comment, so this catches those.
-      // Messages users read stay whole strings (searchable in the source), so strings are exempt.
+      // Long messages are split into "..." + "..." pieces.
+      "max-len": ["error", { code: 140, ignoreUrls: true }],
+    },
+  },
+  {
+    // Generated from the AWS schema; not hand-wrapped.
+    files: ["src/manifests/schema/aws-schema.generated.ts"],
+    rules: {
       "max-len": ["error", { code: 140, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
     },
   },

@@ -67,7 +67,10 @@ function printDeployRows(rows: readonly DeployRow[]): void {
   console.log("    N  path       calls  calls/service  wall ms  floor ms  wall/floor  peak RSS MiB  budget");
   for (const r of rows) {
     console.log(
-      `${String(r.services).padStart(5)}  ${r.path.padEnd(9)}  ${String(r.calls).padStart(5)}  ${r.callsPerService.toFixed(2).padStart(13)}  ${String(r.wallMs).padStart(7)}  ${r.floorMs.toFixed(0).padStart(8)}  ${`${r.wallOverFloor.toFixed(2)}×`.padStart(10)}  ${String(r.peakRssMiB ?? "–").padStart(12)}  ${r.budgetProblems.length === 0 ? "ok" : r.budgetProblems.join("; ")}`,
+      `${String(r.services).padStart(5)}  ${r.path.padEnd(9)}  ${String(r.calls).padStart(5)} ` +
+        ` ${r.callsPerService.toFixed(2).padStart(13)}  ${String(r.wallMs).padStart(7)} ` +
+        ` ${r.floorMs.toFixed(0).padStart(8)}  ${`${r.wallOverFloor.toFixed(2)}×`.padStart(10)} ` +
+        ` ${String(r.peakRssMiB ?? "–").padStart(12)}  ${r.budgetProblems.length === 0 ? "ok" : r.budgetProblems.join("; ")}`,
     );
   }
 }

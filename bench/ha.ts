@@ -208,7 +208,9 @@ try {
     console.log(
       `${result.services} services / ${CLUSTERS.length} clusters / ${replicas} replica(s): first sync ${result.firstSyncS.toFixed(1)} s, ` +
         `image change ${result.imageChangeS.toFixed(1)} s, RSS per replica ${result.rssMiB.join(", ")} MiB, ` +
-        `${result.updateServiceCalls} UpdateService, ${result.fencedReconciles} fenced, event loop stalled up to ${result.eventLoopLagMaxS.join(", ")} s, ` +
+        (`${result.updateServiceCalls} UpdateService, ${result.fencedReconciles} ` +
+          `fenced, event loop stalled up to ${result.eventLoopLagMaxS.join(", ")} ` +
+          `s, `) +
         `load ${result.loadAverage.toFixed(1)}`,
     );
   }

@@ -43,7 +43,9 @@ export class MemorySampler {
       .map(([space, bytes]) => `${space.replace(/_space$/, "")} ${mib(bytes)}`)
       .join(", ");
     console.error(
-      `[bench] ${phase} peak sample: rss ${mib(p.rss)} MiB (anonymous ${p.anonymous}), heap ${mib(p.heapUsed)} used of ${mib(p.heapTotal)} committed (${spaces}), external ${mib(p.external)}`,
+      `[bench] ${phase} peak sample: rss ${mib(p.rss)} MiB (anonymous ${p.anonymous}), ` +
+        `heap ${mib(p.heapUsed)} used of ${mib(p.heapTotal)} committed (${spaces}), ` +
+        `external ${mib(p.external)}`,
     );
   }
 

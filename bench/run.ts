@@ -168,7 +168,8 @@ const fmt = (n: number | undefined, digits = 0) => (n === undefined ? "–" : n.
 function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned: ScenarioOutput, calibration: Calibration): void {
   const resources = scale.services + scale.families + scale.rules;
   console.log(
-    `\n=== S=${scale.services} services (${scale.clusters} clusters), T=${scale.families} families, R=${scale.rules} rules: ${resources} resources ===`,
+    `\n=== S=${scale.services} services (${scale.clusters} clusters), T=${scale.families} ` +
+      `families, R=${scale.rules} rules: ${resources} resources ===`,
   );
   const header = [
     "phase",
@@ -208,7 +209,8 @@ function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned:
       .map(([op, n]) => `${op}=${n}`)
       .join(" ");
     console.log(
-      `  ${r.phase.padEnd(widths[0] ?? 0)}  ${ops}${r.result.throttles > 0 ? `  (attempts ${r.result.attempts}, throttled ${r.result.throttles})` : ""}`,
+      `  ${r.phase.padEnd(widths[0] ?? 0)}  ${ops}` +
+        `${r.result.throttles > 0 ? `  (attempts ${r.result.attempts}, throttled ${r.result.throttles})` : ""}`,
     );
     for (const problem of r.budgetProblems) console.log(`  ${"".padEnd(widths[0] ?? 0)}  BUDGET: ${problem}`);
     if (r.result.rateLimited) {
@@ -228,10 +230,15 @@ function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned:
   const noop = main.phases["noop"];
   const planPerResourceUs = noop?.planCpuMs === undefined ? undefined : (noop.planCpuMs * 1000) / resources;
   console.log(
-    `peak RSS (cold sync, no-op, one change): ${main.peakRssMiB} MiB as the bin script runs it (${BIN_FLAGS.join(" ")}), ${tuned.peakRssMiB} MiB with plain \`node\`; live heap ${main.heapUsedMiB} MiB; ${main.peakRssMiBAll} MiB with the restart and one-shot phases in the same process`,
+    `peak RSS (cold sync, no-op, one change): ${main.peakRssMiB} MiB as the ` +
+      `bin script runs it (${BIN_FLAGS.join(" ")}), ${tuned.peakRssMiB} MiB with ` +
+      `plain \`node\`; live heap ${main.heapUsedMiB} MiB; ${main.peakRssMiBAll} ` +
+      `MiB with the restart and one-shot phases in the same process`,
   );
   console.log(
-    `planning CPU per resource (no-op): ${fmt(planPerResourceUs, 1)} µs vs one DescribeServices round trip ${seq["ecs:DescribeServices"]?.medianMs ?? "?"} ms`,
+    `planning CPU per resource (no-op): ${fmt(planPerResourceUs, 1)} µs vs ` +
+      `one DescribeServices round trip ${seq["ecs:DescribeServices"]?.medianMs ?? "?"} ` +
+      `ms`,
   );
 }
 
@@ -245,7 +252,8 @@ async function main(): Promise<number> {
   try {
     for (const scale of args.scales) {
       console.log(
-        `\n[bench] S=${scale.services}: controller run (cold sync, no-op, one change, restart, rate-limited resyncs, one-shot, calibration)…`,
+        `\n[bench] S=${scale.services}: controller run (cold sync, no-op, one ` +
+          `change, restart, rate-limited resyncs, one-shot, calibration)…`,
       );
       const scratchScale: FleetScale = { services: 100, families: 100, rules: 50, clusters: 1 };
       const writeLatency = await calibrateWrites(moto.endpoint, await prepareAccount(moto.endpoint, scratchScale));
@@ -291,7 +299,16 @@ async function main(): Promise<number> {
       const throttledCold = throttled?.phases["coldSync"];
       if (cold && throttledCold) {
         console.log(
-          `throttled cold sync: ${throttledCold.failed} failed resources, ${throttledCold.notSynced} not Synced, ${throttledCold.throttles} throttled attempts, ${throttledCold.retries} resource retries, ${duplicates ? `${duplicates.revisions} revisions / ${duplicates.services} services in moto, ${duplicates.registrationsReached} RegisterTaskDefinition / ${duplicates.createsReached} CreateService reached it, ` : ""}+${throttledCold.wallMs - cold.wallMs} ms (${(throttledCold.wallMs / cold.wallMs).toFixed(2)}× the unthrottled cold sync)`,
+          `throttled cold sync: ${throttledCold.failed} failed resources, ${throttledCold.notSynced} ` +
+            `not Synced, ${throttledCold.throttles} throttled attempts, ${throttledCold.retries} ` +
+            `resource retries, ` +
+            (duplicates
+              ? `${duplicates.revisions} revisions / ${duplicates.services} services in moto, ` +
+                `${duplicates.registrationsReached} RegisterTaskDefinition / ${duplicates.createsReached} CreateService reached it, `
+              : "") +
+            `+${throttledCold.wallMs - cold.wallMs} ` +
+            `ms (${(throttledCold.wallMs / cold.wallMs).toFixed(2)}× the unthrottled ` +
+            `cold sync)`,
         );
       }
       const problems = rows.flatMap((r) => r.budgetProblems.map((p) => `${r.phase}: ${p}`));

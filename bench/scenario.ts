@@ -94,7 +94,10 @@ function reportLiveHeap(phase: string): void {
   const mib = (bytes: number) => Math.round(bytes / MiB);
   const split = rssSplit();
   console.error(
-    `[bench] ${phase}: live heap ${mib(memory.heapUsed)} MiB of ${mib(memory.heapTotal)}, external ${mib(memory.external)} (buffers ${mib(memory.arrayBuffers)}), rss ${mib(memory.rss)} MiB${split ? ` (anonymous ${split.anonymousMiB}, files ${split.filesMiB})` : ""}, peak rss ${peakRssMiB()} MiB; anonymous by mapping: ${anonymousMappings()}`,
+    `[bench] ${phase}: live heap ${mib(memory.heapUsed)} MiB of ${mib(memory.heapTotal)}, ` +
+      `external ${mib(memory.external)} (buffers ${mib(memory.arrayBuffers)}), ` +
+      `rss ${mib(memory.rss)} MiB${split ? ` (anonymous ${split.anonymousMiB}, files ${split.filesMiB})` : ""}, ` +
+      `peak rss ${peakRssMiB()} MiB; anonymous by mapping: ${anonymousMappings()}`,
   );
 }
 

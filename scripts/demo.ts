@@ -220,8 +220,10 @@ async function main(): Promise<number> {
     await until("the drift alert", () => alerts.find((a) => a.type === "drift.opened"));
     const resolved = await until("the heal", () => alerts.find((a) => a.type === "drift.resolved"));
     const desiredCount = (await service("worker"))?.desiredCount;
+    const seconds = ((performance.now() - changedAt) / 1000).toFixed(1);
     say(
-      `Self-heal put it back: worker desiredCount is ${desiredCount} again, ${((performance.now() - changedAt) / 1000).toFixed(1)}s after the change (${diffCounts(before, writes(controller))})`,
+      `Self-heal put it back: worker desiredCount is ${desiredCount} again, ${seconds}s after the change ` +
+        `(${diffCounts(before, writes(controller))})`,
     );
     if (desiredCount !== 3 || !resolved.text.includes("healed")) throw new Error("the drift was not healed");
     return 0;

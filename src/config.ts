@@ -195,7 +195,9 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
     add(
       ["alerts"],
       "InvalidValue",
-      "alerts are not read from ecs-gitops.yaml: start `run` with --alert-webhook / --alert-event-bus (env ECS_GITOPS_ALERT_WEBHOOK, ECS_GITOPS_ALERT_EVENT_BUS) and remove this field",
+      "alerts are not read from ecs-gitops.yaml: start `run` with " +
+        "--alert-webhook / --alert-event-bus (env ECS_GITOPS_ALERT_WEBHOOK, " +
+        "ECS_GITOPS_ALERT_EVENT_BUS) and remove this field",
     );
   }
   for (const [field, min] of [
@@ -221,7 +223,10 @@ function readConfig(value: JsonValue, config: ControllerConfig, floors: Duration
       return add(
         at,
         "InvalidValue",
-        `maskPatterns entry "${pattern.slice(0, 80)}" is refused: nested repetition such as (a+)+ or a pattern over ${MAX_MASK_PATTERN_LENGTH} characters can take exponential time; write a simpler expression (for example "_DSN$" or "^SENTRY_")`,
+        `maskPatterns entry "${pattern.slice(0, 80)}" is refused: nested repetition ` +
+          `such as (a+)+ or a pattern over ${MAX_MASK_PATTERN_LENGTH} characters ` +
+          `can take exponential time; write a simpler expression (for example "_DSN$" ` +
+          `or "^SENTRY_")`,
       );
     }
     config.maskPatterns.push(pattern);
@@ -303,7 +308,9 @@ export function regionProblems(loaded: LoadedConfig, running: string | undefined
     problem(
       loaded.locate(["region"]),
       "InvalidValue",
-      `region ${wanted} differs from the region this controller runs in (${running}): start \`run\` with --region ${wanted} (or ECS_GITOPS_REGION), or change the file`,
+      `region ${wanted} differs from the region this controller runs in (${running}): ` +
+        `start \`run\` with --region ${wanted} (or ECS_GITOPS_REGION), or change ` +
+        `the file`,
     ),
   ];
 }

@@ -147,7 +147,9 @@ const NOT_AUTHORIZED = /User: (\S+) is not authorized to perform: (\S+?)(?: on r
 
 function accessDeniedHint(facts: ErrorFacts): string {
   if (BAD_CREDENTIALS.has(facts.name)) {
-    return "The AWS credentials are missing, invalid or expired: refresh them (AWS_PROFILE, SSO login, the task role) and check the region.";
+    return (
+      "The AWS credentials are missing, invalid or expired: refresh them " + "(AWS_PROFILE, SSO login, the task role) and check the region."
+    );
   }
   if (facts.name === "BlockedException") return "The AWS account is blocked for this service: contact AWS Support.";
   const match = NOT_AUTHORIZED.exec(facts.message);
@@ -161,11 +163,17 @@ function accessDeniedHint(facts: ErrorFacts): string {
 function hintFor(code: ErrorCode, facts: ErrorFacts): string {
   switch (code) {
     case "Throttled":
-      return "AWS throttled the call after the SDK's retries; it is retried with backoff. If it persists, lower concurrency (the account's API buckets are shared with other tools) or ask AWS Support for a higher limit.";
+      return (
+        "AWS throttled the call after the SDK's retries; it is retried with " +
+        "backoff. If it persists, lower concurrency (the account's API buckets " +
+        "are shared with other tools) or ask AWS Support for a higher limit."
+      );
     case "AwsUnavailable":
       return TRANSIENT_CONFLICT.has(facts.name)
         ? "Another change to the same resource is in progress; it is retried with backoff."
-        : "AWS or the network did not answer successfully; it is retried with backoff. Check connectivity to the endpoint and the AWS Health Dashboard if it persists.";
+        : "AWS or the network did not answer successfully; it is retried with " +
+            "backoff. Check connectivity to the endpoint and the AWS Health " +
+            "Dashboard if it persists.";
     case "AccessDenied":
       return accessDeniedHint(facts);
     case "NotFound":

@@ -42,7 +42,9 @@ export async function createCodeDeployDeployment(clients: AwsClients, input: Cod
       return { deploymentId: active.id, status: active.status, reused: true, applicationName, deploymentGroupName };
     throw new EcsGitopsError(
       "DependencyNotReady",
-      `CodeDeploy deployment ${active.id} of ${applicationName}/${deploymentGroupName} is still ${active.status}: the new revision deploys once it ends (or stop it in CodeDeploy)`,
+      `CodeDeploy deployment ${active.id} of ${applicationName}/${deploymentGroupName} ` +
+        `is still ${active.status}: the new revision deploys once it ends (or stop ` +
+        `it in CodeDeploy)`,
       { where: `${input.cluster}/${input.service}`, retryable: true },
     );
   }
@@ -114,7 +116,8 @@ async function deploymentGroupOf(
     });
   throw new EcsGitopsError(
     "InvalidRequest",
-    `${found.length} CodeDeploy deployment groups list the ECS service ${where} (${found.map((f) => `${f.applicationName}/${f.deploymentGroupName}`).join(", ")}): ${how}`,
+    `${found.length} CodeDeploy deployment groups list the ECS service ${where} ` +
+      `(${found.map((f) => `${f.applicationName}/${f.deploymentGroupName}`).join(", ")}): ${how}`,
     { where },
   );
 }

@@ -44,7 +44,9 @@ export async function sendKindWrite(clients: AwsClients, operation: SchedulerWri
           const group = String(input["GroupName"] ?? "default");
           throw new EcsGitopsError(
             "DependencyNotReady",
-            `Schedule/${group}/${String(input["Name"] ?? "")}: schedule group "${group}" does not exist; create it (aws scheduler create-schedule-group --name ${group}) or leave groupName unset for the default group`,
+            `Schedule/${group}/${String(input["Name"] ?? "")}: schedule group "${group}" ` +
+              `does not exist; create it (aws scheduler create-schedule-group --name ${group}) ` +
+              `or leave groupName unset for the default group`,
             { where: `Schedule/${group}/${String(input["Name"] ?? "")}`, retryable: true },
           );
         });

@@ -28,7 +28,9 @@ export function warnNodeVersionOnce(version: string = process.version): void {
   const major = Number(/^v(\d+)\./.exec(version)?.[1]);
   if (silencedByUser || !(major < SDK_MIN_NODE_MAJOR)) return;
   process.emitWarning(
-    `AWS SDK for JavaScript v3 releases after the first week of January 2027 require Node.js >= ${SDK_MIN_NODE_MAJOR}; this is Node.js ${version}. Set ${SDK_SWITCH}=true to hide this.`,
+    `AWS SDK for JavaScript v3 releases after the first week of January 2027 ` +
+      `require Node.js >= ${SDK_MIN_NODE_MAJOR}; this is Node.js ${version}. ` +
+      `Set ${SDK_SWITCH}=true to hide this.`,
     { type: "NodeVersionSupportWarning" },
   );
 }

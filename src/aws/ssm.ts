@@ -29,7 +29,9 @@ export async function readSsmParameters(options: SsmReadOptions, names: readonly
         const name = awsErrorName(error);
         throw new EcsGitopsError(
           /AccessDenied|Unauthorized/i.test(name) ? "AccessDenied" : "AwsUnavailable",
-          `cannot read SSM parameters ${batch.join(", ")} (${name}): the identity ecs-gitops runs as needs ssm:GetParameters on them (and kms:Decrypt for SecureString)`,
+          `cannot read SSM parameters ${batch.join(", ")} (${name}): the identity ` +
+            `ecs-gitops runs as needs ssm:GetParameters on them (and kms:Decrypt for ` +
+            `SecureString)`,
         );
       });
       for (const parameter of response.Parameters ?? []) {

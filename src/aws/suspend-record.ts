@@ -54,7 +54,9 @@ export class SuspendRecordTable extends LeaseTableClient {
   #unavailable(verb: string, error: unknown): EcsGitopsError {
     return new EcsGitopsError(
       "AwsUnavailable",
-      `cannot ${verb} the suspensions (row ${SUSPEND_RECORD_KEY} of DynamoDB table ${this.table}): ${awsErrorName(error)}; check that the table exists and the identity may GetItem and PutItem on it`,
+      `cannot ${verb} the suspensions (row ${SUSPEND_RECORD_KEY} of DynamoDB ` +
+        `table ${this.table}): ${awsErrorName(error)}; check that the table exists ` +
+        `and the identity may GetItem and PutItem on it`,
       { where: this.table, cause: error },
     );
   }

@@ -18,7 +18,9 @@ export async function resolveEnvTarget(target: string, env: string | undefined):
   if (isPath) return { error: `--env ${env}: no such folder (give a folder holding the environment's ecs-gitops.yaml)` };
   const known = await environmentNames(target);
   return {
-    error: `--env ${env}: no folder ${folder}${known.length > 0 ? ` (environments: ${known.join(", ")})` : ` (no ${ENVS_FOLDER}/ folder below ${target})`}`,
+    error:
+      `--env ${env}: no folder ${folder}` +
+      (known.length > 0 ? ` (environments: ${known.join(", ")})` : ` (no ${ENVS_FOLDER}/ folder below ${target})`),
   };
 }
 

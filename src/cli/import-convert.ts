@@ -65,7 +65,9 @@ export function convertFile(file: string, text: string, family?: string): Import
     return {
       file,
       conversions: [],
-      error: `${file}: not a RegisterTaskDefinition/CreateService input nor describe-task-definition/describe-services output (an ecs-gitops manifest needs no import)`,
+      error:
+        `${file}: not a RegisterTaskDefinition/CreateService input nor describe-task-definition/describe-services ` +
+        `output (an ecs-gitops manifest needs no import)`,
     };
   }
   const conversions: Conversion[] = [];
@@ -82,7 +84,14 @@ export function convertFile(file: string, text: string, family?: string): Import
             : ` (its default was ${quoted(template.fallback)})`;
       // The template's text holds its default, which is the secret itself.
       const shown = secret && template?.fallback !== undefined ? `the template of ${variable}` : (template?.source ?? variable);
-      const message = `${shown} became the variable ${placeholderFor(variable)}${fallback}: define ${variable} under vars: in ecs-gitops.yaml (${template?.source.includes("env") ? `${variable}: {fromEnv: ${variable}} reads the environment variable as ecspresso did` : "a value, {fromEnv: NAME} or {fromSsm: /parameter/name}"}); validate fails until then`;
+      const message =
+        `${shown} became the variable ${placeholderFor(variable)}${fallback}: ` +
+        `define ${variable} under vars: in ecs-gitops.yaml (` +
+        (template?.source.includes("env")
+          ? `${variable}: {fromEnv: ${variable}} reads the environment variable as ecspresso did`
+          : "a value, {fromEnv: NAME} or {fromSsm: /parameter/name}") +
+        `); ` +
+        `validate fails until then`;
       exported.reviews.push({ path, message });
       notes.push(message);
     }
@@ -111,7 +120,9 @@ export function convertFile(file: string, text: string, family?: string): Import
       if (!exported) continue;
       const notes = [...droppedNotes(service, exported), ...templateNotes(exported)];
       if (unnamed) {
-        const message = `no serviceName in ${file}: named "${name}" (ecspresso keeps it in ecspresso.yml under service:); rename metadata.name if the live service is called otherwise`;
+        const message =
+          `no serviceName in ${file}: named "${name}" (ecspresso keeps it in ecspresso.yml ` +
+          `under service:); rename metadata.name if the live service is called otherwise`;
         exported.reviews.push({ path: ["metadata", "name"], message });
         notes.push(message);
       }

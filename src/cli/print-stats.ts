@@ -13,7 +13,8 @@ export function formatStats(snapshot: CallSnapshot): string {
   ];
   for (const [operation, count] of rows) {
     lines.push(
-      `  ${operation.padEnd(34)} ${String(count.calls).padStart(5)} ${String(count.attempts).padStart(8)} ${String(count.throttles).padStart(9)} ${String(count.landedFound).padStart(6)}`,
+      `  ${operation.padEnd(34)} ${String(count.calls).padStart(5)} ${String(count.attempts).padStart(8)} ` +
+        `${String(count.throttles).padStart(9)} ${String(count.landedFound).padStart(6)}`,
     );
   }
   lines.push(`  ${"reads".padEnd(34)} ${String(snapshot.reads).padStart(5)}`);

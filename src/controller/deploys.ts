@@ -143,7 +143,8 @@ export class DeployTracker {
       this.#o.history.noteRollbackAlert(key, undefined);
       return;
     }
-    const message = `pinned to ${pin} by a rollback: git's revision is not deployed until \`ecs-gitops release ${key}\` or git names it again`;
+    const message =
+      `pinned to ${pin} by a rollback: git's revision is not deployed until ` + `\`ecs-gitops release ${key}\` or git names it again`;
     this.#o.status.update(key, { sync: "Pinned", message });
     if (!this.#o.history.rollbackAlertDue(key, now, this.#o.rollbackAlertEveryMs ?? DAY_MS)) return;
     const since = history.find((r) => r.trigger === "rollback" && r.revision === pin)?.startedAt ?? now.toISOString();

@@ -111,7 +111,9 @@ export function resolveReference(
   if (!plan)
     return {
       state: "unresolved",
-      reason: `task definition family "${ref}" is not defined in the repository (add a TaskDefinition named "${ref}", or pin "family:revision" / a full ARN)`,
+      reason:
+        `task definition family "${ref}" is not defined in the repository (add ` +
+        `a TaskDefinition named "${ref}", or pin "family:revision" / a full ARN)`,
     };
   return resolvedByPlan(ref, plan);
 }

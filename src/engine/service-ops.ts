@@ -48,7 +48,9 @@ export async function readOwnedService(aws: AwsClients, key: string, owner: stri
   if (tags[OWNER_TAG] !== owner || tags[SOURCE_TAG] === undefined)
     throw new EcsGitopsError(
       "NotOwned",
-      `${key}: not managed by "${owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(tags[OWNER_TAG])}, ${SOURCE_TAG} is ${quoteOrAbsent(tags[SOURCE_TAG])}), so nothing was written. Pass --owner if another owner manages it`,
+      `${key}: not managed by "${owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(tags[OWNER_TAG])}, ${SOURCE_TAG} ` +
+        `is ${quoteOrAbsent(tags[SOURCE_TAG])}), so nothing was written. Pass --owner ` +
+        `if another owner manages it`,
       { where: key },
     );
   return { key, cluster, name, arn, service, tags };

@@ -33,13 +33,18 @@ export async function checkWriteGuard(aws: AwsClients, key: ResourceKey, guard: 
   if (ownership === "other-repo") {
     return new EcsGitopsError(
       "NotOwned",
-      `${where}: it is owned by ${repoOfSource(tags[SOURCE_TAG]) ?? "another repository"} (tag ${SOURCE_TAG} is "${tags[SOURCE_TAG] ?? ""}"), so nothing was written. Define it in one repository only.`,
+      `${where}: it is owned by ${repoOfSource(tags[SOURCE_TAG]) ?? "another repository"} ` +
+        `(tag ${SOURCE_TAG} is "${tags[SOURCE_TAG] ?? ""}"), so nothing was written. ` +
+        `Define it in one repository only.`,
       { where: key },
     );
   }
   return new EcsGitopsError(
     "NotOwned",
-    `${where}: it is not owned by "${guard.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(tags[OWNER_TAG])}): someone else made or retagged it since it was read, so nothing was written. To manage it, add the annotation ${ADOPT_ANNOTATION}: "true"; otherwise choose another metadata.name.`,
+    `${where}: it is not owned by "${guard.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(tags[OWNER_TAG])}): ` +
+      `someone else made or retagged it since it was read, so nothing was written. ` +
+      `To manage it, add the annotation ${ADOPT_ANNOTATION}: "true"; otherwise ` +
+      `choose another metadata.name.`,
     { where: key },
   );
 }

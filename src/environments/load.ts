@@ -61,7 +61,8 @@ export async function loadSourceTree(root: string, options: SourceLoadOptions = 
   }
   const names = environments.map((e) => e.dir);
   if (!options.allEnvironments) {
-    const message = `this folder holds environments (${names.join(", ")}): pass --env NAME or the environment's folder (for example ${names[0]})`;
+    const message =
+      `this folder holds environments (${names.join(", ")}): pass --env NAME ` + `or the environment's folder (for example ${names[0]})`;
     return {
       manifests: [],
       problems: [problem({ file: ".", line: 1, column: 1 }, "PathNotFound", message)],
@@ -117,7 +118,9 @@ function sharedIdentities(byKey: ReadonlyMap<string, { env: { dir: string; confi
         problem(
           env.overlay.namingAt,
           "DuplicateIdentity",
-          `${key} is made by this environment and by ${others.map((o) => o.env.dir).join(", ")} in the same account and region: each would block the other's as not owned. Give each environment its own nameSuffix or namePrefix (or its own account/region)`,
+          `${key} is made by this environment and by ${others.map((o) => o.env.dir).join(", ")} ` +
+            `in the same account and region: each would block the other's as not owned. ` +
+            `Give each environment its own nameSuffix or namePrefix (or its own account/region)`,
           { key },
         ),
       );

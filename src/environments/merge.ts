@@ -86,7 +86,9 @@ function mergeList(
     } else if (ADD_NEEDS_DIRECTIVE.has(field) && directive !== "add") {
       fail(
         item.at,
-        `the patch targets ${listKey} ${JSON.stringify(id)} in ${field}, which the base does not define (there are: ${describeIds(items, identity)}): fix the name, or write \`$patch: add\` in the item to add it`,
+        `the patch targets ${listKey} ${JSON.stringify(id)} in ${field}, which ` +
+          `the base does not define (there are: ${describeIds(items, identity)}): ` +
+          `fix the name, or write \`$patch: add\` in the item to add it`,
       );
     } else if (directive !== undefined && directive !== "add") {
       fail(item.at, `unknown $patch directive ${JSON.stringify(directive)}: use delete or add`);

@@ -46,7 +46,9 @@ export function substitute(node: Located, vars: Resolved, fail: Fail): { node: L
         complete = false;
         fail(
           at,
-          `\${${name}} is not defined: add ${name} under vars: in the environment's ecs-gitops.yaml (a value, {fromEnv: NAME} or {fromSsm: /parameter/name}), or write $\${${name}} for a literal \${${name}}`,
+          `\${${name}} is not defined: add ${name} under vars: in the environment's ` +
+            `ecs-gitops.yaml (a value, {fromEnv: NAME} or {fromSsm: /parameter/name}), ` +
+            `or write $\${${name}} for a literal \${${name}}`,
         );
         return match;
       }
@@ -83,7 +85,8 @@ export function resolveVariables(
       if (value === undefined)
         fail(
           source.at,
-          `variable ${name} reads the environment variable ${source.name}, which is not set where ecs-gitops runs: set it (CI or the controller's environment)`,
+          `variable ${name} reads the environment variable ${source.name}, which ` +
+            `is not set where ecs-gitops runs: set it (CI or the controller's environment)`,
         );
       out.set(name, value === undefined ? FAILED : { value, secret: false });
     } else if (ssm === undefined) out.set(name, DEFERRED);
@@ -92,7 +95,8 @@ export function resolveVariables(
       if (found === undefined)
         fail(
           source.at,
-          `variable ${name} reads SSM parameter ${source.name}, which does not exist in this account and region: create it, or fix the name`,
+          `variable ${name} reads SSM parameter ${source.name}, which does not exist ` +
+            `in this account and region: create it, or fix the name`,
         );
       out.set(name, found === undefined ? FAILED : { value: found.value, secret: found.secure });
     }

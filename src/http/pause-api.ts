@@ -55,7 +55,8 @@ async function readTarget(req: IncomingMessage): Promise<SuspendTarget> {
   if (!Array.isArray(keys) || keys.length > MAX_KEYS || !keys.every((k) => typeof k === "string" && KEY_PATTERN.test(k)))
     throw new HttpError(
       400,
-      `keys must be a list of at most ${MAX_KEYS} resource keys such as Service/<cluster>/<name>, TaskDefinition/<family>, ScheduledRule/<bus>/<name>`,
+      `keys must be a list of at most ${MAX_KEYS} resource keys such as Service/<cluster>/<name>, ` +
+        `TaskDefinition/<family>, ScheduledRule/<bus>/<name>`,
     );
   if (keys.length === 0) throw new HttpError(400, "keys is empty: name at least one resource key, or send {} for every resource");
   return keys as string[];

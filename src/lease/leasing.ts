@@ -141,7 +141,11 @@ export class ControllerLeasing {
   fence(key: ResourceKey): string | undefined {
     if (this.owns(key)) return undefined;
     this.#fenced.add(key);
-    return `${key}: this replica (${this.#settings.replicaId}) does not hold a valid lease on shard ${this.shardOf(key)}, so nothing was written; the holder reconciles it`;
+    return (
+      `${key}: this replica (${this.#settings.replicaId}) does not hold a valid ` +
+      `lease on shard ${this.shardOf(key)}, so nothing was written; the holder ` +
+      `reconciles it`
+    );
   }
 
   /** Keys waiting for their shard's lease on this replica. */

@@ -58,7 +58,9 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
     add(
       [],
       "RawAwsInput",
-      `this looks like a raw ${raw}, not an ecs-gitops manifest: run \`ecs-gitops import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec envelope)`,
+      `this looks like a raw ${raw}, not an ecs-gitops manifest: run \`ecs-gitops ` +
+        `import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec ` +
+        `envelope)`,
     );
     return { problems };
   }

@@ -60,7 +60,9 @@ export async function readManifestFiles(
     return problem(
       { file, line: 1, column: 1 },
       "FileTooLarge",
-      `not read: with this file's ${sizeBytes} bytes the manifests would pass the ${maxCommitBytes}-byte cap on one commit (--max-commit-bytes); move other files out of the manifests path or raise the cap`,
+      `not read: with this file's ${sizeBytes} bytes the manifests would pass ` +
+        `the ${maxCommitBytes}-byte cap on one commit (--max-commit-bytes); move ` +
+        `other files out of the manifests path or raise the cap`,
     );
   };
   const read = async (full: string, file: string) => {
@@ -218,7 +220,9 @@ function notAManifest(doc: ParsedDocument): Problem | undefined {
       ...problem(
         at,
         "RawAwsInput",
-        `skipped: this looks like a raw ${raw}, not an ecs-gitops manifest: run \`ecs-gitops import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec envelope)`,
+        `skipped: this looks like a raw ${raw}, not an ecs-gitops manifest: run ` +
+          `\`ecs-gitops import ${doc.file}\` to convert it (it writes the apiVersion/kind/metadata/spec ` +
+          `envelope)`,
       ),
       severity: "note",
     };
@@ -228,7 +232,9 @@ function notAManifest(doc: ParsedDocument): Problem | undefined {
     ...problem(
       at,
       "NotAManifest",
-      `skipped: ${what}, so not an ecs-gitops manifest (manifests start with apiVersion: ${API_VERSION}); list the file in ${IGNORE_FILE} to silence this note`,
+      `skipped: ${what}, so not an ecs-gitops manifest (manifests start with ` +
+        `apiVersion: ${API_VERSION}); list the file in ${IGNORE_FILE} to silence ` +
+        `this note`,
     ),
     severity: "note",
   };
@@ -262,7 +268,9 @@ export function loadDocuments(
       problem(
         { file: ".", line: 1, column: 1 },
         "EmptyRepo",
-        "no manifests found (no *.yaml, *.yml or *.json files with apiVersion: ecs-gitops/v1, or only empty ones): nothing to manage (an empty desired state is refused so that nothing is pruned by mistake)",
+        "no manifests found (no *.yaml, *.yml or *.json files with apiVersion: " +
+          "ecs-gitops/v1, or only empty ones): nothing to manage (an empty " +
+          "desired state is refused so that nothing is pruned by mistake)",
       ),
     );
   }

@@ -158,7 +158,11 @@ export function parseManifestText(file: string, text: string, maxNodes = MAX_FIL
 
 function nodeLimitMessage(maxNodes: number): string {
   if (maxNodes < MAX_FILE_NODES) {
-    return `the commit's manifests hold more than ${MAX_COMMIT_NODES} YAML nodes (keys, values, list items) in all: this file is past that bound and not loaded; shrink the largest files`;
+    return (
+      `the commit's manifests hold more than ${MAX_COMMIT_NODES} YAML nodes ` +
+      `(keys, values, list items) in all: this file is past that bound and not ` +
+      `loaded; shrink the largest files`
+    );
   }
   return `more than ${MAX_FILE_NODES} YAML nodes (keys, values, list items) in this file: far more than any manifest; split or shrink it`;
 }
@@ -264,7 +268,10 @@ function inspectTree(root: Node, maxNodes: number): Refusal | { count: number } 
         return {
           offset: at,
           code: "AliasLimit",
-          message: `alias *${node.source} is inside the node its anchor &${node.source} names: it would repeat itself forever (a manifest is a tree; copy the values instead)`,
+          message:
+            `alias *${node.source} is inside the node its anchor &${node.source} names: ` +
+            `it would repeat itself forever (a manifest is a tree; copy the values ` +
+            `instead)`,
         };
       }
       continue;
@@ -285,7 +292,9 @@ function inspectTree(root: Node, maxNodes: number): Refusal | { count: number } 
           return {
             offset: child.key.range?.[0] ?? at,
             code: "UnsafeKey",
-            message: `key "${String(child.key.value)}" is not allowed in manifests (it would replace an object’s prototype): rename or remove it`,
+            message:
+              `key "${String(child.key.value)}" is not allowed in manifests (it would ` +
+              `replace an object’s prototype): rename or remove it`,
           };
         }
         children.push(child.key, child.value);

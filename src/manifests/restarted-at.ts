@@ -9,6 +9,9 @@ export function restartedAtProblem(kind: string | undefined, value: string): str
   if (kind !== undefined && kind !== "Service")
     return `annotation "ecs-gitops/restartedAt" restarts services only: on a ${kind} it would do nothing. Remove it`;
   if (!TAG_VALUE.test(value))
-    return `annotation "ecs-gitops/restartedAt" must be a timestamp such as "2025-06-01T10:00:00Z" (up to 256 letters, digits, spaces and _ . : / = + - @)`;
+    return (
+      `annotation "ecs-gitops/restartedAt" must be a timestamp such as "2025-06-01T10:00:00Z" ` +
+      `(up to 256 letters, digits, spaces and _ . : / = + - @)`
+    );
   return undefined;
 }

@@ -161,7 +161,9 @@ function toFinding(error: ErrorObject): SchemaFinding | undefined {
       return {
         path,
         code: "InvalidValue",
-        message: `${where} must be ${BOUND_WORDS[error.keyword]} ${String(error.params["limit"])}, got ${typeof error.data === "number" ? error.data : describeValue(error.data, path)}`,
+        message:
+          `${where} must be ${BOUND_WORDS[error.keyword]} ${String(error.params["limit"])}, ` +
+          `got ${typeof error.data === "number" ? error.data : describeValue(error.data, path)}`,
       };
     case "minItems":
       return { path, code: "InvalidValue", message: `${where} needs at least ${plural(Number(error.params["limit"]), "item")}` };
@@ -169,7 +171,9 @@ function toFinding(error: ErrorObject): SchemaFinding | undefined {
       return {
         path,
         code: "InvalidValue",
-        message: `${where} takes at most ${plural(Number(error.params["limit"]), "item")}, got ${Array.isArray(error.data) ? error.data.length : "more"}`,
+        message:
+          `${where} takes at most ${plural(Number(error.params["limit"]), "item")}, ` +
+          `got ${Array.isArray(error.data) ? error.data.length : "more"}`,
       };
     case "pattern":
       return { path, code: "InvalidValue", message: `${where} must match the pattern ${String(error.params["pattern"])}` };

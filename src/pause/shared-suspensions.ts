@@ -125,7 +125,9 @@ export class SharedSuspendStore {
     }
     throw new EcsGitopsError(
       "AwsUnavailable",
-      `the suspensions row changed ${MAX_ATTEMPTS} times while this replica tried to change it (other replicas are changing it too): send the request again`,
+      `the suspensions row changed ${MAX_ATTEMPTS} times while this replica ` +
+        `tried to change it (other replicas are changing it too): send the request ` +
+        `again`,
       { where: SUSPEND_RECORD_KEY },
     );
   }

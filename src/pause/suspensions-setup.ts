@@ -70,7 +70,9 @@ async function carryOver(local: SuspendStore, shared: SharedSuspendStore, file: 
     // Never a lapse: the file's suspensions stay in force here, and the next start tries again.
     log.error(
       { file, err: error instanceof Error ? error.message : String(error) },
-      "suspended.json could not be carried over to the lease table: its suspensions hold on this replica only, and `resume` cannot lift them until a restart carries them over",
+      "suspended.json could not be carried over to the lease table: its " +
+        "suspensions hold on this replica only, and `resume` cannot lift them " +
+        "until a restart carries them over",
     );
     return false;
   }

@@ -56,7 +56,9 @@ function readWindow(item: JsonValue, at: JsonPath, add: Add): SyncWindow | undef
     add(
       [...at, "schedule"],
       "InvalidValue",
-      `${display(at)}.schedule ${quoted(schedule)} is not a cron expression (${why}): write five fields, minute hour day-of-month month day-of-week, for example "0 22 * * 1-5"`,
+      `${display(at)}.schedule ${quoted(schedule)} is not a cron expression ` +
+        `(${why}): write five fields, minute hour day-of-month month day-of-week, ` +
+        `for example "0 22 * * 1-5"`,
     );
     ok = false;
   }

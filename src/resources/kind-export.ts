@@ -59,7 +59,10 @@ export function referenceFor(arn: string, exported: ReadonlyMap<string, number>)
   if (revision === undefined) return { ref };
   return {
     ref,
-    review: `pinned to revision ${parsed.revision}: the exported TaskDefinition ${parsed.family} is revision ${revision}, which another resource runs. Write "taskDefinition: ${parsed.family}" to deploy that one here too`,
+    review:
+      `pinned to revision ${parsed.revision}: the exported TaskDefinition ${parsed.family} ` +
+      `is revision ${revision}, which another resource runs. Write "taskDefinition: ${parsed.family}" ` +
+      `to deploy that one here too`,
   };
 }
 

@@ -189,7 +189,9 @@ export class LocalCheckoutSource implements Source {
         if (/not a git repository/i.test(result.stderr)) {
           throw new EcsGitopsError(
             "InvalidConfig",
-            `${this.#path} is not a git checkout: the local mode reconciles commits, never loose files. Run \`git init && git add -A && git commit -m manifests\` there, or pass a git URL to --repo`,
+            `${this.#path} is not a git checkout: the local mode reconciles commits, ` +
+              `never loose files. Run \`git init && git add -A && git commit -m manifests\` ` +
+              `there, or pass a git URL to --repo`,
             { where: "--repo", retryable: false },
           );
         }

@@ -22,7 +22,8 @@ export function parseRepoLocation(repo: string): RepoLocation {
     if (!GIT_SCHEMES.has(name)) {
       throw new EcsGitopsError(
         "InvalidConfig",
-        `--repo ${JSON.stringify(redactUrl(repo))}: git cannot fetch from "${scheme[1]}://"; use https://, ssh://, git:// or file:// (or a local checkout path)`,
+        `--repo ${JSON.stringify(redactUrl(repo))}: git cannot fetch from "${scheme[1]}://"; ` +
+          `use https://, ssh://, git:// or file:// (or a local checkout path)`,
         { where: "--repo" },
       );
     }

@@ -285,7 +285,10 @@ export class DriftTracker implements SeenLiveStore {
   }
 
   #fightingReason(): string {
-    return `${FIGHTING_REASON}: the same drift came back after ${this.#maxHeals} reverts within ${Math.round(this.#healWindowMs / 60_000)} min`;
+    return (
+      `${FIGHTING_REASON}: the same drift came back after ${this.#maxHeals} ` +
+      `reverts within ${Math.round(this.#healWindowMs / 60_000)} min`
+    );
   }
 
   #healsLeft(key: ResourceKey, fingerprint: string, now: Date): number {

@@ -66,7 +66,10 @@ describe("classifyAwsError", () => {
   it("names the missing IAM action when AWS's message says which", () => {
     const error = sdkError("AccessDeniedException", {
       message:
-        "User: arn:aws:iam::111122223333:user/ci is not authorized to perform: events:PutRule on resource: arn:aws:events:us-east-1:111122223333:rule/nightly because no identity-based policy allows the events:PutRule action",
+        "User: arn:aws:iam::111122223333:user/ci is not authorized to perform: " +
+        "events:PutRule on resource: " +
+        "arn:aws:events:us-east-1:111122223333:rule/nightly because no " +
+        "identity-based policy allows the events:PutRule action",
     });
     expect(classifyAwsError(error, "ScheduledRule/default/nightly").message).toContain(
       "Grant the IAM action events:PutRule on arn:aws:events:us-east-1:111122223333:rule/nightly to arn:aws:iam::111122223333:user/ci",

@@ -111,7 +111,10 @@ describe("SDK retries within the bound", () => {
 describe("terminal errors are not retried", () => {
   it("maps AccessDeniedException to AccessDenied after one attempt, naming the resource and the IAM action", async () => {
     const message =
-      "User: arn:aws:sts::111122223333:assumed-role/ecs-gitops/ctl is not authorized to perform: ecs:UpdateService on resource: arn:aws:ecs:us-east-1:111122223333:service/prod/web because no identity-based policy allows the ecs:UpdateService action";
+      "User: arn:aws:sts::111122223333:assumed-role/ecs-gitops/ctl is not " +
+      "authorized to perform: ecs:UpdateService on resource: " +
+      "arn:aws:ecs:us-east-1:111122223333:service/prod/web because no " +
+      "identity-based policy allows the ecs:UpdateService action";
     replyError(aws("ecs", "UpdateService"), 400, "AccessDeniedException", message);
     const clients = fakeClients();
     const error = await failure(

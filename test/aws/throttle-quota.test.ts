@@ -70,16 +70,21 @@ describe("the throttled backoff", () => {
   };
   const token = (count: number) => ({ getRetryCount: () => count, getRetryDelay: () => 0 });
 
-  it("waits a random share of 1 s × 2^retry (capped at 20 s), or longer when AWS asks for it, without asking the SDK's strategy", async () => {
-    const strategy = tolerateThrottling(never, { maxAttempts: 3, throttledMaxAttempts: 8, random: () => 0.5 });
-    const throttled = { errorType: "THROTTLING" as const };
-    expect((await strategy.refreshRetryTokenForRetry(token(0), throttled)).getRetryDelay()).toBe(500);
-    expect((await strategy.refreshRetryTokenForRetry(token(3), throttled)).getRetryDelay()).toBe(4_000);
-    expect((await strategy.refreshRetryTokenForRetry(token(6), throttled)).getRetryDelay()).toBe(10_000);
-    const hinted = await strategy.refreshRetryTokenForRetry(token(0), { ...throttled, retryAfterHint: new Date(Date.now() + 3_000) });
-    expect(hinted.getRetryDelay()).toBeGreaterThan(2_500);
-    expect((await strategy.refreshRetryTokenForRetry(token(1), throttled)).getRetryCount()).toBe(2);
-    await expect(strategy.refreshRetryTokenForRetry(token(7), throttled)).rejects.toThrow("No retry token available");
-    await expect(strategy.refreshRetryTokenForRetry(token(0), { errorType: "TRANSIENT" })).rejects.toThrow("the SDK's strategy was asked");
-  });
+  it(
+    "waits a random share of 1 s × 2^retry (capped at 20 s), or longer " + "when AWS asks for it, without asking the SDK's strategy",
+    async () => {
+      const strategy = tolerateThrottling(never, { maxAttempts: 3, throttledMaxAttempts: 8, random: () => 0.5 });
+      const throttled = { errorType: "THROTTLING" as const };
+      expect((await strategy.refreshRetryTokenForRetry(token(0), throttled)).getRetryDelay()).toBe(500);
+      expect((await strategy.refreshRetryTokenForRetry(token(3), throttled)).getRetryDelay()).toBe(4_000);
+      expect((await strategy.refreshRetryTokenForRetry(token(6), throttled)).getRetryDelay()).toBe(10_000);
+      const hinted = await strategy.refreshRetryTokenForRetry(token(0), { ...throttled, retryAfterHint: new Date(Date.now() + 3_000) });
+      expect(hinted.getRetryDelay()).toBeGreaterThan(2_500);
+      expect((await strategy.refreshRetryTokenForRetry(token(1), throttled)).getRetryCount()).toBe(2);
+      await expect(strategy.refreshRetryTokenForRetry(token(7), throttled)).rejects.toThrow("No retry token available");
+      await expect(strategy.refreshRetryTokenForRetry(token(0), { errorType: "TRANSIENT" })).rejects.toThrow(
+        "the SDK's strategy was asked",
+      );
+    },
+  );
 });

@@ -148,7 +148,10 @@ describe("apply examples/ on moto_server", () => {
     const second = (t: string) =>
       t.replace(
         "  targets:\n",
-        `  targets:\n    - id: report-eu\n      cluster: shop\n      taskDefinition: nightly-report\n      roleArn: arn:aws:iam::123456789012:role/shop-events-run-task\n      launchType: FARGATE\n      networkConfiguration:\n        awsvpcConfiguration:\n          subnets: [${world.network.subnets[0]}]\n`,
+        `  targets:\n    - id: report-eu\n      cluster: shop\n      taskDefinition: ` +
+          `nightly-report\n      roleArn: arn:aws:iam::123456789012:role/shop-events-run-task\n ` +
+          `     launchType: FARGATE\n      networkConfiguration:\n        awsvpcConfiguration:\n ` +
+          `         subnets: [${world.network.subnets[0]}]\n`,
       );
     await editFile(world.dir, "nightly-report/scheduled-rule.yaml", second);
     // Each edit changes the rule manifest, so its spec-hash tag moves with one events:TagResource.

@@ -119,22 +119,25 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
     expect(deploy.calls).toEqual(deployBudget(SCALE, DEPLOYED, "run"));
   });
 
-  it("restart with everything in place: the no-op reads plus one DescribeTaskDefinition per family and the rule tags, no writes", async () => {
-    const restarted = new WaveHarness({ aws, region: MOTO_REGION });
-    try {
-      const loaded = await restarted.load(dir, "commit-3");
-      const before = restarted.calls();
-      const run = await restarted.sync(loaded.keys);
-      expect(run.failed).toEqual([]);
-      expect(run.notSynced).toEqual([]);
-      expect(callsBetween(before, restarted.calls())).toEqual(budgetOf(SCALE, "restart"));
-      const again = restarted.calls();
-      await restarted.sync(loaded.keys);
-      expect(callsBetween(again, restarted.calls())).toEqual(budgetOf(SCALE, "noop"));
-    } finally {
-      await restarted.stop();
-    }
-  });
+  it(
+    "restart with everything in place: the no-op reads plus one " + "DescribeTaskDefinition per family and the rule tags, no writes",
+    async () => {
+      const restarted = new WaveHarness({ aws, region: MOTO_REGION });
+      try {
+        const loaded = await restarted.load(dir, "commit-3");
+        const before = restarted.calls();
+        const run = await restarted.sync(loaded.keys);
+        expect(run.failed).toEqual([]);
+        expect(run.notSynced).toEqual([]);
+        expect(callsBetween(before, restarted.calls())).toEqual(budgetOf(SCALE, "restart"));
+        const again = restarted.calls();
+        await restarted.sync(loaded.keys);
+        expect(callsBetween(again, restarted.calls())).toEqual(budgetOf(SCALE, "noop"));
+      } finally {
+        await restarted.stop();
+      }
+    },
+  );
 
   it("deploy a new image to N services, one-shot `apply`: one DescribeTaskDefinition per family, not two per changed one", async () => {
     await changeImages(dir, SCALE.rules, DEPLOYED, "5.0.0");
@@ -156,23 +159,28 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
     }
   });
 
-  it("prune inventory (resync tick only): ListServices + ⌈S/10⌉ DescribeServices per cluster, ListRules, ListTaskDefinitions per family", async () => {
-    const loaded = await loadDesiredState(dir);
-    const named = new Set(loaded.manifests.map((m) => m.key));
-    const reader = new InventoryReader(aws);
-    for (let tick = 0; tick < 2; tick += 1) {
-      const before = aws.calls.snapshot();
-      const inventory = await reader.read(scopeOf(loaded.manifests, undefined), named, () => 10);
-      expect(callsBetween(before, aws.calls.snapshot())).toEqual(pruneInventoryBudget(SCALE));
-      expect(
-        planPrune(inventory, loaded.manifests, {
-          owner: "ecs-gitops",
-          enabled: true,
-          maxDeletes: 5,
-          revisionHistoryLimit: 10,
-          allowMassDelete: false,
-        }).orphans,
-      ).toEqual([]);
-    }
-  });
+  it(
+    "prune inventory (resync tick only): ListServices + ⌈S/10⌉ " +
+      "DescribeServices per cluster, ListRules, ListTaskDefinitions per " +
+      "family",
+    async () => {
+      const loaded = await loadDesiredState(dir);
+      const named = new Set(loaded.manifests.map((m) => m.key));
+      const reader = new InventoryReader(aws);
+      for (let tick = 0; tick < 2; tick += 1) {
+        const before = aws.calls.snapshot();
+        const inventory = await reader.read(scopeOf(loaded.manifests, undefined), named, () => 10);
+        expect(callsBetween(before, aws.calls.snapshot())).toEqual(pruneInventoryBudget(SCALE));
+        expect(
+          planPrune(inventory, loaded.manifests, {
+            owner: "ecs-gitops",
+            enabled: true,
+            maxDeletes: 5,
+            revisionHistoryLimit: 10,
+            allowMassDelete: false,
+          }).orphans,
+        ).toEqual([]);
+      }
+    },
+  );
 });

@@ -28,19 +28,25 @@ spec:
 `;
 
 function service(annotations: string): string {
-  return `apiVersion: ecs-gitops/v1
+  return (
+    `apiVersion: ecs-gitops/v1
 kind: Service
 metadata:
   name: checkout
 ${annotations}spec:
-  cluster: shop
+ ` +
+    ` cluster: shop
   taskDefinition: checkout
   desiredCount: 1
-  launchType: EC2
+  launchType: ` +
+    `EC2
   deploymentController: {type: CODE_DEPLOY}
   loadBalancers:
-    - {targetGroupArn: "arn:aws:elasticloadbalancing:${MOTO_REGION}:123456789012:targetgroup/checkout-blue/0123456789abcdef", containerName: app, containerPort: 8080}
-`;
+    - ` +
+    `{targetGroupArn: "arn:aws:elasticloadbalancing:${MOTO_REGION}:123456789012:targetgroup/checkout-blue/0123456789abcdef", ` +
+    `containerName: app, containerPort: 8080}
+`
+  );
 }
 
 describe("CODE_DEPLOY services", () => {

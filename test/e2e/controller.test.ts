@@ -204,7 +204,8 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
       expect(heldWeb?.heldBack).toMatchObject({ commit: good, file: "web/service.yaml", line: doc.manifestErrors[0]?.line });
       expect(renderStatus(doc)).toMatch(
         new RegExp(
-          `Service/shop/web +\\w+ \\(last good\\) .*manifest broken at web/service\\.yaml:\\d+:\\d+ .*runs last good commit ${good!.slice(0, 12)}`,
+          `Service/shop/web +\\w+ \\(last good\\) .*manifest broken at web/service\\.yaml:\\d+:\\d+ ` +
+            `.*runs last good commit ${good!.slice(0, 12)}`,
         ),
       );
       expect(doc.resources.find((r) => r.key === "Service/shop/worker")?.heldBack).toBeUndefined();
@@ -348,7 +349,9 @@ describe.concurrent("ecs-gitops run against moto_server and a real git remote", 
     await ready(third, 90_000);
     const end = await inventory(w.ecs);
     console.log(
-      `restart→converged: ${Math.round(performance.now() - started)} ms (registered ${await writes(third, "ecs:RegisterTaskDefinition")}, created ${await writes(third, "ecs:CreateService")})`,
+      `restart→converged: ${Math.round(performance.now() - started)} ms ` +
+        `(registered ${await writes(third, "ecs:RegisterTaskDefinition")}, ` +
+        `created ${await writes(third, "ecs:CreateService")})`,
     );
     const families = [...new Set(w.services.values())];
     expect(end.taskDefinitionArns).toEqual(families.map((f) => tdArn(w.accountId, f, 1)).sort());

@@ -174,7 +174,8 @@ describe.skipIf(skip !== undefined)("the dashboard in headless Chromium against 
       const shownAt = performance.now();
       const seenAt = await seen;
       console.log(
-        `hand change → controller reports drift: ${Math.round(seenAt - handAt)} ms; → shown in the browser: ${Math.round(shownAt - handAt)} ms ` +
+        `hand change → controller reports drift: ${Math.round(seenAt - handAt)} ` +
+          `ms; → shown in the browser: ${Math.round(shownAt - handAt)} ms ` +
           `(${Math.round(shownAt - seenAt)} ms after /status)`,
       );
       // The page follows the stream: shown within the feed's 1 s tick (plus one fetch), not at some later poll.

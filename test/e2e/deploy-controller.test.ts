@@ -79,99 +79,106 @@ afterAll(async () => {
 });
 
 describe("the controller's deploy lifecycle", () => {
-  it("records each deploy's outcome and alerts it, holds a rollback pin against git until release, and keeps the history across a restart", async (context) => {
-    const accountId = newAccountId();
-    process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] = accountId;
-    const ecs = ecsFor(moto.endpoint, accountId);
-    await createCluster(ecs);
-    const root = await tempDir("deploy-controller");
-    const content = path.join(root, "content");
-    await writeLargeRepo(content, 1, 1);
-    const remote = await GitRemote.create(root, content);
-    const run: ControllerRun = {
-      repo: remote.url,
-      endpoint: moto.endpoint,
-      accountId,
-      workDir: path.join(root, "controller"),
-      interval: "1s",
-      resync: "1h",
-      extraArgs: ["--alert-webhook", receiver.url],
-    };
-    let controller = await ControllerProcess.start(run);
-    context.onTestFailed(() => console.log(controller.tail()));
-    const wait = { timeoutMs: 40_000, intervalMs: 250 };
+  it(
+    "records each deploy's outcome and alerts it, holds a rollback pin " +
+      "against git until release, and keeps the history across a restart",
+    async (context) => {
+      const accountId = newAccountId();
+      process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] = accountId;
+      const ecs = ecsFor(moto.endpoint, accountId);
+      await createCluster(ecs);
+      const root = await tempDir("deploy-controller");
+      const content = path.join(root, "content");
+      await writeLargeRepo(content, 1, 1);
+      const remote = await GitRemote.create(root, content);
+      const run: ControllerRun = {
+        repo: remote.url,
+        endpoint: moto.endpoint,
+        accountId,
+        workDir: path.join(root, "controller"),
+        interval: "1s",
+        resync: "1h",
+        extraArgs: ["--alert-webhook", receiver.url],
+      };
+      let controller = await ControllerProcess.start(run);
+      context.onTestFailed(() => console.log(controller.tail()));
+      const wait = { timeoutMs: 40_000, intervalMs: 250 };
 
-    // The create rolls out and completes: recorded, alerted once.
-    const created = await waitFor(
-      "the create's deploy to succeed",
-      async () => {
-        const r = await resource(controller);
-        return r?.history?.[0]?.outcome === "succeeded" ? r : undefined;
-      },
-      wait,
-    );
-    expect(created.history![0]).toMatchObject({ trigger: "commit", revision: expect.stringMatching(/app-00:1$/) });
-    expect(created.history![0]!.finishedAt).toBeDefined();
-    await waitFor("one deploy.succeeded alert", () => receiver.events.filter((e) => e === "deploy.succeeded").length === 1, wait);
+      // The create rolls out and completes: recorded, alerted once.
+      const created = await waitFor(
+        "the create's deploy to succeed",
+        async () => {
+          const r = await resource(controller);
+          return r?.history?.[0]?.outcome === "succeeded" ? r : undefined;
+        },
+        wait,
+      );
+      expect(created.history![0]).toMatchObject({ trigger: "commit", revision: expect.stringMatching(/app-00:1$/) });
+      expect(created.history![0]!.finishedAt).toBeDefined();
+      await waitFor("one deploy.succeeded alert", () => receiver.events.filter((e) => e === "deploy.succeeded").length === 1, wait);
 
-    // A new image: a second deploy from its commit.
-    await remote.edit("app-00/task-definition.yaml", (t) => t.replace(/nginx:[\w.]+/, "nginx:2.0"));
-    const second = await remote.push("image 2.0");
-    await waitFor(
-      "the second deploy to succeed",
-      async () => {
-        const h = (await resource(controller))?.history;
-        return h?.length === 2 && h[0]!.outcome === "succeeded" && second.sha.startsWith(h[0]!.commit!.replace(/-dirty$/, "").slice(0, 7));
-      },
-      wait,
-    );
+      // A new image: a second deploy from its commit.
+      await remote.edit("app-00/task-definition.yaml", (t) => t.replace(/nginx:[\w.]+/, "nginx:2.0"));
+      const second = await remote.push("image 2.0");
+      await waitFor(
+        "the second deploy to succeed",
+        async () => {
+          const h = (await resource(controller))?.history;
+          return (
+            h?.length === 2 && h[0]!.outcome === "succeeded" && second.sha.startsWith(h[0]!.commit!.replace(/-dirty$/, "").slice(0, 7))
+          );
+        },
+        wait,
+      );
 
-    // Rollback (one-shot CLI): the controller sees the pin, shows Pinned, alerts rollback.active.
-    expect((await cli("rollback", KEY)).code).toBe(0);
-    const pinned = await waitFor(
-      "status Pinned",
-      async () => {
-        const r = await resource(controller);
-        return r?.sync === "Pinned" && r.history?.[0]?.trigger === "rollback" ? r : undefined;
-      },
-      wait,
-    );
-    expect(pinned.history![0]!.revision).toMatch(/app-00:1$/);
-    await waitFor("a rollback.active alert", () => receiver.events.includes("rollback.active"), wait);
+      // Rollback (one-shot CLI): the controller sees the pin, shows Pinned, alerts rollback.active.
+      expect((await cli("rollback", KEY)).code).toBe(0);
+      const pinned = await waitFor(
+        "status Pinned",
+        async () => {
+          const r = await resource(controller);
+          return r?.sync === "Pinned" && r.history?.[0]?.trigger === "rollback" ? r : undefined;
+        },
+        wait,
+      );
+      expect(pinned.history![0]!.revision).toMatch(/app-00:1$/);
+      await waitFor("a rollback.active alert", () => receiver.events.includes("rollback.active"), wait);
 
-    // A later commit registers its revision but does not replace the pinned one.
-    await remote.edit("app-00/task-definition.yaml", (t) => t.replace(/nginx:[\w.]+/, "nginx:3.0"));
-    const third = await remote.push("image 3.0");
-    await controller.waitForLog("the third commit", (l) => l.msg === "new commit: reconciling" && l["commit"] === third.sha, 30_000);
-    await waitFor(
-      "revision 3 registered",
-      async () => (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "app-00" }))).taskDefinitionArns?.length === 3,
-      wait,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(await serviceTaskDefinition(ecs, "app-00")).toMatch(/app-00:1$/);
-    expect((await resource(controller))?.sync).toBe("Pinned");
+      // A later commit registers its revision but does not replace the pinned one.
+      await remote.edit("app-00/task-definition.yaml", (t) => t.replace(/nginx:[\w.]+/, "nginx:3.0"));
+      const third = await remote.push("image 3.0");
+      await controller.waitForLog("the third commit", (l) => l.msg === "new commit: reconciling" && l["commit"] === third.sha, 30_000);
+      await waitFor(
+        "revision 3 registered",
+        async () => (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "app-00" }))).taskDefinitionArns?.length === 3,
+        wait,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await serviceTaskDefinition(ecs, "app-00")).toMatch(/app-00:1$/);
+      expect((await resource(controller))?.sync).toBe("Pinned");
 
-    // Release: git deploys again, as a pending deploy (not drift).
-    expect((await cli("release", KEY)).code).toBe(0);
-    await waitFor(
-      "git's revision deployed after release",
-      async () => /app-00:3$/.test((await serviceTaskDefinition(ecs, "app-00")) ?? ""),
-      wait,
-    );
-    await waitFor("status no longer Pinned", async () => (await resource(controller))?.sync === "Synced", wait);
+      // Release: git deploys again, as a pending deploy (not drift).
+      expect((await cli("release", KEY)).code).toBe(0);
+      await waitFor(
+        "git's revision deployed after release",
+        async () => /app-00:3$/.test((await serviceTaskDefinition(ecs, "app-00")) ?? ""),
+        wait,
+      );
+      await waitFor("status no longer Pinned", async () => (await resource(controller))?.sync === "Synced", wait);
 
-    // A restart keeps the history (history.json in the work directory).
-    const before = (await resource(controller))!.history!;
-    expect(before.length).toBeGreaterThanOrEqual(4);
-    await controller.signal("SIGTERM");
-    controller = await ControllerProcess.start(run);
-    const after = await waitFor("the history after a restart", async () => (await resource(controller))?.history, wait);
-    expect(after.slice(0, before.length).map((r) => [r.revision, r.trigger])).toEqual(before.map((r) => [r.revision, r.trigger]));
-    // Each settled deploy alerted exactly once, across the restart too.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const settled = after.filter((r) => r.outcome === "succeeded").length;
-    expect(receiver.events.filter((e) => e.startsWith("deploy.")).length).toBe(settled);
-    ecs.destroy();
-  }, 150_000);
+      // A restart keeps the history (history.json in the work directory).
+      const before = (await resource(controller))!.history!;
+      expect(before.length).toBeGreaterThanOrEqual(4);
+      await controller.signal("SIGTERM");
+      controller = await ControllerProcess.start(run);
+      const after = await waitFor("the history after a restart", async () => (await resource(controller))?.history, wait);
+      expect(after.slice(0, before.length).map((r) => [r.revision, r.trigger])).toEqual(before.map((r) => [r.revision, r.trigger]));
+      // Each settled deploy alerted exactly once, across the restart too.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const settled = after.filter((r) => r.outcome === "succeeded").length;
+      expect(receiver.events.filter((e) => e.startsWith("deploy.")).length).toBe(settled);
+      ecs.destroy();
+    },
+    150_000,
+  );
 });

@@ -298,59 +298,64 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
     }
   }, 60_000);
 
-  it("a service deleted by hand while the controller was down is drift after a restart: reported with self-heal off, re-created with it on", async () => {
-    const ctx = await start({ selfHeal: false });
-    const { world, receiver } = ctx;
-    // Every run here shares this workdir (episodes.json): what a restart of the same controller keeps.
-    const workDir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-restart-"));
-    const restart = async (selfHeal: boolean, whileDown?: () => Promise<void>): Promise<ControllerRun> => {
-      await ctx.run.stop();
-      await whileDown?.();
-      ctx.run = await runController(world, { resyncMs: RESYNC_MS, selfHeal, alertWebhook: receiver.url, workDir });
-      return ctx.run;
-    };
-    try {
-      // The run start() made has its own workdir: restart into the shared one and converge there.
-      let run = await restart(false);
-      await run.converged();
-      expect(receiver.deliveries).toEqual([]);
+  it(
+    "a service deleted by hand while the controller was down is drift " +
+      "after a restart: reported with self-heal off, re-created with it on",
+    async () => {
+      const ctx = await start({ selfHeal: false });
+      const { world, receiver } = ctx;
+      // Every run here shares this workdir (episodes.json): what a restart of the same controller keeps.
+      const workDir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-restart-"));
+      const restart = async (selfHeal: boolean, whileDown?: () => Promise<void>): Promise<ControllerRun> => {
+        await ctx.run.stop();
+        await whileDown?.();
+        ctx.run = await runController(world, { resyncMs: RESYNC_MS, selfHeal, alertWebhook: receiver.url, workDir });
+        return ctx.run;
+      };
+      try {
+        // The run start() made has its own workdir: restart into the shared one and converge there.
+        let run = await restart(false);
+        await run.converged();
+        expect(receiver.deliveries).toEqual([]);
 
-      // Stopped; worker deleted by hand meanwhile; started again with self-heal off: reported, not re-created.
-      let t0 = Date.now();
-      run = await restart(false, async () => {
-        await world.ecs.send(new DeleteServiceCommand({ cluster: "shop", service: "worker", force: true }));
+        // Stopped; worker deleted by hand meanwhile; started again with self-heal off: reported, not re-created.
+        let t0 = Date.now();
+        run = await restart(false, async () => {
+          await world.ecs.send(new DeleteServiceCommand({ cluster: "shop", service: "worker", force: true }));
+          t0 = Date.now();
+        });
+        expect((await detected(ctx, WORKER, t0)).action).toBe("reported");
+        await exactlyOnce(ctx, [WORKER], t0, { opened: 1, resolved: 0 });
+        expect(run.controller.calls.snapshot().byOperation["ecs:CreateService"]).toBeUndefined();
+        expect(run.writesFor(WORKER)).toEqual([]);
+        const status = (await run.status()).resources.find((r) => r.key === WORKER);
+        expect(status).toMatchObject({ sync: "OutOfSync" });
+        expect(status?.message).toContain("deleted outside git");
+        expect((await service(world, "worker")).status).not.toBe("ACTIVE");
+        expect(receiver.deliveries.filter((d) => d.key !== WORKER)).toEqual([]);
+
+        // Stopped after the drift was reported, started again with self-heal off: still drift, no second alert.
         t0 = Date.now();
-      });
-      expect((await detected(ctx, WORKER, t0)).action).toBe("reported");
-      await exactlyOnce(ctx, [WORKER], t0, { opened: 1, resolved: 0 });
-      expect(run.controller.calls.snapshot().byOperation["ecs:CreateService"]).toBeUndefined();
-      expect(run.writesFor(WORKER)).toEqual([]);
-      const status = (await run.status()).resources.find((r) => r.key === WORKER);
-      expect(status).toMatchObject({ sync: "OutOfSync" });
-      expect(status?.message).toContain("deleted outside git");
-      expect((await service(world, "worker")).status).not.toBe("ACTIVE");
-      expect(receiver.deliveries.filter((d) => d.key !== WORKER)).toEqual([]);
+        run = await restart(false);
+        await run.cycles(WORKER, CYCLES);
+        expect(run.controller.calls.writes()).toBe(0);
+        expect((await run.status()).resources.find((r) => r.key === WORKER)?.message).toContain("deleted outside git");
+        expect(receiver.deliveries.filter((d) => d.atMs >= t0)).toEqual([]);
 
-      // Stopped after the drift was reported, started again with self-heal off: still drift, no second alert.
-      t0 = Date.now();
-      run = await restart(false);
-      await run.cycles(WORKER, CYCLES);
-      expect(run.controller.calls.writes()).toBe(0);
-      expect((await run.status()).resources.find((r) => r.key === WORKER)?.message).toContain("deleted outside git");
-      expect(receiver.deliveries.filter((d) => d.atMs >= t0)).toEqual([]);
-
-      // Self-heal on: the heal re-creates it.
-      t0 = Date.now();
-      run = await restart(true);
-      expect((await resolved(ctx, WORKER, t0)).resolution).toBe("healed");
-      await run.cycles(WORKER, 2);
-      expect(run.controller.calls.snapshot().byOperation["ecs:CreateService"]?.calls).toBe(1);
-      expect(await service(world, "worker")).toMatchObject({ status: "ACTIVE", desiredCount: 3 });
-    } finally {
-      await ctx.close();
-      await rm(workDir, { recursive: true, force: true });
-    }
-  }, 60_000);
+        // Self-heal on: the heal re-creates it.
+        t0 = Date.now();
+        run = await restart(true);
+        expect((await resolved(ctx, WORKER, t0)).resolution).toBe("healed");
+        await run.cycles(WORKER, 2);
+        expect(run.controller.calls.snapshot().byOperation["ecs:CreateService"]?.calls).toBe(1);
+        expect(await service(world, "worker")).toMatchObject({ status: "ACTIVE", desiredCount: 3 });
+      } finally {
+        await ctx.close();
+        await rm(workDir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 
   it("self-heals a rule disabled, rescheduled, deleted or stripped of a label, one alert each", async () => {
     const ctx = await start({ selfHeal: true });

@@ -73,7 +73,8 @@ describe("environments: base + staging + prod of examples/environments", () => {
     expect(rendered.out).toMatch(/^# from: .*base\/web\/service\.yaml, .*envs\/staging\/ecs-gitops\.yaml$/m);
     expect(rendered.out).not.toContain("nightly-report");
 
-    for (const env of ["staging", "prod", "staging", "prod"]) expect((await cli("apply", root, "--env", env, ...aws())).code).toBe(0); // moto drops some CreateService fields: converge once
+    // moto drops some CreateService fields: converge once
+    for (const env of ["staging", "prod", "staging", "prod"]) expect((await cli("apply", root, "--env", env, ...aws())).code).toBe(0);
 
     expect(await service("web-staging")).toMatchObject({
       desiredCount: 1,

@@ -206,32 +206,38 @@ describe("high availability: shard leases on DynamoDB", () => {
     assertWritesUnderLease([a, b]);
   }, 120_000);
 
-  it(`${Number(process.env["HA_CYCLES"] ?? 20)} kill/restart cycles: no duplicate revision, one UpdateService per commit and service, no write without the lease`, async () => {
-    const cycles = Number(process.env["HA_CYCLES"] ?? 20);
-    const clusters = ["c1", "c2"];
-    const env = await setup("cycles", clusters, "0.0");
-    const all: Replica[] = [await env.start("r0"), await env.start("r1")];
-    await env.converged("0.0");
-    let live = [...all];
-    for (let cycle = 1; cycle <= cycles; cycle++) {
-      await env.deploy(`0.${cycle}`);
-      // Kill the older replica at a random point of the deploy, start a fresh one.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * LEASE_MS));
-      const victim = live[0]!;
-      await victim.process.signal("SIGKILL");
-      // The survivor converges the commit while the fresh replica starts.
-      const [fresh] = await Promise.all([env.start(`r${cycle + 1}`), env.converged(`0.${cycle}`)]);
-      all.push(fresh);
-      live = [...live.slice(1), fresh];
-    }
-    const updates = all.reduce((sum, r) => sum + writesOf(r).filter((w) => w.operation === "UpdateService").length, 0);
-    const registrations = all.reduce((sum, r) => sum + writesOf(r).filter((w) => w.operation === "RegisterTaskDefinition").length, 0);
-    console.log(`${cycles} cycles: ${registrations} RegisterTaskDefinition, ${updates} UpdateService for ${clusters.length} services`);
-    for (const cluster of clusters) expect(await env.revisions(cluster)).toBe(cycles + 1);
-    expect(registrations).toBe((cycles + 1) * clusters.length);
-    expect(updates).toBe(cycles * clusters.length);
-    assertWritesUnderLease(all);
-  }, 600_000);
+  it(
+    `${Number(process.env["HA_CYCLES"] ?? 20)} kill/restart cycles: no duplicate ` +
+      `revision, one UpdateService per commit and service, no write without the ` +
+      `lease`,
+    async () => {
+      const cycles = Number(process.env["HA_CYCLES"] ?? 20);
+      const clusters = ["c1", "c2"];
+      const env = await setup("cycles", clusters, "0.0");
+      const all: Replica[] = [await env.start("r0"), await env.start("r1")];
+      await env.converged("0.0");
+      let live = [...all];
+      for (let cycle = 1; cycle <= cycles; cycle++) {
+        await env.deploy(`0.${cycle}`);
+        // Kill the older replica at a random point of the deploy, start a fresh one.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * LEASE_MS));
+        const victim = live[0]!;
+        await victim.process.signal("SIGKILL");
+        // The survivor converges the commit while the fresh replica starts.
+        const [fresh] = await Promise.all([env.start(`r${cycle + 1}`), env.converged(`0.${cycle}`)]);
+        all.push(fresh);
+        live = [...live.slice(1), fresh];
+      }
+      const updates = all.reduce((sum, r) => sum + writesOf(r).filter((w) => w.operation === "UpdateService").length, 0);
+      const registrations = all.reduce((sum, r) => sum + writesOf(r).filter((w) => w.operation === "RegisterTaskDefinition").length, 0);
+      console.log(`${cycles} cycles: ${registrations} RegisterTaskDefinition, ${updates} UpdateService for ${clusters.length} services`);
+      for (const cluster of clusters) expect(await env.revisions(cluster)).toBe(cycles + 1);
+      expect(registrations).toBe((cycles + 1) * clusters.length);
+      expect(updates).toBe(cycles * clusters.length);
+      assertWritesUnderLease(all);
+    },
+    600_000,
+  );
 
   it("three replicas, six clusters, six shards: each cluster written by exactly one replica; a stopped replica's shards move", async () => {
     const clusters = ["c1", "c2", "c3", "c4", "c5", "c6"];

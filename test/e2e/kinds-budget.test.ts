@@ -56,29 +56,39 @@ spec:
 `,
     };
     for (let i = 0; i < SERVICES; i++) {
-      files[`svc-${i}.yaml`] = `apiVersion: ecs-gitops/v1
+      files[`svc-${i}.yaml`] =
+        `apiVersion: ecs-gitops/v1
 kind: Service
 metadata: {name: svc-${i}}
 spec:
-  cluster: fleet
+ ` +
+        ` cluster: fleet
   taskDefinition: job
   desiredCount: 1
-  launchType: FARGATE
-  networkConfiguration: {awsvpcConfiguration: {subnets: [${network.subnets[0]}], securityGroups: [${network.securityGroups[0]}]}}
+  launchType: ` +
+        `FARGATE
+  networkConfiguration: {awsvpcConfiguration: {subnets: [${network.subnets[0]}], ` +
+        `securityGroups: [${network.securityGroups[0]}]}}
 ---
 apiVersion: ecs-gitops/v1
-kind: ScalableTarget
+kind: ` +
+        `ScalableTarget
 metadata: {name: svc-${i}}
 spec:
   serviceNamespace: ecs
-  resourceId: service/fleet/svc-${i}
+ ` +
+        ` resourceId: service/fleet/svc-${i}
   scalableDimension: ecs:service:DesiredCount
-  minCapacity: 1
+ ` +
+        ` minCapacity: 1
   maxCapacity: 4
   policies:
     - policyName: cpu
-      policyType: TargetTrackingScaling
-      targetTrackingScalingPolicyConfiguration: {targetValue: 50, predefinedMetricSpecification: {predefinedMetricType: ECSServiceAverageCPUUtilization}}
+   ` +
+        `   policyType: TargetTrackingScaling
+      targetTrackingScalingPolicyConfiguration: ` +
+        `{targetValue: 50, predefinedMetricSpecification: {predefinedMetricType: ` +
+        `ECSServiceAverageCPUUtilization}}
 `;
     }
     for (let i = 0; i < SCHEDULES; i++) {
@@ -129,15 +139,18 @@ spec:
     return Object.fromEntries(READS.map((op, i) => [op, aws.calls.calls(op) - (before[i] ?? 0)]));
   }
 
-  it("first read: ⌈105/100⌉ list pages, every schedule once, ⌈2/50⌉ DescribeScalableTargets, one DescribeScalingPolicies per target", async () => {
-    expect(await readCost()).toEqual({
-      "scheduler:ListSchedules": 2,
-      "scheduler:GetSchedule": SCHEDULES,
-      "application-autoscaling:DescribeScalableTargets": 1,
-      "application-autoscaling:DescribeScalingPolicies": SERVICES,
-      "ecs:DescribeServices": 1,
-    });
-  });
+  it(
+    "first read: ⌈105/100⌉ list pages, every schedule once, ⌈2/50⌉ " + "DescribeScalableTargets, one DescribeScalingPolicies per target",
+    async () => {
+      expect(await readCost()).toEqual({
+        "scheduler:ListSchedules": 2,
+        "scheduler:GetSchedule": SCHEDULES,
+        "application-autoscaling:DescribeScalableTargets": 1,
+        "application-autoscaling:DescribeScalingPolicies": SERVICES,
+        "ecs:DescribeServices": 1,
+      });
+    },
+  );
 
   it("no-op resync: no GetSchedule at all, the same autoscaling reads", async () => {
     expect(await readCost()).toEqual({

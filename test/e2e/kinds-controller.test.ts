@@ -12,8 +12,11 @@ import { repoFiles } from "./kinds-repo.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
-const WRITE =
-  /^(scheduler:(Create|Update)Schedule|application-autoscaling:(RegisterScalableTarget|PutScalingPolicy|DeleteScalingPolicy)|ecs:(CreateService|UpdateService|RegisterTaskDefinition|TagResource|UntagResource))$/;
+const WRITE = new RegExp(
+  "^(scheduler:(Create|Update)Schedule" +
+    "|application-autoscaling:(RegisterScalableTarget|PutScalingPolicy|DeleteScalingPolicy)" +
+    "|ecs:(CreateService|UpdateService|RegisterTaskDefinition|TagResource|UntagResource))$",
+);
 
 /** The controller's reconcile path (queue, waves, one persistent reader) with self-heal on. */
 describe("Schedule and ScalableTarget through the reconciler, self-heal on", () => {

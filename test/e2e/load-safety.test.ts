@@ -141,7 +141,9 @@ describe("the controller loading hostile commits", () => {
         const items = Array.from({ length: 330_000 }, (_, i) => (i % 2 === 0 ? "x" : "y")).join(",");
         await writeFile(
           path.join(world.dir, `${name}.yaml`),
-          `apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: ${name}\nspec:\n  family: ${name}\n  containerDefinitions:\n    - name: app\n      image: nginx\n      memory: 128\n      command: [${items}]\n`,
+          `apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: ${name}\nspec:\n ` +
+            ` family: ${name}\n  containerDefinitions:\n    - name: app\n      image: ` +
+            `nginx\n      memory: 128\n      command: [${items}]\n`,
         );
       }
       await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));

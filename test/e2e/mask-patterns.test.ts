@@ -32,7 +32,8 @@ async function withSecrets(dir: string): Promise<void> {
     t
       .replace(
         "        - {name: LOG_LEVEL, value: info}\n",
-        `        - {name: LOG_LEVEL, value: info}\n        - {name: DATABASE_URL_RO, value: "postgres://reader:${DB_PASSWORD}@db.internal:5432/shop"}\n`,
+        `        - {name: LOG_LEVEL, value: info}\n        - {name: DATABASE_URL_RO, ` +
+          `value: "postgres://reader:${DB_PASSWORD}@db.internal:5432/shop"}\n`,
       )
       .replace(
         "          awslogs-stream-prefix: web\n",

@@ -101,7 +101,11 @@ describe(`cold sync with ${THROTTLE_RATE * 100} % of requests throttled (S=${SCA
       expect((op?.attempts ?? 0) - (op?.throttles ?? 0), operation).toBe(count);
     }
     console.info(
-      `throttled cold sync: RegisterTaskDefinition calls ${stats.byOperation["ecs:RegisterTaskDefinition"]?.calls} / attempts ${stats.byOperation["ecs:RegisterTaskDefinition"]?.attempts} / reached AWS ${proxy.seen.get("RegisterTaskDefinition")}; CreateService calls ${stats.byOperation["ecs:CreateService"]?.calls} / attempts ${stats.byOperation["ecs:CreateService"]?.attempts} / reached AWS ${proxy.seen.get("CreateService")}; resource retries ${run.retries}`,
+      `throttled cold sync: RegisterTaskDefinition calls ${stats.byOperation["ecs:RegisterTaskDefinition"]?.calls} ` +
+        `/ attempts ${stats.byOperation["ecs:RegisterTaskDefinition"]?.attempts} ` +
+        `/ reached AWS ${proxy.seen.get("RegisterTaskDefinition")}; CreateService ` +
+        `calls ${stats.byOperation["ecs:CreateService"]?.calls} / attempts ${stats.byOperation["ecs:CreateService"]?.attempts} ` +
+        `/ reached AWS ${proxy.seen.get("CreateService")}; resource retries ${run.retries}`,
     );
   }, 120_000);
 });

@@ -60,7 +60,9 @@ function windowsBlock(windows: string, target: WindowTarget = WEB): boolean {
 const deny = (fields: string) => `  - {kind: deny, schedule: "0 10 * * *", duration: 1h${fields}}\n`;
 
 const BASE_TD =
-  "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: web}\nspec:\n  containerDefinitions:\n    - {name: web, image: web:1, memory: 512}\n";
+  "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: " +
+  "web}\nspec:\n  containerDefinitions:\n    - {name: web, image: web:1, " +
+  "memory: 512}\n";
 
 /** One environment (envs/one) over a base holding one task definition, with `extra` in its settings. */
 async function environment(extra: string): Promise<SourceLoadResult> {
@@ -143,7 +145,9 @@ const CONFIG_EFFECTS: Record<string, Probe> = {
   remove: async () => expect((await environment("remove: [{kind: TaskDefinition, name: web}]\n")).manifests).toEqual([]),
   vars: async () => {
     const loaded = await environment(
-      "vars: {TAG: '2.0'}\npatches: [{target: {kind: TaskDefinition, name: web}, patch: {spec: {containerDefinitions: [{name: web, image: 'web:${TAG}'}]}}}]\n",
+      "vars: {TAG: '2.0'}\npatches: [{target: {kind: TaskDefinition, name: " +
+        "web}, patch: {spec: {containerDefinitions: [{name: web, image: " +
+        "'web:${TAG}'}]}}}]\n",
     );
     expect((loaded.manifests[0]?.spec["containerDefinitions"] as { image: string }[])[0]?.image).toBe("web:2.0");
   },
@@ -356,7 +360,10 @@ describe("every annotation has an effect or is refused", () => {
   });
   it.each(Object.keys(ANNOTATION_EFFECTS))("%s", (annotation) => ANNOTATION_EFFECTS[annotation]!());
   it.each([...UNSUPPORTED_ANNOTATIONS])("%s is refused as not supported yet", (annotation) => {
-    const text = `apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: web\n  annotations:\n    ${annotation}: "true"\nspec:\n  containerDefinitions: [{name: web, image: nginx, memory: 128}]\n`;
+    const text =
+      `apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: web\n ` +
+      ` annotations:\n    ${annotation}: "true"\nspec:\n  containerDefinitions: ` +
+      `[{name: web, image: nginx, memory: 128}]\n`;
     const { problems, manifests } = loadManifestFiles([{ file: "td.yaml", bytes: encode(text) }]);
     expect(manifests).toEqual([]);
     expect(problems).toMatchObject([{ code: "InvalidValue", line: 6, message: expect.stringContaining("not supported yet") }]);

@@ -97,7 +97,8 @@ export function renderOutcomes(outcomes: readonly ApplyOutcome[], color: boolean
         break;
       case "failed":
         lines.push(
-          `${paint("red", "✗")} ${name}: failed [${o.error.code}] ${redactUrl(o.error.message)}${o.calls.length ? ` (after ${o.calls.join(", ")})` : ""}`,
+          `${paint("red", "✗")} ${name}: failed [${o.error.code}] ${redactUrl(o.error.message)}` +
+            `${o.calls.length ? ` (after ${o.calls.join(", ")})` : ""}`,
         );
         break;
       default:

@@ -19,7 +19,9 @@ export function registerImport(program: Command): void {
   program
     .command("import")
     .description(
-      "convert raw ECS JSON (aws-actions task-definition.json, ecspresso ecs-task-def.json / ecs-service-def.json, describe-task-definition / describe-services output) into manifests; exit 0 converted, 2 error",
+      "convert raw ECS JSON (aws-actions task-definition.json, ecspresso " +
+        "ecs-task-def.json / ecs-service-def.json, describe-task-definition / " +
+        "describe-services output) into manifests; exit 0 converted, 2 error",
     )
     .argument("<files...>", "JSON files to convert")
     .option("--out <dir>", "folder to write the manifests into (default: print them)")

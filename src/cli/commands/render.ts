@@ -17,7 +17,9 @@ export function registerRender(program: Command): void {
   program
     .command("render")
     .description(
-      "print the final manifests one environment sees (bases, patches, names and variables applied; SSM variables stay ${NAME}): exit 0 rendered, 1 errors, 2 usage error",
+      "print the final manifests one environment sees (bases, patches, names " +
+        "and variables applied; SSM variables stay ${NAME}): exit 0 rendered, " +
+        "1 errors, 2 usage error",
     )
     .argument("[path]", "repository root, environment folder or plain manifests folder", ".")
     .option("--env <name|path>", ENV_OPTION_HELP)

@@ -33,7 +33,8 @@ export async function runRollback(key: string, flags: RollbackFlags, io: Command
     const revision = await rollbackTarget(aws, owned, flags.to);
     const target = await rollbackService(aws, owned, revision);
     io.out(
-      `rolled back ${key} to ${revision} (deployment ${target?.deploymentId ?? "?"}); pinned: git does not replace it until \`ecs-gitops release ${key}\`\n`,
+      `rolled back ${key} to ${revision} (deployment ${target?.deploymentId ?? "?"}); ` +
+        `pinned: git does not replace it until \`ecs-gitops release ${key}\`\n`,
     );
     return 0;
   });

@@ -81,7 +81,9 @@ export function registerRun(program: Command): void {
     .addOption(
       envOption(
         "--env <name|path>",
-        "environment to follow: a name under <path>/envs/ (staging, prod) or the environment folder's path in the repository; repeat it (or a,b) to follow several",
+        "environment to follow: a name under <path>/envs/ (staging, prod) or " +
+          "the environment folder's path in the repository; repeat it (or a,b) " +
+          "to follow several",
       ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",").map((v) => v.trim())]),
     )
     .addOption(envOption("--interval <duration>", "git poll period").default("60s"))

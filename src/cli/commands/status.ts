@@ -19,7 +19,8 @@ export function registerStatus(program: Command): void {
         doc = (await response.json()) as StatusDocument;
       } catch (error) {
         io.err(
-          `error: cannot read ${flags.url}/status (${error instanceof Error ? error.message : String(error)}): is \`ecs-gitops run\` running there? Use --url.\n`,
+          `error: cannot read ${flags.url}/status (${error instanceof Error ? error.message : String(error)}): ` +
+            `is \`ecs-gitops run\` running there? Use --url.\n`,
         );
         process.exitCode = 2;
         return;
@@ -46,7 +47,8 @@ export function renderStatus(doc: StatusDocument): string {
   const rows = [["RESOURCE", "SYNC", "HEALTH", "REVISION", "MESSAGE"]];
   for (const r of [...doc.resources].sort((a, b) => (a.key < b.key ? -1 : 1))) {
     const held = r.heldBack
-      ? `manifest broken at ${r.heldBack.file}:${r.heldBack.line}:${r.heldBack.column} (${r.heldBack.message}): runs last good commit ${r.heldBack.commit.slice(0, 12)}`
+      ? `manifest broken at ${r.heldBack.file}:${r.heldBack.line}:${r.heldBack.column} ` +
+        `(${r.heldBack.message}): runs last good commit ${r.heldBack.commit.slice(0, 12)}`
       : undefined;
     const message =
       held ?? (r.drift ? `drift since ${r.drift.since}: ${r.drift.fields.join(", ")}` : (r.lastError?.message ?? r.message ?? ""));
@@ -56,7 +58,10 @@ export function renderStatus(doc: StatusDocument): string {
   }
   rows.push(...orphanRows(doc));
   const lines = formatTable(rows);
-  const header = `commit ${doc.commit ?? "(none)"}${doc.lastGoodCommit && doc.lastGoodCommit !== doc.commit ? ` (last good ${doc.lastGoodCommit})` : ""}  ready=${doc.ready}`;
+  const header =
+    `commit ${doc.commit ?? "(none)"}` +
+    `${doc.lastGoodCommit && doc.lastGoodCommit !== doc.commit ? ` (last good ${doc.lastGoodCommit})` : ""} ` +
+    ` ready=${doc.ready}`;
   const errors = doc.manifestErrors.map((e) => `  ${e.file}:${e.line}:${e.column}  ${e.message}`);
   return [header, ...lines, ...(errors.length ? ["manifest errors:", ...errors] : [])].join("\n") + "\n";
 }

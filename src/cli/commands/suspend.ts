@@ -42,7 +42,8 @@ async function callPauseApi(
     });
   } catch (error) {
     io.err(
-      `error: cannot reach ${url} (${error instanceof Error ? error.message : String(error)}): is \`ecs-gitops run\` running there? Use --url.\n`,
+      `error: cannot reach ${url} (${error instanceof Error ? error.message : String(error)}): ` +
+        `is \`ecs-gitops run\` running there? Use --url.\n`,
     );
     return 2;
   }

@@ -23,7 +23,10 @@ export function refuseHookedDeploys(actions: readonly Action[], manifests: reado
       changes: action.changes,
       code: "InvalidRequest",
       reason: `a new revision with preDeploy hooks (${hooks.map((h) => h.name).join(", ")}), which apply does not run`,
-      hint: "let the controller (ecs-gitops run) deploy it, which runs the hooks first; or run them with ecs-gitops run-task and remove them from the manifest",
+      hint:
+        "let the controller (ecs-gitops run) deploy it, which runs the hooks " +
+        "first; or run them with ecs-gitops run-task and remove them from the " +
+        "manifest",
     };
   });
 }

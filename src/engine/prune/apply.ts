@@ -120,7 +120,8 @@ function refuseUnlessOurs(key: ResourceKey, tags: Record<string, string>, claim:
   if (!isNotOurs(ownershipOf(tags, claim))) return;
   throw new EcsGitopsError(
     "NotOwned",
-    `${key}: its tag ${OWNER_TAG} is "${tags[OWNER_TAG] ?? ""}" now, not "${claim.owner}" (or another repository wrote it), so prune did not touch it`,
+    `${key}: its tag ${OWNER_TAG} is "${tags[OWNER_TAG] ?? ""}" now, not "${claim.owner}" ` +
+      `(or another repository wrote it), so prune did not touch it`,
     { where: key },
   );
 }

@@ -117,12 +117,22 @@ export function notOwned(
   const why =
     writer !== undefined
       ? {
-          reason: `${what} is owned by ${writer} (tag ${SOURCE_TAG} is "${liveTags[SOURCE_TAG] ?? ""}"): another repository with owner "${ctx.owner}" manages it`,
-          hint: `define it in one repository only: remove it from ${manifest.file} or from ${writer}; to move it here, remove it there, then delete the ${SOURCE_TAG} tag on the resource (aws ecs untag-resource / aws events untag-resource); the next sync writes ours`,
+          reason:
+            `${what} is owned by ${writer} (tag ${SOURCE_TAG} is "${liveTags[SOURCE_TAG] ?? ""}"): ` +
+            `another repository with owner "${ctx.owner}" manages it`,
+          hint:
+            `define it in one repository only: remove it from ${manifest.file} or ` +
+            `from ${writer}; to move it here, remove it there, then delete the ${SOURCE_TAG} ` +
+            `tag on the resource (aws ecs untag-resource / aws events untag-resource); ` +
+            `the next sync writes ours`,
         }
       : {
-          reason: `${what} already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(own(liveTags, OWNER_TAG))})`,
-          hint: `to manage ${scope}, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; otherwise choose another metadata.name`,
+          reason:
+            `${what} already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} ` +
+            `is ${quoteOrAbsent(own(liveTags, OWNER_TAG))})`,
+          hint:
+            `to manage ${scope}, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; ` +
+            `otherwise choose another metadata.name`,
         };
   return { type: "blocked", code: "NotOwned", key: manifest.key, kind: manifest.kind, changes, ...why };
 }

@@ -80,7 +80,10 @@ export function plaintextSecretReviews(container: JsonObject, at: JsonPath): Exp
     return [
       {
         path: [...at, "environment", v],
-        message: `${name} looks like a secret in plain text, now in git: move it to secrets (name: ${name}, valueFrom: an SSM parameter or Secrets Manager ARN) and rotate it`,
+        message:
+          `${name} looks like a secret in plain text, now in git: move it to secrets ` +
+          `(name: ${name}, valueFrom: an SSM parameter or Secrets Manager ARN) and ` +
+          `rotate it`,
       },
     ];
   });

@@ -94,7 +94,9 @@ export function resolveTaskDefinitionRef(
       report(
         at,
         rule,
-        `taskDefinition "${value}" is neither a family name, family:revision, nor a task definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION, or without :REVISION for the latest ACTIVE one)`,
+        `taskDefinition "${value}" is neither a family name, family:revision, ` +
+          `nor a task definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION, ` +
+          `or without :REVISION for the latest ACTIVE one)`,
         "UnresolvedReference",
       );
       return undefined;
@@ -107,7 +109,10 @@ export function resolveTaskDefinitionRef(
       report(
         at,
         rule,
-        `taskDefinition "${value}" has no revision: AWS reads it as the latest ACTIVE revision of "${ref.family}", which this repo does not manage, so ${latest.resolvedBy} and what runs changes with every registration of "${ref.family}" elsewhere. Pin a revision ("${ref.family}:7") to hold it still`,
+        `taskDefinition "${value}" has no revision: AWS reads it as the latest ` +
+          `ACTIVE revision of "${ref.family}", which this repo does not manage, so ${latest.resolvedBy} ` +
+          `and what runs changes with every registration of "${ref.family}" elsewhere. ` +
+          `Pin a revision ("${ref.family}:7") to hold it still`,
         "Semantic",
         "warning",
       );
@@ -134,7 +139,9 @@ function managedFamily(family: string, at: JsonPath, rule: string, report: Repor
     report(
       at,
       rule,
-      `task definition family "${family}" is not defined in this repo: add a TaskDefinition named "${family}", or pin a revision ("${family}:3" or its ARN)`,
+      `task definition family "${family}" is not defined in this repo: add a ` +
+        `TaskDefinition named "${family}", or pin a revision ("${family}:3" or ` +
+        `its ARN)`,
       "UnresolvedReference",
     );
   }
@@ -176,7 +183,9 @@ export function checkAwsvpcConfiguration(
       report(
         [...at, "networkConfiguration"],
         rules.missing,
-        "the task uses awsvpc networking (Fargate or networkMode awsvpc): set networkConfiguration.awsvpcConfiguration with its subnets and security groups",
+        "the task uses awsvpc networking (Fargate or networkMode awsvpc): set " +
+          "networkConfiguration.awsvpcConfiguration with its subnets and " +
+          "security groups",
       );
     return;
   }

@@ -20,7 +20,8 @@ export function validateScalableTarget(manifest: Manifest, ctx: ValidationContex
         report(
           ["resourceId"],
           "scalable-target-resource",
-          `no Service "${service.service}" in cluster "${service.cluster}" in this repository: a scalable target is managed with its service (docs/kinds.md#scalabletarget-ownership)`,
+          `no Service "${service.service}" in cluster "${service.cluster}" in this ` +
+            `repository: a scalable target is managed with its service (docs/kinds.md#scalabletarget-ownership)`,
           "UnresolvedReference",
         );
       if (spec["scalableDimension"] !== "ecs:service:DesiredCount")

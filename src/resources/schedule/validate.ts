@@ -41,7 +41,8 @@ export function validateSchedule(manifest: Manifest, ctx: ValidationContext): Pr
       report(
         ["description"],
         "schedule-description",
-        `description has ${description.length} characters: at most ${MAX_DESCRIPTION - MARKER_ROOM} fit beside the ownership marker (docs/kinds.md#schedule-ownership)`,
+        `description has ${description.length} characters: at most ${MAX_DESCRIPTION - MARKER_ROOM} ` +
+          `fit beside the ownership marker (docs/kinds.md#schedule-ownership)`,
       );
     if (Object.keys(manifest.labels).length > 0)
       report(

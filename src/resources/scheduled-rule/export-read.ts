@@ -27,7 +27,8 @@ export const scheduledRuleExport: KindExport = {
           const exported = exportScheduledRule(live, { taskDefinition: reference });
           for (const skipped of exported.skippedTargets)
             warn(
-              `rule ${name}: target ${skipped.id} (${skipped.arn}) is not an ECS task and is not exported; applying the rule would remove it`,
+              `rule ${name}: target ${skipped.id} (${skipped.arn}) is not an ECS task ` +
+                `and is not exported; applying the rule would remove it`,
             );
           return exported;
         },

@@ -45,7 +45,9 @@ export function exportScheduledRule(live: LiveScheduledRule, options: ScheduledR
   else if (typeof state === "string" && state !== "ENABLED")
     reviews.push({
       path: ["spec"],
-      message: `the live state ${state} cannot be written in a ScheduledRule (ENABLED or DISABLED): exported as ENABLED, the diff will show it`,
+      message:
+        `the live state ${state} cannot be written in a ScheduledRule (ENABLED ` +
+        `or DISABLED): exported as ENABLED, the diff will show it`,
     });
   setString(spec, "description", rule["Description"]);
   const bus = typeof rule["EventBusName"] === "string" ? eventBusName(rule["EventBusName"]) : AWS_DEFAULT_EVENT_BUS;
@@ -71,7 +73,10 @@ export function exportScheduledRule(live: LiveScheduledRule, options: ScheduledR
     const list = skippedTargets.map((t) => `${t.id} (${t.arn})`).join(", ");
     reviews.push({
       path: ["spec", "targets"],
-      message: `not exported, not ECS task targets: ${list}. Applying this rule REMOVES them (RemoveTargets): move them to another rule first, or do not manage this rule with ecs-gitops`,
+      message:
+        `not exported, not ECS task targets: ${list}. Applying this rule REMOVES ` +
+        `them (RemoveTargets): move them to another rule first, or do not manage ` +
+        `this rule with ecs-gitops`,
     });
   }
 
@@ -147,7 +152,10 @@ function exportInput(target: JsonObject, out: JsonObject, at: JsonPath, reviews:
     if (target[field] !== undefined && target[field] !== null)
       reviews.push({
         path: at,
-        message: `the live target has ${field}, which a ScheduledRule cannot express (an ECS target's overrides are sent as a fixed Input): not exported, the diff will show it`,
+        message:
+          `the live target has ${field}, which a ScheduledRule cannot express (an ` +
+          `ECS target's overrides are sent as a fixed Input): not exported, the diff ` +
+          `will show it`,
       });
   }
   const input = target["Input"];
@@ -156,7 +164,9 @@ function exportInput(target: JsonObject, out: JsonObject, at: JsonPath, reviews:
   if (!isJsonObject(parsed)) {
     reviews.push({
       path: at,
-      message: `the live Input is not a JSON object (ECS task overrides): not exported, the diff will show it. Input was: ${input.slice(0, 200)}`,
+      message:
+        `the live Input is not a JSON object (ECS task overrides): not exported, ` +
+        `the diff will show it. Input was: ${input.slice(0, 200)}`,
     });
     return;
   }

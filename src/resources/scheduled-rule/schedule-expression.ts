@@ -78,7 +78,9 @@ function parseCron(body: string): ScheduleParseResult {
   if (parts.length !== FIELDS.length) {
     return fail(
       "cron-field-count",
-      `cron(${body}) has ${parts.length} fields: EventBridge cron needs 6 (minutes hours day-of-month month day-of-week year), for example cron(0 3 * * ? *)`,
+      `cron(${body}) has ${parts.length} fields: EventBridge cron needs 6 (minutes ` +
+        `hours day-of-month month day-of-week year), for example cron(0 3 * * ? ` +
+        `*)`,
     );
   }
   const fields = {} as Record<CronFieldName, string>;
@@ -91,7 +93,9 @@ function parseCron(body: string): ScheduleParseResult {
   if ((fields.dayOfMonth === "?") === (fields.dayOfWeek === "?")) {
     return fail(
       "cron-day-conflict",
-      `cron day-of-month "${fields.dayOfMonth}" and day-of-week "${fields.dayOfWeek}": exactly one of them must be "?" (for example cron(0 3 * * ? *) or cron(0 3 ? * MON-FRI *))`,
+      `cron day-of-month "${fields.dayOfMonth}" and day-of-week "${fields.dayOfWeek}": ` +
+        `exactly one of them must be "?" (for example cron(0 3 * * ? *) or cron(0 ` +
+        `3 ? * MON-FRI *))`,
     );
   }
   return { ok: true, expression: { type: "cron", fields } };

@@ -49,7 +49,8 @@ function checkTrigger(spec: JsonObject, report: Report): void {
     report(
       ["scheduleExpression"],
       "schedule-expression",
-      `scheduleExpression is empty: remove the field${pattern === undefined ? " and set eventPattern" : ""}, or write rate(5 minutes) / cron(0 3 * * ? *)`,
+      `scheduleExpression is empty: remove the field${pattern === undefined ? " and set eventPattern" : ""}, ` +
+        `or write rate(5 minutes) / cron(0 3 * * ? *)`,
     );
   } else if (typeof schedule === "string") {
     const parsed = parseScheduleExpression(schedule);
@@ -88,7 +89,9 @@ function checkTarget(rule: JsonObject, target: JsonObject, at: JsonPath, report:
     report(
       at,
       "rule-target-role",
-      "an ECS target needs a role EventBridge uses to call ecs:RunTask (and iam:PassRole): set roleArn on the target, or once on the rule for all its targets",
+      "an ECS target needs a role EventBridge uses to call ecs:RunTask (and " +
+        "iam:PassRole): set roleArn on the target, or once on the rule for all " +
+        "its targets",
     );
   if (typeof target["cluster"] !== "string" && ctx.defaultCluster === undefined) {
     report(

@@ -37,7 +37,10 @@ export function planRevisionRollout(
       type: "blocked",
       change,
       reason: `the ${controller} deployment controller owns the running revision: ecs-gitops cannot deploy ${wanted.display}`,
-      hint: "roll it out with your deployment tool (CreateTaskSet, UpdateServicePrimaryTaskSet), or set deploymentController CODE_DEPLOY / ECS on a new service",
+      hint:
+        "roll it out with your deployment tool (CreateTaskSet, " +
+        "UpdateServicePrimaryTaskSet), or set deploymentController CODE_DEPLOY " +
+        "/ ECS on a new service",
     };
   }
   const target = loadBalancerTarget(manifest.spec["loadBalancers"]) ?? loadBalancerTarget(live["loadBalancers"]);

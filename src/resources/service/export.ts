@@ -52,7 +52,10 @@ export function exportService(response: unknown, options: ServiceExportOptions =
   if (controller !== "ECS") {
     reviews.push({
       path: ["spec", "deploymentController"],
-      message: `the ${controller} deployment controller decides the running revision and target groups: ecs-gitops does not compare taskDefinition or loadBalancers[].targetGroupArn, and UpdateService can change only a few fields`,
+      message:
+        `the ${controller} deployment controller decides the running revision ` +
+        `and target groups: ecs-gitops does not compare taskDefinition or loadBalancers[].targetGroupArn, ` +
+        `and UpdateService can change only a few fields`,
     });
   }
   for (const path of dropped) {
@@ -71,7 +74,10 @@ export function exportService(response: unknown, options: ServiceExportOptions =
   if (serviceArnFormat(serviceArn) === "short") {
     reviews.push({
       path: ["metadata", "name"],
-      message: `${serviceArn} is in the old short ARN format, which ECS cannot tag: ecs-gitops cannot record that it owns this service (apply is blocked). Opt in to serviceLongArnFormat and recreate the service first`,
+      message:
+        `${serviceArn} is in the old short ARN format, which ECS cannot tag: ecs-gitops ` +
+        `cannot record that it owns this service (apply is blocked). Opt in to ` +
+        `serviceLongArnFormat and recreate the service first`,
     });
   }
   return { document: { apiVersion: API_VERSION, kind: "Service", metadata, spec }, reviews };
@@ -149,7 +155,10 @@ function dropLaunchTypeBesideStrategy(spec: JsonObject, reviews: ExportReview[])
   delete spec["launchType"];
   reviews.push({
     path: ["spec", "capacityProviderStrategy"],
-    message: `launchType ${JSON.stringify(launchType)} (live) not exported: a service takes a launchType or a capacityProviderStrategy, not both, and this strategy is what places its tasks`,
+    message:
+      `launchType ${JSON.stringify(launchType)} (live) not exported: a service ` +
+      `takes a launchType or a capacityProviderStrategy, not both, and this strategy ` +
+      `is what places its tasks`,
   });
 }
 

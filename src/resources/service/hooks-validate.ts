@@ -119,7 +119,9 @@ function hookTaskDefinition(
     report(
       path,
       "hook-task-definition",
-      `${source} is outside this repo: a hook runs a family this repo defines (its new revision at each deploy); add a TaskDefinition named "${family ?? value}" or set the hook's taskDefinition to one`,
+      `${source} is outside this repo: a hook runs a family this repo defines ` +
+        `(its new revision at each deploy); add a TaskDefinition named "${family ?? value}" ` +
+        `or set the hook's taskDefinition to one`,
       "UnresolvedReference",
     );
     return undefined;

@@ -242,13 +242,18 @@ function immutableChange(
   if (createOnly.length > 0)
     return {
       reason: `ECS cannot change ${createOnly.map((f) => describeField(f, want, have)).join(", ")} on an existing service`,
-      hint: `the service must be replaced: delete it and let ecs-gitops create it again, or rename metadata.name in ${manifest.file} to create a new service side by side and remove the old one after the switch`,
+      hint:
+        `the service must be replaced: delete it and let ecs-gitops create it ` +
+        `again, or rename metadata.name in ${manifest.file} to create a new service ` +
+        `side by side and remove the old one after the switch`,
     };
   const allowed = UPDATABLE_BY_CONTROLLER[controller];
   const controllerOwned = allowed ? changed.filter((f) => !allowed.includes(f)) : [];
   if (controllerOwned.length > 0)
     return {
-      reason: `the ${controller} deployment controller owns ${controllerOwned.join(", ")}: UpdateService cannot change ${controllerOwned.length > 1 ? "them" : "it"}`,
+      reason:
+        `the ${controller} deployment controller owns ${controllerOwned.join(", ")}: ` +
+        `UpdateService cannot change ${controllerOwned.length > 1 ? "them" : "it"}`,
       hint:
         controller === "CODE_DEPLOY"
           ? "roll the change out with a CodeDeploy deployment (CreateDeployment), or keep these fields equal to the live service"

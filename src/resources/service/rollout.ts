@@ -21,8 +21,20 @@ export type RolloutVerdict = {
 // deployment's rolloutStateReason and in the service events.
 const ROLLBACK = /rolling back|rolled back|circuit breaker/i;
 // Events that report progress, not a cause: never the reason a deployment failed.
-const ROUTINE =
-  /has reached a steady state|has started \d+ tasks?|has stopped \d+ running tasks?|deployment \S+ completed|registered \d+ targets?|deregistered \d+ targets?|has begun draining/i;
+const ROUTINE = new RegExp(
+  [
+    /has reached a steady state/,
+    /has started \d+ tasks?/,
+    /has stopped \d+ running tasks?/,
+    /deployment \S+ completed/,
+    /registered \d+ targets?/,
+    /deregistered \d+ targets?/,
+    /has begun draining/,
+  ]
+    .map((r) => r.source)
+    .join("|"),
+  "i",
+);
 
 /**
  * Judge one deployment of a DescribeServices service object. `deploymentId` is the deployment our

@@ -69,7 +69,8 @@ async function readRevisions(
     const td = response?.["taskDefinition"];
     if (!response || !isJsonObject(td) || typeof td["taskDefinitionArn"] !== "string" || typeof td["revision"] !== "number") {
       warn(
-        `task definition ${family}${revision === undefined ? "" : `:${revision}`} cannot be described: not exported (its users keep a pinned reference)`,
+        `task definition ${family}${revision === undefined ? "" : `:${revision}`} ` +
+          `cannot be described: not exported (its users keep a pinned reference)`,
       );
       continue;
     }

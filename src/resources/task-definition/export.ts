@@ -55,7 +55,9 @@ export function exportTaskDefinition(response: unknown): ExportedManifest | unde
   for (const path of dropped) {
     reviews.push({
       path: ["spec", ...path.slice(0, -1)],
-      message: `${String(path[path.length - 1])} (live) is not a RegisterTaskDefinition field this ecs-gitops knows: not exported and not compared`,
+      message:
+        `${String(path[path.length - 1])} (live) is not a RegisterTaskDefinition ` +
+        `field this ecs-gitops knows: not exported and not compared`,
     });
   }
   const labels = labelsFromTags(live.tags);
@@ -135,7 +137,10 @@ function removeVolumeDefaults(volume: JsonObject, at: JsonPath, reviews: ExportR
         : "";
     reviews.push({
       path: [...at, "efsVolumeConfiguration"],
-      message: `rootDirectory not exported: with access point ${accessPoint} the access point's own path is the root, and RegisterTaskDefinition rejects a rootDirectory next to it${other}`,
+      message:
+        `rootDirectory not exported: with access point ${accessPoint} the access ` +
+        `point's own path is the root, and RegisterTaskDefinition rejects a rootDirectory ` +
+        `next to it${other}`,
     });
   } else {
     dropIf(efs, "rootDirectory", "/");

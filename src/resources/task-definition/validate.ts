@@ -236,7 +236,8 @@ function checkContainers(
     report(
       ["memory"],
       "container-memory-total",
-      `the containers' memoryReservation values add up to ${reservedMiB} MiB, above the task memory ${memory} MiB: lower them or raise the task memory`,
+      `the containers' memoryReservation values add up to ${reservedMiB} MiB, ` +
+        `above the task memory ${memory} MiB: lower them or raise the task memory`,
     );
   if (typeof cpu === "number" && reservedCpu > cpu)
     report(["cpu"], "container-cpu-total", `containers reserve ${reservedCpu} CPU units in all, above the task cpu ${cpu}`);
@@ -320,6 +321,7 @@ function checkSize(manifest: Manifest, report: Report): void {
     report(
       [],
       "task-definition-size",
-      `the task definition is ${bytes} bytes as JSON: AWS allows ${MAX_TASK_DEFINITION_BYTES} (move large values such as environment into secrets or files)`,
+      `the task definition is ${bytes} bytes as JSON: AWS allows ${MAX_TASK_DEFINITION_BYTES} ` +
+        `(move large values such as environment into secrets or files)`,
     );
 }

@@ -55,7 +55,10 @@ describe("ecs-gitops validate", () => {
     });
     const { code, out } = await cli("validate", root);
     expect(out).toBe(
-      `${relative(path.join(root, "docker-compose.yml"))}:1:1  note  skipped: no apiVersion, so not an ecs-gitops manifest (manifests start with apiVersion: ecs-gitops/v1); list the file in .ecs-gitopsignore to silence this note  [NotAManifest]\nok: 1 resource in 2 files (1 document skipped)\n`,
+      `${relative(path.join(root, "docker-compose.yml"))}:1:1  note  skipped: ` +
+        `no apiVersion, so not an ecs-gitops manifest (manifests start with apiVersion: ` +
+        `ecs-gitops/v1); list the file in .ecs-gitopsignore to silence this note ` +
+        ` [NotAManifest]\nok: 1 resource in 2 files (1 document skipped)\n`,
     );
     expect(code).toBe(0);
   });

@@ -222,30 +222,33 @@ describe("DeployTracker with CodeDeploy", () => {
     },
   });
 
-  it("records the deployment with the AppSpec's revision, ignores the service's own deployments, and closes it by CodeDeploy's status", async () => {
-    const w = await world();
-    w.tracker.started([createDeployment], () => ({ commit: "c0ffee", heal: false }), T0);
-    expect(w.history.open(KEY)).toMatchObject({
-      deploymentId: "codedeploy:d-ABC123",
-      record: { revision: REVISION, outcome: "inProgress" },
-    });
-    // ECS still shows the old task set's deployment as completed: that is not this deploy's outcome.
-    w.tracker.observe(manifest, snapshotOf(service([deployment("ecs-svc/old", { rolloutState: "COMPLETED" })])), at(20));
-    w.tracker.settleCodeDeploy(outcome("InProgress", false), at(2));
-    expect(w.alerts).toEqual([]);
-    w.tracker.settleCodeDeploy({ ...outcome("Failed", true), deploymentId: "d-OTHER" }, at(3));
-    expect(w.alerts).toEqual([]);
-    w.tracker.settleCodeDeploy(outcome("Failed", true), at(4));
-    w.tracker.settleCodeDeploy(outcome("Failed", true), at(5));
-    expect(w.alerts).toHaveLength(1);
-    expect(w.alerts[0]).toMatchObject({
-      type: "deploy.failed",
-      key: KEY,
-      commit: "c0ffee",
-      deploy: { revision: REVISION, outcome: "failed", durationS: 240, reason: "deployment Failed" },
-    });
-    expect(w.history.list(KEY)[0]).toMatchObject({ outcome: "failed", finishedAt: at(4).toISOString() });
-  });
+  it(
+    "records the deployment with the AppSpec's revision, ignores the " + "service's own deployments, and closes it by CodeDeploy's status",
+    async () => {
+      const w = await world();
+      w.tracker.started([createDeployment], () => ({ commit: "c0ffee", heal: false }), T0);
+      expect(w.history.open(KEY)).toMatchObject({
+        deploymentId: "codedeploy:d-ABC123",
+        record: { revision: REVISION, outcome: "inProgress" },
+      });
+      // ECS still shows the old task set's deployment as completed: that is not this deploy's outcome.
+      w.tracker.observe(manifest, snapshotOf(service([deployment("ecs-svc/old", { rolloutState: "COMPLETED" })])), at(20));
+      w.tracker.settleCodeDeploy(outcome("InProgress", false), at(2));
+      expect(w.alerts).toEqual([]);
+      w.tracker.settleCodeDeploy({ ...outcome("Failed", true), deploymentId: "d-OTHER" }, at(3));
+      expect(w.alerts).toEqual([]);
+      w.tracker.settleCodeDeploy(outcome("Failed", true), at(4));
+      w.tracker.settleCodeDeploy(outcome("Failed", true), at(5));
+      expect(w.alerts).toHaveLength(1);
+      expect(w.alerts[0]).toMatchObject({
+        type: "deploy.failed",
+        key: KEY,
+        commit: "c0ffee",
+        deploy: { revision: REVISION, outcome: "failed", durationS: 240, reason: "deployment Failed" },
+      });
+      expect(w.history.list(KEY)[0]).toMatchObject({ outcome: "failed", finishedAt: at(4).toISOString() });
+    },
+  );
 
   it("a succeeded CodeDeploy deployment alerts deploy.succeeded", async () => {
     const w = await world();

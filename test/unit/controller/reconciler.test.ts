@@ -260,21 +260,24 @@ describe("Reconciler", () => {
     expect(t.reader.recorded.map((w) => [w.key, "failed" in w])).toEqual([[WEB.key, true]]);
   });
 
-  it("a resource it created and that was deleted by hand before the next look is drift, never created again without self-heal", async () => {
-    const create = (m: Manifest): Action => ({
-      type: "create",
-      key: m.key,
-      kind: m.kind,
-      changes: [],
-      calls: [{ operation: "ecs:CreateService", input: { serviceName: m.name } }],
-    });
-    // Missing on every look: created by us on the first, deleted by hand before the second.
-    const t = setup({ actionsOf: (m) => (m === WEB ? create(m) : noop(m)), settings: { selfHeal: false } });
-    await t.reconciler.reconcile(WEB.key);
-    await t.reconciler.reconcile(WEB.key);
-    expect(t.applied.flat().map((a) => a.key)).toEqual([WEB.key]);
-    expect(t.status.get(WEB.key)).toMatchObject({ sync: "OutOfSync", message: "drift: deleted outside git" });
-  });
+  it(
+    "a resource it created and that was deleted by hand before the next " + "look is drift, never created again without self-heal",
+    async () => {
+      const create = (m: Manifest): Action => ({
+        type: "create",
+        key: m.key,
+        kind: m.kind,
+        changes: [],
+        calls: [{ operation: "ecs:CreateService", input: { serviceName: m.name } }],
+      });
+      // Missing on every look: created by us on the first, deleted by hand before the second.
+      const t = setup({ actionsOf: (m) => (m === WEB ? create(m) : noop(m)), settings: { selfHeal: false } });
+      await t.reconciler.reconcile(WEB.key);
+      await t.reconciler.reconcile(WEB.key);
+      expect(t.applied.flat().map((a) => a.key)).toEqual([WEB.key]);
+      expect(t.status.get(WEB.key)).toMatchObject({ sync: "OutOfSync", message: "drift: deleted outside git" });
+    },
+  );
 
   it("remembers a resource it saw live: gone with the same spec is drift, and forgets that when the key leaves git", async () => {
     let gone = false;

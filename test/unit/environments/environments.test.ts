@@ -63,8 +63,10 @@ async function env(overlay: string, extra: Record<string, string> = {}, options:
 }
 
 describe("rendering an environment", () => {
-  it("merges containers, variables and ports by identity, deletes with $patch, applies JSON Patch, renames and follows references", async () => {
-    const loaded = await env(`bases: [../../base]
+  it(
+    "merges containers, variables and ports by identity, deletes with " + "$patch, applies JSON Patch, renames and follows references",
+    async () => {
+      const loaded = await env(`bases: [../../base]
 nameSuffix: -one
 patches:
   - target: {kind: TaskDefinition, name: api}
@@ -83,21 +85,22 @@ patches:
       - {op: replace, path: /spec/desiredCount, value: 5}
       - {op: add, path: /metadata/labels, value: {tier: web}}
 `);
-    expect(errors(loaded.problems)).toEqual([]);
-    const byKey = new Map(loaded.manifests.map((m) => [m.key, m]));
-    expect([...byKey.keys()].sort()).toEqual(["ScheduledRule/default/sweep-one", "Service/main/api-one", "TaskDefinition/api-one"]);
-    const container = (byKey.get("TaskDefinition/api-one")!.spec["containerDefinitions"] as Record<string, unknown>[])[0]!;
-    expect(container["environment"]).toEqual([
-      { name: "MODE", value: "one" },
-      { name: "KEEP", value: "yes" },
-      { name: "ADDED", value: "1" },
-    ]);
-    expect(container["portMappings"]).toEqual([{ containerPort: 8080 }, { containerPort: 9090, hostPort: 9090 }]);
-    const service = byKey.get("Service/main/api-one")!;
-    expect([service.spec["desiredCount"], service.spec["taskDefinition"], service.labels]).toEqual([5, "api-one", { tier: "web" }]);
-    const target = (byKey.get("ScheduledRule/default/sweep-one")!.spec["targets"] as Record<string, unknown>[])[0]!;
-    expect(target["taskDefinition"]).toBe("api-one:3");
-  });
+      expect(errors(loaded.problems)).toEqual([]);
+      const byKey = new Map(loaded.manifests.map((m) => [m.key, m]));
+      expect([...byKey.keys()].sort()).toEqual(["ScheduledRule/default/sweep-one", "Service/main/api-one", "TaskDefinition/api-one"]);
+      const container = (byKey.get("TaskDefinition/api-one")!.spec["containerDefinitions"] as Record<string, unknown>[])[0]!;
+      expect(container["environment"]).toEqual([
+        { name: "MODE", value: "one" },
+        { name: "KEEP", value: "yes" },
+        { name: "ADDED", value: "1" },
+      ]);
+      expect(container["portMappings"]).toEqual([{ containerPort: 8080 }, { containerPort: 9090, hostPort: 9090 }]);
+      const service = byKey.get("Service/main/api-one")!;
+      expect([service.spec["desiredCount"], service.spec["taskDefinition"], service.labels]).toEqual([5, "api-one", { tier: "web" }]);
+      const target = (byKey.get("ScheduledRule/default/sweep-one")!.spec["targets"] as Record<string, unknown>[])[0]!;
+      expect(target["taskDefinition"]).toBe("api-one:3");
+    },
+  );
 
   it("reports a value an overlay wrote at the overlay's line, and a base value at the base's line", async () => {
     const overlay = `bases: [../../base]
@@ -147,7 +150,9 @@ patches:
     expect(errors((await env(overlay)).problems)).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^ecs-gitops\\.yaml:${lineOf(overlay, "apii")} the patch targets name "apii" in containerDefinitions, which the base does not define \\(there are: "api"\\)`,
+          `^ecs-gitops\\.yaml:${lineOf(overlay, "apii")} the patch targets name ` +
+            `"apii" in containerDefinitions, which the base does not define \\(there ` +
+            `are: "api"\\)`,
         ),
       ),
     ]);
@@ -160,7 +165,9 @@ patches:
 
   it("a patch or removal of a resource no base defines is an error at its target", async () => {
     const overlay =
-      "bases: [../../base]\nremove:\n  - {kind: Service, name: apx}\npatches:\n  - target: {kind: ScheduledRule, name: swep}\n    patch: {spec: {state: DISABLED}}\n";
+      "bases: [../../base]\nremove:\n  - {kind: Service, name: " +
+      "apx}\npatches:\n  - target: {kind: ScheduledRule, name: swep}\n    " +
+      "patch: {spec: {state: DISABLED}}\n";
     expect(errors((await env(overlay)).problems).map((e) => e.split(" ").slice(0, 3).join(" "))).toEqual([
       "ecs-gitops.yaml:3 remove names",
       "ecs-gitops.yaml:5 the patch",
@@ -199,7 +206,8 @@ patches:
     expect(errors(unset.problems)).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^ecs-gitops\\.yaml:${lineOf(overlay, "fromEnv")} variable BUILD reads the environment variable ENVS_TEST_BUILD, which is not set`,
+          `^ecs-gitops\\.yaml:${lineOf(overlay, "fromEnv")} variable BUILD reads ` +
+            `the environment variable ENVS_TEST_BUILD, which is not set`,
         ),
       ),
     ]);
@@ -207,7 +215,9 @@ patches:
 
   it("SSM variables stay as written offline and take the parameter's value when read", async () => {
     const overlay =
-      "bases: [../../base]\nvars: {TAG: {fromSsm: /app/tag}}\npatches:\n  - target: {kind: TaskDefinition, name: api}\n    patch: {spec: {containerDefinitions: [{name: api, image: 'api:${TAG}'}]}}\n";
+      "bases: [../../base]\nvars: {TAG: {fromSsm: /app/tag}}\npatches:\n  - " +
+      "target: {kind: TaskDefinition, name: api}\n    patch: {spec: " +
+      "{containerDefinitions: [{name: api, image: 'api:${TAG}'}]}}\n";
     const image = (loaded: Awaited<ReturnType<typeof env>>) =>
       (loaded.manifests.find((m) => m.kind === "TaskDefinition")!.spec["containerDefinitions"] as { image: string }[])[0]!.image;
     expect(image(await env(overlay, {}, { offline: true }))).toBe("api:${TAG}");

@@ -6,15 +6,25 @@ import { loadSourceTree } from "../../../src/environments/load.js";
 
 const BASE = {
   "base/td.yaml":
-    "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: job}\nspec:\n  containerDefinitions:\n    - {name: job, image: job:1, memory: 512}\n",
+    "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: " +
+    "job}\nspec:\n  containerDefinitions:\n    - {name: job, image: job:1, " +
+    "memory: 512}\n",
   "base/service.yaml":
     "apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: api}\nspec:\n  cluster: main\n  taskDefinition: job\n  desiredCount: 2\n",
   "base/scaling.yaml":
-    "apiVersion: ecs-gitops/v1\nkind: ScalableTarget\nmetadata: {name: api}\nspec:\n  serviceNamespace: ecs\n  resourceId: service/main/api\n  scalableDimension: ecs:service:DesiredCount\n",
+    "apiVersion: ecs-gitops/v1\nkind: ScalableTarget\nmetadata: {name: " +
+    "api}\nspec:\n  serviceNamespace: ecs\n  resourceId: " +
+    "service/main/api\n  scalableDimension: ecs:service:DesiredCount\n",
   "base/other.yaml":
-    "apiVersion: ecs-gitops/v1\nkind: ScalableTarget\nmetadata: {name: theirs}\nspec:\n  serviceNamespace: ecs\n  resourceId: service/main/theirs\n  scalableDimension: ecs:service:DesiredCount\n",
+    "apiVersion: ecs-gitops/v1\nkind: ScalableTarget\nmetadata: {name: " +
+    "theirs}\nspec:\n  serviceNamespace: ecs\n  resourceId: " +
+    "service/main/theirs\n  scalableDimension: ecs:service:DesiredCount\n",
   "base/schedule.yaml":
-    "apiVersion: ecs-gitops/v1\nkind: Schedule\nmetadata: {name: nightly}\nspec:\n  scheduleExpression: rate(1 day)\n  target:\n    arn: arn:aws:ecs:us-east-1:123456789012:cluster/main\n    roleArn: arn:aws:iam::123456789012:role/s\n    ecsParameters: {taskDefinitionArn: job}\n",
+    "apiVersion: ecs-gitops/v1\nkind: Schedule\nmetadata: {name: " +
+    "nightly}\nspec:\n  scheduleExpression: rate(1 day)\n  target:\n    " +
+    "arn: arn:aws:ecs:us-east-1:123456789012:cluster/main\n    roleArn: " +
+    "arn:aws:iam::123456789012:role/s\n    ecsParameters: " +
+    "{taskDefinitionArn: job}\n",
   "envs/one/ecs-gitops.yaml": "bases: [../../base]\nnamePrefix: one-\n",
 };
 

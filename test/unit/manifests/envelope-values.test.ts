@@ -66,7 +66,9 @@ describe("values quoted in messages", () => {
 
 describe("ignore-differences paths", () => {
   function warnings(kind: string, paths: string): { severity?: string; message: string; line: number }[] {
-    const text = `apiVersion: ecs-gitops/v1\nkind: ${kind}\nmetadata:\n  name: web\n  annotations:\n    ecs-gitops/ignore-differences: "${paths}"\nspec: {}\n`;
+    const text =
+      `apiVersion: ecs-gitops/v1\nkind: ${kind}\nmetadata:\n  name: web\n  annotations:\n ` +
+      `   ecs-gitops/ignore-differences: "${paths}"\nspec: {}\n`;
     const doc = parseManifestText("m.yaml", text).documents[0];
     if (!doc) throw new Error("no document");
     const { envelope, problems } = readEnvelope(doc);
@@ -77,7 +79,9 @@ describe("ignore-differences paths", () => {
   it.each([
     [
       "Service",
-      "desiredCount, /deploymentConfiguration/maximumPercent, networkConfiguration.awsvpcConfiguration.subnets, tags/team, loadBalancers/*/containerPort",
+      "desiredCount, /deploymentConfiguration/maximumPercent, " +
+        "networkConfiguration.awsvpcConfiguration.subnets, tags/team, " +
+        "loadBalancers/*/containerPort",
     ],
     ["TaskDefinition", "containerDefinitions/*/image, /containerDefinitions/0/environment/FOO, cpu"],
     ["ScheduledRule", "scheduleExpression, targets/*/taskCount, eventPattern/detail/lastStatus"],

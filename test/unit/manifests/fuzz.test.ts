@@ -97,7 +97,8 @@ const ANCHORS = [
   (key: string) => `${key}: &m {x: 1}\nmerged:\n  <<: *m\n  y: 2\n`,
   (key: string) => `${key}: *undefined\n`,
   (key: string) =>
-    `${key}: &l0 [x, x]\nl1: &l1 [*l0, *l0, *l0, *l0]\nl2: &l2 [*l1, *l1, *l1, *l1]\nl3: &l3 [*l2, *l2, *l2, *l2]\nl4: [*l3, *l3, *l3, *l3, *l3]\n`,
+    `${key}: &l0 [x, x]\nl1: &l1 [*l0, *l0, *l0, *l0]\nl2: &l2 [*l1, *l1, ` +
+    `*l1, *l1]\nl3: &l3 [*l2, *l2, *l2, *l2]\nl4: [*l3, *l3, *l3, *l3, *l3]\n`,
   (key: string) => `${key}: &s\n  inner:\n    <<: *s\n`,
   (key: string) => `&top ${key}: *top\n`,
   (key: string) => `${key}: {<<: [*a, *b]}\n`,

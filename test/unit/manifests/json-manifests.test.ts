@@ -28,7 +28,10 @@ describe("JSON manifests", () => {
   });
 
   it("reads tab-indented JSON", () => {
-    const text = `{\n\t"apiVersion": "ecs-gitops/v1",\n\t"kind": "TaskDefinition",\n\t"metadata": {"name": "tabs"},\n\t"spec": {"containerDefinitions": [{"name": "a", "image": "b"}]}\n}\n`;
+    const text =
+      `{\n\t"apiVersion": "ecs-gitops/v1",\n\t"kind": "TaskDefinition",\n\t"metadata": ` +
+      `{"name": "tabs"},\n\t"spec": {"containerDefinitions": [{"name": "a", "image": ` +
+      `"b"}]}\n}\n`;
     expect(loadManifestFiles([file("t.json", text)]).problems).toEqual([]);
   });
 

@@ -23,7 +23,8 @@ describe("loadManifestFiles", () => {
 
   it("keys a service by its cluster, falling back to the default cluster", () => {
     const svc = (name: string, cluster?: string) =>
-      `apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  taskDefinition: web\n${cluster ? `  cluster: ${cluster}\n` : ""}`;
+      `apiVersion: ecs-gitops/v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n ` +
+      ` taskDefinition: web\n${cluster ? `  cluster: ${cluster}\n` : ""}`;
     const { manifests, problems } = loadManifestFiles(
       [file("a.yaml", svc("a", "arn:aws:ecs:us-east-1:123456789012:cluster/prod")), file("b.yaml", svc("b"))],
       { defaultCluster: "staging" },
@@ -34,7 +35,8 @@ describe("loadManifestFiles", () => {
 
   it("reports two documents with one identity, naming both files", () => {
     const td =
-      "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: web}\nspec:\n  containerDefinitions: [{name: web, image: nginx}]\n";
+      "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata: {name: " +
+      "web}\nspec:\n  containerDefinitions: [{name: web, image: nginx}]\n";
     const { manifests, problems } = loadManifestFiles([file("a.yaml", td), file("b/c.yaml", td)]);
     expect(manifests).toHaveLength(0);
     expect(problems.map((p) => p.code)).toEqual(["DuplicateIdentity", "DuplicateIdentity"]);

@@ -181,7 +181,8 @@ describe("a live key named __proto__ (set outside git, read back from AWS)", () 
     const container = { name: "web", image: "nginx:1", memory: 128 };
     const described = toPlainObject(
       JSON.parse(
-        `{"family":"web","containerDefinitions":[{"name":"web","image":"nginx:1","memory":128,"dockerLabels":{"__proto__":{"polluted":"yes"},"team":"x"}}]}`,
+        `{"family":"web","containerDefinitions":[{"name":"web","image":"nginx:1","memory":128,` +
+          `"dockerLabels":{"__proto__":{"polluted":"yes"},"team":"x"}}]}`,
       ),
     );
     const live = normalizeTaskDefinition(described);

@@ -26,7 +26,8 @@ const spec = {
 const manifest = manifestOf("ScalableTarget", "api", spec);
 const ctx = planContext();
 const linked =
-  "arn:aws:iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService";
+  "arn:aws:iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/" +
+  "AWSServiceRoleForApplicationAutoScaling_ECSService";
 
 function live(overrides: { max?: number; targetValue?: number; extraPolicy?: boolean; owner?: string } = {}): LiveScalableTarget {
   const policy = (name: string, value: number) => ({
@@ -91,15 +92,19 @@ describe("planScalableTarget", () => {
     expect(planScalableTarget(manifest, live(), ctx)).toMatchObject({ type: "noop", changes: [] });
   });
 
-  it("writes only what drifted: capacity by RegisterScalableTarget, a policy by PutScalingPolicy, a stray policy by DeleteScalingPolicy", () => {
-    const ops = (l: LiveScalableTarget) => {
-      const action = planScalableTarget(manifest, l, ctx);
-      return action.type === "update" ? action.calls.map((c) => c.operation) : action.type;
-    };
-    expect(ops(live({ max: 30 }))).toEqual(["application-autoscaling:RegisterScalableTarget"]);
-    expect(ops(live({ targetValue: 1000 }))).toEqual(["application-autoscaling:PutScalingPolicy"]);
-    expect(ops(live({ extraPolicy: true }))).toEqual(["application-autoscaling:DeleteScalingPolicy"]);
-  });
+  it(
+    "writes only what drifted: capacity by RegisterScalableTarget, a " +
+      "policy by PutScalingPolicy, a stray policy by DeleteScalingPolicy",
+    () => {
+      const ops = (l: LiveScalableTarget) => {
+        const action = planScalableTarget(manifest, l, ctx);
+        return action.type === "update" ? action.calls.map((c) => c.operation) : action.type;
+      };
+      expect(ops(live({ max: 30 }))).toEqual(["application-autoscaling:RegisterScalableTarget"]);
+      expect(ops(live({ targetValue: 1000 }))).toEqual(["application-autoscaling:PutScalingPolicy"]);
+      expect(ops(live({ extraPolicy: true }))).toEqual(["application-autoscaling:DeleteScalingPolicy"]);
+    },
+  );
 
   it("never writes the scalable target of a service that is not ours", () => {
     const action = planScalableTarget(manifest, live({ owner: "another-team", max: 30 }), ctx);

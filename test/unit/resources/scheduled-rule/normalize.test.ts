@@ -254,7 +254,8 @@ describe("scheduled rule normalization rules", () => {
           {},
           {
             Input:
-              '{"containerOverrides":[{"name":"app","environmentFiles":[{"type":"s3","value":"b"},{"type":"s3","value":"a"}],"resourceRequirements":[{"type":"InferenceAccelerator","value":"x"},{"type":"GPU","value":"1"}]}]}',
+              '{"containerOverrides":[{"name":"app","environmentFiles":[{"type":"s3","value":"b"},{"type":"s3","value":"a"}],' +
+              '"resourceRequirements":[{"type":"InferenceAccelerator","value":"x"},{"type":"GPU","value":"1"}]}]}',
           },
         ),
       ]),

@@ -347,7 +347,12 @@ const ROUND_TRIPS: { fixture: string; family: string; spec: JsonObject; labels?:
       containerDefinitions: [
         {
           command: [
-            "New-Item -Path C:\\inetpub\\wwwroot\\index.html -Type file -Value '<html> <head> <title>Amazon ECS Sample App</title> <style>body {margin-top: 40px; background-color: #333;} </style> </head><body> <div style=color:white;text-align:center> <h1>Amazon ECS Sample App</h1> <h2>Congratulations!</h2> <p>Your application is now running on a container in Amazon ECS.</p>'; C:\\ServiceMonitor.exe w3svc",
+            "New-Item -Path C:\\inetpub\\wwwroot\\index.html -Type file -Value " +
+              "'<html> <head> <title>Amazon ECS Sample App</title> <style>body " +
+              "{margin-top: 40px; background-color: #333;} </style> </head><body> " +
+              "<div style=color:white;text-align:center> <h1>Amazon ECS Sample " +
+              "App</h1> <h2>Congratulations!</h2> <p>Your application is now running " +
+              "on a container in Amazon ECS.</p>'; C:\\ServiceMonitor.exe w3svc",
           ],
           entryPoint: ["powershell", "-Command"],
           essential: true,
