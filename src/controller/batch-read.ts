@@ -10,9 +10,11 @@ import type { ResourceRecords } from "../state/records.js";
 import { PRUNE_KEY } from "./prune-pass.js";
 import { noteHandMadeRevisions } from "./reconcile-failure.js";
 import type { ReconcilerOptions } from "./reconciler-options.js";
+import { orderStamp } from "./write-order.js";
 
 /** When a batch's read started: `now` is the policy's clock, `at` the wall clock its writes are compared with, `started` for durations. */
-type ReadTimes = { now: Date; at: number; started: number };
+/** `seq`: the read's orderStamp (write-order.ts), to tell the registrations it could have seen. */
+type ReadTimes = { now: Date; at: number; seq: number; started: number };
 
 /**
  * One key's slice of a batched read: its action in the plan of the whole batch (with the
@@ -47,7 +49,7 @@ export type BatchReadResult = { slices: KeyRead[]; ahead: Map<ResourceKey, KeyRe
  */
 export async function readBatch(keys: readonly ResourceKey[], context: BatchReadContext): Promise<BatchReadResult> {
   const { o, desired, now } = context;
-  const times = { now, at: Date.now(), started: performance.now() };
+  const times = { now, at: Date.now(), seq: orderStamp(), started: performance.now() };
   const ahead = new Map<ResourceKey, KeyRead>();
   if (desired === undefined) return { slices: keys.map(() => ({ ...times, type: "idle", desired })), ahead };
   const asked = new Set(keys);

@@ -171,7 +171,7 @@ export class Reconciler {
   ): Promise<ApplyOutcome | undefined> {
     const { desired, now } = read;
     this.#records.update(action.key, { postWrite: undefined });
-    const options = await this.#order.dependencies(action, desired.manifests, read.at);
+    const options = await this.#order.dependencies(action, desired.manifests, read.seq);
     const apply = this.#o.apply ?? ((actions, options) => applyPlan(this.#o.aws, actions, options));
     const { outcomes, writes } = await this.#order.write(() => apply([action], options));
     const outcome = outcomes.find((o) => o.key === action.key);

@@ -15,6 +15,15 @@ type Registration = { arn: string; at: number } | { failed: true; at: number };
  * registered. A family is registered by its own key's reconcile only, once per commit: the
  * services that need it share that write instead of registering again.
  */
+let stamps = 0;
+/**
+ * A process-wide order of reads and registrations: unlike a millisecond clock it never ties, so
+ * "registered before this read started" is always decidable.
+ */
+export function orderStamp(): number {
+  return ++stamps;
+}
+
 export class WriteOrder {
   readonly #running = new Map<ResourceKey, Promise<unknown>>();
   readonly #registered = new WeakMap<Manifest, Registration>();
@@ -22,7 +31,7 @@ export class WriteOrder {
   readonly #writes = new PQueue({ concurrency: DEFAULT_APPLY_CONCURRENCY });
   readonly #now: () => number;
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = orderStamp) {
     this.#now = now;
   }
 
@@ -48,10 +57,8 @@ export class WriteOrder {
 
   /**
    * Wait for the reconciles `action` depends on, then say which revisions they registered since
-   * `readAt` (when the plan's read started: the plan could not have seen those). A revision
-   * registered earlier is not used: the plan would have seen it, so it asks for a new one. One
-   * registered in the same millisecond is not used either: when unsure, the service fails its
-   * write and retries with a fresh read, rather than deploy a revision the plan may not mean.
+   * `readAt` (the orderStamp of the plan's read: the plan could not have seen those). A revision
+   * registered earlier is not used: the plan would have seen it, so it asks for a new one.
    */
   async dependencies(action: Action, manifests: ReadonlyMap<ResourceKey, Manifest>, readAt: number): Promise<ApplyOptions> {
     const placeholders = dependenciesOf(action);
@@ -62,7 +69,7 @@ export class WriteOrder {
     for (const key of placeholders) {
       const manifest = manifests.get(key);
       const registration = manifest === undefined ? undefined : this.#registered.get(manifest);
-      if (registration === undefined || registration.at <= readAt) continue;
+      if (registration === undefined || registration.at < readAt) continue;
       if ("arn" in registration) registered.set(key, registration.arn);
       else failed.add(key);
     }
