@@ -10,7 +10,7 @@ import { InventoryReader } from "../engine/prune/inventory.js";
 import { keepOf, planPrune } from "../engine/prune/plan.js";
 import type { PrunePlanContext } from "../engine/prune/plan.js";
 import { BLOCK_HINT } from "../engine/prune/render.js";
-import { scopeOf, unionScope } from "../engine/prune/scope.js";
+import { retainedScope, scopeOf, unionScope } from "../engine/prune/scope.js";
 import type { Inventory, InventoryScope, Orphan, PrunePlan } from "../engine/prune/types.js";
 import { resyncAfterMs } from "../engine/waves.js";
 import { KINDS } from "../manifests/types.js";
@@ -156,7 +156,7 @@ export class PrunePass {
       repo: settings.repo,
       ...(this.#o.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: this.#o.drainTimeoutMs }),
       onWrite: (key, call) => {
-        if (call.operation === "ecs:DeregisterTaskDefinition") this.#reader.forget(String(call.input["taskDefinition"]));
+        this.#reader.written(call);
         this.#o.log.debug({ key, operation: call.operation, commit }, "aws write");
       },
     });
@@ -185,14 +185,10 @@ export class PrunePass {
     return outcomes;
   }
 
-  /** A family no manifest names and with no ACTIVE revision of ours left is no longer looked at. */
+  /** The places each kind no longer needs (a family gone from git and from AWS) are no longer looked at. */
   async #forgetDeparted(scope: InventoryScope, inventory: Inventory, desired: DesiredState, outcomes: readonly PruneOutcome[]) {
     const deleted = new Set(outcomes.filter((o) => o.outcome !== "failed").map((o) => o.key));
-    const families = scope.families.filter(
-      (f) =>
-        desired.manifests.has(`TaskDefinition/${f}`) ||
-        ((inventory.families.get(f)?.length ?? 0) > 0 && !deleted.has(`TaskDefinition/${f}`)),
-    );
-    if (families.length !== scope.families.length) await this.#scopes.save({ ...scope, families });
+    const kept = retainedScope(scope, inventory, new Set(desired.manifests.keys()), deleted);
+    if (kept !== scope) await this.#scopes.save(kept);
   }
 }

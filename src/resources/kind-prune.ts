@@ -1,12 +1,155 @@
-import type { Manifest } from "../manifests/types.js";
+import type { AwsClients } from "../aws/index.js";
+import type { EcsGitopsError } from "../errors.js";
+import type { JsonObject } from "../json.js";
+import type { Kind, Manifest, ResourceKey } from "../manifests/types.js";
+import type { TagMap } from "./common/tags.js";
+import type { TaskDefinitionRef } from "./common/validation.js";
+import type { Action, PlannedCall, WriteGuard } from "./types.js";
 
 /** Where prune looks for resources of ours that no manifest names any more: clusters, event buses, task definition families. */
 export type PruneScope = { clusters: readonly string[]; buses: readonly string[]; families: readonly string[] };
 
 /**
- * How prune treats a kind (docs/prune.md): the places one of its manifests adds to prune's
- * inventory, so that its resource is found there once the manifest leaves git.
+ * One live resource a kind's inventory found in the scope (any owner: what it runs protects
+ * other kinds' resources too). `state`: "live" can be an orphan and counts as owned; "draining"
+ * is on its way out but still runs what it runs; "gone" counts for nothing. `detail`: what the
+ * kind's own plan needs (written and read by the same kind only).
  */
-export type KindPrune = {
-  scope(manifest: Manifest, defaultCluster: string | undefined): Partial<PruneScope>;
+export type PruneLive<D = unknown> = {
+  key: ResourceKey;
+  name: string;
+  arn?: string | undefined;
+  tags: TagMap;
+  state: "live" | "draining" | "gone";
+  /** ARNs of the task definition revisions it runs: never deregistered while it stays. */
+  runs: readonly string[];
+  detail: D;
 };
+
+/** A resource we own that no manifest of the commit names. */
+export type Orphan = {
+  key: ResourceKey;
+  kind: Kind;
+  name: string;
+  arn?: string | undefined;
+  /** The `ecs-gitops:source` it was written from. */
+  source?: string | undefined;
+  /** Why it stays although prune is on (`ecs-gitops/prune: "false"`). */
+  kept?: string | undefined;
+  /** A manifest of the same kind now in its file: the resource was renamed (a create + a prune). */
+  renamedTo?: ResourceKey | undefined;
+};
+
+export type DeleteAction = Extract<Action, { type: "delete" }>;
+
+/** What the engine hands a kind's inventory read. */
+export type PruneReadIo = {
+  readonly aws: AwsClients;
+  /** Keys a manifest defines: managed by the reconciler (their tags need not be read here). */
+  readonly named: ReadonlySet<ResourceKey>;
+  /** How many of the newest versions of a resource's history stay (revisionHistoryLimit, less what this run adds). */
+  keep(name: string): number;
+  /** What the kinds of earlier stages found (a family looks at what services and rules run). */
+  readonly earlier: readonly PruneLive[];
+  /** The reader's memo for this kind, kept for the process (what never changes, e.g. a revision's tags). */
+  readonly memo: Map<string, unknown>;
+};
+
+/** What the engine hands a kind's plan: the ownership rules, and what stays of the earlier stages. */
+export type PrunePlanIo = {
+  readonly kind: Kind;
+  readonly named: ReadonlySet<ResourceKey>;
+  /** The manifests of the commit (none for a commit without manifests). */
+  readonly desired: readonly Manifest[];
+  /** The task definitions a manifest refers to (its kind's `references`). */
+  referencesOf(manifest: Manifest): TaskDefinitionRef[];
+  /** Our owner, our repository, and not made from a file held back at this commit. */
+  isOurs(tags: TagMap): boolean;
+  orphanOf(live: Pick<PruneLive, "key" | "name" | "arn" | "tags">): Orphan;
+  /** The delete of an orphan, with the rename note when the plan has one. */
+  deleteOf(orphan: Orphan, calls: PlannedCall[]): DeleteAction;
+  /** Resources of earlier stages that stay after this pass: what they run must stay too. */
+  readonly staying: readonly PruneLive[];
+  keep(name: string): number;
+  readonly revisionHistoryLimit: number;
+  readonly owner: string;
+  readonly repo: string | undefined;
+};
+
+/** A kind's part of the prune plan: its orphans, its deletes in order, and how many resources of it we own (for the guards). */
+export type KindPrunePlan = { orphans: Orphan[]; actions: DeleteAction[]; owned: number };
+
+/** What a kind's delete steps may use: every write goes through `write` (fenced by the lease, counted, reported). */
+export type PruneDeleteIo = {
+  readonly aws: AwsClients;
+  readonly claim: { owner: string; repo?: string | undefined; adopt: false };
+  write(call: PlannedCall): Promise<JsonObject>;
+  /** The write guard (tags read afresh), for the resource the action deletes. */
+  guard(guard: WriteGuard): Promise<EcsGitopsError | undefined>;
+  /** How long to wait for a delete AWS finishes on its own (a service draining), and how often to look. */
+  readonly drainTimeoutMs: number;
+  readonly pollMs: number;
+};
+
+/**
+ * How prune treats a kind (docs/prune.md): where its resources live, how its owned live
+ * resources are read (batched, through src/aws), which are orphans and what must stay, and the
+ * delete steps. `stage` orders kinds: a stage is read after the earlier ones (it may need what
+ * they run) and deleted only once every delete of the earlier ones went through.
+ */
+export type KindPruneOf<D> = {
+  scope(manifest: Manifest, defaultCluster: string | undefined): Partial<PruneScope>;
+  readonly stage: number;
+  /** Its deletes run one after another (true) or side by side (false). */
+  readonly oneByOne: boolean;
+  inventory(scope: PruneScope, io: PruneReadIo): Promise<PruneLive<D>[]>;
+  /** Pure. */
+  plan(live: readonly PruneLive<D>[], io: PrunePlanIo): KindPrunePlan;
+  /** Runs one delete of the plan; "gone": it had nothing left to delete. Tags are read again before the first write. */
+  remove(action: DeleteAction, io: PruneDeleteIo): Promise<"deleted" | "gone">;
+  /** Memo entries a write of the pass makes stale. */
+  staleAfter(call: PlannedCall): string[];
+  /** The scope kept for the next pass, after this one's deletes (`deleted`: keys deleted or found gone). */
+  retainScope(
+    scope: PruneScope,
+    live: readonly PruneLive<D>[],
+    named: ReadonlySet<ResourceKey>,
+    deleted: ReadonlySet<ResourceKey>,
+  ): PruneScope;
+};
+
+export type KindPrune = KindPruneOf<unknown>;
+
+/** A kind's prune capability, its detail type checked here and erased for the registry. */
+export function prunes<D>(capability: KindPruneOf<D>): KindPrune {
+  return capability as unknown as KindPrune;
+}
+
+/**
+ * The plan of a kind whose live resources are deleted one by one with `steps`: every live
+ * resource of ours no manifest names is an orphan; owned counts the live ones we own or name.
+ */
+export function orphanDeletes<D>(
+  live: readonly PruneLive<D>[],
+  io: PrunePlanIo,
+  steps: (live: PruneLive<D>) => Pick<DeleteAction, "calls" | "guard">,
+): KindPrunePlan {
+  const current = live.filter((l) => l.state === "live");
+  const orphans = current.filter((l) => !io.named.has(l.key) && io.isOurs(l.tags)).map((l) => ({ live: l, orphan: io.orphanOf(l) }));
+  const actions = orphans
+    .filter(({ orphan }) => orphan.kept === undefined)
+    .map(({ live: l, orphan }) => {
+      const { calls, guard } = steps(l);
+      return { ...io.deleteOf(orphan, calls), ...(guard === undefined ? {} : { guard }) };
+    });
+  return {
+    orphans: orphans.map((o) => o.orphan),
+    actions,
+    owned: current.filter((l) => io.named.has(l.key) || io.isOurs(l.tags)).length,
+  };
+}
+
+/** The scope as it was: the kind never lets a place go. */
+export function keepScope(scope: PruneScope): PruneScope {
+  return scope;
+}

@@ -1,12 +1,13 @@
-import { describeServices, executeCall, fencedWrite } from "../../aws/index.js";
+import { executeCall, fencedWrite } from "../../aws/index.js";
 import type { AwsClients } from "../../aws/index.js";
 import { asEcsGitopsError, EcsGitopsError } from "../../errors.js";
 import type { JsonObject } from "../../json.js";
 import type { Kind, ResourceKey } from "../../manifests/types.js";
-import { isNotOurs, ownershipOf, tagListToMap } from "../../resources/common/tags.js";
-import { OWNER_TAG, PRUNE_TAG } from "../../resources/types.js";
+import type { PruneDeleteIo } from "../../resources/kind-prune.js";
 import type { PlannedCall } from "../../resources/types.js";
 import { checkWriteGuard } from "../write-guard.js";
+import { prunablePlugins, stagesOf } from "./kinds.js";
+import type { PrunablePlugin } from "./kinds.js";
 import type { DeleteAction } from "./types.js";
 
 export type PruneOutcome =
@@ -16,131 +17,84 @@ export type PruneOutcome =
 export type PruneApplyOptions = {
   owner: string;
   repo?: string | undefined;
-  /** How long to wait for a deleted service to be reported DRAINING or INACTIVE. */
+  /** How long to wait for a delete AWS finishes on its own (a service draining). */
   drainTimeoutMs?: number;
   pollMs?: number;
   /** Each write made, as made (the caller's caches and logs follow them). */
   onWrite?: (key: ResourceKey, call: PlannedCall) => void;
 };
 
-type Claim = { owner: string; repo?: string | undefined; adopt: false };
-
 /**
- * Execute prune deletes: services and rules first (side by side), then task definition families
- * once every one of those went through (a family's revision is never deregistered while a failed
- * delete leaves its service running). Each resource's tags are read again right before its first
+ * Execute prune deletes stage by stage (the kind's prune `stage`): a later stage only once every
+ * delete of the earlier ones went through (a revision is never deregistered while a failed delete
+ * leaves what runs it in place). Within a stage, a kind's deletes run side by side or one by one,
+ * as the kind says. Each kind's delete reads the resource's tags again right before its first
  * write: what is not ours now is never touched, whatever the plan read.
  */
-export async function applyPrune(aws: AwsClients, actions: readonly DeleteAction[], options: PruneApplyOptions): Promise<PruneOutcome[]> {
-  const claim: Claim = { owner: options.owner, repo: options.repo, adopt: false };
-  const first = actions.filter((a) => a.kind !== "TaskDefinition");
-  const families = actions.filter((a) => a.kind === "TaskDefinition");
-  const outcomes = await Promise.all(first.map((a) => run(a, () => deleteOne(aws, a, claim, options))));
-  if (outcomes.some((o) => o.outcome === "failed")) {
-    const error = new EcsGitopsError(
-      "DependencyNotReady",
-      "a service or rule delete failed first; task definitions are pruned once it succeeds",
-      {
-        retryable: true,
-      },
-    );
-    return [...outcomes, ...families.map((a) => ({ key: a.key, kind: a.kind, outcome: "failed" as const, calls: [], error }))];
+export async function applyPrune(
+  aws: AwsClients,
+  actions: readonly DeleteAction[],
+  options: PruneApplyOptions,
+  plugins: readonly PrunablePlugin[] = prunablePlugins(),
+): Promise<PruneOutcome[]> {
+  const outcomes: PruneOutcome[] = [];
+  for (const stage of stagesOf(plugins)) {
+    const kinds = new Map(stage.map((p) => [p.kind, p]));
+    const mine = actions.filter((a) => kinds.has(a.kind));
+    const failed = outcomes.filter((o) => o.outcome === "failed");
+    if (failed.length > 0) {
+      const error = new EcsGitopsError(
+        "DependencyNotReady",
+        `${failed.map((o) => o.key).join(", ")} failed to delete first; what it runs is pruned once that delete succeeds`,
+        { retryable: true },
+      );
+      outcomes.push(...mine.map((a) => ({ key: a.key, kind: a.kind, outcome: "failed" as const, calls: [], error })));
+      continue;
+    }
+    // One chain per kind that deletes one by one; everything else starts at once. Outcomes stay in plan order.
+    const chains = new Map<Kind, Promise<unknown>>();
+    const started = mine.map((action) => {
+      const plugin = kinds.get(action.kind)!;
+      const go = () => run(aws, plugin, action, options);
+      if (!plugin.prune.oneByOne) return go();
+      const next = (chains.get(action.kind) ?? Promise.resolve()).then(go);
+      chains.set(action.kind, next);
+      return next;
+    });
+    outcomes.push(...(await Promise.all(started)));
   }
-  for (const action of families) outcomes.push(await run(action, () => deregisterAll(aws, action, claim, options)));
+  const pruned = new Set(plugins.map((p) => p.kind));
+  const unknown = new EcsGitopsError("InvalidRequest", "this kind is never pruned (its plug-in has no prune capability)", {
+    retryable: false,
+  });
+  outcomes.push(
+    ...actions
+      .filter((a) => !pruned.has(a.kind))
+      .map((a) => ({ key: a.key, kind: a.kind, outcome: "failed" as const, calls: [], error: unknown })),
+  );
   return outcomes;
 }
 
-async function run(action: DeleteAction, body: () => Promise<PruneOutcome>): Promise<PruneOutcome> {
-  try {
-    return await body();
-  } catch (error) {
-    const e = asEcsGitopsError(error);
-    return { key: action.key, kind: action.kind, outcome: "failed", calls: [], error: e };
-  }
-}
-
-async function deleteOne(aws: AwsClients, action: DeleteAction, claim: Claim, options: PruneApplyOptions): Promise<PruneOutcome> {
-  const base = { key: action.key, kind: action.kind };
+async function run(aws: AwsClients, plugin: PrunablePlugin, action: DeleteAction, options: PruneApplyOptions): Promise<PruneOutcome> {
   const done: string[] = [];
-  const call = async (planned: PlannedCall): Promise<JsonObject> => {
-    const output = await fencedWrite(aws, action.key, () => executeCall(aws, planned));
-    done.push(planned.operation);
-    options.onWrite?.(action.key, planned);
-    return output;
+  const claim = { owner: options.owner, repo: options.repo, adopt: false } as const;
+  const io: PruneDeleteIo = {
+    aws,
+    claim,
+    write: async (planned: PlannedCall): Promise<JsonObject> => {
+      const output = await fencedWrite(aws, action.key, () => executeCall(aws, planned));
+      done.push(planned.operation);
+      options.onWrite?.(action.key, planned);
+      return output;
+    },
+    guard: (guard) => checkWriteGuard(aws, action.key, guard),
+    drainTimeoutMs: options.drainTimeoutMs ?? 60_000,
+    pollMs: options.pollMs ?? 2_000,
   };
-  if (action.kind === "Service") {
-    const [scale, remove] = action.calls;
-    const cluster = String(remove?.input["cluster"]);
-    const name = String(remove?.input["service"]);
-    const live = await describeServices(aws, cluster, [name]);
-    const service = live.services.get(name);
-    if (service === undefined || service["status"] !== "ACTIVE") return { ...base, outcome: "gone", calls: done };
-    refuseUnlessOurs(action.key, tagListToMap(service["tags"]), claim);
-    if (scale) await call(scale);
-    try {
-      await call(remove!);
-    } catch (error) {
-      // `force` only when the resource asked for it: without it, a service that will not scale down stays.
-      if (tagListToMap(service["tags"])[PRUNE_TAG] !== "force") throw error;
-      await call({ operation: "ecs:DeleteService", input: { ...remove!.input, force: true } });
-    }
-    await waitDraining(aws, cluster, name, options);
-    return { ...base, outcome: "deleted", calls: done };
-  }
-  const arn = action.calls.length > 0 ? ruleArnOf(action) : undefined;
-  if (arn !== undefined) {
-    const refused = await checkWriteGuard(aws, action.key, { resource: "rule", arn, expect: "owned", ...claim });
-    if (refused?.code === "NotFound") return { ...base, outcome: "gone", calls: done };
-    if (refused) throw refused;
-  }
-  for (const planned of action.calls) await call(planned);
-  return { ...base, outcome: "deleted", calls: done };
-}
-
-/** The rule's ARN, as the inventory read it (kept on the orphan's delete). */
-function ruleArnOf(action: DeleteAction): string | undefined {
-  return action.guard?.resource === "rule" ? action.guard.arn : undefined;
-}
-
-async function deregisterAll(aws: AwsClients, action: DeleteAction, claim: Claim, options: PruneApplyOptions): Promise<PruneOutcome> {
-  const done: string[] = [];
-  for (const planned of action.calls) {
-    const arn = String(planned.input["taskDefinition"]);
-    const refused = await checkWriteGuard(aws, action.key, { resource: "revision", arn, expect: "owned", ...claim });
-    if (refused?.code === "NotFound") continue;
-    if (refused) throw refused;
-    await fencedWrite(aws, action.key, () => executeCall(aws, planned));
-    done.push(planned.operation);
-    options.onWrite?.(action.key, planned);
-  }
-  return { key: action.key, kind: action.kind, outcome: done.length === 0 ? "gone" : "deleted", calls: done };
-}
-
-function refuseUnlessOurs(key: ResourceKey, tags: Record<string, string>, claim: Claim): void {
-  if (!isNotOurs(ownershipOf(tags, claim))) return;
-  throw new EcsGitopsError(
-    "NotOwned",
-    `${key}: its tag ${OWNER_TAG} is "${tags[OWNER_TAG] ?? ""}" now, not "${claim.owner}" ` +
-      `(or another repository wrote it), so prune did not touch it`,
-    { where: key },
-  );
-}
-
-/** ECS reports a deleted service DRAINING until its tasks stop, then INACTIVE: either means the delete took. */
-async function waitDraining(aws: AwsClients, cluster: string, name: string, options: PruneApplyOptions): Promise<void> {
-  const deadline = Date.now() + (options.drainTimeoutMs ?? 60_000);
-  for (;;) {
-    const live = await describeServices(aws, cluster, [name]);
-    const status = live.services.get(name)?.["status"];
-    if (status === undefined || status === "DRAINING" || status === "INACTIVE") return;
-    if (Date.now() > deadline)
-      throw new EcsGitopsError(
-        "DependencyNotReady",
-        `Service/${cluster}/${name}: still ${String(status)} after DeleteService; looked at again later`,
-        {
-          where: `Service/${cluster}/${name}`,
-        },
-      );
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2_000));
+  try {
+    const outcome = await plugin.prune.remove(action, io);
+    return { key: action.key, kind: action.kind, outcome, calls: done };
+  } catch (error) {
+    return { key: action.key, kind: action.kind, outcome: "failed", calls: [], error: asEcsGitopsError(error) };
   }
 }

@@ -6,9 +6,9 @@ import { tagListToMap } from "../common/tags.js";
 import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences, NO_ROLLOUT } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { planScheduledRule } from "./plan.js";
-import { busOf } from "./bus.js";
 import { validateScheduledRule } from "./validate.js";
 import { ruleRuntime } from "./runtime.js";
+import { scheduledRulePrune } from "./prune.js";
 
 function targets(spec: Record<string, unknown>): Record<string, unknown>[] {
   const list = spec["targets"];
@@ -47,7 +47,7 @@ export const scheduledRulePlugin = {
     }),
   plan: (manifest, live, ctx) => ({ action: planScheduledRule(manifest, live.rules.get(manifest.key), ctx) }),
   residueChanges: () => undefined,
-  prune: { scope: (manifest) => ({ buses: [busOf(manifest.spec["eventBusName"])] }) },
+  prune: scheduledRulePrune,
   runtime: (key, live) => maybe(live.rules.get(key), (rule) => ({ rule: ruleRuntime(rule) })),
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
   export: { read: async (io) => (await import("./export-read.js")).scheduledRuleExport.read(io) },

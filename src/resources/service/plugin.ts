@@ -10,6 +10,7 @@ import { planService } from "./plan.js";
 import { residueChanges } from "./residue.js";
 import { validateService } from "./validate.js";
 import { serviceRuntime } from "./runtime.js";
+import { servicePrune } from "./prune.js";
 
 function referencePaths(spec: JsonObject): JsonPath[] {
   return typeof spec["taskDefinition"] === "string" ? [["taskDefinition"]] : [];
@@ -37,7 +38,7 @@ export const servicePlugin = {
   },
   plan: (manifest, live, ctx) => ({ action: planService(manifest, live.services.get(manifest.key), ctx) }),
   residueChanges,
-  prune: { scope: (manifest, defaultCluster) => ({ clusters: [effectiveCluster(manifest.spec, defaultCluster)] }) },
+  prune: servicePrune,
   runtime: (key, live) => maybe(live.services.get(key), (service) => ({ service: serviceRuntime(service) })),
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
   export: { read: async (io) => (await import("./export-read.js")).serviceExport.read(io) },

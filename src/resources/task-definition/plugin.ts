@@ -4,6 +4,7 @@ import { specHash } from "./hash.js";
 import { planTaskDefinition } from "./plan.js";
 import { normalizeTaskDefinition } from "./normalize.js";
 import { validateTaskDefinition } from "./validate.js";
+import { taskDefinitionPrune } from "./prune.js";
 
 /** A family of revisions: each apply registers a new revision, never updates one. */
 export const taskDefinitionPlugin = {
@@ -35,7 +36,7 @@ export const taskDefinitionPlugin = {
     return { action: plan.action, resolved: plan.resolved, needsLatest };
   },
   residueChanges: () => undefined,
-  prune: { scope: (manifest) => ({ families: [manifest.name] }) },
+  prune: taskDefinitionPrune,
   runtime: () => undefined,
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
   export: { read: async (io) => (await import("./export-read.js")).taskDefinitionExport.read(io) },

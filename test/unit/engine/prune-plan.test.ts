@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { planPrune } from "../../../src/engine/prune/plan.js";
 import type { PrunePlanContext } from "../../../src/engine/prune/plan.js";
-import type { Inventory, InventoryRevision, InventoryService } from "../../../src/engine/prune/types.js";
+import type { Inventory } from "../../../src/engine/prune/types.js";
+import type { PruneLive } from "../../../src/resources/kind-prune.js";
+import type { ServicePruneDetail } from "../../../src/resources/service/prune.js";
+import type { FamilyPruneDetail, PruneRevision } from "../../../src/resources/task-definition/prune.js";
+import type { Kind } from "../../../src/manifests/types.js";
 import { manifestOf } from "../resources/builders.js";
 
 const REPO = "github.com/acme/deploy";
@@ -11,18 +15,25 @@ const ours = (file: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 const arn = (family: string, revision: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:${revision}`;
-const service = (name: string, tags: Record<string, string>, runs: string[] = []): InventoryService => ({
+const service = (name: string, tags: Record<string, string>, runs: string[] = []): PruneLive<ServicePruneDetail> => ({
   key: `Service/shop/${name}`,
-  cluster: "shop",
   name,
   arn: `arn:aws:ecs:us-east-1:123456789012:service/shop/${name}`,
-  status: "ACTIVE",
-  desiredCount: 2,
-  taskDefinitions: runs,
   tags,
+  state: "live",
+  runs,
+  detail: { cluster: "shop", name },
 });
-const revisions = (family: string, count: number, tags: Record<string, string>): InventoryRevision[] =>
+const revisions = (family: string, count: number, tags: Record<string, string>): PruneRevision[] =>
   Array.from({ length: count }, (_, i) => ({ arn: arn(family, i + 1), revision: i + 1, tags }));
+const family = (name: string, revs: PruneRevision[]): PruneLive<FamilyPruneDetail> => ({
+  key: `TaskDefinition/${name}`,
+  name,
+  tags: {},
+  state: "live",
+  runs: [],
+  detail: { revisions: revs },
+});
 const ctx = (overrides: Partial<PrunePlanContext> = {}): PrunePlanContext => ({
   owner: "ecs-gitops",
   repo: REPO,
@@ -37,18 +48,24 @@ const td = (name: string) => manifestOf("TaskDefinition", name, {}, { file: `${n
 
 /** Four services of ours (a, b, c, old), one of someone else's, and their families. */
 function inventory(): Inventory {
-  return {
-    services: [
-      ...["a", "b", "c"].map((n) => service(n, ours(`${n}/service.yaml`), [arn(n, 1)])),
-      service("old", ours("old/service.yaml"), [arn("old", 2)]),
-      service("theirs", { team: "x" }, [arn("old", 1)]),
+  return new Map<Kind, PruneLive[]>([
+    [
+      "Service",
+      [
+        ...["a", "b", "c"].map((n) => service(n, ours(`${n}/service.yaml`), [arn(n, 1)])),
+        service("old", ours("old/service.yaml"), [arn("old", 2)]),
+        service("theirs", { team: "x" }, [arn("old", 1)]),
+      ],
     ],
-    rules: [],
-    families: new Map([
-      ["a", revisions("a", 1, ours("a/task-definition.yaml"))],
-      ["old", revisions("old", 3, ours("old/task-definition.yaml"))],
-    ]),
-  };
+    ["ScheduledRule", []],
+    [
+      "TaskDefinition",
+      [
+        family("a", revisions("a", 1, ours("a/task-definition.yaml"))),
+        family("old", revisions("old", 3, ours("old/task-definition.yaml"))),
+      ],
+    ],
+  ]);
 }
 const manifests = [svc("a"), svc("b"), svc("c"), td("a")];
 
@@ -67,7 +84,7 @@ describe("planPrune", () => {
 
   it("keeps a resource whose tag says ecs-gitops:prune false, and counts it as kept", () => {
     const inv = inventory();
-    inv.services[3]!.tags["ecs-gitops:prune"] = "false";
+    inv.get("Service")![3]!.tags["ecs-gitops:prune"] = "false";
     const plan = planPrune(inv, manifests, ctx());
     expect(plan.orphans.find((o) => o.key === "Service/shop/old")?.kept).toContain("false");
     expect(plan.actions.map((a) => a.key)).toEqual(["TaskDefinition/old"]);
@@ -77,7 +94,7 @@ describe("planPrune", () => {
 
   it("another repository's resource with our owner is not an orphan", () => {
     const inv = inventory();
-    inv.services[3]!.tags["ecs-gitops:source"] = "github.com/acme/other//old/service.yaml";
+    inv.get("Service")![3]!.tags["ecs-gitops:source"] = "github.com/acme/other//old/service.yaml";
     expect(planPrune(inv, manifests, ctx()).orphans.map((o) => o.key)).toEqual(["TaskDefinition/old"]);
   });
 
@@ -96,7 +113,7 @@ describe("planPrune", () => {
 
   it("keeps the newest revisionHistoryLimit revisions of a family that stays, and the one in use", () => {
     const inv = inventory();
-    inv.families.set("a", revisions("a", 15, ours("a/task-definition.yaml")));
+    inv.get("TaskDefinition")![0] = family("a", revisions("a", 15, ours("a/task-definition.yaml")));
     const plan = planPrune(inv, manifests, ctx({ revisionHistoryLimit: 10 }));
     const trim = plan.actions.find((a) => a.key === "TaskDefinition/a")!;
     // Revision 1 runs in service a: it stays and takes one of the 10 places; 7..15 fill the rest.

@@ -1,0 +1,63 @@
+import { listRules, listTagsForResource, listTargetsByRule } from "../../aws/index.js";
+import { isJsonObject } from "../../json.js";
+import type { JsonObject } from "../../json.js";
+import { tagListToMap } from "../common/tags.js";
+import type { DeleteAction, PruneDeleteIo, PruneLive, PruneReadIo, PruneScope } from "../kind-prune.js";
+import { OWNER_TAG } from "../types.js";
+import type { RulePruneDetail } from "./prune.js";
+
+/**
+ * The rules of the scope's buses (docs/prune.md#read-budget): per bus ListRules, then
+ * ListTagsForResource of each rule no manifest names and ListTargetsByRule of each one with an
+ * owner tag. A rule a manifest names is the reconciler's: counted as ours, its tags not read here.
+ */
+export async function readBusRules(scope: PruneScope, io: PruneReadIo): Promise<PruneLive<RulePruneDetail>[]> {
+  const all = await Promise.all(scope.buses.map((bus) => rulesOf(bus, io)));
+  return all.flat();
+}
+
+async function rulesOf(bus: string, io: PruneReadIo): Promise<PruneLive<RulePruneDetail>[]> {
+  const listed = await listRules(io.aws, bus);
+  const out: PruneLive<RulePruneDetail>[] = [];
+  for (const rule of listed) {
+    const name = rule["Name"];
+    const arn = rule["Arn"];
+    if (typeof name !== "string" || typeof arn !== "string") continue;
+    const key = `ScheduledRule/${bus}/${name}`;
+    if (io.named.has(key)) {
+      out.push({ key, name, arn, tags: {}, state: "live", runs: [], detail: { bus, name, targetIds: [] } });
+      continue;
+    }
+    const tags = tagListToMap(await listTagsForResource(io.aws, arn));
+    if (tags[OWNER_TAG] === undefined) continue;
+    const targets = await listTargetsByRule(io.aws, bus, name);
+    out.push({
+      key,
+      name,
+      arn,
+      tags,
+      state: "live",
+      runs: targets.flatMap(taskDefinitionOfTarget),
+      detail: { bus, name, targetIds: targets.map((t) => t["Id"]).filter((id): id is string => typeof id === "string") },
+    });
+  }
+  return out;
+}
+
+function taskDefinitionOfTarget(target: JsonObject): string[] {
+  const ecs = target["EcsParameters"];
+  const arn = isJsonObject(ecs) ? ecs["TaskDefinitionArn"] : undefined;
+  return typeof arn === "string" ? [arn] : [];
+}
+
+/** The write guard reads the rule's tags again; a rule gone since the inventory is "gone". */
+export async function removeRule(action: DeleteAction, io: PruneDeleteIo): Promise<"deleted" | "gone"> {
+  const arn = action.calls.length > 0 && action.guard?.resource === "rule" ? action.guard.arn : undefined;
+  if (arn !== undefined) {
+    const refused = await io.guard({ resource: "rule", arn, expect: "owned", ...io.claim });
+    if (refused?.code === "NotFound") return "gone";
+    if (refused) throw refused;
+  }
+  for (const planned of action.calls) await io.write(planned);
+  return "deleted";
+}

@@ -1,0 +1,92 @@
+import { describeClusterServices, describeServices } from "../../aws/index.js";
+import { EcsGitopsError } from "../../errors.js";
+import { isJsonObject } from "../../json.js";
+import type { ResourceKey } from "../../manifests/types.js";
+import { isNotOurs, ownershipOf, tagListToMap } from "../common/tags.js";
+import type { TagMap } from "../common/tags.js";
+import type { DeleteAction, PruneDeleteIo, PruneLive, PruneReadIo } from "../kind-prune.js";
+import type { PruneScope } from "../kind-prune.js";
+import { OWNER_TAG, PRUNE_TAG } from "../types.js";
+import type { ServicePruneDetail } from "./prune.js";
+
+/**
+ * Every service of the scope's clusters, whoever owns it (docs/prune.md#read-budget): per
+ * cluster ListServices + ⌈n/10⌉ DescribeServices, since the revisions any of them runs stay.
+ */
+export async function readClusterServices(scope: PruneScope, io: PruneReadIo): Promise<PruneLive<ServicePruneDetail>[]> {
+  const all = await Promise.all(scope.clusters.map((cluster) => servicesOf(cluster, io)));
+  return all.flat();
+}
+
+async function servicesOf(cluster: string, io: PruneReadIo): Promise<PruneLive<ServicePruneDetail>[]> {
+  const { described } = await describeClusterServices(io.aws, cluster);
+  return [...described.services.values()].flatMap((s) => {
+    const name = s["serviceName"];
+    const arn = s["serviceArn"];
+    if (typeof name !== "string" || typeof arn !== "string") return [];
+    const deployments = Array.isArray(s["deployments"]) ? s["deployments"].filter(isJsonObject) : [];
+    const runs = [s["taskDefinition"], ...deployments.map((d) => d["taskDefinition"])].filter((t): t is string => typeof t === "string");
+    const status = typeof s["status"] === "string" ? s["status"] : "ACTIVE";
+    return [
+      {
+        key: `Service/${cluster}/${name}`,
+        name,
+        arn,
+        tags: tagListToMap(s["tags"]),
+        state: status === "ACTIVE" ? "live" : status === "INACTIVE" ? "gone" : "draining",
+        runs: [...new Set(runs)],
+        detail: { cluster, name },
+      },
+    ];
+  });
+}
+
+/** Scale to 0, delete (with `force` only when the resource's prune tag asks), wait until it drains. */
+export async function removeService(action: DeleteAction, io: PruneDeleteIo): Promise<"deleted" | "gone"> {
+  const [scale, remove] = action.calls;
+  const cluster = String(remove?.input["cluster"]);
+  const name = String(remove?.input["service"]);
+  const live = await describeServices(io.aws, cluster, [name]);
+  const service = live.services.get(name);
+  if (service === undefined || service["status"] !== "ACTIVE") return "gone";
+  refuseUnlessOurs(action.key, tagListToMap(service["tags"]), io.claim);
+  if (scale) await io.write(scale);
+  try {
+    await io.write(remove!);
+  } catch (error) {
+    // `force` only when the resource asked for it: without it, a service that will not scale down stays.
+    if (tagListToMap(service["tags"])[PRUNE_TAG] !== "force") throw error;
+    await io.write({ operation: "ecs:DeleteService", input: { ...remove!.input, force: true } });
+  }
+  await waitDraining(cluster, name, io);
+  return "deleted";
+}
+
+function refuseUnlessOurs(key: ResourceKey, tags: TagMap, claim: PruneDeleteIo["claim"]): void {
+  if (!isNotOurs(ownershipOf(tags, claim))) return;
+  throw new EcsGitopsError(
+    "NotOwned",
+    `${key}: its tag ${OWNER_TAG} is "${tags[OWNER_TAG] ?? ""}" now, not "${claim.owner}" ` +
+      `(or another repository wrote it), so prune did not touch it`,
+    { where: key },
+  );
+}
+
+/** ECS reports a deleted service DRAINING until its tasks stop, then INACTIVE: either means the delete took. */
+async function waitDraining(cluster: string, name: string, io: PruneDeleteIo): Promise<void> {
+  const deadline = Date.now() + io.drainTimeoutMs;
+  for (;;) {
+    const live = await describeServices(io.aws, cluster, [name]);
+    const status = live.services.get(name)?.["status"];
+    if (status === undefined || status === "DRAINING" || status === "INACTIVE") return;
+    if (Date.now() > deadline)
+      throw new EcsGitopsError(
+        "DependencyNotReady",
+        `Service/${cluster}/${name}: still ${String(status)} after DeleteService; looked at again later`,
+        {
+          where: `Service/${cluster}/${name}`,
+        },
+      );
+    await new Promise((resolve) => setTimeout(resolve, io.pollMs));
+  }
+}

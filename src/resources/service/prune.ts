@@ -1,0 +1,27 @@
+import { effectiveCluster } from "../../manifests/identity.js";
+import { keepScope, orphanDeletes, prunes } from "../kind-prune.js";
+
+/** What a service's delete steps need. */
+export type ServicePruneDetail = { cluster: string; name: string };
+
+/**
+ * A service is pruned by scaling it to 0 and deleting it (docs/prune.md), in the first stage:
+ * the revisions it ran are deregistered only after it is gone.
+ */
+export const servicePrune = prunes<ServicePruneDetail>({
+  scope: (manifest, defaultCluster) => ({ clusters: [effectiveCluster(manifest.spec, defaultCluster)] }),
+  stage: 0,
+  oneByOne: false,
+  // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
+  inventory: async (scope, io) => (await import("./prune-io.js")).readClusterServices(scope, io),
+  plan: (live, io) =>
+    orphanDeletes(live, io, ({ detail: { cluster, name } }) => ({
+      calls: [
+        { operation: "ecs:UpdateService", input: { cluster, service: name, desiredCount: 0 } },
+        { operation: "ecs:DeleteService", input: { cluster, service: name } },
+      ],
+    })),
+  remove: async (action, io) => (await import("./prune-io.js")).removeService(action, io),
+  staleAfter: () => [],
+  retainScope: keepScope,
+});
