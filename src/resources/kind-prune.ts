@@ -9,6 +9,11 @@ import type { Action, PlannedCall, WriteGuard } from "./types.js";
 /** Where prune looks for resources of ours that no manifest names any more: clusters, event buses, task definition families. */
 export type PruneScope = { clusters: readonly string[]; buses: readonly string[]; families: readonly string[] };
 
+/** A scope whose every field is `field(name)`: the one place that lists them, for code that treats them alike. */
+export function scopeOfFields(field: (name: keyof PruneScope) => readonly string[]): PruneScope {
+  return { clusters: field("clusters"), buses: field("buses"), families: field("families") };
+}
+
 /**
  * One live resource a kind's inventory found in the scope (any owner: what it runs protects
  * other kinds' resources too). `state`: "live" can be an orphan and counts as owned; "draining"
@@ -99,6 +104,10 @@ export type PruneDeleteIo = {
  */
 export type KindPruneOf<D> = {
   scope(manifest: Manifest, defaultCluster: string | undefined): Partial<PruneScope>;
+  /** Where prune looks even when no manifest names the place (the configured default cluster, the default bus). */
+  defaultScope(defaultCluster: string | undefined): Partial<PruneScope>;
+  /** A write of the main plan adds a version to the resource's history (one fewer older version is kept). */
+  addsVersion(action: Action): boolean;
   readonly stage: number;
   /** Its deletes run one after another (true) or side by side (false). */
   readonly oneByOne: boolean;
@@ -152,4 +161,9 @@ export function orphanDeletes<D>(
 /** The scope as it was: the kind never lets a place go. */
 export function keepScope(scope: PruneScope): PruneScope {
   return scope;
+}
+
+/** A kind whose resources have no history of versions. */
+export function noVersions(): boolean {
+  return false;
 }

@@ -26,8 +26,8 @@ export type PruneApplyOptions = {
 
 /**
  * Execute prune deletes stage by stage (the kind's prune `stage`): a later stage only once every
- * delete of the earlier ones went through (a revision is never deregistered while a failed delete
- * leaves what runs it in place). Within a stage, a kind's deletes run side by side or one by one,
+ * delete of the earlier ones went through (nothing is deleted while a failed delete leaves
+ * something that runs it in place). Within a stage, a kind's deletes run side by side or one by one,
  * as the kind says. Each kind's delete reads the resource's tags again right before its first
  * write: what is not ours now is never touched, whatever the plan read.
  */

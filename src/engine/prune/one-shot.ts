@@ -5,6 +5,8 @@ import type { Action } from "../../resources/types.js";
 import { applyPrune } from "./apply.js";
 import type { PruneOutcome } from "./apply.js";
 import { InventoryReader } from "./inventory.js";
+import { prunablePlugins } from "./kinds.js";
+import type { PrunablePlugin } from "./kinds.js";
 import { keepOf, planPrune } from "./plan.js";
 import { pruneActionsToRun } from "./render.js";
 import { scopeOf } from "./scope.js";
@@ -22,8 +24,8 @@ export type OneShotPruneContext = {
 
 /**
  * Orphans of the manifests folder, read once. A one-shot command knows only this commit's
- * manifests: it finds a removed family through the orphan services and rules that still run it
- * (the controller also remembers the families of earlier commits).
+ * manifests: it finds what a departed resource ran through the orphans that still run it (the
+ * controller also remembers the places earlier commits named).
  */
 export async function planPruneOnce(
   aws: AwsClients,
@@ -44,11 +46,9 @@ export async function applyPruneOnce(aws: AwsClients, plan: PrunePlan | undefine
   return actions.length === 0 ? [] : applyPrune(aws, actions, { owner: ctx.owner, repo: ctx.repo });
 }
 
-/** Families a plan registers a new revision of. */
-export function registeringFamilies(actions: readonly Action[]): Set<string> {
+/** Resources the plan adds a version to (a family it registers a revision of), by name. */
+export function registeringFamilies(actions: readonly Action[], plugins: readonly PrunablePlugin[] = prunablePlugins()): Set<string> {
   return new Set(
-    actions.flatMap((a) =>
-      a.type !== "blocked" && a.calls.some((c) => c.operation === "ecs:RegisterTaskDefinition") ? [parseResourceKey(a.key).name] : [],
-    ),
+    actions.flatMap((a) => (plugins.find((p) => p.kind === a.kind)?.prune.addsVersion(a) === true ? [parseResourceKey(a.key).name] : [])),
   );
 }

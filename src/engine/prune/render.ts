@@ -10,8 +10,8 @@ export function pruneActionsToRun(plan: PrunePlan | undefined): DeleteAction[] {
 }
 
 /**
- * Orphans that are not deleted this time, and why: `- Service prod/web  would delete (prune is
- * off)`. Deletes that do run are rendered with the plan's other actions.
+ * Orphans that are not deleted this time, and why: `- <kind> <scope>/<name>  would delete
+ * (prune is off)`. Deletes that do run are rendered with the plan's other actions.
  */
 export function renderOrphans(plan: PrunePlan | undefined, color: boolean): string {
   if (plan === undefined) return "";
@@ -41,7 +41,7 @@ export function renderOrphans(plan: PrunePlan | undefined, color: boolean): stri
 export const BLOCK_HINT =
   "if these deletes are meant, run once with --allow-mass-delete (or raise maxDeletes in ecs-gitops.yaml); otherwise fix the commit";
 
-/** `✓ Service prod/web: deleted (ecs:UpdateService, ecs:DeleteService)`, one line per delete. */
+/** `- <kind> <scope>/<name>: deleted (<the calls made>)`, one line per delete. */
 export function renderPruneOutcomes(outcomes: readonly PruneOutcome[], color: boolean): string {
   if (outcomes.length === 0) return "";
   const paint = (c: Parameters<typeof styleText>[0], t: string) => (color ? styleText(c, t) : t);

@@ -1,31 +1,32 @@
-import { AWS_DEFAULT_EVENT_BUS } from "../../manifests/identity.js";
 import type { Manifest, ResourceKey } from "../../manifests/types.js";
-import { pluginFor } from "../../resources/registry.js";
+import { scopeOfFields } from "../../resources/kind-prune.js";
 import { prunablePlugins } from "./kinds.js";
 import type { PrunablePlugin } from "./kinds.js";
 import type { Inventory, InventoryScope } from "./types.js";
 
 /**
- * The clusters, buses and families these manifests name, the configured default cluster and the
- * default bus: where prune looks. Pure.
+ * Where prune looks: the places each pruned kind always looks (the configured default cluster,
+ * the default bus) and those its manifests name. Pure.
  */
-export function scopeOf(manifests: readonly Manifest[], defaultCluster: string | undefined): InventoryScope {
-  const clusters = new Set(defaultCluster === undefined ? [] : [defaultCluster]);
-  const buses = new Set([AWS_DEFAULT_EVENT_BUS]);
-  const families = new Set<string>();
-  for (const m of manifests) {
-    const scope = pluginFor(m).prune?.scope(m, defaultCluster);
-    scope?.clusters?.forEach((c) => clusters.add(c));
-    scope?.buses?.forEach((b) => buses.add(b));
-    scope?.families?.forEach((f) => families.add(f));
-  }
-  return { clusters: [...clusters].sort(), buses: [...buses].sort(), families: [...families].sort() };
+export function scopeOf(
+  manifests: readonly Manifest[],
+  defaultCluster: string | undefined,
+  plugins: readonly PrunablePlugin[] = prunablePlugins(),
+): InventoryScope {
+  const parts = [
+    ...plugins.map((p) => p.prune.defaultScope(defaultCluster)),
+    ...manifests.map((m) => plugins.find((p) => p.kind === m.kind)?.prune.scope(m, defaultCluster) ?? {}),
+  ];
+  return mergeScopes(parts);
 }
 
 /** Two scopes together (what manifests name now, and what they named before). */
 export function unionScope(a: InventoryScope, b: InventoryScope): InventoryScope {
-  const join = (x: readonly string[], y: readonly string[]) => [...new Set([...x, ...y])].sort();
-  return { clusters: join(a.clusters, b.clusters), buses: join(a.buses, b.buses), families: join(a.families, b.families) };
+  return mergeScopes([a, b]);
+}
+
+function mergeScopes(parts: readonly Partial<InventoryScope>[]): InventoryScope {
+  return scopeOfFields((name) => [...new Set(parts.flatMap((p) => p[name] ?? []))].sort());
 }
 
 /**

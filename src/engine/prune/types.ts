@@ -4,7 +4,7 @@ import type { DeleteAction, Orphan, PruneLive, PruneScope } from "../../resource
 /** What AWS holds in the places this controller manages, per kind (in the kind's reading order): the input of the pure prune plan. */
 export type Inventory = Map<Kind, PruneLive[]>;
 
-/** Where to look: the clusters, buses and families manifests name now or named before. */
+/** Where to look: the places manifests name now or named before. */
 export type InventoryScope = PruneScope;
 
 export type { DeleteAction, Orphan };
@@ -19,7 +19,7 @@ export type PruneSettings = {
   allowMassDelete: boolean;
   /** Files that fail to load at this commit: what they made is held back, never an orphan. */
   heldBackFiles?: readonly string[] | undefined;
-  /** Families this run registers a revision of: one fewer of the existing revisions is kept. */
+  /** Resources this run adds a version to (by name): one fewer of their existing versions is kept. */
   registering?: ReadonlySet<string> | undefined;
   /** The commit holds no manifests at all (empty path, wrong branch): everything we own would go. */
   emptyCommit?: boolean | undefined;

@@ -1,5 +1,6 @@
 import { busOf } from "./bus.js";
-import { keepScope, orphanDeletes, prunes } from "../kind-prune.js";
+import { AWS_DEFAULT_EVENT_BUS } from "../../manifests/identity.js";
+import { keepScope, noVersions, orphanDeletes, prunes } from "../kind-prune.js";
 
 /** What a rule's delete steps need. */
 export type RulePruneDetail = { bus: string; name: string; targetIds: string[] };
@@ -10,6 +11,8 @@ export type RulePruneDetail = { bus: string; name: string; targetIds: string[] }
  */
 export const scheduledRulePrune = prunes<RulePruneDetail>({
   scope: (manifest) => ({ buses: [busOf(manifest.spec["eventBusName"])] }),
+  defaultScope: () => ({ buses: [AWS_DEFAULT_EVENT_BUS] }),
+  addsVersion: noVersions,
   stage: 0,
   oneByOne: false,
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.

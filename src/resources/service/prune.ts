@@ -1,5 +1,5 @@
 import { effectiveCluster } from "../../manifests/identity.js";
-import { keepScope, orphanDeletes, prunes } from "../kind-prune.js";
+import { keepScope, noVersions, orphanDeletes, prunes } from "../kind-prune.js";
 
 /** What a service's delete steps need. */
 export type ServicePruneDetail = { cluster: string; name: string };
@@ -10,6 +10,8 @@ export type ServicePruneDetail = { cluster: string; name: string };
  */
 export const servicePrune = prunes<ServicePruneDetail>({
   scope: (manifest, defaultCluster) => ({ clusters: [effectiveCluster(manifest.spec, defaultCluster)] }),
+  defaultScope: (defaultCluster) => ({ clusters: defaultCluster === undefined ? [] : [defaultCluster] }),
+  addsVersion: noVersions,
   stage: 0,
   oneByOne: false,
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.

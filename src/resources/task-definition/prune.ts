@@ -18,6 +18,9 @@ export type FamilyPruneDetail = { revisions: PruneRevision[] };
  */
 export const taskDefinitionPrune = prunes<FamilyPruneDetail>({
   scope: (manifest) => ({ families: [manifest.name] }),
+  defaultScope: () => ({}),
+  // A registration of the family: the revision it adds takes one of the kept places.
+  addsVersion: (action) => action.type !== "blocked" && action.calls.some((c) => c.operation === "ecs:RegisterTaskDefinition"),
   stage: 1,
   oneByOne: true,
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
