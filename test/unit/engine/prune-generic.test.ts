@@ -11,7 +11,7 @@ import { EcsGitopsError } from "../../../src/errors.js";
 import { KINDS } from "../../../src/manifests/types.js";
 import type { Kind } from "../../../src/manifests/types.js";
 import { keepScope, orphanDeletes, prunes } from "../../../src/resources/kind-prune.js";
-import type { PruneLive, PruneScope } from "../../../src/resources/kind-prune.js";
+import type { KindPrune, PruneLive, PruneScope } from "../../../src/resources/kind-prune.js";
 import { manifestOf } from "../resources/builders.js";
 
 const ENGINE = path.resolve(import.meta.dirname, "../../../src/engine/prune");
@@ -119,6 +119,11 @@ function cloud(): Cloud {
   };
 }
 
+// Type-level: a prune capability without its delete steps (or any other member) does not compile.
+const { remove: _remove, ...withoutRemove } = kinds(cloud())[1]!.prune;
+// @ts-expect-error a kind that is pruned must say how each of its deletes runs
+const missingRemove: KindPrune = withoutRemove;
+
 const settings = { owner: "ecs-gitops", repo: "github.com/acme/deploy", enabled: true, maxDeletes: 10, revisionHistoryLimit: 10 };
 const manifests = [{ ...manifestOf("Service", "kept", { cluster: "east" }, { file: "kept.yaml" }), kind: WIDGET, key: "Widget/east/kept" }];
 
@@ -137,6 +142,7 @@ describe("a throwaway kind goes through the generic prune engine", () => {
     const inventory = await new InventoryReader(aws, plugins).read(scope, new Set(manifests.map((m) => m.key)), () => 10);
     // Parts are read after widgets, with what the widgets run in hand.
     expect(fake.reads).toEqual(["widgets in east (0 earlier)", "parts (3 earlier)"]);
+    expect(missingRemove).toBeDefined();
 
     const plan = planPrune(inventory, manifests, { ...settings, allowMassDelete: true }, plugins);
     // Widget/east/old is ours and named by no manifest; theirs is not ours; kept is named.
