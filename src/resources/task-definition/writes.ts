@@ -1,47 +1,33 @@
 import { familyOfArn } from "../../aws/arn.js";
 import { tagListToMap } from "../common/tags.js";
 import { stringAt, stringsAt } from "../kind-writes.js";
-import type { KindWrites } from "../kind-writes.js";
+import type { KindWrites, SentWrite, WriteCache, WriteStaleness } from "../kind-writes.js";
 import { readLiveTaskDefinition } from "./normalize.js";
 
-/**
- * ECS tag writes: of a revision (apply) and of a service (apply, suspend). Only revisions' tags
- * are cached (by ARN); a tag write that failed may have landed, so those tags are read again.
- */
-export const ECS_TAG_WRITES = {
-  "ecs:TagResource": {
-    throttle: "ecs:tag-modify",
-    retry: "resend",
-    stale: {
-      written: (cache, call) => {
-        const arn = stringAt(call.input, "resourceArn");
-        const cached = arn === undefined ? undefined : cache.revisions.get(arn);
-        if (cached !== undefined)
-          cache.revisions.set(cached.arn, { ...cached, tags: { ...cached.tags, ...tagListToMap(call.input["tags"]) } });
-      },
-      failed: (cache, call) => forgetRevision(cache.revisions, stringAt(call.input, "resourceArn")),
-    },
-  },
-  "ecs:UntagResource": {
-    throttle: "ecs:tag-modify",
-    retry: "resend",
-    stale: {
-      written: (cache, call) => {
-        const arn = stringAt(call.input, "resourceArn");
-        const cached = arn === undefined ? undefined : cache.revisions.get(arn);
-        if (cached === undefined) return;
-        const tags = { ...cached.tags };
-        for (const key of stringsAt(call.input, "tagKeys")) delete tags[key];
-        cache.revisions.set(cached.arn, { ...cached, tags });
-      },
-      failed: (cache, call) => forgetRevision(cache.revisions, stringAt(call.input, "resourceArn")),
-    },
-  },
-} as const satisfies KindWrites;
-
-function forgetRevision(revisions: Map<string, unknown>, arn: string | undefined): void {
-  if (arn !== undefined) revisions.delete(arn);
+/** A tag write applied to the cached revision it names, if that revision is cached. */
+function retagRevision(cache: WriteCache, call: SentWrite): void {
+  const arn = stringAt(call.input, "resourceArn");
+  const cached = arn === undefined ? undefined : cache.revisions.get(arn);
+  if (cached === undefined) return;
+  const tags = { ...cached.tags, ...tagListToMap(call.input["tags"]) };
+  for (const key of stringsAt(call.input, "tagKeys")) delete tags[key];
+  cache.revisions.set(cached.arn, { ...cached, tags });
 }
+
+/** Only revisions' tags are cached (by ARN); a tag write that failed may have landed, so those tags are read again. */
+const RETAGS_REVISION = {
+  written: retagRevision,
+  failed: (cache, call) => {
+    const arn = stringAt(call.input, "resourceArn");
+    if (arn !== undefined) cache.revisions.delete(arn);
+  },
+} as const satisfies WriteStaleness;
+
+/** ECS tag writes: of a revision (apply) and of a service (apply, suspend); both kinds share this declaration. */
+export const ECS_TAG_WRITES = {
+  "ecs:TagResource": { throttle: "ecs:tag-modify", retry: "resend", stale: RETAGS_REVISION },
+  "ecs:UntagResource": { throttle: "ecs:tag-modify", retry: "resend", stale: RETAGS_REVISION },
+} as const satisfies KindWrites;
 
 /** A task definition's writes: a registration is known without a describe; a lost one is looked for before registering again. */
 export const TASK_DEFINITION_WRITES = {
