@@ -160,6 +160,10 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   taggingClients.set(clients, () => tagging);
   applyLandedCheck(ecs.middlewareStack, "ecs", () => clients, calls);
   applyLandedCheck(codedeploy.middlewareStack, "codedeploy", () => clients, calls);
+  // Their writes have no check today; one a kind declares `check-landed` is then never sent twice (write-retry.ts).
+  applyLandedCheck(events.middlewareStack, "events", () => clients, calls);
+  applyLandedCheck(scheduler.middlewareStack, "scheduler", () => clients, calls);
+  applyLandedCheck(autoscaling.middlewareStack, "application-autoscaling", () => clients, calls);
   return clients;
 }
 

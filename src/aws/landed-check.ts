@@ -7,6 +7,7 @@ import type { AwsService, CallAccounting } from "./call-accounting.js";
 import type { AwsClients } from "./clients.js";
 import { describeServices, describeTaskDefinition } from "./ecs-read.js";
 import { landedDeployment } from "./codedeploy.js";
+import { declaredRetry } from "./write-retry.js";
 
 /**
  * Writes AWS does not make idempotent on its own: sent twice, they create two things. A lost
@@ -109,7 +110,7 @@ export function applyLandedCheck<I extends object, O extends object>(
   const middleware: FinalizeRequestMiddleware<I, O> = (next, context) => {
     const operation = operationOf(service, context);
     const check = CHECKS[operation];
-    if (check === undefined) return next;
+    if (check === undefined && declaredRetry(operation) !== "check-landed") return next;
     let attempts = 0;
     let firstSentAtMs = 0;
     let lastError: unknown;
@@ -117,6 +118,8 @@ export function applyLandedCheck<I extends object, O extends object>(
       attempts += 1;
       if (attempts === 1) firstSentAtMs = Date.now();
       if (attempts > 1) {
+        // Declared `check-landed` with no check here: it may have landed and nothing can tell, so it is never sent twice.
+        if (check === undefined) throw lastError;
         let landed: JsonObject | undefined;
         try {
           landed = await check(clients(), args.input as unknown as JsonObject, firstSentAtMs);

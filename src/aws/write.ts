@@ -1,23 +1,15 @@
-import { assertNever } from "../assert-never.js";
-import { PutTargetsCommand, RemoveTargetsCommand } from "@aws-sdk/client-eventbridge";
-import type {
-  PutTargetsCommandInput,
-  PutTargetsResultEntry,
-  RemoveTargetsCommandInput,
-  RemoveTargetsResultEntry,
-} from "@aws-sdk/client-eventbridge";
 import { EcsGitopsError } from "../errors.js";
 import type { JsonObject, JsonValue } from "../json.js";
-import type { PlannedCall, WriteOperation } from "./write-operation.js";
+import type { AwsWrite, AwsWriteOperation } from "./write-operation.js";
 import { classifyAwsError } from "./classify.js";
 import type { AwsClients } from "./clients.js";
 import { failedEntriesError } from "./failed-entries.js";
-import { isKindWrite, sendKindWrite } from "./kinds-write.js";
-import { isPlainWrite, sendPlainWrite } from "./plain-writes.js";
 import { withClientToken } from "./landed-check.js";
 import { toPlainObject } from "./plain-json.js";
 import { createCodeDeployDeployment } from "./codedeploy.js";
 import type { CodeDeployInput } from "./codedeploy.js";
+import { sendSdkCommand } from "./sdk-command.js";
+import { explainedWriteError, sdkShaped } from "./write-shapes.js";
 
 /**
  * The plan holds each input as plain JSON in the SDK's request shape (checked against the API
@@ -36,7 +28,7 @@ function hasPlaceholder(value: JsonValue): boolean {
 }
 
 /** `ecs:UpdateService prod/web`: the operation and the resource its input names. */
-export function describeCall(call: PlannedCall): string {
+export function describeCall(call: AwsWrite): string {
   const input = call.input;
   const text = (key: string): string | undefined => (typeof input[key] === "string" ? (input[key] as string) : undefined);
   const ecsService = text("serviceName") ?? text("service");
@@ -53,11 +45,11 @@ export function describeCall(call: PlannedCall): string {
   return `${call.operation} ${target}`.trim();
 }
 
-function throwOnFailedEntries(
-  where: string,
-  count: number | undefined,
-  entries: readonly (PutTargetsResultEntry | RemoveTargetsResultEntry)[] | undefined,
-): void {
+type FailedEntries = { FailedEntryCount?: number; FailedEntries?: { TargetId?: string; ErrorCode?: string; ErrorMessage?: string }[] };
+
+/** EventBridge's batch writes (PutTargets, RemoveTargets) succeed with failed entries inside: a failure all the same. */
+function throwOnFailedEntries(where: string, answer: unknown): void {
+  const { FailedEntryCount: count, FailedEntries: entries } = (answer ?? {}) as FailedEntries;
   if ((count ?? 0) === 0) return;
   const failed = (entries ?? []).map((entry) => ({
     id: entry.TargetId ?? "(unknown target)",
@@ -67,32 +59,24 @@ function throwOnFailedEntries(
   throw failedEntriesError(where, failed);
 }
 
-async function send(clients: AwsClients, operation: WriteOperation, input: JsonObject, where: string): Promise<unknown> {
-  if (isKindWrite(operation)) return sendKindWrite(clients, operation, input);
-  if (isPlainWrite(operation)) return sendPlainWrite(clients, operation, input);
-  switch (operation) {
-    case "events:PutTargets": {
-      const response = await clients.events.send(new PutTargetsCommand(sdkInput<PutTargetsCommandInput>(input)));
-      throwOnFailedEntries(where, response.FailedEntryCount, response.FailedEntries);
-      return response;
-    }
-    case "events:RemoveTargets": {
-      const response = await clients.events.send(new RemoveTargetsCommand(sdkInput<RemoveTargetsCommandInput>(input)));
-      throwOnFailedEntries(where, response.FailedEntryCount, response.FailedEntries);
-      return response;
-    }
-    case "codedeploy:CreateDeployment":
-      return createCodeDeployDeployment(clients, sdkInput<CodeDeployInput>(input));
-    default:
-      return assertNever(operation, "write operation (no SDK command)", where);
-  }
+/**
+ * One write by name: the SDK command of that name with the plan's input (a new kind on a known API
+ * needs nothing here). CodeDeploy's deployment is the one write made of several calls.
+ */
+async function send(clients: AwsClients, operation: AwsWriteOperation, input: JsonObject, where: string): Promise<unknown> {
+  if (operation === "codedeploy:CreateDeployment") return createCodeDeployDeployment(clients, sdkInput<CodeDeployInput>(input));
+  const answer = await sendSdkCommand(clients, operation, sdkShaped(operation, input)).catch((error: unknown) => {
+    throw explainedWriteError(operation, input, error);
+  });
+  throwOnFailedEntries(where, answer);
+  return answer;
 }
 
 /**
  * Executes one planned write with exactly one SDK command and returns the response as plain JSON.
  * Every failure, including PutTargets/RemoveTargets partial failures, is an `EcsGitopsError`.
  */
-export async function executeCall(clients: AwsClients, call: PlannedCall): Promise<JsonObject> {
+export async function executeCall(clients: AwsClients, call: AwsWrite): Promise<JsonObject> {
   const where = describeCall(call);
   if (hasPlaceholder(call.input)) {
     throw new EcsGitopsError(

@@ -7,6 +7,7 @@ import type { Manifest, Problem, ResourceKey } from "../manifests/types.js";
 import type { TaskDefinitionRef, ValidationContext } from "./common/validation.js";
 import type { KindExport } from "./kind-export.js";
 import type { KindPrune } from "./kind-prune.js";
+import type { KindWrites } from "./kind-writes.js";
 import type { RuntimeDetail } from "./kind-runtime.js";
 import type { LiveReads, LiveSnapshot, ReadCache } from "./live-snapshot.js";
 import type { Action, Change, HealthVerdict, PlanContext, ResolvedTaskDefinition } from "./types.js";
@@ -143,8 +144,13 @@ export type KindPlugin<K extends string> = {
   readonly export: KindExport | undefined;
   /** Where prune looks for the kind's orphans; undefined: the kind is never pruned (a resource that leaves git stays). */
   readonly prune: KindPrune | undefined;
-  /** The calls reading and writing this kind, each with its throttle category. */
+  /** The calls reading this kind, each with its throttle category (its writes name theirs in `writes`). */
   readonly calls: readonly KindCall[];
+  /**
+   * Every write its plans (and prune) call: the SDK command, its throttle bucket, whether it may be
+   * sent again after a lost answer, and what it makes stale in the reader's cache (kind-writes.ts).
+   */
+  readonly writes: KindWrites;
 };
 
 /** The deploy facts of a kind that does not roll out tasks itself: healthy once written, never interrupted or rolled back. */

@@ -1,12 +1,18 @@
-import type { PlannedCall } from "../aws/write-operation.js";
 import type { SecretMatcher } from "../diff/mask.js";
 import type { Change } from "../diff/structural.js";
+import type { JsonObject } from "../json.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
+import type { WriteOperation } from "./registry.js";
 
-export type { Change };
+export type { Change, WriteOperation };
 
-// The write shapes live in src/aws, which sends them, so src/aws never imports src/resources.
-export type { KindWriteOperation, PlannedCall, WriteOperation } from "../aws/write-operation.js";
+/**
+ * One AWS write a plan calls, with its exact input in the SDK's request shape (camelCase for ECS,
+ * PascalCase for EventBridge); its operation is one some kind declares (`writes`). A string input
+ * value may hold a reference placeholder (see `arnPlaceholder`) that apply replaces with the ARN
+ * registered earlier in the same run.
+ */
+export type PlannedCall = { operation: WriteOperation; input: JsonObject };
 
 /**
  * What apply checks on AWS right before an action's first write: the resource is still ours, as

@@ -4,6 +4,7 @@ import type { KindPlugin } from "../kind-plugin.js";
 import { ecsServiceOf } from "./normalize.js";
 import { planScalableTarget } from "./plan.js";
 import { validateScalableTarget } from "./validate.js";
+import { SCALABLE_TARGET_WRITES } from "./writes.js";
 
 /** An Application Auto Scaling target of an ECS service and its scaling policies. */
 export const scalableTargetPlugin = {
@@ -44,13 +45,6 @@ export const scalableTargetPlugin = {
   runtime: () => undefined,
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
   export: { read: async (io) => (await import("./export-read.js")).scalableTargetExport.read(io) },
-  calls: callsOf("application-autoscaling", {
-    "application-autoscaling:api": [
-      "DescribeScalableTargets",
-      "DescribeScalingPolicies",
-      "RegisterScalableTarget",
-      "PutScalingPolicy",
-      "DeleteScalingPolicy",
-    ],
-  }),
+  calls: callsOf("application-autoscaling", { "application-autoscaling:api": ["DescribeScalableTargets", "DescribeScalingPolicies"] }),
+  writes: SCALABLE_TARGET_WRITES,
 } as const satisfies KindPlugin<"ScalableTarget">;

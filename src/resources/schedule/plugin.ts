@@ -7,6 +7,7 @@ import type { KindPlugin } from "../kind-plugin.js";
 import { liveScheduleTags, scheduleTaskDefinition } from "./normalize.js";
 import { planSchedule } from "./plan.js";
 import { validateSchedule } from "./validate.js";
+import { SCHEDULE_WRITES } from "./writes.js";
 
 /** The one place a schedule names a task definition: its ECS target. */
 function referencePaths(spec: JsonObject): JsonPath[] {
@@ -52,5 +53,6 @@ export const schedulePlugin = {
   runtime: () => undefined,
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
   export: { read: async (io) => (await import("./export-read.js")).scheduleExport.read(io) },
-  calls: callsOf("scheduler", { "scheduler:api": ["ListSchedules", "GetSchedule", "CreateSchedule", "UpdateSchedule"] }),
+  calls: callsOf("scheduler", { "scheduler:api": ["ListSchedules", "GetSchedule"] }),
+  writes: SCHEDULE_WRITES,
 } as const satisfies KindPlugin<"Schedule">;

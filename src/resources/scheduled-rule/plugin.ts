@@ -9,6 +9,7 @@ import { planScheduledRule } from "./plan.js";
 import { validateScheduledRule } from "./validate.js";
 import { ruleRuntime } from "./runtime.js";
 import { scheduledRulePrune } from "./prune.js";
+import { SCHEDULED_RULE_WRITES } from "./writes.js";
 
 function targets(spec: Record<string, unknown>): Record<string, unknown>[] {
   const list = spec["targets"];
@@ -51,18 +52,6 @@ export const scheduledRulePlugin = {
   runtime: (key, live) => maybe(live.rules.get(key), (rule) => ({ rule: ruleRuntime(rule) })),
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
   export: { read: async (io) => (await import("./export-read.js")).scheduledRuleExport.read(io) },
-  calls: callsOf("events", {
-    "events:api": [
-      "ListRules",
-      "DescribeRule",
-      "ListTargetsByRule",
-      "ListTagsForResource",
-      "PutRule",
-      "PutTargets",
-      "RemoveTargets",
-      "DeleteRule",
-      "TagResource",
-      "UntagResource",
-    ],
-  }),
+  calls: callsOf("events", { "events:api": ["ListRules", "DescribeRule", "ListTargetsByRule", "ListTagsForResource"] }),
+  writes: SCHEDULED_RULE_WRITES,
 } as const satisfies KindPlugin<"ScheduledRule">;

@@ -1,3 +1,4 @@
+import type { KindPrune } from "../kind-prune.js";
 import { busOf } from "./bus.js";
 import { AWS_DEFAULT_EVENT_BUS } from "../../manifests/identity.js";
 import { keepScope, noVersions, orphanDeletes, prunes } from "../kind-prune.js";
@@ -9,7 +10,7 @@ export type RulePruneDetail = { bus: string; name: string; targetIds: string[] }
  * A rule is pruned by removing its targets, then the rule (EventBridge refuses to delete a rule
  * with targets), in the first stage: the revisions its targets ran go after it.
  */
-export const scheduledRulePrune = prunes<RulePruneDetail>({
+export const scheduledRulePrune: KindPrune = prunes<RulePruneDetail>({
   scope: (manifest) => ({ buses: [busOf(manifest.spec["eventBusName"])] }),
   defaultScope: () => ({ buses: [AWS_DEFAULT_EVENT_BUS] }),
   addsVersion: noVersions,

@@ -11,6 +11,7 @@ import { residueChanges } from "./residue.js";
 import { validateService } from "./validate.js";
 import { serviceRuntime } from "./runtime.js";
 import { servicePrune } from "./prune.js";
+import { SERVICE_WRITES } from "./writes.js";
 
 function referencePaths(spec: JsonObject): JsonPath[] {
   return typeof spec["taskDefinition"] === "string" ? [["taskDefinition"]] : [];
@@ -45,7 +46,6 @@ export const servicePlugin = {
   calls: callsOf("ecs", {
     "ecs:service-read": ["DescribeServices", "ListServices"],
     "ecs:cluster-read": ["DescribeClusters"],
-    "ecs:service-modify": ["CreateService", "UpdateService", "DeleteService"],
-    "ecs:tag-modify": ["TagResource", "UntagResource"],
   }),
+  writes: SERVICE_WRITES,
 } as const satisfies KindPlugin<"Service">;

@@ -1,3 +1,4 @@
+import type { KindPrune } from "../kind-prune.js";
 import { effectiveCluster } from "../../manifests/identity.js";
 import { keepScope, noVersions, orphanDeletes, prunes } from "../kind-prune.js";
 
@@ -8,7 +9,7 @@ export type ServicePruneDetail = { cluster: string; name: string };
  * A service is pruned by scaling it to 0 and deleting it (docs/prune.md), in the first stage:
  * the revisions it ran are deregistered only after it is gone.
  */
-export const servicePrune = prunes<ServicePruneDetail>({
+export const servicePrune: KindPrune = prunes<ServicePruneDetail>({
   scope: (manifest, defaultCluster) => ({ clusters: [effectiveCluster(manifest.spec, defaultCluster)] }),
   defaultScope: (defaultCluster) => ({ clusters: defaultCluster === undefined ? [] : [defaultCluster] }),
   addsVersion: noVersions,

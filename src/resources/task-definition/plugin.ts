@@ -5,6 +5,7 @@ import { planTaskDefinition } from "./plan.js";
 import { normalizeTaskDefinition } from "./normalize.js";
 import { validateTaskDefinition } from "./validate.js";
 import { taskDefinitionPrune } from "./prune.js";
+import { TASK_DEFINITION_WRITES } from "./writes.js";
 
 /** A family of revisions: each apply registers a new revision, never updates one. */
 export const taskDefinitionPlugin = {
@@ -42,7 +43,6 @@ export const taskDefinitionPlugin = {
   export: { read: async (io) => (await import("./export-read.js")).taskDefinitionExport.read(io) },
   calls: callsOf("ecs", {
     "ecs:task-definition-read": ["DescribeTaskDefinition", "ListTaskDefinitions"],
-    "ecs:task-definition-modify": ["RegisterTaskDefinition", "DeregisterTaskDefinition"],
-    "ecs:tag-modify": ["TagResource", "UntagResource"],
   }),
+  writes: TASK_DEFINITION_WRITES,
 } as const satisfies KindPlugin<"TaskDefinition">;

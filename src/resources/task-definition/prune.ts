@@ -1,3 +1,4 @@
+import type { KindPrune } from "../kind-prune.js";
 import type { TagMap } from "../common/tags.js";
 import { prunes } from "../kind-prune.js";
 import type { DeleteAction, KindPrunePlan, Orphan, PruneLive, PrunePlanIo } from "../kind-prune.js";
@@ -16,7 +17,7 @@ export type FamilyPruneDetail = { revisions: PruneRevision[] };
  * orphan runs is looked at too), deregistered once they are deleted. Families that stay lose the
  * revisions of ours past `revisionHistoryLimit`.
  */
-export const taskDefinitionPrune = prunes<FamilyPruneDetail>({
+export const taskDefinitionPrune: KindPrune = prunes<FamilyPruneDetail>({
   scope: (manifest) => ({ families: [manifest.name] }),
   defaultScope: () => ({}),
   // A registration of the family: the revision it adds takes one of the kept places.

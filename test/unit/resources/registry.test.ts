@@ -4,6 +4,9 @@ import type { LiveSnapshot } from "../../../src/engine/planner.js";
 import { KINDS } from "../../../src/manifests/types.js";
 import type { Kind } from "../../../src/manifests/types.js";
 import type { KindPlugin } from "../../../src/resources/kind-plugin.js";
+import { declaredWrite, registerKindWrites } from "../../../src/resources/kind-writes.js";
+import type { KindWrites } from "../../../src/resources/kind-writes.js";
+import type { WriteOperation } from "../../../src/resources/types.js";
 import { KIND_PLUGINS, kindsOf, pluginFor } from "../../../src/resources/registry.js";
 import type { KindRegistry } from "../../../src/resources/registry.js";
 import { manifestOf } from "./builders.js";
@@ -34,6 +37,10 @@ const throwaway: KindPlugin<"Throwaway"> = {
   export: undefined,
   prune: undefined,
   calls: [{ service: "events", operation: "DescribeRule", throttle: "events:api" }],
+  // A write on a known API that no built-in kind makes: no line in src/aws, types.ts or live-cache.ts.
+  writes: {
+    "scheduler:DeleteSchedule": { throttle: "scheduler:api", retry: "resend", stale: { failed: (cache) => cache.schedules.clear() } },
+  },
 };
 
 // Type-level: every capability is required, so a kind missing any one of them does not compile.
@@ -48,6 +55,16 @@ const missingHealth: KindPlugin<"Throwaway"> = withoutHealth;
 const { calls: _calls, ...withoutCalls } = throwaway;
 // @ts-expect-error a plug-in that does not say which throttle bucket its calls use is not a KindPlugin
 const missingCalls: KindPlugin<"Throwaway"> = withoutCalls;
+
+const { writes: _writes, ...withoutWrites } = throwaway;
+// @ts-expect-error a plug-in must declare its writes (an empty record for a kind that only reads)
+const missingWrites: KindPlugin<"Throwaway"> = withoutWrites;
+
+// @ts-expect-error a write is an SDK command src/aws can send: a misspelt one does not compile
+const notACommand: KindWrites = { "scheduler:DeleteSchedules": { throttle: "scheduler:api", retry: "resend", stale: undefined } };
+
+// @ts-expect-error the operations a plan may call are those the registry's kinds declare, and no other
+const undeclared: WriteOperation = "scheduler:DeleteSchedule";
 
 const { export: _export, ...withoutExport } = throwaway;
 // @ts-expect-error a plug-in must say how it is exported, or `export: undefined` (not exportable)
@@ -74,8 +91,20 @@ describe("kind registry", () => {
     expect(kindsOf(KIND_PLUGINS)).toEqual([...KINDS]);
     for (const kind of KINDS) expect(KIND_PLUGINS[kind].kind).toBe(kind);
     expect(
-      [noOptionalCapability, missingHealth, missingCalls, missingExport, missingPrune, missingRuntime, missingKind, wrongName].length,
-    ).toBe(8);
+      [
+        noOptionalCapability,
+        missingHealth,
+        missingCalls,
+        missingWrites,
+        notACommand,
+        undeclared,
+        missingExport,
+        missingPrune,
+        missingRuntime,
+        missingKind,
+        wrongName,
+      ].length,
+    ).toBe(11);
   });
 
   it("paces every call a plug-in declares in the throttle bucket it names", () => {
@@ -95,6 +124,24 @@ describe("kind registry", () => {
     expect(() =>
       registerThrottleCategories("Throwaway", [{ service: "ecs", operation: "UpdateService", throttle: "ecs:service-read" }]),
     ).toThrow("Throwaway declares ecs:UpdateService in throttle bucket ecs:service-read, but it is already paced in ecs:service-modify");
+  });
+
+  it("paces every write a plug-in declares in its bucket, and refuses a second, different declaration of one", async () => {
+    for (const kind of KINDS)
+      for (const [operation, write] of Object.entries(KIND_PLUGINS[kind].writes)) {
+        const [service, command] = operation.split(":") as ["ecs", string];
+        expect([kind, operation, throttleCategoryOf(service, command)]).toEqual([kind, operation, write.throttle]);
+        expect(declaredWrite(operation)).toBe(write);
+      }
+    const limiter = new RateLimiter();
+    await limiter.acquire("scheduler", "DeleteSchedule");
+    expect(limiter.stats()["scheduler:api"]).toBeUndefined();
+    registerKindWrites("Throwaway", throwaway.writes);
+    await limiter.acquire("scheduler", "DeleteSchedule");
+    expect(limiter.stats()["scheduler:api"]?.requests).toBe(1);
+    expect(() =>
+      registerKindWrites("Throwaway", { "ecs:UpdateService": { throttle: "ecs:service-modify", retry: "resend", stale: undefined } }),
+    ).toThrow("Throwaway declares ecs:UpdateService, which another kind declares differently: share one declaration of it");
   });
 
   it("takes a throwaway kind through the registry like any other", () => {
