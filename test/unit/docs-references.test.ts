@@ -187,6 +187,17 @@ describe("references in comments and docs", () => {
     expect(problems).toEqual([]);
   });
 
+  it(`give every rule in ${RULE_DOC} both its evidence and its source`, () => {
+    const sections = readFileSync(path.join(ROOT, RULE_DOC), "utf8").split(/^(?=#{1,4} )/m);
+    const rules = sections.filter((section) => /^#### [A-Z]{2,3}-\d+\s/.test(section));
+    expect(rules.length).toBeGreaterThan(40);
+    const lacking = rules.flatMap((rule) => {
+      const missing = ["Evidence", "Source"].filter((part) => !rule.includes(part));
+      return missing.length === 0 ? [] : [`${rule.split("\n")[0]}: no ${missing.join(" and no ")}`];
+    });
+    expect(lacking).toEqual([]);
+  });
+
   it(`use only rule ids that ${RULE_DOC} defines`, () => {
     const defined = anchorsOf(readFileSync(path.join(ROOT, RULE_DOC), "utf8"));
     const problems: Problem[] = [];
