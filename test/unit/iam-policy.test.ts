@@ -95,6 +95,9 @@ export function sdkCallsIn(text: string, where: string): { calls: string[]; prob
       pkg: m[2],
     })),
   ];
+  // `import * as`, a default import or a re-export would hide its commands from the scan: name it.
+  const references = [...text.matchAll(/(?:from\s*|import\(\s*)"@aws-sdk\/[^"]+"/g)].length;
+  if (references !== imports.length) problems.push(`${where}: imports the AWS SDK in a form this scan does not read; use import { … }`);
   for (const { typeOnly, names = "", pkg = "" } of imports) {
     if (typeOnly !== undefined) continue;
     const prefix = IAM_PREFIX[pkg];
@@ -198,6 +201,12 @@ describe("the SDK import scan", () => {
       calls: ["ecs:RunTask", "dynamodb:GetItem", "dynamodb:DescribeTable", "tag:GetResources"],
       problems: [],
     });
+  });
+
+  it("names an import it cannot read instead of skipping it", () => {
+    expect(sdkCallsIn('import * as ecs from "@aws-sdk/client-ecs";', "x.ts").problems).toEqual([
+      "x.ts: imports the AWS SDK in a form this scan does not read; use import { … }",
+    ]);
   });
 
   it("names a package or waiter it cannot map instead of skipping it", () => {
