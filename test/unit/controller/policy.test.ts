@@ -39,8 +39,8 @@ const ROWS: Row[] = [
     { verdict: "in-sync", reason: "NoDifference", sync: "Synced", drift: "resolve", consumeResidue: true },
   ],
   [
-    // decide() never sees an ignored path: the plan drops it first (the service plan test "leaves
-    // desiredCount alone when it is in ignore-differences"). This row is the verdict that follows.
+    // decide() never sees an ignored path: the plan drops it first (policy-ignored-path.test.ts
+    // follows one from the plan to the verdict). This row is the verdict that follows.
     "in sync with self-heal on and nothing left to change: no heal recorded",
     { action: "noop", changedPaths: [], selfHeal: true },
     { verdict: "in-sync", reason: "NoDifference", sync: "Synced", recordHeal: false },
