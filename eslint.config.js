@@ -21,6 +21,12 @@ export default tseslint.config(
     },
   },
   {
+    // A source file over 350 lines holds more than one concept: split it. The generated schema is exempt.
+    files: ["src/**/*.ts"],
+    ignores: ["src/**/*.generated.ts"],
+    rules: { "max-lines": ["error", { max: 350, skipBlankLines: false, skipComments: false }] },
+  },
+  {
     // Only src/aws may talk to the SDK (docs/design.md#layout).
     files: ["src/**/*.ts"],
     ignores: ["src/aws/**"],

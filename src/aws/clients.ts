@@ -137,7 +137,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     applyNodeVersionWarning(stack);
     calls.applyTo(stack, service);
     if (rateLimiter !== undefined) applyRateLimit(stack, service, rateLimiter);
-    applyWriteFence(stack);
+    applyWriteFence(stack, service);
     if (options.accountIdHeader !== undefined) applyMotoAccountHeader(stack, options.accountIdHeader);
     if (capped !== undefined) capOtherErrors(config, capped, options);
   };

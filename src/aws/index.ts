@@ -26,7 +26,7 @@ export { DEFAULT_RATE_FRACTION, PUBLISHED_RATES, RateLimiter, throttleCategoryOf
 export type { BucketRate, CategoryStats, RateClock, RateLimiterOptions, ThrottleCategory } from "./rate-limit.js";
 export type { EventEntry } from "./put-events.js";
 export { describeCall, executeCall } from "./write.js";
-export { assertWriteAllowed, fencedWrite } from "./write-fence.js";
+export { assertWriteAllowed, fencedWrite, requireFencedWrites } from "./write-fence.js";
 export type { WriteFence } from "./write-fence.js";
 export { readSsmParameters } from "./ssm.js";
 export { taggedResources } from "./tagging.js";

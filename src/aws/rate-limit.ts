@@ -73,6 +73,11 @@ export function registerThrottleCategories(source: string, calls: readonly Throt
   }
 }
 
+/** Every `service:operation` the limiter paces: the engine's own and those the kinds registered (the IAM policy test reads it). */
+export function pacedOperations(): string[] {
+  return [...CATEGORIES.keys()];
+}
+
 /** The bucket an operation draws from, or undefined for calls that are not paced (declared by no kind nor the engine). */
 export function throttleCategoryOf(service: AwsService, operation: string): ThrottleCategory | undefined {
   return CATEGORIES.get(`${service}:${operation}`);

@@ -12,6 +12,29 @@ type FenceScope = { readonly key: string; readonly fence: WriteFence };
 // shared by every key, and the controller hands out copies carrying the fence (`{ ...aws, writeFence }`).
 const fenceScope = new AsyncLocalStorage<FenceScope>();
 
+/** The SDK clients (by middleware stack) of a client set that high availability fences. */
+const fencedStacks = new WeakSet<object>();
+
+/**
+ * Writes a fenced client set may send outside `fencedWrite`: they change no resource a shard
+ * owns. Drift alerts go to the bus from whichever replica saw the drift. (The lease table's own
+ * writes use a DynamoDB client of their own, which has no fence.)
+ */
+const UNFENCED_WRITES: ReadonlySet<string> = new Set(["events:PutEvents"]);
+
+type FencedClientSet = { readonly [client in "ecs" | "events" | "scheduler" | "autoscaling" | "codedeploy"]: { middlewareStack: object } };
+
+/**
+ * Leasing is on for these clients: from now on, a write they send outside `fencedWrite` (so with
+ * no resource key to check a lease for) is refused as an Internal error instead of going out
+ * unfenced. A new write path that forgets the fence fails its first test, not production.
+ */
+export function requireFencedWrites<T extends FencedClientSet>(clients: T): T {
+  for (const client of [clients.ecs, clients.events, clients.scheduler, clients.autoscaling, clients.codedeploy])
+    fencedStacks.add(client.middlewareStack);
+  return clients;
+}
+
 /**
  * Throws `LeaseLost` unless `key` may be written now (high availability, docs/ha.md#how-the-leases-work).
  */
@@ -42,11 +65,13 @@ export async function fencedWrite<T>(
  * before signing. Reads are never fenced (the landed check reads inside a fenced write). A
  * refusal is a plain client error to the SDK, so it is not retried.
  */
-export function applyWriteFence<I extends object, O extends object>(stack: MiddlewareStack<I, O>): void {
+export function applyWriteFence<I extends object, O extends object>(stack: MiddlewareStack<I, O>, service: string): void {
   const middleware: FinalizeRequestMiddleware<I, O> = (next, context) => async (args) => {
-    const scope = fenceScope.getStore();
     const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
-    if (scope !== undefined && callKindOf(operation) === "write") assertWriteAllowed({ writeFence: scope.fence }, scope.key);
+    if (callKindOf(operation) !== "write") return next(args);
+    const scope = fenceScope.getStore();
+    if (scope !== undefined) assertWriteAllowed({ writeFence: scope.fence }, scope.key);
+    else if (fencedStacks.has(stack) && !UNFENCED_WRITES.has(`${service}:${operation}`)) throw unfencedWrite(`${service}:${operation}`);
     return next(args);
   };
   // Added after the rate limiter, also before signing: the SDK keeps insertion order, so this runs after its wait.
@@ -56,4 +81,14 @@ export function applyWriteFence<I extends object, O extends object>(stack: Middl
     name: "ecsGitopsWriteFence",
     override: true,
   });
+}
+
+function unfencedWrite(operation: string): EcsGitopsError {
+  return new EcsGitopsError(
+    "Internal",
+    `${operation} was sent outside fencedWrite while leasing is on, so no lease was checked and it was not sent: ` +
+      `wrap the write path in fencedWrite(aws, key, …) (src/aws/write-fence.ts), or add the operation to UNFENCED_WRITES ` +
+      `if it changes no resource a shard owns`,
+    { where: operation, retryable: false },
+  );
 }

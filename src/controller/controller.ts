@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import type { Logger } from "pino";
 import { AlertDispatcher } from "../alerts/dispatcher.js";
-import { CallAccounting, destroyAwsClients, resolveRegion } from "../aws/index.js";
+import { CallAccounting, destroyAwsClients, requireFencedWrites, resolveRegion } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { DEFAULT_CONFIG } from "../config.js";
 import type { ControllerConfig } from "../config.js";
@@ -110,7 +110,7 @@ export class Controller {
       ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log)
       : undefined;
     this.#leasing = leasing;
-    const fenced = leasing ? leasing.fencedClients(aws) : aws;
+    const fenced = leasing ? requireFencedWrites(leasing.fencedClients(aws)) : aws;
     const built = await reconcilerFor(o, {
       aws,
       fenced,

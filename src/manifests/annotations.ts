@@ -17,7 +17,7 @@ export const CODEDEPLOY_GROUP_ANNOTATION = "ecs-gitops/codedeploy-deployment-gro
 
 /**
  * What prune may do to the resource once its manifest leaves git: "false" keeps it, "force" lets a
- * service's delete use `force` when the scaled-down delete fails. Carried in a tag (prune-tag.ts),
+ * service's delete use `force` when the scaled-down delete fails. Carried in a tag (`PRUNE_TAG`, src/resources/types.ts),
  * since the manifest is gone when it matters.
  */
 export const PRUNE_ANNOTATION = "ecs-gitops/prune";

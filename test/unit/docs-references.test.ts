@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,8 +10,8 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SELF = path.relative(ROOT, fileURLToPath(import.meta.url));
-const SCANNED = ["src", "test", "bench", "scripts", "docs", "README.md", "eslint.config.js"];
-const TEXT_FILE = /\.(?:ts|js|mjs|cjs|py|sh|md)$/;
+const SCANNED = ["src", "test", "bench", "scripts", "docs", "ui", "README.md", "eslint.config.js"];
+const TEXT_FILE = /\.(?:ts|tsx|js|mjs|cjs|py|sh|md)$/;
 /** Generated or installed trees: nobody writes references there. */
 const SKIPPED_DIRS = new Set(["node_modules", "dist", "results"]);
 const RULE_DOC = "docs/normalization.md";
@@ -18,6 +19,24 @@ const RULE_DOC = "docs/normalization.md";
 const NOT_RULE_PREFIXES = new Set(["SHA", "UTF", "ISO", "RFC", "AES"]);
 
 type Problem = string;
+
+/**
+ * Names a comment may use without the repository holding such a file: files the user writes or
+ * the controller creates at run time, the runtime's name, a built asset's name.
+ */
+const NOT_REPO_FILES = new Set([
+  "task-definition.json",
+  "docker-compose.yml",
+  "history.json",
+  "episodes.json",
+  "suspended.json",
+  "Node.js",
+  "index-3fA9c.js",
+]);
+/** Every file in the repository (tracked, or new and not ignored), as a path from the root. */
+const REPO_FILES = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
+  .split("\n")
+  .filter(Boolean);
 
 function listFiles(entry: string): string[] {
   const full = path.join(ROOT, entry);
@@ -112,6 +131,36 @@ export function brokenCitations(file: string, text: string): Problem[] {
   return problems;
 }
 
+/** The comments of a source file (line and block, offsets kept); all of a markdown file. */
+export function commentsOf(file: string, text: string): string {
+  if (file.endsWith(".md")) return text;
+  const comment = file.endsWith(".py") || file.endsWith(".sh") ? /#[^\n]*/g : /\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
+  let kept = text.replace(/[^\n]/g, " ");
+  for (const m of text.matchAll(comment)) kept = kept.slice(0, m.index) + m[0] + kept.slice(m.index + m[0].length);
+  return kept;
+}
+
+/**
+ * Source file names (`prune-tag.ts`, `aws/clients.ts`, `gen-schema.py`) a comment mentions that
+ * no repository file's path ends with. A `.js` name may stand for the `.ts` file it compiles from.
+ */
+export function unknownFileNames(file: string, text: string, repoFiles: readonly string[]): Problem[] {
+  const scanned = commentsOf(file, withoutUrls(text));
+  const problems: Problem[] = [];
+  // Not followed by `#17`: `owner/tool.py#17` is an issue of another project.
+  for (const m of scanned.matchAll(/(?<![\w/.*<>{}$-])[\w][\w/.-]*\.(?:ts|tsx|js|mjs|py)(?![\w/-]|#\d)/g)) {
+    // The build writes src/x.ts to dist/x.js.
+    const name = m[0].replace(/^(?:\.{1,2}\/)+/, "").replace(/^dist\//, "src/");
+    if (NOT_REPO_FILES.has(name)) continue;
+    const candidates = name.endsWith(".js") ? [name, `${name.slice(0, -3)}.ts`, `${name.slice(0, -3)}.tsx`] : [name];
+    if (candidates.some((c) => repoFiles.some((f) => f === c || f.endsWith(`/${c}`)))) continue;
+    problems.push(
+      `${file}:${lineAt(scanned, m.index)}: names ${m[0]}, but no file in the repository has that name: cite the file that holds it now`,
+    );
+  }
+  return problems;
+}
+
 /** Rule ids (`TD-7`, `SV-13`, `EB-5`) a file uses. */
 export function ruleIdsIn(text: string): { id: string; index: number }[] {
   return [...withoutUrls(text).matchAll(/\b([A-Z]{2,3})-(\d+)\b/g)]
@@ -131,6 +180,22 @@ describe("references in comments and docs", () => {
   it("cite only files and anchors that exist in the repository", () => {
     const problems = files.flatMap((f) => brokenCitations(f, readFileSync(path.join(ROOT, f), "utf8")));
     expect(problems).toEqual([]);
+  });
+
+  it("name only source files the repository has", () => {
+    const problems = files.flatMap((f) => unknownFileNames(f, readFileSync(path.join(ROOT, f), "utf8"), REPO_FILES));
+    expect(problems).toEqual([]);
+  });
+
+  it(`give every rule in ${RULE_DOC} both its evidence and its source`, () => {
+    const sections = readFileSync(path.join(ROOT, RULE_DOC), "utf8").split(/^(?=#{1,4} )/m);
+    const rules = sections.filter((section) => /^#### [A-Z]{2,3}-\d+\s/.test(section));
+    expect(rules.length).toBeGreaterThan(40);
+    const lacking = rules.flatMap((rule) => {
+      const missing = ["Evidence", "Source"].filter((part) => !rule.includes(part));
+      return missing.length === 0 ? [] : [`${rule.split("\n")[0]}: no ${missing.join(" and no ")}`];
+    });
+    expect(lacking).toEqual([]);
   });
 
   it(`use only rule ids that ${RULE_DOC} defines`, () => {
@@ -173,6 +238,27 @@ describe("the reference checker", () => {
     ["a glob", "// src/resources/*/normalize.ts"],
   ])("accepts %s", (_what, text) => {
     expect(brokenCitations("docs/x.md", text)).toEqual([]);
+  });
+
+  it.each([
+    ["a bare name no file has", "// the tag (prune-tag.ts)", "prune-tag.ts"],
+    ["a partial path no file ends with", "/* see aws/nowhere.ts */", "aws/nowhere.ts"],
+    ["a .js name with no .ts source", "// run old-entry.mjs first", "old-entry.mjs"],
+    ["a python script that is gone", "# from gen-types.py", "gen-types.py", "scripts/x.py"],
+  ])("flags %s", (_what, text, name, file = "src/x.ts") => {
+    const problems = unknownFileNames(file, text, ["src/aws/clients.ts", "scripts/gen-schema.py"]);
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${file}:1: names ${name.replace(".", "\\.")}, but no file`))]);
+  });
+
+  it.each([
+    ["a bare name of a tracked file", "// see clients.ts"],
+    ["the tail of its path", "// aws/clients.ts"],
+    ["its compiled .js name", "// clients.js, dist/aws/clients.js"],
+    ["a user-facing file name", "// the user's task-definition.json"],
+    ["a name outside comments", 'const a = "x/nowhere.ts";'],
+    ["another project's issue", "// cuttlesoft/ecs-deploy.py#17"],
+  ])("accepts %s", (_what, text) => {
+    expect(unknownFileNames("src/x.ts", text, ["src/aws/clients.ts"])).toEqual([]);
   });
 
   it("numbers repeated headings and ignores fenced code", () => {

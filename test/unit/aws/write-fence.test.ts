@@ -1,8 +1,18 @@
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+import nock from "nock";
 // The plug-ins declare which bucket paces each call; loading the registry hands them to the limiter.
 import "../../../src/resources/registry.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { assertWriteAllowed, createAwsClients, executeCall, fencedWrite, RateLimiter } from "../../../src/aws/index.js";
+import {
+  assertWriteAllowed,
+  createAwsClients,
+  describeServices,
+  executeCall,
+  fencedWrite,
+  putEvents,
+  RateLimiter,
+  requireFencedWrites,
+} from "../../../src/aws/index.js";
 import type { AwsClientOptions, RateClock } from "../../../src/aws/index.js";
 import type { PlannedCall } from "../../../src/resources/types.js";
 import { assertAllCalled, aws, failure, FAKE_ENDPOINT, isolateNetwork, replyError, replyJson, restoreNetwork } from "../../aws/aws-nock.js";
@@ -133,6 +143,54 @@ describe("the fence on every attempt, right before it is signed", () => {
     const clients = createAwsClients(options);
     replyJson(aws("ecs", "UpdateService"), { service: { serviceName: "web" } });
     await expect(fencedWrite(clients, "Service/blue/web", () => executeCall(clients, update("web")))).resolves.toBeDefined();
+  });
+});
+
+describe("fail closed: with leasing on, a write outside fencedWrite is refused", () => {
+  beforeAll(isolateNetwork);
+  afterEach(assertAllCalled);
+  afterAll(restoreNetwork);
+
+  const options: AwsClientOptions = {
+    region: "eu-west-1",
+    endpoint: FAKE_ENDPOINT,
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+    retryStrategy: new ConfiguredRetryStrategy(3, 0),
+    rateLimit: false,
+  };
+  /** Leasing on: the controller's fenced copy of the shared clients, every lease held. */
+  const leased = () => requireFencedWrites({ ...createAwsClients(options), writeFence: () => undefined });
+
+  it("refuses an unscoped write as Internal, naming the operation, and sends nothing", async () => {
+    const clients = leased();
+    let sent = 0;
+    const interceptor = aws("ecs", "UpdateService");
+    interceptor.reply(200, () => ((sent += 1), {}));
+    // The shared clients the copy was made from are fenced too: a write path holding them has no way round.
+    for (const sender of [clients, { ...clients, writeFence: undefined }]) {
+      const error = await failure(executeCall(sender, update("web")));
+      expect(error).toMatchObject({ code: "Internal", where: "ecs:UpdateService", retryable: false });
+      expect(error.message).toMatch(/outside fencedWrite/);
+    }
+    expect(sent).toBe(0);
+    expect(clients.calls.snapshot().byOperation["ecs:UpdateService"]?.attempts ?? 0).toBe(0);
+    nock.removeInterceptor(interceptor);
+  });
+
+  it("still sends reads, fenced writes and the exempt PutEvents", async () => {
+    const clients = leased();
+    replyJson(aws("ecs", "DescribeServices"), { services: [], failures: [] });
+    replyJson(aws("ecs", "UpdateService"), { service: { serviceName: "web" } });
+    replyJson(aws("events", "PutEvents"), { FailedEntryCount: 0, Entries: [{ EventId: "e-1" }] });
+    await describeServices(clients, "blue", ["web"]);
+    await fencedWrite(clients, "Service/blue/web", () => executeCall(clients, update("web")));
+    await expect(putEvents(clients, "default", [{ source: "ecs-gitops", detailType: "drift", detail: {} }])).resolves.toEqual(["e-1"]);
+  });
+
+  it("sends an unscoped write as before when leasing is off", async () => {
+    const clients = createAwsClients(options);
+    replyJson(aws("ecs", "UpdateService"), { service: { serviceName: "web" } });
+    await expect(executeCall(clients, update("web"))).resolves.toBeDefined();
   });
 });
 

@@ -39,7 +39,9 @@ const ROWS: Row[] = [
     { verdict: "in-sync", reason: "NoDifference", sync: "Synced", drift: "resolve", consumeResidue: true },
   ],
   [
-    "in sync because the only difference is an ignored path (the plan drops it)",
+    // decide() never sees an ignored path: the plan drops it first (policy-ignored-path.test.ts
+    // follows one from the plan to the verdict). This row is the verdict that follows.
+    "in sync with self-heal on and nothing left to change: no heal recorded",
     { action: "noop", changedPaths: [], selfHeal: true },
     { verdict: "in-sync", reason: "NoDifference", sync: "Synced", recordHeal: false },
   ],
