@@ -137,17 +137,27 @@ const policy = JSON.parse(read(POLICY_FILE)) as { Statement: Statement[] };
 const allows = policy.Statement.filter((s) => s.Effect === "Allow");
 const granted = (action: string): boolean => allows.some((s) => list(s.Action).some((pattern) => wildcardMatch(pattern, action)));
 
-const scanned = srcFiles.map((file) => sdkCallsIn(read(file), file));
+/**
+ * Files that send commands by name (`import * as`): what they send is what the kinds declare in
+ * `writes`, which the required list below takes from the registry.
+ */
+const SENDS_DECLARED_WRITES = new Set(["src/aws/sdk-command.ts"]);
+
+const scanned = srcFiles.filter((file) => !SENDS_DECLARED_WRITES.has(file)).map((file) => sdkCallsIn(read(file), file));
 const sdkCalls = scanned.flatMap((s) => s.calls);
-const pluginCalls = allPlugins().flatMap((plugin) => plugin.calls.map((call) => `${call.service}:${call.operation}`));
+const pluginCalls = allPlugins().flatMap((plugin) => [
+  ...plugin.calls.map((call) => `${call.service}:${call.operation}`),
+  ...Object.keys(plugin.writes),
+]);
 const operatorOnly = new Set(OPERATOR_ONLY.map((entry) => entry.action));
 const required = [...new Set([...sdkCalls, ...pluginCalls, ...pacedOperations()])].filter((a) => !operatorOnly.has(a)).sort();
 
 describe(`${POLICY_FILE} (the controller's task role)`, () => {
   it("finds the SDK calls the code makes (the scan works)", () => {
     expect(scanned.flatMap((s) => s.problems)).toEqual([]);
-    for (const call of ["ecs:UpdateService", "ecs:RunTask", "scheduler:CreateSchedule", "codedeploy:CreateDeployment", "tag:GetResources"])
-      expect(sdkCalls).toContain(call);
+    for (const call of ["ecs:RunTask", "codedeploy:CreateDeployment", "tag:GetResources"]) expect(sdkCalls).toContain(call);
+    // The kinds' writes are sent by name (src/aws/sdk-command.ts): the registry's declarations carry them.
+    for (const call of ["ecs:UpdateService", "ecs:DeleteService", "scheduler:CreateSchedule"]) expect(required).toContain(call);
     expect(sdkCalls).toEqual(expect.arrayContaining(["ssm:GetParameters", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Scan"]));
   });
 
