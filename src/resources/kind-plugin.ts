@@ -6,6 +6,7 @@ import type { JsonObject, JsonPath, JsonValue } from "../json.js";
 import type { Manifest, Problem, ResourceKey } from "../manifests/types.js";
 import type { TaskDefinitionRef, ValidationContext } from "./common/validation.js";
 import type { KindExport } from "./kind-export.js";
+import type { KindOperations } from "./kind-operations.js";
 import type { KindPrune } from "./kind-prune.js";
 import type { RuntimeDetail } from "./kind-runtime.js";
 import type { LiveReads, LiveSnapshot, ReadCache } from "./live-snapshot.js";
@@ -145,6 +146,8 @@ export type KindPlugin<K extends string> = {
   readonly prune: KindPrune | undefined;
   /** The calls reading and writing this kind, each with its throttle category. */
   readonly calls: readonly KindCall[];
+  /** The day-2 operations on one live resource (restart, rollback); undefined: the kind has none. */
+  readonly operations: KindOperations | undefined;
 };
 
 /** The deploy facts of a kind that does not roll out tasks itself: healthy once written, never interrupted or rolled back. */

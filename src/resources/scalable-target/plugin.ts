@@ -53,4 +53,5 @@ export const scalableTargetPlugin = {
       "DeleteScalingPolicy",
     ],
   }),
+  operations: undefined,
 } as const satisfies KindPlugin<"ScalableTarget">;

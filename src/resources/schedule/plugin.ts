@@ -53,4 +53,5 @@ export const schedulePlugin = {
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
   export: { read: async (io) => (await import("./export-read.js")).scheduleExport.read(io) },
   calls: callsOf("scheduler", { "scheduler:api": ["ListSchedules", "GetSchedule", "CreateSchedule", "UpdateSchedule"] }),
+  operations: undefined,
 } as const satisfies KindPlugin<"Schedule">;

@@ -65,4 +65,5 @@ export const scheduledRulePlugin = {
       "UntagResource",
     ],
   }),
+  operations: undefined,
 } as const satisfies KindPlugin<"ScheduledRule">;

@@ -6,6 +6,7 @@ import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences } from "../
 import type { KindPlugin } from "../kind-plugin.js";
 import { isRolledBack, serviceHealth } from "./health.js";
 import { isInterruptedDeploy } from "./interrupted-deploy.js";
+import { serviceOperations } from "./operations.js";
 import { planService } from "./plan.js";
 import { residueChanges } from "./residue.js";
 import { validateService } from "./validate.js";
@@ -47,4 +48,5 @@ export const servicePlugin = {
     "ecs:service-modify": ["CreateService", "UpdateService", "DeleteService"],
     "ecs:tag-modify": ["TagResource", "UntagResource"],
   }),
+  operations: serviceOperations,
 } as const satisfies KindPlugin<"Service">;

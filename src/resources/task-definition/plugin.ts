@@ -44,4 +44,5 @@ export const taskDefinitionPlugin = {
     "ecs:task-definition-modify": ["RegisterTaskDefinition", "DeregisterTaskDefinition"],
     "ecs:tag-modify": ["TagResource", "UntagResource"],
   }),
+  operations: undefined,
 } as const satisfies KindPlugin<"TaskDefinition">;

@@ -34,6 +34,7 @@ const throwaway: KindPlugin<"Throwaway"> = {
   export: undefined,
   prune: undefined,
   calls: [{ service: "events", operation: "DescribeRule", throttle: "events:api" }],
+  operations: undefined,
 };
 
 // Type-level: every capability is required, so a kind missing any one of them does not compile.
@@ -61,6 +62,13 @@ const { runtime: _runtime, ...withoutRuntime } = throwaway;
 // @ts-expect-error a plug-in must say what the dashboard shows of its live state (a function answering undefined: nothing)
 const missingRuntime: KindPlugin<"Throwaway"> = withoutRuntime;
 
+const { operations: _operations, ...withoutOperations } = throwaway;
+// @ts-expect-error a plug-in must say which day-2 operations it supports, or `operations: undefined` (none)
+const missingOperations: KindPlugin<"Throwaway"> = withoutOperations;
+
+// @ts-expect-error a plug-in with operations must write out each one (`rollback: undefined` when it cannot roll back)
+const missingRollback: KindPlugin<"Throwaway"> = { ...throwaway, operations: { readOwned: () => Promise.reject(), restart: undefined } };
+
 // @ts-expect-error a registry that lacks a kind's plug-in does not compile
 const missingKind: KindRegistry<Kind | "Throwaway"> = { ...KIND_PLUGINS };
 
@@ -74,8 +82,19 @@ describe("kind registry", () => {
     expect(kindsOf(KIND_PLUGINS)).toEqual([...KINDS]);
     for (const kind of KINDS) expect(KIND_PLUGINS[kind].kind).toBe(kind);
     expect(
-      [noOptionalCapability, missingHealth, missingCalls, missingExport, missingPrune, missingRuntime, missingKind, wrongName].length,
-    ).toBe(8);
+      [
+        noOptionalCapability,
+        missingHealth,
+        missingCalls,
+        missingExport,
+        missingPrune,
+        missingRuntime,
+        missingOperations,
+        missingRollback,
+        missingKind,
+        wrongName,
+      ].length,
+    ).toBe(10);
   });
 
   it("paces every call a plug-in declares in the throttle bucket it names", () => {
