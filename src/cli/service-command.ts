@@ -2,10 +2,10 @@ import type { Command } from "commander";
 import { createAwsClients, destroyAwsClients } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { checkEndpointUrl } from "../config.js";
-import { readOwnedService } from "../engine/service-ops.js";
-import type { OwnedService } from "../engine/service-ops.js";
+import { readOwnedResource } from "../engine/service-ops.js";
 import { isEcsGitopsError } from "../errors.js";
 import { redactUrl } from "../redact.js";
+import type { OperationName, OwnedResource } from "../resources/kind-operations.js";
 import { sourceName } from "./aws-options.js";
 import { parseRateLimit } from "./commands/run.js";
 import { commandOutput } from "./print-problems.js";
@@ -38,18 +38,21 @@ export function serviceClients(flags: ServiceFlags): AwsClients {
 }
 
 /**
- * Read the service (refusing one ecs-gitops does not own), hand it to `use`, print any failure
- * with its code. Exit 1 when AWS or the ownership check refused, else what `use` returns.
+ * Read the resource (refusing one ecs-gitops does not own, or of a kind whose plug-in has no
+ * `operation`), hand it to `use`, print any failure with its code. Exit 2 for a key the command
+ * cannot act on, 1 when AWS or the ownership check refused, else what `use` returns.
  */
-export async function withOwnedService(
+export async function withOwnedResource(
   key: string,
+  run: { operation: OperationName; command: string },
   flags: ServiceFlags,
   io: CommandOutput,
-  use: (aws: AwsClients, owned: OwnedService) => Promise<number>,
+  use: (aws: AwsClients, owned: OwnedResource) => Promise<number>,
 ): Promise<number> {
   const aws = serviceClients(flags);
   try {
-    const owned = await readOwnedService(aws, key, flags.owner ?? process.env["ECS_GITOPS_OWNER"] ?? "ecs-gitops");
+    const owner = flags.owner ?? process.env["ECS_GITOPS_OWNER"] ?? "ecs-gitops";
+    const owned = await readOwnedResource(aws, key, owner, run.operation, run.command);
     return await use(aws, owned);
   } catch (error) {
     const code = isEcsGitopsError(error) ? ` [${error.code}]` : "";

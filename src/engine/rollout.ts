@@ -1,10 +1,9 @@
-import { clusterName } from "../aws/arn.js";
 import { describeServices } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { isJsonObject } from "../json.js";
 import type { JsonObject } from "../json.js";
 import type { ResourceKey } from "../manifests/types.js";
-import { judgeRollout } from "../resources/service/rollout.js";
+import { judgeRollout, startedDeployment } from "../resources/service/rollout.js";
 import type { AppliedWrite } from "./applier.js";
 
 /** One deployment a CreateService / UpdateService started, to follow until it settles. */
@@ -52,21 +51,8 @@ export function rolloutTargets(writes: readonly AppliedWrite[], startedAtMs: num
 
 /** The follow-up target for a service object an UpdateService / CreateService answered with. */
 export function targetOf(key: ResourceKey, service: JsonObject, startedAtMs: number): RolloutTarget | undefined {
-  const name = service["serviceName"];
-  const clusterArn = service["clusterArn"];
-  if (typeof name !== "string" || typeof clusterArn !== "string") return undefined;
-  const deployments = Array.isArray(service["deployments"]) ? service["deployments"].filter(isJsonObject) : [];
-  const primary = deployments.find((d) => d["status"] === "PRIMARY");
-  const id = primary?.["id"];
-  const revision = service["taskDefinition"] ?? primary?.["taskDefinition"];
-  return {
-    key,
-    cluster: clusterName(clusterArn),
-    service: name,
-    deploymentId: typeof id === "string" ? id : undefined,
-    revision: typeof revision === "string" ? revision : undefined,
-    startedAtMs,
-  };
+  const started = startedDeployment(service);
+  return started === undefined ? undefined : { key, ...started, startedAtMs };
 }
 
 /**

@@ -1,140 +1,65 @@
-import { familyOfArn, revisionOfRef } from "../aws/arn.js";
-import { describeServices, describeTaskDefinition, executeCall, listTaskDefinitionArns } from "../aws/index.js";
-import type { AwsClients } from "../aws/index.js";
 import { EcsGitopsError } from "../errors.js";
-import type { JsonObject } from "../json.js";
-import { parseResourceKey } from "../manifests/identity.js";
-import type { ResourceKey } from "../manifests/types.js";
-import { quoteOrAbsent } from "../resources/common/plan-util.js";
-import { tagListToMap } from "../resources/common/tags.js";
-import type { TagMap } from "../resources/common/tags.js";
-import { PINNED_REVISION_TAG, pinnedRevision } from "../resources/service/deploy-controls.js";
-import { OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../resources/types.js";
-import { targetOf } from "./rollout.js";
-import type { RolloutTarget } from "./rollout.js";
+import type { AwsClients } from "../aws/index.js";
+import { readResourceKey } from "../manifests/identity.js";
+import type { KindOperations, OperationName, OwnedResource, Started } from "../resources/kind-operations.js";
+import { descriptorOf, KINDS } from "../resources/kinds.js";
+import type { Kind } from "../resources/kinds.js";
+import { pluginOf } from "../resources/registry.js";
 
-/**
- * Written as the spec-hash by `release`: no manifest hashes to it, so the controller takes git's
- * revision as a pending deploy (not drift) even after a restart.
- */
-export const RELEASED_SPEC_HASH = "released";
+/** A kind's operations, with `O` known to be there. */
+type Supplying<O extends OperationName> = KindOperations & { readonly [P in O]: NonNullable<KindOperations[P]> };
 
-export type OwnedService = { key: ResourceKey; cluster: string; name: string; arn: string; service: JsonObject; tags: TagMap };
-
-/** `Service/<cluster>/<name>` → its parts; an InvalidRequest naming the expected form otherwise. */
-export function serviceKeyParts(key: string): { cluster: string; name: string } {
-  const bad = new EcsGitopsError("InvalidRequest", `"${key}" is not a service key: write Service/<cluster>/<name>`, { where: key });
-  let parsed;
-  try {
-    parsed = parseResourceKey(key);
-  } catch {
-    throw bad;
-  }
-  if (parsed.kind !== "Service" || parsed.scope === undefined || parsed.scope.includes("/")) throw bad;
-  return { cluster: parsed.scope, name: parsed.name };
+/** How a key of `kind` is written: `Service/<cluster>/<name>`. */
+function keyForm(kind: Kind): string {
+  const scope = descriptorOf(kind).scope;
+  return scope === undefined ? `${kind}/<name>` : `${kind}/<${scope.field}>/<name>`;
 }
 
 /**
- * The service as AWS has it now, if ecs-gitops owns it: our owner tag and a source tag (written
- * from git by us). Anything else is refused before a write (NotFound, NotOwned).
+ * The operations of `key`'s kind, looked up in the registry, when its plug-in supplies `operation`
+ * (what the CLI's `command` runs). Anything else is an InvalidRequest naming the kinds that do.
  */
-export async function readOwnedService(aws: AwsClients, key: string, owner: string): Promise<OwnedService> {
-  const { cluster, name } = serviceKeyParts(key);
-  const service = (await describeServices(aws, cluster, [name])).services.get(name);
-  if (service === undefined)
-    throw new EcsGitopsError("NotFound", `${key}: no such service on AWS (check the cluster and the name, and --region)`, { where: key });
-  const tags = tagListToMap(service["tags"]);
-  const arn = typeof service["serviceArn"] === "string" ? service["serviceArn"] : "";
-  if (tags[OWNER_TAG] !== owner || tags[SOURCE_TAG] === undefined)
-    throw new EcsGitopsError(
-      "NotOwned",
-      `${key}: not managed by "${owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(tags[OWNER_TAG])}, ${SOURCE_TAG} ` +
-        `is ${quoteOrAbsent(tags[SOURCE_TAG])}), so nothing was written. Pass --owner ` +
-        `if another owner manages it`,
-      { where: key },
-    );
-  return { key, cluster, name, arn, service, tags };
-}
-
-/** One UpdateService forceNewDeployment: new tasks of the same revision, nothing registered. */
-export async function restartService(aws: AwsClients, owned: OwnedService): Promise<RolloutTarget | undefined> {
-  const startedAtMs = Date.now();
-  const output = await executeCall(aws, {
-    operation: "ecs:UpdateService",
-    input: { cluster: owned.cluster, service: owned.name, forceNewDeployment: true },
-  });
-  const service = output["service"];
-  return service !== null && typeof service === "object" && !Array.isArray(service) ? targetOf(owned.key, service, startedAtMs) : undefined;
-}
-
-/** The revision number of a task definition ARN; NaN without one, so it never sorts as older. */
-function revisionNumber(arn: string): number {
-  return revisionOfRef(arn) ?? Number.NaN;
+export function operationsFor<O extends OperationName>(key: string, operation: O, command: string = operation): Supplying<O> {
+  const able = KINDS.filter((kind) => pluginOf(kind).operations?.[operation] !== undefined).map(keyForm);
+  const forms = able.length === 0 ? `no kind` : able.join(" or ");
+  const kind = readResourceKey(key)?.kind;
+  if (kind === undefined) throw new EcsGitopsError("InvalidRequest", `"${key}" is not a resource key: write ${forms}`, { where: key });
+  const operations = pluginOf(kind).operations;
+  if (operations?.[operation] === undefined)
+    throw new EcsGitopsError("InvalidRequest", `${key}: ${kind} has no ${operation}; ${command} acts on ${forms}`, { where: key });
+  return operations as Supplying<O>;
 }
 
 /**
- * The revision to roll back to: `to` (a number, `family:N` or an ARN) as AWS knows it, else the
- * newest ACTIVE revision of the running family older than the one the service runs.
+ * The resource as AWS has it now, if ecs-gitops owns it (our owner tag and a source tag): what
+ * `command` may write. A kind without `operation` is refused before anything is read.
  */
-export async function rollbackTarget(aws: AwsClients, owned: OwnedService, to: string | undefined): Promise<string> {
-  const current = typeof owned.service["taskDefinition"] === "string" ? owned.service["taskDefinition"] : "";
-  const family = familyOfArn(current);
-  if (to !== undefined) {
-    const ref = /^\d+$/.test(to) && family !== undefined ? `${family}:${to}` : to;
-    const found = await describeTaskDefinition(aws, ref);
-    const td = found?.["taskDefinition"];
-    const arn = td !== null && typeof td === "object" && !Array.isArray(td) ? td["taskDefinitionArn"] : undefined;
-    if (typeof arn !== "string")
-      throw new EcsGitopsError(
-        "NotFound",
-        `${owned.key}: task definition "${ref}" does not exist (list them with aws ecs list-task-definitions)`,
-        {
-          where: owned.key,
-        },
-      );
-    return arn;
-  }
-  if (family === undefined)
-    throw new EcsGitopsError("InvalidRequest", `${owned.key}: runs "${current}", not a task definition revision ARN: pass --to`, {
-      where: owned.key,
-    });
-  const older = (await listTaskDefinitionArns(aws, family, "ACTIVE"))
-    .filter((arn) => revisionNumber(arn) < revisionNumber(current))
-    .sort((a, b) => revisionNumber(b) - revisionNumber(a));
-  if (older[0] === undefined)
-    throw new EcsGitopsError("NotFound", `${owned.key}: ${family} has no ACTIVE revision older than ${current}: pass --to REVISION`, {
-      where: owned.key,
-    });
-  return older[0];
+export async function readOwnedResource(
+  aws: AwsClients,
+  key: string,
+  owner: string,
+  operation: OperationName,
+  command: string = operation,
+): Promise<OwnedResource> {
+  return operationsFor(key, operation, command).readOwned(aws, key, owner);
 }
 
-/** Point the service at `revision` (no registration) and pin it there with a tag on the service. */
-export async function rollbackService(aws: AwsClients, owned: OwnedService, revision: string): Promise<RolloutTarget | undefined> {
-  const startedAtMs = Date.now();
-  // Pin first: a controller that looks between the two writes must not deploy git back over it.
-  await executeCall(aws, {
-    operation: "ecs:TagResource",
-    input: { resourceArn: owned.arn, tags: [{ key: PINNED_REVISION_TAG, value: revision }] },
-  });
-  const output = await executeCall(aws, {
-    operation: "ecs:UpdateService",
-    input: { cluster: owned.cluster, service: owned.name, taskDefinition: revision },
-  });
-  const service = output["service"];
-  return service !== null && typeof service === "object" && !Array.isArray(service) ? targetOf(owned.key, service, startedAtMs) : undefined;
+/** `ecs-gitops restart`: start again what runs now (a service: one forceNewDeployment, nothing registered). */
+export async function restartResource(aws: AwsClients, owned: OwnedResource): Promise<Started | undefined> {
+  return operationsFor(owned.key, "restart").restart(aws, owned);
 }
 
-/**
- * Lift a rollback pin. The spec-hash tag is set to a value no manifest has, so the controller
- * deploys git's revision as a pending deploy (not drift) at its next look. Returns the pin lifted.
- */
-export async function releaseService(aws: AwsClients, owned: OwnedService): Promise<string | undefined> {
-  const pin = pinnedRevision(owned.tags);
-  if (pin === undefined) return undefined;
-  await executeCall(aws, {
-    operation: "ecs:TagResource",
-    input: { resourceArn: owned.arn, tags: [{ key: SPEC_HASH_TAG, value: RELEASED_SPEC_HASH }] },
-  });
-  await executeCall(aws, { operation: "ecs:UntagResource", input: { resourceArn: owned.arn, tagKeys: [PINNED_REVISION_TAG] } });
-  return pin;
+/** The revision `rollback` goes to: `to`, else the one before the running one. */
+export async function rollbackTarget(aws: AwsClients, owned: OwnedResource, to: string | undefined): Promise<string> {
+  return operationsFor(owned.key, "rollback").rollback.target(aws, owned, to);
+}
+
+/** Run `revision` and hold it there against git until `release`. */
+export async function rollbackResource(aws: AwsClients, owned: OwnedResource, revision: string): Promise<Started | undefined> {
+  return operationsFor(owned.key, "rollback").rollback.run(aws, owned, revision);
+}
+
+/** Lift a rollback's hold: git's revision deploys again. Returns the revision that was held. */
+export async function releaseResource(aws: AwsClients, owned: OwnedResource): Promise<string | undefined> {
+  return operationsFor(owned.key, "rollback", "release").rollback.release(aws, owned);
 }

@@ -6,6 +6,7 @@ import type { JsonObject, JsonPath, JsonValue } from "../json.js";
 import type { Manifest, Problem, ResourceKey } from "../manifests/types.js";
 import type { TaskDefinitionRef, ValidationContext } from "./common/validation.js";
 import type { KindExport } from "./kind-export.js";
+import type { KindOperations } from "./kind-operations.js";
 import type { KindPrune } from "./kind-prune.js";
 import type { KindWrites } from "./kind-writes.js";
 import type { RuntimeDetail } from "./kind-runtime.js";
@@ -151,6 +152,8 @@ export type KindPlugin<K extends string> = {
    * sent again after a lost answer, and what it makes stale in the reader's cache (kind-writes.ts).
    */
   readonly writes: KindWrites;
+  /** The day-2 operations on one live resource (restart, rollback); undefined: the kind has none. */
+  readonly operations: KindOperations | undefined;
 };
 
 /** The deploy facts of a kind that does not roll out tasks itself: healthy once written, never interrupted or rolled back. */

@@ -6,7 +6,7 @@ import { CreateServiceCommand, DescribeServicesCommand, ListTaskDefinitionsComma
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
-import { readOwnedService, restartService } from "../../src/engine/service-ops.js";
+import { readOwnedResource, restartResource } from "../../src/engine/service-ops.js";
 import { FaultProxy } from "./fault-proxy.js";
 import { runCli } from "../../src/cli/main.js";
 import { applyOnceWithWrites, planOnce } from "../../src/engine/one-shot.js";
@@ -119,10 +119,10 @@ describe("restart", () => {
       rateLimit: false,
     });
     try {
-      const owned = await readOwnedService(aws, KEY, "ecs-gitops");
+      const owned = await readOwnedResource(aws, KEY, "ecs-gitops", "restart");
       const before = (await live(w.ecs)).deployment;
       proxy.failNext({ operation: "UpdateService", fault: "500", times: 1 });
-      await restartService(aws, owned);
+      await restartResource(aws, owned);
       const stats = aws.calls.snapshot();
       expect(proxy.seen.get("UpdateService")).toBe(1);
       expect(stats.byOperation["ecs:UpdateService"]).toMatchObject({ calls: 1, landedChecks: 1, landedFound: 1 });

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { restartService } from "../../engine/service-ops.js";
+import { restartResource } from "../../engine/service-ops.js";
 import type { CommandOutput } from "../print-problems.js";
-import { registerServiceCommand, withOwnedService } from "../service-command.js";
+import { registerServiceCommand, withOwnedResource } from "../service-command.js";
 import type { ServiceFlags } from "../service-command.js";
 
 /** `ecs-gitops restart Service/<cluster>/<name>`: new tasks of the same revision (one forceNewDeployment). */
@@ -14,8 +14,8 @@ export function registerRestart(program: Command): void {
 }
 
 export async function runRestart(key: string, flags: ServiceFlags, io: CommandOutput): Promise<number> {
-  return withOwnedService(key, flags, io, async (aws, owned) => {
-    const target = await restartService(aws, owned);
+  return withOwnedResource(key, { operation: "restart", command: "restart" }, flags, io, async (aws, owned) => {
+    const target = await restartResource(aws, owned);
     io.out(`restarted ${key}: new deployment ${target?.deploymentId ?? "(id not returned)"} of ${target?.revision ?? "its revision"}\n`);
     return 0;
   });

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { releaseService, rollbackService, rollbackTarget } from "../../engine/service-ops.js";
+import { releaseResource, rollbackResource, rollbackTarget } from "../../engine/service-ops.js";
 import type { CommandOutput } from "../print-problems.js";
-import { registerServiceCommand, withOwnedService } from "../service-command.js";
+import { registerServiceCommand, withOwnedResource } from "../service-command.js";
 import type { ServiceFlags } from "../service-command.js";
 
 type RollbackFlags = ServiceFlags & { to?: string };
@@ -29,9 +29,9 @@ export function registerRollback(program: Command): void {
 }
 
 export async function runRollback(key: string, flags: RollbackFlags, io: CommandOutput): Promise<number> {
-  return withOwnedService(key, flags, io, async (aws, owned) => {
+  return withOwnedResource(key, { operation: "rollback", command: "rollback" }, flags, io, async (aws, owned) => {
     const revision = await rollbackTarget(aws, owned, flags.to);
-    const target = await rollbackService(aws, owned, revision);
+    const target = await rollbackResource(aws, owned, revision);
     io.out(
       `rolled back ${key} to ${revision} (deployment ${target?.deploymentId ?? "?"}); ` +
         `pinned: git does not replace it until \`ecs-gitops release ${key}\`\n`,
@@ -41,8 +41,8 @@ export async function runRollback(key: string, flags: RollbackFlags, io: Command
 }
 
 export async function runRelease(key: string, flags: ServiceFlags, io: CommandOutput): Promise<number> {
-  return withOwnedService(key, flags, io, async (aws, owned) => {
-    const pin = await releaseService(aws, owned);
+  return withOwnedResource(key, { operation: "rollback", command: "release" }, flags, io, async (aws, owned) => {
+    const pin = await releaseResource(aws, owned);
     io.out(pin === undefined ? `${key} is not pinned: nothing to release\n` : `released ${key} from ${pin}: git deploys it again\n`);
     return 0;
   });

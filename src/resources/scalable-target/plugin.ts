@@ -47,4 +47,5 @@ export const scalableTargetPlugin = {
   export: { read: async (io) => (await import("./export-read.js")).scalableTargetExport.read(io) },
   calls: callsOf("application-autoscaling", { "application-autoscaling:api": ["DescribeScalableTargets", "DescribeScalingPolicies"] }),
   writes: SCALABLE_TARGET_WRITES,
+  operations: undefined,
 } as const satisfies KindPlugin<"ScalableTarget">;

@@ -55,4 +55,5 @@ export const schedulePlugin = {
   export: { read: async (io) => (await import("./export-read.js")).scheduleExport.read(io) },
   calls: callsOf("scheduler", { "scheduler:api": ["ListSchedules", "GetSchedule"] }),
   writes: SCHEDULE_WRITES,
+  operations: undefined,
 } as const satisfies KindPlugin<"Schedule">;

@@ -54,4 +54,5 @@ export const scheduledRulePlugin = {
   export: { read: async (io) => (await import("./export-read.js")).scheduledRuleExport.read(io) },
   calls: callsOf("events", { "events:api": ["ListRules", "DescribeRule", "ListTargetsByRule", "ListTagsForResource"] }),
   writes: SCHEDULED_RULE_WRITES,
+  operations: undefined,
 } as const satisfies KindPlugin<"ScheduledRule">;

@@ -6,6 +6,7 @@ import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences } from "../
 import type { KindPlugin } from "../kind-plugin.js";
 import { isRolledBack, serviceHealth } from "./health.js";
 import { isInterruptedDeploy } from "./interrupted-deploy.js";
+import { serviceOperations } from "./operations.js";
 import { planService } from "./plan.js";
 import { residueChanges } from "./residue.js";
 import { validateService } from "./validate.js";
@@ -48,4 +49,5 @@ export const servicePlugin = {
     "ecs:cluster-read": ["DescribeClusters"],
   }),
   writes: SERVICE_WRITES,
+  operations: serviceOperations,
 } as const satisfies KindPlugin<"Service">;

@@ -1,3 +1,4 @@
+import { clusterName } from "../../aws/arn.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject } from "../../json.js";
 import { epochMs } from "../common/aws-time.js";
@@ -102,6 +103,25 @@ function eventsSince(service: JsonObject, sinceMs: number | undefined): string[]
     .filter((e): e is { at: number; message: string } => e.message !== undefined && (sinceMs === undefined || e.at >= sinceMs))
     .sort((a, b) => b.at - a.at)
     .map((e) => e.message);
+}
+
+/** The deployment a CreateService / UpdateService answer started: the service, its cluster, the PRIMARY deployment and revision. */
+export function startedDeployment(
+  service: JsonObject,
+): { cluster: string; service: string; deploymentId: string | undefined; revision: string | undefined } | undefined {
+  const name = service["serviceName"];
+  const clusterArn = service["clusterArn"];
+  if (typeof name !== "string" || typeof clusterArn !== "string") return undefined;
+  const deployments = Array.isArray(service["deployments"]) ? service["deployments"].filter(isJsonObject) : [];
+  const primary = deployments.find((d) => d["status"] === "PRIMARY");
+  const id = primary?.["id"];
+  const revision = service["taskDefinition"] ?? primary?.["taskDefinition"];
+  return {
+    cluster: clusterName(clusterArn),
+    service: name,
+    deploymentId: typeof id === "string" ? id : undefined,
+    revision: typeof revision === "string" ? revision : undefined,
+  };
 }
 
 function idOf(deployment: JsonObject | undefined): { deploymentId?: string; revision?: string } {

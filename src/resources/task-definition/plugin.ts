@@ -45,4 +45,5 @@ export const taskDefinitionPlugin = {
     "ecs:task-definition-read": ["DescribeTaskDefinition", "ListTaskDefinitions"],
   }),
   writes: TASK_DEFINITION_WRITES,
+  operations: undefined,
 } as const satisfies KindPlugin<"TaskDefinition">;

@@ -41,6 +41,7 @@ const throwaway: KindPlugin<"Throwaway"> = {
   writes: {
     "scheduler:DeleteSchedule": { throttle: "scheduler:api", retry: "resend", stale: { failed: (cache) => cache.schedules.clear() } },
   },
+  operations: undefined,
 };
 
 // Type-level: every capability is required, so a kind missing any one of them does not compile.
@@ -78,6 +79,13 @@ const { runtime: _runtime, ...withoutRuntime } = throwaway;
 // @ts-expect-error a plug-in must say what the dashboard shows of its live state (a function answering undefined: nothing)
 const missingRuntime: KindPlugin<"Throwaway"> = withoutRuntime;
 
+const { operations: _operations, ...withoutOperations } = throwaway;
+// @ts-expect-error a plug-in must say which day-2 operations it supports, or `operations: undefined` (none)
+const missingOperations: KindPlugin<"Throwaway"> = withoutOperations;
+
+// @ts-expect-error a plug-in with operations must write out each one (`rollback: undefined` when it cannot roll back)
+const missingRollback: KindPlugin<"Throwaway"> = { ...throwaway, operations: { readOwned: () => Promise.reject(), restart: undefined } };
+
 // @ts-expect-error a registry that lacks a kind's plug-in does not compile
 const missingKind: KindRegistry<Kind | "Throwaway"> = { ...KIND_PLUGINS };
 
@@ -100,11 +108,13 @@ describe("kind registry", () => {
         undeclared,
         missingExport,
         missingPrune,
+        missingOperations,
+        missingRollback,
         missingRuntime,
         missingKind,
         wrongName,
       ].length,
-    ).toBe(11);
+    ).toBe(13);
   });
 
   it("paces every call a plug-in declares in the throttle bucket it names", () => {
