@@ -39,5 +39,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # The node flags are the bin script's shebang (src/cli/main.ts): V8 sized for a small, steady
 # heap; without them the controller peaks near 200 MiB at 1,000 services instead of ~125 MiB
 # (docs/scale.md#memory). NODE_OPTIONS cannot carry --optimize-for-size.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--optimize-for-size", "--max-semi-space-size=1", "--v8-pool-size=1", "/app/dist/cli/main.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--optimize-for-size", "--max-semi-space-size=1", "--v8-pool-size=1", "--expose-gc", "/app/dist/cli/main.js"]
 CMD ["run"]
