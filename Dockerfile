@@ -38,7 +38,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # Exec form and tini as PID 1: SIGTERM from ECS reaches node, and git child processes are reaped.
 # The node flags are the bin script's shebang (src/cli/main.ts): V8 sized for a small, steady
 # heap, and gc exposed so the commit loader collects before each worker; without them the
-# controller peaks near 260 MiB at 1,000 services instead of ~141 MiB
+# controller peaks near 260 MiB at 1,000 services instead of 135–141 MiB
 # (docs/scale.md#the-commit-load-measured-again). NODE_OPTIONS cannot carry --optimize-for-size.
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "--optimize-for-size", "--max-semi-space-size=1", "--v8-pool-size=1", "--expose-gc", "/app/dist/cli/main.js"]
 CMD ["run"]
