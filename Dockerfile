@@ -38,7 +38,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     "fetch('http://127.0.0.1:'+(process.env.ECS_GITOPS_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form and tini as PID 1: SIGTERM from ECS reaches node, and git child processes are reaped.
 # The node flags are the bin script's shebang (src/cli/main.ts): V8 sized for a small, steady
-# heap; without them the controller peaks near 200 MiB at 1,000 services instead of ~125 MiB
-# (docs/scale.md#memory). NODE_OPTIONS cannot carry --optimize-for-size.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--optimize-for-size", "--max-semi-space-size=1", "--v8-pool-size=1", "/app/dist/cli/main.js"]
+# heap, and gc exposed so the commit loader collects before each worker; without them the
+# controller peaks near 260 MiB at 1,000 services instead of 135–141 MiB
+# (docs/scale.md#the-commit-load-measured-again). NODE_OPTIONS cannot carry --optimize-for-size.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--optimize-for-size", "--max-semi-space-size=1", "--v8-pool-size=1", "--expose-gc", "/app/dist/cli/main.js"]
 CMD ["run"]

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --optimize-for-size --max-semi-space-size=1 --v8-pool-size=1
+#!/usr/bin/env -S node --optimize-for-size --max-semi-space-size=1 --v8-pool-size=1 --expose-gc
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";

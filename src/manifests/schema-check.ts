@@ -1,41 +1,22 @@
-import { Ajv } from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { closest } from "fastest-levenshtein";
 import type { JsonPath, JsonValue } from "../json.js";
 import { plural, quoted } from "../text.js";
 import { descriptorOf } from "../resources/kinds.js";
 import { awsDefs } from "./schema/aws-schema.generated.js";
-import { KINDS } from "./types.js";
+import * as generated from "./schema/validators.generated.js";
 import type { Kind, ProblemCode } from "./types.js";
 
 /** A schema finding, located by its path inside `spec`. */
 export type SchemaFinding = { path: JsonPath; code: ProblemCode; message: string };
 
-// Compiled on first use per kind: a repository without schedules never pays for their schema.
-const validators = new Map<Kind, ValidateFunction>();
-let ajv: Ajv | undefined;
-
-function validatorOf(kind: Kind): ValidateFunction {
-  const known = validators.get(kind);
-  if (known !== undefined) return known;
-  // allErrors: report every problem of a run at once; verbose: parentSchema for "did you mean".
-  ajv ??= new Ajv({ allErrors: true, strict: false, verbose: true });
-  const compiled = ajv.compile({ ...descriptorOf(kind).schema, $defs: defsOf(kind) });
-  validators.set(kind, compiled);
-  return compiled;
-}
-
-function defsOf(kind: Kind): Record<string, object> {
-  const own = descriptorOf(kind).defsPrefix;
-  const others = KINDS.flatMap((k) => descriptorOf(k).defsPrefix ?? []);
-  return Object.fromEntries(
-    Object.entries(awsDefs).filter(([name]) => (own !== undefined ? name.startsWith(own) : !others.some((p) => name.startsWith(p)))),
-  );
-}
+// Compiled ahead of time by scripts/gen-validators.ts (ajv, allErrors + verbose): loading a commit
+// neither imports ajv's compiler nor compiles the AWS schemas (docs/scale.md#memory).
+const VALIDATORS = generated as unknown as Record<Kind, ValidateFunction>;
 
 /** Check a spec against the AWS API model of its kind. Pure. */
 export function checkSpecSchema(kind: Kind, spec: JsonValue): SchemaFinding[] {
-  const validate = validatorOf(kind);
+  const validate = VALIDATORS[kind];
   if (validate(spec)) return [];
   return dedupe(
     oneErrorPerEmptyValue(validate.errors ?? [])

@@ -11,6 +11,7 @@ import { problem } from "../manifests/parse.js";
 import { registerSecretValue } from "../redact.js";
 import type { LoadResult, Manifest } from "../manifests/types.js";
 import { loadDesiredState } from "../resources/load.js";
+import { collectGarbage } from "./heap-collect.js";
 
 export type CommitLoadRequest = {
   /** The manifests root inside a materialised commit. */
@@ -99,6 +100,7 @@ export function loadCommitInWorker(
   limits: CommitLoadLimits | undefined = DEFAULT_COMMIT_LOAD_LIMITS,
 ): Promise<CommitLoad> {
   limits ??= DEFAULT_COMMIT_LOAD_LIMITS;
+  collectGarbage();
   return new Promise((resolve, reject) => {
     const worker = startWorker(request, limits);
     let settled = false;

@@ -9,6 +9,8 @@ describe("the controller's node flags (peak RSS at 1000 services, docs/scale.md#
   it("the bin script sets the memory flags, and the container image runs node with the same ones", () => {
     const flags = binNodeFlags(ROOT);
     expect(flags).toContain("--optimize-for-size");
+    // The commit loader collects the heap before each worker starts: a no-op without it.
+    expect(flags).toContain("--expose-gc");
     const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(path.join(ROOT, "Dockerfile"), "utf8"))?.[1];
     const argv = JSON.parse(entrypoint ?? "[]") as string[];
     const node = argv.indexOf("node");
