@@ -41,5 +41,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # heap, and gc exposed so the commit loader collects before each worker; without them the
 # controller peaks near 260 MiB at 1,000 services instead of 135–141 MiB
 # (docs/scale.md#the-commit-load-measured-again). NODE_OPTIONS cannot carry --optimize-for-size.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--optimize-for-size", "--max-semi-space-size=1", "--v8-pool-size=1", "--expose-gc", "/app/dist/cli/main.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--optimize-for-size", "--max-semi-space-size=1", "--v8-pool-size=1", "--expose-gc", \
+  "/app/dist/cli/main.js"]
 CMD ["run"]
