@@ -1,7 +1,5 @@
-import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import { writeFileAtomic } from "./atomic-file.js";
-import { isErrnoCode } from "./drift-store.js";
+import { readJsonFile, writeFileAtomic } from "./atomic-file.js";
 import { isJsonObject } from "../json.js";
 import { parseTimeMs } from "../time.js";
 import type { ResourceKey } from "../manifests/types.js";
@@ -38,21 +36,13 @@ export class FileRecordStore {
 
   /** Never throws: a file that cannot be used is logged and read as no records. */
   async load(): Promise<LoadedRecords> {
-    let text: string;
-    try {
-      text = await readFile(this.#path, "utf8");
-    } catch (error) {
-      if (isErrnoCode(error, "ENOENT")) return { type: "missing" };
-      this.#log?.warn({ path: this.#path, err: error }, "resource records unreadable, starting empty (fix the file's permissions)");
+    const file = await readJsonFile(this.#path);
+    if (file.type === "missing") return { type: "missing" };
+    if (file.type === "unreadable") {
+      this.#log?.warn({ path: this.#path, err: file.error }, "resource records unreadable, starting empty (fix the file's permissions)");
       return { type: "unusable" };
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const result = parseRecords(parsed);
+    const result = parseRecords(file.value);
     if (result === undefined) {
       const warning = "resource records corrupt or of another version, starting empty (a revert made while down may be taken for drift)";
       this.#log?.warn({ path: this.#path }, warning);
