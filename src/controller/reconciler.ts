@@ -13,7 +13,7 @@ import type { QueueResult } from "./queue.js";
 import { pluginFor } from "../resources/registry.js";
 import { applies, changedCount, decide } from "./policy.js";
 import { ResourceRecords } from "../state/records.js";
-import { appliedStatus } from "../state/record-projection.js";
+import { reconciledStatus } from "../state/record-projection.js";
 import type { ReconcilerOptions, ReconcilerSettings } from "./reconciler-options.js";
 import { pollAfterMs, resyncAfterMs } from "../engine/waves.js";
 import type { Verdict } from "./policy.js";
@@ -280,14 +280,7 @@ export class Reconciler {
       const applied = { lastAppliedCommit: commit, lastAppliedAt: now.toISOString() };
       this.#records.update(key, { appliedAt: this.#now().getTime(), ...applied, ...seen });
       this.#armResidue(manifest, verdict, commit, snapshot);
-      status.update(key, {
-        sync: "Synced",
-        health: health.health,
-        message: health.message,
-        ...appliedStatus(this.#records.get(key)),
-        lastError: undefined,
-        drift: undefined,
-      });
+      status.update(key, reconciledStatus({ record: this.#records.get(key), applied: true, verdict, health, drift: undefined }));
       this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
       return { requeueAfterMs: pollAfterMs(settings.progressPollMs, this.#resyncPhase, Date.now()) };
     }
@@ -295,14 +288,7 @@ export class Reconciler {
     // Found as git says without a write of ours (a first look): in force as of this commit.
     if (verdict.sync === "Synced" && this.#records.get(key).lastAppliedCommit === undefined)
       this.#records.update(key, { lastAppliedCommit: commit });
-    status.update(key, {
-      sync: verdict.sync,
-      health: health.health,
-      message: verdict.message ?? health.message,
-      lastError: undefined,
-      drift: drift ? { since: drift.firstSeen, fields: drift.fields.map((f) => f.path) } : undefined,
-      ...appliedStatus(this.#records.get(key)),
-    });
+    status.update(key, reconciledStatus({ record: this.#records.get(key), applied: false, verdict, health, drift }));
     if (verdict.sync === "Synced") this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
     log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
     // While a service rolls out, look again soon; otherwise at the next resync. Both on shared ticks.
