@@ -30,10 +30,6 @@ export class FileRecordStore {
     this.#log = log;
   }
 
-  get path(): string {
-    return this.#path;
-  }
-
   /** Never throws: a file that cannot be used is logged and read as no records. */
   async load(): Promise<LoadedRecords> {
     const file = await readJsonFile(this.#path);
