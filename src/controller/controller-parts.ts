@@ -29,6 +29,7 @@ import { startDeployHooks } from "./deploy-hooks-setup.js";
 import { DeployTracker } from "./deploys.js";
 import { PrunePass } from "./prune-pass.js";
 import { Reconciler } from "./reconciler.js";
+import { openRecords } from "../state/record-store.js";
 import type { ResourceKey } from "../manifests/types.js";
 
 /** The parts a controller's reconciler is built from (all made once at start). */
@@ -80,7 +81,9 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     p.log.info({ key: d.key, deploymentId: d.deploymentId, status: d.status }, "codedeploy deployment");
     deploys.settleCodeDeploy(d, p.now());
   });
+  const records = await openRecords(path.join(o.workDir, "records.json"), { log: p.log, legacySeen: p.drift.legacySeenLive() });
   const reconciler = new Reconciler({
+    records,
     hooks,
     paused: pause.paused,
     codeDeploy,

@@ -204,7 +204,7 @@ export class Controller {
     await this.#leasing?.stop().catch(() => undefined);
     this.#closePause?.();
     await this.#alerts?.flush(Math.min(2_000, left()));
-    await this.#drift?.flush();
+    await Promise.all([this.#drift?.flush(), this.#reconciler?.flush()]);
     await this.#history?.flush();
     await this.#http?.close();
     await this.#source?.close();

@@ -5,6 +5,7 @@ import type { SecretMatcher } from "../diff/mask.js";
 import type { Action } from "../resources/types.js";
 import type { ApplyOptions, ApplyResult } from "../engine/applier.js";
 import type { DriftTracker } from "../state/drift.js";
+import type { ResourceRecords } from "../state/records.js";
 import type { LiveReader } from "../engine/live-state.js";
 import type { ControllerMetrics } from "../state/metrics.js";
 import type { IgnoreRule } from "../engine/planner.js";
@@ -62,6 +63,8 @@ export type ReconcilerOptions = {
   plan?: Planner | undefined;
   status: StatusStore;
   drift: DriftTracker;
+  /** One record per resource (records.ts), restored from the work dir; unset: a fresh memory-only one. */
+  records?: ResourceRecords | undefined;
   alerts: AlertDispatcher;
   /** Follows started deployments, keeps the deploy history and rollback pins (docs/deploys.md). */
   deploys?: DeployTracker | undefined;

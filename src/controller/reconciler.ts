@@ -1,5 +1,4 @@
 import { selfHealOf } from "../manifests/annotations.js";
-import { readResourceKey } from "../manifests/identity.js";
 import { maskChanges } from "../diff/structural.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
@@ -11,9 +10,10 @@ import type { DesiredState } from "../engine/desired-state.js";
 import type { LiveSnapshot, PlanResult } from "../engine/planner.js";
 import { identityOf, isInterruptedDeploy } from "../engine/observed.js";
 import type { QueueResult } from "./queue.js";
-import { pluginFor, pluginOf } from "../resources/registry.js";
+import { pluginFor } from "../resources/registry.js";
 import { applies, changedCount, decide } from "./policy.js";
 import { ResourceRecords } from "../state/records.js";
+import { reconciledStatus } from "../state/record-projection.js";
 import type { ReconcilerOptions, ReconcilerSettings } from "./reconciler-options.js";
 import { pollAfterMs, resyncAfterMs } from "../engine/waves.js";
 import type { Verdict } from "./policy.js";
@@ -24,7 +24,7 @@ import { recordWithHooks } from "./deploy-hooks.js";
 import type { HookWave } from "./deploy-hooks.js";
 import { ReadAhead, readBatch } from "./batch-read.js";
 import type { KeyRead } from "./batch-read.js";
-import { WriteOrder } from "./write-order.js";
+import { planOrderOf, WriteOrder } from "./write-order.js";
 import { PRUNE_KEY } from "./prune-pass.js";
 import { recordBlocked, recordFailed } from "./reconcile-failure.js";
 
@@ -52,8 +52,8 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.#o = { ...options };
-    // Seen-live hashes persisted by the drift tracker (restored before we are built).
-    this.#records = new ResourceRecords(options.drift);
+    // The controller passes the records restored from the work dir (records.json); unit tests, memory-only ones.
+    this.#records = options.records ?? new ResourceRecords();
     this.#reads = new BatchReader(
       async (keys) => {
         const context = { o: this.#o, records: this.#records, desired: this.#desired, now: this.#now(), upcoming: this.#o.upcoming?.() };
@@ -211,7 +211,7 @@ export class Reconciler {
       changedPaths: changes.map((c) => c.path),
       deletedByHand,
       desiredCommit: desired.commitOf.get(key) ?? desired.commit,
-      lastAppliedCommit: this.#o.status.get(key)?.lastAppliedRevision,
+      lastAppliedCommit: record.lastAppliedCommit,
       desiredSpecHash: desiredHash,
       // The spec hash our last write left on the resource's tag (undefined: no tag, or no resource).
       lastAppliedSpecHash: pluginFor(manifest).tags(manifest, snapshot)?.[SPEC_HASH_TAG],
@@ -277,29 +277,18 @@ export class Reconciler {
       log.info({ action: action.type, calls: outcome.calls, heal }, heal ? "drift reverted" : "applied");
       // What we created exists as git says: gone at the next look means deleted by hand (drift).
       const seen = action.type === "create" ? { seenLiveHash: this.#desiredHash(manifest) } : {};
-      this.#records.update(key, { appliedAt: this.#now().getTime(), ...seen });
+      const applied = { lastAppliedCommit: commit, lastAppliedAt: now.toISOString() };
+      this.#records.update(key, { appliedAt: this.#now().getTime(), ...applied, ...seen });
       this.#armResidue(manifest, verdict, commit, snapshot);
-      status.update(key, {
-        sync: "Synced",
-        health: health.health,
-        message: health.message,
-        lastAppliedRevision: commit,
-        lastAppliedAt: now.toISOString(),
-        lastError: undefined,
-        drift: undefined,
-      });
+      status.update(key, reconciledStatus({ record: this.#records.get(key), applied: true, verdict, health, drift: undefined }));
       this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
       return { requeueAfterMs: pollAfterMs(settings.progressPollMs, this.#resyncPhase, Date.now()) };
     }
     const drift = this.#o.drift.driftStatus(key);
-    status.update(key, {
-      sync: verdict.sync,
-      health: health.health,
-      message: verdict.message ?? health.message,
-      lastError: undefined,
-      drift: drift ? { since: drift.firstSeen, fields: drift.fields.map((f) => f.path) } : undefined,
-      ...(verdict.sync === "Synced" && status.get(key)?.lastAppliedRevision === undefined ? { lastAppliedRevision: commit } : {}),
-    });
+    // Found as git says without a write of ours (a first look): in force as of this commit.
+    if (verdict.sync === "Synced" && this.#records.get(key).lastAppliedCommit === undefined)
+      this.#records.update(key, { lastAppliedCommit: commit });
+    status.update(key, reconciledStatus({ record: this.#records.get(key), applied: false, verdict, health, drift }));
     if (verdict.sync === "Synced") this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
     log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
     // While a service rolls out, look again soon; otherwise at the next resync. Both on shared ticks.
@@ -330,13 +319,12 @@ export class Reconciler {
     this.#o.codeDeploy?.noteWrites(writes);
   }
 
+  /** Wait for the records' pending saves (shutdown). */
+  flush(): Promise<void> {
+    return this.#records.flush();
+  }
+
   #now(): Date {
     return this.#o.now?.() ?? new Date();
   }
-}
-
-/** Task definitions first: the plan's order of kinds (keys that are no kind, like the prune pass, last). */
-function planOrderOf(key: ResourceKey): number {
-  const kind = readResourceKey(key)?.kind;
-  return kind === undefined ? Number.MAX_SAFE_INTEGER : pluginOf(kind).planOrder;
 }

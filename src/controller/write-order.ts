@@ -3,6 +3,8 @@ import { DEFAULT_APPLY_CONCURRENCY, dependenciesOf, orderedAfter } from "../engi
 import type { ApplyOptions, ApplyOutcome } from "../engine/applier.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import type { Action } from "../resources/types.js";
+import { readResourceKey } from "../manifests/identity.js";
+import { pluginOf } from "../resources/registry.js";
 
 /** A registration one of our reconciles made (or tried) for a manifest, and when it ended. */
 type Registration = { arn: string; at: number } | { failed: true; at: number };
@@ -89,4 +91,10 @@ export class WriteOrder {
       this.#registered.set(manifest, { arn: outcome.registeredArn, at: this.#now() });
     else if (registers && outcome?.outcome === "failed") this.#registered.set(manifest, { failed: true, at: this.#now() });
   }
+}
+
+/** Task definitions first: the plan's order of kinds (keys that are no kind, like the prune pass, last). */
+export function planOrderOf(key: ResourceKey): number {
+  const kind = readResourceKey(key)?.kind;
+  return kind === undefined ? Number.MAX_SAFE_INTEGER : pluginOf(kind).planOrder;
 }

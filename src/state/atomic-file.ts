@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /**
@@ -22,4 +22,28 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     await rm(tmp, { force: true });
     throw error;
   }
+}
+
+/** A state file as read back: absent, unreadable (permissions, a directory), or its parsed JSON (undefined: not JSON, e.g. truncated). */
+export type ReadJson = { type: "missing" } | { type: "unreadable"; error: unknown } | { type: "read"; value: unknown };
+
+/** Read a JSON state file; never throws. */
+export async function readJsonFile(path: string): Promise<ReadJson> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    return error instanceof Error && (error as NodeJS.ErrnoException).code === "ENOENT"
+      ? { type: "missing" }
+      : { type: "unreadable", error };
+  }
+  try {
+    return { type: "read", value: JSON.parse(text) as unknown };
+  } catch {
+    return { type: "read", value: undefined };
+  }
+}
+
+export function isErrnoCode(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
 }

@@ -1,10 +1,11 @@
-import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import { writeFileAtomic } from "./atomic-file.js";
+import { readJsonFile, writeFileAtomic } from "./atomic-file.js";
 import { isJsonObject } from "../json.js";
 import { parseTimeMs } from "../time.js";
 import { KINDS } from "../manifests/types.js";
 import type { Kind } from "../manifests/types.js";
+
+export { isErrnoCode } from "./atomic-file.js";
 
 /**
  * What the controller remembers about open episodes across restarts, so it does not re-alert them.
@@ -70,24 +71,12 @@ export class FileEpisodeStore implements EpisodeStore {
   }
 
   async load(): Promise<SerializedEpisodes | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.#path, "utf8");
-    } catch (error) {
-      if (isErrnoCode(error, "ENOENT")) {
-        this.#log?.info({ path: this.#path }, "no drift episode record yet, starting empty");
-      } else {
-        this.#log?.warn({ path: this.#path, err: error }, "drift episode record unreadable, starting empty");
-      }
-      return undefined;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const state = parseEpisodes(parsed);
+    const file = await readJsonFile(this.#path);
+    if (file.type === "missing") this.#log?.info({ path: this.#path }, "no drift episode record yet, starting empty");
+    if (file.type === "unreadable")
+      this.#log?.warn({ path: this.#path, err: file.error }, "drift episode record unreadable, starting empty");
+    if (file.type !== "read") return undefined;
+    const state = parseEpisodes(file.value);
     if (state === undefined) {
       this.#log?.warn({ path: this.#path }, "drift episode record corrupt, starting empty (open episodes may alert once more)");
       return undefined;
@@ -163,8 +152,4 @@ function isOptionalString(v: unknown): boolean {
 
 function isIsoTime(v: unknown): boolean {
   return typeof v === "string" && parseTimeMs(v) !== undefined;
-}
-
-export function isErrnoCode(error: unknown, code: string): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
 }

@@ -6,7 +6,6 @@ import { CoalescingSaver } from "./coalescing-saver.js";
 import { actionOf, episodeFields, openedEvent, syncEvent } from "./drift-episode.js";
 import type { DriftEpisode, SyncEpisode } from "./drift-episode.js";
 import type { EpisodeStore, PersistedHeal, SerializedEpisodes } from "./drift-store.js";
-import type { SeenLiveStore } from "./records.js";
 import { parseDate, parseTimeMs } from "../time.js";
 
 export { classifyDifference, driftFingerprint, handMadeRevisions, kindAndName } from "../engine/difference.js";
@@ -42,9 +41,12 @@ export const FIGHTING_REASON = "someone is fighting the controller";
  * (open episodes live in the store). The record is a file, not AWS tags: observe mode must never
  * write to AWS, and tagging a resource would itself change what we diff (and cost API calls).
  */
-export class DriftTracker implements SeenLiveStore {
+export class DriftTracker {
   readonly #drift = new Map<ResourceKey, DriftEpisode>();
-  /** Per key, the desired spec hash it was last seen live with (ResourceRecord.seenLiveHash), kept across restarts. */
+  /**
+   * Seen-live hashes as versions before records.json kept them here: read once, carried into the
+   * resource records (record-store.ts openRecords), no longer written.
+   */
   readonly #seen = new Map<ResourceKey, string>();
   readonly #sync = new Map<ResourceKey, SyncEpisode>();
   #heals: PersistedHeal[] = [];
@@ -77,17 +79,9 @@ export class DriftTracker implements SeenLiveStore {
     for (const s of state.seen ?? []) this.#seen.set(s.key, s.hash);
   }
 
-  /** What was persisted by noteSeenLive, to seed ResourceRecords at start-up. */
-  seenLive(): ReadonlyMap<ResourceKey, string> {
+  /** The seen-live hashes an older version left in episodes.json, to migrate into the resource records. */
+  legacySeenLive(): ReadonlyMap<ResourceKey, string> {
     return new Map(this.#seen);
-  }
-
-  /** Remember (or, with undefined, drop) the hash `key` was last seen live with; saves only on a change. */
-  noteSeenLive(key: ResourceKey, hash: string | undefined): void {
-    if (this.#seen.get(key) === hash) return;
-    if (hash === undefined) this.#seen.delete(key);
-    else this.#seen.set(key, hash);
-    this.#persist();
   }
 
   observe(key: ResourceKey, observation: DriftObservation): AlertEvent[] {
@@ -233,7 +227,6 @@ export class DriftTracker implements SeenLiveStore {
       events.push({ ...syncEvent("sync.recovered", sync, now), resolution: "deleted" });
     }
     this.#heals = this.#heals.filter((h) => h.key !== key);
-    this.#seen.delete(key);
     this.#persist();
     return events;
   }
@@ -306,7 +299,6 @@ export class DriftTracker implements SeenLiveStore {
       })),
       sync: [...this.#sync.values()].map(({ error: _error, ...rest }) => rest),
       heals: [...this.#heals],
-      seen: [...this.#seen].map(([key, hash]) => ({ key, hash })),
     };
   }
 

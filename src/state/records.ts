@@ -1,49 +1,63 @@
-import { isJsonObject } from "../json.js";
+import type { Logger } from "pino";
+import { isJsonObject, jsonEqual } from "../json.js";
 import type { JsonObject } from "../json.js";
 import type { PlannedCall } from "../resources/types.js";
 import type { ResourceKey } from "../manifests/types.js";
 import type { Residue } from "../engine/write-residue.js";
+import { CoalescingSaver } from "./coalescing-saver.js";
+import type { SerializedRecords } from "./record-store.js";
 
 /**
- * Where the seen-live hashes outlive the process (the drift tracker's episode record): a resource
- * deleted by hand while the controller was down is still drift, never re-created behind the
- * back of someone who turned self-heal off.
- */
-export interface SeenLiveStore {
-  seenLive(): ReadonlyMap<ResourceKey, string>;
-  /** Called when a key's seenLiveHash changes (undefined: dropped). */
-  noteSeenLive(key: ResourceKey, hash: string | undefined): void;
-}
-
-/**
- * What this process remembers about one resource between two looks. Memory only, except
- * seenLiveHash, which a SeenLiveStore keeps across restarts: the other fields only sharpen a
- * judgement that is safe to lose (the spec-hash tag on AWS tells a deploy from drift, drift and
- * failure episodes are persisted by the drift tracker).
+ * What the engine remembers about one resource, one record per key. The fields marked persisted
+ * outlive the process (records.json in the work dir, docs/records.md); the others are about one
+ * process's own writes and only sharpen a judgement that is safe to lose.
  */
 export type ResourceRecord = {
-  /** When this process last applied the resource (epoch ms, injected clock). */
+  /**
+   * Persisted. The commit whose spec we last applied, or found in sync: git changed the resource
+   * since when the commit that last changed it differs (a deploy, not drift), also after a restart.
+   */
+  lastAppliedCommit?: string;
+  /** Persisted. When we last applied it (ISO 8601), shown on /status. */
+  lastAppliedAt?: string;
+  /**
+   * Memory only. When this process last applied the resource (epoch ms, injected clock); compared
+   * with this process's own registrations, which a restart forgets too.
+   */
   appliedAt?: number;
   /**
-   * The desired spec hash when this process last saw the resource exist on AWS. Gone while that
-   * hash still holds: deleted outside git, drift rather than a create. Persisted through the
-   * SeenLiveStore, so this also holds for a resource deleted while the controller was down.
+   * Persisted. The desired spec hash when we last saw the resource exist on AWS. Gone while that
+   * hash still holds: deleted outside git, drift rather than a create, also for a resource deleted
+   * while the controller was down.
    */
   seenLiveHash?: string;
   /**
-   * What our last write left undone as AWS answered it (AWS ignored or rewrote part of it). At the
-   * next look, re-sending exactly that finishes our own write; anything else is drift. One look
-   * only, so a perpetual difference cannot become a write loop.
+   * Memory only: what our last write left undone as AWS answered it (AWS ignored or rewrote part
+   * of it). At the next look, re-sending exactly that finishes our own write; anything else is
+   * drift. One look only, so a perpetual difference cannot become a write loop; a restart ends it.
    */
   residue?: Residue;
-  /** The resource as the last write of this wave answered it (CreateService / UpdateService). */
+  /** Memory only: the resource as the last write of this wave answered it (CreateService / UpdateService). */
   postWrite?: JsonObject;
   /**
-   * Git's spec hash of each task definition family the resource uses, when it was last applied or
-   * found in sync. A family whose content git changed since is git's change even when no revision
-   * is registered for it (a `git revert` reuses an earlier revision), not drift.
+   * Persisted. Git's spec hash of each task definition family the resource uses, when it was last
+   * applied or found in sync. A family whose content git changed since is git's change even when
+   * no revision is registered for it (a `git revert` reuses an earlier revision), not drift, also
+   * when the revert landed while the controller was down.
    */
   families?: Readonly<Record<string, string>>;
+};
+
+/** The fields of a record that a restart keeps. */
+export const PERSISTED_FIELDS = ["lastAppliedCommit", "lastAppliedAt", "seenLiveHash", "families"] as const;
+export type PersistedRecord = Pick<ResourceRecord, (typeof PERSISTED_FIELDS)[number]>;
+
+export type ResourceRecordsOptions = {
+  /** Records a previous process left (records.json). */
+  restored?: ReadonlyMap<ResourceKey, PersistedRecord>;
+  /** Where the persisted fields go after each change (coalesced); unset: memory only. */
+  store?: { save(state: SerializedRecords): Promise<void> };
+  log?: Logger;
 };
 
 /** One record per resource, plus what is per family (revisions this process registered). */
@@ -53,11 +67,12 @@ export class ResourceRecords {
   readonly #registeredAt = new Map<string, number>();
   /** Hand-made revisions already noted in the log (once each). */
   readonly #notedRevisions = new Set<string>();
-  readonly #seenStore: SeenLiveStore | undefined;
+  readonly #saver: CoalescingSaver<SerializedRecords> | undefined;
 
-  constructor(seenStore?: SeenLiveStore) {
-    this.#seenStore = seenStore;
-    for (const [key, hash] of seenStore?.seenLive() ?? []) this.#records.set(key, { seenLiveHash: hash });
+  constructor(options: ResourceRecordsOptions = {}) {
+    for (const [key, record] of options.restored ?? []) this.#records.set(key, { ...record });
+    const what = "resource records; a restart may take a revert made meanwhile for drift";
+    this.#saver = options.store && new CoalescingSaver(options.store, () => this.serialize(), options.log, what);
   }
 
   /** Keys with a record, persisted ones included: after a restart, forget those no longer in git. */
@@ -69,23 +84,38 @@ export class ResourceRecords {
     return this.#records.get(key) ?? {};
   }
 
-  /** Set fields; a field given as undefined is cleared. */
+  /** Set fields; a field given as undefined is cleared. Saves when a persisted field changed. */
   update(key: ResourceKey, patch: { [F in keyof ResourceRecord]?: ResourceRecord[F] | undefined }): void {
-    const record: ResourceRecord = { ...this.#records.get(key) };
+    const before = this.#records.get(key);
+    const record: ResourceRecord = { ...before };
     for (const [field, value] of Object.entries(patch) as [keyof ResourceRecord, unknown][]) {
       if (value === undefined) delete record[field];
       else Object.assign(record, { [field]: value });
     }
-    const before = this.#records.get(key)?.seenLiveHash;
     this.#records.set(key, record);
-    if (record.seenLiveHash !== before) this.#seenStore?.noteSeenLive(key, record.seenLiveHash);
+    if (PERSISTED_FIELDS.some((f) => f in patch && !jsonEqual(before?.[f], record[f]))) this.#saver?.request();
   }
 
   /** The resource left git. */
   forget(key: ResourceKey): void {
-    const seen = this.#records.get(key)?.seenLiveHash !== undefined;
+    const before = this.#records.get(key);
     this.#records.delete(key);
-    if (seen) this.#seenStore?.noteSeenLive(key, undefined);
+    if (before !== undefined && PERSISTED_FIELDS.some((f) => before[f] !== undefined)) this.#saver?.request();
+  }
+
+  /** The persisted fields of every record that has any, as records.json holds them. */
+  serialize(): SerializedRecords {
+    const records: SerializedRecords["records"] = [];
+    for (const [key, record] of [...this.#records].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const kept = Object.fromEntries(PERSISTED_FIELDS.filter((f) => record[f] !== undefined).map((f) => [f, record[f]]));
+      if (Object.keys(kept).length > 0) records.push({ key, ...kept });
+    }
+    return { version: 1, records };
+  }
+
+  /** Wait for pending saves (shutdown, tests). */
+  async flush(): Promise<void> {
+    await this.#saver?.flush();
   }
 
   registered(family: string, at: number): void {

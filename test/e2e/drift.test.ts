@@ -304,7 +304,7 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
     async () => {
       const ctx = await start({ selfHeal: false });
       const { world, receiver } = ctx;
-      // Every run here shares this workdir (episodes.json): what a restart of the same controller keeps.
+      // Every run here shares this workdir (episodes.json, records.json): what a restart of the same controller keeps.
       const workDir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-restart-"));
       const restart = async (selfHeal: boolean, whileDown?: () => Promise<void>): Promise<ControllerRun> => {
         await ctx.run.stop();

@@ -1,99 +1,156 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DriftTracker } from "../../../src/state/drift.js";
 import { FileEpisodeStore } from "../../../src/state/drift-store.js";
+import { openRecords } from "../../../src/state/record-store.js";
 import { ResourceRecords } from "../../../src/state/records.js";
+import type { SerializedRecords } from "../../../src/state/record-store.js";
 
 const WEB = "Service/prod/web";
 const API = "Service/prod/api";
 const RULE = "ScheduledRule/default/nightly";
+const AT = "2026-03-04T05:06:07.000Z";
 
-/** A controller start: the tracker restores the workdir's record, the records are seeded from it. */
-async function started(path: string): Promise<{ tracker: DriftTracker; records: ResourceRecords }> {
-  const tracker = new DriftTracker({ store: new FileEpisodeStore(path) });
-  await tracker.restore();
-  return { tracker, records: new ResourceRecords(tracker) };
+/** A log that keeps its lines, to see the warnings a bad file gives. */
+function recordingLog(): { log: pino.Logger; lines: { level: number; msg: string }[] } {
+  const lines: { level: number; msg: string }[] = [];
+  const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  return { log, lines };
 }
 
-describe("seen-live hashes across restarts (episodes.json)", () => {
+/** A controller start as controller-parts.ts makes it: episodes restored first, then the records (migrating from them). */
+async function started(dir: string, log?: pino.Logger): Promise<{ tracker: DriftTracker; records: ResourceRecords }> {
+  const tracker = new DriftTracker({ store: new FileEpisodeStore(join(dir, "episodes.json")) });
+  await tracker.restore();
+  const records = await openRecords(join(dir, "records.json"), { ...(log && { log }), legacySeen: tracker.legacySeenLive() });
+  return { tracker, records };
+}
+
+describe("resource records across restarts (records.json)", () => {
   let dir: string;
-  let path: string;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "ecs-gitops-seen-"));
-    path = join(dir, "episodes.json");
+    dir = await mkdtemp(join(tmpdir(), "ecs-gitops-records-"));
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("survive a save and restore; a key that left git is dropped from memory and from the file", async () => {
-    const first = await started(path);
-    first.records.update(WEB, { seenLiveHash: "h-web", appliedAt: 1 });
+  it("keep the persisted fields across a save and restore; memory-only ones start empty", async () => {
+    const first = await started(dir);
+    first.records.update(WEB, { lastAppliedCommit: "c1", lastAppliedAt: AT, seenLiveHash: "h-web", appliedAt: 1, families: { web: "f1" } });
+    first.records.update(WEB, { postWrite: { serviceName: "web" }, residue: new Map([["/desiredCount", 2]]) });
     first.records.update(API, { seenLiveHash: "h-api" });
-    first.records.update(RULE, { seenLiveHash: "h-rule" });
-    first.records.update(API, { seenLiveHash: "h-api2" });
-    await first.tracker.flush();
+    first.records.update(API, { seenLiveHash: "h-api2", families: { api: "f2", worker: "f3" } });
+    first.records.update(RULE, { lastAppliedCommit: "c0" });
+    await first.records.flush();
 
-    const second = await started(path);
-    expect(second.records.get(WEB)).toEqual({ seenLiveHash: "h-web" });
-    expect(second.records.get(API)).toEqual({ seenLiveHash: "h-api2" });
-    expect(second.records.get(RULE)).toEqual({ seenLiveHash: "h-rule" });
+    const second = await started(dir);
+    expect(second.records.get(WEB)).toEqual({ lastAppliedCommit: "c1", lastAppliedAt: AT, seenLiveHash: "h-web", families: { web: "f1" } });
+    expect(second.records.get(API)).toEqual({ seenLiveHash: "h-api2", families: { api: "f2", worker: "f3" } });
+    expect(second.records.get(RULE)).toEqual({ lastAppliedCommit: "c0" });
     expect(second.records.keys().sort()).toEqual([API, RULE, WEB].sort());
 
-    // The rule leaves git (the reconciler forgets both the record and the tracker's entries).
+    // The rule leaves git: gone from memory and from the file.
     second.records.forget(RULE);
-    second.tracker.forget(RULE, new Date());
-    await second.tracker.flush();
-    const saved = JSON.parse(await readFile(path, "utf8")) as { seen: { key: string; hash: string }[] };
-    expect(saved.seen.map((s) => s.key).sort()).toEqual([API, WEB].sort());
-
-    const third = await started(path);
-    expect(third.records.get(RULE)).toEqual({});
-    expect(third.records.get(WEB)).toEqual({ seenLiveHash: "h-web" });
+    await second.records.flush();
+    const saved = JSON.parse(await readFile(join(dir, "records.json"), "utf8")) as SerializedRecords;
+    expect(saved.records.map((r) => r.key)).toEqual([API, WEB]);
+    expect((await started(dir)).records.get(RULE)).toEqual({});
   });
 
-  it("saves only when a seen hash changes", async () => {
-    const saves: unknown[] = [];
-    const tracker = new DriftTracker({
-      store: { load: () => Promise.resolve(undefined), save: (s) => (saves.push(s), Promise.resolve()) },
-    });
-    const records = new ResourceRecords(tracker);
-    records.update(WEB, { seenLiveHash: "h1" });
-    await tracker.flush();
+  it("saves only when a persisted field changes (a resync that finds the same families saves nothing)", async () => {
+    const saves: SerializedRecords[] = [];
+    const records = new ResourceRecords({ store: { save: (s) => (saves.push(s), Promise.resolve()) } });
+    records.update(WEB, { seenLiveHash: "h1", families: { web: "f1" } });
+    await records.flush();
     expect(saves).toHaveLength(1);
-    for (let i = 0; i < 5; i++) records.update(WEB, { seenLiveHash: "h1", appliedAt: i, residue: undefined });
-    await tracker.flush();
+    for (let i = 0; i < 5; i++) records.update(WEB, { seenLiveHash: "h1", families: { web: "f1" }, appliedAt: i, residue: undefined });
+    records.forget(API); // no record: nothing to drop
+    await records.flush();
     expect(saves).toHaveLength(1);
-    records.forget(API); // nothing seen: nothing to drop
-    await tracker.flush();
-    expect(saves).toHaveLength(1);
+    records.update(WEB, { families: { web: "f2" } });
+    await records.flush();
+    expect(saves).toHaveLength(2);
+    expect(saves[1]?.records).toEqual([{ key: WEB, seenLiveHash: "h1", families: { web: "f2" } }]);
   });
 
-  it("an episode record from before seen hashes still loads, with nothing seen; malformed entries are skipped", async () => {
-    const firstSeen = "2026-01-01T00:00:00.000Z";
+  it.each([
+    ["truncated", '{"version":1,"records":[{"key":"Service/prod/web","lastApp'],
+    ["of another version", JSON.stringify({ version: 2, records: [{ key: WEB, lastAppliedCommit: "c1" }] })],
+    ["not an object", "[1,2,3]"],
+    ["without a record list", JSON.stringify({ version: 1, records: { key: WEB } })],
+  ])("a file %s starts empty with a warning, never throws, and is replaced at the next save", async (_what, text) => {
+    await writeFile(join(dir, "records.json"), text);
+    // Seen hashes in episodes.json are not migrated over a file that exists: it may be newer than they are.
+    await writeFile(
+      join(dir, "episodes.json"),
+      JSON.stringify({ version: 1, drift: [], sync: [], heals: [], seen: [{ key: API, hash: "h" }] }),
+    );
+    const { log, lines } = recordingLog();
+    const { records } = await started(dir, log);
+    expect(records.keys()).toEqual([]);
+    expect(lines.some((l) => l.level === 40 && l.msg.includes("starting empty"))).toBe(true);
+    records.update(WEB, { lastAppliedCommit: "c9" });
+    await records.flush();
+    expect((await started(dir)).records.get(WEB)).toEqual({ lastAppliedCommit: "c9" });
+  });
+
+  it("drops malformed entries and keeps the rest", async () => {
+    const good = { key: WEB, lastAppliedCommit: "c1", families: { web: "f1" } };
+    const bad = [{ key: API, families: { api: 3 } }, { lastAppliedCommit: "c1" }, { key: RULE, lastAppliedAt: "yesterday" }, "x", null];
+    await writeFile(join(dir, "records.json"), JSON.stringify({ version: 1, records: [good, ...bad] }));
+    const { log, lines } = recordingLog();
+    const { records } = await started(dir, log);
+    expect(records.keys()).toEqual([WEB]);
+    expect(records.get(WEB)).toEqual({ lastAppliedCommit: "c1", families: { web: "f1" } });
+    expect(lines.find((l) => l.msg.includes("malformed"))).toMatchObject({ dropped: 5 });
+  });
+
+  it("an upgrade carries the seen-live hashes of episodes.json over into records.json, once, and episodes.json drops them", async () => {
     const drift = {
-      key: WEB,
-      kind: "Service",
-      name: "web",
+      key: RULE,
+      kind: "ScheduledRule",
+      name: "nightly",
       commit: "c1",
       fingerprint: "f1",
-      firstSeen,
-      reportedPaths: ["/desiredCount"],
+      firstSeen: AT,
+      reportedPaths: ["/scheduleExpression"],
       healing: false,
       healSuspended: false,
       suspensionReported: false,
     };
-    await writeFile(path, JSON.stringify({ version: 1, drift: [drift], sync: [], heals: [] }));
-    const old = await started(path);
-    expect(old.tracker.openKeys()).toEqual([WEB]);
-    expect(old.records.keys()).toEqual([]);
-    expect(old.records.get(WEB)).toEqual({});
+    const seen = [
+      { key: WEB, hash: "h-web" },
+      { key: API, hash: "h-api" },
+    ];
+    await writeFile(join(dir, "episodes.json"), JSON.stringify({ version: 1, drift: [drift], sync: [], heals: [], seen }));
+    const upgraded = await started(dir);
+    expect(upgraded.records.get(WEB)).toEqual({ seenLiveHash: "h-web" });
+    expect(upgraded.records.get(API)).toEqual({ seenLiveHash: "h-api" });
+    expect(upgraded.tracker.openKeys()).toEqual([RULE]);
+    // Saved at once: a crash right after the start loses nothing.
+    const saved = JSON.parse(await readFile(join(dir, "records.json"), "utf8")) as SerializedRecords;
+    expect(saved.records).toEqual([
+      { key: API, seenLiveHash: "h-api" },
+      { key: WEB, seenLiveHash: "h-web" },
+    ]);
 
-    await writeFile(path, JSON.stringify({ version: 1, drift: [drift], seen: [{ key: API, hash: "h" }, { key: WEB }, "x"] }));
-    const mixed = await started(path);
-    expect(mixed.tracker.openKeys()).toEqual([WEB]);
-    expect(mixed.records.keys()).toEqual([API]);
+    // The tracker's next save writes no seen hashes; the records keep them, and a key forgotten since stays forgotten.
+    upgraded.tracker.forget(RULE, new Date(AT));
+    await upgraded.tracker.flush();
+    expect(JSON.parse(await readFile(join(dir, "episodes.json"), "utf8"))).not.toHaveProperty("seen");
+    upgraded.records.forget(API);
+    await upgraded.records.flush();
+    const again = await started(dir);
+    expect(again.records.keys()).toEqual([WEB]);
+  });
+
+  it("a first start with neither file starts empty, writing nothing until a record changes", async () => {
+    const { records } = await started(dir);
+    expect(records.keys()).toEqual([]);
+    await expect(readFile(join(dir, "records.json"), "utf8")).rejects.toThrow(/ENOENT/);
   });
 });
