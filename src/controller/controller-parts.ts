@@ -73,7 +73,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     requeue: p.requeue,
     log: p.log,
   });
-  const pause = controllerPause(suspends, p.syncWindows, p.requeue, p.log);
+  const pause = controllerPause(suspends, p.syncWindows, p.requeue, p.log, o.cluster);
   const codeDeploy = new CodeDeployFollower(p.fenced);
   const deploys = new DeployTracker({ history: p.history, status: p.status, alerts: p.alerts, log: p.log });
   codeDeploy.onOutcome((d) => {
