@@ -140,7 +140,7 @@ export class PrunePass {
     this.#o.alerts.emit({
       type: "prune-blocked",
       key: first?.key ?? PRUNE_KEY,
-      kind: first?.kind ?? "Service",
+      ...(first === undefined ? {} : { kind: first.kind }),
       name: first?.name ?? "",
       commit,
       firstSeen: at,
