@@ -16,7 +16,6 @@ import { jittered } from "../jitter.js";
 import { DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS, familyOfArn, LiveCache } from "./live-cache.js";
 import type { LatestRevision, LiveReaderOptions } from "./live-cache.js";
 import { latestActiveFamilies } from "./references.js";
-import { RuleTagsPrefetch } from "./rule-tags-prefetch.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 
 export { DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS };
@@ -59,7 +58,6 @@ export class LiveReader {
   readonly #random: () => number;
   readonly #cache: LiveCache;
   readonly #describing = new Map<string, Promise<LiveTaskDefinition | undefined>>();
-  readonly #ruleTagsPrefetch: RuleTagsPrefetch;
   #clustersDescribed = false;
 
   constructor(aws: AwsClients, options: LiveReaderOptions = {}) {
@@ -73,7 +71,6 @@ export class LiveReader {
       now: this.#now,
       random: this.#random,
     });
-    this.#ruleTagsPrefetch = new RuleTagsPrefetch(aws, this.#cache, (read) => this.#read(read), this.#now);
   }
 
   get accountId(): string | undefined {
@@ -81,7 +78,6 @@ export class LiveReader {
   }
 
   async snapshot(manifests: readonly Manifest[], settings: { defaultCluster: string | undefined }): Promise<LiveSnapshot> {
-    this.#ruleTagsPrefetch.startWave();
     const reading = new Map<string, Promise<LiveReads>>();
     const io = this.#io(settings.defaultCluster, (kind) => reading.get(kind) ?? Promise.resolve({}));
     for (const plugin of allPlugins())
@@ -240,7 +236,6 @@ export class LiveReader {
       cache: this.#cache,
       now: this.#now,
       defaultCluster,
-      prefetchRuleTags: (bus, rules) => this.#ruleTagsPrefetch.fill(bus, rules),
       readsOf,
     };
   }
