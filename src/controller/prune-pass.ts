@@ -17,7 +17,7 @@ import { KINDS } from "../manifests/types.js";
 import { PruneScopeStore } from "../state/prune-scope.js";
 import type { StatusStore } from "../state/status.js";
 import type { QueueResult } from "./queue.js";
-import type { ReconcilerSettings } from "./reconciler-options.js";
+import type { ReconcilerSettings } from "./reconciler-settings.js";
 
 /** The queue key of the prune pass: reconciled with every new commit and on the resync tick. */
 export const PRUNE_KEY = "Prune/inventory";

@@ -1,8 +1,8 @@
 import { isArn, parseEcsServiceResourceId, parseTaskDefinitionRef } from "../aws/arn.js";
 import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonPrimitive, JsonValue } from "../json.js";
-import { KINDS } from "../resources/kinds.js";
-import type { Kind } from "../resources/kinds.js";
+import { KINDS } from "../manifests/kinds.js";
+import type { Kind } from "../manifests/kinds.js";
 import type { KindPlugin } from "../resources/kind-plugin.js";
 import { pluginOf } from "../resources/registry.js";
 import type { ParsedDocument } from "../manifests/parse.js";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { renderPlan, hasChanges, toPlanDocument } from "../../diff/render.js";
+import { renderPlan, hasChanges, toPlanDocument } from "../../plan/render.js";
 import { addAwsOptions } from "../aws-options.js";
 import type { AwsFlags } from "../aws-options.js";
 import { ENV_OPTION_HELP } from "../env-option.js";

@@ -1,4 +1,4 @@
-import { kindSpecSchemas } from "../manifests/schema/aws-schema.generated.js";
+import { kindSpecSchemas } from "./schema/aws-schema.generated.js";
 
 /**
  * What the manifest loader needs of a kind before any plug-in is loaded (ACK keeps the same in a
