@@ -93,6 +93,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     metrics: p.metrics,
     log: p.log,
     now: p.now,
+    random: o.random,
     settings: {
       owner: o.owner ?? "ecs-gitops",
       repo: await identifyRepository(o.repo, isRemote(o.repo)),
@@ -117,6 +118,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
       workDir: o.workDir,
       allowMassDelete: o.allowMassDelete === true,
       now: p.now,
+      random: o.random,
     }),
   });
   ref.reconciler = reconciler;

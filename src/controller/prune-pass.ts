@@ -34,6 +34,8 @@ export type PrunePassOptions = {
   drainTimeoutMs?: number;
   /** The controller's clock; unset: the system clock. */
   now?: (() => Date) | undefined;
+  /** Where the pass's resync ticks fall (default Math.random). */
+  random?: (() => number) | undefined;
 };
 
 /**
@@ -46,13 +48,14 @@ export class PrunePass {
   readonly #o: PrunePassOptions;
   readonly #reader: InventoryReader;
   readonly #scopes: PruneScopeStore;
-  readonly #phase = Math.random();
+  readonly #phase: number;
   readonly #logged = new Set<string>();
   #allowOnce: boolean;
   #blockedCommit: string | undefined;
 
   constructor(options: PrunePassOptions) {
     this.#o = options;
+    this.#phase = (options.random ?? Math.random)();
     this.#reader = new InventoryReader(options.aws);
     this.#scopes = new PruneScopeStore(options.workDir);
     this.#allowOnce = options.allowMassDelete;

@@ -36,6 +36,11 @@ export type WorkQueueOptions = {
 export const RECONCILE_CONCURRENCY = 128;
 
 // Looked up on every call, so fake timers installed after construction still apply.
+/** Timers of the system, times of `now`: queued-at stamps compare with reads stamped by the same injected clock. */
+export function clockOf(now: () => Date): Clock {
+  return { ...systemClock, now: () => now().getTime() };
+}
+
 const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),

@@ -48,6 +48,8 @@ export type ReconcilerOptions = {
   /** …but a wave starts at the latest this long after its first key, however steadily keys keep coming. */
   maxWaveDelayMs?: number;
   now?: () => Date;
+  /** The resync phase's randomness (default Math.random): a test fixes where the ticks fall. */
+  random?: (() => number) | undefined;
   /** Each resource's plan and the snapshot it was made from, as planned (the dashboard's resource page). */
   onPlanned?: ((action: Action, snapshot: LiveSnapshot, isSecret: SecretMatcher | undefined, now: Date) => void) | undefined;
   /** Why writes to a resource are paused now (suspend, annotation, sync window); unset: never. */
