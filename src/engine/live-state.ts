@@ -1,10 +1,10 @@
 import PQueue from "p-queue";
-import { accountIdFromArn, describeClusters, describeTaskDefinition, listTaskDefinitionArns } from "../aws/index.js";
+import { accountIdFromArn, describeClusters, listTaskDefinitionArns } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { isEcsGitopsError } from "../errors.js";
 import type { JsonObject } from "../json.js";
 import type { Manifest } from "../manifests/types.js";
-import { readLiveTaskDefinition } from "../resources/task-definition/normalize.js";
+import { describeRevision } from "../resources/task-definition/read.js";
 import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { PlannedCall } from "../resources/types.js";
@@ -276,13 +276,8 @@ export class LiveReader {
   }
 
   async #describe(familyOrArn: string, options: { activeOnly?: boolean } = {}): Promise<LiveTaskDefinition | undefined> {
-    const response = await this.#read(() => describeTaskDefinition(this.#aws, familyOrArn));
-    if (!response) return undefined;
-    const live = readLiveTaskDefinition(response);
-    if (!live?.arn || live.revision === undefined) return undefined;
-    if (options.activeOnly === true && live.status !== undefined && live.status !== "ACTIVE") return undefined;
-    const revision: LiveTaskDefinition = { arn: live.arn, revision: live.revision, taskDefinition: live.taskDefinition, tags: live.tags };
-    this.#cache.remember(revision);
+    const revision = await describeRevision(this.#aws, familyOrArn, (call) => this.#read(call), options);
+    if (revision) this.#cache.remember(revision);
     return revision;
   }
 
