@@ -61,7 +61,8 @@ export function detailTypeOf(type: AlertType): string {
 
 /** Pure: the PutEvents entry for one alert. */
 export function toEventEntry(event: AlertEvent): AlertEventEntry {
-  const detail: JsonObject = { version: DETAIL_VERSION, type: event.type, key: event.key, kind: event.kind, name: event.name };
+  const kind = event.kind === undefined ? {} : { kind: event.kind };
+  const detail: JsonObject = { version: DETAIL_VERSION, type: event.type, key: event.key, ...kind, name: event.name };
   if (event.arn !== undefined) detail["arn"] = event.arn;
   if (event.commit !== undefined) detail["commit"] = event.commit;
   detail["firstSeen"] = event.firstSeen;

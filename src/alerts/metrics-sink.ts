@@ -32,11 +32,12 @@ export class MetricsSink implements AlertSink {
   }
 
   async send(event: AlertEvent): Promise<void> {
-    const labels = { kind: event.kind, name: event.name };
+    // Episodes (the only alerts counted here) are always about one resource, so kind is present.
+    const labels = { kind: event.kind ?? "", name: event.name };
     switch (event.type) {
       case "drift.opened":
         this.#driftActive.set(labels, 1);
-        if (event.update === undefined) this.#driftTotal.inc({ kind: event.kind });
+        if (event.update === undefined) this.#driftTotal.inc({ kind: labels.kind });
         return;
       case "drift.resolved":
         this.#driftActive.remove(labels);
@@ -69,7 +70,7 @@ export class MetricsSink implements AlertSink {
    */
   seed(openEpisodes: readonly AlertEvent[]): void {
     for (const event of openEpisodes) {
-      const labels = { kind: event.kind, name: event.name };
+      const labels = { kind: event.kind ?? "", name: event.name };
       if (event.type === "drift.opened") this.#driftActive.set(labels, 1);
       if (event.type === "sync.failed") this.#syncFailing.set(labels, 1);
     }

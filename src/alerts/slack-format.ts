@@ -21,7 +21,11 @@ export function formatSlackMessage(event: AlertEvent): SlackMessage {
   const title = titleOf(event);
   const blocks: SlackBlock[] = [
     { type: "header", text: { type: "plain_text", text: cut(`${title}: ${event.key}`, MAX_HEADER_CHARS) } },
-    { type: "section", text: { type: "mrkdwn", text: `*${escape(event.kind)}* \`${escapeCode(event.key)}\`` }, fields: factsOf(event) },
+    {
+      type: "section",
+      text: { type: "mrkdwn", text: `${event.kind === undefined ? "" : `*${escape(event.kind)}* `}\`${escapeCode(event.key)}\`` },
+      fields: factsOf(event),
+    },
   ];
   const fields = event.fields ?? [];
   if (fields.length > 0 && event.type === "drift.opened") {

@@ -44,7 +44,8 @@ export type AlertResolution = "healed" | "git" | "manual" | "deleted";
 export type AlertEvent = {
   type: AlertType;
   key: ResourceKey;
-  kind: Kind;
+  /** Absent when the alert is about no one resource (a prune pass blocked before any orphan was found). */
+  kind?: Kind;
   name: string;
   arn?: string;
   /** The commit the resource was last applied from (drift is measured against it). */

@@ -142,3 +142,11 @@ export function parseTaskDefinitionRef(ref: string): TaskDefinitionRef {
 export function isTaskDefinitionRef(ref: string): boolean {
   return parseTaskDefinitionRef(ref).type !== "invalid";
 }
+
+const ECS_SERVICE_RESOURCE_ID = /^service\/([^/]+)\/([^/]+)$/;
+
+/** Application Auto Scaling's `service/<cluster>/<service>` → its cluster and service; undefined for any other resource id. */
+export function parseEcsServiceResourceId(resourceId: string): { cluster: string; service: string } | undefined {
+  const match = ECS_SERVICE_RESOURCE_ID.exec(resourceId);
+  return match?.[1] !== undefined && match[2] !== undefined ? { cluster: match[1], service: match[2] } : undefined;
+}

@@ -12,11 +12,11 @@ import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
 import type { AwsService } from "./call-accounting.js";
 import { applyNodeVersionWarning, deferSdkNodeWarning } from "./node-version-warning.js";
+import type { AwsClients } from "./client-set.js";
 import { applyLandedCheck } from "./landed-check.js";
 import { applyRateLimit, RateLimiter } from "./rate-limit.js";
 import { THROTTLED_MAX_ATTEMPTS, tolerateThrottling } from "./throttle-retry.js";
 import { applyWriteFence } from "./write-fence.js";
-import type { WriteFence } from "./write-fence.js";
 
 /** The SDK's retry strategy type (a `StandardRetryStrategy`, `ConfiguredRetryStrategy` …). */
 export type RetryStrategy = NonNullable<ECSClientConfig["retryStrategy"]>;
@@ -62,29 +62,7 @@ export type AwsClientOptions = {
   rateLimit?: number | false | RateLimiter | undefined;
 };
 
-export type AwsClients = {
-  readonly ecs: ECSClient;
-  readonly events: EventBridgeClient;
-  readonly scheduler: SchedulerClient;
-  readonly autoscaling: ApplicationAutoScalingClient;
-  /** Blue/green (CODE_DEPLOY) services deploy through it (codedeploy.ts). */
-  readonly codedeploy: CodeDeployClient;
-  readonly calls: CallAccounting;
-  /**
-   * The Resource Groups Tagging API client, configured like the other two, made (and its module
-   * loaded) on first use: most processes never need it, and each SDK client costs memory.
-   */
-  readonly tagging: () => Promise<ResourceGroupsTaggingAPIClient>;
-  /** The pacing both clients share; undefined when created with `rateLimit: false`. */
-  readonly rateLimiter?: RateLimiter | undefined;
-  /**
-   * Checked before every attempt of a write of a resource (write-fence.ts): undefined lets it go,
-   * a reason stops it. High availability sets it to "this replica still holds the resource's lease".
-   */
-  readonly writeFence?: WriteFence | undefined;
-  /** Awaited before a batch of writes (src/engine/applier.ts): high availability renews short lease windows then. */
-  readonly beforeWrites?: ((keys: readonly string[]) => Promise<void>) | undefined;
-};
+export type { AwsClients };
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;

@@ -10,7 +10,7 @@ import type { DeploymentStatus } from "@aws-sdk/client-codedeploy";
 import { EcsGitopsError } from "../errors.js";
 import { clusterName } from "./arn.js";
 import type { JsonObject } from "../json.js";
-import type { AwsClients } from "./clients.js";
+import type { AwsClients } from "./client-set.js";
 
 /**
  * The plan's input for `codedeploy:CreateDeployment`: the AppSpec as an object (so the applier can

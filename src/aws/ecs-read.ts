@@ -9,7 +9,7 @@ import {
 import type { JsonObject } from "../json.js";
 import { serviceNameOfArn } from "./arn.js";
 import { awsErrorName, classifyAwsError } from "./classify.js";
-import type { AwsClients } from "./clients.js";
+import type { AwsClients } from "./client-set.js";
 import { chunk, listAll } from "./paginate.js";
 import { toPlainObject } from "./plain-json.js";
 

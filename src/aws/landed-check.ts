@@ -4,7 +4,7 @@ import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { epochMs } from "../time.js";
 import type { AwsService, CallAccounting } from "./call-accounting.js";
-import type { AwsClients } from "./clients.js";
+import type { AwsClients } from "./client-set.js";
 import { describeServices, describeTaskDefinition } from "./ecs-read.js";
 import { landedDeployment } from "./codedeploy.js";
 import { declaredRetry } from "./write-retry.js";

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { Command } from "commander";
 import { parseDuration } from "../config.js";
-import { envOption } from "./env-flag.js";
+import { envOption } from "./env-var-option.js";
 import { EcsGitopsError } from "../errors.js";
 import type { LeaseSettings } from "../lease/leasing.js";
 import { SHARD_BY } from "../lease/shards.js";

@@ -5,7 +5,7 @@ import { isEcsGitopsError } from "../errors.js";
 import { redactUrl } from "../redact.js";
 import { resolveOneShotOptions } from "./aws-options.js";
 import type { AwsFlags } from "./aws-options.js";
-import { resolveEnvTarget } from "./env-option.js";
+import { resolveEnvTarget } from "./environment-folder.js";
 import { printProblems } from "./print-problems.js";
 import type { CommandOutput } from "./print-problems.js";
 

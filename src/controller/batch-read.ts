@@ -49,7 +49,7 @@ export type BatchReadResult = { slices: KeyRead[]; ahead: Map<ResourceKey, KeyRe
  */
 export async function readBatch(keys: readonly ResourceKey[], context: BatchReadContext): Promise<BatchReadResult> {
   const { o, desired, now } = context;
-  const times = { now, at: Date.now(), seq: orderStamp(), started: performance.now() };
+  const times = { now, at: now.getTime(), seq: orderStamp(), started: performance.now() };
   const ahead = new Map<ResourceKey, KeyRead>();
   if (desired === undefined) return { slices: keys.map(() => ({ ...times, type: "idle", desired })), ahead };
   const asked = new Set(keys);
@@ -108,11 +108,17 @@ export class ReadAhead {
     for (const [key, read] of slices) this.#slices.set(key, read);
   }
 
-  take(key: ResourceKey, desired: DesiredState | undefined, queuedAt: number | undefined, maxAgeMs: number): KeyRead | undefined {
+  take(
+    key: ResourceKey,
+    desired: DesiredState | undefined,
+    queuedAt: number | undefined,
+    maxAgeMs: number,
+    nowMs: number,
+  ): KeyRead | undefined {
     const read = this.#slices.get(key);
     if (read === undefined) return undefined;
     this.#slices.delete(key);
-    const fresh = read.desired === desired && read.at >= (queuedAt ?? Number.POSITIVE_INFINITY) && Date.now() - read.at <= maxAgeMs;
+    const fresh = read.desired === desired && read.at >= (queuedAt ?? Number.POSITIVE_INFINITY) && nowMs - read.at <= maxAgeMs;
     return fresh ? read : undefined;
   }
 

@@ -71,6 +71,8 @@ export type ControllerOptions = {
    * that sets it sees one time everywhere. Unset: the system clock.
    */
   now?: (() => Date) | undefined;
+  /** Where the resync ticks fall within the period (reconciler and prune pass); unset: Math.random. */
+  random?: (() => number) | undefined;
 };
 
 /** Flags and env win; ecs-gitops.yaml fills in what they leave unset (docs/design.md#settings). */

@@ -74,7 +74,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     requeue: p.requeue,
     log: p.log,
   });
-  const pause = controllerPause(suspends, p.syncWindows, p.requeue, p.log);
+  const pause = controllerPause(suspends, p.syncWindows, p.requeue, p.log, o.cluster);
   const codeDeploy = new CodeDeployFollower(p.fenced);
   const deploys = new DeployTracker({ history: p.history, status: p.status, alerts: p.alerts, log: p.log });
   codeDeploy.onOutcome((d) => {
@@ -96,6 +96,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     metrics: p.metrics,
     log: p.log,
     now: p.now,
+    random: o.random,
     settings: {
       owner: o.owner ?? "ecs-gitops",
       repo: await identifyRepository(o.repo, isRemote(o.repo)),
@@ -120,6 +121,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
       workDir: o.workDir,
       allowMassDelete: o.allowMassDelete === true,
       now: p.now,
+      random: o.random,
     }),
   });
   ref.reconciler = reconciler;

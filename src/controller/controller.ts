@@ -13,7 +13,7 @@ import { ResourceDetails } from "../state/resource-details.js";
 import { redactUrl } from "./log.js";
 import { createMetrics, setCurrentCommit } from "../state/metrics.js";
 import type { ControllerMetrics } from "../state/metrics.js";
-import { RECONCILE_CONCURRENCY, WorkQueue } from "./queue.js";
+import { clockOf, RECONCILE_CONCURRENCY, WorkQueue } from "./queue.js";
 import type { Reconciler } from "./reconciler.js";
 import { jittered } from "../jitter.js";
 import { pollIntervalMs, settingsFromConfig } from "./controller-options.js";
@@ -134,7 +134,7 @@ export class Controller {
     // With leases, a key of a shard this replica does not hold now is parked; it comes back when it does.
     const handler = (key: string, { queuedAt }: { queuedAt: number }) =>
       leasing ? leasing.gate(key, () => reconciler.reconcile(key, queuedAt)) : reconciler.reconcile(key, queuedAt);
-    this.#queue = new WorkQueue({ concurrency: RECONCILE_CONCURRENCY, handler, log: this.#log });
+    this.#queue = new WorkQueue({ concurrency: RECONCILE_CONCURRENCY, handler, log: this.#log, clock: clockOf(this.#now) });
     if (leasing) {
       leasing.onRequeue((keys) => {
         for (const key of keys) this.#queue?.add(key);

@@ -142,7 +142,7 @@ function decideUnpaused(input: PolicyInput): Verdict {
   const residue = { consumeResidue: pending.consumedResidue };
   if (input.rolloutInFlight && input.changedPaths.every((p) => p === "/taskDefinition"))
     return { ...QUIET, ...residue, verdict: "in-sync", reason: "RollingOut", sync: "Synced" };
-  if (input.kind === "Service" && input.changedPaths.every((p) => p === "/taskDefinition") && input.rolledBack) {
+  if (input.changedPaths.every((p) => p === "/taskDefinition") && input.rolledBack) {
     // Redeploying what the circuit breaker just rolled back would fail again (and "heal" into a
     // fight with ECS). Report it once; a new commit with a fixed revision deploys normally.
     const message = ROLLED_BACK_MESSAGE;

@@ -17,7 +17,7 @@ import { KINDS } from "../manifests/types.js";
 import { PruneScopeStore } from "../state/prune-scope.js";
 import type { StatusStore } from "../state/status.js";
 import type { QueueResult } from "./queue.js";
-import type { ReconcilerSettings } from "./reconciler-options.js";
+import type { ReconcilerSettings } from "./reconciler-settings.js";
 
 /** The queue key of the prune pass: reconciled with every new commit and on the resync tick. */
 export const PRUNE_KEY = "Prune/inventory";
@@ -34,6 +34,8 @@ export type PrunePassOptions = {
   drainTimeoutMs?: number;
   /** The controller's clock; unset: the system clock. */
   now?: (() => Date) | undefined;
+  /** Where the pass's resync ticks fall (default Math.random). */
+  random?: (() => number) | undefined;
 };
 
 /**
@@ -46,13 +48,14 @@ export class PrunePass {
   readonly #o: PrunePassOptions;
   readonly #reader: InventoryReader;
   readonly #scopes: PruneScopeStore;
-  readonly #phase = Math.random();
+  readonly #phase: number;
   readonly #logged = new Set<string>();
   #allowOnce: boolean;
   #blockedCommit: string | undefined;
 
   constructor(options: PrunePassOptions) {
     this.#o = options;
+    this.#phase = (options.random ?? Math.random)();
     this.#reader = new InventoryReader(options.aws);
     this.#scopes = new PruneScopeStore(options.workDir);
     this.#allowOnce = options.allowMassDelete;
@@ -140,7 +143,7 @@ export class PrunePass {
     this.#o.alerts.emit({
       type: "prune-blocked",
       key: first?.key ?? PRUNE_KEY,
-      kind: first?.kind ?? "Service",
+      ...(first === undefined ? {} : { kind: first.kind }),
       name: first?.name ?? "",
       commit,
       firstSeen: at,

@@ -2,15 +2,9 @@ import PQueue from "p-queue";
 import type { Logger } from "pino";
 import { jittered } from "../jitter.js";
 
-/**
- * What a handler tells the queue about a key it just processed:
- * - `{ requeueAfterMs }` success; run again after that long (resync, or polling a rollout).
- *   `{}` is success with no requeue.
- * - `{ retry: true }` transient failure; run again after the key's next backoff step.
- * - `{ stalled: true }` terminal failure; do not run again until someone calls `add(key)`
- *   (a new commit, a webhook, an operator).
- */
-export type QueueResult = { requeueAfterMs?: number } | { retry: true } | { stalled: true };
+import type { QueueResult } from "../queue-result.js";
+
+export type { QueueResult };
 
 /** `queuedAt`: when the key was last added before this run (a read made after it is fresh enough). */
 export type QueueHandler = (key: string, context: { signal: AbortSignal; queuedAt: number }) => Promise<QueueResult>;
@@ -42,6 +36,11 @@ export type WorkQueueOptions = {
 export const RECONCILE_CONCURRENCY = 128;
 
 // Looked up on every call, so fake timers installed after construction still apply.
+/** Timers of the system, times of `now`: queued-at stamps compare with reads stamped by the same injected clock. */
+export function clockOf(now: () => Date): Clock {
+  return { ...systemClock, now: () => now().getTime() };
+}
+
 const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),

@@ -8,7 +8,6 @@ import type { DriftTracker } from "../state/drift.js";
 import type { ResourceRecords } from "../state/records.js";
 import type { LiveReader } from "../engine/live-state.js";
 import type { ControllerMetrics } from "../state/metrics.js";
-import type { IgnoreRule } from "../engine/planner.js";
 import type { Planner } from "../engine/read-plan.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import type { StatusStore } from "../state/status.js";
@@ -18,35 +17,9 @@ import type { Manifest, ResourceKey } from "../manifests/types.js";
 import type { Paused } from "../pause/gate.js";
 import type { CodeDeployFollower } from "../engine/codedeploy-follow.js";
 import type { PrunePass } from "./prune-pass.js";
+import type { ReconcilerSettings } from "./reconciler-settings.js";
 
-export type ReconcilerSettings = {
-  owner: string;
-  /** The repository's identity for the source tag (repo-identity.ts); resources another repository wrote are not ours. */
-  repo?: string | undefined;
-  region: string;
-  defaultCluster: string | undefined;
-  ignoreRules: readonly IgnoreRule[];
-  /** ecs-gitops.yaml `account`: plans against another account are blocked. */
-  expectedAccount?: string | undefined;
-  /** The manifests folder (--path) from the repository root: prefixes ecs-gitops:source. */
-  sourcePrefix?: string | undefined;
-  /** observe: never write. */
-  mode: "sync" | "observe";
-  /** Apply new commits. */
-  automated: boolean;
-  /** Revert drift (per-resource annotation `ecs-gitops/self-heal` overrides). */
-  selfHeal: boolean;
-  /** Drift resync period: every key is reconciled again after it. */
-  resyncMs: number;
-  /** How soon to look again while a service rolls out or right after a write. */
-  progressPollMs: number;
-  /** Names whose values are masked in changes, alerts and logs (built-in names plus ecs-gitops.yaml `maskPatterns`). */
-  isSecret?: SecretMatcher | undefined;
-  /** Delete what we own and left git (docs/prune.md); the guards and history limit with it. */
-  prune?: boolean | undefined;
-  maxDeletes?: number | undefined;
-  revisionHistoryLimit?: number | undefined;
-};
+export type { ReconcilerSettings };
 
 /** The reader as the reconciler uses it (a seam: unit tests give a fake, the controller a LiveReader). */
 export type ReconcilerReader = Pick<LiveReader, "snapshot" | "withLatest" | "recordWrites" | "forgetCached">;
@@ -78,6 +51,8 @@ export type ReconcilerOptions = {
   /** …but a wave starts at the latest this long after its first key, however steadily keys keep coming. */
   maxWaveDelayMs?: number;
   now?: () => Date;
+  /** The resync phase's randomness (default Math.random): a test fixes where the ticks fall. */
+  random?: (() => number) | undefined;
   /** Each resource's plan and the snapshot it was made from, as planned (the dashboard's resource page). */
   onPlanned?: ((action: Action, snapshot: LiveSnapshot, isSecret: SecretMatcher | undefined, now: Date) => void) | undefined;
   /** Why writes to a resource are paused now (suspend, annotation, sync window); unset: never. */

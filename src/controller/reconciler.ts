@@ -47,11 +47,12 @@ export class Reconciler {
   readonly #unread = new Map<ResourceKey, Promise<QueueResult>>();
   readonly #records: ResourceRecords;
   /** Where this process's resync ticks fall within the period. */
-  readonly #resyncPhase = Math.random();
+  readonly #resyncPhase: number;
   readonly #desiredHashes = new WeakMap<Manifest, string>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = { ...options };
+    this.#resyncPhase = (options.random ?? Math.random)();
     // The controller passes the records restored from the work dir (records.json); unit tests, memory-only ones.
     this.#records = options.records ?? new ResourceRecords();
     this.#reads = new BatchReader(
@@ -106,7 +107,9 @@ export class Reconciler {
       (async (): Promise<QueueResult> => {
         try {
           await previous?.catch(() => undefined);
-          const read = this.#ahead.take(key, this.#desired, queuedAt, this.#o.settings.resyncMs) ?? (await this.#reads.load(key));
+          const read =
+            this.#ahead.take(key, this.#desired, queuedAt, this.#o.settings.resyncMs, this.#now().getTime()) ??
+            (await this.#reads.load(key));
           if (this.#unread.get(key) === job) this.#unread.delete(key);
           return await this.#reconcileRead(key, read);
         } catch (error) {
@@ -282,7 +285,7 @@ export class Reconciler {
       this.#armResidue(manifest, verdict, commit, snapshot);
       status.update(key, reconciledStatus({ record: this.#records.get(key), applied: true, verdict, health, drift: undefined }));
       this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
-      return { requeueAfterMs: pollAfterMs(settings.progressPollMs, this.#resyncPhase, Date.now()) };
+      return { requeueAfterMs: pollAfterMs(settings.progressPollMs, this.#resyncPhase, this.#now().getTime()) };
     }
     const drift = this.#o.drift.driftStatus(key);
     // Found as git says without a write of ours (a first look): in force as of this commit.
@@ -293,7 +296,7 @@ export class Reconciler {
     log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
     // While a service rolls out, look again soon; otherwise at the next resync. Both on shared ticks.
     const [periodMs, after] = health.health === "Progressing" ? [settings.progressPollMs, pollAfterMs] : [settings.resyncMs, resyncAfterMs];
-    return { requeueAfterMs: after(periodMs, this.#resyncPhase, Date.now()) };
+    return { requeueAfterMs: after(periodMs, this.#resyncPhase, this.#now().getTime()) };
   }
 
   /** After our write: what it left undone, for the next look (never after a retry that finished one). */

@@ -1,10 +1,10 @@
 import PQueue from "p-queue";
-import { accountIdFromArn, describeClusters, describeTaskDefinition, listTaskDefinitionArns } from "../aws/index.js";
+import { accountIdFromArn, describeClusters, listTaskDefinitionArns } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { isEcsGitopsError } from "../errors.js";
 import type { JsonObject } from "../json.js";
 import type { Manifest } from "../manifests/types.js";
-import { readLiveTaskDefinition } from "../resources/task-definition/normalize.js";
+import { describeRevision } from "../resources/task-definition/read.js";
 import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
 import type { PlannedCall } from "../resources/types.js";
@@ -16,7 +16,6 @@ import { jittered } from "../jitter.js";
 import { DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS, familyOfArn, LiveCache } from "./live-cache.js";
 import type { LatestRevision, LiveReaderOptions } from "./live-cache.js";
 import { latestActiveFamilies } from "./references.js";
-import { RuleTagsPrefetch } from "./rule-tags-prefetch.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 
 export { DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS };
@@ -59,7 +58,6 @@ export class LiveReader {
   readonly #random: () => number;
   readonly #cache: LiveCache;
   readonly #describing = new Map<string, Promise<LiveTaskDefinition | undefined>>();
-  readonly #ruleTagsPrefetch: RuleTagsPrefetch;
   #clustersDescribed = false;
 
   constructor(aws: AwsClients, options: LiveReaderOptions = {}) {
@@ -73,7 +71,6 @@ export class LiveReader {
       now: this.#now,
       random: this.#random,
     });
-    this.#ruleTagsPrefetch = new RuleTagsPrefetch(aws, this.#cache, (read) => this.#read(read), this.#now);
   }
 
   get accountId(): string | undefined {
@@ -81,7 +78,6 @@ export class LiveReader {
   }
 
   async snapshot(manifests: readonly Manifest[], settings: { defaultCluster: string | undefined }): Promise<LiveSnapshot> {
-    this.#ruleTagsPrefetch.startWave();
     const reading = new Map<string, Promise<LiveReads>>();
     const io = this.#io(settings.defaultCluster, (kind) => reading.get(kind) ?? Promise.resolve({}));
     for (const plugin of allPlugins())
@@ -240,7 +236,6 @@ export class LiveReader {
       cache: this.#cache,
       now: this.#now,
       defaultCluster,
-      prefetchRuleTags: (bus, rules) => this.#ruleTagsPrefetch.fill(bus, rules),
       readsOf,
     };
   }
@@ -281,13 +276,8 @@ export class LiveReader {
   }
 
   async #describe(familyOrArn: string, options: { activeOnly?: boolean } = {}): Promise<LiveTaskDefinition | undefined> {
-    const response = await this.#read(() => describeTaskDefinition(this.#aws, familyOrArn));
-    if (!response) return undefined;
-    const live = readLiveTaskDefinition(response);
-    if (!live?.arn || live.revision === undefined) return undefined;
-    if (options.activeOnly === true && live.status !== undefined && live.status !== "ACTIVE") return undefined;
-    const revision: LiveTaskDefinition = { arn: live.arn, revision: live.revision, taskDefinition: live.taskDefinition, tags: live.tags };
-    this.#cache.remember(revision);
+    const revision = await describeRevision(this.#aws, familyOrArn, (call) => this.#read(call), options);
+    if (revision) this.#cache.remember(revision);
     return revision;
   }
 

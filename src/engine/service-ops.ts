@@ -2,8 +2,8 @@ import { EcsGitopsError } from "../errors.js";
 import type { AwsClients } from "../aws/index.js";
 import { readResourceKey } from "../manifests/identity.js";
 import type { KindOperations, OperationName, OwnedResource, Started } from "../resources/kind-operations.js";
-import { descriptorOf, KINDS } from "../resources/kinds.js";
-import type { Kind } from "../resources/kinds.js";
+import { descriptorOf, KINDS } from "../manifests/kinds.js";
+import type { Kind } from "../manifests/kinds.js";
 import { pluginOf } from "../resources/registry.js";
 
 /** A kind's operations, with `O` known to be there. */

@@ -1,8 +1,8 @@
-import { isArn } from "../aws/arn.js";
+import { isArn, parseEcsServiceResourceId, parseTaskDefinitionRef } from "../aws/arn.js";
 import { isJsonObject } from "../json.js";
 import type { JsonObject, JsonPrimitive, JsonValue } from "../json.js";
-import { KINDS } from "../resources/kinds.js";
-import type { Kind } from "../resources/kinds.js";
+import { KINDS } from "../manifests/kinds.js";
+import type { Kind } from "../manifests/kinds.js";
 import type { KindPlugin } from "../resources/kind-plugin.js";
 import { pluginOf } from "../resources/registry.js";
 import type { ParsedDocument } from "../manifests/parse.js";
@@ -100,14 +100,15 @@ function rename(docs: readonly Working[], overlay: Overlay): Working[] {
   // `web` and `web:3` name a family of these manifests; an ARN names something managed elsewhere.
   const followFamily = (ref: JsonPrimitive): JsonPrimitive => {
     if (typeof ref !== "string" || isArn(ref)) return ref;
-    const [family, revision] = ref.split(":");
-    return family !== undefined && families.has(family) ? newName(family) + (revision === undefined ? "" : `:${revision}`) : ref;
+    const parsed = parseTaskDefinitionRef(ref);
+    if ((parsed.type !== "family" && parsed.type !== "pinned") || !families.has(parsed.family)) return ref;
+    return newName(parsed.family) + (parsed.type === "pinned" ? `:${parsed.revision}` : "");
   };
   // `service/<cluster>/web` scales the Service `web` of these manifests: it follows the rename.
   const services = new Set(docs.filter((d) => d.kind === "Service").map((d) => d.baseName));
   const followService = (id: JsonPrimitive): JsonPrimitive => {
-    const match = typeof id === "string" ? /^service\/([^/]+)\/([^/]+)$/.exec(id) : null;
-    return match?.[1] !== undefined && match[2] !== undefined && services.has(match[2]) ? `service/${match[1]}/${newName(match[2])}` : id;
+    const scaled = typeof id === "string" ? parseEcsServiceResourceId(id) : undefined;
+    return scaled !== undefined && services.has(scaled.service) ? `service/${scaled.cluster}/${newName(scaled.service)}` : id;
   };
   return docs.map((d) => {
     let node = setString(nodeOf(d), ["metadata", "name"], newName);

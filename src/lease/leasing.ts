@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { AwsClients } from "../aws/index.js";
 import { LeaseStore } from "../aws/lease-store.js";
-import type { QueueResult } from "../controller/queue.js";
+import type { QueueResult } from "../queue-result.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { LeaseManager } from "./lease-manager.js";
 import type { LeaseSnapshot, LeaseTable } from "./lease-manager.js";

@@ -19,7 +19,7 @@ import { schemaHasPath, suggest } from "./schema-check.js";
 import { isSecretName } from "../diff/mask.js";
 import { parseIgnorePath } from "../diff/structural.js";
 import { quoted } from "../text.js";
-import { descriptorOf } from "../resources/kinds.js";
+import { descriptorOf } from "./kinds.js";
 import { API_VERSION, KINDS } from "./types.js";
 import type { Kind, Problem } from "./types.js";
 

@@ -1,7 +1,7 @@
 import { clusterName, eventBusName, nameOrArnName } from "../aws/arn.js";
 import { EcsGitopsError } from "../errors.js";
 import type { JsonObject } from "../json.js";
-import { descriptorOf, KINDS } from "../resources/kinds.js";
+import { descriptorOf, KINDS } from "./kinds.js";
 import type { Kind, ResourceKey } from "./types.js";
 
 /** The cluster ECS uses when a request names none. */

@@ -2,7 +2,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { closest } from "fastest-levenshtein";
 import type { JsonPath, JsonValue } from "../json.js";
 import { plural, quoted } from "../text.js";
-import { descriptorOf } from "../resources/kinds.js";
+import { descriptorOf } from "./kinds.js";
 import { awsDefs } from "./schema/aws-schema.generated.js";
 import * as generated from "./schema/validators.generated.js";
 import type { Kind, ProblemCode } from "./types.js";

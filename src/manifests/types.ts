@@ -1,9 +1,9 @@
 import type { JsonObject, JsonPath } from "../json.js";
 
-import type { Kind } from "../resources/kinds.js";
+import type { Kind } from "./kinds.js";
 
-// The kind names belong to the registry (resources/kinds.ts); re-exported where they were declared.
-export { KINDS } from "../resources/kinds.js";
+// The kind names and descriptors live in kinds.ts (what the loader needs before any plug-in); re-exported where they were declared.
+export { KINDS } from "./kinds.js";
 export type { Kind };
 export const API_VERSION = "ecs-gitops/v1";
 

@@ -20,6 +20,7 @@ export function controllerPause(
   windows: () => readonly SyncWindow[],
   requeue: (target: SuspendTarget) => void,
   log: Logger,
+  defaultCluster: string | undefined,
 ): ControllerPause {
   const store = suspensions.store;
   const change = async (verb: "suspend" | "resume", target: SuspendTarget) => {
@@ -30,7 +31,8 @@ export function controllerPause(
     return state;
   };
   return {
-    paused: (manifest, now) => pausedFor(manifest, { isSuspended: (key) => store.isSuspended(key), windows: windows(), now }),
+    paused: (manifest, now) =>
+      pausedFor(manifest, { isSuspended: (key) => store.isSuspended(key), windows: windows(), now, defaultCluster }),
     handler: { suspend: (target) => change("suspend", target), resume: (target) => change("resume", target) },
     close: () => suspensions.close(),
   };

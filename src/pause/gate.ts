@@ -1,5 +1,6 @@
 import { syncDisabled, SYNC_ANNOTATION } from "../manifests/annotations.js";
 import type { Manifest } from "../manifests/types.js";
+import { pluginFor } from "../resources/registry.js";
 import { windowBlocks } from "./sync-windows.js";
 import type { SyncWindow } from "./sync-windows.js";
 
@@ -10,12 +11,16 @@ export type PauseInputs = {
   isSuspended(key: string): boolean;
   windows: readonly SyncWindow[];
   now: Date;
+  /** Where a manifest that names no cluster runs (a window's `clusters:` match follows it). */
+  defaultCluster?: string | undefined;
 };
 
 /** The first of: the resource's own annotation, an operator's suspend, a sync window. */
 export function pausedFor(manifest: Manifest, inputs: PauseInputs): Paused | undefined {
   if (syncDisabled(manifest)) return { reason: "SyncDisabled", message: `${SYNC_ANNOTATION} is "false": observe only` };
   if (inputs.isSuspended(manifest.key)) return { reason: "Suspended", message: "suspended (`ecs-gitops resume` lifts it)" };
-  const window = windowBlocks(inputs.windows, manifest, inputs.now);
+  const { kind, name, key } = manifest;
+  const target = { kind, name, key, clusters: pluginFor(manifest).clusters(manifest, inputs.defaultCluster) };
+  const window = windowBlocks(inputs.windows, target, inputs.now);
   return window === undefined ? undefined : { reason: "SyncWindow", message: window };
 }

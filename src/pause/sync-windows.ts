@@ -2,11 +2,10 @@ import { CronExpressionParser } from "cron-parser";
 import picomatch from "picomatch";
 import { isJsonObject } from "../json.js";
 import type { JsonPath, JsonValue } from "../json.js";
-import { readResourceKey } from "../manifests/identity.js";
 import { KINDS } from "../manifests/types.js";
 import type { Kind, ProblemCode } from "../manifests/types.js";
 import { suggest } from "../manifests/schema-check.js";
-import { parseDuration } from "../config.js";
+import { parseDuration } from "../config-values.js";
 import { quoted } from "../text.js";
 
 /** Which resources a window covers; an absent list matches everything, globs as picomatch reads them. */
@@ -15,8 +14,8 @@ export type SyncWindowMatch = { kinds?: Kind[]; names?: string[]; keys?: string[
 /** One `syncWindows` entry of ecs-gitops.yaml: from each cron occurrence, for `durationMs`. */
 export type SyncWindow = { schedule: string; duration: string; durationMs: number; kind: "allow" | "deny"; match: SyncWindowMatch };
 
-/** What a window is asked about: a Service's cluster is the middle of its key; other kinds have none. */
-export type WindowTarget = { kind: Kind; name: string; key: string };
+/** What a window is asked about; `clusters` are those the kind's plug-in names (a task definition has none). */
+export type WindowTarget = { kind: Kind; name: string; key: string; clusters: readonly string[] };
 
 type Add = (at: JsonPath, code: ProblemCode, message: string) => void;
 
@@ -146,8 +145,8 @@ export function windowMatches(window: SyncWindow, target: WindowTarget): boolean
   if (names && !picomatch.isMatch(target.name, names)) return false;
   if (keys && !picomatch.isMatch(target.key, keys)) return false;
   if (clusters) {
-    const cluster = target.kind === "Service" ? readResourceKey(target.key)?.scope : undefined;
-    if (cluster === undefined || !picomatch.isMatch(cluster, clusters)) return false;
+    // Any cluster the resource writes to: a rule with a target in prod is a write to prod.
+    if (!target.clusters.some((cluster) => picomatch.isMatch(cluster, clusters))) return false;
   }
   return true;
 }

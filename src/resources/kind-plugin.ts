@@ -24,8 +24,6 @@ export type KindReadIo = {
   readonly cache: ReadCache;
   now(): number;
   readonly defaultCluster: string | undefined;
-  /** Fills the cache of rule tags for those of `rules` (ListRules entries of `bus`) the Tagging API can answer at once. */
-  prefetchRuleTags(bus: string, rules: readonly JsonObject[]): Promise<void>;
   /** What another kind reads in the same snapshot (a scalable target takes its service's tags from the service read). */
   readsOf(kind: string): Promise<LiveReads>;
 };

@@ -1,6 +1,6 @@
 import { registerThrottleCategories } from "../aws/rate-limit.js";
 import type { Manifest } from "../manifests/types.js";
-import type { Kind } from "./kinds.js";
+import type { Kind } from "../manifests/kinds.js";
 import type { KindPlugin } from "./kind-plugin.js";
 import { registerKindWrites } from "./kind-writes.js";
 import { scalableTargetPlugin } from "./scalable-target/plugin.js";

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { EcsGitopsError } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
-import { redactUrl } from "../controller/log.js";
+import { redactUrl } from "../redact.js";
 
 export type GitResult = { code: number | null; stdout: string; stderr: string; timedOut: boolean; missingGit: boolean };
 

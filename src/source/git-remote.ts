@@ -2,7 +2,7 @@ import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { EcsGitopsError } from "../errors.js";
-import { redactUrl } from "../controller/log.js";
+import { redactUrl } from "../redact.js";
 import type { ControllerMetrics } from "../state/metrics.js";
 import { SHA_PATTERN, baseGitEnv, createSerial, execGit, gitError, runGit, shellQuote, withGitConfig } from "./git-cli.js";
 import { SnapshotStore } from "./snapshots.js";

@@ -1,6 +1,6 @@
 import type { AlertEvent, AlertSink } from "../alerts/types.js";
 import type { SecretMatcher } from "../diff/mask.js";
-import { renderPlan } from "../diff/render.js";
+import { renderPlan } from "../plan/render.js";
 import { maskChanges } from "../diff/structural.js";
 import type { Change } from "../diff/structural.js";
 import type { ResourceKey } from "../manifests/types.js";

@@ -50,7 +50,7 @@ type Probe = () => Promise<void> | void;
 
 // 10:30 UTC on a Monday: the sync-window probes ask about this instant.
 const WINDOW_NOW = new Date("2026-03-02T10:30:00Z");
-const WEB: WindowTarget = { kind: "Service", name: "web", key: "Service/prod/web" };
+const WEB: WindowTarget = { kind: "Service", name: "web", key: "Service/prod/web", clusters: ["prod"] };
 /** Does the settings text's `syncWindows` block writes to `target` at WINDOW_NOW? */
 function windowsBlock(windows: string, target: WindowTarget = WEB): boolean {
   const loaded = configOf(`syncWindows:\n${windows}`);
@@ -176,6 +176,7 @@ const CONFIG_EFFECTS: Record<string, Probe> = {
     expect(windowsBlock(deny(", match: {keys: ['Service/prod/*']}"))).toBe(true);
     expect(windowsBlock(deny(", match: {keys: ['Service/shop/*']}"))).toBe(false);
   },
+  // Every kind, through its plug-in: test/unit/pause/window-clusters.test.ts.
   "syncWindows[].match.clusters": () => {
     expect(windowsBlock(deny(", match: {clusters: [prod]}"))).toBe(true);
     expect(windowsBlock(deny(", match: {clusters: [shop]}"))).toBe(false);

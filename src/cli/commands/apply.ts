@@ -6,7 +6,7 @@ import type { ApplyOutcome } from "../../engine/applier.js";
 import type { PruneOutcome } from "../../engine/prune/apply.js";
 import { addAwsOptions } from "../aws-options.js";
 import type { AwsFlags } from "../aws-options.js";
-import { ENV_OPTION_HELP } from "../env-option.js";
+import { ENV_OPTION_HELP } from "../environment-folder.js";
 import { commandOutput } from "../print-problems.js";
 import type { CommandOutput } from "../print-problems.js";
 import { formatStats } from "../print-stats.js";

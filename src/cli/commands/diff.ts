@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { renderPlan, hasChanges, toPlanDocument } from "../../diff/render.js";
+import { renderPlan, hasChanges, toPlanDocument } from "../../plan/render.js";
 import { addAwsOptions } from "../aws-options.js";
 import type { AwsFlags } from "../aws-options.js";
-import { ENV_OPTION_HELP } from "../env-option.js";
+import { ENV_OPTION_HELP } from "../environment-folder.js";
 import { commandOutput } from "../print-problems.js";
 import { useColor, withPlan } from "../with-plan.js";
 import type { CommandOutput } from "../print-problems.js";

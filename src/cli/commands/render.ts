@@ -5,7 +5,7 @@ import { loadConfigFile, maxCommitBytesFromEnv } from "../../config.js";
 import { locateManifestRoot } from "../../source/manifest-root.js";
 import { loadSourceTree } from "../../environments/load.js";
 import { sortProblems } from "../../resources/load.js";
-import { ENV_OPTION_HELP, resolveEnvTarget } from "../env-option.js";
+import { ENV_OPTION_HELP, resolveEnvTarget } from "../environment-folder.js";
 import { formatProblems, hasErrors } from "../format-problems.js";
 import { commandOutput } from "../print-problems.js";
 import type { CommandOutput } from "../print-problems.js";

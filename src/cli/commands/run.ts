@@ -1,7 +1,7 @@
 import { Option } from "commander";
 import type { Command } from "commander";
-import { envOption } from "../env-flag.js";
-import { envPathInRepo } from "../env-option.js";
+import { envOption } from "../env-var-option.js";
+import { envPathInRepo } from "../environment-folder.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { belowFloor, checkCluster, checkEndpointUrl, durationFloors, parseByteSize, parseDuration } from "../../config.js";

@@ -5,7 +5,7 @@ import { checkCluster, loadConfigFile, maxCommitBytesFromEnv } from "../../confi
 import { sourceName } from "../aws-options.js";
 import { inScope, locateManifestRoot } from "../../source/manifest-root.js";
 import { loadDesiredState, sortProblems } from "../../resources/load.js";
-import { ENV_OPTION_HELP, resolveEnvTarget } from "../env-option.js";
+import { ENV_OPTION_HELP, resolveEnvTarget } from "../environment-folder.js";
 import { formatProblems, formatSummary, hasErrors, toValidateDocument } from "../format-problems.js";
 
 export type ValidateFlags = { output: "text" | "json"; cluster?: string; env?: string | undefined };

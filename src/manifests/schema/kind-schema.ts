@@ -1,4 +1,4 @@
-import { descriptorOf } from "../../resources/kinds.js";
+import { descriptorOf } from "../kinds.js";
 import { KINDS } from "../types.js";
 import type { Kind } from "../types.js";
 import { awsDefs } from "./aws-schema.generated.js";

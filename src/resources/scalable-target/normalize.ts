@@ -1,3 +1,4 @@
+import { parseEcsServiceResourceId } from "../../aws/arn.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import { compact, fillDefault, objectCopy } from "../common/normalize-util.js";
@@ -18,9 +19,7 @@ const SUSPENDED_DEFAULT: JsonObject = {
 
 /** `service/<cluster>/<service>` → its cluster and name; undefined for any other resource. */
 export function ecsServiceOf(resourceId: JsonValue | undefined): { cluster: string; service: string } | undefined {
-  if (typeof resourceId !== "string") return undefined;
-  const match = /^service\/([^/]+)\/([^/]+)$/.exec(resourceId);
-  return match ? { cluster: match[1] ?? "", service: match[2] ?? "" } : undefined;
+  return typeof resourceId === "string" ? parseEcsServiceResourceId(resourceId) : undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Manifest, Problem } from "../../manifests/types.js";
 import { collectProblems, resolveTaskDefinitionRef, stringOf } from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
 // Scheduler's cron() and rate() are EventBridge's grammar (one parser, shared with ScheduledRule).
-import { parseScheduleExpression } from "../scheduled-rule/schedule-expression.js";
+import { parseScheduleExpression } from "../common/schedule-expression.js";
 import { isoInstant, MARKER_PREFIX, MAX_DESCRIPTION } from "./normalize.js";
 
 // Scheduler keeps the ARN as written and RunTask resolves it on every run.

@@ -4,6 +4,7 @@ import { busOf } from "./bus.js";
 import type { Manifest, ResourceKey } from "../../manifests/types.js";
 import type { KindReadIo } from "../kind-plugin.js";
 import type { LiveScheduledRule } from "./normalize.js";
+import { prefetchRuleTags } from "./tags-prefetch.js";
 
 /** Rules by listing each bus once, plus ListTargetsByRule per managed rule and its tags (cached). */
 export async function readRules(manifests: readonly Manifest[], io: KindReadIo): Promise<Map<ResourceKey, LiveScheduledRule | undefined>> {
@@ -21,7 +22,8 @@ export async function readRules(manifests: readonly Manifest[], io: KindReadIo):
 async function readBus(io: KindReadIo, bus: string, group: readonly Manifest[]): Promise<[ResourceKey, LiveScheduledRule | undefined][]> {
   const listed = new Map((await io.read(() => listRules(io.aws, bus))).map((r) => [String(r["Name"]), r]));
   for (const [arn, cached] of io.cache.ruleTags) if (cached.bus === bus && !listed.has(cached.name)) io.cache.ruleTags.delete(arn);
-  await io.prefetchRuleTags(
+  await prefetchRuleTags(
+    io,
     bus,
     group.flatMap((m) => {
       const rule = listed.get(m.name);

@@ -1,4 +1,4 @@
-import { text } from "../kind-runtime.js";
+import { text } from "../common/runtime-fields.js";
 import type { LiveScheduledRule } from "./normalize.js";
 
 /** The rule's state, schedule and number of targets at the last look. */

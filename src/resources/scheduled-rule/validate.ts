@@ -4,7 +4,7 @@ import { eventBusName } from "../../manifests/identity.js";
 import type { Manifest, Problem } from "../../manifests/types.js";
 import { checkTaskLaunch, findContainer, numberOf, objectsOf, collectProblems, stringOf } from "../common/validation.js";
 import type { Report, ValidationContext } from "../common/validation.js";
-import { parseScheduleExpression } from "./schedule-expression.js";
+import { parseScheduleExpression } from "../common/schedule-expression.js";
 import { targetRoleArn } from "./target-role.js";
 
 // xref: docs/normalization.md#eventbridge-limits: at most 5 targets per rule. RunTask starts at most 10 tasks per

@@ -1,6 +1,6 @@
 import { isJsonObject } from "../../json.js";
 import type { JsonObject } from "../../json.js";
-import { count, text } from "../kind-runtime.js";
+import { count, text } from "../common/runtime-fields.js";
 
 /** What DescribeServices said at the last look: the counts and the rollout of each deployment. */
 export type ServiceRuntime = {

@@ -1,5 +1,5 @@
 import { EARLIER_REVISIONS_TAG, SPEC_HASH_TAG } from "../types.js";
-import type { LiveTaskDefinition } from "./plan.js";
+import type { LiveTaskDefinition } from "./normalize.js";
 
 /**
  * The content hashes of a family's earlier revisions, carried on each revision we register as

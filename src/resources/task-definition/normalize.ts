@@ -175,6 +175,9 @@ export type LiveTaskDefinitionRead = {
   status?: string;
 };
 
+/** An ACTIVE revision of the family as read from AWS (see `readLiveTaskDefinition`); here so that history.ts imports no plan. */
+export type LiveTaskDefinition = { arn: string; revision: number; taskDefinition: JsonObject; tags: Record<string, string> };
+
 /**
  * Accepts every shape AWS and its tools produce (test/fixtures/aws/README.md): the
  * DescribeTaskDefinition / RegisterTaskDefinition response `{taskDefinition, tags}` (tags outside,

@@ -12,10 +12,10 @@ import type { Action, PlanContext, PlannedCall, ResolvedTaskDefinition } from ".
 import { specHash } from "./hash.js";
 import { historyTagValue } from "./history.js";
 import { normalizeTaskDefinition } from "./normalize.js";
+import type { LiveTaskDefinition } from "./normalize.js";
 import { onePerObject } from "../common/memo.js";
 
-/** An ACTIVE revision of the family as read from AWS (see `readLiveTaskDefinition`). */
-export type LiveTaskDefinition = { arn: string; revision: number; taskDefinition: JsonObject; tags: Record<string, string> };
+export type { LiveTaskDefinition };
 export type TaskDefinitionPlan = { action: Action; specHash: string; resolved: ResolvedTaskDefinition };
 
 /**

@@ -33,6 +33,13 @@ describe("toEventEntry", () => {
     expect(entry.detailType).toBe(detailType);
   });
 
+  it("leaves kind out of an alert about no one resource (a prune pass blocked with no orphan), never a made-up kind", () => {
+    const { kind: _kind, ...rest } = opened;
+    const blocked: AlertEvent = { ...rest, type: "prune-blocked", key: "Prune/inventory", name: "" };
+    expect(toEventEntry(blocked).detail).not.toHaveProperty("kind");
+    expect(toEventEntry(opened).detail).toHaveProperty("kind", "Service");
+  });
+
   it("builds the documented detail, with the ARN as the event's resource and the alert time as its time", () => {
     expect(toEventEntry(opened)).toEqual({
       source: "ecs-gitops",

@@ -253,9 +253,17 @@ const ROWS: Row[] = [
     { verdict: "deploy", reason: "GitChanged", sync: "Synced" },
   ],
   [
-    "a rollback is a service matter only",
-    { kind: "TaskDefinition", changedPaths: ["/taskDefinition"], rolledBack: true },
-    { verdict: "alert-only", reason: "SelfHealOff", sync: "OutOfSync" },
+    "a rollback is what the kind's plug-in reports, whatever the kind (the policy has no kind test)",
+    { kind: "ScalableTarget", changedPaths: ["/taskDefinition"], rolledBack: true },
+    {
+      verdict: "blocked",
+      reason: "RolledBack",
+      sync: "OutOfSync",
+      message: ROLLED_BACK_MESSAGE,
+      syncFailed: { code: "RolledBack", message: ROLLED_BACK_MESSAGE },
+      drift: "none",
+      recordHeal: false,
+    },
   ],
   [
     "suspended: a commit waits, the episode of older drift closes",

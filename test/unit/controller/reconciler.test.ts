@@ -100,6 +100,7 @@ function setup(options: {
   settings?: Partial<ReconcilerSettings>;
   maxHeals?: number;
   fail?: EcsGitopsError;
+  random?: () => number;
 }) {
   let clock = T0;
   const alerts: AlertEvent[] = [];
@@ -137,6 +138,7 @@ function setup(options: {
     settings: { ...SETTINGS, ...options.settings },
     waveDelayMs: 1,
     now: () => new Date(clock),
+    random: options.random,
   });
   const desired: DesiredState = {
     commit: "c1",
@@ -152,6 +154,16 @@ function setup(options: {
 }
 
 describe("Reconciler", () => {
+  it("times its requeues by the injected clock and phase, not the system's (one clock)", async () => {
+    // Phase 0.25 of a 10-minute period: ticks at :02:30, :12:30 … after T0 (a multiple of the period).
+    const early = setup({ actionsOf: noop, random: () => 0.25 });
+    expect(await early.reconciler.reconcile(WEB.key)).toEqual({ requeueAfterMs: 750_000 });
+    early.advance(100_000);
+    expect(await early.reconciler.reconcile(WEB.key)).toEqual({ requeueAfterMs: 650_000 });
+    const late = setup({ actionsOf: noop, random: () => 0.75 });
+    expect(await late.reconciler.reconcile(WEB.key)).toEqual({ requeueAfterMs: 450_000 });
+  });
+
   it("reverts drift with self-heal on, using the one clock it is given for the alert times", async () => {
     const t = setup({ actionsOf: (m) => (m === WEB ? drifted(m) : noop(m)) });
     const result = await t.reconciler.reconcile(WEB.key);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderPlan } from "../../../src/diff/render.js";
+import { renderPlan } from "../../../src/plan/render.js";
 import { refuseHookedDeploys } from "../../../src/engine/hooks/one-shot-guard.js";
 import { planService } from "../../../src/resources/service/plan.js";
 import { manifestOf, planContext, resolverOf } from "../resources/builders.js";

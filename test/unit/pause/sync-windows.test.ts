@@ -11,7 +11,7 @@ function windowOf(schedule: string, duration: string, kind: "allow" | "deny" = "
   return config.syncWindows[0]!;
 }
 
-const WORKER = { kind: "Service", name: "worker", key: "Service/shop/worker" } as const;
+const WORKER = { kind: "Service", name: "worker", key: "Service/shop/worker", clusters: ["shop"] } as const;
 
 describe("sync windows are validated offline, each problem at its line", () => {
   it.each([

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planAll } from "../../../src/engine/planner.js";
 import type { LiveSnapshot, PlanSettings } from "../../../src/engine/planner.js";
-import { renderPlan, toPlanDocument } from "../../../src/diff/render.js";
+import { renderPlan, toPlanDocument } from "../../../src/plan/render.js";
 import type { Manifest } from "../../../src/manifests/types.js";
 import { loadDesiredState } from "../../../src/resources/load.js";
 import type { LiveScheduledRule } from "../../../src/resources/scheduled-rule/normalize.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hasChanges, renderPlan, summarize, toPlanDocument } from "../../../src/diff/render.js";
+import { hasChanges, renderPlan, summarize, toPlanDocument } from "../../../src/plan/render.js";
 import type { Action } from "../../../src/resources/types.js";
 
 const actions: Action[] = [

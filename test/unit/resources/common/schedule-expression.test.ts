@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseScheduleExpression } from "../../../../src/resources/scheduled-rule/schedule-expression.js";
+import { parseScheduleExpression } from "../../../../src/resources/common/schedule-expression.js";
 
 describe("parseScheduleExpression", () => {
   it.each([

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { envNameOf, envOption } from "../../../src/cli/env-flag.js";
+import { envNameOf, envOption } from "../../../src/cli/env-var-option.js";
 
 describe("envOption", () => {
   it.each([

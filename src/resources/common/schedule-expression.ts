@@ -1,5 +1,6 @@
-// A parser for EventBridge rule schedule expressions, so that a typo fails `validate` instead of
-// PutRule. xref: EventBridge user guide, "Cron expressions reference" and "Rate expressions":
+// A parser for the rate/cron schedule expressions that EventBridge rules and Scheduler share (common/,
+// as kinds never import each other), so that a typo fails `validate` instead of PutRule.
+// xref: EventBridge user guide, "Cron expressions reference" and "Rate expressions":
 // cron has six fields (minutes hours day-of-month month day-of-week year) with the wildcards
 // listed per field below, one of day-of-month/day-of-week must be `?`, `#` stands alone in its
 // field; rate is `rate(value unit)`, value a positive integer, unit singular exactly when value is 1.

@@ -4,10 +4,10 @@ import { stringify } from "yaml";
 import type { JsonValue } from "../json.js";
 import { parseResourceKey } from "../manifests/identity.js";
 import type { Action, ActionType } from "../resources/types.js";
-import { maskSecrets } from "./mask.js";
-import type { SecretMatcher } from "./mask.js";
-import { fieldOf, maskChanges } from "./structural.js";
-import type { Change } from "./structural.js";
+import { maskSecrets } from "../diff/mask.js";
+import type { SecretMatcher } from "../diff/mask.js";
+import { fieldOf, maskChanges } from "../diff/structural.js";
+import type { Change } from "../diff/structural.js";
 
 export type RenderOptions = { color: boolean; showCalls?: boolean; isSecret?: SecretMatcher | undefined };
 export type PlanSummary = Record<ActionType, number>;
