@@ -175,7 +175,7 @@ export function budgetOf(scale: FleetScale, phase: "noop" | "oneChange" | "coldS
       return { ...reads, "ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1 };
     case "restart":
       // Cold start: rule tags and each in-use revision are read once to fill the caches. Rule tags
-      // are asked of the Tagging API first (rule-tags-prefetch.ts); moto_server answers it with
+      // are asked of the Tagging API first (scheduled-rule/tags-prefetch.ts); moto_server answers it with
       // nothing for rules, so there each rule's tags are then read on their own.
       return {
         ...reads,

@@ -2,17 +2,19 @@ import type { SecretMatcher } from "../diff/mask.js";
 import type { Change } from "../diff/structural.js";
 import type { JsonObject } from "../json.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
-import type { WriteOperation } from "./registry.js";
+import type { AwsWriteOperation } from "../aws/write-operation.js";
 
-export type { Change, WriteOperation };
+export type { Change };
 
 /**
  * One AWS write a plan calls, with its exact input in the SDK's request shape (camelCase for ECS,
  * PascalCase for EventBridge); its operation is one some kind declares (`writes`). A string input
  * value may hold a reference placeholder (see `arnPlaceholder`) that apply replaces with the ARN
- * registered earlier in the same run.
+ * registered earlier in the same run. Typed as any SDK command, not as the registry's
+ * `WriteOperation`: that type is derived from the plug-ins, which import this module (a type
+ * cycle); test/unit/resources/declared-writes.test.ts checks that plans call only declared writes.
  */
-export type PlannedCall = { operation: WriteOperation; input: JsonObject };
+export type PlannedCall = { operation: AwsWriteOperation; input: JsonObject };
 
 /**
  * What apply checks on AWS right before an action's first write: the resource is still ours, as

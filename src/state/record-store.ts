@@ -4,10 +4,11 @@ import { isJsonObject } from "../json.js";
 import { parseTimeMs } from "../time.js";
 import type { ResourceKey } from "../manifests/types.js";
 import { ResourceRecords } from "./records.js";
-import type { PersistedRecord } from "./records.js";
+import type { PersistedRecord, SerializedRecords } from "./records.js";
+
+export type { SerializedRecords };
 
 /** records.json: the persisted fields of each resource's record (docs/records.md). */
-export type SerializedRecords = { version: 1; records: ({ key: ResourceKey } & PersistedRecord)[] };
 
 /**
  * What `load` found: the records, nothing yet (no file: a first start, or an upgrade from a

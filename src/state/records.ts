@@ -5,7 +5,6 @@ import type { PlannedCall } from "../resources/types.js";
 import type { ResourceKey } from "../manifests/types.js";
 import type { Residue } from "../engine/write-residue.js";
 import { CoalescingSaver } from "./coalescing-saver.js";
-import type { SerializedRecords } from "./record-store.js";
 
 /**
  * What the engine remembers about one resource, one record per key. The fields marked persisted
@@ -59,6 +58,9 @@ export type ResourceRecordsOptions = {
   store?: { save(state: SerializedRecords): Promise<void> };
   log?: Logger;
 };
+
+/** records.json as written: one entry per resource (record-store.ts reads and writes it). */
+export type SerializedRecords = { version: 1; records: ({ key: ResourceKey } & PersistedRecord)[] };
 
 /** One record per resource, plus what is per family (revisions this process registered). */
 export class ResourceRecords {

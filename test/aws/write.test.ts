@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { putEvents } from "../../src/aws/put-events.js";
 import { executeCall } from "../../src/aws/write.js";
 import type { JsonObject } from "../../src/json.js";
-import type { WriteOperation } from "../../src/resources/types.js";
+import type { WriteOperation } from "../../src/resources/registry.js";
 import { assertAllCalled, aws, fakeClients, failure, isolateNetwork, replyJson, restoreNetwork } from "./aws-nock.js";
 import type { Service } from "./aws-nock.js";
 

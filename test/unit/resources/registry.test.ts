@@ -6,7 +6,7 @@ import type { Kind } from "../../../src/manifests/types.js";
 import type { KindPlugin } from "../../../src/resources/kind-plugin.js";
 import { declaredWrite, registerKindWrites } from "../../../src/resources/kind-writes.js";
 import type { KindWrites } from "../../../src/resources/kind-writes.js";
-import type { WriteOperation } from "../../../src/resources/types.js";
+import type { WriteOperation } from "../../../src/resources/registry.js";
 import { KIND_PLUGINS, kindsOf, pluginFor } from "../../../src/resources/registry.js";
 import type { KindRegistry } from "../../../src/resources/registry.js";
 import { manifestOf } from "./builders.js";
