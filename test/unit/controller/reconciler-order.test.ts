@@ -264,16 +264,17 @@ describe("Reconciler: reconcile(key) reconciles that key", () => {
     const due: number[] = [];
     const finish = (job: Promise<QueueResult>) => job.then((r) => due.push(Date.now() + ("requeueAfterMs" in r ? r.requeueAfterMs! : NaN)));
     const jobs = [finish(t.reconciler.reconcile(FAMILY.key)), finish(t.reconciler.reconcile(WORKER.key))];
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     // The worker finished while the family still registers; the service (another batch) follows the family.
     jobs.push(finish(t.reconciler.reconcile(SERVICE.key)));
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     registration.release();
     await Promise.all(jobs);
     expect(t.reads).toHaveLength(2);
     expect(due.every((at) => Number.isFinite(at))).toBe(true);
-    // On one grid tick; the jobs finished 40 ms and more apart, so without the grid they would differ
-    // by that much. The slack covers the time between the reconciler's clock read and the test's.
-    expect(Math.max(...due) - Math.min(...due)).toBeLessThanOrEqual(20);
+    // On one grid tick; the jobs finished 100 ms and more apart, so without the grid they would differ
+    // by that much. The slack covers the time between the reconciler's clock read and the test's,
+    // which a loaded machine stretches past 20 ms.
+    expect(Math.max(...due) - Math.min(...due)).toBeLessThanOrEqual(60);
   });
 });
