@@ -173,7 +173,8 @@ export class Controller {
   /** What /status serves: for a server shared by several environments. */
   statusDocument(): ReturnType<StatusStore["snapshot"]> {
     const document = this.#status.snapshot();
-    return this.#leasing ? { ...document, leases: this.#leasing.snapshot() } : document;
+    const queue = this.#queue ? { waiting: this.#queue.size, inFlight: this.#queue.inFlight, scheduled: this.#queue.scheduled } : undefined;
+    return this.#leasing ? { ...document, leases: { ...this.#leasing.snapshot(), ...(queue ? { queue } : {}) } } : document;
   }
 
   readiness(): { ready: boolean; reason?: string } {

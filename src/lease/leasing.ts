@@ -163,7 +163,7 @@ export class ControllerLeasing {
     this.#requeue([...due]);
   }
 
-  snapshot(): LeaseSnapshot & { table: string; shardBy: ShardBy } {
-    return { ...this.#manager.snapshot(), table: this.#settings.table, shardBy: this.#settings.shardBy };
+  snapshot(): LeaseSnapshot & { table: string; shardBy: ShardBy; parked: number } {
+    return { ...this.#manager.snapshot(), table: this.#settings.table, shardBy: this.#settings.shardBy, parked: this.#parked.size };
   }
 }

@@ -6,6 +6,7 @@ import { runCli } from "../../src/cli/main.js";
 import type { StatusDocument } from "../../src/state/status.js";
 import { ControllerProcess, createCluster, ecsFor, GitRemote, killAllControllers, tempDir, waitFor } from "./controller-harness.js";
 import { FaultProxy } from "./fault-proxy.js";
+import { withDiagnostics } from "./ha-diagnostics.js";
 import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 
 /*
@@ -227,7 +228,7 @@ describe("high availability: shard leases on DynamoDB", () => {
         const victim = live[0]!;
         await victim.process.signal("SIGKILL");
         // The survivor converges the commit while the fresh replica starts.
-        const [fresh] = await Promise.all([env.start(`r${cycle + 1}`), env.converged(`0.${cycle}`)]);
+        const [fresh] = await withDiagnostics(all, () => Promise.all([env.start(`r${cycle + 1}`), env.converged(`0.${cycle}`)]));
         all.push(fresh);
         live = [...live.slice(1), fresh];
       }
