@@ -169,7 +169,8 @@ export async function createCluster(ecs: ECSClient, name = "shop"): Promise<void
  * DescribeServices, always with `include: ["TAGS"]`: moto 5.2.1 keeps whether to return tags in a
  * class-level table that every request rewrites, so a test's describe without TAGS running next
  * to the controller's describe with TAGS can strip the tags from the controller's answer (and
- * make its own services look "not owned").
+ * make its own services look "not owned"). The tests' moto_server is patched against that
+ * (docs/moto.md#tags-of-concurrent-describes); asking for TAGS keeps this safe on any moto.
  */
 export async function describeServices(ecs: ECSClient, services: string[], cluster = "shop"): Promise<Service[]> {
   return (await ecs.send(new DescribeServicesCommand({ cluster, services, include: ["TAGS"] }))).services ?? [];
