@@ -215,6 +215,8 @@ export type ControllerRun = {
   webhookSecret?: string;
   logLevel?: "info" | "debug";
   extraArgs?: readonly string[];
+  /** How long the process may take to listen (default 30 s): tsx compiles the sources at every start, slow on a loaded machine. */
+  startTimeoutMs?: number;
   /** More environment for the child (ECS_GITOPS_API_TOKEN …). */
   env?: Readonly<Record<string, string>>;
 };
@@ -277,7 +279,11 @@ export class ControllerProcess {
     const controller = new ControllerProcess(child);
     running.add(controller);
     try {
-      const listening = await controller.waitForLog("the HTTP server to listen", (l) => l.msg === "http listening", 30_000);
+      const listening = await controller.waitForLog(
+        "the HTTP server to listen",
+        (l) => l.msg === "http listening",
+        run.startTimeoutMs ?? 30_000,
+      );
       controller.#port = Number(listening["port"]);
     } catch (error) {
       await controller.signal("SIGKILL");
