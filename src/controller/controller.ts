@@ -52,6 +52,8 @@ export class Controller {
   #pollTimer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #pollAgain = false;
+  /** Waiting for the end of a poll that starts after they asked (a lease acquire: see ControllerLeasing.onAcquire). */
+  #pollWaiters: (() => void)[] = [];
   #stopping = false;
   #firstSyncDone = false;
   #sourceReachable = false;
@@ -139,6 +141,7 @@ export class Controller {
       leasing.onRequeue((keys) => {
         for (const key of keys) this.#queue?.add(key);
       });
+      leasing.onAcquire(() => this.#freshPoll());
       await leasing.start();
     }
     this.#source = setup.sourceOf(o, this.#log, this.#metrics);
@@ -173,7 +176,8 @@ export class Controller {
   /** What /status serves: for a server shared by several environments. */
   statusDocument(): ReturnType<StatusStore["snapshot"]> {
     const document = this.#status.snapshot();
-    return this.#leasing ? { ...document, leases: this.#leasing.snapshot() } : document;
+    const queue = this.#queue ? { waiting: this.#queue.size, inFlight: this.#queue.inFlight, scheduled: this.#queue.scheduled } : undefined;
+    return this.#leasing ? { ...document, leases: { ...this.#leasing.snapshot(), ...(queue ? { queue } : {}) } } : document;
   }
 
   readiness(): { ready: boolean; reason?: string } {
@@ -241,8 +245,10 @@ export class Controller {
       return;
     }
     clearTimeout(this.#pollTimer);
+    const waiters = this.#pollWaiters.splice(0);
     this.#polling = this.#poll().finally(() => {
       this.#polling = undefined;
+      for (const done of waiters) done();
       if (this.#stopping) return;
       if (this.#pollAgain) {
         this.#pollAgain = false;
@@ -251,6 +257,14 @@ export class Controller {
       }
       this.#pollTimer = setTimeout(() => this.#pollNow(), Math.round(jittered(this.#intervalMs, 0.1)));
     });
+  }
+
+  /** Resolves once a poll started after this call has finished (at once before the source exists, or once stopping). */
+  #freshPoll(): Promise<void> {
+    if (this.#source === undefined || this.#stopping) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.#pollWaiters.push(resolve));
+    this.#pollNow();
+    return done;
   }
 
   async #poll(): Promise<void> {

@@ -18,6 +18,11 @@ export type LeaseSettings = {
 };
 
 export const DEFAULT_LEASE_DURATION_MS = 15_000;
+/**
+ * How long an acquired shard's keys wait for the git fetch (and commit load) that follows the
+ * acquire: git's own timeout. A load took 25 to 31 s at load average 20 on a 2-core machine.
+ */
+export const CATCH_UP_LIMIT_MS = 60_000;
 
 /** Tests: an in-memory table and a fake clock instead of DynamoDB and performance.now. */
 export type LeasingParts = { table?: LeaseTable; now?: () => number };
@@ -43,6 +48,9 @@ export class ControllerLeasing {
   /** Keys whose write the fence refused since their handler started. */
   readonly #fenced = new Set<ResourceKey>();
   #requeue: (keys: ResourceKey[]) => void = () => undefined;
+  #catchUp: (() => Promise<void>) | undefined;
+  /** Shards just acquired whose keys wait until this replica's git source caught up (onAcquire): how many fetches each waits for. */
+  readonly #catchingUp = new Map<number, number>();
 
   constructor(
     settings: LeaseSettings,
@@ -72,13 +80,25 @@ export class ControllerLeasing {
   }
 
   /**
+   * `fetch` brings this replica's git source up to date (a poll started after the call). Run when
+   * a shard is acquired, before any of its keys is reconciled: replicas poll git on their own, and
+   * the previous holder may have applied a commit this replica has not fetched yet; reconciling
+   * the older one would roll those resources back. Anything the previous holder applied was on the
+   * remote before it fetched it, so a fetch started after the acquire sees it (or a newer commit).
+   * A fetch that fails or outlasts CATCH_UP_LIMIT_MS releases the keys anyway (docs/ha.md#known-limits).
+   */
+  onAcquire(fetch: () => Promise<void>): void {
+    this.#catchUp = fetch;
+  }
+
+  /**
    * The queue handler's wrapper: runs `reconcile` only while this replica holds the key's shard.
    * A key of another shard, or one the fence stopped mid-write, is parked instead of retried
    * with backoff: the holder reconciles it (this replica, once its lease is valid again, or the
    * replica that takes the shard over), within one tick rather than after minutes of backoff.
    */
   async gate(key: ResourceKey, reconcile: () => Promise<QueueResult>): Promise<QueueResult> {
-    if (!this.owns(key)) {
+    if (!this.owns(key) || this.#catchingUp.has(this.shardOf(key))) {
       this.#parked.add(key);
       return {};
     }
@@ -154,16 +174,46 @@ export class ControllerLeasing {
   }
 
   #afterTick(held: ReadonlySet<number>, acquired: ReadonlySet<number>): void {
+    if (acquired.size > 0 && this.#catchUp) this.#startCatchUp(this.#catchUp, acquired);
+    this.#release(held, acquired);
+  }
+
+  /** Park the keys of `acquired` until a git fetch started now has finished (or taken too long), then reconcile them. */
+  #startCatchUp(fetch: () => Promise<void>, acquired: ReadonlySet<number>): void {
+    for (const shard of acquired) this.#catchingUp.set(shard, (this.#catchingUp.get(shard) ?? 0) + 1);
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CATCH_UP_LIMIT_MS);
+      timer.unref();
+    });
+    const fetched = fetch().catch((error: unknown) => {
+      this.#log.warn({ err: error instanceof Error ? error.message : String(error) }, "git fetch after a lease acquire failed");
+    });
+    void Promise.race([fetched, limit]).then(() => {
+      clearTimeout(timer);
+      for (const shard of acquired) {
+        const waiting = (this.#catchingUp.get(shard) ?? 1) - 1;
+        if (waiting > 0) this.#catchingUp.set(shard, waiting);
+        else this.#catchingUp.delete(shard);
+      }
+      this.#release(this.#manager.held(), acquired);
+    });
+  }
+
+  /** Requeue the keys of `acquired` and the parked keys of `held`, except those of shards still catching up. */
+  #release(held: ReadonlySet<number>, acquired: ReadonlySet<number>): void {
     const due = new Set<ResourceKey>();
-    for (const [key, shard] of this.#shardOf) if (acquired.has(shard)) due.add(key);
-    for (const key of this.#parked) if (held.has(this.shardOf(key))) due.add(key);
+    const ready = (shard: number) => !this.#catchingUp.has(shard);
+    for (const [key, shard] of this.#shardOf) if (acquired.has(shard) && held.has(shard) && ready(shard)) due.add(key);
+    for (const key of this.#parked) if (held.has(this.shardOf(key)) && ready(this.shardOf(key))) due.add(key);
     for (const key of due) this.#parked.delete(key);
     if (due.size === 0) return;
-    if (acquired.size > 0) this.#log.info({ shards: [...acquired], keys: due.size }, "reconciling the keys of shards just acquired");
+    const fresh = [...acquired].filter((shard) => held.has(shard) && ready(shard));
+    if (fresh.length > 0) this.#log.info({ shards: fresh, keys: due.size }, "reconciling the keys of shards just acquired");
     this.#requeue([...due]);
   }
 
-  snapshot(): LeaseSnapshot & { table: string; shardBy: ShardBy } {
-    return { ...this.#manager.snapshot(), table: this.#settings.table, shardBy: this.#settings.shardBy };
+  snapshot(): LeaseSnapshot & { table: string; shardBy: ShardBy; parked: number } {
+    return { ...this.#manager.snapshot(), table: this.#settings.table, shardBy: this.#settings.shardBy, parked: this.#parked.size };
   }
 }

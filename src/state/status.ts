@@ -65,6 +65,9 @@ export type StatusDocument = {
     shardBy: string;
     replicas: string[];
     shards: { shard: number; holder: string | undefined; held: boolean }[];
+    /** Keys waiting here for their shard's lease, and the work queue's counts (diagnosing a stall). */
+    parked?: number;
+    queue?: { waiting: number; inFlight: number; scheduled: number };
   };
   /** Resources we own that no manifest names (docs/prune.md#orphans); absent until the first inventory. */
   orphans?: OrphanStatus[];

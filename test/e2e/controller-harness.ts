@@ -169,7 +169,8 @@ export async function createCluster(ecs: ECSClient, name = "shop"): Promise<void
  * DescribeServices, always with `include: ["TAGS"]`: moto 5.2.1 keeps whether to return tags in a
  * class-level table that every request rewrites, so a test's describe without TAGS running next
  * to the controller's describe with TAGS can strip the tags from the controller's answer (and
- * make its own services look "not owned").
+ * make its own services look "not owned"). The tests' moto_server is patched against that
+ * (docs/moto.md#tags-of-concurrent-describes); asking for TAGS keeps this safe on any moto.
  */
 export async function describeServices(ecs: ECSClient, services: string[], cluster = "shop"): Promise<Service[]> {
   return (await ecs.send(new DescribeServicesCommand({ cluster, services, include: ["TAGS"] }))).services ?? [];
@@ -214,6 +215,8 @@ export type ControllerRun = {
   webhookSecret?: string;
   logLevel?: "info" | "debug";
   extraArgs?: readonly string[];
+  /** How long the process may take to listen (default 30 s): tsx compiles the sources at every start, slow on a loaded machine. */
+  startTimeoutMs?: number;
   /** More environment for the child (ECS_GITOPS_API_TOKEN …). */
   env?: Readonly<Record<string, string>>;
 };
@@ -276,7 +279,11 @@ export class ControllerProcess {
     const controller = new ControllerProcess(child);
     running.add(controller);
     try {
-      const listening = await controller.waitForLog("the HTTP server to listen", (l) => l.msg === "http listening", 30_000);
+      const listening = await controller.waitForLog(
+        "the HTTP server to listen",
+        (l) => l.msg === "http listening",
+        run.startTimeoutMs ?? 30_000,
+      );
       controller.#port = Number(listening["port"]);
     } catch (error) {
       await controller.signal("SIGKILL");

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { createServer } from "node:net";
+import path from "node:path";
 
 /** moto_server, the local ECS/EventBridge/EC2 emulator (docs/moto.md). */
 export type MotoServer = {
@@ -70,6 +71,16 @@ async function warmUp(endpoint: string): Promise<void> {
 }
 
 /**
+ * moto_server's environment: its Python loads test/e2e/moto-patches/sitecustomize.py first, which
+ * makes the tag filter of DescribeServices a per-request setting (docs/moto.md#tags-of-concurrent-describes).
+ */
+function motoEnv(): NodeJS.ProcessEnv {
+  const patches = path.join(import.meta.dirname, "moto-patches");
+  const inherited = process.env["PYTHONPATH"];
+  return { ...process.env, PYTHONPATH: inherited ? `${patches}${path.delimiter}${inherited}` : patches };
+}
+
+/**
  * Starts moto_server on a free loopback port (or `port`, e.g. to restart one in place) and waits
  * until it answers. `warmUp: "await"` (the default) also waits for the ECS backend to load;
  * `"background"` lets it load while tests start.
@@ -77,7 +88,7 @@ async function warmUp(endpoint: string): Promise<void> {
 export async function startMoto(options: { warmUp?: "await" | "background"; port?: number } = {}): Promise<MotoServer> {
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"], env: motoEnv() });
   let output = "";
   const append = (data: Buffer) => {
     output = (output + data.toString()).slice(-4_000);
