@@ -15,7 +15,6 @@ import { createMetrics, setCurrentCommit } from "../state/metrics.js";
 import type { ControllerMetrics } from "../state/metrics.js";
 import { clockOf, RECONCILE_CONCURRENCY, WorkQueue } from "./queue.js";
 import type { Reconciler } from "./reconciler.js";
-import { jittered } from "../jitter.js";
 import { pollIntervalMs, settingsFromConfig } from "./controller-options.js";
 import * as setup from "./controller-setup.js";
 import { httpServerFor, reconcilerFor } from "./controller-parts.js";
@@ -24,6 +23,7 @@ import type { Source } from "../source/types.js";
 import type { StatusStore } from "../state/status.js";
 import type { Manifest } from "../manifests/types.js";
 import { pluginFor } from "../resources/registry.js";
+import { PollLoop } from "./poll-loop.js";
 import { ControllerLeasing } from "../lease/leasing.js";
 import type { DeployHistory } from "../state/history.js";
 
@@ -49,11 +49,11 @@ export class Controller {
   #drift: DriftTracker | undefined;
   #history: DeployHistory | undefined;
   #status: StatusStore;
-  #pollTimer: NodeJS.Timeout | undefined;
-  #polling: Promise<void> | undefined;
-  #pollAgain = false;
-  /** Waiting for the end of a poll that starts after they asked (a lease acquire: see ControllerLeasing.onAcquire). */
-  #pollWaiters: (() => void)[] = [];
+  readonly #polls = new PollLoop(
+    () => this.#poll(),
+    () => this.#intervalMs,
+    () => this.#stopping,
+  );
   #stopping = false;
   #firstSyncDone = false;
   #sourceReachable = false;
@@ -141,14 +141,14 @@ export class Controller {
       leasing.onRequeue((keys) => {
         for (const key of keys) this.#queue?.add(key);
       });
-      leasing.onAcquire(() => this.#freshPoll());
+      leasing.onAcquire(() => (this.#source === undefined ? Promise.resolve() : this.#polls.fresh()));
       await leasing.start();
     }
     this.#source = setup.sourceOf(o, this.#log, this.#metrics);
     if (o.environment !== undefined) {
       this.#log.info({ repo: redactUrl(o.repo), branch: o.branch, path: o.path, mode: o.mode }, "environment controller started");
-      if (this.#source.watch) await this.#source.watch(() => this.#pollNow());
-      this.#pollNow();
+      if (this.#source.watch) await this.#source.watch(() => this.#polls.now());
+      this.#polls.now();
       return 0;
     }
     this.#http = httpServerFor(o, {
@@ -160,7 +160,7 @@ export class Controller {
       drift: () => this.#drift,
       desired: () => this.#reconciler?.desired,
       pauseHandler: pause.handler,
-      pollNow: () => this.#pollNow(),
+      pollNow: () => this.#polls.now(),
       log: this.#log,
     });
     const port = await this.#http.listen();
@@ -168,8 +168,8 @@ export class Controller {
       { port, repo: redactUrl(o.repo), branch: o.branch, path: o.path, mode: o.mode, selfHeal: o.selfHeal },
       "controller started",
     );
-    if (this.#source.watch) await this.#source.watch(() => this.#pollNow());
-    this.#pollNow();
+    if (this.#source.watch) await this.#source.watch(() => this.#polls.now());
+    this.#polls.now();
     return port;
   }
 
@@ -190,20 +190,19 @@ export class Controller {
 
   /** A verified push webhook: fetch now. */
   pollNow(): void {
-    this.#pollNow();
+    this.#polls.now();
   }
 
   /** SIGTERM: stop taking work, let in-flight AWS calls finish (bounded), flush alerts. */
   async stop(): Promise<boolean> {
     if (this.#stopping) return true;
     this.#stopping = true;
-    clearTimeout(this.#pollTimer);
     const deadline = Date.now() + this.#o.shutdownTimeoutMs;
     const left = () => Math.max(100, deadline - Date.now());
     // Stop taking work first; a git fetch in flight (its own timeout is 60 s) must not hold the
     // shutdown past ECS's 30 s stopTimeout, so it only gets what is left of the deadline.
     const drained = (await this.#queue?.stop({ timeoutMs: left() })) ?? true;
-    await Promise.race([this.#polling?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, left()).unref())]);
+    await this.#polls.stop(left);
     // Nothing writes any more: give the leases back so another replica takes over at once.
     await this.#leasing?.stop().catch(() => undefined);
     this.#closePause?.();
@@ -235,36 +234,6 @@ export class Controller {
     if (!this.#sourceReachable) return { ready: false, reason: "git source not reachable yet" };
     if (!this.#firstSyncDone) return { ready: false, reason: "first sync not finished" };
     return { ready: true };
-  }
-
-  /** Poll now (webhook, watch, timer); coalesces with a poll in progress. */
-  #pollNow(): void {
-    if (this.#stopping) return;
-    if (this.#polling) {
-      this.#pollAgain = true;
-      return;
-    }
-    clearTimeout(this.#pollTimer);
-    const waiters = this.#pollWaiters.splice(0);
-    this.#polling = this.#poll().finally(() => {
-      this.#polling = undefined;
-      for (const done of waiters) done();
-      if (this.#stopping) return;
-      if (this.#pollAgain) {
-        this.#pollAgain = false;
-        this.#pollNow();
-        return;
-      }
-      this.#pollTimer = setTimeout(() => this.#pollNow(), Math.round(jittered(this.#intervalMs, 0.1)));
-    });
-  }
-
-  /** Resolves once a poll started after this call has finished (at once before the source exists, or once stopping). */
-  #freshPoll(): Promise<void> {
-    if (this.#source === undefined || this.#stopping) return Promise.resolve();
-    const done = new Promise<void>((resolve) => this.#pollWaiters.push(resolve));
-    this.#pollNow();
-    return done;
   }
 
   async #poll(): Promise<void> {
