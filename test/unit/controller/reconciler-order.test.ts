@@ -59,7 +59,13 @@ function deferred(): Deferred {
  * the applier resolves placeholders only from what it was told was registered (as applyPlan does).
  */
 function setup(
-  options: { actionsOf?: (m: Manifest) => Action; registration?: Deferred; prune?: boolean; upcoming?: () => ResourceKey[] } = {},
+  options: {
+    actionsOf?: (m: Manifest) => Action;
+    registration?: Deferred;
+    prune?: boolean;
+    upcoming?: () => ResourceKey[];
+    random?: () => number;
+  } = {},
 ) {
   const reads: ResourceKey[][] = [];
   const events: string[] = [];
@@ -133,6 +139,7 @@ function setup(
     settings: { ...SETTINGS, prune: options.prune },
     waveDelayMs: 1,
     upcoming: options.upcoming,
+    ...(options.random ? { random: options.random } : {}),
     ...(options.prune ? { prune } : {}),
   });
   const manifests = [SERVICE, WORKER, FAMILY];
@@ -260,7 +267,12 @@ describe("Reconciler: reconcile(key) reconciles that key", () => {
 
   it("keys written one after the other poll their rollouts together: one read for the next look", async () => {
     const registration = deferred();
-    const t = setup({ registration });
+    // The grid's phase puts a tick 5 ms before now (plus a period): every job below finishes within
+    // the eighth period (875 ms) after it, so all land on one tick. A random phase would split them
+    // across a tick now and then, which says nothing about the grid.
+    const started = Date.now();
+    const period = SETTINGS.progressPollMs;
+    const t = setup({ registration, random: () => ((((started - 5) % period) + period) % period) / period });
     const due: number[] = [];
     const finish = (job: Promise<QueueResult>) => job.then((r) => due.push(Date.now() + ("requeueAfterMs" in r ? r.requeueAfterMs! : NaN)));
     const jobs = [finish(t.reconciler.reconcile(FAMILY.key)), finish(t.reconciler.reconcile(WORKER.key))];
