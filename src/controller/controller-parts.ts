@@ -30,6 +30,7 @@ import { DeployTracker } from "./deploys.js";
 import { PrunePass } from "./prune-pass.js";
 import { Reconciler } from "./reconciler.js";
 import { openRecords } from "../state/record-store.js";
+import type { ResourceRecords } from "../state/records.js";
 import type { ResourceKey } from "../manifests/types.js";
 
 /** The parts a controller's reconciler is built from (all made once at start). */
@@ -56,7 +57,10 @@ export type ReconcilerParts = {
 };
 
 /** The reconciler with the settings flags give; ecs-gitops.yaml adds its own per commit (settingsFromConfig). */
-export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): Promise<{ reconciler: Reconciler; pause: ControllerPause }> {
+export async function reconcilerFor(
+  o: ControllerOptions,
+  p: ReconcilerParts,
+): Promise<{ reconciler: Reconciler; pause: ControllerPause; records: ResourceRecords }> {
   // The hooks' failure alerts look the manifest up in the reconciler built below.
   const ref: { reconciler?: Reconciler } = {};
   const hooks = await startDeployHooks(
@@ -125,7 +129,7 @@ export async function reconcilerFor(o: ControllerOptions, p: ReconcilerParts): P
     }),
   });
   ref.reconciler = reconciler;
-  return { reconciler, pause };
+  return { reconciler, pause, records };
 }
 
 /** What the controller's HTTP server asks of the controller. */

@@ -21,9 +21,10 @@ export type LeaseManagerOptions = {
   now?: () => number;
   /**
    * Called after every tick, whatever happened in it: `held` are the shards whose lease is valid
-   * now, `acquired` those this tick took from nobody or from another replica.
+   * now, `acquired` those this tick took from nobody or from another replica; `foreign` those of
+   * `acquired` whose row another replica wrote last (it held the shard since this replica did).
    */
-  onTick?: (tick: { held: ReadonlySet<number>; acquired: ReadonlySet<number> }) => void;
+  onTick?: (tick: { held: ReadonlySet<number>; acquired: ReadonlySet<number>; foreign: ReadonlySet<number> }) => void;
 };
 
 export type LeaseSnapshot = {
@@ -36,6 +37,21 @@ export type LeaseSnapshot = {
 
 const shardKey = (shard: number) => `shard#${shard}`;
 const replicaKey = (replica: string) => `replica#${replica}`;
+const RELEASED = "released:";
+/** A released row (owner "") keeps the name of the replica that gave it back, in its version. */
+const releasedVersion = (replica: string) => `${RELEASED}${replica}:${randomUUID()}`;
+
+/**
+ * The replica that held a row last, or undefined when nobody ever did (no row yet). A row given
+ * back without a name (written before releases named their holder) names nobody we can trust,
+ * so it counts as another replica's: the caller then forgets, the safe side.
+ */
+export function lastHolder(item: LeaseItem | undefined): string | undefined {
+  if (item === undefined) return undefined;
+  if (item.owner !== "") return item.owner;
+  const end = item.version.lastIndexOf(":");
+  return item.version.startsWith(RELEASED) && end > RELEASED.length ? item.version.slice(RELEASED.length, end) : "";
+}
 
 /**
  * Shard leases in one DynamoDB table, in the manner of the DynamoDB lock client and the Kinesis
@@ -145,6 +161,7 @@ export class LeaseManager {
   async #tick(forceRenew: boolean): Promise<void> {
     if (this.#stopped) return;
     const acquired = new Set<number>();
+    const foreign = new Set<number>();
     const started = this.#now();
     const me = this.#o.replicaId;
     try {
@@ -152,7 +169,7 @@ export class LeaseManager {
     } catch (error) {
       // Without a read nothing is renewed: leases run out on their own, and writes stop with them.
       this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease table unreadable; leases are not renewed");
-      this.#o.onTick?.({ held: this.held(), acquired });
+      this.#o.onTick?.({ held: this.held(), acquired, foreign });
       return;
     }
     // A change seen now was read at the latest now: the takeover wait counts from the answer, not the request.
@@ -195,7 +212,11 @@ export class LeaseManager {
       this.#held.delete(shard);
       if (item)
         await this.#o.table
-          .swap(shardKey(shard), { ...item, version: this.#lastVersion(shard, item) }, { owner: "", version: randomUUID() })
+          .swap(
+            shardKey(shard),
+            { ...item, version: this.#lastVersion(shard, item) },
+            { owner: "", version: releasedVersion(this.#o.replicaId) },
+          )
           .catch(() => false);
       this.#o.log.info({ shard, target }, "shard lease released to rebalance");
     }
@@ -203,9 +224,12 @@ export class LeaseManager {
       if (this.#held.has(shard)) continue;
       const item = items.get(shardKey(shard));
       if (item !== undefined && item.owner !== "" && item.owner !== me && !this.#expired(item, started)) continue;
-      if (await this.#acquire(shard, item)) acquired.add(shard);
+      if (!(await this.#acquire(shard, item))) continue;
+      acquired.add(shard);
+      const previous = lastHolder(item);
+      if (previous !== undefined && previous !== me) foreign.add(shard);
     }
-    this.#o.onTick?.({ held: this.held(), acquired });
+    this.#o.onTick?.({ held: this.held(), acquired, foreign });
   }
 
   /** SIGTERM: stop renewing and give every lease back, so another replica takes over at once. */
@@ -224,7 +248,7 @@ export class LeaseManager {
           .swap(
             shardKey(shard),
             { owner: this.#o.replicaId, version: lease.version, leaseKey: item.leaseKey },
-            { owner: "", version: randomUUID() },
+            { owner: "", version: releasedVersion(this.#o.replicaId) },
           )
           .catch(() => false);
     }

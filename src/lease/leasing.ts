@@ -17,6 +17,9 @@ export type LeaseSettings = {
   replicaId: string;
 };
 
+/** Shards one tick acquired; `foreign`: those whose row another replica wrote last (see LeaseManager). */
+export type AcquiredShards = { acquired: ReadonlySet<number>; foreign: ReadonlySet<number> };
+
 export const DEFAULT_LEASE_DURATION_MS = 15_000;
 /**
  * How long an acquired shard's keys wait for the git fetch (and commit load) that follows the
@@ -49,6 +52,9 @@ export class ControllerLeasing {
   readonly #fenced = new Set<ResourceKey>();
   #requeue: (keys: ResourceKey[]) => void = () => undefined;
   #catchUp: (() => Promise<void>) | undefined;
+  #acquired: (shards: AcquiredShards) => void = () => undefined;
+  /** Shards acquired before the first desired state: which keys they hold is not known yet. */
+  #unmapped: { acquired: Set<number>; foreign: Set<number> } | undefined = { acquired: new Set(), foreign: new Set() };
   /** Shards just acquired whose keys wait until this replica's git source caught up (onAcquire): how many fetches each waits for. */
   readonly #catchingUp = new Map<number, number>();
 
@@ -70,7 +76,7 @@ export class ControllerLeasing {
       leaseDurationMs: settings.durationMs,
       log: this.#log,
       ...(parts.now ? { now: parts.now } : {}),
-      onTick: ({ held, acquired }) => this.#afterTick(held, acquired),
+      onTick: ({ held, acquired, foreign }) => this.#afterTick(held, acquired, foreign),
     });
   }
 
@@ -89,6 +95,17 @@ export class ControllerLeasing {
    */
   onAcquire(fetch: () => Promise<void>): void {
     this.#catchUp = fetch;
+  }
+
+  /**
+   * Called once per tick that acquired shards, before any of their keys is reconciled (they are
+   * parked until the catch-up fetch). `foreign` names those another replica held since this one
+   * last did: what this replica remembers of their keys (records.json) may predate that hold.
+   * Shards acquired before the first desired state (the first ticks after a start) are announced
+   * when it arrives, since only then does shardOf map keys to their shards.
+   */
+  onAcquired(callback: (shards: AcquiredShards) => void): void {
+    this.#acquired = callback;
   }
 
   /**
@@ -146,6 +163,9 @@ export class ControllerLeasing {
       defaultCluster,
       account: undefined,
     });
+    const early = this.#unmapped;
+    this.#unmapped = undefined;
+    if (early && early.acquired.size > 0) this.#acquired(early);
   }
 
   shardOf(key: ResourceKey): number {
@@ -173,9 +193,17 @@ export class ControllerLeasing {
     return this.#parked.size;
   }
 
-  #afterTick(held: ReadonlySet<number>, acquired: ReadonlySet<number>): void {
+  #afterTick(held: ReadonlySet<number>, acquired: ReadonlySet<number>, foreign: ReadonlySet<number>): void {
+    if (acquired.size > 0) this.#announce(acquired, foreign);
     if (acquired.size > 0 && this.#catchUp) this.#startCatchUp(this.#catchUp, acquired);
     this.#release(held, acquired);
+  }
+
+  #announce(acquired: ReadonlySet<number>, foreign: ReadonlySet<number>): void {
+    if (foreign.size > 0) this.#log.info({ shards: [...foreign] }, "shards taken over from another replica");
+    if (this.#unmapped === undefined) return this.#acquired({ acquired, foreign });
+    for (const shard of acquired) this.#unmapped.acquired.add(shard);
+    for (const shard of foreign) this.#unmapped.foreign.add(shard);
   }
 
   /** Park the keys of `acquired` until a git fetch started now has finished (or taken too long), then reconcile them. */

@@ -105,6 +105,21 @@ export class ResourceRecords {
     if (before !== undefined && PERSISTED_FIELDS.some((f) => before[f] !== undefined)) this.#saver?.request();
   }
 
+  /**
+   * Another replica held the shard of these keys since this one wrote their records (leases,
+   * docs/records.md#after-another-replica-held-a-shard): forget the family hashes, which would
+   * take a family git changed during that hold for a change since our own apply, and so a hand
+   * move made meanwhile for git's. Without them such a move is drift (a revert is then drift too,
+   * as for a replica that never held the key). The other fields stay: a missing last applied
+   * commit reads as a pending deploy, and a seen-live hash can only hold back a create.
+   * Returns how many records changed.
+   */
+  forgetFamilies(heldElsewhere: (key: ResourceKey) => boolean): number {
+    const stale = [...this.#records].filter(([key, record]) => record.families !== undefined && heldElsewhere(key));
+    for (const [key] of stale) this.update(key, { families: undefined });
+    return stale.length;
+  }
+
   /** The persisted fields of every record that has any, as records.json holds them. */
   serialize(): SerializedRecords {
     const records: SerializedRecords["records"] = [];

@@ -21,6 +21,8 @@ import type { Action } from "../../../src/resources/types.js";
 import { captureLog } from "../alerts/capture-log.js";
 import { manifestOf } from "../resources/builders.js";
 import { pluginFor } from "../../../src/resources/registry.js";
+import { ControllerLeasing } from "../../../src/lease/leasing.js";
+import { MemoryTable } from "../lease/memory-table.js";
 
 /*
  * The reconciler with its resource records: what /status shows is computed from the record, and
@@ -230,5 +232,50 @@ describe("Reconciler with resource records", () => {
     await byHand.reconciler.reconcile(JOBS.key);
     expect(byHand.world.applied).toBe(0);
     expect(byHand.status.get(JOBS.key)).toMatchObject({ sync: "OutOfSync", message: "drift: /taskDefinition" });
+  });
+
+  it("a replica that gets its shard back after another replica held it takes a hand move for drift, not for git's change", async () => {
+    const clock = { ms: T0 };
+    // Replica a applies c1 (image jobs:1), then loses the shard to b. While b holds it, git changes
+    // the image (c2, deployed by b) and someone moves the service to another revision by hand.
+    const records = new ResourceRecords();
+    const a = process(records, clock);
+    a.at("c1", JOBS, IMAGE("jobs:1"));
+    await a.reconciler.reconcile(JOBS.key);
+    expect(records.get(JOBS.key).families).toBeDefined();
+    const handMove: Action = { ...UPDATE, changes: [{ path: "/taskDefinition", desired: "jobs:2", live: "jobs:7" }] };
+
+    /** a gets the shard back (from b, or from its own hold) and reconciles c2; the controller's hook as wired. */
+    const regain = async (previousHolder: string) => {
+      const kept = restarted(records.serialize());
+      const table = new MemoryTable();
+      table.rows.set("shard#0", { leaseKey: "shard#0", owner: previousHolder, version: "v9" });
+      const lease = { t: 0 };
+      const leasing = new ControllerLeasing(
+        { table: "leases", durationMs: 3_000, shards: 1, shardBy: "cluster", replicaId: "a" },
+        { region: undefined, endpoint: undefined, accountIdHeader: undefined },
+        captureLog().log,
+        { table, now: () => lease.t },
+      );
+      leasing.onAcquired(({ foreign }) => kept.forgetFamilies((key) => foreign.has(leasing.shardOf(key))));
+      leasing.setDesired(new Map([JOBS, IMAGE("jobs:2")].map((m) => [m.key, m])), "batch");
+      for (; !leasing.owns(JOBS.key) && lease.t < 12_000; lease.t += 500) await leasing.tick();
+      expect(leasing.owns(JOBS.key)).toBe(true);
+      const p = process(kept, clock);
+      p.world.plan = handMove;
+      p.at("c2", JOBS, IMAGE("jobs:2"));
+      await p.reconciler.reconcile(JOBS.key);
+      return p;
+    };
+
+    // Taken back from b: the family hashes are forgotten, so the hand move is drift (self-heal off): reported, not written.
+    const fromB = await regain("b");
+    expect(fromB.world.applied).toBe(0);
+    expect(fromB.status.get(JOBS.key)).toMatchObject({ sync: "OutOfSync", message: "drift: /taskDefinition" });
+
+    // Without the forget (its own hold: the records are current as far as a can know), the stale
+    // hashes say git changed the family since a's apply, and the hand move is deployed over.
+    const fromItself = await regain("a");
+    expect(fromItself.world.applied).toBe(1);
   });
 });

@@ -61,6 +61,21 @@ describe("resource records across restarts (records.json)", () => {
     expect((await started(dir)).records.get(RULE)).toEqual({});
   });
 
+  it("forgetting the families of keys another replica held drops only those, on disk too", async () => {
+    const first = await started(dir);
+    first.records.update(WEB, { lastAppliedCommit: "c1", lastAppliedAt: AT, seenLiveHash: "h-web", families: { web: "f1" } });
+    first.records.update(API, { lastAppliedCommit: "c1", families: { api: "f2" } });
+    first.records.update(RULE, { lastAppliedCommit: "c0" });
+    expect(first.records.forgetFamilies((key) => key !== API)).toBe(1);
+    await first.records.flush();
+
+    const second = await started(dir);
+    // The applied commit stays: without it a difference reads as a pending deploy, not drift.
+    expect(second.records.get(WEB)).toEqual({ lastAppliedCommit: "c1", lastAppliedAt: AT, seenLiveHash: "h-web" });
+    expect(second.records.get(API)).toEqual({ lastAppliedCommit: "c1", families: { api: "f2" } });
+    expect(second.records.get(RULE)).toEqual({ lastAppliedCommit: "c0" });
+  });
+
   it("saves only when a persisted field changes (a resync that finds the same families saves nothing)", async () => {
     const saves: SerializedRecords[] = [];
     const records = new ResourceRecords({ store: { save: (s) => (saves.push(s), Promise.resolve()) } });
