@@ -184,6 +184,7 @@ function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned:
     "load CPU ms",
     "plan CPU ms",
     "process CPU ms",
+    "peak RSS MiB",
   ];
   const lines = rows.map((r) => [
     r.phase,
@@ -198,6 +199,7 @@ function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned:
     fmt(r.result.loadCpuMs),
     fmt(r.result.planCpuMs),
     fmt(r.result.processCpuMs),
+    fmt(r.result.peakRssMiB),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
