@@ -23,6 +23,7 @@ import { binNodeFlags } from "./node-flags.js";
 import { DEFAULT_DEPLOY_SIZES, deployTable } from "./deploy-run.js";
 import type { Duplicates } from "./duplicates.js";
 import { calibrateReads, calibrateWrites, floorMs } from "./calibrate.js";
+import { startThrottleProxy } from "./throttle-proxy.js";
 import { budgetOf, clustersOf, FLEET_100, FLEET_1000, overBudget, writeFleet } from "./fleet.js";
 import type { CallCounts, FleetScale } from "./fleet.js";
 import type { PhaseResult, PreparedAccount, ScenarioInput, ScenarioOutput } from "./scenario.js";
@@ -278,16 +279,22 @@ async function main(): Promise<number> {
       if (args.throttle) {
         console.log(`[bench] S=${scale.services}: cold sync with ${THROTTLE_RATE * 100} % of attempts throttled…`);
         const throttledAccount = await prepareAccount(moto.endpoint, scale);
-        throttled = await runScenario(
-          {
-            endpoint: moto.endpoint,
-            scale,
-            mode: "throttled",
-            account: throttledAccount,
-            throttleRate: THROTTLE_RATE,
-          },
-          BIN_FLAGS,
-        );
+        // The throttling is injected in this process: the measured one holds only the controller.
+        const proxy = await startThrottleProxy(moto.endpoint, THROTTLE_RATE);
+        try {
+          throttled = await runScenario(
+            {
+              endpoint: proxy.endpoint,
+              scale,
+              mode: "throttled",
+              account: throttledAccount,
+              throttleRate: THROTTLE_RATE,
+            },
+            BIN_FLAGS,
+          );
+        } finally {
+          await proxy.stop();
+        }
         const throttledRows = rowsOf(throttled, calibration, "throttled");
         const coldRow = throttledRows.find((r) => r.phase === "throttledColdSync");
         if (coldRow) {

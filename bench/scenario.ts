@@ -15,6 +15,7 @@ import { changeOneImage } from "./fleet.js";
 import type { FleetScale } from "./fleet.js";
 import { callsBetween, WaveHarness } from "./harness.js";
 import { anonymousMappings, MemorySampler, rssSplit } from "./memory-log.js";
+import { THROTTLE_RATE_PATH } from "./throttle-proxy.js";
 import type { SyncRun } from "./harness.js";
 
 /** Accounts and fleets are prepared by the parent (bench/run.ts), so their setup (the EC2 client …) stays out of this process. */
@@ -213,21 +214,14 @@ async function main(): Promise<ScenarioOutput> {
   }
 
   if (input.mode === "throttled") {
-    // Every attempt has a `throttleRate` chance of a ThrottlingException (HTTP 400) from nock in
-    // front of moto; the rest pass through (allowUnmocked).
-    const { default: nock } = await import("nock");
-    const rate = input.throttleRate ?? 0.3;
-    nock(input.endpoint, { allowUnmocked: true })
-      .persist()
-      .post("/", () => Math.random() < rate)
-      .reply(400, JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }), {
-        "content-type": "application/x-amz-json-1.1",
-      });
+    // bench/run.ts points `endpoint` at its throttle proxy: every attempt has a `throttleRate`
+    // chance of a ThrottlingException; the rest reach moto.
     const harness = new WaveHarness({ aws, region: MOTO_REGION });
     const sampler = new MemorySampler().start();
     const loaded = await harness.load(dir, "commit-1");
     phases["coldSync"] = await measure(harness, loaded.keys, { loadCpuMs: loaded.cpuMs, sampler });
-    nock.cleanAll();
+    // The throttling stops for the next phase (the proxy's only control path).
+    await fetch(`${input.endpoint}${THROTTLE_RATE_PATH}0`, { method: "PUT" });
     phases["noopAfterThrottledSync"] = await measure(harness, loaded.keys);
     await harness.stop();
     destroyAwsClients(aws);
