@@ -5,10 +5,9 @@ import { MOTO_REGION } from "../test/e2e/moto.js";
 import { changeImages } from "./fleet.js";
 import type { FleetScale } from "./fleet.js";
 import { callsBetween, WaveHarness } from "./harness.js";
+import { MemorySampler } from "./memory-log.js";
 import type { PhaseResult } from "./scenario.js";
 
-const MiB = 1024 * 1024;
-const peakRssMiB = () => Math.round((process.resourceUsage().maxRSS * 1024) / MiB);
 const EMPTY = { reads: 0, writes: 0, attempts: 0, errors: 0, throttles: 0, byOperation: {} };
 
 export type DeployPhases = { phases: Record<string, PhaseResult>; peakRssMiB: Record<string, number> };
@@ -16,7 +15,7 @@ export type DeployPhases = { phases: Record<string, PhaseResult>; peakRssMiB: Re
 /**
  * Deploy a new image to every one of N services (N families, no rules), as a controller does it
  * (`run`, warm caches after its cold sync) and as the one-shot `ecs-gitops apply` does it (empty
- * caches), each with its calls, wall time and the peak RSS reached by the end of the phase.
+ * caches), each with its calls, wall time and its own peak RSS (sampled during the phase).
  */
 export async function deployScenario(
   aws: AwsClients,
@@ -28,12 +27,14 @@ export async function deployScenario(
   const phases: Record<string, PhaseResult> = {};
   const harness = new WaveHarness({ aws, region: MOTO_REGION });
   try {
+    const coldSampler = new MemorySampler().start();
     const cold = await harness.load(account.dir, "commit-1");
     const setup = await harness.sync(cold.keys);
     if (setup.failed.length > 0) throw new Error(`deploy scenario: the cold sync failed for ${setup.failed.join(", ")}`);
-    peaks["coldSync"] = peakRssMiB();
+    peaks["coldSync"] = coldSampler.stop("coldSync");
 
     await changeImages(account.dir, 0, scale.services, "2.0.0");
+    const runSampler = new MemorySampler().start();
     const changed = await harness.load(account.dir, "commit-2");
     const before = harness.calls();
     const cpu = process.cpuUsage();
@@ -51,12 +52,13 @@ export async function deployScenario(
       notSynced: run.notSynced.length,
       processCpuMs: Math.round((used.user + used.system) / 1000),
     };
-    peaks["deployRun"] = peakRssMiB();
+    peaks["deployRun"] = runSampler.stop("deployRun");
   } finally {
     await harness.stop();
   }
 
   await changeImages(account.dir, 0, scale.services, "3.0.0");
+  const oneShotSampler = new MemorySampler().start();
   const started = performance.now();
   const cpu = process.cpuUsage();
   const plan = await planOnce({
@@ -82,7 +84,7 @@ export async function deployScenario(
       notSynced: 0,
       processCpuMs: Math.round((used.user + used.system) / 1000),
     };
-    peaks["deployOneShot"] = peakRssMiB();
+    peaks["deployOneShot"] = oneShotSampler.stop("deployOneShot");
   } finally {
     destroyAwsClients(plan.aws);
   }

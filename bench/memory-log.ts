@@ -19,41 +19,53 @@ export function rssSplit(): { anonymousMiB: number; filesMiB: number } | undefin
 type Peak = { rss: number; heapTotal: number; heapUsed: number; external: number; anonymous: number; spaces: Record<string, number> };
 
 /**
- * `BENCH_MEMORY_LOG=1`: samples the process every 50 ms during a phase and reports where its
- * highest RSS sat (V8 heap spaces committed vs the rest), since a peak between two phases is gone
- * by the time a phase ends. Sampling costs a few % of CPU: use it for memory, not for wall times.
+ * A phase's own peak RSS: sampled every 50 ms from `start` to `stop`, so that a phase can show
+ * less than the one before it (process.resourceUsage().maxRSS is the process's lifetime
+ * high-water mark). RSS is the whole process, worker threads included. `BENCH_MEMORY_LOG=1` also
+ * reports where the highest sample sat (V8 heap spaces committed vs the rest), on stderr; those
+ * details cost a few % of CPU, the RSS samples alone do not.
  */
 export class MemorySampler {
   #timer: ReturnType<typeof setInterval> | undefined;
+  #peakRss = 0;
   #peak: Peak | undefined;
+  readonly #detailed = process.env["BENCH_MEMORY_LOG"] === "1";
 
-  start(): void {
-    if (process.env["BENCH_MEMORY_LOG"] !== "1") return;
+  start(): this {
     this.#peak = undefined;
+    this.#peakRss = 0;
+    this.#sample();
     this.#timer = setInterval(() => this.#sample(), 50);
+    return this;
   }
 
-  stop(phase: string): void {
-    if (this.#timer === undefined) return;
+  /** The phase's peak RSS in MiB (0 when the sampler was not started). */
+  stop(phase: string): number {
+    if (this.#timer === undefined) return 0;
+    this.#sample();
     clearInterval(this.#timer);
     this.#timer = undefined;
     const p = this.#peak;
-    if (p === undefined) return;
-    const spaces = Object.entries(p.spaces)
-      .map(([space, bytes]) => `${space.replace(/_space$/, "")} ${mib(bytes)}`)
-      .join(", ");
-    console.error(
-      `[bench] ${phase} peak sample: rss ${mib(p.rss)} MiB (anonymous ${p.anonymous}), ` +
-        `heap ${mib(p.heapUsed)} used of ${mib(p.heapTotal)} committed (${spaces}), ` +
-        `external ${mib(p.external)}`,
-    );
+    if (p !== undefined) {
+      const spaces = Object.entries(p.spaces)
+        .map(([space, bytes]) => `${space.replace(/_space$/, "")} ${mib(bytes)}`)
+        .join(", ");
+      console.error(
+        `[bench] ${phase} peak sample: rss ${mib(p.rss)} MiB (anonymous ${p.anonymous}), ` +
+          `heap ${mib(p.heapUsed)} used of ${mib(p.heapTotal)} committed (${spaces}), ` +
+          `external ${mib(p.external)}`,
+      );
+    }
+    return mib(this.#peakRss);
   }
 
   #sample(): void {
-    const memory = process.memoryUsage();
-    if (this.#peak !== undefined && memory.rss <= this.#peak.rss) return;
+    const rss = process.memoryUsage.rss();
+    if (rss <= this.#peakRss) return;
+    this.#peakRss = rss;
+    if (!this.#detailed) return;
     const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]));
-    this.#peak = { ...memory, anonymous: rssSplit()?.anonymousMiB ?? 0, spaces };
+    this.#peak = { ...process.memoryUsage(), anonymous: rssSplit()?.anonymousMiB ?? 0, spaces };
   }
 }
 

@@ -23,6 +23,7 @@ import { binNodeFlags } from "./node-flags.js";
 import { DEFAULT_DEPLOY_SIZES, deployTable } from "./deploy-run.js";
 import type { Duplicates } from "./duplicates.js";
 import { calibrateReads, calibrateWrites, floorMs } from "./calibrate.js";
+import { startThrottleProxy } from "./throttle-proxy.js";
 import { budgetOf, clustersOf, FLEET_100, FLEET_1000, overBudget, writeFleet } from "./fleet.js";
 import type { CallCounts, FleetScale } from "./fleet.js";
 import type { PhaseResult, PreparedAccount, ScenarioInput, ScenarioOutput } from "./scenario.js";
@@ -184,6 +185,7 @@ function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned:
     "load CPU ms",
     "plan CPU ms",
     "process CPU ms",
+    "peak RSS MiB",
   ];
   const lines = rows.map((r) => [
     r.phase,
@@ -198,6 +200,7 @@ function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned:
     fmt(r.result.loadCpuMs),
     fmt(r.result.planCpuMs),
     fmt(r.result.processCpuMs),
+    fmt(r.result.peakRssMiB),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
@@ -276,16 +279,22 @@ async function main(): Promise<number> {
       if (args.throttle) {
         console.log(`[bench] S=${scale.services}: cold sync with ${THROTTLE_RATE * 100} % of attempts throttled…`);
         const throttledAccount = await prepareAccount(moto.endpoint, scale);
-        throttled = await runScenario(
-          {
-            endpoint: moto.endpoint,
-            scale,
-            mode: "throttled",
-            account: throttledAccount,
-            throttleRate: THROTTLE_RATE,
-          },
-          BIN_FLAGS,
-        );
+        // The throttling is injected in this process: the measured one holds only the controller.
+        const proxy = await startThrottleProxy(moto.endpoint, THROTTLE_RATE);
+        try {
+          throttled = await runScenario(
+            {
+              endpoint: proxy.endpoint,
+              scale,
+              mode: "throttled",
+              account: throttledAccount,
+              throttleRate: THROTTLE_RATE,
+            },
+            BIN_FLAGS,
+          );
+        } finally {
+          await proxy.stop();
+        }
         const throttledRows = rowsOf(throttled, calibration, "throttled");
         const coldRow = throttledRows.find((r) => r.phase === "throttledColdSync");
         if (coldRow) {

@@ -15,6 +15,7 @@ import { changeOneImage } from "./fleet.js";
 import type { FleetScale } from "./fleet.js";
 import { callsBetween, WaveHarness } from "./harness.js";
 import { anonymousMappings, MemorySampler, rssSplit } from "./memory-log.js";
+import { THROTTLE_RATE_PATH } from "./throttle-proxy.js";
 import type { SyncRun } from "./harness.js";
 
 /** Accounts and fleets are prepared by the parent (bench/run.ts), so their setup (the EC2 client …) stays out of this process. */
@@ -45,7 +46,7 @@ export type PhaseResult = {
   planCpuMs?: number;
   /** CPU ms of the whole process during the phase (SDK, HTTP, JSON included). */
   processCpuMs: number;
-  /** Peak RSS of the process (MiB) by the end of the phase. */
+  /** The phase's own peak RSS (MiB, sampled; its commit's load included): it can be lower than the phase before. */
   peakRssMiB?: number;
   rateLimited?: Partial<Record<ThrottleCategory, CategoryStats>>;
 };
@@ -125,18 +126,18 @@ async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
 async function measure(
   harness: WaveHarness,
   keys: string[],
-  extra: { loadCpuMs?: number } = {},
+  extra: { loadCpuMs?: number; sampler?: MemorySampler } = {},
   limiter?: RateLimiter,
   name = "phase",
 ): Promise<PhaseResult> {
   const before: CallSnapshot = harness.calls();
   const statsBefore = limiter?.stats() ?? {};
   const cpu = process.cpuUsage();
-  const sampler = new MemorySampler();
-  sampler.start();
+  // Started before the phase's commit load when there is one: that load is the phase's peak.
+  const sampler = extra.sampler ?? new MemorySampler().start();
   const run: SyncRun = await profiled(name, () => harness.sync(keys));
   const used = process.cpuUsage(cpu);
-  sampler.stop(name);
+  const peakRss = sampler.stop(name);
   const after = harness.calls();
   const result: PhaseResult = {
     wallMs: Math.round(run.wallMs),
@@ -150,7 +151,7 @@ async function measure(
     notSynced: run.notSynced.length,
     planCpuMs: round(harness.planCpuMs()),
     processCpuMs: round((used.user + used.system) / 1000),
-    peakRssMiB: peakRssMiB(),
+    peakRssMiB: peakRss,
     ...(extra.loadCpuMs === undefined ? {} : { loadCpuMs: round(extra.loadCpuMs) }),
   };
   if (limiter) result.rateLimited = diffStats(statsBefore, limiter.stats());
@@ -213,20 +214,14 @@ async function main(): Promise<ScenarioOutput> {
   }
 
   if (input.mode === "throttled") {
-    // Every attempt has a `throttleRate` chance of a ThrottlingException (HTTP 400) from nock in
-    // front of moto; the rest pass through (allowUnmocked).
-    const { default: nock } = await import("nock");
-    const rate = input.throttleRate ?? 0.3;
-    nock(input.endpoint, { allowUnmocked: true })
-      .persist()
-      .post("/", () => Math.random() < rate)
-      .reply(400, JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }), {
-        "content-type": "application/x-amz-json-1.1",
-      });
+    // bench/run.ts points `endpoint` at its throttle proxy: every attempt has a `throttleRate`
+    // chance of a ThrottlingException; the rest reach moto.
     const harness = new WaveHarness({ aws, region: MOTO_REGION });
+    const sampler = new MemorySampler().start();
     const loaded = await harness.load(dir, "commit-1");
-    phases["coldSync"] = await measure(harness, loaded.keys, { loadCpuMs: loaded.cpuMs });
-    nock.cleanAll();
+    phases["coldSync"] = await measure(harness, loaded.keys, { loadCpuMs: loaded.cpuMs, sampler });
+    // The throttling stops for the next phase (the proxy's only control path).
+    await fetch(`${input.endpoint}${THROTTLE_RATE_PATH}0`, { method: "PUT" });
     phases["noopAfterThrottledSync"] = await measure(harness, loaded.keys);
     await harness.stop();
     destroyAwsClients(aws);
@@ -236,14 +231,16 @@ async function main(): Promise<ScenarioOutput> {
 
   reportLiveHeap("start");
   const harness = new WaveHarness({ aws, region: MOTO_REGION });
+  const coldSampler = new MemorySampler().start();
   const cold = await harness.load(dir, "commit-1");
   reportLiveHeap("load");
   if (cold.problems.length > 0) throw new Error(`fleet manifests have errors: ${cold.problems.map((p) => p.message).join("; ")}`);
-  phases["coldSync"] = await measure(harness, cold.keys, { loadCpuMs: cold.cpuMs }, undefined, "coldSync");
+  phases["coldSync"] = await measure(harness, cold.keys, { loadCpuMs: cold.cpuMs, sampler: coldSampler }, undefined, "coldSync");
   phases["noop"] = await measure(harness, cold.keys, {}, undefined, "noop");
   await changeOneImage(dir, scale, "2.0.0");
+  const changeSampler = new MemorySampler().start();
   const changed = await harness.load(dir, "commit-2");
-  phases["oneChange"] = await measure(harness, changed.keys, { loadCpuMs: changed.cpuMs }, undefined, "oneChange");
+  phases["oneChange"] = await measure(harness, changed.keys, { loadCpuMs: changed.cpuMs, sampler: changeSampler }, undefined, "oneChange");
   const peakRss = peakRssMiB();
   const snapshotDir = process.env["BENCH_HEAP_SNAPSHOT_DIR"];
   if (snapshotDir)
@@ -257,22 +254,30 @@ async function main(): Promise<ScenarioOutput> {
   }
 
   // A restart: empty caches, everything in place.
+  const restartSampler = new MemorySampler().start();
   const restarted = new WaveHarness({ aws, region: MOTO_REGION });
   const reloaded = await restarted.load(dir, "commit-2");
-  phases["restart"] = await measure(restarted, reloaded.keys, { loadCpuMs: reloaded.cpuMs });
+  phases["restart"] = await measure(restarted, reloaded.keys, { loadCpuMs: reloaded.cpuMs, sampler: restartSampler });
   await restarted.stop();
 
   // The same resyncs paced by the client-side rate limiter (default fraction, full buckets).
   limiter.enabled = true;
   phases["noopRateLimited"] = await measure(harness, changed.keys, {}, limiter);
   await changeOneImage(dir, scale, "3.0.0");
+  const againSampler = new MemorySampler().start();
   const changedAgain = await harness.load(dir, "commit-3");
-  phases["oneChangeRateLimited"] = await measure(harness, changedAgain.keys, { loadCpuMs: changedAgain.cpuMs }, limiter);
+  phases["oneChangeRateLimited"] = await measure(
+    harness,
+    changedAgain.keys,
+    { loadCpuMs: changedAgain.cpuMs, sampler: againSampler },
+    limiter,
+  );
   limiter.enabled = false;
   await harness.stop();
 
   // The one-shot path (`ecs-gitops apply`): its own clients and an empty cache on every run.
   const oneShotStarted = performance.now();
+  const oneShotSampler = new MemorySampler().start();
   const cpu = process.cpuUsage();
   const plan = await planOnce({
     path: dir,
@@ -294,6 +299,7 @@ async function main(): Promise<ScenarioOutput> {
     failed: outcomes.filter((o) => o.outcome === "failed" || o.outcome === "blocked").length,
     notSynced: outcomes.filter((o) => o.outcome !== "unchanged").length,
     processCpuMs: round((used.user + used.system) / 1000),
+    peakRssMiB: oneShotSampler.stop("oneShotNoop"),
   };
   destroyAwsClients(plan.aws);
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { distance } from "fastest-levenshtein";
@@ -26,7 +27,8 @@ export type LoadOptions = {
   /** Bound on the bytes read for one load (default 50 MiB); files past it are reported, not read. */
   maxCommitBytes?: number | undefined;
 };
-export type SourceFile = { file: string; bytes: Uint8Array };
+/** `path`: where the file can be read again (to locate a problem) without keeping its text. */
+export type SourceFile = { file: string; bytes: Uint8Array; path?: string };
 
 /** Read every manifest file below `root` (dot-folders skipped) and load them. */
 export async function loadManifestTree(root: string, options: LoadOptions = {}): Promise<LoadResult> {
@@ -69,7 +71,7 @@ export async function readManifestFiles(
     const outcome = await readRegularFile(full, file, admit(file));
     if (outcome === undefined) return;
     if ("problem" in outcome) problems.push(outcome.problem);
-    else files.push({ file, bytes: outcome.bytes });
+    else files.push({ file, bytes: outcome.bytes, path: full });
   };
   const rootStat = await lstat(root).catch(() => undefined);
   if (!rootStat) {
@@ -174,7 +176,7 @@ export function parseSourceFiles(files: readonly SourceFile[]): { documents: Par
         problems.push(decoded.problem);
         continue;
       }
-      const parsed = parseManifestText(source.file, decoded.text, Math.min(MAX_FILE_NODES, budget.nodesLeft));
+      const parsed = parseManifestText(source.file, decoded.text, Math.min(MAX_FILE_NODES, budget.nodesLeft), readAgain(source));
       budget.nodesLeft -= parsed.nodes;
       problems.push(...parsed.problems);
       for (const doc of parsed.documents) {
@@ -195,6 +197,20 @@ export function parseSourceFiles(files: readonly SourceFile[]): { documents: Par
     }
   }
   return { documents, problems };
+}
+
+/** The file's text read once more (a problem to locate after the load let the text go); undefined when it cannot be. */
+function readAgain({ file, path: full }: SourceFile): (() => string | undefined) | undefined {
+  // Only the names: holding `bytes` would keep what the locator lets go.
+  if (full === undefined) return undefined;
+  return () => {
+    try {
+      const decoded = decodeManifestBytes(file, readFileSync(full));
+      return "text" in decoded ? decoded.text : undefined;
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /**

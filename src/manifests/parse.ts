@@ -1,6 +1,7 @@
-import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments } from "yaml";
+import { isAlias, isCollection, isPair, isScalar, Lexer, LineCounter, parseAllDocuments } from "yaml";
 import type { Document, Node } from "yaml";
 import type { JsonPath, JsonValue } from "../json.js";
+import { isNode, keptText, lazyLocator, locateIn, sameText } from "./locate.js";
 import type { Problem, ProblemCode, SourcePosition } from "./types.js";
 
 /** Larger manifest files are refused: a task definition is at most 64 KiB on AWS. */
@@ -63,9 +64,16 @@ export function fileTooLarge(file: string, sizeBytes: number): Problem {
 
 /**
  * Parse every YAML document of one file into plain JSON values, with positions. Pure.
- * `maxNodes` is what is left of the commit's node budget, when less than a file's.
+ * `maxNodes` is what is left of the commit's node budget, when less than a file's. `readAgain`
+ * gives the file's text once more (from disk): then the documents' `locate` does not keep the
+ * text, and reads it again only when a position is asked for.
  */
-export function parseManifestText(file: string, text: string, maxNodes = MAX_FILE_NODES): ParseResult {
+export function parseManifestText(
+  file: string,
+  text: string,
+  maxNodes = MAX_FILE_NODES,
+  readAgain?: () => string | undefined,
+): ParseResult {
   const lineCounter = new LineCounter();
   const problems: Problem[] = [];
   const documents: ParsedDocument[] = [];
@@ -85,6 +93,7 @@ export function parseManifestText(file: string, text: string, maxNodes = MAX_FIL
     }
   }
   let nodes = 0;
+  const values: { index: number; value: JsonValue; position: SourcePosition }[] = [];
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true }) as Document.Parsed[];
@@ -134,25 +143,11 @@ export function parseManifestText(file: string, text: string, maxNodes = MAX_FIL
       );
       return;
     }
-    const start = contents.range?.[0] ?? 0;
-    documents.push({
-      file,
-      index,
-      value: toJsonValue(value),
-      position: at(start),
-      locate: (path) => at(offsets(index)?.locate(path) ?? start),
-    });
+    values.push({ index, value: detached(toJsonValue(value)), position: at(contents.range?.[0] ?? 0) });
   });
-  // The YAML tree is not kept (about 11 KB per manifest: 26 MiB at 2,300 manifests): positions
-  // are only needed to report problems. The first one asked for parses the file once more and
-  // indexes every document's paths, so locating stays linear however many problems there are.
-  let index: (OffsetIndex | undefined)[] | undefined;
-  const offsets = (doc: number): OffsetIndex | undefined => {
-    index ??= parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, strict: true }).map((d) =>
-      d.contents ? indexOffsets(d.contents) : undefined,
-    );
-    return index[doc];
-  };
+  const locator = lazyLocator(file, readAgain === undefined ? keptText(text) : sameText(text, readAgain), MAX_NESTING_DEPTH);
+  for (const { index, value, position } of values)
+    documents.push({ file, index, value, position, locate: locateIn(locator, index, position) });
   return { documents, problems, nodes };
 }
 
@@ -190,51 +185,6 @@ function offsetPastNodes(text: string, maxNodes: number): number | undefined {
   return undefined;
 }
 const NODE_TOKEN_START = new Set(["'", '"', "*", "[", "{", "|", ">"]);
-
-type OffsetIndex = { locate(path: JsonPath): number };
-const pathKey = (path: readonly (string | number)[]) => JSON.stringify(path.map(String));
-
-/**
- * Where every path of a document starts: a scalar value at itself, a collection value at its key
- * (not the next line). `locate` falls back to the deepest existing ancestor, for "missing field".
- */
-function indexOffsets(root: Node): OffsetIndex {
-  const offsets = new Map<string, number>();
-  const stack: { node: Node; path: string[]; offset: number }[] = [{ node: root, path: [], offset: root.range?.[0] ?? 0 }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { node, path, offset } = item;
-    offsets.set(pathKey(path), offset);
-    if (path.length >= MAX_NESTING_DEPTH) continue;
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        if (!isScalar(pair.key) || !isNode(pair.value)) continue;
-        const keyAt = pair.key.range?.[0] ?? offset;
-        stack.push({
-          node: pair.value,
-          path: [...path, String(pair.key.value)],
-          offset: isScalar(pair.value) ? (pair.value.range?.[0] ?? keyAt) : keyAt,
-        });
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((child, i) => {
-        if (isNode(child)) stack.push({ node: child, path: [...path, String(i)], offset: child.range?.[0] ?? offset });
-      });
-    }
-  }
-  return {
-    locate(path) {
-      for (let depth = path.length; depth >= 0; depth--) {
-        const found = offsets.get(pathKey(path.slice(0, depth)));
-        if (found !== undefined) return found;
-      }
-      return root.range?.[0] ?? 0;
-    },
-  };
-}
-
-function isNode(value: unknown): value is Node {
-  return isScalar(value) || isCollection(value) || isAlias(value);
-}
 
 type Refusal = { offset: number; code: ProblemCode; message: string };
 
@@ -306,6 +256,16 @@ function inspectTree(root: Node, maxNodes: number): Refusal | { count: number } 
       if (children[i] !== null && children[i] !== undefined) stack.push({ node: children[i], depth: depth + 1 });
   }
   return { count };
+}
+
+/**
+ * The same value rebuilt by JSON.parse: the yaml library's strings are slices of the file's text
+ * (they would keep every file's text alive) and its objects grow key by key. At 2,300 manifests
+ * the loaded values hold 1.8 MiB less heap this way
+ * (docs/scale.md#the-commit-load-worker-at-its-peak).
+ */
+function detached(value: JsonValue): JsonValue {
+  return JSON.parse(JSON.stringify(value)) as JsonValue;
 }
 
 /** YAML can produce Dates, Maps, bigints and undefined; manifests are plain JSON. */
