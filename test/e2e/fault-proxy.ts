@@ -10,6 +10,13 @@ export type Fault = "500" | "reset" | "throttle";
 export type FaultPlan = { operation: string; fault: Fault; times: number };
 
 /**
+ * A request the proxy keeps on the wire: neither forwarded nor answered until the test decides.
+ * `seen` resolves (with when it arrived) as soon as it is held; `drop` loses it (connection reset,
+ * never sent to moto); `release` forwards it now and answers as usual.
+ */
+export type HeldRequest = { seen: Promise<number>; drop(): void; release(): void };
+
+/**
  * An HTTP proxy in front of moto_server: every request is forwarded and applied; a request whose
  * `X-Amz-Target` names the operation of the current plan then loses its response (up to `times`
  * times). `seen` counts the requests moto received per operation.
@@ -28,6 +35,7 @@ export class FaultProxy {
   /** The next `times` requests of `operation` (whose body contains `match`) are answered with a throttle before they reach moto. */
   refuse: { operation: string; match?: string; times: number } | undefined;
   readonly #random: () => number;
+  #hold: { operation: string; match: string; arrived: (at: number) => void; decided: Promise<"drop" | "release"> } | undefined;
 
   constructor(upstream: string, random: () => number = Math.random) {
     this.#upstream = upstream;
@@ -46,6 +54,16 @@ export class FaultProxy {
   failNext(plan: FaultPlan | undefined): void {
     this.#plan = plan;
     this.seen.clear();
+  }
+
+  /** Holds the next request of `operation` whose body contains `match` (see HeldRequest). */
+  holdNext(operation: string, match: string): HeldRequest {
+    let arrived!: (at: number) => void;
+    let decide!: (how: "drop" | "release") => void;
+    const seen = new Promise<number>((resolve) => (arrived = resolve));
+    const decided = new Promise<"drop" | "release">((resolve) => (decide = resolve));
+    this.#hold = { operation, match, arrived, decided };
+    return { seen, drop: () => decide("drop"), release: () => decide("release") };
   }
 
   async stop(): Promise<void> {
@@ -71,6 +89,15 @@ export class FaultProxy {
       response.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
       response.end(JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }));
       return;
+    }
+    const hold = this.#hold;
+    if (hold !== undefined && hold.operation === operation && Buffer.concat(chunks).toString("utf8").includes(hold.match)) {
+      this.#hold = undefined;
+      hold.arrived(Date.now());
+      if ((await hold.decided) === "drop") {
+        request.socket.destroy();
+        return;
+      }
     }
     this.seen.set(operation, (this.seen.get(operation) ?? 0) + 1);
     this.requests.push({ operation, at: Date.now(), body: Buffer.concat(chunks).toString("utf8") });

@@ -189,22 +189,35 @@ describe("high availability: shard leases on DynamoDB", () => {
     assertWritesUnderLease([a, b]);
   }, 120_000);
 
-  it("a replica stopped (SIGSTOP) past its lease writes nothing when it resumes", async () => {
+  it("a replica stopped (SIGSTOP) mid-write past its lease: the fence refuses the write when it resumes", async () => {
     const env = await setup("pause", ["c1"], "1.0");
     const a = await env.start("a");
     await a.process.waitForLog("a's lease", (l) => l.msg === "shard lease acquired", 15_000);
     const b = await env.start("b");
     await env.converged("1.0");
-    a.process.child.kill("SIGSTOP");
+    // a's first write of 2.0 stays on the wire; a is stopped while it waits for the answer.
+    const held = a.proxy.holdNext("RegisterTaskDefinition", "nginx:2.0");
     await env.deploy("2.0");
+    const heldAt = await held.seen;
+    a.process.child.kill("SIGSTOP");
+    const stoppedAt = Date.now();
+    expect(acquisitions(a).at(-1)!.time, "a sent the write while holding the lease").toBeLessThan(heldAt);
     await b.process.waitForLog("b's takeover", (l) => l.msg === "shard lease acquired", 15_000);
+    await env.converged("2.0");
+    // No fencing token reaches AWS, so a request that sat on the wire for longer than the lease's
+    // margin could still land: the network loses this one, and a's SDK tries it again on resume.
+    held.drop();
+    const from = a.process.logs.length;
     const resumedAt = Date.now();
     a.process.child.kill("SIGCONT");
-    await env.converged("2.0");
-    // a resumes with its timers overdue: it polls git, loads the commit, and must not write.
-    await a.process.waitForLog("a learns it lost the lease", (l) => /shard lease lost/.test(l.msg), 10_000);
+    await a.process.waitForLog("a learns it lost the lease", (l) => /shard lease lost/.test(l.msg), 10_000, from);
     await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS));
     expect(writesOf(a, resumedAt)).toEqual([]);
+    // It was tried again and the fence refused it, rather than a's planner skipping it.
+    const refused = a.process.logs.slice(from).find((l) => l["code"] === "LeaseLost");
+    expect(refused, a.process.tail(40)).toBeDefined();
+    console.log(`a stopped ${resumedAt - stoppedAt} ms mid-write; its retry was refused ${refused!.time - resumedAt} ms after SIGCONT`);
+    expect(a.proxy.requests.filter((r) => r.body.includes("nginx:2.0"))).toEqual([]);
     expect(await env.revisions("c1")).toBe(2);
     assertWritesUnderLease([a, b]);
   }, 120_000);
