@@ -16,12 +16,13 @@ import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
  */
 
 const endpoint = inject("motoEndpoint");
-const LEASE_MS = 1_500;
+const LEASE_MS = 4_000;
 /**
  * Ticks are timers and DynamoDB round trips through a proxy on a shared 2-core machine: the
- * bound leaves this much for them on top of one lease duration plus one renew interval.
+ * bound leaves this much for them on top of one lease duration plus one renew interval. A
+ * quarter of a lease, so a takeover that slipped by a whole extra renew interval still fails.
  */
-const SLACK_MS = 2_000;
+const SLACK_MS = LEASE_MS / 4;
 const WRITES = new Set([
   "RegisterTaskDefinition",
   "DeregisterTaskDefinition",
@@ -147,19 +148,26 @@ describe("high availability: shard leases on DynamoDB", () => {
   const writesOf = (replica: Replica, after = 0) => replica.proxy.requests.filter((r) => WRITES.has(r.operation) && r.at > after);
   const acquisitions = (replica: Replica) => replica.process.logs.filter((l) => l.msg === "shard lease acquired");
 
+  /** A replica's own log line saying it stopped holding a shard: after it, the replica may not write until it acquires again. */
+  const leaseEnds = (replica: Replica) => replica.process.logs.filter((l) => /^shard lease (lost|released)/.test(l.msg)).map((l) => l.time);
+
   /**
    * With one shard, every write must come from the replica whose latest acquisition precedes it,
-   * with no other replica's acquisition in between (it would mean two holders).
+   * with neither another replica's acquisition (two holders) nor its own "lease lost"/"released"
+   * line (a write without a lease, even if nobody had taken it yet) in between.
    */
   function assertWritesUnderLease(all: readonly Replica[]): void {
     const acquired = all.flatMap((r) => acquisitions(r).map((l) => ({ id: r.id, at: l.time })));
     for (const replica of all) {
+      const ended = leaseEnds(replica);
       for (const write of writesOf(replica)) {
         const mine = acquired.filter((a) => a.id === replica.id && a.at <= write.at).map((a) => a.at);
         expect(mine.length, `${replica.id} wrote ${write.operation} before ever holding the lease`).toBeGreaterThan(0);
         const since = Math.max(...mine);
         const others = acquired.filter((a) => a.id !== replica.id && a.at > since && a.at < write.at);
         expect(others, `${replica.id} wrote ${write.operation} after ${others[0]?.id ?? ""} took the lease`).toEqual([]);
+        const lost = ended.filter((at) => at > since && at < write.at);
+        expect(lost, `${replica.id} wrote ${write.operation} at ${write.at}, after its own lease ended at ${lost[0] ?? ""}`).toEqual([]);
       }
     }
   }
