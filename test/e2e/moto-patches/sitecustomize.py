@@ -29,3 +29,40 @@ if _responses is not None:
 
     _responses.BaseResponse._include_in_response = _include_in_response
     _responses.BaseResponse._exclude_from_response = _exclude_from_response
+
+# AWS stamps each task definition revision with `registeredAt`, and UpdateService with another
+# task definition starts a new PRIMARY deployment (a new `createdAt`). moto 5.2.1 does neither, so
+# without these two patches a deploy interrupted between RegisterTaskDefinition and UpdateService
+# (a replica killed, a takeover) cannot be told from a hand move on moto, though it can on AWS
+# (src/resources/service/interrupted-deploy.ts).
+try:
+    from moto.ecs import models as _ecs_models
+except ImportError:
+    _ecs_models = None
+
+if _ecs_models is not None:
+    _td_init = _ecs_models.TaskDefinition.__init__
+
+    def _td_init_stamped(self, *args, **kwargs):
+        _td_init(self, *args, **kwargs)
+        self.registered_at = _ecs_models.utcnow()
+
+    _ecs_models.TaskDefinition.__init__ = _td_init_stamped
+
+    _update_service = _ecs_models.EC2ContainerServiceBackend.update_service
+
+    def _update_service_new_deployment(self, service_properties):
+        cluster = service_properties.get("cluster", "default")
+        name = str(service_properties.get("service", "")).split("/")[-1]
+        try:
+            before = self.describe_services(cluster, [name])[0][0].task_definition
+        except Exception:  # an unknown service or cluster: update_service raises moto's own error
+            before = None
+        service = _update_service(self, service_properties)
+        if before is not None and service.task_definition != before and service.deployments:
+            now = _ecs_models.utcnow()
+            service.deployments[0]["createdAt"] = now
+            service.deployments[0]["updatedAt"] = now
+        return service
+
+    _ecs_models.EC2ContainerServiceBackend.update_service = _update_service_new_deployment
