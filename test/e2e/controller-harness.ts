@@ -219,6 +219,8 @@ export type ControllerRun = {
   startTimeoutMs?: number;
   /** More environment for the child (ECS_GITOPS_API_TOKEN …). */
   env?: Readonly<Record<string, string>>;
+  /** Node flags before the script (the bin script's memory flags, for a benchmark run as shipped). */
+  nodeFlags?: readonly string[];
 };
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null; /** From the signal to the exit. */ ms: number };
@@ -257,7 +259,8 @@ export class ControllerProcess {
   }
 
   static async start(run: ControllerRun): Promise<ControllerProcess> {
-    const args = ["--import", "tsx", CLI_MAIN, "run", "--repo", run.repo, "--endpoint-url", run.endpoint, "--region", MOTO_REGION];
+    const args = [...(run.nodeFlags ?? []), "--import", "tsx", CLI_MAIN, "run", "--repo", run.repo, "--endpoint-url", run.endpoint];
+    args.push("--region", MOTO_REGION);
     args.push(
       "--port",
       "0",
