@@ -65,6 +65,15 @@ class ManualClock implements RateClock {
   }
 }
 
+/** Clients against nock's fake endpoint, `attempts` tries per call with no backoff, unpaced. */
+const clientOptions = (attempts: number): AwsClientOptions => ({
+  region: "eu-west-1",
+  endpoint: FAKE_ENDPOINT,
+  credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+  retryStrategy: new ConfiguredRetryStrategy(attempts, 0),
+  rateLimit: false,
+});
+
 const update = (service: string, extra: Record<string, unknown> = {}): PlannedCall => ({
   operation: "ecs:UpdateService",
   input: { cluster: "blue", service, desiredCount: 3, ...extra },
@@ -75,13 +84,7 @@ describe("the fence on every attempt, right before it is signed", () => {
   afterEach(assertAllCalled);
   afterAll(restoreNetwork);
 
-  const options: AwsClientOptions = {
-    region: "eu-west-1",
-    endpoint: FAKE_ENDPOINT,
-    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
-    retryStrategy: new ConfiguredRetryStrategy(8, 0),
-    rateLimit: false,
-  };
+  const options = clientOptions(8);
 
   it("refuses a write whose lease ran out while it waited for a rate-limit token: nothing reaches the wire", async () => {
     const clock = new ManualClock();
@@ -151,13 +154,7 @@ describe("fail closed: with leasing on, a write outside fencedWrite is refused",
   afterEach(assertAllCalled);
   afterAll(restoreNetwork);
 
-  const options: AwsClientOptions = {
-    region: "eu-west-1",
-    endpoint: FAKE_ENDPOINT,
-    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
-    retryStrategy: new ConfiguredRetryStrategy(3, 0),
-    rateLimit: false,
-  };
+  const options = clientOptions(3);
   /** Leasing on: the controller's fenced copy of the shared clients, every lease held. */
   const leased = () => requireFencedWrites({ ...createAwsClients(options), writeFence: () => undefined });
 

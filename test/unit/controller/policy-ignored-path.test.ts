@@ -6,6 +6,7 @@ import { manifestSpecHash } from "../../../src/resources/common/spec-hash.js";
 import { planService } from "../../../src/resources/service/plan.js";
 import { OWNER_TAG, REVISION_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../src/resources/types.js";
 import { manifestOf, planContext, resolverOf } from "../resources/builders.js";
+import { DRIFTED } from "./policy-inputs.js";
 
 // decide() is handed the paths the plan left; an ignored path must never reach it. This follows
 // one hand change from the plan to the verdict: healed when git manages the field, in sync when
@@ -55,21 +56,10 @@ function verdictFor(annotations: Record<string, string>): ReturnType<typeof deci
   const action = planService(manifest, scaledByHand(), planContext({ resolveTaskDefinition: resolverOf({ web: TD3 }) }));
   if (action.type === "blocked") throw new Error(`unexpected blocked plan: ${action.reason}`);
   const input: PolicyInput = {
-    kind: "Service",
+    ...DRIFTED,
     action: action.type,
     changedPaths: action.changes.map((change) => change.path),
-    deletedByHand: false,
-    desiredCommit: "c1",
-    lastAppliedCommit: "c1",
-    desiredSpecHash: "h1",
-    lastAppliedSpecHash: "h1",
-    onlyResidue: undefined,
-    family: { pendingInGit: false, registeredSinceApply: false, interruptedDeploy: false },
-    rolledBack: false,
-    mode: "sync",
-    automated: true,
     selfHeal: true,
-    healBudget: { allowed: true },
   };
   return decide(input);
 }

@@ -1,25 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applies, decide, ROLLED_BACK_MESSAGE } from "../../../src/controller/policy.js";
 import type { PolicyInput, Verdict } from "../../../src/controller/policy.js";
-
-/** A service that drifted: git did not move since our last apply, both spec hashes agree. */
-const DRIFTED: PolicyInput = {
-  kind: "Service",
-  action: "update",
-  changedPaths: ["/desiredCount"],
-  deletedByHand: false,
-  desiredCommit: "c1",
-  lastAppliedCommit: "c1",
-  desiredSpecHash: "h1",
-  lastAppliedSpecHash: "h1",
-  onlyResidue: undefined,
-  family: { pendingInGit: false, registeredSinceApply: false, interruptedDeploy: false },
-  rolledBack: false,
-  mode: "sync",
-  automated: true,
-  selfHeal: false,
-  healBudget: { allowed: true },
-};
+import { DRIFTED } from "./policy-inputs.js";
 
 const NO_FAMILY = DRIFTED.family;
 const SPENT = { allowed: false, reason: "someone is fighting the controller" };

@@ -7,42 +7,43 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
+/** A loop whose n-th poll lasts until `gates[n]` opens; `runs()` counts the polls started. */
+function gatedLoop(gates: { promise: Promise<void> }[]): { loop: PollLoop; runs: () => number } {
+  let runs = 0;
+  const loop = new PollLoop(
+    () => gates[runs++]!.promise,
+    () => 60_000,
+    () => false,
+  );
+  return { loop, runs: () => runs };
+}
+
 describe("PollLoop", () => {
   it("coalesces requests made during a poll into one more poll right after it", async () => {
     const gates = [gate(), gate()];
-    let runs = 0;
-    const loop = new PollLoop(
-      () => gates[runs++]!.promise,
-      () => 60_000,
-      () => false,
-    );
+    const { loop, runs } = gatedLoop(gates);
     loop.now();
     loop.now();
     loop.now();
-    expect(runs).toBe(1);
+    expect(runs()).toBe(1);
     gates[0]!.open();
     await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(runs).toBe(2);
+    expect(runs()).toBe(2);
     gates[1]!.open();
     await loop.stop(() => 100);
-    expect(runs).toBe(2);
+    expect(runs()).toBe(2);
   });
 
   it("fresh() resolves only after a poll that started after the call, not the one in flight", async () => {
     const gates = [gate(), gate()];
-    let runs = 0;
-    const loop = new PollLoop(
-      () => gates[runs++]!.promise,
-      () => 60_000,
-      () => false,
-    );
+    const { loop, runs } = gatedLoop(gates);
     loop.now();
     let fresh = false;
     const waiting = loop.fresh().then(() => (fresh = true));
     gates[0]!.open();
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(fresh).toBe(false);
-    expect(runs).toBe(2);
+    expect(runs()).toBe(2);
     gates[1]!.open();
     await waiting;
     expect(fresh).toBe(true);
