@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { budgetOf, changeImages, changeOneImage, clustersOf, deployBudget, writeFleet } from "../../bench/fleet.js";
+import { budgetOf, changeImages, changeOneImage, clustersOf, deployBudget, familyName, writeFleet } from "../../bench/fleet.js";
 import type { FleetScale } from "../../bench/fleet.js";
 import { callsBetween, WaveHarness } from "../../bench/harness.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
@@ -11,12 +11,15 @@ import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
 import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import { editFile } from "./desired-repo.js";
+import { ControllerProcess, GitRemote, killAllControllers, tempDir, waitFor } from "./controller-harness.js";
+import { awsCallsOf, countsBetween, plusCounts, reconcilesOf } from "./controller-calls.js";
 import { pruneInventoryBudget } from "../../bench/prune-budget.js";
 import { InventoryReader } from "../../src/engine/prune/inventory.js";
 import { planPrune } from "../../src/engine/prune/plan.js";
 import { scopeOf } from "../../src/engine/prune/scope.js";
 import { loadDesiredState } from "../../src/resources/load.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "./moto.js";
+import type { MotoServer } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
@@ -184,3 +187,115 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
     },
   );
 });
+
+/**
+ * The same budget for `ecs-gitops run` itself (a child process with git, HTTP, status, records,
+ * hooks, deploys and the dashboard feed), not only for the reconcile path the harness above and
+ * the bench drive: a read the real controller adds per key or per resync fails here.
+ *
+ * Its own moto_server reports every service's tasks running (MOTO_ECS_SERVICE_RUNNING, every
+ * service at that desiredCount): on a plain moto every service stays Progressing
+ * (docs/moto.md#no-deployment-lifecycle) and polls at the progress interval, off the resync tick.
+ */
+describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.rules})`, () => {
+  const RUNNING = 2;
+  let moto: MotoServer;
+
+  beforeAll(async () => {
+    process.env["MOTO_ECS_SERVICE_RUNNING"] = String(RUNNING);
+    try {
+      moto = await startMoto();
+    } finally {
+      delete process.env["MOTO_ECS_SERVICE_RUNNING"];
+    }
+  });
+
+  afterAll(async () => {
+    await killAllControllers();
+    await moto?.stop();
+  });
+
+  it(
+    "a start with the fleet in place costs the restart budget, each resync tick the no-op budget, each plus the prune inventory",
+    { timeout: 180_000 },
+    async (context) => {
+      const accountId = newAccountId();
+      const network = await defaultNetwork(moto.endpoint, accountId);
+      const ecs = new ECSClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+      applyMotoAccountHeader(ecs.middlewareStack, accountId);
+      for (const cluster of clustersOf(SCALE)) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+      ecs.destroy();
+      const root = await tempDir("budget-controller");
+      const content = path.join(root, "content");
+      await writeFleet(content, SCALE, network);
+      for (let i = 0; i < SCALE.services; i += 1) {
+        const file = path.join(content, "apps", familyName(i), "service.yaml");
+        await writeFile(file, (await readFile(file, "utf8")).replace(/desiredCount: \d+/, `desiredCount: ${RUNNING}`));
+      }
+      // The fleet is put in place by a one-shot apply from a clone (same ecs-gitops:source as the
+      // controller's), so the controller starts as after a restart: everything there, caches empty.
+      const remote = await GitRemote.create(root, content);
+      const plan = await planOnce({
+        path: remote.work,
+        region: MOTO_REGION,
+        endpoint: moto.endpoint,
+        accountIdHeader: accountId,
+        owner: "ecs-gitops",
+        rateLimit: false,
+      });
+      try {
+        expect(plan.problems).toEqual([]);
+        const outcomes = await applyOnce(plan);
+        expect(outcomes.filter((o) => o.outcome === "failed" || o.outcome === "blocked")).toEqual([]);
+      } finally {
+        destroyAwsClients(plan.aws);
+      }
+      const keys = SCALE.services + SCALE.families + SCALE.rules;
+      const controller = await ControllerProcess.start({
+        repo: remote.url,
+        endpoint: moto.endpoint,
+        accountId,
+        workDir: path.join(root, "controller"),
+        interval: "1h",
+        // Ticks fall at least half a period after the first sync (waves.ts): time to read the counters between them.
+        resync: "8s",
+        startTimeoutMs: 60_000,
+      });
+      context.onTestFailed(() => console.log(controller.tail()));
+      const wait = { timeoutMs: 60_000, intervalMs: 100 };
+
+      const first = await waitFor(
+        "the first sync of every key",
+        async () => {
+          const text = await controller.metrics();
+          return reconcilesOf(text) === keys && (await controller.isReady()) ? text : undefined;
+        },
+        wait,
+      );
+      // Besides the reconcile wave, the prune pass reads its inventory at a new commit and on every
+      // resync tick, prune on or off (orphans are reported either way: docs/prune.md#read-budget).
+      const inventory = pruneInventoryBudget(SCALE);
+      expect(awsCallsOf(first)).toEqual(plusCounts(budgetOf(SCALE, "restart"), inventory));
+
+      // The prune pass keeps its own phase within the period: counted apart, each whole one the
+      // inventory's reads (ListTaskDefinitions come last), each resync tick over every key the no-op's.
+      const since = (text: string) => countsBetween(awsCallsOf(first), awsCallsOf(text));
+      const after = await waitFor(
+        "a resync tick over every key and a whole prune pass",
+        async () => {
+          const text = await controller.metrics();
+          const ticks = (reconcilesOf(text) - keys) / keys;
+          const passes = (since(text)["ecs:ListServices"] ?? 0) / SCALE.clusters;
+          const whole = since(text)["ecs:ListTaskDefinitions"] === passes * SCALE.families;
+          return Number.isInteger(ticks) && ticks >= 1 && passes >= 1 && whole ? { text, ticks, passes } : undefined;
+        },
+        wait,
+      );
+      expect(since(after.text)).toEqual(plusCounts(...repeat(budgetOf(SCALE, "noop"), after.ticks), ...repeat(inventory, after.passes)));
+    },
+  );
+});
+
+function repeat<T>(value: T, times: number): T[] {
+  return Array.from({ length: times }, () => value);
+}
