@@ -1,3 +1,5 @@
+import type { QueueResult } from "./queue-result.js";
+
 export type ErrorCode =
   | "InvalidManifest"
   | "InvalidConfig"
@@ -22,7 +24,8 @@ export type ErrorCode =
  * What the work queue does with a key whose reconcile ended in each error: `backoff` tries again
  * with per-key backoff up to 15 min (it may clear on its own or be fixed outside git: a missing
  * cluster, an IAM policy, expired credentials); `stall` waits for the next commit (only git can
- * fix it). The one requeue table: reads, writes and blocked plans all go through it.
+ * fix it). The one requeue table: reads, writes, blocked plans, throws and the prune pass all go
+ * through it (requeueAfter, requeueFor).
  */
 export const REQUEUE: Readonly<Record<ErrorCode, "backoff" | "stall">> = {
   InvalidManifest: "stall",
@@ -41,6 +44,19 @@ export const REQUEUE: Readonly<Record<ErrorCode, "backoff" | "stall">> = {
   HookFailed: "stall",
   Internal: "stall",
 };
+
+/**
+ * What the queue does after `error`: its code's REQUEUE entry. An error marked retryable where it
+ * was raised is retried whatever its code.
+ */
+export function requeueAfter(error: EcsGitopsError): QueueResult {
+  return error.retryable || REQUEUE[error.code] === "backoff" ? { retry: true } : { stalled: true };
+}
+
+/** A reconcile that cannot go on yet and has no error to show (a key the plan left out): `code`'s entry. */
+export function requeueFor(code: ErrorCode): QueueResult {
+  return REQUEUE[code] === "backoff" ? { retry: true } : { stalled: true };
+}
 
 const RETRYABLE: Record<ErrorCode, boolean> = {
   InvalidManifest: false,

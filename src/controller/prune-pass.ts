@@ -17,6 +17,7 @@ import { KINDS } from "../manifests/types.js";
 import { PruneScopeStore } from "../state/prune-scope.js";
 import type { StatusStore } from "../state/status.js";
 import type { QueueResult } from "./queue.js";
+import { asEcsGitopsError, requeueAfter } from "../errors.js";
 import type { ReconcilerSettings } from "./reconciler-settings.js";
 
 /** The queue key of the prune pass: reconciled with every new commit and on the resync tick. */
@@ -69,12 +70,10 @@ export class PrunePass {
     try {
       return await this.#run(desired, settings);
     } catch (error) {
-      // Never let a prune pass take the wave (or the process) down: it is tried again with backoff.
-      this.#o.log.warn(
-        { key: PRUNE_KEY, commit: desired.commit, err: error instanceof Error ? error.message : String(error) },
-        "prune pass failed, will retry",
-      );
-      return { retry: true };
+      // Never let a prune pass take the wave (or the process) down: requeued by its code (REQUEUE, errors.ts).
+      const failure = asEcsGitopsError(error);
+      this.#o.log.warn({ key: PRUNE_KEY, commit: desired.commit, code: failure.code, err: failure.message }, "prune pass failed");
+      return requeueAfter(failure);
     }
   }
 
@@ -100,8 +99,9 @@ export class PrunePass {
     try {
       inventory = await this.#reader.read(scope, new Set(desired.manifests.keys()), (f) => keepOf(f, ctx));
     } catch (error) {
-      log.warn({ err: error instanceof Error ? error.message : String(error) }, "could not read the prune inventory, will retry");
-      return { retry: true };
+      const failure = asEcsGitopsError(error);
+      log.warn({ code: failure.code, err: failure.message }, "could not read the prune inventory");
+      return requeueAfter(failure);
     }
     let plan = planPrune(inventory, manifests, ctx);
     if (plan.blocked && this.#allowOnce) {

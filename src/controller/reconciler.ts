@@ -27,6 +27,8 @@ import type { KeyRead } from "./batch-read.js";
 import { planOrderOf, WriteOrder } from "./write-order.js";
 import { PRUNE_KEY } from "./prune-pass.js";
 import { recordBlocked, recordFailed } from "./reconcile-failure.js";
+import { recordThrown } from "./reconcile-thrown.js";
+import { requeueFor } from "../errors.js";
 
 export { selfHealOf };
 export type { ReconcilerApplier, ReconcilerOptions, ReconcilerReader, ReconcilerSettings } from "./reconciler-options.js";
@@ -113,8 +115,7 @@ export class Reconciler {
           if (this.#unread.get(key) === job) this.#unread.delete(key);
           return await this.#reconcileRead(key, read);
         } catch (error) {
-          this.#o.log.error({ key, err: error }, "reconcile failed");
-          return { retry: true };
+          return recordThrown(this.#o, key, this.#desired, error, this.#now());
         } finally {
           if (this.#unread.get(key) === job) this.#unread.delete(key);
         }
@@ -142,7 +143,8 @@ export class Reconciler {
     }
     if (read.type === "failed") return recordFailed(this.#o, key, desired, read.error, now);
     const { action, result, snapshot } = read;
-    if (action === undefined) return { retry: true };
+    // A plan that left the key out (planAll plans every manifest given; a planner seam may not): read again.
+    if (action === undefined) return requeueFor("DependencyNotReady");
     const settings = this.#o.settings;
     const manifest = desired.manifests.get(key)!;
     this.#o.deploys?.observe(manifest, snapshot, now);
