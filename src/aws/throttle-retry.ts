@@ -1,4 +1,5 @@
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryToken } from "@smithy/types";
+import { fullJitter } from "../jitter.js";
 
 /**
  * Attempts per call while AWS answers with throttling. A throttled request was refused before AWS
@@ -40,7 +41,7 @@ export function tolerateThrottling(inner: RetryStrategyV2, options: ThrottleRetr
       const retries = token.getRetryCount() + 1;
       if (errorInfo.errorType === "THROTTLING") {
         if (retries >= options.throttledMaxAttempts) throw new Error("No retry token available");
-        let delay = Math.floor(random() * Math.min(base * 2 ** token.getRetryCount(), MAX_DELAY_MS));
+        let delay = Math.floor(fullJitter(Math.min(base * 2 ** token.getRetryCount(), MAX_DELAY_MS), random));
         const hint = errorInfo.retryAfterHint;
         if (hint instanceof Date) delay = Math.max(delay, Math.min(hint.getTime() - Date.now(), MAX_DELAY_MS));
         return throttledToken(retries, delay, token);

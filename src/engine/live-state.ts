@@ -1,5 +1,6 @@
 import PQueue from "p-queue";
 import { accountIdFromArn, describeClusters, listTaskDefinitionArns } from "../aws/index.js";
+import { revisionOfRef } from "../aws/arn.js";
 import type { AwsClients } from "../aws/index.js";
 import { isEcsGitopsError } from "../errors.js";
 import type { JsonObject } from "../json.js";
@@ -46,10 +47,6 @@ export { familyOfArn };
 
 /** How many earlier revisions a plan that would register looks through for an identical one. */
 const EARLIER_REVISIONS = 5;
-
-function revisionOf(arn: string): number {
-  return Number(/:(\d+)$/.exec(arn)?.[1] ?? 0);
-}
 
 export class LiveReader {
   readonly #aws: AwsClients;
@@ -178,7 +175,7 @@ export class LiveReader {
         const arns = (await this.#read(() => listTaskDefinitionArns(this.#aws, family, "ACTIVE"))).filter(
           (a) => !existing.some((r) => r.arn === a),
         );
-        const newest = arns.sort((a, b) => revisionOf(b) - revisionOf(a)).slice(0, depth);
+        const newest = arns.sort((a, b) => (revisionOfRef(b) ?? 0) - (revisionOfRef(a) ?? 0)).slice(0, depth);
         const found = (await Promise.all(newest.map((arn) => this.#revision(arn)))).filter((r): r is LiveTaskDefinition => r !== undefined);
         revisions.set(family, [...existing, ...found]);
       }),

@@ -2,6 +2,7 @@ import { clusterName, eventBusName, nameOrArnName } from "../aws/arn.js";
 import { EcsGitopsError } from "../errors.js";
 import type { JsonObject } from "../json.js";
 import { descriptorOf, KINDS } from "./kinds.js";
+import { keyParts } from "./key-parts.js";
 import type { Kind, ResourceKey } from "./types.js";
 
 /** The cluster ECS uses when a request names none. */
@@ -40,9 +41,7 @@ export function parseResourceKey(key: ResourceKey): ParsedResourceKey {
 
 /** `parseResourceKey` for keys of manifests that may be invalid (a problem's key): undefined, never a throw. */
 export function readResourceKey(key: ResourceKey): ParsedResourceKey | undefined {
-  const parts = key.split("/");
-  const kind = KINDS.find((k) => k === parts[0]);
-  const name = parts.at(-1);
-  if (kind === undefined || name === undefined || parts.length < 2 || name === "") return undefined;
-  return { kind, scope: parts.length > 2 ? parts.slice(1, -1).join("/") : undefined, name };
+  const parts = keyParts(key);
+  const kind = KINDS.find((k) => k === parts?.kind);
+  return parts === undefined || kind === undefined ? undefined : { ...parts, kind };
 }

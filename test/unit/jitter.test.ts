@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jittered } from "../../src/jitter.js";
+import { fullJitter, jittered } from "../../src/jitter.js";
 
 describe("jittered", () => {
   it.each([
@@ -11,5 +11,15 @@ describe("jittered", () => {
     [0.25, 0, 1000],
   ])("random %f, ±%f of 1000 ms → %f", (r, fraction, expected) => {
     expect(jittered(1000, fraction, () => r)).toBeCloseTo(expected, 9);
+  });
+});
+
+describe("fullJitter", () => {
+  it.each([
+    [0, 0],
+    [0.5, 400],
+    [0.999, 799.2],
+  ])("random %f of 800 ms → %f (anywhere in the whole window)", (r, expected) => {
+    expect(fullJitter(800, () => r)).toBeCloseTo(expected, 9);
   });
 });

@@ -1,7 +1,9 @@
+import { keyParts } from "../../src/manifests/key-parts.js";
+import { parseTimeMs } from "../../src/time.js";
+
 /** `Service/shop/web` → its cluster (`shop`), or "" for kinds without one. */
 export function clusterOf(key: string): string {
-  const parts = key.split("/");
-  return parts.length > 2 ? parts.slice(1, -1).join("/") : "";
+  return keyParts(key)?.scope ?? "";
 }
 
 export function shortSha(sha: string | undefined): string {
@@ -11,7 +13,7 @@ export function shortSha(sha: string | undefined): string {
 /** "3 min" style age of an ISO time, relative to `now`. */
 export function age(iso: string | undefined, now = Date.now()): string {
   if (iso === undefined) return "";
-  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  const seconds = Math.max(0, Math.round((now - (parseTimeMs(iso) ?? Number.NaN)) / 1000));
   if (!Number.isFinite(seconds)) return "";
   if (seconds < 60) return `${seconds} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
@@ -21,7 +23,7 @@ export function age(iso: string | undefined, now = Date.now()): string {
 
 export function duration(startIso: string, endIso: string | undefined): string {
   if (endIso === undefined) return "running";
-  const ms = Date.parse(endIso) - Date.parse(startIso);
+  const ms = (parseTimeMs(endIso) ?? Number.NaN) - (parseTimeMs(startIso) ?? Number.NaN);
   return Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : "";
 }
 

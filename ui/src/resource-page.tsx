@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { age, clusterOf, duration, resourceHref, shortSha, valueText } from "./format.js";
+import { taskDefinitionRefOf } from "../../src/aws/arn.js";
 import type { LiveState } from "./live.js";
 import type { Change, DependencyGraph, ResourceDetail } from "./types.js";
 
@@ -229,7 +230,7 @@ function Runtime({ detail }: { detail: ResourceDetail | undefined }) {
           {s.deployments.map((d, i) => (
             <li key={d.id ?? i}>
               {d.status ?? "?"} {d.rolloutState ?? ""} {d.rolloutStateReason ? `(${d.rolloutStateReason})` : ""}{" "}
-              <span class="mono">{d.taskDefinition?.split("/").pop() ?? ""}</span>
+              <span class="mono">{d.taskDefinition === undefined ? "" : taskDefinitionRefOf(d.taskDefinition)}</span>
             </li>
           ))}
         </ul>
