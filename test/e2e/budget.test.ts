@@ -18,8 +18,7 @@ import { InventoryReader } from "../../src/engine/prune/inventory.js";
 import { planPrune } from "../../src/engine/prune/plan.js";
 import { scopeOf } from "../../src/engine/prune/scope.js";
 import { loadDesiredState } from "../../src/resources/load.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "./moto.js";
-import type { MotoServer } from "./moto.js";
+import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
@@ -193,26 +192,13 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
  * hooks, deploys and the dashboard feed), not only for the reconcile path the harness above and
  * the bench drive: a read the real controller adds per key or per resync fails here.
  *
- * Its own moto_server reports every service's tasks running (MOTO_ECS_SERVICE_RUNNING, every
- * service at that desiredCount): on a plain moto every service stays Progressing
- * (docs/moto.md#no-deployment-lifecycle) and polls at the progress interval, off the resync tick.
+ * Every service asks for 0 tasks: moto starts none, so with any other count a service stays
+ * Progressing (docs/moto.md#no-deployment-lifecycle) and polls at the progress interval, off the
+ * resync tick, as no steady service on AWS does.
  */
 describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.rules})`, () => {
-  const RUNNING = 2;
-  let moto: MotoServer;
-
-  beforeAll(async () => {
-    process.env["MOTO_ECS_SERVICE_RUNNING"] = String(RUNNING);
-    try {
-      moto = await startMoto();
-    } finally {
-      delete process.env["MOTO_ECS_SERVICE_RUNNING"];
-    }
-  });
-
   afterAll(async () => {
     await killAllControllers();
-    await moto?.stop();
   });
 
   it(
@@ -220,8 +206,8 @@ describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.fami
     { timeout: 180_000 },
     async (context) => {
       const accountId = newAccountId();
-      const network = await defaultNetwork(moto.endpoint, accountId);
-      const ecs = new ECSClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+      const network = await defaultNetwork(endpoint, accountId);
+      const ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
       applyMotoAccountHeader(ecs.middlewareStack, accountId);
       for (const cluster of clustersOf(SCALE)) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
       ecs.destroy();
@@ -230,7 +216,7 @@ describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.fami
       await writeFleet(content, SCALE, network);
       for (let i = 0; i < SCALE.services; i += 1) {
         const file = path.join(content, "apps", familyName(i), "service.yaml");
-        await writeFile(file, (await readFile(file, "utf8")).replace(/desiredCount: \d+/, `desiredCount: ${RUNNING}`));
+        await writeFile(file, (await readFile(file, "utf8")).replace(/desiredCount: \d+/, "desiredCount: 0"));
       }
       // The fleet is put in place by a one-shot apply from a clone (same ecs-gitops:source as the
       // controller's), so the controller starts as after a restart: everything there, caches empty.
@@ -238,7 +224,7 @@ describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.fami
       const plan = await planOnce({
         path: remote.work,
         region: MOTO_REGION,
-        endpoint: moto.endpoint,
+        endpoint,
         accountIdHeader: accountId,
         owner: "ecs-gitops",
         rateLimit: false,
@@ -253,7 +239,7 @@ describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.fami
       const keys = SCALE.services + SCALE.families + SCALE.rules;
       const controller = await ControllerProcess.start({
         repo: remote.url,
-        endpoint: moto.endpoint,
+        endpoint,
         accountId,
         workDir: path.join(root, "controller"),
         interval: "1h",
