@@ -64,7 +64,7 @@ export class Reconciler {
         this.#ahead.keep(ahead);
         return slices;
       },
-      { quietMs: options.waveDelayMs, maxDelayMs: options.maxWaveDelayMs },
+      { quietMs: options.waveDelayMs, maxDelayMs: options.maxWaveDelayMs, now: () => this.#now().getTime() },
     );
   }
 

@@ -5,6 +5,8 @@ export type BatchWindow = {
   quietMs?: number | undefined;
   /** …but a batch starts at the latest this long after its first key, however steadily keys keep coming. Default 250 ms. */
   maxDelayMs?: number | undefined;
+  /** The controller's clock in epoch ms (one clock: tests drive it); timers stay the system's. Default Date.now. */
+  now?: (() => number) | undefined;
 };
 
 type Pending = { dispatch: () => void; firstAt: number; timer: ReturnType<typeof setTimeout> | undefined };
@@ -20,17 +22,19 @@ export class BatchReader<K, V> {
   readonly #loader: DataLoader<K, V>;
   readonly #quietMs: number;
   readonly #maxDelayMs: number;
+  readonly #now: () => number;
   #pending: Pending | undefined;
 
   /** `read` answers for every key it is given, in order (a key may appear twice); if it throws, each caller of the batch gets the error. */
   constructor(read: (keys: readonly K[]) => Promise<readonly V[]>, window: BatchWindow = {}) {
     this.#quietMs = window.quietMs ?? 20;
     this.#maxDelayMs = window.maxDelayMs ?? 250;
+    this.#now = window.now ?? Date.now;
     this.#loader = new DataLoader<K, V>((keys) => read(keys), {
       cache: false,
       // Called once per new batch; the batch is sent when the debounced timer below fires.
       batchScheduleFn: (dispatch) => {
-        this.#pending = { dispatch, firstAt: Date.now(), timer: undefined };
+        this.#pending = { dispatch, firstAt: this.#now(), timer: undefined };
       },
     });
   }
@@ -45,7 +49,7 @@ export class BatchReader<K, V> {
     const pending = this.#pending;
     if (pending === undefined) return;
     clearTimeout(pending.timer);
-    const waitMs = Math.min(this.#quietMs, pending.firstAt + this.#maxDelayMs - Date.now());
+    const waitMs = Math.min(this.#quietMs, pending.firstAt + this.#maxDelayMs - this.#now());
     pending.timer = setTimeout(
       () => {
         if (this.#pending === pending) this.#pending = undefined;

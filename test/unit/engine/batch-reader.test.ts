@@ -81,3 +81,30 @@ describe("BatchReader", () => {
     expect(await next).toBe("A");
   });
 });
+
+describe("BatchReader on an injected clock", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("measures maxDelayMs on the clock it is given, not the system's (one clock)", async () => {
+    // Only the timers are fake: Date.now stays the system's, so only the injected clock can move 150 ms.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let nowMs = 1_000_000;
+    const batches: string[][] = [];
+    const reader = new BatchReader<string, string>(
+      (keys) => {
+        batches.push([...keys]);
+        return Promise.resolve(keys.map((k) => k));
+      },
+      { quietMs: 30, maxDelayMs: 100, now: () => nowMs },
+    );
+    const first = reader.load("Service/blue/a");
+    nowMs += 150;
+    const second = reader.load("Service/blue/b");
+    // Past the window by the injected clock: the batch goes at once, not after another quiet 30 ms.
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([["Service/blue/a", "Service/blue/b"]]);
+    expect(await Promise.all([first, second])).toEqual(["Service/blue/a", "Service/blue/b"]);
+  });
+});
