@@ -4,7 +4,7 @@ import { revisionOfRef } from "../aws/arn.js";
 import type { AwsClients } from "../aws/index.js";
 import { isEcsGitopsError } from "../errors.js";
 import type { JsonObject } from "../json.js";
-import type { Manifest } from "../manifests/types.js";
+import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { describeRevision } from "../resources/task-definition/read.js";
 import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
 import { SPEC_HASH_TAG } from "../resources/types.js";
@@ -85,11 +85,7 @@ export class LiveReader {
           io,
         ),
       );
-    const reads = await Promise.all(reading.values());
-    const services = new Map(reads.flatMap((r) => [...(r.services ?? [])]));
-    const rules = new Map(reads.flatMap((r) => [...(r.rules ?? [])]));
-    const resources = new Map(reads.flatMap((r) => [...(r.resources ?? [])]));
-    const kinds = kindFields(reads);
+    const { services = new Map(), rules = new Map(), resources = new Map(), ...kinds } = mergeReads(await Promise.all(reading.values()));
     await this.#learnAccountId(manifests, settings.defaultCluster, { services, rules, resources });
     const families = [...new Set(manifests.flatMap((m) => pluginFor(m).definesFamily(m) ?? []))];
     const wanted = new Set(families);
@@ -324,9 +320,19 @@ export class LiveReader {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The fields of the kinds whose reads have a field of their own, present only when read. */
-function kindFields(reads: readonly LiveReads[]): Pick<LiveSnapshot, "schedules" | "scalableTargets"> {
-  const schedules = reads.find((r) => r.schedules !== undefined)?.schedules;
-  const scalableTargets = reads.find((r) => r.scalableTargets !== undefined)?.scalableTargets;
-  return { ...(schedules ? { schedules } : {}), ...(scalableTargets ? { scalableTargets } : {}) };
+/**
+ * Every kind's batched read in one: each field merged over the plug-ins that filled it (a kind
+ * reads the field of its own kind, or adds to a shared one), present only when some plug-in read
+ * it. No field is named here: a new kind's field needs no change in the engine.
+ */
+export function mergeReads(reads: readonly LiveReads[]): LiveReads {
+  const merged = new Map<string, Map<ResourceKey, unknown>>();
+  for (const read of reads)
+    for (const [field, values] of Object.entries(read) as [string, ReadonlyMap<ResourceKey, unknown> | undefined][]) {
+      if (values === undefined) continue;
+      const into = merged.get(field) ?? new Map<ResourceKey, unknown>();
+      for (const [key, value] of values) into.set(key, value);
+      merged.set(field, into);
+    }
+  return Object.fromEntries(merged) as LiveReads;
 }
