@@ -1,5 +1,5 @@
 import type { ErrorCode } from "../errors.js";
-import { EcsGitopsError, REQUEUE } from "../errors.js";
+import { EcsGitopsError, requeueAfter, requeueFor } from "../errors.js";
 import type { DesiredState } from "../engine/desired-state.js";
 import { handMadeRevisions } from "../engine/difference.js";
 import type { LiveSnapshot } from "../engine/planner.js";
@@ -35,14 +35,14 @@ export function recordBlocked(
   });
   o.alerts.emitAll(o.drift.syncFailed(key, { code, message: error.message }, now, { commit }));
   // A dependency may settle soon; a foreign or immutable resource waits for the next commit.
-  return REQUEUE[code] === "backoff" ? { retry: true } : { stalled: true };
+  return requeueFor(code);
 }
 
 export function recordFailed(o: ReconcilerOptions, key: ResourceKey, desired: DesiredState, error: EcsGitopsError, now: Date): QueueResult {
   const commit = desired.commitOf.get(key) ?? desired.commit;
   const log = o.log.child({ key, commit });
-  // An error marked retryable where it was raised is retried whatever its code.
-  const retry = error.retryable || REQUEUE[error.code] === "backoff";
+  const queued = requeueAfter(error);
+  const retry = "retry" in queued;
   if (retry) log.warn({ code: error.code, err: error.message }, "reconcile failed, will retry");
   else log.error({ code: error.code, err: error.message }, "reconcile failed, stalled until the next commit");
   o.status.update(key, {
@@ -53,7 +53,7 @@ export function recordFailed(o: ReconcilerOptions, key: ResourceKey, desired: De
   if (error.code === "AwsUnavailable") o.reader.forgetCached();
   // Throttling and a bad network are weather, not an episode worth paging anyone for.
   if (error.code !== "Throttled") o.alerts.emitAll(o.drift.syncFailed(key, { code: error.code, message: error.message }, now, { commit }));
-  return retry ? { retry: true } : { stalled: true };
+  return queued;
 }
 
 /** A revision of a managed family that git did not register: logged once per revision. */
