@@ -257,7 +257,7 @@ describe("Reconciler with resource records", () => {
         captureLog().log,
         { table, now: () => lease.t },
       );
-      leasing.onAcquired(({ foreign }) => kept.forgetFamilies((key) => foreign.has(leasing.shardOf(key))));
+      leasing.onShardsAcquired(({ foreign }) => kept.forgetFamilies((key) => foreign.has(leasing.shardOf(key))));
       leasing.setDesired(new Map([JOBS, IMAGE("jobs:2")].map((m) => [m.key, m])), "batch");
       for (; !leasing.owns(JOBS.key) && lease.t < 12_000; lease.t += 500) await leasing.tick();
       expect(leasing.owns(JOBS.key)).toBe(true);
