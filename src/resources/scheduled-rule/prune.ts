@@ -11,8 +11,9 @@ export type RulePruneDetail = { bus: string; name: string; targetIds: string[] }
  * with targets), in the first stage: the revisions its targets ran go after it.
  */
 export const scheduledRulePrune: KindPrune = prunes<RulePruneDetail>({
-  scope: (manifest) => ({ buses: [busOf(manifest.spec["eventBusName"])] }),
-  defaultScope: () => ({ buses: [AWS_DEFAULT_EVENT_BUS] }),
+  scope: (manifest) => [busOf(manifest.spec["eventBusName"])],
+  defaultScope: () => [AWS_DEFAULT_EVENT_BUS],
+  formerScopeField: "buses",
   addsVersion: noVersions,
   stage: 0,
   oneByOne: false,

@@ -10,8 +10,9 @@ export type ServicePruneDetail = { cluster: string; name: string };
  * the revisions it ran are deregistered only after it is gone.
  */
 export const servicePrune: KindPrune = prunes<ServicePruneDetail>({
-  scope: (manifest, defaultCluster) => ({ clusters: [effectiveCluster(manifest.spec, defaultCluster)] }),
-  defaultScope: (defaultCluster) => ({ clusters: defaultCluster === undefined ? [] : [defaultCluster] }),
+  scope: (manifest, defaultCluster) => [effectiveCluster(manifest.spec, defaultCluster)],
+  defaultScope: (defaultCluster) => (defaultCluster === undefined ? [] : [defaultCluster]),
+  formerScopeField: "clusters",
   addsVersion: noVersions,
   stage: 0,
   oneByOne: false,
