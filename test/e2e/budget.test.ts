@@ -1,22 +1,19 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { budgetOf, changeImages, changeOneImage, clustersOf, deployBudget, writeFleet } from "../../bench/fleet.js";
+import { budgetOf, changeImages, changeOneImage, deployBudget } from "../../bench/fleet.js";
 import type { FleetScale } from "../../bench/fleet.js";
 import { callsBetween, WaveHarness } from "../../bench/harness.js";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
 import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import { editFile } from "./desired-repo.js";
+import { fleetAccount } from "./fleet-account.js";
 import { pruneInventoryBudget } from "../../bench/prune-budget.js";
 import { InventoryReader } from "../../src/engine/prune/inventory.js";
 import { planPrune } from "../../src/engine/prune/plan.js";
 import { scopeOf } from "../../src/engine/prune/scope.js";
 import { loadDesiredState } from "../../src/resources/load.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
@@ -38,14 +35,7 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
   let accountId: string;
 
   beforeAll(async () => {
-    accountId = newAccountId();
-    const network = await defaultNetwork(endpoint, accountId);
-    const ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    for (const cluster of clustersOf(SCALE)) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-    ecs.destroy();
-    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-budget-"));
-    await writeFleet(dir, SCALE, network);
+    ({ accountId, dir } = await fleetAccount(endpoint, SCALE, "budget"));
     aws = createAwsClients({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit: false });
     harness = new WaveHarness({ aws, region: MOTO_REGION });
   });
