@@ -118,7 +118,13 @@ function process(records: ResourceRecords, clock: { ms: number }) {
       problems: [],
       brokenFiles: [],
     });
-  return { reconciler, status, world, at };
+  /** The next look finds `plan` at `commit`: one reconcile of the service. */
+  const reconcileAt = async (commit: string, plan: Action, manifest?: Manifest, definition?: Manifest) => {
+    world.plan = plan;
+    at(commit, manifest, definition);
+    await reconciler.reconcile(JOBS.key);
+  };
+  return { reconciler, status, world, at, reconcileAt };
 }
 
 /** A restart: the records as records.json would hand them to the next process. */
@@ -219,17 +225,13 @@ describe("Reconciler with resource records", () => {
 
     // Down meanwhile: git reverts the image (the service's own spec, and so its tag, unchanged).
     const reverted = process(restarted(records.serialize()), clock);
-    reverted.world.plan = moved;
-    reverted.at("c2", JOBS, IMAGE("jobs:good"));
-    await reverted.reconciler.reconcile(JOBS.key);
+    await reverted.reconcileAt("c2", moved, JOBS, IMAGE("jobs:good"));
     expect(reverted.world.applied).toBe(1);
     expect(reverted.status.get(JOBS.key)).toMatchObject({ sync: "Synced", lastAppliedRevision: "c2" });
 
     // The same revision move with git unchanged since the record: drift, self-heal off, not applied.
     const byHand = process(restarted(records.serialize()), clock);
-    byHand.world.plan = moved;
-    byHand.at("c1", JOBS, IMAGE("jobs:bad"));
-    await byHand.reconciler.reconcile(JOBS.key);
+    await byHand.reconcileAt("c1", moved, JOBS, IMAGE("jobs:bad"));
     expect(byHand.world.applied).toBe(0);
     expect(byHand.status.get(JOBS.key)).toMatchObject({ sync: "OutOfSync", message: "drift: /taskDefinition" });
   });
@@ -262,9 +264,7 @@ describe("Reconciler with resource records", () => {
       for (; !leasing.owns(JOBS.key) && lease.t < 12_000; lease.t += 500) await leasing.tick();
       expect(leasing.owns(JOBS.key)).toBe(true);
       const p = process(kept, clock);
-      p.world.plan = handMove;
-      p.at("c2", JOBS, IMAGE("jobs:2"));
-      await p.reconciler.reconcile(JOBS.key);
+      await p.reconcileAt("c2", handMove, JOBS, IMAGE("jobs:2"));
       return p;
     };
 
