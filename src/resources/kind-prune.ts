@@ -111,9 +111,10 @@ export type KindPruneOf<D> = {
   defaultScope(defaultCluster: string | undefined): PrunePlaces;
   /**
    * The field that held this kind's places in the first `prune-scope.json` format (one fixed field
-   * per kind): read once on upgrade, so no place an earlier commit named is lost. New kinds have none.
+   * per kind): read once on upgrade, so no place an earlier commit named is lost. Undefined for a
+   * kind pruned only since the second format.
    */
-  readonly formerScopeField?: string | undefined;
+  readonly formerScopeField: string | undefined;
   /** A write of the main plan adds a version to the resource's history (one fewer older version is kept). */
   addsVersion(action: Action): boolean;
   readonly stage: number;

@@ -68,6 +68,7 @@ function kinds(cloud: Cloud, failing = new Set<string>()): PrunablePlugin[] {
   const part = prunes<string>({
     scope: () => [],
     defaultScope: () => ["bin-a"],
+    formerScopeField: undefined,
     addsVersion: () => false,
     stage: 1,
     oneByOne: true,
@@ -137,6 +138,10 @@ function cloud(): Cloud {
 const { remove: _remove, ...withoutRemove } = kinds(cloud())[1]!.prune;
 // @ts-expect-error a kind that is pruned must say how each of its deletes runs
 const missingRemove: KindPrune = withoutRemove;
+// Every member is required (the compiler names what a new pruned kind still lacks, its former scope field too).
+type PruneMember = keyof KindPrune;
+type OptionalMember = { [M in PruneMember]: Omit<KindPrune, M> extends KindPrune ? M : never }[PruneMember];
+const noOptionalMember: [OptionalMember] extends [never] ? true : false = true;
 
 /** What the last pass kept (prune-scope.json): a bin no manifest of this commit names. */
 const EARLIER = { [PART]: ["bin-b"] };
@@ -160,7 +165,7 @@ describe("a throwaway kind goes through the generic prune engine", () => {
     const inventory = await new InventoryReader(aws, plugins).read(scope, new Set(manifests.map((m) => m.key)), () => 10);
     // Parts are read after widgets, with what the widgets run in hand; bin-c is in no scope, never read.
     expect(fake.reads).toEqual(["widgets in east (0 earlier)", "parts in bin-a,bin-b (3 earlier)"]);
-    expect(missingRemove).toBeDefined();
+    expect([missingRemove, noOptionalMember]).toBeDefined();
 
     const plan = planPrune(inventory, manifests, { ...settings, allowMassDelete: true }, plugins);
     // Widget/east/old is ours and named by no manifest; theirs is not ours; kept is named.
