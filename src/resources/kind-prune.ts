@@ -175,7 +175,15 @@ export function keepScope(places: PrunePlaces): PrunePlaces {
   return places;
 }
 
-/** A kind whose resources have no history of versions. */
-export function noVersions(): boolean {
-  return false;
-}
+/**
+ * How prune treats a resource that runs task definition revisions and has no history of its own
+ * (a service, a rule): deleted in the first stage, before the revisions it runs, side by side;
+ * nothing memoized; a place (a cluster, a bus) stays looked at once named.
+ */
+export const RUNNER_PRUNE = {
+  addsVersion: () => false,
+  stage: 0,
+  oneByOne: false,
+  staleAfter: () => [],
+  retainScope: keepScope,
+} as const satisfies Pick<KindPrune, "addsVersion" | "stage" | "oneByOne" | "staleAfter" | "retainScope">;
