@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { budgetOf, changeImages, changeOneImage, deployBudget } from "../../bench/fleet.js";
 import type { FleetScale } from "../../bench/fleet.js";
 import { callsBetween, WaveHarness } from "../../bench/harness.js";
-import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import { destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
 import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import { editFile } from "./desired-repo.js";
 import { fleetAccount } from "./fleet-account.js";
+import { motoClients } from "./moto-clients.js";
 import { pruneInventoryBudget } from "../../bench/prune-budget.js";
 import { InventoryReader } from "../../src/engine/prune/inventory.js";
 import { planPrune } from "../../src/engine/prune/plan.js";
@@ -36,7 +37,7 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
 
   beforeAll(async () => {
     ({ accountId, dir } = await fleetAccount(endpoint, SCALE, "budget"));
-    aws = createAwsClients({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit: false });
+    aws = motoClients(endpoint, accountId);
     harness = new WaveHarness({ aws, region: MOTO_REGION });
   });
 

@@ -4,7 +4,7 @@ import { ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand } from "@aws-
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { AlertDispatcher } from "../../src/alerts/dispatcher.js";
-import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import { destroyAwsClients } from "../../src/aws/index.js";
 import { PrunePass } from "../../src/controller/prune-pass.js";
 import type { ReconcilerSettings } from "../../src/controller/reconciler-settings.js";
 import type { DesiredState } from "../../src/engine/desired-state.js";
@@ -12,7 +12,8 @@ import { OWNER_TAG, SOURCE_TAG } from "../../src/resources/types.js";
 import { StatusStore } from "../../src/state/status.js";
 import { captureLog } from "../unit/alerts/capture-log.js";
 import { createCluster, ecsFor, tempDir } from "./controller-harness.js";
-import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { MOTO_REGION, newAccountId } from "./moto.js";
+import { motoClients } from "./moto-clients.js";
 
 /*
  * An upgrade from the first prune-scope.json format (three fixed fields): the controller's prune
@@ -66,13 +67,7 @@ async function upgraded(family: string) {
   );
   const workDir = await tempDir("prune-scope-upgrade");
   dirs.push(workDir);
-  const aws = createAwsClients({
-    endpoint,
-    region: MOTO_REGION,
-    credentials: MOTO_CREDENTIALS,
-    accountIdHeader: accountId,
-    rateLimit: false,
-  });
+  const aws = motoClients(endpoint, accountId);
   const { log } = captureLog();
   const pass = new PrunePass({
     aws,

@@ -6,9 +6,10 @@ import { budgetOf } from "../../bench/fleet.js";
 import type { FleetScale } from "../../bench/fleet.js";
 import { callsBetween, WaveHarness } from "../../bench/harness.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import { destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
 import { fleetAccount } from "./fleet-account.js";
+import { motoClients } from "./moto-clients.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
@@ -34,7 +35,7 @@ describe(`cold start: rule tags from GetResources, 100 a page, or one by one (R=
     const fleet = await fleetAccount(endpoint, SCALE, "rule-tags");
     const accountId = fleet.accountId;
     dir = fleet.dir;
-    aws = createAwsClients({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit: false });
+    aws = motoClients(endpoint, accountId);
     const first = new WaveHarness({ aws, region: MOTO_REGION });
     try {
       const loaded = await first.load(dir, "commit-1");
