@@ -65,6 +65,8 @@ const UPDATE: Action = {
   calls: [{ operation: "ecs:UpdateService", input: { cluster: "batch", service: "jobs", desiredCount: 4 } }],
 };
 const NOOP: Action = { type: "noop", key: JOBS.key, kind: "Service", changes: [], calls: [] };
+/** The plan when the service runs `live` and git (through its task definition) names `desired`. */
+const revisionMove = (desired: string, live: string): Action => ({ ...UPDATE, changes: [{ path: "/taskDefinition", desired, live }] });
 
 /** One controller process: its reconciler, status and records; `plan` and `service` are what the next look finds. */
 function process(records: ResourceRecords, clock: { ms: number }) {
@@ -218,10 +220,8 @@ describe("Reconciler with resource records", () => {
   it("after a restart, a task definition git reverted meanwhile deploys its service, where a move by hand is drift", async () => {
     const clock = { ms: T0 };
     const records = new ResourceRecords();
-    const first = process(records, clock);
-    first.at("c1", JOBS, IMAGE("jobs:bad"));
-    await first.reconciler.reconcile(JOBS.key);
-    const moved: Action = { ...UPDATE, changes: [{ path: "/taskDefinition", desired: "jobs:1", live: "jobs:2" }] };
+    await process(records, clock).reconcileAt("c1", NOOP, JOBS, IMAGE("jobs:bad"));
+    const moved = revisionMove("jobs:1", "jobs:2");
 
     // Down meanwhile: git reverts the image (the service's own spec, and so its tag, unchanged).
     const reverted = process(restarted(records.serialize()), clock);
@@ -241,11 +241,9 @@ describe("Reconciler with resource records", () => {
     // Replica a applies c1 (image jobs:1), then loses the shard to b. While b holds it, git changes
     // the image (c2, deployed by b) and someone moves the service to another revision by hand.
     const records = new ResourceRecords();
-    const a = process(records, clock);
-    a.at("c1", JOBS, IMAGE("jobs:1"));
-    await a.reconciler.reconcile(JOBS.key);
+    await process(records, clock).reconcileAt("c1", NOOP, JOBS, IMAGE("jobs:1"));
     expect(records.get(JOBS.key).families).toBeDefined();
-    const handMove: Action = { ...UPDATE, changes: [{ path: "/taskDefinition", desired: "jobs:2", live: "jobs:7" }] };
+    const handMove = revisionMove("jobs:2", "jobs:7");
 
     /** a gets the shard back (from b, or from its own hold) and reconciles c2; the controller's hook as wired. */
     const regain = async (previousHolder: string) => {
