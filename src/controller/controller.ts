@@ -141,9 +141,9 @@ export class Controller {
       leasing.onRequeue((keys) => {
         for (const key of keys) this.#queue?.add(key);
       });
-      leasing.onAcquire(() => (this.#source === undefined ? Promise.resolve() : this.#polls.fresh()));
+      leasing.catchUpWith(() => (this.#source === undefined ? Promise.resolve() : this.#polls.fresh()));
       // Another replica's hold makes this replica's family hashes of those keys stale (docs/records.md).
-      leasing.onAcquired(({ foreign }) => built.records.forgetFamilies((key) => foreign.has(leasing.shardOf(key))));
+      leasing.onShardsAcquired(({ foreign }) => built.records.forgetFamilies((key) => foreign.has(leasing.shardOf(key))));
       await leasing.start();
     }
     this.#source = setup.sourceOf(o, this.#log, this.#metrics);

@@ -1,5 +1,4 @@
 import type { ErrorCode } from "../errors.js";
-import type { Kind } from "../manifests/types.js";
 import { classifyDifference } from "../engine/difference.js";
 import type { HealDecision } from "../state/drift.js";
 import type { Paused } from "../pause/gate.js";
@@ -9,7 +8,6 @@ import type { Paused } from "../pause/gate.js";
  * no clock, no AWS, no store, so every rule is one row of a table test.
  */
 export type PolicyInput = {
-  kind: Kind;
   /** What the plan says: nothing to do, create, update / delete, or refused (foreign, immutable, not ready). */
   action: "noop" | "create" | "update" | "delete" | "blocked";
   /** Why the plan refused (action blocked). */

@@ -13,7 +13,7 @@ export class PollLoop {
   #running: Promise<void> | undefined;
   #again = false;
   #halted = false;
-  /** Waiting for the end of a poll that starts after they asked (a lease acquire: ControllerLeasing.onAcquire). */
+  /** Waiting for the end of a poll that starts after they asked (a lease acquire: ControllerLeasing.catchUpWith). */
   #waiters: (() => void)[] = [];
 
   /** `stopping`: the owner is shutting down (no poll starts, none is scheduled) before it calls stop. */

@@ -10,7 +10,7 @@ import { InventoryReader } from "../engine/prune/inventory.js";
 import { keepOf, planPrune } from "../engine/prune/plan.js";
 import type { PrunePlanContext } from "../engine/prune/plan.js";
 import { BLOCK_HINT } from "../engine/prune/render.js";
-import { retainedScope, scopeOf, unionScope } from "../engine/prune/scope.js";
+import { retainedScope, scopeOf, scopeOfFormerFields, unionScope } from "../engine/prune/scope.js";
 import type { Inventory, InventoryScope, Orphan, PrunePlan } from "../engine/prune/types.js";
 import { resyncAfterMs } from "../engine/waves.js";
 import { KINDS } from "../manifests/types.js";
@@ -58,7 +58,7 @@ export class PrunePass {
     this.#o = options;
     this.#phase = (options.random ?? Math.random)();
     this.#reader = new InventoryReader(options.aws);
-    this.#scopes = new PruneScopeStore(options.workDir);
+    this.#scopes = new PruneScopeStore(options.workDir, (former) => scopeOfFormerFields(former));
     this.#allowOnce = options.allowMassDelete;
   }
 

@@ -210,7 +210,6 @@ export class Reconciler {
       return before !== undefined && familyHashes[f] !== undefined && before !== familyHashes[f];
     });
     const verdict = decide({
-      kind: manifest.kind,
       action: action.type,
       blockedReason: action.type === "blocked" ? action.reason : undefined,
       changedPaths: changes.map((c) => c.path),

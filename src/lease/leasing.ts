@@ -55,7 +55,7 @@ export class ControllerLeasing {
   #acquired: (shards: AcquiredShards) => void = () => undefined;
   /** Shards acquired before the first desired state: which keys they hold is not known yet. */
   #unmapped: { acquired: Set<number>; foreign: Set<number> } | undefined = { acquired: new Set(), foreign: new Set() };
-  /** Shards just acquired whose keys wait until this replica's git source caught up (onAcquire): how many fetches each waits for. */
+  /** Shards just acquired whose keys wait until this replica's git source caught up (catchUpWith): how many fetches each waits for. */
   readonly #catchingUp = new Map<number, number>();
 
   constructor(
@@ -93,7 +93,7 @@ export class ControllerLeasing {
    * remote before it fetched it, so a fetch started after the acquire sees it (or a newer commit).
    * A fetch that fails or outlasts CATCH_UP_LIMIT_MS releases the keys anyway (docs/ha.md#known-limits).
    */
-  onAcquire(fetch: () => Promise<void>): void {
+  catchUpWith(fetch: () => Promise<void>): void {
     this.#catchUp = fetch;
   }
 
@@ -104,7 +104,7 @@ export class ControllerLeasing {
    * Shards acquired before the first desired state (the first ticks after a start) are announced
    * when it arrives, since only then does shardOf map keys to their shards.
    */
-  onAcquired(callback: (shards: AcquiredShards) => void): void {
+  onShardsAcquired(callback: (shards: AcquiredShards) => void): void {
     this.#acquired = callback;
   }
 

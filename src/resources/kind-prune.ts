@@ -6,13 +6,15 @@ import type { TagMap } from "./common/tags.js";
 import type { TaskDefinitionRef } from "./common/validation.js";
 import type { Action, PlannedCall, WriteGuard } from "./types.js";
 
-/** Where prune looks for resources of ours that no manifest names any more: clusters, event buses, task definition families. */
-export type PruneScope = { clusters: readonly string[]; buses: readonly string[]; families: readonly string[] };
+/**
+ * Where one kind's prune looks for resources of ours that no manifest names any more: places its
+ * plug-in defines (a cluster for services, an event bus for rules, a family for task
+ * definitions), opaque to the engine, which only merges, persists and hands them back.
+ */
+export type PrunePlaces = readonly string[];
 
-/** A scope whose every field is `field(name)`: the one place that lists them, for code that treats them alike. */
-export function scopeOfFields(field: (name: keyof PruneScope) => readonly string[]): PruneScope {
-  return { clusters: field("clusters"), buses: field("buses"), families: field("families") };
-}
+/** Every pruned kind's places, by kind. A kind with no entry looks nowhere beyond its default places. */
+export type PruneScope = Readonly<Partial<Record<Kind, PrunePlaces>>>;
 
 /**
  * One live resource a kind's inventory found in the scope (any owner: what it runs protects
@@ -103,28 +105,38 @@ export type PruneDeleteIo = {
  * they run) and deleted only once every delete of the earlier ones went through.
  */
 export type KindPruneOf<D> = {
-  scope(manifest: Manifest, defaultCluster: string | undefined): Partial<PruneScope>;
+  /** The places a manifest of this kind names. */
+  scope(manifest: Manifest, defaultCluster: string | undefined): PrunePlaces;
   /** Where prune looks even when no manifest names the place (the configured default cluster, the default bus). */
-  defaultScope(defaultCluster: string | undefined): Partial<PruneScope>;
+  defaultScope(defaultCluster: string | undefined): PrunePlaces;
+  /**
+   * The field that held this kind's places in the first `prune-scope.json` format (one fixed field
+   * per kind): read once on upgrade, so no place an earlier commit named is lost. Undefined for a
+   * kind pruned only since the second format.
+   */
+  readonly formerScopeField: string | undefined;
   /** A write of the main plan adds a version to the resource's history (one fewer older version is kept). */
   addsVersion(action: Action): boolean;
   readonly stage: number;
   /** Its deletes run one after another (true) or side by side (false). */
   readonly oneByOne: boolean;
-  inventory(scope: PruneScope, io: PruneReadIo): Promise<PruneLive<D>[]>;
+  inventory(places: PrunePlaces, io: PruneReadIo): Promise<PruneLive<D>[]>;
   /** Pure. */
   plan(live: readonly PruneLive<D>[], io: PrunePlanIo): KindPrunePlan;
   /** Runs one delete of the plan; "gone": it had nothing left to delete. Tags are read again before the first write. */
   remove(action: DeleteAction, io: PruneDeleteIo): Promise<"deleted" | "gone">;
   /** Memo entries a write of the pass makes stale. */
   staleAfter(call: PlannedCall): string[];
-  /** The scope kept for the next pass, after this one's deletes (`deleted`: keys deleted or found gone). */
+  /**
+   * The places kept for the next pass, after this one's deletes (`deleted`: keys deleted or found
+   * gone). Returns `places` itself when it keeps them all (nothing to write).
+   */
   retainScope(
-    scope: PruneScope,
+    places: PrunePlaces,
     live: readonly PruneLive<D>[],
     named: ReadonlySet<ResourceKey>,
     deleted: ReadonlySet<ResourceKey>,
-  ): PruneScope;
+  ): PrunePlaces;
 };
 
 export type KindPrune = KindPruneOf<unknown>;
@@ -158,12 +170,20 @@ export function orphanDeletes<D>(
   };
 }
 
-/** The scope as it was: the kind never lets a place go. */
-export function keepScope(scope: PruneScope): PruneScope {
-  return scope;
+/** The places as they were: the kind never lets a place go. */
+export function keepScope(places: PrunePlaces): PrunePlaces {
+  return places;
 }
 
-/** A kind whose resources have no history of versions. */
-export function noVersions(): boolean {
-  return false;
-}
+/**
+ * How prune treats a resource that runs task definition revisions and has no history of its own
+ * (a service, a rule): deleted in the first stage, before the revisions it runs, side by side;
+ * nothing memoized; a place (a cluster, a bus) stays looked at once named.
+ */
+export const RUNNER_PRUNE = {
+  addsVersion: () => false,
+  stage: 0,
+  oneByOne: false,
+  staleAfter: () => [],
+  retainScope: keepScope,
+} as const satisfies Pick<KindPrune, "addsVersion" | "stage" | "oneByOne" | "staleAfter" | "retainScope">;

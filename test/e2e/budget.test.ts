@@ -1,24 +1,23 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { budgetOf, changeImages, changeOneImage, clustersOf, deployBudget, familyName, writeFleet } from "../../bench/fleet.js";
+import { budgetOf, changeImages, changeOneImage, deployBudget, familyName } from "../../bench/fleet.js";
 import type { FleetScale } from "../../bench/fleet.js";
 import { callsBetween, WaveHarness } from "../../bench/harness.js";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import { destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
 import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import { editFile } from "./desired-repo.js";
 import { ControllerProcess, GitRemote, killAllControllers, tempDir, waitFor } from "./controller-harness.js";
 import { awsCallsOf, countsBetween, plusCounts, reconcilesOf } from "./controller-calls.js";
+import { fleetAccount } from "./fleet-account.js";
+import { motoClients } from "./moto-clients.js";
 import { pruneInventoryBudget } from "../../bench/prune-budget.js";
 import { InventoryReader } from "../../src/engine/prune/inventory.js";
 import { planPrune } from "../../src/engine/prune/plan.js";
 import { scopeOf } from "../../src/engine/prune/scope.js";
 import { loadDesiredState } from "../../src/resources/load.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
@@ -40,15 +39,8 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
   let accountId: string;
 
   beforeAll(async () => {
-    accountId = newAccountId();
-    const network = await defaultNetwork(endpoint, accountId);
-    const ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    for (const cluster of clustersOf(SCALE)) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-    ecs.destroy();
-    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-budget-"));
-    await writeFleet(dir, SCALE, network);
-    aws = createAwsClients({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit: false });
+    ({ accountId, dir } = await fleetAccount(endpoint, SCALE, "budget"));
+    aws = motoClients(endpoint, accountId);
     harness = new WaveHarness({ aws, region: MOTO_REGION });
   });
 
@@ -205,15 +197,8 @@ describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.fami
     "a start with the fleet in place costs the restart budget, each resync tick the no-op budget, each plus the prune inventory",
     { timeout: 180_000 },
     async (context) => {
-      const accountId = newAccountId();
-      const network = await defaultNetwork(endpoint, accountId);
-      const ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-      applyMotoAccountHeader(ecs.middlewareStack, accountId);
-      for (const cluster of clustersOf(SCALE)) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-      ecs.destroy();
+      const { accountId, dir: content } = await fleetAccount(endpoint, SCALE, "budget-fleet");
       const root = await tempDir("budget-controller");
-      const content = path.join(root, "content");
-      await writeFleet(content, SCALE, network);
       for (let i = 0; i < SCALE.services; i += 1) {
         const file = path.join(content, "apps", familyName(i), "service.yaml");
         await writeFile(file, (await readFile(file, "utf8")).replace(/desiredCount: \d+/, "desiredCount: 0"));

@@ -1,24 +1,14 @@
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import type { StatusDocument } from "../../src/state/status.js";
-import {
-  ControllerProcess,
-  createCluster,
-  ecsFor,
-  GitRemote,
-  killAllControllers,
-  serviceTaskDefinition,
-  tempDir,
-  waitFor,
-  writeLargeRepo,
-} from "./controller-harness.js";
-import type { ControllerRun } from "./controller-harness.js";
-import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "./moto.js";
+import { killAllControllers, serviceTaskDefinition, waitFor } from "./controller-harness.js";
+import type { ControllerProcess } from "./controller-harness.js";
+import { generatedWorld } from "./generated-world.js";
+import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from "./moto.js";
 import type { MotoServer } from "./moto.js";
 
 /*
@@ -83,25 +73,14 @@ describe("the controller's deploy lifecycle", () => {
     "records each deploy's outcome and alerts it, holds a rollback pin " +
       "against git until release, and keeps the history across a restart",
     async (context) => {
-      const accountId = newAccountId();
-      process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] = accountId;
-      const ecs = ecsFor(moto.endpoint, accountId);
-      await createCluster(ecs);
-      const root = await tempDir("deploy-controller");
-      const content = path.join(root, "content");
-      await writeLargeRepo(content, 1, 1);
-      const remote = await GitRemote.create(root, content);
-      const run: ControllerRun = {
-        repo: remote.url,
+      const { accountId, ecs, remote, start } = await generatedWorld(context, {
         endpoint: moto.endpoint,
-        accountId,
-        workDir: path.join(root, "controller"),
-        interval: "1s",
-        resync: "1h",
-        extraArgs: ["--alert-webhook", receiver.url],
-      };
-      let controller = await ControllerProcess.start(run);
-      context.onTestFailed(() => console.log(controller.tail()));
+        prefix: "deploy-controller",
+        families: 1,
+        run: { extraArgs: ["--alert-webhook", receiver.url] },
+      });
+      process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] = accountId;
+      let controller = await start();
       const wait = { timeoutMs: 40_000, intervalMs: 250 };
 
       // The create rolls out and completes: recorded, alerted once.
@@ -170,7 +149,7 @@ describe("the controller's deploy lifecycle", () => {
       const before = (await resource(controller))!.history!;
       expect(before.length).toBeGreaterThanOrEqual(4);
       await controller.signal("SIGTERM");
-      controller = await ControllerProcess.start(run);
+      controller = await start();
       const after = await waitFor("the history after a restart", async () => (await resource(controller))?.history, wait);
       expect(after.slice(0, before.length).map((r) => [r.revision, r.trigger])).toEqual(before.map((r) => [r.revision, r.trigger]));
       // Each settled deploy alerted exactly once, across the restart too.

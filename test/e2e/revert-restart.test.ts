@@ -1,21 +1,9 @@
-import path from "node:path";
 import { ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import {
-  ControllerProcess,
-  createCluster,
-  ecsFor,
-  GitRemote,
-  killAllControllers,
-  metricSum,
-  serviceTaskDefinition,
-  tempDir,
-  waitFor,
-  writeLargeRepo,
-} from "./controller-harness.js";
-import type { ControllerRun } from "./controller-harness.js";
+import { killAllControllers, metricSum, serviceTaskDefinition, waitFor } from "./controller-harness.js";
+import type { ControllerProcess } from "./controller-harness.js";
+import { generatedWorld } from "./generated-world.js";
 import { git } from "./git.js";
-import { newAccountId } from "./moto.js";
 
 /*
  * A `git revert` the controller sees only after a restart: its caches are empty, so what tells it
@@ -53,28 +41,16 @@ describe("git revert across a controller restart", () => {
     "reuses the revision deployed before the bad image: nothing registered, the family not listed",
     { timeout: 120_000 },
     async (context) => {
-      const accountId = newAccountId();
-      const ecs = ecsFor(endpoint, accountId);
-      await createCluster(ecs);
-      const root = await tempDir("revert-restart");
-      const content = path.join(root, "content");
-      await writeLargeRepo(content, 1, 1);
-      const remote = await GitRemote.create(root, content);
-      const run: ControllerRun = {
-        repo: remote.url,
+      const { ecs, remote, start } = await generatedWorld(context, {
         endpoint,
-        accountId,
-        workDir: path.join(root, "controller"),
-        interval: "1s",
-        resync: "1h",
+        prefix: "revert-restart",
+        families: 1,
         // A revert that reuses a revision registers nothing and leaves the service's own spec hash
         // as it was, so the policy takes the service's revision change for drift: only self-heal
         // applies it (docs/deploys.md#git-revert).
-        extraArgs: ["--self-heal"],
-      };
-      const first = await ControllerProcess.start(run);
-      let controller = first;
-      context.onTestFailed(() => console.log(first.tail(), "\n---\n", controller.tail()));
+        run: { extraArgs: ["--self-heal"] },
+      });
+      let controller = await start();
       const wait = { timeoutMs: 40_000, intervalMs: 250 };
       const runs = (revision: number) => async () => (await serviceTaskDefinition(ecs, "app-00"))?.endsWith(`app-00:${revision}`) === true;
 
@@ -84,7 +60,7 @@ describe("git revert across a controller restart", () => {
       await waitFor("the bad image deployed as revision 2", runs(2), wait);
 
       await controller.signal("SIGTERM");
-      controller = await ControllerProcess.start(run);
+      controller = await start();
       await waitFor("the restarted controller ready", () => controller.isReady(), wait);
       // Count from when the restart's first reconcile and prune pass (the bad image, in place) are done.
       await waitFor("the restart's first reconcile", async () => (await calls(controller, "ecs:DescribeServices")) > 0, wait);

@@ -1,21 +1,9 @@
-import path from "node:path";
 import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import {
-  ControllerProcess,
-  createCluster,
-  ecsFor,
-  GitRemote,
-  killAllControllers,
-  metricSum,
-  serviceTaskDefinition,
-  tempDir,
-  waitFor,
-  writeLargeRepo,
-} from "./controller-harness.js";
-import type { ControllerRun } from "./controller-harness.js";
+import { killAllControllers, metricSum, serviceTaskDefinition, waitFor } from "./controller-harness.js";
+import type { ControllerProcess } from "./controller-harness.js";
+import { generatedWorld } from "./generated-world.js";
 import { git } from "./git.js";
-import { newAccountId } from "./moto.js";
 import type { StatusDocument } from "../../src/state/status.js";
 
 /*
@@ -37,29 +25,13 @@ describe("a git revert made while the controller was down", () => {
     "is deployed after the restart (not drift), and a revision moved by hand while down still is drift",
     { timeout: 180_000 },
     async (context) => {
-      const accountId = newAccountId();
-      const ecs = ecsFor(endpoint, accountId);
-      await createCluster(ecs);
-      const root = await tempDir("revert-while-down");
-      const content = path.join(root, "content");
       // One family, two services using it.
-      await writeLargeRepo(content, 1, 2);
-      const remote = await GitRemote.create(root, content);
-      const run: ControllerRun = {
-        repo: remote.url,
+      const { ecs, remote, start } = await generatedWorld(context, {
         endpoint,
-        accountId,
-        workDir: path.join(root, "controller"),
-        interval: "1s",
-        resync: "1h",
-      };
-      const started: ControllerProcess[] = [];
-      const start = async () => {
-        const controller = await ControllerProcess.start(run);
-        started.push(controller);
-        return controller;
-      };
-      context.onTestFailed(() => console.log(started.map((c) => c.tail()).join("\n---\n")));
+        prefix: "revert-while-down",
+        families: 1,
+        servicesPerFamily: 2,
+      });
       const wait = { timeoutMs: 40_000, intervalMs: 250 };
       const on = (service: string, revision: number) => async () =>
         (await serviceTaskDefinition(ecs, service))?.endsWith(`app-00:${revision}`) === true;

@@ -1,17 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { rm } from "node:fs/promises";
 import { EventBridgeClient, ListRulesCommand, ListTagsForResourceCommand } from "@aws-sdk/client-eventbridge";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { budgetOf, clustersOf, writeFleet } from "../../bench/fleet.js";
+import { budgetOf } from "../../bench/fleet.js";
 import type { FleetScale } from "../../bench/fleet.js";
 import { callsBetween, WaveHarness } from "../../bench/harness.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import { destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { fleetAccount } from "./fleet-account.js";
+import { motoClients } from "./moto-clients.js";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
 const SCALE: FleetScale = { services: 6, families: 12, rules: 12, clusters: 1 };
@@ -33,15 +32,10 @@ describe(`cold start: rule tags from GetResources, 100 a page, or one by one (R=
   let keys: string[];
 
   beforeAll(async () => {
-    const accountId = newAccountId();
-    const network = await defaultNetwork(endpoint, accountId);
-    const ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    for (const cluster of clustersOf(SCALE)) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-    ecs.destroy();
-    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-rule-tags-"));
-    await writeFleet(dir, SCALE, network);
-    aws = createAwsClients({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit: false });
+    const fleet = await fleetAccount(endpoint, SCALE, "rule-tags");
+    const accountId = fleet.accountId;
+    dir = fleet.dir;
+    aws = motoClients(endpoint, accountId);
     const first = new WaveHarness({ aws, region: MOTO_REGION });
     try {
       const loaded = await first.load(dir, "commit-1");

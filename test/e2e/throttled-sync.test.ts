@@ -1,18 +1,18 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { CreateClusterCommand, ECSClient, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import { rm } from "node:fs/promises";
+import { ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import type { ECSClient } from "@aws-sdk/client-ecs";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { clustersOf, familyName, writeFleet } from "../../bench/fleet.js";
+import { clustersOf, familyName } from "../../bench/fleet.js";
 import type { FleetScale } from "../../bench/fleet.js";
 import { WaveHarness } from "../../bench/harness.js";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
 import { THROTTLED_MAX_ATTEMPTS } from "../../src/aws/throttle-retry.js";
 import type { AwsClients } from "../../src/aws/index.js";
+import { ecsFor } from "./controller-harness.js";
 import { FaultProxy } from "./fault-proxy.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { fleetAccount } from "./fleet-account.js";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
 const SCALE: FleetScale = { services: 24, families: 24, rules: 4, clusters: 1 };
@@ -40,13 +40,10 @@ describe(`cold sync with ${THROTTLE_RATE * 100} % of requests throttled (S=${SCA
   let harness: WaveHarness;
 
   beforeAll(async () => {
-    const accountId = newAccountId();
-    const network = await defaultNetwork(endpoint, accountId);
-    ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    for (const cluster of clustersOf(SCALE)) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-throttled-"));
-    await writeFleet(dir, SCALE, network);
+    const fleet = await fleetAccount(endpoint, SCALE, "throttled");
+    const accountId = fleet.accountId;
+    dir = fleet.dir;
+    ecs = ecsFor(endpoint, accountId);
     proxy = new FaultProxy(endpoint, seeded(1));
     await proxy.start();
     aws = createAwsClients({

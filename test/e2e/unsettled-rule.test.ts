@@ -1,17 +1,14 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { rm } from "node:fs/promises";
 import { EventBridgeClient, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { clustersOf, writeFleet } from "../../bench/fleet.js";
 import type { FleetScale } from "../../bench/fleet.js";
 import { WaveHarness } from "../../bench/harness.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
 import { FaultProxy } from "./fault-proxy.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { fleetAccount } from "./fleet-account.js";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
 const SCALE: FleetScale = { services: 1, families: 2, rules: 2, clusters: 1 };
@@ -30,16 +27,11 @@ describe("a rule whose PutTargets failed after the PutRule that created it", () 
   let events: EventBridgeClient;
 
   beforeAll(async () => {
-    const accountId = newAccountId();
-    const network = await defaultNetwork(endpoint, accountId);
-    const ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    for (const cluster of clustersOf(SCALE)) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-    ecs.destroy();
+    const fleet = await fleetAccount(endpoint, SCALE, "unsettled-rule");
+    const accountId = fleet.accountId;
+    dir = fleet.dir;
     events = new EventBridgeClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
     applyMotoAccountHeader(events.middlewareStack, accountId);
-    dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-unsettled-rule-"));
-    await writeFleet(dir, SCALE, network);
     proxy = new FaultProxy(endpoint);
     await proxy.start();
     aws = createAwsClients({

@@ -29,7 +29,13 @@ export class InventoryReader {
     for (const stage of stagesOf(this.#plugins)) {
       const read = await Promise.all(
         stage.map((p) =>
-          p.prune.inventory(scope, { aws: this.#aws, named, keep: keepOf, earlier: [...earlier], memo: this.#memoOf(p.kind) }),
+          p.prune.inventory(scope[p.kind] ?? [], {
+            aws: this.#aws,
+            named,
+            keep: keepOf,
+            earlier: [...earlier],
+            memo: this.#memoOf(p.kind),
+          }),
         ),
       );
       stage.forEach((p, i) => inventory.set(p.kind, read[i]!));

@@ -4,7 +4,7 @@ import type { DeleteAction, Orphan, PruneLive, PruneScope } from "../../resource
 /** What AWS holds in the places this controller manages, per kind (in the kind's reading order): the input of the pure prune plan. */
 export type Inventory = Map<Kind, PruneLive[]>;
 
-/** Where to look: the places manifests name now or named before. */
+/** Where to look, per pruned kind: the places manifests name now or named before. */
 export type InventoryScope = PruneScope;
 
 export type { DeleteAction, Orphan };

@@ -2,17 +2,17 @@ import { listRules, listTagsForResource, listTargetsByRule } from "../../aws/ind
 import { isJsonObject } from "../../json.js";
 import type { JsonObject } from "../../json.js";
 import { tagListToMap } from "../common/tags.js";
-import type { DeleteAction, PruneDeleteIo, PruneLive, PruneReadIo, PruneScope } from "../kind-prune.js";
+import type { DeleteAction, PruneDeleteIo, PruneLive, PruneReadIo, PrunePlaces } from "../kind-prune.js";
 import { OWNER_TAG } from "../types.js";
 import type { RulePruneDetail } from "./prune.js";
 
 /**
- * The rules of the scope's buses (docs/prune.md#read-budget): per bus ListRules, then
+ * The rules of the buses in scope (docs/prune.md#read-budget): per bus ListRules, then
  * ListTagsForResource of each rule no manifest names and ListTargetsByRule of each one with an
  * owner tag. A rule a manifest names is the reconciler's: counted as ours, its tags not read here.
  */
-export async function readBusRules(scope: PruneScope, io: PruneReadIo): Promise<PruneLive<RulePruneDetail>[]> {
-  const all = await Promise.all(scope.buses.map((bus) => rulesOf(bus, io)));
+export async function readBusRules(buses: PrunePlaces, io: PruneReadIo): Promise<PruneLive<RulePruneDetail>[]> {
+  const all = await Promise.all(buses.map((bus) => rulesOf(bus, io)));
   return all.flat();
 }
 

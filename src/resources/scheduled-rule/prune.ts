@@ -1,7 +1,7 @@
 import type { KindPrune } from "../kind-prune.js";
 import { busOf } from "./bus.js";
 import { AWS_DEFAULT_EVENT_BUS } from "../../manifests/identity.js";
-import { keepScope, noVersions, orphanDeletes, prunes } from "../kind-prune.js";
+import { orphanDeletes, prunes, RUNNER_PRUNE } from "../kind-prune.js";
 
 /** What a rule's delete steps need. */
 export type RulePruneDetail = { bus: string; name: string; targetIds: string[] };
@@ -11,11 +11,10 @@ export type RulePruneDetail = { bus: string; name: string; targetIds: string[] }
  * with targets), in the first stage: the revisions its targets ran go after it.
  */
 export const scheduledRulePrune: KindPrune = prunes<RulePruneDetail>({
-  scope: (manifest) => ({ buses: [busOf(manifest.spec["eventBusName"])] }),
-  defaultScope: () => ({ buses: [AWS_DEFAULT_EVENT_BUS] }),
-  addsVersion: noVersions,
-  stage: 0,
-  oneByOne: false,
+  scope: (manifest) => [busOf(manifest.spec["eventBusName"])],
+  defaultScope: () => [AWS_DEFAULT_EVENT_BUS],
+  formerScopeField: "buses",
+  ...RUNNER_PRUNE,
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
   inventory: async (scope, io) => (await import("./prune-io.js")).readBusRules(scope, io),
   plan: (live, io) =>
@@ -29,6 +28,4 @@ export const scheduledRulePrune: KindPrune = prunes<RulePruneDetail>({
       guard: { resource: "rule", arn: arn ?? "", expect: "owned", owner: io.owner, repo: io.repo, adopt: false },
     })),
   remove: async (action, io) => (await import("./prune-io.js")).removeRule(action, io),
-  staleAfter: () => [],
-  retainScope: keepScope,
 });

@@ -5,16 +5,16 @@ import type { ResourceKey } from "../../manifests/types.js";
 import { isNotOurs, ownershipOf, tagListToMap } from "../common/tags.js";
 import type { TagMap } from "../common/tags.js";
 import type { DeleteAction, PruneDeleteIo, PruneLive, PruneReadIo } from "../kind-prune.js";
-import type { PruneScope } from "../kind-prune.js";
+import type { PrunePlaces } from "../kind-prune.js";
 import { OWNER_TAG, PRUNE_TAG } from "../types.js";
 import type { ServicePruneDetail } from "./prune.js";
 
 /**
- * Every service of the scope's clusters, whoever owns it (docs/prune.md#read-budget): per
+ * Every service of the clusters in scope, whoever owns it (docs/prune.md#read-budget): per
  * cluster ListServices + ⌈n/10⌉ DescribeServices, since the revisions any of them runs stay.
  */
-export async function readClusterServices(scope: PruneScope, io: PruneReadIo): Promise<PruneLive<ServicePruneDetail>[]> {
-  const all = await Promise.all(scope.clusters.map((cluster) => servicesOf(cluster, io)));
+export async function readClusterServices(clusters: PrunePlaces, io: PruneReadIo): Promise<PruneLive<ServicePruneDetail>[]> {
+  const all = await Promise.all(clusters.map((cluster) => servicesOf(cluster, io)));
   return all.flat();
 }
 

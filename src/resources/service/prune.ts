@@ -1,6 +1,6 @@
 import type { KindPrune } from "../kind-prune.js";
 import { effectiveCluster } from "../../manifests/identity.js";
-import { keepScope, noVersions, orphanDeletes, prunes } from "../kind-prune.js";
+import { orphanDeletes, prunes, RUNNER_PRUNE } from "../kind-prune.js";
 
 /** What a service's delete steps need. */
 export type ServicePruneDetail = { cluster: string; name: string };
@@ -10,11 +10,10 @@ export type ServicePruneDetail = { cluster: string; name: string };
  * the revisions it ran are deregistered only after it is gone.
  */
 export const servicePrune: KindPrune = prunes<ServicePruneDetail>({
-  scope: (manifest, defaultCluster) => ({ clusters: [effectiveCluster(manifest.spec, defaultCluster)] }),
-  defaultScope: (defaultCluster) => ({ clusters: defaultCluster === undefined ? [] : [defaultCluster] }),
-  addsVersion: noVersions,
-  stage: 0,
-  oneByOne: false,
+  scope: (manifest, defaultCluster) => [effectiveCluster(manifest.spec, defaultCluster)],
+  defaultScope: (defaultCluster) => (defaultCluster === undefined ? [] : [defaultCluster]),
+  formerScopeField: "clusters",
+  ...RUNNER_PRUNE,
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
   inventory: async (scope, io) => (await import("./prune-io.js")).readClusterServices(scope, io),
   plan: (live, io) =>
@@ -25,6 +24,4 @@ export const servicePrune: KindPrune = prunes<ServicePruneDetail>({
       ],
     })),
   remove: async (action, io) => (await import("./prune-io.js")).removeService(action, io),
-  staleAfter: () => [],
-  retainScope: keepScope,
 });

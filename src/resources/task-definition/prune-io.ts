@@ -1,24 +1,24 @@
 import { describeTaskDefinition, listTaskDefinitionArns } from "../../aws/index.js";
 import { familyOfArn } from "../../aws/arn.js";
 import { tagListToMap } from "../common/tags.js";
-import type { DeleteAction, PruneDeleteIo, PruneLive, PruneReadIo, PruneScope } from "../kind-prune.js";
+import type { DeleteAction, PruneDeleteIo, PruneLive, PruneReadIo, PrunePlaces } from "../kind-prune.js";
 import { OWNER_TAG } from "../types.js";
 import { beyondHistory, revisionId, revisionOfArn } from "./prune-history.js";
 import type { FamilyPruneDetail, PruneRevision } from "./prune.js";
 
 /**
- * The families of the scope, and those only an orphan of an earlier stage still runs (its
+ * The families in scope, and those only an orphan of an earlier stage still runs (its
  * manifest left git with it): per family ListTaskDefinitions + DescribeTaskDefinition of each
  * revision prune may deregister, once per process (a revision is immutable; the write guard
  * re-reads its tags before any write). docs/prune.md#read-budget.
  */
-export async function readFamilies(scope: PruneScope, io: PruneReadIo): Promise<PruneLive<FamilyPruneDetail>[]> {
+export async function readFamilies(families: PrunePlaces, io: PruneReadIo): Promise<PruneLive<FamilyPruneDetail>[]> {
   const used = io.earlier
     .filter((r) => !io.named.has(r.key) && r.tags[OWNER_TAG] !== undefined)
     .flatMap((r) => r.runs.flatMap((arn) => familyOfArn(arn) ?? []));
   const running = new Set(io.earlier.flatMap((r) => r.runs.map(revisionId)));
   return Promise.all(
-    [...new Set([...scope.families, ...used])].map(async (family) => {
+    [...new Set([...families, ...used])].map(async (family) => {
       const key = `TaskDefinition/${family}`;
       const revisions = await familyRevisions(family, running, io.named.has(key) ? io.keep(family) : 0, io);
       return { key, name: family, tags: {}, state: "live" as const, runs: [], detail: { revisions } };

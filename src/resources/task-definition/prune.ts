@@ -18,8 +18,9 @@ export type FamilyPruneDetail = { revisions: PruneRevision[] };
  * revisions of ours past `revisionHistoryLimit`.
  */
 export const taskDefinitionPrune: KindPrune = prunes<FamilyPruneDetail>({
-  scope: (manifest) => ({ families: [manifest.name] }),
-  defaultScope: () => ({}),
+  scope: (manifest) => [manifest.name],
+  defaultScope: () => [],
+  formerScopeField: "families",
   // A registration of the family: the revision it adds takes one of the kept places.
   addsVersion: (action) => action.type !== "blocked" && action.calls.some((c) => c.operation === "ecs:RegisterTaskDefinition"),
   stage: 1,
@@ -30,12 +31,12 @@ export const taskDefinitionPrune: KindPrune = prunes<FamilyPruneDetail>({
   remove: async (action, io) => (await import("./prune-io.js")).deregisterAll(action, io),
   staleAfter: (call) => (call.operation === "ecs:DeregisterTaskDefinition" ? [String(call.input["taskDefinition"])] : []),
   // A family no manifest names and with no ACTIVE revision of ours left is no longer looked at.
-  retainScope: (scope, live, named, deleted) => {
+  retainScope: (families, live, named, deleted) => {
     const revisions = new Map(live.map((l) => [l.name, l.detail.revisions.length]));
-    const families = scope.families.filter(
+    const kept = families.filter(
       (f) => named.has(`TaskDefinition/${f}`) || ((revisions.get(f) ?? 0) > 0 && !deleted.has(`TaskDefinition/${f}`)),
     );
-    return families.length === scope.families.length ? scope : { ...scope, families };
+    return kept.length === families.length ? families : kept;
   },
 });
 

@@ -2,7 +2,6 @@ import type { PolicyInput } from "../../../src/controller/policy.js";
 
 /** A service that drifted: git did not move since our last apply, both spec hashes agree. */
 export const DRIFTED: PolicyInput = {
-  kind: "Service",
   action: "update",
   changedPaths: ["/desiredCount"],
   deletedByHand: false,

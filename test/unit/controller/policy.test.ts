@@ -6,6 +6,16 @@ import { DRIFTED } from "./policy-inputs.js";
 const NO_FAMILY = DRIFTED.family;
 const SPENT = { allowed: false, reason: "someone is fighting the controller" };
 const SUSPENDED = { reason: "Suspended", message: "suspended" } as const;
+/** A rollback by ECS: blocked until git changes, reported once, never counted as drift or healed. */
+const ROLLED_BACK = {
+  verdict: "blocked",
+  reason: "RolledBack",
+  sync: "OutOfSync",
+  message: ROLLED_BACK_MESSAGE,
+  syncFailed: { code: "RolledBack", message: ROLLED_BACK_MESSAGE },
+  drift: "none",
+  recordHeal: false,
+} as const;
 
 type Row = [name: string, patch: Partial<PolicyInput>, expected: Pick<Verdict, "verdict" | "reason" | "sync"> & Partial<Verdict>];
 
@@ -160,13 +170,13 @@ const ROWS: Row[] = [
     { verdict: "heal", reason: "Drift", sync: "Synced", drift: "observe", healMeant: true, recordHeal: true },
   ],
   [
-    "drift of a task definition heals the same way",
-    { kind: "TaskDefinition", selfHeal: true, changedPaths: ["/containerDefinitions/0/image"] },
+    "drift of a nested path heals the same way",
+    { selfHeal: true, changedPaths: ["/containerDefinitions/0/image"] },
     { verdict: "heal", reason: "Drift", sync: "Synced" },
   ],
   [
-    "drift of a scheduled rule, self-heal off",
-    { kind: "ScheduledRule", changedPaths: ["/state"] },
+    "drift of another path, self-heal off: the message names the path",
+    { changedPaths: ["/state"] },
     { verdict: "alert-only", reason: "SelfHealOff", sync: "OutOfSync", message: "drift: /state" },
   ],
   [
@@ -214,15 +224,7 @@ const ROWS: Row[] = [
   [
     "circuit-breaker rollback: not redeployed, reported once",
     { changedPaths: ["/taskDefinition"], rolledBack: true, selfHeal: true },
-    {
-      verdict: "blocked",
-      reason: "RolledBack",
-      sync: "OutOfSync",
-      message: ROLLED_BACK_MESSAGE,
-      syncFailed: { code: "RolledBack", message: ROLLED_BACK_MESSAGE },
-      drift: "none",
-      recordHeal: false,
-    },
+    ROLLED_BACK,
   ],
   [
     "rolled back, but other fields drifted too: drift",
@@ -235,17 +237,9 @@ const ROWS: Row[] = [
     { verdict: "deploy", reason: "GitChanged", sync: "Synced" },
   ],
   [
-    "a rollback is what the kind's plug-in reports, whatever the kind (the policy has no kind test)",
-    { kind: "ScalableTarget", changedPaths: ["/taskDefinition"], rolledBack: true },
-    {
-      verdict: "blocked",
-      reason: "RolledBack",
-      sync: "OutOfSync",
-      message: ROLLED_BACK_MESSAGE,
-      syncFailed: { code: "RolledBack", message: ROLLED_BACK_MESSAGE },
-      drift: "none",
-      recordHeal: false,
-    },
+    "rolled back with self-heal off: blocked all the same, never left as drift",
+    { changedPaths: ["/taskDefinition"], rolledBack: true },
+    ROLLED_BACK,
   ],
   [
     "suspended: a commit waits, the episode of older drift closes",

@@ -65,6 +65,8 @@ const UPDATE: Action = {
   calls: [{ operation: "ecs:UpdateService", input: { cluster: "batch", service: "jobs", desiredCount: 4 } }],
 };
 const NOOP: Action = { type: "noop", key: JOBS.key, kind: "Service", changes: [], calls: [] };
+/** The plan when the service runs `live` and git (through its task definition) names `desired`. */
+const revisionMove = (desired: string, live: string): Action => ({ ...UPDATE, changes: [{ path: "/taskDefinition", desired, live }] });
 
 /** One controller process: its reconciler, status and records; `plan` and `service` are what the next look finds. */
 function process(records: ResourceRecords, clock: { ms: number }) {
@@ -118,7 +120,13 @@ function process(records: ResourceRecords, clock: { ms: number }) {
       problems: [],
       brokenFiles: [],
     });
-  return { reconciler, status, world, at };
+  /** The next look finds `plan` at `commit`: one reconcile of the service. */
+  const reconcileAt = async (commit: string, plan: Action, manifest?: Manifest, definition?: Manifest) => {
+    world.plan = plan;
+    at(commit, manifest, definition);
+    await reconciler.reconcile(JOBS.key);
+  };
+  return { reconciler, status, world, at, reconcileAt };
 }
 
 /** A restart: the records as records.json would hand them to the next process. */
@@ -212,24 +220,18 @@ describe("Reconciler with resource records", () => {
   it("after a restart, a task definition git reverted meanwhile deploys its service, where a move by hand is drift", async () => {
     const clock = { ms: T0 };
     const records = new ResourceRecords();
-    const first = process(records, clock);
-    first.at("c1", JOBS, IMAGE("jobs:bad"));
-    await first.reconciler.reconcile(JOBS.key);
-    const moved: Action = { ...UPDATE, changes: [{ path: "/taskDefinition", desired: "jobs:1", live: "jobs:2" }] };
+    await process(records, clock).reconcileAt("c1", NOOP, JOBS, IMAGE("jobs:bad"));
+    const moved = revisionMove("jobs:1", "jobs:2");
 
     // Down meanwhile: git reverts the image (the service's own spec, and so its tag, unchanged).
     const reverted = process(restarted(records.serialize()), clock);
-    reverted.world.plan = moved;
-    reverted.at("c2", JOBS, IMAGE("jobs:good"));
-    await reverted.reconciler.reconcile(JOBS.key);
+    await reverted.reconcileAt("c2", moved, JOBS, IMAGE("jobs:good"));
     expect(reverted.world.applied).toBe(1);
     expect(reverted.status.get(JOBS.key)).toMatchObject({ sync: "Synced", lastAppliedRevision: "c2" });
 
     // The same revision move with git unchanged since the record: drift, self-heal off, not applied.
     const byHand = process(restarted(records.serialize()), clock);
-    byHand.world.plan = moved;
-    byHand.at("c1", JOBS, IMAGE("jobs:bad"));
-    await byHand.reconciler.reconcile(JOBS.key);
+    await byHand.reconcileAt("c1", moved, JOBS, IMAGE("jobs:bad"));
     expect(byHand.world.applied).toBe(0);
     expect(byHand.status.get(JOBS.key)).toMatchObject({ sync: "OutOfSync", message: "drift: /taskDefinition" });
   });
@@ -239,11 +241,9 @@ describe("Reconciler with resource records", () => {
     // Replica a applies c1 (image jobs:1), then loses the shard to b. While b holds it, git changes
     // the image (c2, deployed by b) and someone moves the service to another revision by hand.
     const records = new ResourceRecords();
-    const a = process(records, clock);
-    a.at("c1", JOBS, IMAGE("jobs:1"));
-    await a.reconciler.reconcile(JOBS.key);
+    await process(records, clock).reconcileAt("c1", NOOP, JOBS, IMAGE("jobs:1"));
     expect(records.get(JOBS.key).families).toBeDefined();
-    const handMove: Action = { ...UPDATE, changes: [{ path: "/taskDefinition", desired: "jobs:2", live: "jobs:7" }] };
+    const handMove = revisionMove("jobs:2", "jobs:7");
 
     /** a gets the shard back (from b, or from its own hold) and reconciles c2; the controller's hook as wired. */
     const regain = async (previousHolder: string) => {
@@ -257,14 +257,12 @@ describe("Reconciler with resource records", () => {
         captureLog().log,
         { table, now: () => lease.t },
       );
-      leasing.onAcquired(({ foreign }) => kept.forgetFamilies((key) => foreign.has(leasing.shardOf(key))));
+      leasing.onShardsAcquired(({ foreign }) => kept.forgetFamilies((key) => foreign.has(leasing.shardOf(key))));
       leasing.setDesired(new Map([JOBS, IMAGE("jobs:2")].map((m) => [m.key, m])), "batch");
       for (; !leasing.owns(JOBS.key) && lease.t < 12_000; lease.t += 500) await leasing.tick();
       expect(leasing.owns(JOBS.key)).toBe(true);
       const p = process(kept, clock);
-      p.world.plan = handMove;
-      p.at("c2", JOBS, IMAGE("jobs:2"));
-      await p.reconciler.reconcile(JOBS.key);
+      await p.reconcileAt("c2", handMove, JOBS, IMAGE("jobs:2"));
       return p;
     };
 

@@ -6,12 +6,12 @@ import { applyPrune } from "../../../src/engine/prune/apply.js";
 import { InventoryReader } from "../../../src/engine/prune/inventory.js";
 import type { PrunablePlugin } from "../../../src/engine/prune/kinds.js";
 import { planPrune } from "../../../src/engine/prune/plan.js";
-import { retainedScope, scopeOf } from "../../../src/engine/prune/scope.js";
+import { retainedScope, scopeOf, unionScope } from "../../../src/engine/prune/scope.js";
 import { EcsGitopsError } from "../../../src/errors.js";
 import { KINDS } from "../../../src/manifests/types.js";
 import type { Kind } from "../../../src/manifests/types.js";
 import { keepScope, orphanDeletes, prunes } from "../../../src/resources/kind-prune.js";
-import type { KindPrune, PruneLive, PruneScope } from "../../../src/resources/kind-prune.js";
+import type { KindPrune, PruneLive } from "../../../src/resources/kind-prune.js";
 import { manifestOf } from "../resources/builders.js";
 
 const ENGINE = path.resolve(import.meta.dirname, "../../../src/engine/prune");
@@ -35,19 +35,25 @@ const WIDGET = "Widget" as Kind;
 const PART = "Part" as Kind;
 const OURS = { "ecs-gitops:owner": "ecs-gitops", "ecs-gitops:source": "github.com/acme/deploy//old.yaml" };
 
-/** A fake cloud: widgets per cluster, each running some parts; parts anywhere. */
-type Cloud = { widgets: Record<string, PruneLive<{ cluster: string }>[]>; parts: PruneLive<null>[]; reads: string[]; removed: string[] };
+/** A fake cloud: widgets per cluster, each running some parts; parts per bin. */
+type Cloud = {
+  widgets: Record<string, PruneLive<{ cluster: string }>[]>;
+  parts: Record<string, PruneLive<string>[]>;
+  reads: string[];
+  removed: string[];
+};
 
 function kinds(cloud: Cloud, failing = new Set<string>()): PrunablePlugin[] {
   const widget = prunes<{ cluster: string }>({
-    scope: (manifest) => ({ clusters: [String(manifest.spec["cluster"])] }),
-    defaultScope: () => ({}),
+    scope: (manifest) => [String(manifest.spec["cluster"])],
+    defaultScope: () => [],
+    formerScopeField: "clusters",
     addsVersion: () => false,
     stage: 0,
     oneByOne: false,
-    inventory: (scope, io) => {
-      cloud.reads.push(`widgets in ${scope.clusters.join(",")} (${io.earlier.length} earlier)`);
-      return Promise.resolve(scope.clusters.flatMap((c) => cloud.widgets[c] ?? []));
+    inventory: (clusters, io) => {
+      cloud.reads.push(`widgets in ${clusters.join(",")} (${io.earlier.length} earlier)`);
+      return Promise.resolve(clusters.flatMap((c) => cloud.widgets[c] ?? []));
     },
     plan: (live, io) => orphanDeletes(live, io, (w) => ({ calls: [{ operation: "ecs:DeleteService", input: { service: w.name } }] })),
     remove: (action) => {
@@ -58,16 +64,17 @@ function kinds(cloud: Cloud, failing = new Set<string>()): PrunablePlugin[] {
     staleAfter: () => [],
     retainScope: keepScope,
   });
-  // A part may go only once nothing that stays runs it.
-  const part = prunes<null>({
-    scope: () => ({}),
-    defaultScope: () => ({}),
+  // A part may go only once nothing that stays runs it. Its places are bins, which no other kind knows of.
+  const part = prunes<string>({
+    scope: () => [],
+    defaultScope: () => ["bin-a"],
+    formerScopeField: undefined,
     addsVersion: () => false,
     stage: 1,
     oneByOne: true,
-    inventory: (_scope, io) => {
-      cloud.reads.push(`parts (${io.earlier.length} earlier)`);
-      return Promise.resolve(cloud.parts);
+    inventory: (bins, io) => {
+      cloud.reads.push(`parts in ${bins.join(",")} (${io.earlier.length} earlier)`);
+      return Promise.resolve(bins.flatMap((b) => cloud.parts[b] ?? []));
     },
     plan: (live, io) => {
       const running = new Set(io.staying.flatMap((s) => s.runs));
@@ -80,7 +87,11 @@ function kinds(cloud: Cloud, failing = new Set<string>()): PrunablePlugin[] {
     },
     remove: (action) => (cloud.removed.push(action.key), Promise.resolve("deleted")),
     staleAfter: () => [],
-    retainScope: (scope: PruneScope) => ({ ...scope, families: [] }),
+    // A bin stays looked at while a part in it stays.
+    retainScope: (bins, live, _named, deleted) => {
+      const kept = bins.filter((b) => live.some((p) => p.detail === b && !deleted.has(p.key)));
+      return kept.length === bins.length ? bins : kept;
+    },
   });
   return [
     { kind: PART, planOrder: 0, prune: part },
@@ -97,14 +108,14 @@ const widget = (cluster: string, name: string, runs: string[], tags: Record<stri
   runs,
   detail: { cluster },
 });
-const part = (name: string): PruneLive<null> => ({
+const part = (bin: string, name: string): PruneLive<string> => ({
   key: `Part/${name}`,
   name,
   arn: `arn:part:${name}`,
   tags: OURS,
   state: "live",
   runs: [],
-  detail: null,
+  detail: bin,
 });
 
 function cloud(): Cloud {
@@ -113,7 +124,11 @@ function cloud(): Cloud {
       east: [widget("east", "kept", ["arn:part:p1"]), widget("east", "old", ["arn:part:p2"]), widget("east", "theirs", [], { team: "x" })],
       west: [widget("west", "far", ["arn:part:p3"])],
     },
-    parts: [part("p1"), part("p2"), part("p3"), part("p4")],
+    parts: {
+      "bin-a": [part("bin-a", "p1"), part("bin-a", "p2")],
+      "bin-b": [part("bin-b", "p3"), part("bin-b", "p4")],
+      "bin-c": [part("bin-c", "p5")],
+    },
     reads: [],
     removed: [],
   };
@@ -123,7 +138,13 @@ function cloud(): Cloud {
 const { remove: _remove, ...withoutRemove } = kinds(cloud())[1]!.prune;
 // @ts-expect-error a kind that is pruned must say how each of its deletes runs
 const missingRemove: KindPrune = withoutRemove;
+// Every member is required (the compiler names what a new pruned kind still lacks, its former scope field too).
+type PruneMember = keyof KindPrune;
+type OptionalMember = { [M in PruneMember]: Omit<KindPrune, M> extends KindPrune ? M : never }[PruneMember];
+const noOptionalMember: [OptionalMember] extends [never] ? true : false = true;
 
+/** What the last pass kept (prune-scope.json): a bin no manifest of this commit names. */
+const EARLIER = { [PART]: ["bin-b"] };
 const settings = { owner: "ecs-gitops", repo: "github.com/acme/deploy", enabled: true, maxDeletes: 10, revisionHistoryLimit: 10 };
 const manifests = [{ ...manifestOf("Service", "kept", { cluster: "east" }, { file: "kept.yaml" }), kind: WIDGET, key: "Widget/east/kept" }];
 
@@ -137,12 +158,14 @@ describe("a throwaway kind goes through the generic prune engine", () => {
   it("is scoped, inventoried stage by stage, planned and deleted without an engine change", async () => {
     const fake = cloud();
     const plugins = kinds(fake);
-    const scope = scopeOf(manifests, undefined, plugins);
-    expect(scope.clusters).toEqual(["east"]);
+    // Each kind has its own places: the widget's manifest names a cluster, parts always look in
+    // bin-a, and an earlier commit (the scope kept from the last pass) had parts in bin-b.
+    const scope = unionScope(scopeOf(manifests, undefined, plugins), EARLIER);
+    expect(scope).toEqual({ [WIDGET]: ["east"], [PART]: ["bin-a", "bin-b"] });
     const inventory = await new InventoryReader(aws, plugins).read(scope, new Set(manifests.map((m) => m.key)), () => 10);
-    // Parts are read after widgets, with what the widgets run in hand.
-    expect(fake.reads).toEqual(["widgets in east (0 earlier)", "parts (3 earlier)"]);
-    expect(missingRemove).toBeDefined();
+    // Parts are read after widgets, with what the widgets run in hand; bin-c is in no scope, never read.
+    expect(fake.reads).toEqual(["widgets in east (0 earlier)", "parts in bin-a,bin-b (3 earlier)"]);
+    expect([missingRemove, noOptionalMember]).toBeDefined();
 
     const plan = planPrune(inventory, manifests, { ...settings, allowMassDelete: true }, plugins);
     // Widget/east/old is ours and named by no manifest; theirs is not ours; kept is named.
@@ -159,9 +182,11 @@ describe("a throwaway kind goes through the generic prune engine", () => {
     const outcomes = await applyPrune(aws, plan.actions, { owner: "ecs-gitops" }, plugins);
     expect(outcomes.map((o) => [o.key, o.outcome])).toEqual(plan.actions.map((a) => [a.key, "deleted"]));
     expect(fake.removed).toEqual(["Widget/east/old", "Part/p2", "Part/p3", "Part/p4"]);
-    expect(retainedScope({ clusters: ["east"], buses: [], families: ["f"] }, inventory, new Set(), new Set(), plugins).families).toEqual(
-      [],
-    );
+    // Nothing deleted: every kind keeps its places, and the scope is the same object (nothing to write).
+    expect(retainedScope(scope, inventory, new Set(), new Set(), plugins)).toBe(scope);
+    // Every part of bin-b deleted: parts let that bin go; p1 stays in bin-a; widgets keep theirs.
+    const deleted = new Set(outcomes.map((o) => o.key));
+    expect(retainedScope(scope, inventory, new Set(), deleted, plugins)).toEqual({ [WIDGET]: ["east"], [PART]: ["bin-a"] });
   });
 
   it("a failed delete holds every later stage back, and a widget that is kept keeps what it runs", async () => {
@@ -169,7 +194,7 @@ describe("a throwaway kind goes through the generic prune engine", () => {
     fake.widgets["east"]![1]!.tags = { ...OURS, "ecs-gitops:prune": "false" };
     const plugins = kinds(fake, new Set(["Widget/east/old"]));
     const inventory = await new InventoryReader(aws, plugins).read(
-      scopeOf(manifests, undefined, plugins),
+      unionScope(scopeOf(manifests, undefined, plugins), EARLIER),
       new Set(["Widget/east/kept"]),
       () => 1,
     );

@@ -15,7 +15,11 @@ describe("scopeOf", () => {
       }),
       manifestOf("ScalableTarget", "api-scaling", { resourceId: "service/scaled/api" }),
     ];
-    expect(scopeOf(manifests, "main")).toEqual({ clusters: ["main", "shop"], buses: ["default", "ops"], families: ["report"] });
-    expect(scopeOf([], undefined)).toEqual({ clusters: [], buses: ["default"], families: [] });
+    expect(scopeOf(manifests, "main")).toEqual({
+      Service: ["main", "shop"],
+      ScheduledRule: ["default", "ops"],
+      TaskDefinition: ["report"],
+    });
+    expect(scopeOf([], undefined)).toEqual({ Service: [], ScheduledRule: ["default"], TaskDefinition: [] });
   });
 });

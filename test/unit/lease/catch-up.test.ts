@@ -7,7 +7,7 @@ import { MemoryTable } from "./memory-table.js";
 
 /*
  * A replica that takes a shard over fetches git before it reconciles the shard's keys
- * (ControllerLeasing.onAcquire): the previous holder may have applied a commit this replica has
+ * (ControllerLeasing.catchUpWith): the previous holder may have applied a commit this replica has
  * not polled yet, and reconciling the older one would roll those services back.
  */
 
@@ -55,7 +55,7 @@ async function takeover(fetch: () => Promise<void>) {
   const clock = { t: 0 };
   const a = replica("a", table, clock);
   const b = replica("b", table, clock);
-  b.leasing.onAcquire(fetch);
+  b.leasing.catchUpWith(fetch);
   await a.leasing.tick();
   await b.leasing.tick();
   a.load(commit("2.0"));

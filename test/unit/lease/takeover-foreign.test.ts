@@ -8,7 +8,7 @@ import { MemoryTable } from "./memory-table.js";
 
 /*
  * A replica that acquires a shard learns whether another replica held it since this one did
- * (ControllerLeasing.onAcquired): the row's last writer, a holder or the replica that gave it
+ * (ControllerLeasing.onShardsAcquired): the row's last writer, a holder or the replica that gave it
  * back. The controller then forgets what its records say of those keys' families.
  */
 
@@ -31,7 +31,7 @@ function replica(id: string, table: MemoryTable, clock: { t: number }, options: 
   const announced: { acquired: number[]; foreign: number[]; requeuedBefore: number }[] = [];
   const requeued: ResourceKey[] = [];
   leasing.onRequeue((keys) => requeued.push(...keys));
-  leasing.onAcquired((shards: AcquiredShards) =>
+  leasing.onShardsAcquired((shards: AcquiredShards) =>
     announced.push({ acquired: [...shards.acquired], foreign: [...shards.foreign], requeuedBefore: requeued.length }),
   );
   if (options.load !== false) leasing.setDesired(SERVICES, undefined);

@@ -1,4 +1,4 @@
-import type { JsonObject } from "../../../src/json.js";
+import type { JsonObject, JsonValue } from "../../../src/json.js";
 import { resourceKey } from "../../../src/manifests/identity.js";
 import type { Kind, Manifest, SourcePosition } from "../../../src/manifests/types.js";
 import type { PlanContext } from "../../../src/resources/types.js";
@@ -51,4 +51,17 @@ export function resolverOf(known: Record<string, string>, pending: Record<string
     if (key !== undefined) return { state: "pending", family: ref, key };
     return { state: "unresolved", reason: `no task definition family "${ref}" in the repository` };
   };
+}
+
+/** Fields to set on a base object; a field set to `undefined` is removed. */
+export type Overrides = Record<string, JsonValue | undefined>;
+
+/** `base` with `overrides` applied (a copy). */
+export function merge(base: JsonObject, overrides: Overrides): JsonObject {
+  const out: JsonObject = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete out[key];
+    else out[key] = value;
+  }
+  return out;
 }

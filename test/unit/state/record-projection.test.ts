@@ -21,87 +21,61 @@ function shown(steps: Reconciled[]): string {
   return JSON.stringify(store.snapshot().resources[0]);
 }
 
+/** One reconcile: in sync, healthy, nothing applied, no drift, unless `patch` says otherwise. */
+const step = (patch: Partial<Reconciled>): Reconciled => ({
+  record: {},
+  applied: false,
+  verdict: { sync: "Synced" },
+  health: HEALTHY,
+  drift: undefined,
+  ...patch,
+});
+/** A reconcile that reports the drift on /state. */
+const DRIFT_REPORTED = { applied: false, verdict: { sync: "OutOfSync", message: "drift: /state" }, drift: DRIFT } as const;
+const APPLIED_A2 = { lastAppliedCommit: "a2", lastAppliedAt: "2026-07-01T09:00:00.000Z" };
+/** The first fields of the resource's entry, in the order /status shows them. */
+const ENTRY = { key: KEY, kind: "ScheduledRule", name: "reports" } as const;
+
 describe("a resource's status as a projection of its record", () => {
   it.each<[string, Reconciled[], object]>([
     [
       "first look in sync: the record's commit, no applied time",
-      [{ record: { lastAppliedCommit: "a1" }, applied: false, verdict: { sync: "Synced" }, health: HEALTHY, drift: undefined }],
-      { key: KEY, kind: "ScheduledRule", name: "reports", sync: "Synced", health: "Healthy", message: "exists", lastAppliedRevision: "a1" },
+      [step({ record: { lastAppliedCommit: "a1" } })],
+      { ...ENTRY, sync: "Synced", health: "Healthy", message: "exists", lastAppliedRevision: "a1" },
     ],
     [
       "applied: Synced with the write's health and the record's commit and time",
-      [
-        {
-          record: { lastAppliedCommit: "a2", lastAppliedAt: "2026-07-01T09:00:00.000Z" },
-          applied: true,
-          verdict: { sync: "Synced" },
-          health: PROGRESSING,
-          drift: undefined,
-        },
-      ],
+      [step({ record: APPLIED_A2, applied: true, health: PROGRESSING })],
       {
-        key: KEY,
-        kind: "ScheduledRule",
-        name: "reports",
+        ...ENTRY,
         sync: "Synced",
         health: "Progressing",
         message: "1 deployment rolling out",
         lastAppliedRevision: "a2",
-        lastAppliedAt: "2026-07-01T09:00:00.000Z",
+        lastAppliedAt: APPLIED_A2.lastAppliedAt,
       },
     ],
     [
       "applied, then drift reported: the verdict's message and the episode, the applied fields kept in place",
-      [
-        {
-          record: { lastAppliedCommit: "a2", lastAppliedAt: "2026-07-01T09:00:00.000Z" },
-          applied: true,
-          verdict: { sync: "Synced" },
-          health: HEALTHY,
-          drift: undefined,
-        },
-        {
-          record: { lastAppliedCommit: "a2", lastAppliedAt: "2026-07-01T09:00:00.000Z" },
-          applied: false,
-          verdict: { sync: "OutOfSync", message: "drift: /state" },
-          health: HEALTHY,
-          drift: DRIFT,
-        },
-      ],
+      [step({ record: APPLIED_A2, applied: true }), step({ record: APPLIED_A2, ...DRIFT_REPORTED })],
       {
-        key: KEY,
-        kind: "ScheduledRule",
-        name: "reports",
+        ...ENTRY,
         sync: "OutOfSync",
         health: "Healthy",
         message: "drift: /state",
         lastAppliedRevision: "a2",
-        lastAppliedAt: "2026-07-01T09:00:00.000Z",
+        lastAppliedAt: APPLIED_A2.lastAppliedAt,
         drift: { since: DRIFT.firstSeen, fields: ["/state"] },
       },
     ],
     [
       "drift healed by our write: the drift is gone from view",
       [
-        {
-          record: { lastAppliedCommit: "a3" },
-          applied: false,
-          verdict: { sync: "OutOfSync", message: "drift: /state" },
-          health: HEALTHY,
-          drift: DRIFT,
-        },
-        {
-          record: { lastAppliedCommit: "a3", lastAppliedAt: "2026-07-01T11:00:00.000Z" },
-          applied: true,
-          verdict: { sync: "Synced" },
-          health: HEALTHY,
-          drift: DRIFT,
-        },
+        step({ record: { lastAppliedCommit: "a3" }, ...DRIFT_REPORTED }),
+        step({ record: { lastAppliedCommit: "a3", lastAppliedAt: "2026-07-01T11:00:00.000Z" }, applied: true, drift: DRIFT }),
       ],
       {
-        key: KEY,
-        kind: "ScheduledRule",
-        name: "reports",
+        ...ENTRY,
         sync: "Synced",
         health: "Healthy",
         message: "exists",
@@ -111,16 +85,8 @@ describe("a resource's status as a projection of its record", () => {
     ],
     [
       "no record yet and out of sync (observe mode): nothing applied on show",
-      [
-        {
-          record: {},
-          applied: false,
-          verdict: { sync: "OutOfSync", message: "observe mode: not applying" },
-          health: HEALTHY,
-          drift: undefined,
-        },
-      ],
-      { key: KEY, kind: "ScheduledRule", name: "reports", sync: "OutOfSync", health: "Healthy", message: "observe mode: not applying" },
+      [step({ verdict: { sync: "OutOfSync", message: "observe mode: not applying" } })],
+      { ...ENTRY, sync: "OutOfSync", health: "Healthy", message: "observe mode: not applying" },
     ],
   ])("%s", (_what, steps, expected) => {
     expect(shown(steps)).toBe(JSON.stringify(expected));

@@ -9,6 +9,8 @@ import {
   partitionOf,
 } from "../../../../src/resources/scheduled-rule/normalize.js";
 import type { DesiredRuleOptions, LiveScheduledRule } from "../../../../src/resources/scheduled-rule/normalize.js";
+import { merge } from "../builders.js";
+import type { Overrides } from "../builders.js";
 
 const fixture = (name: string): JsonObject =>
   JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), "utf8")) as JsonObject;
@@ -34,28 +36,16 @@ const CLUSTER = "arn:aws:ecs:us-east-1:123456789012:cluster/batch";
 const ROLE = "arn:aws:iam::123456789012:role/ecsEventsRole";
 const TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/report:5";
 
-type Fields = Record<string, JsonValue | undefined>;
-
-/** `base` with `fields` applied; a field set to `undefined` is removed. */
-function merge(base: JsonObject, fields: Fields): JsonObject {
-  const out: JsonObject = { ...base };
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined) delete out[key];
-    else out[key] = value;
-  }
-  return out;
-}
-
-function liveTarget(ecs: Fields = {}, extra: Fields = {}): JsonObject {
+function liveTarget(ecs: Overrides = {}, extra: Overrides = {}): JsonObject {
   const parameters = merge({ TaskDefinitionArn: TD, TaskCount: 1, EnableECSManagedTags: false, EnableExecuteCommand: false }, ecs);
   return merge({ Id: "report", Arn: CLUSTER, RoleArn: ROLE, EcsParameters: parameters }, extra);
 }
 
-function target(fields: Fields = {}): JsonObject {
+function target(fields: Overrides = {}): JsonObject {
   return merge({ id: "report", cluster: "batch", roleArn: "ecsEventsRole", taskDefinition: "report" }, fields);
 }
 
-const rule = (fields: Fields = {}): JsonObject =>
+const rule = (fields: Overrides = {}): JsonObject =>
   merge(
     {
       Name: "nightly-report",

@@ -6,7 +6,8 @@ import { planScheduledRule } from "../../../../src/resources/scheduled-rule/plan
 import { manifestSpecHash } from "../../../../src/resources/common/spec-hash.js";
 import { arnPlaceholder, OWNER_TAG, REVISION_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import type { Action, PlannedCall } from "../../../../src/resources/types.js";
-import { manifestOf, planContext, resolverOf } from "../builders.js";
+import { manifestOf, merge, planContext, resolverOf } from "../builders.js";
+import type { Overrides } from "../builders.js";
 
 const TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/report:5";
 const CLUSTER = "arn:aws:ecs:us-east-1:123456789012:cluster/batch";
@@ -14,22 +15,11 @@ const ROLE = "arn:aws:iam::123456789012:role/ecsEventsRole";
 const RULE_ARN = "arn:aws:events:us-east-1:123456789012:rule/nightly";
 const ctx = planContext({ resolveTaskDefinition: resolverOf({ report: TD }) });
 
-type Fields = Record<string, JsonValue | undefined>;
-
-function merge(base: JsonObject, fields: Fields): JsonObject {
-  const out: JsonObject = { ...base };
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined) delete out[key];
-    else out[key] = value;
-  }
-  return out;
-}
-
-const target = (fields: Fields = {}): JsonObject =>
+const target = (fields: Overrides = {}): JsonObject =>
   merge({ id: "report", cluster: "batch", taskDefinition: "report", roleArn: "ecsEventsRole" }, fields);
-const spec = (fields: Fields = {}): JsonObject => merge({ scheduleExpression: "cron(0 2 * * ? *)", targets: [target()] }, fields);
+const spec = (fields: Overrides = {}): JsonObject => merge({ scheduleExpression: "cron(0 2 * * ? *)", targets: [target()] }, fields);
 
-function liveTarget(id = "report", extra: Fields = {}): JsonObject {
+function liveTarget(id = "report", extra: Overrides = {}): JsonObject {
   return merge(
     {
       Id: id,
@@ -42,7 +32,7 @@ function liveTarget(id = "report", extra: Fields = {}): JsonObject {
 }
 
 /** The rule as ecs-gitops left it after applying `spec()`; `rule`, `targets` and `tags` say what differs. */
-function live(rule: Fields = {}, targets: JsonObject[] = [liveTarget()], tags: JsonValue[] = ownedTags()): LiveScheduledRule {
+function live(rule: Overrides = {}, targets: JsonObject[] = [liveTarget()], tags: JsonValue[] = ownedTags()): LiveScheduledRule {
   return {
     rule: merge(
       { Name: "nightly", Arn: RULE_ARN, ScheduleExpression: "cron(0 2 * * ? *)", State: "ENABLED", EventBusName: "default" },

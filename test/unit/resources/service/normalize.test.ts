@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { diffValues } from "../../../../src/diff/structural.js";
-import type { JsonObject, JsonValue } from "../../../../src/json.js";
+import type { JsonObject } from "../../../../src/json.js";
 import { normalizeService, readLiveService, serviceNormalizeOptions } from "../../../../src/resources/service/normalize.js";
+import { merge } from "../builders.js";
+import type { Overrides } from "../builders.js";
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), "utf8"));
 
@@ -75,18 +77,6 @@ function spec(overrides: Overrides = {}): JsonObject {
     },
     overrides,
   );
-}
-
-type Overrides = Record<string, JsonValue | undefined>;
-
-/** `base` with `overrides` applied; an override of `undefined` removes the field. */
-function merge(base: JsonObject, overrides: Overrides): JsonObject {
-  const out: JsonObject = { ...base };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) delete out[key];
-    else out[key] = value;
-  }
-  return out;
 }
 
 describe("readLiveService", () => {

@@ -1,84 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { JsonObject, JsonValue } from "../../../../src/json.js";
-import type { Manifest } from "../../../../src/manifests/types.js";
+import type { JsonObject } from "../../../../src/json.js";
 import { planService } from "../../../../src/resources/service/plan.js";
 import { manifestSpecHash } from "../../../../src/resources/common/spec-hash.js";
 import { arnPlaceholder, OWNER_TAG, REVISION_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import type { Action, PlannedCall } from "../../../../src/resources/types.js";
-import { manifestOf, planContext, resolverOf } from "../builders.js";
+import { planContext, resolverOf } from "../builders.js";
+import { live, ownedTags, SERVICE_ARN, spec, TD3, TD4, web } from "./web-service.js";
 
-const TD3 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3";
-const TD4 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:4";
-const SERVICE_ARN = "arn:aws:ecs:us-east-1:123456789012:service/prod/web";
 const ctx = planContext({ resolveTaskDefinition: resolverOf({ web: TD3 }) });
-
-type Overrides = Record<string, JsonValue | undefined>;
-
-function merge(base: JsonObject, overrides: Overrides): JsonObject {
-  const out: JsonObject = { ...base };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) delete out[key];
-    else out[key] = value;
-  }
-  return out;
-}
-
-function spec(overrides: Overrides = {}): JsonObject {
-  return merge(
-    {
-      cluster: "prod",
-      taskDefinition: "web",
-      desiredCount: 2,
-      launchType: "FARGATE",
-      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"] } },
-    },
-    overrides,
-  );
-}
-
-/** The tags ecs-gitops wrote when it applied `applied`: ownership, its spec hash, an older commit. */
-function ownedTags(applied: Manifest = web()): JsonValue[] {
-  return [
-    { key: OWNER_TAG, value: "ecs-gitops" },
-    { key: SOURCE_TAG, value: "web.yaml" },
-    { key: SPEC_HASH_TAG, value: manifestSpecHash(applied) },
-    { key: REVISION_TAG, value: "0ld" },
-  ];
-}
-
-/**
- * The live service ecs-gitops left after applying `applied` (by default `web()`, i.e. `spec()`),
- * owned and tagged; `overrides` are what changed in AWS since (drift) or differ from `spec()`.
- */
-function live(overrides: Overrides = {}, applied: Manifest = web()): JsonObject {
-  return merge(
-    {
-      serviceArn: SERVICE_ARN,
-      serviceName: "web",
-      clusterArn: "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
-      status: "ACTIVE",
-      desiredCount: 2,
-      runningCount: 2,
-      launchType: "FARGATE",
-      platformVersion: "LATEST",
-      taskDefinition: TD3,
-      deploymentConfiguration: {
-        maximumPercent: 200,
-        minimumHealthyPercent: 100,
-        deploymentCircuitBreaker: { enable: false, rollback: false },
-      },
-      deployments: [{ id: "ecs-svc/1", status: "PRIMARY", taskDefinition: TD3 }],
-      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"], assignPublicIp: "DISABLED" } },
-      schedulingStrategy: "REPLICA",
-      propagateTags: "NONE",
-      enableECSManagedTags: false,
-      tags: ownedTags(applied),
-    },
-    overrides,
-  );
-}
-
-const web = (s: JsonObject = spec(), options: Parameters<typeof manifestOf>[3] = {}) => manifestOf("Service", "web", s, options);
 
 function calls(action: Action): PlannedCall[] {
   return action.type === "blocked" ? [] : action.calls;
