@@ -233,6 +233,8 @@ export class Controller {
   }
 
   #readiness(): { ready: boolean; reason?: string } {
+    const layout = this.#leasing?.layoutMismatch;
+    if (layout !== undefined) return { ready: false, reason: layout };
     if (!this.#sourceReachable) return { ready: false, reason: "git source not reachable yet" };
     if (!this.#firstSyncDone) return { ready: false, reason: "first sync not finished" };
     return { ready: true };

@@ -3,6 +3,7 @@ import type { AwsClients } from "../aws/index.js";
 import { LeaseStore } from "../aws/lease-store.js";
 import type { QueueResult } from "../queue-result.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
+import { LayoutCheck } from "./layout.js";
 import { LeaseManager } from "./lease-manager.js";
 import type { LeaseSnapshot, LeaseTable } from "./lease-manager.js";
 import { shardIndex, shardsOf } from "./shards.js";
@@ -45,6 +46,7 @@ export class ControllerLeasing {
   readonly #settings: LeaseSettings;
   readonly #store: LeaseStore | undefined;
   readonly #manager: LeaseManager;
+  readonly #layout: LayoutCheck;
   readonly #log: Logger;
   #shardOf = new Map<ResourceKey, number>();
   readonly #parked = new Set<ResourceKey>();
@@ -69,14 +71,17 @@ export class ControllerLeasing {
     this.#store = parts.table
       ? undefined
       : new LeaseStore({ table: settings.table, ...aws, requestTimeoutMs: Math.max(500, Math.round(settings.durationMs / 5)) });
+    const table = parts.table ?? this.#store!;
+    this.#layout = new LayoutCheck(table, settings.table, settings, this.#log);
     this.#manager = new LeaseManager({
-      table: parts.table ?? this.#store!,
+      table,
       replicaId: settings.replicaId,
       shards: settings.shards,
       leaseDurationMs: settings.durationMs,
       log: this.#log,
       ...(parts.now ? { now: parts.now } : {}),
       onTick: ({ held, acquired, foreign }) => this.#afterTick(held, acquired, foreign),
+      mayHold: (items) => this.#layout.allows(items),
     });
   }
 
@@ -241,7 +246,19 @@ export class ControllerLeasing {
     this.#requeue([...due]);
   }
 
-  snapshot(): LeaseSnapshot & { table: string; shardBy: ShardBy; parked: number } {
-    return { ...this.#manager.snapshot(), table: this.#settings.table, shardBy: this.#settings.shardBy, parked: this.#parked.size };
+  /** Set while this replica's shard layout is not the table's: it then holds nothing (layout.ts). */
+  get layoutMismatch(): string | undefined {
+    return this.#layout.problem;
+  }
+
+  snapshot(): LeaseSnapshot & { table: string; shardBy: ShardBy; parked: number; layoutMismatch?: string } {
+    const mismatch = this.#layout.problem;
+    return {
+      ...this.#manager.snapshot(),
+      table: this.#settings.table,
+      shardBy: this.#settings.shardBy,
+      parked: this.#parked.size,
+      ...(mismatch === undefined ? {} : { layoutMismatch: mismatch }),
+    };
   }
 }
