@@ -118,6 +118,12 @@ export class LeaseManager {
     return lease !== undefined && this.#now() < lease.validUntil;
   }
 
+  /** How long this replica's lease on `shard` stays valid, in ms (0 when it holds none): a write attempt's request timeout is cut to it. */
+  validForMs(shard: number): number {
+    const lease = this.#held.get(shard);
+    return lease === undefined ? 0 : Math.max(0, lease.validUntil - this.#now());
+  }
+
   held(): Set<number> {
     return new Set([...this.#held.keys()].filter((shard) => this.holds(shard)));
   }

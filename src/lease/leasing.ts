@@ -135,7 +135,12 @@ export class ControllerLeasing {
 
   /** The clients the write paths use: every write attempt passes the fence, and a batch renews short windows first. */
   fencedClients(aws: AwsClients): AwsClients {
-    return { ...aws, writeFence: (key: string) => this.fence(key), beforeWrites: (keys: readonly string[]) => this.beforeWrites(keys) };
+    return {
+      ...aws,
+      writeFence: (key: string) => this.fence(key),
+      writeWindowMs: (key: string) => this.#manager.validForMs(this.shardOf(key)),
+      beforeWrites: (keys: readonly string[]) => this.beforeWrites(keys),
+    };
   }
 
   /** Before writing `keys`: renew their shards' leases now if their windows run short (see LeaseManager.refresh). */
