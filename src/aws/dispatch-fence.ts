@@ -2,11 +2,12 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { EcsGitopsError } from "../errors.js";
 
 /** Undefined lets a write of `key` go; a reason stops it (write-fence.ts). */
-type Fence = (key: string) => string | undefined;
+type Fence = (key: string, operation?: string, minWindowMs?: number) => string | undefined;
 
 /** The write attempt on its way to the request handler: set by the write fence middleware for that attempt only. */
 export type FencedAttempt = {
   readonly key: string;
+  readonly operation: string;
   readonly fence: Fence;
   /** How long the lease covering `key` stays valid, in ms; undefined: no window to respect. */
   readonly windowLeftMs?: ((key: string) => number) | undefined;
@@ -40,7 +41,7 @@ export function applyDispatchFence(config: { requestHandler?: unknown }, default
   handler.handle = async (request, options = {}) => {
     const attempt = fencedAttempt.getStore();
     if (attempt === undefined) return handle(request, options);
-    const refused = attempt.fence(attempt.key);
+    const refused = attempt.fence(attempt.key, attempt.operation, MIN_ATTEMPT_WINDOW_MS);
     if (refused !== undefined) throw leaseLost(attempt.key, `${refused} (checked again right before sending)`);
     const leftMs = attempt.windowLeftMs?.(attempt.key);
     if (leftMs === undefined) return handle(request, options);

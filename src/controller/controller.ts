@@ -109,7 +109,9 @@ export class Controller {
     const sinks = setup.alertSinks(o, aws, { registry: this.#metrics.registry, log: this.#log, drift: this.#drift, details });
     this.#alerts = new AlertDispatcher({ sinks, log: this.#log, registry: this.#metrics.registry });
     const leasing = o.lease
-      ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log)
+      ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log, {
+          registry: this.#metrics.registry,
+        })
       : undefined;
     this.#leasing = leasing;
     const fenced = leasing ? requireFencedWrites(leasing.fencedClients(aws)) : aws;

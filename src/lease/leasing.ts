@@ -3,7 +3,9 @@ import type { AwsClients } from "../aws/index.js";
 import { LeaseStore } from "../aws/lease-store.js";
 import type { QueueResult } from "../queue-result.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
+import type { Registry } from "prom-client";
 import { LayoutCheck } from "./layout.js";
+import { LeaseMetrics } from "./lease-metrics.js";
 import { LeaseManager } from "./lease-manager.js";
 import type { LeaseSnapshot, LeaseTable } from "./lease-manager.js";
 import { shardIndex, shardsOf } from "./shards.js";
@@ -29,7 +31,7 @@ export const DEFAULT_LEASE_DURATION_MS = 15_000;
 export const CATCH_UP_LIMIT_MS = 60_000;
 
 /** Tests: an in-memory table and a fake clock instead of DynamoDB and performance.now. */
-export type LeasingParts = { table?: LeaseTable; now?: () => number };
+export type LeasingParts = { table?: LeaseTable; now?: () => number; registry?: Registry };
 
 /**
  * The controller's side of leasing: which resources this replica reconciles now (those whose
@@ -47,6 +49,7 @@ export class ControllerLeasing {
   readonly #store: LeaseStore | undefined;
   readonly #manager: LeaseManager;
   readonly #layout: LayoutCheck;
+  readonly #metrics: LeaseMetrics | undefined;
   readonly #log: Logger;
   #shardOf = new Map<ResourceKey, number>();
   readonly #parked = new Set<ResourceKey>();
@@ -72,6 +75,7 @@ export class ControllerLeasing {
       ? undefined
       : new LeaseStore({ table: settings.table, ...aws, requestTimeoutMs: Math.max(500, Math.round(settings.durationMs / 5)) });
     const table = parts.table ?? this.#store!;
+    this.#metrics = parts.registry ? new LeaseMetrics(parts.registry) : undefined;
     this.#layout = new LayoutCheck(table, settings.table, settings, this.#log);
     this.#manager = new LeaseManager({
       table,
@@ -137,7 +141,7 @@ export class ControllerLeasing {
   fencedClients(aws: AwsClients): AwsClients {
     return {
       ...aws,
-      writeFence: (key: string) => this.fence(key),
+      writeFence: (key: string, operation?: string, minWindowMs?: number) => this.fence(key, operation, minWindowMs),
       writeWindowMs: (key: string) => this.#manager.validForMs(this.shardOf(key)),
       beforeWrites: (keys: readonly string[]) => this.beforeWrites(keys),
     };
@@ -187,10 +191,18 @@ export class ControllerLeasing {
     return this.#manager.holds(this.shardOf(key));
   }
 
-  /** Undefined when `key` may be written now; else why not. */
-  fence(key: ResourceKey): string | undefined {
-    if (this.owns(key)) return undefined;
+  /** Undefined when `key` may be written now (and for `minWindowMs` more); else why not. Counted by operation. */
+  fence(key: ResourceKey, operation?: string, minWindowMs = 0): string | undefined {
+    const leftMs = this.#manager.validForMs(this.shardOf(key));
+    if (leftMs > minWindowMs) return undefined;
     this.#fenced.add(key);
+    this.#metrics?.fenced(operation);
+    if (leftMs > 0)
+      return (
+        `${key}: only ${Math.round(leftMs)} ms were left of this replica's (${this.#settings.replicaId}) lease on shard ` +
+        `${this.shardOf(key)}, too little for ${operation ?? "a write"} to be answered inside it, so nothing was sent; ` +
+        `the lease is renewed at the next tick, or the holder reconciles it`
+      );
     return (
       `${key}: this replica (${this.#settings.replicaId}) does not hold a valid ` +
       `lease on shard ${this.shardOf(key)}, so nothing was written; the holder ` +
@@ -204,6 +216,7 @@ export class ControllerLeasing {
   }
 
   #afterTick(held: ReadonlySet<number>, acquired: ReadonlySet<number>, foreign: ReadonlySet<number>): void {
+    this.#metrics?.tick(held, acquired, foreign);
     if (acquired.size > 0) this.#announce(acquired, foreign);
     if (acquired.size > 0 && this.#catchUp) this.#startCatchUp(this.#catchUp, acquired);
     this.#release(held, acquired);
