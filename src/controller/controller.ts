@@ -146,6 +146,7 @@ export class Controller {
       leasing.onAcquire(() => (this.#source === undefined ? Promise.resolve() : this.#polls.fresh()));
       // Another replica's hold makes this replica's family hashes of those keys stale (docs/records.md).
       leasing.onAcquired(({ foreign }) => built.records.forgetFamilies((key) => foreign.has(leasing.shardOf(key))));
+      leasing.onShardsRead((notMine) => this.#status.removeWhere(notMine));
       await leasing.start();
     }
     this.#source = setup.sourceOf(o, this.#log, this.#metrics);

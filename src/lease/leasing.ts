@@ -58,6 +58,7 @@ export class ControllerLeasing {
   #requeue: (keys: ResourceKey[]) => void = () => undefined;
   #catchUp: (() => Promise<void>) | undefined;
   #acquired: (shards: AcquiredShards) => void = () => undefined;
+  #read: (notMine: (key: ResourceKey) => boolean) => void = () => undefined;
   /** Shards acquired before the first desired state: which keys they hold is not known yet. */
   #unmapped: { acquired: Set<number>; foreign: Set<number> } | undefined = { acquired: new Set(), foreign: new Set() };
   /** Shards just acquired whose keys wait until this replica's git source caught up (onAcquire): how many fetches each waits for. */
@@ -115,6 +116,15 @@ export class ControllerLeasing {
    */
   onAcquired(callback: (shards: AcquiredShards) => void): void {
     this.#acquired = callback;
+  }
+
+  /**
+   * Called after every lease tick with a test for the keys whose shard the table does not name
+   * this replica for (another replica holds it, or nobody): what this replica shows of them went
+   * stale when it lost the shard, and the holder shows them now.
+   */
+  onShardsRead(callback: (notMine: (key: ResourceKey) => boolean) => void): void {
+    this.#read = callback;
   }
 
   /**
@@ -217,6 +227,9 @@ export class ControllerLeasing {
 
   #afterTick(held: ReadonlySet<number>, acquired: ReadonlySet<number>, foreign: ReadonlySet<number>): void {
     this.#metrics?.tick(held, acquired, foreign);
+    const me = this.#settings.replicaId;
+    const mine = new Set(this.#manager.snapshot().shards.flatMap((s) => (s.held || s.holder === me ? [s.shard] : [])));
+    this.#read((key) => !mine.has(this.shardOf(key)));
     if (acquired.size > 0) this.#announce(acquired, foreign);
     if (acquired.size > 0 && this.#catchUp) this.#startCatchUp(this.#catchUp, acquired);
     this.#release(held, acquired);

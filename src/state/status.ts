@@ -154,6 +154,13 @@ export class StatusStore {
     return true;
   }
 
+  /** Forget the resources `stale` names (leases: those of shards another replica holds now, docs/ha.md#status-of-a-replica). */
+  removeWhere(stale: (key: ResourceKey) => boolean): number {
+    let removed = 0;
+    for (const key of [...this.#resources.keys()]) if (stale(key) && this.remove(key)) removed++;
+    return removed;
+  }
+
   /** Frozen: a caller that wants to change it copies it. */
   get(key: ResourceKey): Readonly<ResourceStatus> | undefined {
     return this.#resources.get(key);
