@@ -21,7 +21,7 @@ export function addLeaseOptions(command: Command): Command {
     )
     .addOption(envOption("--shards <n>", "shards the resources are split into, each with its own lease").default("1"))
     .addOption(
-      envOption("--shard-by <key>", "what a shard groups: cluster, account or hash (of the resource key)")
+      envOption("--shard-by <key>", "what a shard groups: cluster or hash (of the resource key); account is refused (one shard)")
         .choices(SHARD_BY)
         .default("cluster"),
     )
