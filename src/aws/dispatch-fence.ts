@@ -14,7 +14,7 @@ export type FencedAttempt = {
 };
 
 /** Set around the part of the middleware chain that follows the fence check of one write attempt. */
-export const fencedAttempt = new AsyncLocalStorage<FencedAttempt>();
+export const fencedAttempt = new AsyncLocalStorage<FencedAttempt | undefined>();
 
 /**
  * Below this much of the lease window left, a write attempt is not sent: an AWS write takes a

@@ -75,7 +75,7 @@ export function applyWriteFence<I extends object, O extends object>(stack: Middl
     const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
     // A read sent from inside a write attempt's chain (none is today) must not pass for that write at dispatch.
     if (callKindOf(operation) !== "write")
-      return fencedAttempt.getStore() === undefined ? next(args) : fencedAttempt.exit(() => next(args));
+      return fencedAttempt.getStore() === undefined ? next(args) : fencedAttempt.run(undefined, () => next(args));
     const scope = fenceScope.getStore();
     if (scope !== undefined) {
       assertWriteAllowed({ writeFence: scope.fence }, scope.key, `${service}:${operation}`);

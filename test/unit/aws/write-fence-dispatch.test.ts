@@ -35,9 +35,9 @@ const restart: PlannedCall = {
 };
 
 /** A middleware after signing, on the way to the request handler: where a stall puts time between the fence and the wire. */
-function afterSigning(clients: AwsClients, run: () => void): void {
+function afterSigning(clients: AwsClients, run: () => void | Promise<void>): void {
   const middleware: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next) => async (args) => {
-    run();
+    await run();
     return next(args);
   };
   clients.ecs.middlewareStack.addRelativeTo(middleware, { relation: "after", toMiddleware: "httpSigningMiddleware", name: "testStall" });
@@ -115,6 +115,22 @@ describe("the fence checked again right before dispatch", () => {
     expect(tookMs).toBeLessThan(4_000);
     expect(clients.calls.snapshot().byOperation["ecs:UpdateService"]?.attempts).toBe(1);
     expect(clients.calls.snapshot().byOperation["ecs:DescribeServices"]?.calls).toBe(1);
+  });
+
+  it("a read sent from inside a write attempt's chain is not taken for that write at dispatch", async () => {
+    const window = new Window(10_000);
+    const { clients, fenced } = leased(window);
+    const describe: PlannedCall = { operation: "ecs:DescribeServices", input: { cluster: "green", services: ["checkout"] } };
+    let inside = 0;
+    afterSigning(clients, async () => {
+      if (inside++ > 0) return;
+      window.close();
+      await executeCall(fenced, describe);
+      window.until = performance.now() + 10_000;
+    });
+    replyJson(aws("ecs", "DescribeServices"), { services: [], failures: [] });
+    replyJson(aws("ecs", "UpdateService"), { service: { serviceName: "checkout" } });
+    await expect(fencedWrite(fenced, "Service/green/checkout", () => executeCall(fenced, restart))).resolves.toBeDefined();
   });
 
   it("sends as before while the window has room, with no fence at all, and for reads", async () => {
