@@ -30,6 +30,8 @@ export type AwsClients = {
    * a reason stops it. High availability sets it to "this replica still holds the resource's lease".
    */
   readonly writeFence?: WriteFence | undefined;
+  /** How long the lease covering a resource stays valid (ms): a write attempt's request timeout is cut to it (dispatch-fence.ts). */
+  readonly writeWindowMs?: ((key: string) => number) | undefined;
   /** Awaited before a batch of writes (src/engine/applier.ts): high availability renews short lease windows then. */
   readonly beforeWrites?: ((keys: readonly string[]) => Promise<void>) | undefined;
 };

@@ -17,6 +17,7 @@ import { applyLandedCheck } from "./landed-check.js";
 import { applyRateLimit, RateLimiter } from "./rate-limit.js";
 import { THROTTLED_MAX_ATTEMPTS, tolerateThrottling } from "./throttle-retry.js";
 import { applyWriteFence } from "./write-fence.js";
+import { applyDispatchFence } from "./dispatch-fence.js";
 
 /** The SDK's retry strategy type (a `StandardRetryStrategy`, `ConfiguredRetryStrategy` …). */
 export type RetryStrategy = NonNullable<ECSClientConfig["retryStrategy"]>;
@@ -112,6 +113,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const rateLimiter = rateLimiterFor(options.rateLimit);
   const capped = options.retryStrategy === undefined ? (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) : options.maxAttempts;
   const instrument = <I extends object, O extends object>(stack: MiddlewareStack<I, O>, config: RetryConfig, service: AwsService) => {
+    applyDispatchFence(config, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     applyNodeVersionWarning(stack);
     calls.applyTo(stack, service);
     if (rateLimiter !== undefined) applyRateLimit(stack, service, rateLimiter);
@@ -167,7 +169,7 @@ function throttledAttempts(maxAttempts: number): number {
   return maxAttempts > 1 ? Math.max(maxAttempts, THROTTLED_MAX_ATTEMPTS) : maxAttempts;
 }
 
-type RetryConfig = { retryStrategy: () => Promise<RetryStrategy> };
+type RetryConfig = { retryStrategy: () => Promise<RetryStrategy>; requestHandler?: unknown };
 
 function isRetryStrategyV2(strategy: RetryStrategy): strategy is RetryStrategyV2 {
   return "acquireInitialRetryToken" in strategy && "refreshRetryTokenForRetry" in strategy;

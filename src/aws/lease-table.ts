@@ -1,4 +1,5 @@
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
+import type { DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
 import { EcsGitopsError } from "../errors.js";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { awsErrorName, classifyAwsError } from "./classify.js";
@@ -27,7 +28,8 @@ export async function createLeaseTable(options: LeaseTableOptions): Promise<"cre
   if (options.accountIdHeader) applyMotoAccountHeader(client.middlewareStack, options.accountIdHeader);
   try {
     const outcome = await sendCreate(client, options.table);
-    await waitActive(client, options);
+    const described = await waitActive(client, options);
+    if (outcome === "exists") checkKeySchema(options.table, described);
     return outcome;
   } finally {
     client.destroy();
@@ -57,10 +59,11 @@ async function sendCreate(client: DynamoDBClient, table: string): Promise<"creat
   }
 }
 
-async function waitActive(client: DynamoDBClient, options: LeaseTableOptions): Promise<void> {
+/** The table's last DescribeTable answer, once ACTIVE. */
+async function waitActive(client: DynamoDBClient, options: LeaseTableOptions): Promise<DescribeTableCommandOutput | undefined> {
   const maxWaitTime = options.maxWaitSeconds ?? 120;
   // Throws unless the table turned ACTIVE in time (a timeout, a failure state, an error).
-  await waitUntilTableExists(
+  const result = await waitUntilTableExists(
     { client, maxWaitTime, ...(options.minDelaySeconds === undefined ? {} : { minDelay: options.minDelaySeconds }) },
     { TableName: options.table },
   ).catch((error: unknown) => {
@@ -72,4 +75,23 @@ async function waitActive(client: DynamoDBClient, options: LeaseTableOptions): P
       { where: options.table, cause: error },
     );
   });
+  return result.reason as DescribeTableCommandOutput | undefined;
+}
+
+/**
+ * A table of that name made for something else (another key) cannot hold leases: every lease
+ * write would fail at run time, so say it now. Billing is not checked: a provisioned table works.
+ */
+function checkKeySchema(table: string, described: DescribeTableCommandOutput | undefined): void {
+  const keys = described?.Table?.KeySchema;
+  if (keys === undefined) return;
+  const type = described?.Table?.AttributeDefinitions?.find((a) => a.AttributeName === "leaseKey")?.AttributeType;
+  if (keys.length === 1 && keys[0]?.AttributeName === "leaseKey" && keys[0].KeyType === "HASH" && type === "S") return;
+  const found = keys.map((k) => `${k.AttributeName} ${k.KeyType}`).join(", ");
+  throw new EcsGitopsError(
+    "InvalidConfig",
+    `the table ${table} exists with the key (${found}), not the lease table's one string key leaseKey (HASH): ` +
+      `it was made for something else. Give the leases another table name (lease-table create, then --lease-table on every replica)`,
+    { where: table },
+  );
 }

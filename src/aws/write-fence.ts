@@ -2,11 +2,15 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { FinalizeRequestMiddleware, MiddlewareStack } from "@smithy/types";
 import { EcsGitopsError } from "../errors.js";
 import { callKindOf } from "./call-accounting.js";
+import { fencedAttempt } from "./dispatch-fence.js";
 
-/** Undefined lets a write of `key` go; a reason stops it (high availability: "this replica still holds the key's lease"). */
-export type WriteFence = (key: string) => string | undefined;
+/**
+ * Undefined lets a write of `key` go; a reason stops it (high availability: "this replica still holds the key's lease").
+ * `operation` (`ecs:UpdateService`) when known; `minWindowMs`: the lease must stay valid that much longer (dispatch-fence.ts).
+ */
+export type WriteFence = (key: string, operation?: string, minWindowMs?: number) => string | undefined;
 
-type FenceScope = { readonly key: string; readonly fence: WriteFence };
+type FenceScope = { readonly key: string; readonly fence: WriteFence; readonly windowLeftMs?: ((key: string) => number) | undefined };
 
 // The SDK middleware has no other way to know which resource a request writes: the clients are
 // shared by every key, and the controller hands out copies carrying the fence (`{ ...aws, writeFence }`).
@@ -38,8 +42,8 @@ export function requireFencedWrites<T extends FencedClientSet>(clients: T): T {
 /**
  * Throws `LeaseLost` unless `key` may be written now (high availability, docs/ha.md#how-the-leases-work).
  */
-export function assertWriteAllowed(aws: { readonly writeFence?: WriteFence | undefined }, key: string): void {
-  const fenced = aws.writeFence?.(key);
+export function assertWriteAllowed(aws: { readonly writeFence?: WriteFence | undefined }, key: string, operation?: string): void {
+  const fenced = aws.writeFence?.(key, operation);
   if (fenced !== undefined) throw new EcsGitopsError("LeaseLost", fenced, { where: key, retryable: true });
 }
 
@@ -51,13 +55,14 @@ export function assertWriteAllowed(aws: { readonly writeFence?: WriteFence | und
  * hook tasks.
  */
 export async function fencedWrite<T>(
-  aws: { readonly writeFence?: WriteFence | undefined },
+  aws: { readonly writeFence?: WriteFence | undefined; readonly writeWindowMs?: ((key: string) => number) | undefined },
   key: string,
   write: () => Promise<T>,
+  operation?: string,
 ): Promise<T> {
-  assertWriteAllowed(aws, key);
+  assertWriteAllowed(aws, key, operation);
   const fence = aws.writeFence;
-  return fence === undefined ? write() : fenceScope.run({ key, fence }, write);
+  return fence === undefined ? write() : fenceScope.run({ key, fence, windowLeftMs: aws.writeWindowMs }, write);
 }
 
 /**
@@ -68,10 +73,16 @@ export async function fencedWrite<T>(
 export function applyWriteFence<I extends object, O extends object>(stack: MiddlewareStack<I, O>, service: string): void {
   const middleware: FinalizeRequestMiddleware<I, O> = (next, context) => async (args) => {
     const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
-    if (callKindOf(operation) !== "write") return next(args);
+    // A read sent from inside a write attempt's chain (none is today) must not pass for that write at dispatch.
+    if (callKindOf(operation) !== "write")
+      return fencedAttempt.getStore() === undefined ? next(args) : fencedAttempt.run(undefined, () => next(args));
     const scope = fenceScope.getStore();
-    if (scope !== undefined) assertWriteAllowed({ writeFence: scope.fence }, scope.key);
-    else if (fencedStacks.has(stack) && !UNFENCED_WRITES.has(`${service}:${operation}`)) throw unfencedWrite(`${service}:${operation}`);
+    if (scope !== undefined) {
+      assertWriteAllowed({ writeFence: scope.fence }, scope.key, `${service}:${operation}`);
+      // Checked again at dispatch, with the attempt's timeout cut to the lease window (dispatch-fence.ts).
+      return fencedAttempt.run({ ...scope, operation: `${service}:${operation}` }, () => next(args));
+    }
+    if (fencedStacks.has(stack) && !UNFENCED_WRITES.has(`${service}:${operation}`)) throw unfencedWrite(`${service}:${operation}`);
     return next(args);
   };
   // Added after the rate limiter, also before signing: the SDK keeps insertion order, so this runs after its wait.

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { Command } from "commander";
 import { parseDuration } from "../config.js";
-import { envOption } from "./env-var-option.js";
+import { envNameOf, envOption } from "./env-var-option.js";
 import { EcsGitopsError } from "../errors.js";
 import type { LeaseSettings } from "../lease/leasing.js";
 import { SHARD_BY } from "../lease/shards.js";
@@ -21,15 +21,26 @@ export function addLeaseOptions(command: Command): Command {
     )
     .addOption(envOption("--shards <n>", "shards the resources are split into, each with its own lease").default("1"))
     .addOption(
-      envOption("--shard-by <key>", "what a shard groups: cluster, account or hash (of the resource key)")
+      envOption("--shard-by <key>", "what a shard groups: cluster or hash (of the resource key); account is refused (one shard)")
         .choices(SHARD_BY)
         .default("cluster"),
     )
     .addOption(envOption("--replica-id <id>", "this replica's name in the lease table (default: the ECS task id, else host:pid)"));
 }
 
-/** Undefined without --lease-table: the one replica runs unleased. */
-export function leaseSettings(flags: LeaseFlags, env: NodeJS.ProcessEnv = process.env): LeaseSettings | undefined {
+/** The flags that act only through leases (their commander option names). */
+const NEEDS_TABLE = ["leaseDuration", "shards", "shardBy", "replicaId"] as const;
+
+/**
+ * Undefined without --lease-table: the one replica runs unleased. `explicit` tells a flag given on
+ * the command line or in its environment variable from its default: a lease flag given without a
+ * table would be accepted and do nothing, so it is refused.
+ */
+export function leaseSettings(
+  flags: LeaseFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  explicit: (name: string) => boolean = () => false,
+): LeaseSettings | undefined {
   const shards = Number(flags.shards);
   if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS)
     throw new EcsGitopsError("InvalidConfig", `--shards must be a whole number from 1 to ${MAX_SHARDS}, got "${flags.shards}"`, {
@@ -50,8 +61,23 @@ export function leaseSettings(flags: LeaseFlags, env: NodeJS.ProcessEnv = proces
       throw new EcsGitopsError("InvalidConfig", "--shards needs --lease-table: shards are handed out through leases", {
         where: "--shards",
       });
+    const given = NEEDS_TABLE.filter((name) => explicit(name)).map(flagOf);
+    if (given.length > 0)
+      throw new EcsGitopsError(
+        "InvalidConfig",
+        `${given.join(", ")} ${given.length === 1 ? "acts" : "act"} only with --lease-table (or ECS_GITOPS_LEASE_TABLE): ` +
+          `give the lease table, or drop ${given.length === 1 ? "it" : "them"} (and ${given.map(envNameOf).join(", ")})`,
+        { where: given[0]! },
+      );
     return undefined;
   }
+  if (flags.shardBy === "account")
+    throw new EcsGitopsError(
+      "InvalidConfig",
+      "--shard-by account cannot spread resources: one controller's credentials reach one account, so every resource " +
+        "would land in one shard. Use --shard-by cluster or hash, or --shards 1 for one writer and hot standbys (docs/ha.md#shards)",
+      { where: "--shard-by" },
+    );
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(flags.leaseTable))
     throw new EcsGitopsError(
       "InvalidConfig",
@@ -80,4 +106,9 @@ export function defaultReplicaId(env: NodeJS.ProcessEnv = process.env): string {
   const task = segment?.replace(/-\d+$/, "");
   if (task && /^[A-Za-z0-9-]{8,}$/.test(task)) return task;
   return `${hostname()}:${process.pid}`;
+}
+
+/** `shardBy` → `--shard-by`. */
+function flagOf(name: string): string {
+  return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

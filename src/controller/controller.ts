@@ -109,7 +109,9 @@ export class Controller {
     const sinks = setup.alertSinks(o, aws, { registry: this.#metrics.registry, log: this.#log, drift: this.#drift, details });
     this.#alerts = new AlertDispatcher({ sinks, log: this.#log, registry: this.#metrics.registry });
     const leasing = o.lease
-      ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log)
+      ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log, {
+          registry: this.#metrics.registry,
+        })
       : undefined;
     this.#leasing = leasing;
     const fenced = leasing ? requireFencedWrites(leasing.fencedClients(aws)) : aws;
@@ -144,6 +146,7 @@ export class Controller {
       leasing.catchUpWith(() => (this.#source === undefined ? Promise.resolve() : this.#polls.fresh()));
       // Another replica's hold makes this replica's family hashes of those keys stale (docs/records.md).
       leasing.onShardsAcquired(({ foreign }) => built.records.forgetFamilies((key) => foreign.has(leasing.shardOf(key))));
+      leasing.onShardsRead((notMine) => this.#status.removeWhere(notMine));
       await leasing.start();
     }
     this.#source = setup.sourceOf(o, this.#log, this.#metrics);
@@ -233,6 +236,8 @@ export class Controller {
   }
 
   #readiness(): { ready: boolean; reason?: string } {
+    const layout = this.#leasing?.layoutMismatch;
+    if (layout !== undefined) return { ready: false, reason: layout };
     if (!this.#sourceReachable) return { ready: false, reason: "git source not reachable yet" };
     if (!this.#firstSyncDone) return { ready: false, reason: "first sync not finished" };
     return { ready: true };

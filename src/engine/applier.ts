@@ -114,7 +114,7 @@ async function applyAction(
     }
     for (const planned of action.calls) {
       const call = { operation: planned.operation, input: substitute(planned.input, registered, failedKeys) as JsonObject };
-      const output = await fencedWrite(aws, action.key, () => executeCall(aws, call)).catch((error: unknown) => {
+      const output = await fencedWrite(aws, action.key, () => executeCall(aws, call), call.operation).catch((error: unknown) => {
         made.push({ key: action.key, call, failed: true });
         throw error;
       });

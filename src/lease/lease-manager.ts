@@ -25,6 +25,8 @@ export type LeaseManagerOptions = {
    * `acquired` whose row another replica wrote last (it held the shard since this replica did).
    */
   onTick?: (tick: { held: ReadonlySet<number>; acquired: ReadonlySet<number>; foreign: ReadonlySet<number> }) => void;
+  /** After each read: false makes this replica hold no shard and send no heartbeat (a shard layout not the table's: layout.ts). */
+  mayHold?: (items: readonly LeaseItem[]) => Promise<boolean>;
 };
 
 export type LeaseSnapshot = {
@@ -116,6 +118,12 @@ export class LeaseManager {
     return lease !== undefined && this.#now() < lease.validUntil;
   }
 
+  /** How long this replica's lease on `shard` stays valid, in ms (0 when it holds none): a write attempt's request timeout is cut to it. */
+  validForMs(shard: number): number {
+    const lease = this.#held.get(shard);
+    return lease === undefined ? 0 : Math.max(0, lease.validUntil - this.#now());
+  }
+
   held(): Set<number> {
     return new Set([...this.#held.keys()].filter((shard) => this.holds(shard)));
   }
@@ -174,6 +182,11 @@ export class LeaseManager {
     }
     // A change seen now was read at the latest now: the takeover wait counts from the answer, not the request.
     this.#observe(this.#now());
+    if (this.#o.mayHold && !(await this.#o.mayHold(this.#items))) {
+      this.#held.clear();
+      this.#o.onTick?.({ held: this.held(), acquired, foreign });
+      return;
+    }
     const items = new Map(this.#items.map((item) => [item.leaseKey, item]));
     // Half a tick of tolerance: timers fire a little late, and a renew must not slip a whole tick.
     const renewDue = forceRenew || started - this.#lastRenew >= this.renewIntervalMs - this.tickIntervalMs / 2;

@@ -3,6 +3,9 @@ import type { AwsClients } from "../aws/index.js";
 import { LeaseStore } from "../aws/lease-store.js";
 import type { QueueResult } from "../queue-result.js";
 import type { Manifest, ResourceKey } from "../manifests/types.js";
+import type { Registry } from "prom-client";
+import { LayoutCheck } from "./layout.js";
+import { LeaseMetrics } from "./lease-metrics.js";
 import { LeaseManager } from "./lease-manager.js";
 import type { LeaseSnapshot, LeaseTable } from "./lease-manager.js";
 import { shardIndex, shardsOf } from "./shards.js";
@@ -28,7 +31,7 @@ export const DEFAULT_LEASE_DURATION_MS = 15_000;
 export const CATCH_UP_LIMIT_MS = 60_000;
 
 /** Tests: an in-memory table and a fake clock instead of DynamoDB and performance.now. */
-export type LeasingParts = { table?: LeaseTable; now?: () => number };
+export type LeasingParts = { table?: LeaseTable; now?: () => number; registry?: Registry };
 
 /**
  * The controller's side of leasing: which resources this replica reconciles now (those whose
@@ -45,6 +48,8 @@ export class ControllerLeasing {
   readonly #settings: LeaseSettings;
   readonly #store: LeaseStore | undefined;
   readonly #manager: LeaseManager;
+  readonly #layout: LayoutCheck;
+  readonly #metrics: LeaseMetrics | undefined;
   readonly #log: Logger;
   #shardOf = new Map<ResourceKey, number>();
   readonly #parked = new Set<ResourceKey>();
@@ -53,6 +58,7 @@ export class ControllerLeasing {
   #requeue: (keys: ResourceKey[]) => void = () => undefined;
   #catchUp: (() => Promise<void>) | undefined;
   #acquired: (shards: AcquiredShards) => void = () => undefined;
+  #read: (notMine: (key: ResourceKey) => boolean) => void = () => undefined;
   /** Shards acquired before the first desired state: which keys they hold is not known yet. */
   #unmapped: { acquired: Set<number>; foreign: Set<number> } | undefined = { acquired: new Set(), foreign: new Set() };
   /** Shards just acquired whose keys wait until this replica's git source caught up (catchUpWith): how many fetches each waits for. */
@@ -69,14 +75,18 @@ export class ControllerLeasing {
     this.#store = parts.table
       ? undefined
       : new LeaseStore({ table: settings.table, ...aws, requestTimeoutMs: Math.max(500, Math.round(settings.durationMs / 5)) });
+    const table = parts.table ?? this.#store!;
+    this.#metrics = parts.registry ? new LeaseMetrics(parts.registry) : undefined;
+    this.#layout = new LayoutCheck(table, settings.table, settings, this.#log);
     this.#manager = new LeaseManager({
-      table: parts.table ?? this.#store!,
+      table,
       replicaId: settings.replicaId,
       shards: settings.shards,
       leaseDurationMs: settings.durationMs,
       log: this.#log,
       ...(parts.now ? { now: parts.now } : {}),
       onTick: ({ held, acquired, foreign }) => this.#afterTick(held, acquired, foreign),
+      mayHold: (items) => this.#layout.allows(items),
     });
   }
 
@@ -109,6 +119,15 @@ export class ControllerLeasing {
   }
 
   /**
+   * Called after every lease tick with a test for the keys whose shard the table does not name
+   * this replica for (another replica holds it, or nobody): what this replica shows of them went
+   * stale when it lost the shard, and the holder shows them now.
+   */
+  onShardsRead(callback: (notMine: (key: ResourceKey) => boolean) => void): void {
+    this.#read = callback;
+  }
+
+  /**
    * The queue handler's wrapper: runs `reconcile` only while this replica holds the key's shard.
    * A key of another shard, or one the fence stopped mid-write, is parked instead of retried
    * with backoff: the holder reconciles it (this replica, once its lease is valid again, or the
@@ -130,7 +149,12 @@ export class ControllerLeasing {
 
   /** The clients the write paths use: every write attempt passes the fence, and a batch renews short windows first. */
   fencedClients(aws: AwsClients): AwsClients {
-    return { ...aws, writeFence: (key: string) => this.fence(key), beforeWrites: (keys: readonly string[]) => this.beforeWrites(keys) };
+    return {
+      ...aws,
+      writeFence: (key: string, operation?: string, minWindowMs?: number) => this.fence(key, operation, minWindowMs),
+      writeWindowMs: (key: string) => this.#manager.validForMs(this.shardOf(key)),
+      beforeWrites: (keys: readonly string[]) => this.beforeWrites(keys),
+    };
   }
 
   /** Before writing `keys`: renew their shards' leases now if their windows run short (see LeaseManager.refresh). */
@@ -177,10 +201,18 @@ export class ControllerLeasing {
     return this.#manager.holds(this.shardOf(key));
   }
 
-  /** Undefined when `key` may be written now; else why not. */
-  fence(key: ResourceKey): string | undefined {
-    if (this.owns(key)) return undefined;
+  /** Undefined when `key` may be written now (and for `minWindowMs` more); else why not. Counted by operation. */
+  fence(key: ResourceKey, operation?: string, minWindowMs = 0): string | undefined {
+    const leftMs = this.#manager.validForMs(this.shardOf(key));
+    if (leftMs > minWindowMs) return undefined;
     this.#fenced.add(key);
+    this.#metrics?.fenced(operation);
+    if (leftMs > 0)
+      return (
+        `${key}: only ${Math.round(leftMs)} ms were left of this replica's (${this.#settings.replicaId}) lease on shard ` +
+        `${this.shardOf(key)}, too little for ${operation ?? "a write"} to be answered inside it, so nothing was sent; ` +
+        `the lease is renewed at the next tick, or the holder reconciles it`
+      );
     return (
       `${key}: this replica (${this.#settings.replicaId}) does not hold a valid ` +
       `lease on shard ${this.shardOf(key)}, so nothing was written; the holder ` +
@@ -194,6 +226,10 @@ export class ControllerLeasing {
   }
 
   #afterTick(held: ReadonlySet<number>, acquired: ReadonlySet<number>, foreign: ReadonlySet<number>): void {
+    this.#metrics?.tick(held, acquired, foreign);
+    const me = this.#settings.replicaId;
+    const mine = new Set(this.#manager.snapshot().shards.flatMap((s) => (s.held || s.holder === me ? [s.shard] : [])));
+    this.#read((key) => !mine.has(this.shardOf(key)));
     if (acquired.size > 0) this.#announce(acquired, foreign);
     if (acquired.size > 0 && this.#catchUp) this.#startCatchUp(this.#catchUp, acquired);
     this.#release(held, acquired);
@@ -241,7 +277,19 @@ export class ControllerLeasing {
     this.#requeue([...due]);
   }
 
-  snapshot(): LeaseSnapshot & { table: string; shardBy: ShardBy; parked: number } {
-    return { ...this.#manager.snapshot(), table: this.#settings.table, shardBy: this.#settings.shardBy, parked: this.#parked.size };
+  /** Set while this replica's shard layout is not the table's: it then holds nothing (layout.ts). */
+  get layoutMismatch(): string | undefined {
+    return this.#layout.problem;
+  }
+
+  snapshot(): LeaseSnapshot & { table: string; shardBy: ShardBy; parked: number; layoutMismatch?: string } {
+    const mismatch = this.#layout.problem;
+    return {
+      ...this.#manager.snapshot(),
+      table: this.#settings.table,
+      shardBy: this.#settings.shardBy,
+      parked: this.#parked.size,
+      ...(mismatch === undefined ? {} : { layoutMismatch: mismatch }),
+    };
   }
 }

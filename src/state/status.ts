@@ -67,6 +67,8 @@ export type StatusDocument = {
     shards: { shard: number; holder: string | undefined; held: boolean }[];
     /** Keys waiting here for their shard's lease, and the work queue's counts (diagnosing a stall). */
     parked?: number;
+    /** Why this replica holds no shard: its --shards/--shard-by differ from the table's (docs/ha.md#changing-the-shard-layout). */
+    layoutMismatch?: string;
     queue?: { waiting: number; inFlight: number; scheduled: number };
   };
   /** Resources we own that no manifest names (docs/prune.md#orphans); absent until the first inventory. */
@@ -150,6 +152,13 @@ export class StatusStore {
     this.#version++;
     this.#count(previous, -1);
     return true;
+  }
+
+  /** Forget the resources `stale` names (leases: those of shards another replica holds now, docs/ha.md#status-of-a-replica). */
+  removeWhere(stale: (key: ResourceKey) => boolean): number {
+    let removed = 0;
+    for (const key of [...this.#resources.keys()]) if (stale(key) && this.remove(key)) removed++;
+    return removed;
   }
 
   /** Frozen: a caller that wants to change it copies it. */

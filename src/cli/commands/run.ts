@@ -179,7 +179,7 @@ export function controllerOptions(flags: RunFlags, explicit: (name: string) => b
     maxCommitBytes: parseByteSize(flags.maxCommitBytes, "--max-commit-bytes"),
     log,
     accountIdHeader: process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] || undefined,
-    lease: leaseSettings(flags),
+    lease: leaseSettings(flags, process.env, explicit),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { StatusDocument } from "../../state/status.js";
 import { commandOutput } from "../print-problems.js";
 import { formatTable } from "../table.js";
+import { EXIT_STANDBY, renderLeases, standbyReason } from "../status-leases.js";
 
 /** `ecs-gitops status`: the per-resource table from a running controller's /status. */
 export function registerStatus(program: Command): void {
@@ -26,8 +27,14 @@ export function registerStatus(program: Command): void {
         return;
       }
       io.out(flags.output === "json" ? JSON.stringify(doc, null, 2) + "\n" : renderStatus(doc));
+      const standby = standbyReason(doc);
+      if (standby !== undefined) io.err(`${standby}\n`);
       process.exitCode =
-        doc.resources.every((r) => r.sync === "Synced" && r.heldBack === undefined) && doc.manifestErrors.length === 0 ? 0 : 1;
+        standby !== undefined
+          ? EXIT_STANDBY
+          : doc.resources.every((r) => r.sync === "Synced" && r.heldBack === undefined) && doc.manifestErrors.length === 0
+            ? 0
+            : 1;
     });
 }
 
@@ -63,5 +70,6 @@ export function renderStatus(doc: StatusDocument): string {
     `${doc.lastGoodCommit && doc.lastGoodCommit !== doc.commit ? ` (last good ${doc.lastGoodCommit})` : ""} ` +
     ` ready=${doc.ready}`;
   const errors = doc.manifestErrors.map((e) => `  ${e.file}:${e.line}:${e.column}  ${e.message}`);
-  return [header, ...lines, ...(errors.length ? ["manifest errors:", ...errors] : [])].join("\n") + "\n";
+  const leases = doc.leases ? renderLeases(doc.leases) : [];
+  return [header, ...lines, ...(errors.length ? ["manifest errors:", ...errors] : []), ...leases].join("\n") + "\n";
 }

@@ -89,7 +89,7 @@ export class HookRunner {
     });
     let task: JsonObject;
     try {
-      task = await fencedWrite(this.#o.aws, request.service, () => runTask(this.#o.aws, input));
+      task = await fencedWrite(this.#o.aws, request.service, () => runTask(this.#o.aws, input), "ecs:RunTask");
     } catch (error) {
       const failure = asEcsGitopsError(error);
       // It may have landed (a lost response): the run stays open and the same token is sent again.
@@ -150,7 +150,8 @@ export class HookRunner {
     }
     if (this.#now().toISOString() < run.deadline) return;
     const reason = `ecs-gitops: hook ${run.hook} ran past its timeout`;
-    const stop = () => fencedWrite(this.#o.aws, run.service, () => stopTask(this.#o.aws, run.cluster, run.taskArn!, reason));
+    const stop = () =>
+      fencedWrite(this.#o.aws, run.service, () => stopTask(this.#o.aws, run.cluster, run.taskArn!, reason), "ecs:StopTask");
     await stop().catch((error: unknown) =>
       this.#o.log.warn(
         { key: run.service, taskArn: run.taskArn, err: asEcsGitopsError(error).message },

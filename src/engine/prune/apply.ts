@@ -82,7 +82,7 @@ async function run(aws: AwsClients, plugin: PrunablePlugin, action: DeleteAction
     aws,
     claim,
     write: async (planned: PlannedCall): Promise<JsonObject> => {
-      const output = await fencedWrite(aws, action.key, () => executeCall(aws, planned));
+      const output = await fencedWrite(aws, action.key, () => executeCall(aws, planned), planned.operation);
       done.push(planned.operation);
       options.onWrite?.(action.key, planned);
       return output;

@@ -1,5 +1,10 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultReplicaId, leaseSettings } from "../../../src/cli/lease-options.js";
+import { runCli } from "../../../src/cli/main.js";
 import type { LeaseFlags } from "../../../src/cli/lease-options.js";
 
 const base: LeaseFlags = { leaseTable: "leases", leaseDuration: "15s", shards: "1", shardBy: "cluster", replicaId: "r1" };
@@ -22,6 +27,52 @@ describe("lease flags", () => {
     expect(leaseSettings({ ...base, leaseDuration: "1s" }, { ECS_GITOPS_ALLOW_SHORT_INTERVALS: "1" })?.durationMs).toBe(1_000);
     expect(() => leaseSettings({ ...base, leaseTable: "", shards: "3" }, {})).toThrow(/--shards needs --lease-table/);
     expect(() => leaseSettings({ ...base, leaseTable: "bad name!" }, {})).toThrow(/not a DynamoDB table name/);
+  });
+
+  it("refuses a lease flag given without a table (flag or environment variable), naming the flag, its variable and what to do", () => {
+    const noTable = { ...base, leaseTable: undefined as unknown as string };
+    for (const name of ["leaseDuration", "shards", "shardBy", "replicaId"]) {
+      const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      expect(() => leaseSettings(noTable, {}, (n) => n === name)).toThrow(
+        expect.objectContaining({
+          code: "InvalidConfig",
+          where: flag,
+          message: expect.stringContaining(`${flag} acts only with --lease-table`),
+        }),
+      );
+    }
+    expect(() => leaseSettings(noTable, {}, (n) => n === "replicaId" || n === "shardBy")).toThrow(
+      /--shard-by, --replica-id act only with --lease-table .*ECS_GITOPS_SHARD_BY, ECS_GITOPS_REPLICA_ID/,
+    );
+    // Defaults alone are no reason to refuse: one replica runs unleased.
+    expect(leaseSettings(noTable, {}, () => false)).toBeUndefined();
+  });
+
+  it("`run` exits 2 on a lease variable set without a table, before it starts anything", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "lease-flags-"));
+    // A controller that started would create its workdir first: refused, nothing was started.
+    const workdir = path.join(dir, "work");
+    process.env["ECS_GITOPS_LEASE_DURATION"] = "40s";
+    try {
+      const io = { out: () => undefined, err: () => undefined };
+      const run = runCli(["run", "--repo", "file:///nowhere.git", "--port", "0", "--workdir", workdir], io);
+      const timeout = new Promise((resolve) => setTimeout(() => resolve("still running"), 15_000).unref());
+      expect(await Promise.race([run, timeout])).toBe(2);
+      expect(existsSync(workdir)).toBe(false);
+    } finally {
+      delete process.env["ECS_GITOPS_LEASE_DURATION"];
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses --shard-by account: one controller reaches one account, so it would put every resource in one shard", () => {
+    expect(() => leaseSettings({ ...base, shardBy: "account", shards: "4" }, {})).toThrow(
+      expect.objectContaining({
+        code: "InvalidConfig",
+        where: "--shard-by",
+        message: expect.stringMatching(/Use --shard-by cluster or hash/),
+      }),
+    );
   });
 
   it("names a replica by its ECS task id, else host and pid (two local replicas never share a name)", () => {
