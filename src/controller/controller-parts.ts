@@ -80,12 +80,12 @@ export async function reconcilerFor(
   });
   const pause = controllerPause(suspends, p.syncWindows, p.requeue, p.log, o.cluster);
   const codeDeploy = new CodeDeployFollower(p.fenced);
-  const deploys = new DeployTracker({ history: p.history, status: p.status, alerts: p.alerts, log: p.log });
+  const records = await openRecords(path.join(o.workDir, "records.json"), { log: p.log, legacySeen: p.drift.legacySeenLive() });
+  const deploys = new DeployTracker({ history: p.history, records, alerts: p.alerts, log: p.log });
   codeDeploy.onOutcome((d) => {
     p.log.info({ key: d.key, deploymentId: d.deploymentId, status: d.status }, "codedeploy deployment");
     deploys.settleCodeDeploy(d, p.now());
   });
-  const records = await openRecords(path.join(o.workDir, "records.json"), { log: p.log, legacySeen: p.drift.legacySeenLive() });
   const reconciler = new Reconciler({
     records,
     hooks,

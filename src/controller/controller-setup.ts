@@ -8,7 +8,6 @@ import type { AlertSink } from "../alerts/types.js";
 import { WebhookSink } from "../alerts/webhook-sink.js";
 import { createAwsClients, putEvents } from "../aws/index.js";
 import type { CallAccounting } from "../aws/index.js";
-import type { HeldBack } from "../engine/desired-state.js";
 import type { AwsClients } from "../aws/index.js";
 import type { Problem } from "../manifests/types.js";
 import { failedCommitLoad, loadCommitInWorker } from "../source/commit-load.js";
@@ -87,13 +86,6 @@ export function logProblems(log: Logger, sha: string, problems: readonly Problem
     );
   else log.error({ commit: sha, errors: problems.length, files }, "manifests have errors; those files stay at the last good commit");
   for (const p of problems.slice(0, 20)) log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
-}
-
-/** /status says which resources run an older commit's spec, and why; cleared once fixed. */
-export function markHeldBack(status: StatusStore, held: ReadonlyMap<string, HeldBack | undefined>): void {
-  for (const [key, value] of held) {
-    if (value !== undefined || status.get(key)?.heldBack !== undefined) status.update(key, { heldBack: value });
-  }
 }
 
 export function awsClientsFor(o: ControllerOptions, calls: CallAccounting): AwsClients {

@@ -5,6 +5,29 @@ import type { PlannedCall } from "../resources/types.js";
 import type { ResourceKey } from "../manifests/types.js";
 import type { Residue } from "../engine/write-residue.js";
 import { CoalescingSaver } from "./coalescing-saver.js";
+import type { HeldBack } from "../engine/desired-state.js";
+import type { Health } from "../resources/types.js";
+import type { DeployRecord } from "./history.js";
+import type { HookRunStatus } from "./hook-runs.js";
+import type { StatusError, SyncStatus } from "./status.js";
+
+/**
+ * What the last look at a resource concluded (a reconcile, a failure, a block, a hook hold): the
+ * sync, health, message and error its status shows. Each look replaces the one before, so what
+ * was set after it (a hook's failure, a rollback's pin) lasts until the next look.
+ */
+export type Look = {
+  sync: SyncStatus;
+  health: Health;
+  message?: string;
+  lastError?: StatusError;
+  /** Whether the open drift episode shows: not after our own write (the next look tells whether it held). */
+  showDrift: boolean;
+  /** A blocking postDeploy hook of the newest deploy failed: Degraded, with the run's message. */
+  hookFailed?: string;
+  /** A rollback's pin holds the service against git: Pinned, with why. */
+  pinned?: string;
+};
 
 /**
  * What the engine remembers about one resource, one record per key. The fields marked persisted
@@ -45,6 +68,14 @@ export type ResourceRecord = {
    * when the revert landed while the controller was down.
    */
   families?: Readonly<Record<string, string>>;
+  /** Memory only: the last look, what its status shows (record-projection.ts). A restart looks again. */
+  look?: Look;
+  /** Memory only, copied at each look: the service's hook runs, newest first (hooks.json keeps them). */
+  hookRuns?: readonly HookRunStatus[];
+  /** Memory only, copied at each look: the last deploys, newest first (history.json keeps them). */
+  history?: readonly DeployRecord[];
+  /** Memory only, set for every commit loaded: the manifest is broken, the resource runs an older commit's spec. */
+  heldBack?: HeldBack;
 };
 
 /** The fields of a record that a restart keeps. */

@@ -2,7 +2,7 @@ import type { ErrorCode } from "../errors.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
 import type { HeldBack } from "../engine/desired-state.js";
 import type { Orphan } from "../engine/prune/types.js";
-import { kindAndName } from "./drift.js";
+import { kindAndName } from "../engine/difference.js";
 import type { Health } from "../resources/types.js";
 import { setCurrentCommit } from "./metrics.js";
 import type { DeployRecord } from "./history.js";

@@ -1,0 +1,42 @@
+import type { HeldBack } from "../engine/desired-state.js";
+import type { ResourceKey } from "../manifests/types.js";
+import type { DriftStatus } from "./drift.js";
+import { statusOf } from "./record-projection.js";
+import type { ResourceRecords } from "./records.js";
+import type { StatusStore } from "./status.js";
+
+/**
+ * The one writer of per-resource status: after a resource's record changed, its status is
+ * computed from it (record-projection.ts) and stored whole. Writers record facts in the record
+ * and never touch the status (test/unit/arch/status-writers.test.ts holds that).
+ */
+export class StatusProjection {
+  readonly #records: ResourceRecords;
+  readonly #status: StatusStore;
+  readonly #drift: (key: ResourceKey) => DriftStatus | undefined;
+
+  constructor(records: ResourceRecords, status: StatusStore, drift: (key: ResourceKey) => DriftStatus | undefined) {
+    this.#records = records;
+    this.#status = status;
+    this.#drift = drift;
+  }
+
+  /** The record of `key` changed: show it. */
+  project(key: ResourceKey): void {
+    this.#status.update(key, statusOf(this.#records.get(key), this.#drift(key)));
+  }
+
+  /** The resource left git (its record is forgotten): it is no longer shown. */
+  remove(key: ResourceKey): void {
+    this.#status.remove(key);
+  }
+
+  /** A commit was loaded: which resources run an older commit's spec (a broken manifest), cleared once fixed. */
+  heldBack(held: ReadonlyMap<ResourceKey, HeldBack | undefined>): void {
+    for (const [key, value] of held) {
+      if (value === undefined && this.#records.get(key).heldBack === undefined) continue;
+      this.#records.update(key, { heldBack: value });
+      this.project(key);
+    }
+  }
+}
