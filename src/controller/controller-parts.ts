@@ -29,7 +29,6 @@ import { startDeployHooks } from "./deploy-hooks-setup.js";
 import { DeployTracker } from "./deploys.js";
 import { PrunePass } from "./prune-pass.js";
 import { Reconciler } from "./reconciler.js";
-import { openRecords } from "../state/record-store.js";
 import type { ResourceRecords } from "../state/records.js";
 import type { ResourceKey } from "../manifests/types.js";
 
@@ -41,6 +40,8 @@ export type ReconcilerParts = {
   region: string;
   status: StatusStore;
   drift: DriftTracker;
+  /** One record per resource (its episodes included), restored from the work dir: the tracker above keeps its episodes there. */
+  records: ResourceRecords;
   alerts: AlertDispatcher;
   history: DeployHistory;
   metrics: ControllerMetrics;
@@ -80,7 +81,7 @@ export async function reconcilerFor(
   });
   const pause = controllerPause(suspends, p.syncWindows, p.requeue, p.log, o.cluster);
   const codeDeploy = new CodeDeployFollower(p.fenced);
-  const records = await openRecords(path.join(o.workDir, "records.json"), { log: p.log, legacySeen: p.drift.legacySeenLive() });
+  const records = p.records;
   const deploys = new DeployTracker({ history: p.history, records, alerts: p.alerts, log: p.log });
   codeDeploy.onOutcome((d) => {
     p.log.info({ key: d.key, deploymentId: d.deploymentId, status: d.status }, "codedeploy deployment");

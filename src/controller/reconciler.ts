@@ -142,10 +142,11 @@ export class Reconciler {
     }
     if (read.type === "gone") {
       // Left git. Prune is off by default (docs/design.md#policy-table): forget it, never delete it.
+      // The episodes end (alerted) before the record that holds them is forgotten.
+      this.#o.alerts.emitAll(this.#o.drift.forget(key, now));
       this.#records.forget(key);
       this.#projection.remove(key);
       this.#o.deploys?.forget(key);
-      this.#o.alerts.emitAll(this.#o.drift.forget(key, now));
       return { stalled: true };
     }
     if (read.type === "failed") return this.#projected(key, recordFailed(this.#o, this.#records, key, desired, read.error, now));
