@@ -40,8 +40,6 @@ export type ReconcilerParts = {
   region: string;
   status: StatusStore;
   drift: DriftTracker;
-  /** One record per resource (its episodes included), restored from the work dir: the tracker above keeps its episodes there. */
-  records: ResourceRecords;
   alerts: AlertDispatcher;
   history: DeployHistory;
   metrics: ControllerMetrics;
@@ -81,14 +79,14 @@ export async function reconcilerFor(
   });
   const pause = controllerPause(suspends, p.syncWindows, p.requeue, p.log, o.cluster);
   const codeDeploy = new CodeDeployFollower(p.fenced);
-  const records = p.records;
+  // One record per resource, restored from the work dir: the tracker keeps the episodes in it, the rest of the engine the rest.
+  const records = p.drift.records;
   const deploys = new DeployTracker({ history: p.history, records, alerts: p.alerts, log: p.log });
   codeDeploy.onOutcome((d) => {
     p.log.info({ key: d.key, deploymentId: d.deploymentId, status: d.status }, "codedeploy deployment");
     deploys.settleCodeDeploy(d, p.now());
   });
   const reconciler = new Reconciler({
-    records,
     hooks,
     paused: pause.paused,
     codeDeploy,

@@ -17,7 +17,6 @@ import { parseRepoLocation } from "../source/repo-url.js";
 import type { Source } from "../source/types.js";
 import { DriftTracker } from "../state/drift.js";
 import { openRecords } from "../state/record-store.js";
-import type { ResourceRecords } from "../state/records.js";
 import { DeployHistory } from "../state/history.js";
 import { StatusStore } from "../state/status.js";
 import type { ControllerMetrics } from "../state/metrics.js";
@@ -97,15 +96,12 @@ export function awsClientsFor(o: ControllerOptions, calls: CallAccounting): AwsC
  * The resource records (their episodes included) and the deploy history as a previous process left
  * them in the work dir; an older version's episodes.json is carried into the records once.
  */
-export async function restoredStores(
-  workDir: string,
-  log: Logger,
-): Promise<{ records: ResourceRecords; drift: DriftTracker; history: DeployHistory }> {
+export async function restoredStores(workDir: string, log: Logger): Promise<{ drift: DriftTracker; history: DeployHistory }> {
   const records = await openRecords(path.join(workDir, "records.json"), { log, legacyEpisodes: path.join(workDir, "episodes.json") });
   const drift = new DriftTracker({ records, log });
   const history = new DeployHistory({ path: path.join(workDir, "history.json"), log });
   await history.restore();
-  return { records, drift, history };
+  return { drift, history };
 }
 
 export function statusStoreFor(o: ControllerOptions, metrics: ControllerMetrics): StatusStore {

@@ -103,8 +103,7 @@ export class Controller {
     this.#aws = setup.awsClientsFor(o, this.#calls);
     const region = o.region ?? (await resolveRegion(this.#aws));
     this.#region = region;
-    const restored = await setup.restoredStores(o.workDir, this.#log);
-    ({ drift: this.#drift, history: this.#history } = restored);
+    ({ drift: this.#drift, history: this.#history } = await setup.restoredStores(o.workDir, this.#log));
     const details = new ResourceDetails();
     const aws = this.#aws;
     const sinks = setup.alertSinks(o, aws, { registry: this.#metrics.registry, log: this.#log, drift: this.#drift, details });
@@ -120,7 +119,6 @@ export class Controller {
       region,
       status: this.#status,
       drift: this.#drift,
-      records: restored.records,
       alerts: this.#alerts,
       history: this.#history,
       metrics: this.#metrics,

@@ -12,7 +12,7 @@ import { identityOf, isInterruptedDeploy } from "../engine/observed.js";
 import type { QueueResult } from "./queue.js";
 import { pluginFor } from "../resources/registry.js";
 import { applies, changedCount, decide } from "./policy.js";
-import { ResourceRecords } from "../state/records.js";
+import type { ResourceRecords } from "../state/records.js";
 import { reconciledLook } from "../state/record-projection.js";
 import { StatusProjection } from "../state/status-projection.js";
 import type { ReconcilerOptions, ReconcilerSettings } from "./reconciler-options.js";
@@ -55,9 +55,9 @@ export class Reconciler {
   constructor(options: ReconcilerOptions) {
     this.#o = { ...options };
     this.#resyncPhase = (options.random ?? Math.random)();
-    // The controller passes the records restored from the work dir (records.json); unit tests, memory-only ones.
-    this.#records = options.records ?? new ResourceRecords();
-    this.#projection = new StatusProjection(this.#records, options.status, (key) => this.#o.drift.driftStatus(key));
+    // The records restored from the work dir (records.json), which the drift tracker keeps its episodes in too.
+    this.#records = options.drift.records;
+    this.#projection = new StatusProjection(this.#records, options.status);
     this.#reads = new BatchReader(
       async (keys) => {
         const context = { o: this.#o, records: this.#records, desired: this.#desired, now: this.#now(), upcoming: this.#o.upcoming?.() };

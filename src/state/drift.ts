@@ -60,6 +60,11 @@ export class DriftTracker {
     this.#healWindowMs = options.healWindowMs ?? 3_600_000;
   }
 
+  /** The records the episodes live in: the reconciler's, so a resource's status sees its episode. */
+  get records(): ResourceRecords {
+    return this.#records;
+  }
+
   observe(key: ResourceKey, observation: DriftObservation): AlertEvent[] {
     const { now } = observation;
     const open = this.#records.get(key).driftEpisode;

@@ -1,5 +1,4 @@
 import type { HealthVerdict } from "../resources/types.js";
-import type { DriftStatus } from "./drift.js";
 import type { Look, ResourceRecord } from "./records.js";
 import type { ResourcePatch, StatusError, SyncStatus } from "./status.js";
 
@@ -57,18 +56,20 @@ export function withPin(look: Look | undefined, message: string): Look {
 }
 
 /**
- * The whole status of a resource from its record and its open drift episode. Every field is
- * given (undefined clears it), in the order /status has always listed them: a field first shown
- * later (drift, hooks, history) comes after the others.
+ * The whole status of a resource from its record alone (its open drift episode included). Every
+ * field is given (undefined clears it), in the order /status has always listed them: a field
+ * first shown later (drift, hooks, history) comes after the others.
  */
-export function statusOf(record: Readonly<ResourceRecord>, drift: DriftStatus | undefined): ResourcePatch {
+export function statusOf(record: Readonly<ResourceRecord>): ResourcePatch {
   const look = record.look;
+  const drift = record.driftEpisode;
   return {
     sync: look === undefined ? undefined : look.pinned === undefined ? look.sync : "Pinned",
     health: look === undefined ? undefined : shownHealth(look),
     message: look?.pinned ?? look?.hookFailed ?? look?.message,
     lastError: look?.lastError,
-    drift: look?.showDrift === true && drift ? { since: drift.firstSeen, fields: drift.fields.map((f) => f.path) } : undefined,
+    drift:
+      look?.showDrift === true && drift ? { since: drift.firstSeen, fields: (record.driftFields ?? []).map((f) => f.path) } : undefined,
     lastAppliedRevision: record.lastAppliedCommit,
     lastAppliedAt: record.lastAppliedAt,
     heldBack: record.heldBack,

@@ -1,6 +1,5 @@
 import type { HeldBack } from "../engine/desired-state.js";
 import type { ResourceKey } from "../manifests/types.js";
-import type { DriftStatus } from "./drift.js";
 import { statusOf } from "./record-projection.js";
 import type { ResourceRecords } from "./records.js";
 import type { StatusStore } from "./status.js";
@@ -13,17 +12,15 @@ import type { StatusStore } from "./status.js";
 export class StatusProjection {
   readonly #records: ResourceRecords;
   readonly #status: StatusStore;
-  readonly #drift: (key: ResourceKey) => DriftStatus | undefined;
 
-  constructor(records: ResourceRecords, status: StatusStore, drift: (key: ResourceKey) => DriftStatus | undefined) {
+  constructor(records: ResourceRecords, status: StatusStore) {
     this.#records = records;
     this.#status = status;
-    this.#drift = drift;
   }
 
   /** The record of `key` changed: show it. */
   project(key: ResourceKey): void {
-    this.#status.update(key, statusOf(this.#records.get(key), this.#drift(key)));
+    this.#status.update(key, statusOf(this.#records.get(key)));
   }
 
   /** The resource left git (its record is forgotten): it is no longer shown. */

@@ -67,7 +67,7 @@ async function world() {
   const alerts: AlertEvent[] = [];
   const tracker = new DeployTracker({ history, records, alerts: { emitAll: (events) => void alerts.push(...events) }, log });
   // The status the reconciler's projection shows once the tracker recorded its facts.
-  const status = { get: (key: string) => statusOf(records.get(key), undefined) };
+  const status = { get: (key: string) => statusOf(records.get(key)) };
   return { file, history, records, status, alerts, tracker };
 }
 

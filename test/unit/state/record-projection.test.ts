@@ -24,16 +24,24 @@ const DRIFT: DriftStatus = {
 };
 
 /** One look: the record it left (its persisted fields as given, the look from the reconcile) and the open episode. */
-type Step = { record: ResourceRecord; drift: DriftStatus | undefined };
+type Step = ResourceRecord;
+
+/** A record with the open episode as the drift tracker keeps it there. */
+function withDrift(record: ResourceRecord, drift: DriftStatus | undefined): ResourceRecord {
+  if (drift === undefined) return record;
+  const episode = { kind: "ScheduledRule", name: "reports", commit: "a1", fingerprint: "f", firstSeen: drift.firstSeen } as const;
+  const state = { reportedPaths: drift.fields.map((f) => f.path), healing: false, healSuspended: false, suspensionReported: false };
+  return { ...record, driftEpisode: { ...episode, ...state }, driftFields: drift.fields };
+}
 
 function reconciled(record: ResourceRecord, r: Reconciled & { drift: DriftStatus | undefined }): Step {
-  return { record: { ...record, look: reconciledLook(r) }, drift: r.drift };
+  return withDrift({ ...record, look: reconciledLook(r) }, r.drift);
 }
 
 /** The /status entry a series of looks leaves, as JSON text: field order included. */
 function shown(steps: Step[]): string {
   const store = new StatusStore({ source: { url: "repo", branch: "main", path: "." } });
-  for (const step of steps) store.update(KEY, statusOf(step.record, step.drift));
+  for (const step of steps) store.update(KEY, statusOf(step));
   return JSON.stringify(store.snapshot().resources[0]);
 }
 
@@ -196,8 +204,8 @@ describe("each writer's fact, as the status shows it", () => {
       { sync: "Synced", health: "Healthy", message: "exists", history: [DEPLOY], hooks: [RUN] },
     ],
   ])("%s", (_what, record, expected) => {
-    expect(statusOf(record, DRIFT)).toMatchObject(expected);
+    expect(statusOf(withDrift(record, DRIFT))).toMatchObject(expected);
     for (const [field, value] of Object.entries(expected))
-      if (value === undefined) expect(statusOf(record, DRIFT)[field as "sync"]).toBeUndefined();
+      if (value === undefined) expect(statusOf(withDrift(record, DRIFT))[field as "sync"]).toBeUndefined();
   });
 });
