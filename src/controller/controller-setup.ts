@@ -17,6 +17,7 @@ import { parseRepoLocation } from "../source/repo-url.js";
 import type { Source } from "../source/types.js";
 import { DriftTracker } from "../state/drift.js";
 import { openRecords } from "../state/record-store.js";
+import { registerRecordGauges } from "../state/record-metrics.js";
 import { DeployHistory } from "../state/history.js";
 import { StatusStore } from "../state/status.js";
 import type { ControllerMetrics } from "../state/metrics.js";
@@ -36,9 +37,9 @@ export function alertSinks(
   aws: AwsClients,
   parts: { registry: Registry; log: Logger; drift: DriftTracker; details: ResourceDetails },
 ): AlertSink[] {
-  const metricsSink = new MetricsSink({ registry: parts.registry });
-  metricsSink.seed(parts.drift.openAlerts());
-  const sinks: AlertSink[] = [new LogSink(parts.log), metricsSink, parts.details];
+  // The open-episode gauges are read from the records at each scrape: right after a restart too.
+  registerRecordGauges(parts.registry, parts.drift.records);
+  const sinks: AlertSink[] = [new LogSink(parts.log), new MetricsSink({ registry: parts.registry }), parts.details];
   const bus = o.alertEventBus;
   if (bus) sinks.push(new EventBridgeSink({ publish: (entries) => putEvents(aws, bus, entries) }));
   if (o.alertWebhook)

@@ -5,7 +5,7 @@ import type { Kind, ResourceKey } from "../manifests/types.js";
 import { actionOf, episodeFields, openedEvent, syncEvent } from "./drift-episode.js";
 import type { DriftEpisode } from "./drift-episode.js";
 import { ResourceRecords } from "./records.js";
-import { parseDate, parseTimeMs } from "../time.js";
+import { parseTimeMs } from "../time.js";
 
 export { classifyDifference, driftFingerprint, handMadeRevisions, kindAndName } from "../engine/difference.js";
 import { driftFingerprint, kindAndName } from "../engine/difference.js";
@@ -163,7 +163,7 @@ export class DriftTracker {
     }
     const open = record.syncEpisode;
     if (open !== undefined) {
-      this.#records.update(key, { syncEpisode: { ...open, fingerprint: error.code }, syncError: { ...error } });
+      this.#records.update(key, { syncEpisode: { ...open, fingerprint: error.code } });
       return [];
     }
     const episode = {
@@ -173,7 +173,7 @@ export class DriftTracker {
       fingerprint: error.code,
       firstSeen: now.toISOString(),
     };
-    this.#records.update(key, { syncEpisode: episode, syncError: { ...error } });
+    this.#records.update(key, { syncEpisode: episode });
     const event = syncEvent("sync.failed", key, episode, now);
     event.error = { ...error };
     if (healFailed) event.action = "heal-failed";
@@ -183,7 +183,7 @@ export class DriftTracker {
   syncSucceeded(key: ResourceKey, now: Date): AlertEvent[] {
     const open = this.#records.get(key).syncEpisode;
     if (open === undefined) return [];
-    this.#records.update(key, { syncEpisode: undefined, syncError: undefined });
+    this.#records.update(key, { syncEpisode: undefined });
     return [syncEvent("sync.recovered", key, open, now)];
   }
 
@@ -196,7 +196,7 @@ export class DriftTracker {
         ...this.#resolve(key, drift, { kind: drift.kind, name: drift.name, commit: drift.commit, changes: [], now, resolution: "deleted" }),
       );
     if (sync !== undefined) events.push({ ...syncEvent("sync.recovered", key, sync, now), resolution: "deleted" });
-    this.#records.update(key, { syncEpisode: undefined, syncError: undefined, heals: undefined });
+    this.#records.update(key, { syncEpisode: undefined, heals: undefined });
     return events;
   }
 
@@ -206,22 +206,6 @@ export class DriftTracker {
       .keys()
       .filter((key) => this.#records.get(key).driftEpisode !== undefined || this.#records.get(key).syncEpisode !== undefined)
       .sort();
-  }
-
-  /** One event per open episode, as it opened, to seed gauges after a restart (MetricsSink.seed). Not for sending. */
-  openAlerts(): AlertEvent[] {
-    const keys = this.openKeys();
-    const drift = keys.flatMap((key) => {
-      const { driftEpisode: e, driftFields } = this.#records.get(key);
-      return e === undefined ? [] : [openedEvent(key, e, driftFields ?? [], parseDate(e.firstSeen), false)];
-    });
-    const sync = keys.flatMap((key) => {
-      const { syncEpisode: e, syncError } = this.#records.get(key);
-      return e === undefined
-        ? []
-        : [{ ...syncEvent("sync.failed", key, e, parseDate(e.firstSeen)), error: errorOf(e.fingerprint, syncError) }];
-    });
-    return [...drift, ...sync];
   }
 
   driftStatus(key: ResourceKey): DriftStatus | undefined {
@@ -278,9 +262,4 @@ export class DriftTracker {
   #healsLeft(key: ResourceKey, fingerprint: string, now: Date): number {
     return Math.max(0, this.#maxHeals - this.#healsWithin(key, now).filter((h) => h.fingerprint === fingerprint).length);
   }
-}
-
-/** A failure restored from before a restart: its code stands in for the message, which stayed in memory. */
-function errorOf(code: string, error: { code: string; message: string } | undefined): { code: string; message: string } {
-  return error ? { ...error } : { code, message: "(before restart)" };
 }

@@ -79,8 +79,6 @@ export type ResourceRecord = {
   driftFields?: readonly Change[];
   /** Persisted. The open sync-failure episode: `sync.failed` once, `sync.recovered` once, also across a restart. */
   syncEpisode?: SyncEpisode;
-  /** Memory only: the failure's last error; after a restart its code stands in for it. */
-  syncError?: { code: string; message: string };
   /** Persisted. This resource's self-heals within the heal window: the budget against fighting someone. */
   heals?: readonly Heal[];
   /** Memory only: the last look, what its status shows (record-projection.ts). A restart looks again. */

@@ -14,6 +14,8 @@ import {
 } from "../../../src/state/drift.js";
 import type { DriftObservation } from "../../../src/state/drift.js";
 import { openRecords } from "../../../src/state/record-store.js";
+import { registerRecordGauges } from "../../../src/state/record-metrics.js";
+import { Registry } from "prom-client";
 import { ResourceRecords } from "../../../src/state/records.js";
 import { parseResourceKey } from "../../../src/manifests/identity.js";
 import type { LiveSnapshot } from "../../../src/engine/planner.js";
@@ -462,15 +464,18 @@ describe("DriftTracker persistence", () => {
     expect(tracker.observe(KEY, obs(5, scaled))).toEqual([]);
   });
 
-  it("gives the open episodes as alerts to seed gauges after a restart", async () => {
+  it("shows the episodes restored after a restart in the gauges at once, with no alert sent", async () => {
     const path = join(dir, "records.json");
     const first = await restarted(path);
     first.observe(KEY, obs(0, scaled));
+    first.syncFailed("TaskDefinition/web", { code: "InvalidRequest", message: "bad" }, at(0));
     await first.flush();
     const second = await restarted(path);
-    expect(second.openAlerts()).toMatchObject([
-      { type: "drift.opened", key: KEY, kind: "Service", name: "web", firstSeen: at(0).toISOString() },
-    ]);
+    const registry = new Registry();
+    registerRecordGauges(registry, second.records);
+    const values = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values.map((v) => ({ ...v.labels }));
+    expect(await values("ecs_gitops_drift_active")).toEqual([{ kind: "Service", name: "web" }]);
+    expect(await values("ecs_gitops_sync_failing")).toEqual([{ kind: "TaskDefinition", name: "web" }]);
   });
 });
 
