@@ -142,14 +142,17 @@ export class Reconciler {
     }
     if (read.type === "gone") {
       // Left git. Prune is off by default (docs/design.md#policy-table): forget it, never delete it.
-      // The episodes end (alerted) before the record that holds them is forgotten.
-      this.#o.alerts.emitAll(this.#o.drift.forget(key, now));
+      this.#o.alerts.emitAll(this.#o.drift.forget(key, now)); // before the record that holds the episodes is forgotten
       this.#records.forget(key);
       this.#projection.remove(key);
       this.#o.deploys?.forget(key);
       return { stalled: true };
     }
-    if (read.type === "failed") return this.#projected(key, recordFailed(this.#o, this.#records, key, desired, read.error, now));
+    if (read.type === "failed") {
+      const failed = recordFailed(this.#o, this.#records, key, desired, read.error, now);
+      this.#projection.project(key);
+      return failed;
+    }
     const { action, result, snapshot } = read;
     if (action === undefined) return { retry: true };
     const settings = this.#o.settings;
@@ -330,12 +333,6 @@ export class Reconciler {
     // The reader's caches follow our own writes, so the next resync reads nothing extra.
     this.#o.reader.recordWrites(writes);
     this.#o.codeDeploy?.noteWrites(writes);
-  }
-
-  /** A reconcile that ends before the hooks and deploys had their say: its record is shown as it is. */
-  #projected(key: ResourceKey, result: QueueResult): QueueResult {
-    this.#projection.project(key);
-    return result;
   }
 
   /** Wait for the records' pending saves (shutdown). */

@@ -122,12 +122,16 @@ export async function openRecords(path: string, options: { log?: Logger; legacyE
   const records = new ResourceRecords({ restored, store, ...(log && { log }) });
   if (legacy === undefined) return records;
   log?.info({ path, migrated }, "drift episodes and seen-live hashes carried over from episodes.json into the resource records");
-  try {
-    await store.save(records.serialize());
-    await rm(options.legacyEpisodes!, { force: true });
-  } catch (error) {
-    log?.warn({ err: error, path }, "could not save the migrated resource records; episodes.json is kept and read again at the next start");
-  }
+  const saved = await store.save(records.serialize()).then(
+    () => true,
+    (error: unknown) =>
+      log?.warn({ err: error, path }, "could not save the migrated resource records; episodes.json is kept for the next start"),
+  );
+  // Once records.json holds them (version 2), episodes.json is never read again: a leftover is only clutter.
+  if (saved === true)
+    await rm(options.legacyEpisodes!, { force: true }).catch((error: unknown) =>
+      log?.warn({ err: error }, "could not remove episodes.json"),
+    );
   return records;
 }
 
