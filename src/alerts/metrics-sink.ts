@@ -3,50 +3,29 @@ import type { Registry } from "prom-client";
 import { assertNever } from "../assert-never.js";
 import type { AlertEvent, AlertSink } from "./types.js";
 
-type KindName = "kind" | "name";
-
 /**
- * Alerts as Prometheus series: `ecs_gitops_drift_active{kind,name}` and
- * `ecs_gitops_sync_failing{kind,name}` are 1 while an episode is open and removed when it ends
- * (no ever-growing set of zero series); `ecs_gitops_drift_total{kind}` counts episodes.
+ * Alerts as Prometheus series: `ecs_gitops_drift_total{kind}` counts the episodes opened. The
+ * gauges of open episodes (`ecs_gitops_drift_active`, `ecs_gitops_sync_failing`) are computed from
+ * the resource records instead (state/record-metrics.ts): what is open is a fact of the record.
  */
 export class MetricsSink implements AlertSink {
   readonly name = "metrics";
-  readonly #driftActive: Gauge<KindName>;
   readonly #driftTotal: Counter<"kind">;
-  readonly #syncFailing: Gauge<KindName>;
 
   constructor(options: { registry: Registry }) {
-    const { registry } = options;
-    this.#driftActive = gaugeIn(
-      registry,
-      "ecs_gitops_drift_active",
-      "1 while a managed resource has drifted from its last applied commit",
-      ["kind", "name"],
-    );
-    this.#driftTotal = counterIn(registry, "ecs_gitops_drift_total", "Drift episodes opened", ["kind"]);
-    this.#syncFailing = gaugeIn(registry, "ecs_gitops_sync_failing", "1 while syncing a managed resource fails or is stalled", [
-      "kind",
-      "name",
-    ]);
+    this.#driftTotal = counterIn(options.registry, "ecs_gitops_drift_total", "Drift episodes opened", ["kind"]);
   }
 
   async send(event: AlertEvent): Promise<void> {
-    // Episodes (the only alerts counted here) are always about one resource, so kind is present.
-    const labels = { kind: event.kind ?? "", name: event.name };
     switch (event.type) {
       case "drift.opened":
-        this.#driftActive.set(labels, 1);
-        if (event.update === undefined) this.#driftTotal.inc({ kind: labels.kind });
+        // Episodes (the only alerts counted here) are always about one resource, so kind is present.
+        if (event.update === undefined) this.#driftTotal.inc({ kind: event.kind ?? "" });
         return;
+      // The open-episode gauges follow the records, not the alerts.
       case "drift.resolved":
-        this.#driftActive.remove(labels);
-        return;
       case "sync.failed":
-        this.#syncFailing.set(labels, 1);
-        return;
       case "sync.recovered":
-        this.#syncFailing.remove(labels);
         return;
       case "deploy.succeeded":
       case "deploy.failed":
@@ -61,18 +40,6 @@ export class MetricsSink implements AlertSink {
         return;
       default:
         assertNever(event.type);
-    }
-  }
-
-  /**
-   * Restore the gauges for episodes that were open before a restart (DriftTracker.openAlerts()),
-   * without counting them again: the tracker does not re-alert them, so nothing else would.
-   */
-  seed(openEpisodes: readonly AlertEvent[]): void {
-    for (const event of openEpisodes) {
-      const labels = { kind: event.kind ?? "", name: event.name };
-      if (event.type === "drift.opened") this.#driftActive.set(labels, 1);
-      if (event.type === "sync.failed") this.#syncFailing.set(labels, 1);
     }
   }
 }

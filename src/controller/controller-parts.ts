@@ -29,7 +29,6 @@ import { startDeployHooks } from "./deploy-hooks-setup.js";
 import { DeployTracker } from "./deploys.js";
 import { PrunePass } from "./prune-pass.js";
 import { Reconciler } from "./reconciler.js";
-import { openRecords } from "../state/record-store.js";
 import type { ResourceRecords } from "../state/records.js";
 import type { ResourceKey } from "../manifests/types.js";
 
@@ -80,14 +79,14 @@ export async function reconcilerFor(
   });
   const pause = controllerPause(suspends, p.syncWindows, p.requeue, p.log, o.cluster);
   const codeDeploy = new CodeDeployFollower(p.fenced);
-  const deploys = new DeployTracker({ history: p.history, status: p.status, alerts: p.alerts, log: p.log });
+  // One record per resource, restored from the work dir: the tracker keeps the episodes in it, the rest of the engine the rest.
+  const records = p.drift.records;
+  const deploys = new DeployTracker({ history: p.history, records, alerts: p.alerts, log: p.log });
   codeDeploy.onOutcome((d) => {
     p.log.info({ key: d.key, deploymentId: d.deploymentId, status: d.status }, "codedeploy deployment");
     deploys.settleCodeDeploy(d, p.now());
   });
-  const records = await openRecords(path.join(o.workDir, "records.json"), { log: p.log, legacySeen: p.drift.legacySeenLive() });
   const reconciler = new Reconciler({
-    records,
     hooks,
     paused: pause.paused,
     codeDeploy,

@@ -8,7 +8,6 @@ import type { AlertSink } from "../alerts/types.js";
 import { WebhookSink } from "../alerts/webhook-sink.js";
 import { createAwsClients, putEvents } from "../aws/index.js";
 import type { CallAccounting } from "../aws/index.js";
-import type { HeldBack } from "../engine/desired-state.js";
 import type { AwsClients } from "../aws/index.js";
 import type { Problem } from "../manifests/types.js";
 import { failedCommitLoad, loadCommitInWorker } from "../source/commit-load.js";
@@ -17,7 +16,8 @@ import { LocalCheckoutSource } from "../source/local.js";
 import { parseRepoLocation } from "../source/repo-url.js";
 import type { Source } from "../source/types.js";
 import { DriftTracker } from "../state/drift.js";
-import { FileEpisodeStore } from "../state/drift-store.js";
+import { openRecords } from "../state/record-store.js";
+import { registerRecordGauges } from "../state/record-metrics.js";
 import { DeployHistory } from "../state/history.js";
 import { StatusStore } from "../state/status.js";
 import type { ControllerMetrics } from "../state/metrics.js";
@@ -37,9 +37,9 @@ export function alertSinks(
   aws: AwsClients,
   parts: { registry: Registry; log: Logger; drift: DriftTracker; details: ResourceDetails },
 ): AlertSink[] {
-  const metricsSink = new MetricsSink({ registry: parts.registry });
-  metricsSink.seed(parts.drift.openAlerts());
-  const sinks: AlertSink[] = [new LogSink(parts.log), metricsSink, parts.details];
+  // The open-episode gauges are read from the records at each scrape: right after a restart too.
+  registerRecordGauges(parts.registry, parts.drift.records);
+  const sinks: AlertSink[] = [new LogSink(parts.log), new MetricsSink({ registry: parts.registry }), parts.details];
   const bus = o.alertEventBus;
   if (bus) sinks.push(new EventBridgeSink({ publish: (entries) => putEvents(aws, bus, entries) }));
   if (o.alertWebhook)
@@ -89,21 +89,17 @@ export function logProblems(log: Logger, sha: string, problems: readonly Problem
   for (const p of problems.slice(0, 20)) log.error({ file: p.file, line: p.line, column: p.column, code: p.code }, p.message);
 }
 
-/** /status says which resources run an older commit's spec, and why; cleared once fixed. */
-export function markHeldBack(status: StatusStore, held: ReadonlyMap<string, HeldBack | undefined>): void {
-  for (const [key, value] of held) {
-    if (value !== undefined || status.get(key)?.heldBack !== undefined) status.update(key, { heldBack: value });
-  }
-}
-
 export function awsClientsFor(o: ControllerOptions, calls: CallAccounting): AwsClients {
   return createAwsClients({ region: o.region, endpoint: o.endpoint, calls, accountIdHeader: o.accountIdHeader, rateLimit: o.rateLimit });
 }
 
-/** Drift episodes and deploy history as a previous process left them in the work dir. */
+/**
+ * The resource records (their episodes included) and the deploy history as a previous process left
+ * them in the work dir; an older version's episodes.json is carried into the records once.
+ */
 export async function restoredStores(workDir: string, log: Logger): Promise<{ drift: DriftTracker; history: DeployHistory }> {
-  const drift = new DriftTracker({ store: new FileEpisodeStore(path.join(workDir, "episodes.json"), { log }), log });
-  await drift.restore();
+  const records = await openRecords(path.join(workDir, "records.json"), { log, legacyEpisodes: path.join(workDir, "episodes.json") });
+  const drift = new DriftTracker({ records, log });
   const history = new DeployHistory({ path: path.join(workDir, "history.json"), log });
   await history.restore();
   return { drift, history };

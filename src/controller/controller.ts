@@ -146,7 +146,7 @@ export class Controller {
       leasing.catchUpWith(() => (this.#source === undefined ? Promise.resolve() : this.#polls.fresh()));
       // Another replica's hold makes this replica's family hashes of those keys stale (docs/records.md).
       leasing.onShardsAcquired(({ foreign }) => built.records.forgetFamilies((key) => foreign.has(leasing.shardOf(key))));
-      leasing.onShardsRead((notMine) => this.#status.removeWhere(notMine));
+      leasing.onShardsRead((notMine) => reconciler.projection.hideWhere(notMine));
       await leasing.start();
     }
     this.#source = setup.sourceOf(o, this.#log, this.#metrics);
@@ -281,7 +281,7 @@ export class Controller {
       // another cluster and drop the ignore rules. Keep the last good commit in force entirely.
       this.#status.setManifestErrors(configProblems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
       this.#status.setCommit({ commit: sha, ...(previous?.lastGoodCommit ? { lastGoodCommit: previous.lastGoodCommit } : {}) });
-      if (previous) setup.markHeldBack(this.#status, heldBack({ ...previous, problems: configProblems }, sha));
+      if (previous) this.#reconciler!.projection.heldBack(heldBack({ ...previous, problems: configProblems }, sha));
       setup.logProblems(this.#log, sha, configProblems, "unloadable");
       // Nothing new to reconcile: readiness must not wait for a commit that will never load.
       this.#readyWhenIdle();
@@ -295,7 +295,7 @@ export class Controller {
     this.#status.setCommit({ commit: sha, ...(state.lastGoodCommit ? { lastGoodCommit: state.lastGoodCommit } : {}) });
     setCurrentCommit(this.#metrics, sha);
     this.#status.setManifestErrors(state.problems.map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })));
-    setup.markHeldBack(this.#status, heldBack(state, sha));
+    this.#reconciler!.projection.heldBack(heldBack(state, sha));
     if (state.problems.length > 0) setup.logProblems(this.#log, sha, state.problems, state.brokenFiles);
     const reconciler = this.#reconciler!;
     reconciler.updateSettings({

@@ -14,7 +14,8 @@ import type { Action, PlannedCall } from "../resources/types.js";
 import { hookRunStatus } from "../state/hook-runs.js";
 import type { HookRun } from "../state/hook-runs.js";
 import type { QueueResult } from "./queue.js";
-import type { StatusStore } from "../state/status.js";
+import { heldLook, withHookFailed } from "../state/record-projection.js";
+import type { ResourceRecords } from "../state/records.js";
 import type { Verdict } from "./policy.js";
 
 /** Why a service's deploy does not go out in this wave: its preDeploy hooks run, or one failed. */
@@ -186,51 +187,43 @@ function idOf(manifest: Manifest, revision: string, hook: { phase: HookPhase; na
 export { HookRunner };
 
 /**
- * A key's reconcile result with its hooks: a service held by its hooks gets the hold's status and
- * requeue (`record` is not called), every Service shows its hook runs, and one with a hook task
+ * A key's reconcile result with its hooks: a service held by its hooks gets the hold's look and
+ * requeue (`record` is not called), every Service records its hook runs, and one with a hook task
  * running is looked at again every progress poll, or every resync when that is shorter.
  */
 export function recordWithHooks(
   hooks: DeployHooks | undefined,
-  status: StatusStore,
+  records: ResourceRecords,
   key: ResourceKey,
   hold: HookHold | undefined,
   record: () => QueueResult,
   timing: { now: Date; progressPollMs: number; resyncMs: number },
 ): QueueResult {
   const pollMs = Math.min(timing.progressPollMs, timing.resyncMs);
-  const result = hold ? recordHold(status, key, hold, timing.now, pollMs) : record();
+  const result = hold ? recordHold(records, key, hold, timing.now, pollMs) : record();
   if (hooks === undefined || !key.startsWith("Service/")) return result;
   const runs = hooks.runsOf(key);
-  status.update(key, { hooks: runs.map(hookRunStatus) });
   // A blocking postDeploy hook that failed for the newest deploy marks the service Degraded until the next one.
   const failedAfter = runs.find(
     (r) => r.revision === runs[0]?.revision && r.phase === "postDeploy" && r.blocking && r.outcome === "failed",
   );
-  if (failedAfter && !hold) status.update(key, { health: "Degraded", message: describeRun(failedAfter) });
+  const look = failedAfter && !hold ? { look: withHookFailed(records.get(key).look, describeRun(failedAfter)) } : {};
+  records.update(key, { hookRuns: runs.map(hookRunStatus), ...look });
   return hooks.isRunning(key) && "requeueAfterMs" in result ? { requeueAfterMs: pollMs } : result;
 }
 
 /**
- * Status and requeue of a service held by its hooks: a running hook is Progressing and looked at
- * again soon; a failed blocking one is Degraded and stalls until the next commit.
+ * The look and requeue of a service held by its hooks: a running hook is Progressing and looked
+ * at again soon; a failed blocking one is Degraded and stalls until the next commit.
  */
 export function recordHold(
-  status: StatusStore,
+  records: ResourceRecords,
   key: ResourceKey,
   hold: HookHold,
   now: Date,
   progressPollMs: number,
 ): { requeueAfterMs: number } | { stalled: true } {
-  if (hold.type === "wait") {
-    status.update(key, { sync: "OutOfSync", health: "Progressing", message: hold.message, lastError: undefined });
-    return { requeueAfterMs: progressPollMs };
-  }
-  status.update(key, {
-    sync: "OutOfSync",
-    health: "Degraded",
-    message: hold.message,
-    lastError: { code: "HookFailed", message: hold.message, at: now.toISOString() },
-  });
-  return { stalled: true };
+  const error = hold.type === "failed" ? { code: "HookFailed" as const, message: hold.message, at: now.toISOString() } : undefined;
+  records.update(key, { look: heldLook(records.get(key).look, { message: hold.message, error }) });
+  return hold.type === "wait" ? { requeueAfterMs: progressPollMs } : { stalled: true };
 }

@@ -13,12 +13,14 @@ import { tagListToMap } from "../resources/common/tags.js";
 import { pinnedRevision } from "../resources/service/deploy-controls.js";
 import type { DeployHistory, DeployOutcome, DeployRecord, DeployTrigger } from "../state/history.js";
 import { recoverHistory } from "../state/recover-history.js";
-import type { StatusStore } from "../state/status.js";
+import { withPin } from "../state/record-projection.js";
+import type { ResourceRecords } from "../state/records.js";
 import { parseTimeMs } from "../time.js";
 
 export type DeployTrackerOptions = {
   history: DeployHistory;
-  status: StatusStore;
+  /** Where the history and a pin are recorded for the resource's status. */
+  records: Pick<ResourceRecords, "get" | "update">;
   alerts: { emitAll(events: readonly AlertEvent[]): void };
   log: Logger;
   /** A rollout not settled after this long is recorded as timedOut. Default 10 min. */
@@ -131,21 +133,21 @@ export class DeployTracker {
     this.#close({ key: outcome.key, kind: "Service", name }, result, now, result === "failed" ? outcome.health.message : undefined);
   }
 
-  /** After the reconcile wrote the status: the pin's status and daily alert, and the history on /status. */
+  /** After the reconcile recorded its look: the pin (over the look) and its daily alert, and the history, in the record. */
   afterRecord(manifest: Manifest, snapshot: LiveSnapshot, now: Date, pinLifted: boolean): void {
     if (manifest.kind !== "Service") return;
     const key = manifest.key;
     const service = snapshot.services.get(key);
     const pin = pinLifted ? undefined : pinnedRevision(tagListToMap(service?.["tags"]));
     const history = this.#o.history.list(key);
-    if (history.length > 0) this.#o.status.update(key, { history });
+    if (history.length > 0) this.#o.records.update(key, { history });
     if (pin === undefined) {
       this.#o.history.noteRollbackAlert(key, undefined);
       return;
     }
     const message =
       `pinned to ${pin} by a rollback: git's revision is not deployed until ` + `\`ecs-gitops release ${key}\` or git names it again`;
-    this.#o.status.update(key, { sync: "Pinned", message });
+    this.#o.records.update(key, { look: withPin(this.#o.records.get(key).look, message) });
     if (!this.#o.history.rollbackAlertDue(key, now, this.#o.rollbackAlertEveryMs ?? DAY_MS)) return;
     const since = history.find((r) => r.trigger === "rollback" && r.revision === pin)?.startedAt ?? now.toISOString();
     this.#o.alerts.emitAll([

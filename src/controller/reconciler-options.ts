@@ -5,7 +5,6 @@ import type { SecretMatcher } from "../diff/mask.js";
 import type { Action } from "../resources/types.js";
 import type { ApplyOptions, ApplyResult } from "../engine/applier.js";
 import type { DriftTracker } from "../state/drift.js";
-import type { ResourceRecords } from "../state/records.js";
 import type { LiveReader } from "../engine/live-state.js";
 import type { ControllerMetrics } from "../state/metrics.js";
 import type { Planner } from "../engine/read-plan.js";
@@ -35,9 +34,8 @@ export type ReconcilerOptions = {
   /** Default: planAll. */
   plan?: Planner | undefined;
   status: StatusStore;
+  /** Keeps the episodes in the records (records.ts), one per resource, which the reconciler keeps the rest of its facts in too. */
   drift: DriftTracker;
-  /** One record per resource (records.ts), restored from the work dir; unset: a fresh memory-only one. */
-  records?: ResourceRecords | undefined;
   alerts: AlertDispatcher;
   /** Follows started deployments, keeps the deploy history and rollback pins (docs/deploys.md). */
   deploys?: DeployTracker | undefined;

@@ -12,8 +12,9 @@ import { identityOf, isInterruptedDeploy } from "../engine/observed.js";
 import type { QueueResult } from "./queue.js";
 import { pluginFor } from "../resources/registry.js";
 import { applies, changedCount, decide } from "./policy.js";
-import { ResourceRecords } from "../state/records.js";
-import { reconciledStatus } from "../state/record-projection.js";
+import type { ResourceRecords } from "../state/records.js";
+import { reconciledLook } from "../state/record-projection.js";
+import { StatusProjection } from "../state/status-projection.js";
 import type { ReconcilerOptions, ReconcilerSettings } from "./reconciler-options.js";
 import { pollAfterMs, resyncAfterMs } from "../engine/waves.js";
 import type { Verdict } from "./policy.js";
@@ -48,6 +49,7 @@ export class Reconciler {
   /** A key's reconcile that has not got its read yet: a second caller joins it rather than reading again. */
   readonly #unread = new Map<ResourceKey, Promise<QueueResult>>();
   readonly #records: ResourceRecords;
+  readonly #projection: StatusProjection;
   /** Where this process's resync ticks fall within the period. */
   readonly #resyncPhase: number;
   readonly #desiredHashes = new WeakMap<Manifest, string>();
@@ -55,8 +57,9 @@ export class Reconciler {
   constructor(options: ReconcilerOptions) {
     this.#o = { ...options };
     this.#resyncPhase = (options.random ?? Math.random)();
-    // The controller passes the records restored from the work dir (records.json); unit tests, memory-only ones.
-    this.#records = options.records ?? new ResourceRecords();
+    // The records restored from the work dir (records.json), which the drift tracker keeps its episodes in too.
+    this.#records = options.drift.records;
+    this.#projection = new StatusProjection(this.#records, options.status);
     this.#reads = new BatchReader(
       async (keys) => {
         const context = { o: this.#o, records: this.#records, desired: this.#desired, now: this.#now(), upcoming: this.#o.upcoming?.() };
@@ -71,6 +74,11 @@ export class Reconciler {
   /** Settings that come from the commit's ecs-gitops.yaml change with it (ignore rules, policy, owner). */
   updateSettings(patch: Partial<ReconcilerSettings>): void {
     this.#o = { ...this.#o, settings: { ...this.#o.settings, ...patch } };
+  }
+
+  /** The one writer of per-resource status (held-back resources are shown through it too). */
+  get projection(): StatusProjection {
+    return this.#projection;
   }
 
   get desired(): DesiredState | undefined {
@@ -115,7 +123,9 @@ export class Reconciler {
           if (this.#unread.get(key) === job) this.#unread.delete(key);
           return await this.#reconcileRead(key, read);
         } catch (error) {
-          return recordThrown(this.#o, key, this.#desired, error, this.#now());
+          const thrown = recordThrown(this.#o, this.#records, key, this.#desired, error, this.#now());
+          if (this.#desired !== undefined) this.#projection.project(key);
+          return thrown;
         } finally {
           if (this.#unread.get(key) === job) this.#unread.delete(key);
         }
@@ -135,13 +145,17 @@ export class Reconciler {
     }
     if (read.type === "gone") {
       // Left git. Prune is off by default (docs/design.md#policy-table): forget it, never delete it.
-      this.#o.status.remove(key);
+      this.#o.alerts.emitAll(this.#o.drift.forget(key, now)); // before the record that holds the episodes is forgotten
       this.#records.forget(key);
+      this.#projection.remove(key);
       this.#o.deploys?.forget(key);
-      this.#o.alerts.emitAll(this.#o.drift.forget(key, now));
       return { stalled: true };
     }
-    if (read.type === "failed") return recordFailed(this.#o, key, desired, read.error, now);
+    if (read.type === "failed") {
+      const failed = recordFailed(this.#o, this.#records, key, desired, read.error, now);
+      this.#projection.project(key);
+      return failed;
+    }
     const { action, result, snapshot } = read;
     // A plan that left the key out (planAll plans every manifest given; a planner seam may not): read again.
     if (action === undefined) return requeueFor("DependencyNotReady");
@@ -156,11 +170,12 @@ export class Reconciler {
     const outcome = applies(verdict) && held === undefined ? await this.#apply(action, manifest, read, wave) : undefined;
     const followed = (await this.#o.codeDeploy?.health([key]))?.get(key);
     const record = () => this.#record(action, verdict, outcome, desired, snapshot, now, followed);
-    const queued = recordWithHooks(this.#o.hooks, this.#o.status, key, held, record, { now, ...settings });
+    const queued = recordWithHooks(this.#o.hooks, this.#records, key, held, record, { now, ...settings });
     const applied = outcome?.outcome === "applied";
     if (applied || verdict.verdict === "in-sync")
       this.#records.update(key, { families: familySpecHashes(manifest, desired.manifests, (m) => this.#desiredHash(m)) });
     this.#o.deploys?.afterRecord(manifest, snapshot, now, applied && liftsPin(action));
+    this.#projection.project(key);
     const label = "retry" in queued ? "retry" : "stalled" in queued ? "stalled" : applied ? "applied" : "synced";
     this.#o.metrics.reconciles.inc({ kind: action.kind, result: label });
     this.#o.metrics.reconcileDuration.observe({ kind: action.kind, result: label }, (performance.now() - read.started) / 1000);
@@ -267,13 +282,12 @@ export class Reconciler {
     followed?: HealthVerdict,
   ): QueueResult {
     const key = action.key;
-    const status = this.#o.status;
     const commit = desired.commitOf.get(key) ?? desired.commit;
     const manifest = desired.manifests.get(key)!;
     const log = this.#o.log.child({ key, commit });
     const settings = this.#o.settings;
-    if (action.type === "blocked") return recordBlocked(this.#o, action, manifest, snapshot, commit, now);
-    if (outcome?.outcome === "failed") return recordFailed(this.#o, key, desired, outcome.error, now);
+    if (action.type === "blocked") return recordBlocked(this.#o, this.#records, action, manifest, snapshot, commit, now);
+    if (outcome?.outcome === "failed") return recordFailed(this.#o, this.#records, key, desired, outcome.error, now);
     const health =
       followed ?? (outcome?.outcome === "applied" ? pluginFor(manifest).healthAfterApply : pluginFor(manifest).health(manifest, snapshot));
     if (outcome?.outcome === "applied") {
@@ -282,17 +296,18 @@ export class Reconciler {
       // What we created exists as git says: gone at the next look means deleted by hand (drift).
       const seen = action.type === "create" ? { seenLiveHash: this.#desiredHash(manifest) } : {};
       const applied = { lastAppliedCommit: commit, lastAppliedAt: now.toISOString() };
-      this.#records.update(key, { appliedAt: this.#now().getTime(), ...applied, ...seen });
+      const look = reconciledLook({ applied: true, verdict, health });
+      this.#records.update(key, { appliedAt: this.#now().getTime(), ...applied, ...seen, look });
       this.#armResidue(manifest, verdict, commit, snapshot);
-      status.update(key, reconciledStatus({ record: this.#records.get(key), applied: true, verdict, health, drift: undefined }));
       this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
       return { requeueAfterMs: pollAfterMs(settings.progressPollMs, this.#resyncPhase, this.#now().getTime()) };
     }
-    const drift = this.#o.drift.driftStatus(key);
     // Found as git says without a write of ours (a first look): in force as of this commit.
-    if (verdict.sync === "Synced" && this.#records.get(key).lastAppliedCommit === undefined)
-      this.#records.update(key, { lastAppliedCommit: commit });
-    status.update(key, reconciledStatus({ record: this.#records.get(key), applied: false, verdict, health, drift }));
+    const firstLook = verdict.sync === "Synced" && this.#records.get(key).lastAppliedCommit === undefined;
+    this.#records.update(key, {
+      look: reconciledLook({ applied: false, verdict, health }),
+      ...(firstLook && { lastAppliedCommit: commit }),
+    });
     if (verdict.sync === "Synced") this.#o.alerts.emitAll(this.#o.drift.syncSucceeded(key, now));
     log.debug({ sync: verdict.sync, health: health.health }, "reconciled");
     // While a service rolls out, look again soon; otherwise at the next resync. Both on shared ticks.

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import type { ResourceKey } from "../manifests/types.js";
 import { writeFileAtomic } from "../state/atomic-file.js";
-import { isErrnoCode } from "../state/drift-store.js";
+import { isErrnoCode } from "../state/atomic-file.js";
 
 /** `all`: every resource, except the ones resumed one by one; `keys`: suspended one by one. */
 export type SuspendState = { all: boolean; keys: ResourceKey[]; except: ResourceKey[] };

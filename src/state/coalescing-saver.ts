@@ -1,11 +1,10 @@
 import type { Logger } from "pino";
-import type { SerializedEpisodes } from "./drift-store.js";
 
 /**
- * Saves a state (the drift episodes, the deploy history) after each change, one save at a time and coalesced: many changes during one
+ * Saves a state (the resource records, the deploy history) after each change, one save at a time and coalesced: many changes during one
  * save cost one more save, not many. A failed save is logged, never thrown.
  */
-export class CoalescingSaver<T = SerializedEpisodes> {
+export class CoalescingSaver<T> {
   readonly #store: { save(state: T): Promise<void> };
   readonly #snapshot: () => T;
   readonly #log: Logger | undefined;
@@ -13,12 +12,7 @@ export class CoalescingSaver<T = SerializedEpisodes> {
   #saving: Promise<void> | undefined;
   #dirty = false;
 
-  constructor(
-    store: { save(state: T): Promise<void> },
-    snapshot: () => T,
-    log: Logger | undefined,
-    what = "drift episodes; a restart may repeat their alerts",
-  ) {
+  constructor(store: { save(state: T): Promise<void> }, snapshot: () => T, log: Logger | undefined, what = "state") {
     this.#store = store;
     this.#snapshot = snapshot;
     this.#log = log;

@@ -1,13 +1,36 @@
 import type { AlertAction, AlertEvent } from "../alerts/types.js";
 import { maskSecrets } from "../diff/mask.js";
 import type { Change } from "../diff/structural.js";
-import type { PersistedDrift, PersistedSync } from "./drift-store.js";
+import type { Kind, ResourceKey } from "../manifests/types.js";
 
-/** An episode as the tracker holds it, and the alert events it gives (drift.ts decides when). */
-export type DriftEpisode = Omit<PersistedDrift, "reportedPaths"> & { reportedPaths: Set<string>; fields: Change[] };
-export type SyncEpisode = PersistedSync & { error: { code: string; message: string } };
+/**
+ * The episodes a resource's record keeps (records.ts), and the alert events they give (drift.ts
+ * decides when). Paths and fingerprints only, never field values: records.json holds them, and
+ * nothing secret may land on disk.
+ */
 
-/** Masked, so no secret (not even its hash) reaches the episode record. */
+/** An open drift episode: alerted when it opened, when its paths grew and when it ends, never while it persists. */
+export type DriftEpisode = {
+  kind: Kind;
+  name: string;
+  arn?: string;
+  commit: string;
+  fingerprint: string;
+  firstSeen: string;
+  /** Changed paths already reported in this episode's alerts. */
+  reportedPaths: readonly string[];
+  healing: boolean;
+  healSuspended: boolean;
+  suspensionReported: boolean;
+};
+
+/** An open sync-failure episode (its error's message stays in memory: it may quote AWS at length). */
+export type SyncEpisode = { kind: Kind; name: string; arn?: string; commit?: string; fingerprint: string; firstSeen: string };
+
+/** One self-heal, for the per-fingerprint budget. */
+export type Heal = { fingerprint: string; at: string };
+
+/** Masked, so no secret (not even its hash) reaches an alert or the status. */
 export function episodeFields(changes: readonly Change[]): Change[] {
   return changes.map((c) => ({
     path: c.path,
@@ -17,14 +40,14 @@ export function episodeFields(changes: readonly Change[]): Change[] {
   }));
 }
 
-export function openedEvent(episode: DriftEpisode, now: Date, selfHeal: boolean): AlertEvent {
+export function openedEvent(key: ResourceKey, episode: DriftEpisode, fields: readonly Change[], now: Date, selfHeal: boolean): AlertEvent {
   const event: AlertEvent = {
     type: "drift.opened",
-    key: episode.key,
+    key,
     kind: episode.kind,
     name: episode.name,
     commit: episode.commit,
-    fields: episode.fields,
+    fields: [...fields],
     firstSeen: episode.firstSeen,
     at: now.toISOString(),
     action: actionOf(episode, selfHeal),
@@ -38,10 +61,10 @@ export function actionOf(episode: DriftEpisode, selfHeal: boolean): AlertAction 
   return episode.healing || selfHeal ? "healing" : "reported";
 }
 
-export function syncEvent(type: "sync.failed" | "sync.recovered", episode: SyncEpisode, now: Date): AlertEvent {
+export function syncEvent(type: "sync.failed" | "sync.recovered", key: ResourceKey, episode: SyncEpisode, now: Date): AlertEvent {
   const event: AlertEvent = {
     type,
-    key: episode.key,
+    key,
     kind: episode.kind,
     name: episode.name,
     firstSeen: episode.firstSeen,

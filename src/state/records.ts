@@ -5,6 +5,31 @@ import type { PlannedCall } from "../resources/types.js";
 import type { ResourceKey } from "../manifests/types.js";
 import type { Residue } from "../engine/write-residue.js";
 import { CoalescingSaver } from "./coalescing-saver.js";
+import type { HeldBack } from "../engine/desired-state.js";
+import type { Health } from "../resources/types.js";
+import type { DeployRecord } from "./history.js";
+import type { HookRunStatus } from "./hook-runs.js";
+import type { StatusError, SyncStatus } from "./status.js";
+import type { Change } from "../diff/structural.js";
+import type { DriftEpisode, Heal, SyncEpisode } from "./drift-episode.js";
+
+/**
+ * What the last look at a resource concluded (a reconcile, a failure, a block, a hook hold): the
+ * sync, health, message and error its status shows. Each look replaces the one before, so what
+ * was set after it (a hook's failure, a rollback's pin) lasts until the next look.
+ */
+export type Look = {
+  sync: SyncStatus;
+  health: Health;
+  message?: string;
+  lastError?: StatusError;
+  /** Whether the open drift episode shows: not after our own write (the next look tells whether it held). */
+  showDrift: boolean;
+  /** A blocking postDeploy hook of the newest deploy failed: Degraded, with the run's message. */
+  hookFailed?: string;
+  /** A rollback's pin holds the service against git: Pinned, with why. */
+  pinned?: string;
+};
 
 /**
  * What the engine remembers about one resource, one record per key. The fields marked persisted
@@ -45,10 +70,37 @@ export type ResourceRecord = {
    * when the revert landed while the controller was down.
    */
   families?: Readonly<Record<string, string>>;
+  /**
+   * Persisted. The open drift episode (drift.ts): alerted when it opened, and not again after a
+   * restart; its heal state, so a suspension holds across one too.
+   */
+  driftEpisode?: DriftEpisode;
+  /** Memory only: the open episode's differences as last seen, masked; values never go to disk (after a restart, none until a look). */
+  driftFields?: readonly Change[];
+  /** Persisted. The open sync-failure episode: `sync.failed` once, `sync.recovered` once, also across a restart. */
+  syncEpisode?: SyncEpisode;
+  /** Persisted. This resource's self-heals within the heal window: the budget against fighting someone. */
+  heals?: readonly Heal[];
+  /** Memory only: the last look, what its status shows (record-projection.ts). A restart looks again. */
+  look?: Look;
+  /** Memory only, copied at each look: the service's hook runs, newest first (hooks.json keeps them). */
+  hookRuns?: readonly HookRunStatus[];
+  /** Memory only, copied at each look: the last deploys, newest first (history.json keeps them). */
+  history?: readonly DeployRecord[];
+  /** Memory only, set for every commit loaded: the manifest is broken, the resource runs an older commit's spec. */
+  heldBack?: HeldBack;
 };
 
 /** The fields of a record that a restart keeps. */
-export const PERSISTED_FIELDS = ["lastAppliedCommit", "lastAppliedAt", "seenLiveHash", "families"] as const;
+export const PERSISTED_FIELDS = [
+  "lastAppliedCommit",
+  "lastAppliedAt",
+  "seenLiveHash",
+  "families",
+  "driftEpisode",
+  "syncEpisode",
+  "heals",
+] as const;
 export type PersistedRecord = Pick<ResourceRecord, (typeof PERSISTED_FIELDS)[number]>;
 
 export type ResourceRecordsOptions = {
@@ -59,8 +111,11 @@ export type ResourceRecordsOptions = {
   log?: Logger;
 };
 
-/** records.json as written: one entry per resource (record-store.ts reads and writes it). */
-export type SerializedRecords = { version: 1; records: ({ key: ResourceKey } & PersistedRecord)[] };
+/**
+ * records.json as written: one entry per resource (record-store.ts reads and writes it). Version 2
+ * holds the episodes too; version 1 did not (they were in episodes.json).
+ */
+export type SerializedRecords = { version: 2; records: ({ key: ResourceKey } & PersistedRecord)[] };
 
 /** One record per resource, plus what is per family (revisions this process registered). */
 export class ResourceRecords {
@@ -73,7 +128,7 @@ export class ResourceRecords {
 
   constructor(options: ResourceRecordsOptions = {}) {
     for (const [key, record] of options.restored ?? []) this.#records.set(key, { ...record });
-    const what = "resource records; a restart may take a revert made meanwhile for drift";
+    const what = "resource records; a restart may repeat open episodes' alerts, or take a revert made meanwhile for drift";
     this.#saver = options.store && new CoalescingSaver(options.store, () => this.serialize(), options.log, what);
   }
 
@@ -127,7 +182,7 @@ export class ResourceRecords {
       const kept = Object.fromEntries(PERSISTED_FIELDS.filter((f) => record[f] !== undefined).map((f) => [f, record[f]]));
       if (Object.keys(kept).length > 0) records.push({ key, ...kept });
     }
-    return { version: 1, records };
+    return { version: 2, records };
   }
 
   /** Wait for pending saves (shutdown, tests). */

@@ -2,7 +2,7 @@ import type { ErrorCode } from "../errors.js";
 import type { Kind, ResourceKey } from "../manifests/types.js";
 import type { HeldBack } from "../engine/desired-state.js";
 import type { Orphan } from "../engine/prune/types.js";
-import { kindAndName } from "./drift.js";
+import { kindAndName } from "../engine/difference.js";
 import type { Health } from "../resources/types.js";
 import { setCurrentCommit } from "./metrics.js";
 import type { DeployRecord } from "./history.js";
@@ -146,6 +146,10 @@ export class StatusStore {
 
   /** Forget a resource (it left git and was pruned, or is no longer managed). */
   remove(key: ResourceKey): boolean {
+    return this.#drop(key);
+  }
+
+  #drop(key: ResourceKey): boolean {
     const previous = this.#resources.get(key);
     if (previous === undefined) return false;
     this.#resources.delete(key);
@@ -157,7 +161,7 @@ export class StatusStore {
   /** Forget the resources `stale` names (leases: those of shards another replica holds now, docs/ha.md#status-of-a-replica). */
   removeWhere(stale: (key: ResourceKey) => boolean): number {
     let removed = 0;
-    for (const key of [...this.#resources.keys()]) if (stale(key) && this.remove(key)) removed++;
+    for (const key of [...this.#resources.keys()]) if (stale(key) && this.#drop(key)) removed++;
     return removed;
   }
 

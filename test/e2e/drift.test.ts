@@ -19,7 +19,7 @@ import {
   RemoveTargetsCommand,
   UntagResourceCommand as UntagRuleCommand,
 } from "@aws-sdk/client-eventbridge";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
@@ -304,7 +304,7 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
     async () => {
       const ctx = await start({ selfHeal: false });
       const { world, receiver } = ctx;
-      // Every run here shares this workdir (episodes.json, records.json): what a restart of the same controller keeps.
+      // Every run here shares this workdir (records.json): what a restart of the same controller keeps.
       const workDir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-restart-"));
       const restart = async (selfHeal: boolean, whileDown?: () => Promise<void>): Promise<ControllerRun> => {
         await ctx.run.stop();
@@ -341,6 +341,10 @@ describe.concurrent("drift against moto_server, git and a real webhook receiver"
         expect(run.controller.calls.writes()).toBe(0);
         expect((await run.status()).resources.find((r) => r.key === WORKER)?.message).toContain("deleted outside git");
         expect(receiver.deliveries.filter((d) => d.atMs >= t0)).toEqual([]);
+        // What kept it from alerting again: the open episode in the worker's record, in records.json (no second store).
+        const saved = JSON.parse(await readFile(path.join(workDir, "records.json"), "utf8")) as { records: { key: string }[] };
+        expect(saved.records.find((r) => r.key === WORKER)).toMatchObject({ driftEpisode: { kind: "Service", name: "worker" } });
+        await expect(readFile(path.join(workDir, "episodes.json"), "utf8")).rejects.toThrow(/ENOENT/);
 
         // Self-heal on: the heal re-creates it.
         t0 = Date.now();

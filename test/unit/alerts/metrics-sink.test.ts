@@ -21,15 +21,6 @@ async function series(registry: Registry, name: string): Promise<{ labels: Recor
 }
 
 describe("MetricsSink", () => {
-  it("sets drift_active while an episode is open and removes the series when it resolves", async () => {
-    const registry = new Registry();
-    const sink = new MetricsSink({ registry });
-    await sink.send(alert("drift.opened"));
-    expect(await series(registry, "ecs_gitops_drift_active")).toEqual([{ labels: { kind: "Service", name: "web" }, value: 1 }]);
-    await sink.send(alert("drift.resolved", { resolution: "manual" }));
-    expect(await series(registry, "ecs_gitops_drift_active")).toEqual([]);
-  });
-
   it("counts drift episodes per kind, not the updates of an open one", async () => {
     const registry = new Registry();
     const sink = new MetricsSink({ registry });
@@ -45,33 +36,12 @@ describe("MetricsSink", () => {
     ]);
   });
 
-  it("sets sync_failing on a failed sync and removes it on recovery", async () => {
-    const registry = new Registry();
-    const sink = new MetricsSink({ registry });
-    await sink.send(alert("sync.failed", { error: { code: "AccessDenied", message: "denied" } }));
-    expect(await series(registry, "ecs_gitops_sync_failing")).toEqual([{ labels: { kind: "Service", name: "web" }, value: 1 }]);
-    await sink.send(alert("sync.recovered"));
-    expect(await series(registry, "ecs_gitops_sync_failing")).toEqual([]);
-  });
-
-  it("restores the gauges of episodes open before a restart without counting them again", async () => {
-    const registry = new Registry();
-    const sink = new MetricsSink({ registry });
-    sink.seed([
-      alert("drift.opened"),
-      alert("sync.failed", { key: "ScheduledRule/default/nightly", kind: "ScheduledRule", name: "nightly" }),
-    ]);
-    expect(await series(registry, "ecs_gitops_drift_active")).toEqual([{ labels: { kind: "Service", name: "web" }, value: 1 }]);
-    expect(await series(registry, "ecs_gitops_sync_failing")).toEqual([{ labels: { kind: "ScheduledRule", name: "nightly" }, value: 1 }]);
-    expect(await series(registry, "ecs_gitops_drift_total")).toEqual([]);
-  });
-
   it("shares the metrics when a second sink uses the same registry", async () => {
     const registry = new Registry();
     const first = new MetricsSink({ registry });
     const second = new MetricsSink({ registry });
     await first.send(alert("drift.opened"));
     await second.send(alert("drift.opened", { name: "api", key: "Service/prod/api" }));
-    expect(await series(registry, "ecs_gitops_drift_active")).toHaveLength(2);
+    expect(await series(registry, "ecs_gitops_drift_total")).toEqual([{ labels: { kind: "Service" }, value: 2 }]);
   });
 });

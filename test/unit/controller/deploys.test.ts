@@ -9,7 +9,8 @@ import type { AppliedWrite } from "../../../src/engine/applier.js";
 import type { JsonObject } from "../../../src/json.js";
 import type { LiveSnapshot } from "../../../src/resources/live-snapshot.js";
 import { DeployHistory } from "../../../src/state/history.js";
-import { StatusStore } from "../../../src/state/status.js";
+import { ResourceRecords } from "../../../src/state/records.js";
+import { statusOf } from "../../../src/state/record-projection.js";
 import { manifestOf } from "../resources/builders.js";
 
 const log = pino({ level: "silent" });
@@ -62,10 +63,12 @@ async function world() {
   const dir = await mkdtemp(path.join(tmpdir(), "deploys-"));
   const file = path.join(dir, "history.json");
   const history = new DeployHistory({ path: file, log });
-  const status = new StatusStore({ source: { url: "x", branch: "main", path: "." } });
+  const records = new ResourceRecords();
   const alerts: AlertEvent[] = [];
-  const tracker = new DeployTracker({ history, status, alerts: { emitAll: (events) => void alerts.push(...events) }, log });
-  return { file, history, status, alerts, tracker };
+  const tracker = new DeployTracker({ history, records, alerts: { emitAll: (events) => void alerts.push(...events) }, log });
+  // The status the reconciler's projection shows once the tracker recorded its facts.
+  const status = { get: (key: string) => statusOf(records.get(key)) };
+  return { file, history, records, status, alerts, tracker };
 }
 
 describe("DeployTracker", () => {
@@ -125,7 +128,7 @@ describe("DeployTracker", () => {
       taskDefinition: `${TD}7`,
       tags: [{ key: "ecs-gitops:pinned-revision", value: `${TD}7` }],
     });
-    w.status.update(KEY, { sync: "Synced", health: "Healthy" });
+    w.records.update(KEY, { look: { sync: "Synced", health: "Healthy", showDrift: true } });
     for (const minutes of [0, 10, 60 * 23]) {
       w.tracker.observe(manifest, snapshotOf(pinned), at(minutes));
       w.tracker.afterRecord(manifest, snapshotOf(pinned), at(minutes), false);
@@ -135,7 +138,7 @@ describe("DeployTracker", () => {
     w.tracker.afterRecord(manifest, snapshotOf(pinned), at(60 * 24 + 1), false);
     expect(w.alerts.filter((a) => a.type === "rollback.active")).toHaveLength(2);
     // The look that lifts the pin (git names the revision again) ends it.
-    w.status.update(KEY, { sync: "Synced" });
+    w.records.update(KEY, { look: { sync: "Synced", health: "Healthy", showDrift: true } });
     w.tracker.afterRecord(manifest, snapshotOf(pinned), at(60 * 48), true);
     expect(w.status.get(KEY)?.sync).toBe("Synced");
     expect(w.alerts.filter((a) => a.type === "rollback.active")).toHaveLength(2);

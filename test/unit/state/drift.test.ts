@@ -13,7 +13,10 @@ import {
   kindAndName,
 } from "../../../src/state/drift.js";
 import type { DriftObservation } from "../../../src/state/drift.js";
-import { FileEpisodeStore } from "../../../src/state/drift-store.js";
+import { openRecords } from "../../../src/state/record-store.js";
+import { registerRecordGauges } from "../../../src/state/record-metrics.js";
+import { Registry } from "prom-client";
+import { ResourceRecords } from "../../../src/state/records.js";
 import { parseResourceKey } from "../../../src/manifests/identity.js";
 import type { LiveSnapshot } from "../../../src/engine/planner.js";
 import type { LiveTaskDefinition } from "../../../src/resources/task-definition/plan.js";
@@ -348,14 +351,13 @@ describe("DriftTracker persistence", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function restarted(path: string, log = captureLog().log): Promise<DriftTracker> {
-    const tracker = new DriftTracker({ store: new FileEpisodeStore(path, { log }), log });
-    await tracker.restore();
-    return tracker;
+  /** A controller start: the episodes live in the resource records (records.json at `path`). */
+  async function restarted(path: string, log = captureLog().log, maxHeals?: number): Promise<DriftTracker> {
+    return new DriftTracker({ records: await openRecords(path, { log }), log, ...(maxHeals === undefined ? {} : { maxHeals }) });
   }
 
   it("does not re-alert an open episode after a restart, and resolves it once later", async () => {
-    const path = join(dir, "episodes.json");
+    const path = join(dir, "records.json");
     const first = await restarted(path);
     expect(types(first.observe(KEY, obs(0, scaled)))).toEqual(["drift.opened"]);
     expect(types(first.syncFailed("TaskDefinition/web", { code: "InvalidRequest", message: "bad" }, at(0)))).toEqual(["sync.failed"]);
@@ -372,7 +374,7 @@ describe("DriftTracker persistence", () => {
   });
 
   it("resolves once an episode that ended while the controller was down", async () => {
-    const path = join(dir, "episodes.json");
+    const path = join(dir, "records.json");
     const first = await restarted(path);
     first.observe(KEY, obs(0, scaled));
     await first.flush();
@@ -384,21 +386,20 @@ describe("DriftTracker persistence", () => {
   });
 
   it("keeps the heal budget and a suspension across restarts", async () => {
-    const path = join(dir, "episodes.json");
-    const first = new DriftTracker({ store: new FileEpisodeStore(path), maxHeals: 1 });
+    const path = join(dir, "records.json");
+    const first = await restarted(path, undefined, 1);
     first.observe(KEY, obs(0, scaled, { selfHeal: true }));
     first.recordHeal(KEY, at(0));
     first.recordHeal(KEY, at(1));
     expect(first.isHealSuspended(KEY)).toBe(true);
     await first.flush();
-    const second = new DriftTracker({ store: new FileEpisodeStore(path), maxHeals: 1 });
-    await second.restore();
+    const second = await restarted(path, undefined, 1);
     expect(second.isHealSuspended(KEY)).toBe(true);
     expect(second.recordHeal(KEY, at(2)).allowed).toBe(false);
   });
 
   it("stores paths and fingerprints but no field values", async () => {
-    const path = join(dir, "episodes.json");
+    const path = join(dir, "records.json");
     const tracker = await restarted(path);
     tracker.observe(KEY, obs(0, [{ path: "/containerDefinitions/0/image", desired: "web:good-tag", live: "web:hand-pushed" }]));
     await tracker.flush();
@@ -411,28 +412,27 @@ describe("DriftTracker persistence", () => {
 
   it.each([
     ["corrupt", "{not json"],
-    ["of another version", JSON.stringify({ version: 99, drift: [] })],
+    ["of another version", JSON.stringify({ version: 99, records: [] })],
   ])("starts empty with a warning when the record is %s", async (_name, content) => {
-    const path = join(dir, "episodes.json");
+    const path = join(dir, "records.json");
     await writeFile(path, content);
     const { log, lines } = captureLog();
     const tracker = await restarted(path, log);
-    expect(lines.some((l) => l.level === 40 && l.msg.startsWith("drift episode record corrupt"))).toBe(true);
+    expect(lines.some((l) => l.level === 40 && l.msg.startsWith("resource records corrupt"))).toBe(true);
     expect(types(tracker.observe(KEY, obs(0, scaled)))).toEqual(["drift.opened"]);
   });
 
   it("starts empty when there is no record yet", async () => {
-    const tracker = await restarted(join(dir, "missing", "episodes.json"));
+    const tracker = await restarted(join(dir, "missing", "records.json"));
     expect(tracker.openKeys()).toEqual([]);
     tracker.observe(KEY, obs(0, scaled));
     await tracker.flush();
-    expect((await restarted(join(dir, "missing", "episodes.json"))).openKeys()).toEqual([KEY]);
+    expect((await restarted(join(dir, "missing", "records.json"))).openKeys()).toEqual([KEY]);
   });
 
   it("keeps the valid entries of a record with a malformed one", async () => {
-    const path = join(dir, "episodes.json");
+    const path = join(dir, "records.json");
     const good = {
-      key: KEY,
       kind: "Service",
       name: "web",
       commit: COMMIT,
@@ -443,7 +443,12 @@ describe("DriftTracker persistence", () => {
       healSuspended: false,
       suspensionReported: false,
     };
-    await writeFile(path, JSON.stringify({ version: 1, drift: [good, { key: 42 }], sync: [], heals: [] }));
+    const records = [
+      { key: KEY, driftEpisode: good },
+      { key: "Service/prod/api", driftEpisode: { ...good, kind: "Lambda" }, lastAppliedCommit: "c0" },
+      { key: 42 },
+    ];
+    await writeFile(path, JSON.stringify({ version: 2, records }));
     const tracker = await restarted(path);
     expect(tracker.openKeys()).toEqual([KEY]);
     expect(tracker.observe(KEY, obs(5, scaled))).toEqual([]);
@@ -451,25 +456,26 @@ describe("DriftTracker persistence", () => {
 
   it("keeps working when the store cannot save, and warns", async () => {
     const { log, lines } = captureLog();
-    const tracker = new DriftTracker({
-      store: { load: async () => undefined, save: async () => Promise.reject(new Error("disk full")) },
-      log,
-    });
+    const records = new ResourceRecords({ store: { save: async () => Promise.reject(new Error("disk full")) }, log });
+    const tracker = new DriftTracker({ records, log });
     expect(types(tracker.observe(KEY, obs(0, scaled)))).toEqual(["drift.opened"]);
     await tracker.flush();
     expect(lines.some((l) => l.level === 40 && l["err"] !== undefined)).toBe(true);
     expect(tracker.observe(KEY, obs(5, scaled))).toEqual([]);
   });
 
-  it("gives the open episodes as alerts to seed gauges after a restart", async () => {
-    const path = join(dir, "episodes.json");
+  it("shows the episodes restored after a restart in the gauges at once, with no alert sent", async () => {
+    const path = join(dir, "records.json");
     const first = await restarted(path);
     first.observe(KEY, obs(0, scaled));
+    first.syncFailed("TaskDefinition/web", { code: "InvalidRequest", message: "bad" }, at(0));
     await first.flush();
     const second = await restarted(path);
-    expect(second.openAlerts()).toMatchObject([
-      { type: "drift.opened", key: KEY, kind: "Service", name: "web", firstSeen: at(0).toISOString() },
-    ]);
+    const registry = new Registry();
+    registerRecordGauges(registry, second.records);
+    const values = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values.map((v) => ({ ...v.labels }));
+    expect(await values("ecs_gitops_drift_active")).toEqual([{ kind: "Service", name: "web" }]);
+    expect(await values("ecs_gitops_sync_failing")).toEqual([{ kind: "TaskDefinition", name: "web" }]);
   });
 });
 

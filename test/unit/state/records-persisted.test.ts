@@ -4,7 +4,6 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DriftTracker } from "../../../src/state/drift.js";
-import { FileEpisodeStore } from "../../../src/state/drift-store.js";
 import { openRecords } from "../../../src/state/record-store.js";
 import { ResourceRecords } from "../../../src/state/records.js";
 import type { SerializedRecords } from "../../../src/state/record-store.js";
@@ -21,12 +20,10 @@ function recordingLog(): { log: pino.Logger; lines: { level: number; msg: string
   return { log, lines };
 }
 
-/** A controller start as controller-parts.ts makes it: episodes restored first, then the records (migrating from them). */
+/** A controller start as controller-setup.ts makes it: the records (carrying an old episodes.json over), the tracker on them. */
 async function started(dir: string, log?: pino.Logger): Promise<{ tracker: DriftTracker; records: ResourceRecords }> {
-  const tracker = new DriftTracker({ store: new FileEpisodeStore(join(dir, "episodes.json")) });
-  await tracker.restore();
-  const records = await openRecords(join(dir, "records.json"), { ...(log && { log }), legacySeen: tracker.legacySeenLive() });
-  return { tracker, records };
+  const records = await openRecords(join(dir, "records.json"), { ...(log && { log }), legacyEpisodes: join(dir, "episodes.json") });
+  return { tracker: new DriftTracker({ records }), records };
 }
 
 describe("resource records across restarts (records.json)", () => {
@@ -94,7 +91,7 @@ describe("resource records across restarts (records.json)", () => {
 
   it.each([
     ["truncated", '{"version":1,"records":[{"key":"Service/prod/web","lastApp'],
-    ["of another version", JSON.stringify({ version: 2, records: [{ key: WEB, lastAppliedCommit: "c1" }] })],
+    ["of another version", JSON.stringify({ version: 3, records: [{ key: WEB, lastAppliedCommit: "c1" }] })],
     ["not an object", "[1,2,3]"],
     ["without a record list", JSON.stringify({ version: 1, records: { key: WEB } })],
   ])("a file %s starts empty with a warning, never throws, and is replaced at the next save", async (_what, text) => {
@@ -124,43 +121,92 @@ describe("resource records across restarts (records.json)", () => {
     expect(lines.find((l) => l.msg.includes("malformed"))).toMatchObject({ dropped: 5 });
   });
 
-  it("an upgrade carries the seen-live hashes of episodes.json over into records.json, once, and episodes.json drops them", async () => {
-    const drift = {
-      key: RULE,
-      kind: "ScheduledRule",
-      name: "nightly",
-      commit: "c1",
-      fingerprint: "f1",
-      firstSeen: AT,
-      reportedPaths: ["/scheduleExpression"],
-      healing: false,
-      healSuspended: false,
-      suspensionReported: false,
-    };
+  const OLD_DRIFT = {
+    key: RULE,
+    kind: "ScheduledRule",
+    name: "nightly",
+    commit: "c1",
+    fingerprint: "f1",
+    firstSeen: AT,
+    reportedPaths: ["/scheduleExpression"],
+    healing: true,
+    healSuspended: false,
+    suspensionReported: false,
+  };
+  const OLD_SYNC = { key: API, kind: "Service", name: "api", commit: "c1", fingerprint: "InvalidRequest", firstSeen: AT };
+  const OLD_HEAL = { key: RULE, fingerprint: "f1", at: AT };
+  /** episodes.json as the versions before the records wrote it. */
+  const oldEpisodes = (seen: { key: string; hash: string }[]) =>
+    JSON.stringify({ version: 1, drift: [OLD_DRIFT], sync: [OLD_SYNC], heals: [OLD_HEAL], seen });
+  const { key: _drift, ...driftEpisode } = OLD_DRIFT;
+  const { key: _sync, ...syncEpisode } = OLD_SYNC;
+
+  it("an upgrade with no records.json carries episodes, heals and seen hashes over, saves at once, removes episodes.json", async () => {
     const seen = [
       { key: WEB, hash: "h-web" },
       { key: API, hash: "h-api" },
     ];
-    await writeFile(join(dir, "episodes.json"), JSON.stringify({ version: 1, drift: [drift], sync: [], heals: [], seen }));
+    await writeFile(join(dir, "episodes.json"), oldEpisodes(seen));
     const upgraded = await started(dir);
     expect(upgraded.records.get(WEB)).toEqual({ seenLiveHash: "h-web" });
-    expect(upgraded.records.get(API)).toEqual({ seenLiveHash: "h-api" });
-    expect(upgraded.tracker.openKeys()).toEqual([RULE]);
-    // Saved at once: a crash right after the start loses nothing.
+    expect(upgraded.records.get(API)).toEqual({ seenLiveHash: "h-api", syncEpisode });
+    expect(upgraded.records.get(RULE)).toEqual({ driftEpisode, heals: [{ fingerprint: "f1", at: AT }] });
+    expect(upgraded.tracker.openKeys()).toEqual([RULE, API]);
+    // Saved at once: a crash right after the start loses nothing; episodes.json is never read again.
     const saved = JSON.parse(await readFile(join(dir, "records.json"), "utf8")) as SerializedRecords;
+    expect(saved.version).toBe(2);
     expect(saved.records).toEqual([
-      { key: API, seenLiveHash: "h-api" },
+      { key: RULE, driftEpisode, heals: [{ fingerprint: "f1", at: AT }] },
+      { key: API, seenLiveHash: "h-api", syncEpisode },
       { key: WEB, seenLiveHash: "h-web" },
     ]);
+    await expect(readFile(join(dir, "episodes.json"), "utf8")).rejects.toThrow(/ENOENT/);
 
-    // The tracker's next save writes no seen hashes; the records keep them, and a key forgotten since stays forgotten.
-    upgraded.tracker.forget(RULE, new Date(AT));
-    await upgraded.tracker.flush();
-    expect(JSON.parse(await readFile(join(dir, "episodes.json"), "utf8"))).not.toHaveProperty("seen");
-    upgraded.records.forget(API);
-    await upgraded.records.flush();
+    // The carried-over episodes alert no more: the drift resolves once (healed, as the old record said), the failure recovers once.
     const again = await started(dir);
-    expect(again.records.keys()).toEqual([WEB]);
+    const now = new Date(Date.parse(AT) + 60_000);
+    const look = { kind: "ScheduledRule" as const, name: "nightly", commit: "c1", now };
+    expect(again.tracker.syncFailed(API, { code: "InvalidRequest", message: "bad" }, now)).toEqual([]);
+    expect(again.tracker.observe(RULE, { ...look, changes: [] })).toMatchObject([{ type: "drift.resolved", resolution: "healed" }]);
+    expect(again.tracker.observe(RULE, { ...look, changes: [] })).toEqual([]);
+    expect(again.tracker.syncSucceeded(API, now)).toMatchObject([{ type: "sync.recovered", firstSeen: AT }]);
+  });
+
+  it("an upgrade from a records.json without episodes (version 1) carries the episodes over, never older seen-live hashes", async () => {
+    await writeFile(join(dir, "records.json"), JSON.stringify({ version: 1, records: [{ key: WEB, seenLiveHash: "h-new" }] }));
+    await writeFile(join(dir, "episodes.json"), oldEpisodes([{ key: WEB, hash: "h-old" }]));
+    const { records, tracker } = await started(dir);
+    expect(records.get(WEB)).toEqual({ seenLiveHash: "h-new" });
+    expect(tracker.openKeys()).toEqual([RULE, API]);
+    expect(tracker.isHealSuspended(RULE)).toBe(false);
+    await expect(readFile(join(dir, "episodes.json"), "utf8")).rejects.toThrow(/ENOENT/);
+    expect((await started(dir)).records.get(RULE)).toEqual({ driftEpisode, heals: [{ fingerprint: "f1", at: AT }] });
+  });
+
+  it("an episodes.json beside a records.json that holds the episodes (version 2) is not read", async () => {
+    await writeFile(join(dir, "records.json"), JSON.stringify({ version: 2, records: [{ key: WEB, seenLiveHash: "h" }] }));
+    await writeFile(join(dir, "episodes.json"), oldEpisodes([]));
+    const { tracker } = await started(dir);
+    expect(tracker.openKeys()).toEqual([]);
+  });
+
+  it("a corrupt episodes.json warns and carries nothing over; the records stand", async () => {
+    await writeFile(join(dir, "records.json"), JSON.stringify({ version: 1, records: [{ key: WEB, lastAppliedCommit: "c1" }] }));
+    await writeFile(join(dir, "episodes.json"), '{"version":1,"drift":[');
+    const { log, lines } = recordingLog();
+    const { records, tracker } = await started(dir, log);
+    expect(records.get(WEB)).toEqual({ lastAppliedCommit: "c1" });
+    expect(tracker.openKeys()).toEqual([]);
+    expect(lines.some((l) => l.level === 40 && l.msg.startsWith("old drift episode record corrupt"))).toBe(true);
+  });
+
+  it("drops a malformed episode and keeps the record's other fields", async () => {
+    const records = [{ key: WEB, lastAppliedCommit: "c1", driftEpisode: { kind: "Service" }, heals: [{ fingerprint: "f", at: "x" }] }];
+    await writeFile(join(dir, "records.json"), JSON.stringify({ version: 2, records }));
+    const { log, lines } = recordingLog();
+    const restored = await started(dir, log);
+    expect(restored.records.get(WEB)).toEqual({ lastAppliedCommit: "c1" });
+    expect(lines.find((l) => l.msg.includes("malformed"))).toMatchObject({ dropped: 2 });
   });
 
   it("a first start with neither file starts empty, writing nothing until a record changes", async () => {
