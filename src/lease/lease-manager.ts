@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { LeaseItem } from "../aws/lease-store.js";
+import type { InFlightEntry, LeaseItem } from "../aws/lease-store.js";
 import { fairShare } from "./shards.js";
 
 /** What the manager needs of the table (src/aws/lease-store.ts; a fake in unit tests). */
@@ -9,6 +9,7 @@ export type LeaseTable = {
   create(leaseKey: string, owner: string, version: string): Promise<boolean>;
   swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string }): Promise<boolean>;
   heartbeat(leaseKey: string, owner: string, version: string): Promise<void>;
+  mark(leaseKey: string, owner: string, version: string, entry: InFlightEntry | undefined): Promise<boolean>;
 };
 
 export type LeaseManagerOptions = {
@@ -130,6 +131,29 @@ export class LeaseManager {
       }),
       replicas: this.#alive(this.#now()),
     };
+  }
+
+  /** The in-flight entry of `shard`'s row as last read (the scan of the tick that acquired it, for a takeover). */
+  inFlightRead(shard: number): InFlightEntry | undefined {
+    return this.#items.find((item) => item.leaseKey === shardKey(shard))?.inflight;
+  }
+
+  /**
+   * Write (or clear, with undefined) `shard`'s in-flight entry, fenced: only while this replica's
+   * lease on it is valid, conditional on the version it wrote last. Queued with the ticks, so it
+   * never races a renewal of the same row. False when the lease or the condition refused it.
+   */
+  markInFlight(shard: number, entry: InFlightEntry | undefined): Promise<boolean> {
+    const next = this.#serial.then(async () => {
+      const lease = this.#held.get(shard);
+      if (lease === undefined || !this.holds(shard)) return false;
+      return this.#o.table.mark(shardKey(shard), this.#o.replicaId, lease.version, entry);
+    });
+    this.#serial = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
   }
 
   /** One round: read the table, heartbeat, renew, give back above the fair share, take up to it. */

@@ -1,0 +1,210 @@
+import { createHash } from "node:crypto";
+import type { Logger } from "pino";
+import type { InFlightEntry } from "../aws/lease-store.js";
+import { familySpecHashes } from "../engine/references.js";
+import type { Manifest, ResourceKey } from "../manifests/types.js";
+import { pluginFor } from "../resources/registry.js";
+
+/**
+ * An entry's keys and hashes stop at this many bytes: every replica scans every row every sixth
+ * of a lease duration, and a row this size costs two more read units per scan while it is set.
+ */
+export const MAX_ENTRY_BYTES = 8_192;
+
+/** What the tracker needs of the lease manager: the row as read at acquire, and a fenced write of it. */
+export type InFlightRows = {
+  inFlightRead(shard: number): InFlightEntry | undefined;
+  markInFlight(shard: number, entry: InFlightEntry | undefined): Promise<boolean>;
+};
+
+export type InFlightOptions = {
+  rows: InFlightRows;
+  replicaId: string;
+  shardOf: (key: ResourceKey) => number;
+  log: Logger;
+};
+
+/** What the row holds as far as this replica knows: an entry it wrote (`mine`) or read when it took the shard. */
+type Row = { commit: string; mine: boolean };
+
+/**
+ * The desired state of every key as a deploy sees it: its own spec hash and those of the task
+ * definition families it uses (a service is deployed when its family changes). Pure.
+ */
+export function deployStateHashes(
+  manifests: ReadonlyMap<ResourceKey, Manifest>,
+  specHash: (manifest: Manifest) => string,
+): Map<ResourceKey, string> {
+  const out = new Map<ResourceKey, string>();
+  for (const [key, manifest] of manifests) {
+    const state = JSON.stringify([specHash(manifest), Object.entries(familySpecHashes(manifest, manifests, specHash)).sort()]);
+    out.set(key, createHash("sha256").update(state).digest("hex").slice(0, 16));
+  }
+  return out;
+}
+
+/** The entry listing `keys` (by key order) up to MAX_ENTRY_BYTES; `capped` when some did not fit. Pure. */
+export function inFlightEntry(commit: string, replica: string, keys: ReadonlyMap<ResourceKey, string>): InFlightEntry {
+  const listed: Record<string, string> = {};
+  let bytes = 0;
+  let capped = false;
+  for (const key of [...keys.keys()].sort()) {
+    const hash = keys.get(key)!;
+    bytes += Buffer.byteLength(key) + hash.length + 6;
+    if (bytes > MAX_ENTRY_BYTES) {
+      capped = true;
+      break;
+    }
+    listed[key] = hash;
+  }
+  return { commit, replica, keys: listed, capped };
+}
+
+/**
+ * The in-flight record of each held shard (docs/ha.md#deploys-cut-by-a-takeover). A deploy is
+ * several writes (RegisterTaskDefinition, then an UpdateService per service); a holder killed
+ * between them leaves services on the old revision, which its successor, without the holder's
+ * memory, would take for a hand change. So before the first write of a commit's deploy in a
+ * shard, the holder lists in the shard's lease row the keys that commit changes there, each with
+ * its desired state's hash, and removes the entry once each of them was reconciled. A replica
+ * taking the shard reads the entry with the lease and counts a listed key as an interrupted
+ * deploy while git still wants, at the same commit, the state that was listed.
+ */
+export class InFlightDeploys {
+  readonly #o: InFlightOptions;
+  #commit: string | undefined;
+  #hashes = new Map<ResourceKey, string>();
+  readonly #specHashes = new WeakMap<Manifest, string>();
+  /** By shard: keys the commit in force changes there that no reconcile of this replica finished yet. */
+  readonly #pending = new Map<number, Map<ResourceKey, string>>();
+  /** By shard: the entry a predecessor left, as read when this replica took the shard. */
+  readonly #adopted = new Map<number, InFlightEntry>();
+  readonly #rows = new Map<number, Row>();
+  readonly #writing = new Map<number, Promise<void>>();
+
+  constructor(options: InFlightOptions) {
+    this.#o = options;
+  }
+
+  /** The commit in force (a reconcile that started at it ends it for its key: `done`). */
+  get commit(): string | undefined {
+    return this.#commit;
+  }
+
+  /** A new desired state: what it changes since the previous one is pending in its key's shard. */
+  setDesired(commit: string, manifests: ReadonlyMap<ResourceKey, Manifest>): void {
+    const hashes = deployStateHashes(manifests, (m) => this.#specHash(m));
+    // Without a previous state (a start) nothing is known to change: no entry, the timestamps decide.
+    const previous = this.#commit === undefined ? hashes : this.#hashes;
+    this.#commit = commit;
+    this.#hashes = hashes;
+    for (const pending of this.#pending.values()) for (const key of pending.keys()) if (!hashes.has(key)) pending.delete(key);
+    for (const [key, hash] of hashes) {
+      const shard = this.#o.shardOf(key);
+      const pending = this.#pending.get(shard) ?? new Map<ResourceKey, string>();
+      if (previous.get(key) !== hash || pending.has(key)) pending.set(key, hash);
+      if (pending.size > 0) this.#pending.set(shard, pending);
+    }
+  }
+
+  /** This replica took `shard`: remember the entry its row holds, if any (read by the same scan). */
+  acquired(shard: number): void {
+    const entry = this.#o.rows.inFlightRead(shard);
+    if (entry === undefined) return;
+    this.#adopted.set(shard, { ...entry, keys: { ...entry.keys } });
+    this.#rows.set(shard, { commit: entry.commit, mine: false });
+    const listed = Object.keys(entry.keys).length;
+    this.#o.log.info(
+      { shard, commit: entry.commit, by: entry.replica, keys: listed, capped: entry.capped },
+      "in-flight deploy found in the lease row",
+    );
+  }
+
+  /**
+   * A live difference of `key` at `commit` is the interrupted deploy a predecessor listed: the
+   * entry is of this very commit (never an older or newer one), lists the key with the hash of
+   * the state git wants now, and no reconcile of this replica finished the key since.
+   */
+  covers(key: ResourceKey, commit: string): boolean {
+    const entry = this.#adopted.get(this.#o.shardOf(key));
+    if (entry === undefined || entry.commit !== commit || commit !== this.#commit) return false;
+    const listed = entry.keys[key];
+    return listed !== undefined && listed === this.#hashes.get(key);
+  }
+
+  /** Before writes of `keys`: record the deploy of each shard they belong to, once per commit and shard. */
+  async beforeWrites(keys: readonly ResourceKey[]): Promise<void> {
+    const commit = this.#commit;
+    if (commit === undefined) return;
+    const shards = new Set<number>();
+    for (const key of keys) {
+      const shard = this.#o.shardOf(key);
+      if (this.#pending.get(shard)?.has(key) || this.covers(key, commit)) shards.add(shard);
+    }
+    await Promise.all([...shards].map((shard) => this.#record(shard, commit)));
+  }
+
+  /** A reconcile of `key` that started at `commit` ended (applied, in sync, or refused for good). */
+  done(key: ResourceKey, commit: string | undefined): void {
+    if (commit === undefined || commit !== this.#commit) return;
+    const shard = this.#o.shardOf(key);
+    this.#pending.get(shard)?.delete(key);
+    const adopted = this.#adopted.get(shard);
+    if (adopted !== undefined) delete adopted.keys[key];
+    void this.#settle(shard);
+  }
+
+  /** Keys still listed for `shard`: its own pending deploys and what it took over at this commit. */
+  #listed(shard: number): Map<ResourceKey, string> {
+    const listed = new Map(this.#pending.get(shard) ?? []);
+    const adopted = this.#adopted.get(shard);
+    if (adopted !== undefined && adopted.commit === this.#commit)
+      for (const [key, hash] of Object.entries(adopted.keys)) if (this.#hashes.get(key) === hash) listed.set(key, hash);
+    return listed;
+  }
+
+  #record(shard: number, commit: string): Promise<void> {
+    const row = this.#rows.get(shard);
+    if (row?.mine === true && row.commit === commit) return this.#writing.get(shard) ?? Promise.resolve();
+    const mine: Row = { commit, mine: true };
+    this.#rows.set(shard, mine);
+    const entry = inFlightEntry(commit, this.#o.replicaId, this.#listed(shard));
+    const writing = this.#mark(shard, entry, "in-flight deploy recorded").then((ok) => {
+      // Not written (the lease lapsed, DynamoDB failed): a successor falls back to the timestamps.
+      if (!ok && this.#rows.get(shard) === mine) this.#rows.delete(shard);
+    });
+    this.#writing.set(shard, writing);
+    return writing;
+  }
+
+  /** Clear the row once nothing listed there is left to reconcile (or what it lists is of another commit). */
+  async #settle(shard: number): Promise<void> {
+    const row = this.#rows.get(shard);
+    if (row === undefined || this.#listed(shard).size > 0) return;
+    await this.#writing.get(shard);
+    if (this.#rows.get(shard) !== row || this.#listed(shard).size > 0) return;
+    if (await this.#mark(shard, undefined, "in-flight deploy cleared")) {
+      if (this.#rows.get(shard) === row) this.#rows.delete(shard);
+      this.#adopted.delete(shard);
+    }
+  }
+
+  async #mark(shard: number, entry: InFlightEntry | undefined, message: string): Promise<boolean> {
+    try {
+      const ok = await this.#o.rows.markInFlight(shard, entry);
+      if (ok)
+        this.#o.log.info({ shard, commit: entry?.commit, keys: entry && Object.keys(entry.keys).length, capped: entry?.capped }, message);
+      else this.#o.log.warn({ shard }, `${message}: refused, this replica no longer holds the shard`);
+      return ok;
+    } catch (error) {
+      this.#o.log.warn({ shard, err: error instanceof Error ? error.message : String(error) }, `${message}: the lease table write failed`);
+      return false;
+    }
+  }
+
+  #specHash(manifest: Manifest): string {
+    const hash = this.#specHashes.get(manifest) ?? pluginFor(manifest).specHash(manifest);
+    this.#specHashes.set(manifest, hash);
+    return hash;
+  }
+}
