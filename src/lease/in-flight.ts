@@ -11,6 +11,10 @@ import { pluginFor } from "../resources/registry.js";
  */
 export const MAX_ENTRY_BYTES = 8_192;
 
+/** What a refused or failed write means, for its log line. */
+const UNRECORDED = "a replica taking the shard over judges this deploy by AWS's timestamps (docs/ha.md#deploys-cut-by-a-takeover)";
+const UNCLEARED = "the entry stays until a later deploy replaces it; it covers only keys still at its commit and state";
+
 /** What the tracker needs of the lease manager: the row as read at acquire, and a fenced write of it. */
 export type InFlightRows = {
   inFlightRead(shard: number): InFlightEntry | undefined;
@@ -169,7 +173,7 @@ export class InFlightDeploys {
     const mine: Row = { commit, mine: true };
     this.#rows.set(shard, mine);
     const entry = inFlightEntry(commit, this.#o.replicaId, this.#listed(shard));
-    const writing = this.#mark(shard, entry, "in-flight deploy recorded").then((ok) => {
+    const writing = this.#mark(shard, entry, "in-flight deploy recorded", UNRECORDED).then((ok) => {
       // Not written (the lease lapsed, DynamoDB failed): a successor falls back to the timestamps.
       if (!ok && this.#rows.get(shard) === mine) this.#rows.delete(shard);
     });
@@ -183,21 +187,23 @@ export class InFlightDeploys {
     if (row === undefined || this.#listed(shard).size > 0) return;
     await this.#writing.get(shard);
     if (this.#rows.get(shard) !== row || this.#listed(shard).size > 0) return;
-    if (await this.#mark(shard, undefined, "in-flight deploy cleared")) {
+    if (await this.#mark(shard, undefined, "in-flight deploy cleared", UNCLEARED)) {
       if (this.#rows.get(shard) === row) this.#rows.delete(shard);
       this.#adopted.delete(shard);
     }
   }
 
-  async #mark(shard: number, entry: InFlightEntry | undefined, message: string): Promise<boolean> {
+  async #mark(shard: number, entry: InFlightEntry | undefined, message: string, otherwise: string): Promise<boolean> {
     try {
       const ok = await this.#o.rows.markInFlight(shard, entry);
       if (ok)
         this.#o.log.info({ shard, commit: entry?.commit, keys: entry && Object.keys(entry.keys).length, capped: entry?.capped }, message);
-      else this.#o.log.warn({ shard }, `${message}: refused, this replica no longer holds the shard`);
+      // Refused: the lease lapsed here, or the row moved on (another holder, a renewal not yet seen).
+      else this.#o.log.warn({ shard }, `${message}: refused, the shard's row no longer shows this replica's lease; ${otherwise}`);
       return ok;
     } catch (error) {
-      this.#o.log.warn({ shard, err: error instanceof Error ? error.message : String(error) }, `${message}: the lease table write failed`);
+      const err = error instanceof Error ? error.message : String(error);
+      this.#o.log.warn({ shard, err }, `${message}: the lease table write failed; ${otherwise}`);
       return false;
     }
   }
