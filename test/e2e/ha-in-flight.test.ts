@@ -136,8 +136,9 @@ describe("a deploy cut by a takeover is finished from the lease row's in-flight 
     expect(writes(a, "RegisterTaskDefinition")).toHaveLength(2);
 
     const from = b.process.logs.length;
-    await b.process.waitForLog("b's takeover", (l) => l.msg === "shard lease acquired", 15_000, from);
+    const taken = await b.process.waitForLog("b's takeover", (l) => l.msg === "shard lease acquired", 15_000, from);
     await withDiagnostics([a, b], () => at("c2", "1.1", 60_000));
+    console.log(`c2 at 1.1 ${Date.now() - taken.time} ms after b took the shard (lease ${LEASE_MS} ms)`);
     // Finished, not repeated: a's revision reused, one UpdateService, of c2 only.
     expect(writes(b, "RegisterTaskDefinition")).toEqual([]);
     expect(writes(b, "UpdateService").map((w) => w.body.includes('"web2"'))).toEqual([true]);
