@@ -107,19 +107,26 @@ export class LeaseStore extends LeaseTableClient {
   }
 
   /** Move a row from the version we last saw to a new one (renew, take over, release). */
-  async swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string }): Promise<boolean> {
+  async swap(
+    leaseKey: string,
+    expected: LeaseItem,
+    next: { owner: string; version: string; inflight?: InFlightEntry | undefined },
+  ): Promise<boolean> {
+    // A renewal may carry a new in-flight entry (in the same write); otherwise the row's stays as it is.
+    const inflight = next.inflight;
     return this.#conditional(
       new UpdateCommand({
         TableName: this.table,
         Key: { leaseKey },
-        UpdateExpression: "SET #owner = :owner, #version = :version",
+        UpdateExpression: `SET #owner = :owner, #version = :version${inflight ? ", #inflight = :inflight" : ""}`,
         ConditionExpression: "#version = :expected AND #owner = :expectedOwner",
-        ExpressionAttributeNames: { "#owner": "owner", "#version": "version" },
+        ExpressionAttributeNames: { "#owner": "owner", "#version": "version", ...(inflight ? { "#inflight": "inflight" } : {}) },
         ExpressionAttributeValues: {
           ":owner": next.owner,
           ":version": next.version,
           ":expected": expected.version,
           ":expectedOwner": expected.owner,
+          ...(inflight ? { ":inflight": inflight } : {}),
         },
       }),
     );

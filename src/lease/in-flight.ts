@@ -28,8 +28,8 @@ export type InFlightOptions = {
   log: Logger;
 };
 
-/** What the row holds as far as this replica knows: an entry it wrote (`mine`) or read when it took the shard. */
-type Row = { commit: string; mine: boolean };
+/** What the row holds as far as this replica knows: an entry it wrote (`mine`) or read when it took the shard, and its keys. */
+type Row = { commit: string; mine: boolean; written: Set<ResourceKey> };
 
 /**
  * The desired state of every key as a deploy sees it: its own spec hash and those of the task
@@ -116,7 +116,7 @@ export class InFlightDeploys {
     const entry = this.#o.rows.inFlightRead(shard);
     if (entry === undefined) return;
     this.#adopted.set(shard, { ...entry, keys: { ...entry.keys } });
-    this.#rows.set(shard, { commit: entry.commit, mine: false });
+    this.#rows.set(shard, { commit: entry.commit, mine: false, written: new Set(Object.keys(entry.keys)) });
     const listed = Object.keys(entry.keys).length;
     this.#o.log.info(
       { shard, commit: entry.commit, by: entry.replica, keys: listed, capped: entry.capped },
@@ -158,6 +158,23 @@ export class InFlightDeploys {
     void this.#settle(shard);
   }
 
+  /**
+   * With a renewal of `shard`: the row's entry less the keys reconciled since it was written, or
+   * undefined when none was. A key done early in a long wave thus leaves the row within a renew
+   * interval, not at the end of the wave, without a write of its own. An empty list is left to
+   * the explicit clear (#settle), which follows the last key's reconcile at once.
+   */
+  trimmed(shard: number): InFlightEntry | undefined {
+    const row = this.#rows.get(shard);
+    if (row === undefined || row.commit !== this.#commit) return undefined;
+    const listed = this.#listed(shard);
+    if (listed.size === 0 || [...row.written].every((key) => listed.has(key))) return undefined;
+    const entry = inFlightEntry(row.commit, this.#o.replicaId, listed);
+    row.mine = true;
+    row.written = new Set(Object.keys(entry.keys));
+    return entry;
+  }
+
   /** Keys still listed for `shard`: its own pending deploys and what it took over at this commit. */
   #listed(shard: number): Map<ResourceKey, string> {
     const listed = new Map(this.#pending.get(shard) ?? []);
@@ -170,9 +187,9 @@ export class InFlightDeploys {
   #record(shard: number, commit: string): Promise<void> {
     const row = this.#rows.get(shard);
     if (row?.mine === true && row.commit === commit) return this.#writing.get(shard) ?? Promise.resolve();
-    const mine: Row = { commit, mine: true };
-    this.#rows.set(shard, mine);
     const entry = inFlightEntry(commit, this.#o.replicaId, this.#listed(shard));
+    const mine: Row = { commit, mine: true, written: new Set(Object.keys(entry.keys)) };
+    this.#rows.set(shard, mine);
     const writing = this.#mark(shard, entry, "in-flight deploy recorded", UNRECORDED).then((ok) => {
       // Not written (the lease lapsed, DynamoDB failed): a successor falls back to the timestamps.
       if (!ok && this.#rows.get(shard) === mine) this.#rows.delete(shard);

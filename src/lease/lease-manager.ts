@@ -7,7 +7,7 @@ import { fairShare } from "./shards.js";
 export type LeaseTable = {
   scan(): Promise<LeaseItem[]>;
   create(leaseKey: string, owner: string, version: string): Promise<boolean>;
-  swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string }): Promise<boolean>;
+  swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string; inflight?: InFlightEntry }): Promise<boolean>;
   heartbeat(leaseKey: string, owner: string, version: string): Promise<void>;
   mark(leaseKey: string, owner: string, version: string, entry: InFlightEntry | undefined): Promise<boolean>;
 };
@@ -25,6 +25,8 @@ export type LeaseManagerOptions = {
    * now, `acquired` those this tick took from nobody or from another replica; `foreign` those of
    * `acquired` whose row another replica wrote last (it held the shard since this replica did).
    */
+  /** An in-flight entry to write with this renewal of `shard` (in-flight.ts), or undefined to leave the row's as it is. */
+  renewWith?: (shard: number) => InFlightEntry | undefined;
   onTick?: (tick: { held: ReadonlySet<number>; acquired: ReadonlySet<number>; foreign: ReadonlySet<number> }) => void;
 };
 
@@ -149,10 +151,7 @@ export class LeaseManager {
       if (lease === undefined || !this.holds(shard)) return false;
       return this.#o.table.mark(shardKey(shard), this.#o.replicaId, lease.version, entry);
     });
-    this.#serial = next.then(
-      () => undefined,
-      () => undefined,
-    );
+    this.#serial = next.then(() => undefined).catch(() => undefined);
     return next;
   }
 
@@ -285,7 +284,8 @@ export class LeaseManager {
     const sent = this.#now();
     lease.attempted = { version, sent };
     try {
-      if (await this.#o.table.swap(shardKey(shard), item, { owner: this.#o.replicaId, version })) {
+      const inflight = this.#o.renewWith?.(shard);
+      if (await this.#o.table.swap(shardKey(shard), item, { owner: this.#o.replicaId, version, ...(inflight ? { inflight } : {}) })) {
         this.#held.set(shard, { version, validUntil: sent + this.#validity() });
       } else {
         this.#held.delete(shard);

@@ -80,6 +80,7 @@ export class ControllerLeasing {
       log: this.#log,
       ...(parts.now ? { now: parts.now } : {}),
       onTick: ({ held, acquired, foreign }) => this.#afterTick(held, acquired, foreign),
+      renewWith: (shard) => this.#inFlight.trimmed(shard),
     });
     this.#inFlight = new InFlightDeploys({
       rows: this.#manager,

@@ -13,7 +13,12 @@ import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
  */
 
 const endpoint = inject("motoEndpoint");
-const ENTRY = { commit: "abc", replica: "a", keys: { "Service/c2/web2": "0123456789abcdef" }, capped: false };
+const ENTRY = {
+  commit: "abc",
+  replica: "a",
+  keys: { "Service/c1/web1": "fedcba9876543210", "Service/c2/web2": "0123456789abcdef" },
+  capped: false,
+};
 
 describe("LeaseStore: the in-flight entry on DynamoDB", () => {
   const accountId = newAccountId();
@@ -34,7 +39,7 @@ describe("LeaseStore: the in-flight entry on DynamoDB", () => {
     process.env = saved;
   });
 
-  it("sets and removes the entry only while the row shows the writer's owner and version; renewals keep it", async () => {
+  it("sets and removes the entry only while the row shows the writer's owner and version; renewals keep or replace it", async () => {
     expect(await store.create("shard#0", "a", "v1")).toBe(true);
     expect(await store.mark("shard#0", "a", "v0", ENTRY)).toBe(false);
     expect(await store.mark("shard#0", "b", "v1", ENTRY)).toBe(false);
@@ -43,9 +48,14 @@ describe("LeaseStore: the in-flight entry on DynamoDB", () => {
     expect(await row()).toEqual({ leaseKey: "shard#0", owner: "a", version: "v1", inflight: ENTRY });
     expect(await store.swap("shard#0", { leaseKey: "shard#0", owner: "a", version: "v1" }, { owner: "a", version: "v2" })).toBe(true);
     expect((await row())?.inflight).toEqual(ENTRY);
-    expect(await store.mark("shard#0", "a", "v1", undefined)).toBe(false);
-    expect(await store.mark("shard#0", "a", "v2", undefined)).toBe(true);
-    expect(await row()).toEqual({ leaseKey: "shard#0", owner: "a", version: "v2" });
+    // A renewal may carry a trimmed entry in the same write.
+    const trimmed = { ...ENTRY, keys: { "Service/c2/web2": "0123456789abcdef" } };
+    const renewal = { owner: "a", version: "v3", inflight: trimmed };
+    expect(await store.swap("shard#0", { leaseKey: "shard#0", owner: "a", version: "v2" }, renewal)).toBe(true);
+    expect(await row()).toEqual({ leaseKey: "shard#0", owner: "a", version: "v3", inflight: trimmed });
+    expect(await store.mark("shard#0", "a", "v2", undefined)).toBe(false);
+    expect(await store.mark("shard#0", "a", "v3", undefined)).toBe(true);
+    expect(await row()).toEqual({ leaseKey: "shard#0", owner: "a", version: "v3" });
   });
 
   it("a row whose inflight attribute is no entry reads as no entry, and its other rows as usual", async () => {

@@ -116,6 +116,30 @@ describe("the in-flight record in the lease row", () => {
     expect(table.marks).toHaveLength(2);
   });
 
+  it("a renewal drops the keys reconciled since, at no extra write: a long wave lists only what is left", async () => {
+    const { table, clock, a } = await holder();
+    await a.reconcile(TD, true);
+    await a.reconcile(WEB1, true);
+    const writes = table.marks.length;
+    clock.t = D / 3;
+    await a.leasing.tick();
+    expect(Object.keys(entryOf(table)?.keys ?? {})).toEqual([WEB2]);
+    expect(entryOf(table)).toMatchObject({ commit: "sha2", replica: "a" });
+    expect(table.marks).toHaveLength(writes);
+    // Nothing more to drop: the next renewal leaves the entry as it is.
+    clock.t = (2 * D) / 3;
+    await a.leasing.tick();
+    expect(Object.keys(entryOf(table)?.keys ?? {})).toEqual([WEB2]);
+    const b = replica("b", table, clock);
+    b.load("sha2", commit("2.0"));
+    for (let t = clock.t + D / 6; t <= clock.t + 2 * D && !b.leasing.owns(WEB2); t += D / 6) {
+      clock.t = t;
+      await b.leasing.tick();
+    }
+    expect(b.leasing.inFlightDeploy(WEB1, "sha2")).toBe(false);
+    expect(b.leasing.inFlightDeploy(WEB2, "sha2")).toBe(true);
+  });
+
   it("a reconcile that will be retried keeps its key listed", async () => {
     const { table, a } = await holder();
     await a.reconcile(TD, true);

@@ -21,12 +21,12 @@ export class MemoryTable implements LeaseTable {
     this.rows.set(leaseKey, { leaseKey, owner, version });
     return true;
   }
-  async swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string }): Promise<boolean> {
+  async swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string; inflight?: InFlightEntry }): Promise<boolean> {
     if (this.down) throw new Error("unreachable");
     const row = this.rows.get(leaseKey);
     if (!row || row.version !== expected.version || row.owner !== expected.owner) return false;
     // An UpdateItem: the row's other attributes (its in-flight entry) stay.
-    this.rows.set(leaseKey, { ...row, ...next });
+    this.rows.set(leaseKey, structuredClone({ ...row, ...next }));
     if (this.loseAnswers) throw new Error("timed out");
     return true;
   }
