@@ -130,6 +130,8 @@ export class ControllerLeasing {
       return {};
     }
     this.#fenced.delete(key);
+    // The keys a new commit changes are known first: a key done before would be listed after.
+    await this.#inFlight.ready();
     const commit = this.#inFlight.commit;
     const result = await reconcile();
     if (this.#fenced.delete(key) && "retry" in result) {

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import type { InFlightEntry } from "../../../src/aws/lease-store.js";
-import { inFlightEntry, MAX_ENTRY_BYTES } from "../../../src/lease/in-flight.js";
+import { InFlightDeploys, inFlightEntry, MAX_ENTRY_BYTES } from "../../../src/lease/in-flight.js";
 import { ControllerLeasing } from "../../../src/lease/leasing.js";
 import type { Manifest, ResourceKey } from "../../../src/manifests/types.js";
 import { manifestOf } from "../resources/builders.js";
@@ -202,6 +202,23 @@ describe("the in-flight record in the lease row", () => {
     }
     expect(b.leasing.inFlightDeploy(WEB2, "sha2")).toBe(false);
     expect(b.leasing.inFlightDeploy(WEB1, "sha2")).toBe(true);
+  });
+
+  it("hashes a large commit in chunks: the event loop turns before the diff is done", async () => {
+    const tracker = new InFlightDeploys({
+      rows: { inFlightRead: () => undefined, markInFlight: async () => true },
+      replicaId: "a",
+      shardOf: () => 0,
+      log,
+    });
+    const services = Array.from({ length: 1_000 }, (_, i) =>
+      manifestOf("Service", `web${i}`, { cluster: "c1", serviceName: `web${i}`, taskDefinition: "app", desiredCount: 1 } as never),
+    );
+    tracker.setDesired("sha1", new Map(services.map((m) => [m.key, m])));
+    let turned = false;
+    setImmediate(() => (turned = true));
+    await tracker.ready();
+    expect(turned).toBe(true);
   });
 
   it("is capped in bytes: keys past the cap are left out and the entry says so", () => {
