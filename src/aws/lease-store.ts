@@ -10,7 +10,27 @@ export type LeaseItem = {
   owner: string;
   /** Changed by every write of the holder (renew, heartbeat): others time expiry from its last change. */
   version: string;
+  /** A shard row's record of the deploy its holder is writing (src/lease/in-flight.ts); absent when none is. */
+  inflight?: InFlightEntry | undefined;
 };
+
+/**
+ * What a shard's holder is about to write: the keys a commit deploys in the shard, each with the
+ * hash of its desired state at that commit. Bounded: past the cap, `capped` and the rest unlisted.
+ */
+export type InFlightEntry = { commit: string; replica: string; keys: Record<string, string>; capped: boolean };
+
+/** The entry as stored, or undefined when the attribute is not one (a row written by hand must not crash the lease loop). */
+function inFlightOf(value: unknown): InFlightEntry | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const entry = value as Record<string, unknown>;
+  const keys = entry["keys"];
+  if (typeof entry["commit"] !== "string" || typeof entry["replica"] !== "string") return undefined;
+  if (typeof keys !== "object" || keys === null || Array.isArray(keys)) return undefined;
+  const listed: Record<string, string> = {};
+  for (const [key, hash] of Object.entries(keys)) if (typeof hash === "string") listed[key] = hash;
+  return { commit: entry["commit"], replica: entry["replica"], keys: listed, capped: entry["capped"] === true };
+}
 
 export type LeaseStoreOptions = {
   table: string;
@@ -67,6 +87,7 @@ export class LeaseStore extends LeaseTableClient {
             leaseKey: item["leaseKey"],
             owner: typeof item["owner"] === "string" ? item["owner"] : "",
             version: item["version"],
+            ...(item["inflight"] === undefined ? {} : { inflight: inFlightOf(item["inflight"]) }),
           });
       }
       start = page.LastEvaluatedKey;
@@ -86,19 +107,48 @@ export class LeaseStore extends LeaseTableClient {
   }
 
   /** Move a row from the version we last saw to a new one (renew, take over, release). */
-  async swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string }): Promise<boolean> {
+  async swap(
+    leaseKey: string,
+    expected: LeaseItem,
+    next: { owner: string; version: string; inflight?: InFlightEntry | undefined },
+  ): Promise<boolean> {
+    // A renewal may carry a new in-flight entry (in the same write); otherwise the row's stays as it is.
+    const inflight = next.inflight;
     return this.#conditional(
       new UpdateCommand({
         TableName: this.table,
         Key: { leaseKey },
-        UpdateExpression: "SET #owner = :owner, #version = :version",
+        UpdateExpression: `SET #owner = :owner, #version = :version${inflight ? ", #inflight = :inflight" : ""}`,
         ConditionExpression: "#version = :expected AND #owner = :expectedOwner",
-        ExpressionAttributeNames: { "#owner": "owner", "#version": "version" },
+        ExpressionAttributeNames: { "#owner": "owner", "#version": "version", ...(inflight ? { "#inflight": "inflight" } : {}) },
         ExpressionAttributeValues: {
           ":owner": next.owner,
           ":version": next.version,
           ":expected": expected.version,
           ":expectedOwner": expected.owner,
+          ...(inflight ? { ":inflight": inflight } : {}),
+        },
+      }),
+    );
+  }
+
+  /**
+   * Set (or with undefined, remove) a shard row's in-flight entry, fenced like a renewal: only
+   * while the row still names `owner` at `version`. The version is left as it is, so the write
+   * neither renews the lease nor looks like a renewal to the replicas timing its expiry.
+   */
+  async mark(leaseKey: string, owner: string, version: string, entry: InFlightEntry | undefined): Promise<boolean> {
+    return this.#conditional(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { leaseKey },
+        UpdateExpression: entry === undefined ? "REMOVE #inflight" : "SET #inflight = :inflight",
+        ConditionExpression: "#version = :expected AND #owner = :expectedOwner",
+        ExpressionAttributeNames: { "#owner": "owner", "#version": "version", "#inflight": "inflight" },
+        ExpressionAttributeValues: {
+          ":expected": version,
+          ":expectedOwner": owner,
+          ...(entry === undefined ? {} : { ":inflight": entry }),
         },
       }),
     );

@@ -53,6 +53,8 @@ export type ReconcilerParts = {
   upcoming: () => Iterable<ResourceKey>;
   /** The controller's one wall clock, handed to every part that stamps or compares times. */
   now: () => Date;
+  /** With leases: what the shard's previous holder left in flight (ControllerLeasing.inFlightDeploy). */
+  inFlightDeploy?: ((key: ResourceKey, commit: string) => boolean) | undefined;
 };
 
 /** The reconciler with the settings flags give; ecs-gitops.yaml adds its own per commit (settingsFromConfig). */
@@ -115,6 +117,7 @@ export async function reconcilerFor(
     },
     onPlanned: (action, snapshot, isSecret, now) => p.details.notePlan(action, snapshot, isSecret, now),
     upcoming: p.upcoming,
+    inFlightDeploy: p.inFlightDeploy,
     prune: new PrunePass({
       aws: p.fenced,
       status: p.status,

@@ -131,6 +131,7 @@ export class Controller {
       // Keys of a shard another replica holds are dropped when they start: never read ahead.
       upcoming: () => [...(this.#queue?.waiting ?? [])].filter((key) => leasing?.owns(key) ?? true),
       now: this.#now,
+      inFlightDeploy: leasing && ((key, commit) => leasing.inFlightDeploy(key, commit)),
     });
     const { reconciler, pause } = built;
     this.#reconciler = reconciler;
@@ -303,7 +304,7 @@ export class Controller {
       defaultCluster: cluster,
       expectedAccount: config.account,
     });
-    this.#leasing?.setDesired(state.manifests, cluster);
+    this.#leasing?.setDesired(state.manifests, cluster, state.commit);
     const keys = reconciler.setDesired(state);
     if (reread) {
       // The same commit with SSM parameters read again: only what they changed needs a reconcile.

@@ -26,6 +26,11 @@ export type PolicyInput = {
   onlyResidue: boolean | undefined;
   /** A task definition family this resource uses changes in git, or changed under a deploy still rolling out. */
   family: { pendingInGit: boolean; registeredSinceApply: boolean; interruptedDeploy: boolean };
+  /**
+   * The previous holder of the resource's shard listed it, at this commit and with the desired
+   * state git wants now, among the writes of a deploy it did not finish (docs/ha.md): what differs is that deploy.
+   */
+  inFlightDeploy?: boolean | undefined;
   /** Git names a rollback's pinned revision again: lifting the pin is git's change, not drift. */
   pinLifted?: boolean | undefined;
   /** ECS rolled the service's last deployment back (circuit breaker or alarm). */
@@ -61,6 +66,7 @@ export type VerdictReason =
   | "GitChanged"
   | "UnsettledWrite"
   | "FamilyChanged"
+  | "InFlightDeploy"
   | "ObserveMode"
   | "AutomatedOff"
   | "RolledBack"
@@ -166,7 +172,7 @@ function decideUnpaused(input: PolicyInput): Verdict {
 }
 
 function pendingReason(input: PolicyInput): {
-  reason: "Create" | "GitChanged" | "UnsettledWrite" | "FamilyChanged" | undefined;
+  reason: "Create" | "GitChanged" | "UnsettledWrite" | "FamilyChanged" | "InFlightDeploy" | undefined;
   consumedResidue: boolean;
 } {
   if (input.deletedByHand) return { reason: undefined, consumedResidue: false };
@@ -183,6 +189,8 @@ function pendingReason(input: PolicyInput): {
   // One look only at our own write's residue, so a perpetual difference cannot become a write loop.
   const consumedResidue = input.onlyResidue !== undefined;
   if (input.onlyResidue === true) return { reason: "UnsettledWrite", consumedResidue };
+  // Known without AWS's timestamps, from the lease row: a takeover finishes the deploy.
+  if (input.inFlightDeploy === true) return { reason: "InFlightDeploy", consumedResidue };
   const { pendingInGit, registeredSinceApply, interruptedDeploy } = input.family;
   return { reason: pendingInGit || registeredSinceApply || interruptedDeploy ? "FamilyChanged" : undefined, consumedResidue };
 }

@@ -62,6 +62,8 @@ export type ReconcilerOptions = {
    * larger than the queue's concurrency still shares one read. Unset: no read-ahead.
    */
   upcoming?: (() => Iterable<ResourceKey>) | undefined;
+  /** With leases: a key's difference at a commit is a deploy the shard's previous holder left half done. */
+  inFlightDeploy?: ((key: ResourceKey, commit: string) => boolean) | undefined;
   /** Orphans and prune (prune-pass.ts), run after the creates and updates of its wave. */
   prune?: Pick<PrunePass, "run"> | undefined;
 };

@@ -242,6 +242,7 @@ export class Reconciler {
         interruptedDeploy:
           families.some((f) => isInterruptedDeploy(manifest, f, plan, snapshot)) || (this.#o.hooks?.began(action) ?? false),
       },
+      inFlightDeploy: this.#o.inFlightDeploy?.(key, desired.commit),
       rolledBack: pluginFor(manifest).rolledBack(manifest, snapshot),
       pinLifted: liftsPin(action),
       mode: settings.mode,

@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { LeaseItem } from "../aws/lease-store.js";
+import type { InFlightEntry, LeaseItem } from "../aws/lease-store.js";
 import { fairShare } from "./shards.js";
+import { lastHolder, releasedVersion, replicaKey, shardKey } from "./lease-rows.js";
 
 /** What the manager needs of the table (src/aws/lease-store.ts; a fake in unit tests). */
 export type LeaseTable = {
   scan(): Promise<LeaseItem[]>;
   create(leaseKey: string, owner: string, version: string): Promise<boolean>;
-  swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string }): Promise<boolean>;
+  swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string; inflight?: InFlightEntry }): Promise<boolean>;
   heartbeat(leaseKey: string, owner: string, version: string): Promise<void>;
+  mark(leaseKey: string, owner: string, version: string, entry: InFlightEntry | undefined): Promise<boolean>;
 };
 
 export type LeaseManagerOptions = {
@@ -19,6 +21,8 @@ export type LeaseManagerOptions = {
   log: Logger;
   /** A monotonic clock in ms (performance.now): it keeps counting while the process is stopped. */
   now?: () => number;
+  /** An in-flight entry to write with this renewal of `shard` (in-flight.ts), or undefined to leave the row's as it is. */
+  renewWith?: (shard: number) => InFlightEntry | undefined;
   /**
    * Called after every tick, whatever happened in it: `held` are the shards whose lease is valid
    * now, `acquired` those this tick took from nobody or from another replica; `foreign` those of
@@ -36,24 +40,6 @@ export type LeaseSnapshot = {
   /** Replicas whose heartbeat moved within one lease duration. */
   replicas: string[];
 };
-
-const shardKey = (shard: number) => `shard#${shard}`;
-const replicaKey = (replica: string) => `replica#${replica}`;
-const RELEASED = "released:";
-/** A released row (owner "") keeps the name of the replica that gave it back, in its version. */
-const releasedVersion = (replica: string) => `${RELEASED}${replica}:${randomUUID()}`;
-
-/**
- * The replica that held a row last, or undefined when nobody ever did (no row yet). A row given
- * back without a name (written before releases named their holder) names nobody we can trust,
- * so it counts as another replica's: the caller then forgets, the safe side.
- */
-export function lastHolder(item: LeaseItem | undefined): string | undefined {
-  if (item === undefined) return undefined;
-  if (item.owner !== "") return item.owner;
-  const end = item.version.lastIndexOf(":");
-  return item.version.startsWith(RELEASED) && end > RELEASED.length ? item.version.slice(RELEASED.length, end) : "";
-}
 
 /**
  * Shard leases in one DynamoDB table, in the manner of the DynamoDB lock client and the Kinesis
@@ -138,6 +124,26 @@ export class LeaseManager {
       }),
       replicas: this.#alive(this.#now()),
     };
+  }
+
+  /** The in-flight entry of `shard`'s row as last read (the scan of the tick that acquired it, for a takeover). */
+  inFlightRead(shard: number): InFlightEntry | undefined {
+    return this.#items.find((item) => item.leaseKey === shardKey(shard))?.inflight;
+  }
+
+  /**
+   * Write (or clear, with undefined) `shard`'s in-flight entry, fenced: only while this replica's
+   * lease on it is valid, conditional on the version it wrote last. Queued with the ticks, so it
+   * never races a renewal of the same row. False when the lease or the condition refused it.
+   */
+  markInFlight(shard: number, entry: InFlightEntry | undefined): Promise<boolean> {
+    const next = this.#serial.then(async () => {
+      const lease = this.#held.get(shard);
+      if (lease === undefined || !this.holds(shard)) return false;
+      return this.#o.table.mark(shardKey(shard), this.#o.replicaId, lease.version, entry);
+    });
+    this.#serial = next.then(() => undefined).catch(() => undefined);
+    return next;
   }
 
   /** One round: read the table, heartbeat, renew, give back above the fair share, take up to it. */
@@ -274,7 +280,8 @@ export class LeaseManager {
     const sent = this.#now();
     lease.attempted = { version, sent };
     try {
-      if (await this.#o.table.swap(shardKey(shard), item, { owner: this.#o.replicaId, version })) {
+      const inflight = this.#o.renewWith?.(shard);
+      if (await this.#o.table.swap(shardKey(shard), item, { owner: this.#o.replicaId, version, ...(inflight ? { inflight } : {}) })) {
         this.#held.set(shard, { version, validUntil: sent + this.#validity() });
       } else {
         this.#held.delete(shard);

@@ -6,6 +6,7 @@ import type { Manifest, ResourceKey } from "../manifests/types.js";
 import type { Registry } from "prom-client";
 import { LayoutCheck } from "./layout.js";
 import { LeaseMetrics } from "./lease-metrics.js";
+import { InFlightDeploys } from "./in-flight.js";
 import { LeaseManager } from "./lease-manager.js";
 import type { LeaseSnapshot, LeaseTable } from "./lease-manager.js";
 import { shardIndex, shardsOf } from "./shards.js";
@@ -63,6 +64,8 @@ export class ControllerLeasing {
   #unmapped: { acquired: Set<number>; foreign: Set<number> } | undefined = { acquired: new Set(), foreign: new Set() };
   /** Shards just acquired whose keys wait until this replica's git source caught up (catchUpWith): how many fetches each waits for. */
   readonly #catchingUp = new Map<number, number>();
+  /** The in-flight record of each held shard's deploy, in its lease row (in-flight.ts). */
+  readonly #inFlight: InFlightDeploys;
 
   constructor(
     settings: LeaseSettings,
@@ -87,6 +90,13 @@ export class ControllerLeasing {
       ...(parts.now ? { now: parts.now } : {}),
       onTick: ({ held, acquired, foreign }) => this.#afterTick(held, acquired, foreign),
       mayHold: (items) => this.#layout.allows(items),
+      renewWith: (shard) => this.#inFlight.trimmed(shard),
+    });
+    this.#inFlight = new InFlightDeploys({
+      rows: this.#manager,
+      replicaId: settings.replicaId,
+      shardOf: (key) => this.shardOf(key),
+      log: this.#log,
     });
   }
 
@@ -139,11 +149,16 @@ export class ControllerLeasing {
       return {};
     }
     this.#fenced.delete(key);
+    // The keys a new commit changes are known first: a key done before would be listed after.
+    await this.#inFlight.ready();
+    const commit = this.#inFlight.commit;
     const result = await reconcile();
     if (this.#fenced.delete(key) && "retry" in result) {
       this.#parked.add(key);
       return {};
     }
+    // A reconcile that will be retried has not finished its part of the deploy: it stays listed.
+    if (!("retry" in result)) this.#inFlight.done(key, commit);
     return result;
   }
 
@@ -163,6 +178,12 @@ export class ControllerLeasing {
       // The fence still decides each write; a failed refresh only means fewer of them go through.
       this.#log.warn({ err: error instanceof Error ? error.message : String(error) }, "lease refresh before writes failed");
     });
+    await this.#inFlight.beforeWrites(keys);
+  }
+
+  /** `key`'s live difference at `commit` is a deploy the shard's previous holder left half done (in-flight.ts). */
+  inFlightDeploy(key: ResourceKey, commit: string): boolean {
+    return this.#inFlight.covers(key, commit);
   }
 
   /** One round of the lease loop (tests drive it with a fake clock; `start` runs it on a timer). */
@@ -180,13 +201,14 @@ export class ControllerLeasing {
   }
 
   /** A new commit: every replica computes the same shards from it. */
-  setDesired(manifests: ReadonlyMap<ResourceKey, Manifest>, defaultCluster: string | undefined): void {
+  setDesired(manifests: ReadonlyMap<ResourceKey, Manifest>, defaultCluster: string | undefined, commit?: string): void {
     this.#shardOf = shardsOf(manifests, {
       shards: this.#settings.shards,
       shardBy: this.#settings.shardBy,
       defaultCluster,
       account: undefined,
     });
+    if (commit !== undefined) this.#inFlight.setDesired(commit, manifests);
     const early = this.#unmapped;
     this.#unmapped = undefined;
     if (early && early.acquired.size > 0) this.#acquired(early);
@@ -230,6 +252,7 @@ export class ControllerLeasing {
     const me = this.#settings.replicaId;
     const mine = new Set(this.#manager.snapshot().shards.flatMap((s) => (s.held || s.holder === me ? [s.shard] : [])));
     this.#read((key) => !mine.has(this.shardOf(key)));
+    for (const shard of acquired) this.#inFlight.acquired(shard);
     if (acquired.size > 0) this.#announce(acquired, foreign);
     if (acquired.size > 0 && this.#catchUp) this.#startCatchUp(this.#catchUp, acquired);
     this.#release(held, acquired);

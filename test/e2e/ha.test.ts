@@ -7,7 +7,8 @@ import type { StatusDocument } from "../../src/state/status.js";
 import { ControllerProcess, createCluster, ecsFor, GitRemote, killAllControllers, tempDir, waitFor } from "./controller-harness.js";
 import { FaultProxy } from "./fault-proxy.js";
 import { withDiagnostics } from "./ha-diagnostics.js";
-import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "./moto.js";
+import type { MotoServer } from "./moto.js";
 
 /*
  * High availability with real processes: several `ecs-gitops run` replicas share shard leases
@@ -15,7 +16,13 @@ import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
  * attributed to the process that sent it, with the time it reached AWS.
  */
 
-const endpoint = inject("motoEndpoint");
+/**
+ * HA_MOTO_TIMESTAMPS=off runs these tests on a moto_server of their own without the timestamp
+ * patches (docs/moto.md): a deploy cut between its writes is then finished only through the
+ * lease row's in-flight record (docs/ha.md#deploys-cut-by-a-takeover).
+ */
+const OWN_MOTO = process.env["HA_MOTO_TIMESTAMPS"] === "off";
+let endpoint = inject("motoEndpoint");
 const LEASE_MS = 4_000;
 /**
  * Ticks are timers and DynamoDB round trips through a proxy on a shared 2-core machine: the
@@ -65,14 +72,21 @@ describe("high availability: shard leases on DynamoDB", () => {
   let scratch: string;
   const replicas: Replica[] = [];
 
+  let moto: MotoServer | undefined;
+
   beforeAll(async () => {
     scratch = await tempDir("ha");
-  });
+    if (OWN_MOTO) {
+      moto = await startMoto({ timestamps: false });
+      endpoint = moto.endpoint;
+    }
+  }, 60_000);
   afterEach(async () => {
     await killAllControllers();
     for (const r of replicas.splice(0)) await r.proxy.stop();
   });
   afterAll(async () => {
+    await moto?.stop();
     await rm(scratch, { recursive: true, force: true });
   });
 
@@ -285,7 +299,12 @@ describe("high availability: shard leases on DynamoDB", () => {
       }
       const updates = all.reduce((sum, r) => sum + writesOf(r).filter((w) => w.operation === "UpdateService").length, 0);
       const registrations = all.reduce((sum, r) => sum + writesOf(r).filter((w) => w.operation === "RegisterTaskDefinition").length, 0);
-      console.log(`${cycles} cycles: ${registrations} RegisterTaskDefinition, ${updates} UpdateService for ${clusters.length} services`);
+      // Takeovers that found a deploy cut in the lease row (docs/ha.md#deploys-cut-by-a-takeover).
+      const cut = all.reduce((sum, r) => sum + r.process.logs.filter((l) => l.msg === "in-flight deploy found in the lease row").length, 0);
+      console.log(
+        `${cycles} cycles: ${registrations} RegisterTaskDefinition, ${updates} UpdateService for ${clusters.length} services; ` +
+          `${cut} takeovers found a deploy in flight`,
+      );
       for (const cluster of clusters) expect(await env.revisions(cluster)).toBe(cycles + 1);
       expect(registrations).toBe((cycles + 1) * clusters.length);
       expect(updates).toBe(cycles * clusters.length);

@@ -72,23 +72,32 @@ async function warmUp(endpoint: string): Promise<void> {
 
 /**
  * moto_server's environment: its Python loads test/e2e/moto-patches/sitecustomize.py first, which
- * makes the tag filter of DescribeServices a per-request setting (docs/moto.md#tags-of-concurrent-describes).
+ * makes the tag filter of DescribeServices a per-request setting (docs/moto.md#tags-of-concurrent-describes)
+ * and, unless `timestamps` is false, stamps revisions and deployments as AWS does
+ * (docs/moto.md#timestamps-of-revisions-and-deployments).
  */
-function motoEnv(): NodeJS.ProcessEnv {
+function motoEnv(timestamps: boolean): NodeJS.ProcessEnv {
   const patches = path.join(import.meta.dirname, "moto-patches");
   const inherited = process.env["PYTHONPATH"];
-  return { ...process.env, PYTHONPATH: inherited ? `${patches}${path.delimiter}${inherited}` : patches };
+  const env = { ...process.env, PYTHONPATH: inherited ? `${patches}${path.delimiter}${inherited}` : patches };
+  return timestamps ? env : { ...env, ECS_GITOPS_MOTO_TIMESTAMPS: "off" };
 }
 
 /**
  * Starts moto_server on a free loopback port (or `port`, e.g. to restart one in place) and waits
- * until it answers. `warmUp: "await"` (the default) also waits for the ECS backend to load;
+ * until it answers (`timestamps: false`: without the timestamp patches, as moto 5.2.1 ships).
+ * `warmUp: "await"` (the default) also waits for the ECS backend to load;
  * `"background"` lets it load while tests start.
  */
-export async function startMoto(options: { warmUp?: "await" | "background"; port?: number } = {}): Promise<MotoServer> {
+export async function startMoto(
+  options: { warmUp?: "await" | "background"; port?: number; timestamps?: boolean } = {},
+): Promise<MotoServer> {
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"], env: motoEnv() });
+  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: motoEnv(options.timestamps ?? true),
+  });
   let output = "";
   const append = (data: Buffer) => {
     output = (output + data.toString()).slice(-4_000);

@@ -34,10 +34,15 @@ if _responses is not None:
 # task definition starts a new PRIMARY deployment (a new `createdAt`). moto 5.2.1 does neither, so
 # without these two patches a deploy interrupted between RegisterTaskDefinition and UpdateService
 # (a replica killed, a takeover) cannot be told from a hand move on moto, though it can on AWS
-# (src/resources/service/interrupted-deploy.ts).
+# (src/resources/service/interrupted-deploy.ts). A test that must do without them (the in-flight
+# record in the lease table, docs/ha.md) starts moto_server with ECS_GITOPS_MOTO_TIMESTAMPS=off.
+import os as _os
+
 try:
     from moto.ecs import models as _ecs_models
 except ImportError:
+    _ecs_models = None
+if _os.environ.get("ECS_GITOPS_MOTO_TIMESTAMPS") == "off":
     _ecs_models = None
 
 if _ecs_models is not None:

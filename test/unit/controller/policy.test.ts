@@ -138,6 +138,21 @@ const ROWS: Row[] = [
     { verdict: "deploy", reason: "FamilyChanged", sync: "Synced" },
   ],
   [
+    "a deploy the shard's previous holder listed in flight, with git's state now: a deploy, without any timestamp",
+    { changedPaths: ["/taskDefinition"], inFlightDeploy: true },
+    { verdict: "deploy", reason: "InFlightDeploy", sync: "Synced", drift: "none", recordHeal: false },
+  ],
+  [
+    "listed in flight but deleted outside git since this process saw it: drift, not a deploy",
+    { action: "create", deletedByHand: true, inFlightDeploy: true },
+    { verdict: "alert-only", reason: "SelfHealOff", sync: "OutOfSync", drift: "observe" },
+  ],
+  [
+    "listed in flight in observe mode waits",
+    { changedPaths: ["/taskDefinition"], inFlightDeploy: true, mode: "observe" },
+    { verdict: "wait", reason: "ObserveMode", sync: "OutOfSync" },
+  ],
+  [
     "interrupted deploy with automated off waits",
     { changedPaths: ["/taskDefinition"], family: { ...NO_FAMILY, interruptedDeploy: true }, automated: false },
     { verdict: "wait", reason: "AutomatedOff", sync: "OutOfSync" },

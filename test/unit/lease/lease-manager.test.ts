@@ -91,6 +91,7 @@ describe("LeaseManager", () => {
       create: (...args) => table.create(...args),
       swap: (...args) => table.swap(...args),
       heartbeat: (...args) => table.heartbeat(...args),
+      mark: (...args) => table.mark(...args),
     };
     const a = replica(table, "a", clock);
     await run(clock, D, [a]);

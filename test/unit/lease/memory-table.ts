@@ -1,4 +1,4 @@
-import type { LeaseItem } from "../../../src/aws/lease-store.js";
+import type { InFlightEntry, LeaseItem } from "../../../src/aws/lease-store.js";
 import type { LeaseTable } from "../../../src/lease/lease-manager.js";
 
 /** The table's conditional semantics, in memory: what DynamoDB guarantees, and no more. */
@@ -13,7 +13,7 @@ export class MemoryTable implements LeaseTable {
   async scan(): Promise<LeaseItem[]> {
     if (this.down) throw new Error("unreachable");
     await this.slow;
-    return [...this.rows.values()].map((r) => ({ ...r }));
+    return [...this.rows.values()].map((r) => structuredClone(r));
   }
   async create(leaseKey: string, owner: string, version: string): Promise<boolean> {
     if (this.down) throw new Error("unreachable");
@@ -21,12 +21,24 @@ export class MemoryTable implements LeaseTable {
     this.rows.set(leaseKey, { leaseKey, owner, version });
     return true;
   }
-  async swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string }): Promise<boolean> {
+  async swap(leaseKey: string, expected: LeaseItem, next: { owner: string; version: string; inflight?: InFlightEntry }): Promise<boolean> {
     if (this.down) throw new Error("unreachable");
     const row = this.rows.get(leaseKey);
     if (!row || row.version !== expected.version || row.owner !== expected.owner) return false;
-    this.rows.set(leaseKey, { leaseKey, ...next });
+    // An UpdateItem: the row's other attributes (its in-flight entry) stay.
+    this.rows.set(leaseKey, structuredClone({ ...row, ...next }));
     if (this.loseAnswers) throw new Error("timed out");
+    return true;
+  }
+  /** In-flight writes, in order: what each set (undefined: a clear). */
+  readonly marks: (InFlightEntry | undefined)[] = [];
+  async mark(leaseKey: string, owner: string, version: string, entry: InFlightEntry | undefined): Promise<boolean> {
+    if (this.down) throw new Error("unreachable");
+    const row = this.rows.get(leaseKey);
+    if (!row || row.version !== version || row.owner !== owner) return false;
+    const { inflight: _previous, ...rest } = row;
+    this.rows.set(leaseKey, entry === undefined ? rest : { ...rest, inflight: structuredClone(entry) });
+    this.marks.push(entry);
     return true;
   }
   async heartbeat(leaseKey: string, owner: string, version: string): Promise<void> {
