@@ -15,7 +15,7 @@ import type { QueueResult } from "../src/controller/queue.js";
 import { Reconciler } from "../src/controller/reconciler.js";
 import { StatusStore } from "../src/state/status.js";
 import type { Manifest, Problem, ResourceKey } from "../src/manifests/types.js";
-import { loadCommitInWorker } from "../src/source/commit-load.js";
+import { CommitLoader } from "../src/source/incremental-load.js";
 
 /** A LiveReader that counts its batched reads (one per reconcile wave). */
 class RecordingReader extends LiveReader {
@@ -66,6 +66,8 @@ export class WaveHarness {
   readonly #queue: WorkQueue;
   readonly #aws: AwsClients;
   #desired: DesiredState | undefined;
+  /** Loads commits as the controller does: the first in full in a worker, a small change incrementally. */
+  readonly #commits = new CommitLoader();
   #pending: Map<ResourceKey, (result: QueueResult) => void> | undefined;
   #retries = 0;
 
@@ -113,12 +115,13 @@ export class WaveHarness {
 
   /**
    * Load, validate and switch to the manifests in `dir` as `commit`, as the controller does: in a
-   * worker thread (its memory counts), keeping what the controller keeps of each manifest (no YAML
-   * locators). CPU ms of load + validate, the worker's included.
+   * worker thread (its memory counts) or, for a small change, incrementally in this one, keeping
+   * what the controller keeps of each manifest (no YAML locators). CPU ms of load + validate, the
+   * worker's included.
    */
   async load(dir: string, commit: string): Promise<{ keys: ResourceKey[]; cpuMs: number; problems: Problem[] }> {
     const cpu = process.cpuUsage();
-    const { loaded, configProblems } = await loadCommitInWorker({ root: dir, cluster: undefined });
+    const { loaded, configProblems } = await this.#commits.load({ root: dir, cluster: undefined });
     if (loaded === undefined) throw new Error(`${dir}: ${configProblems.map((p) => p.message).join("; ")}`);
     const state = mergeDesiredState(loaded, commit, this.#desired);
     const used = process.cpuUsage(cpu);

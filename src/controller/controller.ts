@@ -24,6 +24,7 @@ import type { StatusStore } from "../state/status.js";
 import type { Manifest } from "../manifests/types.js";
 import { pluginFor } from "../resources/registry.js";
 import { PollLoop } from "./poll-loop.js";
+import { CommitLoader } from "../source/incremental-load.js";
 import { ControllerLeasing } from "../lease/leasing.js";
 import type { DeployHistory } from "../state/history.js";
 
@@ -39,6 +40,7 @@ export class Controller {
   readonly #log: Logger;
   readonly #metrics: ControllerMetrics;
   readonly #calls = new CallAccounting();
+  readonly #commitLoader = new CommitLoader();
   readonly #now: () => Date;
   #aws: AwsClients | undefined;
   #source: Source | undefined;
@@ -266,7 +268,7 @@ export class Controller {
     this.#loadedCommit = sha;
     const o = this.#o;
     const previous = this.#reconciler!.desired;
-    const commit = await setup.loadCommit(o, sha, checkoutDir, this.#region);
+    const commit = await setup.loadCommit(this.#commitLoader, o, sha, checkoutDir, this.#region);
     if (this.#stopping) return;
     this.#ssmReadAt = commit.readSsm ? this.#now().getTime() : undefined;
     if ("retry" in commit && commit.retry) this.#loadedCommit = undefined;
