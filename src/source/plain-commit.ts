@@ -12,7 +12,8 @@ import type { SourceFile } from "../manifests/load.js";
 import { lazyLocator, locateIn } from "../manifests/locate.js";
 import { MAX_COMMIT_NODES, MAX_FILE_NODES, MAX_NESTING_DEPTH, problem } from "../manifests/parse.js";
 import type { LoadResult, Manifest, Problem, SourcePosition } from "../manifests/types.js";
-import { finishDesiredState } from "../resources/load.js";
+import { validateOptions, withSemanticProblems } from "../resources/load.js";
+import { validationSteps } from "../resources/validate.js";
 
 /**
  * A plain commit (one folder of manifests: no environments, bases, renames, patches nor SSM
@@ -59,7 +60,13 @@ export async function loadPlainCommit(
   // Settings files below the root make it a repository of environments.
   if (read.configs.length > 0) return undefined;
   const known = new Map((reuse?.entries ?? []).map((e) => [`${e.digest}\0${e.file}`, e]));
-  const files = read.files.map((source) => ({ source, digest: digestOf(source.bytes) }));
+  // On the controller's thread the work is cut in slices, with the event loop served between them.
+  const sliceUsed = options.bounds === undefined ? () => false : slicer(SLICE_MS);
+  const files: { source: SourceFile; digest: string }[] = [];
+  for (const source of read.files) {
+    files.push({ source, digest: digestOf(source.bytes) });
+    if (sliceUsed()) await nextTurn();
+  }
   const changed = files.filter((f) => !known.has(`${f.digest}\0${f.source.file}`));
   if (options.bounds !== undefined && !withinBounds(changed, options.bounds)) return undefined;
   const entries: FileEntry[] = [];
@@ -69,10 +76,11 @@ export async function loadPlainCommit(
     if (entry !== undefined) {
       entries.push(entry);
       located.push(relocated(entry, path.join(root, entry.file)));
+      if (sliceUsed()) await nextTurn();
       continue;
     }
-    // One file at a time, with the event loop served between them (the bounds keep each one short).
-    if (options.bounds !== undefined) await new Promise((resolve) => setImmediate(resolve));
+    // One changed file per slice (the bounds keep each one short).
+    if (options.bounds !== undefined) await nextTurn();
     const fresh = loadFile(source, digest, settings);
     entries.push(fresh.entry);
     located.push(fresh.located);
@@ -86,12 +94,28 @@ export async function loadPlainCommit(
     files.map((f) => f.source.file),
     problems,
   );
-  return {
-    loaded: finishDesiredState(loaded, { defaultCluster: settings.defaultCluster }),
-    memo: { fingerprint: settings.fingerprint, entries },
-    parsed: changed.length,
+  const semantic: Problem[] = [];
+  for (const found of validationSteps(loaded.manifests, validateOptions(loaded, { defaultCluster: settings.defaultCluster }))) {
+    semantic.push(...found);
+    if (sliceUsed()) await nextTurn();
+  }
+  return { loaded: withSemanticProblems(loaded, semantic), memo: { fingerprint: settings.fingerprint, entries }, parsed: changed.length };
+}
+
+/** The longest the controller's thread works on an incremental load before it serves the event loop. */
+const SLICE_MS = 10;
+
+/** True once `ms` have passed since the last time it said so (or since it was made). */
+function slicer(ms: number): () => boolean {
+  let started = performance.now();
+  return () => {
+    if (performance.now() - started < ms) return false;
+    started = performance.now();
+    return true;
   };
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The overlay of a plain commit (variables only), or undefined for anything the environment loader must render. */
 function plainSettings(config: LoadedConfig, defaultCluster: string | undefined): PlainSettings | undefined {
