@@ -16,6 +16,7 @@ import { Reconciler } from "../src/controller/reconciler.js";
 import { StatusStore } from "../src/state/status.js";
 import type { Manifest, Problem, ResourceKey } from "../src/manifests/types.js";
 import { CommitLoader } from "../src/source/incremental-load.js";
+import type { LoadPath } from "../src/source/incremental-load.js";
 
 /** A LiveReader that counts its batched reads (one per reconcile wave). */
 class RecordingReader extends LiveReader {
@@ -119,7 +120,10 @@ export class WaveHarness {
    * what the controller keeps of each manifest (no YAML locators). CPU ms of load + validate, the
    * worker's included.
    */
-  async load(dir: string, commit: string): Promise<{ keys: ResourceKey[]; cpuMs: number; problems: Problem[] }> {
+  async load(
+    dir: string,
+    commit: string,
+  ): Promise<{ keys: ResourceKey[]; cpuMs: number; problems: Problem[]; path: LoadPath | undefined }> {
     const cpu = process.cpuUsage();
     const { loaded, configProblems } = await this.#commits.load({ root: dir, cluster: undefined });
     if (loaded === undefined) throw new Error(`${dir}: ${configProblems.map((p) => p.message).join("; ")}`);
@@ -127,7 +131,8 @@ export class WaveHarness {
     const used = process.cpuUsage(cpu);
     this.#desired = state;
     const keys = this.reconciler.setDesired(state);
-    return { keys, cpuMs: (used.user + used.system) / 1000, problems: loaded.problems.filter((p) => p.severity === "error") };
+    const problems = loaded.problems.filter((p) => p.severity === "error");
+    return { keys, cpuMs: (used.user + used.system) / 1000, problems, path: this.#commits.last?.path };
   }
 
   /** Queue every key at once and wait until each has a final (non-retry) result. */

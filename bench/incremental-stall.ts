@@ -34,13 +34,14 @@ const upTo = (head: string, line: (i: number) => string) => {
 const HEAD = "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: slow\nspec:\n  junk:\n";
 
 /** Pathological changes within the bounds: file name → text. */
+const KIB = `${MAX / 1024} KiB`;
 export const SMALL_PATHOLOGICAL: Record<string, Record<string, string>> = {
-  "8 KiB of flow mappings": { "slow.yaml": upTo(HEAD, (i) => `    - {a${i}: [${i}, {b: x}], c: {d: ${i}}}\n`) },
-  "8 KiB of aliases to one anchor": {
+  [`${KIB} of flow mappings`]: { "slow.yaml": upTo(HEAD, (i) => `    - {a${i}: [${i}, {b: x}], c: {d: ${i}}}\n`) },
+  [`${KIB} of aliases to one anchor`]: {
     "aliases.yaml": upTo(`${HEAD}    anchor: &a [${Array.from({ length: 200 }, (_, i) => i).join(", ")}]\n`, (i) => `    k${i}: *a\n`),
   },
-  "8 KiB of nesting": { "deep.yaml": `${HEAD}    x: ${"[".repeat(MAX - HEAD.length - 20)}\n` },
-  "8 files of 8 KiB of bad documents": Object.fromEntries(
+  [`${KIB} of nesting`]: { "deep.yaml": `${HEAD}    x: ${"[".repeat(MAX - HEAD.length - 20)}\n` },
+  [`${INCREMENTAL_BOUNDS.maxChangedBytes / MAX} files of ${KIB} of bad documents`]: Object.fromEntries(
     Array.from({ length: INCREMENTAL_BOUNDS.maxChangedBytes / MAX }, (_, i) => [`bad-${i}.yaml`, upTo("", () => "---\nkind: X\n")]),
   ),
 };

@@ -7,11 +7,11 @@ import { loadPlainCommit } from "./plain-commit.js";
 import type { LoadMemo, ParseBounds } from "./plain-commit.js";
 
 /**
- * What the controller's own thread may parse of a commit: a few small changed files. The bounds
- * keep each file's parse short (a pathological 8 KiB file of flow mappings takes tens of
- * milliseconds: docs/scale.md#incremental-commit-loads); anything larger goes to the worker.
+ * What the controller's own thread may parse of a commit: changed files of at most 4 KiB (one
+ * per slice of work), 64 KiB in all. A pathological 4 KiB file (flow mappings, aliases, nesting)
+ * takes 5–30 ms of CPU to parse (docs/scale.md#incremental-commit-loads); anything larger goes to the worker.
  */
-export const INCREMENTAL_BOUNDS: ParseBounds = { maxChangedBytes: 64 * 1024, maxFileBytes: 8 * 1024 };
+export const INCREMENTAL_BOUNDS: ParseBounds = { maxChangedBytes: 64 * 1024, maxFileBytes: 4 * 1024 };
 
 export type LoadPath = "incremental" | "worker";
 

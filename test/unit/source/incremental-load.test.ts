@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadCommitInline, loadCommitInWorker } from "../../../src/source/commit-load.js";
 import type { CommitLoad, CommitLoadRequest } from "../../../src/source/commit-load.js";
-import { CommitLoader } from "../../../src/source/incremental-load.js";
+import { CommitLoader, INCREMENTAL_BOUNDS } from "../../../src/source/incremental-load.js";
 import { loadDesiredState } from "../../../src/resources/load.js";
 
 const SETTINGS = "cluster: shop\nvars:\n  TAG: '1.4'\n";
@@ -68,7 +68,8 @@ const comparable = (load: CommitLoad) => ({
   manifests: load.loaded?.manifests.map((m) => JSON.parse(JSON.stringify(m)) as unknown),
 });
 
-describe("incremental commit loads (docs/scale.md#incremental-commit-loads)", () => {
+// Each full load starts a worker thread that loads the TypeScript sources through tsx: seconds on a busy machine.
+describe("incremental commit loads (docs/scale.md#incremental-commit-loads)", { timeout: 120_000 }, () => {
   let dir: string;
   let workerLoads: number;
   let loader: CommitLoader;
@@ -166,8 +167,8 @@ describe("incremental commit loads (docs/scale.md#incremental-commit-loads)", ()
     await write("ecs-gitops.yaml", SETTINGS.replace("cluster: shop", "cluster: store").replace("'1.4'", "'1.5'"));
     await loadAndCompare();
     expect(workerLoads).toBe(3);
-    // Past the bounds: a changed file of more than 8 KiB.
-    await write("big.yaml", `${taskDefinition("big", "big")}${"# padding\n".repeat(1_000)}`);
+    // Past the bounds: a changed file larger than the controller's thread parses.
+    await write("big.yaml", `${taskDefinition("big", "big")}${"# padding\n".repeat(INCREMENTAL_BOUNDS.maxFileBytes / 10)}`);
     await loadAndCompare();
     expect(workerLoads).toBe(4);
     // An environment below the root: the environment loader reads the commit, and keeps no memo.
