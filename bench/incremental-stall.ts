@@ -35,6 +35,8 @@ const HEAD = "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name
 
 /** Pathological changes within the bounds: file name → text. */
 const KIB = `${MAX / 1024} KiB`;
+const { maxMarks, maxDocuments } = INCREMENTAL_BOUNDS;
+/** Pathological changes within the byte bounds, file name → text; the screen sends them to the worker. */
 export const SMALL_PATHOLOGICAL: Record<string, Record<string, string>> = {
   [`${KIB} of flow mappings`]: { "slow.yaml": upTo(HEAD, (i) => `    - {a${i}: [${i}, {b: x}], c: {d: ${i}}}\n`) },
   [`${KIB} of aliases to one anchor`]: {
@@ -43,6 +45,13 @@ export const SMALL_PATHOLOGICAL: Record<string, Record<string, string>> = {
   [`${KIB} of nesting`]: { "deep.yaml": `${HEAD}    x: ${"[".repeat(MAX - HEAD.length - 20)}\n` },
   [`${INCREMENTAL_BOUNDS.maxChangedBytes / MAX} files of ${KIB} of bad documents`]: Object.fromEntries(
     Array.from({ length: INCREMENTAL_BOUNDS.maxChangedBytes / MAX }, (_, i) => [`bad-${i}.yaml`, upTo("", () => "---\nkind: X\n")]),
+  ),
+};
+/** The worst the screen lets through: as many marks and documents as it allows, in files of the largest size. */
+export const AT_THE_SCREEN: Record<string, Record<string, string>> = {
+  [`${maxMarks / 2} nested flow lists`]: { "deep.yaml": `${HEAD}    x: ${"[".repeat(maxMarks / 2)}${"]".repeat(maxMarks / 2)}\n` },
+  [`${maxDocuments} bad documents in each of 16 files`]: Object.fromEntries(
+    Array.from({ length: 16 }, (_, i) => [`bad-${i}.yaml`, `${"---\nkind: X\n".repeat(maxDocuments)}${"# padding\n".repeat(300)}`]),
   ),
 };
 
@@ -56,13 +65,12 @@ export async function incrementalStalls(report: (what: string, value: string) =>
       const started = performance.now();
       const stall = await maxStallMs(() => loader.load({ root: dir, cluster: undefined }));
       const wall = performance.now() - started - 100;
-      if (loader.last?.path !== "incremental") throw new Error(`${what}: loaded by the ${loader.last?.path}, not incrementally`);
-      report(`incremental load, 2,300 manifests, ${what}: max event-loop stall (ms)`, stall.toFixed(0));
-      report(`incremental load, 2,300 manifests, ${what}: wall (ms)`, wall.toFixed(0));
+      report(`2,300 manifests, ${what}, loaded by the ${loader.last?.path ?? "?"}: max event-loop stall (ms)`, stall.toFixed(0));
+      report(`2,300 manifests, ${what}: wall (ms)`, wall.toFixed(0));
     };
     await changeOneImage(dir, FLEET_1000, "2.0.0");
     await measure("one image changed");
-    for (const [what, files] of Object.entries(SMALL_PATHOLOGICAL)) {
+    for (const [what, files] of Object.entries({ ...SMALL_PATHOLOGICAL, ...AT_THE_SCREEN })) {
       for (const [file, text] of Object.entries(files)) await writeFile(path.join(dir, file), text);
       await measure(what);
       for (const file of Object.keys(files)) await unlink(path.join(dir, file));

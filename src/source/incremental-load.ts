@@ -7,11 +7,13 @@ import { loadPlainCommit } from "./plain-commit.js";
 import type { LoadMemo, ParseBounds } from "./plain-commit.js";
 
 /**
- * What the controller's own thread may parse of a commit: changed files of at most 4 KiB (one
- * per slice of work), 64 KiB in all. A pathological 4 KiB file (flow mappings, aliases, nesting)
- * takes 5–30 ms of CPU to parse (docs/scale.md#incremental-commit-loads); anything larger goes to the worker.
+ * What the controller's own thread may parse of a commit: changed files of at most 4 KiB (one per
+ * slice of work), 64 KiB in all, each with few flow brackets, anchors, aliases or tags and few
+ * documents. A 4 KiB file of those (flow mappings, aliases, nesting, bad documents) takes 5–30 ms of
+ * CPU to parse, several times that on a busy machine, so such a file goes to the worker, as does
+ * anything larger (docs/scale.md#incremental-commit-loads).
  */
-export const INCREMENTAL_BOUNDS: ParseBounds = { maxChangedBytes: 64 * 1024, maxFileBytes: 4 * 1024 };
+export const INCREMENTAL_BOUNDS: ParseBounds = { maxChangedBytes: 64 * 1024, maxFileBytes: 4 * 1024, maxMarks: 128, maxDocuments: 8 };
 
 export type LoadPath = "incremental" | "worker";
 

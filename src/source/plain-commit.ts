@@ -31,7 +31,14 @@ export type LoadMemo = { fingerprint: string; entries: FileEntry[] };
 type PlainSettings = { overlay: Overlay; problems: Problem[]; vars: Resolved; fingerprint: string; defaultCluster: string | undefined };
 
 /** Bounds on what the calling thread parses; a change past them is loaded in full (in the worker). */
-export type ParseBounds = { maxChangedBytes: number; maxFileBytes: number };
+export type ParseBounds = {
+  maxChangedBytes: number;
+  maxFileBytes: number;
+  /** Flow brackets, aliases and tags in one file: what makes a small YAML file slow to parse. Any `&` (an anchor?) is past the bounds. */
+  maxMarks: number;
+  /** Document separators in one file. */
+  maxDocuments: number;
+};
 
 export type PlainLoadOptions = {
   defaultCluster: string | undefined;
@@ -177,7 +184,31 @@ export function withoutLocators(manifest: Manifest): Manifest {
 
 function withinBounds(changed: readonly { source: SourceFile }[], bounds: ParseBounds): boolean {
   const sizes = changed.map((f) => f.source.bytes.byteLength);
-  return sizes.every((size) => size <= bounds.maxFileBytes) && sizes.reduce((sum, size) => sum + size, 0) <= bounds.maxChangedBytes;
+  if (sizes.some((size) => size > bounds.maxFileBytes) || sizes.reduce((sum, size) => sum + size, 0) > bounds.maxChangedBytes) return false;
+  return changed.every(({ source }) => {
+    const { marks, anchors, documents } = countMarks(source.bytes);
+    // Every alias to an anchor expands it again: an anchor's cost is its size times its aliases.
+    return marks <= bounds.maxMarks && anchors === 0 && documents <= bounds.maxDocuments;
+  });
+}
+
+const MARKS = new Set([..."[]{}*!"].map((c) => c.charCodeAt(0)));
+const NEWLINE = 0x0a;
+const DASH = 0x2d;
+const AMPERSAND = 0x26;
+
+/** A byte scan, far cheaper than a parse: the characters that nest flow collections, share nodes or tag them, and `---` lines. */
+function countMarks(bytes: Uint8Array): { marks: number; anchors: number; documents: number } {
+  let marks = 0;
+  let anchors = 0;
+  let documents = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (MARKS.has(c)) marks++;
+    else if (c === AMPERSAND) anchors++;
+    else if (c === DASH && (i === 0 || bytes[i - 1] === NEWLINE) && bytes[i + 1] === DASH && bytes[i + 2] === DASH) documents++;
+  }
+  return { marks, anchors, documents };
 }
 
 function digestOf(data: Uint8Array | string): string {

@@ -171,18 +171,26 @@ describe("incremental commit loads (docs/scale.md#incremental-commit-loads)", { 
     await write("big.yaml", `${taskDefinition("big", "big")}${"# padding\n".repeat(INCREMENTAL_BOUNDS.maxFileBytes / 10)}`);
     await loadAndCompare();
     expect(workerLoads).toBe(4);
+    // Small files that could be slow to parse: nested flow lists, an anchor, many documents.
+    await write("nested.yaml", `${taskDefinition("nested", "nested")}  junk: ${"[".repeat(100)}${"]".repeat(100)}\n`);
+    await loadAndCompare();
+    await write("anchor.yaml", taskDefinition("anchor", "anchor").replace("cpu: 256", "cpu: &cpu 256"));
+    await loadAndCompare();
+    await write("documents.yaml", "---\nkind: X\n".repeat(INCREMENTAL_BOUNDS.maxDocuments + 1));
+    await loadAndCompare();
+    expect(workerLoads).toBe(7);
     // An environment below the root: the environment loader reads the commit, and keeps no memo.
     await write("envs/prod/ecs-gitops.yaml", "bases: [../..]\nnamePrefix: prod-\n");
     await loadAndCompare();
     await write("web/task-definition.yaml", taskDefinition("web", "web", "1.7"));
     await loadAndCompare();
-    expect(workerLoads).toBe(6);
+    expect(workerLoads).toBe(9);
     // Back to a plain commit: the next small change is incremental again.
     await rm(path.join(dir, "envs"), { recursive: true });
     await loadAndCompare();
     await write("web/task-definition.yaml", taskDefinition("web", "web", "1.8"));
     await loadAndCompare();
-    expect(workerLoads).toBe(7);
+    expect(workerLoads).toBe(10);
     expect(loader.last).toEqual({ path: "incremental", parsed: 1 });
   });
 
