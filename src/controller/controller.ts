@@ -309,7 +309,7 @@ export class Controller {
       for (const key of changedKeys) this.#queue!.add(key);
       return;
     }
-    this.#log.info({ commit: sha, resources: state.manifests.size }, "new commit: reconciling");
+    this.#log.info({ commit: sha, resources: state.manifests.size, load: this.#commitLoader.last?.path }, "new commit: reconciling");
     for (const key of keys) this.#queue!.add(key);
     this.#readyWhenIdle();
   }

@@ -39,6 +39,7 @@ export class CommitLoader {
   }
 
   async load(request: CommitLoadRequest, limits?: CommitLoadLimits): Promise<CommitLoad> {
+    this.last = undefined;
     const quick = this.#memo === undefined ? undefined : await this.#incremental(request, this.#memo);
     if (quick !== undefined) return quick;
     this.#memo = undefined;
