@@ -25,7 +25,7 @@ import type { Manifest } from "../manifests/types.js";
 import { pluginFor } from "../resources/registry.js";
 import { PollLoop } from "./poll-loop.js";
 import { CommitLoader } from "../source/incremental-load.js";
-import { ControllerLeasing } from "../lease/leasing.js";
+import type { ControllerLeasing } from "../lease/leasing.js";
 import type { DeployHistory } from "../state/history.js";
 
 export type { ControllerOptions };
@@ -110,8 +110,13 @@ export class Controller {
     const aws = this.#aws;
     const sinks = setup.alertSinks(o, aws, { registry: this.#metrics.registry, log: this.#log, drift: this.#drift, details });
     this.#alerts = new AlertDispatcher({ sinks, log: this.#log, registry: this.#metrics.registry });
+    // Imported only with leases: it loads the DynamoDB client (docs/scale.md#lazy-sdk-clients).
     const leasing = o.lease
-      ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log)
+      ? new (await import("../lease/leasing.js")).ControllerLeasing(
+          o.lease,
+          { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader },
+          this.#log,
+        )
       : undefined;
     this.#leasing = leasing;
     const fenced = leasing ? requireFencedWrites(leasing.fencedClients(aws)) : aws;

@@ -2,12 +2,15 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { importGraph, root, sdkImports } from "../../support/import-graph.js";
 
-describe("SDK clients the controller imports on first use (docs/scale.md#lazy-sdk-clients)", () => {
-  it("keeps the SSM and CloudWatch Logs clients off the controller's static import graph", () => {
-    const graph = importGraph(path.join(root, "src/controller/controller.ts"));
-    // The walk reaches the SDK (ECS, EventBridge): it is not vacuous.
+describe("SDK clients imported on first use (docs/scale.md#lazy-sdk-clients)", () => {
+  it("keeps the SSM, CloudWatch Logs and DynamoDB clients off the static import graph of the process that runs the controller", () => {
+    const graph = importGraph(path.join(root, "src/cli/main.ts"));
+    // The walk reaches the controller and the SDK (ECS, EventBridge): it is not vacuous.
+    expect([...graph.files.keys()].map((file) => path.relative(root, file))).toContain("src/controller/controller.ts");
     expect(sdkImports(graph)).toContainEqual(expect.stringMatching(/^@aws-sdk\/client-ecs <- /));
-    expect(sdkImports(graph).filter((line) => /client-(ssm|cloudwatch-logs) /.test(line))).toEqual([]);
+    expect(
+      sdkImports(graph).filter((line) => /^@aws-sdk\/(client-ssm|client-cloudwatch-logs|client-dynamodb|lib-dynamodb) /.test(line)),
+    ).toEqual([]);
   });
 
   it("still reads SSM and logs through src/aws: the wrappers load the client module on their first call", async () => {
