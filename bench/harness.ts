@@ -15,7 +15,8 @@ import type { QueueResult } from "../src/controller/queue.js";
 import { Reconciler } from "../src/controller/reconciler.js";
 import { StatusStore } from "../src/state/status.js";
 import type { Manifest, Problem, ResourceKey } from "../src/manifests/types.js";
-import { loadCommitInWorker } from "../src/source/commit-load.js";
+import { CommitLoader } from "../src/source/incremental-load.js";
+import type { LoadPath } from "../src/source/incremental-load.js";
 
 /** A LiveReader that counts its batched reads (one per reconcile wave). */
 class RecordingReader extends LiveReader {
@@ -66,6 +67,8 @@ export class WaveHarness {
   readonly #queue: WorkQueue;
   readonly #aws: AwsClients;
   #desired: DesiredState | undefined;
+  /** Loads commits as the controller does: the first in full in a worker, a small change incrementally. */
+  readonly #commits = new CommitLoader();
   #pending: Map<ResourceKey, (result: QueueResult) => void> | undefined;
   #retries = 0;
 
@@ -113,18 +116,23 @@ export class WaveHarness {
 
   /**
    * Load, validate and switch to the manifests in `dir` as `commit`, as the controller does: in a
-   * worker thread (its memory counts), keeping what the controller keeps of each manifest (no YAML
-   * locators). CPU ms of load + validate, the worker's included.
+   * worker thread (its memory counts) or, for a small change, incrementally in this one, keeping
+   * what the controller keeps of each manifest (no YAML locators). CPU ms of load + validate, the
+   * worker's included.
    */
-  async load(dir: string, commit: string): Promise<{ keys: ResourceKey[]; cpuMs: number; problems: Problem[] }> {
+  async load(
+    dir: string,
+    commit: string,
+  ): Promise<{ keys: ResourceKey[]; cpuMs: number; problems: Problem[]; path: LoadPath | undefined }> {
     const cpu = process.cpuUsage();
-    const { loaded, configProblems } = await loadCommitInWorker({ root: dir, cluster: undefined });
+    const { loaded, configProblems } = await this.#commits.load({ root: dir, cluster: undefined });
     if (loaded === undefined) throw new Error(`${dir}: ${configProblems.map((p) => p.message).join("; ")}`);
     const state = mergeDesiredState(loaded, commit, this.#desired);
     const used = process.cpuUsage(cpu);
     this.#desired = state;
     const keys = this.reconciler.setDesired(state);
-    return { keys, cpuMs: (used.user + used.system) / 1000, problems: loaded.problems.filter((p) => p.severity === "error") };
+    const problems = loaded.problems.filter((p) => p.severity === "error");
+    return { keys, cpuMs: (used.user + used.system) / 1000, problems, path: this.#commits.last?.path };
   }
 
   /** Queue every key at once and wait until each has a final (non-retry) result. */

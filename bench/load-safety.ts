@@ -12,7 +12,6 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { runValidate } from "../src/cli/commands/validate.js";
 import { loadCommitInline, loadCommitInWorker } from "../src/source/commit-load.js";
@@ -20,6 +19,7 @@ import { Controller } from "../src/controller/controller.js";
 import { silentLogger } from "../src/controller/log.js";
 import type { StatusDocument } from "../src/state/status.js";
 import { MINIMAL_TASK_DEFINITION } from "../test/support/minimal-manifest.js";
+import { incrementalStalls, maxStallMs } from "./incremental-stall.js";
 
 const exec = promisify(execFile);
 const MANY_BAD_DOCUMENTS = "---\nkind: X\n".repeat(1_000);
@@ -36,19 +36,6 @@ const SLOW_YAML = [
 const VALID = MINIMAL_TASK_DEFINITION;
 
 const report = (what: string, value: string) => console.log(`${what.padEnd(76)} ${value}`);
-
-/** Run `body` with an event-loop delay histogram on; the worst stall in ms. */
-async function maxStallMs(body: () => Promise<unknown>): Promise<number> {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  // The first tick only starts the clock: a stall before it would go unrecorded.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  await body();
-  // The histogram's timer must fire once more to record a stall that ended just now.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  histogram.disable();
-  return histogram.max / 1e6;
-}
 
 async function repoWith(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-bench-load-"));
@@ -155,6 +142,7 @@ async function main(): Promise<void> {
     await rm(many, { recursive: true, force: true });
     await rm(slow, { recursive: true, force: true });
   }
+  await incrementalStalls(report);
 }
 
 await main();

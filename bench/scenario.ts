@@ -42,6 +42,8 @@ export type PhaseResult = {
   notSynced: number;
   /** CPU ms of load + validate (parse, schema, semantic checks) for the phase's commit. */
   loadCpuMs?: number;
+  /** How the phase's commit loaded: in full in a worker thread, or incrementally (src/source/incremental-load.ts). */
+  loadPath?: string;
   /** CPU ms of one pure planning pass (normalize + diff + plan) over the phase's snapshot. */
   planCpuMs?: number;
   /** CPU ms of the whole process during the phase (SDK, HTTP, JSON included). */
@@ -126,7 +128,7 @@ async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
 async function measure(
   harness: WaveHarness,
   keys: string[],
-  extra: { loadCpuMs?: number; sampler?: MemorySampler } = {},
+  extra: { loadCpuMs?: number; loadPath?: string | undefined; sampler?: MemorySampler } = {},
   limiter?: RateLimiter,
   name = "phase",
 ): Promise<PhaseResult> {
@@ -153,6 +155,7 @@ async function measure(
     processCpuMs: round((used.user + used.system) / 1000),
     peakRssMiB: peakRss,
     ...(extra.loadCpuMs === undefined ? {} : { loadCpuMs: round(extra.loadCpuMs) }),
+    ...(extra.loadPath === undefined ? {} : { loadPath: extra.loadPath }),
   };
   if (limiter) result.rateLimited = diffStats(statsBefore, limiter.stats());
   reportLiveHeap(name);
@@ -219,7 +222,7 @@ async function main(): Promise<ScenarioOutput> {
     const harness = new WaveHarness({ aws, region: MOTO_REGION });
     const sampler = new MemorySampler().start();
     const loaded = await harness.load(dir, "commit-1");
-    phases["coldSync"] = await measure(harness, loaded.keys, { loadCpuMs: loaded.cpuMs, sampler });
+    phases["coldSync"] = await measure(harness, loaded.keys, { loadCpuMs: loaded.cpuMs, loadPath: loaded.path, sampler });
     // The throttling stops for the next phase (the proxy's only control path).
     await fetch(`${input.endpoint}${THROTTLE_RATE_PATH}0`, { method: "PUT" });
     phases["noopAfterThrottledSync"] = await measure(harness, loaded.keys);
@@ -235,12 +238,24 @@ async function main(): Promise<ScenarioOutput> {
   const cold = await harness.load(dir, "commit-1");
   reportLiveHeap("load");
   if (cold.problems.length > 0) throw new Error(`fleet manifests have errors: ${cold.problems.map((p) => p.message).join("; ")}`);
-  phases["coldSync"] = await measure(harness, cold.keys, { loadCpuMs: cold.cpuMs, sampler: coldSampler }, undefined, "coldSync");
+  phases["coldSync"] = await measure(
+    harness,
+    cold.keys,
+    { loadCpuMs: cold.cpuMs, loadPath: cold.path, sampler: coldSampler },
+    undefined,
+    "coldSync",
+  );
   phases["noop"] = await measure(harness, cold.keys, {}, undefined, "noop");
   await changeOneImage(dir, scale, "2.0.0");
   const changeSampler = new MemorySampler().start();
   const changed = await harness.load(dir, "commit-2");
-  phases["oneChange"] = await measure(harness, changed.keys, { loadCpuMs: changed.cpuMs, sampler: changeSampler }, undefined, "oneChange");
+  phases["oneChange"] = await measure(
+    harness,
+    changed.keys,
+    { loadCpuMs: changed.cpuMs, loadPath: changed.path, sampler: changeSampler },
+    undefined,
+    "oneChange",
+  );
   const peakRss = peakRssMiB();
   const snapshotDir = process.env["BENCH_HEAP_SNAPSHOT_DIR"];
   if (snapshotDir)
@@ -257,7 +272,11 @@ async function main(): Promise<ScenarioOutput> {
   const restartSampler = new MemorySampler().start();
   const restarted = new WaveHarness({ aws, region: MOTO_REGION });
   const reloaded = await restarted.load(dir, "commit-2");
-  phases["restart"] = await measure(restarted, reloaded.keys, { loadCpuMs: reloaded.cpuMs, sampler: restartSampler });
+  phases["restart"] = await measure(restarted, reloaded.keys, {
+    loadCpuMs: reloaded.cpuMs,
+    loadPath: reloaded.path,
+    sampler: restartSampler,
+  });
   await restarted.stop();
 
   // The same resyncs paced by the client-side rate limiter (default fraction, full buckets).
@@ -269,7 +288,7 @@ async function main(): Promise<ScenarioOutput> {
   phases["oneChangeRateLimited"] = await measure(
     harness,
     changedAgain.keys,
-    { loadCpuMs: changedAgain.cpuMs, sampler: againSampler },
+    { loadCpuMs: changedAgain.cpuMs, loadPath: changedAgain.path, sampler: againSampler },
     limiter,
   );
   limiter.enabled = false;

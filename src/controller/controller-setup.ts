@@ -10,7 +10,8 @@ import { createAwsClients, putEvents } from "../aws/index.js";
 import type { CallAccounting } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import type { Problem } from "../manifests/types.js";
-import { failedCommitLoad, loadCommitInWorker } from "../source/commit-load.js";
+import { failedCommitLoad } from "../source/commit-load.js";
+import type { CommitLoader } from "../source/incremental-load.js";
 import { GitRemoteSource } from "../source/git-remote.js";
 import { LocalCheckoutSource } from "../source/local.js";
 import { parseRepoLocation } from "../source/repo-url.js";
@@ -60,19 +61,24 @@ export function sourceOf(o: ControllerOptions, log: Logger, metrics: ControllerM
       });
 }
 
-/** One commit's manifests and settings, loaded off the main thread: a pathological commit must not stall /healthz or the queue. */
-export function loadCommit(o: ControllerOptions, sha: string, checkoutDir: string, region: string | undefined) {
-  return loadCommitInWorker(
-    {
-      root: path.join(checkoutDir, o.path),
-      cluster: o.cluster,
-      maxCommitBytes: o.maxCommitBytes,
-      within: checkoutDir,
-      region,
-      ssm: { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader },
-    },
-    o.commitLoadLimits,
-  ).catch((error: unknown) => failedCommitLoad(sha, error));
+/**
+ * One commit's manifests and settings, loaded off the main thread (a pathological commit must not
+ * stall /healthz or the queue), or, for a few small changed files, incrementally (incremental-load.ts).
+ */
+export function loadCommit(loader: CommitLoader, o: ControllerOptions, sha: string, checkoutDir: string, region: string | undefined) {
+  return loader
+    .load(
+      {
+        root: path.join(checkoutDir, o.path),
+        cluster: o.cluster,
+        maxCommitBytes: o.maxCommitBytes,
+        within: checkoutDir,
+        region,
+        ssm: { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader },
+      },
+      o.commitLoadLimits,
+    )
+    .catch((error: unknown) => failedCommitLoad(sha, error));
 }
 
 /**

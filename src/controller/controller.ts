@@ -24,7 +24,8 @@ import type { StatusStore } from "../state/status.js";
 import type { Manifest } from "../manifests/types.js";
 import { pluginFor } from "../resources/registry.js";
 import { PollLoop } from "./poll-loop.js";
-import { ControllerLeasing } from "../lease/leasing.js";
+import { CommitLoader } from "../source/incremental-load.js";
+import type { ControllerLeasing } from "../lease/leasing.js";
 import type { DeployHistory } from "../state/history.js";
 
 export type { ControllerOptions };
@@ -39,6 +40,7 @@ export class Controller {
   readonly #log: Logger;
   readonly #metrics: ControllerMetrics;
   readonly #calls = new CallAccounting();
+  readonly #commitLoader = new CommitLoader();
   readonly #now: () => Date;
   #aws: AwsClients | undefined;
   #source: Source | undefined;
@@ -108,10 +110,14 @@ export class Controller {
     const aws = this.#aws;
     const sinks = setup.alertSinks(o, aws, { registry: this.#metrics.registry, log: this.#log, drift: this.#drift, details });
     this.#alerts = new AlertDispatcher({ sinks, log: this.#log, registry: this.#metrics.registry });
+    // Imported only with leases: it loads the DynamoDB client (docs/scale.md#lazy-sdk-clients).
     const leasing = o.lease
-      ? new ControllerLeasing(o.lease, { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader }, this.#log, {
-          registry: this.#metrics.registry,
-        })
+      ? new (await import("../lease/leasing.js")).ControllerLeasing(
+          o.lease,
+          { region, endpoint: o.endpoint, accountIdHeader: o.accountIdHeader },
+          this.#log,
+          { registry: this.#metrics.registry },
+        )
       : undefined;
     this.#leasing = leasing;
     const fenced = leasing ? requireFencedWrites(leasing.fencedClients(aws)) : aws;
@@ -272,7 +278,7 @@ export class Controller {
     this.#loadedCommit = sha;
     const o = this.#o;
     const previous = this.#reconciler!.desired;
-    const commit = await setup.loadCommit(o, sha, checkoutDir, this.#region);
+    const commit = await setup.loadCommit(this.#commitLoader, o, sha, checkoutDir, this.#region);
     if (this.#stopping) return;
     this.#ssmReadAt = commit.readSsm ? this.#now().getTime() : undefined;
     if ("retry" in commit && commit.retry) this.#loadedCommit = undefined;
@@ -313,7 +319,7 @@ export class Controller {
       for (const key of changedKeys) this.#queue!.add(key);
       return;
     }
-    this.#log.info({ commit: sha, resources: state.manifests.size }, "new commit: reconciling");
+    this.#log.info({ commit: sha, resources: state.manifests.size, load: this.#commitLoader.last?.path }, "new commit: reconciling");
     for (const key of keys) this.#queue!.add(key);
     this.#readyWhenIdle();
   }

@@ -99,7 +99,7 @@ export async function loadSourceTree(root: string, options: SourceLoadOptions = 
   return out;
 }
 
-function overlayOf(config: LoadedConfig, dir: string): { overlay: Overlay; problems: Problem[] } {
+export function overlayOf(config: LoadedConfig, dir: string): { overlay: Overlay; problems: Problem[] } {
   const file = path.posix.join(dir, "ecs-gitops.yaml");
   const locate = config.locate ?? (() => ({ file, line: 1, column: 1 }));
   const { overlay, problems } = readOverlay(config.value ?? null, (at) => ({ ...locate(at), file }));

@@ -170,47 +170,57 @@ export function parseSourceFiles(files: readonly SourceFile[]): { documents: Par
   const documents: ParsedDocument[] = [];
   const budget = { nodesLeft: MAX_COMMIT_NODES };
   for (const source of files) {
-    try {
-      const decoded = decodeManifestBytes(source.file, source.bytes);
-      if ("problem" in decoded) {
-        problems.push(decoded.problem);
-        continue;
-      }
-      const parsed = parseManifestText(source.file, decoded.text, Math.min(MAX_FILE_NODES, budget.nodesLeft), readAgain(source));
-      budget.nodesLeft -= parsed.nodes;
-      problems.push(...parsed.problems);
-      for (const doc of parsed.documents) {
-        const note = notAManifest(doc);
-        if (note) problems.push(note);
-        else documents.push(doc);
-      }
-    } catch (error) {
-      // A defect in a check must cost one file, located, not the whole commit.
-      const why = error instanceof Error ? error.message : String(error);
-      problems.push(
-        problem(
-          { file: source.file, line: 1, column: 1 },
-          "YamlSyntax",
-          `this file could not be loaded (${why.slice(0, 200)}); simplify it, and please report the input`,
-        ),
-      );
-    }
+    const parsed = parseSourceFile(source, Math.min(MAX_FILE_NODES, budget.nodesLeft));
+    budget.nodesLeft -= parsed.nodes;
+    problems.push(...parsed.problems);
+    documents.push(...parsed.documents);
   }
   return { documents, problems };
+}
+
+/** One file of `parseSourceFiles`, with at most `maxNodes` YAML nodes; `nodes`: what it took of the commit's budget. Pure. */
+export function parseSourceFile(source: SourceFile, maxNodes: number): { documents: ParsedDocument[]; problems: Problem[]; nodes: number } {
+  const problems: Problem[] = [];
+  const documents: ParsedDocument[] = [];
+  try {
+    const decoded = decodeManifestBytes(source.file, source.bytes);
+    if ("problem" in decoded) return { documents, problems: [decoded.problem], nodes: 0 };
+    const parsed = parseManifestText(source.file, decoded.text, maxNodes, readAgain(source));
+    problems.push(...parsed.problems);
+    for (const doc of parsed.documents) {
+      const note = notAManifest(doc);
+      if (note) problems.push(note);
+      else documents.push(doc);
+    }
+    return { documents, problems, nodes: parsed.nodes };
+  } catch (error) {
+    // A defect in a check must cost one file, located, not the whole commit.
+    const why = error instanceof Error ? error.message : String(error);
+    const failed = problem(
+      { file: source.file, line: 1, column: 1 },
+      "YamlSyntax",
+      `this file could not be loaded (${why.slice(0, 200)}); simplify it, and please report the input`,
+    );
+    return { documents: [], problems: [failed], nodes: 0 };
+  }
 }
 
 /** The file's text read once more (a problem to locate after the load let the text go); undefined when it cannot be. */
 function readAgain({ file, path: full }: SourceFile): (() => string | undefined) | undefined {
   // Only the names: holding `bytes` would keep what the locator lets go.
-  if (full === undefined) return undefined;
-  return () => {
-    try {
-      const decoded = decodeManifestBytes(file, readFileSync(full));
-      return "text" in decoded ? decoded.text : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  return full === undefined ? undefined : () => readTextAgain(file, full);
+}
+
+/** `file` (reported name) read from `full` and decoded; `accept` may refuse the bytes (they changed since). */
+export function readTextAgain(file: string, full: string, accept: (bytes: Uint8Array) => boolean = () => true): string | undefined {
+  try {
+    const bytes = readFileSync(full);
+    if (!accept(bytes)) return undefined;
+    const decoded = decodeManifestBytes(file, bytes);
+    return "text" in decoded ? decoded.text : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -265,19 +275,34 @@ export function loadDocuments(
 ): LoadResult {
   const manifests: Manifest[] = [];
   for (const doc of documents) {
-    try {
-      loadDocument(doc, options, manifests, problems);
-    } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      problems.push(
-        problem(
-          doc.position,
-          "YamlSyntax",
-          `this document could not be loaded (${why.slice(0, 200)}); simplify it, and please report the input`,
-        ),
-      );
-    }
+    const checked = checkDocument(doc, options);
+    problems.push(...checked.problems);
+    if (checked.manifest) manifests.push(checked.manifest);
   }
+  return finishDocuments(manifests, files, problems);
+}
+
+/** One document envelope- and schema-checked: its manifest when it has no error. Pure. */
+export function checkDocument(doc: ParsedDocument, options: LoadOptions = {}): { manifest?: Manifest; problems: Problem[] } {
+  const problems: Problem[] = [];
+  try {
+    const manifest = loadDocument(doc, options, problems);
+    return manifest === undefined ? { problems } : { manifest, problems };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    problems.push(
+      problem(
+        doc.position,
+        "YamlSyntax",
+        `this document could not be loaded (${why.slice(0, 200)}); simplify it, and please report the input`,
+      ),
+    );
+    return { problems };
+  }
+}
+
+/** The checks over every checked document of a load: an empty set, and duplicate identities. */
+export function finishDocuments(manifests: Manifest[], files: readonly string[], problems: Problem[]): LoadResult {
   // Files that hold only comments, empty documents or other tools' files: nothing to manage.
   if (manifests.length === 0 && !problems.some((p) => p.severity === "error")) {
     problems.push(
@@ -293,16 +318,16 @@ export function loadDocuments(
   return { manifests: dropDuplicates(manifests, problems), problems, files: [...files] };
 }
 
-function loadDocument(doc: ParsedDocument, options: LoadOptions, manifests: Manifest[], problems: Problem[]): void {
+function loadDocument(doc: ParsedDocument, options: LoadOptions, problems: Problem[]): Manifest | undefined {
   const { envelope, problems: envelopeProblems } = readEnvelope(doc);
   problems.push(...envelopeProblems);
-  if (!envelope) return;
+  if (!envelope) return undefined;
   const key = resourceKey(envelope.kind, envelope.name, envelope.spec, options.defaultCluster);
   const locate = (specPath: readonly (string | number)[]) => doc.locate(["spec", ...specPath]);
   const findings = checkSpecSchema(envelope.kind, envelope.spec);
   for (const finding of findings) problems.push(problem(locate(finding.path), finding.code, finding.message, { key }));
-  if (findings.length > 0) return;
-  manifests.push({ ...envelope, key, file: doc.file, position: doc.position, locate, locateDocument: (path) => doc.locate(path) });
+  if (findings.length > 0) return undefined;
+  return { ...envelope, key, file: doc.file, position: doc.position, locate, locateDocument: (path) => doc.locate(path) };
 }
 
 /** Two documents with one identity: an error naming both places; neither is managed. */

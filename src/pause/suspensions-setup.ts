@@ -1,9 +1,8 @@
 import { rename } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
-import { SuspendRecordTable } from "../aws/suspend-record.js";
 import type { LeaseSettings } from "../lease/leasing.js";
-import { SharedSuspendStore } from "./shared-suspensions.js";
+import type { SharedSuspendStore } from "./shared-suspensions.js";
 import { SuspendStore } from "./suspensions.js";
 import type { SuspendTarget } from "./suspensions.js";
 
@@ -31,6 +30,11 @@ export async function suspensionsFor(s: SuspensionsSetup): Promise<Suspensions> 
   const local = new SuspendStore(path.join(s.workDir, "suspended.json"), s.log);
   await local.restore();
   if (s.lease === undefined) return { store: local, close: () => undefined };
+  // Imported only with leases: the table client is DynamoDB's (docs/scale.md#lazy-sdk-clients).
+  const [{ SuspendRecordTable }, { SharedSuspendStore }] = await Promise.all([
+    import("../aws/suspend-record.js"),
+    import("./shared-suspensions.js"),
+  ]);
   const table = new SuspendRecordTable({
     table: s.lease.table,
     ...s.aws,

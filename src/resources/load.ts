@@ -3,6 +3,7 @@ import type { SourceLoadOptions } from "../environments/load.js";
 import type { LoadOptions } from "../manifests/load.js";
 import type { LoadResult, Problem } from "../manifests/types.js";
 import { validateManifests } from "./validate.js";
+import type { ValidateOptions } from "./validate.js";
 import { withScaledServices } from "./scalable-target/link.js";
 
 /**
@@ -15,8 +16,17 @@ export async function loadDesiredState(root: string, options: SourceLoadOptions 
 
 /** Semantic checks over a loaded set (e.g. from `loadManifestFiles` on a git commit). Pure. */
 export function finishDesiredState(loaded: LoadResult, options: LoadOptions = {}): LoadResult {
+  return withSemanticProblems(loaded, validateManifests(loaded.manifests, validateOptions(loaded, options)));
+}
+
+/** What `validateManifests` needs besides the manifests: the keys that failed to load. */
+export function validateOptions(loaded: LoadResult, options: LoadOptions): ValidateOptions {
   const invalidKeys = new Set(loaded.problems.flatMap((p) => (p.key !== undefined && p.severity === "error" ? [p.key] : [])));
-  const semantic = validateManifests(loaded.manifests, { defaultCluster: options.defaultCluster, invalidKeys });
+  return { defaultCluster: options.defaultCluster, invalidKeys };
+}
+
+/** A loaded set without the manifests the semantic checks failed, and every problem sorted. Pure. */
+export function withSemanticProblems(loaded: LoadResult, semantic: Problem[]): LoadResult {
   const failed = new Set(semantic.flatMap((p) => (p.key !== undefined && p.severity === "error" ? [p.key] : [])));
   return {
     manifests: withScaledServices(loaded.manifests.filter((m) => !failed.has(m.key))),

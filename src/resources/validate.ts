@@ -11,12 +11,16 @@ export type ValidateOptions = {
 
 /** Every kind's semantic checks over one desired set, cross-kind references included. Pure. */
 export function validateManifests(manifests: readonly Manifest[], options: ValidateOptions = {}): Problem[] {
+  return [...validationSteps(manifests, options)].flat();
+}
+
+/** The same checks one manifest at a time, so that a caller on the controller's thread can yield between them. */
+export function* validationSteps(manifests: readonly Manifest[], options: ValidateOptions = {}): Generator<Problem[]> {
   const families = new Map<string, Manifest>();
   for (const m of manifests) {
     const family = pluginFor(m).definesFamily(m);
     if (family !== undefined) families.set(family, m);
   }
-  const problems: Problem[] = [];
   // Task definitions first: a family with errors is never registered, so what runs it cannot apply.
   const brokenFamilies = new Set<string>();
   for (const key of options.invalidKeys ?? []) {
@@ -32,7 +36,7 @@ export function validateManifests(manifests: readonly Manifest[], options: Valid
   for (const [family, m] of families) {
     const found = pluginFor(m).validate(m, noFamilies);
     if (found.some((p) => p.severity === "error")) brokenFamilies.add(family);
-    problems.push(...found);
+    yield found;
   }
   const services = new Set(manifests.filter((m) => m.kind === "Service").map((m) => m.key));
   const ctx: ValidationContext = {
@@ -42,6 +46,5 @@ export function validateManifests(manifests: readonly Manifest[], options: Valid
     hasService: (key) => services.has(key),
   };
   // Task definitions were checked above; every other kind may refer to them.
-  for (const m of manifests) if (pluginFor(m).definesFamily(m) === undefined) problems.push(...pluginFor(m).validate(m, ctx));
-  return problems;
+  for (const m of manifests) if (pluginFor(m).definesFamily(m) === undefined) yield pluginFor(m).validate(m, ctx);
 }

@@ -5,13 +5,15 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { SsmReadOptions } from "../aws/index.js";
 import { DEFAULT_CONFIG, loadConfigFile, regionProblems } from "../config.js";
-import type { ControllerConfig } from "../config.js";
+import type { ControllerConfig, LoadedConfig } from "../config.js";
 import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
 import { problem } from "../manifests/parse.js";
 import { registerSecretValue } from "../redact.js";
-import type { LoadResult, Manifest } from "../manifests/types.js";
+import type { LoadResult, Manifest, Problem } from "../manifests/types.js";
 import { loadDesiredState } from "../resources/load.js";
 import { collectGarbage } from "./heap-collect.js";
+import { loadPlainCommit, withoutLocators } from "./plain-commit.js";
+import type { LoadMemo } from "./plain-commit.js";
 
 export type CommitLoadRequest = {
   /** The manifests root inside a materialised commit. */
@@ -25,6 +27,8 @@ export type CommitLoadRequest = {
   region?: string | undefined;
   /** Where `fromSsm` variables are read (plain data: it crosses into the worker). Unset: they are an error. */
   ssm?: SsmReadOptions | undefined;
+  /** Answer with each file's share of the load (a plain commit's), for the next commit's incremental load. */
+  keepMemo?: boolean | undefined;
 };
 
 /** A commit's settings file and manifests; `loaded` is absent when the settings file is broken. */
@@ -39,6 +43,8 @@ export type CommitLoad = {
    * controller registers them in its own (withLocators) and drops the list.
    */
   secretValues?: string[];
+  /** With `keepMemo`: each file's share of a plain commit's load (src/source/plain-commit.ts). */
+  memo?: LoadMemo | undefined;
 };
 
 export type CommitLoadLimits = {
@@ -54,24 +60,17 @@ export const DEFAULT_COMMIT_LOAD_LIMITS: CommitLoadLimits = { timeoutMs: 120_000
 
 /** Read, parse and validate one commit in the calling thread (the worker's body; tests). */
 export async function loadCommitInline(request: CommitLoadRequest): Promise<CommitLoad> {
-  if (request.within !== undefined && !(await isInside(request.root, request.within))) {
-    // Reported like a broken settings file: the last good commit stays in force entirely.
-    const outside = problem(
-      { file: ".", line: 1, column: 1 },
-      "PathNotFound",
-      `the manifests path leads out of the repository (through ".." or a symbolic link): point --path at a folder of the repository`,
-    );
-    return { config: structuredClone(DEFAULT_CONFIG), configProblems: [outside], loaded: undefined };
-  }
-  const loadedConfig = await loadConfigFile(request.root);
-  const { config } = loadedConfig;
-  const configProblems = [...loadedConfig.problems, ...regionProblems(loadedConfig, request.region)];
-  if (configProblems.some((p) => p.severity === "error")) return { config, configProblems, loaded: undefined };
+  const settings = await commitSettings(request);
+  if ("loaded" in settings) return settings;
+  const { config, configProblems, loadedConfig } = settings;
+  const defaultCluster = request.cluster ?? config.cluster;
+  const plain = await loadPlainCommit(request.root, loadedConfig, { defaultCluster, maxCommitBytes: request.maxCommitBytes });
+  if (plain !== undefined) return { config, configProblems, loaded: plain.loaded, ...(request.keepMemo ? { memo: plain.memo } : {}) };
   const ssm = request.ssm;
   let readSsm = false;
   const secretValues: string[] = [];
   const loaded = await loadDesiredState(request.root, {
-    defaultCluster: request.cluster ?? config.cluster,
+    defaultCluster,
     maxCommitBytes: request.maxCommitBytes,
     within: request.within,
     ...(ssm === undefined
@@ -88,6 +87,26 @@ export async function loadCommitInline(request: CommitLoadRequest): Promise<Comm
         }),
   });
   return { config, configProblems, loaded, ...(readSsm ? { readSsm, secretValues } : {}) };
+}
+
+/** The commit's settings file read and checked; a finished load (nothing loaded) when it is broken or the root leads out of the tree. */
+export async function commitSettings(
+  request: CommitLoadRequest,
+): Promise<CommitLoad | { config: ControllerConfig; configProblems: Problem[]; loadedConfig: LoadedConfig }> {
+  if (request.within !== undefined && !(await isInside(request.root, request.within))) {
+    // Reported like a broken settings file: the last good commit stays in force entirely.
+    const outside = problem(
+      { file: ".", line: 1, column: 1 },
+      "PathNotFound",
+      `the manifests path leads out of the repository (through ".." or a symbolic link): point --path at a folder of the repository`,
+    );
+    return { config: structuredClone(DEFAULT_CONFIG), configProblems: [outside], loaded: undefined };
+  }
+  const loadedConfig = await loadConfigFile(request.root);
+  const { config } = loadedConfig;
+  const configProblems = [...loadedConfig.problems, ...regionProblems(loadedConfig, request.region)];
+  if (configProblems.some((p) => p.severity === "error")) return { config, configProblems, loaded: undefined };
+  return { config, configProblems, loadedConfig };
 }
 
 /**
@@ -167,14 +186,17 @@ async function isInside(root: string, within: string): Promise<boolean> {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
-/** What crosses the thread boundary: everything but the `locate` closures, which only validation uses. */
+/**
+ * What crosses the thread boundary: everything but the `locate` closures, which only validation
+ * uses. A manifest that is also in the memo is sent as the memo's object: one copy of each.
+ */
 export function toTransferable(load: CommitLoad): CommitLoad {
   if (!load.loaded) return load;
-  const manifests = load.loaded.manifests.map(({ locate: _locate, locateDocument: _document, ...rest }) => rest) as unknown as Manifest[];
-  return { ...load, loaded: { ...load.loaded, manifests } };
+  return { ...load, loaded: { ...load.loaded, manifests: load.loaded.manifests.map(withoutLocators) } };
 }
 
-function withLocators(received: CommitLoad): CommitLoad {
+/** A load as the controller keeps it: each manifest located at its document's start only; its secrets registered for redaction. */
+export function withLocators(received: CommitLoad): CommitLoad {
   const { secretValues, ...load } = received;
   for (const value of secretValues ?? []) registerSecretValue(value);
   if (!load.loaded) return load;

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { createLeaseTable } from "../../aws/lease-table.js";
 import { checkEndpointUrl } from "../../config.js";
 import { isEcsGitopsError } from "../../errors.js";
 import { commandOutput } from "../print-problems.js";
@@ -17,6 +16,8 @@ export function registerLeaseTable(program: Command): void {
     .action(async (name: string, flags: { region?: string; endpointUrl?: string }, self: Command) => {
       const io = commandOutput(self);
       try {
+        // Imported here: the DynamoDB client would otherwise load with every command (docs/scale.md#lazy-sdk-clients).
+        const { createLeaseTable } = await import("../../aws/lease-table.js");
         const outcome = await createLeaseTable({
           table: name,
           region: flags.region ?? process.env["ECS_GITOPS_REGION"],

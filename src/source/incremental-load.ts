@@ -1,0 +1,77 @@
+import { lstat } from "node:fs/promises";
+import path from "node:path";
+import { CONFIG_FILE_NAMES, IGNORE_FILE } from "../manifests/load.js";
+import { commitSettings, loadCommitInWorker, toTransferable, withLocators } from "./commit-load.js";
+import type { CommitLoad, CommitLoadLimits, CommitLoadRequest } from "./commit-load.js";
+import { loadPlainCommit } from "./plain-commit.js";
+import type { LoadMemo, ParseBounds } from "./plain-commit.js";
+
+/**
+ * What the controller's own thread may parse of a commit: changed files of at most 4 KiB (one per
+ * slice of work), 64 KiB in all, each with few flow brackets, anchors, aliases or tags and few
+ * documents. A 4 KiB file of those (flow mappings, aliases, nesting, bad documents) takes 5–30 ms of
+ * CPU to parse, several times that on a busy machine, so such a file goes to the worker, as does
+ * anything larger (docs/scale.md#incremental-commit-loads).
+ */
+export const INCREMENTAL_BOUNDS: ParseBounds = { maxChangedBytes: 64 * 1024, maxFileBytes: 4 * 1024, maxMarks: 128, maxDocuments: 8 };
+
+export type LoadPath = "incremental" | "worker";
+
+/**
+ * Loads each commit the controller sees. The first one, a commit past the bounds, a commit of
+ * environments and any commit whose settings changed are loaded in full in a worker thread (a
+ * pathological commit must not stall /healthz or the queue; the worker bounds its memory too).
+ * A plain commit that changes a few small files is loaded here instead: only the changed files
+ * are parsed, the others' manifests come from the last load, and the checks across manifests run
+ * over the whole set. It spares the worker's isolate and module graph, the controller's peak
+ * memory (docs/scale.md#incremental-commit-loads).
+ */
+export class CommitLoader {
+  #memo: LoadMemo | undefined;
+  readonly #bounds: ParseBounds;
+  readonly #inWorker: typeof loadCommitInWorker;
+  /** How the last load ran; `parsed`: the files it parsed. */
+  last: { path: LoadPath; parsed?: number } | undefined;
+
+  constructor(options: { bounds?: ParseBounds; inWorker?: typeof loadCommitInWorker } = {}) {
+    this.#bounds = options.bounds ?? INCREMENTAL_BOUNDS;
+    this.#inWorker = options.inWorker ?? loadCommitInWorker;
+  }
+
+  async load(request: CommitLoadRequest, limits?: CommitLoadLimits): Promise<CommitLoad> {
+    this.last = undefined;
+    const quick = this.#memo === undefined ? undefined : await this.#incremental(request, this.#memo);
+    if (quick !== undefined) return quick;
+    this.#memo = undefined;
+    const { memo, ...load } = await this.#inWorker({ ...request, keepMemo: true }, limits);
+    this.#memo = memo;
+    this.last = { path: "worker" };
+    return load;
+  }
+
+  async #incremental(request: CommitLoadRequest, memo: LoadMemo): Promise<CommitLoad | undefined> {
+    // The settings and ignore files are parsed here too: a large one goes to the worker.
+    for (const name of [...CONFIG_FILE_NAMES, IGNORE_FILE]) {
+      const info = await lstat(path.join(request.root, name)).catch(() => undefined);
+      if (info !== undefined && (!info.isFile() || info.size > this.#bounds.maxFileBytes)) return undefined;
+    }
+    const settings = await commitSettings(request);
+    if ("loaded" in settings) {
+      // A broken settings file: nothing is loaded, and the memo stays for the commit that fixes it.
+      this.last = { path: "incremental", parsed: 0 };
+      return settings;
+    }
+    const { config, configProblems, loadedConfig } = settings;
+    const plain = await loadPlainCommit(request.root, loadedConfig, {
+      defaultCluster: request.cluster ?? config.cluster,
+      maxCommitBytes: request.maxCommitBytes,
+      memo,
+      bounds: this.#bounds,
+    });
+    if (plain === undefined) return undefined;
+    this.#memo = plain.memo;
+    this.last = { path: "incremental", parsed: plain.parsed };
+    // Kept as a load from the worker is: located at each document's start, no file read again later.
+    return withLocators(toTransferable({ config, configProblems, loaded: plain.loaded }));
+  }
+}

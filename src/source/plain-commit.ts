@@ -1,0 +1,216 @@
+import { createHash } from "node:crypto";
+import { lstat } from "node:fs/promises";
+import path from "node:path";
+import type { LoadedConfig } from "../config.js";
+import { overlayOf } from "../environments/load.js";
+import type { Overlay } from "../environments/overlay.js";
+import { renderEnvironment } from "../environments/render.js";
+import { resolveVariables, ssmNames } from "../environments/variables.js";
+import type { Resolved } from "../environments/variables.js";
+import { checkDocument, finishDocuments, parseSourceFile, readManifestFiles, readTextAgain } from "../manifests/load.js";
+import type { SourceFile } from "../manifests/load.js";
+import { lazyLocator, locateIn } from "../manifests/locate.js";
+import { MAX_COMMIT_NODES, MAX_FILE_NODES, MAX_NESTING_DEPTH, problem } from "../manifests/parse.js";
+import type { LoadResult, Manifest, Problem, SourcePosition } from "../manifests/types.js";
+import { validateOptions, withSemanticProblems } from "../resources/load.js";
+import { validationSteps } from "../resources/validate.js";
+
+/**
+ * A plain commit (one folder of manifests: no environments, bases, renames, patches nor SSM
+ * variables) loaded file by file. What a file parses, renders and checks to depends only on its
+ * bytes and on the commit's cluster and variables, so each file's share is kept under its bytes'
+ * digest and the next commit parses only the files whose bytes changed; the checks across files
+ * (duplicates, references between manifests) run over the whole set every time.
+ */
+
+/** One manifest file's share of a load. `manifests` carry no locators (they cross threads); `indexes`: each one's document in the file. */
+export type FileEntry = { file: string; digest: string; nodes: number; manifests: Manifest[]; indexes: number[]; problems: Problem[] };
+/** The per-file shares of the last load and what they depend on besides each file's bytes. */
+export type LoadMemo = { fingerprint: string; entries: FileEntry[] };
+
+type PlainSettings = { overlay: Overlay; problems: Problem[]; vars: Resolved; fingerprint: string; defaultCluster: string | undefined };
+
+/** Bounds on what the calling thread parses; a change past them is loaded in full (in the worker). */
+export type ParseBounds = {
+  maxChangedBytes: number;
+  maxFileBytes: number;
+  /** Flow brackets, aliases and tags in one file: what makes a small YAML file slow to parse. Any `&` (an anchor?) is past the bounds. */
+  maxMarks: number;
+  /** Document separators in one file. */
+  maxDocuments: number;
+};
+
+export type PlainLoadOptions = {
+  defaultCluster: string | undefined;
+  maxCommitBytes?: number | undefined;
+  /** The last load's shares: files with the same name and bytes are not parsed again. */
+  memo?: LoadMemo | undefined;
+  /** Set for a load in the controller's own thread: undefined when the change is past them, or the memo does not apply. */
+  bounds?: ParseBounds | undefined;
+};
+
+/**
+ * The commit below `root` loaded file by file, or undefined when it is not a plain commit (the
+ * environment loader reads it) or, with `bounds`, when it cannot be loaded from the memo within
+ * them. Yields to the event loop between the files it parses when `bounds` is set.
+ */
+export async function loadPlainCommit(
+  root: string,
+  config: LoadedConfig,
+  options: PlainLoadOptions,
+): Promise<{ loaded: LoadResult; memo: LoadMemo; parsed: number } | undefined> {
+  const settings = plainSettings(config, options.defaultCluster);
+  if (settings === undefined || !(await lstat(root).catch(() => undefined))?.isDirectory()) return undefined;
+  const reuse = options.memo?.fingerprint === settings.fingerprint ? options.memo : undefined;
+  if (options.bounds !== undefined && reuse === undefined) return undefined;
+  const read = await readManifestFiles(root, { maxCommitBytes: options.maxCommitBytes });
+  // Settings files below the root make it a repository of environments.
+  if (read.configs.length > 0) return undefined;
+  const known = new Map((reuse?.entries ?? []).map((e) => [`${e.digest}\0${e.file}`, e]));
+  // On the controller's thread the work is cut in slices, with the event loop served between them.
+  const sliceUsed = options.bounds === undefined ? () => false : slicer(SLICE_MS);
+  const files: { source: SourceFile; digest: string }[] = [];
+  for (const source of read.files) {
+    files.push({ source, digest: digestOf(source.bytes) });
+    if (sliceUsed()) await nextTurn();
+  }
+  const changed = files.filter((f) => !known.has(`${f.digest}\0${f.source.file}`));
+  if (options.bounds !== undefined && !withinBounds(changed, options.bounds)) return undefined;
+  const entries: FileEntry[] = [];
+  const located: Manifest[][] = [];
+  for (const { source, digest } of files) {
+    const entry = known.get(`${digest}\0${source.file}`);
+    if (entry !== undefined) {
+      entries.push(entry);
+      located.push(relocated(entry, path.join(root, entry.file)));
+      if (sliceUsed()) await nextTurn();
+      continue;
+    }
+    // One changed file per slice (the bounds keep each one short).
+    if (options.bounds !== undefined) await nextTurn();
+    const fresh = loadFile(source, digest, settings);
+    entries.push(fresh.entry);
+    located.push(fresh.located);
+  }
+  // Past this, a full load caps the later files by what the earlier ones took (parseSourceFiles):
+  // the per-file shares would no longer be independent of each other.
+  if (entries.reduce((sum, e) => sum + e.nodes, 0) > MAX_COMMIT_NODES - MAX_FILE_NODES) return undefined;
+  const problems = [...read.problems, ...settings.problems, ...entries.flatMap((e) => e.problems)];
+  const loaded = finishDocuments(
+    located.flat(),
+    files.map((f) => f.source.file),
+    problems,
+  );
+  const semantic: Problem[] = [];
+  for (const found of validationSteps(loaded.manifests, validateOptions(loaded, { defaultCluster: settings.defaultCluster }))) {
+    semantic.push(...found);
+    if (sliceUsed()) await nextTurn();
+  }
+  return { loaded: withSemanticProblems(loaded, semantic), memo: { fingerprint: settings.fingerprint, entries }, parsed: changed.length };
+}
+
+/** The longest the controller's thread works on an incremental load before it serves the event loop. */
+const SLICE_MS = 10;
+
+/** True once `ms` have passed since the last time it said so (or since it was made). */
+function slicer(ms: number): () => boolean {
+  let started = performance.now();
+  return () => {
+    if (performance.now() - started < ms) return false;
+    started = performance.now();
+    return true;
+  };
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The overlay of a plain commit (variables only), or undefined for anything the environment loader must render. */
+function plainSettings(config: LoadedConfig, defaultCluster: string | undefined): PlainSettings | undefined {
+  const { overlay, problems } = overlayOf(config, "");
+  const renders = overlay.bases.length > 0 || overlay.patches.length > 0 || overlay.remove.length > 0;
+  if (renders || overlay.namePrefix !== "" || overlay.nameSuffix !== "" || ssmNames(overlay.vars).length > 0) return undefined;
+  const fail = (at: SourcePosition, message: string) => problems.push(problem(at, "InvalidValue", message));
+  const vars = resolveVariables(overlay.vars, process.env, undefined, fail);
+  // Only a digest: a variable's value must not be kept in the clear beside the manifests.
+  const values = [...vars].map(([name, v]) => [name, typeof v === "object" ? v.value : String(v)]);
+  const fingerprint = digestOf(JSON.stringify({ defaultCluster: defaultCluster ?? null, values }));
+  return { overlay, problems, vars, fingerprint, defaultCluster };
+}
+
+/** Parse, render (variables) and check one file, as the environment loader does for each of a plain commit's files. */
+function loadFile(source: SourceFile, digest: string, settings: PlainSettings): { entry: FileEntry; located: Manifest[] } {
+  const parsed = parseSourceFile(source, MAX_FILE_NODES);
+  const rendered = renderEnvironment({ overlay: settings.overlay, baseDocuments: [], ownDocuments: parsed.documents, vars: settings.vars });
+  const problems = [...parsed.problems, ...rendered.problems];
+  const located: Manifest[] = [];
+  const indexes: number[] = [];
+  for (const { doc } of rendered.documents) {
+    const checked = checkDocument(doc, { defaultCluster: settings.defaultCluster });
+    problems.push(...checked.problems);
+    if (checked.manifest === undefined) continue;
+    located.push(checked.manifest);
+    indexes.push(doc.index);
+  }
+  const manifests = located.map((m) => {
+    const bare = withoutLocators(m);
+    sentAs.set(m, bare);
+    return bare;
+  });
+  return { entry: { file: source.file, digest, nodes: parsed.nodes, manifests, indexes, problems }, located };
+}
+
+/** A kept file's manifests with locators that read the file again (from `full`, only if its bytes are unchanged). */
+function relocated(entry: FileEntry, full: string): Manifest[] {
+  const text = () => readTextAgain(entry.file, full, (bytes) => digestOf(bytes) === entry.digest);
+  const locator = lazyLocator(entry.file, text, MAX_NESTING_DEPTH);
+  return entry.manifests.map((m, i) => {
+    const locateDocument = locateIn(locator, entry.indexes[i] ?? 0, m.position);
+    const located: Manifest = { ...m, locate: (specPath) => locateDocument(["spec", ...specPath]), locateDocument };
+    sentAs.set(located, m);
+    return located;
+  });
+}
+
+// A loaded manifest's twin without locators, kept in the memo: the load's result sends that one.
+const sentAs = new WeakMap<Manifest, Manifest>();
+
+/** A manifest as it crosses a thread: its locators are closures over the loading thread's files. */
+export function withoutLocators(manifest: Manifest): Manifest {
+  const twin = sentAs.get(manifest);
+  if (twin !== undefined) return twin;
+  const { locate: _locate, locateDocument: _document, ...rest } = manifest;
+  return rest as Manifest;
+}
+
+function withinBounds(changed: readonly { source: SourceFile }[], bounds: ParseBounds): boolean {
+  const sizes = changed.map((f) => f.source.bytes.byteLength);
+  if (sizes.some((size) => size > bounds.maxFileBytes) || sizes.reduce((sum, size) => sum + size, 0) > bounds.maxChangedBytes) return false;
+  return changed.every(({ source }) => {
+    const { marks, anchors, documents } = countMarks(source.bytes);
+    // Every alias to an anchor expands it again: an anchor's cost is its size times its aliases.
+    return marks <= bounds.maxMarks && anchors === 0 && documents <= bounds.maxDocuments;
+  });
+}
+
+const MARKS = new Set([..."[]{}*!"].map((c) => c.charCodeAt(0)));
+const NEWLINE = 0x0a;
+const DASH = 0x2d;
+const AMPERSAND = 0x26;
+
+/** A byte scan, far cheaper than a parse: the characters that nest flow collections, share nodes or tag them, and `---` lines. */
+function countMarks(bytes: Uint8Array): { marks: number; anchors: number; documents: number } {
+  let marks = 0;
+  let anchors = 0;
+  let documents = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (MARKS.has(c)) marks++;
+    else if (c === AMPERSAND) anchors++;
+    else if (c === DASH && (i === 0 || bytes[i - 1] === NEWLINE) && bytes[i + 1] === DASH && bytes[i + 2] === DASH) documents++;
+  }
+  return { marks, anchors, documents };
+}
+
+function digestOf(data: Uint8Array | string): string {
+  return createHash("sha1").update(data).digest("base64");
+}
