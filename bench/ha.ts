@@ -16,6 +16,8 @@ import { runCli } from "../src/cli/main.js";
 import { ControllerProcess, createCluster, ecsFor, GitRemote, metricSum, tempDir } from "../test/e2e/controller-harness.js";
 import { FaultProxy } from "../test/e2e/fault-proxy.js";
 import { binNodeFlags } from "./node-flags.js";
+import { MemorySampler } from "./ha-memory.js";
+import type { PhaseMemory } from "./ha-memory.js";
 import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "../test/e2e/moto.js";
 
 const SERVICES = Number(process.env["BENCH_HA_SERVICES"] ?? 5_000);
@@ -26,6 +28,8 @@ const LEASE = process.env["BENCH_HA_LEASE"] ?? "3s";
 const NODE_FLAGS = process.env["BENCH_HA_BIN_FLAGS"] === "1" ? binNodeFlags() : [];
 /** `BENCH_HA_REPLICAS=3` runs one replica count only (default: 1 then 3). */
 const REPLICA_COUNTS = (process.env["BENCH_HA_REPLICAS"] ?? "1,3").split(",").map(Number);
+/** `BENCH_HA_LOG_DIR=dir` keeps each replica's JSON log there (`<replicas>-r<i>.jsonl`), for counting what it did. */
+const LOG_DIR = process.env["BENCH_HA_LOG_DIR"];
 
 async function writeRepo(dir: string, tag: string): Promise<void> {
   await writeFile(path.join(dir, "ecs-gitops.yaml"), "region: us-east-1\n");
@@ -70,6 +74,8 @@ type Result = {
   eventLoopLagMaxS: number[];
   /** The machine's 1-minute load average when the image change converged (2 cores). */
   loadAverage: number;
+  /** Each replica's peak RSS, V8 heap in use and memory outside the heap, per phase (sampled every 2 s). */
+  memory: PhaseMemory[];
 };
 
 async function scenario(endpoint: string, replicas: number, scratch: string): Promise<Result> {
@@ -153,8 +159,10 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
     }
     diagnose(operation);
   };
+  const sampler = new MemorySampler(running.map(({ controller }) => controller));
   // Let the replicas balance the shards before the first commit.
   await new Promise((resolve) => setTimeout(resolve, 8_000));
+  sampler.phase("first sync");
   const total = Math.ceil(SERVICES / CLUSTERS.length) * CLUSTERS.length;
   await writeRepo(remote.work, "1.0");
   let started = performance.now();
@@ -162,11 +170,17 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
   await until("CreateService", total);
   const firstSyncS = (performance.now() - started) / 1000;
   await writeRepo(remote.work, "1.1");
+  sampler.phase("image change");
   started = performance.now();
   await remote.push("new image everywhere");
   await until("UpdateService", total);
   const imageChangeS = (performance.now() - started) / 1000;
   console.log(`  ${replicas} replica(s): first sync ${firstSyncS.toFixed(1)} s, image change ${imageChangeS.toFixed(1)} s`);
+  const memory = await sampler.stop();
+  for (const m of memory)
+    console.log(
+      `  peak per replica, ${m.phase}: RSS ${m.rssMiB.join("/")} MiB, heap ${m.heapUsedMiB.join("/")}, external ${m.externalMiB.join("/")}`,
+    );
   // A replica busy with a wave may not answer within the harness's 5 s: ask again.
   const scrape = async (controller: ControllerProcess): Promise<string> => {
     for (let attempt = 1; ; attempt++) {
@@ -184,6 +198,11 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
     await controller.signal("SIGTERM");
     await proxy.stop();
   }
+  if (LOG_DIR !== undefined) {
+    await mkdir(LOG_DIR, { recursive: true });
+    for (const [r, { controller }] of running.entries())
+      await writeFile(path.join(LOG_DIR, `${replicas}-r${r}.jsonl`), controller.logs.map((line) => JSON.stringify(line)).join("\n") + "\n");
+  }
   const fencedReconciles = running.reduce(
     (sum, { controller }) => sum + controller.logs.filter((l) => l["code"] === "LeaseLost").length,
     0,
@@ -200,6 +219,7 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
     fencedReconciles,
     eventLoopLagMaxS,
     loadAverage,
+    memory,
   };
 }
 
