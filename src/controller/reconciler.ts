@@ -174,7 +174,11 @@ export class Reconciler {
   ): Promise<ApplyOutcome | undefined> {
     const { desired, now } = read;
     this.#records.update(action.key, { postWrite: undefined });
-    const options = await this.#order.dependencies(action, desired.manifests, read.seq);
+    const options = await this.#order.dependencies(action, desired.manifests, read.seq, (family) => {
+      if (!(this.#o.mayReconcile?.(family) ?? true)) return false;
+      void this.reconcile(family);
+      return true;
+    });
     const apply = this.#o.apply ?? ((actions, options) => applyPlan(this.#o.aws, actions, options));
     const { outcomes, writes } = await this.#order.write(() => apply([action], options));
     const outcome = outcomes.find((o) => o.key === action.key);
