@@ -76,16 +76,16 @@ export class WriteOrder {
       if (key !== action.key) await this.#running.get(key)?.catch(() => undefined);
     for (const key of placeholders) {
       const manifest = manifests.get(key);
+      if (key === action.key || manifest === undefined) continue;
       // A family of this commit that no reconcile registered (or failed to), now that none runs:
       // its key is still queued behind this one (keys already waiting keep their place when a
       // commit queues the families first), or the reconcile that ran had read the commit before.
       // Reconcile it now rather than fail every key that uses it as DependencyNotReady and back
       // off. Once per manifest: a failed registration is left to its own backoff, and a family
-      // that found nothing to register is not read again for each of its users.
-      if (start === undefined || key === action.key || manifest === undefined) continue;
-      if (this.#registered.has(manifest) || this.#demanded.has(manifest)) continue;
-      if (!start(key)) continue;
-      this.#demanded.add(manifest);
+      // that found nothing to register is not read again for each of its users. Every user waits
+      // for the reconcile, whichever user started it.
+      if (start !== undefined && !this.#registered.has(manifest) && !this.#demanded.has(manifest) && start(key))
+        this.#demanded.add(manifest);
       await this.#running.get(key)?.catch(() => undefined);
     }
     const registered = new Map<ResourceKey, string>();

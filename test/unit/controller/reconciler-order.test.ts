@@ -227,6 +227,22 @@ describe("Reconciler: reconcile(key) reconciles that key", () => {
     expect(t.applied.find((a) => a.key === SERVICE.key)?.input["taskDefinition"]).toBe(REGISTERED);
   });
 
+  it("several services of one batch whose family is still queued: one of them starts it, every one waits and deploys it", async () => {
+    const bothUseIt = (m: Manifest): Action => {
+      const action = creates(m);
+      if (m !== WORKER || action.type !== "create") return action;
+      return {
+        ...action,
+        calls: [{ operation: "ecs:CreateService", input: { serviceName: "worker", taskDefinition: arnPlaceholder(FAMILY.key) } }],
+      };
+    };
+    const t = setup({ actionsOf: bothUseIt });
+    expect(await Promise.all([t.reconciler.reconcile(SERVICE.key), t.reconciler.reconcile(WORKER.key)])).toEqual([POLLED, POLLED]);
+    expect(t.reads).toHaveLength(2);
+    expect(registrations(t.applied)).toBe(1);
+    for (const key of [SERVICE.key, WORKER.key]) expect(t.applied.find((a) => a.key === key)?.input["taskDefinition"]).toBe(REGISTERED);
+  });
+
   it("never reconciles a family it may not reconcile now (another replica's shard): the service fails DependencyNotReady", async () => {
     const asked: ResourceKey[] = [];
     const t = setup({ mayReconcile: (key) => (asked.push(key), key !== FAMILY.key) });
