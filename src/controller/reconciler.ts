@@ -117,6 +117,7 @@ export class Reconciler {
           return { retry: true };
         } finally {
           if (this.#unread.get(key) === job) this.#unread.delete(key);
+          this.#ahead.settled(key);
         }
       })(),
     );
