@@ -72,11 +72,32 @@ type Result = {
   fencedReconciles: number;
   /** Each replica's longest event-loop stall over the run (prom-client's monitor): a lease window must outlast it. */
   eventLoopLagMaxS: number[];
+  /** How long the replicas took to share the shards fairly after they started (before the first commit). */
+  balancedS: number;
   /** The machine's 1-minute load average when the image change converged (2 cores). */
   loadAverage: number;
   /** Each replica's peak RSS, V8 heap in use and memory outside the heap, per phase (sampled every 2 s). */
   memory: PhaseMemory[];
 };
+
+/** Seconds until every replica holds its share of the shards (⌊shards / replicas⌋ or one more), as their /status says. */
+async function balanced(controllers: readonly ControllerProcess[]): Promise<number> {
+  const started = performance.now();
+  const fair = Math.floor(CLUSTERS.length / controllers.length);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const held = await Promise.all(
+      controllers.map(async (controller) => {
+        const response = await fetch(controller.url("/status"), { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+        const document = (await response?.json().catch(() => undefined)) as { leases?: { shards: { held: boolean }[] } } | undefined;
+        return document?.leases?.shards.filter((shard) => shard.held).length ?? 0;
+      }),
+    );
+    const total = held.reduce((sum, n) => sum + n, 0);
+    if ((total === CLUSTERS.length && held.every((n) => n >= fair)) || performance.now() - started > 120_000)
+      return (performance.now() - started) / 1000;
+  }
+}
 
 async function scenario(endpoint: string, replicas: number, scratch: string): Promise<Result> {
   const accountId = newAccountId();
@@ -160,8 +181,11 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
     diagnose(operation);
   };
   const sampler = new MemorySampler(running.map(({ controller }) => controller));
-  // Let the replicas balance the shards before the first commit.
-  await new Promise((resolve) => setTimeout(resolve, 8_000));
+  // Let the replicas balance the shards before the first commit: a replica above its share gives
+  // back one shard per lease tick, so with the 15 s lease that takes about 15 s, and a commit
+  // pushed before would be read and planned by a replica about to let its shards go.
+  const balancedS = await balanced(running.map(({ controller }) => controller));
+  console.log(`  ${replicas} replica(s): shards balanced after ${balancedS.toFixed(1)} s`);
   sampler.phase("first sync");
   const total = Math.ceil(SERVICES / CLUSTERS.length) * CLUSTERS.length;
   await writeRepo(remote.work, "1.0");
@@ -214,6 +238,7 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
     services: total,
     firstSyncS,
     imageChangeS,
+    balancedS,
     rssMiB,
     updateServiceCalls,
     fencedReconciles,
