@@ -16,6 +16,8 @@ import { runCli } from "../src/cli/main.js";
 import { ControllerProcess, createCluster, ecsFor, GitRemote, metricSum, tempDir } from "../test/e2e/controller-harness.js";
 import { FaultProxy } from "../test/e2e/fault-proxy.js";
 import { binNodeFlags } from "./node-flags.js";
+import { MemorySampler } from "./ha-memory.js";
+import type { PhaseMemory } from "./ha-memory.js";
 import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "../test/e2e/moto.js";
 
 const SERVICES = Number(process.env["BENCH_HA_SERVICES"] ?? 5_000);
@@ -26,6 +28,8 @@ const LEASE = process.env["BENCH_HA_LEASE"] ?? "3s";
 const NODE_FLAGS = process.env["BENCH_HA_BIN_FLAGS"] === "1" ? binNodeFlags() : [];
 /** `BENCH_HA_REPLICAS=3` runs one replica count only (default: 1 then 3). */
 const REPLICA_COUNTS = (process.env["BENCH_HA_REPLICAS"] ?? "1,3").split(",").map(Number);
+/** `BENCH_HA_LOG_DIR=dir` keeps each replica's JSON log there (`<replicas>-r<i>.jsonl`), for counting what it did. */
+const LOG_DIR = process.env["BENCH_HA_LOG_DIR"];
 
 async function writeRepo(dir: string, tag: string): Promise<void> {
   await writeFile(path.join(dir, "ecs-gitops.yaml"), "region: us-east-1\n");
@@ -68,9 +72,36 @@ type Result = {
   fencedReconciles: number;
   /** Each replica's longest event-loop stall over the run (prom-client's monitor): a lease window must outlast it. */
   eventLoopLagMaxS: number[];
+  /** How long the replicas took to share the shards fairly after they started (before the first commit). */
+  balancedS: number;
   /** The machine's 1-minute load average when the image change converged (2 cores). */
   loadAverage: number;
+  /** Each replica's peak RSS, V8 heap in use and memory outside the heap, per phase (sampled every 2 s). */
+  memory: PhaseMemory[];
 };
+
+/**
+ * Seconds until the shards are shared as the lease manager aims (every shard held, none above the
+ * fair share ⌈shards / replicas⌉, every replica holding some), as the replicas' /status says: 4, 4
+ * and 2 of 10 is as balanced as it gets, since nobody gives a shard back below the fair share.
+ */
+async function balanced(controllers: readonly ControllerProcess[]): Promise<number> {
+  const started = performance.now();
+  const fair = Math.ceil(CLUSTERS.length / controllers.length);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const held = await Promise.all(
+      controllers.map(async (controller) => {
+        const response = await fetch(controller.url("/status"), { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+        const document = (await response?.json().catch(() => undefined)) as { leases?: { shards: { held: boolean }[] } } | undefined;
+        return document?.leases?.shards.filter((shard) => shard.held).length ?? 0;
+      }),
+    );
+    const total = held.reduce((sum, n) => sum + n, 0);
+    if ((total === CLUSTERS.length && held.every((n) => n >= 1 && n <= fair)) || performance.now() - started > 120_000)
+      return (performance.now() - started) / 1000;
+  }
+}
 
 async function scenario(endpoint: string, replicas: number, scratch: string): Promise<Result> {
   const accountId = newAccountId();
@@ -153,8 +184,13 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
     }
     diagnose(operation);
   };
-  // Let the replicas balance the shards before the first commit.
-  await new Promise((resolve) => setTimeout(resolve, 8_000));
+  const sampler = new MemorySampler(running.map(({ controller }) => controller));
+  // Let the replicas balance the shards before the first commit: a replica above its share gives
+  // back one shard per lease tick, so with the 15 s lease that takes about 15 s, and a commit
+  // pushed before would be read and planned by a replica about to let its shards go.
+  const balancedS = await balanced(running.map(({ controller }) => controller));
+  console.log(`  ${replicas} replica(s): shards balanced after ${balancedS.toFixed(1)} s`);
+  sampler.phase("first sync");
   const total = Math.ceil(SERVICES / CLUSTERS.length) * CLUSTERS.length;
   await writeRepo(remote.work, "1.0");
   let started = performance.now();
@@ -162,11 +198,17 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
   await until("CreateService", total);
   const firstSyncS = (performance.now() - started) / 1000;
   await writeRepo(remote.work, "1.1");
+  sampler.phase("image change");
   started = performance.now();
   await remote.push("new image everywhere");
   await until("UpdateService", total);
   const imageChangeS = (performance.now() - started) / 1000;
   console.log(`  ${replicas} replica(s): first sync ${firstSyncS.toFixed(1)} s, image change ${imageChangeS.toFixed(1)} s`);
+  const memory = await sampler.stop();
+  for (const m of memory)
+    console.log(
+      `  peak per replica, ${m.phase}: RSS ${m.rssMiB.join("/")} MiB, heap ${m.heapUsedMiB.join("/")}, external ${m.externalMiB.join("/")}`,
+    );
   // A replica busy with a wave may not answer within the harness's 5 s: ask again.
   const scrape = async (controller: ControllerProcess): Promise<string> => {
     for (let attempt = 1; ; attempt++) {
@@ -184,6 +226,11 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
     await controller.signal("SIGTERM");
     await proxy.stop();
   }
+  if (LOG_DIR !== undefined) {
+    await mkdir(LOG_DIR, { recursive: true });
+    for (const [r, { controller }] of running.entries())
+      await writeFile(path.join(LOG_DIR, `${replicas}-r${r}.jsonl`), controller.logs.map((line) => JSON.stringify(line)).join("\n") + "\n");
+  }
   const fencedReconciles = running.reduce(
     (sum, { controller }) => sum + controller.logs.filter((l) => l["code"] === "LeaseLost").length,
     0,
@@ -195,11 +242,13 @@ async function scenario(endpoint: string, replicas: number, scratch: string): Pr
     services: total,
     firstSyncS,
     imageChangeS,
+    balancedS,
     rssMiB,
     updateServiceCalls,
     fencedReconciles,
     eventLoopLagMaxS,
     loadAverage,
+    memory,
   };
 }
 

@@ -103,6 +103,17 @@ export async function readBatch(keys: readonly ResourceKey[], context: BatchRead
  */
 export class ReadAhead {
   readonly #slices = new Map<ResourceKey, KeyRead>();
+  /** When each key's last reconcile ended (orderStamp): a slice read before saw the state before its writes. */
+  readonly #settled = new Map<ResourceKey, number>();
+
+  /**
+   * A reconcile of `key` ended. A slice of it read ahead meanwhile (its key was still queued while
+   * a service reconciled the family outside the queue) predates that reconcile's writes: taken, it
+   * would register the same revision again.
+   */
+  settled(key: ResourceKey): void {
+    this.#settled.set(key, orderStamp());
+  }
 
   keep(slices: ReadonlyMap<ResourceKey, KeyRead>): void {
     for (const [key, read] of slices) this.#slices.set(key, read);
@@ -118,7 +129,11 @@ export class ReadAhead {
     const read = this.#slices.get(key);
     if (read === undefined) return undefined;
     this.#slices.delete(key);
-    const fresh = read.desired === desired && read.at >= (queuedAt ?? Number.POSITIVE_INFINITY) && nowMs - read.at <= maxAgeMs;
+    const fresh =
+      read.desired === desired &&
+      read.at >= (queuedAt ?? Number.POSITIVE_INFINITY) &&
+      nowMs - read.at <= maxAgeMs &&
+      read.seq > (this.#settled.get(key) ?? 0);
     return fresh ? read : undefined;
   }
 

@@ -51,6 +51,8 @@ export type ReconcilerParts = {
   requeue: (target: SuspendTarget) => void;
   /** The keys waiting in the work queue: a batched read reads them ahead. */
   upcoming: () => Iterable<ResourceKey>;
+  /** Whether a key may be reconciled here now (leases: its shard is held); unset: always. */
+  mayReconcile?: ((key: ResourceKey) => boolean) | undefined;
   /** The controller's one wall clock, handed to every part that stamps or compares times. */
   now: () => Date;
   /** With leases: what the shard's previous holder left in flight (ControllerLeasing.inFlightDeploy). */
@@ -118,6 +120,7 @@ export async function reconcilerFor(
     onPlanned: (action, snapshot, isSecret, now) => p.details.notePlan(action, snapshot, isSecret, now),
     upcoming: p.upcoming,
     inFlightDeploy: p.inFlightDeploy,
+    mayReconcile: p.mayReconcile,
     prune: new PrunePass({
       aws: p.fenced,
       status: p.status,

@@ -134,8 +134,9 @@ export class Controller {
       details,
       syncWindows: () => this.#config?.syncWindows ?? [],
       requeue: (target) => this.#requeue(target),
-      // Keys of a shard another replica holds are dropped when they start: never read ahead.
-      upcoming: () => [...(this.#queue?.waiting ?? [])].filter((key) => leasing?.owns(key) ?? true),
+      // Keys of a shard another replica holds, or one still catching up with git, are parked when they start: never read ahead.
+      upcoming: () => [...(this.#queue?.waiting ?? [])].filter((key) => leasing?.mayReconcile(key) ?? true),
+      mayReconcile: leasing ? (key) => leasing.mayReconcile(key) : undefined,
       now: this.#now,
       inFlightDeploy: leasing && ((key, commit) => leasing.inFlightDeploy(key, commit)),
     });

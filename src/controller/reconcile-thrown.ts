@@ -1,7 +1,7 @@
 import { asEcsGitopsError, requeueAfter } from "../errors.js";
 import type { DesiredState } from "../engine/desired-state.js";
 import type { ResourceKey } from "../manifests/types.js";
-import type { ResourceRecords } from "../state/records.js";
+import type { StatusProjection } from "../state/status-projection.js";
 import type { QueueResult } from "../queue-result.js";
 import { recordFailed } from "./reconcile-failure.js";
 import type { ReconcilerOptions } from "./reconciler-options.js";
@@ -14,7 +14,7 @@ import type { ReconcilerOptions } from "./reconciler-options.js";
  */
 export function recordThrown(
   o: ReconcilerOptions,
-  records: ResourceRecords,
+  projection: StatusProjection,
   key: ResourceKey,
   desired: DesiredState | undefined,
   thrown: unknown,
@@ -23,5 +23,8 @@ export function recordThrown(
   const error = asEcsGitopsError(thrown);
   // The stack of an unexpected throw is what a bug report needs.
   if (error.cause !== undefined) o.log.error({ key, err: error.cause }, "reconcile threw");
-  return desired === undefined ? requeueAfter(error) : recordFailed(o, records, key, desired, error, now);
+  if (desired === undefined) return requeueAfter(error);
+  const failed = recordFailed(o, projection.records, key, desired, error, now);
+  projection.project(key);
+  return failed;
 }

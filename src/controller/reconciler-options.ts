@@ -64,6 +64,12 @@ export type ReconcilerOptions = {
   upcoming?: (() => Iterable<ResourceKey>) | undefined;
   /** With leases: a key's difference at a commit is a deploy the shard's previous holder left half done. */
   inFlightDeploy?: ((key: ResourceKey, commit: string) => boolean) | undefined;
+  /**
+   * Whether this process may reconcile `key` now (with leases: it holds the key's shard and has
+   * caught up with git). A service whose family's registration is still queued reconciles the
+   * family itself when this allows it. Unset: always.
+   */
+  mayReconcile?: ((key: ResourceKey) => boolean) | undefined;
   /** Orphans and prune (prune-pass.ts), run after the creates and updates of its wave. */
   prune?: Pick<PrunePass, "run"> | undefined;
 };

@@ -31,7 +31,6 @@ import { recordBlocked, recordFailed } from "./reconcile-failure.js";
 import { recordThrown } from "./reconcile-thrown.js";
 import { requeueFor } from "../errors.js";
 
-export { selfHealOf };
 export type { ReconcilerApplier, ReconcilerOptions, ReconcilerReader, ReconcilerSettings } from "./reconciler-options.js";
 
 /**
@@ -123,11 +122,10 @@ export class Reconciler {
           if (this.#unread.get(key) === job) this.#unread.delete(key);
           return await this.#reconcileRead(key, read);
         } catch (error) {
-          const thrown = recordThrown(this.#o, this.#records, key, this.#desired, error, this.#now());
-          if (this.#desired !== undefined) this.#projection.project(key);
-          return thrown;
+          return recordThrown(this.#o, this.#projection, key, this.#desired, error, this.#now());
         } finally {
           if (this.#unread.get(key) === job) this.#unread.delete(key);
+          this.#ahead.settled(key);
         }
       })(),
     );
@@ -191,7 +189,9 @@ export class Reconciler {
   ): Promise<ApplyOutcome | undefined> {
     const { desired, now } = read;
     this.#records.update(action.key, { postWrite: undefined });
-    const options = await this.#order.dependencies(action, desired.manifests, read.seq);
+    // A family whose reconcile is still queued behind this service starts now, where this replica may reconcile it.
+    const start = (family: ResourceKey) => (this.#o.mayReconcile?.(family) ?? true) && this.reconcile(family) instanceof Promise;
+    const options = await this.#order.dependencies(action, desired.manifests, read.seq, start);
     const apply = this.#o.apply ?? ((actions, options) => applyPlan(this.#o.aws, actions, options));
     const { outcomes, writes } = await this.#order.write(() => apply([action], options));
     const outcome = outcomes.find((o) => o.key === action.key);

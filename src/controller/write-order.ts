@@ -29,6 +29,8 @@ export function orderStamp(): number {
 export class WriteOrder {
   readonly #running = new Map<ResourceKey, Promise<unknown>>();
   readonly #registered = new WeakMap<Manifest, Registration>();
+  /** Families a dependent key started the reconcile of (see dependencies). */
+  readonly #demanded = new WeakSet<Manifest>();
   /** Writes in flight at once across all reconciles, as one apply of a whole plan allowed. */
   readonly #writes = new PQueue({ concurrency: DEFAULT_APPLY_CONCURRENCY });
   readonly #now: () => number;
@@ -61,11 +63,31 @@ export class WriteOrder {
    * Wait for the reconciles `action` depends on, then say which revisions they registered since
    * `readAt` (the orderStamp of the plan's read: the plan could not have seen those). A revision
    * registered earlier is not used: the plan would have seen it, so it asks for a new one.
+   * `start(key)` starts the reconcile of a family no reconcile registered yet, if it may run here now.
    */
-  async dependencies(action: Action, manifests: ReadonlyMap<ResourceKey, Manifest>, readAt: number): Promise<ApplyOptions> {
+  async dependencies(
+    action: Action,
+    manifests: ReadonlyMap<ResourceKey, Manifest>,
+    readAt: number,
+    start?: (key: ResourceKey) => boolean,
+  ): Promise<ApplyOptions> {
     const placeholders = dependenciesOf(action);
     for (const key of new Set([...placeholders, ...orderedAfter(action)]))
       if (key !== action.key) await this.#running.get(key)?.catch(() => undefined);
+    for (const key of placeholders) {
+      const manifest = manifests.get(key);
+      if (key === action.key || manifest === undefined) continue;
+      // A family of this commit that no reconcile registered (or failed to), now that none runs:
+      // its key is still queued behind this one (keys already waiting keep their place when a
+      // commit queues the families first), or the reconcile that ran had read the commit before.
+      // Reconcile it now rather than fail every key that uses it as DependencyNotReady and back
+      // off. Once per manifest: a failed registration is left to its own backoff, and a family
+      // that found nothing to register is not read again for each of its users. Every user waits
+      // for the reconcile, whichever user started it.
+      if (start !== undefined && !this.#registered.has(manifest) && !this.#demanded.has(manifest) && start(key))
+        this.#demanded.add(manifest);
+      await this.#running.get(key)?.catch(() => undefined);
+    }
     const registered = new Map<ResourceKey, string>();
     const failed = new Set<ResourceKey>();
     for (const key of placeholders) {

@@ -144,7 +144,7 @@ export class ControllerLeasing {
    * replica that takes the shard over), within one tick rather than after minutes of backoff.
    */
   async gate(key: ResourceKey, reconcile: () => Promise<QueueResult>): Promise<QueueResult> {
-    if (!this.owns(key) || this.#catchingUp.has(this.shardOf(key))) {
+    if (!this.mayReconcile(key)) {
       this.#parked.add(key);
       return {};
     }
@@ -217,6 +217,11 @@ export class ControllerLeasing {
   shardOf(key: ResourceKey): number {
     // A key that left git (being forgotten or pruned) goes by its own name.
     return this.#shardOf.get(key) ?? shardIndex(key, this.#settings.shards);
+  }
+
+  /** This replica holds the key's shard now and has caught up with git since it acquired it. */
+  mayReconcile(key: ResourceKey): boolean {
+    return this.owns(key) && !this.#catchingUp.has(this.shardOf(key));
   }
 
   owns(key: ResourceKey): boolean {

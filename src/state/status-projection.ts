@@ -13,6 +13,11 @@ export class StatusProjection {
   readonly #records: ResourceRecords;
   readonly #status: StatusStore;
 
+  /** The records it shows (a failure path records into them before it projects). */
+  get records(): ResourceRecords {
+    return this.#records;
+  }
+
   constructor(records: ResourceRecords, status: StatusStore) {
     this.#records = records;
     this.#status = status;

@@ -14,7 +14,7 @@ import type { SourceLoadResult } from "../../src/environments/load.js";
 import { pollIntervalMs, regionProblems, settingsFromConfig } from "../../src/controller/controller.js";
 import type { ControllerOptions } from "../../src/controller/controller.js";
 import { createLogger } from "../../src/controller/log.js";
-import { selfHealOf } from "../../src/controller/reconciler.js";
+import { selfHealOf } from "../../src/manifests/annotations.js";
 import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS } from "../../src/manifests/envelope.js";
 import { loadManifestFiles } from "../../src/manifests/load.js";

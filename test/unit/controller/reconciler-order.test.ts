@@ -65,6 +65,7 @@ function setup(
     prune?: boolean;
     upcoming?: () => ResourceKey[];
     random?: () => number;
+    mayReconcile?: (key: ResourceKey) => boolean;
   } = {},
 ) {
   const reads: ResourceKey[][] = [];
@@ -139,6 +140,7 @@ function setup(
     settings: { ...SETTINGS, prune: options.prune },
     waveDelayMs: 1,
     upcoming: options.upcoming,
+    mayReconcile: options.mayReconcile,
     ...(options.random ? { random: options.random } : {}),
     ...(options.prune ? { prune } : {}),
   });
@@ -213,6 +215,40 @@ describe("Reconciler: reconcile(key) reconciles that key", () => {
     expect(registrations(t.applied)).toBe(1);
     expect(t.events).toEqual([`applied ${FAMILY.key}`, `applied ${SERVICE.key}`]);
     expect(t.applied.find((a) => a.key === SERVICE.key)?.registered?.get(FAMILY.key)).toBe(REGISTERED);
+  });
+
+  it("a service whose family's key is still queued behind it reconciles the family itself and deploys what it registered", async () => {
+    // A new commit finds the service's key already waiting (a progress poll), ahead of the family
+    // the commit queued: the service starts first and its family's reconcile has not begun.
+    const t = setup();
+    expect(await t.reconciler.reconcile(SERVICE.key)).toEqual(POLLED);
+    expect(t.events).toEqual([`applied ${FAMILY.key}`, `applied ${SERVICE.key}`]);
+    expect(registrations(t.applied)).toBe(1);
+    expect(t.applied.find((a) => a.key === SERVICE.key)?.input["taskDefinition"]).toBe(REGISTERED);
+  });
+
+  it("several services of one batch whose family is still queued: one of them starts it, every one waits and deploys it", async () => {
+    const bothUseIt = (m: Manifest): Action => {
+      const action = creates(m);
+      if (m !== WORKER || action.type !== "create") return action;
+      return {
+        ...action,
+        calls: [{ operation: "ecs:CreateService", input: { serviceName: "worker", taskDefinition: arnPlaceholder(FAMILY.key) } }],
+      };
+    };
+    const t = setup({ actionsOf: bothUseIt });
+    expect(await Promise.all([t.reconciler.reconcile(SERVICE.key), t.reconciler.reconcile(WORKER.key)])).toEqual([POLLED, POLLED]);
+    expect(t.reads).toHaveLength(2);
+    expect(registrations(t.applied)).toBe(1);
+    for (const key of [SERVICE.key, WORKER.key]) expect(t.applied.find((a) => a.key === key)?.input["taskDefinition"]).toBe(REGISTERED);
+  });
+
+  it("never reconciles a family it may not reconcile now (another replica's shard): the service fails DependencyNotReady", async () => {
+    const asked: ResourceKey[] = [];
+    const t = setup({ mayReconcile: (key) => (asked.push(key), key !== FAMILY.key) });
+    expect(await t.reconciler.reconcile(SERVICE.key)).toEqual({ retry: true });
+    expect(asked).toEqual([FAMILY.key]);
+    expect(registrations(t.applied)).toBe(0);
   });
 
   it("a revision registered before the service's read is not reused for a placeholder: the plan would have seen it", async () => {

@@ -80,6 +80,35 @@ describe("BatchReader", () => {
     await vi.advanceTimersByTimeAsync(20);
     expect(await next).toBe("A");
   });
+
+  it("reads one batch at a time: keys asked for while a read is in flight share the next read, sent when it ends", async () => {
+    const batches: string[][] = [];
+    const answers: (() => void)[] = [];
+    const reader = new BatchReader<string, string>(
+      (keys) => {
+        batches.push([...keys]);
+        return new Promise((resolve) => answers.push(() => resolve(keys.map((key) => `live:${key}@${batches.length}`))));
+      },
+      { quietMs: 10, maxDelayMs: 50 },
+    );
+    const first = reader.load("a");
+    await vi.advanceTimersByTimeAsync(10);
+    expect(batches).toEqual([["a"]]);
+    // Three keys come one by one, well apart, while the first read is slow: none starts a read of its own.
+    const later = ["b", "c", "d"].map((key) => reader.load(key));
+    for (const key of ["e", "f"]) {
+      await vi.advanceTimersByTimeAsync(200);
+      later.push(reader.load(key));
+    }
+    await vi.advanceTimersByTimeAsync(200);
+    expect(batches).toEqual([["a"]]);
+    answers[0]!();
+    expect(await first).toBe("live:a@1");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([["a"], ["b", "c", "d", "e", "f"]]);
+    answers[1]!();
+    expect(await Promise.all(later)).toEqual(["live:b@2", "live:c@2", "live:d@2", "live:e@2", "live:f@2"]);
+  });
 });
 
 describe("BatchReader on an injected clock", () => {

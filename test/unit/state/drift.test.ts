@@ -344,16 +344,21 @@ describe("DriftTracker sync failures", () => {
 
 describe("DriftTracker persistence", () => {
   let dir: string;
+  /** Every tracker a test started: their saves end before the folder goes (a save in flight would refill it). */
+  const started: DriftTracker[] = [];
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "ecs-gitops-drift-"));
   });
   afterEach(async () => {
+    await Promise.all(started.splice(0).map((tracker) => tracker.flush()));
     await rm(dir, { recursive: true, force: true });
   });
 
   /** A controller start: the episodes live in the resource records (records.json at `path`). */
   async function restarted(path: string, log = captureLog().log, maxHeals?: number): Promise<DriftTracker> {
-    return new DriftTracker({ records: await openRecords(path, { log }), log, ...(maxHeals === undefined ? {} : { maxHeals }) });
+    const tracker = new DriftTracker({ records: await openRecords(path, { log }), log, ...(maxHeals === undefined ? {} : { maxHeals }) });
+    started.push(tracker);
+    return tracker;
   }
 
   it("does not re-alert an open episode after a restart, and resolves it once later", async () => {
