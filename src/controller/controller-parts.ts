@@ -28,6 +28,7 @@ import type { ControllerOptions } from "./controller-options.js";
 import { startDeployHooks } from "./deploy-hooks-setup.js";
 import { DeployTracker } from "./deploys.js";
 import { PrunePass } from "./prune-pass.js";
+import { ReconcileSightings } from "./reconcile-sightings.js";
 import { Reconciler } from "./reconciler.js";
 import { openRecords } from "../state/record-store.js";
 import type { ResourceRecords } from "../state/records.js";
@@ -86,13 +87,14 @@ export async function reconcilerFor(
     deploys.settleCodeDeploy(d, p.now());
   });
   const records = await openRecords(path.join(o.workDir, "records.json"), { log: p.log, legacySeen: p.drift.legacySeenLive() });
+  const sightings = new ReconcileSightings(() => p.now().getTime());
   const reconciler = new Reconciler({
     records,
     hooks,
     paused: pause.paused,
     codeDeploy,
     aws: p.fenced,
-    reader: new LiveReader(p.aws),
+    reader: sightings.watch(new LiveReader(p.aws)),
     status: p.status,
     drift: p.drift,
     alerts: p.alerts,
@@ -126,6 +128,7 @@ export async function reconcilerFor(
       allowMassDelete: o.allowMassDelete === true,
       now: p.now,
       random: o.random,
+      sightings,
     }),
   });
   ref.reconciler = reconciler;
