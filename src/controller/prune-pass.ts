@@ -41,7 +41,7 @@ export type PrunePassOptions = {
   /** Where the pass's resync ticks fall (default Math.random). */
   random?: (() => number) | undefined;
   /** The reconcile's reads of managed services and its writes: unset, the pass reads everything itself. */
-  sightings?: ReconcileSightings | undefined;
+  sightings?: Pick<ReconcileSightings, "seen" | "onWrite"> | undefined;
 };
 
 /**
