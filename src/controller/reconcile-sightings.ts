@@ -3,9 +3,12 @@ import type { SnapshotReader } from "../engine/read-plan.js";
 import type { JsonObject } from "../json.js";
 import type { ResourceKey } from "../manifests/types.js";
 import type { PlannedCall } from "../resources/types.js";
-import type { ReconcilerReader } from "./reconciler-options.js";
+import type { LiveReader } from "../engine/live-state.js";
 
 type Sighting = { live: JsonObject; at: number };
+
+/** The reader as the reconciler uses it (ReconcilerReader, not imported: reconciler-options imports the prune pass). */
+type WatchedReader = SnapshotReader & Pick<LiveReader, "recordWrites" | "forgetCached">;
 
 /**
  * What the reconcile read of the services it manages, for the prune pass of the same period
@@ -24,7 +27,7 @@ export class ReconcileSightings {
   }
 
   /** The reader as the reconciler uses it, each snapshot's services noted on the way. */
-  watch(reader: ReconcilerReader & SnapshotReader): ReconcilerReader & SnapshotReader {
+  watch(reader: WatchedReader): WatchedReader {
     return {
       snapshot: async (manifests, settings) => {
         const at = this.#now();
