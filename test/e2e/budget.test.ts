@@ -251,7 +251,9 @@ describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.fami
         "the first sync of every key",
         async () => {
           const text = await controller.metrics();
-          return reconcilesOf(text) === keys && (await controller.isReady()) ? text : undefined;
+          // …and the first prune pass whole: it lists the families last, after the wave.
+          const listed = (awsCallsOf(text)["ecs:ListTaskDefinitions"] ?? 0) >= SCALE.families;
+          return reconcilesOf(text) === keys && listed && (await controller.isReady()) ? text : undefined;
         },
         wait,
       );
