@@ -13,8 +13,8 @@ import type { ServicePruneDetail } from "./prune.js";
 
 /**
  * Every service of the clusters in scope, whoever owns it (docs/prune.md#read-budget): per
- * cluster ListServices, then DescribeServices (10 a call) of those the reconcile did not read in
- * this period, since the revisions any of them runs stay. A fleet without orphans lists only.
+ * cluster ListServices, then DescribeServices (10 a call) of those the reconcile did not read
+ * lately (`io.seen`), since the revisions any of them runs stay. A fleet without orphans lists only.
  */
 export async function readClusterServices(clusters: PrunePlaces, io: PruneReadIo): Promise<PruneLive<ServicePruneDetail>[]> {
   const all = await Promise.all(clusters.map((cluster) => servicesOf(cluster, io)));
