@@ -28,6 +28,7 @@ import type { ControllerOptions } from "./controller-options.js";
 import { startDeployHooks } from "./deploy-hooks-setup.js";
 import { DeployTracker } from "./deploys.js";
 import { PrunePass } from "./prune-pass.js";
+import { ReconcileSightings } from "./reconcile-sightings.js";
 import { Reconciler } from "./reconciler.js";
 import type { ResourceRecords } from "../state/records.js";
 import type { ResourceKey } from "../manifests/types.js";
@@ -90,12 +91,13 @@ export async function reconcilerFor(
     p.log.info({ key: d.key, deploymentId: d.deploymentId, status: d.status }, "codedeploy deployment");
     deploys.settleCodeDeploy(d, p.now());
   });
+  const sightings = new ReconcileSightings(() => p.now().getTime());
   const reconciler = new Reconciler({
     hooks,
     paused: pause.paused,
     codeDeploy,
     aws: p.fenced,
-    reader: new LiveReader(p.aws),
+    reader: sightings.watch(new LiveReader(p.aws)),
     status: p.status,
     drift: p.drift,
     alerts: p.alerts,
@@ -131,6 +133,7 @@ export async function reconcilerFor(
       allowMassDelete: o.allowMassDelete === true,
       now: p.now,
       random: o.random,
+      sightings,
     }),
   });
   ref.reconciler = reconciler;

@@ -7,6 +7,7 @@ import type { DesiredState } from "../engine/desired-state.js";
 import { applyPrune } from "../engine/prune/apply.js";
 import type { PruneOutcome } from "../engine/prune/apply.js";
 import { InventoryReader } from "../engine/prune/inventory.js";
+import type { InventoryReuse } from "../engine/prune/inventory.js";
 import { keepOf, planPrune } from "../engine/prune/plan.js";
 import type { PrunePlanContext } from "../engine/prune/plan.js";
 import { BLOCK_HINT } from "../engine/prune/render.js";
@@ -14,11 +15,13 @@ import { retainedScope, scopeOf, scopeOfFormerFields, unionScope } from "../engi
 import type { Inventory, InventoryScope, Orphan, PrunePlan } from "../engine/prune/types.js";
 import { resyncAfterMs } from "../engine/waves.js";
 import { KINDS } from "../manifests/types.js";
+import type { ResourceKey } from "../manifests/types.js";
 import { PruneScopeStore } from "../state/prune-scope.js";
 import type { StatusStore } from "../state/status.js";
 import type { QueueResult } from "./queue.js";
 import { asEcsGitopsError, requeueAfter } from "../errors.js";
 import type { ReconcilerSettings } from "./reconciler-settings.js";
+import type { ReconcileSightings } from "./reconcile-sightings.js";
 
 /** The queue key of the prune pass: reconciled with every new commit and on the resync tick. */
 export const PRUNE_KEY = "Prune/inventory";
@@ -37,6 +40,8 @@ export type PrunePassOptions = {
   now?: (() => Date) | undefined;
   /** Where the pass's resync ticks fall (default Math.random). */
   random?: (() => number) | undefined;
+  /** The reconcile's reads of managed services and its writes: unset, the pass reads everything itself. */
+  sightings?: Pick<ReconcileSightings, "seen" | "onWrite"> | undefined;
 };
 
 /**
@@ -53,6 +58,7 @@ export class PrunePass {
   readonly #logged = new Set<string>();
   #allowOnce: boolean;
   #blockedCommit: string | undefined;
+  #listedCommit: string | undefined;
 
   constructor(options: PrunePassOptions) {
     this.#o = options;
@@ -60,6 +66,7 @@ export class PrunePass {
     this.#reader = new InventoryReader(options.aws);
     this.#scopes = new PruneScopeStore(options.workDir, (former) => scopeOfFormerFields(former));
     this.#allowOnce = options.allowMassDelete;
+    options.sightings?.onWrite((call) => this.#reader.written(call));
   }
 
   #now(): Date {
@@ -95,15 +102,27 @@ export class PrunePass {
       emptyCommit: enabled && desired.problems.some((p) => p.code === "EmptyRepo" || p.code === "PathNotFound"),
       heldBackFiles: desired.brokenFiles,
     };
+    const named = new Set(desired.manifests.keys());
+    const read = (reuse: InventoryReuse | undefined) => this.#reader.read(scope, named, (f) => keepOf(f, ctx), reuse);
     let inventory: Inventory;
+    let plan: PrunePlan;
     try {
-      inventory = await this.#reader.read(scope, new Set(desired.manifests.keys()), (f) => keepOf(f, ctx));
+      // The reconcile's reads of this period serve a pass that only reports (docs/prune.md#read-budget);
+      // one about to delete reads everything afresh and plans again.
+      const sightings = this.#o.sightings;
+      const seen = sightings && ((key: ResourceKey) => sightings.seen(key, 2 * settings.resyncMs));
+      inventory = await read({ seen, newCommit: this.#listedCommit !== desired.commit });
+      this.#listedCommit = desired.commit;
+      plan = planPrune(inventory, manifests, ctx);
+      if (enabled && (plan.blocked === undefined ? plan.actions.length > 0 : this.#allowOnce)) {
+        inventory = await read(undefined);
+        plan = planPrune(inventory, manifests, ctx);
+      }
     } catch (error) {
       const failure = asEcsGitopsError(error);
       log.warn({ code: failure.code, err: failure.message }, "could not read the prune inventory");
       return requeueAfter(failure);
     }
-    let plan = planPrune(inventory, manifests, ctx);
     if (plan.blocked && this.#allowOnce) {
       log.warn({ reason: plan.blocked.reason }, "mass delete allowed once by --allow-mass-delete");
       this.#allowOnce = false;

@@ -60,6 +60,15 @@ export type PruneReadIo = {
   readonly earlier: readonly PruneLive[];
   /** The reader's memo for this kind, kept for the process (what never changes, e.g. a revision's tags). */
   readonly memo: Map<string, unknown>;
+  /**
+   * A resource a manifest names as the reconcile read it within the last resync period, our
+   * writes to it since forgotten (undefined: read it here). Unset: nothing is reused.
+   */
+  seen?: ((key: ResourceKey) => JsonObject | undefined) | undefined;
+  /** What a kind lists only now and then (a family's revisions) is listed afresh in this pass: a new commit, or a pass about to delete. */
+  readonly relist: boolean;
+  /** This reader's passes so far, this one included. */
+  readonly pass: number;
 };
 
 /** What the engine hands a kind's plan: the ownership rules, and what stays of the earlier stages. */

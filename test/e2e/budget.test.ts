@@ -13,7 +13,10 @@ import { awsCallsOf, countsBetween, plusCounts, reconcilesOf } from "./controlle
 import { fleetAccount } from "./fleet-account.js";
 import { motoClients } from "./moto-clients.js";
 import { pruneInventoryBudget } from "../../bench/prune-budget.js";
+import type { PrunePassKind } from "../../bench/prune-budget.js";
 import { InventoryReader } from "../../src/engine/prune/inventory.js";
+import type { InventoryReuse } from "../../src/engine/prune/inventory.js";
+import { LiveReader } from "../../src/engine/live-state.js";
 import { planPrune } from "../../src/engine/prune/plan.js";
 import { scopeOf } from "../../src/engine/prune/scope.js";
 import { loadDesiredState } from "../../src/resources/load.js";
@@ -154,17 +157,26 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
   });
 
   it(
-    "prune inventory (resync tick only): ListServices + ⌈S/10⌉ " +
-      "DescribeServices per cluster, ListRules, ListTaskDefinitions per " +
-      "family",
+    "prune inventory: fresh, every service described; in the controller's passes only the services " +
+      "its reconcile did not read, and the families listed at a new commit, not on a plain tick",
     async () => {
       const loaded = await loadDesiredState(dir);
       const named = new Set(loaded.manifests.map((m) => m.key));
+      // What the reconcile read this period (the controller hands its sightings to the pass).
+      const snapshot = await new LiveReader(aws).snapshot(loaded.manifests, { defaultCluster: undefined });
+      const seen = (key: string) => snapshot.services.get(key) ?? undefined;
       const reader = new InventoryReader(aws);
-      for (let tick = 0; tick < 2; tick += 1) {
+      const passes: [PrunePassKind, InventoryReuse | undefined][] = [
+        ["fresh", undefined],
+        ["newCommit", { seen, newCommit: true }],
+        ["tick", { seen, newCommit: false }],
+        ["tick", { seen, newCommit: false }],
+        ["fresh", undefined],
+      ];
+      for (const [kind, reuse] of passes) {
         const before = aws.calls.snapshot();
-        const inventory = await reader.read(scopeOf(loaded.manifests, undefined), named, () => 10);
-        expect(callsBetween(before, aws.calls.snapshot())).toEqual(pruneInventoryBudget(SCALE));
+        const inventory = await reader.read(scopeOf(loaded.manifests, undefined), named, () => 10, reuse);
+        expect({ kind, calls: callsBetween(before, aws.calls.snapshot()) }).toEqual({ kind, calls: pruneInventoryBudget(SCALE, kind) });
         expect(
           planPrune(inventory, loaded.manifests, {
             owner: "ecs-gitops",
@@ -239,17 +251,23 @@ describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.fami
         "the first sync of every key",
         async () => {
           const text = await controller.metrics();
-          return reconcilesOf(text) === keys && (await controller.isReady()) ? text : undefined;
+          // …and the first prune pass whole: it lists the families last, after the wave.
+          const listed = (awsCallsOf(text)["ecs:ListTaskDefinitions"] ?? 0) >= SCALE.families;
+          return reconcilesOf(text) === keys && listed && (await controller.isReady()) ? text : undefined;
         },
         wait,
       );
       // Besides the reconcile wave, the prune pass reads its inventory at a new commit and on every
-      // resync tick, prune on or off (orphans are reported either way: docs/prune.md#read-budget).
-      const inventory = pruneInventoryBudget(SCALE);
-      expect(awsCallsOf(first)).toEqual(plusCounts(budgetOf(SCALE, "restart"), inventory));
+      // resync tick, prune on or off (orphans are reported either way: docs/prune.md#read-budget):
+      // at the first commit it lists the families, and describes no service the wave read.
+      expect(awsCallsOf(first)).toEqual(plusCounts(budgetOf(SCALE, "restart"), pruneInventoryBudget(SCALE, "newCommit")));
 
-      // The prune pass keeps its own phase within the period: counted apart, each whole one the
-      // inventory's reads (ListTaskDefinitions come last), each resync tick over every key the no-op's.
+      // The prune pass keeps its own phase within the period: counted apart, each whole one (its
+      // ListServices and ListRules) a tick's inventory, each resync tick over every key the no-op's.
+      const noop = budgetOf(SCALE, "noop");
+      const tick = pruneInventoryBudget(SCALE, "tick");
+      let last: unknown;
+      context.onTestFailed(() => console.log("calls since the first sync", JSON.stringify(last)));
       const since = (text: string) => countsBetween(awsCallsOf(first), awsCallsOf(text));
       const after = await waitFor(
         "a resync tick over every key and a whole prune pass",
@@ -257,12 +275,14 @@ describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.fami
           const text = await controller.metrics();
           const ticks = (reconcilesOf(text) - keys) / keys;
           const passes = (since(text)["ecs:ListServices"] ?? 0) / SCALE.clusters;
-          const whole = since(text)["ecs:ListTaskDefinitions"] === passes * SCALE.families;
+          const rules = ticks * (noop["events:ListRules"] ?? 0) + passes * (tick["events:ListRules"] ?? 0);
+          const whole = since(text)["events:ListRules"] === rules;
+          last = { ticks, passes, calls: since(text) };
           return Number.isInteger(ticks) && ticks >= 1 && passes >= 1 && whole ? { text, ticks, passes } : undefined;
         },
         wait,
       );
-      expect(since(after.text)).toEqual(plusCounts(...repeat(budgetOf(SCALE, "noop"), after.ticks), ...repeat(inventory, after.passes)));
+      expect(since(after.text)).toEqual(plusCounts(...repeat(noop, after.ticks), ...repeat(tick, after.passes)));
     },
   );
 });

@@ -1,10 +1,13 @@
 import type { AwsClients } from "../../aws/index.js";
 import type { Kind, ResourceKey } from "../../manifests/types.js";
-import type { PruneLive } from "../../resources/kind-prune.js";
+import type { PruneLive, PruneReadIo } from "../../resources/kind-prune.js";
 import type { PlannedCall } from "../../resources/types.js";
 import { prunablePlugins, stagesOf } from "./kinds.js";
 import type { PrunablePlugin } from "./kinds.js";
 import type { Inventory, InventoryScope } from "./types.js";
+
+/** What a controller's pass may reuse: the reconcile's reads of named resources, and earlier listings unless the commit is new. */
+export type InventoryReuse = { seen: PruneReadIo["seen"]; newCommit: boolean };
 
 /**
  * Reads what prune needs, on the resync tick and at a new commit, never per reconcile
@@ -16,14 +19,25 @@ export class InventoryReader {
   readonly #aws: AwsClients;
   readonly #plugins: readonly PrunablePlugin[];
   readonly #memos = new Map<Kind, Map<string, unknown>>();
+  #passes = 0;
 
   constructor(aws: AwsClients, plugins: readonly PrunablePlugin[] = prunablePlugins()) {
     this.#aws = aws;
     this.#plugins = plugins;
   }
 
-  /** `named`: keys a manifest defines; `keepOf`: how many of the newest versions of a named resource's history stay. */
-  async read(scope: InventoryScope, named: ReadonlySet<ResourceKey>, keepOf: (name: string) => number): Promise<Inventory> {
+  /**
+   * `named`: keys a manifest defines; `keepOf`: how many of the newest versions of a named
+   * resource's history stay; `reuse`: what this pass may take from the reconcile's reads and from
+   * earlier passes (unset: every read afresh, as a one-shot command and a pass about to delete do).
+   */
+  async read(
+    scope: InventoryScope,
+    named: ReadonlySet<ResourceKey>,
+    keepOf: (name: string) => number,
+    reuse?: InventoryReuse,
+  ): Promise<Inventory> {
+    this.#passes += 1;
     const inventory: Inventory = new Map();
     const earlier: PruneLive[] = [];
     for (const stage of stagesOf(this.#plugins)) {
@@ -35,6 +49,9 @@ export class InventoryReader {
             keep: keepOf,
             earlier: [...earlier],
             memo: this.#memoOf(p.kind),
+            seen: reuse?.seen,
+            relist: reuse === undefined || reuse.newCommit,
+            pass: this.#passes,
           }),
         ),
       );
@@ -50,7 +67,7 @@ export class InventoryReader {
     return memo;
   }
 
-  /** A write of ours (a deregistration): what it made stale is read again next time. */
+  /** A write of ours (the reconcile's registration, prune's deregistration): what it made stale is read again next time. */
   written(call: PlannedCall): void {
     for (const p of this.#plugins) for (const key of p.prune.staleAfter(call)) this.#memos.get(p.kind)?.delete(key);
   }

@@ -1,6 +1,8 @@
-import { describeClusterServices, describeServices } from "../../aws/index.js";
+import { describeServices, listServiceArns } from "../../aws/index.js";
+import { serviceNameOfArn } from "../../aws/arn.js";
 import { EcsGitopsError } from "../../errors.js";
 import { isJsonObject } from "../../json.js";
+import type { JsonObject } from "../../json.js";
 import type { ResourceKey } from "../../manifests/types.js";
 import { isNotOurs, ownershipOf, tagListToMap } from "../common/tags.js";
 import type { TagMap } from "../common/tags.js";
@@ -11,7 +13,8 @@ import type { ServicePruneDetail } from "./prune.js";
 
 /**
  * Every service of the clusters in scope, whoever owns it (docs/prune.md#read-budget): per
- * cluster ListServices + ⌈n/10⌉ DescribeServices, since the revisions any of them runs stay.
+ * cluster ListServices, then DescribeServices (10 a call) of those the reconcile did not read
+ * lately (`io.seen`), since the revisions any of them runs stay. A fleet without orphans lists only.
  */
 export async function readClusterServices(clusters: PrunePlaces, io: PruneReadIo): Promise<PruneLive<ServicePruneDetail>[]> {
   const all = await Promise.all(clusters.map((cluster) => servicesOf(cluster, io)));
@@ -19,8 +22,19 @@ export async function readClusterServices(clusters: PrunePlaces, io: PruneReadIo
 }
 
 async function servicesOf(cluster: string, io: PruneReadIo): Promise<PruneLive<ServicePruneDetail>[]> {
-  const { described } = await describeClusterServices(io.aws, cluster);
-  return [...described.services.values()].flatMap((s) => {
+  const names = (await listServiceArns(io.aws, cluster)).map(serviceNameOfArn);
+  const reused: JsonObject[] = [];
+  const unread: string[] = [];
+  for (const name of names) {
+    const key = `Service/${cluster}/${name}`;
+    const seen = io.named.has(key) ? io.seen?.(key) : undefined;
+    // Listed now and ACTIVE when the reconcile read it: what it runs is that read's (a newer
+    // deployment is ours, and a pass that deletes reads everything afresh first).
+    if (seen !== undefined && seen["serviceName"] === name && seen["status"] === "ACTIVE") reused.push(seen);
+    else unread.push(name);
+  }
+  const described = unread.length === 0 ? [] : [...(await describeServices(io.aws, cluster, unread)).services.values()];
+  return [...reused, ...described].flatMap((s) => {
     const name = s["serviceName"];
     const arn = s["serviceArn"];
     if (typeof name !== "string" || typeof arn !== "string") return [];

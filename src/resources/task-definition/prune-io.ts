@@ -4,6 +4,7 @@ import { tagListToMap } from "../common/tags.js";
 import type { DeleteAction, PruneDeleteIo, PruneLive, PruneReadIo, PrunePlaces } from "../kind-prune.js";
 import { OWNER_TAG } from "../types.js";
 import { beyondHistory, revisionId, revisionOfArn } from "./prune-history.js";
+import { FAMILY_RELIST_PASSES, listingKey } from "./prune.js";
 import type { FamilyPruneDetail, PruneRevision } from "./prune.js";
 
 /**
@@ -28,7 +29,7 @@ export async function readFamilies(families: PrunePlaces, io: PruneReadIo): Prom
 
 /** ACTIVE revisions, oldest first; tags read only for those past the history (the rest are never deregistered). */
 async function familyRevisions(family: string, running: ReadonlySet<string>, keep: number, io: PruneReadIo): Promise<PruneRevision[]> {
-  const arns = (await listTaskDefinitionArns(io.aws, family, "ACTIVE")).sort((a, b) => revisionOfArn(a) - revisionOfArn(b));
+  const arns = [...(await listedRevisions(family, io))].sort((a, b) => revisionOfArn(a) - revisionOfArn(b));
   // A family no manifest names (keep 0) is an orphan if any revision is ours: every tag is read.
   const past =
     keep === 0
@@ -43,6 +44,20 @@ async function familyRevisions(family: string, running: ReadonlySet<string>, kee
     arns.map(async (arn) => (candidates.has(arn) ? revisionOf(arn, io) : { arn, revision: revisionOfArn(arn), tags: {} })),
   );
   return read.filter((r): r is PruneRevision => r !== undefined);
+}
+
+/**
+ * A family's ACTIVE revision ARNs, listed again only at a new commit, after a registration or
+ * deregistration of ours in it (staleAfter), or once the listing is FAMILY_RELIST_PASSES passes
+ * old: revisions appear only when someone registers, and ours are known at once.
+ */
+async function listedRevisions(family: string, io: PruneReadIo): Promise<readonly string[]> {
+  const key = listingKey(family);
+  const kept = io.memo.get(key) as { arns: readonly string[]; pass: number } | undefined;
+  if (!io.relist && kept !== undefined && io.pass - kept.pass < FAMILY_RELIST_PASSES) return kept.arns;
+  const arns = await listTaskDefinitionArns(io.aws, family, "ACTIVE");
+  io.memo.set(key, { arns, pass: io.pass });
+  return arns;
 }
 
 async function revisionOf(arn: string, io: PruneReadIo): Promise<PruneRevision | undefined> {

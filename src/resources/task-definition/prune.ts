@@ -3,7 +3,21 @@ import type { TagMap } from "../common/tags.js";
 import { prunes } from "../kind-prune.js";
 import type { DeleteAction, KindPrunePlan, Orphan, PruneLive, PrunePlanIo } from "../kind-prune.js";
 import type { PlannedCall } from "../types.js";
+import { familyOfArn } from "../../aws/arn.js";
 import { beyondHistory, revisionId } from "./prune-history.js";
+
+/**
+ * How many prune passes a family's listing serves when no commit and no write of ours came
+ * between (docs/prune.md#read-budget): 6 resync ticks, 30 minutes at the default resync, bound
+ * how late a hand registration is seen. It can only delay a trim or an orphan's report: a pass
+ * that deletes lists every family afresh first.
+ */
+export const FAMILY_RELIST_PASSES = 6;
+
+/** The memo entry of a family's last listing. */
+export function listingKey(family: string): string {
+  return `listing:${family}`;
+}
 
 /** An ACTIVE revision of a family looked at, with its tags (read only for those prune may deregister). */
 export type PruneRevision = { arn: string; revision: number; tags: TagMap };
@@ -29,7 +43,12 @@ export const taskDefinitionPrune: KindPrune = prunes<FamilyPruneDetail>({
   inventory: async (scope, io) => (await import("./prune-io.js")).readFamilies(scope, io),
   plan: planFamilies,
   remove: async (action, io) => (await import("./prune-io.js")).deregisterAll(action, io),
-  staleAfter: (call) => (call.operation === "ecs:DeregisterTaskDefinition" ? [String(call.input["taskDefinition"])] : []),
+  staleAfter: (call) => {
+    if (call.operation === "ecs:RegisterTaskDefinition") return [listingKey(String(call.input["family"]))];
+    if (call.operation !== "ecs:DeregisterTaskDefinition") return [];
+    const arn = String(call.input["taskDefinition"]);
+    return [arn, listingKey(familyOfArn(arn) ?? arn)];
+  },
   // A family no manifest names and with no ACTIVE revision of ours left is no longer looked at.
   retainScope: (families, live, named, deleted) => {
     const revisions = new Map(live.map((l) => [l.name, l.detail.revisions.length]));

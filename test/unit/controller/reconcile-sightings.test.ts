@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { ReconcileSightings } from "../../../src/controller/reconcile-sightings.js";
+import type { ReconcilerReader } from "../../../src/controller/reconciler-options.js";
+import type { SnapshotReader } from "../../../src/engine/read-plan.js";
+import type { AppliedWrite } from "../../../src/engine/applier.js";
+import type { LiveSnapshot } from "../../../src/resources/live-snapshot.js";
+import type { PlannedCall } from "../../../src/resources/types.js";
+
+const WEB = "Service/shop/web";
+const API = "Service/shop/api";
+
+/** A reader answering one snapshot, and remembering what the reconciler told it. */
+function readerOf(services: LiveSnapshot["services"]) {
+  const told: string[] = [];
+  const snapshot: LiveSnapshot = { accountId: "123456789012", revisions: new Map(), latestKnown: new Set(), services, rules: new Map() };
+  const reader: ReconcilerReader & SnapshotReader = {
+    snapshot: () => Promise.resolve(snapshot),
+    withLatest: (s) => Promise.resolve(s),
+    recordWrites: (writes) => told.push(...writes.map((w) => w.call.operation)),
+    forgetCached: () => told.push("forgetCached"),
+  };
+  return { reader, told };
+}
+
+describe("ReconcileSightings", () => {
+  it("keeps each service a snapshot read for the given age, forgets one our write touched, and tells listeners every write", async () => {
+    let now = 1_000;
+    const sightings = new ReconcileSightings(() => now);
+    const { reader, told } = readerOf(
+      new Map([
+        [WEB, { serviceName: "web", status: "ACTIVE" }],
+        [API, undefined],
+      ]),
+    );
+    const heard: PlannedCall[] = [];
+    sightings.onWrite((call) => heard.push(call));
+    const watched = sightings.watch(reader);
+    await watched.snapshot([], { defaultCluster: undefined });
+    expect(sightings.seen(WEB, 500)).toEqual({ serviceName: "web", status: "ACTIVE" });
+    // Missing when read: nothing to reuse.
+    expect(sightings.seen(API, 500)).toBeUndefined();
+    now += 501;
+    expect(sightings.seen(WEB, 500)).toBeUndefined();
+    expect(sightings.seen(WEB, 501)).toBeDefined();
+
+    const register: PlannedCall = { operation: "ecs:RegisterTaskDefinition", input: { family: "web" } };
+    const update: PlannedCall = { operation: "ecs:UpdateService", input: { cluster: "shop", service: "web" } };
+    const writes: AppliedWrite[] = [
+      { key: "TaskDefinition/web", call: register, output: {} },
+      { key: WEB, call: update, failed: true },
+    ];
+    watched.recordWrites(writes);
+    expect(sightings.seen(WEB, 10_000)).toBeUndefined();
+    expect(heard).toEqual([register, update]);
+    expect(told).toEqual(["ecs:RegisterTaskDefinition", "ecs:UpdateService"]);
+  });
+
+  it("forgets everything when the reader is told AWS did not answer", async () => {
+    const sightings = new ReconcileSightings(() => 0);
+    const { reader, told } = readerOf(new Map([[WEB, { serviceName: "web", status: "ACTIVE" }]]));
+    const watched = sightings.watch(reader);
+    await watched.snapshot([], { defaultCluster: undefined });
+    watched.forgetCached();
+    expect(sightings.seen(WEB, 10_000)).toBeUndefined();
+    expect(told).toEqual(["forgetCached"]);
+  });
+});
