@@ -78,11 +78,14 @@ export async function loadPlainCommit(
   if (options.bounds !== undefined && !withinBounds(changed, options.bounds)) return undefined;
   const entries: FileEntry[] = [];
   const located: Manifest[][] = [];
+  const offThread = { asked: false };
   for (const { source, digest } of files) {
     const entry = known.get(`${digest}\0${source.file}`);
     if (entry !== undefined) {
       entries.push(entry);
-      located.push(relocated(entry, path.join(root, entry.file)));
+      // Locating a problem in a kept file parses it again on this thread: only one within the bounds.
+      const parsesHere = options.bounds === undefined || withinBounds([{ source }], options.bounds);
+      located.push(relocated(entry, path.join(root, entry.file), parsesHere ? undefined : offThread));
       if (sliceUsed()) await nextTurn();
       continue;
     }
@@ -104,8 +107,11 @@ export async function loadPlainCommit(
   const semantic: Problem[] = [];
   for (const found of validationSteps(loaded.manifests, validateOptions(loaded, { defaultCluster: settings.defaultCluster }))) {
     semantic.push(...found);
+    if (offThread.asked) return undefined;
     if (sliceUsed()) await nextTurn();
   }
+  // A problem in a large kept file asked for a position: the worker loads the commit and locates it.
+  if (offThread.asked) return undefined;
   return { loaded: withSemanticProblems(loaded, semantic), memo: { fingerprint: settings.fingerprint, entries }, parsed: changed.length };
 }
 
@@ -159,9 +165,17 @@ function loadFile(source: SourceFile, digest: string, settings: PlainSettings): 
   return { entry: { file: source.file, digest, nodes: parsed.nodes, manifests, indexes, problems }, located };
 }
 
-/** A kept file's manifests with locators that read the file again (from `full`, only if its bytes are unchanged). */
-function relocated(entry: FileEntry, full: string): Manifest[] {
-  const text = () => readTextAgain(entry.file, full, (bytes) => digestOf(bytes) === entry.digest);
+/**
+ * A kept file's manifests with locators that read the file again (from `full`, only if its bytes
+ * are unchanged). With `refuse`, a locator parses nothing: it notes that a position was asked for
+ * (the load then goes to the worker) and answers the document's start meanwhile.
+ */
+function relocated(entry: FileEntry, full: string, refuse?: { asked: boolean }): Manifest[] {
+  const text = () => {
+    if (refuse === undefined) return readTextAgain(entry.file, full, (bytes) => digestOf(bytes) === entry.digest);
+    refuse.asked = true;
+    return undefined;
+  };
   const locator = lazyLocator(entry.file, text, MAX_NESTING_DEPTH);
   return entry.manifests.map((m, i) => {
     const locateDocument = locateIn(locator, entry.indexes[i] ?? 0, m.position);
@@ -195,9 +209,10 @@ function withinBounds(changed: readonly { source: SourceFile }[], bounds: ParseB
 const MARKS = new Set([..."[]{}*!"].map((c) => c.charCodeAt(0)));
 const NEWLINE = 0x0a;
 const DASH = 0x2d;
+const DOT = 0x2e;
 const AMPERSAND = 0x26;
 
-/** A byte scan, far cheaper than a parse: the characters that nest flow collections, share nodes or tag them, and `---` lines. */
+/** A byte scan, far cheaper than a parse: the characters that nest flow collections, share nodes or tag them, and `---` / `...` lines. */
 function countMarks(bytes: Uint8Array): { marks: number; anchors: number; documents: number } {
   let marks = 0;
   let anchors = 0;
@@ -206,7 +221,8 @@ function countMarks(bytes: Uint8Array): { marks: number; anchors: number; docume
     const c = bytes[i]!;
     if (MARKS.has(c)) marks++;
     else if (c === AMPERSAND) anchors++;
-    else if (c === DASH && (i === 0 || bytes[i - 1] === NEWLINE) && bytes[i + 1] === DASH && bytes[i + 2] === DASH) documents++;
+    // A document starts after `---` or ends at `...`, each at the start of a line.
+    else if ((c === DASH || c === DOT) && (i === 0 || bytes[i - 1] === NEWLINE) && bytes[i + 1] === c && bytes[i + 2] === c) documents++;
   }
   return { marks, anchors, documents };
 }

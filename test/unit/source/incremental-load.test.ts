@@ -194,6 +194,34 @@ describe("incremental commit loads (docs/scale.md#incremental-commit-loads)", { 
     expect(loader.last).toEqual({ path: "incremental", parsed: 1 });
   });
 
+  it("sends a problem in a large kept file to the worker, which locates it: never a large parse on this thread", async () => {
+    const padded = `${service("web", "web", "web")}${"# padding\n".repeat(INCREMENTAL_BOUNDS.maxFileBytes / 10)}`;
+    await write("web/service.yaml", padded);
+    await loadAndCompare();
+    expect(workerLoads).toBe(1);
+    // No problem in the large file: it is kept, and nothing parses it.
+    await write("web/task-definition.yaml", taskDefinition("web", "web", "1.5"));
+    await loadAndCompare();
+    expect(loader.last).toEqual({ path: "incremental", parsed: 1 });
+    // Its service now names a container the family lost: the position is asked for in the large file.
+    await write("web/task-definition.yaml", taskDefinition("web", "app", "1.5"));
+    const broken = await loadAndCompare();
+    expect(loader.last?.path).toBe("worker");
+    expect(workerLoads).toBe(2);
+    const containerLine = padded.split("\n").findIndex((l) => l.includes("containerName")) + 1;
+    expect(broken.loaded?.problems).toContainEqual(
+      expect.objectContaining({ file: "web/service.yaml", line: containerLine, severity: "error" }),
+    );
+  });
+
+  it("counts documents ended by `...` as documents, as it counts those begun by `---`", async () => {
+    await loadAndCompare();
+    await write("ends.yaml", "a: 1\n...\n".repeat(INCREMENTAL_BOUNDS.maxDocuments + 1));
+    await loadAndCompare();
+    expect(loader.last?.path).toBe("worker");
+    expect(workerLoads).toBe(2);
+  });
+
   it("loads in full after a load that failed, and when a broken settings file is fixed", async () => {
     await loadAndCompare();
     let fail = true;
