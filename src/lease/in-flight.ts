@@ -138,6 +138,12 @@ export class InFlightDeploys {
   /** This replica took `shard`: remember the entry its row holds, if any (read by the same scan). */
   acquired(shard: number): void {
     const entry = this.#o.rows.inFlightRead(shard);
+    // What this replica diffed while another replica (or nobody) held the shard may have been
+    // deployed since, and changed by hand after: pending here only while the predecessor's entry
+    // of the commit in force still lists it, never on this replica's own older diff.
+    const pending = this.#pending.get(shard);
+    for (const key of [...(pending?.keys() ?? [])])
+      if (entry === undefined || entry.commit !== this.#commit || entry.keys[key] === undefined) pending?.delete(key);
     if (entry === undefined) return;
     this.#adopted.set(shard, { ...entry, keys: { ...entry.keys } });
     this.#rows.set(shard, { commit: entry.commit, mine: false, written: new Set(Object.keys(entry.keys)) });
@@ -146,6 +152,25 @@ export class InFlightDeploys {
       { shard, commit: entry.commit, by: entry.replica, keys: listed, capped: entry.capped },
       "in-flight deploy found in the lease row",
     );
+  }
+
+  /**
+   * After each read of the table: an entry in a held shard's row that this replica neither wrote
+   * nor adopted is cleared. It is an old holder's write that landed after the read this replica
+   * took the shard with (the takeover's conditional write does not see it): nobody finishes it,
+   * and a later holder must not take it for a deploy in flight.
+   */
+  disown(held: ReadonlySet<number>): void {
+    for (const shard of held) {
+      const entry = this.#o.rows.inFlightRead(shard);
+      if (entry === undefined || this.#adopted.has(shard) || this.#rows.has(shard)) continue;
+      // A placeholder while the clear is under way: the next read's entry is not cleared twice.
+      const clearing: Row = { commit: entry.commit, mine: false, written: new Set() };
+      this.#rows.set(shard, clearing);
+      void this.#mark(shard, undefined, "stray in-flight entry cleared", UNCLEARED).then(() => {
+        if (this.#rows.get(shard) === clearing) this.#rows.delete(shard);
+      });
+    }
   }
 
   /**

@@ -258,6 +258,7 @@ export class ControllerLeasing {
     const mine = new Set(this.#manager.snapshot().shards.flatMap((s) => (s.held || s.holder === me ? [s.shard] : [])));
     this.#read((key) => !mine.has(this.shardOf(key)));
     for (const shard of acquired) this.#inFlight.acquired(shard);
+    this.#inFlight.disown(held);
     if (acquired.size > 0) this.#announce(acquired, foreign);
     if (acquired.size > 0 && this.#catchUp) this.#startCatchUp(this.#catchUp, acquired);
     this.#release(held, acquired);

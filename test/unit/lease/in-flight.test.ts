@@ -76,7 +76,7 @@ async function takeover(bSha: string, bCommit: Map<ResourceKey, Manifest>) {
   }
   expect(b.leasing.owns(WEB2)).toBe(true);
   await settle();
-  return { table, a, b };
+  return { table, clock, a, b };
 }
 
 describe("the in-flight record in the lease row", () => {
@@ -177,6 +177,45 @@ describe("the in-flight record in the lease row", () => {
     await b.reconcile(WEB1, false);
     await settle();
     expect(entryOf(table)).toBeUndefined();
+  });
+
+  it("a standby lists none of its own diffs once it holds the shard: they may be deployed, then changed by hand", async () => {
+    const { table, clock, a } = await holder();
+    const b = replica("b", table, clock);
+    b.load("sha1", commit("1.0"));
+    b.load("sha2", commit("2.0"));
+    // a deploys 2.0 everywhere and clears its entry; someone may change web2 by hand after.
+    for (const key of [TD, WEB1, WEB2]) await a.reconcile(key, true);
+    await settle();
+    expect(entryOf(table)).toBeUndefined();
+    // A later commit changes web1 only; b takes the shard over, then deploys web1.
+    b.load("sha3", commit("2.0", 2));
+    for (let t = D / 6; t <= 2 * D && !b.leasing.owns(WEB2); t += D / 6) {
+      clock.t = t;
+      await b.leasing.tick();
+    }
+    expect(b.leasing.owns(WEB2)).toBe(true);
+    await b.reconcile(WEB1, true);
+    await settle();
+    const listed = table.marks.slice(2).flatMap((m) => (m ? Object.keys(m.keys) : []));
+    expect(listed).not.toContain(WEB2);
+    expect(listed).not.toContain(TD);
+    expect(b.leasing.inFlightDeploy(WEB2, "sha3")).toBe(false);
+  });
+
+  it("an old holder's entry that landed after the takeover's read is cleared, never adopted", async () => {
+    const { table, clock, b } = await takeover("sha2", commit("2.0"));
+    for (const key of [TD, WEB1, WEB2]) await b.reconcile(key, false);
+    await settle();
+    expect(entryOf(table)).toBeUndefined();
+    // a's write of the entry, held up on the way, lands now (the takeover's write did not see it).
+    const late: InFlightEntry = { commit: "sha2", replica: "a", keys: { [WEB2]: "0123456789abcdef" }, capped: false };
+    table.rows.get("shard#0")!.inflight = late;
+    clock.t += D / 6;
+    await b.leasing.tick();
+    await settle();
+    expect(entryOf(table)).toBeUndefined();
+    expect(b.leasing.inFlightDeploy(WEB2, "sha2")).toBe(false);
   });
 
   it("an entry of another commit than the new holder's is ignored, and cleared", async () => {
