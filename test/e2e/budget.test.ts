@@ -138,22 +138,7 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
 
   it("deploy a new image to N services, one-shot `apply`: one DescribeTaskDefinition per family, not two per changed one", async () => {
     await changeImages(dir, SCALE.rules, DEPLOYED, "5.0.0");
-    const plan = await planOnce({
-      path: dir,
-      region: MOTO_REGION,
-      endpoint,
-      accountIdHeader: accountId,
-      owner: "ecs-gitops",
-      rateLimit: false,
-    });
-    try {
-      expect(plan.problems).toEqual([]);
-      const outcomes = await applyOnce(plan);
-      expect(outcomes.filter((o) => o.outcome === "failed" || o.outcome === "blocked")).toEqual([]);
-      expect(callsBetween(EMPTY_SNAPSHOT, plan.calls.snapshot())).toEqual(deployBudget(SCALE, DEPLOYED, "oneShot"));
-    } finally {
-      destroyAwsClients(plan.aws);
-    }
+    expect(await applyFrom(dir, accountId)).toEqual(deployBudget(SCALE, DEPLOYED, "oneShot"));
   });
 
   it(
@@ -218,21 +203,7 @@ describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.fami
       // The fleet is put in place by a one-shot apply from a clone (same ecs-gitops:source as the
       // controller's), so the controller starts as after a restart: everything there, caches empty.
       const remote = await GitRemote.create(root, content);
-      const plan = await planOnce({
-        path: remote.work,
-        region: MOTO_REGION,
-        endpoint,
-        accountIdHeader: accountId,
-        owner: "ecs-gitops",
-        rateLimit: false,
-      });
-      try {
-        expect(plan.problems).toEqual([]);
-        const outcomes = await applyOnce(plan);
-        expect(outcomes.filter((o) => o.outcome === "failed" || o.outcome === "blocked")).toEqual([]);
-      } finally {
-        destroyAwsClients(plan.aws);
-      }
+      await applyFrom(remote.work, accountId);
       const keys = SCALE.services + SCALE.families + SCALE.rules;
       const controller = await ControllerProcess.start({
         repo: remote.url,
@@ -286,6 +257,19 @@ describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.fami
     },
   );
 });
+
+/** A one-shot `apply` of the manifests at `path` that must plan cleanly and apply everything; the AWS calls it made. */
+async function applyFrom(path: string, accountId: string): Promise<Record<string, number>> {
+  const plan = await planOnce({ path, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops", rateLimit: false });
+  try {
+    expect(plan.problems).toEqual([]);
+    const outcomes = await applyOnce(plan);
+    expect(outcomes.filter((o) => o.outcome === "failed" || o.outcome === "blocked")).toEqual([]);
+    return callsBetween(EMPTY_SNAPSHOT, plan.calls.snapshot());
+  } finally {
+    destroyAwsClients(plan.aws);
+  }
+}
 
 function repeat<T>(value: T, times: number): T[] {
   return Array.from({ length: times }, () => value);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import { AlertDispatcher } from "../../src/alerts/dispatcher.js";
 import { destroyAwsClients } from "../../src/aws/index.js";
 import { PrunePass } from "../../src/controller/prune-pass.js";
-import type { ReconcilerSettings } from "../../src/controller/reconciler-settings.js";
+import { pruneSettings } from "../support/prune-settings.js";
 import type { DesiredState } from "../../src/engine/desired-state.js";
 import type { JsonObject } from "../../src/json.js";
 import { OWNER_TAG, SOURCE_TAG } from "../../src/resources/types.js";
@@ -13,7 +13,7 @@ import { StatusStore } from "../../src/state/status.js";
 import { captureLog } from "../unit/alerts/capture-log.js";
 import { manifestOf } from "../unit/resources/builders.js";
 import { createCluster, describeService, ecsFor, tempDir } from "./controller-harness.js";
-import { MOTO_REGION, newAccountId } from "./moto.js";
+import { newAccountId } from "./moto.js";
 import { motoClients } from "./moto-clients.js";
 
 /*
@@ -29,19 +29,7 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const SETTINGS: ReconcilerSettings = {
-  owner: "ecs-gitops",
-  region: MOTO_REGION,
-  defaultCluster: undefined,
-  ignoreRules: [],
-  mode: "sync",
-  automated: true,
-  selfHeal: false,
-  resyncMs: 3_600_000,
-  progressPollMs: 1_000,
-  prune: true,
-  revisionHistoryLimit: 10,
-};
+const SETTINGS = pruneSettings({ revisionHistoryLimit: 10 });
 const OURS = (file: string) => [
   { key: OWNER_TAG, value: "ecs-gitops" },
   { key: SOURCE_TAG, value: file },

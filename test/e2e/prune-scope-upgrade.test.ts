@@ -6,13 +6,13 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import { AlertDispatcher } from "../../src/alerts/dispatcher.js";
 import { destroyAwsClients } from "../../src/aws/index.js";
 import { PrunePass } from "../../src/controller/prune-pass.js";
-import type { ReconcilerSettings } from "../../src/controller/reconciler-settings.js";
+import { pruneSettings } from "../support/prune-settings.js";
 import type { DesiredState } from "../../src/engine/desired-state.js";
 import { OWNER_TAG, SOURCE_TAG } from "../../src/resources/types.js";
 import { StatusStore } from "../../src/state/status.js";
 import { captureLog } from "../unit/alerts/capture-log.js";
 import { createCluster, ecsFor, tempDir } from "./controller-harness.js";
-import { MOTO_REGION, newAccountId } from "./moto.js";
+import { newAccountId } from "./moto.js";
 import { motoClients } from "./moto-clients.js";
 
 /*
@@ -28,18 +28,7 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const SETTINGS: ReconcilerSettings = {
-  owner: "ecs-gitops",
-  region: MOTO_REGION,
-  defaultCluster: "depot",
-  ignoreRules: [],
-  mode: "sync",
-  automated: true,
-  selfHeal: false,
-  resyncMs: 3_600_000,
-  progressPollMs: 1_000,
-  prune: true,
-};
+const SETTINGS = pruneSettings({ defaultCluster: "depot" });
 // A commit whose manifests name nothing of the family: it left git before the upgrade.
 const DESIRED: DesiredState = {
   commit: "c7",
