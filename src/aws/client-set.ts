@@ -5,6 +5,7 @@ import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import type { SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { CallAccounting } from "./call-accounting.js";
+import type { LazyClient } from "./lazy-client.js";
 import type { RateLimiter } from "./rate-limit.js";
 import type { WriteFence } from "./write-fence.js";
 
@@ -13,10 +14,11 @@ import type { WriteFence } from "./write-fence.js";
 export type AwsClients = {
   readonly ecs: ECSClient;
   readonly events: EventBridgeClient;
-  readonly scheduler: SchedulerClient;
-  readonly autoscaling: ApplicationAutoScalingClient;
+  /** Built, and its SDK module imported, on first use like the next two: most fleets never need them. */
+  readonly scheduler: LazyClient<SchedulerClient>;
+  readonly autoscaling: LazyClient<ApplicationAutoScalingClient>;
   /** Blue/green (CODE_DEPLOY) services deploy through it (codedeploy.ts). */
-  readonly codedeploy: CodeDeployClient;
+  readonly codedeploy: LazyClient<CodeDeployClient>;
   readonly calls: CallAccounting;
   /**
    * The Resource Groups Tagging API client, configured like the other two, made (and its module

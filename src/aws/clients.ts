@@ -2,12 +2,9 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import type { ECSClientConfig } from "@aws-sdk/client-ecs";
 import type { MiddlewareStack, RetryStrategyV2 } from "@smithy/types";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import type { CodeDeployClientConfig } from "@aws-sdk/client-codedeploy";
 import type { EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
 import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
-import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
-import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { applyMotoAccountHeader } from "./account-header.js";
 import { CallAccounting } from "./call-accounting.js";
 import type { AwsService } from "./call-accounting.js";
@@ -18,6 +15,7 @@ import { applyRateLimit, RateLimiter } from "./rate-limit.js";
 import { THROTTLED_MAX_ATTEMPTS, tolerateThrottling } from "./throttle-retry.js";
 import { applyWriteFence } from "./write-fence.js";
 import { applyDispatchFence } from "./dispatch-fence.js";
+import { lazyClient } from "./lazy-client.js";
 
 /** The SDK's retry strategy type (a `StandardRetryStrategy`, `ConfiguredRetryStrategy` …). */
 export type RetryStrategy = NonNullable<ECSClientConfig["retryStrategy"]>;
@@ -96,37 +94,60 @@ function rateLimiterFor(option: AwsClientOptions["rateLimit"]): RateLimiter | un
 }
 
 /**
- * One ECS and one EventBridge client, configured alike: standard retry mode with few attempts,
- * bounded timeouts, call accounting and client-side rate limiting on both, and the moto account
- * header in tests. Retries of non-idempotent ECS writes first check whether the earlier attempt
- * landed (landed-check.ts).
+ * The ECS and EventBridge clients, and the Scheduler, Application Auto Scaling and CodeDeploy
+ * clients built on first use, all configured alike: standard retry mode with few attempts,
+ * bounded timeouts, call accounting and client-side rate limiting, the write fence, and the moto
+ * account header in tests. Retries of non-idempotent writes first check whether the earlier
+ * attempt landed (landed-check.ts).
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const calls = options.calls ?? new CallAccounting();
   deferSdkNodeWarning();
   const ecs = new ECSClient(sharedConfig(options));
   const events = new EventBridgeClient(sharedConfig(options));
-  const scheduler = new SchedulerClient(sharedConfig(options));
-  // Pinned apart from the other clients: client-codedeploy has no 3.1162.0 release (README, Dependencies).
-  const codedeploy = new CodeDeployClient(sharedConfig(options) as CodeDeployClientConfig);
-  const autoscaling = new ApplicationAutoScalingClient(sharedConfig(options));
   const rateLimiter = rateLimiterFor(options.rateLimit);
   const capped = options.retryStrategy === undefined ? (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) : options.maxAttempts;
-  const instrument = <I extends object, O extends object>(stack: MiddlewareStack<I, O>, config: RetryConfig, service: AwsService) => {
+  // Every client, built at start or on first use, gets the same middleware in the same order.
+  const instrument = <I extends object, O extends object>(
+    stack: MiddlewareStack<I, O>,
+    config: RetryConfig,
+    service: AwsService,
+    fenceId: object = stack,
+  ) => {
     applyDispatchFence(config, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     applyNodeVersionWarning(stack);
     calls.applyTo(stack, service);
     if (rateLimiter !== undefined) applyRateLimit(stack, service, rateLimiter);
-    applyWriteFence(stack, service);
+    applyWriteFence(stack, service, fenceId);
     if (options.accountIdHeader !== undefined) applyMotoAccountHeader(stack, options.accountIdHeader);
     if (capped !== undefined) capOtherErrors(config, capped, options);
+    // Only ECS's and CodeDeploy's writes have a check today; one a kind declares `check-landed` is then never sent twice (write-retry.ts).
+    applyLandedCheck(stack, service, () => clients, calls);
   };
+  // Only blue/green services, schedules and scalable targets use these: built on first use
+  // (docs/scale.md#lazy-sdk-clients), the fence keyed by the lazy client, which exists from the start.
+  const scheduler = lazyClient(async () => {
+    const { SchedulerClient } = await import("@aws-sdk/client-scheduler");
+    const client = new SchedulerClient(sharedConfig(options));
+    instrument(client.middlewareStack, client.config, "scheduler", scheduler);
+    return client;
+  });
+  const autoscaling = lazyClient(async () => {
+    const { ApplicationAutoScalingClient } = await import("@aws-sdk/client-application-auto-scaling");
+    const client = new ApplicationAutoScalingClient(sharedConfig(options));
+    instrument(client.middlewareStack, client.config, "application-autoscaling", autoscaling);
+    return client;
+  });
+  const codedeploy = lazyClient(async () => {
+    const { CodeDeployClient } = await import("@aws-sdk/client-codedeploy");
+    // Pinned apart from the other clients: client-codedeploy has no 3.1162.0 release (README, Dependencies).
+    const client = new CodeDeployClient(sharedConfig(options) as CodeDeployClientConfig);
+    instrument(client.middlewareStack, client.config, "codedeploy", codedeploy);
+    return client;
+  });
+  let tagging: Promise<ResourceGroupsTaggingAPIClient> | undefined;
   instrument(ecs.middlewareStack, ecs.config, "ecs");
   instrument(events.middlewareStack, events.config, "events");
-  instrument(scheduler.middlewareStack, scheduler.config, "scheduler");
-  instrument(autoscaling.middlewareStack, autoscaling.config, "application-autoscaling");
-  instrument(codedeploy.middlewareStack, codedeploy.config, "codedeploy");
-  let tagging: Promise<ResourceGroupsTaggingAPIClient> | undefined;
   const clients: AwsClients = {
     ecs,
     events,
@@ -138,12 +159,6 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     tagging: () => (tagging ??= createTaggingClient(options, calls, capped)),
   };
   taggingClients.set(clients, () => tagging);
-  applyLandedCheck(ecs.middlewareStack, "ecs", () => clients, calls);
-  applyLandedCheck(codedeploy.middlewareStack, "codedeploy", () => clients, calls);
-  // Their writes have no check today; one a kind declares `check-landed` is then never sent twice (write-retry.ts).
-  applyLandedCheck(events.middlewareStack, "events", () => clients, calls);
-  applyLandedCheck(scheduler.middlewareStack, "scheduler", () => clients, calls);
-  applyLandedCheck(autoscaling.middlewareStack, "application-autoscaling", () => clients, calls);
   return clients;
 }
 

@@ -6,7 +6,7 @@ import { epochMs } from "../time.js";
 import type { AwsService, CallAccounting } from "./call-accounting.js";
 import type { AwsClients } from "./client-set.js";
 import { describeServices, describeTaskDefinition } from "./ecs-read.js";
-import { landedDeployment } from "./codedeploy.js";
+import { landedDeployment } from "./on-first-use.js";
 import { declaredRetry } from "./write-retry.js";
 
 /**

@@ -16,7 +16,7 @@ type FenceScope = { readonly key: string; readonly fence: WriteFence; readonly w
 // shared by every key, and the controller hands out copies carrying the fence (`{ ...aws, writeFence }`).
 const fenceScope = new AsyncLocalStorage<FenceScope>();
 
-/** The SDK clients (by middleware stack) of a client set that high availability fences. */
+/** The SDK clients (by middleware stack, or the lazy client of one built on first use) of a client set that high availability fences. */
 const fencedStacks = new WeakSet<object>();
 
 /**
@@ -26,7 +26,12 @@ const fencedStacks = new WeakSet<object>();
  */
 const UNFENCED_WRITES: ReadonlySet<string> = new Set(["events:PutEvents"]);
 
-type FencedClientSet = { readonly [client in "ecs" | "events" | "scheduler" | "autoscaling" | "codedeploy"]: { middlewareStack: object } };
+type FencedClientSet = {
+  readonly [client in "ecs" | "events"]: { middlewareStack: object };
+} & {
+  // Lazy clients (lazy-client.ts): their stacks do not exist yet, so the lazy client stands for them.
+  readonly [client in "scheduler" | "autoscaling" | "codedeploy"]: object;
+};
 
 /**
  * Leasing is on for these clients: from now on, a write they send outside `fencedWrite` (so with
@@ -34,8 +39,8 @@ type FencedClientSet = { readonly [client in "ecs" | "events" | "scheduler" | "a
  * unfenced. A new write path that forgets the fence fails its first test, not production.
  */
 export function requireFencedWrites<T extends FencedClientSet>(clients: T): T {
-  for (const client of [clients.ecs, clients.events, clients.scheduler, clients.autoscaling, clients.codedeploy])
-    fencedStacks.add(client.middlewareStack);
+  for (const client of [clients.ecs, clients.events]) fencedStacks.add(client.middlewareStack);
+  for (const client of [clients.scheduler, clients.autoscaling, clients.codedeploy]) fencedStacks.add(client);
   return clients;
 }
 
@@ -68,9 +73,14 @@ export async function fencedWrite<T>(
 /**
  * Installs the per-attempt check inside the SDK's retry loop, after the rate-limit wait and
  * before signing. Reads are never fenced (the landed check reads inside a fenced write). A
- * refusal is a plain client error to the SDK, so it is not retried.
+ * refusal is a plain client error to the SDK, so it is not retried. `fenceId`: what
+ * `requireFencedWrites` marks for this client (its stack, or the lazy client that built it).
  */
-export function applyWriteFence<I extends object, O extends object>(stack: MiddlewareStack<I, O>, service: string): void {
+export function applyWriteFence<I extends object, O extends object>(
+  stack: MiddlewareStack<I, O>,
+  service: string,
+  fenceId: object = stack,
+): void {
   const middleware: FinalizeRequestMiddleware<I, O> = (next, context) => async (args) => {
     const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
     // A read sent from inside a write attempt's chain (none is today) must not pass for that write at dispatch.
@@ -82,7 +92,7 @@ export function applyWriteFence<I extends object, O extends object>(stack: Middl
       // Checked again at dispatch, with the attempt's timeout cut to the lease window (dispatch-fence.ts).
       return fencedAttempt.run({ ...scope, operation: `${service}:${operation}` }, () => next(args));
     }
-    if (fencedStacks.has(stack) && !UNFENCED_WRITES.has(`${service}:${operation}`)) throw unfencedWrite(`${service}:${operation}`);
+    if (fencedStacks.has(fenceId) && !UNFENCED_WRITES.has(`${service}:${operation}`)) throw unfencedWrite(`${service}:${operation}`);
     return next(args);
   };
   // Added after the rate limiter, also before signing: the SDK keeps insertion order, so this runs after its wait.

@@ -6,7 +6,7 @@ import type { AwsClients } from "./clients.js";
 import { failedEntriesError } from "./failed-entries.js";
 import { withClientToken } from "./landed-check.js";
 import { toPlainObject } from "./plain-json.js";
-import { createCodeDeployDeployment } from "./codedeploy.js";
+import { createCodeDeployDeployment } from "./on-first-use.js";
 import type { CodeDeployInput } from "./codedeploy.js";
 import { sendSdkCommand } from "./sdk-command.js";
 import { explainedWriteError, sdkShaped } from "./write-shapes.js";

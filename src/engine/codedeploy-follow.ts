@@ -1,4 +1,4 @@
-import { codeDeployStatus } from "../aws/codedeploy.js";
+import { codeDeployStatus } from "../aws/on-first-use.js";
 import type { AwsClients } from "../aws/index.js";
 import type { ResourceKey } from "../manifests/types.js";
 import type { HealthVerdict } from "../resources/types.js";

@@ -9,7 +9,6 @@ import { isNotOurs, ownershipOf, tagListToMap } from "../resources/common/tags.j
 import type { TagMap } from "../resources/common/tags.js";
 import { OWNER_TAG, SOURCE_TAG } from "../resources/types.js";
 import type { WriteGuard } from "../resources/types.js";
-import { liveScheduleOwnerTags } from "../resources/schedule/read.js";
 
 /**
  * Reads, right before an action's first write, whether the resource is still what the plan
@@ -65,7 +64,8 @@ async function liveTags(aws: AwsClients, guard: WriteGuard): Promise<TagMap | un
       return revision === undefined ? undefined : tagListToMap(revision["tags"]);
     }
     case "schedule":
-      return liveScheduleOwnerTags(aws, guard.group, guard.name);
+      // Imported on first use: it loads the Scheduler SDK, which a fleet without schedules never needs.
+      return (await import("../resources/schedule/read.js")).liveScheduleOwnerTags(aws, guard.group, guard.name);
     default:
       return assertNever(guard, "write guard");
   }

@@ -11,7 +11,12 @@ export const FAKE_ENDPOINT = "http://aws.test";
 export const ACCOUNT = "111122223333";
 export const REGION = "us-east-1";
 
-const TARGET_PREFIX = { ecs: "AmazonEC2ContainerServiceV20141113", events: "AWSEvents" } as const;
+const TARGET_PREFIX = {
+  ecs: "AmazonEC2ContainerServiceV20141113",
+  events: "AWSEvents",
+  "application-autoscaling": "AnyScaleFrontendService",
+  codedeploy: "CodeDeploy_20141006",
+} as const;
 export type Service = keyof typeof TARGET_PREFIX;
 
 const JSON_11 = { "content-type": "application/x-amz-json-1.1" };

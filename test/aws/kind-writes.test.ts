@@ -47,10 +47,10 @@ describe("a kind's writes, sent by name", () => {
     expect([stats["ecs:PutAccountSetting"]?.attempts, stats["ecs:PutAccountSettingDefault"]?.attempts]).toEqual([1, 3]);
   });
 
-  it("declares check-landed exactly the built-in writes src/aws checks before a retry, each an SDK command it can send", () => {
+  it("declares check-landed exactly the built-in writes src/aws checks before a retry, each an SDK command it can send", async () => {
     for (const kind of KINDS)
       for (const [operation, write] of Object.entries(KIND_PLUGINS[kind].writes)) {
-        expect([kind, operation, isSdkOperation(operation)]).toEqual([kind, operation, true]);
+        expect([kind, operation, await isSdkOperation(operation)]).toEqual([kind, operation, true]);
         expect([kind, operation, write.retry]).toEqual([kind, operation, isCheckedBeforeRetry(operation) ? "check-landed" : "resend"]);
       }
   });
