@@ -4,6 +4,7 @@ import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import type { SchedulerClient } from "@aws-sdk/client-scheduler";
+import type { JsonObject } from "../json.js";
 import type { CallAccounting } from "./call-accounting.js";
 import type { LazyClient } from "./lazy-client.js";
 import type { RateLimiter } from "./rate-limit.js";
@@ -34,6 +35,12 @@ export type AwsClients = {
   readonly writeFence?: WriteFence | undefined;
   /** How long the lease covering a resource stays valid (ms): a write attempt's request timeout is cut to it (dispatch-fence.ts). */
   readonly writeWindowMs?: ((key: string) => number) | undefined;
+  /**
+   * Makes each whole listing of a bus's rules (`list` sends the ListRules pages) and may note its
+   * answer: the controller's reconcile reader sets it, so its prune pass reuses the wave's pages
+   * (src/controller/reconcile-sightings.ts).
+   */
+  readonly listRulesVia?: ((bus: string, list: () => Promise<JsonObject[]>) => Promise<JsonObject[]>) | undefined;
   /** Awaited before a batch of writes (src/engine/applier.ts): high availability renews short lease windows then. */
   readonly beforeWrites?: ((keys: readonly string[]) => Promise<void>) | undefined;
 };

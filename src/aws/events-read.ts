@@ -13,12 +13,14 @@ const PAGE_LIMIT = 100;
 /** Every rule on a bus whose name starts with `namePrefix` (all pages). ListRules carries no tags. */
 export async function listRules(clients: AwsClients, bus: string, namePrefix?: string): Promise<JsonObject[]> {
   const where = `event bus ${bus} rules${namePrefix === undefined ? "" : ` "${namePrefix}*"`} (events:ListRules)`;
-  return listAll(where, async (NextToken) => {
-    const page = await clients.events.send(
-      new ListRulesCommand({ EventBusName: bus, NamePrefix: namePrefix, Limit: PAGE_LIMIT, NextToken }),
-    );
-    return { items: (page.Rules ?? []).map(toPlainObject), nextToken: page.NextToken };
-  });
+  const list = () =>
+    listAll(where, async (NextToken) => {
+      const page = await clients.events.send(
+        new ListRulesCommand({ EventBusName: bus, NamePrefix: namePrefix, Limit: PAGE_LIMIT, NextToken }),
+      );
+      return { items: (page.Rules ?? []).map(toPlainObject), nextToken: page.NextToken };
+    });
+  return namePrefix === undefined && clients.listRulesVia !== undefined ? clients.listRulesVia(bus, list) : list();
 }
 
 /** The rule (DescribeRule's answer), or undefined if the rule (or its bus) does not exist. */

@@ -97,7 +97,7 @@ export async function reconcilerFor(
     paused: pause.paused,
     codeDeploy,
     aws: p.fenced,
-    reader: sightings.watch(new LiveReader(p.aws)),
+    reader: sightings.watch(new LiveReader(sightings.clientsFor(p.aws))),
     status: p.status,
     drift: p.drift,
     alerts: p.alerts,

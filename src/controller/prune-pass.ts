@@ -41,7 +41,7 @@ export type PrunePassOptions = {
   /** Where the pass's resync ticks fall (default Math.random). */
   random?: (() => number) | undefined;
   /** The reconcile's reads of managed services and its writes: unset, the pass reads everything itself. */
-  sightings?: Pick<ReconcileSightings, "seen" | "onWrite"> | undefined;
+  sightings?: Pick<ReconcileSightings, "seen" | "rulesListed" | "written" | "onWrite"> | undefined;
 };
 
 /**
@@ -111,7 +111,8 @@ export class PrunePass {
       // one about to delete reads everything afresh and plans again.
       const sightings = this.#o.sightings;
       const seen = sightings && ((key: ResourceKey) => sightings.seen(key, 2 * settings.resyncMs));
-      inventory = await read({ seen, newCommit: this.#listedCommit !== desired.commit });
+      const rulesListed = sightings && ((bus: string) => sightings.rulesListed(bus, 2 * settings.resyncMs));
+      inventory = await read({ seen, rulesListed, newCommit: this.#listedCommit !== desired.commit });
       this.#listedCommit = desired.commit;
       plan = planPrune(inventory, manifests, ctx);
       if (enabled && (plan.blocked === undefined ? plan.actions.length > 0 : this.#allowOnce)) {
@@ -179,6 +180,7 @@ export class PrunePass {
       ...(this.#o.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: this.#o.drainTimeoutMs }),
       onWrite: (key, call) => {
         this.#reader.written(call);
+        this.#o.sightings?.written(call);
         this.#o.log.debug({ key, operation: call.operation, commit }, "aws write");
       },
     });

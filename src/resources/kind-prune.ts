@@ -65,6 +65,8 @@ export type PruneReadIo = {
    * writes to it since forgotten (undefined: read it here). Unset: nothing is reused.
    */
   seen?: ((key: ResourceKey) => JsonObject | undefined) | undefined;
+  /** A bus's rules as the reconcile listed them lately, none of our EventBridge writes since (undefined: list them here). */
+  rulesListed?: ((bus: string) => readonly JsonObject[] | undefined) | undefined;
   /** What a kind lists only now and then (a family's revisions) is listed afresh in this pass: a new commit, or a pass about to delete. */
   readonly relist: boolean;
   /** This reader's passes so far, this one included. */

@@ -16,6 +16,7 @@ import { pruneInventoryBudget } from "../../bench/prune-budget.js";
 import type { PrunePassKind } from "../../bench/prune-budget.js";
 import { InventoryReader } from "../../src/engine/prune/inventory.js";
 import type { InventoryReuse } from "../../src/engine/prune/inventory.js";
+import { ReconcileSightings } from "../../src/controller/reconcile-sightings.js";
 import { LiveReader } from "../../src/engine/live-state.js";
 import { planPrune } from "../../src/engine/prune/plan.js";
 import { scopeOf } from "../../src/engine/prune/scope.js";
@@ -142,20 +143,22 @@ describe(`AWS call budget (S=${SCALE.services}, T=${SCALE.families}, R=${SCALE.r
   });
 
   it(
-    "prune inventory: fresh, every service described; in the controller's passes only the services " +
-      "its reconcile did not read, and the families listed at a new commit, not on a plain tick",
+    "prune inventory: fresh, every service described and the rules listed; in the controller's passes only the services " +
+      "its reconcile did not read, no rule listing it made, and the families listed at a new commit, not on a plain tick",
     async () => {
       const loaded = await loadDesiredState(dir);
       const named = new Set(loaded.manifests.map((m) => m.key));
       // What the reconcile read this period (the controller hands its sightings to the pass).
-      const snapshot = await new LiveReader(aws).snapshot(loaded.manifests, { defaultCluster: undefined });
+      const sightings = new ReconcileSightings();
+      const snapshot = await new LiveReader(sightings.clientsFor(aws)).snapshot(loaded.manifests, { defaultCluster: undefined });
       const seen = (key: string) => snapshot.services.get(key) ?? undefined;
+      const rulesListed = (bus: string) => sightings.rulesListed(bus, 60_000);
       const reader = new InventoryReader(aws);
       const passes: [PrunePassKind, InventoryReuse | undefined][] = [
         ["fresh", undefined],
-        ["newCommit", { seen, newCommit: true }],
-        ["tick", { seen, newCommit: false }],
-        ["tick", { seen, newCommit: false }],
+        ["newCommit", { seen, rulesListed, newCommit: true }],
+        ["tick", { seen, rulesListed, newCommit: false }],
+        ["tick", { seen, rulesListed, newCommit: false }],
         ["fresh", undefined],
       ];
       for (const [kind, reuse] of passes) {
@@ -230,11 +233,12 @@ describe(`the real controller's call budget (S=${SCALE.services}, T=${SCALE.fami
       );
       // Besides the reconcile wave, the prune pass reads its inventory at a new commit and on every
       // resync tick, prune on or off (orphans are reported either way: docs/prune.md#read-budget):
-      // at the first commit it lists the families, and describes no service the wave read.
+      // at the first commit it lists the families, describes no service the wave read and lists no
+      // bus the wave listed.
       expect(awsCallsOf(first)).toEqual(plusCounts(budgetOf(SCALE, "restart"), pruneInventoryBudget(SCALE, "newCommit")));
 
-      // The prune pass keeps its own phase within the period: counted apart, each whole one (its
-      // ListServices and ListRules) a tick's inventory, each resync tick over every key the no-op's.
+      // The prune pass keeps its own phase within the period: counted apart, each one (its
+      // ListServices; the rules are the wave's) a tick's inventory, each resync tick over every key the no-op's.
       const noop = budgetOf(SCALE, "noop");
       const tick = pruneInventoryBudget(SCALE, "tick");
       let last: unknown;

@@ -91,7 +91,12 @@ describe("a prune pass that would delete", () => {
         log,
         workDir,
         allowMassDelete: false,
-        sightings: { seen: (key) => (key === service.key ? stale : undefined), onWrite: () => undefined },
+        sightings: {
+          seen: (key) => (key === service.key ? stale : undefined),
+          rulesListed: () => undefined,
+          written: () => undefined,
+          onWrite: () => undefined,
+        },
       });
       await pass.run(desired, SETTINGS);
       const active = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "web", status: "ACTIVE" }))).taskDefinitionArns ?? [];

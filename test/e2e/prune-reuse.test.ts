@@ -1,5 +1,6 @@
 import { rm } from "node:fs/promises";
 import { CreateServiceCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import { DeleteRuleCommand, PutRuleCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { clusterOf, familyName } from "../../bench/fleet.js";
 import type { FleetScale } from "../../bench/fleet.js";
@@ -7,6 +8,7 @@ import { callsBetween, WaveHarness } from "../../bench/harness.js";
 import { pruneInventoryBudget } from "../../bench/prune-budget.js";
 import { destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
+import { ReconcileSightings } from "../../src/controller/reconcile-sightings.js";
 import { LiveReader } from "../../src/engine/live-state.js";
 import { InventoryReader } from "../../src/engine/prune/inventory.js";
 import type { InventoryReuse } from "../../src/engine/prune/inventory.js";
@@ -28,7 +30,7 @@ const SCALE: FleetScale = { services: 12, families: 12, rules: 2, clusters: 1 };
 
 /**
  * What the controller's prune pass reuses between ticks (docs/prune.md#read-budget), against
- * moto_server: the reconcile's service reads, and each family's listing until a new commit, a
+ * moto_server: the reconcile's service reads and rule listings, and each family's listing until a new commit, a
  * registration of ours in it, or FAMILY_RELIST_PASSES passes; an orphan made by hand between
  * commits is still found at the next tick.
  */
@@ -67,27 +69,63 @@ describe("prune inventory reuse between ticks", () => {
     return { calls: callsBetween(before, aws.calls.snapshot()), orphans: plan.orphans.map((o) => o.key) };
   }
 
+  /** The reconcile's reads of one tick, as the controller hands them to the pass (its services and its listing of each bus). */
+  async function wave(): Promise<Omit<InventoryReuse, "newCommit">> {
+    const sightings = new ReconcileSightings();
+    const snapshot = await new LiveReader(sightings.clientsFor(aws)).snapshot(manifests, { defaultCluster: undefined });
+    return { seen: (key) => snapshot.services.get(key) ?? undefined, rulesListed: (bus) => sightings.rulesListed(bus, 60_000) };
+  }
+
   it("lists the families at a new commit, after our registration in one, and every FAMILY_RELIST_PASSES passes", async () => {
-    const snapshot = await new LiveReader(aws).snapshot(manifests, { defaultCluster: undefined });
-    const seen = (key: string) => snapshot.services.get(key) ?? undefined;
+    const seen = await wave();
     const reader = new InventoryReader(aws);
-    expect(await pass(reader, { seen, newCommit: true })).toEqual({ calls: pruneInventoryBudget(SCALE, "newCommit"), orphans: [] });
+    expect(await pass(reader, { ...seen, newCommit: true })).toEqual({ calls: pruneInventoryBudget(SCALE, "newCommit"), orphans: [] });
     for (let i = 1; i < FAMILY_RELIST_PASSES; i += 1)
-      expect(await pass(reader, { seen, newCommit: false })).toEqual({ calls: pruneInventoryBudget(SCALE, "tick"), orphans: [] });
-    expect(await pass(reader, { seen, newCommit: false })).toEqual({ calls: pruneInventoryBudget(SCALE, "newCommit"), orphans: [] });
+      expect(await pass(reader, { ...seen, newCommit: false })).toEqual({ calls: pruneInventoryBudget(SCALE, "tick"), orphans: [] });
+    expect(await pass(reader, { ...seen, newCommit: false })).toEqual({ calls: pruneInventoryBudget(SCALE, "newCommit"), orphans: [] });
 
     // The reconcile registered in one family: only that family is listed again.
     reader.written({ operation: "ecs:RegisterTaskDefinition", input: { family: familyName(3) } });
     const tick = pruneInventoryBudget(SCALE, "tick");
-    expect(await pass(reader, { seen, newCommit: false })).toEqual({ calls: { ...tick, "ecs:ListTaskDefinitions": 1 }, orphans: [] });
-    expect(await pass(reader, { seen, newCommit: false })).toEqual({ calls: tick, orphans: [] });
+    expect(await pass(reader, { ...seen, newCommit: false })).toEqual({ calls: { ...tick, "ecs:ListTaskDefinitions": 1 }, orphans: [] });
+    expect(await pass(reader, { ...seen, newCommit: false })).toEqual({ calls: tick, orphans: [] });
+  });
+
+  it("a rule made by hand with our tags after the wave listed its bus is missed by that tick's pass, reported at the next", async () => {
+    const reader = new InventoryReader(aws);
+    const tick = pruneInventoryBudget(SCALE, "tick");
+    const first = await wave();
+    await pass(reader, { ...first, newCommit: true });
+    const name = "copied-rule-by-hand";
+    await aws.events.send(
+      new PutRuleCommand({
+        Name: name,
+        ScheduleExpression: "rate(1 day)",
+        Tags: [
+          { Key: OWNER_TAG, Value: "ecs-gitops" },
+          { Key: SOURCE_TAG, Value: "jobs/copied.yaml" },
+        ],
+      }),
+    );
+    try {
+      // The pass takes the bus's rules from the wave's listing, made before the rule was.
+      expect(await pass(reader, { ...first, newCommit: false })).toEqual({ calls: tick, orphans: [] });
+      // The next tick's wave lists the bus again: the rule is seen, its tags and targets read.
+      expect(await pass(reader, { ...(await wave()), newCommit: false })).toEqual({
+        calls: { ...tick, "events:ListTagsForResource": 1, "events:ListTargetsByRule": 1 },
+        orphans: [`ScheduledRule/default/${name}`],
+      });
+      // Without the wave's listing (a one-shot command, a pass about to delete) the bus is listed here.
+      expect((await pass(reader, { seen: first.seen, newCommit: false })).calls["events:ListRules"]).toBe(1);
+    } finally {
+      await aws.events.send(new DeleteRuleCommand({ Name: name }));
+    }
   });
 
   it("a service made by hand with our tags between commits is described and reported at the next tick", async () => {
-    const snapshot = await new LiveReader(aws).snapshot(manifests, { defaultCluster: undefined });
-    const seen = (key: string) => snapshot.services.get(key) ?? undefined;
+    const seen = await wave();
     const reader = new InventoryReader(aws);
-    await pass(reader, { seen, newCommit: true });
+    await pass(reader, { ...seen, newCommit: true });
     const ecs = ecsFor(endpoint, accountId);
     const cluster = clusterOf(SCALE, 0);
     try {
@@ -110,7 +148,7 @@ describe("prune inventory reuse between ticks", () => {
       ecs.destroy();
     }
     const tick = pruneInventoryBudget(SCALE, "tick");
-    expect(await pass(reader, { seen, newCommit: false })).toEqual({
+    expect(await pass(reader, { ...seen, newCommit: false })).toEqual({
       // …and the family it runs, looked at once (its revision is not ours: no orphan there).
       calls: { ...tick, "ecs:DescribeServices": 1, "ecs:ListTaskDefinitions": 1, "ecs:DescribeTaskDefinition": 1 },
       orphans: [`Service/${cluster}/copied-by-hand`],

@@ -6,8 +6,11 @@ import { prunablePlugins, stagesOf } from "./kinds.js";
 import type { PrunablePlugin } from "./kinds.js";
 import type { Inventory, InventoryScope } from "./types.js";
 
-/** What a controller's pass may reuse: the reconcile's reads of named resources, and earlier listings unless the commit is new. */
-export type InventoryReuse = { seen: PruneReadIo["seen"]; newCommit: boolean };
+/**
+ * What a controller's pass may reuse: the reconcile's reads of named resources and its listings of
+ * rules, and earlier listings of families unless the commit is new.
+ */
+export type InventoryReuse = { seen: PruneReadIo["seen"]; rulesListed?: PruneReadIo["rulesListed"]; newCommit: boolean };
 
 /**
  * Reads what prune needs, on the resync tick and at a new commit, never per reconcile
@@ -50,6 +53,7 @@ export class InventoryReader {
             earlier: [...earlier],
             memo: this.#memoOf(p.kind),
             seen: reuse?.seen,
+            rulesListed: reuse?.rulesListed,
             relist: reuse === undefined || reuse.newCommit,
             pass: this.#passes,
           }),

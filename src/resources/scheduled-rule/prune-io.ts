@@ -7,7 +7,8 @@ import { OWNER_TAG } from "../types.js";
 import type { RulePruneDetail } from "./prune.js";
 
 /**
- * The rules of the buses in scope (docs/prune.md#read-budget): per bus ListRules, then
+ * The rules of the buses in scope (docs/prune.md#read-budget): per bus ListRules (unless the
+ * reconcile listed the bus this period), then
  * ListTagsForResource of each rule no manifest names and ListTargetsByRule of each one with an
  * owner tag. A rule a manifest names is the reconciler's: counted as ours, its tags not read here.
  */
@@ -17,7 +18,8 @@ export async function readBusRules(buses: PrunePlaces, io: PruneReadIo): Promise
 }
 
 async function rulesOf(bus: string, io: PruneReadIo): Promise<PruneLive<RulePruneDetail>[]> {
-  const listed = await listRules(io.aws, bus);
+  // The wave's listing of this period when there is one: a rule made by hand since is listed at the next tick.
+  const listed = io.rulesListed?.(bus) ?? (await listRules(io.aws, bus));
   const out: PruneLive<RulePruneDetail>[] = [];
   for (const rule of listed) {
     const name = rule["Name"];

@@ -5,6 +5,7 @@ import type { SnapshotReader } from "../../../src/engine/read-plan.js";
 import type { AppliedWrite } from "../../../src/engine/applier.js";
 import type { LiveSnapshot } from "../../../src/resources/live-snapshot.js";
 import type { PlannedCall } from "../../../src/resources/types.js";
+import type { AwsClients } from "../../../src/aws/index.js";
 
 const WEB = "Service/shop/web";
 const API = "Service/shop/api";
@@ -63,5 +64,38 @@ describe("ReconcileSightings", () => {
     watched.forgetCached();
     expect(sightings.seen(WEB, 10_000)).toBeUndefined();
     expect(told).toEqual(["forgetCached"]);
+  });
+
+  it("keeps each bus's rule listing made through its clients for the given age, until an EventBridge write of ours", async () => {
+    let now = 0;
+    const sightings = new ReconcileSightings(() => now);
+    const aws = sightings.clientsFor({} as AwsClients);
+    const rules = [{ Name: "nightly", Arn: "arn:aws:events:us-east-1:123456789012:rule/nightly" }];
+    // Noted from the time the listing started, not when it ended.
+    const slow = async () => {
+      now += 100;
+      return rules;
+    };
+    expect(await aws.listRulesVia?.("default", slow)).toBe(rules);
+    expect(sightings.rulesListed("default", 100)).toBe(rules);
+    expect(sightings.rulesListed("default", 99)).toBeUndefined();
+    expect(sightings.rulesListed("jobs", 10_000)).toBeUndefined();
+    // A listing that failed notes nothing.
+    await expect(aws.listRulesVia?.("jobs", () => Promise.reject(new Error("throttled")))).rejects.toThrow("throttled");
+    expect(sightings.rulesListed("jobs", 10_000)).toBeUndefined();
+
+    const { reader } = readerOf(new Map());
+    const watched = sightings.watch(reader);
+    watched.recordWrites([{ key: WEB, call: { operation: "ecs:UpdateService", input: {} }, output: {} }]);
+    expect(sightings.rulesListed("default", 10_000)).toBe(rules);
+    // A rule made (or deleted) by us on any bus: no listing stands for what is there.
+    watched.recordWrites([{ key: "ScheduledRule/jobs/r", call: { operation: "events:PutRule", input: {} }, failed: true }]);
+    expect(sightings.rulesListed("default", 10_000)).toBeUndefined();
+    await aws.listRulesVia?.("default", () => Promise.resolve(rules));
+    sightings.written({ operation: "events:DeleteRule", input: {} });
+    expect(sightings.rulesListed("default", 10_000)).toBeUndefined();
+    await aws.listRulesVia?.("default", () => Promise.resolve(rules));
+    watched.forgetCached();
+    expect(sightings.rulesListed("default", 10_000)).toBeUndefined();
   });
 });
