@@ -72,7 +72,7 @@ export class LiveReader {
       others ??= (async () => {
         await allStarted;
         const read = mergeReads(await Promise.all([...reading].filter(([k]) => k !== waiter).map(([, r]) => r)));
-        // Before any revision is read (docs/kinds.md#adding-a-kind): rule targets and pins need the account.
+        // Before any revision is read (docs/kinds.md#reads): rule targets and pins need the account.
         await this.#learnAccountId(manifests, settings.defaultCluster, read);
         return runsOf(manifests, read);
       })();

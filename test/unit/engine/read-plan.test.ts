@@ -42,4 +42,13 @@ describe("readAndPlan", () => {
     expect(seen).toHaveLength(2);
     expect(snapshot.latestKnown.has("web")).toBe(true);
   });
+
+  it("reads again at most twice: a kind whose plan keeps asking is planned on what was read", async () => {
+    const r = reader();
+    let plans = 0;
+    const plan = (): PlanResult => ((plans += 1), { actions: [], readAgain: ["TaskDefinition/web"], resolved: new Map() });
+    await readAndPlan(r, [], SETTINGS, plan);
+    expect(r.calls).toEqual(["snapshot", "readAgain TaskDefinition/web", "readAgain TaskDefinition/web"]);
+    expect(plans).toBe(3);
+  });
 });
