@@ -13,6 +13,7 @@ import { jittered } from "../jitter.js";
 import { DEFAULT_READ_CONCURRENCY, DEFAULT_REFRESH_MS, LiveCache } from "./live-cache.js";
 import type { LiveReaderOptions } from "./live-cache.js";
 import { mergeReads, withReads } from "./merge-reads.js";
+import { readKinds } from "./read-kinds.js";
 import { latestActiveFamilies } from "./references.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 
@@ -58,41 +59,15 @@ export class LiveReader {
   }
 
   async snapshot(manifests: readonly Manifest[], settings: { defaultCluster: string | undefined }): Promise<LiveSnapshot> {
-    const reading = new Map<string, Promise<LiveReads>>();
-    let started!: () => void;
-    const allStarted = new Promise<void>((resolve) => (started = resolve));
-    let waiter: string | undefined;
-    let others: Promise<OthersRun> | undefined;
-    const othersRun = (kind: string | undefined): Promise<OthersRun> => {
-      if (kind !== undefined && waiter !== undefined && waiter !== kind)
-        return Promise.reject(
-          new Error(`${kind} and ${waiter} both wait on every other kind's read: at most one kind's readLive may call othersRun`),
-        );
-      waiter ??= kind;
-      others ??= (async () => {
-        await allStarted;
-        const read = mergeReads(await Promise.all([...reading].filter(([k]) => k !== waiter).map(([, r]) => r)));
-        // Before any revision is read (docs/kinds.md#reads): rule targets and pins need the account.
-        await this.#learnAccountId(manifests, settings.defaultCluster, read);
-        return runsOf(manifests, read);
-      })();
-      return others;
-    };
-    for (const plugin of allPlugins()) {
-      const io = this.#io(
-        settings.defaultCluster,
-        (kind) => reading.get(kind) ?? Promise.resolve({}),
-        () => othersRun(plugin.kind),
-      );
-      reading.set(
-        plugin.kind,
-        plugin.readLive(
-          manifests.filter((m) => m.kind === plugin.kind),
-          io,
-        ),
-      );
-    }
-    started();
+    const read = await readKinds(
+      allPlugins(),
+      manifests,
+      (plugin, own, waits) => plugin.readLive(own, this.#io(settings.defaultCluster, waits.readsOf, waits.othersRun)),
+      async (others) => {
+        await this.#learnAccountId(manifests, settings.defaultCluster, others);
+        return runsOf(manifests, others);
+      },
+    );
     const {
       services = new Map(),
       rules = new Map(),
@@ -100,9 +75,7 @@ export class LiveReader {
       revisions = new Map(),
       latestKnown = new Set(),
       ...kinds
-    } = mergeReads(await Promise.all(reading.values()));
-    // The account is learned even when no kind waited on the others.
-    await othersRun(undefined);
+    } = read;
     return { accountId: this.#cache.accountId, revisions, latestKnown, services, rules, resources, ...kinds };
   }
 

@@ -45,7 +45,7 @@ describe("the engine names no kind", () => {
     expect(graph.get("resources/task-definition/plugin.ts")).toContain("resources/task-definition/read-asks.ts");
   });
 
-  it("the reader, its cache, the planner and the read-plan loop import no kind's folder", () => {
+  it("the reader, its cache, its batched read, the planner and the read-plan loop import no kind's folder", () => {
     const found = kindImportsOfEngine(graph);
     for (const file of [
       "engine/live-state.ts",
