@@ -30,7 +30,7 @@ export type { CachedRuleTags, LatestRevision };
 export type LiveCacheOptions = { accountId: string | undefined; refreshMs: number; now: () => number; random: () => number };
 
 /**
- * What the reader keeps between waves (see LiveReader for what is re-read when), and how our own
+ * What the reader keeps between waves (each kind's read says what it reads again when), and how our own
  * writes keep it true. Owned by one LiveReader.
  */
 export class LiveCache implements WriteCache {
