@@ -51,9 +51,7 @@ export class ReconcileSightings {
         for (const [key, live] of snapshot.services) if (live !== undefined) this.#services.set(key, { live, at });
         return snapshot;
       },
-      withLatest: (snapshot, families) => reader.withLatest(snapshot, families),
-      ...(reader.withEarlier ? { withEarlier: reader.withEarlier.bind(reader) } : {}),
-      ...(reader.withRevisions ? { withRevisions: reader.withRevisions.bind(reader) } : {}),
+      readAgain: (manifests, snapshot, keys, settings) => reader.readAgain(manifests, snapshot, keys, settings),
       recordWrites: (writes: readonly AppliedWrite[]) => {
         for (const write of writes) {
           this.#services.delete(write.key);

@@ -21,7 +21,7 @@ import type { ReconcilerSettings } from "./reconciler-settings.js";
 export type { ReconcilerSettings };
 
 /** The reader as the reconciler uses it (a seam: unit tests give a fake, the controller a LiveReader). */
-export type ReconcilerReader = Pick<LiveReader, "snapshot" | "withLatest" | "recordWrites" | "forgetCached">;
+export type ReconcilerReader = Pick<LiveReader, "snapshot" | "readAgain" | "recordWrites" | "forgetCached">;
 
 /** Executes the chosen actions, with the revisions other keys registered (a seam: the controller uses applyPlan against AWS). */
 export type ReconcilerApplier = (actions: readonly Action[], options?: ApplyOptions) => Promise<ApplyResult>;

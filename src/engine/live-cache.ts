@@ -1,13 +1,9 @@
 import { accountIdFromArn } from "../aws/index.js";
-import { familyOfArn } from "../aws/arn.js";
 import { jittered } from "../jitter.js";
 import type { JsonObject } from "../json.js";
-import { busOf } from "../resources/scheduled-rule/bus.js";
 import type { CachedRuleTags } from "../resources/live-snapshot.js";
-import type { LiveSchedule } from "../resources/schedule/normalize.js";
 import { declaredWrite } from "../resources/registry.js";
 import type { LatestRevision, WriteCache } from "../resources/kind-writes.js";
-import type { LiveTaskDefinition } from "../resources/task-definition/plan.js";
 import type { PlannedCall } from "../resources/types.js";
 
 export type LiveReaderOptions = {
@@ -34,18 +30,21 @@ export type { CachedRuleTags, LatestRevision };
 export type LiveCacheOptions = { accountId: string | undefined; refreshMs: number; now: () => number; random: () => number };
 
 /**
- * What the reader keeps between waves (see LiveReader for what is re-read when), and how our own
+ * What the reader keeps between waves (each kind's read says what it reads again when), and how our own
  * writes keep it true. Owned by one LiveReader.
  */
 export class LiveCache implements WriteCache {
+  // Each kind's part is typed by the kind (ReadCache): the engine keeps them, it never looks inside.
   /** Revisions by ARN. */
-  readonly revisions = new Map<string, LiveTaskDefinition>();
+  readonly revisions: WriteCache["revisions"] = new Map();
   /** Each family's latest ACTIVE revision. */
-  readonly latest = new Map<string, LatestRevision>();
+  readonly latest: WriteCache["latest"] = new Map();
+  /** Task definition describes in flight by ARN: concurrent waves asking for one revision share one call. */
+  readonly describing: WriteCache["describing"] = new Map();
   /** By rule ARN. */
   readonly ruleTags = new Map<string, CachedRuleTags>();
   /** GetSchedule answers by schedule ARN, kept while ListSchedules shows the same LastModificationDate. */
-  readonly schedules = new Map<string, { modified: string; schedule: LiveSchedule }>();
+  readonly schedules: WriteCache["schedules"] = new Map();
   accountId: string | undefined;
   readonly #o: LiveCacheOptions;
 
@@ -60,7 +59,7 @@ export class LiveCache implements WriteCache {
   }
 
   /** Cached by ARN only (immutable content), never by family: the latest moves. */
-  remember(revision: LiveTaskDefinition): void {
+  remember(revision: Parameters<WriteCache["remember"]>[0]): void {
     this.revisions.set(revision.arn, revision);
     this.accountId ??= accountIdFromArn(revision.arn);
   }
@@ -89,7 +88,3 @@ export class LiveCache implements WriteCache {
     this.ruleTags.clear();
   }
 }
-
-export { familyOfArn };
-
-export { busOf };

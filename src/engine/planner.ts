@@ -1,6 +1,5 @@
-import type { Manifest } from "../manifests/types.js";
+import type { Manifest, ResourceKey } from "../manifests/types.js";
 import { isArn, parseTaskDefinitionRef, taskDefinitionArn } from "../aws/arn.js";
-import type { TaskDefinitionPlan } from "../resources/task-definition/plan.js";
 import type { LiveSnapshot } from "../resources/live-snapshot.js";
 import { pluginOf } from "../resources/registry.js";
 import type { Action, PlanContext, ResolvedTaskDefinition } from "../resources/types.js";
@@ -17,13 +16,13 @@ export type PlanSettings = Omit<PlanContext, "resolveTaskDefinition" | "accountI
 };
 
 /** What a family's plan tells the resources that refer to it. */
-type FamilyPlan = Pick<TaskDefinitionPlan, "action" | "resolved">;
+type FamilyPlan = { action: Action; resolved: ResolvedTaskDefinition };
 
 export type PlanResult = {
   /** Task definitions first, then the services and rules that reference them. */
   actions: Action[];
-  /** Families that would register a revision although their latest revision was not compared yet. */
-  needLatest: string[];
+  /** Resources whose plan asked to read more of them (`KindPlan.readAgain`): a family that would register a revision. */
+  readAgain: ResourceKey[];
   resolved: ReadonlyMap<string, ResolvedTaskDefinition>;
 };
 
@@ -33,7 +32,7 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
     (a, b) => pluginOf(a.kind).planOrder - pluginOf(b.kind).planOrder || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
   );
   const tdPlans = new Map<string, FamilyPlan>();
-  const needLatest: string[] = [];
+  const readAgain: ResourceKey[] = [];
   const actions: Action[] = [];
   const { ignoreRules, expectedAccount, ...rest } = settings;
   const baseContext: PlanContext = {
@@ -54,14 +53,14 @@ export function planAll(manifests: readonly Manifest[], live: LiveSnapshot, sett
     const plan = plugin.plan(manifest, live, ctx);
     const family = plugin.definesFamily(manifest);
     if (family !== undefined && plan.resolved !== undefined) tdPlans.set(family, { action: plan.action, resolved: plan.resolved });
-    if (family !== undefined && plan.needsLatest === true) needLatest.push(family);
+    if (plan.readAgain === true) readAgain.push(manifest.key);
     actions.push(plan.action);
   }
   const resolved = new Map<string, ResolvedTaskDefinition>([...tdPlans].map(([family, plan]) => [family, plan.resolved]));
   if (expectedAccount !== undefined && live.accountId !== undefined && live.accountId !== expectedAccount) {
-    return { actions: actions.map((a) => wrongAccount(a, expectedAccount, live.accountId!)), needLatest: [], resolved };
+    return { actions: actions.map((a) => wrongAccount(a, expectedAccount, live.accountId!)), readAgain: [], resolved };
   }
-  return { actions, needLatest, resolved };
+  return { actions, readAgain, resolved };
 }
 
 /**

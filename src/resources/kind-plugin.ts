@@ -26,14 +26,31 @@ export type KindReadIo = {
   readonly defaultCluster: string | undefined;
   /** What another kind reads in the same snapshot (a scalable target takes its service's tags from the service read). */
   readsOf(kind: string): Promise<LiveReads>;
+  /**
+   * What the resources of every other kind run, once all their reads are in and the account id is
+   * learned: a read that needs it waits on every other kind's read. One kind at most may ask (two
+   * would wait on each other: the second is refused).
+   */
+  othersRun(): Promise<OthersRun>;
+  /** Set on a second read only (`KindPlan.readAgain`): the snapshot the plan that asked for it saw. */
+  readonly again: LiveSnapshot | undefined;
+};
+
+/** What the resources of the snapshot run, from each plug-in's `revisionsInUse` and `references`. */
+export type OthersRun = {
+  /** ARNs of the task definition revisions in use, as read, in manifest order (duplicates dropped). */
+  readonly revisions: readonly string[];
+  /** Families named by an ARN without a revision where AWS deploys the latest ACTIVE revision (`followsLatestActive`). */
+  readonly latestActive: readonly string[];
 };
 
 /**
  * A kind's plan of one resource. `resolved`: what references to it resolve to (the revision a
- * family settles on); `needsLatest`: it would register although the family's latest revision
- * was not compared yet (the reader reads it and the plan is made again).
+ * family settles on); `readAgain`: the plan could change with more of the resource read (a
+ * family about to register a revision that has not compared its latest or earlier revisions yet):
+ * the engine calls the kind's `readLive` again for it, with `io.again`, and plans again.
  */
-export type KindPlan = { action: Action; resolved?: ResolvedTaskDefinition; needsLatest?: boolean };
+export type KindPlan = { action: Action; resolved?: ResolvedTaskDefinition; readAgain?: boolean };
 
 /** The context a write's own answer is compared in (the revision the write set is taken as meant). */
 export type ResidueContext = Omit<PlanContext, "resolveTaskDefinition" | "ignoreDifferences">;
@@ -124,8 +141,9 @@ export type KindPlugin<K extends string> = {
   rolledBack(manifest: Manifest, live: LiveSnapshot): boolean;
   /**
    * Read every resource of this kind among `manifests` in as few calls as the API allows (the
-   * engine calls it once per plan with all of them). Task definitions read nothing here: which
-   * revisions matter is known only once the resources that run them are read (`revisionsInUse`).
+   * engine calls it once per plan with all of them). A read that needs what the others run waits
+   * on `io.othersRun()` (task definitions: which revisions matter is known only once the resources
+   * that run them are read). Called again, with `io.again`, for the resources whose plan asked it.
    */
   readLive(manifests: readonly Manifest[], io: KindReadIo): Promise<LiveReads>;
   /** ARNs of the task definition revisions the resource runs, as read. */

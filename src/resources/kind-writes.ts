@@ -6,21 +6,11 @@ import { registerWriteRetries } from "../aws/write-retry.js";
 import type { WriteRetry } from "../aws/write-retry.js";
 import type { JsonObject } from "../json.js";
 import type { ReadCache } from "./live-snapshot.js";
-import type { LiveTaskDefinition } from "./task-definition/plan.js";
 
-/** A family's latest ACTIVE revision as last read or registered, and when it is read again. */
-export type LatestRevision = { arn: string | undefined; expiresAt: number };
+export type { LatestRevision } from "./task-definition/read-cache.js";
 
 /** The reader's caches between waves (src/engine/live-cache.ts), which our own writes keep true. */
-export type WriteCache = ReadCache & {
-  /** Revisions by ARN. */
-  readonly revisions: Map<string, LiveTaskDefinition>;
-  /** Each family's latest ACTIVE revision. */
-  readonly latest: Map<string, LatestRevision>;
-  accountId: string | undefined;
-  /** Caches a revision by ARN and learns the account from it. */
-  remember(revision: LiveTaskDefinition): void;
-};
+export type WriteCache = ReadCache & { accountId: string | undefined };
 
 /** A write as apply sent it (placeholders replaced). */
 export type SentWrite = { readonly operation: string; readonly input: JsonObject };

@@ -6,6 +6,7 @@ import { normalizeTaskDefinition } from "./normalize.js";
 import { validateTaskDefinition } from "./validate.js";
 import { taskDefinitionPrune } from "./prune.js";
 import { TASK_DEFINITION_WRITES } from "./writes.js";
+import { readsAgain } from "./read-asks.js";
 
 /** A family of revisions: each apply registers a new revision, never updates one. */
 export const taskDefinitionPlugin = {
@@ -27,14 +28,13 @@ export const taskDefinitionPlugin = {
       ? { health: "Healthy", message: "" }
       : { health: "Missing", message: "no ACTIVE revision" },
   ...NO_ROLLOUT,
-  // Read by the engine from what the other kinds run (their revisionsInUse) and the family's latest.
-  readLive: () => Promise.resolve({}),
+  // What the other kinds run (io.othersRun) and the family's latest; again before registering.
+  readLive: async (manifests, io) => (await import("./read-live.js")).readTaskDefinitions(manifests, io),
   revisionsInUse: () => [],
   plan: (manifest, live, ctx) => {
     const candidates = live.revisions.get(manifest.name) ?? [];
     const plan = planTaskDefinition(manifest, candidates, ctx);
-    const needsLatest = plan.resolved.state === "pending" && candidates.length > 0 && !live.latestKnown.has(manifest.name);
-    return { action: plan.action, resolved: plan.resolved, needsLatest };
+    return { action: plan.action, resolved: plan.resolved, readAgain: readsAgain(manifest.name, candidates, plan, live) };
   },
   residueChanges: () => undefined,
   prune: taskDefinitionPrune,

@@ -16,7 +16,7 @@ function readerOf(services: LiveSnapshot["services"]) {
   const snapshot: LiveSnapshot = { accountId: "123456789012", revisions: new Map(), latestKnown: new Set(), services, rules: new Map() };
   const reader: ReconcilerReader & SnapshotReader = {
     snapshot: () => Promise.resolve(snapshot),
-    withLatest: (s) => Promise.resolve(s),
+    readAgain: (_m, s) => Promise.resolve(s),
     recordWrites: (writes) => told.push(...writes.map((w) => w.call.operation)),
     forgetCached: () => told.push("forgetCached"),
   };

@@ -83,7 +83,7 @@ function setup(
         rules: new Map(),
       });
     },
-    withLatest: (snapshot: LiveSnapshot) => Promise.resolve(snapshot),
+    readAgain: (_m: unknown, snapshot: LiveSnapshot) => Promise.resolve(snapshot),
     recordWrites: () => {},
     forgetCached: () => {},
   };
@@ -130,7 +130,7 @@ function setup(
   const reconciler = new Reconciler({
     aws: {} as AwsClients,
     reader,
-    plan: (manifests): PlanResult => ({ actions: manifests.map(actionsOf), needLatest: [], resolved: new Map() }),
+    plan: (manifests): PlanResult => ({ actions: manifests.map(actionsOf), readAgain: [], resolved: new Map() }),
     apply,
     status: new StatusStore({ source: { url: "repo", branch: "main", path: "." } }),
     drift,

@@ -82,7 +82,7 @@ function process(records: ResourceRecords, clock: { ms: number }) {
             services: new Map([[JOBS.key, world.service]]),
             rules: new Map(),
           }),
-    withLatest: (snapshot) => Promise.resolve(snapshot),
+    readAgain: (_m, snapshot) => Promise.resolve(snapshot),
     recordWrites: () => undefined,
     forgetCached: () => undefined,
   };
@@ -99,7 +99,7 @@ function process(records: ResourceRecords, clock: { ms: number }) {
   const reconciler = new Reconciler({
     aws: {} as AwsClients,
     reader,
-    plan: (manifests) => ({ actions: manifests.map(() => world.plan), needLatest: [], resolved: new Map() }),
+    plan: (manifests) => ({ actions: manifests.map(() => world.plan), readAgain: [], resolved: new Map() }),
     apply,
     status,
     drift: new DriftTracker({ records }),

@@ -38,7 +38,7 @@ function reconcilerWith(seams: Seams) {
   const reader: ReconcilerReader = {
     snapshot: (): Promise<LiveSnapshot> =>
       Promise.resolve({ accountId: "210987654321", revisions: new Map(), latestKnown: new Set(), services: new Map(), rules: new Map() }),
-    withLatest: (snapshot) => Promise.resolve(snapshot),
+    readAgain: (_m, snapshot) => Promise.resolve(snapshot),
     recordWrites: () => undefined,
     forgetCached: () => undefined,
   };
@@ -47,7 +47,7 @@ function reconcilerWith(seams: Seams) {
   const reconciler = new Reconciler({
     aws: {} as AwsClients,
     reader,
-    plan: seams.plan ?? ((manifests) => ({ actions: manifests.map(() => UPDATE), needLatest: [], resolved: new Map() })),
+    plan: seams.plan ?? ((manifests) => ({ actions: manifests.map(() => UPDATE), readAgain: [], resolved: new Map() })),
     apply: seams.apply,
     onPlanned: seams.onPlanned,
     status,
@@ -125,7 +125,7 @@ describe("requeues outside a failed read or write follow the REQUEUE table", () 
   });
 
   it("a plan that leaves the key out is read again (DependencyNotReady's entry), with no error shown", async () => {
-    const t = reconcilerWith({ plan: () => ({ actions: [], needLatest: [], resolved: new Map() }) });
+    const t = reconcilerWith({ plan: () => ({ actions: [], readAgain: [], resolved: new Map() }) });
     expect(await t.reconciler.reconcile(WORKER.key)).toEqual({ retry: true });
     expect(lastErrorOf(t.status)).toBeUndefined();
   });

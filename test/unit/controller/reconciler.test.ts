@@ -79,12 +79,12 @@ class FakeReader implements ReconcilerReader {
       rules: new Map(),
     });
   }
-  withLatest(snapshot: LiveSnapshot): Promise<LiveSnapshot> {
+  readAgain(_manifests: readonly Manifest[], snapshot: LiveSnapshot): Promise<LiveSnapshot> {
     return Promise.resolve(snapshot);
   }
   /** The planner seam: the scripted action of each manifest. */
   plan(manifests: readonly Manifest[]): PlanResult {
-    return { actions: manifests.map((m) => this.actionsOf(m)), needLatest: [], resolved: new Map() };
+    return { actions: manifests.map((m) => this.actionsOf(m)), readAgain: [], resolved: new Map() };
   }
   recorded: AppliedWrite[] = [];
   recordWrites(writes: readonly AppliedWrite[]): void {

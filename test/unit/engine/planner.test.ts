@@ -55,15 +55,15 @@ describe("planAll", () => {
 
   it("asks for the latest revision before registering when only the in-use one was compared", () => {
     const stale = revision(3, { containerDefinitions: [{ name: "web", image: "nginx:0", memory: 128 }] });
-    const { needLatest } = planAll([web], snapshot({ revisions: new Map([["web", [stale]]]) }), settings);
-    expect(needLatest).toEqual(["web"]);
+    const { readAgain } = planAll([web], snapshot({ revisions: new Map([["web", [stale]]]) }), settings);
+    expect(readAgain).toEqual([web.key]);
   });
 
   it("resolves a family to the matching in-use revision without registering", () => {
-    const { actions, resolved, needLatest } = planAll([web], snapshot({ revisions: new Map([["web", [revision(7)]]]) }), settings);
+    const { actions, resolved, readAgain } = planAll([web], snapshot({ revisions: new Map([["web", [revision(7)]]]) }), settings);
     expect(actions[0]?.type).toBe("noop");
     expect(resolved.get("web")).toEqual({ state: "known", arn: revision(7).arn });
-    expect(needLatest).toEqual([]);
+    expect(readAgain).toEqual([]);
   });
 
   it("applies a global ignore rule only to the resources it names", () => {

@@ -17,15 +17,15 @@ function reader(): SnapshotReader & { calls: string[] } {
   return {
     calls,
     snapshot: () => Promise.resolve((calls.push("snapshot"), SNAPSHOT)),
-    withLatest: (snapshot, families) =>
-      Promise.resolve((calls.push(`withLatest ${families.join(",")}`), { ...snapshot, latestKnown: new Set(families) })),
+    readAgain: (_manifests, snapshot, keys) =>
+      Promise.resolve((calls.push(`readAgain ${keys.join(",")}`), { ...snapshot, latestKnown: new Set(keys) })),
   };
 }
 
 describe("readAndPlan", () => {
   it("reads once when the plan needs nothing more", async () => {
     const r = reader();
-    const plan = (): PlanResult => ({ actions: [], needLatest: [], resolved: new Map() });
+    const plan = (): PlanResult => ({ actions: [], readAgain: [], resolved: new Map() });
     await readAndPlan(r, [], SETTINGS, plan);
     expect(r.calls).toEqual(["snapshot"]);
   });
@@ -35,11 +35,20 @@ describe("readAndPlan", () => {
     const seen: LiveSnapshot[] = [];
     const plan = (_m: unknown, live: LiveSnapshot): PlanResult => (
       seen.push(live),
-      { actions: [], needLatest: live.latestKnown.has("web") ? [] : ["web"], resolved: new Map() }
+      { actions: [], readAgain: live.latestKnown.has("web") ? [] : ["web"], resolved: new Map() }
     );
     const { snapshot } = await readAndPlan(r, [], SETTINGS, plan);
-    expect(r.calls).toEqual(["snapshot", "withLatest web"]);
+    expect(r.calls).toEqual(["snapshot", "readAgain web"]);
     expect(seen).toHaveLength(2);
     expect(snapshot.latestKnown.has("web")).toBe(true);
+  });
+
+  it("reads again at most twice: a kind whose plan keeps asking is planned on what was read", async () => {
+    const r = reader();
+    let plans = 0;
+    const plan = (): PlanResult => ((plans += 1), { actions: [], readAgain: ["TaskDefinition/web"], resolved: new Map() });
+    await readAndPlan(r, [], SETTINGS, plan);
+    expect(r.calls).toEqual(["snapshot", "readAgain TaskDefinition/web", "readAgain TaskDefinition/web"]);
+    expect(plans).toBe(3);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { readAndPlan } from "../../../../src/engine/read-plan.js";
 import type { SnapshotReader } from "../../../../src/engine/read-plan.js";
-import type { LiveSnapshot } from "../../../../src/engine/planner.js";
+import { LiveReader } from "../../../../src/engine/live-state.js";
+import type { AwsClients } from "../../../../src/aws/index.js";
 import type { JsonObject } from "../../../../src/json.js";
 import { tagListToMap } from "../../../../src/resources/common/tags.js";
 import { historyTagValue, parseHistory, twinsOf } from "../../../../src/resources/task-definition/history.js";
@@ -41,37 +42,24 @@ class Family {
     return live;
   }
 
-  /** What a fresh process reads: the family's latest revision. */
+  /**
+   * A fresh process's reader (the real LiveReader, reading the family's latest revision as a cold
+   * process does) over an ECS that answers from this family; what it reads beyond that is counted.
+   */
   reader(): SnapshotReader {
-    const latest = this.revisions.at(-1);
-    const snapshot: LiveSnapshot = {
-      accountId: "123456789012",
-      revisions: new Map(latest ? [["api", [latest]]] : []),
-      latestKnown: new Set(["api"]),
-      services: new Map(),
-      rules: new Map(),
-    };
-    const add = (s: LiveSnapshot, found: LiveTaskDefinition[]) => ({
-      ...s,
-      revisions: new Map([["api", [...(s.revisions.get("api") ?? []), ...found]]]),
-    });
-    return {
-      snapshot: () => Promise.resolve(snapshot),
-      withLatest: (s) => Promise.resolve(s),
-      withRevisions: (s, arns) => {
-        this.asked.push(`describe ${[...(arns.get("api") ?? [])].join(",")}`);
-        return Promise.resolve(
-          add(
-            s,
-            this.revisions.filter((r) => arns.get("api")?.includes(r.arn)),
-          ),
-        );
-      },
-      withEarlier: (s) => {
+    const answer = (command: { constructor: { name: string }; input: JsonObject }): unknown => {
+      if (command.constructor.name === "ListTaskDefinitionsCommand") {
         this.asked.push("list");
-        return Promise.resolve(add(s, this.revisions.slice(0, -1)));
-      },
+        return { taskDefinitionArns: this.revisions.map((r) => r.arn) };
+      }
+      const name = String(command.input["taskDefinition"]);
+      const found = name === "api" ? this.revisions.at(-1) : this.revisions.find((r) => r.arn === name);
+      if (name !== "api") this.asked.push(`describe ${name}`);
+      const tags = Object.entries(found?.tags ?? {}).map(([key, value]) => ({ key, value }));
+      return { taskDefinition: found?.taskDefinition, tags };
     };
+    const ecs = { send: (command: never) => Promise.resolve(answer(command)) };
+    return new LiveReader({ ecs } as unknown as AwsClients);
   }
 
   /** Plan `image` as a fresh process would, register if the plan says so; the revision the family settles on. */
