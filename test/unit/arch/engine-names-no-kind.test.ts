@@ -38,7 +38,8 @@ export function kindImportsOfEngine(graph: ReadonlyMap<string, readonly string[]
 }
 
 describe("the engine names no kind", () => {
-  const graph = importGraph(SRC);
+  // Dynamic imports count: a kind module loaded on first use is still a kind the engine names.
+  const graph = importGraph(SRC, { dynamic: true });
 
   it("reads the real tree (a walk that found nothing would prove nothing)", () => {
     expect(graph.get("engine/live-state.ts")).toContain("resources/registry.ts");

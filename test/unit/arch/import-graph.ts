@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-/** Relative imports (`import … from "./x.js"`, `export … from`, `import("./x.js")`) of every .ts file under `root`. */
-export function importGraph(root: string): Map<string, string[]> {
+/**
+ * Relative imports (`import … from "./x.js"`, `export … from`) of every .ts file under `root`; with
+ * `dynamic`, `import("./x.js")` too (what a file depends on, loaded at start or on first use).
+ */
+export function importGraph(root: string, options: { dynamic?: boolean } = {}): Map<string, string[]> {
   const files = readdirSync(root, { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".ts"))
     .map((f) => f.split(path.sep).join("/"));
@@ -12,7 +15,9 @@ export function importGraph(root: string): Map<string, string[]> {
     const text = readFileSync(path.join(root, file), "utf8");
     const targets = new Set<string>();
     // Static imports and re-exports; a dynamic import() is loaded on first use, after every module is defined: no cycle at load.
-    for (const match of text.matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+"(\.[^"]+)"/gms)) {
+    const found = [...text.matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+"(\.[^"]+)"/gms)];
+    if (options.dynamic === true) found.push(...text.matchAll(/\bimport\(\s*"(\.[^"]+)"\s*\)/g));
+    for (const match of found) {
       const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), match[1]!.replace(/\.js$/, ".ts")));
       if (known.has(target)) targets.add(target);
     }
