@@ -33,6 +33,14 @@ const RESYNC_S = 40;
 /** The many-files commit: this many task definitions get a new image (~1 KiB each, past the incremental load's 64 KiB). */
 const MANY = 100;
 const PHASE_TIMEOUT_MS = 20 * 60_000;
+/**
+ * `BENCH_HEAP_SNAPSHOT_DIR=dir`: the controller writes a heap snapshot there (SIGUSR2) the first
+ * time in each phase its heap in use passes `BENCH_HEAP_SNAPSHOT_MIB` (default 60): what it holds
+ * near its peak. Writing one takes seconds and memory of its own: not for the figures.
+ */
+const SNAPSHOT_DIR = process.env["BENCH_HEAP_SNAPSHOT_DIR"];
+const SNAPSHOT_MIB = Number(process.env["BENCH_HEAP_SNAPSHOT_MIB"] ?? 60);
+const DIAGNOSTIC_FLAGS = SNAPSHOT_DIR === undefined ? [] : ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${SNAPSHOT_DIR}`];
 
 type PhaseRow = ProcPhasePeak & {
   phase: string;
@@ -63,6 +71,7 @@ class Measured {
   #callsAtStart: CallCounts = {};
   #heap = 0;
   #external = 0;
+  #snapshotTaken = false;
 
   constructor(
     readonly controller: ControllerProcess,
@@ -75,6 +84,10 @@ class Measured {
   async metrics(): Promise<string> {
     const text = await this.controller.metrics();
     this.#heap = Math.max(this.#heap, metricSum(text, "nodejs_heap_size_used_bytes"));
+    if (SNAPSHOT_DIR !== undefined && !this.#snapshotTaken && this.#heap > SNAPSHOT_MIB * MiB) {
+      this.#snapshotTaken = true;
+      this.controller.child.kill("SIGUSR2");
+    }
     this.#external = Math.max(this.#external, metricSum(text, "nodejs_external_memory_bytes"));
     return text;
   }
@@ -125,6 +138,7 @@ class Measured {
     this.#phaseStart = performance.now();
     this.#heap = 0;
     this.#external = 0;
+    this.#snapshotTaken = false;
   }
 
   stop(): void {
@@ -141,7 +155,7 @@ async function startController(remote: GitRemote, endpoint: string, accountId: s
     interval: "2s",
     resync: `${RESYNC_S}s`,
     script: BIN,
-    nodeFlags: binNodeFlags(),
+    nodeFlags: [...binNodeFlags(), ...DIAGNOSTIC_FLAGS],
     extraArgs: ["--prune"],
     startTimeoutMs: 120_000,
   });
