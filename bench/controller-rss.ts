@@ -15,7 +15,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { awsCallsOf, countsBetween, reconcilesOf } from "../test/e2e/controller-calls.js";
-import { ControllerProcess, GitRemote, metricSum, tempDir } from "../test/e2e/controller-harness.js";
+import { ControllerProcess, GitRemote, metricSum, parsePrometheus, tempDir } from "../test/e2e/controller-harness.js";
 import { fleetAccount } from "../test/e2e/fleet-account.js";
 import { startMoto } from "../test/e2e/moto.js";
 import { compileBench } from "./compile.js";
@@ -40,13 +40,18 @@ const PHASE_TIMEOUT_MS = 20 * 60_000;
  */
 const SNAPSHOT_DIR = process.env["BENCH_HEAP_SNAPSHOT_DIR"];
 const SNAPSHOT_MIB = Number(process.env["BENCH_HEAP_SNAPSHOT_MIB"] ?? 60);
-const DIAGNOSTIC_FLAGS = SNAPSHOT_DIR === undefined ? [] : ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${SNAPSHOT_DIR}`];
+/** `BENCH_CONTROLLER_NODE_ARGS="--flag …"`: node flags to try on top of the bin script's (a trial, not the shipped figure). */
+const DIAGNOSTIC_FLAGS = [
+  ...(SNAPSHOT_DIR === undefined ? [] : ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${SNAPSHOT_DIR}`]),
+  ...(process.env["BENCH_CONTROLLER_NODE_ARGS"] ?? "").split(" ").filter((flag) => flag !== ""),
+];
 
 type PhaseRow = ProcPhasePeak & {
   phase: string;
   wallMs: number;
   /** The highest V8 heap in use (main thread) and memory outside it seen in /metrics during the phase, MiB. */
   heapUsedMiB: number;
+  heapSpacesMiB: Record<string, number>;
   externalMiB: number;
   calls: CallCounts;
   totalCalls: number;
@@ -60,6 +65,15 @@ function parseScale(argv: readonly string[]): FleetScale {
   throw new Error(`${arg}: known scales are 1000 and 100`);
 }
 
+/** prom-client's nodejs_heap_space_size_total_bytes by space, MiB (what V8 has committed for each). */
+function heapSpaces(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const sample of parsePrometheus(text).samples)
+    if (sample.name === "nodejs_heap_space_size_total_bytes" && sample.labels["space"] !== undefined)
+      out[sample.labels["space"]] = Math.round((sample.value / MiB) * 10) / 10;
+  return out;
+}
+
 const sum = (calls: CallCounts) => Object.values(calls).reduce((a, b) => a + b, 0);
 const synced = (text: string) => metricSum(text, "ecs_gitops_resources", { sync: "Synced" });
 
@@ -70,6 +84,8 @@ class Measured {
   #phaseStart = performance.now();
   #callsAtStart: CallCounts = {};
   #heap = 0;
+  /** V8's heap by space (MiB committed) at the sample where the heap in use was highest. */
+  #spaces: Record<string, number> = {};
   #external = 0;
   #snapshotTaken = false;
 
@@ -83,7 +99,8 @@ class Measured {
 
   async metrics(): Promise<string> {
     const text = await this.controller.metrics();
-    this.#heap = Math.max(this.#heap, metricSum(text, "nodejs_heap_size_used_bytes"));
+    const used = metricSum(text, "nodejs_heap_size_used_bytes");
+    if (used > this.#heap) [this.#heap, this.#spaces] = [used, heapSpaces(text)];
     if (SNAPSHOT_DIR !== undefined && !this.#snapshotTaken && this.#heap > SNAPSHOT_MIB * MiB) {
       this.#snapshotTaken = true;
       this.controller.child.kill("SIGUSR2");
@@ -118,6 +135,7 @@ class Measured {
       ...this.#sampler.next(),
       wallMs: Math.round(performance.now() - this.#phaseStart),
       heapUsedMiB: Math.round(this.#heap / MiB),
+      heapSpacesMiB: this.#spaces,
       externalMiB: Math.round(this.#external / MiB),
       calls,
       totalCalls: sum(calls),
@@ -126,7 +144,10 @@ class Measured {
     this.rows.push(row);
     console.log(
       `[bench] ${name}: peak RSS ${row.hwmMiB ?? "?"} MiB (VmHWM; sampled ${row.sampledMiB}), heap ${row.heapUsedMiB} MiB, ` +
-        `external ${row.externalMiB} MiB, ${row.totalCalls} calls, ${(row.wallMs / 1000).toFixed(1)} s, load ${row.loadAverage}`,
+        `external ${row.externalMiB} MiB, ${row.totalCalls} calls, ${(row.wallMs / 1000).toFixed(1)} s, load ${row.loadAverage}` +
+        `\n        V8 committed at the heap's peak: ${Object.entries(row.heapSpacesMiB)
+          .map(([space, mib]) => `${space.replace(/_space$/, "")} ${mib}`)
+          .join(", ")}`,
     );
     this.#begin(awsCallsOf(text));
     return row;
@@ -137,6 +158,7 @@ class Measured {
     this.#callsAtStart = calls;
     this.#phaseStart = performance.now();
     this.#heap = 0;
+    this.#spaces = {};
     this.#external = 0;
     this.#snapshotTaken = false;
   }
