@@ -266,6 +266,7 @@ async function writeResults(scale: FleetScale, rows: readonly PhaseRow[], loadAt
     node: process.version,
     scale,
     binNodeFlags: binNodeFlags(),
+    ...(DIAGNOSTIC_FLAGS.length > 0 ? { extraNodeFlags: DIAGNOSTIC_FLAGS } : {}),
     loadAtStart,
     phases: rows,
   };
