@@ -11,7 +11,7 @@ import type { LoadMemo, ParseBounds } from "./plain-commit.js";
  * work), each with few flow brackets, anchors, aliases or tags and few documents, 4 MiB in all. A 4
  * KiB file of those (flow mappings, aliases, nesting, bad documents) takes 5–30 ms of CPU to parse,
  * several times that on a busy machine, so such a file goes to the worker, as does anything larger
- * (docs/scale.md#incremental-commit-loads). The 4 MiB bound the memory a load takes here (the
+ * (docs/scale.md#incremental-commit-loads). The 4 MiB bounds the memory a load takes here (the
  * 1,000-service fleet's 2,300 manifests are ~2 MB: docs/controller-memory.md).
  */
 export const INCREMENTAL_BOUNDS: ParseBounds = { maxChangedBytes: 4 * 1024 * 1024, maxFileBytes: 4 * 1024, maxMarks: 128, maxDocuments: 8 };
