@@ -18,6 +18,7 @@ import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { applyMotoAccountHeader } from "../src/aws/account-header.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "../test/e2e/moto.js";
 import type { Calibration } from "./calibrate.js";
+import { BENCH_BUILD, compileBench } from "./compile.js";
 import { countDuplicates } from "./duplicates.js";
 import { binNodeFlags } from "./node-flags.js";
 import { DEFAULT_DEPLOY_SIZES, deployTable } from "./deploy-run.js";
@@ -64,21 +65,7 @@ function parseArgs(argv: readonly string[]): Args {
   return { scales, throttle, deploySizes };
 }
 
-const CHILD = path.join(HERE, "..", ".scratch", "bench-build", "bench", "scenario.js");
-
-/**
- * The measured child runs compiled JavaScript, as the controller does in production: a
- * TypeScript loader would add its own thread (~30 MiB) to the RSS being measured.
- */
-async function compileChild(): Promise<void> {
-  const tsc = path.join(HERE, "..", "node_modules", "typescript", "bin", "tsc");
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, [tsc, "-p", path.join(HERE, "tsconfig.child.json")], { stdio: ["ignore", "inherit", "inherit"] });
-    child.once("error", reject);
-    child.once("exit", resolve);
-  });
-  if (code !== 0) throw new Error(`compiling bench/scenario.ts failed (tsc exit ${String(code)})`);
-}
+const CHILD = path.join(BENCH_BUILD, "bench", "scenario.js");
 
 /** Extra node flags for the measured child, e.g. `BENCH_CHILD_NODE_ARGS="--cpu-prof"` when profiling. */
 function childNodeArgs(): string[] {
@@ -248,7 +235,7 @@ function printScale(scale: FleetScale, rows: Row[], main: ScenarioOutput, tuned:
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  await compileChild();
+  await compileBench();
   const moto = await startMoto();
   let failed = false;
   let latency: Calibration["sequential"] | undefined;

@@ -7,27 +7,31 @@ import { loadPlainCommit } from "./plain-commit.js";
 import type { LoadMemo, ParseBounds } from "./plain-commit.js";
 
 /**
- * What the controller's own thread may parse of a commit: changed files of at most 4 KiB (one per
- * slice of work), 64 KiB in all, each with few flow brackets, anchors, aliases or tags and few
- * documents. A 4 KiB file of those (flow mappings, aliases, nesting, bad documents) takes 5–30 ms of
- * CPU to parse, several times that on a busy machine, so such a file goes to the worker, as does
- * anything larger (docs/scale.md#incremental-commit-loads).
+ * What the controller's own thread may parse of a commit: files of at most 4 KiB (one per slice of
+ * work), each with few flow brackets, anchors, aliases or tags and few documents, 4 MiB in all. A 4
+ * KiB file of those (flow mappings, aliases, nesting, bad documents) takes 5–30 ms of CPU to parse,
+ * several times that on a busy machine, so such a file goes to the worker, as does anything larger
+ * (docs/scale.md#incremental-commit-loads). The 4 MiB bounds the memory a load takes here (the
+ * 1,000-service fleet's 2,300 manifests are ~2 MB: docs/controller-memory.md).
  */
-export const INCREMENTAL_BOUNDS: ParseBounds = { maxChangedBytes: 64 * 1024, maxFileBytes: 4 * 1024, maxMarks: 128, maxDocuments: 8 };
+export const INCREMENTAL_BOUNDS: ParseBounds = { maxChangedBytes: 4 * 1024 * 1024, maxFileBytes: 4 * 1024, maxMarks: 128, maxDocuments: 8 };
 
 export type LoadPath = "incremental" | "worker";
 
 /**
- * Loads each commit the controller sees. The first one, a commit past the bounds, a commit of
- * environments and any commit whose settings changed are loaded in full in a worker thread (a
- * pathological commit must not stall /healthz or the queue; the worker bounds its memory too).
- * A plain commit that changes a few small files is loaded here instead: only the changed files
- * are parsed, the others' manifests come from the last load, and the checks across manifests run
- * over the whole set. It spares the worker's isolate and module graph, the controller's peak
- * memory (docs/scale.md#incremental-commit-loads).
+ * Loads each commit the controller sees. A plain commit whose files all pass the bounds is loaded
+ * here, the first one included, file by file in slices: only the files changed since the last load
+ * are parsed (all of them at the first load or when the settings or variables changed), the others'
+ * manifests come from the last load, and the checks across manifests run over the whole set. That
+ * spares the worker thread's isolate, module graph and second copy of the commit, which set the
+ * controller's peak memory (docs/controller-memory.md). A commit past the bounds, a commit of
+ * environments and any commit after a load that failed are loaded in full in a worker thread: a
+ * pathological commit must not stall /healthz or the queue, and the worker bounds its memory too.
  */
 export class CommitLoader {
   #memo: LoadMemo | undefined;
+  /** The last load failed: the next one goes to the worker, whatever it holds. */
+  #failed = false;
   readonly #bounds: ParseBounds;
   readonly #inWorker: typeof loadCommitInWorker;
   /** How the last load ran; `parsed`: the files it parsed. */
@@ -40,16 +44,18 @@ export class CommitLoader {
 
   async load(request: CommitLoadRequest, limits?: CommitLoadLimits): Promise<CommitLoad> {
     this.last = undefined;
-    const quick = this.#memo === undefined ? undefined : await this.#incremental(request, this.#memo);
+    const quick = this.#failed ? undefined : await this.#incremental(request, this.#memo);
     if (quick !== undefined) return quick;
     this.#memo = undefined;
+    this.#failed = true;
     const { memo, ...load } = await this.#inWorker({ ...request, keepMemo: true }, limits);
+    this.#failed = false;
     this.#memo = memo;
     this.last = { path: "worker" };
     return load;
   }
 
-  async #incremental(request: CommitLoadRequest, memo: LoadMemo): Promise<CommitLoad | undefined> {
+  async #incremental(request: CommitLoadRequest, memo: LoadMemo | undefined): Promise<CommitLoad | undefined> {
     // The settings and ignore files are parsed here too: a large one goes to the worker.
     for (const name of [...CONFIG_FILE_NAMES, IGNORE_FILE]) {
       const info = await lstat(path.join(request.root, name)).catch(() => undefined);

@@ -45,7 +45,7 @@ export type PlainLoadOptions = {
   maxCommitBytes?: number | undefined;
   /** The last load's shares: files with the same name and bytes are not parsed again. */
   memo?: LoadMemo | undefined;
-  /** Set for a load in the controller's own thread: undefined when the change is past them, or the memo does not apply. */
+  /** Set for a load in the controller's own thread: undefined when the files to parse (without a memo that applies: all) are past them. */
   bounds?: ParseBounds | undefined;
 };
 
@@ -62,7 +62,6 @@ export async function loadPlainCommit(
   const settings = plainSettings(config, options.defaultCluster);
   if (settings === undefined || !(await lstat(root).catch(() => undefined))?.isDirectory()) return undefined;
   const reuse = options.memo?.fingerprint === settings.fingerprint ? options.memo : undefined;
-  if (options.bounds !== undefined && reuse === undefined) return undefined;
   const read = await readManifestFiles(root, { maxCommitBytes: options.maxCommitBytes });
   // Settings files below the root make it a repository of environments.
   if (read.configs.length > 0) return undefined;

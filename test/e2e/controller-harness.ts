@@ -221,6 +221,8 @@ export type ControllerRun = {
   env?: Readonly<Record<string, string>>;
   /** Node flags before the script (the bin script's memory flags, for a benchmark run as shipped). */
   nodeFlags?: readonly string[];
+  /** Compiled JavaScript entry to run instead of src/cli/main.ts through tsx (a benchmark of the bin as shipped). */
+  script?: string;
 };
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null; /** From the signal to the exit. */ ms: number };
@@ -259,7 +261,8 @@ export class ControllerProcess {
   }
 
   static async start(run: ControllerRun): Promise<ControllerProcess> {
-    const args = [...(run.nodeFlags ?? []), "--import", "tsx", CLI_MAIN, "run", "--repo", run.repo, "--endpoint-url", run.endpoint];
+    const entry = run.script === undefined ? ["--import", "tsx", CLI_MAIN] : [run.script];
+    const args = [...(run.nodeFlags ?? []), ...entry, "run", "--repo", run.repo, "--endpoint-url", run.endpoint];
     args.push("--region", MOTO_REGION);
     args.push(
       "--port",

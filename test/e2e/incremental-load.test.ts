@@ -16,8 +16,9 @@ import type { MotoServer } from "./moto.js";
 
 /*
  * The controller's commit loads (docs/scale.md#incremental-commit-loads), end to end: a real
- * `ecs-gitops run` process and a real git remote. The first commit loads in the worker thread; a
- * push that changes one small file loads incrementally, and what it changed reaches AWS.
+ * `ecs-gitops run` process and a real git remote. The first commit, small plain files, loads on the
+ * controller's thread without a worker (docs/controller-memory.md#full-loads-on-the-controllers-thread);
+ * a push that changes one small file loads incrementally, and what it changed reaches AWS.
  */
 
 let moto: MotoServer;
@@ -39,7 +40,7 @@ afterAll(async () => {
 });
 
 describe("the controller's commit loads", () => {
-  it("loads the first commit in the worker and a one-file change incrementally, then applies it", async (context) => {
+  it("loads the first commit on its own thread and a one-file change incrementally, then applies it", async (context) => {
     const accountId = newAccountId();
     process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] = accountId;
     const ecs = ecsFor(moto.endpoint, accountId);
@@ -58,7 +59,7 @@ describe("the controller's commit loads", () => {
     });
     context.onTestFailed(() => console.log(controller.tail()));
     const first = await controller.waitForLog("the first commit", (l) => l.msg === "new commit: reconciling", 60_000);
-    expect(first["load"]).toBe("worker");
+    expect(first["load"]).toBe("incremental");
     const revisions = async () => (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "app-01" }))).taskDefinitionArns ?? [];
     await waitFor("app-01 registered", async () => (await revisions()).length === 1, { timeoutMs: 60_000, intervalMs: 250 });
 

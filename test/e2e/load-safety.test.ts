@@ -164,7 +164,11 @@ describe("the controller loading hostile commits", () => {
     { timeout: 90_000 },
     async () => {
       const world = await createWorld(endpoint);
-      // Every load times out: what a commit too heavy for the loader's bounds does.
+      // A file past the screen sends the commit to the worker (small plain files load on the
+      // controller's thread), and every worker load times out: what a commit too heavy for the
+      // loader's bounds does.
+      await writeFile(path.join(world.dir, "padded.yaml"), `# padding\n`.repeat(1_000));
+      await commitAll(world.dir, "a file past the screen");
       const run = await runController(world, { resyncMs: 500, commitLoadLimits: { timeoutMs: 1, maxHeapMb: 384 } });
       try {
         const head = (await git(world.dir, "rev-parse", "HEAD")).trim();
