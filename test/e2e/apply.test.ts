@@ -1,18 +1,16 @@
-import type { ECSClient } from "@aws-sdk/client-ecs";
 import {
   CreateServiceCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   RegisterTaskDefinitionCommand,
 } from "@aws-sdk/client-ecs";
-import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { ListTargetsByRuleCommand, DescribeRuleCommand } from "@aws-sdk/client-eventbridge";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { editFile } from "./desired-repo.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
-import type { DefaultNetwork } from "./moto.js";
 import { examplesAccount } from "../support/examples-account.js";
+import type { ExamplesAccount } from "../support/examples-account.js";
 import { syncOnce } from "../support/sync-once.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
@@ -21,22 +19,11 @@ process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
 const endpoint = inject("motoEndpoint");
 
 /** One account per scenario, so scenarios are independent and may run in parallel. */
-async function account(): Promise<{
-  accountId: string;
-  network: DefaultNetwork;
-  ecs: ECSClient;
-  events: EventBridgeClient;
-  dir: string;
-  options: OneShotOptions;
-}> {
-  const { accountId, network, ecs, events, dir } = await examplesAccount(endpoint);
+async function account(): Promise<ExamplesAccount & { options: OneShotOptions }> {
+  const account = await examplesAccount(endpoint);
   return {
-    accountId,
-    network,
-    ecs,
-    events,
-    dir,
-    options: { path: dir, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops" },
+    ...account,
+    options: { path: account.dir, region: MOTO_REGION, endpoint, accountIdHeader: account.accountId, owner: "ecs-gitops" },
   };
 }
 
