@@ -3,7 +3,8 @@ import { describeTaskDefinition, listTagsForResource } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import { EcsGitopsError, isEcsGitopsError } from "../errors.js";
 import type { ResourceKey } from "../manifests/types.js";
-import { ADOPT_ANNOTATION, quoteOrAbsent } from "../resources/common/plan-util.js";
+import { ANNOTATION } from "../manifests/annotations.js";
+import { quoteOrAbsent } from "../resources/common/plan-util.js";
 import { repoOfSource } from "../resources/common/source-tag.js";
 import { isNotOurs, ownershipOf, tagListToMap } from "../resources/common/tags.js";
 import type { TagMap } from "../resources/common/tags.js";
@@ -42,7 +43,7 @@ export async function checkWriteGuard(aws: AwsClients, key: ResourceKey, guard: 
     "NotOwned",
     `${where}: it is not owned by "${guard.owner}" (tag ${OWNER_TAG} is ${quoteOrAbsent(tags[OWNER_TAG])}): ` +
       `someone else made or retagged it since it was read, so nothing was written. ` +
-      `To manage it, add the annotation ${ADOPT_ANNOTATION}: "true"; otherwise ` +
+      `To manage it, add the annotation ${ANNOTATION.adopt}: "true"; otherwise ` +
       `choose another metadata.name.`,
     { where: key },
   );

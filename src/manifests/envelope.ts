@@ -1,15 +1,5 @@
-import {
-  ADOPT_ANNOTATION,
-  ANNOTATIONS,
-  IGNORE_ANNOTATION,
-  PRUNE_ANNOTATION,
-  PRUNE_ANNOTATION_VALUES,
-  SELF_HEAL_ANNOTATION,
-  SYNC_ANNOTATION,
-  UNSUPPORTED_ANNOTATIONS,
-} from "./annotations.js";
+import { ANNOTATION, ANNOTATIONS, PRUNE_ANNOTATION_VALUES, UNSUPPORTED_ANNOTATIONS } from "./annotations.js";
 import { restartedAtProblem } from "./restarted-at.js";
-import { RESTARTED_AT_ANNOTATION } from "./annotations.js";
 import { emptyMap, isJsonObject, own } from "../json.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { problem } from "./parse.js";
@@ -37,7 +27,7 @@ const TOP_FIELDS = ["apiVersion", "kind", "metadata", "spec", "hooks"];
 const METADATA_FIELDS = ["name", "labels", "annotations"];
 export { ANNOTATIONS, UNSUPPORTED_ANNOTATIONS };
 // Read as `=== "true"`: any other spelling ("True", "yes") would silently mean false.
-const BOOLEAN_ANNOTATIONS: readonly string[] = [ADOPT_ANNOTATION, SELF_HEAL_ANNOTATION, SYNC_ANNOTATION];
+const BOOLEAN_ANNOTATIONS: readonly string[] = [ANNOTATION.adopt, ANNOTATION.selfHeal, ANNOTATION.sync];
 /** AWS allows 50 tags per resource; the controller's own ownership tags take some of them. */
 export const AWS_MAX_TAGS = 50;
 export const RESERVED_TAG_COUNT = 5;
@@ -122,7 +112,7 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
         add(["metadata", "annotations", key], "InvalidValue", `annotation "${key}" is not supported yet: it would do nothing. Remove it`);
       } else if (key.startsWith("ecs-gitops/") && !(ANNOTATIONS as readonly string[]).includes(key)) {
         add(["metadata", "annotations", key], "UnknownField", `unknown annotation "${key}"${suggest(key, ANNOTATIONS)}`);
-      } else if (key === PRUNE_ANNOTATION && !PRUNE_ANNOTATION_VALUES.includes(annotations[key] ?? "")) {
+      } else if (key === ANNOTATION.prune && !PRUNE_ANNOTATION_VALUES.includes(annotations[key] ?? "")) {
         add(
           ["metadata", "annotations", key],
           "InvalidValue",
@@ -135,9 +125,9 @@ export function readEnvelope(doc: ParsedDocument): { envelope?: Envelope; proble
           `annotation "${key}" must be "true" or "false", got ${quoted(annotations[key])}`,
         );
       }
-      const restartProblem = key === RESTARTED_AT_ANNOTATION ? restartedAtProblem(kind, annotations[key] ?? "") : undefined;
+      const restartProblem = key === ANNOTATION.restartedAt ? restartedAtProblem(kind, annotations[key] ?? "") : undefined;
       if (restartProblem !== undefined) add(["metadata", "annotations", key], "InvalidValue", restartProblem);
-      if (key === IGNORE_ANNOTATION && kind !== undefined) {
+      if (key === ANNOTATION.ignoreDifferences && kind !== undefined) {
         for (const text of (annotations[key] ?? "").split(/[,\n]/)) {
           const segments = parseIgnorePath(text);
           if (segments.length === 0 || schemaHasPath(kind, segments)) continue;

@@ -1,3 +1,5 @@
+import { ANNOTATION } from "./annotations.js";
+
 // xref: ECS TagResource — tag values are up to 256 letters, digits, spaces and _ . : / = + - @.
 const TAG_VALUE = /^[\p{L}\p{N}\s_.:/=+\-@]{1,256}$/u;
 
@@ -7,10 +9,10 @@ const TAG_VALUE = /^[\p{L}\p{N}\s_.:/=+\-@]{1,256}$/u;
  */
 export function restartedAtProblem(kind: string | undefined, value: string): string | undefined {
   if (kind !== undefined && kind !== "Service")
-    return `annotation "ecs-gitops/restartedAt" restarts services only: on a ${kind} it would do nothing. Remove it`;
+    return `annotation "${ANNOTATION.restartedAt}" restarts services only: on a ${kind} it would do nothing. Remove it`;
   if (!TAG_VALUE.test(value))
     return (
-      `annotation "ecs-gitops/restartedAt" must be a timestamp such as "2025-06-01T10:00:00Z" ` +
+      `annotation "${ANNOTATION.restartedAt}" must be a timestamp such as "2025-06-01T10:00:00Z" ` +
       `(up to 256 letters, digits, spaces and _ . : / = + - @)`
     );
   return undefined;

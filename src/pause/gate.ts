@@ -1,4 +1,4 @@
-import { syncDisabled, SYNC_ANNOTATION } from "../manifests/annotations.js";
+import { syncDisabled, ANNOTATION } from "../manifests/annotations.js";
 import type { Manifest } from "../manifests/types.js";
 import { pluginFor } from "../resources/registry.js";
 import { windowBlocks } from "./sync-windows.js";
@@ -17,7 +17,7 @@ export type PauseInputs = {
 
 /** The first of: the resource's own annotation, an operator's suspend, a sync window. */
 export function pausedFor(manifest: Manifest, inputs: PauseInputs): Paused | undefined {
-  if (syncDisabled(manifest)) return { reason: "SyncDisabled", message: `${SYNC_ANNOTATION} is "false": observe only` };
+  if (syncDisabled(manifest)) return { reason: "SyncDisabled", message: `${ANNOTATION.sync} is "false": observe only` };
   if (inputs.isSuspended(manifest.key)) return { reason: "Suspended", message: "suspended (`ecs-gitops resume` lifts it)" };
   const { kind, name, key } = manifest;
   const target = { kind, name, key, clusters: pluginFor(manifest).clusters(manifest, inputs.defaultCluster) };

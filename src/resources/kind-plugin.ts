@@ -178,3 +178,17 @@ export const NO_ROLLOUT = {
   interruptedDeploy: () => false,
   rolledBack: () => false,
 } as const satisfies Pick<KindPlugin<string>, "healthAfterApply" | "interruptedDeploy" | "rolledBack">;
+
+/**
+ * The facts of a kind that is configuration only, rolling out no tasks itself (NO_ROLLOUT): its
+ * writes answer with no state to compare (nothing seen afterwards can be told from a hand change),
+ * the dashboard shows nothing beyond its plan, it has no day-2 operations, and prune reads none of
+ * it, so one whose manifest leaves git stays (docs/prune.md).
+ */
+export const CONFIGURATION_ONLY = {
+  ...NO_ROLLOUT,
+  residueChanges: () => undefined,
+  runtime: () => undefined,
+  prune: undefined,
+  operations: undefined,
+} as const satisfies Pick<KindPlugin<string>, keyof typeof NO_ROLLOUT | "residueChanges" | "runtime" | "prune" | "operations">;

@@ -34,6 +34,11 @@ export type KindWrite = {
 /** A kind's writes by operation; only SDK commands src/aws can send (src/aws/sdk-command.ts) compile. */
 export type KindWrites = { readonly [Operation in AwsWriteOperation]?: KindWrite };
 
+/** One write's declaration; `stale` left out: nothing the reader caches changes with it. */
+export function kindWrite(throttle: ThrottleCategory | undefined, retry: WriteRetry, stale?: WriteStaleness): KindWrite {
+  return { throttle, retry, stale };
+}
+
 /** The string at `key`, if any. */
 export function stringAt(object: JsonObject, key: string): string | undefined {
   const value = object[key];

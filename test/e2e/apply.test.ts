@@ -2,19 +2,16 @@ import {
   CreateServiceCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  ECSClient,
   RegisterTaskDefinitionCommand,
-  CreateClusterCommand,
 } from "@aws-sdk/client-ecs";
-import { EventBridgeClient, ListTargetsByRuleCommand, DescribeRuleCommand } from "@aws-sdk/client-eventbridge";
+import { ListTargetsByRuleCommand, DescribeRuleCommand } from "@aws-sdk/client-eventbridge";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { destroyAwsClients } from "../../src/aws/index.js";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import type { OneShotOptions } from "../../src/engine/one-shot.js";
-import { copyExamples, editFile } from "./desired-repo.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
-import type { DefaultNetwork } from "./moto.js";
+import { editFile } from "./desired-repo.js";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
+import { examplesAccount } from "../support/examples-account.js";
+import type { ExamplesAccount } from "../support/examples-account.js";
+import { syncOnce } from "../support/sync-once.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
 process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
@@ -22,49 +19,12 @@ process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
 const endpoint = inject("motoEndpoint");
 
 /** One account per scenario, so scenarios are independent and may run in parallel. */
-async function account(): Promise<{
-  accountId: string;
-  network: DefaultNetwork;
-  ecs: ECSClient;
-  events: EventBridgeClient;
-  dir: string;
-  options: OneShotOptions;
-}> {
-  const accountId = newAccountId();
-  const network = await defaultNetwork(endpoint, accountId);
-  const config = { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS };
-  const ecs = new ECSClient(config);
-  const events = new EventBridgeClient(config);
-  applyMotoAccountHeader(ecs.middlewareStack, accountId);
-  applyMotoAccountHeader(events.middlewareStack, accountId);
-  await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-  const dir = await copyExamples(network);
+async function account(): Promise<ExamplesAccount & { options: OneShotOptions }> {
+  const account = await examplesAccount(endpoint);
   return {
-    accountId,
-    network,
-    ecs,
-    events,
-    dir,
-    options: { path: dir, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops" },
+    ...account,
+    options: { path: account.dir, region: MOTO_REGION, endpoint, accountIdHeader: account.accountId, owner: "ecs-gitops" },
   };
-}
-
-/** plan + apply once; returns what was planned, done, and the AWS calls it cost. */
-async function sync(options: OneShotOptions) {
-  const plan = await planOnce(options);
-  try {
-    expect(plan.problems.filter((p) => p.severity === "error")).toEqual([]);
-    const outcomes = await applyOnce(plan);
-    const calls = plan.calls.snapshot();
-    const writes = Object.fromEntries(
-      Object.entries(calls.byOperation)
-        .filter(([, s]) => s.kind === "write")
-        .map(([op, s]) => [op, s.calls]),
-    );
-    return { actions: plan.actions, outcomes, calls, writes };
-  } finally {
-    destroyAwsClients(plan.aws);
-  }
 }
 
 describe("apply examples/ on moto_server", () => {
@@ -74,7 +34,7 @@ describe("apply examples/ on moto_server", () => {
   });
 
   it("creates everything in an empty account, then converges to zero writes", async () => {
-    const first = await sync(world.options);
+    const first = await syncOnce(world.options);
     expect(first.outcomes.map((o) => [o.key, o.outcome])).toEqual([
       ["TaskDefinition/nightly-report", "applied"],
       ["TaskDefinition/web", "applied"],
@@ -87,9 +47,9 @@ describe("apply examples/ on moto_server", () => {
 
     // moto ignores some CreateService fields (deploymentConfiguration, placement, ...: docs/moto.md#createservice-ignores-some-fields),
     // so the second run may legitimately set them once with UpdateService; nothing else.
-    const second = await sync(world.options);
+    const second = await syncOnce(world.options);
     expect(Object.keys(second.writes).filter((op) => op !== "ecs:UpdateService")).toEqual([]);
-    const third = await sync(world.options);
+    const third = await syncOnce(world.options);
     expect(third.calls.writes).toBe(0);
     expect(third.actions.every((a) => a.type === "noop")).toBe(true);
 
@@ -124,24 +84,24 @@ describe("apply examples/ on moto_server", () => {
 
   it("registers exactly one revision and updates one service when an image changes", async () => {
     await editFile(world.dir, "web/task-definition.yaml", (t) => t.replace("shop/web:1.4.2", "shop/web:1.5.0"));
-    const run = await sync(world.options);
+    const run = await syncOnce(world.options);
     // The service manifest did not change, so its spec-hash tag stands: no TagResource.
     expect(run.writes).toEqual({ "ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1 });
     const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web"], include: ["TAGS"] }));
     expect(services?.[0]?.taskDefinition).toBe(`arn:aws:ecs:${MOTO_REGION}:${world.accountId}:task-definition/web:2`);
-    expect((await sync(world.options)).calls.writes).toBe(0);
+    expect((await syncOnce(world.options)).calls.writes).toBe(0);
   });
 
   it("updates only the service, and retags its spec hash, when only desiredCount changes", async () => {
     await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 5"));
-    const run = await sync(world.options);
+    const run = await syncOnce(world.options);
     // The service manifest changed in git, so its spec-hash tag moves with one TagResource (which
     // carries the revision tag too); that is how the reconciler tells this deploy from drift.
     expect(run.writes).toEqual({ "ecs:UpdateService": 1, "ecs:TagResource": 1 });
     const { services } = await world.ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"], include: ["TAGS"] }));
     expect(services?.[0]?.desiredCount).toBe(5);
     // The new spec hash was written: the next run sees neither a pending deploy nor drift.
-    expect((await sync(world.options)).calls.writes).toBe(0);
+    expect((await syncOnce(world.options)).calls.writes).toBe(0);
   });
 
   it("adds a target with PutTargets and removes it again with RemoveTargets, retagging the spec hash each time", async () => {
@@ -155,14 +115,14 @@ describe("apply examples/ on moto_server", () => {
       );
     await editFile(world.dir, "nightly-report/scheduled-rule.yaml", second);
     // Each edit changes the rule manifest, so its spec-hash tag moves with one events:TagResource.
-    expect((await sync(world.options)).writes).toEqual({ "events:PutTargets": 1, "events:TagResource": 1 });
+    expect((await syncOnce(world.options)).writes).toEqual({ "events:PutTargets": 1, "events:TagResource": 1 });
     await editFile(world.dir, "nightly-report/scheduled-rule.yaml", (t) =>
       t.replace(/    - id: report-eu\n(      .*\n|          .*\n)+?(?=    - id: report\n)/, ""),
     );
-    expect((await sync(world.options)).writes).toEqual({ "events:RemoveTargets": 1, "events:TagResource": 1 });
+    expect((await syncOnce(world.options)).writes).toEqual({ "events:RemoveTargets": 1, "events:TagResource": 1 });
     const { Targets } = await world.events.send(new ListTargetsByRuleCommand({ Rule: "nightly-report" }));
     expect(Targets?.map((t) => t.Id)).toEqual(["report"]);
-    expect((await sync(world.options)).calls.writes).toBe(0);
+    expect((await syncOnce(world.options)).calls.writes).toBe(0);
   });
 });
 
@@ -180,7 +140,7 @@ describe("resources ecs-gitops does not own", () => {
         desiredCount: 1,
       }),
     );
-    const run = await sync(world.options);
+    const run = await syncOnce(world.options);
     const worker = run.outcomes.find((o) => o.key === "Service/shop/worker");
     expect(worker).toMatchObject({ outcome: "blocked" });
     expect(run.writes["ecs:UpdateService"]).toBeUndefined();

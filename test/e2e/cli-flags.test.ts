@@ -1,12 +1,13 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CreateClusterCommand, DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { runCli } from "../../src/cli/main.js";
-import { copyExamples, editFile } from "./desired-repo.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { cli } from "../support/cli.js";
+import { cliAccount } from "../support/cli-account.js";
+import type { CliAccount } from "../support/cli-account.js";
+import { editFile } from "./desired-repo.js";
 
 /*
  * Each flag of diff, apply and export, run through the real command line against moto_server,
@@ -15,13 +16,6 @@ import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./m
  */
 
 const endpoint = inject("motoEndpoint");
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
-  return { code, out, err };
-}
 
 async function filesBelow(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -32,7 +26,7 @@ async function filesBelow(dir: string): Promise<string[]> {
 }
 
 describe("flags of diff, apply and export have an effect", () => {
-  const saved = { ...process.env };
+  let account: CliAccount;
   let dir: string;
   let ecs: ECSClient;
   const aws = () => ["--endpoint-url", endpoint, "--aws-rate-limit", "off"];
@@ -42,24 +36,12 @@ describe("flags of diff, apply and export have an effect", () => {
     (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }))).services?.[0]?.desiredCount;
 
   beforeAll(async () => {
-    const accountId = newAccountId();
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      AWS_REGION: MOTO_REGION,
-      ECS_GITOPS_TEST_ACCOUNT_ID: accountId,
-    });
-    ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-    dir = await copyExamples(await defaultNetwork(endpoint, accountId));
+    account = await cliAccount(endpoint);
+    ({ ecs, dir } = account);
     await cli("apply", dir, ...aws());
     await cli("apply", dir, ...aws()); // moto drops some CreateService fields: converge once
   });
-  afterAll(() => {
-    ecs.destroy();
-    process.env = saved;
-  });
+  afterAll(() => account.close());
 
   it("validate, render, diff and apply --env pick one environment of a repository (a name under envs/ or a folder)", async () => {
     const envs = path.join(dir, "environments");

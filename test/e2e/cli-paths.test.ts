@@ -1,49 +1,32 @@
 import { cp, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CreateClusterCommand, DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { runCli } from "../../src/cli/main.js";
-import { copyExamples, editFile } from "./desired-repo.js";
+import { cli } from "../support/cli.js";
+import { cliAccount } from "../support/cli-account.js";
+import type { CliAccount } from "../support/cli-account.js";
+import { editFile } from "./desired-repo.js";
 import { git } from "./git.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
 
 const endpoint = inject("motoEndpoint");
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
-  return { code, out, err };
-}
-
 describe("diff and apply on a subfolder or a single file of a repository", () => {
-  const saved = { ...process.env };
+  let account: CliAccount;
   let repo: string;
   let ecs: ECSClient;
   beforeAll(async () => {
-    const accountId = newAccountId();
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      AWS_REGION: MOTO_REGION,
-      ECS_GITOPS_TEST_ACCOUNT_ID: accountId,
-    });
-    ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
+    account = await cliAccount(endpoint);
+    ecs = account.ecs;
     // The manifests live in a folder of the repository, not at its root.
     repo = await mkdtemp(path.join(tmpdir(), "ecs-gitops-paths-"));
-    await cp(await copyExamples(await defaultNetwork(endpoint, accountId)), path.join(repo, "deploy", "prod"), { recursive: true });
+    await cp(account.dir, path.join(repo, "deploy", "prod"), { recursive: true });
     await git(repo, "init", "-q");
     await git(repo, "add", ".");
     await git(repo, "commit", "-qm", "manifests");
   });
-  afterAll(() => {
-    ecs.destroy();
-    process.env = saved;
-  });
+  afterAll(() => account.close());
 
   it("tags the source relative to the repository root and shows no change from a subfolder or a file", async () => {
     const manifests = path.join(repo, "deploy", "prod");

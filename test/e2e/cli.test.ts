@@ -1,39 +1,19 @@
-import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { runCli } from "../../src/cli/main.js";
-import { copyExamples, editFile } from "./desired-repo.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { cli } from "../support/cli.js";
+import { cliAccount } from "../support/cli-account.js";
+import type { CliAccount } from "../support/cli-account.js";
+import { editFile } from "./desired-repo.js";
 
 const endpoint = inject("motoEndpoint");
 
-/** Run the real CLI in-process; returns the exit code and what it printed. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
-  return { code, out, err };
-}
-
 describe("ecs-gitops diff and apply against moto_server", () => {
-  const saved = { ...process.env };
+  let account: CliAccount;
   let dir: string;
   beforeAll(async () => {
-    const accountId = newAccountId();
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      AWS_REGION: MOTO_REGION,
-      ECS_GITOPS_TEST_ACCOUNT_ID: accountId,
-    });
-    const ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-    dir = await copyExamples(await defaultNetwork(endpoint, accountId));
+    account = await cliAccount(endpoint);
+    dir = account.dir;
   });
-  afterAll(() => {
-    process.env = saved;
-  });
+  afterAll(() => account.close());
 
   it("exits 1 with a readable plan while changes are pending, 0 once applied", async () => {
     const before = await cli("diff", dir, "--endpoint-url", endpoint);

@@ -1,5 +1,5 @@
 import { createServer, request } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback } from "../support/http-proxy.js";
 
 /**
  * A real HTTP proxy in front of moto_server that forwards everything and fixes one thing:
@@ -39,13 +39,5 @@ export async function codeDeployTimeProxy(target: string): Promise<{ url: string
       forward.end(Buffer.concat(chunks));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { url: await listenOnLoopback(server), close: () => closeServer(server) };
 }

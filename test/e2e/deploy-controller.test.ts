@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
+import { cli as runCaptured } from "../support/cli.js";
 import type { StatusDocument } from "../../src/state/status.js";
 import { killAllControllers, serviceTaskDefinition, waitFor } from "./controller-harness.js";
 import type { ControllerProcess } from "./controller-harness.js";
@@ -23,15 +23,7 @@ let moto: MotoServer;
 let receiver: { server: Server; url: string; events: string[] };
 const saved = { ...process.env };
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli([...argv, "--endpoint-url", moto.endpoint, "--aws-rate-limit", "off"], {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => runCaptured(...argv, "--endpoint-url", moto.endpoint, "--aws-rate-limit", "off");
 
 async function startReceiver(): Promise<{ server: Server; url: string; events: string[] }> {
   const events: string[] = [];

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
 import { readOwnedResource, restartResource } from "../../src/engine/service-ops.js";
 import { FaultProxy } from "./fault-proxy.js";
-import { runCli } from "../../src/cli/main.js";
+import { cli as runCaptured } from "../support/cli.js";
 import { applyOnceWithWrites, planOnce } from "../../src/engine/one-shot.js";
 import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { createCluster, ecsFor, tempDir, writeLargeRepo } from "./controller-harness.js";
@@ -21,15 +21,7 @@ const endpoint = inject("motoEndpoint");
 const saved = { ...process.env };
 const KEY = "Service/shop/app-00";
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli([...argv, "--endpoint-url", endpoint, "--aws-rate-limit", "off"], {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => runCaptured(...argv, "--endpoint-url", endpoint, "--aws-rate-limit", "off");
 
 type World = { dir: string; ecs: ECSClient; options: OneShotOptions };
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import nock from "nock";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { destroyAwsClients } from "../../src/aws/index.js";
-import { runCli } from "../../src/cli/main.js";
+import { cli } from "../support/cli.js";
 import { applyOnceWithWrites, planOnce } from "../../src/engine/one-shot.js";
 import { followRollouts, rolloutTargets } from "../../src/engine/rollout.js";
 import { createCluster, ecsFor, tempDir, writeLargeRepo } from "./controller-harness.js";
@@ -20,13 +20,6 @@ import type { MotoServer } from "./moto.js";
 const sharedEndpoint = inject("motoEndpoint");
 let completing: MotoServer;
 const saved = { ...process.env };
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
-  return { code, out, err };
-}
 
 /** A fresh account with cluster `shop` and a repo of one family used by `services` services. */
 async function world(endpoint: string, services: number): Promise<{ dir: string; accountId: string }> {

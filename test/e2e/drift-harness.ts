@@ -5,17 +5,16 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { Controller } from "../../src/controller/controller.js";
 import { createLogger } from "../../src/controller/log.js";
 import type { CommitLoadLimits } from "../../src/source/commit-load.js";
 import type { StatusDocument } from "../../src/state/status.js";
-import { copyExamples } from "./desired-repo.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { MOTO_REGION } from "./moto.js";
 import type { DefaultNetwork } from "./moto.js";
 import { git } from "./git.js";
+import { examplesAccount } from "../support/examples-account.js";
 export { git };
 
 /*
@@ -60,15 +59,7 @@ export type World = {
 };
 
 export async function createWorld(endpoint: string): Promise<World> {
-  const accountId = newAccountId();
-  const network = await defaultNetwork(endpoint, accountId);
-  const config = { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, maxAttempts: 1 };
-  const ecs = new ECSClient(config);
-  const events = new EventBridgeClient(config);
-  applyMotoAccountHeader(ecs.middlewareStack, accountId);
-  applyMotoAccountHeader(events.middlewareStack, accountId);
-  await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-  const dir = await copyExamples(network);
+  const { accountId, network, ecs, events, dir, destroy } = await examplesAccount(endpoint, { maxAttempts: 1 });
   await git(dir, "init", "--quiet", "-b", "main");
   await commitAll(dir, "examples");
   const prefix = `arn:aws:ecs:${MOTO_REGION}:${accountId}`;
@@ -85,8 +76,7 @@ export async function createWorld(endpoint: string): Promise<World> {
       service: (name) => `${prefix}:service/shop/${name}`,
     },
     close: async () => {
-      ecs.destroy();
-      events.destroy();
+      destroy();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -200,6 +190,22 @@ export type RunOptions = {
   /** The controller's wall clock; unset: the system clock. */
   now?: () => Date;
 };
+
+/** Runs `body` against a fresh world and a controller following it; both are stopped afterwards, however `body` ends. */
+export async function withController(
+  endpoint: string,
+  options: RunOptions,
+  body: (world: World, run: ControllerRun) => Promise<void>,
+): Promise<void> {
+  const world = await createWorld(endpoint);
+  const run = await runController(world, options);
+  try {
+    await body(world, run);
+  } finally {
+    await run.stop();
+    await world.close();
+  }
+}
 
 /** The controller in-process against `world`, logging at debug level into memory. */
 export async function runController(world: World, options: RunOptions): Promise<ControllerRun> {

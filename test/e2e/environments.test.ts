@@ -1,12 +1,16 @@
 import path from "node:path";
-import { CreateClusterCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
-import { DescribeRuleCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { DescribeRuleCommand } from "@aws-sdk/client-eventbridge";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { runCli } from "../../src/cli/main.js";
-import { copyExamples, editFile } from "./desired-repo.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { cli } from "../support/cli.js";
+import { cliAccount } from "../support/cli-account.js";
+import type { CliAccount } from "../support/cli-account.js";
+import { editFile } from "./desired-repo.js";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
 
 /*
  * examples/environments (a base and two environments) through the real command line against
@@ -16,13 +20,6 @@ import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./m
 
 const endpoint = inject("motoEndpoint");
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
-  return { code, out, err };
-}
-
 type Outcome = { key: string; outcome: string };
 const changedKeys = (json: string) =>
   (JSON.parse(json) as { actions: { key: string; type: string }[] }).actions
@@ -31,7 +28,7 @@ const changedKeys = (json: string) =>
     .sort();
 
 describe("environments: base + staging + prod of examples/environments", () => {
-  const saved = { ...process.env };
+  let account: CliAccount;
   let root: string;
   let ecs: ECSClient;
   let events: EventBridgeClient;
@@ -43,27 +40,15 @@ describe("environments: base + staging + prod of examples/environments", () => {
     (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }))).taskDefinition?.containerDefinitions?.[0];
 
   beforeAll(async () => {
-    const accountId = newAccountId();
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      AWS_REGION: MOTO_REGION,
-      ECS_GITOPS_TEST_ACCOUNT_ID: accountId,
-      IMAGE_TAG: "1.4.2",
-    });
-    const config = { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS };
-    ecs = new ECSClient(config);
-    events = new EventBridgeClient(config);
-    ssm = new SSMClient(config);
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    applyMotoAccountHeader(events.middlewareStack, accountId);
-    applyMotoAccountHeader(ssm.middlewareStack, accountId);
-    await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-    root = path.join(await copyExamples(await defaultNetwork(endpoint, accountId)), "environments");
+    account = await cliAccount(endpoint, { IMAGE_TAG: "1.4.2" });
+    ({ ecs, events } = account);
+    ssm = new SSMClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+    applyMotoAccountHeader(ssm.middlewareStack, account.accountId);
+    root = path.join(account.dir, "environments");
   });
   afterAll(() => {
-    for (const client of [ecs, events, ssm]) client.destroy();
-    process.env = saved;
+    ssm.destroy();
+    account.close();
   });
 
   it("renders, validates and applies each environment to its own resources; a second apply writes nothing", async () => {

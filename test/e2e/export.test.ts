@@ -22,35 +22,19 @@ import { destroyAwsClients } from "../../src/aws/index.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { runExport } from "../../src/cli/commands/export.js";
 import type { ExportFlags } from "../../src/cli/commands/export.js";
-import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
+import { planOnce } from "../../src/engine/one-shot.js";
 import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { loadDesiredState } from "../../src/resources/load.js";
 import { OWNER_TAG, REVISION_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../src/resources/types.js";
 import { copyExamples } from "./desired-repo.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { syncOnce } from "../support/sync-once.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
 process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
 
 const endpoint = inject("motoEndpoint");
 const OWNERSHIP_TAGS = [OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG, REVISION_TAG];
-
-/** plan + apply once; the plan, the outcomes and the AWS writes it cost by operation. */
-async function sync(options: OneShotOptions) {
-  const plan = await planOnce(options);
-  try {
-    expect(plan.problems.filter((p) => p.severity === "error")).toEqual([]);
-    const outcomes = await applyOnce(plan);
-    const writes = Object.fromEntries(
-      Object.entries(plan.calls.snapshot().byOperation)
-        .filter(([, s]) => s.kind === "write")
-        .map(([op, s]) => [op, s.calls]),
-    );
-    return { actions: plan.actions, outcomes, writes };
-  } finally {
-    destroyAwsClients(plan.aws);
-  }
-}
 
 function capture() {
   const out: string[] = [];
@@ -89,8 +73,8 @@ describe("export on moto_server: onboarding resources ecs-gitops did not create"
       await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
       const examples = await copyExamples(await defaultNetwork(endpoint, accountId));
       // moto drops some CreateService fields (docs/moto.md#createservice-ignores-some-fields): run 2 sets them, run 3 writes nothing.
-      for (let run = 0; run < 3; run++) await sync(options(examples));
-      expect((await sync(options(examples))).writes).toEqual({});
+      for (let run = 0; run < 3; run++) await syncOnce(options(examples));
+      expect((await syncOnce(options(examples))).writes).toEqual({});
 
       const tdArns = (await ecs.send(new ListTaskDefinitionsCommand({}))).taskDefinitionArns ?? [];
       expect(tdArns).toHaveLength(3);
@@ -159,11 +143,11 @@ describe("export on moto_server: onboarding resources ecs-gitops did not create"
       destroyAwsClients(plan.aws);
     }
 
-    const adopted = await sync(options(out));
+    const adopted = await syncOnce(options(out));
     expect(adopted.outcomes.every((o) => o.outcome === "applied")).toBe(true);
     expect(adopted.writes).toEqual({ "ecs:TagResource": 5, "events:TagResource": 1 });
     // Adopted: owned now, nothing left to do.
-    const after = await sync(options(out));
+    const after = await syncOnce(options(out));
     expect(after.actions.every((a) => a.type === "noop")).toBe(true);
     expect(after.writes).toEqual({});
   });
@@ -303,8 +287,8 @@ describe("export on moto_server: resources made by hand, two revisions of one fa
     } finally {
       cleanup.destroy();
     }
-    const adopted = await sync(options);
+    const adopted = await syncOnce(options);
     expect(adopted.writes).toEqual({ "ecs:TagResource": 3, "events:TagResource": 1 });
-    expect((await sync(options)).writes).toEqual({});
+    expect((await syncOnce(options)).writes).toEqual({});
   });
 });

@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { closeServer, forwardRequest, listenOnLoopback, readAwsRequest } from "../support/http-proxy.js";
 
 /**
  * How a request chosen to fail is answered once moto has applied it: a lost response (500,
@@ -44,9 +45,7 @@ export class FaultProxy {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
-    const address = this.#server.address();
-    this.endpoint = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+    this.endpoint = await listenOnLoopback(this.#server);
     return this.endpoint;
   }
 
@@ -66,24 +65,15 @@ export class FaultProxy {
     return { seen, drop: () => decide("drop"), release: () => decide("release") };
   }
 
-  async stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  stop(): Promise<void> {
+    return closeServer(this.#server);
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const target = String(request.headers["x-amz-target"] ?? "");
-    const operation = target.slice(target.lastIndexOf(".") + 1);
+    const { target, operation, body: sent } = await readAwsRequest(request);
     const refuse = this.refuse;
     const refused =
-      refuse !== undefined &&
-      refuse.operation === operation &&
-      refuse.times > 0 &&
-      Buffer.concat(chunks)
-        .toString("utf8")
-        .includes(refuse.match ?? "");
+      refuse !== undefined && refuse.operation === operation && refuse.times > 0 && sent.toString("utf8").includes(refuse.match ?? "");
     if (refused) refuse.times -= 1;
     if (refused || (this.throttleRate > 0 && this.#random() < this.throttleRate)) {
       response.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
@@ -91,7 +81,7 @@ export class FaultProxy {
       return;
     }
     const hold = this.#hold;
-    if (hold !== undefined && hold.operation === operation && Buffer.concat(chunks).toString("utf8").includes(hold.match)) {
+    if (hold !== undefined && hold.operation === operation && sent.toString("utf8").includes(hold.match)) {
       this.#hold = undefined;
       hold.arrived(Date.now());
       if ((await hold.decided) === "drop") {
@@ -100,21 +90,9 @@ export class FaultProxy {
       }
     }
     this.seen.set(operation, (this.seen.get(operation) ?? 0) + 1);
-    this.requests.push({ operation, at: Date.now(), body: Buffer.concat(chunks).toString("utf8") });
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers))
-      if (typeof value === "string" && name !== "host" && name !== "content-length") headers.set(name, value);
-    let upstream: Response;
-    try {
-      upstream = await fetch(`${this.#upstream}${request.url ?? "/"}`, {
-        method: request.method ?? "POST",
-        headers,
-        body: chunks.length > 0 ? Buffer.concat(chunks) : null,
-      });
-    } catch {
-      request.socket.destroy();
-      return;
-    }
+    this.requests.push({ operation, at: Date.now(), body: sent.toString("utf8") });
+    const upstream = await forwardRequest(this.#upstream, request, sent);
+    if (upstream === undefined) return;
     const body = Buffer.from(await upstream.arrayBuffer());
     const plan = this.#plan;
     if (plan !== undefined && plan.times > 0 && (plan.operation === operation || plan.operation === target)) {

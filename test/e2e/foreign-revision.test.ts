@@ -1,17 +1,11 @@
-import {
-  CreateClusterCommand,
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  ECSClient,
-  RegisterTaskDefinitionCommand,
-} from "@aws-sdk/client-ecs";
-import type { RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import type { RegisterTaskDefinitionCommandInput, ECSClient } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { destroyAwsClients } from "../../src/aws/index.js";
-import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
-import { copyExamples, editFile } from "./desired-repo.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { editFile } from "./desired-repo.js";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
+import { examplesAccount } from "../support/examples-account.js";
+import type { ExamplesAccount } from "../support/examples-account.js";
+import { syncOnce } from "../support/sync-once.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
 process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
@@ -24,40 +18,20 @@ const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:3.1.0";
  * to equal what git is about to ask for. It is theirs: never retagged, never run by our service.
  */
 describe("a hand-registered revision with git's content", () => {
+  let account: ExamplesAccount;
   let accountId: string;
   let ecs: ECSClient;
   let dir: string;
 
   beforeAll(async () => {
-    accountId = newAccountId();
-    const network = await defaultNetwork(endpoint, accountId);
-    ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-    dir = await copyExamples(network);
+    account = await examplesAccount(endpoint);
+    ({ accountId, ecs, dir } = account);
   });
 
-  afterAll(() => ecs?.destroy());
+  afterAll(() => account?.destroy());
 
-  async function sync() {
-    const plan = await planOnce({
-      path: dir,
-      region: MOTO_REGION,
-      endpoint,
-      accountIdHeader: accountId,
-      owner: "ecs-gitops",
-      rateLimit: false,
-    });
-    try {
-      const outcomes = await applyOnce(plan);
-      const writes = Object.entries(plan.calls.snapshot().byOperation)
-        .filter(([, s]) => s.kind === "write" && s.calls > 0)
-        .map(([op, s]) => [op, s.calls]);
-      return { outcomes, writes: Object.fromEntries(writes) as Record<string, number> };
-    } finally {
-      destroyAwsClients(plan.aws);
-    }
-  }
+  const sync = () =>
+    syncOnce({ path: dir, region: MOTO_REGION, endpoint, accountIdHeader: accountId, owner: "ecs-gitops", rateLimit: false });
 
   it("is left alone: ours is registered and the service moves onto it", async () => {
     await sync();

@@ -13,6 +13,7 @@ import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { git } from "./git.js";
 import { repoFiles } from "./kinds-repo.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { syncOnce } from "../support/sync-once.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
 process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
@@ -46,22 +47,7 @@ describe("Schedule and ScalableTarget on moto_server, from a real git repository
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function sync() {
-    const plan = await planOnce(options);
-    try {
-      expect(plan.problems.filter((p) => p.severity === "error")).toEqual([]);
-      const outcomes = await applyOnce(plan);
-      const snapshot = plan.calls.snapshot();
-      const writes = Object.fromEntries(
-        Object.entries(snapshot.byOperation)
-          .filter(([, s]) => s.kind === "write")
-          .map(([op, s]) => [op, s.calls]),
-      );
-      return { actions: plan.actions, outcomes, writes, calls: snapshot };
-    } finally {
-      destroyAwsClients(plan.aws);
-    }
-  }
+  const sync = () => syncOnce(options);
 
   it("applies from an empty account, then re-applies with 0 writes", async () => {
     const first = await sync();

@@ -4,11 +4,10 @@ import path from "node:path";
 import { CreateClusterCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { EventBridgeClient, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
 import { describe, expect, inject, it } from "vitest";
-import { destroyAwsClients } from "../../src/aws/index.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { syncOnce } from "../support/sync-once.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
 process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
@@ -46,15 +45,10 @@ spec:
   };
 }
 
+/** One apply; `writes`: how many logical write calls it made. */
 async function sync(options: OneShotOptions) {
-  const plan = await planOnce(options);
-  try {
-    expect(plan.problems.filter((p) => p.severity === "error")).toEqual([]);
-    const outcomes = await applyOnce(plan);
-    return { plan, outcomes, writes: plan.calls.snapshot().writes };
-  } finally {
-    destroyAwsClients(plan.aws);
-  }
+  const { plan, outcomes, calls } = await syncOnce(options);
+  return { plan, outcomes, writes: calls.writes };
 }
 
 describe("a task definition ARN without a revision", () => {

@@ -5,7 +5,7 @@ import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { describe, expect, inject, it } from "vitest";
 import { runValidate } from "../../src/cli/commands/validate.js";
 import { editFile } from "./desired-repo.js";
-import { commitAll, createWorld, eventually, runController } from "./drift-harness.js";
+import { commitAll, createWorld, eventually, runController, withController } from "./drift-harness.js";
 import type { World } from "./drift-harness.js";
 import { git } from "./git.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
@@ -21,6 +21,17 @@ async function workerDesiredCount(world: World): Promise<number | undefined> {
   return services?.find((s) => s.status === "ACTIVE")?.desiredCount;
 }
 
+/** Commits what the test wrote with one valid change besides: worker's desiredCount 3 → 4. */
+async function commitWithValidChange(world: World, message: string): Promise<void> {
+  await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
+  await commitAll(world.dir, message);
+}
+
+/** Waits until AWS shows the valid change of the commit applied. */
+async function validChangeApplied(world: World, timeoutMs: number): Promise<void> {
+  await eventually(async () => (await workerDesiredCount(world)) === 4, timeoutMs, "worker scaled to 4 from the same commit");
+}
+
 /** About 300 KB of YAML that takes the parser seconds: thousands of small flow mappings. */
 function slowYaml(): string {
   const lines = ["apiVersion: ecs-gitops/v1", "kind: TaskDefinition", "metadata:", "  name: slow", "spec:", "  junk:"];
@@ -33,25 +44,19 @@ describe("the controller loading hostile commits", () => {
     "applies the valid changes of a commit whose other file holds a recursive alias, and reports that file located",
     { timeout: 90_000 },
     async () => {
-      const world = await createWorld(endpoint);
-      const run = await runController(world, { resyncMs: 500 });
-      try {
+      await withController(endpoint, { resyncMs: 500 }, async (world, run) => {
         await run.converged();
         expect(await workerDesiredCount(world)).toBe(3);
         await writeFile(
           path.join(world.dir, "loop.yaml"),
           "apiVersion: ecs-gitops/v1\nkind: TaskDefinition\nmetadata:\n  name: loop\nspec: &s\n  containerDefinitions: [*s]\n",
         );
-        await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
-        await commitAll(world.dir, "a valid change and a recursive alias");
-        await eventually(async () => (await workerDesiredCount(world)) === 4, 20_000, "worker scaled to 4 from the same commit");
+        await commitWithValidChange(world, "a valid change and a recursive alias");
+        await validChangeApplied(world, 20_000);
         const status = await run.status();
         expect(status.manifestErrors).toEqual([expect.objectContaining({ file: "loop.yaml", line: 6, column: 26 })]);
         expect(status.source.lastError).toBeUndefined();
-      } finally {
-        await run.stop();
-        await world.close();
-      }
+      });
     },
   );
 
@@ -59,35 +64,27 @@ describe("the controller loading hostile commits", () => {
     "reports a linked manifest and a linked folder exactly as validate does, and applies the rest of the commit",
     { timeout: 90_000 },
     async () => {
-      const world = await createWorld(endpoint);
-      const run = await runController(world, { resyncMs: 500 });
-      try {
+      await withController(endpoint, { resyncMs: 500 }, async (world, run) => {
         await run.converged();
         await symlink("worker/service.yaml", path.join(world.dir, "linked.yaml"));
         await symlink("web", path.join(world.dir, "linked-folder"));
-        await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
-        await commitAll(world.dir, "links and a valid change");
+        await commitWithValidChange(world, "links and a valid change");
         let printed = "";
         expect(await runValidate(world.dir, { output: "json" }, { out: (text) => (printed += text), cwd: world.dir })).toBe(1);
         const validated = (JSON.parse(printed) as { problems: { file: string; message: string }[] }).problems.map((p) => [
           p.file,
           p.message,
         ]);
-        await eventually(async () => (await workerDesiredCount(world)) === 4, 20_000, "worker scaled to 4 from the same commit");
+        await validChangeApplied(world, 20_000);
         const reported = (await run.status()).manifestErrors.map((e) => [e.file, e.message]);
         expect(reported.sort()).toEqual(validated.sort());
         expect(reported.map(([file]) => file).sort()).toEqual(["linked-folder", "linked.yaml"]);
-      } finally {
-        await run.stop();
-        await world.close();
-      }
+      });
     },
   );
 
   it("keeps its event loop free while a pathological commit loads: /healthz answers throughout", { timeout: 120_000 }, async () => {
-    const world = await createWorld(endpoint);
-    const run = await runController(world, { resyncMs: 5_000 });
-    try {
+    await withController(endpoint, { resyncMs: 5_000 }, async (world, run) => {
       await run.converged();
       await writeFile(path.join(world.dir, "slow.yaml"), slowYaml());
       await writeFile(path.join(world.dir, "many.yaml"), "---\nkind: X\n".repeat(1_000));
@@ -123,16 +120,11 @@ describe("the controller loading hostile commits", () => {
       expect(maxDelayMs, `max event-loop delay while a ${Math.round(loadMs)} ms load ran`).toBeLessThan(1_000);
       expect(Math.max(...healthGapsMs)).toBeLessThan(1_000);
       expect(healthGapsMs.length).toBeGreaterThan(3);
-    } finally {
-      await run.stop();
-      await world.close();
-    }
+    });
   });
 
   it("refuses files of too many YAML nodes one by one, located, and applies the rest of the commit", { timeout: 120_000 }, async () => {
-    const world = await createWorld(endpoint);
-    const run = await runController(world, { resyncMs: 500 });
-    try {
+    await withController(endpoint, { resyncMs: 500 }, async (world, run) => {
       await run.converged();
       // Each file is valid and under the byte cap: a task definition whose command is a flow
       // list of 330,000 items. Loading six of them took seconds each and hundreds of MB.
@@ -146,17 +138,13 @@ describe("the controller loading hostile commits", () => {
             `nginx\n      memory: 128\n      command: [${items}]\n`,
         );
       }
-      await editFile(world.dir, "worker/service.yaml", (t) => t.replace("desiredCount: 3", "desiredCount: 4"));
-      await commitAll(world.dir, "heavy files and a valid change");
-      await eventually(async () => (await workerDesiredCount(world)) === 4, 60_000, "worker scaled to 4 from the same commit");
+      await commitWithValidChange(world, "heavy files and a valid change");
+      await validChangeApplied(world, 60_000);
       const status = await run.status();
       expect(status.manifestErrors.map((e) => [e.file, e.line]).sort()).toEqual(heavy.map((name) => [`${name}.yaml`, 11]));
       expect(status.manifestErrors[0]?.message).toMatch(/more than \d+ YAML nodes/);
       expect(status.source.lastError).toBeUndefined();
-    } finally {
-      await run.stop();
-      await world.close();
-    }
+    });
   });
 
   it(

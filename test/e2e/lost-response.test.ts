@@ -1,14 +1,14 @@
-import { CreateClusterCommand, ECSClient, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
-import { EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
+import { ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import { ListRulesCommand, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { destroyAwsClients } from "../../src/aws/index.js";
 import { formatStats } from "../../src/cli/print-stats.js";
 import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
-import { copyExamples, editFile } from "./desired-repo.js";
+import { editFile } from "./desired-repo.js";
 import { FaultProxy } from "./fault-proxy.js";
 import type { Fault } from "./fault-proxy.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
+import { examplesAccount } from "../support/examples-account.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
 process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
@@ -32,15 +32,7 @@ describe("a write that landed but lost its response is not made twice", () => {
   });
 
   async function account() {
-    const accountId = newAccountId();
-    const network = await defaultNetwork(endpoint, accountId);
-    const config = { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS };
-    const ecs = new ECSClient(config);
-    const events = new EventBridgeClient(config);
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    applyMotoAccountHeader(events.middlewareStack, accountId);
-    await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-    const dir = await copyExamples(network);
+    const { accountId, ecs, events, dir, destroy } = await examplesAccount(endpoint);
     const inventory = async () => {
       const revisions: Record<string, number> = {};
       for (const family of FAMILIES)
@@ -66,11 +58,7 @@ describe("a write that landed but lost its response is not made twice", () => {
         destroyAwsClients(plan.aws);
       }
     };
-    const close = () => {
-      ecs.destroy();
-      events.destroy();
-    };
-    return { dir, inventory, sync, close };
+    return { dir, inventory, sync, close: destroy };
   }
 
   const created = { revisions: { "nightly-report": 1, web: 1, worker: 1 }, services: 2, rules: 1, targets: 1 };

@@ -1,10 +1,10 @@
 import { createServer, request } from "node:http";
-import type { AddressInfo } from "node:net";
 import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { CreateEventBusCommand } from "@aws-sdk/client-eventbridge";
 import { describe, expect, inject, it } from "vitest";
 import { createWorld, eventually, runController } from "./drift-harness.js";
 import { MOTO_CREDENTIALS } from "./moto.js";
+import { closeServer, listenOnLoopback } from "../support/http-proxy.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
 process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
@@ -40,16 +40,7 @@ async function recordingProxy(target: string): Promise<{ url: string; seen: Seen
       forward.end(body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { url: await listenOnLoopback(server), seen, close: () => closeServer(server) };
 }
 
 const isRead = (operation: string) => /^(Describe|List|Get)/.test(operation);

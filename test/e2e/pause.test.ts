@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
+import { cli } from "../support/cli.js";
 import { editFile } from "./desired-repo.js";
 import { appendFile } from "node:fs/promises";
 import { DescribeRuleCommand } from "@aws-sdk/client-eventbridge";
@@ -22,14 +22,6 @@ afterEach(() => {
   if (savedToken === undefined) delete process.env["ECS_GITOPS_API_TOKEN"];
   else process.env["ECS_GITOPS_API_TOKEN"] = savedToken;
 });
-
-/** The CLI in-process, talking real HTTP to the controller. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
-  return { code, out, err };
-}
 
 async function statusOf(run: ControllerRun, key: string) {
   return (await run.status()).resources.find((r) => r.key === key);

@@ -1,23 +1,22 @@
 import { rm, writeFile, readFile } from "node:fs/promises";
 import path from "node:path";
+import type { ECSClient } from "@aws-sdk/client-ecs";
 import {
-  CreateClusterCommand,
   CreateServiceCommand,
   DescribeServicesCommand,
-  ECSClient,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
 } from "@aws-sdk/client-ecs";
-import { EventBridgeClient, ListRulesCommand } from "@aws-sdk/client-eventbridge";
+import { ListRulesCommand } from "@aws-sdk/client-eventbridge";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { destroyAwsClients } from "../../src/aws/index.js";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
 import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import type { OneShotOptions } from "../../src/engine/one-shot.js";
 import { applyPruneOnce } from "../../src/engine/prune/one-shot.js";
 import type { OneShotPruneOptions } from "../../src/engine/prune/one-shot.js";
-import { copyExamples, editFile } from "./desired-repo.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { editFile } from "./desired-repo.js";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
+import { examplesAccount } from "../support/examples-account.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
 process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
@@ -28,15 +27,7 @@ const ON: OneShotPruneOptions = { ...OFF, enabled: true };
 
 /** examples/ plus a second rule on the nightly-report family, applied; a hand-made service beside them. */
 async function world() {
-  const accountId = newAccountId();
-  const network = await defaultNetwork(endpoint, accountId);
-  const config = { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS };
-  const ecs = new ECSClient(config);
-  const events = new EventBridgeClient(config);
-  applyMotoAccountHeader(ecs.middlewareStack, accountId);
-  applyMotoAccountHeader(events.middlewareStack, accountId);
-  await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-  const dir = await copyExamples(network);
+  const { accountId, ecs, events, dir } = await examplesAccount(endpoint);
   const rule = await readFile(path.join(dir, "nightly-report/scheduled-rule.yaml"), "utf8");
   await writeFile(
     path.join(dir, "nightly-report/hourly-rule.yaml"),

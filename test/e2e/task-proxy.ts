@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { closeServer, forwardRequest, listenOnLoopback, readAwsRequest } from "../support/http-proxy.js";
 
 type Json = Record<string, unknown>;
 
@@ -31,24 +32,17 @@ export class TaskProxy {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
-    const address = this.#server.address();
-    this.endpoint = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+    this.endpoint = await listenOnLoopback(this.#server);
     return this.endpoint;
   }
 
-  async stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  stop(): Promise<void> {
+    return closeServer(this.#server);
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const target = String(request.headers["x-amz-target"] ?? "");
-    const operation = target.slice(target.lastIndexOf(".") + 1);
+    const { operation, body } = await readAwsRequest(request);
     this.seen.set(operation, (this.seen.get(operation) ?? 0) + 1);
-    const body = Buffer.concat(chunks);
     let token: string | undefined;
     if (operation === "RunTask") {
       this.runTaskRequests += 1;
@@ -59,20 +53,8 @@ export class TaskProxy {
       const earlier = token === undefined ? undefined : this.#byToken.get(token);
       if (earlier !== undefined) return reply(response, 200, earlier);
     }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers))
-      if (typeof value === "string" && name !== "host" && name !== "content-length") headers.set(name, value);
-    let upstream: Response;
-    try {
-      upstream = await fetch(`${this.#upstream}${request.url ?? "/"}`, {
-        method: request.method ?? "POST",
-        headers,
-        body: body.length > 0 ? body : null,
-      });
-    } catch {
-      request.socket.destroy();
-      return;
-    }
+    const upstream = await forwardRequest(this.#upstream, request, body);
+    if (upstream === undefined) return;
     let text = await upstream.text();
     if (operation === "RunTask" && upstream.ok) {
       this.tasksStarted += 1;

@@ -1,18 +1,15 @@
-import { rm } from "node:fs/promises";
 import { ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { clustersOf, familyName } from "../../bench/fleet.js";
 import type { FleetScale } from "../../bench/fleet.js";
-import { WaveHarness } from "../../bench/harness.js";
-import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import type { WaveHarness } from "../../bench/harness.js";
 import { THROTTLED_MAX_ATTEMPTS } from "../../src/aws/throttle-retry.js";
-import type { AwsClients } from "../../src/aws/index.js";
 import { ecsFor } from "./controller-harness.js";
-import { FaultProxy } from "./fault-proxy.js";
-import { fleetAccount } from "./fleet-account.js";
-import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
+import type { FaultProxy } from "./fault-proxy.js";
+import { proxiedFleet } from "../support/proxied-fleet.js";
+import type { ProxiedFleet } from "../support/proxied-fleet.js";
 
 const endpoint = inject("motoEndpoint");
 const SCALE: FleetScale = { services: 24, families: 24, rules: 4, clusters: 1 };
@@ -33,39 +30,23 @@ function seeded(seed: number): () => number {
  * AWS exactly once, however many times it was throttled first.
  */
 describe(`cold sync with ${THROTTLE_RATE * 100} % of requests throttled (S=${SCALE.services}, T=${SCALE.families})`, () => {
+  let fleet: ProxiedFleet;
   let dir: string;
-  let aws: AwsClients;
   let ecs: ECSClient;
   let proxy: FaultProxy;
   let harness: WaveHarness;
 
   beforeAll(async () => {
-    const fleet = await fleetAccount(endpoint, SCALE, "throttled");
-    const accountId = fleet.accountId;
-    dir = fleet.dir;
-    ecs = ecsFor(endpoint, accountId);
-    proxy = new FaultProxy(endpoint, seeded(1));
-    await proxy.start();
-    aws = createAwsClients({
-      endpoint: proxy.endpoint,
-      region: MOTO_REGION,
-      credentials: MOTO_CREDENTIALS,
-      accountIdHeader: accountId,
-      rateLimit: false,
-      // As in production (throttle-retry.ts), with short pauses: throttles up to 8 attempts, the rest 3.
-      retryStrategy: new ConfiguredRetryStrategy(THROTTLED_MAX_ATTEMPTS, 10),
-      throttledBaseDelayMs: 10,
-      maxAttempts: 3,
-    });
-    harness = new WaveHarness({ aws, region: MOTO_REGION });
+    // As in production (throttle-retry.ts), with short pauses: throttles up to 8 attempts, the rest 3.
+    const retries = { retryStrategy: new ConfiguredRetryStrategy(THROTTLED_MAX_ATTEMPTS, 10), throttledBaseDelayMs: 10, maxAttempts: 3 };
+    fleet = await proxiedFleet(endpoint, SCALE, "throttled", retries, seeded(1));
+    ({ dir, proxy, harness } = fleet);
+    ecs = ecsFor(endpoint, fleet.accountId);
   });
 
   afterAll(async () => {
-    await harness?.stop();
-    if (aws) destroyAwsClients(aws);
+    await fleet?.close();
     ecs?.destroy();
-    await proxy?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("converges with one RegisterTaskDefinition and one CreateService reaching AWS per resource", async () => {

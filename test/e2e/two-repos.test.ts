@@ -7,12 +7,11 @@ import {
 } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { destroyAwsClients } from "../../src/aws/index.js";
-import { applyOnce, planOnce } from "../../src/engine/one-shot.js";
 import { SOURCE_TAG } from "../../src/resources/types.js";
 import { copyExamples, editFile } from "./desired-repo.js";
 import { git } from "./git.js";
 import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { syncOnce } from "../support/sync-once.js";
 
 process.env["AWS_ACCESS_KEY_ID"] ??= MOTO_CREDENTIALS.accessKeyId;
 process.env["AWS_SECRET_ACCESS_KEY"] ??= MOTO_CREDENTIALS.secretAccessKey;
@@ -48,8 +47,9 @@ describe("two repositories, one owner", () => {
 
   afterAll(() => ecs?.destroy());
 
+  /** One apply of `dir`; `writes`: the write operations it called. */
   async function sync(dir: string) {
-    const plan = await planOnce({
+    const run = await syncOnce({
       path: dir,
       region: MOTO_REGION,
       endpoint,
@@ -57,15 +57,7 @@ describe("two repositories, one owner", () => {
       owner: "ecs-gitops",
       rateLimit: false,
     });
-    try {
-      const outcomes = await applyOnce(plan);
-      const writes = Object.entries(plan.calls.snapshot().byOperation)
-        .filter(([, s]) => s.kind === "write" && s.calls > 0)
-        .map(([op]) => op);
-      return { outcomes, writes };
-    } finally {
-      destroyAwsClients(plan.aws);
-    }
+    return { outcomes: run.outcomes, writes: Object.keys(run.writes) };
   }
 
   it("the first repository's resources carry its identity, without credentials", async () => {

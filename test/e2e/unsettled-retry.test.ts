@@ -1,11 +1,14 @@
-import { CreateClusterCommand, DescribeServicesCommand, ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { callsBetween, WaveHarness } from "../../bench/harness.js";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import { destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
-import { copyExamples, editFile } from "./desired-repo.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { editFile } from "./desired-repo.js";
+import { MOTO_REGION } from "./moto.js";
+import { examplesAccount } from "../support/examples-account.js";
+import type { ExamplesAccount } from "../support/examples-account.js";
+import { motoClients } from "./moto-clients.js";
 
 const endpoint = inject("motoEndpoint");
 const WORKER = "Service/shop/worker";
@@ -18,26 +21,23 @@ const writesOf = (calls: Record<string, number>) => Object.keys(calls).filter((o
  * reported, never reverted.
  */
 describe("the look right after a deploy (self-heal off)", () => {
+  let account: ExamplesAccount;
   let aws: AwsClients;
   let ecs: ECSClient;
   let harness: WaveHarness;
   let dir: string;
 
   beforeAll(async () => {
-    const accountId = newAccountId();
-    const network = await defaultNetwork(endpoint, accountId);
-    ecs = new ECSClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-    dir = await copyExamples(network);
-    aws = createAwsClients({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit: false });
+    account = await examplesAccount(endpoint);
+    ({ ecs, dir } = account);
+    aws = motoClients(endpoint, account.accountId);
     harness = new WaveHarness({ aws, region: MOTO_REGION });
   });
 
   afterAll(async () => {
     await harness?.stop();
     if (aws) destroyAwsClients(aws);
-    ecs?.destroy();
+    account?.destroy();
   });
 
   const worker = async () => (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["worker"] }))).services?.[0];

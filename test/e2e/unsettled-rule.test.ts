@@ -1,14 +1,12 @@
-import { rm } from "node:fs/promises";
 import { EventBridgeClient, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { FleetScale } from "../../bench/fleet.js";
-import { WaveHarness } from "../../bench/harness.js";
+import type { WaveHarness } from "../../bench/harness.js";
 import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
-import type { AwsClients } from "../../src/aws/index.js";
-import { FaultProxy } from "./fault-proxy.js";
-import { fleetAccount } from "./fleet-account.js";
+import type { FaultProxy } from "./fault-proxy.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.js";
+import { proxiedFleet } from "../support/proxied-fleet.js";
+import type { ProxiedFleet } from "../support/proxied-fleet.js";
 
 const endpoint = inject("motoEndpoint");
 const SCALE: FleetScale = { services: 1, families: 2, rules: 2, clusters: 1 };
@@ -20,39 +18,23 @@ const ATTEMPTS = 3;
  * (a pending deploy), not take the missing targets for a hand change (drift, left OutOfSync).
  */
 describe("a rule whose PutTargets failed after the PutRule that created it", () => {
+  let fleet: ProxiedFleet;
   let dir: string;
-  let aws: AwsClients;
   let proxy: FaultProxy;
   let harness: WaveHarness;
   let events: EventBridgeClient;
 
   beforeAll(async () => {
-    const fleet = await fleetAccount(endpoint, SCALE, "unsettled-rule");
-    const accountId = fleet.accountId;
-    dir = fleet.dir;
+    const retries = { maxAttempts: ATTEMPTS, throttledMaxAttempts: ATTEMPTS, throttledBaseDelayMs: 0 };
+    fleet = await proxiedFleet(endpoint, SCALE, "unsettled-rule", retries);
+    ({ dir, proxy, harness } = fleet);
     events = new EventBridgeClient({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-    applyMotoAccountHeader(events.middlewareStack, accountId);
-    proxy = new FaultProxy(endpoint);
-    await proxy.start();
-    aws = createAwsClients({
-      endpoint: proxy.endpoint,
-      region: MOTO_REGION,
-      credentials: MOTO_CREDENTIALS,
-      accountIdHeader: accountId,
-      rateLimit: false,
-      maxAttempts: ATTEMPTS,
-      throttledMaxAttempts: ATTEMPTS,
-      throttledBaseDelayMs: 0,
-    });
-    harness = new WaveHarness({ aws, region: MOTO_REGION });
+    applyMotoAccountHeader(events.middlewareStack, fleet.accountId);
   });
 
   afterAll(async () => {
-    await harness?.stop();
-    if (aws) destroyAwsClients(aws);
+    await fleet?.close();
     events?.destroy();
-    await proxy?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("is retried until its targets are written, and ends Synced", async () => {

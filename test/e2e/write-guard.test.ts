@@ -1,8 +1,9 @@
-import { CreateClusterCommand, DescribeTaskDefinitionCommand, ECSClient, TagResourceCommand } from "@aws-sdk/client-ecs";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeTaskDefinitionCommand, TagResourceCommand } from "@aws-sdk/client-ecs";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import {
   DeleteRuleCommand,
   DescribeRuleCommand,
-  EventBridgeClient,
   ListTagsForResourceCommand,
   ListTargetsByRuleCommand,
   PutRuleCommand,
@@ -11,11 +12,13 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { callsBetween, WaveHarness } from "../../bench/harness.js";
-import { applyMotoAccountHeader } from "../../src/aws/account-header.js";
-import { createAwsClients, destroyAwsClients } from "../../src/aws/index.js";
+import { destroyAwsClients } from "../../src/aws/index.js";
 import type { AwsClients } from "../../src/aws/index.js";
-import { copyExamples, editFile } from "./desired-repo.js";
-import { defaultNetwork, MOTO_CREDENTIALS, MOTO_REGION, newAccountId } from "./moto.js";
+import { editFile } from "./desired-repo.js";
+import { MOTO_REGION } from "./moto.js";
+import { examplesAccount } from "../support/examples-account.js";
+import type { ExamplesAccount } from "../support/examples-account.js";
+import { motoClients } from "./moto-clients.js";
 
 const endpoint = inject("motoEndpoint");
 const RULE = "nightly-report";
@@ -27,6 +30,7 @@ const KEY = `ScheduledRule/default/${RULE}`;
  * still believes the rule is its own, and must nevertheless never write it.
  */
 describe("ownership read right before a write", () => {
+  let account: ExamplesAccount;
   let aws: AwsClients;
   let ecs: ECSClient;
   let events: EventBridgeClient;
@@ -34,24 +38,16 @@ describe("ownership read right before a write", () => {
   let dir: string;
 
   beforeAll(async () => {
-    const accountId = newAccountId();
-    const network = await defaultNetwork(endpoint, accountId);
-    const config = { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS };
-    ecs = new ECSClient(config);
-    events = new EventBridgeClient(config);
-    applyMotoAccountHeader(ecs.middlewareStack, accountId);
-    applyMotoAccountHeader(events.middlewareStack, accountId);
-    await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
-    dir = await copyExamples(network);
-    aws = createAwsClients({ endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, accountIdHeader: accountId, rateLimit: false });
+    account = await examplesAccount(endpoint);
+    ({ ecs, events, dir } = account);
+    aws = motoClients(endpoint, account.accountId);
     harness = new WaveHarness({ aws, region: MOTO_REGION });
   });
 
   afterAll(async () => {
     await harness?.stop();
     if (aws) destroyAwsClients(aws);
-    events?.destroy();
-    ecs?.destroy();
+    account?.destroy();
   });
 
   async function theirRule() {

@@ -1,6 +1,6 @@
 import { diffValues, withoutIgnored } from "../../diff/structural.js";
 import type { JsonObject } from "../../json.js";
-import { ADOPT_ANNOTATION, IGNORE_ANNOTATION } from "../../manifests/annotations.js";
+import { ANNOTATION } from "../../manifests/annotations.js";
 import type { Manifest } from "../../manifests/types.js";
 import type { Action, BlockedCode, Change, PlanContext } from "../types.js";
 import { diffTagChanges, writtenChanges } from "./plan-util.js";
@@ -39,12 +39,12 @@ export function createChanges(written: JsonObject, wantTags: TagMap, ctx: PlanCo
 /** How many differences the ignore rules hid, as a plan note (none when they hid nothing). */
 export function ignoredNotes(diff: Pick<ResourceDiff, "all" | "spec">): string[] {
   const hidden = diff.all.length - diff.spec.length;
-  return hidden > 0 ? [`${hidden} difference(s) ignored (${IGNORE_ANNOTATION})`] : [];
+  return hidden > 0 ? [`${hidden} difference(s) ignored (${ANNOTATION.ignoreDifferences})`] : [];
 }
 
 /** The note that a write takes over an existing resource through the adopt annotation; `what`: `service`, `rule`. */
 export function adoptionNotes(owner: Ownership, writes: boolean, what: string): string[] {
-  return writes && owner === "adoptable" ? [`adopting the existing ${what} (${ADOPT_ANNOTATION})`] : [];
+  return writes && owner === "adoptable" ? [`adopting the existing ${what} (${ANNOTATION.adopt})`] : [];
 }
 
 /** A plan that writes nothing until the user acts: why, and what to do. */

@@ -1,4 +1,4 @@
-import { ADOPT_ANNOTATION, IGNORE_ANNOTATION } from "../../manifests/annotations.js";
+import { ANNOTATION } from "../../manifests/annotations.js";
 import { diffValues, parseIgnorePath, withoutIgnored } from "../../diff/structural.js";
 import { emptyMap, formatPath, isJsonObject, own } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
@@ -10,13 +10,11 @@ import { compact } from "./normalize-util.js";
 import { diffTags, tagMapToList, tagsForWrite } from "./tags.js";
 import type { TagMap } from "./tags.js";
 
-export { ADOPT_ANNOTATION, IGNORE_ANNOTATION };
-
 export type TagChange = { key: string; change: Change };
 
 /** Global ignore-differences (ctx) plus the resource's annotation, as path segments. */
 export function ignoreRulesOf(manifest: Manifest, ctx: PlanContext): string[][] {
-  const fromAnnotation = (own(manifest.annotations, IGNORE_ANNOTATION) ?? "").split(/[,\n]/);
+  const fromAnnotation = (own(manifest.annotations, ANNOTATION.ignoreDifferences) ?? "").split(/[,\n]/);
   return [...ctx.ignoreDifferences, ...fromAnnotation, ...(manifest.derivedIgnores ?? [])]
     .map(parseIgnorePath)
     .filter((rule) => rule.length > 0);
@@ -131,7 +129,7 @@ export function notOwned(
             `${what} already exists and is not owned by "${ctx.owner}" (tag ${OWNER_TAG} ` +
             `is ${quoteOrAbsent(own(liveTags, OWNER_TAG))})`,
           hint:
-            `to manage ${scope}, add the annotation ${ADOPT_ANNOTATION}: "true" in ${manifest.file}; ` +
+            `to manage ${scope}, add the annotation ${ANNOTATION.adopt}: "true" in ${manifest.file}; ` +
             `otherwise choose another metadata.name`,
         };
   return { type: "blocked", code: "NotOwned", key: manifest.key, kind: manifest.kind, changes, ...why };

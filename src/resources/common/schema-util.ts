@@ -1,4 +1,4 @@
-import { ADOPT_ANNOTATION } from "../../manifests/annotations.js";
+import { ANNOTATION } from "../../manifests/annotations.js";
 import { isSecretName } from "../../diff/mask.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath, JsonValue } from "../../json.js";
@@ -13,7 +13,7 @@ export type TaskDefinitionReference = { ref: string; review?: string };
 export type SchemaNode = { $ref?: string; properties?: Record<string, SchemaNode>; items?: SchemaNode };
 
 /** Exported resources exist without the owner tag: taking them over needs the adopt annotation. */
-export const ADOPT_ANNOTATIONS: Readonly<Record<string, string>> = { [ADOPT_ANNOTATION]: "true" };
+export const ADOPT_ANNOTATIONS: Readonly<Record<string, string>> = { [ANNOTATION.adopt]: "true" };
 
 export function resolveSchemaRef(node: SchemaNode): SchemaNode {
   let current = node;

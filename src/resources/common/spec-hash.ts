@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../json.js";
 import type { Manifest } from "../../manifests/types.js";
-import { RESTARTED_AT_ANNOTATION } from "../../manifests/annotations.js";
+import { ANNOTATION } from "../../manifests/annotations.js";
 import { onePerObject } from "./memo.js";
 
 /**
@@ -15,7 +15,7 @@ export const manifestSpecHash = onePerObject(hashManifestSpec);
 
 function hashManifestSpec(manifest: Pick<Manifest, "spec" | "labels"> & { annotations?: Manifest["annotations"] }): string {
   // A restart asked for in git is a git change (a deploy), not drift; absent, hashes stay as they were.
-  const restartedAt = manifest.annotations?.[RESTARTED_AT_ANNOTATION];
+  const restartedAt = manifest.annotations?.[ANNOTATION.restartedAt];
   return createHash("sha256")
     .update(canonicalJson({ spec: manifest.spec, labels: manifest.labels, ...(restartedAt === undefined ? {} : { restartedAt }) }))
     .digest("hex")

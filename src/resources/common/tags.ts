@@ -1,4 +1,4 @@
-import { ADOPT_ANNOTATION, PRUNE_ANNOTATION } from "../../manifests/annotations.js";
+import { ANNOTATION } from "../../manifests/annotations.js";
 import type { Manifest } from "../../manifests/types.js";
 import { isOlderSourceForm, otherRepository, sourceTagValue } from "./source-tag.js";
 import { OWNER_TAG, PRUNE_TAG, REVISION_TAG, SOURCE_TAG, WRITE_ONLY_TAGS } from "../types.js";
@@ -26,7 +26,7 @@ export function desiredTags(manifest: Manifest, ctx: PlanContext, extra: TagMap 
 
 /** The prune annotation travels as a tag: once the manifest is gone, the tag is what prune reads. "true" is the default: no tag. */
 function pruneTag(manifest: Manifest): TagMap {
-  const value = own(manifest.annotations, PRUNE_ANNOTATION);
+  const value = own(manifest.annotations, ANNOTATION.prune);
   return value === undefined || value === "true" ? {} : { [PRUNE_TAG]: value };
 }
 
@@ -91,7 +91,7 @@ export type Ownership = "owned" | "adoptable" | "foreign" | "other-repo";
 export type OwnerClaim = { owner: string; repo?: string | undefined; adopt: boolean };
 
 export function claimOf(manifest: Manifest, ctx: PlanContext): OwnerClaim {
-  return { owner: ctx.owner, repo: ctx.repo, adopt: own(manifest.annotations, ADOPT_ANNOTATION) === "true" };
+  return { owner: ctx.owner, repo: ctx.repo, adopt: own(manifest.annotations, ANNOTATION.adopt) === "true" };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { manifestSpecHash } from "../common/spec-hash.js";
-import { callsOf, stringOrUndefined, NO_ROLLOUT } from "../kind-plugin.js";
+import { callsOf, stringOrUndefined, CONFIGURATION_ONLY } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { ecsServiceOf } from "./normalize.js";
 import { planScalableTarget } from "./plan.js";
@@ -31,21 +31,16 @@ export const scalableTargetPlugin = {
       ? { health: "Healthy", message: `${String(target["MinCapacity"] ?? "?")}-${String(target["MaxCapacity"] ?? "?")} tasks` }
       : { health: "Missing", message: "scalable target is not registered" };
   },
-  ...NO_ROLLOUT,
+  // RegisterScalableTarget and PutScalingPolicy answer with ARNs only; prune reads no scalable targets.
+  ...CONFIGURATION_ONLY,
   // Imported on first use: the commit-load worker imports the plug-ins, and must not load the SDK.
   readLive: async (manifests, io) =>
     manifests.length === 0 ? {} : { scalableTargets: await (await import("./read.js")).readScalableTargets(manifests, io) },
   // The service it scales runs the revisions; the target runs none.
   revisionsInUse: () => [],
   plan: (manifest, live, ctx) => ({ action: planScalableTarget(manifest, live.scalableTargets?.get(manifest.key), ctx) }),
-  // RegisterScalableTarget and PutScalingPolicy answer with ARNs only.
-  residueChanges: () => undefined,
-  // Not pruned: prune reads no scalable targets, so one whose manifest leaves git stays registered (docs/prune.md).
-  prune: undefined,
-  runtime: () => undefined,
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
   export: { read: async (io) => (await import("./export-read.js")).scalableTargetExport.read(io) },
   calls: callsOf("application-autoscaling", { "application-autoscaling:api": ["DescribeScalableTargets", "DescribeScalingPolicies"] }),
   writes: SCALABLE_TARGET_WRITES,
-  operations: undefined,
 } as const satisfies KindPlugin<"ScalableTarget">;

@@ -1,3 +1,4 @@
+import { kindWrite } from "../kind-writes.js";
 import type { KindWrites } from "../kind-writes.js";
 
 /**
@@ -6,7 +7,7 @@ import type { KindWrites } from "../kind-writes.js";
  * on every resync.
  */
 export const SCALABLE_TARGET_WRITES = {
-  "application-autoscaling:RegisterScalableTarget": { throttle: "application-autoscaling:api", retry: "resend", stale: undefined },
-  "application-autoscaling:PutScalingPolicy": { throttle: "application-autoscaling:api", retry: "resend", stale: undefined },
-  "application-autoscaling:DeleteScalingPolicy": { throttle: "application-autoscaling:api", retry: "resend", stale: undefined },
+  "application-autoscaling:RegisterScalableTarget": kindWrite("application-autoscaling:api", "resend"),
+  "application-autoscaling:PutScalingPolicy": kindWrite("application-autoscaling:api", "resend"),
+  "application-autoscaling:DeleteScalingPolicy": kindWrite("application-autoscaling:api", "resend"),
 } as const satisfies KindWrites;

@@ -2,7 +2,7 @@ import { clusterName } from "../../manifests/identity.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonPath } from "../../json.js";
 import { manifestSpecHash } from "../common/spec-hash.js";
-import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences, NO_ROLLOUT } from "../kind-plugin.js";
+import { callsOf, maybe, stringOrUndefined, taskDefinitionReferences, CONFIGURATION_ONLY } from "../kind-plugin.js";
 import type { KindPlugin } from "../kind-plugin.js";
 import { liveScheduleTags, scheduleTaskDefinition } from "./normalize.js";
 import { planSchedule } from "./plan.js";
@@ -35,7 +35,8 @@ export const schedulePlugin = {
       ? { health: "Healthy", message: String(schedule["State"] ?? "") }
       : { health: "Missing", message: "schedule does not exist" };
   },
-  ...NO_ROLLOUT,
+  // CreateSchedule and UpdateSchedule answer with the ARN only; prune reads no schedules.
+  ...CONFIGURATION_ONLY,
   // Imported on first use: the commit-load worker imports the plug-ins, and must not load the SDK.
   readLive: async (manifests, io) =>
     manifests.length === 0 ? {} : { schedules: await (await import("./read.js")).readSchedules(manifests, io) },
@@ -46,14 +47,8 @@ export const schedulePlugin = {
     return typeof arn === "string" ? [arn] : [];
   },
   plan: (manifest, live, ctx) => ({ action: planSchedule(manifest, live.schedules?.get(manifest.key), ctx) }),
-  // CreateSchedule and UpdateSchedule answer with the ARN only.
-  residueChanges: () => undefined,
-  // Not pruned: prune reads no schedules, so one whose manifest leaves git stays (docs/prune.md).
-  prune: undefined,
-  runtime: () => undefined,
   // Imported on first use: the commit-load worker loads the plug-ins and must not load the AWS SDK.
   export: { read: async (io) => (await import("./export-read.js")).scheduleExport.read(io) },
   calls: callsOf("scheduler", { "scheduler:api": ["ListSchedules", "GetSchedule"] }),
   writes: SCHEDULE_WRITES,
-  operations: undefined,
 } as const satisfies KindPlugin<"Schedule">;

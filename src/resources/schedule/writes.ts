@@ -1,3 +1,4 @@
+import { kindWrite } from "../kind-writes.js";
 import type { KindWrites } from "../kind-writes.js";
 
 /**
@@ -5,6 +6,6 @@ import type { KindWrites } from "../kind-writes.js";
  * Nothing of them is cached: ListSchedules' LastModificationDate shows the change (read.ts).
  */
 export const SCHEDULE_WRITES = {
-  "scheduler:CreateSchedule": { throttle: "scheduler:api", retry: "resend", stale: undefined },
-  "scheduler:UpdateSchedule": { throttle: "scheduler:api", retry: "resend", stale: undefined },
+  "scheduler:CreateSchedule": kindWrite("scheduler:api", "resend"),
+  "scheduler:UpdateSchedule": kindWrite("scheduler:api", "resend"),
 } as const satisfies KindWrites;

@@ -1,6 +1,6 @@
 import { accountIdFromArn } from "../../aws/arn.js";
 import { isJsonObject } from "../../json.js";
-import { stringAt, stringsAt } from "../kind-writes.js";
+import { kindWrite, stringAt, stringsAt } from "../kind-writes.js";
 import type { KindWrites, SentWrite, WriteCache, WriteStaleness } from "../kind-writes.js";
 import { busOf } from "./bus.js";
 
@@ -27,31 +27,30 @@ const RETAGS = {
   },
 } as const satisfies WriteStaleness;
 
-/** A scheduled rule's writes: EventBridge replaces a rule and its targets by name and id, so each may be sent again. */
+/** EventBridge replaces a rule and its targets by name and id, so each of a rule's writes may be sent again. */
+const ruleWrite = (stale: WriteStaleness) => kindWrite("events:api", "resend", stale);
+
+/** A scheduled rule's writes. */
 export const SCHEDULED_RULE_WRITES = {
-  "events:PutRule": {
-    throttle: "events:api",
-    retry: "resend",
-    stale: {
-      written: (cache, call, output) => {
-        const arn = stringAt(output, "RuleArn");
-        if (arn === undefined) return;
-        cache.accountId ??= accountIdFromArn(arn);
-        // Tags go only with the PutRule that creates a rule: then they are all the rule has.
-        if (Array.isArray(call.input["Tags"]))
-          cache.ruleTags.set(arn, {
-            bus: busOf(call.input["EventBusName"]),
-            name: stringAt(call.input, "Name") ?? "",
-            tags: call.input["Tags"].filter(isJsonObject),
-            expiresAt: cache.expiry(),
-          });
-      },
-      ...FAILED_FORGETS,
+  "events:PutRule": ruleWrite({
+    written: (cache, call, output) => {
+      const arn = stringAt(output, "RuleArn");
+      if (arn === undefined) return;
+      cache.accountId ??= accountIdFromArn(arn);
+      // Tags go only with the PutRule that creates a rule: then they are all the rule has.
+      if (Array.isArray(call.input["Tags"]))
+        cache.ruleTags.set(arn, {
+          bus: busOf(call.input["EventBusName"]),
+          name: stringAt(call.input, "Name") ?? "",
+          tags: call.input["Tags"].filter(isJsonObject),
+          expiresAt: cache.expiry(),
+        });
     },
-  },
-  "events:PutTargets": { throttle: "events:api", retry: "resend", stale: FAILED_FORGETS },
-  "events:RemoveTargets": { throttle: "events:api", retry: "resend", stale: FAILED_FORGETS },
-  "events:DeleteRule": { throttle: "events:api", retry: "resend", stale: { written: forgetRuleTags, failed: forgetRuleTags } },
-  "events:TagResource": { throttle: "events:api", retry: "resend", stale: RETAGS },
-  "events:UntagResource": { throttle: "events:api", retry: "resend", stale: RETAGS },
+    ...FAILED_FORGETS,
+  }),
+  "events:PutTargets": ruleWrite(FAILED_FORGETS),
+  "events:RemoveTargets": ruleWrite(FAILED_FORGETS),
+  "events:DeleteRule": ruleWrite({ written: forgetRuleTags, failed: forgetRuleTags }),
+  "events:TagResource": ruleWrite(RETAGS),
+  "events:UntagResource": ruleWrite(RETAGS),
 } as const satisfies KindWrites;

@@ -1,5 +1,5 @@
 import { parseTaskDefinitionArn } from "../../aws/arn.js";
-import { CODEDEPLOY_APPLICATION_ANNOTATION, CODEDEPLOY_GROUP_ANNOTATION } from "../../manifests/annotations.js";
+import { ANNOTATION } from "../../manifests/annotations.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject, JsonValue } from "../../json.js";
 import type { Manifest } from "../../manifests/types.js";
@@ -63,8 +63,8 @@ export function planRevisionRollout(
       },
     ],
   };
-  const application = manifest.annotations[CODEDEPLOY_APPLICATION_ANNOTATION];
-  const group = manifest.annotations[CODEDEPLOY_GROUP_ANNOTATION];
+  const application = manifest.annotations[ANNOTATION.codedeployApplication];
+  const group = manifest.annotations[ANNOTATION.codedeployGroup];
   const input: JsonObject = {
     cluster,
     service: manifest.name,

@@ -1,10 +1,8 @@
-import { RESTARTED_AT_ANNOTATION } from "../../manifests/annotations.js";
+import { ANNOTATION } from "../../manifests/annotations.js";
 import type { JsonObject } from "../../json.js";
 import type { Manifest } from "../../manifests/types.js";
 import type { TagMap } from "../common/tags.js";
 
-/** Changing it in git restarts the service once (one forceNewDeployment), as `kubectl rollout restart`. */
-export { RESTARTED_AT_ANNOTATION };
 /** The last restartedAt honoured, on the service: a controller restart must not restart the service again. */
 export const RESTARTED_AT_TAG = "ecs-gitops:restarted-at";
 /**
@@ -16,7 +14,7 @@ export const PINNED_REVISION_TAG = "ecs-gitops:pinned-revision";
 
 /** The tag that records the restart asked for in git, written with the service. */
 export function restartTags(manifest: Manifest): TagMap {
-  const value = manifest.annotations[RESTARTED_AT_ANNOTATION];
+  const value = manifest.annotations[ANNOTATION.restartedAt];
   return value === undefined || value === "" ? {} : { [RESTARTED_AT_TAG]: value };
 }
 
@@ -53,7 +51,7 @@ export function forceReasons(manifest: Manifest, liveTags: TagMap, changed: read
   const reasons: string[] = [];
   const restart = restartTags(manifest)[RESTARTED_AT_TAG];
   if (restart !== undefined && liveTags[RESTARTED_AT_TAG] !== restart)
-    reasons.push(`${RESTARTED_AT_ANNOTATION} is "${restart}": forcing a new deployment (restart)`);
+    reasons.push(`${ANNOTATION.restartedAt} is "${restart}": forcing a new deployment (restart)`);
   if (changed.includes("enableExecuteCommand") && want["enableExecuteCommand"] === true)
     reasons.push("enableExecuteCommand turned on: forcing a new deployment, since only tasks started afterwards get ECS Exec");
   return reasons;

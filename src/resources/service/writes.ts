@@ -1,6 +1,7 @@
 import { accountIdFromArn } from "../../aws/arn.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject } from "../../json.js";
+import { kindWrite } from "../kind-writes.js";
 import type { KindWrites, WriteCache } from "../kind-writes.js";
 import { ECS_TAG_WRITES } from "../task-definition/writes.js";
 
@@ -19,9 +20,9 @@ const LEARNS_ACCOUNT = {
  * a retry. CodeDeploy moves the service's revision itself; the next DescribeServices shows it.
  */
 export const SERVICE_WRITES = {
-  "ecs:CreateService": { throttle: "ecs:service-modify", retry: "check-landed", stale: LEARNS_ACCOUNT },
-  "ecs:UpdateService": { throttle: "ecs:service-modify", retry: "check-landed", stale: LEARNS_ACCOUNT },
-  "ecs:DeleteService": { throttle: "ecs:service-modify", retry: "resend", stale: LEARNS_ACCOUNT },
-  "codedeploy:CreateDeployment": { throttle: undefined, retry: "check-landed", stale: undefined },
+  "ecs:CreateService": kindWrite("ecs:service-modify", "check-landed", LEARNS_ACCOUNT),
+  "ecs:UpdateService": kindWrite("ecs:service-modify", "check-landed", LEARNS_ACCOUNT),
+  "ecs:DeleteService": kindWrite("ecs:service-modify", "resend", LEARNS_ACCOUNT),
+  "codedeploy:CreateDeployment": kindWrite(undefined, "check-landed"),
   ...ECS_TAG_WRITES,
 } as const satisfies KindWrites;

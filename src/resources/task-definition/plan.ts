@@ -4,7 +4,8 @@ import type { JsonObject, JsonValue } from "../../json.js";
 import { taskDefinitionSpecFields } from "../../manifests/schema/aws-schema.generated.js";
 import { AWS_MAX_TAGS } from "../../manifests/envelope.js";
 import type { Manifest } from "../../manifests/types.js";
-import { ADOPT_ANNOTATION, diffTagChanges, notOwned, ignoreRulesOf, tagCalls, writtenChanges } from "../common/plan-util.js";
+import { ANNOTATION } from "../../manifests/annotations.js";
+import { diffTagChanges, notOwned, ignoreRulesOf, tagCalls, writtenChanges } from "../common/plan-util.js";
 import { claimOf, desiredTags, isNotOurs, ownership, tagMapToList, tagsForWrite } from "../common/tags.js";
 import { parseTaskCpu, parseTaskMemory } from "../common/units.js";
 import { EARLIER_REVISIONS_TAG, SPEC_HASH_TAG } from "../types.js";
@@ -74,7 +75,7 @@ export function planTaskDefinition(manifest: Manifest, candidates: readonly Live
     if (candidate !== first) notes.push(`content matches revision ${candidate.revision}; no new revision`);
     if (match.ignoredCount > 0) notes.push(`${match.ignoredCount} difference(s) ignored (ignore-differences)`);
     if (calls.length > 0 && ownership(candidate.tags, manifest, ctx) === "adoptable")
-      notes.push(`adopting revision ${candidate.revision} (${ADOPT_ANNOTATION})`);
+      notes.push(`adopting revision ${candidate.revision} (${ANNOTATION.adopt})`);
     const guard =
       calls.length > 0
         ? { guard: { resource: "revision" as const, arn: candidate.arn, ...claimOf(manifest, ctx), expect: "owned" as const } }

@@ -1,6 +1,6 @@
 import { familyOfArn } from "../../aws/arn.js";
 import { tagListToMap } from "../common/tags.js";
-import { stringAt, stringsAt } from "../kind-writes.js";
+import { kindWrite, stringAt, stringsAt } from "../kind-writes.js";
 import type { KindWrites, SentWrite, WriteCache, WriteStaleness } from "../kind-writes.js";
 import { readLiveTaskDefinition } from "./normalize.js";
 
@@ -25,44 +25,36 @@ const RETAGS_REVISION = {
 
 /** ECS tag writes: of a revision (apply) and of a service (apply, suspend); both kinds share this declaration. */
 export const ECS_TAG_WRITES = {
-  "ecs:TagResource": { throttle: "ecs:tag-modify", retry: "resend", stale: RETAGS_REVISION },
-  "ecs:UntagResource": { throttle: "ecs:tag-modify", retry: "resend", stale: RETAGS_REVISION },
+  "ecs:TagResource": kindWrite("ecs:tag-modify", "resend", RETAGS_REVISION),
+  "ecs:UntagResource": kindWrite("ecs:tag-modify", "resend", RETAGS_REVISION),
 } as const satisfies KindWrites;
 
 /** A task definition's writes: a registration is known without a describe; a lost one is looked for before registering again. */
 export const TASK_DEFINITION_WRITES = {
-  "ecs:RegisterTaskDefinition": {
-    throttle: "ecs:task-definition-modify",
-    retry: "check-landed",
-    stale: {
-      written: (cache, call, output) => {
-        const tags = Array.isArray(output["tags"]) && output["tags"].length > 0 ? output["tags"] : (call.input["tags"] ?? []);
-        const live = readLiveTaskDefinition({ taskDefinition: output["taskDefinition"] ?? null, tags });
-        if (!live?.arn || live.revision === undefined) return;
-        cache.remember({ arn: live.arn, revision: live.revision, taskDefinition: live.taskDefinition, tags: live.tags });
-        const family = familyOfArn(live.arn);
-        if (family) cache.latest.set(family, { arn: live.arn, expiresAt: cache.expiry() });
-      },
-      // It may still have landed (its answer lost): the family's latest revision is read afresh
-      // before the next plan, so it is reused rather than registered a second time.
-      failed: (cache, call) => {
-        const family = stringAt(call.input, "family");
-        if (family !== undefined) cache.latest.delete(family);
-      },
+  "ecs:RegisterTaskDefinition": kindWrite("ecs:task-definition-modify", "check-landed", {
+    written: (cache, call, output) => {
+      const tags = Array.isArray(output["tags"]) && output["tags"].length > 0 ? output["tags"] : (call.input["tags"] ?? []);
+      const live = readLiveTaskDefinition({ taskDefinition: output["taskDefinition"] ?? null, tags });
+      if (!live?.arn || live.revision === undefined) return;
+      cache.remember({ arn: live.arn, revision: live.revision, taskDefinition: live.taskDefinition, tags: live.tags });
+      const family = familyOfArn(live.arn);
+      if (family) cache.latest.set(family, { arn: live.arn, expiresAt: cache.expiry() });
     },
-  },
-  "ecs:DeregisterTaskDefinition": {
-    throttle: "ecs:task-definition-modify",
-    retry: "resend",
-    stale: {
-      written: (cache, call) => {
-        const arn = stringAt(call.input, "taskDefinition");
-        if (arn === undefined) return;
-        cache.revisions.delete(arn);
-        const family = familyOfArn(arn);
-        if (family && cache.latest.get(family)?.arn === arn) cache.latest.delete(family);
-      },
+    // It may still have landed (its answer lost): the family's latest revision is read afresh
+    // before the next plan, so it is reused rather than registered a second time.
+    failed: (cache, call) => {
+      const family = stringAt(call.input, "family");
+      if (family !== undefined) cache.latest.delete(family);
     },
-  },
+  }),
+  "ecs:DeregisterTaskDefinition": kindWrite("ecs:task-definition-modify", "resend", {
+    written: (cache, call) => {
+      const arn = stringAt(call.input, "taskDefinition");
+      if (arn === undefined) return;
+      cache.revisions.delete(arn);
+      const family = familyOfArn(arn);
+      if (family && cache.latest.get(family)?.arn === arn) cache.latest.delete(family);
+    },
+  }),
   ...ECS_TAG_WRITES,
 } as const satisfies KindWrites;

@@ -4,16 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { runCli } from "../../../src/cli/main.js";
+import { cli } from "../../support/cli.js";
 import type { ValidateDocument } from "../../../src/cli/format-problems.js";
 import { copy, fargateTaskDefinition, scheduledRule, yamlOf } from "../resources/validate-fixtures.js";
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
 
 let dir: string | undefined;
 async function repo(files: Record<string, string>): Promise<string> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../../src/cli/main.js";
+import { cli as runCaptured } from "../../support/cli.js";
 import { operationsFor, readOwnedResource } from "../../../src/engine/service-ops.js";
 import type { AwsClients } from "../../../src/aws/index.js";
 import { KINDS } from "../../../src/manifests/types.js";
@@ -8,16 +8,9 @@ import { KIND_PLUGINS } from "../../../src/resources/registry.js";
 // Never used: every key below is refused before anything is read.
 const NO_AWS = {} as AwsClients;
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  // A closed port: had the command read AWS, it would fail with another message and exit 1.
-  const code = await runCli([...argv, "--region", "eu-west-3", "--endpoint-url", "http://127.0.0.1:9", "--aws-rate-limit", "off"], {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-  });
-  return { code, out, err };
-}
+// A closed port: had the command read AWS, it would fail with another message and exit 1.
+const cli = (...argv: string[]) =>
+  runCaptured(...argv, "--region", "eu-west-3", "--endpoint-url", "http://127.0.0.1:9", "--aws-rate-limit", "off");
 
 describe("day-2 operations through the kind plug-in", () => {
   it("looks a key's kind up in the registry: a Service key gets the Service plug-in's operations", () => {

@@ -5,7 +5,7 @@ import type { LiveSchedule } from "../../../../src/resources/schedule/normalize.
 import { manifestSpecHash } from "../../../../src/resources/common/spec-hash.js";
 import { validateSchedule } from "../../../../src/resources/schedule/validate.js";
 import type { ValidationContext } from "../../../../src/resources/common/validation.js";
-import { ADOPT_ANNOTATION, IGNORE_ANNOTATION } from "../../../../src/manifests/annotations.js";
+import { ANNOTATION } from "../../../../src/manifests/annotations.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";
 
 const CLUSTER = "arn:aws:ecs:us-east-1:123456789012:cluster/jobs";
@@ -89,7 +89,7 @@ describe("planSchedule", () => {
       const action = planSchedule(manifest, live(description, "rate(1 hour)"), ctx);
       expect(action.type === "blocked" ? action.code : action.type).toBe("NotOwned");
     }
-    const adopting = manifestOf("Schedule", "cleanup", spec, { annotations: { [ADOPT_ANNOTATION]: "true" } });
+    const adopting = manifestOf("Schedule", "cleanup", spec, { annotations: { [ANNOTATION.adopt]: "true" } });
     expect(planSchedule(adopting, live("made by hand"), ctx).type).toBe("update");
   });
 
@@ -106,7 +106,7 @@ describe("planSchedule", () => {
       "Schedule",
       "cleanup",
       { ...spec, description: "from git" },
-      { annotations: { [IGNORE_ANNOTATION]: "scheduleExpression" } },
+      { annotations: { [ANNOTATION.ignoreDifferences]: "scheduleExpression" } },
     );
     const hand = describeWithMarker("from git", { owner: "ecs-gitops", source: "cleanup.yaml", specHash: "old" });
     const action = planSchedule(ignoring, live(hand, "rate(1 hour)"), ctx);
@@ -115,7 +115,7 @@ describe("planSchedule", () => {
       "Schedule",
       "cleanup",
       { ...spec, description: "from git" },
-      { annotations: { [IGNORE_ANNOTATION]: "description" } },
+      { annotations: { [ANNOTATION.ignoreDifferences]: "description" } },
     );
     const written = planSchedule(
       keepText,

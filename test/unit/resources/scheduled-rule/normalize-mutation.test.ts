@@ -6,6 +6,8 @@ import { planScheduledRule } from "../../../../src/resources/scheduled-rule/plan
 import { manifestSpecHash } from "../../../../src/resources/common/spec-hash.js";
 import { OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";
+import { getAt, leafPaths, mutated, setAt } from "../../../support/json-mutation.js";
+import type { Path } from "../../../support/json-mutation.js";
 
 /*
  * A rule whose targets set every field the manifest can express (launchType and a strategy
@@ -147,39 +149,6 @@ function richLive(): LiveScheduledRule {
       { Key: "team", Value: "shop" },
     ],
   };
-}
-
-type Path = (string | number)[];
-
-function leafPaths(value: JsonValue, base: Path = []): Path[] {
-  if (Array.isArray(value)) return value.flatMap((item, i) => leafPaths(item, [...base, i]));
-  if (isJsonObject(value)) return Object.entries(value).flatMap(([key, v]) => leafPaths(v, [...base, key]));
-  return [base];
-}
-
-function getAt(root: JsonValue, path: Path): JsonValue | undefined {
-  let current: JsonValue | undefined = root;
-  for (const segment of path)
-    current =
-      current === undefined || current === null || typeof current !== "object"
-        ? undefined
-        : (current as Record<string, JsonValue>)[segment];
-  return current;
-}
-
-function setAt(root: JsonValue, path: Path, value: JsonValue): void {
-  const parent = getAt(root, path.slice(0, -1));
-  const last = path[path.length - 1];
-  if (parent === undefined || parent === null || typeof parent !== "object" || last === undefined)
-    throw new Error(`no parent for ${path.join("/")}`);
-  (parent as Record<string, JsonValue>)[last] = value;
-}
-
-function mutated(value: JsonValue | undefined): JsonValue {
-  if (typeof value === "boolean") return !value;
-  if (typeof value === "number") return value + 1;
-  if (typeof value === "string") return `${value}-x`;
-  throw new Error(`not a leaf: ${JSON.stringify(value)}`);
 }
 
 const asJson = (live: LiveScheduledRule): JsonObject => ({ rule: live.rule, targets: live.targets, tags: live.tags });

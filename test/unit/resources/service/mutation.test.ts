@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { isJsonObject } from "../../../../src/json.js";
-import type { JsonObject, JsonValue } from "../../../../src/json.js";
+import type { JsonObject } from "../../../../src/json.js";
 import { planService } from "../../../../src/resources/service/plan.js";
 import { manifestSpecHash } from "../../../../src/resources/common/spec-hash.js";
 import { OWNER_TAG, SOURCE_TAG, SPEC_HASH_TAG } from "../../../../src/resources/types.js";
 import { manifestOf, planContext, resolverOf } from "../builders.js";
+import { getAt, leafPaths, mutated, setAt } from "../../../support/json-mutation.js";
+import type { Path } from "../../../support/json-mutation.js";
 
 /*
  * A service with every compared field set (more than AWS would accept together: launchType and a
@@ -134,39 +135,6 @@ function richLive(): JsonObject {
     { id: "ecs-svc/0", status: "ACTIVE", taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:11" },
   ];
   return live;
-}
-
-type Path = (string | number)[];
-
-function leafPaths(value: JsonValue, base: Path = []): Path[] {
-  if (Array.isArray(value)) return value.flatMap((item, i) => leafPaths(item, [...base, i]));
-  if (isJsonObject(value)) return Object.entries(value).flatMap(([key, v]) => leafPaths(v, [...base, key]));
-  return [base];
-}
-
-function getAt(root: JsonValue, path: Path): JsonValue | undefined {
-  let current: JsonValue | undefined = root;
-  for (const segment of path)
-    current =
-      current === undefined || current === null || typeof current !== "object"
-        ? undefined
-        : (current as Record<string, JsonValue>)[segment];
-  return current;
-}
-
-function setAt(root: JsonValue, path: Path, value: JsonValue): void {
-  const parent = getAt(root, path.slice(0, -1));
-  const last = path[path.length - 1];
-  if (parent === undefined || parent === null || typeof parent !== "object" || last === undefined)
-    throw new Error(`no parent for ${path.join("/")}`);
-  (parent as Record<string, JsonValue>)[last] = value;
-}
-
-function mutated(value: JsonValue | undefined): JsonValue {
-  if (typeof value === "boolean") return !value;
-  if (typeof value === "number") return value + 1;
-  if (typeof value === "string") return `${value}-x`;
-  throw new Error(`not a leaf: ${JSON.stringify(value)}`);
 }
 
 /** Where a spec path lives in the DescribeServices object. */
