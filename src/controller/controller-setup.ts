@@ -11,7 +11,7 @@ import type { CallAccounting } from "../aws/index.js";
 import type { AwsClients } from "../aws/index.js";
 import type { Problem } from "../manifests/types.js";
 import { failedCommitLoad } from "../source/commit-load.js";
-import type { CommitLoader } from "../source/incremental-load.js";
+import { CommitLoader } from "../source/incremental-load.js";
 import { GitRemoteSource } from "../source/git-remote.js";
 import { LocalCheckoutSource } from "../source/local.js";
 import { parseRepoLocation } from "../source/repo-url.js";
@@ -61,6 +61,14 @@ export function sourceOf(o: ControllerOptions, log: Logger, metrics: ControllerM
       });
 }
 
+/** The controller's commit loader: a load on its own thread is marked in the work dir while it runs (src/source/load-marker.ts). */
+export function commitLoaderFor(workDir: string): CommitLoader {
+  return new CommitLoader({ marker: path.join(workDir, MAIN_THREAD_LOAD_MARKER) });
+}
+
+/** Names the commit the controller's thread is loading; left behind only by a process that died during the load. */
+export const MAIN_THREAD_LOAD_MARKER = "main-thread-load.json";
+
 /**
  * One commit's manifests and settings, loaded off the main thread (a pathological commit must not
  * stall /healthz or the queue), or, for a few small changed files, incrementally (incremental-load.ts).
@@ -70,6 +78,7 @@ export function loadCommit(loader: CommitLoader, o: ControllerOptions, sha: stri
     .load(
       {
         root: path.join(checkoutDir, o.path),
+        commit: sha,
         cluster: o.cluster,
         maxCommitBytes: o.maxCommitBytes,
         within: checkoutDir,

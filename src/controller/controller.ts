@@ -24,7 +24,7 @@ import type { StatusStore } from "../state/status.js";
 import type { Manifest } from "../manifests/types.js";
 import { pluginFor } from "../resources/registry.js";
 import { PollLoop } from "./poll-loop.js";
-import { CommitLoader } from "../source/incremental-load.js";
+import type { CommitLoader } from "../source/incremental-load.js";
 import type { ControllerLeasing } from "../lease/leasing.js";
 import type { DeployHistory } from "../state/history.js";
 
@@ -40,7 +40,7 @@ export class Controller {
   readonly #log: Logger;
   readonly #metrics: ControllerMetrics;
   readonly #calls = new CallAccounting();
-  readonly #commitLoader = new CommitLoader();
+  readonly #commitLoader: CommitLoader;
   readonly #now: () => Date;
   #aws: AwsClients | undefined;
   #source: Source | undefined;
@@ -73,6 +73,7 @@ export class Controller {
 
   constructor(options: ControllerOptions) {
     this.#o = options;
+    this.#commitLoader = setup.commitLoaderFor(options.workDir);
     this.#now = options.now ?? (() => new Date());
     this.#intervalMs = options.intervalMs ?? DEFAULT_CONFIG.intervalMs;
     this.#log = options.log;

@@ -5,6 +5,7 @@ import { distance } from "fastest-levenshtein";
 import ignore from "ignore";
 import type { Ignore } from "ignore";
 import { readEnvelope } from "./envelope.js";
+import { dropDuplicates } from "./duplicates.js";
 import { resourceKey } from "./identity.js";
 import { decodeManifestBytes, MAX_COMMIT_NODES, MAX_FILE_NODES, parseManifestText, problem } from "./parse.js";
 import type { ParsedDocument } from "./parse.js";
@@ -328,22 +329,4 @@ function loadDocument(doc: ParsedDocument, options: LoadOptions, problems: Probl
   for (const finding of findings) problems.push(problem(locate(finding.path), finding.code, finding.message, { key }));
   if (findings.length > 0) return undefined;
   return { ...envelope, key, file: doc.file, position: doc.position, locate, locateDocument: (path) => doc.locate(path) };
-}
-
-/** Two documents with one identity: an error naming both places; neither is managed. */
-function dropDuplicates(manifests: Manifest[], problems: Problem[]): Manifest[] {
-  const byKey = new Map<string, Manifest[]>();
-  for (const m of manifests) byKey.set(m.key, [...(byKey.get(m.key) ?? []), m]);
-  const out: Manifest[] = [];
-  for (const [key, group] of byKey) {
-    if (group.length === 1) {
-      out.push(group[0]!);
-      continue;
-    }
-    const places = group.map((m) => `${m.file}:${m.position.line}`).join(" and ");
-    for (const m of group) {
-      problems.push(problem(m.position, "DuplicateIdentity", `${key} is defined twice: ${places} (keep one)`, { key }));
-    }
-  }
-  return out;
 }

@@ -29,6 +29,8 @@ export type CommitLoadRequest = {
   ssm?: SsmReadOptions | undefined;
   /** Answer with each file's share of the load (a plain commit's), for the next commit's incremental load. */
   keepMemo?: boolean | undefined;
+  /** The commit's id: named by the marker of a load on the controller's thread (src/source/load-marker.ts). */
+  commit?: string | undefined;
 };
 
 /** A commit's settings file and manifests; `loaded` is absent when the settings file is broken. */

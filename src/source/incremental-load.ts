@@ -3,6 +3,7 @@ import path from "node:path";
 import { CONFIG_FILE_NAMES, IGNORE_FILE } from "../manifests/load.js";
 import { commitSettings, loadCommitInWorker, toTransferable, withLocators } from "./commit-load.js";
 import type { CommitLoad, CommitLoadLimits, CommitLoadRequest } from "./commit-load.js";
+import { LoadMarker } from "./load-marker.js";
 import { loadPlainCommit } from "./plain-commit.js";
 import type { LoadMemo, ParseBounds } from "./plain-commit.js";
 
@@ -14,7 +15,16 @@ import type { LoadMemo, ParseBounds } from "./plain-commit.js";
  * (docs/scale.md#incremental-commit-loads). The 4 MiB bounds the memory a load takes here (the
  * 1,000-service fleet's 2,300 manifests are ~2 MB: docs/controller-memory.md).
  */
-export const INCREMENTAL_BOUNDS: ParseBounds = { maxChangedBytes: 4 * 1024 * 1024, maxFileBytes: 4 * 1024, maxMarks: 128, maxDocuments: 8 };
+export const INCREMENTAL_BOUNDS: ParseBounds = {
+  maxChangedBytes: 4 * 1024 * 1024,
+  maxFileBytes: 4 * 1024,
+  maxMarks: 128,
+  maxDocuments: 8,
+  // Real manifests nest fewer than ~25 levels; the yaml library overflows the stack at ~2,000.
+  maxDepth: 64,
+  // 2.6 times the 1,000-service fleet's 2,300 documents; each one's manifest or problems stay in memory to the end.
+  maxLoadDocuments: 6_000,
+};
 
 export type LoadPath = "incremental" | "worker";
 
@@ -34,17 +44,20 @@ export class CommitLoader {
   #failed = false;
   readonly #bounds: ParseBounds;
   readonly #inWorker: typeof loadCommitInWorker;
+  readonly #marker: LoadMarker | undefined;
   /** How the last load ran; `parsed`: the files it parsed. */
   last: { path: LoadPath; parsed?: number } | undefined;
 
-  constructor(options: { bounds?: ParseBounds; inWorker?: typeof loadCommitInWorker } = {}) {
+  /** `marker`: the file in the work dir that names a load on this thread while it runs (src/source/load-marker.ts). */
+  constructor(options: { bounds?: ParseBounds; inWorker?: typeof loadCommitInWorker; marker?: string } = {}) {
     this.#bounds = options.bounds ?? INCREMENTAL_BOUNDS;
     this.#inWorker = options.inWorker ?? loadCommitInWorker;
+    this.#marker = options.marker === undefined ? undefined : new LoadMarker(options.marker);
   }
 
   async load(request: CommitLoadRequest, limits?: CommitLoadLimits): Promise<CommitLoad> {
     this.last = undefined;
-    const quick = this.#failed ? undefined : await this.#incremental(request, this.#memo);
+    const quick = this.#failed ? undefined : await this.#here(request);
     if (quick !== undefined) return quick;
     this.#memo = undefined;
     this.#failed = true;
@@ -53,6 +66,16 @@ export class CommitLoader {
     this.#memo = memo;
     this.last = { path: "worker" };
     return load;
+  }
+
+  /** The load on this thread, marked on disk while it runs; undefined: the worker loads the commit. */
+  async #here(request: CommitLoadRequest): Promise<CommitLoad | undefined> {
+    const marker = this.#marker;
+    if (marker === undefined) return this.#incremental(request, this.#memo);
+    const commit = request.commit ?? "";
+    // A previous process died loading this commit here: never again on this thread.
+    if (await marker.crashedOn(commit)) return undefined;
+    return marker.around(commit, () => this.#incremental(request, this.#memo));
   }
 
   async #incremental(request: CommitLoadRequest, memo: LoadMemo | undefined): Promise<CommitLoad | undefined> {

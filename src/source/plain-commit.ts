@@ -14,6 +14,10 @@ import { MAX_COMMIT_NODES, MAX_FILE_NODES, MAX_NESTING_DEPTH, problem } from "..
 import type { LoadResult, Manifest, Problem, SourcePosition } from "../manifests/types.js";
 import { validateOptions, withSemanticProblems } from "../resources/load.js";
 import { validationSteps } from "../resources/validate.js";
+import { screenFile, withinBounds } from "./byte-screen.js";
+import type { ParseBounds } from "./byte-screen.js";
+
+export type { ParseBounds } from "./byte-screen.js";
 
 /**
  * A plain commit (one folder of manifests: no environments, bases, renames, patches nor SSM
@@ -29,16 +33,6 @@ export type FileEntry = { file: string; digest: string; nodes: number; manifests
 export type LoadMemo = { fingerprint: string; entries: FileEntry[] };
 
 type PlainSettings = { overlay: Overlay; problems: Problem[]; vars: Resolved; fingerprint: string; defaultCluster: string | undefined };
-
-/** Bounds on what the calling thread parses; a change past them is loaded in full (in the worker). */
-export type ParseBounds = {
-  maxChangedBytes: number;
-  maxFileBytes: number;
-  /** Flow brackets, aliases and tags in one file: what makes a small YAML file slow to parse. Any `&` (an anchor?) is past the bounds. */
-  maxMarks: number;
-  /** Document separators in one file. */
-  maxDocuments: number;
-};
 
 export type PlainLoadOptions = {
   defaultCluster: string | undefined;
@@ -74,7 +68,7 @@ export async function loadPlainCommit(
     if (sliceUsed()) await nextTurn();
   }
   const changed = files.filter((f) => !known.has(`${f.digest}\0${f.source.file}`));
-  if (options.bounds !== undefined && !withinBounds(changed, options.bounds)) return undefined;
+  if (options.bounds !== undefined && !(await withinBounds(changed, options.bounds, sliceUsed, nextTurn))) return undefined;
   const entries: FileEntry[] = [];
   const located: Manifest[][] = [];
   const offThread = { asked: false };
@@ -83,7 +77,7 @@ export async function loadPlainCommit(
     if (entry !== undefined) {
       entries.push(entry);
       // Locating a problem in a kept file parses it again on this thread: only one within the bounds.
-      const parsesHere = options.bounds === undefined || withinBounds([{ source }], options.bounds);
+      const parsesHere = options.bounds === undefined || !screenFile(source.bytes, options.bounds).over;
       located.push(relocated(entry, path.join(root, entry.file), parsesHere ? undefined : offThread));
       if (sliceUsed()) await nextTurn();
       continue;
@@ -193,37 +187,6 @@ export function withoutLocators(manifest: Manifest): Manifest {
   if (twin !== undefined) return twin;
   const { locate: _locate, locateDocument: _document, ...rest } = manifest;
   return rest as Manifest;
-}
-
-function withinBounds(changed: readonly { source: SourceFile }[], bounds: ParseBounds): boolean {
-  const sizes = changed.map((f) => f.source.bytes.byteLength);
-  if (sizes.some((size) => size > bounds.maxFileBytes) || sizes.reduce((sum, size) => sum + size, 0) > bounds.maxChangedBytes) return false;
-  return changed.every(({ source }) => {
-    const { marks, anchors, documents } = countMarks(source.bytes);
-    // Every alias to an anchor expands it again: an anchor's cost is its size times its aliases.
-    return marks <= bounds.maxMarks && anchors === 0 && documents <= bounds.maxDocuments;
-  });
-}
-
-const MARKS = new Set([..."[]{}*!"].map((c) => c.charCodeAt(0)));
-const NEWLINE = 0x0a;
-const DASH = 0x2d;
-const DOT = 0x2e;
-const AMPERSAND = 0x26;
-
-/** A byte scan, far cheaper than a parse: the characters that nest flow collections, share nodes or tag them, and `---` / `...` lines. */
-function countMarks(bytes: Uint8Array): { marks: number; anchors: number; documents: number } {
-  let marks = 0;
-  let anchors = 0;
-  let documents = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (MARKS.has(c)) marks++;
-    else if (c === AMPERSAND) anchors++;
-    // A document starts after `---` or ends at `...`, each at the start of a line.
-    else if ((c === DASH || c === DOT) && (i === 0 || bytes[i - 1] === NEWLINE) && bytes[i + 1] === c && bytes[i + 2] === c) documents++;
-  }
-  return { marks, anchors, documents };
 }
 
 function digestOf(data: Uint8Array | string): string {
