@@ -12,7 +12,7 @@ export type LazyClient<C extends SdkClient> = {
   readonly client: () => Promise<C>;
   /** The client if it was built, else undefined: nothing is imported to answer. */
   readonly built: () => C | undefined;
-  /** Closes the client's sockets if it was built. */
+  /** Closes the client's sockets if it was built; one being built is closed once it is. */
   readonly destroy: () => void;
 };
 
@@ -34,6 +34,14 @@ export function lazyClient<C extends SdkClient>(build: () => Promise<C>): LazyCl
     send: send as C["send"],
     client,
     built: () => built,
-    destroy: () => built?.destroy(),
+    destroy: () => {
+      if (built !== undefined) built.destroy();
+      // A build in flight would otherwise leave its client's sockets open (a one-shot command's exit waits on them).
+      else
+        void building?.then(
+          (c) => c.destroy(),
+          () => undefined,
+        );
+    },
   };
 }

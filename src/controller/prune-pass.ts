@@ -178,10 +178,10 @@ export class PrunePass {
       owner: settings.owner,
       repo: settings.repo,
       ...(this.#o.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: this.#o.drainTimeoutMs }),
-      onWrite: (key, call) => {
+      onWrite: (key, call, failed) => {
         this.#reader.written(call);
         this.#o.sightings?.written(call);
-        this.#o.log.debug({ key, operation: call.operation, commit }, "aws write");
+        this.#o.log.debug({ key, operation: call.operation, commit, ...(failed ? { failed } : {}) }, "aws write");
       },
     });
     const at = this.#now().toISOString();

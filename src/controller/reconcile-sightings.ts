@@ -24,6 +24,8 @@ export class ReconcileSightings {
   readonly #ruleLists = new Map<string, Sighting<readonly JsonObject[]>>();
   readonly #listeners: ((call: PlannedCall) => void)[] = [];
   readonly #now: () => number;
+  /** Counts our EventBridge writes (and forgetCached): a listing that saw one land while in flight is not kept. */
+  #ruleWrites = 0;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
@@ -35,8 +37,10 @@ export class ReconcileSightings {
       ...aws,
       listRulesVia: async (bus, list) => {
         const at = this.#now();
+        const writes = this.#ruleWrites;
         const rules = await list();
-        this.#ruleLists.set(bus, { live: rules, at });
+        // Its pages may have been read before our write landed: not kept, the prune pass lists the bus itself.
+        if (writes === this.#ruleWrites) this.#ruleLists.set(bus, { live: rules, at });
         return rules;
       },
     };
@@ -62,7 +66,7 @@ export class ReconcileSightings {
       },
       forgetCached: () => {
         this.#services.clear();
-        this.#ruleLists.clear();
+        this.#forgetRuleLists();
         reader.forgetCached();
       },
     };
@@ -77,10 +81,19 @@ export class ReconcileSightings {
    * listing stands for what is there (a rule made or deleted, on whichever bus).
    */
   written(call: PlannedCall): void {
-    if (call.operation.startsWith("events:")) this.#ruleLists.clear();
+    if (call.operation.startsWith("events:")) this.#forgetRuleLists();
   }
 
-  /** The rules of `bus` as listed last, if that listing started at most `maxAgeMs` ago and no EventBridge write of ours came since. */
+  /** Every listing made, and every one still in flight. */
+  #forgetRuleLists(): void {
+    this.#ruleWrites += 1;
+    this.#ruleLists.clear();
+  }
+
+  /**
+   * The rules of `bus` as listed last, if that listing started at most `maxAgeMs` ago and no
+   * EventBridge write of ours landed since it started (nor while it was in flight).
+   */
   rulesListed(bus: string, maxAgeMs: number): readonly JsonObject[] | undefined {
     const listing = this.#ruleLists.get(bus);
     return listing !== undefined && this.#now() - listing.at <= maxAgeMs ? listing.live : undefined;

@@ -24,11 +24,15 @@ export async function readKinds(
   const allStarted = new Promise<void>((resolve) => (started = resolve));
   let waiter: string | undefined;
   let others: Promise<OthersRun> | undefined;
+  // Per kind, the first other kind that asked for its answers: that kind must not become the waiter.
+  const askedBy = new Map<string, string>();
   const othersRun = (kind: string | undefined): Promise<OthersRun> => {
     if (kind !== undefined && waiter !== undefined && waiter !== kind)
       return Promise.reject(
         new Error(`${kind} and ${waiter} both wait on every other kind's read: at most one kind's readLive may call othersRun`),
       );
+    const asker = kind === undefined ? undefined : askedBy.get(kind);
+    if (kind !== undefined && asker !== undefined) return Promise.reject(waitsOnWaiter(asker, kind));
     waiter ??= kind;
     others ??= (async () => {
       await allStarted;
@@ -37,7 +41,12 @@ export async function readKinds(
     return others;
   };
   for (const plugin of plugins) {
-    const waits: KindWaits = { readsOf: (kind) => reading.get(kind) ?? Promise.resolve({}), othersRun: () => othersRun(plugin.kind) };
+    const readsOf = (kind: string): Promise<LiveReads> => {
+      if (kind === plugin.kind || kind === waiter) return Promise.reject(waitsOnWaiter(plugin.kind, kind));
+      if (!askedBy.has(kind)) askedBy.set(kind, plugin.kind);
+      return reading.get(kind) ?? Promise.resolve({});
+    };
+    const waits: KindWaits = { readsOf, othersRun: () => othersRun(plugin.kind) };
     reading.set(
       plugin.kind,
       readOf(
@@ -52,4 +61,13 @@ export async function readKinds(
   // Run even when no kind waited: the account is learned on every snapshot.
   await othersRun(undefined);
   return merged;
+}
+
+/** A read that cannot be answered (a kind's own, the waiter's to another kind): refused, naming both kinds, instead of a hung wave. */
+function waitsOnWaiter(asker: string, kind: string): Error {
+  if (asker === kind) return new Error(`${kind}'s readLive asked readsOf("${kind}"), its own read, which is not done while it runs`);
+  return new Error(
+    `${asker}'s readLive asked readsOf("${kind}"), and ${kind}'s readLive waits on every other kind's read (othersRun): ` +
+      `the two would wait on each other; ${asker} must not read ${kind}'s answers, or ${kind} must not call othersRun`,
+  );
 }

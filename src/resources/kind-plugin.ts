@@ -24,7 +24,10 @@ export type KindReadIo = {
   readonly cache: ReadCache;
   now(): number;
   readonly defaultCluster: string | undefined;
-  /** What another kind reads in the same snapshot (a scalable target takes its service's tags from the service read). */
+  /**
+   * What another kind reads in the same snapshot (a scalable target takes its service's tags from the service read).
+   * Refused for the kind's own read and for the kind that calls `othersRun` (each would wait on the other).
+   */
   readsOf(kind: string): Promise<LiveReads>;
   /**
    * What the resources of every other kind run, once all their reads are in and the account id is

@@ -62,6 +62,22 @@ describe("prune of a service (AWS wire format)", () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
+  it("tells every write tried, a failed one too (it may have landed: whoever caches what it changed reads again)", async () => {
+    replyJson(aws("ecs", "DescribeServices"), described("ACTIVE"));
+    replyJson(aws("ecs", "UpdateService"), { service: {} });
+    replyError(aws("ecs", "DeleteService"), 500, "ServerException", "lost in the back end");
+    const told: [string, string, boolean][] = [];
+    const [outcome] = await applyPrune(fakeClients({ maxAttempts: 1 }), [action], {
+      ...options,
+      onWrite: (key, call, failed) => told.push([key, call.operation, failed]),
+    });
+    expect(outcome).toMatchObject({ outcome: "failed", calls: [] });
+    expect(told).toEqual([
+      ["Service/shop/old", "ecs:UpdateService", false],
+      ["Service/shop/old", "ecs:DeleteService", true],
+    ]);
+  });
+
   it("waits until DescribeServices reports DRAINING or INACTIVE", async () => {
     replyJson(aws("ecs", "DescribeServices"), described("ACTIVE"));
     replyJson(aws("ecs", "UpdateService"), { service: {} });

@@ -20,8 +20,8 @@ export type PruneApplyOptions = {
   /** How long to wait for a delete AWS finishes on its own (a service draining). */
   drainTimeoutMs?: number;
   pollMs?: number;
-  /** Each write made, as made (the caller's caches and logs follow them). */
-  onWrite?: (key: ResourceKey, call: PlannedCall) => void;
+  /** Each write tried, once it returned or failed (`failed`: it may still have landed); the caller's caches and logs follow them. */
+  onWrite?: (key: ResourceKey, call: PlannedCall, failed: boolean) => void;
 };
 
 /**
@@ -82,9 +82,15 @@ async function run(aws: AwsClients, plugin: PrunablePlugin, action: DeleteAction
     aws,
     claim,
     write: async (planned: PlannedCall): Promise<JsonObject> => {
-      const output = await fencedWrite(aws, action.key, () => executeCall(aws, planned), planned.operation);
+      let output: JsonObject;
+      try {
+        output = await fencedWrite(aws, action.key, () => executeCall(aws, planned), planned.operation);
+      } catch (error) {
+        options.onWrite?.(action.key, planned, true);
+        throw error;
+      }
       done.push(planned.operation);
-      options.onWrite?.(action.key, planned);
+      options.onWrite?.(action.key, planned, false);
       return output;
     },
     guard: (guard) => checkWriteGuard(aws, action.key, guard),

@@ -1,4 +1,5 @@
 import { listRules, listTagsForResource, listTargetsByRule } from "../../aws/index.js";
+import { isEcsGitopsError } from "../../errors.js";
 import { isJsonObject } from "../../json.js";
 import type { JsonObject } from "../../json.js";
 import { tagListToMap } from "../common/tags.js";
@@ -11,6 +12,7 @@ import type { RulePruneDetail } from "./prune.js";
  * reconcile listed the bus this period), then
  * ListTagsForResource of each rule no manifest names and ListTargetsByRule of each one with an
  * owner tag. A rule a manifest names is the reconciler's: counted as ours, its tags not read here.
+ * A listed rule AWS no longer knows (NotFound on either read) is left out: gone, not an orphan.
  */
 export async function readBusRules(buses: PrunePlaces, io: PruneReadIo): Promise<PruneLive<RulePruneDetail>[]> {
   const all = await Promise.all(buses.map((bus) => rulesOf(bus, io)));
@@ -30,9 +32,12 @@ async function rulesOf(bus: string, io: PruneReadIo): Promise<PruneLive<RulePrun
       out.push({ key, name, arn, tags: {}, state: "live", runs: [], detail: { bus, name, targetIds: [] } });
       continue;
     }
-    const tags = tagListToMap(await listTagsForResource(io.aws, arn));
+    // A rule deleted since the listing (by hand, by another replica, by a delete of ours whose answer was lost) is gone.
+    const tagList = await unlessGone(() => listTagsForResource(io.aws, arn));
+    const tags = tagList === undefined ? {} : tagListToMap(tagList);
     if (tags[OWNER_TAG] === undefined) continue;
-    const targets = await listTargetsByRule(io.aws, bus, name);
+    const targets = await unlessGone(() => listTargetsByRule(io.aws, bus, name));
+    if (targets === undefined) continue;
     out.push({
       key,
       name,
@@ -44,6 +49,16 @@ async function rulesOf(bus: string, io: PruneReadIo): Promise<PruneLive<RulePrun
     });
   }
   return out;
+}
+
+/** The read's answer, or undefined when AWS says the rule no longer exists. */
+async function unlessGone<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isEcsGitopsError(error) && error.code === "NotFound") return undefined;
+    throw error;
+  }
 }
 
 function taskDefinitionOfTarget(target: JsonObject): string[] {

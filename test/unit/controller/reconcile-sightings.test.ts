@@ -98,4 +98,47 @@ describe("ReconcileSightings", () => {
     watched.forgetCached();
     expect(sightings.rulesListed("default", 10_000)).toBeUndefined();
   });
+
+  it("keeps no listing that was in flight when an EventBridge write of ours (or forgetCached) landed", async () => {
+    const sightings = new ReconcileSightings(() => 0);
+    const aws = sightings.clientsFor({} as AwsClients);
+    const { reader } = readerOf(new Map());
+    const watched = sightings.watch(reader);
+    const rules = [{ Name: "orphan", Arn: "arn:aws:events:us-east-1:123456789012:rule/orphan" }];
+    /** A listing whose pages are read, and which ends only when the test says so. */
+    const inFlight = (bus: string) => {
+      let end!: () => void;
+      const pages = new Promise<typeof rules>((resolve) => (end = () => resolve(rules)));
+      return { done: aws.listRulesVia!(bus, () => pages), end };
+    };
+
+    // Our DeleteRule lands on another bus while the listing of "jobs" is in flight.
+    const racing = inFlight("jobs");
+    sightings.written({ operation: "events:DeleteRule", input: { Name: "orphan", EventBusName: "nightly" } });
+    racing.end();
+    expect(await racing.done).toBe(rules);
+    expect(sightings.rulesListed("jobs", 10_000)).toBeUndefined();
+
+    // A failed PutRule told through the reader counts the same (it may have landed).
+    const second = inFlight("default");
+    watched.recordWrites([{ key: "ScheduledRule/default/r", call: { operation: "events:PutRule", input: {} }, failed: true }]);
+    second.end();
+    await second.done;
+    expect(sightings.rulesListed("default", 10_000)).toBeUndefined();
+
+    // AWS did not answer: the reader forgets, and a listing in flight then is not kept either.
+    const third = inFlight("default");
+    watched.forgetCached();
+    third.end();
+    await third.done;
+    expect(sightings.rulesListed("default", 10_000)).toBeUndefined();
+
+    // A write of another service, or one that landed before the listing started, leaves it standing.
+    sightings.written({ operation: "events:PutTargets", input: {} });
+    const after = inFlight("default");
+    sightings.written({ operation: "ecs:UpdateService", input: {} });
+    after.end();
+    await after.done;
+    expect(sightings.rulesListed("default", 10_000)).toBe(rules);
+  });
 });

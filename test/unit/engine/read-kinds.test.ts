@@ -66,4 +66,29 @@ describe("readKinds", () => {
       "Second and First both wait on every other kind's read: at most one kind's readLive may call othersRun",
     );
   });
+
+  it("refuses a kind reading the answers of the kind that waits on the others, whichever asks first, naming both", async () => {
+    const message = "Asker's readLive asked readsOf(\"Waiter\"), and Waiter's readLive waits on every other kind's read (othersRun)";
+    const waiter = kind("Waiter", async (_m, w) => (await w.othersRun(), {}));
+    const asker = kind("Asker", async (_m, w) => (await w.readsOf("Waiter"), {}));
+    // The waiter is waiting when the other asks.
+    await expect(readAll([waiter, asker], [])).rejects.toThrow(message);
+    // The other asked first: the waiter is refused when it starts waiting.
+    const late = kind("Waiter", async (_m, w) => (await tick(), await w.othersRun(), {}));
+    await expect(readAll([late, asker], [])).rejects.toThrow(message);
+    await expect(readAll([asker, late], [])).rejects.toThrow(message);
+  });
+
+  it("refuses a kind reading its own answers, and still lets the waiter read another kind's", async () => {
+    const self = kind("Self", async (_m, w) => (await w.readsOf("Self"), {}));
+    await expect(readAll([self], [])).rejects.toThrow('Self\'s readLive asked readsOf("Self"), its own read');
+    const services = { services: new Map([["Service/shop/web", { serviceName: "web" }]]) };
+    const service = kind("Service", () => Promise.resolve(services));
+    const waiter = kind("Waiter", async (_m, w) => {
+      const read = await w.readsOf("Service");
+      await w.othersRun();
+      return { latestKnown: new Set([...(read.services?.keys() ?? [])]) };
+    });
+    expect((await readAll([service, waiter], [])).latestKnown).toEqual(new Set(["Service/shop/web"]));
+  });
 });
