@@ -74,7 +74,7 @@ export type PruneReadIo = {
   /**
    * A read of a kind that reads per resource (a family's revisions), run when one of the pass's
    * few read slots is free: a thousand calls sent at once wait in the HTTP agent's queue, each a
-   * built request, ~20 MiB at 1,000 families (docs/controller-memory.md#where-the-rest-goes).
+   * built request, ~20 MiB at 1,000 families (docs/controller-memory.md#what-a-wave-no-longer-holds).
    */
   read<T>(call: () => Promise<T>): Promise<T>;
 };
