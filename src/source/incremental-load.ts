@@ -1,6 +1,7 @@
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { CONFIG_FILE_NAMES, IGNORE_FILE } from "../manifests/load.js";
+import { BoundedCollector } from "./heap-collect.js";
 import { commitSettings, loadCommitInWorker, toTransferable, withLocators } from "./commit-load.js";
 import type { CommitLoad, CommitLoadLimits, CommitLoadRequest } from "./commit-load.js";
 import { loadPlainCommit } from "./plain-commit.js";
@@ -34,17 +35,21 @@ export class CommitLoader {
   #failed = false;
   readonly #bounds: ParseBounds;
   readonly #inWorker: typeof loadCommitInWorker;
-  /** How the last load ran; `parsed`: the files it parsed. */
-  last: { path: LoadPath; parsed?: number } | undefined;
+  readonly #collector: BoundedCollector;
+  /** How the last load ran; `parsed`: the files it parsed; `gcMs`: the collection before it, if one ran. */
+  last: { path: LoadPath; parsed?: number; gcMs?: number } | undefined;
 
-  constructor(options: { bounds?: ParseBounds; inWorker?: typeof loadCommitInWorker } = {}) {
+  constructor(options: { bounds?: ParseBounds; inWorker?: typeof loadCommitInWorker; collector?: BoundedCollector } = {}) {
     this.#bounds = options.bounds ?? INCREMENTAL_BOUNDS;
     this.#inWorker = options.inWorker ?? loadCommitInWorker;
+    this.#collector = options.collector ?? new BoundedCollector();
   }
 
   async load(request: CommitLoadRequest, limits?: CommitLoadLimits): Promise<CommitLoad> {
     this.last = undefined;
-    const quick = this.#failed ? undefined : await this.#incremental(request, this.#memo);
+    // The worker path collects on its own (loadCommitInWorker).
+    const gcMs = this.#failed ? undefined : this.#collector.collect();
+    const quick = this.#failed ? undefined : await this.#incremental(request, this.#memo, gcMs);
     if (quick !== undefined) return quick;
     this.#memo = undefined;
     this.#failed = true;
@@ -55,7 +60,8 @@ export class CommitLoader {
     return load;
   }
 
-  async #incremental(request: CommitLoadRequest, memo: LoadMemo | undefined): Promise<CommitLoad | undefined> {
+  async #incremental(request: CommitLoadRequest, memo: LoadMemo | undefined, gcMs?: number): Promise<CommitLoad | undefined> {
+    const collected = gcMs === undefined ? {} : { gcMs: Math.round(gcMs) };
     // The settings and ignore files are parsed here too: a large one goes to the worker.
     for (const name of [...CONFIG_FILE_NAMES, IGNORE_FILE]) {
       const info = await lstat(path.join(request.root, name)).catch(() => undefined);
@@ -64,7 +70,7 @@ export class CommitLoader {
     const settings = await commitSettings(request);
     if ("loaded" in settings) {
       // A broken settings file: nothing is loaded, and the memo stays for the commit that fixes it.
-      this.last = { path: "incremental", parsed: 0 };
+      this.last = { path: "incremental", parsed: 0, ...collected };
       return settings;
     }
     const { config, configProblems, loadedConfig } = settings;
@@ -76,7 +82,7 @@ export class CommitLoader {
     });
     if (plain === undefined) return undefined;
     this.#memo = plain.memo;
-    this.last = { path: "incremental", parsed: plain.parsed };
+    this.last = { path: "incremental", parsed: plain.parsed, ...collected };
     // Kept as a load from the worker is: located at each document's start, no file read again later.
     return withLocators(toTransferable({ config, configProblems, loaded: plain.loaded }));
   }
