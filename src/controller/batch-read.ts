@@ -10,6 +10,7 @@ import type { ResourceRecords } from "../state/records.js";
 import { PRUNE_KEY } from "./prune-pass.js";
 import { noteHandMadeRevisions } from "./reconcile-failure.js";
 import type { ReconcilerOptions } from "./reconciler-options.js";
+import { keySlice } from "./key-slice.js";
 import { orderStamp } from "./write-order.js";
 
 /** When a batch's read started: `now` is the policy's clock, `at` the wall clock its writes are compared with, `started` for durations. */
@@ -91,7 +92,11 @@ export async function readBatch(keys: readonly ResourceKey[], context: BatchRead
   await o.hooks?.refresh([...present, ...later]);
   const actions = new Map<ResourceKey, Action>();
   for (const action of result.actions) if (!actions.has(action.key)) actions.set(action.key, action);
-  const sliceOf = (key: ResourceKey): KeyRead => ({ ...times, type: "planned", desired, action: actions.get(key), result, snapshot });
+  // Each key keeps only its share: the batch's snapshot and plan go once its keys have run.
+  const sliceOf = (key: ResourceKey): KeyRead => {
+    const action = actions.get(key);
+    return { ...times, type: "planned", desired, action, ...keySlice(key, action, result, snapshot) };
+  };
   for (const key of later) ahead.set(key, sliceOf(key));
   return { slices: keys.map((key) => slice(key, sliceOf)), ahead };
 }
@@ -135,6 +140,11 @@ export class ReadAhead {
       nowMs - read.at <= maxAgeMs &&
       read.seq > (this.#settled.get(key) ?? 0);
     return fresh ? read : undefined;
+  }
+
+  /** Whether a slice waits for `key` (a taken slice is let go, whether used or stale). */
+  holds(key: ResourceKey): boolean {
+    return this.#slices.has(key);
   }
 
   /** A new desired state: slices of the old one are of no use. */

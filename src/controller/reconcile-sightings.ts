@@ -5,6 +5,7 @@ import type { JsonObject } from "../json.js";
 import type { ResourceKey } from "../manifests/types.js";
 import type { PlannedCall } from "../resources/types.js";
 import type { LiveReader } from "../engine/live-state.js";
+import { pruneSighting } from "../resources/service/prune-io.js";
 
 type Sighting<T = JsonObject> = { live: T; at: number };
 
@@ -17,7 +18,7 @@ type WatchedReader = SnapshotReader & Pick<LiveReader, "recordWrites" | "forgetC
  * what it runs, and a bus whose rules the wave listed need not be listed again. Our write to a
  * resource forgets its sighting (the next read of it counts), an EventBridge write of ours every
  * bus's listing, and each write is told to whoever listens (the prune pass lists a family again
- * after our registration in it).
+ * after our registration in it). A sighting keeps only what the prune pass reads of a service.
  */
 export class ReconcileSightings {
   readonly #services = new Map<ResourceKey, Sighting>();
@@ -52,7 +53,7 @@ export class ReconcileSightings {
       snapshot: async (manifests, settings) => {
         const at = this.#now();
         const snapshot = await reader.snapshot(manifests, settings);
-        for (const [key, live] of snapshot.services) if (live !== undefined) this.#services.set(key, { live, at });
+        for (const [key, live] of snapshot.services) if (live !== undefined) this.#services.set(key, { live: pruneSighting(live), at });
         return snapshot;
       },
       readAgain: (manifests, snapshot, keys, settings) => reader.readAgain(manifests, snapshot, keys, settings),

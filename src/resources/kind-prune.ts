@@ -71,6 +71,12 @@ export type PruneReadIo = {
   readonly relist: boolean;
   /** This reader's passes so far, this one included. */
   readonly pass: number;
+  /**
+   * A read of a kind that reads per resource (a family's revisions), run when one of the pass's
+   * few read slots is free: a thousand calls sent at once wait in the HTTP agent's queue, each a
+   * built request, ~20 MiB at 1,000 families (docs/controller-memory.md#what-a-wave-no-longer-holds).
+   */
+  read<T>(call: () => Promise<T>): Promise<T>;
 };
 
 /** What the engine hands a kind's plan: the ownership rules, and what stays of the earlier stages. */

@@ -1,6 +1,7 @@
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { CONFIG_FILE_NAMES, IGNORE_FILE } from "../manifests/load.js";
+import { BoundedCollector } from "./heap-collect.js";
 import { commitSettings, loadCommitInWorker, toTransferable, withLocators } from "./commit-load.js";
 import type { CommitLoad, CommitLoadLimits, CommitLoadRequest } from "./commit-load.js";
 import { LoadMarker } from "./load-marker.js";
@@ -45,19 +46,23 @@ export class CommitLoader {
   readonly #bounds: ParseBounds;
   readonly #inWorker: typeof loadCommitInWorker;
   readonly #marker: LoadMarker | undefined;
-  /** How the last load ran; `parsed`: the files it parsed. */
-  last: { path: LoadPath; parsed?: number } | undefined;
+  readonly #collector: BoundedCollector;
+  /** How the last load ran; `parsed`: the files it parsed; `gcMs`: the collection before it, if one ran. */
+  last: { path: LoadPath; parsed?: number; gcMs?: number } | undefined;
 
   /** `marker`: the file in the work dir that names a load on this thread while it runs (src/source/load-marker.ts). */
-  constructor(options: { bounds?: ParseBounds; inWorker?: typeof loadCommitInWorker; marker?: string } = {}) {
+  constructor(options: { bounds?: ParseBounds; inWorker?: typeof loadCommitInWorker; marker?: string; collector?: BoundedCollector } = {}) {
     this.#bounds = options.bounds ?? INCREMENTAL_BOUNDS;
     this.#inWorker = options.inWorker ?? loadCommitInWorker;
     this.#marker = options.marker === undefined ? undefined : new LoadMarker(options.marker);
+    this.#collector = options.collector ?? new BoundedCollector();
   }
 
   async load(request: CommitLoadRequest, limits?: CommitLoadLimits): Promise<CommitLoad> {
     this.last = undefined;
-    const quick = this.#failed ? undefined : await this.#here(request);
+    // The worker path collects on its own (loadCommitInWorker).
+    const gcMs = this.#failed ? undefined : this.#collector.collect();
+    const quick = this.#failed ? undefined : await this.#here(request, gcMs);
     if (quick !== undefined) return quick;
     this.#memo = undefined;
     this.#failed = true;
@@ -69,16 +74,17 @@ export class CommitLoader {
   }
 
   /** The load on this thread, marked on disk while it runs; undefined: the worker loads the commit. */
-  async #here(request: CommitLoadRequest): Promise<CommitLoad | undefined> {
+  async #here(request: CommitLoadRequest, gcMs: number | undefined): Promise<CommitLoad | undefined> {
     const marker = this.#marker;
-    if (marker === undefined) return this.#incremental(request, this.#memo);
+    if (marker === undefined) return this.#incremental(request, this.#memo, gcMs);
     const commit = request.commit ?? "";
     // A previous process died loading this commit here: never again on this thread.
     if (await marker.crashedOn(commit)) return undefined;
-    return marker.around(commit, () => this.#incremental(request, this.#memo));
+    return marker.around(commit, () => this.#incremental(request, this.#memo, gcMs));
   }
 
-  async #incremental(request: CommitLoadRequest, memo: LoadMemo | undefined): Promise<CommitLoad | undefined> {
+  async #incremental(request: CommitLoadRequest, memo: LoadMemo | undefined, gcMs?: number): Promise<CommitLoad | undefined> {
+    const collected = gcMs === undefined ? {} : { gcMs: Math.round(gcMs) };
     // The settings and ignore files are parsed here too: a large one goes to the worker.
     for (const name of [...CONFIG_FILE_NAMES, IGNORE_FILE]) {
       const info = await lstat(path.join(request.root, name)).catch(() => undefined);
@@ -87,7 +93,7 @@ export class CommitLoader {
     const settings = await commitSettings(request);
     if ("loaded" in settings) {
       // A broken settings file: nothing is loaded, and the memo stays for the commit that fixes it.
-      this.last = { path: "incremental", parsed: 0 };
+      this.last = { path: "incremental", parsed: 0, ...collected };
       return settings;
     }
     const { config, configProblems, loadedConfig } = settings;
@@ -99,7 +105,7 @@ export class CommitLoader {
     });
     if (plain === undefined) return undefined;
     this.#memo = plain.memo;
-    this.last = { path: "incremental", parsed: plain.parsed };
+    this.last = { path: "incremental", parsed: plain.parsed, ...collected };
     // Kept as a load from the worker is: located at each document's start, no file read again later.
     return withLocators(toTransferable({ config, configProblems, loaded: plain.loaded }));
   }

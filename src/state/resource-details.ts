@@ -28,6 +28,42 @@ export type EpisodeRecord = {
 
 export type ResourceDetail = { plan?: PlanDetail; episodes: EpisodeRecord[] } & RuntimeDetail;
 
+/**
+ * A resource's last plan as kept until the dashboard asks: masked changes and what the diff text
+ * names of the calls, never the calls' inputs (a create's whole RegisterTaskDefinition) nor the
+ * rendered text (as large again as the changes: 2,300 creates' texts after a cold sync).
+ */
+type KeptPlan = { action: Action; at: string; isSecret: SecretMatcher | undefined };
+
+/** The plan without what its rendering does not read; its changes masked already. Pure. */
+export function keptPlan(action: Action, isSecret: SecretMatcher | undefined, now: Date): KeptPlan {
+  const changes = maskChanges(action.changes, isSecret);
+  const kept: Action =
+    action.type === "blocked"
+      ? { ...action, changes }
+      : {
+          type: action.type,
+          key: action.key,
+          kind: action.kind,
+          changes,
+          calls: action.calls.map((call) => ({ operation: call.operation, input: {} })),
+          ...(action.notes === undefined ? {} : { notes: action.notes }),
+        };
+  return { action: kept, at: now.toISOString(), isSecret };
+}
+
+/** The plan as the dashboard shows it, rendered on request (the changes masked again: a no-op on masked values). */
+function planDetail({ action, at, isSecret }: KeptPlan): PlanDetail {
+  const plan: PlanDetail = {
+    type: action.type,
+    at,
+    text: action.type === "noop" ? "" : renderPlan([action], { color: false, isSecret }),
+    changes: structuredClone(action.changes),
+  };
+  if (action.type === "blocked") Object.assign(plan, { reason: action.reason, hint: action.hint });
+  return plan;
+}
+
 /** Episodes kept per resource: enough for an incident's story, bounded for 2,300 resources. */
 const EPISODES_KEPT = 20;
 
@@ -38,19 +74,12 @@ const EPISODES_KEPT = 20;
  */
 export class ResourceDetails implements AlertSink {
   readonly name = "dashboard";
-  readonly #plans = new Map<ResourceKey, PlanDetail>();
+  readonly #plans = new Map<ResourceKey, KeptPlan>();
   readonly #runtime = new Map<ResourceKey, RuntimeDetail>();
   readonly #episodes = new Map<ResourceKey, EpisodeRecord[]>();
 
   notePlan(action: Action, snapshot: LiveSnapshot, isSecret: SecretMatcher | undefined, now = new Date()): void {
-    const plan: PlanDetail = {
-      type: action.type,
-      at: now.toISOString(),
-      text: action.type === "noop" ? "" : renderPlan([action], { color: false, isSecret }),
-      changes: maskChanges(action.changes, isSecret),
-    };
-    if (action.type === "blocked") Object.assign(plan, { reason: action.reason, hint: action.hint });
-    this.#plans.set(action.key, plan);
+    this.#plans.set(action.key, keptPlan(action, isSecret, now));
     const runtime = pluginOf(action.kind).runtime(action.key, snapshot);
     if (runtime === undefined) this.#runtime.delete(action.key);
     else this.#runtime.set(action.key, runtime);
@@ -81,7 +110,7 @@ export class ResourceDetails implements AlertSink {
   get(key: ResourceKey): ResourceDetail {
     const detail: ResourceDetail = { episodes: structuredClone(this.#episodes.get(key) ?? []) };
     const plan = this.#plans.get(key);
-    if (plan !== undefined) detail.plan = structuredClone(plan);
+    if (plan !== undefined) detail.plan = planDetail(plan);
     return Object.assign(detail, structuredClone(this.#runtime.get(key) ?? {}));
   }
 }

@@ -1,7 +1,9 @@
+import PQueue from "p-queue";
 import type { AwsClients } from "../../aws/index.js";
 import type { Kind, ResourceKey } from "../../manifests/types.js";
 import type { PruneLive, PruneReadIo } from "../../resources/kind-prune.js";
 import type { PlannedCall } from "../../resources/types.js";
+import { DEFAULT_READ_CONCURRENCY } from "../live-cache.js";
 import { prunablePlugins, stagesOf } from "./kinds.js";
 import type { PrunablePlugin } from "./kinds.js";
 import type { Inventory, InventoryScope } from "./types.js";
@@ -22,6 +24,8 @@ export class InventoryReader {
   readonly #aws: AwsClients;
   readonly #plugins: readonly PrunablePlugin[];
   readonly #memos = new Map<Kind, Map<string, unknown>>();
+  /** The pass's per-resource reads, as many at once as the reconcile's reader has. */
+  readonly #reads = new PQueue({ concurrency: DEFAULT_READ_CONCURRENCY });
   #passes = 0;
 
   constructor(aws: AwsClients, plugins: readonly PrunablePlugin[] = prunablePlugins()) {
@@ -56,6 +60,7 @@ export class InventoryReader {
             rulesListed: reuse?.rulesListed,
             relist: reuse === undefined || reuse.newCommit,
             pass: this.#passes,
+            read: <T>(call: () => Promise<T>) => this.#reads.add(call),
           }),
         ),
       );

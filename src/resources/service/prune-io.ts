@@ -21,6 +21,24 @@ export async function readClusterServices(clusters: PrunePlaces, io: PruneReadIo
   return all.flat();
 }
 
+/**
+ * What the prune pass reads of a service the reconcile described (servicesOf below): its name,
+ * ARN, status, tags and the revisions it runs. A sighting is kept for up to two resync periods,
+ * so the rest of the description (events, network, load balancers) is not kept with it.
+ */
+export function pruneSighting(service: JsonObject): JsonObject {
+  const sighting: JsonObject = {};
+  for (const field of ["serviceName", "serviceArn", "status", "tags", "taskDefinition"] as const) {
+    const value = service[field];
+    if (value !== undefined) sighting[field] = value;
+  }
+  const deployments = Array.isArray(service["deployments"]) ? service["deployments"].filter(isJsonObject) : [];
+  sighting["deployments"] = deployments.flatMap((d) =>
+    typeof d["taskDefinition"] === "string" ? [{ taskDefinition: d["taskDefinition"] }] : [],
+  );
+  return sighting;
+}
+
 async function servicesOf(cluster: string, io: PruneReadIo): Promise<PruneLive<ServicePruneDetail>[]> {
   const names = (await listServiceArns(io.aws, cluster)).map(serviceNameOfArn);
   const reused: JsonObject[] = [];

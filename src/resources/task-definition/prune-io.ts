@@ -55,7 +55,7 @@ async function listedRevisions(family: string, io: PruneReadIo): Promise<readonl
   const key = listingKey(family);
   const kept = io.memo.get(key) as { arns: readonly string[]; pass: number } | undefined;
   if (!io.relist && kept !== undefined && io.pass - kept.pass < FAMILY_RELIST_PASSES) return kept.arns;
-  const arns = await listTaskDefinitionArns(io.aws, family, "ACTIVE");
+  const arns = await io.read(() => listTaskDefinitionArns(io.aws, family, "ACTIVE"));
   io.memo.set(key, { arns, pass: io.pass });
   return arns;
 }
@@ -63,7 +63,7 @@ async function listedRevisions(family: string, io: PruneReadIo): Promise<readonl
 async function revisionOf(arn: string, io: PruneReadIo): Promise<PruneRevision | undefined> {
   const cached = io.memo.get(arn) as PruneRevision | undefined;
   if (cached) return cached;
-  const described = await describeTaskDefinition(io.aws, arn);
+  const described = await io.read(() => describeTaskDefinition(io.aws, arn));
   if (described === undefined) return undefined;
   const revision = { arn, revision: revisionOfArn(arn), tags: tagListToMap(described["tags"]) };
   io.memo.set(arn, revision);

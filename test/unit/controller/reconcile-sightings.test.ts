@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ReconcileSightings } from "../../../src/controller/reconcile-sightings.js";
 import type { ReconcilerReader } from "../../../src/controller/reconciler-options.js";
@@ -6,6 +7,7 @@ import type { AppliedWrite } from "../../../src/engine/applier.js";
 import type { LiveSnapshot } from "../../../src/resources/live-snapshot.js";
 import type { PlannedCall } from "../../../src/resources/types.js";
 import type { AwsClients } from "../../../src/aws/index.js";
+import type { JsonObject } from "../../../src/json.js";
 
 const WEB = "Service/shop/web";
 const API = "Service/shop/api";
@@ -37,7 +39,7 @@ describe("ReconcileSightings", () => {
     sightings.onWrite((call) => heard.push(call));
     const watched = sightings.watch(reader);
     await watched.snapshot([], { defaultCluster: undefined });
-    expect(sightings.seen(WEB, 500)).toEqual({ serviceName: "web", status: "ACTIVE" });
+    expect(sightings.seen(WEB, 500)).toEqual({ serviceName: "web", status: "ACTIVE", deployments: [] });
     // Missing when read: nothing to reuse.
     expect(sightings.seen(API, 500)).toBeUndefined();
     now += 501;
@@ -54,6 +56,31 @@ describe("ReconcileSightings", () => {
     expect(sightings.seen(WEB, 10_000)).toBeUndefined();
     expect(heard).toEqual([register, update]);
     expect(told).toEqual(["ecs:RegisterTaskDefinition", "ecs:UpdateService"]);
+  });
+
+  it("keeps of a whole service description only what the prune pass reads: name, ARN, status, tags and the revisions it runs", async () => {
+    const described = JSON.parse(
+      readFileSync(new URL("../../fixtures/aws/svc-describe-fargate-tutorial.json", import.meta.url), "utf8"),
+    ) as {
+      services: JsonObject[];
+    };
+    const tags = [{ key: "ecs-gitops/owner", value: "team-a" }];
+    const live: JsonObject = { ...described.services[0]!, tags };
+    const sightings = new ReconcileSightings(() => 0);
+    await sightings.watch(readerOf(new Map([[WEB, live]])).reader).snapshot([], { defaultCluster: undefined });
+    const seen = sightings.seen(WEB, 1)!;
+    const deployments = (live["deployments"] as JsonObject[]).map((d) => ({ taskDefinition: d["taskDefinition"] }));
+    expect(deployments.length).toBeGreaterThan(0);
+    expect(seen).toEqual({
+      serviceName: live["serviceName"],
+      serviceArn: live["serviceArn"],
+      status: live["status"],
+      taskDefinition: live["taskDefinition"],
+      tags,
+      deployments,
+    });
+    // Events, network, load balancers and the rest stay with the wave's snapshot, not for two resync periods.
+    expect(JSON.stringify(seen).length * 3).toBeLessThan(JSON.stringify(live).length);
   });
 
   it("forgets everything when the reader is told AWS did not answer", async () => {

@@ -3,7 +3,8 @@ import { maskMatcher } from "../../../src/diff/mask.js";
 import { dependencyGraph } from "../../../src/engine/dependency-graph.js";
 import type { LiveSnapshot } from "../../../src/resources/live-snapshot.js";
 import type { Action } from "../../../src/resources/types.js";
-import { ResourceDetails } from "../../../src/state/resource-details.js";
+import { renderPlan } from "../../../src/plan/render.js";
+import { ResourceDetails, keptPlan } from "../../../src/state/resource-details.js";
 import { manifestOf } from "../resources/builders.js";
 
 const EMPTY: LiveSnapshot = {
@@ -49,6 +50,37 @@ describe("ResourceDetails", () => {
     expect(plan?.text).toContain("~ TaskDefinition api");
     expect(plan?.text).toContain("debug");
     expect(plan?.changes[0]?.field).toBe("containerDefinitions[0].environment");
+  });
+
+  it("keeps a plan without its calls' inputs or text, and renders on request the text `ecs-gitops diff` prints", () => {
+    const containers = [
+      { name: "worker", image: "registry.example/worker:7f3e", environment: [{ name: "QUEUE_TOKEN", value: "tok-77aa" }] },
+    ];
+    const create: Action = {
+      type: "create",
+      key: "TaskDefinition/worker",
+      kind: "TaskDefinition",
+      changes: [{ path: "/containerDefinitions", desired: containers, live: undefined }],
+      calls: [
+        { operation: "ecs:RegisterTaskDefinition", input: { family: "worker", containerDefinitions: containers, cpu: "512-in-input" } },
+      ],
+      notes: ["first revision of the family"],
+    };
+    const isSecret = maskMatcher(["_TOKEN$"]);
+    const kept = JSON.stringify(keptPlan(create, isSecret, AT));
+    expect(kept).not.toContain("512-in-input");
+    expect(kept).not.toContain("tok-77aa");
+    expect(kept).not.toContain("calls: ecs:RegisterTaskDefinition");
+    const details = new ResourceDetails();
+    details.notePlan(create, EMPTY, isSecret, AT);
+    const { plan } = details.get("TaskDefinition/worker");
+    expect(plan?.text).toBe(renderPlan([create], { color: false, isSecret }));
+    expect(plan?.text).toContain("note: first revision of the family");
+    expect(plan?.text).toContain("calls: ecs:RegisterTaskDefinition");
+    expect(plan?.text).not.toContain("tok-77aa");
+    expect(plan?.changes).toEqual([
+      { path: "/containerDefinitions", field: "containerDefinitions", desired: expect.anything(), live: undefined },
+    ]);
   });
 
   it("keeps a service's task counts and rollout states from the snapshot, and a rule's state and targets", () => {
