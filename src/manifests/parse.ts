@@ -2,6 +2,7 @@ import { isAlias, isCollection, isPair, isScalar, Lexer, LineCounter, parseAllDo
 import type { Document, Node } from "yaml";
 import type { JsonPath, JsonValue } from "../json.js";
 import { isNode, keptText, lazyLocator, locateIn, sameText } from "./locate.js";
+import { MAX_FILE_PROBLEMS, unlisted } from "./problem-cap.js";
 import type { Problem, ProblemCode, SourcePosition } from "./types.js";
 
 /** Larger manifest files are refused: a task definition is at most 64 KiB on AWS. */
@@ -93,6 +94,7 @@ export function parseManifestText(
     }
   }
   let nodes = 0;
+  let unlistedCount = 0;
   const values: { index: number; value: JsonValue; position: SourcePosition }[] = [];
   let docs: Document.Parsed[];
   try {
@@ -107,6 +109,11 @@ export function parseManifestText(
     const errors = [...doc.errors, ...doc.warnings];
     if (errors.length > 0) {
       for (const error of errors) {
+        // Past the cap only counted: no position is computed, no problem built (src/manifests/problem-cap.ts).
+        if (problems.length >= MAX_FILE_PROBLEMS) {
+          unlistedCount += 1;
+          continue;
+        }
         // The yaml library reports runaway nesting as a stack overflow; say what it means.
         const message = /call stack/i.test(error.message)
           ? "YAML nesting is too deep to be a manifest"
@@ -145,6 +152,7 @@ export function parseManifestText(
     }
     values.push({ index, value: detached(toJsonValue(value)), position: at(contents.range?.[0] ?? 0) });
   });
+  if (unlistedCount > 0) problems.push(unlisted(problems[0]!, unlistedCount));
   const locator = lazyLocator(file, readAgain === undefined ? keptText(text) : sameText(text, readAgain), MAX_NESTING_DEPTH);
   for (const { index, value, position } of values)
     documents.push({ file, index, value, position, locate: locateIn(locator, index, position) });

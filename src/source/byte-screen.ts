@@ -17,6 +17,11 @@ export type ParseBounds = {
   maxDepth: number;
   /** Documents in all the files to parse: what the manifests, problems and their checks hold in memory at once. */
   maxLoadDocuments: number;
+  /**
+   * Problems the load may keep before it stops and hands the commit to the worker: each file's are
+   * capped (src/manifests/problem-cap.ts), but many small broken files still add up.
+   */
+  maxLoadProblems: number;
 };
 
 /** A file's share of the screen: past a per-file bound, or the documents it adds to the load's count. */

@@ -25,6 +25,8 @@ export const INCREMENTAL_BOUNDS: ParseBounds = {
   maxDepth: 64,
   // 2.6 times the 1,000-service fleet's 2,300 documents; each one's manifest or problems stay in memory to the end.
   maxLoadDocuments: 6_000,
+  // A broken commit's first problems say what is wrong; past these the worker (heap cap, time limit) loads it.
+  maxLoadProblems: 2_000,
 };
 
 export type LoadPath = "incremental" | "worker";

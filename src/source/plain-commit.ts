@@ -72,10 +72,13 @@ export async function loadPlainCommit(
   const entries: FileEntry[] = [];
   const located: Manifest[][] = [];
   const offThread = { asked: false };
+  let problemCount = 0;
+  const overBudget = (added: number) => options.bounds !== undefined && (problemCount += added) > options.bounds.maxLoadProblems;
   for (const { source, digest } of files) {
     const entry = known.get(`${digest}\0${source.file}`);
     if (entry !== undefined) {
       entries.push(entry);
+      if (overBudget(entry.problems.length)) return undefined;
       // Locating a problem in a kept file parses it again on this thread: only one within the bounds.
       const parsesHere = options.bounds === undefined || !screenFile(source.bytes, options.bounds).over;
       located.push(relocated(entry, path.join(root, entry.file), parsesHere ? undefined : offThread));
@@ -85,6 +88,8 @@ export async function loadPlainCommit(
     // One changed file per slice (the bounds keep each one short).
     if (options.bounds !== undefined) await nextTurn();
     const fresh = loadFile(source, digest, settings);
+    // Many broken files: the worker, with its heap cap and time limit, builds the rest.
+    if (overBudget(fresh.entry.problems.length)) return undefined;
     entries.push(fresh.entry);
     located.push(fresh.located);
   }
@@ -100,7 +105,7 @@ export async function loadPlainCommit(
   const semantic: Problem[] = [];
   for (const found of validationSteps(loaded.manifests, validateOptions(loaded, { defaultCluster: settings.defaultCluster }))) {
     semantic.push(...found);
-    if (offThread.asked) return undefined;
+    if (offThread.asked || overBudget(found.length)) return undefined;
     if (sliceUsed()) await nextTurn();
   }
   // A problem in a large kept file asked for a position: the worker loads the commit and locates it.
