@@ -28,6 +28,17 @@ const DEEP: Record<string, string> = {
   "nested mappings": Array.from({ length: 86 }, (_, i) => `${" ".repeat(i)}k${i % 10}:\n`).join(""),
   "sequences of mappings": Array.from({ length: 70 }, (_, i) => `${" ".repeat(i)}- k:\n`).join(""),
   "mixed, inside a manifest": `${taskDefinition("deep")}      junk:\n${lines(70, (i) => 8 + i, "- - k:")}`,
+  // The yaml library nests `-<TAB>` as `- ` (934 levels for these 2,040) and raises an error per tab on top.
+  "compact sequences after tabs": `${"-\t".repeat(2040)}x\n`,
+  "compact sequences, a space and a tab": `${"- \t".repeat(1360)}x\n`,
+};
+
+/** Tabs that hold no node or sit inside one: the nesting count is not affected. */
+const TABS_WITHOUT_NESTING: Record<string, string> = {
+  "a value after a tab": `${taskDefinition("t")}      command: ["a",\t"b"]\n`,
+  "a blank line of tabs": `${taskDefinition("t")}\t \t\n`,
+  "a comment after a tab": `${taskDefinition("t")}\t# note\n`,
+  "a key with a tab before its value": `${taskDefinition("t")}      workingDirectory:\t/app\n`,
 };
 
 describe("the screen's nesting bound", { timeout: 120_000 }, () => {
@@ -67,6 +78,13 @@ describe("the screen's nesting bound", { timeout: 120_000 }, () => {
       expect(load.loaded?.manifests.map((m) => m.key)).toEqual(["TaskDefinition/web"]);
     }
     expect(workerLoads).toBe(2);
+  });
+
+  it("sends a file with a tab in a node's indentation to the worker; other tabs stay here", () => {
+    for (const text of ["\tx: 1\n", "a:\n  \tb: 1\n", "- a\n-\tb\n", "? \tk\n: v\n"])
+      expect(screenFile(Buffer.from(text), INCREMENTAL_BOUNDS), JSON.stringify(text)).toEqual({ over: true });
+    for (const [shape, text] of Object.entries(TABS_WITHOUT_NESTING))
+      expect(screenFile(Buffer.from(text), INCREMENTAL_BOUNDS), shape).toEqual({ over: false, documents: 1 });
   });
 
   it("keeps real manifests, and files nested up to the bounds, on this thread", async () => {
