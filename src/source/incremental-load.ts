@@ -45,6 +45,8 @@ export class CommitLoader {
   #memo: LoadMemo | undefined;
   /** The last load failed: the next one goes to the worker, whatever it holds. */
   #failed = false;
+  /** A marker sent this load to the worker: it is removed once the worker has the commit. */
+  #handOff = false;
   readonly #bounds: ParseBounds;
   readonly #inWorker: typeof loadCommitInWorker;
   readonly #marker: LoadMarker | undefined;
@@ -68,11 +70,18 @@ export class CommitLoader {
     if (quick !== undefined) return quick;
     this.#memo = undefined;
     this.#failed = true;
-    const { memo, ...load } = await this.#inWorker({ ...request, keepMemo: true }, limits);
+    const { memo, ...load } = await this.#inWorker({ ...request, keepMemo: true }, limits).finally(() => this.#handedOff());
     this.#failed = false;
     this.#memo = memo;
     this.last = { path: "worker" };
     return load;
+  }
+
+  /** The commit a marker named has gone to the worker: the marker has done its work (src/source/load-marker.ts). */
+  async #handedOff(): Promise<void> {
+    if (!this.#handOff) return;
+    this.#handOff = false;
+    await this.#marker?.handedOff();
   }
 
   /** The load on this thread, marked on disk while it runs; undefined: the worker loads the commit. */
@@ -81,7 +90,10 @@ export class CommitLoader {
     if (marker === undefined) return this.#incremental(request, this.#memo, gcMs);
     const commit = request.commit ?? "";
     // A previous process died loading this commit here: never again on this thread.
-    if (await marker.crashedOn(commit)) return undefined;
+    if (await marker.crashedOn(commit)) {
+      this.#handOff = true;
+      return undefined;
+    }
     return marker.around(commit, () => this.#incremental(request, this.#memo, gcMs));
   }
 

@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 
 /**
  * A file in the work dir that names the commit the controller's thread is loading while it loads
@@ -11,21 +11,27 @@ export class LoadMarker {
   readonly #file: string;
   /** Commits named by a marker that a previous process left: read once, kept for the process's life. */
   #crashed: Promise<Set<string>> | undefined;
-  /** A load ran here since the start: a marker cut short (its commit unknown) no longer applies. */
-  #loaded = false;
 
   constructor(file: string) {
     this.#file = file;
   }
 
-  /** Whether a previous process died while its thread loaded `commit`. */
+  /**
+   * Whether a previous process died while its thread loaded `commit`. A marker cut short names no
+   * commit: it answers true once, for the first load after the start, then never again.
+   */
   async crashedOn(commit: string): Promise<boolean> {
-    this.#crashed ??= readFile(this.#file, "utf8").then(
-      (text) => new Set([parsed(text)].filter((c): c is string => c !== undefined)),
-      () => new Set<string>(),
-    );
-    const crashed = await this.#crashed;
-    return crashed.has(commit) || (crashed.has(UNKNOWN) && !this.#loaded);
+    const crashed = await this.#read();
+    if (crashed.has(commit)) return true;
+    return crashed.delete(UNKNOWN);
+  }
+
+  /**
+   * Removes the marker a previous process left, once its commit went to the worker: a marker that
+   * stayed would send that commit (or, cut short, the first one) to the worker after every restart.
+   */
+  async handedOff(): Promise<void> {
+    await rm(this.#file, { force: true }).catch(() => undefined);
   }
 
   /**
@@ -34,18 +40,29 @@ export class LoadMarker {
    */
   async around<T>(commit: string, load: () => Promise<T>): Promise<T | undefined> {
     // Read before the first write replaces what a previous process left.
-    await this.crashedOn(commit);
-    const written = await writeFile(this.#file, `${JSON.stringify({ commit, startedAt: new Date().toISOString() })}\n`).then(
-      () => true,
-      () => false,
-    );
+    await this.#read();
+    // Written aside, then renamed over: a kill mid-write leaves the old marker or none, never a truncated one.
+    const temp = `${this.#file}.tmp`;
+    const written = await writeFile(temp, `${JSON.stringify({ commit, startedAt: new Date().toISOString() })}\n`)
+      .then(() => rename(temp, this.#file))
+      .then(
+        () => true,
+        () => false,
+      );
     if (!written) return undefined;
-    this.#loaded = true;
     try {
       return await load();
     } finally {
       await rm(this.#file, { force: true }).catch(() => undefined);
     }
+  }
+
+  #read(): Promise<Set<string>> {
+    this.#crashed ??= readFile(this.#file, "utf8").then(
+      (text) => new Set([parsed(text)].filter((c): c is string => c !== undefined)),
+      () => new Set<string>(),
+    );
+    return this.#crashed;
   }
 }
 
@@ -53,10 +70,11 @@ const UNKNOWN = "";
 
 function parsed(text: string): string | undefined {
   try {
-    const value = JSON.parse(text) as { commit?: unknown };
-    return typeof value.commit === "string" ? value.commit : undefined;
+    const value = JSON.parse(text) as { commit?: unknown } | null;
+    // Any marker at all means a load here died; one that names no commit leaves it unknown.
+    return typeof value?.commit === "string" ? value.commit : UNKNOWN;
   } catch {
-    // A marker cut short by the crash: the commit is unknown, so the first load after it is not trusted here.
+    // A marker cut short (written by a version that truncated before writing, or a damaged disk): the commit is unknown.
     return UNKNOWN;
   }
 }

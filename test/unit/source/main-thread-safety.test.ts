@@ -6,6 +6,7 @@ import { screenFile } from "../../../src/source/byte-screen.js";
 import { loadCommitInWorker } from "../../../src/source/commit-load.js";
 import type { CommitLoadRequest } from "../../../src/source/commit-load.js";
 import { CommitLoader, INCREMENTAL_BOUNDS } from "../../../src/source/incremental-load.js";
+import { LoadMarker } from "../../../src/source/load-marker.js";
 
 /*
  * What keeps a load on the controller's thread from taking the process down or stalling it
@@ -180,6 +181,45 @@ describe("the marker of a load on this thread", { timeout: 120_000 }, () => {
     await commits.load({ root, cluster: undefined, commit: "next" });
     expect(commits.last).toEqual({ path: "incremental", parsed: 1 });
     expect(workerLoads).toBe(2);
+  });
+
+  it("is removed once the commit it names has gone to the worker", async () => {
+    await writeFile(marker, JSON.stringify({ commit: "dead", startedAt: "2026-12-05T14:00:00Z" }));
+    const commits = new CommitLoader({ marker, inWorker: loadCommitInWorker });
+    await commits.load({ root: path.join(dir, "repo"), cluster: undefined, commit: "dead" });
+    expect(commits.last?.path).toBe("worker");
+    // A restart now loads "dead" here again: the marker did its work for this process.
+    await expect(readFile(marker, "utf8")).rejects.toThrow(/ENOENT/);
+  });
+
+  it("cut short or empty, sends only the first load to the worker, then is gone", async () => {
+    for (const left of ["", "{", "null"]) {
+      await writeFile(marker, left);
+      const alone = new LoadMarker(marker);
+      expect(await alone.crashedOn("a1"), JSON.stringify(left)).toBe(true);
+      expect(await alone.crashedOn("a2"), JSON.stringify(left)).toBe(false);
+    }
+    const commits = new CommitLoader({ marker, inWorker: loadCommitInWorker });
+    const root = path.join(dir, "repo");
+    const paths: string[] = [];
+    for (const commit of ["b1", "b2", "b3"]) {
+      if (commit !== "b1") await writeFile(path.join(root, "f0.yaml"), taskDefinition(commit));
+      await commits.load({ root, cluster: undefined, commit });
+      paths.push(commits.last?.path ?? "none");
+    }
+    expect(paths).toEqual(["worker", "incremental", "incremental"]);
+    await expect(readFile(marker, "utf8")).rejects.toThrow(/ENOENT/);
+  });
+
+  it("is written aside and renamed: a write that fails leaves the last marker whole, and the load goes to the worker", async () => {
+    const left = JSON.stringify({ commit: "dead", startedAt: "2026-12-05T14:00:00Z" });
+    await writeFile(marker, left);
+    // The temporary file cannot be made (a folder holds its name), as when the disk fills mid-write.
+    await mkdir(`${marker}.tmp`);
+    const commits = new CommitLoader({ marker, inWorker: loadCommitInWorker });
+    await commits.load({ root: path.join(dir, "repo"), cluster: undefined, commit: "next" });
+    expect(commits.last?.path).toBe("worker");
+    expect(await readFile(marker, "utf8")).toBe(left);
   });
 
   it("does not load on this thread when the marker cannot be written, nor after a marker cut short", async () => {
