@@ -115,13 +115,15 @@ export async function commitSettings(
  * The same load in a worker thread: parsing and validating a pathological commit (a megabyte of
  * YAML, thousands of documents) takes seconds of CPU, and on the main thread that would stall
  * /healthz and the reconcile queue. The worker also bounds the memory a commit can take.
+ * `collected`: the caller has just collected this thread's heap (or chose not to): no second pause.
  */
 export function loadCommitInWorker(
   request: CommitLoadRequest,
   limits: CommitLoadLimits | undefined = DEFAULT_COMMIT_LOAD_LIMITS,
+  options: { collected?: boolean } = {},
 ): Promise<CommitLoad> {
   limits ??= DEFAULT_COMMIT_LOAD_LIMITS;
-  collectGarbage();
+  if (options.collected !== true) collectGarbage();
   return new Promise((resolve, reject) => {
     const worker = startWorker(request, limits);
     let settled = false;

@@ -64,16 +64,18 @@ export class CommitLoader {
 
   async load(request: CommitLoadRequest, limits?: CommitLoadLimits): Promise<CommitLoad> {
     this.last = undefined;
-    // The worker path collects on its own (loadCommitInWorker).
-    const gcMs = this.#failed ? undefined : this.#collector.collect();
+    // One bounded collection per load, whichever path it takes: the worker is told not to collect again.
+    const gcMs = this.#collector.collect();
     const quick = this.#failed ? undefined : await this.#here(request, gcMs);
     if (quick !== undefined) return quick;
     this.#memo = undefined;
     this.#failed = true;
-    const { memo, ...load } = await this.#inWorker({ ...request, keepMemo: true }, limits).finally(() => this.#handedOff());
+    const { memo, ...load } = await this.#inWorker({ ...request, keepMemo: true }, limits, { collected: true }).finally(() =>
+      this.#handedOff(),
+    );
     this.#failed = false;
     this.#memo = memo;
-    this.last = { path: "worker" };
+    this.last = { path: "worker", ...(gcMs === undefined ? {} : { gcMs: Math.round(gcMs) }) };
     return load;
   }
 

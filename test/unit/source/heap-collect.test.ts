@@ -101,4 +101,33 @@ describe("a bounded collection before a commit loads on the controller's thread"
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("pauses once for a commit past the screen: the worker does not collect again, nor within the gap", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "ecs-gitops-heap-collect-"));
+    const saved = (globalThis as { gc?: () => void }).gc;
+    let collections = 0;
+    const gc = () => {
+      collections += 1;
+    };
+    // loadCommitInWorker's own collection goes through the global one.
+    (globalThis as { gc?: () => void }).gc = gc;
+    try {
+      // Past the 4 KiB a file may have on this thread.
+      await writeFile(path.join(dir, "task.yaml"), `# ${"x".repeat(5_000)}\n${MANIFEST}`);
+      let now = 0;
+      const loader = new CommitLoader({ collector: new BoundedCollector({ gc, now: () => now, gapMs: 30_000 }) });
+      await loader.load({ root: dir, cluster: undefined });
+      expect(loader.last).toEqual({ path: "worker", gcMs: 0 });
+      expect(collections).toBe(1);
+      now += 2_000;
+      await writeFile(path.join(dir, "task.yaml"), `# ${"y".repeat(5_000)}\n${MANIFEST}`);
+      await loader.load({ root: dir, cluster: undefined });
+      expect(loader.last).toEqual({ path: "worker" });
+      expect(collections).toBe(1);
+    } finally {
+      if (saved === undefined) delete (globalThis as { gc?: () => void }).gc;
+      else (globalThis as { gc?: () => void }).gc = saved;
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
