@@ -5,7 +5,9 @@ import { readFile, rename, rm, writeFile } from "node:fs/promises";
  * it. A load there shares the process: if it kills it (a V8 abort no `catch` sees, a liveness
  * probe's SIGKILL during a long stall), the file survives, and the restarted process sends that
  * commit to the worker, whose isolate dies alone. Without it the same commit would be the first
- * load after every restart: a crash loop until git is fixed.
+ * load after every restart: a crash loop until git is fixed. The work dir on ECS is the task's
+ * ephemeral disk: a replaced task starts without it, and only the byte screen's bounds protect it
+ * (docs/controller-memory.md#what-keeps-a-load-on-this-thread-from-taking-the-process-down).
  */
 export class LoadMarker {
   readonly #file: string;
