@@ -118,6 +118,8 @@ describe("the controller's thread and hostile commits", () => {
       context.onTestFailed(() => console.log(restarted.tail()));
       const first = await restarted.waitForLog("the commit after the restart", (l) => l.msg === "new commit: reconciling", 90_000);
       expect(first).toMatchObject({ commit: sha, load: "worker" });
+      // Its work done: a later restart in this work dir loads that commit here again.
+      await expect(readFile(marker, "utf8")).rejects.toThrow(/ENOENT/);
       await waitFor("app-01 registered", async () => (await registered()) === 1, { timeoutMs: 60_000, intervalMs: 250 });
 
       await remote.edit("app-01/task-definition.yaml", (t) => t.replace(/nginx:[\w.]+/, "nginx:2.0"));
