@@ -1,23 +1,11 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAIN_THREAD_LOAD_MARKER } from "../../src/controller/controller-setup.js";
 import type { StatusDocument } from "../../src/state/status.js";
-import {
-  ControllerProcess,
-  createCluster,
-  ecsFor,
-  GitRemote,
-  killAllControllers,
-  tempDir,
-  waitFor,
-  writeLargeRepo,
-} from "./controller-harness.js";
-import type { ControllerRun } from "./controller-harness.js";
+import { ControllerProcess, waitFor } from "./controller-harness.js";
 import { git } from "./git.js";
-import { MOTO_CREDENTIALS, MOTO_REGION, newAccountId, startMoto } from "./moto.js";
-import type { MotoServer } from "./moto.js";
+import { largeRepoWorld, motoForControllers } from "./large-repo-world.js";
 
 /*
  * A real `ecs-gitops run` process given commits that a load on its own thread must not die of
@@ -26,47 +14,12 @@ import type { MotoServer } from "./moto.js";
  * the restart, so a commit cannot crash it in a loop.
  */
 
-let moto: MotoServer;
-const saved = { ...process.env };
+const moto = motoForControllers();
 
-beforeAll(async () => {
-  moto = await startMoto();
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-    AWS_REGION: MOTO_REGION,
-  });
-});
-
-afterAll(async () => {
-  await killAllControllers();
-  await moto?.stop();
-  process.env = saved;
-});
-
-/** A repository of two families, pushed, and the run settings of a controller that follows it. */
+/** A repository of two families and `extra`, pushed; `registered`: app-01's revisions. */
 async function world(prefix: string, extra: (content: string) => Promise<void>) {
-  const accountId = newAccountId();
-  process.env["ECS_GITOPS_TEST_ACCOUNT_ID"] = accountId;
-  const ecs = ecsFor(moto.endpoint, accountId);
-  await createCluster(ecs);
-  const root = await tempDir(prefix);
-  const content = path.join(root, "content");
-  await writeLargeRepo(content, 2, 1);
-  await extra(content);
-  const remote = await GitRemote.create(root, content);
-  const run: ControllerRun = {
-    repo: remote.url,
-    endpoint: moto.endpoint,
-    accountId,
-    workDir: path.join(root, "controller"),
-    interval: "1s",
-    resync: "1h",
-    startTimeoutMs: 60_000,
-  };
-  const registered = async () =>
-    ((await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "app-01" }))).taskDefinitionArns ?? []).length;
-  return { remote, run, registered };
+  const { remote, run, revisions } = await largeRepoWorld(moto(), prefix, 2, extra);
+  return { remote, run, registered: async () => (await revisions("app-01")).length };
 }
 
 describe("the controller's thread and hostile commits", () => {
