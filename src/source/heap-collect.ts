@@ -3,8 +3,9 @@
  * the container image set it): called right before a commit-load worker starts, the one moment
  * the controller's peak RSS is set (the worker's heap on top of this one). The garbage of the
  * last resyncs would otherwise still hold pages V8 has not returned. One pause per commit: a full
- * collection of a ~40 MiB heap takes 74–192 ms on a loaded 2-core machine
- * (docs/scale.md#the-commit-load-measured-again).
+ * collection of a 40–51 MiB heap takes 74–224 ms on a loaded 2-core machine
+ * (docs/scale.md#the-commit-load-measured-again, docs/controller-memory.md). The controller's loader
+ * collects through `BoundedCollector` instead and tells the worker load not to collect again.
  */
 export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
